@@ -1,0 +1,105 @@
+"""Contracts shared by every connector.
+
+A connector turns one configured source into :class:`Mention` records and a new cursor. It never
+touches the database, the scheduler or a notifier (those belong to ``monitor``): the pipeline
+stores the returned mentions and the returned cursor in one transaction, so a fetch that fails
+midway stores nothing and moves no cursor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One public post that mentions the organisation, free of any vendor type.
+
+    ``source`` is the platform (``x``, ``reddit``, ``mastodon``, ``bluesky``, ``hn``, ``rss``,
+    ``replay``, ``web``) and ``external_id`` its id there: together they are unique.
+    ``created_at`` is always timezone-aware.
+    """
+
+    source: str
+    external_id: str
+    url: str
+    text: str
+    created_at: datetime
+    author_handle: str = ""
+    author_name: str = ""
+    author_reach: int = 0
+    lang: str | None = None
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    kind: str = "post"  # post | comment | repost | quote | reply | story | article
+    parent_id: str | None = None
+    thread_id: str | None = None
+    refers_to: str | None = None  # external id of the post this one reposts or quotes
+    links: tuple[str, ...] = ()
+    title: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.created_at.tzinfo is None:
+            raise ValueError(f"Mention {self.source}:{self.external_id} has a naive created_at")
+        if not self.external_id:
+            raise ValueError(f"Mention from {self.source} has no external id")
+
+    @property
+    def engagement(self) -> int:
+        """Likes, reposts, replies and quotes together."""
+        return self.likes + self.reposts + self.replies + self.quotes
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict (times as ISO 8601)."""
+        d = dataclasses.asdict(self)
+        d["created_at"] = self.created_at.isoformat()
+        d["links"] = list(self.links)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one fetch returns: the mentions, oldest first, and the cursor that covers them.
+
+    ``cursor`` is an opaque string (JSON by convention) to pass back to the next fetch; ``None``
+    means "no change". ``pages`` counts the API requests that succeeded.
+    """
+
+    mentions: list[Mention]
+    cursor: str | None
+    pages: int = 1
+    skipped: int = 0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FetchContext:
+    """Per-call facts a connector may use: the time read once by the pipeline, the backfill
+    window for a first run, and a progress callback ``progress(done, total_or_None)``."""
+
+    now: datetime
+    backfill_since: datetime | None = None
+    progress: Callable[[int, int | None], None] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One configured source. Constructors do no I/O; clients are built lazily or injected."""
+
+    type: ClassVar[str]
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        """Fetch everything newer than ``cursor`` (or the backfill window when ``None``).
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply; retry later.
+            FatalSourceError: credentials rejected or endpoint gone; mark the source unhealthy.
+        """
+        ...

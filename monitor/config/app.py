@@ -1,0 +1,235 @@
+"""The application configuration: one pydantic tree, loaded once and validated completely."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Self
+
+import yaml
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
+
+from monitor.config.base import StrictModel
+from monitor.config.digest import DigestConfig
+from monitor.config.notify import NotifyConfig
+from monitor.config.ops import LoggingConfig, RetentionConfig, StorageConfig, WebConfig, WorkerConfig
+from monitor.config.people import Organisation, Person, Spokesperson
+from monitor.config.policy import PolicyConfig, ReceiverConfig, RouteConfig
+from monitor.config.sentiment import SentimentConfig
+from monitor.config.sources import SourceConfig
+from monitor.errors import ConfigError, register_secret
+
+ENV_OVERRIDE_PREFIX = "BRAND_SCOUT__"
+
+
+class AppConfig(StrictModel):
+    """The whole configuration of one brand-scout deployment."""
+
+    organisation: Organisation
+    data_dir: str = "./data"
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    receivers: list[ReceiverConfig] = Field(min_length=1)
+    route: RouteConfig
+    spokespersons: list[Spokesperson] = Field(default_factory=list)
+    people: list[Person] = Field(default_factory=list)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    digests: list[DigestConfig] = Field(default_factory=list)
+    web: WebConfig = Field(default_factory=WebConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    worker: WorkerConfig = Field(default_factory=WorkerConfig)
+
+    _env: dict[str, str] = PrivateAttr(default_factory=dict)
+    _path: str = PrivateAttr(default="<memory>")
+
+    # ---- cross references -------------------------------------------------------------
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        problems: list[str] = []
+        names = [r.name for r in self.receivers]
+        known = set(names)
+        for dup in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"receivers: receiver {dup!r} is defined twice")
+        if not self.route.receiver:
+            problems.append("route.receiver: the root route must name a default receiver")
+
+        def walk(route: RouteConfig, path: str) -> None:
+            if route.receiver and route.receiver not in known:
+                problems.append(f"{path}.receiver: unknown receiver {route.receiver!r} (known: {sorted(known)})")
+            for i, child in enumerate(route.routes):
+                walk(child, f"{path}.routes[{i}]")
+
+        walk(self.route, "route")
+        esc = self.policy.escalation
+        for field, value in (
+            ("policy.escalation.lead_receiver", esc.lead_receiver),
+            ("policy.escalation.crisis_receiver", esc.crisis_receiver),
+            ("policy.spikes.receiver", self.policy.spikes.receiver),
+        ):
+            if value not in known:
+                problems.append(f"{field}: unknown receiver {value!r} (known: {sorted(known)})")
+        topics = {t.name for t in self.policy.topics}
+        for i, sp in enumerate(self.spokespersons):
+            for t in sp.topics:
+                if t not in topics:
+                    problems.append(f"spokespersons[{i}].topics: unknown topic {t!r} (known: {sorted(topics)})")
+        for i, tpl in enumerate(self.policy.templates):
+            for t in tpl.topics:
+                if t not in topics:
+                    problems.append(f"policy.templates[{i}].topics: unknown topic {t!r}")
+        ids = [s.id for s in self.spokespersons] + [p.id for p in self.people]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append(f"spokespersons/people: id {dup!r} is used twice")
+        snames = [s.name for s in self.sources]
+        for dup in sorted({n for n in snames if snames.count(n) > 1}):
+            problems.append(f"sources: source name {dup!r} is used twice")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # ---- secrets ------------------------------------------------------------------------
+    def secret(self, env_name: str | None) -> str | None:
+        """The value of the environment variable ``env_name`` as seen at load time, or None."""
+        if not env_name:
+            return None
+        value = self._env.get(env_name)
+        return value if value else None
+
+    @property
+    def path(self) -> str:
+        """The file this configuration was loaded from."""
+        return self._path
+
+    @property
+    def data_path(self) -> Path:
+        """``data_dir`` as a path (created on demand by the store)."""
+        return Path(self.data_dir)
+
+    def database_url(self) -> str:
+        """The database URL after the environment override and ``{data_dir}`` expansion."""
+        override = self.secret(self.storage.url_env)
+        url = override or self.storage.url
+        return url.replace("{data_dir}", str(self.data_path))
+
+    def required_secrets(self) -> list[tuple[str, str]]:
+        """``(field path, env var)`` of every secret the enabled features need."""
+        out: list[tuple[str, str]] = []
+        for i, src in enumerate(self.sources):
+            if src.enabled:
+                for key, env in src.credentials.items():
+                    out.append((f"sources[{i}].credentials.{key}", env))
+        for i, dg in enumerate(self.digests):
+            if dg.enabled and dg.smtp.password_env:
+                out.append((f"digests[{i}].smtp.password_env", dg.smtp.password_env))
+        slack = self.notify.slack
+        if slack.enabled and self.secret(slack.bot_token_env):
+            out.append(("notify.slack.signing_secret_env", slack.signing_secret_env))
+        return out
+
+    @property
+    def slack_active(self) -> bool:
+        """True when Slack is enabled and its bot token is in the environment."""
+        return self.notify.slack.enabled and self.secret(self.notify.slack.bot_token_env) is not None
+
+
+def _fmt_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    """``BRAND_SCOUT__WEB__PORT=9000`` sets ``web.port``; values are parsed as YAML scalars."""
+    for key, raw in env.items():
+        if not key.startswith(ENV_OVERRIDE_PREFIX):
+            continue
+        path = [p.lower() for p in key[len(ENV_OVERRIDE_PREFIX) :].split("__") if p]
+        if not path:
+            continue
+        node: Any = data
+        for part in path[:-1]:
+            if isinstance(node, list) and part.isdigit():
+                node = node[int(part)]
+                continue
+            node = node.setdefault(part, {})
+        value = yaml.safe_load(raw) if raw.strip() else raw
+        if isinstance(node, list) and path[-1].isdigit():
+            node[int(path[-1])] = value
+        else:
+            node[path[-1]] = value
+
+
+def validate_config(
+    data: Any, *, path: str = "<memory>", env: Mapping[str, str] | None = None
+) -> AppConfig:
+    """Validate an already-parsed config mapping; raise :class:`ConfigError` naming every problem."""
+    env = dict(os.environ if env is None else env)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level", [(path, "(top level)", "not a mapping")])
+    try:
+        _apply_env_overrides(data, env)
+    except (AttributeError, IndexError, TypeError) as exc:
+        raise ConfigError(f"{path}: bad {ENV_OVERRIDE_PREFIX}* override: {exc}") from exc
+    try:
+        cfg = AppConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = _fmt_loc(tuple(err["loc"]))
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (a typo?)"
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            msg = msg.removeprefix("Value error, ")
+            if loc == "(top level)" and "; " in msg:
+                for part in msg.split("; "):
+                    field, _, what = part.partition(": ")
+                    problems.append((path, field, what))
+            else:
+                problems.append((path, loc, msg))
+        lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in problems)
+        raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems) from None
+    cfg._env = env
+    cfg._path = path
+    missing = [(field, var) for field, var in cfg.required_secrets() if not env.get(var)]
+    if missing:
+        problems = [(path, f, f"environment variable {v} is not set (secrets come from the environment)") for f, v in missing]
+        lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in problems)
+        raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems)
+    for _, var in cfg.required_secrets():
+        register_secret(env.get(var, ""))
+    for var in (cfg.notify.slack.bot_token_env, cfg.notify.slack.signing_secret_env, cfg.web.auth.session_secret_env):
+        register_secret(env.get(var, ""))
+    return cfg
+
+
+def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> AppConfig:
+    """Read and validate the YAML file at ``path``.
+
+    Raises:
+        ConfigError: the file is missing, is not YAML, or fails validation; the message names
+            the file, the field path and what is wrong.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such configuration file", [(str(p), "(file)", "not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read: {exc}", [(str(p), "(file)", str(exc))]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise ConfigError(f"{p}: not valid YAML at {where}: {exc}", [(str(p), where, "not valid YAML")]) from None
+    return validate_config(data, path=str(p), env=env)

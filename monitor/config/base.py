@@ -1,0 +1,83 @@
+"""Building blocks for the configuration models: strict models, durations, secret references."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Parse ``30s``, ``5m``, ``4h``, ``1d``, ``2w`` or a number of seconds into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 5m, 4h or 1d")
+    if isinstance(value, int | float):
+        return timedelta(seconds=float(value))
+    if isinstance(value, str):
+        parts = re.findall(r"\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)?", value.strip())
+        if parts and "".join(p.replace(" ", "") for p in parts) == value.replace(" ", ""):
+            total = 0.0
+            for p in parts:
+                m = _DURATION.match(p)
+                if not m:
+                    break
+                total += float(m.group(1)) * _UNITS[m.group(2)]
+            else:
+                return timedelta(seconds=total)
+    raise ValueError(f"expected a duration such as 30s, 5m, 4h or 1d, got {value!r}")
+
+
+def _fmt_duration(td: timedelta) -> str:
+    s = int(td.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s and s % size == 0:
+            return f"{s // size}{unit}"
+    return f"{s}s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(_fmt_duration)]
+
+
+def _parse_time(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int):  # YAML 1.1 reads 09:00 as sexagesimal 540
+        return time(value // 60, value % 60)
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        h, m = value.strip().split(":")
+        if int(h) == 24 and int(m) == 0:
+            return time(23, 59, 59)
+        return time(int(h), int(m))
+    raise ValueError(f"expected a time of day such as 09:00, got {value!r}")
+
+
+TimeOfDay = Annotated[time, BeforeValidator(_parse_time), PlainSerializer(lambda t: t.strftime("%H:%M"))]
+
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def _check_env_name(value: Any) -> Any:
+    if value is None:
+        return value
+    if not isinstance(value, str) or not ENV_NAME.match(value):
+        raise ValueError(
+            "must name an environment variable (UPPER_CASE); put secrets in the environment, "
+            "never in this file"
+        )
+    return value
+
+
+EnvName = Annotated[str, BeforeValidator(_check_env_name)]
+
+
+class StrictModel(BaseModel):
+    """A config model that rejects unknown keys, so a typo is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

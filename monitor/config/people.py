@@ -1,0 +1,57 @@
+"""The organisation and its roster of designated spokespersons (P2)."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+
+from pydantic import Field
+
+from monitor.config.base import StrictModel, TimeOfDay
+
+Role = Literal["employee", "spokesperson", "lead", "legal", "admin"]
+
+
+class WorkingHours(StrictModel):
+    """When a spokesperson takes new work."""
+
+    timezone: str = "UTC"
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
+    )
+    start: TimeOfDay = time(9, 0)
+    end: TimeOfDay = time(17, 0)
+
+
+class Spokesperson(StrictModel):
+    """A designated spokesperson: only these people claim, respond to or close queue items."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    slack_user_id: str | None = Field(None, pattern=r"^[UW][A-Z0-9]{2,}$")
+    topics: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    working_hours: WorkingHours = Field(default_factory=WorkingHours)
+    roles: list[Role] = Field(default_factory=lambda: ["spokesperson"])
+    active: bool = True
+
+
+class Person(StrictModel):
+    """Someone with a role who is not a spokesperson (legal, admin, lead, crisis contact)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    slack_user_id: str | None = Field(None, pattern=r"^[UW][A-Z0-9]{2,}$")
+    roles: list[Role] = Field(default_factory=list)
+
+
+class Organisation(StrictModel):
+    """Who we are: names to search for and our own accounts (excluded from mentions)."""
+
+    name: str
+    brand_terms: list[str] = Field(min_length=1)
+    own_accounts: dict[str, list[str]] = Field(default_factory=dict)
+    website: str | None = None
+    timezone: str = "UTC"

@@ -1,0 +1,201 @@
+"""Configuration of the policy: traffic light watch-lists, routing tree, receivers, priority,
+response targets, escalation ladder, spikes, grouping, reply templates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field
+
+from monitor.config.base import Duration, StrictModel, TimeOfDay
+
+Light = Literal["green", "yellow", "red"]
+PriorityName = Literal["urgent", "high", "normal", "low"]
+
+
+class WatchList(StrictModel):
+    """Terms whose mention makes a post red (confidential matters, P4)."""
+
+    name: str
+    kind: Literal["codename", "unreleased-product", "customer", "partner", "supplier", "phrase", "other"] = "other"
+    terms: list[str] = Field(min_length=1)
+    case_sensitive: bool = False
+
+
+class YellowRules(StrictModel):
+    """What makes a non-red mention yellow (needs judgement)."""
+
+    negative_sentiment: bool = True
+    uncertain_negative: bool = True
+    questions: bool = True
+    complaint_terms: list[str] = Field(default_factory=list)
+    question_terms: list[str] = Field(default_factory=list)
+    scout_criticism: bool = True
+
+
+class LightConfig(StrictModel):
+    """The traffic light: red watch-lists, yellow rules; everything else is green."""
+
+    watchlists: list[WatchList] = Field(default_factory=list)
+    yellow: YellowRules = Field(default_factory=YellowRules)
+    red_model_threshold: float | None = Field(
+        None, ge=0, le=1, description="optional model signal: red when a confidentiality score exceeds it"
+    )
+
+
+class Topic(StrictModel):
+    """A topic that spokespersons cover, recognised by keywords."""
+
+    name: str
+    keywords: list[str] = Field(default_factory=list)
+
+
+class SlackTarget(StrictModel):
+    """Where a receiver's alerts go in Slack."""
+
+    channel: str
+    notice_only: bool = Field(False, description="post a notice without the mention text")
+
+
+class ReceiverConfig(StrictModel):
+    """A destination of routed mentions (P4 table)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    restricted: bool = Field(False, description="may see red items' full text")
+    queue: bool = Field(True, description="creates items in the web queue")
+    broad: bool = Field(True, description="a broad channel: red items only as a notice without text")
+    slack: SlackTarget | None = None
+    email: list[str] = Field(default_factory=list)
+
+
+class RouteConfig(StrictModel):
+    """One node of the Alertmanager-style routing tree.
+
+    ``matchers`` are strings like ``light="red"``, ``sentiment!="positive"``,
+    ``source=~"x|reddit"``, ``author_reach>=10000`` or ``keywords~="refund"``. Children
+    inherit their parent's receiver and timing and override what they set; the first matching
+    child wins unless it has ``continue: true``.
+    """
+
+    receiver: str | None = None
+    matchers: list[str] = Field(default_factory=list)
+    continue_: bool = Field(False, alias="continue")
+    group_by: list[str] | None = None
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+    routes: list[RouteConfig] = Field(default_factory=list)
+
+
+class PriorityConfig(StrictModel):
+    """Priority score = sum of weights; the score maps to a name by thresholds (shown in reasons)."""
+
+    light_weight: dict[str, float] = Field(default_factory=lambda: {"red": 40, "yellow": 20, "green": 0})
+    sentiment_weight: dict[str, float] = Field(
+        default_factory=lambda: {"negative": 15, "neutral": 0, "positive": 0}
+    )
+    reach_weight: float = Field(8.0, description="points per decade of author reach (log10)")
+    velocity_weight: float = Field(10.0, description="points per decade of engagement per hour")
+    source_weight: dict[str, float] = Field(default_factory=dict)
+    scout_bonus: float = 5.0
+    thresholds: dict[PriorityName, float] = Field(
+        default_factory=lambda: {"urgent": 75, "high": 50, "normal": 20, "low": 0}
+    )
+
+
+class BusinessHours(StrictModel):
+    """Working time used for response targets."""
+
+    timezone: str = "UTC"
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
+    )
+    start: TimeOfDay = Field(default_factory=lambda: __import__("datetime").time(9, 0))
+    end: TimeOfDay = Field(default_factory=lambda: __import__("datetime").time(17, 0))
+    holidays: list[str] = Field(default_factory=list, description="ISO dates")
+
+
+class ResponseTarget(StrictModel):
+    """How fast an item of a priority must be acknowledged."""
+
+    within: Duration
+    business_hours: bool = True
+
+
+class LadderStep(StrictModel):
+    """One step of the escalation ladder, taken when an item is unacknowledged ``after`` its
+    target has passed (``0s`` = at the target)."""
+
+    after: Duration = timedelta(0)
+    action: Literal["remind-assignee", "notify-lead", "notify-crisis"]
+
+
+class EscalationConfig(StrictModel):
+    """Response targets by priority and the ladder for unacknowledged items."""
+
+    targets: dict[PriorityName, ResponseTarget] = Field(
+        default_factory=lambda: {
+            "urgent": ResponseTarget(within=timedelta(hours=1), business_hours=False),
+            "high": ResponseTarget(within=timedelta(hours=4)),
+            "normal": ResponseTarget(within=timedelta(hours=8)),
+            "low": ResponseTarget(within=timedelta(hours=24)),
+        }
+    )
+    ladder: list[LadderStep] = Field(
+        default_factory=lambda: [
+            LadderStep(after=timedelta(0), action="remind-assignee"),
+            LadderStep(after=timedelta(hours=1), action="notify-lead"),
+            LadderStep(after=timedelta(hours=4), action="notify-crisis"),
+        ]
+    )
+    lead_receiver: str = "marketing-sales"
+    crisis_receiver: str = "crisis"
+
+
+class SpikeConfig(StrictModel):
+    """Spike detection against a rolling baseline."""
+
+    enabled: bool = True
+    receiver: str = "crisis"
+    bucket: Duration = timedelta(hours=1)
+    baseline_weeks: int = Field(4, ge=1, le=26)
+    min_count: int = Field(10, ge=1)
+    volume_factor: float = Field(3.0, gt=1)
+    negative_share_jump: float = Field(0.25, gt=0, le=1)
+    velocity_per_hour: int = Field(500, ge=1, description="engagement gained per hour that makes one post a spike")
+    cooldown: Duration = timedelta(hours=6)
+
+
+class GroupingConfig(StrictModel):
+    """How mentions group into one item, and how often a group may alert again."""
+
+    by_url: bool = True
+    by_thread: bool = True
+    by_repost: bool = True
+    window: Duration = timedelta(hours=48)
+    repeat_interval: Duration = timedelta(hours=4)
+
+
+class ReplyTemplate(StrictModel):
+    """A pre-approved public reply; placeholders ``{author}``, ``{org}``, ``{spokesperson}``."""
+
+    id: str
+    title: str
+    text: str
+    for_sentiment: list[Literal["negative", "neutral", "positive"]] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+
+
+class PolicyConfig(StrictModel):
+    """Everything the router needs."""
+
+    light: LightConfig = Field(default_factory=LightConfig)
+    topics: list[Topic] = Field(default_factory=list)
+    priority: PriorityConfig = Field(default_factory=PriorityConfig)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    spikes: SpikeConfig = Field(default_factory=SpikeConfig)
+    grouping: GroupingConfig = Field(default_factory=GroupingConfig)
+    templates: list[ReplyTemplate] = Field(default_factory=list)

@@ -1,0 +1,23 @@
+"""Configuration of the sentiment classifier."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from monitor.config.base import StrictModel
+
+
+class SentimentConfig(StrictModel):
+    """Which model tags mentions, and how.
+
+    ``model`` is ``builtin`` (the shipped ONNX model, no PyTorch needed), ``lexicon`` (VADER), a
+    local folder, or a Hugging Face model id (needs the ``[torch]`` extra and, for a hub id,
+    internet or a warm cache).
+    """
+
+    model: str = "builtin"
+    batch_size: int = Field(64, ge=1, le=1024)
+    max_length: int = Field(128, ge=8, le=512)
+    threads: int = Field(2, ge=1, le=64)
+    uncertain_below: float = Field(0.55, ge=0.0, le=1.0)
+    languages: list[str] = Field(default_factory=lambda: ["en"], description="languages the model covers")

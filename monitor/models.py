@@ -1,0 +1,343 @@
+"""Database tables (SQLModel). Keep ``from __future__ import annotations`` out of this module:
+SQLModel table classes break under it (sqlmodel #196).
+
+Wire records (``connectors.base.Mention``) stay separate from these rows. All timestamps are
+stored timezone-aware; SQLite drops the zone, so readers normalise with ``monitor.clock.utc``.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+
+
+class MentionRow(SQLModel, table=True):
+    """One stored mention, unique on ``(source, external_id)``.
+
+    ``state`` is the pipeline stage: ``new`` (stored, waiting for a worker), ``routed`` (classified
+    and routed; queue items and notifications created), ``filtered`` (dropped by a source filter).
+    """
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_mention_source_extid"),
+        Index("ix_mention_state_id", "state", "id"),
+        Index("ix_mention_created", "created_at"),
+        Index("ix_mention_author", "source", "author_handle"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    external_id: str = Field(max_length=200)
+    source_name: str = Field(max_length=48, default="")
+    url: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    author_handle: str = Field(default="", max_length=200)
+    author_name: str = Field(default="", max_length=300)
+    author_reach: int = 0
+    lang: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    fetched_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    kind: str = Field(default="post", max_length=16)
+    parent_id: str | None = Field(default=None, max_length=200)
+    thread_id: str | None = Field(default=None, max_length=200)
+    refers_to: str | None = Field(default=None, max_length=200)
+    links: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    state: str = Field(default="new", max_length=16)
+    group_key: str | None = Field(default=None, max_length=300, index=True)
+    deleted_at: datetime | None = _ts(nullable=True)
+
+
+class ClassificationRow(SQLModel, table=True):
+    """The current sentiment of a mention (one row per mention; corrections update it)."""
+
+    __tablename__ = "classification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", unique=True, ondelete="CASCADE")
+    label: str = Field(max_length=16)
+    score: float
+    scores: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    model_id: str = Field(max_length=200, default="")
+    uncertain: bool = False
+    supported: bool = True
+    corrected: bool = False
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class SentimentCorrection(SQLModel, table=True):
+    """A spokesperson's correction of a sentiment label (training data for the next model)."""
+
+    __tablename__ = "sentiment_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", index=True, ondelete="CASCADE")
+    label: str = Field(max_length=16)
+    previous_label: str | None = Field(default=None, max_length=16)
+    corrected_by: str = Field(max_length=200)
+    corrected_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+QUEUE_STATUSES = ("new", "assigned", "acknowledged", "responded", "closed", "dismissed")
+OPEN_STATUSES = ("new", "assigned", "acknowledged")
+
+
+class QueueItem(SQLModel, table=True):
+    """A mention (or group of mentions) that people must look at.
+
+    Lifecycle: new → assigned → acknowledged → responded | closed (no response needed, with a
+    reason) | dismissed. One item per group; ``mention_id`` is the group's first mention.
+    """
+
+    __tablename__ = "queue_item"
+    __table_args__ = (
+        Index("ix_queue_status_priority", "status", "priority_score"),
+        Index("ix_queue_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", index=True, ondelete="CASCADE")
+    group_key: str = Field(max_length=300, unique=True)
+    light: str = Field(max_length=8)
+    light_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    light_overridden_by: str | None = Field(default=None, max_length=200)
+    priority: str = Field(max_length=8)
+    priority_score: float = 0.0
+    receivers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    topic: str | None = Field(default=None, max_length=100)
+    status: str = Field(default="new", max_length=16)
+    assignee: str | None = Field(default=None, max_length=200, index=True)
+    scout_submitted: bool = False
+    mention_count: int = 1
+    due_at: datetime | None = _ts(nullable=True, index=True)
+    acknowledged_at: datetime | None = _ts(nullable=True)
+    responded_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
+    response_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    template_id: str | None = Field(default=None, max_length=100)
+    close_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    escalation_level: int = 0
+    last_alert_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class QueueItemMention(SQLModel, table=True):
+    """Membership of a mention in a queue item's group."""
+
+    __tablename__ = "queue_item_mention"
+
+    queue_item_id: int = Field(foreign_key="queue_item.id", primary_key=True, ondelete="CASCADE")
+    mention_id: int = Field(foreign_key="mention.id", primary_key=True, ondelete="CASCADE")
+
+
+class Notification(SQLModel, table=True):
+    """The outbox and notification log: one row per delivery, unique on ``idempotency_key``.
+
+    ``status``: pending → sending → sent | failed. A row left in ``sending`` by a crash is
+    reconciled before it is sent again, so a delivery happens once.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=300, unique=True)
+    receiver: str = Field(max_length=100)
+    kind: str = Field(max_length=32)  # alert | update | spike | health | escalation | digest | ack
+    channel: str | None = Field(default=None, max_length=200)
+    queue_item_id: int | None = Field(default=None, foreign_key="queue_item.id", index=True, ondelete="SET NULL")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    external_ref: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class ConnectorState(SQLModel, table=True):
+    """A source's cursor and health, saved in the same transaction as the mentions it covers."""
+
+    __tablename__ = "connector_state"
+
+    source_name: str = Field(primary_key=True, max_length=48)
+    source_type: str = Field(max_length=32, default="")
+    cursor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    healthy: bool = True
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    consecutive_failures: int = 0
+    last_attempt_at: datetime | None = _ts(nullable=True)
+    last_success_at: datetime | None = _ts(nullable=True)
+    last_mention_at: datetime | None = _ts(nullable=True)
+    retry_after: datetime | None = _ts(nullable=True)
+    fetched_total: int = 0
+    unhealthy_alerted: bool = False
+    silent_alerted: bool = False
+
+
+class ScoutSubmission(SQLModel, table=True):
+    """A mention an employee forwarded (P1), credited even when it was already known."""
+
+    __tablename__ = "scout_submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submitted_by: str = Field(max_length=200, index=True)
+    submitter_name: str | None = Field(default=None, max_length=200)
+    channel: str = Field(default="web", max_length=16)  # web | slack | api
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    category: str = Field(default="other", max_length=16)  # compliment | criticism | question | other
+    urgency: str = Field(default="normal", max_length=16)  # low | normal | high
+    mention_id: int | None = Field(default=None, foreign_key="mention.id", ondelete="SET NULL")
+    already_known: bool = False
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class RosterEntry(SQLModel, table=True):
+    """The spokesperson roster as synced from configuration (for joins and round robin)."""
+
+    __tablename__ = "roster"
+
+    id: str = Field(primary_key=True, max_length=100)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=200)
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    active: bool = True
+    last_assigned_at: datetime | None = _ts(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Every change of state, by whom and when."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=64)
+    object_type: str = Field(max_length=32)
+    object_id: str = Field(max_length=100)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+
+
+class EscalationStep(SQLModel, table=True):
+    """A step of the escalation ladder taken for a queue item."""
+
+    __tablename__ = "escalation_step"
+    __table_args__ = (UniqueConstraint("queue_item_id", "level", name="uq_escalation_item_level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    queue_item_id: int = Field(foreign_key="queue_item.id", ondelete="CASCADE")
+    level: int
+    action: str = Field(max_length=32)
+    target: str = Field(max_length=200)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Silence(SQLModel, table=True):
+    """A time-boxed mute with an owner and a reason."""
+
+    __tablename__ = "silence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    matchers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    owner: str = Field(max_length=200)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class SpikeEvent(SQLModel, table=True):
+    """A detected spike, with its explanation; one crisis alert each."""
+
+    __tablename__ = "spike_event"
+    __table_args__ = (UniqueConstraint("key", name="uq_spike_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    kind: str = Field(max_length=32)  # volume | negative-share | velocity
+    scope: str = Field(max_length=64)  # "all" or a source
+    started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    ended_at: datetime | None = _ts(nullable=True)
+    baseline: float = 0.0
+    observed: float = 0.0
+    explanation: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+
+
+class DigestRun(SQLModel, table=True):
+    """A weekly digest sent to one recipient (exactly once per recipient and week)."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("week", "recipient", name="uq_digest_week_recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: str = Field(max_length=10)  # ISO week, e.g. 2026-W47
+    recipient: str = Field(max_length=200)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    message_id: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class UserAccount(SQLModel, table=True):
+    """A local web account (when not behind single sign-on)."""
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=200, unique=True)
+    name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=300)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class MetricCounter(SQLModel, table=True):
+    """Cumulative counters shared by every process (the /metrics page reads them)."""
+
+    __tablename__ = "metric_counter"
+
+    name: str = Field(primary_key=True, max_length=100)
+    labels: str = Field(primary_key=True, max_length=200, default="")
+    value: float = 0.0
+
+
+ALL_TABLES = [
+    MentionRow,
+    ClassificationRow,
+    SentimentCorrection,
+    QueueItem,
+    QueueItemMention,
+    Notification,
+    ConnectorState,
+    ScoutSubmission,
+    RosterEntry,
+    AuditEvent,
+    EscalationStep,
+    Silence,
+    SpikeEvent,
+    DigestRun,
+    UserAccount,
+    MetricCounter,
+]
