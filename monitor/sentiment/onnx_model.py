@@ -174,6 +174,6 @@ class OnnxClassifier:
             probs = np.exp(shifted)
             probs /= probs.sum(axis=1, keepdims=True)
             for row, i in enumerate(keep):
-                scores = {name: float(probs[row, j]) for j, name in enumerate(LABELS)}
+                scores: dict[str, float] = {name: float(probs[row, j]) for j, name in enumerate(LABELS)}
                 results[i] = from_scores(scores, self.model_id, self.uncertain_below)
         return results

