@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.config.policy import LightConfig, Topic, WatchList
+from monitor.config.policy import LightConfig, ReplyTemplate, Topic, WatchList
 
 LIGHTS = ("green", "yellow", "red")
 
@@ -40,11 +40,20 @@ class Verdict:
     watch_hits: tuple[str, ...] = ()
 
 
-_QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
+_QUESTION = re.compile(
+    r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I
+)
 
 
-def evaluate(text: str, *, sentiment: str | None, uncertain: bool, cfg: LightConfig,
-             scout_category: str | None = None, model_red_score: float | None = None) -> Verdict:
+def evaluate(
+    text: str,
+    *,
+    sentiment: str | None,
+    uncertain: bool,
+    cfg: LightConfig,
+    scout_category: str | None = None,
+    model_red_score: float | None = None,
+) -> Verdict:
     """Decide the light of one mention.
 
     Red: a watch-list term (confidential matters) or a model signal above the threshold.
@@ -57,12 +66,16 @@ def evaluate(text: str, *, sentiment: str | None, uncertain: bool, cfg: LightCon
         for term in find_terms(text, wl.terms, wl.case_sensitive):
             hits.append(term)
             reasons.append(f"matched the {wl.kind} watch-list term '{term}' ({wl.name})")
-    if cfg.red_model_threshold is not None and model_red_score is not None and model_red_score >= cfg.red_model_threshold:
+    if (
+        cfg.red_model_threshold is not None
+        and model_red_score is not None
+        and model_red_score >= cfg.red_model_threshold
+    ):
         reasons.append(f"confidentiality model score {model_red_score:.2f} >= {cfg.red_model_threshold:.2f}")
     if reasons:
         return Verdict("red", tuple(reasons), tuple(hits))
     y = cfg.yellow
-    if y.negative_sentiment and sentiment == "negative":
+    if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain):
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
     complaint = find_terms(text, y.complaint_terms)
     if complaint:
@@ -89,3 +102,82 @@ def topic_of(text: str, topics: list[Topic]) -> str | None:
 def watch_terms(watchlists: list[WatchList]) -> list[str]:
     """Every watched term (for redaction of red items in broad channels)."""
     return [t for wl in watchlists for t in wl.terms]
+
+
+# ---- red handling and overrides (P2, P4) -----------------------------------------------------
+
+
+def can_offer_template(light: str) -> bool:
+    """Whether a pre-approved public reply may be offered: never for red items (P4)."""
+    return light in ("green", "yellow")
+
+
+def templates_for(
+    light: str, sentiment: str | None, topic: str | None, templates: list[ReplyTemplate]
+) -> list[ReplyTemplate]:
+    """The reply templates a spokesperson may be offered for an item (none for red)."""
+    if not can_offer_template(light):
+        return []
+    return [
+        t
+        for t in templates
+        if (not t.for_sentiment or (sentiment or "neutral") in t.for_sentiment)
+        and (not t.topics or (topic is not None and topic in t.topics))
+    ]
+
+
+def redact_for_broad(text: str, *, light: str, restricted: bool, link: str = "", source: str = "") -> str:
+    """The text a receiver may show for an item.
+
+    A restricted receiver (Legal / Compliance) and non-red items get ``text`` unchanged. For a
+    red item in any other (broad) channel only a notice remains: that a red item exists and
+    where the restricted queue has it; neither the text nor the watch-list term that matched
+    (a code name is itself confidential).
+    """
+    if light != "red" or restricted:
+        return text
+    where = f" on {source}" if source else ""
+    tail = f": {link}" if link else ""
+    return (
+        f"A red (confidential) mention{where} is waiting for Legal / Compliance in the restricted queue{tail}"
+    )
+
+
+def redact_reasons(reasons: list[str], *, light: str, restricted: bool) -> list[str]:
+    """Decision reasons fit for a receiver: red reasons name watch-list terms, so broad channels
+    get one generic line instead of them."""
+    if light != "red" or restricted:
+        return list(reasons)
+    kept = [r for r in reasons if not r.startswith("red:")]
+    return ["red: matched a confidential watch-list (details in the restricted queue)", *kept]
+
+
+@dataclass(frozen=True)
+class LightOverride:
+    """The outcome of a spokesperson's light override; the caller writes it to ``QueueItem``
+    (``light``, ``light_reasons``, ``light_overridden_by``) and ``details`` to an ``AuditEvent``
+    with ``action="override-light"``."""
+
+    light: str
+    reasons: tuple[str, ...]
+    overridden_by: str
+    details: dict[str, str]
+
+
+def override_light(current: str, new: str, *, by: str, reason: str, is_spokesperson: bool) -> LightOverride:
+    """Validate and describe a light override (P4: only a spokesperson, always with a reason).
+
+    Raises:
+        PermissionError: ``by`` is not a designated spokesperson.
+        ValueError: unknown light, no reason given, or the light does not change.
+    """
+    if not is_spokesperson:
+        raise PermissionError(f"{by} is not a designated spokesperson; only spokespersons override a light")
+    if new not in LIGHTS:
+        raise ValueError(f"unknown light {new!r} (one of {', '.join(LIGHTS)})")
+    if not reason.strip():
+        raise ValueError("an override needs a reason")
+    if new == current:
+        raise ValueError(f"the light is already {current}")
+    why = f"overridden from {current} to {new} by {by}: {reason.strip()}"
+    return LightOverride(new, (why,), by, {"from": current, "to": new, "reason": reason.strip()})

@@ -10,8 +10,9 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.config import AppConfig
-from monitor.policy import evaluate, topic_of
-from monitor.routing import Route, RouteMatch, receivers_of
+from monitor.config.policy import RouteConfig
+from monitor.policy import can_offer_template, evaluate, topic_of
+from monitor.routing import Matcher, Route, RouteMatch, receivers_of
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class MentionView:
     links: tuple[str, ...] = ()
     submitted_by: str | None = None
     scout_category: str | None = None
+    red_score: float | None = None
 
     @property
     def engagement(self) -> int:
@@ -67,6 +69,8 @@ class Decision:
     topic: str | None = None
     matches: list[RouteMatch] = field(default_factory=list)
     labels: dict[str, object] = field(default_factory=dict)
+    notice_only: list[str] = field(default_factory=list)
+    can_offer_template: bool = True
 
     def to_json(self) -> dict[str, object]:
         """The dry-run output of ``scout route``."""
@@ -79,7 +83,18 @@ class Decision:
             "group": self.group,
             "topic": self.topic,
             "reasons": self.reasons,
+            "notice_only": self.notice_only,
+            "can_offer_template": self.can_offer_template,
         }
+
+    def explain_json(self) -> dict[str, object]:
+        """:meth:`to_json` plus the routing labels and the matched route paths (``--explain``)."""
+        out = self.to_json()
+        out["labels"] = self.labels
+        out["routes"] = [
+            {"receiver": m.receiver, "path": m.path, "matchers": list(m.matchers)} for m in self.matches
+        ]
+        return out
 
 
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|ref$|ref_src$|s$|t$)")
@@ -112,9 +127,22 @@ def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by
     return f"{m.source}:{m.external_id}"
 
 
-def priority_of(cfg: AppConfig, *, light: str, sentiment: str | None, reach: int, velocity_per_hour: float,
-                source: str, scout: bool) -> tuple[str, float, str]:
-    """Priority name, score and the formula with its terms filled in."""
+def priority_of(
+    cfg: AppConfig,
+    *,
+    light: str,
+    sentiment: str | None,
+    reach: int,
+    velocity_per_hour: float,
+    source: str,
+    scout: bool,
+) -> tuple[str, float, str]:
+    """Priority name, score and the formula with its terms filled in.
+
+    The score is the sum of the configured weights; its name is the highest threshold it
+    reaches. A yellow or red mention whose author reach or engagement velocity reaches
+    ``urgent_reach`` / ``urgent_velocity_per_hour`` is urgent whatever its score (P4).
+    """
     p = cfg.policy.priority
     terms = {
         "light": p.light_weight.get(light, 0.0),
@@ -131,14 +159,32 @@ def priority_of(cfg: AppConfig, *, light: str, sentiment: str | None, reach: int
             name = level
             break
     formula = " + ".join(f"{k} {v:.1f}" for k, v in terms.items() if v) or "0"
-    return name, score, f"priority {name}: {formula} = {score:.1f}"
+    text = f"priority {name}: {formula} = {score:.1f}"
+    if light in ("yellow", "red") and name != "urgent":
+        if p.urgent_reach is not None and reach >= p.urgent_reach:
+            name = "urgent"
+            text += f"; urgent: author reach {reach} >= {p.urgent_reach}"
+        elif p.urgent_velocity_per_hour is not None and velocity_per_hour >= p.urgent_velocity_per_hour:
+            name = "urgent"
+            text += f"; urgent: {velocity_per_hour:.0f} engagements/h >= {p.urgent_velocity_per_hour:.0f}"
+    return name, score, text
 
 
-def labels_for(m: MentionView, s: SentimentView | None, *, light: str, priority: str, topic: str | None,
-               watch_hits: tuple[str, ...]) -> dict[str, object]:
-    """The routing labels of a mention."""
+def labels_for(
+    m: MentionView,
+    s: SentimentView | None,
+    *,
+    light: str,
+    priority: str,
+    topic: str | None,
+    watch_hits: tuple[str, ...],
+    group: str = "",
+) -> dict[str, object]:
+    """The routing labels of a mention (``lang`` is an alias of ``language``)."""
     return {
         "source": m.source,
+        "group": group,
+        "lang": m.lang or "",
         "light": light,
         "sentiment": s.label if s else "",
         "uncertain": bool(s and s.uncertain),
@@ -150,6 +196,7 @@ def labels_for(m: MentionView, s: SentimentView | None, *, light: str, priority:
         "kind": m.kind,
         "keywords": list(watch_hits),
         "submitted_by_scout": m.submitted_by is not None,
+        "scout_category": m.scout_category or "",
     }
 
 
@@ -159,21 +206,43 @@ class Router:
     def __init__(self, cfg: AppConfig) -> None:
         self.cfg = cfg
         self.tree = Route.build(cfg.route)
+        self._restricted = {r.name for r in cfg.receivers if r.restricted}
 
     def decide(self, m: MentionView, s: SentimentView | None, *, now: datetime) -> Decision:
         """Route one mention. Pure: the same inputs give the same decision."""
         pol = self.cfg.policy
         sentiment = s.label if s and s.supported else None
-        verdict = evaluate(m.text, sentiment=sentiment, uncertain=bool(s and s.uncertain), cfg=pol.light,
-                           scout_category=m.scout_category)
+        verdict = evaluate(
+            m.text,
+            sentiment=sentiment,
+            uncertain=bool(s and s.uncertain),
+            cfg=pol.light,
+            scout_category=m.scout_category,
+            model_red_score=m.red_score,
+        )
         age_h = max((now - m.created_at).total_seconds() / 3600.0, 0.25)
         velocity = m.engagement / age_h
         priority, score, formula = priority_of(
-            self.cfg, light=verdict.light, sentiment=sentiment, reach=m.author_reach, velocity_per_hour=velocity,
-            source=m.source, scout=m.submitted_by is not None,
+            self.cfg,
+            light=verdict.light,
+            sentiment=sentiment,
+            reach=m.author_reach,
+            velocity_per_hour=velocity,
+            source=m.source,
+            scout=m.submitted_by is not None,
         )
         topic = topic_of(m.text, pol.topics)
-        labels = labels_for(m, s, light=verdict.light, priority=priority, topic=topic, watch_hits=verdict.watch_hits)
+        g = pol.grouping
+        group = group_key(m, by_url=g.by_url, by_thread=g.by_thread, by_repost=g.by_repost)
+        labels = labels_for(
+            m,
+            s,
+            light=verdict.light,
+            priority=priority,
+            topic=topic,
+            watch_hits=verdict.watch_hits,
+            group=group,
+        )
         matches = self.tree.match(labels)
         receivers = receivers_of(matches)
         reasons = [f"{verdict.light}: {r}" for r in verdict.reasons]
@@ -185,9 +254,69 @@ class Router:
         for mt in matches:
             why = ", ".join(mt.matchers) if mt.matchers else "default route"
             reasons.append(f"to {mt.receiver} via {mt.path} ({why})")
-        g = pol.grouping
+        # P4: red items reach non-restricted receivers only as a notice, and get no template.
+        notice_only = [r for r in receivers if r not in self._restricted] if verdict.light == "red" else []
+        if notice_only:
+            reasons.append(
+                "red: full text only to restricted receivers; notice only to " + ", ".join(notice_only)
+            )
         return Decision(
-            external_id=m.external_id, light=verdict.light, priority=priority, priority_score=score,
-            receivers=receivers, group=group_key(m, by_url=g.by_url, by_thread=g.by_thread, by_repost=g.by_repost),
-            reasons=reasons, topic=topic, matches=matches, labels=labels,
+            external_id=m.external_id,
+            light=verdict.light,
+            priority=priority,
+            priority_score=score,
+            receivers=receivers,
+            group=group,
+            reasons=reasons,
+            topic=topic,
+            matches=matches,
+            labels=labels,
+            notice_only=notice_only,
+            can_offer_template=can_offer_template(verdict.light),
         )
+
+
+def check_policy(cfg: AppConfig) -> list[str]:
+    """Problems with the routing policy beyond what ``AppConfig`` validates (empty: fine).
+
+    Route matchers and ``policy.spikes.inhibit_matchers`` must parse, and a red mention must
+    reach at least one restricted receiver (P4: Legal / Compliance sees the full text). The
+    lead's configuration validation can add these to its own problems.
+    """
+    problems: list[str] = []
+
+    def walk(route: RouteConfig, path: str) -> None:
+        for i, text in enumerate(route.matchers):
+            try:
+                Matcher.parse(text)
+            except ValueError as exc:
+                problems.append(f"{path}.matchers[{i}]: {exc}")
+        for i, child in enumerate(route.routes):
+            walk(child, f"{path}.routes[{i}]")
+
+    walk(cfg.route, "route")
+    for i, text in enumerate(cfg.policy.spikes.inhibit_matchers):
+        try:
+            Matcher.parse(text)
+        except ValueError as exc:
+            problems.append(f"policy.spikes.inhibit_matchers[{i}]: {exc}")
+    if problems:
+        return problems
+    restricted = {r.name for r in cfg.receivers if r.restricted}
+    tree = Route.build(cfg.route)
+    for sentiment in ("negative", "neutral", "positive"):
+        for scout in (False, True):
+            probe: dict[str, object] = {
+                "light": "red",
+                "sentiment": sentiment,
+                "submitted_by_scout": scout,
+                "source": "",
+                "priority": "urgent",
+                "keywords": [],
+            }
+            if not restricted.intersection(receivers_of(tree.match(probe))):
+                problems.append(
+                    f"route: a red {sentiment} mention{' from a scout' if scout else ''} reaches no "
+                    "restricted receiver (P4: red items go to Legal / Compliance)"
+                )
+    return problems

@@ -3,22 +3,37 @@ response targets, escalation ladder, spikes, grouping, reply templates."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from monitor.config.base import Duration, StrictModel, TimeOfDay
 
 Light = Literal["green", "yellow", "red"]
 PriorityName = Literal["urgent", "high", "normal", "low"]
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _weights(**kw: float) -> dict[str, float]:
+    return dict(kw)
+
+
+def _thresholds() -> dict[PriorityName, float]:
+    return {"urgent": 75.0, "high": 50.0, "normal": 20.0, "low": 0.0}
+
+
+def _weekdays() -> list[DayName]:
+    return ["mon", "tue", "wed", "thu", "fri"]
 
 
 class WatchList(StrictModel):
     """Terms whose mention makes a post red (confidential matters, P4)."""
 
     name: str
-    kind: Literal["codename", "unreleased-product", "customer", "partner", "supplier", "phrase", "other"] = "other"
+    kind: Literal["codename", "unreleased-product", "customer", "partner", "supplier", "phrase", "other"] = (
+        "other"
+    )
     terms: list[str] = Field(min_length=1)
     case_sensitive: bool = False
 
@@ -92,29 +107,41 @@ class RouteConfig(StrictModel):
 class PriorityConfig(StrictModel):
     """Priority score = sum of weights; the score maps to a name by thresholds (shown in reasons)."""
 
-    light_weight: dict[str, float] = Field(default_factory=lambda: {"red": 40, "yellow": 20, "green": 0})
+    light_weight: dict[str, float] = Field(default_factory=lambda: _weights(red=40, yellow=20, green=0))
     sentiment_weight: dict[str, float] = Field(
-        default_factory=lambda: {"negative": 15, "neutral": 0, "positive": 0}
+        default_factory=lambda: _weights(negative=15, neutral=0, positive=0)
     )
     reach_weight: float = Field(8.0, description="points per decade of author reach (log10)")
     velocity_weight: float = Field(10.0, description="points per decade of engagement per hour")
     source_weight: dict[str, float] = Field(default_factory=dict)
     scout_bonus: float = 5.0
-    thresholds: dict[PriorityName, float] = Field(
-        default_factory=lambda: {"urgent": 75, "high": 50, "normal": 20, "low": 0}
+    urgent_reach: int | None = Field(
+        None, ge=1, description="a yellow or red mention by an author with at least this reach is urgent (P4)"
     )
+    urgent_velocity_per_hour: float | None = Field(
+        None, gt=0, description="a yellow or red mention gaining this much engagement per hour is urgent (P4)"
+    )
+    thresholds: dict[PriorityName, float] = Field(default_factory=_thresholds)
 
 
 class BusinessHours(StrictModel):
     """Working time used for response targets."""
 
     timezone: str = "UTC"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
-    )
-    start: TimeOfDay = Field(default_factory=lambda: __import__("datetime").time(9, 0))
-    end: TimeOfDay = Field(default_factory=lambda: __import__("datetime").time(17, 0))
+    days: list[DayName] = Field(default_factory=_weekdays)
+    start: TimeOfDay = time(9, 0)
+    end: TimeOfDay = time(17, 0)
     holidays: list[str] = Field(default_factory=list, description="ISO dates")
+
+    @field_validator("holidays")
+    @classmethod
+    def _iso_dates(cls, value: list[str]) -> list[str]:
+        for v in value:
+            try:
+                date.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"holiday {v!r} is not an ISO date (YYYY-MM-DD)") from None
+        return value
 
 
 class ResponseTarget(StrictModel):
@@ -136,7 +163,7 @@ class EscalationConfig(StrictModel):
     """Response targets by priority and the ladder for unacknowledged items."""
 
     targets: dict[PriorityName, ResponseTarget] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]
             "urgent": ResponseTarget(within=timedelta(hours=1), business_hours=False),
             "high": ResponseTarget(within=timedelta(hours=4)),
             "normal": ResponseTarget(within=timedelta(hours=8)),
@@ -164,8 +191,19 @@ class SpikeConfig(StrictModel):
     min_count: int = Field(10, ge=1)
     volume_factor: float = Field(3.0, gt=1)
     negative_share_jump: float = Field(0.25, gt=0, le=1)
-    velocity_per_hour: int = Field(500, ge=1, description="engagement gained per hour that makes one post a spike")
+    velocity_per_hour: int = Field(
+        500, ge=1, description="engagement gained per hour that makes one post a spike"
+    )
     cooldown: Duration = timedelta(hours=6)
+    mad_z: float = Field(
+        3.0, ge=0, description="volume must also exceed median + mad_z * scaled MAD of the baseline"
+    )
+    top_terms: int = Field(5, ge=1, le=50)
+    sample_posts: int = Field(3, ge=1, le=20)
+    inhibit_matchers: list[str] = Field(
+        default_factory=lambda: ['light!="red"'],
+        description="per-mention alerts matching all of these are held back while a covering spike is live",
+    )
 
 
 class GroupingConfig(StrictModel):

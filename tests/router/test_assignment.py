@@ -1,0 +1,67 @@
+"""Assignment by topic, then round robin, skipping those off duty (P2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.assignment import assign
+from monitor.config import AppConfig, Spokesperson
+
+MON_CHI = datetime(2026, 11, 16, 16, tzinfo=UTC)  # 10:00 Chicago, 17:00 Berlin: Ana and Cai on duty
+MON_BER = datetime(2026, 11, 16, 9, tzinfo=UTC)  # 03:00 Chicago, 10:00 Berlin: only Ben
+SAT = datetime(2026, 11, 21, 16, tzinfo=UTC)
+T = datetime(2026, 11, 16, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("topic", "lang", "now", "last", "expected"),
+    [
+        pytest.param("claims", None, MON_CHI, {}, "ana", id="topic-holder-on-duty"),
+        pytest.param("claims", None, MON_CHI, {"ana": T}, "ana", id="only-topic-holder-on-duty"),
+        pytest.param("claims", None, MON_BER, {}, "ben", id="topic-other-timezone"),
+        pytest.param("billing", None, MON_BER, {}, "ben", id="billing-ben"),
+        pytest.param("billing", None, MON_CHI, {}, "ana", id="topic-holder-off-duty-falls-back"),
+        pytest.param(None, None, MON_CHI, {}, "ana", id="round-robin-never-assigned-first"),
+        pytest.param(None, None, MON_CHI, {"ana": T}, "cai", id="round-robin-next"),
+        pytest.param(None, None, MON_CHI, {"ana": T + timedelta(hours=1), "cai": T}, "cai", id="oldest-turn"),
+        pytest.param(None, None, MON_CHI, {"ana": T, "cai": T + timedelta(hours=1)}, "ana", id="back-to-ana"),
+        pytest.param(None, None, SAT, {}, None, id="weekend-nobody"),
+        pytest.param("claims", "es", MON_BER, {}, "ben", id="language"),
+    ],
+)
+def test_assign(
+    cfg: AppConfig,
+    topic: str | None,
+    lang: str | None,
+    now: datetime,
+    last: dict[str, datetime | None],
+    expected: str | None,
+) -> None:
+    assert assign(topic, lang, cfg.spokespersons, now, last) == expected
+
+
+def test_round_robin_over_a_morning(cfg: AppConfig) -> None:
+    last: dict[str, datetime | None] = {}
+    got = []
+    now = MON_CHI
+    for _ in range(4):
+        who = assign(None, None, cfg.spokespersons, now, last)
+        assert who is not None
+        got.append(who)
+        last[who] = now
+        now += timedelta(minutes=5)
+    assert got == ["ana", "cai", "ana", "cai"]
+
+
+def test_inactive_and_non_spokesperson_are_skipped(cfg: AppConfig) -> None:
+    ana, ben, cai = cfg.spokespersons
+    roster = [
+        ana.model_copy(update={"active": False}),
+        ben,
+        cai.model_copy(update={"roles": ["lead"]}),
+    ]
+    assert assign(None, None, roster, MON_CHI, {}) is None
+    extra = Spokesperson(id="dee", name="Dee", email="dee@acme.example")
+    assert assign(None, None, [*roster, extra], MON_CHI, {}) == "dee"  # UTC 09-17, Monday 16:00 UTC

@@ -1,0 +1,256 @@
+"""Response targets in business hours, the ladder, silences, inhibition and repeat suppression (P3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from monitor.clock import FrozenClock
+from monitor.config import AppConfig
+from monitor.config.policy import BusinessHours, ResponseTarget
+from monitor.escalation import (
+    ItemState,
+    SilenceSpec,
+    due_at,
+    is_silenced,
+    ladder_actions,
+    parse_silence_matchers,
+    suppress,
+)
+
+CHI = ZoneInfo("America/Chicago")
+HOURS = BusinessHours(timezone="America/Chicago", start="09:00", end="17:00", holidays=["2026-11-26"])
+
+
+def chi(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=CHI)
+
+
+@pytest.mark.parametrize(
+    ("created", "within", "business", "expected"),
+    [
+        pytest.param(chi(2026, 11, 16, 10), 4, True, chi(2026, 11, 16, 14), id="same-day"),
+        pytest.param(chi(2026, 11, 16, 7), 4, True, chi(2026, 11, 16, 13), id="before-opening"),
+        pytest.param(chi(2026, 11, 16, 20), 4, True, chi(2026, 11, 17, 13), id="after-closing"),
+        pytest.param(chi(2026, 11, 20, 16), 4, True, chi(2026, 11, 23, 12), id="friday-over-weekend"),
+        pytest.param(chi(2026, 11, 21, 10), 4, True, chi(2026, 11, 23, 13), id="saturday"),
+        pytest.param(chi(2026, 11, 25, 15), 8, True, chi(2026, 11, 27, 15), id="over-holiday"),
+        pytest.param(chi(2026, 11, 21, 3), 1, False, chi(2026, 11, 21, 4), id="wall-clock-urgent"),
+        pytest.param(chi(2026, 3, 6, 16), 4, True, chi(2026, 3, 9, 12), id="over-dst-change"),
+        pytest.param(chi(2026, 11, 16, 10), 24, True, chi(2026, 11, 19, 10), id="three-business-days"),
+    ],
+)
+def test_due_at(created: datetime, within: int, business: bool, expected: datetime) -> None:
+    target = ResponseTarget(within=timedelta(hours=within), business_hours=business)
+    got = due_at(created, target, HOURS)
+    assert got == expected
+    assert got.tzinfo is UTC
+
+
+def test_due_at_without_working_time_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no working time"):
+        due_at(chi(2026, 11, 16, 10), ResponseTarget(within=timedelta(hours=1)), BusinessHours(days=[]))
+
+
+def test_bad_holiday_is_rejected() -> None:
+    with pytest.raises(ValueError, match="ISO date"):
+        BusinessHours(holidays=["26/11/2026"])
+
+
+# ---- the ladder ---------------------------------------------------------------------------------
+
+CREATED = chi(2026, 11, 16, 10)  # high: due 14:00 Chicago
+DUE = chi(2026, 11, 16, 14)
+
+
+def item(**kw: Any) -> ItemState:
+    base: dict[str, Any] = {
+        "item_id": 7,
+        "status": "assigned",
+        "priority": "high",
+        "created_at": CREATED,
+        "assignee": "ana",
+    }
+    base.update(kw)
+    return ItemState(**base)
+
+
+@pytest.mark.parametrize(
+    ("state", "now", "expected"),
+    [
+        pytest.param(item(), DUE - timedelta(minutes=1), [], id="before-target"),
+        pytest.param(item(), DUE, [(1, "remind-assignee", "ana")], id="at-target-reminder"),
+        pytest.param(
+            item(escalation_level=1), DUE + timedelta(minutes=59), [], id="reminder-taken-lead-not-due"
+        ),
+        pytest.param(
+            item(escalation_level=1),
+            DUE + timedelta(hours=1),
+            [(2, "notify-lead", "marketing-sales")],
+            id="lead",
+        ),
+        pytest.param(
+            item(),
+            DUE + timedelta(hours=1),
+            [(1, "remind-assignee", "ana"), (2, "notify-lead", "marketing-sales")],
+            id="catch-up",
+        ),
+        pytest.param(
+            item(escalation_level=2), DUE + timedelta(hours=4), [(3, "notify-crisis", "crisis")], id="crisis"
+        ),
+        pytest.param(item(escalation_level=3), DUE + timedelta(days=3), [], id="ladder-exhausted"),
+        pytest.param(item(status="acknowledged"), DUE + timedelta(days=1), [], id="acknowledged"),
+        pytest.param(item(status="closed"), DUE + timedelta(days=1), [], id="closed"),
+        pytest.param(
+            item(assignee=None, status="new"),
+            DUE,
+            [(1, "remind-assignee", "marketing-sales")],
+            id="unassigned-reminds-lead",
+        ),
+        pytest.param(
+            item(due_at=DUE + timedelta(hours=2)), DUE + timedelta(hours=1), [], id="stored-due-at-wins"
+        ),
+        pytest.param(
+            item(priority="urgent", created_at=chi(2026, 11, 21, 3)),
+            chi(2026, 11, 21, 4),
+            [(1, "remind-assignee", "ana")],
+            id="urgent-at-night",
+        ),
+    ],
+)
+def test_ladder(
+    cfg: AppConfig, state: ItemState, now: datetime, expected: list[tuple[int, str, str]]
+) -> None:
+    steps = ladder_actions(state, cfg.policy.escalation, cfg.policy.business_hours, now)
+    assert [(s.level, s.action, s.target) for s in steps] == expected
+    assert all(s.reason for s in steps)
+
+
+@dataclass
+class FakeQueueItem:
+    """What a caller persists between ticks: the level and the recorded steps."""
+
+    escalation_level: int = 0
+    recorded: list[tuple[int, str, str, datetime]] = field(default_factory=list)
+
+
+def test_ladder_over_ticks_takes_each_step_once(cfg: AppConfig) -> None:
+    clock = FrozenClock(CREATED.astimezone(UTC))
+    row = FakeQueueItem()
+    for _ in range(4 * 24):  # one day in 15-minute ticks
+        now = clock.now()
+        state = item(escalation_level=row.escalation_level)
+        for step in ladder_actions(state, cfg.policy.escalation, cfg.policy.business_hours, now):
+            row.recorded.append((step.level, step.action, step.target, now))
+            row.escalation_level = step.level
+        clock.advance(timedelta(minutes=15))
+    assert [(lvl, a, t) for lvl, a, t, _ in row.recorded] == [
+        (1, "remind-assignee", "ana"),
+        (2, "notify-lead", "marketing-sales"),
+        (3, "notify-crisis", "crisis"),
+    ]
+    assert [at.astimezone(CHI).hour for *_, at in row.recorded] == [14, 15, 18]
+
+
+# ---- silences ----------------------------------------------------------------------------------
+
+T0 = datetime(2026, 11, 16, 12, tzinfo=UTC)
+LAUNCH = SilenceSpec(
+    ['source="x"', 'light!="red"'], T0, T0 + timedelta(hours=2), "dana", "planned launch", id=3
+)
+
+
+@pytest.mark.parametrize(
+    ("labels", "now", "muted"),
+    [
+        pytest.param({"source": "x", "light": "yellow"}, T0 + timedelta(minutes=30), True, id="inside"),
+        pytest.param({"source": "x", "light": "yellow"}, T0 - timedelta(seconds=1), False, id="before"),
+        pytest.param({"source": "x", "light": "yellow"}, T0 + timedelta(hours=2), False, id="ended"),
+        pytest.param({"source": "reddit", "light": "yellow"}, T0, False, id="other-source"),
+        pytest.param({"source": "x", "light": "red"}, T0, False, id="red-not-muted"),
+    ],
+)
+def test_is_silenced(labels: dict[str, object], now: datetime, muted: bool) -> None:
+    assert (is_silenced(labels, [LAUNCH], now) is LAUNCH) is muted
+
+
+def test_empty_silence_mutes_nothing_and_bad_matchers_are_reported() -> None:
+    empty = SilenceSpec([], T0, T0 + timedelta(hours=1), "dana", "oops")
+    assert is_silenced({"source": "x"}, [empty], T0) is None
+    with pytest.raises(ValueError, match="at least one matcher"):
+        parse_silence_matchers([])
+    with pytest.raises(ValueError, match="cannot parse"):
+        parse_silence_matchers(["source is x"])
+
+
+# ---- suppression: silence, inhibition, repeat interval ---------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeSpike:
+    key: str
+    kind: str
+    scope: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
+VOLUME_X = FakeSpike("volume:x:2026-11-16T12:00:00+00:00", "volume", "x", T0)
+VELOCITY = FakeSpike("velocity:x:99", "velocity", "x", T0, explanation={"group": "x:99"})
+Y_X = {"source": "x", "light": "yellow", "group": "x:1"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "kwargs", "kind"),
+    [
+        pytest.param(Y_X, {}, None, id="nothing"),
+        pytest.param(Y_X, {"silences": [LAUNCH]}, "silenced", id="silence"),
+        pytest.param(Y_X, {"spikes": [VOLUME_X]}, "inhibited", id="spike-covers-source"),
+        pytest.param({**Y_X, "source": "reddit"}, {"spikes": [VOLUME_X]}, None, id="spike-other-source"),
+        pytest.param({**Y_X, "light": "red"}, {"spikes": [VOLUME_X]}, None, id="red-never-inhibited"),
+        pytest.param(Y_X, {"spikes": [FakeSpike("v", "volume", "all", T0)]}, "inhibited", id="overall-spike"),
+        pytest.param(
+            Y_X,
+            {"spikes": [FakeSpike("v", "volume", "x", T0 - timedelta(hours=3), T0)]},
+            None,
+            id="spike-ended",
+        ),
+        pytest.param(
+            Y_X,
+            {"spikes": [FakeSpike("v", "volume", "x", T0 - timedelta(hours=7))]},
+            None,
+            id="spike-past-cooldown",
+        ),
+        pytest.param(Y_X, {"spikes": [VELOCITY]}, None, id="velocity-other-group"),
+        pytest.param({**Y_X, "group": "x:99"}, {"spikes": [VELOCITY]}, "inhibited", id="velocity-same-group"),
+        pytest.param(
+            Y_X,
+            {"last_alert_at": T0 - timedelta(hours=1), "repeat_interval": timedelta(hours=4)},
+            "repeat",
+            id="within-repeat-interval",
+        ),
+        pytest.param(
+            Y_X,
+            {"last_alert_at": T0 - timedelta(hours=4), "repeat_interval": timedelta(hours=4)},
+            None,
+            id="repeat-interval-passed",
+        ),
+    ],
+)
+def test_suppress(labels: dict[str, object], kwargs: dict[str, Any], kind: str | None) -> None:
+    got = suppress(labels, now=T0 + timedelta(minutes=10), **kwargs)
+    assert (got.kind if got else None) == kind
+    if got:
+        assert got.reason
+
+
+def test_suppress_reason_names_owner_and_spike() -> None:
+    got = suppress(Y_X, now=T0, silences=[LAUNCH])
+    assert got is not None and "dana" in got.reason and "planned launch" in got.reason and got.ref == "3"
+    got = suppress(Y_X, now=T0, spikes=[VOLUME_X])
+    assert got is not None and got.ref == VOLUME_X.key
