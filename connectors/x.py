@@ -1,0 +1,227 @@
+"""X (Twitter) API v2 recent search through tweepy.
+
+Credentials: ``bearer_token`` (app-only bearer token). Options: :class:`XOptions`.
+
+tweepy hard-codes ``https://api.twitter.com``; a rebasing adapter on ``client.session`` sends
+every request to ``api_base`` (default ``https://api.x.com``) with a timeout. X returns newest
+results first, so the fetch pages to the end before it returns a cursor: ``since_id`` = the
+``newest_id`` of the *first* page. A failure on any page raises and moves no cursor.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors._http import (
+    TimeoutSession,
+    TransientError,
+    call_with_retries,
+    dump_cursor,
+    extract_links,
+    load_cursor,
+    parse_time,
+    retry_after_from_headers,
+)
+from connectors.base import FetchContext, FetchResult, Mention
+from monitor.errors import FatalSourceError, RetriableSourceError
+
+TWEEPY_HOST = "https://api.twitter.com"
+DEFAULT_API_BASE = "https://api.x.com"
+_TWITTER_EPOCH_MS = 1288834974657
+_MAX_LOOKBACK = timedelta(days=7) - timedelta(minutes=5)
+
+
+class XOptions(BaseModel):
+    """Options of an ``x`` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=1024, description="X search query with X's own operators")
+    max_results: int = Field(100, ge=10, le=100, description="tweets per page (10-100)")
+    max_pages: int = Field(10, ge=1, le=100, description="bound on pages per fetch")
+
+
+def snowflake_time(tweet_id: int | str) -> datetime:
+    """The creation time encoded in a tweet id (used when ``created_at`` was not returned)."""
+    return datetime.fromtimestamp(((int(tweet_id) >> 22) + _TWITTER_EPOCH_MS) / 1000, tz=UTC)
+
+
+class XConnector:
+    """Posts matching a query from X's recent search, with author reach and public metrics."""
+
+    type: ClassVar[str] = "x"
+    Options: ClassVar[builtins.type[BaseModel]] = XOptions
+
+    TWEET_FIELDS: ClassVar[list[str]] = [
+        "created_at", "public_metrics", "lang", "author_id", "conversation_id",
+        "referenced_tweets", "entities", "in_reply_to_user_id",
+    ]
+    USER_FIELDS: ClassVar[list[str]] = ["public_metrics", "username", "name"]
+    EXPANSIONS: ClassVar[list[str]] = ["author_id"]
+
+    def __init__(
+        self,
+        name: str,
+        options: XOptions,
+        *,
+        api_base: str | None = None,
+        credentials: dict[str, str] | None = None,
+        timeout: float = 20.0,
+        max_retries: int = 3,
+        own_accounts: list[str] | None = None,
+        client: Any = None,
+        sleep: Callable[[float], None] | None = None,
+        **_: Any,
+    ) -> None:
+        self.name = name
+        self.options = options
+        self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
+        self._credentials = dict(credentials or {})
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.own_accounts = list(own_accounts or [])
+        self._client = client
+        self._sleep = sleep
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            import tweepy
+
+            token = self._credentials.get("bearer_token")
+            if not token:
+                raise FatalSourceError(f"x source {self.name!r}: no bearer_token credential")
+            client = tweepy.Client(bearer_token=token, wait_on_rate_limit=False)
+            client.session = TimeoutSession(self.timeout, rebase=(TWEEPY_HOST, self.api_base))
+            self._client = client
+        return self._client
+
+    def _translate(self, exc: BaseException, now: datetime) -> BaseException | None:
+        import tweepy
+
+        what = f"x source {self.name!r}"
+        if isinstance(exc, tweepy.TooManyRequests):
+            headers = dict(exc.response.headers) if exc.response is not None else {}
+            wait = retry_after_from_headers(headers, now)
+            return RetriableSourceError(f"{what}: rate limited (HTTP 429)", wait)
+        if isinstance(exc, (tweepy.Unauthorized, tweepy.Forbidden)):
+            return FatalSourceError(f"{what}: credentials rejected ({type(exc).__name__})")
+        if isinstance(exc, tweepy.NotFound):
+            return FatalSourceError(f"{what}: endpoint not found (check api_base)")
+        if isinstance(exc, tweepy.BadRequest):
+            return FatalSourceError(f"{what}: request rejected: {'; '.join(exc.api_messages)[:300]}")
+        if isinstance(exc, tweepy.TwitterServerError):
+            return TransientError(f"server error (HTTP {exc.response.status_code})")
+        if isinstance(exc, tweepy.HTTPException):
+            return RetriableSourceError(f"{what}: unexpected HTTP {exc.response.status_code}")
+        if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
+            return TransientError(f"{type(exc).__name__}")
+        if isinstance(exc, ValueError):  # requests' JSONDecodeError
+            return RetriableSourceError(f"{what}: malformed JSON in reply")
+        return None
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        """Every post newer than the cursor's ``since_id`` (first run: the backfill window)."""
+        state = load_cursor(cursor, f"x source {self.name!r}")
+        client = self._get_client()
+        params: dict[str, Any] = {
+            "query": self.options.query,
+            "max_results": self.options.max_results,
+            "expansions": self.EXPANSIONS,
+            "tweet_fields": self.TWEET_FIELDS,
+            "user_fields": self.USER_FIELDS,
+        }
+        since_id = state.get("since_id")
+        if since_id:
+            params["since_id"] = str(since_id)
+        else:
+            start = ctx.backfill_since or (ctx.now - timedelta(hours=24))
+            params["start_time"] = max(start, ctx.now - _MAX_LOOKBACK).astimezone(UTC)
+
+        mentions: dict[str, Mention] = {}
+        newest_id: str | None = None
+        pages = 0
+        notes: list[str] = []
+        next_token: str | None = None
+        while True:
+            page_params = dict(params)
+            if next_token:
+                page_params["next_token"] = next_token
+            resp = call_with_retries(
+                lambda p=page_params: client.search_recent_tweets(**p),  # type: ignore[misc]
+                translate=lambda e: self._translate(e, ctx.now),
+                max_retries=self.max_retries,
+                sleep=self._sleep,
+                what=f"x source {self.name!r}",
+            )
+            pages += 1
+            meta = resp.meta or {}
+            if pages == 1:
+                newest_id = meta.get("newest_id")
+            users = {str(u.id): u for u in (resp.includes or {}).get("users", [])}
+            for tweet in resp.data or []:
+                m = self._mention(tweet, users)
+                mentions.setdefault(m.external_id, m)
+            if ctx.progress:
+                ctx.progress(len(mentions), None)
+            next_token = meta.get("next_token")
+            if not next_token:
+                break
+            if pages >= self.options.max_pages:
+                notes.append(f"stopped after max_pages={self.options.max_pages}; older results skipped")
+                break
+        if newest_id is None and mentions:
+            newest_id = max(mentions, key=int)
+        new_cursor = dump_cursor({"since_id": newest_id}) if newest_id else None
+        ordered = sorted(mentions.values(), key=lambda m: (m.created_at, int(m.external_id)))
+        return FetchResult(mentions=ordered, cursor=new_cursor, pages=pages, notes=tuple(notes))
+
+    @staticmethod
+    def _mention(tweet: Any, users: dict[str, Any]) -> Mention:
+        tid = str(tweet.id)
+        data: dict[str, Any] = getattr(tweet, "data", {}) or {}
+        author = users.get(str(tweet.author_id)) if getattr(tweet, "author_id", None) else None
+        handle = str(author.username) if author is not None else ""
+        metrics = tweet.public_metrics or {}
+        reach = int((author.public_metrics or {}).get("followers_count", 0)) if author is not None else 0
+        kind, parent, refers = "post", None, None
+        for ref in getattr(tweet, "referenced_tweets", None) or []:
+            if ref.type == "retweeted":
+                kind, refers = "repost", str(ref.id)
+            elif ref.type == "quoted":
+                kind, refers = ("quote" if kind == "post" else kind), str(ref.id)
+            elif ref.type == "replied_to":
+                parent = str(ref.id)
+                kind = "reply" if kind == "post" else kind
+        links: tuple[str, ...] = tuple(
+            str(u.get("expanded_url") or u.get("url"))
+            for u in ((data.get("entities") or {}).get("urls") or [])
+            if u.get("expanded_url") or u.get("url")
+        ) or extract_links(tweet.text or "")
+        created = parse_time(tweet.created_at) or snowflake_time(tid)
+        conv = getattr(tweet, "conversation_id", None)
+        return Mention(
+            source="x",
+            external_id=tid,
+            url=f"https://x.com/{handle}/status/{tid}" if handle else f"https://x.com/i/web/status/{tid}",
+            text=str(tweet.text or ""),
+            created_at=created,
+            author_handle=handle,
+            author_name=str(author.name) if author is not None else "",
+            author_reach=reach,
+            lang=getattr(tweet, "lang", None),
+            likes=int(metrics.get("like_count", 0)),
+            reposts=int(metrics.get("retweet_count", 0)),
+            replies=int(metrics.get("reply_count", 0)),
+            quotes=int(metrics.get("quote_count", 0)),
+            kind=kind,
+            parent_id=parent,
+            thread_id=str(conv) if conv else None,
+            refers_to=refers,
+            links=links,
+        )

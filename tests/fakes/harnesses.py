@@ -1,0 +1,92 @@
+"""One harness per connector type: a started fake service plus the real connector pointed at it.
+
+The contract suite (``tests/connectors/test_contract.py``) runs over :data:`HARNESSES`; adding a
+connector type means adding a harness here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors import load_connector_class
+from connectors.base import FetchContext
+from tests.fakes.server import FakeServer
+
+
+class Harness:
+    """A fake service and a factory for its connector."""
+
+    kind: str = ""
+    #: the fetch's clock: near the recorded data's time, so the backfill window covers it
+    now: datetime = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    backfill: timedelta = timedelta(days=3)
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        self.sleep = sleep
+        self.fake = self.make_fake()
+        self.server: FakeServer = self.fake.server
+        self.server.start()
+
+    def make_fake(self) -> Any:
+        raise NotImplementedError
+
+    def options(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def credentials(self) -> dict[str, str]:
+        return {}
+
+    def api_base(self) -> str | None:
+        return self.server.url
+
+    def connector(self, **kw: Any) -> Any:
+        cls = load_connector_class(self.kind)
+        args: dict[str, Any] = {
+            "api_base": self.api_base(),
+            "credentials": self.credentials(),
+            "timeout": 5.0,
+            "max_retries": 2,
+            "sleep": self.sleep,
+        }
+        args.update(kw)
+        return cls(f"test-{self.kind}", cls.Options(**self.options()), **args)
+
+    def ctx(self, progress: Any = None) -> FetchContext:
+        return FetchContext(now=self.now, backfill_since=self.now - self.backfill, progress=progress)
+
+    def add_new(self) -> str:
+        """Publish one new matching item on the fake; returns its external id."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+class XHarness(Harness):
+    kind = "x"
+    now = datetime(2022, 10, 8, 0, 0, tzinfo=UTC)
+
+    def make_fake(self) -> Any:
+        from tests.fakes.x import FakeX
+
+        return FakeX()
+
+    def options(self) -> dict[str, Any]:
+        return {"query": '"SET SEG" OR #setseg -is:retweet', "max_results": 10}
+
+    def credentials(self) -> dict[str, str]:
+        from tests.fakes.x import BEARER
+
+        return {"bearer_token": BEARER}
+
+    def add_new(self) -> str:
+        tid = str(((int(self.now.timestamp() * 1000) - 1288834974657) << 22) | 1)
+        self.fake.add(tid, "brand new SET SEG post", author_id="42")
+        return tid
+
+
+HARNESSES: dict[str, Callable[[Callable[[float], None]], Harness]] = {
+    "x": XHarness,
+}
