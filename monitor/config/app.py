@@ -64,11 +64,13 @@ class AppConfig(StrictModel):
                 walk(child, f"{path}.routes[{i}]")
 
         walk(self.route, "route")
+        problems.extend(_matcher_problems(self.route, "route"))
         esc = self.policy.escalation
         for field, value in (
             ("policy.escalation.lead_receiver", esc.lead_receiver),
             ("policy.escalation.crisis_receiver", esc.crisis_receiver),
             ("policy.spikes.receiver", self.policy.spikes.receiver),
+            ("notify.health_receiver", self.notify.health_receiver),
         ):
             if value not in known:
                 problems.append(f"{field}: unknown receiver {value!r} (known: {sorted(known)})")
@@ -134,6 +136,20 @@ class AppConfig(StrictModel):
     def slack_active(self) -> bool:
         """True when Slack is enabled and its bot token is in the environment."""
         return self.notify.slack.enabled and self.secret(self.notify.slack.bot_token_env) is not None
+
+
+def _matcher_problems(route: RouteConfig, path: str) -> list[str]:
+    from monitor.routing import Matcher  # late: routing imports the config models
+
+    out = []
+    for i, text in enumerate(route.matchers):
+        try:
+            Matcher.parse(text)
+        except ValueError as exc:
+            out.append(f"{path}.matchers[{i}]: {exc}")
+    for i, child in enumerate(route.routes):
+        out.extend(_matcher_problems(child, f"{path}.routes[{i}]"))
+    return out
 
 
 def _fmt_loc(loc: tuple[int | str, ...]) -> str:

@@ -1,0 +1,47 @@
+"""Structured logging: one line per event, JSON when asked; every message is redacted."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.errors import redact
+
+_STD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+
+
+class _Formatter(logging.Formatter):
+    def __init__(self, json_lines: bool) -> None:
+        super().__init__()
+        self.json_lines = json_lines
+
+    def format(self, record: logging.LogRecord) -> str:
+        extra = {k: v for k, v in vars(record).items() if k not in _STD}
+        when = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        msg = record.getMessage()
+        if record.exc_info:
+            msg += " | " + self.formatException(record.exc_info).replace("\n", " | ")
+        if self.json_lines:
+            data: dict[str, Any] = {"ts": when, "level": record.levelname, "logger": record.name, "msg": msg}
+            data.update(extra)
+            return redact(json.dumps(data, default=str, ensure_ascii=False))
+        kv = " ".join(f"{k}={v}" for k, v in extra.items())
+        return redact(f"{when} {record.levelname:<7} {record.name}: {msg}{' ' + kv if kv else ''}")
+
+
+def setup_logging(level: str = "INFO", json_lines: bool = False, stream: Any = None) -> None:
+    """Configure the root logger once (idempotent)."""
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_brand_scout", False):
+            root.removeHandler(h)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(_Formatter(json_lines))
+    handler._brand_scout = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("apscheduler", "httpx", "urllib3", "prawcore", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

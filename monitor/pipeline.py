@@ -1,0 +1,417 @@
+"""The pipeline: fetch → store (with the cursor, one transaction) → classify → route → queue and
+outbox → deliver. Each step reads ``now`` once from the container's clock.
+
+Every step is idempotent, so a process killed at any point and started again neither loses nor
+duplicates a mention or a notification: mentions are unique on ``(source, external_id)``; a batch
+of mentions is classified, routed and queued in one transaction that also moves them to state
+``routed``; notifications are unique on their idempotency key and reconciled after a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+
+from connectors.base import FetchContext, Mention
+from monitor.clock import utc
+from monitor.errors import FatalSourceError, MonitorError, NotifyError, RetriableSourceError, SourceError, redact
+from monitor.models import (
+    ClassificationRow,
+    MentionRow,
+    Notification,
+    QueueItem,
+    QueueItemMention,
+    ScoutSubmission,
+)
+from monitor.notifiers.base import Outbound
+from monitor.router import Decision, MentionView, SentimentView
+from monitor.store import backoff_delay
+
+if TYPE_CHECKING:
+    from monitor.bootstrap import Container
+
+log = logging.getLogger("brand_scout.pipeline")
+
+
+@dataclass
+class PollReport:
+    """What one poll of one source did."""
+
+    source: str
+    fetched: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    filtered: int = 0
+    error: str | None = None
+    new_ids: list[int] = field(default_factory=list)
+
+
+def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> MentionView:
+    """The router's view of a stored mention."""
+    return MentionView(
+        source=row.source, external_id=row.external_id, text=row.text, created_at=utc(row.created_at),
+        url=row.url, author_handle=row.author_handle, author_reach=row.author_reach, lang=row.lang,
+        likes=row.likes, reposts=row.reposts, replies=row.replies, quotes=row.quotes, kind=row.kind,
+        thread_id=row.thread_id, refers_to=row.refers_to, links=tuple(row.links or ()),
+        submitted_by=submission.submitted_by if submission else None,
+        scout_category=submission.category if submission else None,
+    )
+
+
+def alert_payload(item: QueueItem, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
+                  base_url: str, sentiment: ClassificationRow | None) -> dict[str, Any]:
+    """The content of an alert. Red items carry their text only to restricted receivers."""
+    red_hidden = item.light == "red" and not receiver_restricted
+    return {
+        "item_id": item.id,
+        "group": item.group_key,
+        "light": item.light,
+        "priority": item.priority,
+        "source": row.source,
+        "external_id": row.external_id,
+        "url": row.url,
+        "author": row.author_handle,
+        "author_name": row.author_name,
+        "reach": row.author_reach,
+        "text": None if red_hidden else row.text,
+        "text_withheld": red_hidden,
+        "sentiment": sentiment.label if sentiment else None,
+        "sentiment_score": round(sentiment.score, 3) if sentiment else None,
+        "uncertain": bool(sentiment and sentiment.uncertain),
+        "reasons": [] if red_hidden else list(decision.reasons),
+        "due_at": item.due_at.isoformat() if item.due_at else None,
+        "item_url": f"{base_url.rstrip('/')}/queue/{item.id}",
+        "scout": item.scout_submitted,
+        "mention_count": item.mention_count,
+    }
+
+
+class Pipeline:
+    """The steps of brand-scout, built once by :func:`monitor.bootstrap.build`."""
+
+    def __init__(self, container: Container) -> None:
+        self.c = container
+
+    # ---- fetch and store ------------------------------------------------------------------
+    def poll(self, source_name: str, *, progress: Callable[[int, int | None], None] | None = None) -> PollReport:
+        """Fetch one source once and store what is new together with its cursor.
+
+        A failed fetch stores nothing and leaves the cursor; the failure is recorded, and a
+        source that becomes unhealthy raises one health alert (not one per poll).
+        """
+        c = self.c
+        now = c.clock.now()
+        src = c.source_config(source_name)
+        report = PollReport(source=source_name)
+        state = c.store.get_state(source_name)
+        if state and state.retry_after and utc(state.retry_after) > now:
+            report.error = f"rate limited until {utc(state.retry_after).isoformat()}"
+            return report
+        cursor = state.cursor if state else None
+        backfill = now - src.backfill if cursor is None else None
+        try:
+            connector = c.connector(source_name)
+            result = connector.fetch(cursor, FetchContext(now=now, backfill_since=backfill, progress=progress))
+        except SourceError as exc:
+            return self._source_failed(source_name, src.type, exc, now, report)
+        except Exception as exc:  # a connector bug must not stop the other sources
+            log.exception("connector crashed", extra={"event": "connector_crash", "source": source_name})
+            return self._source_failed(source_name, src.type, RetriableSourceError(f"{type(exc).__name__}: {exc}"),
+                                       now, report)
+        mentions = result.mentions
+        report.fetched = len(mentions)
+        kept, dropped = c.filter_mentions(source_name, mentions)
+        report.filtered = dropped
+        batch = c.store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now)
+        with c.store.session() as s:
+            c.store.incr(s, "mentions_fetched_total", f'source="{source_name}"', len(mentions))
+            c.store.incr(s, "mentions_stored_total", f'source="{source_name}"', len(batch.new_ids))
+        report.stored, report.duplicates, report.new_ids = len(batch.new_ids), batch.duplicates, batch.new_ids
+        log.info("poll", extra={"event": "poll", "source": source_name, "fetched": report.fetched,
+                                "stored": report.stored, "duplicates": report.duplicates, "filtered": dropped})
+        return report
+
+    def _source_failed(self, name: str, type_: str, exc: SourceError, now: datetime, report: PollReport) -> PollReport:
+        fatal = isinstance(exc, FatalSourceError)
+        retry_after = None
+        if isinstance(exc, RetriableSourceError) and exc.retry_after:
+            retry_after = now + timedelta(seconds=float(exc.retry_after))
+        message = redact(str(exc))
+        report.error = message
+        alert = self.c.store.record_source_failure(name, type_, message, now=now, fatal=fatal, retry_after=retry_after)
+        with self.c.store.session() as s:
+            self.c.store.incr(s, "connector_errors_total", f'source="{name}"')
+            if alert:
+                state = self.c.store._state(s, name)
+                streak = int(utc(state.last_attempt_at or now).timestamp())
+                self.c.store.enqueue(
+                    s, key=f"health:{name}:unhealthy:{streak}", receiver=self.c.health_receiver, kind="health",
+                    payload={"title": f"Source {name} is unhealthy", "summary": message, "source": name}, now=now,
+                )
+        log.warning("poll failed", extra={"event": "poll_failed", "source": name, "fatal": fatal, "error": message})
+        return report
+
+    def check_silence(self) -> list[str]:
+        """Raise one health alert per source that has been silent longer than its window."""
+        c = self.c
+        now = c.clock.now()
+        silent = []
+        for src in c.cfg.sources:
+            if not src.enabled or src.silent_after is None:
+                continue
+            state = c.store.get_state(src.name)
+            if state is None or state.last_mention_at is None:
+                continue
+            quiet = now - utc(state.last_mention_at)
+            if quiet >= src.silent_after and c.store.mark_silent_alerted(src.name):
+                silent.append(src.name)
+                hours = quiet.total_seconds() / 3600
+                with c.store.session() as s:
+                    c.store.enqueue(
+                        s, key=f"health:{src.name}:silent:{int(utc(state.last_mention_at).timestamp())}",
+                        receiver=c.health_receiver, kind="health", now=now,
+                        payload={"title": f"No mentions from {src.name} for {hours:.0f} h",
+                                 "summary": f"last new mention at {utc(state.last_mention_at).isoformat()}",
+                                 "source": src.name},
+                    )
+        return silent
+
+    # ---- classify, route, queue ------------------------------------------------------------
+    def process(self, limit: int | None = None) -> int:
+        """Classify and route one batch of new mentions; returns how many were processed."""
+        c = self.c
+        limit = limit or c.cfg.worker.batch_size
+        now = c.clock.now()
+        with c.store.session() as s:
+            rows = c.store.claim_new(s, limit)
+            if not rows:
+                return 0
+            ids = [r.id for r in rows if r.id is not None]
+            existing = {cl.mention_id: cl for cl in s.exec(
+                select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(ids))).all()}
+            todo = [r for r in rows if r.id not in existing]
+            if todo:
+                results = c.classifier.classify([r.text for r in todo], [r.lang for r in todo])
+                for r, res in zip(todo, results, strict=True):
+                    cl = ClassificationRow(mention_id=r.id or 0, label=res.label, score=float(res.score),
+                                           scores={k: float(v) for k, v in res.scores.items()},
+                                           model_id=res.model_id, uncertain=res.uncertain,
+                                           supported=res.supported, created_at=now)
+                    s.add(cl)
+                    existing[cl.mention_id] = cl
+                c.store.incr(s, "mentions_classified_total", "", len(todo))
+            subs = {sub.mention_id: sub for sub in s.exec(
+                select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(ids))).all()}
+            for r in rows:
+                cl = existing[r.id or 0]
+                self._route_one(s, r, cl, subs.get(r.id), now)
+        return len(rows)
+
+    def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow, sub: ScoutSubmission | None,
+                   now: datetime) -> None:
+        c = self.c
+        sentiment = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported)
+        decision = c.router.decide(view_of(row, sub), sentiment, now=now)
+        row.state = "routed"
+        row.group_key = decision.group
+        s.add(row)
+        for rcv in decision.receivers:
+            c.store.incr(s, "mentions_routed_total", f'receiver="{rcv}"')
+        explicit = any(m.path != "route" for m in decision.matches)
+        needs_people = decision.light != "green" or sub is not None
+        if not needs_people and not explicit:
+            return  # green and only the default route: recorded, nobody needs to act
+        item = s.exec(select(QueueItem).where(QueueItem.group_key == decision.group)).first()
+        first = item is None
+        if item is None:
+            item = QueueItem(
+                mention_id=row.id or 0, group_key=decision.group, light=decision.light,
+                light_reasons=[r for r in decision.reasons if r.startswith(decision.light)],
+                priority=decision.priority, priority_score=decision.priority_score,
+                receivers=decision.receivers, reasons=decision.reasons, topic=decision.topic,
+                status="new", scout_submitted=sub is not None,
+                due_at=c.due_at(now, decision.priority) if needs_people else None,
+                created_at=now, updated_at=now,
+            )
+            if not needs_people:
+                item.status = "closed"
+                item.close_reason = "recorded: green mention shared with its receivers"
+                item.closed_at = now
+            s.add(item)
+            s.flush()
+        else:
+            item.mention_count += 1
+            if decision.priority_score > item.priority_score:
+                item.priority, item.priority_score = decision.priority, decision.priority_score
+            if _LIGHT_RANK[decision.light] > _LIGHT_RANK[item.light] and not item.light_overridden_by:
+                item.light = decision.light
+                item.light_reasons = [r for r in decision.reasons if r.startswith(decision.light)]
+            item.scout_submitted = item.scout_submitted or sub is not None
+            for rcv in decision.receivers:
+                if rcv not in item.receivers:
+                    item.receivers = [*item.receivers, rcv]
+            item.updated_at = now
+            s.add(item)
+        c.store.insert_ignore(s, QueueItemMention, [{"queue_item_id": item.id, "mention_id": row.id}],
+                              ["queue_item_id", "mention_id"])
+        repeat = c.cfg.policy.grouping.repeat_interval
+        last = utc(item.last_alert_at) if item.last_alert_at else None
+        if not first and last is not None and now - last < repeat:
+            return  # one alert per group per repeat interval
+        suffix = "" if first else f":{row.id}"
+        for rcv in decision.receivers:
+            rc = c.receiver(rcv)
+            payload = alert_payload(item, row, decision, receiver_restricted=rc.restricted if rc else False,
+                                    base_url=c.cfg.web.base_url, sentiment=cl)
+            c.store.enqueue(s, key=f"alert:{rcv}:{item.group_key}{suffix}", receiver=rcv,
+                            kind="alert" if first else "update", payload=payload, now=now,
+                            queue_item_id=item.id)
+        item.last_alert_at = now
+        s.add(item)
+
+    # ---- deliver -------------------------------------------------------------------------------
+    def deliver(self, limit: int = 100) -> int:
+        """Send due outbox messages in order; returns how many were delivered.
+
+        A message found in state ``sending`` was interrupted by a crash: the notifier is asked
+        whether it went out before it is sent again. When a receiver fails, its later messages
+        wait, so each receiver sees its messages in order.
+        """
+        c = self.c
+        now = c.clock.now()
+        with c.store.session() as s:
+            due = c.store.due_notifications(s, now=now, limit=limit)
+            claimed = [(n.id, n.status) for n in due]
+            for n in due:
+                n.status = "sending"
+                n.attempts += 1
+                s.add(n)
+        sent = 0
+        blocked: set[str] = set()
+        for nid, previous in claimed:
+            with c.store.session() as s:
+                n = s.get(Notification, nid)
+                if n is None or n.status != "sending":
+                    continue
+                if n.receiver in blocked:
+                    n.status = "pending"
+                    n.attempts -= 1
+                    s.add(n)
+                    continue
+                msg = Outbound(key=n.idempotency_key, receiver=n.receiver, kind=n.kind, payload=n.payload,
+                               channel=n.channel, queue_item_id=n.queue_item_id, attempt=n.attempts)
+                notifier = c.notifier_for(n.receiver)
+                try:
+                    ref = notifier.already_sent(msg) if previous == "sending" else None
+                    if ref is None:
+                        ref = notifier.send(msg)
+                except NotifyError as exc:
+                    blocked.add(n.receiver)
+                    n.last_error = redact(str(exc))[:2000]
+                    if not exc.recoverable or n.attempts >= c.cfg.notify.outbox.max_attempts:
+                        n.status = "failed"
+                    else:
+                        n.status = "pending"
+                        ob = c.cfg.notify.outbox
+                        delay = backoff_delay(n.attempts, base=ob.backoff_base, cap=ob.backoff_max,
+                                              jitter=random.random() * 0.3)  # noqa: S311
+                        if exc.retry_after:
+                            delay = max(delay, timedelta(seconds=exc.retry_after))
+                        n.next_attempt_at = now + delay
+                    c.store.incr(s, "notifications_failed_total", f'receiver="{n.receiver}"')
+                    s.add(n)
+                    log.warning("delivery failed", extra={"event": "notify_failed", "receiver": n.receiver,
+                                                          "key": n.idempotency_key, "error": n.last_error})
+                    continue
+                n.status = "sent"
+                n.sent_at = now
+                n.external_ref = ref
+                s.add(n)
+                c.store.incr(s, "notifications_sent_total", f'receiver="{n.receiver}"')
+                sent += 1
+        return sent
+
+    # ---- scouting ------------------------------------------------------------------------------
+    def submit_scout(self, *, url: str, note: str, category: str, urgency: str, submitted_by: str,
+                     submitter_name: str | None = None, channel: str = "web",
+                     fetched: Mention | None = None) -> ScoutSubmission:
+        """Store an employee's forwarded mention (P1) through the same path as crawled ones.
+
+        ``fetched`` is the post as read from its source when the link points at one we can
+        read; otherwise the note is stored as the mention's text. The scout is credited even
+        when the mention was already known.
+        """
+        c = self.c
+        now = c.clock.now()
+        known = None
+        if fetched is not None:
+            known = c.store.find_mention(fetched.source, fetched.external_id)
+        if known is None:
+            known = c.store.find_mention_by_url(url)
+        already = known is not None
+        if known is None:
+            m = fetched or Mention(
+                source="web", external_id=hashlib.sha256(url.encode()).hexdigest()[:32], url=url,
+                text=note or url, created_at=now, author_handle="", kind="post",
+            )
+            batch = c.store.add_new_mentions("scout", "scout", [m], None, now=now)
+            mention_id = batch.new_ids[0] if batch.new_ids else None
+            if mention_id is None:
+                found = c.store.find_mention(m.source, m.external_id)
+                mention_id = found.id if found else None
+        else:
+            mention_id = known.id
+        with c.store.session() as s:
+            sub = ScoutSubmission(submitted_by=submitted_by, submitter_name=submitter_name, channel=channel,
+                                  url=url, note=note, category=category, urgency=urgency, mention_id=mention_id,
+                                  already_known=already, created_at=now)
+            s.add(sub)
+            s.flush()
+            c.store.audit(s, actor=submitted_by, action="scout.submit", object_type="submission",
+                          object_id=str(sub.id), details={"url": url, "already_known": already}, now=now)
+            c.store.incr(s, "scout_submissions_total", f'channel="{channel}"')
+            if already and mention_id is not None:
+                self._credit_known(s, mention_id, sub, now)
+        return sub
+
+    def _credit_known(self, s: Session, mention_id: int, sub: ScoutSubmission, now: datetime) -> None:
+        """A known mention forwarded by a scout joins the queue if it was not there yet."""
+        link = s.exec(select(QueueItemMention).where(QueueItemMention.mention_id == mention_id)).first()
+        if link is not None:
+            item = s.get(QueueItem, link.queue_item_id)
+            if item is not None and not item.scout_submitted:
+                item.scout_submitted = True
+                item.updated_at = now
+                s.add(item)
+            return
+        row = s.get(MentionRow, mention_id)
+        if row is not None and row.state == "routed":
+            row.state = "new"  # route again, now as a scout submission
+            s.add(row)
+
+    def run_once(self) -> dict[str, int]:
+        """Process and deliver until nothing is left (used by tests and ``poll --once``)."""
+        processed = delivered = 0
+        while True:
+            n = self.process()
+            processed += n
+            if n == 0:
+                break
+        while True:
+            d = self.deliver()
+            delivered += d
+            if d == 0:
+                break
+        return {"processed": processed, "delivered": delivered}
+
+
+_LIGHT_RANK = {"green": 0, "yellow": 1, "red": 2}
+
+__all__ = ["MonitorError", "Pipeline", "PollReport", "alert_payload", "view_of"]

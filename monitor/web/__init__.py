@@ -1,0 +1,1 @@
+"""The web app: scout form, Marketing & Sales queue, health, metrics and the Slack request URL."""

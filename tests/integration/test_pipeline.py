@@ -1,0 +1,204 @@
+"""The pipeline end to end on a real database (SQLite and PostgreSQL), with fakes at the ports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from connectors.base import FetchContext, FetchResult, Mention
+from monitor.bootstrap import Container, build
+from monitor.clock import FrozenClock
+from monitor.config import AppConfig
+from monitor.errors import RetriableSourceError
+from monitor.models import ClassificationRow, MentionRow, Notification, QueueItem
+from tests.doubles import CrashingNotifier, KeywordClassifier, RecordingNotifier
+
+ROWS = [
+    {"source": "x", "external_id": "1", "text": "I love how fast SET SEG paid my claim, thanks!", "author_handle": "amy",
+     "author_reach": 120, "offset_s": 0},
+    {"source": "x", "external_id": "2", "text": "SET SEG claims portal is down again, worst week", "author_handle": "bo",
+     "author_reach": 54000, "offset_s": 5},
+    {"source": "reddit", "external_id": "t3_a", "text": "Heard SET SEG is building Project Falcon for schools",
+     "author_handle": "leaky", "author_reach": 10, "offset_s": 10},
+    {"source": "x", "external_id": "3", "text": "SET SEG annual meeting is on Thursday.", "author_handle": "cal",
+     "author_reach": 300, "offset_s": 15},
+    {"source": "x", "external_id": "4", "text": "RT: SET SEG claims portal is down again", "author_handle": "dee",
+     "author_reach": 80, "offset_s": 20, "kind": "repost", "refers_to": "2"},
+    {"source": "x", "external_id": "5", "text": "setseg tweet from our own account", "author_handle": "setseg",
+     "author_reach": 9000, "offset_s": 25},
+]
+
+
+def play(c: Container, clock: FrozenClock, seconds: float) -> Any:
+    """Start the replay (its clock starts at the first poll), let ``seconds`` pass, poll again."""
+    first = c.pipeline.poll("replay")
+    clock.advance(timedelta(seconds=seconds))
+    second = c.pipeline.poll("replay")
+    second.fetched += first.fetched
+    second.stored += first.stored
+    second.filtered += first.filtered
+    return second
+
+
+@pytest.fixture
+def replay_file(tmp_path: Path) -> Path:
+    p = tmp_path / "mentions.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
+    return p
+
+
+@pytest.fixture
+def container(db_url: str, make_config: Callable[..., AppConfig], replay_file: Path, clock: FrozenClock) -> Any:
+    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
+                                           "options": {"file": str(replay_file)}}])
+    made: list[Container] = []
+
+    def make(notifier: RecordingNotifier | None = None) -> Container:
+        c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": notifier or RecordingNotifier()})
+        c.start()
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.store.engine.dispose()
+
+
+def test_mentions_flow_into_queue_and_alerts(container: Any, clock: FrozenClock) -> None:
+    rec = RecordingNotifier()
+    c = container(rec)
+    report = play(c, clock, 30)
+    assert (report.fetched, report.stored, report.filtered) == (6, 5, 1)  # own account filtered out
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        rows = {m.external_id: m for m in s.exec(select(MentionRow)).all()}
+        assert all(m.state == "routed" for m in rows.values())
+        labels = {rows[cl.mention_id].external_id if False else cl.mention_id: cl.label
+                  for cl in s.exec(select(ClassificationRow)).all()}
+        assert len(labels) == 5
+        items = {q.group_key: q for q in s.exec(select(QueueItem)).all()}
+    # the repost joins the group of the post it reposts
+    assert items["x:2"].mention_count == 2 and items["x:2"].light == "yellow"
+    red = items["reddit:t3_a"]
+    assert red.light == "red" and red.receivers == ["legal-compliance", "marketing-sales"]
+    assert any("Project Falcon" in r for r in red.light_reasons)
+    assert items["x:1"].receivers == ["kudos"] and items["x:1"].status == "closed"
+    assert "x:3" not in items  # neutral green mention: recorded, nobody paged
+    by_receiver: dict[str, list[Any]] = {}
+    for msg in rec.sent:
+        by_receiver.setdefault(msg.receiver, []).append(msg)
+    red_broad = [m for m in by_receiver["marketing-sales"] if m.payload["light"] == "red"]
+    red_legal = [m for m in by_receiver["legal-compliance"] if m.payload["light"] == "red"]
+    assert red_broad[0].payload["text"] is None and red_broad[0].payload["text_withheld"]
+    assert "Project Falcon" in red_legal[0].payload["text"]
+    assert len(rec.sent) == len({m.key for m in rec.sent})  # one alert per group and receiver
+
+
+def test_restart_and_rerun_never_duplicate(container: Any, clock: FrozenClock) -> None:
+    rec = RecordingNotifier()
+    c = container(rec)
+    play(c, clock, 12)
+    c.pipeline.run_once()
+    sent_before = len(rec.sent)
+    # a second process on the same database (a restart) polls and processes everything again
+    c2 = container(rec)
+    clock.advance(timedelta(seconds=60))
+    c2.pipeline.poll("replay")
+    c2.pipeline.poll("replay")
+    c2.pipeline.run_once()
+    c2.pipeline.run_once()
+    assert c2.store.count_mentions() == 5
+    keys = [m.key for m in rec.sent]
+    assert len(keys) == len(set(keys)) == sent_before  # the repost joined its group inside the repeat interval
+    with c2.store.session() as s:
+        item = s.exec(select(QueueItem).where(QueueItem.group_key == "x:2")).one()
+    assert item.mention_count == 2
+
+
+def test_crash_mid_send_is_reconciled_not_resent(container: Any, clock: FrozenClock) -> None:
+    crash = CrashingNotifier()
+    c = container(crash)
+    play(c, clock, 30)
+    c.pipeline.process()
+    with pytest.raises(KeyboardInterrupt):
+        c.pipeline.deliver()
+    # the notification went out but was not marked sent: it is "sending"
+    assert [n.status for n in c.store.notifications()].count("sending") >= 1
+    c.pipeline.run_once()
+    keys = [m.key for m in crash.sent]
+    assert len(keys) == len(set(keys))
+    assert all(n.status == "sent" for n in c.store.notifications())
+
+
+def test_outage_retries_with_backoff_and_keeps_order(container: Any, clock: FrozenClock) -> None:
+    rec = RecordingNotifier(fail_times=3)
+    c = container(rec)
+    play(c, clock, 30)
+    c.pipeline.process()
+    assert c.pipeline.deliver() == 0  # the first send fails: every later one for that receiver waits
+    pending = c.store.notifications(status="pending")
+    assert pending and max(n.attempts for n in pending) == 1
+    for _ in range(6):
+        clock.advance(timedelta(minutes=10))
+        c.pipeline.deliver()
+    assert not c.store.notifications(status="pending")
+    ids = [int(m.payload["item_id"]) for m in rec.sent if m.receiver == "marketing-sales"]
+    with c.store.session() as s:
+        order = [n.queue_item_id for n in s.exec(select(Notification).where(Notification.receiver == "marketing-sales")
+                                                 .order_by(Notification.id)).all()]
+    assert ids == order
+
+
+class _FailingMidway:
+    type = "replay"
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        raise RetriableSourceError("page 2 failed with 500", retry_after=30)
+
+
+def test_failed_fetch_stores_nothing_and_keeps_cursor(container: Any, clock: FrozenClock) -> None:
+    c = container()
+    play(c, clock, 8)
+    before = c.store.get_state("replay")
+    c.connectors["replay"] = _FailingMidway()
+    report = c.pipeline.poll("replay")
+    assert report.error and "500" in report.error
+    after = c.store.get_state("replay")
+    assert after.cursor == before.cursor and after.consecutive_failures == 1
+    assert after.retry_after is not None
+    assert c.pipeline.poll("replay").error.startswith("rate limited until")  # retry_after honoured
+
+
+def test_scout_submission_of_known_mention_credits_scout(container: Any, clock: FrozenClock) -> None:
+    c = container()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    known = c.store.find_mention("x", "3")
+    known_url = "https://x.com/cal/status/3"
+    with c.store.session() as s:
+        row = s.get(MentionRow, known.id)
+        row.url = known_url
+        s.add(row)
+    sub = c.pipeline.submit_scout(url=known_url, note="saw this", category="question", urgency="normal",
+                                  submitted_by="emp@setseg.example")
+    assert sub.already_known and sub.mention_id == known.id
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        items = s.exec(select(QueueItem).where(QueueItem.mention_id == known.id)).all()
+    assert len(items) == 1 and items[0].scout_submitted and items[0].light == "yellow"
+    new = c.pipeline.submit_scout(url="https://example.com/blog/setseg", note="Blog post praising SET SEG",
+                                  category="compliment", urgency="low", submitted_by="emp@setseg.example")
+    assert not new.already_known and new.mention_id is not None
+
+
+def test_mention_requires_aware_time() -> None:
+    from datetime import datetime
+
+    with pytest.raises(ValueError, match="naive"):
+        Mention(source="x", external_id="1", url="", text="t", created_at=datetime(2026, 1, 1))  # noqa: DTZ001
