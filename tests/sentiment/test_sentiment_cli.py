@@ -1,0 +1,148 @@
+"""The classify, sentiment eval and sentiment export-corrections commands (Typer's CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from monitor.sentiment.cli import register
+from monitor.sentiment.data import read_tsv
+from monitor.sentiment.lexicon import LexiconClassifier
+from monitor.sentiment.metrics import evaluate
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """Test app."""
+
+    register(app)
+    return app
+
+
+def _lines(output: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_classify_keeps_order_and_reports_empty_lines(app: typer.Typer) -> None:
+    text = "I love this!\n\nThis is awful.\n   \nThe shop is on Main St.\n"
+    result = CliRunner().invoke(app, ["classify", "--model", "lexicon"], input=text)
+    assert result.exit_code == 0, result.output
+    rows = _lines(result.stdout)
+    assert [r["line"] for r in rows] == [1, 2, 3, 4, 5]
+    assert [r.get("label") for r in rows] == ["positive", None, "negative", None, "neutral"]
+    assert rows[1] == {"line": 2, "error": "empty text"} and rows[3]["error"] == "empty text"
+    assert set(rows[0]["scores"]) == {"negative", "neutral", "positive"}  # type: ignore[arg-type]
+
+
+def test_classify_builtin_from_file(app: typer.Typer, tmp_path: Path) -> None:
+    f = tmp_path / "in.txt"
+    f.write_text("Terrible service, never again.\nThank you, you are the best!\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["classify", "--input", str(f), "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    rows = _lines(result.stdout)
+    assert [r["label"] for r in rows] == ["negative", "positive"]
+    assert all(0.0 <= float(r["score"]) <= 1.0 for r in rows)  # type: ignore[arg-type]
+
+
+def test_classify_chunks_preserve_order(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from monitor.sentiment.cli import classify_stream
+
+    lines = [f"{'I love it' if i % 3 else 'I hate it'} {i}\n" if i % 5 else "\n" for i in range(23)]
+    out = StringIO()
+    assert classify_stream(LexiconClassifier(), lines, out, chunk_size=4) == 23
+    rows = _lines(out.getvalue())
+    assert [r["line"] for r in rows] == list(range(1, 24))
+    for i, r in enumerate(rows):
+        expected = None if i % 5 == 0 else ("positive" if i % 3 else "negative")
+        assert r.get("label") == expected
+
+
+def test_classify_unloadable_model_is_a_clean_error(app: typer.Typer, tmp_path: Path) -> None:
+    (tmp_path / "model.onnx").write_bytes(b"")
+    result = CliRunner().invoke(app, ["classify", "--model", str(tmp_path)], input="hello\n")
+    assert result.exit_code == 1
+    assert "error:" in result.output
+
+
+def test_eval_text_and_json_match_metrics(app: typer.Typer, sample_tsv: Path) -> None:
+    runner = CliRunner()
+    as_json = runner.invoke(app, ["sentiment", "eval", str(sample_tsv), "--model", "lexicon", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    got = json.loads(as_json.stdout)
+    ds = read_tsv([sample_tsv])
+    predicted = [c.label for c in LexiconClassifier().classify([e.text for e in ds.examples])]
+    expected = evaluate([e.label for e in ds.examples], predicted)
+    assert got["n"] == len(ds.examples) == 306 and got["duplicates"] == 2
+    assert got["macro_recall"] == pytest.approx(expected.macro_recall)
+    assert got["confusion"] == expected.confusion
+    assert got["model_id"] == "vader"
+    as_text = runner.invoke(app, ["sentiment", "eval", str(sample_tsv), "--model", "lexicon"])
+    assert as_text.exit_code == 0
+    assert f"macro-recall {expected.macro_recall:.4f}" in as_text.stdout
+    assert "confusion (rows gold, columns predicted)" in as_text.stdout
+
+
+def test_export_corrections(app: typer.Typer, tmp_path: Path) -> None:
+    from sqlmodel import SQLModel
+
+    from monitor.db import make_engine
+    from monitor.models import ClassificationRow, MentionRow
+    from monitor.store import Store
+
+    url = f"sqlite:///{tmp_path}/scout.db"
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    store = Store(engine)
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with store.session() as s:
+        for i, text in enumerate(
+            ["Great\tjob\nteam", "Still waiting for my refund", "Opening hours?"], start=1
+        ):
+            s.add(
+                MentionRow(id=i, source="x", external_id=f"t{i}", text=text, created_at=now, fetched_at=now)
+            )
+        s.flush()
+        s.add(ClassificationRow(mention_id=2, label="neutral", score=0.6, created_at=now))
+    store.correct_sentiment(1, "positive", by="ana", now=now)
+    store.correct_sentiment(2, "positive", by="ana", now=now)
+    store.correct_sentiment(2, "negative", by="ben", now=datetime(2026, 3, 3, tzinfo=UTC))
+    engine.dispose()
+
+    result = CliRunner().invoke(app, ["sentiment", "export-corrections", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "x:t1\tpositive\tGreat job team\nx:t2\tnegative\tStill waiting for my refund\n"
+
+    out = tmp_path / "corrections.tsv"
+    later = CliRunner().invoke(
+        app,
+        [
+            "sentiment",
+            "export-corrections",
+            "--database-url",
+            url,
+            "--since",
+            "2026-03-03",
+            "--out",
+            str(out),
+        ],
+    )
+    assert later.exit_code == 0, later.output
+    ds = read_tsv([out])
+    assert [(e.id, e.label) for e in ds.examples] == [("x:t2", "negative")]
+
+
+def test_export_corrections_needs_a_database(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["sentiment", "export-corrections"])
+    assert result.exit_code == 2
+    assert "--database-url" in result.output
