@@ -1,0 +1,207 @@
+"""Spike detection on synthetic series with known spikes, and none on a seasonal series (P3)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from monitor.config.policy import SpikeConfig
+from monitor.spikes import (
+    Counts,
+    EngagementObservation,
+    Sample,
+    bucket_start,
+    bucketize,
+    detect,
+    top_terms,
+)
+
+H = timedelta(hours=1)
+CFG = SpikeConfig(
+    bucket=H,
+    baseline_weeks=4,
+    min_count=10,
+    volume_factor=3.0,
+    negative_share_jump=0.25,
+    velocity_per_hour=500,
+    cooldown=timedelta(hours=6),
+)
+START = datetime(2026, 10, 19, tzinfo=UTC)  # a Monday; five weeks of history follow
+WEEK5 = START + timedelta(weeks=4)
+
+
+def usual(t: datetime) -> int:
+    """Weekly seasonality: a Monday-morning rush, busy weekdays, quiet nights and weekends."""
+    if t.weekday() == 0 and 8 <= t.hour < 11:
+        return 60
+    if t.weekday() < 5 and 8 <= t.hour < 18:
+        return 20
+    return 5 if t.weekday() >= 5 else 2
+
+
+def seasonal(
+    weeks: int = 5, seed: int = 7, overrides: dict[datetime, Counts] | None = None, source: str = "x"
+) -> dict[str, dict[datetime, Counts]]:
+    """Counts for ``weeks`` weeks with +-20 % noise and about 10 % negative mentions."""
+    rng = random.Random(seed)
+    cells: dict[datetime, Counts] = {}
+    t = START
+    while t < START + timedelta(weeks=weeks):
+        n = max(0, round(usual(t) * rng.uniform(0.8, 1.2)))
+        cells[t] = Counts(n, round(n * rng.uniform(0.05, 0.15)))
+        t += H
+    cells.update(overrides or {})
+    return {"all": dict(cells), source: dict(cells)}
+
+
+def test_no_spike_on_a_seasonal_series() -> None:
+    counts = seasonal()
+    fired = []
+    t = WEEK5
+    while t < WEEK5 + timedelta(weeks=1):
+        fired += detect(counts, CFG, t + timedelta(minutes=30))
+        t += H
+    assert fired == []
+    # The Monday rush is three times a weekday hour, but it is usual for a Monday morning.
+    assert counts["all"][WEEK5 + 9 * H].total >= 45
+
+
+TUE_14 = WEEK5 + timedelta(days=1, hours=14)
+
+
+@pytest.mark.parametrize(
+    ("override", "kinds"),
+    [
+        pytest.param(Counts(120, 12), {("volume", "all"), ("volume", "x")}, id="volume"),
+        pytest.param(
+            Counts(22, 14), {("negative-share", "all"), ("negative-share", "x")}, id="negative-share"
+        ),
+        pytest.param(
+            Counts(120, 80), {(k, s) for k in ("volume", "negative-share") for s in ("all", "x")}, id="both"
+        ),
+        pytest.param(Counts(50, 5), set(), id="below-volume-factor"),
+        pytest.param(Counts(22, 6), set(), id="share-jump-too-small"),
+    ],
+)
+def test_known_spikes(override: Counts, kinds: set[tuple[str, str]]) -> None:
+    counts = seasonal(overrides={TUE_14: override})
+    got = detect(counts, CFG, TUE_14 + timedelta(minutes=40))
+    assert {(s.kind, s.scope) for s in got} == kinds
+    for s in got:
+        assert s.started_at == TUE_14
+        assert s.key == f"{s.kind}:{s.scope}:{TUE_14.isoformat()}"
+
+
+def test_min_count_guards_quiet_hours() -> None:
+    night = WEEK5 + timedelta(days=1, hours=3)  # usually 2 mentions
+    counts = seasonal(overrides={night: Counts(9, 8)})
+    assert detect(counts, CFG, night + timedelta(minutes=5)) == []
+    counts = seasonal(overrides={night: Counts(12, 2)})
+    assert {s.kind for s in detect(counts, CFG, night + timedelta(minutes=5))} == {"volume"}
+
+
+def test_robust_to_one_odd_week_in_the_baseline() -> None:
+    odd = {TUE_14 - timedelta(weeks=2): Counts(400, 40), TUE_14: Counts(120, 12)}
+    got = detect(seasonal(overrides=odd), CFG, TUE_14 + timedelta(minutes=10))
+    assert {s.kind for s in got} == {"volume"}
+    assert got[0].baseline < 30  # the median ignores the odd week
+
+
+def test_one_key_per_episode_and_cooldown() -> None:
+    burst = {TUE_14 + k * H: Counts(120, 12) for k in (0, 1, 2)}
+    burst[TUE_14 + 5 * H] = Counts(100, 10)  # back after a 2-hour lull: same episode
+    burst[TUE_14 + 20 * H] = Counts(100, 10)  # the next morning, after the cooldown: a new one
+    counts = seasonal(overrides=burst)
+    keys = []
+    for minutes in range(0, 22 * 60, 20):
+        keys += [s.key for s in detect(counts, CFG, TUE_14 + timedelta(minutes=minutes)) if s.scope == "all"]
+    assert sorted(set(keys)) == [
+        f"volume:all:{TUE_14.isoformat()}",
+        f"volume:all:{(TUE_14 + 20 * H).isoformat()}",
+    ]
+
+
+@dataclass(frozen=True)
+class Stored:
+    key: str
+    kind: str
+    scope: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
+def test_recent_spike_keeps_its_key() -> None:
+    later = TUE_14 + 8 * H  # 8 h later, but the stored spike ended only 2 h before
+    counts = seasonal(overrides={later: Counts(120, 12)})
+    recent = [Stored("volume:all:earlier", "volume", "all", TUE_14, ended_at=later - 2 * H)]
+    got = {s.scope: s.key for s in detect(counts, CFG, later + timedelta(minutes=5), recent=recent)}
+    assert got == {"all": "volume:all:earlier", "x": f"volume:x:{later.isoformat()}"}
+
+
+def test_spike_explains_itself() -> None:
+    texts = ["Acme outage again, claims portal down", "claims portal outage #acmefail", "is the portal down?"]
+    samples = [
+        Sample(
+            "x",
+            f"p{i}",
+            TUE_14 + timedelta(minutes=i),
+            text,
+            negative=True,
+            url=f"https://x.example/{i}",
+            engagement=i * 10,
+        )
+        for i, text in enumerate(texts)
+    ]
+    counts = seasonal(overrides={TUE_14: Counts(120, 90)})
+    spikes = detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=samples, ignore_terms=["Acme"])
+    vol = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
+    assert [t for t, _ in vol.top_terms][:4] == ["portal", "claims", "down", "outage"]
+    assert vol.samples[0]["external_id"] == "p2"  # most engagement first
+    exp = vol.explanation()
+    assert exp["observed"] == 120 and exp["baseline"] < 30 and exp["top_terms"][0] == ["portal", 3]
+    assert "against a usual" in vol.summary and "top terms: portal" in vol.summary
+    neg = next(s for s in spikes if s.kind == "negative-share" and s.scope == "x")
+    assert neg.observed == pytest.approx(0.75) and neg.baseline < 0.2
+    assert vol.labels()["kind"] == "spike"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "hours", "fires"),
+    [(100, 800, 1.0, True), (100, 300, 1.0, False), (0, 300, 0.5, True), (10, 10, 2.0, False)],
+)
+def test_velocity(first: int, last: int, hours: float, fires: bool) -> None:
+    t0 = TUE_14
+    obs = EngagementObservation(
+        "x", "42", t0, first, t0 + timedelta(hours=hours), last, group="x:42", text="Acme CEO interview clip"
+    )
+    got = detect({}, CFG, t0 + timedelta(hours=hours), engagement=[obs])
+    assert [s.key for s in got] == (["velocity:x:42"] if fires else [])
+    if fires:
+        assert got[0].group == "x:42" and got[0].explanation()["group"] == "x:42"
+        assert "engagements per hour" in got[0].summary
+
+
+def test_disabled_detects_nothing() -> None:
+    counts = seasonal(overrides={TUE_14: Counts(500, 400)})
+    assert detect(counts, CFG.model_copy(update={"enabled": False}), TUE_14) == []
+
+
+def test_bucketize_and_bucket_start() -> None:
+    t = datetime(2026, 11, 17, 14, 37, tzinfo=UTC)
+    assert bucket_start(t, timedelta(minutes=15)) == datetime(2026, 11, 17, 14, 30, tzinfo=UTC)
+    got = bucketize(
+        [Sample("x", "1", t, negative=True), Sample("reddit", "2", t), Sample("x", "3", t + H)], H
+    )
+    assert got["all"][bucket_start(t, H)] == Counts(2, 1)
+    assert got["x"][bucket_start(t, H)] == Counts(1, 1)
+    assert got["reddit"] == {bucket_start(t, H): Counts(1, 0)}
+
+
+def test_top_terms_skips_stop_words_and_brand() -> None:
+    got = top_terms(["The Acme app is down", "app down for me too", "Acme app!"], n=3, ignore=["Acme"])
+    assert got == [("app", 3), ("down", 2)]
