@@ -1,0 +1,39 @@
+# The two commands of README.md:
+#   make demo   set up and run brand-scout on its embedded defaults (SQLite, sample data, offline model)
+#   make test   set up and run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint bench-sentiment bench-pipeline clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev,train]"
+	touch $@ $(VENV)/.runtime
+
+demo: $(VENV)/.runtime
+	$(BIN)/scout demo
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check monitor connectors tests bench
+	$(BIN)/mypy monitor connectors
+
+bench-sentiment: $(VENV)/.dev
+	$(BIN)/python -m bench.sentiment.run
+
+bench-pipeline: $(VENV)/.dev
+	$(BIN)/python -m bench.pipeline.run
+
+clean:
+	rm -rf $(VENV) data/demo .pytest_cache .mypy_cache .ruff_cache
