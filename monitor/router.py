@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.config import AppConfig
 from monitor.config.policy import RouteConfig
+from monitor.escalation import SilenceLike, is_silenced
 from monitor.policy import can_offer_template, evaluate, topic_of
 from monitor.routing import Matcher, Route, RouteMatch, receivers_of
+from monitor.spikes import Spike
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,13 @@ class Router:
         self.cfg = cfg
         self.tree = Route.build(cfg.route)
         self._restricted = {r.name for r in cfg.receivers if r.restricted}
+
+    def route_spike(self, spike: Spike, *, silences: Iterable[SilenceLike] = (), now: datetime) -> list[str]:
+        """The receivers of a spike's one crisis alert: ``policy.spikes.receiver``, or none while
+        a silence matches the spike's labels (``kind="spike"``, ``spike_kind``, ``source``)."""
+        if is_silenced(spike.labels(), silences, now) is not None:
+            return []
+        return [self.cfg.policy.spikes.receiver]
 
     def decide(self, m: MentionView, s: SentimentView | None, *, now: datetime) -> Decision:
         """Route one mention. Pure: the same inputs give the same decision."""

@@ -29,7 +29,7 @@ route:
   routes:
     - {receiver: legal-compliance, matchers: ['light="red"'], continue: true, group_wait: 0s}
     - {receiver: marketing-sales, matchers: ['light="red"']}
-    - {receiver: marketing-sales, matchers: ['submitted_by_scout="true"']}
+    - {receiver: marketing-sales, matchers: ['submitted_by_scout="true"'], continue: true}
     - receiver: marketing-sales
       matchers: ['light="yellow"']
       routes:

@@ -1,0 +1,339 @@
+"""Table tests: the rules of POLICY.md (P1, P3, P4) as YAML cases, mention in, decision out.
+
+Each case names the rule it checks. The rules are in ``conftest.RULES_YAML``; the cases below
+give a mention (and its sentiment) and the decision the router must reach.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import yaml
+
+from monitor.config import AppConfig
+from monitor.policy import (
+    can_offer_template,
+    override_light,
+    redact_for_broad,
+    redact_reasons,
+    templates_for,
+)
+from monitor.router import Decision, MentionView, Router, SentimentView, check_policy, group_key
+from monitor.spikes import Spike
+
+from .conftest import BASE, NOW, make_config
+
+CASES_YAML = """
+# ---- P4 red: watch-lists with word boundaries, case and simple inflections --------------------
+- rule: P4 red, code name
+  text: "Heard Project Falcon ships in March"
+  expect: {light: red, receivers: [legal-compliance, marketing-sales], notice_only: [marketing-sales],
+           reason: "watch-list term 'Project Falcon'"}
+- rule: P4 red, possessive inflection
+  text: "project falcon's budget leaked"
+  expect: {light: red}
+- rule: P4 red, plural inflection
+  text: "the Bluebonnets are coming"
+  expect: {light: red, reason: "'Bluebonnet'"}
+- rule: P4 red, hyphen and hashtag forms
+  text: "#ProjectFalcon and project-falcon"
+  expect: {light: red}
+- rule: P4 red, case-insensitive by default
+  text: "PROJECT FALCON!!"
+  expect: {light: red}
+- rule: P4 word boundary, no match inside another word
+  text: "Falconry and bluebonnetfields are lovely"
+  sentiment: {label: positive, score: 0.9}
+  expect: {light: green, receivers: [kudos]}
+- rule: P4 case-sensitive list matches exact case only
+  text: "seg means segment"
+  expect: {light: green}
+- rule: P4 case-sensitive list, exact case
+  text: "SEG numbers are out"
+  expect: {light: red}
+- rule: P4 red, customer name
+  text: "Pecos Valley ISD signed with them"
+  expect: {light: red, reason: "customer watch-list"}
+- rule: P4 red, confidential phrase
+  text: "slide says INTERNAL ONLY"
+  sentiment: {label: positive, score: 0.8}
+  expect: {light: red, template: false}
+- rule: P4 red wins over a scout submission and positive sentiment
+  text: "Loving Project Falcon"
+  submitted_by: emp-1
+  sentiment: {label: positive, score: 0.99}
+  expect: {light: red, receivers: [legal-compliance, marketing-sales], notice_only: [marketing-sales]}
+
+# ---- P4 yellow: criticism, complaints, questions -> Marketing & Sales -------------------------
+- rule: P4 yellow, criticism
+  text: "Acme support is terrible"
+  sentiment: {label: negative, score: 0.9}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "negative sentiment", template: true}
+- rule: P4 yellow, complaint term with neutral sentiment
+  text: "Waiting for my refund from Acme"
+  sentiment: {label: neutral, score: 0.7}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "complaint terms: 'refund'", topic: billing}
+- rule: P4 yellow, question
+  text: "How do I file a claim with Acme?"
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "question", topic: claims}
+- rule: P4 yellow, question term
+  text: "does anyone know the Acme phone number"
+  expect: {light: yellow}
+- rule: P4 yellow, uncertain negative still yellow
+  text: "Acme, hmm"
+  sentiment: {label: negative, score: 0.5, uncertain: true}
+  expect: {light: yellow, reason: "uncertain"}
+
+# ---- P4 yellow, high reach or fast spreading -> urgent ----------------------------------------
+- rule: P4 high-reach negative is urgent (by the rule, the score alone says high)
+  text: "Acme lost my paperwork"
+  source: reddit
+  author_reach: 25000
+  sentiment: {label: negative, score: 0.9}
+  expect: {light: yellow, priority: urgent, receivers: [marketing-sales], route: "route.routes[3].routes[0]",
+           reason: "urgent: author reach 25000 >= 10000"}
+- rule: P4 fast-spreading negative is urgent (by the rule, the score alone says high)
+  text: "Acme lost my paperwork"
+  source: reddit
+  author_reach: 40
+  likes: 300
+  reposts: 100
+  age_hours: 1
+  sentiment: {label: negative, score: 0.9}
+  expect: {light: yellow, priority: urgent, reason: "engagements/h"}
+- rule: P4 low-reach negative is not urgent
+  text: "Acme lost my paperwork"
+  author_reach: 40
+  sentiment: {label: negative, score: 0.9}
+  expect: {light: yellow, priority: high, route: "route.routes[3]"}
+- rule: P4 high reach alone does not make a compliment urgent
+  text: "Acme is great"
+  author_reach: 1000000
+  sentiment: {label: positive, score: 0.9}
+  expect: {light: green, priority: high, receivers: [kudos]}
+
+# ---- P4 green: compliments -> kudos; neutral recorded ----------------------------------------
+- rule: P4 green compliment goes to kudos
+  text: "Thanks Acme, great service"
+  sentiment: {label: positive, score: 0.95}
+  expect: {light: green, receivers: [kudos], reason: "compliment", template: true}
+- rule: P4 green neutral is recorded in the default queue
+  text: "Acme posted its annual report"
+  sentiment: {label: neutral, score: 0.9}
+  expect: {light: green, receivers: [marketing-sales], route: "route", priority: low}
+- rule: P4 no sentiment (not classified) is still routed
+  text: "Acme posted its annual report"
+  expect: {light: green, receivers: [marketing-sales]}
+- rule: unsupported language is marked, not scored
+  text: "Acme es malísimo"
+  lang: es
+  sentiment: {label: neutral, score: 0.0, supported: false}
+  expect: {light: green, reason: "not covered by the model"}
+
+# ---- P1 scout submissions -> Marketing & Sales (compliments also to kudos) -------------------
+- rule: P1 scout submission goes to Marketing & Sales
+  text: "Saw this about Acme"
+  submitted_by: emp-7
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: green, receivers: [marketing-sales], reason: "scout 5.0"}
+- rule: P1 scout compliment also reaches kudos (continue)
+  text: "Acme helped my school so much"
+  submitted_by: emp-7
+  sentiment: {label: positive, score: 0.9}
+  expect: {light: green, receivers: [marketing-sales, kudos]}
+- rule: P1 scout marked criticism is yellow
+  text: "Saw this about Acme"
+  submitted_by: emp-7
+  scout_category: criticism
+  expect: {light: yellow, receivers: [marketing-sales], reason: "scout forwarded it as criticism"}
+"""
+
+CASES: list[dict[str, Any]] = yaml.safe_load(CASES_YAML)
+
+
+def mention(case: dict[str, Any]) -> tuple[MentionView, SentimentView | None]:
+    age = timedelta(hours=case.get("age_hours", 2))
+    m = MentionView(
+        source=case.get("source", "x"),
+        external_id=case.get("external_id", "1"),
+        text=case["text"],
+        created_at=NOW - age,
+        url=case.get("url", "https://x.example/acme/status/1"),
+        author_reach=case.get("author_reach", 100),
+        lang=case.get("lang", "en"),
+        likes=case.get("likes", 0),
+        reposts=case.get("reposts", 0),
+        submitted_by=case.get("submitted_by"),
+        scout_category=case.get("scout_category"),
+    )
+    s = case.get("sentiment")
+    return m, (SentimentView(**s) if s else None)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["rule"] for c in CASES])
+def test_policy_rule(router: Router, case: dict[str, Any]) -> None:
+    m, s = mention(case)
+    d = router.decide(m, s, now=NOW)
+    exp = case["expect"]
+    assert d.light == exp["light"]
+    if "receivers" in exp:
+        assert d.receivers == exp["receivers"]
+    if "notice_only" in exp:
+        assert d.notice_only == exp["notice_only"]
+    if "priority" in exp:
+        assert d.priority == exp["priority"]
+    if "topic" in exp:
+        assert d.topic == exp["topic"]
+    if "template" in exp:
+        assert d.can_offer_template is exp["template"]
+    if "route" in exp:
+        assert [mt.path for mt in d.matches] == [exp["route"]]
+    if "reason" in exp:
+        assert any(exp["reason"] in r for r in d.reasons), d.reasons
+    assert any(r.startswith("priority ") for r in d.reasons)  # the formula is always explained
+
+
+# ---- P4: red never reaches a broad channel with its text, never gets a template ---------------
+
+
+def red_decision(router: Router) -> tuple[MentionView, Decision]:
+    m = MentionView("x", "9", "Project Falcon slides, internal only", NOW, url="https://x.example/9")
+    return m, router.decide(m, SentimentView("negative", 0.9), now=NOW)
+
+
+def test_red_text_only_to_restricted_receivers(cfg: AppConfig, router: Router) -> None:
+    m, d = red_decision(router)
+    by_name = {r.name: r for r in cfg.receivers}
+    assert "legal-compliance" in d.receivers
+    for name in d.receivers:
+        shown = redact_for_broad(
+            m.text,
+            light=d.light,
+            restricted=by_name[name].restricted,
+            link="https://scout.example/queue/9",
+            source=m.source,
+        )
+        reasons = redact_reasons(d.reasons, light=d.light, restricted=by_name[name].restricted)
+        if by_name[name].restricted:
+            assert shown == m.text
+            assert name not in d.notice_only
+        else:
+            assert name in d.notice_only
+            assert "Falcon" not in shown and "internal" not in shown
+            assert "queue/9" in shown
+            assert not any("Falcon" in r for r in reasons)
+    assert d.can_offer_template is False
+    assert templates_for(d.light, "negative", None, cfg.policy.templates) == []
+    assert d.to_json()["notice_only"] == ["marketing-sales"]
+
+
+def test_templates_and_can_offer(cfg: AppConfig) -> None:
+    assert [can_offer_template(x) for x in ("green", "yellow", "red")] == [True, True, False]
+    assert [t.id for t in templates_for("yellow", "negative", None, cfg.policy.templates)] == ["sorry"]
+    assert [t.id for t in templates_for("green", "positive", "claims", cfg.policy.templates)] == ["thanks"]
+    assert redact_for_broad("fine text", light="yellow", restricted=False) == "fine text"
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "by", "reason", "spokes", "error"),
+    [
+        ("yellow", "green", "ana", "a joke, not a complaint", True, None),
+        ("green", "red", "ana", "names a customer", True, None),
+        ("yellow", "green", "eve", "why not", False, PermissionError),
+        ("yellow", "green", "ana", "  ", True, ValueError),
+        ("yellow", "blue", "ana", "x", True, ValueError),
+        ("yellow", "yellow", "ana", "x", True, ValueError),
+    ],
+)
+def test_override_light(
+    current: str, new: str, by: str, reason: str, spokes: bool, error: type[Exception] | None
+) -> None:
+    if error is not None:
+        with pytest.raises(error):
+            override_light(current, new, by=by, reason=reason, is_spokesperson=spokes)
+        return
+    o = override_light(current, new, by=by, reason=reason, is_spokesperson=spokes)
+    assert (o.light, o.overridden_by) == (new, by)
+    assert o.details == {"from": current, "to": new, "reason": reason}
+    assert by in o.reasons[0] and reason in o.reasons[0]
+
+
+# ---- configuration of the rules ----------------------------------------------------------------
+
+
+def test_uncertain_negative_can_be_switched_off() -> None:
+    cfg = make_config(
+        policy={
+            **make_config().policy.model_dump(mode="json", by_alias=True),
+            "light": {"yellow": {"uncertain_negative": False}},
+        }
+    )
+    d = Router(cfg).decide(
+        MentionView("x", "1", "Acme, hmm", NOW), SentimentView("negative", 0.5, uncertain=True), now=NOW
+    )
+    assert d.light == "green"
+
+
+def test_check_policy_flags_red_without_restricted_receiver_and_bad_matchers(cfg: AppConfig) -> None:
+    assert check_policy(cfg) == []
+    bad_tree = make_config(
+        route="""
+receiver: marketing-sales
+routes:
+  - {receiver: crisis, matchers: ['light="red"']}
+"""
+    )
+    problems = check_policy(bad_tree)
+    assert problems and all("no restricted receiver" in p for p in problems)
+    spikes = {"spikes": {"inhibit_matchers": ["light is red"]}}
+    unparsable = make_config(policy={**BASE["policy"], **spikes})
+    assert any("policy.spikes.inhibit_matchers[0]" in p for p in check_policy(unparsable))
+
+
+def test_unknown_receiver_is_rejected() -> None:
+    with pytest.raises(Exception, match="unknown receiver 'nobody'"):
+        make_config(
+            route="{receiver: marketing-sales, routes: [{receiver: nobody, matchers: ['light=\"red\"']}]}"
+        )
+
+
+# ---- grouping and spikes ----------------------------------------------------------------------
+
+
+def test_grouping_same_url_across_sources_and_reposts() -> None:
+    a = MentionView("x", "1", "look", NOW, links=("https://www.news.example/story?utm_source=x#top",))
+    b = MentionView("reddit", "t3_z", "look", NOW, links=("http://news.example/story/",))
+    rp = MentionView("x", "2", "RT", NOW, kind="repost", refers_to="1")
+    reply = MentionView("reddit", "c1", "hm", NOW, kind="comment", thread_id="t3_z")
+    assert group_key(a) == group_key(b) == "url:news.example/story"
+    assert group_key(rp) == "x:1"
+    assert group_key(reply) == "reddit:t3_z"
+    assert group_key(MentionView("x", "5", "solo", NOW)) == "x:5"
+
+
+def _spike() -> Spike:
+    t = datetime(2026, 11, 16, 15, tzinfo=UTC)
+    return Spike(
+        key="volume:all:t",
+        kind="volume",
+        scope="all",
+        started_at=t,
+        bucket_start=t,
+        baseline=10,
+        observed=90,
+        threshold=30,
+        summary="90 mentions against a usual 10",
+    )
+
+
+def test_spike_goes_to_crisis_unless_silenced(router: Router) -> None:
+    from monitor.escalation import SilenceSpec
+
+    assert router.route_spike(_spike(), now=NOW) == ["crisis"]
+    mute = SilenceSpec(
+        ['kind="spike"'], NOW - timedelta(hours=1), NOW + timedelta(hours=1), "dana", "launch day"
+    )
+    assert router.route_spike(_spike(), silences=[mute], now=NOW) == []
