@@ -59,8 +59,14 @@ class XConnector:
     Options: ClassVar[builtins.type[BaseModel]] = XOptions
 
     TWEET_FIELDS: ClassVar[list[str]] = [
-        "created_at", "public_metrics", "lang", "author_id", "conversation_id",
-        "referenced_tweets", "entities", "in_reply_to_user_id",
+        "created_at",
+        "public_metrics",
+        "lang",
+        "author_id",
+        "conversation_id",
+        "referenced_tweets",
+        "entities",
+        "in_reply_to_user_id",
     ]
     USER_FIELDS: ClassVar[list[str]] = ["public_metrics", "username", "name"]
     EXPANSIONS: ClassVar[list[str]] = ["author_id"]

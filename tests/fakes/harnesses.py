@@ -27,6 +27,7 @@ class Harness:
         self.sleep = sleep
         self.fake = self.make_fake()
         self.server: FakeServer = self.fake.server
+        self.server.clock = self.now.timestamp
         self.server.start()
 
     def make_fake(self) -> Any:
@@ -90,3 +91,32 @@ class XHarness(Harness):
 HARNESSES: dict[str, Callable[[Callable[[float], None]], Harness]] = {
     "x": XHarness,
 }
+
+
+class RedditHarness(Harness):
+    kind = "reddit"
+    now = datetime(2016, 3, 18, 0, 0, tzinfo=UTC)
+    backfill = timedelta(days=3650)
+
+    def make_fake(self) -> Any:
+        from tests.fakes.reddit import FakeReddit
+
+        return FakeReddit()
+
+    def options(self) -> dict[str, Any]:
+        return {"query": "praw oauth search", "time_filter": "day"}
+
+    def credentials(self) -> dict[str, str]:
+        from tests.fakes.reddit import CLIENT_ID, CLIENT_SECRET
+
+        return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+
+    def connector(self, **kw: Any) -> Any:
+        kw.setdefault("timeout", 5.0)
+        return super().connector(**kw)
+
+    def add_new(self) -> str:
+        return self.fake.add_submission("zz9new", self.now.timestamp() - 60, "praw oauth search, brand new")
+
+
+HARNESSES["reddit"] = RedditHarness

@@ -91,6 +91,8 @@ class FakeServer:
         self.fault: Fault | None = None
         self.requests: list[Request] = []
         self.fail_on: Callable[[Request], Reply | None] | None = None
+        #: the service's clock for reset headers (harnesses set it to the fetch's ``now``)
+        self.clock: Callable[[], float] = time.time
         self._lock = threading.Lock()
         server = self
 
@@ -164,7 +166,7 @@ class FakeServer:
             return None
         if f.kind in self.fault_replies:
             return self.fault_replies[f.kind]()
-        return default_fault_reply(f.kind)
+        return default_fault_reply(f.kind, self.clock())
 
     def dispatch(self, req: Request) -> Reply | None:
         self.requests.append(req)
@@ -195,8 +197,8 @@ class FakeServer:
         return [r for r in self.requests if p.match(r.path)]
 
 
-def default_fault_reply(kind: str) -> Reply:
-    reset = str(int(time.time()) + 30)
+def default_fault_reply(kind: str, now: float) -> Reply:
+    reset = str(int(now) + 30)
     if kind == "429":
         headers = {"Retry-After": "30", "X-RateLimit-Reset": reset}
         return json_reply({"error": "Too Many Requests"}, 429, **headers)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from datetime import datetime
 from typing import Any
 
@@ -36,14 +35,19 @@ class FakeX:
         self.server = FakeServer()
         self.server.route("GET", r"/2/tweets/search/recent", self.search)
         self.server.faults_on(r"/2/tweets/search/recent")
-        self.server.fault_replies["429"] = self._429
+        self.server.fault_replies["429"] = lambda: self._429(self.server.clock())
         self.server.fault_replies["401"] = lambda: _problem(401, "Unauthorized")
 
     @staticmethod
-    def _429() -> Reply:
+    def _429(now: float) -> Reply:
         r = _problem(429, "Too Many Requests")
-        r.headers.update({"x-rate-limit-limit": "450", "x-rate-limit-remaining": "0",
-                          "x-rate-limit-reset": str(int(time.time()) + 30)})
+        r.headers.update(
+            {
+                "x-rate-limit-limit": "450",
+                "x-rate-limit-remaining": "0",
+                "x-rate-limit-reset": str(int(now) + 30),
+            }
+        )
         return r
 
     def add(self, tid: str, text: str, author_id: str | None = None) -> None:
@@ -75,4 +79,4 @@ class FakeX:
         authors = {t["author_id"] for t in page if "author_id" in t}
         if authors:
             body["includes"] = {"users": [self.users[a] for a in sorted(authors) if a in self.users]}
-        return json_reply(body, **RATE_HEADERS, **{"x-rate-limit-reset": str(int(time.time()) + 900)})
+        return json_reply(body, **RATE_HEADERS, **{"x-rate-limit-reset": str(int(self.server.clock()) + 900)})

@@ -1,0 +1,338 @@
+"""Reddit through praw: submissions from search, comments from named subreddits matched locally.
+
+Credentials: ``client_id``, ``client_secret`` (a "script" or "web" app; read-only access).
+Options: :class:`RedditOptions`.
+
+* Submissions: ``subreddit("a+b" or "all").search(query, sort="new")``; Reddit has no comment
+  search, so comments come from the named subreddits' ``/comments/`` listings and are kept when
+  they contain one of ``comment_terms`` (by default the words and phrases of ``query``).
+* Cursor: per listing a high-water ``created_utc`` plus the fullnames seen at that second, so a
+  deleted item (which breaks ``before=``) cannot stall the source and nothing is returned twice.
+* prawcore's own retries sleep up to 4 s with ``time.sleep``; the connector turns them off and
+  retries through :func:`connectors._http.call_with_retries` (injected sleep, bounded).
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors._http import (
+    TimeoutSession,
+    TransientError,
+    call_with_retries,
+    dump_cursor,
+    extract_links,
+    load_cursor,
+    retry_after_from_headers,
+)
+from connectors.base import FetchContext, FetchResult, Mention
+from monitor.errors import FatalSourceError, RetriableSourceError
+
+DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
+DEFAULT_REDDIT_URL = "https://www.reddit.com"
+_TIME_FILTERS = (
+    ("hour", 3600),
+    ("day", 86400),
+    ("week", 7 * 86400),
+    ("month", 31 * 86400),
+    ("year", 366 * 86400),
+)
+
+
+class RedditOptions(BaseModel):
+    """Options of a ``reddit`` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, description="Reddit search query (lucene syntax)")
+    subreddits: list[str] = Field(
+        default_factory=list, description="restrict search to these; their comments are scanned too"
+    )
+    comment_terms: list[str] = Field(
+        default_factory=list, description="comment matched if it contains one (default: from query)"
+    )
+    include_comments: bool = True
+    time_filter: Literal["hour", "day", "week", "month", "year", "all"] = "day"
+    limit: int = Field(100, ge=1, le=1000, description="bound on items read per listing per fetch")
+    user_agent: str = "brand-scout/0.1 (brand monitoring)"
+
+
+_OPERATORS = {"or", "and", "not"}
+
+
+def terms_from_query(query: str) -> list[str]:
+    """Phrases and words of a search query, without operators, field prefixes or negations."""
+    phrases = re.findall(r'(?<![-\w])"([^"]+)"', query)
+    rest = re.sub(r'-?"[^"]*"', " ", query)
+    words = []
+    negate = False
+    for tok in re.split(r"[\s()]+", rest):
+        if tok.upper() == "NOT":
+            negate = True
+            continue
+        if not tok or tok.startswith("-") or tok.lower() in _OPERATORS or ":" in tok or negate:
+            negate = False
+            continue
+        words.append(tok.lstrip("#@"))
+    return [t for t in (*phrases, *words) if t]
+
+
+@dataclass
+class _HighWater:
+    created: float
+    ids: set[str]
+
+    @classmethod
+    def load(cls, d: Any, default: float) -> _HighWater:
+        if isinstance(d, dict) and "created" in d:
+            return cls(float(d["created"]), set(d.get("ids") or ()))
+        return cls(default, set())
+
+    def is_new(self, created: float, name: str) -> bool:
+        return created > self.created or (created == self.created and name not in self.ids)
+
+    def advance(self, items: Iterable[tuple[float, str]]) -> _HighWater:
+        hw = _HighWater(self.created, set(self.ids))
+        for created, name in items:
+            if created > hw.created:
+                hw = _HighWater(created, {name})
+            elif created == hw.created:
+                hw.ids.add(name)
+        return hw
+
+    def dump(self) -> dict[str, Any]:
+        return {"created": self.created, "ids": sorted(self.ids)}
+
+
+class RedditConnector:
+    """Submissions and comments that mention the organisation on Reddit."""
+
+    type: ClassVar[str] = "reddit"
+    Options: ClassVar[builtins.type[BaseModel]] = RedditOptions
+
+    def __init__(
+        self,
+        name: str,
+        options: RedditOptions,
+        *,
+        api_base: str | None = None,
+        credentials: dict[str, str] | None = None,
+        timeout: float = 20.0,
+        max_retries: int = 3,
+        own_accounts: list[str] | None = None,
+        client: Any = None,
+        sleep: Callable[[float], None] | None = None,
+        **_: Any,
+    ) -> None:
+        self.name = name
+        self.options = options
+        self.api_base = api_base.rstrip("/") if api_base else None
+        self._credentials = dict(credentials or {})
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.own_accounts = list(own_accounts or [])
+        self._client = client
+        self._sleep = sleep
+        self._terms = [t.lower() for t in (options.comment_terms or terms_from_query(options.query))]
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            import praw
+
+            cid, secret = self._credentials.get("client_id"), self._credentials.get("client_secret")
+            if not cid or not secret:
+                raise FatalSourceError(
+                    f"reddit source {self.name!r}: client_id and client_secret are required"
+                )
+            reddit = praw.Reddit(
+                client_id=cid,
+                client_secret=secret,
+                user_agent=self.options.user_agent,
+                oauth_url=self.api_base or DEFAULT_OAUTH_URL,
+                reddit_url=self.api_base or DEFAULT_REDDIT_URL,
+                check_for_updates=False,
+                requestor_kwargs={"session": TimeoutSession(self.timeout)},
+            )
+            _disable_prawcore_retries(reddit)
+            self._client = reddit
+        return self._client
+
+    def _translate(self, exc: BaseException, now: datetime) -> BaseException | None:
+        from prawcore import exceptions as pe
+
+        what = f"reddit source {self.name!r}"
+        if isinstance(exc, pe.TooManyRequests):
+            wait = retry_after_from_headers(dict(exc.response.headers), now)
+            return RetriableSourceError(f"{what}: rate limited (HTTP 429)", wait)
+        if isinstance(exc, (pe.InvalidToken, pe.Forbidden, pe.OAuthException, pe.InsufficientScope)):
+            return FatalSourceError(f"{what}: credentials rejected ({type(exc).__name__})")
+        if isinstance(exc, (pe.NotFound, pe.Redirect)):
+            return FatalSourceError(f"{what}: subreddit or endpoint not found ({type(exc).__name__})")
+        if isinstance(exc, pe.BadJSON):
+            return RetriableSourceError(f"{what}: malformed JSON in reply")
+        if isinstance(exc, pe.ServerError):
+            return TransientError(f"server error (HTTP {exc.response.status_code})")
+        if isinstance(exc, pe.RequestException):
+            return TransientError(type(exc.original_exception).__name__)
+        if isinstance(exc, pe.ResponseException):
+            status = exc.response.status_code
+            if status in (401, 403):
+                return FatalSourceError(f"{what}: credentials rejected (HTTP {status})")
+            if status >= 500:
+                return TransientError(f"server error (HTTP {status})")
+            return FatalSourceError(f"{what}: request refused (HTTP {status})")
+        if isinstance(exc, KeyError):  # prawcore: a 401 without WWW-Authenticate
+            return FatalSourceError(f"{what}: credentials rejected (HTTP 401)")
+        return None
+
+    def _time_filter(self, since: float, now: datetime) -> str:
+        window = now.timestamp() - since
+        if self.options.time_filter == "all":
+            return "all"
+        wanted = dict(_TIME_FILTERS)[self.options.time_filter]
+        for name, secs in _TIME_FILTERS:
+            if secs >= max(window, wanted):
+                return name
+        return "all"
+
+    def _collect(self, make: Callable[[], Iterable[Any]], hw: _HighWater, ctx: FetchContext) -> list[Any]:
+        """Items newer than ``hw`` from a newest-first listing (stops at the first older one)."""
+
+        def run() -> list[Any]:
+            out = []
+            for item in make():
+                d = vars(item)
+                created = float(d.get("created_utc") or 0)
+                if created < hw.created:
+                    break
+                if hw.is_new(created, str(d.get("name") or item.fullname)):
+                    out.append(item)
+            return out
+
+        return call_with_retries(
+            run,
+            translate=lambda e: self._translate(e, ctx.now),
+            max_retries=self.max_retries,
+            sleep=self._sleep,
+            what=f"reddit source {self.name!r}",
+        )
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        """Submissions (and matching comments) newer than the cursor's high-water marks."""
+        state = load_cursor(cursor, f"reddit source {self.name!r}")
+        reddit = self._get_client()
+        since = (ctx.backfill_since or (ctx.now - timedelta(hours=24))).timestamp()
+        subs = "+".join(self.options.subreddits) or "all"
+        sub_hw = _HighWater.load(state.get("sub"), since)
+        limit = self.options.limit
+        tf = self._time_filter(sub_hw.created, ctx.now)
+        submissions = self._collect(
+            lambda: reddit.subreddit(subs).search(
+                self.options.query, sort="new", time_filter=tf, limit=limit
+            ),
+            sub_hw,
+            ctx,
+        )
+        pages = 1 + len(submissions) // 100
+        mentions = [self._submission(s) for s in submissions]
+        if ctx.progress:
+            ctx.progress(len(mentions), None)
+        new_state: dict[str, Any] = {
+            "sub": sub_hw.advance((m.created_at.timestamp(), m.external_id) for m in mentions).dump()
+        }
+        if self.options.include_comments and self.options.subreddits:
+            com_hw = _HighWater.load(state.get("com"), since)
+            comments = self._collect(lambda: reddit.subreddit(subs).comments(limit=limit), com_hw, ctx)
+            pages += 1 + len(comments) // 100
+            scanned = [(float(vars(c).get("created_utc") or 0), str(vars(c).get("name"))) for c in comments]
+            new_state["com"] = com_hw.advance(scanned).dump()
+            for c in comments:
+                body = str(vars(c).get("body") or "").lower()
+                if any(t in body for t in self._terms):
+                    mentions.append(self._comment(c))
+            if ctx.progress:
+                ctx.progress(len(mentions), None)
+        elif "com" in state:
+            new_state["com"] = state["com"]
+        mentions.sort(key=lambda m: (m.created_at, m.external_id))
+        new_cursor = dump_cursor(new_state)
+        return FetchResult(
+            mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages
+        )
+
+    @staticmethod
+    def _author(d: dict[str, Any]) -> str:
+        a = d.get("author")
+        return "" if a is None else str(getattr(a, "name", a))
+
+    def _submission(self, s: Any) -> Mention:
+        d = vars(s)
+        title = str(d.get("title") or "")
+        selftext = str(d.get("selftext") or "")
+        url = str(d.get("url") or "")
+        links = extract_links(selftext)
+        if url and not d.get("is_self"):
+            links = (url, *[u for u in links if u != url])
+        name = str(d.get("name") or s.fullname)
+        return Mention(
+            source="reddit",
+            external_id=name,
+            url=DEFAULT_REDDIT_URL + str(d.get("permalink") or f"/comments/{d.get('id')}/"),
+            text=f"{title}\n\n{selftext}".strip(),
+            created_at=_created(d),
+            author_handle=self._author(d),
+            author_name=self._author(d),
+            likes=int(d.get("score") or 0),
+            replies=int(d.get("num_comments") or 0),
+            kind="post",
+            thread_id=name,
+            links=links,
+            title=title or None,
+        )
+
+    def _comment(self, c: Any) -> Mention:
+        d = vars(c)
+        body = str(d.get("body") or "")
+        return Mention(
+            source="reddit",
+            external_id=str(d.get("name") or c.fullname),
+            url=DEFAULT_REDDIT_URL + str(d.get("permalink") or ""),
+            text=body,
+            created_at=_created(d),
+            author_handle=self._author(d),
+            author_name=self._author(d),
+            likes=int(d.get("score") or 0),
+            kind="comment",
+            parent_id=str(d["parent_id"]) if d.get("parent_id") else None,
+            thread_id=str(d["link_id"]) if d.get("link_id") else None,
+            links=extract_links(body),
+            title=str(d["link_title"]) if d.get("link_title") else None,
+        )
+
+
+def _created(d: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(d.get("created_utc") or 0), tz=UTC)
+
+
+def _disable_prawcore_retries(reddit: Any) -> None:
+    """Swap prawcore's sleeping retry strategy for one that never retries (we retry ourselves)."""
+    from prawcore.sessions import FiniteRetryStrategy
+
+    @dataclass(frozen=True)
+    class _NoRetry(FiniteRetryStrategy):
+        retries: int = 0
+
+        def _sleep_seconds(self) -> float | None:
+            return None
+
+    for attr in ("_core", "_read_only_core", "_authorized_core"):
+        core = getattr(reddit, attr, None)
+        if core is not None and hasattr(core, "_retry_strategy_class"):
+            core._retry_strategy_class = _NoRetry
