@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from monitor.config.base import EnvName, StrictModel, TimeOfDay
+from monitor.config.base import Duration, EnvName, StrictModel, TimeOfDay
 
 
 class SmtpConfig(StrictModel):
@@ -22,13 +23,50 @@ class SmtpConfig(StrictModel):
     timeout: float = 20.0
 
 
-class DigestConfig(StrictModel):
-    """One weekly digest: when, to whom."""
+def _default_respond_within() -> dict[str, timedelta]:
+    return {"urgent": timedelta(hours=4), "high": timedelta(days=1), "normal": timedelta(days=2),
+            "low": timedelta(days=5)}
 
+
+class DigestConfig(StrictModel):
+    """One weekly digest: when, to whom.
+
+    The digest sent on ``day`` at ``time`` (in ``timezone``) covers the last full ISO week
+    (Monday to Sunday, in ``timezone``) that ended before that moment.
+    """
+
+    name: str = Field("weekly", pattern=r"^[a-z0-9][a-z0-9_-]{0,47}$")
     enabled: bool = True
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     time: TimeOfDay = time(8, 0)
     timezone: str = "UTC"
     recipients: list[str] = Field(default_factory=list)
     thank_scouts_by_name: bool = True
+    baseline_weeks: int = Field(13, ge=1, le=104, description="rolling baseline: this many weeks before the week")
+    top_items: int = Field(5, ge=1, le=50, description="how many top criticisms / compliments to show")
+    respond_within: dict[str, Duration] = Field(
+        default_factory=_default_respond_within,
+        description="response target (wall clock, from item creation) by priority; acknowledgement "
+                    "targets come from policy.escalation.targets",
+    )
+    retry_base: Duration = timedelta(minutes=1)
+    retry_cap: Duration = timedelta(hours=1)
+    max_attempts: int = Field(12, ge=1, le=100)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, v: list[str]) -> list[str]:
+        for addr in v:
+            if "@" not in addr or any(c.isspace() for c in addr):
+                raise ValueError(f"not an email address: {addr!r}")
+        return v
