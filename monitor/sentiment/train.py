@@ -19,6 +19,7 @@ import platform
 import random
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -191,9 +192,22 @@ def export_onnx(torch: Any, model: Any, path: Path) -> None:
     mask = (ids != 0).long()
     types = torch.zeros_like(ids)
     axes = {0: "batch", 1: "sequence"}
+    with warnings.catch_warnings():
+        # The tracer warns about shape checks it freezes (padding length, is_causal) and about
+        # advanced indexing; both are constant for this graph, and the tests check that the ONNX
+        # logits match for batches of different lengths.
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message=".*aten::index.*", category=UserWarning)
+        # dynamo=False is chosen on purpose: the new exporter does not handle this model with
+        # transformers 5 (see docs/EXTERNAL-APIS.md section 14).
+        warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*")
+        _export(torch, cpu_model, (ids, mask, types), path, axes)
+
+
+def _export(torch: Any, model: Any, args: tuple[Any, ...], path: Path, axes: dict[int, str]) -> None:
     torch.onnx.export(
-        cpu_model,
-        (ids, mask, types),
+        model,
+        args,
         str(path),
         input_names=["input_ids", "attention_mask", "token_type_ids"],
         output_names=["logits"],
