@@ -8,6 +8,7 @@ restart resumes where it stopped and never releases a mention twice.
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,7 +60,7 @@ class ReplayConnector:
     """Plays mentions from a JSON-lines file as if they were being posted now."""
 
     type: ClassVar[str] = "replay"
-    Options: ClassVar[type[BaseModel]] = ReplayOptions
+    Options: ClassVar[builtins.type[BaseModel]] = ReplayOptions
 
     def __init__(self, name: str, options: ReplayOptions, **_: Any) -> None:
         self.name = name
@@ -75,8 +76,8 @@ class ReplayConnector:
         """Release every mention whose time has come since the last fetch."""
         items = self._all()
         state = json.loads(cursor) if cursor else {"start": ctx.now.isoformat(), "released": 0, "round": 0}
-        start = datetime.fromisoformat(state["start"])
-        released, rnd = int(state["released"]), int(state.get("round", 0))
+        start = datetime.fromisoformat(str(state["start"]))
+        released, rnd = int(str(state["released"])), int(str(state.get("round", 0)))
         out: list[Mention] = []
         elapsed = (ctx.now - start).total_seconds() * self.options.speed
         while len(out) < self.options.max_per_fetch:

@@ -109,7 +109,8 @@ class QueueActions:
         if not actor.is_spokesperson:
             raise ActionError(POLICY_REMINDER, not_permitted=True)
 
-    def _transition(self, s: Session, item: QueueItem, action: str) -> None:
+    @staticmethod
+    def _transition(item: QueueItem, action: str) -> None:
         if item.status not in _TRANSITIONS[action]:
             raise ActionError(f"cannot {action} an item that is {item.status}")
 
@@ -138,7 +139,7 @@ class QueueActions:
         self._require_spokesperson(actor)
         with self.store.session() as s:
             item = self._item(s, item_id, actor)
-            self._transition(s, item, "claim")
+            self._transition(item, "claim")
             item.assignee, item.status = actor.id, "assigned"
             return self._finish(s, item, actor, "claim", now)
 
@@ -147,7 +148,7 @@ class QueueActions:
         self._require_spokesperson(actor)
         with self.store.session() as s:
             item = self._item(s, item_id, actor)
-            self._transition(s, item, "acknowledge")
+            self._transition(item, "acknowledge")
             item.assignee = item.assignee or actor.id
             item.status, item.acknowledged_at = "acknowledged", now
             return self._finish(s, item, actor, "acknowledge", now)
@@ -161,7 +162,7 @@ class QueueActions:
             raise ActionError("the response link must start with http:// or https://")
         with self.store.session() as s:
             item = self._item(s, item_id, actor)
-            self._transition(s, item, "respond")
+            self._transition(item, "respond")
             if template_id and item.light == "red":
                 raise ActionError("red items are never answered with a public-reply template")
             if template_id and template_id not in {t.id for t in self.cfg.policy.templates}:
@@ -178,7 +179,7 @@ class QueueActions:
             raise ActionError("a reason is required to close an item without a response")
         with self.store.session() as s:
             item = self._item(s, item_id, actor)
-            self._transition(s, item, "close")
+            self._transition(item, "close")
             item.acknowledged_at = item.acknowledged_at or now
             item.status, item.closed_at, item.close_reason = "closed", now, reason.strip()[:2000]
             return self._finish(s, item, actor, "close", now, {"reason": reason.strip()[:200]})
@@ -188,7 +189,7 @@ class QueueActions:
         self._require_spokesperson(actor)
         with self.store.session() as s:
             item = self._item(s, item_id, actor)
-            self._transition(s, item, "dismiss")
+            self._transition(item, "dismiss")
             item.status, item.closed_at, item.close_reason = "dismissed", now, reason.strip()[:2000] or "not relevant"
             return self._finish(s, item, actor, "dismiss", now, {"reason": reason.strip()[:200]})
 

@@ -44,6 +44,6 @@ def render(store: Store) -> str:
     lines.append(f"brand_scout_outbox_pending {pending}")
     lines.append("# HELP brand_scout_source_healthy 1 when the source's last fetch succeeded")
     lines.append("# TYPE brand_scout_source_healthy gauge")
-    for st in store.all_states():
-        lines.append(f'brand_scout_source_healthy{{source="{st.source_name}"}} {1 if st.healthy else 0}')
+    for state in store.all_states():
+        lines.append(f'brand_scout_source_healthy{{source="{state.source_name}"}} {1 if state.healthy else 0}')
     return "\n".join(lines) + "\n"

@@ -21,7 +21,14 @@ from sqlmodel import Session, col, select
 
 from connectors.base import FetchContext, Mention
 from monitor.clock import utc
-from monitor.errors import FatalSourceError, MonitorError, NotifyError, RetriableSourceError, SourceError, redact
+from monitor.errors import (
+    FatalSourceError,
+    MonitorError,
+    NotifyError,
+    RetriableSourceError,
+    SourceError,
+    redact,
+)
 from monitor.models import (
     ClassificationRow,
     MentionRow,
@@ -297,9 +304,10 @@ class Pipeline:
         blocked: set[str] = set()
         for nid, previous in claimed:
             with c.store.session() as s:
-                n = s.get(Notification, nid)
-                if n is None or n.status != "sending":
+                found = s.get(Notification, nid)
+                if found is None or found.status != "sending":
                     continue
+                n = found
                 if n.receiver in blocked:
                     n.status = "pending"
                     n.attempts -= 1
@@ -321,7 +329,7 @@ class Pipeline:
                         n.status = "pending"
                         ob = c.cfg.notify.outbox
                         delay = backoff_delay(n.attempts, base=ob.backoff_base, cap=ob.backoff_max,
-                                              jitter=random.random() * 0.3)  # noqa: S311
+                                              jitter=random.random() * 0.3)
                         if exc.retry_after:
                             delay = max(delay, timedelta(seconds=exc.retry_after))
                         n.next_attempt_at = now + delay
@@ -378,10 +386,10 @@ class Pipeline:
                           object_id=str(sub.id), details={"url": url, "already_known": already}, now=now)
             c.store.incr(s, "scout_submissions_total", f'channel="{channel}"')
             if already and mention_id is not None:
-                self._credit_known(s, mention_id, sub, now)
+                self._credit_known(s, mention_id, now)
         return sub
 
-    def _credit_known(self, s: Session, mention_id: int, sub: ScoutSubmission, now: datetime) -> None:
+    def _credit_known(self, s: Session, mention_id: int, now: datetime) -> None:
         """A known mention forwarded by a scout joins the queue if it was not there yet."""
         link = s.exec(select(QueueItemMention).where(QueueItemMention.mention_id == mention_id)).first()
         if link is not None:

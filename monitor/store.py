@@ -205,7 +205,7 @@ class Store:
         if not ids:
             return []
         with self.session() as s:
-            return list(s.exec(select(MentionRow).where(col(MentionRow.id).in_(ids)).order_by(MentionRow.id)).all())
+            return list(s.exec(select(MentionRow).where(col(MentionRow.id).in_(ids)).order_by(col(MentionRow.id))).all())
 
     def find_mention(self, source: str, external_id: str) -> MentionRow | None:
         """The stored mention for ``(source, external_id)``, if any."""
@@ -217,7 +217,7 @@ class Store:
     def find_mention_by_url(self, url: str) -> MentionRow | None:
         """The first stored mention whose URL is ``url``."""
         with self.session() as s:
-            return s.exec(select(MentionRow).where(MentionRow.url == url).order_by(MentionRow.id)).first()
+            return s.exec(select(MentionRow).where(MentionRow.url == url).order_by(col(MentionRow.id))).first()
 
     def count_mentions(self, state: str | None = None) -> int:
         """How many mentions are stored (optionally in one pipeline state)."""
@@ -234,7 +234,7 @@ class Store:
         On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers share the work; on SQLite
         the transaction's write lock does the same job.
         """
-        q = select(MentionRow).where(MentionRow.state == "new").order_by(MentionRow.id).limit(limit)
+        q = select(MentionRow).where(MentionRow.state == "new").order_by(col(MentionRow.id)).limit(limit)
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         return list(s.exec(q).all())
@@ -281,7 +281,7 @@ class Store:
             select(Notification)
             .where(col(Notification.status).in_(("pending", "sending")))
             .where(or_(col(Notification.next_attempt_at).is_(None), col(Notification.next_attempt_at) <= now))
-            .order_by(Notification.id)
+            .order_by(col(Notification.id))
             .limit(limit)
         )
         if self.dialect == "postgresql":
@@ -291,7 +291,7 @@ class Store:
     def notifications(self, *, kind: str | None = None, status: str | None = None) -> list[Notification]:
         """Notifications (for tests, the health page and the digest)."""
         with self.session() as s:
-            q = select(Notification).order_by(Notification.id)
+            q = select(Notification).order_by(col(Notification.id))
             if kind:
                 q = q.where(Notification.kind == kind)
             if status:
@@ -326,7 +326,7 @@ class Store:
         """Every mention in a queue item's group."""
         with self.session() as s:
             q = (select(MentionRow).join(QueueItemMention, col(QueueItemMention.mention_id) == MentionRow.id)
-                 .where(QueueItemMention.queue_item_id == queue_item_id).order_by(MentionRow.id))
+                 .where(QueueItemMention.queue_item_id == queue_item_id).order_by(col(MentionRow.id)))
             return list(s.exec(q).all())
 
     # ---- roster, audit, submissions ----------------------------------------------------------
@@ -349,7 +349,7 @@ class Store:
     def roster(self) -> list[RosterEntry]:
         """Active roster entries."""
         with self.session() as s:
-            return list(s.exec(select(RosterEntry).where(RosterEntry.active).order_by(RosterEntry.id)).all())
+            return list(s.exec(select(RosterEntry).where(RosterEntry.active).order_by(col(RosterEntry.id))).all())
 
     def audit(self, s: Session, *, actor: str, action: str, object_type: str, object_id: str,
               details: dict[str, Any] | None = None, now: datetime) -> None:
@@ -360,7 +360,7 @@ class Store:
     def audit_events(self, object_type: str | None = None, object_id: str | None = None) -> list[AuditEvent]:
         """Audit events, oldest first."""
         with self.session() as s:
-            q = select(AuditEvent).order_by(AuditEvent.id)
+            q = select(AuditEvent).order_by(col(AuditEvent.id))
             if object_type:
                 q = q.where(AuditEvent.object_type == object_type)
             if object_id:

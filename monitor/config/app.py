@@ -206,7 +206,7 @@ def validate_config(
             elif err["type"] == "missing":
                 msg = "required key is missing"
             msg = msg.removeprefix("Value error, ")
-            if loc == "(top level)" and "; " in msg:
+            if loc == "(top level)" and ": " in msg:
                 for part in msg.split("; "):
                     field, _, what = part.partition(": ")
                     problems.append((path, field, what))

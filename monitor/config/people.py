@@ -9,6 +9,8 @@ from pydantic import Field
 
 from monitor.config.base import StrictModel, TimeOfDay
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
 Role = Literal["employee", "spokesperson", "lead", "legal", "admin"]
 
 
@@ -16,9 +18,7 @@ class WorkingHours(StrictModel):
     """When a spokesperson takes new work."""
 
     timezone: str = "UTC"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
-    )
+    days: list[Day] = Field(default_factory=lambda: list[Day](["mon", "tue", "wed", "thu", "fri"]))
     start: TimeOfDay = time(9, 0)
     end: TimeOfDay = time(17, 0)
 
@@ -33,7 +33,7 @@ class Spokesperson(StrictModel):
     topics: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     working_hours: WorkingHours = Field(default_factory=WorkingHours)
-    roles: list[Role] = Field(default_factory=lambda: ["spokesperson"])
+    roles: list[Role] = Field(default_factory=lambda: list[Role](["spokesperson"]))
     active: bool = True
 
 

@@ -201,4 +201,4 @@ def test_mention_requires_aware_time() -> None:
     from datetime import datetime
 
     with pytest.raises(ValueError, match="naive"):
-        Mention(source="x", external_id="1", url="", text="t", created_at=datetime(2026, 1, 1))  # noqa: DTZ001
+        Mention(source="x", external_id="1", url="", text="t", created_at=datetime(2026, 1, 1))
