@@ -264,3 +264,26 @@ def load_cursor(cursor: str | None, what: str) -> dict[str, Any]:
     if not isinstance(state, dict):
         raise FatalSourceError(f"{what}: stored cursor is not an object; reset it")
     return state
+
+
+def httpx_get(
+    client: Any,
+    url: str,
+    *,
+    what: str,
+    now: datetime,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
+    """``client.get`` (an ``httpx.Client``) with errors mapped: 2xx and 304 are returned."""
+    import httpx
+
+    try:
+        r = client.get(url, params=params, headers=headers)
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"timeout ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"connection failed ({type(exc).__name__})") from exc
+    if 200 <= r.status_code < 300 or r.status_code == 304:
+        return r
+    raise status_error(r.status_code, what, r.headers, now)

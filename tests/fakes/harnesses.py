@@ -120,3 +120,21 @@ class RedditHarness(Harness):
 
 
 HARNESSES["reddit"] = RedditHarness
+
+
+class HNHarness(Harness):
+    kind = "hn"
+
+    def make_fake(self) -> Any:
+        from tests.fakes.hn import FakeHN
+
+        return FakeHN()
+
+    def options(self) -> dict[str, Any]:
+        return {"query": "SET SEG", "hits_per_page": 2}
+
+    def add_new(self) -> str:
+        return self.fake.add("44100009", int(self.now.timestamp()) - 60, "SET SEG brand new")
+
+
+HARNESSES["hn"] = HNHarness

@@ -1,0 +1,193 @@
+"""Hacker News stories and comments through the Algolia search API (httpx).
+
+No credentials. Options: :class:`HackerNewsOptions`. ``api_base`` defaults to
+``https://hn.algolia.com``; the endpoint is ``/api/v1/search_by_date``. Algolia's hn-search was
+archived upstream in 2026, so this source is best effort.
+
+Cursor: the newest ``created_at_i`` seen plus the ``objectID``s at that second; the next fetch
+asks for ``created_at_i>=`` it and drops those ids, so nothing is missed or repeated.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors._http import (
+    call_with_retries,
+    dump_cursor,
+    extract_links,
+    httpx_get,
+    load_cursor,
+    loads_json,
+    strip_html,
+)
+from connectors.base import FetchContext, FetchResult, Mention
+from monitor.errors import RetriableSourceError
+
+DEFAULT_API_BASE = "https://hn.algolia.com"
+ITEM_URL = "https://news.ycombinator.com/item?id={}"
+
+
+class HackerNewsOptions(BaseModel):
+    """Options of an ``hn`` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, description="Algolia full-text query")
+    tags: str = Field("(story,comment)", description="Algolia tags filter: story, comment, (story,comment)")
+    hits_per_page: int = Field(100, ge=1, le=1000)
+    max_pages: int = Field(10, ge=1, le=100)
+
+
+class HackerNewsConnector:
+    """Stories and comments matching a query, newest first from Algolia, returned oldest first."""
+
+    type: ClassVar[str] = "hn"
+    Options: ClassVar[builtins.type[BaseModel]] = HackerNewsOptions
+
+    def __init__(
+        self,
+        name: str,
+        options: HackerNewsOptions,
+        *,
+        api_base: str | None = None,
+        credentials: dict[str, str] | None = None,  # noqa: ARG002
+        timeout: float = 20.0,
+        max_retries: int = 3,
+        own_accounts: list[str] | None = None,  # noqa: ARG002
+        client: Any = None,
+        sleep: Callable[[float], None] | None = None,
+        **_: Any,
+    ) -> None:
+        self.name = name
+        self.options = options
+        self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._client = client
+        self._sleep = sleep
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.timeout, headers={"User-Agent": "brand-scout/0.1"})
+        return self._client
+
+    def _page(self, params: dict[str, Any], ctx: FetchContext) -> dict[str, Any]:
+        what = f"hn source {self.name!r}"
+
+        def once() -> dict[str, Any]:
+            r = httpx_get(
+                self._get_client(),
+                f"{self.api_base}/api/v1/search_by_date",
+                params=params,
+                what=what,
+                now=ctx.now,
+            )
+            data = loads_json(r.content, what)
+            if not isinstance(data, dict) or not isinstance(data.get("hits"), list):
+                raise RetriableSourceError(f"{what}: reply has no hits list")
+            return data
+
+        return call_with_retries(
+            once, translate=lambda _e: None, max_retries=self.max_retries, sleep=self._sleep, what=what
+        )
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        """Items created at or after the cursor's high-water second (first run: the backfill window)."""
+        state = load_cursor(cursor, f"hn source {self.name!r}")
+        since = int(
+            state.get("created_at_i") or (ctx.backfill_since or ctx.now - timedelta(hours=24)).timestamp()
+        )
+        boundary = set(state.get("ids") or ())
+        mentions: dict[str, Mention] = {}
+        pages = total = 0
+        notes: list[str] = []
+        page = 0
+        while True:
+            params = {
+                "query": self.options.query,
+                "tags": self.options.tags,
+                "numericFilters": f"created_at_i>={since}",
+                "hitsPerPage": self.options.hits_per_page,
+                "page": page,
+            }
+            data = self._page(params, ctx)
+            pages += 1
+            total = int(data.get("nbHits") or 0)
+            for hit in data["hits"]:
+                oid = str(hit.get("objectID") or "")
+                if not oid or oid in boundary or oid in mentions:
+                    continue
+                m = self._mention(hit)
+                if m is not None and m.created_at.timestamp() >= since:
+                    mentions[oid] = m
+            if ctx.progress:
+                ctx.progress(len(mentions), total or None)
+            page += 1
+            if page >= int(data.get("nbPages") or 0) or not data["hits"]:
+                break
+            if pages >= self.options.max_pages:
+                notes.append(f"stopped after max_pages={self.options.max_pages}; older hits skipped")
+                break
+        ordered = sorted(mentions.values(), key=lambda m: (m.created_at, m.external_id))
+        if not ordered:
+            return FetchResult(mentions=[], cursor=None, pages=pages, notes=tuple(notes))
+        hw = max(int(m.created_at.timestamp()) for m in ordered)
+        ids = {m.external_id for m in ordered if int(m.created_at.timestamp()) == hw}
+        if hw == since:
+            ids |= boundary
+        return FetchResult(
+            mentions=ordered,
+            cursor=dump_cursor({"created_at_i": hw, "ids": sorted(ids)}),
+            pages=pages,
+            notes=tuple(notes),
+        )
+
+    @staticmethod
+    def _mention(hit: dict[str, Any]) -> Mention | None:
+        oid = str(hit["objectID"])
+        if hit.get("created_at_i") is not None:
+            created = datetime.fromtimestamp(int(hit["created_at_i"]), tz=UTC)
+        else:
+            try:
+                created = datetime.fromisoformat(str(hit["created_at"]).replace("Z", "+00:00")).astimezone(
+                    UTC
+                )
+            except (KeyError, ValueError):
+                return None
+        tags = hit.get("_tags") or []
+        is_comment = "comment" in tags or (hit.get("comment_text") and not hit.get("title"))
+        title = hit.get("title") or hit.get("story_title")
+        if is_comment:
+            text = strip_html(hit.get("comment_text"))
+        else:
+            text = "\n\n".join(
+                p for p in (str(hit.get("title") or ""), strip_html(hit.get("story_text"))) if p
+            )
+        link = hit.get("url") or hit.get("story_url")
+        links = extract_links(text)
+        if link:
+            links = (str(link), *[u for u in links if u != link])
+        story_id = hit.get("story_id")
+        return Mention(
+            source="hn",
+            external_id=oid,
+            url=ITEM_URL.format(oid),
+            text=text or str(title or ""),
+            created_at=created,
+            author_handle=str(hit.get("author") or ""),
+            author_name=str(hit.get("author") or ""),
+            likes=int(hit.get("points") or 0),
+            replies=int(hit.get("num_comments") or 0),
+            kind="comment" if is_comment else "story",
+            parent_id=str(hit["parent_id"]) if is_comment and hit.get("parent_id") else None,
+            thread_id=str(story_id) if story_id else oid,
+            links=links,
+            title=str(title) if title else None,
+        )
