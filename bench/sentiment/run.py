@@ -175,6 +175,56 @@ def _spawn(name: str, argv: list[str], threads: int) -> dict[str, Any]:
     return result
 
 
+SPEED_HEADING = "## Speed (bench/sentiment)"
+
+
+def speed_section(r: dict[str, Any]) -> str:
+    """The model card's speed section for a benchmark result."""
+    o, pipe = r["onnx"], r["pipeline"]
+    lines = [
+        SPEED_HEADING,
+        f"Measured by `python -m bench.sentiment.run` on {r['cpu']}, {r['threads']} threads, batch "
+        f"{r['batch_size']}, max length {r['max_length']} ({r['measured_at']}; shared, noisy cores).",
+        "",
+        "| measure | value | target |",
+        "| --- | --- | --- |",
+        f"| load (fresh process: imports + session) | {o['load_s']:.2f} s | < 2 s |",
+        f"| short posts ({o['short']['mean_tokens']} tokens on average) | {o['short']['texts_per_s']:.0f} texts/s "
+        "| >= 300 |",
+        f"| long posts ({o['long']['mean_words']} words, truncated to {r['max_length']} tokens) "
+        f"| {o['long']['texts_per_s']:.0f} texts/s | |",
+        f"| peak RSS of the ONNX process | {o['peak_rss_mb']:.0f} MB | < 1024 MB |",
+    ]
+    if pipe:
+        lines.append(
+            f"| plain `transformers.pipeline`, one text at a time | {pipe['texts_per_s']:.0f} texts/s "
+            f"(ratio {r['ratio_vs_pipeline']}x) | >= 2.5x |"
+        )
+    lines += [
+        f"| float32 matmul, numpy, same threads | {r['matmul']['gflops']} GFLOP/s | |",
+        f"| efficiency short / long (model FLOPs x texts/s / matmul FLOP/s) "
+        f"| {r['efficiency']['short']:.1%} / {r['efficiency']['long']:.1%} | |",
+        "",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def update_card(card: Path, r: dict[str, Any]) -> None:
+    """Replace (or insert before ``## Limits``) the speed section of a model card."""
+    text = card.read_text(encoding="utf-8")
+    section = speed_section(r)
+    if SPEED_HEADING in text:
+        start = text.index(SPEED_HEADING)
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    elif "## Limits" in text:
+        i = text.index("## Limits")
+        text = text[:i] + section + "\n" + text[i:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    card.write_text(text, encoding="utf-8")
+
+
 def cpu_name() -> str:
     """The CPU model name."""
     try:
@@ -200,6 +250,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--skip-pipeline", action="store_true", help="leave out the PyTorch comparison")
+    p.add_argument(
+        "--card", type=Path, default=None, help="also write the speed section of this MODEL_CARD.md"
+    )
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -252,6 +305,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"long {lg['flops_per_text'] / 1e9:.2f} G")  # fmt: skip
     print(f"efficiency (model FLOP/s / matmul FLOP/s): short {result['efficiency']['short']:.1%}, "
           f"long {result['efficiency']['long']:.1%}")  # fmt: skip
+    if args.card is not None:
+        update_card(args.card, result)
+        print(f"speed section written to {args.card}")
     print(f"written to {args.out}")
     return result
 

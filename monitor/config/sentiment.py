@@ -11,8 +11,12 @@ class SentimentConfig(StrictModel):
     """Which model tags mentions, and how.
 
     ``model`` is ``builtin`` (the shipped ONNX model, no PyTorch needed), ``lexicon`` (VADER), a
-    local folder, or a Hugging Face model id (needs the ``[torch]`` extra and, for a hub id,
-    internet or a warm cache).
+    folder holding ``model.onnx`` (an ONNX model folder written by ``scout sentiment train``),
+    any other local folder or a Hugging Face model id (needs the ``[torch]`` extra and, for a
+    hub id, internet or a warm cache). ``batch_size`` texts run together (sorted by length),
+    posts are truncated to ``max_length`` tokens, ``threads`` caps the CPU threads. A result
+    whose confidence is below ``uncertain_below`` is flagged ``uncertain``; a mention whose
+    language is known and not in ``languages`` is marked unsupported instead of scored.
     """
 
     model: str = "builtin"

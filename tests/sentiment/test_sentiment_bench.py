@@ -1,0 +1,42 @@
+"""The sentiment benchmark's arithmetic and a very short run (ONNX only)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.sentiment import run
+
+    return run
+
+
+def test_bert_flops(bench) -> None:  # type: ignore[no-untyped-def]
+    # MiniLM-L6 on 32 tokens: 6 * (4*32*384^2 + 2*32*384*1536 + 2*32^2*384) MACs plus the head.
+    macs = 6 * (4 * 32 * 384**2 + 2 * 32 * 384 * 1536 + 2 * 32**2 * 384) + 384 * 384 + 384 * 3
+    assert bench.bert_flops(32) == pytest.approx(2 * macs)
+    assert bench.bert_flops(128) > 4 * bench.bert_flops(32)
+
+
+def test_short_run_writes_result_and_card(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "result.json"
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text("# Card\n\n## Limits\n- English only.\n")
+    args = ["--n-short", "64", "--n-long", "4", "--repeats", "1", "--skip-pipeline", "--out", str(out)]
+    result = bench.main([*args, "--card", str(card)])
+    saved = json.loads(out.read_text())
+    assert saved["onnx"]["short"]["texts"] == 64 and saved["onnx"]["long"]["texts"] == 4
+    assert saved["onnx"]["load_s"] > 0 and saved["onnx"]["peak_rss_mb"] > 0
+    assert saved["matmul"]["flops_per_s"] > 0 and 0 < saved["efficiency"]["short"] < 1
+    assert saved["ratio_vs_pipeline"] is None and result["pipeline"] is None
+    text = card.read_text()
+    assert text.index("## Speed (bench/sentiment)") < text.index("## Limits")
+    bench.update_card(card, result)
+    assert card.read_text().count("## Speed") == 1
