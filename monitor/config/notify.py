@@ -18,6 +18,10 @@ class SlackConfig(StrictModel):
     api_base: str = Field("https://slack.com/api/", pattern=r"^https?://.+/$")
     timeout: Duration = timedelta(seconds=10)
     max_text_chars: int = Field(1500, ge=100, le=3000)
+    max_retries: int = Field(2, ge=0, le=5, description="slack-sdk retry handlers' retries per call "
+                             "(connection errors, 429 with Retry-After, 5xx) before the outbox backs off")
+    history_limit: int = Field(200, ge=1, le=1000, description="recent messages searched for an "
+                               "idempotency key when reconciling a delivery interrupted by a crash")
 
 
 class OutboxConfig(StrictModel):

@@ -1,0 +1,297 @@
+"""Pure Block Kit rendering of brand-scout messages for Slack, and the escaping that keeps them safe.
+
+Mention text (and author names, reasons, anything that came from outside) can contain anything.
+:func:`escape` makes it inert in Slack ``mrkdwn``: ``&``, ``<`` and ``>`` are escaped as Slack
+requires (so ``<!channel>``, ``<!here>``, ``<@U…>``, ``<#C…>`` and ``<http://x|links>`` cannot
+form), the words ``@channel``, ``@here`` and ``@everyone`` get a zero-width joiner after the
+``@`` so they cannot ping, control and bidi-override characters are dropped, and a code fence
+(```` ``` ````) cannot swallow the rest of the message.
+
+Nothing here does I/O; the notifier and the interactivity endpoint call these functions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+ZWJ = "\u200d"
+EVENT_TYPE = "brand_scout_alert"
+
+# action ids of the buttons (the interactivity endpoint dispatches on them)
+A_CLAIM = "bs_claim"
+A_ACK = "bs_ack"
+A_RESPOND = "bs_respond"
+A_CLOSE = "bs_close"
+A_FEEDBACK = "bs_feedback"
+A_OPEN = "bs_open"
+# callback ids of the modals and the message shortcut
+V_RESPOND = "bs_respond_modal"
+V_CLOSE = "bs_close_modal"
+V_FEEDBACK = "bs_feedback_modal"
+SHORTCUT_SCOUT = "send_to_marketing"
+
+LIGHT_EMOJI = {"red": ":red_circle:", "yellow": ":large_yellow_circle:", "green": ":large_green_circle:"}
+OPEN_STATUSES = ("new", "assigned", "acknowledged")
+SECTION_LIMIT = 3000  # Slack's limit for a section's text
+
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def _clean(text: str) -> str:
+    """Drop control characters (keeping newlines; tabs become spaces) and bidi overrides."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").translate(_BIDI)
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
+def escape(text: object) -> str:
+    """Make ``text`` inert in Slack mrkdwn: no pings, no links, no broken formatting."""
+    s = _clean("" if text is None else str(text))
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _BROADCAST.sub(lambda m: "@" + ZWJ + m.group(1), s)
+    return s.replace("```", "`\u200b`\u200b`")
+
+
+def escape_line(text: object) -> str:
+    """:func:`escape` on one line (newlines become spaces)."""
+    return " ".join(escape(text).split())
+
+
+def _cut_escaped(s: str, limit: int) -> str:
+    """Cut an escaped string to ``limit`` characters without splitting an entity."""
+    if len(s) <= limit:
+        return s
+    cut = s[:limit]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut
+
+
+def cut_text(text: str, limit: int, full_url: str | None) -> tuple[str, bool]:
+    """Escape ``text`` and cut it to ``limit`` characters; returns (mrkdwn, was_cut)."""
+    limit = min(limit, SECTION_LIMIT - 200)
+    raw = _clean(text)
+    cut = len(raw) > limit
+    s = escape(raw[:limit] if cut else raw)
+    if len(s) > limit:
+        s, cut = _cut_escaped(s, limit), True
+    if cut:
+        s = s.rstrip() + "…"
+        if full_url:
+            s += f"\n{link(full_url, 'Read the full text in the queue')}"
+    return s, cut
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link to an http(s) URL, or the escaped label alone for anything else."""
+    if not url or not re.match(r"^https?://", url):
+        return escape_line(label)
+    safe = _clean(url).replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    safe = "".join(safe.split())
+    label = escape_line(label).replace("|", "¦")
+    return f"<{safe}|{label}>"
+
+
+def _date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        dt = datetime.fromisoformat(iso)
+    except ValueError:
+        return escape_line(iso)
+    return f"<!date^{int(dt.timestamp())}^{{date_short_pretty}} {{time}}|{escape_line(dt.isoformat())}>"
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}
+
+
+def _section(text: str, block_id: str | None = None) -> dict[str, Any]:
+    b: dict[str, Any] = {"type": "section", "text": _mrkdwn(text)}
+    if block_id:
+        b["block_id"] = block_id
+    return b
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None, url: str | None = None) -> dict[str, Any]:
+    b: dict[str, Any] = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text},
+                         "value": value}
+    if style:
+        b["style"] = style
+    if url:
+        b["url"] = url
+    return b
+
+
+def state_line(state: dict[str, Any] | None) -> str | None:
+    """What happened to the item, for the alert message and its thread."""
+    if not state:
+        return None
+    status, by = state.get("status"), escape_line(state.get("by") or "someone")
+    if status == "assigned":
+        return f":raising_hand: Claimed by {by}"
+    if status == "acknowledged":
+        return f":eyes: Acknowledged by {by}"
+    if status == "responded":
+        return f":white_check_mark: Responded by {by}: {link(state.get('response_url'), 'the reply')}"
+    if status == "closed":
+        return f":no_entry_sign: Closed by {by}, no response needed: {escape_line(state.get('close_reason') or '')}"
+    if status == "dismissed":
+        return f":wastebasket: Dismissed by {by}: {escape_line(state.get('close_reason') or 'not relevant')}"
+    return f"{escape_line(state.get('action') or 'updated')} by {by} (now {escape_line(status)})"
+
+
+def withheld(payload: dict[str, Any], notice_only: bool) -> bool:
+    """Whether the text (and reasons) must stay out of this channel."""
+    return bool(payload.get("text_withheld")) or payload.get("text") is None or notice_only
+
+
+def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_only: bool = False,
+                 state: dict[str, Any] | None = None, kind: str = "alert") -> tuple[str, list[dict[str, Any]]]:
+    """The fallback text and blocks of an alert (or, with ``kind="update"``, of a later mention)."""
+    light = str(payload.get("light") or "")
+    priority = escape_line(payload.get("priority") or "")
+    item_id = payload.get("item_id")
+    item_url = payload.get("item_url")
+    hide = withheld(payload, notice_only)
+    emoji = LIGHT_EMOJI.get(light, ":white_circle:")
+    title = f"{emoji} *{escape_line(light.upper())}* · {priority} · item #{escape_line(item_id)}"
+    if kind == "update":
+        title = f"{emoji} Another mention in this group ({escape_line(payload.get('mention_count') or '')} so far)"
+    if payload.get("scout"):
+        title += " · :mag: sent by a scout"
+    blocks: list[dict[str, Any]] = [_section(title, f"bs_head:{item_id}")]
+    if hide:
+        what = "A red item" if light == "red" else "An item"
+        blocks.append(_section(
+            f":lock: {what} needs attention. Its text is shown only in the restricted queue. "
+            f"{link(item_url, 'Open it in the queue')}", f"bs_text:{item_id}"))
+        fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: text withheld (restricted)"
+    else:
+        text, _ = cut_text(str(payload.get("text") or ""), max_text_chars, item_url)
+        blocks.append(_section(text or "_(no text)_", f"bs_text:{item_id}"))
+        fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: " + escape_line(
+            str(payload.get("text") or ""))[:150]
+    author = escape_line(payload.get("author") or "unknown")
+    if payload.get("author_name"):
+        author += f" ({escape_line(payload['author_name'])})"
+    facts = [f"*Author:* @{author}", f"*Reach:* {int(payload.get('reach') or 0):,} followers",
+             f"*Source:* {link(payload.get('url'), str(payload.get('source') or 'source'))}"]
+    if payload.get("sentiment"):
+        score = payload.get("sentiment_score")
+        conf = f" ({float(score):.0%} confident)" if isinstance(score, int | float) else ""
+        facts.append(f"*Sentiment:* {escape_line(payload['sentiment'])}{conf}"
+                     + (" · uncertain" if payload.get("uncertain") else ""))
+    if payload.get("due_at"):
+        facts.append(f"*Respond by:* {_date(payload.get('due_at'))}")
+    blocks.append({"type": "context", "elements": [_mrkdwn(f) for f in facts]})
+    reasons = [] if hide else [str(r) for r in (payload.get("reasons") or [])]
+    if reasons:
+        lines = "\n".join(f"• {escape_line(r)}" for r in reasons[:10])
+        blocks.append(_section(f"*Why you see this*\n{lines}", f"bs_why:{item_id}"))
+    line = state_line(state)
+    if line:
+        blocks.append({"type": "context", "block_id": f"bs_state:{item_id}", "elements": [_mrkdwn(line)]})
+    if kind == "alert":
+        blocks.append(actions_block(item_id, item_url, state.get("status") if state else "new", hide))
+    return fallback, blocks
+
+
+def actions_block(item_id: object, item_url: str | None, status: str | None, restricted_view: bool) -> dict[str, Any]:
+    """The buttons of an alert: only those that make sense in the item's status."""
+    v = str(item_id)
+    els: list[dict[str, Any]] = []
+    if not restricted_view and (status or "new") in OPEN_STATUSES:
+        if status in (None, "new"):
+            els.append(_button("Claim", A_CLAIM, v, "primary"))
+        if status in (None, "new", "assigned"):
+            els.append(_button("Acknowledge", A_ACK, v))
+        els.append(_button("Responded", A_RESPOND, v, "primary"))
+        els.append(_button("No response needed", A_CLOSE, v))
+        els.append(_button("Wrong sentiment / not relevant", A_FEEDBACK, v, "danger"))
+    if item_url and re.match(r"^https?://", item_url):
+        els.append(_button("Open in queue", A_OPEN, v, url=item_url))
+    return {"type": "actions", "block_id": f"bs_actions:{v}", "elements": els}
+
+
+def render_state_reply(state: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The thread reply that records a change of an item's state."""
+    line = state_line(state) or "updated"
+    return line, [_section(line)]
+
+
+def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Health, spike and escalation messages: a title, a summary and the other scalar fields."""
+    emoji = {"spike": ":rotating_light:", "escalation": ":alarm_clock:", "health": ":warning:"}.get(kind, ":bell:")
+    title = escape_line(payload.get("title") or kind.capitalize())
+    blocks = [_section(f"{emoji} *{title}*")]
+    if payload.get("summary"):
+        blocks.append(_section(escape(payload["summary"])[:SECTION_LIMIT - 100]))
+    facts = []
+    for k, v in payload.items():
+        if k in ("title", "summary", "text") or isinstance(v, dict | list) or v is None:
+            continue
+        if k.endswith("url") and isinstance(v, str):
+            facts.append(f"*{escape_line(k)}:* {link(v, v)}")
+        else:
+            facts.append(f"*{escape_line(k)}:* {escape_line(v)[:200]}")
+    if facts:
+        blocks.append({"type": "context", "elements": [_mrkdwn(f) for f in facts[:10]]})
+    samples = payload.get("samples") or payload.get("sample_posts")
+    if isinstance(samples, list) and samples:
+        lines = "\n".join(f"• {escape_line(s.get('text') if isinstance(s, dict) else s)[:300]}" for s in samples[:5])
+        blocks.append(_section(f"*Sample posts*\n{lines}"))
+    return f"{kind.upper()}: {title}", blocks
+
+
+def _input(block_id: str, label: str, action_id: str, placeholder: str, multiline: bool = False) -> dict[str, Any]:
+    return {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label},
+            "element": {"type": "plain_text_input", "action_id": action_id, "multiline": multiline,
+                        "placeholder": {"type": "plain_text", "text": placeholder}}}
+
+
+def _modal(callback_id: str, title: str, metadata: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "modal", "callback_id": callback_id, "private_metadata": metadata,
+            "title": {"type": "plain_text", "text": title}, "submit": {"type": "plain_text", "text": "Save"},
+            "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks}
+
+
+def respond_modal(item_id: int) -> dict[str, Any]:
+    """Asks for the link of the public reply the spokesperson made."""
+    return _modal(V_RESPOND, "Record the response", str(item_id), [
+        _section(f"Item #{item_id}: paste the link of the reply you posted. brand-scout never posts replies."),
+        _input("reply", "Link of your reply", "url", "https://…"),
+    ])
+
+
+def close_modal(item_id: int) -> dict[str, Any]:
+    """Asks why no response is needed."""
+    return _modal(V_CLOSE, "No response needed", str(item_id), [
+        _input("reason", "Why does this need no response?", "reason", "e.g. already resolved by support", True),
+    ])
+
+
+def feedback_modal(item_id: int) -> dict[str, Any]:
+    """Wrong sentiment, or not relevant at all."""
+    options = [("not_relevant", "Not relevant (dismiss the item)"), ("positive", "Sentiment is positive"),
+               ("neutral", "Sentiment is neutral"), ("negative", "Sentiment is negative")]
+    return _modal(V_FEEDBACK, "Wrong sentiment?", str(item_id), [
+        {"type": "input", "block_id": "feedback", "label": {"type": "plain_text", "text": "What is wrong?"},
+         "element": {"type": "static_select", "action_id": "choice",
+                     "options": [{"text": {"type": "plain_text", "text": t}, "value": v} for v, t in options]}},
+    ])
+
+
+def ephemeral(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """A short ephemeral answer (escaped)."""
+    return escape(text), [_section(escape(text))]
+
+
+__all__ = [
+    "EVENT_TYPE", "ZWJ", "actions_block", "close_modal", "cut_text", "escape", "escape_line", "feedback_modal",
+    "link", "render_alert", "render_generic", "render_state_reply", "respond_modal", "state_line",
+]
