@@ -59,9 +59,7 @@ def test_fetch_is_well_formed_and_resumable(kind, harness_factory):
     assert progress, "first run reports progress"
     second = c.fetch(first.cursor, h.ctx())
     seen = {m.external_id for m in first.mentions}
-    assert not [m for m in second.mentions if m.external_id in seen], (
-        "re-fetch from the cursor repeats nothing"
-    )
+    assert not [m for m in second.mentions if m.external_id in seen], "re-fetch from the cursor repeats nothing"
     new_id = h.add_new()
     cursor = second.cursor or first.cursor
     third = c.fetch(cursor, h.ctx())

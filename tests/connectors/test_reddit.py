@@ -13,9 +13,7 @@ def test_search_replays_recorded_listing(harness_factory):
     h = harness_factory("reddit")
     res = h.connector().fetch(None, h.ctx())
     assert len(res.mentions) == 6
-    assert all(
-        m.source == "reddit" and m.external_id.startswith("t3_") and m.kind == "post" for m in res.mentions
-    )
+    assert all(m.source == "reddit" and m.external_id.startswith("t3_") and m.kind == "post" for m in res.mentions)
     first = res.mentions[0]
     assert first.external_id == "t3_1qvzkd" and first.author_handle == "DAsSNipez"
     assert first.title == "Praw, opening a user page."
@@ -35,9 +33,7 @@ def test_comments_from_named_subreddits_matched_locally(harness_factory):
     from connectors.reddit import RedditConnector, RedditOptions
 
     opts = RedditOptions(query='"Sirocco" OR borb', subreddits=["kakapo"])
-    c = RedditConnector(
-        "r", opts, api_base=h.server.url, credentials=h.credentials(), sleep=h.sleep, timeout=5
-    )
+    c = RedditConnector("r", opts, api_base=h.server.url, credentials=h.credentials(), sleep=h.sleep, timeout=5)
     res = c.fetch(None, h.ctx())
     comments = [m for m in res.mentions if m.kind == "comment"]
     assert [m.external_id for m in comments] == ["t1_dfktga0"]

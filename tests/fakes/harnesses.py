@@ -138,3 +138,23 @@ class HNHarness(Harness):
 
 
 HARNESSES["hn"] = HNHarness
+
+
+class RssHarness(Harness):
+    kind = "rss"
+
+    def make_fake(self) -> Any:
+        from tests.fakes.rss import FakeFeed
+
+        return FakeFeed()
+
+    def options(self) -> dict[str, Any]:
+        from tests.fakes.rss import PATH
+
+        return {"feeds": [PATH]}
+
+    def add_new(self) -> str:
+        return self.fake.add("news-example-1003", "SET SEG wins an award", "Fri, 01 May 2026 11:00:00 +0000")
+
+
+HARNESSES["rss"] = RssHarness

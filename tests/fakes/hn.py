@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import operator
 import re
 from typing import Any
 
@@ -24,8 +25,8 @@ class FakeHN:
             m = re.fullmatch(r"created_at_i(>=|>|<=|<)(\d+)", f)
             assert m, f
             op, v = m.group(1), int(m.group(2))
-            ops = {">=": lambda a: a >= v, ">": lambda a: a > v, "<=": lambda a: a <= v, "<": lambda a: a < v}
-            items = [h for h in items if ops[op](h["created_at_i"])]
+            ops = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+            items = [h for h in items if ops[op](h["created_at_i"], v)]
         tags = q.get("tags", "")
         if tags:
             wanted = tags.strip("()").split(",")
