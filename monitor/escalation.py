@@ -110,9 +110,7 @@ class Step:
     reason: str
 
 
-def ladder_actions(
-    item: ItemState, escalation: EscalationConfig, hours: BusinessHours, now: datetime
-) -> list[Step]:
+def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: BusinessHours, now: datetime) -> list[Step]:
     """The ladder steps that are due for ``item`` at ``now`` and were not taken yet.
 
     Only unacknowledged items (status ``new`` or ``assigned``) escalate. Step *n* (1-based) is
@@ -152,9 +150,7 @@ def ladder_actions(
         else:
             who = receiver = escalation.crisis_receiver
             reason = f"not acknowledged {_fmt(late)} after its target: crisis contact ({who})"
-        steps.append(
-            Step(level=index, action=rung.action, target=who, receiver=receiver, due=when, reason=reason)
-        )
+        steps.append(Step(level=index, action=rung.action, target=who, receiver=receiver, due=when, reason=reason))
     return steps
 
 
@@ -204,9 +200,7 @@ def silence_active(silence: SilenceLike, now: datetime) -> bool:
     return _aware(silence.starts_at) <= now < _aware(silence.ends_at)
 
 
-def is_silenced(
-    labels: Mapping[str, object], silences: Iterable[SilenceLike], now: datetime
-) -> SilenceLike | None:
+def is_silenced(labels: Mapping[str, object], silences: Iterable[SilenceLike], now: datetime) -> SilenceLike | None:
     """The first active silence whose matchers all match ``labels`` (None: not silenced).
 
     A silence without matchers mutes nothing (a mute-everything silence must say so, e.g.
@@ -309,9 +303,7 @@ def suppress(
     if all(m.matches(labels) for m in inhibit):
         for spike in spikes:
             if spike_live(spike, now, spike_cooldown) and spike_covers(spike, labels):
-                return Suppression(
-                    "inhibited", f"covered by the live {spike.kind} spike {spike.key}", spike.key
-                )
+                return Suppression("inhibited", f"covered by the live {spike.kind} spike {spike.key}", spike.key)
     if last_alert_at is not None and repeat_interval is not None:
         last = _aware(last_alert_at)
         if now - last < repeat_interval:

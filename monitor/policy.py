@@ -40,9 +40,7 @@ class Verdict:
     watch_hits: tuple[str, ...] = ()
 
 
-_QUESTION = re.compile(
-    r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I
-)
+_QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
 
 
 def evaluate(
@@ -138,9 +136,7 @@ def redact_for_broad(text: str, *, light: str, restricted: bool, link: str = "",
         return text
     where = f" on {source}" if source else ""
     tail = f": {link}" if link else ""
-    return (
-        f"A red (confidential) mention{where} is waiting for Legal / Compliance in the restricted queue{tail}"
-    )
+    return f"A red (confidential) mention{where} is waiting for Legal / Compliance in the restricted queue{tail}"
 
 
 def redact_reasons(reasons: list[str], *, light: str, restricted: bool) -> list[str]:

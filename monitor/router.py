@@ -94,9 +94,7 @@ class Decision:
         """:meth:`to_json` plus the routing labels and the matched route paths (``--explain``)."""
         out = self.to_json()
         out["labels"] = self.labels
-        out["routes"] = [
-            {"receiver": m.receiver, "path": m.path, "matchers": list(m.matchers)} for m in self.matches
-        ]
+        out["routes"] = [{"receiver": m.receiver, "path": m.path, "matchers": list(m.matchers)} for m in self.matches]
         return out
 
 
@@ -267,9 +265,7 @@ class Router:
         # P4: red items reach non-restricted receivers only as a notice, and get no template.
         notice_only = [r for r in receivers if r not in self._restricted] if verdict.light == "red" else []
         if notice_only:
-            reasons.append(
-                "red: full text only to restricted receivers; notice only to " + ", ".join(notice_only)
-            )
+            reasons.append("red: full text only to restricted receivers; notice only to " + ", ".join(notice_only))
         return Decision(
             external_id=m.external_id,
             light=verdict.light,

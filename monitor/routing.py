@@ -30,9 +30,7 @@ class Matcher:
         """Parse ``light="red"``, ``author_reach>=10000``, ``source=~"x|reddit"``, ``keywords~="refund"``."""
         m = _MATCHER.match(text)
         if not m:
-            raise ValueError(
-                f'cannot parse matcher {text!r} (expected e.g. light="red" or author_reach>=1000)'
-            )
+            raise ValueError(f'cannot parse matcher {text!r} (expected e.g. light="red" or author_reach>=1000)')
         label, op, value = m.groups()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
@@ -115,9 +113,7 @@ class Route:
             group_interval=cfg.group_interval if cfg.group_interval is not None else base.group_interval,
             repeat_interval=cfg.repeat_interval if cfg.repeat_interval is not None else base.repeat_interval,
         )
-        node = cls(
-            opts=opts, matchers=[Matcher.parse(m) for m in cfg.matchers], continue_=cfg.continue_, path=path
-        )
+        node = cls(opts=opts, matchers=[Matcher.parse(m) for m in cfg.matchers], continue_=cfg.continue_, path=path)
         node.routes = [cls.build(c, opts, f"{path}.routes[{i}]") for i, c in enumerate(cfg.routes)]
         return node
 
@@ -133,9 +129,7 @@ class Route:
                 if not child.continue_:
                     break
         if not out:
-            out.append(
-                RouteMatch(self.opts.receiver, self.opts, self.path, tuple(str(m) for m in self.matchers))
-            )
+            out.append(RouteMatch(self.opts.receiver, self.opts, self.path, tuple(str(m) for m in self.matchers)))
         return out
 
 

@@ -119,9 +119,25 @@ class Spike:
             **self.details,
         }
 
+    def as_record(self) -> SpikeRecord:
+        """This spike as a live record (for :func:`monitor.escalation.suppress` and ``recent``)."""
+        return SpikeRecord(self.key, self.kind, self.scope, self.started_at, None, self.explanation())
+
     def labels(self) -> dict[str, object]:
         """Labels for routing and silences: ``kind="spike"``, ``spike_kind``, ``source`` (scope)."""
         return {"kind": "spike", "spike_kind": self.kind, "source": self.scope, "scope": self.scope}
+
+
+@dataclass(frozen=True)
+class SpikeRecord:
+    """A stored spike in memory, shaped like the ``SpikeEvent`` table (satisfies ``SpikeLike``)."""
+
+    key: str
+    kind: str
+    scope: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    explanation: Mapping[str, Any] = field(default_factory=dict)
 
 
 def bucket_start(t: datetime, bucket: timedelta) -> datetime:
@@ -174,9 +190,7 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
     hist = [c.total for c in _history(cells, b, cfg.baseline_weeks)]
     median = statistics.median(hist)
     mad = statistics.median(abs(x - median) for x in hist) * _MAD_SCALE
-    threshold = max(
-        float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0)
-    )
+    threshold = max(float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0))
     return _Check(now >= threshold, float(median), float(now), threshold)
 
 
@@ -229,9 +243,7 @@ def _reuse_key(
     return None
 
 
-def _samples_for(
-    samples: Sequence[Sample], scope: str, b: datetime, end: datetime, *, negative: bool
-) -> list[Sample]:
+def _samples_for(samples: Sequence[Sample], scope: str, b: datetime, end: datetime, *, negative: bool) -> list[Sample]:
     return [
         s
         for s in samples
@@ -241,9 +253,7 @@ def _samples_for(
 
 def _describe(chosen: Sequence[Sample], n: int) -> tuple[dict[str, str], ...]:
     best = sorted(chosen, key=lambda s: (-s.engagement, s.external_id))[:n]
-    return tuple(
-        {"source": s.source, "external_id": s.external_id, "url": s.url, "text": s.text[:280]} for s in best
-    )
+    return tuple({"source": s.source, "external_id": s.external_id, "url": s.url, "text": s.text[:280]} for s in best)
 
 
 def detect(
@@ -270,8 +280,9 @@ def detect(
         ignore_terms: words left out of the top terms (the brand's own names).
 
     Returns:
-        At most one spike per kind and scope, plus one per fast-growing post, each with a key
-        that stays the same for the whole episode.
+        At most one spike per kind and scope (a source's spike is left out when the overall
+        one of the same kind fires: that one covers it and lists the sources), plus one per
+        fast-growing post, each with a key that stays the same for the whole episode.
     """
     if not cfg.enabled:
         return []
@@ -286,10 +297,7 @@ def detect(
                 if not res.anomalous:
                     continue
                 started = _episode_start(cells, b, kind, cfg)
-                key = (
-                    _reuse_key(kind, scope, started, recent, cfg.cooldown)
-                    or f"{kind}:{scope}:{started.isoformat()}"
-                )
+                key = _reuse_key(kind, scope, started, recent, cfg.cooldown) or f"{kind}:{scope}:{started.isoformat()}"
                 chosen = _samples_for(samples, scope, b, b + cfg.bucket, negative=kind == "negative-share")
                 terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
                 where = "all sources" if scope == "all" else scope
@@ -324,18 +332,24 @@ def detect(
                             "counts": {
                                 "total": cells.get(b, Counts()).total,
                                 "negative": cells.get(b, Counts()).negative,
-                            }
+                            },
+                            "by_source": {
+                                src: counts[src].get(b, Counts()).total
+                                for src in sorted(counts)
+                                if src != "all" and (scope == "all" or src == scope)
+                            },
                         },
                     )
                 )
                 break
+    # One alert per event: the overall spike already covers the sources it is made of.
+    overall = {sp.kind for sp in out if sp.scope == "all"}
+    out = [sp for sp in out if sp.scope == "all" or sp.kind not in overall]
     out.extend(_velocity(engagement, cfg, ignore))
     return out
 
 
-def _velocity(
-    engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ignore: list[str]
-) -> list[Spike]:
+def _velocity(engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ignore: list[str]) -> list[Spike]:
     out: list[Spike] = []
     for e in engagement:
         hours = (e.last_at - e.first_at).total_seconds() / 3600.0
@@ -361,9 +375,7 @@ def _velocity(
                     f"threshold {cfg.velocity_per_hour}/h)"
                 ),
                 top_terms=terms,
-                samples=(
-                    {"source": e.source, "external_id": e.external_id, "url": e.url, "text": e.text[:280]},
-                ),
+                samples=({"source": e.source, "external_id": e.external_id, "url": e.url, "text": e.text[:280]},),
                 group=e.group or f"{e.source}:{e.external_id}",
             )
         )

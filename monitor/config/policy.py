@@ -31,9 +31,7 @@ class WatchList(StrictModel):
     """Terms whose mention makes a post red (confidential matters, P4)."""
 
     name: str
-    kind: Literal["codename", "unreleased-product", "customer", "partner", "supplier", "phrase", "other"] = (
-        "other"
-    )
+    kind: Literal["codename", "unreleased-product", "customer", "partner", "supplier", "phrase", "other"] = "other"
     terms: list[str] = Field(min_length=1)
     case_sensitive: bool = False
 
@@ -108,9 +106,7 @@ class PriorityConfig(StrictModel):
     """Priority score = sum of weights; the score maps to a name by thresholds (shown in reasons)."""
 
     light_weight: dict[str, float] = Field(default_factory=lambda: _weights(red=40, yellow=20, green=0))
-    sentiment_weight: dict[str, float] = Field(
-        default_factory=lambda: _weights(negative=15, neutral=0, positive=0)
-    )
+    sentiment_weight: dict[str, float] = Field(default_factory=lambda: _weights(negative=15, neutral=0, positive=0))
     reach_weight: float = Field(8.0, description="points per decade of author reach (log10)")
     velocity_weight: float = Field(10.0, description="points per decade of engagement per hour")
     source_weight: dict[str, float] = Field(default_factory=dict)
@@ -191,13 +187,9 @@ class SpikeConfig(StrictModel):
     min_count: int = Field(10, ge=1)
     volume_factor: float = Field(3.0, gt=1)
     negative_share_jump: float = Field(0.25, gt=0, le=1)
-    velocity_per_hour: int = Field(
-        500, ge=1, description="engagement gained per hour that makes one post a spike"
-    )
+    velocity_per_hour: int = Field(500, ge=1, description="engagement gained per hour that makes one post a spike")
     cooldown: Duration = timedelta(hours=6)
-    mad_z: float = Field(
-        3.0, ge=0, description="volume must also exceed median + mad_z * scaled MAD of the baseline"
-    )
+    mad_z: float = Field(3.0, ge=0, description="volume must also exceed median + mad_z * scaled MAD of the baseline")
     top_terms: int = Field(5, ge=1, le=50)
     sample_posts: int = Field(3, ge=1, le=20)
     inhibit_matchers: list[str] = Field(

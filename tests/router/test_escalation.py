@@ -84,9 +84,7 @@ def item(**kw: Any) -> ItemState:
     [
         pytest.param(item(), DUE - timedelta(minutes=1), [], id="before-target"),
         pytest.param(item(), DUE, [(1, "remind-assignee", "ana")], id="at-target-reminder"),
-        pytest.param(
-            item(escalation_level=1), DUE + timedelta(minutes=59), [], id="reminder-taken-lead-not-due"
-        ),
+        pytest.param(item(escalation_level=1), DUE + timedelta(minutes=59), [], id="reminder-taken-lead-not-due"),
         pytest.param(
             item(escalation_level=1),
             DUE + timedelta(hours=1),
@@ -99,9 +97,7 @@ def item(**kw: Any) -> ItemState:
             [(1, "remind-assignee", "ana"), (2, "notify-lead", "marketing-sales")],
             id="catch-up",
         ),
-        pytest.param(
-            item(escalation_level=2), DUE + timedelta(hours=4), [(3, "notify-crisis", "crisis")], id="crisis"
-        ),
+        pytest.param(item(escalation_level=2), DUE + timedelta(hours=4), [(3, "notify-crisis", "crisis")], id="crisis"),
         pytest.param(item(escalation_level=3), DUE + timedelta(days=3), [], id="ladder-exhausted"),
         pytest.param(item(status="acknowledged"), DUE + timedelta(days=1), [], id="acknowledged"),
         pytest.param(item(status="closed"), DUE + timedelta(days=1), [], id="closed"),
@@ -111,9 +107,7 @@ def item(**kw: Any) -> ItemState:
             [(1, "remind-assignee", "marketing-sales")],
             id="unassigned-reminds-lead",
         ),
-        pytest.param(
-            item(due_at=DUE + timedelta(hours=2)), DUE + timedelta(hours=1), [], id="stored-due-at-wins"
-        ),
+        pytest.param(item(due_at=DUE + timedelta(hours=2)), DUE + timedelta(hours=1), [], id="stored-due-at-wins"),
         pytest.param(
             item(priority="urgent", created_at=chi(2026, 11, 21, 3)),
             chi(2026, 11, 21, 4),
@@ -122,9 +116,7 @@ def item(**kw: Any) -> ItemState:
         ),
     ],
 )
-def test_ladder(
-    cfg: AppConfig, state: ItemState, now: datetime, expected: list[tuple[int, str, str]]
-) -> None:
+def test_ladder(cfg: AppConfig, state: ItemState, now: datetime, expected: list[tuple[int, str, str]]) -> None:
     steps = ladder_actions(state, cfg.policy.escalation, cfg.policy.business_hours, now)
     assert [(s.level, s.action, s.target) for s in steps] == expected
     assert all(s.reason for s in steps)
@@ -159,9 +151,7 @@ def test_ladder_over_ticks_takes_each_step_once(cfg: AppConfig) -> None:
 # ---- silences ----------------------------------------------------------------------------------
 
 T0 = datetime(2026, 11, 16, 12, tzinfo=UTC)
-LAUNCH = SilenceSpec(
-    ['source="x"', 'light!="red"'], T0, T0 + timedelta(hours=2), "dana", "planned launch", id=3
-)
+LAUNCH = SilenceSpec(['source="x"', 'light!="red"'], T0, T0 + timedelta(hours=2), "dana", "planned launch", id=3)
 
 
 @pytest.mark.parametrize(

@@ -295,9 +295,7 @@ routes:
 
 def test_unknown_receiver_is_rejected() -> None:
     with pytest.raises(Exception, match="unknown receiver 'nobody'"):
-        make_config(
-            route="{receiver: marketing-sales, routes: [{receiver: nobody, matchers: ['light=\"red\"']}]}"
-        )
+        make_config(route="{receiver: marketing-sales, routes: [{receiver: nobody, matchers: ['light=\"red\"']}]}")
 
 
 # ---- grouping and spikes ----------------------------------------------------------------------
@@ -333,7 +331,5 @@ def test_spike_goes_to_crisis_unless_silenced(router: Router) -> None:
     from monitor.escalation import SilenceSpec
 
     assert router.route_spike(_spike(), now=NOW) == ["crisis"]
-    mute = SilenceSpec(
-        ['kind="spike"'], NOW - timedelta(hours=1), NOW + timedelta(hours=1), "dana", "launch day"
-    )
+    mute = SilenceSpec(['kind="spike"'], NOW - timedelta(hours=1), NOW + timedelta(hours=1), "dana", "launch day")
     assert router.route_spike(_spike(), silences=[mute], now=NOW) == []

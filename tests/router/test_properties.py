@@ -55,9 +55,7 @@ mentions = st.builds(
     kind=st.sampled_from(["post", "repost", "quote", "comment"]),
     refers_to=st.none() | st.just("orig"),
     thread_id=st.none() | st.just("thread"),
-    links=st.lists(
-        st.sampled_from(["https://news.example/a?utm_source=x", "mailto:x@y", ""]), max_size=2
-    ).map(tuple),
+    links=st.lists(st.sampled_from(["https://news.example/a?utm_source=x", "mailto:x@y", ""]), max_size=2).map(tuple),
     submitted_by=st.none() | st.just("emp-1"),
     scout_category=st.none() | st.sampled_from(["compliment", "criticism", "question", "other"]),
 )

@@ -76,13 +76,9 @@ TUE_14 = WEEK5 + timedelta(days=1, hours=14)
 @pytest.mark.parametrize(
     ("override", "kinds"),
     [
-        pytest.param(Counts(120, 12), {("volume", "all"), ("volume", "x")}, id="volume"),
-        pytest.param(
-            Counts(22, 14), {("negative-share", "all"), ("negative-share", "x")}, id="negative-share"
-        ),
-        pytest.param(
-            Counts(120, 80), {(k, s) for k in ("volume", "negative-share") for s in ("all", "x")}, id="both"
-        ),
+        pytest.param(Counts(120, 12), {("volume", "all")}, id="volume"),
+        pytest.param(Counts(22, 14), {("negative-share", "all")}, id="negative-share"),
+        pytest.param(Counts(120, 80), {("volume", "all"), ("negative-share", "all")}, id="both"),
         pytest.param(Counts(50, 5), set(), id="below-volume-factor"),
         pytest.param(Counts(22, 6), set(), id="share-jump-too-small"),
     ],
@@ -140,7 +136,7 @@ def test_recent_spike_keeps_its_key() -> None:
     counts = seasonal(overrides={later: Counts(120, 12)})
     recent = [Stored("volume:all:earlier", "volume", "all", TUE_14, ended_at=later - 2 * H)]
     got = {s.scope: s.key for s in detect(counts, CFG, later + timedelta(minutes=5), recent=recent)}
-    assert got == {"all": "volume:all:earlier", "x": f"volume:x:{later.isoformat()}"}
+    assert got == {"all": "volume:all:earlier"}
 
 
 def test_spike_explains_itself() -> None:
@@ -165,7 +161,8 @@ def test_spike_explains_itself() -> None:
     exp = vol.explanation()
     assert exp["observed"] == 120 and exp["baseline"] < 30 and exp["top_terms"][0] == ["portal", 3]
     assert "against a usual" in vol.summary and "top terms: portal" in vol.summary
-    neg = next(s for s in spikes if s.kind == "negative-share" and s.scope == "x")
+    assert exp["by_source"] == {"x": 120}
+    neg = next(s for s in spikes if s.kind == "negative-share" and s.scope == "all")
     assert neg.observed == pytest.approx(0.75) and neg.baseline < 0.2
     assert vol.labels()["kind"] == "spike"
 
@@ -194,9 +191,7 @@ def test_disabled_detects_nothing() -> None:
 def test_bucketize_and_bucket_start() -> None:
     t = datetime(2026, 11, 17, 14, 37, tzinfo=UTC)
     assert bucket_start(t, timedelta(minutes=15)) == datetime(2026, 11, 17, 14, 30, tzinfo=UTC)
-    got = bucketize(
-        [Sample("x", "1", t, negative=True), Sample("reddit", "2", t), Sample("x", "3", t + H)], H
-    )
+    got = bucketize([Sample("x", "1", t, negative=True), Sample("reddit", "2", t), Sample("x", "3", t + H)], H)
     assert got["all"][bucket_start(t, H)] == Counts(2, 1)
     assert got["x"][bucket_start(t, H)] == Counts(1, 1)
     assert got["reddit"] == {bucket_start(t, H): Counts(1, 0)}
@@ -205,3 +200,13 @@ def test_bucketize_and_bucket_start() -> None:
 def test_top_terms_skips_stop_words_and_brand() -> None:
     got = top_terms(["The Acme app is down", "app down for me too", "Acme app!"], n=3, ignore=["Acme"])
     assert got == [("app", 3), ("down", 2)]
+
+
+def test_source_spike_hidden_in_a_busy_overall_is_reported() -> None:
+    counts = seasonal()
+    quiet = {t: Counts(1, 0) for t in counts["all"]}
+    quiet[TUE_14] = Counts(30, 3)  # reddit is usually quiet; its 30 do not move the overall enough
+    counts["reddit"] = quiet
+    got = detect(counts, CFG, TUE_14 + timedelta(minutes=5))
+    assert [(s.kind, s.scope) for s in got] == [("volume", "reddit")]
+    assert got[0].explanation()["by_source"] == {"reddit": 30}

@@ -1,0 +1,218 @@
+"""``scout route`` and ``scout rules backtest`` through typer's CliRunner on a bare app."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+import yaml
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from monitor.db import make_engine, upgrade
+from monitor.models import ClassificationRow, MentionRow, ScoutSubmission
+from monitor.rules_cli import register
+
+from .conftest import BASE
+
+NOW = datetime(2026, 11, 16, 16, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    data: dict[str, Any] = copy.deepcopy(BASE)
+    data["data_dir"] = str(tmp_path)
+    data["storage"] = {"url": f"sqlite:///{tmp_path}/scout.db", "url_env": None}
+    data["sentiment"] = {"model": "lexicon"}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def line(**kw: Any) -> str:
+    base = {
+        "source": "x",
+        "external_id": "1",
+        "url": "https://x.example/1",
+        "author": "amy",
+        "author_followers": 120,
+        "text": "hello",
+        "created_at": "2026-11-16T15:00:00Z",
+    }
+    base.update(kw)
+    return json.dumps(base)
+
+
+def test_route_outputs_one_line_per_mention_in_order(app: typer.Typer, config_file: Path) -> None:
+    stdin = (
+        "\n".join(
+            [
+                line(external_id="r1", text="Project Falcon leaked", sentiment={"label": "neutral", "score": 0.9}),
+                line(
+                    external_id="y1",
+                    text="Acme is awful, I want a refund",
+                    sentiment={"label": "negative", "score": 0.9},
+                ),
+                line(external_id="g1", text="Thank you Acme, wonderful and helpful team!"),  # classified by VADER
+                "",
+                line(
+                    external_id="s1",
+                    text="Saw this",
+                    submitted_by="emp-3",
+                    sentiment={"label": "neutral", "score": 0.6},
+                ),
+            ]
+        )
+        + "\n"
+    )
+    result = CliRunner().invoke(app, ["route", "--config", str(config_file), "--now", NOW.isoformat()], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [o["external_id"] for o in out] == ["r1", "y1", "g1", "s1"]
+    assert [o["light"] for o in out] == ["red", "yellow", "green", "green"]
+    assert out[0]["receivers"] == ["legal-compliance", "marketing-sales"]
+    assert out[0]["notice_only"] == ["marketing-sales"]
+    assert out[2]["receivers"] == ["kudos"]
+    assert out[3]["receivers"] == ["marketing-sales"]
+    for o in out:
+        assert {"external_id", "light", "priority", "receivers", "group", "reasons"} <= o.keys()
+        assert "labels" not in o
+
+
+def test_route_explain_adds_labels_and_paths(app: typer.Typer, config_file: Path) -> None:
+    stdin = line(text="How do I file a claim?", sentiment={"label": "neutral", "score": 0.8}) + "\n"
+    result = CliRunner().invoke(
+        app, ["route", "-c", str(config_file), "--explain", "--now", NOW.isoformat()], input=stdin
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["labels"]["light"] == "yellow" and out["labels"]["topic"] == "claims"
+    assert out["routes"] == [{"receiver": "marketing-sales", "path": "route.routes[3]", "matchers": ['light="yellow"']}]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "JSON object"),
+        (line(created_at="yesterday"), "ISO time"),
+        (json.dumps({"source": "x", "text": "t", "created_at": "2026-11-16T10:00:00Z"}), "external_id"),
+        (line(author_followers="many"), "author_followers"),
+        (line(sentiment={"label": "angry"}), "sentiment"),
+    ],
+)
+def test_route_bad_line_gives_an_error_object(app: typer.Typer, config_file: Path, bad: str, message: str) -> None:
+    stdin = (
+        "\n".join(
+            [
+                line(external_id="ok1", sentiment={"label": "neutral", "score": 0.9}),
+                bad,
+                line(external_id="ok2", sentiment={"label": "neutral", "score": 0.9}),
+            ]
+        )
+        + "\n"
+    )
+    result = CliRunner().invoke(app, ["route", "-c", str(config_file), "--now", NOW.isoformat()], input=stdin)
+    assert result.exit_code == 1
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert out[0]["external_id"] == "ok1" and out[2]["external_id"] == "ok2"
+    assert out[1]["line"] == 2 and message in out[1]["error"]
+
+
+def test_route_bad_config(app: typer.Typer, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["route", "-c", str(tmp_path / "missing.yaml")], input="")
+    assert result.exit_code == 2
+    assert "no such configuration file" in result.output
+
+
+# ---- backtest ----------------------------------------------------------------------------------
+
+
+def _store(config_file: Path) -> None:
+    engine = make_engine(f"sqlite:///{config_file.parent}/scout.db")
+    upgrade(engine)
+    day1 = NOW - timedelta(days=2)
+    day2 = NOW - timedelta(days=1)
+    rows: list[tuple[str, str, datetime, str]] = [
+        ("r1", "Project Falcon leaked", day1, "neutral"),
+        ("y1", "I want a refund", day1, "negative"),
+        ("y2", "I want a refund", day1 + timedelta(minutes=5), "negative"),  # same group: repeat held
+        ("g1", "great team", day2, "positive"),
+        ("old", "great team", NOW - timedelta(days=40), "positive"),  # outside --since: baseline only
+    ]
+    # A burst on day 2: 40 negative mentions in one hour, where the usual is none -> one spike.
+    rows += [(f"b{i}", "claims portal outage", day2 + timedelta(hours=3, minutes=i), "negative") for i in range(40)]
+    with Session(engine) as s:
+        for ext, text, at, label in rows:
+            links = ["https://news.example/refund-story"] if ext in ("y1", "y2") else []
+            m = MentionRow(
+                source="x",
+                external_id=ext,
+                text=text,
+                created_at=at,
+                fetched_at=at,
+                url=f"https://x.example/{ext}",
+                author_handle="amy",
+                author_reach=50,
+                links=links,
+            )
+            s.add(m)
+            s.flush()
+            assert m.id is not None
+            s.add(ClassificationRow(mention_id=m.id, label=label, score=0.9, created_at=at))
+            if ext == "g1":
+                s.add(
+                    ScoutSubmission(
+                        submitted_by="emp-1", url=m.url, category="compliment", mention_id=m.id, created_at=at
+                    )
+                )
+        s.commit()
+    engine.dispose()
+
+
+def test_backtest_counts_alerts_per_route_and_spikes_per_day(app: typer.Typer, config_file: Path) -> None:
+    _store(config_file)
+    args = ["rules", "backtest", "--since", "30d", "--config", str(config_file), "--now", NOW.isoformat()]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    days = {d["day"]: d for d in map(json.loads, result.stdout.splitlines())}
+    d1 = days[(NOW - timedelta(days=2)).date().isoformat()]
+    assert d1["mentions"] == 3
+    assert d1["alerts"] == {
+        "route.routes[0] -> legal-compliance": 1,
+        "route.routes[1] -> marketing-sales": 1,
+        "route.routes[3] -> marketing-sales": 1,
+    }
+    assert d1["held"] == {"route.routes[3] -> marketing-sales (repeat)": 1}
+    d2 = days[(NOW - timedelta(days=1)).date().isoformat()]
+    assert d2["mentions"] == 41
+    # one burst: a volume and a negative-share spike, overall only (the x ones are covered)
+    assert sorted(k.split(":")[0] for k in d2["spike_keys"]) == ["negative-share", "volume"]
+    assert all(k.split(":")[1] == "all" for k in d2["spike_keys"])
+    # the scout's compliment reaches marketing-sales and kudos (continue); the burst is inhibited
+    assert d2["alerts"]["route.routes[2] -> marketing-sales"] == 1
+    assert d2["alerts"]["route.routes[4] -> kudos"] == 1
+    assert any(k.endswith("(inhibited)") for k in d2["held"])
+    assert (NOW - timedelta(days=40)).date().isoformat() not in days
+
+    text = CliRunner().invoke(app, args)
+    assert text.exit_code == 0, text.output
+    assert "route.routes[0] -> legal-compliance" in text.stdout
+    assert "spike detector -> crisis" in text.stdout
+
+
+def test_backtest_bad_since(app: typer.Typer, config_file: Path) -> None:
+    result = CliRunner().invoke(app, ["rules", "backtest", "--since", "soon", "-c", str(config_file)])
+    assert result.exit_code == 2 and "--since" in result.output
