@@ -35,9 +35,14 @@ from monitor.models import (
     Notification,
     QueueItem,
     QueueItemMention,
+    RosterEntry,
     ScoutSubmission,
+    Silence,
+    SpikeEvent,
 )
 from monitor.notifiers.base import Outbound
+from monitor.assignment import assign
+from monitor.escalation import suppress
 from monitor.router import Decision, MentionView, SentimentView
 from monitor.store import backoff_delay
 
@@ -45,6 +50,14 @@ if TYPE_CHECKING:
     from monitor.bootstrap import Container
 
 log = logging.getLogger("brand_scout.pipeline")
+
+
+@dataclass
+class _BatchContext:
+    """What every mention of one batch is checked against (read once per batch)."""
+
+    silences: list[Silence]
+    spikes: list[SpikeEvent]
 
 
 @dataclass
@@ -216,13 +229,18 @@ class Pipeline:
                 c.store.incr(s, "mentions_classified_total", "", len(todo))
             subs = {sub.mention_id: sub for sub in s.exec(
                 select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(ids))).all()}
+            ctx = _BatchContext(
+                silences=list(s.exec(select(Silence).where(Silence.ends_at > now)).all()),
+                spikes=list(s.exec(select(SpikeEvent).where(
+                    SpikeEvent.started_at >= now - c.cfg.policy.spikes.cooldown - timedelta(days=1))).all()),
+            )
             for r in rows:
                 cl = existing[r.id or 0]
-                self._route_one(s, r, cl, subs.get(r.id), now)
+                self._route_one(s, r, cl, subs.get(r.id), now, ctx)
         return len(rows)
 
     def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow, sub: ScoutSubmission | None,
-                   now: datetime) -> None:
+                   now: datetime, ctx: _BatchContext) -> None:
         c = self.c
         sentiment = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported)
         decision = c.router.decide(view_of(row, sub), sentiment, now=now)
@@ -251,6 +269,8 @@ class Pipeline:
                 item.status = "closed"
                 item.close_reason = "recorded: green mention shared with its receivers"
                 item.closed_at = now
+            else:
+                self._assign(s, item, row, now)
             s.add(item)
             s.flush()
         else:
@@ -268,10 +288,17 @@ class Pipeline:
             s.add(item)
         c.store.insert_ignore(s, QueueItemMention, [{"queue_item_id": item.id, "mention_id": row.id}],
                               ["queue_item_id", "mention_id"])
-        repeat = c.cfg.policy.grouping.repeat_interval
-        last = utc(item.last_alert_at) if item.last_alert_at else None
-        if not first and last is not None and now - last < repeat:
-            return  # one alert per group per repeat interval
+        held = suppress(
+            {**decision.labels, "group": item.group_key}, now=now,
+            last_alert_at=None if first else (utc(item.last_alert_at) if item.last_alert_at else None),
+            repeat_interval=c.cfg.policy.grouping.repeat_interval, silences=ctx.silences, spikes=ctx.spikes,
+            spike_cooldown=c.cfg.policy.spikes.cooldown,
+        )
+        if held is not None:
+            if held.kind != "repeat":
+                c.store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
+                              object_id=str(item.id), details={"reason": held.reason, "mention": row.id}, now=now)
+            return
         suffix = "" if first else f":{row.id}"
         for rcv in decision.receivers:
             rc = c.receiver(rcv)
@@ -282,6 +309,21 @@ class Pipeline:
                             queue_item_id=item.id)
         item.last_alert_at = now
         s.add(item)
+
+    def _assign(self, s: Session, item: QueueItem, row: MentionRow, now: datetime) -> None:
+        """Give a new item to a spokesperson: by topic, then in turn, skipping those off duty."""
+        if item.light == "red":
+            return  # red items go to Legal / Compliance and the lead, not to the rotation
+        roster = [sp for sp in self.c.cfg.spokespersons if sp.active]
+        last = {r.id: r.last_assigned_at for r in s.exec(select(RosterEntry)).all()}
+        who = assign(item.topic, row.lang, roster, now, last)
+        if who is None:
+            return
+        item.assignee, item.status = who, "assigned"
+        entry = s.get(RosterEntry, who)
+        if entry is not None:
+            entry.last_assigned_at = now
+            s.add(entry)
 
     # ---- deliver -------------------------------------------------------------------------------
     def deliver(self, limit: int = 100) -> int:

@@ -5,8 +5,10 @@ so they find the running container through :func:`active_container`.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
+from datetime import timedelta
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +26,10 @@ _ACTIVE_LOCK = threading.Lock()
 EXTRA_JOBS: list[Callable[[Container], list[tuple[str, str, dict[str, Any]]]]] = []
 
 
+# Modules whose import appends job providers to EXTRA_JOBS.
+JOB_MODULES = ("monitor.digest",)
+
+
 def active_container() -> Container:
     """The container of the running scheduler."""
     if _ACTIVE is None:
@@ -39,6 +45,20 @@ def poll_job(source_name: str) -> None:
 def health_job() -> None:
     """Check for silent sources (scheduled job)."""
     active_container().pipeline.check_silence()
+
+
+def escalation_job() -> None:
+    """Take due escalation-ladder steps (scheduled job)."""
+    from monitor.jobs import run_escalations
+
+    run_escalations(active_container())
+
+
+def spike_job() -> None:
+    """Detect spikes (scheduled job)."""
+    from monitor.jobs import run_spike_detection
+
+    run_spike_detection(active_container())
 
 
 def build_scheduler(container: Container, *, persistent: bool = True) -> BackgroundScheduler:
@@ -64,6 +84,15 @@ def build_scheduler(container: Container, *, persistent: bool = True) -> Backgro
             next_run_time=container.clock.now(),
         )
     sched.add_job("monitor.scheduler:health_job", "interval", id="health", minutes=5, replace_existing=True)
+    sched.add_job("monitor.scheduler:escalation_job", "interval", id="escalation", minutes=1, replace_existing=True)
+    sched.add_job("monitor.scheduler:spike_job", "interval", id="spikes", minutes=2, replace_existing=True,
+                  next_run_time=container.clock.now() + timedelta(seconds=30))
+    for module in JOB_MODULES:
+        try:
+            importlib.import_module(module)  # registers its jobs in EXTRA_JOBS
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
     for provider in EXTRA_JOBS:
         for job_id, func, trigger in provider(container):
             sched.add_job(func, id=job_id, replace_existing=True, **trigger)

@@ -1,0 +1,103 @@
+"""The escalation ladder and spike jobs over a real database, with a clock the test controls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from connectors.base import Mention
+from monitor.bootstrap import build
+from monitor.clock import FrozenClock
+from monitor.config import AppConfig
+from monitor.jobs import run_escalations, run_spike_detection
+from monitor.models import EscalationStep, QueueItem, SpikeEvent
+from tests.doubles import KeywordClassifier, RecordingNotifier
+
+
+@pytest.fixture
+def make(db_url: str, make_config: Callable[..., AppConfig], clock: FrozenClock, tmp_path: Path) -> Any:
+    made = []
+
+    def _make(**overrides: Any) -> Any:
+        cfg = make_config(db=db_url, **overrides)
+        c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
+        c.start()
+        made.append(c)
+        return c
+
+    yield _make
+    for c in made:
+        c.store.engine.dispose()
+
+
+def _mention(i: int, text: str, clock: FrozenClock, **kw: Any) -> Mention:
+    return Mention(source="x", external_id=str(i), url=f"https://x.com/a/status/{i}", text=text,
+                   created_at=clock.now(), author_handle=f"user{i}", **kw)
+
+
+def test_unacknowledged_item_climbs_the_ladder_once(make: Any, clock: FrozenClock) -> None:
+    c = make()
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+    assert item.status == "assigned" and item.due_at is not None
+    assert run_escalations(c) == 0  # not due yet
+    clock.set(item.due_at.replace(tzinfo=clock.now().tzinfo) + timedelta(minutes=1))
+    assert run_escalations(c) == 1
+    assert run_escalations(c) == 0  # each step once
+    clock.advance(timedelta(hours=10))
+    taken = run_escalations(c)
+    with c.store.session() as s:
+        steps = s.exec(select(EscalationStep).order_by(EscalationStep.level)).all()
+    assert [st.action for st in steps] == ["remind-assignee", "notify-lead", "notify-crisis"][: len(steps)]
+    assert taken >= 1 and len(steps) >= 2
+    esc = c.store.notifications(kind="escalation")
+    assert len(esc) == len(steps) and len({n.idempotency_key for n in esc}) == len(esc)
+
+
+def test_acknowledged_item_does_not_escalate(make: Any, clock: FrozenClock) -> None:
+    from monitor.actions import QueueActions, actor_for
+
+    c = make()
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG claims portal down", clock)], None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+    QueueActions(c.store, c.cfg).acknowledge(item.id, actor_for(c.cfg, email="anna@setseg.example"), now=clock.now())
+    clock.advance(timedelta(days=3))
+    assert run_escalations(c) == 0
+
+
+def test_burst_of_negative_mentions_raises_one_crisis_alert(make: Any, clock: FrozenClock) -> None:
+    c = make()
+    # a quiet baseline: two neutral mentions an hour for four weeks
+    base = []
+    start = clock.now() - timedelta(weeks=4)
+    for h in range(4 * 7 * 24):
+        for k in range(2):
+            t = start + timedelta(hours=h, minutes=10 * k)
+            base.append(Mention(source="x", external_id=f"b{h}-{k}", url="", text="SET SEG newsletter is out",
+                                created_at=t))
+    c.store.add_new_mentions("t", "x", base, None, now=clock.now())
+    burst = [_mention(1000 + i, f"SET SEG claims portal outage again, refund delayed #{i}", clock)
+             for i in range(40)]
+    c.store.add_new_mentions("t", "x", burst, None, now=clock.now())
+    c.pipeline.run_once()
+    keys = run_spike_detection(c)
+    assert keys
+    again = run_spike_detection(c)
+    assert set(again) == set(keys)
+    with c.store.session() as s:
+        events = s.exec(select(SpikeEvent)).all()
+    spikes = c.store.notifications(kind="spike")
+    assert len(spikes) == len(events) >= 1  # one alert per spike, not per post
+    assert all(n.receiver == "crisis" for n in spikes)
+    explanation = events[0].explanation
+    assert explanation["observed"] > explanation["baseline"] and explanation["top_terms"]
