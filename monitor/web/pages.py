@@ -1,39 +1,189 @@
-"""Read-only queue pages (the list and one item)."""
+"""The Marketing & Sales queue: the list (filters, sorting, counts), one item, and its actions.
+
+Red items and their text are shown only to people who may see them (legal, leads, admin):
+others never find them in the list, and their page answers 404. Every action goes through
+:class:`monitor.actions.QueueActions`, which checks the roster and writes the audit log.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from datetime import datetime
+from typing import Any
 
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from monitor.actions import ActionError, Actor, QueueActions, directory
 from monitor.bootstrap import Container
-from monitor.models import OPEN_STATUSES
+from monitor.clock import utc
+from monitor.config.policy import ReplyTemplate
+from monitor.models import OPEN_STATUSES, QUEUE_STATUSES, MentionRow, QueueItem
+from monitor.web import auth, queries
+from monitor.web.deps import web_of
+
+SORTS = {"priority": "Priority", "due": "Due first", "newest": "Newest", "reach": "Reach"}
+
+
+def is_overdue(q: QueueItem, now: datetime) -> bool:
+    """Not acknowledged and past its response target."""
+    return q.status in ("new", "assigned") and q.due_at is not None and utc(q.due_at) < now
+
+
+def visible_items(container: Container, actor: Actor) -> list[tuple[QueueItem, MentionRow]]:
+    """Every queue item the actor may see (red ones only for legal, leads and admin)."""
+    rows = container.store.queue_items(limit=5000)
+    return [(q, m) for q, m in rows if q.light != "red" or actor.can_see_red]
+
+
+def filter_items(rows: list[tuple[QueueItem, MentionRow]], *, now: datetime, actor: Actor, status: str = "open",
+                 light: str = "", priority: str = "", source: str = "", assignee: str = "", overdue: bool = False,
+                 scout: bool = False, sort: str = "priority") -> list[tuple[QueueItem, MentionRow]]:
+    """Apply the list's filters and sort."""
+    out = []
+    for q, m in rows:
+        if status == "open" and q.status not in OPEN_STATUSES:
+            continue
+        if status not in ("open", "all", "") and q.status != status:
+            continue
+        if light and q.light != light:
+            continue
+        if priority and q.priority != priority:
+            continue
+        if source and m.source != source:
+            continue
+        if assignee == "me" and q.assignee != actor.id:
+            continue
+        if assignee == "none" and q.assignee:
+            continue
+        if assignee not in ("", "me", "none") and q.assignee != assignee:
+            continue
+        if overdue and not is_overdue(q, now):
+            continue
+        if scout and not q.scout_submitted:
+            continue
+        out.append((q, m))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    keys: dict[str, Any] = {
+        "priority": lambda r: (-r[0].priority_score, -(r[0].id or 0)),
+        "due": lambda r: (utc(r[0].due_at) if r[0].due_at else far, -r[0].priority_score),
+        "newest": lambda r: -(r[0].id or 0),
+        "reach": lambda r: (-r[1].author_reach, -(r[0].id or 0)),
+    }
+    out.sort(key=keys.get(sort, keys["priority"]))
+    return out
+
+
+def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str) -> str:
+    """A reply template with its placeholders filled (other braces are left alone)."""
+    return (template.text.replace("{author}", author).replace("{org}", org)
+            .replace("{spokesperson}", spokesperson))
+
+
+def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: str | None,
+                  actor: Actor) -> list[dict[str, str]]:
+    """Pre-approved replies offered for a yellow item; never for red ones (P4)."""
+    if q.light != "yellow":
+        return []
+    out = []
+    for t in container.cfg.policy.templates:
+        if t.for_sentiment and sentiment not in t.for_sentiment:
+            continue
+        if t.topics and q.topic not in t.topics:
+            continue
+        author = f"@{m.author_handle}" if m.author_handle else (m.author_name or "there")
+        out.append({"id": t.id, "title": t.title,
+                    "text": fill(t, author=author, org=container.cfg.organisation.name, spokesperson=actor.name)})
+    return out
 
 
 def register(app: FastAPI, container: Container) -> None:
-    """Add the queue pages to ``app``."""
-    from monitor.web.app import TEMPLATES
+    """Add the queue pages and actions to ``app``."""
+    actions = QueueActions(container.store, container.cfg)
 
-    @app.get("/", include_in_schema=False)
-    def index() -> RedirectResponse:
-        return RedirectResponse("/queue", status_code=303)
+    def staff(request: Request) -> Actor:
+        return auth.require(web_of(request).actor(request), *auth.STAFF_ROLES)
 
-    @app.get("/queue", response_class=HTMLResponse)
-    def queue(request: Request, status: str = "open", light: str | None = None) -> HTMLResponse:
-        statuses = list(OPEN_STATUSES) if status == "open" else ([status] if status != "all" else None)
-        rows = container.store.queue_items(statuses=statuses, light=light or None, limit=300)
-        return TEMPLATES.TemplateResponse(request, "queue.html", {
-            "rows": rows, "counts": container.store.queue_counts(), "status": status, "light": light,
-            "now": container.clock.now(), "mentions": container.store.count_mentions(),
-        })
+    @app.get("/queue", response_class=HTMLResponse, include_in_schema=False)
+    def queue(request: Request, status: str = "open", light: str = "", priority: str = "", source: str = "",
+              assignee: str = "", overdue: int = 0, scout: int = 0, sort: str = "priority") -> HTMLResponse:
+        actor = staff(request)
+        now = container.clock.now()
+        everything = visible_items(container, actor)
+        rows = filter_items(everything, now=now, actor=actor, status=status, light=light, priority=priority,
+                            source=source, assignee=assignee, overdue=bool(overdue), scout=bool(scout), sort=sort)
+        open_rows = [(q, m) for q, m in everything if q.status in OPEN_STATUSES]
+        counts = {
+            "open": len(open_rows),
+            "overdue": sum(1 for q, _ in open_rows if is_overdue(q, now)),
+            "unassigned": sum(1 for q, _ in open_rows if not q.assignee),
+            "mine": sum(1 for q, _ in open_rows if q.assignee == actor.id),
+            "red": sum(1 for q, _ in open_rows if q.light == "red"),
+            "yellow": sum(1 for q, _ in open_rows if q.light == "yellow"),
+            "green": sum(1 for q, _ in open_rows if q.light == "green"),
+        }
+        names = {a.id: a.name for a in directory(container.cfg)}
+        filters = {"status": status, "light": light, "priority": priority, "source": source,
+                   "assignee": assignee, "overdue": overdue, "scout": scout, "sort": sort}
+        return web_of(request).render(request, "queue.html", {
+            "rows": rows, "counts": counts, "f": filters, "names": names, "sorts": SORTS,
+            "statuses": QUEUE_STATUSES, "sources": sorted({m.source for _, m in everything}),
+            "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
+            "overdue_ids": {q.id for q, _ in rows if is_overdue(q, now)}}, actor=actor)
 
-    @app.get("/queue/{item_id}", response_class=HTMLResponse)
-    def item(request: Request, item_id: int) -> HTMLResponse:
-        found = [(q, m) for q, m in container.store.queue_items(limit=100000) if q.id == item_id]
-        if not found:
-            raise HTTPException(404, "no such queue item")
-        q, m = found[0]
-        return TEMPLATES.TemplateResponse(request, "item.html", {
-            "q": q, "m": m, "members": container.store.group_members(item_id),
-            "sentiment": container.store.classification_for(m.id or 0),
+    def item_page(request: Request, actor: Actor, item_id: int, *, error: str | None = None,
+                  done: str | None = None, status: int = 200) -> HTMLResponse:
+        found = queries.get_item(container.store, item_id)
+        if found is None or (found[0].light == "red" and not actor.can_see_red):
+            raise HTTPException(404, "No such queue item (or it is restricted to Legal / Compliance and leads).")
+        q, m = found
+        sentiment = container.store.classification_for(m.id or 0)
+        names = {a.id: a.name for a in directory(container.cfg)}
+        target = container.cfg.policy.escalation.targets.get(q.priority)  # type: ignore[call-overload]
+        return web_of(request).render(request, "item.html", {
+            "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
             "audit": container.store.audit_events("queue_item", str(item_id)),
-        })
+            "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,
+            "overdue": is_overdue(q, container.clock.now()), "error": error, "done": done,
+            "templates": templates_for(container, q, m, sentiment.label if sentiment else None, actor),
+            "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
+            "open": q.status in OPEN_STATUSES}, status=status, actor=actor)
+
+    @app.get("/queue/{item_id}", response_class=HTMLResponse, include_in_schema=False)
+    def item(request: Request, item_id: int, done: str = "") -> HTMLResponse:
+        return item_page(request, staff(request), item_id, done=done or None)
+
+    @app.post("/queue/{item_id}/{action}", include_in_schema=False)
+    def act(request: Request, item_id: int, action: str, csrf_token: str = Form(""), url: str = Form(""),
+            template_id: str = Form(""), reason: str = Form(""), assignee: str = Form(""), light: str = Form(""),
+            label: str = Form("")) -> Response:
+        auth.check_csrf(request, csrf_token)
+        actor = staff(request)
+        now = container.clock.now()
+        found = queries.get_item(container.store, item_id)
+        if found is None or (found[0].light == "red" and not actor.can_see_red):
+            raise HTTPException(404, "No such queue item (or it is restricted to Legal / Compliance and leads).")
+        try:
+            if action == "claim":
+                actions.claim(item_id, actor, now=now)
+            elif action == "acknowledge":
+                actions.acknowledge(item_id, actor, now=now)
+            elif action == "respond":
+                actions.record_response(item_id, actor, url=url, template_id=template_id or None, now=now)
+            elif action == "close":
+                actions.close(item_id, actor, reason=reason, now=now)
+            elif action == "dismiss":
+                actions.dismiss(item_id, actor, reason=reason or "not relevant", now=now)
+            elif action == "assign":
+                actions.assign(item_id, actor, assignee=assignee, now=now)
+            elif action == "override":
+                actions.override_light(item_id, actor, light=light, reason=reason, now=now)
+            elif action == "sentiment":
+                actions.correct_sentiment(item_id, actor, label=label, now=now)
+            else:
+                raise HTTPException(404, "No such action.")
+        except ActionError as exc:
+            return item_page(request, actor, item_id, error=str(exc), status=403 if exc.not_permitted else 409)
+        after = queries.get_item(container.store, item_id)
+        if after is not None and after[0].light == "red" and not actor.can_see_red:
+            return RedirectResponse("/queue", status_code=303)  # overridden to red: out of this person's sight
+        return RedirectResponse(f"/queue/{item_id}?done={action}", status_code=303)

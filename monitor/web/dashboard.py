@@ -1,0 +1,59 @@
+"""The dashboard: mentions over time by sentiment and by source (inline SVG drawn on the
+server, no JavaScript), open and overdue counts, response times against targets, recent
+spikes and connector health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+
+from monitor.bootstrap import Container
+from monitor.web import auth, queries
+from monitor.web.deps import web_of
+
+SENTIMENT_COLOURS = {"negative": "#c0262d", "neutral": "#98a2b3", "positive": "#2f855a"}
+PALETTE = ["#2b59c3", "#b7791f", "#2f855a", "#7a3ec8", "#c0262d", "#0e8a8a"]
+W, H, PAD = 640, 200, 28
+
+
+def stacked_bars(labels: list[str], series: dict[str, list[int]], colours: dict[str, str]) -> dict[str, Any]:
+    """Geometry of a stacked bar chart (rectangles, axis labels) for the template to draw."""
+    n = max(len(labels), 1)
+    totals = [sum(vals[i] for vals in series.values()) for i in range(len(labels))]
+    top = max([*totals, 1])
+    slot = (W - PAD) / n
+    bar = max(slot * 0.7, 1.0)
+    rects = []
+    for i, _ in enumerate(labels):
+        y = float(H - PAD)
+        for name, vals in series.items():
+            v = vals[i]
+            if not v:
+                continue
+            h = (H - 2 * PAD) * v / top
+            y -= h
+            rects.append({"x": round(PAD + i * slot + (slot - bar) / 2, 1), "y": round(y, 1), "w": round(bar, 1),
+                          "h": round(h, 1), "fill": colours.get(name, "#667085"), "title": f"{labels[i]} {name}: {v}"})
+    ticks = [{"x": round(PAD + i * slot + slot / 2, 1), "label": lab} for i, lab in enumerate(labels)
+             if n <= 14 or i % max(n // 7, 1) == 0]
+    return {"w": W, "h": H, "pad": PAD, "rects": rects, "ticks": ticks, "top": top,
+            "legend": [(k, colours.get(k, "#667085")) for k in series]}
+
+
+def register(app: FastAPI, container: Container) -> None:
+    """Add /dashboard."""
+
+    @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard(request: Request, days: int = 14) -> HTMLResponse:
+        actor = auth.require(web_of(request).actor(request), *auth.STAFF_ROLES)
+        days = min(max(days, 1), 90)
+        targets: dict[str, Any] = {k: v.within for k, v in container.cfg.policy.escalation.targets.items()}
+        d = queries.dashboard(container.store, now=container.clock.now(), days=days, targets=targets)
+        src_colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(d.by_source))}
+        return web_of(request).render(request, "dashboard.html", {
+            "d": d, "days": days,
+            "sentiment_chart": stacked_bars(d.days, d.by_sentiment, SENTIMENT_COLOURS),
+            "source_chart": stacked_bars(d.days, dict(sorted(d.by_source.items())), src_colours),
+        }, actor=actor)

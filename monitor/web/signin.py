@@ -1,0 +1,58 @@
+"""Sign-in (local accounts, or one click as a roster person in the demo) and sign-out."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from monitor.bootstrap import Container
+from monitor.web import auth
+from monitor.web.deps import web_of
+
+
+def _safe_next(target: str) -> str:
+    # only local paths: never redirect to another site after sign-in
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+def register(app: FastAPI, container: Container) -> None:
+    """Add /signin and /signout."""
+    cfg = container.cfg
+
+    @app.get("/signin", response_class=HTMLResponse, include_in_schema=False)
+    def signin_page(request: Request, next: str = "/") -> HTMLResponse:
+        web = web_of(request)
+        people = auth.demo_people(cfg) if cfg.web.auth.demo_login else []
+        return web.render(request, "signin.html", {"next": _safe_next(next), "people": people, "error": None,
+                                                   "proxy": cfg.web.auth.mode == "proxy"})
+
+    @app.post("/signin", include_in_schema=False)
+    def signin(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/"),
+               csrf_token: str = Form("")) -> Response:
+        auth.check_csrf(request, csrf_token)
+        web = web_of(request)
+        acc = auth.verify_password(container.store, email.strip(), password) if cfg.web.auth.mode == "local" else None
+        if acc is None:
+            people = auth.demo_people(cfg) if cfg.web.auth.demo_login else []
+            return web.render(request, "signin.html", {"next": _safe_next(next), "people": people, "email": email,
+                                                       "error": "Wrong email or password.", "proxy": False},
+                              status=401, actor=None)
+        auth.sign_in(request, email=acc.email, name=acc.name, kind="account")
+        return RedirectResponse(_safe_next(next), status_code=303)
+
+    @app.post("/signin/demo", include_in_schema=False)
+    def signin_demo(request: Request, person: str = Form(""), csrf_token: str = Form("")) -> Response:
+        auth.check_csrf(request, csrf_token)
+        if not cfg.web.auth.demo_login or cfg.web.auth.mode != "local":
+            raise auth.Forbidden("Demo sign-in is switched off.")
+        match = [p for p in auth.demo_people(cfg) if p.id == person]
+        if not match:
+            raise auth.Forbidden("Not on the roster.")
+        auth.sign_in(request, email=match[0].email, name=match[0].name, kind="demo")
+        return RedirectResponse("/", status_code=303)
+
+    @app.post("/signout", include_in_schema=False)
+    def signout(request: Request, csrf_token: str = Form("")) -> Response:
+        auth.check_csrf(request, csrf_token)
+        auth.sign_out(request)
+        return RedirectResponse("/signin", status_code=303)

@@ -1,0 +1,167 @@
+"""The employee scout form (P1): GET/POST /submit, the confirmation, and "My submissions"."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from connectors.base import Mention
+from monitor.actions import POLICY_REMINDER, Actor, directory
+from monitor.bootstrap import Container
+from monitor.clock import utc
+from monitor.models import ScoutSubmission
+from monitor.web import auth, queries
+from monitor.web.deps import web_of
+
+log = logging.getLogger("brand_scout.web")
+
+CATEGORIES = {"compliment": "Compliment", "criticism": "Criticism", "question": "Question", "other": "Something else"}
+URGENCIES = {"low": "Not urgent", "normal": "Normal", "high": "Urgent: it is spreading or serious"}
+MAX_URL, MAX_NOTE = 2000, 4000
+
+
+def validate(url: str, note: str, category: str, urgency: str) -> dict[str, str]:
+    """Field errors of a scout submission (empty when valid)."""
+    errors: dict[str, str] = {}
+    url = url.strip()
+    parts = urlsplit(url) if url else None
+    if not url:
+        errors["url"] = "Paste the link to the post you spotted."
+    elif len(url) > MAX_URL:
+        errors["url"] = f"That link is too long (at most {MAX_URL} characters)."
+    elif parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        errors["url"] = "That does not look like a web link: it should start with https:// (copy it from the address bar)."
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Please keep the note under {MAX_NOTE} characters."
+    if category not in CATEGORIES:
+        errors["category"] = "Pick what it is."
+    if urgency not in URGENCIES:
+        errors["urgency"] = "Pick how urgent it seems."
+    return errors
+
+
+def recent_count(container: Container, submitted_by: str) -> int:
+    """Submissions by ``submitted_by`` in the last hour (all channels; shared by every process)."""
+    since = container.clock.now() - timedelta(hours=1)
+    return sum(1 for s in container.store.submissions(submitted_by) if utc(s.created_at) >= since)
+
+
+def fetch_link(app: FastAPI, container: Container, url: str) -> Mention | None:
+    """The post behind ``url`` when a configured source can read it (connectors that offer
+    ``lookup_url(url)``; tests may set ``app.state.link_fetcher``); else None."""
+    fetcher = getattr(app.state, "link_fetcher", None)
+    if fetcher is not None:
+        found: Mention | None = fetcher(url)
+        return found
+    for src in container.cfg.sources:
+        if not src.enabled:
+            continue
+        try:
+            lookup = getattr(container.connector(src.name), "lookup_url", None)
+            if callable(lookup):
+                m = lookup(url)
+                if isinstance(m, Mention):
+                    return m
+        except Exception as exc:  # a source that cannot read the link: store it as given
+            log.info("link lookup failed", extra={"event": "link_lookup_failed", "source": src.name,
+                                                  "error": type(exc).__name__})
+    return None
+
+
+def submit(app: FastAPI, container: Container, actor: Actor, *, url: str, note: str, category: str,
+           urgency: str, channel: str) -> ScoutSubmission:
+    """Store a scout submission through the one pipeline path."""
+    fetched = fetch_link(app, container, url.strip())
+    return container.pipeline.submit_scout(  # type: ignore[no-any-return]
+        url=url.strip(), note=note.strip(), category=category, urgency=urgency, submitted_by=actor.id,
+        submitter_name=actor.name, channel=channel, fetched=fetched)
+
+
+def outcome(container: Container, sub: ScoutSubmission) -> dict[str, Any]:
+    """What became of a submission, in words an employee understands."""
+    names = {a.id: a.name for a in directory(container.cfg)}
+    if sub.mention_id is None:
+        return {"state": "recorded", "text": "Recorded."}
+    item = queries.item_for_mention(container.store, sub.mention_id)
+    if item is None:
+        m = queries.mention(container.store, sub.mention_id)
+        if m is not None and m.state == "new":
+            return {"state": "waiting", "text": "Received: Marketing & Sales will see it in a moment."}
+        return {"state": "recorded", "text": "Recorded and shared with the team; no reply was needed."}
+    if item.light == "red":
+        return {"state": "restricted", "text": "Handed to Legal / Compliance and the Marketing & Sales lead."}
+    who = names.get(item.assignee or "", item.assignee or "")
+    texts = {
+        "new": "Queued for Marketing & Sales.",
+        "assigned": f"Queued; {who} is looking at it.",
+        "acknowledged": f"{who} is handling it.",
+        "responded": f"Answered by {who}.",
+        "closed": f"Handled by {who}: no public reply needed ({item.close_reason or 'no reason given'}).",
+        "dismissed": "Looked at and set aside (not about us, or spam).",
+    }
+    return {"state": item.status, "text": texts.get(item.status, item.status), "response_url": item.response_url,
+            "handled": item.status in ("responded", "closed", "dismissed")}
+
+
+def register(app: FastAPI, container: Container) -> None:
+    """Add the scout form and the submissions pages."""
+    cfg = container.cfg
+
+    def form(request: Request, actor: Actor, values: dict[str, str], errors: dict[str, str],
+             status: int = 200) -> HTMLResponse:
+        return web_of(request).render(request, "submit.html", {
+            "values": values, "errors": errors, "categories": CATEGORIES, "urgencies": URGENCIES,
+            "reminder": POLICY_REMINDER}, status=status, actor=actor)
+
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> RedirectResponse:
+        actor = web_of(request).actor(request)
+        if actor is not None and actor.has(*auth.STAFF_ROLES):
+            return RedirectResponse("/queue", status_code=303)
+        return RedirectResponse("/submit", status_code=303)
+
+    @app.get("/submit", response_class=HTMLResponse, include_in_schema=False)
+    def submit_page(request: Request) -> HTMLResponse:
+        actor = auth.require(web_of(request).actor(request))
+        return form(request, actor, {"url": "", "note": "", "category": "other", "urgency": "normal"}, {})
+
+    @app.post("/submit", include_in_schema=False)
+    def submit_post(request: Request, url: str = Form(""), note: str = Form(""), category: str = Form("other"),
+                    urgency: str = Form("normal"), csrf_token: str = Form("")) -> Response:
+        auth.check_csrf(request, csrf_token)
+        actor = auth.require(web_of(request).actor(request))
+        values = {"url": url, "note": note, "category": category, "urgency": urgency}
+        errors = validate(url, note, category, urgency)
+        if errors:
+            return form(request, actor, values, errors, status=422)
+        if recent_count(container, actor.id) >= cfg.web.submissions_per_hour:
+            errors["form"] = (f"You sent {cfg.web.submissions_per_hour} mentions in the last hour, the most we take "
+                              "from one person. Thanks! Please try again later.")
+            return form(request, actor, values, errors, status=429)
+        sub = submit(app, container, actor, url=url, note=note, category=category, urgency=urgency, channel="web")
+        return RedirectResponse(f"/submissions/{sub.id}?new=1", status_code=303)
+
+    @app.get("/submissions", response_class=HTMLResponse, include_in_schema=False)
+    def my_submissions(request: Request) -> HTMLResponse:
+        actor = auth.require(web_of(request).actor(request))
+        subs = container.store.submissions(actor.id)
+        rows = [(s, outcome(container, s)) for s in subs]
+        return web_of(request).render(request, "submissions.html", {"rows": rows, "categories": CATEGORIES},
+                                      actor=actor)
+
+    @app.get("/submissions/{sub_id}", response_class=HTMLResponse, include_in_schema=False)
+    def confirmation(request: Request, sub_id: int, new: int = 0) -> HTMLResponse:
+        actor = auth.require(web_of(request).actor(request))
+        sub = next((s for s in container.store.submissions(actor.id) if s.id == sub_id), None)
+        if sub is None:  # someone else's submission is not found, whoever asks
+            raise HTTPException(404, "No such submission of yours.")
+        m = queries.mention(container.store, sub.mention_id) if sub.mention_id else None
+        fetched = m if m is not None and m.source != "web" else None
+        return web_of(request).render(request, "confirmation.html", {
+            "sub": sub, "new": bool(new), "fetched": fetched, "outcome": outcome(container, sub),
+            "reminder": POLICY_REMINDER, "categories": CATEGORIES}, actor=actor)
