@@ -41,9 +41,7 @@ class TransientError(Exception):
         self.message = message
 
 
-def backoff_delay(
-    attempt: int, base: float = 1.0, cap: float = 60.0, rng: random.Random | None = None
-) -> float:
+def backoff_delay(attempt: int, base: float = 1.0, cap: float = 60.0, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter on the upper half: ``base * 2**attempt`` (capped)."""
     r = rng or random
     delay = min(cap, base * (2**attempt))
@@ -77,9 +75,7 @@ def call_with_retries(
                     do_sleep(backoff_delay(attempt))
                     attempt += 1
                     continue
-                raise RetriableSourceError(
-                    f"{what}: {err.message} (gave up after {attempt + 1} attempts)"
-                ) from exc
+                raise RetriableSourceError(f"{what}: {err.message} (gave up after {attempt + 1} attempts)") from exc
             raise err from exc
 
 
@@ -148,6 +144,8 @@ class TimeoutSession(requests.Session):
     def __init__(self, timeout: float, rebase: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.default_timeout = timeout
+        #: headers of the last response (for libraries whose errors drop them, e.g. Mastodon.py's 429)
+        self.last_headers: dict[str, str] = {}
         if rebase is not None:
             src, dst = rebase
             self.mount(src, RebaseAdapter(src, dst))
@@ -157,7 +155,9 @@ class TimeoutSession(requests.Session):
         t = kwargs.get("timeout")
         if t is None or (isinstance(t, (int, float)) and t > self.default_timeout):
             kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, *args, **kwargs)
+        resp = super().request(method, url, *args, **kwargs)
+        self.last_headers = dict(resp.headers)
+        return resp
 
 
 class RebaseAdapter(HTTPAdapter):

@@ -158,3 +158,26 @@ class RssHarness(Harness):
 
 
 HARNESSES["rss"] = RssHarness
+
+
+class MastodonHarness(Harness):
+    kind = "mastodon"
+
+    def make_fake(self) -> Any:
+        from tests.fakes.mastodon import FakeMastodon
+
+        return FakeMastodon()
+
+    def options(self) -> dict[str, Any]:
+        return {"query": "SET SEG", "hashtags": ["setseg"], "limit": 2}
+
+    def credentials(self) -> dict[str, str]:
+        from tests.fakes.mastodon import TOKEN
+
+        return {"access_token": TOKEN}
+
+    def add_new(self) -> str:
+        return self.fake.add(113000000000000009, "2026-05-01T11:59:00.000Z", "SET SEG is new here")
+
+
+HARNESSES["mastodon"] = MastodonHarness

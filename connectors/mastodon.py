@@ -1,0 +1,253 @@
+"""Mastodon statuses from search (v2) and hashtag timelines on one instance, through Mastodon.py.
+
+Credentials: ``access_token`` (a user token with ``read:search``; status search only covers
+posts the instance has indexed). Options: :class:`MastodonOptions`. ``api_base`` is the
+instance, e.g. ``https://mastodon.social`` (required).
+
+Polling uses ``min_id`` per stream (search and each hashtag); on a first run it pages back with
+``max_id`` until the backfill window. ``ratelimit_method="throw"``: a 429 becomes
+``RetriableSourceError`` with the instance's ``X-RateLimit-Reset``. ``external_id`` is the
+status ``uri`` (global across instances); the cursor keeps instance-local ids.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from connectors._http import (
+    TimeoutSession,
+    TransientError,
+    call_with_retries,
+    dump_cursor,
+    extract_links,
+    load_cursor,
+    parse_time,
+    retry_after_from_headers,
+    strip_html,
+)
+from connectors.base import FetchContext, FetchResult, Mention
+from monitor.errors import FatalSourceError, RetriableSourceError
+
+
+class MastodonOptions(BaseModel):
+    """Options of a ``mastodon`` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str | None = Field(None, description="status search (v2) query; needs an access token")
+    hashtags: list[str] = Field(default_factory=list, description="hashtag timelines to read (without #)")
+    limit: int = Field(40, ge=1, le=40, description="statuses per request")
+    max_pages: int = Field(5, ge=1, le=50, description="bound on requests per stream per fetch")
+
+    @model_validator(mode="after")
+    def _something(self) -> MastodonOptions:
+        if not self.query and not self.hashtags:
+            raise ValueError("set query and/or hashtags")
+        self.hashtags = [h.lstrip("#") for h in self.hashtags]
+        return self
+
+
+def _id(status: Any) -> int:
+    return int(status["id"])
+
+
+class MastodonConnector:
+    """Statuses that mention the organisation on one Mastodon instance."""
+
+    type: ClassVar[str] = "mastodon"
+    Options: ClassVar[builtins.type[BaseModel]] = MastodonOptions
+
+    def __init__(
+        self,
+        name: str,
+        options: MastodonOptions,
+        *,
+        api_base: str | None = None,
+        credentials: dict[str, str] | None = None,
+        timeout: float = 20.0,
+        max_retries: int = 3,
+        own_accounts: list[str] | None = None,  # noqa: ARG002
+        client: Any = None,
+        sleep: Callable[[float], None] | None = None,
+        **_: Any,
+    ) -> None:
+        self.name = name
+        self.options = options
+        self.api_base = api_base.rstrip("/") if api_base else None
+        self._credentials = dict(credentials or {})
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._client = client
+        self._sleep = sleep
+        self._session = TimeoutSession(timeout)
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            from mastodon import Mastodon
+
+            if not self.api_base:
+                raise FatalSourceError(f"mastodon source {self.name!r}: api_base (the instance URL) is required")
+            token = self._credentials.get("access_token")
+            if self.options.query and not token:
+                raise FatalSourceError(f"mastodon source {self.name!r}: search needs an access_token credential")
+            self._client = Mastodon(
+                api_base_url=self.api_base,
+                access_token=token or None,
+                ratelimit_method="throw",
+                request_timeout=self.timeout,
+                session=self._session,
+                user_agent="brand-scout/0.1",
+            )
+        return self._client
+
+    def _translate(self, exc: BaseException, now: datetime) -> BaseException | None:
+        import mastodon as m
+
+        what = f"mastodon source {self.name!r}"
+        if isinstance(exc, m.MastodonRatelimitError):
+            wait = retry_after_from_headers(self._session.last_headers, now)
+            return RetriableSourceError(f"{what}: rate limited (HTTP 429)", wait)
+        if isinstance(exc, m.MastodonUnauthorizedError):
+            return FatalSourceError(f"{what}: credentials rejected (HTTP 401)")
+        if isinstance(exc, m.MastodonNotFoundError):
+            return FatalSourceError(f"{what}: endpoint not found (check api_base)")
+        if isinstance(exc, m.MastodonServerError):
+            return TransientError(f"server error ({type(exc).__name__})")
+        if isinstance(exc, m.MastodonNetworkError):
+            return TransientError(f"network error ({type(exc).__name__})")
+        if isinstance(exc, m.MastodonVersionError):
+            return FatalSourceError(f"{what}: instance too old for this request")
+        if isinstance(exc, m.MastodonAPIError):
+            args = exc.args
+            if args and isinstance(args[0], str) and args[0].startswith("Could not parse response as JSON"):
+                return RetriableSourceError(f"{what}: malformed JSON in reply")
+            status = args[1] if len(args) > 1 and isinstance(args[1], int) else None
+            if status in (401, 403):
+                return FatalSourceError(f"{what}: credentials rejected (HTTP {status})")
+            return RetriableSourceError(f"{what}: API error (HTTP {status})")
+        return None
+
+    def _call(self, fn: Callable[[], Any], ctx: FetchContext) -> list[Any]:
+        return list(
+            call_with_retries(
+                lambda: fn() or [],
+                translate=lambda e: self._translate(e, ctx.now),
+                max_retries=self.max_retries,
+                sleep=self._sleep,
+                what=f"mastodon source {self.name!r}",
+            )
+        )
+
+    def _drain(
+        self, get: Callable[..., Any], min_id: str | None, since: datetime, ctx: FetchContext
+    ) -> tuple[list[Any], str | None, int]:
+        """Every status newer than ``min_id`` (or back to ``since``); returns (statuses, newest id, pages)."""
+        limit, out, pages = self.options.limit, [], 0
+        newest = int(min_id) if min_id else None
+        if min_id:
+            cur = int(min_id)
+            while pages < self.options.max_pages:
+                batch = self._call(lambda c=cur: get(min_id=str(c), limit=limit), ctx)
+                pages += 1
+                if not batch:
+                    break
+                out.extend(batch)
+                cur = max(_id(s) for s in batch)
+                newest = max(newest or 0, cur)
+                if len(batch) < limit:
+                    break
+        else:
+            max_id: int | None = None
+            while pages < self.options.max_pages:
+                batch = self._call(lambda c=max_id: get(max_id=str(c) if c else None, limit=limit), ctx)
+                pages += 1
+                if not batch:
+                    break
+                newest = max(newest or 0, *(_id(s) for s in batch))
+                fresh = [s for s in batch if (parse_time(s["created_at"]) or since) >= since]
+                out.extend(fresh)
+                if len(fresh) < len(batch) or len(batch) < limit:
+                    break
+                max_id = min(_id(s) for s in batch)
+        return out, (str(newest) if newest else None), pages
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        """New statuses from the search and every hashtag timeline."""
+        state = load_cursor(cursor, f"mastodon source {self.name!r}")
+        client = self._get_client()
+        since = ctx.backfill_since or (ctx.now - timedelta(hours=24))
+        new_state: dict[str, Any] = {"search": state.get("search"), "tags": dict(state.get("tags") or {})}
+        statuses: dict[str, Any] = {}
+        pages = 0
+        streams: list[tuple[str, Callable[..., Any], str | None]] = []
+        if self.options.query:
+            q = self.options.query
+
+            def search(**kw: Any) -> Any:
+                return client.search_v2(q, resolve=False, result_type="statuses", **kw)["statuses"]
+
+            streams.append(("search", search, state.get("search")))
+        for tag in self.options.hashtags:
+
+            def timeline(tag: str = tag, **kw: Any) -> Any:
+                return client.timeline_hashtag(tag, **kw)
+
+            streams.append((f"#{tag}", timeline, (state.get("tags") or {}).get(tag)))
+        for n, (key, get, min_id) in enumerate(streams, 1):
+            got, newest, p = self._drain(get, min_id, since, ctx)
+            pages += p
+            for s in got:
+                statuses.setdefault(str(s.get("uri") or s.get("url") or s["id"]), s)
+            if key == "search":
+                new_state["search"] = newest
+            else:
+                new_state["tags"][key[1:]] = newest
+            if ctx.progress:
+                ctx.progress(n, len(streams))
+        mentions = sorted((self._mention(s) for s in statuses.values()), key=lambda m: (m.created_at, m.external_id))
+        new_cursor = dump_cursor(new_state)
+        return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages)
+
+    @staticmethod
+    def _mention(s: Any) -> Mention:
+        acct = s.get("account") or {}
+        reblog = s.get("reblog")
+        body = reblog if reblog else s
+        text = strip_html(body.get("content"))
+        if body.get("spoiler_text"):
+            text = f"{body['spoiler_text']}\n\n{text}".strip()
+        card = body.get("card") or {}
+        links = extract_links(text)
+        if card.get("url") and card["url"] not in links:
+            links = (*links, str(card["url"]))
+        kind, parent, refers = "post", None, None
+        if reblog:
+            kind, refers = "repost", str(reblog.get("uri") or reblog.get("id"))
+        elif s.get("in_reply_to_id"):
+            kind, parent = "reply", str(s["in_reply_to_id"])
+        created = parse_time(s.get("created_at"))
+        if created is None:
+            raise RetriableSourceError("mastodon: status without created_at")
+        return Mention(
+            source="mastodon",
+            external_id=str(s.get("uri") or s.get("url") or s["id"]),
+            url=str(s.get("url") or s.get("uri") or ""),
+            text=text,
+            created_at=created,
+            author_handle=str(acct.get("acct") or acct.get("username") or ""),
+            author_name=str(acct.get("display_name") or acct.get("username") or ""),
+            author_reach=int(acct.get("followers_count") or 0),
+            lang=s.get("language"),
+            likes=int(body.get("favourites_count") or 0),
+            reposts=int(body.get("reblogs_count") or 0),
+            replies=int(body.get("replies_count") or 0),
+            kind=kind,
+            parent_id=parent,
+            refers_to=refers,
+            links=links,
+        )
