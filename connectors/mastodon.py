@@ -152,7 +152,7 @@ class MastodonConnector:
         if min_id:
             cur = int(min_id)
             while pages < self.options.max_pages:
-                batch = self._call(lambda c=cur: get(min_id=str(c), limit=limit), ctx)
+                batch = self._call(lambda c=cur: get(min_id=str(c), limit=limit), ctx)  # type: ignore[misc]
                 pages += 1
                 if not batch:
                     break
@@ -164,7 +164,7 @@ class MastodonConnector:
         else:
             max_id: int | None = None
             while pages < self.options.max_pages:
-                batch = self._call(lambda c=max_id: get(max_id=str(c) if c else None, limit=limit), ctx)
+                batch = self._call(lambda c=max_id: get(max_id=str(c) if c else None, limit=limit), ctx)  # type: ignore[misc]
                 pages += 1
                 if not batch:
                     break
