@@ -1,0 +1,134 @@
+"""The pure figures, weeks and schedule arithmetic of the digest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from monitor.config.digest import DigestConfig
+from monitor.digest import (
+    Figure,
+    due_week,
+    last_send_time,
+    load_digest,
+    message_id,
+    parse_week,
+    render_digest,
+    scheduler_jobs,
+    shift_week,
+    week_bounds,
+)
+from tests.digest.conftest import EVIL_TEXT, NOW, RED_TEXT, WEEK, make_container, seed
+
+
+def test_weeks_and_bounds() -> None:
+    assert parse_week("2026-W47").isoformat() == "2026-11-16"
+    assert shift_week("2026-W01", -1) == "2025-W52"
+    from zoneinfo import ZoneInfo
+
+    start, end = week_bounds("2026-W47", ZoneInfo("America/Chicago"))
+    assert start == datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
+    assert end == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        parse_week("2026-47")
+    with pytest.raises(ValueError):
+        parse_week("2026-W60")
+
+
+def test_due_week_follows_the_schedule_in_its_zone() -> None:
+    dg = DigestConfig(day="mon", time=time(8, 0), timezone="America/Chicago")
+    # Monday 16 Nov 2026 13:59 UTC = 07:59 Chicago: the W46 digest is not due yet, W45 is.
+    assert due_week(dg, datetime(2026, 11, 16, 13, 59, tzinfo=UTC)) == "2026-W45"
+    assert due_week(dg, datetime(2026, 11, 16, 14, 0, tzinfo=UTC)) == "2026-W46"
+    assert last_send_time(dg, datetime(2026, 11, 18, tzinfo=UTC)) == datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
+    fri = DigestConfig(day="fri", time=time(16, 30), timezone="UTC")
+    assert due_week(fri, datetime(2026, 11, 20, 17, 0, tzinfo=UTC)) == "2026-W46"
+
+
+def test_figure_changes() -> None:
+    f = Figure(12, 10, 8)
+    assert (f.vs_last_week, f.vs_baseline, f.direction) == ("+20%", "+50%", 1)
+    assert Figure(3, 0, 0).vs_last_week == "new"
+    s = Figure(0.30, 0.25, 0.10, share=True)
+    assert (s.fmt(), s.vs_last_week, s.vs_baseline) == ("30.0%", "+5.0 pp", "+20.0 pp")
+
+
+def test_message_id_is_deterministic_per_week_and_recipient() -> None:
+    a = message_id("weekly", WEEK, "Dana@setseg.example", "brand-scout <scout@setseg.example>")
+    assert a == message_id("weekly", WEEK, "dana@setseg.example ", "scout@setseg.example")
+    assert a != message_id("weekly", "2026-W47", "dana@setseg.example", "scout@setseg.example")
+    assert a.startswith("<digest.weekly.2026-W46.") and a.endswith("@setseg.example>")
+
+
+def test_figures_of_a_seeded_week(digest_config) -> None:
+    c = make_container(digest_config(2525))
+    seed(c)
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert (d.mentions.value, d.mentions.last_week) == (10, 10)
+    assert d.mentions.baseline == pytest.approx(94 / 13)
+    assert d.mentions.vs_baseline == "+38%"
+    assert (d.reach.value, d.reach.last_week) == (15600, 1000)
+    assert d.shares["negative"].value == pytest.approx(0.3)
+    assert d.shares["positive"].value == pytest.approx(0.2)
+    assert d.shares["negative"].baseline == pytest.approx(3 / 94)
+    assert [(s.source, s.mentions.value) for s in d.per_source] == [("x", 8), ("mastodon", 1), ("reddit", 1)]
+    assert sum(day.total for day in d.days) == 10 and len(d.days) == 7
+    assert d.days[1].counts["negative"] == 1  # Tuesday: the broken-product complaint
+    assert d.band[1] == pytest.approx(94 / 91)
+    # Red: counted, never quoted.
+    assert (d.red_mentions, d.red_open) == (1, 1)
+    assert all("Falcon" not in t.text for t in d.criticisms)
+    assert [t.text for t in d.criticisms] == [EVIL_TEXT, "refund denied, worst service"]
+    assert [t.state for t in d.criticisms] == ["responded", "open"]
+    assert [t.text for t in d.compliments][0] == "I love SET SEG, fantastic support"
+    assert d.spikes[0].top_terms == ["refund"]  # "falcon" occurs in a red mention
+    # Response performance (items created in the week).
+    rows = {r.key: r for r in d.by_priority}
+    assert list(rows) == ["urgent", "high", "normal"]
+    assert (rows["high"].ack_in_target, rows["high"].responded_in_target) == (1, 1)
+    assert (rows["normal"].items, rows["normal"].acknowledged) == (1, 0)
+    assert rows["urgent"].median_ack == "30 min"
+    people = {r.key: r.items for r in d.by_spokesperson}
+    assert people == {"Anna Berg": 2, "Ben Ortiz": 1}
+    assert (d.open_total, d.overdue_total) == (2, 1)
+    red_item = next(o for o in d.open_items if o.light == "red")
+    assert red_item.snippet is None and red_item.url.startswith("https://scout.setseg.example/queue/")
+    # Scouts and coverage.
+    assert (d.scouts.submissions, d.scouts.people, d.scouts.already_known) == (3, 2, 1)
+    assert d.scouts.outcomes == {"open": 1, "recorded (no action needed)": 1, "not found": 1}
+    assert d.scouts.thanks == [("Carol Diaz", 2), ("dave@setseg.example", 1)]
+    assert [(r.name, r.healthy) for r in d.coverage_problems] == [("replay", False)]
+    c.store.engine.dispose()
+
+
+def test_rendered_parts_escape_text_and_never_quote_red(digest_config) -> None:
+    c = make_container(digest_config(2525, thank_scouts_by_name=False))
+    seed(c)
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    subject, text, html = render_digest(d)
+    for part in (subject, text, html):
+        assert RED_TEXT not in part and "Falcon" not in part and "Zyxcorp" not in part
+        assert "Carol" not in part  # thank_scouts_by_name: false
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; terrible" in html
+    assert EVIL_TEXT in text
+    assert 'content="light dark"' in html and 'src="cid:daily-chart"' in html
+    assert "1 red mention(s) this week" in text
+    assert "https://scout.setseg.example/queue/" in html
+    c.store.engine.dispose()
+
+
+def test_scheduler_jobs_are_valid_apscheduler_jobs(digest_config) -> None:
+    from monitor.scheduler import EXTRA_JOBS, build_scheduler
+
+    c = make_container(digest_config(2525, timezone="America/Chicago"))
+    jobs = scheduler_jobs(c)
+    assert scheduler_jobs in EXTRA_JOBS
+    ids = {j[0]: j for j in jobs}
+    assert ids["digest:weekly"][2] | {} == {"trigger": "cron", "day_of_week": "mon", "hour": 8, "minute": 0,
+                                           "timezone": "America/Chicago", "args": ["weekly"],
+                                           "misfire_grace_time": 3600}
+    assert ids["digest:tick"][1] == "monitor.digest:digest_tick_job"
+    sched = build_scheduler(c, persistent=False)
+    assert {"digest:weekly", "digest:tick"} <= {j.id for j in sched.get_jobs()}
+    c.store.engine.dispose()
