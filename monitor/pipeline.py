@@ -329,8 +329,8 @@ class Pipeline:
     def deliver(self, limit: int = 100) -> int:
         """Send due outbox messages in order; returns how many were delivered.
 
-        A message found in state ``sending`` was interrupted by a crash: the notifier is asked
-        whether it went out before it is sent again. When a receiver fails, its later messages
+        A message found in state ``sending`` after its lease ran out was interrupted by a crash:
+        the notifier is asked whether it went out before it is sent again. When a receiver fails, its later messages
         wait, so each receiver sees its messages in order.
         """
         c = self.c
@@ -341,6 +341,8 @@ class Pipeline:
             for n in due:
                 n.status = "sending"
                 n.attempts += 1
+                # A lease: another worker takes this row over only if this one dies mid-send.
+                n.next_attempt_at = now + SEND_LEASE
                 s.add(n)
         sent = 0
         blocked: set[str] = set()
@@ -463,5 +465,6 @@ class Pipeline:
 
 
 _LIGHT_RANK = {"green": 0, "yellow": 1, "red": 2}
+SEND_LEASE = timedelta(minutes=2)
 
 __all__ = ["MonitorError", "Pipeline", "PollReport", "alert_payload", "view_of"]

@@ -131,6 +131,9 @@ def test_crash_mid_send_is_reconciled_not_resent(container: Any, clock: FrozenCl
     # the notification went out but was not marked sent: it is "sending"
     assert [n.status for n in c.store.notifications()].count("sending") >= 1
     c.pipeline.run_once()
+    assert len(crash.sent) == 1  # a row in "sending" is leased: nobody else takes it yet
+    clock.advance(timedelta(minutes=3))
+    c.pipeline.run_once()
     keys = [m.key for m in crash.sent]
     assert len(keys) == len(set(keys))
     assert all(n.status == "sent" for n in c.store.notifications())
