@@ -181,3 +181,26 @@ class MastodonHarness(Harness):
 
 
 HARNESSES["mastodon"] = MastodonHarness
+
+
+class BlueskyHarness(Harness):
+    kind = "bluesky"
+
+    def make_fake(self) -> Any:
+        from tests.fakes.bluesky import FakeBluesky
+
+        return FakeBluesky()
+
+    def options(self) -> dict[str, Any]:
+        return {"query": "SET SEG", "limit": 2}
+
+    def credentials(self) -> dict[str, str]:
+        from tests.fakes.bluesky import APP_PASSWORD, HANDLE
+
+        return {"handle": HANDLE, "app_password": APP_PASSWORD}
+
+    def add_new(self) -> str:
+        return self.fake.add("3lbb9zzzzzz2z", "2026-05-01T11:59:00.000Z", "SET SEG brand new post")
+
+
+HARNESSES["bluesky"] = BlueskyHarness

@@ -41,6 +41,7 @@ class Request:
     headers: dict[str, str]  # lower-case names
     body: bytes
     groups: tuple[str, ...] = ()
+    raw_url: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -112,6 +113,7 @@ class FakeServer:
                     dict(parse_qsl(parts.query, keep_blank_values=True)),
                     {k.lower(): v for k, v in self.headers.items()},
                     body,
+                    raw_url=self.path,
                 )
                 reply = server.dispatch(req)
                 if reply is None:  # timeout fault: the client has given up already

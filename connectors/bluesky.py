@@ -1,0 +1,256 @@
+"""Bluesky posts from ``app.bsky.feed.searchPosts`` through the atproto SDK.
+
+Credentials: ``handle`` and ``app_password`` (search needs a login since January 2025).
+Options: :class:`BlueskyOptions`. ``api_base`` is the PDS / entryway (default
+``https://bsky.social``; the SDK appends ``/xrpc``). Author reach comes from
+``app.bsky.actor.getProfiles`` (``followersCount``), 25 actors per call.
+
+Cursor: the newest post ``createdAt`` seen plus the post URIs at that instant; the next fetch
+sends ``since=`` it (inclusive) with ``sort=latest`` and pages with the API cursor.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors._http import (
+    TransientError,
+    call_with_retries,
+    dump_cursor,
+    extract_links,
+    load_cursor,
+    parse_time,
+    retry_after_from_headers,
+)
+from connectors.base import FetchContext, FetchResult, Mention
+from monitor.errors import FatalSourceError, RetriableSourceError
+
+DEFAULT_API_BASE = "https://bsky.social"
+
+
+class BlueskyOptions(BaseModel):
+    """Options of a ``bluesky`` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, description="searchPosts query (Lucene-like)")
+    lang: str | None = Field(None, description="only posts in this language (e.g. en)")
+    limit: int = Field(100, ge=1, le=100, description="posts per page")
+    max_pages: int = Field(10, ge=1, le=100)
+    fetch_reach: bool = Field(True, description="look up followersCount with getProfiles")
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+class BlueskyConnector:
+    """Posts that mention the organisation on Bluesky."""
+
+    type: ClassVar[str] = "bluesky"
+    Options: ClassVar[builtins.type[BaseModel]] = BlueskyOptions
+
+    def __init__(
+        self,
+        name: str,
+        options: BlueskyOptions,
+        *,
+        api_base: str | None = None,
+        credentials: dict[str, str] | None = None,
+        timeout: float = 20.0,
+        max_retries: int = 3,
+        own_accounts: list[str] | None = None,  # noqa: ARG002
+        client: Any = None,
+        sleep: Callable[[float], None] | None = None,
+        **_: Any,
+    ) -> None:
+        self.name = name
+        self.options = options
+        self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
+        self._credentials = dict(credentials or {})
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._client = client
+        self._logged_in = client is not None
+        self._sleep = sleep
+
+    def _translate(self, exc: BaseException, now: datetime) -> BaseException | None:
+        from atproto_client import exceptions as ae
+
+        what = f"bluesky source {self.name!r}"
+        resp = getattr(exc, "response", None)
+        status = _get(resp, "status_code")
+        if isinstance(exc, ae.RateLimitExceededError):
+            headers = _get(resp, "headers") or {}
+            return RetriableSourceError(f"{what}: rate limited (HTTP 429)", retry_after_from_headers(headers, now))
+        if isinstance(exc, ae.UnauthorizedError):
+            return FatalSourceError(f"{what}: credentials rejected (HTTP {status})")
+        if isinstance(exc, ae.InvokeTimeoutError):
+            return TransientError("timeout")
+        if isinstance(exc, ae.NetworkError):
+            return TransientError(f"network error (HTTP {status})" if status else "network error")
+        if isinstance(exc, ae.BadRequestError):
+            return FatalSourceError(f"{what}: request rejected (HTTP 400)")
+        if isinstance(exc, ae.RequestException):
+            if status is not None and status >= 500:
+                return TransientError(f"server error (HTTP {status})")
+            if status == 404:
+                return FatalSourceError(f"{what}: endpoint not found (check api_base)")
+            return RetriableSourceError(f"{what}: unexpected HTTP {status}")
+        if isinstance(exc, (ValueError, ae.ModelError)):
+            return RetriableSourceError(f"{what}: malformed reply")
+        return None
+
+    def _call(self, fn: Callable[[], Any], ctx: FetchContext) -> Any:
+        return call_with_retries(
+            fn,
+            translate=lambda e: self._translate(e, ctx.now),
+            max_retries=self.max_retries,
+            sleep=self._sleep,
+            what=f"bluesky source {self.name!r}",
+        )
+
+    def _get_client(self, ctx: FetchContext) -> Any:
+        if self._client is None:
+            from atproto import Client
+            from atproto_client.request import Request
+
+            self._client = Client(base_url=self.api_base, request=Request(timeout=self.timeout))
+        if not self._logged_in:
+            handle, password = self._credentials.get("handle"), self._credentials.get("app_password")
+            if not handle or not password:
+                raise FatalSourceError(f"bluesky source {self.name!r}: handle and app_password are required")
+            client = self._client
+            self._call(lambda: client.login(handle, password, fetch_bsky_profile=False), ctx)
+            self._logged_in = True
+        return self._client
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        """Posts created at or after the cursor's high-water instant (first run: the backfill window)."""
+        from atproto import models
+
+        state = load_cursor(cursor, f"bluesky source {self.name!r}")
+        client = self._get_client(ctx)
+        since = parse_time(state.get("since")) or ctx.backfill_since or (ctx.now - timedelta(hours=24))
+        boundary = set(state.get("ids") or ())
+        posts: dict[str, Any] = {}
+        page_cursor: str | None = None
+        pages = 0
+        notes: list[str] = []
+        while True:
+            params = models.AppBskyFeedSearchPosts.Params(
+                q=self.options.query,
+                sort="latest",
+                since=since.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                limit=self.options.limit,
+                lang=self.options.lang,
+                cursor=page_cursor,
+            )
+            resp = self._call(lambda p=params: client.app.bsky.feed.search_posts(p), ctx)  # type: ignore[misc]
+            pages += 1
+            for post in resp.posts or []:
+                uri = str(post.uri)
+                created = self._created(post)
+                if uri in boundary or created < since:
+                    continue
+                posts.setdefault(uri, post)
+            if ctx.progress:
+                ctx.progress(len(posts), _get(resp, "hits_total"))
+            page_cursor = resp.cursor
+            if not page_cursor or not resp.posts:
+                break
+            if pages >= self.options.max_pages:
+                notes.append(f"stopped after max_pages={self.options.max_pages}; older posts skipped")
+                break
+        reach = self._reach(client, {str(p.author.did) for p in posts.values()}, ctx) if posts else {}
+        mentions = sorted(
+            (self._mention(p, reach) for p in posts.values()), key=lambda m: (m.created_at, m.external_id)
+        )
+        if not mentions:
+            return FetchResult(mentions=[], cursor=None, pages=pages, notes=tuple(notes))
+        hw = max(m.created_at for m in mentions)
+        ids = {m.external_id for m in mentions if m.created_at == hw}
+        if hw == since:
+            ids |= boundary
+        new_cursor = dump_cursor({"since": hw.isoformat(), "ids": sorted(ids)})
+        return FetchResult(mentions=mentions, cursor=new_cursor, pages=pages + 1, notes=tuple(notes))
+
+    def _reach(self, client: Any, dids: set[str], ctx: FetchContext) -> dict[str, int]:
+        if not self.options.fetch_reach:
+            return {}
+        from atproto import models
+
+        out: dict[str, int] = {}
+        ordered = sorted(dids)
+        for i in range(0, len(ordered), 25):
+            params = models.AppBskyActorGetProfiles.Params(actors=ordered[i : i + 25])
+            resp = self._call(lambda p=params: client.app.bsky.actor.get_profiles(p), ctx)  # type: ignore[misc]
+            for prof in resp.profiles or []:
+                out[str(prof.did)] = int(prof.followers_count or 0)
+        return out
+
+    @staticmethod
+    def _created(post: Any) -> datetime:
+        rec = post.record
+        return (
+            parse_time(_get(rec, "created_at") or _get(rec, "createdAt"))
+            or parse_time(post.indexed_at)
+            or (datetime.fromisoformat("1970-01-01T00:00:00+00:00"))
+        )
+
+    @classmethod
+    def _mention(cls, post: Any, reach: dict[str, int]) -> Mention:
+        rec = post.record
+        author = post.author
+        uri = str(post.uri)
+        text = str(_get(rec, "text") or "")
+        kind, parent, thread, refers = "post", None, None, None
+        reply = _get(rec, "reply")
+        if reply is not None:
+            kind = "reply"
+            parent = str(_get(_get(reply, "parent"), "uri") or "") or None
+            thread = str(_get(_get(reply, "root"), "uri") or "") or None
+        embed = _get(rec, "embed")
+        embedded = _get(embed, "record")
+        if embedded is not None:
+            inner = _get(embedded, "record", embedded)  # recordWithMedia nests one level deeper
+            if _get(inner, "uri"):
+                refers = str(_get(inner, "uri"))
+                kind = "quote" if kind == "post" else kind
+        links: list[str] = []
+        for facet in _get(rec, "facets") or []:
+            for feat in _get(facet, "features") or []:
+                if _get(feat, "uri"):
+                    links.append(str(_get(feat, "uri")))
+        links += [u for u in extract_links(text) if u not in links]
+        langs = _get(rec, "langs") or []
+        handle = str(author.handle)
+        return Mention(
+            source="bluesky",
+            external_id=uri,
+            url=f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}",
+            text=text,
+            created_at=cls._created(post),
+            author_handle=handle,
+            author_name=str(_get(author, "display_name") or handle),
+            author_reach=reach.get(str(author.did), 0),
+            lang=str(langs[0]) if langs else None,
+            likes=int(_get(post, "like_count") or 0),
+            reposts=int(_get(post, "repost_count") or 0),
+            replies=int(_get(post, "reply_count") or 0),
+            quotes=int(_get(post, "quote_count") or 0),
+            kind=kind,
+            parent_id=parent,
+            thread_id=thread or uri,
+            refers_to=refers,
+            links=tuple(links),
+        )

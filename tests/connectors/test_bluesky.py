@@ -1,0 +1,37 @@
+"""Bluesky connector against a fake PDS/AppView (real atproto SDK)."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_login_search_pages_and_profiles(harness_factory):
+    h = harness_factory("bluesky")
+    res = h.connector().fetch(None, h.ctx())
+    assert len(res.mentions) == 3  # the month-old post is outside the backfill window
+    p1, p2, p3 = res.mentions
+    assert p1.external_id == "at://did:plc:ann111/app.bsky.feed.post/3lbb4moalcc2j"
+    assert p1.url == "https://bsky.app/profile/ann.bsky.social/post/3lbb4moalcc2j"
+    assert (p1.author_handle, p1.author_name, p1.author_reach) == ("ann.bsky.social", "Ann", 5120)
+    assert (p1.likes, p1.reposts, p1.replies, p1.quotes, p1.lang) == (4, 2, 1, 1, "en")
+    assert p1.links == ("https://setseg.example/app",)
+    assert p2.kind == "reply" and p2.parent_id == p1.external_id and p2.thread_id == p1.external_id
+    assert p2.author_reach == 77
+    assert p3.kind == "quote" and p3.refers_to == p1.external_id
+    assert len(h.server.hits(r"/xrpc/com.atproto.server.createSession")) == 1
+    searches = h.server.hits(r"/xrpc/app.bsky.feed.searchPosts")
+    assert len(searches) == 2 and searches[1].query["cursor"] == "2"  # limit=2: paged
+    assert searches[0].query["sort"] == "latest" and searches[0].query["since"].endswith("Z")
+    assert json.loads(res.cursor)["ids"] == [p3.external_id]
+
+
+def test_bad_app_password_is_fatal(harness_factory):
+    import pytest
+
+    from monitor.errors import FatalSourceError
+
+    h = harness_factory("bluesky")
+    c = h.connector(credentials={"handle": "brand.bsky.social", "app_password": "wrong-password-1"})
+    with pytest.raises(FatalSourceError) as info:
+        c.fetch(None, h.ctx())
+    assert "wrong-password-1" not in str(info.value)
