@@ -218,6 +218,21 @@ def actions_block(item_id: object, item_url: str | None, status: str | None, res
     return {"type": "actions", "block_id": f"bs_actions:{v}", "elements": els}
 
 
+def restate_blocks(blocks: list[dict[str, Any]], state: dict[str, Any]) -> list[dict[str, Any]]:
+    """An alert's posted blocks with the state line and buttons replaced (when its payload is not at hand)."""
+    old_actions = next((b for b in blocks if str(b.get("block_id", "")).startswith("bs_actions:")), None)
+    elements = (old_actions or {}).get("elements") or []
+    item_url = next((e.get("url") for e in elements if e.get("action_id") == A_OPEN), None)
+    restricted_view = old_actions is not None and not any(e.get("action_id") == A_RESPOND for e in elements)
+    item_id = state.get("item_id")
+    kept = [b for b in blocks if not str(b.get("block_id", "")).startswith(("bs_state:", "bs_actions:"))]
+    line = state_line(state)
+    if line:
+        kept.append({"type": "context", "block_id": f"bs_state:{item_id}", "elements": [_mrkdwn(line)]})
+    kept.append(actions_block(item_id, item_url, state.get("status"), restricted_view))
+    return kept
+
+
 def render_state_reply(state: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """The thread reply that records a change of an item's state."""
     line = state_line(state) or "updated"

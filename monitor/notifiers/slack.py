@@ -20,6 +20,7 @@ import logging
 import re
 import threading
 import urllib.error
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -29,16 +30,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlmodel import col, select
 
 from monitor import slack_blocks as sb
 from monitor.errors import NotifyError, redact, register_secret
-from monitor.models import Notification
 from monitor.notifiers.base import Outbound
 
 if TYPE_CHECKING:
     from monitor.config import AppConfig
-    from monitor.store import Store
 
 log = logging.getLogger("brand_scout.slack")
 
@@ -65,30 +63,39 @@ def parse_ref(ref: str | None) -> tuple[str, str] | None:
     return (channel, ts) if channel and ts else None
 
 
+@dataclass
+class _Parent:
+    """The first alert of a group in one channel."""
+
+    channel: str
+    ts: str
+    payload: dict[str, Any] | None
+    blocks: list[dict[str, Any]] | None
+
+
 class SlackNotifier:
     """Delivers outbox messages to Slack channels with a bot token."""
 
     name = "slack"
 
-    def __init__(self, cfg: AppConfig, *, token: str, store: Store | None = None,
-                 client: WebClient | None = None) -> None:
+    def __init__(self, cfg: AppConfig, *, token: str, client: WebClient | None = None) -> None:
         self.cfg = cfg
         self.scfg = cfg.notify.slack
         self._token = token
         register_secret(token)
-        self._store = store
         self._client = client
         self._lock = threading.Lock()
         self._channel_ids: dict[str, str] = {}
+        self._parents: dict[tuple[str, int], _Parent] = {}
 
     @classmethod
-    def from_config(cls, cfg: AppConfig, store: Store | None = None) -> SlackNotifier:
+    def from_config(cls, cfg: AppConfig) -> SlackNotifier:
         """The notifier for ``cfg`` (the token comes from the environment variable it names)."""
         token = cfg.secret(cfg.notify.slack.bot_token_env)
         if not token:
             raise NotifyError(f"Slack bot token variable {cfg.notify.slack.bot_token_env} is not set",
                               recoverable=False)
-        return cls(cfg, token=token, store=store)
+        return cls(cfg, token=token)
 
     # ---- plumbing -------------------------------------------------------------------------
     @property
@@ -105,20 +112,11 @@ class SlackNotifier:
                 )
             return self._client
 
-    @property
-    def store(self) -> Store:
-        """The store (for the thread of a group's first alert); its own engine when not given."""
-        with self._lock:
-            if self._store is None:
-                from monitor.db import make_engine
-                from monitor.store import Store
-
-                self._store = Store(make_engine(self.cfg.database_url(), pool_size=2))
-            return self._store
-
-    def bind(self, store: Store) -> None:
-        """Use the container's store instead of opening one."""
-        self._store = store
+    def _remember(self, msg: Outbound, ref: str, blocks: list[dict[str, Any]]) -> None:
+        parsed = parse_ref(ref)
+        if msg.queue_item_id is not None and parsed:
+            self._parents[(msg.receiver, msg.queue_item_id)] = _Parent(parsed[0], parsed[1], dict(msg.payload),
+                                                                       blocks)
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         """Call a Web API method; map every failure to :class:`NotifyError` (never with the token)."""
@@ -148,19 +146,38 @@ class SlackNotifier:
             raise NotifyError(f"receiver {receiver!r} has no Slack channel", recoverable=False)
         return rc.slack.channel, rc.slack.notice_only
 
-    def _parent(self, msg: Outbound) -> tuple[str, str, dict[str, Any]] | None:
-        """The (channel, ts, payload) of the group's first alert to this receiver, when it was posted."""
+    def _parent(self, msg: Outbound) -> _Parent | None:
+        """The group's first alert to this receiver: where it was posted, and what it showed.
+
+        From the outbox (``msg.previous_ref`` and ``msg.extra["alert_payload"]`` when the pipeline
+        provides them), from this process's memory, or from the channel history (the alert's
+        metadata names its item). No database access here: the outbox holds a write transaction
+        while it sends, which SQLite would not share.
+        """
         if msg.queue_item_id is None:
             return None
-        with self.store.session() as s:
-            row = s.exec(select(Notification).where(
-                Notification.queue_item_id == msg.queue_item_id, Notification.receiver == msg.receiver,
-                Notification.kind == "alert", Notification.status == "sent",
-            ).order_by(col(Notification.id))).first()
-            if row is None:
-                return None
-            ref = parse_ref(msg.previous_ref) or parse_ref(row.external_ref)
-            return (ref[0], ref[1], dict(row.payload)) if ref else None
+        key = (msg.receiver, msg.queue_item_id)
+        ref = parse_ref(msg.previous_ref)
+        if ref is not None:
+            payload = msg.extra.get("alert_payload") or (self._parents[key].payload if key in self._parents else None)
+            return _Parent(ref[0], ref[1], payload, None)
+        if key in self._parents:
+            return self._parents[key]
+        channel, _ = self._target(msg.receiver)
+        channel_id = self._channel_id(msg.channel or channel)
+        if channel_id is None:
+            return None
+        resp = self._call("conversations.history", channel=channel_id, include_all_metadata=True,
+                          limit=self.scfg.history_limit)
+        for m in resp.get("messages") or []:
+            meta = m.get("metadata") or {}
+            ep = meta.get("event_payload") or {}
+            if meta.get("event_type") == sb.EVENT_TYPE and ep.get("kind") == "alert" \
+                    and ep.get("item_id") == msg.queue_item_id:
+                parent = _Parent(channel_id, str(m.get("ts")), None, list(m.get("blocks") or []))
+                self._parents[key] = parent
+                return parent
+        return None
 
     @staticmethod
     def _metadata(msg: Outbound) -> dict[str, Any]:
@@ -187,24 +204,35 @@ class SlackNotifier:
         limit = self.scfg.max_text_chars
         if msg.kind == "alert":
             text, blocks = sb.render_alert(msg.payload, max_text_chars=limit, notice_only=notice_only)
-            return self._post(channel, text, blocks, msg)
+            ref = self._post(channel, text, blocks, msg)
+            self._remember(msg, ref, blocks)
+            return ref
         if msg.kind == "update":
             parent = self._parent(msg)
             kind = "update" if parent else "alert"
             text, blocks = sb.render_alert(msg.payload, max_text_chars=limit, notice_only=notice_only, kind=kind)
             if parent is None:
                 return self._post(channel, text, blocks, msg)
-            return self._post(parent[0], text, blocks, msg, thread_ts=parent[1])
+            return self._post(parent.channel, text, blocks, msg, thread_ts=parent.ts)
         if msg.kind == "state":
             parent = self._parent(msg)
             text, blocks = sb.render_state_reply(msg.payload)
             if parent is None:
                 return self._post(channel, f"Item #{msg.payload.get('item_id')}: {text}", blocks, msg)
-            pchannel, pts, alert = parent
-            atext, ablocks = sb.render_alert(alert, max_text_chars=limit, notice_only=notice_only, state=msg.payload)
+            if parent.payload is not None:
+                atext, ablocks = sb.render_alert(parent.payload, max_text_chars=limit, notice_only=notice_only,
+                                                 state=msg.payload)
+            else:
+                if parent.blocks is None:
+                    found = self._call("conversations.replies", channel=parent.channel, ts=parent.ts, limit=1)
+                    first: dict[str, Any] = next(iter(found.get("messages") or []), {})
+                    parent.blocks = list(first.get("blocks") or [])
+                ablocks = sb.restate_blocks(parent.blocks, msg.payload)
+                atext = f"Item #{msg.payload.get('item_id')}: {text}"
             # rewrite the first alert first (idempotent), then record the change in its thread
-            self._call("chat.update", channel=pchannel, ts=pts, text=atext, blocks=ablocks)
-            return self._post(pchannel, text, blocks, msg, thread_ts=pts)
+            self._call("chat.update", channel=parent.channel, ts=parent.ts, text=atext, blocks=ablocks)
+            parent.blocks = ablocks
+            return self._post(parent.channel, text, blocks, msg, thread_ts=parent.ts)
         text, blocks = sb.render_generic(msg.kind, msg.payload)
         return self._post(channel, text, blocks, msg)
 
@@ -212,12 +240,12 @@ class SlackNotifier:
         """Look for the message's idempotency key in the channel (or thread) history."""
         parent = self._parent(msg) if msg.kind in ("update", "state") else None
         if parent is not None:
-            resp = self._call("conversations.replies", channel=parent[0], ts=parent[1], include_all_metadata=True,
+            resp = self._call("conversations.replies", channel=parent.channel, ts=parent.ts, include_all_metadata=True,
                               limit=self.scfg.history_limit)
-            channel_id: str | None = parent[0]
+            channel_id: str | None = parent.channel
         else:
             channel, _ = self._target(msg.receiver)
-            channel_id = self._channel_id(msg.channel or channel, msg.receiver)
+            channel_id = self._channel_id(msg.channel or channel)
             if channel_id is None:
                 return None  # nothing was ever posted there, so neither was this
             resp = self._call("conversations.history", channel=channel_id, include_all_metadata=True,
@@ -228,28 +256,19 @@ class SlackNotifier:
                 return f"{channel_id}:{m.get('ts')}"
         return None
 
-    def _channel_id(self, channel: str, receiver: str) -> str | None:
-        """A channel id for a configured name: cached, from an earlier delivery, or from conversations.list."""
+    def _channel_id(self, channel: str) -> str | None:
+        """A channel id for a configured name: as is, cached from a post, or from conversations.list."""
         if _CHANNEL_ID.match(channel):
             return channel
         if channel in self._channel_ids:
             return self._channel_ids[channel]
-        with self.store.session() as s:
-            refs = s.exec(select(Notification.external_ref).where(
-                Notification.receiver == receiver, Notification.status == "sent",
-                col(Notification.external_ref).is_not(None)).order_by(col(Notification.id).desc()).limit(5)).all()
-        for ref in refs:
-            parsed = parse_ref(ref)
-            if parsed and _CHANNEL_ID.match(parsed[0]):
-                self._channel_ids[channel] = parsed[0]
-                return parsed[0]
         name = channel.lstrip("#")
         cursor = None
         for _ in range(20):
             resp = self._call("conversations.list", types="public_channel,private_channel", limit=1000,
                               exclude_archived=True, cursor=cursor)
             for ch in resp.get("channels") or []:
-                if ch.get("name") == name:
+                if ch.get("name") == name or ch.get("id") == name:
                     self._channel_ids[channel] = str(ch["id"])
                     return str(ch["id"])
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")

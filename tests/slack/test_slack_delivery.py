@@ -1,0 +1,256 @@
+"""Slack delivery through the real outbox against the fake Slack Web API on loopback."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from monitor.actions import QueueActions, actor_for
+from monitor.bootstrap import Container
+from monitor.clock import FrozenClock
+from monitor.config import AppConfig
+from monitor.models import Notification, QueueItem
+from monitor.notifiers.base import Outbound
+from monitor.notifiers.slack import SlackNotifier
+from tests.slack.conftest import play
+from tests.slack.fake_slack import TOKEN, FakeSlack
+
+
+def dump(msg: dict[str, Any]) -> str:
+    return json.dumps({"text": msg.get("text"), "blocks": msg.get("blocks")}, ensure_ascii=False)
+
+
+def item(c: Container, group: str) -> QueueItem:
+    with c.store.session() as s:
+        return s.exec(select(QueueItem).where(QueueItem.group_key == group)).one()
+
+
+def test_alert_content_per_light_and_receiver(slack_container: Callable[..., Container], clock: FrozenClock,
+                                              fake_slack: FakeSlack) -> None:
+    c = slack_container()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    assert all(n.status == "sent" for n in c.store.notifications())
+    assert all(call.auth == f"Bearer {TOKEN}" for call in fake_slack.calls)
+    legal = fake_slack.history("#legal")
+    broad = fake_slack.history("#marketing-sales")
+    kudos = fake_slack.history("#kudos")
+    # red: full text and reasons only in the restricted channel; the broad channel gets a notice
+    assert len(legal) == 1 and "Project Falcon" in dump(legal[0]) and "Why you see this" in dump(legal[0])
+    red_notice = [m for m in broad if "RED" in dump(m)]
+    assert len(red_notice) == 1
+    assert "Project Falcon" not in dump(red_notice[0]) and "Why you see this" not in dump(red_notice[0])
+    assert "restricted queue" in dump(red_notice[0])
+    # green compliment goes to kudos with its text; yellow complaint has buttons and facts
+    assert len(kudos) == 1 and "paid my claim" in dump(kudos[0])
+    yellow = next(m for m in broad if "YELLOW" in dump(m))
+    actions = next(b for b in yellow["blocks"] if b["type"] == "actions")
+    ids = [e["action_id"] for e in actions["elements"]]
+    assert ids == ["bs_claim", "bs_ack", "bs_respond", "bs_close", "bs_feedback", "bs_open"]
+    assert actions["elements"][-1]["url"].endswith(f"/queue/{item(c, 'x:2').id}")
+    body = dump(yellow)
+    assert "54,000 followers" in body and "negative" in body and "90% confident" in body
+    assert "Why you see this" in body and "Respond by" in body
+    # every message carries its idempotency key, and the ref is channel:ts
+    for n in c.store.notifications():
+        cid, ts = (n.external_ref or "").split(":")
+        msg = next(m for m in fake_slack.history(cid) if m["ts"] == ts)
+        assert msg["metadata"] == {"event_type": "brand_scout_alert",
+                                   "event_payload": {"key": n.idempotency_key, "kind": n.kind,
+                                                     "item_id": n.queue_item_id or 0}}
+        assert msg["text"]  # the notification fallback
+
+
+def test_injection_strings_cannot_ping_link_or_break(slack_container: Callable[..., Container], clock: FrozenClock,
+                                                     fake_slack: FakeSlack) -> None:
+    c = slack_container()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    yellow = next(m for m in fake_slack.history("#marketing-sales") if "YELLOW" in dump(m))
+    texts = [yellow["text"]] + [json.dumps(b, ensure_ascii=False) for b in yellow["blocks"]]
+    everything = "\n".join(texts)
+    for bad in ("<!channel>", "<!here>", "<@U0ANNA01>", "<#C0SECRET>", "<http://evil", "<@U1>", "```",
+                "\u202e", "\x07", "\x1b"):
+        assert bad not in everything, bad
+    for word in ("@channel", "@here", "@everyone"):
+        assert word not in everything.replace("\\u200d", "\u200d")
+    assert "&lt;!channel&gt;" in everything and "@\u200dchannel" in everything and "&amp;" in everything
+    # the only links are ours (the source link and the queue link)
+    for b in yellow["blocks"]:
+        for t in [b.get("text", {}).get("text", "")] + [e.get("text", "") for e in b.get("elements", [])
+                                                         if isinstance(e, dict) and e.get("type") == "mrkdwn"]:
+            for part in t.split("<")[1:]:
+                assert part.startswith(("https://", "http://", "!date^")), t
+
+
+def test_long_text_is_cut_with_a_link_to_the_full_item() -> None:
+    from monitor.slack_blocks import cut_text
+
+    text, cut = cut_text("a&b " * 500, 300, "https://bs.example/queue/7")
+    assert cut and "Read the full text in the queue" in text and "<https://bs.example/queue/7|" in text
+    body = text.split("…")[0]
+    assert len(body) <= 300 and not body.endswith(("&", "&a", "&am", "&amp"))
+
+
+def test_updates_thread_and_state_changes_update_the_first_alert(
+        slack_container: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    c = slack_container()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    complaint = item(c, "x:2")
+    parent = next(n for n in c.store.notifications(kind="alert")
+                  if n.queue_item_id == complaint.id and n.receiver == "marketing-sales")
+    cid, ts = (parent.external_ref or "").split(":")
+    # a spokesperson claims it: the first alert shows it, and the thread records it
+    anna = actor_for(c.cfg, slack_user_id="U0ANNA01")
+    QueueActions(c.store, c.cfg).claim(complaint.id or 0, anna, now=clock.now())
+    c.pipeline.run_once()
+    updates = fake_slack.posted("chat.update")
+    assert [(u.args["channel"], u.args["ts"]) for u in updates] == [(cid, ts)]
+    assert "Claimed by Anna Berg" in json.dumps(updates[0].args["blocks"])
+    first = next(m for m in fake_slack.history(cid) if m["ts"] == ts)
+    assert "Claimed by Anna Berg" in dump(first)
+    assert "bs_claim" not in dump(first)  # no second claim button
+    replies = [m for m in fake_slack.history(cid) if m.get("thread_ts") == ts]
+    assert len(replies) == 1 and "Claimed by Anna Berg" in replies[0]["text"]
+    # a repost five hours later goes into the same thread, not the channel
+    clock.advance(timedelta(hours=5))
+    c.pipeline.poll("replay")
+    c.pipeline.run_once()
+    replies = [m for m in fake_slack.history(cid) if m.get("thread_ts") == ts]
+    assert len(replies) == 2 and "Another mention in this group" in dump(replies[1])
+    assert len([m for m in fake_slack.history(cid) if not m.get("thread_ts")]) == 2  # yellow + red notice
+    # closing with a reason shows on the first message too
+    QueueActions(c.store, c.cfg).close(complaint.id or 0, anna, reason="resolved <!here> by support",
+                                       now=clock.now())
+    c.pipeline.run_once()
+    first = next(m for m in fake_slack.history(cid) if m["ts"] == ts)
+    assert "Closed by Anna Berg" in dump(first) and "&lt;!here&gt;" in dump(first)
+    assert "bs_respond" not in dump(first) and "bs_open" in dump(first)
+
+
+def _order(c: Container) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    with c.store.session() as s:
+        for n in s.exec(select(Notification).order_by(Notification.id)).all():  # type: ignore[arg-type]
+            out.setdefault(n.receiver, []).append(n.idempotency_key)
+    return out
+
+
+def _posted_keys(fake: FakeSlack) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for cid, msgs in fake.messages.items():
+        out[cid] = [m["metadata"]["event_payload"]["key"] for m in msgs]
+    return out
+
+
+def test_rate_limit_and_outage_no_duplicate_no_loss_in_order(
+        slack_container: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    c = slack_container()
+    play(c, clock, 30)
+    assert c.pipeline.process() > 0
+    fake_slack.fail(status=429, error="ratelimited", retry_after=7, times=100)
+    assert c.pipeline.deliver() == 0
+    pending = c.store.notifications(status="pending")
+    assert pending and all(n.last_error and "rate limited" in n.last_error for n in pending if n.attempts)
+    assert all(TOKEN not in (n.last_error or "") for n in pending)
+    tried = [n for n in pending if n.attempts]
+    assert tried and all(n.next_attempt_at is not None and
+                         n.next_attempt_at.replace(tzinfo=clock.now().tzinfo) >= clock.now() + timedelta(seconds=7)
+                         for n in tried)
+    assert c.pipeline.deliver() == 0  # not due yet: Retry-After honoured, Slack not called again
+    fake_slack.failures.clear()
+    fake_slack.down()
+    clock.advance(timedelta(seconds=30))
+    assert c.pipeline.deliver() == 0
+    assert all("cannot reach Slack" in (n.last_error or "") for n in c.store.notifications(status="pending")
+               if n.attempts >= 2)
+    fake_slack.up()
+    for _ in range(10):
+        clock.advance(timedelta(minutes=15))
+        c.pipeline.deliver()
+    assert {n.status for n in c.store.notifications()} == {"sent"}
+    expected = _order(c)
+    posted = _posted_keys(fake_slack)
+    flat = [k for keys in posted.values() for k in keys]
+    assert len(flat) == len(set(flat)) == sum(len(v) for v in expected.values())  # no duplicate, no loss
+    cid_of = {r.name: fake_slack.channel_id(r.slack.channel) for r in c.cfg.receivers if r.slack}
+    for receiver, keys in expected.items():
+        assert posted[cid_of[receiver]] == keys  # in order
+
+
+def test_retry_handler_honours_retry_after_within_one_call(
+        slack_container: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
+        fake_slack: FakeSlack) -> None:
+    c = slack_container(slack_cfg(max_retries=1))
+    play(c, clock, 30)
+    c.pipeline.process()
+    fake_slack.fail(status=429, error="ratelimited", retry_after=1, times=1)
+    started = time.monotonic()
+    sent = c.pipeline.deliver()
+    assert time.monotonic() - started >= 1.0
+    assert sent == len(c.store.notifications()) and {n.attempts for n in c.store.notifications()} == {1}
+
+
+class CrashAfterSend(SlackNotifier):
+    """Posts, then dies before the outbox records the delivery."""
+
+    crash = True
+
+    def send(self, msg: Outbound) -> str | None:
+        ref = super().send(msg)
+        if self.crash:
+            self.crash = False
+            raise KeyboardInterrupt("simulated crash after the post")
+        return ref
+
+
+def test_crash_mid_send_is_reconciled_from_metadata(
+        slack_container: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
+        fake_slack: FakeSlack) -> None:
+    cfg = slack_cfg()
+    c = slack_container(cfg, notifiers={"slack": CrashAfterSend.from_config(cfg)})
+    play(c, clock, 30)
+    c.pipeline.process()
+    with pytest.raises(KeyboardInterrupt):
+        c.pipeline.deliver()
+    assert [n.status for n in c.store.notifications()].count("sending") >= 1
+    c2 = slack_container(cfg)  # the restarted process
+    clock.advance(timedelta(minutes=3))  # past the lease of the row left in "sending"
+    c2.pipeline.run_once()
+    assert {n.status for n in c2.store.notifications()} == {"sent"}
+    assert fake_slack.posted("conversations.history")
+    flat = [k for keys in _posted_keys(fake_slack).values() for k in keys]
+    assert len(flat) == len(set(flat)) == len(c2.store.notifications())
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "channel_not_found", "not_in_channel"])
+def test_permanent_errors_fail_without_the_token(
+        slack_container: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack, error: str) -> None:
+    c = slack_container()
+    play(c, clock, 30)
+    c.pipeline.process()
+    fake_slack.fail(error=error, method="chat.postMessage", times=1)
+    c.pipeline.deliver()
+    failed = c.store.notifications(status="failed")
+    assert len(failed) == 1 and error in (failed[0].last_error or "") and TOKEN not in (failed[0].last_error or "")
+
+
+def test_server_error_is_recoverable(slack_container: Callable[..., Container], clock: FrozenClock,
+                                     fake_slack: FakeSlack) -> None:
+    c = slack_container()
+    play(c, clock, 30)
+    c.pipeline.process()
+    fake_slack.fail(status=500, error="internal_error", times=100)
+    c.pipeline.deliver()
+    assert not c.store.notifications(status="failed") and not c.store.notifications(status="sent")
+    fake_slack.failures.clear()
+    clock.advance(timedelta(hours=1))
+    c.pipeline.run_once()
+    assert {n.status for n in c.store.notifications()} == {"sent"}
