@@ -64,7 +64,6 @@ class AppConfig(StrictModel):
                 walk(child, f"{path}.routes[{i}]")
 
         walk(self.route, "route")
-        problems.extend(_matcher_problems(self.route, "route"))
         esc = self.policy.escalation
         for field, value in (
             ("policy.escalation.lead_receiver", esc.lead_receiver),
@@ -138,20 +137,6 @@ class AppConfig(StrictModel):
         return self.notify.slack.enabled and self.secret(self.notify.slack.bot_token_env) is not None
 
 
-def _matcher_problems(route: RouteConfig, path: str) -> list[str]:
-    from monitor.routing import Matcher  # late: routing imports the config models
-
-    out = []
-    for i, text in enumerate(route.matchers):
-        try:
-            Matcher.parse(text)
-        except ValueError as exc:
-            out.append(f"{path}.matchers[{i}]: {exc}")
-    for i, child in enumerate(route.routes):
-        out.extend(_matcher_problems(child, f"{path}.routes[{i}]"))
-    return out
-
-
 def _fmt_loc(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -216,6 +201,13 @@ def validate_config(
         raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems) from None
     cfg._env = env
     cfg._path = path
+    from monitor.router import check_policy  # late: the router imports these models
+
+    policy_problems = check_policy(cfg)
+    if policy_problems:
+        problems = [(path, *p.split(": ", 1)) if ": " in p else (path, "(policy)", p) for p in policy_problems]
+        lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in problems)
+        raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems)  # type: ignore[arg-type]
     missing = [(field, var) for field, var in cfg.required_secrets() if not env.get(var)]
     if missing:
         problems = [(path, f, f"environment variable {v} is not set (secrets come from the environment)") for f, v in missing]

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from monitor.config import AppConfig
+from monitor.errors import ConfigError
 from monitor.policy import (
     can_offer_template,
     override_light,
@@ -279,18 +280,18 @@ def test_uncertain_negative_can_be_switched_off() -> None:
 
 def test_check_policy_flags_red_without_restricted_receiver_and_bad_matchers(cfg: AppConfig) -> None:
     assert check_policy(cfg) == []
-    bad_tree = make_config(
-        route="""
+    # config validation calls check_policy, so such a file is refused before anything starts
+    with pytest.raises(ConfigError, match="no restricted receiver"):
+        make_config(
+            route="""
 receiver: marketing-sales
 routes:
   - {receiver: crisis, matchers: ['light="red"']}
 """
-    )
-    problems = check_policy(bad_tree)
-    assert problems and all("no restricted receiver" in p for p in problems)
+        )
     spikes = {"spikes": {"inhibit_matchers": ["light is red"]}}
-    unparsable = make_config(policy={**BASE["policy"], **spikes})
-    assert any("policy.spikes.inhibit_matchers[0]" in p for p in check_policy(unparsable))
+    with pytest.raises(ConfigError, match=r"policy\.spikes\.inhibit_matchers\[0\]"):
+        make_config(policy={**BASE["policy"], **spikes})
 
 
 def test_unknown_receiver_is_rejected() -> None:
