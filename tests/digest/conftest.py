@@ -87,11 +87,11 @@ def smtp_down() -> Iterator[SmtpServer]:
     server.stop()
 
 
-def digest_cfg(port: int, **extra: Any) -> dict[str, Any]:
+def digest_cfg(port: int, smtp: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     return {"recipients": ["marketing-sales@setseg.example", "dana@setseg.example"], "timezone": "UTC",
             "day": "mon", "time": "08:00",
             "smtp": {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5,
-                     "sender": "brand-scout <scout@setseg.example>"}, **extra}
+                     "sender": "brand-scout <scout@setseg.example>", **(smtp or {})}, **extra}
 
 
 @pytest.fixture

@@ -1,0 +1,205 @@
+"""Delivery over a real SMTP exchange (aiosmtpd on 127.0.0.1): MIME structure, exactly once
+across restarts, an outage followed by recovery, the missed-week catch-up, secrets."""
+
+from __future__ import annotations
+
+import email
+import logging
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from monitor.digest import DigestService, next_attempt_at
+from monitor.errors import NotifyError
+from monitor.models import DigestRun
+from tests.digest.conftest import NOW, RED_TEXT, WEEK, SmtpServer, make_container, seed
+
+
+def _runs(c) -> list[DigestRun]:
+    with c.store.session() as s:
+        return sorted(s.exec(select(DigestRun)).all(), key=lambda r: r.recipient)
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    msg = email.message_from_bytes(raw, policy=default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_config, db_url) -> None:
+    c = make_container(digest_config(smtp.port, db=db_url))
+    seed(c)
+    results = DigestService(c).run_due()
+    assert [(r.recipient, r.outcome, r.week) for r in results] == [
+        ("marketing-sales@setseg.example", "sent", WEEK), ("dana@setseg.example", "sent", WEEK)]
+    assert len(smtp.received) == 2
+    mail_from, rcpts, raw = smtp.received[0]
+    assert mail_from == "scout@setseg.example" and rcpts == ["marketing-sales@setseg.example"]
+    msg = _parse(raw)
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg["Message-ID"] == results[0].message_id
+    assert "2026-W46" in msg["Subject"] and "10 mentions" in msg["Subject"]
+    text_part, related = msg.get_payload()  # type: ignore[misc]
+    assert text_part.get_content_type() == "text/plain"
+    assert related.get_content_type() == "multipart/related"
+    html_part, image = related.get_payload()
+    assert html_part.get_content_type() == "text/html"
+    assert image.get_content_type() == "image/png"
+    cid = image["Content-ID"].strip("<>")
+    html = html_part.get_content()
+    assert f'src="cid:{cid}"' in html
+    assert image.get_content().startswith(b"\x89PNG\r\n\x1a\n")
+    text = text_part.get_content()
+    # Figures against the seeded week.
+    assert "Mentions:  10  (+0% vs last week, +38% vs baseline 7.2)" in text
+    assert "Reach:     15,600" in text and "negative:  30.0%" in text
+    assert '<strong style="font-size:22px;" id="fig-mentions">10</strong>' in html
+    assert 'id="open-total">2<' in html and 'id="overdue-total">1<' in html
+    assert "Thank you, Carol Diaz (2), dave@setseg.example (1)!" in text
+    assert "replay" in text and "UNHEALTHY: HTTP 503 from upstream" in text
+    # Red: counted, never quoted, anywhere in the message.
+    assert b"Falcon" not in raw and b"Zyxcorp" not in raw
+    for part in msg.walk():
+        if part.get_content_maintype() == "text":
+            assert RED_TEXT not in part.get_content() and "Falcon" not in part.get_content()
+    assert [r.status for r in _runs(c)] == ["sent", "sent"]
+    c.store.engine.dispose()
+
+
+def test_exactly_once_across_a_restart(smtp, digest_config) -> None:
+    cfg = digest_config(smtp.port)
+    first = make_container(cfg)
+    seed(first)
+    assert {r.outcome for r in DigestService(first).run_due()} == {"sent"}
+    first.store.engine.dispose()
+    # A second service instance on the same database, later the same week.
+    second = make_container(cfg, NOW + timedelta(days=2))
+    results = DigestService(second).run_due()
+    assert {r.outcome for r in results} == {"already-sent"}
+    assert len(smtp.received) == 2
+    assert [r.attempts for r in _runs(second)] == [1, 1]
+    second.store.engine.dispose()
+
+
+class _CrashAfterSend:
+    """Delivers through the real sender, then 'dies' before the row is marked sent."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def send(self, msg: EmailMessage, to: list[str]) -> str:
+        self.inner.send(msg, to)
+        raise KeyboardInterrupt("simulated crash after DATA was accepted")
+
+
+def test_a_crash_mid_send_never_produces_a_second_email(smtp, digest_config) -> None:
+    cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
+    c = make_container(cfg)
+    svc = DigestService(c)
+    crashing = DigestService(c, sender_factory=lambda dg: _CrashAfterSend(svc._default_sender(dg)))
+    with pytest.raises(KeyboardInterrupt):
+        crashing.run_due()
+    (run,) = _runs(c)
+    assert run.status == "sending" and run.message_id and run.attempts == 1
+    assert len(smtp.received) == 1
+    restarted = make_container(cfg, NOW + timedelta(hours=1))
+    assert [r.outcome for r in DigestService(restarted).run_due()] == ["in-flight"]
+    assert len(smtp.received) == 1
+    # The operator's explicit resend keeps the same Message-ID.
+    (res,) = DigestService(restarted).deliver(cfg.digests[0], WEEK, ["dana@setseg.example"], force=True)
+    assert res.outcome == "sent" and res.message_id == run.message_id
+    assert [_parse(raw)["Message-ID"] for _, _, raw in smtp.received] == [run.message_id] * 2
+    c.store.engine.dispose()
+    restarted.store.engine.dispose()
+
+
+def test_smtp_outage_is_retried_with_backoff_then_sent_once(smtp_down: SmtpServer, digest_config) -> None:
+    cfg = digest_config(smtp_down.port, recipients=["dana@setseg.example"], retry_base="2m", retry_cap="1h")
+    c = make_container(cfg)
+    svc = DigestService(c)
+    (res,) = svc.run_due()
+    assert res.outcome == "failed" and "unreachable" in (res.error or "")
+    (run,) = _runs(c)
+    due = next_attempt_at(run)
+    assert run.status == "failed" and run.attempts == 1 and due is not None
+    assert timedelta(minutes=2) <= due - NOW <= timedelta(minutes=2.5)
+    c.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    assert [r.outcome for r in svc.run_due()] == ["backoff"]
+    c.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+    (res,) = svc.run_due()  # still down: second failure, longer wait
+    (run,) = _runs(c)
+    assert res.outcome == "failed" and run.attempts == 2
+    assert next_attempt_at(run) - c.clock.now() >= timedelta(minutes=4)  # type: ignore[operator]
+    smtp_down.start()
+    c.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    assert [r.outcome for r in svc.run_due()] == ["sent"]
+    assert [r.outcome for r in svc.run_due()] == ["already-sent"]
+    assert len(smtp_down.received) == 1
+    (run,) = _runs(c)
+    assert (run.status, run.attempts, run.last_error) == ("sent", 3, None)
+    c.store.engine.dispose()
+
+
+def test_missed_week_is_sent_when_the_service_comes_back(smtp, digest_config) -> None:
+    # Down over Monday 08:00; back on Wednesday: the catch-up tick sends W46 (not W47).
+    cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
+    c = make_container(cfg, datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
+    from monitor import scheduler
+    from monitor.digest import digest_tick_job
+
+    scheduler.build_scheduler(c, persistent=False)  # registers the container as the active one
+    digest_tick_job()
+    assert len(smtp.received) == 1 and _parse(smtp.received[0][2])["X-Brand-Scout-Digest"] == WEEK
+    digest_tick_job()
+    assert len(smtp.received) == 1
+    c.store.engine.dispose()
+
+
+def test_auth_failure_gives_up_and_never_logs_the_password(digest_config, caplog) -> None:
+    secret = "s3cret-Pa55word-xyz"
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult
+
+        return AuthResult(success=False, handled=False)
+
+    server = SmtpServer(authenticator=authenticator, auth_require_tls=False)
+    server.start()
+    try:
+        cfg = digest_config(server.port, env={"DIGEST_SMTP_PASSWORD": secret}, recipients=["dana@setseg.example"],
+                            smtp={"username": "scout", "password_env": "DIGEST_SMTP_PASSWORD"})
+        c = make_container(cfg)
+        with caplog.at_level(logging.DEBUG):
+            (res,) = DigestService(c).run_due()
+        assert res.outcome == "gave-up" and "authentication" in (res.error or "")
+        (run,) = _runs(c)
+        assert run.status == "gave-up" and secret not in (run.last_error or "")
+        assert secret not in caplog.text
+        assert server.received == []
+        c.store.engine.dispose()
+    finally:
+        server.stop()
+
+
+def test_sender_maps_replies_to_recoverable_errors(smtp_down: SmtpServer) -> None:
+    from monitor.config.digest import SmtpConfig
+    from monitor.notifiers.email import SmtpSender
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@b.example", "c@d.example", "x"
+    msg.set_content("hi")
+    sender = SmtpSender(SmtpConfig(host="127.0.0.1", port=smtp_down.port, security="none", timeout=2))
+    with pytest.raises(NotifyError) as exc:
+        sender.send(msg, ["c@d.example"])
+    assert exc.value.recoverable
+    starttls = SmtpSender(SmtpConfig(host="127.0.0.1", port=smtp_down.port, security="starttls", timeout=2))
+    smtp_down.start()
+    with pytest.raises(NotifyError) as exc:  # the sink offers no STARTTLS: permanent
+        starttls.send(msg, ["c@d.example"])
+    assert not exc.value.recoverable
+    assert sender.send(msg, ["c@d.example"]) == ""
+    assert len(smtp_down.received) == 1
