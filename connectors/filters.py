@@ -1,46 +1,103 @@
-"""Per-source filters, pure: mentions in, kept mentions and a dropped count out."""
+"""Per-source mention filters: a pure function the pipeline calls before storing.
+
+``apply_filters(mentions, source_config.filters, own_accounts)`` returns the mentions to keep
+(order preserved) and how many were dropped. Rules, all optional:
+
+* ``languages``: keep mentions whose language's primary subtag (``en`` of ``en-US``) is listed;
+  a mention with no known language is kept unless ``keep_unknown_language`` is false.
+* ``min_author_reach``: drop authors with fewer followers. Reddit, HN and RSS report no reach
+  (0), so do not set it on those sources.
+* ``blocked_authors``: handles, case-insensitive, ``@`` optional; ``source:handle`` limits an
+  entry to one platform.
+* ``blocked_domains``: drop mentions linking to the domain or any subdomain of it.
+* ``exclude_own_accounts``: drop posts by ``own_accounts`` (same syntax as blocked authors).
+* ``drop_reposts``: drop plain reposts / boosts (quotes are kept).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from connectors.base import Mention
 from monitor.config.sources import FilterConfig
 
 
-def _domain(url: str) -> str:
+def _norm_handle(h: str) -> str:
+    return h.strip().lstrip("@").lower()
+
+
+def _lang(code: str) -> str:
+    return code.strip().replace("_", "-").split("-", 1)[0].lower()
+
+
+class _Accounts:
+    def __init__(self, entries: Iterable[str]) -> None:
+        self.anywhere: set[str] = set()
+        self.per_source: set[tuple[str, str]] = set()
+        for e in entries:
+            if not e or not e.strip():
+                continue
+            src, sep, handle = e.partition(":")
+            if sep and src.strip().lower() in {"x", "reddit", "mastodon", "bluesky", "hn", "rss", "web", "replay"}:
+                self.per_source.add((src.strip().lower(), _norm_handle(handle)))
+            else:
+                self.anywhere.add(_norm_handle(e))
+
+    def __bool__(self) -> bool:
+        return bool(self.anywhere or self.per_source)
+
+    def match(self, m: Mention) -> bool:
+        h = _norm_handle(m.author_handle)
+        if not h:
+            return False
+        local = h.split("@", 1)[0] if "@" in h else h  # mastodon user@instance
+        return (
+            h in self.anywhere
+            or (m.source, h) in self.per_source
+            or (m.source == "mastodon" and (local in self.anywhere or (m.source, local) in self.per_source))
+        )
+
+
+def _host(url: str) -> str:
     try:
-        host = urlsplit(url).hostname or ""
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
         return ""
-    return host.lower().removeprefix("www.")
 
 
-def _blocked_domain(host: str, blocked: set[str]) -> bool:
-    return any(host == d or host.endswith("." + d) for d in blocked)
+def _blocked_domain(m: Mention, domains: set[str]) -> bool:
+    for link in m.links:
+        host = _host(link)
+        if host and any(host == d or host.endswith("." + d) for d in domains):
+            return True
+    return False
 
 
-def apply_filters(mentions: Sequence[Mention], cfg: FilterConfig,
-                  own_accounts: Sequence[str] = ()) -> tuple[list[Mention], int]:
-    """Drop mentions by language, author reach, blocked authors or domains, the organisation's
-    own accounts and reposts, as ``cfg`` says; returns ``(kept, dropped_count)``."""
-    langs = {lang.lower() for lang in cfg.languages}
-    blocked_authors = {a.lower().lstrip("@") for a in cfg.blocked_authors}
-    blocked_domains = {d.lower().removeprefix("www.") for d in cfg.blocked_domains}
-    own = {a.lower().lstrip("@") for a in own_accounts} if cfg.exclude_own_accounts else set()
+def apply_filters(
+    mentions: Sequence[Mention], filters: FilterConfig | None, own_accounts: Iterable[str] | None = None
+) -> tuple[list[Mention], int]:
+    """The mentions that pass ``filters`` (order kept) and the number dropped."""
+    if filters is None:
+        return list(mentions), 0
+    langs = {_lang(x) for x in filters.languages if x.strip()}
+    blocked = _Accounts(filters.blocked_authors)
+    own = _Accounts(own_accounts or ()) if filters.exclude_own_accounts else _Accounts(())
+    domains = {d.strip().lower().lstrip(".").rstrip(".") for d in filters.blocked_domains if d.strip()}
+    keep_unknown = getattr(filters, "keep_unknown_language", True)
     kept: list[Mention] = []
     for m in mentions:
-        author = m.author_handle.lower().lstrip("@")
-        if langs and m.lang and m.lang.lower().split("-")[0] not in langs:
+        if langs and (_lang(m.lang) not in langs if m.lang else not keep_unknown):
             continue
-        if m.author_reach < cfg.min_author_reach:
+        if filters.min_author_reach and m.author_reach < filters.min_author_reach:
             continue
-        if author and (author in blocked_authors or author in own):
+        if blocked and blocked.match(m):
             continue
-        if blocked_domains and any(_blocked_domain(_domain(u), blocked_domains) for u in (m.url, *m.links)):
+        if own and own.match(m):
             continue
-        if cfg.drop_reposts and m.kind == "repost":
+        if domains and _blocked_domain(m, domains):
+            continue
+        if filters.drop_reposts and m.kind == "repost":
             continue
         kept.append(m)
     return kept, len(mentions) - len(kept)

@@ -19,6 +19,7 @@ class FilterConfig(StrictModel):
     blocked_domains: list[str] = Field(default_factory=list)
     exclude_own_accounts: bool = True
     drop_reposts: bool = False
+    keep_unknown_language: bool = Field(True, description="with languages set, keep mentions whose language is unknown")
 
 
 class SourceConfig(StrictModel):

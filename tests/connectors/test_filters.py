@@ -1,0 +1,60 @@
+"""Table tests for connectors.filters.apply_filters (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from connectors.base import Mention
+from connectors.filters import apply_filters
+from monitor.config.sources import FilterConfig
+
+T = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+def m(ext: str, **kw) -> Mention:
+    base = {"source": "x", "external_id": ext, "url": f"https://x.com/i/web/status/{ext}", "text": "t", "created_at": T}
+    base.update(kw)
+    return Mention(**base)
+
+
+MENTIONS = [
+    m("1", lang="en", author_handle="Jane", author_reach=500),
+    m("2", lang="de-AT", author_handle="hans", author_reach=5),
+    m("3", lang=None, author_handle="anon", author_reach=50),
+    m("4", lang="en", author_handle="setseg", author_reach=90000),
+    m("5", lang="en", author_handle="bob", kind="repost", refers_to="1"),
+    m("6", lang="en", author_handle="spam", links=("https://ads.spam.example/buy",)),
+    m("7", source="mastodon", lang="en", author_handle="setseg@mastodon.social", url="https://m.example/1"),
+    m("8", source="reddit", lang=None, author_handle="SetSeg", url="https://www.reddit.com/r/a/1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("filters", "own", "expected"),
+    [
+        ({}, ["setseg"], ["1", "2", "3", "5", "6"]),  # own accounts excluded by default
+        ({"exclude_own_accounts": False}, ["setseg"], ["1", "2", "3", "4", "5", "6", "7", "8"]),
+        ({"languages": ["en"]}, [], ["1", "3", "4", "5", "6", "7", "8"]),
+        ({"languages": ["de"], "keep_unknown_language": False}, [], ["2"]),
+        ({"languages": ["DE_at"]}, [], ["2", "3", "8"]),
+        ({"min_author_reach": 50}, [], ["1", "3", "4"]),
+        ({"blocked_authors": ["@JANE", "reddit:setseg"]}, [], ["2", "3", "4", "5", "6", "7"]),
+        ({"blocked_domains": ["spam.example"]}, [], ["1", "2", "3", "4", "5", "7", "8"]),
+        ({"drop_reposts": True}, [], ["1", "2", "3", "4", "6", "7", "8"]),
+    ],
+)
+def test_apply_filters(filters, own, expected):
+    kept, dropped = apply_filters(MENTIONS, FilterConfig(**filters), own)
+    assert [k.external_id for k in kept] == expected
+    assert dropped == len(MENTIONS) - len(expected)
+
+
+def test_x_own_account_on_one_platform_only():
+    kept, dropped = apply_filters(MENTIONS, FilterConfig(), ["x:setseg"])
+    assert [k.external_id for k in kept] == ["1", "2", "3", "5", "6", "7", "8"] and dropped == 1
+
+
+def test_no_filters():
+    assert apply_filters(MENTIONS, None) == (list(MENTIONS), 0)
