@@ -1,0 +1,329 @@
+"""Slack's request URLs: button clicks, modals, the message shortcut and ``/scout``.
+
+* ``POST /slack/actions``: ``block_actions`` (Claim, Acknowledge, Responded, No response needed,
+  Wrong sentiment / not relevant, Open in queue), ``view_submission`` (the modals) and the
+  message shortcut ``send_to_marketing`` ("Send to Marketing & Sales").
+* ``POST /slack/commands``: ``/scout <link> [note]``.
+
+Every request is verified with slack-sdk's :class:`SignatureVerifier` on the raw body before
+anything is parsed; a bad or stale signature gets 401 and changes nothing. The work is a few
+database writes, done at once, well inside Slack's 3 seconds. A request Slack retries (same
+body, ``X-Slack-Retry-Num``) gets the first answer again and does nothing twice. Only roster
+spokespersons change queue items (:class:`QueueActions` checks and audits); anyone else gets an
+ephemeral explanation of the policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections import OrderedDict
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from slack_sdk.signature import Clock as SlackClock
+from slack_sdk.signature import SignatureVerifier
+from starlette.concurrency import run_in_threadpool
+
+from monitor import slack_blocks as sb
+from monitor.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for
+from monitor.clock import utc
+
+if TYPE_CHECKING:
+    from monitor.bootstrap import Container
+
+log = logging.getLogger("brand_scout.slack.web")
+
+SCOUT_ACK = ("Thanks for scouting! Marketing & Sales got it ({what}) and will decide whether and how to respond. "
+             + POLICY_REMINDER)
+USAGE = "Usage: `/scout <link> [note]`, e.g. `/scout https://x.com/someone/status/123 angry about claims`."
+_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>|(https?://\S+)")
+
+
+class _ContainerClock(SlackClock):
+    """The verifier's clock is the container's (tests freeze it)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+
+    def now(self) -> float:
+        return self.container.clock.now().timestamp()
+
+
+def unslack(text: str) -> str:
+    """Slack's message markup back to plain text (links to their URL, entities unescaped)."""
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]*)>", r"\2 (\1)", text)
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def first_link(text: str) -> str | None:
+    """The first http(s) link in Slack-formatted text."""
+    m = _LINK.search(text or "")
+    if m is None:
+        return None
+    return (m.group(1) or m.group(2)).rstrip(").,>")
+
+
+class SlackInteractivity:
+    """Handles verified Slack requests against the container."""
+
+    def __init__(self, container: Container) -> None:
+        self.c = container
+        self.actions = QueueActions(container.store, container.cfg)
+        self._seen: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ---- verification and retries ---------------------------------------------------------------
+    def verifier(self) -> SignatureVerifier | None:
+        secret = self.c.cfg.secret(self.c.cfg.notify.slack.signing_secret_env)
+        return SignatureVerifier(secret, clock=_ContainerClock(self.c)) if secret else None
+
+    def remembered(self, body: bytes) -> tuple[int, Any] | None:
+        with self._lock:
+            return self._seen.get(hashlib.sha256(body).hexdigest())
+
+    def remember(self, body: bytes, answer: tuple[int, Any]) -> None:
+        with self._lock:
+            self._seen[hashlib.sha256(body).hexdigest()] = answer
+            while len(self._seen) > 2000:
+                self._seen.popitem(last=False)
+
+    # ---- answers ---------------------------------------------------------------------------------
+    def ephemeral(self, channel: str | None, user: str, text: str, response_url: str | None = None) -> None:
+        """Tell one person something only they see (chat.postEphemeral, else the response_url)."""
+        notifier = self.c.notifiers.get("slack")
+        if channel and notifier is not None and hasattr(notifier, "post_ephemeral"):
+            notifier.post_ephemeral(channel, user, text)
+            return
+        if response_url:
+            from slack_sdk.webhook import WebhookClient
+
+            etext, blocks = sb.ephemeral(text)
+            resp = WebhookClient(response_url, timeout=5).send(text=etext, blocks=blocks, response_type="ephemeral",
+                                                               replace_original=False)
+            if resp.status_code != 200:
+                log.warning("ephemeral via response_url failed", extra={"event": "slack_ephemeral_failed",
+                                                                        "status": resp.status_code})
+
+    def open_view(self, trigger_id: str | None, view: dict[str, Any]) -> bool:
+        notifier = self.c.notifiers.get("slack")
+        if not trigger_id or notifier is None or not hasattr(notifier, "open_view"):
+            return False
+        return bool(notifier.open_view(trigger_id, view))
+
+    def actor(self, user: dict[str, Any]) -> Actor:
+        return actor_for(self.c.cfg, slack_user_id=str(user.get("id") or ""),
+                         name=str(user.get("name") or user.get("username") or user.get("id") or ""))
+
+    # ---- dispatch ---------------------------------------------------------------------------------
+    def handle_payload(self, payload: dict[str, Any], retry: bool) -> tuple[int, Any]:
+        kind = payload.get("type")
+        if kind == "block_actions":
+            return self.block_actions(payload, retry)
+        if kind == "view_submission":
+            return self.view_submission(payload, retry)
+        if kind == "message_action":
+            return self.message_action(payload, retry)
+        return 200, None
+
+    def block_actions(self, p: dict[str, Any], retry: bool) -> tuple[int, Any]:
+        user = p.get("user") or {}
+        uid = str(user.get("id") or "")
+        channel = (p.get("channel") or {}).get("id") or (p.get("container") or {}).get("channel_id")
+        response_url = p.get("response_url")
+        actor = self.actor(user)
+        now = self.c.clock.now()
+        for action in p.get("actions") or []:
+            aid = action.get("action_id")
+            if aid == sb.A_OPEN or aid not in (sb.A_CLAIM, sb.A_ACK, sb.A_RESPOND, sb.A_CLOSE, sb.A_FEEDBACK):
+                continue
+            try:
+                item_id = int(action.get("value") or 0)
+            except ValueError:
+                continue
+            try:
+                if aid == sb.A_CLAIM:
+                    self.actions.claim(item_id, actor, now=now)
+                    self.ephemeral(channel, uid, f"You claimed item #{item_id}. It is yours to handle.", response_url)
+                elif aid == sb.A_ACK:
+                    self.actions.acknowledge(item_id, actor, now=now)
+                    self.ephemeral(channel, uid, f"Item #{item_id} acknowledged.", response_url)
+                else:
+                    self._check_may_act(item_id, actor, feedback=aid == sb.A_FEEDBACK)
+                    view = {sb.A_RESPOND: sb.respond_modal, sb.A_CLOSE: sb.close_modal,
+                            sb.A_FEEDBACK: sb.feedback_modal}[aid](item_id)
+                    if not self.open_view(p.get("trigger_id"), view):
+                        self.ephemeral(channel, uid, "Slack could not open the form; please use the web queue.",
+                                       response_url)
+            except ActionError as exc:
+                if retry and not exc.not_permitted:
+                    continue  # Slack's retry of a click we already carried out
+                self.ephemeral(channel, uid, exc.message, response_url)
+                log.info("slack action refused", extra={"event": "slack_action_refused", "action": aid,
+                                                        "item": item_id, "user": uid})
+        return 200, None
+
+    def _check_may_act(self, item_id: int, actor: Actor, *, feedback: bool = False) -> None:
+        """Refuse before opening a form the person could not submit."""
+        if feedback:
+            if not (actor.is_spokesperson or actor.has("legal", "admin")):
+                raise ActionError(POLICY_REMINDER, not_permitted=True)
+        elif not actor.is_spokesperson:
+            raise ActionError(POLICY_REMINDER, not_permitted=True)
+        from monitor.models import QueueItem
+
+        with self.c.store.session() as s:
+            item = s.get(QueueItem, item_id)
+            if item is None:
+                raise ActionError(f"queue item {item_id} does not exist")
+            if item.light == "red" and not actor.can_see_red:
+                raise ActionError("This item is restricted to Legal / Compliance and leads.", not_permitted=True)
+
+    def view_submission(self, p: dict[str, Any], retry: bool) -> tuple[int, Any]:
+        view = p.get("view") or {}
+        callback = view.get("callback_id")
+        values = (view.get("state") or {}).get("values") or {}
+        actor = self.actor(p.get("user") or {})
+        now = self.c.clock.now()
+        try:
+            item_id = int(view.get("private_metadata") or 0)
+        except ValueError:
+            return 200, None
+        block = {sb.V_RESPOND: "reply", sb.V_CLOSE: "reason", sb.V_FEEDBACK: "feedback"}.get(str(callback))
+        if block is None:
+            return 200, None
+        try:
+            if callback == sb.V_RESPOND:
+                url = str(((values.get("reply") or {}).get("url") or {}).get("value") or "")
+                self.actions.record_response(item_id, actor, url=url, now=now)
+            elif callback == sb.V_CLOSE:
+                reason = str(((values.get("reason") or {}).get("reason") or {}).get("value") or "")
+                self.actions.close(item_id, actor, reason=reason, now=now)
+            else:
+                choice = (((values.get("feedback") or {}).get("choice") or {}).get("selected_option") or {})
+                value = str(choice.get("value") or "")
+                if value == "not_relevant":
+                    self.actions.dismiss(item_id, actor, reason="not relevant (from Slack)", now=now)
+                else:
+                    self.actions.correct_sentiment(item_id, actor, label=value, now=now)
+        except ActionError as exc:
+            if retry and not exc.not_permitted:
+                return 200, None
+            return 200, {"response_action": "errors", "errors": {block: exc.message[:150]}}
+        return 200, None
+
+    def message_action(self, p: dict[str, Any], retry: bool) -> tuple[int, Any]:
+        if p.get("callback_id") != sb.SHORTCUT_SCOUT:
+            return 200, None
+        user = p.get("user") or {}
+        uid = str(user.get("id") or "")
+        message = p.get("message") or {}
+        channel = (p.get("channel") or {}).get("id")
+        text = str(message.get("text") or "")
+        link = first_link(text) or message.get("permalink") or self._permalink(p)
+        if not link:
+            self.ephemeral(channel, uid, "I could not find a link in that message. Try `/scout <link> [note]`.",
+                           p.get("response_url"))
+            return 200, None
+        self._submit(user, link, unslack(text)[:2000], retry)
+        self.ephemeral(channel, uid, SCOUT_ACK.format(what=link), p.get("response_url"))
+        return 200, None
+
+    @staticmethod
+    def _permalink(p: dict[str, Any]) -> str | None:
+        domain = (p.get("team") or {}).get("domain")
+        channel = (p.get("channel") or {}).get("id")
+        ts = str(p.get("message_ts") or (p.get("message") or {}).get("ts") or "")
+        if not (domain and channel and ts):
+            return None
+        return f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+    def _submit(self, user: dict[str, Any], url: str, note: str, retry: bool) -> None:
+        actor = self.actor(user)
+        if retry:
+            since = self.c.clock.now() - timedelta(minutes=10)
+            for sub in self.c.store.submissions(actor.id):
+                if sub.url == url and sub.channel == "slack" and utc(sub.created_at) >= since:
+                    return  # Slack's retry of a submission another process already stored
+        self.c.pipeline.submit_scout(url=url, note=note, category="other", urgency="normal", submitted_by=actor.id,
+                                     submitter_name=actor.name, channel="slack")
+
+    def command(self, form: dict[str, str], retry: bool) -> tuple[int, Any]:
+        text = (form.get("text") or "").strip()
+        parts = text.split(None, 1)
+        link = first_link(parts[0]) if parts else None
+        if not link or not link.startswith(("http://", "https://")):
+            return 200, {"response_type": "ephemeral", "text": USAGE}
+        note = unslack(parts[1]) if len(parts) > 1 else ""
+        user = {"id": form.get("user_id"), "name": form.get("user_name")}
+        self._submit(user, link, note[:2000], retry)
+        return 200, {"response_type": "ephemeral", "text": sb.escape(SCOUT_ACK.format(what=link))}
+
+
+def _answer(status: int, body: Any) -> Response:
+    if body is None:
+        return Response(status_code=status)
+    return JSONResponse(body, status_code=status)
+
+
+def register(app: FastAPI, container: Container) -> None:
+    """Add Slack's request URLs to ``app``."""
+    handler = SlackInteractivity(container)
+    app.state.slack = handler
+
+    async def verified(request: Request) -> tuple[bytes | None, Response | None]:
+        body = await request.body()  # the raw bytes: verified before anything is parsed
+        verifier = handler.verifier()
+        if verifier is None:
+            return None, PlainTextResponse("Slack is not configured", status_code=503)
+        if not verifier.is_valid_request(body, dict(request.headers)):
+            log.warning("slack request with a bad or stale signature", extra={"event": "slack_bad_signature",
+                                                                              "path": request.url.path})
+            return None, PlainTextResponse("invalid signature", status_code=401)
+        return body, None
+
+    @app.post("/slack/actions", include_in_schema=False)
+    async def slack_actions(request: Request) -> Response:
+        body, refused = await verified(request)
+        if refused is not None or body is None:
+            return refused or Response(status_code=401)
+        seen = handler.remembered(body)
+        if seen is not None:
+            return _answer(*seen)
+        try:
+            payload = json.loads(parse_qs(body.decode("utf-8")).get("payload", ["{}"])[0])
+        except (ValueError, UnicodeDecodeError):
+            return PlainTextResponse("bad payload", status_code=400)
+        if not isinstance(payload, dict):
+            return PlainTextResponse("bad payload", status_code=400)
+        retry = request.headers.get("x-slack-retry-num") is not None
+        answer = await run_in_threadpool(handler.handle_payload, payload, retry)
+        handler.remember(body, answer)
+        return _answer(*answer)
+
+    @app.post("/slack/commands", include_in_schema=False)
+    async def slack_commands(request: Request) -> Response:
+        body, refused = await verified(request)
+        if refused is not None or body is None:
+            return refused or Response(status_code=401)
+        seen = handler.remembered(body)
+        if seen is not None:
+            return _answer(*seen)
+        try:
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
+        except UnicodeDecodeError:
+            return PlainTextResponse("bad payload", status_code=400)
+        retry = request.headers.get("x-slack-retry-num") is not None
+        answer = await run_in_threadpool(handler.command, form, retry)
+        handler.remember(body, answer)
+        return _answer(*answer)
+
+
+__all__ = ["SlackInteractivity", "first_link", "register", "unslack"]
