@@ -11,7 +11,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from monitor.actions import Actor, actor_for
@@ -81,10 +81,8 @@ def register(app: FastAPI, container: Container) -> None:
                     return name
         raise HTTPException(401, "a valid API token is required", headers={"WWW-Authenticate": "Bearer"})
 
-    Client = Annotated[str, Depends(client)]
-
     @router.post("/submissions", response_model=SubmissionOut, status_code=201)
-    def post_submission(body: SubmissionIn, name: Client) -> SubmissionOut:
+    def post_submission(body: SubmissionIn, name: str = Depends(client)) -> SubmissionOut:
         """Forward a mention (P1); the scout is credited even when it was already known."""
         errors = scout.validate(body.url, body.note, body.category, body.urgency)
         if errors:
@@ -99,8 +97,8 @@ def register(app: FastAPI, container: Container) -> None:
         return SubmissionOut(id=sub.id or 0, mention_id=sub.mention_id, already_known=sub.already_known, message=msg)
 
     @router.get("/queue", response_model=list[QueueItemOut])
-    def get_queue(_name: Client, status: str = "open", limit: Annotated[int, Field(ge=1, le=1000)] = 200
-                  ) -> list[QueueItemOut]:
+    def get_queue(_name: str = Depends(client), status: str = "open",
+                  limit: int = Query(200, ge=1, le=1000)) -> list[QueueItemOut]:
         """Queue items, highest priority first (``status``: open, all, or one status)."""
         statuses = list(OPEN_STATUSES) if status == "open" else (None if status == "all" else [status])
         rows = container.store.queue_items(statuses=statuses, limit=max(1, min(limit, 1000)))

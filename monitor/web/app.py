@@ -100,7 +100,8 @@ def create_app(container: Container) -> FastAPI:
         return response
 
     def wants_html(request: Request) -> bool:
-        return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "text/html")
+        accept = request.headers.get("accept", "")
+        return not request.url.path.startswith("/api") and "application/json" not in accept
 
     @app.exception_handler(auth.SignInRequired)
     def _signin(request: Request, _exc: auth.SignInRequired) -> Response:

@@ -1,0 +1,320 @@
+"""The web app through FastAPI's TestClient: the form, CSRF, rate limit, roles, red items,
+the API's token auth, security headers and escaping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from connectors.base import Mention
+from monitor.actions import POLICY_REMINDER
+from monitor.bootstrap import Container
+from monitor.clock import FrozenClock
+from monitor.web.app import create_app
+from tests.web.conftest import Browser, Seeded, csrf_of
+
+VALID = {"url": "https://example.com/p/42", "note": "nice words about SET SEG", "category": "compliment",
+         "urgency": "normal"}
+
+
+def test_anonymous_is_sent_to_sign_in(browser: Callable[..., Browser]) -> None:
+    b = browser()
+    r = b.client.get("/submit", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/signin")
+    assert b.client.get("/api/queue").status_code == 401
+
+
+def test_security_headers_and_cookie_flags(browser: Callable[..., Browser]) -> None:
+    r = browser().client.get("/signin")
+    h = r.headers
+    assert "script-src 'self'" in h["content-security-policy"] and "unsafe-inline" not in h["content-security-policy"]
+    assert h["x-frame-options"] == "DENY"
+    assert h["x-content-type-options"] == "nosniff"
+    assert h["referrer-policy"] == "strict-origin-when-cross-origin"
+    cookie = h["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    assert "<script" not in r.text  # no inline (or any) scripts
+
+
+def test_secure_cookie_when_configured(make_container: Callable[..., Container]) -> None:
+    c = make_container(auth={"secure_cookies": True})
+    r = TestClient(create_app(c)).get("/signin")
+    assert "secure" in r.headers["set-cookie"].lower()
+
+
+def test_submit_valid_link_confirms_with_policy_reminder(browser: Callable[..., Browser], container: Container) -> None:
+    b = browser("eve")
+    r = b.post_form("/submit", "/submit", VALID)
+    assert r.status_code == 200 and "Thanks for scouting" in r.text
+    assert POLICY_REMINDER.split(".")[0] in r.text and "Please don't respond yourself" in r.text
+    subs = container.store.submissions("eve")
+    assert len(subs) == 1 and subs[0].channel == "web" and subs[0].url == VALID["url"]
+    mine = b.client.get("/submissions")
+    assert VALID["url"] in mine.text
+
+
+def test_invalid_fields_are_shown_next_to_the_field_and_text_kept(browser: Callable[..., Browser],
+                                                                    container: Container) -> None:
+    b = browser("eve")
+    r = b.post_form("/submit", "/submit", {**VALID, "url": "not a link", "note": "keep this note", "category": "bogus"})
+    assert r.status_code == 422
+    assert 'id="url-error"' in r.text and "does not look like a web link" in r.text
+    assert "Pick what it is" in r.text
+    assert 'value="not a link"' in r.text and "keep this note" in r.text
+    assert container.store.submissions() == []
+
+
+def test_already_known_is_said_and_scout_credited(browser: Callable[..., Browser], container: Container,
+                                                  seeded: Seeded) -> None:
+    b = browser("ben")
+    r = b.post_form("/submit", "/submit", {**VALID, "url": "https://example.com/post/1"})
+    assert 'id="already-known"' in r.text and "credited to you" in r.text
+    sub = container.store.submissions("ben")[0]
+    assert sub.already_known
+
+
+def test_known_source_link_is_fetched_and_shown_back(app: Any, browser: Callable[..., Browser],
+                                                     clock: FrozenClock) -> None:
+    app.state.link_fetcher = lambda url: Mention(source="x", external_id="777", url=url, text="fetched post text",
+                                                 created_at=clock.now(), author_handle="poster")
+    r = browser("eve").post_form("/submit", "/submit", {**VALID, "url": "https://x.com/poster/status/777"})
+    assert "fetched post text" in r.text and "@poster" in r.text
+
+
+def test_csrf_token_is_required(browser: Callable[..., Browser], container: Container, seeded: Seeded) -> None:
+    b = browser("eve")
+    assert b.client.post("/submit", data=VALID).status_code == 403
+    assert b.client.post("/submit", data={**VALID, "csrf_token": "forged"}).status_code == 403
+    anna = browser("anna")
+    r = anna.client.post(f"/queue/{seeded.yellow}/claim", data={"csrf_token": "nope"})
+    assert r.status_code == 403
+    assert container.store.audit_events("queue_item", str(seeded.yellow)) == []
+    # a token from another session does not work either
+    other = csrf_of(browser("ben").client.get("/submit").text)
+    assert b.client.post("/submit", data={**VALID, "csrf_token": other}).status_code == 403
+
+
+def test_rate_limit_on_submissions(browser: Callable[..., Browser], container: Container,
+                                   clock: FrozenClock) -> None:
+    b = browser("eve")
+    for i in range(5):
+        assert b.post_form("/submit", "/submit", {**VALID, "url": f"https://example.com/r/{i}"}).status_code == 200
+    r = b.post_form("/submit", "/submit", {**VALID, "url": "https://example.com/r/6"})
+    assert r.status_code == 429 and "in the last hour" in r.text
+    assert len(container.store.submissions("eve")) == 5
+    from datetime import timedelta
+
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert b.post_form("/submit", "/submit", {**VALID, "url": "https://example.com/r/7"}).status_code == 200
+
+
+def test_employee_cannot_see_the_queue(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    b = browser("eve")
+    assert b.client.get("/queue").status_code == 403
+    assert b.client.get(f"/queue/{seeded.yellow}").status_code == 403
+    assert b.client.get("/dashboard").status_code == 403
+
+
+def test_red_items_hidden_from_spokesperson_without_legal_role(browser: Callable[..., Browser],
+                                                               seeded: Seeded, container: Container) -> None:
+    ben = browser("ben")
+    page = ben.client.get("/queue?status=all")
+    assert "Project Falcon" not in page.text and f'data-item="{seeded.red}"' not in page.text
+    assert f'data-item="{seeded.yellow}"' in page.text
+    assert ben.client.get(f"/queue/{seeded.red}").status_code == 404
+    r = ben.post_form(f"/queue/{seeded.yellow}", f"/queue/{seeded.red}/claim", {})
+    assert r.status_code == 404
+    for who in ("lee", "anna", "ada"):  # legal, lead, admin
+        b = browser(who)
+        assert "Project Falcon" in b.client.get(f"/queue/{seeded.red}").text
+        assert f'data-item="{seeded.red}"' in b.client.get("/queue").text
+    red = browser("anna").client.get(f"/queue/{seeded.red}").text
+    assert 'id="templates"' not in red  # never a public-reply template for red
+
+
+def test_spokesperson_claims_and_records_response(browser: Callable[..., Browser], seeded: Seeded,
+                                                  container: Container) -> None:
+    ben = browser("ben")
+    item = f"/queue/{seeded.yellow}"
+    r = ben.post_form(item, f"{item}/claim", {})
+    assert r.status_code == 200 and 'id="action-done"' in r.text and "Ben Ortiz" in r.text
+    r = ben.post_form(item, f"{item}/respond", {"url": "https://x.com/setseg/status/1", "template_id": "sorry"})
+    assert r.status_code == 200 and "responded" in r.text and "https://x.com/setseg/status/1" in r.text
+    actions = [a.action for a in container.store.audit_events("queue_item", str(seeded.yellow))]
+    assert actions == ["queue.claim", "queue.respond"]
+    # the scout sees what became of it
+    mine = browser("eve").client.get("/submissions").text
+    assert "Answered by Ben Ortiz" in mine and "https://x.com/setseg/status/1" in mine
+
+
+def test_non_spokesperson_is_refused_and_nothing_changes(browser: Callable[..., Browser], seeded: Seeded,
+                                                         container: Container) -> None:
+    lee = browser("lee")  # legal: may see, may not respond
+    item = f"/queue/{seeded.yellow}"
+    for action, data in [("claim", {}), ("acknowledge", {}), ("respond", {"url": "https://x.com/1"}),
+                         ("close", {"reason": "fine"}), ("dismiss", {})]:
+        r = lee.post_form(item, f"{item}/{action}", data)
+        assert r.status_code == 403, action
+        assert "Only designated spokespersons" in r.text
+    r = lee.post_form(item, f"{item}/assign", {"assignee": "ben"})
+    assert r.status_code == 403 and "lead" in r.text
+    assert container.store.audit_events("queue_item", str(seeded.yellow)) == []
+
+
+def test_close_needs_reason_and_lead_assigns(browser: Callable[..., Browser], seeded: Seeded,
+                                             container: Container) -> None:
+    anna = browser("anna")
+    item = f"/queue/{seeded.yellow}"
+    assert anna.post_form(item, f"{item}/close", {"reason": " "}).status_code == 409
+    assert anna.post_form(item, f"{item}/assign", {"assignee": "ben"}).status_code == 200
+    assert browser("ben").post_form(item, f"{item}/assign", {"assignee": "ben"}).status_code == 403
+    assert anna.post_form(item, f"{item}/close", {"reason": "just venting"}).status_code == 200
+    assert [a.action for a in container.store.audit_events("queue_item", str(seeded.yellow))] == [
+        "queue.assign", "queue.close"]
+
+
+def test_override_light_and_correct_sentiment(browser: Callable[..., Browser], seeded: Seeded,
+                                              container: Container) -> None:
+    ben = browser("ben")
+    item = f"/queue/{seeded.yellow}"
+    r = ben.post_form(item, f"{item}/sentiment", {"label": "neutral"})
+    assert r.status_code == 200 and "Sentiment: neutral" in r.text
+    assert ben.post_form(item, f"{item}/override", {"light": "green", "reason": ""}).status_code == 409
+    r = ben.post_form(item, f"{item}/override", {"light": "red", "reason": "names a customer"})
+    assert r.status_code == 200 and str(r.url).endswith("/queue")  # now red: out of Ben's sight
+    assert browser("eve").client.get("/submissions").status_code == 200
+    assert browser("ben").client.get(item).status_code == 404
+
+
+def test_yellow_item_offers_filled_templates(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    r = browser("ben").client.get(f"/queue/{seeded.yellow}")
+    assert 'id="templates"' in r.text
+    assert "sorry about this. SET SEG will look into it. Ben Ortiz" in r.text
+    assert "{org}" not in r.text
+
+
+def test_queue_filters_sort_and_overdue(browser: Callable[..., Browser], seeded: Seeded,
+                                        clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    anna = browser("anna")
+    assert f'data-item="{seeded.yellow}"' not in anna.client.get("/queue?light=red").text
+    assert f'data-item="{seeded.red}"' in anna.client.get("/queue?light=red").text
+    assert "Nothing here" in anna.client.get("/queue?status=dismissed").text
+    mine = anna.client.get("/queue?assignee=me").text
+    assert all(f'data-item="{q}"' not in mine for q in _assigned_to_others(anna, "anna"))
+    assert f'data-item="{seeded.yellow}"' in anna.client.get("/queue?scout=1&sort=due&source=web").text
+    assert "Nothing here" in anna.client.get("/queue?overdue=1").text
+    clock.advance(timedelta(days=3))
+    page = anna.client.get("/queue?overdue=1&sort=reach").text
+    assert "is-overdue" in page and f'data-item="{seeded.yellow}"' in page
+
+
+def _assigned_to_others(b: Browser, me: str) -> list[int]:
+    import re
+
+    page = b.client.get("/queue?status=all").text
+    return [int(i) for i, who in re.findall(r'data-item="(\d+)".*?<td>\w+(?: <span class="muted">· ([^<]*)</span>)?</td>',
+                                            page, re.S) if who and me not in who.lower()]
+
+
+def test_mention_text_is_escaped(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    b = browser("anna")
+    for url in ("/queue", f"/queue/{seeded.xss}", "/queue?status=all"):
+        html = b.client.get(url).text
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;" in html or "&lt;script" in html
+    assert "&lt;img src=x onerror" in browser("eve").client.get("/submissions/3").text
+
+
+def test_dashboard_renders_svg_charts(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    html = browser("anna").client.get("/dashboard").text
+    assert html.count("<svg class=\"chart\"") == 2 and "<rect" in html
+    assert "Response times against targets" in html and "Connector health" in html
+
+
+def test_local_account_sign_in_and_roles(make_container: Callable[..., Container], clock: FrozenClock) -> None:
+    from monitor.web import auth
+
+    c = make_container(auth={"demo_login": False})
+    auth.create_account(c.store, email="sam@setseg.example", name="Sam", password="correct horse", roles=["legal"],
+                        now=clock.now())
+    client = TestClient(create_app(c))
+    page = client.get("/signin")
+    assert "Demo: sign in as" not in page.text
+    bad = client.post("/signin", data={"email": "sam@setseg.example", "password": "wrong",
+                                       "csrf_token": csrf_of(page.text)})
+    assert bad.status_code == 401 and "Wrong email or password" in bad.text
+    r = client.post("/signin", data={"email": "sam@setseg.example", "password": "correct horse", "next": "/queue",
+                                     "csrf_token": csrf_of(page.text)})
+    assert r.status_code == 200 and "Marketing &amp; Sales queue" in r.text  # legal may see the queue
+    # demo sign-in is refused when switched off
+    assert client.post("/signin/demo", data={"person": "anna", "csrf_token": csrf_of(r.text)}).status_code == 403
+    # a deactivated account loses access at once
+    from sqlmodel import select
+
+    from monitor.models import UserAccount
+
+    with c.store.session() as s:
+        acc = s.exec(select(UserAccount)).one()
+        assert acc.password_hash.startswith("$argon2")
+        acc.active = False
+        s.add(acc)
+    assert client.get("/queue", follow_redirects=False).status_code == 303
+
+
+def test_forged_session_cookie_is_ignored(browser: Callable[..., Browser]) -> None:
+    b = browser()
+    b.client.cookies.set("bs_session", "eyJlbWFpbCI6ImFubmFAc2V0c2VnLmV4YW1wbGUifQ.forged.sig")
+    assert b.client.get("/queue", follow_redirects=False).status_code == 303
+
+
+def test_proxy_mode_trusts_header_only_from_configured_proxies(make_container: Callable[..., Container]) -> None:
+    c = make_container(auth={"mode": "proxy", "trusted_proxies": ["10.0.0.0/8"], "demo_login": False})
+    app = create_app(c)
+    untrusted = TestClient(app, client=("192.0.2.7", 5000))
+    r = untrusted.get("/queue", headers={"X-Forwarded-Email": "anna@setseg.example"}, follow_redirects=False)
+    assert r.status_code == 303
+    trusted = TestClient(app, client=("10.1.2.3", 5000))
+    assert trusted.get("/queue", headers={"X-Forwarded-Email": "anna@setseg.example"}).status_code == 200
+    assert trusted.get("/queue", headers={"X-Forwarded-Email": "someone@else.example"}).status_code == 403
+
+
+# ---- JSON API ---------------------------------------------------------------------------------
+def test_api_requires_a_valid_token(app: Any) -> None:
+    client = TestClient(app)
+    assert client.get("/api/queue").status_code == 401
+    assert client.get("/api/queue", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/api/queue", headers={"Authorization": "Basic tok-crm-123"}).status_code == 401
+    assert client.get("/api/queue", headers={"Authorization": "Bearer tok-crm-123"}).status_code == 200
+
+
+def test_api_submit_and_queue_hides_red_text(app: Any, seeded: Seeded, container: Container) -> None:
+    client = TestClient(app, headers={"Authorization": "Bearer tok-ci"})
+    r = client.post("/api/submissions", json={"url": "https://example.com/api/1", "note": "seen in a forum",
+                                              "category": "question", "submitted_by": "ben@setseg.example"})
+    assert r.status_code == 201 and r.json()["already_known"] is False
+    assert container.store.submissions("ben")[0].channel == "api"
+    bad = client.post("/api/submissions", json={"url": "ftp://nope", "category": "other"})
+    assert bad.status_code == 422
+    items = {i["id"]: i for i in client.get("/api/queue").json()}
+    assert items[seeded.red]["text"] is None and "refund" in (items[seeded.yellow]["text"] or "")
+    spec = client.get("/openapi.json").json()
+    assert "/api/submissions" in spec["paths"] and "/api/queue" in spec["paths"]
+
+
+def test_api_rate_limit(app: Any) -> None:
+    client = TestClient(app, headers={"Authorization": "Bearer tok-ci"})
+    codes = [client.post("/api/submissions", json={"url": f"https://example.com/a/{i}"}).status_code
+             for i in range(6)]
+    assert codes == [201] * 5 + [429]
+
+
+@pytest.mark.parametrize("url", ["", "javascript:alert(1)", "https://", "http://exa mple.com/x", "x" * 3000])
+def test_validate_rejects_bad_links(url: str) -> None:
+    from monitor.web.submit import validate
+
+    assert "url" in validate(url, "", "other", "normal")
