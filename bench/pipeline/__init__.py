@@ -1,0 +1,1 @@
+"""The pipeline benchmark: ``python -m bench.pipeline.run [--quick] [--json OUT]``."""
