@@ -104,3 +104,43 @@ def test_failures_raise_the_documented_error_and_keep_the_cursor(kind, fault, er
     again = c.fetch(cursor, h.ctx())
     assert new_id in [m.external_id for m in again.mentions]
     assert not {m.external_id for m in again.mentions} & {m.external_id for m in first.mentions}
+
+
+PAGINATED = [k for k in ("x", "hn", "bluesky", "mastodon") if k in KINDS]
+
+
+@pytest.mark.parametrize("kind", PAGINATED)
+def test_restart_mid_pagination_loses_nothing_and_stores_nothing_twice(kind, harness_factory):
+    """Page 2 fails (500, every retry): the fetch raises and returns nothing; a restart from the
+    old cursor fetches everything; with de-duplication on (source, external_id) the store ends
+    up with exactly the clean run's mentions."""
+    from tests.fakes.server import json_reply
+
+    clean_h = harness_factory(kind)
+    clean = {(m.source, m.external_id) for m in clean_h.connector().fetch(None, clean_h.ctx()).mentions}
+
+    h = harness_factory(kind)
+    c = h.connector(max_retries=1)
+    data_hits = 0
+
+    def second_page_fails(req):
+        nonlocal data_hits
+        if any(p.match(req.path) for p in h.server.fault_paths):
+            data_hits += 1
+            if data_hits >= 2:
+                return json_reply({"error": "InternalServerError"}, 500)
+        return None
+
+    h.server.fail_on = second_page_fails
+    store: dict[tuple[str, str], Mention] = {}
+    cursor: str | None = None
+    with pytest.raises(RetriableSourceError):
+        c.fetch(cursor, h.ctx())
+    assert data_hits >= 2, "the fetch really was paginated"
+    h.server.clear()
+    res = c.fetch(cursor, h.ctx())  # the cursor did not move
+    for m in res.mentions:
+        assert (m.source, m.external_id) not in store
+        store[(m.source, m.external_id)] = m
+    assert set(store) == clean
+    assert c.fetch(res.cursor, h.ctx()).mentions == []
