@@ -75,7 +75,12 @@ class ReplayConnector:
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
         """Release every mention whose time has come since the last fetch."""
         items = self._all()
-        state = json.loads(cursor) if cursor else {"start": ctx.now.isoformat(), "released": 0, "round": 0}
+        if cursor:
+            state = json.loads(cursor)
+        else:
+            # The replay's clock starts so that the first mention is due at once.
+            lead = timedelta(seconds=items[0].offset / self.options.speed) if items else timedelta(0)
+            state = {"start": (ctx.now - lead).isoformat(), "released": 0, "round": 0}
         start = datetime.fromisoformat(str(state["start"]))
         released, rnd = int(str(state["released"])), int(str(state.get("round", 0)))
         out: list[Mention] = []
