@@ -504,8 +504,8 @@ def build_digest(
     open_items = []
     for q in sorted(open_rows, key=lambda q: (order.get(q.priority, 9), utc(q.created_at))):
         overdue = q.acknowledged_at is None and q.due_at is not None and utc(q.due_at) < now
-        m = mention_by_id.get(q.mention_id)
-        text = None if q.light == "red" else (snippet(m.text, 140) if m is not None else "")
+        head = mention_by_id.get(q.mention_id)
+        text = None if q.light == "red" else (snippet(head.text, 140) if head is not None else "")
         open_items.append(OpenItem(q.id or 0, q.priority, q.light, q.status,
                                    settings.names.get(q.assignee, q.assignee) if q.assignee else "—",
                                    (now - utc(q.created_at)).total_seconds() / 3600, overdue,
@@ -515,15 +515,15 @@ def build_digest(
     week_scouts = [s for s in scouts if start <= utc(s.created_at) < end]
     outcomes: Counter[str] = Counter()
     for s in week_scouts:
-        q = items.get(item_of_mention.get(s.mention_id, -1)) if s.mention_id is not None else None
+        sq = items.get(item_of_mention.get(s.mention_id, -1)) if s.mention_id is not None else None
         if s.mention_id is None:
             outcomes["not found"] += 1
-        elif q is None:
+        elif sq is None:
             outcomes["recorded (no action needed)"] += 1
-        elif q.status == "dismissed":
+        elif sq.status == "dismissed":
             outcomes["dismissed"] += 1
         else:
-            outcomes[_state(q.status)] += 1
+            outcomes[_state(sq.status)] += 1
     per_scout = Counter(s.submitter_name or s.submitted_by for s in week_scouts)
     thanks = sorted(per_scout.items(), key=lambda kv: (-kv[1], kv[0])) if settings.thank_scouts_by_name else []
     scout_summary = ScoutSummary(len(week_scouts), len({s.submitted_by for s in week_scouts}),
@@ -642,7 +642,7 @@ def compose_message(d: Digest, *, sender: str, recipient: str, msg_id: str, now:
     msg["X-Brand-Scout-Digest"] = d.week
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    html_part = msg.get_payload()[1]  # type: ignore[index]
+    html_part: EmailMessage = list(msg.iter_parts())[1]  # type: ignore[assignment]
     html_part.add_related(png if png is not None else chart_png(d), maintype="image", subtype="png",
                           cid=f"<{CHART_CID}>", filename="daily-mentions.png", disposition="inline")
     return msg

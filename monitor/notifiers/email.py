@@ -63,10 +63,7 @@ class SmtpSender:
                                       recoverable=False)
                 smtp.login(cfg.username, self._password)
         except BaseException:
-            try:
-                smtp.close()
-            finally:
-                pass
+            smtp.close()
             raise
         return smtp
 

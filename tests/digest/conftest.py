@@ -31,6 +31,11 @@ RED_TEXT = "internal only: Project Falcon ships to Zyxcorp in March"
 EVIL_TEXT = "This is broken <script>alert('x')</script> & terrible"
 
 
+def _id(x: Any) -> int:
+    assert x.id is not None
+    return int(x.id)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -130,7 +135,7 @@ def seed(c: Container) -> dict[str, int]:
             s.add(m)
             s.flush()
             if label:
-                s.add(ClassificationRow(mention_id=m.id, label=label, score=0.9, created_at=m.created_at))
+                s.add(ClassificationRow(mention_id=_id(m), label=label, score=0.9, created_at=m.created_at))
             return m
 
         for w in range(13, 1, -1):  # W33 .. W44
@@ -157,11 +162,11 @@ def seed(c: Container) -> dict[str, int]:
             add(_mention(1010 + k, "x", t + timedelta(days=k % 5, hours=k), "a neutral post", reach=10), "neutral")
 
         def item(m: MentionRow, light: str, priority: str, status: str, due: timedelta, **kw: Any) -> QueueItem:
-            q = QueueItem(mention_id=m.id, group_key=f"g{m.id}", light=light, priority=priority, status=status,
+            q = QueueItem(mention_id=_id(m), group_key=f"g{m.id}", light=light, priority=priority, status=status,
                           created_at=m.created_at, updated_at=m.created_at, due_at=m.created_at + due, **kw)
             s.add(q)
             s.flush()
-            s.add(QueueItemMention(queue_item_id=q.id, mention_id=m.id))
+            s.add(QueueItemMention(queue_item_id=_id(q), mention_id=_id(m)))
             return q
 
         q1 = item(m1, "yellow", "high", "responded", timedelta(hours=4), assignee="anna",

@@ -43,10 +43,10 @@ def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_con
     assert msg.get_content_type() == "multipart/alternative"
     assert msg["Message-ID"] == results[0].message_id
     assert "2026-W46" in msg["Subject"] and "10 mentions" in msg["Subject"]
-    text_part, related = msg.get_payload()  # type: ignore[misc]
+    text_part, related = list(msg.iter_parts())
     assert text_part.get_content_type() == "text/plain"
     assert related.get_content_type() == "multipart/related"
-    html_part, image = related.get_payload()
+    html_part, image = list(related.iter_parts())
     assert html_part.get_content_type() == "text/html"
     assert image.get_content_type() == "image/png"
     cid = image["Content-ID"].strip("<>")

@@ -81,7 +81,7 @@ def test_figures_of_a_seeded_week(digest_config) -> None:
     assert all("Falcon" not in t.text for t in d.criticisms)
     assert [t.text for t in d.criticisms] == [EVIL_TEXT, "refund denied, worst service"]
     assert [t.state for t in d.criticisms] == ["responded", "open"]
-    assert [t.text for t in d.compliments][0] == "I love SET SEG, fantastic support"
+    assert d.compliments[0].text == "I love SET SEG, fantastic support"
     assert d.spikes[0].top_terms == ["refund"]  # "falcon" occurs in a red mention
     # Response performance (items created in the week).
     rows = {r.key: r for r in d.by_priority}
