@@ -687,6 +687,11 @@ def load_digest(container: Container, dg: DigestConfig, week: str, *, now: datet
             more = set(links.values()) - known
             if more:
                 items += list(s.exec(select(QueueItem).where(col(QueueItem.id).in_(more))).all())
+        # Open items whose first mention is outside the window still need it (for the snippet).
+        have = {m.id for m in mentions}
+        heads = sorted({q.mention_id for q in items if q.status in OPEN_STATUSES and q.light != "red"} - have)
+        for i in range(0, len(heads), 500):
+            mentions += list(s.exec(select(MentionRow).where(col(MentionRow.id).in_(heads[i : i + 500]))).all())
         spikes = list(s.exec(select(SpikeEvent).where(col(SpikeEvent.started_at) >= start,
                                                       col(SpikeEvent.started_at) < end)).all())
         states = list(s.exec(select(ConnectorState)).all())

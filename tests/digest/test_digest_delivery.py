@@ -203,3 +203,24 @@ def test_sender_maps_replies_to_recoverable_errors(smtp_down: SmtpServer) -> Non
     assert not exc.value.recoverable
     assert sender.send(msg, ["c@d.example"]) == ""
     assert len(smtp_down.received) == 1
+
+
+def test_only_one_process_wins_the_claim(smtp, digest_config) -> None:
+    cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
+    a = make_container(cfg)
+    b = make_container(cfg)
+    svc_a, svc_b = DigestService(a), DigestService(b)
+    # Both read the pending row; A claims and sends first; B's claim (on its stale read) must fail.
+    assert [r.outcome for r in svc_a.deliver(cfg.digests[0], WEEK, [])] == []
+    from monitor.digest import chart_png, load_digest, render_digest
+
+    svc_a.run_due()
+    (run,) = _runs(a)
+    stale = run.model_copy(update={"status": "pending", "attempts": 0})
+    d = load_digest(b, cfg.digests[0], WEEK, now=NOW)
+    res = svc_b._send_one(cfg.digests[0], d, render_digest(d), chart_png(d), svc_b._default_sender(cfg.digests[0]),
+                          "dana@setseg.example", stale)
+    assert res.outcome == "claimed-elsewhere"
+    assert len(smtp.received) == 1
+    a.store.engine.dispose()
+    b.store.engine.dispose()
