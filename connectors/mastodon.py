@@ -39,6 +39,9 @@ class MastodonOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    instances: list[str] = Field(
+        default_factory=list, description="instances to read (host or URL); the source's api_base overrides"
+    )
     query: str | None = Field(None, description="status search (v2) query; needs an access token")
     hashtags: list[str] = Field(default_factory=list, description="hashtag timelines to read (without #)")
     limit: int = Field(40, ge=1, le=40, description="statuses per request")
@@ -82,35 +85,45 @@ class MastodonConnector:
         self._credentials = dict(credentials or {})
         self.timeout = timeout
         self.max_retries = max_retries
-        self._client = client
+        self._injected = client
+        self._clients: dict[str, Any] = {}
+        self._sessions: dict[str, TimeoutSession] = {}
+        self._current = ""
         self._sleep = sleep
-        self._session = TimeoutSession(timeout)
 
-    def _get_client(self) -> Any:
-        if self._client is None:
+    def bases(self) -> list[str]:
+        """The instance base URLs this source reads (``api_base`` wins over ``instances``)."""
+        if self.api_base:
+            return [self.api_base]
+        return [(i if "://" in i else f"https://{i}").rstrip("/") for i in self.options.instances]
+
+    def _get_client(self, base: str) -> Any:
+        if self._injected is not None:
+            return self._injected
+        if base not in self._clients:
             from mastodon import Mastodon
 
-            if not self.api_base:
-                raise FatalSourceError(f"mastodon source {self.name!r}: api_base (the instance URL) is required")
             token = self._credentials.get("access_token")
             if self.options.query and not token:
                 raise FatalSourceError(f"mastodon source {self.name!r}: search needs an access_token credential")
-            self._client = Mastodon(
-                api_base_url=self.api_base,
+            self._sessions[base] = TimeoutSession(self.timeout)
+            self._clients[base] = Mastodon(
+                api_base_url=base,
                 access_token=token or None,
                 ratelimit_method="throw",
                 request_timeout=self.timeout,
-                session=self._session,
+                session=self._sessions[base],
                 user_agent="brand-scout/0.1",
             )
-        return self._client
+        return self._clients[base]
 
     def _translate(self, exc: BaseException, now: datetime) -> BaseException | None:
         import mastodon as m
 
         what = f"mastodon source {self.name!r}"
         if isinstance(exc, m.MastodonRatelimitError):
-            wait = retry_after_from_headers(self._session.last_headers, now)
+            session = self._sessions.get(self._current)
+            wait = retry_after_from_headers(session.last_headers if session else None, now)
             return RetriableSourceError(f"{what}: rate limited (HTTP 429)", wait)
         if isinstance(exc, m.MastodonUnauthorizedError):
             return FatalSourceError(f"{what}: credentials rejected (HTTP 401)")
@@ -177,40 +190,50 @@ class MastodonConnector:
         return out, (str(newest) if newest else None), pages
 
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
-        """New statuses from the search and every hashtag timeline."""
+        """New statuses from the search and every hashtag timeline of every instance."""
         state = load_cursor(cursor, f"mastodon source {self.name!r}")
-        client = self._get_client()
+        bases = self.bases()
+        if not bases:
+            raise FatalSourceError(f"mastodon source {self.name!r}: set api_base or options.instances")
+        if self.options.query and not self._credentials.get("access_token") and self._injected is None:
+            raise FatalSourceError(f"mastodon source {self.name!r}: search needs an access_token credential")
         since = ctx.backfill_since or (ctx.now - timedelta(hours=24))
-        new_state: dict[str, Any] = {"search": state.get("search"), "tags": dict(state.get("tags") or {})}
+        old_all: dict[str, Any] = dict(state.get("instances") or {})
+        new_all: dict[str, Any] = {}
         statuses: dict[str, Any] = {}
         pages = 0
-        streams: list[tuple[str, Callable[..., Any], str | None]] = []
-        if self.options.query:
-            q = self.options.query
+        for n, base in enumerate(bases, 1):
+            self._current = base
+            client = self._get_client(base)
+            old = old_all.get(base) or {}
+            new_state: dict[str, Any] = {"search": old.get("search"), "tags": dict(old.get("tags") or {})}
+            streams: list[tuple[str, Callable[..., Any], str | None]] = []
+            if self.options.query:
 
-            def search(**kw: Any) -> Any:
-                return client.search_v2(q, resolve=False, result_type="statuses", **kw)["statuses"]
+                def search(c: Any = client, q: str = self.options.query, **kw: Any) -> Any:
+                    return c.search_v2(q, resolve=False, result_type="statuses", **kw)["statuses"]
 
-            streams.append(("search", search, state.get("search")))
-        for tag in self.options.hashtags:
+                streams.append(("search", search, old.get("search")))
+            for tag in self.options.hashtags:
 
-            def timeline(tag: str = tag, **kw: Any) -> Any:
-                return client.timeline_hashtag(tag, **kw)
+                def timeline(c: Any = client, tag: str = tag, **kw: Any) -> Any:
+                    return c.timeline_hashtag(tag, **kw)
 
-            streams.append((f"#{tag}", timeline, (state.get("tags") or {}).get(tag)))
-        for n, (key, get, min_id) in enumerate(streams, 1):
-            got, newest, p = self._drain(get, min_id, since, ctx)
-            pages += p
-            for s in got:
-                statuses.setdefault(str(s.get("uri") or s.get("url") or s["id"]), s)
-            if key == "search":
-                new_state["search"] = newest
-            else:
-                new_state["tags"][key[1:]] = newest
+                streams.append((f"#{tag}", timeline, new_state["tags"].get(tag)))
+            for key, get, min_id in streams:
+                got, newest, p = self._drain(get, min_id, since, ctx)
+                pages += p
+                for st in got:
+                    statuses.setdefault(str(st.get("uri") or st.get("url") or st["id"]), st)
+                if key == "search":
+                    new_state["search"] = newest
+                else:
+                    new_state["tags"][key[1:]] = newest
+            new_all[base] = new_state
             if ctx.progress:
-                ctx.progress(n, len(streams))
+                ctx.progress(n, len(bases))
         mentions = sorted((self._mention(s) for s in statuses.values()), key=lambda m: (m.created_at, m.external_id))
-        new_cursor = dump_cursor(new_state)
+        new_cursor = dump_cursor({"instances": new_all})
         return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages)
 
     @staticmethod

@@ -55,6 +55,9 @@ class RedditOptions(BaseModel):
     subreddits: list[str] = Field(
         default_factory=list, description="restrict search to these; their comments are scanned too"
     )
+    comment_subreddits: list[str] | None = Field(
+        None, description="subreddits whose comments are scanned (default: subreddits)"
+    )
     comment_terms: list[str] = Field(
         default_factory=list, description="comment matched if it contains one (default: from query)"
     )
@@ -148,9 +151,7 @@ class RedditConnector:
 
             cid, secret = self._credentials.get("client_id"), self._credentials.get("client_secret")
             if not cid or not secret:
-                raise FatalSourceError(
-                    f"reddit source {self.name!r}: client_id and client_secret are required"
-                )
+                raise FatalSourceError(f"reddit source {self.name!r}: client_id and client_secret are required")
             reddit = praw.Reddit(
                 client_id=cid,
                 client_secret=secret,
@@ -234,9 +235,7 @@ class RedditConnector:
         limit = self.options.limit
         tf = self._time_filter(sub_hw.created, ctx.now)
         submissions = self._collect(
-            lambda: reddit.subreddit(subs).search(
-                self.options.query, sort="new", time_filter=tf, limit=limit
-            ),
+            lambda: reddit.subreddit(subs).search(self.options.query, sort="new", time_filter=tf, limit=limit),
             sub_hw,
             ctx,
         )
@@ -247,9 +246,12 @@ class RedditConnector:
         new_state: dict[str, Any] = {
             "sub": sub_hw.advance((m.created_at.timestamp(), m.external_id) for m in mentions).dump()
         }
-        if self.options.include_comments and self.options.subreddits:
+        com_subs = "+".join(
+            self.options.comment_subreddits if self.options.comment_subreddits is not None else self.options.subreddits
+        )
+        if self.options.include_comments and com_subs:
             com_hw = _HighWater.load(state.get("com"), since)
-            comments = self._collect(lambda: reddit.subreddit(subs).comments(limit=limit), com_hw, ctx)
+            comments = self._collect(lambda: reddit.subreddit(com_subs).comments(limit=limit), com_hw, ctx)
             pages += 1 + len(comments) // 100
             scanned = [(float(vars(c).get("created_utc") or 0), str(vars(c).get("name"))) for c in comments]
             new_state["com"] = com_hw.advance(scanned).dump()
@@ -263,9 +265,7 @@ class RedditConnector:
             new_state["com"] = state["com"]
         mentions.sort(key=lambda m: (m.created_at, m.external_id))
         new_cursor = dump_cursor(new_state)
-        return FetchResult(
-            mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages
-        )
+        return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages)
 
     @staticmethod
     def _author(d: dict[str, Any]) -> str:

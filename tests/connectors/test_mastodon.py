@@ -23,6 +23,18 @@ def test_search_and_hashtag_streams(harness_factory):
     rb = by_id["113000000000000004"]
     assert rb.kind == "repost" and rb.refers_to == s1.external_id and rb.text == s1.text
     cur = json.loads(res.cursor)
-    assert cur == {"search": "113000000000000003", "tags": {"setseg": "113000000000000004"}}
+    assert cur == {
+        "instances": {h.server.url: {"search": "113000000000000003", "tags": {"setseg": "113000000000000004"}}}
+    }
     assert h.server.hits(r"/api/v1/timelines/tag/setseg")  # paged back with max_id (limit=2)
     assert any("max_id" in r.query for r in h.server.hits(r"/api/v1/timelines/tag/setseg"))
+
+
+def test_instances_option_and_example_config_shape():
+    from connectors.mastodon import MastodonConnector, MastodonOptions
+
+    opts = MastodonOptions(instances=["mastodon.social", "https://hachyderm.io/"], hashtags=["#setseg"])
+    c = MastodonConnector("m", opts, credentials={"access_token": "t"})
+    assert c.bases() == ["https://mastodon.social", "https://hachyderm.io"]
+    assert opts.hashtags == ["setseg"]
+    assert MastodonConnector("m", opts, api_base="http://127.0.0.1:9").bases() == ["http://127.0.0.1:9"]

@@ -32,7 +32,7 @@ def test_comments_from_named_subreddits_matched_locally(harness_factory):
     h = harness_factory("reddit")
     from connectors.reddit import RedditConnector, RedditOptions
 
-    opts = RedditOptions(query='"Sirocco" OR borb', subreddits=["kakapo"])
+    opts = RedditOptions(query='"Sirocco" OR borb', subreddits=["kakapo"], comment_subreddits=["kakapo"])
     c = RedditConnector("r", opts, api_base=h.server.url, credentials=h.credentials(), sleep=h.sleep, timeout=5)
     res = c.fetch(None, h.ctx())
     comments = [m for m in res.mentions if m.kind == "comment"]
