@@ -359,7 +359,13 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
     c = start_container(db_url, workdir, make_classifier("lexicon"))
     engine = c.store.engine
     rng = random.Random(3)
-    now = datetime.now(UTC)
+    try:
+        _, week_start, week_end = digest_week()
+    except ImportError:  # no digest module: spread over the last seven days
+        week_end = datetime.now(UTC)
+        week_start = week_end - timedelta(days=7)
+    now = week_end
+    span = (week_end - week_start).total_seconds() - 1
     labels = ("neutral", "positive", "negative")
     statuses_open = ("new", "assigned", "acknowledged")
     statuses_done = ("responded", "closed", "dismissed")
@@ -373,7 +379,7 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
         rows: dict[str, list[dict[str, Any]]] = {name: [] for name in cols}
         for m in gen_mentions(min(chunk, n - start), prefix=f"bulk{start}", seed=start, now=now):
             mid = start + len(rows["mention"]) + 1
-            created = now - timedelta(minutes=(n - mid) * 10080 / max(n, 1))  # spread over a week
+            created = week_start + timedelta(seconds=span * mid / max(n, 1))  # spread over the week
             r = mention_row(m, source_name=SOURCE, fetched_at=created)
             r.update(id=mid, created_at=created, state="routed", group_key=f"x:{m.external_id}", deleted_at=None)
             rows["mention"].append(r)
@@ -476,34 +482,33 @@ def time_pages(db_url: str, workdir: Path, paths: Sequence[str], *, requests: in
     return out
 
 
-def time_digest(db_url: str, workdir: Path) -> dict[str, Any]:
-    """Time ``monitor.digest.build_digest`` over the stored week, if the module exists."""
-    import importlib
-    import inspect
+def digest_week() -> tuple[str, datetime, datetime]:
+    """The last full ISO week (UTC): its label, start and end; bulk-seeded mentions fall inside it."""
+    from zoneinfo import ZoneInfo
 
+    from monitor.digest import shift_week, week_bounds, week_label
+
+    week = shift_week(week_label(datetime.now(UTC).date()), -1)
+    start, end = week_bounds(week, ZoneInfo("UTC"))
+    return week, start, end
+
+
+def time_digest(db_url: str, workdir: Path) -> dict[str, Any]:
+    """Time ``monitor.digest.load_digest`` (read the week's rows + ``build_digest``) over the seeded week."""
     try:
-        digest = importlib.import_module("monitor.digest")
+        from monitor.config.digest import DigestConfig
+        from monitor.digest import load_digest
     except ImportError as exc:
         return {"available": False, "why": f"monitor.digest not importable: {exc}"}
-    fn = getattr(digest, "build_digest", None)
-    if fn is None:
-        return {"available": False, "why": "monitor.digest has no build_digest"}
     c = start_container(db_url, workdir, make_classifier("lexicon"))
     try:
-        sig = inspect.signature(fn)
-        now = datetime.now(UTC) + timedelta(minutes=1)
-        kwargs: dict[str, Any] = {}
-        first = next(iter(sig.parameters))
-        args: list[Any] = [c] if first in ("container", "c") else [c.store] if first == "store" else []
-        if not args:
-            return {"available": False, "why": f"unknown build_digest signature {sig}"}
-        if "now" in sig.parameters:
-            kwargs["now"] = now
+        week, _, end = digest_week()
         t0 = time.perf_counter()
-        fn(*args, **kwargs)
-        return {"available": True, "seconds": time.perf_counter() - t0, "signature": str(sig)}
+        d = load_digest(c, DigestConfig(recipients=["marketing@setseg.example"]), week, now=end + timedelta(hours=8))
+        seconds = time.perf_counter() - t0
+        return {"available": True, "seconds": seconds, "week": week, "digest_type": type(d).__name__}
     except Exception as exc:
-        return {"available": False, "why": f"build_digest failed: {type(exc).__name__}: {exc}"}
+        return {"available": False, "why": f"load_digest failed: {type(exc).__name__}: {exc}"}
     finally:
         c.store.engine.dispose()
 

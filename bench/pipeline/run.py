@@ -16,7 +16,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,10 @@ class Sizes:
     page_requests: int
 
 
-QUICK = Sizes(e2e=600, naive=120, workers=800, latency_rate=30, latency_seconds=3, stored=20_000, page_requests=20)
+QUICK = Sizes(e2e=400, naive=80, workers=500, latency_rate=30, latency_seconds=3, stored=20_000, page_requests=20)
 FULL = Sizes(e2e=10_000, naive=1_000, workers=10_000, latency_rate=50, latency_seconds=20, stored=1_000_000,
              page_requests=40)
+PARTS = ("throughput", "workers", "latency", "stored")
 TARGETS = {"overhead_rate": 2000.0, "model_share": 0.80, "two_worker_speedup": 1.7, "page_p95_ms": 100.0,
            "digest_s": 30.0}
 
@@ -60,9 +61,10 @@ def bench_throughput(sizes: Sizes, dbs: list[str], workdir: Path, classifiers: l
         for db in dbs:
             with core.database(db, workdir) as url:
                 c = core.start_container(url, workdir, clf)
+                empty = core.storage_bytes(url)["total"]
                 log(f"e2e {db} {clf_kind}: batched {sizes.e2e}")
                 b = core.run_batched(c, core.gen_mentions(sizes.e2e, prefix=f"b-{db}"))
-                size = core.storage_bytes(url)["total"]
+                size = core.storage_bytes(url)["total"] - empty
                 log(f"e2e {db} {clf_kind}: naive {sizes.naive}")
                 n = core.run_naive(c, core.gen_mentions(sizes.naive, prefix=f"n-{db}"))
                 c.store.engine.dispose()
@@ -73,7 +75,7 @@ def bench_throughput(sizes: Sizes, dbs: list[str], workdir: Path, classifiers: l
                 "speedup_vs_naive": b.rate / n.rate, "classifier_rate_batched": clf_batched,
                 "classifier_rate_one_per_call": clf_single, "classifier_share_of_time": clf_seconds / b.seconds,
                 "pipeline_rate_share_of_classifier": b.rate / clf_batched, "overhead_only_rate": overhead,
-                "storage_bytes_after_batched": size, "storage_bytes_per_million_extrapolated":
+                "storage_bytes_added_by_batched": size, "storage_bytes_per_million_extrapolated":
                     size / b.mentions * 1_000_000,
             })
     return out
@@ -168,14 +170,23 @@ def table(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def only_all(only: list[str]) -> bool:
+    """True when every part runs."""
+    return set(only) == set(PARTS)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run every measurement, print the table, write the JSON."""
     ap = argparse.ArgumentParser(prog="python -m bench.pipeline.run", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (< 2 minutes); 20k stored mentions")
     ap.add_argument("--json", type=Path, help="write the results here")
     ap.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    ap.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), help="run only these parts")
+    ap.add_argument("--stored", type=int, help="override the number of stored mentions for the page/digest part")
     args = ap.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.stored:
+        sizes = replace(sizes, stored=args.stored)
     workdir = core.scratch_dir()
     problem = None if args.no_postgres else core.pg_reachable()
     dbs = ["sqlite"] + ([] if args.no_postgres or problem else ["postgresql"])
@@ -185,17 +196,18 @@ def main(argv: list[str] | None = None) -> int:
     if "model" not in classifiers:
         log("default model not in monitor/sentiment/model: lexicon only")
     r: dict[str, Any] = {
-        "mode": "quick" if args.quick else "full", "sizes": sizes.__dict__, "targets": TARGETS,
+        "mode": ("quick" if args.quick else "full") + ("" if only_all(args.only) else f" (only {args.only})"), "sizes": sizes.__dict__, "targets": TARGETS,
         "started": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
         "loadavg_start": os.getloadavg()[0], "machine": f"{platform.machine()} {platform.python_version()}",
         "command": "python -m bench.pipeline.run " + " ".join(argv if argv is not None else sys.argv[1:]),
         "model_available": "model" in classifiers, "postgres_skipped": problem,
     }
     t0 = time.perf_counter()
-    r["throughput"] = bench_throughput(sizes, dbs, workdir, classifiers)
-    r["workers"] = bench_workers(sizes, workdir, "lexicon") if "postgresql" in dbs else None
-    r["latency"] = bench_latency(sizes, dbs, workdir)
-    r["stored"] = bench_stored(sizes, dbs, workdir)
+    only = set(args.only)
+    r["throughput"] = bench_throughput(sizes, dbs, workdir, classifiers) if "throughput" in only else []
+    r["workers"] = bench_workers(sizes, workdir, "lexicon") if "postgresql" in dbs and "workers" in only else None
+    r["latency"] = bench_latency(sizes, dbs, workdir) if "latency" in only else []
+    r["stored"] = bench_stored(sizes, dbs, workdir) if "stored" in only else []
     r["seconds"] = time.perf_counter() - t0
     r["loadavg_end"] = os.getloadavg()[0]
     print(table(r))
