@@ -115,6 +115,12 @@ def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, 
     from monitor.service import run_service
 
     c = _container(cfg)
+    if worker:
+        try:
+            c.classifier.classify(["brand-scout start-up check"])  # fail now, not in the worker loop
+        except MonitorError as exc:
+            typer.echo(f"error: the sentiment model cannot run: {exc}", err=True)
+            raise typer.Exit(1) from None
     port = cfg.web.port if port is None else port
     base = f"http://{cfg.web.host}:{port}"
 

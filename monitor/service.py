@@ -24,12 +24,23 @@ class WorkerLoop:
         """Loop until ``stop`` is set; an error in one round is logged and the loop goes on."""
         pipeline = self.c.pipeline
         interval = self.c.cfg.worker.poll_interval
+        failures = 0
         while not self.stop.is_set():
             try:
                 busy = pipeline.process() + pipeline.deliver()
-            except Exception:
-                log.exception("worker round failed", extra={"event": "worker_error"})
-                busy = 0
+                if failures:
+                    log.info("worker recovered", extra={"event": "worker_recovered", "after_failures": failures})
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                # One full report per streak, then one short line per retry; back off up to a minute.
+                if failures == 1:
+                    log.exception("worker round failed", extra={"event": "worker_error"})
+                else:
+                    log.warning("worker round failed again", extra={"event": "worker_error", "failures": failures,
+                                                                     "error": f"{type(exc).__name__}: {exc}"})
+                self.stop.wait(min(60.0, interval * 2 ** min(failures, 6)))
+                continue
             if not busy:
                 self.stop.wait(interval)
 
