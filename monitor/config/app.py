@@ -205,9 +205,12 @@ def validate_config(
 
     policy_problems = check_policy(cfg)
     if policy_problems:
-        problems = [(path, *p.split(": ", 1)) if ": " in p else (path, "(policy)", p) for p in policy_problems]
-        lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in problems)
-        raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems)  # type: ignore[arg-type]
+        found: list[tuple[str, str, str]] = []
+        for text in policy_problems:
+            field, sep, what = text.partition(": ")
+            found.append((path, field, what) if sep else (path, "(policy)", text))
+        lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in found)
+        raise ConfigError(f"invalid configuration in {path}:\n{lines}", found)
     missing = [(field, var) for field, var in cfg.required_secrets() if not env.get(var)]
     if missing:
         problems = [(path, f, f"environment variable {v} is not set (secrets come from the environment)") for f, v in missing]
