@@ -110,6 +110,26 @@ def poll(source: Annotated[str, typer.Argument(help="source name from the config
     del once
 
 
+def _backfill(c) -> None:  # type: ignore[no-untyped-def]
+    """First run of a source: fetch its bounded backfill window now, with a progress bar."""
+    from rich.progress import Progress, TaskID
+
+    todo = [s for s in c.cfg.sources if s.enabled and (st := c.store.get_state(s.name)) is not None and st.cursor is None]
+    if not todo:
+        return
+    with Progress(transient=False) as bar:
+        for src in todo:
+            task = bar.add_task(f"backfill {src.name} (last {src.backfill})", total=None)
+
+            def progress(done: int, total: int | None, task: TaskID = task) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = c.pipeline.poll(src.name, progress=progress)
+            bar.update(task, total=max(report.fetched, 1), completed=max(report.fetched, 1),
+                       description=f"backfill {src.name}: {report.stored} stored"
+                                   + (f", failed: {report.error}" if report.error else ""))
+
+
 def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, scheduler: bool = True,
            worker: bool = True) -> None:
     from monitor.service import run_service
@@ -121,6 +141,8 @@ def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, 
         except MonitorError as exc:
             typer.echo(f"error: the sentiment model cannot run: {exc}", err=True)
             raise typer.Exit(1) from None
+    if scheduler:
+        _backfill(c)
     port = cfg.web.port if port is None else port
     base = f"http://{cfg.web.host}:{port}"
 
