@@ -105,7 +105,7 @@ class SlackNotifier:
             if self._client is None:
                 n = self.scfg.max_retries
                 self._client = WebClient(
-                    token=self._token, base_url=self.scfg.api_base, timeout=int(self.scfg.timeout.total_seconds()),
+                    token=self._token, base_url=self.scfg.api_base, timeout=max(1, round(self.scfg.timeout.total_seconds())),
                     retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=n),
                                     RateLimitErrorRetryHandler(max_retry_count=n),
                                     ServerErrorRetryHandler(max_retry_count=n)],
