@@ -516,7 +516,11 @@ def time_digest(db_url: str, workdir: Path) -> dict[str, Any]:
 def storage_bytes(db_url: str) -> dict[str, int]:
     """Bytes on disk: the SQLite file (plus WAL), or ``pg_total_relation_size`` of every table."""
     if db_url.startswith("sqlite:///"):
+        import sqlite3
+
         path = Path(db_url.removeprefix("sqlite:///"))
+        with sqlite3.connect(path) as conn:  # fold the WAL into the file first
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         total = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
         return {"total": total}
     import psycopg
