@@ -1,0 +1,161 @@
+"""Retention, purge of deleted mentions, export and deletion per author (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from monitor.bootstrap import Container, build
+from monitor.clock import FrozenClock
+from monitor.config import AppConfig
+from monitor.models import AuditEvent, MentionRow, MetricCounter, QueueItem
+from monitor.privacy import AGGREGATE, author_ref, delete_author, export_author, purge_mention, run_retention
+from tests.doubles import KeywordClassifier, RecordingNotifier
+
+OLD = "SET SEG claims portal is down again, worst week ever #old"
+
+
+def _rows(clock: FrozenClock) -> list[dict[str, Any]]:
+    now = clock.now()
+    rows = [
+        {"external_id": "old1", "text": OLD, "author_handle": "bo", "days": 400},
+        {"external_id": "old2", "text": "I love SET SEG, thanks for the quick claim", "author_handle": "amy", "days": 380},
+        {"external_id": "new1", "text": "SET SEG refund still missing, terrible", "author_handle": "bo", "days": 2},
+        {"external_id": "new2", "text": "SET SEG annual meeting is on Thursday", "author_handle": "cal", "days": 1},
+    ]
+    return [{"source": "x", "external_id": r["external_id"], "text": r["text"], "author_handle": r["author_handle"],
+             "author_reach": 100, "created_at": (now - timedelta(days=r["days"])).isoformat()} for r in rows]
+
+
+@pytest.fixture
+def c(db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> Iterator[Container]:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(r) for r in _rows(clock)) + "\n", encoding="utf-8")
+    cfg = make_config(db=db_url, sources=[{"name": "feed", "type": "replay", "interval": "10s",
+                                           "options": {"file": str(feed), "speed": 1000000}}],
+                      retention={"mentions_days": 365})
+    cont = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
+    cont.start()
+    _ingest(cont, clock)
+    yield cont
+    cont.store.engine.dispose()
+
+
+def _ingest(c: Container, clock: FrozenClock) -> None:
+    from connectors.base import Mention
+    from monitor.clock import utc
+
+    rows = _rows(clock)
+    from datetime import datetime
+
+    ms = [Mention(source=r["source"], external_id=r["external_id"], url=f"https://x.com/{r['author_handle']}/status/"
+                  f"{r['external_id']}", text=r["text"], created_at=utc(datetime.fromisoformat(r["created_at"])),
+                  author_handle=r["author_handle"], author_reach=100) for r in rows]
+    c.store.add_new_mentions("feed", "replay", ms, "c1", now=clock.now())
+    c.pipeline.run_once()
+
+
+def _texts_in_notifications(c: Container) -> str:
+    return json.dumps([n.payload for n in c.store.notifications()], ensure_ascii=False)
+
+
+def test_retention_deletes_old_keeps_aggregates_and_scrubs_payloads(c: Container, clock: FrozenClock) -> None:
+    assert OLD in _texts_in_notifications(c)
+    report = run_retention(c.store, days=c.cfg.retention.mentions_days, now=clock.now())
+    assert report.mentions == 2
+    with c.store.session() as s:
+        left = sorted(m.external_id for m in s.exec(select(MentionRow)).all())
+        agg = {m.labels: m.value for m in s.exec(select(MetricCounter).where(MetricCounter.name == AGGREGATE)).all()}
+        items = s.exec(select(QueueItem)).all()
+    assert left == ["new1", "new2"]
+    day_old1 = (clock.now() - timedelta(days=400)).date().isoformat()
+    assert agg[f'date="{day_old1}",source="x",sentiment="negative"'] == 1
+    assert sum(agg.values()) == 2
+    assert OLD not in _texts_in_notifications(c)
+    assert all(qi.mention_id is not None for qi in items)
+    # idempotent: a second run deletes and counts nothing more
+    again = run_retention(c.store, days=365, now=clock.now())
+    assert again.mentions == 0
+    with c.store.session() as s:
+        assert sum(m.value for m in s.exec(select(MetricCounter).where(MetricCounter.name == AGGREGATE)).all()) == 2
+    assert any(e.action == "privacy.retention" for e in c.store.audit_events())
+
+
+def test_retention_purges_mentions_marked_deleted_at_source(c: Container, clock: FrozenClock) -> None:
+    with c.store.session() as s:
+        row = s.exec(select(MentionRow).where(MentionRow.external_id == "new2")).one()
+        row.deleted_at = clock.now()
+        s.add(row)
+    report = run_retention(c.store, days=None, now=clock.now())
+    assert report.mentions == 1 and c.store.find_mention("x", "new2") is None
+
+
+def test_purge_mention_deleted_at_source(c: Container, clock: FrozenClock) -> None:
+    text = "SET SEG refund still missing, terrible"
+    assert text in _texts_in_notifications(c)
+    assert purge_mention(c.store, "x", "new1", clock.now(), actor="dpo@setseg.example")
+    assert c.store.find_mention("x", "new1") is None
+    assert text not in _texts_in_notifications(c)
+    assert not purge_mention(c.store, "x", "new1", clock.now())
+    ev = [e for e in c.store.audit_events() if e.action == "privacy.purge_deleted"]
+    assert len(ev) == 1 and ev[0].actor == "dpo@setseg.example"
+    assert text not in json.dumps(ev[0].details)
+
+
+def test_export_and_delete_author(c: Container, clock: FrozenClock) -> None:
+    data = export_author(c.store, "x", "bo")
+    json.dumps(data)  # serialisable
+    assert sorted(m["external_id"] for m in data["mentions"]) == ["new1", "old1"]
+    assert {cl["label"] for cl in data["classifications"]} == {"negative"}
+    assert data["queue_items"] and data["notifications"]
+    assert all(n["payload"]["author"] == "bo" for n in data["notifications"])
+    assert export_author(c.store, "x", "nobody")["mentions"] == []
+
+    report = delete_author(c.store, "x", "bo", actor="dpo@setseg.example", now=clock.now())
+    assert report.mentions == 2
+    assert export_author(c.store, "x", "bo")["mentions"] == []
+    assert '"bo"' not in _texts_in_notifications(c)
+    assert c.store.find_mention("x", "new2") is not None  # other authors untouched
+    with c.store.session() as s:
+        ev = s.exec(select(AuditEvent).where(AuditEvent.action == "privacy.delete_author")).one()
+    assert ev.actor == "dpo@setseg.example" and ev.object_id == author_ref("x", "bo")
+    assert ev.details["mentions"] == 2 and "bo" not in ev.object_id
+
+
+def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c: Container) -> None:
+    import typer
+    import yaml
+    from typer.testing import CliRunner
+
+    from monitor.privacy_cli import register
+    from tests.conftest import BASE_CONFIG
+
+    data = json.loads(json.dumps(BASE_CONFIG))
+    data["sources"] = [{"name": "feed", "type": "replay", "interval": "10s", "options": {"file": "sample"}}]
+    data["storage"] = {"url": db_url, "url_env": None}
+    data["data_dir"] = str(tmp_path / "cli-data")
+    data["sentiment"] = {"model": "lexicon"}
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(data))
+    app = typer.Typer()
+    app.command("noop")(lambda: None)
+    register(app)
+    run = CliRunner().invoke
+    out = tmp_path / "bo.json"
+    r = run(app, ["privacy", "export-author", "--source", "x", "--author", "bo", "--out", str(out), "-c", str(cfg)])
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(out.read_text())["mentions"]) == 2
+    r = run(app, ["privacy", "purge-deleted", "--source", "x", "--id", "new2", "-c", str(cfg)])
+    assert r.exit_code == 0 and "purged" in r.output, r.output
+    r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "bo", "-c", str(cfg)], input="n\n")
+    assert r.exit_code == 1
+    r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "bo", "--yes", "-c", str(cfg)])
+    assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["mentions"] == 2, r.output
+    r = run(app, ["privacy", "retention", "-c", str(cfg)])
+    assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["mentions"] == 1, r.output
