@@ -95,9 +95,9 @@ def _delete_rows(store: Store, s: Session, rows: Sequence[MentionRow], report: P
         if r.state == "filtered":
             continue  # never counted anywhere: not an aggregate either
         cells[aggregate_labels(utc(r.created_at).date().isoformat(), r.source, labels.get(r.id or 0, "unclassified"))] += 1
-    for cell, n in sorted(cells.items()):
-        store.incr(s, AGGREGATE, cell, n)
-        report.aggregated[cell] = report.aggregated.get(cell, 0) + n
+    for cell, count in sorted(cells.items()):
+        store.incr(s, AGGREGATE, cell, count)
+        report.aggregated[cell] = report.aggregated.get(cell, 0) + count
 
     # notifications about these mentions: through their queue items, then matched on the payload
     keys = {(r.source, r.external_id) for r in rows}
