@@ -67,11 +67,15 @@ def bench_throughput(sizes: Sizes, dbs: list[str], workdir: Path, classifiers: l
                 size = core.storage_bytes(url)["total"] - empty
                 log(f"e2e {db} {clf_kind}: naive {sizes.naive}")
                 n = core.run_naive(c, core.gen_mentions(sizes.naive, prefix=f"n-{db}"))
+                log(f"e2e {db} {clf_kind}: diagnostic, counters off {sizes.e2e}")
+                nc = core.run_batched(c, core.gen_mentions(sizes.e2e, prefix=f"nc-{db}"), counters=False)
                 c.store.engine.dispose()
             clf_seconds = b.mentions / clf_batched
             overhead = b.mentions / max(b.seconds - clf_seconds, 1e-9)
             out.append({
                 "db": db, "classifier": clf_kind, "batched": core.as_dict(b), "naive": core.as_dict(n),
+                "diagnostic_counters_off": core.as_dict(nc), "counters_share_of_time": 1 - nc.seconds / b.seconds
+                if nc.mentions == b.mentions else None,
                 "speedup_vs_naive": b.rate / n.rate, "classifier_rate_batched": clf_batched,
                 "classifier_rate_one_per_call": clf_single, "classifier_share_of_time": clf_seconds / b.seconds,
                 "pipeline_rate_share_of_classifier": b.rate / clf_batched, "overhead_only_rate": overhead,
@@ -148,6 +152,8 @@ def table(r: dict[str, Any]) -> str:
                      f"{fmt(100 * t['pipeline_rate_share_of_classifier'], 1) + '%':>9}"
                      f"{fmt(t['overhead_only_rate']):>14}"
                      f"{fmt(t['storage_bytes_per_million_extrapolated'] / 1e6):>8}")
+        if t.get("diagnostic_counters_off"):
+            lines.append(f"{'':<21}diagnostic, metric counters off: {fmt(t['diagnostic_counters_off']['rate'])}/s")
     if r.get("workers"):
         w = r["workers"]
         lines += ["", f"PostgreSQL workers ({w['classifier']}): 1 -> {fmt(w['runs']['1']['rate'])}/s, "

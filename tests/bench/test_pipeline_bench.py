@@ -51,3 +51,12 @@ def test_table_renders_from_a_result() -> None:
 def test_percentile() -> None:
     assert core.percentile([1, 2, 3, 4, 5], 0.5) == 3
     assert core.percentile([], 0.5) != core.percentile([], 0.5)  # NaN
+
+
+def test_counters_off_diagnostic_restores_the_store(tmp_path: Path, lexicon: core.Classifier) -> None:
+    with core.database("sqlite", tmp_path) as url:
+        c = core.start_container(url, tmp_path, lexicon)
+        t = core.run_batched(c, core.gen_mentions(10, prefix="d"), counters=False)
+        assert t.mentions == 10 and "diagnostic" in t.approach
+        assert "incr" not in vars(c.store)  # the real method is back
+        c.store.engine.dispose()
