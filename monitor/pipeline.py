@@ -357,8 +357,18 @@ class Pipeline:
                     n.attempts -= 1
                     s.add(n)
                     continue
+                previous_ref, extra = None, {}
+                if n.kind in ("update", "state") and n.queue_item_id is not None:
+                    # the group's first alert to this receiver: updates go into its thread
+                    first_alert = s.exec(select(Notification).where(
+                        Notification.queue_item_id == n.queue_item_id, Notification.receiver == n.receiver,
+                        Notification.kind == "alert").order_by(col(Notification.id))).first()
+                    if first_alert is not None:
+                        previous_ref = first_alert.external_ref
+                        extra = {"alert_payload": first_alert.payload}
                 msg = Outbound(key=n.idempotency_key, receiver=n.receiver, kind=n.kind, payload=n.payload,
-                               channel=n.channel, queue_item_id=n.queue_item_id, attempt=n.attempts)
+                               channel=n.channel, queue_item_id=n.queue_item_id, attempt=n.attempts,
+                               previous_ref=previous_ref, extra=extra)
                 notifier = c.notifier_for(n.receiver)
                 try:
                     ref = notifier.already_sent(msg) if previous == "sending" else None

@@ -51,17 +51,22 @@ class StoredBatch:
         return self.received - len(self.new_ids)
 
 
+def _clean(text: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; a post that contains one must not block its whole batch.
+    return text.replace("\x00", "\ufffd") if text else text
+
+
 def mention_row(m: Mention, *, source_name: str, fetched_at: datetime) -> dict[str, Any]:
-    """The column values of a wire :class:`Mention`."""
+    """The column values of a wire :class:`Mention` (NUL characters replaced)."""
     return {
         "source": m.source,
         "external_id": m.external_id,
         "source_name": source_name,
-        "url": m.url,
-        "text": m.text,
-        "title": m.title,
-        "author_handle": m.author_handle,
-        "author_name": m.author_name,
+        "url": _clean(m.url) or "",
+        "text": _clean(m.text) or "",
+        "title": _clean(m.title),
+        "author_handle": _clean(m.author_handle) or "",
+        "author_name": _clean(m.author_name) or "",
         "author_reach": int(m.author_reach),
         "lang": m.lang,
         "created_at": m.created_at,

@@ -205,3 +205,13 @@ def test_mention_requires_aware_time() -> None:
 
     with pytest.raises(ValueError, match="naive"):
         Mention(source="x", external_id="1", url="", text="t", created_at=datetime(2026, 1, 1))
+
+
+def test_nul_characters_do_not_block_a_batch(container: Any, clock: FrozenClock) -> None:
+    c = container()
+    hostile = Mention(source="x", external_id="nul", url="https://x.com/a/status/9", text="SET SEG \x00 rocks",
+                      created_at=clock.now(), author_handle="a\x00b")
+    fine = Mention(source="x", external_id="ok", url="", text="SET SEG is fine", created_at=clock.now())
+    batch = c.store.add_new_mentions("t", "x", [hostile, fine], None, now=clock.now())
+    assert len(batch.new_ids) == 2
+    assert "\x00" not in c.store.find_mention("x", "nul").text
