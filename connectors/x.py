@@ -11,6 +11,7 @@ results first, so the fetch pages to the end before it returns a cursor: ``since
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -35,6 +36,12 @@ TWEEPY_HOST = "https://api.twitter.com"
 DEFAULT_API_BASE = "https://api.x.com"
 _TWITTER_EPOCH_MS = 1288834974657
 _MAX_LOOKBACK = timedelta(days=7) - timedelta(minutes=5)
+#: a post's address on X: ``x.com`` / ``twitter.com`` (and their www., mobile. forms), ``/<user>/status/<id>``
+#: or ``/i/web/status/<id>``
+_STATUS_URL = re.compile(
+    r"https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?:i/web|\w{1,50})/status(?:es)?/(\d{1,20})(?:[/?#].*)?",
+    re.IGNORECASE,
+)
 
 
 class XOptions(BaseModel):
@@ -186,6 +193,44 @@ class XConnector:
         new_cursor = dump_cursor({"since_id": newest_id}) if newest_id else None
         ordered = sorted(mentions.values(), key=lambda m: (m.created_at, int(m.external_id)))
         return FetchResult(mentions=ordered, cursor=new_cursor, pages=pages, notes=tuple(notes))
+
+    @staticmethod
+    def tweet_id_from_url(url: str) -> str | None:
+        """The tweet id named by an X / Twitter status URL; None for any other URL (no I/O)."""
+        m = _STATUS_URL.fullmatch(url.strip())
+        return m.group(1) if m else None
+
+    def recognises_url(self, url: str) -> bool:
+        """Whether ``url`` is an X post this connector can look up (pure URL matching)."""
+        return self.tweet_id_from_url(url) is not None
+
+    def lookup_url(self, url: str) -> Mention | None:
+        """The post behind an X status URL (``GET /2/tweets/:id`` with the search's fields and the
+        author's followers), with the fetch's ``external_id`` (the tweet id); None for another URL
+        or a post X does not return (deleted, protected).
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (not retried here).
+            FatalSourceError: credentials rejected.
+        """
+        tid = self.tweet_id_from_url(url)
+        if tid is None:
+            return None
+        client = self._get_client()
+        now = datetime.now(UTC)
+        resp = call_with_retries(
+            lambda: client.get_tweet(
+                tid, expansions=self.EXPANSIONS, tweet_fields=self.TWEET_FIELDS, user_fields=self.USER_FIELDS
+            ),
+            translate=lambda e: self._translate(e, now),
+            max_retries=0,
+            sleep=self._sleep,
+            what=f"x source {self.name!r}",
+        )
+        if resp.data is None:  # X answers 200 with errors[] for a missing or hidden post
+            return None
+        users = {str(u.id): u for u in (resp.includes or {}).get("users", [])}
+        return self._mention(resp.data, users)
 
     @staticmethod
     def _mention(tweet: Any, users: dict[str, Any]) -> Mention:

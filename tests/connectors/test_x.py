@@ -7,7 +7,7 @@ from datetime import UTC
 
 import pytest
 
-from monitor.errors import RetriableSourceError
+from monitor.errors import FatalSourceError, RetriableSourceError
 
 
 def test_fetch_pages_to_the_end_and_joins_authors(harness_factory):
@@ -82,3 +82,50 @@ def test_restart_mid_pagination_loses_nothing_and_doubles_nothing(harness_factor
     # a repeat from the new cursor adds nothing
     again = c.fetch(cursor, h.ctx())
     assert again.mentions == []
+
+
+# ---- lookup_url: the post behind a forwarded link (P1) ---------------------------------------------
+
+
+def test_lookup_url_reads_the_post_with_the_fetch_id_scheme(harness_factory):
+    h = harness_factory("x")
+    c = h.connector()
+    jane_id = "1578511286759587847"
+    m = c.lookup_url(f"https://twitter.com/jane/status/{jane_id}?s=20")
+    assert m is not None and m.source == "x" and m.external_id == jane_id
+    assert (m.author_handle, m.author_reach, m.likes, m.reposts) == ("jane", 1234, 5, 1)
+    assert m.url == f"https://x.com/jane/status/{jane_id}"
+    crawled = {x.external_id: x for x in c.fetch(None, h.ctx()).mentions}
+    assert crawled[jane_id] == m  # the same Mention as the search's: dedupe by (source, external_id) works
+    req = h.server.hits(r"/2/tweets/\d+")[0]
+    assert req.query["expansions"] == "author_id"
+    assert "public_metrics" in req.query["user.fields"] and "created_at" in req.query["tweet.fields"]
+
+
+def test_lookup_url_recorded_get_tweet_and_missing_post(harness_factory):
+    h = harness_factory("x")
+    c = h.connector()
+    m = c.lookup_url("https://x.com/i/web/status/1293593516040269825")
+    assert m is not None and m.external_id == "1293593516040269825" and "new #TwitterAPI" in m.text
+    assert m.url == "https://x.com/i/web/status/1293593516040269825"  # recorded body: no author expansion
+    assert c.lookup_url("https://x.com/someone/status/42") is None  # X: 200 with errors[], no data
+
+
+def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
+    h = harness_factory("x")
+    c = h.connector()
+    for url in ("https://example.com/jane/status/1", "https://x.com/jane", "https://x.com/jane/status/abc",
+                "https://x.com.evil.example/jane/status/1", "https://www.reddit.com/r/a/comments/b/"):
+        assert not c.recognises_url(url)
+        assert c.lookup_url(url) is None
+    assert h.server.requests == []
+
+
+@pytest.mark.parametrize(("fault", "error"), [("500", RetriableSourceError), ("429", RetriableSourceError),
+                                              ("401", FatalSourceError)])
+def test_lookup_url_server_errors(harness_factory, sleeps, fault, error):
+    h = harness_factory("x")
+    h.server.inject(fault)
+    with pytest.raises(error):
+        h.connector().lookup_url("https://x.com/jane/status/1578511286759587847")
+    assert sleeps.calls == []  # interactive: no backoff sleeps

@@ -1,4 +1,5 @@
-"""Fake X API v2 recent search, serving tweepy's recorded page plus an older page with fields."""
+"""Fake X API v2: recent search (tweepy's recorded page plus an older page with fields) and the
+single-post lookup ``GET /2/tweets/:id`` (tweepy's recorded ``get_tweet`` body plus every search post)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,12 @@ class FakeX:
         older = payload("x_search_recent_page2.json")
         self.tweets += older["data"]
         self.users: dict[str, dict[str, Any]] = {u["id"]: u for u in older["includes"]["users"]}
+        #: posts only the lookup serves (not in search results): tweepy's recorded get_tweet body
+        self.lookup_only: list[dict[str, Any]] = [payload("x_get_tweet.json")["data"]]
         self.server = FakeServer()
         self.server.route("GET", r"/2/tweets/search/recent", self.search)
-        self.server.faults_on(r"/2/tweets/search/recent")
+        self.server.route("GET", r"/2/tweets/(\d+)", self.get_tweet)
+        self.server.faults_on(r"/2/tweets/search/recent", r"/2/tweets/\d+")
         self.server.fault_replies["429"] = lambda: self._429(self.server.clock())
         self.server.fault_replies["401"] = lambda: _problem(401, "Unauthorized")
 
@@ -55,6 +59,37 @@ class FakeX:
         if author_id:
             t["author_id"] = author_id
         self.tweets.append(t)
+
+    def get_tweet(self, req: Request) -> Reply:
+        """``GET /2/tweets/:id``: the post (fields as stored) plus its author under includes when
+        ``expansions`` asks for it; a missing post is X's 200 with ``errors[]`` and no ``data``."""
+        if req.headers.get("authorization") != f"Bearer {BEARER}":
+            return _problem(401, "Unauthorized")
+        tid = req.groups[0]
+        tweet = next((t for t in [*self.tweets, *self.lookup_only] if t["id"] == tid), None)
+        headers = {**RATE_HEADERS, "x-rate-limit-reset": str(int(self.server.clock()) + 900)}
+        if tweet is None:
+            return json_reply(
+                {
+                    "errors": [
+                        {
+                            "value": tid,
+                            "detail": f"Could not find tweet with id: [{tid}].",
+                            "title": "Not Found Error",
+                            "resource_type": "tweet",
+                            "parameter": "id",
+                            "resource_id": tid,
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                },
+                **headers,
+            )
+        body: dict[str, Any] = {"data": copy.deepcopy(tweet)}
+        author = tweet.get("author_id")
+        if author in self.users and "author_id" in req.query.get("expansions", "").split(","):
+            body["includes"] = {"users": [self.users[author]]}
+        return json_reply(body, **headers)
 
     def search(self, req: Request) -> Reply:
         if req.headers.get("authorization") != f"Bearer {BEARER}":
