@@ -37,6 +37,15 @@ from monitor.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
 DEFAULT_REDDIT_URL = "https://www.reddit.com"
+#: a post (or comment) address on Reddit: ``reddit.com/r/<sub>/comments/<id>/<slug>/[<comment id>]``
+#: (also ``old.``/``new.``/``np.``/``m.``, ``/u/<user>/comments/...``, ``/comments/<id>``, and the
+#: ``/comment/<comment id>`` form) and the short ``redd.it/<id>``
+_POST_URL = re.compile(
+    r"https?://(?:(?:www|old|new|np|m|sh)\.)?reddit\.com/(?:(?:r|u|user)/[\w-]{1,50}/)?comments/([a-z0-9]{1,13})"
+    r"(?:/[^/?#]*(?:/([a-z0-9]{1,13}))?)?/?(?:[?#].*)?",
+    re.IGNORECASE,
+)
+_SHORT_URL = re.compile(r"https?://redd\.it/([a-z0-9]{1,13})/?(?:[?#].*)?", re.IGNORECASE)
 _TIME_FILTERS = (
     ("hour", 3600),
     ("day", 86400),
@@ -266,6 +275,47 @@ class RedditConnector:
         mentions.sort(key=lambda m: (m.created_at, m.external_id))
         new_cursor = dump_cursor(new_state)
         return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages)
+
+    @staticmethod
+    def fullname_from_url(url: str) -> str | None:
+        """The fullname (``t3_<id>``, or ``t1_<id>`` when the URL names a comment) behind a Reddit
+        post URL; None for any other URL (no I/O)."""
+        url = url.strip()
+        m = _POST_URL.fullmatch(url)
+        if m:
+            return f"t1_{m.group(2).lower()}" if m.group(2) else f"t3_{m.group(1).lower()}"
+        m = _SHORT_URL.fullmatch(url)
+        return f"t3_{m.group(1).lower()}" if m else None
+
+    def recognises_url(self, url: str) -> bool:
+        """Whether ``url`` is a Reddit post or comment this connector can look up (pure URL matching)."""
+        return self.fullname_from_url(url) is not None
+
+    def lookup_url(self, url: str) -> Mention | None:
+        """The submission (or the comment the URL names) behind a Reddit link, read with praw's
+        ``info`` (``GET /api/info/?id=<fullname>``), with the fetch's ``external_id`` (the
+        fullname); None for another URL or an item Reddit does not return.
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (not retried here).
+            FatalSourceError: credentials rejected.
+        """
+        fullname = self.fullname_from_url(url)
+        if fullname is None:
+            return None
+        reddit = self._get_client()
+        now = datetime.now(UTC)
+        items = call_with_retries(
+            lambda: list(reddit.info(fullnames=[fullname])),
+            translate=lambda e: self._translate(e, now),
+            max_retries=0,
+            sleep=self._sleep,
+            what=f"reddit source {self.name!r}",
+        )
+        for item in items:
+            if str(vars(item).get("name") or item.fullname) == fullname:
+                return self._comment(item) if fullname.startswith("t1_") else self._submission(item)
+        return None
 
     @staticmethod
     def _author(d: dict[str, Any]) -> str:

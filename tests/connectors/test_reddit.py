@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from connectors.base import FetchContext
 from connectors.reddit import terms_from_query
+from monitor.errors import FatalSourceError, RetriableSourceError
 
 
 def test_search_replays_recorded_listing(harness_factory):
@@ -49,3 +52,41 @@ def test_comments_from_named_subreddits_matched_locally(harness_factory):
 def test_terms_from_query():
     assert terms_from_query('"SET SEG" OR #setseg -is:retweet -from:setseg') == ["SET SEG", "setseg"]
     assert terms_from_query('(acme OR acmeco) NOT spam -"old news"') == ["acme", "acmeco"]
+
+
+# ---- lookup_url: the post behind a forwarded link (P1) ---------------------------------------------
+
+
+def test_lookup_url_submission_and_comment_with_the_fetch_id_scheme(harness_factory):
+    h = harness_factory("reddit")
+    c = h.connector()
+    crawled = {m.external_id: m for m in c.fetch(None, h.ctx()).mentions}
+    for url in ("https://www.reddit.com/r/redditdev/comments/1qvzkd/praw_opening_a_user_page/",
+                "https://old.reddit.com/r/redditdev/comments/1qvzkd/?utm_source=share", "https://redd.it/1qvzkd"):
+        m = c.lookup_url(url)
+        assert m == crawled["t3_1qvzkd"], url  # same Mention as the search's: dedupe works
+    assert h.server.hits(r"/api/info/?")[0].query["id"] == "t3_1qvzkd"
+    com = c.lookup_url("https://www.reddit.com/r/kakapo/comments/654eqk/kakapo_calls/dgauydy/")
+    assert com is not None and com.external_id == "t1_dgauydy" and com.kind == "comment"
+    assert (com.text, com.thread_id, com.parent_id) == ("i lick it", "t3_654eqk", "t1_dg7dqfd")
+    assert c.lookup_url("https://www.reddit.com/r/kakapo/comments/654eqk/comment/dgauydy/") == com
+    assert c.lookup_url("https://redd.it/zzzzzz") is None  # Reddit returns an empty listing
+
+
+def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
+    h = harness_factory("reddit")
+    c = h.connector()
+    for url in ("https://www.reddit.com/r/redditdev/", "https://www.reddit.com/user/someone",
+                "https://reddit.com.evil.example/r/a/comments/abc/", "https://x.com/jane/status/1"):
+        assert not c.recognises_url(url) and c.lookup_url(url) is None
+    assert h.server.requests == []
+
+
+@pytest.mark.parametrize(("fault", "error"), [("500", RetriableSourceError), ("429", RetriableSourceError),
+                                              ("401", FatalSourceError)])
+def test_lookup_url_server_errors(harness_factory, sleeps, fault, error):
+    h = harness_factory("reddit")
+    h.server.inject(fault)
+    with pytest.raises(error):
+        h.connector().lookup_url("https://redd.it/1qvzkd")
+    assert sleeps.calls == []

@@ -43,7 +43,8 @@ class FakeReddit:
         s.route("POST", r"/api/v1/access_token", self.token)
         s.route("GET", r"/r/([^/]+)/search/?", self.search)
         s.route("GET", r"/r/([^/]+)/comments/?", self.comment_listing)
-        s.faults_on(r"/r/[^/]+/search/?", r"/r/[^/]+/comments/?")
+        s.route("GET", r"/api/info/?", self.info)
+        s.faults_on(r"/r/[^/]+/search/?", r"/r/[^/]+/comments/?", r"/api/info/?")
         s.fault_replies["401"] = lambda: self._401
         s.fault_replies["429"] = lambda: json_reply(
             {"message": "Too Many Requests", "error": 429}, 429, **{"Retry-After": "30"}
@@ -76,6 +77,14 @@ class FakeReddit:
 
     def comment_listing(self, req: Request) -> Reply:
         return self._page(req, self.comments)
+
+    def info(self, req: Request) -> Reply:
+        """``GET /api/info/?id=<fullname,...>``: a Listing of the known items (none: empty Listing)."""
+        if req.headers.get("authorization") != f"bearer {TOKEN}":
+            return self._401
+        wanted = [n for n in req.query.get("id", "").split(",") if n]
+        by_name = {c["data"]["name"]: c for c in [*self.submissions, *self.comments]}
+        return json_reply(_listing([copy.deepcopy(by_name[n]) for n in wanted if n in by_name], None))
 
     def add_submission(self, name_id: str, created: float, title: str) -> str:
         self.submissions.append(
