@@ -14,17 +14,20 @@ import builtins
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import (
+    TransientError,
     call_with_retries,
     dump_cursor,
     extract_links,
     httpx_get,
     load_cursor,
     loads_json,
+    status_error,
     strip_html,
 )
 from connectors.base import FetchContext, FetchResult, Mention
@@ -148,6 +151,81 @@ class HackerNewsConnector:
             pages=pages,
             notes=tuple(notes),
         )
+
+    @staticmethod
+    def item_id_from_url(url: str) -> str | None:
+        """The item id of a ``news.ycombinator.com/item?id=N`` link; None for any other URL (no I/O)."""
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return None
+        if parts.scheme not in ("http", "https") or (parts.hostname or "") != "news.ycombinator.com":
+            return None
+        if parts.path != "/item":
+            return None
+        ids = parse_qs(parts.query).get("id") or []
+        return ids[0] if len(ids) == 1 and ids[0].isdigit() and len(ids[0]) <= 12 else None
+
+    def recognises_url(self, url: str) -> bool:
+        """Whether ``url`` is a Hacker News item this connector can look up (pure URL matching)."""
+        return self.item_id_from_url(url) is not None
+
+    def lookup_url(self, url: str) -> Mention | None:
+        """The story or comment behind a Hacker News item link (Algolia ``GET /api/v1/items/N``),
+        with the fetch's ``external_id`` (the item id); None for another URL or an unknown item.
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (not retried here).
+            FatalSourceError: the API refused the request.
+        """
+        oid = self.item_id_from_url(url)
+        if oid is None:
+            return None
+        what = f"hn source {self.name!r}"
+        now = datetime.now(UTC)
+
+        def once() -> dict[str, Any] | None:
+            try:
+                r = self._get_client().get(f"{self.api_base}/api/v1/items/{oid}")
+            except httpx.TimeoutException as exc:
+                raise TransientError(f"timeout ({type(exc).__name__})") from exc
+            except httpx.TransportError as exc:
+                raise TransientError(f"connection failed ({type(exc).__name__})") from exc
+            if r.status_code == 404:
+                return None  # no such item
+            if not 200 <= r.status_code < 300:
+                raise status_error(r.status_code, what, r.headers, now)
+            data = loads_json(r.content, what)
+            if not isinstance(data, dict) or str(data.get("id")) != oid:
+                raise RetriableSourceError(f"{what}: reply is not item {oid}")
+            return data
+
+        item = call_with_retries(once, translate=lambda _e: None, max_retries=0, sleep=self._sleep, what=what)
+        return self._mention(self._item_as_hit(item)) if item is not None else None
+
+    @staticmethod
+    def _item_as_hit(item: dict[str, Any]) -> dict[str, Any]:
+        """An Algolia *item* (``id``, ``type``, ``text``, ``children``) in the search *hit* shape."""
+
+        def descendants(node: dict[str, Any]) -> int:
+            return sum(1 + descendants(c) for c in node.get("children") or [] if isinstance(c, dict))
+
+        is_comment = item.get("type") == "comment"
+        return {
+            "objectID": str(item["id"]),
+            "created_at_i": item.get("created_at_i"),
+            "created_at": item.get("created_at"),
+            "author": item.get("author"),
+            "title": item.get("title"),
+            "url": item.get("url"),
+            "story_text": None if is_comment else item.get("text"),
+            "comment_text": item.get("text") if is_comment else None,
+            "points": item.get("points"),
+            "num_comments": None if is_comment else descendants(item),
+            "story_id": item.get("story_id"),
+            "parent_id": item.get("parent_id"),
+            "_tags": ["comment" if is_comment else "story"],
+        }
 
     @staticmethod
     def _mention(hit: dict[str, Any]) -> Mention | None:

@@ -35,3 +35,47 @@ def test_same_second_items_are_not_lost(harness_factory):
     second = c.fetch(first.cursor, h.ctx())
     assert [m.external_id for m in second.mentions] == ["44100005"]
     assert sorted(json.loads(second.cursor)["ids"]) == ["44100004", "44100005"]
+
+
+# ---- lookup_url: the item behind a forwarded link (P1) ---------------------------------------------
+
+
+def test_lookup_url_story_and_comment_with_the_fetch_id_scheme(harness_factory):
+    h = harness_factory("hn")
+    c = h.connector()
+    crawled = {m.external_id: m for m in c.fetch(None, h.ctx()).mentions}
+    story = c.lookup_url("https://news.ycombinator.com/item?id=44100001")
+    want = crawled["44100001"]
+    assert story is not None
+    got = (story.external_id, story.kind, story.text, story.url, story.thread_id, story.created_at, story.likes)
+    assert got == (want.external_id, want.kind, want.text, want.url, want.thread_id, want.created_at, want.likes)
+    assert story.replies >= 1  # descendants in the item tree
+    comment = c.lookup_url("https://news.ycombinator.com/item?id=44100002#44100002")
+    want = crawled["44100002"]
+    assert comment is not None
+    assert (comment.external_id, comment.kind, comment.text, comment.parent_id, comment.thread_id) == (
+        want.external_id, want.kind, want.text, want.parent_id, want.thread_id)
+    assert [r.path for r in h.server.hits(r"/api/v1/items/\d+")] == ["/api/v1/items/44100001", "/api/v1/items/44100002"]
+    assert c.lookup_url("https://news.ycombinator.com/item?id=1") is None  # Algolia 404
+
+
+def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
+    h = harness_factory("hn")
+    c = h.connector()
+    for url in ("https://news.ycombinator.com/user?id=pg", "https://news.ycombinator.com/item?id=abc",
+                "https://news.ycombinator.com.evil.example/item?id=1", "https://x.com/jane/status/1"):
+        assert not c.recognises_url(url) and c.lookup_url(url) is None
+    assert h.server.requests == []
+
+
+def test_lookup_url_server_errors(harness_factory, sleeps):
+    import pytest
+
+    from monitor.errors import RetriableSourceError
+
+    h = harness_factory("hn")
+    for fault in ("500", "429", "malformed"):
+        h.server.inject(fault, times=1)
+        with pytest.raises(RetriableSourceError):
+            h.connector().lookup_url("https://news.ycombinator.com/item?id=44100001")
+    assert sleeps.calls == []

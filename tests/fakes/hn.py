@@ -1,4 +1,6 @@
-"""Fake Algolia HN search (``/api/v1/search_by_date``), documented envelope and hit fields."""
+"""Fake Algolia HN search (``/api/v1/search_by_date``), documented envelope and hit fields, and the
+item endpoint (``/api/v1/items/:id``: ``id, created_at, created_at_i, type, author, title, url, text,
+points, parent_id, story_id, options, children``; 404 ``{"status":404,"error":"Not Found"}``)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,33 @@ class FakeHN:
         self.hits: list[dict[str, Any]] = payload("hn_hits.json")["hits"]
         self.server = FakeServer()
         self.server.route("GET", r"/api/v1/search_by_date", self.search)
-        self.server.faults_on(r"/api/v1/search_by_date")
+        self.server.route("GET", r"/api/v1/items/(\d+)", self.item)
+        self.server.faults_on(r"/api/v1/search_by_date", r"/api/v1/items/\d+")
+
+    def _item(self, hit: dict[str, Any]) -> dict[str, Any]:
+        is_comment = "comment" in hit["_tags"]
+        oid = int(hit["objectID"])
+        return {
+            "id": oid,
+            "created_at": hit.get("created_at") or "",
+            "created_at_i": hit["created_at_i"],
+            "type": "comment" if is_comment else "story",
+            "author": hit.get("author"),
+            "title": None if is_comment else hit.get("title"),
+            "url": None if is_comment else hit.get("url"),
+            "text": hit.get("comment_text") if is_comment else hit.get("story_text"),
+            "points": hit.get("points"),
+            "parent_id": hit.get("parent_id"),
+            "story_id": hit.get("story_id") or oid,
+            "options": [],
+            "children": [self._item(h) for h in self.hits if h.get("parent_id") == oid],
+        }
+
+    def item(self, req: Request) -> Reply:
+        hit = next((h for h in self.hits if h["objectID"] == req.groups[0]), None)
+        if hit is None:
+            return json_reply({"status": 404, "error": "Not Found"}, 404)
+        return json_reply(self._item(hit))
 
     def search(self, req: Request) -> Reply:
         q = req.query
