@@ -13,9 +13,11 @@ status ``uri`` (global across instances); the cursor keeps instance-local ids.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -53,6 +55,13 @@ class MastodonOptions(BaseModel):
             raise ValueError("set query and/or hashtags")
         self.hashtags = [h.lstrip("#") for h in self.hashtags]
         return self
+
+
+#: a status page's path on a Mastodon instance: ``/@user/<id>``, ``/@user@domain/<id>``,
+#: ``/users/<user>/statuses/<id>`` and the web UI's ``/web/@user/<id>`` / ``/web/statuses/<id>``
+_STATUS_PATH = re.compile(
+    r"/(?:web/)?(?:@[\w.-]{1,64}(?:@[\w.-]{1,253})?|users/[\w.-]{1,64}/statuses|statuses)/(\d{1,20})/?"
+)
 
 
 def _id(status: Any) -> int:
@@ -117,12 +126,53 @@ class MastodonConnector:
             )
         return self._clients[base]
 
-    def _translate(self, exc: BaseException, now: datetime) -> BaseException | None:
+    def instance_for_url(self, url: str) -> str | None:
+        """The configured instance base whose status page ``url`` is; None for any other URL (no I/O)."""
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return None
+        if parts.scheme not in ("http", "https") or not _STATUS_PATH.fullmatch(parts.path):
+            return None
+        for base in self.bases():
+            if urlsplit(base).netloc.lower() == parts.netloc.lower():
+                return base
+        return None
+
+    def recognises_url(self, url: str) -> bool:
+        """Whether ``url`` is a status on one of this source's instances (pure URL matching)."""
+        return self.instance_for_url(url) is not None
+
+    def lookup_url(self, url: str) -> Mention | None:
+        """The status behind a status URL on a configured instance, resolved by the instance
+        (``search_v2(url, resolve=True, result_type="statuses")``), with the fetch's
+        ``external_id`` (the status ``uri``); None for another URL or a status not found.
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (not retried here).
+            FatalSourceError: credentials rejected (resolving needs the access token).
+        """
+        base = self.instance_for_url(url)
+        if base is None:
+            return None
+        client = self._get_client(base)
+        now = datetime.now(UTC)
+        found = call_with_retries(
+            lambda: client.search_v2(url.strip(), resolve=True, result_type="statuses") or {},
+            translate=lambda e: self._translate(e, now, base),
+            max_retries=0,
+            sleep=self._sleep,
+            what=f"mastodon source {self.name!r}",
+        )
+        statuses = list(found.get("statuses") or []) if isinstance(found, dict) else []
+        return self._mention(statuses[0]) if statuses else None
+
+    def _translate(self, exc: BaseException, now: datetime, base: str | None = None) -> BaseException | None:
         import mastodon as m
 
         what = f"mastodon source {self.name!r}"
         if isinstance(exc, m.MastodonRatelimitError):
-            session = self._sessions.get(self._current)
+            session = self._sessions.get(base or self._current)
             wait = retry_after_from_headers(session.last_headers if session else None, now)
             return RetriableSourceError(f"{what}: rate limited (HTTP 429)", wait)
         if isinstance(exc, m.MastodonUnauthorizedError):

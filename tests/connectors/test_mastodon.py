@@ -38,3 +38,44 @@ def test_instances_option_and_example_config_shape():
     assert c.bases() == ["https://mastodon.social", "https://hachyderm.io"]
     assert opts.hashtags == ["setseg"]
     assert MastodonConnector("m", opts, api_base="http://127.0.0.1:9").bases() == ["http://127.0.0.1:9"]
+
+
+# ---- lookup_url: the status behind a forwarded link (P1) -------------------------------------------
+
+
+def test_lookup_url_resolves_a_status_on_the_instance_with_the_fetch_id_scheme(harness_factory):
+    h = harness_factory("mastodon")
+    c = h.connector()
+    crawled = {m.external_id: m for m in c.fetch(None, h.ctx()).mentions}
+    uri = "https://mastodon.example/users/ann/statuses/113000000000000001"
+    for url in (f"{h.server.url}/@ann/113000000000000001", f"{h.server.url}/users/ann/statuses/113000000000000001"):
+        m = c.lookup_url(url)
+        assert m == crawled[uri], url  # the same Mention as the crawl's: dedupe by uri works
+    req = h.server.hits(r"/api/v2/search")[-1]
+    assert req.query["q"] == f"{h.server.url}/users/ann/statuses/113000000000000001"
+    assert req.query["type"] == "statuses" and req.query["resolve"] in ("true", "1")
+    assert c.lookup_url(f"{h.server.url}/@ann/999") is None  # not found: no statuses
+
+
+def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
+    h = harness_factory("mastodon")
+    c = h.connector()
+    for url in ("https://mastodon.example/@ann/113000000000000001",  # not a configured instance
+                f"{h.server.url}/@ann", f"{h.server.url}/tags/setseg", "https://x.com/jane/status/1"):
+        assert not c.recognises_url(url) and c.lookup_url(url) is None
+    assert h.server.requests == []
+
+
+def test_lookup_url_server_errors(harness_factory, sleeps):
+    import pytest
+
+    from monitor.errors import FatalSourceError, RetriableSourceError
+
+    h = harness_factory("mastodon")
+    url = f"{h.server.url}/@ann/113000000000000001"
+    for fault, error in (("500", RetriableSourceError), ("429", RetriableSourceError), ("401", FatalSourceError)):
+        c = h.connector()
+        h.server.inject(fault, times=1)
+        with pytest.raises(error):
+            c.lookup_url(url)
+    assert sleeps.calls == []

@@ -53,9 +53,22 @@ class FakeMastodon:
         if req.headers.get("authorization") != f"Bearer {TOKEN}":
             return json_reply({"error": "The access token is invalid"}, 401)
         assert req.query.get("type") == "statuses"
+        if req.query["q"].startswith(("http://", "https://")):
+            return self.resolve(req)
         words = req.query["q"].lower().replace('"', "").split()
         hits = [s for s in self.statuses if all(w.lstrip("#") in s["content"].lower() for w in words)]
         return json_reply({"accounts": [], "statuses": self._window(req, hits), "hashtags": []})
+
+    def resolve(self, req: Request) -> Reply:
+        """A status URL as ``q``: with ``resolve=true`` the status whose page or ActivityPub id has
+        that path (this fake's statuses live on ``mastodon.example``; the test instance is loopback)."""
+        from urllib.parse import urlsplit
+
+        if req.query.get("resolve") not in ("true", "1"):
+            return json_reply({"accounts": [], "statuses": [], "hashtags": []})
+        path = urlsplit(req.query["q"]).path.rstrip("/")
+        hits = [s for s in self.statuses if path in (urlsplit(s["url"]).path, urlsplit(s["uri"]).path)]
+        return json_reply({"accounts": [], "statuses": copy.deepcopy(hits[:1]), "hashtags": []})
 
     def tag(self, req: Request) -> Reply:
         tag = req.groups[0].lower()
