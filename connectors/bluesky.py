@@ -12,8 +12,9 @@ sends ``since=`` it (inclusive) with ``sort=latest`` and pages with the API curs
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +32,11 @@ from connectors.base import FetchContext, FetchResult, Mention
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_API_BASE = "https://bsky.social"
+#: a post's page in the Bluesky app: ``bsky.app/profile/<handle or DID>/post/<record key>``
+_POST_URL = re.compile(
+    r"https://(?:www\.)?bsky\.app/profile/(did:[a-z]{1,16}:[A-Za-z0-9._:%-]{1,256}|[A-Za-z0-9.-]{1,253})"
+    r"/post/([A-Za-z0-9._:~-]{1,512})/?(?:[?#].*)?"
+)
 
 
 class BlueskyOptions(BaseModel):
@@ -183,6 +189,62 @@ class BlueskyConnector:
             ids |= boundary
         new_cursor = dump_cursor({"since": hw.isoformat(), "ids": sorted(ids)})
         return FetchResult(mentions=mentions, cursor=new_cursor, pages=pages + 1, notes=tuple(notes))
+
+    @staticmethod
+    def post_from_url(url: str) -> tuple[str, str] | None:
+        """``(handle or DID, record key)`` of a ``bsky.app`` post link; None for any other URL (no I/O)."""
+        m = _POST_URL.fullmatch(url.strip())
+        return (m.group(1), m.group(2)) if m else None
+
+    def recognises_url(self, url: str) -> bool:
+        """Whether ``url`` is a Bluesky post this connector can look up (pure URL matching)."""
+        return self.post_from_url(url) is not None
+
+    def lookup_url(self, url: str) -> Mention | None:
+        """The post behind a ``bsky.app`` link: the handle resolved to its DID
+        (``com.atproto.identity.resolveHandle``), the post read with ``app.bsky.feed.getPosts``
+        by its ``at://`` URI and the author's ``followersCount``, with the fetch's ``external_id``
+        (the URI); None for another URL, an unknown handle or a post not returned.
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (not retried here).
+            FatalSourceError: credentials rejected.
+        """
+        found = self.post_from_url(url)
+        if found is None:
+            return None
+        from atproto import models
+        from atproto_client import exceptions as ae
+
+        actor, rkey = found
+        ctx = FetchContext(now=datetime.now(UTC))
+        client = self._get_client(ctx)
+
+        def call(fn: Callable[[], Any]) -> Any:
+            return call_with_retries(
+                fn,
+                translate=lambda e: self._translate(e, ctx.now),
+                max_retries=0,
+                sleep=self._sleep,
+                what=f"bluesky source {self.name!r}",
+            )
+
+        did = actor
+        if not actor.startswith("did:"):
+            params = models.ComAtprotoIdentityResolveHandle.Params(handle=actor)
+            try:
+                did = str(call(lambda: client.com.atproto.identity.resolve_handle(params)).did)
+            except FatalSourceError as exc:
+                if isinstance(exc.__cause__, ae.BadRequestError):
+                    return None  # "Unable to resolve handle"
+                raise
+        uri = f"at://{did}/app.bsky.feed.post/{rkey}"
+        resp = call(lambda: client.app.bsky.feed.get_posts(models.AppBskyFeedGetPosts.Params(uris=[uri])))
+        post = next((p for p in resp.posts or [] if str(p.uri) == uri), None)
+        if post is None:
+            return None
+        reach = self._reach(client, {str(post.author.did)}, ctx)
+        return self._mention(post, reach)
 
     def _reach(self, client: Any, dids: set[str], ctx: FetchContext) -> dict[str, int]:
         if not self.options.fetch_reach:

@@ -35,3 +35,45 @@ def test_bad_app_password_is_fatal(harness_factory):
     with pytest.raises(FatalSourceError) as info:
         c.fetch(None, h.ctx())
     assert "wrong-password-1" not in str(info.value)
+
+
+# ---- lookup_url: the post behind a forwarded link (P1) ---------------------------------------------
+
+
+def test_lookup_url_resolves_handle_reads_post_and_reach(harness_factory):
+    h = harness_factory("bluesky")
+    c = h.connector()
+    crawled = {m.external_id: m for m in c.fetch(None, h.ctx()).mentions}
+    uri = "at://did:plc:ann111/app.bsky.feed.post/3lbb4moalcc2j"
+    m = c.lookup_url("https://bsky.app/profile/ann.bsky.social/post/3lbb4moalcc2j")
+    assert m == crawled[uri]  # same Mention as the search's (reach included): dedupe by URI works
+    assert m.author_reach == 5120
+    assert h.server.hits(r"/xrpc/com.atproto.identity.resolveHandle")[0].query["handle"] == "ann.bsky.social"
+    assert h.server.hits(r"/xrpc/app.bsky.feed.getPosts")[0].query["uris"] == uri
+    by_did = c.lookup_url("https://bsky.app/profile/did:plc:ann111/post/3lbb4moalcc2j")
+    assert by_did == m and len(h.server.hits(r"/xrpc/com.atproto.identity.resolveHandle")) == 1
+    assert c.lookup_url("https://bsky.app/profile/ann.bsky.social/post/3zzzzzzzzzzzz") is None
+    assert c.lookup_url("https://bsky.app/profile/nobody.example/post/3lbb4moalcc2j") is None
+
+
+def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
+    h = harness_factory("bluesky")
+    c = h.connector()
+    for url in ("https://bsky.app/profile/ann.bsky.social", "https://bsky.app.evil.example/profile/a/post/b",
+                "https://x.com/jane/status/1"):
+        assert not c.recognises_url(url) and c.lookup_url(url) is None
+    assert h.server.requests == []
+
+
+def test_lookup_url_server_errors(harness_factory, sleeps):
+    import pytest
+
+    from monitor.errors import FatalSourceError, RetriableSourceError
+
+    h = harness_factory("bluesky")
+    url = "https://bsky.app/profile/did:plc:ann111/post/3lbb4moalcc2j"
+    for fault, error in (("500", RetriableSourceError), ("429", RetriableSourceError), ("401", FatalSourceError)):
+        h.server.inject(fault, times=1)
+        with pytest.raises(error):
+            h.connector().lookup_url(url)
+    assert sleeps.calls == []

@@ -1,4 +1,5 @@
-"""Fake Bluesky PDS/AppView: createSession (JWT with exp, no didDoc), searchPosts, getProfiles."""
+"""Fake Bluesky PDS/AppView: createSession (JWT with exp, no didDoc), searchPosts, getProfiles, and for
+link lookups resolveHandle and getPosts."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ class FakeBluesky:
         s.route("POST", r"/xrpc/com.atproto.server.createSession", self.create_session)
         s.route("GET", r"/xrpc/app.bsky.feed.searchPosts", self.search)
         s.route("GET", r"/xrpc/app.bsky.actor.getProfiles", self.get_profiles)
-        s.faults_on(r"/xrpc/app.bsky.feed.searchPosts")
+        s.route("GET", r"/xrpc/com.atproto.identity.resolveHandle", self.resolve_handle)
+        s.route("GET", r"/xrpc/app.bsky.feed.getPosts", self.get_posts)
+        s.faults_on(r"/xrpc/app.bsky.feed.searchPosts", r"/xrpc/app.bsky.feed.getPosts")
         s.fault_replies["401"] = lambda: json_reply({"error": "AuthMissing", "message": "Authentication Required"}, 401)
         s.fault_replies["429"] = lambda: json_reply(
             {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
@@ -72,6 +75,23 @@ class FakeBluesky:
 
         actors = parse_qs(urlsplit(req.raw_url).query).get("actors", [])
         return json_reply({"profiles": [self.profiles[a] for a in actors if a in self.profiles]})
+
+    def resolve_handle(self, req: Request) -> Reply:
+        """``{"did"}`` for a known handle; else the AppView's 400 ``InvalidRequest``."""
+        handle = req.query.get("handle", "")
+        did = next((p["did"] for p in self.profiles.values() if p["handle"] == handle), None)
+        if did is None:
+            return json_reply({"error": "InvalidRequest", "message": "Unable to resolve handle"}, 400)
+        return json_reply({"did": did})
+
+    def get_posts(self, req: Request) -> Reply:
+        """``{"posts": [PostView]}`` for the known ``uris`` (unknown ones are left out)."""
+        if not self._authed(req):
+            return json_reply({"error": "AuthMissing", "message": "Authentication Required"}, 401)
+        from urllib.parse import parse_qs, urlsplit
+
+        uris = parse_qs(urlsplit(req.raw_url).query).get("uris", [])
+        return json_reply({"posts": [copy.deepcopy(p) for p in self.posts if p["uri"] in uris]})
 
     def add(self, rkey: str, created: str, text: str) -> str:
         p = copy.deepcopy(self.posts[-1])
