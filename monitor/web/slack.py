@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from monitor import slack_blocks as sb
 from monitor.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for
 from monitor.clock import utc
+from monitor.scouting import SLACK_BUDGET, lookup_link
 
 if TYPE_CHECKING:
     from monitor.bootstrap import Container
@@ -252,8 +253,9 @@ class SlackInteractivity:
             for sub in self.c.store.submissions(actor.id):
                 if sub.url == url and sub.channel == "slack" and utc(sub.created_at) >= since:
                     return  # Slack's retry of a submission another process already stored
+        fetched = lookup_link(self.c, url, budget=SLACK_BUDGET)  # within Slack's 3 s; else stored as typed
         self.c.pipeline.submit_scout(url=url, note=note, category="other", urgency="normal", submitted_by=actor.id,
-                                     submitter_name=actor.name, channel="slack")
+                                     submitter_name=actor.name, channel="slack", fetched=fetched)
 
     def command(self, form: dict[str, str], retry: bool) -> tuple[int, Any]:
         text = (form.get("text") or "").strip()

@@ -15,6 +15,7 @@ from monitor.actions import POLICY_REMINDER, Actor, directory
 from monitor.bootstrap import Container
 from monitor.clock import utc
 from monitor.models import ScoutSubmission
+from monitor.scouting import WEB_BUDGET, lookup_link
 from monitor.web import auth, queries
 from monitor.web.deps import web_of
 
@@ -52,25 +53,13 @@ def recent_count(container: Container, submitted_by: str) -> int:
 
 
 def fetch_link(app: FastAPI, container: Container, url: str) -> Mention | None:
-    """The post behind ``url`` when a configured source can read it (connectors that offer
-    ``lookup_url(url)``; tests may set ``app.state.link_fetcher``); else None."""
+    """The post behind ``url`` when a configured source can read it (``monitor.scouting.lookup_link``;
+    tests may set ``app.state.link_fetcher``); else None."""
     fetcher = getattr(app.state, "link_fetcher", None)
     if fetcher is not None:
         found: Mention | None = fetcher(url)
         return found
-    for src in container.cfg.sources:
-        if not src.enabled:
-            continue
-        try:
-            lookup = getattr(container.connector(src.name), "lookup_url", None)
-            if callable(lookup):
-                m = lookup(url)
-                if isinstance(m, Mention):
-                    return m
-        except Exception as exc:  # a source that cannot read the link: store it as given
-            log.info("link lookup failed", extra={"event": "link_lookup_failed", "source": src.name,
-                                                  "error": type(exc).__name__})
-    return None
+    return lookup_link(container, url, budget=WEB_BUDGET)
 
 
 def submit(app: FastAPI, container: Container, actor: Actor, *, url: str, note: str, category: str,
