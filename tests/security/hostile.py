@@ -55,6 +55,8 @@ class HostileServer:
             body, status, ctype = b"{}", 200, "application/json"
         elif self.mode == "garbage":
             body, status, ctype = b"\x00\xff{not json<<<" + bytes(range(256)), 200, "application/json"
+        elif self.mode == "hn_empty":
+            body, status, ctype = b'{"hits": [], "nbPages": 0, "page": 0, "nbHits": 0}', 200, "application/json"
         elif self.mode == "html500":
             body, status, ctype = b"<html><body>Internal error</body></html>", 500, "text/html"
         else:  # echo401: a server that repeats the credentials it was sent
