@@ -31,6 +31,7 @@ from monitor.config import AppConfig, validate_config
 from monitor.notifiers.base import Outbound
 from monitor.sentiment.base import Classifier
 
+PAGE_USER = "anna@setseg.example"  # a lead in BENCH_CONFIG's roster
 PG_ADMIN_URL = os.environ.get("BRAND_SCOUT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SOURCE = "bench"
 
@@ -101,6 +102,8 @@ def make_config(db_url: str, data_dir: Path, *, batch_size: int = 256) -> AppCon
     data["storage"] = {"url": db_url, "url_env": None, "pool_size": 4}
     data["worker"] = {"batch_size": batch_size}
     data["sentiment"] = {"model": "lexicon"}
+    # Pages are read as a signed-in lead through a trusted SSO proxy header (see time_pages).
+    data["web"] = {"auth": {"mode": "proxy", "trusted_proxies": ["127.0.0.1/32"], "user_header": "X-Forwarded-Email"}}
     return validate_config(data, path="<bench>", env={})
 
 
@@ -475,12 +478,16 @@ def time_pages(db_url: str, workdir: Path, paths: Sequence[str], *, requests: in
 
     c = start_container(db_url, workdir, make_classifier("lexicon"))
     out = []
-    with TestClient(create_app(c)) as client:
+    headers = {"X-Forwarded-Email": PAGE_USER}
+    with TestClient(create_app(c), client=("127.0.0.1", 50000), headers=headers, follow_redirects=False) as client:
         for path in paths:
             r = client.get(path)
-            if r.status_code == 404:
-                out.append(PageTiming(path, 404, 0, float("nan"), float("nan"), notes=["not served (404)"]))
+            if r.status_code != 200:
+                out.append(PageTiming(path, r.status_code, 0, float("nan"), float("nan"),
+                                      notes=[f"not measured: HTTP {r.status_code} {r.headers.get('location', '')}"]))
                 continue
+            if 'action="/signin' in r.text:
+                raise RuntimeError(f"{path} served the sign-in page; the benchmark would time the wrong page")
             for _ in range(2):
                 client.get(path)
             times = []

@@ -35,6 +35,7 @@ def test_seed_pages_digest_on_sqlite(tmp_path: Path) -> None:
         assert seed["queue_items"] == 5
         pages = {p.path: p for p in core.time_pages(url, tmp_path, ["/queue", "/healthz"], requests=2)}
         assert pages["/queue"].status == 200 and pages["/queue"].p95_ms > 0
+        assert pages["/queue"].bytes > 2000  # the queue itself, not the sign-in page
         assert "available" in core.time_digest(url, tmp_path)
 
 
