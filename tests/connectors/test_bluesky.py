@@ -59,8 +59,11 @@ def test_lookup_url_resolves_handle_reads_post_and_reach(harness_factory):
 def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
     h = harness_factory("bluesky")
     c = h.connector()
-    for url in ("https://bsky.app/profile/ann.bsky.social", "https://bsky.app.evil.example/profile/a/post/b",
-                "https://x.com/jane/status/1"):
+    for url in (
+        "https://bsky.app/profile/ann.bsky.social",
+        "https://bsky.app.evil.example/profile/a/post/b",
+        "https://x.com/jane/status/1",
+    ):
         assert not c.recognises_url(url) and c.lookup_url(url) is None
     assert h.server.requests == []
 

@@ -54,7 +54,12 @@ def test_lookup_url_story_and_comment_with_the_fetch_id_scheme(harness_factory):
     want = crawled["44100002"]
     assert comment is not None
     assert (comment.external_id, comment.kind, comment.text, comment.parent_id, comment.thread_id) == (
-        want.external_id, want.kind, want.text, want.parent_id, want.thread_id)
+        want.external_id,
+        want.kind,
+        want.text,
+        want.parent_id,
+        want.thread_id,
+    )
     assert [r.path for r in h.server.hits(r"/api/v1/items/\d+")] == ["/api/v1/items/44100001", "/api/v1/items/44100002"]
     assert c.lookup_url("https://news.ycombinator.com/item?id=1") is None  # Algolia 404
 
@@ -62,8 +67,12 @@ def test_lookup_url_story_and_comment_with_the_fetch_id_scheme(harness_factory):
 def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
     h = harness_factory("hn")
     c = h.connector()
-    for url in ("https://news.ycombinator.com/user?id=pg", "https://news.ycombinator.com/item?id=abc",
-                "https://news.ycombinator.com.evil.example/item?id=1", "https://x.com/jane/status/1"):
+    for url in (
+        "https://news.ycombinator.com/user?id=pg",
+        "https://news.ycombinator.com/item?id=abc",
+        "https://news.ycombinator.com.evil.example/item?id=1",
+        "https://x.com/jane/status/1",
+    ):
         assert not c.recognises_url(url) and c.lookup_url(url) is None
     assert h.server.requests == []
 

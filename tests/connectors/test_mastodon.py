@@ -60,8 +60,12 @@ def test_lookup_url_resolves_a_status_on_the_instance_with_the_fetch_id_scheme(h
 def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
     h = harness_factory("mastodon")
     c = h.connector()
-    for url in ("https://mastodon.example/@ann/113000000000000001",  # not a configured instance
-                f"{h.server.url}/@ann", f"{h.server.url}/tags/setseg", "https://x.com/jane/status/1"):
+    for url in (
+        "https://mastodon.example/@ann/113000000000000001",  # not a configured instance
+        f"{h.server.url}/@ann",
+        f"{h.server.url}/tags/setseg",
+        "https://x.com/jane/status/1",
+    ):
         assert not c.recognises_url(url) and c.lookup_url(url) is None
     assert h.server.requests == []
 

@@ -61,8 +61,11 @@ def test_lookup_url_submission_and_comment_with_the_fetch_id_scheme(harness_fact
     h = harness_factory("reddit")
     c = h.connector()
     crawled = {m.external_id: m for m in c.fetch(None, h.ctx()).mentions}
-    for url in ("https://www.reddit.com/r/redditdev/comments/1qvzkd/praw_opening_a_user_page/",
-                "https://old.reddit.com/r/redditdev/comments/1qvzkd/?utm_source=share", "https://redd.it/1qvzkd"):
+    for url in (
+        "https://www.reddit.com/r/redditdev/comments/1qvzkd/praw_opening_a_user_page/",
+        "https://old.reddit.com/r/redditdev/comments/1qvzkd/?utm_source=share",
+        "https://redd.it/1qvzkd",
+    ):
         m = c.lookup_url(url)
         assert m == crawled["t3_1qvzkd"], url  # same Mention as the search's: dedupe works
     assert h.server.hits(r"/api/info/?")[0].query["id"] == "t3_1qvzkd"
@@ -76,14 +79,19 @@ def test_lookup_url_submission_and_comment_with_the_fetch_id_scheme(harness_fact
 def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
     h = harness_factory("reddit")
     c = h.connector()
-    for url in ("https://www.reddit.com/r/redditdev/", "https://www.reddit.com/user/someone",
-                "https://reddit.com.evil.example/r/a/comments/abc/", "https://x.com/jane/status/1"):
+    for url in (
+        "https://www.reddit.com/r/redditdev/",
+        "https://www.reddit.com/user/someone",
+        "https://reddit.com.evil.example/r/a/comments/abc/",
+        "https://x.com/jane/status/1",
+    ):
         assert not c.recognises_url(url) and c.lookup_url(url) is None
     assert h.server.requests == []
 
 
-@pytest.mark.parametrize(("fault", "error"), [("500", RetriableSourceError), ("429", RetriableSourceError),
-                                              ("401", FatalSourceError)])
+@pytest.mark.parametrize(
+    ("fault", "error"), [("500", RetriableSourceError), ("429", RetriableSourceError), ("401", FatalSourceError)]
+)
 def test_lookup_url_server_errors(harness_factory, sleeps, fault, error):
     h = harness_factory("reddit")
     h.server.inject(fault)

@@ -114,15 +114,21 @@ def test_lookup_url_recorded_get_tweet_and_missing_post(harness_factory):
 def test_lookup_url_ignores_other_links_without_a_request(harness_factory):
     h = harness_factory("x")
     c = h.connector()
-    for url in ("https://example.com/jane/status/1", "https://x.com/jane", "https://x.com/jane/status/abc",
-                "https://x.com.evil.example/jane/status/1", "https://www.reddit.com/r/a/comments/b/"):
+    for url in (
+        "https://example.com/jane/status/1",
+        "https://x.com/jane",
+        "https://x.com/jane/status/abc",
+        "https://x.com.evil.example/jane/status/1",
+        "https://www.reddit.com/r/a/comments/b/",
+    ):
         assert not c.recognises_url(url)
         assert c.lookup_url(url) is None
     assert h.server.requests == []
 
 
-@pytest.mark.parametrize(("fault", "error"), [("500", RetriableSourceError), ("429", RetriableSourceError),
-                                              ("401", FatalSourceError)])
+@pytest.mark.parametrize(
+    ("fault", "error"), [("500", RetriableSourceError), ("429", RetriableSourceError), ("401", FatalSourceError)]
+)
 def test_lookup_url_server_errors(harness_factory, sleeps, fault, error):
     h = harness_factory("x")
     h.server.inject(fault)
