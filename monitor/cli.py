@@ -23,7 +23,8 @@ DEFAULT_CONFIG = "config/example.yaml"
 ConfigOpt = Annotated[str, typer.Option("--config", "-c", envvar="BRAND_SCOUT_CONFIG", help="YAML configuration file")]
 
 # Modules that add their own commands through ``register(app)``.
-COMMAND_MODULES = ("monitor.sentiment.cli", "monitor.rules_cli", "monitor.digest_cli", "monitor.ops_cli")
+COMMAND_MODULES = ("monitor.sentiment.cli", "monitor.rules_cli", "monitor.digest_cli", "monitor.ops_cli",
+                   "monitor.privacy_cli")
 
 
 def _load(path: str) -> AppConfig:

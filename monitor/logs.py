@@ -43,5 +43,6 @@ def setup_logging(level: str = "INFO", json_lines: bool = False, stream: Any = N
     handler._brand_scout = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("apscheduler", "httpx", "urllib3", "prawcore", "uvicorn.access", "alembic"):
+    for noisy in ("apscheduler", "httpx", "urllib3", "prawcore", "uvicorn.access", "alembic", "tweepy",
+                  "slack_sdk", "requests_oauthlib", "oauthlib"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

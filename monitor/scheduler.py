@@ -61,6 +61,14 @@ def spike_job() -> None:
     run_spike_detection(active_container())
 
 
+def retention_job() -> None:
+    """Delete personal data past its retention, keeping aggregates (scheduled job)."""
+    from monitor.privacy import run_retention
+
+    c = active_container()
+    run_retention(c.store, days=c.cfg.retention.mentions_days, now=c.clock.now())
+
+
 def build_scheduler(container: Container, *, persistent: bool = True) -> BackgroundScheduler:
     """A scheduler with one job per enabled source, using the app's database as job store."""
     global _ACTIVE
@@ -87,6 +95,7 @@ def build_scheduler(container: Container, *, persistent: bool = True) -> Backgro
     sched.add_job("monitor.scheduler:escalation_job", "interval", id="escalation", minutes=1, replace_existing=True)
     sched.add_job("monitor.scheduler:spike_job", "interval", id="spikes", minutes=2, replace_existing=True,
                   next_run_time=container.clock.now() + timedelta(seconds=30))
+    sched.add_job("monitor.scheduler:retention_job", "interval", id="retention", hours=24, replace_existing=True)
     for module in JOB_MODULES:
         try:
             importlib.import_module(module)  # registers its jobs in EXTRA_JOBS

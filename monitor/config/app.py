@@ -98,6 +98,8 @@ class AppConfig(StrictModel):
         if not env_name:
             return None
         value = self._env.get(env_name)
+        if value:
+            register_secret(value)  # whatever its variable is called, it never reaches a log
         return value if value else None
 
     @property

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -114,6 +115,12 @@ def create_app(container: Container) -> FastAPI:
         if not wants_html(request):
             return JSONResponse({"detail": exc.message}, status_code=403)
         return web.render(request, "error.html", {"title": "Not for you", "message": exc.message}, status=403)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's default echoes the input back, which fails to encode for lone surrogates (a 500).
+        detail = [{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(HTTPException)
     def _http(request: Request, exc: HTTPException) -> Response:
