@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, select
 
 from connectors.base import FetchContext, Mention
+from monitor.assignment import assign
 from monitor.clock import utc
 from monitor.errors import (
     FatalSourceError,
@@ -29,6 +30,7 @@ from monitor.errors import (
     SourceError,
     redact,
 )
+from monitor.escalation import suppress
 from monitor.models import (
     ClassificationRow,
     MentionRow,
@@ -41,8 +43,6 @@ from monitor.models import (
     SpikeEvent,
 )
 from monitor.notifiers.base import Outbound
-from monitor.assignment import assign
-from monitor.escalation import suppress
 from monitor.router import Decision, MentionView, SentimentView
 from monitor.store import backoff_delay
 

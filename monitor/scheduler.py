@@ -8,8 +8,8 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
