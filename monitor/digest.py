@@ -700,7 +700,6 @@ def load_digest(container: Container, dg: DigestConfig, week: str, *, now: datet
 
 
 # ---- delivery ---------------------------------------------------------------------------------
-_NEXT = re.compile(r"^next attempt (\S+); ")
 
 
 @dataclass(frozen=True)
@@ -722,14 +721,8 @@ def run_key(dg: DigestConfig, recipient: str) -> str:
 
 
 def next_attempt_at(run: DigestRun) -> datetime | None:
-    """When a failed run may be tried again (kept at the start of ``last_error``)."""
-    m = _NEXT.match(run.last_error or "")
-    if not m:
-        return None
-    try:
-        return utc(datetime.fromisoformat(m.group(1)))
-    except ValueError:
-        return None
+    """When a failed run may be tried again."""
+    return utc(run.next_attempt_at) if run.next_attempt_at else None
 
 
 SenderFactory = Callable[[DigestConfig], Any]
@@ -862,17 +855,17 @@ class DigestService:
             if recoverable and attempt < dg.max_attempts:
                 jitter = (int(hashlib.sha256(f"{mid}{attempt}".encode()).hexdigest()[:4], 16) % 1000) / 5000
                 at = done + backoff_delay(attempt, base=dg.retry_base, cap=dg.retry_cap, jitter=jitter)
-                status, error = "failed", f"next attempt {at.isoformat()}; {text}"
+                status, error, retry_at = "failed", f"{text} (next attempt {at.isoformat()})", at
             else:
-                status, error = "gave-up", text
+                status, error, retry_at = "gave-up", text, None
             with store.session() as s:
                 s.exec(update(DigestRun).where(col(DigestRun.id) == run.id)  # type: ignore[call-overload]
-                       .values(status=status, last_error=error[:2000]))
+                       .values(status=status, last_error=error[:2000], next_attempt_at=retry_at))
             log.warning("digest %s for %s: attempt %d %s: %s", digest.week, addr, attempt, status, error)
             return Delivery(digest.week, addr, status, mid, error)
         with store.session() as s:
             s.exec(update(DigestRun).where(col(DigestRun.id) == run.id)  # type: ignore[call-overload]
-                   .values(status="sent", sent_at=self.c.clock.now(), last_error=None))
+                   .values(status="sent", sent_at=self.c.clock.now(), last_error=None, next_attempt_at=None))
         log.info("digest %s sent to %s (%s, attempt %d)", digest.week, addr, mid, attempt)
         return Delivery(digest.week, addr, "sent", mid)
 

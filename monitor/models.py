@@ -295,6 +295,7 @@ class DigestRun(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     message_id: str | None = Field(default=None, max_length=300)
+    next_attempt_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     sent_at: datetime | None = _ts(nullable=True)
 
