@@ -10,13 +10,16 @@ of mentions is classified, routed and queued in one transaction that also moves 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from connectors.base import FetchContext, Mention
@@ -54,10 +57,16 @@ log = logging.getLogger("brand_scout.pipeline")
 
 @dataclass
 class _BatchContext:
-    """What every mention of one batch is checked against (read once per batch)."""
+    """What every mention of one batch is checked against (read once per batch), and what the
+    batch writes in bulk at its end."""
 
     silences: list[Silence]
     spikes: list[SpikeEvent]
+    counts: Counter[tuple[str, str]]
+    items: dict[str, QueueItem] = field(default_factory=dict)
+    members: list[tuple[QueueItem, int]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    roster: dict[str, RosterEntry] | None = None
 
 
 @dataclass
@@ -205,7 +214,12 @@ class Pipeline:
 
     # ---- classify, route, queue ------------------------------------------------------------
     def process(self, limit: int | None = None) -> int:
-        """Classify and route one batch of new mentions; returns how many were processed."""
+        """Classify and route one batch of new mentions; returns how many were processed.
+
+        The whole batch is one transaction with a fixed number of statements per batch (not per
+        mention): one classifier call, bulk inserts of classifications, group memberships and
+        outbox rows, one state update and one counter update per counter.
+        """
         c = self.c
         limit = limit or c.cfg.worker.batch_size
         now = c.clock.now()
@@ -213,47 +227,63 @@ class Pipeline:
             rows = c.store.claim_new(s, limit)
             if not rows:
                 return 0
-            ids = [r.id for r in rows if r.id is not None]
+            ids = [r.id or 0 for r in rows]
+            counts: Counter[tuple[str, str]] = Counter()
             existing = {cl.mention_id: cl for cl in s.exec(
                 select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(ids))).all()}
             todo = [r for r in rows if r.id not in existing]
             if todo:
                 results = c.classifier.classify([r.text for r in todo], [r.lang for r in todo])
+                new_rows = []
                 for r, res in zip(todo, results, strict=True):
                     cl = ClassificationRow(mention_id=r.id or 0, label=res.label, score=float(res.score),
                                            scores={k: float(v) for k, v in res.scores.items()},
                                            model_id=res.model_id, uncertain=res.uncertain,
                                            supported=res.supported, created_at=now)
-                    s.add(cl)
                     existing[cl.mention_id] = cl
-                c.store.incr(s, "mentions_classified_total", "", len(todo))
+                    new_rows.append(cl.model_dump(exclude={"id"}))
+                c.store.insert_ignore(s, ClassificationRow, new_rows, ["mention_id"])
+                counts["mentions_classified_total", ""] += len(todo)
             subs = {sub.mention_id: sub for sub in s.exec(
                 select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(ids))).all()}
             ctx = _BatchContext(
                 silences=list(s.exec(select(Silence).where(Silence.ends_at > now)).all()),
                 spikes=list(s.exec(select(SpikeEvent).where(
                     SpikeEvent.started_at >= now - c.cfg.policy.spikes.cooldown - timedelta(days=1))).all()),
+                counts=counts,
             )
+            decisions = []
             for r in rows:
                 cl = existing[r.id or 0]
-                self._route_one(s, r, cl, subs.get(r.id), now, ctx)
+                sub = subs.get(r.id)
+                d = c.router.decide(view_of(r, sub), SentimentView(cl.label, cl.score, cl.uncertain, cl.supported),
+                                    now=now)
+                decisions.append((r, cl, sub, d))
+            keys = sorted({d.group for *_, d in decisions})
+            ctx.items = {q.group_key: q for q in s.exec(select(QueueItem).where(col(QueueItem.group_key).in_(keys)))}
+            for r, cl, sub, d in decisions:
+                self._route_one(s, r, cl, sub, d, now, ctx)
+            s.flush()  # new queue items get their ids
+            c.store.insert_ignore(s, QueueItemMention, [
+                {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
+            c.store.insert_ignore(s, Notification, ctx.outbox, ["idempotency_key"])
+            table = MentionRow.__table__  # type: ignore[attr-defined]
+            s.connection().execute(
+                update(table).where(table.c.id == bindparam("mid")).values(state="routed", group_key=bindparam("gk")),
+                [{"mid": r.id, "gk": d.group} for r, _, _, d in decisions])
+            c.store.incr_many(s, counts)
         return len(rows)
 
     def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow, sub: ScoutSubmission | None,
-                   now: datetime, ctx: _BatchContext) -> None:
+                   decision: Decision, now: datetime, ctx: _BatchContext) -> None:
         c = self.c
-        sentiment = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported)
-        decision = c.router.decide(view_of(row, sub), sentiment, now=now)
-        row.state = "routed"
-        row.group_key = decision.group
-        s.add(row)
         for rcv in decision.receivers:
-            c.store.incr(s, "mentions_routed_total", f'receiver="{rcv}"')
+            ctx.counts["mentions_routed_total", f'receiver="{rcv}"'] += 1
         explicit = any(m.path != "route" for m in decision.matches)
         needs_people = decision.light != "green" or sub is not None
         if not needs_people and not explicit:
             return  # green and only the default route: recorded, nobody needs to act
-        item = s.exec(select(QueueItem).where(QueueItem.group_key == decision.group)).first()
+        item = ctx.items.get(decision.group)
         first = item is None
         if item is None:
             item = QueueItem(
@@ -270,9 +300,9 @@ class Pipeline:
                 item.close_reason = "recorded: green mention shared with its receivers"
                 item.closed_at = now
             else:
-                self._assign(s, item, row, now)
+                self._assign(s, item, row, now, ctx)
             s.add(item)
-            s.flush()
+            ctx.items[decision.group] = item
         else:
             item.mention_count += 1
             if decision.priority_score > item.priority_score:
@@ -286,8 +316,7 @@ class Pipeline:
                     item.receivers = [*item.receivers, rcv]
             item.updated_at = now
             s.add(item)
-        c.store.insert_ignore(s, QueueItemMention, [{"queue_item_id": item.id, "mention_id": row.id}],
-                              ["queue_item_id", "mention_id"])
+        ctx.members.append((item, row.id or 0))
         held = suppress(
             {**decision.labels, "group": item.group_key}, now=now,
             last_alert_at=None if first else (utc(item.last_alert_at) if item.last_alert_at else None),
@@ -296,31 +325,38 @@ class Pipeline:
         )
         if held is not None:
             if held.kind != "repeat":
+                s.flush()
                 c.store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
                               object_id=str(item.id), details={"reason": held.reason, "mention": row.id}, now=now)
             return
+        if item.id is None:
+            s.flush()  # the alert payload names the item
         suffix = "" if first else f":{row.id}"
         for rcv in decision.receivers:
             rc = c.receiver(rcv)
             payload = alert_payload(item, row, decision, receiver_restricted=rc.restricted if rc else False,
                                     base_url=c.cfg.web.base_url, sentiment=cl)
-            c.store.enqueue(s, key=f"alert:{rcv}:{item.group_key}{suffix}", receiver=rcv,
-                            kind="alert" if first else "update", payload=payload, now=now,
-                            queue_item_id=item.id)
+            ctx.outbox.append({
+                "idempotency_key": f"alert:{rcv}:{item.group_key}{suffix}", "receiver": rcv,
+                "kind": "alert" if first else "update", "channel": None, "queue_item_id": item.id,
+                "payload": json.loads(json.dumps(payload, default=str)), "status": "pending", "attempts": 0,
+                "next_attempt_at": now, "created_at": now})
         item.last_alert_at = now
         s.add(item)
 
-    def _assign(self, s: Session, item: QueueItem, row: MentionRow, now: datetime) -> None:
+    def _assign(self, s: Session, item: QueueItem, row: MentionRow, now: datetime, ctx: _BatchContext) -> None:
         """Give a new item to a spokesperson: by topic, then in turn, skipping those off duty."""
         if item.light == "red":
             return  # red items go to Legal / Compliance and the lead, not to the rotation
+        if ctx.roster is None:
+            ctx.roster = {r.id: r for r in s.exec(select(RosterEntry)).all()}
         roster = [sp for sp in self.c.cfg.spokespersons if sp.active]
-        last = {r.id: r.last_assigned_at for r in s.exec(select(RosterEntry)).all()}
+        last = {rid: r.last_assigned_at for rid, r in ctx.roster.items()}
         who = assign(item.topic, row.lang, roster, now, last)
         if who is None:
             return
         item.assignee, item.status = who, "assigned"
-        entry = s.get(RosterEntry, who)
+        entry = ctx.roster.get(who)
         if entry is not None:
             entry.last_assigned_at = now
             s.add(entry)
@@ -329,75 +365,87 @@ class Pipeline:
     def deliver(self, limit: int = 100) -> int:
         """Send due outbox messages in order; returns how many were delivered.
 
-        A message found in state ``sending`` after its lease ran out was interrupted by a crash:
-        the notifier is asked whether it went out before it is sent again. When a receiver fails, its later messages
+        Three steps: claim a batch in one transaction (status ``sending`` with a lease), send
+        with no transaction open, record the outcomes in one transaction. A message still in
+        ``sending`` after its lease ran out was interrupted by a crash: the notifier is asked
+        whether it went out before it is sent again. When a receiver fails, its later messages
         wait, so each receiver sees its messages in order.
         """
         c = self.c
         now = c.clock.now()
+        batch: list[tuple[int, str, Outbound]] = []
         with c.store.session() as s:
             due = c.store.due_notifications(s, now=now, limit=limit)
-            claimed = [(n.id, n.status) for n in due]
+            firsts: dict[tuple[int, str], Notification] = {}
+            item_ids = sorted({n.queue_item_id for n in due if n.kind in ("update", "state") and n.queue_item_id})
+            if item_ids:
+                for a in s.exec(select(Notification).where(col(Notification.queue_item_id).in_(item_ids),
+                                                           Notification.kind == "alert").order_by(col(Notification.id))):
+                    firsts.setdefault((a.queue_item_id or 0, a.receiver), a)
             for n in due:
+                previous = n.status
                 n.status = "sending"
                 n.attempts += 1
                 # A lease: another worker takes this row over only if this one dies mid-send.
                 n.next_attempt_at = now + SEND_LEASE
                 s.add(n)
-        sent = 0
+                first_alert = firsts.get((n.queue_item_id or 0, n.receiver))
+                # updates go into the thread of the group's first alert to this receiver
+                batch.append((n.id or 0, previous, Outbound(
+                    key=n.idempotency_key, receiver=n.receiver, kind=n.kind, payload=n.payload, channel=n.channel,
+                    queue_item_id=n.queue_item_id, attempt=n.attempts,
+                    previous_ref=first_alert.external_ref if first_alert else None,
+                    extra={"alert_payload": first_alert.payload} if first_alert else {})))
+        outcomes: list[tuple[int, str | None, NotifyError | None]] = []
         blocked: set[str] = set()
-        for nid, previous in claimed:
-            with c.store.session() as s:
-                found = s.get(Notification, nid)
-                if found is None or found.status != "sending":
+        for nid, previous, msg in batch:
+            if msg.receiver in blocked:
+                outcomes.append((nid, None, None))  # not tried: back to pending, attempt not counted
+                continue
+            notifier = c.notifier_for(msg.receiver)
+            try:
+                ref = notifier.already_sent(msg) if previous == "sending" else None
+                if ref is None:
+                    ref = notifier.send(msg)
+                outcomes.append((nid, ref or "", None))
+            except NotifyError as exc:
+                blocked.add(msg.receiver)
+                outcomes.append((nid, None, exc))
+            except Exception as exc:  # a notifier bug must not stall the outbox: retry later, loudly
+                log.exception("notifier crashed", extra={"event": "notifier_crash", "receiver": msg.receiver})
+                blocked.add(msg.receiver)
+                outcomes.append((nid, None, NotifyError(f"{type(exc).__name__}: {exc}", recoverable=True)))
+        sent = 0
+        done = c.clock.now()
+        counts: Counter[tuple[str, str]] = Counter()
+        ob = c.cfg.notify.outbox
+        with c.store.session() as s:
+            for nid, ref, error in outcomes:
+                row = s.get(Notification, nid)
+                if row is None or row.status != "sending":
                     continue
-                n = found
-                if n.receiver in blocked:
-                    n.status = "pending"
-                    n.attempts -= 1
-                    s.add(n)
-                    continue
-                previous_ref, extra = None, {}
-                if n.kind in ("update", "state") and n.queue_item_id is not None:
-                    # the group's first alert to this receiver: updates go into its thread
-                    first_alert = s.exec(select(Notification).where(
-                        Notification.queue_item_id == n.queue_item_id, Notification.receiver == n.receiver,
-                        Notification.kind == "alert").order_by(col(Notification.id))).first()
-                    if first_alert is not None:
-                        previous_ref = first_alert.external_ref
-                        extra = {"alert_payload": first_alert.payload}
-                msg = Outbound(key=n.idempotency_key, receiver=n.receiver, kind=n.kind, payload=n.payload,
-                               channel=n.channel, queue_item_id=n.queue_item_id, attempt=n.attempts,
-                               previous_ref=previous_ref, extra=extra)
-                notifier = c.notifier_for(n.receiver)
-                try:
-                    ref = notifier.already_sent(msg) if previous == "sending" else None
-                    if ref is None:
-                        ref = notifier.send(msg)
-                except NotifyError as exc:
-                    blocked.add(n.receiver)
-                    n.last_error = redact(str(exc))[:2000]
-                    if not exc.recoverable or n.attempts >= c.cfg.notify.outbox.max_attempts:
+                n = row
+                if ref is not None:
+                    n.status, n.sent_at, n.external_ref = "sent", done, ref or None
+                    counts["notifications_sent_total", f'receiver="{n.receiver}"'] += 1
+                    sent += 1
+                elif error is None:
+                    n.status, n.attempts, n.next_attempt_at = "pending", n.attempts - 1, done
+                else:
+                    n.last_error = redact(str(error))[:2000]
+                    counts["notifications_failed_total", f'receiver="{n.receiver}"'] += 1
+                    if not error.recoverable or n.attempts >= ob.max_attempts:
                         n.status = "failed"
                     else:
-                        n.status = "pending"
-                        ob = c.cfg.notify.outbox
                         delay = backoff_delay(n.attempts, base=ob.backoff_base, cap=ob.backoff_max,
                                               jitter=random.random() * 0.3)
-                        if exc.retry_after:
-                            delay = max(delay, timedelta(seconds=exc.retry_after))
-                        n.next_attempt_at = now + delay
-                    c.store.incr(s, "notifications_failed_total", f'receiver="{n.receiver}"')
-                    s.add(n)
+                        if error.retry_after:
+                            delay = max(delay, timedelta(seconds=error.retry_after))
+                        n.status, n.next_attempt_at = "pending", done + delay
                     log.warning("delivery failed", extra={"event": "notify_failed", "receiver": n.receiver,
                                                           "key": n.idempotency_key, "error": n.last_error})
-                    continue
-                n.status = "sent"
-                n.sent_at = now
-                n.external_ref = ref
                 s.add(n)
-                c.store.incr(s, "notifications_sent_total", f'receiver="{n.receiver}"')
-                sent += 1
+            c.store.incr_many(s, counts)
         return sent
 
     # ---- scouting ------------------------------------------------------------------------------

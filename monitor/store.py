@@ -7,7 +7,7 @@ dialect's ``INSERT … ON CONFLICT DO NOTHING``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -383,9 +383,19 @@ class Store:
     # ---- counters ------------------------------------------------------------------------------
     def incr(self, s: Session, name: str, labels: str = "", by: float = 1.0) -> None:
         """Add ``by`` to a shared counter inside the caller's transaction."""
-        self.insert_ignore(s, MetricCounter, [{"name": name, "labels": labels, "value": 0.0}], ["name", "labels"])
-        s.exec(update(MetricCounter).where(col(MetricCounter.name) == name, col(MetricCounter.labels) == labels)  # type: ignore[call-overload]
-               .values(value=MetricCounter.value + by))
+        self.incr_many(s, {(name, labels): by})
+
+    def incr_many(self, s: Session, counts: Mapping[tuple[str, str], float]) -> None:
+        """Add several counters at once (one statement per counter, no session synchronisation)."""
+        items = sorted((k, v) for k, v in counts.items() if v)
+        if not items:
+            return
+        self.insert_ignore(s, MetricCounter, [{"name": n, "labels": lb, "value": 0.0} for (n, lb), _ in items],
+                           ["name", "labels"])
+        for (name, labels), by in items:
+            s.exec(update(MetricCounter)  # type: ignore[call-overload]
+                   .where(col(MetricCounter.name) == name, col(MetricCounter.labels) == labels)
+                   .values(value=MetricCounter.value + by).execution_options(synchronize_session=False))
 
     def counters(self) -> list[MetricCounter]:
         """Every counter."""
