@@ -189,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-postgres", action="store_true", help="SQLite only")
     ap.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), help="run only these parts")
     ap.add_argument("--stored", type=int, help="override the number of stored mentions for the page/digest part")
+    ap.add_argument("--page-requests", type=int, help="override how many timed requests each page gets")
     args = ap.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.page_requests:
+        sizes = replace(sizes, page_requests=args.page_requests)
     if args.stored:
         sizes = replace(sizes, stored=args.stored)
     workdir = core.scratch_dir()
