@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import SQLModel
+
 from connectors.base import Mention
 from monitor.bootstrap import Container, build
 from monitor.config import AppConfig, validate_config
@@ -141,6 +143,14 @@ class TimingNotifier:
         return None
 
 
+def timing_notifier(c: Container) -> TimingNotifier:
+    """The fake Slack of a container built by :func:`start_container`."""
+    notifier = c.notifiers["log"]
+    if not isinstance(notifier, TimingNotifier):
+        raise TypeError(f"expected the benchmark's TimingNotifier, got {type(notifier).__name__}")
+    return notifier
+
+
 @contextmanager
 def database(kind: str, workdir: Path) -> Iterator[str]:
     """A fresh empty database URL: a SQLite file in ``workdir``, or a scratch PostgreSQL database."""
@@ -214,7 +224,7 @@ def run_batched(c: Container, mentions: Sequence[Mention], *, batch: int = 256, 
     ``counters=False`` is a diagnostic only: the store's metric counters become no-ops for this
     run, to show how much of the time they cost (not a valid way to run the service).
     """
-    notifier = c.notifiers["log"]
+    notifier = timing_notifier(c)
     before = len(notifier.sent)
     if not counters:
         c.store.incr = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
@@ -238,7 +248,7 @@ def run_batched(c: Container, mentions: Sequence[Mention], *, batch: int = 256, 
 
 def run_naive(c: Container, mentions: Sequence[Mention]) -> Throughput:
     """The obvious approach: one commit and one classifier call per mention, deliver each at once."""
-    notifier = c.notifiers["log"]
+    notifier = timing_notifier(c)
     before = len(notifier.sent)
     t0 = time.perf_counter()
     p = c.pipeline
@@ -325,7 +335,7 @@ def run_latency(c: Container, *, rate: float, seconds: float, naive: bool, prefi
     The fetch time of a mention is when it arrived (when the connector would have returned it);
     the latency is from then to the fake Slack ``send`` call of its alert.
     """
-    notifier: TimingNotifier = c.notifiers["log"]
+    notifier = timing_notifier(c)
     notifier.sent.clear()
     mentions = gen_mentions(int(rate * seconds), prefix=prefix, seed=11)
     t0 = time.monotonic()
@@ -384,10 +394,10 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
     labels = ("neutral", "positive", "negative")
     statuses_open = ("new", "assigned", "acknowledged")
     statuses_done = ("responded", "closed", "dismissed")
-    tables = [MentionRow.__table__, ClassificationRow.__table__, QueueItem.__table__, QueueItemMention.__table__]
-    cols = {t.name: [col.name for col in t.columns] for t in tables}  # type: ignore[attr-defined]
-    json_cols = {(t.name, col.name) for t in tables for col in t.columns  # type: ignore[attr-defined]
-                 if type(col.type).__name__ == "JSON"}
+    names = [str(t.__tablename__) for t in (MentionRow, ClassificationRow, QueueItem, QueueItemMention)]
+    tables = [SQLModel.metadata.tables[name] for name in names]
+    cols = {t.name: [col.name for col in t.columns] for t in tables}
+    json_cols = {(t.name, col.name) for t in tables for col in t.columns if type(col.type).__name__ == "JSON"}
     t0 = time.perf_counter()
     qid = 0
     for start in range(0, n, chunk):
@@ -570,5 +580,5 @@ __all__ = [
     "Latency", "PageTiming", "Throughput", "TimingNotifier", "as_dict", "classifier_rate", "database",
     "gen_mentions", "make_classifier", "make_config", "model_available", "percentile", "pg_reachable",
     "run_batched", "run_latency", "run_naive", "run_workers", "scratch_dir", "seed_bulk", "start_container",
-    "storage_bytes", "time_digest", "time_pages",
+    "storage_bytes", "time_digest", "time_pages", "timing_notifier",
 ]

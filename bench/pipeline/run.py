@@ -120,8 +120,12 @@ def bench_stored(sizes: Sizes, dbs: list[str], workdir: Path) -> list[dict[str, 
     for db in dbs:
         with core.database(db, workdir) as url:
             log(f"seeding {sizes.stored} mentions on {db}")
-            seed = core.seed_bulk(url, workdir, sizes.stored,
-                                  progress=lambda k, db=db: log(f"  {db}: {k} seeded") if k % 200_000 == 0 else None)
+
+            def progress(k: int, db: str = db) -> None:
+                if k % 200_000 == 0:
+                    log(f"  {db}: {k} seeded")
+
+            seed = core.seed_bulk(url, workdir, sizes.stored, progress=progress)
             size = core.storage_bytes(url)
             log(f"pages on {db}")
             pages = core.time_pages(url, workdir, ["/queue", "/dashboard", "/healthz"], requests=sizes.page_requests)

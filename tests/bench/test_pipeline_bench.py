@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 
 from bench.pipeline import core, run
+from monitor.sentiment.base import Classifier
 
 
 @pytest.fixture(scope="module")
-def lexicon() -> core.Classifier:
+def lexicon() -> Classifier:
     return core.make_classifier("lexicon")
 
 
-def test_batched_naive_latency_storage_on_sqlite(tmp_path: Path, lexicon: core.Classifier) -> None:
+def test_batched_naive_latency_storage_on_sqlite(tmp_path: Path, lexicon: Classifier) -> None:
     with core.database("sqlite", tmp_path) as url:
         c = core.start_container(url, tmp_path, lexicon)
         b = core.run_batched(c, core.gen_mentions(30, prefix="b"), batch=8)
@@ -54,7 +55,7 @@ def test_percentile() -> None:
     assert core.percentile([], 0.5) != core.percentile([], 0.5)  # NaN
 
 
-def test_counters_off_diagnostic_restores_the_store(tmp_path: Path, lexicon: core.Classifier) -> None:
+def test_counters_off_diagnostic_restores_the_store(tmp_path: Path, lexicon: Classifier) -> None:
     with core.database("sqlite", tmp_path) as url:
         c = core.start_container(url, tmp_path, lexicon)
         t = core.run_batched(c, core.gen_mentions(10, prefix="d"), counters=False)
