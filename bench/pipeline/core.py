@@ -226,8 +226,9 @@ def run_batched(c: Container, mentions: Sequence[Mention], *, batch: int = 256, 
     """
     notifier = timing_notifier(c)
     before = len(notifier.sent)
-    if not counters:
-        c.store.incr = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
+    patched = [name for name in ("incr", "incr_many") if hasattr(c.store, name)] if not counters else []
+    for name in patched:
+        setattr(c.store, name, lambda *_args, **_kwargs: None)
     try:
         t0 = time.perf_counter()
         p = c.pipeline
@@ -240,8 +241,8 @@ def run_batched(c: Container, mentions: Sequence[Mention], *, batch: int = 256, 
             pass
         seconds = time.perf_counter() - t0
     finally:
-        if not counters:
-            del c.store.incr
+        for name in patched:
+            delattr(c.store, name)
     name = "batched" if counters else "batched, counters off (diagnostic)"
     return Throughput(name, len(mentions), seconds, len(notifier.sent) - before)
 
