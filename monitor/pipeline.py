@@ -9,6 +9,7 @@ of mentions is classified, routed and queued in one transaction that also moves 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -55,6 +56,21 @@ if TYPE_CHECKING:
 log = logging.getLogger("brand_scout.pipeline")
 
 
+@dataclass(frozen=True)
+class _Cls:
+    """A classification as the router and the alert payload read it (a plain value, not a row)."""
+
+    mention_id: int
+    label: str
+    score: float
+    scores: dict[str, float]
+    model_id: str
+    uncertain: bool
+    supported: bool
+    corrected: bool
+    created_at: datetime
+
+
 @dataclass
 class _BatchContext:
     """What every mention of one batch is checked against (read once per batch), and what the
@@ -65,7 +81,8 @@ class _BatchContext:
     counts: Counter[tuple[str, str]]
     items: dict[str, QueueItem] = field(default_factory=dict)
     members: list[tuple[QueueItem, int]] = field(default_factory=list)
-    outbox: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[tuple[QueueItem, MentionRow, ClassificationRow | _Cls, Decision, bool]] = field(default_factory=list)
+    held: list[tuple[QueueItem, int, str, str]] = field(default_factory=list)
     roster: dict[str, RosterEntry] | None = None
 
 
@@ -95,7 +112,7 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
 
 
 def alert_payload(item: QueueItem, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
-                  base_url: str, sentiment: ClassificationRow | None) -> dict[str, Any]:
+                  base_url: str, sentiment: ClassificationRow | _Cls | None) -> dict[str, Any]:
     """The content of an alert. Red items carry their text only to restricted receivers."""
     red_hidden = item.light == "red" and not receiver_restricted
     return {
@@ -229,20 +246,16 @@ class Pipeline:
                 return 0
             ids = [r.id or 0 for r in rows]
             counts: Counter[tuple[str, str]] = Counter()
-            existing = {cl.mention_id: cl for cl in s.exec(
+            existing: dict[int, ClassificationRow | _Cls] = {cl.mention_id: cl for cl in s.exec(
                 select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(ids))).all()}
             todo = [r for r in rows if r.id not in existing]
             if todo:
                 results = c.classifier.classify([r.text for r in todo], [r.lang for r in todo])
-                new_rows = []
-                for r, res in zip(todo, results, strict=True):
-                    cl = ClassificationRow(mention_id=r.id or 0, label=res.label, score=float(res.score),
-                                           scores={k: float(v) for k, v in res.scores.items()},
-                                           model_id=res.model_id, uncertain=res.uncertain,
-                                           supported=res.supported, created_at=now)
-                    existing[cl.mention_id] = cl
-                    new_rows.append(cl.model_dump(exclude={"id"}))
-                c.store.insert_ignore(s, ClassificationRow, new_rows, ["mention_id"])
+                made = [_Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
+                             res.model_id, res.uncertain, res.supported, False, now)
+                        for r, res in zip(todo, results, strict=True)]
+                c.store.insert_ignore(s, ClassificationRow, [dataclasses.asdict(m) for m in made], ["mention_id"])
+                existing.update((m.mention_id, m) for m in made)
                 counts["mentions_classified_total", ""] += len(todo)
             subs = {sub.mention_id: sub for sub in s.exec(
                 select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(ids))).all()}
@@ -266,7 +279,10 @@ class Pipeline:
             s.flush()  # new queue items get their ids
             c.store.insert_ignore(s, QueueItemMention, [
                 {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
-            c.store.insert_ignore(s, Notification, ctx.outbox, ["idempotency_key"])
+            c.store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
+            for item, mention_id, kind, reason in ctx.held:
+                c.store.audit(s, actor="brand-scout", action=f"alert.{kind}", object_type="queue_item",
+                              object_id=str(item.id), details={"reason": reason, "mention": mention_id}, now=now)
             table = MentionRow.__table__  # type: ignore[attr-defined]
             s.connection().execute(
                 update(table).where(table.c.id == bindparam("mid")).values(state="routed", group_key=bindparam("gk")),
@@ -274,7 +290,7 @@ class Pipeline:
             c.store.incr_many(s, counts)
         return len(rows)
 
-    def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow, sub: ScoutSubmission | None,
+    def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow | _Cls, sub: ScoutSubmission | None,
                    decision: Decision, now: datetime, ctx: _BatchContext) -> None:
         c = self.c
         for rcv in decision.receivers:
@@ -325,24 +341,28 @@ class Pipeline:
         )
         if held is not None:
             if held.kind != "repeat":
-                s.flush()
-                c.store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
-                              object_id=str(item.id), details={"reason": held.reason, "mention": row.id}, now=now)
+                ctx.held.append((item, row.id or 0, held.kind, held.reason))
             return
-        if item.id is None:
-            s.flush()  # the alert payload names the item
-        suffix = "" if first else f":{row.id}"
-        for rcv in decision.receivers:
-            rc = c.receiver(rcv)
-            payload = alert_payload(item, row, decision, receiver_restricted=rc.restricted if rc else False,
-                                    base_url=c.cfg.web.base_url, sentiment=cl)
-            ctx.outbox.append({
-                "idempotency_key": f"alert:{rcv}:{item.group_key}{suffix}", "receiver": rcv,
-                "kind": "alert" if first else "update", "channel": None, "queue_item_id": item.id,
-                "payload": json.loads(json.dumps(payload, default=str)), "status": "pending", "attempts": 0,
-                "next_attempt_at": now, "created_at": now})
+        ctx.alerts.append((item, row, cl, decision, first))
         item.last_alert_at = now
         s.add(item)
+
+    def _outbox_rows(self, ctx: _BatchContext, now: datetime) -> list[dict[str, Any]]:
+        """The alerts of a batch as outbox rows (after the flush that gave new items their ids)."""
+        c = self.c
+        out = []
+        for item, row, cl, decision, first in ctx.alerts:
+            suffix = "" if first else f":{row.id}"
+            for rcv in decision.receivers:
+                rc = c.receiver(rcv)
+                payload = alert_payload(item, row, decision, receiver_restricted=rc.restricted if rc else False,
+                                        base_url=c.cfg.web.base_url, sentiment=cl)
+                out.append({
+                    "idempotency_key": f"alert:{rcv}:{item.group_key}{suffix}", "receiver": rcv,
+                    "kind": "alert" if first else "update", "channel": None, "queue_item_id": item.id,
+                    "payload": json.loads(json.dumps(payload, default=str)), "status": "pending", "attempts": 0,
+                    "next_attempt_at": now, "created_at": now})
+        return out
 
     def _assign(self, s: Session, item: QueueItem, row: MentionRow, now: datetime, ctx: _BatchContext) -> None:
         """Give a new item to a spokesperson: by topic, then in turn, skipping those off duty."""
@@ -420,8 +440,10 @@ class Pipeline:
         counts: Counter[tuple[str, str]] = Counter()
         ob = c.cfg.notify.outbox
         with c.store.session() as s:
+            loaded = {n.id: n for n in s.exec(select(Notification).where(
+                col(Notification.id).in_([nid for nid, _, _ in outcomes])))} if outcomes else {}
             for nid, ref, error in outcomes:
-                row = s.get(Notification, nid)
+                row = loaded.get(nid)
                 if row is None or row.status != "sending":
                     continue
                 n = row

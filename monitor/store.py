@@ -108,13 +108,17 @@ class Store:
 
     def insert_ignore(self, session: Session, table: type[SQLModel], rows: list[dict[str, Any]],
                       conflict: list[str], returning: Any = None) -> list[Any]:
-        """``INSERT … ON CONFLICT (conflict) DO NOTHING``; returns ``returning`` of new rows."""
+        """``INSERT … ON CONFLICT (conflict) DO NOTHING``; returns ``returning`` of new rows.
+
+        Executed as one executemany over ``rows``, so the statement compiles once and is cached.
+        """
         if not rows:
             return []
-        stmt = _insert(self.engine, table).values(rows).on_conflict_do_nothing(index_elements=conflict)
+        stmt = _insert(self.engine, table).on_conflict_do_nothing(index_elements=conflict)
+        conn = session.connection()
         if returning is not None:
-            return list(session.exec(stmt.returning(returning)).scalars().all())  # type: ignore[call-overload]
-        session.exec(stmt)  # type: ignore[call-overload]
+            return list(conn.execute(stmt.returning(returning), rows).scalars().all())
+        conn.execute(stmt, rows)
         return []
 
     # ---- mentions and cursors -------------------------------------------------------------
