@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,48 +30,20 @@ def is_overdue(q: QueueItem, now: datetime) -> bool:
     return q.status in ("new", "assigned") and q.due_at is not None and utc(q.due_at) < now
 
 
-def visible_items(container: Container, actor: Actor) -> list[tuple[QueueItem, MentionRow]]:
-    """Every queue item the actor may see (red ones only for legal, leads and admin)."""
-    rows = container.store.queue_items(limit=5000)
-    return [(q, m) for q, m in rows if q.light != "red" or actor.can_see_red]
+PER_PAGE = 50
 
 
-def filter_items(rows: list[tuple[QueueItem, MentionRow]], *, now: datetime, actor: Actor, status: str = "open",
-                 light: str = "", priority: str = "", source: str = "", assignee: str = "", overdue: bool = False,
-                 scout: bool = False, sort: str = "priority") -> list[tuple[QueueItem, MentionRow]]:
-    """Apply the list's filters and sort."""
-    out = []
-    for q, m in rows:
-        if status == "open" and q.status not in OPEN_STATUSES:
-            continue
-        if status not in ("open", "all", "") and q.status != status:
-            continue
-        if light and q.light != light:
-            continue
-        if priority and q.priority != priority:
-            continue
-        if source and m.source != source:
-            continue
-        if assignee == "me" and q.assignee != actor.id:
-            continue
-        if assignee == "none" and q.assignee:
-            continue
-        if assignee not in ("", "me", "none") and q.assignee != assignee:
-            continue
-        if overdue and not is_overdue(q, now):
-            continue
-        if scout and not q.scout_submitted:
-            continue
-        out.append((q, m))
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    keys: dict[str, Any] = {
-        "priority": lambda r: (-r[0].priority_score, -(r[0].id or 0)),
-        "due": lambda r: (utc(r[0].due_at) if r[0].due_at else far, -r[0].priority_score),
-        "newest": lambda r: -(r[0].id or 0),
-        "reach": lambda r: (-r[1].author_reach, -(r[0].id or 0)),
-    }
-    out.sort(key=keys.get(sort, keys["priority"]))
-    return out
+def page_links(filters: dict[str, Any], *, page: int, pages: int) -> dict[str, str | None]:
+    """Links to the previous and next page with the same filters (None where there is none)."""
+
+    def url(n: int) -> str:
+        params = {k: v for k, v in filters.items() if v not in ("", 0, None)}
+        if n > 1:
+            params["page"] = n
+        return "/queue" + ("?" + urlencode(params) if params else "")
+
+    return {"prev": url(page - 1) if page > 1 else None, "next": url(page + 1) if page < pages else None,
+            "first": url(1) if page > 1 else None, "last": url(pages) if page < pages else None}
 
 
 def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str) -> str:
@@ -105,29 +78,28 @@ def register(app: FastAPI, container: Container) -> None:
 
     @app.get("/queue", response_class=HTMLResponse, include_in_schema=False)
     def queue(request: Request, status: str = "open", light: str = "", priority: str = "", source: str = "",
-              assignee: str = "", overdue: int = 0, scout: int = 0, sort: str = "priority") -> HTMLResponse:
+              assignee: str = "", overdue: int = 0, scout: int = 0, sort: str = "priority",
+              page: int = 1) -> HTMLResponse:
         actor = staff(request)
         now = container.clock.now()
-        everything = visible_items(container, actor)
-        rows = filter_items(everything, now=now, actor=actor, status=status, light=light, priority=priority,
-                            source=source, assignee=assignee, overdue=bool(overdue), scout=bool(scout), sort=sort)
-        open_rows = [(q, m) for q, m in everything if q.status in OPEN_STATUSES]
-        counts = {
-            "open": len(open_rows),
-            "overdue": sum(1 for q, _ in open_rows if is_overdue(q, now)),
-            "unassigned": sum(1 for q, _ in open_rows if not q.assignee),
-            "mine": sum(1 for q, _ in open_rows if q.assignee == actor.id),
-            "red": sum(1 for q, _ in open_rows if q.light == "red"),
-            "yellow": sum(1 for q, _ in open_rows if q.light == "yellow"),
-            "green": sum(1 for q, _ in open_rows if q.light == "green"),
-        }
+        sort = sort if sort in SORTS else "priority"
+        f = queries.QueueFilter(status=status, light=light, priority=priority, source=source, assignee=assignee,
+                                overdue=bool(overdue), scout=bool(scout))
+        page = max(page, 1)
+        rows, total = queries.queue_page(container.store, f, now=now, actor_id=actor.id,
+                                         can_see_red=actor.can_see_red, sort=sort, limit=PER_PAGE,
+                                         offset=(page - 1) * PER_PAGE)
+        pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+        counts = queries.queue_counts(container.store, now=now, actor_id=actor.id, can_see_red=actor.can_see_red)
         names = {a.id: a.name for a in directory(container.cfg)}
         filters = {"status": status, "light": light, "priority": priority, "source": source,
                    "assignee": assignee, "overdue": overdue, "scout": scout, "sort": sort}
         return web_of(request).render(request, "queue.html", {
             "rows": rows, "counts": counts, "f": filters, "names": names, "sorts": SORTS,
-            "statuses": QUEUE_STATUSES, "sources": sorted({m.source for _, m in everything}),
+            "statuses": QUEUE_STATUSES, "sources": queries.mention_sources(container.store),
             "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
+            "total": total, "page": page, "pages": pages, "first_index": (page - 1) * PER_PAGE + 1,
+            "links": page_links(filters, page=page, pages=pages),
             "overdue_ids": {q.id for q, _ in rows if is_overdue(q, now)}}, actor=actor)
 
     def item_page(request: Request, actor: Actor, item_id: int, *, error: str | None = None,

@@ -9,11 +9,14 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import col, select
 
 from monitor.clock import utc
 from monitor.models import (
+    OPEN_STATUSES,
     ClassificationRow,
     ConnectorState,
     EscalationStep,
@@ -120,3 +123,126 @@ def dashboard(store: Store, *, now: datetime, days: int, targets: Mapping[str, t
         })
     return Dashboard(days=labels, by_sentiment=by_sent, by_source=dict(by_src), open_count=len(open_items),
                      overdue_count=len(overdue), response=response, spikes=spikes, connectors=states, total=total)
+
+
+# ---- the queue list: filters, sorting, paging and counts in SQL ---------------------------------
+@dataclass(frozen=True)
+class QueueFilter:
+    """The queue list's filters (as the page's query string gives them)."""
+
+    status: str = "open"
+    light: str = ""
+    priority: str = ""
+    source: str = ""
+    assignee: str = ""
+    overdue: bool = False
+    scout: bool = False
+
+
+def _overdue_clause(now: datetime) -> Any:
+    """Not acknowledged and past its response target (as :func:`monitor.web.pages.is_overdue`)."""
+    return and_(col(QueueItem.status).in_(("new", "assigned")), col(QueueItem.due_at).is_not(None),
+                col(QueueItem.due_at) < now)
+
+
+def _unassigned_clause() -> Any:
+    return or_(col(QueueItem.assignee).is_(None), col(QueueItem.assignee) == "")
+
+
+def _visible_clause(can_see_red: bool) -> list[Any]:
+    """Red items only for those who may see them (legal, leads, admin)."""
+    return [] if can_see_red else [col(QueueItem.light) != "red"]
+
+
+def _queue_where(f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool) -> list[Any]:
+    where = _visible_clause(can_see_red)
+    if f.status == "open":
+        where.append(col(QueueItem.status).in_(OPEN_STATUSES))
+    elif f.status not in ("all", ""):
+        where.append(col(QueueItem.status) == f.status)
+    if f.light:
+        where.append(col(QueueItem.light) == f.light)
+    if f.priority:
+        where.append(col(QueueItem.priority) == f.priority)
+    if f.source:
+        where.append(col(MentionRow.source) == f.source)
+    if f.assignee == "me":
+        where.append(col(QueueItem.assignee) == actor_id)
+    elif f.assignee == "none":
+        where.append(_unassigned_clause())
+    elif f.assignee:
+        where.append(col(QueueItem.assignee) == f.assignee)
+    if f.overdue:
+        where.append(_overdue_clause(now))
+    if f.scout:
+        where.append(col(QueueItem.scout_submitted).is_(True))
+    return where
+
+
+def _queue_order(sort: str) -> list[Any]:
+    score, qid = col(QueueItem.priority_score), col(QueueItem.id)
+    if sort == "due":  # no due date last
+        return [case((col(QueueItem.due_at).is_(None), 1), else_=0), col(QueueItem.due_at), score.desc(), qid.desc()]
+    if sort == "newest":
+        return [qid.desc()]
+    if sort == "reach":
+        return [col(MentionRow.author_reach).desc(), qid.desc()]
+    return [score.desc(), qid.desc()]
+
+
+def queue_page(store: Store, f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool,
+               sort: str = "priority", limit: int = 50, offset: int = 0) -> tuple[list[tuple[QueueItem, MentionRow]], int]:
+    """One page of the queue list (filtered, sorted and paged in SQL) and how many items match.
+
+    The ids are picked first from ``queue_item`` alone (joined to ``mention`` only when a filter
+    or the sort needs it), then only that page's rows are loaded.
+    """
+    where = _queue_where(f, now=now, actor_id=actor_id, can_see_red=can_see_red)
+    join = bool(f.source) or sort == "reach"
+    with store.session() as s:
+        ids_q = select(QueueItem.id)
+        count_q = select(func.count()).select_from(QueueItem)
+        if join:
+            ids_q = ids_q.join(MentionRow, col(MentionRow.id) == QueueItem.mention_id)
+            count_q = count_q.join(MentionRow, col(MentionRow.id) == QueueItem.mention_id)
+        if where:
+            ids_q, count_q = ids_q.where(*where), count_q.where(*where)
+        ids = [int(i) for i in s.exec(ids_q.order_by(*_queue_order(sort)).offset(offset).limit(limit)).all()
+               if i is not None]
+        total = int(s.exec(count_q).one())
+        if not ids:
+            return [], total
+        rows = s.exec(select(QueueItem, MentionRow).join(MentionRow, col(MentionRow.id) == QueueItem.mention_id)
+                      .where(col(QueueItem.id).in_(ids))).all()
+        by_id = {qi.id: (qi, m) for qi, m in rows}
+        return [by_id[i] for i in ids if i in by_id], total
+
+
+def queue_counts(store: Store, *, now: datetime, actor_id: str, can_see_red: bool) -> dict[str, int]:
+    """The counts above the list (open items the actor may see), in one query."""
+
+    def n(cond: Any) -> Any:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    q = select(func.count(), n(_overdue_clause(now)), n(_unassigned_clause()),  # type: ignore[call-overload]
+               n(col(QueueItem.assignee) == actor_id), n(col(QueueItem.light) == "red"),
+               n(col(QueueItem.light) == "yellow"), n(col(QueueItem.light) == "green"))
+    q = q.select_from(QueueItem).where(col(QueueItem.status).in_(OPEN_STATUSES), *_visible_clause(can_see_red))
+    with store.session() as s:
+        row = s.exec(q).one()
+    keys = ("open", "overdue", "unassigned", "mine", "red", "yellow", "green")
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
+def mention_sources(store: Store) -> list[str]:
+    """The distinct sources of stored mentions, one index seek per source (not a scan)."""
+    out: list[str] = []
+    with store.session() as s:
+        while True:
+            q = select(func.min(MentionRow.source))
+            if out:
+                q = q.where(col(MentionRow.source) > out[-1])
+            nxt = s.exec(q).one()
+            if nxt is None:
+                return out
+            out.append(str(nxt))
