@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
@@ -80,37 +80,59 @@ class Dashboard:
     total: int
 
 
+def _day(store: Store, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, on SQLite (stored as UTC text) and PostgreSQL."""
+    if store.dialect == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def dashboard(store: Store, *, now: datetime, days: int, targets: Mapping[str, timedelta]) -> Dashboard:
-    """Mentions per day by sentiment and source, open and overdue items, response times."""
+    """Mentions per day by sentiment and source, open and overdue items, response times.
+
+    Everything is aggregated in the database: one GROUP BY (day, source, label) over the
+    window's mentions, two COUNTs for the queue, and the acknowledged items created in the
+    window for the response times (their median is taken here).
+    """
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=days)
     labels = [(start + timedelta(days=i)).strftime("%m-%d") for i in range(days)]
     by_sent: dict[str, list[int]] = {k: [0] * days for k in ("negative", "neutral", "positive")}
     by_src: dict[str, list[int]] = defaultdict(lambda: [0] * days)
     total = 0
     with store.session() as s:
-        rows = s.exec(select(MentionRow.created_at, MentionRow.source, ClassificationRow.label)
-                      .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
-                      .where(MentionRow.created_at >= start)).all()
-        for created, source, label in rows:
-            i = (utc(created) - start).days
+        day = _day(store, col(MentionRow.created_at)).label("day")
+        q = (select(day, MentionRow.source, ClassificationRow.label, func.count())  # type: ignore[call-overload]
+             .select_from(MentionRow)
+             .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
+             .where(col(MentionRow.created_at) >= start, col(MentionRow.created_at) < end)
+             .group_by(day, MentionRow.source, ClassificationRow.label))
+        for d, source, label, n in s.exec(q).all():
+            i = (_as_date(d) - start.date()).days
             if 0 <= i < days:
-                total += 1
-                by_sent.setdefault(label or "neutral", [0] * days)[i] += 1
-                by_src[source][i] += 1
-        items = list(s.exec(select(QueueItem)).all())
+                total += int(n)
+                by_sent.setdefault(label or "neutral", [0] * days)[i] += int(n)
+                by_src[str(source)][i] += int(n)
+        open_count = int(s.exec(select(func.count()).select_from(QueueItem)
+                                .where(col(QueueItem.status).in_(OPEN_STATUSES))).one())
+        overdue_count = int(s.exec(select(func.count()).select_from(QueueItem)
+                                   .where(_overdue_clause(now))).one())
+        acked = s.exec(select(QueueItem.priority, QueueItem.created_at, QueueItem.acknowledged_at, QueueItem.due_at)
+                       .where(col(QueueItem.created_at) >= start, col(QueueItem.acknowledged_at).is_not(None))).all()
         spikes = list(s.exec(select(SpikeEvent).order_by(col(SpikeEvent.started_at).desc()).limit(10)).all())
         states = list(s.exec(select(ConnectorState).order_by(ConnectorState.source_name)).all())
-    open_items = [q for q in items if q.status in ("new", "assigned", "acknowledged")]
-    overdue = [q for q in open_items if q.status != "acknowledged" and q.due_at and utc(q.due_at) < now]
     waits: dict[str, list[float]] = defaultdict(list)
     met: Counter[str] = Counter()
-    for q in items:
-        if q.acknowledged_at is None:
+    for prio, created, acked_at, due in acked:
+        if acked_at is None:
             continue
-        wait = utc(q.acknowledged_at) - utc(q.created_at)
-        waits[q.priority].append(wait.total_seconds() / 3600)
-        if q.due_at is None or utc(q.acknowledged_at) <= utc(q.due_at):
-            met[q.priority] += 1
+        waits[prio].append((utc(acked_at) - utc(created)).total_seconds() / 3600)
+        if due is None or utc(acked_at) <= utc(due):
+            met[prio] += 1
     response: list[dict[str, object]] = []
     for prio in ("urgent", "high", "normal", "low"):
         hours = sorted(waits.get(prio, []))
@@ -121,8 +143,8 @@ def dashboard(store: Store, *, now: datetime, days: int, targets: Mapping[str, t
             "target_h": target.total_seconds() / 3600 if target else None,
             "met": met[prio],
         })
-    return Dashboard(days=labels, by_sentiment=by_sent, by_source=dict(by_src), open_count=len(open_items),
-                     overdue_count=len(overdue), response=response, spikes=spikes, connectors=states, total=total)
+    return Dashboard(days=labels, by_sentiment=by_sent, by_source=dict(by_src), open_count=open_count,
+                     overdue_count=overdue_count, response=response, spikes=spikes, connectors=states, total=total)
 
 
 # ---- the queue list: filters, sorting, paging and counts in SQL ---------------------------------
