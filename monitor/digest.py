@@ -22,7 +22,7 @@ import logging
 import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, update
+from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, literal_column, or_, update
 from sqlmodel import col, select
 
 from monitor.clock import utc
@@ -365,84 +365,144 @@ def _pct(values: list[int], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
+@dataclass(frozen=True)
+class VolumeBucket:
+    """Live mentions of one source and sentiment label in one time bucket (an SQL aggregate).
+
+    ``at`` is the bucket's start (UTC). Buckets never straddle a local midnight of the digest's
+    zone or a week boundary (see :func:`bucket_seconds`), so whole buckets fold into local days
+    and weeks exactly. ``label`` is ``unclassified`` for a mention without a classification.
+    """
+
+    source: str
+    label: str
+    at: datetime
+    mentions: int
+    reach: int
+
+
+@dataclass(frozen=True)
+class ItemTimes:
+    """The response-time columns of a queue item created in the week (not dismissed)."""
+
+    priority: str
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+    acknowledged_at: datetime | None
+    responded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OpenQueue:
+    """Open queue items as of now: counts over all of them, and the first :data:`OPEN_LISTED`
+    (by priority, then age) with their head mention's text (None when no head was loaded; red
+    items' text is never loaded)."""
+
+    total: int
+    overdue: int
+    red: int
+    rows: Sequence[tuple[QueueItem, str | None]]
+
+
+OPEN_LISTED = 25
+_PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def _engagement_key(m: MentionRow) -> tuple[int, int, int]:
+    return (-(m.likes + m.reposts * 2 + m.replies + m.quotes * 2), -m.author_reach, m.id or 0)
+
+
 def build_digest(
     *,
     week: str,
     now: datetime,
     settings: DigestSettings,
-    mentions: Sequence[MentionRow],
-    labels: Mapping[int, str],
-    queue_items: Sequence[QueueItem],
-    item_of_mention: Mapping[int, int],
+    volume: Iterable[VolumeBucket],
+    top_mentions: Mapping[str, Sequence[tuple[MentionRow, QueueItem | None]]],
+    red_mentions: int,
+    red_texts: Sequence[str],
+    week_items: Sequence[ItemTimes],
+    open_queue: OpenQueue,
     scouts: Sequence[ScoutSubmission],
+    scout_items: Mapping[int, QueueItem],
     spikes: Sequence[SpikeEvent],
     states: Sequence[ConnectorState],
 ) -> Digest:
-    """The figures of ``week`` from plain rows (pure: no I/O, ``now`` is given).
+    """The figures of ``week`` from aggregates and the few rows the digest shows (pure: no I/O,
+    ``now`` is given).
 
-    ``mentions`` should cover the baseline weeks, last week and the week; ``queue_items`` the
-    items created since then plus every open one; ``item_of_mention`` maps a mention id to its
-    queue item id (group membership).
+    ``volume`` covers the baseline weeks, last week and the week (live mentions only);
+    ``top_mentions`` maps ``negative``/``positive`` to the week's best-engaging non-red mentions
+    of that label with their queue item (at least ``top_items`` of them where there are);
+    ``red_mentions`` counts the week's mentions whose queue item is red and ``red_texts`` holds
+    their text (needed only when the week has spikes: terms found in red mentions are left out);
+    ``week_items`` are the non-dismissed items created in the week; ``scout_items`` maps a
+    scout's mention id to its queue item.
     """
     tz = ZoneInfo(settings.timezone)
     start, end = week_bounds(week, tz)
     prev_start = start - timedelta(weeks=1)
     base_start = start - timedelta(weeks=settings.baseline_weeks)
-    items = {q.id: q for q in queue_items if q.id is not None}
-
-    def item_of(m: MentionRow) -> QueueItem | None:
-        qid = item_of_mention.get(m.id or -1)
-        return items.get(qid) if qid is not None else None
-
-    def is_red(m: MentionRow) -> bool:
-        q = item_of(m)
-        return q is not None and q.light == "red"
-
-    live = [m for m in mentions if m.deleted_at is None and m.state != "filtered"]
-    this_week = [m for m in live if start <= utc(m.created_at) < end]
-    last_week = [m for m in live if prev_start <= utc(m.created_at) < start]
-    baseline = [m for m in live if base_start <= utc(m.created_at) < start]
     nb = settings.baseline_weeks
 
-    def label(m: MentionRow) -> str:
-        return labels.get(m.id or -1, "unclassified")
+    # Fold the buckets into the week, last week, the baseline weeks and local days.
+    counts: dict[str, Counter[tuple[str, str]]] = {p: Counter() for p in ("week", "last", "base")}
+    reach: Counter[str] = Counter()
+    monday = parse_week(week)
+    by_day: dict[date, Counter[str]] = {monday + timedelta(days=i): Counter() for i in range(7)}
+    base_daily: Counter[date] = Counter()
+    for b in volume:
+        at = utc(b.at)
+        periods = []
+        if start <= at < end:
+            periods.append("week")
+            by_day[at.astimezone(tz).date()][b.label] += b.mentions
+        if prev_start <= at < start:
+            periods.append("last")
+        if base_start <= at < start:
+            periods.append("base")
+            base_daily[at.astimezone(tz).date()] += b.mentions
+        for p in periods:
+            counts[p][b.source, b.label] += b.mentions
+            reach[p] += b.reach
 
-    def shares(rows: list[MentionRow]) -> dict[str, float]:
-        counts = Counter(label(m) for m in rows if label(m) in LABELS)
-        total = sum(counts.values())
-        return {k: (counts[k] / total if total else 0.0) for k in LABELS}
+    def total(p: str) -> int:
+        return sum(counts[p].values())
 
-    s_now, s_last, s_base = shares(this_week), shares(last_week), shares(baseline)
-    mentions_fig = Figure(len(this_week), len(last_week), len(baseline) / nb)
-    reach_fig = Figure(sum(m.author_reach for m in this_week), sum(m.author_reach for m in last_week),
-                       sum(m.author_reach for m in baseline) / nb)
+    def shares(p: str, source: str | None = None) -> dict[str, float]:
+        by_label: Counter[str] = Counter()
+        for (src, lbl), n in counts[p].items():
+            if lbl in LABELS and (source is None or src == source):
+                by_label[lbl] += n
+        all_ = sum(by_label.values())
+        return {k: (by_label[k] / all_ if all_ else 0.0) for k in LABELS}
+
+    def source_total(p: str, source: str) -> int:
+        return sum(n for (src, _), n in counts[p].items() if src == source)
+
+    s_now, s_last, s_base = shares("week"), shares("last"), shares("base")
+    mentions_fig = Figure(total("week"), total("last"), total("base") / nb)
+    reach_fig = Figure(reach["week"], reach["last"], reach["base"] / nb)
     share_figs = {k: Figure(s_now[k], s_last[k], s_base[k], share=True) for k in LABELS}
 
     per_source = []
-    for src in sorted({m.source for m in this_week} | {m.source for m in last_week} | {m.source for m in baseline}):
-        tw = [m for m in this_week if m.source == src]
-        lw = [m for m in last_week if m.source == src]
-        bl = [m for m in baseline if m.source == src]
-        per_source.append(SourceFigure(src, Figure(len(tw), len(lw), len(bl) / nb),
-                                       Figure(shares(tw)["negative"], shares(lw)["negative"],
-                                              shares(bl)["negative"], share=True)))
+    for src in sorted({src for p in counts.values() for (src, _), n in p.items() if n}):
+        per_source.append(SourceFigure(src, Figure(source_total("week", src), source_total("last", src),
+                                                   source_total("base", src) / nb),
+                                       Figure(shares("week", src)["negative"], shares("last", src)["negative"],
+                                              shares("base", src)["negative"], share=True)))
     per_source.sort(key=lambda f: -f.mentions.value)
 
     # Daily counts (local days) and the baseline band of daily totals.
-    monday = parse_week(week)
-    by_day: dict[date, Counter[str]] = {monday + timedelta(days=i): Counter() for i in range(7)}
-    for m in this_week:
-        by_day[utc(m.created_at).astimezone(tz).date()][label(m)] += 1
     days = [DayCounts(d, {k: c[k] for k in (*LABELS, "unclassified")}) for d, c in sorted(by_day.items())]
-    base_daily: Counter[date] = Counter(utc(m.created_at).astimezone(tz).date() for m in baseline)
-    first = parse_week(week) - timedelta(weeks=nb)
+    first = monday - timedelta(weeks=nb)
     daily_totals = [base_daily[first + timedelta(days=i)] for i in range(nb * 7)]
     band = (_pct(daily_totals, 0.1), (sum(daily_totals) / len(daily_totals)) if daily_totals else 0.0,
             _pct(daily_totals, 0.9))
 
     # Red: counted, never quoted.
-    red_week = [m for m in this_week if is_red(m)]
-    red_words = {w.lower() for m in red_week for w in re.findall(r"\w+", f"{m.text} {m.title or ''}")}
+    red_words = {w.lower() for t in red_texts for w in re.findall(r"\w+", t)}
 
     spike_lines = []
     for sp in sorted(spikes, key=lambda s: utc(s.started_at)):
@@ -462,11 +522,9 @@ def build_digest(
                                      snippet(summary, 300), terms[:8]))
 
     def top(lbl: str) -> list[TopMention]:
-        rows = [m for m in this_week if label(m) == lbl and not is_red(m)]
-        rows.sort(key=lambda m: (-(m.likes + m.reposts * 2 + m.replies + m.quotes * 2), -m.author_reach, m.id or 0))
+        rows = sorted(top_mentions.get(lbl, ()), key=lambda r: _engagement_key(r[0]))
         out = []
-        for m in rows[: settings.top_items]:
-            q = item_of(m)
+        for m, q in rows[: settings.top_items]:
             out.append(TopMention(snippet(m.title + " — " + m.text if m.title else m.text), m.url,
                                   m.author_name or m.author_handle, m.source_name or m.source, m.author_reach,
                                   m.likes + m.reposts + m.replies + m.quotes, _state(q.status if q else None),
@@ -474,9 +532,7 @@ def build_digest(
         return out
 
     # Response performance of the items created in the week.
-    week_items = [q for q in queue_items if start <= utc(q.created_at) < end and q.status != "dismissed"]
-
-    def response_row(key: str, rows: list[QueueItem]) -> ResponseRow:
+    def response_row(key: str, rows: list[ItemTimes]) -> ResponseRow:
         acked = [q for q in rows if q.acknowledged_at is not None]
         ack_ok = [q for q in acked if q.due_at is None or utc(q.acknowledged_at) <= utc(q.due_at)]  # type: ignore[arg-type]
         responded = [q for q in rows if q.responded_at is not None]
@@ -490,32 +546,29 @@ def build_digest(
         return ResponseRow(key, len(rows), len(acked), len(ack_ok), len(responded), len(resp_ok),
                            statistics.median(ack_minutes) if ack_minutes else None)
 
-    order = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+    order = _PRIORITY_ORDER
     by_priority = [response_row(p, [q for q in week_items if q.priority == p])
                    for p in sorted({q.priority for q in week_items}, key=lambda p: (order.get(p, 9), p))]
-    people: dict[str, list[QueueItem]] = defaultdict(list)
+    people: dict[str, list[ItemTimes]] = defaultdict(list)
     for q in week_items:
         people[settings.names.get(q.assignee, q.assignee) if q.assignee else "(unassigned)"].append(q)
     by_person = [response_row(k, v) for k, v in sorted(people.items())]
 
-    # Open and overdue, as of now.
-    open_rows = [q for q in queue_items if q.status in OPEN_STATUSES]
-    mention_by_id = {m.id: m for m in mentions}
+    # Open and overdue, as of now (counted over all open items; the first ones listed).
     open_items = []
-    for q in sorted(open_rows, key=lambda q: (order.get(q.priority, 9), utc(q.created_at))):
-        overdue = q.acknowledged_at is None and q.due_at is not None and utc(q.due_at) < now
-        head = mention_by_id.get(q.mention_id)
-        text = None if q.light == "red" else (snippet(head.text, 140) if head is not None else "")
-        open_items.append(OpenItem(q.id or 0, q.priority, q.light, q.status,
-                                   settings.names.get(q.assignee, q.assignee) if q.assignee else "—",
-                                   (now - utc(q.created_at)).total_seconds() / 3600, overdue,
-                                   f"{settings.base_url}/queue/{q.id}", text))
+    for oq, head in sorted(open_queue.rows, key=lambda r: (order.get(r[0].priority, 9), utc(r[0].created_at))):
+        overdue = oq.acknowledged_at is None and oq.due_at is not None and utc(oq.due_at) < now
+        text = None if oq.light == "red" else (snippet(head, 140) if head is not None else "")
+        open_items.append(OpenItem(oq.id or 0, oq.priority, oq.light, oq.status,
+                                   settings.names.get(oq.assignee, oq.assignee) if oq.assignee else "—",
+                                   (now - utc(oq.created_at)).total_seconds() / 3600, overdue,
+                                   f"{settings.base_url}/queue/{oq.id}", text))
 
     # Scouts.
     week_scouts = [s for s in scouts if start <= utc(s.created_at) < end]
     outcomes: Counter[str] = Counter()
     for s in week_scouts:
-        sq = items.get(item_of_mention.get(s.mention_id, -1)) if s.mention_id is not None else None
+        sq = scout_items.get(s.mention_id) if s.mention_id is not None else None
         if s.mention_id is None:
             outcomes["not found"] += 1
         elif sq is None:
@@ -540,16 +593,15 @@ def build_digest(
                                     snippet(redact(st.last_error), 200) if st is not None and st.last_error
                                     else None))
 
-    end_local = parse_week(week) + timedelta(days=6)
+    end_local = monday + timedelta(days=6)
     return Digest(
-        week=week, organisation=settings.organisation, timezone=settings.timezone, start=parse_week(week),
+        week=week, organisation=settings.organisation, timezone=settings.timezone, start=monday,
         end=end_local, generated_at=now, baseline_weeks=nb, mentions=mentions_fig, reach=reach_fig,
-        shares=share_figs, unclassified=sum(1 for m in this_week if label(m) not in LABELS),
+        shares=share_figs, unclassified=sum(n for (_, lbl), n in counts["week"].items() if lbl not in LABELS),
         per_source=per_source, days=days, band=band, spikes=spike_lines, criticisms=top("negative"),
-        compliments=top("positive"), red_mentions=len(red_week),
-        red_open=sum(1 for q in open_rows if q.light == "red"), by_priority=by_priority,
-        by_spokesperson=by_person, open_items=open_items[:25], open_total=len(open_rows),
-        overdue_total=sum(1 for o in open_items if o.overdue), scouts=scout_summary, coverage=coverage,
+        compliments=top("positive"), red_mentions=red_mentions, red_open=open_queue.red, by_priority=by_priority,
+        by_spokesperson=by_person, open_items=open_items[:OPEN_LISTED], open_total=open_queue.total,
+        overdue_total=open_queue.overdue, scouts=scout_summary, coverage=coverage,
         queue_url=f"{settings.base_url}/queue",
     )
 
@@ -649,54 +701,146 @@ def compose_message(d: Digest, *, sender: str, recipient: str, msg_id: str, now:
 
 
 # ---- loading ----------------------------------------------------------------------------------
+def bucket_seconds(tz: ZoneInfo, origin: datetime, end: datetime, boundaries: Iterable[datetime] = ()) -> int:
+    """The widest bucket (1 h, 30 min, 15 min, 1 min, 1 s) counted from ``origin`` whose edges
+    fall on every local midnight of ``tz`` between ``origin`` and ``end`` and on each of
+    ``boundaries``, so that buckets fold into local days and weeks exactly (zones with half- or
+    quarter-hour offsets, DST changes)."""
+    points = list(boundaries)
+    d = origin.astimezone(tz).date()
+    while True:
+        midnight = datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC)
+        if midnight >= end:
+            break
+        if midnight > origin:
+            points.append(midnight)
+        d += timedelta(days=1)
+    for seconds in (3600, 1800, 900, 60, 1):
+        if all(int((p - origin).total_seconds()) % seconds == 0 for p in points):
+            return seconds
+    return 1
+
+
+def _bucket_expr(dialect: str, origin: datetime, seconds: int) -> Any:
+    """``(created_at - origin) // seconds`` as an integer, in SQL. Whole-second literals (no bound
+    parameters, so that PostgreSQL sees the same expression in SELECT and GROUP BY)."""
+    o: Any = literal_column(str(int(origin.timestamp())))
+    n: Any = literal_column(str(int(seconds)))
+    created = col(MentionRow.created_at)
+    if dialect == "postgresql":
+        return cast(func.floor((extract("epoch", created) - o).self_group().op("/")(n)), BigInteger)
+    # SQLite: integer division of integers truncates (values are >= 0 inside the window).
+    return (cast(func.strftime(literal_column("'%s'"), created), Integer) - o).self_group().op("/")(n)
+
+
+def _live() -> tuple[Any, ...]:
+    return col(MentionRow.deleted_at).is_(None), col(MentionRow.state) != "filtered"
+
+
+def _red(mention_id: Any) -> Any:
+    """``mention_id`` belongs to a red queue item (as a group member or as its head mention)."""
+    members = (select(QueueItemMention.mention_id)
+               .join(QueueItem, col(QueueItem.id) == col(QueueItemMention.queue_item_id))
+               .where(col(QueueItem.light) == "red"))
+    heads = select(QueueItem.mention_id).where(col(QueueItem.light) == "red")
+    return or_(mention_id.in_(members), mention_id.in_(heads))
+
+
+def _items_of(s: Any, mention_ids: Collection[int]) -> dict[int, QueueItem]:
+    """The queue item of each mention: its group's item, else the item it heads."""
+    if not mention_ids:
+        return {}
+    links = {mid: qid for qid, mid in s.exec(select(QueueItemMention.queue_item_id, QueueItemMention.mention_id)
+                                              .where(col(QueueItemMention.mention_id).in_(mention_ids))).all()}
+    items = {q.id: q for q in s.exec(select(QueueItem).where(col(QueueItem.id).in_(set(links.values())))).all()} \
+        if links else {}
+    out = {mid: items[qid] for mid, qid in links.items() if qid in items}
+    rest = [mid for mid in mention_ids if mid not in links]
+    if rest:
+        for q in s.exec(select(QueueItem).where(col(QueueItem.mention_id).in_(rest)).order_by(col(QueueItem.id))):
+            out.setdefault(q.mention_id, q)
+    return out
+
+
 def load_digest(container: Container, dg: DigestConfig, week: str, *, now: datetime | None = None) -> Digest:
-    """Read the rows ``build_digest`` needs for ``week`` and build it."""
+    """Aggregate the figures of ``week`` in SQL, read the few rows the digest shows, build it.
+
+    Volume (counts, reach, sentiment per source) is grouped by source, label and a time bucket
+    that never straddles a local midnight (:func:`bucket_seconds`), at most a few thousand rows
+    for the 14 weeks; only the top mentions, the listed open items, the week's queue items'
+    response times, scouts and spikes are read as rows. Red mentions are counted in SQL, and
+    their text is read only when the week has spikes (to leave red terms out of them).
+    """
     now = now or container.clock.now()
     settings = DigestSettings.from_config(container.cfg, dg)
+    store = container.store
     tz = ZoneInfo(dg.timezone)
     start, end = week_bounds(week, tz)
     base_start = start - timedelta(weeks=max(dg.baseline_weeks, 1))
-    with container.store.session() as s:
-        mentions = list(s.exec(select(MentionRow).where(col(MentionRow.created_at) >= base_start,
-                                                        col(MentionRow.created_at) < end)).all())
-        ids = [m.id for m in mentions if m.id is not None]
-        labels: dict[int, str] = {}
-        links: dict[int, int] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            for mid, lbl in s.exec(select(ClassificationRow.mention_id, ClassificationRow.label)
-                                   .where(col(ClassificationRow.mention_id).in_(chunk))).all():
-                labels[mid] = lbl
-            for qid, mid in s.exec(select(QueueItemMention.queue_item_id, QueueItemMention.mention_id)
-                                   .where(col(QueueItemMention.mention_id).in_(chunk))).all():
-                links[mid] = qid
-        items = list(s.exec(select(QueueItem).where(or_(col(QueueItem.created_at) >= base_start,
-                                                        col(QueueItem.status).in_(OPEN_STATUSES)))).all())
-        for q in items:
-            if q.id is not None:
-                links.setdefault(q.mention_id, q.id)
-        scouts = list(s.exec(select(ScoutSubmission).where(col(ScoutSubmission.created_at) >= start,
-                                                           col(ScoutSubmission.created_at) < end)).all())
-        # Scouts' mentions may be older than the window: load their items' links too.
-        extra = [sc.mention_id for sc in scouts if sc.mention_id is not None and sc.mention_id not in links]
-        if extra:
-            for qid, mid in s.exec(select(QueueItemMention.queue_item_id, QueueItemMention.mention_id)
-                                   .where(col(QueueItemMention.mention_id).in_(extra))).all():
-                links[mid] = qid
-            known = {q.id for q in items}
-            more = set(links.values()) - known
-            if more:
-                items += list(s.exec(select(QueueItem).where(col(QueueItem.id).in_(more))).all())
-        # Open items whose first mention is outside the window still need it (for the snippet).
-        have = {m.id for m in mentions}
-        heads = sorted({q.mention_id for q in items if q.status in OPEN_STATUSES and q.light != "red"} - have)
-        for i in range(0, len(heads), 500):
-            mentions += list(s.exec(select(MentionRow).where(col(MentionRow.id).in_(heads[i : i + 500]))).all())
+    now_utc = now.astimezone(UTC)
+    seconds = bucket_seconds(tz, base_start, end, (start - timedelta(weeks=1), start, end))
+    bucket = _bucket_expr(store.dialect, base_start, seconds).label("bucket")
+    created = col(MentionRow.created_at)
+    in_week = (created >= start, created < end, *_live())
+    with store.session() as s:
+        volume = [VolumeBucket(src, lbl or "unclassified", base_start + timedelta(seconds=int(b) * seconds),
+                               int(n), int(r or 0))
+                  for src, lbl, b, n, r in s.exec(
+                      select(MentionRow.source, ClassificationRow.label, bucket, func.count(),  # type: ignore[call-overload]
+                             func.sum(MentionRow.author_reach))
+                      .select_from(MentionRow)
+                      .outerjoin(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
+                      .where(created >= base_start, created < end, *_live())
+                      .group_by(MentionRow.source, ClassificationRow.label, bucket)).all()]
+
+        red_week = int(s.exec(select(func.count()).select_from(MentionRow)
+                              .where(*in_week, _red(col(MentionRow.id)))).one())
         spikes = list(s.exec(select(SpikeEvent).where(col(SpikeEvent.started_at) >= start,
                                                       col(SpikeEvent.started_at) < end)).all())
+        red_texts = [f"{t} {ti or ''}" for t, ti in s.exec(
+            select(MentionRow.text, MentionRow.title).where(*in_week, _red(col(MentionRow.id)))).all()] \
+            if spikes and red_week else []
+
+        engagement = (col(MentionRow.likes) + col(MentionRow.reposts) * 2 + col(MentionRow.replies)
+                      + col(MentionRow.quotes) * 2)
+        tops: dict[str, list[MentionRow]] = {}
+        for lbl in ("negative", "positive"):
+            tops[lbl] = list(s.exec(
+                select(MentionRow).join(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
+                .where(*in_week, col(ClassificationRow.label) == lbl, ~_red(col(MentionRow.id)))
+                .order_by(engagement.desc(), col(MentionRow.author_reach).desc(), col(MentionRow.id))
+                .limit(settings.top_items)).all())
+        top_items = _items_of(s, {m.id for ms in tops.values() for m in ms if m.id is not None})
+        top_mentions = {lbl: [(m, top_items.get(m.id or -1)) for m in ms] for lbl, ms in tops.items()}
+
+        week_items = [ItemTimes(*row) for row in s.exec(
+            select(QueueItem.priority, QueueItem.assignee, QueueItem.created_at, QueueItem.due_at,  # type: ignore[call-overload]
+                   QueueItem.acknowledged_at, QueueItem.responded_at)
+            .where(col(QueueItem.created_at) >= start, col(QueueItem.created_at) < end,
+                   col(QueueItem.status) != "dismissed")).all()]
+
+        is_open = col(QueueItem.status).in_(OPEN_STATUSES)
+        overdue = and_(col(QueueItem.acknowledged_at).is_(None), col(QueueItem.due_at).is_not(None),
+                       col(QueueItem.due_at) < now_utc)
+        open_total, open_overdue, open_red = s.exec(
+            select(func.count(), func.sum(case((overdue, 1), else_=0)),
+                   func.sum(case((col(QueueItem.light) == "red", 1), else_=0))).where(is_open)).one()
+        rank = case(*((col(QueueItem.priority) == p, n) for p, n in _PRIORITY_ORDER.items()), else_=9)
+        listed = list(s.exec(select(QueueItem).where(is_open)
+                             .order_by(rank, col(QueueItem.created_at), col(QueueItem.id)).limit(OPEN_LISTED)).all())
+        heads = {q.mention_id for q in listed if q.light != "red"}
+        head_text = dict(s.exec(select(MentionRow.id, MentionRow.text)
+                                .where(col(MentionRow.id).in_(heads))).all()) if heads else {}
+        open_queue = OpenQueue(int(open_total or 0), int(open_overdue or 0), int(open_red or 0),
+                               [(q, head_text.get(q.mention_id)) for q in listed])
+
+        scouts = list(s.exec(select(ScoutSubmission).where(col(ScoutSubmission.created_at) >= start,
+                                                           col(ScoutSubmission.created_at) < end)).all())
+        scout_items = _items_of(s, {sc.mention_id for sc in scouts if sc.mention_id is not None})
         states = list(s.exec(select(ConnectorState)).all())
-    return build_digest(week=week, now=now, settings=settings, mentions=mentions, labels=labels,
-                        queue_items=items, item_of_mention=links, scouts=scouts, spikes=spikes, states=states)
+    return build_digest(week=week, now=now, settings=settings, volume=volume, top_mentions=top_mentions,
+                        red_mentions=red_week, red_texts=red_texts, week_items=week_items, open_queue=open_queue,
+                        scouts=scouts, scout_items=scout_items, spikes=spikes, states=states)
 
 
 # ---- delivery ---------------------------------------------------------------------------------
