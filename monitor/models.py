@@ -103,6 +103,8 @@ class QueueItem(SQLModel, table=True):
     __table_args__ = (
         Index("ix_queue_status_priority", "status", "priority_score"),
         Index("ix_queue_created", "created_at"),
+        # The queue page: its filters, sorts and counts read only this index, not the rows.
+        Index("ix_queue_list", "status", "light", "priority_score", "due_at", "assignee"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

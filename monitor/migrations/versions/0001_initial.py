@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 09:34:16.813005
+Create Date: 2026-11-21 09:51:23.032411
 """
 from collections.abc import Sequence
 
@@ -204,6 +204,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_queue_item_assignee'), ['assignee'], unique=False)
         batch_op.create_index(batch_op.f('ix_queue_item_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_queue_item_mention_id'), ['mention_id'], unique=False)
+        batch_op.create_index('ix_queue_list', ['status', 'light', 'priority_score', 'due_at', 'assignee'], unique=False)
         batch_op.create_index('ix_queue_status_priority', ['status', 'priority_score'], unique=False)
 
     op.create_table('scout_submission',
@@ -300,6 +301,7 @@ def downgrade() -> None:
     op.drop_table('scout_submission')
     with op.batch_alter_table('queue_item', schema=None) as batch_op:
         batch_op.drop_index('ix_queue_status_priority')
+        batch_op.drop_index('ix_queue_list')
         batch_op.drop_index(batch_op.f('ix_queue_item_mention_id'))
         batch_op.drop_index(batch_op.f('ix_queue_item_due_at'))
         batch_op.drop_index(batch_op.f('ix_queue_item_assignee'))
