@@ -451,6 +451,28 @@ def _row(name: str, f: dict[str, Any]) -> str:
     return f"| {name} | {f['macro_recall']:.4f} | {f['macro_f1']:.4f} | {f['accuracy']:.4f} |"
 
 
+def rebuild_card(folder: Path) -> Path:
+    """Rewrite ``MODEL_CARD.md`` of a model folder from its ``metrics.json`` (keeps a speed section)."""
+    raw = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    st = dict(raw["settings"])
+    for key in ("data_dir", "output_dir", "val_file", "torch_out"):
+        st[key] = Path(st[key]) if st.get(key) else None
+    st["base_model"] = None
+    res = dict(raw["result"])
+    res["output_dir"] = Path(res["output_dir"])
+    card = folder / "MODEL_CARD.md"
+    text = model_card(TrainSettings(**st), TrainResult(**res))
+    old = card.read_text(encoding="utf-8") if card.is_file() else ""
+    marker = "## Speed"
+    if marker in old:
+        start = old.index(marker)
+        end = old.find("\n## ", start + 1)
+        speed = old[start : end + 1] if end != -1 else old[start:] + "\n"
+        text = text.replace("## Limits", speed + "\n## Limits") if "## Limits" in text else text + speed
+    card.write_text(text, encoding="utf-8")
+    return card
+
+
 def model_card(s: TrainSettings, r: TrainResult) -> str:
     """The MODEL_CARD.md text for a finished run (figures from ``r``, settings from ``s``)."""
     split = (
@@ -500,7 +522,7 @@ ONNX Runtime and `tokenizers` only, no PyTorch.
 | --- | --- |
 | seed | {s.seed} |
 | epochs | {s.epochs} |
-| examples (max) | {s.max_examples} |
+| examples (max) | {s.max_examples or "all"} |
 | max length (tokens) | {s.max_length} |
 | batch size | {s.batch_size} |
 | learning rate | {s.lr} (AdamW, weight decay {s.weight_decay}) |
@@ -510,8 +532,9 @@ ONNX Runtime and `tokenizers` only, no PyTorch.
 | device | {r.device}, {s.threads} threads |
 | wall time | {r.seconds / 60:.1f} min (training, export, quantization, evaluation) |
 
-Reproduce: `scout sentiment train --seed {s.seed} --epochs {s.epochs} --max-examples {s.max_examples} \\
---max-length {s.max_length} --batch-size {s.batch_size} --lr {s.lr}`.
+Reproduce: `scout sentiment train --seed {s.seed} --epochs {s.epochs} --max-examples {s.max_examples or 0} \\
+--max-length {s.max_length} --batch-size {s.batch_size} --lr {s.lr}` (0 examples = all). The
+wall time depends on the load of the machine (other processes sharing the cores slow it down).
 
 ## Validation figures
 Per epoch (PyTorch model):
