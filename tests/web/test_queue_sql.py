@@ -1,0 +1,193 @@
+"""The queue page filters, sorts, counts and pages in SQL: checked against a plain Python
+reference over many items (more than one page), with red items hidden from those who may not
+see them; and the dashboard's SQL aggregates against the mentions stored."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from monitor.bootstrap import Container
+from monitor.clock import FrozenClock, utc
+from monitor.models import OPEN_STATUSES, QUEUE_STATUSES, ClassificationRow, MentionRow, QueueItem
+from monitor.web import queries
+from monitor.web.pages import PER_PAGE, is_overdue
+from tests.web.conftest import Browser
+
+N = 180
+
+
+def add_items(c: Container, now: datetime, n: int = N, seed: int = 5) -> None:
+    """``n`` queue items with mixed lights, statuses, assignees, sources, due dates and reach."""
+    rng = random.Random(seed)
+    with c.store.session() as s:
+        for i in range(n):
+            created = now - timedelta(hours=rng.randint(1, 200))
+            m = MentionRow(source=rng.choice(("bluesky", "reddit", "web")), external_id=f"bulk-{i}",
+                           url=f"https://example.com/bulk/{i}", text=f"bulk mention {i}", author_reach=rng.randint(0, 9999),
+                           created_at=created, fetched_at=created, state="routed")
+            s.add(m)
+            s.flush()
+            s.add(ClassificationRow(mention_id=m.id or 0, label=rng.choice(("negative", "neutral", "positive")),
+                                    score=0.9, created_at=created))
+            s.add(QueueItem(mention_id=m.id or 0, group_key=f"bulk:{i}", light=rng.choice(("red", "yellow", "yellow", "green")),
+                            priority=rng.choice(("urgent", "high", "normal", "low")),
+                            priority_score=float(rng.randint(0, 20)),  # ties: the id decides
+                            status=rng.choice(QUEUE_STATUSES), assignee=rng.choice((None, "", "anna", "ben")),
+                            scout_submitted=rng.random() < 0.2,
+                            due_at=rng.choice((None, created + timedelta(hours=rng.randint(1, 300)))),
+                            created_at=created, updated_at=created))
+
+
+def reference(c: Container, *, now: datetime, me: str, see_red: bool, status: str = "open", light: str = "",
+              priority: str = "", source: str = "", assignee: str = "", overdue: bool = False, scout: bool = False,
+              sort: str = "priority") -> list[int]:
+    """The filters and sorts as the page applied them in Python before (over every item)."""
+    rows = [(q, m) for q, m in c.store.queue_items(limit=100_000) if q.light != "red" or see_red]
+    out = []
+    for q, m in rows:
+        if (status == "open" and q.status not in OPEN_STATUSES) or (status not in ("open", "all", "") and q.status != status):
+            continue
+        if (light and q.light != light) or (priority and q.priority != priority) or (source and m.source != source):
+            continue
+        if (assignee == "me" and q.assignee != me) or (assignee == "none" and q.assignee):
+            continue
+        if assignee not in ("", "me", "none") and q.assignee != assignee:
+            continue
+        if (overdue and not is_overdue(q, now)) or (scout and not q.scout_submitted):
+            continue
+        out.append((q, m))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    keys: dict[str, Any] = {
+        "priority": lambda r: (-r[0].priority_score, -(r[0].id or 0)),
+        "due": lambda r: (utc(r[0].due_at) if r[0].due_at else far, -r[0].priority_score, -(r[0].id or 0)),
+        "newest": lambda r: -(r[0].id or 0),
+        "reach": lambda r: (-r[1].author_reach, -(r[0].id or 0)),
+    }
+    out.sort(key=keys[sort])
+    return [q.id or 0 for q, _ in out]
+
+
+CASES: list[dict[str, Any]] = [
+    {}, {"status": "all"}, {"status": "closed"}, {"light": "yellow"}, {"light": "red"}, {"priority": "high"},
+    {"source": "reddit"}, {"assignee": "me"}, {"assignee": "none"}, {"assignee": "ben"}, {"overdue": True},
+    {"scout": True}, {"status": "all", "sort": "due"}, {"sort": "newest"}, {"status": "all", "sort": "reach"},
+    {"status": "all", "light": "green", "source": "web", "sort": "due"},
+]
+
+
+@pytest.mark.parametrize("see_red", [True, False])
+def test_sql_filters_and_sorts_match_the_python_reference(container: Container, clock: FrozenClock,
+                                                          see_red: bool) -> None:
+    now = clock.now()
+    add_items(container, now)
+    for case in CASES:
+        f = {k: v for k, v in case.items() if k != "sort"}
+        sort = case.get("sort", "priority")
+        want = reference(container, now=now, me="anna", see_red=see_red, sort=sort, **f)
+        got: list[int] = []
+        for page in range(0, N // 10 + 1):  # small pages: every page boundary is crossed
+            rows, total = queries.queue_page(container.store, queries.QueueFilter(**f), now=now, actor_id="anna",
+                                             can_see_red=see_red, sort=sort, limit=10, offset=page * 10)
+            assert total == len(want), case
+            got += [q.id or 0 for q, _ in rows]
+        assert got == want, case
+        if not see_red:
+            assert all(q.light != "red" for q, _ in queries.queue_page(
+                container.store, queries.QueueFilter(**f), now=now, actor_id="anna", can_see_red=False,
+                sort=sort, limit=1000)[0])
+
+
+@pytest.mark.parametrize("see_red", [True, False])
+def test_counts_match_the_items(container: Container, clock: FrozenClock, see_red: bool) -> None:
+    now = clock.now()
+    add_items(container, now)
+    open_rows = [q for q, _ in container.store.queue_items(statuses=OPEN_STATUSES, limit=100_000)
+                 if q.light != "red" or see_red]
+    want = {
+        "open": len(open_rows), "overdue": sum(1 for q in open_rows if is_overdue(q, now)),
+        "unassigned": sum(1 for q in open_rows if not q.assignee),
+        "mine": sum(1 for q in open_rows if q.assignee == "ben"),
+        "red": sum(1 for q in open_rows if q.light == "red"),
+        "yellow": sum(1 for q in open_rows if q.light == "yellow"),
+        "green": sum(1 for q in open_rows if q.light == "green"),
+    }
+    assert queries.queue_counts(container.store, now=now, actor_id="ben", can_see_red=see_red) == want
+    assert want["open"] > PER_PAGE // 2 and (want["red"] > 0) == see_red
+
+
+def _ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'data-item="(\d+)"', html)]
+
+
+def _count(html: str, name: str) -> int:
+    m = re.search(rf">{name} <b>(\d+)</b>", html)
+    assert m, name
+    return int(m.group(1))
+
+
+def test_page_links_walk_every_item_once(browser: Callable[..., Browser], container: Container,
+                                         clock: FrozenClock) -> None:
+    add_items(container, clock.now(), n=2 * PER_PAGE + 7)
+    anna = browser("anna")
+    url: str | None = "/queue?status=all&sort=newest"
+    seen: list[int] = []
+    pages = 0
+    while url:
+        html = anna.client.get(url.replace("&amp;", "&")).text
+        pages += 1
+        seen += _ids(html)
+        m = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = m.group(1) if m else None
+        if url:
+            assert "status=all" in url and "sort=newest" in url and "page=" in url
+    assert pages == 3 and len(seen) == 2 * PER_PAGE + 7 == len(set(seen))
+    assert seen == sorted(seen, reverse=True)
+    assert f"of {2 * PER_PAGE + 7}" in html and "Page 3 of 3" in html
+    assert 'rel="prev"' in html and 'rel="next"' not in html
+    assert "Nothing here" in anna.client.get("/queue?status=all&page=99").text
+
+
+def test_plain_spokesperson_never_gets_red_items_or_their_count(browser: Callable[..., Browser], container: Container,
+                                                                clock: FrozenClock) -> None:
+    now = clock.now()
+    add_items(container, now)
+    reds = {q.id for q, _ in container.store.queue_items(limit=100_000) if q.light == "red"}
+    assert reds
+    ben, anna = browser("ben"), browser("anna")
+    for url in ("/queue", "/queue?status=all", "/queue?light=red", "/queue?status=all&light=red&sort=reach",
+                "/queue?status=all&page=2", "/queue?status=all&page=3"):
+        assert not reds & set(_ids(ben.client.get(url).text)), url
+    ben_page, anna_page = ben.client.get("/queue").text, anna.client.get("/queue").text
+    assert ">Red <b>" not in ben_page and _count(anna_page, "Red") > 0
+    assert _count(ben_page, "Open") == _count(anna_page, "Open") - _count(anna_page, "Red")
+    assert reds & set(_ids(anna.client.get("/queue?status=all&light=red").text))
+
+
+def test_dashboard_aggregates_match_the_mentions(container: Container, clock: FrozenClock) -> None:
+    now = clock.now()
+    add_items(container, now)
+    d = queries.dashboard(container.store, now=now, days=14, targets={})
+    start = (now - timedelta(days=13)).replace(hour=0, minute=0, second=0, microsecond=0)
+    with container.store.session() as s:
+        from sqlmodel import select
+
+        rows = s.exec(select(MentionRow, ClassificationRow).join(
+            ClassificationRow, ClassificationRow.mention_id == MentionRow.id)).all()  # type: ignore[arg-type]
+    want_sent: dict[str, list[int]] = {k: [0] * 14 for k in ("negative", "neutral", "positive")}
+    want_src: dict[str, list[int]] = {}
+    for m, cl in rows:
+        i = (utc(m.created_at) - start).days
+        if 0 <= i < 14:
+            want_sent[cl.label][i] += 1
+            want_src.setdefault(m.source, [0] * 14)[i] += 1
+    assert d.by_sentiment == want_sent and d.by_source == want_src
+    assert d.total == sum(map(sum, want_sent.values())) > 0
+    items = [q for q, _ in container.store.queue_items(limit=100_000)]
+    assert d.open_count == sum(1 for q in items if q.status in OPEN_STATUSES)
+    assert d.overdue_count == sum(1 for q in items if is_overdue(q, now))
