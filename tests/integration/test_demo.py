@@ -1,0 +1,91 @@
+"""The README's demo as a user runs it: mentions reach the queue within a minute, and running it
+again (after a kill) duplicates no mention and no notification."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from monitor.db import make_engine
+from monitor.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRAND_SCOUT", "SLACK_"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "demo", "--port", str(port), "--data-dir", str(data), "--speed", "5"],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _queue_size(port: int) -> int:
+    try:
+        r = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+    except httpx.HTTPError:
+        return -1
+    for line in r.text.splitlines():
+        if line.startswith("brand_scout_queue_open "):
+            return int(float(line.split()[1]))
+    return -1
+
+
+def test_demo_fills_the_queue_and_restarts_without_duplicates(tmp_path: Path) -> None:
+    data, port, log = tmp_path / "demo", _free_port(), tmp_path / "demo.log"
+    proc = _start(data, port, log)
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 60 and _queue_size(port) <= 0:
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(1)
+        waited = time.monotonic() - started
+        assert _queue_size(port) > 0, f"queue still empty after {waited:.0f}s:\n{log.read_text(errors='replace')[-3000:]}"
+        out = log.read_text(errors="replace")
+        assert f"http://127.0.0.1:{port}/queue" in out and "alerts" in out
+        page = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+        assert page.status_code == 200 and "demo-replay" in page.text
+        time.sleep(3)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # a crash, not a clean stop
+        proc.wait(timeout=10)
+    store = Store(make_engine(f"sqlite:///{data}/brand-scout.db"))
+    before = store.count_mentions()
+    assert before > 0
+    proc = _start(data, port, log)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and store.count_mentions() <= before:
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(1)
+        assert store.count_mentions() > before  # it resumed where it stopped
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=30)
+    with store.session() as s:
+        from sqlmodel import func, select
+
+        from monitor.models import MentionRow
+
+        total = s.exec(select(func.count()).select_from(MentionRow)).one()
+        distinct = s.exec(select(func.count(func.distinct(MentionRow.source + ":" + MentionRow.external_id)))).one()
+    assert total == distinct
+    keys = Counter(line.rsplit("key=", 1)[1] for line in (data / "alerts.log").read_text().splitlines() if "key=" in line)
+    assert keys and max(keys.values()) == 1
+    store.engine.dispose()
