@@ -3,12 +3,15 @@ rendered as an HTML + plain-text email with an inline chart, delivered once per 
 
 Three layers:
 
-* :func:`build_digest` is pure: rows in, a :class:`Digest` of figures out (no I/O, no clock).
+* :func:`build_digest` is pure: aggregates and the few rows the digest shows in, a :class:`Digest`
+  of figures out (no I/O, no clock).
 * :func:`render_digest` / :func:`compose_message` turn a digest into Jinja2 text and an
   :class:`~email.message.EmailMessage` (``multipart/alternative`` with a ``multipart/related``
   HTML part that carries the chart as an inline PNG referenced by ``cid:``).
-* :class:`DigestService` loads rows from the store, claims a :class:`DigestRun` row per
-  (week, recipient) and sends through :class:`~monitor.notifiers.email.SmtpSender`.
+* :func:`load_digest` aggregates the figures in SQL (counts, reach and sentiment per source and
+  time bucket, never the window's mentions one by one) and reads only the rows shown;
+  :class:`DigestService` claims a :class:`DigestRun` row per (week, recipient) and sends through
+  :class:`~monitor.notifiers.email.SmtpSender`.
 
 Red items are counted, never quoted: no text, author or URL of a mention whose queue item is red
 reaches the digest, and spike terms that occur in red mentions are left out.
@@ -729,8 +732,11 @@ def _bucket_expr(dialect: str, origin: datetime, seconds: int) -> Any:
     created = col(MentionRow.created_at)
     if dialect == "postgresql":
         return cast(func.floor((extract("epoch", created) - o).self_group().op("/")(n)), BigInteger)
-    # SQLite: integer division of integers truncates (values are >= 0 inside the window).
-    return (cast(func.strftime(literal_column("'%s'"), created), Integer) - o).self_group().op("/")(n)
+    # SQLite: strftime('%s') rounds fractions of a second (…:59.999999 gives the next second), so
+    # it reads the stored text cut to whole seconds; integer division of integers truncates
+    # (values are >= 0 inside the window).
+    whole = func.substr(created, literal_column("1"), literal_column("19"))
+    return (cast(func.strftime(literal_column("'%s'"), whole), Integer) - o).self_group().op("/")(n)
 
 
 def _live() -> tuple[Any, ...]:
