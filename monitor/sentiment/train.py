@@ -201,6 +201,8 @@ def export_onnx(torch: Any, model: Any, path: Path) -> None:
         # dynamo=False is chosen on purpose: the new exporter does not handle this model with
         # transformers 5 (see docs/EXTERNAL-APIS.md section 14).
         warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*")
+        # ...and its logging helper is itself deprecated in torch 2.13 (same legacy path).
+        warnings.filterwarnings("ignore", message="The feature will be removed", category=DeprecationWarning)
         _export(torch, cpu_model, (ids, mask, types), path, axes)
 
 
