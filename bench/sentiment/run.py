@@ -118,8 +118,8 @@ def worker_pipeline(args: argparse.Namespace) -> dict[str, Any]:
     from monitor.sentiment.text import normalize
     from monitor.sentiment.train import packaged_base_model
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     torch.set_num_threads(args.threads)
     base = packaged_base_model()
     source = args.torch_model or str(base)

@@ -34,7 +34,7 @@ def test_short_run_writes_result_and_card(bench, tmp_path: Path) -> None:  # typ
     saved = json.loads(out.read_text())
     assert saved["onnx"]["short"]["texts"] == 64 and saved["onnx"]["long"]["texts"] == 4
     assert saved["onnx"]["load_s"] > 0 and saved["onnx"]["peak_rss_mb"] > 0
-    assert saved["matmul"]["flops_per_s"] > 0 and 0 < saved["efficiency"]["short"] < 1
+    assert saved["matmul"]["flops_per_s"] > 0 and saved["efficiency"]["short"] > 0
     assert saved["ratio_vs_pipeline"] is None and result["pipeline"] is None
     text = card.read_text()
     assert text.index("## Speed (bench/sentiment)") < text.index("## Limits")
