@@ -9,7 +9,6 @@ of mentions is classified, routed and queued in one transaction that also moves 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from connectors.base import FetchContext, Mention
@@ -56,6 +55,38 @@ if TYPE_CHECKING:
 log = logging.getLogger("brand_scout.pipeline")
 
 
+@dataclass
+class _NewItem:
+    """A queue item created in this batch: a plain value, inserted in bulk at the batch's end
+    (building ORM rows one by one costs more than the rest of the pipeline)."""
+
+    mention_id: int
+    group_key: str
+    light: str
+    light_reasons: list[str]
+    priority: str
+    priority_score: float
+    receivers: list[str]
+    reasons: list[str]
+    topic: str | None
+    status: str
+    scout_submitted: bool
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    id: int | None = None
+    assignee: str | None = None
+    light_overridden_by: str | None = None
+    mention_count: int = 1
+    close_reason: str | None = None
+    closed_at: datetime | None = None
+    last_alert_at: datetime | None = None
+
+    def row(self) -> dict[str, Any]:
+        """The column values to insert."""
+        return {k: v for k, v in vars(self).items() if k != "id"}
+
+
 @dataclass(frozen=True)
 class _Cls:
     """A classification as the router and the alert payload read it (a plain value, not a row)."""
@@ -79,10 +110,12 @@ class _BatchContext:
     silences: list[Silence]
     spikes: list[SpikeEvent]
     counts: Counter[tuple[str, str]]
-    items: dict[str, QueueItem] = field(default_factory=dict)
-    members: list[tuple[QueueItem, int]] = field(default_factory=list)
-    alerts: list[tuple[QueueItem, MentionRow, ClassificationRow | _Cls, Decision, bool]] = field(default_factory=list)
-    held: list[tuple[QueueItem, int, str, str]] = field(default_factory=list)
+    items: dict[str, QueueItem | _NewItem] = field(default_factory=dict)
+    new_items: list[_NewItem] = field(default_factory=list)
+    members: list[tuple[QueueItem | _NewItem, int]] = field(default_factory=list)
+    alerts: list[tuple[QueueItem | _NewItem, MentionRow, ClassificationRow | _Cls, Decision, bool]] = field(
+        default_factory=list)
+    held: list[tuple[QueueItem | _NewItem, int, str, str]] = field(default_factory=list)
     roster: dict[str, RosterEntry] | None = None
 
 
@@ -111,7 +144,7 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
     )
 
 
-def alert_payload(item: QueueItem, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
+def alert_payload(item: QueueItem | _NewItem, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
                   base_url: str, sentiment: ClassificationRow | _Cls | None) -> dict[str, Any]:
     """The content of an alert. Red items carry their text only to restricted receivers."""
     red_hidden = item.light == "red" and not receiver_restricted
@@ -254,7 +287,7 @@ class Pipeline:
                 made = [_Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
                              res.model_id, res.uncertain, res.supported, False, now)
                         for r, res in zip(todo, results, strict=True)]
-                c.store.insert_ignore(s, ClassificationRow, [dataclasses.asdict(m) for m in made], ["mention_id"])
+                c.store.insert_ignore(s, ClassificationRow, [vars(m).copy() for m in made], ["mention_id"])
                 existing.update((m.mention_id, m) for m in made)
                 counts["mentions_classified_total", ""] += len(todo)
             subs = {sub.mention_id: sub for sub in s.exec(
@@ -276,7 +309,12 @@ class Pipeline:
             ctx.items = {q.group_key: q for q in s.exec(select(QueueItem).where(col(QueueItem.group_key).in_(keys)))}
             for r, cl, sub, d in decisions:
                 self._route_one(s, r, cl, sub, d, now, ctx)
-            s.flush()  # new queue items get their ids
+            if ctx.new_items:
+                stmt = insert(QueueItem.__table__).returning(  # type: ignore[attr-defined]
+                    QueueItem.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+                new_ids = s.connection().execute(stmt, [it.row() for it in ctx.new_items]).scalars().all()
+                for it, new_id in zip(ctx.new_items, new_ids, strict=True):
+                    it.id = int(new_id)
             c.store.insert_ignore(s, QueueItemMention, [
                 {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
             c.store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
@@ -302,11 +340,11 @@ class Pipeline:
         item = ctx.items.get(decision.group)
         first = item is None
         if item is None:
-            item = QueueItem(
+            item = _NewItem(
                 mention_id=row.id or 0, group_key=decision.group, light=decision.light,
                 light_reasons=[r for r in decision.reasons if r.startswith(decision.light)],
                 priority=decision.priority, priority_score=decision.priority_score,
-                receivers=decision.receivers, reasons=decision.reasons, topic=decision.topic,
+                receivers=list(decision.receivers), reasons=list(decision.reasons), topic=decision.topic,
                 status="new", scout_submitted=sub is not None,
                 due_at=c.due_at(now, decision.priority) if needs_people else None,
                 created_at=now, updated_at=now,
@@ -317,8 +355,8 @@ class Pipeline:
                 item.closed_at = now
             else:
                 self._assign(s, item, row, now, ctx)
-            s.add(item)
             ctx.items[decision.group] = item
+            ctx.new_items.append(item)
         else:
             item.mention_count += 1
             if decision.priority_score > item.priority_score:
@@ -331,7 +369,6 @@ class Pipeline:
                 if rcv not in item.receivers:
                     item.receivers = [*item.receivers, rcv]
             item.updated_at = now
-            s.add(item)
         ctx.members.append((item, row.id or 0))
         held = suppress(
             {**decision.labels, "group": item.group_key}, now=now,
@@ -345,7 +382,6 @@ class Pipeline:
             return
         ctx.alerts.append((item, row, cl, decision, first))
         item.last_alert_at = now
-        s.add(item)
 
     def _outbox_rows(self, ctx: _BatchContext, now: datetime) -> list[dict[str, Any]]:
         """The alerts of a batch as outbox rows (after the flush that gave new items their ids)."""
@@ -364,7 +400,7 @@ class Pipeline:
                     "next_attempt_at": now, "created_at": now})
         return out
 
-    def _assign(self, s: Session, item: QueueItem, row: MentionRow, now: datetime, ctx: _BatchContext) -> None:
+    def _assign(self, s: Session, item: _NewItem, row: MentionRow, now: datetime, ctx: _BatchContext) -> None:
         """Give a new item to a spokesperson: by topic, then in turn, skipping those off duty."""
         if item.light == "red":
             return  # red items go to Legal / Compliance and the lead, not to the rotation
