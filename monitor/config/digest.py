@@ -21,6 +21,7 @@ class SmtpConfig(StrictModel):
     password_env: EnvName | None = None
     sender: str = Field("brand-scout <brand-scout@localhost>")
     timeout: float = 20.0
+    ca_file: str | None = Field(None, description="PEM bundle to trust instead of the system's (a private CA)")
 
 
 def _default_respond_within() -> dict[str, timedelta]:

@@ -43,7 +43,7 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.cfg
-        ctx = self._ssl or ssl.create_default_context()
+        ctx = self._ssl or ssl.create_default_context(cafile=cfg.ca_file)
         smtp: smtplib.SMTP
         if cfg.security == "tls":
             smtp = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=ctx)
