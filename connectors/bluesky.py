@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +29,7 @@ from connectors._http import (
     retry_after_from_headers,
 )
 from connectors.base import FetchContext, FetchResult, Mention
+from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_API_BASE = "https://bsky.social"
@@ -77,9 +78,11 @@ class BlueskyConnector:
         own_accounts: list[str] | None = None,  # noqa: ARG002
         client: Any = None,
         sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
         **_: Any,
     ) -> None:
         self.name = name
+        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
         self.options = options
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
         self._credentials = dict(credentials or {})
@@ -217,7 +220,7 @@ class BlueskyConnector:
         from atproto_client import exceptions as ae
 
         actor, rkey = found
-        ctx = FetchContext(now=datetime.now(UTC))
+        ctx = FetchContext(now=self._clock.now())
         client = self._get_client(ctx)
 
         def call(fn: Callable[[], Any]) -> Any:

@@ -31,6 +31,7 @@ from connectors._http import (
     strip_html,
 )
 from connectors.base import FetchContext, FetchResult, Mention
+from monitor.clock import Clock, SystemClock
 from monitor.errors import RetriableSourceError
 
 DEFAULT_API_BASE = "https://hn.algolia.com"
@@ -66,9 +67,11 @@ class HackerNewsConnector:
         own_accounts: list[str] | None = None,  # noqa: ARG002
         client: Any = None,
         sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
         **_: Any,
     ) -> None:
         self.name = name
+        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
         self.options = options
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
         self.timeout = timeout
@@ -182,7 +185,7 @@ class HackerNewsConnector:
         if oid is None:
             return None
         what = f"hn source {self.name!r}"
-        now = datetime.now(UTC)
+        now = self._clock.now()
 
         def once() -> dict[str, Any] | None:
             try:

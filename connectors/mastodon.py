@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ from connectors._http import (
     strip_html,
 )
 from connectors.base import FetchContext, FetchResult, Mention
+from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 
@@ -86,9 +87,11 @@ class MastodonConnector:
         own_accounts: list[str] | None = None,  # noqa: ARG002
         client: Any = None,
         sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
         **_: Any,
     ) -> None:
         self.name = name
+        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
         self.options = options
         self.api_base = api_base.rstrip("/") if api_base else None
         self._credentials = dict(credentials or {})
@@ -156,7 +159,7 @@ class MastodonConnector:
         if base is None:
             return None
         client = self._get_client(base)
-        now = datetime.now(UTC)
+        now = self._clock.now()
         found = call_with_retries(
             lambda: client.search_v2(url.strip(), resolve=True, result_type="statuses") or {},
             translate=lambda e: self._translate(e, now, base),

@@ -33,6 +33,7 @@ from connectors._http import (
     retry_after_from_headers,
 )
 from connectors.base import FetchContext, FetchResult, Mention
+from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
@@ -141,9 +142,11 @@ class RedditConnector:
         own_accounts: list[str] | None = None,
         client: Any = None,
         sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
         **_: Any,
     ) -> None:
         self.name = name
+        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
         self.options = options
         self.api_base = api_base.rstrip("/") if api_base else None
         self._credentials = dict(credentials or {})
@@ -304,7 +307,7 @@ class RedditConnector:
         if fullname is None:
             return None
         reddit = self._get_client()
-        now = datetime.now(UTC)
+        now = self._clock.now()
         items = call_with_retries(
             lambda: list(reddit.info(fullnames=[fullname])),
             translate=lambda e: self._translate(e, now),

@@ -30,6 +30,7 @@ from connectors._http import (
     retry_after_from_headers,
 )
 from connectors.base import FetchContext, FetchResult, Mention
+from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 TWEEPY_HOST = "https://api.twitter.com"
@@ -90,9 +91,11 @@ class XConnector:
         own_accounts: list[str] | None = None,
         client: Any = None,
         sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
         **_: Any,
     ) -> None:
         self.name = name
+        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
         self.options = options
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
         self._credentials = dict(credentials or {})
@@ -217,7 +220,7 @@ class XConnector:
         if tid is None:
             return None
         client = self._get_client()
-        now = datetime.now(UTC)
+        now = self._clock.now()
         resp = call_with_retries(
             lambda: client.get_tweet(
                 tid, expansions=self.EXPANSIONS, tweet_fields=self.TWEET_FIELDS, user_fields=self.USER_FIELDS

@@ -30,7 +30,7 @@ from monitor.store import Store
 log = logging.getLogger("brand_scout.bootstrap")
 
 
-def build_connector(cfg: AppConfig, src: SourceConfig, *, client: Any = None) -> Connector:
+def build_connector(cfg: AppConfig, src: SourceConfig, *, client: Any = None, clock: Clock | None = None) -> Connector:
     """Instantiate the connector of ``src`` (options validated by its own model).
 
     Raises:
@@ -54,7 +54,7 @@ def build_connector(cfg: AppConfig, src: SourceConfig, *, client: Any = None) ->
     own = cfg.organisation.own_accounts.get(src.type, [])
     connector: Connector = cls(src.name, options, api_base=src.api_base, credentials=creds,
                                timeout=src.timeout.total_seconds(), max_retries=src.max_retries,
-                               own_accounts=own, client=client)
+                               own_accounts=own, client=client, clock=clock)
     return connector
 
 
@@ -130,7 +130,7 @@ class Container:
     def connector(self, name: str) -> Connector:
         """The (cached) connector of source ``name``."""
         if name not in self.connectors:
-            self.connectors[name] = build_connector(self.cfg, self.source_config(name))
+            self.connectors[name] = build_connector(self.cfg, self.source_config(name), clock=self.clock)
         return self.connectors[name]
 
     def filter_mentions(self, name: str, mentions: Sequence[Mention]) -> tuple[list[Mention], int]:

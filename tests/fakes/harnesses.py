@@ -6,16 +6,18 @@ connector type means adding a harness here.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors import load_connector_class
 from connectors.base import FetchContext
+from monitor.clock import FrozenClock
 from tests.fakes.server import FakeServer
 
 
-class Harness:
+class Harness(abc.ABC):
     """A fake service and a factory for its connector."""
 
     kind: str = ""
@@ -30,11 +32,13 @@ class Harness:
         self.server.clock = self.now.timestamp
         self.server.start()
 
+    @abc.abstractmethod
     def make_fake(self) -> Any:
-        raise NotImplementedError
+        """The started fake service of this connector type."""
 
+    @abc.abstractmethod
     def options(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The connector's options for the fake."""
 
     def credentials(self) -> dict[str, str]:
         return {}
@@ -50,6 +54,7 @@ class Harness:
             "timeout": 5.0,
             "max_retries": 2,
             "sleep": self.sleep,
+            "clock": FrozenClock(self.now),
         }
         args.update(kw)
         return cls(f"test-{self.kind}", cls.Options(**self.options()), **args)
@@ -57,9 +62,9 @@ class Harness:
     def ctx(self, progress: Any = None) -> FetchContext:
         return FetchContext(now=self.now, backfill_since=self.now - self.backfill, progress=progress)
 
+    @abc.abstractmethod
     def add_new(self) -> str:
         """Publish one new matching item on the fake; returns its external id."""
-        raise NotImplementedError
 
     def close(self) -> None:
         self.server.stop()
