@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,8 @@ from monitor.config.sources import FilterConfig
 T = datetime(2026, 5, 1, tzinfo=UTC)
 
 
-def m(ext: str, **kw) -> Mention:
-    base = {"source": "x", "external_id": ext, "url": f"https://x.com/i/web/status/{ext}", "text": "t", "created_at": T}
+def m(ext: str, **kw: Any) -> Mention:
+    base: dict[str, Any] = {"source": "x", "external_id": ext, "url": f"https://x.com/i/web/status/{ext}", "text": "t", "created_at": T}
     base.update(kw)
     return Mention(**base)
 

@@ -43,6 +43,7 @@ def test_comments_from_named_subreddits_matched_locally(harness_factory):
     assert comments[0].thread_id and comments[0].thread_id.startswith("t3_")
     assert comments[0].parent_id
     assert h.server.hits(r"/r/kakapo/comments/?") and h.server.hits(r"/r/kakapo/search/?")
+    assert res.cursor is not None
     cur = json.loads(res.cursor)
     assert cur["com"]["ids"] == ["t1_dgauydy"]  # high-water = newest comment scanned
     again = c.fetch(res.cursor, FetchContext(now=h.now + timedelta(minutes=5)))

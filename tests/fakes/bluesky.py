@@ -99,4 +99,5 @@ class FakeBluesky:
         p["record"] = {"$type": "app.bsky.feed.post", "text": text, "createdAt": created, "langs": ["en"]}
         p["indexedAt"] = created
         self.posts.append(p)
-        return p["uri"]
+        uri: str = p["uri"]
+        return uri

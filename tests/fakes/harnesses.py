@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from connectors import load_connector_class
 from connectors.base import FetchContext
@@ -121,7 +121,7 @@ class RedditHarness(Harness):
         return super().connector(**kw)
 
     def add_new(self) -> str:
-        return self.fake.add_submission("zz9new", self.now.timestamp() - 60, "praw oauth search, brand new")
+        return cast(str, self.fake.add_submission("zz9new", self.now.timestamp() - 60, "praw oauth search, brand new"))
 
 
 HARNESSES["reddit"] = RedditHarness
@@ -139,7 +139,7 @@ class HNHarness(Harness):
         return {"query": "SET SEG", "hits_per_page": 2}
 
     def add_new(self) -> str:
-        return self.fake.add("44100009", int(self.now.timestamp()) - 60, "SET SEG brand new")
+        return cast(str, self.fake.add("44100009", int(self.now.timestamp()) - 60, "SET SEG brand new"))
 
 
 HARNESSES["hn"] = HNHarness
@@ -159,7 +159,7 @@ class RssHarness(Harness):
         return {"feeds": [PATH]}
 
     def add_new(self) -> str:
-        return self.fake.add("news-example-1003", "SET SEG wins an award", "Fri, 01 May 2026 11:00:00 +0000")
+        return cast(str, self.fake.add("news-example-1003", "SET SEG wins an award", "Fri, 01 May 2026 11:00:00 +0000"))
 
 
 HARNESSES["rss"] = RssHarness
@@ -182,7 +182,7 @@ class MastodonHarness(Harness):
         return {"access_token": TOKEN}
 
     def add_new(self) -> str:
-        return self.fake.add(113000000000000009, "2026-05-01T11:59:00.000Z", "SET SEG is new here")
+        return cast(str, self.fake.add(113000000000000009, "2026-05-01T11:59:00.000Z", "SET SEG is new here"))
 
 
 HARNESSES["mastodon"] = MastodonHarness
@@ -205,7 +205,7 @@ class BlueskyHarness(Harness):
         return {"handle": HANDLE, "app_password": APP_PASSWORD}
 
     def add_new(self) -> str:
-        return self.fake.add("3lbb9zzzzzz2z", "2026-05-01T11:59:00.000Z", "SET SEG brand new post")
+        return cast(str, self.fake.add("3lbb9zzzzzz2z", "2026-05-01T11:59:00.000Z", "SET SEG brand new post"))
 
 
 HARNESSES["bluesky"] = BlueskyHarness

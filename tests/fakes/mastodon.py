@@ -85,4 +85,5 @@ class FakeMastodon:
             url=f"https://mastodon.example/@ann/{sid}",
         )
         self.statuses.append(s)
-        return s["uri"]
+        uri: str = s["uri"]
+        return uri

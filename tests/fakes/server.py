@@ -68,7 +68,7 @@ class Reply:
         return data, headers
 
 
-def json_reply(body: Any, status: int = 200, **headers: str) -> Reply:
+def json_reply(body: Any, status: int = 200, /, **headers: str) -> Reply:
     return Reply(status, body, {"Content-Type": "application/json; charset=utf-8", **headers})
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from connectors.base import Mention
 from monitor.bootstrap import build
@@ -55,7 +55,7 @@ def test_unacknowledged_item_climbs_the_ladder_once(make: Any, clock: FrozenCloc
     clock.advance(timedelta(hours=10))
     taken = run_escalations(c)
     with c.store.session() as s:
-        steps = s.exec(select(EscalationStep).order_by(EscalationStep.level)).all()
+        steps = s.exec(select(EscalationStep).order_by(col(EscalationStep.level))).all()
     assert [st.action for st in steps] == ["remind-assignee", "notify-lead", "notify-crisis"][: len(steps)]
     assert taken >= 1 and len(steps) >= 2
     esc = c.store.notifications(kind="escalation")

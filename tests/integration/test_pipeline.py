@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from connectors.base import FetchContext, FetchResult, Mention
 from monitor.bootstrap import Container, build
@@ -154,7 +154,7 @@ def test_outage_retries_with_backoff_and_keeps_order(container: Any, clock: Froz
     ids = [int(m.payload["item_id"]) for m in rec.sent if m.receiver == "marketing-sales"]
     with c.store.session() as s:
         order = [n.queue_item_id for n in s.exec(select(Notification).where(Notification.receiver == "marketing-sales")
-                                                 .order_by(Notification.id)).all()]
+                                                 .order_by(col(Notification.id))).all()]
     assert ids == order
 
 

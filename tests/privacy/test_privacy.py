@@ -23,7 +23,7 @@ OLD = "SET SEG claims portal is down again, worst week ever #old"
 
 def _rows(clock: FrozenClock) -> list[dict[str, Any]]:
     now = clock.now()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"external_id": "old1", "text": OLD, "author_handle": "bo", "days": 400},
         {"external_id": "old2", "text": "I love SET SEG, thanks for the quick claim", "author_handle": "amy", "days": 380},
         {"external_id": "new1", "text": "SET SEG refund still missing, terrible", "author_handle": "bo", "days": 2},

@@ -71,6 +71,7 @@ def test_postgres_restart_mid_run_loses_nothing(private_pg: tuple[str, Path, int
     from monitor.web.app import health
 
     url, data, port = private_pg
+    assert BIN is not None  # private_pg skips without the binaries
     n = 150
     feed = tmp_path / "feed.jsonl"
     feed.write_text("\n".join(json.dumps({"source": "x", "external_id": str(i), "text": f"SET SEG refund #{i}",

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from monitor.bootstrap import build
 from monitor.clock import FrozenClock
@@ -154,7 +154,7 @@ def test_no_secret_in_logs_messages_responses_or_rows(db_url: str, make_config: 
             ("post", "/slack/actions", {"content": b"payload=%7B%7D", "headers": {
                 "X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=deadbeef"}}),
         ]:
-            r = getattr(client, method)(url, **kw)
+            r = getattr(client, method)(url, **cast(dict[str, Any], kw))
             assert r.status_code < 500, (url, r.status_code, r.text[:300])
             bodies.append(f"{url} {r.status_code} {dict(r.headers)} {r.text}")
         ts = str(int(clock.now().timestamp()))
@@ -175,7 +175,7 @@ def test_no_secret_in_logs_messages_responses_or_rows(db_url: str, make_config: 
         problems += _leaks("emails", "\n".join(m[2].decode(errors="replace") for m in smtp.received))
         problems += _leaks("HTTP responses", "\n".join(bodies))
         with c.store.session() as s:
-            for table in ALL_TABLES:
+            for table in cast(list[type[SQLModel]], ALL_TABLES):
                 rows = [json.dumps(row.model_dump(), default=str) for row in s.exec(select(table)).all()]
                 problems += _leaks(f"table {table.__tablename__}", "\n".join(rows))
         assert not problems, problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 import typer
@@ -40,7 +41,7 @@ def test_classify_keeps_order_and_reports_empty_lines(app: typer.Typer) -> None:
     assert [r["line"] for r in rows] == [1, 2, 3, 4, 5]
     assert [r.get("label") for r in rows] == ["positive", None, "negative", None, "neutral"]
     assert rows[1] == {"line": 2, "error": "empty text"} and rows[3]["error"] == "empty text"
-    assert set(rows[0]["scores"]) == {"negative", "neutral", "positive"}  # type: ignore[arg-type]
+    assert set(cast(dict[str, float], rows[0]["scores"])) == {"negative", "neutral", "positive"}
 
 
 def test_classify_builtin_from_file(app: typer.Typer, tmp_path: Path) -> None:

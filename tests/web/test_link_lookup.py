@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from sqlmodel import select
 
 _ROOT = str(Path(__file__).resolve().parents[2])
@@ -69,7 +70,7 @@ def test_scout_link_to_a_crawled_post_is_already_known_and_credited(container: A
     crawled = c.store.find_mention("x", tid)
     assert crawled is not None
     c.pipeline.run_once()
-    app = SimpleNamespace(state=SimpleNamespace())  # the web form's path, without a test link_fetcher
+    app = cast(FastAPI, SimpleNamespace(state=SimpleNamespace()))  # the web form's path, without a test link_fetcher
     sub = submit(app, c, EVE, url=f"https://twitter.com/jane/status/{tid}?s=20", note="angry customer",
                  category="criticism", urgency="high", channel="web")
     assert sub.already_known is True and sub.mention_id == crawled.id
@@ -96,7 +97,7 @@ def test_scout_link_read_from_the_source_when_not_crawled(container: Any, fake_x
 
 def test_unknown_link_is_stored_as_typed_without_asking_x(container: Any, fake_x: FakeX) -> None:
     c = container
-    app = SimpleNamespace(state=SimpleNamespace())
+    app = cast(FastAPI, SimpleNamespace(state=SimpleNamespace()))
     sub = submit(app, c, EVE, url="https://forum.example/t/setseg-refunds/42", note="SET SEG refunds thread",
                  category="question", urgency="normal", channel="web")
     assert sub.already_known is False
@@ -115,7 +116,8 @@ def test_lookup_failure_or_slowness_stores_as_typed(container: Any, fake_x: Fake
     assert lookup_link(c, f"https://x.com/jane/status/{tid}") is None  # logged, not raised
     fake_x.server.inject("timeout", times=1, delay=1.0)
     assert lookup_link(c, f"https://x.com/jane/status/{tid}", budget=0.2) is None  # over budget
-    assert lookup_link(c, f"https://x.com/jane/status/{tid}", budget=5).external_id == tid
+    found = lookup_link(c, f"https://x.com/jane/status/{tid}", budget=5)
+    assert found is not None and found.external_id == tid
 
 
 def test_slack_scout_command_looks_the_link_up(container: Any, fake_x: FakeX, clock: FrozenClock) -> None:
