@@ -27,7 +27,7 @@ test: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check monitor connectors tests bench
-	$(BIN)/mypy monitor connectors
+	$(BIN)/mypy monitor connectors bench tests
 
 bench-sentiment: $(VENV)/.dev
 	$(BIN)/python -m bench.sentiment.run
