@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from connectors.base import FetchContext, Mention
@@ -310,21 +309,16 @@ class Pipeline:
             for r, cl, sub, d in decisions:
                 self._route_one(s, r, cl, sub, d, now, ctx)
             if ctx.new_items:
-                stmt = insert(QueueItem.__table__).returning(  # type: ignore[attr-defined]
-                    QueueItem.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
-                new_ids = s.connection().execute(stmt, [it.row() for it in ctx.new_items]).scalars().all()
-                for it, new_id in zip(ctx.new_items, new_ids, strict=True):
-                    it.id = int(new_id)
+                ids_by_group = c.store.insert_new_queue_items(s, [it.row() for it in ctx.new_items])
+                for it in ctx.new_items:
+                    it.id = ids_by_group[it.group_key]
             c.store.insert_ignore(s, QueueItemMention, [
                 {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
             c.store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
             for item, mention_id, kind, reason in ctx.held:
                 c.store.audit(s, actor="brand-scout", action=f"alert.{kind}", object_type="queue_item",
                               object_id=str(item.id), details={"reason": reason, "mention": mention_id}, now=now)
-            table = MentionRow.__table__  # type: ignore[attr-defined]
-            s.connection().execute(
-                update(table).where(table.c.id == bindparam("mid")).values(state="routed", group_key=bindparam("gk")),
-                [{"mid": r.id, "gk": d.group} for r, _, _, d in decisions])
+            c.store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
             c.store.incr_many(s, counts)
         return len(rows)
 

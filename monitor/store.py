@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import JSON, Engine, bindparam, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from connectors.base import Mention
+from monitor.errors import StoreError
 from monitor.models import (
     OPEN_STATUSES,
     AuditEvent,
@@ -114,12 +115,90 @@ class Store:
         """
         if not rows:
             return []
+        if self.dialect == "postgresql":
+            return self._pg_unnest_insert(session, table, rows, conflict, returning)
         stmt = _insert(self.engine, table).on_conflict_do_nothing(index_elements=conflict)
         conn = session.connection()
         if returning is not None:
             return list(conn.execute(stmt.returning(returning), rows).scalars().all())
         conn.execute(stmt, rows)
         return []
+
+    def _pg_unnest_insert(self, session: Session, table: type[SQLModel], rows: list[dict[str, Any]],
+                          conflict: list[str], returning: Any) -> list[Any]:
+        """PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING``.
+
+        One statement with one array per column: a single round trip that psycopg need not
+        re-parse (executemany costs a pipeline message per row; multi-row VALUES a new statement
+        text per batch size).
+        """
+        t = table.__table__  # type: ignore[attr-defined]
+        # Raw SQL gets no client-side column defaults: fill them in as the ORM/Core insert would.
+        defaults = {}
+        for column in t.columns:
+            default = column.default
+            if column.key not in rows[0] and default is not None and not column.primary_key:
+                defaults[column.key] = default.arg if default.is_scalar else default.arg(None)
+        if defaults:
+            rows = [{**defaults, **r} for r in rows]
+        cols = list(rows[0])
+        params: dict[str, Any] = {}
+        casts = []
+        for i, name in enumerate(cols):
+            column = t.c[name]
+            if isinstance(column.type, JSON):
+                params[f"a{i}"] = [None if r.get(name) is None else json.dumps(r[name], default=str) for r in rows]
+                casts.append((f"%(a{i})b::text[]", f"c{i}::json"))
+            else:
+                params[f"a{i}"] = [r.get(name) for r in rows]
+                sqltype = column.type.compile(dialect=self.engine.dialect)
+                casts.append((f"%(a{i})b::{sqltype}[]", f"c{i}"))
+        names = ", ".join(f'"{c}"' for c in cols)
+        arrays = ", ".join(a for a, _ in casts)
+        aliases = ", ".join(f"c{i}" for i in range(len(cols)))
+        sql = (f'INSERT INTO "{t.name}" ({names}) SELECT {", ".join(sel for _, sel in casts)} '
+               f"FROM unnest({arrays}) AS v({aliases}) "
+               f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING")
+        if returning is not None:
+            many = isinstance(returning, list | tuple)
+            sql += " RETURNING " + ", ".join(f'"{c.key}"' for c in (returning if many else [returning]))
+            result = session.connection().exec_driver_sql(sql, params).all()
+            return [tuple(r) for r in result] if many else [r[0] for r in result]
+        session.connection().exec_driver_sql(sql, params)
+        return []
+
+    def insert_new_queue_items(self, s: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert queue items created by a batch; returns their ids by group key.
+
+        Raises:
+            StoreError: another worker created one of these groups at the same moment; the
+                caller's transaction rolls back and the batch is processed again.
+        """
+        t = QueueItem.__table__  # type: ignore[attr-defined]
+        if self.dialect == "postgresql":
+            got = self._pg_unnest_insert(s, QueueItem, rows, ["group_key"], [t.c.id, t.c.group_key])
+        else:
+            stmt = insert(t).returning(t.c.id, t.c.group_key, sort_by_parameter_order=True)
+            got = [tuple(r) for r in s.connection().execute(stmt, rows).all()]
+        ids = {str(gk): int(i) for i, gk in got}
+        if len(ids) != len(rows):
+            raise StoreError("a queue group was created by another worker meanwhile; the batch is retried")
+        return ids
+
+    def mark_routed(self, s: Session, pairs: Sequence[tuple[int, str]]) -> None:
+        """Set ``state='routed'`` and the group key of the batch's mentions (one statement)."""
+        if not pairs:
+            return
+        if self.dialect == "postgresql":
+            s.connection().exec_driver_sql(
+                "UPDATE mention SET state = 'routed', group_key = v.gk "
+                "FROM unnest(%(ids)b::integer[], %(gks)b::text[]) AS v(id, gk) WHERE mention.id = v.id",
+                {"ids": [p[0] for p in pairs], "gks": [p[1] for p in pairs]})
+            return
+        t = MentionRow.__table__  # type: ignore[attr-defined]
+        s.connection().execute(
+            update(t).where(t.c.id == bindparam("mid")).values(state="routed", group_key=bindparam("gk")),
+            [{"mid": i, "gk": g} for i, g in pairs])
 
     # ---- mentions and cursors -------------------------------------------------------------
     def add_new_mentions(self, source_name: str, source_type: str, mentions: Sequence[Mention],
