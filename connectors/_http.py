@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import requests
 from requests.adapters import HTTPAdapter
 
+from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError, SourceError
 
 T = TypeVar("T")
@@ -287,3 +288,42 @@ def httpx_get(
     if 200 <= r.status_code < 300 or r.status_code == 304:
         return r
     raise status_error(r.status_code, what, r.headers, now)
+
+
+class ConnectorBase:
+    """The constructor every API connector shares (the registry builds them all alike).
+
+    Constructors do no I/O: vendor clients are built lazily or injected with ``client``.
+    ``credentials`` holds resolved secret values; ``sleep`` and ``clock`` are injected so tests
+    neither wait nor read the wall clock. ``DEFAULT_API_BASE`` (None: the vendor library's own)
+    applies when the source sets no ``api_base``.
+    """
+
+    DEFAULT_API_BASE: str | None = None
+
+    def __init__(
+        self,
+        name: str,
+        options: Any,
+        *,
+        api_base: str | None = None,
+        credentials: dict[str, str] | None = None,
+        timeout: float = 20.0,
+        max_retries: int = 3,
+        own_accounts: list[str] | None = None,
+        client: Any = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
+        **_: Any,
+    ) -> None:
+        self.name = name
+        self.options = options
+        base = api_base or self.DEFAULT_API_BASE
+        self.api_base = base.rstrip("/") if base else None
+        self._credentials = dict(credentials or {})
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.own_accounts = list(own_accounts or [])
+        self._client = client
+        self._sleep = sleep
+        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock

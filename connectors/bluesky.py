@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import (
+    ConnectorBase,
     TransientError,
     call_with_retries,
     dump_cursor,
@@ -29,7 +30,6 @@ from connectors._http import (
     retry_after_from_headers,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_API_BASE = "https://bsky.social"
@@ -60,37 +60,18 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-class BlueskyConnector:
+class BlueskyConnector(ConnectorBase):
     """Posts that mention the organisation on Bluesky."""
 
     type: ClassVar[str] = "bluesky"
     Options: ClassVar[builtins.type[BaseModel]] = BlueskyOptions
+    options: BlueskyOptions
+    api_base: str
+    DEFAULT_API_BASE = DEFAULT_API_BASE
 
-    def __init__(
-        self,
-        name: str,
-        options: BlueskyOptions,
-        *,
-        api_base: str | None = None,
-        credentials: dict[str, str] | None = None,
-        timeout: float = 20.0,
-        max_retries: int = 3,
-        own_accounts: list[str] | None = None,  # noqa: ARG002
-        client: Any = None,
-        sleep: Callable[[float], None] | None = None,
-        clock: Clock | None = None,
-        **_: Any,
-    ) -> None:
-        self.name = name
-        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
-        self.options = options
-        self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
-        self._credentials = dict(credentials or {})
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._client = client
-        self._logged_in = client is not None
-        self._sleep = sleep
+    def __init__(self, name: str, options: BlueskyOptions, **kw: Any) -> None:
+        super().__init__(name, options, **kw)
+        self._logged_in = self._client is not None
 
     def _translate(self, exc: BaseException, now: datetime) -> BaseException | None:
         from atproto_client import exceptions as ae

@@ -11,7 +11,6 @@ asks for ``created_at_i>=`` it and drops those ids, so nothing is missed or repe
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -20,6 +19,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import (
+    ConnectorBase,
     TransientError,
     call_with_retries,
     dump_cursor,
@@ -31,7 +31,6 @@ from connectors._http import (
     strip_html,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.clock import Clock, SystemClock
 from monitor.errors import RetriableSourceError
 
 DEFAULT_API_BASE = "https://hn.algolia.com"
@@ -49,35 +48,14 @@ class HackerNewsOptions(BaseModel):
     max_pages: int = Field(10, ge=1, le=100)
 
 
-class HackerNewsConnector:
+class HackerNewsConnector(ConnectorBase):
     """Stories and comments matching a query, newest first from Algolia, returned oldest first."""
 
     type: ClassVar[str] = "hn"
     Options: ClassVar[builtins.type[BaseModel]] = HackerNewsOptions
-
-    def __init__(
-        self,
-        name: str,
-        options: HackerNewsOptions,
-        *,
-        api_base: str | None = None,
-        credentials: dict[str, str] | None = None,  # noqa: ARG002
-        timeout: float = 20.0,
-        max_retries: int = 3,
-        own_accounts: list[str] | None = None,  # noqa: ARG002
-        client: Any = None,
-        sleep: Callable[[float], None] | None = None,
-        clock: Clock | None = None,
-        **_: Any,
-    ) -> None:
-        self.name = name
-        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
-        self.options = options
-        self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._client = client
-        self._sleep = sleep
+    options: HackerNewsOptions
+    api_base: str
+    DEFAULT_API_BASE = DEFAULT_API_BASE
 
     def _get_client(self) -> Any:
         if self._client is None:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors._http import (
+    ConnectorBase,
     TimeoutSession,
     TransientError,
     call_with_retries,
@@ -33,7 +34,6 @@ from connectors._http import (
     strip_html,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 
@@ -69,39 +69,19 @@ def _id(status: Any) -> int:
     return int(status["id"])
 
 
-class MastodonConnector:
+class MastodonConnector(ConnectorBase):
     """Statuses that mention the organisation on one Mastodon instance."""
 
     type: ClassVar[str] = "mastodon"
     Options: ClassVar[builtins.type[BaseModel]] = MastodonOptions
+    options: MastodonOptions
 
-    def __init__(
-        self,
-        name: str,
-        options: MastodonOptions,
-        *,
-        api_base: str | None = None,
-        credentials: dict[str, str] | None = None,
-        timeout: float = 20.0,
-        max_retries: int = 3,
-        own_accounts: list[str] | None = None,  # noqa: ARG002
-        client: Any = None,
-        sleep: Callable[[float], None] | None = None,
-        clock: Clock | None = None,
-        **_: Any,
-    ) -> None:
-        self.name = name
-        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
-        self.options = options
-        self.api_base = api_base.rstrip("/") if api_base else None
-        self._credentials = dict(credentials or {})
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._injected = client
+    def __init__(self, name: str, options: MastodonOptions, **kw: Any) -> None:
+        super().__init__(name, options, **kw)
+        self._injected = self._client
         self._clients: dict[str, Any] = {}
         self._sessions: dict[str, TimeoutSession] = {}
         self._current = ""
-        self._sleep = sleep
 
     def bases(self) -> list[str]:
         """The instance base URLs this source reads (``api_base`` wins over ``instances``)."""

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import (
+    ConnectorBase,
     TimeoutSession,
     TransientError,
     call_with_retries,
@@ -33,7 +34,6 @@ from connectors._http import (
     retry_after_from_headers,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
@@ -124,37 +124,15 @@ class _HighWater:
         return {"created": self.created, "ids": sorted(self.ids)}
 
 
-class RedditConnector:
+class RedditConnector(ConnectorBase):
     """Submissions and comments that mention the organisation on Reddit."""
 
     type: ClassVar[str] = "reddit"
     Options: ClassVar[builtins.type[BaseModel]] = RedditOptions
+    options: RedditOptions
 
-    def __init__(
-        self,
-        name: str,
-        options: RedditOptions,
-        *,
-        api_base: str | None = None,
-        credentials: dict[str, str] | None = None,
-        timeout: float = 20.0,
-        max_retries: int = 3,
-        own_accounts: list[str] | None = None,
-        client: Any = None,
-        sleep: Callable[[float], None] | None = None,
-        clock: Clock | None = None,
-        **_: Any,
-    ) -> None:
-        self.name = name
-        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
-        self.options = options
-        self.api_base = api_base.rstrip("/") if api_base else None
-        self._credentials = dict(credentials or {})
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.own_accounts = list(own_accounts or [])
-        self._client = client
-        self._sleep = sleep
+    def __init__(self, name: str, options: RedditOptions, **kw: Any) -> None:
+        super().__init__(name, options, **kw)
         self._terms = [t.lower() for t in (options.comment_terms or terms_from_query(options.query))]
 
     def _get_client(self) -> Any:

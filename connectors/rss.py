@@ -14,7 +14,6 @@ from __future__ import annotations
 import builtins
 import calendar
 import io
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -22,6 +21,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import (
+    ConnectorBase,
     call_with_retries,
     dump_cursor,
     extract_links,
@@ -44,33 +44,12 @@ class RssOptions(BaseModel):
     keep_seen: int = Field(1000, ge=10, le=100_000, description="ids remembered per feed")
 
 
-class RssConnector:
+class RssConnector(ConnectorBase):
     """New entries of one or more feeds."""
 
     type: ClassVar[str] = "rss"
     Options: ClassVar[builtins.type[BaseModel]] = RssOptions
-
-    def __init__(
-        self,
-        name: str,
-        options: RssOptions,
-        *,
-        api_base: str | None = None,
-        credentials: dict[str, str] | None = None,  # noqa: ARG002
-        timeout: float = 20.0,
-        max_retries: int = 3,
-        own_accounts: list[str] | None = None,  # noqa: ARG002
-        client: Any = None,
-        sleep: Callable[[float], None] | None = None,
-        **_: Any,
-    ) -> None:
-        self.name = name
-        self.options = options
-        self.api_base = api_base.rstrip("/") if api_base else None
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._client = client
-        self._sleep = sleep
+    options: RssOptions
 
     def _get_client(self) -> Any:
         if self._client is None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -20,6 +19,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import (
+    ConnectorBase,
     TimeoutSession,
     TransientError,
     call_with_retries,
@@ -30,7 +30,6 @@ from connectors._http import (
     retry_after_from_headers,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.clock import Clock, SystemClock
 from monitor.errors import FatalSourceError, RetriableSourceError
 
 TWEEPY_HOST = "https://api.twitter.com"
@@ -60,11 +59,14 @@ def snowflake_time(tweet_id: int | str) -> datetime:
     return datetime.fromtimestamp(((int(tweet_id) >> 22) + _TWITTER_EPOCH_MS) / 1000, tz=UTC)
 
 
-class XConnector:
+class XConnector(ConnectorBase):
     """Posts matching a query from X's recent search, with author reach and public metrics."""
 
     type: ClassVar[str] = "x"
     Options: ClassVar[builtins.type[BaseModel]] = XOptions
+    options: XOptions
+    api_base: str
+    DEFAULT_API_BASE = DEFAULT_API_BASE
 
     TWEET_FIELDS: ClassVar[list[str]] = [
         "created_at",
@@ -78,32 +80,6 @@ class XConnector:
     ]
     USER_FIELDS: ClassVar[list[str]] = ["public_metrics", "username", "name"]
     EXPANSIONS: ClassVar[list[str]] = ["author_id"]
-
-    def __init__(
-        self,
-        name: str,
-        options: XOptions,
-        *,
-        api_base: str | None = None,
-        credentials: dict[str, str] | None = None,
-        timeout: float = 20.0,
-        max_retries: int = 3,
-        own_accounts: list[str] | None = None,
-        client: Any = None,
-        sleep: Callable[[float], None] | None = None,
-        clock: Clock | None = None,
-        **_: Any,
-    ) -> None:
-        self.name = name
-        self._clock: Clock = clock or SystemClock()  # lookups read the time here, never the wall clock
-        self.options = options
-        self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
-        self._credentials = dict(credentials or {})
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.own_accounts = list(own_accounts or [])
-        self._client = client
-        self._sleep = sleep
 
     def _get_client(self) -> Any:
         if self._client is None:
