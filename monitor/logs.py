@@ -32,13 +32,26 @@ class _Formatter(logging.Formatter):
         return redact(f"{when} {record.levelname:<7} {record.name}: {msg}{' ' + kv if kv else ''}")
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record, so a handler set up once
+    keeps working when stderr is replaced (test capture, daemon redirection)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO", json_lines: bool = False, stream: Any = None) -> None:
     """Configure the root logger once (idempotent)."""
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_brand_scout", False):
             root.removeHandler(h)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(_Formatter(json_lines))
     handler._brand_scout = True  # type: ignore[attr-defined]
     root.addHandler(handler)

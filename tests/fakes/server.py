@@ -123,6 +123,10 @@ class FakeServer:
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
+                # One request per connection: a client never reuses a socket the fake is closing
+                # (a keep-alive race showed up as RemoteDisconnected under load).
+                self.send_header("Connection", "close")
+                self.close_connection = True
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
