@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench-sentiment bench-pipeline clean
+.PHONY: demo test lint audit lock bench-sentiment bench-pipeline clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,8 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev,train]"
+$(VENV)/.dev: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev,train]" -c requirements.lock
 	touch $@ $(VENV)/.runtime
 
 demo: $(VENV)/.runtime
@@ -26,8 +26,14 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check monitor connectors tests bench
-	$(BIN)/mypy monitor connectors bench tests
+	$(BIN)/ruff check monitor connectors tests bench scripts
+	$(BIN)/mypy monitor connectors bench tests scripts/audit.py
+
+audit: $(VENV)/.dev
+	$(BIN)/python scripts/audit.py requirements.lock
+
+lock:
+	bash scripts/lock.sh
 
 bench-sentiment: $(VENV)/.dev
 	$(BIN)/python -m bench.sentiment.run

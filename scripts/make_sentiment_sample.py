@@ -29,7 +29,7 @@ def main() -> None:
             lines.append(f"{row['source']}:{row['external_id']}\t{label}\t{text}\n")
     DST.parent.mkdir(parents=True, exist_ok=True)
     DST.write_text("".join(lines), encoding="utf-8")
-    print(f"{len(lines)} lines written to {DST.relative_to(ROOT)}")  # noqa: T201
+    print(f"{len(lines)} lines written to {DST.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
