@@ -63,6 +63,10 @@ LABELS = ("negative", "neutral", "positive")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 TEMPLATES = Path(__file__).parent / "templates" / "email"
+#: how long a claimed digest (``status='sending'``) belongs to the process that claimed it; after
+#: that (measured with the container's clock from ``DigestRun.claimed_at``) the claimer is taken
+#: to have died mid-send and the row is claimed again and re-sent with the same Message-ID
+DIGEST_SEND_LEASE = timedelta(minutes=10)
 
 
 # ---- weeks ----------------------------------------------------------------------------------
@@ -875,30 +879,42 @@ def next_attempt_at(run: DigestRun) -> datetime | None:
     return utc(run.next_attempt_at) if run.next_attempt_at else None
 
 
+def lease_expires_at(run: DigestRun) -> datetime:
+    """When a ``sending`` run's claim runs out (:data:`DIGEST_SEND_LEASE` after ``claimed_at``;
+    a row without ``claimed_at`` counts from ``created_at``)."""
+    return utc(run.claimed_at or run.created_at) + DIGEST_SEND_LEASE
+
+
 SenderFactory = Callable[[DigestConfig], Any]
 
 
 class DigestService:
-    """Sends due digests exactly once per (week, recipient).
+    """Sends due digests effectively once per (week, recipient).
 
     Protocol, per recipient (a :class:`DigestRun` row, unique on ``(week, recipient)``):
 
     1. the message is rendered first (a rendering error never leaves a claimed row);
     2. the row is created if missing, then *claimed* by a conditional UPDATE
-       (``status`` pending/failed → ``sending``, ``attempts`` + 1, the deterministic
-       ``message_id`` recorded) that succeeds for one process only, committed before any SMTP
-       traffic;
+       (``status`` pending/failed → ``sending``, ``attempts`` + 1, ``claimed_at`` = now, the
+       deterministic ``message_id`` recorded) that succeeds for one process only, committed
+       before any SMTP traffic;
     3. after the server accepted the message the row becomes ``sent`` (``sent_at``); a
        recoverable failure makes it ``failed`` with the next attempt time (exponential backoff);
        a permanent one (5xx, authentication) or the last allowed attempt makes it ``gave-up``.
 
-    The remaining window: a crash after the SMTP server accepted the DATA and before step 3
-    committed leaves the row in ``sending``. Such a row is never retried automatically, so the
-    digest is delivered AT MOST ONCE per recipient and week: if the crash came before the server
-    accepted the message, that recipient misses that week's digest (logged as ``in-flight`` on
-    every later run); an operator can resend it with ``scout digest send --week W --to ADDR
-    --force``, and because the Message-ID is the same, mail clients that de-duplicate by
-    Message-ID show one copy even if the first one did arrive.
+    A crash (SIGKILL, power loss) between steps 2 and 3 leaves the row ``sending``. While its claim
+    is younger than :data:`DIGEST_SEND_LEASE` (10 minutes, container clock) later runs report it
+    ``in-flight`` and leave it alone (the claimer may still be talking to the server); once the
+    lease has run out the next run (the 5-minute tick, a restart's catch-up) claims it again the
+    same way (``sending`` → ``sending``, conditional on the ``attempts`` it read, so one process
+    wins) and sends it again with the *same* Message-ID. A crash counts as an attempt: a row whose
+    ``attempts`` already reached ``max_attempts`` becomes ``gave-up`` instead.
+
+    So a recipient never misses a week because of a crash, and gets a second copy only if the
+    process died in the instant between the server's 250 reply to the DATA and the commit of
+    step 3 (then the server has the message and the row still says ``sending``); that copy has
+    the same Message-ID, so mail clients that de-duplicate by Message-ID show one. An operator
+    can still resend at once with ``scout digest send --week W --to ADDR --force``.
     """
 
     def __init__(self, container: Container, *, sender_factory: SenderFactory | None = None) -> None:
@@ -933,10 +949,10 @@ class DigestService:
 
     def deliver(self, dg: DigestConfig, week: str, recipients: Iterable[str], *,
                 force: bool = False) -> list[Delivery]:
-        """Deliver ``week``'s digest to each recipient at most once (see the class docstring).
+        """Deliver ``week``'s digest to each recipient effectively once (see the class docstring).
 
-        ``force`` also retries rows left ``sending`` (after a crash) or ``gave-up``; a ``sent``
-        row is never sent again.
+        A row left ``sending`` is retried once its claim is older than :data:`DIGEST_SEND_LEASE`;
+        ``force`` retries it at once, and ``gave-up`` rows too; a ``sent`` row is never sent again.
         """
         parse_week(week)
         store = self.c.store
@@ -954,14 +970,22 @@ class DigestService:
         for addr, key in wanted:
             run = runs[key]
             retryable = {"pending", "failed"} | ({"sending", "gave-up"} if force else set())
-            if run.status == "sent":
+            abandoned = run.status == "sending" and not force and lease_expires_at(run) <= now
+            if abandoned and run.attempts >= dg.max_attempts:
+                results.append(self._give_up_abandoned(dg, week, addr, run))
+            elif abandoned:
+                log.warning("digest %s for %s: claimed at %s and never marked sent (crash mid-send?): "
+                            "sending again with the same Message-ID %s", week, addr,
+                            utc(run.claimed_at or run.created_at).isoformat(), run.message_id)
+                todo.append((addr, run))
+            elif run.status == "sent":
                 results.append(Delivery(week, addr, "already-sent", run.message_id))
             elif run.status not in retryable:
                 outcome = "in-flight" if run.status == "sending" else run.status
                 if run.status == "sending":
-                    log.warning("digest %s for %s is still marked 'sending' (crash mid-send?): not resent; "
-                                "use 'scout digest send --force' after checking the mailbox for %s",
-                                week, addr, run.message_id)
+                    log.info("digest %s for %s is being sent (claimed at %s); resent after %s if never "
+                             "marked sent", week, addr, utc(run.claimed_at or run.created_at).isoformat(),
+                             lease_expires_at(run).isoformat())
                 results.append(Delivery(week, addr, outcome, run.message_id, run.last_error))
             elif run.status == "failed" and not force and (next_attempt_at(run) or now) > now:
                 results.append(Delivery(week, addr, "backoff", run.message_id, run.last_error))
@@ -977,6 +1001,20 @@ class DigestService:
             results.append(self._send_one(dg, digest, rendered, png, sender, addr, run))
         return results
 
+    def _give_up_abandoned(self, dg: DigestConfig, week: str, addr: str, run: DigestRun) -> Delivery:
+        """A ``sending`` row past its lease whose crashed attempts used up ``max_attempts``."""
+        error = (f"left 'sending' by a crash after {run.attempts} attempt(s) (max_attempts "
+                 f"{dg.max_attempts}); resend with 'scout digest send --force'")
+        with self.c.store.session() as s:
+            changed = s.exec(update(DigestRun)  # type: ignore[call-overload]
+                             .where(col(DigestRun.id) == run.id, col(DigestRun.status) == "sending",
+                                    col(DigestRun.attempts) == run.attempts)
+                             .values(status="gave-up", last_error=error, next_attempt_at=None)).rowcount
+        if changed != 1:
+            return Delivery(week, addr, "claimed-elsewhere", run.message_id)
+        log.warning("digest %s for %s: %s", week, addr, error)
+        return Delivery(week, addr, "gave-up", run.message_id, error)
+
     def _send_one(self, dg: DigestConfig, digest: Digest, rendered: tuple[str, str, str], png: bytes,
                   sender: Any, addr: str, run: DigestRun) -> Delivery:
         store = self.c.store
@@ -988,7 +1026,8 @@ class DigestService:
             claimed = s.exec(update(DigestRun)  # type: ignore[call-overload]
                              .where(col(DigestRun.id) == run.id, col(DigestRun.status) == run.status,
                                     col(DigestRun.attempts) == run.attempts)
-                             .values(status="sending", attempts=run.attempts + 1, message_id=mid)).rowcount
+                             .values(status="sending", attempts=run.attempts + 1, message_id=mid,
+                                     claimed_at=now)).rowcount
         if claimed != 1:
             return Delivery(digest.week, addr, "claimed-elsewhere", mid)
         attempt = run.attempts + 1

@@ -298,6 +298,9 @@ class DigestRun(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     message_id: str | None = Field(default=None, max_length=300)
     next_attempt_at: datetime | None = _ts(nullable=True)
+    #: when the current (or last) claim set ``status='sending'``: a ``sending`` row whose claim is
+    #: older than :data:`monitor.digest.DIGEST_SEND_LEASE` was abandoned by a crash and is re-sent
+    claimed_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     sent_at: datetime | None = _ts(nullable=True)
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from monitor.digest import DigestService, next_attempt_at
+from monitor.clock import utc
+from monitor.digest import DIGEST_SEND_LEASE, DigestService, next_attempt_at
 from monitor.errors import NotifyError
 from monitor.models import DigestRun
 from tests.digest.conftest import NOW, RED_TEXT, WEEK, SmtpServer, make_container, seed
@@ -96,7 +97,42 @@ class _CrashAfterSend:
         raise KeyboardInterrupt("simulated crash after DATA was accepted")
 
 
-def test_a_crash_mid_send_never_produces_a_second_email(smtp, digest_config) -> None:
+class _CrashBeforeSend:
+    """'Dies' after the claim and before the server has the message."""
+
+    def send(self, msg: EmailMessage, to: list[str]) -> str:
+        raise KeyboardInterrupt("simulated crash before the SMTP exchange")
+
+
+def test_a_crash_before_the_server_has_it_is_resent_after_the_lease(smtp, digest_config) -> None:
+    cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
+    c = make_container(cfg)
+    with pytest.raises(KeyboardInterrupt):
+        DigestService(c, sender_factory=lambda dg: _CrashBeforeSend()).run_due()
+    (run,) = _runs(c)
+    assert run.status == "sending" and run.message_id and run.attempts == 1
+    assert run.claimed_at is not None and utc(run.claimed_at) == NOW
+    assert smtp.received == []
+    # Within the lease the claimer may still be talking to the server: left alone.
+    within = make_container(cfg, NOW + DIGEST_SEND_LEASE - timedelta(seconds=1))
+    assert [r.outcome for r in DigestService(within).run_due()] == ["in-flight"]
+    assert smtp.received == [] and _runs(within)[0].attempts == 1
+    # Past the lease the next run (a restart's catch-up, the tick) claims it again and sends it.
+    later = NOW + DIGEST_SEND_LEASE + timedelta(minutes=1)
+    restarted = make_container(cfg, later)
+    (res,) = DigestService(restarted).run_due()
+    assert res.outcome == "sent" and res.message_id == run.message_id
+    assert [_parse(raw)["Message-ID"] for _, _, raw in smtp.received] == [run.message_id]
+    (again,) = _runs(restarted)
+    assert (again.status, again.attempts, utc(again.claimed_at)) == ("sent", 2, later)  # type: ignore[arg-type]
+    assert [r.outcome for r in DigestService(restarted).run_due()] == ["already-sent"]
+    assert len(smtp.received) == 1
+    for x in (c, within, restarted):
+        x.store.engine.dispose()
+
+
+def test_a_crash_after_the_server_accepted_it_resends_the_same_message_id(smtp, digest_config) -> None:
+    # The documented window: the server had the message, the row still says 'sending'.
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = make_container(cfg)
     svc = DigestService(c)
@@ -106,7 +142,7 @@ def test_a_crash_mid_send_never_produces_a_second_email(smtp, digest_config) -> 
     (run,) = _runs(c)
     assert run.status == "sending" and run.message_id and run.attempts == 1
     assert len(smtp.received) == 1
-    restarted = make_container(cfg, NOW + timedelta(hours=1))
+    restarted = make_container(cfg, NOW + timedelta(minutes=5))
     assert [r.outcome for r in DigestService(restarted).run_due()] == ["in-flight"]
     assert len(smtp.received) == 1
     # The operator's explicit resend keeps the same Message-ID.
@@ -115,6 +151,51 @@ def test_a_crash_mid_send_never_produces_a_second_email(smtp, digest_config) -> 
     assert [_parse(raw)["Message-ID"] for _, _, raw in smtp.received] == [run.message_id] * 2
     c.store.engine.dispose()
     restarted.store.engine.dispose()
+
+
+def test_only_one_process_reclaims_an_abandoned_send(smtp, digest_config) -> None:
+    cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
+    c = make_container(cfg)
+    with pytest.raises(KeyboardInterrupt):
+        DigestService(c, sender_factory=lambda dg: _CrashBeforeSend()).run_due()
+    (stale,) = _runs(c)
+    later = NOW + DIGEST_SEND_LEASE + timedelta(seconds=1)
+    a, b = make_container(cfg, later), make_container(cfg, later)
+    assert [r.outcome for r in DigestService(a).run_due()] == ["sent"]
+    from monitor.digest import chart_png, load_digest, render_digest
+
+    d = load_digest(b, cfg.digests[0], WEEK, now=later)
+    svc_b = DigestService(b)  # B read the abandoned row before A's reclaim
+    res = svc_b._send_one(cfg.digests[0], d, render_digest(d), chart_png(d), svc_b._default_sender(cfg.digests[0]),
+                          "dana@setseg.example", stale)
+    assert res.outcome == "claimed-elsewhere"
+    assert len(smtp.received) == 1
+    for x in (c, a, b):
+        x.store.engine.dispose()
+
+
+def test_crashes_count_as_attempts(smtp, digest_config) -> None:
+    cfg = digest_config(smtp.port, recipients=["dana@setseg.example"], max_attempts=2)
+    at = NOW
+    made = []
+    for attempt in (1, 2):
+        c = make_container(cfg, at)
+        made.append(c)
+        with pytest.raises(KeyboardInterrupt):
+            DigestService(c, sender_factory=lambda dg: _CrashBeforeSend()).run_due()
+        assert _runs(c)[0].attempts == attempt
+        at += DIGEST_SEND_LEASE + timedelta(minutes=1)
+    c = make_container(cfg, at)
+    made.append(c)
+    (res,) = DigestService(c).run_due()
+    assert res.outcome == "gave-up" and "crash" in (res.error or "")
+    (run,) = _runs(c)
+    assert (run.status, run.attempts) == ("gave-up", 2)
+    assert smtp.received == []
+    (res,) = DigestService(c).deliver(cfg.digests[0], WEEK, ["dana@setseg.example"], force=True)
+    assert res.outcome == "sent" and len(smtp.received) == 1
+    for x in made:
+        x.store.engine.dispose()
 
 
 def test_smtp_outage_is_retried_with_backoff_then_sent_once(smtp_down: SmtpServer, digest_config) -> None:
