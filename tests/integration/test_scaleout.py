@@ -19,24 +19,12 @@ import yaml
 from monitor.db import make_engine
 from monitor.store import Store
 from tests.conftest import BASE_CONFIG
+from tests.procs import spawn as _spawn
+from tests.procs import wait_for as _wait
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 N = 120
-
-
-def _wait(pred, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "monitor", *args], env=env, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
