@@ -84,6 +84,7 @@ class Container:
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     connectors: dict[str, Connector] = field(default_factory=dict)
     _classifier: Classifier | None = None
+    _pipeline: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -96,10 +97,14 @@ class Container:
 
     @property
     def pipeline(self) -> Any:
-        """The pipeline steps over this container."""
+        """The pipeline steps over this container (one instance: it keeps each worker thread's
+        look-ahead batch between calls)."""
         from monitor.pipeline import Pipeline
 
-        return Pipeline(self)
+        with self._lock:
+            if self._pipeline is None:
+                self._pipeline = Pipeline(self)
+            return self._pipeline
 
     @property
     def health_receiver(self) -> str:
