@@ -5,9 +5,11 @@ fake X, Reddit, Slack and SMTP servers (threads of this test, on 127.0.0.1) serv
   release a growing stream of new posts at fixed offsets from the test's start, with the real
   APIs' cursor semantics (X: ``since_id`` / ``start_time`` and a stable ``next_token``; Reddit:
   ``sort=new`` listings paged with ``after``), so the connectors' cursors advance as they would.
-* Alerts: the real slack-sdk notifier against the fake Slack Web API.
+* Alerts: the real slack-sdk notifier against the fake Slack Web API, which answers a posted
+  message 0.15 s after storing it (a kill in between leaves a posted alert ``sending``).
 * Digest: a weekly digest already due when the processes start (the scheduler's catch-up tick
-  sends it) to an aiosmtpd sink.
+  sends it) to an aiosmtpd sink that takes 0.8 s per recipient (a kill then leaves the digest
+  claimed but not received).
 * Processes: on SQLite ``scout run`` (scheduler + worker + web) and an extra ``scout worker``;
   on PostgreSQL also two ``scout scheduler`` processes (leader + standby) — killed at random.
 
@@ -22,6 +24,8 @@ leases have run out.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import email
 import json
@@ -49,7 +53,7 @@ from monitor.config import load_config
 from monitor.digest import DAYS, DIGEST_SEND_LEASE, DigestService
 from monitor.models import DigestRun, MentionRow
 from tests.conftest import BASE_CONFIG
-from tests.digest.conftest import SmtpServer
+from tests.digest.conftest import Sink, SmtpServer
 from tests.fakes.reddit import CLIENT_ID, CLIENT_SECRET, FakeReddit
 from tests.fakes.server import Reply, Request, json_reply, payload
 from tests.fakes.x import _EPOCH_MS, BEARER, RATE_HEADERS, FakeX, _problem
@@ -59,9 +63,11 @@ from tests.slack.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.slow
 
-N_X, X_EVERY = 48, 0.5  # X posts, released one every X_EVERY seconds
-N_REDDIT, REDDIT_EVERY = 36, 0.65  # Reddit submissions
-CYCLES = {"sqlite": 8, "postgresql": 8}
+N_X, X_EVERY = 48, 0.75  # X posts, released one every X_EVERY seconds
+N_REDDIT, REDDIT_EVERY = 36, 0.9  # Reddit submissions
+CYCLES = {"sqlite": 12, "postgresql": 12}
+SLACK_REPLY_DELAY = 0.15  # seconds between Slack storing a posted message and its reply
+SMTP_RCPT_DELAY = 0.8  # seconds the SMTP sink takes to accept a recipient
 RECIPIENTS = ["marketing-sales@setseg.example", "dana@setseg.example"]
 WORDS = ["love the new portal, thanks", "claims portal is down, terrible", "annual meeting Thursday",
          "refund still missing, awful", "great webinar, thanks"]
@@ -162,6 +168,30 @@ class StreamingReddit(FakeReddit):
         return reply
 
 
+class SlowSlack(FakeSlack):
+    """The fake Slack, but a posted message's reply comes :data:`SLACK_REPLY_DELAY` after Slack has
+    it: a kill in between leaves a message in the channel whose outbox row still says ``sending``
+    (the restart must find it by its idempotency key, not post it again)."""
+
+    @staticmethod
+    def _reply(h: Any, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        if body.get("ok") and "message" in body:
+            time.sleep(SLACK_REPLY_DELAY)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the caller was killed meanwhile
+            FakeSlack._reply(h, status, body, headers)
+
+
+class SlowSink(Sink):
+    """The SMTP sink, but each RCPT takes :data:`SMTP_RCPT_DELAY`: a kill then leaves the digest
+    claimed (``sending``) before the server has the message (re-sent once the lease has run out)."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        await asyncio.sleep(SMTP_RCPT_DELAY)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 def _config(tmp_path: Path, db_url: str, fx: StreamingX, fr: StreamingReddit, slack: FakeSlack,
             smtp: SmtpServer) -> Path:
     data = copy.deepcopy(BASE_CONFIG)
@@ -190,13 +220,15 @@ def _config(tmp_path: Path, db_url: str, fx: StreamingX, fr: StreamingReddit, sl
 
 
 @pytest.fixture
-def fakes() -> Iterator[tuple[StreamingX, StreamingReddit, FakeSlack, SmtpServer]]:
+def fakes() -> Iterator[tuple[StreamingX, StreamingReddit, SlowSlack, SmtpServer]]:
     t0 = time.time()
     fx, fr = StreamingX(t0), StreamingReddit(t0)
     fx.server.start()
     fr.server.start()
-    slack = FakeSlack().start()
+    slack = SlowSlack()
+    slack.start()
     smtp = SmtpServer()
+    smtp.sink = SlowSink()
     smtp.start()
     yield fx, fr, slack, smtp
     for stop in (fx.server.stop, fr.server.stop, slack.stop, smtp.stop):
@@ -217,7 +249,7 @@ def _victims(dialect: str, rng: random.Random) -> list[str]:
 
 
 def test_random_sigkills_lose_and_duplicate_nothing(db_url: str, tmp_path: Path,
-                                                    fakes: tuple[StreamingX, StreamingReddit, FakeSlack, SmtpServer],
+                                                    fakes: tuple[StreamingX, StreamingReddit, SlowSlack, SmtpServer],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     fx, fr, slack, smtp = fakes
     dialect = db_url.split(":")[0].split("+")[0]
@@ -258,6 +290,7 @@ def test_random_sigkills_lose_and_duplicate_nothing(db_url: str, tmp_path: Path,
 
     served_while_killed = len(fx.stream.served) + len(fr.stream.served)
     mail_while_killed = len(smtp.received)
+    slack_while_killed = len(slack.posted())
     # After the kills: a restarted service, its clock past both send leases.
     cfg = load_config(str(cfg_path), env=env)
     clock = FrozenClock(datetime.now(UTC) + max(timedelta(minutes=3), DIGEST_SEND_LEASE + timedelta(minutes=1)))
@@ -265,6 +298,9 @@ def test_random_sigkills_lose_and_duplicate_nothing(db_url: str, tmp_path: Path,
     c.start()
     try:
         stored_before = c.store.count_mentions()
+        unsent_before = Counter(n.status for n in c.store.notifications() if n.status != "sent")
+        with c.store.session() as s:
+            digest_before = Counter(r.status for r in s.exec(select(DigestRun)).all())
         assert stored_before > 0, log.read_text(errors="replace")[-3000:]  # the killed processes did work
         for name in ("x", "reddit"):
             for _ in range(5):
@@ -324,4 +360,6 @@ def test_random_sigkills_lose_and_duplicate_nothing(db_url: str, tmp_path: Path,
           f"seed {seed}, {CYCLES[dialect]} cycles in {killed_for:.0f} s, {dialect}); mentions x {by_source['x']}/{N_X}, "
           f"reddit {by_source['reddit']}/{N_REDDIT} each stored once ({stored_before} stored and {served_while_killed} "
           f"served while being killed); {len(notes)} alerts each in Slack once; digest: {len(smtp.received)} copies "
-          f"for {len(RECIPIENTS)} recipients ({mail_while_killed} sent by the killed processes)")
+          f"for {len(RECIPIENTS)} recipients ({mail_while_killed} sent by the killed processes). Left for the "
+          f"restart: outbox {dict(unsent_before) or 'nothing'} ({slack_while_killed} Slack posts before it), "
+          f"digest runs {dict(digest_before)}")
