@@ -601,19 +601,15 @@ class Pipeline:
                                                            Notification.kind == "alert").order_by(col(Notification.id))):
                     firsts.setdefault((a.queue_item_id or 0, a.receiver), a)
             for n in due:
-                previous = n.status
-                n.status = "sending"
-                n.attempts += 1
-                # A lease: another worker takes this row over only if this one dies mid-send.
-                n.next_attempt_at = now + SEND_LEASE
-                s.add(n)
                 first_alert = firsts.get((n.queue_item_id or 0, n.receiver))
                 # updates go into the thread of the group's first alert to this receiver
-                batch.append((n.id or 0, previous, Outbound(
+                batch.append((n.id or 0, n.status, Outbound(
                     key=n.idempotency_key, receiver=n.receiver, kind=n.kind, payload=n.payload, channel=n.channel,
-                    queue_item_id=n.queue_item_id, attempt=n.attempts,
+                    queue_item_id=n.queue_item_id, attempt=n.attempts + 1,
                     previous_ref=first_alert.external_ref if first_alert else None,
                     extra={"alert_payload": first_alert.payload} if first_alert else {})))
+            # A lease: another worker takes these rows over only if this one dies mid-send.
+            c.store.lease_notifications(s, [nid for nid, _, _ in batch], until=now + SEND_LEASE)
         outcomes: list[tuple[int, str | None, NotifyError | None]] = []
         blocked: set[str] = set()
         for nid, previous, msg in batch:
@@ -637,19 +633,21 @@ class Pipeline:
         done = c.clock.now()
         counts: Counter[tuple[str, str]] = Counter()
         ob = c.cfg.notify.outbox
+        receivers = {nid: msg.receiver for nid, _, msg in batch}
         with c.store.session() as s:
+            for nid in c.store.mark_sent(s, [(nid, ref or None) for nid, ref, _ in outcomes if ref is not None],
+                                         at=done):
+                counts["notifications_sent_total", f'receiver="{receivers[nid]}"'] += 1
+                sent += 1
+            unsent = [(nid, error) for nid, ref, error in outcomes if ref is None]
             loaded = {n.id: n for n in s.exec(select(Notification).where(
-                col(Notification.id).in_([nid for nid, _, _ in outcomes])))} if outcomes else {}
-            for nid, ref, error in outcomes:
+                col(Notification.id).in_([nid for nid, _ in unsent])))} if unsent else {}
+            for nid, error in unsent:
                 row = loaded.get(nid)
                 if row is None or row.status != "sending":
                     continue
                 n = row
-                if ref is not None:
-                    n.status, n.sent_at, n.external_ref = "sent", done, ref or None
-                    counts["notifications_sent_total", f'receiver="{n.receiver}"'] += 1
-                    sent += 1
-                elif error is None:
+                if error is None:
                     n.status, n.attempts, n.next_attempt_at = "pending", n.attempts - 1, done
                 else:
                     n.last_error = redact(str(error))[:2000]

@@ -376,6 +376,32 @@ class Store:
             q = q.with_for_update(skip_locked=True)
         return list(s.exec(q).all())
 
+    def lease_notifications(self, s: Session, ids: Sequence[int], *, until: datetime) -> None:
+        """Mark claimed notifications ``sending``, count the attempt and set the lease (one statement)."""
+        if not ids:
+            return
+        t = Notification.__table__  # type: ignore[attr-defined]
+        s.connection().execute(update(t).where(t.c.id.in_(list(ids))).values(
+            status="sending", attempts=t.c.attempts + 1, next_attempt_at=until))
+
+    def mark_sent(self, s: Session, sent: Sequence[tuple[int, str | None]], *, at: datetime) -> set[int]:
+        """Record ``(id, external_ref)`` deliveries of rows still ``sending``; returns the ids that
+        were (a row another worker took over after the lease ran out is left alone)."""
+        if not sent:
+            return set()
+        if self.dialect == "postgresql":
+            rows = s.connection().exec_driver_sql(
+                "UPDATE notification SET status = 'sent', sent_at = %(at)s, external_ref = v.ref "
+                "FROM unnest(%(ids)b::integer[], %(refs)b::text[]) AS v(id, ref) "
+                "WHERE notification.id = v.id AND notification.status = 'sending' RETURNING notification.id",
+                {"at": at, "ids": [i for i, _ in sent], "refs": [r for _, r in sent]}).all()
+            return {int(r[0]) for r in rows}
+        t = Notification.__table__  # type: ignore[attr-defined]
+        stmt = update(t).where(t.c.id == bindparam("nid"), t.c.status == "sending").values(
+            status="sent", sent_at=at, external_ref=bindparam("ref"))
+        conn = s.connection()
+        return {i for i, ref in sent if conn.execute(stmt, {"nid": i, "ref": ref}).rowcount == 1}
+
     def notifications(self, *, kind: str | None = None, status: str | None = None) -> list[Notification]:
         """Notifications (for tests, the health page and the digest)."""
         with self.session() as s:
