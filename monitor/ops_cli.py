@@ -25,8 +25,9 @@ def run_scheduler_with_election(container: Any, stop: threading.Event, *, retry_
             leading = lock.try_acquire()
             if leading and sched is None:
                 log.info("this scheduler is now active", extra={"event": "leader"})
-                sched = build_scheduler(container)
-                sched.start(paused=True)
+                new = build_scheduler(container)
+                new.start(paused=True)
+                sched = new  # only a started scheduler is shut down below
                 for job_id in stale_jobs(sched, container):
                     sched.remove_job(job_id)
                 sched.resume()

@@ -8,12 +8,15 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
 
 from monitor.bootstrap import Container
 
@@ -69,6 +72,33 @@ def retention_job() -> None:
     run_retention(c.store, days=c.cfg.retention.mentions_days, now=c.clock.now())
 
 
+JOB_TABLE = "apscheduler_jobs"
+
+
+def ensure_job_table(store: SQLAlchemyJobStore, *, attempts: int = 5) -> None:
+    """Create the job store's table unless it exists, tolerating another process that creates it
+    at the same moment.
+
+    APScheduler creates it on ``start()`` with a check-then-``CREATE TABLE``; two schedulers
+    starting together on a fresh database (``scout run`` beside ``scout scheduler``, or two
+    ``scout run``) race there, and PostgreSQL answers the loser with a unique violation on
+    ``pg_type``, which used to end that process. Once the table exists, ``start()``'s own check
+    finds it.
+    """
+    engine = store.engine
+    for attempt in range(1, attempts + 1):
+        try:
+            store.jobs_t.create(engine, checkfirst=True)
+            return
+        except DBAPIError:
+            if inspect(engine).has_table(store.jobs_t.name, schema=store.jobs_t.schema):
+                return  # the other process won
+            if attempt == attempts:
+                raise
+            log.warning("creating the scheduler's job table failed (attempt %d); retrying", attempt)
+            time.sleep(0.2 * attempt)
+
+
 def build_scheduler(container: Container, *, persistent: bool = True) -> BackgroundScheduler:
     """A scheduler with one job per enabled source, using the app's database as job store."""
     global _ACTIVE
@@ -76,7 +106,9 @@ def build_scheduler(container: Container, *, persistent: bool = True) -> Backgro
         _ACTIVE = container
     jobstores: dict[str, Any] = {}
     if persistent:
-        jobstores["default"] = SQLAlchemyJobStore(engine=container.store.engine, tablename="apscheduler_jobs")
+        store = SQLAlchemyJobStore(engine=container.store.engine, tablename=JOB_TABLE)
+        ensure_job_table(store)
+        jobstores["default"] = store
     sched = BackgroundScheduler(
         jobstores=jobstores,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 120},

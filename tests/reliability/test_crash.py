@@ -235,11 +235,14 @@ def fakes() -> Iterator[tuple[StreamingX, StreamingReddit, SlowSlack, SmtpServer
         stop()
 
 
-def _slots(dialect: str) -> dict[str, list[str]]:
-    slots = {"run": ["run", "--port", str(free_port())], "worker": ["worker"]}
-    if dialect == "postgresql":
-        slots |= {"sched-a": ["scheduler", "--retry", "0.5"], "sched-b": ["scheduler", "--retry", "0.5"]}
-    return slots
+def _args(slot: str) -> list[str]:
+    if slot == "run":
+        return ["run", "--port", str(free_port())]
+    return ["worker"] if slot == "worker" else ["scheduler", "--retry", "0.5"]
+
+
+def _slots(dialect: str) -> list[str]:
+    return ["run", "worker", "sched-a", "sched-b"] if dialect == "postgresql" else ["run", "worker"]
 
 
 def _victims(dialect: str, rng: random.Random) -> list[str]:
@@ -268,11 +271,15 @@ def test_random_sigkills_lose_and_duplicate_nothing(db_url: str, tmp_path: Path,
     slots = _slots(dialect)
     running: dict[str, subprocess.Popen[bytes]] = {}
     everything: list[subprocess.Popen[bytes]] = []
+    exited: list[tuple[str, int | None]] = []  # processes that ended without being killed
     try:
         for _ in range(CYCLES[dialect]):
-            for name, args in slots.items():
-                if name not in running or running[name].poll() is not None:
-                    running[name] = spawn(args, env, log, append=True)
+            for name in slots:
+                old = running.get(name)
+                if old is not None and old.poll() is not None and old.returncode != -9:
+                    exited.append((name, old.returncode))
+                if old is None or old.poll() is not None:
+                    running[name] = spawn(_args(name), env, log, append=True)
                     everything.append(running[name])
             t0 = time.monotonic()
             plan = sorted((rng.uniform(0.8, 5.0), name) for name in _victims(dialect, rng))
@@ -283,10 +290,12 @@ def test_random_sigkills_lose_and_duplicate_nothing(db_url: str, tmp_path: Path,
         # the fakes have released everything by now (or soon): the end of the stream
         time.sleep(max(0.0, max(fx.stream.last_offset, fr.stream.last_offset) + 0.5
                        - (time.monotonic() - fx.stream.start)))
+        exited += [(name, p.returncode) for name, p in running.items() if p.poll() is not None and p.returncode != -9]
     finally:
         kill_all(everything)
     killed_for = time.monotonic() - started
     assert killed_for < 75, killed_for
+    assert not exited, (exited, log.read_text(errors="replace")[-3000:])
 
     served_while_killed = len(fx.stream.served) + len(fr.stream.served)
     mail_while_killed = len(smtp.received)
