@@ -150,15 +150,6 @@ class _Claim:
         self.stack.__exit__(_Released, _Released(), None)
 
 
-@dataclass
-class _Prefetch:
-    """Mentions read ahead without a lock (SQLite) and their classification under way."""
-
-    inputs: dict[int, tuple[str, str | None]]  # mention id -> (text, lang) as classified
-    order: list[int]
-    future: Future[list[Any]]
-
-
 class _Released(Exception):
     """Raised into a claim's session to roll it back."""
 
@@ -233,15 +224,6 @@ class Pipeline:
     @_ahead.setter
     def _ahead(self, claim: _Claim | None) -> None:
         self._local.ahead = claim
-
-    @property
-    def _prefetch(self) -> _Prefetch | None:
-        pre: _Prefetch | None = getattr(self._local, "prefetch", None)
-        return pre
-
-    @_prefetch.setter
-    def _prefetch(self, pre: _Prefetch | None) -> None:
-        self._local.prefetch = pre
 
     # ---- fetch and store ------------------------------------------------------------------
     def poll(self, source_name: str, *, progress: Callable[[int, int | None], None] | None = None) -> PollReport:
@@ -335,31 +317,25 @@ class Pipeline:
         mention): one classifier call, bulk inserts of classifications, group memberships and
         outbox rows, one state update and one counter update per counter.
 
-        ``lookahead`` (what the worker loop asks for): when the batch is full, the next batch is
+        ``lookahead`` (what the worker loop asks for; PostgreSQL only): when the batch is full,
+        the next batch is claimed too, in a second transaction that holds its row locks, and
         classified on a background thread while this batch's statements run and the outbox is
-        delivered. On PostgreSQL it is claimed first, in a second transaction that holds its row
-        locks (``SKIP LOCKED``), and the next call finishes it. On SQLite, where a second writing
-        transaction cannot be open, the next mentions are only read; the next call claims as
-        usual and uses the results made ahead for the rows it got with the same text. Either way
-        classification is pure, so a crash or a rollback loses nothing: the locks go with the
-        connection and the rows stay ``new``. Call :meth:`release_lookahead` when a loop stops.
+        delivered; the next call finishes it. Classification is pure, so a crash or a rollback
+        loses nothing: the locks go with the connection and the rows stay ``new``. Call
+        :meth:`release_lookahead` when a loop stops.
         """
         c = self.c
         limit = limit or c.cfg.worker.batch_size
         cur, self._ahead = self._ahead, None
-        pre, self._prefetch = self._prefetch, None
         if cur is None:
-            cur = self._claim(limit, background=False, prefetch=pre)
+            cur = self._claim(limit, background=False)
             if cur is None:
                 return 0
         try:
             # a batch classified here comes first, so the one claimed ahead never competes with it
             results = None if cur.future is not None else cur.results()
-            if lookahead and len(cur.rows) >= limit:
-                if c.store.dialect == "postgresql":
-                    self._ahead = self._claim(limit, background=True)
-                else:
-                    self._prefetch = self._read_ahead(cur, limit)
+            if lookahead and c.store.dialect == "postgresql" and len(cur.rows) >= limit:
+                self._ahead = self._claim(limit, background=True)
             return self._finish(cur, cur.results() if results is None else results)
         except BaseException:
             cur.close(ok=False)
@@ -371,34 +347,10 @@ class Pipeline:
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
             ahead.close(ok=False)
-        pre, self._prefetch = self._prefetch, None
-        if pre is not None:
-            pre.future.cancel()
 
-    def _background(self, texts: list[str], langs: list[str | None]) -> Future[list[Any]]:
-        with self._executor_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="classify-ahead")
-            return self._executor.submit(self.c.classifier.classify, texts, langs)
-
-    def _read_ahead(self, cur: _Claim, limit: int) -> _Prefetch | None:
-        """Read (not claim) the ``limit`` new mentions after ``cur`` and classify them in the
-        background."""
-        last = max(r.id or 0 for r in cur.rows)
-        found = cur.session.exec(
-            select(MentionRow.id, MentionRow.text, MentionRow.lang)
-            .where(MentionRow.state == "new", col(MentionRow.id) > last)
-            .order_by(col(MentionRow.id)).limit(limit)).all()
-        if not found:
-            return None
-        order = [int(i or 0) for i, _, _ in found]
-        inputs = {int(i or 0): (t, lang) for i, t, lang in found}
-        return _Prefetch(inputs, order, self._background([t for _, t, _ in found], [lg for _, _, lg in found]))
-
-    def _claim(self, limit: int, *, background: bool, prefetch: _Prefetch | None = None) -> _Claim | None:
+    def _claim(self, limit: int, *, background: bool) -> _Claim | None:
         """Open a transaction, lock up to ``limit`` new mentions and start their classification
-        (on the background thread when ``background``, else when the results are asked for,
-        taking what ``prefetch`` made for the same mention and text)."""
+        (on the background thread when ``background``, else when the results are asked for)."""
         c = self.c
         stack = ExitStack()
         s = stack.enter_context(c.store.session())
@@ -418,29 +370,13 @@ class Pipeline:
         claim = _Claim(stack, s, rows, existing, todo)
         if todo:
             if background:
-                claim.future = self._background(texts, langs)
-            elif prefetch is None:
-                claim.compute = lambda: c.classifier.classify(texts, langs)
+                with self._executor_lock:
+                    if self._executor is None:
+                        self._executor = ThreadPoolExecutor(1, thread_name_prefix="classify-ahead")
+                claim.future = self._executor.submit(c.classifier.classify, texts, langs)
             else:
-                claim.compute = lambda: self._with_prefetch(todo, prefetch)
+                claim.compute = lambda: c.classifier.classify(texts, langs)
         return claim
-
-    def _with_prefetch(self, todo: list[MentionRow], pre: _Prefetch) -> list[Any]:
-        """Results for ``todo``: those made ahead for the same (id, text, lang), the rest now."""
-        got: dict[int, Any] = {}
-        try:
-            made = dict(zip(pre.order, pre.future.result(), strict=True))
-        except Exception:  # the model failed ahead: classify here, where a failure is reported
-            made = {}
-        for r in todo:
-            rid = r.id or 0
-            if rid in made and pre.inputs[rid] == (r.text, r.lang):
-                got[rid] = made[rid]
-        rest = [r for r in todo if (r.id or 0) not in got]
-        if rest:
-            fresh = self.c.classifier.classify([r.text for r in rest], [r.lang for r in rest])
-            got.update(((r.id or 0), res) for r, res in zip(rest, fresh, strict=True))
-        return [got[r.id or 0] for r in todo]
 
     def _finish(self, claim: _Claim, results: list[Any]) -> int:
         """Route a claimed batch with its classifier results, write everything and commit."""
