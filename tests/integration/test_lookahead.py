@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import func, select
 
 from connectors.base import Mention
 from monitor.bootstrap import Container, build
@@ -80,7 +80,7 @@ def check_once(c: Container, n: int) -> None:
     with c.store.session() as s:
         assert s.exec(select(func.count()).select_from(MentionRow).where(MentionRow.state == "routed")).one() == n
         per_mention = s.exec(select(ClassificationRow.mention_id, func.count()).group_by(
-            col(ClassificationRow.mention_id))).all()
+            ClassificationRow.mention_id)).all()
         assert len(per_mention) == n and {k for _, k in per_mention} == {1}
         notes = s.exec(select(Notification)).all()
     assert notes and all(x.status == "sent" for x in notes)
