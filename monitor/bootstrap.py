@@ -84,7 +84,6 @@ class Container:
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     connectors: dict[str, Connector] = field(default_factory=dict)
     _classifier: Classifier | None = None
-    _pipeline: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -97,14 +96,10 @@ class Container:
 
     @property
     def pipeline(self) -> Any:
-        """The pipeline steps over this container (one instance: it keeps each worker thread's
-        look-ahead batch between calls)."""
+        """The pipeline steps over this container."""
         from monitor.pipeline import Pipeline
 
-        with self._lock:
-            if self._pipeline is None:
-                self._pipeline = Pipeline(self)
-            return self._pipeline
+        return Pipeline(self)
 
     @property
     def health_receiver(self) -> str:

@@ -13,12 +13,8 @@ import hashlib
 import json
 import logging
 import random
-import sys
-import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -123,38 +119,6 @@ class _BatchContext:
 
 
 @dataclass
-class _Claim:
-    """A batch of mentions locked in an open transaction, with its classification under way."""
-
-    stack: ExitStack  # holds the session's transaction: closed to commit, or unwound to roll back
-    session: Session
-    rows: list[MentionRow]
-    existing: dict[int, ClassificationRow | _Cls]
-    todo: list[MentionRow]
-    future: Future[list[Any]] | None = None
-    compute: Callable[[], list[Any]] | None = None
-
-    def results(self) -> list[Any]:
-        """The classifier's results for ``todo`` (waits for the background thread if needed)."""
-        if self.future is not None:
-            return self.future.result()
-        return self.compute() if self.compute is not None else []
-
-    def close(self, *, ok: bool) -> None:
-        """Commit (``ok``) or roll back the claim's transaction."""
-        if ok:
-            self.stack.close()
-            return
-        # the session's context manager rolls back on any exception and re-raises it; the stack
-        # hands that same exception back as "not suppressed" instead of raising it here
-        self.stack.__exit__(_Released, _Released(), None)
-
-
-class _Released(Exception):
-    """Raised into a claim's session to roll it back."""
-
-
-@dataclass
 class PollReport:
     """What one poll of one source did."""
 
@@ -212,18 +176,6 @@ class Pipeline:
 
     def __init__(self, container: Container) -> None:
         self.c = container
-        self._local = threading.local()  # each worker thread's batch claimed ahead
-        self._executor: ThreadPoolExecutor | None = None
-        self._executor_lock = threading.Lock()
-
-    @property
-    def _ahead(self) -> _Claim | None:
-        ahead: _Claim | None = getattr(self._local, "ahead", None)
-        return ahead
-
-    @_ahead.setter
-    def _ahead(self, claim: _Claim | None) -> None:
-        self._local.ahead = claim
 
     # ---- fetch and store ------------------------------------------------------------------
     def poll(self, source_name: str, *, progress: Callable[[int, int | None], None] | None = None) -> PollReport:
@@ -310,120 +262,64 @@ class Pipeline:
         return silent
 
     # ---- classify, route, queue ------------------------------------------------------------
-    def process(self, limit: int | None = None, *, lookahead: bool = False) -> int:
+    def process(self, limit: int | None = None) -> int:
         """Classify and route one batch of new mentions; returns how many were processed.
 
         The whole batch is one transaction with a fixed number of statements per batch (not per
         mention): one classifier call, bulk inserts of classifications, group memberships and
         outbox rows, one state update and one counter update per counter.
-
-        ``lookahead`` (what the worker loop asks for; PostgreSQL only): when the batch is full,
-        the next batch is claimed too, in a second transaction that holds its row locks, and
-        classified on a background thread while this batch's statements run and the outbox is
-        delivered; the next call finishes it. Classification is pure, so a crash or a rollback
-        loses nothing: the locks go with the connection and the rows stay ``new``. Call
-        :meth:`release_lookahead` when a loop stops.
         """
         c = self.c
         limit = limit or c.cfg.worker.batch_size
-        cur, self._ahead = self._ahead, None
-        if cur is None:
-            cur = self._claim(limit, background=False)
-            if cur is None:
-                return 0
-        try:
-            # a batch classified here comes first, so the one claimed ahead never competes with it
-            results = None if cur.future is not None else cur.results()
-            if lookahead and c.store.dialect == "postgresql" and len(cur.rows) >= limit:
-                self._ahead = self._claim(limit, background=True)
-            return self._finish(cur, cur.results() if results is None else results)
-        except BaseException:
-            cur.close(ok=False)
-            self.release_lookahead()
-            raise
-
-    def release_lookahead(self) -> None:
-        """Give back a batch claimed ahead (its rows stay ``new`` for any worker)."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            ahead.close(ok=False)
-
-    def _claim(self, limit: int, *, background: bool) -> _Claim | None:
-        """Open a transaction, lock up to ``limit`` new mentions and start their classification
-        (on the background thread when ``background``, else when the results are asked for)."""
-        c = self.c
-        stack = ExitStack()
-        s = stack.enter_context(c.store.session())
-        try:
+        now = c.clock.now()
+        with c.store.session() as s:
             rows = c.store.claim_new(s, limit)
             if not rows:
-                stack.close()
-                return None
+                return 0
             ids = [r.id or 0 for r in rows]
+            counts: Counter[tuple[str, str]] = Counter()
             existing: dict[int, ClassificationRow | _Cls] = {cl.mention_id: cl for cl in s.exec(
                 select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(ids))).all()}
-        except BaseException:
-            stack.__exit__(*sys.exc_info())
-            raise
-        todo = [r for r in rows if r.id not in existing]
-        texts, langs = [r.text for r in todo], [r.lang for r in todo]
-        claim = _Claim(stack, s, rows, existing, todo)
-        if todo:
-            if background:
-                with self._executor_lock:
-                    if self._executor is None:
-                        self._executor = ThreadPoolExecutor(1, thread_name_prefix="classify-ahead")
-                claim.future = self._executor.submit(c.classifier.classify, texts, langs)
-            else:
-                claim.compute = lambda: c.classifier.classify(texts, langs)
-        return claim
-
-    def _finish(self, claim: _Claim, results: list[Any]) -> int:
-        """Route a claimed batch with its classifier results, write everything and commit."""
-        c = self.c
-        s, rows, existing, todo = claim.session, claim.rows, claim.existing, claim.todo
-        now = c.clock.now()
-        ids = [r.id or 0 for r in rows]
-        counts: Counter[tuple[str, str]] = Counter()
-        if todo:
-            made = [_Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
-                         res.model_id, res.uncertain, res.supported, False, now)
-                    for r, res in zip(todo, results, strict=True)]
-            c.store.insert_ignore(s, ClassificationRow, [vars(m).copy() for m in made], ["mention_id"])
-            existing.update((m.mention_id, m) for m in made)
-            counts["mentions_classified_total", ""] += len(todo)
-        subs = {sub.mention_id: sub for sub in s.exec(
-            select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(ids))).all()}
-        ctx = _BatchContext(
-            silences=list(s.exec(select(Silence).where(Silence.ends_at > now)).all()),
-            spikes=list(s.exec(select(SpikeEvent).where(
-                SpikeEvent.started_at >= now - c.cfg.policy.spikes.cooldown - timedelta(days=1))).all()),
-            counts=counts,
-        )
-        decisions = []
-        for r in rows:
-            cl = existing[r.id or 0]
-            sub = subs.get(r.id)
-            d = c.router.decide(view_of(r, sub), SentimentView(cl.label, cl.score, cl.uncertain, cl.supported),
-                                now=now)
-            decisions.append((r, cl, sub, d))
-        keys = sorted({d.group for *_, d in decisions})
-        ctx.items = {q.group_key: q for q in s.exec(select(QueueItem).where(col(QueueItem.group_key).in_(keys)))}
-        for r, cl, sub, d in decisions:
-            self._route_one(s, r, cl, sub, d, now, ctx)
-        if ctx.new_items:
-            ids_by_group = c.store.insert_new_queue_items(s, [it.row() for it in ctx.new_items])
-            for it in ctx.new_items:
-                it.id = ids_by_group[it.group_key]
-        c.store.insert_ignore(s, QueueItemMention, [
-            {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
-        c.store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
-        for item, mention_id, kind, reason in ctx.held:
-            c.store.audit(s, actor="brand-scout", action=f"alert.{kind}", object_type="queue_item",
-                          object_id=str(item.id), details={"reason": reason, "mention": mention_id}, now=now)
-        c.store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
-        c.store.incr_many(s, counts)
-        claim.close(ok=True)
+            todo = [r for r in rows if r.id not in existing]
+            if todo:
+                results = c.classifier.classify([r.text for r in todo], [r.lang for r in todo])
+                made = [_Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
+                             res.model_id, res.uncertain, res.supported, False, now)
+                        for r, res in zip(todo, results, strict=True)]
+                c.store.insert_ignore(s, ClassificationRow, [vars(m).copy() for m in made], ["mention_id"])
+                existing.update((m.mention_id, m) for m in made)
+                counts["mentions_classified_total", ""] += len(todo)
+            subs = {sub.mention_id: sub for sub in s.exec(
+                select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(ids))).all()}
+            ctx = _BatchContext(
+                silences=list(s.exec(select(Silence).where(Silence.ends_at > now)).all()),
+                spikes=list(s.exec(select(SpikeEvent).where(
+                    SpikeEvent.started_at >= now - c.cfg.policy.spikes.cooldown - timedelta(days=1))).all()),
+                counts=counts,
+            )
+            decisions = []
+            for r in rows:
+                cl = existing[r.id or 0]
+                sub = subs.get(r.id)
+                d = c.router.decide(view_of(r, sub), SentimentView(cl.label, cl.score, cl.uncertain, cl.supported),
+                                    now=now)
+                decisions.append((r, cl, sub, d))
+            keys = sorted({d.group for *_, d in decisions})
+            ctx.items = {q.group_key: q for q in s.exec(select(QueueItem).where(col(QueueItem.group_key).in_(keys)))}
+            for r, cl, sub, d in decisions:
+                self._route_one(s, r, cl, sub, d, now, ctx)
+            if ctx.new_items:
+                ids_by_group = c.store.insert_new_queue_items(s, [it.row() for it in ctx.new_items])
+                for it in ctx.new_items:
+                    it.id = ids_by_group[it.group_key]
+            c.store.insert_ignore(s, QueueItemMention, [
+                {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
+            c.store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
+            for item, mention_id, kind, reason in ctx.held:
+                c.store.audit(s, actor="brand-scout", action=f"alert.{kind}", object_type="queue_item",
+                              object_id=str(item.id), details={"reason": reason, "mention": mention_id}, now=now)
+            c.store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
+            c.store.incr_many(s, counts)
         return len(rows)
 
     def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow | _Cls, sub: ScoutSubmission | None,

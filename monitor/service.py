@@ -27,7 +27,7 @@ class WorkerLoop:
         failures = 0
         while not self.stop.is_set():
             try:
-                busy = pipeline.process(lookahead=True) + pipeline.deliver()
+                busy = pipeline.process() + pipeline.deliver()
                 if failures:
                     log.info("worker recovered", extra={"event": "worker_recovered", "after_failures": failures})
                 failures = 0
@@ -43,7 +43,6 @@ class WorkerLoop:
                 continue
             if not busy:
                 self.stop.wait(interval)
-        pipeline.release_lookahead()
 
 
 def run_service(container: Container, *, web: bool = True, scheduler: bool = True, worker: bool = True,

@@ -2,8 +2,8 @@
 
 The obvious approach is what a first version would do: one transaction (commit) and one
 classifier call per mention. The measured approach is the real pipeline: ``add_new_mentions`` in
-batches, then the worker loop's rounds: ``Pipeline.process(lookahead=True)`` classifying and
-routing a batch in one transaction, then ``Pipeline.deliver()``.
+batches, ``Pipeline.process()`` classifying and routing a batch in one transaction, then
+``Pipeline.deliver()``.
 
 Every function here takes sizes as arguments so the smoke test (``tests/bench``) can run them on
 a handful of mentions.
@@ -219,8 +219,7 @@ class Throughput:
 
 
 def run_batched(c: Container, mentions: Sequence[Mention], *, batch: int = 256, counters: bool = True) -> Throughput:
-    """The pipeline as built: store in batches, then the worker loop's rounds (process a batch,
-    deliver the outbox) until nothing is left.
+    """The pipeline as built: store in batches, process batches, deliver the outbox.
 
     ``counters=False`` is a diagnostic only: the store's metric counters become no-ops for this
     run, to show how much of the time they cost (not a valid way to run the service).
@@ -236,8 +235,9 @@ def run_batched(c: Container, mentions: Sequence[Mention], *, batch: int = 256, 
         now = c.clock.now()
         for i in range(0, len(mentions), batch):
             c.store.add_new_mentions(SOURCE, "replay", mentions[i : i + batch], f"cursor-{i}", now=now)
-        # as the worker loop runs it (monitor.service.WorkerLoop): a batch, then the outbox
-        while p.process(batch, lookahead=True) + p.deliver(500):
+        while p.process(batch):
+            pass
+        while p.deliver(500):
             pass
         seconds = time.perf_counter() - t0
     finally:
@@ -279,7 +279,7 @@ def _worker(db_url: str, workdir: str, clf_kind: str, ready: Any, go: Any, out: 
     go.wait()
     done = 0
     while True:
-        n = p.process(lookahead=True)
+        n = p.process()
         d = p.deliver(500)
         done += n
         if n == 0 and d == 0:
@@ -360,7 +360,9 @@ def run_latency(c: Container, *, rate: float, seconds: float, naive: bool, prefi
                     pass
         else:
             c.store.add_new_mentions(SOURCE, "replay", batch, None, now=c.clock.now())
-            while p.process(lookahead=True) + p.deliver(500):
+            while p.process():
+                pass
+            while p.deliver(500):
                 pass
     backlog = max(0.0, time.monotonic() - (t0 + seconds))
     lat = [(t - arrival[str(msg.payload.get("external_id"))]) * 1000 for t, msg in notifier.sent
