@@ -380,6 +380,11 @@ class Store:
         """Mark claimed notifications ``sending``, count the attempt and set the lease (one statement)."""
         if not ids:
             return
+        if self.dialect == "postgresql":
+            s.connection().exec_driver_sql(
+                "UPDATE notification SET status = 'sending', attempts = attempts + 1, next_attempt_at = %(until)s "
+                "WHERE id = ANY(%(ids)b::integer[])", {"until": until, "ids": list(ids)})
+            return
         t = Notification.__table__  # type: ignore[attr-defined]
         s.connection().execute(update(t).where(t.c.id.in_(list(ids))).values(
             status="sending", attempts=t.c.attempts + 1, next_attempt_at=until))
@@ -496,15 +501,21 @@ class Store:
 
     def incr_many(self, s: Session, counts: Mapping[tuple[str, str], float]) -> None:
         """Add several counters at once (one statement per counter, no session synchronisation)."""
-        items = sorted((k, v) for k, v in counts.items() if v)
+        items = sorted((k, v) for k, v in counts.items() if v)  # one lock order for every worker
         if not items:
             return
-        self.insert_ignore(s, MetricCounter, [{"name": n, "labels": lb, "value": 0.0} for (n, lb), _ in items],
-                           ["name", "labels"])
-        for (name, labels), by in items:
-            s.exec(update(MetricCounter)  # type: ignore[call-overload]
-                   .where(col(MetricCounter.name) == name, col(MetricCounter.labels) == labels)
-                   .values(value=MetricCounter.value + by).execution_options(synchronize_session=False))
+        if self.dialect == "postgresql":
+            s.connection().exec_driver_sql(
+                "INSERT INTO metric_counter (name, labels, value) "
+                "SELECT * FROM unnest(%(n)b::varchar[], %(l)b::varchar[], %(v)b::float8[]) "
+                "ON CONFLICT (name, labels) DO UPDATE SET value = metric_counter.value + EXCLUDED.value",
+                {"n": [n for (n, _), _ in items], "l": [lb for (_, lb), _ in items], "v": [float(v) for _, v in items]})
+            return
+        t = MetricCounter.__table__  # type: ignore[attr-defined]
+        stmt = sqlite.insert(t)
+        s.connection().execute(
+            stmt.on_conflict_do_update(index_elements=["name", "labels"], set_={"value": t.c.value + stmt.excluded.value}),
+            [{"name": n, "labels": lb, "value": float(v)} for (n, lb), v in items])
 
     def counters(self) -> list[MetricCounter]:
         """Every counter."""
