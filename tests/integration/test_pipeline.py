@@ -215,3 +215,20 @@ def test_nul_characters_do_not_block_a_batch(container: Any, clock: FrozenClock)
     batch = c.store.add_new_mentions("t", "x", [hostile, fine], None, now=clock.now())
     assert len(batch.new_ids) == 2
     assert "\x00" not in c.store.find_mention("x", "nul").text
+
+
+def test_counters_add_up_across_batches(container: Any, clock: FrozenClock) -> None:
+    """The shared counters (/metrics) count every batch: an upsert adds to the stored value."""
+    c = container()
+    play(c, clock, 30)
+    while c.pipeline.process(2):  # three batches: the counters are created, then incremented
+        pass
+    while c.pipeline.deliver(1):
+        pass
+    got = {(m.name, m.labels): m.value for m in c.store.counters()}
+    sent = c.store.notifications(status="sent")
+    assert got[("mentions_classified_total", "")] == 5
+    assert sum(v for (n, _), v in got.items() if n == "notifications_sent_total") == len(sent) > 1
+    per_receiver = {lb: v for (n, lb), v in got.items() if n == "notifications_sent_total"}
+    assert per_receiver == {f'receiver="{r}"': float(sum(1 for x in sent if x.receiver == r))
+                            for r in {x.receiver for x in sent}}
