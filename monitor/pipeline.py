@@ -279,7 +279,7 @@ class Pipeline:
             ids = [r.id or 0 for r in rows]
             counts: Counter[tuple[str, str]] = Counter()
             existing: dict[int, ClassificationRow | _Cls] = {cl.mention_id: cl for cl in s.exec(
-                select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(ids))).all()}
+                select(ClassificationRow).where(c.store.among(col(ClassificationRow.mention_id), ids))).all()}
             todo = [r for r in rows if r.id not in existing]
             if todo:
                 results = c.classifier.classify([r.text for r in todo], [r.lang for r in todo])
@@ -290,7 +290,7 @@ class Pipeline:
                 existing.update((m.mention_id, m) for m in made)
                 counts["mentions_classified_total", ""] += len(todo)
             subs = {sub.mention_id: sub for sub in s.exec(
-                select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(ids))).all()}
+                select(ScoutSubmission).where(c.store.among(col(ScoutSubmission.mention_id), ids))).all()}
             ctx = _BatchContext(
                 silences=list(s.exec(select(Silence).where(Silence.ends_at > now)).all()),
                 spikes=list(s.exec(select(SpikeEvent).where(
@@ -305,7 +305,7 @@ class Pipeline:
                                     now=now)
                 decisions.append((r, cl, sub, d))
             keys = sorted({d.group for *_, d in decisions})
-            ctx.items = {q.group_key: q for q in s.exec(select(QueueItem).where(col(QueueItem.group_key).in_(keys)))}
+            ctx.items = {q.group_key: q for q in s.exec(select(QueueItem).where(c.store.among(col(QueueItem.group_key), keys)))}
             for r, cl, sub, d in decisions:
                 self._route_one(s, r, cl, sub, d, now, ctx)
             if ctx.new_items:
@@ -429,7 +429,7 @@ class Pipeline:
             firsts: dict[tuple[int, str], Notification] = {}
             item_ids = sorted({n.queue_item_id for n in due if n.kind in ("update", "state") and n.queue_item_id})
             if item_ids:
-                for a in s.exec(select(Notification).where(col(Notification.queue_item_id).in_(item_ids),
+                for a in s.exec(select(Notification).where(c.store.among(col(Notification.queue_item_id), item_ids),
                                                            Notification.kind == "alert").order_by(col(Notification.id))):
                     firsts.setdefault((a.queue_item_id or 0, a.receiver), a)
             for n in due:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Engine, bindparam, func, insert, or_, update
+from sqlalchemy import JSON, Engine, any_, bindparam, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
@@ -106,6 +106,13 @@ class Store:
             except BaseException:
                 s.rollback()
                 raise
+
+    def among(self, column: Any, values: Sequence[Any]) -> Any:
+        """``column IN values`` for a batch's worth of values: on PostgreSQL ``= ANY(array)``, one
+        parameter however many values (an IN list renders and sends one parameter per value)."""
+        if self.dialect == "postgresql":
+            return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        return column.in_(list(values))
 
     def insert_ignore(self, session: Session, table: type[SQLModel], rows: list[dict[str, Any]],
                       conflict: list[str], returning: Any = None) -> list[Any]:

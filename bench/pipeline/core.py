@@ -87,12 +87,14 @@ def model_available() -> bool:
     return (BUILTIN_MODEL_DIR / "model.onnx").is_file()
 
 
-def make_classifier(kind: str) -> Classifier:
-    """``lexicon`` (VADER) or ``model`` (the shipped ONNX model), loaded and warmed up."""
+def make_classifier(kind: str, threads: int = 2) -> Classifier:
+    """``lexicon`` (VADER) or ``model`` (the shipped ONNX model with ``threads`` CPU threads),
+    loaded and warmed up."""
     from monitor.config import SentimentConfig
     from monitor.sentiment import build_classifier
 
-    clf: Classifier = build_classifier(SentimentConfig(model="lexicon" if kind == "lexicon" else "builtin"))
+    clf: Classifier = build_classifier(SentimentConfig(model="lexicon" if kind == "lexicon" else "builtin",
+                                                       threads=threads))
     clf.classify(["SET SEG warm-up"], [None])
     return clf
 
@@ -270,41 +272,86 @@ def classifier_rate(clf: Classifier, texts: Sequence[str], *, batch: int) -> flo
     return len(texts) / (time.perf_counter() - t0)
 
 
+def _classifier_proc(texts: Sequence[str], threads: int, batch: int, ready: Any, go: Any, out: Any) -> None:
+    clf = make_classifier("model", threads)
+    ready.put(os.getpid())
+    go.wait()
+    classifier_rate(clf, texts, batch=batch)
+    out.put(time.monotonic())
+
+
+def classifier_rate_procs(texts: Sequence[str], *, procs: int, threads: int, batch: int = 256) -> float:
+    """Mentions per second of the model alone in ``procs`` processes of ``threads`` threads each,
+    sharing ``texts`` (the classifier's own throughput in the layout the workers use)."""
+    ctx = mp.get_context("spawn")
+    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    share = [list(texts[i::procs]) for i in range(procs)]
+    ps = [ctx.Process(target=_classifier_proc, args=(share[i], threads, batch, ready, go, out)) for i in range(procs)]
+    for pr in ps:
+        pr.start()
+    for _ in ps:
+        ready.get(timeout=120)
+    t0 = time.monotonic()
+    go.set()
+    end = max(float(out.get(timeout=1800)) for _ in ps)
+    for pr in ps:
+        pr.join(timeout=60)
+    return len(texts) / (end - t0)
+
+
 # ---- two workers --------------------------------------------------------------------------------
-def _worker(db_url: str, workdir: str, clf_kind: str, ready: Any, go: Any, out: Any) -> None:
-    """One worker process: its own container and engine; process and deliver until nothing is left."""
-    c = start_container(db_url, Path(workdir), make_classifier(clf_kind))
+def _worker(db_url: str, workdir: str, clf_kind: str, ready: Any, go: Any, out: Any, threads: int = 2,
+            stored_all: Any = None) -> None:
+    """One worker process: its own container and engine; process and deliver until nothing is left
+    (and, with ``stored_all``, until that event says no more mentions are coming)."""
+    c = start_container(db_url, Path(workdir), make_classifier(clf_kind, threads))
     p = c.pipeline
     ready.put(os.getpid())
     go.wait()
     done = 0
     while True:
+        final = stored_all is None or stored_all.is_set()  # read before the round: nothing can follow it
         n = p.process()
         d = p.deliver(500)
         done += n
         if n == 0 and d == 0:
-            break
+            if final:
+                break
+            time.sleep(0.005)
     out.put((time.monotonic(), done))
     c.store.engine.dispose()
 
 
 def run_workers(db_url: str, workdir: Path, mentions: Sequence[Mention], *, workers: int,
-                clf_kind: str = "lexicon") -> Throughput:
-    """Store ``mentions`` first, then let ``workers`` processes drain them; time from go to the last."""
-    c = start_container(db_url, workdir, make_classifier(clf_kind))
+                clf_kind: str = "lexicon", threads: int = 2, store_during: bool = False) -> Throughput:
+    """``workers`` processes (model: ``threads`` threads each) process and deliver ``mentions``;
+    time from go to the last one done.
+
+    Without ``store_during`` the mentions are stored before the clock starts (the workers' own
+    scaling); with it, this process stores them in batches of 256 while the workers run, as the
+    scheduler does (end to end: stored, classified, routed, delivered).
+    """
+    c = start_container(db_url, workdir, make_classifier("lexicon"))
     now = c.clock.now()
-    for i in range(0, len(mentions), 1000):
-        c.store.add_new_mentions(SOURCE, "replay", mentions[i : i + 1000], None, now=now)
-    c.store.engine.dispose()
+    if not store_during:
+        for i in range(0, len(mentions), 1000):
+            c.store.add_new_mentions(SOURCE, "replay", mentions[i : i + 1000], None, now=now)
     ctx = mp.get_context("spawn")
-    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [ctx.Process(target=_worker, args=(db_url, str(workdir), clf_kind, ready, go, out)) for _ in range(workers)]
+    ready, out, go, stored_all = ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Event()
+    procs = [ctx.Process(target=_worker, args=(db_url, str(workdir), clf_kind, ready, go, out, threads,
+                                                stored_all if store_during else None))
+             for _ in range(workers)]
     for pr in procs:
         pr.start()
     for _ in procs:
         ready.get(timeout=120)
     t0 = time.monotonic()
     go.set()
+    if store_during:
+        for i in range(0, len(mentions), 256):
+            c.store.add_new_mentions(SOURCE, "replay", mentions[i : i + 256], f"cursor-{i}", now=now)
+        stored_all.set()
+    c.store.engine.dispose()
     results = [out.get(timeout=1800) for _ in procs]
     for pr in procs:
         pr.join(timeout=60)

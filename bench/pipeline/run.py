@@ -98,6 +98,33 @@ def bench_workers(sizes: Sizes, workdir: Path, clf_kind: str) -> dict[str, Any]:
             "cpus": os.cpu_count(), "loadavg_1m": os.getloadavg()[0]}
 
 
+LAYOUTS = ((1, 2), (2, 1))  # (worker processes, model threads each) on this 2-CPU machine
+
+
+def bench_model_layouts(sizes: Sizes, workdir: Path) -> dict[str, Any]:
+    """PostgreSQL with the model, end to end, in each layout of :data:`LAYOUTS`, next to the
+    model alone in the same layout; every pipeline run is also compared with the model's best
+    layout (its highest throughput on this machine)."""
+    texts = [m.text for m in core.gen_mentions(sizes.workers, prefix="clf")]
+    alone: dict[str, float] = {}
+    pipeline: dict[str, float] = {}
+    for procs, threads in LAYOUTS:
+        key = f"{procs}x{threads}"
+        log(f"model alone, {procs} process(es) x {threads} thread(s)")
+        alone[key] = core.classifier_rate_procs(texts, procs=procs, threads=threads)
+        with core.database("postgresql", workdir) as url:
+            log(f"pipeline with the model, {procs} worker(s) x {threads} thread(s), storing as it runs")
+            t = core.run_workers(url, workdir, core.gen_mentions(sizes.workers, prefix=f"m{key}"), workers=procs,
+                                 clf_kind="model", threads=threads, store_during=True)
+        pipeline[key] = t.rate
+    best = max(alone.values())
+    return {"layouts": [
+        {"layout": k, "workers": int(k.split("x")[0]), "threads": int(k.split("x")[1]), "pipeline_rate": pipeline[k],
+         "model_alone_rate": alone[k], "share_of_same_layout": pipeline[k] / alone[k],
+         "share_of_best_model_layout": pipeline[k] / best} for k in pipeline],
+        "best_model_alone_rate": best, "cpus": os.cpu_count()}
+
+
 def bench_latency(sizes: Sizes, dbs: list[str], workdir: Path) -> list[dict[str, Any]]:
     """Fetch-to-Slack-call latency at a steady load, batched vs naive, per database."""
     out = []
@@ -163,6 +190,14 @@ def table(r: dict[str, Any]) -> str:
         lines += ["", f"PostgreSQL workers ({w['classifier']}): 1 -> {fmt(w['runs']['1']['rate'])}/s, "
                       f"2 -> {fmt(w['runs']['2']['rate'])}/s, speedup {w['speedup']:.2f}x "
                       f"(target >= {TARGETS['two_worker_speedup']}x)"]
+    if r.get("model_layouts"):
+        ml = r["model_layouts"]
+        lines += ["", "PostgreSQL with the model, end to end (workers x model threads), mentions/s",
+                  f"{'layout':<8}{'pipeline':>9}{'model alone':>12}{'pipe/alone':>11}{'pipe/best model':>16}"]
+        for la in ml["layouts"]:
+            lines.append(f"{la['layout']:<8}{fmt(la['pipeline_rate']):>9}{fmt(la['model_alone_rate']):>12}"
+                         f"{fmt(100 * la['share_of_same_layout'], 1) + '%':>11}"
+                         f"{fmt(100 * la['share_of_best_model_layout'], 1) + '%':>16}")
     lines += ["", "Fetch -> Slack call latency at a steady load (ms)",
               f"{'db':<11}{'approach':<9}{'rate/s':>7}{'alerts':>7}{'p50':>8}{'p99':>8}{'max':>8}{'behind':>7}"]
     for la in r["latency"]:
@@ -219,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only)
     r["throughput"] = bench_throughput(sizes, dbs, workdir, classifiers) if "throughput" in only else []
     r["workers"] = bench_workers(sizes, workdir, "lexicon") if "postgresql" in dbs and "workers" in only else None
+    r["model_layouts"] = (bench_model_layouts(sizes, workdir)
+                          if "postgresql" in dbs and "workers" in only and "model" in classifiers else None)
     r["latency"] = bench_latency(sizes, dbs, workdir) if "latency" in only else []
     r["stored"] = bench_stored(sizes, dbs, workdir) if "stored" in only else []
     r["seconds"] = time.perf_counter() - t0

@@ -62,3 +62,27 @@ def test_counters_off_diagnostic_restores_the_store(tmp_path: Path, lexicon: Cla
         assert t.mentions == 10 and "diagnostic" in t.approach
         assert "incr" not in vars(c.store) and "incr_many" not in vars(c.store)  # the real methods are back
         c.store.engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_two_workers_store_as_they_run(db_url: str, tmp_path: Path) -> None:
+    """The end-to-end worker layout run: mentions stored while two worker processes drain them."""
+    t = core.run_workers(db_url, tmp_path, core.gen_mentions(40, prefix="w"), workers=2, store_during=True)
+    assert t.mentions == 40 and t.rate > 0
+
+
+@pytest.mark.skipif(not core.model_available(), reason="the shipped model is not in monitor/sentiment/model")
+def test_model_alone_in_two_processes() -> None:
+    texts = [m.text for m in core.gen_mentions(16, prefix="c")]
+    assert core.classifier_rate_procs(texts, procs=2, threads=1, batch=8) > 0
+
+
+def test_table_renders_model_layouts() -> None:
+    r = {"mode": "quick", "started": "now", "machine": "m", "loadavg_start": 1.0, "cpus": 2, "throughput": [],
+         "workers": None, "latency": [], "stored": [],
+         "model_layouts": {"best_model_alone_rate": 800.0, "cpus": 2, "layouts": [
+             {"layout": "2x1", "workers": 2, "threads": 1, "pipeline_rate": 720.0, "model_alone_rate": 800.0,
+              "share_of_same_layout": 0.9, "share_of_best_model_layout": 0.9}]}}
+    out = run.table(r)
+    assert "2x1" in out and "90.0%" in out
