@@ -73,7 +73,9 @@ def test_k8s_deployments_probes_resources_non_root() -> None:
         assert c["securityContext"]["allowPrivilegeEscalation"] is False
         assert c["resources"]["requests"] and c["resources"]["limits"]
         assert {"secretRef": {"name": "brand-scout-env"}} in c["envFrom"]
-        assert not c.get("env"), "secrets come from the Secret via envFrom only"
+        for e in c.get("env", []):  # inline values only for plain settings; secrets come via envFrom
+            assert e["name"].startswith("BRAND_SCOUT__") and "valueFrom" not in e, e
+            assert not any(w in e["name"] for w in ("TOKEN", "SECRET", "PASSWORD", "DATABASE_URL")), e
     web = deps["brand-scout-web"]["spec"]["template"]["spec"]["containers"][0]
     assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert web["readinessProbe"]["httpGet"]["path"] == "/readyz"
