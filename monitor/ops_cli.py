@@ -15,14 +15,24 @@ log = logging.getLogger("brand_scout.ops")
 def run_scheduler_with_election(container: Any, stop: threading.Event, *, retry_seconds: float = 3.0) -> None:
     """Wait to become the leader, run the scheduler while leading, step down when stopped or
     when the lock is lost."""
+    from monitor.errors import redact
     from monitor.leader import LeaderLock
     from monitor.scheduler import build_scheduler, stale_jobs
 
     lock = LeaderLock(container.store.engine)
     sched = None
+    unreachable = False
     try:
         while not stop.is_set():
-            leading = lock.try_acquire()
+            try:
+                leading = lock.try_acquire()
+            except Exception as exc:  # database unreachable: not leading; try again (one warning per outage)
+                if not unreachable:
+                    log.warning("cannot reach the database for the scheduler election; retrying",
+                                extra={"event": "election_error", "error": redact(f"{type(exc).__name__}: {exc}")})
+                unreachable, leading = True, False
+            else:
+                unreachable = False
             if leading and sched is None:
                 log.info("this scheduler is now active", extra={"event": "leader"})
                 new = build_scheduler(container)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from monitor.bootstrap import Container
+from monitor.errors import MonitorError
 
 log = logging.getLogger("brand_scout.service")
 
@@ -45,20 +47,38 @@ class WorkerLoop:
                 self.stop.wait(interval)
 
 
+def start_scheduler(container: Container, stop: threading.Event, threads: list[threading.Thread],
+                    on_failure: Callable[[BaseException], None] | None = None) -> None:
+    """Start the job scheduler of ``scout run`` on a thread (appended to ``threads``) that stops
+    with ``stop``.
+
+    It joins the same election as ``scout scheduler`` (a PostgreSQL advisory lock; on SQLite a
+    lock file beside the database): however many ``scout run`` and ``scout scheduler`` processes
+    share a database, one runs the jobs, so two never poll a source at once. The first attempt
+    is immediate; a standby retries every 3 s. If the scheduler cannot start, ``on_failure``
+    gets the exception (``run_service`` then stops and fails instead of running without jobs).
+    """
+    from monitor.ops_cli import run_scheduler_with_election
+
+    def run() -> None:
+        try:
+            run_scheduler_with_election(container, stop)
+        except BaseException as exc:
+            log.exception("the scheduler failed", extra={"event": "scheduler_failed"})
+            if on_failure is not None:
+                on_failure(exc)
+
+    t = threading.Thread(target=run, name="scheduler", daemon=True)
+    t.start()
+    threads.append(t)
+
+
 def run_service(container: Container, *, web: bool = True, scheduler: bool = True, worker: bool = True,
                 host: str | None = None, port: int | None = None, on_ready: Any = None) -> None:
     """Run the chosen parts until SIGINT/SIGTERM."""
     stop = threading.Event()
     threads: list[threading.Thread] = []
-    sched = None
-    if scheduler:
-        from monitor.scheduler import build_scheduler, stale_jobs
-
-        sched = build_scheduler(container)
-        sched.start(paused=True)
-        for job_id in stale_jobs(sched, container):
-            sched.remove_job(job_id)
-        sched.resume()
+    failures: list[BaseException] = []
     if worker:
         t = threading.Thread(target=WorkerLoop(container, stop).run, name="worker", daemon=True)
         t.start()
@@ -79,8 +99,14 @@ def run_service(container: Container, *, web: bool = True, scheduler: bool = Tru
         if server is not None:
             server.should_exit = True
 
+    def _failed(exc: BaseException) -> None:
+        failures.append(exc)
+        _stop()
+
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if scheduler:
+        start_scheduler(container, stop, threads, on_failure=_failed)
     if on_ready:
         on_ready()
     try:
@@ -91,7 +117,7 @@ def run_service(container: Container, *, web: bool = True, scheduler: bool = Tru
                 stop.wait(1.0)
     finally:
         stop.set()
-        if sched is not None:
-            sched.shutdown(wait=False)
         for t in threads:
             t.join(timeout=10)
+    if failures:
+        raise MonitorError(f"the scheduler could not run: {type(failures[0]).__name__}: {failures[0]}") from failures[0]
