@@ -193,19 +193,24 @@ class RedditConnector(ConnectorBase):
                 return name
         return "all"
 
-    def _collect(self, make: Callable[[], Iterable[Any]], hw: _HighWater, ctx: FetchContext) -> list[Any]:
-        """Items newer than ``hw`` from a newest-first listing (stops at the first older one)."""
+    def _collect(self, make: Callable[[], Iterable[Any]], hw: _HighWater, ctx: FetchContext,
+                 limit: int) -> tuple[list[Any], bool]:
+        """Items newer than ``hw`` from a newest-first listing of at most ``limit`` items (stops
+        at the first older one), and whether the limit cut the listing before an older item was
+        reached (then new items older than the last one read were not seen)."""
 
-        def run() -> list[Any]:
-            out = []
+        def run() -> tuple[list[Any], bool]:
+            out: list[Any] = []
+            seen = 0
             for item in make():
+                seen += 1
                 d = vars(item)
                 created = float(d.get("created_utc") or 0)
                 if created < hw.created:
-                    break
+                    return out, False
                 if hw.is_new(created, str(d.get("name") or item.fullname)):
                     out.append(item)
-            return out
+            return out, seen >= limit
 
         return call_with_retries(
             run,
@@ -224,11 +229,16 @@ class RedditConnector(ConnectorBase):
         sub_hw = _HighWater.load(state.get("sub"), since)
         limit = self.options.limit
         tf = self._time_filter(sub_hw.created, ctx.now)
-        submissions = self._collect(
+        notes: list[str] = []
+        submissions, cut = self._collect(
             lambda: reddit.subreddit(subs).search(self.options.query, sort="new", time_filter=tf, limit=limit),
             sub_hw,
             ctx,
+            limit,
         )
+        if cut:
+            notes.append(f"search read its limit={limit} items; older new posts may have been skipped (raise the limit "
+                         "or poll more often)")
         pages = 1 + len(submissions) // 100
         mentions = [self._submission(s) for s in submissions]
         if ctx.progress:
@@ -241,7 +251,11 @@ class RedditConnector(ConnectorBase):
         )
         if self.options.include_comments and com_subs:
             com_hw = _HighWater.load(state.get("com"), since)
-            comments = self._collect(lambda: reddit.subreddit(com_subs).comments(limit=limit), com_hw, ctx)
+            comments, cut = self._collect(lambda: reddit.subreddit(com_subs).comments(limit=limit), com_hw, ctx,
+                                          limit)
+            if cut:
+                notes.append(f"comments read their limit={limit} items; older new comments may have been skipped (raise the "
+                             "limit or poll more often)")
             pages += 1 + len(comments) // 100
             scanned = [(float(vars(c).get("created_utc") or 0), str(vars(c).get("name"))) for c in comments]
             new_state["com"] = com_hw.advance(scanned).dump()
@@ -255,7 +269,8 @@ class RedditConnector(ConnectorBase):
             new_state["com"] = state["com"]
         mentions.sort(key=lambda m: (m.created_at, m.external_id))
         new_cursor = dump_cursor(new_state)
-        return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages)
+        return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages,
+                           notes=tuple(notes))
 
     @staticmethod
     def fullname_from_url(url: str) -> str | None:

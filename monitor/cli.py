@@ -105,6 +105,8 @@ def poll(source: Annotated[str, typer.Argument(help="source name from the config
                                "created_at": row.created_at.isoformat(), "text": row.text[:200]}, ensure_ascii=False))
     typer.echo(f"{source}: fetched {report.fetched}, stored {report.stored} new, {report.duplicates} already known, "
                f"{report.filtered} filtered", err=True)
+    for note in report.notes:
+        typer.echo(f"{source}: note: {note}", err=True)
     if process:
         done = c.pipeline.run_once()
         typer.echo(f"processed {done['processed']}, delivered {done['delivered']} notifications", err=True)

@@ -129,6 +129,7 @@ class PollReport:
     filtered: int = 0
     error: str | None = None
     new_ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the connector reports about this fetch
 
 
 def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> MentionView:
@@ -214,6 +215,9 @@ class Pipeline:
         report.stored, report.duplicates, report.new_ids = len(batch.new_ids), batch.duplicates, batch.new_ids
         log.info("poll", extra={"event": "poll", "source": source_name, "fetched": report.fetched,
                                 "stored": report.stored, "duplicates": report.duplicates, "filtered": dropped})
+        report.notes = list(result.notes)
+        for note in result.notes:  # e.g. a read limit that left older new posts unread
+            log.warning("source note: %s", note, extra={"event": "source_note", "source": source_name})
         return report
 
     def _source_failed(self, name: str, type_: str, exc: SourceError, now: datetime, report: PollReport) -> PollReport:

@@ -99,3 +99,19 @@ def test_lookup_url_server_errors(harness_factory, sleeps, fault, error):
     with pytest.raises(error):
         h.connector().lookup_url("https://redd.it/1qvzkd")
     assert sleeps.calls == []
+
+
+def test_a_listing_cut_by_the_limit_is_reported_not_silent(harness_factory):
+    """More new posts than ``limit`` since the last poll: the fetch says older ones may be missed."""
+    h = harness_factory("reddit")
+    from connectors.reddit import RedditConnector, RedditOptions
+
+    cut = RedditConnector("r", RedditOptions(query="praw oauth search", limit=3, include_comments=False),
+                          api_base=h.server.url, credentials=h.credentials(), sleep=h.sleep, timeout=5)
+    res = cut.fetch(None, h.ctx())
+    assert len(res.mentions) == 3
+    assert res.notes == ("search read its limit=3 items; older new posts may have been skipped "
+                         "(raise the limit or poll more often)",)
+    whole = RedditConnector("r", RedditOptions(query="praw oauth search", include_comments=False),
+                            api_base=h.server.url, credentials=h.credentials(), sleep=h.sleep, timeout=5)
+    assert whole.fetch(None, h.ctx()).notes == ()  # the listing ended before the limit

@@ -232,3 +232,23 @@ def test_counters_add_up_across_batches(container: Any, clock: FrozenClock) -> N
     per_receiver = {lb: v for (n, lb), v in got.items() if n == "notifications_sent_total"}
     assert per_receiver == {f'receiver="{r}"': float(sum(1 for x in sent if x.receiver == r))
                             for r in {x.receiver for x in sent}}
+
+
+class _Noting:
+    type = "replay"
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        m = Mention(source="x", external_id="n1", url="https://x.example/s/n1", text="SET SEG thanks!",
+                    created_at=ctx.now, author_handle="amy")
+        return FetchResult(mentions=[m], cursor="c1", notes=("read limit reached; older posts may be missing",))
+
+
+def test_connector_notes_are_reported_and_logged(container: Any, clock: FrozenClock,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    c = container()
+    c.connectors["replay"] = _Noting()
+    with caplog.at_level("WARNING", logger="brand_scout.pipeline"):
+        report = c.pipeline.poll("replay")
+    assert report.stored == 1 and report.notes == ["read limit reached; older posts may be missing"]
+    assert [r.getMessage() for r in caplog.records if getattr(r, "event", None) == "source_note"] == [
+        "source note: read limit reached; older posts may be missing"]
