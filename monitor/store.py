@@ -507,7 +507,7 @@ class Store:
         self.incr_many(s, {(name, labels): by})
 
     def incr_many(self, s: Session, counts: Mapping[tuple[str, str], float]) -> None:
-        """Add several counters at once (one statement per counter, no session synchronisation)."""
+        """Add several counters at once: one upsert for all of them, no session synchronisation."""
         items = sorted((k, v) for k, v in counts.items() if v)  # one lock order for every worker
         if not items:
             return
