@@ -86,3 +86,15 @@ def test_table_renders_model_layouts() -> None:
               "share_of_same_layout": 0.9, "share_of_best_model_layout": 0.9}]}}
     out = run.table(r)
     assert "2x1" in out and "90.0%" in out
+
+
+@pytest.mark.skipif(not core.model_available(), reason="the shipped model is not in monitor/sentiment/model")
+def test_contention_bench_measures_alone_and_busy() -> None:
+    from bench.sentiment.contention import rate
+    from monitor.sentiment.onnx_model import OnnxClassifier
+
+    clf = OnnxClassifier(threads=1)
+    texts = [m.text for m in core.gen_mentions(8, prefix="t")]
+    for busy in (False, True):
+        per_s, cpu_ms = rate(clf, texts, busy=busy)
+        assert per_s > 0 and cpu_ms > 0
