@@ -272,6 +272,20 @@ def classifier_rate(clf: Classifier, texts: Sequence[str], *, batch: int) -> flo
     return len(texts) / (time.perf_counter() - t0)
 
 
+def _start_together(target: Any, args_each: Sequence[tuple[Any, ...]]) -> tuple[list[Any], Any, Any]:
+    """Spawn one process per ``args_each`` item, each called as ``target(*args, ready, go, out)``;
+    returns ``(processes, go, out)`` once every one has put its pid on ``ready``. Setting ``go``
+    starts the timed part; each puts its result on ``out``."""
+    ctx = mp.get_context("spawn")
+    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    procs = [ctx.Process(target=target, args=(*args, ready, go, out)) for args in args_each]
+    for pr in procs:
+        pr.start()
+    for _ in procs:
+        ready.get(timeout=120)
+    return procs, go, out
+
+
 def _classifier_proc(texts: Sequence[str], threads: int, batch: int, ready: Any, go: Any, out: Any) -> None:
     clf = make_classifier("model", threads)
     ready.put(os.getpid())
@@ -283,14 +297,7 @@ def _classifier_proc(texts: Sequence[str], threads: int, batch: int, ready: Any,
 def classifier_rate_procs(texts: Sequence[str], *, procs: int, threads: int, batch: int = 256) -> float:
     """Mentions per second of the model alone in ``procs`` processes of ``threads`` threads each,
     sharing ``texts`` (the classifier's own throughput in the layout the workers use)."""
-    ctx = mp.get_context("spawn")
-    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    share = [list(texts[i::procs]) for i in range(procs)]
-    ps = [ctx.Process(target=_classifier_proc, args=(share[i], threads, batch, ready, go, out)) for i in range(procs)]
-    for pr in ps:
-        pr.start()
-    for _ in ps:
-        ready.get(timeout=120)
+    ps, go, out = _start_together(_classifier_proc, [(list(texts[i::procs]), threads, batch) for i in range(procs)])
     t0 = time.monotonic()
     go.set()
     end = max(float(out.get(timeout=1800)) for _ in ps)
@@ -300,8 +307,8 @@ def classifier_rate_procs(texts: Sequence[str], *, procs: int, threads: int, bat
 
 
 # ---- two workers --------------------------------------------------------------------------------
-def _worker(db_url: str, workdir: str, clf_kind: str, ready: Any, go: Any, out: Any, threads: int = 2,
-            stored_all: Any = None) -> None:
+def _worker(db_url: str, workdir: str, clf_kind: str, threads: int, stored_all: Any, ready: Any, go: Any,
+            out: Any) -> None:
     """One worker process: its own container and engine; process and deliver until nothing is left
     (and, with ``stored_all``, until that event says no more mentions are coming)."""
     c = start_container(db_url, Path(workdir), make_classifier(clf_kind, threads))
@@ -336,15 +343,9 @@ def run_workers(db_url: str, workdir: Path, mentions: Sequence[Mention], *, work
     if not store_during:
         for i in range(0, len(mentions), 1000):
             c.store.add_new_mentions(SOURCE, "replay", mentions[i : i + 1000], None, now=now)
-    ctx = mp.get_context("spawn")
-    ready, out, go, stored_all = ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Event()
-    procs = [ctx.Process(target=_worker, args=(db_url, str(workdir), clf_kind, ready, go, out, threads,
-                                                stored_all if store_during else None))
-             for _ in range(workers)]
-    for pr in procs:
-        pr.start()
-    for _ in procs:
-        ready.get(timeout=120)
+    stored_all = mp.get_context("spawn").Event()
+    procs, go, out = _start_together(
+        _worker, [(db_url, str(workdir), clf_kind, threads, stored_all if store_during else None)] * workers)
     t0 = time.monotonic()
     go.set()
     if store_during:
