@@ -104,11 +104,16 @@ class _CrashBeforeSend:
         raise KeyboardInterrupt("simulated crash before the SMTP exchange")
 
 
+def _die_mid_send(c) -> None:
+    """Run the digest with a sender that 'dies' after the claim, before the server has it."""
+    with pytest.raises(KeyboardInterrupt):
+        DigestService(c, sender_factory=lambda dg: _CrashBeforeSend()).run_due()
+
+
 def test_a_crash_before_the_server_has_it_is_resent_after_the_lease(smtp, digest_config) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = make_container(cfg)
-    with pytest.raises(KeyboardInterrupt):
-        DigestService(c, sender_factory=lambda dg: _CrashBeforeSend()).run_due()
+    _die_mid_send(c)
     (run,) = _runs(c)
     assert run.status == "sending" and run.message_id and run.attempts == 1
     assert run.claimed_at is not None and utc(run.claimed_at) == NOW
@@ -156,8 +161,7 @@ def test_a_crash_after_the_server_accepted_it_resends_the_same_message_id(smtp, 
 def test_only_one_process_reclaims_an_abandoned_send(smtp, digest_config) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = make_container(cfg)
-    with pytest.raises(KeyboardInterrupt):
-        DigestService(c, sender_factory=lambda dg: _CrashBeforeSend()).run_due()
+    _die_mid_send(c)
     (stale,) = _runs(c)
     later = NOW + DIGEST_SEND_LEASE + timedelta(seconds=1)
     a, b = make_container(cfg, later), make_container(cfg, later)
@@ -181,8 +185,7 @@ def test_crashes_count_as_attempts(smtp, digest_config) -> None:
     for attempt in (1, 2):
         c = make_container(cfg, at)
         made.append(c)
-        with pytest.raises(KeyboardInterrupt):
-            DigestService(c, sender_factory=lambda dg: _CrashBeforeSend()).run_due()
+        _die_mid_send(c)
         assert _runs(c)[0].attempts == attempt
         at += DIGEST_SEND_LEASE + timedelta(minutes=1)
     c = make_container(cfg, at)
