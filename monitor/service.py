@@ -13,6 +13,7 @@ from monitor.bootstrap import Container
 from monitor.errors import MonitorError
 
 log = logging.getLogger("brand_scout.service")
+election_log = logging.getLogger("brand_scout.ops")  # the name operators already filter on
 
 
 class WorkerLoop:
@@ -47,6 +48,46 @@ class WorkerLoop:
                 self.stop.wait(interval)
 
 
+def run_scheduler_with_election(container: Container, stop: threading.Event, *, retry_seconds: float = 3.0) -> None:
+    """Wait to become the leader, run the scheduler while leading, step down when stopped or
+    when the lock is lost."""
+    from monitor.errors import redact
+    from monitor.leader import LeaderLock
+    from monitor.scheduler import build_scheduler, stale_jobs
+
+    lock = LeaderLock(container.store.engine)
+    sched = None
+    unreachable = False
+    try:
+        while not stop.is_set():
+            try:
+                leading = lock.try_acquire()
+            except Exception as exc:  # database unreachable: not leading; try again (one warning per outage)
+                if not unreachable:
+                    election_log.warning("cannot reach the database for the scheduler election; retrying",
+                                extra={"event": "election_error", "error": redact(f"{type(exc).__name__}: {exc}")})
+                unreachable, leading = True, False
+            else:
+                unreachable = False
+            if leading and sched is None:
+                election_log.info("this scheduler is now active", extra={"event": "leader"})
+                new = build_scheduler(container)
+                new.start(paused=True)
+                sched = new  # only a started scheduler is shut down below
+                for job_id in stale_jobs(sched, container):
+                    sched.remove_job(job_id)
+                sched.resume()
+            elif not leading and sched is not None:
+                election_log.warning("lost leadership; stopping the scheduler", extra={"event": "standby"})
+                sched.shutdown(wait=False)
+                sched = None
+            stop.wait(retry_seconds)
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+        lock.release()
+
+
 def start_scheduler(container: Container, stop: threading.Event, threads: list[threading.Thread],
                     on_failure: Callable[[BaseException], None] | None = None) -> None:
     """Start the job scheduler of ``scout run`` on a thread (appended to ``threads``) that stops
@@ -58,8 +99,6 @@ def start_scheduler(container: Container, stop: threading.Event, threads: list[t
     is immediate; a standby retries every 3 s. If the scheduler cannot start, ``on_failure``
     gets the exception (``run_service`` then stops and fails instead of running without jobs).
     """
-    from monitor.ops_cli import run_scheduler_with_election
-
     def run() -> None:
         try:
             run_scheduler_with_election(container, stop)
