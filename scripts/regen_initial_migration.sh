@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
-rm -f monitor/migrations/versions/0001_initial.py
+rm -f monitor/storage/migrations/versions/0001_initial.py
 .venv/bin/python - "$tmp" <<'PY'
 import sys
 from alembic import command
@@ -12,6 +12,6 @@ from monitor.db import alembic_config
 cfg = alembic_config(f"sqlite:///{sys.argv[1]}/empty.db")
 command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
 PY
-mv monitor/migrations/versions/0001_initial_schema.py monitor/migrations/versions/0001_initial.py
+mv monitor/storage/migrations/versions/0001_initial_schema.py monitor/storage/migrations/versions/0001_initial.py
 rm -rf "$tmp"
-echo "regenerated monitor/migrations/versions/0001_initial.py"
+echo "regenerated monitor/storage/migrations/versions/0001_initial.py"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from monitor.notifiers.base import Outbound, RecordingNotifier
+from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
 from monitor.sentiment.base import Classification
 
 _POS = re.compile(r"\b(love|great|thanks|thank you|awesome|excellent|kudos|fantastic|helpful)\b", re.I)

@@ -28,9 +28,9 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from connectors.base import Mention
-from monitor.bootstrap import Container, build
+from monitor.app.bootstrap import Container, build
 from monitor.config import AppConfig, validate_config
-from monitor.notifiers.base import Outbound
+from monitor.delivery.notifiers.base import Outbound
 from monitor.sentiment.base import Classifier
 
 PAGE_USER = "anna@setseg.example"  # a lead in BENCH_CONFIG's roster
@@ -427,8 +427,8 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
     PostgreSQL uses ``COPY``; SQLite ``executemany`` in large transactions. Every ``queue_every``-th
     mention has a queue item (``open_share`` of them still open), which is what the queue page reads.
     """
-    from monitor.models import ClassificationRow, MentionRow, QueueItem, QueueItemMention
-    from monitor.store import mention_row
+    from monitor.storage.models import ClassificationRow, MentionRow, QueueItem, QueueItemMention
+    from monitor.storage.store import mention_row
 
     c = start_container(db_url, workdir, make_classifier("lexicon"))
     engine = c.store.engine

@@ -203,7 +203,7 @@ def validate_config(
         raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems) from None
     cfg._env = env
     cfg._path = path
-    from monitor.router import check_policy  # late: the router imports these models
+    from monitor.domain.decide import check_policy  # late: the router imports these models
 
     policy_problems = check_policy(cfg)
     if policy_problems:

@@ -205,9 +205,9 @@ def export_corrections(database_url: str, *, since: str | None = None) -> list[t
 
     from sqlmodel import select
 
-    from monitor.db import make_engine
-    from monitor.models import MentionRow, SentimentCorrection
-    from monitor.store import Store
+    from monitor.storage.db import make_engine
+    from monitor.storage.models import MentionRow, SentimentCorrection
+    from monitor.storage.store import Store
 
     cutoff = None
     if since is not None:

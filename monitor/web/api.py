@@ -14,10 +14,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from monitor.actions import Actor, actor_for
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import utc
-from monitor.models import OPEN_STATUSES
+from monitor.queue.actions import Actor, actor_for
+from monitor.storage.models import OPEN_STATUSES
 from monitor.web import submit as scout
 
 

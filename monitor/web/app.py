@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from monitor import metrics
-from monitor.bootstrap import Container
+from monitor.app import metrics
+from monitor.app.bootstrap import Container
 from monitor.clock import utc
 from monitor.web import auth
 from monitor.web.deps import TEMPLATES, Web

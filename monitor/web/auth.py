@@ -21,10 +21,10 @@ from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import select
 
-from monitor.actions import Actor, actor_for, directory
 from monitor.config import AppConfig
-from monitor.models import UserAccount
-from monitor.store import Store
+from monitor.queue.actions import Actor, actor_for, directory
+from monitor.storage.models import UserAccount
+from monitor.storage.store import Store
 
 log = logging.getLogger("brand_scout.web")
 

@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from monitor.bootstrap import Container
-from monitor.web import auth, queries
+from monitor.app.bootstrap import Container
+from monitor.storage import read_models as queries
+from monitor.web import auth
 from monitor.web.deps import web_of
 
 SENTIMENT_COLOURS = {"negative": "#c0262d", "neutral": "#98a2b3", "positive": "#2f855a"}

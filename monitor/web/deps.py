@@ -11,9 +11,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from monitor.actions import Actor
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import utc
+from monitor.queue.actions import Actor
 from monitor.web import auth
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

@@ -2,7 +2,7 @@
 
 Red items and their text are shown only to people who may see them (legal, leads, admin):
 others never find them in the list, and their page answers 404. Every action goes through
-:class:`monitor.actions.QueueActions`, which checks the roster and writes the audit log.
+:class:`monitor.queue.actions.QueueActions`, which checks the roster and writes the audit log.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from monitor.actions import ActionError, Actor, QueueActions, directory
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import utc
 from monitor.config.policy import ReplyTemplate
-from monitor.models import OPEN_STATUSES, QUEUE_STATUSES, MentionRow, QueueItem
-from monitor.web import auth, queries
+from monitor.queue.actions import ActionError, Actor, QueueActions, directory
+from monitor.storage import read_models as queries
+from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, MentionRow, QueueItem
+from monitor.web import auth
 from monitor.web.deps import web_of
 
 SORTS = {"priority": "Priority", "due": "Due first", "newest": "Newest", "reach": "Reach"}

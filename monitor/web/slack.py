@@ -31,13 +31,13 @@ from slack_sdk.signature import Clock as SlackClock
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
-from monitor import slack_blocks as sb
-from monitor.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for
 from monitor.clock import utc
-from monitor.scouting import SLACK_BUDGET, lookup_link
+from monitor.delivery import slack_blocks as sb
+from monitor.intake.scouting import SLACK_BUDGET, lookup_link
+from monitor.queue.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for
 
 if TYPE_CHECKING:
-    from monitor.bootstrap import Container
+    from monitor.app.bootstrap import Container
 
 log = logging.getLogger("brand_scout.slack.web")
 
@@ -178,7 +178,7 @@ class SlackInteractivity:
                 raise ActionError(POLICY_REMINDER, not_permitted=True)
         elif not actor.is_spokesperson:
             raise ActionError(POLICY_REMINDER, not_permitted=True)
-        from monitor.models import QueueItem
+        from monitor.storage.models import QueueItem
 
         with self.c.store.session() as s:
             item = s.get(QueueItem, item_id)

@@ -11,12 +11,13 @@ from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from connectors.base import Mention
-from monitor.actions import POLICY_REMINDER, Actor, directory
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import utc
-from monitor.models import ScoutSubmission
-from monitor.scouting import WEB_BUDGET, lookup_link
-from monitor.web import auth, queries
+from monitor.intake.scouting import WEB_BUDGET, lookup_link
+from monitor.queue.actions import POLICY_REMINDER, Actor, directory
+from monitor.storage import read_models as queries
+from monitor.storage.models import ScoutSubmission
+from monitor.web import auth
 from monitor.web.deps import web_of
 
 log = logging.getLogger("brand_scout.web")
@@ -53,7 +54,7 @@ def recent_count(container: Container, submitted_by: str) -> int:
 
 
 def fetch_link(app: FastAPI, container: Container, url: str) -> Mention | None:
-    """The post behind ``url`` when a configured source can read it (``monitor.scouting.lookup_link``;
+    """The post behind ``url`` when a configured source can read it (``monitor.intake.scouting.lookup_link``;
     tests may set ``app.state.link_fetcher``); else None."""
     fetcher = getattr(app.state, "link_fetcher", None)
     if fetcher is not None:

@@ -1,4 +1,4 @@
-"""Table tests for connectors.filters.apply_filters (pure)."""
+"""Table tests for monitor.intake.filters.apply_filters (pure)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from connectors.base import Mention
-from connectors.filters import apply_filters
 from monitor.config.sources import FilterConfig
+from monitor.intake.filters import apply_filters
 
 T = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from monitor.bootstrap import Container, build
+from monitor.app.bootstrap import Container, build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
-from monitor.models import (
+from monitor.storage.models import (
     ClassificationRow,
     ConnectorState,
     MentionRow,

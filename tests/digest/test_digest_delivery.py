@@ -16,7 +16,7 @@ from sqlmodel import select
 from monitor.clock import utc
 from monitor.digest import DIGEST_SEND_LEASE, DigestService, next_attempt_at
 from monitor.errors import NotifyError
-from monitor.models import DigestRun
+from monitor.storage.models import DigestRun
 from tests.digest.conftest import NOW, RED_TEXT, WEEK, SmtpServer, make_container, seed
 
 
@@ -232,7 +232,7 @@ def test_missed_week_is_sent_when_the_service_comes_back(smtp, digest_config) ->
     # Down over Monday 08:00; back on Wednesday: the catch-up tick sends W46 (not W47).
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = make_container(cfg, datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
-    from monitor import scheduler
+    from monitor.app import scheduler
     from monitor.digest import digest_tick_job
 
     scheduler.build_scheduler(c, persistent=False)  # registers the container as the active one
@@ -271,7 +271,7 @@ def test_auth_failure_gives_up_and_never_logs_the_password(digest_config, caplog
 
 def test_sender_maps_replies_to_recoverable_errors(smtp_down: SmtpServer) -> None:
     from monitor.config.digest import SmtpConfig
-    from monitor.notifiers.email import SmtpSender
+    from monitor.delivery.notifiers.email import SmtpSender
 
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = "a@b.example", "c@d.example", "x"

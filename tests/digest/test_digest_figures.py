@@ -119,7 +119,7 @@ def test_rendered_parts_escape_text_and_never_quote_red(digest_config) -> None:
 
 
 def test_scheduler_jobs_are_valid_apscheduler_jobs(digest_config) -> None:
-    from monitor.scheduler import EXTRA_JOBS, build_scheduler
+    from monitor.app.scheduler import EXTRA_JOBS, build_scheduler
 
     c = make_container(digest_config(2525, timezone="America/Chicago"))
     jobs = scheduler_jobs(c)

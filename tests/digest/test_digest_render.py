@@ -75,7 +75,7 @@ def _config_file(tmp_path: Path, port: int) -> Path:
 def test_cli_preview_and_send(tmp_path: Path, smtp, make_config) -> None:
     import typer
 
-    from monitor.digest_cli import register
+    from monitor.cli.digest import register
 
     app = typer.Typer()
 

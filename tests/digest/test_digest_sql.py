@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.digest import bucket_seconds, load_digest, parse_week, week_bounds
-from monitor.models import ClassificationRow, MentionRow
+from monitor.storage.models import ClassificationRow, MentionRow
 from tests.digest.conftest import NOW, WEEK, make_container
 
 

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from monitor.config.digest import SmtpConfig
+from monitor.delivery.notifiers.email import SmtpSender
 from monitor.errors import NotifyError
-from monitor.notifiers.email import SmtpSender
 from tests.digest.conftest import SmtpServer
 
 PASSWORD = "s3cret-smtp-password"

@@ -13,8 +13,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import monitor.models  # noqa: F401
-from monitor.db import current_revision, make_engine, upgrade
+import monitor.storage.models  # noqa: F401
+from monitor.storage.db import current_revision, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "example.yaml"

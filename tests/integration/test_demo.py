@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor.db import make_engine
-from monitor.store import Store
+from monitor.storage.db import make_engine
+from monitor.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -81,7 +81,7 @@ def test_demo_fills_the_queue_and_restarts_without_duplicates(tmp_path: Path) ->
     with store.session() as s:
         from sqlmodel import func, select
 
-        from monitor.models import MentionRow
+        from monitor.storage.models import MentionRow
 
         total = s.exec(select(func.count()).select_from(MentionRow)).one()
         distinct = s.exec(select(func.count(func.distinct(MentionRow.source + ":" + MentionRow.external_id)))).one()

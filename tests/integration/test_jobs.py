@@ -11,11 +11,11 @@ import pytest
 from sqlmodel import col, select
 
 from connectors.base import Mention
-from monitor.bootstrap import build
+from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
-from monitor.jobs import run_escalations, run_spike_detection
-from monitor.models import EscalationStep, QueueItem, SpikeEvent
+from monitor.storage.models import EscalationStep, QueueItem, SpikeEvent
+from monitor.triage.jobs import run_escalations, run_spike_detection
 from tests.doubles import KeywordClassifier, RecordingNotifier
 
 
@@ -63,7 +63,7 @@ def test_unacknowledged_item_climbs_the_ladder_once(make: Any, clock: FrozenCloc
 
 
 def test_acknowledged_item_does_not_escalate(make: Any, clock: FrozenClock) -> None:
-    from monitor.actions import QueueActions, actor_for
+    from monitor.queue.actions import QueueActions, actor_for
 
     c = make()
     c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG claims portal down", clock)], None, now=clock.now())

@@ -21,11 +21,11 @@ def test_wheel_contains_everything_the_service_reads(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = [
         "monitor/sample/mentions.jsonl",
-        "monitor/migrations/env.py",
-        "monitor/migrations/script.py.mako",
-        "monitor/migrations/versions/0001_initial.py",
+        "monitor/storage/migrations/env.py",
+        "monitor/storage/migrations/script.py.mako",
+        "monitor/storage/migrations/versions/0001_initial.py",
         "monitor/web/templates/base.html",
-        "monitor/templates/email/weekly_digest.html.j2",
+        "monitor/digest/templates/email/weekly_digest.html.j2",
         "monitor/sentiment/model/model.onnx",
         "monitor/sentiment/model/tokenizer.json",
         "connectors/x.py",

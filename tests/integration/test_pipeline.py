@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import col, select
 
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.bootstrap import Container, build
+from monitor.app.bootstrap import Container, build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.errors import RetriableSourceError
-from monitor.models import ClassificationRow, MentionRow, Notification, QueueItem
+from monitor.storage.models import ClassificationRow, MentionRow, Notification, QueueItem
 from tests.doubles import CrashingNotifier, KeywordClassifier, RecordingNotifier
 
 ROWS = [

@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import pytest
 
-from monitor.bootstrap import build
+from monitor.app.bootstrap import build
+from monitor.app.leader import LeaderLock
+from monitor.app.service import start_scheduler
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
-from monitor.leader import LeaderLock
-from monitor.service import start_scheduler
 from tests.doubles import KeywordClassifier, RecordingNotifier
 
 

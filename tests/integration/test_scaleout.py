@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.db import make_engine
-from monitor.store import Store
+from monitor.storage.db import make_engine
+from monitor.storage.store import Store
 from tests.conftest import BASE_CONFIG
 from tests.procs import spawn as _spawn
 from tests.procs import wait_for as _wait
@@ -83,7 +83,7 @@ def test_two_workers_two_schedulers_survive_kills(db_url: str, tmp_path: Path) -
     with store.session() as s:
         from sqlmodel import func, select
 
-        from monitor.models import MentionRow
+        from monitor.storage.models import MentionRow
 
         assert s.exec(select(func.count()).select_from(MentionRow)).one() == N
     notes = store.notifications()

@@ -15,8 +15,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from monitor.db import make_engine
-from monitor.scheduler import JOB_TABLE, ensure_job_table
+from monitor.app.scheduler import JOB_TABLE, ensure_job_table
+from monitor.storage.db import make_engine
 
 
 def test_concurrent_creators_all_succeed(db_url: str) -> None:
@@ -70,7 +70,7 @@ def test_a_real_failure_is_raised(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
         raise IntegrityError("CREATE TABLE apscheduler_jobs", {}, Exception("disk on fire"))
 
     monkeypatch.setattr(store.jobs_t, "create", fail)
-    monkeypatch.setattr("monitor.scheduler.time.sleep", lambda s: None)
+    monkeypatch.setattr("monitor.app.scheduler.time.sleep", lambda s: None)
     try:
         with pytest.raises(IntegrityError):
             ensure_job_table(store, attempts=2)

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from monitor.bootstrap import Container, build
+from monitor.app.bootstrap import Container, build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
-from monitor.models import AuditEvent, MentionRow, MetricCounter, QueueItem
-from monitor.privacy import AGGREGATE, author_ref, delete_author, export_author, purge_mention, run_retention
+from monitor.storage.models import AuditEvent, MentionRow, MetricCounter, QueueItem
+from monitor.storage.privacy import AGGREGATE, author_ref, delete_author, export_author, purge_mention, run_retention
 from tests.doubles import KeywordClassifier, RecordingNotifier
 
 OLD = "SET SEG claims portal is down again, worst week ever #old"
@@ -133,7 +133,7 @@ def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c
     import yaml
     from typer.testing import CliRunner
 
-    from monitor.privacy_cli import register
+    from monitor.cli.privacy import register
     from tests.conftest import BASE_CONFIG
 
     data = json.loads(json.dumps(BASE_CONFIG))

@@ -47,11 +47,11 @@ import yaml
 from sqlmodel import select
 
 from connectors.x import snowflake_time
-from monitor.bootstrap import build
+from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock
 from monitor.config import load_config
 from monitor.digest import DAYS, DIGEST_SEND_LEASE, DigestService
-from monitor.models import DigestRun, MentionRow
+from monitor.storage.models import DigestRun, MentionRow
 from tests.conftest import BASE_CONFIG
 from tests.digest.conftest import Sink, SmtpServer
 from tests.fakes.reddit import CLIENT_ID, CLIENT_SECRET, FakeReddit

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from monitor.bootstrap import build
+from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.web.app import create_app

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.bootstrap import build
+from monitor.app.bootstrap import build
+from monitor.app.service import WorkerLoop
 from monitor.clock import SystemClock
 from monitor.config import validate_config
-from monitor.service import WorkerLoop
 from tests.conftest import BASE_CONFIG
 from tests.doubles import KeywordClassifier, RecordingNotifier
 

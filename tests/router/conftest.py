@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from monitor.config import AppConfig, validate_config
-from monitor.router import Router
+from monitor.domain.decide import Router
 
 # The four destinations of POLICY.md and a tree that routes to them as the policy says.
 RULES_YAML = """

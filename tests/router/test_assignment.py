@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.assignment import assign
 from monitor.config import AppConfig, Spokesperson
+from monitor.domain.assignment import assign
 
 MON_CHI = datetime(2026, 11, 16, 16, tzinfo=UTC)  # 10:00 Chicago, 17:00 Berlin: Ana and Cai on duty
 MON_BER = datetime(2026, 11, 16, 9, tzinfo=UTC)  # 03:00 Chicago, 10:00 Berlin: only Ben

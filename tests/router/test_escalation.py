@@ -12,7 +12,7 @@ import pytest
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.config.policy import BusinessHours, ResponseTarget
-from monitor.escalation import (
+from monitor.domain.escalation import (
     ItemState,
     SilenceSpec,
     due_at,

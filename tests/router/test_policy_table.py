@@ -13,16 +13,16 @@ import pytest
 import yaml
 
 from monitor.config import AppConfig
-from monitor.errors import ConfigError
-from monitor.policy import (
+from monitor.domain.decide import Decision, MentionView, Router, SentimentView, check_policy, group_key
+from monitor.domain.light import (
     can_offer_template,
     override_light,
     redact_for_broad,
     redact_reasons,
     templates_for,
 )
-from monitor.router import Decision, MentionView, Router, SentimentView, check_policy, group_key
-from monitor.spikes import Spike
+from monitor.domain.spikes import Spike
+from monitor.errors import ConfigError
 
 from .conftest import BASE, NOW, make_config
 
@@ -329,7 +329,7 @@ def _spike() -> Spike:
 
 
 def test_spike_goes_to_crisis_unless_silenced(router: Router) -> None:
-    from monitor.escalation import SilenceSpec
+    from monitor.domain.escalation import SilenceSpec
 
     assert router.route_spike(_spike(), now=NOW) == ["crisis"]
     mute = SilenceSpec(['kind="spike"'], NOW - timedelta(hours=1), NOW + timedelta(hours=1), "dana", "launch day")

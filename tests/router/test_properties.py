@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.config import AppConfig
-from monitor.policy import LIGHTS
-from monitor.router import MentionView, Router, SentimentView
+from monitor.domain.decide import MentionView, Router, SentimentView
+from monitor.domain.light import LIGHTS
 
 from .conftest import NOW
 

@@ -14,9 +14,9 @@ import yaml
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from monitor.db import make_engine, upgrade
-from monitor.models import ClassificationRow, MentionRow, ScoutSubmission
-from monitor.rules_cli import register
+from monitor.cli.rules import register
+from monitor.storage.db import make_engine, upgrade
+from monitor.storage.models import ClassificationRow, MentionRow, ScoutSubmission
 
 from .conftest import BASE
 

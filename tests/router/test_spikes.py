@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from monitor.config.policy import SpikeConfig
-from monitor.spikes import (
+from monitor.domain.spikes import (
     Counts,
     EngagementObservation,
     Sample,

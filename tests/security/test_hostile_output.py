@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import slack_blocks as sb
-from monitor.bootstrap import build
+from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock
+from monitor.delivery import slack_blocks as sb
 from monitor.digest import load_digest, render_digest
 from tests.doubles import KeywordClassifier, RecordingNotifier
 

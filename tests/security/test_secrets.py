@@ -21,12 +21,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import SQLModel, select
 
-from monitor.bootstrap import build
+from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.digest import DigestService
 from monitor.logs import setup_logging
-from monitor.models import ALL_TABLES
+from monitor.storage.models import ALL_TABLES
 from monitor.web.app import create_app
 from tests.digest.conftest import SmtpServer
 from tests.doubles import KeywordClassifier

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.bootstrap import Container, build
+from monitor.app.bootstrap import Container, build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.web.app import create_app

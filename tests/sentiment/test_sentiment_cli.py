@@ -97,9 +97,9 @@ def test_eval_text_and_json_match_metrics(app: typer.Typer, sample_tsv: Path) ->
 def test_export_corrections(app: typer.Typer, tmp_path: Path) -> None:
     from sqlmodel import SQLModel
 
-    from monitor.db import make_engine
-    from monitor.models import ClassificationRow, MentionRow
-    from monitor.store import Store
+    from monitor.storage.db import make_engine
+    from monitor.storage.models import ClassificationRow, MentionRow
+    from monitor.storage.store import Store
 
     url = f"sqlite:///{tmp_path}/scout.db"
     engine = make_engine(url)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from monitor.bootstrap import Container, build
+from monitor.app.bootstrap import Container, build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from tests.doubles import KeywordClassifier

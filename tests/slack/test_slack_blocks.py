@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from slack_sdk.signature import SignatureVerifier
 
-from monitor import slack_blocks as sb
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
+from monitor.delivery import slack_blocks as sb
 from tests.slack.conftest import SECRET
 
 

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from monitor.actions import QueueActions, actor_for
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
-from monitor.models import Notification, QueueItem
-from monitor.notifiers.base import Outbound
-from monitor.notifiers.slack import SlackNotifier
+from monitor.delivery.notifiers.base import Outbound
+from monitor.delivery.notifiers.slack import SlackNotifier
+from monitor.queue.actions import QueueActions, actor_for
+from monitor.storage.models import Notification, QueueItem
 from tests.slack.conftest import play
 from tests.slack.fake_slack import TOKEN, FakeSlack
 
@@ -90,7 +90,7 @@ def test_injection_strings_cannot_ping_link_or_break(slack_container: Callable[.
 
 
 def test_long_text_is_cut_with_a_link_to_the_full_item() -> None:
-    from monitor.slack_blocks import cut_text
+    from monitor.delivery.slack_blocks import cut_text
 
     text, cut = cut_text("a&b " * 500, 300, "https://bs.example/queue/7")
     assert cut and "Read the full text in the queue" in text and "<https://bs.example/queue/7|" in text

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
-from monitor.actions import POLICY_REMINDER
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
-from monitor.models import QueueItem
+from monitor.queue.actions import POLICY_REMINDER
+from monitor.storage.models import QueueItem
 from monitor.web import slack as slack_web
 from tests.slack.conftest import SECRET, play
 from tests.slack.fake_slack import FakeSlack

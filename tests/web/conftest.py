@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from monitor.bootstrap import Container, build
+from monitor.app.bootstrap import Container, build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.web import auth
@@ -94,7 +94,7 @@ def seed(c: Container) -> Seeded:
     x = p.submit_scout(url="https://example.com/post/3", note=XSS, category="criticism", urgency="normal",
                        submitted_by="eve", submitter_name="Eve Employee")
     p.process()
-    from monitor.web import queries
+    from monitor.storage import read_models as queries
 
     ids = []
     for sub in (y, r, x):

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from monitor.bootstrap import Container, build
+from monitor.app.bootstrap import Container, build
 from monitor.clock import FrozenClock
 from monitor.config import validate_config
 from monitor.web.app import create_app

@@ -19,12 +19,12 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from monitor.actions import Actor  # noqa: E402
-from monitor.bootstrap import Container, build  # noqa: E402
+from monitor.app.bootstrap import Container, build  # noqa: E402
 from monitor.clock import FrozenClock  # noqa: E402
 from monitor.config import AppConfig  # noqa: E402
-from monitor.models import QueueItem, QueueItemMention  # noqa: E402
-from monitor.scouting import lookup_link  # noqa: E402
+from monitor.intake.scouting import lookup_link  # noqa: E402
+from monitor.queue.actions import Actor  # noqa: E402
+from monitor.storage.models import QueueItem, QueueItemMention  # noqa: E402
 from monitor.web.submit import submit  # noqa: E402
 from tests.doubles import KeywordClassifier, RecordingNotifier  # noqa: E402
 from tests.fakes.x import BEARER, FakeX  # noqa: E402
@@ -103,7 +103,7 @@ def test_unknown_link_is_stored_as_typed_without_asking_x(container: Any, fake_x
     assert sub.already_known is False
     assert fake_x.server.requests == []
     with c.store.session() as s:
-        from monitor.models import MentionRow
+        from monitor.storage.models import MentionRow
 
         row = s.get(MentionRow, sub.mention_id)
         assert row is not None and row.source == "web" and row.text == "SET SEG refunds thread"

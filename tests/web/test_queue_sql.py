@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock, utc
-from monitor.models import OPEN_STATUSES, QUEUE_STATUSES, ClassificationRow, MentionRow, QueueItem
-from monitor.web import queries
+from monitor.storage import read_models as queries
+from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, ClassificationRow, MentionRow, QueueItem
 from monitor.web.pages import PER_PAGE, is_overdue
 from tests.web.conftest import Browser
 

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from connectors.base import Mention
-from monitor.actions import POLICY_REMINDER
-from monitor.bootstrap import Container
+from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
+from monitor.queue.actions import POLICY_REMINDER
 from monitor.web.app import create_app
 from tests.web.conftest import Browser, Seeded, csrf_of
 
@@ -256,7 +256,7 @@ def test_local_account_sign_in_and_roles(make_container: Callable[..., Container
     # a deactivated account loses access at once
     from sqlmodel import select
 
-    from monitor.models import UserAccount
+    from monitor.storage.models import UserAccount
 
     with c.store.session() as s:
         acc = s.exec(select(UserAccount)).one()

@@ -1,0 +1,162 @@
+"""Running brand-scout: the worker loop, the scheduler and the web server, in one process
+(``scout run``) or as separate processes (``scout web``, ``scout worker``, ``scout scheduler``)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from monitor.app.bootstrap import Container
+from monitor.errors import MonitorError
+
+log = logging.getLogger("brand_scout.service")
+election_log = logging.getLogger("brand_scout.ops")  # the name operators already filter on
+
+
+class WorkerLoop:
+    """Classifies, routes and delivers until stopped; sleeps only when there is nothing to do."""
+
+    def __init__(self, container: Container, stop: threading.Event) -> None:
+        self.c = container
+        self.stop = stop
+
+    def run(self) -> None:
+        """Loop until ``stop`` is set; an error in one round is logged and the loop goes on."""
+        pipeline = self.c.pipeline
+        interval = self.c.cfg.worker.poll_interval
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                busy = pipeline.process() + pipeline.deliver()
+                if failures:
+                    log.info("worker recovered", extra={"event": "worker_recovered", "after_failures": failures})
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                # One full report per streak, then one short line per retry; back off up to a minute.
+                if failures == 1:
+                    log.exception("worker round failed", extra={"event": "worker_error"})
+                else:
+                    log.warning("worker round failed again", extra={"event": "worker_error", "failures": failures,
+                                                                     "error": f"{type(exc).__name__}: {exc}"})
+                self.stop.wait(min(60.0, interval * 2 ** min(failures, 6)))
+                continue
+            if not busy:
+                self.stop.wait(interval)
+
+
+def run_scheduler_with_election(container: Container, stop: threading.Event, *, retry_seconds: float = 3.0) -> None:
+    """Wait to become the leader, run the scheduler while leading, step down when stopped or
+    when the lock is lost."""
+    from monitor.app.leader import LeaderLock
+    from monitor.app.scheduler import build_scheduler, stale_jobs
+    from monitor.errors import redact
+
+    lock = LeaderLock(container.store.engine)
+    sched = None
+    unreachable = False
+    try:
+        while not stop.is_set():
+            try:
+                leading = lock.try_acquire()
+            except Exception as exc:  # database unreachable: not leading; try again (one warning per outage)
+                if not unreachable:
+                    election_log.warning("cannot reach the database for the scheduler election; retrying",
+                                extra={"event": "election_error", "error": redact(f"{type(exc).__name__}: {exc}")})
+                unreachable, leading = True, False
+            else:
+                unreachable = False
+            if leading and sched is None:
+                election_log.info("this scheduler is now active", extra={"event": "leader"})
+                new = build_scheduler(container)
+                new.start(paused=True)
+                sched = new  # only a started scheduler is shut down below
+                for job_id in stale_jobs(sched, container):
+                    sched.remove_job(job_id)
+                sched.resume()
+            elif not leading and sched is not None:
+                election_log.warning("lost leadership; stopping the scheduler", extra={"event": "standby"})
+                sched.shutdown(wait=False)
+                sched = None
+            stop.wait(retry_seconds)
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+        lock.release()
+
+
+def start_scheduler(container: Container, stop: threading.Event, threads: list[threading.Thread],
+                    on_failure: Callable[[BaseException], None] | None = None) -> None:
+    """Start the job scheduler of ``scout run`` on a thread (appended to ``threads``) that stops
+    with ``stop``.
+
+    It joins the same election as ``scout scheduler`` (a PostgreSQL advisory lock; on SQLite a
+    lock file beside the database): however many ``scout run`` and ``scout scheduler`` processes
+    share a database, one runs the jobs, so two never poll a source at once. The first attempt
+    is immediate; a standby retries every 3 s. If the scheduler cannot start, ``on_failure``
+    gets the exception (``run_service`` then stops and fails instead of running without jobs).
+    """
+    def run() -> None:
+        try:
+            run_scheduler_with_election(container, stop)
+        except BaseException as exc:
+            log.exception("the scheduler failed", extra={"event": "scheduler_failed"})
+            if on_failure is not None:
+                on_failure(exc)
+
+    t = threading.Thread(target=run, name="scheduler", daemon=True)
+    t.start()
+    threads.append(t)
+
+
+def run_service(container: Container, *, web: bool = True, scheduler: bool = True, worker: bool = True,
+                host: str | None = None, port: int | None = None, on_ready: Any = None) -> None:
+    """Run the chosen parts until SIGINT/SIGTERM."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    failures: list[BaseException] = []
+    if worker:
+        t = threading.Thread(target=WorkerLoop(container, stop).run, name="worker", daemon=True)
+        t.start()
+        threads.append(t)
+    server = None
+    if web:
+        import uvicorn
+
+        from monitor.web.app import create_app
+
+        config = uvicorn.Config(create_app(container), host=host or container.cfg.web.host,
+                                port=port if port is not None else container.cfg.web.port,
+                                log_level="warning", access_log=False)
+        server = uvicorn.Server(config)
+
+    def _stop(*_: Any) -> None:
+        stop.set()
+        if server is not None:
+            server.should_exit = True
+
+    def _failed(exc: BaseException) -> None:
+        failures.append(exc)
+        _stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    if scheduler:
+        start_scheduler(container, stop, threads, on_failure=_failed)
+    if on_ready:
+        on_ready()
+    try:
+        if server is not None:
+            server.run()
+        else:
+            while not stop.is_set():
+                stop.wait(1.0)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+    if failures:
+        raise MonitorError(f"the scheduler could not run: {type(failures[0]).__name__}: {failures[0]}") from failures[0]

@@ -1,0 +1,1 @@
+"""Stage 3: the outbox is delivered to people through notifiers (Slack, email, the alert log)."""

@@ -1,0 +1,60 @@
+"""Assignment of queue items to designated spokespersons (POLICY P2), pure.
+
+By topic first, then in turn (round robin: the one assigned longest ago), skipping those who
+are inactive or outside their working hours in their own timezone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from monitor.config.people import Spokesperson
+from monitor.domain.escalation import is_working_time
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def on_duty(person: Spokesperson, now: datetime) -> bool:
+    """Whether ``person`` is active, a spokesperson, and inside their working hours at ``now``."""
+    wh = person.working_hours
+    return (
+        person.active
+        and "spokesperson" in person.roles
+        and is_working_time(now, timezone=wh.timezone, days=wh.days, start=wh.start, end=wh.end)
+    )
+
+
+def assign(
+    topic: str | None,
+    language: str | None,
+    roster: Sequence[Spokesperson],
+    now: datetime,
+    last_assigned: Mapping[str, datetime | None],
+) -> str | None:
+    """The id of the spokesperson who gets a new item, or None when nobody is on duty.
+
+    Candidates are the spokespersons on duty (:func:`on_duty`). Those covering ``topic`` are
+    preferred; among them, those speaking ``language``. The one whose last assignment is oldest
+    (never assigned first, then roster order) wins. ``last_assigned`` maps ids to
+    ``RosterEntry.last_assigned_at``; the caller sets it to ``now`` for the chosen one.
+    """
+    pool = [p for p in roster if on_duty(p, now)]
+    if not pool:
+        return None
+    if topic:
+        by_topic = [p for p in pool if topic in p.topics]
+        pool = by_topic or pool
+    if language:
+        lang = language.split("-")[0].lower()
+        by_lang = [p for p in pool if lang in (x.lower() for x in p.languages)]
+        pool = by_lang or pool
+
+    def turn(p: Spokesperson) -> datetime:
+        last = last_assigned.get(p.id)
+        if last is None:
+            return _NEVER
+        return last if last.tzinfo is not None else last.replace(tzinfo=UTC)
+
+    order = {p.id: i for i, p in enumerate(roster)}
+    return min(pool, key=lambda p: (turn(p), order[p.id])).id

@@ -1,0 +1,328 @@
+"""The escalation router: one pure function from a mention (plus its sentiment) to a
+:class:`Decision` — light, priority, receivers, group — with reasons for each part."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from monitor.config import AppConfig
+from monitor.config.policy import RouteConfig
+from monitor.domain.escalation import SilenceLike, is_silenced
+from monitor.domain.light import can_offer_template, evaluate, topic_of
+from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
+from monitor.domain.spikes import Spike
+
+
+@dataclass(frozen=True)
+class MentionView:
+    """The fields of a mention the router reads (from a stored row or a JSON line)."""
+
+    source: str
+    external_id: str
+    text: str
+    created_at: datetime
+    url: str = ""
+    author_handle: str = ""
+    author_reach: int = 0
+    lang: str | None = None
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    kind: str = "post"
+    thread_id: str | None = None
+    refers_to: str | None = None
+    links: tuple[str, ...] = ()
+    submitted_by: str | None = None
+    scout_category: str | None = None
+    red_score: float | None = None
+
+    @property
+    def engagement(self) -> int:
+        """Likes, reposts, replies and quotes together."""
+        return self.likes + self.reposts + self.replies + self.quotes
+
+
+@dataclass(frozen=True)
+class SentimentView:
+    """The sentiment the router sees."""
+
+    label: str
+    score: float
+    uncertain: bool = False
+    supported: bool = True
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the router decided for one mention, and why."""
+
+    external_id: str
+    light: str
+    priority: str
+    priority_score: float
+    receivers: list[str]
+    group: str
+    reasons: list[str]
+    topic: str | None = None
+    matches: list[RouteMatch] = field(default_factory=list)
+    labels: dict[str, object] = field(default_factory=dict)
+    notice_only: list[str] = field(default_factory=list)
+    can_offer_template: bool = True
+
+    def to_json(self) -> dict[str, object]:
+        """The dry-run output of ``scout route``."""
+        return {
+            "external_id": self.external_id,
+            "light": self.light,
+            "priority": self.priority,
+            "priority_score": round(self.priority_score, 2),
+            "receivers": self.receivers,
+            "group": self.group,
+            "topic": self.topic,
+            "reasons": self.reasons,
+            "notice_only": self.notice_only,
+            "can_offer_template": self.can_offer_template,
+        }
+
+    def explain_json(self) -> dict[str, object]:
+        """:meth:`to_json` plus the routing labels and the matched route paths (``--explain``)."""
+        out = self.to_json()
+        out["labels"] = self.labels
+        out["routes"] = [{"receiver": m.receiver, "path": m.path, "matchers": list(m.matchers)} for m in self.matches]
+        return out
+
+
+_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|ref$|ref_src$|s$|t$)")
+
+
+def canonical_url(url: str) -> str:
+    """A URL normalised for grouping: no scheme, ``www.``, fragment, tracking parameters or
+    trailing slash."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip().lower()
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
+    path = parts.path.rstrip("/")
+    return urlunsplit(("", host, path, query, "")).lstrip("/")
+
+
+def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True) -> str:
+    """The group a mention belongs to: the post it reposts or quotes, its thread, the external
+    link it shares, or itself."""
+    if by_repost and m.refers_to and m.kind in ("repost", "quote"):
+        return f"{m.source}:{m.refers_to}"
+    if by_url:
+        for link in m.links:
+            if link and not link.startswith(("#", "mailto:")):
+                return "url:" + canonical_url(link)
+    if by_thread and m.thread_id and m.kind in ("comment", "reply"):
+        return f"{m.source}:{m.thread_id}"
+    return f"{m.source}:{m.external_id}"
+
+
+def priority_of(
+    cfg: AppConfig,
+    *,
+    light: str,
+    sentiment: str | None,
+    reach: int,
+    velocity_per_hour: float,
+    source: str,
+    scout: bool,
+) -> tuple[str, float, str]:
+    """Priority name, score and the formula with its terms filled in.
+
+    The score is the sum of the configured weights; its name is the highest threshold it
+    reaches. A yellow or red mention whose author reach or engagement velocity reaches
+    ``urgent_reach`` / ``urgent_velocity_per_hour`` is urgent whatever its score (P4).
+    """
+    p = cfg.policy.priority
+    terms = {
+        "light": p.light_weight.get(light, 0.0),
+        "sentiment": p.sentiment_weight.get(sentiment or "neutral", 0.0),
+        "reach": p.reach_weight * math.log10(1 + max(reach, 0)),
+        "velocity": p.velocity_weight * math.log10(1 + max(velocity_per_hour, 0.0)),
+        "source": p.source_weight.get(source, 0.0),
+        "scout": p.scout_bonus if scout else 0.0,
+    }
+    score = sum(terms.values())
+    name = "low"
+    for level in ("urgent", "high", "normal", "low"):
+        if score >= p.thresholds.get(level, math.inf):  # type: ignore[call-overload]
+            name = level
+            break
+    formula = " + ".join(f"{k} {v:.1f}" for k, v in terms.items() if v) or "0"
+    text = f"priority {name}: {formula} = {score:.1f}"
+    if light in ("yellow", "red") and name != "urgent":
+        if p.urgent_reach is not None and reach >= p.urgent_reach:
+            name = "urgent"
+            text += f"; urgent: author reach {reach} >= {p.urgent_reach}"
+        elif p.urgent_velocity_per_hour is not None and velocity_per_hour >= p.urgent_velocity_per_hour:
+            name = "urgent"
+            text += f"; urgent: {velocity_per_hour:.0f} engagements/h >= {p.urgent_velocity_per_hour:.0f}"
+    return name, score, text
+
+
+def labels_for(
+    m: MentionView,
+    s: SentimentView | None,
+    *,
+    light: str,
+    priority: str,
+    topic: str | None,
+    watch_hits: tuple[str, ...],
+    group: str = "",
+) -> dict[str, object]:
+    """The routing labels of a mention (``lang`` is an alias of ``language``)."""
+    return {
+        "source": m.source,
+        "group": group,
+        "lang": m.lang or "",
+        "light": light,
+        "sentiment": s.label if s else "",
+        "uncertain": bool(s and s.uncertain),
+        "language": m.lang or "",
+        "author_reach": m.author_reach,
+        "engagement": m.engagement,
+        "priority": priority,
+        "topic": topic or "",
+        "kind": m.kind,
+        "keywords": list(watch_hits),
+        "submitted_by_scout": m.submitted_by is not None,
+        "scout_category": m.scout_category or "",
+    }
+
+
+class Router:
+    """Applies the policy of one configuration (the compiled routing tree is reused)."""
+
+    def __init__(self, cfg: AppConfig) -> None:
+        self.cfg = cfg
+        self.tree = Route.build(cfg.route)
+        self._restricted = {r.name for r in cfg.receivers if r.restricted}
+
+    def route_spike(self, spike: Spike, *, silences: Iterable[SilenceLike] = (), now: datetime) -> list[str]:
+        """The receivers of a spike's one crisis alert: ``policy.spikes.receiver``, or none while
+        a silence matches the spike's labels (``kind="spike"``, ``spike_kind``, ``source``)."""
+        if is_silenced(spike.labels(), silences, now) is not None:
+            return []
+        return [self.cfg.policy.spikes.receiver]
+
+    def decide(self, m: MentionView, s: SentimentView | None, *, now: datetime) -> Decision:
+        """Route one mention. Pure: the same inputs give the same decision."""
+        pol = self.cfg.policy
+        sentiment = s.label if s and s.supported else None
+        verdict = evaluate(
+            m.text,
+            sentiment=sentiment,
+            uncertain=bool(s and s.uncertain),
+            cfg=pol.light,
+            scout_category=m.scout_category,
+            model_red_score=m.red_score,
+        )
+        age_h = max((now - m.created_at).total_seconds() / 3600.0, 0.25)
+        velocity = m.engagement / age_h
+        priority, score, formula = priority_of(
+            self.cfg,
+            light=verdict.light,
+            sentiment=sentiment,
+            reach=m.author_reach,
+            velocity_per_hour=velocity,
+            source=m.source,
+            scout=m.submitted_by is not None,
+        )
+        topic = topic_of(m.text, pol.topics)
+        g = pol.grouping
+        group = group_key(m, by_url=g.by_url, by_thread=g.by_thread, by_repost=g.by_repost)
+        labels = labels_for(
+            m,
+            s,
+            light=verdict.light,
+            priority=priority,
+            topic=topic,
+            watch_hits=verdict.watch_hits,
+            group=group,
+        )
+        matches = self.tree.match(labels)
+        receivers = receivers_of(matches)
+        reasons = [f"{verdict.light}: {r}" for r in verdict.reasons]
+        if s is not None and not s.supported:
+            reasons.append(f"sentiment not scored: language {m.lang!r} is not covered by the model")
+        elif s is not None:
+            reasons.append(f"sentiment {s.label} ({s.score:.2f}{', uncertain' if s.uncertain else ''})")
+        reasons.append(formula)
+        for mt in matches:
+            why = ", ".join(mt.matchers) if mt.matchers else "default route"
+            reasons.append(f"to {mt.receiver} via {mt.path} ({why})")
+        # P4: red items reach non-restricted receivers only as a notice, and get no template.
+        notice_only = [r for r in receivers if r not in self._restricted] if verdict.light == "red" else []
+        if notice_only:
+            reasons.append("red: full text only to restricted receivers; notice only to " + ", ".join(notice_only))
+        return Decision(
+            external_id=m.external_id,
+            light=verdict.light,
+            priority=priority,
+            priority_score=score,
+            receivers=receivers,
+            group=group,
+            reasons=reasons,
+            topic=topic,
+            matches=matches,
+            labels=labels,
+            notice_only=notice_only,
+            can_offer_template=can_offer_template(verdict.light),
+        )
+
+
+def check_policy(cfg: AppConfig) -> list[str]:
+    """Problems with the routing policy beyond what ``AppConfig`` validates (empty: fine).
+
+    Route matchers and ``policy.spikes.inhibit_matchers`` must parse, and a red mention must
+    reach at least one restricted receiver (P4: Legal / Compliance sees the full text). The
+    lead's configuration validation can add these to its own problems.
+    """
+    problems: list[str] = []
+
+    def walk(route: RouteConfig, path: str) -> None:
+        for i, text in enumerate(route.matchers):
+            try:
+                Matcher.parse(text)
+            except ValueError as exc:
+                problems.append(f"{path}.matchers[{i}]: {exc}")
+        for i, child in enumerate(route.routes):
+            walk(child, f"{path}.routes[{i}]")
+
+    walk(cfg.route, "route")
+    for i, text in enumerate(cfg.policy.spikes.inhibit_matchers):
+        try:
+            Matcher.parse(text)
+        except ValueError as exc:
+            problems.append(f"policy.spikes.inhibit_matchers[{i}]: {exc}")
+    if problems:
+        return problems
+    restricted = {r.name for r in cfg.receivers if r.restricted}
+    tree = Route.build(cfg.route)
+    for sentiment in ("negative", "neutral", "positive"):
+        for scout in (False, True):
+            probe: dict[str, object] = {
+                "light": "red",
+                "sentiment": sentiment,
+                "submitted_by_scout": scout,
+                "source": "",
+                "priority": "urgent",
+                "keywords": [],
+            }
+            if not restricted.intersection(receivers_of(tree.match(probe))):
+                problems.append(
+                    f"route: a red {sentiment} mention{' from a scout' if scout else ''} reaches no "
+                    "restricted receiver (P4: red items go to Legal / Compliance)"
+                )
+    return problems

@@ -1,0 +1,387 @@
+"""Spike detection (POLICY P3), pure: bucketed counts and a few samples in, explained spikes out.
+
+Volume and negative share are compared, per source and overall (scope ``all``), with the same
+bucket of the week in each of the last ``baseline_weeks`` weeks, so a busy Monday morning is
+compared with other Monday mornings (weekly seasonality). The baseline is the median of those
+buckets, and its spread the scaled median absolute deviation (robust to one odd week). One post
+whose engagement grows fast is a ``velocity`` spike.
+
+Each spike has a stable ``key`` for its episode: the start of the run of anomalous buckets (gaps
+shorter than ``cooldown`` do not end a run), or the key of a recent spike of the same kind and
+scope that ended less than ``cooldown`` before. The caller stores a ``SpikeEvent`` per new key
+(the table is unique on ``key``) and sends ONE crisis alert for it; while the spike stays live,
+later ticks yield the same key and nothing new is sent.
+
+Buckets are aligned on the Unix epoch in UTC, so the same hour of the week shifts by one hour
+across a daylight-saving change; a week later the baseline is aligned again.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from monitor.config.policy import SpikeConfig
+from monitor.domain.escalation import SpikeLike
+
+WEEK = timedelta(days=7)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAD_SCALE = 1.4826  # makes the MAD comparable with a standard deviation for normal data
+_MAX_LOOKBACK = 7 * 24  # buckets walked back to find an episode's start
+
+_STOP_TEXT = """a about after all also am an and any are as at be because been but by can could did do does
+    for from get got had has have he her here him his how i if in into is it its just like me my no
+    not now of on or our out so some than that the their them then there these they this to too up
+    us was we were what when which who why will with would you your rt via amp http https www com
+    i'm it's don't can't im dont cant being really very"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+_TOKEN = re.compile(r"[#@]?[\w][\w'’-]*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Mentions in one bucket, and how many of them were negative."""
+
+    total: int = 0
+    negative: int = 0
+
+
+#: scope ("all" or a source) -> bucket start (UTC) -> counts
+Series = Mapping[str, Mapping[datetime, Counts]]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One recent mention, for bucketing, top terms and sample posts."""
+
+    source: str
+    external_id: str
+    created_at: datetime
+    text: str = ""
+    negative: bool = False
+    url: str = ""
+    engagement: int = 0
+
+
+@dataclass(frozen=True)
+class EngagementObservation:
+    """Two readings of one post's engagement (likes + reposts + replies + quotes)."""
+
+    source: str
+    external_id: str
+    first_at: datetime
+    first_engagement: int
+    last_at: datetime
+    last_engagement: int
+    group: str = ""
+    text: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Spike:
+    """A spike that explains itself: baseline against now, top terms and sample posts.
+
+    Persist as ``SpikeEvent(key, kind, scope, started_at, baseline, observed,
+    explanation=spike.explanation())`` and route it to ``policy.spikes.receiver`` once per key.
+    """
+
+    key: str
+    kind: str  # volume | negative-share | velocity
+    scope: str  # "all" or a source
+    started_at: datetime
+    bucket_start: datetime
+    baseline: float
+    observed: float
+    threshold: float
+    summary: str
+    top_terms: tuple[tuple[str, int], ...] = ()
+    samples: tuple[dict[str, str], ...] = ()
+    group: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def explanation(self) -> dict[str, Any]:
+        """The JSON explanation stored with the ``SpikeEvent`` and shown in the crisis alert."""
+        return {
+            "summary": self.summary,
+            "baseline": round(self.baseline, 4),
+            "observed": round(self.observed, 4),
+            "threshold": round(self.threshold, 4),
+            "bucket_start": self.bucket_start.isoformat(),
+            "top_terms": [[t, n] for t, n in self.top_terms],
+            "samples": list(self.samples),
+            "group": self.group,
+            **self.details,
+        }
+
+    def as_record(self) -> SpikeRecord:
+        """This spike as a live record (for :func:`monitor.domain.escalation.suppress` and ``recent``)."""
+        return SpikeRecord(self.key, self.kind, self.scope, self.started_at, None, self.explanation())
+
+    def labels(self) -> dict[str, object]:
+        """Labels for routing and silences: ``kind="spike"``, ``spike_kind``, ``source`` (scope)."""
+        return {"kind": "spike", "spike_kind": self.kind, "source": self.scope, "scope": self.scope}
+
+
+@dataclass(frozen=True)
+class SpikeRecord:
+    """A stored spike in memory, shaped like the ``SpikeEvent`` table (satisfies ``SpikeLike``)."""
+
+    key: str
+    kind: str
+    scope: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    explanation: Mapping[str, Any] = field(default_factory=dict)
+
+
+def bucket_start(t: datetime, bucket: timedelta) -> datetime:
+    """The start (UTC) of the bucket that contains ``t``."""
+    aware = t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+    size = int(bucket.total_seconds())
+    secs = int((aware - _EPOCH).total_seconds())
+    return _EPOCH + timedelta(seconds=secs - secs % size)
+
+
+def bucketize(samples: Iterable[Sample], bucket: timedelta) -> dict[str, dict[datetime, Counts]]:
+    """Count mentions per bucket, per source and overall (scope ``all``)."""
+    raw: dict[str, dict[datetime, list[int]]] = {}
+    for s in samples:
+        b = bucket_start(s.created_at, bucket)
+        for scope in ("all", s.source):
+            cell = raw.setdefault(scope, {}).setdefault(b, [0, 0])
+            cell[0] += 1
+            cell[1] += int(s.negative)
+    return {scope: {b: Counts(t, n) for b, (t, n) in cells.items()} for scope, cells in raw.items()}
+
+
+def top_terms(texts: Iterable[str], *, n: int = 5, ignore: Iterable[str] = ()) -> list[tuple[str, int]]:
+    """The ``n`` most frequent words in ``texts`` (lower-cased, no stop words, counted once per text)."""
+    skip = STOP_WORDS | {w.lower() for term in ignore for w in term.split()}
+    counts: Counter[str] = Counter()
+    for text in texts:
+        words = {w.lower().strip("'’-") for w in _TOKEN.findall(text)}
+        counts.update(w for w in words if len(w) > 2 and w.lstrip("#@") not in skip and not w.isdigit())
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+# ---- the baseline -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Check:
+    anomalous: bool
+    baseline: float
+    observed: float
+    threshold: float
+
+
+def _history(cells: Mapping[datetime, Counts], b: datetime, weeks: int) -> list[Counts]:
+    return [cells.get(b - k * WEEK, Counts()) for k in range(1, weeks + 1)]
+
+
+def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
+    now = cells.get(b, Counts()).total
+    hist = [c.total for c in _history(cells, b, cfg.baseline_weeks)]
+    median = statistics.median(hist)
+    mad = statistics.median(abs(x - median) for x in hist) * _MAD_SCALE
+    threshold = max(float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0))
+    return _Check(now >= threshold, float(median), float(now), threshold)
+
+
+def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
+    cur = cells.get(b, Counts())
+    hist = _history(cells, b, cfg.baseline_weeks)
+    total = sum(c.total for c in hist)
+    if total < cfg.min_count:
+        # Too few mentions in this bucket of the week: pool every bucket of the baseline weeks.
+        pooled = [c for t, c in cells.items() if b - cfg.baseline_weeks * WEEK <= t < b]
+        hist, total = pooled, sum(c.total for c in pooled)
+    base = sum(c.negative for c in hist) / total if total else 0.0
+    share = cur.negative / cur.total if cur.total else 0.0
+    threshold = min(base + cfg.negative_share_jump, 1.0)
+    ok = cur.total >= cfg.min_count and share >= threshold and share > base
+    return _Check(ok, base, share, threshold)
+
+
+_CHECKS = {"volume": _volume, "negative-share": _negative_share}
+
+
+def _episode_start(cells: Mapping[datetime, Counts], b: datetime, kind: str, cfg: SpikeConfig) -> datetime:
+    """The first anomalous bucket of the run ending at ``b`` (quiet gaps under ``cooldown`` are bridged)."""
+    check = _CHECKS[kind]
+    start = b
+    quiet = timedelta(0)
+    t = b - cfg.bucket
+    for _ in range(_MAX_LOOKBACK):
+        if check(cells, t, cfg).anomalous:
+            start, quiet = t, timedelta(0)
+        else:
+            quiet += cfg.bucket
+            if quiet >= cfg.cooldown:
+                break
+        t -= cfg.bucket
+    return start
+
+
+def _reuse_key(
+    kind: str, scope: str, started: datetime, recent: Sequence[SpikeLike], cooldown: timedelta
+) -> str | None:
+    for r in recent:
+        if r.kind != kind or r.scope != scope:
+            continue
+        r_start = r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)
+        r_end = r.ended_at or r_start
+        r_end = r_end if r_end.tzinfo else r_end.replace(tzinfo=UTC)
+        if r_start <= started < r_end + cooldown or started <= r_start:
+            return r.key
+    return None
+
+
+def _samples_for(samples: Sequence[Sample], scope: str, b: datetime, end: datetime, *, negative: bool) -> list[Sample]:
+    return [
+        s
+        for s in samples
+        if (scope == "all" or s.source == scope) and b <= s.created_at < end and (s.negative or not negative)
+    ]
+
+
+def _describe(chosen: Sequence[Sample], n: int) -> tuple[dict[str, str], ...]:
+    best = sorted(chosen, key=lambda s: (-s.engagement, s.external_id))[:n]
+    return tuple({"source": s.source, "external_id": s.external_id, "url": s.url, "text": s.text[:280]} for s in best)
+
+
+def detect(
+    counts: Series,
+    cfg: SpikeConfig,
+    now: datetime,
+    *,
+    samples: Sequence[Sample] = (),
+    engagement: Sequence[EngagementObservation] = (),
+    recent: Sequence[SpikeLike] = (),
+    ignore_terms: Iterable[str] = (),
+) -> list[Spike]:
+    """The spikes live at ``now``.
+
+    Args:
+        counts: bucketed counts per scope (``all`` and each source), covering at least
+            ``baseline_weeks`` weeks before ``now`` (see :func:`bucketize`, or a SQL GROUP BY).
+        cfg: thresholds (``policy.spikes``).
+        now: the tick's time; the bucket containing it (partial) and the one before are checked.
+        samples: mentions of the last buckets, for top terms and sample posts.
+        engagement: two engagement readings per recent post, for velocity spikes.
+        recent: spikes already stored (``SpikeEvent`` rows of the last day or so); a spike of
+            the same kind and scope within ``cooldown`` of one of them keeps its key.
+        ignore_terms: words left out of the top terms (the brand's own names).
+
+    Returns:
+        At most one spike per kind and scope (a source's spike is left out when the overall
+        one of the same kind fires: that one covers it and lists the sources), plus one per
+        fast-growing post, each with a key that stays the same for the whole episode.
+    """
+    if not cfg.enabled:
+        return []
+    current = bucket_start(now, cfg.bucket)
+    ignore = list(ignore_terms)
+    out: list[Spike] = []
+    for scope in sorted(counts, key=lambda s: (s != "all", s)):
+        cells = counts[scope]
+        for kind, check in _CHECKS.items():
+            for b in (current, current - cfg.bucket):
+                res = check(cells, b, cfg)
+                if not res.anomalous:
+                    continue
+                started = _episode_start(cells, b, kind, cfg)
+                key = _reuse_key(kind, scope, started, recent, cfg.cooldown) or f"{kind}:{scope}:{started.isoformat()}"
+                chosen = _samples_for(samples, scope, b, b + cfg.bucket, negative=kind == "negative-share")
+                terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
+                where = "all sources" if scope == "all" else scope
+                if kind == "volume":
+                    summary = (
+                        f"{res.observed:.0f} mentions on {where} in the {_span(cfg.bucket)} from "
+                        f"{b:%Y-%m-%d %H:%M} UTC against a usual {res.baseline:.0f} "
+                        f"(same time, last {cfg.baseline_weeks} weeks; threshold {res.threshold:.0f})"
+                    )
+                else:
+                    summary = (
+                        f"{res.observed:.0%} of mentions on {where} negative in the {_span(cfg.bucket)} from "
+                        f"{b:%Y-%m-%d %H:%M} UTC against a usual {res.baseline:.0%} "
+                        f"(threshold {res.threshold:.0%}; {cells.get(b, Counts()).total} mentions)"
+                    )
+                if terms:
+                    summary += "; top terms: " + ", ".join(t for t, _ in terms)
+                out.append(
+                    Spike(
+                        key=key,
+                        kind=kind,
+                        scope=scope,
+                        started_at=started,
+                        bucket_start=b,
+                        baseline=res.baseline,
+                        observed=res.observed,
+                        threshold=res.threshold,
+                        summary=summary,
+                        top_terms=terms,
+                        samples=_describe(chosen, cfg.sample_posts),
+                        details={
+                            "counts": {
+                                "total": cells.get(b, Counts()).total,
+                                "negative": cells.get(b, Counts()).negative,
+                            },
+                            "by_source": {
+                                src: counts[src].get(b, Counts()).total
+                                for src in sorted(counts)
+                                if src != "all" and (scope == "all" or src == scope)
+                            },
+                        },
+                    )
+                )
+                break
+    # One alert per event: the overall spike already covers the sources it is made of.
+    overall = {sp.kind for sp in out if sp.scope == "all"}
+    out = [sp for sp in out if sp.scope == "all" or sp.kind not in overall]
+    out.extend(_velocity(engagement, cfg, ignore))
+    return out
+
+
+def _velocity(engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ignore: list[str]) -> list[Spike]:
+    out: list[Spike] = []
+    for e in engagement:
+        hours = (e.last_at - e.first_at).total_seconds() / 3600.0
+        if hours <= 0:
+            continue
+        rate = (e.last_engagement - e.first_engagement) / hours
+        if rate < cfg.velocity_per_hour:
+            continue
+        terms = tuple(top_terms([e.text], n=cfg.top_terms, ignore=ignore))
+        out.append(
+            Spike(
+                key=f"velocity:{e.source}:{e.external_id}",
+                kind="velocity",
+                scope=e.source,
+                started_at=e.first_at,
+                bucket_start=bucket_start(e.last_at, cfg.bucket),
+                baseline=float(cfg.velocity_per_hour),
+                observed=rate,
+                threshold=float(cfg.velocity_per_hour),
+                summary=(
+                    f"one {e.source} post gains {rate:.0f} engagements per hour "
+                    f"({e.first_engagement} -> {e.last_engagement} in {hours:.1f} h; "
+                    f"threshold {cfg.velocity_per_hour}/h)"
+                ),
+                top_terms=terms,
+                samples=({"source": e.source, "external_id": e.external_id, "url": e.url, "text": e.text[:280]},),
+                group=e.group or f"{e.source}:{e.external_id}",
+            )
+        )
+    return out
+
+
+def _span(bucket: timedelta) -> str:
+    minutes = int(bucket.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"

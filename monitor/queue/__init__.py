@@ -1,0 +1,1 @@
+"""Actions on queue items, shared by the web app and Slack."""

@@ -1,0 +1,236 @@
+"""Queue actions shared by the web app and Slack: who may do what, state transitions, audit.
+
+Only designated spokespersons claim, acknowledge, record a response or close an item (P2);
+leads also assign; red items are handled only by people who may see them (legal, leads).
+Every change is audited in the same transaction, and receivers that were alerted get a
+``state`` message in the outbox so their Slack message can be updated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from monitor.config import AppConfig
+from monitor.errors import MonitorError
+from monitor.storage.models import OPEN_STATUSES, Notification, QueueItem
+from monitor.storage.store import Store
+
+POLICY_REMINDER = (
+    "Only designated spokespersons respond to mentions on behalf of the organisation. "
+    "Thanks for scouting: Marketing & Sales will take it from here — please don't reply yourself."
+)
+
+
+class ActionError(MonitorError):
+    """An action was refused; ``reason`` is safe to show to the person who tried."""
+
+    def __init__(self, message: str, *, not_permitted: bool = False) -> None:
+        super().__init__(message)
+        self.not_permitted = not_permitted
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person acting, with their roles (employee is everyone's)."""
+
+    id: str
+    name: str
+    email: str = ""
+    slack_user_id: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_spokesperson(self) -> bool:
+        """Designated to respond (spokespersons and leads)."""
+        return bool(self.roles & {"spokesperson", "lead"})
+
+    @property
+    def can_see_red(self) -> bool:
+        """May see red items and their text."""
+        return bool(self.roles & {"legal", "lead", "admin"})
+
+    def has(self, *roles: str) -> bool:
+        """Whether the actor has any of ``roles``."""
+        return bool(self.roles & set(roles))
+
+
+def directory(cfg: AppConfig) -> list[Actor]:
+    """Everyone the configuration names (spokespersons and people) with their roles."""
+    out = []
+    for sp in cfg.spokespersons:
+        if sp.active:
+            out.append(Actor(sp.id, sp.name, sp.email, sp.slack_user_id, frozenset({"employee", *sp.roles})))
+    for p in cfg.people:
+        out.append(Actor(p.id, p.name, p.email, p.slack_user_id, frozenset({"employee", *p.roles})))
+    return out
+
+
+def actor_for(cfg: AppConfig, *, email: str | None = None, slack_user_id: str | None = None,
+              name: str | None = None, extra_roles: Iterable[str] = ()) -> Actor:
+    """The actor for an email or Slack user id; unknown people are employees (scouts)."""
+    for a in directory(cfg):
+        if (email and a.email.lower() == email.lower()) or (slack_user_id and a.slack_user_id == slack_user_id):
+            return Actor(a.id, a.name, a.email, a.slack_user_id, a.roles | frozenset(extra_roles))
+    ident = email or slack_user_id or "anonymous"
+    return Actor(ident, name or ident, email or "", slack_user_id, frozenset({"employee", *extra_roles}))
+
+
+_TRANSITIONS = {
+    "claim": {"new", "assigned"},
+    "acknowledge": {"new", "assigned"},
+    "respond": {"new", "assigned", "acknowledged"},
+    "close": {"new", "assigned", "acknowledged"},
+    "dismiss": {"new", "assigned", "acknowledged"},
+    "reopen": {"responded", "closed", "dismissed"},
+}
+
+
+class QueueActions:
+    """Performs queue actions against the store."""
+
+    def __init__(self, store: Store, cfg: AppConfig) -> None:
+        self.store = store
+        self.cfg = cfg
+
+    def _item(self, s: Session, item_id: int, actor: Actor) -> QueueItem:
+        item = s.get(QueueItem, item_id, with_for_update=self.store.dialect == "postgresql")
+        if item is None:
+            raise ActionError(f"queue item {item_id} does not exist")
+        if item.light == "red" and not actor.can_see_red:
+            raise ActionError("This item is restricted to Legal / Compliance and leads.", not_permitted=True)
+        return item
+
+    @staticmethod
+    def _require_spokesperson(actor: Actor) -> None:
+        if not actor.is_spokesperson:
+            raise ActionError(POLICY_REMINDER, not_permitted=True)
+
+    @staticmethod
+    def _transition(item: QueueItem, action: str) -> None:
+        if item.status not in _TRANSITIONS[action]:
+            raise ActionError(f"cannot {action} an item that is {item.status}")
+
+    def _finish(self, s: Session, item: QueueItem, actor: Actor, action: str, now: datetime,
+                details: dict[str, object] | None = None) -> QueueItem:
+        item.updated_at = now
+        s.add(item)
+        s.flush()
+        self.store.audit(s, actor=actor.id, action=f"queue.{action}", object_type="queue_item",
+                         object_id=str(item.id), details={"status": item.status, **(details or {})}, now=now)
+        # tell every receiver that was alerted, so its message shows the truth
+        alerted = s.exec(select(Notification.receiver).where(Notification.queue_item_id == item.id,
+                                                             Notification.kind == "alert")).all()
+        for rcv in sorted(set(alerted)):
+            self.store.enqueue(
+                s, key=f"state:{rcv}:{item.id}:{action}:{now.isoformat()}", receiver=rcv, kind="state",
+                queue_item_id=item.id, now=now,
+                payload={"item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action,
+                         "by": actor.name, "response_url": item.response_url, "close_reason": item.close_reason,
+                         "light": item.light},
+            )
+        return item
+
+    def claim(self, item_id: int, actor: Actor, *, now: datetime) -> QueueItem:
+        """Take an item: it is assigned to the actor."""
+        self._require_spokesperson(actor)
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor)
+            self._transition(item, "claim")
+            item.assignee, item.status = actor.id, "assigned"
+            return self._finish(s, item, actor, "claim", now)
+
+    def acknowledge(self, item_id: int, actor: Actor, *, now: datetime) -> QueueItem:
+        """Acknowledge an item (stops the escalation ladder)."""
+        self._require_spokesperson(actor)
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor)
+            self._transition(item, "acknowledge")
+            item.assignee = item.assignee or actor.id
+            item.status, item.acknowledged_at = "acknowledged", now
+            return self._finish(s, item, actor, "acknowledge", now)
+
+    def record_response(self, item_id: int, actor: Actor, *, url: str, template_id: str | None = None,
+                        now: datetime) -> QueueItem:
+        """Record the public reply a spokesperson made (brand-scout never posts replies)."""
+        self._require_spokesperson(actor)
+        url = url.strip()
+        if not url.startswith(("http://", "https://")):
+            raise ActionError("the response link must start with http:// or https://")
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor)
+            self._transition(item, "respond")
+            if template_id and item.light == "red":
+                raise ActionError("red items are never answered with a public-reply template")
+            if template_id and template_id not in {t.id for t in self.cfg.policy.templates}:
+                raise ActionError(f"unknown reply template {template_id!r}")
+            item.assignee = item.assignee or actor.id
+            item.acknowledged_at = item.acknowledged_at or now
+            item.status, item.responded_at, item.response_url, item.template_id = "responded", now, url, template_id
+            return self._finish(s, item, actor, "respond", now, {"url": url, "template": template_id})
+
+    def close(self, item_id: int, actor: Actor, *, reason: str, now: datetime) -> QueueItem:
+        """Close as "no response needed", with a reason."""
+        self._require_spokesperson(actor)
+        if not reason.strip():
+            raise ActionError("a reason is required to close an item without a response")
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor)
+            self._transition(item, "close")
+            item.acknowledged_at = item.acknowledged_at or now
+            item.status, item.closed_at, item.close_reason = "closed", now, reason.strip()[:2000]
+            return self._finish(s, item, actor, "close", now, {"reason": reason.strip()[:200]})
+
+    def dismiss(self, item_id: int, actor: Actor, *, reason: str = "not relevant", now: datetime) -> QueueItem:
+        """Dismiss an item that is not about us (wrong match, spam)."""
+        self._require_spokesperson(actor)
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor)
+            self._transition(item, "dismiss")
+            item.status, item.closed_at, item.close_reason = "dismissed", now, reason.strip()[:2000] or "not relevant"
+            return self._finish(s, item, actor, "dismiss", now, {"reason": reason.strip()[:200]})
+
+    def assign(self, item_id: int, actor: Actor, *, assignee: str, now: datetime) -> QueueItem:
+        """A lead assigns an item to a spokesperson on the roster."""
+        if not actor.has("lead", "admin"):
+            raise ActionError("Only a Marketing & Sales lead assigns items.", not_permitted=True)
+        if assignee not in {sp.id for sp in self.cfg.spokespersons if sp.active}:
+            raise ActionError(f"{assignee!r} is not a designated spokesperson")
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor)
+            if item.status not in OPEN_STATUSES:
+                raise ActionError(f"cannot assign an item that is {item.status}")
+            item.assignee, item.status = assignee, ("assigned" if item.status == "new" else item.status)
+            return self._finish(s, item, actor, "assign", now, {"assignee": assignee})
+
+    def override_light(self, item_id: int, actor: Actor, *, light: str, reason: str, now: datetime) -> QueueItem:
+        """Override the traffic light, with a reason (audited)."""
+        if light not in ("green", "yellow", "red"):
+            raise ActionError(f"unknown light {light!r}")
+        if not (actor.is_spokesperson or actor.has("legal", "admin")):
+            raise ActionError(POLICY_REMINDER, not_permitted=True)
+        if not reason.strip():
+            raise ActionError("a reason is required to override the light")
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor)
+            before = item.light
+            item.light = light
+            item.light_overridden_by = actor.id
+            item.light_reasons = [*item.light_reasons, f"{light}: overridden by {actor.name} ({reason.strip()[:200]})"]
+            return self._finish(s, item, actor, "override_light", now,
+                                {"from": before, "to": light, "reason": reason.strip()[:200]})
+
+    def correct_sentiment(self, item_id: int, actor: Actor, *, label: str, now: datetime) -> None:
+        """Correct the sentiment of an item's mention (used at once; exported for retraining)."""
+        if not (actor.is_spokesperson or actor.has("legal", "admin")):
+            raise ActionError(POLICY_REMINDER, not_permitted=True)
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor)
+            mention_id = item.mention_id
+        try:
+            self.store.correct_sentiment(mention_id, label, by=actor.id, now=now)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from None

@@ -1,0 +1,252 @@
+"""Privacy: retention, purge of mentions deleted at their source, export and deletion of one
+author's data (P5: collected mentions are personal data of their authors).
+
+Aggregates survive: before a mention is deleted its count is added to the shared counter
+``daily_mentions`` with the labels ``date="YYYY-MM-DD",source="…",sentiment="…"``, in the same
+transaction as the deletion, so a crash neither loses nor double-counts a mention.
+
+Notification payloads carry mention text, author and URL; when a mention goes, these fields of
+every notification about it are blanked (``"purged": true``), and its text is scrubbed from any
+other payload (spike and escalation summaries) and from spike explanations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from monitor.clock import utc
+from monitor.storage.models import (
+    ClassificationRow,
+    MentionRow,
+    Notification,
+    QueueItem,
+    QueueItemMention,
+    ScoutSubmission,
+    SentimentCorrection,
+    SpikeEvent,
+)
+from monitor.storage.store import Store
+
+log = logging.getLogger("brand_scout.privacy")
+
+AGGREGATE = "daily_mentions"
+PURGED = "[purged]"
+_PERSONAL_KEYS = ("text", "author", "author_name", "url", "title")
+_CHUNK = 500
+
+
+@dataclass
+class PurgeReport:
+    """What one privacy operation removed."""
+
+    mentions: int = 0
+    notifications_scrubbed: int = 0
+    aggregated: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly summary."""
+        return {"mentions": self.mentions, "notifications_scrubbed": self.notifications_scrubbed,
+                "aggregated": dict(self.aggregated)}
+
+
+def aggregate_labels(day: str, source: str, sentiment: str) -> str:
+    """The counter labels of one aggregate cell."""
+    return f'date="{day}",source="{source}",sentiment="{sentiment}"'
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield list(ids[i : i + _CHUNK])
+
+
+def _scrub(value: Any, texts: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        for t in texts:
+            if t in value:
+                value = value.replace(t, PURGED)
+        return value
+    if isinstance(value, list):
+        return [_scrub(v, texts) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, texts) for k, v in value.items()}
+    return value
+
+
+def _delete_rows(store: Store, s: Session, rows: Sequence[MentionRow], report: PurgeReport) -> None:
+    """Aggregate, scrub notifications, then delete ``rows`` inside the caller's transaction."""
+    if not rows:
+        return
+    ids = [r.id for r in rows if r.id is not None]
+    labels: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        for cl in s.exec(select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(chunk))).all():
+            labels[cl.mention_id] = cl.label
+    cells: Counter[str] = Counter()
+    for r in rows:
+        if r.state == "filtered":
+            continue  # never counted anywhere: not an aggregate either
+        cells[aggregate_labels(utc(r.created_at).date().isoformat(), r.source, labels.get(r.id or 0, "unclassified"))] += 1
+    for cell, count in sorted(cells.items()):
+        store.incr(s, AGGREGATE, cell, count)
+        report.aggregated[cell] = report.aggregated.get(cell, 0) + count
+
+    # notifications about these mentions: through their queue items, then matched on the payload
+    keys = {(r.source, r.external_id) for r in rows}
+    item_ids: set[int] = set()
+    for chunk in _chunks(ids):
+        item_ids.update(i for i in s.exec(select(QueueItem.id).where(col(QueueItem.mention_id).in_(chunk))).all()
+                        if i is not None)
+        item_ids.update(s.exec(select(QueueItemMention.queue_item_id)
+                               .where(col(QueueItemMention.mention_id).in_(chunk))).all())
+    texts = sorted({r.text for r in rows if len(r.text or "") >= 12}, key=len, reverse=True)
+    candidates: dict[int, Notification] = {}
+    for chunk in _chunks(sorted(item_ids)):
+        for n in s.exec(select(Notification).where(col(Notification.queue_item_id).in_(chunk))).all():
+            candidates[n.id or 0] = n
+    for n in s.exec(select(Notification).where(col(Notification.kind).in_(("spike", "escalation", "digest")))).all():
+        candidates.setdefault(n.id or 0, n)
+    for n in candidates.values():
+        payload = dict(n.payload or {})
+        before = json.dumps(payload, sort_keys=True, default=str)
+        if (payload.get("source"), payload.get("external_id")) in keys:
+            for k in _PERSONAL_KEYS:
+                if k in payload:
+                    payload[k] = None
+            payload["purged"] = True
+        payload = _scrub(payload, texts)
+        if json.dumps(payload, sort_keys=True, default=str) != before:
+            n.payload = payload
+            s.add(n)
+            report.notifications_scrubbed += 1
+    if texts:
+        for sp in s.exec(select(SpikeEvent)).all():
+            new = _scrub(sp.explanation, texts)
+            if new != sp.explanation:
+                sp.explanation = new
+                s.add(sp)
+    for r in rows:
+        s.delete(r)
+    report.mentions += len(rows)
+
+
+def run_retention(store: Store, *, days: int | None, now: datetime, purge_marked: bool = True,
+                  batch: int = 2000) -> PurgeReport:
+    """Delete mentions created more than ``days`` ago (none when ``days`` is None), keeping their
+    counts as ``daily_mentions`` aggregates; with ``purge_marked`` also purge every mention a
+    connector marked as deleted at its source (``deleted_at`` set)."""
+    report = PurgeReport()
+    conds = []
+    if days is not None:
+        conds.append(col(MentionRow.created_at) < now - timedelta(days=days))
+    if purge_marked:
+        conds.append(col(MentionRow.deleted_at).is_not(None))
+    if not conds:
+        return report
+    from sqlalchemy import or_
+
+    while True:
+        with store.session() as s:
+            rows = list(s.exec(select(MentionRow).where(or_(*conds)).order_by(col(MentionRow.id)).limit(batch)).all())
+            _delete_rows(store, s, rows, report)
+            if rows:
+                store.audit(s, actor="brand-scout", action="privacy.retention", object_type="mention",
+                            object_id=f"{rows[0].id}-{rows[-1].id}",
+                            details={"deleted": len(rows), "days": days}, now=now)
+        if len(rows) < batch:
+            break
+    log.info("retention", extra={"event": "retention", "deleted": report.mentions,
+                                 "notifications_scrubbed": report.notifications_scrubbed})
+    return report
+
+
+def purge_mention(store: Store, source: str, external_id: str, now: datetime, *, actor: str = "brand-scout") -> bool:
+    """Purge one mention that was deleted at its source; True if it was stored."""
+    report = PurgeReport()
+    with store.session() as s:
+        row = s.exec(select(MentionRow).where(MentionRow.source == source,
+                                              MentionRow.external_id == external_id)).first()
+        if row is None:
+            return False
+        _delete_rows(store, s, [row], report)
+        store.audit(s, actor=actor, action="privacy.purge_deleted", object_type="mention",
+                    object_id=f"{source}:{external_id}"[:100],
+                    details={"notifications_scrubbed": report.notifications_scrubbed}, now=now)
+    return True
+
+
+def _row_dict(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(obj.model_dump(), default=str))
+    return out
+
+
+def _author_rows(s: Session, source: str, handle: str) -> list[MentionRow]:
+    return list(s.exec(select(MentionRow).where(MentionRow.source == source, MentionRow.author_handle == handle)
+                       .order_by(col(MentionRow.id))).all())
+
+
+def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
+    """Every stored piece of data about one author (mentions, their classifications and
+    corrections, queue items, notifications and scout submissions about them), as JSON data."""
+    with store.session() as s:
+        rows = _author_rows(s, source, handle)
+        ids = [r.id for r in rows if r.id is not None]
+        keys = {(r.source, r.external_id) for r in rows}
+        classifications: list[dict[str, Any]] = []
+        corrections: list[dict[str, Any]] = []
+        items: dict[int, dict[str, Any]] = {}
+        subs: list[dict[str, Any]] = []
+        notes: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(ids):
+            classifications += [_row_dict(c) for c in s.exec(
+                select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(chunk))).all()]
+            corrections += [_row_dict(c) for c in s.exec(
+                select(SentimentCorrection).where(col(SentimentCorrection.mention_id).in_(chunk))).all()]
+            subs += [_row_dict(c) for c in s.exec(
+                select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(chunk))).all()]
+            for qi in s.exec(select(QueueItem).where(col(QueueItem.mention_id).in_(chunk))).all():
+                items[qi.id or 0] = _row_dict(qi)
+        for chunk in _chunks(sorted(items)):
+            for n in s.exec(select(Notification).where(col(Notification.queue_item_id).in_(chunk))).all():
+                if (n.payload.get("source"), n.payload.get("external_id")) in keys:
+                    notes[n.id or 0] = _row_dict(n)
+    return {
+        "source": source,
+        "author_handle": handle,
+        "mentions": [_row_dict(r) for r in rows],
+        "classifications": classifications,
+        "sentiment_corrections": corrections,
+        "queue_items": [items[k] for k in sorted(items)],
+        "notifications": [notes[k] for k in sorted(notes)],
+        "scout_submissions": subs,
+    }
+
+
+def author_ref(source: str, handle: str) -> str:
+    """A stable pseudonym of an author for the audit log (the handle itself is personal data)."""
+    return "sha256:" + hashlib.sha256(f"{source}\x00{handle}".encode()).hexdigest()[:32]
+
+
+def delete_author(store: Store, source: str, handle: str, *, actor: str, now: datetime) -> PurgeReport:
+    """Delete every mention of one author (aggregates kept) and record who asked, in the audit log."""
+    report = PurgeReport()
+    with store.session() as s:
+        rows = _author_rows(s, source, handle)
+        _delete_rows(store, s, rows, report)
+        store.audit(s, actor=actor, action="privacy.delete_author", object_type="author",
+                    object_id=author_ref(source, handle),
+                    details={"source": source, "mentions": report.mentions,
+                             "notifications_scrubbed": report.notifications_scrubbed}, now=now)
+    return report
+
+
+__all__ = ["AGGREGATE", "PurgeReport", "aggregate_labels", "author_ref", "delete_author", "export_author",
+           "purge_mention", "run_retention"]

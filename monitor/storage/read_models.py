@@ -1,0 +1,270 @@
+"""Read-only queries the pages need beyond :class:`monitor.storage.store.Store` (one item, its steps,
+dashboard aggregates). Writes never happen here: state changes go through ``QueueActions``
+and ``Pipeline.submit_scout``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_
+from sqlmodel import col, select
+
+from monitor.clock import utc
+from monitor.storage.models import (
+    OPEN_STATUSES,
+    ClassificationRow,
+    ConnectorState,
+    EscalationStep,
+    MentionRow,
+    QueueItem,
+    QueueItemMention,
+    SpikeEvent,
+)
+from monitor.storage.store import Store
+
+
+def get_item(store: Store, item_id: int) -> tuple[QueueItem, MentionRow] | None:
+    """One queue item with its first mention."""
+    with store.session() as s:
+        row = s.exec(select(QueueItem, MentionRow).join(MentionRow, col(MentionRow.id) == QueueItem.mention_id)
+                     .where(QueueItem.id == item_id)).first()
+        return (row[0], row[1]) if row else None
+
+
+def item_for_mention(store: Store, mention_id: int) -> QueueItem | None:
+    """The queue item a mention belongs to, if any."""
+    with store.session() as s:
+        link = s.exec(select(QueueItemMention).where(QueueItemMention.mention_id == mention_id)).first()
+        if link is not None:
+            return s.get(QueueItem, link.queue_item_id)
+        return s.exec(select(QueueItem).where(QueueItem.mention_id == mention_id)).first()
+
+
+def mention(store: Store, mention_id: int) -> MentionRow | None:
+    """One mention."""
+    with store.session() as s:
+        return s.get(MentionRow, mention_id)
+
+
+def escalation_steps(store: Store, item_id: int) -> list[EscalationStep]:
+    """The escalation steps taken for an item, in order."""
+    with store.session() as s:
+        return list(s.exec(select(EscalationStep).where(EscalationStep.queue_item_id == item_id)
+                           .order_by(col(EscalationStep.level))).all())
+
+
+def sources(store: Store) -> list[str]:
+    """The sources that have queue items."""
+    with store.session() as s:
+        q = select(MentionRow.source).join(QueueItem, col(QueueItem.mention_id) == MentionRow.id).distinct()
+        return sorted(str(x) for x in s.exec(q).all())
+
+
+@dataclass
+class Dashboard:
+    """What the dashboard shows."""
+
+    days: list[str]
+    by_sentiment: dict[str, list[int]]
+    by_source: dict[str, list[int]]
+    open_count: int
+    overdue_count: int
+    response: list[dict[str, object]]
+    spikes: list[SpikeEvent]
+    connectors: list[ConnectorState]
+    total: int
+
+
+def _day(store: Store, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, on SQLite (stored as UTC text) and PostgreSQL."""
+    if store.dialect == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def dashboard(store: Store, *, now: datetime, days: int, targets: Mapping[str, timedelta]) -> Dashboard:
+    """Mentions per day by sentiment and source, open and overdue items, response times.
+
+    Everything is aggregated in the database: one GROUP BY (day, source, label) over the
+    window's mentions, two COUNTs for the queue, and the acknowledged items created in the
+    window for the response times (their median is taken here).
+    """
+    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=days)
+    labels = [(start + timedelta(days=i)).strftime("%m-%d") for i in range(days)]
+    by_sent: dict[str, list[int]] = {k: [0] * days for k in ("negative", "neutral", "positive")}
+    by_src: dict[str, list[int]] = defaultdict(lambda: [0] * days)
+    total = 0
+    with store.session() as s:
+        day = _day(store, col(MentionRow.created_at)).label("day")
+        q = (select(day, MentionRow.source, ClassificationRow.label, func.count())  # type: ignore[call-overload]
+             .select_from(MentionRow)
+             .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
+             .where(col(MentionRow.created_at) >= start, col(MentionRow.created_at) < end)
+             .group_by(day, MentionRow.source, ClassificationRow.label))
+        for d, source, label, n in s.exec(q).all():
+            i = (_as_date(d) - start.date()).days
+            if 0 <= i < days:
+                total += int(n)
+                by_sent.setdefault(label or "neutral", [0] * days)[i] += int(n)
+                by_src[str(source)][i] += int(n)
+        open_count = int(s.exec(select(func.count()).select_from(QueueItem)
+                                .where(col(QueueItem.status).in_(OPEN_STATUSES))).one())
+        overdue_count = int(s.exec(select(func.count()).select_from(QueueItem)
+                                   .where(_overdue_clause(now))).one())
+        acked = s.exec(select(QueueItem.priority, QueueItem.created_at, QueueItem.acknowledged_at, QueueItem.due_at)
+                       .where(col(QueueItem.created_at) >= start, col(QueueItem.acknowledged_at).is_not(None))).all()
+        spikes = list(s.exec(select(SpikeEvent).order_by(col(SpikeEvent.started_at).desc()).limit(10)).all())
+        states = list(s.exec(select(ConnectorState).order_by(ConnectorState.source_name)).all())
+    waits: dict[str, list[float]] = defaultdict(list)
+    met: Counter[str] = Counter()
+    for prio, created, acked_at, due in acked:
+        if acked_at is None:
+            continue
+        waits[prio].append((utc(acked_at) - utc(created)).total_seconds() / 3600)
+        if due is None or utc(acked_at) <= utc(due):
+            met[prio] += 1
+    response: list[dict[str, object]] = []
+    for prio in ("urgent", "high", "normal", "low"):
+        hours = sorted(waits.get(prio, []))
+        target = targets.get(prio)
+        response.append({
+            "priority": prio, "count": len(hours),
+            "median_h": hours[len(hours) // 2] if hours else None,
+            "target_h": target.total_seconds() / 3600 if target else None,
+            "met": met[prio],
+        })
+    return Dashboard(days=labels, by_sentiment=by_sent, by_source=dict(by_src), open_count=open_count,
+                     overdue_count=overdue_count, response=response, spikes=spikes, connectors=states, total=total)
+
+
+# ---- the queue list: filters, sorting, paging and counts in SQL ---------------------------------
+@dataclass(frozen=True)
+class QueueFilter:
+    """The queue list's filters (as the page's query string gives them)."""
+
+    status: str = "open"
+    light: str = ""
+    priority: str = ""
+    source: str = ""
+    assignee: str = ""
+    overdue: bool = False
+    scout: bool = False
+
+
+def _overdue_clause(now: datetime) -> Any:
+    """Not acknowledged and past its response target (as :func:`monitor.web.pages.is_overdue`)."""
+    return and_(col(QueueItem.status).in_(("new", "assigned")), col(QueueItem.due_at).is_not(None),
+                col(QueueItem.due_at) < now)
+
+
+def _unassigned_clause() -> Any:
+    return or_(col(QueueItem.assignee).is_(None), col(QueueItem.assignee) == "")
+
+
+def _visible_clause(can_see_red: bool) -> list[Any]:
+    """Red items only for those who may see them (legal, leads, admin)."""
+    return [] if can_see_red else [col(QueueItem.light) != "red"]
+
+
+def _queue_where(f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool) -> list[Any]:
+    where = _visible_clause(can_see_red)
+    if f.status == "open":
+        where.append(col(QueueItem.status).in_(OPEN_STATUSES))
+    elif f.status not in ("all", ""):
+        where.append(col(QueueItem.status) == f.status)
+    if f.light:
+        where.append(col(QueueItem.light) == f.light)
+    if f.priority:
+        where.append(col(QueueItem.priority) == f.priority)
+    if f.source:
+        where.append(col(MentionRow.source) == f.source)
+    if f.assignee == "me":
+        where.append(col(QueueItem.assignee) == actor_id)
+    elif f.assignee == "none":
+        where.append(_unassigned_clause())
+    elif f.assignee:
+        where.append(col(QueueItem.assignee) == f.assignee)
+    if f.overdue:
+        where.append(_overdue_clause(now))
+    if f.scout:
+        where.append(col(QueueItem.scout_submitted).is_(True))
+    return where
+
+
+def _queue_order(sort: str) -> list[Any]:
+    score, qid = col(QueueItem.priority_score), col(QueueItem.id)
+    if sort == "due":  # no due date last
+        return [case((col(QueueItem.due_at).is_(None), 1), else_=0), col(QueueItem.due_at), score.desc(), qid.desc()]
+    if sort == "newest":
+        return [qid.desc()]
+    if sort == "reach":
+        return [col(MentionRow.author_reach).desc(), qid.desc()]
+    return [score.desc(), qid.desc()]
+
+
+def queue_page(store: Store, f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool,
+               sort: str = "priority", limit: int = 50, offset: int = 0) -> tuple[list[tuple[QueueItem, MentionRow]], int]:
+    """One page of the queue list (filtered, sorted and paged in SQL) and how many items match.
+
+    The ids are picked first from ``queue_item`` alone (joined to ``mention`` only when a filter
+    or the sort needs it), then only that page's rows are loaded.
+    """
+    where = _queue_where(f, now=now, actor_id=actor_id, can_see_red=can_see_red)
+    join = bool(f.source) or sort == "reach"
+    with store.session() as s:
+        ids_q = select(QueueItem.id)
+        count_q = select(func.count()).select_from(QueueItem)
+        if join:
+            ids_q = ids_q.join(MentionRow, col(MentionRow.id) == QueueItem.mention_id)
+            count_q = count_q.join(MentionRow, col(MentionRow.id) == QueueItem.mention_id)
+        if where:
+            ids_q, count_q = ids_q.where(*where), count_q.where(*where)
+        ids = [int(i) for i in s.exec(ids_q.order_by(*_queue_order(sort)).offset(offset).limit(limit)).all()
+               if i is not None]
+        total = int(s.exec(count_q).one())
+        if not ids:
+            return [], total
+        rows = s.exec(select(QueueItem, MentionRow).join(MentionRow, col(MentionRow.id) == QueueItem.mention_id)
+                      .where(col(QueueItem.id).in_(ids))).all()
+        by_id = {qi.id: (qi, m) for qi, m in rows}
+        return [by_id[i] for i in ids if i in by_id], total
+
+
+def queue_counts(store: Store, *, now: datetime, actor_id: str, can_see_red: bool) -> dict[str, int]:
+    """The counts above the list (open items the actor may see), in one query."""
+
+    def n(cond: Any) -> Any:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    q = select(func.count(), n(_overdue_clause(now)), n(_unassigned_clause()),  # type: ignore[call-overload]
+               n(col(QueueItem.assignee) == actor_id), n(col(QueueItem.light) == "red"),
+               n(col(QueueItem.light) == "yellow"), n(col(QueueItem.light) == "green"))
+    q = q.select_from(QueueItem).where(col(QueueItem.status).in_(OPEN_STATUSES), *_visible_clause(can_see_red))
+    with store.session() as s:
+        row = s.exec(q).one()
+    keys = ("open", "overdue", "unassigned", "mine", "red", "yellow", "green")
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
+def mention_sources(store: Store) -> list[str]:
+    """The distinct sources of stored mentions, one index seek per source (not a scan)."""
+    out: list[str] = []
+    with store.session() as s:
+        while True:
+            q = select(func.min(MentionRow.source))
+            if out:
+                q = q.where(col(MentionRow.source) > out[-1])
+            nxt = s.exec(q).one()
+            if nxt is None:
+                return out
+            out.append(str(nxt))

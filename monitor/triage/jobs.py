@@ -1,0 +1,102 @@
+"""Periodic jobs that turn the pure decision modules into stored effects: the escalation
+ladder and spike detection. Each reads ``now`` once and is idempotent (steps are unique per item
+and level, spikes per key, notifications per idempotency key)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
+
+from monitor.clock import utc
+from monitor.domain.escalation import ItemState, ladder_actions
+from monitor.domain.spikes import EngagementObservation, Sample, bucketize, detect
+from monitor.storage.models import ClassificationRow, EscalationStep, MentionRow, QueueItem, SpikeEvent
+
+if TYPE_CHECKING:
+    from monitor.app.bootstrap import Container
+
+log = logging.getLogger("brand_scout.jobs")
+
+
+def run_escalations(c: Container) -> int:
+    """Take every ladder step that is due for unacknowledged items; returns steps taken."""
+    now = c.clock.now()
+    esc = c.cfg.policy.escalation
+    taken = 0
+    with c.store.session() as s:
+        q = select(QueueItem).where(col(QueueItem.status).in_(("new", "assigned"))).where(
+            col(QueueItem.due_at).is_not(None)).where(col(QueueItem.due_at) <= now)
+        if c.store.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        for item in s.exec(q).all():
+            state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
+                              utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level)
+            for step in ladder_actions(state, esc, c.cfg.policy.business_hours, now):
+                c.store.insert_ignore(s, EscalationStep, [{
+                    "queue_item_id": item.id, "level": step.level, "action": step.action,
+                    "target": step.target, "at": now}], ["queue_item_id", "level"])
+                item.escalation_level = max(item.escalation_level, step.level)
+                receiver = step.receiver or esc.lead_receiver
+                c.store.enqueue(
+                    s, key=f"escalation:{item.id}:{step.level}", receiver=receiver, kind="escalation", now=now,
+                    queue_item_id=item.id,
+                    payload={"title": f"Escalation ({step.action}) for item #{item.id}", "summary": step.reason,
+                             "item_id": item.id, "action": step.action, "target": step.target,
+                             "light": item.light, "priority": item.priority,
+                             "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item.id}"},
+                )
+                c.store.audit(s, actor="brand-scout", action=f"escalation.{step.action}", object_type="queue_item",
+                              object_id=str(item.id), details={"level": step.level, "target": step.target,
+                                                               "reason": step.reason}, now=now)
+                taken += 1
+            s.add(item)
+    return taken
+
+
+def run_spike_detection(c: Container) -> list[str]:
+    """Detect spikes over the stored mentions; store each new one and send ONE crisis alert per
+    spike key. Returns the keys of live spikes."""
+    now = c.clock.now()
+    cfg = c.cfg.policy.spikes
+    if not cfg.enabled:
+        return []
+    since = now - timedelta(weeks=cfg.baseline_weeks) - cfg.bucket
+    recent_since = now - 2 * cfg.bucket
+    with c.store.session() as s:
+        rows = s.exec(
+            select(MentionRow.source, MentionRow.created_at, ClassificationRow.label)
+            .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
+            .where(MentionRow.created_at >= since)
+        ).all()
+        samples_all = [Sample(src, "", utc(at), negative=(label == "negative")) for src, at, label in rows]
+        recent_rows = s.exec(
+            select(MentionRow, ClassificationRow.label)
+            .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
+            .where(MentionRow.created_at >= recent_since)
+        ).all()
+        samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
+                          m.likes + m.reposts + m.replies + m.quotes) for m, label in recent_rows]
+        engagement = [EngagementObservation(m.source, m.external_id, utc(m.created_at), 0, utc(m.fetched_at),
+                                            m.likes + m.reposts + m.replies + m.quotes, m.group_key or "",
+                                            m.text, m.url) for m, _ in recent_rows]
+        recent = list(s.exec(select(SpikeEvent).where(SpikeEvent.started_at >= now - timedelta(days=2))).all())
+    counts = bucketize(samples_all, cfg.bucket)
+    spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,
+                    ignore_terms=[t.lower() for t in c.cfg.organisation.brand_terms])
+    keys = []
+    with c.store.session() as s:
+        for sp in spikes:
+            keys.append(sp.key)
+            new = c.store.insert_ignore(s, SpikeEvent, [{
+                "key": sp.key, "kind": sp.kind, "scope": sp.scope, "started_at": sp.started_at,
+                "baseline": sp.baseline, "observed": sp.observed, "explanation": sp.explanation()}],
+                ["key"], returning=SpikeEvent.id)
+            if new:
+                c.store.enqueue(s, key=f"spike:{sp.key}", receiver=cfg.receiver, kind="spike", now=now,
+                                payload={"title": f"Spike: {sp.summary}", "summary": sp.summary,
+                                         "kind": sp.kind, "scope": sp.scope, **sp.explanation()})
+                log.warning("spike", extra={"event": "spike", "key": sp.key, "summary": sp.summary})
+    return keys
