@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 
 log = logging.getLogger("brand_scout.scheduler")
 

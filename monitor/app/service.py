@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.errors import MonitorError
 
 log = logging.getLogger("brand_scout.service")

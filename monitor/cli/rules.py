@@ -19,8 +19,8 @@ from sqlmodel import col, select
 from monitor.clock import SystemClock, utc
 from monitor.config import AppConfig, load_config, parse_duration
 from monitor.domain.decide import MentionView, Router, SentimentView
-from monitor.domain.escalation import suppress
 from monitor.domain.spikes import Sample, Spike, SpikeRecord, bucket_start, bucketize, detect
+from monitor.domain.suppression import suppress
 from monitor.errors import MonitorError
 
 ConfigOpt = Annotated[str, typer.Option("--config", "-c", envvar="BRAND_SCOUT_CONFIG", help="YAML configuration file")]

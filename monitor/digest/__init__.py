@@ -54,7 +54,7 @@ from monitor.storage.models import (
 from monitor.storage.store import backoff_delay
 
 if TYPE_CHECKING:
-    from monitor.app.bootstrap import Container
+    from monitor.app.container import Container
     from monitor.config import AppConfig, SourceConfig
 
 log = logging.getLogger("brand_scout.digest")

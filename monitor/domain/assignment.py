@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from monitor.config.people import Spokesperson
-from monitor.domain.escalation import is_working_time
+from monitor.domain.ladder import is_working_time
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 

@@ -12,10 +12,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.config import AppConfig
 from monitor.config.policy import RouteConfig
-from monitor.domain.escalation import SilenceLike, is_silenced
 from monitor.domain.light import can_offer_template, evaluate, topic_of
 from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
 from monitor.domain.spikes import Spike
+from monitor.domain.suppression import SilenceLike, is_silenced
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.config.policy import SpikeConfig
-from monitor.domain.escalation import SpikeLike
+from monitor.domain.suppression import SpikeLike
 
 WEEK = timedelta(days=7)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -120,7 +120,7 @@ class Spike:
         }
 
     def as_record(self) -> SpikeRecord:
-        """This spike as a live record (for :func:`monitor.domain.escalation.suppress` and ``recent``)."""
+        """This spike as a live record (for :func:`monitor.domain.suppression.hold` and ``recent``)."""
         return SpikeRecord(self.key, self.kind, self.scope, self.started_at, None, self.explanation())
 
     def labels(self) -> dict[str, object]:

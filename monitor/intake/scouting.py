@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import Mention
 
 if TYPE_CHECKING:
-    from monitor.app.bootstrap import Container
+    from monitor.app.container import Container
 
 log = logging.getLogger("brand_scout.scouting")
 

@@ -32,7 +32,12 @@ from monitor.storage.models import (
     RosterEntry,
     ScoutSubmission,
     SentimentCorrection,
+    Silence,
+    SpikeEvent,
 )
+
+#: The session type stages pass back to the store (they never import sqlmodel themselves).
+DbSession = Session
 
 
 def _insert(engine: Engine, table: type[SQLModel]) -> Any:
@@ -543,6 +548,77 @@ class Store:
                 for row in s.exec(select(MentionRow).where(col(MentionRow.id).in_(chunk))).all():
                     s.delete(row)
             return len(ids)
+
+
+    # ---- what one triage batch reads (inside the batch's session) ---------------------------
+    def classifications_for(self, s: Session, mention_ids: Sequence[int]) -> list[ClassificationRow]:
+        """The stored classifications of ``mention_ids``."""
+        return list(s.exec(select(ClassificationRow).where(
+            self.among(col(ClassificationRow.mention_id), mention_ids))).all())
+
+    def submissions_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, ScoutSubmission]:
+        """The scout submission of each of ``mention_ids`` that has one (the first, by id)."""
+        out: dict[int, ScoutSubmission] = {}
+        for sub in s.exec(select(ScoutSubmission).where(self.among(col(ScoutSubmission.mention_id), mention_ids))
+                          .order_by(col(ScoutSubmission.id))).all():
+            out.setdefault(sub.mention_id or 0, sub)
+        return out
+
+    def active_silences(self, s: Session, now: datetime) -> list[Silence]:
+        """Silences that have not ended at ``now``."""
+        return list(s.exec(select(Silence).where(Silence.ends_at > now)).all())
+
+    def spikes_since(self, s: Session, since: datetime) -> list[SpikeEvent]:
+        """Spikes that started at or after ``since``."""
+        return list(s.exec(select(SpikeEvent).where(SpikeEvent.started_at >= since)).all())
+
+    def queue_items_by_group(self, s: Session, keys: Sequence[str]) -> dict[str, QueueItem]:
+        """The queue items of the group keys ``keys`` (those that exist)."""
+        return {q.group_key: q for q in s.exec(select(QueueItem).where(self.among(col(QueueItem.group_key), keys)))}
+
+    def roster_entries(self, s: Session) -> dict[str, RosterEntry]:
+        """The roster's rows (assignment turn state), by spokesperson id."""
+        return {r.id: r for r in s.exec(select(RosterEntry)).all()}
+
+    # ---- what delivery reads ------------------------------------------------------------
+    def first_alerts(self, s: Session, item_ids: Sequence[int]) -> dict[tuple[int, str], Notification]:
+        """The first alert of each (queue item, receiver) among ``item_ids``: updates thread under it."""
+        out: dict[tuple[int, str], Notification] = {}
+        if not item_ids:
+            return out
+        for a in s.exec(select(Notification).where(self.among(col(Notification.queue_item_id), item_ids),
+                                                   Notification.kind == "alert").order_by(col(Notification.id))):
+            out.setdefault((a.queue_item_id or 0, a.receiver), a)
+        return out
+
+    def notifications_by_ids(self, s: Session, ids: Sequence[int]) -> dict[int, Notification]:
+        """Outbox rows by id."""
+        if not ids:
+            return {}
+        return {n.id or 0: n for n in s.exec(select(Notification).where(col(Notification.id).in_(list(ids))))}
+
+    # ---- scouting -------------------------------------------------------------------------
+    def credit_known_mention(self, s: Session, mention_id: int, now: datetime) -> None:
+        """A known mention forwarded by a scout: its queue item is marked as scouted, or, when it
+        never made it into the queue, the mention is routed again as a scout submission."""
+        link = s.exec(select(QueueItemMention).where(QueueItemMention.mention_id == mention_id)).first()
+        if link is not None:
+            item = s.get(QueueItem, link.queue_item_id)
+            if item is not None and not item.scout_submitted:
+                item.scout_submitted = True
+                item.updated_at = now
+                s.add(item)
+            return
+        row = s.get(MentionRow, mention_id)
+        if row is not None and row.state == "routed":
+            row.state = "new"
+            s.add(row)
+
+    def add_submission(self, s: Session, sub: ScoutSubmission) -> ScoutSubmission:
+        """Insert a scout submission and give it its id."""
+        s.add(sub)
+        s.flush()
+        return sub
 
 
 def backoff_delay(attempt: int, *, base: timedelta, cap: timedelta, jitter: float) -> timedelta:

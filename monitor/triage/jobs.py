@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from monitor.clock import utc
-from monitor.domain.escalation import ItemState, ladder_actions
+from monitor.domain.ladder import ItemState, ladder_actions
 from monitor.domain.spikes import EngagementObservation, Sample, bucketize, detect
 from monitor.storage.models import ClassificationRow, EscalationStep, MentionRow, QueueItem, SpikeEvent
 
 if TYPE_CHECKING:
-    from monitor.app.bootstrap import Container
+    from monitor.app.container import Container
 
 log = logging.getLogger("brand_scout.jobs")
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.queue.actions import Actor, actor_for
 from monitor.storage.models import OPEN_STATUSES

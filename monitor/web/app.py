@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from monitor.app import metrics
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.web import auth
 from monitor.web.deps import TEMPLATES, Web

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.storage import read_models as queries
 from monitor.web import auth
 from monitor.web.deps import web_of

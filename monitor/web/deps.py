@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.queue.actions import Actor
 from monitor.web import auth

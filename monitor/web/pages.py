@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.config.policy import ReplyTemplate
 from monitor.queue.actions import ActionError, Actor, QueueActions, directory

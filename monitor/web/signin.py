@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.web import auth
 from monitor.web.deps import web_of
 

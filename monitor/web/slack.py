@@ -37,7 +37,7 @@ from monitor.intake.scouting import SLACK_BUDGET, lookup_link
 from monitor.queue.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for
 
 if TYPE_CHECKING:
-    from monitor.app.bootstrap import Container
+    from monitor.app.container import Container
 
 log = logging.getLogger("brand_scout.slack.web")
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from connectors.base import Mention
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.intake.scouting import WEB_BUDGET, lookup_link
 from monitor.queue.actions import POLICY_REMINDER, Actor, directory

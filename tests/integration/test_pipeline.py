@@ -169,7 +169,7 @@ def test_failed_fetch_stores_nothing_and_keeps_cursor(container: Any, clock: Fro
     c = container()
     play(c, clock, 8)
     before = c.store.get_state("replay")
-    c.connectors["replay"] = _FailingMidway()
+    c.connectors.built["replay"] = _FailingMidway()
     report = c.pipeline.poll("replay")
     assert report.error and "500" in report.error
     after = c.store.get_state("replay")
@@ -246,7 +246,7 @@ class _Noting:
 def test_connector_notes_are_reported_and_logged(container: Any, clock: FrozenClock,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     c = container()
-    c.connectors["replay"] = _Noting()
+    c.connectors.built["replay"] = _Noting()
     with caplog.at_level("WARNING", logger="brand_scout.pipeline"):
         report = c.pipeline.poll("replay")
     assert report.stored == 1 and report.notes == ["read limit reached; older posts may be missing"]

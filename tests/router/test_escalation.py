@@ -12,15 +12,8 @@ import pytest
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.config.policy import BusinessHours, ResponseTarget
-from monitor.domain.escalation import (
-    ItemState,
-    SilenceSpec,
-    due_at,
-    is_silenced,
-    ladder_actions,
-    parse_silence_matchers,
-    suppress,
-)
+from monitor.domain.ladder import ItemState, due_at, ladder_actions
+from monitor.domain.suppression import SilenceSpec, is_silenced, parse_silence_matchers, suppress
 
 CHI = ZoneInfo("America/Chicago")
 HOURS = BusinessHours(timezone="America/Chicago", start="09:00", end="17:00", holidays=["2026-11-26"])

@@ -329,7 +329,7 @@ def _spike() -> Spike:
 
 
 def test_spike_goes_to_crisis_unless_silenced(router: Router) -> None:
-    from monitor.domain.escalation import SilenceSpec
+    from monitor.domain.suppression import SilenceSpec
 
     assert router.route_spike(_spike(), now=NOW) == ["crisis"]
     mute = SilenceSpec(['kind="spike"'], NOW - timedelta(hours=1), NOW + timedelta(hours=1), "dana", "launch day")

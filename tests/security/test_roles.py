@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.web.app import create_app
 from tests.web.conftest import Browser, seed
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from slack_sdk.signature import SignatureVerifier
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import FrozenClock
 from monitor.delivery import slack_blocks as sb
 from tests.slack.conftest import SECRET

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.delivery.notifiers.base import Outbound

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import FrozenClock
 from monitor.queue.actions import POLICY_REMINDER
 from monitor.storage.models import QueueItem

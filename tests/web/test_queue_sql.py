@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import FrozenClock, utc
 from monitor.storage import read_models as queries
 from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, ClassificationRow, MentionRow, QueueItem

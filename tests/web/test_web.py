@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from connectors.base import Mention
-from monitor.app.bootstrap import Container
+from monitor.app.container import Container
 from monitor.clock import FrozenClock
 from monitor.queue.actions import POLICY_REMINDER
 from monitor.web.app import create_app

@@ -1,20 +1,18 @@
-"""Response targets, the escalation ladder, silences, inhibition and repeat suppression (POLICY P3).
+"""Response targets and the escalation ladder (P3).
 
 Every function here is pure: the caller reads the clock once per tick and passes ``now``; the
 caller also persists what these functions decide (``EscalationStep`` rows, ``QueueItem.due_at``,
-``QueueItem.escalation_level`` and ``QueueItem.last_alert_at``).
+and ``QueueItem.escalation_level``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from monitor.config.policy import BusinessHours, EscalationConfig, ResponseTarget
-from monitor.domain.routing import Matcher
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Queue statuses in which an item still waits for acknowledgement (the ladder applies).
@@ -160,155 +158,3 @@ def _fmt(td: timedelta) -> str:
         return f"{minutes}m"
     h, m = divmod(minutes, 60)
     return f"{h}h{m:02d}m" if m else f"{h}h"
-
-
-# ---- silences, inhibition, repeat interval ----------------------------------------------------
-
-
-class SilenceLike(Protocol):
-    """A silence (the ``Silence`` table fits): matchers, a time box, an owner and a reason."""
-
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def matchers(self) -> list[str]: ...
-    @property
-    def starts_at(self) -> datetime: ...
-    @property
-    def ends_at(self) -> datetime: ...
-    @property
-    def owner(self) -> str: ...
-    @property
-    def reason(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class SilenceSpec:
-    """An in-memory silence (tests, ``scout rules``); the ``Silence`` row has the same shape."""
-
-    matchers: list[str]
-    starts_at: datetime
-    ends_at: datetime
-    owner: str
-    reason: str
-    id: int | None = None
-
-
-def silence_active(silence: SilenceLike, now: datetime) -> bool:
-    """Whether ``now`` lies in the silence's time box ``[starts_at, ends_at)``."""
-    now = _aware(now)
-    return _aware(silence.starts_at) <= now < _aware(silence.ends_at)
-
-
-def is_silenced(labels: Mapping[str, object], silences: Iterable[SilenceLike], now: datetime) -> SilenceLike | None:
-    """The first active silence whose matchers all match ``labels`` (None: not silenced).
-
-    A silence without matchers mutes nothing (a mute-everything silence must say so, e.g.
-    ``source=~".*"``). Matchers that do not parse are ignored here; validate them on creation
-    with :func:`parse_silence_matchers`.
-    """
-    for s in silences:
-        if not s.matchers or not silence_active(s, now):
-            continue
-        try:
-            parsed = [Matcher.parse(m) for m in s.matchers]
-        except ValueError:
-            continue
-        if all(m.matches(labels) for m in parsed):
-            return s
-    return None
-
-
-def parse_silence_matchers(matchers: Sequence[str]) -> list[Matcher]:
-    """Parse a silence's matchers, raising ``ValueError`` naming the bad one (for creation forms)."""
-    if not matchers:
-        raise ValueError("a silence needs at least one matcher")
-    return [Matcher.parse(m) for m in matchers]
-
-
-class SpikeLike(Protocol):
-    """A live or past spike (the ``SpikeEvent`` table fits)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def scope(self) -> str: ...
-    @property
-    def started_at(self) -> datetime: ...
-    @property
-    def ended_at(self) -> datetime | None: ...
-    @property
-    def explanation(self) -> Mapping[str, Any]: ...
-
-
-def spike_live(spike: SpikeLike, now: datetime, cooldown: timedelta) -> bool:
-    """A spike is live from its start until it ended, or for ``cooldown`` when no end is recorded."""
-    now = _aware(now)
-    start = _aware(spike.started_at)
-    end = _aware(spike.ended_at) if spike.ended_at is not None else start + cooldown
-    return start <= now < end
-
-
-def spike_covers(spike: SpikeLike, labels: Mapping[str, object]) -> bool:
-    """Whether a per-mention alert with ``labels`` is part of ``spike``.
-
-    Volume and negative-share spikes cover their scope (``all`` or one source); a velocity
-    spike covers only its post's group.
-    """
-    if spike.kind == "velocity":
-        group = spike.explanation.get("group")
-        return bool(group) and labels.get("group") == group
-    return spike.scope == "all" or labels.get("source") == spike.scope
-
-
-@dataclass(frozen=True)
-class Suppression:
-    """Why an alert is held back: ``silenced``, ``inhibited`` or ``repeat``, with words for people."""
-
-    kind: str
-    reason: str
-    ref: str | None = None
-
-
-def suppress(
-    labels: Mapping[str, object],
-    *,
-    now: datetime,
-    last_alert_at: datetime | None = None,
-    repeat_interval: timedelta | None = None,
-    silences: Iterable[SilenceLike] = (),
-    spikes: Iterable[SpikeLike] = (),
-    inhibit_matchers: Sequence[str] = ('light!="red"',),
-    spike_cooldown: timedelta = timedelta(hours=6),
-) -> Suppression | None:
-    """Decide whether the per-mention alert with ``labels`` must be held back (None: send it).
-
-    Checked in this order (like Alertmanager's pipeline): a matching active silence; inhibition
-    by a live spike that covers the mention, for alerts matching ``inhibit_matchers`` (by
-    default everything but red items, which always reach Legal / Compliance); and the group's
-    repeat interval (``last_alert_at`` is the group's last alert, ``QueueItem.last_alert_at``).
-    When an alert is sent, the caller sets ``last_alert_at = now``.
-    """
-    now = _aware(now)
-    silence = is_silenced(labels, silences, now)
-    if silence is not None:
-        return Suppression(
-            "silenced",
-            f"silenced until {_aware(silence.ends_at).isoformat()} by {silence.owner}: {silence.reason}",
-            None if silence.id is None else str(silence.id),
-        )
-    inhibit = [Matcher.parse(m) for m in inhibit_matchers]
-    if all(m.matches(labels) for m in inhibit):
-        for spike in spikes:
-            if spike_live(spike, now, spike_cooldown) and spike_covers(spike, labels):
-                return Suppression("inhibited", f"covered by the live {spike.kind} spike {spike.key}", spike.key)
-    if last_alert_at is not None and repeat_interval is not None:
-        last = _aware(last_alert_at)
-        if now - last < repeat_interval:
-            return Suppression(
-                "repeat",
-                f"group alerted {_fmt(now - last)} ago; repeat interval {_fmt(repeat_interval)}",
-            )
-    return None

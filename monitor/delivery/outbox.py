@@ -1,0 +1,116 @@
+"""Stage 3: the outbox is delivered to people, in order per receiver, effectively once.
+
+Three steps: claim a batch in one transaction (status ``sending`` with a lease), send with no
+transaction open, record the outcomes in one transaction. A message still in ``sending`` after
+its lease ran out was interrupted by a crash: the notifier is asked whether it went out before it
+is sent again. When a receiver fails, its later messages wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from collections.abc import Mapping
+from datetime import timedelta
+
+from monitor.clock import Clock
+from monitor.config import AppConfig
+from monitor.delivery.notifiers.base import Notifier, Outbound
+from monitor.errors import NotifyError, redact
+from monitor.storage.store import Store, backoff_delay
+
+log = logging.getLogger("brand_scout.pipeline")
+
+SEND_LEASE = timedelta(minutes=2)
+
+
+def notifier_for(cfg: AppConfig, notifiers: Mapping[str, Notifier], receiver: str) -> Notifier:
+    """Slack when it is configured for this receiver, else the alert log."""
+    rc = next((r for r in cfg.receivers if r.name == receiver), None)
+    if cfg.slack_active and rc is not None and rc.slack is not None and "slack" in notifiers:
+        return notifiers["slack"]
+    return notifiers["log"]
+
+
+class Delivery:
+    """Sends due outbox rows. Takes the store, the clock, the configuration and the notifiers."""
+
+    def __init__(self, *, store: Store, clock: Clock, cfg: AppConfig, notifiers: Mapping[str, Notifier]) -> None:
+        self.store = store
+        self.clock = clock
+        self.cfg = cfg
+        self.notifiers = notifiers
+
+    def deliver(self, limit: int = 100) -> int:
+        """Send due outbox messages in order; returns how many were delivered."""
+        store = self.store
+        now = self.clock.now()
+        batch: list[tuple[int, str, Outbound]] = []
+        with store.session() as s:
+            due = store.due_notifications(s, now=now, limit=limit)
+            item_ids = sorted({n.queue_item_id for n in due if n.kind in ("update", "state") and n.queue_item_id})
+            firsts = store.first_alerts(s, item_ids)
+            for due_row in due:
+                first_alert = firsts.get((due_row.queue_item_id or 0, due_row.receiver))
+                # updates go into the thread of the group's first alert to this receiver
+                batch.append((due_row.id or 0, due_row.status, Outbound(
+                    key=due_row.idempotency_key, receiver=due_row.receiver, kind=due_row.kind,
+                    payload=due_row.payload, channel=due_row.channel,
+                    queue_item_id=due_row.queue_item_id, attempt=due_row.attempts + 1,
+                    previous_ref=first_alert.external_ref if first_alert else None,
+                    extra={"alert_payload": first_alert.payload} if first_alert else {})))
+            # A lease: another worker takes these rows over only if this one dies mid-send.
+            store.lease_notifications(s, [nid for nid, _, _ in batch], until=now + SEND_LEASE)
+        outcomes: list[tuple[int, str | None, NotifyError | None]] = []
+        blocked: set[str] = set()
+        for nid, previous, msg in batch:
+            if msg.receiver in blocked:
+                outcomes.append((nid, None, None))  # not tried: back to pending, attempt not counted
+                continue
+            notifier = notifier_for(self.cfg, self.notifiers, msg.receiver)
+            try:
+                ref = notifier.already_sent(msg) if previous == "sending" else None
+                if ref is None:
+                    ref = notifier.send(msg)
+                outcomes.append((nid, ref or "", None))
+            except NotifyError as exc:
+                blocked.add(msg.receiver)
+                outcomes.append((nid, None, exc))
+            except Exception as exc:  # a notifier bug must not stall the outbox: retry later, loudly
+                log.exception("notifier crashed", extra={"event": "notifier_crash", "receiver": msg.receiver})
+                blocked.add(msg.receiver)
+                outcomes.append((nid, None, NotifyError(f"{type(exc).__name__}: {exc}", recoverable=True)))
+        sent = 0
+        done = self.clock.now()
+        counts: Counter[tuple[str, str]] = Counter()
+        ob = self.cfg.notify.outbox
+        receivers = {nid: msg.receiver for nid, _, msg in batch}
+        with store.session() as s:
+            for nid in store.mark_sent(s, [(nid, ref or None) for nid, ref, _ in outcomes if ref is not None], at=done):
+                counts["notifications_sent_total", f'receiver="{receivers[nid]}"'] += 1
+                sent += 1
+            unsent = [(nid, error) for nid, ref, error in outcomes if ref is None]
+            loaded = store.notifications_by_ids(s, [nid for nid, _ in unsent])
+            for nid, error in unsent:
+                n = loaded.get(nid)
+                if n is None or n.status != "sending":
+                    continue
+                if error is None:
+                    n.status, n.attempts, n.next_attempt_at = "pending", n.attempts - 1, done
+                else:
+                    n.last_error = redact(str(error))[:2000]
+                    counts["notifications_failed_total", f'receiver="{n.receiver}"'] += 1
+                    if not error.recoverable or n.attempts >= ob.max_attempts:
+                        n.status = "failed"
+                    else:
+                        delay = backoff_delay(n.attempts, base=ob.backoff_base, cap=ob.backoff_max,
+                                              jitter=random.random() * 0.3)
+                        if error.retry_after:
+                            delay = max(delay, timedelta(seconds=error.retry_after))
+                        n.status, n.next_attempt_at = "pending", done + delay
+                    log.warning("delivery failed", extra={"event": "notify_failed", "receiver": n.receiver,
+                                                          "key": n.idempotency_key, "error": n.last_error})
+                s.add(n)
+            store.incr_many(s, counts)
+        return sent

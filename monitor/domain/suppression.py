@@ -1,0 +1,246 @@
+"""Silences, inhibition and repeat suppression: whether an alert is held back (P3, P4).
+
+One function, :func:`hold`, decides for one receiver of one mention's decision; the live triage
+stage and ``scout rules backtest`` both call it, so the two cannot drift apart. Pure: ``now`` is
+passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from monitor.domain.ladder import _fmt
+from monitor.domain.routing import Matcher
+from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+
+
+class SilenceLike(Protocol):
+    """A silence (the ``Silence`` table fits): matchers, a time box, an owner and a reason."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def matchers(self) -> list[str]: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SilenceSpec:
+    """An in-memory silence (tests, ``scout rules``); the ``Silence`` row has the same shape."""
+
+    matchers: list[str]
+    starts_at: datetime
+    ends_at: datetime
+    owner: str
+    reason: str
+    id: int | None = None
+
+
+def silence_active(silence: SilenceLike, now: datetime) -> bool:
+    """Whether ``now`` lies in the silence's time box ``[starts_at, ends_at)``."""
+    now = _aware(now)
+    return _aware(silence.starts_at) <= now < _aware(silence.ends_at)
+
+
+def is_silenced(labels: Mapping[str, object], silences: Iterable[SilenceLike], now: datetime) -> SilenceLike | None:
+    """The first active silence whose matchers all match ``labels`` (None: not silenced).
+
+    A silence without matchers mutes nothing (a mute-everything silence must say so, e.g.
+    ``source=~".*"``). Matchers that do not parse are ignored here; validate them on creation
+    with :func:`parse_silence_matchers`.
+    """
+    for s in silences:
+        if not s.matchers or not silence_active(s, now):
+            continue
+        try:
+            parsed = [Matcher.parse(m) for m in s.matchers]
+        except ValueError:
+            continue
+        if all(m.matches(labels) for m in parsed):
+            return s
+    return None
+
+
+def parse_silence_matchers(matchers: Sequence[str]) -> list[Matcher]:
+    """Parse a silence's matchers, raising ``ValueError`` naming the bad one (for creation forms)."""
+    if not matchers:
+        raise ValueError("a silence needs at least one matcher")
+    return [Matcher.parse(m) for m in matchers]
+
+
+class SpikeLike(Protocol):
+    """A live or past spike (the ``SpikeEvent`` table fits)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def explanation(self) -> Mapping[str, Any]: ...
+
+
+def spike_live(spike: SpikeLike, now: datetime, cooldown: timedelta) -> bool:
+    """A spike is live from its start until it ended, or for ``cooldown`` when no end is recorded."""
+    now = _aware(now)
+    start = _aware(spike.started_at)
+    end = _aware(spike.ended_at) if spike.ended_at is not None else start + cooldown
+    return start <= now < end
+
+
+def spike_covers(spike: SpikeLike, labels: Mapping[str, object]) -> bool:
+    """Whether a per-mention alert with ``labels`` is part of ``spike``.
+
+    Volume and negative-share spikes cover their scope (``all`` or one source); a velocity
+    spike covers only its post's group.
+    """
+    if spike.kind == "velocity":
+        group = spike.explanation.get("group")
+        return bool(group) and labels.get("group") == group
+    return spike.scope == "all" or labels.get("source") == spike.scope
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why an alert is held back: ``silenced``, ``inhibited`` or ``repeat``, with words for people."""
+
+    kind: str
+    reason: str
+    ref: str | None = None
+
+
+def suppress(
+    labels: Mapping[str, object],
+    *,
+    now: datetime,
+    last_alert_at: datetime | None = None,
+    repeat_interval: timedelta | None = None,
+    silences: Iterable[SilenceLike] = (),
+    spikes: Iterable[SpikeLike] = (),
+    inhibit_matchers: Sequence[str] = ('light!="red"',),
+    spike_cooldown: timedelta = timedelta(hours=6),
+    inhibitable: bool = True,
+) -> Suppression | None:
+    """Decide whether the per-mention alert with ``labels`` must be held back (None: send it).
+
+    Checked in this order (like Alertmanager's pipeline): a matching active silence; inhibition
+    by a live spike that covers the mention, for alerts matching ``inhibit_matchers`` (by
+    default everything but red items, which always reach Legal / Compliance); and the group's
+    repeat interval (``last_alert_at`` is the group's last alert, ``QueueItem.last_alert_at``).
+    When an alert is sent, the caller sets ``last_alert_at = now``.
+    """
+    now = _aware(now)
+    silence = is_silenced(labels, silences, now)
+    if silence is not None:
+        return Suppression(
+            "silenced",
+            f"silenced until {_aware(silence.ends_at).isoformat()} by {silence.owner}: {silence.reason}",
+            None if silence.id is None else str(silence.id),
+        )
+    inhibit = [Matcher.parse(m) for m in inhibit_matchers]
+    if inhibitable and all(m.matches(labels) for m in inhibit):
+        for spike in spikes:
+            if spike_live(spike, now, spike_cooldown) and spike_covers(spike, labels):
+                return Suppression("inhibited", f"covered by the live {spike.kind} spike {spike.key}", spike.key)
+    if last_alert_at is not None and repeat_interval is not None:
+        last = _aware(last_alert_at)
+        if now - last < repeat_interval:
+            return Suppression(
+                "repeat",
+                f"group alerted {_fmt(now - last)} ago; repeat interval {_fmt(repeat_interval)}",
+            )
+    return None
+
+
+# ---- the one decision the live stage and the backtest share ------------------------------------
+
+
+@dataclass(frozen=True)
+class LastAlert:
+    """The last alert one receiver got for one group: when, and at which light and priority."""
+
+    at: datetime
+    light: str
+    priority: str
+
+    def to_json(self) -> dict[str, str]:
+        """As stored in ``QueueItem.alert_state``."""
+        return {"at": _aware(self.at).isoformat(), "light": self.light, "priority": self.priority}
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> LastAlert:
+        """The inverse of :meth:`to_json`."""
+        return cls(_aware(datetime.fromisoformat(str(value["at"]))), str(value["light"]), str(value["priority"]))
+
+
+def must_be_seen(labels: Mapping[str, object]) -> str | None:
+    """Why an alert may never be held back by inhibition (None: it may be).
+
+    Red items (Legal must see them), urgent items and scout forwards always reach people, even
+    while a spike is live: a spike alert summarises routine mentions, not these.
+    """
+    if labels.get("light") == "red":
+        return "red"
+    if labels.get("priority") == "urgent":
+        return "urgent"
+    if labels.get("submitted_by_scout"):
+        return "forwarded by a scout"
+    return None
+
+
+def hold(
+    labels: Mapping[str, object],
+    *,
+    now: datetime,
+    last: LastAlert | None,
+    repeat_interval: timedelta | None,
+    silences: Iterable[SilenceLike] = (),
+    spikes: Iterable[SpikeLike] = (),
+    inhibit_matchers: Sequence[str] = ('light!="red"',),
+    spike_cooldown: timedelta = timedelta(hours=6),
+) -> Suppression | None:
+    """Whether the alert for one mention to one receiver is held back (None: send it).
+
+    ``labels`` are the decision's routing labels, ``last`` the last alert this receiver got for
+    the mention's group and ``repeat_interval`` the matched route's. Order, as in Alertmanager:
+    an active silence; inhibition by a live spike covering the mention, for alerts matching
+    ``inhibit_matchers`` and never for red, urgent or scout-forwarded ones; the repeat interval
+    per (group, receiver), which never holds a receiver's first alert for the group nor an alert
+    whose light or priority rose since that receiver's last one.
+    """
+    rose = last is not None and (
+        LIGHT_RANK.get(str(labels.get("light")), 0) > LIGHT_RANK.get(last.light, 0)
+        or PRIORITY_RANK.get(str(labels.get("priority")), 0) > PRIORITY_RANK.get(last.priority, 0)
+    )
+    return suppress(
+        labels,
+        now=now,
+        last_alert_at=None if last is None or rose else last.at,
+        repeat_interval=repeat_interval,
+        silences=silences,
+        spikes=spikes,
+        inhibit_matchers=inhibit_matchers,
+        spike_cooldown=spike_cooldown,
+        inhibitable=must_be_seen(labels) is None,
+    )

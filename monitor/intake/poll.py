@@ -1,0 +1,153 @@
+"""Stage 1 for crawled mentions: poll a source, filter, store the new mentions with the cursor.
+
+A failed fetch stores nothing and leaves the cursor; the failure is recorded, and a source that
+becomes unhealthy raises one health alert (not one per poll). A silent source raises one alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from connectors.base import Connector, FetchContext, Mention
+from monitor.clock import Clock, utc
+from monitor.config import AppConfig, SourceConfig
+from monitor.errors import ConfigError, FatalSourceError, RetriableSourceError, SourceError, redact
+from monitor.intake.filters import apply_filters
+from monitor.storage.store import Store
+
+log = logging.getLogger("brand_scout.pipeline")
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class PollReport:
+    """What one poll of one source did."""
+
+    source: str
+    fetched: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    filtered: int = 0
+    error: str | None = None
+    new_ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the connector reports about this fetch
+
+
+def source_config(cfg: AppConfig, name: str) -> SourceConfig:
+    """The configuration of source ``name``.
+
+    Raises:
+        ConfigError: no such source.
+    """
+    for src in cfg.sources:
+        if src.name == name:
+            return src
+    raise ConfigError(f"unknown source {name!r} (configured: {', '.join(s.name for s in cfg.sources)})")
+
+
+def filter_mentions(cfg: AppConfig, src: SourceConfig, mentions: Sequence[Mention]) -> tuple[list[Mention], int]:
+    """Apply the source's filters and drop the organisation's own posts; returns (kept, dropped)."""
+    own = [a for accounts in cfg.organisation.own_accounts.values() for a in accounts]
+    return apply_filters(list(mentions), src.filters, own)
+
+
+class Intake:
+    """Polls sources into the store. Takes the store, the clock, the configuration and a way to
+    get a source's connector."""
+
+    def __init__(self, *, store: Store, clock: Clock, cfg: AppConfig, connector: Callable[[str], Connector]) -> None:
+        self.store = store
+        self.clock = clock
+        self.cfg = cfg
+        self.connector = connector
+
+    @property
+    def health_receiver(self) -> str:
+        """Receiver of source-health alerts."""
+        return self.cfg.notify.health_receiver
+
+    def poll(self, source_name: str, *, progress: Progress | None = None) -> PollReport:
+        """Fetch one source once and store what is new together with its cursor (one transaction)."""
+        store = self.store
+        now = self.clock.now()
+        src = source_config(self.cfg, source_name)
+        report = PollReport(source=source_name)
+        state = store.get_state(source_name)
+        if state and state.retry_after and utc(state.retry_after) > now:
+            report.error = f"rate limited until {utc(state.retry_after).isoformat()}"
+            return report
+        cursor = state.cursor if state else None
+        backfill = now - src.backfill if cursor is None else None
+        try:
+            connector = self.connector(source_name)
+            result = connector.fetch(cursor, FetchContext(now=now, backfill_since=backfill, progress=progress))
+        except SourceError as exc:
+            return self._source_failed(source_name, src.type, exc, now, report)
+        except Exception as exc:  # a connector bug must not stop the other sources
+            log.exception("connector crashed", extra={"event": "connector_crash", "source": source_name})
+            return self._source_failed(source_name, src.type, RetriableSourceError(f"{type(exc).__name__}: {exc}"),
+                                       now, report)
+        mentions = result.mentions
+        report.fetched = len(mentions)
+        kept, dropped = filter_mentions(self.cfg, src, mentions)
+        report.filtered = dropped
+        batch = store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now)
+        with store.session() as s:
+            store.incr(s, "mentions_fetched_total", f'source="{source_name}"', len(mentions))
+            store.incr(s, "mentions_stored_total", f'source="{source_name}"', len(batch.new_ids))
+        report.stored, report.duplicates, report.new_ids = len(batch.new_ids), batch.duplicates, batch.new_ids
+        log.info("poll", extra={"event": "poll", "source": source_name, "fetched": report.fetched,
+                                "stored": report.stored, "duplicates": report.duplicates, "filtered": dropped})
+        report.notes = list(result.notes)
+        for note in result.notes:  # e.g. a read limit that left older new posts unread
+            log.warning("source note: %s", note, extra={"event": "source_note", "source": source_name})
+        return report
+
+    def _source_failed(self, name: str, type_: str, exc: SourceError, now: datetime, report: PollReport) -> PollReport:
+        fatal = isinstance(exc, FatalSourceError)
+        retry_after = None
+        if isinstance(exc, RetriableSourceError) and exc.retry_after:
+            retry_after = now + timedelta(seconds=float(exc.retry_after))
+        message = redact(str(exc))
+        report.error = message
+        alert = self.store.record_source_failure(name, type_, message, now=now, fatal=fatal, retry_after=retry_after)
+        with self.store.session() as s:
+            self.store.incr(s, "connector_errors_total", f'source="{name}"')
+            if alert:
+                state = self.store._state(s, name)
+                streak = int(utc(state.last_attempt_at or now).timestamp())
+                self.store.enqueue(
+                    s, key=f"health:{name}:unhealthy:{streak}", receiver=self.health_receiver, kind="health",
+                    payload={"title": f"Source {name} is unhealthy", "summary": message, "source": name}, now=now,
+                )
+        log.warning("poll failed", extra={"event": "poll_failed", "source": name, "fatal": fatal, "error": message})
+        return report
+
+    def check_silence(self) -> list[str]:
+        """Raise one health alert per source that has been silent longer than its window."""
+        store = self.store
+        now = self.clock.now()
+        silent = []
+        for src in self.cfg.sources:
+            if not src.enabled or src.silent_after is None:
+                continue
+            state = store.get_state(src.name)
+            if state is None or state.last_mention_at is None:
+                continue
+            quiet = now - utc(state.last_mention_at)
+            if quiet >= src.silent_after and store.mark_silent_alerted(src.name):
+                silent.append(src.name)
+                hours = quiet.total_seconds() / 3600
+                with store.session() as s:
+                    store.enqueue(
+                        s, key=f"health:{src.name}:silent:{int(utc(state.last_mention_at).timestamp())}",
+                        receiver=self.health_receiver, kind="health", now=now,
+                        payload={"title": f"No mentions from {src.name} for {hours:.0f} h",
+                                 "summary": f"last new mention at {utc(state.last_mention_at).isoformat()}",
+                                 "source": src.name},
+                    )
+        return silent

@@ -1,0 +1,58 @@
+"""Stage 1 for forwarded mentions (P1): an employee's link joins the same path as crawled ones."""
+
+from __future__ import annotations
+
+import hashlib
+
+from connectors.base import Mention
+from monitor.clock import Clock
+from monitor.storage.models import ScoutSubmission
+from monitor.storage.store import Store
+
+
+class ScoutIntake:
+    """Stores scout submissions. Takes the store and the clock."""
+
+    def __init__(self, *, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def submit(self, *, url: str, note: str, category: str, urgency: str, submitted_by: str,
+               submitter_name: str | None = None, channel: str = "web",
+               fetched: Mention | None = None) -> ScoutSubmission:
+        """Store an employee's forwarded mention through the same path as crawled ones.
+
+        ``fetched`` is the post as read from its source when the link points at one we can
+        read; otherwise the note is stored as the mention's text. The scout is credited even
+        when the mention was already known.
+        """
+        store = self.store
+        now = self.clock.now()
+        known = None
+        if fetched is not None:
+            known = store.find_mention(fetched.source, fetched.external_id)
+        if known is None:
+            known = store.find_mention_by_url(url)
+        already = known is not None
+        if known is None:
+            m = fetched or Mention(
+                source="web", external_id=hashlib.sha256(url.encode()).hexdigest()[:32], url=url,
+                text=note or url, created_at=now, author_handle="", kind="post",
+            )
+            batch = store.add_new_mentions("scout", "scout", [m], None, now=now)
+            mention_id = batch.new_ids[0] if batch.new_ids else None
+            if mention_id is None:
+                found = store.find_mention(m.source, m.external_id)
+                mention_id = found.id if found else None
+        else:
+            mention_id = known.id
+        with store.session() as s:
+            sub = store.add_submission(s, ScoutSubmission(
+                submitted_by=submitted_by, submitter_name=submitter_name, channel=channel, url=url, note=note,
+                category=category, urgency=urgency, mention_id=mention_id, already_known=already, created_at=now))
+            store.audit(s, actor=submitted_by, action="scout.submit", object_type="submission",
+                        object_id=str(sub.id), details={"url": url, "already_known": already}, now=now)
+            store.incr(s, "scout_submissions_total", f'channel="{channel}"')
+            if already and mention_id is not None:
+                store.credit_known_mention(s, mention_id, now)
+        return sub

@@ -1,0 +1,343 @@
+"""Stage 2: stored mentions are classified, decided, grouped, queued and put in the outbox.
+
+A batch is one transaction with a fixed number of statements (not per mention): one classifier
+call, bulk inserts of classifications, group memberships and outbox rows, one state update and
+one counter update per counter. A killed worker leaves the batch ``new`` for the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.clock import Clock, utc
+from monitor.config import AppConfig
+from monitor.domain.assignment import assign
+from monitor.domain.decide import Decision, MentionView, Router, SentimentView
+from monitor.domain.ladder import due_at as ladder_due_at
+from monitor.domain.routing import RouteMatch
+from monitor.domain.suppression import LastAlert, Suppression, hold
+from monitor.sentiment.base import Classifier
+from monitor.storage.models import (
+    ClassificationRow,
+    MentionRow,
+    Notification,
+    QueueItem,
+    QueueItemMention,
+    RosterEntry,
+    ScoutSubmission,
+    Silence,
+    SpikeEvent,
+)
+from monitor.storage.store import DbSession as Session
+from monitor.storage.store import Store
+from monitor.vocab import LIGHT_RANK
+
+log = logging.getLogger("brand_scout.pipeline")
+
+
+@dataclass
+class NewItem:
+    """A queue item created in this batch: a plain value, inserted in bulk at the batch's end
+    (building ORM rows one by one costs more than the rest of the pipeline)."""
+
+    mention_id: int
+    group_key: str
+    light: str
+    light_reasons: list[str]
+    priority: str
+    priority_score: float
+    receivers: list[str]
+    reasons: list[str]
+    topic: str | None
+    status: str
+    scout_submitted: bool
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    id: int | None = None
+    assignee: str | None = None
+    light_overridden_by: str | None = None
+    mention_count: int = 1
+    close_reason: str | None = None
+    closed_at: datetime | None = None
+    last_alert_at: datetime | None = None
+    alert_state: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """The column values to insert."""
+        return {k: v for k, v in vars(self).items() if k != "id"}
+
+
+@dataclass(frozen=True)
+class Cls:
+    """A classification as the router and the alert payload read it (a plain value, not a row)."""
+
+    mention_id: int
+    label: str
+    score: float
+    scores: dict[str, float]
+    model_id: str
+    uncertain: bool
+    supported: bool
+    corrected: bool
+    created_at: datetime
+
+
+Item = QueueItem | NewItem
+
+
+@dataclass
+class _Alert:
+    item: Item
+    row: MentionRow
+    cls: ClassificationRow | Cls
+    decision: Decision
+    receiver: str
+    first: bool
+
+
+@dataclass
+class BatchContext:
+    """What every mention of one batch is checked against (read once per batch), and what the
+    batch writes in bulk at its end."""
+
+    silences: list[Silence]
+    spikes: list[SpikeEvent]
+    counts: Counter[tuple[str, str]]
+    items: dict[str, Item] = field(default_factory=dict)
+    new_items: list[NewItem] = field(default_factory=list)
+    members: list[tuple[Item, int]] = field(default_factory=list)
+    alerts: list[_Alert] = field(default_factory=list)
+    held: list[tuple[Item, int, str, Suppression]] = field(default_factory=list)
+    roster: dict[str, RosterEntry] | None = None
+
+
+def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> MentionView:
+    """The router's view of a stored mention."""
+    return MentionView(
+        source=row.source, external_id=row.external_id, text=row.text, created_at=utc(row.created_at),
+        url=row.url, author_handle=row.author_handle, author_reach=row.author_reach, lang=row.lang,
+        likes=row.likes, reposts=row.reposts, replies=row.replies, quotes=row.quotes, kind=row.kind,
+        thread_id=row.thread_id, refers_to=row.refers_to, links=tuple(row.links or ()),
+        submitted_by=submission.submitted_by if submission else None,
+        scout_category=submission.category if submission else None,
+    )
+
+
+def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
+                  base_url: str, sentiment: ClassificationRow | Cls | None) -> dict[str, Any]:
+    """The content of an alert. Red items carry their text only to restricted receivers."""
+    red_hidden = item.light == "red" and not receiver_restricted
+    return {
+        "item_id": item.id,
+        "group": item.group_key,
+        "light": item.light,
+        "priority": item.priority,
+        "source": row.source,
+        "external_id": row.external_id,
+        "url": row.url,
+        "author": row.author_handle,
+        "author_name": row.author_name,
+        "reach": row.author_reach,
+        "text": None if red_hidden else row.text,
+        "text_withheld": red_hidden,
+        "sentiment": sentiment.label if sentiment else None,
+        "sentiment_score": round(sentiment.score, 3) if sentiment else None,
+        "uncertain": bool(sentiment and sentiment.uncertain),
+        "reasons": [] if red_hidden else list(decision.reasons),
+        "due_at": item.due_at.isoformat() if item.due_at else None,
+        "item_url": f"{base_url.rstrip('/')}/queue/{item.id}",
+        "scout": item.scout_submitted,
+        "mention_count": item.mention_count,
+    }
+
+
+def due_time(cfg: AppConfig, now: datetime, priority: str) -> datetime:
+    """When an item of ``priority`` created ``now`` must be acknowledged (P3)."""
+    target = cfg.policy.escalation.targets.get(priority)  # type: ignore[call-overload]
+    if target is None:
+        return now
+    return ladder_due_at(now, target, cfg.policy.business_hours)
+
+
+def _route_for(decision: Decision, receiver: str) -> RouteMatch | None:
+    return next((m for m in decision.matches if m.receiver == receiver), None)
+
+
+def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str, LastAlert],
+                silences: list[Any], spikes: list[Any], cfg: AppConfig) -> dict[str, Suppression | None]:
+    """For each receiver of ``decision``: held back (and why) or None. The live stage and the
+    backtest both call this, with the matched route's ``repeat_interval`` and the configured
+    inhibition matchers."""
+    labels = {**decision.labels, "group": group}
+    sp = cfg.policy.spikes
+    out: dict[str, Suppression | None] = {}
+    for rcv in decision.receivers:
+        route = _route_for(decision, rcv)
+        interval = route.opts.repeat_interval if route is not None else cfg.policy.grouping.repeat_interval
+        out[rcv] = hold(labels, now=now, last=last.get(rcv), repeat_interval=interval,
+                        silences=silences, spikes=spikes, inhibit_matchers=sp.inhibit_matchers,
+                        spike_cooldown=sp.cooldown)
+    return out
+
+
+class Triage:
+    """Classifies and routes batches of stored mentions. Takes the store, the clock, the
+    configuration, the router and a way to get the (lazily loaded) classifier."""
+
+    def __init__(self, *, store: Store, clock: Clock, cfg: AppConfig, router: Router,
+                 classifier: Callable[[], Classifier]) -> None:
+        self.store = store
+        self.clock = clock
+        self.cfg = cfg
+        self.router = router
+        self.classifier = classifier
+
+    def process(self, limit: int | None = None) -> int:
+        """Classify and route one batch of new mentions; returns how many were processed."""
+        store, cfg = self.store, self.cfg
+        limit = limit or cfg.worker.batch_size
+        now = self.clock.now()
+        with store.session() as s:
+            rows = store.claim_new(s, limit)
+            if not rows:
+                return 0
+            ids = [r.id or 0 for r in rows]
+            counts: Counter[tuple[str, str]] = Counter()
+            existing: dict[int, ClassificationRow | Cls] = {cl.mention_id: cl for cl in store.classifications_for(s, ids)}
+            todo = [r for r in rows if r.id not in existing]
+            if todo:
+                results = self.classifier().classify([r.text for r in todo], [r.lang for r in todo])
+                made = [Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
+                            res.model_id, res.uncertain, res.supported, False, now)
+                        for r, res in zip(todo, results, strict=True)]
+                store.insert_ignore(s, ClassificationRow, [vars(m).copy() for m in made], ["mention_id"])
+                existing.update((m.mention_id, m) for m in made)
+                counts["mentions_classified_total", ""] += len(todo)
+            subs = store.submissions_for(s, ids)
+            ctx = BatchContext(
+                silences=store.active_silences(s, now),
+                spikes=store.spikes_since(s, now - cfg.policy.spikes.cooldown - timedelta(days=1)),
+                counts=counts,
+            )
+            decisions = []
+            for r in rows:
+                cl = existing[r.id or 0]
+                sub = subs.get(r.id or 0)
+                d = self.router.decide(view_of(r, sub), SentimentView(cl.label, cl.score, cl.uncertain, cl.supported),
+                                       now=now)
+                decisions.append((r, cl, sub, d))
+            ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
+            for r, cl, sub, d in decisions:
+                self._route_one(s, r, cl, sub, d, now, ctx)
+            if ctx.new_items:
+                ids_by_group = store.insert_new_queue_items(s, [it.row() for it in ctx.new_items])
+                for it in ctx.new_items:
+                    it.id = ids_by_group[it.group_key]
+            store.insert_ignore(s, QueueItemMention, [
+                {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
+            store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
+            for item, mention_id, receiver, held in ctx.held:
+                store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
+                            object_id=str(item.id), details={"reason": held.reason, "mention": mention_id,
+                                                             "receiver": receiver}, now=now)
+            store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
+            store.incr_many(s, counts)
+        return len(rows)
+
+    def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow | Cls, sub: ScoutSubmission | None,
+                   decision: Decision, now: datetime, ctx: BatchContext) -> None:
+        for rcv in decision.receivers:
+            ctx.counts["mentions_routed_total", f'receiver="{rcv}"'] += 1
+        explicit = any(m.path != "route" for m in decision.matches)
+        needs_people = decision.light != "green" or sub is not None
+        if not needs_people and not explicit:
+            return  # green and only the default route: recorded, nobody needs to act
+        item = ctx.items.get(decision.group)
+        if item is None:
+            new = NewItem(
+                mention_id=row.id or 0, group_key=decision.group, light=decision.light,
+                light_reasons=[r for r in decision.reasons if r.startswith(decision.light)],
+                priority=decision.priority, priority_score=decision.priority_score,
+                receivers=list(decision.receivers), reasons=list(decision.reasons), topic=decision.topic,
+                status="new", scout_submitted=sub is not None,
+                due_at=due_time(self.cfg, now, decision.priority) if needs_people else None,
+                created_at=now, updated_at=now,
+            )
+            if not needs_people:
+                new.status = "closed"
+                new.close_reason = "recorded: green mention shared with its receivers"
+                new.closed_at = now
+            else:
+                self._assign(s, new, row, now, ctx)
+            ctx.items[decision.group] = new
+            ctx.new_items.append(new)
+            item = new
+        else:
+            item.mention_count += 1
+            if decision.priority_score > item.priority_score:
+                item.priority, item.priority_score = decision.priority, decision.priority_score
+            if LIGHT_RANK[decision.light] > LIGHT_RANK[item.light] and not item.light_overridden_by:
+                item.light = decision.light
+                item.light_reasons = [r for r in decision.reasons if r.startswith(decision.light)]
+            item.scout_submitted = item.scout_submitted or sub is not None
+            for rcv in decision.receivers:
+                if rcv not in item.receivers:
+                    item.receivers = [*item.receivers, rcv]
+            item.updated_at = now
+        ctx.members.append((item, row.id or 0))
+        state = dict(item.alert_state or {})
+        last = {rcv: LastAlert.from_json(v) for rcv, v in state.items()}
+        holds = alert_holds(decision, group=item.group_key, now=now, last=last, silences=ctx.silences,
+                            spikes=ctx.spikes, cfg=self.cfg)
+        alerted = False
+        for rcv, held in holds.items():
+            if held is not None:
+                if held.kind != "repeat":
+                    ctx.held.append((item, row.id or 0, rcv, held))
+                continue
+            ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state))
+            state[rcv] = LastAlert(now, decision.light, decision.priority).to_json()
+            alerted = True
+        if alerted:
+            item.alert_state = state  # a new dict: the ORM sees the change
+            item.last_alert_at = now
+
+    def _outbox_rows(self, ctx: BatchContext, now: datetime) -> list[dict[str, Any]]:
+        """The alerts of a batch as outbox rows (after the flush that gave new items their ids)."""
+        cfg = self.cfg
+        restricted = {r.name for r in cfg.receivers if r.restricted}
+        out = []
+        for a in ctx.alerts:
+            suffix = "" if a.first else f":{a.row.id}"
+            payload = alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
+                                    base_url=cfg.web.base_url, sentiment=a.cls)
+            out.append({
+                "idempotency_key": f"alert:{a.receiver}:{a.item.group_key}{suffix}", "receiver": a.receiver,
+                "kind": "alert" if a.first else "update", "channel": None, "queue_item_id": a.item.id,
+                "payload": json.loads(json.dumps(payload, default=str)), "status": "pending", "attempts": 0,
+                "next_attempt_at": now, "created_at": now})
+        return out
+
+    def _assign(self, s: Session, item: NewItem, row: MentionRow, now: datetime, ctx: BatchContext) -> None:
+        """Give a new item to a spokesperson: by topic, then in turn, skipping those off duty."""
+        if item.light == "red":
+            return  # red items go to Legal / Compliance and the lead, not to the rotation
+        if ctx.roster is None:
+            ctx.roster = self.store.roster_entries(s)
+        roster = [sp for sp in self.cfg.spokespersons if sp.active]
+        last = {rid: r.last_assigned_at for rid, r in ctx.roster.items()}
+        who = assign(item.topic, row.lang, roster, now, last)
+        if who is None:
+            return
+        item.assignee, item.status = who, "assigned"
+        entry = ctx.roster.get(who)
+        if entry is not None:
+            entry.last_assigned_at = now
+            s.add(entry)
