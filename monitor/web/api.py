@@ -11,7 +11,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from monitor.app.container import Container
@@ -67,11 +67,11 @@ def parse_tokens(raw: str | None) -> dict[str, str]:
     return out
 
 
-def register(app: FastAPI, container: Container) -> None:
-    """Add /api/submissions and /api/queue."""
+def router(container: Container) -> APIRouter:
+    """The routes of /api/submissions and /api/queue."""
     cfg = container.cfg
     tokens = parse_tokens(cfg.secret(cfg.web.auth.api_tokens_env))
-    router = APIRouter(prefix="/api", tags=["api"])
+    routes = APIRouter(prefix="/api", tags=["api"])
 
     def client(authorization: Annotated[str | None, Header()] = None) -> str:
         scheme, _, given = (authorization or "").partition(" ")
@@ -81,8 +81,8 @@ def register(app: FastAPI, container: Container) -> None:
                     return name
         raise HTTPException(401, "a valid API token is required", headers={"WWW-Authenticate": "Bearer"})
 
-    @router.post("/submissions", response_model=SubmissionOut, status_code=201)
-    def post_submission(body: SubmissionIn, name: str = Depends(client)) -> SubmissionOut:
+    @routes.post("/submissions", response_model=SubmissionOut, status_code=201)
+    def post_submission(request: Request, body: SubmissionIn, name: str = Depends(client)) -> SubmissionOut:
         """Forward a mention (P1); the scout is credited even when it was already known."""
         errors = scout.validate(body.url, body.note, body.category, body.urgency)
         if errors:
@@ -91,12 +91,12 @@ def register(app: FastAPI, container: Container) -> None:
                         else Actor(f"api:{name}", name, roles=frozenset({"employee"})))
         if scout.recent_count(container, actor.id) >= cfg.web.submissions_per_hour:
             raise HTTPException(429, "too many submissions from this person in the last hour")
-        sub = scout.submit(app, container, actor, url=body.url, note=body.note, category=body.category,
+        sub = scout.submit(request.app, container, actor, url=body.url, note=body.note, category=body.category,
                            urgency=body.urgency, channel="api")
         msg = ("already known; credited to the scout" if sub.already_known else "queued for Marketing & Sales")
         return SubmissionOut(id=sub.id or 0, mention_id=sub.mention_id, already_known=sub.already_known, message=msg)
 
-    @router.get("/queue", response_model=list[QueueItemOut])
+    @routes.get("/queue", response_model=list[QueueItemOut])
     def get_queue(_name: str = Depends(client), status: str = "open",
                   limit: int = Query(200, ge=1, le=1000)) -> list[QueueItemOut]:
         """Queue items, highest priority first (``status``: open, all, or one status)."""
@@ -107,5 +107,4 @@ def register(app: FastAPI, container: Container) -> None:
                              text=None if q.light == "red" else m.text,
                              due_at=utc(q.due_at) if q.due_at else None, scout_submitted=q.scout_submitted)
                 for q, m in rows]
-
-    app.include_router(router)
+    return routes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from starlette.exceptions import HTTPException
 from monitor.app import metrics
 from monitor.app.container import Container
 from monitor.clock import utc
-from monitor.web import auth
+from monitor.web import api, auth, dashboard, pages, signin, slack, submit
 from monitor.web.deps import TEMPLATES, Web
 
 __all__ = ["TEMPLATES", "create_app", "health"]
@@ -30,11 +29,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-# Modules that add routes; a module that is not there yet (another engineer's) is skipped.
-MODULES = ("monitor.web.pages", "monitor.web.submit", "monitor.web.dashboard", "monitor.web.api",
-           "monitor.web.slack")
-
 
 def health(container: Container) -> dict[str, Any]:
     """Health of the database and every source."""
@@ -148,12 +142,7 @@ def create_app(container: Container) -> FastAPI:
     def health_page(request: Request) -> HTMLResponse:
         return web.render(request, "health.html", {"h": health(container)})
 
-    from monitor.web import signin
-
-    signin.register(app, container)
-    for module in MODULES:
-        if importlib.util.find_spec(module) is None:
-            continue
-        mod = importlib.import_module(module)
-        mod.register(app, container)
+    for routes in (signin.router(container), pages.router(container), submit.router(container),
+                   dashboard.router(container), api.router(container), slack.router(container)):
+        app.include_router(routes)
     return app

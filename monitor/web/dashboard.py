@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from monitor.app.container import Container
@@ -43,10 +43,11 @@ def stacked_bars(labels: list[str], series: dict[str, list[int]], colours: dict[
             "legend": [(k, colours.get(k, "#667085")) for k in series]}
 
 
-def register(app: FastAPI, container: Container) -> None:
-    """Add /dashboard."""
+def router(container: Container) -> APIRouter:
+    """The routes of /dashboard."""
+    routes = APIRouter()
 
-    @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request, days: int = 14) -> HTMLResponse:
         actor = auth.require(web_of(request).actor(request), *auth.STAFF_ROLES)
         days = min(max(days, 1), 90)
@@ -58,3 +59,4 @@ def register(app: FastAPI, container: Container) -> None:
             "sentiment_chart": stacked_bars(d.days, d.by_sentiment, SENTIMENT_COLOURS),
             "source_chart": stacked_bars(d.days, dict(sorted(d.by_source.items())), src_colours),
         }, actor=actor)
+    return routes

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.app.container import Container
@@ -70,14 +70,15 @@ def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: 
     return out
 
 
-def register(app: FastAPI, container: Container) -> None:
-    """Add the queue pages and actions to ``app``."""
+def router(container: Container) -> APIRouter:
+    """The routes of the queue pages and actions to ``app``."""
+    routes = APIRouter()
     actions = QueueActions(container.store, container.cfg)
 
     def staff(request: Request) -> Actor:
         return auth.require(web_of(request).actor(request), *auth.STAFF_ROLES)
 
-    @app.get("/queue", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/queue", response_class=HTMLResponse, include_in_schema=False)
     def queue(request: Request, status: str = "open", light: str = "", priority: str = "", source: str = "",
               assignee: str = "", overdue: int = 0, scout: int = 0, sort: str = "priority",
               page: int = 1) -> HTMLResponse:
@@ -121,11 +122,11 @@ def register(app: FastAPI, container: Container) -> None:
             "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
             "open": q.status in OPEN_STATUSES}, status=status, actor=actor)
 
-    @app.get("/queue/{item_id}", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/queue/{item_id}", response_class=HTMLResponse, include_in_schema=False)
     def item(request: Request, item_id: int, done: str = "") -> HTMLResponse:
         return item_page(request, staff(request), item_id, done=done or None)
 
-    @app.post("/queue/{item_id}/{action}", include_in_schema=False)
+    @routes.post("/queue/{item_id}/{action}", include_in_schema=False)
     def act(request: Request, item_id: int, action: str, csrf_token: str = Form(""), url: str = Form(""),
             template_id: str = Form(""), reason: str = Form(""), assignee: str = Form(""), light: str = Form(""),
             label: str = Form("")) -> Response:
@@ -160,3 +161,4 @@ def register(app: FastAPI, container: Container) -> None:
         if after is not None and after[0].light == "red" and not actor.can_see_red:
             return RedirectResponse("/queue", status_code=303)  # overridden to red: out of this person's sight
         return RedirectResponse(f"/queue/{item_id}?done={action}", status_code=303)
+    return routes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.app.container import Container
@@ -15,18 +15,19 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
-def register(app: FastAPI, container: Container) -> None:
-    """Add /signin and /signout."""
+def router(container: Container) -> APIRouter:
+    """The routes of /signin and /signout."""
+    routes = APIRouter()
     cfg = container.cfg
 
-    @app.get("/signin", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/signin", response_class=HTMLResponse, include_in_schema=False)
     def signin_page(request: Request, next: str = "/") -> HTMLResponse:
         web = web_of(request)
         people = auth.demo_people(cfg) if cfg.web.auth.demo_login else []
         return web.render(request, "signin.html", {"next": _safe_next(next), "people": people, "error": None,
                                                    "proxy": cfg.web.auth.mode == "proxy"})
 
-    @app.post("/signin", include_in_schema=False)
+    @routes.post("/signin", include_in_schema=False)
     def signin(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/"),
                csrf_token: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
@@ -40,7 +41,7 @@ def register(app: FastAPI, container: Container) -> None:
         auth.sign_in(request, email=acc.email, name=acc.name, kind="account")
         return RedirectResponse(_safe_next(next), status_code=303)
 
-    @app.post("/signin/demo", include_in_schema=False)
+    @routes.post("/signin/demo", include_in_schema=False)
     def signin_demo(request: Request, person: str = Form(""), csrf_token: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
         if not cfg.web.auth.demo_login or cfg.web.auth.mode != "local":
@@ -51,8 +52,9 @@ def register(app: FastAPI, container: Container) -> None:
         auth.sign_in(request, email=match[0].email, name=match[0].name, kind="demo")
         return RedirectResponse("/", status_code=303)
 
-    @app.post("/signout", include_in_schema=False)
+    @routes.post("/signout", include_in_schema=False)
     def signout(request: Request, csrf_token: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
         auth.sign_out(request)
         return RedirectResponse("/signin", status_code=303)
+    return routes

@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from slack_sdk.signature import Clock as SlackClock
 from slack_sdk.signature import SignatureVerifier
@@ -275,10 +275,10 @@ def _answer(status: int, body: Any) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-def register(app: FastAPI, container: Container) -> None:
-    """Add Slack's request URLs to ``app``."""
+def router(container: Container) -> APIRouter:
+    """The routes of Slack's request URLs to ``app``."""
+    routes = APIRouter()
     handler = SlackInteractivity(container)
-    app.state.slack = handler
 
     async def verified(request: Request) -> tuple[bytes | None, Response | None]:
         body = await request.body()  # the raw bytes: verified before anything is parsed
@@ -291,7 +291,7 @@ def register(app: FastAPI, container: Container) -> None:
             return None, PlainTextResponse("invalid signature", status_code=401)
         return body, None
 
-    @app.post("/slack/actions", include_in_schema=False)
+    @routes.post("/slack/actions", include_in_schema=False)
     async def slack_actions(request: Request) -> Response:
         body, refused = await verified(request)
         if refused is not None or body is None:
@@ -310,7 +310,7 @@ def register(app: FastAPI, container: Container) -> None:
         handler.remember(body, answer)
         return _answer(*answer)
 
-    @app.post("/slack/commands", include_in_schema=False)
+    @routes.post("/slack/commands", include_in_schema=False)
     async def slack_commands(request: Request) -> Response:
         body, refused = await verified(request)
         if refused is not None or body is None:
@@ -326,6 +326,7 @@ def register(app: FastAPI, container: Container) -> None:
         answer = await run_in_threadpool(handler.command, form, retry)
         handler.remember(body, answer)
         return _answer(*answer)
+    return routes
 
 
-__all__ = ["SlackInteractivity", "first_link", "register", "unslack"]
+__all__ = ["SlackInteractivity", "first_link", "router", "unslack"]

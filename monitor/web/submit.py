@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from connectors.base import Mention
@@ -98,8 +98,9 @@ def outcome(container: Container, sub: ScoutSubmission) -> dict[str, Any]:
             "handled": item.status in ("responded", "closed", "dismissed")}
 
 
-def register(app: FastAPI, container: Container) -> None:
-    """Add the scout form and the submissions pages."""
+def router(container: Container) -> APIRouter:
+    """The routes of the scout form and the submissions pages."""
+    routes = APIRouter()
     cfg = container.cfg
 
     def form(request: Request, actor: Actor, values: dict[str, str], errors: dict[str, str],
@@ -108,19 +109,19 @@ def register(app: FastAPI, container: Container) -> None:
             "values": values, "errors": errors, "categories": CATEGORIES, "urgencies": URGENCIES,
             "reminder": POLICY_REMINDER}, status=status, actor=actor)
 
-    @app.get("/", include_in_schema=False)
+    @routes.get("/", include_in_schema=False)
     def index(request: Request) -> RedirectResponse:
         actor = web_of(request).actor(request)
         if actor is not None and actor.has(*auth.STAFF_ROLES):
             return RedirectResponse("/queue", status_code=303)
         return RedirectResponse("/submit", status_code=303)
 
-    @app.get("/submit", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/submit", response_class=HTMLResponse, include_in_schema=False)
     def submit_page(request: Request) -> HTMLResponse:
         actor = auth.require(web_of(request).actor(request))
         return form(request, actor, {"url": "", "note": "", "category": "other", "urgency": "normal"}, {})
 
-    @app.post("/submit", include_in_schema=False)
+    @routes.post("/submit", include_in_schema=False)
     def submit_post(request: Request, url: str = Form(""), note: str = Form(""), category: str = Form("other"),
                     urgency: str = Form("normal"), csrf_token: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
@@ -133,10 +134,10 @@ def register(app: FastAPI, container: Container) -> None:
             errors["form"] = (f"You sent {cfg.web.submissions_per_hour} mentions in the last hour, the most we take "
                               "from one person. Thanks! Please try again later.")
             return form(request, actor, values, errors, status=429)
-        sub = submit(app, container, actor, url=url, note=note, category=category, urgency=urgency, channel="web")
+        sub = submit(request.app, container, actor, url=url, note=note, category=category, urgency=urgency, channel="web")
         return RedirectResponse(f"/submissions/{sub.id}?new=1", status_code=303)
 
-    @app.get("/submissions", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/submissions", response_class=HTMLResponse, include_in_schema=False)
     def my_submissions(request: Request) -> HTMLResponse:
         actor = auth.require(web_of(request).actor(request))
         subs = container.store.submissions(actor.id)
@@ -144,7 +145,7 @@ def register(app: FastAPI, container: Container) -> None:
         return web_of(request).render(request, "submissions.html", {"rows": rows, "categories": CATEGORIES},
                                       actor=actor)
 
-    @app.get("/submissions/{sub_id}", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/submissions/{sub_id}", response_class=HTMLResponse, include_in_schema=False)
     def confirmation(request: Request, sub_id: int, new: int = 0) -> HTMLResponse:
         actor = auth.require(web_of(request).actor(request))
         sub = next((s for s in container.store.submissions(actor.id) if s.id == sub_id), None)
@@ -155,3 +156,4 @@ def register(app: FastAPI, container: Container) -> None:
         return web_of(request).render(request, "confirmation.html", {
             "sub": sub, "new": bool(new), "fetched": fetched, "outcome": outcome(container, sub),
             "reminder": POLICY_REMINDER, "categories": CATEGORIES}, actor=actor)
+    return routes

@@ -38,7 +38,7 @@ def env(slack_container: Callable[..., Container], clock: FrozenClock,
     play(c, clock, 30)
     c.pipeline.run_once()
     app = FastAPI()
-    slack_web.register(app, c)
+    app.include_router(slack_web.router(c))
     with TestClient(app) as client:
         yield c, client
 
