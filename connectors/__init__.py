@@ -10,7 +10,8 @@ import importlib
 from importlib.metadata import entry_points
 from typing import Any
 
-from connectors.base import Connector, FetchContext, FetchResult, Mention
+from connectors.base import Clock, Connector, FetchContext, FetchResult, LinkLookup, Mention
+from connectors.errors import FatalSourceError, RetriableSourceError, SkippableSourceError, SourceError
 
 CONNECTORS: dict[str, str] = {
     "bluesky": "connectors.bluesky:BlueskyConnector",
@@ -50,10 +51,16 @@ def load_connector_class(type_name: str) -> Any:
 __all__ = [
     "CONNECTORS",
     "ENTRY_POINT_GROUP",
+    "Clock",
     "Connector",
+    "FatalSourceError",
     "FetchContext",
     "FetchResult",
+    "LinkLookup",
     "Mention",
+    "RetriableSourceError",
+    "SkippableSourceError",
+    "SourceError",
     "load_connector_class",
     "registry",
 ]

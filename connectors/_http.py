@@ -1,6 +1,6 @@
 """Helpers shared by the connectors: bounded retries, rate-limit headers, timeouts, HTML to text.
 
-Every connector translates its vendor's errors into the ``monitor.errors`` tree at the adapter
+Every connector translates its vendor's errors into the ``connectors.errors`` tree at the adapter
 and hands them to :func:`call_with_retries`, which retries only *transient* failures (5xx,
 timeouts, dropped connections) with exponential backoff and jitter through the injected
 ``sleep``, and gives up with :class:`RetriableSourceError` after ``max_retries``. A rate limit
@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 import requests
 from requests.adapters import HTTPAdapter
 
-from monitor.clock import Clock, SystemClock
-from monitor.errors import FatalSourceError, RetriableSourceError, SourceError
+from connectors.base import Clock
+from connectors.clock import SystemClock
+from connectors.errors import FatalSourceError, RetriableSourceError, SourceError
 
 T = TypeVar("T")
 

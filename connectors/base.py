@@ -89,9 +89,25 @@ class FetchContext:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+class Clock(Protocol):
+    """Where a connector reads the time outside a fetch (a fetch uses ``FetchContext.now``).
+
+    ``monitor.clock.Clock`` (and its ``SystemClock`` and ``FrozenClock``) satisfy this
+    structurally; :class:`connectors.clock.SystemClock` is the default when none is injected.
+    """
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware, in UTC."""
+        ...
+
+
 @runtime_checkable
 class Connector(Protocol):
-    """One configured source. Constructors do no I/O; clients are built lazily or injected."""
+    """One configured source. Constructors do no I/O; clients are built lazily or injected.
+
+    Attributes:
+        type: The registry key, the YAML ``type`` of a source (``"x"``, ``"reddit"``).
+    """
 
     type: ClassVar[str]
 
@@ -101,5 +117,42 @@ class Connector(Protocol):
         Raises:
             RetriableSourceError: rate limited, 5xx, timeout or malformed reply; retry later.
             FatalSourceError: credentials rejected or endpoint gone; mark the source unhealthy.
+        """
+        ...
+
+
+@runtime_checkable
+class LinkLookup(Protocol):
+    """A connector that can read the single post behind a link someone forwarded.
+
+    ``recognises_url`` is a pure URL match (no I/O), so a link no source can read costs no
+    request; ``lookup_url`` then reads the post. ``isinstance(connector, LinkLookup)`` tells
+    whether a connector offers both.
+    """
+
+    def recognises_url(self, url: str) -> bool:
+        """Whether ``url`` names a post this connector can look up (pure URL matching, no I/O).
+
+        Args:
+            url: The forwarded link.
+
+        Returns:
+            True when :meth:`lookup_url` would ask the source for it.
+        """
+        ...
+
+    def lookup_url(self, url: str) -> Mention | None:
+        """The post behind ``url``, with the same ``external_id`` a fetch would give it.
+
+        Args:
+            url: The forwarded link.
+
+        Returns:
+            The post, or None for a URL this connector does not read or a post the source does
+            not return (deleted, hidden, unknown).
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (not retried).
+            FatalSourceError: credentials rejected.
         """
         ...

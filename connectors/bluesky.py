@@ -30,7 +30,7 @@ from connectors._http import (
     retry_after_from_headers,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.errors import FatalSourceError, RetriableSourceError
+from connectors.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_API_BASE = "https://bsky.social"
 #: a post's page in the Bluesky app: ``bsky.app/profile/<handle or DID>/post/<record key>``

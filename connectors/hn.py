@@ -31,7 +31,7 @@ from connectors._http import (
     strip_html,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.errors import RetriableSourceError
+from connectors.errors import RetriableSourceError
 
 DEFAULT_API_BASE = "https://hn.algolia.com"
 ITEM_URL = "https://news.ycombinator.com/item?id={}"

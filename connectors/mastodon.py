@@ -34,7 +34,7 @@ from connectors._http import (
     strip_html,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.errors import FatalSourceError, RetriableSourceError
+from connectors.errors import FatalSourceError, RetriableSourceError
 
 
 class MastodonOptions(BaseModel):

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.errors import FatalSourceError
+from connectors.errors import FatalSourceError
 
 
 class ReplayOptions(BaseModel):

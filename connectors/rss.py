@@ -30,7 +30,7 @@ from connectors._http import (
     strip_html,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.errors import RetriableSourceError
+from connectors.errors import RetriableSourceError
 
 _GRACE = timedelta(days=7)  # an unseen entry up to this much older than the high-water is still new
 

@@ -30,7 +30,7 @@ from connectors._http import (
     retry_after_from_headers,
 )
 from connectors.base import FetchContext, FetchResult, Mention
-from monitor.errors import FatalSourceError, RetriableSourceError
+from connectors.errors import FatalSourceError, RetriableSourceError
 
 TWEEPY_HOST = "https://api.twitter.com"
 DEFAULT_API_BASE = "https://api.x.com"

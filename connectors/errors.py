@@ -1,0 +1,98 @@
+"""The errors a connector raises, split by what the caller should do, and the one ``redact()``.
+
+::
+
+    SourceError              a connector failed; nothing was stored, no cursor moved
+    ├── RetriableSourceError rate limit, 5xx, timeout: retry later (``retry_after`` seconds)
+    ├── FatalSourceError     bad credentials, removed endpoint: mark the source unhealthy
+    └── SkippableSourceError one malformed item: skip it, keep the rest
+
+Connectors translate their vendor's errors into this tree at the adapter. Every message passes
+through :func:`redact` when the error is built, so no token reaches a log or an alert.
+``monitor.errors`` re-exports these classes and :func:`redact` (its ``MonitorError`` redacts with
+the same function and the same secret registry); a connector needs nothing from ``monitor``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+_SECRET_ENV_HINTS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "PASS", "CREDENTIAL")
+_BEARER = re.compile(r"(?i)(bearer|basic|token|authorization)[ :=]+[A-Za-z0-9._~+/=-]{6,}")
+_SLACK_TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]{6,}")
+
+
+def secret_values() -> list[str]:
+    """Values of environment variables that look like secrets (long enough to be worth hiding)."""
+    out = []
+    for name, value in os.environ.items():
+        if any(h in name.upper() for h in _SECRET_ENV_HINTS) and len(value) >= 6:
+            out.append(value)
+    return sorted(out, key=len, reverse=True)
+
+
+_EXTRA_SECRETS: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret value (resolved from the environment) so that :func:`redact` hides it."""
+    if value and len(value) >= 4:
+        _EXTRA_SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """Remove secret values, bearer tokens and Slack tokens from ``text``."""
+    for value in sorted(set(secret_values()) | _EXTRA_SECRETS, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, "***")
+    text = _SLACK_TOKEN.sub("xox?-***", text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} ***", text)
+
+
+class SourceError(Exception):
+    """A connector could not fetch; nothing from this fetch was stored.
+
+    Args:
+        message: What went wrong; redacted before it is kept.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+    @property
+    def message(self) -> str:
+        """The (redacted) message."""
+        return str(self.args[0]) if self.args else ""
+
+
+class RetriableSourceError(SourceError):
+    """Try again later: rate limited, 5xx, timeout or a malformed reply.
+
+    Args:
+        message: What went wrong; redacted before it is kept.
+        retry_after: The earliest sensible delay in seconds, if the source said.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FatalSourceError(SourceError):
+    """Retrying will not help (bad credentials, removed endpoint): the source is unhealthy."""
+
+
+class SkippableSourceError(SourceError):
+    """One item could not be read; skip it and keep the rest."""
+
+
+__all__ = [
+    "FatalSourceError",
+    "RetriableSourceError",
+    "SkippableSourceError",
+    "SourceError",
+    "redact",
+    "register_secret",
+    "secret_values",
+]
