@@ -1,9 +1,9 @@
 """Reading the post behind a link an employee forwarded (P1: "When the link points at a source that
 brand-scout can read ... it fetches the post itself; otherwise it stores what the employee typed").
 
-:func:`lookup_link` asks the connectors of the enabled sources that offer ``lookup_url(url)``
-(X, Reddit, Mastodon, Bluesky, Hacker News); a connector that also offers ``recognises_url``
-is asked only when that pure URL match says yes, so an unknown link costs no request. A failure
+:func:`lookup_link` asks the connectors of the enabled sources that are a
+:class:`connectors.base.LinkLookup` (X, Reddit, Mastodon, Bluesky, Hacker News), each only when
+its pure URL match ``recognises_url`` says yes, so an unknown link costs no request. A failure
 is logged and treated as "not found": the submission is then stored as typed. With ``budget``
 the caller waits at most that many seconds (Slack must be answered within 3 s); a lookup still
 running then finishes in the background and its result is dropped.
@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from connectors.base import Mention
+from connectors.base import LinkLookup, Mention
 
 if TYPE_CHECKING:
     from monitor.app.container import Container
@@ -33,29 +33,25 @@ WEB_BUDGET = 10.0
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="link-lookup")
 
 
-def _candidates(container: Container, url: str) -> list[tuple[str, Callable[[str], Any]]]:
+def _candidates(container: Container, url: str) -> list[tuple[str, Callable[[str], Mention | None]]]:
     """(source name, lookup) of every enabled source whose connector recognises ``url``."""
-    out: list[tuple[str, Callable[[str], Any]]] = []
+    out: list[tuple[str, Callable[[str], Mention | None]]] = []
     for src in container.cfg.sources:
         if not src.enabled:
             continue
         try:
             connector = container.connector(src.name)
-            lookup = getattr(connector, "lookup_url", None)
-            if not callable(lookup):
-                continue
-            recognises = getattr(connector, "recognises_url", None)
-            if callable(recognises) and not recognises(url):
+            if not isinstance(connector, LinkLookup) or not connector.recognises_url(url):
                 continue
         except Exception as exc:  # a source that cannot be built cannot read the link
             log.info("link lookup skipped", extra={"event": "link_lookup_failed", "source": src.name,
                                                    "error": type(exc).__name__})
             continue
-        out.append((src.name, lookup))
+        out.append((src.name, connector.lookup_url))
     return out
 
 
-def _run(candidates: list[tuple[str, Callable[[str], Any]]], url: str) -> Mention | None:
+def _run(candidates: list[tuple[str, Callable[[str], Mention | None]]], url: str) -> Mention | None:
     for name, lookup in candidates:
         started = time.monotonic()
         try:
