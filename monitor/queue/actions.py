@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, select
-
 from monitor.config import AppConfig
 from monitor.errors import MonitorError
-from monitor.storage.models import OPEN_STATUSES, Notification, QueueItem
+from monitor.storage.models import OPEN_STATUSES, QueueItem
+from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store
 
 POLICY_REMINDER = (
@@ -97,7 +96,7 @@ class QueueActions:
         self.cfg = cfg
 
     def _item(self, s: Session, item_id: int, actor: Actor) -> QueueItem:
-        item = s.get(QueueItem, item_id, with_for_update=self.store.dialect == "postgresql")
+        item = self.store.lock_queue_item(s, item_id)
         if item is None:
             raise ActionError(f"queue item {item_id} does not exist")
         if item.light == "red" and not actor.can_see_red:
@@ -122,9 +121,7 @@ class QueueActions:
         self.store.audit(s, actor=actor.id, action=f"queue.{action}", object_type="queue_item",
                          object_id=str(item.id), details={"status": item.status, **(details or {})}, now=now)
         # tell every receiver that was alerted, so its message shows the truth
-        alerted = s.exec(select(Notification.receiver).where(Notification.queue_item_id == item.id,
-                                                             Notification.kind == "alert")).all()
-        for rcv in sorted(set(alerted)):
+        for rcv in self.store.alerted_receivers(s, item.id):
             self.store.enqueue(
                 s, key=f"state:{rcv}:{item.id}:{action}:{now.isoformat()}", receiver=rcv, kind="state",
                 queue_item_id=item.id, now=now,

@@ -34,6 +34,7 @@ from monitor.storage.models import (
     SentimentCorrection,
     Silence,
     SpikeEvent,
+    UserAccount,
 )
 
 #: The session type stages pass back to the store (they never import sqlmodel themselves).
@@ -619,6 +620,63 @@ class Store:
         s.add(sub)
         s.flush()
         return sub
+
+
+    # ---- what the periodic jobs, queue actions and accounts read ----------------------------
+    def overdue_unacknowledged(self, s: Session, now: datetime) -> list[QueueItem]:
+        """Items still new or assigned whose due time has passed (locked, skipping locked ones,
+        on PostgreSQL so that two schedulers never take the same ladder step)."""
+        q = select(QueueItem).where(col(QueueItem.status).in_(("new", "assigned"))).where(
+            col(QueueItem.due_at).is_not(None)).where(col(QueueItem.due_at) <= now)
+        if self.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        return list(s.exec(q).all())
+
+    def volume_since(self, s: Session, since: datetime) -> list[tuple[str, datetime, str | None]]:
+        """(source, created_at, sentiment label) of every mention created since ``since``."""
+        rows = s.exec(
+            select(MentionRow.source, MentionRow.created_at, ClassificationRow.label)
+            .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
+            .where(MentionRow.created_at >= since)
+        ).all()
+        return [(src, at, label) for src, at, label in rows]
+
+    def mentions_with_label_since(self, s: Session, since: datetime) -> list[tuple[MentionRow, str | None]]:
+        """Mentions created since ``since`` with their sentiment label (None: not classified yet)."""
+        rows = s.exec(
+            select(MentionRow, ClassificationRow.label)
+            .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
+            .where(MentionRow.created_at >= since)
+        ).all()
+        return [(m, label) for m, label in rows]
+
+    def lock_queue_item(self, s: Session, item_id: int) -> QueueItem | None:
+        """A queue item, locked for update on PostgreSQL."""
+        return s.get(QueueItem, item_id, with_for_update=self.dialect == "postgresql")
+
+    def alerted_receivers(self, s: Session, item_id: int | None) -> list[str]:
+        """The receivers that got a first alert for ``item_id``, sorted."""
+        rows = s.exec(select(Notification.receiver).where(Notification.queue_item_id == item_id,
+                                                          Notification.kind == "alert")).all()
+        return sorted(set(rows))
+
+    def account_by_email(self, email: str) -> UserAccount | None:
+        """The local account for ``email`` (any state)."""
+        with self.session() as s:
+            return s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
+
+    def upsert_account(self, *, email: str, name: str, password_hash: str, roles: list[str],
+                       now: datetime) -> UserAccount:
+        """Create a local account, or replace its name, password hash and roles (active again); audited."""
+        with self.session() as s:
+            acc = s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
+            if acc is None:
+                acc = UserAccount(email=email.lower(), name=name, password_hash="", created_at=now)
+            acc.name, acc.password_hash, acc.roles, acc.active = name, password_hash, list(roles), True
+            s.add(acc)
+            self.audit(s, actor="system", action="account.upsert", object_type="account", object_id=email.lower(),
+                       details={"roles": list(roles)}, now=now)
+        return acc
 
 
 def backoff_delay(attempt: int, *, base: timedelta, cap: timedelta, jitter: float) -> timedelta:

@@ -6,32 +6,36 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from sqlmodel import col, select
-
-from monitor.clock import utc
+from monitor.clock import Clock, utc
+from monitor.config import AppConfig
 from monitor.domain.ladder import ItemState, ladder_actions
 from monitor.domain.spikes import EngagementObservation, Sample, bucketize, detect
-from monitor.storage.models import ClassificationRow, EscalationStep, MentionRow, QueueItem, SpikeEvent
+from monitor.storage.models import EscalationStep, SpikeEvent
+from monitor.storage.store import Store
 
-if TYPE_CHECKING:
-    from monitor.app.container import Container
+
+class JobDeps(Protocol):
+    """What the periodic jobs use (the container fits)."""
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def cfg(self) -> AppConfig: ...
 
 log = logging.getLogger("brand_scout.jobs")
 
 
-def run_escalations(c: Container) -> int:
+def run_escalations(c: JobDeps) -> int:
     """Take every ladder step that is due for unacknowledged items; returns steps taken."""
     now = c.clock.now()
     esc = c.cfg.policy.escalation
     taken = 0
     with c.store.session() as s:
-        q = select(QueueItem).where(col(QueueItem.status).in_(("new", "assigned"))).where(
-            col(QueueItem.due_at).is_not(None)).where(col(QueueItem.due_at) <= now)
-        if c.store.dialect == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        for item in s.exec(q).all():
+        for item in c.store.overdue_unacknowledged(s, now):
             state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
                               utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level)
             for step in ladder_actions(state, esc, c.cfg.policy.business_hours, now):
@@ -56,7 +60,7 @@ def run_escalations(c: Container) -> int:
     return taken
 
 
-def run_spike_detection(c: Container) -> list[str]:
+def run_spike_detection(c: JobDeps) -> list[str]:
     """Detect spikes over the stored mentions; store each new one and send ONE crisis alert per
     spike key. Returns the keys of live spikes."""
     now = c.clock.now()
@@ -66,23 +70,15 @@ def run_spike_detection(c: Container) -> list[str]:
     since = now - timedelta(weeks=cfg.baseline_weeks) - cfg.bucket
     recent_since = now - 2 * cfg.bucket
     with c.store.session() as s:
-        rows = s.exec(
-            select(MentionRow.source, MentionRow.created_at, ClassificationRow.label)
-            .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
-            .where(MentionRow.created_at >= since)
-        ).all()
+        rows = c.store.volume_since(s, since)
         samples_all = [Sample(src, "", utc(at), negative=(label == "negative")) for src, at, label in rows]
-        recent_rows = s.exec(
-            select(MentionRow, ClassificationRow.label)
-            .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
-            .where(MentionRow.created_at >= recent_since)
-        ).all()
+        recent_rows = c.store.mentions_with_label_since(s, recent_since)
         samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
                           m.likes + m.reposts + m.replies + m.quotes) for m, label in recent_rows]
         engagement = [EngagementObservation(m.source, m.external_id, utc(m.created_at), 0, utc(m.fetched_at),
                                             m.likes + m.reposts + m.replies + m.quotes, m.group_key or "",
                                             m.text, m.url) for m, _ in recent_rows]
-        recent = list(s.exec(select(SpikeEvent).where(SpikeEvent.started_at >= now - timedelta(days=2))).all())
+        recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,
                     ignore_terms=[t.lower() for t in c.cfg.organisation.brand_terms])

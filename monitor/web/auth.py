@@ -19,7 +19,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlmodel import select
 
 from monitor.config import AppConfig
 from monitor.queue.actions import Actor, actor_for, directory
@@ -53,21 +52,12 @@ def hash_password(password: str) -> str:
 def create_account(store: Store, *, email: str, name: str, password: str, roles: list[str],
                    now: datetime) -> UserAccount:
     """Create (or replace the password and roles of) a local account; audited."""
-    with store.session() as s:
-        acc = s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
-        if acc is None:
-            acc = UserAccount(email=email.lower(), name=name, password_hash="", created_at=now)
-        acc.name, acc.password_hash, acc.roles, acc.active = name, hash_password(password), list(roles), True
-        s.add(acc)
-        store.audit(s, actor="system", action="account.upsert", object_type="account", object_id=email.lower(),
-                    details={"roles": list(roles)}, now=now)
-    return acc
+    return store.upsert_account(email=email, name=name, password_hash=hash_password(password), roles=roles, now=now)
 
 
 def account(store: Store, email: str) -> UserAccount | None:
     """The active local account for ``email``."""
-    with store.session() as s:
-        acc = s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
+    acc = store.account_by_email(email)
     return acc if acc is not None and acc.active else None
 
 
