@@ -1,219 +1,57 @@
-"""The ``scout`` command line."""
+"""The ``scout`` command line.
+
+Each module of this package holds one Typer app and is added below, explicitly; what the commands
+share (``--config``, loading the configuration, building the container) is in
+:mod:`monitor.cli.options`. The sentiment commands live with the model, in
+:mod:`monitor.sentiment.cli`.
+"""
 
 from __future__ import annotations
 
-import importlib
-import json
-import os
 import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from monitor.config import AppConfig, load_config
-from monitor.errors import ConfigError, MonitorError
+from monitor.cli.core import core_app
+from monitor.cli.db import db_app
+from monitor.cli.digest import digest_app
+from monitor.cli.ops import ops_app
+from monitor.cli.privacy import privacy_app
+from monitor.cli.route import route_app
+from monitor.cli.rules import rules_app
+from monitor.errors import MonitorError
+from monitor.sentiment.cli import classify_command, sentiment_app
 
 app = typer.Typer(help="brand-scout: brand-mention monitoring and escalation.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+#: ``scout classify``: a command of the ``scout`` app itself, defined with the sentiment model.
+classify_app = typer.Typer()
+classify_app.command("classify")(classify_command)
+
+# Commands of ``scout`` itself (apps added without a name), in the order ``scout --help`` lists them.
+app.add_typer(core_app)  # check-config, poll, run, demo
+app.add_typer(classify_app)  # classify
+app.add_typer(route_app)  # route
+app.add_typer(ops_app)  # web, worker, scheduler
+# Command groups.
 app.add_typer(db_app, name="db")
-
-DEFAULT_CONFIG = "config/example.yaml"
-ConfigOpt = Annotated[str, typer.Option("--config", "-c", envvar="BRAND_SCOUT_CONFIG", help="YAML configuration file")]
-
-# Modules that add their own commands through ``register(app)``.
-COMMAND_MODULES = ("monitor.sentiment.cli", "monitor.cli.rules", "monitor.cli.digest", "monitor.cli.ops",
-                   "monitor.cli.privacy")
-
-
-def _load(path: str) -> AppConfig:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _container(cfg: AppConfig, *, start: bool = True):  # type: ignore[no-untyped-def]
-    from monitor.app.bootstrap import build, check_sources
-    from monitor.logs import setup_logging
-
-    setup_logging(cfg.logging.level, cfg.logging.json_lines)
-    try:
-        check_sources(cfg)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    c = build(cfg)
-    if start:
-        try:
-            c.start()
-        except MonitorError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-    return c
-
-
-@app.command("check-config")
-def check_config(path: Annotated[str, typer.Argument(help="YAML configuration file")]) -> None:
-    """Validate a configuration file completely (cross-references, secrets, source options)."""
-    cfg = _load(path)
-    from monitor.app.bootstrap import check_sources
-
-    try:
-        check_sources(cfg)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    enabled = [s.name for s in cfg.sources if s.enabled]
-    typer.echo(f"{path}: OK — {len(cfg.sources)} sources ({len(enabled)} enabled: {', '.join(enabled) or 'none'}), "
-               f"{len(cfg.receivers)} receivers, {len(cfg.spokespersons)} spokespersons, "
-               f"Slack {'on' if cfg.slack_active else 'off (no token in the environment)'}")
-
-
-@db_app.command("upgrade")
-def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG) -> None:
-    """Apply database migrations (also done automatically on start)."""
-    from monitor.storage.db import current_revision
-
-    c = _container(_load(config))
-    typer.echo(f"database at revision {current_revision(c.store.engine)} ({c.store.dialect})")
-
-
-@app.command("poll")
-def poll(source: Annotated[str, typer.Argument(help="source name from the config")],
-         once: Annotated[bool, typer.Option("--once", help="fetch once and exit")] = True,
-         config: ConfigOpt = DEFAULT_CONFIG,
-         process: Annotated[bool, typer.Option(help="also classify, route and deliver")] = True) -> None:
-    """Fetch one source once and print what was stored."""
-    from rich.progress import Progress
-
-    c = _container(_load(config))
-    with Progress(transient=True) as bar:
-        task = bar.add_task(f"fetching {source}", total=None)
-
-        def progress(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
-
-        report = c.pipeline.poll(source, progress=progress)
-    if report.error:
-        typer.echo(f"{source}: fetch failed: {report.error} (nothing stored, cursor unchanged)", err=True)
-        raise typer.Exit(1)
-    for row in c.store.mentions_by_ids(report.new_ids):
-        typer.echo(json.dumps({"source": row.source, "external_id": row.external_id, "author": row.author_handle,
-                               "created_at": row.created_at.isoformat(), "text": row.text[:200]}, ensure_ascii=False))
-    typer.echo(f"{source}: fetched {report.fetched}, stored {report.stored} new, {report.duplicates} already known, "
-               f"{report.filtered} filtered", err=True)
-    for note in report.notes:
-        typer.echo(f"{source}: note: {note}", err=True)
-    if process:
-        done = c.pipeline.run_once()
-        typer.echo(f"processed {done['processed']}, delivered {done['delivered']} notifications", err=True)
-    del once
-
-
-def _backfill(c) -> None:  # type: ignore[no-untyped-def]
-    """First run of a source: fetch its bounded backfill window now, with a progress bar."""
-    from rich.progress import Progress, TaskID
-
-    todo = [s for s in c.cfg.sources if s.enabled and (st := c.store.get_state(s.name)) is not None and st.cursor is None]
-    if not todo:
-        return
-    with Progress(transient=False) as bar:
-        for src in todo:
-            task = bar.add_task(f"backfill {src.name} (last {src.backfill})", total=None)
-
-            def progress(done: int, total: int | None, task: TaskID = task) -> None:
-                bar.update(task, completed=done, total=total)
-
-            report = c.pipeline.poll(src.name, progress=progress)
-            bar.update(task, total=max(report.fetched, 1), completed=max(report.fetched, 1),
-                       description=f"backfill {src.name}: {report.stored} stored"
-                                   + (f", failed: {report.error}" if report.error else ""))
-
-
-def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, scheduler: bool = True,
-           worker: bool = True) -> None:
-    from monitor.app.service import run_service
-
-    c = _container(cfg)
-    if worker:
-        try:
-            c.classifier.classify(["brand-scout start-up check"])  # fail now, not in the worker loop
-        except MonitorError as exc:
-            typer.echo(f"error: the sentiment model cannot run: {exc}", err=True)
-            raise typer.Exit(1) from None
-    if scheduler:
-        _backfill(c)
-    port = cfg.web.port if port is None else port
-    base = f"http://{cfg.web.host}:{port}"
-
-    def ready() -> None:
-        if not banner:
-            return
-        alerts = (cfg.data_path / cfg.notify.alert_log).resolve()
-        slack = "Slack: on" if cfg.slack_active else "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)"
-        typer.echo("\n".join([
-            "", "brand-scout is running. Where to look:",
-            f"  queue      {base}/queue", f"  health     {base}/health  (JSON: {base}/healthz)",
-            f"  metrics    {base}/metrics", f"  alerts     {alerts}", f"  database   {cfg.database_url()}",
-            f"  {slack}", "Press Ctrl+C to stop; starting again resumes where it stopped.", "",
-        ]))
-
-    run_service(c, web=web, scheduler=scheduler, worker=worker, port=port, on_ready=ready)
-
-
-@app.command("run")
-def run(config: ConfigOpt = DEFAULT_CONFIG,
-        port: Annotated[int | None, typer.Option(help="web port (default from config)")] = None) -> None:
-    """Run everything in one process: scheduler, worker and web (SQLite or PostgreSQL)."""
-    _serve(_load(config), port=port, banner=True)
-
-
-@app.command("demo")
-def demo(config: ConfigOpt = DEFAULT_CONFIG,
-         port: Annotated[int | None, typer.Option(help="web port")] = None,
-         data_dir: Annotated[str, typer.Option(help="where the demo keeps its SQLite database and alert log")] = "data/demo",
-         speed: Annotated[float, typer.Option(help="replay speed (1 = real time)")] = 1.0) -> None:
-    """Run the real service on the bundled sample mentions (SQLite, offline model)."""
-    if not Path(config).exists():
-        typer.echo(f"error: {config} not found: run the demo from the repository root", err=True)
-        raise typer.Exit(2)
-    os.environ.setdefault("BRAND_SCOUT__DATA_DIR", data_dir)
-    os.environ.setdefault("BRAND_SCOUT__WEB__AUTH__DEMO_LOGIN", "true")
-    cfg = _load(config)
-    replays = [s for s in cfg.sources if s.type == "replay" and s.enabled]
-    if not replays:
-        typer.echo(f"error: {config} has no enabled source of type 'replay' for the demo", err=True)
-        raise typer.Exit(2)
-    if speed != 1.0:
-        sources = [s.model_copy(update={"options": {**s.options, "speed": speed}}) if s.type == "replay" else s
-                   for s in cfg.sources]
-        cfg = cfg.model_copy(update={"sources": sources})
-    typer.echo(f"brand-scout demo: replaying {len(replays)} sample source(s) into {cfg.database_url()}")
-    _serve(cfg, port=port, banner=True)
-
-
-def _register_modules() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # that feature is not part of this build
-            raise
-        module.register(app)
+app.add_typer(sentiment_app, name="sentiment")
+app.add_typer(rules_app, name="rules")
+app.add_typer(digest_app, name="digest")
+app.add_typer(privacy_app, name="privacy")
 
 
 def main() -> None:
     """Entry point of the ``scout`` console script."""
-    _register_modules()
     try:
         app()
     except MonitorError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+__all__ = ["app", "main"]
 
 
 if __name__ == "__main__":

@@ -4,42 +4,47 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, fail, open_container
+from monitor.errors import ConfigError, MonitorError
+
+if TYPE_CHECKING:
+    from monitor.app.container import Container
+    from monitor.config.digest import DigestConfig
+    from monitor.digest import DigestService
+
 digest_app = typer.Typer(help="The weekly digest email.", no_args_is_help=True)
 
-ConfigOpt = Annotated[str, typer.Option("--config", "-c", envvar="BRAND_SCOUT_CONFIG", help="YAML configuration file")]
 WeekOpt = Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2026-W47 (default: the week due now)")]
 NameOpt = Annotated[str | None, typer.Option("--digest", help="which configured digest (default: the first)")]
 
 
-def _setup(config: str, digest: str | None, week: str | None):  # type: ignore[no-untyped-def]
-    from monitor.cli import _container, _load
+def _setup(config: str, digest: str | None,
+           week: str | None) -> tuple[Container, DigestService, DigestConfig, str]:
+    """The container, the digest service, the chosen digest and the week (exit 2 on a bad name or week)."""
     from monitor.digest import DigestService, due_week, parse_week
-    from monitor.errors import ConfigError
 
-    c = _container(_load(config))
+    c = open_container(config)
     svc = DigestService(c)
     try:
         dg = svc.digest_config(digest)
     except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(str(exc), 2) from None
     wk = week or due_week(dg, c.clock.now())
     try:
         parse_week(wk)
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(str(exc), 2) from None
     return c, svc, dg, wk
 
 
 @digest_app.command("preview")
 def preview(week: WeekOpt = None, out: Annotated[Path | None, typer.Option("--out", help="write the HTML here")] = None,
             text: Annotated[bool, typer.Option("--text", help="print the plain-text part")] = False,
-            digest: NameOpt = None, config: ConfigOpt = "config/example.yaml") -> None:
+            digest: NameOpt = None, config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Render a week's digest without sending it (HTML to --out, with the chart embedded)."""
     from monitor.digest import chart_png, load_digest, render_digest
 
@@ -61,20 +66,16 @@ def send(week: WeekOpt = None,
                                                                     "recipients (repeatable)")] = None,
          force: Annotated[bool, typer.Option("--force", help="also resend a digest left 'sending' by a crash or "
                                                              "given up; never one recorded as sent")] = False,
-         digest: NameOpt = None, config: ConfigOpt = "config/example.yaml") -> None:
+         digest: NameOpt = None, config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Send a week's digest now (once per recipient and week, like the schedule)."""
-    from monitor.errors import MonitorError
-
     _c, svc, dg, wk = _setup(config, digest, week)
     recipients = list(to or dg.recipients)
     if not recipients:
-        typer.echo("error: no recipients (configure digests[].recipients or pass --to)", err=True)
-        raise typer.Exit(2)
+        raise fail("no recipients (configure digests[].recipients or pass --to)", 2)
     try:
         results = svc.deliver(dg, wk, recipients, force=force)
     except MonitorError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise fail(str(exc), 1) from None
     failed = False
     for r in results:
         typer.echo(f"{r.week} {r.recipient}: {r.outcome}" + (f" ({r.error})" if r.error else ""))
@@ -83,6 +84,4 @@ def send(week: WeekOpt = None,
         raise typer.Exit(1)
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``digest`` commands to the ``scout`` app."""
-    app.add_typer(digest_app, name="digest")
+__all__ = ["digest_app", "preview", "send"]

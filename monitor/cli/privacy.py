@@ -8,29 +8,23 @@ from typing import Annotated
 
 import typer
 
+from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, open_container
+
 privacy_app = typer.Typer(help="Personal data: retention, purge, export and deletion per author.",
                           no_args_is_help=True)
 
-ConfigOpt = Annotated[str, typer.Option("--config", "-c", envvar="BRAND_SCOUT_CONFIG", help="YAML configuration file")]
 SourceOpt = Annotated[str, typer.Option("--source", help="platform of the mention or author, e.g. x, reddit")]
 AuthorOpt = Annotated[str, typer.Option("--author", help="the author's handle on that platform")]
 ActorOpt = Annotated[str, typer.Option("--actor", envvar="USER", help="who asked (recorded in the audit log)")]
 
 
-def _container(config: str):  # type: ignore[no-untyped-def]
-    from monitor.cli import _container as make
-    from monitor.cli import _load
-
-    return make(_load(config))
-
-
 @privacy_app.command("retention")
-def retention(config: ConfigOpt = "config/example.yaml",
+def retention(config: ConfigOpt = DEFAULT_CONFIG,
               days: Annotated[int | None, typer.Option(help="override retention.mentions_days")] = None) -> None:
     """Delete mentions older than retention.mentions_days (aggregates kept) and those deleted at source."""
     from monitor.storage.privacy import run_retention
 
-    c = _container(config)
+    c = open_container(config)
     keep = days if days is not None else c.cfg.retention.mentions_days
     report = run_retention(c.store, days=keep, now=c.clock.now())
     typer.echo(json.dumps({"days": keep, **report.as_dict()}, ensure_ascii=False))
@@ -38,22 +32,22 @@ def retention(config: ConfigOpt = "config/example.yaml",
 
 @privacy_app.command("purge-deleted")
 def purge_deleted(source: SourceOpt, id_: Annotated[str, typer.Option("--id", help="the mention's id at its source")],
-                  config: ConfigOpt = "config/example.yaml", actor: ActorOpt = "brand-scout") -> None:
+                  config: ConfigOpt = DEFAULT_CONFIG, actor: ActorOpt = "brand-scout") -> None:
     """Purge one mention that was deleted at its source."""
     from monitor.storage.privacy import purge_mention
 
-    c = _container(config)
+    c = open_container(config)
     found = purge_mention(c.store, source, id_, c.clock.now(), actor=actor)
     typer.echo(f"{source}:{id_}: {'purged' if found else 'not stored (nothing to purge)'}")
 
 
 @privacy_app.command("export-author")
-def export_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = "config/example.yaml",
+def export_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFAULT_CONFIG,
                   out: Annotated[Path | None, typer.Option("--out", help="write the JSON here")] = None) -> None:
     """Export all data of one author as JSON."""
     from monitor.storage.privacy import export_author as export
 
-    c = _container(config)
+    c = open_container(config)
     data = json.dumps(export(c.store, source, author), ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(data)
@@ -64,7 +58,7 @@ def export_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = "con
 
 
 @privacy_app.command("delete-author")
-def delete_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = "config/example.yaml",
+def delete_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFAULT_CONFIG,
                   actor: ActorOpt = "brand-scout",
                   yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False) -> None:
     """Delete all mentions of one author (aggregates kept; recorded in the audit log)."""
@@ -72,11 +66,9 @@ def delete_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = "con
 
     if not yes and not typer.confirm(f"Delete every stored mention of {author} on {source}?"):
         raise typer.Exit(1)
-    c = _container(config)
+    c = open_container(config)
     report = delete(c.store, source, author, actor=actor, now=c.clock.now())
     typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``scout privacy …`` to the main command line."""
-    app.add_typer(privacy_app, name="privacy")
+__all__ = ["delete_author", "export_author", "privacy_app", "purge_deleted", "retention"]

@@ -129,11 +129,10 @@ def test_export_and_delete_author(c: Container, clock: FrozenClock) -> None:
 
 
 def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c: Container) -> None:
-    import typer
     import yaml
     from typer.testing import CliRunner
 
-    from monitor.cli.privacy import register
+    from monitor.cli import app
     from tests.conftest import BASE_CONFIG
 
     data = json.loads(json.dumps(BASE_CONFIG))
@@ -143,9 +142,6 @@ def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c
     data["sentiment"] = {"model": "lexicon"}
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(yaml.safe_dump(data))
-    app = typer.Typer()
-    app.command("noop")(lambda: None)
-    register(app)
     run = CliRunner().invoke
     out = tmp_path / "bo.json"
     r = run(app, ["privacy", "export-author", "--source", "x", "--author", "bo", "--out", str(out), "-c", str(cfg)])

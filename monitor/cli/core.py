@@ -1,0 +1,145 @@
+"""The everyday commands: ``scout check-config``, ``scout poll``, ``scout run`` and ``scout demo``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, check, container, fail, load, open_container
+from monitor.config import AppConfig
+from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    from monitor.app.container import Container
+
+#: These commands belong to the ``scout`` app itself (added without a group name).
+core_app = typer.Typer()
+
+
+@core_app.command("check-config")
+def check_config(path: Annotated[str, typer.Argument(help="YAML configuration file")]) -> None:
+    """Validate a configuration file completely (cross-references, secrets, source options)."""
+    cfg = load(path)
+    check(cfg)
+    enabled = [s.name for s in cfg.sources if s.enabled]
+    typer.echo(f"{path}: OK — {len(cfg.sources)} sources ({len(enabled)} enabled: {', '.join(enabled) or 'none'}), "
+               f"{len(cfg.receivers)} receivers, {len(cfg.spokespersons)} spokespersons, "
+               f"Slack {'on' if cfg.slack_active else 'off (no token in the environment)'}")
+
+
+@core_app.command("poll")
+def poll(source: Annotated[str, typer.Argument(help="source name from the config")],
+         once: Annotated[bool, typer.Option("--once", help="fetch once and exit")] = True,
+         config: ConfigOpt = DEFAULT_CONFIG,
+         process: Annotated[bool, typer.Option(help="also classify, route and deliver")] = True) -> None:
+    """Fetch one source once and print what was stored."""
+    from rich.progress import Progress
+
+    c = open_container(config)
+    with Progress(transient=True) as bar:
+        task = bar.add_task(f"fetching {source}", total=None)
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = c.pipeline.poll(source, progress=progress)
+    if report.error:
+        typer.echo(f"{source}: fetch failed: {report.error} (nothing stored, cursor unchanged)", err=True)
+        raise typer.Exit(1)
+    for row in c.store.mentions_by_ids(report.new_ids):
+        typer.echo(json.dumps({"source": row.source, "external_id": row.external_id, "author": row.author_handle,
+                               "created_at": row.created_at.isoformat(), "text": row.text[:200]}, ensure_ascii=False))
+    typer.echo(f"{source}: fetched {report.fetched}, stored {report.stored} new, {report.duplicates} already known, "
+               f"{report.filtered} filtered", err=True)
+    for note in report.notes:
+        typer.echo(f"{source}: note: {note}", err=True)
+    if process:
+        done = c.pipeline.run_once()
+        typer.echo(f"processed {done['processed']}, delivered {done['delivered']} notifications", err=True)
+    del once
+
+
+def _backfill(c: Container) -> None:
+    """First run of a source: fetch its bounded backfill window now, with a progress bar."""
+    from rich.progress import Progress, TaskID
+
+    todo = [s for s in c.cfg.sources if s.enabled and (st := c.store.get_state(s.name)) is not None and st.cursor is None]
+    if not todo:
+        return
+    with Progress(transient=False) as bar:
+        for src in todo:
+            task = bar.add_task(f"backfill {src.name} (last {src.backfill})", total=None)
+
+            def progress(done: int, total: int | None, task: TaskID = task) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = c.pipeline.poll(src.name, progress=progress)
+            bar.update(task, total=max(report.fetched, 1), completed=max(report.fetched, 1),
+                       description=f"backfill {src.name}: {report.stored} stored"
+                                   + (f", failed: {report.error}" if report.error else ""))
+
+
+def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, scheduler: bool = True,
+           worker: bool = True) -> None:
+    from monitor.app.service import run_service
+
+    c = container(cfg)
+    if worker:
+        try:
+            c.classifier.classify(["brand-scout start-up check"])  # fail now, not in the worker loop
+        except MonitorError as exc:
+            raise fail(f"the sentiment model cannot run: {exc}", 1) from None
+    if scheduler:
+        _backfill(c)
+    port = cfg.web.port if port is None else port
+    base = f"http://{cfg.web.host}:{port}"
+
+    def ready() -> None:
+        if not banner:
+            return
+        alerts = (cfg.data_path / cfg.notify.alert_log).resolve()
+        slack = "Slack: on" if cfg.slack_active else "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)"
+        typer.echo("\n".join([
+            "", "brand-scout is running. Where to look:",
+            f"  queue      {base}/queue", f"  health     {base}/health  (JSON: {base}/healthz)",
+            f"  metrics    {base}/metrics", f"  alerts     {alerts}", f"  database   {cfg.database_url()}",
+            f"  {slack}", "Press Ctrl+C to stop; starting again resumes where it stopped.", "",
+        ]))
+
+    run_service(c, web=web, scheduler=scheduler, worker=worker, port=port, on_ready=ready)
+
+
+@core_app.command("run")
+def run(config: ConfigOpt = DEFAULT_CONFIG,
+        port: Annotated[int | None, typer.Option(help="web port (default from config)")] = None) -> None:
+    """Run everything in one process: scheduler, worker and web (SQLite or PostgreSQL)."""
+    _serve(load(config), port=port, banner=True)
+
+
+@core_app.command("demo")
+def demo(config: ConfigOpt = DEFAULT_CONFIG,
+         port: Annotated[int | None, typer.Option(help="web port")] = None,
+         data_dir: Annotated[str, typer.Option(help="where the demo keeps its SQLite database and alert log")] = "data/demo",
+         speed: Annotated[float, typer.Option(help="replay speed (1 = real time)")] = 1.0) -> None:
+    """Run the real service on the bundled sample mentions (SQLite, offline model)."""
+    if not Path(config).exists():
+        raise fail(f"{config} not found: run the demo from the repository root", 2)
+    os.environ.setdefault("BRAND_SCOUT__DATA_DIR", data_dir)
+    os.environ.setdefault("BRAND_SCOUT__WEB__AUTH__DEMO_LOGIN", "true")
+    cfg = load(config)
+    replays = [s for s in cfg.sources if s.type == "replay" and s.enabled]
+    if not replays:
+        raise fail(f"{config} has no enabled source of type 'replay' for the demo", 2)
+    if speed != 1.0:
+        sources = [s.model_copy(update={"options": {**s.options, "speed": speed}}) if s.type == "replay" else s
+                   for s in cfg.sources]
+        cfg = cfg.model_copy(update={"sources": sources})
+    typer.echo(f"brand-scout demo: replaying {len(replays)} sample source(s) into {cfg.database_url()}")
+    _serve(cfg, port=port, banner=True)
+
+
+__all__ = ["check_config", "core_app", "demo", "poll", "run"]
