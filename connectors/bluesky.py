@@ -29,6 +29,7 @@ from connectors._http import (
     parse_time,
     retry_after_from_headers,
 )
+from connectors._paged import HighWater, Listing, oldest_first, read_pages
 from connectors.base import FetchContext, FetchResult, Mention
 from connectors.errors import FatalSourceError, RetriableSourceError
 
@@ -126,53 +127,19 @@ class BlueskyConnector(ConnectorBase):
 
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
         """Posts created at or after the cursor's high-water instant (first run: the backfill window)."""
-        from atproto import models
-
         state = load_cursor(cursor, f"bluesky source {self.name!r}")
         client = self._get_client(ctx)
         since = parse_time(state.get("since")) or ctx.backfill_since or (ctx.now - timedelta(hours=24))
-        boundary = set(state.get("ids") or ())
-        posts: dict[str, Any] = {}
-        page_cursor: str | None = None
-        pages = 0
-        notes: list[str] = []
-        while True:
-            params = models.AppBskyFeedSearchPosts.Params(
-                q=self.options.query,
-                sort="latest",
-                since=since.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-                limit=self.options.limit,
-                lang=self.options.lang,
-                cursor=page_cursor,
-            )
-            resp = self._call(lambda p=params: client.app.bsky.feed.search_posts(p), ctx)  # type: ignore[misc]
-            pages += 1
-            for post in resp.posts or []:
-                uri = str(post.uri)
-                created = self._created(post)
-                if uri in boundary or created < since:
-                    continue
-                posts.setdefault(uri, post)
-            if ctx.progress:
-                ctx.progress(len(posts), _get(resp, "hits_total"))
-            page_cursor = resp.cursor
-            if not page_cursor or not resp.posts:
-                break
-            if pages >= self.options.max_pages:
-                notes.append(f"stopped after max_pages={self.options.max_pages}; older posts skipped")
-                break
-        reach = self._reach(client, {str(p.author.did) for p in posts.values()}, ctx) if posts else {}
-        mentions = sorted(
-            (self._mention(p, reach) for p in posts.values()), key=lambda m: (m.created_at, m.external_id)
-        )
+        hw = HighWater(since, set(state.get("ids") or ()))
+        got = read_pages(_Search(self, client, hw, ctx), ctx.progress)
+        posts = got.items
+        reach = self._reach(client, {str(p.author.did) for p in posts}, ctx) if posts else {}
+        mentions = oldest_first(self._mention(p, reach) for p in posts)
         if not mentions:
-            return FetchResult(mentions=[], cursor=None, pages=pages, notes=tuple(notes))
-        hw = max(m.created_at for m in mentions)
-        ids = {m.external_id for m in mentions if m.created_at == hw}
-        if hw == since:
-            ids |= boundary
-        new_cursor = dump_cursor({"since": hw.isoformat(), "ids": sorted(ids)})
-        return FetchResult(mentions=mentions, cursor=new_cursor, pages=pages + 1, notes=tuple(notes))
+            return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes)
+        new = hw.advance((m.created_at, m.external_id) for m in mentions)
+        new_cursor = dump_cursor({"since": new.mark.isoformat(), "ids": sorted(new.ids)})
+        return FetchResult(mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes)
 
     @staticmethod
     def post_from_url(url: str) -> tuple[str, str] | None:
@@ -300,3 +267,45 @@ class BlueskyConnector(ConnectorBase):
             refers_to=refers,
             links=tuple(links),
         )
+
+
+class _Search(Listing[Any, Any, str]):
+    """``searchPosts`` with ``sort=latest`` and ``since=`` the high-water instant (inclusive),
+    paged with the API cursor; the posts already returned at that instant are dropped."""
+
+    skipped = "posts"
+
+    def __init__(self, connector: BlueskyConnector, client: Any, hw: HighWater[datetime], ctx: FetchContext) -> None:
+        self.connector, self.client, self.hw, self.ctx = connector, client, hw, ctx
+        self.max_pages = connector.options.max_pages
+
+    def fetch_page(self, token: str | None) -> Any:
+        from atproto import models
+
+        opts = self.connector.options
+        params = models.AppBskyFeedSearchPosts.Params(
+            q=opts.query,
+            sort="latest",
+            since=self.hw.mark.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            limit=opts.limit,
+            lang=opts.lang,
+            cursor=token,
+        )
+        return self.connector._call(lambda: self.client.app.bsky.feed.search_posts(params), self.ctx)
+
+    def parse(self, page: Any) -> list[Any]:
+        return [
+            post
+            for post in page.posts or []
+            if str(post.uri) not in self.hw.ids and self.connector._created(post) >= self.hw.mark
+        ]
+
+    def key(self, item: Any) -> str:
+        return str(item.uri)
+
+    def next_token(self, page: Any, token: str | None) -> str | None:  # noqa: ARG002
+        return page.cursor if page.cursor and page.posts else None
+
+    def total(self, page: Any) -> int | None:
+        hits: int | None = _get(page, "hits_total")
+        return hits

@@ -30,6 +30,7 @@ from connectors._http import (
     status_error,
     strip_html,
 )
+from connectors._paged import HighWater, Listing, oldest_first, read_pages
 from connectors.base import FetchContext, FetchResult, Mention
 from connectors.errors import RetriableSourceError
 
@@ -88,49 +89,17 @@ class HackerNewsConnector(ConnectorBase):
         since = int(
             state.get("created_at_i") or (ctx.backfill_since or ctx.now - timedelta(hours=24)).timestamp()
         )
-        boundary = set(state.get("ids") or ())
-        mentions: dict[str, Mention] = {}
-        pages = total = 0
-        notes: list[str] = []
-        page = 0
-        while True:
-            params = {
-                "query": self.options.query,
-                "tags": self.options.tags,
-                "numericFilters": f"created_at_i>={since}",
-                "hitsPerPage": self.options.hits_per_page,
-                "page": page,
-            }
-            data = self._page(params, ctx)
-            pages += 1
-            total = int(data.get("nbHits") or 0)
-            for hit in data["hits"]:
-                oid = str(hit.get("objectID") or "")
-                if not oid or oid in boundary or oid in mentions:
-                    continue
-                m = self._mention(hit)
-                if m is not None and m.created_at.timestamp() >= since:
-                    mentions[oid] = m
-            if ctx.progress:
-                ctx.progress(len(mentions), total or None)
-            page += 1
-            if page >= int(data.get("nbPages") or 0) or not data["hits"]:
-                break
-            if pages >= self.options.max_pages:
-                notes.append(f"stopped after max_pages={self.options.max_pages}; older hits skipped")
-                break
-        ordered = sorted(mentions.values(), key=lambda m: (m.created_at, m.external_id))
+        hw = HighWater(since, set(state.get("ids") or ()))
+        got = read_pages(_Search(self, hw, ctx), ctx.progress)
+        ordered = oldest_first(got.items)
         if not ordered:
-            return FetchResult(mentions=[], cursor=None, pages=pages, notes=tuple(notes))
-        hw = max(int(m.created_at.timestamp()) for m in ordered)
-        ids = {m.external_id for m in ordered if int(m.created_at.timestamp()) == hw}
-        if hw == since:
-            ids |= boundary
+            return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes)
+        new = hw.advance((int(m.created_at.timestamp()), m.external_id) for m in ordered)
         return FetchResult(
             mentions=ordered,
-            cursor=dump_cursor({"created_at_i": hw, "ids": sorted(ids)}),
-            pages=pages,
-            notes=tuple(notes),
+            cursor=dump_cursor({"created_at_i": new.mark, "ids": sorted(new.ids)}),
+            pages=got.pages,
+            notes=got.notes,
         )
 
     @staticmethod
@@ -250,3 +219,48 @@ class HackerNewsConnector(ConnectorBase):
             links=links,
             title=str(title) if title else None,
         )
+
+
+class _Search(Listing[dict[str, Any], Mention, int]):
+    """``search_by_date`` with ``created_at_i>=`` the high-water second, paged by page number;
+    the ids already returned at that second are dropped."""
+
+    skipped = "hits"
+
+    def __init__(self, connector: HackerNewsConnector, hw: HighWater[int], ctx: FetchContext) -> None:
+        self.connector, self.hw, self.ctx = connector, hw, ctx
+        self.max_pages = connector.options.max_pages
+
+    def fetch_page(self, token: int | None) -> dict[str, Any]:
+        opts = self.connector.options
+        return self.connector._page(
+            {
+                "query": opts.query,
+                "tags": opts.tags,
+                "numericFilters": f"created_at_i>={self.hw.mark}",
+                "hitsPerPage": opts.hits_per_page,
+                "page": token or 0,
+            },
+            self.ctx,
+        )
+
+    def parse(self, page: dict[str, Any]) -> list[Mention]:
+        out = []
+        for hit in page["hits"]:
+            oid = str(hit.get("objectID") or "")
+            if not oid or oid in self.hw.ids:
+                continue
+            m = self.connector._mention(hit)
+            if m is not None and m.created_at.timestamp() >= self.hw.mark:
+                out.append(m)
+        return out
+
+    def key(self, item: Mention) -> str:
+        return item.external_id
+
+    def next_token(self, page: dict[str, Any], token: int | None) -> int | None:
+        following = (token or 0) + 1
+        return following if following < int(page.get("nbPages") or 0) and page["hits"] else None
+
+    def total(self, page: dict[str, Any]) -> int | None:
+        return int(page.get("nbHits") or 0) or None

@@ -33,6 +33,7 @@ from connectors._http import (
     retry_after_from_headers,
     strip_html,
 )
+from connectors._paged import Listing, oldest_first, read_pages
 from connectors.base import FetchContext, FetchResult, Mention
 from connectors.errors import FatalSourceError, RetriableSourceError
 
@@ -67,6 +68,11 @@ _STATUS_PATH = re.compile(
 
 def _id(status: Any) -> int:
     return int(status["id"])
+
+
+def _key(status: Any) -> str:
+    """A status's identity across instances (its ``uri``), as the fetch's ``external_id``."""
+    return str(status.get("uri") or status.get("url") or status["id"])
 
 
 class MastodonConnector(ConnectorBase):
@@ -189,39 +195,6 @@ class MastodonConnector(ConnectorBase):
             )
         )
 
-    def _drain(
-        self, get: Callable[..., Any], min_id: str | None, since: datetime, ctx: FetchContext
-    ) -> tuple[list[Any], str | None, int]:
-        """Every status newer than ``min_id`` (or back to ``since``); returns (statuses, newest id, pages)."""
-        limit, out, pages = self.options.limit, [], 0
-        newest = int(min_id) if min_id else None
-        if min_id:
-            cur = int(min_id)
-            while pages < self.options.max_pages:
-                batch = self._call(lambda c=cur: get(min_id=str(c), limit=limit), ctx)  # type: ignore[misc]
-                pages += 1
-                if not batch:
-                    break
-                out.extend(batch)
-                cur = max(_id(s) for s in batch)
-                newest = max(newest or 0, cur)
-                if len(batch) < limit:
-                    break
-        else:
-            max_id: int | None = None
-            while pages < self.options.max_pages:
-                batch = self._call(lambda c=max_id: get(max_id=str(c) if c else None, limit=limit), ctx)  # type: ignore[misc]
-                pages += 1
-                if not batch:
-                    break
-                newest = max(newest or 0, *(_id(s) for s in batch))
-                fresh = [s for s in batch if (parse_time(s["created_at"]) or since) >= since]
-                out.extend(fresh)
-                if len(fresh) < len(batch) or len(batch) < limit:
-                    break
-                max_id = min(_id(s) for s in batch)
-        return out, (str(newest) if newest else None), pages
-
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
         """New statuses from the search and every hashtag timeline of every instance."""
         state = load_cursor(cursor, f"mastodon source {self.name!r}")
@@ -254,10 +227,12 @@ class MastodonConnector(ConnectorBase):
 
                 streams.append((f"#{tag}", timeline, new_state["tags"].get(tag)))
             for key, get, min_id in streams:
-                got, newest, p = self._drain(get, min_id, since, ctx)
-                pages += p
-                for st in got:
-                    statuses.setdefault(str(st.get("uri") or st.get("url") or st["id"]), st)
+                stream = _Timeline(self, get, min_id, since, ctx)
+                got = read_pages(stream)  # progress is per instance, below
+                pages += got.pages
+                for st in got.items:
+                    statuses.setdefault(_key(st), st)
+                newest = str(stream.newest) if stream.newest else None
                 if key == "search":
                     new_state["search"] = newest
                 else:
@@ -265,7 +240,7 @@ class MastodonConnector(ConnectorBase):
             new_all[base] = new_state
             if ctx.progress:
                 ctx.progress(n, len(bases))
-        mentions = sorted((self._mention(s) for s in statuses.values()), key=lambda m: (m.created_at, m.external_id))
+        mentions = oldest_first(self._mention(s) for s in statuses.values())
         new_cursor = dump_cursor({"instances": new_all})
         return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages)
 
@@ -291,7 +266,7 @@ class MastodonConnector(ConnectorBase):
             raise RetriableSourceError("mastodon: status without created_at")
         return Mention(
             source="mastodon",
-            external_id=str(s.get("uri") or s.get("url") or s["id"]),
+            external_id=_key(s),
             url=str(s.get("url") or s.get("uri") or ""),
             text=text,
             created_at=created,
@@ -307,3 +282,48 @@ class MastodonConnector(ConnectorBase):
             refers_to=refers,
             links=links,
         )
+
+
+class _Timeline(Listing[list[Any], Any, int]):
+    """One stream (the search or a hashtag timeline) of one instance, paged by status id.
+
+    With a cursor it pages forward with ``min_id`` from the stream's newest id; on a first run
+    it pages back with ``max_id`` until a status is older than the backfill window. ``newest``
+    is the stream's next cursor. ``max_pages`` caps each stream silently.
+    """
+
+    def __init__(self, connector: MastodonConnector, get: Callable[..., Any], min_id: str | None, since: datetime,
+                 ctx: FetchContext) -> None:
+        self.connector, self.get, self.since, self.ctx = connector, get, since, ctx
+        self.min_id = int(min_id) if min_id else None
+        self.newest = self.min_id
+        self.limit = connector.options.limit
+        self.max_pages = connector.options.max_pages
+
+    def fetch_page(self, token: int | None) -> list[Any]:
+        if self.min_id is not None:
+            start = token or self.min_id
+            batch = self.connector._call(lambda: self.get(min_id=str(start), limit=self.limit), self.ctx)
+        else:
+            batch = self.connector._call(lambda: self.get(max_id=str(token) if token else None, limit=self.limit),
+                                         self.ctx)
+        if batch:
+            self.newest = max(self.newest or 0, *(_id(s) for s in batch))
+        return batch
+
+    def _fresh(self, page: list[Any]) -> list[Any]:
+        return [s for s in page if (parse_time(s["created_at"]) or self.since) >= self.since]
+
+    def parse(self, page: list[Any]) -> list[Any]:
+        return page if self.min_id is not None else self._fresh(page)
+
+    def key(self, item: Any) -> str:
+        return _key(item)
+
+    def reached_cursor(self, page: list[Any]) -> bool:
+        return self.min_id is None and len(self._fresh(page)) < len(page)
+
+    def next_token(self, page: list[Any], token: int | None) -> int | None:  # noqa: ARG002
+        if not page or len(page) < self.limit:
+            return None
+        return max(_id(s) for s in page) if self.min_id is not None else min(_id(s) for s in page)

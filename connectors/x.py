@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -29,6 +30,7 @@ from connectors._http import (
     parse_time,
     retry_after_from_headers,
 )
+from connectors._paged import Listing, oldest_first, read_pages
 from connectors.base import FetchContext, FetchResult, Mention
 from connectors.errors import FatalSourceError, RetriableSourceError
 
@@ -117,10 +119,18 @@ class XConnector(ConnectorBase):
             return RetriableSourceError(f"{what}: malformed JSON in reply")
         return None
 
+    def _call(self, fn: Callable[[], Any], now: datetime, max_retries: int) -> Any:
+        return call_with_retries(
+            fn,
+            translate=lambda e: self._translate(e, now),
+            max_retries=max_retries,
+            sleep=self._sleep,
+            what=f"x source {self.name!r}",
+        )
+
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
         """Every post newer than the cursor's ``since_id`` (first run: the backfill window)."""
         state = load_cursor(cursor, f"x source {self.name!r}")
-        client = self._get_client()
         params: dict[str, Any] = {
             "query": self.options.query,
             "max_results": self.options.max_results,
@@ -134,44 +144,14 @@ class XConnector(ConnectorBase):
         else:
             start = ctx.backfill_since or (ctx.now - timedelta(hours=24))
             params["start_time"] = max(start, ctx.now - _MAX_LOOKBACK).astimezone(UTC)
-
-        mentions: dict[str, Mention] = {}
-        newest_id: str | None = None
-        pages = 0
-        notes: list[str] = []
-        next_token: str | None = None
-        while True:
-            page_params = dict(params)
-            if next_token:
-                page_params["next_token"] = next_token
-            resp = call_with_retries(
-                lambda p=page_params: client.search_recent_tweets(**p),  # type: ignore[misc]
-                translate=lambda e: self._translate(e, ctx.now),
-                max_retries=self.max_retries,
-                sleep=self._sleep,
-                what=f"x source {self.name!r}",
-            )
-            pages += 1
-            meta = resp.meta or {}
-            if pages == 1:
-                newest_id = meta.get("newest_id")
-            users = {str(u.id): u for u in (resp.includes or {}).get("users", [])}
-            for tweet in resp.data or []:
-                m = self._mention(tweet, users)
-                mentions.setdefault(m.external_id, m)
-            if ctx.progress:
-                ctx.progress(len(mentions), None)
-            next_token = meta.get("next_token")
-            if not next_token:
-                break
-            if pages >= self.options.max_pages:
-                notes.append(f"stopped after max_pages={self.options.max_pages}; older results skipped")
-                break
-        if newest_id is None and mentions:
-            newest_id = max(mentions, key=int)
+        search = _Search(self, self._get_client(), params, ctx.now)
+        got = read_pages(search, ctx.progress)
+        newest_id = search.newest_id
+        if newest_id is None and got.items:
+            newest_id = max((m.external_id for m in got.items), key=int)
         new_cursor = dump_cursor({"since_id": newest_id}) if newest_id else None
-        ordered = sorted(mentions.values(), key=lambda m: (m.created_at, int(m.external_id)))
-        return FetchResult(mentions=ordered, cursor=new_cursor, pages=pages, notes=tuple(notes))
+        return FetchResult(mentions=oldest_first(got.items, numeric_ids=True), cursor=new_cursor, pages=got.pages,
+                           notes=got.notes)
 
     @staticmethod
     def tweet_id_from_url(url: str) -> str | None:
@@ -197,19 +177,16 @@ class XConnector(ConnectorBase):
             return None
         client = self._get_client()
         now = self._clock.now()
-        resp = call_with_retries(
+        resp = self._call(
             lambda: client.get_tweet(
                 tid, expansions=self.EXPANSIONS, tweet_fields=self.TWEET_FIELDS, user_fields=self.USER_FIELDS
             ),
-            translate=lambda e: self._translate(e, now),
+            now,
             max_retries=0,
-            sleep=self._sleep,
-            what=f"x source {self.name!r}",
         )
         if resp.data is None:  # X answers 200 with errors[] for a missing or hidden post
             return None
-        users = {str(u.id): u for u in (resp.includes or {}).get("users", [])}
-        return self._mention(resp.data, users)
+        return self._mention(resp.data, _users(resp))
 
     @staticmethod
     def _mention(tweet: Any, users: dict[str, Any]) -> Mention:
@@ -255,3 +232,38 @@ class XConnector(ConnectorBase):
             refers_to=refers,
             links=links,
         )
+
+
+def _users(resp: Any) -> dict[str, Any]:
+    """The expanded authors of a reply, by id."""
+    return {str(u.id): u for u in (resp.includes or {}).get("users", [])}
+
+
+class _Search(Listing[Any, Mention, str]):
+    """Recent search, newest first: pages on ``next_token``; the cursor is the *first* page's ``newest_id``."""
+
+    skipped = "results"
+
+    def __init__(self, connector: XConnector, client: Any, params: dict[str, Any], now: datetime) -> None:
+        self.connector, self.client, self.params, self.now = connector, client, params, now
+        self.max_pages = connector.options.max_pages
+        self.newest_id: str | None = None
+
+    def fetch_page(self, token: str | None) -> Any:
+        params = {**self.params, "next_token": token} if token else dict(self.params)
+        resp = self.connector._call(
+            lambda: self.client.search_recent_tweets(**params), self.now, self.connector.max_retries
+        )
+        if token is None:  # X lists newest first: the first page's newest id covers the whole fetch
+            self.newest_id = (resp.meta or {}).get("newest_id")
+        return resp
+
+    def parse(self, page: Any) -> list[Mention]:
+        users = _users(page)
+        return [self.connector._mention(tweet, users) for tweet in page.data or []]
+
+    def key(self, item: Mention) -> str:
+        return item.external_id
+
+    def next_token(self, page: Any, token: str | None) -> str | None:  # noqa: ARG002
+        return (page.meta or {}).get("next_token") or None
