@@ -6,8 +6,12 @@ Options: :class:`RedditOptions`.
 * Submissions: ``subreddit("a+b" or "all").search(query, sort="new")``; Reddit has no comment
   search, so comments come from the named subreddits' ``/comments/`` listings and are kept when
   they contain one of ``comment_terms`` (by default the words and phrases of ``query``).
-* Cursor: per listing a high-water ``created_utc`` plus the fullnames seen at that second, so a
-  deleted item (which breaks ``before=``) cannot stall the source and nothing is returned twice.
+* Cursor: per listing a high-water ``created_utc`` plus the fullnames seen at that second
+  (:class:`connectors._paged.HighWater`), so a deleted item (which breaks ``before=``) cannot
+  stall the source and nothing is returned twice.
+* praw pages a listing itself (a generator of items, 100 per request), so the fetch reads each
+  listing in one retried call rather than through :func:`connectors._paged.read_pages`; the cap
+  is praw's ``limit`` in items, and a listing it cut is reported in the result's notes.
 * prawcore's own retries sleep up to 4 s with ``time.sleep``; the connector turns them off and
   retries through :func:`connectors._http.call_with_retries` (injected sleep, bounded).
 """
@@ -33,6 +37,7 @@ from connectors._http import (
     load_cursor,
     retry_after_from_headers,
 )
+from connectors._paged import HighWater, oldest_first
 from connectors.base import FetchContext, FetchResult, Mention
 from connectors.errors import FatalSourceError, RetriableSourceError
 
@@ -97,31 +102,15 @@ def terms_from_query(query: str) -> list[str]:
     return [t for t in (*phrases, *words) if t]
 
 
-@dataclass
-class _HighWater:
-    created: float
-    ids: set[str]
+def _load_hw(d: Any, default: float) -> HighWater[float]:
+    """A listing's high-water mark from the cursor (``{"created": epoch, "ids": [...]}``)."""
+    if isinstance(d, dict) and "created" in d:
+        return HighWater(float(d["created"]), set(d.get("ids") or ()))
+    return HighWater(default, set())
 
-    @classmethod
-    def load(cls, d: Any, default: float) -> _HighWater:
-        if isinstance(d, dict) and "created" in d:
-            return cls(float(d["created"]), set(d.get("ids") or ()))
-        return cls(default, set())
 
-    def is_new(self, created: float, name: str) -> bool:
-        return created > self.created or (created == self.created and name not in self.ids)
-
-    def advance(self, items: Iterable[tuple[float, str]]) -> _HighWater:
-        hw = _HighWater(self.created, set(self.ids))
-        for created, name in items:
-            if created > hw.created:
-                hw = _HighWater(created, {name})
-            elif created == hw.created:
-                hw.ids.add(name)
-        return hw
-
-    def dump(self) -> dict[str, Any]:
-        return {"created": self.created, "ids": sorted(self.ids)}
+def _dump_hw(hw: HighWater[float]) -> dict[str, Any]:
+    return {"created": hw.mark, "ids": sorted(hw.ids)}
 
 
 class RedditConnector(ConnectorBase):
@@ -193,7 +182,7 @@ class RedditConnector(ConnectorBase):
                 return name
         return "all"
 
-    def _collect(self, make: Callable[[], Iterable[Any]], hw: _HighWater, ctx: FetchContext,
+    def _collect(self, make: Callable[[], Iterable[Any]], hw: HighWater[float], ctx: FetchContext,
                  limit: int) -> tuple[list[Any], bool]:
         """Items newer than ``hw`` from a newest-first listing of at most ``limit`` items (stops
         at the first older one), and whether the limit cut the listing before an older item was
@@ -206,7 +195,7 @@ class RedditConnector(ConnectorBase):
                 seen += 1
                 d = vars(item)
                 created = float(d.get("created_utc") or 0)
-                if created < hw.created:
+                if created < hw.mark:
                     return out, False
                 if hw.is_new(created, str(d.get("name") or item.fullname)):
                     out.append(item)
@@ -226,9 +215,9 @@ class RedditConnector(ConnectorBase):
         reddit = self._get_client()
         since = (ctx.backfill_since or (ctx.now - timedelta(hours=24))).timestamp()
         subs = "+".join(self.options.subreddits) or "all"
-        sub_hw = _HighWater.load(state.get("sub"), since)
+        sub_hw = _load_hw(state.get("sub"), since)
         limit = self.options.limit
-        tf = self._time_filter(sub_hw.created, ctx.now)
+        tf = self._time_filter(sub_hw.mark, ctx.now)
         notes: list[str] = []
         submissions, cut = self._collect(
             lambda: reddit.subreddit(subs).search(self.options.query, sort="new", time_filter=tf, limit=limit),
@@ -244,13 +233,13 @@ class RedditConnector(ConnectorBase):
         if ctx.progress:
             ctx.progress(len(mentions), None)
         new_state: dict[str, Any] = {
-            "sub": sub_hw.advance((m.created_at.timestamp(), m.external_id) for m in mentions).dump()
+            "sub": _dump_hw(sub_hw.advance((m.created_at.timestamp(), m.external_id) for m in mentions))
         }
         com_subs = "+".join(
             self.options.comment_subreddits if self.options.comment_subreddits is not None else self.options.subreddits
         )
         if self.options.include_comments and com_subs:
-            com_hw = _HighWater.load(state.get("com"), since)
+            com_hw = _load_hw(state.get("com"), since)
             comments, cut = self._collect(lambda: reddit.subreddit(com_subs).comments(limit=limit), com_hw, ctx,
                                           limit)
             if cut:
@@ -258,7 +247,7 @@ class RedditConnector(ConnectorBase):
                              "limit or poll more often)")
             pages += 1 + len(comments) // 100
             scanned = [(float(vars(c).get("created_utc") or 0), str(vars(c).get("name"))) for c in comments]
-            new_state["com"] = com_hw.advance(scanned).dump()
+            new_state["com"] = _dump_hw(com_hw.advance(scanned))
             for c in comments:
                 body = str(vars(c).get("body") or "").lower()
                 if any(t in body for t in self._terms):
@@ -267,9 +256,8 @@ class RedditConnector(ConnectorBase):
                 ctx.progress(len(mentions), None)
         elif "com" in state:
             new_state["com"] = state["com"]
-        mentions.sort(key=lambda m: (m.created_at, m.external_id))
         new_cursor = dump_cursor(new_state)
-        return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages,
+        return FetchResult(mentions=oldest_first(mentions), cursor=None if new_cursor == cursor else new_cursor, pages=pages,
                            notes=tuple(notes))
 
     @staticmethod
