@@ -1,0 +1,498 @@
+"""The digest's figures (P6), pure: aggregates and the few rows the digest shows in (as read by
+:mod:`monitor.storage.digest_queries`), a :class:`Digest` out. No I/O, no SQL, no clock: ``now``
+is passed in.
+
+Red items are counted, never quoted: no text, author or URL of a mention whose queue item is red
+reaches the digest, and spike terms that occur in red mentions are left out.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from monitor.clock import utc
+from monitor.config.digest import DigestConfig
+from monitor.digest.calendar import parse_week, week_bounds
+from monitor.errors import redact
+from monitor.storage.digest_queries import ItemTimes, OpenQueue, VolumeBucket
+from monitor.storage.models import (
+    OPEN_STATUSES,
+    ConnectorState,
+    MentionRow,
+    QueueItem,
+    ScoutSubmission,
+    SpikeEvent,
+)
+
+if TYPE_CHECKING:
+    from monitor.config import AppConfig, SourceConfig
+
+LABELS = ("negative", "neutral", "positive")
+#: how many open items the digest lists (all of them are counted)
+OPEN_LISTED = 25
+#: the order of the priorities in the digest's tables (unknown ones last)
+PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A value of the week with last week's value and the baseline (mean per week)."""
+
+    value: float
+    last_week: float
+    baseline: float
+    share: bool = False  # a share in [0, 1]: changes are in percentage points
+
+    def _change(self, other: float) -> str:
+        if self.share:
+            pp = (self.value - other) * 100
+            return f"{pp:+.1f} pp"
+        if other == 0:
+            return "new" if self.value else "±0%"
+        return f"{(self.value - other) / other * 100:+.0f}%"
+
+    @property
+    def vs_last_week(self) -> str:
+        """Change against last week, as text (``+12%``, ``-3.5 pp``, ``new``)."""
+        return self._change(self.last_week)
+
+    @property
+    def vs_baseline(self) -> str:
+        """Change against the baseline, as text."""
+        return self._change(self.baseline)
+
+    @property
+    def direction(self) -> int:
+        """+1 up, -1 down, 0 flat against the baseline."""
+        return (self.value > self.baseline) - (self.value < self.baseline)
+
+    def fmt(self, v: float | None = None) -> str:
+        """A value formatted for display."""
+        v = self.value if v is None else v
+        if self.share:
+            return f"{v * 100:.1f}%"
+        return f"{v:,.0f}" if v >= 10 or v == int(v) else f"{v:,.1f}"
+
+
+@dataclass(frozen=True)
+class SourceFigure:
+    """Mentions of one source."""
+
+    source: str
+    mentions: Figure
+    negative: Figure
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """Mentions of one local day by sentiment."""
+
+    day: date
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """All mentions of the day."""
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class SpikeLine:
+    """A spike of the week with its explanation (no sample posts)."""
+
+    kind: str
+    scope: str
+    started_at: datetime
+    baseline: float
+    observed: float
+    summary: str
+    top_terms: list[str]
+
+
+@dataclass(frozen=True)
+class TopMention:
+    """A top criticism or compliment (never red)."""
+
+    text: str
+    url: str
+    author: str
+    source: str
+    reach: int
+    engagement: int
+    state: str  # open | responded | closed | not queued
+    queue_url: str | None
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """Response performance of the items created in the week, for one priority or person."""
+
+    key: str
+    items: int
+    acknowledged: int
+    ack_in_target: int
+    responded: int
+    responded_in_target: int
+    median_ack_minutes: float | None
+
+    @property
+    def ack_rate(self) -> str:
+        """Share of the items acknowledged within their due time, as text."""
+        return f"{self.ack_in_target / self.items * 100:.0f}%" if self.items else "—"
+
+    @property
+    def respond_rate(self) -> str:
+        """Share of the items responded to within the priority's target, as text."""
+        return f"{self.responded_in_target / self.items * 100:.0f}%" if self.items else "—"
+
+    @property
+    def median_ack(self) -> str:
+        """Median time to acknowledge, as text (minutes, or hours from two hours on)."""
+        m = self.median_ack_minutes
+        if m is None:
+            return "—"
+        return f"{m:.0f} min" if m < 120 else f"{m / 60:.1f} h"
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An open queue item; ``snippet`` is None for red items (never quoted)."""
+
+    id: int
+    priority: str
+    light: str
+    status: str
+    assignee: str
+    age_hours: float
+    overdue: bool
+    url: str
+    snippet: str | None
+
+
+@dataclass(frozen=True)
+class ScoutSummary:
+    """What employees forwarded in the week and what became of it."""
+
+    submissions: int
+    people: int
+    already_known: int
+    outcomes: dict[str, int]
+    thanks: list[tuple[str, int]]  # (name, submissions); empty when not thanking by name
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """A configured source and its health."""
+
+    name: str
+    type: str
+    enabled: bool
+    healthy: bool
+    silent: bool
+    last_mention_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Every figure of one weekly digest."""
+
+    week: str
+    organisation: str
+    timezone: str
+    start: date  # Monday, local
+    end: date  # Sunday, local
+    generated_at: datetime
+    baseline_weeks: int
+    mentions: Figure
+    reach: Figure
+    shares: dict[str, Figure]
+    unclassified: int
+    per_source: list[SourceFigure]
+    days: list[DayCounts]
+    band: tuple[float, float, float]  # baseline daily total: low (p10), mean, high (p90)
+    spikes: list[SpikeLine]
+    criticisms: list[TopMention]
+    compliments: list[TopMention]
+    red_mentions: int
+    red_open: int
+    by_priority: list[ResponseRow]
+    by_spokesperson: list[ResponseRow]
+    open_items: list[OpenItem]
+    open_total: int
+    overdue_total: int
+    scouts: ScoutSummary
+    coverage: list[CoverageRow]
+    queue_url: str
+
+    @property
+    def coverage_problems(self) -> list[CoverageRow]:
+        """Enabled sources that are unhealthy or silent."""
+        return [c for c in self.coverage if c.enabled and (not c.healthy or c.silent)]
+
+    @property
+    def title(self) -> str:
+        """The digest's heading: organisation, week and its local dates."""
+        return f"{self.organisation} weekly digest {self.week} ({self.start:%d %b} – {self.end:%d %b %Y})"
+
+
+@dataclass
+class DigestSettings:
+    """The parts of the configuration :func:`build_digest` reads."""
+
+    organisation: str = "brand-scout"
+    timezone: str = "UTC"
+    baseline_weeks: int = 13
+    top_items: int = 5
+    base_url: str = "http://127.0.0.1:8080"
+    thank_scouts_by_name: bool = True
+    respond_within: dict[str, timedelta] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # spokesperson id -> name
+    sources: list[tuple[str, str, bool, timedelta | None]] = field(default_factory=list)  # name, type, on, silent
+
+    @classmethod
+    def from_config(cls, cfg: AppConfig, dg: DigestConfig) -> DigestSettings:
+        """The settings of digest ``dg`` of ``cfg``."""
+        sources: list[SourceConfig] = list(cfg.sources)
+        return cls(
+            organisation=cfg.organisation.name, timezone=dg.timezone, baseline_weeks=dg.baseline_weeks,
+            top_items=dg.top_items, base_url=cfg.web.base_url.rstrip("/"),
+            thank_scouts_by_name=dg.thank_scouts_by_name, respond_within=dict(dg.respond_within),
+            names={sp.id: sp.name for sp in cfg.spokespersons},
+            sources=[(s.name, s.type, s.enabled, s.silent_after) for s in sources],
+        )
+
+
+_WS = re.compile(r"\s+")
+
+
+def snippet(text: str, limit: int = 240) -> str:
+    """One line of at most ``limit`` characters (escaping is the template's job)."""
+    text = _WS.sub(" ", "".join(ch for ch in text if ch.isprintable() or ch.isspace())).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _state(status: str | None) -> str:
+    if status is None:
+        return "not queued"
+    if status in OPEN_STATUSES:
+        return "open"
+    return "responded" if status == "responded" else "closed"
+
+
+def _pct(values: list[int], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    k = (len(s) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def _engagement_key(m: MentionRow) -> tuple[int, int, int]:
+    return (-(m.likes + m.reposts * 2 + m.replies + m.quotes * 2), -m.author_reach, m.id or 0)
+
+
+def build_digest(
+    *,
+    week: str,
+    now: datetime,
+    settings: DigestSettings,
+    volume: Iterable[VolumeBucket],
+    top_mentions: Mapping[str, Sequence[tuple[MentionRow, QueueItem | None]]],
+    red_mentions: int,
+    red_texts: Sequence[str],
+    week_items: Sequence[ItemTimes],
+    open_queue: OpenQueue,
+    scouts: Sequence[ScoutSubmission],
+    scout_items: Mapping[int, QueueItem],
+    spikes: Sequence[SpikeEvent],
+    states: Sequence[ConnectorState],
+) -> Digest:
+    """The figures of ``week`` from aggregates and the few rows the digest shows (pure: no I/O,
+    ``now`` is given).
+
+    ``volume`` covers the baseline weeks, last week and the week (live mentions only);
+    ``top_mentions`` maps ``negative``/``positive`` to the week's best-engaging non-red mentions
+    of that label with their queue item (at least ``top_items`` of them where there are);
+    ``red_mentions`` counts the week's mentions whose queue item is red and ``red_texts`` holds
+    their text (needed only when the week has spikes: terms found in red mentions are left out);
+    ``week_items`` are the non-dismissed items created in the week; ``scout_items`` maps a
+    scout's mention id to its queue item.
+    """
+    tz = ZoneInfo(settings.timezone)
+    start, end = week_bounds(week, tz)
+    prev_start = start - timedelta(weeks=1)
+    base_start = start - timedelta(weeks=settings.baseline_weeks)
+    nb = settings.baseline_weeks
+
+    # Fold the buckets into the week, last week, the baseline weeks and local days.
+    counts: dict[str, Counter[tuple[str, str]]] = {p: Counter() for p in ("week", "last", "base")}
+    reach: Counter[str] = Counter()
+    monday = parse_week(week)
+    by_day: dict[date, Counter[str]] = {monday + timedelta(days=i): Counter() for i in range(7)}
+    base_daily: Counter[date] = Counter()
+    for b in volume:
+        at = utc(b.at)
+        periods = []
+        if start <= at < end:
+            periods.append("week")
+            by_day[at.astimezone(tz).date()][b.label] += b.mentions
+        if prev_start <= at < start:
+            periods.append("last")
+        if base_start <= at < start:
+            periods.append("base")
+            base_daily[at.astimezone(tz).date()] += b.mentions
+        for p in periods:
+            counts[p][b.source, b.label] += b.mentions
+            reach[p] += b.reach
+
+    def total(p: str) -> int:
+        return sum(counts[p].values())
+
+    def shares(p: str, source: str | None = None) -> dict[str, float]:
+        by_label: Counter[str] = Counter()
+        for (src, lbl), n in counts[p].items():
+            if lbl in LABELS and (source is None or src == source):
+                by_label[lbl] += n
+        all_ = sum(by_label.values())
+        return {k: (by_label[k] / all_ if all_ else 0.0) for k in LABELS}
+
+    def source_total(p: str, source: str) -> int:
+        return sum(n for (src, _), n in counts[p].items() if src == source)
+
+    s_now, s_last, s_base = shares("week"), shares("last"), shares("base")
+    mentions_fig = Figure(total("week"), total("last"), total("base") / nb)
+    reach_fig = Figure(reach["week"], reach["last"], reach["base"] / nb)
+    share_figs = {k: Figure(s_now[k], s_last[k], s_base[k], share=True) for k in LABELS}
+
+    per_source = []
+    for src in sorted({src for p in counts.values() for (src, _), n in p.items() if n}):
+        per_source.append(SourceFigure(src, Figure(source_total("week", src), source_total("last", src),
+                                                   source_total("base", src) / nb),
+                                       Figure(shares("week", src)["negative"], shares("last", src)["negative"],
+                                              shares("base", src)["negative"], share=True)))
+    per_source.sort(key=lambda f: -f.mentions.value)
+
+    # Daily counts (local days) and the baseline band of daily totals.
+    days = [DayCounts(d, {k: c[k] for k in (*LABELS, "unclassified")}) for d, c in sorted(by_day.items())]
+    first = monday - timedelta(weeks=nb)
+    daily_totals = [base_daily[first + timedelta(days=i)] for i in range(nb * 7)]
+    band = (_pct(daily_totals, 0.1), (sum(daily_totals) / len(daily_totals)) if daily_totals else 0.0,
+            _pct(daily_totals, 0.9))
+
+    # Red: counted, never quoted.
+    red_words = {w.lower() for t in red_texts for w in re.findall(r"\w+", t)}
+
+    spike_lines = []
+    for sp in sorted(spikes, key=lambda s: utc(s.started_at)):
+        if not (start <= utc(sp.started_at) < end):
+            continue
+        ex = sp.explanation or {}
+        terms = []
+        for t in ex.get("top_terms", []) or []:
+            term = str(t[0] if isinstance(t, list | tuple) else t)
+            if not any(w.lower() in red_words for w in re.findall(r"\w+", term)):
+                terms.append(term)
+        summary = str(ex.get("summary", "")) or f"{sp.kind} spike in {sp.scope}"
+        if any(w.lower() in red_words for w in re.findall(r"\w+", summary) if len(w) > 3
+               and w.lower() not in _COMMON):
+            summary = f"{sp.kind} spike in {sp.scope}"
+        spike_lines.append(SpikeLine(sp.kind, sp.scope, utc(sp.started_at), sp.baseline, sp.observed,
+                                     snippet(summary, 300), terms[:8]))
+
+    def top(lbl: str) -> list[TopMention]:
+        rows = sorted(top_mentions.get(lbl, ()), key=lambda r: _engagement_key(r[0]))
+        out = []
+        for m, q in rows[: settings.top_items]:
+            out.append(TopMention(snippet(m.title + " — " + m.text if m.title else m.text), m.url,
+                                  m.author_name or m.author_handle, m.source_name or m.source, m.author_reach,
+                                  m.likes + m.reposts + m.replies + m.quotes, _state(q.status if q else None),
+                                  f"{settings.base_url}/queue/{q.id}" if q else None))
+        return out
+
+    # Response performance of the items created in the week.
+    def response_row(key: str, rows: list[ItemTimes]) -> ResponseRow:
+        acked = [q for q in rows if q.acknowledged_at is not None]
+        ack_ok = [q for q in acked if q.due_at is None or utc(q.acknowledged_at) <= utc(q.due_at)]  # type: ignore[arg-type]
+        responded = [q for q in rows if q.responded_at is not None]
+        resp_ok = []
+        for q in responded:
+            target = settings.respond_within.get(q.priority)
+            if target is None or utc(q.responded_at) - utc(q.created_at) <= target:  # type: ignore[arg-type]
+                resp_ok.append(q)
+        ack_minutes = [(utc(q.acknowledged_at) - utc(q.created_at)).total_seconds() / 60  # type: ignore[arg-type]
+                       for q in acked]
+        return ResponseRow(key, len(rows), len(acked), len(ack_ok), len(responded), len(resp_ok),
+                           statistics.median(ack_minutes) if ack_minutes else None)
+
+    order = PRIORITY_ORDER
+    by_priority = [response_row(p, [q for q in week_items if q.priority == p])
+                   for p in sorted({q.priority for q in week_items}, key=lambda p: (order.get(p, 9), p))]
+    people: dict[str, list[ItemTimes]] = defaultdict(list)
+    for q in week_items:
+        people[settings.names.get(q.assignee, q.assignee) if q.assignee else "(unassigned)"].append(q)
+    by_person = [response_row(k, v) for k, v in sorted(people.items())]
+
+    # Open and overdue, as of now (counted over all open items; the first ones listed).
+    open_items = []
+    for oq, head in sorted(open_queue.rows, key=lambda r: (order.get(r[0].priority, 9), utc(r[0].created_at))):
+        overdue = oq.acknowledged_at is None and oq.due_at is not None and utc(oq.due_at) < now
+        text = None if oq.light == "red" else (snippet(head, 140) if head is not None else "")
+        open_items.append(OpenItem(oq.id or 0, oq.priority, oq.light, oq.status,
+                                   settings.names.get(oq.assignee, oq.assignee) if oq.assignee else "—",
+                                   (now - utc(oq.created_at)).total_seconds() / 3600, overdue,
+                                   f"{settings.base_url}/queue/{oq.id}", text))
+
+    # Scouts.
+    week_scouts = [s for s in scouts if start <= utc(s.created_at) < end]
+    outcomes: Counter[str] = Counter()
+    for s in week_scouts:
+        sq = scout_items.get(s.mention_id) if s.mention_id is not None else None
+        if s.mention_id is None:
+            outcomes["not found"] += 1
+        elif sq is None:
+            outcomes["recorded (no action needed)"] += 1
+        elif sq.status == "dismissed":
+            outcomes["dismissed"] += 1
+        else:
+            outcomes[_state(sq.status)] += 1
+    per_scout = Counter(s.submitter_name or s.submitted_by for s in week_scouts)
+    thanks = sorted(per_scout.items(), key=lambda kv: (-kv[1], kv[0])) if settings.thank_scouts_by_name else []
+    scout_summary = ScoutSummary(len(week_scouts), len({s.submitted_by for s in week_scouts}),
+                                 sum(1 for s in week_scouts if s.already_known), dict(outcomes), thanks)
+
+    # Coverage.
+    state_by_name = {st.source_name: st for st in states}
+    coverage = []
+    for name, typ, enabled, silent_after in settings.sources:
+        st = state_by_name.get(name)
+        last = utc(st.last_mention_at) if st is not None and st.last_mention_at is not None else None
+        silent = bool(enabled and silent_after is not None and (last is None or now - last > silent_after))
+        coverage.append(CoverageRow(name, typ, enabled, st.healthy if st is not None else True, silent, last,
+                                    snippet(redact(st.last_error), 200) if st is not None and st.last_error
+                                    else None))
+
+    end_local = monday + timedelta(days=6)
+    return Digest(
+        week=week, organisation=settings.organisation, timezone=settings.timezone, start=monday,
+        end=end_local, generated_at=now, baseline_weeks=nb, mentions=mentions_fig, reach=reach_fig,
+        shares=share_figs, unclassified=sum(n for (_, lbl), n in counts["week"].items() if lbl not in LABELS),
+        per_source=per_source, days=days, band=band, spikes=spike_lines, criticisms=top("negative"),
+        compliments=top("positive"), red_mentions=red_mentions, red_open=open_queue.red, by_priority=by_priority,
+        by_spokesperson=by_person, open_items=open_items[:OPEN_LISTED], open_total=open_queue.total,
+        overdue_total=open_queue.overdue, scouts=scout_summary, coverage=coverage,
+        queue_url=f"{settings.base_url}/queue",
+    )
+
+
+_COMMON = {"mentions", "spike", "baseline", "volume", "negative", "share", "above", "times", "hour", "hours",
+           "post", "posts", "velocity", "engagement", "within", "against", "from", "with", "this", "that"}
+

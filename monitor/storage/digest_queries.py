@@ -1,0 +1,265 @@
+"""The weekly digest's SQL: the week's aggregates and the few rows it shows, and the
+:class:`~monitor.storage.models.DigestRun` claims of its delivery.
+
+Volume (counts, reach, sentiment per source) is grouped by source, label and a time bucket that
+never straddles a local midnight of the digest's zone (the bucket width comes from
+:func:`monitor.digest.calendar.bucket_seconds`), at most a few thousand rows for the 14 weeks;
+only the top mentions, the listed open items, the week's queue items' response times, scouts and
+spikes are read as rows. Red mentions are counted in SQL, and their text is read only when the
+week has spikes (to leave red terms out of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, literal_column, or_, update
+from sqlmodel import Session, col, select
+
+from monitor.storage.models import (
+    OPEN_STATUSES,
+    ClassificationRow,
+    ConnectorState,
+    DigestRun,
+    MentionRow,
+    QueueItem,
+    QueueItemMention,
+    ScoutSubmission,
+    SpikeEvent,
+)
+from monitor.storage.store import Store
+
+
+# ---- read models --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VolumeBucket:
+    """Live mentions of one source and sentiment label in one time bucket (an SQL aggregate).
+
+    ``at`` is the bucket's start (UTC). Buckets never straddle a local midnight of the digest's
+    zone or a week boundary (see :func:`monitor.digest.calendar.bucket_seconds`), so whole buckets
+    fold into local days and weeks exactly. ``label`` is ``unclassified`` for a mention without a
+    classification.
+    """
+
+    source: str
+    label: str
+    at: datetime
+    mentions: int
+    reach: int
+
+
+@dataclass(frozen=True)
+class ItemTimes:
+    """The response-time columns of a queue item created in the week (not dismissed)."""
+
+    priority: str
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+    acknowledged_at: datetime | None
+    responded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OpenQueue:
+    """Open queue items as of now: counts over all of them, and the first few listed (by
+    priority, then age) with their head mention's text (None when no head was loaded; red items'
+    text is never loaded)."""
+
+    total: int
+    overdue: int
+    red: int
+    rows: Sequence[tuple[QueueItem, str | None]]
+
+
+@dataclass(frozen=True)
+class DigestWeekRows:
+    """What :func:`digest_week_rows` read: the inputs of ``monitor.digest.figures.build_digest``."""
+
+    volume: list[VolumeBucket]
+    red_mentions: int
+    red_texts: list[str]
+    spikes: list[SpikeEvent]
+    top_mentions: dict[str, list[tuple[MentionRow, QueueItem | None]]]
+    week_items: list[ItemTimes]
+    open_queue: OpenQueue
+    scouts: list[ScoutSubmission]
+    scout_items: dict[int, QueueItem]
+    states: list[ConnectorState]
+
+
+# ---- the week's figures -------------------------------------------------------------------------
+def _bucket_expr(dialect: str, origin: datetime, seconds: int) -> Any:
+    """``(created_at - origin) // seconds`` as an integer, in SQL. Whole-second literals (no bound
+    parameters, so that PostgreSQL sees the same expression in SELECT and GROUP BY)."""
+    o: Any = literal_column(str(int(origin.timestamp())))
+    n: Any = literal_column(str(int(seconds)))
+    created = col(MentionRow.created_at)
+    if dialect == "postgresql":
+        return cast(func.floor((extract("epoch", created) - o).self_group().op("/")(n)), BigInteger)
+    # SQLite: strftime('%s') rounds fractions of a second (…:59.999999 gives the next second), so
+    # it reads the stored text cut to whole seconds; integer division of integers truncates
+    # (values are >= 0 inside the window).
+    whole = func.substr(created, literal_column("1"), literal_column("19"))
+    return (cast(func.strftime(literal_column("'%s'"), whole), Integer) - o).self_group().op("/")(n)
+
+
+def _live() -> tuple[Any, ...]:
+    return col(MentionRow.deleted_at).is_(None), col(MentionRow.state) != "filtered"
+
+
+def _red(mention_id: Any) -> Any:
+    """``mention_id`` belongs to a red queue item (as a group member or as its head mention)."""
+    members = (select(QueueItemMention.mention_id)
+               .join(QueueItem, col(QueueItem.id) == col(QueueItemMention.queue_item_id))
+               .where(col(QueueItem.light) == "red"))
+    heads = select(QueueItem.mention_id).where(col(QueueItem.light) == "red")
+    return or_(mention_id.in_(members), mention_id.in_(heads))
+
+
+def _items_of(s: Session, mention_ids: Collection[int]) -> dict[int, QueueItem]:
+    """The queue item of each mention: its group's item, else the item it heads."""
+    if not mention_ids:
+        return {}
+    links = {mid: qid for qid, mid in s.exec(select(QueueItemMention.queue_item_id, QueueItemMention.mention_id)
+                                              .where(col(QueueItemMention.mention_id).in_(mention_ids))).all()}
+    items = {q.id: q for q in s.exec(select(QueueItem).where(col(QueueItem.id).in_(set(links.values())))).all()} \
+        if links else {}
+    out = {mid: items[qid] for mid, qid in links.items() if qid in items}
+    rest = [mid for mid in mention_ids if mid not in links]
+    if rest:
+        for q in s.exec(select(QueueItem).where(col(QueueItem.mention_id).in_(rest)).order_by(col(QueueItem.id))):
+            out.setdefault(q.mention_id, q)
+    return out
+
+
+def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start: datetime, bucket_seconds: int,
+                     now: datetime, top_items: int, open_listed: int,
+                     priority_order: Mapping[str, int]) -> DigestWeekRows:
+    """Aggregate the volume from ``base_start`` to ``end`` in buckets of ``bucket_seconds`` and read
+    the rows the digest of the week ``[start, end)`` shows, in one session.
+
+    ``top_items`` best-engaging non-red mentions per label (negative, positive) with their queue
+    items; the first ``open_listed`` open items ordered by ``priority_order`` (unknown priorities
+    last), then age, with the head mention's text of the non-red ones; open, overdue (as of
+    ``now``) and red-open counts over all open items.
+    """
+    now_utc = now.astimezone(UTC)
+    seconds = bucket_seconds
+    bucket = _bucket_expr(store.dialect, base_start, seconds).label("bucket")
+    created = col(MentionRow.created_at)
+    in_week = (created >= start, created < end, *_live())
+    with store.session() as s:
+        volume = [VolumeBucket(src, lbl or "unclassified", base_start + timedelta(seconds=int(b) * seconds),
+                               int(n), int(r or 0))
+                  for src, lbl, b, n, r in s.exec(
+                      select(MentionRow.source, ClassificationRow.label, bucket, func.count(),  # type: ignore[call-overload]
+                             func.sum(MentionRow.author_reach))
+                      .select_from(MentionRow)
+                      .outerjoin(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
+                      .where(created >= base_start, created < end, *_live())
+                      .group_by(MentionRow.source, ClassificationRow.label, bucket)).all()]
+
+        red_week = int(s.exec(select(func.count()).select_from(MentionRow)
+                              .where(*in_week, _red(col(MentionRow.id)))).one())
+        spikes = list(s.exec(select(SpikeEvent).where(col(SpikeEvent.started_at) >= start,
+                                                      col(SpikeEvent.started_at) < end)).all())
+        red_texts = [f"{t} {ti or ''}" for t, ti in s.exec(
+            select(MentionRow.text, MentionRow.title).where(*in_week, _red(col(MentionRow.id)))).all()] \
+            if spikes and red_week else []
+
+        engagement = (col(MentionRow.likes) + col(MentionRow.reposts) * 2 + col(MentionRow.replies)
+                      + col(MentionRow.quotes) * 2)
+        tops: dict[str, list[MentionRow]] = {}
+        for lbl in ("negative", "positive"):
+            tops[lbl] = list(s.exec(
+                select(MentionRow).join(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
+                .where(*in_week, col(ClassificationRow.label) == lbl, ~_red(col(MentionRow.id)))
+                .order_by(engagement.desc(), col(MentionRow.author_reach).desc(), col(MentionRow.id))
+                .limit(top_items)).all())
+        top_queue_items = _items_of(s, {m.id for ms in tops.values() for m in ms if m.id is not None})
+        top_mentions = {lbl: [(m, top_queue_items.get(m.id or -1)) for m in ms] for lbl, ms in tops.items()}
+
+        week_items = [ItemTimes(*row) for row in s.exec(
+            select(QueueItem.priority, QueueItem.assignee, QueueItem.created_at, QueueItem.due_at,  # type: ignore[call-overload]
+                   QueueItem.acknowledged_at, QueueItem.responded_at)
+            .where(col(QueueItem.created_at) >= start, col(QueueItem.created_at) < end,
+                   col(QueueItem.status) != "dismissed")).all()]
+
+        is_open = col(QueueItem.status).in_(OPEN_STATUSES)
+        overdue = and_(col(QueueItem.acknowledged_at).is_(None), col(QueueItem.due_at).is_not(None),
+                       col(QueueItem.due_at) < now_utc)
+        open_total, open_overdue, open_red = s.exec(
+            select(func.count(), func.sum(case((overdue, 1), else_=0)),
+                   func.sum(case((col(QueueItem.light) == "red", 1), else_=0))).where(is_open)).one()
+        rank = case(*((col(QueueItem.priority) == p, n) for p, n in priority_order.items()), else_=9)
+        listed = list(s.exec(select(QueueItem).where(is_open)
+                             .order_by(rank, col(QueueItem.created_at), col(QueueItem.id)).limit(open_listed)).all())
+        heads = {q.mention_id for q in listed if q.light != "red"}
+        head_text = dict(s.exec(select(MentionRow.id, MentionRow.text)
+                                .where(col(MentionRow.id).in_(heads))).all()) if heads else {}
+        open_queue = OpenQueue(int(open_total or 0), int(open_overdue or 0), int(open_red or 0),
+                               [(q, head_text.get(q.mention_id)) for q in listed])
+
+        scouts = list(s.exec(select(ScoutSubmission).where(col(ScoutSubmission.created_at) >= start,
+                                                           col(ScoutSubmission.created_at) < end)).all())
+        scout_items = _items_of(s, {sc.mention_id for sc in scouts if sc.mention_id is not None})
+        states = list(s.exec(select(ConnectorState)).all())
+    return DigestWeekRows(volume=volume, red_mentions=red_week, red_texts=red_texts, spikes=spikes,
+                          top_mentions=top_mentions, week_items=week_items, open_queue=open_queue, scouts=scouts,
+                          scout_items=scout_items, states=states)
+
+
+# ---- delivery: one DigestRun per (week, recipient) ----------------------------------------------
+def digest_runs(store: Store, week: str, keys: Iterable[str], now: datetime) -> dict[str, DigestRun]:
+    """The runs of ``week`` for the recipient ``keys``, created ``pending`` where missing (a
+    conflict on ``(week, recipient)`` keeps the existing row)."""
+    wanted = list(keys)
+    with store.session() as s:
+        store.insert_ignore(s, DigestRun, [{"week": week, "recipient": key, "status": "pending", "attempts": 0,
+                                            "created_at": now} for key in wanted],
+                            ["week", "recipient"])
+    with store.session() as s:
+        return {r.recipient: r for r in s.exec(select(DigestRun).where(
+            DigestRun.week == week, col(DigestRun.recipient).in_(wanted))).all()}
+
+
+def give_up_run(store: Store, run: DigestRun, error: str) -> bool:
+    """Mark a run ``gave-up`` if it is still ``sending`` with the ``attempts`` read in ``run``
+    (False: another process changed it first)."""
+    with store.session() as s:
+        changed = s.exec(update(DigestRun)  # type: ignore[call-overload]
+                         .where(col(DigestRun.id) == run.id, col(DigestRun.status) == "sending",
+                                col(DigestRun.attempts) == run.attempts)
+                         .values(status="gave-up", last_error=error, next_attempt_at=None)).rowcount
+    return bool(changed == 1)
+
+
+def claim_run(store: Store, run: DigestRun, *, message_id: str, now: datetime) -> bool:
+    """Claim ``run`` for sending: ``status`` → ``sending``, ``attempts`` + 1, ``claimed_at`` = ``now``,
+    ``message_id`` recorded, conditional on the status and attempts read in ``run`` so that one
+    process wins; committed on return (before any SMTP traffic). False: claimed elsewhere."""
+    with store.session() as s:
+        claimed = s.exec(update(DigestRun)  # type: ignore[call-overload]
+                         .where(col(DigestRun.id) == run.id, col(DigestRun.status) == run.status,
+                                col(DigestRun.attempts) == run.attempts)
+                         .values(status="sending", attempts=run.attempts + 1, message_id=message_id,
+                                 claimed_at=now)).rowcount
+    return bool(claimed == 1)
+
+
+def fail_run(store: Store, run_id: int | None, *, status: str, error: str, retry_at: datetime | None) -> None:
+    """Record a failed attempt: ``status`` (``failed`` or ``gave-up``), the error and the next attempt."""
+    with store.session() as s:
+        s.exec(update(DigestRun).where(col(DigestRun.id) == run_id)  # type: ignore[call-overload]
+               .values(status=status, last_error=error[:2000], next_attempt_at=retry_at))
+
+
+def mark_run_sent(store: Store, run_id: int | None, *, at: datetime) -> None:
+    """Record that the server accepted the message at ``at``."""
+    with store.session() as s:
+        s.exec(update(DigestRun).where(col(DigestRun.id) == run_id)  # type: ignore[call-overload]
+               .values(status="sent", sent_at=at, last_error=None, next_attempt_at=None))
