@@ -1,11 +1,14 @@
-"""APScheduler 3.x wiring only: one interval job per source (with jitter), the health check, and
-jobs other modules register. Jobs are module-level functions (the job store pickles references),
-so they find the running container through :func:`active_container`.
+"""APScheduler 3.x wiring only: one interval job per source (with jitter), the health check, the
+escalation, spike and retention jobs, and the jobs the digest lists
+(:func:`monitor.digest.jobs.scheduled_jobs`, asked for explicitly here).
+
+Jobs are module-level function objects (the job store keeps their textual reference), so they
+find the running container through :func:`active_container`; a stage's job that takes what it
+uses gets it from :func:`run_with_container`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -19,18 +22,12 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
 from monitor.app.container import Container
+from monitor.digest.jobs import scheduled_jobs as digest_jobs
 
 log = logging.getLogger("brand_scout.scheduler")
 
 _ACTIVE: Container | None = None
 _ACTIVE_LOCK = threading.Lock()
-
-# Other modules add (job id, function reference "module:func", trigger kwargs) here.
-EXTRA_JOBS: list[Callable[[Container], list[tuple[str, str, dict[str, Any]]]]] = []
-
-
-# Modules whose import appends job providers to EXTRA_JOBS.
-JOB_MODULES = ("monitor.digest",)
 
 
 def active_container() -> Container:
@@ -38,6 +35,12 @@ def active_container() -> Container:
     if _ACTIVE is None:
         raise RuntimeError("no scheduler is running in this process")
     return _ACTIVE
+
+
+def run_with_container(func: Callable[..., None], *args: Any) -> None:
+    """Run a stage's job ``func(container, *args)`` with the running container (scheduled job;
+    ``func`` is module-level, so the job store keeps it as a reference)."""
+    func(active_container(), *args)
 
 
 def poll_job(source_name: str) -> None:
@@ -118,25 +121,19 @@ def build_scheduler(container: Container, *, persistent: bool = True) -> Backgro
         if not src.enabled:
             continue
         sched.add_job(
-            "monitor.app.scheduler:poll_job", "interval", args=[src.name], id=f"poll:{src.name}",
+            poll_job, "interval", args=[src.name], id=f"poll:{src.name}",
             seconds=src.interval.total_seconds(), jitter=int(src.jitter.total_seconds()) or None,
             misfire_grace_time=int(src.misfire_grace.total_seconds()), replace_existing=True,
             next_run_time=container.clock.now(),
         )
-    sched.add_job("monitor.app.scheduler:health_job", "interval", id="health", minutes=5, replace_existing=True)
-    sched.add_job("monitor.app.scheduler:escalation_job", "interval", id="escalation", minutes=1, replace_existing=True)
-    sched.add_job("monitor.app.scheduler:spike_job", "interval", id="spikes", minutes=2, replace_existing=True,
+    sched.add_job(health_job, "interval", id="health", minutes=5, replace_existing=True)
+    sched.add_job(escalation_job, "interval", id="escalation", minutes=1, replace_existing=True)
+    sched.add_job(spike_job, "interval", id="spikes", minutes=2, replace_existing=True,
                   next_run_time=container.clock.now() + timedelta(seconds=30))
-    sched.add_job("monitor.app.scheduler:retention_job", "interval", id="retention", hours=24, replace_existing=True)
-    for module in JOB_MODULES:
-        try:
-            importlib.import_module(module)  # registers its jobs in EXTRA_JOBS
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    for provider in EXTRA_JOBS:
-        for job_id, func, trigger in provider(container):
-            sched.add_job(func, id=job_id, replace_existing=True, **trigger)
+    sched.add_job(retention_job, "interval", id="retention", hours=24, replace_existing=True)
+    for job in digest_jobs(container.cfg, container.clock.now()):
+        sched.add_job(run_with_container, job.trigger, args=[job.func, *job.args], id=job.id, replace_existing=True,
+                      **job.trigger_args)
     return sched
 
 

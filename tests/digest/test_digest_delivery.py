@@ -235,10 +235,12 @@ def test_missed_week_is_sent_when_the_service_comes_back(smtp, digest_config) ->
     from monitor.app import scheduler
     from monitor.digest import digest_tick_job
 
-    scheduler.build_scheduler(c, persistent=False)  # registers the container as the active one
-    digest_tick_job()
+    sched = scheduler.build_scheduler(c, persistent=False)  # registers the container as the active one
+    tick = sched.get_job("digest:tick")
+    assert (tick.func, tick.args) == (scheduler.run_with_container, (digest_tick_job,))
+    tick.func(*tick.args)  # what the scheduler runs
     assert len(smtp.received) == 1 and _parse(smtp.received[0][2])["X-Brand-Scout-Digest"] == WEEK
-    digest_tick_job()
+    tick.func(*tick.args)
     assert len(smtp.received) == 1
     c.store.engine.dispose()
 

@@ -9,13 +9,15 @@ import pytest
 from monitor.config.digest import DigestConfig
 from monitor.digest import (
     Figure,
+    digest_job,
+    digest_tick_job,
     due_week,
     last_send_time,
     load_digest,
     message_id,
     parse_week,
     render_digest,
-    scheduler_jobs,
+    scheduled_jobs,
     shift_week,
     week_bounds,
 )
@@ -118,17 +120,27 @@ def test_rendered_parts_escape_text_and_never_quote_red(digest_config) -> None:
     c.store.engine.dispose()
 
 
-def test_scheduler_jobs_are_valid_apscheduler_jobs(digest_config) -> None:
-    from monitor.app.scheduler import EXTRA_JOBS, build_scheduler
+def test_scheduled_jobs_are_valid_apscheduler_jobs(digest_config) -> None:
+    from monitor.app.scheduler import build_scheduler, run_with_container
 
     c = make_container(digest_config(2525, timezone="America/Chicago"))
-    jobs = scheduler_jobs(c)
-    assert scheduler_jobs in EXTRA_JOBS
-    ids = {j[0]: j for j in jobs}
-    assert ids["digest:weekly"][2] | {} == {"trigger": "cron", "day_of_week": "mon", "hour": 8, "minute": 0,
-                                           "timezone": "America/Chicago", "args": ["weekly"],
-                                           "misfire_grace_time": 3600}
-    assert ids["digest:tick"][1] == "monitor.digest:digest_tick_job"
+    jobs = {j.id: j for j in scheduled_jobs(c.cfg, NOW)}
+    weekly, tick = jobs["digest:weekly"], jobs["digest:tick"]
+    assert (weekly.func, weekly.trigger, weekly.args) == (digest_job, "cron", ("weekly",))
+    assert weekly.trigger_args == {"day_of_week": "mon", "hour": 8, "minute": 0, "timezone": "America/Chicago",
+                                   "misfire_grace_time": 3600}
+    assert (tick.func, tick.trigger, tick.trigger_args) == (digest_tick_job, "interval",
+                                                            {"minutes": 5, "next_run_time": NOW})
+    # The scheduler asks for them and runs each with the running container as its first argument.
     sched = build_scheduler(c, persistent=False)
-    assert {"digest:weekly", "digest:tick"} <= {j.id for j in sched.get_jobs()}
+    added = {j.id: j for j in sched.get_jobs()}
+    assert {"digest:weekly", "digest:tick"} <= set(added)
+    assert added["digest:weekly"].func is run_with_container
+    assert added["digest:weekly"].args == (digest_job, "weekly")
+    assert added["digest:tick"].args == (digest_tick_job,)
     c.store.engine.dispose()
+
+
+def test_no_scheduled_jobs_without_an_enabled_digest(digest_config) -> None:
+    cfg = digest_config(2525, enabled=False)
+    assert scheduled_jobs(cfg, NOW) == []

@@ -8,6 +8,8 @@ violation on ``pg_type`` and exited.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +17,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
+from monitor.app import scheduler
+from monitor.app.bootstrap import build
 from monitor.app.scheduler import JOB_TABLE, ensure_job_table
+from monitor.clock import FrozenClock
+from monitor.config import AppConfig
+from monitor.digest.jobs import digest_job, digest_tick_job
 from monitor.storage.db import make_engine
 
 
@@ -76,3 +83,31 @@ def test_a_real_failure_is_raised(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
             ensure_job_table(store, attempts=2)
     finally:
         engine.dispose()
+
+
+def test_jobs_are_stored_by_reference_and_restored(db_url: str, make_config: Callable[..., AppConfig]) -> None:
+    """Jobs are added as function objects; the persistent store keeps their textual reference and
+    another process (a fresh job store on the same database) restores the same functions."""
+    cfg = make_config(db=db_url, digests=[{"recipients": ["dana@setseg.example"], "timezone": "UTC"}])
+    c = build(cfg, clock=FrozenClock(datetime(2026, 11, 16, 16, 0, tzinfo=UTC)))
+    c.start()
+    sched = scheduler.build_scheduler(c)
+    sched.start(paused=True)
+    sched.shutdown(wait=False)
+    engine = make_engine(db_url)
+    try:
+        jobs = {j.id: j for j in SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE).get_all_jobs()}
+        assert {i: (j.func_ref, j.args) for i, j in jobs.items()} == {
+            "poll:replay": ("monitor.app.scheduler:poll_job", ("replay",)),
+            "health": ("monitor.app.scheduler:health_job", ()),
+            "escalation": ("monitor.app.scheduler:escalation_job", ()),
+            "spikes": ("monitor.app.scheduler:spike_job", ()),
+            "retention": ("monitor.app.scheduler:retention_job", ()),
+            "digest:tick": ("monitor.app.scheduler:run_with_container", (digest_tick_job,)),
+            "digest:weekly": ("monitor.app.scheduler:run_with_container", (digest_job, "weekly")),
+        }
+        assert jobs["poll:replay"].func is scheduler.poll_job
+        assert jobs["digest:weekly"].func is scheduler.run_with_container
+    finally:
+        engine.dispose()
+        c.store.engine.dispose()
