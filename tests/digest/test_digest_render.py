@@ -75,7 +75,7 @@ def _config_file(tmp_path: Path, port: int) -> Path:
 def test_cli_preview_and_send(tmp_path: Path, smtp, make_config) -> None:
     import typer
 
-    from monitor.cli.digest import register
+    from monitor.cli.digest import digest_app
 
     app = typer.Typer()
 
@@ -83,7 +83,7 @@ def test_cli_preview_and_send(tmp_path: Path, smtp, make_config) -> None:
     def root() -> None:
         """scout"""
 
-    register(app)
+    app.add_typer(digest_app, name="digest")
     cfg_path = _config_file(tmp_path, smtp.port)
     c = make_container(make_config(db=f"sqlite:///{tmp_path}/cli.db"))
     seed(c)
