@@ -23,7 +23,12 @@ class KeywordClassifier:
     def classify(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Classification]:
         self.calls.append(len(texts))
         out = []
-        for t in texts:
+        for i, t in enumerate(texts):
+            lang = (langs[i] if langs else None) or "en"
+            if not lang.lower().startswith("en"):  # like the shipped model: English only, marked
+                out.append(Classification("neutral", 0.0, dict.fromkeys(("negative", "neutral", "positive"), 0.0),
+                                          self.model_id, supported=False))
+                continue
             if _NEG.search(t):
                 label, score = "negative", 0.9
             elif _POS.search(t):

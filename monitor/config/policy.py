@@ -111,6 +111,10 @@ class PriorityConfig(StrictModel):
     velocity_weight: float = Field(10.0, description="points per decade of engagement per hour")
     source_weight: dict[str, float] = Field(default_factory=dict)
     scout_bonus: float = 5.0
+    scout_urgency_weight: dict[str, float] = Field(
+        default_factory=lambda: {"low": 0.0, "normal": 0.0, "high": 25.0},
+        description="points added for the urgency a scout gave when forwarding (P1): 'high' = 'it is spreading'",
+    )
     urgent_reach: int | None = Field(
         None, ge=1, description="a yellow or red mention by an author with at least this reach is urgent (P4)"
     )
@@ -188,6 +192,13 @@ class SpikeConfig(StrictModel):
     volume_factor: float = Field(3.0, gt=1)
     negative_share_jump: float = Field(0.25, gt=0, le=1)
     velocity_per_hour: int = Field(500, ge=1, description="engagement gained per hour that makes one post a spike")
+    velocity_min_engagement: int = Field(
+        50, ge=0, description="a post below this engagement never counts as fast-spreading (spike or priority)")
+    velocity_min_interval: Duration = Field(
+        timedelta(minutes=30), description="the shortest time between two readings (or since posting) a rate is taken over")
+    min_seasonal_weeks: int = Field(
+        3, ge=1, le=26, description="weeks of history the same-time-of-week baseline needs; before that the "
+        "trailing 24 h are the baseline, and before even that no volume spike is raised")
     cooldown: Duration = timedelta(hours=6)
     mad_z: float = Field(3.0, ge=0, description="volume must also exceed median + mad_z * scaled MAD of the baseline")
     top_terms: int = Field(5, ge=1, le=50)

@@ -15,6 +15,7 @@ from monitor.config.policy import RouteConfig
 from monitor.domain.light import can_offer_template, evaluate, topic_of
 from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
 from monitor.domain.spikes import Spike
+from monitor.domain.spikes import velocity as engagement_velocity
 from monitor.domain.suppression import SilenceLike, is_silenced
 
 
@@ -40,7 +41,9 @@ class MentionView:
     links: tuple[str, ...] = ()
     submitted_by: str | None = None
     scout_category: str | None = None
+    scout_urgency: str | None = None
     red_score: float | None = None
+    red_reason: str | None = None
 
     @property
     def engagement(self) -> int:
@@ -137,6 +140,7 @@ def priority_of(
     velocity_per_hour: float,
     source: str,
     scout: bool,
+    scout_urgency: str | None = None,
 ) -> tuple[str, float, str]:
     """Priority name, score and the formula with its terms filled in.
 
@@ -152,6 +156,7 @@ def priority_of(
         "velocity": p.velocity_weight * math.log10(1 + max(velocity_per_hour, 0.0)),
         "source": p.source_weight.get(source, 0.0),
         "scout": p.scout_bonus if scout else 0.0,
+        "scout urgency": p.scout_urgency_weight.get(scout_urgency or "", 0.0) if scout else 0.0,
     }
     score = sum(terms.values())
     name = "low"
@@ -198,6 +203,7 @@ def labels_for(
         "keywords": list(watch_hits),
         "submitted_by_scout": m.submitted_by is not None,
         "scout_category": m.scout_category or "",
+        "scout_urgency": m.scout_urgency or "",
     }
 
 
@@ -227,9 +233,10 @@ class Router:
             cfg=pol.light,
             scout_category=m.scout_category,
             model_red_score=m.red_score,
+            uncovered_language=(m.lang or "unknown") if s is not None and not s.supported else None,
         )
-        age_h = max((now - m.created_at).total_seconds() / 3600.0, 0.25)
-        velocity = m.engagement / age_h
+        # the spike detector's estimate: no rate from a post too young or too small to tell
+        velocity = engagement_velocity(0, m.engagement, (now - m.created_at).total_seconds() / 3600.0, pol.spikes)
         priority, score, formula = priority_of(
             self.cfg,
             light=verdict.light,
@@ -238,6 +245,7 @@ class Router:
             velocity_per_hour=velocity,
             source=m.source,
             scout=m.submitted_by is not None,
+            scout_urgency=m.scout_urgency,
         )
         topic = topic_of(m.text, pol.topics)
         g = pol.grouping

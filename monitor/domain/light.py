@@ -51,6 +51,7 @@ def evaluate(
     cfg: LightConfig,
     scout_category: str | None = None,
     model_red_score: float | None = None,
+    uncovered_language: str | None = None,
 ) -> Verdict:
     """Decide the light of one mention.
 
@@ -82,6 +83,9 @@ def evaluate(
         reasons.append("a question that may need an answer")
     if y.scout_criticism and scout_category in ("criticism", "question"):
         reasons.append(f"a scout forwarded it as {scout_category}")
+    if uncovered_language is not None:
+        # the model did not read it: a person must (when in doubt, do not file it as green)
+        reasons.append(f"needs review: language {uncovered_language} is not covered by the sentiment model")
     if reasons:
         return Verdict("yellow", tuple(reasons))
     if sentiment == "positive":

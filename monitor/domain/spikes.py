@@ -18,6 +18,7 @@ across a daylight-saving change; a week later the baseline is aligned again.
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections import Counter
@@ -30,6 +31,7 @@ from monitor.config.policy import SpikeConfig
 from monitor.domain.suppression import SpikeLike
 
 WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAD_SCALE = 1.4826  # makes the MAD comparable with a standard deviation for normal data
 _MAX_LOOKBACK = 7 * 24  # buckets walked back to find an episode's start
@@ -81,6 +83,7 @@ class EngagementObservation:
     group: str = ""
     text: str = ""
     url: str = ""
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,19 +182,49 @@ class _Check:
     baseline: float
     observed: float
     threshold: float
+    baseline_source: str = ""
 
 
 def _history(cells: Mapping[datetime, Counts], b: datetime, weeks: int) -> list[Counts]:
     return [cells.get(b - k * WEEK, Counts()) for k in range(1, weeks + 1)]
 
 
+def velocity(first_engagement: int, last_engagement: int, hours: float, cfg: SpikeConfig) -> float:
+    """Engagement gained per hour between two readings ``hours`` apart, or 0 when the reading
+    cannot tell: the readings are closer than ``velocity_min_interval`` (a post seconds old would
+    divide by almost nothing) or the post has less than ``velocity_min_engagement``. The spike
+    detector and the priority formula both use this estimate."""
+    if hours * 3600 < cfg.velocity_min_interval.total_seconds() or hours <= 0:
+        return 0.0
+    if last_engagement < cfg.velocity_min_engagement:
+        return 0.0
+    return max(last_engagement - first_engagement, 0) / hours
+
+
+def _robust(values: Sequence[float]) -> tuple[float, float]:
+    median = statistics.median(values)
+    mad = statistics.median(abs(x - median) for x in values) * _MAD_SCALE
+    return float(median), float(mad)
+
+
 def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
+    """Volume of bucket ``b`` against the same bucket in past weeks when there are at least
+    ``min_seasonal_weeks`` of them; else against the trailing 24 hours; else (a cold start) no
+    spike at all: nothing is ever compared with "a usual 0" that merely means "no data yet"."""
     now = cells.get(b, Counts()).total
-    hist = [c.total for c in _history(cells, b, cfg.baseline_weeks)]
-    median = statistics.median(hist)
-    mad = statistics.median(abs(x - median) for x in hist) * _MAD_SCALE
+    first = min(cells) if cells else b
+    weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
+    if len(weeks) >= cfg.min_seasonal_weeks:
+        median, mad = _robust([cells.get(b - k * WEEK, Counts()).total for k in weeks])
+        source = f"same time, last {len(weeks)} weeks"
+    elif first <= b - DAY:
+        n = int(DAY / cfg.bucket)
+        median, mad = _robust([cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, n + 1)])
+        source = "trailing 24 h"
+    else:
+        return _Check(False, 0.0, float(now), math.inf, "none yet (less than 24 h of history)")
     threshold = max(float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0))
-    return _Check(now >= threshold, float(median), float(now), threshold)
+    return _Check(now >= threshold, median, float(now), threshold, source)
 
 
 def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
@@ -205,8 +238,8 @@ def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeCon
     base = sum(c.negative for c in hist) / total if total else 0.0
     share = cur.negative / cur.total if cur.total else 0.0
     threshold = min(base + cfg.negative_share_jump, 1.0)
-    ok = cur.total >= cfg.min_count and share >= threshold and share > base
-    return _Check(ok, base, share, threshold)
+    ok = total >= cfg.min_count and cur.total >= cfg.min_count and share >= threshold and share > base
+    return _Check(ok, base, share, threshold, "same time, past weeks" if total else "none yet")
 
 
 _CHECKS = {"volume": _volume, "negative-share": _negative_share}
@@ -305,7 +338,7 @@ def detect(
                     summary = (
                         f"{res.observed:.0f} mentions on {where} in the {_span(cfg.bucket)} from "
                         f"{b:%Y-%m-%d %H:%M} UTC against a usual {res.baseline:.0f} "
-                        f"(same time, last {cfg.baseline_weeks} weeks; threshold {res.threshold:.0f})"
+                        f"({res.baseline_source}; threshold {res.threshold:.0f})"
                     )
                 else:
                     summary = (
@@ -329,6 +362,7 @@ def detect(
                         top_terms=terms,
                         samples=_describe(chosen, cfg.sample_posts),
                         details={
+                            "baseline_source": res.baseline_source,
                             "counts": {
                                 "total": cells.get(b, Counts()).total,
                                 "negative": cells.get(b, Counts()).negative,
@@ -353,9 +387,7 @@ def _velocity(engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ign
     out: list[Spike] = []
     for e in engagement:
         hours = (e.last_at - e.first_at).total_seconds() / 3600.0
-        if hours <= 0:
-            continue
-        rate = (e.last_engagement - e.first_engagement) / hours
+        rate = velocity(e.first_engagement, e.last_engagement, hours, cfg)
         if rate < cfg.velocity_per_hour:
             continue
         terms = tuple(top_terms([e.text], n=cfg.top_terms, ignore=ignore))
@@ -370,8 +402,8 @@ def _velocity(engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ign
                 observed=rate,
                 threshold=float(cfg.velocity_per_hour),
                 summary=(
-                    f"one {e.source} post gains {rate:.0f} engagements per hour "
-                    f"({e.first_engagement} -> {e.last_engagement} in {hours:.1f} h; "
+                    f"{e.source} post {e.url or e.external_id}{' by ' + e.author if e.author else ''} gains "
+                    f"{rate:.0f} engagements per hour ({e.first_engagement} -> {e.last_engagement} in {hours:.1f} h; "
                     f"threshold {cfg.velocity_per_hour}/h)"
                 ),
                 top_terms=terms,

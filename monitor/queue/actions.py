@@ -217,8 +217,22 @@ class QueueActions:
             item.light = light
             item.light_overridden_by = actor.id
             item.light_reasons = [*item.light_reasons, f"{light}: overridden by {actor.name} ({reason.strip()[:200]})"]
-            return self._finish(s, item, actor, "override_light", now,
+            done = self._finish(s, item, actor, "override_light", now,
                                 {"from": before, "to": light, "reason": reason.strip()[:200]})
+            if light == "red" and before != "red":
+                # P4: a red item belongs with Legal / Compliance; they are told at once (no text)
+                for rc in self.cfg.receivers:
+                    if not rc.restricted:
+                        continue
+                    self.store.enqueue(
+                        s, key=f"override-red:{rc.name}:{item.id}:{now.isoformat()}", receiver=rc.name,
+                        kind="escalation", queue_item_id=item.id, now=now,
+                        payload={"title": f"Item #{item.id} was marked red by {actor.name}",
+                                 "summary": f"light overridden {before} -> red: {reason.strip()[:200]}",
+                                 "item_id": item.id, "action": "override-red", "target": rc.name,
+                                 "light": "red", "priority": item.priority,
+                                 "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}"})
+            return done
 
     def correct_sentiment(self, item_id: int, actor: Actor, *, label: str, now: datetime) -> None:
         """Correct the sentiment of an item's mention (used at once; exported for retraining)."""

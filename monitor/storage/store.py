@@ -650,6 +650,14 @@ class Store:
         ).all()
         return [(m, label) for m, label in rows]
 
+    def end_spikes(self, s: Session, keys: Sequence[str], now: datetime) -> None:
+        """Record that the spikes ``keys`` ended at ``now`` (their live volume is back to normal)."""
+        for key in keys:
+            row = s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).first()
+            if row is not None and row.ended_at is None:
+                row.ended_at = now
+                s.add(row)
+
     def lock_queue_item(self, s: Session, item_id: int) -> QueueItem | None:
         """A queue item, locked for update on PostgreSQL."""
         return s.get(QueueItem, item_id, with_for_update=self.dialect == "postgresql")

@@ -75,15 +75,21 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         recent_rows = c.store.mentions_with_label_since(s, recent_since)
         samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
                           m.likes + m.reposts + m.replies + m.quotes) for m, label in recent_rows]
+        # first reading: nothing at posting time; last: what the connector saw (velocity() refuses
+        # readings too close together or too small, so a post seconds old is never "viral")
         engagement = [EngagementObservation(m.source, m.external_id, utc(m.created_at), 0, utc(m.fetched_at),
                                             m.likes + m.reposts + m.replies + m.quotes, m.group_key or "",
-                                            m.text, m.url) for m, _ in recent_rows]
+                                            m.text, m.url, m.author_handle) for m, _ in recent_rows]
         recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,
                     ignore_terms=[t.lower() for t in c.cfg.organisation.brand_terms])
     keys = []
     with c.store.session() as s:
+        # an episode ends when its volume or share is back under the threshold
+        live_keys = {sp.key for sp in spikes}
+        c.store.end_spikes(s, [r.key for r in recent if r.ended_at is None and r.kind != "velocity"
+                               and r.key not in live_keys], now)
         for sp in spikes:
             keys.append(sp.key)
             new = c.store.insert_ignore(s, SpikeEvent, [{

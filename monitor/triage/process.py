@@ -36,7 +36,7 @@ from monitor.storage.models import (
 )
 from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store
-from monitor.vocab import LIGHT_RANK
+from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
 
 log = logging.getLogger("brand_scout.pipeline")
 
@@ -127,6 +127,7 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
         thread_id=row.thread_id, refers_to=row.refers_to, links=tuple(row.links or ()),
         submitted_by=submission.submitted_by if submission else None,
         scout_category=submission.category if submission else None,
+        scout_urgency=submission.urgency if submission else None,
     )
 
 
@@ -281,11 +282,24 @@ class Triage:
             item = new
         else:
             item.mention_count += 1
+            rose = False
             if decision.priority_score > item.priority_score:
+                rose = rose or PRIORITY_RANK[decision.priority] > PRIORITY_RANK.get(item.priority, 0)
                 item.priority, item.priority_score = decision.priority, decision.priority_score
-            if LIGHT_RANK[decision.light] > LIGHT_RANK[item.light] and not item.light_overridden_by:
+            # An override settles the item's light for what it was judged on; a later red member
+            # is new information and always raises it (P4: Legal must see it).
+            if LIGHT_RANK[decision.light] > LIGHT_RANK[item.light] and (
+                    not item.light_overridden_by or decision.light == "red"):
                 item.light = decision.light
                 item.light_reasons = [r for r in decision.reasons if r.startswith(decision.light)]
+                item.reasons = [*decision.reasons, *(r for r in item.reasons if r not in decision.reasons)]
+                rose = True
+            if rose and item.status not in ("responded", "closed", "dismissed"):
+                # a higher light or priority has a shorter response target: recompute it
+                due = due_time(self.cfg, now, item.priority)
+                created = utc(item.created_at)
+                target = due_time(self.cfg, created, item.priority)
+                item.due_at = min(due, target)
             item.scout_submitted = item.scout_submitted or sub is not None
             for rcv in decision.receivers:
                 if rcv not in item.receivers:

@@ -128,11 +128,17 @@ CASES_YAML = """
 - rule: P4 no sentiment (not classified) is still routed
   text: "Acme posted its annual report"
   expect: {light: green, receivers: [marketing-sales]}
-- rule: unsupported language is marked, not scored
+- rule: unsupported language goes to a person, not to green
   text: "Acme es malísimo"
   lang: es
   sentiment: {label: neutral, score: 0.0, supported: false}
-  expect: {light: green, reason: "not covered by the model"}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "needs review: language es is not covered by the sentiment model"}
+- rule: P1 a scout's urgency raises the priority
+  text: "Saw this about Acme"
+  submitted_by: emp-7
+  scout_urgency: high
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: green, reason: "scout urgency 25.0"}
 
 # ---- P1 scout submissions -> Marketing & Sales (compliments also to kudos) -------------------
 - rule: P1 scout submission goes to Marketing & Sales
@@ -169,6 +175,7 @@ def mention(case: dict[str, Any]) -> tuple[MentionView, SentimentView | None]:
         reposts=case.get("reposts", 0),
         submitted_by=case.get("submitted_by"),
         scout_category=case.get("scout_category"),
+        scout_urgency=case.get("scout_urgency"),
     )
     s = case.get("sentiment")
     return m, (SentimentView(**s) if s else None)

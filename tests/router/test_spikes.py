@@ -18,6 +18,7 @@ from monitor.domain.spikes import (
     bucketize,
     detect,
     top_terms,
+    velocity,
 )
 
 H = timedelta(hours=1)
@@ -210,3 +211,59 @@ def test_source_spike_hidden_in_a_busy_overall_is_reported() -> None:
     got = detect(counts, CFG, TUE_14 + timedelta(minutes=5))
     assert [(s.kind, s.scope) for s in got] == [("volume", "reddit")]
     assert got[0].explanation()["by_source"] == {"reddit": 30}
+
+
+# ---- issue "judgement": no spike against "a usual 0", velocity needs time and engagement ----------
+
+def _cold_cfg() -> SpikeConfig:
+    return SpikeConfig(bucket=timedelta(minutes=15), min_count=10, baseline_weeks=12)
+
+
+def _burst(start: datetime, n: int, *, every: timedelta = timedelta(seconds=10)) -> list[Sample]:
+    return [Sample("x", f"b{i}", start + i * every, "claims portal down again", True) for i in range(n)]
+
+
+def test_cold_start_burst_is_no_volume_spike() -> None:
+    cfg = _cold_cfg()
+    t0 = datetime(2026, 12, 1, 4, 15, tzinfo=UTC)
+    samples = _burst(t0, 40)
+    spikes = detect(bucketize(samples, cfg.bucket), cfg, t0 + timedelta(minutes=10), samples=samples)
+    assert [s for s in spikes if s.kind in ("volume", "negative-share")] == []
+
+
+def test_trailing_day_baseline_before_seasonal_history() -> None:
+    cfg = _cold_cfg()
+    t0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    quiet = [Sample("x", f"q{i}", t0 - timedelta(hours=30) + i * timedelta(minutes=30), "hello", False)
+             for i in range(60)]
+    burst = _burst(t0, 40)
+    samples = quiet + burst
+    spikes = detect(bucketize(samples, cfg.bucket), cfg, t0 + timedelta(minutes=10), samples=burst)
+    volume = [s for s in spikes if s.kind == "volume" and s.scope == "all"]
+    assert len(volume) == 1
+    assert volume[0].explanation()["baseline_source"] == "trailing 24 h"
+    assert "trailing 24 h" in volume[0].summary and "claims" in volume[0].summary
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "hours", "expected"),
+    [
+        pytest.param(0, 1, 0.0003, 0.0, id="seconds-old-post"),
+        pytest.param(0, 8, 1.0, 0.0, id="below-min-engagement"),
+        pytest.param(0, 2000, 0.2, 0.0, id="readings-too-close"),
+        pytest.param(0, 2000, 2.0, 1000.0, id="real-velocity"),
+        pytest.param(500, 1500, 1.0, 1000.0, id="two-readings"),
+    ],
+)
+def test_velocity_estimate(first: int, last: int, hours: float, expected: float) -> None:
+    assert velocity(first, last, hours, SpikeConfig()) == pytest.approx(expected)
+
+
+def test_velocity_spike_names_post_author_and_link() -> None:
+    cfg = SpikeConfig()
+    t0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    obs = [EngagementObservation("x", "1", t0, 0, t0 + timedelta(seconds=5), 3, "x:1", "meh", "https://x.com/a/1", "a"),
+           EngagementObservation("x", "2", t0, 0, t0 + timedelta(hours=1), 900, "x:2", "wow", "https://x.com/b/2", "b")]
+    spikes = [s for s in detect({}, cfg, t0 + timedelta(hours=1), engagement=obs) if s.kind == "velocity"]
+    assert [s.key for s in spikes] == ["velocity:x:2"]
+    assert "https://x.com/b/2" in spikes[0].summary and " by b " in spikes[0].summary

@@ -1,0 +1,111 @@
+"""Issue "judgement": who is told what when groups, overrides, languages and scouts meet the policy.
+
+Runs the real stages (store, classify, decide, suppress, queue, outbox) on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.app.bootstrap import Container, build
+from monitor.clock import FrozenClock
+from monitor.config import AppConfig
+from monitor.queue.actions import QueueActions, actor_for
+from tests.doubles import KeywordClassifier, RecordingNotifier
+
+
+def _container(db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock,
+               rows: list[dict[str, Any]]) -> tuple[Container, RecordingNotifier]:
+    f = tmp_path / "m.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
+                                           "options": {"file": str(f)}}])
+    rec = RecordingNotifier()
+    c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": rec})
+    c.start()
+    return c, rec
+
+
+def _poll_all(c: Container, clock: FrozenClock, seconds: int) -> None:
+    c.pipeline.poll("replay")
+    clock.advance(timedelta(seconds=seconds))
+    c.pipeline.poll("replay")
+    c.pipeline.run_once()
+
+
+def test_red_member_joining_a_yellow_group_reaches_legal(db_url: str, make_config: Callable[..., AppConfig],
+                                                         tmp_path: Path, clock: FrozenClock) -> None:
+    rows = [
+        {"source": "x", "external_id": "1", "text": "SET SEG claims portal is down again, worst week",
+         "author_handle": "bo", "author_reach": 50, "offset_s": 0, "links": ["https://news.example/outage"]},
+        # same shared link -> same group; reveals a code name on the watch-list
+        {"source": "x", "external_id": "2", "text": "heard the fix is Project Falcon, internal only",
+         "author_handle": "leaky", "author_reach": 5, "offset_s": 5, "links": ["https://news.example/outage"]},
+    ]
+    c, rec = _container(db_url, make_config, tmp_path, clock, rows)
+    try:
+        c.pipeline.poll("replay")
+        c.pipeline.run_once()  # the yellow complaint alerts Marketing & Sales first
+        clock.advance(timedelta(seconds=30))
+        c.pipeline.poll("replay")
+        c.pipeline.run_once()
+        items = [qi for qi, _ in c.store.queue_items()]
+        assert len(items) == 1 and items[0].light == "red"
+        legal = [m for m in rec.sent if m.receiver == "legal-compliance"]
+        assert legal, "the red member must reach Legal although the group alerted before"
+        assert legal[0].kind == "alert" and legal[0].payload["text"]  # full text only there
+        broad = [m for m in rec.sent if m.receiver != "legal-compliance" and m.payload.get("light") == "red"]
+        assert all(m.payload.get("text") is None for m in broad)
+    finally:
+        c.store.engine.dispose()
+
+
+def test_override_then_red_member_raises_the_item(db_url: str, make_config: Callable[..., AppConfig],
+                                                  tmp_path: Path, clock: FrozenClock) -> None:
+    rows = [
+        {"source": "x", "external_id": "1", "text": "SET SEG claims portal is down again, worst week",
+         "author_handle": "bo", "author_reach": 50, "offset_s": 0, "links": ["https://news.example/outage"]},
+        {"source": "x", "external_id": "2", "text": "the outage is in Project Falcon, internal only",
+         "author_handle": "leaky", "author_reach": 5, "offset_s": 60, "links": ["https://news.example/outage"]},
+    ]
+    c, rec = _container(db_url, make_config, tmp_path, clock, rows)
+    try:
+        c.pipeline.poll("replay")
+        c.pipeline.run_once()
+        item = c.store.queue_items()[0][0]
+        lead = next(sp for sp in c.cfg.spokespersons if sp.active)
+        actor = actor_for(c.cfg, email=lead.email)
+        assert actor is not None
+        QueueActions(c.store, c.cfg).override_light(item.id or 0, actor, light="green", reason="resolved already",
+                                                     now=clock.now())
+        clock.advance(timedelta(minutes=2))
+        c.pipeline.poll("replay")
+        c.pipeline.run_once()
+        after = c.store.queue_items()[0][0]
+        assert after.light == "red"
+        assert any(r.startswith("red:") for r in after.light_reasons)
+        assert any(m.receiver == "legal-compliance" for m in rec.sent)
+    finally:
+        c.store.engine.dispose()
+
+
+@pytest.mark.parametrize("lang", ["es"])
+def test_uncovered_language_goes_to_a_person(db_url: str, make_config: Callable[..., AppConfig],
+                                             tmp_path: Path, clock: FrozenClock, lang: str) -> None:
+    rows = [{"source": "x", "external_id": "1", "text": "SET SEG perdió mi reclamo otra vez", "lang": lang,
+             "author_handle": "ana", "author_reach": 40, "offset_s": 0}]
+    c, rec = _container(db_url, make_config, tmp_path, clock, rows)
+    try:
+        _poll_all(c, clock, 5)
+        items = [qi for qi, _ in c.store.queue_items()]
+        assert len(items) == 1 and items[0].light == "yellow"
+        assert any("language es is not covered" in r for r in items[0].reasons)
+        assert any(m.receiver == "marketing-sales" for m in rec.sent)
+    finally:
+        c.store.engine.dispose()
