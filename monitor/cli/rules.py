@@ -19,8 +19,9 @@ from monitor.clock import utc
 from monitor.config import AppConfig, parse_duration
 from monitor.domain.decide import MentionView, Router, SentimentView
 from monitor.domain.spikes import Sample, Spike, SpikeRecord, bucket_start, bucketize, detect
-from monitor.domain.suppression import suppress
+from monitor.domain.suppression import LastAlert
 from monitor.errors import MonitorError
+from monitor.triage.process import alert_holds
 
 rules_app = typer.Typer(help="Try the routing rules on stored mentions before switching them on.", no_args_is_help=True)
 
@@ -77,27 +78,21 @@ def replay(
                 live.append(spike.as_record())
                 days[t.date().isoformat()].spikes.append(spike.key)
         t += sp.bucket
-    last_alert: dict[tuple[str, str], datetime] = {}
+    # The same decision as the live triage stage (one function, per group and receiver).
+    last_alert: dict[str, dict[str, LastAlert]] = defaultdict(dict)
     for m, s, at in sorted(rows, key=lambda r: r[2]):
         if at < since or at >= until:
             continue
         day = days[at.date().isoformat()]
         day.mentions += 1
         d = router.decide(m, s, now=at)
+        holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[], spikes=live, cfg=cfg)
         for mt in d.matches:
             name = f"{mt.path} -> {mt.receiver}"
-            held = suppress(
-                d.labels,
-                now=at,
-                last_alert_at=last_alert.get((d.group, mt.receiver)),
-                repeat_interval=mt.opts.repeat_interval,
-                spikes=live,
-                inhibit_matchers=sp.inhibit_matchers,
-                spike_cooldown=sp.cooldown,
-            )
+            held = holds.get(mt.receiver)
             if held is None:
                 day.alerts[name] += 1
-                last_alert[(d.group, mt.receiver)] = at
+                last_alert[d.group][mt.receiver] = LastAlert(at, d.light, d.priority)
             else:
                 day.held[f"{name} ({held.kind})"] += 1
     return dict(sorted(days.items()))
