@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint audit lock bench-sentiment bench-pipeline clean
+.PHONY: demo test test-fast lint audit lock bench-sentiment bench-pipeline clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ demo: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest -q tests/unit tests/router tests/config
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check monitor connectors tests bench scripts
