@@ -47,6 +47,25 @@ class YellowRules(StrictModel):
     scout_criticism: bool = True
 
 
+class ConfidentialCategory(StrictModel):
+    """A kind of information the organisation keeps confidential (P4), for the model signal.
+
+    Posts are compared by meaning with ``description`` and ``examples`` (a few typical
+    phrasings, written without real secrets), see ``monitor.sentiment.confidential``.
+    """
+
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    examples: list[str] = Field(default_factory=list)
+
+    @field_validator("examples")
+    @classmethod
+    def _no_blank_examples(cls, value: list[str]) -> list[str]:
+        if any(not v.strip() for v in value):
+            raise ValueError("confidential category examples must not be blank")
+        return value
+
+
 class LightConfig(StrictModel):
     """The traffic light: red watch-lists, yellow rules; everything else is green."""
 
@@ -55,6 +74,18 @@ class LightConfig(StrictModel):
     red_model_threshold: float | None = Field(
         None, ge=0, le=1, description="optional model signal: red when a confidentiality score exceeds it"
     )
+    confidential_categories: list[ConfidentialCategory] = Field(
+        default_factory=list, description="what the confidentiality model signal compares posts with"
+    )
+
+    @field_validator("confidential_categories")
+    @classmethod
+    def _unique_category_names(cls, value: list[ConfidentialCategory]) -> list[ConfidentialCategory]:
+        names = [c.name.strip().lower() for c in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"confidential category names must be unique: {', '.join(dupes)}")
+        return value
 
 
 class Topic(StrictModel):

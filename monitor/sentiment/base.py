@@ -17,7 +17,9 @@ class Classification:
     ``label`` is the most likely class and ``score`` its probability; ``scores`` holds all three.
     ``uncertain`` is set when ``score`` is below the configured band. ``supported`` is False for
     a language the model does not cover: then the label is ``neutral`` with score 0 and the
-    mention is marked, not silently scored.
+    mention is marked, not silently scored. ``irony`` is the model's probability that the text
+    is ironic or sarcastic, where the model has an irony head (None otherwise); when it moved the
+    label (praise-shaped complaint read as negative), ``ironic`` is True.
     """
 
     label: Label
@@ -26,6 +28,8 @@ class Classification:
     model_id: str = ""
     uncertain: bool = False
     supported: bool = True
+    irony: float | None = None
+    ironic: bool = False
 
 
 class Classifier(Protocol):

@@ -1,6 +1,7 @@
-"""Sentiment commands: ``scout classify`` and ``scout sentiment train|eval|export-corrections``.
+"""Sentiment commands: ``scout classify`` and ``scout sentiment train|export-encoder|eval|export-corrections``.
 
-The main CLI calls :func:`register` with its Typer app.
+:mod:`monitor.cli` adds :func:`classify_command` to the ``scout`` app and mounts :data:`sentiment_app`
+as ``scout sentiment``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from monitor.sentiment.base import Classification
 from monitor.sentiment.data import read_tsv
 
 DEFAULT_DATA_DIR = Path("../shared/data/semeval-tweets")
+DEFAULT_IRONY_DIR = Path("../shared/data/tweeteval-irony")
+DEFAULT_BRAND_FILE = Path(__file__).resolve().parent / "trainset" / "brand.tsv"
 DEFAULT_OUTPUT_DIR = Path(__file__).resolve().parent / "model"
 CHUNK = 2048
 
@@ -55,7 +58,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def result_json(line: int, c: Classification) -> dict[str, Any]:
-    """The JSON object ``scout classify`` prints for one classified line."""
+    """The JSON object ``scout classify`` prints for one classified line (``irony``/``ironic`` when the model has an irony head)."""
     return {
         "line": line,
         "label": c.label,
@@ -64,7 +67,7 @@ def result_json(line: int, c: Classification) -> dict[str, Any]:
         "uncertain": c.uncertain,
         "supported": c.supported,
         "model_id": c.model_id,
-    }
+    } | ({"irony": round(c.irony, 6), "ironic": c.ironic} if c.irony is not None else {})
 
 
 def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -117,8 +120,7 @@ def classify_command(
         raise _fail(str(exc)) from exc
 
 
-sentiment_app = typer.Typer(help="Sentiment model: train, evaluate, export corrections.",
-                            no_args_is_help=True)
+sentiment_app = typer.Typer(help="Sentiment model: train, evaluate, export corrections.", no_args_is_help=True)
 
 
 @sentiment_app.command("train")
@@ -134,8 +136,27 @@ def train_command(
     val_fraction: Annotated[float, typer.Option(min=0.01, max=0.5, help="validation share")] = 0.1,
     val_file: Annotated[Path | None, typer.Option(help="validation TSV instead of a split")] = None,
     threads: Annotated[int, typer.Option(min=1)] = 2,
-    freeze_embeddings: Annotated[bool, typer.Option(help="keep the embedding layer fixed")] = True,
-    class_weights: Annotated[bool, typer.Option(help="class-balanced loss")] = True,
+    freeze_embeddings: Annotated[bool, typer.Option(help="keep the embedding layer fixed")] = False,
+    class_weights: Annotated[bool, typer.Option(help="class-weighted loss (see --class-weight-power)")] = True,
+    class_weight_power: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="weights (n / (k * n_class)) ** power; 1 = fully balanced")
+    ] = 0.5,
+    hold_out: Annotated[
+        list[str] | None, typer.Option(help="file names in --data-dir never trained on (reported at the end)")
+    ] = None,
+    irony_dir: Annotated[
+        Path | None, typer.Option(help="TweetEval irony folder (train.tsv, val.tsv); skipped when missing")
+    ] = DEFAULT_IRONY_DIR,
+    irony_weight: Annotated[float, typer.Option(min=0.0, help="weight of the irony loss")] = 0.5,
+    brand_file: Annotated[
+        Path | None, typer.Option(help="brand set kind<TAB>label<TAB>irony<TAB>text; skipped when missing")
+    ] = DEFAULT_BRAND_FILE,
+    brand_repeat: Annotated[int, typer.Option(min=1, help="times the brand set is repeated per epoch")] = 3,
+    checkpoint_dir: Annotated[
+        Path | None, typer.Option(help="checkpoint folder (default: .<output-dir>-checkpoint beside it)")
+    ] = None,
+    checkpoint_minutes: Annotated[float, typer.Option(min=0.0, help="minutes between checkpoints")] = 5.0,
+    resume: Annotated[bool, typer.Option(help="continue from the checkpoint when there is one")] = False,
     quantize: Annotated[bool, typer.Option(help="ship int8 if it costs <= 1 point")] = True,
     torch_out: Annotated[Path | None, typer.Option(help="also save the PyTorch weights here")] = None,
     log_every: Annotated[int, typer.Option(min=1, help="progress line every N steps")] = 50,
@@ -148,9 +169,26 @@ def train_command(
         max_examples=max_examples or None, max_length=max_length, batch_size=batch_size, lr=lr,
         val_fraction=val_fraction, val_file=val_file, threads=threads, freeze_embeddings=freeze_embeddings,
         class_weights=class_weights, quantize=quantize, torch_out=torch_out, log_every=log_every,
+        class_weight_power=class_weight_power,
+        hold_out=["twitter-2016test-A.tsv"] if hold_out is None else [h for h in hold_out if h],
+        irony_dir=irony_dir, irony_weight=irony_weight, brand_file=brand_file, brand_repeat=brand_repeat,
+        checkpoint_dir=checkpoint_dir, checkpoint_minutes=checkpoint_minutes, resume=resume,
     )  # fmt: skip
     try:
         train(settings, log=typer.echo)
+    except (MonitorError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+
+
+@sentiment_app.command("export-encoder")
+def export_encoder_command(
+    output_dir: Annotated[Path, typer.Option(help="model folder to write encoder.onnx into")] = DEFAULT_OUTPUT_DIR,
+) -> None:
+    """Export the packaged all-MiniLM-L6-v2 sentence encoder to int8 ONNX (confidentiality signal)."""
+    from monitor.sentiment.train import export_encoder
+
+    try:
+        export_encoder(output_dir, log=typer.echo)
     except (MonitorError, OSError) as exc:
         raise _fail(str(exc)) from exc
 
@@ -163,24 +201,32 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Macro-recall, macro-F1, accuracy, per-class figures and confusion matrix on FILE."""
+    """Macro-recall, macro-F1, accuracy, per-class precision/recall, confusion matrix and ECE on FILE."""
     from monitor.sentiment import build_classifier
-    from monitor.sentiment.metrics import evaluate
+    from monitor.sentiment.metrics import evaluate, expected_calibration_error
 
     ds = read_tsv([file])
     if not ds.examples:
         raise _fail(f"no labelled lines in {file}")
     try:
         classifier = build_classifier(sentiment_config(config, model, batch_size))
-        preds = [c.label for c in classifier.classify([e.text for e in ds.examples])]
+        results = classifier.classify([e.text for e in ds.examples])
     except MonitorError as exc:
         raise _fail(str(exc)) from exc
-    report = evaluate([e.label for e in ds.examples], preds)
+    gold = [e.label for e in ds.examples]
+    report = evaluate(gold, [c.label for c in results])
+    ece = expected_calibration_error(
+        [c.score for c in results], [c.label == g for c, g in zip(results, gold, strict=True)]
+    )
+    ironic = sum(1 for c in results if c.ironic)
     if as_json:
         payload = report.to_dict() | {
             "model_id": classifier.model_id,
             "skipped_lines": ds.skipped_lines,
             "duplicates": ds.duplicates,
+            "ece": ece,
+            "mean_confidence": sum(c.score for c in results) / len(results),
+            "irony_rule_applied": ironic,
         }
         typer.echo(json.dumps(payload, indent=2))
     else:
@@ -188,6 +234,10 @@ def eval_command(
         if ds.skipped_lines or ds.duplicates:
             typer.echo(f"skipped      {ds.skipped_lines} unparseable lines, {ds.duplicates} duplicates")
         typer.echo(report.format_text())
+        typer.echo("")
+        typer.echo(f"calibration  ECE {ece:.4f} (15 bins; 0 = scores match accuracy), "
+                   f"mean confidence {sum(c.score for c in results) / len(results):.4f}")  # fmt: skip
+        typer.echo(f"irony rule   moved {ironic} positive texts to negative")
 
 
 def tsv_field(text: str) -> str:
@@ -266,10 +316,4 @@ def export_corrections_command(
         typer.echo(f"{len(rows)} corrections written to {out}", err=True)
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``classify`` and the ``sentiment`` sub-app to the main Typer app."""
-    app.command("classify")(classify_command)
-    app.add_typer(sentiment_app, name="sentiment")
-
-
-__all__ = ["classify_stream", "export_corrections", "register", "sentiment_app"]
+__all__ = ["classify_command", "classify_stream", "export_corrections", "sentiment_app"]

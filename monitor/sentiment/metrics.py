@@ -5,6 +5,7 @@ Macro-recall (recall averaged over the three classes) is the official SemEval me
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -101,3 +102,76 @@ def evaluate(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str
         confusion=confusion,
         labels=tuple(labels),
     )
+
+
+def softmax_rows(logits: Sequence[Sequence[float]], temperature: float = 1.0) -> list[list[float]]:
+    """Row-wise softmax of ``logits / temperature`` (numerically stable, pure Python)."""
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, not {temperature}")
+    out: list[list[float]] = []
+    for row in logits:
+        scaled = [x / temperature for x in row]
+        top = max(scaled)
+        exps = [math.exp(x - top) for x in scaled]
+        total = sum(exps)
+        out.append([e / total for e in exps])
+    return out
+
+
+def expected_calibration_error(confidences: Sequence[float], correct: Sequence[bool], bins: int = 15) -> float:
+    """ECE: the mean gap |accuracy - confidence| over equal-width confidence bins, weighted by size.
+
+    ``confidences`` are the probabilities of the predicted classes, ``correct`` whether each
+    prediction was right. 0 means that "score 0.8" is right 80% of the time; an empty input gives 0.
+    """
+    if len(confidences) != len(correct):
+        raise ValueError(f"{len(confidences)} confidences but {len(correct)} outcomes")
+    n = len(confidences)
+    if n == 0:
+        return 0.0
+    sums = [[0.0, 0.0, 0] for _ in range(bins)]  # confidence sum, correct count, size
+    for conf, ok in zip(confidences, correct, strict=True):
+        b = min(bins - 1, max(0, int(conf * bins)))
+        sums[b][0] += conf
+        sums[b][1] += 1.0 if ok else 0.0
+        sums[b][2] += 1
+    ece = 0.0
+    for conf_sum, ok_sum, size in sums:
+        if size:
+            ece += abs(ok_sum / size - conf_sum / size) * size / n
+    return ece
+
+
+def nll(logits: Sequence[Sequence[float]], gold: Sequence[int], temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of the gold class indices under ``softmax(logits / T)``."""
+    total = 0.0
+    for row, g in zip(logits, gold, strict=True):
+        scaled = [x / temperature for x in row]
+        top = max(scaled)
+        log_z = top + math.log(sum(math.exp(x - top) for x in scaled))
+        total += log_z - scaled[g]
+    return total / max(1, len(gold))
+
+
+def fit_temperature(logits: Sequence[Sequence[float]], gold: Sequence[int]) -> float:
+    """The temperature T > 0 minimising the NLL of ``softmax(logits / T)`` (temperature scaling).
+
+    Golden-section search on log T in [0.05, 20] (the NLL is unimodal in T for fixed logits),
+    Guo et al. 2017. It never changes which class wins, only how sure the scores are.
+    """
+    if not gold:
+        return 1.0
+    lo, hi = math.log(0.05), math.log(20.0)
+    phi = (math.sqrt(5) - 1) / 2
+    a, b = hi - phi * (hi - lo), lo + phi * (hi - lo)
+    fa, fb = nll(logits, gold, math.exp(a)), nll(logits, gold, math.exp(b))
+    for _ in range(40):
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - phi * (hi - lo)
+            fa = nll(logits, gold, math.exp(a))
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + phi * (hi - lo)
+            fb = nll(logits, gold, math.exp(b))
+    return math.exp((lo + hi) / 2)

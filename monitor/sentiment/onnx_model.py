@@ -1,6 +1,18 @@
 """The shipped default: a fine-tuned MiniLM-L6 run with ONNX Runtime and ``tokenizers``.
 
 This module must not import torch or transformers: the default runtime works without them.
+
+Besides the polarity ``logits`` a model folder may declare, in ``config.json``:
+
+* ``temperature`` (default 1): logits are divided by it before the softmax (temperature
+  scaling fitted on the validation split by ``scout sentiment train``), so that a score of 0.7
+  is right about 70% of the time and ``uncertain_below`` means what it says;
+* ``irony``: ``{"output": "irony_logits", "threshold": t}``, a second head giving the
+  probability ``p`` that the text is ironic. **Irony rule** (:func:`combine_irony`): when the
+  polarity is positive and ``p >= t``, the share ``p`` of the positive probability moves to
+  negative (``neg += pos * p``, ``pos -= pos * p``); the result is ``ironic=True``. Praise-shaped
+  complaints ("Great, they lost my paperwork again. Love it.") thus come out negative, while a
+  sincere compliment (low ``p``) is left alone. Neutral and negative texts are never changed.
 """
 
 from __future__ import annotations
@@ -8,7 +20,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +46,9 @@ class ModelInfo:
     train_max_length: int
     preprocess: str
     languages: tuple[str, ...]
+    temperature: float = 1.0
+    irony_output: str | None = None
+    irony_threshold: float = 0.5
 
     @classmethod
     def read(cls, model_dir: Path) -> ModelInfo:
@@ -46,13 +61,38 @@ class ModelInfo:
             raise ClassifierError(f"cannot read the model config {path}: {exc}") from exc
         if sorted(labels) != sorted(LABELS):
             raise ClassifierError(f"model labels {labels} in {path} are not {LABELS}")
+        irony = raw.get("irony") or {}
+        try:
+            temperature = float(raw.get("temperature", 1.0))
+            irony_threshold = float(irony.get("threshold", 0.5))
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ClassifierError(f"bad temperature or irony settings in {path}: {exc}") from exc
+        if temperature <= 0:
+            raise ClassifierError(f"temperature in {path} must be positive, not {temperature}")
         return cls(
             model_id=str(raw.get("model_id", model_dir.name)),
             labels=labels,
             train_max_length=int(raw.get("max_length", 128)),
             preprocess=str(raw.get("preprocess", "")),
             languages=tuple(raw.get("languages", ["en"])),
+            temperature=temperature,
+            irony_output=str(irony["output"]) if irony.get("output") else None,
+            irony_threshold=irony_threshold,
         )
+
+
+def combine_irony(probs: np.ndarray, irony: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the irony rule (module docstring) to rows of probabilities in :data:`LABELS` order.
+
+    Returns (new probabilities, mask of the rows changed). Rows sum to 1 before and after.
+    """
+    neg, pos = LABELS.index("negative"), LABELS.index("positive")
+    out = probs.astype(np.float32, copy=True)
+    moved = (out.argmax(axis=1) == pos) & (irony >= threshold)
+    shift = out[:, pos] * irony * moved
+    out[:, neg] += shift
+    out[:, pos] -= shift
+    return out, moved
 
 
 class OnnxClassifier:
@@ -86,6 +126,7 @@ class OnnxClassifier:
         self._tokenizer: Any = None
         self._input_names: list[str] = []
         self._order: list[int] = []
+        self._info: ModelInfo | None = None
         self._lock = threading.Lock()
 
     @property
@@ -108,9 +149,7 @@ class OnnxClassifier:
                 import onnxruntime as ort
                 from tokenizers import Tokenizer
             except ImportError as exc:  # pragma: no cover - core dependencies
-                raise ClassifierError(
-                    f"onnxruntime and tokenizers are needed for the ONNX model: {exc}"
-                ) from exc
+                raise ClassifierError(f"onnxruntime and tokenizers are needed for the ONNX model: {exc}") from exc
             try:
                 tokenizer = Tokenizer.from_file(str(tok_path))
                 tokenizer.no_padding()
@@ -128,16 +167,31 @@ class OnnxClassifier:
             self._order = [info.labels.index(name) for name in LABELS]
             if self.model_id == f"onnx:{self.model_dir.name}":
                 self.model_id = info.model_id
+            self._info = info
             self._tokenizer = tokenizer
             self._session = session
             return self
 
+    @property
+    def info(self) -> ModelInfo:
+        """The model's ``config.json`` (loads the model)."""
+        self.load()
+        assert self._info is not None
+        return self._info
+
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """Raw logits (rows in input order, columns in :data:`LABELS` order)."""
+        return self.outputs(texts)[0]
+
+    def outputs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """(polarity logits in :data:`LABELS` order, irony probabilities or None), input order."""
         self.load()
+        info = self.info
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        irony = np.zeros(len(texts), dtype=np.float32) if info.irony_output else None
+        names = ["logits", info.irony_output] if info.irony_output else ["logits"]
         if not texts:
-            return out
+            return out, irony
         try:
             encodings = self._tokenizer.encode_batch([normalize(t) for t in texts])
         except Exception as exc:
@@ -154,26 +208,39 @@ class OnnxClassifier:
                 mask[row, : len(seq)] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             try:
-                (batch_logits,) = self._session.run(["logits"], {k: feeds[k] for k in self._input_names})
+                results = self._session.run(names, {k: feeds[k] for k in self._input_names})
             except Exception as exc:
                 raise ClassifierError(f"the ONNX sentiment model failed: {exc}") from exc
-            out[idx] = np.asarray(batch_logits, dtype=np.float32)[:, self._order]
-        return out
+            out[idx] = np.asarray(results[0], dtype=np.float32)[:, self._order]
+            if irony is not None:
+                il = np.asarray(results[1], dtype=np.float32)
+                irony[idx] = 1.0 / (1.0 + np.exp(il[:, 0] - il[:, 1]))
+        return out, irony
 
-    def classify(
-        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
-    ) -> list[Classification]:
+    def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """(final probabilities after temperature and irony rule, irony or None, rows the rule moved)."""
+        logits, irony = self.outputs(texts)
+        scaled = logits / self.info.temperature
+        shifted = scaled - scaled.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        probs /= probs.sum(axis=1, keepdims=True)
+        moved = np.zeros(len(texts), dtype=bool)
+        if irony is not None:
+            probs, moved = combine_irony(probs, irony, self.info.irony_threshold)
+        return probs, irony, moved
+
+    def classify(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Classification]:
         """One :class:`Classification` per text, in input order (see :class:`Classifier`)."""
         lang_list = check_langs(texts, langs)
         self.load()
         keep = [i for i, lang in enumerate(lang_list) if is_supported(lang, self.languages)]
         results: list[Classification] = [unsupported(self.model_id)] * len(texts)
         if keep:
-            logits = self.logits([texts[i] for i in keep])
-            shifted = logits - logits.max(axis=1, keepdims=True)
-            probs = np.exp(shifted)
-            probs /= probs.sum(axis=1, keepdims=True)
+            probs, irony, moved = self.probabilities([texts[i] for i in keep])
             for row, i in enumerate(keep):
                 scores: dict[str, float] = {name: float(probs[row, j]) for j, name in enumerate(LABELS)}
-                results[i] = from_scores(scores, self.model_id, self.uncertain_below)
+                c = from_scores(scores, self.model_id, self.uncertain_below)
+                if irony is not None:
+                    c = replace(c, irony=float(irony[row]), ironic=bool(moved[row]))
+                results[i] = c
         return results

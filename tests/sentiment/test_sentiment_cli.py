@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from monitor.sentiment.cli import register
+from monitor.sentiment.cli import classify_command, sentiment_app
 from monitor.sentiment.data import read_tsv
 from monitor.sentiment.lexicon import LexiconClassifier
 from monitor.sentiment.metrics import evaluate
@@ -25,7 +25,8 @@ def app() -> typer.Typer:
     def main() -> None:
         """Test app."""
 
-    register(app)
+    app.command("classify")(classify_command)
+    app.add_typer(sentiment_app, name="sentiment")
     return app
 
 

