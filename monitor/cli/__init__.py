@@ -15,6 +15,7 @@ import typer
 from monitor.cli.core import core_app
 from monitor.cli.db import db_app
 from monitor.cli.digest import digest_app
+from monitor.cli.eval import eval_app
 from monitor.cli.ops import ops_app
 from monitor.cli.privacy import privacy_app
 from monitor.cli.route import route_app
@@ -40,6 +41,7 @@ app.add_typer(sentiment_app, name="sentiment")
 app.add_typer(rules_app, name="rules")
 app.add_typer(digest_app, name="digest")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:

@@ -569,6 +569,11 @@ class Store:
         """Silences that have not ended at ``now``."""
         return list(s.exec(select(Silence).where(Silence.ends_at > now)).all())
 
+    def spike_events(self) -> list[SpikeEvent]:
+        """Every stored spike, oldest first."""
+        with self.session() as s:
+            return list(s.exec(select(SpikeEvent).order_by(col(SpikeEvent.started_at))).all())
+
     def spikes_since(self, s: Session, since: datetime) -> list[SpikeEvent]:
         """Spikes that started at or after ``since``."""
         return list(s.exec(select(SpikeEvent).where(SpikeEvent.started_at >= since)).all())

@@ -1,0 +1,379 @@
+"""``scout eval replay``: the whole pipeline scored on a labelled stream of mentions.
+
+The stream runs through the production stages, the same code ``scout run`` runs: intake (store
+with the cursor), triage (classify, decide, suppress, queue, outbox), delivery (to a recording
+notifier), and the spike and escalation jobs at the scheduler's intervals, on a fresh database
+with a simulated clock that steps minute by minute from the first mention to ``tail`` after the
+last. Nothing here re-implements a rule; the scorecard only reads what the stages stored and sent.
+
+Input: JSON lines in the stored mention format (``source, external_id, url, text, created_at,
+author_handle, author_name, author_reach, lang, likes, reposts, replies, quotes, kind, parent_id,
+thread_id, refers_to, links``, plus ``title``), with optional ``observed_at`` (when a connector saw
+it; default ``created_at`` + 2 min), ``submitted_by``, ``urgency`` and ``category`` (a scout
+forward), and ``expected: {sentiment, light, receivers, alerted}``. Instead of ``created_at`` a
+line may give ``offset_s``, seconds after ``start`` (the bundled sample does).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from connectors.base import FetchContext, FetchResult, Mention
+from monitor.app.bootstrap import build
+from monitor.clock import FrozenClock, utc
+from monitor.config import AppConfig, SourceConfig
+from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
+from monitor.domain.decide import SentimentView
+from monitor.sentiment.base import Classifier
+from monitor.storage import read_models
+from monitor.triage.jobs import run_escalations, run_spike_detection
+from monitor.triage.process import view_of
+from monitor.vocab import LIGHTS, SENTIMENTS
+
+#: The stored mention format, plus what a labelled stream may add.
+MENTION_KEYS = frozenset({
+    "source", "external_id", "url", "text", "created_at", "author_handle", "author_name", "author_reach", "lang",
+    "likes", "reposts", "replies", "quotes", "kind", "parent_id", "thread_id", "refers_to", "links", "title",
+})
+STREAM_KEYS = frozenset({"observed_at", "offset_s", "submitted_by", "urgency", "category", "expected"})
+EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted"})
+DEFAULT_START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
+OBSERVE_DELAY = timedelta(minutes=2)
+SOURCE = "eval"
+KIND_OF = {"alert": "mention", "update": "mention", "spike": "spike", "escalation": "ladder", "health": "health"}
+
+
+class StreamError(ValueError):
+    """A line of the stream that cannot be read: names the line and the key."""
+
+
+@dataclass(frozen=True)
+class StreamLine:
+    """One mention of a labelled stream."""
+
+    line: int
+    mention: Mention
+    observed_at: datetime
+    submitted_by: str | None = None
+    urgency: str = "normal"
+    category: str = "other"
+    expected: dict[str, Any] = field(default_factory=dict)
+
+
+def _time(value: Any, line: int, key: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise StreamError(f"line {line}: {key}: not an ISO time: {value!r}") from None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _int(d: dict[str, Any], key: str, line: int) -> int:
+    value = d.get(key) or 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise StreamError(f"line {line}: {key}: expected a count >= 0, got {value!r}")
+    return int(value)
+
+
+def parse_stream(text: str, *, start: datetime = DEFAULT_START) -> list[StreamLine]:
+    """The stream's lines, in the order they are observed.
+
+    Raises:
+        StreamError: a line is not JSON, has an unknown key, misses a required one or has a bad value.
+    """
+    out: list[StreamLine] = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            d = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise StreamError(f"line {n}: not JSON: {exc.msg}") from None
+        if not isinstance(d, dict):
+            raise StreamError(f"line {n}: expected a JSON object")
+        unknown = sorted(set(d) - MENTION_KEYS - STREAM_KEYS)
+        if unknown:
+            raise StreamError(f"line {n}: unknown key {unknown[0]!r}")
+        for key in ("source", "external_id", "text"):
+            if not isinstance(d.get(key), str) or not d[key]:
+                raise StreamError(f"line {n}: {key}: required (a non-empty string)")
+        if "created_at" in d:
+            created = _time(d["created_at"], n, "created_at")
+        elif "offset_s" in d:
+            if not isinstance(d["offset_s"], int | float):
+                raise StreamError(f"line {n}: offset_s: expected seconds, got {d['offset_s']!r}")
+            created = start + timedelta(seconds=float(d["offset_s"]))
+        else:
+            raise StreamError(f"line {n}: created_at: required (or offset_s)")
+        observed = _time(d["observed_at"], n, "observed_at") if "observed_at" in d else created + OBSERVE_DELAY
+        expected = d.get("expected") or {}
+        if not isinstance(expected, dict):
+            raise StreamError(f"line {n}: expected: must be an object")
+        bad = sorted(set(expected) - EXPECTED_KEYS)
+        if bad:
+            raise StreamError(f"line {n}: unknown key 'expected.{bad[0]}'")
+        if expected.get("light") not in (None, *LIGHTS):
+            raise StreamError(f"line {n}: expected.light: one of {', '.join(LIGHTS)}")
+        if expected.get("sentiment") not in (None, *SENTIMENTS):
+            raise StreamError(f"line {n}: expected.sentiment: one of {', '.join(SENTIMENTS)}")
+        mention = Mention(
+            source=d["source"], external_id=d["external_id"], url=str(d.get("url") or ""), text=d["text"],
+            created_at=created, author_handle=str(d.get("author_handle") or ""),
+            author_name=str(d.get("author_name") or ""), author_reach=_int(d, "author_reach", n),
+            lang=d.get("lang"), likes=_int(d, "likes", n), reposts=_int(d, "reposts", n),
+            replies=_int(d, "replies", n), quotes=_int(d, "quotes", n), kind=str(d.get("kind") or "post"),
+            parent_id=d.get("parent_id"), thread_id=d.get("thread_id"), refers_to=d.get("refers_to"),
+            links=tuple(d.get("links") or ()), title=d.get("title"),
+        )
+        out.append(StreamLine(n, mention, observed, d.get("submitted_by"), str(d.get("urgency") or "normal"),
+                              str(d.get("category") or "other"), expected))
+    if not out:
+        raise StreamError("the stream holds no mention")
+    return sorted(out, key=lambda s: (s.observed_at, s.line))
+
+
+class StreamConnector:
+    """Releases the crawled lines of a stream once the clock has passed their ``observed_at``;
+    the cursor is how many were released (so the intake stage stores it like any source's)."""
+
+    type: ClassVar[str] = "eval"
+
+    def __init__(self, lines: Sequence[StreamLine]) -> None:
+        self.lines = [s for s in lines if s.submitted_by is None]
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        """Every line observed by ``ctx.now`` and not released yet."""
+        done = int(cursor or 0)
+        ready = [s.mention for s in self.lines[done:] if s.observed_at <= ctx.now]
+        return FetchResult(mentions=ready, cursor=str(done + len(ready)))
+
+
+class TimedRecorder(RecordingNotifier):
+    """The shipped recording notifier, also noting when (simulated time) each message went out."""
+
+    name = "eval"
+
+    def __init__(self, clock: FrozenClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.times: list[datetime] = []
+
+    def send(self, msg: Outbound) -> str | None:
+        """Record ``msg`` and the time."""
+        ref = super().send(msg)
+        self.times.append(self.clock.now())
+        return ref
+
+
+@dataclass
+class Report:
+    """The scorecard of one replay (see :func:`replay`)."""
+
+    mentions: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    spikes: list[dict[str, Any]]
+    score: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` output."""
+        return {"mentions": self.mentions, "alerts": self.alerts, "spikes": self.spikes, "score": self.score}
+
+
+def _eval_config(cfg: AppConfig, folder: Path) -> AppConfig:
+    """``cfg`` on a fresh SQLite database in ``folder``, with one source (the stream) and no
+    secrets, so nothing can reach Slack, SMTP or a real source."""
+    data = cfg.model_dump(mode="python")
+    data["data_dir"] = str(folder)
+    data["storage"]["url"] = f"sqlite:///{folder / 'eval.db'}"
+    data["sources"] = [SourceConfig(name=SOURCE, type="replay", options={"file": "sample"},
+                                    backfill=timedelta(0), silent_after=None).model_dump(mode="python")]
+    out = AppConfig.model_validate(data)
+    out._path = cfg.path  # no environment: no secrets
+    return out
+
+
+def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifier | None = None,
+           tick: timedelta = timedelta(minutes=1), tail: timedelta = timedelta(hours=2)) -> Report:
+    """Run ``lines`` through the production stages on a temporary database; score the outcome."""
+    with tempfile.TemporaryDirectory(prefix="brand-scout-eval-") as tmp:
+        ecfg = _eval_config(cfg, Path(tmp))
+        clock = FrozenClock(lines[0].observed_at)
+        rec = TimedRecorder(clock)
+        c = build(ecfg, clock=clock, classifier=classifier, notifiers={"log": rec})
+        try:
+            c.start()
+            c.connectors.built[SOURCE] = StreamConnector(lines)  # type: ignore[assignment]
+            return _run(c, lines, clock, rec, tick=tick, tail=tail)
+        finally:
+            c.store.engine.dispose()
+
+
+def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedRecorder, *,
+         tick: timedelta, tail: timedelta) -> Report:
+    scouts = [s for s in lines if s.submitted_by is not None]
+    end = lines[-1].observed_at + tail
+    spike_every, ladder_every = timedelta(minutes=2), timedelta(minutes=1)  # the scheduler's intervals
+    next_spike = next_ladder = clock.now()
+    seen_at: dict[tuple[str, str], datetime] = {}
+    while True:
+        now = clock.now()
+        for s in scouts:
+            if s.observed_at <= now and (s.mention.source, s.mention.external_id) not in seen_at:
+                c.pipeline.submit_scout(url=s.mention.url or f"https://{s.mention.source}.example/{s.mention.external_id}",
+                                        note=s.mention.text, category=s.category, urgency=s.urgency,
+                                        submitted_by=s.submitted_by or "", channel="web", fetched=s.mention)
+                seen_at[s.mention.source, s.mention.external_id] = now
+        report = c.pipeline.poll(SOURCE)
+        for m in c.store.mentions_by_ids(report.new_ids):
+            seen_at.setdefault((m.source, m.external_id), now)
+        c.pipeline.run_once()
+        if now >= next_spike:
+            run_spike_detection(c)
+            next_spike = now + spike_every
+        if now >= next_ladder:
+            run_escalations(c)
+            next_ladder = now + ladder_every
+        c.pipeline.run_once()
+        if now >= end:
+            break
+        clock.advance(tick)
+    return _score(c, lines, rec, seen_at)
+
+
+def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
+           seen_at: dict[tuple[str, str], datetime]) -> Report:
+    store, cfg = c.store, c.cfg
+    restricted = {r.name for r in cfg.receivers if r.restricted}
+    alerts: list[dict[str, Any]] = []
+    alerted: dict[tuple[str, str], set[str]] = defaultdict(set)
+    red_text_to_broad = 0
+    for at, msg in zip(rec.times, rec.sent, strict=True):
+        kind = KIND_OF.get(msg.kind)
+        if kind is None:
+            continue  # state changes of items
+        p = msg.payload
+        ext = [str(p["external_id"])] if p.get("external_id") else [
+            str(s.get("external_id")) for s in p.get("samples", []) if isinstance(s, dict)]
+        if kind == "mention":
+            alerted[str(p.get("source")), str(p.get("external_id"))].add(msg.receiver)
+            if p.get("light") == "red" and msg.receiver not in restricted and p.get("text"):
+                red_text_to_broad += 1
+        alerts.append({"at": at.isoformat(), "receiver": msg.receiver, "kind": kind,
+                       "item_id": msg.queue_item_id or p.get("item_id"), "external_ids": ext,
+                       "summary": str(p.get("summary") or p.get("title") or (p.get("text") or "")[:120])})
+    held: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for ev in store.audit_events(object_type="queue_item"):
+        if ev.action.startswith("alert."):
+            held[int(ev.details.get("mention") or 0)].append({
+                "receiver": str(ev.details.get("receiver") or ""), "kind": ev.action.removeprefix("alert."),
+                "reason": str(ev.details.get("reason") or "")})
+    subs = {s.mention_id: s for s in store.submissions()}
+    mentions: list[dict[str, Any]] = []
+    for s in lines:
+        m = s.mention
+        row = store.find_mention(m.source, m.external_id)
+        out: dict[str, Any] = {"external_id": m.external_id, "source": m.source, "line": s.line}
+        if row is None:
+            out["error"] = "not stored (filtered or dropped)"
+            mentions.append(out)
+            continue
+        cl = store.classification_for(row.id or 0)
+        sv = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported) if cl else None
+        d = c.router.decide(view_of(row, subs.get(row.id)), sv, now=seen_at.get((m.source, m.external_id), s.observed_at))
+        item = read_models.item_for_mention(store, row.id or 0)
+        out.update({"sentiment": cl.label if cl else None, "light": d.light, "priority": d.priority,
+                    "receivers": d.receivers, "alerted": sorted(alerted.get((m.source, m.external_id), set())),
+                    "held": held.get(row.id or 0, []), "item_id": item.id if item else None,
+                    "reach": m.author_reach, "scout": s.submitted_by is not None, "expected": s.expected})
+        mentions.append(out)
+    spikes = [{"kind": sp.kind, "scope": sp.scope, "start": utc(sp.started_at).isoformat(),
+               "end": utc(sp.ended_at).isoformat() if sp.ended_at else None, "observed": sp.observed,
+               "baseline": sp.baseline, "baseline_source": (sp.explanation or {}).get("baseline_source", "")}
+              for sp in store.spike_events()]
+    return Report(mentions, alerts, spikes, score(mentions, alerts, cfg, red_text_to_broad))
+
+
+def _macro_recall(pairs: Iterable[tuple[str, str]], labels: Sequence[str]) -> float | None:
+    pairs = list(pairs)
+    recalls = []
+    for lab in labels:
+        gold = [p for g, p in pairs if g == lab]
+        if gold:
+            recalls.append(sum(1 for p in gold if p == lab) / len(gold))
+    return round(sum(recalls) / len(recalls), 4) if recalls else None
+
+
+def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], cfg: AppConfig,
+          red_text_to_broad: int) -> dict[str, Any]:
+    """Agreement with the expected labels, and what people received."""
+    ok = [m for m in mentions if "error" not in m]
+    sent = [(m["expected"]["sentiment"], m["sentiment"]) for m in ok if m["expected"].get("sentiment")]
+    lights = [(m["expected"]["light"], m["light"]) for m in ok if m["expected"].get("light")]
+    confusion: dict[str, dict[str, int]] = {g: dict.fromkeys(LIGHTS, 0) for g in LIGHTS}
+    for g, p in lights:
+        confusion[g][p] += 1
+    per_receiver: dict[str, dict[str, float | int | None]] = {}
+    for rcv in sorted({r.name for r in cfg.receivers}):
+        labelled = [m for m in ok if "alerted" in m["expected"]]
+        if not labelled:
+            break
+        gold = {m["external_id"] for m in labelled if _expects(m["expected"]["alerted"], m, rcv)}
+        got = {m["external_id"] for m in labelled if rcv in m["alerted"]}
+        tp = len(gold & got)
+        per_receiver[rcv] = {"expected": len(gold), "alerted": len(got),
+                             "precision": round(tp / len(got), 4) if got else None,
+                             "recall": round(tp / len(gold), 4) if gold else None}
+    urgent_reach = cfg.policy.priority.urgent_reach
+    lead = cfg.policy.escalation.lead_receiver
+    must = [m for m in ok if m["expected"].get("light", m["light"]) == "yellow"
+            and (m["scout"] or (urgent_reach is not None and m["reach"] >= urgent_reach))]
+    counts: Counter[str] = Counter(f"{a['receiver']}/{a['kind']}" for a in alerts)
+    return {
+        "mentions": len(mentions), "stored": len(ok),
+        "sentiment_macro_recall": _macro_recall(sent, SENTIMENTS),
+        "sentiment_agreement": round(sum(g == p for g, p in sent) / len(sent), 4) if sent else None,
+        "light_accuracy": round(sum(g == p for g, p in lights) / len(lights), 4) if lights else None,
+        "light_confusion": confusion,
+        "alerted": per_receiver,
+        "yellow_high_reach_or_scout": len(must),
+        "yellow_high_reach_or_scout_alerted": sum(1 for m in must if lead in m["alerted"]),
+        "red_text_to_broad_receivers": red_text_to_broad,
+        "alerts_per_receiver_and_kind": dict(sorted(counts.items())),
+    }
+
+
+def _expects(value: Any, m: dict[str, Any], receiver: str) -> bool:
+    if isinstance(value, bool):
+        return value and receiver in m["expected"].get("receivers", m["receivers"])
+    return receiver in (value or [])
+
+
+def render(report: Report) -> str:
+    """The scorecard for people."""
+    s = report.score
+    lines = [f"mentions: {s['mentions']} ({s['stored']} stored)"]
+    if s["sentiment_macro_recall"] is not None:
+        lines.append(f"sentiment: macro-recall {s['sentiment_macro_recall']:.3f}, agreement {s['sentiment_agreement']:.3f}")
+    if s["light_accuracy"] is not None:
+        lines.append(f"light: accuracy {s['light_accuracy']:.3f}")
+        lines.append("  expected \\ got  " + "  ".join(f"{x:>6}" for x in LIGHTS))
+        for g in LIGHTS:
+            lines.append(f"  {g:<14}  " + "  ".join(f"{s['light_confusion'][g][p]:>6}" for p in LIGHTS))
+    for rcv, fig in s["alerted"].items():
+        lines.append(f"alerted {rcv}: expected {fig['expected']}, alerted {fig['alerted']}, "
+                     f"precision {fig['precision']}, recall {fig['recall']}")
+    lines.append(f"yellow items with urgent reach or from a scout: {s['yellow_high_reach_or_scout']}, "
+                 f"alerted to the lead's receiver: {s['yellow_high_reach_or_scout_alerted']}")
+    lines.append(f"red text to broad receivers: {s['red_text_to_broad_receivers']}")
+    lines.append("alerts per receiver/kind: " + ", ".join(f"{k} {v}" for k, v in s["alerts_per_receiver_and_kind"].items()))
+    for sp in report.spikes:
+        lines.append(f"spike {sp['kind']} {sp['scope']} from {sp['start']} (observed {sp['observed']:.2f}, "
+                     f"baseline {sp['baseline']:.2f}, {sp['baseline_source'] or '-'})")
+    return "\n".join(lines)

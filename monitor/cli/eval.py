@@ -1,0 +1,49 @@
+"""``scout eval replay``: score the whole pipeline on a labelled stream (see :mod:`monitor.app.evaluation`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, fail, load
+
+eval_app = typer.Typer(help="Score the pipeline's decisions on labelled streams.", no_args_is_help=True)
+
+
+@eval_app.command("replay")
+def replay_command(
+    file: Annotated[Path, typer.Argument(help="JSON lines: mentions with optional observed_at, scout fields, expected")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full report as JSON here")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="ISO time that offset_s counts from")] = None,
+    tail: Annotated[int, typer.Option("--tail-minutes", min=0, help="keep the clock running this long after the "
+                                                                    "last mention (ladder, spike ends)")] = 120,
+) -> None:
+    """Replay FILE through the production stages on a fresh database with a simulated clock, and
+    print what people would have received and how it agrees with the expected labels."""
+    from datetime import datetime, timedelta
+
+    from monitor.app import evaluation
+    from monitor.clock import utc
+
+    cfg = load(config)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{file}: {exc.strerror or exc}", 2) from None
+    try:
+        begin = utc(datetime.fromisoformat(start)) if start else evaluation.DEFAULT_START
+    except ValueError:
+        raise fail(f"--start: not an ISO time: {start!r}", 2) from None
+    try:
+        lines = evaluation.parse_stream(text, start=begin)
+    except evaluation.StreamError as exc:
+        raise fail(f"{file}: {exc}", 2) from None
+    report = evaluation.replay(cfg, lines, tail=timedelta(minutes=tail))
+    typer.echo(evaluation.render(report))
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_json(), indent=1, default=str), encoding="utf-8")
+        typer.echo(f"report written to {json_out}")

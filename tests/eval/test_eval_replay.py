@@ -1,0 +1,101 @@
+"""``scout eval replay``: the production stages scored on labelled streams (issue "judgement").
+
+Scenario streams live in ``tests/eval/streams/``; each test states the alerts that must and must
+not happen. The deterministic keyword classifier stands in for the model, except in the sample
+gate, which runs the shipped model on the bundled sample.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.app.evaluation import Report, StreamError, parse_stream, replay
+from monitor.cli import app
+from monitor.config import AppConfig, load_config
+from tests.doubles import KeywordClassifier
+
+ROOT = Path(__file__).resolve().parents[2]
+STREAMS = Path(__file__).parent / "streams"
+EXAMPLE = ROOT / "config" / "example.yaml"
+SAMPLE = ROOT / "monitor" / "sample" / "mentions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def cfg() -> AppConfig:
+    return load_config(EXAMPLE, env={})
+
+
+def run(cfg: AppConfig, name: str) -> Report:
+    return replay(cfg, parse_stream((STREAMS / name).read_text(encoding="utf-8")), classifier=KeywordClassifier())
+
+
+def by_id(report: Report) -> dict[str, dict[str, Any]]:
+    return {m["external_id"]: m for m in report.mentions}
+
+
+def test_cold_start_burst_raises_no_spike_and_silences_nobody(cfg: AppConfig) -> None:
+    report = run(cfg, "cold_start_burst.jsonl")
+    assert report.spikes == []  # no history: never "against a usual 0"
+    assert not [a for a in report.alerts if a["kind"] == "spike"]
+    m = by_id(report)
+    assert "marketing-sales" in m["c12"]["alerted"]  # the 241k journalist reaches Marketing & Sales
+    assert m["c12"]["priority"] == "urgent"
+    assert report.score["alerted"]["marketing-sales"]["recall"] == 1.0
+    assert all(h["kind"] != "inhibited" for x in report.mentions for h in x["held"])
+
+
+def test_red_member_of_a_yellow_group_reaches_legal_with_text_only_there(cfg: AppConfig) -> None:
+    report = run(cfg, "red_joins_yellow_group.jsonl")
+    m = by_id(report)
+    assert m["r3"]["light"] == "red"
+    assert "legal-compliance" in m["r3"]["alerted"]
+    assert m["r2"]["alerted"] == []  # a routine member within the repeat interval: no second alert
+    assert report.score["red_text_to_broad_receivers"] == 0
+    assert report.score["light_accuracy"] == 1.0
+
+
+def test_uncovered_language_scout_urgency_and_small_posts(cfg: AppConfig) -> None:
+    report = run(cfg, "language_and_scout.jsonl")
+    m = by_id(report)
+    assert m["l1"]["light"] == "yellow" and "marketing-sales" in m["l1"]["alerted"]
+    assert m["s1"]["scout"] and "marketing-sales" in m["s1"]["alerted"]
+    assert m["s1"]["priority"] in ("high", "urgent")
+    assert not [a for a in report.alerts if a["kind"] == "spike"]  # a 3-like post seconds old is no spike
+
+
+def test_bad_lines_name_the_line_and_key() -> None:
+    with pytest.raises(StreamError, match="line 2: unknown key 'author'"):
+        parse_stream('{"source":"x","external_id":"1","text":"a","created_at":"2026-11-30T10:00:00Z"}\n'
+                     '{"source":"x","external_id":"2","text":"b","created_at":"2026-11-30T10:00:00Z","author":"z"}\n')
+    with pytest.raises(StreamError, match="line 1: created_at: required"):
+        parse_stream('{"source":"x","external_id":"1","text":"a"}')
+    with pytest.raises(StreamError, match=r"line 1: expected\.light"):
+        parse_stream('{"source":"x","external_id":"1","text":"a","offset_s":1,"expected":{"light":"blue"}}')
+
+
+def test_cli_exit_2_on_a_bad_stream(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"source": "x", "external_id": "1", "text": "a", "created_at": "yesterday"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "replay", str(bad), "--config", str(EXAMPLE)])
+    assert result.exit_code == 2
+    assert "line 1: created_at: not an ISO time" in result.output
+
+
+def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
+    """CI gate on the bundled sample; thresholds only go up (README "Judgement")."""
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(app, ["eval", "replay", str(SAMPLE), "--config", str(EXAMPLE), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    score = json.loads(out.read_text(encoding="utf-8"))["score"]
+    assert score["light_accuracy"] >= 0.75
+    assert score["light_confusion"]["red"]["red"] == 11  # every red mention is red ...
+    assert score["red_text_to_broad_receivers"] == 0  # ... and its text reaches only Legal
+    counts = score["alerts_per_receiver_and_kind"]
+    assert counts.get("legal-compliance/mention", 0) >= 11
+    assert counts.get("crisis/spike", 0) < 5
+    assert counts.get("marketing-sales/mention", 0) >= 100
