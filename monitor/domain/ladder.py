@@ -138,21 +138,22 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
             who = item.assignee or escalation.lead_receiver
             receiver = None if item.assignee else escalation.lead_receiver
             reason = (
-                f"not acknowledged {_fmt(late)} after its target: reminder to {who}"
+                f"not acknowledged {span(late)} after its target: reminder to {who}"
                 if item.assignee
-                else f"not acknowledged {_fmt(late)} after its target and unassigned: reminder to {who}"
+                else f"not acknowledged {span(late)} after its target and unassigned: reminder to {who}"
             )
         elif rung.action == "notify-lead":
             who = receiver = escalation.lead_receiver
-            reason = f"not acknowledged {_fmt(late)} after its target: Marketing & Sales lead ({who})"
+            reason = f"not acknowledged {span(late)} after its target: Marketing & Sales lead ({who})"
         else:
             who = receiver = escalation.crisis_receiver
-            reason = f"not acknowledged {_fmt(late)} after its target: crisis contact ({who})"
+            reason = f"not acknowledged {span(late)} after its target: crisis contact ({who})"
         steps.append(Step(level=index, action=rung.action, target=who, receiver=receiver, due=when, reason=reason))
     return steps
 
 
-def _fmt(td: timedelta) -> str:
+def span(td: timedelta) -> str:
+    """A duration for people: ``45m``, ``2h``, ``1h30m``."""
     minutes = int(td.total_seconds() // 60)
     if minutes < 60:
         return f"{minutes}m"

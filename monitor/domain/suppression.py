@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from monitor.domain.ladder import _fmt
+from monitor.clock import utc
+from monitor.domain.ladder import span
 from monitor.domain.routing import Matcher
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
-
-
 
 
 class SilenceLike(Protocol):
@@ -54,8 +49,8 @@ class SilenceSpec:
 
 def silence_active(silence: SilenceLike, now: datetime) -> bool:
     """Whether ``now`` lies in the silence's time box ``[starts_at, ends_at)``."""
-    now = _aware(now)
-    return _aware(silence.starts_at) <= now < _aware(silence.ends_at)
+    now = utc(now)
+    return utc(silence.starts_at) <= now < utc(silence.ends_at)
 
 
 def is_silenced(labels: Mapping[str, object], silences: Iterable[SilenceLike], now: datetime) -> SilenceLike | None:
@@ -103,9 +98,9 @@ class SpikeLike(Protocol):
 
 def spike_live(spike: SpikeLike, now: datetime, cooldown: timedelta) -> bool:
     """A spike is live from its start until it ended, or for ``cooldown`` when no end is recorded."""
-    now = _aware(now)
-    start = _aware(spike.started_at)
-    end = _aware(spike.ended_at) if spike.ended_at is not None else start + cooldown
+    now = utc(now)
+    start = utc(spike.started_at)
+    end = utc(spike.ended_at) if spike.ended_at is not None else start + cooldown
     return start <= now < end
 
 
@@ -150,12 +145,12 @@ def suppress(
     repeat interval (``last_alert_at`` is the group's last alert, ``QueueItem.last_alert_at``).
     When an alert is sent, the caller sets ``last_alert_at = now``.
     """
-    now = _aware(now)
+    now = utc(now)
     silence = is_silenced(labels, silences, now)
     if silence is not None:
         return Suppression(
             "silenced",
-            f"silenced until {_aware(silence.ends_at).isoformat()} by {silence.owner}: {silence.reason}",
+            f"silenced until {utc(silence.ends_at).isoformat()} by {silence.owner}: {silence.reason}",
             None if silence.id is None else str(silence.id),
         )
     inhibit = [Matcher.parse(m) for m in inhibit_matchers]
@@ -164,11 +159,11 @@ def suppress(
             if spike_live(spike, now, spike_cooldown) and spike_covers(spike, labels):
                 return Suppression("inhibited", f"covered by the live {spike.kind} spike {spike.key}", spike.key)
     if last_alert_at is not None and repeat_interval is not None:
-        last = _aware(last_alert_at)
+        last = utc(last_alert_at)
         if now - last < repeat_interval:
             return Suppression(
                 "repeat",
-                f"group alerted {_fmt(now - last)} ago; repeat interval {_fmt(repeat_interval)}",
+                f"group alerted {span(now - last)} ago; repeat interval {span(repeat_interval)}",
             )
     return None
 
@@ -186,12 +181,12 @@ class LastAlert:
 
     def to_json(self) -> dict[str, str]:
         """As stored in ``QueueItem.alert_state``."""
-        return {"at": _aware(self.at).isoformat(), "light": self.light, "priority": self.priority}
+        return {"at": utc(self.at).isoformat(), "light": self.light, "priority": self.priority}
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> LastAlert:
         """The inverse of :meth:`to_json`."""
-        return cls(_aware(datetime.fromisoformat(str(value["at"]))), str(value["light"]), str(value["priority"]))
+        return cls(utc(datetime.fromisoformat(str(value["at"]))), str(value["light"]), str(value["priority"]))
 
 
 def must_be_seen(labels: Mapping[str, object]) -> str | None:
