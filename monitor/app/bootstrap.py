@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from connectors import load_connector_class
 from connectors.base import Connector
-from monitor.app.container import ConnectorCache, Container, LazyClassifier
+from monitor.app.container import ConnectorCache, Container, LazyClassifier, LazyScorer
 from monitor.app.pipeline import Pipeline
 from monitor.clock import Clock, SystemClock
 from monitor.config import AppConfig, SourceConfig
@@ -26,8 +26,9 @@ from monitor.domain.decide import Router
 from monitor.errors import ConfigError
 from monitor.intake.poll import Intake
 from monitor.intake.scout import ScoutIntake
-from monitor.sentiment import build_classifier
+from monitor.sentiment import OnnxClassifier, build_classifier
 from monitor.sentiment.base import Classifier
+from monitor.sentiment.confidential import CATEGORY_ENCODER_PATH, ConfidentialityScorer, OnnxSentenceEncoder
 from monitor.storage.db import make_engine
 from monitor.storage.store import Store
 from monitor.triage.process import Triage
@@ -87,6 +88,39 @@ def default_classifier_factory(cfg: AppConfig) -> Callable[[], Classifier]:
     return factory
 
 
+def default_scorer_factory(cfg: AppConfig,
+                           classifier: Callable[[], Classifier]) -> Callable[[], ConfidentialityScorer | None]:
+    """A factory for the confidentiality scorer (called on the first batch); it returns None when
+    ``policy.light`` sets no ``red_model_threshold`` or no ``confidential_categories``.
+
+    When the sentiment classifier is an ONNX model with an ``embedding`` output (the shipped
+    one), the scorer uses the classifier itself as its encoder: one session in memory, and triage
+    takes the embedding from the classifier's own pass (no second encoding of a text). Otherwise
+    the scorer runs the shipped model's ``embedding`` output in a session of its own.
+    """
+    light = cfg.policy.light
+
+    def factory() -> ConfidentialityScorer | None:
+        if light.red_model_threshold is None or not light.confidential_categories:
+            return None
+        clf = classifier()
+        shared = isinstance(clf, OnnxClassifier) and clf.has_embedding
+        kwargs: dict[str, Any] = {}
+        if shared:
+            kwargs["encoder"] = clf
+            if CATEGORY_ENCODER_PATH.is_file():  # optional export: names the category better
+                kwargs["category_encoder"] = OnnxSentenceEncoder(CATEGORY_ENCODER_PATH)
+        try:
+            return ConfidentialityScorer.from_config(light, **kwargs)
+        except (ValueError, OSError) as exc:
+            raise ConfigError(
+                f"policy.light.confidential_categories: cannot build the confidentiality scorer: {exc}",
+                [("(config)", "policy.light.confidential_categories", str(exc))],
+            ) from exc
+
+    return factory
+
+
 def build(cfg: AppConfig, *, clock: Clock | None = None, classifier: Classifier | None = None,
           notifiers: dict[str, Notifier] | None = None, engine: Any = None) -> Container:
     """Build the container for ``cfg``; tests pass fakes for the clock, classifier and notifiers."""
@@ -95,6 +129,7 @@ def build(cfg: AppConfig, *, clock: Clock | None = None, classifier: Classifier 
     store = Store(engine)
     factory: Callable[[], Classifier] = (lambda: classifier) if classifier is not None else default_classifier_factory(cfg)
     classifiers = LazyClassifier(factory)
+    scorer = LazyScorer(default_scorer_factory(cfg, classifiers))
     all_notifiers: dict[str, Notifier] = {"log": LogNotifier(cfg.data_path / cfg.notify.alert_log)}
     if cfg.slack_active:
         all_notifiers["slack"] = SlackNotifier.from_config(cfg)
@@ -104,11 +139,12 @@ def build(cfg: AppConfig, *, clock: Clock | None = None, classifier: Classifier 
     pipeline = Pipeline(
         intake=Intake(store=store, clock=clock, cfg=cfg, connector=connectors),
         scouts=ScoutIntake(store=store, clock=clock),
-        triage=Triage(store=store, clock=clock, cfg=cfg, router=router, classifier=classifiers),
+        triage=Triage(store=store, clock=clock, cfg=cfg, router=router, classifier=classifiers, scorer=scorer),
         delivery=Delivery(store=store, clock=clock, cfg=cfg, notifiers=all_notifiers),
     )
     return Container(cfg=cfg, clock=clock, store=store, router=router, classifiers=classifiers,
                      connectors=connectors, pipeline=pipeline, notifiers=all_notifiers)
 
 
-__all__ = ["Container", "build", "build_connector", "check_sources", "default_classifier_factory"]
+__all__ = ["Container", "build", "build_connector", "check_sources", "default_classifier_factory",
+           "default_scorer_factory"]

@@ -18,6 +18,7 @@ from monitor.delivery.notifiers.base import Notifier
 from monitor.domain.decide import Router
 from monitor.intake.poll import source_config
 from monitor.sentiment.base import Classifier
+from monitor.sentiment.confidential import ConfidentialityScorer
 from monitor.storage.db import upgrade
 from monitor.storage.store import Store
 
@@ -34,6 +35,24 @@ class LazyClassifier:
         with self._lock:
             if self._loaded is None:
                 self._loaded = self.factory()
+            return self._loaded
+
+
+@dataclass
+class LazyScorer:
+    """The confidentiality scorer (P4 model signal), built on first use; None when the policy asks
+    for no model signal (no ``red_model_threshold`` or no ``confidential_categories``)."""
+
+    factory: Callable[[], ConfidentialityScorer | None]
+    _built: bool = False
+    _loaded: ConfidentialityScorer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self) -> ConfidentialityScorer | None:
+        with self._lock:
+            if not self._built:
+                self._loaded = self.factory()
+                self._built = True
             return self._loaded
 
 

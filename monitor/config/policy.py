@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from monitor.config.base import Duration, StrictModel, TimeOfDay
 
@@ -86,6 +86,17 @@ class LightConfig(StrictModel):
         if dupes:
             raise ValueError(f"confidential category names must be unique: {', '.join(dupes)}")
         return value
+
+    @model_validator(mode="after")
+    def _threshold_needs_categories(self) -> LightConfig:
+        # the model signal compares posts with the categories: a threshold without any would
+        # never fire, and the scorer cannot be built (triage builds it on the first batch)
+        if self.red_model_threshold is not None and not self.confidential_categories:
+            raise ValueError(
+                "red_model_threshold is set but policy.light.confidential_categories is empty: describe at "
+                "least one confidential category (name, description, examples) or set red_model_threshold: null"
+            )
+        return self
 
 
 class Topic(StrictModel):

@@ -42,7 +42,10 @@ class MentionView:
     submitted_by: str | None = None
     scout_category: str | None = None
     scout_urgency: str | None = None
+    #: the confidentiality signal (P4 "model signals"), computed in triage: 0..1, None when not
+    #: scored (no categories or threshold configured, or a language the model does not cover)
     red_score: float | None = None
+    #: what the post resembles, e.g. "resembles 'unreleased prices' (0.78)"
     red_reason: str | None = None
 
     @property
@@ -233,6 +236,7 @@ class Router:
             cfg=pol.light,
             scout_category=m.scout_category,
             model_red_score=m.red_score,
+            model_red_reason=m.red_reason,
             uncovered_language=(m.lang or "unknown") if s is not None and not s.supported else None,
         )
         # the spike detector's estimate: no rate from a post too young or too small to tell

@@ -51,11 +51,14 @@ def evaluate(
     cfg: LightConfig,
     scout_category: str | None = None,
     model_red_score: float | None = None,
+    model_red_reason: str | None = None,
     uncovered_language: str | None = None,
 ) -> Verdict:
     """Decide the light of one mention.
 
-    Red: a watch-list term (confidential matters) or a model signal above the threshold.
+    Red: a watch-list term (confidential matters) or a model signal at or above
+    ``red_model_threshold`` (``model_red_score``, 0..1; ``model_red_reason`` says what the post
+    resembles, e.g. "resembles 'unreleased prices' (0.78)"); watch-list reasons come first.
     Yellow: criticism (negative sentiment, complaint terms, a scout's "criticism"), questions
     that need a decision. Green: everything else (compliments and neutral public mentions).
     """
@@ -70,7 +73,8 @@ def evaluate(
         and model_red_score is not None
         and model_red_score >= cfg.red_model_threshold
     ):
-        reasons.append(f"confidentiality model score {model_red_score:.2f} >= {cfg.red_model_threshold:.2f}")
+        why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
+        reasons.append(f"{why}, at or above the model threshold {cfg.red_model_threshold:.2f}")
     if reasons:
         return Verdict("red", tuple(reasons), tuple(hits))
     y = cfg.yellow
@@ -144,11 +148,14 @@ def redact_for_broad(text: str, *, light: str, restricted: bool, link: str = "",
 
 
 def redact_reasons(reasons: list[str], *, light: str, restricted: bool) -> list[str]:
-    """Decision reasons fit for a receiver: red reasons name watch-list terms, so broad channels
-    get one generic line instead of them."""
+    """Decision reasons fit for a receiver: red reasons name watch-list terms or what a post
+    resembles, so broad channels get one generic line instead of them."""
     if light != "red" or restricted:
         return list(reasons)
+    red = [r for r in reasons if r.startswith("red:")]
     kept = [r for r in reasons if not r.startswith("red:")]
+    if red and not any("watch-list" in r for r in red):
+        return ["red: the confidentiality model flagged it (details in the restricted queue)", *kept]
     return ["red: matched a confidential watch-list (details in the restricted queue)", *kept]
 
 

@@ -19,10 +19,13 @@ ordinary public posts (complaints, praise, announcements, questions: :data:`PUBL
 as non-disclosures, and the project-written posts about the example organisation in
 ``trainset/confidential.tsv`` (split ``fit``; split ``test`` is held out for the figures).
 It is a probability-like number in 0..1 to compare with ``policy.light.red_model_threshold``
-(``monitor.policy`` makes a mention red when ``model_red_score >= red_model_threshold``);
-MODEL_CARD.md gives the recall / false-red table per threshold and the recommended value.
+(``monitor.domain.light.evaluate`` makes a mention red when ``model_red_score >=
+red_model_threshold``); MODEL_CARD.md gives the recall / false-red table per threshold.
 
-Use (the router wiring is the caller's job)::
+Wiring: ``monitor.app.bootstrap.default_scorer_factory`` builds the scorer on the first batch
+(with the shipped classifier as its encoder), ``monitor.triage.process.Triage`` scores each batch
+once, taking the embeddings from the classifier's own pass (``OnnxClassifier.classify_and_embed``),
+and passes ``MentionView.red_score`` / ``red_reason`` to the router. Standalone use::
 
     from monitor.sentiment.confidential import ConfidentialityScorer
 
@@ -35,7 +38,9 @@ Use (the router wiring is the caller's job)::
             reason = sig.explain()         # "resembles 'unreleased products and prices' (0.78)"
             # also: sig.category (str | None), sig.similarity, sig.matched (closest reference)
 
-Recommended ``red_model_threshold``: 0.55 (MODEL_CARD.md, "Confidentiality signal").
+Recommended ``red_model_threshold`` on the project-written set: 0.55 (MODEL_CARD.md,
+"Confidentiality signal"); on ``monitor/sample/mentions.jsonl`` with the example categories it
+turns 91 of 297 English mentions expected green or yellow red, so measure on your own mentions.
 
 ``from_config`` raises ``ValueError`` when the config has no categories (check
 ``light.confidential_categories`` first). Building is cheap; the encoder loads on first
@@ -286,11 +291,16 @@ class ConfidentialityScorer:
                 self._ref_emb = ref_emb if same else self.category_encoder.encode(ref_texts)
         return self
 
-    def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(head probability, index of the closest reference, its cosine) per text."""
+    def features(
+        self, texts: Sequence[str], embeddings: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(head probability, index of the closest reference, its cosine) per text.
+
+        ``embeddings``: the rows ``self.encoder.encode(texts)`` would give, when the caller already
+        has them (the sentiment classifier's pass gives them when it is the encoder)."""
         self.load()
         assert self._ref_emb is not None and self._head is not None
-        emb = self.encoder.encode(list(texts))
+        emb = self.encoder.encode(list(texts)) if embeddings is None else embeddings
         cat_emb = emb if self.category_encoder is self.encoder else self.category_encoder.encode(list(texts))
         sims = cat_emb @ self._ref_emb.T
         best_ref = sims.argmax(axis=1)
@@ -298,15 +308,22 @@ class ConfidentialityScorer:
         prob = 1.0 / (1.0 + np.exp(-z))
         return prob, best_ref, sims[np.arange(len(texts)), best_ref]
 
-    def score(self, texts: Sequence[str]) -> list[ConfidentialSignal]:
-        """One :class:`ConfidentialSignal` per text, input order."""
+    def score(self, texts: Sequence[str], *, embeddings: np.ndarray | None = None) -> list[ConfidentialSignal]:
+        """One :class:`ConfidentialSignal` per text, input order.
+
+        ``embeddings`` (optional, one row per text): the encoder's L2-normalised output for the
+        texts, computed elsewhere in the same pass (see :meth:`features`); no second encoding."""
         if not texts:
             return []
+        if embeddings is not None and len(embeddings) != len(texts):
+            raise ValueError(f"{len(embeddings)} embeddings for {len(texts)} texts")
         keep = [i for i, t in enumerate(texts) if t.strip()]
         out = [ConfidentialSignal(None, 0.0)] * len(texts)
         if not keep:
             return out
-        prob, best_ref, sim = self.features([texts[i] for i in keep])
+        prob, best_ref, sim = self.features(
+            [texts[i] for i in keep], None if embeddings is None else embeddings[keep]
+        )
         for row, i in enumerate(keep):
             k, ref = self._refs[int(best_ref[row])]
             out[i] = ConfidentialSignal(

@@ -35,6 +35,7 @@ BUILTIN_MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "config.json"
+EMBEDDING_OUTPUT = "embedding"  # mean-pooled token states (the confidentiality signal's input)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,7 @@ class OnnxClassifier:
         self._session: Any = None
         self._tokenizer: Any = None
         self._input_names: list[str] = []
+        self._output_names: list[str] = []
         self._order: list[int] = []
         self._info: ModelInfo | None = None
         self._lock = threading.Lock()
@@ -164,6 +166,7 @@ class OnnxClassifier:
             except Exception as exc:
                 raise ClassifierError(f"cannot load the ONNX sentiment model {model_path}: {exc}") from exc
             self._input_names = [i.name for i in session.get_inputs()]
+            self._output_names = [o.name for o in session.get_outputs()]
             self._order = [info.labels.index(name) for name in LABELS]
             if self.model_id == f"onnx:{self.model_dir.name}":
                 self.model_id = info.model_id
@@ -183,15 +186,45 @@ class OnnxClassifier:
         """Raw logits (rows in input order, columns in :data:`LABELS` order)."""
         return self.outputs(texts)[0]
 
+    @property
+    def has_embedding(self) -> bool:
+        """Whether the graph has an ``embedding`` output (mean-pooled states; loads the model)."""
+        self.load()
+        return EMBEDDING_OUTPUT in self._output_names
+
     def outputs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """(polarity logits in :data:`LABELS` order, irony probabilities or None), input order."""
+        logits, irony, _ = self._run(texts, embedding=False)
+        return logits, irony
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised ``embedding`` rows, input order (a ``TextEncoder`` for the confidentiality
+        scorer, so that it needs no second session of the same model)."""
+        emb = self._run(texts, embedding=True)[2]
+        assert emb is not None
+        return emb
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Same as :meth:`embed` (the ``TextEncoder`` protocol of ``monitor.sentiment.confidential``)."""
+        return self.embed(texts)
+
+    def _run(
+        self, texts: Sequence[str], *, embedding: bool
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Logits, irony probabilities (or None) and, with ``embedding``, the L2-normalised
+        ``embedding`` rows: all from one pass of the graph, input order."""
         self.load()
         info = self.info
+        if embedding and EMBEDDING_OUTPUT not in self._output_names:
+            raise ClassifierError(f"the sentiment model {self.model_dir} has no {EMBEDDING_OUTPUT!r} output")
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
         irony = np.zeros(len(texts), dtype=np.float32) if info.irony_output else None
+        emb: np.ndarray | None = None
         names = ["logits", info.irony_output] if info.irony_output else ["logits"]
+        if embedding:
+            names.append(EMBEDDING_OUTPUT)
         if not texts:
-            return out, irony
+            return out, irony, np.zeros((0, 0), dtype=np.float32) if embedding else None
         try:
             encodings = self._tokenizer.encode_batch([normalize(t) for t in texts])
         except Exception as exc:
@@ -215,32 +248,56 @@ class OnnxClassifier:
             if irony is not None:
                 il = np.asarray(results[1], dtype=np.float32)
                 irony[idx] = 1.0 / (1.0 + np.exp(il[:, 0] - il[:, 1]))
-        return out, irony
+            if embedding:
+                e = np.asarray(results[-1], dtype=np.float32)
+                if emb is None:
+                    emb = np.zeros((len(texts), e.shape[1]), dtype=np.float32)
+                emb[idx] = e
+        if emb is not None:
+            emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
+        return out, irony, emb
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """(final probabilities after temperature and irony rule, irony or None, rows the rule moved)."""
         logits, irony = self.outputs(texts)
+        return self._final(logits, irony)
+
+    def _final(self, logits: np.ndarray, irony: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         scaled = logits / self.info.temperature
         shifted = scaled - scaled.max(axis=1, keepdims=True)
         probs = np.exp(shifted)
         probs /= probs.sum(axis=1, keepdims=True)
-        moved = np.zeros(len(texts), dtype=bool)
+        moved = np.zeros(len(logits), dtype=bool)
         if irony is not None:
             probs, moved = combine_irony(probs, irony, self.info.irony_threshold)
         return probs, irony, moved
 
     def classify(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Classification]:
         """One :class:`Classification` per text, in input order (see :class:`Classifier`)."""
+        return self.classify_and_embed(texts, langs, embedding=False)[0]
+
+    def classify_and_embed(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None, *, embedding: bool = True
+    ) -> tuple[list[Classification], np.ndarray | None]:
+        """:meth:`classify` and, from the same pass, the L2-normalised ``embedding`` of each text
+        (rows of texts in a language the model does not cover are zeros); None without ``embedding``."""
         lang_list = check_langs(texts, langs)
         self.load()
         keep = [i for i, lang in enumerate(lang_list) if is_supported(lang, self.languages)]
         results: list[Classification] = [unsupported(self.model_id)] * len(texts)
+        emb_all: np.ndarray | None = None
         if keep:
-            probs, irony, moved = self.probabilities([texts[i] for i in keep])
+            logits, irony_raw, emb = self._run([texts[i] for i in keep], embedding=embedding)
+            probs, irony, moved = self._final(logits, irony_raw)
+            if emb is not None:
+                emb_all = np.zeros((len(texts), emb.shape[1]), dtype=np.float32)
+                emb_all[keep] = emb
             for row, i in enumerate(keep):
                 scores: dict[str, float] = {name: float(probs[row, j]) for j, name in enumerate(LABELS)}
                 c = from_scores(scores, self.model_id, self.uncertain_below)
                 if irony is not None:
                     c = replace(c, irony=float(irony[row]), ironic=bool(moved[row]))
                 results[i] = c
-        return results
+        elif embedding:
+            emb_all = np.zeros((len(texts), 0), dtype=np.float32)
+        return results, emb_all

@@ -11,9 +11,11 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+
+import numpy as np
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
@@ -22,7 +24,9 @@ from monitor.domain.decide import Decision, MentionView, Router, SentimentView
 from monitor.domain.ladder import due_at as ladder_due_at
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold
-from monitor.sentiment.base import Classifier
+from monitor.sentiment.base import Classification, Classifier
+from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
+from monitor.sentiment.onnx_model import OnnxClassifier
 from monitor.storage.models import (
     ClassificationRow,
     MentionRow,
@@ -190,15 +194,47 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
 
 class Triage:
     """Classifies and routes batches of stored mentions. Takes the store, the clock, the
-    configuration, the router and a way to get the (lazily loaded) classifier."""
+    configuration, the router, a way to get the (lazily loaded) classifier and, for the P4 model
+    signal, a way to get the confidentiality scorer (None: no model signal)."""
 
     def __init__(self, *, store: Store, clock: Clock, cfg: AppConfig, router: Router,
-                 classifier: Callable[[], Classifier]) -> None:
+                 classifier: Callable[[], Classifier],
+                 scorer: Callable[[], ConfidentialityScorer | None] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.cfg = cfg
         self.router = router
         self.classifier = classifier
+        self.scorer = scorer
+
+    def _classify(self, todo: list[MentionRow], scorer: ConfidentialityScorer | None
+                  ) -> tuple[list[Classification], dict[int, np.ndarray]]:
+        """The classifications of ``todo`` and, when the scorer's encoder is the classifier
+        itself, each mention's embedding from that same pass (by mention id)."""
+        clf = self.classifier()
+        texts, langs = [r.text for r in todo], [r.lang for r in todo]
+        if isinstance(clf, OnnxClassifier) and scorer is not None and scorer.encoder is clf:
+            results, emb = clf.classify_and_embed(texts, langs)
+            assert emb is not None
+            return results, {r.id or 0: emb[k] for k, (r, c) in enumerate(zip(todo, results, strict=True))
+                             if c.supported}
+        return clf.classify(texts, langs), {}
+
+    @staticmethod
+    def _signals(scorer: ConfidentialityScorer, rows: list[MentionRow], covered: set[int],
+                 embedded: dict[int, np.ndarray]) -> dict[int, ConfidentialSignal]:
+        """The confidentiality signal of each mention in a language the model covers (by id):
+        from the classifier's embeddings where the batch has them, else encoded here."""
+        out: dict[int, ConfidentialSignal] = {}
+        have = [r for r in rows if r.id in covered and r.id in embedded]
+        rest = [r for r in rows if r.id in covered and r.id not in embedded]
+        if have:
+            emb = np.stack([embedded[r.id or 0] for r in have])
+            out.update(zip((r.id or 0 for r in have), scorer.score([r.text for r in have], embeddings=emb),
+                           strict=True))
+        if rest:
+            out.update(zip((r.id or 0 for r in rest), scorer.score([r.text for r in rest]), strict=True))
+        return out
 
     def process(self, limit: int | None = None) -> int:
         """Classify and route one batch of new mentions; returns how many were processed."""
@@ -213,8 +249,11 @@ class Triage:
             counts: Counter[tuple[str, str]] = Counter()
             existing: dict[int, ClassificationRow | Cls] = {cl.mention_id: cl for cl in store.classifications_for(s, ids)}
             todo = [r for r in rows if r.id not in existing]
+            light = cfg.policy.light
+            scorer = self.scorer() if self.scorer is not None and light.red_model_threshold is not None else None
+            embedded: dict[int, np.ndarray] = {}
             if todo:
-                results = self.classifier().classify([r.text for r in todo], [r.lang for r in todo])
+                results, embedded = self._classify(todo, scorer)
                 made = [Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
                             res.model_id, res.uncertain, res.supported, False, now)
                         for r, res in zip(todo, results, strict=True)]
@@ -227,12 +266,18 @@ class Triage:
                 spikes=store.spikes_since(s, now - cfg.policy.spikes.cooldown - timedelta(days=1)),
                 counts=counts,
             )
+            # P4 model signal: once per batch, only for languages the model covers (else None)
+            signals = {} if scorer is None else self._signals(
+                scorer, rows, {i for i, cl in existing.items() if cl.supported}, embedded)
             decisions = []
             for r in rows:
                 cl = existing[r.id or 0]
                 sub = subs.get(r.id or 0)
-                d = self.router.decide(view_of(r, sub), SentimentView(cl.label, cl.score, cl.uncertain, cl.supported),
-                                       now=now)
+                view = view_of(r, sub)
+                sig = signals.get(r.id or 0)
+                if sig is not None and sig.category is not None:
+                    view = replace(view, red_score=sig.score, red_reason=sig.explain())
+                d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
                 decisions.append((r, cl, sub, d))
             ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
             for r, cl, sub, d in decisions:

@@ -248,3 +248,17 @@ def test_every_problem_is_reported_at_once(write_config: Callable[[dict[str, Any
     del data["web"]["prot"]
     err = _fails(write_config(data))
     assert "'legal'" in str(err) and "'weather'" in str(err)
+
+
+def test_red_model_threshold_without_categories_is_refused(write_config: Callable[[dict[str, Any]], Path]) -> None:
+    """The model signal compares posts with the categories: a threshold alone is a config error,
+    found when the file loads (check-config), not when the worker builds the scorer."""
+    data = _example()
+    data["policy"]["light"]["red_model_threshold"] = 0.55
+    data["policy"]["light"]["confidential_categories"] = []
+    path = write_config(data)
+    err = _fails(path)
+    assert "policy.light.confidential_categories" in str(err)
+    assert any(loc == "policy.light" for _, loc, _ in err.problems)
+    data["policy"]["light"]["red_model_threshold"] = None  # categories without a threshold: allowed
+    load_config(write_config(data), env={})

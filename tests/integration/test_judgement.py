@@ -6,6 +6,7 @@ Runs the real stages (store, classify, decide, suppress, queue, outbox) on SQLit
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -107,5 +108,58 @@ def test_uncovered_language_goes_to_a_person(db_url: str, make_config: Callable[
         assert len(items) == 1 and items[0].light == "yellow"
         assert any("language es is not covered" in r for r in items[0].reasons)
         assert any(m.receiver == "marketing-sales" for m in rec.sent)
+    finally:
+        c.store.engine.dispose()
+
+
+def test_model_signal_makes_a_disclosure_red_for_legal_only(db_url: str, make_config: Callable[..., AppConfig],
+                                                            tmp_path: Path, clock: FrozenClock) -> None:
+    """P4 "watch-lists plus model signals": the real shipped model and the example categories."""
+    import copy
+
+    from monitor.config import load_config
+    from monitor.sentiment import OnnxClassifier
+    from tests.conftest import BASE_CONFIG
+
+    example = load_config(Path(__file__).resolve().parents[2] / "config" / "example.yaml")
+    policy = copy.deepcopy(BASE_CONFIG["policy"])
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [c.model_dump() for c in example.policy.light.confidential_categories]
+    rows = [  # no watch-list term in either
+        {"source": "x", "external_id": "1", "author_handle": "throwaway", "author_reach": 5, "offset_s": 0,
+         "text": "Throwaway. SET SEG is about to announce SEG Shield Plus, a bundled cyber + property product. "
+                 "Pricing is already set internally, 12% under the current rates."},
+        {"source": "x", "external_id": "2", "author_handle": "bo", "author_reach": 50, "offset_s": 1,
+         "text": "SET SEG denied my claim again and I have been on hold for an hour. Terrible service."},
+        # a language the model does not cover: no signal (a person reads it: yellow, needs review)
+        {"source": "x", "external_id": "3", "author_handle": "anon", "author_reach": 5, "offset_s": 2, "lang": "es",
+         "text": "SET SEG is about to announce SEG Shield Plus, pricing already set internally."},
+    ]
+    f = tmp_path / "m.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    cfg = make_config(db=db_url, policy=policy,
+                      sources=[{"name": "replay", "type": "replay", "interval": "10s", "options": {"file": str(f)}}])
+    rec = RecordingNotifier()
+    c = build(cfg, clock=clock, classifier=OnnxClassifier(), notifiers={"log": rec})
+    c.start()
+    try:
+        _poll_all(c, clock, 5)
+        items = {qi.mention_id: qi for qi, _ in c.store.queue_items()}
+        red = [qi for qi in items.values() if qi.light == "red"]
+        assert len(red) == 1, [(qi.light, qi.reasons) for qi in items.values()]
+        # dynamic int8: the score moves a little with the batch it runs in
+        why = re.fullmatch(r"red: resembles 'unreleased products and prices' \((0\.\d\d)\), "
+                           r"at or above the model threshold 0\.55", red[0].light_reasons[0])
+        assert why and float(why.group(1)) >= 0.55, red[0].light_reasons
+        assert red[0].assignee is None  # red goes to Legal, not to the rotation
+        others = [qi for qi in items.values() if qi.light != "red"]
+        assert [qi.light for qi in others] == ["yellow", "yellow"]  # the complaint stays a complaint
+        assert not any(r.startswith("red:") for qi in others for r in qi.reasons)
+        assert any("language es is not covered" in r for qi in others for r in qi.reasons)
+        legal = [m for m in rec.sent if m.receiver == "legal-compliance"]
+        assert len(legal) == 1 and "SEG Shield Plus" in (legal[0].payload["text"] or "")
+        assert any("resembles" in r for r in legal[0].payload["reasons"])
+        broad = [m for m in rec.sent if m.receiver != "legal-compliance" and m.payload.get("light") == "red"]
+        assert broad and all(m.payload["text"] is None and m.payload["reasons"] == [] for m in broad)
     finally:
         c.store.engine.dispose()

@@ -341,3 +341,27 @@ def test_spike_goes_to_crisis_unless_silenced(router: Router) -> None:
     assert router.route_spike(_spike(), now=NOW) == ["crisis"]
     mute = SilenceSpec(['kind="spike"'], NOW - timedelta(hours=1), NOW + timedelta(hours=1), "dana", "launch day")
     assert router.route_spike(_spike(), silences=[mute], now=NOW) == []
+
+
+def test_model_signal_reason_and_watch_lists_first() -> None:
+    """P4 "watch-lists plus model signals": the signal comes in on the MentionView (triage computes
+    it); the reason says what the post resembles and the threshold; watch-list reasons come first."""
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": "unreleased prices", "description": "rates not announced"}]
+    router = Router(make_config(policy=policy))
+    sent = SentimentView("neutral", 0.9)
+    why = "resembles 'unreleased prices' (0.78)"
+    d = router.decide(MentionView("x", "1", "rates go up 9% next year", NOW, red_score=0.78, red_reason=why),
+                      sent, now=NOW)
+    assert d.light == "red"
+    assert d.reasons[0] == "red: resembles 'unreleased prices' (0.78), at or above the model threshold 0.55"
+    assert redact_reasons(d.reasons, light="red", restricted=False)[0].startswith("red: the confidentiality model")
+    low = router.decide(MentionView("x", "2", "rates go up 9% next year", NOW, red_score=0.54, red_reason=why),
+                        sent, now=NOW)
+    assert low.light != "red"
+    both = router.decide(MentionView("x", "3", "Project Falcon rates go up", NOW, red_score=0.9, red_reason=why),
+                         sent, now=NOW)
+    assert "watch-list term 'Project Falcon'" in both.reasons[0] and "resembles" in both.reasons[1]
+    unscored = router.decide(MentionView("x", "4", "rates go up 9% next year", NOW), sent, now=NOW)
+    assert unscored.light != "red"

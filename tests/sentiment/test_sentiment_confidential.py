@@ -135,3 +135,26 @@ def test_shipped_encoder_scores_disclosures_above_public_posts() -> None:
     assert all(0.0 <= g.score <= 1.0 for g in got)
     emb = scorer.encoder.encode(["a", "b"])
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, rtol=1e-5)
+
+
+def test_classifier_pass_gives_the_scorer_its_embedding() -> None:
+    """The shipped classifier returns the scorer's input from its own pass: same rows as the
+    standalone encoder, zeros for uncovered languages, same scores with or without re-encoding."""
+    from monitor.config import load_config
+    from monitor.sentiment import OnnxClassifier
+    from monitor.sentiment.confidential import ConfidentialityScorer, OnnxSentenceEncoder
+
+    clf = OnnxClassifier()
+    texts = ["next year's rates go up for every member district, not announced yet",
+             "thank you for the fast payout", "SET SEG perdió mi reclamo"]
+    results, emb = clf.classify_and_embed(texts, ["en", None, "es"])
+    assert emb is not None and emb.shape[0] == 3 and not results[2].supported
+    assert not emb[2].any() and np.allclose(np.linalg.norm(emb[:2], axis=1), 1.0, atol=1e-5)
+    assert [r.label for r in results] == [r.label for r in clf.classify(texts, ["en", None, "es"])]
+    alone = OnnxSentenceEncoder().encode(texts[:2])
+    assert np.allclose(alone, clf.embed(texts[:2]), atol=1e-5)
+    light = load_config(Path(__file__).resolve().parents[2] / "config" / "example.yaml").policy.light
+    scorer = ConfidentialityScorer.from_config(light, encoder=clf)
+    shared = scorer.score(texts[:2], embeddings=emb[:2])
+    assert [s.score for s in shared] == [s.score for s in scorer.score(texts[:2])]
+    assert shared[0].score > shared[1].score
