@@ -340,11 +340,9 @@ class Triage:
                 item.reasons = [*decision.reasons, *(r for r in item.reasons if r not in decision.reasons)]
                 rose = True
             if rose and item.status not in ("responded", "closed", "dismissed"):
-                # a higher light or priority has a shorter response target: recompute it
+                # worse news gets the new priority's target from now, never a later due time
                 due = due_time(self.cfg, now, item.priority)
-                created = utc(item.created_at)
-                target = due_time(self.cfg, created, item.priority)
-                item.due_at = min(due, target)
+                item.due_at = min(due, utc(item.due_at)) if item.due_at else due
             item.scout_submitted = item.scout_submitted or sub is not None
             for rcv in decision.receivers:
                 if rcv not in item.receivers:

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from monitor.app.bootstrap import Container, build
-from monitor.clock import FrozenClock
+from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig
 from monitor.queue.actions import QueueActions, actor_for
+from monitor.triage.process import due_time
 from tests.doubles import KeywordClassifier, RecordingNotifier
 
 
@@ -91,6 +92,9 @@ def test_override_then_red_member_raises_the_item(db_url: str, make_config: Call
         after = c.store.queue_items()[0][0]
         assert after.light == "red"
         assert any(r.startswith("red:") for r in after.light_reasons)
+        # the red item's due time follows its new priority's target from when it turned red
+        assert after.due_at is not None and item.due_at is not None
+        assert utc(after.due_at) == min(due_time(c.cfg, clock.now(), after.priority), utc(item.due_at))
         assert any(m.receiver == "legal-compliance" for m in rec.sent)
     finally:
         c.store.engine.dispose()
