@@ -472,7 +472,7 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
                     "topic": "claims", "status": rng.choice(statuses_open if is_open else statuses_done), "assignee": None,
                     "scout_submitted": False, "mention_count": 1, "due_at": created + timedelta(hours=4),
                     "acknowledged_at": None, "responded_at": None, "closed_at": None, "response_url": None, "template_id": None,
-                    "close_reason": None, "escalation_level": 0, "last_alert_at": created, "created_at": created,
+                    "close_reason": None, "escalation_level": 0, "alert_state": {}, "created_at": created,
                     "updated_at": created})
                 rows["queue_item_mention"].append({"queue_item_id": qid, "mention_id": mid})
         _bulk_write(engine, cols, json_cols, rows)

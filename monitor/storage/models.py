@@ -130,7 +130,6 @@ class QueueItem(SQLModel, table=True):
     template_id: str | None = Field(default=None, max_length=100)
     close_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     escalation_level: int = 0
-    last_alert_at: datetime | None = _ts(nullable=True)
     #: per receiver, the last alert it got for this group: {"at", "light", "priority"}
     alert_state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -70,7 +70,6 @@ class NewItem:
     mention_count: int = 1
     close_reason: str | None = None
     closed_at: datetime | None = None
-    last_alert_at: datetime | None = None
     alert_state: dict[str, Any] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
@@ -364,7 +363,6 @@ class Triage:
             alerted = True
         if alerted:
             item.alert_state = state  # a new dict: the ORM sees the change
-            item.last_alert_at = now
 
     def _outbox_rows(self, ctx: BatchContext, now: datetime) -> list[dict[str, Any]]:
         """The alerts of a batch as outbox rows (after the flush that gave new items their ids)."""

@@ -1,5 +1,7 @@
 """queue_item.alert_state: the last alert per receiver (repeat suppression per group and receiver)
 
+It replaces queue_item.last_alert_at (one time for all receivers), which is dropped.
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-02 06:40:00
@@ -18,8 +20,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("queue_item") as batch:
         batch.add_column(sa.Column("alert_state", sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+        batch.drop_column("last_alert_at")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("queue_item") as batch:
+        batch.add_column(sa.Column("last_alert_at", sa.DateTime(timezone=True), nullable=True))
         batch.drop_column("alert_state")
