@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from connectors.base import Connector
 from monitor.app.pipeline import Pipeline
 from monitor.clock import Clock
-from monitor.config import AppConfig, ReceiverConfig, SourceConfig
+from monitor.config import AppConfig, SourceConfig
 from monitor.delivery.notifiers.base import Notifier
 from monitor.domain.decide import Router
 from monitor.intake.poll import source_config
@@ -91,14 +91,6 @@ class Container:
     def connector(self, name: str) -> Connector:
         """The (cached) connector of source ``name``."""
         return self.connectors(name)
-
-    def source_config(self, name: str) -> SourceConfig:
-        """The configuration of source ``name``."""
-        return source_config(self.cfg, name)
-
-    def receiver(self, name: str) -> ReceiverConfig | None:
-        """The receiver's configuration."""
-        return next((r for r in self.cfg.receivers if r.name == name), None)
 
     def start(self) -> None:
         """Migrate the database and sync the roster (idempotent)."""
