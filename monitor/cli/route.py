@@ -1,6 +1,8 @@
 """``scout route``: a dry run of the router on JSON-line mentions from stdin.
 
-It only reads: nothing is sent and nothing is stored.
+The input is the one mention format the project uses (the stored format that ``scout eval
+replay`` reads, parsed by :func:`monitor.app.evaluation.parse_stream`), plus an optional
+``sentiment`` per line. It only reads: nothing is sent and nothing is stored.
 """
 
 from __future__ import annotations
@@ -12,96 +14,82 @@ from typing import Annotated, Any
 
 import typer
 
-from monitor.cli.options import ConfigOpt, NowOpt, load, parse_now
+from monitor.app.evaluation import DEFAULT_START, StreamError, StreamLine, parse_stream
+from monitor.cli.options import ConfigOpt, NowOpt, fail, load, parse_now
 from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.domain.decide import MentionView, Router, SentimentView
 from monitor.errors import MonitorError
+from monitor.vocab import SENTIMENTS
 
 #: ``route`` is a command of the ``scout`` app itself (added without a group name).
 route_app = typer.Typer()
 
-_SENTIMENTS = ("negative", "neutral", "positive")
+#: The one key ``scout route`` reads beyond the stream format: the sentiment to route with
+#: (``{"label": negative|neutral|positive, "score": 0..1, "uncertain": bool}``).
+SENTIMENT_KEY = "sentiment"
 
 
-class LineError(ValueError):
-    """A JSON line that cannot be routed."""
-
-
-def _int(obj: dict[str, Any], key: str) -> int:
-    value = obj.get(key, 0)
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise LineError(f"{key} must be a non-negative number")
-    return int(value)
-
-
-def _str(obj: dict[str, Any], key: str, *, required: bool = False) -> str:
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            raise LineError(f"missing field {key!r}")
-        return ""
-    if not isinstance(value, str | int):
-        raise LineError(f"{key} must be a string")
-    return str(value)
-
-
-def parse_line(line: str) -> tuple[MentionView, SentimentView | None]:
-    """A mention (and its sentiment, when given) from one JSON line as stored.
-
-    Fields: ``source``, ``external_id``, ``text``, ``created_at`` (ISO; required), ``url``,
-    ``author``, ``author_followers``, ``lang``, ``likes``, ``reposts``, ``replies``, ``quotes``,
-    ``kind``, ``thread_id``, ``refers_to``, ``links``, ``submitted_by``, ``scout_category`` and
-    ``sentiment`` (``{"label": ..., "score": ...}``).
-
-    Raises:
-        LineError: the line is not a JSON object or a field is missing or malformed.
-    """
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(obj, dict):
-        raise LineError("expected a JSON object")
-    raw_created = _str(obj, "created_at", required=True)
-    try:
-        created = utc(datetime.fromisoformat(raw_created.replace("Z", "+00:00")))
-    except ValueError:
-        raise LineError(f"created_at {raw_created!r} is not an ISO time") from None
-    links = obj.get("links") or []
-    if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
-        raise LineError("links must be a list of strings")
-    m = MentionView(
-        source=_str(obj, "source", required=True),
-        external_id=_str(obj, "external_id", required=True),
-        text=_str(obj, "text"),
-        created_at=created,
-        url=_str(obj, "url"),
-        author_handle=_str(obj, "author"),
-        author_reach=_int(obj, "author_followers"),
-        lang=_str(obj, "lang") or None,
-        likes=_int(obj, "likes"),
-        reposts=_int(obj, "reposts"),
-        replies=_int(obj, "replies"),
-        quotes=_int(obj, "quotes"),
-        kind=_str(obj, "kind") or "post",
-        thread_id=_str(obj, "thread_id") or None,
-        refers_to=_str(obj, "refers_to") or None,
-        links=tuple(links),
-        submitted_by=_str(obj, "submitted_by") or None,
-        scout_category=_str(obj, "scout_category") or None,
-    )
-    raw = obj.get("sentiment")
-    if raw is None:
-        return m, None
-    if not isinstance(raw, dict) or raw.get("label") not in _SENTIMENTS:
-        raise LineError('sentiment must be {"label": negative|neutral|positive, "score": 0..1}')
+def _sentiment(raw: Any, line: int) -> SentimentView:
+    if not isinstance(raw, dict) or raw.get("label") not in SENTIMENTS:
+        raise StreamError(f'line {line}: sentiment: expected {{"label": {"|".join(SENTIMENTS)}, "score": 0..1}}')
     score = raw.get("score", 1.0)
     if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
-        raise LineError("sentiment.score must be a number from 0 to 1")
-    return m, SentimentView(str(raw["label"]), float(score), bool(raw.get("uncertain", False)))
+        raise StreamError(f"line {line}: sentiment.score: expected a number from 0 to 1, got {score!r}")
+    return SentimentView(str(raw["label"]), float(score), bool(raw.get("uncertain", False)))
+
+
+def view(s: StreamLine) -> MentionView:
+    """The router's view of a stream line; a line with ``submitted_by`` is a scout's forward
+    (as :func:`monitor.triage.process.view_of` sees a stored mention with its submission)."""
+    m = s.mention
+    scout = s.submitted_by is not None
+    return MentionView(
+        source=m.source,
+        external_id=m.external_id,
+        text=m.text,
+        created_at=utc(m.created_at),
+        url=m.url,
+        author_handle=m.author_handle,
+        author_reach=m.author_reach,
+        lang=m.lang,
+        likes=m.likes,
+        reposts=m.reposts,
+        replies=m.replies,
+        quotes=m.quotes,
+        kind=m.kind,
+        thread_id=m.thread_id,
+        refers_to=m.refers_to,
+        links=tuple(m.links),
+        submitted_by=s.submitted_by,
+        scout_category=s.category if scout else None,
+        scout_urgency=s.urgency if scout else None,
+    )
+
+
+def parse(text: str, *, start: datetime = DEFAULT_START) -> list[tuple[StreamLine, SentimentView | None]]:
+    """The lines of ``text`` in input order, each with its sentiment when the line gives one.
+
+    Every line is read by :func:`~monitor.app.evaluation.parse_stream` once its ``sentiment`` key
+    is taken out; ``offset_s`` counts from ``start``.
+
+    Raises:
+        StreamError: a line is not JSON, has an unknown key, misses a required one or has a bad value.
+    """
+    lines = text.splitlines()  # as parse_stream numbers them
+    if not any(raw.strip() for raw in lines):
+        return []
+    given: dict[int, Any] = {}
+    for n, raw in enumerate(lines, start=1):
+        try:
+            d = json.loads(raw) if raw.strip() else None
+        except json.JSONDecodeError:
+            continue  # parse_stream names the line
+        if isinstance(d, dict) and SENTIMENT_KEY in d:
+            given[n] = d.pop(SENTIMENT_KEY)
+            lines[n - 1] = json.dumps(d)
+    parsed = sorted(parse_stream("\n".join(lines), start=start), key=lambda s: s.line)
+    return [(s, _sentiment(given[s.line], s.line) if s.line in given else None) for s in parsed]
 
 
 def _classify(cfg: AppConfig, views: list[MentionView]) -> list[SentimentView]:
@@ -128,34 +116,31 @@ def route(
     config: ConfigOpt,
     explain: Annotated[bool, typer.Option("--explain", help="add the labels and the matched route paths")] = False,
     now: NowOpt = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start", help="ISO time that offset_s counts from (default: as scout eval replay, 2026-11-30T09:00Z)"
+        ),
+    ] = None,
 ) -> None:
-    """Route JSON-line mentions from stdin and print one decision per line (a dry run)."""
+    """Route JSON-line mentions from stdin (the format scout eval replay reads, plus an optional
+    sentiment) and print one decision per line, in input order (a dry run)."""
     cfg = load(config)
     router = Router(cfg)
     at = parse_now(now)
-    parsed: list[tuple[MentionView, SentimentView | None] | LineError] = []
-    numbers: list[int] = []
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        numbers.append(number)
-        try:
-            parsed.append(parse_line(line))
-        except LineError as exc:
-            parsed.append(exc)
-    todo = [p[0] for p in parsed if not isinstance(p, LineError) and p[1] is None]
-    scored = iter(_classify(cfg, todo))
-    bad = 0
-    for number, item in zip(numbers, parsed, strict=True):
-        if isinstance(item, LineError):
-            bad += 1
-            typer.echo(json.dumps({"line": number, "error": str(item)}))
-            continue
-        m, s = item
-        d = router.decide(m, s if s is not None else next(scored), now=at)
+    try:
+        begin = utc(datetime.fromisoformat(start.replace("Z", "+00:00"))) if start else DEFAULT_START
+    except ValueError:
+        raise fail(f"--start: not an ISO time: {start!r}", 2) from None
+    try:
+        lines = parse(sys.stdin.read(), start=begin)
+    except StreamError as exc:
+        raise fail(f"stdin: {exc}", 2) from None
+    views = [view(s) for s, _ in lines]
+    scored = iter(_classify(cfg, [v for v, (_, given) in zip(views, lines, strict=True) if given is None]))
+    for v, (_, given) in zip(views, lines, strict=True):
+        d = router.decide(v, given if given is not None else next(scored), now=at)
         typer.echo(json.dumps(d.explain_json() if explain else d.to_json(), ensure_ascii=False, default=str))
-    if bad:
-        raise typer.Exit(1)
 
 
-__all__ = ["LineError", "parse_line", "route", "route_app"]
+__all__ = ["SENTIMENT_KEY", "parse", "route", "route_app", "view"]

@@ -44,8 +44,8 @@ def line(**kw: Any) -> str:
         "source": "x",
         "external_id": "1",
         "url": "https://x.example/1",
-        "author": "amy",
-        "author_followers": 120,
+        "author_handle": "amy",
+        "author_reach": 120,
         "text": "hello",
         "created_at": "2026-11-16T15:00:00Z",
     }
@@ -103,30 +103,117 @@ def test_route_explain_adds_labels_and_paths(app: typer.Typer, config_file: Path
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ("{not json", "not JSON"),
-        ("[1, 2]", "JSON object"),
-        (line(created_at="yesterday"), "ISO time"),
-        (json.dumps({"source": "x", "text": "t", "created_at": "2026-11-16T10:00:00Z"}), "external_id"),
-        (line(author_followers="many"), "author_followers"),
-        (line(sentiment={"label": "angry"}), "sentiment"),
+        ("{not json", "line 2: not JSON"),
+        ("[1, 2]", "line 2: expected a JSON object"),
+        (line(created_at="yesterday"), "line 2: created_at: not an ISO time"),
+        (json.dumps({"source": "x", "text": "t", "created_at": "2026-11-16T10:00:00Z"}), "line 2: external_id"),
+        (line(author_reach="many"), "line 2: author_reach"),
+        (line(sentiment={"label": "angry"}), "line 2: sentiment"),
+        (line(author="amy"), "line 2: unknown key 'author'"),
+        (line(author_followers=120_000), "line 2: unknown key 'author_followers'"),
+        (json.dumps({"source": "x", "external_id": "n", "text": "t"}), "line 2: created_at: required (or offset_s)"),
     ],
 )
-def test_route_bad_line_gives_an_error_object(app: typer.Typer, config_file: Path, bad: str, message: str) -> None:
-    stdin = (
+def test_route_bad_line_exits_2_naming_line_and_key(
+    app: typer.Typer, config_file: Path, bad: str, message: str
+) -> None:
+    stdin = "\n".join([line(external_id="ok1", sentiment={"label": "neutral", "score": 0.9}), bad]) + "\n"
+    result = CliRunner().invoke(app, ["route", "-c", str(config_file), "--now", NOW.isoformat()], input=stdin)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""  # nothing routed from a stream that cannot be read whole
+    assert message in result.stderr
+
+
+def route_lines(app: typer.Typer, config_file: Path, stdin: str, *args: str) -> list[dict[str, Any]]:
+    result = CliRunner().invoke(app, ["route", "-c", str(config_file), "--now", NOW.isoformat(), *args], input=stdin)
+    assert result.exit_code == 0, result.output
+    return [json.loads(x) for x in result.stdout.splitlines()]
+
+
+def test_route_reads_the_stored_reach(app: typer.Typer, config_file: Path) -> None:
+    """``author_reach`` (the stored field) counts: a 120k-reach complaint is urgent, the same from
+    120 followers is not."""
+    complaint = {"text": "Acme is awful, I want a refund", "sentiment": {"label": "negative", "score": 0.95}}
+    out = route_lines(
+        app,
+        config_file,
         "\n".join(
             [
-                line(external_id="ok1", sentiment={"label": "neutral", "score": 0.9}),
-                bad,
-                line(external_id="ok2", sentiment={"label": "neutral", "score": 0.9}),
+                line(external_id="big", author_reach=120_000, **complaint),
+                line(external_id="small", author_reach=120, **complaint),
             ]
         )
-        + "\n"
+        + "\n",
     )
-    result = CliRunner().invoke(app, ["route", "-c", str(config_file), "--now", NOW.isoformat()], input=stdin)
-    assert result.exit_code == 1
-    out = [json.loads(x) for x in result.stdout.splitlines()]
-    assert out[0]["external_id"] == "ok1" and out[2]["external_id"] == "ok2"
-    assert out[1]["line"] == 2 and message in out[1]["error"]
+    assert [(o["external_id"], o["priority"]) for o in out] == [("big", "urgent"), ("small", "high")]
+    assert any("reach" in r for r in out[0]["reasons"])
+
+
+def test_route_keeps_input_order_when_observed_times_differ(app: typer.Typer, config_file: Path) -> None:
+    neutral = {"sentiment": {"label": "neutral", "score": 0.9}}
+    out = route_lines(
+        app,
+        config_file,
+        "\n".join(
+            [
+                line(external_id="late", created_at="2026-11-16T15:30:00Z", **neutral),
+                line(external_id="early", created_at="2026-11-16T09:00:00Z", **neutral),
+                line(
+                    external_id="mid", created_at="2026-11-16T12:00:00Z", observed_at="2026-11-16T12:01:00Z", **neutral
+                ),
+            ]
+        )
+        + "\n",
+    )
+    assert [o["external_id"] for o in out] == ["late", "early", "mid"]
+
+
+def test_route_scout_line_routes_as_a_forward(app: typer.Typer, config_file: Path) -> None:
+    """``submitted_by``, ``urgency`` and ``category`` make the line a scout's forward."""
+    neutral = {"text": "Saw this about Acme", "sentiment": {"label": "neutral", "score": 0.8}}
+    out = route_lines(
+        app,
+        config_file,
+        "\n".join(
+            [
+                line(external_id="plain", **neutral),
+                line(external_id="low", submitted_by="emp-3", urgency="low", category="other", **neutral),
+                line(external_id="high", submitted_by="emp-3", urgency="high", category="criticism", **neutral),
+            ]
+        )
+        + "\n",
+        "--explain",
+    )
+    plain, low, high = out
+    assert plain["labels"]["submitted_by_scout"] is False
+    assert low["labels"]["submitted_by_scout"] is True and low["labels"]["scout_urgency"] == "low"
+    assert high["labels"]["scout_urgency"] == "high" and high["labels"]["scout_category"] == "criticism"
+    assert high["priority_score"] > low["priority_score"] > plain["priority_score"]
+    assert high["light"] == "yellow"  # a scout's "criticism"
+
+
+def test_route_sample_lines_route(app: typer.Typer, config_file: Path) -> None:
+    """The bundled sample (``offset_s`` instead of ``created_at``, ``expected`` labels) routes as is."""
+    sample = Path(__file__).parents[2] / "monitor" / "sample" / "mentions.jsonl"
+    stdin = "".join(sample.read_text(encoding="utf-8").splitlines(keepends=True)[:20])
+    out = route_lines(app, config_file, stdin)
+    want = [json.loads(x) for x in stdin.splitlines() if x.strip()]
+    assert [o["external_id"] for o in out] == [w["external_id"] for w in want]
+    assert all(o["light"] in ("green", "yellow", "red") for o in out)
+
+
+def test_route_offset_counts_from_start(app: typer.Typer, config_file: Path) -> None:
+    engaged = {"likes": 400, "reposts": 100, "sentiment": {"label": "neutral", "score": 0.9}}
+    base = json.loads(line(**engaged))
+    del base["created_at"]
+    stdin = json.dumps({**base, "offset_s": 0}) + "\n"
+    one_hour = route_lines(app, config_file, stdin, "--explain", "--start", (NOW - timedelta(hours=1)).isoformat())
+    ten_hours = route_lines(app, config_file, stdin, "--explain", "--start", (NOW - timedelta(hours=10)).isoformat())
+    assert one_hour[0]["priority_score"] > ten_hours[0]["priority_score"]  # faster engagement per hour
+
+
+def test_route_empty_input_routes_nothing(app: typer.Typer, config_file: Path) -> None:
+    assert route_lines(app, config_file, "\n\n") == []
 
 
 def test_route_bad_config(app: typer.Typer, tmp_path: Path) -> None:
