@@ -6,7 +6,7 @@ while mypy checks every assignment and comparison in the code.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 Light = Literal["green", "yellow", "red"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -19,6 +19,9 @@ AlertKind = Literal["alert", "update", "state", "health", "spike", "escalation",
 LIGHTS: Final[tuple[Light, ...]] = ("green", "yellow", "red")
 PRIORITIES: Final[tuple[Priority, ...]] = ("low", "normal", "high", "urgent")
 SENTIMENTS: Final[tuple[Sentiment, ...]] = ("negative", "neutral", "positive")
+QUEUE_STATUSES: Final[tuple[QueueStatus, ...]] = ("new", "assigned", "acknowledged", "responded", "closed", "dismissed")
+OUTBOX_STATUSES: Final[tuple[OutboxStatus, ...]] = ("pending", "sending", "sent", "failed")
+SUPPRESSION_KINDS: Final[tuple[SuppressionKind, ...]] = ("silenced", "inhibited", "repeat", "grouped")
 
 #: Order of lights and priorities: a rise in either always alerts again.
 LIGHT_RANK: Final[dict[str, int]] = {name: i for i, name in enumerate(LIGHTS)}
@@ -27,3 +30,40 @@ PRIORITY_RANK: Final[dict[str, int]] = {name: i for i, name in enumerate(PRIORIT
 RED: Final[Light] = "red"
 YELLOW: Final[Light] = "yellow"
 GREEN: Final[Light] = "green"
+
+
+# ---- the boundary: a plain string (a database column, a form, a JSON line) becomes a word ------
+
+_Word = TypeVar("_Word", bound=str)
+
+
+def _one_of(value: str, words: tuple[_Word, ...], what: str) -> _Word:
+    for word in words:
+        if value == word:
+            return word
+    raise ValueError(f"unknown {what} {value!r} (one of {', '.join(words)})")
+
+
+def as_light(value: str) -> Light:
+    """``value`` as a light; ``ValueError`` when it is none."""
+    return _one_of(value, LIGHTS, "light")
+
+
+def as_priority(value: str) -> Priority:
+    """``value`` as a priority; ``ValueError`` when it is none."""
+    return _one_of(value, PRIORITIES, "priority")
+
+
+def as_sentiment(value: str) -> Sentiment:
+    """``value`` as a sentiment label; ``ValueError`` when it is none."""
+    return _one_of(value, SENTIMENTS, "sentiment")
+
+
+def as_queue_status(value: str) -> QueueStatus:
+    """``value`` as a queue item status; ``ValueError`` when it is none."""
+    return _one_of(value, QUEUE_STATUSES, "queue status")
+
+
+def as_outbox_status(value: str) -> OutboxStatus:
+    """``value`` as an outbox status; ``ValueError`` when it is none."""
+    return _one_of(value, OUTBOX_STATUSES, "outbox status")

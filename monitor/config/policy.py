@@ -9,17 +9,20 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from monitor.config.base import Duration, StrictModel, TimeOfDay
+from monitor.vocab import Light, Priority, Sentiment
 
-Light = Literal["green", "yellow", "red"]
-PriorityName = Literal["urgent", "high", "normal", "low"]
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-def _weights(**kw: float) -> dict[str, float]:
-    return dict(kw)
+def _light_weights() -> dict[Light, float]:
+    return {"red": 40.0, "yellow": 20.0, "green": 0.0}
 
 
-def _thresholds() -> dict[PriorityName, float]:
+def _sentiment_weights() -> dict[Sentiment, float]:
+    return {"negative": 15.0, "neutral": 0.0, "positive": 0.0}
+
+
+def _thresholds() -> dict[Priority, float]:
     return {"urgent": 75.0, "high": 50.0, "normal": 20.0, "low": 0.0}
 
 
@@ -147,8 +150,8 @@ class RouteConfig(StrictModel):
 class PriorityConfig(StrictModel):
     """Priority score = sum of weights; the score maps to a name by thresholds (shown in reasons)."""
 
-    light_weight: dict[str, float] = Field(default_factory=lambda: _weights(red=40, yellow=20, green=0))
-    sentiment_weight: dict[str, float] = Field(default_factory=lambda: _weights(negative=15, neutral=0, positive=0))
+    light_weight: dict[Light, float] = Field(default_factory=_light_weights)
+    sentiment_weight: dict[Sentiment, float] = Field(default_factory=_sentiment_weights)
     reach_weight: float = Field(8.0, description="points per decade of author reach (log10)")
     velocity_weight: float = Field(10.0, description="points per decade of engagement per hour")
     source_weight: dict[str, float] = Field(default_factory=dict)
@@ -163,7 +166,7 @@ class PriorityConfig(StrictModel):
     urgent_velocity_per_hour: float | None = Field(
         None, gt=0, description="a yellow or red mention gaining this much engagement per hour is urgent (P4)"
     )
-    thresholds: dict[PriorityName, float] = Field(default_factory=_thresholds)
+    thresholds: dict[Priority, float] = Field(default_factory=_thresholds)
 
 
 class BusinessHours(StrictModel):
@@ -201,17 +204,19 @@ class LadderStep(StrictModel):
     action: Literal["remind-assignee", "notify-lead", "notify-crisis"]
 
 
+def _targets() -> dict[Priority, ResponseTarget]:
+    return {
+        "urgent": ResponseTarget(within=timedelta(hours=1), business_hours=False),
+        "high": ResponseTarget(within=timedelta(hours=4)),
+        "normal": ResponseTarget(within=timedelta(hours=8)),
+        "low": ResponseTarget(within=timedelta(hours=24)),
+    }
+
+
 class EscalationConfig(StrictModel):
     """Response targets by priority and the ladder for unacknowledged items."""
 
-    targets: dict[PriorityName, ResponseTarget] = Field(
-        default_factory=lambda: {  # type: ignore[arg-type]
-            "urgent": ResponseTarget(within=timedelta(hours=1), business_hours=False),
-            "high": ResponseTarget(within=timedelta(hours=4)),
-            "normal": ResponseTarget(within=timedelta(hours=8)),
-            "low": ResponseTarget(within=timedelta(hours=24)),
-        }
-    )
+    targets: dict[Priority, ResponseTarget] = Field(default_factory=_targets)
     ladder: list[LadderStep] = Field(
         default_factory=lambda: [
             LadderStep(after=timedelta(0), action="remind-assignee"),
@@ -267,7 +272,7 @@ class ReplyTemplate(StrictModel):
     id: str
     title: str
     text: str
-    for_sentiment: list[Literal["negative", "neutral", "positive"]] = Field(default_factory=list)
+    for_sentiment: list[Sentiment] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
 
 

@@ -17,6 +17,7 @@ from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
 from monitor.domain.spikes import Spike
 from monitor.domain.spikes import velocity as engagement_velocity
 from monitor.domain.suppression import SilenceLike, is_silenced
+from monitor.vocab import PRIORITIES, SENTIMENTS, Light, Priority, Sentiment, as_sentiment
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,25 @@ class MentionView:
 
 @dataclass(frozen=True)
 class SentimentView:
-    """The sentiment the router sees."""
+    """The sentiment the router sees.
+
+    ``label`` accepts a plain string because ``scout route`` builds views from JSON lines; it is
+    checked on construction (``ValueError`` unless one of :data:`~monitor.vocab.SENTIMENTS`) and
+    :attr:`sentiment` gives it as the vocabulary's type.
+    """
 
     label: str
     score: float
     uncertain: bool = False
     supported: bool = True
+
+    def __post_init__(self) -> None:
+        as_sentiment(self.label)
+
+    @property
+    def sentiment(self) -> Sentiment:
+        """:attr:`label` as a :data:`~monitor.vocab.Sentiment`."""
+        return as_sentiment(self.label)
 
 
 @dataclass(frozen=True)
@@ -69,8 +83,8 @@ class Decision:
     """What the router decided for one mention, and why."""
 
     external_id: str
-    light: str
-    priority: str
+    light: Light
+    priority: Priority
     priority_score: float
     receivers: list[str]
     group: str
@@ -137,14 +151,14 @@ def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by
 def priority_of(
     cfg: AppConfig,
     *,
-    light: str,
-    sentiment: str | None,
+    light: Light,
+    sentiment: Sentiment | None,
     reach: int,
     velocity_per_hour: float,
     source: str,
     scout: bool,
     scout_urgency: str | None = None,
-) -> tuple[str, float, str]:
+) -> tuple[Priority, float, str]:
     """Priority name, score and the formula with its terms filled in.
 
     The score is the sum of the configured weights; its name is the highest threshold it
@@ -162,9 +176,9 @@ def priority_of(
         "scout urgency": p.scout_urgency_weight.get(scout_urgency or "", 0.0) if scout else 0.0,
     }
     score = sum(terms.values())
-    name = "low"
-    for level in ("urgent", "high", "normal", "low"):
-        if score >= p.thresholds.get(level, math.inf):  # type: ignore[call-overload]
+    name: Priority = "low"
+    for level in reversed(PRIORITIES):
+        if score >= p.thresholds.get(level, math.inf):
             name = level
             break
     formula = " + ".join(f"{k} {v:.1f}" for k, v in terms.items() if v) or "0"
@@ -183,8 +197,8 @@ def labels_for(
     m: MentionView,
     s: SentimentView | None,
     *,
-    light: str,
-    priority: str,
+    light: Light,
+    priority: Priority,
     topic: str | None,
     watch_hits: tuple[str, ...],
     group: str = "",
@@ -228,7 +242,7 @@ class Router:
     def decide(self, m: MentionView, s: SentimentView | None, *, now: datetime) -> Decision:
         """Route one mention. Pure: the same inputs give the same decision."""
         pol = self.cfg.policy
-        sentiment = s.label if s and s.supported else None
+        sentiment = s.sentiment if s and s.supported else None
         verdict = evaluate(
             m.text,
             sentiment=sentiment,
@@ -322,7 +336,7 @@ def check_policy(cfg: AppConfig) -> list[str]:
         return problems
     restricted = {r.name for r in cfg.receivers if r.restricted}
     tree = Route.build(cfg.route)
-    for sentiment in ("negative", "neutral", "positive"):
+    for sentiment in SENTIMENTS:
         for scout in (False, True):
             probe: dict[str, object] = {
                 "light": "red",

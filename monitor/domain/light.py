@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from monitor.config.policy import LightConfig, ReplyTemplate, Topic, WatchList
-
-LIGHTS = ("green", "yellow", "red")
+from monitor.vocab import Light, Sentiment, as_light
 
 # Simple inflections: plural and possessive forms of a watched term still match
 # ("Project Falcon's", "Falcons"), without matching inside other words ("Falconry").
@@ -35,7 +34,7 @@ def find_terms(text: str, terms: list[str], case_sensitive: bool = False) -> lis
 class Verdict:
     """A light and the reasons for it, in words a person understands."""
 
-    light: str
+    light: Light
     reasons: tuple[str, ...]
     watch_hits: tuple[str, ...] = ()
 
@@ -46,7 +45,7 @@ _QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyon
 def evaluate(
     text: str,
     *,
-    sentiment: str | None,
+    sentiment: Sentiment | None,
     uncertain: bool,
     cfg: LightConfig,
     scout_category: str | None = None,
@@ -113,13 +112,13 @@ def watch_terms(watchlists: list[WatchList]) -> list[str]:
 # ---- red handling and overrides (P2, P4) -----------------------------------------------------
 
 
-def can_offer_template(light: str) -> bool:
+def can_offer_template(light: Light) -> bool:
     """Whether a pre-approved public reply may be offered: never for red items (P4)."""
     return light in ("green", "yellow")
 
 
 def templates_for(
-    light: str, sentiment: str | None, topic: str | None, templates: list[ReplyTemplate]
+    light: Light, sentiment: Sentiment | None, topic: str | None, templates: list[ReplyTemplate]
 ) -> list[ReplyTemplate]:
     """The reply templates a spokesperson may be offered for an item (none for red)."""
     if not can_offer_template(light):
@@ -132,7 +131,7 @@ def templates_for(
     ]
 
 
-def redact_for_broad(text: str, *, light: str, restricted: bool, link: str = "", source: str = "") -> str:
+def redact_for_broad(text: str, *, light: Light, restricted: bool, link: str = "", source: str = "") -> str:
     """The text a receiver may show for an item.
 
     A restricted receiver (Legal / Compliance) and non-red items get ``text`` unchanged. For a
@@ -147,7 +146,7 @@ def redact_for_broad(text: str, *, light: str, restricted: bool, link: str = "",
     return f"A red (confidential) mention{where} is waiting for Legal / Compliance in the restricted queue{tail}"
 
 
-def redact_reasons(reasons: list[str], *, light: str, restricted: bool) -> list[str]:
+def redact_reasons(reasons: list[str], *, light: Light, restricted: bool) -> list[str]:
     """Decision reasons fit for a receiver: red reasons name watch-list terms or what a post
     resembles, so broad channels get one generic line instead of them."""
     if light != "red" or restricted:
@@ -165,7 +164,7 @@ class LightOverride:
     (``light``, ``light_reasons``, ``light_overridden_by``) and ``details`` to an ``AuditEvent``
     with ``action="override-light"``."""
 
-    light: str
+    light: Light
     reasons: tuple[str, ...]
     overridden_by: str
     details: dict[str, str]
@@ -174,17 +173,19 @@ class LightOverride:
 def override_light(current: str, new: str, *, by: str, reason: str, is_spokesperson: bool) -> LightOverride:
     """Validate and describe a light override (P4: only a spokesperson, always with a reason).
 
+    ``current`` and ``new`` are plain strings (a stored item's light, a form field): ``new`` is
+    checked here and becomes the override's :data:`~monitor.vocab.Light`.
+
     Raises:
         PermissionError: ``by`` is not a designated spokesperson.
         ValueError: unknown light, no reason given, or the light does not change.
     """
     if not is_spokesperson:
         raise PermissionError(f"{by} is not a designated spokesperson; only spokespersons override a light")
-    if new not in LIGHTS:
-        raise ValueError(f"unknown light {new!r} (one of {', '.join(LIGHTS)})")
+    light = as_light(new)  # ValueError: unknown light (one of green, yellow, red)
     if not reason.strip():
         raise ValueError("an override needs a reason")
-    if new == current:
+    if light == current:
         raise ValueError(f"the light is already {current}")
-    why = f"overridden from {current} to {new} by {by}: {reason.strip()}"
-    return LightOverride(new, (why,), by, {"from": current, "to": new, "reason": reason.strip()})
+    why = f"overridden from {current} to {light} by {by}: {reason.strip()}"
+    return LightOverride(light, (why,), by, {"from": current, "to": light, "reason": reason.strip()})

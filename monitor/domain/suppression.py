@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from monitor.clock import utc
 from monitor.domain.ladder import span
 from monitor.domain.routing import Matcher
-from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
+from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, Light, Priority, SuppressionKind, as_light, as_priority
 
 
 class SilenceLike(Protocol):
@@ -120,7 +120,7 @@ def spike_covers(spike: SpikeLike, labels: Mapping[str, object]) -> bool:
 class Suppression:
     """Why an alert is held back: ``silenced``, ``inhibited`` or ``repeat``, with words for people."""
 
-    kind: str
+    kind: SuppressionKind
     reason: str
     ref: str | None = None
 
@@ -176,8 +176,8 @@ class LastAlert:
     """The last alert one receiver got for one group: when, and at which light and priority."""
 
     at: datetime
-    light: str
-    priority: str
+    light: Light
+    priority: Priority
 
     def to_json(self) -> dict[str, str]:
         """As stored in ``QueueItem.alert_state``."""
@@ -185,8 +185,12 @@ class LastAlert:
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> LastAlert:
-        """The inverse of :meth:`to_json`."""
-        return cls(utc(datetime.fromisoformat(str(value["at"]))), str(value["light"]), str(value["priority"]))
+        """The inverse of :meth:`to_json`; ``ValueError`` for an unknown light or priority."""
+        return cls(
+            utc(datetime.fromisoformat(str(value["at"]))),
+            as_light(str(value["light"])),
+            as_priority(str(value["priority"])),
+        )
 
 
 def must_be_seen(labels: Mapping[str, object]) -> str | None:

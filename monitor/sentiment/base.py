@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
-Label = Literal["negative", "neutral", "positive"]
-LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+from monitor.vocab import SENTIMENTS, Sentiment
+
+#: A sentiment label: the domain's :data:`monitor.vocab.Sentiment`.
+Label = Sentiment
+LABELS: tuple[Label, ...] = SENTIMENTS
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from monitor.config import AppConfig
 from monitor.domain.decide import MentionView, Router, SentimentView
-from monitor.domain.light import LIGHTS
+from monitor.vocab import LIGHTS
 
 from .conftest import NOW
 
