@@ -23,6 +23,7 @@ from monitor.storage.models import (
     MentionRow,
     QueueItem,
     QueueItemMention,
+    ScoutSubmission,
     SpikeEvent,
 )
 from monitor.storage.store import Store
@@ -49,6 +50,27 @@ def mention(store: Store, mention_id: int) -> MentionRow | None:
     """One mention."""
     with store.session() as s:
         return s.get(MentionRow, mention_id)
+
+
+#: How a scout's "how urgent" answer ranks (the queue shows an item's most urgent one).
+URGENCY_RANK = {"high": 2, "normal": 1, "low": 0}
+
+
+def item_scouts(store: Store, item_ids: list[int]) -> dict[int, list[ScoutSubmission]]:
+    """The scout submissions of each of ``item_ids`` that has one (those of every mention in the
+    item's group), most urgent first, then in the order they were sent."""
+    out: dict[int, list[ScoutSubmission]] = {}
+    if not item_ids:
+        return out
+    with store.session() as s:
+        q = (select(QueueItemMention.queue_item_id, ScoutSubmission)
+             .join(ScoutSubmission, col(ScoutSubmission.mention_id) == QueueItemMention.mention_id)
+             .where(store.among(col(QueueItemMention.queue_item_id), item_ids)).order_by(col(ScoutSubmission.id)))
+        for item_id, sub in s.exec(q).all():
+            out.setdefault(item_id, []).append(sub)
+    for subs in out.values():
+        subs.sort(key=lambda sub: -URGENCY_RANK.get(sub.urgency, 1))  # stable: in order sent among equals
+    return out
 
 
 def escalation_steps(store: Store, item_id: int) -> list[EscalationStep]:

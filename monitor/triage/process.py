@@ -103,6 +103,7 @@ class _Alert:
     decision: Decision
     receiver: str
     first: bool
+    sub: ScoutSubmission | None = None
 
 
 @dataclass
@@ -135,8 +136,11 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
 
 
 def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
-                  base_url: str, sentiment: ClassificationRow | Cls | None) -> dict[str, Any]:
-    """The content of an alert. Red items carry their text only to restricted receivers."""
+                  base_url: str, sentiment: ClassificationRow | Cls | None,
+                  submission: ScoutSubmission | None = None) -> dict[str, Any]:
+    """The content of an alert. Red items carry their text (and a scout's note) only to restricted
+    receivers. A scout's forward adds who sent it, how urgent they found it and their note;
+    ``text_is_scout_note`` says the post could not be read and its text is the scout's note."""
     red_hidden = item.light == "red" and not receiver_restricted
     return {
         "item_id": item.id,
@@ -158,6 +162,10 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "due_at": item.due_at.isoformat() if item.due_at else None,
         "item_url": f"{base_url.rstrip('/')}/queue/{item.id}",
         "scout": item.scout_submitted,
+        "scout_name": (submission.submitter_name or submission.submitted_by) if submission else None,
+        "scout_urgency": submission.urgency if submission else None,
+        "scout_note": None if red_hidden or submission is None else submission.note,
+        "text_is_scout_note": submission is not None and row.source == "web",
         "mention_count": item.mention_count,
     }
 
@@ -358,7 +366,7 @@ class Triage:
                 if held.kind != "repeat":
                     ctx.held.append((item, row.id or 0, rcv, held))
                 continue
-            ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state))
+            ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub))
             state[rcv] = LastAlert(now, decision.light, decision.priority).to_json()
             alerted = True
         if alerted:
@@ -372,7 +380,7 @@ class Triage:
         for a in ctx.alerts:
             suffix = "" if a.first else f":{a.row.id}"
             payload = alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
-                                    base_url=cfg.web.base_url, sentiment=a.cls)
+                                    base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub)
             out.append({
                 "idempotency_key": f"alert:{a.receiver}:{a.item.group_key}{suffix}", "receiver": a.receiver,
                 "kind": "alert" if a.first else "update", "channel": None, "queue_item_id": a.item.id,

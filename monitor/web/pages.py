@@ -102,7 +102,9 @@ def router(container: Container) -> APIRouter:
             "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
             "total": total, "page": page, "pages": pages, "first_index": (page - 1) * PER_PAGE + 1,
             "links": page_links(filters, page=page, pages=pages),
-            "overdue_ids": {q.id for q, _ in rows if is_overdue(q, now)}}, actor=actor)
+            "overdue_ids": {q.id for q, _ in rows if is_overdue(q, now)},
+            "scouts": queries.item_scouts(container.store, [q.id for q, _ in rows if q.scout_submitted and q.id])},
+            actor=actor)
 
     def item_page(request: Request, actor: Actor, item_id: int, *, error: str | None = None,
                   done: str | None = None, status: int = 200) -> HTMLResponse:
@@ -114,6 +116,7 @@ def router(container: Container) -> APIRouter:
         names = {a.id: a.name for a in directory(container.cfg)}
         target = container.cfg.policy.escalation.targets.get(q.priority)  # type: ignore[call-overload]
         return web_of(request).render(request, "item.html", {
+            "scouts": queries.item_scouts(container.store, [item_id]).get(item_id, []),
             "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
             "audit": container.store.audit_events("queue_item", str(item_id)),
             "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,
