@@ -1,9 +1,19 @@
 """Queue actions shared by the web app and Slack: who may do what, state transitions, audit.
 
-Only designated spokespersons claim, acknowledge, record a response or close an item (P2);
-leads also assign; red items are handled only by people who may see them (legal, leads).
-Every change is audited in the same transaction, and receivers that were alerted get a
-``state`` message in the outbox so their Slack message can be updated.
+Who may do what is one table, :func:`refusal` (the web app and Slack ask it too, to show only
+the buttons a person may use):
+
+* yellow and green items: designated spokespersons (and leads) claim, acknowledge, record a
+  response, close and dismiss (P2); leads and admins assign to a spokesperson; spokespersons,
+  legal and admins override the light and correct the sentiment;
+* red items: only the roles cleared for red (legal, leads, admins: :attr:`Actor.can_see_red`)
+  do anything, and they may do everything: claim, acknowledge, assign (to someone cleared for
+  red), record that a response happened (never with a public-reply template, P4), close,
+  dismiss, override the light and correct the sentiment;
+* everyone else is refused with a reason that speaks to their role, and nothing changes.
+
+Every change is audited in the same transaction (a refusal writes nothing), and receivers that
+were alerted get a ``state`` message in the outbox so their Slack message can be updated.
 """
 
 from __future__ import annotations
@@ -22,6 +32,18 @@ POLICY_REMINDER = (
     "Only designated spokespersons respond to mentions on behalf of the organisation. "
     "Thanks for scouting: Marketing & Sales will take it from here — please don't reply yourself."
 )
+
+
+RESTRICTED = "This item is restricted to Legal / Compliance and leads."
+NOT_SPOKESPERSON = ("Only designated spokespersons (Marketing & Sales) handle yellow and green items (P2); "
+                    "Legal / Compliance and admins act on red items.")
+LEADS_ASSIGN = "Only a Marketing & Sales lead (or an admin) assigns items."
+RED_NO_TEMPLATE = ("Red items get no public reply from brand-scout's templates (P4): record the link of the "
+                   "response without a template, or close the item with a reason.")
+
+ACTIONS = ("claim", "acknowledge", "respond", "close", "dismiss", "assign", "override", "sentiment")
+_HANDLE = frozenset({"claim", "acknowledge", "respond", "close", "dismiss"})
+_JUDGE = frozenset({"override", "sentiment"})
 
 
 class ActionError(MonitorError):
@@ -55,6 +77,32 @@ class Actor:
     def has(self, *roles: str) -> bool:
         """Whether the actor has any of ``roles``."""
         return bool(self.roles & set(roles))
+
+
+def refusal(actor: Actor, action: str, light: str) -> str | None:
+    """Why ``actor`` may not take ``action`` on an item of ``light`` (None: they may).
+
+    The table of truth for P2, P4 and P5, in words that speak to the person's role: an employee
+    gets the P2 reminder, a spokesperson without red clearance is told the item is restricted,
+    Legal / admins trying to handle a yellow item are told that spokespersons do.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown queue action {action!r}")
+    staff = actor.is_spokesperson or actor.has("legal", "admin")
+    if not staff:
+        return POLICY_REMINDER
+    if light == "red":
+        return None if actor.can_see_red else RESTRICTED
+    if action in _HANDLE:
+        return None if actor.is_spokesperson else NOT_SPOKESPERSON
+    if action == "assign":
+        return None if actor.has("lead", "admin") else LEADS_ASSIGN
+    return None  # override, sentiment: every staff role
+
+
+def permitted(actor: Actor, light: str) -> dict[str, bool]:
+    """Each action and whether ``actor`` may take it on an item of ``light`` (for showing buttons)."""
+    return {a: refusal(actor, a, light) is None for a in ACTIONS}
 
 
 def directory(cfg: AppConfig) -> list[Actor]:
@@ -95,18 +143,32 @@ class QueueActions:
         self.store = store
         self.cfg = cfg
 
-    def _item(self, s: Session, item_id: int, actor: Actor) -> QueueItem:
+    def _item(self, s: Session, item_id: int, actor: Actor, action: str) -> QueueItem:
+        """The locked item, once ``actor`` may take ``action`` on it (its light decides)."""
         item = self.store.lock_queue_item(s, item_id)
         if item is None:
             raise ActionError(f"queue item {item_id} does not exist")
-        if item.light == "red" and not actor.can_see_red:
-            raise ActionError("This item is restricted to Legal / Compliance and leads.", not_permitted=True)
+        self._check(actor, action, item.light)
         return item
 
     @staticmethod
-    def _require_spokesperson(actor: Actor) -> None:
-        if not actor.is_spokesperson:
-            raise ActionError(POLICY_REMINDER, not_permitted=True)
+    def _check(actor: Actor, action: str, light: str | None) -> None:
+        """Refuse at once; ``light=None`` checks what holds whatever the light (an employee)."""
+        if light is None:
+            if refusal(actor, action, "red") is not None and refusal(actor, action, "yellow") is not None:
+                raise ActionError(refusal(actor, action, "yellow") or POLICY_REMINDER, not_permitted=True)
+            return
+        why = refusal(actor, action, light)
+        if why is not None:
+            raise ActionError(why, not_permitted=True)
+
+    def assignees(self, light: str) -> list[Actor]:
+        """Who an item of ``light`` may be assigned to: active spokespersons, or for a red item the
+        people cleared for red."""
+        if light == "red":
+            return [a for a in directory(self.cfg) if a.can_see_red]
+        return [a for a in directory(self.cfg) if a.is_spokesperson and a.id in
+                {sp.id for sp in self.cfg.spokespersons if sp.active}]
 
     @staticmethod
     def _transition(item: QueueItem, action: str) -> None:
@@ -133,18 +195,18 @@ class QueueActions:
 
     def claim(self, item_id: int, actor: Actor, *, now: datetime) -> QueueItem:
         """Take an item: it is assigned to the actor."""
-        self._require_spokesperson(actor)
+        self._check(actor, "claim", None)
         with self.store.session() as s:
-            item = self._item(s, item_id, actor)
+            item = self._item(s, item_id, actor, "claim")
             self._transition(item, "claim")
             item.assignee, item.status = actor.id, "assigned"
             return self._finish(s, item, actor, "claim", now)
 
     def acknowledge(self, item_id: int, actor: Actor, *, now: datetime) -> QueueItem:
         """Acknowledge an item (stops the escalation ladder)."""
-        self._require_spokesperson(actor)
+        self._check(actor, "acknowledge", None)
         with self.store.session() as s:
-            item = self._item(s, item_id, actor)
+            item = self._item(s, item_id, actor, "acknowledge")
             self._transition(item, "acknowledge")
             item.assignee = item.assignee or actor.id
             item.status, item.acknowledged_at = "acknowledged", now
@@ -152,16 +214,20 @@ class QueueActions:
 
     def record_response(self, item_id: int, actor: Actor, *, url: str, template_id: str | None = None,
                         now: datetime) -> QueueItem:
-        """Record the public reply a spokesperson made (brand-scout never posts replies)."""
-        self._require_spokesperson(actor)
+        """Record the public reply a spokesperson made (brand-scout never posts replies).
+
+        On a red item the roles cleared for red may record that a response happened, never
+        with a public-reply template (P4).
+        """
+        self._check(actor, "respond", None)
         url = url.strip()
         if not url.startswith(("http://", "https://")):
             raise ActionError("the response link must start with http:// or https://")
         with self.store.session() as s:
-            item = self._item(s, item_id, actor)
+            item = self._item(s, item_id, actor, "respond")
             self._transition(item, "respond")
             if template_id and item.light == "red":
-                raise ActionError("red items are never answered with a public-reply template")
+                raise ActionError(RED_NO_TEMPLATE)
             if template_id and template_id not in {t.id for t in self.cfg.policy.templates}:
                 raise ActionError(f"unknown reply template {template_id!r}")
             item.assignee = item.assignee or actor.id
@@ -171,11 +237,11 @@ class QueueActions:
 
     def close(self, item_id: int, actor: Actor, *, reason: str, now: datetime) -> QueueItem:
         """Close as "no response needed", with a reason."""
-        self._require_spokesperson(actor)
+        self._check(actor, "close", None)
         if not reason.strip():
             raise ActionError("a reason is required to close an item without a response")
         with self.store.session() as s:
-            item = self._item(s, item_id, actor)
+            item = self._item(s, item_id, actor, "close")
             self._transition(item, "close")
             item.acknowledged_at = item.acknowledged_at or now
             item.status, item.closed_at, item.close_reason = "closed", now, reason.strip()[:2000]
@@ -183,21 +249,23 @@ class QueueActions:
 
     def dismiss(self, item_id: int, actor: Actor, *, reason: str = "not relevant", now: datetime) -> QueueItem:
         """Dismiss an item that is not about us (wrong match, spam)."""
-        self._require_spokesperson(actor)
+        self._check(actor, "dismiss", None)
         with self.store.session() as s:
-            item = self._item(s, item_id, actor)
+            item = self._item(s, item_id, actor, "dismiss")
             self._transition(item, "dismiss")
             item.status, item.closed_at, item.close_reason = "dismissed", now, reason.strip()[:2000] or "not relevant"
             return self._finish(s, item, actor, "dismiss", now, {"reason": reason.strip()[:200]})
 
     def assign(self, item_id: int, actor: Actor, *, assignee: str, now: datetime) -> QueueItem:
-        """A lead assigns an item to a spokesperson on the roster."""
-        if not actor.has("lead", "admin"):
-            raise ActionError("Only a Marketing & Sales lead assigns items.", not_permitted=True)
-        if assignee not in {sp.id for sp in self.cfg.spokespersons if sp.active}:
-            raise ActionError(f"{assignee!r} is not a designated spokesperson")
+        """A lead assigns an item to a spokesperson on the roster; a red item is assigned by, and
+        to, someone cleared for red (legal, leads, admins)."""
+        self._check(actor, "assign", None)
         with self.store.session() as s:
-            item = self._item(s, item_id, actor)
+            item = self._item(s, item_id, actor, "assign")
+            if assignee not in {a.id for a in self.assignees(item.light)}:
+                if item.light == "red":
+                    raise ActionError(f"{assignee!r} is not cleared for red items (Legal / Compliance, leads, admins)")
+                raise ActionError(f"{assignee!r} is not a designated spokesperson")
             if item.status not in OPEN_STATUSES:
                 raise ActionError(f"cannot assign an item that is {item.status}")
             item.assignee, item.status = assignee, ("assigned" if item.status == "new" else item.status)
@@ -207,12 +275,11 @@ class QueueActions:
         """Override the traffic light, with a reason (audited)."""
         if light not in ("green", "yellow", "red"):
             raise ActionError(f"unknown light {light!r}")
-        if not (actor.is_spokesperson or actor.has("legal", "admin")):
-            raise ActionError(POLICY_REMINDER, not_permitted=True)
+        self._check(actor, "override", None)
         if not reason.strip():
             raise ActionError("a reason is required to override the light")
         with self.store.session() as s:
-            item = self._item(s, item_id, actor)
+            item = self._item(s, item_id, actor, "override")
             before = item.light
             item.light = light
             item.light_overridden_by = actor.id
@@ -236,10 +303,9 @@ class QueueActions:
 
     def correct_sentiment(self, item_id: int, actor: Actor, *, label: str, now: datetime) -> None:
         """Correct the sentiment of an item's mention (used at once; exported for retraining)."""
-        if not (actor.is_spokesperson or actor.has("legal", "admin")):
-            raise ActionError(POLICY_REMINDER, not_permitted=True)
+        self._check(actor, "sentiment", None)
         with self.store.session() as s:
-            item = self._item(s, item_id, actor)
+            item = self._item(s, item_id, actor, "sentiment")
             mention_id = item.mention_id
         try:
             self.store.correct_sentiment(mention_id, label, by=actor.id, now=now)

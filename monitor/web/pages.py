@@ -1,8 +1,10 @@
 """The Marketing & Sales queue: the list (filters, sorting, counts), one item, and its actions.
 
 Red items and their text are shown only to people who may see them (legal, leads, admin):
-others never find them in the list, and their page answers 404. Every action goes through
-:class:`monitor.queue.actions.QueueActions`, which checks the roster and writes the audit log.
+others never find them in the list, their page answers 404 and an action on one 403 ("restricted
+to Legal / Compliance and leads"). Every action goes through
+:class:`monitor.queue.actions.QueueActions`, which checks the roster and writes the audit log;
+the item page shows only the buttons :func:`monitor.queue.actions.permitted` allows the viewer.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.config.policy import ReplyTemplate
-from monitor.queue.actions import ActionError, Actor, QueueActions, directory
+from monitor.queue.actions import POLICY_REMINDER, RESTRICTED, ActionError, Actor, QueueActions, directory, permitted
 from monitor.storage import read_models as queries
 from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, MentionRow, QueueItem
 from monitor.web import auth
@@ -122,7 +124,7 @@ def router(container: Container) -> APIRouter:
             "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,
             "overdue": is_overdue(q, container.clock.now()), "error": error, "done": done,
             "templates": templates_for(container, q, m, sentiment.label if sentiment else None, actor),
-            "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
+            "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
             "open": q.status in OPEN_STATUSES}, status=status, actor=actor)
 
     @routes.get("/queue/{item_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -134,11 +136,14 @@ def router(container: Container) -> APIRouter:
             template_id: str = Form(""), reason: str = Form(""), assignee: str = Form(""), light: str = Form(""),
             label: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
-        actor = staff(request)
+        # an employee who is not on the staff is reminded of P2, not told about pages
+        actor = auth.require(web_of(request).actor(request), *auth.STAFF_ROLES, message=POLICY_REMINDER)
         now = container.clock.now()
         found = queries.get_item(container.store, item_id)
-        if found is None or (found[0].light == "red" and not actor.can_see_red):
-            raise HTTPException(404, "No such queue item (or it is restricted to Legal / Compliance and leads).")
+        if found is None:
+            raise HTTPException(404, "No such queue item.")
+        if found[0].light == "red" and not actor.can_see_red:
+            raise auth.Forbidden(RESTRICTED)  # P4: that it exists is no secret; its text is
         try:
             if action == "claim":
                 actions.claim(item_id, actor, now=now)

@@ -9,8 +9,10 @@ Every request is verified with slack-sdk's :class:`SignatureVerifier` on the raw
 anything is parsed; a bad or stale signature gets 401 and changes nothing. The work is a few
 database writes, done at once, well inside Slack's 3 seconds. A request Slack retries (same
 body, ``X-Slack-Retry-Num``) gets the first answer again and does nothing twice. Only roster
-spokespersons change queue items (:class:`QueueActions` checks and audits); anyone else gets an
-ephemeral explanation of the policy.
+spokespersons change yellow and green items, and only the roles cleared for red (legal, leads,
+admins) red ones (:class:`QueueActions` checks and audits). Alerts are shared in a channel, so
+their buttons are the same for everyone; whoever may not act gets an ephemeral explanation
+that speaks to their role.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from monitor.clock import utc
 from monitor.delivery import slack_blocks as sb
 from monitor.intake.scouting import SLACK_BUDGET, lookup_link
-from monitor.queue.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for
+from monitor.queue.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for, refusal
 
 if TYPE_CHECKING:
     from monitor.app.container import Container
@@ -172,20 +174,21 @@ class SlackInteractivity:
         return 200, None
 
     def _check_may_act(self, item_id: int, actor: Actor, *, feedback: bool = False) -> None:
-        """Refuse before opening a form the person could not submit."""
-        if feedback:
-            if not (actor.is_spokesperson or actor.has("legal", "admin")):
-                raise ActionError(POLICY_REMINDER, not_permitted=True)
-        elif not actor.is_spokesperson:
-            raise ActionError(POLICY_REMINDER, not_permitted=True)
+        """Refuse before opening a form the person could not submit, in words for their role
+        (:func:`monitor.queue.actions.refusal`: an employee gets the P2 reminder, a spokesperson
+        without red clearance "restricted", Legal on a yellow item that spokespersons handle it)."""
         from monitor.storage.models import QueueItem
 
+        action = "sentiment" if feedback else "respond"  # the feedback form also dismisses (checked on submit)
+        if refusal(actor, action, "red") is not None and refusal(actor, action, "yellow") is not None:
+            raise ActionError(refusal(actor, action, "yellow") or POLICY_REMINDER, not_permitted=True)
         with self.c.store.session() as s:
             item = s.get(QueueItem, item_id)
             if item is None:
                 raise ActionError(f"queue item {item_id} does not exist")
-            if item.light == "red" and not actor.can_see_red:
-                raise ActionError("This item is restricted to Legal / Compliance and leads.", not_permitted=True)
+            why = refusal(actor, action, item.light)
+            if why is not None:
+                raise ActionError(why, not_permitted=True)
 
     def view_submission(self, p: dict[str, Any], retry: bool) -> tuple[int, Any]:
         view = p.get("view") or {}

@@ -167,10 +167,10 @@ def test_spokesperson_claims_and_records_response(live: Live) -> None:
 
 
 def test_non_spokesperson_is_refused(live: Live) -> None:
-    page = page_as(live, "lee")  # legal: sees the queue, may not act
+    page = page_as(live, "lee")  # legal: sees the yellow queue, may not handle its items
     page.goto(f"{live.base}/queue/{live.seeded.xss}")
-    page.click("#claim")
-    assert "Only designated spokespersons" in page.inner_text("#action-error")
+    assert page.locator("#claim, #acknowledge, #record-response, #close, #dismiss, #assign").count() == 0
+    assert "Only designated spokespersons" in page.inner_text("#actions-note")
     assert page.locator("#history").inner_text().strip() == "No actions yet."
     page.context.close()
     employee = page_as(live, "eve")
@@ -206,3 +206,24 @@ def test_script_payload_renders_inert(live: Live) -> None:
     assert page.locator("main img").count() == 0 and page.locator("main script").count() == 0
     shot(page, "item-xss-inert")
     page.context.close()
+
+
+def test_legal_claims_and_closes_a_red_item(live: Live) -> None:
+    legal = page_as(live, "lee")
+    legal.goto(f"{live.base}/queue/{live.seeded.red}")
+    for button in ("#claim", "#acknowledge", "#assign", "#record-response", "#close", "#dismiss"):
+        assert legal.locator(button).count() == 1, button
+    assert legal.locator("#template").count() == 0 and legal.locator("#templates").count() == 0  # P4
+    assert "no public-reply template" in legal.inner_text("#red-note")
+    legal.click("#claim")
+    assert "Done: claim" in legal.inner_text("#action-done")
+    assert "Lee Legal" in legal.inner_text("main")
+    shot(legal, "item-red-legal-claimed")
+    legal.fill('input[name="reason"][aria-label="Reason for closing"]', "leak reported to Legal; no public reply")
+    legal.click("#close")
+    assert "Done: close" in legal.inner_text("#action-done")
+    history = legal.inner_text("#history")
+    assert "queue.claim" in history and "queue.close" in history
+    assert legal.locator("#actions").count() == 0  # closed: nothing left to do
+    shot(legal, "item-red-legal-closed")
+    legal.context.close()

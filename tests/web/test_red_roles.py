@@ -1,0 +1,106 @@
+"""Red items through the web app for the roles that receive them (Legal / Compliance, leads,
+admins), and the buttons each role is shown: only those for actions they may take."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from monitor.app.container import Container
+from monitor.storage import read_models as queries
+from tests.web.conftest import Browser, Seeded
+
+HANDLE = ("claim", "acknowledge", "assign", "record-response", "close", "dismiss")
+
+
+def buttons(html: str) -> set[str]:
+    """The ids of the action buttons and the actions of the forms on a page."""
+    ids = set(re.findall(r'<button[^>]*\bid="([a-z-]+)"', html))
+    forms = {f"form:{a}" for a in re.findall(r'action="/queue/\d+/([a-z]+)"', html)}
+    return (ids & set(HANDLE)) | forms
+
+
+def test_legal_claims_and_closes_a_red_item(browser: Callable[..., Browser], seeded: Seeded,
+                                           container: Container) -> None:
+    lee = browser("lee")
+    page = f"/queue/{seeded.red}"
+    before = len(container.store.audit_events())
+    r = lee.post_form(page, f"{page}/claim", {}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    item = queries.get_item(container.store, seeded.red)
+    assert item is not None and (item[0].status, item[0].assignee) == ("assigned", "lee")
+    r = lee.post_form(page, f"{page}/close", {"reason": "leak handled by Legal; no public reply"})
+    assert r.status_code == 200 and "Done: close" in r.text
+    item = queries.get_item(container.store, seeded.red)
+    assert item is not None and item[0].status == "closed"
+    assert item[0].close_reason == "leak handled by Legal; no public reply"
+    events = container.store.audit_events("queue_item", str(seeded.red))[-2:]
+    assert [(e.actor, e.action) for e in events] == [("lee", "queue.claim"), ("lee", "queue.close")]
+    assert len(container.store.audit_events()) == before + 2
+
+
+def test_legal_acknowledges_and_assigns_a_red_item_to_a_lead(browser: Callable[..., Browser], seeded: Seeded,
+                                                            container: Container) -> None:
+    lee = browser("lee")
+    page = f"/queue/{seeded.red}"
+    html = lee.client.get(page).text
+    options = set(re.findall(r'<select name="assignee"[^>]*>(.*?)</select>', html, re.S)[0].split("</option>"))
+    assert any('value="anna"' in o for o in options) and not any('value="ben"' in o for o in options)
+    assert lee.post_form(page, f"{page}/acknowledge", {}, follow_redirects=False).status_code == 303
+    assert lee.post_form(page, f"{page}/assign", {"assignee": "anna"}, follow_redirects=False).status_code == 303
+    before = len(container.store.audit_events())
+    r = lee.post_form(page, f"{page}/assign", {"assignee": "ben"})  # ben may not see red
+    assert r.status_code == 409 and "not cleared for red" in r.text
+    assert len(container.store.audit_events()) == before
+    item = queries.get_item(container.store, seeded.red)
+    assert item is not None and (item[0].status, item[0].assignee) == ("acknowledged", "anna")
+
+
+def test_buttons_differ_by_role(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    yellow, red = f"/queue/{seeded.yellow}", f"/queue/{seeded.red}"
+    # an employee has no queue page at all, so no buttons
+    eve = browser("eve").client
+    assert eve.get(yellow).status_code == 403 and not buttons(eve.get(yellow).text)
+    # a spokesperson handles the yellow item (no assign: leads do), never sees the red one
+    ben = browser("ben").client
+    assert buttons(ben.get(yellow).text) == {
+        "claim", "acknowledge", "record-response", "close", "dismiss",
+        "form:claim", "form:acknowledge", "form:respond", "form:close", "form:dismiss", "form:override",
+        "form:sentiment"}
+    assert ben.get(red).status_code == 404
+    # legal: on a yellow item only the light and the sentiment; on a red one everything
+    lee = browser("lee").client
+    html = lee.get(yellow).text
+    assert buttons(html) == {"form:override", "form:sentiment"}
+    assert 'id="actions-note"' in html and "Only designated spokespersons" in html
+    html = lee.get(red).text
+    assert buttons(html) == {*HANDLE, *(f"form:{a}" for a in ("claim", "acknowledge", "assign", "respond", "close",
+                                                              "dismiss", "override", "sentiment"))}
+    assert 'id="template"' not in html and 'id="templates"' not in html and 'id="red-note"' in html
+    # a lead (also a spokesperson) gets everything on both
+    anna = browser("anna").client
+    assert {"claim", "assign", "form:assign"} <= buttons(anna.get(yellow).text)
+    assert {"claim", "assign", "form:assign"} <= buttons(anna.get(red).text)
+    # an admin assigns yellow items but does not handle them
+    ada = browser("ada").client
+    assert buttons(ada.get(yellow).text) == {"assign", "form:assign", "form:override", "form:sentiment"}
+
+
+def test_refusals_speak_to_the_role(browser: Callable[..., Browser], seeded: Seeded, container: Container) -> None:
+    before = len(container.store.audit_events())
+    eve = browser("eve")
+    r = eve.post_form("/submit", f"/queue/{seeded.red}/claim", {})
+    assert r.status_code == 403 and "Only designated spokespersons respond" in r.text
+    assert "please don&#39;t reply yourself" in r.text and "Project Falcon" not in r.text
+    ben = browser("ben")
+    r = ben.post_form("/queue", f"/queue/{seeded.red}/close", {"reason": "x"})
+    assert r.status_code == 403 and "restricted to Legal / Compliance and leads" in r.text
+    assert "don&#39;t reply yourself" not in r.text and "Project Falcon" not in r.text
+    lee = browser("lee")
+    r = lee.post_form(f"/queue/{seeded.yellow}", f"/queue/{seeded.yellow}/claim", {})
+    assert r.status_code == 403 and "handle yellow and green items" in r.text
+    assert "don&#39;t reply yourself" not in r.text
+    r = lee.post_form(f"/queue/{seeded.red}", f"/queue/{seeded.red}/respond",
+                      {"url": "https://x.com/a/status/1", "template_id": "sorry"})
+    assert r.status_code == 409 and "no public reply from brand-scout&#39;s templates" in r.text
+    assert len(container.store.audit_events()) == before
