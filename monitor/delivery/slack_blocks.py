@@ -164,6 +164,8 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         title = f"{emoji} Another mention in this group ({escape_line(payload.get('mention_count') or '')} so far)"
     if payload.get("scout"):
         title += " · :mag: sent by a scout"
+        if payload.get("scout_urgency"):
+            title += f" (urgency: {escape_line(payload['scout_urgency'])})"
     blocks: list[dict[str, Any]] = [_section(title, f"bs_head:{item_id}")]
     if hide:
         what = "A red item" if light == "red" else "An item"
@@ -171,6 +173,14 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
             f":lock: {what} needs attention. Its text is shown only in the restricted queue. "
             f"{link(item_url, 'Open it in the queue')}", f"bs_text:{item_id}"))
         fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: text withheld (restricted)"
+    elif payload.get("text_is_scout_note"):
+        # the post could not be read from its source: what we have is the employee's note
+        note, _ = cut_text(str(payload.get("scout_note") or payload.get("text") or ""), max_text_chars, item_url)
+        who = escape_line(payload.get("scout_name") or "a scout")
+        blocks.append(_section(f"*Note from {who} (scout):* {note or '_(no note)_'}\n"
+                               f"_The post could not be read from its source:_ {link(payload.get('url'), 'open the link')}",
+                               f"bs_text:{item_id}"))
+        fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: note from {who} (scout)"
     else:
         text, _ = cut_text(str(payload.get("text") or ""), max_text_chars, item_url)
         blocks.append(_section(text or "_(no text)_", f"bs_text:{item_id}"))
@@ -181,6 +191,8 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         author += f" ({escape_line(payload['author_name'])})"
     facts = [f"*Author:* @{author}", f"*Reach:* {int(payload.get('reach') or 0):,} followers",
              f"*Source:* {link(payload.get('url'), str(payload.get('source') or 'source'))}"]
+    if payload.get("text_is_scout_note"):
+        facts = [f"*Forwarded by:* {escape_line(payload.get('scout_name') or 'a scout')}"]
     if payload.get("sentiment"):
         score = payload.get("sentiment_score")
         conf = f" ({float(score):.0%} confident)" if isinstance(score, int | float) else ""

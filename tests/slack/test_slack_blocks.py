@@ -75,3 +75,16 @@ def test_request_urls_are_registered_in_the_web_app(slack_container: Callable[..
         assert r.status_code == 200 and "Usage" in r.json()["text"]
         assert client.post("/slack/actions", content=b"payload=%7B%7D", headers={**headers, "X-Slack-Signature": "v0=0"}
                            ).status_code == 401
+
+
+def test_unread_link_shows_the_scouts_note_as_a_note_not_a_post() -> None:
+    payload = {"item_id": 7, "light": "yellow", "priority": "high", "source": "web", "url": "https://blog.example/p",
+               "author": "", "reach": 0, "text": "district blog says the portal is confusing", "scout": True,
+               "scout_name": "Eve Employee", "scout_urgency": "high", "scout_note": "district blog says the portal is confusing",
+               "text_is_scout_note": True, "item_url": "http://q/7"}
+    fallback, blocks = sb.render_alert(payload)
+    body = json.dumps(blocks)
+    assert "Note from Eve Employee (scout)" in body and "could not be read from its source" in body
+    assert "urgency: high" in body
+    assert "Reach" not in body and "0 followers" not in body
+    assert "note from Eve Employee" in fallback
