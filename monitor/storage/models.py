@@ -8,12 +8,19 @@ stored timezone-aware; SQLite drops the zone, so readers normalise with ``monito
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+
+
+def _count() -> Any:
+    # Follower, like and repost counts come from the source and are not ours to bound (a federated
+    # Mastodon instance sets its accounts' counts): 64-bit, and clamped to that range when stored.
+    # SQLite's INTEGER is 64-bit already (and re-creating the table there would cascade deletes).
+    return Field(default=0, sa_type=BigInteger().with_variant(Integer(), "sqlite"))
 
 
 class MentionRow(SQLModel, table=True):
@@ -40,14 +47,14 @@ class MentionRow(SQLModel, table=True):
     title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     author_handle: str = Field(default="", max_length=200)
     author_name: str = Field(default="", max_length=300)
-    author_reach: int = 0
+    author_reach: int = _count()
     lang: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     fetched_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    likes: int = 0
-    reposts: int = 0
-    replies: int = 0
-    quotes: int = 0
+    likes: int = _count()
+    reposts: int = _count()
+    replies: int = _count()
+    quotes: int = _count()
     kind: str = Field(default="post", max_length=16)
     parent_id: str | None = Field(default=None, max_length=200)
     thread_id: str | None = Field(default=None, max_length=200)
@@ -306,6 +313,31 @@ class DigestRun(SQLModel, table=True):
     sent_at: datetime | None = _ts(nullable=True)
 
 
+class QuarantinedMention(SQLModel, table=True):
+    """A fetched mention that could not be stored, or a stored one that could not be processed.
+
+    Kept so that one poisoned post neither stops its source nor blocks the worker's queue:
+    ``stage`` is ``intake`` (the row could not be inserted; the rest of the fetch was stored and
+    the cursor moved past it) or ``triage`` (the stored mention, ``mention_id``, failed on its own
+    and its state is ``quarantined``). ``raw`` is a truncated repr of the record; ``error`` names
+    the error class and message, never the SQL parameters.
+    """
+
+    __tablename__ = "quarantined_mention"
+    __table_args__ = (Index("ix_quarantine_source_at", "source_name", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(max_length=48)
+    source: str = Field(max_length=32)
+    external_id: str = Field(sa_column=Column(Text, nullable=False))
+    stage: str = Field(max_length=16)  # intake | triage
+    mention_id: int | None = Field(default=None, foreign_key="mention.id", ondelete="SET NULL")
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    error_class: str = Field(max_length=100)
+    error: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 class UserAccount(SQLModel, table=True):
     """A local web account (when not behind single sign-on)."""
 
@@ -347,4 +379,5 @@ ALL_TABLES = [
     DigestRun,
     UserAccount,
     MetricCounter,
+    QuarantinedMention,
 ]
