@@ -100,7 +100,7 @@ class Intake:
             store.incr(s, "mentions_fetched_total", f'source="{source_name}"', len(mentions))
             store.incr(s, "mentions_stored_total", f'source="{source_name}"', len(batch.new_ids))
         report.stored, report.duplicates, report.new_ids = len(batch.new_ids), batch.duplicates, batch.new_ids
-        log.info("poll", extra={"event": "poll", "source": source_name, "fetched": report.fetched,
+        log.debug("poll", extra={"event": "poll", "source": source_name, "fetched": report.fetched,
                                 "stored": report.stored, "duplicates": report.duplicates, "filtered": dropped})
         report.notes = list(result.notes)
         for note in result.notes:  # e.g. a read limit that left older new posts unread
