@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
@@ -59,6 +61,56 @@ def _parse_time(value: Any) -> time:
 
 
 TimeOfDay = Annotated[time, BeforeValidator(_parse_time), PlainSerializer(lambda t: t.strftime("%H:%M"))]
+
+def _check_zone(value: Any) -> Any:
+    """An IANA time zone name that this machine's zone database knows (``Europe/Oslo``, ``UTC``)."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected an IANA time zone name such as Europe/Oslo or UTC, got {value!r}")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Europe/Oslo or UTC)") from None
+    return value
+
+
+#: A time zone checked at load: a bad name is a ConfigError, never a ZoneInfoNotFoundError mid-run.
+TimeZoneName = Annotated[str, BeforeValidator(_check_zone)]
+
+# Characters a matching term may not contain: control characters (C0, C1, DEL), format characters
+# that hide text or flip its direction (zero-width space, bidi overrides; the joiners ZWNJ/ZWJ that
+# scripts and emoji need are allowed), line/paragraph separators, surrogates and unassigned code points.
+_ALLOWED_FORMAT = {"\u200c", "\u200d"}
+
+
+def _bad_chars(value: str) -> list[str]:
+    out = []
+    for ch in value:
+        cat = unicodedata.category(ch)
+        if (cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (cat == "Cf" and ch not in _ALLOWED_FORMAT)) \
+                and f"U+{ord(ch):04X}" not in out:
+            out.append(f"U+{ord(ch):04X}")
+    return out
+
+
+def _check_term(value: Any) -> Any:
+    """A term matched against post text: not blank, at least one letter or digit, no control chars.
+
+    A blank term or one of punctuation only (``""``, ``"  "``, ``"-"``) would match every post.
+    """
+    if not isinstance(value, str):
+        return value  # the str type reports it
+    bad = _bad_chars(value)
+    if bad:
+        raise ValueError(f"term {value!r} contains control or invisible characters ({', '.join(bad)})")
+    if not value.strip():
+        raise ValueError(f"term {value!r} is empty: it would match every post")
+    if not any(ch.isalnum() for ch in value):
+        raise ValueError(f"term {value!r} has no letter or digit: it would match almost every post")
+    return value
+
+
+#: A word or phrase matched against post text (watch-lists, brand terms, topic keywords, ...).
+MatchTerm = Annotated[str, BeforeValidator(_check_term)]
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 

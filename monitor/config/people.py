@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from monitor.config.base import StrictModel, TimeOfDay
+from monitor.config.base import MatchTerm, StrictModel, TimeOfDay, TimeZoneName
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -17,7 +17,7 @@ Role = Literal["employee", "spokesperson", "lead", "legal", "admin"]
 class WorkingHours(StrictModel):
     """When a spokesperson takes new work."""
 
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     days: list[Day] = Field(default_factory=lambda: list[Day](["mon", "tue", "wed", "thu", "fri"]))
     start: TimeOfDay = time(9, 0)
     end: TimeOfDay = time(17, 0)
@@ -51,7 +51,7 @@ class Organisation(StrictModel):
     """Who we are: names to search for and our own accounts (excluded from mentions)."""
 
     name: str
-    brand_terms: list[str] = Field(min_length=1)
-    own_accounts: dict[str, list[str]] = Field(default_factory=dict)
+    brand_terms: list[MatchTerm] = Field(min_length=1)
+    own_accounts: dict[str, list[MatchTerm]] = Field(default_factory=dict)
     website: str | None = None
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"

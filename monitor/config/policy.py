@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from monitor.config.base import Duration, StrictModel, TimeOfDay
+from monitor.config.base import Duration, MatchTerm, StrictModel, TimeOfDay, TimeZoneName
 from monitor.vocab import Light, Priority, Sentiment
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -35,7 +35,7 @@ class WatchList(StrictModel):
 
     name: str
     kind: Literal["codename", "unreleased-product", "customer", "partner", "supplier", "phrase", "other"] = "other"
-    terms: list[str] = Field(min_length=1)
+    terms: list[MatchTerm] = Field(min_length=1)
     case_sensitive: bool = False
 
 
@@ -45,8 +45,8 @@ class YellowRules(StrictModel):
     negative_sentiment: bool = True
     uncertain_negative: bool = True
     questions: bool = True
-    complaint_terms: list[str] = Field(default_factory=list)
-    question_terms: list[str] = Field(default_factory=list)
+    complaint_terms: list[MatchTerm] = Field(default_factory=list)
+    question_terms: list[MatchTerm] = Field(default_factory=list)
     scout_criticism: bool = True
 
 
@@ -106,7 +106,7 @@ class Topic(StrictModel):
     """A topic that spokespersons cover, recognised by keywords."""
 
     name: str
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[MatchTerm] = Field(default_factory=list)
 
 
 class SlackTarget(StrictModel):
@@ -172,7 +172,7 @@ class PriorityConfig(StrictModel):
 class BusinessHours(StrictModel):
     """Working time used for response targets."""
 
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     days: list[DayName] = Field(default_factory=_weekdays)
     start: TimeOfDay = time(9, 0)
     end: TimeOfDay = time(17, 0)

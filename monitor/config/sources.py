@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from monitor.config.base import Duration, EnvName, StrictModel
+from monitor.config.base import Duration, EnvName, MatchTerm, StrictModel
 
 
 class FilterConfig(StrictModel):
@@ -15,8 +15,8 @@ class FilterConfig(StrictModel):
 
     languages: list[str] = Field(default_factory=list, description="keep only these languages (empty: all)")
     min_author_reach: int = Field(0, ge=0)
-    blocked_authors: list[str] = Field(default_factory=list)
-    blocked_domains: list[str] = Field(default_factory=list)
+    blocked_authors: list[MatchTerm] = Field(default_factory=list)
+    blocked_domains: list[MatchTerm] = Field(default_factory=list)
     exclude_own_accounts: bool = True
     drop_reposts: bool = False
     keep_unknown_language: bool = Field(True, description="with languages set, keep mentions whose language is unknown")

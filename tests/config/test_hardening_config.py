@@ -1,0 +1,153 @@
+"""Hardening of the configuration (issue 17): every time zone is checked at load, and every term
+matched against post text must be a real word, so ``scout check-config`` refuses a file that would
+stop all processing mid-run (an unknown zone) or make every mention red (an empty watch-list term).
+Each problem names the file and the field path."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.config import load_config
+from monitor.errors import ConfigError
+from tests.conftest import BASE_CONFIG
+
+BAD_ZONE = "Mars/Olympus_Mons"
+
+
+def _base() -> dict[str, Any]:
+    data = copy.deepcopy(BASE_CONFIG)
+    data["sources"] = []
+    data["data_dir"] = "/tmp/bs-hardening"
+    return data
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
+    def w(data: dict[str, Any]) -> Path:
+        path = tmp_path / "hardening.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return w
+
+
+def _problems(path: Path) -> list[tuple[str, str, str]]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert str(path) in str(info.value)
+    return info.value.problems
+
+
+def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
+    node: Any = data
+    parts = dotted.split(".")
+    for p in parts[:-1]:
+        node = node[int(p)] if p.isdigit() else node.setdefault(p, {})
+    last = parts[-1]
+    if last.isdigit():
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+ZONE_FIELDS = [
+    "policy.business_hours.timezone",
+    "spokespersons.0.working_hours.timezone",
+    "organisation.timezone",
+    "digests.0.timezone",
+]
+
+
+def _loc(dotted: str) -> str:
+    out = ""
+    for p in dotted.split("."):
+        out += f"[{p}]" if p.isdigit() else ("." if out else "") + p
+    return out
+
+
+@pytest.mark.parametrize("field", ZONE_FIELDS)
+def test_every_timezone_is_checked_at_load(field: str, write: Callable[[dict[str, Any]], Path]) -> None:
+    data = _base()
+    data["digests"] = [{"recipients": ["a@setseg.example"]}]
+    _set(data, field, BAD_ZONE)
+    problems = _problems(write(data))
+    assert [(f, BAD_ZONE in what) for _p, f, what in problems] == [(_loc(field), True)], problems
+
+
+@pytest.mark.parametrize("zone", ["", " UTC", "../../etc/passwd", "Europe/", 5])
+def test_odd_timezone_values_are_refused(zone: Any, write: Callable[[dict[str, Any]], Path]) -> None:
+    data = _base()
+    data["policy"]["business_hours"] = {"timezone": zone}
+    assert [f for _p, f, _w in _problems(write(data))] == ["policy.business_hours.timezone"]
+
+
+def test_valid_timezones_still_load(write: Callable[[dict[str, Any]], Path]) -> None:
+    data = _base()
+    data["policy"]["business_hours"] = {"timezone": "Europe/Oslo"}
+    data["spokespersons"][0]["working_hours"] = {"timezone": "America/New_York"}
+    cfg = load_config(write(data), env={})
+    assert cfg.policy.business_hours.timezone == "Europe/Oslo"
+
+
+def test_check_config_fails_on_a_bad_spokesperson_timezone(write: Callable[[dict[str, Any]], Path]) -> None:
+    data = _base()
+    data["spokespersons"][1]["working_hours"] = {"timezone": BAD_ZONE}
+    path = write(data)
+    r = CliRunner().invoke(app, ["check-config", str(path)], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 2, r.output
+    assert str(path) in r.output and "spokespersons[1].working_hours.timezone" in r.output, r.output
+    assert BAD_ZONE in r.output
+
+
+TERM_FIELDS = [
+    ("policy.light.watchlists.0.terms", "policy.light.watchlists[0].terms[1]"),
+    ("organisation.brand_terms", "organisation.brand_terms[1]"),
+    ("policy.light.yellow.complaint_terms", "policy.light.yellow.complaint_terms[1]"),
+    ("policy.light.yellow.question_terms", "policy.light.yellow.question_terms[1]"),
+    ("policy.topics.0.keywords", "policy.topics[0].keywords[1]"),
+]
+BAD_TERMS = ["", "   ", "-", " - ", "--", "...", "_", "\t", "Project\x00Falcon", "Falcon\n", "Fal\u200bcon",
+             "\u202eFalcon", "Falcon\x7f", "Falcon\u2028"]
+
+
+@pytest.mark.parametrize("bad", BAD_TERMS)
+@pytest.mark.parametrize(("field", "loc"), TERM_FIELDS)
+def test_blank_punctuation_or_control_terms_are_refused(field: str, loc: str, bad: str,
+                                                        write: Callable[[dict[str, Any]], Path]) -> None:
+    data = _base()
+    _set(data, field, ["Falcon", bad])
+    problems = _problems(write(data))
+    assert [f for _p, f, _w in problems] == [loc], problems
+
+
+@pytest.mark.parametrize("field", ["blocked_authors", "blocked_domains"])
+def test_blank_source_filter_entries_are_refused(field: str, write: Callable[[dict[str, Any]], Path]) -> None:
+    data = _base()
+    data["sources"] = [{"name": "replay", "type": "replay", "options": {"file": "sample"},
+                        "filters": {field: ["spam.example", " "]}}]
+    assert [f for _p, f, _w in _problems(write(data))] == [f"sources[0].filters.{field}[1]"]
+
+
+def test_real_terms_still_load(write: Callable[[dict[str, Any]], Path]) -> None:
+    data = _base()
+    data["policy"]["light"]["watchlists"][0]["terms"] = ["Project Falcon", "R&D-7", "Ødegaard", "#falcon", "C++",
+                                                          "👩\u200d💻 dev", "داده\u200cها"]
+    cfg = load_config(write(data), env={})
+    assert "R&D-7" in cfg.policy.light.watchlists[0].terms
+
+
+def test_an_empty_watch_term_can_no_longer_make_every_mention_red(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Before: ``terms: ["-"]`` loaded and ``find_terms`` matched it in any text."""
+    data = _base()
+    data["policy"]["light"]["watchlists"] = [{"name": "oops", "terms": ["-"]}]
+    problems = _problems(write(data))
+    assert problems[0][1] == "policy.light.watchlists[0].terms[0]"
+    assert "match" in problems[0][2]
