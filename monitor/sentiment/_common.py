@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from monitor.sentiment.base import LABELS, Classification, Label
 
@@ -64,3 +64,30 @@ def softmax(logits: Sequence[float]) -> list[float]:
     exps = [math.exp(x - top) for x in logits]
     total = sum(exps)
     return [e / total for e in exps]
+
+
+def classify_supported(
+    texts: Sequence[str],
+    langs: Sequence[str | None] | None,
+    languages: Sequence[str],
+    model_id: str,
+    run: Callable[[list[str]], list[Classification]],
+) -> tuple[list[Classification], list[int]]:
+    """The skeleton every back end's ``classify`` shares.
+
+    Checks ``langs``, marks texts in languages outside ``languages`` as :func:`unsupported`, and
+    calls ``run`` once with the other texts (never with an empty list), which must return one
+    :class:`Classification` per text it was given. Returns the results in input order and the
+    indices that were run (a back end that computes more per text, such as embeddings, places its
+    rows by them).
+    """
+    lang_list = check_langs(texts, langs)
+    keep = [i for i, lang in enumerate(lang_list) if is_supported(lang, languages)]
+    results: list[Classification] = [unsupported(model_id)] * len(texts)
+    if keep:
+        got = run([texts[i] for i in keep])
+        if len(got) != len(keep):
+            raise ValueError(f"the back end returned {len(got)} results for {len(keep)} texts")
+        for i, c in zip(keep, got, strict=True):
+            results[i] = c
+    return results, keep

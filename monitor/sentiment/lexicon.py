@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.errors import ClassifierError
-from monitor.sentiment._common import check_langs, from_scores, is_supported, unsupported
+from monitor.sentiment._common import check_langs, classify_supported, from_scores
 from monitor.sentiment.base import LABELS, Classification
 
 # VADER's usual thresholds on the compound score: >= 0.05 positive, <= -0.05 negative.
@@ -55,13 +55,13 @@ class LexiconClassifier:
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> list[Classification]:
         """One :class:`Classification` per text, in input order."""
-        lang_list = check_langs(texts, langs)
+        check_langs(texts, langs)
         self.load()
-        out: list[Classification] = []
-        for text, lang in zip(texts, lang_list, strict=True):
-            if not is_supported(lang, self.languages):
-                out.append(unsupported(self.model_id))
-                continue
-            compound = float(self._analyzer.polarity_scores(text)["compound"])
-            out.append(from_scores(compound_scores(compound), self.model_id, self.uncertain_below))
-        return out
+        return classify_supported(texts, langs, self.languages, self.model_id, self._run)[0]
+
+    def _run(self, texts: list[str]) -> list[Classification]:
+        return [
+            from_scores(compound_scores(float(self._analyzer.polarity_scores(t)["compound"])),
+                        self.model_id, self.uncertain_below)
+            for t in texts
+        ]

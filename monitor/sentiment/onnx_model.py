@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from monitor.errors import ClassifierError
-from monitor.sentiment._common import check_langs, from_scores, is_supported, unsupported
+from monitor.sentiment._common import check_langs, classify_supported, from_scores
 from monitor.sentiment.base import LABELS, Classification
 from monitor.sentiment.text import normalize
 
@@ -281,23 +281,29 @@ class OnnxClassifier:
     ) -> tuple[list[Classification], np.ndarray | None]:
         """:meth:`classify` and, from the same pass, the L2-normalised ``embedding`` of each text
         (rows of texts in a language the model does not cover are zeros); None without ``embedding``."""
-        lang_list = check_langs(texts, langs)
+        check_langs(texts, langs)
         self.load()
-        keep = [i for i, lang in enumerate(lang_list) if is_supported(lang, self.languages)]
-        results: list[Classification] = [unsupported(self.model_id)] * len(texts)
-        emb_all: np.ndarray | None = None
-        if keep:
-            logits, irony_raw, emb = self._run([texts[i] for i in keep], embedding=embedding)
+        embedded: list[np.ndarray] = []
+
+        def run(kept: list[str]) -> list[Classification]:
+            logits, irony_raw, emb = self._run(kept, embedding=embedding)
             probs, irony, moved = self._final(logits, irony_raw)
             if emb is not None:
-                emb_all = np.zeros((len(texts), emb.shape[1]), dtype=np.float32)
-                emb_all[keep] = emb
-            for row, i in enumerate(keep):
+                embedded.append(emb)
+            out: list[Classification] = []
+            for row in range(len(kept)):
                 scores: dict[str, float] = {name: float(probs[row, j]) for j, name in enumerate(LABELS)}
                 c = from_scores(scores, self.model_id, self.uncertain_below)
                 if irony is not None:
                     c = replace(c, irony=float(irony[row]), ironic=bool(moved[row]))
-                results[i] = c
-        elif embedding:
-            emb_all = np.zeros((len(texts), 0), dtype=np.float32)
+                out.append(c)
+            return out
+
+        results, keep = classify_supported(texts, langs, self.languages, self.model_id, run)
+        if not embedding:
+            return results, None
+        if not embedded:
+            return results, np.zeros((len(texts), 0), dtype=np.float32)
+        emb_all = np.zeros((len(texts), embedded[0].shape[1]), dtype=np.float32)
+        emb_all[keep] = embedded[0]
         return results, emb_all

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import ClassifierError
-from monitor.sentiment._common import check_langs, from_scores, is_supported, unsupported
+from monitor.sentiment._common import check_langs, classify_supported, from_scores
 from monitor.sentiment.base import LABELS, Classification, Label
 from monitor.sentiment.text import normalize
 
@@ -101,15 +101,14 @@ class TransformersClassifier:
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> list[Classification]:
         """One :class:`Classification` per text, in input order."""
-        lang_list = check_langs(texts, langs)
+        check_langs(texts, langs)
         self.load()
-        keep = [i for i, lang in enumerate(lang_list) if is_supported(lang, self.languages)]
-        results: list[Classification] = [unsupported(self.model_id)] * len(texts)
-        if not keep:
-            return results
+        return classify_supported(texts, langs, self.languages, self.model_id, self._run)[0]
+
+    def _run(self, texts: list[str]) -> list[Classification]:
         try:
             raw = self._pipe(
-                [normalize(texts[i]) or " " for i in keep],
+                [normalize(t) or " " for t in texts],
                 batch_size=self.batch_size,
                 truncation=True,
                 max_length=self.max_length,
@@ -117,10 +116,11 @@ class TransformersClassifier:
             )
         except Exception as exc:
             raise ClassifierError(f"the sentiment model {self.model!r} failed: {exc}") from exc
-        for i, row in zip(keep, raw, strict=True):
+        out: list[Classification] = []
+        for row in raw:
             items = row if isinstance(row, list) else [row]
             scores: dict[str, float] = dict.fromkeys(LABELS, 0.0)
             for item in items:
                 scores[self._labels[str(item["label"])]] += float(item["score"])
-            results[i] = from_scores(scores, self.model_id, self.uncertain_below)
-        return results
+            out.append(from_scores(scores, self.model_id, self.uncertain_below))
+        return out
