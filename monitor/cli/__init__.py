@@ -12,6 +12,7 @@ import sys
 
 import typer
 
+from monitor.cli.accounts import accounts_app
 from monitor.cli.core import core_app
 from monitor.cli.db import db_app
 from monitor.cli.digest import digest_app
@@ -20,6 +21,7 @@ from monitor.cli.ops import ops_app
 from monitor.cli.privacy import privacy_app
 from monitor.cli.route import route_app
 from monitor.cli.rules import rules_app
+from monitor.cli.silence import silence_app
 from monitor.errors import MonitorError
 from monitor.sentiment.cli import classify_command, sentiment_app
 
@@ -42,6 +44,8 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(digest_app, name="digest")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(eval_app, name="eval")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(silence_app, name="silence")
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ dialect's ``INSERT … ON CONFLICT DO NOTHING``.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,11 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Engine, any_, bindparam, func, insert, or_, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from connectors.base import Mention
-from monitor.errors import StoreError
+from monitor.errors import MonitorError, StoreError, redact
 from monitor.storage.models import (
     OPEN_STATUSES,
     AuditEvent,
@@ -27,6 +30,7 @@ from monitor.storage.models import (
     MentionRow,
     MetricCounter,
     Notification,
+    QuarantinedMention,
     QueueItem,
     QueueItemMention,
     RosterEntry,
@@ -45,50 +49,148 @@ def _insert(engine: Engine, table: type[SQLModel]) -> Any:
     return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+log = logging.getLogger("brand_scout.store")
+
+#: The largest count a mention stores: the signed 64-bit range of its BIGINT columns.
+MAX_COUNT = 2**63 - 1
+#: Longest stored post text; a longer one (no platform allows it) is cut, not refused.
+MAX_TEXT = 200_000
+#: How much of a quarantined record's repr is kept.
+QUARANTINE_RAW = 4000
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A fetched mention that could not be stored, and why (no SQL parameters in ``error``)."""
+
+    source: str
+    external_id: str
+    raw: str
+    error_class: str
+    error: str
+
+
 @dataclass(frozen=True)
 class StoredBatch:
-    """What :meth:`Store.add_new_mentions` stored: the new mention ids (duplicates are ignored)."""
+    """What :meth:`Store.add_new_mentions` stored: the new mention ids (duplicates are ignored)
+    and the mentions it quarantined instead of storing."""
 
     new_ids: list[int]
     received: int
+    quarantined: tuple[Quarantined, ...] = ()
 
     @property
     def duplicates(self) -> int:
         """How many of the received mentions were already stored."""
-        return self.received - len(self.new_ids)
+        return self.received - len(self.new_ids) - len(self.quarantined)
 
 
-def _clean(text: str | None) -> str | None:
-    # PostgreSQL text cannot hold NUL; a post that contains one must not block its whole batch.
-    return text.replace("\x00", "\ufffd") if text else text
+class UnstorableMention(ValueError):
+    """A mention that cannot become a row whatever the database (an unusable external id)."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(text: Any, limit: int | None = None) -> str | None:
+    # PostgreSQL text cannot hold NUL, and no database can encode a lone surrogate (JSON's
+    # "\ud800" decodes to one): a post that contains either must not block its whole batch.
+    if text is None:
+        return None
+    out = _SURROGATE.sub("\ufffd", (text if isinstance(text, str) else str(text)).replace("\x00", "\ufffd"))
+    return out[:limit] if limit is not None else out
+
+
+def clamp_count(value: Any) -> int:
+    """A count from a source as stored: an integer in ``[0, MAX_COUNT]`` (not a number: 0)."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError, OverflowError):  # None, "many", NaN, infinity
+        return 0
+    return max(0, min(n, MAX_COUNT))
+
+
+def _ref(value: Any) -> str | None:
+    # A reference to another post (parent, thread, quoted): too long to be an id we stored, so dropped.
+    ref = _clean(value)
+    return ref if ref and len(ref) <= 200 else None
 
 
 def mention_row(m: Mention, *, source_name: str, fetched_at: datetime) -> dict[str, Any]:
-    """The column values of a wire :class:`Mention` (NUL characters replaced)."""
+    """The column values of a wire :class:`Mention`, sanitised: NUL characters and lone surrogates
+    replaced, counts clamped to ``[0, MAX_COUNT]``, display fields cut to their column.
+
+    Raises:
+        UnstorableMention: the external id is empty or longer than its column (200).
+    """
+    external_id = _clean(m.external_id) or ""
+    if not external_id.strip() or len(external_id) > 200:
+        raise UnstorableMention(f"external id of {len(external_id)} characters (1 to 200 allowed)")
+    text = _clean(m.text) or ""
     return {
-        "source": m.source,
-        "external_id": m.external_id,
+        "source": _clean(m.source, 32),
+        "external_id": external_id,
         "source_name": source_name,
         "url": _clean(m.url) or "",
-        "text": _clean(m.text) or "",
+        "text": text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + " [...]",
         "title": _clean(m.title),
-        "author_handle": _clean(m.author_handle) or "",
-        "author_name": _clean(m.author_name) or "",
-        "author_reach": int(m.author_reach),
-        "lang": m.lang,
+        "author_handle": _clean(m.author_handle, 200) or "",
+        "author_name": _clean(m.author_name, 300) or "",
+        "author_reach": clamp_count(m.author_reach),
+        "lang": _clean(m.lang, 16),
         "created_at": m.created_at,
         "fetched_at": fetched_at,
-        "likes": m.likes,
-        "reposts": m.reposts,
-        "replies": m.replies,
-        "quotes": m.quotes,
-        "kind": m.kind,
-        "parent_id": m.parent_id,
-        "thread_id": m.thread_id,
-        "refers_to": m.refers_to,
-        "links": list(m.links),
+        "likes": clamp_count(m.likes),
+        "reposts": clamp_count(m.reposts),
+        "replies": clamp_count(m.replies),
+        "quotes": clamp_count(m.quotes),
+        "kind": _clean(m.kind, 16) or "post",
+        "parent_id": _ref(m.parent_id),
+        "thread_id": _ref(m.thread_id),
+        "refers_to": _ref(m.refers_to),
+        "links": [_clean(u, 2048) for u in list(m.links)[:100]],
         "state": "new",
     }
+
+
+#: Errors of the database or its connection, not of one row: never a reason to quarantine.
+_SYSTEMIC = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.ProgrammingError,
+             sa_exc.DisconnectionError, sa_exc.TimeoutError, sa_exc.ResourceClosedError, MonitorError,
+             MemoryError, RecursionError)
+
+
+def is_row_error(exc: BaseException) -> bool:
+    """Whether ``exc`` may be caused by the data of one row (a value out of range, too long, not
+    encodable, a constraint) rather than by the database, the connection or the configuration:
+    only such errors make a batch split and a row quarantined."""
+    if not isinstance(exc, Exception) or isinstance(exc, _SYSTEMIC):
+        return False
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, BaseException) and not isinstance(exc, sa_exc.DBAPIError):
+        return is_row_error(orig)
+    return True
+
+
+def describe_error(exc: BaseException) -> tuple[str, str]:
+    """``(class name, message)`` of an error for logs, health and the quarantine: a SQLAlchemy
+    error is described by the driver's error (its first line), so neither the statement nor its
+    parameters (mention text) appear; secrets are redacted."""
+    inner = exc
+    while isinstance(inner, sa_exc.StatementError) and inner.orig is not None:
+        inner = inner.orig
+    if isinstance(inner, sa_exc.StatementError):  # no driver error: say only what kind it was
+        return type(inner).__name__, "statement failed"
+    message = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
+    message = re.sub(r"\[parameters: .*", "", message)
+    return type(inner).__name__, redact(message)[:500]
+
+
+def _raw(m: Mention) -> str:
+    try:
+        raw = json.dumps(m.to_dict(), default=str)  # ASCII: NUL and lone surrogates escaped
+    except Exception:  # a record too odd for JSON is still kept, as its repr
+        raw = ascii(m)
+    return raw[:QUARANTINE_RAW]
 
 
 class Store:
@@ -218,21 +320,41 @@ class Store:
                          cursor: str | None, *, now: datetime) -> StoredBatch:
         """Store the mentions that are new and the source's cursor in ONE transaction.
 
-        Duplicates on ``(source, external_id)`` are ignored. The cursor only moves when every
-        mention it covers is stored: both commit together or not at all.
+        Duplicates on ``(source, external_id)`` are ignored. A mention that cannot be stored (see
+        :func:`mention_row`; a value the database refuses) is quarantined in the same transaction:
+        a chunk that fails is split in halves under savepoints until the row that fails alone is
+        found, so one poisoned post holds back neither the others nor the cursor. The cursor only
+        moves when every mention it covers is stored or quarantined: all commit together or not
+        at all. An error of the database itself (not of a row) propagates and stores nothing.
         """
         with self.session() as s:
             new_ids: list[int] = []
-            rows = [mention_row(m, source_name=source_name, fetched_at=now) for m in mentions]
+            bad: list[Quarantined] = []
+            rows: list[tuple[Mention, dict[str, Any]]] = []
+            for m in mentions:
+                try:
+                    rows.append((m, mention_row(m, source_name=source_name, fetched_at=now)))
+                except Exception as exc:
+                    if not is_row_error(exc):
+                        raise
+                    bad.append(self._quarantined(m, exc))
             # Chunked so that one huge backfill stays under SQLite's variable limit.
             for i in range(0, len(rows), 200):
-                new_ids += self.insert_ignore(s, MentionRow, rows[i : i + 200], ["source", "external_id"],
-                                              returning=MentionRow.id)
+                new_ids += self._insert_or_split(s, rows[i : i + 200], bad)
+            if bad:
+                s.add_all([QuarantinedMention(source_name=source_name, source=q.source[:32],
+                                              external_id=q.external_id, stage="intake", raw=q.raw,
+                                              error_class=q.error_class[:100], error=q.error, at=now)
+                           for q in bad])
+                log.warning("quarantined %d mention(s) of %s", len(bad), source_name,
+                            extra={"event": "mention_quarantined", "source": source_name, "stage": "intake",
+                                   "error": f"{bad[0].error_class}: {bad[0].error}"})
             state = self._state(s, source_name, source_type)
             if cursor is not None:
                 state.cursor = cursor
             state.healthy = True
-            state.last_error = None
+            state.last_error = (f"{len(bad)} mention(s) quarantined: {bad[0].error_class}: {bad[0].error}"[:2000]
+                                if bad else None)
             state.consecutive_failures = 0
             state.retry_after = None
             state.last_attempt_at = now
@@ -243,7 +365,90 @@ class Store:
                 state.silent_alerted = False
             state.fetched_total += len(new_ids)
             s.add(state)
-        return StoredBatch(new_ids=sorted(new_ids), received=len(mentions))
+        return StoredBatch(new_ids=sorted(new_ids), received=len(mentions), quarantined=tuple(bad))
+
+    @staticmethod
+    def _quarantined(m: Mention, exc: BaseException) -> Quarantined:
+        error_class, error = describe_error(exc)
+        return Quarantined(source=str(m.source), external_id=_clean(m.external_id, 1000) or "", raw=_raw(m),
+                           error_class=error_class, error=error)
+
+    def _insert_or_split(self, s: Session, rows: list[tuple[Mention, dict[str, Any]]],
+                         bad: list[Quarantined]) -> list[int]:
+        """Insert ``rows`` under a savepoint; when that fails on a row's data, insert each half
+        the same way, and quarantine (append to ``bad``) a row that fails alone."""
+        if not rows:
+            return []
+        try:
+            with s.begin_nested():
+                return [int(i) for i in self.insert_ignore(s, MentionRow, [r for _, r in rows],
+                                                           ["source", "external_id"], returning=MentionRow.id)]
+        except Exception as exc:
+            if not is_row_error(exc):
+                raise
+            if len(rows) == 1:
+                bad.append(self._quarantined(rows[0][0], exc))
+                return []
+        half = len(rows) // 2
+        return self._insert_or_split(s, rows[:half], bad) + self._insert_or_split(s, rows[half:], bad)
+
+    # ---- quarantine --------------------------------------------------------------------------
+    def quarantine_mention(self, mention_id: int, *, error: BaseException, now: datetime) -> bool:
+        """Take a stored mention that fails on its own out of the worker's queue: its state
+        becomes ``quarantined`` and a quarantine row keeps it with its error. False when it is
+        no longer ``new`` (another worker took it)."""
+        error_class, message = describe_error(error)
+        with self.session() as s:
+            row = s.get(MentionRow, mention_id, with_for_update=self.dialect == "postgresql")
+            if row is None or row.state != "new":
+                return False
+            row.state = "quarantined"
+            s.add(row)
+            raw = json.dumps({k: v for k, v in row.model_dump().items() if k != "text"} | {"text": row.text[:1000]},
+                             default=str)[:QUARANTINE_RAW]
+            s.add(QuarantinedMention(source_name=row.source_name or row.source, source=row.source,
+                                     external_id=row.external_id, stage="triage", mention_id=row.id, raw=raw,
+                                     error_class=error_class[:100], error=message, at=now))
+            self.incr(s, "mentions_quarantined_total", f'source="{row.source_name or row.source}",stage="triage"')
+        log.warning("quarantined mention %s", mention_id,
+                    extra={"event": "mention_quarantined", "stage": "triage", "mention_id": mention_id,
+                           "error": f"{error_class}: {message}"})
+        return True
+
+    def quarantine_summary(self, *, latest: int = 5, since: datetime | None = None
+                           ) -> dict[str, tuple[int, int, list[QuarantinedMention]]]:
+        """Per source name: (quarantined in all, quarantined at or after ``since``, the ``latest``
+        newest rows)."""
+        out: dict[str, tuple[int, int, list[QuarantinedMention]]] = {}
+        with self.session() as s:
+            totals = s.exec(select(QuarantinedMention.source_name, func.count())
+                            .group_by(QuarantinedMention.source_name)).all()
+            recent: dict[str, int] = {}
+            if since is not None:
+                recent = {str(k): int(v) for k, v in s.exec(
+                    select(QuarantinedMention.source_name, func.count()).where(QuarantinedMention.at >= since)
+                    .group_by(QuarantinedMention.source_name)).all()}
+            for name, total in totals:
+                rows = list(s.exec(select(QuarantinedMention).where(QuarantinedMention.source_name == name)
+                                   .order_by(col(QuarantinedMention.id).desc()).limit(latest)).all())
+                out[str(name)] = (int(total), recent.get(str(name), 0), rows)
+        return out
+
+    def quarantined(self, source_name: str | None = None) -> list[QuarantinedMention]:
+        """Quarantined mentions, oldest first (optionally of one source)."""
+        with self.session() as s:
+            q = select(QuarantinedMention).order_by(col(QuarantinedMention.id))
+            if source_name:
+                q = q.where(QuarantinedMention.source_name == source_name)
+            return list(s.exec(q).all())
+
+    def claim_ids(self, s: Session, ids: Sequence[int]) -> list[MentionRow]:
+        """Lock the mentions ``ids`` that are still ``new`` inside session ``s`` (a split batch)."""
+        q = select(MentionRow).where(col(MentionRow.id).in_(list(ids)), MentionRow.state == "new").order_by(
+            col(MentionRow.id))
+        if self.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        return list(s.exec(q).all())
 
     def _state(self, s: Session, source_name: str, source_type: str = "") -> ConnectorState:
         state = s.get(ConnectorState, source_name, with_for_update=self.dialect == "postgresql")
@@ -679,7 +884,7 @@ class Store:
             return s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
 
     def upsert_account(self, *, email: str, name: str, password_hash: str, roles: list[str],
-                       now: datetime) -> UserAccount:
+                       now: datetime, actor: str = "system") -> UserAccount:
         """Create a local account, or replace its name, password hash and roles (active again); audited."""
         with self.session() as s:
             acc = s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
@@ -687,9 +892,107 @@ class Store:
                 acc = UserAccount(email=email.lower(), name=name, password_hash="", created_at=now)
             acc.name, acc.password_hash, acc.roles, acc.active = name, password_hash, list(roles), True
             s.add(acc)
-            self.audit(s, actor="system", action="account.upsert", object_type="account", object_id=email.lower(),
+            self.audit(s, actor=actor, action="account.upsert", object_type="account", object_id=email.lower(),
                        details={"roles": list(roles)}, now=now)
         return acc
+
+    def accounts(self) -> list[UserAccount]:
+        """Every local account (active or not), by email."""
+        with self.session() as s:
+            return list(s.exec(select(UserAccount).order_by(col(UserAccount.email))).all())
+
+    def update_account(self, email: str, *, actor: str, now: datetime, active: bool | None = None,
+                       password_hash: str | None = None) -> UserAccount | None:
+        """Set an account's ``active`` flag and/or password hash; audited (``account.disable``,
+        ``account.enable``, ``account.set_password``; the hash never goes in the log). None when
+        there is no such account."""
+        with self.session() as s:
+            acc = s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
+            if acc is None:
+                return None
+            if active is not None:
+                acc.active = active
+                self.audit(s, actor=actor, action="account.enable" if active else "account.disable",
+                           object_type="account", object_id=acc.email, now=now)
+            if password_hash is not None:
+                acc.password_hash = password_hash
+                self.audit(s, actor=actor, action="account.set_password", object_type="account",
+                           object_id=acc.email, now=now)
+            s.add(acc)
+        return acc
+
+    # ---- silences ------------------------------------------------------------------------------
+    def add_silence(self, *, matchers: list[str], starts_at: datetime, ends_at: datetime, owner: str, reason: str,
+                    actor: str, now: datetime) -> Silence:
+        """Store a silence; audited (``silence.create`` with its matchers, time box and reason)."""
+        with self.session() as s:
+            row = Silence(matchers=list(matchers), starts_at=starts_at, ends_at=ends_at, owner=owner, reason=reason,
+                          created_at=now)
+            s.add(row)
+            s.flush()
+            self.audit(s, actor=actor, action="silence.create", object_type="silence", object_id=str(row.id),
+                       details={"matchers": list(matchers), "starts_at": starts_at, "ends_at": ends_at,
+                                "owner": owner, "reason": reason}, now=now)
+        return row
+
+    def silences(self, *, now: datetime, include_expired: bool = False, limit: int = 200) -> list[Silence]:
+        """Silences that have not ended at ``now`` (with ``include_expired``, also the most recent
+        ended ones), newest first, at most ``limit``."""
+        with self.session() as s:
+            q = select(Silence).order_by(col(Silence.id).desc()).limit(limit)
+            if not include_expired:
+                q = q.where(Silence.ends_at > now)
+            return list(s.exec(q).all())
+
+    def silence(self, silence_id: int) -> Silence | None:
+        """One silence by id."""
+        with self.session() as s:
+            return s.get(Silence, silence_id)
+
+    def expire_silence(self, silence_id: int, *, actor: str, now: datetime) -> Silence | None:
+        """End a silence now (its row is kept, ``ends_at = now``, as Alertmanager expires one); audited
+        (``silence.expire``). None when there is no such silence; an ended one is returned unchanged."""
+        with self.session() as s:
+            row = s.get(Silence, silence_id)
+            if row is None:
+                return None
+            from monitor.clock import utc  # SQLite gives the stored times back without their zone
+
+            if utc(row.ends_at) <= utc(now):
+                return row
+            before = utc(row.ends_at)
+            row.ends_at = max(utc(now), utc(row.starts_at))  # one not yet started never starts
+            s.add(row)
+            self.audit(s, actor=actor, action="silence.expire", object_type="silence", object_id=str(row.id),
+                       details={"matchers": list(row.matchers), "was_ending_at": before}, now=now)
+        return row
+
+    def set_password(self, *, email: str, password_hash: str, actor: str, now: datetime) -> bool:
+        """Replace an account's password hash and end every session of it (its session generation
+        moves on); audited. False when there is no such account."""
+        with self.session() as s:
+            acc = s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
+            if acc is None:
+                return False
+            acc.password_hash = password_hash
+            acc.session_generation = (acc.session_generation or 0) + 1
+            s.add(acc)
+            self.audit(s, actor=actor, action="account.password", object_type="account", object_id=email.lower(),
+                       details={"sessions_ended": True}, now=now)
+        return True
+
+    def end_sessions(self, email: str, *, actor: str, now: datetime) -> int | None:
+        """End every session of an account (sign-out): its session generation moves on; audited.
+        The new generation, or None when there is no such account."""
+        with self.session() as s:
+            acc = s.exec(select(UserAccount).where(UserAccount.email == email.lower())).first()
+            if acc is None:
+                return None
+            acc.session_generation = (acc.session_generation or 0) + 1
+            s.add(acc)
+            self.audit(s, actor=actor, action="account.sign_out", object_type="account", object_id=email.lower(),
+                       now=now)
+            return acc.session_generation
 
 
 def backoff_delay(attempt: int, *, base: timedelta, cap: timedelta, jitter: float) -> timedelta:

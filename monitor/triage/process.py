@@ -186,14 +186,14 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
                 silences: list[Any], spikes: list[Any], cfg: AppConfig) -> dict[str, Suppression | None]:
     """For each receiver of ``decision``: held back (and why) or None. The live stage and the
     backtest both call this, with the matched route's ``repeat_interval`` and the configured
-    inhibition matchers."""
+    inhibition matchers; a silence may match the ``receiver`` label too."""
     labels = {**decision.labels, "group": group}
     sp = cfg.policy.spikes
     out: dict[str, Suppression | None] = {}
     for rcv in decision.receivers:
         route = _route_for(decision, rcv)
         interval = route.opts.repeat_interval if route is not None else cfg.policy.grouping.repeat_interval
-        out[rcv] = hold(labels, now=now, last=last.get(rcv), repeat_interval=interval,
+        out[rcv] = hold({**labels, "receiver": rcv}, now=now, last=last.get(rcv), repeat_interval=interval,
                         silences=silences, spikes=spikes, inhibit_matchers=sp.inhibit_matchers,
                         spike_cooldown=sp.cooldown)
     return out
