@@ -130,7 +130,9 @@ def run_service(container: Container, *, web: bool = True, scheduler: bool = Tru
 
         config = uvicorn.Config(create_app(container), host=host or container.cfg.web.host,
                                 port=port if port is not None else container.cfg.web.port,
-                                log_level="warning", access_log=False)
+                                log_level="warning", access_log=False,
+                                # trust is decided on the peer address: X-Forwarded-For never rewrites it
+                                proxy_headers=False, server_header=False)
         server = uvicorn.Server(config)
 
     def _stop(*_: Any) -> None:

@@ -55,6 +55,12 @@ def chart_png(d: Digest) -> bytes:
     return buf.getvalue()
 
 
+def http_url(url: object) -> bool:
+    """Whether ``url`` may be a link in the email: ``http(s)://`` only, never ``javascript:`` or ``data:``."""
+    return (isinstance(url, str) and url.strip()[:8].lower().startswith(("http://", "https://"))
+            and not any(c in url for c in "\r\n\t\x00"))
+
+
 def _env() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -62,6 +68,7 @@ def _env() -> Any:
                       autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda v: f"{v:,.0f}"
+    env.tests["http_url"] = http_url
     return env
 
 

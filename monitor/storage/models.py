@@ -350,6 +350,8 @@ class UserAccount(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     active: bool = True
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    session_generation: int = Field(default=0, description="bumped on sign-out and password change: a session "
+                                    "cookie of an older generation no longer signs anyone in")
 
 
 class MetricCounter(SQLModel, table=True):

@@ -1,6 +1,8 @@
 """The JSON API for integrations (OpenAPI at /docs and /openapi.json): submit a mention and
 read the queue. Token authentication: ``Authorization: Bearer <token>``, tokens from the
-environment variable named by ``web.auth.api_tokens_env`` as comma-separated ``name:token``.
+environment variable named by ``web.auth.api_tokens_env`` as comma-separated ``name:token`` or
+``name:token:identity`` (the employee a token submits as; a client cannot credit anyone else).
+Each token gets ``web.auth.api_requests_per_minute`` reads and as many writes (then 429).
 
 API clients are treated like a broad channel: red items appear without their text (P4).
 """
@@ -8,7 +10,8 @@ API clients are treated like a broad channel: red items appear without their tex
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
@@ -16,9 +19,11 @@ from pydantic import BaseModel, Field
 
 from monitor.app.container import Container
 from monitor.clock import utc
-from monitor.queue.actions import Actor, actor_for
+from monitor.config import AppConfig
+from monitor.queue.actions import Actor, actor_for, directory
 from monitor.storage.models import OPEN_STATUSES
 from monitor.web import submit as scout
+from monitor.web.auth import Throttle
 
 
 class SubmissionIn(BaseModel):
@@ -28,7 +33,8 @@ class SubmissionIn(BaseModel):
     note: str = Field("", max_length=4000)
     category: Literal["compliment", "criticism", "question", "other"] = "other"
     urgency: Literal["low", "normal", "high"] = "normal"
-    submitted_by: str | None = Field(None, max_length=200, description="the employee's email (else the token name)")
+    submitted_by: str | None = Field(None, max_length=200, description="the employee's email: must be the token's identity, or one the token may submit for "
+                                        "(web.auth.api_submitters); else the token's name is credited")
 
 
 class SubmissionOut(BaseModel):
@@ -57,38 +63,80 @@ class QueueItemOut(BaseModel):
     scout_submitted: bool
 
 
-def parse_tokens(raw: str | None) -> dict[str, str]:
-    """``name:token,…`` as ``{token: name}`` (entries without both parts are ignored)."""
-    out: dict[str, str] = {}
+@dataclass(frozen=True)
+class ApiClient:
+    """An API token's holder: its ``name`` and, when the token is bound to one, the ``identity``
+    (an employee's email or roster id) every submission through it is credited to."""
+
+    name: str
+    identity: str | None = None
+
+
+def parse_tokens(raw: str | None) -> dict[str, ApiClient]:
+    """``name:token`` or ``name:token:identity`` entries, comma-separated, as ``{token: ApiClient}``
+    (entries without a name and a token are ignored). A token with an identity credits every
+    submission to it; one without credits its own name, or one of ``web.auth.api_submitters[name]``."""
+    out: dict[str, ApiClient] = {}
     for part in (raw or "").split(","):
-        name, sep, token = part.strip().partition(":")
-        if sep and name.strip() and token.strip():
-            out[token.strip()] = name.strip()
+        fields = [f.strip() for f in part.strip().split(":")]
+        if len(fields) < 2 or not fields[0] or not fields[1]:
+            continue
+        identity = ":".join(fields[2:]).strip() or None
+        out[fields[1]] = ApiClient(fields[0], identity)
     return out
+
+
+def credited(cfg: AppConfig, client: ApiClient, submitted_by: str | None) -> Actor:
+    """Who a submission through ``client`` is credited to. A bound token: its identity, and a
+    different ``submitted_by`` is refused (403). An unbound one: ``submitted_by`` when
+    ``web.auth.api_submitters`` allows it for this token, else the token itself (``api:<name>``)."""
+    wanted = (submitted_by or "").strip()
+    if client.identity is not None:
+        person = _person(cfg, client.identity)
+        if wanted and wanted.lower() not in {client.identity.lower(), person.id.lower(), person.email.lower()}:
+            raise HTTPException(403, f"this token submits as {client.identity} only")
+        return person
+    allowed = {a.strip().lower() for a in cfg.web.auth.api_submitters.get(client.name, [])}
+    if wanted and wanted.lower() in allowed:
+        return _person(cfg, wanted)
+    return Actor(f"api:{client.name}", client.name, roles=frozenset({"employee"}))
+
+
+def _person(cfg: AppConfig, who: str) -> Actor:
+    for a in directory(cfg):
+        if a.id == who:
+            return a
+    return actor_for(cfg, email=who)
 
 
 def router(container: Container) -> APIRouter:
     """The routes of /api/submissions and /api/queue."""
     cfg = container.cfg
     tokens = parse_tokens(cfg.secret(cfg.web.auth.api_tokens_env))
+    per_token = Throttle(container.clock, limit=cfg.web.auth.api_requests_per_minute, window=timedelta(minutes=1))
     routes = APIRouter(prefix="/api", tags=["api"])
 
-    def client(authorization: Annotated[str | None, Header()] = None) -> str:
+    def client(request: Request, authorization: Annotated[str | None, Header()] = None) -> ApiClient:
         scheme, _, given = (authorization or "").partition(" ")
         if scheme.lower() == "bearer" and given:
-            for token, name in tokens.items():
+            for token, holder in tokens.items():
                 if hmac.compare_digest(token.encode(), given.strip().encode()):
-                    return name
+                    wait = per_token.take(f"{holder.name}:{request.method}")
+                    if wait is not None:
+                        raise HTTPException(429, f"too many requests with this token; try again in {wait} s",
+                                            headers={"Retry-After": str(wait)})
+                    return holder
         raise HTTPException(401, "a valid API token is required", headers={"WWW-Authenticate": "Bearer"})
 
     @routes.post("/submissions", response_model=SubmissionOut, status_code=201)
-    def post_submission(request: Request, body: SubmissionIn, name: str = Depends(client)) -> SubmissionOut:
-        """Forward a mention (P1); the scout is credited even when it was already known."""
+    def post_submission(request: Request, body: SubmissionIn, holder: ApiClient = Depends(client)) -> SubmissionOut:
+        """Forward a mention (P1); the scout is credited even when it was already known. The scout
+        is the token's identity (or, for a token without one, ``submitted_by`` when the token may
+        submit for that person, else the token itself)."""
         errors = scout.validate(body.url, body.note, body.category, body.urgency)
         if errors:
             raise HTTPException(422, errors)
-        actor: Actor = (actor_for(cfg, email=body.submitted_by) if body.submitted_by
-                        else Actor(f"api:{name}", name, roles=frozenset({"employee"})))
+        actor = credited(cfg, holder, body.submitted_by)
         if scout.recent_count(container, actor.id) >= cfg.web.submissions_per_hour:
             raise HTTPException(429, "too many submissions from this person in the last hour")
         sub = scout.submit(request.app, container, actor, url=body.url, note=body.note, category=body.category,
@@ -97,7 +145,7 @@ def router(container: Container) -> APIRouter:
         return SubmissionOut(id=sub.id or 0, mention_id=sub.mention_id, already_known=sub.already_known, message=msg)
 
     @routes.get("/queue", response_model=list[QueueItemOut])
-    def get_queue(_name: str = Depends(client), status: str = "open",
+    def get_queue(_holder: ApiClient = Depends(client), status: str = "open",
                   limit: int = Query(200, ge=1, le=1000)) -> list[QueueItemOut]:
         """Queue items, highest priority first (``status``: open, all, or one status)."""
         statuses = list(OPEN_STATUSES) if status == "open" else (None if status == "all" else [status])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from starlette.exceptions import HTTPException
 from monitor.app import metrics
 from monitor.app.container import Container
 from monitor.clock import utc
-from monitor.web import api, auth, dashboard, pages, signin, slack, submit
+from monitor.web import api, auth, dashboard, limits, pages, signin, slack, submit
 from monitor.web.deps import TEMPLATES, Web
 
 __all__ = ["TEMPLATES", "create_app", "health"]
@@ -30,8 +31,17 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+#: A source that quarantined a mention within this window is listed as degraded.
+QUARANTINE_WINDOW = timedelta(hours=24)
+
+
 def health(container: Container) -> dict[str, Any]:
-    """Health of the database and every source."""
+    """Health of the database and every source.
+
+    A source that quarantined a mention (one it fetched but could not store, or one the worker
+    could not process) in the last 24 hours is degraded; ``quarantine`` gives the counts and the
+    latest few per source, each with its error (never the SQL parameters).
+    """
     now = container.clock.now()
     checks: dict[str, Any] = {}
     ok = True
@@ -45,13 +55,25 @@ def health(container: Container) -> dict[str, Any]:
     sources = {}
     degraded = []
     states = {s.source_name: s for s in container.store.all_states()} if checks["database"]["ok"] else {}
+    quarantine: dict[str, Any] = {}
+    if checks["database"]["ok"]:
+        try:
+            summary = container.store.quarantine_summary(latest=5, since=now - QUARANTINE_WINDOW)
+        except Exception as exc:  # a schema behind the code: the page still shows the rest
+            summary = {}
+            checks["quarantine"] = {"ok": False, "error": type(exc).__name__}
+        for name, (total, recent, rows) in summary.items():
+            quarantine[name] = {"total": total, "last_24h": recent, "latest": [
+                {"at": utc(q.at).isoformat(), "stage": q.stage, "external_id": q.external_id[:200],
+                 "error": f"{q.error_class}: {q.error}"[:300]} for q in rows]}  # no text: /healthz is open
     for src in container.cfg.sources:
         if not src.enabled:
             continue
         st = states.get(src.name)
         silent = bool(st and st.last_mention_at and src.silent_after and now - utc(st.last_mention_at) >= src.silent_after)
+        q = quarantine.get(src.name, {})
         healthy = st is None or (st.healthy and not silent)
-        if not healthy:
+        if not healthy or q.get("last_24h"):
             degraded.append(src.name)
         sources[src.name] = {
             "type": src.type,
@@ -60,12 +82,15 @@ def health(container: Container) -> dict[str, Any]:
             "last_success_at": utc(st.last_success_at).isoformat() if st and st.last_success_at else None,
             "last_error": st.last_error if st else None,
             "fetched_total": st.fetched_total if st else 0,
+            "quarantined": q.get("total", 0),
+            "quarantined_24h": q.get("last_24h", 0),
         }
     pending = len(container.store.notifications(status="pending")) if ok else 0
     failed = len(container.store.notifications(status="failed")) if ok else 0
     status = "ok" if ok and not degraded else ("degraded" if ok else "down")
     return {"status": status, "now": now.isoformat(), "checks": checks, "sources": sources,
-            "degraded": degraded, "queue": counts, "outbox": {"pending": pending, "failed": failed}}
+            "degraded": degraded, "queue": counts, "outbox": {"pending": pending, "failed": failed},
+            "quarantine": {"total": sum(v["total"] for v in quarantine.values()), "sources": quarantine}}
 
 
 def create_app(container: Container) -> FastAPI:
@@ -76,6 +101,8 @@ def create_app(container: Container) -> FastAPI:
     web = Web(container=container, sessions=auth.Sessions(container.cfg))
     app.state.web = web
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    # bodies over the route's cap get 413 before they are read (outermost of our middleware)
+    app.add_middleware(limits.BodyLimit, default=container.cfg.web.max_body_bytes)
 
     @app.middleware("http")
     async def session_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -120,7 +147,7 @@ def create_app(container: Container) -> FastAPI:
     def _http(request: Request, exc: HTTPException) -> Response:
         if not wants_html(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        titles = {404: "Not found", 403: "Not allowed", 429: "Slow down"}
+        titles = {404: "Not found", 403: "Not allowed", 413: "Too large", 429: "Slow down"}
         return web.render(request, "error.html", {"title": titles.get(exc.status_code, "Something went wrong"),
                                                   "message": str(exc.detail)}, status=exc.status_code)
 

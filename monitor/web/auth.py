@@ -11,8 +11,12 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+import math
+import re
 import secrets
-from datetime import datetime
+import threading
+from collections import deque
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -20,7 +24,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from monitor.clock import Clock
 from monitor.config import AppConfig
+from monitor.errors import ConfigError
 from monitor.queue.actions import Actor, actor_for, directory
 from monitor.storage.models import UserAccount
 from monitor.storage.store import Store
@@ -29,6 +35,9 @@ log = logging.getLogger("brand_scout.web")
 
 SESSION_COOKIE = "bs_session"
 SESSION_MAX_AGE = 12 * 3600
+MIN_SECRET_CHARS = 32
+_PLACEHOLDERS = ("changeme", "replaceme", "placeholder", "yoursecret", "secrethere", "fillmein", "notasecret",
+                 "insertsecret", "sessionsecret")
 _HASHER = PasswordHasher()
 
 
@@ -51,8 +60,20 @@ def hash_password(password: str) -> str:
 
 def create_account(store: Store, *, email: str, name: str, password: str, roles: list[str],
                    now: datetime) -> UserAccount:
-    """Create (or replace the password and roles of) a local account; audited."""
-    return store.upsert_account(email=email, name=name, password_hash=hash_password(password), roles=roles, now=now)
+    """Create (or replace the password and roles of) a local account; audited. Replacing the
+    password of an existing account ends every session of it."""
+    existed = store.account_by_email(email) is not None
+    hashed = hash_password(password)
+    acc = store.upsert_account(email=email, name=name, password_hash=hashed, roles=roles, now=now)
+    if existed:
+        store.set_password(email=email, password_hash=hashed, actor="system", now=now)
+        acc = store.account_by_email(email) or acc
+    return acc
+
+
+def change_password(store: Store, *, email: str, password: str, actor: str, now: datetime) -> bool:
+    """Set a new password for ``email``; every session of the account ends (audited)."""
+    return store.set_password(email=email, password_hash=hash_password(password), actor=actor, now=now)
 
 
 def account(store: Store, email: str) -> UserAccount | None:
@@ -77,12 +98,44 @@ def verify_password(store: Store, email: str, password: str) -> UserAccount | No
 _DUMMY_HASH = _HASHER.hash("not-a-password")
 
 
+def session_secret_problem(secret: str | None) -> str | None:
+    """What is wrong with a session secret (None when it will do): too short, or a placeholder
+    such as ``CHANGE-ME`` copied from an example."""
+    if not secret:
+        return None
+    squashed = re.sub(r"[^a-z0-9]", "", secret.lower())
+    if any(p in squashed for p in _PLACEHOLDERS):
+        return ("the session secret is a placeholder: set it to a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+    if len(secret) < MIN_SECRET_CHARS:
+        return (f"the session secret is too short ({len(secret)} characters, at least {MIN_SECRET_CHARS}): "
+                "set it to a long random value")
+    return None
+
+
+def check_proxy_secret(cfg: AppConfig) -> None:
+    """Refuse to start in proxy mode when ``web.auth.proxy_secret_env`` names a variable that is unset or short."""
+    auth = cfg.web.auth
+    if auth.mode != "proxy" or not auth.proxy_secret_env:
+        return
+    value = cfg.secret(auth.proxy_secret_env) or ""
+    if len(value) < 16:
+        what = "is not set" if not value else f"is too short ({len(value)} characters, at least 16)"
+        raise ConfigError(f"${auth.proxy_secret_env} (web.auth.proxy_secret_env) {what}",
+                          [(f"${auth.proxy_secret_env}", "web.auth.proxy_secret_env", what)])
+
+
 class Sessions:
     """Signs and reads the session cookie."""
 
     def __init__(self, cfg: AppConfig) -> None:
         auth = cfg.web.auth
         secret = cfg.secret(auth.session_secret_env)
+        problem = session_secret_problem(secret)
+        if secret and problem:
+            raise ConfigError(f"${auth.session_secret_env}: {problem}",
+                              [(f"${auth.session_secret_env}", "web.auth.session_secret_env", problem)])
+        check_proxy_secret(cfg)
         if not secret:
             if not auth.demo_login:
                 log.warning("no session secret in $%s: using a random one, sessions end with this process",
@@ -147,10 +200,15 @@ def current_actor(request: Request, cfg: AppConfig, store: Store) -> Actor | Non
     """The person behind ``request``, with roles from the roster and their account; None if anonymous."""
     auth = cfg.web.auth
     if auth.mode == "proxy":
-        host = request.client.host if request.client else ""
+        host = request.client.host if request.client else ""  # the peer: uvicorn runs with proxy_headers off
         email = request.headers.get(auth.user_header, "").strip()
         if not email or not _trusted(host, auth.trusted_proxies):
             return None
+        if auth.proxy_secret_env:
+            expected = cfg.secret(auth.proxy_secret_env) or ""
+            given = request.headers.get(auth.proxy_secret_header, "")
+            if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+                return None
         acc = account(store, email)
         return actor_for(cfg, email=email, name=acc.name if acc else None, extra_roles=acc.roles if acc else ())
     data = session(request)
@@ -164,6 +222,8 @@ def current_actor(request: Request, cfg: AppConfig, store: Store) -> Actor | Non
     acc = account(store, email)
     if acc is None:  # deactivated since sign-in: access ends now
         return None
+    if data.get("gen", 0) != acc.session_generation:  # signed out elsewhere or the password changed
+        return None
     return actor_for(cfg, email=acc.email, name=acc.name, extra_roles=acc.roles)
 
 
@@ -172,19 +232,74 @@ def demo_people(cfg: AppConfig) -> list[Actor]:
     return directory(cfg)
 
 
-def sign_in(request: Request, *, email: str, name: str, kind: str) -> None:
-    """Start a signed-in session (a new CSRF token, so a token seen before sign-in is useless)."""
+def sign_in(request: Request, *, email: str, name: str, kind: str, generation: int = 0) -> None:
+    """Start a signed-in session (a new CSRF token, so a token seen before sign-in is useless);
+    ``generation`` is the account's session generation, checked on every request."""
     data = session(request)
     data.clear()
     data.update(new_session())
-    data.update({"email": email, "name": name, "kind": kind})
+    data.update({"email": email, "name": name, "kind": kind, "gen": generation})
 
 
-def sign_out(request: Request) -> None:
-    """End the session."""
+def sign_out(request: Request, store: Store | None = None, *, now: datetime | None = None) -> None:
+    """End the session; for a local account every other session of it ends too (its session
+    generation moves on, so a copied cookie no longer works)."""
     data = session(request)
+    email = str(data.get("email") or "")
+    if store is not None and now is not None and email and data.get("kind") == "account":
+        store.end_sessions(email, actor=email.lower(), now=now)
     data.clear()
     data.update(new_session())
+
+
+class Throttle:
+    """Failed attempts per key (an account, an address) in a sliding window; a key with
+    ``limit`` failures inside ``window`` is refused until the oldest one leaves it. Time comes
+    from the container's clock. Per process: each web process keeps its own count."""
+
+    def __init__(self, clock: Clock, *, limit: int, window: timedelta) -> None:
+        self.clock, self.limit, self.window = clock, limit, window
+        self._failures: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: datetime) -> deque[datetime]:
+        q = self._failures.setdefault(key, deque())
+        while q and now - q[0] >= self.window:
+            q.popleft()
+        return q
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds until ``key`` may try again, or None when it may now."""
+        now = self.clock.now()
+        with self._lock:
+            q = self._recent(key, now)
+            if len(q) < self.limit:
+                if not q:
+                    self._failures.pop(key, None)
+                return None
+            return max(1, math.ceil((q[-self.limit] + self.window - now).total_seconds()))
+
+    def fail(self, key: str) -> None:
+        """Count a failure of ``key``."""
+        now = self.clock.now()
+        with self._lock:
+            self._recent(key, now).append(now)
+            if len(self._failures) > 100_000:  # bounded memory under a spray of keys
+                oldest = next(iter(self._failures))
+                self._failures.pop(oldest, None)
+
+    def take(self, key: str) -> int | None:
+        """Count one request of ``key``: None when within the limit, else the seconds to wait
+        (the refused request is not counted)."""
+        wait = self.retry_after(key)
+        if wait is None:
+            self.fail(key)
+        return wait
+
+    def clear(self, key: str) -> None:
+        """Forget ``key``'s failures (after a successful sign-in)."""
+        with self._lock:
+            self._failures.pop(key, None)
 
 
 def require(actor: Actor | None, *roles: str, message: str = "") -> Actor:

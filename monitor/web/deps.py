@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -15,6 +15,27 @@ from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.queue.actions import Actor
 from monitor.web import auth
+
+MAX_ID = 2**31 - 1
+"""The largest row id any table holds (PostgreSQL ``integer``); a larger one is never found."""
+MAX_PAGE = 1_000_000
+"""The last page number a list accepts (larger ones get 422, never an SQL overflow)."""
+
+
+def known_id(value: int, what: str = "No such item.") -> int:
+    """``value`` when it can be a row id, else 404 (an SQL integer overflow is never attempted)."""
+    if not 1 <= value <= MAX_ID:
+        raise HTTPException(404, what)
+    return value
+
+
+def http_url(url: object) -> bool:
+    """Whether ``url`` may be a link: only ``http://`` and ``https://`` (never ``javascript:`` or ``data:``)."""
+    if not isinstance(url, str):
+        return False
+    head = url.strip()[:8].lower()
+    return head.startswith(("http://", "https://")) and not any(c in url for c in "\r\n\t\x00")
+
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -24,6 +45,7 @@ def _when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.tests["http_url"] = http_url
 # Jinja2Templates enables autoescape for .html: mention text is always rendered as text.
 if not TEMPLATES.env.autoescape:  # pragma: no cover - a guard for a security property
     raise RuntimeError("Jinja2 autoescape must be on")

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.app.container import Container
@@ -23,8 +23,9 @@ from monitor.queue.actions import POLICY_REMINDER, RESTRICTED, ActionError, Acto
 from monitor.storage import read_models as queries
 from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, MentionRow, QueueItem
 from monitor.web import auth
-from monitor.web.deps import web_of
+from monitor.web.deps import MAX_PAGE, known_id, web_of
 
+NOT_FOUND = "No such queue item (or it is restricted to Legal / Compliance and leads)."
 SORTS = {"priority": "Priority", "due": "Due first", "newest": "Newest", "reach": "Reach"}
 
 
@@ -83,7 +84,7 @@ def router(container: Container) -> APIRouter:
     @routes.get("/queue", response_class=HTMLResponse, include_in_schema=False)
     def queue(request: Request, status: str = "open", light: str = "", priority: str = "", source: str = "",
               assignee: str = "", overdue: int = 0, scout: int = 0, sort: str = "priority",
-              page: int = 1) -> HTMLResponse:
+              page: int = Query(1, le=MAX_PAGE)) -> HTMLResponse:
         actor = staff(request)
         now = container.clock.now()
         sort = sort if sort in SORTS else "priority"
@@ -110,9 +111,9 @@ def router(container: Container) -> APIRouter:
 
     def item_page(request: Request, actor: Actor, item_id: int, *, error: str | None = None,
                   done: str | None = None, status: int = 200) -> HTMLResponse:
-        found = queries.get_item(container.store, item_id)
+        found = queries.get_item(container.store, known_id(item_id, NOT_FOUND))
         if found is None or (found[0].light == "red" and not actor.can_see_red):
-            raise HTTPException(404, "No such queue item (or it is restricted to Legal / Compliance and leads).")
+            raise HTTPException(404, NOT_FOUND)
         q, m = found
         sentiment = container.store.classification_for(m.id or 0)
         names = {a.id: a.name for a in directory(container.cfg)}
@@ -129,7 +130,8 @@ def router(container: Container) -> APIRouter:
 
     @routes.get("/queue/{item_id}", response_class=HTMLResponse, include_in_schema=False)
     def item(request: Request, item_id: int, done: str = "") -> HTMLResponse:
-        return item_page(request, staff(request), item_id, done=done or None)
+        actor = staff(request)
+        return item_page(request, actor, known_id(item_id, NOT_FOUND), done=done or None)
 
     @routes.post("/queue/{item_id}/{action}", include_in_schema=False)
     def act(request: Request, item_id: int, action: str, csrf_token: str = Form(""), url: str = Form(""),
@@ -139,7 +141,7 @@ def router(container: Container) -> APIRouter:
         # an employee who is not on the staff is reminded of P2, not told about pages
         actor = auth.require(web_of(request).actor(request), *auth.STAFF_ROLES, message=POLICY_REMINDER)
         now = container.clock.now()
-        found = queries.get_item(container.store, item_id)
+        found = queries.get_item(container.store, known_id(item_id, "No such queue item."))
         if found is None:
             raise HTTPException(404, "No such queue item.")
         if found[0].light == "red" and not actor.can_see_red:

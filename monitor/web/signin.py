@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.app.container import Container
 from monitor.web import auth
 from monitor.web.deps import web_of
+
+log = logging.getLogger("brand_scout.web")
 
 
 def _safe_next(target: str) -> str:
@@ -27,18 +31,36 @@ def router(container: Container) -> APIRouter:
         return web.render(request, "signin.html", {"next": _safe_next(next), "people": people, "error": None,
                                                    "proxy": cfg.web.auth.mode == "proxy"})
 
+    a = cfg.web.auth
+    per_account = auth.Throttle(container.clock, limit=a.signin_failures_per_account, window=a.signin_window)
+    per_address = auth.Throttle(container.clock, limit=a.signin_failures_per_address, window=a.signin_window)
+
     @routes.post("/signin", include_in_schema=False)
     def signin(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/"),
                csrf_token: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
         web = web_of(request)
+        people = auth.demo_people(cfg) if cfg.web.auth.demo_login else []
+        who = "account:" + email.strip().lower()
+        where = "address:" + (request.client.host if request.client else "")
+        wait = max(per_account.retry_after(who) or 0, per_address.retry_after(where) or 0)
+        if wait:
+            log.warning("sign-in throttled", extra={"event": "signin_throttled", "retry_after": wait})
+            minutes = max(1, round(wait / 60))
+            page = web.render(request, "signin.html", {
+                "next": _safe_next(next), "people": people, "email": email, "proxy": False,
+                "error": f"Too many failed sign-ins. Try again in about {minutes} minute(s)."}, status=429, actor=None)
+            page.headers["Retry-After"] = str(wait)
+            return page
         acc = auth.verify_password(container.store, email.strip(), password) if cfg.web.auth.mode == "local" else None
         if acc is None:
-            people = auth.demo_people(cfg) if cfg.web.auth.demo_login else []
+            per_account.fail(who)
+            per_address.fail(where)
             return web.render(request, "signin.html", {"next": _safe_next(next), "people": people, "email": email,
                                                        "error": "Wrong email or password.", "proxy": False},
                               status=401, actor=None)
-        auth.sign_in(request, email=acc.email, name=acc.name, kind="account")
+        per_account.clear(who)
+        auth.sign_in(request, email=acc.email, name=acc.name, kind="account", generation=acc.session_generation)
         return RedirectResponse(_safe_next(next), status_code=303)
 
     @routes.post("/signin/demo", include_in_schema=False)
@@ -55,6 +77,6 @@ def router(container: Container) -> APIRouter:
     @routes.post("/signout", include_in_schema=False)
     def signout(request: Request, csrf_token: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
-        auth.sign_out(request)
+        auth.sign_out(request, container.store, now=container.clock.now())
         return RedirectResponse("/signin", status_code=303)
     return routes

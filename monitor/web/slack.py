@@ -25,7 +25,7 @@ import threading
 from collections import OrderedDict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -37,6 +37,7 @@ from monitor.clock import utc
 from monitor.delivery import slack_blocks as sb
 from monitor.intake.scouting import SLACK_BUDGET, lookup_link
 from monitor.queue.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for, refusal
+from monitor.web.deps import MAX_ID
 
 if TYPE_CHECKING:
     from monitor.app.container import Container
@@ -47,6 +48,23 @@ SCOUT_ACK = ("Thanks for scouting! Marketing & Sales got it ({what}) and will de
              + POLICY_REMINDER)
 USAGE = "Usage: `/scout <link> [note]`, e.g. `/scout https://x.com/someone/status/123 angry about claims`."
 _LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>|(https?://\S+)")
+
+
+def response_url_allowed(url: str, api_base: str) -> bool:
+    """Whether a payload's ``response_url`` may be posted to: ``https`` on ``slack.com`` or one of its
+    subdomains (``hooks.slack.com``), or the scheme, host and port of ``notify.slack.api_base`` (GovSlack,
+    the loopback fake in tests). Anything else is someone else's server: never posted to."""
+    try:
+        parts, base = urlsplit(url), urlsplit(api_base)
+        port, base_port = parts.port, base.port
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.username is not None or parts.password is not None or not host:
+        return False
+    if parts.scheme == "https" and port in (None, 443) and (host == "slack.com" or host.endswith(".slack.com")):
+        return True
+    return (parts.scheme, host, port) == (base.scheme, (base.hostname or "").lower(), base_port)
 
 
 class _ContainerClock(SlackClock):
@@ -105,6 +123,10 @@ class SlackInteractivity:
         if channel and notifier is not None and hasattr(notifier, "post_ephemeral"):
             notifier.post_ephemeral(channel, user, text)
             return
+        if response_url and not response_url_allowed(response_url, self.c.cfg.notify.slack.api_base):
+            log.warning("response_url on a host that is not Slack's: not used",
+                        extra={"event": "slack_response_url_refused"})
+            return
         if response_url:
             from slack_sdk.webhook import WebhookClient
 
@@ -151,6 +173,8 @@ class SlackInteractivity:
                 item_id = int(action.get("value") or 0)
             except ValueError:
                 continue
+            if not 1 <= item_id <= MAX_ID:
+                continue  # no such row (and never an SQL integer overflow)
             try:
                 if aid == sb.A_CLAIM:
                     self.actions.claim(item_id, actor, now=now)
@@ -199,6 +223,8 @@ class SlackInteractivity:
         try:
             item_id = int(view.get("private_metadata") or 0)
         except ValueError:
+            return 200, None
+        if not 1 <= item_id <= MAX_ID:
             return 200, None
         block = {sb.V_RESPOND: "reply", sb.V_CLOSE: "reason", sb.V_FEEDBACK: "feedback"}.get(str(callback))
         if block is None:
@@ -332,4 +358,4 @@ def router(container: Container) -> APIRouter:
     return routes
 
 
-__all__ = ["SlackInteractivity", "first_link", "router", "unslack"]
+__all__ = ["SlackInteractivity", "first_link", "response_url_allowed", "router", "unslack"]

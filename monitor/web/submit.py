@@ -13,12 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from connectors.base import Mention
 from monitor.app.container import Container
 from monitor.clock import utc
+from monitor.domain.light import find_terms
 from monitor.intake.scouting import WEB_BUDGET, lookup_link
 from monitor.queue.actions import POLICY_REMINDER, Actor, directory
 from monitor.storage import read_models as queries
 from monitor.storage.models import ScoutSubmission
 from monitor.web import auth
-from monitor.web.deps import web_of
+from monitor.web.deps import known_id, web_of
 
 log = logging.getLogger("brand_scout.web")
 
@@ -72,8 +73,31 @@ def submit(app: FastAPI, container: Container, actor: Actor, *, url: str, note: 
         submitter_name=actor.name, channel=channel, fetched=fetched)
 
 
-def outcome(container: Container, sub: ScoutSubmission) -> dict[str, Any]:
-    """What became of a submission, in words an employee understands."""
+RECEIVED = "Received, thank you."
+
+
+def may_show_fetched(container: Container, actor: Actor, mention_id: int) -> bool:
+    """Whether ``actor`` may be shown the text read from a forwarded post (P4): those cleared for
+    red always; anyone else only once it is routed to a yellow or green item, or, while it waits,
+    when no red rule could apply (no watch-list term in it and no red model signal configured)."""
+    if actor.can_see_red:
+        return True
+    item = queries.item_for_mention(container.store, mention_id)
+    if item is not None:
+        return item.light != "red"
+    m = queries.mention(container.store, mention_id)
+    if m is None or m.state != "new":
+        return False  # handled without an item (e.g. joined a group): say nothing about it
+    light = container.cfg.policy.light
+    if light.red_model_threshold is not None:
+        return False
+    text = f"{m.title or ''}\n{m.text or ''}"
+    return not any(find_terms(text, wl.terms, wl.case_sensitive) for wl in light.watchlists)
+
+
+def outcome(container: Container, sub: ScoutSubmission, actor: Actor | None = None) -> dict[str, Any]:
+    """What became of a submission, in words an employee understands; a red item is only
+    "received, thank you" to a viewer not cleared for red (that it went to Legal is no one's business)."""
     names = {a.id: a.name for a in directory(container.cfg)}
     if sub.mention_id is None:
         return {"state": "recorded", "text": "Recorded."}
@@ -84,6 +108,8 @@ def outcome(container: Container, sub: ScoutSubmission) -> dict[str, Any]:
             return {"state": "waiting", "text": "Received: Marketing & Sales will see it in a moment."}
         return {"state": "recorded", "text": "Recorded and shared with the team; no reply was needed."}
     if item.light == "red":
+        if actor is None or not actor.can_see_red:
+            return {"state": "recorded", "text": RECEIVED}
         return {"state": "restricted", "text": "Handed to Legal / Compliance and the Marketing & Sales lead."}
     who = names.get(item.assignee or "", item.assignee or "")
     texts = {
@@ -141,19 +167,20 @@ def router(container: Container) -> APIRouter:
     def my_submissions(request: Request) -> HTMLResponse:
         actor = auth.require(web_of(request).actor(request))
         subs = container.store.submissions(actor.id)
-        rows = [(s, outcome(container, s)) for s in subs]
+        rows = [(s, outcome(container, s, actor)) for s in subs]
         return web_of(request).render(request, "submissions.html", {"rows": rows, "categories": CATEGORIES},
                                       actor=actor)
 
     @routes.get("/submissions/{sub_id}", response_class=HTMLResponse, include_in_schema=False)
     def confirmation(request: Request, sub_id: int, new: int = 0) -> HTMLResponse:
         actor = auth.require(web_of(request).actor(request))
+        known_id(sub_id, "No such submission of yours.")
         sub = next((s for s in container.store.submissions(actor.id) if s.id == sub_id), None)
         if sub is None:  # someone else's submission is not found, whoever asks
             raise HTTPException(404, "No such submission of yours.")
         m = queries.mention(container.store, sub.mention_id) if sub.mention_id else None
-        fetched = m if m is not None and m.source != "web" else None
+        fetched = m if m is not None and m.source != "web" and may_show_fetched(container, actor, m.id or 0) else None
         return web_of(request).render(request, "confirmation.html", {
-            "sub": sub, "new": bool(new), "fetched": fetched, "outcome": outcome(container, sub),
+            "sub": sub, "new": bool(new), "fetched": fetched, "outcome": outcome(container, sub, actor),
             "reminder": POLICY_REMINDER, "categories": CATEGORIES}, actor=actor)
     return routes
