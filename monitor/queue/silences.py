@@ -97,6 +97,8 @@ def check_matchers(raw: list[str]) -> list[str]:
     except ValueError as exc:
         raise SilenceError(str(exc)) from None
     for m in parsed:
+        if m.value[:1] in ("=", "~"):
+            raise SilenceError(f"cannot parse matcher {m}: use label=value, label!=value, label=~regex or label!~regex")
         if m.label not in LABELS:
             raise SilenceError(f"matcher {m}: no alert has the label {m.label!r} "
                                f"(labels: {', '.join(sorted(LABELS))})")
@@ -131,10 +133,10 @@ def draft(matchers: list[str], *, now: datetime, author: str, comment: str, dura
         except ValueError as exc:
             raise SilenceError(f"duration: {exc}") from None
         ends = starts + span
-    if ends <= starts:
-        raise SilenceError("the silence must end after it starts")
     if ends <= utc(now):
         raise SilenceError("that end time has passed already")
+    if ends <= starts:
+        raise SilenceError("the silence must end after it starts")
     if ends - starts > MAX_DURATION:
         raise SilenceError(f"a silence lasts at most {MAX_DURATION.days} days; make a new one when it ends")
     return SilenceDraft(normalised, starts, ends, author.strip(), comment.strip())
