@@ -186,7 +186,7 @@ class Report:
         return {"mentions": self.mentions, "alerts": self.alerts, "spikes": self.spikes, "score": self.score}
 
 
-def _eval_config(cfg: AppConfig, folder: Path) -> AppConfig:
+def eval_config(cfg: AppConfig, folder: Path) -> AppConfig:
     """``cfg`` on a fresh SQLite database in ``folder``, with one source (the stream) and no
     secrets, so nothing can reach Slack, SMTP or a real source."""
     data = cfg.model_dump(mode="python")
@@ -200,10 +200,15 @@ def _eval_config(cfg: AppConfig, folder: Path) -> AppConfig:
 
 
 def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifier | None = None,
-           tick: timedelta = timedelta(minutes=1), tail: timedelta = timedelta(hours=2)) -> Report:
-    """Run ``lines`` through the production stages on a temporary database; score the outcome."""
+           tick: timedelta = timedelta(minutes=1), tail: timedelta = timedelta(hours=2),
+           folder: Path | None = None) -> Report:
+    """Run ``lines`` through the production stages on a temporary database; score the outcome.
+
+    With ``folder`` the database (``eval.db``, configured by :func:`eval_config`) is made there
+    and kept, so what the stages stored can be read afterwards.
+    """
     with tempfile.TemporaryDirectory(prefix="brand-scout-eval-") as tmp:
-        ecfg = _eval_config(cfg, Path(tmp))
+        ecfg = eval_config(cfg, folder or Path(tmp))
         clock = FrozenClock(lines[0].observed_at)
         rec = TimedRecorder(clock)
         c = build(ecfg, clock=clock, classifier=classifier, notifiers={"log": rec})

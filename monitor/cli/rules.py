@@ -21,7 +21,7 @@ from monitor.domain.decide import MentionView, Router, SentimentView
 from monitor.domain.spikes import Sample, Spike, SpikeRecord, bucket_start, bucketize, detect
 from monitor.domain.suppression import LastAlert
 from monitor.errors import MonitorError
-from monitor.triage.process import alert_holds
+from monitor.triage.process import alert_holds, reaches_people
 
 rules_app = typer.Typer(help="Try the routing rules on stored mentions before switching them on.", no_args_is_help=True)
 
@@ -37,6 +37,8 @@ class DayTally:
     held: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     spikes: list[str] = field(default_factory=list)
     mentions: int = 0
+    #: (source, external_id, receiver) of every alert counted in ``alerts``, in routing order
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def replay(
@@ -86,12 +88,15 @@ def replay(
         day = days[at.date().isoformat()]
         day.mentions += 1
         d = router.decide(m, s, now=at)
+        if not reaches_people(d, scouted=m.submitted_by is not None):
+            continue
         holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[], spikes=live, cfg=cfg)
         for mt in d.matches:
             name = f"{mt.path} -> {mt.receiver}"
             held = holds.get(mt.receiver)
             if held is None:
                 day.alerts[name] += 1
+                day.sent.append((m.source, m.external_id, mt.receiver))
                 last_alert[d.group][mt.receiver] = LastAlert(at, d.light, d.priority)
             else:
                 day.held[f"{name} ({held.kind})"] += 1

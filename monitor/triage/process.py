@@ -182,6 +182,14 @@ def _route_for(decision: Decision, receiver: str) -> RouteMatch | None:
     return next((m for m in decision.matches if m.receiver == receiver), None)
 
 
+def reaches_people(decision: Decision, *, scouted: bool) -> bool:
+    """Whether a routed mention becomes a queue item and can alert anyone. A green mention that
+    only the root (default) route matched, and that no scout forwarded, is recorded and no more:
+    nobody needs to act. The live stage and the backtest both ask this."""
+    explicit = any(m.path != "route" for m in decision.matches)
+    return decision.light != "green" or scouted or explicit
+
+
 def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str, LastAlert],
                 silences: list[Any], spikes: list[Any], cfg: AppConfig) -> dict[str, Suppression | None]:
     """For each receiver of ``decision``: held back (and why) or None. The live stage and the
@@ -308,10 +316,9 @@ class Triage:
                    decision: Decision, now: datetime, ctx: BatchContext) -> None:
         for rcv in decision.receivers:
             ctx.counts["mentions_routed_total", f'receiver="{rcv}"'] += 1
-        explicit = any(m.path != "route" for m in decision.matches)
         needs_people = decision.light != "green" or sub is not None
-        if not needs_people and not explicit:
-            return  # green and only the default route: recorded, nobody needs to act
+        if not reaches_people(decision, scouted=sub is not None):
+            return
         item = ctx.items.get(decision.group)
         if item is None:
             new = NewItem(
