@@ -18,6 +18,7 @@ from monitor.app.container import ConnectorCache, Container, LazyClassifier, Laz
 from monitor.app.pipeline import Pipeline
 from monitor.clock import Clock, SystemClock
 from monitor.config import AppConfig, SourceConfig
+from monitor.delivery.notifiers import build_targets, receiver_problems
 from monitor.delivery.notifiers.base import Notifier
 from monitor.delivery.notifiers.log import LogNotifier
 from monitor.delivery.notifiers.slack import SlackNotifier
@@ -65,8 +66,9 @@ def build_connector(cfg: AppConfig, src: SourceConfig, *, client: Any = None, cl
 
 
 def check_sources(cfg: AppConfig) -> None:
-    """Validate every enabled source's type and options (imports connector modules lazily)."""
-    problems = []
+    """Validate every enabled source's type and options (imports connector modules lazily), and
+    that the receivers' PagerDuty, Teams and webhook secrets are in the environment."""
+    problems = receiver_problems(cfg)
     for src in cfg.sources:
         if not src.enabled:
             continue
@@ -133,6 +135,7 @@ def build(cfg: AppConfig, *, clock: Clock | None = None, classifier: Classifier 
     all_notifiers: dict[str, Notifier] = {"log": LogNotifier(cfg.data_path / cfg.notify.alert_log)}
     if cfg.slack_active:
         all_notifiers["slack"] = SlackNotifier.from_config(cfg)
+    all_notifiers.update(build_targets(cfg, clock=clock))  # PagerDuty, Teams, webhook: as receivers name them
     all_notifiers.update(notifiers or {})
     connectors = ConnectorCache(cfg, lambda src: build_connector(cfg, src, clock=clock))
     router = Router(cfg)

@@ -1,12 +1,15 @@
-"""Configuration of delivery: Slack, the alert log and the outbox."""
+"""Configuration of delivery: Slack, the alert log, the outbox, and the per-receiver targets
+(PagerDuty, Microsoft Teams, signed webhook) that ``receivers[]`` name next to ``slack:``."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from monitor.config.base import Duration, EnvName, StrictModel
+from monitor.vocab import Priority
 
 
 class SlackConfig(StrictModel):
@@ -39,3 +42,60 @@ class NotifyConfig(StrictModel):
     health_receiver: str = Field("marketing-sales", description="receiver of source-health alerts")
     slack: SlackConfig = Field(default_factory=SlackConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+
+
+# ---- per-receiver targets beyond Slack and email (``receivers[].pagerduty/teams/webhook``) --------
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def check_http_url(value: str, what: str) -> str:
+    """``value`` as an absolute ``https://`` URL (``http://`` only to a loopback host, for tests).
+
+    Raises:
+        ValueError: naming ``what`` and the rule broken (never echoing a query string).
+    """
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+        raise ValueError(f"{what} must be an absolute https:// URL without credentials in it")
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+        raise ValueError(f"{what} must use https:// (plain http:// is allowed only to localhost)")
+    return value.strip()
+
+
+class PagerDutyTarget(StrictModel):
+    """PagerDuty Events API v2: alerts trigger an incident per item (``dedup_key``), acknowledging
+    the item acknowledges it, responding or closing resolves it."""
+
+    routing_key_env: EnvName = Field(description="environment variable holding the integration's routing key")
+    api_base: str = Field("https://events.pagerduty.com", description="Events API base URL")
+    min_priority: Priority = Field("low", description="items below this priority do not page (spikes, ladder "
+                                   "steps and health alerts always do)")
+    timeout: Duration = timedelta(seconds=10)
+
+    @field_validator("api_base")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_http_url(value, "pagerduty.api_base").rstrip("/")
+
+
+class TeamsTarget(StrictModel):
+    """Microsoft Teams through a Workflows webhook: one Adaptive Card per message."""
+
+    webhook_url_env: EnvName = Field(description="environment variable holding the Workflows webhook URL "
+                                     "(the URL carries its own signature: it is a secret)")
+    notice_only: bool = Field(False, description="post a notice without the mention text")
+    timeout: Duration = timedelta(seconds=10)
+
+
+class WebhookTarget(StrictModel):
+    """A signed JSON webhook (schema ``monitor/delivery/schema/webhook-v1.json``)."""
+
+    url: str = Field(description="where to POST; https:// (http:// only to localhost)")
+    secret_env: EnvName = Field(description="environment variable holding the HMAC-SHA256 signing secret")
+    notice_only: bool = Field(False, description="send red notices and alerts without the mention text")
+    timeout: Duration = timedelta(seconds=10)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_http_url(value, "webhook.url")

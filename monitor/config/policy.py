@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from monitor.config.base import Duration, MatchTerm, StrictModel, TimeOfDay, TimeZoneName
+from monitor.config.notify import PagerDutyTarget, TeamsTarget, WebhookTarget
 from monitor.vocab import Light, Priority, Sentiment
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -126,6 +127,9 @@ class ReceiverConfig(StrictModel):
     broad: bool = Field(True, description="a broad channel: red items only as a notice without text")
     slack: SlackTarget | None = None
     email: list[str] = Field(default_factory=list)
+    pagerduty: PagerDutyTarget | None = Field(None, description="PagerDuty Events API v2 (see README, Receivers)")
+    teams: TeamsTarget | None = Field(None, description="Microsoft Teams Workflows webhook (Adaptive Card)")
+    webhook: WebhookTarget | None = Field(None, description="signed JSON webhook (schema webhook-v1.json)")
 
 
 class RouteConfig(StrictModel):

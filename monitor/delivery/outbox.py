@@ -4,6 +4,11 @@ Three steps: claim a batch in one transaction (status ``sending`` with a lease),
 transaction open, record the outcomes in one transaction. A message still in ``sending`` after
 its lease ran out was interrupted by a crash: the notifier is asked whether it went out before it
 is sent again. When a receiver fails, its later messages wait.
+
+A receiver's PagerDuty, Teams and webhook targets are *fanned out* when a message is first
+claimed: one row per target, with its own key (``<key>><target>``) and ``channel``
+(``target:<target>``), so each target is retried, backed off and reconciled on its own, and the
+"later messages wait" rule holds per receiver and target.
 """
 
 from __future__ import annotations
@@ -12,21 +17,35 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from monitor.clock import Clock
 from monitor.config import AppConfig
+from monitor.delivery.notifiers import fan_out_rows, target_of
 from monitor.delivery.notifiers.base import Notifier, Outbound
 from monitor.errors import NotifyError, redact
-from monitor.storage.store import Store, backoff_delay
+from monitor.storage.models import Notification
+from monitor.storage.store import DbSession, Store, backoff_delay
 
 log = logging.getLogger("brand_scout.pipeline")
 
 SEND_LEASE = timedelta(minutes=2)
 
 
-def notifier_for(cfg: AppConfig, notifiers: Mapping[str, Notifier], receiver: str) -> Notifier:
-    """Slack when it is configured for this receiver, else the alert log."""
+def notifier_for(cfg: AppConfig, notifiers: Mapping[str, Notifier], receiver: str,
+                 channel: str | None = None) -> Notifier:
+    """The target's notifier for a fanned-out row (``channel`` ``target:<name>``); else Slack when
+    it is configured for this receiver, else the alert log.
+
+    Raises:
+        NotifyError: (permanent) a target row whose notifier is not configured any more.
+    """
+    target = target_of(channel)
+    if target is not None:
+        if target not in notifiers:
+            raise NotifyError(f"receiver {receiver!r}: no {target} notifier is configured", recoverable=False)
+        return notifiers[target]
     rc = next((r for r in cfg.receivers if r.name == receiver), None)
     if cfg.slack_active and rc is not None and rc.slack is not None and "slack" in notifiers:
         return notifiers["slack"]
@@ -49,6 +68,8 @@ class Delivery:
         batch: list[tuple[int, str, Outbound]] = []
         with store.session() as s:
             due = store.due_notifications(s, now=now, limit=limit)
+            if self._fan_out(s, due, now):
+                due = store.due_notifications(s, now=now, limit=limit)
             item_ids = sorted({n.queue_item_id for n in due if n.kind in ("update", "state") and n.queue_item_id})
             firsts = store.first_alerts(s, item_ids)
             for due_row in due:
@@ -63,23 +84,25 @@ class Delivery:
             # A lease: another worker takes these rows over only if this one dies mid-send.
             store.lease_notifications(s, [nid for nid, _, _ in batch], until=now + SEND_LEASE)
         outcomes: list[tuple[int, str | None, NotifyError | None]] = []
-        blocked: set[str] = set()
+        # one lane per receiver and target: a failing PagerDuty does not hold up the Slack channel
+        blocked: set[tuple[str, str]] = set()
         for nid, previous, msg in batch:
-            if msg.receiver in blocked:
+            lane = (msg.receiver, target_of(msg.channel) or "")
+            if lane in blocked:
                 outcomes.append((nid, None, None))  # not tried: back to pending, attempt not counted
                 continue
-            notifier = notifier_for(self.cfg, self.notifiers, msg.receiver)
             try:
+                notifier = notifier_for(self.cfg, self.notifiers, msg.receiver, msg.channel)
                 ref = notifier.already_sent(msg) if previous == "sending" else None
                 if ref is None:
                     ref = notifier.send(msg)
                 outcomes.append((nid, ref or "", None))
             except NotifyError as exc:
-                blocked.add(msg.receiver)
+                blocked.add(lane)
                 outcomes.append((nid, None, exc))
             except Exception as exc:  # a notifier bug must not stall the outbox: retry later, loudly
                 log.exception("notifier crashed", extra={"event": "notifier_crash", "receiver": msg.receiver})
-                blocked.add(msg.receiver)
+                blocked.add(lane)
                 outcomes.append((nid, None, NotifyError(f"{type(exc).__name__}: {exc}", recoverable=True)))
         sent = 0
         done = self.clock.now()
@@ -114,3 +137,20 @@ class Delivery:
                 s.add(n)
             store.incr_many(s, counts)
         return sent
+
+    def _fan_out(self, s: DbSession, due: list[Notification], now: datetime) -> bool:
+        """Give each new message of a receiver with targets (PagerDuty, Teams, webhook) one outbox
+        row per target, in the claim's transaction: a crash before its commit leaves neither, a
+        second fan-out of the same message inserts nothing (unique keys). True if rows were added."""
+        rows: list[dict[str, Any]] = []
+        for n in due:
+            if n.status != "pending" or n.attempts or target_of(n.channel) is not None:
+                continue  # only a message's first claim; a target row never fans out again
+            for key, channel in fan_out_rows(self.cfg, key=n.idempotency_key, receiver=n.receiver, kind=n.kind,
+                                             payload=n.payload):
+                rows.append({"idempotency_key": key, "receiver": n.receiver, "kind": n.kind, "channel": channel,
+                             "queue_item_id": n.queue_item_id, "payload": n.payload, "status": "pending",
+                             "attempts": 0, "next_attempt_at": now, "created_at": now})
+        if not rows:
+            return False
+        return bool(self.store.insert_ignore(s, Notification, rows, ["idempotency_key"], returning=Notification.id))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.config import AppConfig
+from monitor.delivery.notifiers import state_followups, target_channel, target_key
 from monitor.errors import MonitorError
 from monitor.storage.models import OPEN_STATUSES, QueueItem
 from monitor.storage.store import DbSession as Session
@@ -183,13 +184,24 @@ class QueueActions:
         self.store.audit(s, actor=actor.id, action=f"queue.{action}", object_type="queue_item",
                          object_id=str(item.id), details={"status": item.status, **(details or {})}, now=now)
         # tell every receiver that was alerted, so its message shows the truth
-        for rcv in self.store.alerted_receivers(s, item.id):
+        payload: dict[str, object] = {
+            "item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action, "by": actor.name,
+            "response_url": item.response_url, "close_reason": item.close_reason, "light": item.light}
+        alerted = self.store.alerted_receivers(s, item.id)
+        for rcv in alerted:
             self.store.enqueue(
                 s, key=f"state:{rcv}:{item.id}:{action}:{now.isoformat()}", receiver=rcv, kind="state",
-                queue_item_id=item.id, now=now,
-                payload={"item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action,
-                         "by": actor.name, "response_url": item.response_url, "close_reason": item.close_reason,
-                         "light": item.light},
+                queue_item_id=item.id, now=now, payload=payload,
+            )
+        # a PagerDuty incident opened by a ladder step or a red override (no alert to that receiver)
+        # is acknowledged / resolved as well: straight to the receiver's PagerDuty lane of the outbox
+        esc = self.cfg.policy.escalation
+        candidates = [*item.receivers, esc.lead_receiver, esc.crisis_receiver,
+                      *(r.name for r in self.cfg.receivers if r.restricted)]
+        for rcv in state_followups(self.cfg, action=action, alerted=alerted, candidates=candidates):
+            self.store.enqueue(
+                s, key=target_key(f"state:{rcv}:{item.id}:{action}:{now.isoformat()}", "pagerduty"), receiver=rcv,
+                kind="state", channel=target_channel("pagerduty"), queue_item_id=item.id, now=now, payload=payload,
             )
         return item
 

@@ -1,0 +1,158 @@
+"""Microsoft Teams through a Workflows webhook (``receivers[].teams``; the Office 365 connectors
+are retired): one message with one Adaptive Card attachment per outbox message.
+
+The card shows the light, priority, the mention text (escaped for the card's markdown, see
+:func:`~monitor.delivery.notifiers._content.card_markdown`), author and reach, why the receiver
+sees it, the due time, and an "Open in queue" action. Red text follows the Slack rule: only a
+``restricted`` receiver's card has it; anyone else's (and a ``notice_only`` target's) says it is
+withheld. Item state changes, spikes, ladder steps and health alerts get a short card.
+
+The webhook URL carries its own signature, so it is read from the environment variable that
+``webhook_url_env`` names and never logged. A Workflows webhook answers 202 (some flows 200);
+429 and 5xx are retried by the outbox with backoff, other 4xx are permanent. Teams cannot be
+asked whether a card arrived, so :meth:`TeamsNotifier.already_sent` answers None: a send
+interrupted by a crash between the POST and the outbox's commit is posted again (the outbox's
+send lease keeps that to a crash in that window).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from monitor.delivery.notifiers import _http
+from monitor.delivery.notifiers._content import card_markdown, reach_text, receiver_config, visible
+from monitor.delivery.notifiers.base import Outbound
+from monitor.errors import NotifyError
+
+if TYPE_CHECKING:
+    from monitor.config import AppConfig
+    from monitor.config.notify import TeamsTarget
+    from monitor.config.policy import ReceiverConfig
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.4"
+TEXT_LIMIT = 3000
+LIGHT_MARK = {"red": "\U0001f534", "yellow": "\U0001f7e1", "green": "\U0001f7e2"}
+LIGHT_COLOR = {"red": "Attention", "yellow": "Warning", "green": "Good"}
+WITHHELD_NOTICE = ("Text withheld: this is a red item (confidential matters, P4). "
+                   "Legal / Compliance see it in the restricted queue.")
+
+
+def _when(value: object) -> str:
+    """An ISO time as ``2026-11-16 17:00 UTC`` (as given when it does not parse)."""
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return card_markdown(value, 60)
+
+
+def _text(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = False) -> dict[str, Any]:
+    """The Adaptive Card for ``msg`` (a pure function: tests and ``scout notify test`` call it)."""
+    p = visible(rc, msg.payload, notice_only=notice_only) if msg.kind in ("alert", "update") else dict(msg.payload)
+    light = str(p.get("light") or "")
+    body: list[dict[str, Any]] = []
+    url = str(p.get("item_url") or "")
+    if msg.kind in ("alert", "update"):
+        mark = LIGHT_MARK.get(light, "")
+        head = f"{mark} {light.upper()} \u00b7 {card_markdown(p.get('priority'), 20)}".strip()
+        head += " \u00b7 another mention of this item" if msg.kind == "update" else " \u00b7 new mention"
+        body.append(_text(head, weight="Bolder", size="Medium", color=LIGHT_COLOR.get(light, "Default")))
+        if p.get("text"):
+            body.append(_text(card_markdown(p["text"], TEXT_LIMIT)))
+        elif p.get("text_withheld"):
+            body.append(_text(WITHHELD_NOTICE, isSubtle=True))
+        facts = [
+            {"title": "Light", "value": light.upper() or "?"},
+            {"title": "Priority", "value": card_markdown(p.get("priority"), 20)},
+            {"title": "Author", "value": f"@{card_markdown(p.get('author'), 100)} \u00b7 {reach_text(p.get('reach'))}"},
+            {"title": "Source", "value": card_markdown(p.get("source"), 40)},
+        ]
+        if p.get("sentiment"):
+            facts.append({"title": "Sentiment", "value": card_markdown(p.get("sentiment"), 20)})
+        if p.get("due_at"):
+            facts.append({"title": "Respond by", "value": _when(p.get("due_at"))})
+        if p.get("scout_name"):
+            facts.append({"title": "Forwarded by", "value": card_markdown(p.get("scout_name"), 100)})
+        body.append({"type": "FactSet", "facts": facts})
+        reasons = [card_markdown(r, 300) for r in p.get("reasons") or []]
+        if reasons:
+            body.append(_text("**Why you see this**", spacing="Medium"))
+            body.append(_text("\n".join(f"- {r}" for r in reasons[:10])))
+    elif msg.kind == "state":
+        what = card_markdown(p.get("action") or p.get("status"), 40)
+        line = f"Item #{card_markdown(p.get('item_id'), 20)}: {what} by {card_markdown(p.get('by'), 100)}"
+        body.append(_text(line, weight="Bolder"))
+        body.append({"type": "FactSet", "facts": [{"title": "Status", "value": card_markdown(p.get("status"), 40)}]})
+    else:
+        title = card_markdown(p.get("title") or f"brand-scout {msg.kind}", 300)
+        body.append(_text(title, weight="Bolder", size="Medium"))
+        if p.get("summary") and p.get("summary") != p.get("title"):
+            body.append(_text(card_markdown(p.get("summary"), TEXT_LIMIT)))
+    card: dict[str, Any] = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION,
+                            "msteams": {"width": "Full"}, "body": body}
+    if url.startswith(("https://", "http://")):
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in queue", "url": url}]
+    return card
+
+
+def render_message(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = False) -> dict[str, Any]:
+    """The webhook body: a message with one Adaptive Card attachment."""
+    return {"type": "message", "attachments": [
+        {"contentType": CARD_TYPE, "contentUrl": None, "content": render_card(msg, rc, notice_only=notice_only)}]}
+
+
+class TeamsNotifier:
+    """Posts outbox messages to Teams channels through Workflows webhooks."""
+
+    name = "teams"
+
+    def __init__(self, cfg: AppConfig, *, client: httpx.Client | None = None) -> None:
+        self.cfg = cfg
+        self._client = client
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client, built on first use (no I/O at construction)."""
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(follow_redirects=False, trust_env=False)
+            return self._client
+
+    def _target(self, receiver: str) -> tuple[ReceiverConfig, TeamsTarget, str]:
+        rc = receiver_config(self.cfg.receivers, receiver)
+        if rc is None or rc.teams is None:
+            raise NotifyError(f"receiver {receiver!r} has no Teams target", recoverable=False)
+        url = self.cfg.secret(rc.teams.webhook_url_env)
+        if not url:
+            raise NotifyError(f"Teams webhook URL variable {rc.teams.webhook_url_env} is not set", recoverable=False)
+        return rc, rc.teams, url
+
+    def send(self, msg: Outbound) -> str | None:
+        """Post ``msg`` as an Adaptive Card; returns ``teams:<key>``."""
+        rc, target, url = self._target(msg.receiver)
+        body = render_message(msg, rc, notice_only=target.notice_only)
+        _http.post(self.client, url, service="Teams webhook", timeout=target.timeout.total_seconds(),
+                   content=json.dumps(body, ensure_ascii=False).encode(), ok=frozenset({200, 202}),
+                   headers={"Content-Type": "application/json; charset=utf-8"})
+        return f"teams:{msg.key}"[:200]
+
+    def already_sent(self, msg: Outbound) -> str | None:
+        """Unknowable through a Workflows webhook (see the module docstring)."""
+        del msg
+        return None
+
+
+__all__ = ["CARD_TYPE", "TeamsNotifier", "render_card", "render_message"]
