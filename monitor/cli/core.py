@@ -83,6 +83,25 @@ def _backfill(c: Container) -> None:
                                    + (f", failed: {report.error}" if report.error else ""))
 
 
+def shown_database_url(cfg: AppConfig) -> str:
+    """The database URL as the banners print it: the password hidden (``scout:***@db``)."""
+    from monitor.storage.db import redacted_url
+
+    return redacted_url(cfg.database_url())
+
+
+def banner_text(cfg: AppConfig, base: str) -> str:
+    """What ``scout run`` and ``scout demo`` print once the service is up (no secret in it)."""
+    alerts = (cfg.data_path / cfg.notify.alert_log).resolve()
+    slack = "Slack: on" if cfg.slack_active else "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)"
+    return "\n".join([
+        "", "brand-scout is running. Where to look:",
+        f"  queue      {base}/queue", f"  health     {base}/health  (JSON: {base}/healthz)",
+        f"  metrics    {base}/metrics", f"  alerts     {alerts}", f"  database   {shown_database_url(cfg)}",
+        f"  {slack}", "Press Ctrl+C to stop; starting again resumes where it stopped.", "",
+    ])
+
+
 def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, scheduler: bool = True,
            worker: bool = True) -> None:
     from monitor.app.service import run_service
@@ -99,16 +118,8 @@ def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, 
     base = f"http://{cfg.web.host}:{port}"
 
     def ready() -> None:
-        if not banner:
-            return
-        alerts = (cfg.data_path / cfg.notify.alert_log).resolve()
-        slack = "Slack: on" if cfg.slack_active else "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)"
-        typer.echo("\n".join([
-            "", "brand-scout is running. Where to look:",
-            f"  queue      {base}/queue", f"  health     {base}/health  (JSON: {base}/healthz)",
-            f"  metrics    {base}/metrics", f"  alerts     {alerts}", f"  database   {cfg.database_url()}",
-            f"  {slack}", "Press Ctrl+C to stop; starting again resumes where it stopped.", "",
-        ]))
+        if banner:
+            typer.echo(banner_text(cfg, base))
 
     run_service(c, web=web, scheduler=scheduler, worker=worker, port=port, on_ready=ready)
 
@@ -138,8 +149,8 @@ def demo(config: ConfigOpt = DEFAULT_CONFIG,
         sources = [s.model_copy(update={"options": {**s.options, "speed": speed}}) if s.type == "replay" else s
                    for s in cfg.sources]
         cfg = cfg.model_copy(update={"sources": sources})
-    typer.echo(f"brand-scout demo: replaying {len(replays)} sample source(s) into {cfg.database_url()}")
+    typer.echo(f"brand-scout demo: replaying {len(replays)} sample source(s) into {shown_database_url(cfg)}")
     _serve(cfg, port=port, banner=True)
 
 
-__all__ = ["check_config", "core_app", "demo", "poll", "run"]
+__all__ = ["banner_text", "check_config", "core_app", "demo", "poll", "run", "shown_database_url"]

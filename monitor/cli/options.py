@@ -14,7 +14,7 @@ import typer
 
 from monitor.clock import SystemClock, utc
 from monitor.config import AppConfig, load_config
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, MonitorError, redact
 
 if TYPE_CHECKING:
     from monitor.app.container import Container
@@ -28,7 +28,7 @@ NowOpt = Annotated[str | None, typer.Option("--now", help="evaluate as of this I
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` to stderr; the exit to raise (``raise fail(...)``)."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {redact(message)}", err=True)  # a secret (a database password) never reaches the terminal
     return typer.Exit(code)
 
 

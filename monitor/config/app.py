@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
@@ -116,6 +117,7 @@ class AppConfig(StrictModel):
         """The database URL after the environment override and ``{data_dir}`` expansion."""
         override = self.secret(self.storage.url_env)
         url = override or self.storage.url
+        _register_url_password(url)  # a password in the file's URL is a secret too
         return url.replace("{data_dir}", str(self.data_path))
 
     def required_secrets(self) -> list[tuple[str, str]]:
@@ -137,6 +139,20 @@ class AppConfig(StrictModel):
     def slack_active(self) -> bool:
         """True when Slack is enabled and its bot token is in the environment."""
         return self.notify.slack.enabled and self.secret(self.notify.slack.bot_token_env) is not None
+
+
+def _register_url_password(url: str) -> None:
+    """Hand the password of a database URL (``user:PASSWORD@`` or ``?password=``) to log redaction."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+        query = parse_qs(parts.query)
+    except ValueError:
+        return
+    for value in [password or "", *(v for k, vs in query.items() if k.lower() in ("password", "pwd") for v in vs)]:
+        if value:
+            register_secret(value)
+            register_secret(unquote(value))
 
 
 def _fmt_loc(loc: tuple[int | str, ...]) -> str:

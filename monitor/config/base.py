@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import time, timedelta
@@ -14,6 +15,15 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
 
+_MAX_SECONDS = timedelta.max.total_seconds()
+
+
+def _seconds(total: float, value: Any) -> timedelta:
+    if not math.isfinite(total) or abs(total) >= _MAX_SECONDS:  # found by the config fuzz soak: 1e9 days
+        raise ValueError(f"duration {str(value)[:40]!r} is out of range")
+    return timedelta(seconds=total)
+
+
 def parse_duration(value: Any) -> timedelta:
     """Parse ``30s``, ``5m``, ``4h``, ``1d``, ``2w`` or a number of seconds into a timedelta."""
     if isinstance(value, timedelta):
@@ -21,7 +31,10 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 30s, 5m, 4h or 1d")
     if isinstance(value, int | float):
-        return timedelta(seconds=float(value))
+        try:
+            return _seconds(float(value), value)
+        except OverflowError:  # an int too large for a float
+            raise ValueError(f"duration {str(value)[:40]!r} is out of range") from None
     if isinstance(value, str):
         parts = re.findall(r"\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)?", value.strip())
         if parts and "".join(p.replace(" ", "") for p in parts) == value.replace(" ", ""):
@@ -32,7 +45,7 @@ def parse_duration(value: Any) -> timedelta:
                     break
                 total += float(m.group(1)) * _UNITS[m.group(2)]
             else:
-                return timedelta(seconds=total)
+                return _seconds(total, value)
     raise ValueError(f"expected a duration such as 30s, 5m, 4h or 1d, got {value!r}")
 
 
@@ -69,7 +82,7 @@ def _check_zone(value: Any) -> Any:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Europe/Oslo or UTC)") from None
+        raise ValueError(f"unknown time zone {value[:60]!r} (expected an IANA name such as Europe/Oslo or UTC)") from None
     return value
 
 
@@ -101,11 +114,11 @@ def _check_term(value: Any) -> Any:
         return value  # the str type reports it
     bad = _bad_chars(value)
     if bad:
-        raise ValueError(f"term {value!r} contains control or invisible characters ({', '.join(bad)})")
+        raise ValueError(f"term {value[:60]!r} contains control or invisible characters ({', '.join(bad)})")
     if not value.strip():
-        raise ValueError(f"term {value!r} is empty: it would match every post")
+        raise ValueError(f"term {value[:60]!r} is empty: it would match every post")
     if not any(ch.isalnum() for ch in value):
-        raise ValueError(f"term {value!r} has no letter or digit: it would match almost every post")
+        raise ValueError(f"term {value[:60]!r} has no letter or digit: it would match almost every post")
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +10,30 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from monitor.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_USERINFO_PASSWORD = re.compile(r"(://[^:/?#@\s]*):[^@/?#\s]*@")
+_PASSWORD_PARAMS = {"password", "passwd", "pwd", "sslpassword"}
+_QUERY_PASSWORD = re.compile(r"(?i)([?&](?:password|passwd|pwd|sslpassword))=[^&#\s]*")
+
+
+def redacted_url(url: str) -> str:
+    """``url`` fit to print or log: the password shown as ``***`` (never the real one).
+
+    ``postgresql+psycopg://scout:s3cret@db/scout`` -> ``postgresql+psycopg://scout:***@db/scout``;
+    a URL SQLAlchemy cannot parse still has anything between ``user:`` and ``@`` hidden.
+    """
+    try:
+        u = make_url(url)
+        secret_keys = [k for k in u.query if k.lower() in _PASSWORD_PARAMS]
+        if secret_keys:  # libpq also takes ``?password=...``
+            u = u.update_query_dict(dict.fromkeys(secret_keys, "***"))
+        return u.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        return _QUERY_PASSWORD.sub(r"\1=***", _USERINFO_PASSWORD.sub(r"\1:***@", url))
 
 
 def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:

@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.config import load_config
+from monitor.config import load_config, validate_config
 from monitor.errors import ConfigError
 from tests.conftest import BASE_CONFIG
 
@@ -151,3 +151,13 @@ def test_an_empty_watch_term_can_no_longer_make_every_mention_red(write: Callabl
     problems = _problems(write(data))
     assert problems[0][1] == "policy.light.watchlists[0].terms[0]"
     assert "match" in problems[0][2]
+
+
+@pytest.mark.parametrize("value", [86400000000000.0, 10**400, float("inf"), float("nan"), "99999999999d"])
+def test_out_of_range_durations_are_refused(value: Any) -> None:
+    """Found by the configuration fuzz soak: a huge number of seconds raised OverflowError."""
+    data = _base()
+    data["policy"]["grouping"] = {"window": value}
+    with pytest.raises(ConfigError) as info:
+        validate_config(data, path="<soak>", env={})
+    assert [f for _p, f, _w in info.value.problems] == ["policy.grouping.window"]
