@@ -253,10 +253,8 @@ def export_corrections(database_url: str, *, since: str | None = None) -> list[t
     """
     from datetime import UTC, datetime
 
-    from sqlmodel import select
-
     from monitor.storage.db import make_engine
-    from monitor.storage.models import MentionRow, SentimentCorrection
+    from monitor.storage.read_models import latest_corrections
     from monitor.storage.store import Store
 
     cutoff = None
@@ -265,20 +263,12 @@ def export_corrections(database_url: str, *, since: str | None = None) -> list[t
         if cutoff.tzinfo is None:
             cutoff = cutoff.replace(tzinfo=UTC)
     store = Store(make_engine(database_url))
-    latest: dict[int, tuple[datetime, int, Any, Any]] = {}
-    with store.session() as s:
-        q = select(SentimentCorrection, MentionRow).where(SentimentCorrection.mention_id == MentionRow.id)
-        for corr, mention in s.exec(q).all():
-            when = corr.corrected_at if corr.corrected_at.tzinfo else corr.corrected_at.replace(tzinfo=UTC)
-            if cutoff is not None and when < cutoff:
-                continue
-            prev = latest.get(corr.mention_id)
-            if prev is None or (when, corr.id or 0) >= (prev[0], prev[1]):
-                latest[corr.mention_id] = (when, corr.id or 0, corr, mention)
-    store.engine.dispose()
+    try:
+        found = latest_corrections(store, cutoff)
+    finally:
+        store.engine.dispose()
     rows: list[tuple[str, str, str]] = []
-    for mention_id in sorted(latest):
-        _, _, corr, mention = latest[mention_id]
+    for corr, mention in found:
         text = tsv_field(mention.text or mention.title or "")
         if text:
             rows.append((tsv_field(f"{mention.source}:{mention.external_id}"), corr.label, text))

@@ -24,6 +24,7 @@ from monitor.storage.models import (
     QueueItem,
     QueueItemMention,
     ScoutSubmission,
+    SentimentCorrection,
     SpikeEvent,
 )
 from monitor.storage.store import Store
@@ -290,3 +291,22 @@ def mention_sources(store: Store) -> list[str]:
             if nxt is None:
                 return out
             out.append(str(nxt))
+
+
+def latest_corrections(store: Store, since: datetime | None = None) -> list[tuple[SentimentCorrection, MentionRow]]:
+    """The latest sentiment correction of each corrected mention, with the mention, by mention id.
+
+    ``since`` keeps corrections made at or after it; of several corrections the latest (then the
+    highest id) wins.
+    """
+    latest: dict[int, tuple[datetime, int, SentimentCorrection, MentionRow]] = {}
+    with store.session() as s:
+        q = select(SentimentCorrection, MentionRow).where(SentimentCorrection.mention_id == MentionRow.id)
+        for corr, mention in s.exec(q).all():
+            when = utc(corr.corrected_at)
+            if since is not None and when < since:
+                continue
+            prev = latest.get(corr.mention_id)
+            if prev is None or (when, corr.id or 0) >= (prev[0], prev[1]):
+                latest[corr.mention_id] = (when, corr.id or 0, corr, mention)
+    return [(latest[k][2], latest[k][3]) for k in sorted(latest)]

@@ -21,8 +21,6 @@ ROOT_IMPORTERS = ("monitor.app", "monitor.web.app", "monitor.cli")
 #:   with the model; the read moves to monitor.storage with it);
 #: - load_config runs the routing policy checks of monitor.domain.decide (config -> domain).
 KNOWN_BREACHES = frozenset({
-    "monitor.sentiment.cli -> sqlmodel",
-    "monitor.sentiment.cli -> sqlmodel.select",
     "monitor.config.app -> monitor.domain.decide",
 })
 #: Data packages read with importlib.resources (not modules imported by name).
