@@ -1,4 +1,18 @@
-"""Alerts as readable lines in a log file (the default without Slack)."""
+"""Alerts as readable lines in a log file (the default without Slack).
+
+Each alert is one line: a readable summary, two spaces, then ``key=`` and the message's
+idempotency key as the line's last field::
+
+    [marketing-sales] YELLOW high item #12 x @someone (5400 followers): the text | https://...  key=alert:...
+
+Every field is escaped (:func:`escape`): a control character (a newline, a carriage return, an
+escape sequence), a Unicode line or paragraph separator and any invisible format character is
+written as ``\\n``, ``\\x1b``, ``\\u2028`` ..., and a backslash as ``\\\\``. So an author handle or a
+post can neither start a line of its own nor pass for another alert, and the key (which has no
+blank either) is always exactly what follows the *last* ``"  key="`` of a complete line: crash
+reconciliation (:meth:`LogNotifier.already_sent`) parses that field (:func:`parse_key`), it never
+searches the line for a ``key=`` that the text could have forged.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +20,7 @@ import json
 import logging
 import os
 import threading
+import unicodedata
 from pathlib import Path
 
 from monitor.delivery.notifiers.base import Outbound
@@ -13,19 +28,70 @@ from monitor.errors import NotifyError
 
 log = logging.getLogger("brand_scout.alerts")
 
+KEY_FIELD = "  key="
+"""What separates a line's readable part from its idempotency key (the line's last field)."""
+
+_KEEP_FORMAT = {"\u200c", "\u200d"}  # ZWNJ and ZWJ: scripts and emoji sequences need them
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def _escaped_char(ch: str, *, blank: bool) -> str | None:
+    if ch in _NAMED:
+        return _NAMED[ch]
+    if blank and ch.isspace():
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    cat = unicodedata.category(ch)
+    if cat in ("Cc", "Cs", "Zl", "Zp") or (cat == "Cf" and ch not in _KEEP_FORMAT):
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    return None
+
+
+def escape(value: object, *, blank: bool = False) -> str:
+    """``value`` as text that cannot break or fake a line: control, separator and invisible
+    format characters and the backslash escaped; with ``blank``, every whitespace character too
+    (the key field then holds no blank)."""
+    text = str(value)
+    out = []
+    for ch in text:
+        esc = _escaped_char(ch, blank=blank)
+        out.append(ch if esc is None else esc)
+    return "".join(out)
+
+
+def render_key(key: str) -> str:
+    """The key field as written in the log (escaped, no blank)."""
+    return escape(key, blank=True)
+
 
 def render_line(msg: Outbound) -> str:
-    """One human-readable line for an outbox message."""
+    """One human-readable line for an outbox message, every field escaped (no key)."""
     p = msg.payload
     if msg.kind in ("alert", "update"):
         text = p.get("text") or "(text withheld: red item, see the restricted queue)"
         text = " ".join(str(text).split())
         if len(text) > 200:
             text = text[:197] + "..."
-        return (f"[{msg.receiver}] {str(p.get('light', '')).upper()} {p.get('priority', '')} "
-                f"item #{p.get('item_id')} {p.get('source', '')} @{p.get('author', '')} "
-                f"({p.get('reach', 0)} followers): {text} | {p.get('item_url', '')}")
-    return f"[{msg.receiver}] {msg.kind.upper()}: {p.get('title') or p.get('summary') or json.dumps(p)[:300]}"
+        return (f"[{escape(msg.receiver)}] {escape(str(p.get('light', '')).upper())} {escape(p.get('priority', ''))} "
+                f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} @{escape(p.get('author', ''))} "
+                f"({escape(p.get('reach', 0))} followers): {escape(text)} | {escape(p.get('item_url', ''))}")
+    summary = p.get("title") or p.get("summary") or json.dumps(p)[:300]
+    return f"[{escape(msg.receiver)}] {escape(msg.kind.upper())}: {escape(summary)}"
+
+
+def format_record(msg: Outbound) -> str:
+    """The complete line written for ``msg``, newline included."""
+    return f"{render_line(msg)}{KEY_FIELD}{render_key(msg.key)}\n"
+
+
+def parse_key(line: str) -> str | None:
+    """The key field of one complete line (``...  key=KEY\\n``), as written; None for a line that
+    is torn (no final newline) or holds no key field."""
+    if not line.endswith("\n"):
+        return None
+    _human, sep, key = line[:-1].rpartition(KEY_FIELD)
+    if not sep or not key or any(ch.isspace() for ch in key):
+        return None
+    return key
 
 
 class LogNotifier:
@@ -38,11 +104,15 @@ class LogNotifier:
         self._lock = threading.Lock()
 
     def send(self, msg: Outbound) -> str | None:
-        line = f"{render_line(msg)}  key={msg.key}\n"
+        data = format_record(msg).encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock, self.path.open("a", encoding="utf-8") as f:
-                f.write(line)
+            with self._lock, self.path.open("ab+") as f:
+                if f.tell() > 0:  # a line torn by a crash mid-write stays on its own (and never matches)
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":
+                        data = b"\n" + data
+                f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:
@@ -53,9 +123,9 @@ class LogNotifier:
     def already_sent(self, msg: Outbound) -> str | None:
         if not self.path.exists():
             return None
-        needle = f"key={msg.key}\n"
-        with self.path.open(encoding="utf-8") as f:
+        wanted = render_key(msg.key)
+        with self.path.open(encoding="utf-8", errors="replace", newline="\n") as f:
             for line in f:
-                if line.endswith(needle):
+                if parse_key(line) == wanted:
                     return f"log:{msg.key}"
         return None
