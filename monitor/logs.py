@@ -1,9 +1,12 @@
-"""Structured logging: one line per event, JSON when asked; every message is redacted."""
+"""Structured logging: one line per event, JSON when asked; every message is redacted, and the
+rows a database error carries (SQLAlchemy's ``[parameters: ...]``, PostgreSQL's ``DETAIL:`` with
+the failing row) are cut out, so mention text never reaches a log through an error."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +15,17 @@ from monitor.errors import redact
 
 _STD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
+#: Lines of an error's text that carry a row's values: SQLAlchemy's parameters (when an engine
+#: does not hide them) and PostgreSQL's DETAIL ("Failing row contains (...)", "Key (...)=(...)").
+_ROW_LINES = re.compile(r"^[ \t]*(?:\[parameters: |\[SQL parameters |DETAIL: ).*$", re.MULTILINE)
+
+
+def scrub(text: str) -> str:
+    """``text`` without the lines that carry a database row's values."""
+    if "[parameters: " not in text and "DETAIL: " not in text and "[SQL parameters " not in text:
+        return text
+    return _ROW_LINES.sub("[parameters hidden]", text)
+
 
 class _Formatter(logging.Formatter):
     def __init__(self, json_lines: bool) -> None:
@@ -19,11 +33,11 @@ class _Formatter(logging.Formatter):
         self.json_lines = json_lines
 
     def format(self, record: logging.LogRecord) -> str:
-        extra = {k: v for k, v in vars(record).items() if k not in _STD}
+        extra = {k: scrub(v) if isinstance(v, str) else v for k, v in vars(record).items() if k not in _STD}
         when = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-        msg = record.getMessage()
+        msg = scrub(record.getMessage())
         if record.exc_info:
-            msg += " | " + self.formatException(record.exc_info).replace("\n", " | ")
+            msg += " | " + scrub(self.formatException(record.exc_info)).replace("\n", " | ")
         if self.json_lines:
             data: dict[str, Any] = {"ts": when, "level": record.levelname, "logger": record.name, "msg": msg}
             data.update(extra)

@@ -7,10 +7,14 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.app.container import Container
 from monitor.errors import MonitorError
+from monitor.storage.store import describe_error
+
+if TYPE_CHECKING:
+    from monitor.intake.poll import PollReport, Progress
 
 log = logging.getLogger("brand_scout.service")
 election_log = logging.getLogger("brand_scout.ops")  # the name operators already filter on
@@ -46,6 +50,42 @@ class WorkerLoop:
                 continue
             if not busy:
                 self.stop.wait(interval)
+
+
+def startup_backfill(container: Container, *, on_start: Callable[[str], Progress | None] | None = None,
+                     on_done: Callable[[str, PollReport | None, str | None], None] | None = None
+                     ) -> dict[str, str | None]:
+    """The first run of every enabled source whose cursor is unset: fetch its backfill window now.
+
+    Never raises: a source that fails (or a database that cannot be read) is logged and left to
+    the scheduler's next poll, so a poisoned fetch cannot stop ``scout run`` from starting.
+    ``on_start(name)`` may return a progress callback; ``on_done(name, report, error)`` follows
+    each source. Returns each backfilled source's error (None when it succeeded).
+    """
+    errors: dict[str, str | None] = {}
+    try:
+        todo = [s.name for s in container.cfg.sources
+                if s.enabled and (st := container.store.get_state(s.name)) is not None and st.cursor is None]
+    except Exception as exc:
+        log.error("start-up backfill skipped: the source states cannot be read (%s); the scheduler polls as usual",
+                  ": ".join(describe_error(exc)), extra={"event": "backfill_failed"})
+        return errors
+    for name in todo:
+        report: PollReport | None = None
+        try:
+            report = container.pipeline.poll(name, progress=on_start(name) if on_start else None)
+            error = report.error
+        except Exception as exc:
+            error = ": ".join(describe_error(exc))
+            log.exception("start-up backfill of %s failed; the scheduler polls it again", name,
+                          extra={"event": "backfill_failed", "source": name})
+        errors[name] = error
+        if on_done is not None:
+            try:
+                on_done(name, report, error)
+            except Exception:  # a progress display must not stop the start either
+                log.warning("backfill progress display failed", extra={"event": "backfill_display_failed"})
+    return errors
 
 
 def run_scheduler_with_election(container: Container, stop: threading.Event, *, retry_seconds: float = 3.0) -> None:

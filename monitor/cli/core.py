@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -64,23 +65,31 @@ def poll(source: Annotated[str, typer.Argument(help="source name from the config
 
 
 def _backfill(c: Container) -> None:
-    """First run of a source: fetch its bounded backfill window now, with a progress bar."""
+    """First run of a source: fetch its bounded backfill window now, with a progress bar. A
+    failure is shown and logged, never fatal (``monitor.app.service.startup_backfill``)."""
     from rich.progress import Progress, TaskID
 
-    todo = [s for s in c.cfg.sources if s.enabled and (st := c.store.get_state(s.name)) is not None and st.cursor is None]
-    if not todo:
-        return
-    with Progress(transient=False) as bar:
-        for src in todo:
-            task = bar.add_task(f"backfill {src.name} (last {src.backfill})", total=None)
+    from monitor.app.service import startup_backfill
+    from monitor.intake.poll import PollReport
 
-            def progress(done: int, total: int | None, task: TaskID = task) -> None:
+    tasks: dict[str, TaskID] = {}
+    with Progress(transient=False) as bar:
+
+        def start(name: str) -> Callable[[int, int | None], None]:
+            task = tasks[name] = bar.add_task(f"backfill {name}", total=None)
+
+            def progress(done: int, total: int | None) -> None:
                 bar.update(task, completed=done, total=total)
 
-            report = c.pipeline.poll(src.name, progress=progress)
-            bar.update(task, total=max(report.fetched, 1), completed=max(report.fetched, 1),
-                       description=f"backfill {src.name}: {report.stored} stored"
-                                   + (f", failed: {report.error}" if report.error else ""))
+            return progress
+
+        def done(name: str, report: PollReport | None, error: str | None) -> None:
+            fetched = max(report.fetched if report else 0, 1)
+            stored = report.stored if report else 0
+            bar.update(tasks[name], total=fetched, completed=fetched,
+                       description=f"backfill {name}: {stored} stored" + (f", failed: {error}" if error else ""))
+
+        startup_backfill(c, on_start=start, on_done=done)
 
 
 def shown_database_url(cfg: AppConfig) -> str:

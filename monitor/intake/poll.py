@@ -2,6 +2,9 @@
 
 A failed fetch stores nothing and leaves the cursor; the failure is recorded, and a source that
 becomes unhealthy raises one health alert (not one per poll). A silent source raises one alert.
+A mention that cannot be stored is quarantined while the rest of the fetch is stored and the
+cursor moves past both; it counts as a source failure and raises one health alert a day. A poll
+never raises: a database that refuses the whole fetch is recorded as a failed fetch.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from monitor.clock import Clock, utc
 from monitor.config import AppConfig, SourceConfig
 from monitor.errors import ConfigError, FatalSourceError, RetriableSourceError, SourceError, redact
 from monitor.intake.filters import apply_filters
-from monitor.storage.store import Store
+from monitor.storage.store import DbSession as Session
+from monitor.storage.store import Store, StoredBatch, describe_error
 
 log = logging.getLogger("brand_scout.pipeline")
 
@@ -32,6 +36,7 @@ class PollReport:
     stored: int = 0
     duplicates: int = 0
     filtered: int = 0
+    quarantined: int = 0
     error: str | None = None
     new_ids: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the connector reports about this fetch
@@ -95,17 +100,44 @@ class Intake:
         report.fetched = len(mentions)
         kept, dropped = filter_mentions(self.cfg, src, mentions)
         report.filtered = dropped
-        batch = store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now)
-        with store.session() as s:
-            store.incr(s, "mentions_fetched_total", f'source="{source_name}"', len(mentions))
-            store.incr(s, "mentions_stored_total", f'source="{source_name}"', len(batch.new_ids))
+        try:
+            batch = store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now)
+        except Exception as exc:  # the database refused the fetch as a whole: nothing stored, cursor kept
+            error_class, message = describe_error(exc)
+            return self._source_failed(source_name, src.type, RetriableSourceError(
+                f"storing the fetch failed: {error_class}: {message}"), now, report)
         report.stored, report.duplicates, report.new_ids = len(batch.new_ids), batch.duplicates, batch.new_ids
+        report.quarantined = len(batch.quarantined)
+        try:
+            with store.session() as s:
+                store.incr_many(s, {("mentions_fetched_total", f'source="{source_name}"'): len(mentions),
+                                    ("mentions_stored_total", f'source="{source_name}"'): len(batch.new_ids)})
+                if batch.quarantined:
+                    self._quarantine_failure(s, source_name, batch, now)
+        except Exception as exc:  # counters and the alert are not worth failing a stored fetch for
+            log.warning("poll bookkeeping failed", extra={"event": "poll_bookkeeping_failed", "source": source_name,
+                                                          "error": ": ".join(describe_error(exc))})
         log.debug("poll", extra={"event": "poll", "source": source_name, "fetched": report.fetched,
-                                "stored": report.stored, "duplicates": report.duplicates, "filtered": dropped})
+                                "stored": report.stored, "duplicates": report.duplicates, "filtered": dropped,
+                                "quarantined": report.quarantined})
         report.notes = list(result.notes)
         for note in result.notes:  # e.g. a read limit that left older new posts unread
             log.warning("source note: %s", note, extra={"event": "source_note", "source": source_name})
         return report
+
+    def _quarantine_failure(self, s: Session, name: str, batch: StoredBatch, now: datetime) -> None:
+        """A fetch that quarantined mentions counts as a failure of its source (the counter and
+        ``last_error``) and raises one health alert per source and day."""
+        n = len(batch.quarantined)
+        first = batch.quarantined[0]
+        self.store.incr_many(s, {("connector_errors_total", f'source="{name}"'): 1,
+                                 ("mentions_quarantined_total", f'source="{name}",stage="intake"'): n})
+        self.store.enqueue(
+            s, key=f"health:{name}:quarantine:{now.date().isoformat()}", receiver=self.health_receiver,
+            kind="health", now=now,
+            payload={"title": f"Source {name}: {n} mention(s) could not be stored and were quarantined",
+                     "summary": f"{first.error_class}: {first.error} (see /health; the rest of the fetch was stored)",
+                     "source": name})
 
     def _source_failed(self, name: str, type_: str, exc: SourceError, now: datetime, report: PollReport) -> PollReport:
         fatal = isinstance(exc, FatalSourceError)
@@ -114,16 +146,22 @@ class Intake:
             retry_after = now + timedelta(seconds=float(exc.retry_after))
         message = redact(str(exc))
         report.error = message
-        alert = self.store.record_source_failure(name, type_, message, now=now, fatal=fatal, retry_after=retry_after)
-        with self.store.session() as s:
-            self.store.incr(s, "connector_errors_total", f'source="{name}"')
-            if alert:
-                state = self.store._state(s, name)
-                streak = int(utc(state.last_attempt_at or now).timestamp())
-                self.store.enqueue(
-                    s, key=f"health:{name}:unhealthy:{streak}", receiver=self.health_receiver, kind="health",
-                    payload={"title": f"Source {name} is unhealthy", "summary": message, "source": name}, now=now,
-                )
+        try:
+            alert = self.store.record_source_failure(name, type_, message, now=now, fatal=fatal,
+                                                     retry_after=retry_after)
+            with self.store.session() as s:
+                self.store.incr(s, "connector_errors_total", f'source="{name}"')
+                if alert:
+                    state = self.store._state(s, name)
+                    streak = int(utc(state.last_attempt_at or now).timestamp())
+                    self.store.enqueue(
+                        s, key=f"health:{name}:unhealthy:{streak}", receiver=self.health_receiver, kind="health",
+                        payload={"title": f"Source {name} is unhealthy", "summary": message, "source": name},
+                        now=now,
+                    )
+        except Exception as db_exc:  # the database is down too: the report still says what failed
+            log.warning("recording a failed poll failed", extra={
+                "event": "poll_record_failed", "source": name, "error": ": ".join(describe_error(db_exc))})
         log.warning("poll failed", extra={"event": "poll_failed", "source": name, "fatal": fatal, "error": message})
         return report
 

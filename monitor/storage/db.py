@@ -42,7 +42,9 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
     The SQLite file's folder is created if needed.
     """
     u = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    # hide_parameters: an error's text must not carry the row it failed on (mention text, emails)
+    # into logs, health pages or the quarantine; the driver's own message says what went wrong.
+    kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)

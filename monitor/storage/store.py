@@ -339,8 +339,11 @@ class Store:
                         raise
                     bad.append(self._quarantined(m, exc))
             # Chunked so that one huge backfill stays under SQLite's variable limit.
+            refused: list[BaseException] = []
             for i in range(0, len(rows), 200):
-                new_ids += self._insert_or_split(s, rows[i : i + 200], bad)
+                new_ids += self._insert_or_split(s, rows[i : i + 200], bad, refused)
+            if len(refused) >= 3 and len(refused) == len(rows) and len({type(e) for e in refused}) == 1:
+                raise refused[0]  # the database refuses every row alike: its fault, not the data's
             if bad:
                 s.add_all([QuarantinedMention(source_name=source_name, source=q.source[:32],
                                               external_id=q.external_id, stage="intake", raw=q.raw,
@@ -374,9 +377,10 @@ class Store:
                            error_class=error_class, error=error)
 
     def _insert_or_split(self, s: Session, rows: list[tuple[Mention, dict[str, Any]]],
-                         bad: list[Quarantined]) -> list[int]:
+                         bad: list[Quarantined], refused: list[BaseException]) -> list[int]:
         """Insert ``rows`` under a savepoint; when that fails on a row's data, insert each half
-        the same way, and quarantine (append to ``bad``) a row that fails alone."""
+        the same way, and quarantine (append to ``bad``, its error to ``refused``) a row that
+        fails alone."""
         if not rows:
             return []
         try:
@@ -388,9 +392,11 @@ class Store:
                 raise
             if len(rows) == 1:
                 bad.append(self._quarantined(rows[0][0], exc))
+                refused.append(exc)
                 return []
         half = len(rows) // 2
-        return self._insert_or_split(s, rows[:half], bad) + self._insert_or_split(s, rows[half:], bad)
+        return (self._insert_or_split(s, rows[:half], bad, refused)
+                + self._insert_or_split(s, rows[half:], bad, refused))
 
     # ---- quarantine --------------------------------------------------------------------------
     def quarantine_mention(self, mention_id: int, *, error: BaseException, now: datetime) -> bool:

@@ -3,6 +3,11 @@
 A batch is one transaction with a fixed number of statements (not per mention): one classifier
 call, bulk inserts of classifications, group memberships and outbox rows, one state update and
 one counter update per counter. A killed worker leaves the batch ``new`` for the next one.
+
+A batch that fails on its data is split in halves, each processed in its own transaction, until
+the mention that fails alone is found; that one is quarantined (state ``quarantined``, kept with
+its error) so that it cannot hold the queue back. Errors of the database, the configuration or
+the classifier are not split: the batch stays ``new`` and the worker retries it.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from monitor.storage.models import (
     SpikeEvent,
 )
 from monitor.storage.store import DbSession as Session
-from monitor.storage.store import Store
+from monitor.storage.store import Store, describe_error, is_row_error
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
 
 log = logging.getLogger("brand_scout.pipeline")
@@ -252,65 +257,117 @@ class Triage:
         return out
 
     def process(self, limit: int | None = None) -> int:
-        """Classify and route one batch of new mentions; returns how many were processed."""
-        store, cfg = self.store, self.cfg
-        limit = limit or cfg.worker.batch_size
+        """Classify and route one batch of new mentions; returns how many were processed
+        (quarantined ones included).
+
+        A batch that fails on a mention's data is split (see the module docstring).
+        """
+        limit = limit or self.cfg.worker.batch_size
         now = self.clock.now()
-        with store.session() as s:
-            rows = store.claim_new(s, limit)
-            if not rows:
-                return 0
-            ids = [r.id or 0 for r in rows]
-            counts: Counter[tuple[str, str]] = Counter()
-            existing: dict[int, ClassificationRow | Cls] = {cl.mention_id: cl for cl in store.classifications_for(s, ids)}
-            todo = [r for r in rows if r.id not in existing]
-            light = cfg.policy.light
-            scorer = self.scorer() if self.scorer is not None and light.red_model_threshold is not None else None
-            embedded: dict[int, np.ndarray] = {}
-            if todo:
-                results, embedded = self._classify(todo, scorer)
-                made = [Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
-                            res.model_id, res.uncertain, res.supported, False, now)
-                        for r, res in zip(todo, results, strict=True)]
-                store.insert_ignore(s, ClassificationRow, [vars(m).copy() for m in made], ["mention_id"])
-                existing.update((m.mention_id, m) for m in made)
-                counts["mentions_classified_total", ""] += len(todo)
-            subs = store.submissions_for(s, ids)
-            ctx = BatchContext(
-                silences=store.active_silences(s, now),
-                spikes=store.spikes_since(s, now - cfg.policy.spikes.cooldown - timedelta(days=1)),
-                counts=counts,
-            )
-            # P4 model signal: once per batch, only for languages the model covers (else None)
-            signals = {} if scorer is None else self._signals(
-                scorer, rows, {i for i, cl in existing.items() if cl.supported}, embedded)
-            decisions = []
-            for r in rows:
-                cl = existing[r.id or 0]
-                sub = subs.get(r.id or 0)
-                view = view_of(r, sub)
-                sig = signals.get(r.id or 0)
-                if sig is not None and sig.category is not None:
-                    view = replace(view, red_score=sig.score, red_reason=sig.explain())
-                d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
-                decisions.append((r, cl, sub, d))
-            ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
-            for r, cl, sub, d in decisions:
-                self._route_one(s, r, cl, sub, d, now, ctx)
-            if ctx.new_items:
-                ids_by_group = store.insert_new_queue_items(s, [it.row() for it in ctx.new_items])
-                for it in ctx.new_items:
-                    it.id = ids_by_group[it.group_key]
-            store.insert_ignore(s, QueueItemMention, [
-                {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
-            store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
-            for item, mention_id, receiver, held in ctx.held:
-                store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
-                            object_id=str(item.id), details={"reason": held.reason, "mention": mention_id,
-                                                             "receiver": receiver}, now=now)
-            store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
-            store.incr_many(s, counts)
-        return len(rows)
+        ids: list[int] = []
+        try:
+            with self.store.session() as s:
+                rows = self.store.claim_new(s, limit)
+                ids = [r.id or 0 for r in rows]
+                if rows:
+                    self._process_rows(s, rows, now)
+            return len(ids)
+        except Exception as exc:
+            if not ids or not is_row_error(exc):
+                raise
+            log.warning("a batch of %d mentions failed; splitting it", len(ids),
+                        extra={"event": "batch_split", "error": ": ".join(describe_error(exc))})
+            return self._split(ids, now, exc)
+
+    def _split(self, ids: list[int], now: datetime, first: Exception) -> int:
+        """Process ``ids`` in halves, each in its own transaction, quarantining a mention that
+        fails alone. When every mention of three or more fails alone with the first error's
+        class, nothing is quarantined and that error is raised: the cause is not the data."""
+        done = 0
+        failed: list[tuple[int, Exception]] = []
+
+        def run(part: list[int]) -> None:
+            nonlocal done
+            try:
+                with self.store.session() as s:
+                    rows = self.store.claim_ids(s, part)
+                    if rows:
+                        self._process_rows(s, rows, now)
+                done += len(rows)
+            except Exception as exc:
+                if not is_row_error(exc):
+                    raise
+                if len(part) == 1:
+                    failed.append((part[0], exc))
+                    return
+                half = len(part) // 2
+                run(part[:half])
+                run(part[half:])
+
+        half = max(1, len(ids) // 2)
+        run(ids[:half])
+        if ids[half:]:
+            run(ids[half:])
+        if not done and len(failed) >= 3 and all(type(e) is type(first) for _, e in failed):
+            raise first
+        for mention_id, exc in failed:
+            if self.store.quarantine_mention(mention_id, error=exc, now=now):
+                done += 1
+        return done
+
+    def _process_rows(self, s: Session, rows: list[MentionRow], now: datetime) -> None:
+        """Classify, decide, group, queue and put in the outbox the claimed ``rows`` (inside ``s``)."""
+        store, cfg = self.store, self.cfg
+        ids = [r.id or 0 for r in rows]
+        counts: Counter[tuple[str, str]] = Counter()
+        existing: dict[int, ClassificationRow | Cls] = {cl.mention_id: cl for cl in store.classifications_for(s, ids)}
+        todo = [r for r in rows if r.id not in existing]
+        light = cfg.policy.light
+        scorer = self.scorer() if self.scorer is not None and light.red_model_threshold is not None else None
+        embedded: dict[int, np.ndarray] = {}
+        if todo:
+            results, embedded = self._classify(todo, scorer)
+            made = [Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
+                        res.model_id, res.uncertain, res.supported, False, now)
+                    for r, res in zip(todo, results, strict=True)]
+            store.insert_ignore(s, ClassificationRow, [vars(m).copy() for m in made], ["mention_id"])
+            existing.update((m.mention_id, m) for m in made)
+            counts["mentions_classified_total", ""] += len(todo)
+        subs = store.submissions_for(s, ids)
+        ctx = BatchContext(
+            silences=store.active_silences(s, now),
+            spikes=store.spikes_since(s, now - cfg.policy.spikes.cooldown - timedelta(days=1)),
+            counts=counts,
+        )
+        # P4 model signal: once per batch, only for languages the model covers (else None)
+        signals = {} if scorer is None else self._signals(
+            scorer, rows, {i for i, cl in existing.items() if cl.supported}, embedded)
+        decisions = []
+        for r in rows:
+            cl = existing[r.id or 0]
+            sub = subs.get(r.id or 0)
+            view = view_of(r, sub)
+            sig = signals.get(r.id or 0)
+            if sig is not None and sig.category is not None:
+                view = replace(view, red_score=sig.score, red_reason=sig.explain())
+            d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
+            decisions.append((r, cl, sub, d))
+        ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
+        for r, cl, sub, d in decisions:
+            self._route_one(s, r, cl, sub, d, now, ctx)
+        if ctx.new_items:
+            ids_by_group = store.insert_new_queue_items(s, [it.row() for it in ctx.new_items])
+            for it in ctx.new_items:
+                it.id = ids_by_group[it.group_key]
+        store.insert_ignore(s, QueueItemMention, [
+            {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
+        store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
+        for item, mention_id, receiver, held in ctx.held:
+            store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
+                        object_id=str(item.id), details={"reason": held.reason, "mention": mention_id,
+                                                         "receiver": receiver}, now=now)
+        store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
+        store.incr_many(s, counts)
 
     def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow | Cls, sub: ScoutSubmission | None,
                    decision: Decision, now: datetime, ctx: BatchContext) -> None:
