@@ -12,7 +12,7 @@ expires silences through the store, which writes the audit log (``silence.create
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 from monitor.clock import utc
@@ -105,28 +105,30 @@ def check_matchers(raw: list[str]) -> list[str]:
     return [str(m) for m in parsed]
 
 
-def parse_time(value: str) -> datetime:
-    """An ISO time (``2026-12-02T18:00``, ``...Z``, ``...+01:00``; UTC when no zone is given)."""
+def parse_time(value: str, tz: tzinfo = UTC) -> datetime:
+    """An ISO time (``2026-12-02T18:00``, ``...Z``, ``...+01:00``; in ``tz`` when no zone is given), in UTC."""
     try:
-        return utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00")))
+        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise SilenceError(f"{value!r} is not a time such as 2026-12-02T18:00 or 2026-12-02T18:00+01:00") from None
+    return utc(t if t.tzinfo is not None else t.replace(tzinfo=tz))
 
 
 def draft(matchers: list[str], *, now: datetime, author: str, comment: str, duration: str | None = None,
-          end: str | None = None, start: str | None = None) -> SilenceDraft:
+          end: str | None = None, start: str | None = None, tz: tzinfo = UTC) -> SilenceDraft:
     """Check a silence as typed: matchers, ``duration`` (``2h``, ``1d12h``) or ``end``, optional
-    ``start`` (default now), author and comment. :class:`SilenceError` says what is wrong."""
+    ``start`` (default now), author and comment; times without a zone are in ``tz``.
+    :class:`SilenceError` says what is wrong."""
     normalised = check_matchers(matchers)
     if not author.strip():
         raise SilenceError("say who is silencing (the author)")
     if not comment.strip():
         raise SilenceError("say why (the comment): whoever sees the silence must know what it is for")
-    starts = parse_time(start) if start and start.strip() else utc(now)
+    starts = parse_time(start, tz) if start and start.strip() else utc(now)
     if duration and duration.strip() and end and end.strip():
         raise SilenceError("give a duration or an end time, not both")
     if end and end.strip():
-        ends = parse_time(end)
+        ends = parse_time(end, tz)
     else:
         try:
             span = parse_duration(duration.strip()) if duration and duration.strip() else DEFAULT_DURATION
