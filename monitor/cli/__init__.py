@@ -17,6 +17,7 @@ from monitor.cli.core import core_app
 from monitor.cli.db import db_app
 from monitor.cli.digest import digest_app
 from monitor.cli.eval import eval_app
+from monitor.cli.notify import notify_app
 from monitor.cli.ops import ops_app
 from monitor.cli.privacy import privacy_app
 from monitor.cli.route import route_app
@@ -44,6 +45,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(digest_app, name="digest")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(eval_app, name="eval")
+app.add_typer(notify_app, name="notify")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(silence_app, name="silence")
 

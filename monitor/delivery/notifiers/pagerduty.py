@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from monitor.delivery.notifiers import _http
+from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers._content import WITHHELD, plain, reach_text, receiver_config, visible
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, redact
@@ -167,7 +167,7 @@ class PagerDutyNotifier:
             return f"pd:none:{dedup_key(msg)}"[:200]
         url = f"{target.api_base}/v2/enqueue"
         try:
-            _http.post(self.client, url, service="PagerDuty", timeout=target.timeout.total_seconds(),
+            post(self.client, url, service="PagerDuty", timeout=target.timeout.total_seconds(),
                        content=json.dumps(body, ensure_ascii=True).encode(), ok=frozenset({200, 201, 202}),
                        headers={"Content-Type": "application/json"}, describe=_describe)
         except NotifyError as exc:

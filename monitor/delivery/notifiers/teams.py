@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from monitor.delivery.notifiers import _http
+from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers._content import card_markdown, reach_text, receiver_config, visible
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError
@@ -144,7 +144,7 @@ class TeamsNotifier:
         """Post ``msg`` as an Adaptive Card; returns ``teams:<key>``."""
         rc, target, url = self._target(msg.receiver)
         body = render_message(msg, rc, notice_only=target.notice_only)
-        _http.post(self.client, url, service="Teams webhook", timeout=target.timeout.total_seconds(),
+        post(self.client, url, service="Teams webhook", timeout=target.timeout.total_seconds(),
                    content=json.dumps(body, ensure_ascii=False).encode(), ok=frozenset({200, 202}),
                    headers={"Content-Type": "application/json; charset=utf-8"})
         return f"teams:{msg.key}"[:200]

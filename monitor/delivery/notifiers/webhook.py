@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from monitor.clock import Clock
-from monitor.delivery.notifiers import _http
+from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers._content import receiver_config, visible
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, register_secret
@@ -102,8 +102,11 @@ def event_body(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = 
 
 
 def encode(body: dict[str, Any]) -> bytes:
-    """The exact bytes that are signed and sent."""
-    return json.dumps(body, ensure_ascii=True, separators=(",", ":"), sort_keys=True, default=str).encode()
+    """The exact bytes that are signed and sent: compact, sorted, ASCII-only JSON in which ``<``,
+    ``>`` and ``&`` are ``\\u`` escapes too (the same strings, decoded; inert even if a consumer
+    pastes the raw body into HTML)."""
+    text = json.dumps(body, ensure_ascii=True, separators=(",", ":"), sort_keys=True, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
 
 
 class WebhookNotifier:
@@ -150,7 +153,7 @@ class WebhookNotifier:
         """POST ``msg``; returns ``webhook:<HTTP status>:<key>``."""
         rc, target, secret = self._target(msg.receiver)
         raw, headers = self.request(msg, rc, secret, notice_only=target.notice_only)
-        resp = _http.post(self.client, target.url, service="webhook", content=raw, headers=headers,
+        resp = post(self.client, target.url, service="webhook", content=raw, headers=headers,
                           timeout=target.timeout.total_seconds(), ok=frozenset(range(200, 300)), now=self.clock.now())
         return f"webhook:{resp.status_code}:{msg.key}"[:200]
 
