@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from monitor.app import metrics
 from monitor.app.container import Container
 from monitor.clock import utc
-from monitor.web import api, auth, dashboard, limits, pages, signin, silences, slack, submit
+from monitor.web import api, auth, dashboard, docs, limits, pages, signin, silences, slack, submit
 from monitor.web.deps import TEMPLATES, Web
 
 __all__ = ["TEMPLATES", "create_app", "health"]
@@ -95,11 +95,13 @@ def health(container: Container) -> dict[str, Any]:
 
 def create_app(container: Container) -> FastAPI:
     """The FastAPI application over ``container``."""
-    app = FastAPI(title="brand-scout", version="0.1.0",
+    # /docs is ours (monitor/web/docs.py): Swagger UI from a package, no CDN, no inline script
+    app = FastAPI(title="brand-scout", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Brand-mention monitoring: scout submissions and the Marketing & Sales queue.")
     app.state.container = container
     web = Web(container=container, sessions=auth.Sessions(container.cfg))
     app.state.web = web
+    docs.mount_assets(app)  # /static/swagger-ui, before /static
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     # bodies over the route's cap get 413 before they are read (outermost of our middleware)
     app.add_middleware(limits.BodyLimit, default=container.cfg.web.max_body_bytes)
@@ -173,4 +175,5 @@ def create_app(container: Container) -> FastAPI:
                    dashboard.router(container), api.router(container), slack.router(container)):
         app.include_router(routes)
     app.include_router(silences.router(container))
+    app.include_router(docs.router(app))
     return app
