@@ -27,8 +27,9 @@ _BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066
 _BROADCAST = re.compile(r"@(channel|here|everyone|all|team|room)\b", re.IGNORECASE)
 _SCHEME = re.compile(r"\b(https?|ftp|mailto|file|javascript|data|tel|sms|vbscript)(:)", re.IGNORECASE)
 _WWW = re.compile(r"\b(www)(\.)", re.IGNORECASE)
-_MD_ANY = re.compile(r"([\\`*_\[\]()<>~#|])")
-_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
+_MD_ANY = re.compile(r"([\\`*_\[\]()~#|])")
+_MD_BULLET = re.compile(r"^(\s*)([-+=])", re.MULTILINE)
+_MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 _HIDDEN = ("text", "reasons", "scout_note")
 
 
@@ -57,13 +58,14 @@ def plain(text: object, limit: int | None = None) -> str:
 
 def card_markdown(text: object, limit: int | None = None) -> str:
     """Outside text escaped for an Adaptive Card ``TextBlock`` (Teams' markdown subset): every
-    markdown character backslash-escaped, list markers at line starts too, ``<at>`` mentions and
-    links impossible, broadcast words defanged."""
+    markdown character backslash-escaped, list markers at line starts too, ``<`` and ``>`` shown
+    as ``‹`` and ``›`` (no ``<at>`` mention, no HTML), links and broadcast words defanged."""
     s = clean(text)
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)] + "\u2026"
-    s = _MD_ANY.sub(r"\\\1", s)
-    s = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+    s = _MD_ANY.sub(r"\\\1", s).replace("<", "\u2039").replace(">", "\u203a")
+    s = _MD_BULLET.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+    s = _MD_NUMBERED.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
     return _defang(s)
 
 
