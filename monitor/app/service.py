@@ -21,35 +21,60 @@ election_log = logging.getLogger("brand_scout.ops")  # the name operators alread
 
 
 class WorkerLoop:
-    """Classifies, routes and delivers until stopped; sleeps only when there is nothing to do."""
+    """Classifies, routes and delivers until stopped; sleeps only when there is nothing to do.
 
-    def __init__(self, container: Container, stop: threading.Event) -> None:
+    A failed round is logged, counted in the database (``monitor.storage.worker_health``: a streak
+    of failed rounds makes ``/healthz`` degraded and ``/readyz`` false in every process) and
+    retried with backoff; the first good round ends the streak.
+    """
+
+    def __init__(self, container: Container, stop: threading.Event, *, name: str | None = None) -> None:
+        from monitor.storage.worker_health import worker_id
+
         self.c = container
         self.stop = stop
+        self.name = name or worker_id()
+        self.failures = 0
+        self._streak_recorded = False
+
+    def run_round(self) -> float:
+        """One round: process and deliver. Returns how long to wait before the next (0 when busy)."""
+        from monitor.storage import worker_health
+
+        interval = self.c.cfg.worker.poll_interval
+        try:
+            busy = self.c.pipeline.process() + self.c.pipeline.deliver()
+        except Exception as exc:
+            self.failures += 1
+            # One full report per streak, then one short line per retry; back off up to a minute.
+            if self.failures == 1:
+                log.exception("worker round failed", extra={"event": "worker_error"})
+            else:
+                log.warning("worker round failed again", extra={"event": "worker_error", "failures": self.failures,
+                                                                 "error": f"{type(exc).__name__}: {exc}"})
+            try:
+                worker_health.record_failure(self.c.store, self.name, streak=self.failures, now=self.c.clock.now())
+                self._streak_recorded = True
+            except Exception:  # the database itself is down: /healthz says so already
+                log.debug("cannot record the failed round", exc_info=True)
+            return float(min(60.0, interval * 2 ** min(self.failures, 6)))
+        if self.failures:
+            log.info("worker recovered", extra={"event": "worker_recovered", "after_failures": self.failures})
+            self.failures = 0
+        if self._streak_recorded:
+            try:
+                worker_health.record_recovery(self.c.store, self.name)
+                self._streak_recorded = False
+            except Exception:  # tried again after the next round
+                log.debug("cannot record the recovery", exc_info=True)
+        return 0.0 if busy else interval
 
     def run(self) -> None:
         """Loop until ``stop`` is set; an error in one round is logged and the loop goes on."""
-        pipeline = self.c.pipeline
-        interval = self.c.cfg.worker.poll_interval
-        failures = 0
         while not self.stop.is_set():
-            try:
-                busy = pipeline.process() + pipeline.deliver()
-                if failures:
-                    log.info("worker recovered", extra={"event": "worker_recovered", "after_failures": failures})
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                # One full report per streak, then one short line per retry; back off up to a minute.
-                if failures == 1:
-                    log.exception("worker round failed", extra={"event": "worker_error"})
-                else:
-                    log.warning("worker round failed again", extra={"event": "worker_error", "failures": failures,
-                                                                     "error": f"{type(exc).__name__}: {exc}"})
-                self.stop.wait(min(60.0, interval * 2 ** min(failures, 6)))
-                continue
-            if not busy:
-                self.stop.wait(interval)
+            wait = self.run_round()
+            if wait:
+                self.stop.wait(wait)
 
 
 def startup_backfill(container: Container, *, on_start: Callable[[str], Progress | None] | None = None,

@@ -83,7 +83,11 @@ class RetentionConfig(StrictModel):
 
 
 class WorkerConfig(StrictModel):
-    """Work sizes for the pipeline workers."""
+    """Work sizes for the pipeline workers, and when /healthz says they are not keeping up."""
 
     batch_size: int = Field(256, ge=1, le=10000)
     poll_interval: float = Field(1.0, gt=0)
+    degraded_after_failures: int = Field(
+        3, ge=1, description="a worker whose last rounds all failed (this many) makes /healthz degraded, /readyz false")
+    backlog_max_age: Duration = Field(
+        timedelta(minutes=15), description="a mention left unprocessed this long makes /healthz degraded, /readyz false")

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from monitor.app import metrics
 from monitor.app.container import Container
 from monitor.clock import utc
+from monitor.storage.worker_health import processing_checks
 from monitor.web import api, auth, dashboard, docs, limits, pages, signin, silences, slack, submit
 from monitor.web.deps import TEMPLATES, Web
 
@@ -87,8 +88,13 @@ def health(container: Container) -> dict[str, Any]:
         }
     pending = len(container.store.notifications(status="pending")) if ok else 0
     failed = len(container.store.notifications(status="failed")) if ok else 0
-    status = "ok" if ok and not degraded else ("degraded" if ok else "down")
-    return {"status": status, "now": now.isoformat(), "checks": checks, "sources": sources,
+    if ok:  # a worker failing round after round, or mentions waiting too long: degraded and not ready
+        wc = container.cfg.worker
+        checks.update(processing_checks(container.store, now=now, min_streak=wc.degraded_after_failures,
+                                        backlog_max_age=wc.backlog_max_age))
+    behind = [name for name in ("worker", "backlog") if not checks.get(name, {"ok": True})["ok"]]
+    status = "ok" if ok and not degraded and not behind else ("degraded" if ok else "down")
+    return {"status": status, "ready": ok and not behind, "now": now.isoformat(), "checks": checks, "sources": sources,
             "degraded": degraded, "queue": counts, "outbox": {"pending": pending, "failed": failed},
             "quarantine": {"total": sum(v["total"] for v in quarantine.values()), "sources": quarantine}}
 
@@ -161,7 +167,7 @@ def create_app(container: Container) -> FastAPI:
     @app.get("/readyz")
     def readyz() -> JSONResponse:
         h = health(container)
-        return JSONResponse({"ready": h["status"] != "down"}, status_code=200 if h["status"] != "down" else 503)
+        return JSONResponse({"ready": h["ready"]}, status_code=200 if h["ready"] else 503)
 
     @app.get("/metrics")
     def metrics_page() -> PlainTextResponse:
