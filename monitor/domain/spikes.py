@@ -23,7 +23,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -183,10 +183,8 @@ class _Check:
     observed: float
     threshold: float
     baseline_source: str = ""
-
-
-def _history(cells: Mapping[datetime, Counts], b: datetime, weeks: int) -> list[Counts]:
-    return [cells.get(b - k * WEEK, Counts()) for k in range(1, weeks + 1)]
+    #: the mean of the baseline's values (shown next to a median of 0 on a quiet series)
+    mean: float | None = None
 
 
 def velocity(first_engagement: int, last_engagement: int, hours: float, cfg: SpikeConfig) -> float:
@@ -215,34 +213,49 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
     first = min(cells) if cells else b
     weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
     if len(weeks) >= cfg.min_seasonal_weeks:
-        median, mad = _robust([cells.get(b - k * WEEK, Counts()).total for k in weeks])
+        values = [cells.get(b - k * WEEK, Counts()).total for k in weeks]
         source = f"same time, last {len(weeks)} weeks"
     elif first <= b - DAY:
         n = int(DAY / cfg.bucket)
-        median, mad = _robust([cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, n + 1)])
+        values = [cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, n + 1)]
         source = "trailing 24 h"
     else:
         return _Check(False, 0.0, float(now), math.inf, "none yet (less than 24 h of history)")
+    median, mad = _robust(values)
     threshold = max(float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0))
-    return _Check(now >= threshold, median, float(now), threshold, source)
+    return _Check(now >= threshold, median, float(now), threshold, source, statistics.fmean(values))
 
 
 def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
+    """Negative share of bucket ``b`` against the same buckets of past weeks (pooled over every
+    bucket of those weeks when they hold too few mentions) once there are ``min_seasonal_weeks``
+    of history; else against the trailing 24 hours; else no spike (a cold start)."""
     cur = cells.get(b, Counts())
-    hist = _history(cells, b, cfg.baseline_weeks)
-    total = sum(c.total for c in hist)
-    if total < cfg.min_count:
-        # Too few mentions in this bucket of the week: pool every bucket of the baseline weeks.
-        pooled = [c for t, c in cells.items() if b - cfg.baseline_weeks * WEEK <= t < b]
-        hist, total = pooled, sum(c.total for c in pooled)
-    base = sum(c.negative for c in hist) / total if total else 0.0
     share = cur.negative / cur.total if cur.total else 0.0
+    first = min(cells) if cells else b
+    weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
+    if len(weeks) >= cfg.min_seasonal_weeks:
+        hist = [cells.get(b - k * WEEK, Counts()) for k in weeks]
+        source = f"same time, last {len(weeks)} weeks"
+        if sum(c.total for c in hist) < cfg.min_count:
+            # Too few mentions in this bucket of the week: pool every bucket of those weeks.
+            hist = [c for t, c in cells.items() if b - len(weeks) * WEEK <= t < b]
+            source = f"all of the last {len(weeks)} weeks"
+    elif first <= b - DAY:
+        hist = [c for t, c in cells.items() if b - DAY <= t < b]
+        source = "trailing 24 h"
+    else:
+        return _Check(False, 0.0, share, math.inf, "none yet (less than 24 h of history)")
+    total = sum(c.total for c in hist)
+    base = sum(c.negative for c in hist) / total if total else 0.0
     threshold = min(base + cfg.negative_share_jump, 1.0)
     ok = total >= cfg.min_count and cur.total >= cfg.min_count and share >= threshold and share > base
-    return _Check(ok, base, share, threshold, "same time, past weeks" if total else "none yet")
+    return _Check(ok, base, share, threshold, source if total else f"{source} (too few mentions)")
 
 
 _CHECKS = {"volume": _volume, "negative-share": _negative_share}
+#: kinds that describe one event: a spike of one keeps the episode key of a live one of the other
+_ONE_EVENT = frozenset({"volume", "negative-share"})
 
 
 def _episode_start(cells: Mapping[datetime, Counts], b: datetime, kind: str, cfg: SpikeConfig) -> datetime:
@@ -266,7 +279,7 @@ def _reuse_key(
     kind: str, scope: str, started: datetime, recent: Sequence[SpikeLike], cooldown: timedelta
 ) -> str | None:
     for r in recent:
-        if r.kind != kind or r.scope != scope:
+        if r.scope != scope or (r.kind != kind and not {r.kind, kind} <= _ONE_EVENT):
             continue
         r_start = r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)
         r_end = r.ended_at or r_start
@@ -335,16 +348,20 @@ def detect(
                 terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
                 where = "all sources" if scope == "all" else scope
                 if kind == "volume":
+                    usual = f"{res.baseline:.0f}"
+                    if res.mean is not None and round(res.mean, 1) != round(res.baseline, 1):
+                        usual += f" (mean {res.mean:.1f})"
                     summary = (
                         f"{res.observed:.0f} mentions on {where} in the {_span(cfg.bucket)} from "
-                        f"{b:%Y-%m-%d %H:%M} UTC against a usual {res.baseline:.0f} "
+                        f"{b:%Y-%m-%d %H:%M} UTC against a usual {usual} "
                         f"({res.baseline_source}; threshold {res.threshold:.0f})"
                     )
                 else:
                     summary = (
                         f"{res.observed:.0%} of mentions on {where} negative in the {_span(cfg.bucket)} from "
                         f"{b:%Y-%m-%d %H:%M} UTC against a usual {res.baseline:.0%} "
-                        f"(threshold {res.threshold:.0%}; {cells.get(b, Counts()).total} mentions)"
+                        f"({res.baseline_source}; threshold {res.threshold:.0%}; "
+                        f"{cells.get(b, Counts()).total} mentions)"
                     )
                 if terms:
                     summary += "; top terms: " + ", ".join(t for t, _ in terms)
@@ -376,10 +393,35 @@ def detect(
                     )
                 )
                 break
-    # One alert per event: the overall spike already covers the sources it is made of.
+    # One alert per event: the overall spike already covers the sources it is made of ...
     overall = {sp.kind for sp in out if sp.scope == "all"}
     out = [sp for sp in out if sp.scope == "all" or sp.kind not in overall]
+    # ... and an outage is one event, not a volume spike plus a negative-share spike: the share
+    # rides along in the volume spike's message.
+    out = _fold_negative_share(out)
     out.extend(_velocity(engagement, cfg, ignore))
+    return out
+
+
+def _fold_negative_share(spikes: list[Spike]) -> list[Spike]:
+    volume = {sp.scope: sp for sp in spikes if sp.kind == "volume"}
+    out: list[Spike] = []
+    for sp in spikes:
+        vol = volume.get(sp.scope)
+        if sp.kind == "negative-share" and vol is not None:
+            i = out.index(vol) if vol in out else -1
+            merged = replace(
+                vol,
+                summary=f"{vol.summary}; {sp.observed:.0%} negative against a usual {sp.baseline:.0%}",
+                details={**vol.details, "negative_share": {"observed": round(sp.observed, 4),
+                                                           "baseline": round(sp.baseline, 4),
+                                                           "baseline_source": sp.details.get("baseline_source", "")}},
+            )
+            volume[sp.scope] = merged
+            if i >= 0:
+                out[i] = merged
+            continue
+        out.append(volume.get(sp.scope, sp) if sp.kind == "volume" else sp)
     return out
 
 

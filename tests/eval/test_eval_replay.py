@@ -99,3 +99,21 @@ def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
     assert counts.get("legal-compliance/mention", 0) >= 11
     assert counts.get("crisis/spike", 0) < 5
     assert counts.get("marketing-sales/mention", 0) >= 100
+
+
+def test_outage_after_a_quiet_day_is_one_spike_within_a_bucket(cfg: AppConfig) -> None:
+    """A day and a half of quiet chatter, then 20 outage posts in 12 minutes from 09:30: exactly
+    one crisis alert, for the bucket the outage started in, none before; the volume and negative
+    share of the outage are one event; the first complaints reach Marketing & Sales."""
+    report = run(cfg, "outage_after_quiet_day.jsonl")
+    spikes = [a for a in report.alerts if a["kind"] == "spike"]
+    assert len(spikes) == 1 and spikes[0]["receiver"] == "crisis"
+    assert "2026-11-30T09:30:00" <= spikes[0]["at"] <= "2026-11-30T09:45:00"
+    assert "negative against a usual" in spikes[0]["summary"]
+    assert [(s["kind"], s["start"], s["baseline_source"]) for s in report.spikes] == [
+        ("volume", "2026-11-30T09:30:00+00:00", "trailing 24 h")]
+    m = by_id(report)
+    assert "marketing-sales" in m["o1"]["alerted"]
+    assert report.score["light_accuracy"] == 1.0
+    quiet = [x for x in report.mentions if x["external_id"].startswith("q")]
+    assert len(quiet) > 40 and all(x["alerted"] == [] for x in quiet)

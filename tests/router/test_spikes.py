@@ -79,7 +79,8 @@ TUE_14 = WEEK5 + timedelta(days=1, hours=14)
     [
         pytest.param(Counts(120, 12), {("volume", "all")}, id="volume"),
         pytest.param(Counts(22, 14), {("negative-share", "all")}, id="negative-share"),
-        pytest.param(Counts(120, 80), {("volume", "all"), ("negative-share", "all")}, id="both"),
+        # an outage is one event: the negative share rides in the volume spike (one crisis alert)
+        pytest.param(Counts(120, 80), {("volume", "all")}, id="both"),
         pytest.param(Counts(50, 5), set(), id="below-volume-factor"),
         pytest.param(Counts(22, 6), set(), id="share-jump-too-small"),
     ],
@@ -163,8 +164,10 @@ def test_spike_explains_itself() -> None:
     assert exp["observed"] == 120 and exp["baseline"] < 30 and exp["top_terms"][0] == ["portal", 3]
     assert "against a usual" in vol.summary and "top terms: portal" in vol.summary
     assert exp["by_source"] == {"x": 120}
-    neg = next(s for s in spikes if s.kind == "negative-share" and s.scope == "all")
-    assert neg.observed == pytest.approx(0.75) and neg.baseline < 0.2
+    assert not [s for s in spikes if s.kind == "negative-share" and s.scope == "all"]  # folded in
+    neg = exp["negative_share"]
+    assert neg["observed"] == pytest.approx(0.75) and neg["baseline"] < 0.2
+    assert "75% negative against a usual" in vol.summary
     assert vol.labels()["kind"] == "spike"
 
 
@@ -267,3 +270,27 @@ def test_velocity_spike_names_post_author_and_link() -> None:
     spikes = [s for s in detect({}, cfg, t0 + timedelta(hours=1), engagement=obs) if s.kind == "velocity"]
     assert [s.key for s in spikes] == ["velocity:x:2"]
     assert "https://x.com/b/2" in spikes[0].summary and " by b " in spikes[0].summary
+
+
+def test_volume_and_negative_share_of_one_outage_are_one_spike() -> None:
+    counts = seasonal(overrides={TUE_14: Counts(120, 80)})
+    (spike,) = detect(counts, CFG, TUE_14 + timedelta(minutes=40))
+    assert spike.kind == "volume"
+    assert "67% negative against a usual" in spike.summary
+    assert spike.details["negative_share"]["observed"] == pytest.approx(80 / 120, abs=1e-3)
+
+
+def test_a_volume_spike_joins_a_live_negative_share_episode() -> None:
+    """A negative-share spike first, the volume a bucket later: one episode key, so one alert."""
+    counts = seasonal(overrides={TUE_14: Counts(22, 14), TUE_14 + timedelta(minutes=15): Counts(120, 80)})
+    (first,) = detect(counts, CFG, TUE_14 + timedelta(minutes=10))
+    assert first.kind == "negative-share"
+    later = detect(counts, CFG, TUE_14 + timedelta(minutes=25), recent=[first.as_record()])
+    assert [s.key for s in later] == [first.key]
+
+
+def test_negative_share_needs_history_too() -> None:
+    """A cold start never compares a negative share with "a usual 0%"."""
+    t0 = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    counts = {"all": {t0: Counts(20, 20)}}
+    assert detect(counts, CFG, t0 + timedelta(minutes=5)) == []
