@@ -196,8 +196,9 @@ class QueueActions:
         # a PagerDuty incident opened by a ladder step or a red override (no alert to that receiver)
         # is acknowledged / resolved as well: straight to the receiver's PagerDuty lane of the outbox
         esc = self.cfg.policy.escalation
-        candidates = [*item.receivers, esc.lead_receiver, esc.crisis_receiver,
-                      *(r.name for r in self.cfg.receivers if r.restricted)]
+        candidates = [esc.lead_receiver, esc.crisis_receiver] if item.escalation_level else []
+        if item.light_overridden_by and item.light == "red":
+            candidates += [r.name for r in self.cfg.receivers if r.restricted]
         for rcv in state_followups(self.cfg, action=action, alerted=alerted, candidates=candidates):
             self.store.enqueue(
                 s, key=target_key(f"state:{rcv}:{item.id}:{action}:{now.isoformat()}", "pagerduty"), receiver=rcv,
