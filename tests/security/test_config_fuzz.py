@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from monitor.config import validate_config
 from monitor.errors import ConfigError
 from tests.conftest import BASE_CONFIG
+from tests.security.soak import cases, report
 
 Path_ = tuple[Any, ...]
 
@@ -63,9 +64,13 @@ def _apply(data: Any, kind: str, path: Path_, junk: Any) -> None:
         parent[last] = junk
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+RAN = {"mutated": 0, "not_a_mapping": 0}
+
+
+@settings(max_examples=cases(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(MUTATION, min_size=1, max_size=3))
-def test_mutated_configs_are_valid_or_refused_with_a_field_path(mutations: list[Any]) -> None:
+def _mutated(mutations: list[Any]) -> None:
+    RAN["mutated"] += 1
     data = copy.deepcopy(BASE)
     for kind, path, junk in mutations:
         try:
@@ -82,12 +87,26 @@ def test_mutated_configs_are_valid_or_refused_with_a_field_path(mutations: list[
         assert "<fuzz>" in str(exc)
 
 
-@settings(max_examples=60, deadline=None)
+def test_mutated_configs_are_valid_or_refused_with_a_field_path() -> None:
+    RAN["mutated"] = 0
+    _mutated()
+    report("configuration mutations", RAN["mutated"])
+    assert RAN["mutated"] >= cases(200) // 2
+
+
+@settings(max_examples=cases(60), deadline=None)
 @given(st.one_of(st.none(), st.integers(), st.text(max_size=20), st.lists(st.integers(), max_size=3)))
-def test_a_document_that_is_not_a_mapping_is_refused(doc: Any) -> None:
+def _not_a_mapping(doc: Any) -> None:
+    RAN["not_a_mapping"] += 1
     try:
         validate_config(doc, path="<fuzz>", env={})
     except ConfigError as exc:
         assert "<fuzz>" in str(exc)
     else:
         raise AssertionError(f"accepted {doc!r}")
+
+
+def test_a_document_that_is_not_a_mapping_is_refused() -> None:
+    RAN["not_a_mapping"] = 0
+    _not_a_mapping()
+    report("configuration documents that are not a mapping", RAN["not_a_mapping"])
