@@ -866,6 +866,11 @@ class Store:
         ).all()
         return [(m, label) for m, label in rows]
 
+    def mentions_fetched_since(self, s: Session, since: datetime) -> list[MentionRow]:
+        """Mentions a connector stored since ``since`` (whenever they were posted): the latest
+        engagement readings, for velocity."""
+        return list(s.exec(select(MentionRow).where(MentionRow.fetched_at >= since)).all())
+
     def end_spikes(self, s: Session, keys: Sequence[str], now: datetime) -> None:
         """Record that the spikes ``keys`` ended at ``now`` (their live volume is back to normal)."""
         for key in keys:
@@ -922,6 +927,7 @@ class Store:
                            object_type="account", object_id=acc.email, now=now)
             if password_hash is not None:
                 acc.password_hash = password_hash
+                acc.session_generation = (acc.session_generation or 0) + 1  # every session of it ends
                 self.audit(s, actor=actor, action="account.set_password", object_type="account",
                            object_id=acc.email, now=now)
             s.add(acc)

@@ -76,10 +76,12 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
                           m.likes + m.reposts + m.replies + m.quotes) for m, label in recent_rows]
         # first reading: nothing at posting time; last: what the connector saw (velocity() refuses
-        # readings too close together or too small, so a post seconds old is never "viral")
+        # readings too close together or too small, so a post seconds old is never "viral"). Read
+        # by when it was fetched, not posted: a post must be velocity_min_interval old to count.
         engagement = [EngagementObservation(m.source, m.external_id, utc(m.created_at), 0, utc(m.fetched_at),
                                             m.likes + m.reposts + m.replies + m.quotes, m.group_key or "",
-                                            m.text, m.url, m.author_handle) for m, _ in recent_rows]
+                                            m.text, m.url, m.author_handle)
+                      for m in c.store.mentions_fetched_since(s, recent_since)]
         recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,

@@ -117,3 +117,17 @@ def test_outage_after_a_quiet_day_is_one_spike_within_a_bucket(cfg: AppConfig) -
     assert report.score["light_accuracy"] == 1.0
     quiet = [x for x in report.mentions if x["external_id"].startswith("q")]
     assert len(quiet) > 40 and all(x["alerted"] == [] for x in quiet)
+
+
+def test_velocity_names_the_post_and_never_fires_for_small_or_fresh_posts(cfg: AppConfig) -> None:
+    """v1 gained 2,020 engagements in the 45 minutes before a connector saw it: one velocity
+    alert naming the post, its author and link. v2 (4 engagements, seconds old) and v3 (45
+    engagements in an hour, under velocity_min_engagement) raise none."""
+    report = run(cfg, "velocity.jsonl")
+    spikes = [a for a in report.alerts if a["kind"] == "spike"]
+    assert [(a["receiver"], a["external_ids"]) for a in spikes] == [("crisis", ["v1"])]
+    assert "https://x.com/bigvoice/status/v1 by bigvoice" in spikes[0]["summary"]
+    assert [s["kind"] for s in report.spikes] == ["velocity"]
+    m = by_id(report)
+    assert m["v1"]["priority"] == "urgent" and "marketing-sales" in m["v1"]["alerted"]
+    assert m["v2"]["priority"] != "urgent"
