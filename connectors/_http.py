@@ -15,7 +15,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.base import Clock
+from connectors.base import Clock, Mention, Rejected
 from connectors.clock import SystemClock
 from connectors.errors import FatalSourceError, RetriableSourceError, SourceError
 
@@ -242,12 +242,73 @@ def parse_time(value: Any) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return utc(value)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(float(value), tz=UTC)
     try:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return datetime.fromtimestamp(float(value), tz=UTC)
         return utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # not a time, or one no datetime holds
         return None
+
+
+def to_count(value: Any) -> int:
+    """A count (followers, likes) as the source sent it, read leniently: a number or a numeric
+    string as an int; anything else (None, "lots", a list, NaN) as 0. A wrong count must not cost
+    the post: the store clamps what is left to its 64-bit range."""
+    if isinstance(value, bool) or value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value).strip()) if not isinstance(value, float) else value
+    except ValueError:
+        return 0
+    if number != number:  # NaN
+        return 0
+    if number in (float("inf"), float("-inf")):
+        return 2**63 - 1 if number > 0 else 0
+    return int(number)
+
+
+def to_text(value: Any) -> str:
+    """A text field as a string: None as "", a number as its digits, any other shape as ""."""
+    if value is None or isinstance(value, (dict, list, tuple)):
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+#: What reading one item may raise when the source sends it in an unexpected shape.
+ITEM_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
+
+
+def raw_item(item: Any, limit: int = 4000) -> str:
+    """An item as received, as JSON (or its repr), truncated to ``limit`` characters."""
+    try:
+        data = getattr(item, "to_dict", None)
+        return json.dumps(data() if callable(data) else item, default=repr)[:limit]
+    except Exception:  # an item too odd for JSON is kept as its repr
+        return ascii(item)[:limit]
+
+
+def parse_each(items: Iterable[T], parse: Callable[[T], Mention | None], ident: Callable[[T], Any],
+               rejected: list[Rejected]) -> list[Mention]:
+    """``parse`` every item; an item that fails (see :data:`ITEM_ERRORS`) goes to ``rejected`` with
+    its reason instead of failing the whole fetch. ``parse`` may return None to skip an item."""
+    out: list[Mention] = []
+    for item in items:
+        try:
+            mention = parse(item)
+        except ITEM_ERRORS as exc:
+            try:
+                eid = to_text(ident(item))
+            except ITEM_ERRORS:
+                eid = ""
+            rejected.append(Rejected(eid[:1000], f"{type(exc).__name__}: {exc}"[:500], raw_item(item)))
+            continue
+        if mention is not None:
+            out.append(mention)
+    return out
 
 
 def dump_cursor(state: Mapping[str, Any]) -> str:

@@ -64,11 +64,30 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class Rejected:
+    """An item of a fetch that could not become a :class:`Mention` (no readable time, a field of
+    the wrong shape): kept so that the pipeline can quarantine it with its reason while the rest
+    of the fetch, and the cursor past it, is stored.
+
+    Attributes:
+        external_id: The item's id as far as it could be read ("" when none).
+        reason: Why it was rejected (error class and message).
+        raw: The item as received, truncated.
+    """
+
+    external_id: str
+    reason: str
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FetchResult:
     """What one fetch returns: the mentions, oldest first, and the cursor that covers them.
 
     ``cursor`` is an opaque string (JSON by convention) to pass back to the next fetch; ``None``
-    means "no change". ``pages`` counts the API requests that succeeded.
+    means "no change". ``pages`` counts the API requests that succeeded. ``rejected`` are the
+    items the cursor moves past that could not be read as mentions (one bad item must not hold
+    back the others).
     """
 
     mentions: list[Mention]
@@ -76,6 +95,7 @@ class FetchResult:
     pages: int = 1
     skipped: int = 0
     notes: tuple[str, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,13 @@ from connectors._http import (
     dump_cursor,
     extract_links,
     load_cursor,
+    parse_each,
     parse_time,
     retry_after_from_headers,
+    to_count,
 )
 from connectors._paged import HighWater, Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention
+from connectors.base import FetchContext, FetchResult, Mention, Rejected
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_API_BASE = "https://bsky.social"
@@ -134,12 +136,14 @@ class BlueskyConnector(ConnectorBase):
         got = read_pages(_Search(self, client, hw, ctx), ctx.progress)
         posts = got.items
         reach = self._reach(client, {str(p.author.did) for p in posts}, ctx) if posts else {}
-        mentions = oldest_first(self._mention(p, reach) for p in posts)
+        rejected: list[Rejected] = []
+        mentions = oldest_first(parse_each(posts, lambda p: self._mention(p, reach), lambda p: p.uri, rejected))
         if not mentions:
-            return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes)
+            return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes, rejected=tuple(rejected))
         new = hw.advance((m.created_at, m.external_id) for m in mentions)
         new_cursor = dump_cursor({"since": new.mark.isoformat(), "ids": sorted(new.ids)})
-        return FetchResult(mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes)
+        return FetchResult(mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes,
+                           rejected=tuple(rejected))
 
     @staticmethod
     def post_from_url(url: str) -> tuple[str, str] | None:
@@ -212,13 +216,9 @@ class BlueskyConnector(ConnectorBase):
         return out
 
     @staticmethod
-    def _created(post: Any) -> datetime:
+    def _created(post: Any) -> datetime | None:
         rec = post.record
-        return (
-            parse_time(_get(rec, "created_at") or _get(rec, "createdAt"))
-            or parse_time(post.indexed_at)
-            or (datetime.fromisoformat("1970-01-01T00:00:00+00:00"))
-        )
+        return parse_time(_get(rec, "created_at") or _get(rec, "createdAt")) or parse_time(post.indexed_at)
 
     @classmethod
     def _mention(cls, post: Any, reach: dict[str, int]) -> Mention:
@@ -247,20 +247,23 @@ class BlueskyConnector(ConnectorBase):
         links += [u for u in extract_links(text) if u not in links]
         langs = _get(rec, "langs") or []
         handle = str(author.handle)
+        created = cls._created(post)
+        if created is None:
+            raise ValueError("post without a readable createdAt or indexedAt")
         return Mention(
             source="bluesky",
             external_id=uri,
             url=f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}",
             text=text,
-            created_at=cls._created(post),
+            created_at=created,
             author_handle=handle,
             author_name=str(_get(author, "display_name") or handle),
             author_reach=reach.get(str(author.did), 0),
             lang=str(langs[0]) if langs else None,
-            likes=int(_get(post, "like_count") or 0),
-            reposts=int(_get(post, "repost_count") or 0),
-            replies=int(_get(post, "reply_count") or 0),
-            quotes=int(_get(post, "quote_count") or 0),
+            likes=to_count(_get(post, "like_count")),
+            reposts=to_count(_get(post, "repost_count")),
+            replies=to_count(_get(post, "reply_count")),
+            quotes=to_count(_get(post, "quote_count")),
             kind=kind,
             parent_id=parent,
             thread_id=thread or uri,
@@ -297,7 +300,8 @@ class _Search(Listing[Any, Any, str]):
         return [
             post
             for post in page.posts or []
-            if str(post.uri) not in self.hw.ids and self.connector._created(post) >= self.hw.mark
+            # a post without a readable time is kept, so that the fetch rejects it with its reason
+            if str(post.uri) not in self.hw.ids and (self.connector._created(post) or self.hw.mark) >= self.hw.mark
         ]
 
     def key(self, item: Any) -> str:

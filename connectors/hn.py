@@ -11,7 +11,7 @@ asks for ``created_at_i>=`` it and drops those ids, so nothing is missed or repe
 from __future__ import annotations
 
 import builtins
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,11 +27,15 @@ from connectors._http import (
     httpx_get,
     load_cursor,
     loads_json,
+    parse_each,
+    parse_time,
     status_error,
     strip_html,
+    to_count,
+    to_text,
 )
 from connectors._paged import HighWater, Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention
+from connectors.base import FetchContext, FetchResult, Mention, Rejected
 from connectors.errors import RetriableSourceError
 
 DEFAULT_API_BASE = "https://hn.algolia.com"
@@ -90,16 +94,19 @@ class HackerNewsConnector(ConnectorBase):
             state.get("created_at_i") or (ctx.backfill_since or ctx.now - timedelta(hours=24)).timestamp()
         )
         hw = HighWater(since, set(state.get("ids") or ()))
-        got = read_pages(_Search(self, hw, ctx), ctx.progress)
+        search = _Search(self, hw, ctx)
+        got = read_pages(search, ctx.progress)
         ordered = oldest_first(got.items)
+        rejected = tuple(search.rejected)
         if not ordered:
-            return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes)
+            return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes, rejected=rejected)
         new = hw.advance((int(m.created_at.timestamp()), m.external_id) for m in ordered)
         return FetchResult(
             mentions=ordered,
             cursor=dump_cursor({"created_at_i": new.mark, "ids": sorted(new.ids)}),
             pages=got.pages,
             notes=got.notes,
+            rejected=rejected,
         )
 
     @staticmethod
@@ -151,7 +158,10 @@ class HackerNewsConnector(ConnectorBase):
             return data
 
         item = call_with_retries(once, translate=lambda _e: None, max_retries=0, sleep=self._sleep, what=what)
-        return self._mention(self._item_as_hit(item)) if item is not None else None
+        try:
+            return self._mention(self._item_as_hit(item)) if item is not None else None
+        except ValueError:  # no readable time: not a post we can show
+            return None
 
     @staticmethod
     def _item_as_hit(item: dict[str, Any]) -> dict[str, Any]:
@@ -179,24 +189,26 @@ class HackerNewsConnector(ConnectorBase):
 
     @staticmethod
     def _mention(hit: dict[str, Any]) -> Mention | None:
+        """A hit as a mention; counts and texts of the wrong shape are read leniently.
+
+        Raises:
+            ValueError: the hit has no readable creation time (the fetch rejects it alone).
+        """
         oid = str(hit["objectID"])
-        if hit.get("created_at_i") is not None:
-            created = datetime.fromtimestamp(int(hit["created_at_i"]), tz=UTC)
-        else:
-            try:
-                created = datetime.fromisoformat(str(hit["created_at"]).replace("Z", "+00:00")).astimezone(
-                    UTC
-                )
-            except (KeyError, ValueError):
-                return None
-        tags = hit.get("_tags") or []
+        created = parse_time(hit.get("created_at_i"))
+        if created is None and hit.get("created_at_i") is None:
+            created = parse_time(hit.get("created_at"))
+        if created is None:
+            raise ValueError("hit without a readable created_at_i")
+        tags = hit.get("_tags")
+        tags = tags if isinstance(tags, list) else []
         is_comment = "comment" in tags or (hit.get("comment_text") and not hit.get("title"))
-        title = hit.get("title") or hit.get("story_title")
+        title = to_text(hit.get("title") or hit.get("story_title"))
         if is_comment:
-            text = strip_html(hit.get("comment_text"))
+            text = strip_html(to_text(hit.get("comment_text")))
         else:
             text = "\n\n".join(
-                p for p in (str(hit.get("title") or ""), strip_html(hit.get("story_text"))) if p
+                p for p in (to_text(hit.get("title")), strip_html(to_text(hit.get("story_text")))) if p
             )
         link = hit.get("url") or hit.get("story_url")
         links = extract_links(text)
@@ -209,10 +221,10 @@ class HackerNewsConnector(ConnectorBase):
             url=ITEM_URL.format(oid),
             text=text or str(title or ""),
             created_at=created,
-            author_handle=str(hit.get("author") or ""),
-            author_name=str(hit.get("author") or ""),
-            likes=int(hit.get("points") or 0),
-            replies=int(hit.get("num_comments") or 0),
+            author_handle=to_text(hit.get("author")),
+            author_name=to_text(hit.get("author")),
+            likes=to_count(hit.get("points")),
+            replies=to_count(hit.get("num_comments")),
             kind="comment" if is_comment else "story",
             parent_id=str(hit["parent_id"]) if is_comment and hit.get("parent_id") else None,
             thread_id=str(story_id) if story_id else oid,
@@ -230,6 +242,7 @@ class _Search(Listing[dict[str, Any], Mention, int]):
     def __init__(self, connector: HackerNewsConnector, hw: HighWater[int], ctx: FetchContext) -> None:
         self.connector, self.hw, self.ctx = connector, hw, ctx
         self.max_pages = connector.options.max_pages
+        self.rejected: list[Rejected] = []
 
     def fetch_page(self, token: int | None) -> dict[str, Any]:
         opts = self.connector.options
@@ -245,15 +258,9 @@ class _Search(Listing[dict[str, Any], Mention, int]):
         )
 
     def parse(self, page: dict[str, Any]) -> list[Mention]:
-        out = []
-        for hit in page["hits"]:
-            oid = str(hit.get("objectID") or "")
-            if not oid or oid in self.hw.ids:
-                continue
-            m = self.connector._mention(hit)
-            if m is not None and m.created_at.timestamp() >= self.hw.mark:
-                out.append(m)
-        return out
+        hits = [hit for hit in page["hits"] if (oid := to_text(hit.get("objectID"))) and oid not in self.hw.ids]
+        read = parse_each(hits, self.connector._mention, lambda hit: hit.get("objectID"), self.rejected)
+        return [m for m in read if m.created_at.timestamp() >= self.hw.mark]
 
     def key(self, item: Mention) -> str:
         return item.external_id

@@ -29,12 +29,15 @@ from connectors._http import (
     dump_cursor,
     extract_links,
     load_cursor,
+    parse_each,
     parse_time,
     retry_after_from_headers,
     strip_html,
+    to_count,
+    to_text,
 )
 from connectors._paged import Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention
+from connectors.base import FetchContext, FetchResult, Mention, Rejected
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 
@@ -240,19 +243,28 @@ class MastodonConnector(ConnectorBase):
             new_all[base] = new_state
             if ctx.progress:
                 ctx.progress(n, len(bases))
-        mentions = oldest_first(self._mention(s) for s in statuses.values())
+        rejected: list[Rejected] = []
+        mentions = oldest_first(parse_each(statuses.values(), self._mention, _key, rejected))
         new_cursor = dump_cursor({"instances": new_all})
-        return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages)
+        return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages,
+                           rejected=tuple(rejected))
 
     @staticmethod
     def _mention(s: Any) -> Mention:
-        acct = s.get("account") or {}
+        """A status as a mention; counts and texts of the wrong shape are read leniently.
+
+        Raises:
+            ValueError: the status has no readable ``created_at`` (the fetch rejects it alone).
+        """
+        acct = s.get("account")
+        acct = acct if isinstance(acct, dict) else {}
         reblog = s.get("reblog")
-        body = reblog if reblog else s
-        text = strip_html(body.get("content"))
+        body = reblog if isinstance(reblog, dict) and reblog else s
+        text = strip_html(to_text(body.get("content")))
         if body.get("spoiler_text"):
-            text = f"{body['spoiler_text']}\n\n{text}".strip()
-        card = body.get("card") or {}
+            text = f"{to_text(body['spoiler_text'])}\n\n{text}".strip()
+        card = body.get("card")
+        card = card if isinstance(card, dict) else {}
         links = extract_links(text)
         if card.get("url") and card["url"] not in links:
             links = (*links, str(card["url"]))
@@ -263,20 +275,20 @@ class MastodonConnector(ConnectorBase):
             kind, parent = "reply", str(s["in_reply_to_id"])
         created = parse_time(s.get("created_at"))
         if created is None:
-            raise RetriableSourceError("mastodon: status without created_at")
+            raise ValueError("status without a readable created_at")
         return Mention(
             source="mastodon",
             external_id=_key(s),
             url=str(s.get("url") or s.get("uri") or ""),
             text=text,
             created_at=created,
-            author_handle=str(acct.get("acct") or acct.get("username") or ""),
-            author_name=str(acct.get("display_name") or acct.get("username") or ""),
-            author_reach=int(acct.get("followers_count") or 0),
-            lang=s.get("language"),
-            likes=int(body.get("favourites_count") or 0),
-            reposts=int(body.get("reblogs_count") or 0),
-            replies=int(body.get("replies_count") or 0),
+            author_handle=to_text(acct.get("acct") or acct.get("username")),
+            author_name=to_text(acct.get("display_name") or acct.get("username")),
+            author_reach=to_count(acct.get("followers_count")),
+            lang=to_text(s.get("language")) or None,
+            likes=to_count(body.get("favourites_count")),
+            reposts=to_count(body.get("reblogs_count")),
+            replies=to_count(body.get("replies_count")),
             kind=kind,
             parent_id=parent,
             refers_to=refers,

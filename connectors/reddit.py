@@ -35,10 +35,13 @@ from connectors._http import (
     dump_cursor,
     extract_links,
     load_cursor,
+    parse_each,
     retry_after_from_headers,
+    to_count,
+    to_text,
 )
 from connectors._paged import HighWater, oldest_first
-from connectors.base import FetchContext, FetchResult, Mention
+from connectors.base import FetchContext, FetchResult, Mention, Rejected
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
@@ -194,7 +197,10 @@ class RedditConnector(ConnectorBase):
             for item in make():
                 seen += 1
                 d = vars(item)
-                created = float(d.get("created_utc") or 0)
+                created = _epoch(d)
+                if created is None:  # kept, so that the fetch rejects it with its reason
+                    out.append(item)
+                    continue
                 if created < hw.mark:
                     return out, False
                 if hw.is_new(created, str(d.get("name") or item.fullname)):
@@ -229,7 +235,8 @@ class RedditConnector(ConnectorBase):
             notes.append(f"search read its limit={limit} items; older new posts may have been skipped (raise the limit "
                          "or poll more often)")
         pages = 1 + len(submissions) // 100
-        mentions = [self._submission(s) for s in submissions]
+        rejected: list[Rejected] = []
+        mentions = parse_each(submissions, self._submission, _fullname, rejected)
         if ctx.progress:
             ctx.progress(len(mentions), None)
         new_state: dict[str, Any] = {
@@ -246,19 +253,17 @@ class RedditConnector(ConnectorBase):
                 notes.append(f"comments read their limit={limit} items; older new comments may have been skipped (raise the "
                              "limit or poll more often)")
             pages += 1 + len(comments) // 100
-            scanned = [(float(vars(c).get("created_utc") or 0), str(vars(c).get("name"))) for c in comments]
+            scanned = [(_epoch(vars(c)) or 0.0, str(vars(c).get("name"))) for c in comments]
             new_state["com"] = _dump_hw(com_hw.advance(scanned))
-            for c in comments:
-                body = str(vars(c).get("body") or "").lower()
-                if any(t in body for t in self._terms):
-                    mentions.append(self._comment(c))
+            matching = [c for c in comments if any(t in to_text(vars(c).get("body")).lower() for t in self._terms)]
+            mentions += parse_each(matching, self._comment, _fullname, rejected)
             if ctx.progress:
                 ctx.progress(len(mentions), None)
         elif "com" in state:
             new_state["com"] = state["com"]
         new_cursor = dump_cursor(new_state)
         return FetchResult(mentions=oldest_first(mentions), cursor=None if new_cursor == cursor else new_cursor, pages=pages,
-                           notes=tuple(notes))
+                           notes=tuple(notes), rejected=tuple(rejected))
 
     @staticmethod
     def fullname_from_url(url: str) -> str | None:
@@ -308,8 +313,8 @@ class RedditConnector(ConnectorBase):
 
     def _submission(self, s: Any) -> Mention:
         d = vars(s)
-        title = str(d.get("title") or "")
-        selftext = str(d.get("selftext") or "")
+        title = to_text(d.get("title"))
+        selftext = to_text(d.get("selftext"))
         url = str(d.get("url") or "")
         links = extract_links(selftext)
         if url and not d.get("is_self"):
@@ -323,8 +328,8 @@ class RedditConnector(ConnectorBase):
             created_at=_created(d),
             author_handle=self._author(d),
             author_name=self._author(d),
-            likes=int(d.get("score") or 0),
-            replies=int(d.get("num_comments") or 0),
+            likes=to_count(d.get("score")),
+            replies=to_count(d.get("num_comments")),
             kind="post",
             thread_id=name,
             links=links,
@@ -333,7 +338,7 @@ class RedditConnector(ConnectorBase):
 
     def _comment(self, c: Any) -> Mention:
         d = vars(c)
-        body = str(d.get("body") or "")
+        body = to_text(d.get("body"))
         return Mention(
             source="reddit",
             external_id=str(d.get("name") or c.fullname),
@@ -342,7 +347,7 @@ class RedditConnector(ConnectorBase):
             created_at=_created(d),
             author_handle=self._author(d),
             author_name=self._author(d),
-            likes=int(d.get("score") or 0),
+            likes=to_count(d.get("score")),
             kind="comment",
             parent_id=str(d["parent_id"]) if d.get("parent_id") else None,
             thread_id=str(d["link_id"]) if d.get("link_id") else None,
@@ -351,8 +356,25 @@ class RedditConnector(ConnectorBase):
         )
 
 
+def _epoch(d: dict[str, Any]) -> float | None:
+    """An item's ``created_utc`` as epoch seconds; None when it is missing or not a time."""
+    try:
+        value = float(d.get("created_utc"))  # type: ignore[arg-type]
+        datetime.fromtimestamp(value, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    return value
+
+
 def _created(d: dict[str, Any]) -> datetime:
-    return datetime.fromtimestamp(float(d.get("created_utc") or 0), tz=UTC)
+    epoch = _epoch(d)
+    if epoch is None:
+        raise ValueError("item without a readable created_utc")
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _fullname(item: Any) -> str:
+    return str(vars(item).get("name") or "")
 
 
 def _disable_prawcore_retries(reddit: Any) -> None:

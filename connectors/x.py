@@ -27,11 +27,14 @@ from connectors._http import (
     dump_cursor,
     extract_links,
     load_cursor,
+    parse_each,
     parse_time,
     retry_after_from_headers,
+    to_count,
+    to_text,
 )
 from connectors._paged import Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention
+from connectors.base import FetchContext, FetchResult, Mention, Rejected
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 TWEEPY_HOST = "https://api.twitter.com"
@@ -151,7 +154,7 @@ class XConnector(ConnectorBase):
             newest_id = max((m.external_id for m in got.items), key=int)
         new_cursor = dump_cursor({"since_id": newest_id}) if newest_id else None
         return FetchResult(mentions=oldest_first(got.items, numeric_ids=True), cursor=new_cursor, pages=got.pages,
-                           notes=got.notes)
+                           notes=got.notes, rejected=tuple(search.rejected))
 
     @staticmethod
     def tweet_id_from_url(url: str) -> str | None:
@@ -193,9 +196,10 @@ class XConnector(ConnectorBase):
         tid = str(tweet.id)
         data: dict[str, Any] = getattr(tweet, "data", {}) or {}
         author = users.get(str(tweet.author_id)) if getattr(tweet, "author_id", None) else None
-        handle = str(author.username) if author is not None else ""
-        metrics = tweet.public_metrics or {}
-        reach = int((author.public_metrics or {}).get("followers_count", 0)) if author is not None else 0
+        handle = to_text(author.username) if author is not None else ""
+        metrics = tweet.public_metrics if isinstance(tweet.public_metrics, dict) else {}
+        author_metrics = getattr(author, "public_metrics", None) if author is not None else None
+        reach = to_count(author_metrics.get("followers_count")) if isinstance(author_metrics, dict) else 0
         kind, parent, refers = "post", None, None
         for ref in getattr(tweet, "referenced_tweets", None) or []:
             if ref.type == "retweeted":
@@ -209,23 +213,23 @@ class XConnector(ConnectorBase):
             str(u.get("expanded_url") or u.get("url"))
             for u in ((data.get("entities") or {}).get("urls") or [])
             if u.get("expanded_url") or u.get("url")
-        ) or extract_links(tweet.text or "")
+        ) or extract_links(to_text(tweet.text))
         created = parse_time(tweet.created_at) or snowflake_time(tid)
         conv = getattr(tweet, "conversation_id", None)
         return Mention(
             source="x",
             external_id=tid,
             url=f"https://x.com/{handle}/status/{tid}" if handle else f"https://x.com/i/web/status/{tid}",
-            text=str(tweet.text or ""),
+            text=to_text(tweet.text),
             created_at=created,
             author_handle=handle,
-            author_name=str(author.name) if author is not None else "",
+            author_name=to_text(author.name) if author is not None else "",
             author_reach=reach,
             lang=getattr(tweet, "lang", None),
-            likes=int(metrics.get("like_count", 0)),
-            reposts=int(metrics.get("retweet_count", 0)),
-            replies=int(metrics.get("reply_count", 0)),
-            quotes=int(metrics.get("quote_count", 0)),
+            likes=to_count(metrics.get("like_count")),
+            reposts=to_count(metrics.get("retweet_count")),
+            replies=to_count(metrics.get("reply_count")),
+            quotes=to_count(metrics.get("quote_count")),
             kind=kind,
             parent_id=parent,
             thread_id=str(conv) if conv else None,
@@ -248,6 +252,7 @@ class _Search(Listing[Any, Mention, str]):
         self.connector, self.client, self.params, self.now = connector, client, params, now
         self.max_pages = connector.options.max_pages
         self.newest_id: str | None = None
+        self.rejected: list[Rejected] = []
 
     def fetch_page(self, token: str | None) -> Any:
         params = {**self.params, "next_token": token} if token else dict(self.params)
@@ -260,7 +265,8 @@ class _Search(Listing[Any, Mention, str]):
 
     def parse(self, page: Any) -> list[Mention]:
         users = _users(page)
-        return [self.connector._mention(tweet, users) for tweet in page.data or []]
+        return parse_each(page.data or [], lambda tweet: self.connector._mention(tweet, users),
+                          lambda tweet: tweet.id, self.rejected)
 
     def key(self, item: Mention) -> str:
         return item.external_id

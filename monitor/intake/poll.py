@@ -101,7 +101,8 @@ class Intake:
         kept, dropped = filter_mentions(self.cfg, src, mentions)
         report.filtered = dropped
         try:
-            batch = store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now)
+            batch = store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now,
+                                           rejected=result.rejected)
         except Exception as exc:  # the database refused the fetch as a whole: nothing stored, cursor kept
             error_class, message = describe_error(exc)
             return self._source_failed(source_name, src.type, RetriableSourceError(

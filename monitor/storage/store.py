@@ -20,7 +20,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from connectors.base import Mention
+from connectors.base import Mention, Rejected
 from monitor.errors import MonitorError, StoreError, redact
 from monitor.storage.models import (
     OPEN_STATUSES,
@@ -81,8 +81,8 @@ class StoredBatch:
 
     @property
     def duplicates(self) -> int:
-        """How many of the received mentions were already stored."""
-        return self.received - len(self.new_ids) - len(self.quarantined)
+        """How many of the received mentions were already stored (or already quarantined)."""
+        return max(0, self.received - len(self.new_ids) - len(self.quarantined))
 
 
 class UnstorableMention(ValueError):
@@ -317,7 +317,7 @@ class Store:
 
     # ---- mentions and cursors -------------------------------------------------------------
     def add_new_mentions(self, source_name: str, source_type: str, mentions: Sequence[Mention],
-                         cursor: str | None, *, now: datetime) -> StoredBatch:
+                         cursor: str | None, *, now: datetime, rejected: Sequence[Rejected] = ()) -> StoredBatch:
         """Store the mentions that are new and the source's cursor in ONE transaction.
 
         Duplicates on ``(source, external_id)`` are ignored. A mention that cannot be stored (see
@@ -326,10 +326,17 @@ class Store:
         found, so one poisoned post holds back neither the others nor the cursor. The cursor only
         moves when every mention it covers is stored or quarantined: all commit together or not
         at all. An error of the database itself (not of a row) propagates and stores nothing.
+        The items the connector ``rejected`` (unreadable) are quarantined with them; an item
+        already quarantined for this source is not quarantined twice.
         """
         with self.session() as s:
             new_ids: list[int] = []
             bad: list[Quarantined] = []
+            for r in rejected:
+                error_class, _, message = r.reason.partition(": ")
+                bad.append(Quarantined(source=source_type, external_id=_clean(r.external_id, 1000) or "",
+                                       raw=_clean(r.raw, QUARANTINE_RAW) or "", error_class=error_class or "Rejected",
+                                       error=redact(message or r.reason)[:500]))
             rows: list[tuple[Mention, dict[str, Any]]] = []
             for m in mentions:
                 try:
@@ -344,6 +351,7 @@ class Store:
                 new_ids += self._insert_or_split(s, rows[i : i + 200], bad, refused)
             if len(refused) >= 3 and len(refused) == len(rows) and len({type(e) for e in refused}) == 1:
                 raise refused[0]  # the database refuses every row alike: its fault, not the data's
+            bad = self._not_yet_quarantined(s, source_name, bad)
             if bad:
                 s.add_all([QuarantinedMention(source_name=source_name, source=q.source[:32],
                                               external_id=q.external_id, stage="intake", raw=q.raw,
@@ -368,7 +376,24 @@ class Store:
                 state.silent_alerted = False
             state.fetched_total += len(new_ids)
             s.add(state)
-        return StoredBatch(new_ids=sorted(new_ids), received=len(mentions), quarantined=tuple(bad))
+        return StoredBatch(new_ids=sorted(new_ids), received=len(mentions) + len(rejected), quarantined=tuple(bad))
+
+    def _not_yet_quarantined(self, s: Session, source_name: str, bad: list[Quarantined]) -> list[Quarantined]:
+        # An unreadable item the source keeps sending (its time unknown, the cursor cannot pass it)
+        # is quarantined once, not once per poll.
+        ids = sorted({q.external_id for q in bad if q.external_id})
+        if not ids:
+            return bad
+        known = set(s.exec(select(QuarantinedMention.external_id).where(
+            QuarantinedMention.source_name == source_name, QuarantinedMention.stage == "intake",
+            col(QuarantinedMention.external_id).in_(ids))).all())
+        out, seen = [], set()
+        for q in bad:
+            if q.external_id and (q.external_id in known or q.external_id in seen):
+                continue
+            seen.add(q.external_id)
+            out.append(q)
+        return out
 
     @staticmethod
     def _quarantined(m: Mention, exc: BaseException) -> Quarantined:
