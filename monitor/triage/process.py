@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from monitor.domain.suppression import LastAlert, Suppression, hold
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
 from monitor.sentiment.onnx_model import OnnxClassifier
+from monitor.storage.metric_queries import observe_classification
 from monitor.storage.models import (
     ClassificationRow,
     MentionRow,
@@ -326,7 +328,9 @@ class Triage:
         scorer = self.scorer() if self.scorer is not None and light.red_model_threshold is not None else None
         embedded: dict[int, np.ndarray] = {}
         if todo:
+            started = time.perf_counter()
             results, embedded = self._classify(todo, scorer)
+            observe_classification(counts, time.perf_counter() - started)  # /metrics: per batch
             made = [Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
                         res.model_id, res.uncertain, res.supported, False, now)
                     for r, res in zip(todo, results, strict=True)]

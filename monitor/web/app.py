@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -169,9 +169,12 @@ def create_app(container: Container) -> FastAPI:
         h = health(container)
         return JSONResponse({"ready": h["ready"]}, status_code=200 if h["ready"] else 503)
 
+    scrape = metrics.registry(container)  # prometheus_client over the shared counters (aggregate queries)
+
     @app.get("/metrics")
-    def metrics_page() -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(container.store), media_type="text/plain; version=0.0.4")
+    def metrics_page() -> Response:
+        body, content_type = metrics.exposition(scrape)
+        return Response(body, media_type=content_type)
 
     @app.get("/health", response_class=HTMLResponse)
     def health_page(request: Request) -> HTMLResponse:
