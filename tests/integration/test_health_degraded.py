@@ -144,3 +144,14 @@ def test_worker_failures_are_counted_for_metrics(service: tuple[Container, Broke
     loop.run_round()
     text = TestClient(create_app(c)).get("/metrics").text
     assert 'brand_scout_worker_round_failures_total{worker="worker-m"} 2' in text
+
+
+def test_the_health_page_names_the_failing_worker(service: tuple[Container, BrokenUntilMended, Path]) -> None:
+    c, _model, feed = service
+    _add(c, feed, 2)
+    loop = WorkerLoop(c, threading.Event(), name="worker-page")
+    for _ in range(3):
+        loop.run_round()
+    h = TestClient(create_app(c)).get("/health")
+    assert h.status_code == 200, h.status_code
+    assert "worker-page: 3 failed rounds in a row" in h.text and "not ready" in h.text
