@@ -120,10 +120,14 @@ class StoreCollector(Collector):
             for key, value in sorted(values.items()):
                 family.add_metric(list(key), value)
             yield family
-        for name, samples in sorted(extra.items()):  # counters added later without a HELP entry here
-            metric = Metric(PREFIX + name.removesuffix("_total"), name.replace("_", " "), "counter")
+        # rows added by other modules without an entry here: ``*_total`` is a counter, anything else
+        # a value set in place (e.g. worker_failing_streak), a gauge
+        for name, samples in sorted(extra.items()):
+            counter = name.endswith("_total")
+            base = PREFIX + name.removesuffix("_total")
+            metric = Metric(base, name.replace("_", " "), "counter" if counter else "gauge")
             for sample_labels, value in samples:
-                metric.add_sample(PREFIX + name.removesuffix("_total") + "_total", sample_labels, value)
+                metric.add_sample(base + "_total" if counter else base, sample_labels, value)
             yield metric
 
     @staticmethod

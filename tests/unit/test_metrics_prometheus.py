@@ -90,6 +90,18 @@ def test_counters_keep_their_promised_labels(c: Container, clock: FrozenClock) -
     assert not [f for f in fams if "daily_mentions" in f]  # retention aggregates are not metrics
 
 
+def test_other_rows_are_counters_or_gauges_by_name(c: Container) -> None:
+    """Rows other modules keep in metric_counter: ``*_total`` is a counter, anything else a gauge."""
+    with c.store.session() as s:
+        c.store.incr(s, "worker_round_failures_total", 'worker="h:1"', 3)
+        c.store.incr(s, "worker_failing_streak", 'worker="h:1"', 2)
+    fams = _families(c)
+    assert fams["brand_scout_worker_round_failures"].type == "counter"
+    assert _value(fams["brand_scout_worker_round_failures"], "_total", worker="h:1") == 3
+    assert fams["brand_scout_worker_failing_streak"].type == "gauge"
+    assert _value(fams["brand_scout_worker_failing_streak"], worker="h:1") == 2
+
+
 def test_histograms_and_gauges(c: Container, clock: FrozenClock) -> None:
     _seed(c, clock)
     fams = _families(c)
