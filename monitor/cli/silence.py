@@ -26,12 +26,13 @@ from monitor.queue import silences as sil
 silence_app = typer.Typer(help="Silences: mute matching alerts for a while (amtool-style matchers).",
                           no_args_is_help=True)
 
-LABEL_HELP = "; ".join(f"{k}: {v}" for k, v in sil.LABELS.items())
+LABEL_HELP = ", ".join(sil.LABELS)
 
 
 @silence_app.command("add")
 def add(matchers: Annotated[list[str], typer.Argument(
-            help=f"matchers such as light=red, source!=hn, topic=~\"billing|refunds\". Labels: {LABEL_HELP}")],
+            help=f"matchers such as light=red, source!=hn, topic=~\"billing|refunds\", receiver=marketing-sales; "
+                 f"labels: {LABEL_HELP} (what each holds: the /silences page)")],
         author: Annotated[str, typer.Option("--author", "-a", help="who is silencing (required)")],
         comment: Annotated[str, typer.Option("--comment", "-m", help="why (required)")],
         duration: Annotated[str | None, typer.Option(
