@@ -109,11 +109,27 @@ class SpikeLine:
 
     kind: str
     scope: str
-    started_at: datetime
-    baseline: float
+    started_at: datetime  # in the digest's timezone
+    baseline: float  # the usual value the spike was judged against (velocity: none, 0)
     observed: float
     summary: str
     top_terms: list[str]
+    threshold: float | None = None  # what it had to reach to be a spike
+    baseline_source: str = ""
+
+    @property
+    def figures(self) -> str:
+        """'usual 4, threshold 12, observed 40' in the spike's own unit."""
+        def fmt(x: float) -> str:
+            if self.kind == "negative-share":
+                return f"{x:.0%}"
+            return f"{x:,.0f}" if x >= 10 else f"{x:.1f}".removesuffix(".0")
+        parts = [] if self.kind == "velocity" else [f"usual {fmt(self.baseline)}"
+                                                    + (f" ({self.baseline_source})" if self.baseline_source else "")]
+        if self.threshold is not None:
+            parts.append(f"threshold {fmt(self.threshold)}" + ("/h" if self.kind == "velocity" else ""))
+        parts.append(f"observed {fmt(self.observed)}" + ("/h" if self.kind == "velocity" else ""))
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -405,8 +421,11 @@ def build_digest(
         if any(w.lower() in red_words for w in re.findall(r"\w+", summary) if len(w) > 3
                and w.lower() not in _COMMON):
             summary = f"{sp.kind} spike in {sp.scope}"
-        spike_lines.append(SpikeLine(sp.kind, sp.scope, utc(sp.started_at), sp.baseline, sp.observed,
-                                     snippet(summary, 300), terms[:8]))
+        threshold = ex.get("threshold")
+        spike_lines.append(SpikeLine(sp.kind, sp.scope, utc(sp.started_at).astimezone(tz), sp.baseline,
+                                     sp.observed, snippet(summary, 300), terms[:8],
+                                     float(threshold) if isinstance(threshold, int | float) else None,
+                                     str(ex.get("baseline_source") or "")))
 
     def top(lbl: str) -> list[TopMention]:
         rows = sorted(top_mentions.get(lbl, ()), key=lambda r: _engagement_key(r[0]))
@@ -464,7 +483,9 @@ def build_digest(
             outcomes["dismissed"] += 1
         else:
             outcomes[_state(sq.status)] += 1
-    per_scout = Counter(s.submitter_name or s.submitted_by for s in week_scouts)
+    # one thank-you per link: forwarding the same post twice is still one forward
+    per_scout = Counter(name for name, _ in {(s.submitter_name or s.submitted_by, s.mention_id or s.url)
+                                             for s in week_scouts})
     thanks = sorted(per_scout.items(), key=lambda kv: (-kv[1], kv[0])) if settings.thank_scouts_by_name else []
     scout_summary = ScoutSummary(len(week_scouts), len({s.submitted_by for s in week_scouts}),
                                  sum(1 for s in week_scouts if s.already_known), dict(outcomes), thanks)

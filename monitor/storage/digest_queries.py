@@ -28,6 +28,7 @@ from monitor.storage.models import (
     QueueItem,
     QueueItemMention,
     ScoutSubmission,
+    SentimentCorrection,
     SpikeEvent,
 )
 from monitor.storage.store import Store
@@ -175,9 +176,15 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
                       + col(MentionRow.quotes) * 2)
         tops: dict[str, list[MentionRow]] = {}
         for lbl in ("negative", "positive"):
+            # the model's label, unless a person corrected it to another; an uncertain compliment
+            # is no compliment to quote (a neutral post is not praise)
+            corrected_away = select(SentimentCorrection.id).where(
+                col(SentimentCorrection.mention_id) == col(MentionRow.id), col(SentimentCorrection.label) != lbl)
+            sure = [col(ClassificationRow.uncertain).is_(False)] if lbl == "positive" else []
             tops[lbl] = list(s.exec(
                 select(MentionRow).join(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
-                .where(*in_week, col(ClassificationRow.label) == lbl, ~_red(col(MentionRow.id)))
+                .where(*in_week, col(ClassificationRow.label) == lbl, ~_red(col(MentionRow.id)),
+                       ~corrected_away.exists(), *sure)
                 .order_by(engagement.desc(), col(MentionRow.author_reach).desc(), col(MentionRow.id))
                 .limit(top_items)).all())
         top_queue_items = _items_of(s, {m.id for ms in tops.values() for m in ms if m.id is not None})

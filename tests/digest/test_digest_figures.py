@@ -144,3 +144,39 @@ def test_scheduled_jobs_are_valid_apscheduler_jobs(digest_config) -> None:
 def test_no_scheduled_jobs_without_an_enabled_digest(digest_config) -> None:
     cfg = digest_config(2525, enabled=False)
     assert scheduled_jobs(cfg, NOW) == []
+
+
+def test_spike_times_in_the_digest_zone_thresholds_named_and_one_thanks_per_link(digest_config) -> None:
+    """Issue 18: spike times in the digest's timezone; the figures say 'usual' and 'threshold'
+    (never a threshold called a baseline); a compliment a person corrected to neutral is not
+    quoted; a scout who forwards the same post twice is thanked for one forward."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from monitor.storage.models import MentionRow, ScoutSubmission, SentimentCorrection, SpikeEvent
+
+    c = make_container(digest_config(2525, timezone="America/Chicago"))
+    ids = seed(c)
+    with c.store.session() as s:
+        first = s.get(ScoutSubmission, 1)
+        assert first is not None and first.mention_id == ids["m2"]
+        s.add(ScoutSubmission(submitted_by=first.submitted_by, submitter_name=first.submitter_name, url=first.url,
+                              mention_id=first.mention_id, already_known=True,
+                              created_at=first.created_at + timedelta(minutes=5)))
+        love = s.exec(select(MentionRow).where(MentionRow.text == "I love SET SEG, fantastic support")).one()
+        s.add(SentimentCorrection(mention_id=love.id or 0, label="neutral", previous_label="positive",
+                                  corrected_by="dana@setseg.example", corrected_at=NOW))
+        sp = s.exec(select(SpikeEvent)).one()
+        sp.explanation = {**(sp.explanation or {}), "threshold": 4.5, "baseline_source": "trailing 24 h"}
+        s.add(sp)
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert d.scouts.thanks == [("Carol Diaz", 2), ("dave@setseg.example", 1)]
+    assert [t.text for t in d.compliments] == ["Thanks SET SEG team"]
+    (spike,) = d.spikes
+    assert spike.started_at.utcoffset() == timedelta(hours=-6)  # CST in November
+    assert spike.figures == "usual 1.5 (trailing 24 h), threshold 4.5, observed 6"
+    _subject, text, html = render_digest(d)
+    assert "CST" in text and "UTC" not in text.split("SPIKES", 1)[1].split("\n")[1][:30]
+    assert "threshold 4.5" in html and "baseline 1.50" not in text
+    c.store.engine.dispose()
