@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal
+from sqlalchemy import case, extract, func, literal
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 
@@ -73,7 +73,7 @@ def counters(store: Store) -> list[tuple[str, str, float]]:
 def _epoch(store: Store, column: Any) -> Any:
     """Seconds since 1970 of a timestamp column, in SQL (PostgreSQL ``extract``; SQLite ``julianday``)."""
     if store.dialect == "postgresql":
-        return func.extract("epoch", column)
+        return extract("epoch", column)
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 

@@ -29,8 +29,8 @@ SOURCES = [{"name": "replay", "type": "replay", "interval": "10s", "options": {"
 
 
 @pytest.fixture
-def c(make_config: Callable[..., AppConfig], clock: FrozenClock, tmp_path: Path) -> Iterator[Container]:
-    cfg = make_config(db=f"sqlite:///{tmp_path}/m.db", sources=SOURCES)
+def c(make_config: Callable[..., AppConfig], clock: FrozenClock, db_url: str) -> Iterator[Container]:
+    cfg = make_config(db=db_url, sources=SOURCES)
     container = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
     container.start()
     yield container
