@@ -66,6 +66,7 @@ class PagerDutyTarget(StrictModel):
     """PagerDuty Events API v2: alerts trigger an incident per item (``dedup_key``), acknowledging
     the item acknowledges it, responding or closing resolves it."""
 
+    enabled: bool = Field(True, description="false: configured but off (its secret is not needed)")
     routing_key_env: EnvName = Field(description="environment variable holding the integration's routing key")
     api_base: str = Field("https://events.pagerduty.com", description="Events API base URL")
     min_priority: Priority = Field("low", description="items below this priority do not page (spikes, ladder "
@@ -81,6 +82,7 @@ class PagerDutyTarget(StrictModel):
 class TeamsTarget(StrictModel):
     """Microsoft Teams through a Workflows webhook: one Adaptive Card per message."""
 
+    enabled: bool = Field(True, description="false: configured but off (its secret is not needed)")
     webhook_url_env: EnvName = Field(description="environment variable holding the Workflows webhook URL "
                                      "(the URL carries its own signature: it is a secret)")
     notice_only: bool = Field(False, description="post a notice without the mention text")
@@ -90,6 +92,7 @@ class TeamsTarget(StrictModel):
 class WebhookTarget(StrictModel):
     """A signed JSON webhook (schema ``monitor/delivery/schema/webhook-v1.json``)."""
 
+    enabled: bool = Field(True, description="false: configured but off (its secret is not needed)")
     url: str = Field(description="where to POST; https:// (http:// only to localhost)")
     secret_env: EnvName = Field(description="environment variable holding the HMAC-SHA256 signing secret")
     notice_only: bool = Field(False, description="send red notices and alerts without the mention text")

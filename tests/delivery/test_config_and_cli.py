@@ -129,3 +129,12 @@ def test_notify_test_one_target_failures_and_unknown_receivers(
     assert unknown.exit_code == 2 and "unknown receiver 'nobody'" in unknown.output
     no_such = runner.invoke(app, ["notify", "test", "crisis", "-c", path, "-t", "pagerduty"], env=env)
     assert no_such.exit_code == 2 and "has no pagerduty destination" in no_such.output
+
+
+def test_a_disabled_target_needs_no_secret_and_gets_no_messages(
+        runner: CliRunner, cfg_file: Callable[..., Path], env: dict[str, str], pd: FakePagerDuty) -> None:
+    path = cfg_file(pagerduty={"enabled": False, "routing_key_env": "PD_ROUTING_KEY", "api_base": pd.url})
+    ok = runner.invoke(app, ["check-config", str(path)], env={**env, "PD_ROUTING_KEY": ""})
+    assert ok.exit_code == 0, ok.output
+    r = runner.invoke(app, ["notify", "test", "legal-compliance", "-c", str(path)], env={**env, "PD_ROUTING_KEY": ""})
+    assert r.exit_code == 0 and "pagerduty" not in r.output and not pd.events

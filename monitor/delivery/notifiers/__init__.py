@@ -53,8 +53,8 @@ def target_key(key: str, target: str) -> str:
 
 
 def targets_of(rc: ReceiverConfig | None) -> list[str]:
-    """The targets configured for a receiver."""
-    return [] if rc is None else [t for t in TARGETS if getattr(rc, t) is not None]
+    """The targets configured (and enabled) for a receiver."""
+    return [] if rc is None else [t for t in TARGETS if getattr(rc, t) is not None and getattr(rc, t).enabled]
 
 
 def wants(target: str, rc: ReceiverConfig, kind: str, payload: dict[str, Any]) -> bool:
@@ -82,7 +82,7 @@ def state_followups(cfg: AppConfig, *, action: str, alerted: list[str], candidat
     if pagerduty.event_action(Outbound(key="", receiver="", kind="state", payload={"action": action})) is None:
         return []
     names = {r.name: r for r in cfg.receivers}
-    return sorted({c for c in candidates if c not in alerted and c in names and names[c].pagerduty is not None})
+    return sorted({c for c in candidates if c not in alerted and c in names and "pagerduty" in targets_of(names[c])})
 
 
 def build_targets(cfg: AppConfig, *, clock: Clock) -> dict[str, Notifier]:
@@ -99,14 +99,14 @@ def build_targets(cfg: AppConfig, *, clock: Clock) -> dict[str, Notifier]:
 
 
 def target_secrets(cfg: AppConfig) -> list[tuple[str, str]]:
-    """``(field path, env var)`` of every secret the receivers' targets need."""
+    """``(field path, env var)`` of every secret the receivers' enabled targets need."""
     out: list[tuple[str, str]] = []
     for i, rc in enumerate(cfg.receivers):
-        if rc.pagerduty is not None:
+        if rc.pagerduty is not None and rc.pagerduty.enabled:
             out.append((f"receivers[{i}].pagerduty.routing_key_env", rc.pagerduty.routing_key_env))
-        if rc.teams is not None:
+        if rc.teams is not None and rc.teams.enabled:
             out.append((f"receivers[{i}].teams.webhook_url_env", rc.teams.webhook_url_env))
-        if rc.webhook is not None:
+        if rc.webhook is not None and rc.webhook.enabled:
             out.append((f"receivers[{i}].webhook.secret_env", rc.webhook.secret_env))
     return out
 

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers._content import WITHHELD, plain, reach_text, receiver_config, visible
+from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, redact
 from monitor.vocab import PRIORITY_RANK
@@ -105,8 +105,8 @@ class PagerDutyNotifier:
 
     def _target(self, receiver: str) -> tuple[ReceiverConfig, PagerDutyTarget, str]:
         rc = receiver_config(self.cfg.receivers, receiver)
-        if rc is None or rc.pagerduty is None:
-            raise NotifyError(f"receiver {receiver!r} has no PagerDuty target", recoverable=False)
+        if rc is None or rc.pagerduty is None or not rc.pagerduty.enabled:
+            raise NotifyError(f"receiver {receiver!r} has no enabled PagerDuty target", recoverable=False)
         key = self.cfg.secret(rc.pagerduty.routing_key_env)
         if not key:
             raise NotifyError(f"PagerDuty routing key variable {rc.pagerduty.routing_key_env} is not set",

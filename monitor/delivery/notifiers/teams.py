@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers._content import card_markdown, reach_text, receiver_config, visible
+from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError
 
@@ -133,8 +133,8 @@ class TeamsNotifier:
 
     def _target(self, receiver: str) -> tuple[ReceiverConfig, TeamsTarget, str]:
         rc = receiver_config(self.cfg.receivers, receiver)
-        if rc is None or rc.teams is None:
-            raise NotifyError(f"receiver {receiver!r} has no Teams target", recoverable=False)
+        if rc is None or rc.teams is None or not rc.teams.enabled:
+            raise NotifyError(f"receiver {receiver!r} has no enabled Teams target", recoverable=False)
         url = self.cfg.secret(rc.teams.webhook_url_env)
         if not url:
             raise NotifyError(f"Teams webhook URL variable {rc.teams.webhook_url_env} is not set", recoverable=False)

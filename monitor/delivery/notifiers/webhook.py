@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from monitor.clock import Clock
-from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers._content import receiver_config, visible
+from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, register_secret
 
@@ -130,8 +130,8 @@ class WebhookNotifier:
 
     def _target(self, receiver: str) -> tuple[ReceiverConfig, WebhookTarget, str]:
         rc = receiver_config(self.cfg.receivers, receiver)
-        if rc is None or rc.webhook is None:
-            raise NotifyError(f"receiver {receiver!r} has no webhook target", recoverable=False)
+        if rc is None or rc.webhook is None or not rc.webhook.enabled:
+            raise NotifyError(f"receiver {receiver!r} has no enabled webhook target", recoverable=False)
         secret = self.cfg.secret(rc.webhook.secret_env)
         if not secret:
             raise NotifyError(f"webhook signing secret variable {rc.webhook.secret_env} is not set", recoverable=False)
