@@ -141,3 +141,27 @@ def test_escapers() -> None:
     assert card_markdown("- a\n+ b\n3. c\n  # d") == "\\- a\n\\+ b\n3\\. c\n  \\# d"
     assert plain("a\n<b>\x07 \u202e@here www.x.y", 200) == "a \u2039b\u203a @\u200dhere www\u200b.x.y"
     assert plain("x" * 50, 10) == "x" * 9 + "\u2026"
+
+
+def test_spike_samples_carry_post_text_only_to_restricted_receivers(
+        make_container: Callable[..., Container], clock: FrozenClock, pd: FakePagerDuty, hook: FakeWebhook) -> None:
+    """A spike's sample posts may be red and its top terms a codename: a receiver that is not
+    restricted (crisis here) gets the links, not the text."""
+    c = make_container()
+    spike = {"title": "Spike: 40 mentions on reddit", "summary": "40 mentions on reddit", "kind": "volume",
+             "scope": "reddit", "baseline": 4.0, "observed": 40.0, "threshold": 12.0,
+             "top_terms": [["falcon", 30]],
+             "samples": [{"source": "reddit", "external_id": "t3_a", "url": "https://reddit.example/t3_a",
+                          "text": "Heard SET SEG is building Project Falcon"}]}
+    with c.store.session() as s:
+        c.store.enqueue(s, key="spike:volume:reddit:1", receiver="crisis", kind="spike", payload=spike,
+                        now=clock.now())
+        c.store.enqueue(s, key="spike:volume:reddit:1:legal", receiver="legal-compliance", kind="spike",
+                        payload=spike, now=clock.now())
+    c.pipeline.deliver()
+    crisis = next(e for e in pd.events if e["payload"]["group"] == "crisis")
+    assert "Falcon" not in json.dumps(crisis) and "falcon" not in json.dumps(crisis)
+    assert crisis["payload"]["custom_details"]["samples"] == [
+        {"source": "reddit", "external_id": "t3_a", "url": "https://reddit.example/t3_a"}]
+    (legal,) = [e for e in hook.events("legal") if e["event"] == "spike"]
+    assert legal["data"]["samples"][0]["text"].endswith("Project Falcon") and legal["data"]["top_terms"]

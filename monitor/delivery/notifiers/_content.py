@@ -87,6 +87,20 @@ def visible(rc: ReceiverConfig | None, payload: dict[str, Any], *, notice_only: 
     return out
 
 
+def visible_other(rc: ReceiverConfig | None, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A non-alert message as this receiver may see it: a spike's sample posts keep their link but
+    lose their text, and its top terms are dropped (a sample may be red, a term a codename), unless
+    the receiver is restricted."""
+    out = dict(payload)
+    if kind == "spike" and not (rc is not None and rc.restricted):
+        if isinstance(out.get("samples"), list):
+            out["samples"] = [{k: v for k, v in s.items() if k != "text"} if isinstance(s, dict) else {}
+                              for s in out["samples"]]
+        if "top_terms" in out:
+            out["top_terms"] = []
+    return out
+
+
 def receiver_config(receivers: list[ReceiverConfig], name: str) -> ReceiverConfig | None:
     """The configured receiver called ``name``."""
     return next((r for r in receivers if r.name == name), None)
@@ -101,4 +115,4 @@ def reach_text(reach: object) -> str:
 
 
 __all__ = ["WITHHELD", "card_markdown", "clean", "plain", "reach_text", "receiver_config", "text_allowed",
-           "visible"]
+           "visible", "visible_other"]

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from monitor.delivery.notifiers._content import WITHHELD, plain, reach_text, receiver_config, visible
+from monitor.delivery.notifiers._content import (
+    WITHHELD,
+    plain,
+    reach_text,
+    receiver_config,
+    visible,
+    visible_other,
+)
 from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, redact
@@ -121,7 +128,7 @@ class PagerDutyNotifier:
         body: dict[str, Any] = {"routing_key": routing_key, "event_action": action, "dedup_key": dedup_key(msg)}
         if action != "trigger":
             return body
-        p = visible(rc, msg.payload) if msg.kind in ("alert", "update") else dict(msg.payload)
+        p = visible(rc, msg.payload) if msg.kind in ("alert", "update") else visible_other(rc, msg.kind, msg.payload)
         priority = str(p.get("priority") or "")
         url = str(p.get("item_url") or "") or None
         details: dict[str, Any]

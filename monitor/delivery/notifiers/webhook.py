@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from monitor.clock import Clock
-from monitor.delivery.notifiers._content import receiver_config, visible
+from monitor.delivery.notifiers._content import receiver_config, visible, visible_other
 from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, register_secret
@@ -93,7 +93,7 @@ def event_body(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = 
         for flag in ("uncertain", "scout", "text_is_scout_note"):
             data[flag] = bool(data.get(flag))
     else:
-        data = dict(msg.payload)
+        data = visible_other(rc, msg.kind, msg.payload)
         if event != "state":
             data.setdefault("title", f"brand-scout {msg.kind}")
             data.setdefault("summary", data["title"])
