@@ -11,10 +11,11 @@ import pytest
 
 from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
+from monitor.logs import _Formatter
 from monitor.storage.models import Notification
-from tests.fakes.pagerduty import FakePagerDuty
+from tests.fakes.pagerduty import ROUTING_KEY, FakePagerDuty
 from tests.fakes.server import FakeServer, Reply, json_reply
-from tests.fakes.teams import FakeTeams
+from tests.fakes.teams import SIG, FakeTeams
 from tests.fakes.webhook import FakeWebhook
 
 #: target -> the receiver that has it (crisis: PagerDuty only; marketing-sales: Teams and webhook)
@@ -170,3 +171,23 @@ def test_a_failing_target_does_not_hold_up_the_receivers_other_targets(
     assert [row(c, f"alert:test:{k}>teams").status for k in "ab"] == ["pending", "pending"]
     assert row(c, "alert:test:b>teams").attempts == 0  # it waits behind a, in order, uncounted
     assert [e["id"] for e in hook.events("broad")] == ["alert:test:a>webhook", "alert:test:b>webhook"]
+
+
+def test_secrets_never_reach_errors_or_logs(make_container: Callable[..., Container], fakes: dict[str, FakeServer],
+                                            env: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    """Services that echo what they were sent (the Teams signature, the routing key) are redacted."""
+
+    c = make_container()
+    fakes["teams"].fail_on = lambda req: json_reply({"error": {"message": f"bad request to {req.raw_url} sig={SIG}"}},
+                                                    400)
+    fakes["pagerduty"].fail_on = lambda req: FakePagerDuty.invalid(f"routing key {ROUTING_KEY} is disabled")
+    enqueue(c, "marketing-sales")
+    enqueue(c, "crisis", key="alert:test:x:98")
+    with caplog.at_level("DEBUG"):
+        c.pipeline.deliver()
+    errors = " ".join(n.last_error or "" for n in c.store.notifications())
+    assert "bad request to" in errors and "is disabled" in errors
+    # every line as the service's log handler writes it (monitor.logs: redacted, JSON or text)
+    logged = "\n".join(_Formatter(json_lines=j).format(r) for r in caplog.records for j in (True, False))
+    for secret in (SIG, ROUTING_KEY, env["TEAMS_BROAD_URL"], env["WEBHOOK_SECRET"]):
+        assert secret not in errors and secret not in logged, secret

@@ -21,13 +21,14 @@ import json
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from monitor.delivery.notifiers._content import card_markdown, reach_text, receiver_config, visible
 from monitor.delivery.notifiers._http import post
 from monitor.delivery.notifiers.base import Outbound
-from monitor.errors import NotifyError
+from monitor.errors import NotifyError, register_secret
 
 if TYPE_CHECKING:
     from monitor.config import AppConfig
@@ -138,6 +139,9 @@ class TeamsNotifier:
         url = self.cfg.secret(rc.teams.webhook_url_env)
         if not url:
             raise NotifyError(f"Teams webhook URL variable {rc.teams.webhook_url_env} is not set", recoverable=False)
+        for name, value in parse_qsl(urlsplit(url).query):
+            if name.lower() in ("sig", "code", "token", "key"):
+                register_secret(value)  # an error that echoes only the signature is redacted too
         return rc, rc.teams, url
 
     def send(self, msg: Outbound) -> str | None:
