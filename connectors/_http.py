@@ -16,7 +16,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any, TypeVar
@@ -289,6 +289,16 @@ def raw_item(item: Any, limit: int = 4000) -> str:
         return json.dumps(data() if callable(data) else item, default=repr)[:limit]
     except Exception:  # an item too odd for JSON is kept as its repr
         return ascii(item)[:limit]
+
+
+#: How far past the fetch's ``now`` a post may be dated (clock skew) before it counts as unreadable.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def future(created: datetime, now: datetime) -> bool:
+    """Whether ``created`` is later than ``now`` allows. Such a post is still returned, but its
+    date must not move a high-water cursor: it would pass every real post to come."""
+    return created > now + FUTURE_TOLERANCE
 
 
 def parse_each(items: Iterable[T], parse: Callable[[T], Mention | None], ident: Callable[[T], Any],

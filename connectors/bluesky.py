@@ -15,6 +15,7 @@ import builtins
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,11 +26,14 @@ from connectors._http import (
     call_with_retries,
     dump_cursor,
     extract_links,
+    future,
     load_cursor,
     parse_each,
     parse_time,
+    raw_item,
     retry_after_from_headers,
     to_count,
+    to_text,
 )
 from connectors._paged import HighWater, Listing, oldest_first, read_pages
 from connectors.base import FetchContext, FetchResult, Mention, Rejected
@@ -37,6 +41,9 @@ from connectors.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_API_BASE = "https://bsky.social"
 #: a post's page in the Bluesky app: ``bsky.app/profile/<handle or DID>/post/<record key>``
+#: A post view's counts: read leniently before the post is validated.
+_COUNTS = ("likeCount", "repostCount", "replyCount", "quoteCount")
+
 _POST_URL = re.compile(
     r"https://(?:www\.)?bsky\.app/profile/(did:[a-z]{1,16}:[A-Za-z0-9._:%-]{1,256}|[A-Za-z0-9.-]{1,253})"
     r"/post/([A-Za-z0-9._:~-]{1,512})/?(?:[?#].*)?"
@@ -133,14 +140,15 @@ class BlueskyConnector(ConnectorBase):
         client = self._get_client(ctx)
         since = parse_time(state.get("since")) or ctx.backfill_since or (ctx.now - timedelta(hours=24))
         hw = HighWater(since, set(state.get("ids") or ()))
-        got = read_pages(_Search(self, client, hw, ctx), ctx.progress)
+        search = _Search(self, client, hw, ctx)
+        got = read_pages(search, ctx.progress)
         posts = got.items
         reach = self._reach(client, {str(p.author.did) for p in posts}, ctx) if posts else {}
-        rejected: list[Rejected] = []
+        rejected: list[Rejected] = list(search.rejected)
         mentions = oldest_first(parse_each(posts, lambda p: self._mention(p, reach), lambda p: p.uri, rejected))
         if not mentions:
             return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes, rejected=tuple(rejected))
-        new = hw.advance((m.created_at, m.external_id) for m in mentions)
+        new = hw.advance((m.created_at, m.external_id) for m in mentions if not future(m.created_at, ctx.now))
         new_cursor = dump_cursor({"since": new.mark.isoformat(), "ids": sorted(new.ids)})
         return FetchResult(mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes,
                            rejected=tuple(rejected))
@@ -281,6 +289,7 @@ class _Search(Listing[Any, Any, str]):
     def __init__(self, connector: BlueskyConnector, client: Any, hw: HighWater[datetime], ctx: FetchContext) -> None:
         self.connector, self.client, self.hw, self.ctx = connector, client, hw, ctx
         self.max_pages = connector.options.max_pages
+        self.rejected: list[Rejected] = []
 
     def fetch_page(self, token: str | None) -> Any:
         from atproto import models
@@ -294,7 +303,42 @@ class _Search(Listing[Any, Any, str]):
             lang=opts.lang,
             cursor=token,
         )
-        return self.connector._call(lambda: self.client.app.bsky.feed.search_posts(params), self.ctx)
+        invoke = getattr(self.client, "invoke_query", None)
+        if invoke is None:  # an injected client without the raw call: the SDK validates the page as a whole
+            return self.connector._call(lambda: self.client.app.bsky.feed.search_posts(params), self.ctx)
+        raw = self.connector._call(
+            lambda: invoke("app.bsky.feed.searchPosts", params=params, output_encoding="application/json"), self.ctx)
+        return self._page(raw.content)
+
+    def _page(self, content: Any) -> SimpleNamespace:
+        """The page with each post validated on its own (as the SDK would, strictly), so that one
+        post of the wrong shape is rejected with its reason instead of failing the whole page;
+        counts of the wrong shape are read leniently first."""
+        from atproto import models
+        from atproto_client.models.utils import get_or_create
+
+        if not isinstance(content, dict):
+            raise RetriableSourceError(f"bluesky source {self.connector.name!r}: malformed reply")
+        raw_posts = content.get("posts")
+        raw_posts = raw_posts if isinstance(raw_posts, list) else []
+
+        def one(post: Any) -> Any:
+            if not isinstance(post, dict):
+                raise TypeError("post is not an object")
+            post = {**post, **{k: to_count(post[k]) for k in _COUNTS if k in post}}
+            return get_or_create(post, models.AppBskyFeedDefs.PostView, strict=True)
+
+        posts = []
+        for post in raw_posts:
+            try:
+                posts.append(one(post))
+            except Exception as exc:  # pydantic's ValidationError, the SDK's ModelError, a wrong shape
+                uri = to_text(post.get("uri")) if isinstance(post, dict) else ""
+                self.rejected.append(Rejected(uri[:1000], f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:500],
+                                              raw_item(post)))
+        cursor = content.get("cursor")
+        return SimpleNamespace(posts=posts, raw_posts=len(raw_posts), cursor=cursor if isinstance(cursor, str) else None,
+                               hits_total=content.get("hitsTotal") if isinstance(content.get("hitsTotal"), int) else None)
 
     def parse(self, page: Any) -> list[Any]:
         return [
@@ -308,7 +352,7 @@ class _Search(Listing[Any, Any, str]):
         return str(item.uri)
 
     def next_token(self, page: Any, token: str | None) -> str | None:  # noqa: ARG002
-        return page.cursor if page.cursor and page.posts else None
+        return page.cursor if page.cursor and (page.posts or getattr(page, "raw_posts", 0)) else None
 
     def total(self, page: Any) -> int | None:
         hits: int | None = _get(page, "hits_total")

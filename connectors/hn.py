@@ -24,6 +24,7 @@ from connectors._http import (
     call_with_retries,
     dump_cursor,
     extract_links,
+    future,
     httpx_get,
     load_cursor,
     loads_json,
@@ -100,7 +101,8 @@ class HackerNewsConnector(ConnectorBase):
         rejected = tuple(search.rejected)
         if not ordered:
             return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes, rejected=rejected)
-        new = hw.advance((int(m.created_at.timestamp()), m.external_id) for m in ordered)
+        new = hw.advance((int(m.created_at.timestamp()), m.external_id) for m in ordered
+                         if not future(m.created_at, ctx.now))
         return FetchResult(
             mentions=ordered,
             cursor=dump_cursor({"created_at_i": new.mark, "ids": sorted(new.ids)}),

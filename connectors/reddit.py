@@ -34,6 +34,7 @@ from connectors._http import (
     call_with_retries,
     dump_cursor,
     extract_links,
+    future,
     load_cursor,
     parse_each,
     retry_after_from_headers,
@@ -240,7 +241,8 @@ class RedditConnector(ConnectorBase):
         if ctx.progress:
             ctx.progress(len(mentions), None)
         new_state: dict[str, Any] = {
-            "sub": _dump_hw(sub_hw.advance((m.created_at.timestamp(), m.external_id) for m in mentions))
+            "sub": _dump_hw(sub_hw.advance((m.created_at.timestamp(), m.external_id) for m in mentions
+                                           if not future(m.created_at, ctx.now)))
         }
         com_subs = "+".join(
             self.options.comment_subreddits if self.options.comment_subreddits is not None else self.options.subreddits

@@ -25,6 +25,7 @@ from connectors._http import (
     call_with_retries,
     dump_cursor,
     extract_links,
+    future,
     httpx_get,
     load_cursor,
     strip_html,
@@ -125,7 +126,9 @@ class RssConnector(ConnectorBase):
                 continue
             m = self._mention(entry, eid, created or ctx.now, parsed.feed)
             mentions.append(m)
-            hw = m.created_at if hw is None or m.created_at > hw else hw
+            # an entry without a readable date, or dated after now, must not move the mark
+            if created is not None and not future(created, ctx.now):
+                hw = created if hw is None or created > hw else hw
         new_st = {
             "etag": r.headers.get("etag"),
             "modified": r.headers.get("last-modified"),
@@ -163,7 +166,8 @@ class RssConnector(ConnectorBase):
 
 def _entry_time(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        t = entry.get(key)
+        # dict.get: the stored value only, not feedparser's deprecated updated -> published fallback
+        t = dict.get(entry, key)
         if t:
             return datetime.fromtimestamp(calendar.timegm(t), tz=UTC)
     return None

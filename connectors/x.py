@@ -14,12 +14,14 @@ import builtins
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import (
+    ITEM_ERRORS,
     ConnectorBase,
     TimeoutSession,
     TransientError,
@@ -93,7 +95,9 @@ class XConnector(ConnectorBase):
             token = self._credentials.get("bearer_token")
             if not token:
                 raise FatalSourceError(f"x source {self.name!r}: no bearer_token credential")
-            client = tweepy.Client(bearer_token=token, wait_on_rate_limit=False)
+            # Raw JSON: each post becomes a tweepy Tweet on its own (see _tweet), so one post tweepy
+            # cannot read (an invalid created_at) is rejected alone instead of failing the page.
+            client = tweepy.Client(bearer_token=token, wait_on_rate_limit=False, return_type=dict)
             client.session = TimeoutSession(self.timeout, rebase=(TWEEPY_HOST, self.api_base))
             self._client = client
         return self._client
@@ -187,9 +191,13 @@ class XConnector(ConnectorBase):
             now,
             max_retries=0,
         )
+        resp = _response(resp)
         if resp.data is None:  # X answers 200 with errors[] for a missing or hidden post
             return None
-        return self._mention(resp.data, _users(resp))
+        try:
+            return self._mention(_tweet(resp.data), _users(resp))
+        except ITEM_ERRORS as exc:
+            raise RetriableSourceError(f"x source {self.name!r}: unreadable post ({type(exc).__name__})") from exc
 
     @staticmethod
     def _mention(tweet: Any, users: dict[str, Any]) -> Mention:
@@ -238,6 +246,33 @@ class XConnector(ConnectorBase):
         )
 
 
+def _tweet(raw: Any) -> Any:
+    """A post of a raw reply as a tweepy ``Tweet`` (as tweepy would build it); raises
+    ``ValueError``/``TypeError`` for one it cannot read."""
+    if not isinstance(raw, dict):
+        return raw  # already a Tweet (an injected client that builds models)
+    import tweepy
+
+    return tweepy.Tweet(raw)
+
+
+def _response(resp: Any) -> Any:
+    """A reply as tweepy's ``Response`` shape (``data``, ``includes``, ``meta``): a raw JSON reply
+    keeps its posts raw (built one by one by :func:`_tweet`) and its readable authors as ``User``s."""
+    if not isinstance(resp, dict):
+        return resp
+    import tweepy
+
+    users = []
+    for u in ((resp.get("includes") or {}).get("users") or []) if isinstance(resp.get("includes"), dict) else []:
+        try:
+            users.append(tweepy.User(u))
+        except ITEM_ERRORS:  # an author tweepy cannot read: its posts show no author
+            continue
+    meta = resp.get("meta")
+    return SimpleNamespace(data=resp.get("data"), includes={"users": users}, meta=meta if isinstance(meta, dict) else {})
+
+
 def _users(resp: Any) -> dict[str, Any]:
     """The expanded authors of a reply, by id."""
     return {str(u.id): u for u in (resp.includes or {}).get("users", [])}
@@ -256,17 +291,17 @@ class _Search(Listing[Any, Mention, str]):
 
     def fetch_page(self, token: str | None) -> Any:
         params = {**self.params, "next_token": token} if token else dict(self.params)
-        resp = self.connector._call(
+        resp = _response(self.connector._call(
             lambda: self.client.search_recent_tweets(**params), self.now, self.connector.max_retries
-        )
+        ))
         if token is None:  # X lists newest first: the first page's newest id covers the whole fetch
             self.newest_id = (resp.meta or {}).get("newest_id")
         return resp
 
     def parse(self, page: Any) -> list[Mention]:
         users = _users(page)
-        return parse_each(page.data or [], lambda tweet: self.connector._mention(tweet, users),
-                          lambda tweet: tweet.id, self.rejected)
+        return parse_each(page.data or [], lambda raw: self.connector._mention(_tweet(raw), users),
+                          lambda raw: raw.get("id") if isinstance(raw, dict) else raw.id, self.rejected)
 
     def key(self, item: Mention) -> str:
         return item.external_id

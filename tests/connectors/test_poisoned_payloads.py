@@ -6,12 +6,18 @@ Every case adds one good and one poisoned item; the poisoned one is written into
 on its way out (the fake's own filtering and paging stay as they are). For each case: the poll
 returns without an error (the source keeps flowing), the good item is stored, the poisoned item
 is stored sanitised or quarantined with a reason; a final plain post is stored after all cases.
+RSS items carry no counts or author objects: only the text, time and duplicate cases apply.
+
+:data:`KNOWN_GAPS` lists the cases a client library refuses as a whole page; each must still
+fail exactly so (remove it when fixed). ``len(CASES) * len(KINDS)`` cases minus those survive.
 """
 
 from __future__ import annotations
 
 import copy
+import html
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -58,10 +64,20 @@ CASES = [
     Case("time-invalid", {"time": "not-a-date"}),
     Case("time-null", {"time": None}),
     Case("time-out-of-range", {"time": "99999-01-01T00:00:00Z"}),
+    Case("time-far-future", {"time": "2999-01-01T00:00:00Z"}),
     Case("author-null", {"author": None}),
     Case("author-string", {"author": "not-an-object"}),
     Case("duplicate-ids", duplicate=True),
 ]
+
+
+#: (source, case) -> why the whole page still fails (the source retries and stays unhealthy until
+#: the page changes). A fixed gap makes the test fail until it is removed from here.
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("bluesky", "text-control-chars"): "atproto parses the reply with pydantic_core.from_json, which refuses a "
+                                       "lone-surrogate escape: malformed reply",
+    ("reddit", "author-null"): "praw's objector builds the whole listing and fails on a null author (Redditor)",
+}
 
 
 @dataclass
@@ -74,6 +90,7 @@ class Kind:
     add: Callable[[Harness, int, str], str]  # (harness, case number, text) -> external id
     options: dict[str, Any] | None = None
     numeric_time: bool = False
+    cases: tuple[str, ...] | None = None  # the case names that apply (None: all)
 
 
 def _at(h: Harness, k: int) -> Any:
@@ -106,6 +123,15 @@ def _reddit_add(h: Harness, k: int, text: str) -> str:
     return str(h.fake.add_submission(f"zz{k:05d}", _at(h, k).timestamp(), text))
 
 
+def _rss_add(h: Harness, k: int, text: str) -> str:
+    guid = f"poison-case-{k:03d}"
+    return str(h.fake.add(guid, html.escape(text), _at(h, k).strftime("%a, %d %b %Y %H:%M:%S +0000")))
+
+
+RSS_CASES = ("text-null", "text-number", "text-1mb", "text-control-chars", "time-invalid", "time-null",
+             "time-out-of-range", "time-far-future", "duplicate-ids")
+
+
 KINDS: dict[str, Kind] = {
     "mastodon": Kind(
         "mastodon", lambda b: b if isinstance(b, list) else b.get("statuses", []),
@@ -133,7 +159,28 @@ KINDS: dict[str, Kind] = {
         {"counts": [("score",), ("ups",), ("num_comments",)], "text": [("title",), ("selftext",)],
          "time": [("created_utc",)], "author": [("author",)]},
         _reddit_add, numeric_time=True),
+    "rss": Kind("rss", lambda _b: [], {"text": [("title",)], "time": [("pubDate",)]}, _rss_add, cases=RSS_CASES),
 }
+
+
+def _poison_xml(xml: bytes, marker: str, case: Case) -> bytes:
+    """The feed with the ``<item>`` holding ``marker`` poisoned (text, time) or repeated."""
+    doc = xml.decode("utf-8", "surrogatepass")
+    m = re.search(r"<item>(?:(?!</item>).)*?" + marker + r".*?</item>", doc, re.S)
+    if m is None:
+        return xml
+    item = m.group(0)
+    for group, value in case.values.items():
+        tag = "title" if group == "text" else "pubDate"
+        text = "" if value is None else html.escape(str(value))
+        if group == "time" and value is None:
+            item = re.sub(r"<pubDate>.*?</pubDate>", "", item, flags=re.S)
+        else:
+            item = re.sub(rf"<{tag}>.*?</{tag}>", lambda _m, t=tag, v=text: f"<{t}>{v}</{t}>", item, flags=re.S)
+    if case.duplicate:
+        twin = re.sub(r"<title>.*?</title>", f"<title>SET SEG other text under the same guid {marker}</title>", item)
+        item = item + item + twin
+    return (doc[: m.start()] + item + doc[m.end():]).encode("utf-8", "surrogatepass")
 
 
 def _put(item: dict[str, Any], path: Path_, value: Any) -> None:
@@ -164,14 +211,18 @@ class Poisoner:
                 break
         else:
             return None
+        if isinstance(reply.body, (bytes, bytearray)) and self.kind.kind == "rss":
+            body = _poison_xml(bytes(reply.body), self.marker, self.case)
+            headers = {k: v for k, v in reply.headers.items() if k.lower() not in ("etag", "last-modified")}
+            return Reply(reply.status, body, headers)  # no validators: the next poll reads it afresh
         if not isinstance(reply.body, (dict, list)):
             return reply
         body = copy.deepcopy(reply.body)
         items = self.kind.items(body)
         for item in [i for i in items if self.marker in json.dumps(i)]:
             for group, value in self.case.values.items():
-                if group == "time" and self.kind.numeric_time and isinstance(value, str) and value.startswith("9"):
-                    value = 10**20  # a timestamp no datetime holds
+                if group == "time" and self.kind.numeric_time and isinstance(value, str) and value[:1] in "29":
+                    value = 10**20 if value.startswith("9") else 32503680000  # none / year 3000
                 for path in self.kind.paths[group]:
                     _put(item, path, value)
             if self.case.duplicate:
@@ -225,13 +276,20 @@ def test_poisoned_payloads_leave_every_source_flowing(setup: tuple[Harness, Kind
     assert first.error is None, first
     failures: list[str] = []
     outcomes: dict[str, str] = {}
-    for k, case in enumerate(CASES, 1):
+    cases = [c for c in CASES if kind.cases is None or c.name in kind.cases]
+    for k, case in enumerate(cases, 1):
         good = kind.add(h, 2 * k, f"SET SEG good post GOOD{k:03d}")
         marker = f"ZZPOISON{k:03d}"
         bad = kind.add(h, 2 * k + 1, f"SET SEG poisoned post {marker}")
         poisoner.case, poisoner.marker = case, marker
         report = c.pipeline.poll(kind.kind)  # must return, never raise
         poisoner.case = None
+        gap = KNOWN_GAPS.get((kind.kind, case.name))
+        if gap is not None:
+            if not report.error:
+                failures.append(f"{case.name}: listed in KNOWN_GAPS but survived now: remove it from there")
+            c.pipeline.poll(kind.kind)  # the page without the poison: the source flows again
+            continue
         if report.error:
             failures.append(f"{case.name}: poll failed: {report.error}")
             continue
@@ -240,11 +298,11 @@ def test_poisoned_payloads_leave_every_source_flowing(setup: tuple[Harness, Kind
         outcomes[case.name] = _outcome(c, kind.kind, bad, marker)
         if outcomes[case.name] == "lost":
             failures.append(f"{case.name}: the poisoned post {bad} was neither stored nor quarantined")
-    final = kind.add(h, 2 * len(CASES) + 2, "SET SEG a plain post after all the poison")
+    final = kind.add(h, 2 * len(cases) + 2, "SET SEG a plain post after all the poison")
     last = c.pipeline.poll(kind.kind)
     assert last.error is None and c.store.find_mention(kind.kind, final) is not None, (last, final)
     for row in c.store.quarantined(kind.kind):
         assert row.error_class and row.error, row  # every quarantined item says why
     c.pipeline.run_once()  # the worker gets through whatever was stored
     assert c.store.count_mentions("new") == 0
-    assert not failures, f"{kind.kind}: {len(failures)} of {len(CASES)} cases failed:\n" + "\n".join(failures)
+    assert not failures, f"{kind.kind}: {len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures)
