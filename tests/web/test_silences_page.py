@@ -120,6 +120,18 @@ def test_lead_silences_a_flood_in_chromium(live: Live, tmp_path: Path) -> None: 
     assert "X outage flood" in page.inner_text("#ended")
     page.screenshot(path=str(tmp_path / "silences-expired.png"), full_page=True)
     page.context.close()
+    phone = page_as(live, "anna", mobile=True)  # 390 px: the form and the list fit the width
+    phone.goto(f"{live.base}/silences")
+    phone.fill("#matchers", 'receiver=marketing-sales, topic=~"billing|refunds|claims-portal-outage"')
+    phone.fill("#comment", "statement posted on every channel")
+    phone.click("#create-silence")
+    phone.wait_for_load_state()
+    assert "Silence 2 is active" in phone.inner_text("#created")
+    phone.screenshot(path=str(tmp_path / "silences-phone.png"), full_page=True)
+    wide = phone.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 391).map(e => e.tagName + '#' + e.id)""")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390, wide
+    phone.context.close()
     actions = [e.action for e in live.container.store.audit_events("silence")]
-    assert actions == ["silence.create", "silence.expire"]
+    assert actions == ["silence.create", "silence.expire", "silence.create"]
     print(f"screenshots: {tmp_path}")
