@@ -51,8 +51,11 @@ def _insert(engine: Engine, table: type[SQLModel]) -> Any:
 
 log = logging.getLogger("brand_scout.store")
 
-#: The largest count a mention stores: the signed 64-bit range of its BIGINT columns.
-MAX_COUNT = 2**63 - 1
+#: The largest count a mention stores (its columns are 64-bit). A trillion: no account or post
+#: has that many followers or likes, and sums and weighted sums of these columns over many rows
+#: (the digest's reach per bucket, its engagement order) stay far inside the 64-bit range, where
+#: a count at 2^63-1 would make them overflow (PostgreSQL: "bigint out of range").
+MAX_COUNT = 10**12
 #: Longest stored post text; a longer one (no platform allows it) is cut, not refused.
 MAX_TEXT = 200_000
 #: How much of a quarantined record's repr is kept.

@@ -118,6 +118,18 @@ def test_counts_beyond_int4_and_int64_are_stored_clamped_and_the_source_keeps_fl
         assert c.store.count_mentions("new") == 0
         items = c.store.queue_items()
         assert any(qi.light == "red" and m.id == big.id for qi, m in items)
+        # the digest's sums over the clamped counts do not overflow (two poisoned posts in one bucket)
+        from monitor.storage.digest_queries import digest_week_rows
+
+        _status(masto, 113000000000000007, "SET SEG refund twice", minutes_ago=10,
+                account={"followers_count": 2**64}, favourites_count=2**64, reblogs_count=2**64)
+        assert c.pipeline.poll("masto").stored == 1
+        c.pipeline.run_once()  # both negative: one volume bucket, one engagement order
+        week = masto.now - timedelta(days=7)
+        rows = digest_week_rows(c.store, start=week, end=masto.now + timedelta(hours=1), base_start=week,
+                                bucket_seconds=86400, now=masto.now, top_items=3, open_listed=5,
+                                priority_order={"P1": 0, "P2": 1, "P3": 2, "P4": 3})
+        assert rows is not None
         # a later poll moves on from the cursor and stores the new post
         masto.add_new()
         again = c.pipeline.poll("masto")
