@@ -253,8 +253,7 @@ def test_digest_email_links_only_http(make_config: Callable[..., AppConfig], tmp
     evil = [dataclasses.replace(t, url="javascript:alert(1)") for t in d.criticisms]
     d = dataclasses.replace(d, criticisms=evil)
     _, _, html = render_digest(d)
-    assert "javascript:" not in html.lower().replace("post: javascript:alert(1)", "")
-    assert 'href="javascript' not in html.lower()
+    assert "javascript:" not in html.lower()
     c.store.engine.dispose()
 
 
