@@ -86,13 +86,19 @@ def env(teams: FakeTeams) -> dict[str, str]:
 
 
 @pytest.fixture
+def delivery_db(tmp_path: Path) -> str:
+    """SQLite; a module that overrides this with ``db_url`` runs on PostgreSQL too."""
+    return f"sqlite:///{tmp_path}/test.db"
+
+
+@pytest.fixture
 def target_cfg(make_config: Callable[..., AppConfig], tmp_path: Path, receivers: list[dict[str, Any]],
-               env: dict[str, str]) -> Callable[..., AppConfig]:
+               env: dict[str, str], delivery_db: str) -> Callable[..., AppConfig]:
     replay = tmp_path / "mentions.jsonl"
     replay.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
 
     def make(receivers_: list[dict[str, Any]] | None = None, env_: dict[str, str] | None = None) -> AppConfig:
-        return make_config(db=f"sqlite:///{tmp_path}/test.db", env=env if env_ is None else env_,
+        return make_config(db=delivery_db, env=env if env_ is None else env_,
                            receivers=receivers if receivers_ is None else receivers_,
                            sources=[{"name": "replay", "type": "replay", "interval": "10s",
                                      "options": {"file": str(replay)}}])

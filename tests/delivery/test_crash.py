@@ -21,6 +21,12 @@ from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.webhook import FakeWebhook
 
 
+@pytest.fixture
+def delivery_db(db_url: str) -> str:
+    """These run on SQLite and PostgreSQL (the outbox's fan-out and leases on both)."""
+    return db_url
+
+
 class DiesAfterSend:
     """The real notifier at the port, but the process "dies" (KeyboardInterrupt, which the outbox
     does not catch) right after the first send went out, before the outbox records it."""

@@ -21,6 +21,12 @@ from tests.delivery.conftest import play
 from tests.fakes.pagerduty import ROUTING_KEY, FakePagerDuty
 
 
+@pytest.fixture
+def delivery_db(db_url: str) -> str:
+    """These run on SQLite and PostgreSQL (the outbox's fan-out and leases on both)."""
+    return db_url
+
+
 def item(c: Container, group: str) -> QueueItem:
     with c.store.session() as s:
         return s.exec(select(QueueItem).where(QueueItem.group_key == group)).one()
