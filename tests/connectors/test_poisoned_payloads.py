@@ -176,7 +176,8 @@ def _poison_xml(xml: bytes, marker: str, case: Case) -> bytes:
         if group == "time" and value is None:
             item = re.sub(r"<pubDate>.*?</pubDate>", "", item, flags=re.S)
         else:
-            item = re.sub(rf"<{tag}>.*?</{tag}>", lambda _m, t=tag, v=text: f"<{t}>{v}</{t}>", item, flags=re.S)
+            element = f"<{tag}>{text}</{tag}>"
+            item = re.sub(rf"<{tag}>.*?</{tag}>", element.replace("\\", "\\\\"), item, flags=re.S)
     if case.duplicate:
         twin = re.sub(r"<title>.*?</title>", f"<title>SET SEG other text under the same guid {marker}</title>", item)
         item = item + item + twin
@@ -212,9 +213,9 @@ class Poisoner:
         else:
             return None
         if isinstance(reply.body, (bytes, bytearray)) and self.kind.kind == "rss":
-            body = _poison_xml(bytes(reply.body), self.marker, self.case)
+            xml = _poison_xml(bytes(reply.body), self.marker, self.case)
             headers = {k: v for k, v in reply.headers.items() if k.lower() not in ("etag", "last-modified")}
-            return Reply(reply.status, body, headers)  # no validators: the next poll reads it afresh
+            return Reply(reply.status, xml, headers)  # no validators: the next poll reads it afresh
         if not isinstance(reply.body, (dict, list)):
             return reply
         body = copy.deepcopy(reply.body)
