@@ -99,6 +99,10 @@ def test_hostile_text_is_inert_in_the_teams_card(make_container: Callable[..., C
     author = next(f["value"] for b in card["body"] if b["type"] == "FactSet" for f in b["facts"]
                   if f["title"] == "Author")
     assert author.startswith("@bo\u2039at\u203ax\u2039/at\u203a") and "54,000 followers" in author
+    facts = {f["title"]: f["value"] for b in card["body"] if b["type"] == "FactSet" for f in b["facts"]}
+    assert facts["Light"] == "YELLOW" and facts["Priority"] and facts["Source"] == "x"
+    assert facts["Respond by"].endswith(" MST")  # the organisation's time zone (America/Denver)
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
     # the only link is ours: the "Open in queue" action
     assert [a["url"] for a in card["actions"]] == [f"http://127.0.0.1:8080/queue/{1}"]
 

@@ -22,6 +22,7 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
@@ -45,22 +46,25 @@ WITHHELD_NOTICE = ("Text withheld: this is a red item (confidential matters, P4)
                    "Legal / Compliance see it in the restricted queue.")
 
 
-def _when(value: object) -> str:
-    """An ISO time as ``2026-11-16 17:00 UTC`` (as given when it does not parse)."""
+def _when(value: object, tz: str = "UTC") -> str:
+    """An ISO time in ``tz``, e.g. ``2026-11-16 10:00 MST`` (as given when it does not parse)."""
     if not value:
         return ""
     try:
-        return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
+        when = datetime.fromisoformat(str(value))
+        zone = ZoneInfo(tz)
+    except (ValueError, ZoneInfoNotFoundError):
         return card_markdown(value, 60)
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if when.tzinfo else when.strftime("%Y-%m-%d %H:%M")
 
 
 def _text(text: str, **extra: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **extra}
 
 
-def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = False) -> dict[str, Any]:
-    """The Adaptive Card for ``msg`` (a pure function: tests and ``scout notify test`` call it)."""
+def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = False,
+                tz: str = "UTC") -> dict[str, Any]:
+    """The Adaptive Card for ``msg``, times in ``tz`` (a pure function: tests call it)."""
     p = visible(rc, msg.payload, notice_only=notice_only) if msg.kind in ("alert", "update") else dict(msg.payload)
     light = str(p.get("light") or "")
     body: list[dict[str, Any]] = []
@@ -83,7 +87,7 @@ def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool =
         if p.get("sentiment"):
             facts.append({"title": "Sentiment", "value": card_markdown(p.get("sentiment"), 20)})
         if p.get("due_at"):
-            facts.append({"title": "Respond by", "value": _when(p.get("due_at"))})
+            facts.append({"title": "Respond by", "value": _when(p.get("due_at"), tz)})
         if p.get("scout_name"):
             facts.append({"title": "Forwarded by", "value": card_markdown(p.get("scout_name"), 100)})
         body.append({"type": "FactSet", "facts": facts})
@@ -108,10 +112,11 @@ def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool =
     return card
 
 
-def render_message(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = False) -> dict[str, Any]:
+def render_message(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = False,
+                   tz: str = "UTC") -> dict[str, Any]:
     """The webhook body: a message with one Adaptive Card attachment."""
-    return {"type": "message", "attachments": [
-        {"contentType": CARD_TYPE, "contentUrl": None, "content": render_card(msg, rc, notice_only=notice_only)}]}
+    card = render_card(msg, rc, notice_only=notice_only, tz=tz)
+    return {"type": "message", "attachments": [{"contentType": CARD_TYPE, "contentUrl": None, "content": card}]}
 
 
 class TeamsNotifier:
@@ -147,7 +152,7 @@ class TeamsNotifier:
     def send(self, msg: Outbound) -> str | None:
         """Post ``msg`` as an Adaptive Card; returns ``teams:<key>``."""
         rc, target, url = self._target(msg.receiver)
-        body = render_message(msg, rc, notice_only=target.notice_only)
+        body = render_message(msg, rc, notice_only=target.notice_only, tz=self.cfg.organisation.timezone)
         post(self.client, url, service="Teams webhook", timeout=target.timeout.total_seconds(),
                    content=json.dumps(body, ensure_ascii=False).encode(), ok=frozenset({200, 202}),
                    headers={"Content-Type": "application/json; charset=utf-8"})
