@@ -191,3 +191,18 @@ def test_secrets_never_reach_errors_or_logs(make_container: Callable[..., Contai
     logged = "\n".join(_Formatter(json_lines=j).format(r) for r in caplog.records for j in (True, False))
     for secret in (SIG, ROUTING_KEY, env["TEAMS_BROAD_URL"], env["WEBHOOK_SECRET"]):
         assert secret not in errors and secret not in logged, secret
+
+
+def test_rows_of_a_target_removed_from_the_config_fail_permanently(
+        make_container: Callable[..., Container], target_cfg: Callable[..., Any],
+        receivers: list[dict[str, Any]]) -> None:
+    c = make_container()
+    with c.store.session() as s:  # queued while crisis still had PagerDuty
+        c.store.enqueue(s, key="alert:test:x:99>pagerduty", receiver="crisis", kind="alert", payload=PAYLOAD,
+                        channel="target:pagerduty", now=c.clock.now())
+    for r in receivers:
+        r.pop("pagerduty", None)
+    c2 = make_container(target_cfg(receivers_=receivers))
+    c2.pipeline.deliver()
+    n = row(c2, "alert:test:x:99>pagerduty")
+    assert n.status == "failed" and "no pagerduty notifier is configured" in (n.last_error or "")
