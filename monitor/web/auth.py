@@ -3,7 +3,12 @@ CSRF tokens bound to the session, and the roles that decide what a person may se
 
 Sessions are signed (itsdangerous) with the secret from the environment variable named by
 ``web.auth.session_secret_env``; without it a random secret is made per process (sessions
-then end with the process). Every session carries a CSRF token that every form posts back.
+then end with the process); a short or placeholder secret stops start-up. Every session carries a
+CSRF token that every form posts back, and a local account's session its session generation:
+sign-out and a new password move the generation on, so every older cookie of it stops working.
+Failed sign-ins are throttled per account and per address (:class:`Throttle`, the container's
+clock). In proxy mode the user header counts only from a trusted peer address (the TCP peer:
+uvicorn's ``proxy_headers`` are off) and, when configured, with the proxy's shared secret.
 """
 
 from __future__ import annotations
