@@ -180,6 +180,9 @@ def test_a_row_the_database_refuses_is_quarantined_and_the_rest_of_the_fetch_is_
         latest = h["quarantine"]["sources"]["masto"]["latest"]
         assert {r["external_id"] for r in latest} >= {long_uri[:200]}
         assert SECRET not in json.dumps(h)
+        page = client.get("/health")
+        assert page.status_code == 200 and "Quarantined mentions" in page.text, page.text
+        assert "UnstorableMention" in page.text and SECRET not in page.text
         # nothing logged carries the refused row's text
         out = logs.getvalue()
         assert "mention_quarantined" in out or "quarantined 2 mention" in out, out
