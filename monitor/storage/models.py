@@ -18,7 +18,7 @@ def _ts(nullable: bool = False, index: bool = False) -> Any:
 
 def _count() -> Any:
     # Follower, like and repost counts come from the source and are not ours to bound (a federated
-    # Mastodon instance sets its accounts' counts): 64-bit, and clamped to that range when stored.
+    # Mastodon instance sets its accounts' counts): 64-bit, and clamped when stored (store.MAX_COUNT).
     # SQLite's INTEGER is 64-bit already (and re-creating the table there would cascade deletes).
     return Field(default=0, sa_type=BigInteger().with_variant(Integer(), "sqlite"))
 
