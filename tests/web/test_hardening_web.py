@@ -412,3 +412,17 @@ def test_api_is_rate_limited_per_token(custom: Callable[..., Container], clock: 
     assert TestClient(app, headers={"Authorization": "Bearer tok-crm-123"}).get("/api/queue").status_code == 200
     clock.advance(timedelta(seconds=61))
     assert ci.get("/api/queue").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "JAVASCRIPT:alert(1)"])
+def test_slack_alert_links_only_http(url: str) -> None:
+    import json
+
+    from monitor.delivery import slack_blocks as sb
+
+    payload = {"light": "yellow", "priority": "normal", "item_id": 7, "item_url": url, "url": url,
+               "source": "mastodon", "author": "mallory", "text": "SET SEG refund please", "reach": 5}
+    _, blocks = sb.render_alert(payload)
+    wire = json.dumps(blocks).lower()
+    assert "<javascript" not in wire and "<data:" not in wire and '"url": "javascript' not in wire
+    assert '"url": "data:' not in wire
