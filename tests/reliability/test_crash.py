@@ -207,10 +207,12 @@ def _config(tmp_path: Path, db_url: str, fx: StreamingX, fr: StreamingReddit, sl
     data["sources"] = [
         {"name": "x", "type": "x", **common, "api_base": fx.server.url,
          "credentials": {"bearer_token": "CRASH_X_BEARER"},
-         "options": {"query": '"SET SEG" OR #setseg -is:retweet', "max_results": 10}},
+         # a soak's longer stream may pile up while the processes are killed: one poll must still read it all
+         "options": {"query": '"SET SEG" OR #setseg -is:retweet', "max_results": 10,
+                     "max_pages": min(100, max(10, N_X // 10 + 2))}},
         {"name": "reddit", "type": "reddit", **common, "api_base": fr.server.url,
          "credentials": {"client_id": "CRASH_REDDIT_ID", "client_secret": "CRASH_REDDIT_SECRET"},
-         "options": {"query": '"SET SEG"', "time_filter": "day"}},
+         "options": {"query": '"SET SEG"', "time_filter": "day", "limit": min(1000, max(100, N_REDDIT + 10))}},
     ]
     data["sentiment"] = {"model": "lexicon"}
     data["data_dir"] = str(tmp_path / "data")
