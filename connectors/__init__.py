@@ -10,7 +10,7 @@ import importlib
 from importlib.metadata import entry_points
 from typing import Any
 
-from connectors.base import Clock, Connector, FetchContext, FetchResult, LinkLookup, Mention
+from connectors.base import Clock, Connector, FetchContext, FetchResult, LinkLookup, Mention, Response
 from connectors.errors import FatalSourceError, RetriableSourceError, SkippableSourceError, SourceError
 
 CONNECTORS: dict[str, str] = {
@@ -58,6 +58,7 @@ __all__ = [
     "FetchResult",
     "LinkLookup",
     "Mention",
+    "Response",
     "RetriableSourceError",
     "SkippableSourceError",
     "SourceError",

@@ -9,7 +9,7 @@ midway stores nothing and moves no cursor.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -81,13 +81,127 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True)
+class Response:
+    """A post by one of the organisation's own accounts that answers something: a reply to (or a
+    quote of) a post, possibly deep in a thread. It is never a mention; ``monitor`` matches it to
+    the mention it answers (by ``in_reply_to``, ``quoted`` or ``thread_id``) and marks that queue
+    item responded at ``created_at`` (the platform's time).
+
+    Attributes:
+        source: The platform, as in :class:`Mention`.
+        external_id: The response's own id on the platform.
+        url: A link to the response.
+        created_at: When it was posted (timezone-aware).
+        author_handle: The own account that posted it.
+        in_reply_to: External id of the post it replies to (None for a quote that is no reply).
+        thread_id: External id of the thread's root or conversation, when the platform says.
+        quoted: External id of the post it quotes.
+    """
+
+    source: str
+    external_id: str
+    url: str
+    created_at: datetime
+    author_handle: str
+    in_reply_to: str | None = None
+    thread_id: str | None = None
+    quoted: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.created_at.tzinfo is None:
+            raise ValueError(f"Response {self.source}:{self.external_id} has a naive created_at")
+        if not self.external_id:
+            raise ValueError(f"Response from {self.source} has no external id")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict (times as ISO 8601)."""
+        d = dataclasses.asdict(self)
+        d["created_at"] = self.created_at.isoformat()
+        return d
+
+
+_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "hn", "rss", "web", "replay"})
+
+
+def _norm_handle(handle: str) -> str:
+    return handle.strip().lstrip("@").lower()
+
+
+class OwnAccounts:
+    """The organisation's own accounts, as configured: ``handle`` (any platform) or
+    ``platform:handle``; case-insensitive, ``@`` optional; a Mastodon ``user@instance`` also
+    matches its bare ``user``."""
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self.anywhere: set[str] = set()
+        self.per_source: set[tuple[str, str]] = set()
+        for e in entries:
+            if not e or not e.strip():
+                continue
+            src, sep, handle = e.partition(":")
+            if sep and src.strip().lower() in _PLATFORMS:
+                self.per_source.add((src.strip().lower(), _norm_handle(handle)))
+            else:
+                self.anywhere.add(_norm_handle(e))
+
+    def __bool__(self) -> bool:
+        return bool(self.anywhere or self.per_source)
+
+    def match(self, source: str, author_handle: str) -> bool:
+        """Whether ``author_handle`` on ``source`` is one of the organisation's accounts."""
+        h = _norm_handle(author_handle)
+        if not h:
+            return False
+        local = h.split("@", 1)[0] if "@" in h else h  # mastodon user@instance
+        return (
+            h in self.anywhere
+            or (source, h) in self.per_source
+            or (source == "mastodon" and (local in self.anywhere or (source, local) in self.per_source))
+        )
+
+
+def as_response(m: Mention) -> Response | None:
+    """The response an own account's post ``m`` is: a reply (``parent_id``), a quote (``refers_to``
+    of a ``quote``) or a post inside another post's thread; None for a post that answers nothing
+    (a new post, a plain repost)."""
+    if m.kind == "repost":
+        return None
+    quoted = m.refers_to if m.kind == "quote" else None
+    in_thread = m.thread_id if m.thread_id and m.thread_id != m.external_id else None
+    if not (m.parent_id or quoted or in_thread):
+        return None
+    return Response(source=m.source, external_id=m.external_id, url=m.url, created_at=m.created_at,
+                    author_handle=m.author_handle, in_reply_to=m.parent_id, thread_id=in_thread, quoted=quoted)
+
+
+def split_own(mentions: Sequence[Mention], own_accounts: Iterable[str]) -> tuple[list[Mention], list[Response]]:
+    """Split a fetch's posts: those by ``own_accounts`` that answer something become
+    :class:`Response` records (and are no mentions); every other post stays (order kept). An own
+    account's post that answers nothing stays a mention: the pipeline's own-account filter drops it.
+    """
+    own = OwnAccounts(own_accounts)
+    if not own:
+        return list(mentions), []
+    kept: list[Mention] = []
+    responses: list[Response] = []
+    for m in mentions:
+        r = as_response(m) if own.match(m.source, m.author_handle) else None
+        if r is None:
+            kept.append(m)
+        else:
+            responses.append(r)
+    return kept, responses
+
+
+@dataclass(frozen=True, slots=True)
 class FetchResult:
     """What one fetch returns: the mentions, oldest first, and the cursor that covers them.
 
     ``cursor`` is an opaque string (JSON by convention) to pass back to the next fetch; ``None``
     means "no change". ``pages`` counts the API requests that succeeded. ``rejected`` are the
     items the cursor moves past that could not be read as mentions (one bad item must not hold
-    back the others).
+    back the others). ``responses`` are the own accounts' posts that answer a post (see
+    :func:`split_own`), oldest first; they are not in ``mentions``.
     """
 
     mentions: list[Mention]
@@ -96,6 +210,16 @@ class FetchResult:
     skipped: int = 0
     notes: tuple[str, ...] = ()
     rejected: tuple[Rejected, ...] = ()
+    responses: tuple[Response, ...] = ()
+
+
+def with_responses(result: FetchResult, own_accounts: Iterable[str]) -> FetchResult:
+    """``result`` with its own accounts' answering posts moved from ``mentions`` to ``responses``
+    (see :func:`split_own`); unchanged when there are none."""
+    kept, responses = split_own(result.mentions, own_accounts)
+    if not responses:
+        return result
+    return dataclasses.replace(result, mentions=kept, responses=(*result.responses, *responses))
 
 
 @dataclass(frozen=True, slots=True)

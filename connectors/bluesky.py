@@ -36,7 +36,7 @@ from connectors._http import (
     to_text,
 )
 from connectors._paged import HighWater, Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention, Rejected
+from connectors.base import FetchContext, FetchResult, Mention, Rejected, with_responses
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_API_BASE = "https://bsky.social"
@@ -150,8 +150,8 @@ class BlueskyConnector(ConnectorBase):
             return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes, rejected=tuple(rejected))
         new = hw.advance((m.created_at, m.external_id) for m in mentions if not future(m.created_at, ctx.now))
         new_cursor = dump_cursor({"since": new.mark.isoformat(), "ids": sorted(new.ids)})
-        return FetchResult(mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes,
-                           rejected=tuple(rejected))
+        return with_responses(FetchResult(mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes,
+                           rejected=tuple(rejected)), self.own_accounts)
 
     @staticmethod
     def post_from_url(url: str) -> tuple[str, str] | None:

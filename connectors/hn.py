@@ -36,7 +36,7 @@ from connectors._http import (
     to_text,
 )
 from connectors._paged import HighWater, Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention, Rejected
+from connectors.base import FetchContext, FetchResult, Mention, Rejected, with_responses
 from connectors.errors import RetriableSourceError
 
 DEFAULT_API_BASE = "https://hn.algolia.com"
@@ -103,13 +103,13 @@ class HackerNewsConnector(ConnectorBase):
             return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes, rejected=rejected)
         new = hw.advance((int(m.created_at.timestamp()), m.external_id) for m in ordered
                          if not future(m.created_at, ctx.now))
-        return FetchResult(
+        return with_responses(FetchResult(
             mentions=ordered,
             cursor=dump_cursor({"created_at_i": new.mark, "ids": sorted(new.ids)}),
             pages=got.pages,
             notes=got.notes,
             rejected=rejected,
-        )
+        ), self.own_accounts)
 
     @staticmethod
     def item_id_from_url(url: str) -> str | None:

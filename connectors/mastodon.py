@@ -13,8 +13,9 @@ status ``uri`` (global across instances); the cursor keeps instance-local ids.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -37,7 +38,7 @@ from connectors._http import (
     to_text,
 )
 from connectors._paged import Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention, Rejected
+from connectors.base import FetchContext, FetchResult, Mention, OwnAccounts, Rejected, with_responses
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 
@@ -245,9 +246,24 @@ class MastodonConnector(ConnectorBase):
                 ctx.progress(n, len(bases))
         rejected: list[Rejected] = []
         mentions = oldest_first(parse_each(statuses.values(), self._mention, _key, rejected))
+        mentions = self._own_parents(mentions, statuses.values())
         new_cursor = dump_cursor({"instances": new_all})
-        return FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages,
-                           rejected=tuple(rejected))
+        return with_responses(FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages,
+                           rejected=tuple(rejected)), self.own_accounts)
+
+    def _own_parents(self, mentions: list[Mention], statuses: Iterable[Any]) -> list[Mention]:
+        """Own accounts' replies name their parent by its instance-local ``in_reply_to_id``: when
+        the parent is in this fetch, name it by its ``external_id`` (the ``uri``) instead, so the
+        response matches the mention; otherwise the local id stays (matched by the status URL)."""
+        own = OwnAccounts(self.own_accounts)
+        if not own:
+            return mentions
+        local = {str(st["id"]): _key(st) for st in statuses if isinstance(st, dict) and st.get("id")}
+        return [
+            dataclasses.replace(m, parent_id=local[m.parent_id])
+            if m.parent_id in local and own.match(m.source, m.author_handle) else m
+            for m in mentions
+        ]
 
     @staticmethod
     def _mention(s: Any) -> Mention:

@@ -42,7 +42,7 @@ from connectors._http import (
     to_text,
 )
 from connectors._paged import HighWater, oldest_first
-from connectors.base import FetchContext, FetchResult, Mention, Rejected
+from connectors.base import FetchContext, FetchResult, Mention, Rejected, with_responses
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
@@ -264,8 +264,8 @@ class RedditConnector(ConnectorBase):
         elif "com" in state:
             new_state["com"] = state["com"]
         new_cursor = dump_cursor(new_state)
-        return FetchResult(mentions=oldest_first(mentions), cursor=None if new_cursor == cursor else new_cursor, pages=pages,
-                           notes=tuple(notes), rejected=tuple(rejected))
+        return with_responses(FetchResult(mentions=oldest_first(mentions), cursor=None if new_cursor == cursor else new_cursor, pages=pages,
+                           notes=tuple(notes), rejected=tuple(rejected)), self.own_accounts)
 
     @staticmethod
     def fullname_from_url(url: str) -> str | None:

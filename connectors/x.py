@@ -36,7 +36,7 @@ from connectors._http import (
     to_text,
 )
 from connectors._paged import Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention, Rejected
+from connectors.base import FetchContext, FetchResult, Mention, Rejected, with_responses
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 TWEEPY_HOST = "https://api.twitter.com"
@@ -157,8 +157,8 @@ class XConnector(ConnectorBase):
         if newest_id is None and got.items:
             newest_id = max((m.external_id for m in got.items), key=int)
         new_cursor = dump_cursor({"since_id": newest_id}) if newest_id else None
-        return FetchResult(mentions=oldest_first(got.items, numeric_ids=True), cursor=new_cursor, pages=got.pages,
-                           notes=got.notes, rejected=tuple(search.rejected))
+        return with_responses(FetchResult(mentions=oldest_first(got.items, numeric_ids=True), cursor=new_cursor, pages=got.pages,
+                           notes=got.notes, rejected=tuple(search.rejected)), self.own_accounts)
 
     @staticmethod
     def tweet_id_from_url(url: str) -> str | None:
