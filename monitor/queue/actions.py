@@ -4,16 +4,18 @@ Who may do what is one table, :func:`refusal` (the web app and Slack ask it too,
 the buttons a person may use):
 
 * yellow and green items: designated spokespersons (and leads) claim, acknowledge, record a
-  response, close and dismiss (P2); leads and admins assign to a spokesperson; spokespersons,
+  response, close, dismiss and reopen (P2); leads and admins assign to a spokesperson; spokespersons,
   legal and admins override the light and correct the sentiment;
 * red items: only the roles cleared for red (legal, leads, admins: :attr:`Actor.can_see_red`)
   do anything, and they may do everything: claim, acknowledge, assign (to someone cleared for
   red), record that a response happened (never with a public-reply template, P4), close,
-  dismiss, override the light and correct the sentiment;
+  dismiss, reopen, override the light and correct the sentiment;
 * everyone else is refused with a reason that speaks to their role, and nothing changes.
 
 Every change is audited in the same transaction (a refusal writes nothing), and receivers that
 were alerted get a ``state`` message in the outbox so their Slack message can be updated.
+:meth:`QueueActions.bulk` takes one action on several items, each through the single action
+(its own check, transaction and audit record), and says per item what was done or refused.
 """
 
 from __future__ import annotations
@@ -42,8 +44,12 @@ LEADS_ASSIGN = "Only a Marketing & Sales lead (or an admin) assigns items."
 RED_NO_TEMPLATE = ("Red items get no public reply from brand-scout's templates (P4): record the link of the "
                    "response without a template, or close the item with a reason.")
 
-ACTIONS = ("claim", "acknowledge", "respond", "close", "dismiss", "assign", "override", "sentiment")
-_HANDLE = frozenset({"claim", "acknowledge", "respond", "close", "dismiss"})
+ACTIONS = ("claim", "acknowledge", "respond", "close", "dismiss", "assign", "override", "sentiment", "reopen")
+_HANDLE = frozenset({"claim", "acknowledge", "respond", "close", "dismiss", "reopen"})
+#: The actions :meth:`QueueActions.bulk` takes on several items at once.
+BULK_ACTIONS = ("assign", "close", "dismiss")
+#: The most items one bulk action takes (a page of the list is 50).
+BULK_MAX = 100
 _JUDGE = frozenset({"override", "sentiment"})
 
 
@@ -135,6 +141,19 @@ _TRANSITIONS = {
     "dismiss": {"new", "assigned", "acknowledged"},
     "reopen": {"responded", "closed", "dismissed"},
 }
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk action did to one item: done, or refused with a reason safe to show."""
+
+    item_id: int
+    refused: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the action was taken on this item."""
+        return self.refused is None
 
 
 class QueueActions:
@@ -268,6 +287,57 @@ class QueueActions:
             self._transition(item, "dismiss")
             item.status, item.closed_at, item.close_reason = "dismissed", now, reason.strip()[:2000] or "not relevant"
             return self._finish(s, item, actor, "dismiss", now, {"reason": reason.strip()[:200]})
+
+    def reopen(self, item_id: int, actor: Actor, *, reason: str = "", now: datetime) -> QueueItem:
+        """Reopen a responded, closed or dismissed item for a follow-up (the author answered, or it
+        was closed by mistake): it is open again with its assignee, the earlier response link kept.
+
+        An item that was acknowledged before stays acknowledged (the escalation ladder does not
+        start again); a dismissed one that never was is open as new (or assigned) and may be overdue.
+        """
+        self._check(actor, "reopen", None)
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor, "reopen")
+            self._transition(item, "reopen")
+            before = item.status
+            item.status = "acknowledged" if item.acknowledged_at else ("assigned" if item.assignee else "new")
+            item.closed_at, item.close_reason = None, None
+            return self._finish(s, item, actor, "reopen", now, {"from": before, "reason": reason.strip()[:200]})
+
+    def bulk(self, item_ids: Iterable[int], actor: Actor, *, action: str, now: datetime, assignee: str = "",
+             reason: str = "") -> list[BulkOutcome]:
+        """Take ``action`` (one of :data:`BULK_ACTIONS`) on each of ``item_ids`` (at most
+        :data:`BULK_MAX`, duplicates once), each through its single action: the same role rules,
+        its own transaction and audit record. A refusal of one item does not stop the others.
+
+        Raises :class:`ActionError` before touching any item when the request itself is wrong (an
+        unknown action, no items, too many, a close without a reason).
+        """
+        if action not in BULK_ACTIONS:
+            raise ActionError(f"{action!r} cannot be taken on several items at once")
+        ids = list(dict.fromkeys(item_ids))
+        if not ids:
+            raise ActionError("Select at least one item.")
+        if len(ids) > BULK_MAX:
+            raise ActionError(f"At most {BULK_MAX} items at once.")
+        if action == "close" and not reason.strip():
+            raise ActionError("a reason is required to close an item without a response")
+        if action == "assign" and not assignee:
+            raise ActionError("Choose whom to assign the items to.")
+        out: list[BulkOutcome] = []
+        for item_id in ids:
+            try:
+                if action == "assign":
+                    self.assign(item_id, actor, assignee=assignee, now=now)
+                elif action == "close":
+                    self.close(item_id, actor, reason=reason, now=now)
+                else:
+                    self.dismiss(item_id, actor, reason=reason or "not relevant", now=now)
+            except ActionError as exc:
+                out.append(BulkOutcome(item_id, str(exc)))
+            else:
+                out.append(BulkOutcome(item_id))
+        return out
 
     def assign(self, item_id: int, actor: Actor, *, assignee: str, now: datetime) -> QueueItem:
         """A lead assigns an item to a spokesperson on the roster; a red item is assigned by, and

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from monitor.clock import utc
 from monitor.storage.models import (
     OPEN_STATUSES,
+    AuditEvent,
     ClassificationRow,
     ConnectorState,
     EscalationStep,
@@ -72,6 +73,23 @@ def item_scouts(store: Store, item_ids: list[int]) -> dict[int, list[ScoutSubmis
     for subs in out.values():
         subs.sort(key=lambda sub: -URGENCY_RANK.get(sub.urgency, 1))  # stable: in order sent among equals
     return out
+
+
+def item_history(store: Store, item_id: int) -> list[AuditEvent]:
+    """An item's history, oldest first: its own audit events (actions, escalations, held alerts)
+    and the sentiment corrections of the mentions in its group (audited on the mention)."""
+    with store.session() as s:
+        members = [str(m) for m in s.exec(select(QueueItemMention.mention_id)
+                                          .where(QueueItemMention.queue_item_id == item_id)).all()]
+        first = s.exec(select(QueueItem.mention_id).where(QueueItem.id == item_id)).first()
+        if first is not None and str(first) not in members:
+            members.append(str(first))
+        own = and_(col(AuditEvent.object_type) == "queue_item", col(AuditEvent.object_id) == str(item_id))
+        cond = own
+        if members:
+            cond = or_(own, and_(col(AuditEvent.object_type) == "mention", col(AuditEvent.action) == "sentiment.correct",
+                                 store.among(col(AuditEvent.object_id), members)))
+        return list(s.exec(select(AuditEvent).where(cond).order_by(col(AuditEvent.id))).all())
 
 
 def escalation_steps(store: Store, item_id: int) -> list[EscalationStep]:

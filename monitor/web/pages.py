@@ -1,32 +1,110 @@
-"""The Marketing & Sales queue: the list (filters, sorting, counts), one item, and its actions.
+"""The Marketing & Sales queue: the list (filters, sorting, counts, bulk actions), one item, and its actions.
 
 Red items and their text are shown only to people who may see them (legal, leads, admin):
 others never find them in the list, their page answers 404 and an action on one 403 ("restricted
 to Legal / Compliance and leads"). Every action goes through
 :class:`monitor.queue.actions.QueueActions`, which checks the roster and writes the audit log;
 the item page shows only the buttons :func:`monitor.queue.actions.permitted` allows the viewer.
+A bulk action (assign, close, dismiss several items from the list) takes each item through the
+same single action and reports per item what was done or refused.
+
+Times are shown in the organisation's timezone (``organisation.timezone``), with dates: the
+``local_time`` and ``ago`` template filters registered here.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from monitor.app.container import Container
 from monitor.clock import utc
+from monitor.config import AppConfig
 from monitor.config.policy import ReplyTemplate
-from monitor.queue.actions import POLICY_REMINDER, RESTRICTED, ActionError, Actor, QueueActions, directory, permitted
+from monitor.queue.actions import (
+    BULK_MAX,
+    POLICY_REMINDER,
+    RESTRICTED,
+    ActionError,
+    Actor,
+    BulkOutcome,
+    QueueActions,
+    directory,
+    permitted,
+)
 from monitor.storage import read_models as queries
-from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, MentionRow, QueueItem
+from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, AuditEvent, MentionRow, QueueItem
 from monitor.web import auth
-from monitor.web.deps import MAX_PAGE, known_id, web_of
+from monitor.web.deps import MAX_ID, MAX_PAGE, TEMPLATES, known_id, web_of
 
 NOT_FOUND = "No such queue item (or it is restricted to Legal / Compliance and leads)."
 SORTS = {"priority": "Priority", "due": "Due first", "newest": "Newest", "reach": "Reach"}
+#: How a date and time is written: with the date always, the zone once per page or after the time.
+LONG_TIME = "%a %d %b %Y, %H:%M"
+SHORT_TIME = "%a %d %b %H:%M"
+
+
+def org_zone(cfg: AppConfig) -> tzinfo:
+    """The organisation's timezone (``organisation.timezone``, validated at start-up)."""
+    return ZoneInfo(cfg.organisation.timezone)
+
+
+def local_time(value: datetime | None, zone: tzinfo, fmt: str = LONG_TIME, *, with_zone: bool = True) -> str:
+    """``value`` in ``zone`` as ``fmt`` (with the zone's abbreviation, e.g. CET, unless told not to)."""
+    if value is None:
+        return ""
+    t = utc(value).astimezone(zone)
+    return t.strftime(fmt) + (f" {t.tzname()}" if with_zone and t.tzname() else "")
+
+
+def ago(value: datetime | None, now: datetime) -> str:
+    """How long before ``now`` ``value`` was, in words a person reads at a glance ("3 h ago")."""
+    if value is None:
+        return ""
+    secs = (utc(now) - utc(value)).total_seconds()
+    if secs < 60:
+        return "just now"
+    minutes = int(secs // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} d ago"
+
+
+def _zone_of(ctx: Context) -> tzinfo:
+    cfg = ctx.get("cfg")
+    return org_zone(cfg) if isinstance(cfg, AppConfig) else UTC
+
+
+@pass_context
+def _local_time_filter(ctx: Context, value: datetime | None, fmt: str = LONG_TIME, with_zone: bool = True) -> str:
+    return local_time(value, _zone_of(ctx), fmt, with_zone=with_zone)
+
+
+@pass_context
+def _ago_filter(ctx: Context, value: datetime | None) -> str:
+    now = ctx.get("now")
+    return ago(value, now) if isinstance(now, datetime) else ""
+
+
+def _iso_filter(value: datetime | None) -> str:
+    return utc(value).isoformat() if value is not None else ""
+
+
+TEMPLATES.env.filters["local_time"] = _local_time_filter
+TEMPLATES.env.filters["ago"] = _ago_filter
+TEMPLATES.env.filters["isotime"] = _iso_filter
 
 
 def is_overdue(q: QueueItem, now: datetime) -> bool:
@@ -35,19 +113,24 @@ def is_overdue(q: QueueItem, now: datetime) -> bool:
 
 
 PER_PAGE = 50
+DEFAULT_FILTERS: dict[str, Any] = {"status": "open", "light": "", "priority": "", "source": "", "assignee": "",
+                                   "overdue": 0, "scout": 0, "sort": "priority"}
+
+
+def page_url(filters: Mapping[str, Any], n: int = 1) -> str:
+    """The list with ``filters`` at page ``n`` (defaults left out of the query string)."""
+    params = {k: v for k, v in filters.items() if v not in ("", 0, None)}
+    if n > 1:
+        params["page"] = n
+    return "/queue" + ("?" + urlencode(params) if params else "")
 
 
 def page_links(filters: dict[str, Any], *, page: int, pages: int) -> dict[str, str | None]:
     """Links to the previous and next page with the same filters (None where there is none)."""
-
-    def url(n: int) -> str:
-        params = {k: v for k, v in filters.items() if v not in ("", 0, None)}
-        if n > 1:
-            params["page"] = n
-        return "/queue" + ("?" + urlencode(params) if params else "")
-
-    return {"prev": url(page - 1) if page > 1 else None, "next": url(page + 1) if page < pages else None,
-            "first": url(1) if page > 1 else None, "last": url(pages) if page < pages else None}
+    return {"prev": page_url(filters, page - 1) if page > 1 else None,
+            "next": page_url(filters, page + 1) if page < pages else None,
+            "first": page_url(filters, 1) if page > 1 else None,
+            "last": page_url(filters, pages) if page < pages else None}
 
 
 def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str) -> str:
@@ -73,6 +156,65 @@ def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: 
     return out
 
 
+#: What the item page says after an action ("Done: claimed.").
+DONE = {"claim": "claimed", "acknowledge": "acknowledged", "respond": "response recorded",
+        "close": "closed, no response needed", "dismiss": "dismissed", "assign": "assigned",
+        "override": "light changed", "sentiment": "sentiment corrected", "reopen": "reopened for a follow-up"}
+
+#: The history in words (``{key}`` is taken from the audit record's details).
+HISTORY = {
+    "queue.claim": "claimed it",
+    "queue.acknowledge": "acknowledged it",
+    "queue.respond": "recorded a response",
+    "queue.close": "closed it: no response needed",
+    "queue.dismiss": "dismissed it",
+    "queue.assign": "assigned it to {assignee}",
+    "queue.override_light": "changed the light from {from} to {to}",
+    "queue.reopen": "reopened it for a follow-up (it was {from})",
+    "sentiment.correct": "corrected the sentiment from {from} to {to}",
+}
+
+
+def history_entry(ev: AuditEvent, names: Mapping[str, str]) -> dict[str, Any]:
+    """One audit record in words: who did what (names, not ids), with its reason and link."""
+    d = ev.details or {}
+    values: defaultdict[str, str] = defaultdict(lambda: "?")
+    for k, v in d.items():
+        values[k] = names.get(str(v), str(v)) if k == "assignee" else str(v if v is not None else "unknown")
+    kind = ev.action.partition(".")[2]
+    if ev.action in HISTORY:
+        what = HISTORY[ev.action].format_map(values)
+    elif ev.action.startswith("escalation."):
+        what = f"escalated it (level {values['level']}, {kind.replace('_', ' ')} to {values['target']})"
+    elif ev.action.startswith("alert."):
+        what = f"held an alert to {values['receiver']} ({kind.replace('_', ' ')})"
+    else:
+        what = ev.action.replace(".", " ").replace("_", " ")
+    return {"at": ev.at, "who": names.get(ev.actor, ev.actor), "what": what, "action": ev.action,
+            "reason": str(d.get("reason") or ""), "url": str(d.get("url") or ""),
+            "template": str(d.get("template") or "")}
+
+
+def safe_back(target: str) -> str:
+    """Where a bulk action returns to: a page of the list (never another site)."""
+    ok = (target == "/queue" or target.startswith("/queue?")) and not any(c in target for c in "\\\r\n\t\x00 ")
+    return target if ok else "/queue"
+
+
+def bulk_summary(action: str, outcomes: list[BulkOutcome], *, assignee: str = "") -> dict[str, Any]:
+    """What a bulk action did, small enough for the session cookie: the ids done, and the ids
+    refused grouped by reason (at most six reasons, each cut to 300 characters)."""
+    refused: dict[str, list[int]] = {}
+    for o in outcomes:
+        if o.refused is not None:
+            refused.setdefault(o.refused[:300], []).append(o.item_id)
+    groups = list(refused.items())
+    if len(groups) > 6:
+        groups = [*groups[:5], ("refused for other reasons", [i for _, ids in groups[5:] for i in ids])]
+    return {"action": action, "assignee": assignee, "done": [o.item_id for o in outcomes if o.done],
+            "refused": [[why, ids] for why, ids in groups]}
+
+
 def router(container: Container) -> APIRouter:
     """The routes of the queue pages and actions to ``app``."""
     routes = APIRouter()
@@ -81,33 +223,71 @@ def router(container: Container) -> APIRouter:
     def staff(request: Request) -> Actor:
         return auth.require(web_of(request).actor(request), *auth.STAFF_ROLES)
 
+    def bulk_assignees(actor: Actor) -> list[Actor]:
+        """Whom the list's bulk "assign" offers: spokespersons, and for those cleared for red also
+        the people a red item may be assigned to (each item's own rule still decides)."""
+        people = {a.id: a for a in actions.assignees("yellow")}
+        if actor.can_see_red:
+            people.update({a.id: a for a in actions.assignees("red")})
+        return list(people.values())
+
+    @routes.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @routes.get("/queue", response_class=HTMLResponse, include_in_schema=False)
     def queue(request: Request, status: str = "open", light: str = "", priority: str = "", source: str = "",
               assignee: str = "", overdue: int = 0, scout: int = 0, sort: str = "priority",
-              page: int = Query(1, le=MAX_PAGE)) -> HTMLResponse:
+              page: int = Query(1, le=MAX_PAGE)) -> Response:
         actor = staff(request)
         now = container.clock.now()
         sort = sort if sort in SORTS else "priority"
         f = queries.QueueFilter(status=status, light=light, priority=priority, source=source, assignee=assignee,
                                 overdue=bool(overdue), scout=bool(scout))
+        filters = {"status": status, "light": light, "priority": priority, "source": source,
+                   "assignee": assignee, "overdue": overdue, "scout": scout, "sort": sort}
         page = max(page, 1)
         rows, total = queries.queue_page(container.store, f, now=now, actor_id=actor.id,
                                          can_see_red=actor.can_see_red, sort=sort, limit=PER_PAGE,
                                          offset=(page - 1) * PER_PAGE)
         pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+        if page > pages:  # past the end (a bookmark, items handled meanwhile): the last page there is
+            return RedirectResponse(page_url(filters, pages), status_code=303)
         counts = queries.queue_counts(container.store, now=now, actor_id=actor.id, can_see_red=actor.can_see_red)
         names = {a.id: a.name for a in directory(container.cfg)}
-        filters = {"status": status, "light": light, "priority": priority, "source": source,
-                   "assignee": assignee, "overdue": overdue, "scout": scout, "sort": sort}
+        filtered = any(filters[k] != v for k, v in DEFAULT_FILTERS.items() if k != "sort")
+        zone = org_zone(container.cfg)
         return web_of(request).render(request, "queue.html", {
             "rows": rows, "counts": counts, "f": filters, "names": names, "sorts": SORTS,
             "statuses": QUEUE_STATUSES, "sources": queries.mention_sources(container.store),
             "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
+            "assignees": bulk_assignees(actor), "bulk": auth.session(request).pop("bulk", None),
+            "bulk_max": BULK_MAX, "here": page_url(filters, page), "filtered": filtered,
+            "zone": container.cfg.organisation.timezone, "zone_abbr": datetime.now(zone).tzname() or "",
             "total": total, "page": page, "pages": pages, "first_index": (page - 1) * PER_PAGE + 1,
+            "last_index": (page - 1) * PER_PAGE + len(rows),
             "links": page_links(filters, page=page, pages=pages),
             "overdue_ids": {q.id for q, _ in rows if is_overdue(q, now)},
             "scouts": queries.item_scouts(container.store, [q.id for q, _ in rows if q.scout_submitted and q.id])},
             actor=actor)
+
+    @routes.post("/queue/bulk", include_in_schema=False)
+    def bulk(request: Request, csrf_token: str = Form(""), action: str = Form(""), item: list[int] = Form([]),
+             assignee: str = Form(""), reason: str = Form(""), back: str = Form("/queue")) -> Response:
+        auth.check_csrf(request, csrf_token)
+        actor = auth.require(web_of(request).actor(request), *auth.STAFF_ROLES, message=POLICY_REMINDER)
+        now = container.clock.now()
+        ids = list(dict.fromkeys(item))[:BULK_MAX + 1]
+        known = [i for i in ids if 1 <= i <= MAX_ID]
+        try:
+            done = {o.item_id: o for o in actions.bulk(known, actor, action=action, now=now, assignee=assignee,
+                                                          reason=reason)}
+        except ActionError as exc:
+            auth.session(request)["bulk"] = {"error": str(exc)}
+        else:
+            outcomes = [done.get(i) or BulkOutcome(i, "No such queue item.") for i in ids]
+            auth.session(request)["bulk"] = bulk_summary(action, outcomes, assignee=assignee)
+        return RedirectResponse(safe_back(back), status_code=303)
 
     def item_page(request: Request, actor: Actor, item_id: int, *, error: str | None = None,
                   done: str | None = None, status: int = 200) -> HTMLResponse:
@@ -121,9 +301,9 @@ def router(container: Container) -> APIRouter:
         return web_of(request).render(request, "item.html", {
             "scouts": queries.item_scouts(container.store, [item_id]).get(item_id, []),
             "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
-            "audit": container.store.audit_events("queue_item", str(item_id)),
+            "history": [history_entry(e, names) for e in queries.item_history(container.store, item_id)],
             "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,
-            "overdue": is_overdue(q, container.clock.now()), "error": error, "done": done,
+            "overdue": is_overdue(q, container.clock.now()), "error": error, "done": DONE.get(done or ""),
             "templates": templates_for(container, q, m, sentiment.label if sentiment else None, actor),
             "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
             "open": q.status in OPEN_STATUSES}, status=status, actor=actor)
@@ -163,6 +343,8 @@ def router(container: Container) -> APIRouter:
                 actions.override_light(item_id, actor, light=light, reason=reason, now=now)
             elif action == "sentiment":
                 actions.correct_sentiment(item_id, actor, label=label, now=now)
+            elif action == "reopen":
+                actions.reopen(item_id, actor, reason=reason, now=now)
             else:
                 raise HTTPException(404, "No such action.")
         except ActionError as exc:
@@ -172,3 +354,4 @@ def router(container: Container) -> APIRouter:
             return RedirectResponse("/queue", status_code=303)  # overridden to red: out of this person's sight
         return RedirectResponse(f"/queue/{item_id}?done={action}", status_code=303)
     return routes
+

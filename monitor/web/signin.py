@@ -15,8 +15,11 @@ log = logging.getLogger("brand_scout.web")
 
 
 def _safe_next(target: str) -> str:
-    # only local paths: never redirect to another site after sign-in
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+    """Where to go after sign-in: only a local path (``/queue/7?done=x``), never another site
+    (``//evil``, ``/\\evil``, or a control character or space a browser would strip into one)."""
+    local = target.startswith("/") and not target.startswith("//")
+    clean = not any(c == "\\" or c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    return target if local and clean and len(target) <= 2000 else "/"
 
 
 def router(container: Container) -> APIRouter:
@@ -64,7 +67,8 @@ def router(container: Container) -> APIRouter:
         return RedirectResponse(_safe_next(next), status_code=303)
 
     @routes.post("/signin/demo", include_in_schema=False)
-    def signin_demo(request: Request, person: str = Form(""), csrf_token: str = Form("")) -> Response:
+    def signin_demo(request: Request, person: str = Form(""), next: str = Form("/"),
+                    csrf_token: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
         if not cfg.web.auth.demo_login or cfg.web.auth.mode != "local":
             raise auth.Forbidden("Demo sign-in is switched off.")
@@ -72,7 +76,7 @@ def router(container: Container) -> APIRouter:
         if not match:
             raise auth.Forbidden("Not on the roster.")
         auth.sign_in(request, email=match[0].email, name=match[0].name, kind="demo")
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(_safe_next(next), status_code=303)  # where the person was going
 
     @routes.post("/signout", include_in_schema=False)
     def signout(request: Request, csrf_token: str = Form("")) -> Response:

@@ -158,7 +158,7 @@ def test_spokesperson_claims_and_records_response(live: Live) -> None:
     page.click("#record-response")
     assert "responded" in page.inner_text("main")
     history = page.inner_text("#history")
-    assert "queue.claim" in history and "queue.respond" in history
+    assert "claimed it" in history and "recorded a response" in history  # words, not "queue.claim"
     shot(page, "item")
     page.goto(f"{live.base}/dashboard")
     assert page.locator("svg.chart").count() == 2
@@ -223,7 +223,7 @@ def test_legal_claims_and_closes_a_red_item(live: Live) -> None:
     legal.click("#close")
     assert "Done: close" in legal.inner_text("#action-done")
     history = legal.inner_text("#history")
-    assert "queue.claim" in history and "queue.close" in history
+    assert "claimed it" in history and "closed it: no response needed" in history
     assert legal.locator("#actions").count() == 0  # closed: nothing left to do
     shot(legal, "item-red-legal-closed")
     legal.context.close()

@@ -150,7 +150,9 @@ def test_page_links_walk_every_item_once(browser: Callable[..., Browser], contai
     assert seen == sorted(seen, reverse=True)
     assert f"of {2 * PER_PAGE + 7}" in html and "Page 3 of 3" in html
     assert 'rel="prev"' in html and 'rel="next"' not in html
-    assert "Nothing here" in anna.client.get("/queue?status=all&page=99").text
+    past = anna.client.get("/queue?status=all&page=99", follow_redirects=False)  # past the end: the last page
+    assert past.status_code == 303 and past.headers["location"].endswith("page=3")
+    assert f"101–{2 * PER_PAGE + 7} of {2 * PER_PAGE + 7}" in anna.client.get("/queue?status=all&page=99").text
 
 
 def test_plain_spokesperson_never_gets_red_items_or_their_count(browser: Callable[..., Browser], container: Container,
