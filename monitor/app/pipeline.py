@@ -45,8 +45,12 @@ class Pipeline:
                                   fetched=fetched)
 
     def process(self, limit: int | None = None) -> int:
-        """Stage 2: classify and route one batch; returns how many mentions were processed."""
-        return self.triage.process(limit)
+        """Stage 2: classify and route one batch; returns how many mentions were processed. The
+        own accounts' responses waiting for these mentions' queue items are matched right after."""
+        n = self.triage.process(limit)
+        if n:
+            self.intake.match_responses()
+        return n
 
     def deliver(self, limit: int = 100) -> int:
         """Stage 3: send due outbox messages; returns how many were delivered."""

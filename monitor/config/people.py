@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from monitor.config.base import MatchTerm, StrictModel, TimeOfDay, TimeZoneName
 
@@ -35,6 +35,19 @@ class Spokesperson(StrictModel):
     working_hours: WorkingHours = Field(default_factory=WorkingHours)
     roles: list[Role] = Field(default_factory=lambda: list[Role](["spokesperson"]))
     active: bool = True
+    handles: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="the organisation's accounts this person answers from, per platform "
+                    "(e.g. {x: setseg_anna, mastodon: anna@social.example}): a response seen from one "
+                    "is credited to them")
+
+    @field_validator("handles", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """``{x: "@a"}`` and ``{x: ["@a", "@b"]}`` both work."""
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
 
 class Person(StrictModel):

@@ -19,6 +19,7 @@ from monitor.clock import Clock, utc
 from monitor.config import AppConfig, SourceConfig
 from monitor.errors import ConfigError, FatalSourceError, RetriableSourceError, SourceError, redact
 from monitor.intake.filters import apply_filters
+from monitor.intake.responses import Responses
 from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store, StoredBatch, describe_error
 
@@ -37,6 +38,9 @@ class PollReport:
     duplicates: int = 0
     filtered: int = 0
     quarantined: int = 0
+    responses: int = 0  # own accounts' posts that answer a post (stored, matched to mentions)
+    responded: int = 0  # queue items those responses (this poll's or earlier ones) marked responded
+    reopened: int = 0  # items reopened because the customer replied after our response
     error: str | None = None
     new_ids: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the connector reports about this fetch
@@ -69,6 +73,7 @@ class Intake:
         self.clock = clock
         self.cfg = cfg
         self.connector = connector
+        self.responses = Responses(store=store, cfg=cfg)
 
     @property
     def health_receiver(self) -> str:
@@ -96,11 +101,15 @@ class Intake:
             log.exception("connector crashed", extra={"event": "connector_crash", "source": source_name})
             return self._source_failed(source_name, src.type, RetriableSourceError(f"{type(exc).__name__}: {exc}"),
                                        now, report)
-        mentions = result.mentions
+        mentions, also = self.responses.split(result.mentions)
+        responses = [*result.responses, *also]
         report.fetched = len(mentions)
+        report.responses = len(responses)
         kept, dropped = filter_mentions(self.cfg, src, mentions)
         report.filtered = dropped
         try:
+            # before the cursor moves: a failure below fetches them again (stored once)
+            self.responses.add(source_name, responses, now=now)
             batch = store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now,
                                            rejected=result.rejected)
         except Exception as exc:  # the database refused the fetch as a whole: nothing stored, cursor kept
@@ -121,10 +130,28 @@ class Intake:
         log.debug("poll", extra={"event": "poll", "source": source_name, "fetched": report.fetched,
                                 "stored": report.stored, "duplicates": report.duplicates, "filtered": dropped,
                                 "quarantined": report.quarantined})
+        self._match_responses(report, now)
         report.notes = list(result.notes)
         for note in result.notes:  # e.g. a read limit that left older new posts unread
             log.warning("source note: %s", note, extra={"event": "source_note", "source": source_name})
         return report
+
+    def _match_responses(self, report: PollReport, now: datetime) -> None:
+        """Match stored responses to mentions and items, and reopen items whose customer replied
+        after our response; a failure is logged (the next poll matches again)."""
+        try:
+            report.responded = self.responses.match(now=now)
+            report.reopened = self.responses.follow_ups(report.new_ids, now=now)
+        except Exception as exc:
+            log.warning("matching responses failed", extra={"event": "responses_match_failed", "source": report.source,
+                                                           "error": ": ".join(describe_error(exc))})
+
+    def match_responses(self) -> int:
+        """Match stored responses to the queue items triage has made since (the worker calls this
+        after a batch); returns how many items were marked responded."""
+        report = PollReport(source="")
+        self._match_responses(report, self.clock.now())
+        return report.responded
 
     def _quarantine_failure(self, s: Session, name: str, batch: StoredBatch, now: datetime) -> None:
         """A fetch that quarantined mentions counts as a failure of its source (the counter and

@@ -134,6 +134,12 @@ class QueueItem(SQLModel, table=True):
     responded_at: datetime | None = _ts(nullable=True)
     closed_at: datetime | None = _ts(nullable=True)
     response_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    #: how the response became known: ``platform`` (an own account's post, seen by a connector) or
+    #: ``manual`` (a spokesperson recorded its link); None while there is none
+    response_source: str | None = Field(default=None, max_length=16)
+    #: who the response is credited to: a spokesperson's id, or ``source:@handle`` for an own
+    #: account mapped to nobody (flagged for the lead)
+    responded_by: str | None = Field(default=None, max_length=200)
     template_id: str | None = Field(default=None, max_length=100)
     close_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     escalation_level: int = 0
@@ -354,6 +360,41 @@ class UserAccount(SQLModel, table=True):
                                     "cookie of an older generation no longer signs anyone in")
 
 
+class PlatformResponse(SQLModel, table=True):
+    """A post by one of the organisation's own accounts that answers a mention (issue 20), unique
+    on ``(source, external_id)``.
+
+    Stored as soon as a connector returns it, matched or not: ``mention_id`` is the mention it
+    answers once that is stored, ``queue_item_id`` and ``matched_at`` once the mention's queue item
+    was marked (or found) responded. ``credited_to`` is the spokesperson whose roster handle posted
+    it, None for an own account mapped to nobody (``flagged``: the lead was told).
+    """
+
+    __tablename__ = "platform_response"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_response_source_extid"),
+        Index("ix_response_unmatched", "matched_at", "id"),
+        Index("ix_response_thread", "source", "thread_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    external_id: str = Field(max_length=200)
+    source_name: str = Field(max_length=48, default="")
+    url: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    author_handle: str = Field(default="", max_length=200)
+    in_reply_to: str | None = Field(default=None, max_length=200)
+    thread_id: str | None = Field(default=None, max_length=200)
+    quoted: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    fetched_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    mention_id: int | None = Field(default=None, foreign_key="mention.id", ondelete="SET NULL")
+    queue_item_id: int | None = Field(default=None, foreign_key="queue_item.id", index=True, ondelete="SET NULL")
+    matched_at: datetime | None = _ts(nullable=True)
+    credited_to: str | None = Field(default=None, max_length=200)
+    flagged: bool = False
+
+
 class MetricCounter(SQLModel, table=True):
     """Cumulative counters shared by every process (the /metrics page reads them)."""
 
@@ -382,4 +423,5 @@ ALL_TABLES = [
     UserAccount,
     MetricCounter,
     QuarantinedMention,
+    PlatformResponse,
 ]

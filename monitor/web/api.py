@@ -61,6 +61,11 @@ class QueueItemOut(BaseModel):
     text: str | None
     due_at: datetime | None
     scout_submitted: bool
+    responded_at: datetime | None = Field(None, description="when the response was posted (the platform's time "
+                                                             "when seen there, else when it was recorded)")
+    response_url: str | None = Field(None, description="link to the response")
+    response_source: str | None = Field(None, description="platform (seen from an own account) or manual (recorded)")
+    responded_by: str | None = Field(None, description="spokesperson id, or source:@handle of an unmapped own account")
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,10 @@ def router(container: Container) -> APIRouter:
         return [QueueItemOut(id=q.id or 0, light=q.light, priority=q.priority, status=q.status, assignee=q.assignee,
                              source=m.source, url=m.url, author=m.author_handle, reach=m.author_reach,
                              text=None if q.light == "red" else m.text,
-                             due_at=utc(q.due_at) if q.due_at else None, scout_submitted=q.scout_submitted)
+                             due_at=utc(q.due_at) if q.due_at else None, scout_submitted=q.scout_submitted,
+                             responded_at=utc(q.responded_at) if q.responded_at else None,
+                             response_url=q.response_url,
+                             response_source=q.response_source or ("manual" if q.responded_at else None),
+                             responded_by=q.responded_by)
                 for q, m in rows]
     return routes
