@@ -33,7 +33,7 @@ from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
 from monitor.domain.decide import SentimentView
 from monitor.sentiment.base import Classifier
 from monitor.storage import read_models
-from monitor.triage.jobs import run_escalations, run_spike_detection
+from monitor.triage.jobs import DETECT_EVERY, run_escalations, run_spike_detection
 from monitor.triage.process import view_of
 from monitor.vocab import LIGHTS, SENTIMENTS
 
@@ -224,7 +224,7 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
          tick: timedelta, tail: timedelta) -> Report:
     scouts = [s for s in lines if s.submitted_by is not None]
     end = lines[-1].observed_at + tail
-    spike_every, ladder_every = timedelta(minutes=2), timedelta(minutes=1)  # the scheduler's intervals
+    spike_every, ladder_every = DETECT_EVERY, timedelta(minutes=1)  # the scheduler's intervals
     next_spike = next_ladder = clock.now()
     seen_at: dict[tuple[str, str], datetime] = {}
     while True:
@@ -261,8 +261,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
     red_text_to_broad = 0
     for at, msg in zip(rec.times, rec.sent, strict=True):
         kind = KIND_OF.get(msg.kind)
-        if kind is None:
-            continue  # state changes of items
+        if kind is None or msg.payload.get("updates"):
+            continue  # state changes of items; a spike message rewritten with its held count
         p = msg.payload
         ext = [str(p["external_id"])] if p.get("external_id") else [
             str(s.get("external_id")) for s in p.get("samples", []) if isinstance(s, dict)]
@@ -272,6 +272,7 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
                 red_text_to_broad += 1
         alerts.append({"at": at.isoformat(), "receiver": msg.receiver, "kind": kind,
                        "item_id": msg.queue_item_id or p.get("item_id"), "external_ids": ext,
+                       "mention_count": p.get("mention_count"),
                        "summary": str(p.get("summary") or p.get("title") or (p.get("text") or "")[:120])})
     held: dict[int, list[dict[str, str]]] = defaultdict(list)
     for ev in store.audit_events(object_type="queue_item"):
@@ -300,7 +301,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         mentions.append(out)
     spikes = [{"kind": sp.kind, "scope": sp.scope, "start": utc(sp.started_at).isoformat(),
                "end": utc(sp.ended_at).isoformat() if sp.ended_at else None, "observed": sp.observed,
-               "baseline": sp.baseline, "baseline_source": (sp.explanation or {}).get("baseline_source", "")}
+               "baseline": sp.baseline, "baseline_source": (sp.explanation or {}).get("baseline_source", ""),
+               "held_alerts": int((sp.explanation or {}).get("held_alerts") or 0)}
               for sp in store.spike_events()]
     return Report(mentions, alerts, spikes, score(mentions, alerts, cfg, red_text_to_broad))
 

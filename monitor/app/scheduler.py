@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.app.container import Container
 from monitor.digest.jobs import scheduled_jobs as digest_jobs
+from monitor.triage.jobs import DETECT_EVERY
 
 log = logging.getLogger("brand_scout.scheduler")
 
@@ -128,7 +129,7 @@ def build_scheduler(container: Container, *, persistent: bool = True) -> Backgro
         )
     sched.add_job(health_job, "interval", id="health", minutes=5, replace_existing=True)
     sched.add_job(escalation_job, "interval", id="escalation", minutes=1, replace_existing=True)
-    sched.add_job(spike_job, "interval", id="spikes", minutes=2, replace_existing=True,
+    sched.add_job(spike_job, "interval", id="spikes", seconds=int(DETECT_EVERY.total_seconds()), replace_existing=True,
                   next_run_time=container.clock.now() + timedelta(seconds=30))
     sched.add_job(retention_job, "interval", id="retention", hours=24, replace_existing=True)
     for job in digest_jobs(container.cfg, container.clock.now()):

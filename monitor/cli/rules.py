@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -17,10 +17,11 @@ import typer
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, NowOpt, fail, load, parse_now
 from monitor.clock import utc
 from monitor.config import AppConfig, parse_duration
-from monitor.domain.decide import MentionView, Router, SentimentView
-from monitor.domain.spikes import Sample, Spike, SpikeRecord, bucket_start, bucketize, detect
+from monitor.domain.decide import MentionView, Router, SentimentView, group_open
+from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, detect
 from monitor.domain.suppression import LastAlert
 from monitor.errors import MonitorError
+from monitor.triage.jobs import DETECT_EVERY
 from monitor.triage.process import alert_holds, reaches_people
 
 rules_app = typer.Typer(help="Try the routing rules on stored mentions before switching them on.", no_args_is_help=True)
@@ -47,50 +48,73 @@ def replay(
     *,
     since: datetime,
     until: datetime,
+    ticks_from: datetime | None = None,
 ) -> dict[str, DayTally]:
     """Replay mentions (view, sentiment, time it was routed) through the rules, day by day (UTC).
 
     Alerts are counted per route (``path -> receiver``) after the group's repeat interval and
     inhibition by the spikes the detector would have raised; ``held`` counts what those held back.
     Mentions before ``since`` only feed the spike baseline. Pure apart from the router's config.
+
+    The spike detector runs every :data:`DETECT_EVERY` from ``ticks_from`` (default: a bucket
+    before ``since``); the live scheduler's ticks fall wherever it started, so a mention routed
+    within a tick of a spike's detection may be judged differently live.
     """
     router = Router(cfg)
     sp = cfg.policy.spikes
     days: dict[str, DayTally] = defaultdict(DayTally)
+    # The spike job as the scheduler runs it: every DETECT_EVERY, over the mentions stored by
+    # then; an episode ends when a tick no longer finds it. A mention is judged against the
+    # spikes as stored at the last tick before it was routed (as the live stage is).
     samples = sorted(
-        (
-            Sample(
-                m.source, m.external_id, m.created_at, m.text, bool(s and s.label == "negative"), m.url, m.engagement
-            )
-            for m, s, _ in rows
-        ),
-        key=lambda x: x.created_at,
+        ((at, Sample(m.source, m.external_id, m.created_at, m.text, bool(s and s.label == "negative"), m.url,
+                     m.engagement)) for m, s, at in rows),
+        key=lambda x: x[0],
     )
-    times = [x.created_at for x in samples]
-    counts = bucketize(samples, sp.bucket)
-    first_seen: dict[str, Spike] = {}
-    live: list[SpikeRecord] = []
-    t = bucket_start(since, sp.bucket)
+    routed_at = [at for at, _ in samples]
+    counts: dict[str, dict[datetime, Counts]] = defaultdict(dict)
+    stored: dict[str, SpikeRecord] = {}
+    ticks: list[datetime] = []
+    snapshots: list[list[SpikeRecord]] = []
+    fed = 0
+    t = ticks_from if ticks_from is not None else bucket_start(since, sp.bucket) - sp.bucket
     while sp.enabled and t < until:
-        lo = bisect.bisect_left(times, t - sp.bucket)
-        hi = bisect.bisect_left(times, t + sp.bucket)
-        for spike in detect(counts, sp, t, samples=samples[lo:hi], recent=live):
-            if spike.key not in first_seen:
-                first_seen[spike.key] = spike
-                live.append(spike.as_record())
-                days[t.date().isoformat()].spikes.append(spike.key)
-        t += sp.bucket
+        while fed < len(samples) and samples[fed][0] <= t:
+            _count(counts, samples[fed][1], sp.bucket)
+            fed += 1
+        lo = bisect.bisect_left(routed_at, t - 2 * sp.bucket)
+        recent = [x for _, x in samples[lo:fed]]
+        found = detect(counts, sp, t, samples=recent, recent=list(stored.values()))
+        keys = {f.key for f in found}
+        for key, rec in list(stored.items()):
+            if rec.ended_at is None and rec.kind != "velocity" and key not in keys:
+                stored[key] = replace(rec, ended_at=t)
+        for spike in found:
+            if spike.key not in stored:
+                stored[spike.key] = spike.as_record()
+                if t >= since:
+                    days[t.date().isoformat()].spikes.append(spike.key)
+        ticks.append(t)
+        snapshots.append(list(stored.values()))
+        t += DETECT_EVERY
     # The same decision as the live triage stage (one function, per group and receiver).
     last_alert: dict[str, dict[str, LastAlert]] = defaultdict(dict)
+    opened: dict[str, datetime] = {}  # when each group's current item was opened
     for m, s, at in sorted(rows, key=lambda r: r[2]):
         if at < since or at >= until:
             continue
         day = days[at.date().isoformat()]
         day.mentions += 1
         d = router.decide(m, s, now=at)
+        if d.group in opened and not group_open(opened[d.group], at, cfg.policy.grouping.window):
+            del opened[d.group]  # the live stage retires the item: this member opens a new one
+            last_alert[d.group] = {}
         if not reaches_people(d, scouted=m.submitted_by is not None):
             continue
-        holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[], spikes=live, cfg=cfg)
+        opened.setdefault(d.group, at)
+        k = bisect.bisect_left(ticks, at) - 1  # the last tick strictly before ``at``
+        holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[],
+                            spikes=snapshots[k] if k >= 0 else [], cfg=cfg)
         for mt in d.matches:
             name = f"{mt.path} -> {mt.receiver}"
             held = holds.get(mt.receiver)
@@ -101,6 +125,13 @@ def replay(
             else:
                 day.held[f"{name} ({held.kind})"] += 1
     return dict(sorted(days.items()))
+
+
+def _count(counts: dict[str, dict[datetime, Counts]], x: Sample, bucket: timedelta) -> None:
+    b = bucket_start(x.created_at, bucket)
+    for scope in ("all", x.source):
+        c = counts[scope].get(b, Counts())
+        counts[scope][b] = Counts(c.total + 1, c.negative + int(x.negative))
 
 
 def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, SentimentView | None, datetime]]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from monitor.clock import Clock
 from monitor.config import AppConfig
-from monitor.delivery.notifiers import fan_out_rows, target_of
+from monitor.delivery.notifiers import fan_out_rows, target_key, target_of
 from monitor.delivery.notifiers.base import Notifier, Outbound
 from monitor.errors import NotifyError, redact
 from monitor.storage.models import Notification
@@ -72,8 +72,20 @@ class Delivery:
                 due = store.due_notifications(s, now=now, limit=limit)
             item_ids = sorted({n.queue_item_id for n in due if n.kind in ("update", "state") and n.queue_item_id})
             firsts = store.first_alerts(s, item_ids)
+            # a message that rewrites an earlier one (a spike's held count) carries that one's ref
+            def rewritten(n: Notification) -> str | None:
+                updates = n.payload.get("updates") if isinstance(n.payload, dict) else None
+                if not updates:
+                    return None
+                target = target_of(n.channel)
+                return target_key(str(updates), target) if target else str(updates)
+
+            rewrites = store.notifications_by_keys(s, sorted({k for n in due if (k := rewritten(n))}))
             for due_row in due:
                 first_alert = firsts.get((due_row.queue_item_id or 0, due_row.receiver))
+                original = rewrites.get(rewritten(due_row) or "")
+                if first_alert is None and original is not None and original.external_ref:
+                    first_alert = original
                 # updates go into the thread of the group's first alert to this receiver
                 batch.append((due_row.id or 0, due_row.status, Outbound(
                     key=due_row.idempotency_key, receiver=due_row.receiver, kind=due_row.kind,

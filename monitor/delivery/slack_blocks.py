@@ -258,9 +258,11 @@ def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[s
     blocks = [_section(f"{emoji} *{title}*")]
     if payload.get("summary"):
         blocks.append(_section(escape(payload["summary"])[:SECTION_LIMIT - 100]))
+    if payload.get("held"):
+        blocks.append(_section(f":mute: {escape_line(payload['held'])}"))
     facts = []
     for k, v in payload.items():
-        if k in ("title", "summary", "text") or isinstance(v, dict | list) or v is None:
+        if k in ("title", "summary", "text", "held", "updates") or isinstance(v, dict | list) or v is None:
             continue
         if k.endswith("url") and isinstance(v, str):
             facts.append(f"*{escape_line(k)}:* {link(v, v)}")

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.config import AppConfig
@@ -134,18 +135,39 @@ def canonical_url(url: str) -> str:
     return urlunsplit(("", host, path, query, "")).lstrip("/")
 
 
+def group_open(opened_at: datetime, now: datetime, window: timedelta) -> bool:
+    """Whether a group opened at ``opened_at`` still takes new members at ``now``.
+
+    A group takes members for ``policy.grouping.window`` after its first; a later mention with
+    the same key starts a new group (a new queue item, alerted afresh), so a link shared for
+    months (the organisation's own website) does not gather every post that carries it.
+    """
+    return now - opened_at < window
+
+
 def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True) -> str:
     """The group a mention belongs to: the post it reposts or quotes, its thread, the external
     link it shares, or itself."""
     if by_repost and m.refers_to and m.kind in ("repost", "quote"):
-        return f"{m.source}:{m.refers_to}"
+        return _bounded(f"{m.source}:{m.refers_to}")
     if by_url:
         for link in m.links:
             if link and not link.startswith(("#", "mailto:")):
-                return "url:" + canonical_url(link)
+                return _bounded("url:" + canonical_url(link))
     if by_thread and m.thread_id and m.kind in ("comment", "reply"):
-        return f"{m.source}:{m.thread_id}"
-    return f"{m.source}:{m.external_id}"
+        return _bounded(f"{m.source}:{m.thread_id}")
+    return _bounded(f"{m.source}:{m.external_id}")
+
+
+#: longest group key kept as it is (the column holds 300, a retired group adds "#<id>")
+GROUP_KEY_MAX = 200
+
+
+def _bounded(key: str) -> str:
+    """``key``, or for a very long one (a URL of kilobytes) its start and a digest of the whole."""
+    if len(key) <= GROUP_KEY_MAX:
+        return key
+    return key[:GROUP_KEY_MAX - 41] + "~" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def priority_of(

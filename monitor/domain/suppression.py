@@ -193,6 +193,20 @@ class LastAlert:
         )
 
 
+def send_at(now: datetime, *, previous: LastAlert | None, group_wait: timedelta,
+            group_interval: timedelta) -> datetime:
+    """When an alert decided ``now`` goes out (Alertmanager's grouping timers).
+
+    The first alert of a group to a receiver (``previous`` None) waits ``group_wait`` so that the
+    group's first members arrive in one message; a later alert waits until ``group_interval``
+    after the previous one, so that news about a group comes at most that often. Members that
+    arrive meanwhile join the waiting message instead of sending their own.
+    """
+    if previous is None:
+        return now + group_wait
+    return max(now, utc(previous.at) + group_interval)
+
+
 def must_be_seen(labels: Mapping[str, object]) -> str | None:
     """Why an alert may never be held back by inhibition (None: it may be).
 

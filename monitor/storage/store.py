@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Engine, any_, bindparam, func, insert, or_, update
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
@@ -194,6 +195,15 @@ def _raw(m: Mention) -> str:
     except Exception:  # a record too odd for JSON is still kept, as its repr
         raw = ascii(m)
     return raw[:QUARANTINE_RAW]
+
+
+@dataclass
+class WaitingAlert:
+    """An outbox alert not sent yet: its row id, content and when it goes out."""
+
+    id: int
+    payload: dict[str, Any]
+    next_attempt_at: datetime | None
 
 
 class Store:
@@ -821,6 +831,11 @@ class Store:
         """The queue items of the group keys ``keys`` (those that exist)."""
         return {q.group_key: q for q in s.exec(select(QueueItem).where(self.among(col(QueueItem.group_key), keys)))}
 
+    def retire_group(self, s: Session, item_id: int, group_key: str) -> None:
+        """Close an item's group to new members: its key becomes ``<key>#<id>`` (the item itself,
+        its members and its history stay as they are)."""
+        s.execute(update(QueueItem).where(col(QueueItem.id) == item_id).values(group_key=f"{group_key}#{item_id}"))
+
     def roster_entries(self, s: Session) -> dict[str, RosterEntry]:
         """The roster's rows (assignment turn state), by spokesperson id."""
         return {r.id: r for r in s.exec(select(RosterEntry)).all()}
@@ -835,6 +850,22 @@ class Store:
                                                    Notification.kind == "alert").order_by(col(Notification.id))):
             out.setdefault((a.queue_item_id or 0, a.receiver), a)
         return out
+
+    def notifications_by_keys(self, s: Session, keys: Sequence[str]) -> dict[str, Notification]:
+        """Outbox rows by idempotency key (those that exist)."""
+        if not keys:
+            return {}
+        return {n.idempotency_key: n for n in s.exec(
+            select(Notification).where(col(Notification.idempotency_key).in_(list(keys))))}
+
+    def held_by_spikes(self, s: Session, keys: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """For each spike key: how many alerts its inhibition held back, and about how many items."""
+        if not keys:
+            return {}
+        ref = AuditEvent.details["ref"].as_string()  # type: ignore[index]
+        rows = s.exec(select(ref, func.count(), func.count(func.distinct(AuditEvent.object_id)))  # type: ignore[call-overload]
+                      .where(col(AuditEvent.action) == "alert.inhibited", ref.in_(list(keys))).group_by(ref)).all()
+        return {str(k): (int(n), int(items)) for k, n, items in rows}
 
     def notifications_by_ids(self, s: Session, ids: Sequence[int]) -> dict[int, Notification]:
         """Outbox rows by id."""
@@ -893,6 +924,30 @@ class Store:
             .where(MentionRow.created_at >= since)
         ).all()
         return [(m, label) for m, label in rows]
+
+    def waiting_alerts(self, s: Session, item_ids: Sequence[int]) -> dict[tuple[int, str], WaitingAlert]:
+        """Mention alerts of these items still waiting in the outbox (pending, never tried), by
+        (item, receiver): the newest one per pair. A message already being sent is not waiting."""
+        if not item_ids:
+            return {}
+        rows = s.execute(sa_select(Notification.id, Notification.queue_item_id, Notification.receiver,  # type: ignore[call-overload]
+                                   Notification.payload, Notification.next_attempt_at).where(
+            col(Notification.queue_item_id).in_(list(item_ids)), col(Notification.status) == "pending",
+            col(Notification.attempts) == 0, col(Notification.kind).in_(("alert", "update")))
+            .order_by(col(Notification.id))).all()
+        return {(item or 0, rcv): WaitingAlert(nid or 0, dict(payload or {}), at) for nid, item, rcv, payload, at in rows}
+
+    def update_waiting(self, s: Session, notification_id: int, payload: dict[str, Any],
+                       next_attempt_at: datetime | None = None) -> bool:
+        """Change a waiting outbox row's payload (and time) if it is still waiting; False when a
+        sender claimed it meanwhile (then the caller sends a message of its own)."""
+        values: dict[str, Any] = {"payload": payload}
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        result = s.execute(update(Notification).where(
+            col(Notification.id) == notification_id, col(Notification.status) == "pending",
+            col(Notification.attempts) == 0).values(**values))
+        return bool(getattr(result, "rowcount", 0))
 
     def mentions_fetched_since(self, s: Session, since: datetime) -> list[MentionRow]:
         """Mentions a connector stored since ``since`` (whenever they were posted): the latest

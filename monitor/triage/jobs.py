@@ -5,7 +5,7 @@ and level, spikes per key, notifications per idempotency key)."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from monitor.clock import Clock, utc
@@ -13,7 +13,7 @@ from monitor.config import AppConfig
 from monitor.domain.ladder import ItemState, ladder_actions
 from monitor.domain.spikes import EngagementObservation, Sample, bucketize, detect
 from monitor.storage.models import EscalationStep, SpikeEvent
-from monitor.storage.store import Store
+from monitor.storage.store import DbSession, Store
 
 
 class JobDeps(Protocol):
@@ -60,6 +60,10 @@ def run_escalations(c: JobDeps) -> int:
     return taken
 
 
+#: how often the scheduler runs :func:`run_spike_detection` (the backtest and ``scout eval`` too)
+DETECT_EVERY = timedelta(minutes=2)
+
+
 def run_spike_detection(c: JobDeps) -> list[str]:
     """Detect spikes over the stored mentions; store each new one and send ONE crisis alert per
     spike key. Returns the keys of live spikes."""
@@ -103,4 +107,27 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                                 payload={"title": f"Spike: {sp.summary}", "summary": sp.summary,
                                          "kind": sp.kind, "scope": sp.scope, **sp.explanation()})
                 log.warning("spike", extra={"event": "spike", "key": sp.key, "summary": sp.summary})
+        _announce_held(c, s, [r for r in recent if r.kind != "velocity"], now)
     return keys
+
+
+def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: datetime) -> None:
+    """Update each recent spike's crisis message with what its inhibition held back (the items
+    stay in the queue): one outbox row per new count, which Slack applies to the spike's own
+    message in place (``updates``: the key of the message to rewrite)."""
+    held = c.store.held_by_spikes(s, [r.key for r in spikes])
+    receiver = c.cfg.policy.spikes.receiver
+    for r in spikes:
+        alerts, items = held.get(r.key, (0, 0))
+        ex = dict(r.explanation or {})
+        if alerts == int(ex.get("held_alerts") or 0):
+            continue
+        ex.update(held_alerts=alerts, held_items=items)
+        r.explanation = ex
+        s.add(r)
+        summary = str(ex.get("summary") or "")
+        c.store.enqueue(s, key=f"spike:{r.key}:held:{alerts}", receiver=receiver, kind="spike", now=now,
+                        payload={"title": f"Spike: {summary}", "kind": r.kind, "scope": r.scope, **ex,
+                                 "updates": f"spike:{r.key}",
+                                 "held": f"{alerts} routine alert(s) about {items} item(s) held back; "
+                                         "they are in the queue"})

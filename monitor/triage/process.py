@@ -26,10 +26,10 @@ import numpy as np
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.assignment import assign
-from monitor.domain.decide import Decision, MentionView, Router, SentimentView
+from monitor.domain.decide import Decision, MentionView, Router, SentimentView, group_open
 from monitor.domain.ladder import due_at as ladder_due_at
 from monitor.domain.routing import RouteMatch
-from monitor.domain.suppression import LastAlert, Suppression, hold
+from monitor.domain.suppression import LastAlert, Suppression, hold, send_at
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
 from monitor.sentiment.onnx_model import OnnxClassifier
@@ -111,6 +111,8 @@ class _Alert:
     receiver: str
     first: bool
     sub: ScoutSubmission | None = None
+    #: when it goes out (``group_wait`` / ``group_interval`` of the matched route)
+    due: datetime | None = None
 
 
 @dataclass
@@ -126,6 +128,8 @@ class BatchContext:
     members: list[tuple[Item, int]] = field(default_factory=list)
     alerts: list[_Alert] = field(default_factory=list)
     held: list[tuple[Item, int, str, Suppression]] = field(default_factory=list)
+    #: (item, receiver) of members held as repeats: a message still waiting for them shows them
+    joined: list[tuple[Item, str]] = field(default_factory=list)
     roster: dict[str, RosterEntry] | None = None
 
 
@@ -357,6 +361,11 @@ class Triage:
             d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
             decisions.append((r, cl, sub, d))
         ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
+        window = cfg.policy.grouping.window
+        for key, item in list(ctx.items.items()):
+            if not group_open(utc(item.created_at), now, window):
+                store.retire_group(s, item.id or 0, key)  # the key is free: the next member opens a new item
+                del ctx.items[key]
         for r, cl, sub, d in decisions:
             self._route_one(s, r, cl, sub, d, now, ctx)
         if ctx.new_items:
@@ -365,11 +374,11 @@ class Triage:
                 it.id = ids_by_group[it.group_key]
         store.insert_ignore(s, QueueItemMention, [
             {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
-        store.insert_ignore(s, Notification, self._outbox_rows(ctx, now), ["idempotency_key"])
+        store.insert_ignore(s, Notification, self._outbox_rows(s, ctx, now), ["idempotency_key"])
         for item, mention_id, receiver, held in ctx.held:
             store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
                         object_id=str(item.id), details={"reason": held.reason, "mention": mention_id,
-                                                         "receiver": receiver}, now=now)
+                                                         "receiver": receiver, "ref": held.ref}, now=now)
         store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
         store.incr_many(s, counts)
 
@@ -433,28 +442,61 @@ class Triage:
             if held is not None:
                 if held.kind != "repeat":
                     ctx.held.append((item, row.id or 0, rcv, held))
+                else:
+                    ctx.joined.append((item, rcv))
                 continue
-            ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub))
+            route = _route_for(decision, rcv)
+            due = now if route is None else send_at(now, previous=last.get(rcv), group_wait=route.opts.group_wait,
+                                                    group_interval=route.opts.group_interval)
+            ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due))
             state[rcv] = LastAlert(now, decision.light, decision.priority).to_json()
             alerted = True
         if alerted:
             item.alert_state = state  # a new dict: the ORM sees the change
 
-    def _outbox_rows(self, ctx: BatchContext, now: datetime) -> list[dict[str, Any]]:
-        """The alerts of a batch as outbox rows (after the flush that gave new items their ids)."""
+    def _outbox_rows(self, s: Session, ctx: BatchContext, now: datetime) -> list[dict[str, Any]]:
+        """The alerts of a batch as new outbox rows (after the flush that gave new items their ids).
+
+        Grouping: an alert for an (item, receiver) whose message is still waiting to go out
+        (``group_wait``, ``group_interval``) joins that message instead: it takes the newer
+        content (alerts past the holds are news: a rise in light or priority) and the sooner
+        time. Members held as repeats update the waiting message's member count.
+        """
         cfg = self.cfg
         restricted = {r.name for r in cfg.receivers if r.restricted}
-        out = []
+        item_ids = {a.item.id for a in ctx.alerts} | {item.id for item, _ in ctx.joined}
+        waiting = self.store.waiting_alerts(s, [i for i in item_ids if i is not None])
+        new: dict[tuple[int | None, str], dict[str, Any]] = {}
         for a in ctx.alerts:
+            payload = json.loads(json.dumps(
+                alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
+                              base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub), default=str))
+            due = a.due or now
+            pending = waiting.get((a.item.id or 0, a.receiver))
+            if pending is not None and self.store.update_waiting(
+                    s, pending.id, payload, min(utc(pending.next_attempt_at or due), due)):
+                pending.payload = payload
+                continue
+            waiting.pop((a.item.id or 0, a.receiver), None)
+            row = new.get((a.item.id, a.receiver))
+            if row is not None:
+                row["payload"], row["next_attempt_at"] = payload, min(row["next_attempt_at"], due)
+                continue
+            # by item, not group key: a group reopened after its window is a new item, alerted afresh
             suffix = "" if a.first else f":{a.row.id}"
-            payload = alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
-                                    base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub)
-            out.append({
-                "idempotency_key": f"alert:{a.receiver}:{a.item.group_key}{suffix}", "receiver": a.receiver,
+            new[a.item.id, a.receiver] = {
+                "idempotency_key": f"alert:{a.receiver}:{a.item.id}{suffix}", "receiver": a.receiver,
                 "kind": "alert" if a.first else "update", "channel": None, "queue_item_id": a.item.id,
-                "payload": json.loads(json.dumps(payload, default=str)), "status": "pending", "attempts": 0,
-                "next_attempt_at": now, "created_at": now})
-        return out
+                "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": due, "created_at": now}
+        for item, rcv in ctx.joined:
+            pending = waiting.get((item.id or 0, rcv))
+            target = pending.payload if pending is not None else (new.get((item.id, rcv)) or {}).get("payload")
+            if target is not None and target.get("mention_count") != item.mention_count:
+                if pending is not None:
+                    self.store.update_waiting(s, pending.id, {**pending.payload, "mention_count": item.mention_count})
+                else:
+                    target["mention_count"] = item.mention_count
+        return list(new.values())
 
     def _assign(self, s: Session, item: NewItem, row: MentionRow, now: datetime, ctx: BatchContext) -> None:
         """Give a new item to a spokesperson: by topic, then in turn, skipping those off duty."""

@@ -112,6 +112,9 @@ def test_outage_after_a_quiet_day_is_one_spike_within_a_bucket(cfg: AppConfig) -
     assert "negative against a usual" in spikes[0]["summary"]
     assert [(s["kind"], s["start"], s["baseline_source"]) for s in report.spikes] == [
         ("volume", "2026-11-30T09:30:00+00:00", "trailing 24 h")]
+    # the routine complaints after it are held back, counted in the spike's own message
+    held = [x for x in report.mentions if any(h["kind"] == "inhibited" for h in x["held"])]
+    assert held and report.spikes[0]["held_alerts"] == len(held)
     m = by_id(report)
     assert "marketing-sales" in m["o1"]["alerted"]
     assert report.score["light_accuracy"] == 1.0
@@ -131,3 +134,49 @@ def test_velocity_names_the_post_and_never_fires_for_small_or_fresh_posts(cfg: A
     m = by_id(report)
     assert m["v1"]["priority"] == "urgent" and "marketing-sales" in m["v1"]["alerted"]
     assert m["v2"]["priority"] != "urgent"
+
+
+def test_group_wait_batches_the_first_members_and_red_goes_out_at_once(cfg: AppConfig) -> None:
+    """Root route: group_wait 30s. Three complaints sharing a link within 25 s are ONE message to
+    Marketing & Sales, 30 s after the first, counting all three; a red member two minutes later
+    reaches Legal (group_wait 0s) and the Marketing & Sales red notice (group_wait and
+    group_interval 0s) in the same minute."""
+    from datetime import timedelta
+
+    lines = parse_stream((STREAMS / "group_wait.jsonl").read_text(encoding="utf-8"))
+    report = replay(cfg, lines, classifier=KeywordClassifier(), tick=timedelta(seconds=10))
+    sent = [(a["at"][11:19], a["receiver"], a["external_ids"], a["mention_count"])
+            for a in report.alerts if a["kind"] == "mention"]
+    assert sent == [("10:00:30", "marketing-sales", ["g1"], 3),
+                    ("10:02:00", "legal-compliance", ["g4"], 4),
+                    ("10:02:00", "marketing-sales", ["g4"], 4)]
+
+
+def test_group_interval_holds_news_about_a_group_until_the_interval(cfg: AppConfig) -> None:
+    """An alerted yellow group gains a 50k-follower member a minute later (its priority rises to
+    urgent): the update waits until group_interval (5m) after the first alert was decided; a
+    third member meanwhile (urgent too: no news) joins that waiting message and is counted."""
+    from datetime import timedelta
+
+    def line(ext: str, at: str, reach: int, text: str) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "text": text, "author_handle": ext,
+                           "author_reach": reach, "created_at": f"2026-11-30T{at}Z", "observed_at": f"2026-11-30T{at}Z",
+                           "links": ["https://news.example/renewal"]})
+
+    stream = "\n".join([line("i1", "10:00:00", 50, "SET SEG renewal is a scam"),
+                        line("i2", "10:01:00", 50_000, "SET SEG renewal denied for half our district, terrible"),
+                        line("i3", "10:02:00", 250_000, "SET SEG renewal scam: the whole state is angry")])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier(), tick=timedelta(seconds=10))
+    sent = [(a["at"][11:19], a["external_ids"], a["mention_count"]) for a in report.alerts
+            if a["kind"] == "mention" and a["receiver"] == "marketing-sales"]
+    assert sent == [("10:00:30", ["i1"], 1), ("10:05:00", ["i2"], 3)]
+
+
+def test_a_group_closes_after_its_window(cfg: AppConfig) -> None:
+    """policy.grouping.window (48 h): a complaint sharing the same link two days later is a new
+    queue item and alerts afresh; one an hour later joins the first item (a repeat, no alert)."""
+    report = run(cfg, "group_window.jsonl")
+    m = by_id(report)
+    assert m["w1"]["item_id"] == m["w2"]["item_id"] != m["w3"]["item_id"]
+    assert (m["w1"]["alerted"], m["w2"]["alerted"], m["w3"]["alerted"]) == (["marketing-sales"], [],
+                                                                            ["marketing-sales"])

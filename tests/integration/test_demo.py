@@ -61,7 +61,13 @@ def test_demo_fills_the_queue_and_restarts_without_duplicates(tmp_path: Path) ->
         assert f"http://127.0.0.1:{port}/queue" in out and "alerts" in out
         page = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
         assert page.status_code == 200 and "demo-replay" in page.text
-        time.sleep(3)
+        # the first alerts wait for the route's group_wait (30 s in the example config)
+        alerts = data / "alerts.log"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not (alerts.exists() and "key=" in alerts.read_text(errors="replace")):
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(1)
+        assert alerts.exists(), f"no alert within 90 s:\n{log.read_text(errors='replace')[-3000:]}"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # a crash, not a clean stop
         proc.wait(timeout=10)

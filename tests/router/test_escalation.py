@@ -237,3 +237,24 @@ def test_suppress_reason_names_owner_and_spike() -> None:
     assert got is not None and "dana" in got.reason and "planned launch" in got.reason and got.ref == "3"
     got = suppress(Y_X, now=T0, spikes=[VOLUME_X])
     assert got is not None and got.ref == VOLUME_X.key
+
+
+_T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("previous_at", "now", "wait", "interval", "expected"),
+    [
+        (None, _T0, timedelta(seconds=30), timedelta(minutes=5), _T0 + timedelta(seconds=30)),  # first: waits
+        (None, _T0, timedelta(0), timedelta(minutes=5), _T0),  # group_wait 0s: at once
+        (_T0, _T0 + timedelta(minutes=1), timedelta(seconds=30), timedelta(minutes=5), _T0 + timedelta(minutes=5)),
+        (_T0, _T0 + timedelta(minutes=9), timedelta(seconds=30), timedelta(minutes=5), _T0 + timedelta(minutes=9)),
+        (_T0, _T0 + timedelta(minutes=1), timedelta(seconds=30), timedelta(0), _T0 + timedelta(minutes=1)),
+    ],
+)
+def test_send_at(previous_at: datetime | None, now: datetime, wait: timedelta, interval: timedelta,
+                 expected: datetime) -> None:
+    from monitor.domain.suppression import LastAlert, send_at
+
+    previous = None if previous_at is None else LastAlert(previous_at, "yellow", "normal")
+    assert send_at(now, previous=previous, group_wait=wait, group_interval=interval) == expected

@@ -254,3 +254,40 @@ def test_server_error_is_recoverable(slack_container: Callable[..., Container], 
     clock.advance(timedelta(hours=1))
     c.pipeline.run_once()
     assert {n.status for n in c.store.notifications()} == {"sent"}
+
+
+def test_a_spike_message_is_rewritten_in_place_with_what_it_held_back(
+        slack_container: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    """Issue 15: what a live spike holds back is counted in the spike's own message, updated in
+    place (chat.update on the same ts), not posted as new crisis messages."""
+    from monitor.storage.models import SpikeEvent
+    from monitor.triage.jobs import _announce_held
+
+    c = slack_container()
+    now = clock.now()
+    with c.store.session() as s:
+        s.add(SpikeEvent(key="volume:all:t0", kind="volume", scope="all", started_at=now, baseline=1.0,
+                         observed=20.0, explanation={"summary": "20 mentions against a usual 1"}))
+        c.store.enqueue(s, key="spike:volume:all:t0", receiver="crisis", kind="spike", now=now,
+                        payload={"title": "Spike: 20 mentions against a usual 1", "summary": "20 mentions"})
+    c.pipeline.run_once()
+    assert len([m for m in fake_slack.posted() if "Spike" in str(m.args.get("text"))]) == 1
+    cid = fake_slack.channel_id("#crisis")
+    ts = next(m["ts"] for m in fake_slack.history(cid))
+    # three routine alerts about two items are held by the spike (as the triage stage audits them)
+    with c.store.session() as s:
+        for item_id in ("11", "11", "12"):
+            c.store.audit(s, actor="brand-scout", action="alert.inhibited", object_type="queue_item",
+                          object_id=item_id, details={"reason": "covered", "ref": "volume:all:t0"}, now=now)
+        spike = s.exec(select(SpikeEvent)).one()
+        _announce_held(c, s, [spike], now)
+    c.pipeline.run_once()
+    updates = fake_slack.posted("chat.update")
+    assert [(u.args["channel"], u.args["ts"]) for u in updates] == [(cid, ts)]
+    assert "3 routine alert(s) about 2 item(s) held back" in json.dumps(updates[0].args["blocks"])
+    assert len([m for m in fake_slack.history(cid) if not m.get("thread_ts")]) == 1  # still one message
+    # the same count again announces nothing
+    with c.store.session() as s:
+        _announce_held(c, s, [s.exec(select(SpikeEvent)).one()], now)
+    c.pipeline.run_once()
+    assert len(fake_slack.posted("chat.update")) == 1

@@ -53,14 +53,8 @@ FORWARDERS = frozenset({("monitor/domain/routing.py", "build")})
 
 #: ``Model.field`` -> why nothing reads it yet. Keep this small; it only ever shrinks.
 ALLOWED_UNREAD: dict[str, str] = {
-    # Alertmanager-style route timing: parsed and inherited into RouteOpts, then applied nowhere
-    # (alerts go out per mention; the repeat interval is the only timing used). The judgement
-    # issues give them readers.
-    "RouteConfig.group_wait": "route timing, inherited into RouteOpts but applied nowhere yet",
-    "RouteConfig.group_interval": "route timing, inherited into RouteOpts but applied nowhere yet",
     "RouteConfig.group_by": "inherited into RouteOpts but applied nowhere: groups come from policy.grouping",
     # Found by this test (issue 14): settings nothing reads.
-    "GroupingConfig.window": "a group stays open forever: QueueItem.group_key is unique and never expires",
     "ReceiverConfig.queue": "every routed item gets a queue item whatever the receiver says",
     "ReceiverConfig.broad": "red redaction keys on ReceiverConfig.restricted only (notice for all others)",
     "Organisation.website": "nothing shows or uses the organisation's website",

@@ -234,10 +234,18 @@ class SlackNotifier:
             parent.blocks = ablocks
             return self._post(parent.channel, text, blocks, msg, thread_ts=parent.ts)
         text, blocks = sb.render_generic(msg.kind, msg.payload)
+        earlier = parse_ref(msg.previous_ref) if msg.payload.get("updates") else None
+        if earlier is not None:
+            # a later count for a message already posted (a spike's held alerts): rewrite it in place
+            self._call("chat.update", channel=earlier[0], ts=earlier[1], text=text, blocks=blocks)
+            return f"{earlier[0]}:{earlier[1]}"
         return self._post(channel, text, blocks, msg)
 
     def already_sent(self, msg: Outbound) -> str | None:
-        """Look for the message's idempotency key in the channel (or thread) history."""
+        """Look for the message's idempotency key in the channel (or thread) history. A rewrite
+        of an earlier message is never "already sent": doing it again is harmless."""
+        if msg.payload.get("updates") and parse_ref(msg.previous_ref) is not None:
+            return None
         parent = self._parent(msg) if msg.kind in ("update", "state") else None
         if parent is not None:
             resp = self._call("conversations.replies", channel=parent.channel, ts=parent.ts, include_all_metadata=True,
