@@ -42,7 +42,7 @@ from connectors._http import (
     to_text,
 )
 from connectors._paged import HighWater, oldest_first
-from connectors.base import FetchContext, FetchResult, Mention, Rejected, with_responses
+from connectors.base import FetchContext, FetchResult, Mention, OwnAccounts, Rejected, with_responses
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
@@ -63,6 +63,11 @@ _TIME_FILTERS = (
     ("month", 31 * 86400),
     ("year", 366 * 86400),
 )
+
+
+#: How many of the own accounts' recent comments the cursor remembers, so that a reply to one (a
+#: customer's follow-up to our response) is read even without a search term.
+_WATCHED = 200
 
 
 class RedditOptions(BaseModel):
@@ -257,12 +262,21 @@ class RedditConnector(ConnectorBase):
             pages += 1 + len(comments) // 100
             scanned = [(_epoch(vars(c)) or 0.0, str(vars(c).get("name"))) for c in comments]
             new_state["com"] = _dump_hw(com_hw.advance(scanned))
-            matching = [c for c in comments if any(t in to_text(vars(c).get("body")).lower() for t in self._terms)]
+            # the own accounts' comments (responses) and replies to them (follow-ups) count too
+            own = OwnAccounts(self.own_accounts)
+            ours = [str(vars(c).get("name")) for c in comments if own and own.match("reddit", self._author(vars(c)))]
+            watched = {*[str(n) for n in state.get("own") or []], *ours}
+            matching = [c for c in comments if any(t in to_text(vars(c).get("body")).lower() for t in self._terms)
+                        or str(vars(c).get("name")) in watched or str(vars(c).get("parent_id")) in watched]
+            if watched:
+                new_state["own"] = sorted(watched)[-_WATCHED:]
             mentions += parse_each(matching, self._comment, _fullname, rejected)
             if ctx.progress:
                 ctx.progress(len(mentions), None)
         elif "com" in state:
             new_state["com"] = state["com"]
+        if "own" in state and "own" not in new_state:
+            new_state["own"] = state["own"]
         new_cursor = dump_cursor(new_state)
         return with_responses(FetchResult(mentions=oldest_first(mentions), cursor=None if new_cursor == cursor else new_cursor, pages=pages,
                            notes=tuple(notes), rejected=tuple(rejected)), self.own_accounts)

@@ -258,3 +258,179 @@ def test_manual_record_then_platform_reply_platform_time_wins_history_keeps_both
     actions = [(e.action, e.details.get("via")) for e in audit(c, item.id) if e.action == "queue.respond"]
     assert actions == [("queue.respond", None), ("queue.respond", "platform")]
     assert copy.deepcopy(audit(c, item.id)[-1].details["replaces"])["url"] == "https://x.com/setseg_help/status/1"
+
+
+# ---- Reddit, Mastodon, Bluesky: one scenario each through the real client and its fake ------------
+class Platform:
+    """A fake service with helpers to post a mention, a reply and a follow-up."""
+
+    source_name = ""
+
+    def post(self, handle: str, at: datetime, text: str, key: str, *, reply_to: str | None = None,
+             root: str | None = None) -> str:
+        """Publish a post; returns the id a reply names it by (what ``reply_to`` takes)."""
+        raise NotImplementedError
+
+    def source(self) -> tuple[dict[str, Any], dict[str, str]]:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.fake.server.stop()  # type: ignore[attr-defined]
+
+
+class Reddit(Platform):
+    source_name = "reddit-brand"
+
+    def __init__(self) -> None:
+        from tests.fakes.reddit import FakeReddit
+
+        self.fake = FakeReddit()
+        self.fake.submissions.clear()
+        self.fake.comments.clear()
+        self.fake.server.start()
+
+    def post(self, handle: str, at: datetime, text: str, key: str, *, reply_to: str | None = None,
+             root: str | None = None) -> str:
+        if reply_to is None:
+            self.fake.submissions.append({"kind": "t3", "data": {
+                "id": key, "name": f"t3_{key}", "title": text, "selftext": "", "author": handle,
+                "subreddit": "setseg", "subreddit_name_prefixed": "r/setseg",
+                "permalink": f"/r/setseg/comments/{key}/x/", "url": f"https://www.reddit.com/r/setseg/comments/{key}/x/",
+                "created_utc": at.timestamp(), "score": 1, "ups": 1, "upvote_ratio": 1.0, "num_comments": 0,
+                "over_18": False, "is_self": True, "domain": "self.setseg"}})
+            return f"t3_{key}"
+        self.fake.comments.append({"kind": "t1", "data": {
+            "id": key, "name": f"t1_{key}", "body": text, "author": handle, "subreddit": "setseg",
+            "link_id": root or reply_to, "parent_id": reply_to, "link_title": "a thread",
+            "permalink": f"/r/setseg/comments/{(root or reply_to)[3:]}/x/{key}/", "created_utc": at.timestamp(),
+            "score": 1, "ups": 1}})
+        return f"t1_{key}"
+
+    def source(self) -> tuple[dict[str, Any], dict[str, str]]:
+        from tests.fakes.reddit import CLIENT_ID, CLIENT_SECRET
+
+        return ({"name": self.source_name, "type": "reddit", "api_base": self.fake.server.url, "max_retries": 0,
+                 "credentials": {"client_id": "TEST_R_ID", "client_secret": "TEST_R_SECRET"},
+                 "options": {"query": '"SET SEG"', "subreddits": ["setseg"], "time_filter": "day"}},
+                {"TEST_R_ID": CLIENT_ID, "TEST_R_SECRET": CLIENT_SECRET})
+
+
+class Mastodon(Platform):
+    source_name = "mastodon-brand"
+
+    def __init__(self) -> None:
+        from tests.fakes.mastodon import FakeMastodon
+
+        self.fake = FakeMastodon()
+        self.template = copy.deepcopy(self.fake.statuses[0])
+        self.fake.statuses.clear()
+        self.fake.server.start()
+
+    def post(self, handle: str, at: datetime, text: str, key: str, *, reply_to: str | None = None,
+             root: str | None = None) -> str:
+        s = copy.deepcopy(self.template)
+        user = handle.split("@", 1)[0]
+        s.update(id=key, created_at=at.strftime("%Y-%m-%dT%H:%M:%S.000Z"), content=f"<p>{text}</p>",
+                 uri=f"https://mastodon.example/users/{user}/statuses/{key}", url=f"https://mastodon.example/@{user}/{key}",
+                 in_reply_to_id=reply_to, tags=[])
+        s["account"] = {**s["account"], "id": str(abs(hash(handle)) % 10_000), "username": user, "acct": handle}
+        self.fake.statuses.append(s)
+        return key  # replies name their parent by its instance-local id
+
+    def source(self) -> tuple[dict[str, Any], dict[str, str]]:
+        from tests.fakes.mastodon import TOKEN
+
+        return ({"name": self.source_name, "type": "mastodon", "api_base": self.fake.server.url, "max_retries": 0,
+                 "credentials": {"access_token": "TEST_M_TOKEN"}, "options": {"query": "SET SEG", "limit": 10}},
+                {"TEST_M_TOKEN": TOKEN})
+
+
+class Bluesky(Platform):
+    source_name = "bluesky-brand"
+
+    def __init__(self) -> None:
+        from tests.fakes.bluesky import FakeBluesky
+
+        self.fake = FakeBluesky()
+        self.template = copy.deepcopy(self.fake.posts[-1])
+        self.fake.posts.clear()
+        self.fake.server.start()
+
+    def post(self, handle: str, at: datetime, text: str, key: str, *, reply_to: str | None = None,
+             root: str | None = None) -> str:
+        p = copy.deepcopy(self.template)
+        did = f"did:plc:{handle.split('.', 1)[0]}"
+        stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        p["uri"] = f"at://{did}/app.bsky.feed.post/{key}"
+        p["author"] = {**p["author"], "did": did, "handle": handle, "displayName": handle}
+        p["record"] = {"$type": "app.bsky.feed.post", "text": text, "createdAt": stamp, "langs": ["en"]}
+        if reply_to:
+            p["record"]["reply"] = {"parent": {"uri": reply_to, "cid": p["cid"]}, "root": {"uri": root or reply_to,
+                                                                                           "cid": p["cid"]}}
+        p["indexedAt"] = stamp
+        self.fake.posts.append(p)
+        return str(p["uri"])
+
+    def source(self) -> tuple[dict[str, Any], dict[str, str]]:
+        from tests.fakes.bluesky import APP_PASSWORD, HANDLE
+
+        return ({"name": self.source_name, "type": "bluesky", "api_base": self.fake.server.url, "max_retries": 0,
+                 "credentials": {"handle": "TEST_B_HANDLE", "app_password": "TEST_B_PASSWORD"},
+                 "options": {"query": "SET SEG", "limit": 10}},
+                {"TEST_B_HANDLE": HANDLE, "TEST_B_PASSWORD": APP_PASSWORD})
+
+
+OWN_HANDLES = {"reddit": ("setseg_help", "setseg"), "mastodon": ("help@mastodon.example", "setseg@mastodon.example"),
+               "bluesky": ("help.setseg.example", "setseg.example")}
+
+
+@pytest.fixture(params=["reddit", "mastodon", "bluesky"])
+def platform(request: pytest.FixtureRequest) -> Iterator[tuple[str, Platform]]:
+    svc: Platform = {"reddit": Reddit, "mastodon": Mastodon, "bluesky": Bluesky}[request.param]()
+    yield request.param, svc
+    svc.stop()
+
+
+def test_platform_reply_later_poll_thread_follow_up_and_unmapped_account(
+        make: Callable[..., Container], platform: tuple[str, Platform], clock: FrozenClock) -> None:
+    kind, p = platform
+    mapped, unmapped = OWN_HANDLES[kind]
+    c = make(*p.source())
+    ids = iter(str(113000000000000100 + n) if kind == "mastodon" else f"3k{n:011d}" for n in range(1, 50))
+    m = p.post("carol.example" if kind == "bluesky" else "carol", T0 - timedelta(minutes=10),
+               "SET SEG claims portal is down, I want a refund", next(ids))
+    c.pipeline.poll(p.source_name)
+    c.pipeline.run_once()
+    (ext, item), = items(c).items()
+    assert item.status in ("new", "assigned")
+    # a reply from a mapped own account in a later poll
+    replied_at = T0 + timedelta(minutes=3)
+    clock.advance(timedelta(minutes=5))
+    r = p.post(mapped, replied_at, "sorry about SET SEG claims, we are on it", next(ids), reply_to=m, root=m)
+    report = c.pipeline.poll(p.source_name)
+    assert (report.responses, report.responded, report.stored) == (1, 1, 0)
+    item = items(c)[ext]
+    assert item.status == "responded" and utc(item.responded_at) == replied_at  # type: ignore[arg-type]
+    assert (item.response_source, item.responded_by) == ("platform", "anna")
+    assert item.response_url == next(iter(responses(c).values())).url
+    # the customer replies to our response: reopened, the clock restarts
+    clock.advance(timedelta(minutes=10))
+    follow = T0 + timedelta(minutes=12)
+    f = p.post("carol.example" if kind == "bluesky" else "carol", follow, "still broken, SET SEG", next(ids),
+               reply_to=r, root=m)
+    report = c.pipeline.poll(p.source_name)
+    assert report.reopened == 1
+    item = items(c)[ext]
+    assert item.status in ("new", "assigned") and FOLLOW_UP in item.reasons and item.responded_at is None
+    assert item.due_at is not None and utc(item.due_at) > follow
+    # an own account mapped to nobody answers further down the thread: credited to it, flagged for the lead
+    clock.advance(timedelta(minutes=10))
+    again = T0 + timedelta(minutes=25)
+    p.post(unmapped, again, "SET SEG here: fixed, sorry", next(ids), reply_to=f, root=m)
+    c.pipeline.poll(p.source_name)
+    c.pipeline.run_once()
+    item = items(c)[ext]
+    assert item.status == "responded" and utc(item.responded_at) == again  # type: ignore[arg-type]
+    assert item.responded_by == f"{kind}:@{unmapped}"
+    flags = [n for n in outbox(c, "escalation") if n.payload.get("action") == "response-unmapped"]
+    assert [n.queue_item_id for n in flags] == [item.id]
