@@ -119,7 +119,7 @@ DEFAULT_FILTERS: dict[str, Any] = {"status": "open", "light": "", "priority": ""
 
 def page_url(filters: Mapping[str, Any], n: int = 1) -> str:
     """The list with ``filters`` at page ``n`` (defaults left out of the query string)."""
-    params = {k: v for k, v in filters.items() if v not in ("", 0, None)}
+    params = {k: v for k, v in filters.items() if v not in ("", 0, None) and DEFAULT_FILTERS.get(k) != v}
     if n > 1:
         params["page"] = n
     return "/queue" + ("?" + urlencode(params) if params else "")

@@ -1,0 +1,384 @@
+"""The queue as the people who work it expect (issue 18), through the web app: times in the
+organisation's timezone with dates, a posted column, copy buttons, bulk actions (same role rules,
+audited per item, refusals per item), reopen after a response, the group / thread view, paging
+past the end, the empty state, labels, the history in words, the favicon, and the demo sign-in
+going where the person was going (only to a local path)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from markupsafe import escape
+
+from monitor.app.container import Container
+from monitor.clock import FrozenClock
+from monitor.queue.actions import NOT_SPOKESPERSON, POLICY_REMINDER, RESTRICTED, Actor, QueueActions, refusal
+from monitor.storage import read_models as queries
+from monitor.storage.models import ClassificationRow, MentionRow, QueueItem, QueueItemMention
+from monitor.web.pages import ago, history_entry, safe_back
+from tests.web.conftest import Browser, Seeded, csrf_of
+
+
+def add_thread(c: Container, now: datetime, n: int = 3, *, key: str = "thread:1", light: str = "yellow") -> int:
+    """A queue item whose group holds ``n`` posts of one thread, an hour apart, the first one first."""
+    with c.store.session() as s:
+        ids = []
+        for i in range(n):
+            at = now - timedelta(hours=n - i)
+            m = MentionRow(source="bluesky", external_id=f"{key}:{i}", url=f"https://bsky.example/{key}/{i}",
+                           text=f"{key} post {i} about SET SEG", author_handle=f"author{i}", author_reach=100 * i,
+                           created_at=at, fetched_at=at, state="routed", thread_id=key)
+            s.add(m)
+            s.flush()
+            s.add(ClassificationRow(mention_id=m.id or 0, label="negative", score=0.9, created_at=at))
+            ids.append(m.id or 0)
+        q = QueueItem(mention_id=ids[0], group_key=key, light=light, priority="normal", priority_score=5.0,
+                      status="new", mention_count=n, created_at=now - timedelta(hours=n),
+                      updated_at=now - timedelta(hours=n))
+        s.add(q)
+        s.flush()
+        for mid in ids:
+            s.add(QueueItemMention(queue_item_id=q.id or 0, mention_id=mid))
+        return q.id or 0
+
+
+def bulk(b: Browser, data: dict[str, object], *, page: str = "/queue") -> object:
+    form = {**data, "csrf_token": csrf_of(b.client.get(page).text)}
+    return b.client.post("/queue/bulk", data=form, follow_redirects=False)  # type: ignore[arg-type]
+
+
+def status_of(c: Container, item_id: int) -> str:
+    found = queries.get_item(c.store, item_id)
+    assert found is not None
+    return found[0].status
+
+
+def actions_on(c: Container, item_id: int) -> list[tuple[str, str]]:
+    return [(e.actor, e.action) for e in c.store.audit_events("queue_item", str(item_id))
+            if e.action.startswith("queue.")]
+
+
+# ---- times -----------------------------------------------------------------------------------
+def test_times_are_in_the_organisation_timezone_with_dates(browser: Callable[..., Browser], seeded: Seeded,
+                                                          container: Container, clock: FrozenClock) -> None:
+    """organisation.timezone is America/Denver (tests/conftest.py); 16:00 UTC is 09:00 MST."""
+    ben = browser("ben")
+    page = ben.client.get("/queue").text
+    assert "Times in America/Denver (MST)" in page
+    row = re.search(rf'<tr[^>]*data-item="{seeded.yellow}".*?</tr>', page, re.S)
+    assert row is not None
+    assert "<th>Posted</th>" in page
+    assert "just now" in row.group(0) and "16 Nov 09:00" in row.group(0)  # age and date, local
+    item = ben.client.get(f"/queue/{seeded.yellow}").text
+    assert "Mon 16 Nov 2026, 09:00 MST" in item  # posted, with its date and zone
+    assert " UTC" not in item and " UTC" not in page
+    clock.advance(timedelta(hours=3, minutes=5))
+    assert "3 h ago" in ben.client.get("/queue").text
+    dash = browser("anna").client.get("/dashboard").text
+    assert "Times in America/Denver" in dash
+
+
+def test_age_in_words() -> None:
+    now = datetime(2026, 11, 16, 16, 0)
+    assert ago(now, now) == "just now"
+    assert ago(now - timedelta(minutes=7), now) == "7 min ago"
+    assert ago(now - timedelta(hours=5), now) == "5 h ago"
+    assert ago(now - timedelta(days=3), now) == "3 d ago"
+    assert ago(None, now) == ""
+
+
+# ---- copy button -----------------------------------------------------------------------------
+def test_copy_button_carries_the_filled_reply_and_the_script_is_a_file(browser: Callable[..., Browser],
+                                                                       seeded: Seeded) -> None:
+    ben = browser("ben")
+    html = ben.client.get(f"/queue/{seeded.yellow}").text
+    buttons = re.findall(r'<button type="button" class="secondary copy" data-copy="([^"]*)"', html)
+    assert buttons == ["Hi there, sorry about this. SET SEG will look into it. Ben Ortiz"]  # placeholders filled
+    assert '<script src="/static/queue.js" defer></script>' in html
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None  # no inline script (CSP)
+    js = ben.client.get("/static/queue.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert "data-copy" in js.text and "clipboard" in js.text
+    red = browser("lee").client.get(f"/queue/{seeded.red}").text
+    assert "data-copy" not in red  # P4: no public reply for a red item
+
+
+# ---- bulk actions ----------------------------------------------------------------------------
+def test_bulk_close_takes_every_item_through_its_action_audited(browser: Callable[..., Browser], seeded: Seeded,
+                                                                container: Container) -> None:
+    anna = browser("anna")
+    page = anna.client.get("/queue").text
+    assert 'action="/queue/bulk"' in page and f'name="item" value="{seeded.yellow}" form="bulk"' in page
+    r = bulk(anna, {"action": "close", "item": [seeded.yellow, seeded.xss], "reason": "answered by support",
+                    "back": "/queue?light=yellow"})
+    assert r.status_code == 303 and r.headers["location"] == "/queue?light=yellow"  # type: ignore[attr-defined]
+    assert status_of(container, seeded.yellow) == status_of(container, seeded.xss) == "closed"
+    assert actions_on(container, seeded.yellow)[-1] == ("anna", "queue.close")
+    assert actions_on(container, seeded.xss)[-1] == ("anna", "queue.close")
+    shown = anna.client.get("/queue?light=yellow").text
+    assert "Closed (no response needed): 2 items" in shown and 'id="bulk-result"' in shown
+    assert 'id="bulk-result"' not in anna.client.get("/queue").text  # said once
+
+
+def test_bulk_assign_and_dismiss(browser: Callable[..., Browser], seeded: Seeded, container: Container) -> None:
+    anna = browser("anna")
+    bulk(anna, {"action": "assign", "item": [seeded.yellow, seeded.xss], "assignee": "ben"})
+    assert {queries.get_item(container.store, i)[0].assignee for i in (seeded.yellow, seeded.xss)} == {"ben"}  # type: ignore[index]
+    assert "Assigned to Ben Ortiz: 2 items" in anna.client.get("/queue").text
+    ben = browser("ben")
+    bulk(ben, {"action": "dismiss", "item": [seeded.xss]})
+    assert status_of(container, seeded.xss) == "dismissed"
+    assert actions_on(container, seeded.xss)[-1] == ("ben", "queue.dismiss")
+
+
+def test_bulk_refusals_are_reported_per_item_and_change_nothing(browser: Callable[..., Browser], seeded: Seeded,
+                                                               container: Container) -> None:
+    ben = browser("ben")  # a spokesperson: not cleared for red, may not assign
+    before = len(container.store.audit_events())
+    r = bulk(ben, {"action": "dismiss", "item": [seeded.yellow, seeded.red, 999_999, 10**12]})
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    assert status_of(container, seeded.yellow) == "dismissed" and status_of(container, seeded.red) != "dismissed"
+    assert len(container.store.audit_events()) == before + 1  # only the one done
+    shown = ben.client.get("/queue?status=all").text
+    result = re.search(r'id="bulk-result".*?</div>', shown, re.S)
+    assert result is not None
+    text = result.group(0)
+    assert f"Dismissed: 1 item (<a href=\"/queue/{seeded.yellow}\">#{seeded.yellow}</a>)" in text
+    assert f"#{seeded.red}: {escape(RESTRICTED)}" in text
+    assert "#999999: queue item 999999 does not exist" in text and f"#{10**12}: No such queue item." in text
+    assert "Project Falcon" not in shown  # a refusal names the item, never its text
+    before = len(container.store.audit_events())
+    bulk(ben, {"action": "assign", "item": [seeded.xss], "assignee": "ben"})
+    assert "Only a Marketing &amp; Sales lead" in ben.client.get("/queue").text
+    lee = browser("lee")  # legal: acts on red items, not on yellow ones
+    bulk(lee, {"action": "close", "item": [seeded.xss, seeded.red], "reason": "legal closes"})
+    text = lee.client.get("/queue?status=all").text
+    assert f"#{seeded.xss}: {escape(NOT_SPOKESPERSON)}" in text
+    assert status_of(container, seeded.xss) != "closed" and status_of(container, seeded.red) == "closed"
+    assert len(container.store.audit_events()) == before + 1  # lee's close of the red item
+
+
+def test_bulk_needs_staff_csrf_and_a_reason_to_close(browser: Callable[..., Browser], seeded: Seeded,
+                                                     container: Container) -> None:
+    was = status_of(container, seeded.yellow)
+    eve = browser("eve")
+    r = bulk(eve, {"action": "dismiss", "item": [seeded.yellow]}, page="/submit")
+    assert r.status_code == 403 and escape(POLICY_REMINDER) in r.text  # type: ignore[attr-defined]
+    anna = browser("anna")
+    r = anna.client.post("/queue/bulk", data={"action": "dismiss", "item": [str(seeded.yellow)]},
+                         follow_redirects=False)
+    assert r.status_code == 403
+    before = len(container.store.audit_events())
+    bulk(anna, {"action": "close", "item": [seeded.yellow, seeded.xss], "reason": "  "})
+    assert "a reason is required to close" in anna.client.get("/queue").text
+    bulk(anna, {"action": "close", "reason": "x"})
+    assert "Select at least one item." in anna.client.get("/queue").text
+    bulk(anna, {"action": "claim", "item": [seeded.yellow]})
+    assert "cannot be taken on several items at once" in anna.client.get("/queue").text
+    assert len(container.store.audit_events()) == before
+    assert status_of(container, seeded.yellow) == was
+
+
+@pytest.mark.parametrize("back", ["https://evil.example/queue", "//evil.example", "/queue\\@evil", "/signout",
+                                  "/queue?x=1\r\nSet-Cookie: a=b", "javascript:alert(1)"])
+def test_bulk_returns_only_to_the_list(back: str) -> None:
+    assert safe_back(back) == "/queue"
+    assert safe_back("/queue?light=yellow&page=2") == "/queue?light=yellow&page=2"
+
+
+# ---- reopen ----------------------------------------------------------------------------------
+def test_reopen_after_responded_for_a_follow_up(browser: Callable[..., Browser], seeded: Seeded,
+                                                container: Container) -> None:
+    ben = browser("ben")
+    page = f"/queue/{seeded.yellow}"
+    ben.post_form(page, f"{page}/claim", {})
+    ben.post_form(page, f"{page}/respond", {"url": "https://x.com/setseg/status/1"})
+    html = ben.client.get(page).text
+    assert 'id="follow-up"' in html and 'id="reopen"' in html and 'for="reopen-reason"' in html
+    lee = browser("lee")  # legal does not handle yellow items
+    r = lee.post_form(page, f"{page}/reopen", {})
+    assert r.status_code == 403 and str(escape(NOT_SPOKESPERSON)) in r.text
+    r = ben.post_form(page, f"{page}/reopen", {"reason": "the author answered"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=reopen")
+    assert status_of(container, seeded.yellow) == "acknowledged"  # acknowledged before: the ladder stays stopped
+    ev = container.store.audit_events("queue_item", str(seeded.yellow))[-1]
+    assert (ev.actor, ev.action, ev.details["from"], ev.details["reason"]) == (
+        "ben", "queue.reopen", "responded", "the author answered")
+    html = ben.client.get(f"{page}?done=reopen").text
+    assert "Done: reopened for a follow-up." in html
+    assert "reopened it for a follow-up (it was responded): “the author answered”" in html
+    assert 'id="record-response"' in html  # the follow-up is recorded like the first response
+    r = ben.post_form(page, f"{page}/reopen", {})
+    assert r.status_code == 409 and "cannot reopen an item that is acknowledged" in r.text
+    ben.post_form(page, f"{page}/respond", {"url": "https://x.com/setseg/status/2"})
+    assert status_of(container, seeded.yellow) == "responded"
+
+
+def test_reopen_a_dismissed_item_and_who_may(container: Container, seeded: Seeded, clock: FrozenClock) -> None:
+    acts = QueueActions(container.store, container.cfg)
+    ben = Actor("ben", "Ben Ortiz", roles=frozenset({"employee", "spokesperson"}))
+    acts.dismiss(seeded.xss, ben, now=clock.now())
+    item = acts.reopen(seeded.xss, ben, now=clock.now())
+    assert item.status == ("assigned" if item.assignee else "new")  # never acknowledged: open as before
+    assert item.closed_at is None and item.close_reason is None
+    roles = {"eve": {"employee"}, "ben": {"employee", "spokesperson"}, "anna": {"employee", "spokesperson", "lead"},
+             "lee": {"employee", "legal"}, "ada": {"employee", "admin"}}
+    for person, rs in roles.items():
+        actor = Actor(person, person, roles=frozenset(rs))
+        for light in ("yellow", "red"):  # reopen follows the other handling actions (P2, P4)
+            assert (refusal(actor, "reopen", light) is None) == (refusal(actor, "close", light) is None)
+
+
+# ---- group / thread --------------------------------------------------------------------------
+def test_group_members_on_the_item_page_and_their_count_in_the_list(browser: Callable[..., Browser],
+                                                                     container: Container, clock: FrozenClock) -> None:
+    item_id = add_thread(container, clock.now(), n=3)
+    ben = browser("ben")
+    row = re.search(rf'<tr[^>]*data-item="{item_id}".*?</tr>', ben.client.get("/queue").text, re.S)
+    assert row is not None and f'href="/queue/{item_id}#members"' in row.group(0) and "3 posts" in row.group(0)
+    html = ben.client.get(f"/queue/{item_id}").text
+    members = re.search(r'<div class="card" id="members">.*?</ol></div>', html, re.S)
+    assert members is not None
+    block = members.group(0)
+    assert "Group / thread: 3 posts" in block
+    assert [f"thread:1 post {i}" in block for i in range(3)] == [True] * 3
+    assert block.index("post 0") < block.index("post 1") < block.index("post 2")
+    assert "first post" in block and "Mon 16 Nov 06:00" in block  # 13:00 UTC, local, with the date
+
+
+# ---- paging, empty state ---------------------------------------------------------------------
+def test_paging_past_the_end_goes_to_the_last_page(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    anna = browser("anna")
+    r = anna.client.get("/queue?page=49901", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/queue"
+    r = anna.client.get("/queue?light=yellow&sort=newest&page=7", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/queue?light=yellow&sort=newest"
+    page = anna.client.get("/queue?page=49901").text
+    assert "1–3 of 3" in page and "49901" not in page
+    assert anna.client.get("/queue?page=0").status_code == 200
+    assert anna.client.get("/queue?page=2000000").status_code == 422
+
+
+def test_empty_state_offers_to_clear_filters(browser: Callable[..., Browser], seeded: Seeded,
+                                              container: Container) -> None:
+    anna = browser("anna")
+    html = anna.client.get("/queue?status=dismissed&light=yellow").text
+    assert "Nothing here." in html and 'id="clear-filters"' in html and 'href="/queue" id="clear-filters"' in html
+    assert 'id="queue"' not in html and 'id="bulk"' not in html and "–0 of" not in html
+    acts = QueueActions(container.store, container.cfg)
+    anna_actor = Actor("anna", "Anna", roles=frozenset({"employee", "spokesperson", "lead"}))
+    for i in (seeded.yellow, seeded.red, seeded.xss):
+        acts.dismiss(i, anna_actor, now=datetime(2026, 11, 16, 16, 5))
+    html = anna.client.get("/queue").text
+    assert "all caught up" in html and 'href="/queue?status=all" id="see-all"' in html
+    assert 'id="clear-filters"' not in html
+
+
+# ---- labels, history, favicon ----------------------------------------------------------------
+class _Fields(HTMLParser):
+    """Form fields of a page, and which of them have a label (for= or around them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self.in_label = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "label":
+            self.in_label += 1
+            if a.get("for"):
+                self.label_for.add(str(a["for"]))
+        elif tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit", "checkbox"):
+            self.fields.append({**a, "_in_label": "1" if self.in_label else None})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.in_label -= 1
+
+
+@pytest.mark.parametrize("who, which", [("ben", "yellow"), ("lee", "red"), ("anna", "list")])
+def test_every_field_has_a_label_not_a_placeholder(browser: Callable[..., Browser], seeded: Seeded, who: str,
+                                                   which: str) -> None:
+    b = browser(who)
+    url = "/queue" if which == "list" else f"/queue/{getattr(seeded, which)}"
+    p = _Fields()
+    p.feed(b.client.get(url).text)
+    assert p.fields
+    for f in p.fields:
+        assert "placeholder" not in f, f
+        assert f["_in_label"] or (f.get("id") and f["id"] in p.label_for), f
+
+
+def test_history_in_words_with_the_sentiment_correction(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    ben = browser("ben")
+    page = f"/queue/{seeded.yellow}"
+    ben.post_form(page, f"{page}/claim", {})
+    ben.post_form(page, f"{page}/sentiment", {"label": "positive"})
+    ben.post_form(page, f"{page}/override", {"light": "green", "reason": "a compliment after all"})
+    html = ben.client.get(page).text
+    history = re.search(r'<ul id="history">.*?</ul>', html, re.S)
+    assert history is not None
+    h = history.group(0)
+    assert "<b>Ben Ortiz</b> claimed it" in h
+    assert "<b>Ben Ortiz</b> corrected the sentiment from negative to positive" in h
+    assert "<b>Ben Ortiz</b> changed the light from yellow to green: “a compliment after all”" in h
+    assert "Mon 16 Nov 2026, 09:00 MST" in h
+    assert re.search(r">[^<]*queue\.", h) is None  # no "queue.claim" in the words shown
+
+
+def test_history_words_for_every_kind_of_record() -> None:
+    from monitor.storage.models import AuditEvent
+
+    names = {"anna": "Anna Lead", "ben": "Ben Ortiz"}
+    at = datetime(2026, 11, 16, 16, 0)
+
+    def words(action: str, **details: object) -> str:
+        e = history_entry(AuditEvent(at=at, actor="anna", action=action, object_type="queue_item", object_id="1",
+                                     details=details), names)
+        return f"{e['who']} {e['what']}"
+
+    assert words("queue.assign", assignee="ben", status="assigned") == "Anna Lead assigned it to Ben Ortiz"
+    assert words("queue.acknowledge") == "Anna Lead acknowledged it"
+    assert words("queue.dismiss", reason="spam") == "Anna Lead dismissed it"
+    assert words("escalation.notify_lead", level=1, target="leads") == \
+        "Anna Lead escalated it (level 1, notify lead to leads)"
+    assert words("alert.held", receiver="slack-main") == "Anna Lead held an alert to slack-main (held)"
+    assert words("something.new_kind") == "Anna Lead something new kind"
+    assert words("queue.override_light") == "Anna Lead changed the light from ? to ?"  # details missing: no crash
+
+
+def test_favicon(browser: Callable[..., Browser]) -> None:
+    b = browser()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in b.client.get("/signin").text
+    r = b.client.get("/static/favicon.svg")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and "<svg" in r.text
+    r = b.client.get("/favicon.ico", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/static/favicon.svg"
+
+
+# ---- demo sign-in: where you were going --------------------------------------------------------
+def test_demo_signin_goes_where_you_were_going(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    b = browser()
+    r = b.client.get(f"/queue/{seeded.yellow}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/signin?next=/queue/{seeded.yellow}"
+    page = b.client.get(r.headers["location"]).text
+    assert f'name="next" value="/queue/{seeded.yellow}"' in page
+    r = b.client.post("/signin/demo", data={"person": "ben", "next": f"/queue/{seeded.yellow}",
+                                            "csrf_token": csrf_of(page)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/queue/{seeded.yellow}"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example",
+                                    "/\n/evil.example", " /x", "javascript:alert(1)", "evil.example", "/" + "a" * 3000])
+def test_demo_signin_never_goes_to_another_site(browser: Callable[..., Browser], target: str) -> None:
+    b = browser()
+    page = b.client.get("/signin").text
+    r = b.client.post("/signin/demo", data={"person": "ben", "next": target, "csrf_token": csrf_of(page)},
+                      follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
