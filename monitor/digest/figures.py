@@ -157,6 +157,9 @@ class ResponseRow:
     responded: int
     responded_in_target: int
     median_ack_minutes: float | None
+    #: of ``responded``: seen on the platforms (an own account's reply) and recorded by hand
+    seen_on_platform: int = 0
+    recorded_by_hand: int = 0
 
     @property
     def ack_rate(self) -> str:
@@ -247,6 +250,16 @@ class Digest:
     scouts: ScoutSummary
     coverage: list[CoverageRow]
     queue_url: str
+
+    @property
+    def responses_seen(self) -> int:
+        """Responses to this week's items seen on the platforms (own accounts' replies)."""
+        return sum(r.seen_on_platform for r in self.by_priority)
+
+    @property
+    def responses_recorded(self) -> int:
+        """Responses to this week's items recorded by hand (a link pasted in the queue)."""
+        return sum(r.recorded_by_hand for r in self.by_priority)
 
     @property
     def coverage_problems(self) -> list[CoverageRow]:
@@ -449,15 +462,18 @@ def build_digest(
                 resp_ok.append(q)
         ack_minutes = [(utc(q.acknowledged_at) - utc(q.created_at)).total_seconds() / 60  # type: ignore[arg-type]
                        for q in acked]
+        seen = sum(1 for q in responded if q.response_source == "platform")
         return ResponseRow(key, len(rows), len(acked), len(ack_ok), len(responded), len(resp_ok),
-                           statistics.median(ack_minutes) if ack_minutes else None)
+                           statistics.median(ack_minutes) if ack_minutes else None, seen, len(responded) - seen)
 
     order = PRIORITY_ORDER
     by_priority = [response_row(p, [q for q in week_items if q.priority == p])
                    for p in sorted({q.priority for q in week_items}, key=lambda p: (order.get(p, 9), p))]
     people: dict[str, list[ItemTimes]] = defaultdict(list)
     for q in week_items:
-        people[settings.names.get(q.assignee, q.assignee) if q.assignee else "(unassigned)"].append(q)
+        # a response seen on a platform is credited to its spokesperson (or the unmapped account)
+        who = q.responded_by if q.response_source == "platform" and q.responded_by else q.assignee
+        people[settings.names.get(who, who) if who else "(unassigned)"].append(q)
     by_person = [response_row(k, v) for k, v in sorted(people.items())]
 
     # Open and overdue, as of now (counted over all open items; the first ones listed).

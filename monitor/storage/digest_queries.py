@@ -62,6 +62,10 @@ class ItemTimes:
     due_at: datetime | None
     acknowledged_at: datetime | None
     responded_at: datetime | None
+    #: ``platform`` (seen from an own account), ``manual`` (recorded by hand) or None (no response)
+    response_source: str | None = None
+    #: who the response is credited to (a spokesperson id, or ``source:@handle``)
+    responded_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,8 +195,9 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         top_mentions = {lbl: [(m, top_queue_items.get(m.id or -1)) for m in ms] for lbl, ms in tops.items()}
 
         week_items = [ItemTimes(*row) for row in s.exec(
-            select(QueueItem.priority, QueueItem.assignee, QueueItem.created_at, QueueItem.due_at,  # type: ignore[call-overload]
-                   QueueItem.acknowledged_at, QueueItem.responded_at)
+            select(QueueItem.priority, QueueItem.assignee, QueueItem.created_at, QueueItem.due_at,  # type: ignore[call-overload, misc]
+                   QueueItem.acknowledged_at, QueueItem.responded_at, QueueItem.response_source,
+                   QueueItem.responded_by)
             .where(col(QueueItem.created_at) >= start, col(QueueItem.created_at) < end,
                    col(QueueItem.status) != "dismissed")).all()]
 

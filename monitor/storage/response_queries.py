@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from connectors.base import Response
@@ -139,11 +139,35 @@ def mentions_by_ids(s: Session, ids: Sequence[int]) -> list[MentionRow]:
     return list(s.exec(select(MentionRow).where(col(MentionRow.id).in_(list(ids))).order_by(col(MentionRow.id))).all())
 
 
+def response_split(store: Store, *, since: datetime) -> dict[str, int]:
+    """Items responded since ``since``: how many responses were ``seen`` on the platforms and how
+    many ``recorded`` by hand."""
+    with store.session() as s:
+        rows = s.exec(select(QueueItem.response_source, func.count())  # type: ignore[call-overload]
+                      .where(col(QueueItem.responded_at).is_not(None), col(QueueItem.responded_at) >= since)
+                      .group_by(QueueItem.response_source)).all()
+    seen = sum(int(n) for src, n in rows if src == "platform")
+    return {"seen": seen, "recorded": sum(int(n) for _, n in rows) - seen}
+
+
 def add_row(s: Session, row: Any) -> None:
     """Stage a changed row in the session."""
     s.add(row)
 
 
-__all__ = ["MATCH_BATCH", "MATCH_DAYS", "add_responses", "add_row", "follow_up_candidates", "item_of_mention",
-           "latest_in_thread", "mention_by_key", "mentions_by_ids", "response_by_key", "responses_answered_by",
-           "responses_of_item", "unmatched"]
+__all__ = [
+    "MATCH_BATCH",
+    "MATCH_DAYS",
+    "add_responses",
+    "add_row",
+    "follow_up_candidates",
+    "item_of_mention",
+    "latest_in_thread",
+    "mention_by_key",
+    "mentions_by_ids",
+    "response_by_key",
+    "response_split",
+    "responses_answered_by",
+    "responses_of_item",
+    "unmatched",
+]

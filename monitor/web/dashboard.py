@@ -4,6 +4,7 @@ spikes and connector health."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from monitor.app.container import Container
 from monitor.storage import read_models as queries
+from monitor.storage import response_queries
 from monitor.web import auth
 from monitor.web.deps import web_of
 
@@ -54,8 +56,11 @@ def router(container: Container) -> APIRouter:
         targets: dict[str, Any] = {k: v.within for k, v in container.cfg.policy.escalation.targets.items()}
         d = queries.dashboard(container.store, now=container.clock.now(), days=days, targets=targets)
         src_colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(d.by_source))}
+        # responses seen on the platforms (own accounts' replies) vs recorded by hand
+        responses = response_queries.response_split(container.store,
+                                                    since=container.clock.now() - timedelta(days=days))
         return web_of(request).render(request, "dashboard.html", {
-            "d": d, "days": days,
+            "d": d, "days": days, "responses": responses,
             "sentiment_chart": stacked_bars(d.days, d.by_sentiment, SENTIMENT_COLOURS),
             "source_chart": stacked_bars(d.days, dict(sorted(d.by_source.items())), src_colours),
         }, actor=actor)
