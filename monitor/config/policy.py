@@ -123,13 +123,21 @@ class ReceiverConfig(StrictModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
     restricted: bool = Field(False, description="may see red items' full text")
-    queue: bool = Field(True, description="creates items in the web queue")
-    broad: bool = Field(True, description="a broad channel: red items only as a notice without text")
+    queue: bool = Field(True, description="creates items in the web queue: a mention routed only to receivers "
+                        "without a queue is sent and recorded, and its item closed at once")
+    broad: bool | None = Field(None, description="a broad channel: red items only as a notice without text "
+                               "(default: every receiver that is not restricted); cannot be restricted too")
     slack: SlackTarget | None = None
     email: list[str] = Field(default_factory=list)
     pagerduty: PagerDutyTarget | None = Field(None, description="PagerDuty Events API v2 (see README, Receivers)")
     teams: TeamsTarget | None = Field(None, description="Microsoft Teams Workflows webhook (Adaptive Card)")
     webhook: WebhookTarget | None = Field(None, description="signed JSON webhook (schema webhook-v1.json)")
+
+    @model_validator(mode="after")
+    def _broad_or_restricted(self) -> ReceiverConfig:
+        if self.broad and self.restricted:
+            raise ValueError("a receiver cannot be both broad and restricted: red text would reach a broad channel")
+        return self
 
 
 class RouteConfig(StrictModel):
@@ -149,6 +157,14 @@ class RouteConfig(StrictModel):
     group_interval: Duration | None = None
     repeat_interval: Duration | None = None
     routes: list[RouteConfig] = Field(default_factory=list)
+
+    @field_validator("group_by")
+    @classmethod
+    def _group_by(cls, value: list[str] | None) -> list[str] | None:
+        # alerts are grouped by the mention group (policy.grouping); no other label groups them
+        if value is not None and [v for v in value if v != "group"]:
+            raise ValueError('only ["group"] is supported: alerts are batched per mention group (policy.grouping)')
+        return value
 
 
 class PriorityConfig(StrictModel):

@@ -232,6 +232,7 @@ class Triage:
         self.router = router
         self.classifier = classifier
         self.scorer = scorer
+        self._queues = {r.name: r.queue for r in cfg.receivers}
 
     def _classify(self, todo: list[MentionRow], scorer: ConfidentialityScorer | None
                   ) -> tuple[list[Classification], dict[int, np.ndarray]]:
@@ -389,6 +390,12 @@ class Triage:
         needs_people = decision.light != "green" or sub is not None
         if not reaches_people(decision, scouted=sub is not None):
             return
+        queued = [r for r in decision.receivers if self._queues.get(r, True)]
+        if needs_people and not queued:
+            needs_people = False  # only receivers that keep no queue (receivers[].queue: false)
+            unqueued = f"recorded: sent to {', '.join(decision.receivers)}, which keep(s) no queue"
+        else:
+            unqueued = None
         item = ctx.items.get(decision.group)
         if item is None:
             new = NewItem(
@@ -402,7 +409,7 @@ class Triage:
             )
             if not needs_people:
                 new.status = "closed"
-                new.close_reason = "recorded: green mention shared with its receivers"
+                new.close_reason = unqueued or "recorded: green mention shared with its receivers"
                 new.closed_at = now
             else:
                 self._assign(s, new, row, now, ctx)

@@ -262,3 +262,20 @@ def test_red_model_threshold_without_categories_is_refused(write_config: Callabl
     assert any(loc == "policy.light" for _, loc, _ in err.problems)
     data["policy"]["light"]["red_model_threshold"] = None  # categories without a threshold: allowed
     load_config(write_config(data), env={})
+
+
+def test_a_receiver_cannot_be_broad_and_restricted(write_config: Callable[[dict[str, Any]], Path]) -> None:
+    data = _example()
+    legal = next(r for r in data["receivers"] if r["name"] == "legal-compliance")
+    legal["broad"] = True
+    path = write_config(data)
+    err = _fails(path)
+    assert str(path) in str(err) and "both broad and restricted" in str(err)
+
+
+def test_group_by_only_groups_by_mention_group(write_config: Callable[[dict[str, Any]], Path]) -> None:
+    data = _example()
+    data["route"]["group_by"] = ["source"]
+    path = write_config(data)
+    err = _fails(path)
+    assert "route.group_by" in str(err) and 'only ["group"]' in str(err)

@@ -182,3 +182,22 @@ def test_a_group_closes_after_its_window(cfg: AppConfig) -> None:
     assert m["w1"]["item_id"] == m["w2"]["item_id"] != m["w3"]["item_id"]
     assert (m["w1"]["alerted"], m["w2"]["alerted"], m["w3"]["alerted"]) == (["marketing-sales"], [],
                                                                             ["marketing-sales"])
+
+
+def test_a_receiver_without_a_queue_is_alerted_and_its_item_closed(cfg: AppConfig) -> None:
+    """receivers[].queue: false — a yellow complaint routed only to such a receiver is alerted and
+    recorded; its item is closed at once instead of waiting in a queue nobody works."""
+    data = cfg.model_dump(mode="python", by_alias=True)
+    for r in data["receivers"]:
+        if r["name"] == "marketing-sales":
+            r["queue"] = False
+    nq = AppConfig.model_validate(data)
+    stream = json.dumps({"source": "x", "external_id": "n1", "text": "SET SEG portal down again, terrible",
+                         "author_handle": "ann", "author_reach": 50, "created_at": "2026-11-30T10:00:00Z"})
+    from datetime import timedelta
+
+    report = replay(nq, parse_stream(stream), classifier=KeywordClassifier(), tick=timedelta(minutes=10),
+                    tail=timedelta(days=2))
+    (m,) = report.mentions
+    assert m["light"] == "yellow" and m["alerted"] == ["marketing-sales"]
+    assert not [a for a in report.alerts if a["kind"] == "ladder"]  # nothing waits for an acknowledgement
