@@ -10,8 +10,15 @@ Input: JSON lines in the stored mention format (``source, external_id, url, text
 author_handle, author_name, author_reach, lang, likes, reposts, replies, quotes, kind, parent_id,
 thread_id, refers_to, links``, plus ``title``), with optional ``observed_at`` (when a connector saw
 it; default ``created_at`` + 2 min), ``submitted_by``, ``urgency`` and ``category`` (a scout
-forward), and ``expected: {sentiment, light, receivers, alerted}``. Instead of ``created_at`` a
-line may give ``offset_s``, seconds after ``start`` (the bundled sample does).
+forward), and ``expected: {sentiment, light, receivers, alerted, status, credited_to}``. Instead of
+``created_at`` a line may give ``offset_s``, seconds after ``start`` (the bundled sample does).
+
+A line whose ``author_handle`` is one of ``organisation.own_accounts`` (or a spokesperson's
+``handles``) on its ``source`` and that replies (``parent_id``), quotes (``kind: quote`` with
+``refers_to``) or sits in a thread (``thread_id``) is a **response**, as a connector would return
+it: it is no mention, it marks the item of the mention it answers responded. ``expected.status``
+is the final status of a mention's queue item (``responded``, ``new``...); ``expected.credited_to``
+the spokesperson a response is credited to (``null``: an unmapped account).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from monitor.config import AppConfig, SourceConfig
 from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
 from monitor.domain.decide import SentimentView
 from monitor.sentiment.base import Classifier
-from monitor.storage import read_models
+from monitor.storage import read_models, response_queries
 from monitor.triage.jobs import DETECT_EVERY, run_escalations, run_spike_detection
 from monitor.triage.process import view_of
 from monitor.vocab import LIGHTS, SENTIMENTS
@@ -43,7 +50,7 @@ MENTION_KEYS = frozenset({
     "likes", "reposts", "replies", "quotes", "kind", "parent_id", "thread_id", "refers_to", "links", "title",
 })
 STREAM_KEYS = frozenset({"observed_at", "offset_s", "submitted_by", "urgency", "category", "expected"})
-EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted"})
+EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted", "status", "credited_to"})
 DEFAULT_START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
 OBSERVE_DELAY = timedelta(minutes=2)
 SOURCE = "eval"
@@ -286,6 +293,13 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         m = s.mention
         row = store.find_mention(m.source, m.external_id)
         out: dict[str, Any] = {"external_id": m.external_id, "source": m.source, "line": s.line}
+        response = response_queries.find_response(store, m.source, m.external_id) if row is None else None
+        if response is not None:  # an own account's reply: no mention, it answers one
+            out.update({"response": True, "item_id": response.queue_item_id, "credited_to": response.credited_to,
+                        "flagged": response.flagged, "matched": response.matched_at is not None,
+                        "expected": s.expected})
+            mentions.append(out)
+            continue
         if row is None:
             out["error"] = "not stored (filtered or dropped)"
             mentions.append(out)
@@ -297,6 +311,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         out.update({"sentiment": cl.label if cl else None, "light": d.light, "priority": d.priority,
                     "receivers": d.receivers, "alerted": sorted(alerted.get((m.source, m.external_id), set())),
                     "held": held.get(row.id or 0, []), "item_id": item.id if item else None,
+                    "status": item.status if item else None,
+                    "response_source": item.response_source if item else None,
                     "reach": m.author_reach, "scout": s.submitted_by is not None, "expected": s.expected})
         mentions.append(out)
     spikes = [{"kind": sp.kind, "scope": sp.scope, "start": utc(sp.started_at).isoformat(),
@@ -320,7 +336,10 @@ def _macro_recall(pairs: Iterable[tuple[str, str]], labels: Sequence[str]) -> fl
 def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], cfg: AppConfig,
           red_text_to_broad: int) -> dict[str, Any]:
     """Agreement with the expected labels, and what people received."""
-    ok = [m for m in mentions if "error" not in m]
+    ok = [m for m in mentions if "error" not in m and not m.get("response")]
+    answers = [m for m in mentions if m.get("response")]
+    statuses = [(m["expected"]["status"], m["status"]) for m in ok if m["expected"].get("status")]
+    credits = [(m["expected"]["credited_to"], m["credited_to"]) for m in answers if "credited_to" in m["expected"]]
     sent = [(m["expected"]["sentiment"], m["sentiment"]) for m in ok if m["expected"].get("sentiment")]
     lights = [(m["expected"]["light"], m["light"]) for m in ok if m["expected"].get("light")]
     confusion: dict[str, dict[str, int]] = {g: dict.fromkeys(LIGHTS, 0) for g in LIGHTS}
@@ -353,6 +372,11 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
         "yellow_high_reach_or_scout_alerted": sum(1 for m in must if lead in m["alerted"]),
         "red_text_to_broad_receivers": red_text_to_broad,
         "alerts_per_receiver_and_kind": dict(sorted(counts.items())),
+        "responses": len(answers),
+        "responses_matched": sum(1 for m in answers if m["matched"]),
+        "responses_flagged": sum(1 for m in answers if m["flagged"]),
+        "status_agreement": round(sum(g == p for g, p in statuses) / len(statuses), 4) if statuses else None,
+        "credit_agreement": round(sum(g == p for g, p in credits) / len(credits), 4) if credits else None,
     }
 
 
@@ -379,6 +403,13 @@ def render(report: Report) -> str:
     lines.append(f"yellow items with urgent reach or from a scout: {s['yellow_high_reach_or_scout']}, "
                  f"alerted to the lead's receiver: {s['yellow_high_reach_or_scout_alerted']}")
     lines.append(f"red text to broad receivers: {s['red_text_to_broad_receivers']}")
+    if s.get("responses"):
+        lines.append(f"responses from own accounts: {s['responses']}, matched to an item {s['responses_matched']}, "
+                     f"flagged (unmapped account) {s['responses_flagged']}")
+    if s.get("status_agreement") is not None:
+        lines.append(f"item status: agreement {s['status_agreement']:.3f}")
+    if s.get("credit_agreement") is not None:
+        lines.append(f"response credit: agreement {s['credit_agreement']:.3f}")
     lines.append("alerts per receiver/kind: " + ", ".join(f"{k} {v}" for k, v in s["alerts_per_receiver_and_kind"].items()))
     for sp in report.spikes:
         lines.append(f"spike {sp['kind']} {sp['scope']} from {sp['start']} (observed {sp['observed']:.2f}, "

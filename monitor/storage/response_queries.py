@@ -150,6 +150,13 @@ def response_split(store: Store, *, since: datetime) -> dict[str, int]:
     return {"seen": seen, "recorded": sum(int(n) for _, n in rows) - seen}
 
 
+def find_response(store: Store, source: str, external_id: str) -> PlatformResponse | None:
+    """The stored response ``(source, external_id)``, if any."""
+    with store.session() as s:
+        return s.exec(select(PlatformResponse).where(PlatformResponse.source == source,
+                                                     PlatformResponse.external_id == external_id)).first()
+
+
 def add_row(s: Session, row: Any) -> None:
     """Stage a changed row in the session."""
     s.add(row)
@@ -160,6 +167,7 @@ __all__ = [
     "MATCH_DAYS",
     "add_responses",
     "add_row",
+    "find_response",
     "follow_up_candidates",
     "item_of_mention",
     "latest_in_thread",

@@ -1,0 +1,83 @@
+"""``scout eval replay`` scenario streams for responses seen on the platforms (issue 20): an own
+account's reply, a reply deep in a thread, a customer's follow-up, and a reply to a red item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.app.evaluation import Report, parse_stream, render, replay
+from monitor.config import AppConfig, load_config
+from monitor.intake.responses import FOLLOW_UP
+from monitor.storage.db import make_engine
+from monitor.storage.models import QueueItem
+from monitor.storage.store import Store
+from tests.doubles import KeywordClassifier
+
+ROOT = Path(__file__).resolve().parents[2]
+STREAMS = Path(__file__).parent / "streams"
+
+
+@pytest.fixture(scope="module")
+def cfg() -> AppConfig:
+    return load_config(ROOT / "config" / "example.yaml", env={})
+
+
+def run(cfg: AppConfig, name: str, folder: Path | None = None) -> Report:
+    return replay(cfg, parse_stream((STREAMS / name).read_text(encoding="utf-8")), classifier=KeywordClassifier(),
+                  folder=folder)
+
+
+def by_id(report: Report) -> dict[str, dict[str, Any]]:
+    return {m["external_id"]: m for m in report.mentions}
+
+
+def test_an_own_accounts_reply_marks_the_item_responded_and_is_credited(cfg: AppConfig) -> None:
+    report = run(cfg, "responses_own_reply.jsonl")
+    m = by_id(report)
+    assert m["or1"]["status"] == "responded" and m["or1"]["response_source"] == "platform"
+    assert m["or2"]["response"] and m["or2"]["item_id"] == m["or1"]["item_id"]
+    assert m["or2"]["credited_to"] == "dana.whitfield"  # the roster maps setseg_help to Dana
+    assert (m["or4"]["credited_to"], m["or4"]["flagged"]) == (None, True)  # @setseg is mapped to nobody
+    assert report.score["responses"] == 2 and report.score["responses_matched"] == 2
+    assert report.score["status_agreement"] == 1.0 and report.score["credit_agreement"] == 1.0
+    assert report.score["stored"] == 2  # replies are not mentions
+    assert [a["receiver"] for a in report.alerts if a["summary"].startswith("Credited to the account")] == ["marketing-sales"]
+    assert "responses from own accounts: 2" in render(report)
+
+
+def test_a_reply_in_the_thread_answers_the_threads_mention(cfg: AppConfig) -> None:
+    report = run(cfg, "responses_thread.jsonl")
+    m = by_id(report)
+    root = "at://did:plc:dora/app.bsky.feed.post/th1"
+    reply = "at://did:plc:setseg/app.bsky.feed.post/th3"  # answers a post brand-scout never saw
+    assert m[root]["status"] == "responded"
+    assert m[reply]["item_id"] == m[root]["item_id"] and m[reply]["credited_to"] is None
+    assert report.score["status_agreement"] == 1.0
+
+
+def test_a_follow_up_after_our_response_reopens_the_item(cfg: AppConfig, tmp_path: Path) -> None:
+    report = run(cfg, "responses_follow_up.jsonl", folder=tmp_path)
+    m = by_id(report)
+    assert m["fu2"]["matched"] and m["fu2"]["item_id"] == m["fu1"]["item_id"]
+    assert m["fu1"]["status"] in ("new", "assigned")  # reopened: the response clock runs again
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'eval.db'}"))
+    try:
+        with store.session() as s:
+            item = s.get(QueueItem, m["fu1"]["item_id"])
+            assert item is not None and FOLLOW_UP in item.reasons and item.responded_at is None
+        assert [e.action for e in store.audit_events("queue_item", str(m["fu1"]["item_id"]))
+                if e.action in ("queue.respond", "queue.reopen")] == ["queue.respond", "queue.reopen"]
+    finally:
+        store.engine.dispose()
+
+
+def test_a_reply_to_a_red_item_is_flagged_to_legal(cfg: AppConfig) -> None:
+    report = run(cfg, "responses_red.jsonl")
+    m = by_id(report)
+    assert m["rr1"]["light"] == "red" and m["rr1"]["status"] == "responded"
+    flagged = [a for a in report.alerts if a["summary"].startswith("An own account replied in public")]
+    assert [a["receiver"] for a in flagged] == ["legal-compliance"]
+    assert flagged[0]["item_id"] == m["rr1"]["item_id"]
