@@ -211,7 +211,7 @@ def bulk_summary(action: str, outcomes: list[BulkOutcome], *, assignee: str = ""
     groups = list(refused.items())
     if len(groups) > 6:
         groups = [*groups[:5], ("refused for other reasons", [i for _, ids in groups[5:] for i in ids])]
-    return {"action": action, "assignee": assignee, "done": [o.item_id for o in outcomes if o.done],
+    return {"action": action, "assignee": assignee[:200], "done": [o.item_id for o in outcomes if o.done],
             "refused": [[why, ids] for why, ids in groups]}
 
 

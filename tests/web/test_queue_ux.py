@@ -183,6 +183,22 @@ def test_bulk_needs_staff_csrf_and_a_reason_to_close(browser: Callable[..., Brow
     assert status_of(container, seeded.yellow) == was
 
 
+def test_bulk_with_odd_input_stays_small_and_safe(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    anna = browser("anna")
+    r = bulk(anna, {"action": "dismiss", "item": ["abc"]})
+    assert r.status_code == 422  # type: ignore[attr-defined]
+    r = bulk(anna, {"action": "assign", "item": [seeded.yellow, *range(10**6, 10**6 + 150)], "assignee": "x" * 20_000})
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    assert len(r.headers.get("set-cookie", "")) < 4000  # type: ignore[attr-defined]
+    assert "At most 100 items at once." in anna.client.get("/queue").text
+    r = bulk(anna, {"action": "assign", "item": [seeded.yellow, seeded.xss], "assignee": "x" * 20_000})
+    assert len(r.headers.get("set-cookie", "")) < 4000  # type: ignore[attr-defined]
+    assert "is not a designated spokesperson" in anna.client.get("/queue").text
+    r = bulk(anna, {"action": "dismiss", "item": list(range(10**6, 10**6 + 100))})
+    assert len(r.headers.get("set-cookie", "")) < 4000  # type: ignore[attr-defined]
+    assert "refused for other reasons" in anna.client.get("/queue").text
+
+
 @pytest.mark.parametrize("back", ["https://evil.example/queue", "//evil.example", "/queue\\@evil", "/signout",
                                   "/queue?x=1\r\nSet-Cookie: a=b", "javascript:alert(1)"])
 def test_bulk_returns_only_to_the_list(back: str) -> None:
