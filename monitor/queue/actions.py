@@ -257,6 +257,8 @@ class QueueActions:
             raise ActionError("the response link must start with http:// or https://")
         with self.store.session() as s:
             item = self._item(s, item_id, actor, "respond")
+            if item.status == "responded" and item.response_source == "platform":  # seen on the platform first
+                return self._recorded_after_platform(s, item, actor, url=url, template_id=template_id, now=now)
             self._transition(item, "respond")
             if template_id and item.light == "red":
                 raise ActionError(RED_NO_TEMPLATE)
@@ -265,7 +267,27 @@ class QueueActions:
             item.assignee = item.assignee or actor.id
             item.acknowledged_at = item.acknowledged_at or now
             item.status, item.responded_at, item.response_url, item.template_id = "responded", now, url, template_id
+            item.response_source, item.responded_by = "manual", actor.id
             return self._finish(s, item, actor, "respond", now, {"url": url, "template": template_id})
+
+    def _recorded_after_platform(self, s: Session, item: QueueItem, actor: Actor, *, url: str,
+                                 template_id: str | None, now: datetime) -> QueueItem:
+        """A response recorded by hand for an item whose response was already seen on the platform
+        (issue 20): the platform's time and link stay, the history records both."""
+        if template_id and item.light == "red":
+            raise ActionError(RED_NO_TEMPLATE)
+        if template_id and template_id not in {t.id for t in self.cfg.policy.templates}:
+            raise ActionError(f"unknown reply template {template_id!r}")
+        item.template_id = item.template_id or template_id
+        item.updated_at = now
+        s.add(item)
+        s.flush()
+        self.store.audit(s, actor=actor.id, action="queue.respond", object_type="queue_item", object_id=str(item.id),
+                         details={"status": item.status, "url": url, "template": template_id, "via": "manual",
+                                  "kept": "platform", "platform_url": item.response_url,
+                                  "platform_at": item.responded_at.isoformat() if item.responded_at else None},
+                         now=now)
+        return item
 
     def close(self, item_id: int, actor: Actor, *, reason: str, now: datetime) -> QueueItem:
         """Close as "no response needed", with a reason."""
@@ -347,8 +369,8 @@ class QueueActions:
             item = self._item(s, item_id, actor, "assign")
             if assignee not in {a.id for a in self.assignees(item.light)}:
                 if item.light == "red":
-                    raise ActionError(f"{assignee!r} is not cleared for red items (Legal / Compliance, leads, admins)")
-                raise ActionError(f"{assignee!r} is not a designated spokesperson")
+                    raise ActionError(f"{assignee[:100]!r} is not cleared for red items (Legal / Compliance, leads, admins)")
+                raise ActionError(f"{assignee[:100]!r} is not a designated spokesperson")
             if item.status not in OPEN_STATUSES:
                 raise ActionError(f"cannot assign an item that is {item.status}")
             item.assignee, item.status = assignee, ("assigned" if item.status == "new" else item.status)
