@@ -178,6 +178,13 @@ def test_queue_list_is_readable_on_a_phone(live: Live) -> None:
     shot(live, page, "item-phone")
     page.goto(f"{live.base}/dashboard")
     _fits(page)
+    shot(live, page, "dashboard-phone")
+    page.goto(f"{live.base}/queue?status=dismissed&light=green")
+    _fits(page)
+    assert "No items match these filters" in page.inner_text("#empty")
+    shot(live, page, "queue-empty-phone")
+    page.click("#clear-filters")
+    assert page.url == f"{live.base}/queue" and page.locator("table#queue tbody tr").count() >= 7
     assert page.errors == []  # type: ignore[attr-defined]
     page.context.close()
 
