@@ -249,7 +249,7 @@ def test_manual_record_then_platform_reply_platform_time_wins_history_keeps_both
     anna = actor_for(c.cfg, email="anna@setseg.example")
     QueueActions(c.store, c.cfg).record_response(item.id or 0, anna, url="https://x.com/setseg_help/status/1",
                                                  now=clock.now())
-    assert items(c)[m].response_source is None  # recorded by hand
+    assert items(c)[m].response_source == "manual"  # recorded by hand
     replied_at = T0 + timedelta(minutes=2)  # on X an hour before it was recorded
     x.post("setseg_help", replied_at, "@carol sorry", reply_to=m, conversation=m)
     c.pipeline.poll("x-brand")
@@ -258,6 +258,28 @@ def test_manual_record_then_platform_reply_platform_time_wins_history_keeps_both
     actions = [(e.action, e.details.get("via")) for e in audit(c, item.id) if e.action == "queue.respond"]
     assert actions == [("queue.respond", None), ("queue.respond", "platform")]
     assert copy.deepcopy(audit(c, item.id)[-1].details["replaces"])["url"] == "https://x.com/setseg_help/status/1"
+
+
+def test_platform_reply_then_manual_record_keeps_the_platforms_time_history_shows_both(
+        make: Callable[..., Container], x: X, clock: FrozenClock) -> None:
+    from monitor.queue.actions import QueueActions, actor_for
+
+    c = make(*x.source())
+    m = x.post("carol", T0 - timedelta(minutes=10), "SET SEG claims portal is down, refund")
+    replied_at = T0 - timedelta(minutes=5)
+    r = x.post("setseg_help", replied_at, "@carol sorry", reply_to=m, conversation=m)
+    c.pipeline.poll("x-brand")
+    c.pipeline.run_once()
+    item = items(c)[m]
+    assert item.response_source == "platform"
+    clock.advance(timedelta(hours=1))
+    anna = actor_for(c.cfg, email="anna@setseg.example")
+    QueueActions(c.store, c.cfg).record_response(item.id or 0, anna, url="https://x.com/setseg_help/status/9",
+                                                 now=clock.now())
+    item = items(c)[m]
+    assert utc(item.responded_at) == replied_at and item.response_url.endswith(r)  # type: ignore[arg-type, union-attr]
+    vias = [e.details.get("via") for e in audit(c, item.id) if e.action == "queue.respond"]
+    assert vias == ["platform", "manual"]
 
 
 # ---- Reddit, Mastodon, Bluesky: one scenario each through the real client and its fake ------------
