@@ -163,7 +163,8 @@ class RouteConfig(StrictModel):
     def _group_by(cls, value: list[str] | None) -> list[str] | None:
         # alerts are grouped by the mention group (policy.grouping); no other label groups them
         if value is not None and [v for v in value if v != "group"]:
-            raise ValueError('only ["group"] is supported: alerts are batched per mention group (policy.grouping)')
+            raise ValueError('only ["group"] is supported: alerts are batched per mention group (policy.grouping); '
+                             'without it a route sends each alert at once')
         return value
 
 

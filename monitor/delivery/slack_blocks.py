@@ -193,6 +193,8 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
              f"*Source:* {link(payload.get('url'), str(payload.get('source') or 'source'))}"]
     if payload.get("text_is_scout_note"):
         facts = [f"*Forwarded by:* {escape_line(payload.get('scout_name') or 'a scout')}"]
+    elif payload.get("link_withheld"):
+        facts = [f"*Source:* {escape_line(payload.get('source') or 'source')} (link and author in the restricted queue)"]
     if payload.get("sentiment"):
         score = payload.get("sentiment_score")
         conf = f" ({float(score):.0%} confident)" if isinstance(score, int | float) else ""

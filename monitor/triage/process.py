@@ -148,11 +148,14 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
 
 def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
                   base_url: str, sentiment: ClassificationRow | Cls | None,
-                  submission: ScoutSubmission | None = None) -> dict[str, Any]:
+                  submission: ScoutSubmission | None = None, receiver_broad: bool = False) -> dict[str, Any]:
     """The content of an alert. Red items carry their text (and a scout's note) only to restricted
-    receivers. A scout's forward adds who sent it, how urgent they found it and their note;
-    ``text_is_scout_note`` says the post could not be read and its text is the scout's note."""
+    receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
+    a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
+    forward adds who sent it, how urgent they found it and their note; ``text_is_scout_note`` says
+    the post could not be read and its text is the scout's note."""
     red_hidden = item.light == "red" and not receiver_restricted
+    link_hidden = red_hidden and receiver_broad
     return {
         "item_id": item.id,
         "group": item.group_key,
@@ -160,12 +163,13 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "priority": item.priority,
         "source": row.source,
         "external_id": row.external_id,
-        "url": row.url,
-        "author": row.author_handle,
-        "author_name": row.author_name,
-        "reach": row.author_reach,
+        "url": "" if link_hidden else row.url,
+        "author": None if link_hidden else row.author_handle,
+        "author_name": None if link_hidden else row.author_name,
+        "reach": None if link_hidden else row.author_reach,
         "text": None if red_hidden else row.text,
         "text_withheld": red_hidden,
+        "link_withheld": link_hidden,
         "sentiment": sentiment.label if sentiment else None,
         "sentiment_score": round(sentiment.score, 3) if sentiment else None,
         "uncertain": bool(sentiment and sentiment.uncertain),
@@ -453,8 +457,11 @@ class Triage:
                     ctx.joined.append((item, rcv))
                 continue
             route = _route_for(decision, rcv)
-            due = now if route is None else send_at(now, previous=last.get(rcv), group_wait=route.opts.group_wait,
-                                                    group_interval=route.opts.group_interval)
+            # group_by ["group"] batches a mention group's alerts (group_wait, group_interval);
+            # a route without it sends each at once
+            batched = route is not None and "group" in route.opts.group_by
+            due = send_at(now, previous=last.get(rcv), group_wait=route.opts.group_wait,
+                          group_interval=route.opts.group_interval) if route is not None and batched else now
             ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due))
             state[rcv] = LastAlert(now, decision.light, decision.priority).to_json()
             alerted = True
@@ -471,12 +478,14 @@ class Triage:
         """
         cfg = self.cfg
         restricted = {r.name for r in cfg.receivers if r.restricted}
+        broad = {r.name for r in cfg.receivers if (r.broad if r.broad is not None else not r.restricted)}
         item_ids = {a.item.id for a in ctx.alerts} | {item.id for item, _ in ctx.joined}
         waiting = self.store.waiting_alerts(s, [i for i in item_ids if i is not None])
         new: dict[tuple[int | None, str], dict[str, Any]] = {}
         for a in ctx.alerts:
             payload = json.loads(json.dumps(
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
+                              receiver_broad=a.receiver in broad,
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub), default=str))
             due = a.due or now
             pending = waiting.get((a.item.id or 0, a.receiver))

@@ -47,6 +47,9 @@ def test_alert_content_per_light_and_receiver(slack_container: Callable[..., Con
     assert len(red_notice) == 1
     assert "Project Falcon" not in dump(red_notice[0]) and "Why you see this" not in dump(red_notice[0])
     assert "restricted queue" in dump(red_notice[0])
+    # a broad channel is not even led to the post: no link, no author (receivers[].broad)
+    assert "leaky" not in dump(red_notice[0]) and "Author:" not in dump(red_notice[0])
+    assert "leaky" in dump(legal[0])
     # green compliment goes to kudos with its text; yellow complaint has buttons and facts
     assert len(kudos) == 1 and "paid my claim" in dump(kudos[0])
     yellow = next(m for m in broad if "YELLOW" in dump(m))
