@@ -1,0 +1,111 @@
+"""Connectors return the own accounts' answering posts as typed responses (issue 20), never as
+mentions: the real client against its fake service, per platform."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from connectors import load_connector_class
+from connectors.base import FetchContext, FetchResult, Mention, Response, split_own
+from monitor.clock import FrozenClock
+from tests.integration.test_responses import T0, Bluesky, Mastodon, Reddit, X
+
+
+def connector(source: tuple[dict[str, Any], dict[str, str]], own: list[str]) -> Any:
+    src, env = source
+    cls = load_connector_class(src["type"])
+    creds = {k: env[v] for k, v in src["credentials"].items()}
+    return cls(src["name"], cls.Options(**src["options"]), api_base=src["api_base"], credentials=creds, timeout=5.0,
+               max_retries=0, own_accounts=own, sleep=lambda _s: None, clock=FrozenClock(T0))
+
+
+def fetch(c: Any, cursor: str | None = None) -> FetchResult:
+    result: FetchResult = c.fetch(cursor, FetchContext(now=T0 + timedelta(hours=1),
+                                                       backfill_since=T0 - timedelta(days=1)))
+    return result
+
+
+def test_x_replies_and_quotes_of_own_accounts_are_responses_reposts_and_new_posts_stay_mentions() -> None:
+    x = X()
+    try:
+        m = x.post("carol", T0 - timedelta(minutes=10), "SET SEG portal is down")
+        reply = x.post("setseg_help", T0, "@carol on it", seq=2, reply_to=m, conversation=m)
+        quote = x.post("setseg", T0 + timedelta(minutes=1), "we hear you SET SEG fans", seq=3, quote=m)
+        new = x.post("setseg", T0 + timedelta(minutes=2), "SET SEG news: new portal", seq=4)
+        rt = x.post("setseg", T0 + timedelta(minutes=3), "RT @carol: SET SEG portal is down", seq=5)
+        x.fake.tweets[-1]["referenced_tweets"] = [{"type": "retweeted", "id": m}]
+        result = fetch(connector(x.source(), ["setseg", "setseg_help"]))
+        assert {r.external_id: r for r in result.responses} == {
+            reply: Response("x", reply, f"https://x.com/setseg_help/status/{reply}", T0, "setseg_help",
+                            in_reply_to=m, thread_id=m),
+            quote: Response("x", quote, f"https://x.com/setseg/status/{quote}", T0 + timedelta(minutes=1), "setseg",
+                            quoted=m),
+        }
+        assert [mm.external_id for mm in result.mentions] == [m, new, rt]  # the pipeline's filter drops own posts
+        # without own accounts, every post is a mention as before
+        plain = fetch(connector(x.source(), []))
+        assert plain.responses == () and len(plain.mentions) == 5
+    finally:
+        x.fake.server.stop()
+
+
+def test_reddit_reads_own_comments_without_a_term_and_the_customers_reply_to_them() -> None:
+    r = Reddit()
+    try:
+        sub = r.post("carol", T0 - timedelta(minutes=30), "SET SEG denied my claim", "abc")
+        ours = r.post("setseg_help", T0 - timedelta(minutes=20), "Sorry, please DM us", "c1", reply_to=sub)
+        c = connector(r.source(), ["setseg_help"])
+        first = fetch(c)
+        assert [(x.external_id, x.in_reply_to, x.thread_id, x.author_handle) for x in first.responses] == [
+            (ours, sub, sub, "setseg_help")]
+        assert [mm.external_id for mm in first.mentions] == [sub]
+        # the customer answers our comment without naming the brand: still read (a possible follow-up)
+        follow = r.post("carol", T0 - timedelta(minutes=10), "nobody answered my DM", "c2", reply_to=ours, root=sub)
+        r.post("dave", T0 - timedelta(minutes=5), "unrelated chatter", "c3", reply_to=sub)
+        second = fetch(c, first.cursor)
+        assert [(mm.external_id, mm.parent_id, mm.thread_id) for mm in second.mentions] == [(follow, ours, sub)]
+    finally:
+        r.stop()
+
+
+def test_mastodon_reply_names_its_parent_by_uri_when_fetched_together() -> None:
+    p = Mastodon()
+    try:
+        m = p.post("carol@mastodon.example", T0 - timedelta(minutes=10), "SET SEG portal down", "113000000000000201")
+        p.post("help@mastodon.example", T0, "SET SEG support here, on it", "113000000000000202", reply_to=m)
+        result = fetch(connector(p.source(), ["help@mastodon.example"]))
+        (resp,) = result.responses
+        assert resp.in_reply_to == "https://mastodon.example/users/carol/statuses/113000000000000201"
+        assert resp.url == "https://mastodon.example/@help/113000000000000202"
+        assert [mm.author_handle for mm in result.mentions] == ["carol@mastodon.example"]
+    finally:
+        p.stop()
+
+
+def test_bluesky_reply_carries_parent_and_root() -> None:
+    p = Bluesky()
+    try:
+        root = p.post("carol.example", T0 - timedelta(minutes=10), "SET SEG portal down", "3kroot")
+        mid = p.post("dave.example", T0 - timedelta(minutes=5), "SET SEG same here", "3kmid", reply_to=root)
+        p.post("help.setseg.example", T0, "SET SEG support: on it", "3kours", reply_to=mid, root=root)
+        result = fetch(connector(p.source(), ["help.setseg.example"]))
+        (resp,) = result.responses
+        assert (resp.in_reply_to, resp.thread_id, resp.author_handle) == (mid, root, "help.setseg.example")
+        assert {mm.external_id for mm in result.mentions} == {root, mid}
+    finally:
+        p.stop()
+
+
+@pytest.mark.parametrize("entries", [["setseg"], ["x:setseg"], ["@SetSeg"]])
+def test_split_own_matches_handles_any_way_they_are_written(entries: list[str]) -> None:
+    reply = Mention("x", "2", "u", "t", T0, author_handle="setseg", kind="reply", parent_id="1", thread_id="1")
+    other = Mention("reddit", "3", "u", "t", T0, author_handle="setseg", kind="comment", parent_id="t3_a",
+                    thread_id="t3_a")
+    kept, responses = split_own([reply, other], entries)
+    assert [r.external_id for r in responses] == (["2"] if entries == ["x:setseg"] else ["2", "3"])
+    assert all(m.author_handle == "setseg" for m in kept)
+
+
