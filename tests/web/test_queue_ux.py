@@ -275,6 +275,8 @@ def test_paging_past_the_end_goes_to_the_last_page(browser: Callable[..., Browse
     assert r.status_code == 303 and r.headers["location"] == "/queue?light=yellow&sort=newest"
     page = anna.client.get("/queue?page=49901").text
     assert "1–3 of 3" in page and "49901" not in page
+    r = anna.client.get("/queue?status=dismissed&page=3", follow_redirects=False)  # nothing at all: page 1
+    assert r.status_code == 303 and r.headers["location"] == "/queue?status=dismissed"
     assert anna.client.get("/queue?page=0").status_code == 200
     assert anna.client.get("/queue?page=2000000").status_code == 422
 
