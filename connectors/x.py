@@ -41,6 +41,7 @@ from connectors.errors import FatalSourceError, RetriableSourceError
 
 TWEEPY_HOST = "https://api.twitter.com"
 DEFAULT_API_BASE = "https://api.x.com"
+_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")  # an X username
 _TWITTER_EPOCH_MS = 1288834974657
 _MAX_LOOKBACK = timedelta(days=7) - timedelta(minutes=5)
 #: a post's address on X: ``x.com`` / ``twitter.com`` (and their www., mobile. forms), ``/<user>/status/<id>``
@@ -59,6 +60,9 @@ class XOptions(BaseModel):
     query: str = Field(min_length=1, max_length=1024, description="X search query with X's own operators")
     max_results: int = Field(100, ge=10, le=100, description="tweets per page (10-100)")
     max_pages: int = Field(10, ge=1, le=100, description="bound on pages per fetch")
+    own_replies: bool = Field(True, description="also read the own accounts' replies and quotes (responses), "
+                                                "which rarely name the brand: the query gains "
+                                                "OR ((from:a OR from:b) (is:reply OR is:quote))")
 
 
 def snowflake_time(tweet_id: int | str) -> datetime:
@@ -139,7 +143,7 @@ class XConnector(ConnectorBase):
         """Every post newer than the cursor's ``since_id`` (first run: the backfill window)."""
         state = load_cursor(cursor, f"x source {self.name!r}")
         params: dict[str, Any] = {
-            "query": self.options.query,
+            "query": self.search_query(),
             "max_results": self.options.max_results,
             "expansions": self.EXPANSIONS,
             "tweet_fields": self.TWEET_FIELDS,
@@ -159,6 +163,17 @@ class XConnector(ConnectorBase):
         new_cursor = dump_cursor({"since_id": newest_id}) if newest_id else None
         return with_responses(FetchResult(mentions=oldest_first(got.items, numeric_ids=True), cursor=new_cursor, pages=got.pages,
                            notes=got.notes, rejected=tuple(search.rejected)), self.own_accounts)
+
+    def search_query(self) -> str:
+        """The query sent: the configured one, and (``own_replies``) the own accounts' replies and
+        quotes, as long as the whole stays within X's 1024 characters."""
+        handles = sorted({h.strip().lstrip("@") for h in self.own_accounts
+                          if h.strip().lstrip("@") and _HANDLE.fullmatch(h.strip().lstrip("@"))})
+        if not (self.options.own_replies and handles):
+            return self.options.query
+        own = " OR ".join(f"from:{h}" for h in handles)
+        query = f"({self.options.query}) OR (({own}) (is:reply OR is:quote))"
+        return query if len(query) <= 1024 else self.options.query
 
     @staticmethod
     def tweet_id_from_url(url: str) -> str | None:

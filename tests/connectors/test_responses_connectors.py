@@ -109,3 +109,18 @@ def test_split_own_matches_handles_any_way_they_are_written(entries: list[str]) 
     assert all(m.author_handle == "setseg" for m in kept)
 
 
+
+
+def test_x_query_also_reads_the_own_accounts_replies() -> None:
+    x = X()
+    try:
+        fetch(connector(x.source(), ["setseg", "@setseg_help", "not a handle!"]))
+        (req,) = x.fake.server.hits(r"/2/tweets/search/recent")
+        assert req.query["query"] == "(SET SEG) OR ((from:setseg OR from:setseg_help) (is:reply OR is:quote))"
+        src, env = x.source()
+        fetch(connector(({**src, "options": {**src["options"], "own_replies": False}}, env), ["setseg"]))
+        assert x.fake.server.hits(r"/2/tweets/search/recent")[-1].query["query"] == "SET SEG"
+        fetch(connector(x.source(), []))
+        assert x.fake.server.hits(r"/2/tweets/search/recent")[-1].query["query"] == "SET SEG"
+    finally:
+        x.fake.server.stop()
