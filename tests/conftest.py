@@ -116,3 +116,32 @@ def make_config(tmp_path: Path) -> Callable[..., AppConfig]:
         return validate_config(data, path="<test>", env=env or {})
 
     return make
+
+
+@pytest.fixture
+def containers(clock: FrozenClock) -> Iterator[Callable[..., Any]]:
+    """The one way tests build a started container: ``containers(cfg, **build_kwargs)``.
+
+    Defaults: the ``clock`` fixture and the deterministic :class:`tests.doubles.KeywordClassifier`.
+    Every container made is disposed of at teardown (its engine, and a notifier's own store).
+    """
+    from monitor.app.bootstrap import build
+    from tests.doubles import KeywordClassifier
+
+    made: list[Any] = []
+
+    def make(cfg: AppConfig, **kw: Any) -> Any:
+        kw.setdefault("clock", clock)
+        kw.setdefault("classifier", KeywordClassifier())
+        c = build(cfg, **kw)
+        c.start()
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        for n in c.notifiers.values():
+            store = getattr(n, "_store", None)
+            if store is not None and store is not c.store:
+                store.engine.dispose()
+        c.store.engine.dispose()

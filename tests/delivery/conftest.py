@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from monitor.app.bootstrap import Container, build
+from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
-from tests.doubles import KeywordClassifier
 from tests.fakes.pagerduty import ROUTING_KEY, FakePagerDuty
 from tests.fakes.teams import FakeTeams
 from tests.fakes.webhook import SECRET, FakeWebhook
@@ -107,15 +106,9 @@ def target_cfg(make_config: Callable[..., AppConfig], tmp_path: Path, receivers:
 
 
 @pytest.fixture
-def make_container(target_cfg: Callable[..., AppConfig], clock: FrozenClock) -> Iterator[Callable[..., Container]]:
-    made: list[Container] = []
-
+def make_container(target_cfg: Callable[..., AppConfig], containers: Callable[..., Container]
+                   ) -> Callable[..., Container]:
     def make(cfg: AppConfig | None = None, **kw: Any) -> Container:
-        c = build(cfg or target_cfg(), clock=clock, classifier=KeywordClassifier(), **kw)
-        c.start()
-        made.append(c)
-        return c
+        return containers(cfg or target_cfg(), **kw)
 
-    yield make
-    for c in made:
-        c.store.engine.dispose()
+    return make

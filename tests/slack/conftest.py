@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from monitor.app.bootstrap import Container, build
+from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
-from tests.doubles import KeywordClassifier
 from tests.slack.fake_slack import TOKEN, FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -63,19 +62,9 @@ def slack_cfg(db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path
 
 
 @pytest.fixture
-def slack_container(slack_cfg: Callable[..., AppConfig], clock: FrozenClock) -> Iterator[Callable[..., Container]]:
-    made: list[Container] = []
-
+def slack_container(slack_cfg: Callable[..., AppConfig], containers: Callable[..., Container]
+                    ) -> Callable[..., Container]:
     def make(cfg: AppConfig | None = None, **kw: Any) -> Container:
-        c = build(cfg or slack_cfg(), clock=clock, classifier=KeywordClassifier(), **kw)
-        c.start()
-        made.append(c)
-        return c
+        return containers(cfg or slack_cfg(), **kw)
 
-    yield make
-    for c in made:
-        for n in c.notifiers.values():
-            store = getattr(n, "_store", None)
-            if store is not None and store is not c.store:
-                store.engine.dispose()
-        c.store.engine.dispose()
+    return make

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from monitor.app.bootstrap import Container, build
+from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.web import auth
 from monitor.web.app import create_app
-from tests.doubles import KeywordClassifier, RecordingNotifier
+from tests.doubles import RecordingNotifier
 
 XSS = '<script>alert("xss")</script><img src=x onerror="alert(2)"> SET SEG refund please'
 
@@ -64,19 +64,12 @@ def web_config(make_config: Callable[..., AppConfig], tmp_path: Path) -> Callabl
 
 
 @pytest.fixture
-def make_container(web_config: Callable[..., AppConfig], clock: FrozenClock) -> Iterator[Callable[..., Container]]:
-    made: list[Container] = []
-
+def make_container(web_config: Callable[..., AppConfig], containers: Callable[..., Container]
+                   ) -> Callable[..., Container]:
     def make(**web: Any) -> Container:
-        c = build(web_config(**web), clock=clock, classifier=KeywordClassifier(),
-                  notifiers={"log": RecordingNotifier()})
-        c.start()
-        made.append(c)
-        return c
+        return containers(web_config(**web), notifiers={"log": RecordingNotifier()})
 
-    yield make
-    for c in made:
-        c.store.engine.dispose()
+    return make
 
 
 @pytest.fixture
