@@ -103,12 +103,14 @@ class Responses:
         matched to an item."""
         matched = 0
         with self.store.session() as s:
-            for r in rq.unmatched(s, since=now - timedelta(days=rq.MATCH_DAYS)):
+            for r in rq.unmatched(self.store, s, since=now - timedelta(days=rq.MATCH_DAYS)):
                 mention = self._mention_for(s, r)
                 if mention is None:
                     continue
                 r.mention_id = mention.id
                 item = rq.item_of_mention(s, mention.id) if mention.id is not None else None
+                if item is not None and item.id is not None:
+                    item = self.store.lock_queue_item(s, item.id)  # as queue actions do
                 if item is None:
                     if mention.state != "new":  # triaged, and routed to no queue: nothing to mark
                         r.matched_at = now
@@ -229,7 +231,7 @@ class Responses:
                     continue
                 for r in rq.responses_answered_by(s, m):
                     original = s.get(MentionRow, r.mention_id) if r.mention_id is not None else None
-                    item = s.get(QueueItem, r.queue_item_id) if r.queue_item_id is not None else None
+                    item = self.store.lock_queue_item(s, r.queue_item_id) if r.queue_item_id is not None else None
                     if original is None or item is None or not _same_author(m.author_handle, original.author_handle):
                         continue
                     if self._reopen(s, item, m, r, now):

@@ -39,11 +39,14 @@ def add_responses(store: Store, s: Session, source_name: str, responses: Sequenc
                                    returning=PlatformResponse.id))
 
 
-def unmatched(s: Session, *, since: datetime, limit: int = MATCH_BATCH) -> list[PlatformResponse]:
-    """Responses not matched to a queue item yet, posted after ``since``, oldest first."""
+def unmatched(store: Store, s: Session, *, since: datetime, limit: int = MATCH_BATCH) -> list[PlatformResponse]:
+    """Responses not matched to a queue item yet, posted after ``since``, oldest first; on
+    PostgreSQL locked (skipping those another process is matching)."""
     q = (select(PlatformResponse).where(col(PlatformResponse.matched_at).is_(None),
                                         col(PlatformResponse.created_at) >= since)
          .order_by(col(PlatformResponse.created_at), col(PlatformResponse.id)).limit(limit))
+    if store.dialect == "postgresql":
+        q = q.with_for_update(skip_locked=True)
     return list(s.exec(q).all())
 
 
