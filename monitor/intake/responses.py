@@ -204,8 +204,7 @@ class Responses:
         """Tell every receiver that was alerted, so its message shows the truth (as queue actions do)."""
         payload: dict[str, object] = {
             "item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action, "by": by,
-            "response_url": item.response_url, "close_reason": reason or item.close_reason, "light": item.light,
-            "response_source": item.response_source}
+            "response_url": item.response_url, "close_reason": reason or item.close_reason, "light": item.light}
         for rcv in self.store.alerted_receivers(s, item.id):
             self.store.enqueue(s, key=f"state:{rcv}:{item.id}:{action}:{key}", receiver=rcv, kind="state",
                                queue_item_id=item.id, now=now, payload=payload)
