@@ -288,7 +288,7 @@ class GroupingConfig(StrictModel):
 
 
 class ReplyTemplate(StrictModel):
-    """A pre-approved public reply; placeholders ``{author}``, ``{org}``, ``{spokesperson}``."""
+    """A pre-approved public reply; placeholders ``{author}``, ``{org}``, ``{spokesperson}``, ``{website}``."""
 
     id: str
     title: str

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -137,7 +138,8 @@ def create_app(container: Container) -> FastAPI:
     def _signin(request: Request, _exc: auth.SignInRequired) -> Response:
         if not wants_html(request):
             return JSONResponse({"detail": "sign in required"}, status_code=401)
-        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?{urlencode({'next': target}, safe='/')}", status_code=303)
 
     @app.exception_handler(auth.Forbidden)
     def _forbidden(request: Request, exc: auth.Forbidden) -> Response:

@@ -133,10 +133,11 @@ def page_links(filters: dict[str, Any], *, page: int, pages: int) -> dict[str, s
             "last": page_url(filters, pages) if page < pages else None}
 
 
-def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str) -> str:
-    """A reply template with its placeholders filled (other braces are left alone)."""
+def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str, website: str = "") -> str:
+    """A reply template with its placeholders filled (other braces are left alone); ``{website}``
+    is ``organisation.website``."""
     return (template.text.replace("{author}", author).replace("{org}", org)
-            .replace("{spokesperson}", spokesperson))
+            .replace("{spokesperson}", spokesperson).replace("{website}", website))
 
 
 def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: str | None,
@@ -152,7 +153,8 @@ def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: 
             continue
         author = f"@{m.author_handle}" if m.author_handle else (m.author_name or "there")
         out.append({"id": t.id, "title": t.title,
-                    "text": fill(t, author=author, org=container.cfg.organisation.name, spokesperson=actor.name)})
+                    "text": fill(t, author=author, org=container.cfg.organisation.name, spokesperson=actor.name,
+                                      website=container.cfg.organisation.website or "")})
     return out
 
 
