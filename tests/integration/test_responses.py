@@ -456,3 +456,42 @@ def test_platform_reply_later_poll_thread_follow_up_and_unmapped_account(
     assert item.responded_by == f"{kind}:@{unmapped}"
     flags = [n for n in outbox(c, "escalation") if n.payload.get("action") == "response-unmapped"]
     assert [n.queue_item_id for n in flags] == [item.id]
+
+
+class Scripted:
+    """A connector that returns one scripted fetch per poll (a response before its mention)."""
+
+    type = "scripted"
+
+    def __init__(self, fetches: list[list[Any]]) -> None:
+        self.fetches = fetches
+        self.n = 0
+
+    def fetch(self, cursor: str | None, ctx: Any) -> Any:
+        from connectors.base import FetchResult
+
+        batch = self.fetches[self.n] if self.n < len(self.fetches) else []
+        self.n += 1
+        return FetchResult(mentions=batch, cursor=str(self.n))
+
+
+def test_a_response_before_its_mention_is_kept_and_matched_when_the_mention_arrives(
+        make: Callable[..., Container], x: X, clock: FrozenClock) -> None:
+    from connectors.base import Mention
+
+    c = make(*x.source())
+    mention = Mention("x", "900", "https://x.com/gina/status/900", "SET SEG refund still missing",
+                      T0 - timedelta(minutes=30), author_handle="gina", thread_id="900")
+    reply = Mention("x", "901", "https://x.com/setseg_help/status/901", "@gina sorted, sorry",
+                    T0 - timedelta(minutes=5), author_handle="setseg_help", kind="reply", parent_id="900",
+                    thread_id="900")
+    c.connectors.built["x-brand"] = Scripted([[reply], [mention]])  # type: ignore[assignment]
+    first = c.pipeline.poll("x-brand")
+    assert (first.stored, first.responses, first.responded) == (0, 1, 0)
+    assert responses(c)["901"].matched_at is None  # kept
+    clock.advance(timedelta(minutes=1))
+    c.pipeline.poll("x-brand")
+    c.pipeline.run_once()  # triage makes the item; the waiting response is matched right after
+    item = items(c)["900"]
+    assert item.status == "responded" and utc(item.responded_at) == T0 - timedelta(minutes=5)  # type: ignore[arg-type]
+    assert responses(c)["901"].queue_item_id == item.id
