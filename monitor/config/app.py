@@ -83,6 +83,17 @@ class AppConfig(StrictModel):
             for t in tpl.topics:
                 if t not in topics:
                     problems.append(f"policy.templates[{i}].topics: unknown topic {t!r}")
+        handles: dict[tuple[str, str], str] = {}
+        for i, sp in enumerate(self.spokespersons):
+            for platform, hs in sp.handles.items():
+                if platform not in ("x", "reddit", "mastodon", "bluesky", "hn", "rss", "web"):
+                    problems.append(f"spokespersons[{i}].handles: unknown platform {platform!r}")
+                for h in hs:
+                    key = (platform, h.strip().lstrip("@").lower())
+                    if key in handles and handles[key] != sp.id:
+                        problems.append(f"spokespersons[{i}].handles.{platform}: {h!r} is already "
+                                        f"{handles[key]!r}'s (a response is credited to one person)")
+                    handles.setdefault(key, sp.id)
         ids = [s.id for s in self.spokespersons] + [p.id for p in self.people]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(f"spokespersons/people: id {dup!r} is used twice")

@@ -495,3 +495,15 @@ def test_a_response_before_its_mention_is_kept_and_matched_when_the_mention_arri
     item = items(c)["900"]
     assert item.status == "responded" and utc(item.responded_at) == T0 - timedelta(minutes=5)  # type: ignore[arg-type]
     assert responses(c)["901"].queue_item_id == item.id
+
+
+def test_roster_handles_are_checked_at_load(make_config: Callable[..., AppConfig]) -> None:
+    from monitor.errors import ConfigError
+
+    roster = copy.deepcopy(ROSTER)
+    roster[1]["handles"] = {"x": ["@SetSeg_Help"], "myspace": "ben"}
+    with pytest.raises((ConfigError, ValueError)) as err:
+        make_config(spokespersons=roster)
+    assert "unknown platform 'myspace'" in str(err.value) and "already 'anna''s" in str(err.value)
+    ok = make_config(spokespersons=ROSTER)
+    assert ok.spokespersons[0].handles["x"] == ["setseg_help"]
