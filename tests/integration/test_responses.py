@@ -500,7 +500,7 @@ def test_a_response_before_its_mention_is_kept_and_matched_when_the_mention_arri
 def test_roster_handles_are_checked_at_load(make_config: Callable[..., AppConfig]) -> None:
     from monitor.errors import ConfigError
 
-    roster = copy.deepcopy(ROSTER)
+    roster: list[dict[str, Any]] = copy.deepcopy(ROSTER)
     roster[1]["handles"] = {"x": ["@SetSeg_Help"], "myspace": "ben"}
     with pytest.raises((ConfigError, ValueError)) as err:
         make_config(spokespersons=roster)
