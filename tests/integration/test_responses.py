@@ -20,7 +20,7 @@ from monitor.storage.models import AuditEvent, MentionRow, Notification, Platfor
 from tests.doubles import KeywordClassifier, RecordingNotifier
 
 T0 = datetime(2026, 11, 16, 16, 0, tzinfo=UTC)
-ROSTER = [
+ROSTER: list[dict[str, Any]] = [
     {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "slack_user_id": "U0ANNA01",
      "topics": ["claims"], "roles": ["spokesperson", "lead"],
      "handles": {"x": "setseg_help", "reddit": "setseg_help", "mastodon": "help@mastodon.example",
