@@ -74,6 +74,10 @@ def _id(status: Any) -> int:
     return int(status["id"])
 
 
+#: Own replies whose parent is looked up in one fetch (the rest keep the instance-local id).
+_PARENT_LOOKUPS = 20
+
+
 def _key(status: Any) -> str:
     """A status's identity across instances (its ``uri``), as the fetch's ``external_id``."""
     return str(status.get("uri") or status.get("url") or status["id"])
@@ -211,6 +215,7 @@ class MastodonConnector(ConnectorBase):
         old_all: dict[str, Any] = dict(state.get("instances") or {})
         new_all: dict[str, Any] = {}
         statuses: dict[str, Any] = {}
+        origin: dict[str, str] = {}  # status key -> the instance it was read from (its ids are that instance's)
         pages = 0
         for n, base in enumerate(bases, 1):
             self._current = base
@@ -236,6 +241,7 @@ class MastodonConnector(ConnectorBase):
                 pages += got.pages
                 for st in got.items:
                     statuses.setdefault(_key(st), st)
+                    origin.setdefault(_key(st), base)
                 newest = str(stream.newest) if stream.newest else None
                 if key == "search":
                     new_state["search"] = newest
@@ -246,24 +252,42 @@ class MastodonConnector(ConnectorBase):
                 ctx.progress(n, len(bases))
         rejected: list[Rejected] = []
         mentions = oldest_first(parse_each(statuses.values(), self._mention, _key, rejected))
-        mentions = self._own_parents(mentions, statuses.values())
+        mentions = self._own_parents(mentions, statuses.values(), origin)
         new_cursor = dump_cursor({"instances": new_all})
         return with_responses(FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages,
                            rejected=tuple(rejected)), self.own_accounts)
 
-    def _own_parents(self, mentions: list[Mention], statuses: Iterable[Any]) -> list[Mention]:
-        """Own accounts' replies name their parent by its instance-local ``in_reply_to_id``: when
-        the parent is in this fetch, name it by its ``external_id`` (the ``uri``) instead, so the
-        response matches the mention; otherwise the local id stays (matched by the status URL)."""
+    def _own_parents(self, mentions: list[Mention], statuses: Iterable[Any], origin: dict[str, str]) -> list[Mention]:
+        """Own accounts' replies name their parent by its instance-local ``in_reply_to_id``: name
+        it by its ``external_id`` (the ``uri``) instead, so that the response matches the mention:
+        from this fetch, else looked up (``GET /api/v1/statuses/:id``, at most
+        :data:`_PARENT_LOOKUPS` a fetch). A parent that cannot be looked up keeps its local id (the
+        pipeline then matches it by the status URL); a failed lookup never fails the fetch."""
         own = OwnAccounts(self.own_accounts)
         if not own:
             return mentions
         local = {str(st["id"]): _key(st) for st in statuses if isinstance(st, dict) and st.get("id")}
-        return [
-            dataclasses.replace(m, parent_id=local[m.parent_id])
-            if m.parent_id in local and own.match(m.source, m.author_handle) else m
-            for m in mentions
-        ]
+        out: list[Mention] = []
+        lookups = 0
+        for m in mentions:
+            if m.parent_id and own.match(m.source, m.author_handle):
+                if m.parent_id not in local and lookups < _PARENT_LOOKUPS and m.external_id in origin:
+                    lookups += 1
+                    uri = self._parent_uri(origin[m.external_id], m.parent_id)
+                    if uri:
+                        local[m.parent_id] = uri
+                if m.parent_id in local:
+                    m = dataclasses.replace(m, parent_id=local[m.parent_id])
+            out.append(m)
+        return out
+
+    def _parent_uri(self, base: str, status_id: str) -> str | None:
+        """The ``uri`` of status ``status_id`` of instance ``base``; None when it cannot be read."""
+        try:
+            status = self._get_client(base).status(status_id)
+        except Exception:  # a response whose parent is unknown is still stored
+            return None
+        return _key(status) if isinstance(status, dict) and (status.get("uri") or status.get("url")) else None
 
     @staticmethod
     def _mention(s: Any) -> Mention:

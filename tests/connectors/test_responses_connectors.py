@@ -124,3 +124,29 @@ def test_x_query_also_reads_the_own_accounts_replies() -> None:
         assert x.fake.server.hits(r"/2/tweets/search/recent")[-1].query["query"] == "SET SEG"
     finally:
         x.fake.server.stop()
+
+
+def test_mastodon_looks_up_a_parent_from_an_earlier_fetch_by_its_local_id() -> None:
+    from tests.fakes.server import Request, json_reply
+
+    p = Mastodon()
+    try:
+        m = p.post("carol@other.example", T0 - timedelta(minutes=10), "SET SEG portal down", "113000000000000301")
+        remote = "https://other.example/users/carol/statuses/9f2c"  # a remote status: its id here is local
+        p.fake.statuses[-1].update(uri=remote, url="https://other.example/@carol/9f2c")
+        c = connector(p.source(), ["help@mastodon.example"])
+        first = fetch(c)
+        assert [mm.external_id for mm in first.mentions] == [remote]
+
+        def status(req: Request) -> Any:
+            found = [s for s in p.fake.statuses if s["id"] == req.groups[0]]
+            return json_reply(found[0]) if found else json_reply({"error": "Record not found"}, 404)
+
+        p.fake.server.route("GET", r"/api/v1/statuses/(\d+)", status)
+        p.post("help@mastodon.example", T0, "SET SEG support here, on it", "113000000000000302", reply_to=m)
+        p.post("help@mastodon.example", T0, "SET SEG support again", "113000000000000303", reply_to="999")
+        second = fetch(c, first.cursor)
+        assert [(r.external_id.rsplit("/", 1)[-1], r.in_reply_to) for r in second.responses] == [
+            ("113000000000000302", remote), ("113000000000000303", "999")]  # unknown parent: local id kept
+    finally:
+        p.stop()
