@@ -18,8 +18,9 @@ from connectors.base import Response
 from monitor.storage.models import MentionRow, PlatformResponse, QueueItem, QueueItemMention
 from monitor.storage.store import Store
 
-#: How long an unmatched response keeps being matched against newly stored mentions.
-MATCH_DAYS = 14
+#: How long (after it was posted) an unmatched response keeps being matched against newly stored
+#: mentions: a response seen before its mention is a matter of polls, not weeks.
+MATCH_DAYS = 3
 #: The most unmatched responses looked at in one pass.
 MATCH_BATCH = 500
 
