@@ -210,7 +210,7 @@ class FetchResult:
     skipped: int = 0
     notes: tuple[str, ...] = ()
     rejected: tuple[Rejected, ...] = ()
-    responses: tuple[Response, ...] = ()
+    responses: list[Response] = field(default_factory=list)
 
 
 def with_responses(result: FetchResult, own_accounts: Iterable[str]) -> FetchResult:
@@ -219,7 +219,7 @@ def with_responses(result: FetchResult, own_accounts: Iterable[str]) -> FetchRes
     kept, responses = split_own(result.mentions, own_accounts)
     if not responses:
         return result
-    return dataclasses.replace(result, mentions=kept, responses=(*result.responses, *responses))
+    return dataclasses.replace(result, mentions=kept, responses=[*result.responses, *responses])
 
 
 @dataclass(frozen=True, slots=True)

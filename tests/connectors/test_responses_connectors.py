@@ -47,7 +47,7 @@ def test_x_replies_and_quotes_of_own_accounts_are_responses_reposts_and_new_post
         assert [mm.external_id for mm in result.mentions] == [m, new, rt]  # the pipeline's filter drops own posts
         # without own accounts, every post is a mention as before
         plain = fetch(connector(x.source(), []))
-        assert plain.responses == () and len(plain.mentions) == 5
+        assert plain.responses == [] and len(plain.mentions) == 5
     finally:
         x.fake.server.stop()
 
