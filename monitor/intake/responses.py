@@ -258,7 +258,8 @@ class Responses:
         rq.add_row(s, item)
         s.flush()
         self.store.audit(s, actor=SYSTEM, action="queue.reopen", object_type="queue_item", object_id=str(item.id),
-                         details={"status": item.status, "reason": FOLLOW_UP, "mention_id": m.id, "url": m.url,
+                         details={"status": item.status, "from": "responded", "reason": FOLLOW_UP,
+                                  "mention_id": m.id, "url": m.url,
                                   "posted_at": posted.isoformat(), "after_response": r.url, "previous": before},
                          now=now)
         self._state(s, item, action="reopen", by=SYSTEM, now=now, key=f"follow-up:{m.id}", reason=FOLLOW_UP)
