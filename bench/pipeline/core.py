@@ -18,6 +18,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -428,6 +429,7 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
     mention has a queue item (``open_share`` of them still open), which is what the queue page reads.
     """
     from monitor.storage.models import ClassificationRow, MentionRow, QueueItem, QueueItemMention
+    from monitor.storage.read_models import DAILY_COUNT, day_labels
     from monitor.storage.store import mention_row
 
     c = start_container(db_url, workdir, make_classifier("lexicon"))
@@ -449,6 +451,7 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
     json_cols = {(t.name, col.name) for t in tables for col in t.columns if type(col.type).__name__ == "JSON"}
     t0 = time.perf_counter()
     qid = 0
+    daily: Counter[tuple[str, str]] = Counter()  # what the triage stage keeps as it classifies
     for start in range(0, n, chunk):
         rows: dict[str, list[dict[str, Any]]] = {name: [] for name in cols}
         for m in gen_mentions(min(chunk, n - start), prefix=f"bulk{start}", seed=start, now=now):
@@ -458,6 +461,7 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
             r.update(id=mid, created_at=created, state="routed", group_key=f"x:{m.external_id}", deleted_at=None)
             rows["mention"].append(r)
             label = rng.choice(labels)
+            daily[DAILY_COUNT, day_labels(created.date().isoformat(), r["source"], label)] += 1
             rows["classification"].append({
                 "id": mid, "mention_id": mid, "label": label, "score": 0.8, "scores": {label: 0.8}, "model_id": "bench",
                 "uncertain": False, "supported": True, "corrected": False, "created_at": created})
@@ -486,6 +490,8 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT coalesce(max(id), 1) FROM {table}))"))
             conn.execute(text("ANALYZE"))
+    with c.store.session() as s:
+        c.store.incr_many(s, daily)
     seconds = time.perf_counter() - t0
     c.store.engine.dispose()
     return {"mentions": n, "queue_items": qid, "seconds": seconds, "rows_per_s": n / seconds}
@@ -558,6 +564,39 @@ def time_pages(db_url: str, workdir: Path, paths: Sequence[str], *, requests: in
                                   len(r.content)))
     c.store.engine.dispose()
     return out
+
+
+def time_dashboard_group_by(db_url: str, workdir: Path, *, requests: int = 20, days: int = 14) -> PageTiming:
+    """The obvious way to get the dashboard's daily figures, timed on the same data: one GROUP BY
+    (day, source, label) over every mention of the window (what the page did before it read the
+    daily counts the pipeline keeps)."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from monitor.storage.models import ClassificationRow, MentionRow
+
+    c = start_container(db_url, workdir, make_classifier("lexicon"))
+    pg = c.store.dialect == "postgresql"
+    day = (func.date(func.timezone("UTC", col(MentionRow.created_at))) if pg
+           else func.date(col(MentionRow.created_at))).label("day")
+    end = datetime.now(UTC)
+    start = end - timedelta(days=days)
+    q = (select(day, MentionRow.source, ClassificationRow.label, func.count())  # type: ignore[call-overload]
+         .select_from(MentionRow)
+         .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
+         .where(col(MentionRow.created_at) >= start, col(MentionRow.created_at) < end)
+         .group_by(day, MentionRow.source, ClassificationRow.label))
+    times = []
+    rows = 0
+    for i in range(requests + 2):
+        t0 = time.perf_counter()
+        with c.store.session() as s:
+            rows = len(s.exec(q).all())
+        if i >= 2:
+            times.append((time.perf_counter() - t0) * 1000)
+    c.store.engine.dispose()
+    return PageTiming("dashboard GROUP BY (obvious)", 200, requests, percentile(times, 0.5), percentile(times, 0.95),
+                      notes=[f"{rows} groups"])
 
 
 def digest_week() -> tuple[str, datetime, datetime]:

@@ -156,6 +156,7 @@ def bench_stored(sizes: Sizes, dbs: list[str], workdir: Path) -> list[dict[str, 
             size = core.storage_bytes(url)
             log(f"pages on {db}")
             pages = core.time_pages(url, workdir, ["/queue", "/dashboard", "/healthz"], requests=sizes.page_requests)
+            pages.append(core.time_dashboard_group_by(url, workdir, requests=sizes.page_requests))
             log(f"digest on {db}")
             digest = core.time_digest(url, workdir)
             out.append({"db": db, "seed": seed, "pages": core.as_dict(pages), "digest": digest,

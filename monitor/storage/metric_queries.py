@@ -22,8 +22,9 @@ from sqlmodel import col, select
 from monitor.storage.models import ConnectorState, MentionRow, MetricCounter, Notification, QueueItem
 from monitor.storage.store import Store
 
-#: Counters that are retained data, not metrics (the daily aggregates that retention keeps).
-NOT_METRICS = ("daily_mentions",)
+#: Counters that are retained data, not metrics (the daily aggregates that retention keeps, and
+#: the dashboard's daily counts).
+NOT_METRICS = ("daily_mentions", "mentions_by_day")
 
 #: The histogram the worker records: seconds the sentiment model took per batch.
 CLASSIFICATION_SECONDS = "classification_batch_seconds"

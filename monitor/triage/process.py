@@ -45,6 +45,7 @@ from monitor.storage.models import (
     Silence,
     SpikeEvent,
 )
+from monitor.storage.read_models import DAILY_COUNT, day_labels
 from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store, describe_error, is_row_error
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
@@ -346,6 +347,8 @@ class Triage:
             store.insert_ignore(s, ClassificationRow, [vars(m).copy() for m in made], ["mention_id"])
             existing.update((m.mention_id, m) for m in made)
             counts["mentions_classified_total", ""] += len(todo)
+            for r, m in zip(todo, made, strict=True):  # the dashboard's daily counts, kept as we go
+                counts[DAILY_COUNT, day_labels(utc(r.created_at).date().isoformat(), r.source, m.label)] += 1
         subs = store.submissions_for(s, ids)
         ctx = BatchContext(
             silences=store.active_silences(s, now),

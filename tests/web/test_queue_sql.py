@@ -171,25 +171,12 @@ def test_plain_spokesperson_never_gets_red_items_or_their_count(browser: Callabl
     assert reds & set(_ids(anna.client.get("/queue?status=all&light=red").text))
 
 
-def test_dashboard_aggregates_match_the_mentions(container: Container, clock: FrozenClock) -> None:
+def test_dashboard_queue_counts_match_the_items(container: Container, clock: FrozenClock) -> None:
+    """The open and overdue counts in SQL equal the Python rules (the daily figures are the
+    counts triage keeps: tests/web/test_dashboard_counts.py)."""
     now = clock.now()
     add_items(container, now)
     d = queries.dashboard(container.store, now=now, days=14, targets={})
-    start = (now - timedelta(days=13)).replace(hour=0, minute=0, second=0, microsecond=0)
-    with container.store.session() as s:
-        from sqlmodel import select
-
-        rows = s.exec(select(MentionRow, ClassificationRow).join(
-            ClassificationRow, ClassificationRow.mention_id == MentionRow.id)).all()  # type: ignore[arg-type]
-    want_sent: dict[str, list[int]] = {k: [0] * 14 for k in ("negative", "neutral", "positive")}
-    want_src: dict[str, list[int]] = {}
-    for m, cl in rows:
-        i = (utc(m.created_at) - start).days
-        if 0 <= i < 14:
-            want_sent[cl.label][i] += 1
-            want_src.setdefault(m.source, [0] * 14)[i] += 1
-    assert d.by_sentiment == want_sent and d.by_source == want_src
-    assert d.total == sum(map(sum, want_sent.values())) > 0
     items = [q for q, _ in container.store.queue_items(limit=100_000)]
     assert d.open_count == sum(1 for q in items if q.status in OPEN_STATUSES)
     assert d.overdue_count == sum(1 for q in items if is_overdue(q, now))

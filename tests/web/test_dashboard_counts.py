@@ -1,0 +1,83 @@
+"""The dashboard's daily figures come from counts the triage stage keeps (issue 18: the page at
+1M stored mentions), and they equal what a GROUP BY over the stored mentions gives."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import create_engine
+from sqlmodel import Session, select
+
+from connectors.base import Mention
+from monitor.app.container import Container
+from monitor.clock import FrozenClock, utc
+from monitor.storage import read_models as queries
+from monitor.storage.db import upgrade
+from monitor.storage.models import ClassificationRow, MentionRow, MetricCounter
+
+WORDS = ("SET SEG portal down, terrible", "SET SEG paid my claim, love it", "SET SEG newsletter is out")
+
+
+def _reference(c: Container, start_day: int = 13) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    now = c.clock.now()
+    start = (now - timedelta(days=start_day)).replace(hour=0, minute=0, second=0, microsecond=0)
+    with c.store.session() as s:
+        rows = s.exec(select(MentionRow, ClassificationRow).join(
+            ClassificationRow, ClassificationRow.mention_id == MentionRow.id)).all()  # type: ignore[arg-type]
+    by_sent: dict[str, list[int]] = {k: [0] * 14 for k in ("negative", "neutral", "positive")}
+    by_src: dict[str, list[int]] = {}
+    for m, cl in rows:
+        i = (utc(m.created_at) - start).days
+        if 0 <= i < 14:
+            by_sent[cl.label][i] += 1
+            by_src.setdefault(m.source, [0] * 14)[i] += 1
+    return by_sent, by_src
+
+
+def test_counts_kept_by_triage_equal_the_stored_mentions(container: Container, clock: FrozenClock) -> None:
+    rng = random.Random(11)
+    now = clock.now()
+    for source in ("x", "mastodon", "reddit"):
+        batch = [Mention(source=source, external_id=f"{source}-{i}", url=f"https://{source}.example/{i}",
+                         text=rng.choice(WORDS), created_at=now - timedelta(hours=rng.randint(0, 400)),
+                         author_handle=f"u{i}") for i in range(40)]
+        container.store.add_new_mentions(source, source, batch, None, now=now)
+    container.pipeline.run_once()
+    d = queries.dashboard(container.store, now=now, days=14, targets={})
+    want_sent, want_src = _reference(container)
+    assert d.by_sentiment == want_sent and d.by_source == want_src
+    assert 0 < d.total < 120  # mentions older than the 14-day window are not shown
+
+
+def test_the_migration_counts_mentions_classified_before_it(container: Container, clock: FrozenClock) -> None:
+    """Mentions stored before the daily counts existed are counted by migration 0006."""
+    now = clock.now()
+    with container.store.session() as s:
+        for i, label in enumerate(("negative", "positive", "positive", "neutral")):
+            m = MentionRow(source="rss", external_id=f"old-{i}", url=f"https://news.example/{i}", text="old news",
+                           created_at=now - timedelta(days=i), fetched_at=now, state="routed")
+            s.add(m)
+            s.flush()
+            s.add(ClassificationRow(mention_id=m.id or 0, label=label, score=0.9, created_at=now))
+    assert queries.dashboard(container.store, now=now, days=14, targets={}).total == 0
+    url = container.store.engine.url.render_as_string(hide_password=False)
+    engine = create_engine(url)
+    upgrade(engine, "0005")  # already at head: go back one and forward again
+    from alembic import command
+
+    from monitor.storage.db import alembic_config
+
+    cfg = alembic_config(url)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+        command.upgrade(cfg, "head")
+        conn.commit()
+    with Session(engine) as s:
+        cells = {r.labels: r.value for r in s.exec(select(MetricCounter).where(
+            MetricCounter.name == queries.DAILY_COUNT)).all()}
+    engine.dispose()
+    assert sum(cells.values()) == 4
+    d = queries.dashboard(container.store, now=now, days=14, targets={})
+    assert d.total == 4 and d.by_sentiment["positive"][-3:-1] == [1, 1] and d.by_source["rss"][-4:] == [1, 1, 1, 1]
