@@ -23,7 +23,7 @@ from monitor.cli.privacy import privacy_app
 from monitor.cli.route import route_app
 from monitor.cli.rules import rules_app
 from monitor.cli.silence import silence_app
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, redact
 from monitor.sentiment.cli import classify_command, sentiment_app
 
 app = typer.Typer(help="brand-scout: brand-mention monitoring and escalation.", no_args_is_help=True,
@@ -55,7 +55,7 @@ def main() -> None:
     try:
         app()
     except MonitorError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(1)
 
 

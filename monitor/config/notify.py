@@ -23,8 +23,11 @@ class SlackConfig(StrictModel):
     max_text_chars: int = Field(1500, ge=100, le=3000)
     max_retries: int = Field(2, ge=0, le=5, description="slack-sdk retry handlers' retries per call "
                              "(connection errors, 429 with Retry-After, 5xx) before the outbox backs off")
-    history_limit: int = Field(200, ge=1, le=1000, description="recent messages searched for an "
-                               "idempotency key when reconciling a delivery interrupted by a crash")
+    history_limit: int = Field(200, ge=1, le=1000, description="messages per page of channel history read "
+                               "when reconciling a delivery interrupted by a crash")
+    history_pages: int = Field(10, ge=1, le=100, description="pages of channel history searched for an "
+                               "idempotency key before a message counts as never sent (a busy channel "
+                               "gets more than one page of newer messages while a worker restarts)")
 
 
 class OutboxConfig(StrictModel):

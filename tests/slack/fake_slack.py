@@ -184,9 +184,12 @@ class FakeSlack:
             cid = str(a.get("channel"))
             if cid not in self.messages and cid not in self.channels.values():
                 return 200, {"ok": False, "error": "channel_not_found"}
-            top = [m for m in self.messages.get(cid, []) if not m.get("thread_ts")]
+            top = list(reversed([m for m in self.messages.get(cid, []) if not m.get("thread_ts")]))
             limit = int(a.get("limit") or 100)
-            return 200, {"ok": True, "messages": list(reversed(top))[:limit], "has_more": False}
+            at = int(str(a.get("cursor") or "0").removeprefix("next:") or 0)  # Slack's cursors are opaque
+            page, more = top[at:at + limit], at + limit < len(top)
+            return 200, {"ok": True, "messages": page, "has_more": more,
+                         "response_metadata": {"next_cursor": f"next:{at + limit}" if more else ""}}
         if method == "conversations.replies":
             cid, ts = str(a.get("channel")), str(a.get("ts"))
             msgs = [m for m in self.messages.get(cid, []) if m["ts"] == ts or m.get("thread_ts") == ts]

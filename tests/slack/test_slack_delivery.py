@@ -294,3 +294,29 @@ def test_a_spike_message_is_rewritten_in_place_with_what_it_held_back(
         _announce_held(c, s, [s.exec(select(SpikeEvent)).one()], now)
     c.pipeline.run_once()
     assert len(fake_slack.posted("chat.update")) == 1
+
+
+def test_crash_reconciliation_reads_past_the_first_page_of_a_busy_channel(
+        slack_container: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
+        fake_slack: FakeSlack) -> None:
+    """Found by the crash soak: a message posted before a kill, then more than a page of newer
+    messages in its channel before the restart; the key must still be found (history is paged)."""
+    cfg = slack_cfg(history_limit=5, history_pages=10)
+    c = slack_container(cfg, notifiers={"slack": CrashAfterSend.from_config(cfg)})
+    play(c, clock, 30)
+    c.pipeline.process()
+    with pytest.raises(KeyboardInterrupt):
+        c.pipeline.deliver()
+    left = [n for n in c.store.notifications() if n.status == "sending"]
+    assert left
+    notifier = SlackNotifier.from_config(cfg)
+    for name in ("#marketing-sales", "#legal", "#kudos"):
+        for i in range(12):  # twelve newer messages in every channel: more than two pages of five
+            notifier._call("chat.postMessage", channel=fake_slack.channel_id(name), text=f"chatter {i}")
+    c2 = slack_container(cfg)
+    clock.advance(timedelta(minutes=3))
+    c2.pipeline.run_once()
+    keys = [m["metadata"]["event_payload"]["key"] for msgs in fake_slack.messages.values() for m in msgs
+            if m.get("metadata")]
+    assert len(keys) == len(set(keys)) == len(c2.store.notifications())  # each once, none twice
+    assert any(call.args.get("cursor") for call in fake_slack.posted("conversations.history"))  # it paged

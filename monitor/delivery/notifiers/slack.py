@@ -20,6 +20,7 @@ import logging
 import re
 import threading
 import urllib.error
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -167,9 +168,7 @@ class SlackNotifier:
         channel_id = self._channel_id(msg.channel or channel)
         if channel_id is None:
             return None
-        resp = self._call("conversations.history", channel=channel_id, include_all_metadata=True,
-                          limit=self.scfg.history_limit)
-        for m in resp.get("messages") or []:
+        for m in self._history(channel_id):
             meta = m.get("metadata") or {}
             ep = meta.get("event_payload") or {}
             if meta.get("event_type") == sb.EVENT_TYPE and ep.get("kind") == "alert" \
@@ -178,6 +177,21 @@ class SlackNotifier:
                 self._parents[key] = parent
                 return parent
         return None
+
+    def _history(self, channel_id: str) -> Iterator[dict[str, Any]]:
+        """The channel's messages, newest first, page by page (``history_limit`` each, at most
+        ``history_pages``): a busy channel may hold more than one page of messages newer than
+        the one looked for."""
+        cursor: str | None = None
+        for _ in range(self.scfg.history_pages):
+            args: dict[str, Any] = {"channel": channel_id, "include_all_metadata": True, "limit": self.scfg.history_limit}
+            if cursor:
+                args["cursor"] = cursor
+            resp = self._call("conversations.history", **args)
+            yield from resp.get("messages") or []
+            cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+            if not resp.get("has_more") or not cursor:
+                return
 
     @staticmethod
     def _metadata(msg: Outbound) -> dict[str, Any]:
@@ -247,18 +261,19 @@ class SlackNotifier:
         if msg.payload.get("updates") and parse_ref(msg.previous_ref) is not None:
             return None
         parent = self._parent(msg) if msg.kind in ("update", "state") else None
+        messages: Iterable[dict[str, Any]]
         if parent is not None:
             resp = self._call("conversations.replies", channel=parent.channel, ts=parent.ts, include_all_metadata=True,
                               limit=self.scfg.history_limit)
             channel_id: str | None = parent.channel
+            messages = resp.get("messages") or []
         else:
             channel, _ = self._target(msg.receiver)
             channel_id = self._channel_id(msg.channel or channel)
             if channel_id is None:
                 return None  # nothing was ever posted there, so neither was this
-            resp = self._call("conversations.history", channel=channel_id, include_all_metadata=True,
-                              limit=self.scfg.history_limit)
-        for m in resp.get("messages") or []:
+            messages = self._history(channel_id)
+        for m in messages:
             meta = m.get("metadata") or {}
             if meta.get("event_type") == sb.EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == msg.key:
                 return f"{channel_id}:{m.get('ts')}"
