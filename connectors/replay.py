@@ -72,6 +72,11 @@ class ReplayConnector:
             self._items = _load(self.options.file)
         return self._items
 
+    def duration(self) -> float:
+        """Seconds from the first mention's release to the last one's, at the configured speed."""
+        items = self._all()
+        return (items[-1].offset - items[0].offset) / self.options.speed if items else 0.0
+
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
         """Release every mention whose time has come since the last fetch."""
         items = self._all()
@@ -103,7 +108,10 @@ class ReplayConnector:
             if ctx.progress:
                 ctx.progress(released, len(items))
         new_cursor = json.dumps({"start": start.isoformat(), "released": released, "round": rnd})
-        return FetchResult(mentions=out, cursor=new_cursor, pages=1)
+        notes: tuple[str, ...] = ()
+        if out and released >= len(items) and not self.options.loop:
+            notes = (f"replay finished: all {len(items)} mentions of the file have been released",)
+        return FetchResult(mentions=out, cursor=new_cursor, pages=1, notes=notes)
 
     @staticmethod
     def _mention(d: dict[str, Any], created: datetime, rnd: int) -> Mention:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, check, container, fail, load, open_container
-from monitor.config import AppConfig
+from monitor.config import AppConfig, SourceConfig
 from monitor.errors import MonitorError
 
 if TYPE_CHECKING:
@@ -99,20 +99,39 @@ def shown_database_url(cfg: AppConfig) -> str:
     return redacted_url(cfg.database_url())
 
 
-def banner_text(cfg: AppConfig, base: str) -> str:
-    """What ``scout run`` and ``scout demo`` print once the service is up (no secret in it)."""
+def banner_text(cfg: AppConfig, base: str, *, demo_minutes: float | None = None) -> str:
+    """What ``scout run`` and ``scout demo`` print once the service is up (no secret in it).
+
+    With ``demo_minutes`` (the demo): how long the replay takes, how to sign in, how to start
+    over, and the commands that work on the demo's own data.
+    """
     alerts = (cfg.data_path / cfg.notify.alert_log).resolve()
     slack = "Slack: on" if cfg.slack_active else "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)"
-    return "\n".join([
-        "", "brand-scout is running. Where to look:",
-        f"  queue      {base}/queue", f"  health     {base}/health  (JSON: {base}/healthz)",
+    signin = "one click as anyone on the roster (demo sign-in)" if cfg.web.auth.demo_login else "as configured in web.auth"
+    lines = [
+        "", "brand-scout is running. Where to look (pages need a sign-in: " + signin + "):",
+        f"  queue      {base}/queue", f"  dashboard  {base}/dashboard",
+        f"  scout form {base}/submit  (employees forward what they spot)",
+        f"  health     {base}/health  (JSON: {base}/healthz)",
         f"  metrics    {base}/metrics", f"  alerts     {alerts}", f"  database   {shown_database_url(cfg)}",
-        f"  {slack}", "Press Ctrl+C to stop; starting again resumes where it stopped.", "",
-    ])
+        f"  {slack}",
+    ]
+    if demo_minutes is not None:
+        env = f"BRAND_SCOUT__DATA_DIR={cfg.data_dir}"
+        lines += [
+            f"The sample replays over about {demo_minutes:.0f} minutes; the log says 'replay finished' at the end.",
+            "Start over with: .venv/bin/scout demo --fresh",
+            "On the demo's data, in another shell:",
+            f"  {env} .venv/bin/scout digest preview --config {cfg.path} > digest.html",
+            f"  {env} .venv/bin/scout rules backtest --since 1d --config {cfg.path}",
+            f"  {env} .venv/bin/scout eval replay monitor/sample/mentions.jsonl --config {cfg.path}",
+        ]
+    lines += ["Press Ctrl+C to stop; starting again resumes where it stopped.", ""]
+    return "\n".join(lines)
 
 
 def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, scheduler: bool = True,
-           worker: bool = True) -> None:
+           worker: bool = True, demo_minutes: float | None = None) -> None:
     from monitor.app.service import run_service
 
     c = container(cfg)
@@ -128,7 +147,7 @@ def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, 
 
     def ready() -> None:
         if banner:
-            typer.echo(banner_text(cfg, base))
+            typer.echo(banner_text(cfg, base, demo_minutes=demo_minutes))
 
     run_service(c, web=web, scheduler=scheduler, worker=worker, port=port, on_ready=ready)
 
@@ -144,10 +163,14 @@ def run(config: ConfigOpt = DEFAULT_CONFIG,
 def demo(config: ConfigOpt = DEFAULT_CONFIG,
          port: Annotated[int | None, typer.Option(help="web port")] = None,
          data_dir: Annotated[str, typer.Option(help="where the demo keeps its SQLite database and alert log")] = "data/demo",
-         speed: Annotated[float, typer.Option(help="replay speed (1 = real time)")] = 1.0) -> None:
+         speed: Annotated[float, typer.Option(help="replay speed (1 = real time)")] = 1.0,
+         fresh: Annotated[bool, typer.Option("--fresh", help="delete the demo's database and alert log first "
+                                                              "(start the replay over)")] = False) -> None:
     """Run the real service on the bundled sample mentions (SQLite, offline model)."""
     if not Path(config).exists():
         raise fail(f"{config} not found: run the demo from the repository root", 2)
+    if fresh:
+        _start_over(Path(os.environ.get("BRAND_SCOUT__DATA_DIR", data_dir)))
     os.environ.setdefault("BRAND_SCOUT__DATA_DIR", data_dir)
     os.environ.setdefault("BRAND_SCOUT__WEB__AUTH__DEMO_LOGIN", "true")
     cfg = load(config)
@@ -159,7 +182,33 @@ def demo(config: ConfigOpt = DEFAULT_CONFIG,
                    for s in cfg.sources]
         cfg = cfg.model_copy(update={"sources": sources})
     typer.echo(f"brand-scout demo: replaying {len(replays)} sample source(s) into {shown_database_url(cfg)}")
-    _serve(cfg, port=port, banner=True)
+    _serve(cfg, port=port, banner=True, demo_minutes=_replay_minutes(replays, speed))
+
+
+def _replay_minutes(replays: list[SourceConfig], speed: float) -> float:
+    """How long the demo's replay sources take to release everything, in minutes."""
+    from connectors.replay import ReplayConnector, ReplayOptions
+
+    longest = 0.0
+    for s in replays:
+        opts = ReplayOptions.model_validate({**s.options, "speed": speed} if speed != 1.0 else s.options)
+        longest = max(longest, ReplayConnector(s.name, opts).duration())
+    return longest / 60
+
+
+def _start_over(folder: Path) -> None:
+    """Delete the demo's own files in ``folder`` (the SQLite database and its journal files, the
+    alert log); refuses a folder that holds anything else."""
+    mine = {"brand-scout.db", "brand-scout.db-wal", "brand-scout.db-shm", "brand-scout.db-journal", "alerts.log",
+            "brand-scout.scheduler.lock"}
+    if not folder.exists():
+        return
+    other = sorted(p.name for p in folder.iterdir() if p.name not in mine)
+    if other:
+        raise fail(f"--fresh: {folder} holds other files ({', '.join(other[:5])}); not deleting anything", 2)
+    for p in folder.iterdir():
+        p.unlink()
+    typer.echo(f"--fresh: emptied {folder}")
 
 
 __all__ = ["banner_text", "check_config", "core_app", "demo", "poll", "run", "shown_database_url"]

@@ -57,10 +57,13 @@ def container(cfg: AppConfig, *, start: bool = True) -> Container:
     """
     from monitor.app.bootstrap import build
     from monitor.logs import setup_logging
+    from monitor.storage.db import redacted_url
 
     setup_logging(cfg.logging.level, cfg.logging.json_lines)
     check(cfg)
     c = build(cfg)
+    # which database a command works on (a demo's data is not the default data_dir's)
+    typer.echo(f"database: {redacted_url(cfg.database_url())}", err=True)
     if start:
         try:
             c.start()

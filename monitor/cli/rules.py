@@ -136,11 +136,12 @@ def _count(counts: dict[str, dict[datetime, Counts]], x: Sample, bucket: timedel
 
 def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, SentimentView | None, datetime]]:
     """Stored mentions since ``start`` as the router saw them: view, sentiment and the time they were routed."""
-    from monitor.storage.db import make_engine
+    from monitor.storage.db import make_engine, redacted_url
     from monitor.storage.rules_queries import mentions_for_replay
     from monitor.storage.store import Store
     from monitor.triage.process import view_of
 
+    typer.echo(f"database: {redacted_url(cfg.database_url())}", err=True)
     store = Store(make_engine(cfg.database_url()))
     try:
         stored = mentions_for_replay(store, start)

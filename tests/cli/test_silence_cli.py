@@ -37,7 +37,8 @@ def config_file(tmp_path: Path) -> Path:
 
 def run(config_file: Path, *args: str) -> tuple[int, str]:
     r = CliRunner(env={"USER": None}).invoke(app, ["silence", *args, "-c", str(config_file)])
-    return r.exit_code, r.output
+    assert r.stderr.startswith("database: ") or r.exit_code == 2, r.output  # it names the database it opened
+    return r.exit_code, "".join(x for x in r.output.splitlines(keepends=True) if not x.startswith("database: "))
 
 
 def _store(config_file: Path) -> Store:

@@ -95,3 +95,43 @@ def test_demo_fills_the_queue_and_restarts_without_duplicates(tmp_path: Path) ->
     keys = Counter(line.rsplit("key=", 1)[1] for line in (data / "alerts.log").read_text().splitlines() if "key=" in line)
     assert keys and max(keys.values()) == 1
     store.engine.dispose()
+
+
+def test_the_banners_commands_work_on_the_demos_data_and_fresh_starts_over(tmp_path: Path) -> None:
+    """Issue 18: the commands the demo prints open the demo's database (and say so), and
+    ``scout demo --fresh`` empties the demo's folder (refusing one that holds other files)."""
+    data, port, log = tmp_path / "demo", _free_port(), tmp_path / "demo.log"
+    proc = _start(data, port, log)
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 60 and _queue_size(port) <= 0:
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(1)
+        out = log.read_text(errors="replace")
+        assert f"http://127.0.0.1:{port}/submit" in out and "demo --fresh" in out and "minutes" in out
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=30)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRAND_SCOUT", "SLACK_"))}
+    env["BRAND_SCOUT__DATA_DIR"] = str(data)
+    bt = subprocess.run([sys.executable, "-m", "monitor", "rules", "backtest", "--since", "1d",
+                         "--config", "config/example.yaml"], cwd=ROOT, env=env, capture_output=True, text=True,
+                        timeout=120)
+    assert bt.returncode == 0, bt.stderr
+    assert f"database: sqlite:///{data}/brand-scout.db" in bt.stderr
+    assert "mentions" in bt.stdout and "no stored mentions" not in bt.stdout
+    (data / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = subprocess.run([sys.executable, "-m", "monitor", "demo", "--fresh", "--data-dir", str(data)],
+                             cwd=ROOT, env={k: v for k, v in env.items() if k != "BRAND_SCOUT__DATA_DIR"},
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "notes.txt" in refused.stderr and (data / "brand-scout.db").exists()
+
+
+def test_fresh_empties_only_the_demos_own_files(tmp_path: Path) -> None:
+    from monitor.cli.core import _start_over
+
+    for name in ("brand-scout.db", "brand-scout.db-wal", "alerts.log", "brand-scout.scheduler.lock"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    _start_over(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    _start_over(tmp_path / "missing")  # nothing to do
