@@ -429,8 +429,7 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
     mention has a queue item (``open_share`` of them still open), which is what the queue page reads.
     """
     from monitor.storage.models import ClassificationRow, MentionRow, QueueItem, QueueItemMention
-    from monitor.storage.read_models import DAILY_COUNT, day_labels
-    from monitor.storage.store import mention_row
+    from monitor.storage.store import DAILY_COUNT, day_labels, mention_row
 
     c = start_container(db_url, workdir, make_classifier("lexicon"))
     engine = c.store.engine

@@ -249,7 +249,8 @@ class Responses:
         item.status = "assigned" if item.assignee else "new"
         item.acknowledged_at = item.responded_at = item.response_url = None
         item.response_source = item.responded_by = None
-        item.escalation_level = 0
+        # the escalation level stays: each ladder step is taken once per item (its outbox key and
+        # EscalationStep are unique per level), so a reset would record steps that send nothing
         target = self.cfg.policy.escalation.targets.get(item.priority)  # type: ignore[call-overload]
         item.due_at = ladder_due_at(posted, target, self.cfg.policy.business_hours) if target is not None else posted
         if FOLLOW_UP not in (item.reasons or []):

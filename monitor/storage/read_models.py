@@ -29,7 +29,7 @@ from monitor.storage.models import (
     SentimentCorrection,
     SpikeEvent,
 )
-from monitor.storage.store import Store
+from monitor.storage.store import DAILY_COUNT, Store
 
 
 def get_item(store: Store, item_id: int) -> tuple[QueueItem, MentionRow] | None:
@@ -122,15 +122,7 @@ class Dashboard:
     total: int
 
 
-#: The shared counter the triage stage keeps per (UTC day, source, sentiment) as it classifies:
-#: the dashboard reads these few rows instead of grouping every mention of the window.
-DAILY_COUNT = "mentions_by_day"
 _DAY_LABELS = re.compile(r'^date="(\d{4}-\d{2}-\d{2})",source="(.*)",sentiment="(\w+)"$')
-
-
-def day_labels(day: str, source: str, sentiment: str) -> str:
-    """The labels of one :data:`DAILY_COUNT` cell (``day`` ISO, UTC). Sorting by labels sorts by day."""
-    return f'date="{day}",source="{source}",sentiment="{sentiment}"'
 
 
 def daily_counts(store: Store, start: date, end: date) -> list[tuple[date, str, str, int]]:

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from connectors.base import Mention, Rejected
+from monitor.clock import utc
 from monitor.errors import MonitorError, StoreError, redact
 from monitor.storage.models import (
     OPEN_STATUSES,
@@ -195,6 +196,16 @@ def _raw(m: Mention) -> str:
     except Exception:  # a record too odd for JSON is still kept, as its repr
         raw = ascii(m)
     return raw[:QUARANTINE_RAW]
+
+
+#: The shared counter the triage stage keeps per (UTC day, source, sentiment) as it classifies:
+#: the dashboard reads these few rows instead of grouping every mention of the window.
+DAILY_COUNT = "mentions_by_day"
+
+
+def day_labels(day: str, source: str, sentiment: str) -> str:
+    """The labels of one :data:`DAILY_COUNT` cell (``day`` ISO, UTC). Sorting by labels sorts by day."""
+    return f'date="{day}",source="{source}",sentiment="{sentiment}"'
 
 
 @dataclass
@@ -609,6 +620,13 @@ class Store:
             row.label, row.score, row.corrected, row.uncertain = label, 1.0, True, False
             row.model_id = f"corrected-by:{by}"
             s.add(row)
+            mention = s.get(MentionRow, mention_id)
+            if mention is not None and previous != label:  # the dashboard's daily counts follow the label
+                day = utc(mention.created_at).date().isoformat()
+                moves = {(DAILY_COUNT, day_labels(day, mention.source, label)): 1.0}
+                if previous is not None:
+                    moves[DAILY_COUNT, day_labels(day, mention.source, previous)] = -1.0
+                self.incr_many(s, moves)
             self.audit(s, actor=by, action="sentiment.correct", object_type="mention", object_id=str(mention_id),
                        details={"from": previous, "to": label}, now=now)
 
@@ -933,7 +951,8 @@ class Store:
         rows = s.execute(sa_select(Notification.id, Notification.queue_item_id, Notification.receiver,  # type: ignore[call-overload]
                                    Notification.payload, Notification.next_attempt_at).where(
             col(Notification.queue_item_id).in_(list(item_ids)), col(Notification.status) == "pending",
-            col(Notification.attempts) == 0, col(Notification.kind).in_(("alert", "update")))
+            col(Notification.attempts) == 0, col(Notification.kind).in_(("alert", "update")),
+            col(Notification.channel).is_(None))  # the receiver's own row; target copies are made when it is sent
             .order_by(col(Notification.id))).all()
         return {(item or 0, rcv): WaitingAlert(nid or 0, dict(payload or {}), at) for nid, item, rcv, payload, at in rows}
 
@@ -1006,6 +1025,8 @@ class Store:
                 return None
             if active is not None:
                 acc.active = active
+                if not active:  # a disabled account's sessions end (enabling it brings none back)
+                    acc.session_generation = (acc.session_generation or 0) + 1
                 self.audit(s, actor=actor, action="account.enable" if active else "account.disable",
                            object_type="account", object_id=acc.email, now=now)
             if password_hash is not None:

@@ -11,6 +11,7 @@ from typing import Protocol
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.ladder import ItemState, ladder_actions
+from monitor.domain.light import find_terms, watch_terms
 from monitor.domain.spikes import EngagementObservation, Sample, bucketize, detect
 from monitor.storage.models import EscalationStep, SpikeEvent
 from monitor.storage.store import DbSession, Store
@@ -77,8 +78,11 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         rows = c.store.volume_since(s, since)
         samples_all = [Sample(src, "", utc(at), negative=(label == "negative")) for src, at, label in rows]
         recent_rows = c.store.mentions_with_label_since(s, recent_since)
+        watched = watch_terms(c.cfg.policy.light.watchlists)
+        # a red post (a watch-list hit) is never a spike's sample: the crisis channel is not restricted
         samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
-                          m.likes + m.reposts + m.replies + m.quotes) for m, label in recent_rows]
+                          m.likes + m.reposts + m.replies + m.quotes) for m, label in recent_rows
+                   if not find_terms(f"{m.title or ''} {m.text}", watched)]
         # first reading: nothing at posting time; last: what the connector saw (velocity() refuses
         # readings too close together or too small, so a post seconds old is never "viral"). Read
         # by when it was fetched, not posted: a post must be velocity_min_interval old to count.
@@ -89,7 +93,9 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,
-                    ignore_terms=[t.lower() for t in c.cfg.organisation.brand_terms])
+                    # the brand's names say nothing; watch-list terms (code names, P4) must never
+                    # reach the crisis channel as a spike's "top terms"
+                    ignore_terms=[t.lower() for t in (*c.cfg.organisation.brand_terms, *watched)])
     keys = []
     with c.store.session() as s:
         # an episode ends when its volume or share is back under the threshold

@@ -45,9 +45,8 @@ from monitor.storage.models import (
     Silence,
     SpikeEvent,
 )
-from monitor.storage.read_models import DAILY_COUNT, day_labels
+from monitor.storage.store import DAILY_COUNT, Store, day_labels, describe_error, is_row_error
 from monitor.storage.store import DbSession as Session
-from monitor.storage.store import Store, describe_error, is_row_error
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
 
 log = logging.getLogger("brand_scout.pipeline")
@@ -293,8 +292,9 @@ class Triage:
 
     def _split(self, ids: list[int], now: datetime, first: Exception) -> int:
         """Process ``ids`` in halves, each in its own transaction, quarantining a mention that
-        fails alone. When every mention of three or more fails alone with the first error's
-        class, nothing is quarantined and that error is raised: the cause is not the data."""
+        fails alone. When none goes through and every one fails alone with the first error's
+        class, nothing is quarantined and that error is raised: the cause is not the data (a lone
+        poisoned mention is quarantined once another mention is processed beside it)."""
         done = 0
         failed: list[tuple[int, Exception]] = []
 
@@ -320,7 +320,9 @@ class Triage:
         run(ids[:half])
         if ids[half:]:
             run(ids[half:])
-        if not done and len(failed) >= 3 and all(type(e) is type(first) for _, e in failed):
+        # nothing went through and everything failed alike: the cause is not one mention's data
+        # (a classifier or a database fault) -- retry the batch, quarantine nothing
+        if not done and all(type(e) is type(first) for _, e in failed):
             raise first
         for mention_id, exc in failed:
             if self.store.quarantine_mention(mention_id, error=exc, now=now):

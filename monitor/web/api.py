@@ -56,8 +56,8 @@ class QueueItemOut(BaseModel):
     assignee: str | None
     source: str
     url: str
-    author: str
-    reach: int
+    author: str | None
+    reach: int | None
     text: str | None
     due_at: datetime | None
     scout_submitted: bool
@@ -155,8 +155,11 @@ def router(container: Container) -> APIRouter:
         """Queue items, highest priority first (``status``: open, all, or one status)."""
         statuses = list(OPEN_STATUSES) if status == "open" else (None if status == "all" else [status])
         rows = container.store.queue_items(statuses=statuses, limit=max(1, min(limit, 1000)))
+        # an API client is a broad channel: a red item without its text, link or author
         return [QueueItemOut(id=q.id or 0, light=q.light, priority=q.priority, status=q.status, assignee=q.assignee,
-                             source=m.source, url=m.url, author=m.author_handle, reach=m.author_reach,
+                             source=m.source, url="" if q.light == "red" else m.url,
+                             author=None if q.light == "red" else m.author_handle,
+                             reach=None if q.light == "red" else m.author_reach,
                              text=None if q.light == "red" else m.text,
                              due_at=utc(q.due_at) if q.due_at else None, scout_submitted=q.scout_submitted,
                              responded_at=utc(q.responded_at) if q.responded_at else None,

@@ -95,9 +95,15 @@ def test_list_disable_enable_set_password(config_file: Path) -> None:
     assert "eve@setseg.example" in lines[2] and "employee" in lines[2]
     assert "argon2" not in out and "$" not in out
 
+    store = _store(config_file)
+    eve = store.account_by_email("eve@setseg.example")
+    assert eve is not None
+    generation = eve.session_generation
     code, out = run(config_file, "disable", "Eve@setseg.example", "--actor", "ops")
     assert code == 0 and "disabled eve@setseg.example" in out
-    store = _store(config_file)
+    # disabling ends the account's sessions: enabling it again brings no old cookie back
+    eve = store.account_by_email("eve@setseg.example")
+    assert eve is not None and eve.session_generation > generation
     assert verify_password(store, "eve@setseg.example", PASSWORD) is None  # a disabled account cannot sign in
     code, out = run(config_file, "list", "--json")
     rows = [json.loads(line) for line in out.strip().splitlines()]

@@ -139,3 +139,16 @@ def test_spikes_use_their_episode_key_and_min_priority_filters_alerts() -> None:
     assert not wants("alert", {"priority": "normal"}, target)
     assert wants("alert", {"priority": "urgent"}, target) and wants("spike", {}, target)
     assert wants("state", {"action": "acknowledge"}, target) and not wants("state", {"action": "assign"}, target)
+
+
+def test_a_spikes_held_count_rewrite_never_pages_or_posts_again(target_cfg: Callable[..., Any]) -> None:
+    """The spike job rewrites the crisis message as its held count grows (``updates``): Slack edits
+    in place; PagerDuty and Teams get no copy (no second page, no second card)."""
+    from monitor.delivery.notifiers import fan_out_rows
+
+    cfg = target_cfg()
+    first = fan_out_rows(cfg, key="spike:volume:all:t0", receiver="crisis", kind="spike", payload={"summary": "s"})
+    rewrite = fan_out_rows(cfg, key="spike:volume:all:t0:held:3", receiver="crisis", kind="spike",
+                           payload={"summary": "s", "updates": "spike:volume:all:t0", "held": "3 held"})
+    assert any(ch.endswith("pagerduty") for _, ch in first)
+    assert not any(ch.endswith(("pagerduty", "teams")) for _, ch in rewrite)

@@ -201,3 +201,18 @@ def test_a_receiver_without_a_queue_is_alerted_and_its_item_closed(cfg: AppConfi
     (m,) = report.mentions
     assert m["light"] == "yellow" and m["alerted"] == ["marketing-sales"]
     assert not [a for a in report.alerts if a["kind"] == "ladder"]  # nothing waits for an acknowledgement
+
+
+def test_a_red_post_in_a_burst_never_reaches_the_crisis_channel(cfg: AppConfig) -> None:
+    """P4: the crisis receiver is not restricted, so a spike's top terms and sample posts leave
+    out red posts and watch-list terms, even when the burst is full of them."""
+    base = (STREAMS / "outage_after_quiet_day.jsonl").read_text(encoding="utf-8")
+    leaks = "\n".join(json.dumps({
+        "source": "x", "external_id": f"leak{k}", "text": f"SET SEG portal down, insiders say Project Falcon broke it ({k})",
+        "author_handle": f"leaker{k}", "author_reach": 5000 + k, "likes": 500, "created_at": f"2026-11-30T09:3{k}:30Z"})
+        for k in range(6))
+    report = replay(cfg, parse_stream(base + leaks + "\n"), classifier=KeywordClassifier())
+    spikes = [a for a in report.alerts if a["kind"] == "spike"]
+    assert spikes and all("falcon" not in a["summary"].lower() for a in spikes)
+    assert all(not any(e.startswith("leak") for e in a["external_ids"]) for a in spikes)
+    assert all("legal-compliance" in m["alerted"] for m in report.mentions if m["external_id"].startswith("leak"))

@@ -15,6 +15,7 @@ from monitor.clock import FrozenClock, utc
 from monitor.storage import read_models as queries
 from monitor.storage.db import upgrade
 from monitor.storage.models import ClassificationRow, MentionRow, MetricCounter
+from monitor.storage.store import DAILY_COUNT
 
 WORDS = ("SET SEG portal down, terrible", "SET SEG paid my claim, love it", "SET SEG newsletter is out")
 
@@ -76,8 +77,24 @@ def test_the_migration_counts_mentions_classified_before_it(container: Container
         conn.commit()
     with Session(engine) as s:
         cells = {r.labels: r.value for r in s.exec(select(MetricCounter).where(
-            MetricCounter.name == queries.DAILY_COUNT)).all()}
+            MetricCounter.name == DAILY_COUNT)).all()}
     engine.dispose()
     assert sum(cells.values()) == 4
     d = queries.dashboard(container.store, now=now, days=14, targets={})
     assert d.total == 4 and d.by_sentiment["positive"][-3:-1] == [1, 1] and d.by_source["rss"][-4:] == [1, 1, 1, 1]
+
+
+def test_a_sentiment_correction_moves_the_daily_count(container: Container, clock: FrozenClock) -> None:
+    now = clock.now()
+    container.store.add_new_mentions("x", "x", [Mention(source="x", external_id="c1", url="https://x.example/c1",
+                                                        text="SET SEG portal down, terrible", created_at=now,
+                                                        author_handle="u")], None, now=now)
+    container.pipeline.run_once()
+    before = queries.dashboard(container.store, now=now, days=14, targets={})
+    assert before.by_sentiment["negative"][-1] == 1
+    row = container.store.find_mention("x", "c1")
+    assert row is not None
+    container.store.correct_sentiment(row.id or 0, "neutral", by="dana", now=now)
+    after = queries.dashboard(container.store, now=now, days=14, targets={})
+    assert (after.by_sentiment["negative"][-1], after.by_sentiment["neutral"][-1]) == (0, 1)
+    assert after.total == before.total

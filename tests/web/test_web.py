@@ -305,6 +305,9 @@ def test_api_submit_and_queue_hides_red_text(app: Any, seeded: Seeded, container
     assert bad.status_code == 422
     items = {i["id"]: i for i in client.get("/api/queue").json()}
     assert items[seeded.red]["text"] is None and "refund" in (items[seeded.yellow]["text"] or "")
+    # nor its link or author (an API client is a broad channel)
+    assert (items[seeded.red]["url"], items[seeded.red]["author"], items[seeded.red]["reach"]) == ("", None, None)
+    assert items[seeded.yellow]["url"]
     spec = client.get("/openapi.json").json()
     assert "/api/submissions" in spec["paths"] and "/api/queue" in spec["paths"]
 

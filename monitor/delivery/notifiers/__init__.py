@@ -59,7 +59,11 @@ def targets_of(rc: ReceiverConfig | None) -> list[str]:
 
 def wants(target: str, rc: ReceiverConfig, kind: str, payload: dict[str, Any]) -> bool:
     """Whether ``target`` of receiver ``rc`` takes a message of ``kind`` (e.g. PagerDuty has no
-    event for a claim, and pages only from its ``min_priority``)."""
+    event for a claim, and pages only from its ``min_priority``). A rewrite of an earlier message
+    (``updates``: a spike's held count) goes only where a message can be rewritten in place
+    (Slack, the webhook as an event): it must not page again or post another card."""
+    if payload.get("updates") and target in ("pagerduty", "teams"):
+        return False
     if target == "pagerduty":
         return rc.pagerduty is not None and pagerduty.wants(kind, payload, rc.pagerduty)
     if target == "webhook":
