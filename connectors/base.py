@@ -129,8 +129,8 @@ def _norm_handle(handle: str) -> str:
 
 class OwnAccounts:
     """The organisation's own accounts, as configured: ``handle`` (any platform) or
-    ``platform:handle``; case-insensitive, ``@`` optional; a Mastodon ``user@instance`` also
-    matches its bare ``user``."""
+    ``platform:handle``; case-insensitive, a leading ``@`` optional. Mastodon accounts are
+    ``user@instance`` and match exactly (a bare ``user`` could be anyone on another instance)."""
 
     def __init__(self, entries: Iterable[str]) -> None:
         self.anywhere: set[str] = set()
@@ -152,12 +152,9 @@ class OwnAccounts:
         h = _norm_handle(author_handle)
         if not h:
             return False
-        local = h.split("@", 1)[0] if "@" in h else h  # mastodon user@instance
-        return (
-            h in self.anywhere
-            or (source, h) in self.per_source
-            or (source == "mastodon" and (local in self.anywhere or (source, local) in self.per_source))
-        )
+        # exact only: on Mastodon anyone can register "setseg" on another instance, so a bare name
+        # never stands for "setseg@mastodon.social" (the connector qualifies every handle)
+        return h in self.anywhere or (source, h) in self.per_source
 
 
 def as_response(m: Mention) -> Response | None:

@@ -322,7 +322,7 @@ class MastodonConnector(ConnectorBase):
             url=str(s.get("url") or s.get("uri") or ""),
             text=text,
             created_at=created,
-            author_handle=to_text(acct.get("acct") or acct.get("username")),
+            author_handle=_qualified(acct),
             author_name=to_text(acct.get("display_name") or acct.get("username")),
             author_reach=to_count(acct.get("followers_count")),
             lang=to_text(s.get("language")) or None,
@@ -379,3 +379,15 @@ class _Timeline(Listing[list[Any], Any, int]):
         if not page or len(page) < self.limit:
             return None
         return max(_id(s) for s in page) if self.min_id is not None else min(_id(s) for s in page)
+
+
+def _qualified(account: dict[str, Any]) -> str:
+    """``user@instance`` for every account: an instance returns its own users' ``acct`` bare, so
+    the instance is taken from the account's profile URL. A bare name from one instance and the
+    same name on another are different people (and only one may be the organisation's)."""
+    handle = to_text(account.get("acct") or account.get("username"))
+    if handle and "@" not in handle:
+        host = urlsplit(to_text(account.get("url"))).hostname
+        if host:
+            return f"{handle}@{host}"
+    return handle

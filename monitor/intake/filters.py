@@ -51,12 +51,9 @@ class _Accounts:
         h = _norm_handle(m.author_handle)
         if not h:
             return False
-        local = h.split("@", 1)[0] if "@" in h else h  # mastodon user@instance
-        return (
-            h in self.anywhere
-            or (m.source, h) in self.per_source
-            or (m.source == "mastodon" and (local in self.anywhere or (m.source, local) in self.per_source))
-        )
+        # exact only (as connectors.base.OwnAccounts): a Mastodon handle is user@instance, and a
+        # bare name may be anyone on another instance
+        return h in self.anywhere or (m.source, h) in self.per_source
 
 
 def _host(url: str) -> str:

@@ -35,7 +35,10 @@ MENTIONS = [
 @pytest.mark.parametrize(
     ("filters", "own", "expected"),
     [
-        ({}, ["setseg"], ["1", "2", "3", "5", "6"]),  # own accounts excluded by default
+        # own accounts excluded by default; a Mastodon account is user@instance, exactly
+        ({}, ["setseg", "mastodon:setseg@mastodon.social"], ["1", "2", "3", "5", "6"]),
+        # a bare name never stands for a Mastodon account: anyone can be "setseg" on some instance
+        ({}, ["setseg"], ["1", "2", "3", "5", "6", "7"]),
         ({"exclude_own_accounts": False}, ["setseg"], ["1", "2", "3", "4", "5", "6", "7", "8"]),
         ({"languages": ["en"]}, [], ["1", "3", "4", "5", "6", "7", "8"]),
         ({"languages": ["de"], "keep_unknown_language": False}, [], ["2"]),

@@ -12,7 +12,7 @@ def test_search_and_hashtag_streams(harness_factory):
     assert sorted(by_id) == ["113000000000000001", "113000000000000002", "113000000000000003", "113000000000000004"]
     s1 = by_id["113000000000000001"]
     assert s1.text == "Loving #setseg & their app!"
-    assert (s1.author_handle, s1.author_name, s1.author_reach) == ("ann", "Ann 🐘", 320)
+    assert (s1.author_handle, s1.author_name, s1.author_reach) == ("ann@mastodon.example", "Ann 🐘", 320)  # local accounts qualified
     assert (s1.likes, s1.reposts, s1.replies, s1.lang) == (3, 2, 1, "en")
     assert s1.external_id == "https://mastodon.example/users/ann/statuses/113000000000000001"
     assert by_id["113000000000000002"].kind == "reply" and by_id["113000000000000002"].text == (
