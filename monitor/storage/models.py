@@ -112,6 +112,9 @@ class QueueItem(SQLModel, table=True):
         Index("ix_queue_created", "created_at"),
         # The queue page: its filters, sorts and counts read only this index, not the rows.
         Index("ix_queue_list", "status", "light", "priority_score", "due_at", "assignee"),
+        # The dashboard: overdue items (status, then due time) and responses of the window.
+        Index("ix_queue_due", "status", "due_at"),
+        Index("ix_queue_responded", "responded_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

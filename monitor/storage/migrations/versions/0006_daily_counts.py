@@ -1,4 +1,5 @@
-"""metric_counter 'mentions_by_day': the dashboard's daily counts, filled from stored mentions
+"""metric_counter 'mentions_by_day': the dashboard's daily counts, filled from stored mentions;
+queue_item indexes for the dashboard's overdue and response counts
 
 From this revision the triage stage adds one to ``mentions_by_day`` (labels ``date``, ``source``,
 ``sentiment``) for each mention it classifies, and the dashboard reads those rows instead of
@@ -23,6 +24,8 @@ NAME = "mentions_by_day"
 
 
 def upgrade() -> None:
+    op.create_index("ix_queue_due", "queue_item", ["status", "due_at"])
+    op.create_index("ix_queue_responded", "queue_item", ["responded_at"])
     bind = op.get_bind()
     mention = sa.table("mention", sa.column("id"), sa.column("source"), sa.column("created_at"))
     classification = sa.table("classification", sa.column("mention_id"), sa.column("label"))
@@ -43,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_queue_responded", table_name="queue_item")
+    op.drop_index("ix_queue_due", table_name="queue_item")
     bind = op.get_bind()
     counter = sa.table("metric_counter", sa.column("name"))
     bind.execute(sa.delete(counter).where(counter.c.name == NAME))
