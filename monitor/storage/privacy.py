@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col, select
 
 from monitor.clock import utc
@@ -28,6 +29,7 @@ from monitor.storage.models import (
     ClassificationRow,
     MentionRow,
     Notification,
+    QuarantinedMention,
     QueueItem,
     QueueItemMention,
     ScoutSubmission,
@@ -133,6 +135,16 @@ def _delete_rows(store: Store, s: Session, rows: Sequence[MentionRow], report: P
             if new != sp.explanation:
                 sp.explanation = new
                 s.add(sp)
+    # a quarantined copy of a deleted mention holds its text and author too (P5)
+    for chunk in _chunks(ids):
+        s.execute(sa_delete(QuarantinedMention).where(col(QuarantinedMention.mention_id).in_(chunk)))
+    by_source: dict[str, list[str]] = {}
+    for src, ext in keys:
+        by_source.setdefault(src, []).append(ext)
+    for src, exts in by_source.items():
+        for i in range(0, len(exts), _CHUNK):
+            s.execute(sa_delete(QuarantinedMention).where(col(QuarantinedMention.source) == src,
+                                                          col(QuarantinedMention.external_id).in_(exts[i:i + _CHUNK])))
     for r in rows:
         s.delete(r)
     report.mentions += len(rows)
@@ -153,6 +165,9 @@ def run_retention(store: Store, *, days: int | None, now: datetime, purge_marked
         return report
     from sqlalchemy import or_
 
+    if days is not None:  # quarantined posts (never stored as mentions) age out like mentions
+        with store.session() as s:
+            s.execute(sa_delete(QuarantinedMention).where(col(QuarantinedMention.at) < now - timedelta(days=days)))
     while True:
         with store.session() as s:
             rows = list(s.exec(select(MentionRow).where(or_(*conds)).order_by(col(MentionRow.id)).limit(batch)).all())
@@ -205,6 +220,7 @@ def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
         items: dict[int, dict[str, Any]] = {}
         subs: list[dict[str, Any]] = []
         notes: dict[int, dict[str, Any]] = {}
+        quarantined: list[dict[str, Any]] = []
         for chunk in _chunks(ids):
             classifications += [_row_dict(c) for c in s.exec(
                 select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(chunk))).all()]
@@ -214,6 +230,8 @@ def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
                 select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(chunk))).all()]
             for qi in s.exec(select(QueueItem).where(col(QueueItem.mention_id).in_(chunk))).all():
                 items[qi.id or 0] = _row_dict(qi)
+            quarantined += [_row_dict(q) for q in s.exec(
+                select(QuarantinedMention).where(col(QuarantinedMention.mention_id).in_(chunk))).all()]
         for chunk in _chunks(sorted(items)):
             for n in s.exec(select(Notification).where(col(Notification.queue_item_id).in_(chunk))).all():
                 if (n.payload.get("source"), n.payload.get("external_id")) in keys:
@@ -227,6 +245,7 @@ def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
         "queue_items": [items[k] for k in sorted(items)],
         "notifications": [notes[k] for k in sorted(notes)],
         "scout_submissions": subs,
+        "quarantined": quarantined,
     }
 
 

@@ -155,3 +155,28 @@ def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c
     assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["mentions"] == 2, r.output
     r = run(app, ["privacy", "retention", "-c", str(cfg)])
     assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["mentions"] == 1, r.output
+
+
+def test_quarantined_copies_go_with_their_mention_and_age_out(c: Container, clock: FrozenClock) -> None:
+    """P5: a quarantined copy holds the post's text and author, so it is exported with the author,
+    deleted with the mention, and aged out by retention like mentions."""
+    from monitor.storage.models import QuarantinedMention
+
+    now = clock.now()
+    new1 = c.store.find_mention("x", "new1")
+    assert new1 is not None
+    with c.store.session() as s:
+        s.add(QuarantinedMention(source_name="feed", source="x", external_id="new1", stage="triage",
+                                 mention_id=new1.id, raw="SET SEG refund still missing (bo)", error_class="E",
+                                 error="e", at=now))
+        s.add(QuarantinedMention(source_name="feed", source="x", external_id="gone", stage="intake",
+                                 raw="an old unreadable post by someone", error_class="E", error="e",
+                                 at=now - timedelta(days=400)))
+        s.add(QuarantinedMention(source_name="feed", source="x", external_id="fresh", stage="intake",
+                                 raw="a recent unreadable post", error_class="E", error="e", at=now))
+    assert [q["external_id"] for q in export_author(c.store, "x", "bo")["quarantined"]] == ["new1"]
+    delete_author(c.store, "x", "bo", actor="dpo@setseg.example", now=now)
+    run_retention(c.store, days=365, now=now)
+    with c.store.session() as s:
+        left = sorted(q.external_id for q in s.exec(select(QuarantinedMention)).all())
+    assert left == ["fresh"]
