@@ -41,11 +41,12 @@ def add_responses(store: Store, s: Session, source_name: str, responses: Sequenc
 
 
 def unmatched(store: Store, s: Session, *, since: datetime, limit: int = MATCH_BATCH) -> list[PlatformResponse]:
-    """Responses not matched to a queue item yet, posted after ``since``, oldest first; on
-    PostgreSQL locked (skipping those another process is matching)."""
+    """Responses not matched to a queue item yet, posted after ``since``, newest first (replies
+    to posts that are never stored pile up unmatched; oldest first, ``limit`` of them would hide
+    every newer response); on PostgreSQL locked (skipping those another process is matching)."""
     q = (select(PlatformResponse).where(col(PlatformResponse.matched_at).is_(None),
                                         col(PlatformResponse.created_at) >= since)
-         .order_by(col(PlatformResponse.created_at), col(PlatformResponse.id)).limit(limit))
+         .order_by(col(PlatformResponse.created_at).desc(), col(PlatformResponse.id).desc()).limit(limit))
     if store.dialect == "postgresql":
         q = q.with_for_update(skip_locked=True)
     return list(s.exec(q).all())

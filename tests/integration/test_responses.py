@@ -507,3 +507,31 @@ def test_roster_handles_are_checked_at_load(make_config: Callable[..., AppConfig
     assert "unknown platform 'myspace'" in str(err.value) and "already 'anna''s" in str(err.value)
     ok = make_config(spokespersons=ROSTER)
     assert ok.spokespersons[0].handles["x"] == ["setseg_help"]
+
+
+def test_unmatched_replies_piling_up_never_hide_a_new_response(
+        make: Callable[..., Container], x: X, clock: FrozenClock) -> None:
+    """Review finding: an own account's replies to posts never stored stay unmatched; more of them
+    than one matching round reads must not keep a new reply from being matched."""
+    from connectors.base import Mention
+    from monitor.storage import response_queries as rq
+    from monitor.storage.models import PlatformResponse
+
+    c = make(*x.source())
+    with c.store.session() as s:
+        for i in range(rq.MATCH_BATCH + 20):
+            s.add(PlatformResponse(source="x", external_id=f"r{i}", url="", author_handle="setseg_help",
+                                   in_reply_to=f"elsewhere{i}", created_at=T0 - timedelta(hours=5, seconds=i),
+                                   fetched_at=T0))
+    mention = Mention("x", "950", "https://x.com/hal/status/950", "SET SEG refund still missing, terrible",
+                      T0 - timedelta(minutes=30), author_handle="hal", thread_id="950")
+    reply = Mention("x", "951", "https://x.com/setseg_help/status/951", "@hal sorted, sorry",
+                    T0 - timedelta(minutes=5), author_handle="setseg_help", kind="reply", parent_id="950",
+                    thread_id="950")
+    c.connectors.built["x-brand"] = Scripted([[mention], [reply]])  # type: ignore[assignment]
+    c.pipeline.poll("x-brand")
+    c.pipeline.run_once()
+    clock.advance(timedelta(minutes=1))
+    c.pipeline.poll("x-brand")
+    c.pipeline.run_once()
+    assert items(c)["950"].status == "responded"
