@@ -16,15 +16,38 @@ service, never the URL, and every message goes through :func:`monitor.errors.red
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
 from monitor.errors import NotifyError, redact
 
+if TYPE_CHECKING:
+    from monitor.config import AppConfig
+
 USER_AGENT = "brand-scout (+https://github.com/brand-scout)"
+
+
+class HttpNotifier:
+    """What the HTTP notifiers share: the configuration and one httpx client, built on first use
+    (no I/O at construction), never following redirects nor reading proxy settings."""
+
+    def __init__(self, cfg: AppConfig, *, client: httpx.Client | None = None) -> None:
+        self.cfg = cfg
+        self._client = client
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client."""
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(follow_redirects=False, trust_env=False)
+            return self._client
 RECOVERABLE_STATUS = frozenset({408, 425, 429})
 
 

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from monitor.delivery.notifiers._content import (
     WITHHELD,
@@ -34,13 +31,12 @@ from monitor.delivery.notifiers._content import (
     visible,
     visible_other,
 )
-from monitor.delivery.notifiers._http import post
+from monitor.delivery.notifiers._http import HttpNotifier, post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, redact
 from monitor.vocab import PRIORITY_RANK
 
 if TYPE_CHECKING:
-    from monitor.config import AppConfig
     from monitor.config.notify import PagerDutyTarget
     from monitor.config.policy import ReceiverConfig
 
@@ -92,23 +88,10 @@ def _describe(body: object) -> str:
     return f"{said}: {'; '.join(str(e) for e in errors)}" if errors else said
 
 
-class PagerDutyNotifier:
+class PagerDutyNotifier(HttpNotifier):
     """Sends outbox messages to PagerDuty as Events API v2 events."""
 
     name = "pagerduty"
-
-    def __init__(self, cfg: AppConfig, *, client: httpx.Client | None = None) -> None:
-        self.cfg = cfg
-        self._client = client
-        self._lock = threading.Lock()
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client, built on first use (no I/O at construction)."""
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(follow_redirects=False, trust_env=False)
-            return self._client
 
     def _target(self, receiver: str) -> tuple[ReceiverConfig, PagerDutyTarget, str]:
         rc = receiver_config(self.cfg.receivers, receiver)

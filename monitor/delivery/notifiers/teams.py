@@ -18,21 +18,17 @@ send lease keeps that to a crash in that window).
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import httpx
-
 from monitor.delivery.notifiers._content import card_markdown, reach_text, receiver_config, visible
-from monitor.delivery.notifiers._http import post
+from monitor.delivery.notifiers._http import HttpNotifier, post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, register_secret
 
 if TYPE_CHECKING:
-    from monitor.config import AppConfig
     from monitor.config.notify import TeamsTarget
     from monitor.config.policy import ReceiverConfig
 
@@ -119,23 +115,10 @@ def render_message(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: boo
     return {"type": "message", "attachments": [{"contentType": CARD_TYPE, "contentUrl": None, "content": card}]}
 
 
-class TeamsNotifier:
+class TeamsNotifier(HttpNotifier):
     """Posts outbox messages to Teams channels through Workflows webhooks."""
 
     name = "teams"
-
-    def __init__(self, cfg: AppConfig, *, client: httpx.Client | None = None) -> None:
-        self.cfg = cfg
-        self._client = client
-        self._lock = threading.Lock()
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client, built on first use (no I/O at construction)."""
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(follow_redirects=False, trust_env=False)
-            return self._client
 
     def _target(self, receiver: str) -> tuple[ReceiverConfig, TeamsTarget, str]:
         rc = receiver_config(self.cfg.receivers, receiver)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +35,7 @@ import httpx
 
 from monitor.clock import Clock
 from monitor.delivery.notifiers._content import receiver_config, visible, visible_other
-from monitor.delivery.notifiers._http import post
+from monitor.delivery.notifiers._http import HttpNotifier, post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, register_secret
 
@@ -109,24 +108,14 @@ def encode(body: dict[str, Any]) -> bytes:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
 
 
-class WebhookNotifier:
+class WebhookNotifier(HttpNotifier):
     """POSTs signed JSON events to configured URLs."""
 
     name = "webhook"
 
     def __init__(self, cfg: AppConfig, *, clock: Clock, client: httpx.Client | None = None) -> None:
-        self.cfg = cfg
+        super().__init__(cfg, client=client)
         self.clock = clock
-        self._client = client
-        self._lock = threading.Lock()
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client, built on first use (no I/O at construction)."""
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(follow_redirects=False, trust_env=False)
-            return self._client
 
     def _target(self, receiver: str) -> tuple[ReceiverConfig, WebhookTarget, str]:
         rc = receiver_config(self.cfg.receivers, receiver)
