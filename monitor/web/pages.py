@@ -265,7 +265,7 @@ def router(container: Container) -> APIRouter:
             "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
             "assignees": bulk_assignees(actor), "bulk": auth.session(request).pop("bulk", None),
             "bulk_max": BULK_MAX, "here": page_url(filters, page), "filtered": filtered,
-            "zone": container.cfg.organisation.timezone, "zone_abbr": datetime.now(zone).tzname() or "",
+            "zone": container.cfg.organisation.timezone, "zone_abbr": now.astimezone(zone).tzname() or "",
             "total": total, "page": page, "pages": pages, "first_index": (page - 1) * PER_PAGE + 1,
             "last_index": (page - 1) * PER_PAGE + len(rows),
             "links": page_links(filters, page=page, pages=pages),
