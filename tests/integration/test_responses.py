@@ -4,6 +4,7 @@ item responded at the platform's time; the customer's follow-up reopens it."""
 
 from __future__ import annotations
 
+import abc
 import copy
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -283,18 +284,20 @@ def test_platform_reply_then_manual_record_keeps_the_platforms_time_history_show
 
 
 # ---- Reddit, Mastodon, Bluesky: one scenario each through the real client and its fake ------------
-class Platform:
-    """A fake service with helpers to post a mention, a reply and a follow-up."""
+class Platform(abc.ABC):
+    """A fake service with helpers to post a mention, a reply and a follow-up (one subclass per
+    platform below)."""
 
     source_name = ""
 
+    @abc.abstractmethod
     def post(self, handle: str, at: datetime, text: str, key: str, *, reply_to: str | None = None,
              root: str | None = None) -> str:
         """Publish a post; returns the id a reply names it by (what ``reply_to`` takes)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def source(self) -> tuple[dict[str, Any], dict[str, str]]:
-        raise NotImplementedError
+        """The source's config entry and the environment it needs."""
 
     def stop(self) -> None:
         self.fake.server.stop()  # type: ignore[attr-defined]
@@ -408,7 +411,9 @@ OWN_HANDLES = {"reddit": ("setseg_help", "setseg"), "mastodon": ("help@mastodon.
 
 @pytest.fixture(params=["reddit", "mastodon", "bluesky"])
 def platform(request: pytest.FixtureRequest) -> Iterator[tuple[str, Platform]]:
-    svc: Platform = {"reddit": Reddit, "mastodon": Mastodon, "bluesky": Bluesky}[request.param]()
+    kinds: dict[str, type[Reddit] | type[Mastodon] | type[Bluesky]] = {"reddit": Reddit, "mastodon": Mastodon,
+                                                                        "bluesky": Bluesky}
+    svc: Platform = kinds[request.param]()
     yield request.param, svc
     svc.stop()
 
