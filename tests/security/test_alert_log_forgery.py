@@ -139,3 +139,17 @@ def test_hostile_handles_through_the_real_pipeline(make_config: Callable[..., Ap
         assert VICTIM_KEY not in keys
     finally:
         c.store.engine.dispose()
+
+
+def test_a_red_notice_in_the_log_names_no_author() -> None:
+    """A broad receiver's red notice withholds link and author (``link_withheld``): the log line
+    says so instead of printing "@None (None followers)"."""
+    from monitor.delivery.notifiers.base import Outbound
+    from monitor.delivery.notifiers.log import render_line
+
+    msg = Outbound(key="alert:marketing-sales:18", receiver="marketing-sales", kind="alert",
+                   payload={"light": "red", "priority": "high", "item_id": 18, "source": "bluesky", "author": None,
+                            "reach": None, "text": None, "text_withheld": True, "link_withheld": True,
+                            "item_url": "http://127.0.0.1:8080/queue/18"})
+    line = render_line(msg)
+    assert "None" not in line and "(author in the restricted queue)" in line and "text withheld" in line

@@ -71,9 +71,11 @@ def render_line(msg: Outbound) -> str:
         text = " ".join(str(text).split())
         if len(text) > 200:
             text = text[:197] + "..."
+        who = ("(author in the restricted queue)" if p.get("link_withheld")
+               else f"@{escape(p.get('author') or '')} ({escape(p.get('reach') or 0)} followers)")
         return (f"[{escape(msg.receiver)}] {escape(str(p.get('light', '')).upper())} {escape(p.get('priority', ''))} "
-                f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} @{escape(p.get('author', ''))} "
-                f"({escape(p.get('reach', 0))} followers): {escape(text)} | {escape(p.get('item_url', ''))}")
+                f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} {who}: {escape(text)} | "
+                f"{escape(p.get('item_url', ''))}")
     summary = p.get("title") or p.get("summary") or json.dumps(p)[:300]
     return f"[{escape(msg.receiver)}] {escape(msg.kind.upper())}: {escape(summary)}"
 
