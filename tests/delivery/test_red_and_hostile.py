@@ -169,3 +169,19 @@ def test_spike_samples_carry_post_text_only_to_restricted_receivers(
         {"source": "reddit", "external_id": "t3_a", "url": "https://reddit.example/t3_a"}]
     (legal,) = [e for e in hook.events("legal") if e["event"] == "spike"]
     assert legal["data"]["samples"][0]["text"].endswith("Project Falcon") and legal["data"]["top_terms"]
+
+
+def test_a_red_notice_with_its_link_withheld_names_no_author(target_cfg: Callable[..., Any]) -> None:
+    """A broad receiver's red notice carries no link or author (``link_withheld``): the Teams card
+    and the PagerDuty summary say the author is in the restricted queue, never "@" and nothing."""
+    from monitor.delivery.notifiers._content import RESTRICTED_AUTHOR
+    from monitor.delivery.notifiers.pagerduty import PagerDutyNotifier
+
+    payload = {"item_id": 3, "light": "red", "priority": "urgent", "source": "x", "author": None, "reach": None,
+               "url": "", "text": None, "text_withheld": True, "link_withheld": True, "reasons": [],
+               "item_url": "https://bs.example/queue/3"}
+    broad = ReceiverConfig(name="marketing-sales")
+    card = card_json(render_card(Outbound("k", "marketing-sales", "alert", payload), broad))
+    assert RESTRICTED_AUTHOR in card and "reach unknown" not in card
+    body = PagerDutyNotifier(target_cfg()).event(Outbound("k", "crisis", "alert", payload, queue_item_id=3), "rk")
+    assert body is not None and RESTRICTED_AUTHOR in body["payload"]["summary"] and "@ " not in body["payload"]["summary"]

@@ -33,6 +33,10 @@ _MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 _HIDDEN = ("text", "reasons", "scout_note")
 
 
+#: What stands for the author of a red post sent to a broad receiver (``link_withheld``).
+RESTRICTED_AUTHOR = "an author shown only in the restricted queue"
+
+
 def clean(text: object) -> str:
     """Drop control characters (keeping newlines; tabs become spaces) and bidi overrides."""
     s = "" if text is None else str(text)

@@ -24,6 +24,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from monitor.delivery.notifiers._content import (
+    RESTRICTED_AUTHOR,
     WITHHELD,
     plain,
     reach_text,
@@ -117,8 +118,9 @@ class PagerDutyNotifier(HttpNotifier):
         details: dict[str, Any]
         if msg.kind in ("alert", "update"):
             text = plain(p.get("text"), 4000) if p.get("text") else WITHHELD if p.get("text_withheld") else ""
-            head = (f"{str(p.get('light') or '').upper()} {priority} mention on {plain(p.get('source'))} by "
-                    f"@{plain(p.get('author'), 100)} ({reach_text(p.get('reach'))})")
+            who = (RESTRICTED_AUTHOR if p.get("link_withheld")
+                   else f"@{plain(p.get('author'), 100)} ({reach_text(p.get('reach'))})")
+            head = f"{str(p.get('light') or '').upper()} {priority} mention on {plain(p.get('source'))} by {who}"
             summary = f"{head}: {text}" if text else head
             details = {"light": p.get("light"), "priority": priority, "source": p.get("source"),
                        "author": plain(p.get("author"), 200), "reach": p.get("reach"), "text": text,

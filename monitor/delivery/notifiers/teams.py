@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from monitor.delivery.notifiers._content import card_markdown, reach_text, receiver_config, visible
+from monitor.delivery.notifiers._content import (
+    RESTRICTED_AUTHOR,
+    card_markdown,
+    reach_text,
+    receiver_config,
+    visible,
+)
 from monitor.delivery.notifiers._http import HttpNotifier, post
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, register_secret
@@ -77,7 +83,8 @@ def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool =
         facts = [
             {"title": "Light", "value": light.upper() or "?"},
             {"title": "Priority", "value": card_markdown(p.get("priority"), 20)},
-            {"title": "Author", "value": f"@{card_markdown(p.get('author'), 100)} \u00b7 {reach_text(p.get('reach'))}"},
+            {"title": "Author", "value": RESTRICTED_AUTHOR if p.get("link_withheld") else
+             f"@{card_markdown(p.get('author'), 100)} \u00b7 {reach_text(p.get('reach'))}"},
             {"title": "Source", "value": card_markdown(p.get("source"), 40)},
         ]
         if p.get("sentiment"):
