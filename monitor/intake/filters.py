@@ -19,41 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from connectors.base import Mention
+from connectors.base import Mention, OwnAccounts
 from monitor.config.sources import FilterConfig
-
-
-def _norm_handle(h: str) -> str:
-    return h.strip().lstrip("@").lower()
 
 
 def _lang(code: str) -> str:
     return code.strip().replace("_", "-").split("-", 1)[0].lower()
-
-
-class _Accounts:
-    def __init__(self, entries: Iterable[str]) -> None:
-        self.anywhere: set[str] = set()
-        self.per_source: set[tuple[str, str]] = set()
-        for e in entries:
-            if not e or not e.strip():
-                continue
-            src, sep, handle = e.partition(":")
-            if sep and src.strip().lower() in {"x", "reddit", "mastodon", "bluesky", "hn", "rss", "web", "replay"}:
-                self.per_source.add((src.strip().lower(), _norm_handle(handle)))
-            else:
-                self.anywhere.add(_norm_handle(e))
-
-    def __bool__(self) -> bool:
-        return bool(self.anywhere or self.per_source)
-
-    def match(self, m: Mention) -> bool:
-        h = _norm_handle(m.author_handle)
-        if not h:
-            return False
-        # exact only (as connectors.base.OwnAccounts): a Mastodon handle is user@instance, and a
-        # bare name may be anyone on another instance
-        return h in self.anywhere or (m.source, h) in self.per_source
 
 
 def _host(url: str) -> str:
@@ -78,8 +49,8 @@ def apply_filters(
     if filters is None:
         return list(mentions), 0
     langs = {_lang(x) for x in filters.languages if x.strip()}
-    blocked = _Accounts(filters.blocked_authors)
-    own = _Accounts(own_accounts or ()) if filters.exclude_own_accounts else _Accounts(())
+    blocked = OwnAccounts(filters.blocked_authors)  # the same handle syntax as own accounts
+    own = OwnAccounts(own_accounts or ()) if filters.exclude_own_accounts else OwnAccounts(())
     domains = {d.strip().lower().lstrip(".").rstrip(".") for d in filters.blocked_domains if d.strip()}
     keep_unknown = getattr(filters, "keep_unknown_language", True)
     kept: list[Mention] = []
@@ -88,9 +59,9 @@ def apply_filters(
             continue
         if filters.min_author_reach and m.author_reach < filters.min_author_reach:
             continue
-        if blocked and blocked.match(m):
+        if blocked and blocked.match(m.source, m.author_handle):
             continue
-        if own and own.match(m):
+        if own and own.match(m.source, m.author_handle):
             continue
         if domains and _blocked_domain(m, domains):
             continue
