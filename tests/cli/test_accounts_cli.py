@@ -6,33 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-import yaml
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.config import load_config
-from monitor.storage.db import make_engine
-from monitor.storage.store import Store
-from tests.conftest import BASE_CONFIG
+from tests.cli.conftest import store_of as _store
 
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    data = json.loads(json.dumps(BASE_CONFIG))
-    data["sources"] = []
-    data["storage"] = {"url": f"sqlite:///{tmp_path}/cli.db", "url_env": None}
-    data["data_dir"] = str(tmp_path / "data")
-    data["sentiment"] = {"model": "lexicon"}
-    path = tmp_path / "cfg.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
-def _store(config_file: Path) -> Store:
-    return Store(make_engine(load_config(str(config_file)).database_url()))
 
 
 def run(config_file: Path, *args: str, input: str | None = None) -> tuple[int, str]:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from monitor.app.bootstrap import build
@@ -17,32 +16,14 @@ from monitor.cli import app
 from monitor.clock import FrozenClock, utc
 from monitor.config import load_config
 from monitor.queue import silences as sil
-from monitor.storage.db import make_engine
-from monitor.storage.store import Store
-from tests.conftest import BASE_CONFIG
+from tests.cli.conftest import store_of as _store
 from tests.doubles import KeywordClassifier, RecordingNotifier
-
-
-@pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    data = json.loads(json.dumps(BASE_CONFIG))
-    data["sources"] = []
-    data["storage"] = {"url": f"sqlite:///{tmp_path}/cli.db", "url_env": None}
-    data["data_dir"] = str(tmp_path / "data")
-    data["sentiment"] = {"model": "lexicon"}
-    path = tmp_path / "cfg.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 def run(config_file: Path, *args: str) -> tuple[int, str]:
     r = CliRunner(env={"USER": None}).invoke(app, ["silence", *args, "-c", str(config_file)])
     assert r.stderr.startswith("database: ") or r.exit_code == 2, r.output  # it names the database it opened
     return r.exit_code, "".join(x for x in r.output.splitlines(keepends=True) if not x.startswith("database: "))
-
-
-def _store(config_file: Path) -> Store:
-    return Store(make_engine(load_config(str(config_file)).database_url()))
 
 
 def test_add_list_expire_with_audit(config_file: Path) -> None:
