@@ -12,6 +12,7 @@ sends ``since=`` it (inclusive) with ``sort=latest`` and pages with the API curs
 from __future__ import annotations
 
 import builtins
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -44,6 +45,10 @@ DEFAULT_API_BASE = "https://bsky.social"
 #: A post view's counts: read leniently before the post is validated.
 _COUNTS = ("likeCount", "repostCount", "replyCount", "quoteCount")
 
+#: A UTF-16 surrogate code point: after :func:`json.loads` (which joins a valid pair into one
+#: character) only lone ones remain, which no text column can encode.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 _POST_URL = re.compile(
     r"https://(?:www\.)?bsky\.app/profile/(did:[a-z]{1,16}:[A-Za-z0-9._:%-]{1,256}|[A-Za-z0-9.-]{1,253})"
     r"/post/([A-Za-z0-9._:~-]{1,512})/?(?:[?#].*)?"
@@ -68,6 +73,42 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` (parsed JSON) with every lone surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def read_query(client: Any, nsid: str, params: Any) -> Any:
+    """The parsed JSON reply of the XRPC query ``nsid`` through ``client`` (its session, headers
+    and errors).
+
+    atproto parses a reply with pydantic_core's ``from_json``, which refuses the lone-surrogate
+    escape ``"\\ud800"`` that JSON allows and that posts do carry, so one such post would fail its
+    whole page as a malformed reply. Then the same request is sent again and its reply read raw:
+    parsed with :func:`json.loads` and each lone surrogate replaced with U+FFFD.
+
+    Raises:
+        ValueError: the reply is no JSON at all.
+        atproto_client.exceptions.RequestErrorBase: the request failed (as ``invoke_query`` raises it).
+    """
+    try:
+        return client.invoke_query(nsid, params=params, output_encoding="application/json").content
+    except ValueError:
+        # the SDK's own preparation of the query's kwargs, so that the second request is the same
+        from atproto_client.client.base import _handle_kwargs
+
+        kwargs: dict[str, Any] = {"params": params, "output_encoding": "application/json"}
+        _handle_kwargs(kwargs)
+        response = client.request._send_request("GET", client._build_url(nsid), **kwargs)
+        return _without_surrogates(json.loads(response.content))
 
 
 class BlueskyConnector(ConnectorBase):
@@ -303,12 +344,11 @@ class _Search(Listing[Any, Any, str]):
             lang=opts.lang,
             cursor=token,
         )
-        invoke = getattr(self.client, "invoke_query", None)
-        if invoke is None:  # an injected client without the raw call: the SDK validates the page as a whole
+        if getattr(self.client, "invoke_query", None) is None:
+            # an injected client without the raw call: the SDK validates the page as a whole
             return self.connector._call(lambda: self.client.app.bsky.feed.search_posts(params), self.ctx)
-        raw = self.connector._call(
-            lambda: invoke("app.bsky.feed.searchPosts", params=params, output_encoding="application/json"), self.ctx)
-        return self._page(raw.content)
+        content = self.connector._call(lambda: read_query(self.client, "app.bsky.feed.searchPosts", params), self.ctx)
+        return self._page(content)
 
     def _page(self, content: Any) -> SimpleNamespace:
         """The page with each post validated on its own (as the SDK would, strictly), so that one

@@ -80,3 +80,26 @@ def test_lookup_url_server_errors(harness_factory, sleeps):
         with pytest.raises(error):
             h.connector().lookup_url(url)
     assert sleeps.calls == []
+
+
+# ---- poisoned input (issue 17) ---------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_in_one_post_does_not_fail_its_page(harness_factory):
+    """atproto's parser refuses the reply (``\\ud800`` in one post's text): the page is read again
+    raw, the post comes back with U+FFFD in its place, its neighbours too, and the next poll goes on."""
+    h = harness_factory("bluesky")
+    c = h.connector()
+    first = c.fetch(None, h.ctx())
+    good = h.fake.add("3lbb9aaaaaa2a", "2026-05-01T11:58:00.000Z", "SET SEG a good post")
+    bad = h.fake.add("3lbb9bbbbbb2b", "2026-05-01T11:58:30.000Z", "SET SEG broken \ud800 text")
+    searches = len(h.server.hits(r"/xrpc/app.bsky.feed.searchPosts"))
+    res = c.fetch(first.cursor, h.ctx())
+    assert [m.external_id for m in res.mentions] == [good, bad]
+    assert res.mentions[1].text == "SET SEG broken \ufffd text" and res.rejected == ()
+    read, again_raw = h.server.hits(r"/xrpc/app.bsky.feed.searchPosts")[searches : searches + 2]
+    assert read.raw_url == again_raw.raw_url and again_raw.headers["authorization"].startswith("Bearer ")
+    assert json.loads(res.cursor)["ids"] == [bad]
+    later = h.add_new()
+    again = c.fetch(res.cursor, h.ctx())
+    assert [m.external_id for m in again.mentions] == [later]
