@@ -1,4 +1,10 @@
-"""Fake Mastodon instance: version probe, ``/api/v2/search`` and hashtag timelines with min_id / max_id."""
+"""Fake Mastodon instance: version probe, ``/api/v2/search``, hashtag timelines and account statuses
+with min_id / max_id, account lookup and single statuses.
+
+Accounts are served from the recorded account body in ``mastodon_account_lookup.json`` (see its
+``_source``); statuses from ``mastodon_statuses.json``. The instance's own domain is :data:`DOMAIN`:
+its local accounts' ``acct`` is bare, a remote account's is ``user@domain``, as on a real instance.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,18 @@ from typing import Any
 from tests.fakes.server import FakeServer, Reply, Request, json_reply, payload
 
 TOKEN = "test-mastodon-token"
+#: the instance's own domain (its accounts are ``user@mastodon.example``)
+DOMAIN = "mastodon.example"
 
 
 class FakeMastodon:
     def __init__(self) -> None:
         self.statuses: list[dict[str, Any]] = payload("mastodon_statuses.json")["statuses"]
+        recorded = payload("mastodon_account_lookup.json")
+        self.account_template: dict[str, Any] = recorded["account"]
+        self.not_found: dict[str, Any] = recorded["not_found"]
+        #: accounts the instance knows without a status of theirs (see :meth:`account`)
+        self.accounts: list[dict[str, Any]] = []
         s = self.server = FakeServer()
         s.route("GET", r"/api/v1/instance/?", lambda _r: json_reply({"uri": "mastodon.example", "version": "4.3.0"}))
         s.route(
@@ -23,7 +36,11 @@ class FakeMastodon:
         )
         s.route("GET", r"/api/v2/search", self.search)
         s.route("GET", r"/api/v1/timelines/tag/([^/]+)", self.tag)
-        s.faults_on(r"/api/v2/search", r"/api/v1/timelines/tag/[^/]+")
+        s.route("GET", r"/api/v1/accounts/lookup", self.lookup)
+        s.route("GET", r"/api/v1/accounts/(\d+)/statuses", self.account_statuses)
+        s.route("GET", r"/api/v1/statuses/(\d+)", self.status)
+        s.faults_on(r"/api/v2/search", r"/api/v1/timelines/tag/[^/]+", r"/api/v1/accounts/lookup",
+                    r"/api/v1/accounts/\d+/statuses")
         s.fault_replies["429"] = self._429
         s.fault_replies["401"] = lambda: json_reply({"error": "The access token is invalid"}, 401)
 
@@ -74,6 +91,68 @@ class FakeMastodon:
         tag = req.groups[0].lower()
         hits = [s for s in self.statuses if any(t["name"] == tag for t in s["tags"])]
         return json_reply(self._window(req, hits), **{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "299"})
+
+    # -- accounts ---------------------------------------------------------------------------------
+    def _known_accounts(self) -> list[dict[str, Any]]:
+        return [*self.accounts, *(st["account"] for st in self.statuses if isinstance(st.get("account"), dict))]
+
+    @staticmethod
+    def _local_acct(acct: str) -> str:
+        """``acct`` as this instance writes it: bare for its own users, ``user@domain`` otherwise."""
+        acct = acct.strip().lstrip("@").lower()
+        user, _, domain = acct.partition("@")
+        return user if domain in ("", DOMAIN) else acct
+
+    def lookup(self, req: Request) -> Reply:
+        """``GET /api/v1/accounts/lookup?acct=``: a known account (local ones also by ``user@DOMAIN``),
+        never a WebFinger fetch; 404 ``Record not found`` otherwise."""
+        want = self._local_acct(req.query.get("acct", ""))
+        for a in self._known_accounts():
+            if self._local_acct(str(a["acct"])) == want:
+                return json_reply({**copy.deepcopy(a), "acct": want})
+        return json_reply(self.not_found, 404)
+
+    def account_statuses(self, req: Request) -> Reply:
+        """``GET /api/v1/accounts/:id/statuses``: the account's statuses, newest first, windowed by
+        ``min_id`` / ``max_id`` / ``since_id``; ``exclude_reblogs`` and ``exclude_replies`` honoured."""
+        truthy = ("true", "1", "True")
+        hits = [st for st in self.statuses if str(st["account"]["id"]) == req.groups[0]]
+        if req.query.get("exclude_reblogs") in truthy:
+            hits = [st for st in hits if not st.get("reblog")]
+        if req.query.get("exclude_replies") in truthy:
+            hits = [st for st in hits if not st.get("in_reply_to_id")]
+        return json_reply(self._window(req, hits), **{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "299"})
+
+    def status(self, req: Request) -> Reply:
+        """``GET /api/v1/statuses/:id`` by the instance-local id."""
+        found = [st for st in self.statuses if st["id"] == req.groups[0]]
+        return json_reply(copy.deepcopy(found[0])) if found else json_reply(self.not_found, 404)
+
+    def account(self, acct: str) -> dict[str, Any]:
+        """The account ``user`` or ``user@domain`` (made from the recorded template when new); one
+        on another domain is a remote account this instance knows."""
+        want = self._local_acct(acct)
+        for a in self.accounts:
+            if a["acct"] == want:
+                return a
+        user, _, domain = want.partition("@")
+        a = copy.deepcopy(self.account_template)
+        a.update(id=str(109440137734600400 + len(self.accounts)), username=user, acct=want, display_name=user.title(),
+                 url=f"https://{domain or DOMAIN}/@{user}", followers_count=100, statuses_count=0)
+        self.accounts.append(a)
+        return a
+
+    def post(self, acct: str, sid: int, created: str, text: str, *, reply_to: str | None = None) -> dict[str, Any]:
+        """Publish status ``sid`` by account ``acct`` (a reply when ``reply_to`` names a local id)."""
+        a = self.account(acct)
+        user, _, domain = str(a["acct"]).partition("@")
+        host = domain or DOMAIN
+        s = copy.deepcopy(self.statuses[0] if self.statuses else payload("mastodon_statuses.json")["statuses"][0])
+        s.update(id=str(sid), created_at=created, content=f"<p>{text}</p>", tags=[], account=copy.deepcopy(a),
+                 uri=f"https://{host}/users/{user}/statuses/{sid}", url=f"https://{host}/@{user}/{sid}",
+                 in_reply_to_id=reply_to, in_reply_to_account_id=None, reblog=None)
+        self.statuses.append(s)
+        return s
 
     def add(self, sid: int, created: str, text: str) -> str:
         s = copy.deepcopy(self.statuses[0])
