@@ -1,4 +1,5 @@
-"""Mastodon statuses from search (v2) and hashtag timelines on one instance, through Mastodon.py.
+"""Mastodon statuses from search (v2) and hashtag timelines on one instance, through Mastodon.py;
+plus the own accounts' replies, read from their own statuses.
 
 Credentials: ``access_token`` (a user token with ``read:search``; status search only covers
 posts the instance has indexed). Options: :class:`MastodonOptions`. ``api_base`` is the
@@ -8,6 +9,15 @@ Polling uses ``min_id`` per stream (search and each hashtag); on a first run it 
 ``max_id`` until the backfill window. ``ratelimit_method="throw"``: a 429 becomes
 ``RetriableSourceError`` with the instance's ``X-RateLimit-Reset``. ``external_id`` is the
 status ``uri`` (global across instances); the cursor keeps instance-local ids.
+
+Own accounts (``user@instance``) that live on a polled instance are resolved once
+(``GET /api/v1/accounts/lookup``) and their statuses read as one more stream
+(``GET /api/v1/accounts/:id/statuses``, reblogs excluded): a reply among them is a
+:class:`~connectors.base.Response` even when it names nothing the search or the hashtags match;
+the rest of them are neither responses nor mentions.
+
+Cursor: ``{"instances": {base: {"search": id, "tags": {tag: id}, "own": {handle: id}}}}``; ``own``
+is absent without own accounts there (an older cursor without it reads them from the backfill window).
 """
 
 from __future__ import annotations
@@ -38,7 +48,16 @@ from connectors._http import (
     to_text,
 )
 from connectors._paged import Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention, OwnAccounts, Rejected, with_responses
+from connectors.base import (
+    FetchContext,
+    FetchResult,
+    Mention,
+    OwnAccounts,
+    Rejected,
+    Response,
+    as_response,
+    with_responses,
+)
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 
@@ -77,6 +96,12 @@ def _id(status: Any) -> int:
 #: Own replies whose parent is looked up in one fetch (the rest keep the instance-local id).
 _PARENT_LOOKUPS = 20
 
+#: ``user@instance``, the only form a Mastodon own account is configured in
+_QUALIFIED = re.compile(r"[\w.-]{1,64}@[\w.-]{1,253}(?::\d{1,5})?")
+
+#: How long an own account that an instance does not have stays unasked there.
+_RELOOKUP = timedelta(hours=24)
+
 
 def _key(status: Any) -> str:
     """A status's identity across instances (its ``uri``), as the fetch's ``external_id``."""
@@ -96,6 +121,8 @@ class MastodonConnector(ConnectorBase):
         self._clients: dict[str, Any] = {}
         self._sessions: dict[str, TimeoutSession] = {}
         self._current = ""
+        #: (instance base, own handle) -> (local account id or None when not that instance's, when asked)
+        self._accounts: dict[tuple[str, str], tuple[str | None, datetime]] = {}
 
     def bases(self) -> list[str]:
         """The instance base URLs this source reads (``api_base`` wins over ``instances``)."""
@@ -204,7 +231,8 @@ class MastodonConnector(ConnectorBase):
         )
 
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
-        """New statuses from the search and every hashtag timeline of every instance."""
+        """New statuses from the search and every hashtag timeline of every instance, and the own
+        accounts' replies from their statuses on the instances they live on."""
         state = load_cursor(cursor, f"mastodon source {self.name!r}")
         bases = self.bases()
         if not bases:
@@ -216,6 +244,11 @@ class MastodonConnector(ConnectorBase):
         new_all: dict[str, Any] = {}
         statuses: dict[str, Any] = {}
         origin: dict[str, str] = {}  # status key -> the instance it was read from (its ids are that instance's)
+        own_read: dict[str, Any] = {}  # status key -> an own account's status read from its statuses
+        own_by: dict[str, str] = {}  # ... -> that own account's configured handle
+        handles = self._own_handles()
+        homes: dict[str, list[str]] = {h: [] for h in handles}
+        asked: set[str] = set()  # own handles looked up in this fetch (the note names the homeless ones once)
         pages = 0
         for n, base in enumerate(bases, 1):
             self._current = base
@@ -247,15 +280,99 @@ class MastodonConnector(ConnectorBase):
                     new_state["search"] = newest
                 else:
                     new_state["tags"][key[1:]] = newest
+            old_own: dict[str, Any] = dict(old.get("own") or {})
+            own_state = {h: v for h, v in old_own.items() if h in homes and v}
+            for handle in handles:
+                account_id = self._own_account_id(client, base, handle, ctx, asked)
+                if account_id is None:
+                    continue
+                homes[handle].append(base)
+
+                def own(c: Any = client, aid: str = account_id, **kw: Any) -> Any:
+                    return c.account_statuses(aid, exclude_reblogs=True, **kw)
+
+                stream = _Timeline(self, own, own_state.get(handle), since, ctx)
+                got = read_pages(stream)
+                pages += got.pages
+                for st in got.items:
+                    own_read.setdefault(_key(st), st)
+                    own_by.setdefault(_key(st), handle)
+                    origin.setdefault(_key(st), base)
+                if stream.newest:
+                    own_state[handle] = str(stream.newest)
+            if own_state:
+                new_state["own"] = own_state
             new_all[base] = new_state
             if ctx.progress:
                 ctx.progress(n, len(bases))
+        notes = tuple(f"own account {h} is on none of the polled instances; only its replies that the search "
+                      "or the hashtags match are seen" for h in handles if h in asked and not homes[h])
         rejected: list[Rejected] = []
-        mentions = oldest_first(parse_each(statuses.values(), self._mention, _key, rejected))
-        mentions = self._own_parents(mentions, statuses.values(), origin)
+        found = {**statuses, **own_read}
+        parsed = [
+            # the account's own timeline says who wrote it, even where its profile URL's host
+            # (the instance's web domain) is not the domain of its handle
+            dataclasses.replace(m, author_handle=own_by[m.external_id]) if m.external_id in own_by else m
+            for m in parse_each(found.values(), self._mention, _key, rejected)
+        ]
+        parsed = self._own_parents(parsed, found.values(), origin)
+        # read from an own account's statuses: a response or nothing, even if the search also found it
+        mentions = oldest_first(m for m in parsed if m.external_id not in own_read)
+        own_responses = [r for m in parsed if m.external_id in own_read and (r := as_response(m)) is not None]
         new_cursor = dump_cursor({"instances": new_all})
-        return with_responses(FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor, pages=pages,
-                           rejected=tuple(rejected)), self.own_accounts)
+        result = with_responses(FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor,
+                                            pages=pages, notes=notes, rejected=tuple(rejected)), self.own_accounts)
+        if not own_responses:
+            return result
+        return dataclasses.replace(result, responses=_oldest_first([*result.responses, *own_responses]))
+
+    def _own_handles(self) -> list[str]:
+        """The own accounts that can be Mastodon accounts: qualified ``user@instance`` handles
+        (lower case; a bare name is nobody in particular on Mastodon)."""
+        own = OwnAccounts(self.own_accounts)
+        names = own.anywhere | {h for src, h in own.per_source if src == self.type}
+        return sorted(h for h in names if _QUALIFIED.fullmatch(h))
+
+    def _own_account_id(self, client: Any, base: str, handle: str, ctx: FetchContext, asked: set[str]) -> str | None:
+        """The local id of own account ``handle`` on instance ``base``; None when it is not one of
+        that instance's accounts (unknown there, or a remote account it knows). Cached: found ones
+        for the connector's life, missing ones for :data:`_RELOOKUP`.
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (after retries).
+            FatalSourceError: credentials rejected.
+        """
+        cached = self._accounts.get((base, handle))
+        if cached is not None and (cached[0] is not None or ctx.now - cached[1] < _RELOOKUP):
+            return cached[0]
+        asked.add(handle)
+        account = call_with_retries(
+            lambda: self._lookup(client, handle),
+            translate=lambda e: self._translate(e, ctx.now),
+            max_retries=self.max_retries,
+            sleep=self._sleep,
+            what=f"mastodon source {self.name!r}",
+        )
+        user = handle.partition("@")[0]
+        local = (isinstance(account, dict) and account.get("id") and "@" not in to_text(account.get("acct"))
+                 and to_text(account.get("username")).lower() == user)
+        account_id = str(account["id"]) if local and isinstance(account, dict) else None
+        self._accounts[(base, handle)] = (account_id, ctx.now)
+        return account_id
+
+    @staticmethod
+    def _lookup(client: Any, handle: str) -> Any:
+        """The account ``handle`` as the instance knows it (no WebFinger fetch); None when unknown."""
+        import mastodon as m
+
+        try:
+            return client.account_lookup(handle)
+        except m.MastodonNotFoundError:
+            return None
+        except m.MastodonVersionError:  # before Mastodon 3.4: no lookup, the account search finds it
+            found = client.account_search(handle, limit=5, resolve=False) or []
+            user = handle.partition("@")[0]
+            return next((a for a in found if isinstance(a, dict) and to_text(a.get("acct")).lower() == user), None)
 
     def _own_parents(self, mentions: list[Mention], statuses: Iterable[Any], origin: dict[str, str]) -> list[Mention]:
         """Own accounts' replies name their parent by its instance-local ``in_reply_to_id``: name
@@ -379,6 +496,10 @@ class _Timeline(Listing[list[Any], Any, int]):
         if not page or len(page) < self.limit:
             return None
         return max(_id(s) for s in page) if self.min_id is not None else min(_id(s) for s in page)
+
+
+def _oldest_first(responses: Iterable[Response]) -> list[Response]:
+    return sorted(responses, key=lambda r: (r.created_at, r.external_id))
 
 
 def _qualified(account: dict[str, Any]) -> str:
