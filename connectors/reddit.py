@@ -11,7 +11,9 @@ Options: :class:`RedditOptions`.
   stall the source and nothing is returned twice.
 * praw pages a listing itself (a generator of items, 100 per request), so the fetch reads each
   listing in one retried call rather than through :func:`connectors._paged.read_pages`; the cap
-  is praw's ``limit`` in items, and a listing it cut is reported in the result's notes.
+  is praw's ``limit`` in items, and a listing it cut is reported in the result's notes. The pages
+  of praw's listing are requested as praw would but built item by item (:func:`_items`), so one
+  item praw cannot build (a null ``author``) does not fail its page.
 * prawcore's own retries sleep up to 4 s with ``time.sleep``; the connector turns them off and
   retries through :func:`connectors._http.call_with_retries` (injected sleep, bounded).
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -232,7 +234,8 @@ class RedditConnector(ConnectorBase):
         tf = self._time_filter(sub_hw.mark, ctx.now)
         notes: list[str] = []
         submissions, cut = self._collect(
-            lambda: reddit.subreddit(subs).search(self.options.query, sort="new", time_filter=tf, limit=limit),
+            lambda: _items(reddit, reddit.subreddit(subs).search(self.options.query, sort="new", time_filter=tf,
+                                                                 limit=limit), self.name),
             sub_hw,
             ctx,
             limit,
@@ -254,8 +257,8 @@ class RedditConnector(ConnectorBase):
         )
         if self.options.include_comments and com_subs:
             com_hw = _load_hw(state.get("com"), since)
-            comments, cut = self._collect(lambda: reddit.subreddit(com_subs).comments(limit=limit), com_hw, ctx,
-                                          limit)
+            comments, cut = self._collect(lambda: _items(reddit, reddit.subreddit(com_subs).comments(limit=limit),
+                                                         self.name), com_hw, ctx, limit)
             if cut:
                 notes.append(f"comments read their limit={limit} items; older new comments may have been skipped (raise the "
                              "limit or poll more often)")
@@ -370,6 +373,69 @@ class RedditConnector(ConnectorBase):
             links=extract_links(body),
             title=str(d["link_title"]) if d.get("link_title") else None,
         )
+
+
+class _Unbuilt:
+    """A listing item praw could not build (a null ``author``, say): its raw fields as attributes,
+    which is all the connector reads of an item (through ``vars``), so that it is read or rejected
+    on its own like any other."""
+
+    __slots__ = ("__dict__", "_raw")
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        if isinstance(raw, dict):
+            self.__dict__.update({k: v for k, v in raw.items() if isinstance(k, str)})
+
+    @property
+    def fullname(self) -> str:
+        """The item's ``name`` as sent ("" when none)."""
+        return to_text(self.__dict__.get("name"))
+
+    def to_dict(self) -> Any:
+        """The item as received (what a rejection keeps)."""
+        return self._raw
+
+
+def _items(reddit: Any, listing: Any, source: str) -> Iterator[Any]:
+    """The items of the praw listing generator ``listing``: the same requests (path, query, page
+    size, ``after`` paging, ``limit`` in items) as praw would send, each item built by praw on its
+    own. praw's objector builds a whole page at once, so one item it cannot build (a null
+    ``author``) would fail the page and stop the source; such an item comes as :class:`_Unbuilt`.
+
+    Raises:
+        RetriableSourceError: the reply is no listing.
+        prawcore.exceptions.PrawcoreException: the request failed (as praw raises it).
+    """
+    from praw.models import ListingGenerator
+
+    if not isinstance(listing, ListingGenerator):  # not a plain listing: praw reads it
+        yield from listing
+        return
+    params = dict(listing.params)
+    limit: int | None = listing.limit
+    yielded = 0
+    while limit is None or yielded < limit:
+        data = reddit.request(method="GET", path=listing.url, params=params)
+        page = data.get("data") if isinstance(data, dict) else None
+        children = page.get("children") if isinstance(page, dict) else None
+        if not isinstance(page, dict) or not isinstance(children, list):
+            raise RetriableSourceError(f"reddit source {source!r}: malformed listing in reply")
+        for child in children:
+            if limit is not None and yielded >= limit:
+                return
+            try:
+                item = reddit._objector.objectify(data=child)
+            except Exception:  # the objector raises whatever praw's model classes do (TypeError, ...)
+                item = None
+            if not hasattr(item, "__dict__"):  # not built, or built as no model (a plain dict)
+                item = _Unbuilt(child.get("data") if isinstance(child, dict) else child)
+            yield item
+            yielded += 1
+        after = page.get("after")
+        if not children or not after or after == params.get("after"):
+            return
+        params["after"] = after
 
 
 def _epoch(d: dict[str, Any]) -> float | None:

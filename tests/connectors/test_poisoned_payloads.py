@@ -74,7 +74,6 @@ CASES = [
 #: (source, case) -> why the whole page still fails (the source retries and stays unhealthy until
 #: the page changes). A fixed gap makes the test fail until it is removed from here.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("reddit", "author-null"): "praw's objector builds the whole listing and fails on a null author (Redditor)",
 }
 
 

@@ -115,3 +115,62 @@ def test_a_listing_cut_by_the_limit_is_reported_not_silent(harness_factory):
     whole = RedditConnector("r", RedditOptions(query="praw oauth search", include_comments=False),
                             api_base=h.server.url, credentials=h.credentials(), sleep=h.sleep, timeout=5)
     assert whole.fetch(None, h.ctx()).notes == ()  # the listing ended before the limit
+
+
+# ---- poisoned input (issue 17) ---------------------------------------------------------------------
+
+
+def test_a_null_author_in_one_submission_does_not_fail_its_listing(harness_factory):
+    """praw cannot build a submission whose ``author`` is null: it comes alone, without an author
+    (as a deleted one), its neighbours too, and the next poll goes on."""
+    h = harness_factory("reddit")
+    c = h.connector()
+    first = c.fetch(None, h.ctx())
+    good = h.fake.add_submission("zz1good", h.now.timestamp() - 120, "praw oauth search, a good post")
+    bad = h.fake.add_submission("zz1bad", h.now.timestamp() - 90, "praw oauth search, its author is null")
+    h.fake.submissions[-1]["data"]["author"] = None
+    res = c.fetch(first.cursor, h.ctx())
+    assert [(m.external_id, m.author_handle) for m in res.mentions] == [(good, "someone"), (bad, "")]
+    assert res.rejected == () and res.mentions[1].text == "praw oauth search, its author is null"
+    assert json.loads(res.cursor)["sub"]["ids"] == [bad]
+    later = h.add_new()
+    again = c.fetch(res.cursor, h.ctx())
+    assert [m.external_id for m in again.mentions] == [later]
+
+
+def test_a_null_author_in_one_comment_does_not_fail_the_comment_listing(harness_factory):
+    h = harness_factory("reddit")
+    from connectors.reddit import RedditConnector, RedditOptions
+
+    for comment in h.fake.comments:
+        if comment["data"]["name"] == "t1_dfktga0":
+            comment["data"]["author"] = None
+    opts = RedditOptions(query='"Sirocco" OR borb', subreddits=["kakapo"], comment_subreddits=["kakapo"])
+    c = RedditConnector("r", opts, api_base=h.server.url, credentials=h.credentials(), sleep=h.sleep, timeout=5)
+    res = c.fetch(None, h.ctx())
+    comments = [m for m in res.mentions if m.kind == "comment"]
+    assert [(m.external_id, m.author_handle) for m in comments] == [("t1_dfktga0", "")]
+    assert res.cursor is not None and json.loads(res.cursor)["com"]["ids"] == ["t1_dgauydy"]
+
+
+def test_an_item_praw_cannot_build_and_the_connector_cannot_read_is_rejected_alone(harness_factory):
+    h = harness_factory("reddit")
+    c = h.connector()
+    first = c.fetch(None, h.ctx())
+    good = h.fake.add_submission("zz2good", h.now.timestamp() - 120, "praw oauth search, a good post")
+    bad = h.fake.add_submission("zz2bad", h.now.timestamp() - 90, "praw oauth search, no time either")
+
+    def poison(req):  # on the wire only: the fake itself sorts by the time
+        if not req.path.rstrip("/").endswith("/search"):
+            return None
+        reply = h.fake.search(req)
+        for child in reply.body["data"]["children"]:
+            if child["data"]["name"] == bad:
+                child["data"].update(author=None, created_utc="never")
+        return reply
+
+    h.server.fail_on = poison
+    res = c.fetch(first.cursor, h.ctx())
+    assert [m.external_id for m in res.mentions] == [good]
+    assert [r.external_id for r in res.rejected] == [bad]
+    assert "created_utc" in res.rejected[0].reason and json.loads(res.rejected[0].raw)["name"] == bad
