@@ -83,6 +83,9 @@ class AppConfig(StrictModel):
             for t in tpl.topics:
                 if t not in topics:
                     problems.append(f"policy.templates[{i}].topics: unknown topic {t!r}")
+        for t in self.policy.light.yellow.community_question_topics or []:
+            if t not in topics:
+                problems.append(f"policy.light.yellow.community_question_topics: unknown topic {t!r}")
         handles: dict[tuple[str, str], str] = {}
         for i, sp in enumerate(self.spokespersons):
             for platform, hs in sp.handles.items():
@@ -91,8 +94,10 @@ class AppConfig(StrictModel):
                 for h in hs:
                     key = (platform, h.strip().lstrip("@").lower())
                     if key in handles and handles[key] != sp.id:
-                        problems.append(f"spokespersons[{i}].handles.{platform}: {h!r} is already "
-                                        f"{handles[key]!r}'s (a response is credited to one person)")
+                        problems.append(
+                            f"spokespersons[{i}].handles.{platform}: {h!r} is already "
+                            f"{handles[key]!r}'s (a response is credited to one person)"
+                        )
                     handles.setdefault(key, sp.id)
         ids = [s.id for s in self.spokespersons] + [p.id for p in self.people]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
@@ -197,9 +202,7 @@ def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
             node[path[-1]] = value
 
 
-def validate_config(
-    data: Any, *, path: str = "<memory>", env: Mapping[str, str] | None = None
-) -> AppConfig:
+def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str] | None = None) -> AppConfig:
     """Validate an already-parsed config mapping; raise :class:`ConfigError` naming every problem."""
     env = dict(os.environ if env is None else env)
     if not isinstance(data, dict):
@@ -242,7 +245,9 @@ def validate_config(
         raise ConfigError(f"invalid configuration in {path}:\n{lines}", found)
     missing = [(field, var) for field, var in cfg.required_secrets() if not env.get(var)]
     if missing:
-        problems = [(path, f, f"environment variable {v} is not set (secrets come from the environment)") for f, v in missing]
+        problems = [
+            (path, f, f"environment variable {v} is not set (secrets come from the environment)") for f, v in missing
+        ]
         lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in problems)
         raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems)
     for _, var in cfg.required_secrets():

@@ -48,6 +48,11 @@ class YellowRules(StrictModel):
     questions: bool = True
     complaint_terms: list[MatchTerm] = Field(default_factory=list)
     question_terms: list[MatchTerm] = Field(default_factory=list)
+    community_question_topics: list[str] | None = Field(
+        None,
+        description="a question to the community ('anyone going to ...?') is yellow only when it names "
+        "a keyword of these topics (null = any topic)",
+    )
     scout_criticism: bool = True
 
 
@@ -123,10 +128,16 @@ class ReceiverConfig(StrictModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
     restricted: bool = Field(False, description="may see red items' full text")
-    queue: bool = Field(True, description="creates items in the web queue: a mention routed only to receivers "
-                        "without a queue is sent and recorded, and its item closed at once")
-    broad: bool | None = Field(None, description="a broad channel: red items only as a notice without text "
-                               "(default: every receiver that is not restricted); cannot be restricted too")
+    queue: bool = Field(
+        True,
+        description="creates items in the web queue: a mention routed only to receivers "
+        "without a queue is sent and recorded, and its item closed at once",
+    )
+    broad: bool | None = Field(
+        None,
+        description="a broad channel: red items only as a notice without text "
+        "(default: every receiver that is not restricted); cannot be restricted too",
+    )
     slack: SlackTarget | None = None
     email: list[str] = Field(default_factory=list)
     pagerduty: PagerDutyTarget | None = Field(None, description="PagerDuty Events API v2 (see README, Receivers)")
@@ -163,8 +174,10 @@ class RouteConfig(StrictModel):
     def _group_by(cls, value: list[str] | None) -> list[str] | None:
         # alerts are grouped by the mention group (policy.grouping); no other label groups them
         if value is not None and [v for v in value if v != "group"]:
-            raise ValueError('only ["group"] is supported: alerts are batched per mention group (policy.grouping); '
-                             'without it a route sends each alert at once')
+            raise ValueError(
+                'only ["group"] is supported: alerts are batched per mention group (policy.grouping); '
+                "without it a route sends each alert at once"
+            )
         return value
 
 
@@ -261,12 +274,19 @@ class SpikeConfig(StrictModel):
     negative_share_jump: float = Field(0.25, gt=0, le=1)
     velocity_per_hour: int = Field(500, ge=1, description="engagement gained per hour that makes one post a spike")
     velocity_min_engagement: int = Field(
-        50, ge=0, description="a post below this engagement never counts as fast-spreading (spike or priority)")
+        50, ge=0, description="a post below this engagement never counts as fast-spreading (spike or priority)"
+    )
     velocity_min_interval: Duration = Field(
-        timedelta(minutes=30), description="the shortest time between two readings (or since posting) a rate is taken over")
+        timedelta(minutes=30),
+        description="the shortest time between two readings (or since posting) a rate is taken over",
+    )
     min_seasonal_weeks: int = Field(
-        3, ge=1, le=26, description="weeks of history the same-time-of-week baseline needs; before that the "
-        "trailing 24 h are the baseline, and before even that no volume spike is raised")
+        3,
+        ge=1,
+        le=26,
+        description="weeks of history the same-time-of-week baseline needs; before that the "
+        "trailing 24 h are the baseline, and before even that no volume spike is raised",
+    )
     cooldown: Duration = timedelta(hours=6)
     mad_z: float = Field(3.0, ge=0, description="volume must also exceed median + mad_z * scaled MAD of the baseline")
     top_terms: int = Field(5, ge=1, le=50)

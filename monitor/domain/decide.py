@@ -167,7 +167,7 @@ def _bounded(key: str) -> str:
     """``key``, or for a very long one (a URL of kilobytes) its start and a digest of the whole."""
     if len(key) <= GROUP_KEY_MAX:
         return key
-    return key[:GROUP_KEY_MAX - 41] + "~" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return key[: GROUP_KEY_MAX - 41] + "~" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def priority_of(
@@ -253,6 +253,10 @@ class Router:
         self.cfg = cfg
         self.tree = Route.build(cfg.route)
         self._restricted = {r.name for r in cfg.receivers if r.restricted}
+        answered = cfg.policy.light.yellow.community_question_topics
+        self._topic_terms = tuple(
+            k for t in cfg.policy.topics if answered is None or t.name in answered for k in t.keywords
+        )
 
     def route_spike(self, spike: Spike, *, silences: Iterable[SilenceLike] = (), now: datetime) -> list[str]:
         """The receivers of a spike's one crisis alert: ``policy.spikes.receiver``, or none while
@@ -274,6 +278,7 @@ class Router:
             model_red_score=m.red_score,
             model_red_reason=m.red_reason,
             uncovered_language=(m.lang or "unknown") if s is not None and not s.supported else None,
+            topic_terms=self._topic_terms,
         )
         # the spike detector's estimate: no rate from a post too young or too small to tell
         velocity = engagement_velocity(0, m.engagement, (now - m.created_at).total_seconds() / 3600.0, pol.spikes)

@@ -4,6 +4,7 @@ reasons out."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,6 +41,37 @@ class Verdict:
 
 
 _QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
+_ASKS = re.compile(r"\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
+# Sentences ending in a question mark (the mark kept), split after . ! ? and line breaks.
+_SENTENCE = re.compile(r"[^.!?\n]*\?+|[^.!?\n]+[.!\n]*")
+# A question put to the readers rather than to the organisation: "Anyone going to ...?",
+# "Has anybody applied ...?", "Any public data on ...?".
+_TO_COMMUNITY = re.compile(r"^\W*any\b|\b(any ?one|any ?body)\b", re.I)
+
+
+def asks_us(text: str, topic_terms: Sequence[str] = ()) -> bool:
+    """Whether ``text`` puts a question to the organisation (POLICY P4: questions that need a
+    decision).
+
+    Any question counts except: a one-word aside ("honestly?"), and a question to the community
+    ("Anyone going to the regional meeting?") that names none of ``topic_terms`` (the
+    organisation's topics: claims, billing, coverage ...). A community question about a topic
+    ("anyone know if they cover student teachers?") still counts: the answer is ours to give.
+    """
+    questions = _questions(text)
+    if not questions and _ASKS.search(text):
+        questions = [text]  # "how do i reset my password" asks without a question mark
+    for q in questions:
+        if len(re.findall(r"\w+", q)) < 2:
+            continue
+        if _TO_COMMUNITY.search(q) and not find_terms(q, list(topic_terms)):
+            continue
+        return True
+    return False
+
+
+def _questions(text: str) -> list[str]:
+    return [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")]
 
 
 def evaluate(
@@ -52,6 +84,7 @@ def evaluate(
     model_red_score: float | None = None,
     model_red_reason: str | None = None,
     uncovered_language: str | None = None,
+    topic_terms: Sequence[str] = (),
 ) -> Verdict:
     """Decide the light of one mention.
 
@@ -59,7 +92,8 @@ def evaluate(
     ``red_model_threshold`` (``model_red_score``, 0..1; ``model_red_reason`` says what the post
     resembles, e.g. "resembles 'unreleased prices' (0.78)"); watch-list reasons come first.
     Yellow: criticism (negative sentiment, complaint terms, a scout's "criticism"), questions
-    that need a decision. Green: everything else (compliments and neutral public mentions).
+    that need a decision (:func:`asks_us`; ``topic_terms`` are the keywords of the
+    organisation's topics). Green: everything else (compliments and neutral public mentions).
     """
     reasons: list[str] = []
     hits: list[str] = []
@@ -82,8 +116,12 @@ def evaluate(
     complaint = find_terms(text, y.complaint_terms)
     if complaint:
         reasons.append("complaint terms: " + ", ".join(f"'{t}'" for t in complaint))
-    if y.questions and (_QUESTION.search(text) or find_terms(text, y.question_terms)):
-        reasons.append("a question that may need an answer")
+    community_question = False
+    if y.questions:
+        if find_terms(text, y.question_terms) or asks_us(text, topic_terms):
+            reasons.append("a question that may need an answer")
+        else:
+            community_question = _QUESTION.search(text) is not None
     if y.scout_criticism and scout_category in ("criticism", "question"):
         reasons.append(f"a scout forwarded it as {scout_category}")
     if uncovered_language is not None:
@@ -91,9 +129,10 @@ def evaluate(
         reasons.append(f"needs review: language {uncovered_language} is not covered by the sentiment model")
     if reasons:
         return Verdict("yellow", tuple(reasons))
+    aside = ("a question to the community, not to us",) if community_question else ()
     if sentiment == "positive":
-        return Verdict("green", ("compliment (positive sentiment)",))
-    return Verdict("green", ("neutral public mention",))
+        return Verdict("green", ("compliment (positive sentiment)", *aside))
+    return Verdict("green", ("neutral public mention", *aside))
 
 
 def topic_of(text: str, topics: list[Topic]) -> str | None:

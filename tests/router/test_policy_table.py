@@ -6,6 +6,7 @@ give a mention (and its sentiment) and the decision the router must reach.
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,6 +84,26 @@ CASES_YAML = """
 - rule: P4 yellow, question term
   text: "does anyone know the Acme phone number"
   expect: {light: yellow}
+- rule: P4 yellow, a community question about one of our topics is ours to answer
+  text: "anyone know if Acme pays the claim for substitutes?"
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: yellow, reason: "question", topic: claims}
+- rule: P4 yellow, a question to us among community chatter
+  text: "Anyone going to the Acme meetup? Also, when does Acme open the new office?"
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: yellow, reason: "question"}
+- rule: P4 green, a question to the community, not to us
+  text: "Anyone going to the Acme meetup in Lubbock next month? Trying to carpool."
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: green, reason: "a question to the community, not to us"}
+- rule: P4 green, a sentence starting with Any is put to the readers
+  text: "Comparing Acme with two others for our board. Any public data on loss ratios?"
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: green}
+- rule: P4 green, a one-word aside is no question
+  text: "filling out the Acme survey on near misses. honestly? too many to count"
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: green}
 - rule: P4 yellow, uncertain negative still yellow
   text: "Acme, hmm"
   sentiment: {label: negative, score: 0.5, uncertain: true}
@@ -285,6 +306,25 @@ def test_uncertain_negative_can_be_switched_off() -> None:
     assert d.light == "green"
 
 
+def test_community_questions_need_us_only_about_the_listed_topics() -> None:
+    light = copy.deepcopy(BASE["policy"]["light"])
+    light["yellow"]["community_question_topics"] = ["billing"]
+    cfg = make_config(policy={**BASE["policy"], "light": light})
+    neutral = SentimentView("neutral", 0.8)
+
+    def light_of(text: str) -> str:
+        return Router(cfg).decide(MentionView("x", "1", text, NOW), neutral, now=NOW).light
+
+    assert light_of("anyone know if Acme pays the claim for substitutes?") == "green"  # claims: not listed
+    assert light_of("anyone else get a surprise invoice from Acme?") == "yellow"  # billing
+    assert light_of("When will Acme pay the claim?") == "yellow"  # put to us: any topic, or none
+    light["yellow"]["community_question_topics"] = ["nonsense"]
+    with pytest.raises(
+        ConfigError, match=r"policy\.light\.yellow\.community_question_topics: unknown topic 'nonsense'"
+    ):
+        make_config(policy={**BASE["policy"], "light": light})
+
+
 def test_check_policy_flags_red_without_restricted_receiver_and_bad_matchers(cfg: AppConfig) -> None:
     assert check_policy(cfg) == []
     # config validation calls check_policy, so such a file is refused before anything starts
@@ -352,16 +392,19 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
     router = Router(make_config(policy=policy))
     sent = SentimentView("neutral", 0.9)
     why = "resembles 'unreleased prices' (0.78)"
-    d = router.decide(MentionView("x", "1", "rates go up 9% next year", NOW, red_score=0.78, red_reason=why),
-                      sent, now=NOW)
+    d = router.decide(
+        MentionView("x", "1", "rates go up 9% next year", NOW, red_score=0.78, red_reason=why), sent, now=NOW
+    )
     assert d.light == "red"
     assert d.reasons[0] == "red: resembles 'unreleased prices' (0.78), at or above the model threshold 0.55"
     assert redact_reasons(d.reasons, light="red", restricted=False)[0].startswith("red: the confidentiality model")
-    low = router.decide(MentionView("x", "2", "rates go up 9% next year", NOW, red_score=0.54, red_reason=why),
-                        sent, now=NOW)
+    low = router.decide(
+        MentionView("x", "2", "rates go up 9% next year", NOW, red_score=0.54, red_reason=why), sent, now=NOW
+    )
     assert low.light != "red"
-    both = router.decide(MentionView("x", "3", "Project Falcon rates go up", NOW, red_score=0.9, red_reason=why),
-                         sent, now=NOW)
+    both = router.decide(
+        MentionView("x", "3", "Project Falcon rates go up", NOW, red_score=0.9, red_reason=why), sent, now=NOW
+    )
     assert "watch-list term 'Project Falcon'" in both.reasons[0] and "resembles" in both.reasons[1]
     unscored = router.decide(MentionView("x", "4", "rates go up 9% next year", NOW), sent, now=NOW)
     assert unscored.light != "red"
