@@ -300,6 +300,10 @@ class MastodonConnector(ConnectorBase):
                     origin.setdefault(_key(st), base)
                 if stream.newest:
                     own_state[handle] = str(stream.newest)
+                elif handle not in own_state:
+                    # nothing since the window's start: go on from there, paging forward, rather than
+                    # backfill again next time (a backfill stops at max_pages and skips what is older)
+                    own_state[handle] = _id_at(since)
             if own_state:
                 new_state["own"] = own_state
             new_all[base] = new_state
@@ -496,6 +500,11 @@ class _Timeline(Listing[list[Any], Any, int]):
         if not page or len(page) < self.limit:
             return None
         return max(_id(s) for s in page) if self.min_id is not None else min(_id(s) for s in page)
+
+
+def _id_at(t: datetime) -> str:
+    """The smallest status id of instant ``t`` (Mastodon ids are milliseconds shifted by 16 bits)."""
+    return str(int(t.timestamp() * 1000) << 16)
 
 
 def _oldest_first(responses: Iterable[Response]) -> list[Response]:
