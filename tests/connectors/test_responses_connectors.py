@@ -3,7 +3,8 @@ mentions: the real client against its fake service, per platform."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -127,8 +128,6 @@ def test_x_query_also_reads_the_own_accounts_replies() -> None:
 
 
 def test_mastodon_looks_up_a_parent_from_an_earlier_fetch_by_its_local_id() -> None:
-    from tests.fakes.server import Request, json_reply
-
     p = Mastodon()
     try:
         m = p.post("carol@other.example", T0 - timedelta(minutes=10), "SET SEG portal down", "113000000000000301")
@@ -138,15 +137,136 @@ def test_mastodon_looks_up_a_parent_from_an_earlier_fetch_by_its_local_id() -> N
         first = fetch(c)
         assert [mm.external_id for mm in first.mentions] == [remote]
 
-        def status(req: Request) -> Any:
-            found = [s for s in p.fake.statuses if s["id"] == req.groups[0]]
-            return json_reply(found[0]) if found else json_reply({"error": "Record not found"}, 404)
-
-        p.fake.server.route("GET", r"/api/v1/statuses/(\d+)", status)
+        # the fake serves GET /api/v1/statuses/:id (404 'Record not found' for an unknown id)
         p.post("help@mastodon.example", T0, "SET SEG support here, on it", "113000000000000302", reply_to=m)
         p.post("help@mastodon.example", T0, "SET SEG support again", "113000000000000303", reply_to="999")
         second = fetch(c, first.cursor)
         assert [(r.external_id.rsplit("/", 1)[-1], r.in_reply_to) for r in second.responses] == [
             ("113000000000000302", remote), ("113000000000000303", "999")]  # unknown parent: local id kept
+    finally:
+        p.stop()
+
+
+# ---- Mastodon: the own accounts' statuses are read, not only what the search matches ---------------
+def _sid(at: datetime, seq: int = 0) -> int:
+    """A status id as Mastodon makes them: the posting time in milliseconds, shifted by 16 bits."""
+    return (int(at.timestamp() * 1000) << 16) + seq
+
+
+def _mastodon(own: list[str], **options: Any) -> tuple[Mastodon, Any]:
+    """The fake instance (empty) and a connector for it with ``own`` accounts and extra ``options``."""
+    p = Mastodon()
+    src, env = p.source()
+    return p, connector(({**src, "options": {**src["options"], **options}}, env), own)
+
+
+def _state(p: Mastodon, result: FetchResult) -> dict[str, Any]:
+    """The cursor's state for the fake instance."""
+    assert result.cursor is not None
+    state: dict[str, Any] = json.loads(result.cursor)["instances"][p.fake.server.url]
+    return state
+
+
+def _mention(p: Mastodon, at: datetime, text: str = "SET SEG portal down") -> str:
+    """Carol's post at ``at``; returns its local id (what a reply names)."""
+    return p.post("carol", at, text, str(_sid(at)))
+
+
+def _by(p: Mastodon, acct: str, at: datetime, text: str, reply_to: str | None = None, seq: int = 1) -> dict[str, Any]:
+    """A status by ``acct`` at ``at`` (a reply when ``reply_to`` is a local id)."""
+    status: dict[str, Any] = p.fake.post(acct, _sid(at, seq), at.strftime("%Y-%m-%dT%H:%M:%S.000Z"), text,
+                                         reply_to=reply_to)
+    return status
+
+
+def test_mastodon_reads_an_own_reply_without_the_search_term_in_a_later_poll() -> None:
+    p, c = _mastodon(["mastodon:help@mastodon.example"])
+    try:
+        help_id = p.fake.account("help")["id"]
+        m = _mention(p, T0 - timedelta(minutes=10))
+        first = fetch(c)
+        assert [mm.author_handle for mm in first.mentions] == ["carol@mastodon.example"] and first.responses == []
+        reply = _by(p, "help", T0, "Sorry to hear that, DM us", reply_to=m)
+        # a new post (not a reply) by the own account: neither a response nor a mention, even found by the search
+        news = _by(p, "help", T0 + timedelta(minutes=1), "SET SEG news: new portal")
+        second = fetch(c, first.cursor)
+        assert second.responses == [Response("mastodon", reply["uri"], reply["url"], T0, "help@mastodon.example",
+                                             in_reply_to=f"https://mastodon.example/users/carol/statuses/{m}")]
+        assert reply["url"] == f"https://mastodon.example/@help/{reply['id']}"
+        assert second.mentions == []
+        assert _state(p, second)["own"] == {"help@mastodon.example": news["id"]}
+        third = fetch(c, second.cursor)
+        assert (third.responses, third.mentions, third.cursor) == ([], [], None)  # nothing returned twice
+        (lookup,) = p.fake.server.hits(r"/api/v1/accounts/lookup")  # resolved once, then cached
+        assert lookup.query["acct"] == "help@mastodon.example"
+        reads = p.fake.server.hits(rf"/api/v1/accounts/{help_id}/statuses")
+        # the first read found nothing: the next goes on from the window's start, then from the newest seen
+        assert [r.query.get("min_id") for r in reads] == [None, str(_sid(T0 - timedelta(days=1))), news["id"]]
+        assert all(r.query.get("exclude_reblogs") in ("1", "true", "True") for r in reads)
+    finally:
+        p.stop()
+
+
+def test_mastodon_own_account_on_another_instance_is_not_read_here() -> None:
+    p, c = _mastodon(["help@other.example"])
+    try:
+        m = _mention(p, T0 - timedelta(minutes=10))
+        # the polled instance's own "help" (help@mastodon.example) is someone else, however it replies
+        _by(p, "help", T0, "Sorry to hear that, DM us", reply_to=m)
+        local = _by(p, "help", T0, "SET SEG? DM us", reply_to=m, seq=2)
+        # the remote own account's reply, federated to the polled instance: read on its own instance only
+        _by(p, "help@other.example", T0, "Sorry, DM us", reply_to=m, seq=3)
+        result = fetch(c)
+        assert result.responses == []
+        assert sorted(mm.external_id for mm in result.mentions) == sorted([
+            f"https://mastodon.example/users/carol/statuses/{m}", local["uri"]])
+        assert [r.query["acct"] for r in p.fake.server.hits(r"/api/v1/accounts/lookup")] == ["help@other.example"]
+        assert p.fake.server.hits(r"/api/v1/accounts/\d+/statuses") == []
+        assert result.notes and "help@other.example" in result.notes[0]
+        assert "own" not in _state(p, result)
+    finally:
+        p.stop()
+
+
+def test_mastodon_own_statuses_failure_moves_no_cursor_and_the_cap_leaves_the_rest_for_later() -> None:
+    from connectors.errors import RetriableSourceError
+    from tests.fakes.server import Request, json_reply
+
+    p, c = _mastodon(["help@mastodon.example"], limit=2, max_pages=1)
+    try:
+        p.fake.account("help")
+        m = _mention(p, T0 - timedelta(minutes=10))
+        first = fetch(c)
+        replies = [_by(p, "help", T0 + timedelta(minutes=i), f"DM us ({i})", reply_to=m)["uri"] for i in range(3)]
+
+        def unavailable(req: Request) -> Any:
+            return json_reply({"error": "unavailable"}, 503) if req.path.endswith("/statuses") else None
+
+        p.fake.server.fail_on = unavailable
+        with pytest.raises(RetriableSourceError):
+            fetch(c, first.cursor)
+        p.fake.server.fail_on = None
+        # the failed fetch moved nothing; one page of 2 per fetch, oldest first, the next fetch goes on from there
+        second = fetch(c, first.cursor)
+        assert [r.external_id for r in second.responses] == replies[:2]
+        third = fetch(c, second.cursor)
+        assert [r.external_id for r in third.responses] == replies[2:]
+        assert fetch(c, third.cursor).responses == []
+    finally:
+        p.stop()
+
+
+def test_mastodon_cursor_without_own_accounts_still_parses_and_reads_them_from_the_backfill_window() -> None:
+    p, plain = _mastodon([])
+    try:
+        p.fake.account("help")
+        m = _mention(p, T0 - timedelta(minutes=10))
+        reply = _by(p, "help", T0 - timedelta(minutes=5), "DM us", reply_to=m)
+        old = fetch(plain)
+        assert _state(p, old).keys() == {"search", "tags"}
+        result = fetch(connector(p.source(), ["help@mastodon.example"]), old.cursor)
+        assert [(r.external_id, r.in_reply_to) for r in result.responses] == [
+            (reply["uri"], f"https://mastodon.example/users/carol/statuses/{m}")]
+        assert result.mentions == []
     finally:
         p.stop()
