@@ -26,10 +26,24 @@ def check_config(path: Annotated[str, typer.Argument(help="YAML configuration fi
     """Validate a configuration file completely (cross-references, secrets, source options)."""
     cfg = load(path)
     check(cfg)
+    problem = _session_secret_problem(cfg)
+    if problem:
+        raise fail(problem, 2)
     enabled = [s.name for s in cfg.sources if s.enabled]
     typer.echo(f"{path}: OK — {len(cfg.sources)} sources ({len(enabled)} enabled: {', '.join(enabled) or 'none'}), "
                f"{len(cfg.receivers)} receivers, {len(cfg.spokespersons)} spokespersons, "
                f"Slack {'on' if cfg.slack_active else 'off (no token in the environment)'}")
+
+
+def _session_secret_problem(cfg: AppConfig) -> str | None:
+    """What is wrong with the session secret in the environment, naming the file, the field and
+    the variable (None when it will do or is unset): the web service refuses to start with a
+    placeholder or short one (:class:`monitor.web.auth.Sessions`), so check-config says so first."""
+    from monitor.web import auth
+
+    var = cfg.web.auth.session_secret_env
+    problem = auth.session_secret_problem(cfg.secret(var))
+    return f"{cfg.path}: web.auth.session_secret_env: ${var}: {problem}" if problem else None
 
 
 @core_app.command("poll")

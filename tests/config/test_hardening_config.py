@@ -107,6 +107,18 @@ def test_check_config_fails_on_a_bad_spokesperson_timezone(write: Callable[[dict
     assert BAD_ZONE in r.output
 
 
+@pytest.mark.parametrize("secret", ["CHANGE-ME-" + "x" * 40, "replace_me_with_a_long_random_value_please", "k3y-9Q"])
+def test_check_config_refuses_the_session_secret_the_service_would_refuse(
+        write: Callable[[dict[str, Any]], Path], secret: str) -> None:
+    path = write(_base())
+    r = CliRunner().invoke(app, ["check-config", str(path)], env={"BRAND_SCOUT_SESSION_SECRET": secret})
+    assert r.exit_code == 2, r.output
+    assert f"{path}: web.auth.session_secret_env: $BRAND_SCOUT_SESSION_SECRET: the session secret is" in r.output
+    assert ("placeholder" if len(secret) > 32 else "too short (6 characters") in r.output and secret not in r.output
+    unset = CliRunner().invoke(app, ["check-config", str(path)], env={"BRAND_SCOUT_SESSION_SECRET": ""})
+    assert unset.exit_code == 0, unset.output  # no secret: a random one per process, as at start
+
+
 TERM_FIELDS = [
     ("policy.light.watchlists.0.terms", "policy.light.watchlists[0].terms[1]"),
     ("organisation.brand_terms", "organisation.brand_terms[1]"),
