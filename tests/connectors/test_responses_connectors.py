@@ -4,6 +4,7 @@ mentions: the real client against its fake service, per platform."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 
 from connectors import load_connector_class
 from connectors.base import FetchContext, FetchResult, Mention, Response, split_own
-from monitor.clock import FrozenClock
+from monitor.clock import FrozenClock, utc
+from monitor.config import AppConfig
 from tests.integration.test_responses import T0, Bluesky, Mastodon, Reddit, X
 
 
@@ -268,5 +270,39 @@ def test_mastodon_cursor_without_own_accounts_still_parses_and_reads_them_from_t
         assert [(r.external_id, r.in_reply_to) for r in result.responses] == [
             (reply["uri"], f"https://mastodon.example/users/carol/statuses/{m}")]
         assert result.mentions == []
+    finally:
+        p.stop()
+
+
+def test_mastodon_own_reply_without_the_search_term_marks_the_item_responded_end_to_end(
+        db_url: str, make_config: Callable[..., AppConfig], containers: Callable[..., Any], clock: FrozenClock) -> None:
+    """Through the intake into the database: the reply read from the own account's statuses makes
+    the mention's queue item responded, with the reply's link and the platform's time."""
+    from tests.integration.test_responses import OWN, ROSTER, items, responses
+
+    p = Mastodon()
+    try:
+        p.fake.account("help")
+        src, env = p.source()
+        c = containers(make_config(db=db_url, env={**env, "BRAND_SCOUT_API_TOKENS": "tests:tok-1"}, sources=[src],
+                                   spokespersons=ROSTER, organisation={"name": "SET SEG", "own_accounts": OWN,
+                                                                       "brand_terms": ["SET SEG", "setseg"],
+                                                                       "timezone": "America/Denver"}))
+        m = _mention(p, T0 - timedelta(minutes=10), "SET SEG claims portal is down, I want a refund")
+        c.pipeline.poll(p.source_name)
+        c.pipeline.run_once()
+        (ext, item), = items(c).items()
+        assert item.status in ("new", "assigned")
+        clock.advance(timedelta(minutes=5))
+        replied_at = T0 + timedelta(minutes=3)
+        reply = _by(p, "help", replied_at, "Sorry to hear that, please DM us", reply_to=m)
+        report = c.pipeline.poll(p.source_name)
+        assert (report.responses, report.responded, report.stored) == (1, 1, 0)
+        item = items(c)[ext]
+        assert item.status == "responded" and utc(item.responded_at) == replied_at  # type: ignore[arg-type]
+        assert (item.response_url, item.response_source, item.responded_by) == (reply["url"], "platform", "anna")
+        assert list(responses(c)) == [reply["uri"]]
+        clock.advance(timedelta(minutes=5))
+        assert c.pipeline.poll(p.source_name).responses == 0  # not read again
     finally:
         p.stop()
