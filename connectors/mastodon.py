@@ -288,8 +288,8 @@ class MastodonConnector(ConnectorBase):
                     continue
                 homes[handle].append(base)
 
-                def own(c: Any = client, aid: str = account_id, **kw: Any) -> Any:
-                    return c.account_statuses(aid, exclude_reblogs=True, **kw)
+                def own(c: Any = client, aid: str = account_id, h: str = handle, b: str = base, **kw: Any) -> Any:
+                    return self._own_statuses(c, aid, h, b, **kw)
 
                 stream = _Timeline(self, own, own_state.get(handle), since, ctx)
                 got = read_pages(stream)
@@ -329,6 +329,17 @@ class MastodonConnector(ConnectorBase):
         if not own_responses:
             return result
         return dataclasses.replace(result, responses=_oldest_first([*result.responses, *own_responses]))
+
+    def _own_statuses(self, client: Any, account_id: str, handle: str, base: str, **kw: Any) -> Any:
+        """One page of own account ``handle``'s statuses, reblogs excluded; none when the account
+        is gone (its id is then looked up again on the next fetch, instead of failing the source)."""
+        import mastodon as m
+
+        try:
+            return client.account_statuses(account_id, exclude_reblogs=True, **kw)
+        except m.MastodonNotFoundError:
+            self._accounts.pop((base, handle), None)
+            return []
 
     def _own_handles(self) -> list[str]:
         """The own accounts that can be Mastodon accounts: qualified ``user@instance`` handles
@@ -458,7 +469,8 @@ class MastodonConnector(ConnectorBase):
 
 
 class _Timeline(Listing[list[Any], Any, int]):
-    """One stream (the search or a hashtag timeline) of one instance, paged by status id.
+    """One stream (the search, a hashtag timeline or an own account's statuses) of one instance,
+    paged by status id.
 
     With a cursor it pages forward with ``min_id`` from the stream's newest id; on a first run
     it pages back with ``max_id`` until a status is older than the backfill window. ``newest``

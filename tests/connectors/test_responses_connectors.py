@@ -306,3 +306,20 @@ def test_mastodon_own_reply_without_the_search_term_marks_the_item_responded_end
         assert c.pipeline.poll(p.source_name).responses == 0  # not read again
     finally:
         p.stop()
+
+
+def test_mastodon_own_account_gone_after_it_was_resolved_fails_nothing_and_is_looked_up_again() -> None:
+    p, c = _mastodon(["help@mastodon.example"])
+    try:
+        p.fake.account("help")
+        m = _mention(p, T0 - timedelta(minutes=10))
+        first = fetch(c)
+        p.fake.accounts.clear()  # deleted: its statuses are 404 now
+        second = fetch(c, first.cursor)
+        assert second.responses == [] and second.notes == ()
+        third = fetch(c, second.cursor)
+        assert [r.query["acct"] for r in p.fake.server.hits(r"/api/v1/accounts/lookup")] == ["help@mastodon.example"] * 2
+        assert third.notes and "help@mastodon.example" in third.notes[0]
+        assert [mm.external_id for mm in first.mentions] == [f"https://mastodon.example/users/carol/statuses/{m}"]
+    finally:
+        p.stop()

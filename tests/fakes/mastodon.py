@@ -114,8 +114,11 @@ class FakeMastodon:
 
     def account_statuses(self, req: Request) -> Reply:
         """``GET /api/v1/accounts/:id/statuses``: the account's statuses, newest first, windowed by
-        ``min_id`` / ``max_id`` / ``since_id``; ``exclude_reblogs`` and ``exclude_replies`` honoured."""
+        ``min_id`` / ``max_id`` / ``since_id``; ``exclude_reblogs`` and ``exclude_replies`` honoured; 404
+        for an unknown account."""
         truthy = ("true", "1", "True")
+        if not any(str(a["id"]) == req.groups[0] for a in self._known_accounts()):
+            return json_reply(self.not_found, 404)
         hits = [st for st in self.statuses if str(st["account"]["id"]) == req.groups[0]]
         if req.query.get("exclude_reblogs") in truthy:
             hits = [st for st in hits if not st.get("reblog")]
