@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -259,9 +260,18 @@ class BlueskyConnector(ConnectorBase):
         ordered = sorted(dids)
         for i in range(0, len(ordered), 25):
             params = models.AppBskyActorGetProfiles.Params(actors=ordered[i : i + 25])
-            resp = self._call(lambda p=params: client.app.bsky.actor.get_profiles(p), ctx)  # type: ignore[misc]
-            for prof in resp.profiles or []:
-                out[str(prof.did)] = int(prof.followers_count or 0)
+            if getattr(client, "invoke_query", None) is None:  # an injected client without the raw call
+                resp = self._call(lambda p=params: client.app.bsky.actor.get_profiles(p), ctx)  # type: ignore[misc]
+                for prof in resp.profiles or []:
+                    out[str(prof.did)] = int(prof.followers_count or 0)
+                continue
+            # read raw and leniently: one author's odd profile (a lone surrogate in its description,
+            # a count of the wrong shape) must not fail the fetch of everyone's posts
+            content = self._call(partial(read_query, client, "app.bsky.actor.getProfiles", params), ctx)
+            profiles = content.get("profiles") if isinstance(content, dict) else None
+            for prof in profiles if isinstance(profiles, list) else []:
+                if isinstance(prof, dict) and isinstance(prof.get("did"), str):
+                    out[prof["did"]] = to_count(prof.get("followersCount"))
         return out
 
     @staticmethod

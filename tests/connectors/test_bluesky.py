@@ -103,3 +103,15 @@ def test_a_lone_surrogate_in_one_post_does_not_fail_its_page(harness_factory):
     later = h.add_new()
     again = c.fetch(res.cursor, h.ctx())
     assert [m.external_id for m in again.mentions] == [later]
+
+
+def test_an_odd_profile_does_not_fail_the_fetch(harness_factory):
+    """getProfiles is read raw too: a lone surrogate in one author's profile, or a count of the
+    wrong shape, costs that author's reach at most, never the posts."""
+    h = harness_factory("bluesky")
+    h.fake.profiles["did:plc:ann111"].update(displayName="Ann \ud800", description="bio \udfff")
+    h.fake.profiles["did:plc:bob222"]["followersCount"] = "lots"
+    res = h.connector().fetch(None, h.ctx())
+    assert len(res.mentions) == 3 and res.rejected == ()
+    reach = {m.author_handle: m.author_reach for m in res.mentions}
+    assert reach["ann.bsky.social"] == 5120 and reach["bob.example.com"] == 0
