@@ -192,8 +192,12 @@ class BlueskyConnector(ConnectorBase):
             return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes, rejected=tuple(rejected))
         new = hw.advance((m.created_at, m.external_id) for m in mentions if not future(m.created_at, ctx.now))
         new_cursor = dump_cursor({"since": new.mark.isoformat(), "ids": sorted(new.ids)})
-        return with_responses(FetchResult(mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes,
-                           rejected=tuple(rejected)), self.own_accounts)
+        return with_responses(
+            FetchResult(
+                mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes, rejected=tuple(rejected)
+            ),
+            self.own_accounts,
+        )
 
     @staticmethod
     def post_from_url(url: str) -> tuple[str, str] | None:
@@ -384,11 +388,16 @@ class _Search(Listing[Any, Any, str]):
                 posts.append(one(post))
             except Exception as exc:  # pydantic's ValidationError, the SDK's ModelError, a wrong shape
                 uri = to_text(post.get("uri")) if isinstance(post, dict) else ""
-                self.rejected.append(Rejected(uri[:1000], f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:500],
-                                              raw_item(post)))
+                self.rejected.append(
+                    Rejected(uri[:1000], f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:500], raw_item(post))
+                )
         cursor = content.get("cursor")
-        return SimpleNamespace(posts=posts, raw_posts=len(raw_posts), cursor=cursor if isinstance(cursor, str) else None,
-                               hits_total=content.get("hitsTotal") if isinstance(content.get("hitsTotal"), int) else None)
+        return SimpleNamespace(
+            posts=posts,
+            raw_posts=len(raw_posts),
+            cursor=cursor if isinstance(cursor, str) else None,
+            hits_total=content.get("hitsTotal") if isinstance(content.get("hitsTotal"), int) else None,
+        )
 
     def parse(self, page: Any) -> list[Any]:
         return [

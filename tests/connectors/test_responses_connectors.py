@@ -21,13 +21,23 @@ def connector(source: tuple[dict[str, Any], dict[str, str]], own: list[str]) -> 
     src, env = source
     cls = load_connector_class(src["type"])
     creds = {k: env[v] for k, v in src["credentials"].items()}
-    return cls(src["name"], cls.Options(**src["options"]), api_base=src["api_base"], credentials=creds, timeout=5.0,
-               max_retries=0, own_accounts=own, sleep=lambda _s: None, clock=FrozenClock(T0))
+    return cls(
+        src["name"],
+        cls.Options(**src["options"]),
+        api_base=src["api_base"],
+        credentials=creds,
+        timeout=5.0,
+        max_retries=0,
+        own_accounts=own,
+        sleep=lambda _s: None,
+        clock=FrozenClock(T0),
+    )
 
 
 def fetch(c: Any, cursor: str | None = None) -> FetchResult:
-    result: FetchResult = c.fetch(cursor, FetchContext(now=T0 + timedelta(hours=1),
-                                                       backfill_since=T0 - timedelta(days=1)))
+    result: FetchResult = c.fetch(
+        cursor, FetchContext(now=T0 + timedelta(hours=1), backfill_since=T0 - timedelta(days=1))
+    )
     return result
 
 
@@ -42,10 +52,12 @@ def test_x_replies_and_quotes_of_own_accounts_are_responses_reposts_and_new_post
         x.fake.tweets[-1]["referenced_tweets"] = [{"type": "retweeted", "id": m}]
         result = fetch(connector(x.source(), ["setseg", "setseg_help"]))
         assert {r.external_id: r for r in result.responses} == {
-            reply: Response("x", reply, f"https://x.com/setseg_help/status/{reply}", T0, "setseg_help",
-                            in_reply_to=m, thread_id=m),
-            quote: Response("x", quote, f"https://x.com/setseg/status/{quote}", T0 + timedelta(minutes=1), "setseg",
-                            quoted=m),
+            reply: Response(
+                "x", reply, f"https://x.com/setseg_help/status/{reply}", T0, "setseg_help", in_reply_to=m, thread_id=m
+            ),
+            quote: Response(
+                "x", quote, f"https://x.com/setseg/status/{quote}", T0 + timedelta(minutes=1), "setseg", quoted=m
+            ),
         }
         assert [mm.external_id for mm in result.mentions] == [m, new, rt]  # the pipeline's filter drops own posts
         # without own accounts, every post is a mention as before
@@ -63,7 +75,8 @@ def test_reddit_reads_own_comments_without_a_term_and_the_customers_reply_to_the
         c = connector(r.source(), ["setseg_help"])
         first = fetch(c)
         assert [(x.external_id, x.in_reply_to, x.thread_id, x.author_handle) for x in first.responses] == [
-            (ours, sub, sub, "setseg_help")]
+            (ours, sub, sub, "setseg_help")
+        ]
         assert [mm.external_id for mm in first.mentions] == [sub]
         # the customer answers our comment without naming the brand: still read (a possible follow-up)
         follow = r.post("carol", T0 - timedelta(minutes=10), "nobody answered my DM", "c2", reply_to=ours, root=sub)
@@ -105,13 +118,12 @@ def test_bluesky_reply_carries_parent_and_root() -> None:
 @pytest.mark.parametrize("entries", [["setseg"], ["x:setseg"], ["@SetSeg"]])
 def test_split_own_matches_handles_any_way_they_are_written(entries: list[str]) -> None:
     reply = Mention("x", "2", "u", "t", T0, author_handle="setseg", kind="reply", parent_id="1", thread_id="1")
-    other = Mention("reddit", "3", "u", "t", T0, author_handle="setseg", kind="comment", parent_id="t3_a",
-                    thread_id="t3_a")
+    other = Mention(
+        "reddit", "3", "u", "t", T0, author_handle="setseg", kind="comment", parent_id="t3_a", thread_id="t3_a"
+    )
     kept, responses = split_own([reply, other], entries)
     assert [r.external_id for r in responses] == (["2"] if entries == ["x:setseg"] else ["2", "3"])
     assert all(m.author_handle == "setseg" for m in kept)
-
-
 
 
 def test_x_query_also_reads_the_own_accounts_replies() -> None:
@@ -144,7 +156,9 @@ def test_mastodon_looks_up_a_parent_from_an_earlier_fetch_by_its_local_id() -> N
         p.post("help@mastodon.example", T0, "SET SEG support again", "113000000000000303", reply_to="999")
         second = fetch(c, first.cursor)
         assert [(r.external_id.rsplit("/", 1)[-1], r.in_reply_to) for r in second.responses] == [
-            ("113000000000000302", remote), ("113000000000000303", "999")]  # unknown parent: local id kept
+            ("113000000000000302", remote),
+            ("113000000000000303", "999"),
+        ]  # unknown parent: local id kept
     finally:
         p.stop()
 
@@ -176,8 +190,9 @@ def _mention(p: Mastodon, at: datetime, text: str = "SET SEG portal down") -> st
 
 def _by(p: Mastodon, acct: str, at: datetime, text: str, reply_to: str | None = None, seq: int = 1) -> dict[str, Any]:
     """A status by ``acct`` at ``at`` (a reply when ``reply_to`` is a local id)."""
-    status: dict[str, Any] = p.fake.post(acct, _sid(at, seq), at.strftime("%Y-%m-%dT%H:%M:%S.000Z"), text,
-                                         reply_to=reply_to)
+    status: dict[str, Any] = p.fake.post(
+        acct, _sid(at, seq), at.strftime("%Y-%m-%dT%H:%M:%S.000Z"), text, reply_to=reply_to
+    )
     return status
 
 
@@ -192,8 +207,16 @@ def test_mastodon_reads_an_own_reply_without_the_search_term_in_a_later_poll() -
         # a new post (not a reply) by the own account: neither a response nor a mention, even found by the search
         news = _by(p, "help", T0 + timedelta(minutes=1), "SET SEG news: new portal")
         second = fetch(c, first.cursor)
-        assert second.responses == [Response("mastodon", reply["uri"], reply["url"], T0, "help@mastodon.example",
-                                             in_reply_to=f"https://mastodon.example/users/carol/statuses/{m}")]
+        assert second.responses == [
+            Response(
+                "mastodon",
+                reply["uri"],
+                reply["url"],
+                T0,
+                "help@mastodon.example",
+                in_reply_to=f"https://mastodon.example/users/carol/statuses/{m}",
+            )
+        ]
         assert reply["url"] == f"https://mastodon.example/@help/{reply['id']}"
         assert second.mentions == []
         assert _state(p, second)["own"] == {"help@mastodon.example": news["id"]}
@@ -220,8 +243,9 @@ def test_mastodon_own_account_on_another_instance_is_not_read_here() -> None:
         _by(p, "help@other.example", T0, "Sorry, DM us", reply_to=m, seq=3)
         result = fetch(c)
         assert result.responses == []
-        assert sorted(mm.external_id for mm in result.mentions) == sorted([
-            f"https://mastodon.example/users/carol/statuses/{m}", local["uri"]])
+        assert sorted(mm.external_id for mm in result.mentions) == sorted(
+            [f"https://mastodon.example/users/carol/statuses/{m}", local["uri"]]
+        )
         assert [r.query["acct"] for r in p.fake.server.hits(r"/api/v1/accounts/lookup")] == ["help@other.example"]
         assert p.fake.server.hits(r"/api/v1/accounts/\d+/statuses") == []
         assert result.notes and "help@other.example" in result.notes[0]
@@ -268,14 +292,16 @@ def test_mastodon_cursor_without_own_accounts_still_parses_and_reads_them_from_t
         assert _state(p, old).keys() == {"search", "tags"}
         result = fetch(connector(p.source(), ["help@mastodon.example"]), old.cursor)
         assert [(r.external_id, r.in_reply_to) for r in result.responses] == [
-            (reply["uri"], f"https://mastodon.example/users/carol/statuses/{m}")]
+            (reply["uri"], f"https://mastodon.example/users/carol/statuses/{m}")
+        ]
         assert result.mentions == []
     finally:
         p.stop()
 
 
 def test_mastodon_own_reply_without_the_search_term_marks_the_item_responded_end_to_end(
-        db_url: str, make_config: Callable[..., AppConfig], containers: Callable[..., Any], clock: FrozenClock) -> None:
+    db_url: str, make_config: Callable[..., AppConfig], containers: Callable[..., Any], clock: FrozenClock
+) -> None:
     """Through the intake into the database: the reply read from the own account's statuses makes
     the mention's queue item responded, with the reply's link and the platform's time."""
     from tests.integration.test_responses import OWN, ROSTER, items, responses
@@ -284,14 +310,24 @@ def test_mastodon_own_reply_without_the_search_term_marks_the_item_responded_end
     try:
         p.fake.account("help")
         src, env = p.source()
-        c = containers(make_config(db=db_url, env={**env, "BRAND_SCOUT_API_TOKENS": "tests:tok-1"}, sources=[src],
-                                   spokespersons=ROSTER, organisation={"name": "SET SEG", "own_accounts": OWN,
-                                                                       "brand_terms": ["SET SEG", "setseg"],
-                                                                       "timezone": "America/Denver"}))
+        c = containers(
+            make_config(
+                db=db_url,
+                env={**env, "BRAND_SCOUT_API_TOKENS": "tests:tok-1"},
+                sources=[src],
+                spokespersons=ROSTER,
+                organisation={
+                    "name": "SET SEG",
+                    "own_accounts": OWN,
+                    "brand_terms": ["SET SEG", "setseg"],
+                    "timezone": "America/Denver",
+                },
+            )
+        )
         m = _mention(p, T0 - timedelta(minutes=10), "SET SEG claims portal is down, I want a refund")
         c.pipeline.poll(p.source_name)
         c.pipeline.run_once()
-        (ext, item), = items(c).items()
+        ((ext, item),) = items(c).items()
         assert item.status in ("new", "assigned")
         clock.advance(timedelta(minutes=5))
         replied_at = T0 + timedelta(minutes=3)
@@ -318,7 +354,9 @@ def test_mastodon_own_account_gone_after_it_was_resolved_fails_nothing_and_is_lo
         second = fetch(c, first.cursor)
         assert second.responses == [] and second.notes == ()
         third = fetch(c, second.cursor)
-        assert [r.query["acct"] for r in p.fake.server.hits(r"/api/v1/accounts/lookup")] == ["help@mastodon.example"] * 2
+        assert [r.query["acct"] for r in p.fake.server.hits(r"/api/v1/accounts/lookup")] == [
+            "help@mastodon.example"
+        ] * 2
         assert third.notes and "help@mastodon.example" in third.notes[0]
         assert [mm.external_id for mm in first.mentions] == [f"https://mastodon.example/users/carol/statuses/{m}"]
     finally:
