@@ -5,16 +5,29 @@ Options: :class:`BlueskyOptions`. ``api_base`` is the PDS / entryway (default
 ``https://bsky.social``; the SDK appends ``/xrpc``). Author reach comes from
 ``app.bsky.actor.getProfiles`` (``followersCount``), 25 actors per call.
 
-Cursor: the newest post ``createdAt`` seen plus the post URIs at that instant; the next fetch
-sends ``since=`` it (inclusive) with ``sort=latest`` and pages with the API cursor.
+Own accounts (``organisation.own_accounts`` that are Bluesky actors: a handle, which is a domain
+name, or a DID) are read too: each one's recent posts with ``app.bsky.feed.getAuthorFeed``
+(``posts_with_replies``), newest first, down to the account's mark. A reply (or quote) among them
+is a :class:`~connectors.base.Response` even when it names nothing the search matches; the
+account's other posts and its reposts are neither responses nor mentions. An account the
+AppView refuses (400: unknown, taken down) is left out with a note instead of failing the fetch.
+
+Cursor: ``since`` and ``ids``, the newest post ``createdAt`` the search saw plus the post URIs at
+that instant; the next fetch sends ``since=`` it (inclusive) with ``sort=latest`` and pages with
+the API cursor. ``own`` (absent without own accounts; an older cursor without it reads them from
+the backfill window) holds per account ``since`` and ``ids``, the newest ``indexedAt`` read and
+the URIs at it; when ``max_pages`` stopped a read above that mark, also ``next``, the feed cursor
+to go on from, and ``upto``, the mark to take once the read has reached the old one.
 """
 
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from types import SimpleNamespace
@@ -38,7 +51,16 @@ from connectors._http import (
     to_text,
 )
 from connectors._paged import HighWater, Listing, oldest_first, read_pages
-from connectors.base import FetchContext, FetchResult, Mention, Rejected, with_responses
+from connectors.base import (
+    FetchContext,
+    FetchResult,
+    Mention,
+    OwnAccounts,
+    Rejected,
+    Response,
+    as_response,
+    with_responses,
+)
 from connectors.errors import FatalSourceError, RetriableSourceError
 
 DEFAULT_API_BASE = "https://bsky.social"
@@ -54,6 +76,21 @@ _POST_URL = re.compile(
     r"https://(?:www\.)?bsky\.app/profile/(did:[a-z]{1,16}:[A-Za-z0-9._:%-]{1,256}|[A-Za-z0-9.-]{1,253})"
     r"/post/([A-Za-z0-9._:~-]{1,512})/?(?:[?#].*)?"
 )
+
+
+#: An own account Bluesky can read: a handle (a domain name) or a DID. Other own accounts (an X
+#: name, a Mastodon ``user@instance``) are no Bluesky actors.
+_ACTOR = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,126}[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"|did:[a-z]{1,16}:[a-z0-9._:%-]{1,2048}"
+)
+
+#: How far below an own account's mark its feed is read. The mark is an ``indexedAt``, but the
+#: AppView orders the feed by ``createdAt`` where that is earlier: a post indexed after the mark
+#: may sit a little below it.
+_OVERLAP = timedelta(minutes=10)
+
+_REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
 
 
 class BlueskyOptions(BaseModel):
@@ -85,6 +122,42 @@ def _without_surrogates(value: Any) -> Any:
     if isinstance(value, dict):
         return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
     return value
+
+
+def _post_view(post: Any) -> Any:
+    """``post`` (a raw post view) validated as the SDK would, strictly; its counts read leniently
+    first, since a count of the wrong shape must not cost the post.
+
+    Raises:
+        Exception: pydantic's ValidationError, the SDK's ModelError or TypeError for a post of the
+            wrong shape.
+    """
+    from atproto import models
+    from atproto_client.models.utils import get_or_create
+
+    if not isinstance(post, dict):
+        raise TypeError("post is not an object")
+    post = {**post, **{k: to_count(post[k]) for k in _COUNTS if k in post}}
+    return get_or_create(post, models.AppBskyFeedDefs.PostView, strict=True)
+
+
+def _rejected(post: Any, exc: Exception) -> Rejected:
+    """The rejection of a raw post that :func:`_post_view` refused."""
+    uri = to_text(post.get("uri")) if isinstance(post, dict) else ""
+    return Rejected(uri[:1000], f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:500], raw_item(post))
+
+
+def _mark(state: Any, default: datetime) -> HighWater[datetime]:
+    """The high-water mark stored as ``{"since", "ids"}`` (``default`` when it has no readable time)."""
+    state = state if isinstance(state, dict) else {}
+    ids = state.get("ids")
+    return HighWater(
+        parse_time(state.get("since")) or default, {str(i) for i in ids} if isinstance(ids, list) else set()
+    )
+
+
+def _dump_mark(hw: HighWater[datetime]) -> dict[str, Any]:
+    return {"since": hw.mark.isoformat(), "ids": sorted(hw.ids)}
 
 
 def read_query(client: Any, nsid: str, params: Any) -> Any:
@@ -188,16 +261,93 @@ class BlueskyConnector(ConnectorBase):
         reach = self._reach(client, {str(p.author.did) for p in posts}, ctx) if posts else {}
         rejected: list[Rejected] = list(search.rejected)
         mentions = oldest_first(parse_each(posts, lambda p: self._mention(p, reach), lambda p: p.uri, rejected))
-        if not mentions:
-            return FetchResult(mentions=[], cursor=None, pages=got.pages, notes=got.notes, rejected=tuple(rejected))
-        new = hw.advance((m.created_at, m.external_id) for m in mentions if not future(m.created_at, ctx.now))
-        new_cursor = dump_cursor({"since": new.mark.isoformat(), "ids": sorted(new.ids)})
-        return with_responses(
+        own = self._read_own(client, state.get("own"), ctx.backfill_since or (ctx.now - timedelta(hours=24)), ctx)
+        new_state = dict(state)
+        pages = got.pages
+        if mentions:
+            new = hw.advance((m.created_at, m.external_id) for m in mentions if not future(m.created_at, ctx.now))
+            new_state.update(_dump_mark(new))
+            pages += 1
+        if own.state:
+            new_state["own"] = own.state
+        else:
+            new_state.pop("own", None)
+        result = with_responses(
             FetchResult(
-                mentions=mentions, cursor=new_cursor, pages=got.pages + 1, notes=got.notes, rejected=tuple(rejected)
+                mentions=mentions,
+                cursor=None if new_state == state else dump_cursor(new_state),
+                pages=pages + own.pages,
+                notes=got.notes + tuple(own.notes),
+                rejected=(*rejected, *own.rejected),
             ),
             self.own_accounts,
         )
+        seen = {r.external_id for r in result.responses}
+        extra = [r for r in own.responses if r.external_id not in seen]  # the search may have found them too
+        if not extra:
+            return result
+        merged = sorted([*result.responses, *extra], key=lambda r: (r.created_at, r.external_id))
+        return dataclasses.replace(result, responses=merged)
+
+    def _own_actors(self) -> list[str]:
+        """The own accounts that can be Bluesky actors (handles and DIDs, lower case)."""
+        own = OwnAccounts(self.own_accounts)
+        names = own.anywhere | {h for src, h in own.per_source if src == self.type}
+        return sorted(h for h in names if _ACTOR.fullmatch(h))
+
+    def _read_own(self, client: Any, old: Any, since: datetime, ctx: FetchContext) -> _OwnRead:
+        """The own accounts' responses from their author feeds and each account's next state
+        (see the module's cursor). ``old`` is the cursor's ``own``; ``since`` the mark of an
+        account read for the first time.
+
+        Raises:
+            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (after retries).
+            FatalSourceError: credentials rejected.
+        """
+        from atproto_client import exceptions as ae
+
+        out = _OwnRead()
+        old_all: dict[str, Any] = old if isinstance(old, dict) else {}
+        for actor in self._own_actors():
+            prev = old_all.get(actor)
+            prev = prev if isinstance(prev, dict) else {}
+            hw = _mark(prev, since)
+            start = (
+                prev.get("next") if isinstance(prev.get("next"), str) and isinstance(prev.get("upto"), dict) else None
+            )
+            upto = _mark(prev["upto"], hw.mark) if start else None
+            feed = _OwnFeed(self, client, actor, hw, ctx, start)
+            try:
+                got = read_pages(feed)
+            except FatalSourceError as exc:
+                if not isinstance(exc.__cause__, ae.BadRequestError):
+                    raise
+                reason = to_text(_get(_get(_get(exc.__cause__, "response"), "content"), "message"))
+                out.notes.append(
+                    f"own account {actor} cannot be read on Bluesky (HTTP 400{': ' + reason if reason else ''}); "
+                    "only its replies that the search matches are seen"
+                )
+                if prev:
+                    out.state[actor] = prev
+                continue
+            out.pages += got.pages
+            out.rejected += feed.rejected
+            parsed = parse_each(
+                [i.post for i in got.items if i.post is not None], lambda p: self._mention(p, {}), _uri, out.rejected
+            )
+            out.responses += [r for m in parsed if (r := as_response(m)) is not None]
+            # rejected items count too: they are returned, as rejected
+            top = (upto or hw).advance((i.at, i.uri) for i in got.items if not future(i.at, ctx.now))
+            if feed.reached or feed.after is None:
+                out.state[actor] = _dump_mark(top)
+            else:
+                # stopped above the mark: what lies below is unread, so the mark stays until it is read
+                out.state[actor] = {**_dump_mark(hw), "next": feed.after, "upto": _dump_mark(top)}
+                out.notes.append(
+                    f"own account {actor}: stopped after max_pages={self.options.max_pages}; "
+                    "its older posts are read on the next poll"
+                )
+        return out
 
     @staticmethod
     def post_from_url(url: str) -> tuple[str, str] | None:
@@ -368,29 +518,16 @@ class _Search(Listing[Any, Any, str]):
         """The page with each post validated on its own (as the SDK would, strictly), so that one
         post of the wrong shape is rejected with its reason instead of failing the whole page;
         counts of the wrong shape are read leniently first."""
-        from atproto import models
-        from atproto_client.models.utils import get_or_create
-
         if not isinstance(content, dict):
             raise RetriableSourceError(f"bluesky source {self.connector.name!r}: malformed reply")
         raw_posts = content.get("posts")
         raw_posts = raw_posts if isinstance(raw_posts, list) else []
-
-        def one(post: Any) -> Any:
-            if not isinstance(post, dict):
-                raise TypeError("post is not an object")
-            post = {**post, **{k: to_count(post[k]) for k in _COUNTS if k in post}}
-            return get_or_create(post, models.AppBskyFeedDefs.PostView, strict=True)
-
         posts = []
         for post in raw_posts:
             try:
-                posts.append(one(post))
+                posts.append(_post_view(post))
             except Exception as exc:  # pydantic's ValidationError, the SDK's ModelError, a wrong shape
-                uri = to_text(post.get("uri")) if isinstance(post, dict) else ""
-                self.rejected.append(
-                    Rejected(uri[:1000], f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:500], raw_item(post))
-                )
+                self.rejected.append(_rejected(post, exc))
         cursor = content.get("cursor")
         return SimpleNamespace(
             posts=posts,
@@ -416,3 +553,143 @@ class _Search(Listing[Any, Any, str]):
     def total(self, page: Any) -> int | None:
         hits: int | None = _get(page, "hits_total")
         return hits
+
+
+def _uri(post: Any) -> str:
+    return str(post.uri)
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedItem:
+    """One author-feed item at its place in the feed: the account's own post (validated), or one
+    that is no post of its own (``post`` None: a repost, a post by someone else, a post rejected).
+
+    Attributes:
+        post: The post view, when it is the account's own post.
+        at: Its time in the feed: a post's ``indexedAt`` (its ``createdAt`` when it has none), a
+            repost's ``indexedAt``.
+        uri: The post's URI (a repost's own URI).
+    """
+
+    post: Any | None
+    at: datetime
+    uri: str
+
+
+@dataclass
+class _OwnRead:
+    """What reading the own accounts' author feeds gave: responses, each account's next state
+    (keyed by the account as configured), requests, notes and rejected posts."""
+
+    responses: list[Response] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    pages: int = 0
+    notes: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+class _OwnFeed(Listing[SimpleNamespace, _FeedItem, str]):
+    """One own account's ``getAuthorFeed`` (``posts_with_replies``), newest first, from its top
+    or from ``start`` (a stored feed cursor), until a page reaches :data:`_OVERLAP` below the
+    account's mark, the feed's end or ``max_pages``. ``parse`` keeps the items past the mark.
+
+    Attributes:
+        reached: A page reached below the mark (everything above it was read).
+        after: The feed cursor after the last page read, when there are more pages.
+        rejected: The account's new posts of the wrong shape.
+    """
+
+    def __init__(
+        self,
+        connector: BlueskyConnector,
+        client: Any,
+        actor: str,
+        hw: HighWater[datetime],
+        ctx: FetchContext,
+        start: str | None,
+    ) -> None:
+        self.connector, self.client, self.actor, self.hw, self.ctx, self.start = (
+            connector,
+            client,
+            actor,
+            hw,
+            ctx,
+            start,
+        )
+        self.max_pages = connector.options.max_pages
+        self.rejected: list[Rejected] = []
+        self.reached = False
+        self.after: str | None = None
+
+    def fetch_page(self, token: str | None) -> SimpleNamespace:
+        from atproto import models
+
+        params = models.AppBskyFeedGetAuthorFeed.Params(
+            actor=self.actor,
+            limit=self.connector.options.limit,
+            cursor=token or self.start,
+            filter="posts_with_replies",
+        )
+        if getattr(self.client, "invoke_query", None) is None:
+            # an injected client without the raw call: the SDK validates the page as a whole
+            resp = self.connector._call(lambda: self.client.app.bsky.feed.get_author_feed(params), self.ctx)
+            feed = resp.feed or []
+            items = [i for e in feed if (i := self._item(e.post, e.reason, str(e.post.uri))) is not None]
+            return SimpleNamespace(items=items, raw_items=len(feed), cursor=resp.cursor)
+        content = self.connector._call(
+            partial(read_query, self.client, "app.bsky.feed.getAuthorFeed", params), self.ctx
+        )
+        if not isinstance(content, dict):
+            raise RetriableSourceError(f"bluesky source {self.connector.name!r}: malformed reply")
+        raw = content.get("feed")
+        raw = raw if isinstance(raw, list) else []
+        items = []
+        for entry in raw:
+            entry = entry if isinstance(entry, dict) else {}
+            post = entry.get("post")
+            try:
+                view = None if entry.get("reason") is not None else _post_view(post)
+            except Exception as exc:  # pydantic's ValidationError, the SDK's ModelError, a wrong shape
+                at = parse_time(_get(post, "indexedAt")) or parse_time(_get(_get(post, "record"), "createdAt"))
+                uri = to_text(_get(post, "uri"))
+                # one without a readable time cannot be placed: it would come back on every poll
+                if at is not None and self.hw.is_new(at, uri):
+                    self.rejected.append(_rejected(post, exc))
+                    items.append(_FeedItem(None, at, uri))
+                continue
+            item = self._item(view, entry.get("reason"), to_text(_get(post, "uri")))
+            if item is not None:
+                items.append(item)
+        cursor = content.get("cursor")
+        return SimpleNamespace(items=items, raw_items=len(raw), cursor=cursor if isinstance(cursor, str) else None)
+
+    def _item(self, view: Any, reason: Any, post_uri: str) -> _FeedItem | None:
+        """The feed item of ``view`` (a post view; None for a repost) or ``reason`` (of the post
+        ``post_uri``); None for one that has no place in the feed's order (a pinned post, an
+        unknown reason)."""
+        if reason is not None:
+            kind = _get(reason, "py_type") or _get(reason, "$type")
+            at = parse_time(_get(reason, "indexed_at") or _get(reason, "indexedAt"))
+            if kind != _REASON_REPOST or at is None:
+                return None
+            return _FeedItem(None, at, to_text(_get(reason, "uri")) or f"repost:{post_uri}")
+        at = parse_time(view.indexed_at) or BlueskyConnector._created(view)
+        if at is None:
+            return None
+        author = view.author
+        ours = self.actor in (str(author.did).lower(), str(author.handle).lower())
+        return _FeedItem(view if ours else None, at, str(view.uri))
+
+    def parse(self, page: SimpleNamespace) -> list[_FeedItem]:
+        return [i for i in page.items if self.hw.is_new(i.at, i.uri)]
+
+    def key(self, item: _FeedItem) -> str:
+        return item.uri
+
+    def reached_cursor(self, page: SimpleNamespace) -> bool:
+        self.reached = any(i.at < self.hw.mark - _OVERLAP for i in page.items)
+        return self.reached
+
+    def next_token(self, page: SimpleNamespace, token: str | None) -> str | None:  # noqa: ARG002
+        self.after = page.cursor if page.cursor and page.raw_items else None
+        return self.after
