@@ -361,3 +361,211 @@ def test_mastodon_own_account_gone_after_it_was_resolved_fails_nothing_and_is_lo
         assert [mm.external_id for mm in first.mentions] == [f"https://mastodon.example/users/carol/statuses/{m}"]
     finally:
         p.stop()
+
+
+# ---- Bluesky: the own accounts' author feeds are read, not only what the search matches -------------
+HELP = {"did": "did:plc:help", "handle": "help.setseg.example"}
+
+
+def _bluesky(own: list[str], **options: Any) -> tuple[Bluesky, Any]:
+    """The fake PDS/AppView (empty) and a connector for it with ``own`` accounts and extra ``options``."""
+    p = Bluesky()
+    src, env = p.source()
+    return p, connector(({**src, "options": {**src["options"], **options}}, env), own)
+
+
+def _stamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _own_state(result: FetchResult) -> dict[str, Any]:
+    """The cursor's per-account state of the own accounts' author feeds."""
+    assert result.cursor is not None
+    state: dict[str, Any] = json.loads(result.cursor)["own"]
+    return state
+
+
+def test_bluesky_reads_an_own_reply_without_the_search_term_in_a_later_poll() -> None:
+    p, c = _bluesky(["help.setseg.example"])
+    try:
+        m = p.post("carol.example", T0 - timedelta(minutes=10), "SET SEG portal down", "3kcarol")
+        first = fetch(c)
+        assert [mm.external_id for mm in first.mentions] == [m] and first.responses == []
+        # nothing in the feed yet: the next read goes down to the window's start again, not further
+        assert _own_state(first) == {"help.setseg.example": {"since": (T0 - timedelta(days=1)).isoformat(), "ids": []}}
+        reply = p.post("help.setseg.example", T0, "Sorry to hear that, DM us", "3kours", reply_to=m)
+        # a new post and a repost by the own account: neither responses nor mentions
+        p.post("help.setseg.example", T0 + timedelta(minutes=1), "Our status page is up again", "3knews")
+        repost = p.fake.repost(HELP, m, _stamp(T0 + timedelta(minutes=2)), "3krepost")
+        second = fetch(c, first.cursor)
+        assert second.responses == [
+            Response(
+                "bluesky",
+                reply,
+                "https://bsky.app/profile/help.setseg.example/post/3kours",
+                T0,
+                "help.setseg.example",
+                in_reply_to=m,
+                thread_id=m,
+            )
+        ]
+        assert second.mentions == []
+        assert _own_state(second) == {
+            "help.setseg.example": {"since": (T0 + timedelta(minutes=2)).isoformat(), "ids": [repost]}
+        }
+        third = fetch(c, second.cursor)
+        assert (third.responses, third.mentions, third.cursor) == ([], [], None)  # nothing returned twice
+        reads = p.fake.server.hits(r"/xrpc/app.bsky.feed.getAuthorFeed")
+        assert {(r.query["actor"], r.query["filter"], r.query["limit"]) for r in reads} == {
+            ("help.setseg.example", "posts_with_replies", "10")
+        }
+        # each poll starts at the feed's top and pages on only while the page is above the mark
+        assert [r.query.get("cursor") is None for r in reads].count(True) == 3
+    finally:
+        p.stop()
+
+
+def test_bluesky_reply_deep_in_a_thread_names_parent_and_root_and_dedupes_with_the_search() -> None:
+    p, c = _bluesky(["bluesky:help.setseg.example", "setseg_help", "help@mastodon.example"])
+    try:
+        root = p.post("carol.example", T0 - timedelta(minutes=10), "SET SEG portal down", "3kroot")
+        mid = p.post("dave.example", T0 - timedelta(minutes=5), "SET SEG same here", "3kmid", reply_to=root)
+        plain = p.post("help.setseg.example", T0, "On it, sorry", "3kplain", reply_to=mid, root=root)
+        named = p.post("help.setseg.example", T0, "SET SEG support: fixed", "3knamed", reply_to=root)
+        result = fetch(c)
+        assert [(r.external_id, r.in_reply_to, r.thread_id) for r in result.responses] == [
+            (named, root, root),
+            (plain, mid, root),
+        ]
+        assert [mm.external_id for mm in result.mentions] == [root, mid]
+        # only Bluesky actors are read: an X name or a Mastodon account is none
+        assert {r.query["actor"] for r in p.fake.server.hits(r"/xrpc/app.bsky.feed.getAuthorFeed")} == {
+            "help.setseg.example"
+        }
+    finally:
+        p.stop()
+
+
+def test_bluesky_own_feed_failure_moves_no_cursor_and_the_page_cap_leaves_the_rest_for_the_next_poll() -> None:
+    from connectors.errors import RetriableSourceError
+    from tests.fakes.server import Request, json_reply
+
+    p, c = _bluesky(["help.setseg.example"], limit=2, max_pages=1)
+    try:
+        m = p.post("carol.example", T0 - timedelta(minutes=10), "SET SEG portal down", "3kcarol")
+        first = fetch(c)
+        replies = [
+            p.post("help.setseg.example", T0 + timedelta(minutes=i), f"DM us ({i})", f"3kours{i}", reply_to=m)
+            for i in range(3)
+        ]
+
+        def unavailable(req: Request) -> Any:
+            if req.path.endswith("getAuthorFeed"):
+                return json_reply({"error": "InternalServerError", "message": "Service Unavailable"}, 503)
+            return None
+
+        p.fake.server.fail_on = unavailable
+        with pytest.raises(RetriableSourceError, match="HTTP 503"):
+            fetch(c, first.cursor)
+        p.fake.server.fail_on = None
+        # the failed fetch moved nothing; the feed is newest first and one page of 2 is read a poll:
+        # the mark stays below the unread posts until a poll has read down to it
+        second = fetch(c, first.cursor)
+        assert [r.external_id for r in second.responses] == replies[1:]
+        assert second.notes and "max_pages=1" in second.notes[0]
+        assert _own_state(second)["help.setseg.example"]["since"] == (T0 - timedelta(days=1)).isoformat()
+        later = p.post("help.setseg.example", T0 + timedelta(minutes=5), "DM us (later)", "3klater", reply_to=m)
+        third = fetch(c, second.cursor)
+        assert [r.external_id for r in third.responses] == replies[:1]
+        fourth = fetch(c, third.cursor)  # the feed's end: the read is complete, the mark moves up
+        assert fourth.responses == [] and fourth.notes == ()
+        assert _own_state(fourth) == {
+            "help.setseg.example": {"since": (T0 + timedelta(minutes=2)).isoformat(), "ids": [replies[2]]}
+        }
+        fifth = fetch(c, fourth.cursor)
+        assert [r.external_id for r in fifth.responses] == [later]
+        assert fetch(c, fifth.cursor).responses == []
+    finally:
+        p.stop()
+
+
+def test_bluesky_cursor_without_own_accounts_still_parses_and_reads_them_from_the_backfill_window() -> None:
+    p, plain = _bluesky([])
+    try:
+        m = p.post("carol.example", T0 - timedelta(minutes=10), "SET SEG portal down", "3kcarol")
+        reply = p.post("help.setseg.example", T0 - timedelta(minutes=5), "DM us", "3kours", reply_to=m)
+        old = fetch(plain)
+        assert old.cursor is not None and json.loads(old.cursor).keys() == {"since", "ids"}
+        assert p.fake.server.hits(r"/xrpc/app.bsky.feed.getAuthorFeed") == []
+        own = connector(p.source(), ["help.setseg.example"])
+        for cursor in (old.cursor, json.dumps({"since": "2026-11-16T15:50:00+00:00", "ids": [m]})):
+            result = fetch(own, cursor)
+            assert [(r.external_id, r.in_reply_to) for r in result.responses] == [(reply, m)]
+            assert result.mentions == [] and _own_state(result).keys() == {"help.setseg.example"}
+    finally:
+        p.stop()
+
+
+def test_bluesky_own_account_the_appview_refuses_is_noted_and_the_others_are_read() -> None:
+    p, c = _bluesky(["help.setseg.example", "gone.setseg.example"])
+    try:
+        p.fake.missing_actors.add("gone.setseg.example")
+        m = p.post("carol.example", T0 - timedelta(minutes=10), "SET SEG portal down", "3kcarol")
+        reply = p.post("help.setseg.example", T0 - timedelta(minutes=5), "DM us", "3kours", reply_to=m)
+        result = fetch(c)
+        assert [r.external_id for r in result.responses] == [reply]
+        assert result.notes == (
+            "own account gone.setseg.example cannot be read on Bluesky (HTTP 400: Profile not found); "
+            "only its replies that the search matches are seen",
+        )
+        assert _own_state(result).keys() == {"help.setseg.example"}
+    finally:
+        p.stop()
+
+
+def test_bluesky_own_reply_without_the_search_term_marks_the_item_responded_end_to_end(
+    db_url: str, make_config: Callable[..., AppConfig], containers: Callable[..., Any], clock: FrozenClock
+) -> None:
+    """Through the intake into the database: the reply read from the own account's author feed
+    makes the mention's queue item responded, with the reply's bsky.app link and the platform's time."""
+    from tests.integration.test_responses import OWN, ROSTER, items, responses
+
+    p = Bluesky()
+    try:
+        src, env = p.source()
+        c = containers(
+            make_config(
+                db=db_url,
+                env={**env, "BRAND_SCOUT_API_TOKENS": "tests:tok-1"},
+                sources=[src],
+                spokespersons=ROSTER,
+                organisation={
+                    "name": "SET SEG",
+                    "own_accounts": OWN,
+                    "brand_terms": ["SET SEG", "setseg"],
+                    "timezone": "America/Denver",
+                },
+            )
+        )
+        p.post("carol.example", T0 - timedelta(minutes=10), "SET SEG claims portal is down, I want a refund", "3kc")
+        c.pipeline.poll(p.source_name)
+        c.pipeline.run_once()
+        ((ext, item),) = items(c).items()
+        assert item.status in ("new", "assigned")
+        clock.advance(timedelta(minutes=5))
+        replied_at = T0 + timedelta(minutes=3)
+        reply = p.post("help.setseg.example", replied_at, "Sorry to hear that, please DM us", "3kours", reply_to=ext)
+        report = c.pipeline.poll(p.source_name)
+        assert (report.responses, report.responded, report.stored) == (1, 1, 0)
+        item = items(c)[ext]
+        assert item.status == "responded" and utc(item.responded_at) == replied_at  # type: ignore[arg-type]
+        assert (item.response_url, item.response_source, item.responded_by) == (
+            "https://bsky.app/profile/help.setseg.example/post/3kours",
+            "platform",
+            "anna",
+        )
+        assert list(responses(c)) == [reply]
+        clock.advance(timedelta(minutes=5))
+        assert c.pipeline.poll(p.source_name).responses == 0  # not read again
+    finally:
+        p.stop()
