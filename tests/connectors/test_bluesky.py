@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+
+from tests.fakes.harnesses import Harness
 
 
 def test_login_search_pages_and_profiles(harness_factory):
@@ -115,3 +118,77 @@ def test_an_odd_profile_does_not_fail_the_fetch(harness_factory):
     assert len(res.mentions) == 3 and res.rejected == ()
     reach = {m.author_handle: m.author_reach for m in res.mentions}
     assert reach["ann.bsky.social"] == 5120 and reach["bob.example.com"] == 0
+
+
+# ---- own accounts' author feeds (issue 20) ---------------------------------------------------------
+
+OWN_REPLY = "at://did:plc:setseghelp/app.bsky.feed.post/3lbb7ccccc22m"
+
+
+def test_own_account_feed_page_in_the_wire_shape(harness_factory: Callable[[str], Harness]) -> None:
+    """A getAuthorFeed page as the AppView sends it (bluesky_author_feed.json): the own reply is a
+    response naming parent and root, the repost and the plain post are nothing, the search's
+    mentions are as without own accounts."""
+    from datetime import UTC, datetime
+
+    from connectors.base import Response
+
+    h = harness_factory("bluesky")
+    plain = h.connector().fetch(None, h.ctx())
+    feed = h.fake.load_author_feed()
+    res = h.connector(own_accounts=["help.setseg.example"]).fetch(None, h.ctx())
+    assert res.responses == [
+        Response(
+            "bluesky",
+            OWN_REPLY,
+            "https://bsky.app/profile/help.setseg.example/post/3lbb7ccccc22m",
+            datetime(2026, 5, 1, 11, 30, tzinfo=UTC),
+            "help.setseg.example",
+            in_reply_to=feed[0]["reply"]["parent"]["uri"],
+            thread_id=feed[0]["reply"]["root"]["uri"],
+        )
+    ]
+    assert [m.external_id for m in res.mentions] == [m.external_id for m in plain.mentions]
+    own = json.loads(res.cursor)["own"]
+    assert own == {"help.setseg.example": {"since": "2026-05-01T11:30:00.412000+00:00", "ids": [OWN_REPLY]}}
+    (read,) = [r for r in h.server.hits(r"/xrpc/app.bsky.feed.getAuthorFeed") if "cursor" not in r.query]
+    assert read.headers["authorization"].startswith("Bearer ")
+
+
+def test_a_lone_surrogate_or_a_broken_post_in_the_own_feed_does_not_fail_it(
+    harness_factory: Callable[[str], Harness],
+) -> None:
+    """The author feed is read like the search: a page atproto's parser refuses is read again raw
+    (U+FFFD for the lone surrogate), and an own post of the wrong shape is rejected alone, once."""
+    h = harness_factory("bluesky")
+    h.fake.load_author_feed()
+    ours = next(p for p in h.fake.posts if p["uri"] == OWN_REPLY)
+    ours["record"]["text"] = "Sorry \ud800 DM us"
+    broken = {**ours, "uri": OWN_REPLY[:-1] + "x", "cid": 42, "indexedAt": "2026-05-01T11:40:00.000Z"}
+    h.fake.posts.append(broken)
+    c = h.connector(own_accounts=["help.setseg.example"])
+    res = c.fetch(None, h.ctx())
+    assert [r.external_id for r in res.responses] == [OWN_REPLY]
+    assert [r.external_id for r in res.rejected] == [broken["uri"]]
+    reads = h.server.hits(r"/xrpc/app.bsky.feed.getAuthorFeed")
+    assert reads[0].raw_url == reads[1].raw_url  # refused by the parser, read again raw
+    again = c.fetch(res.cursor, h.ctx())
+    assert (again.responses, again.rejected) == ([], ())
+
+
+def test_own_feed_through_a_client_without_the_raw_call(harness_factory: Callable[[str], Harness]) -> None:
+    """An injected client that offers only the SDK's calls reads the feed with get_author_feed."""
+    from types import SimpleNamespace
+
+    from atproto import Client
+
+    from tests.fakes.bluesky import APP_PASSWORD, HANDLE
+
+    h = harness_factory("bluesky")
+    h.fake.load_author_feed()
+    sdk = Client(base_url=h.server.url)
+    sdk.login(HANDLE, APP_PASSWORD, fetch_bsky_profile=False)
+    c = h.connector(own_accounts=["help.setseg.example"], client=SimpleNamespace(app=sdk.app))
+    res = c.fetch(None, h.ctx())
+    assert [(r.external_id, r.author_handle) for r in res.responses] == [(OWN_REPLY, "help.setseg.example")]
+    assert len(res.mentions) == 3
