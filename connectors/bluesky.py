@@ -8,9 +8,10 @@ Options: :class:`BlueskyOptions`. ``api_base`` is the PDS / entryway (default
 Own accounts (``organisation.own_accounts`` that are Bluesky actors: a handle, which is a domain
 name, or a DID) are read too: each one's recent posts with ``app.bsky.feed.getAuthorFeed``
 (``posts_with_replies``), newest first, down to the account's mark. A reply (or quote) among them
-is a :class:`~connectors.base.Response` even when it names nothing the search matches; the
-account's other posts and its reposts are neither responses nor mentions. An account the
-AppView refuses (400: unknown, taken down) is left out with a note instead of failing the fetch.
+is a :class:`~connectors.base.Response` even when it names nothing the search matches; its other
+posts and its reposts read there are neither responses nor mentions (an own post the search
+finds stays a mention, as before, for the pipeline's own-account filter). An account the AppView
+refuses (400: unknown, taken down) is left out with a note instead of failing the fetch.
 
 Cursor: ``since`` and ``ids``, the newest post ``createdAt`` the search saw plus the post URIs at
 that instant; the next fetch sends ``since=`` it (inclusive) with ``sort=latest`` and pages with
@@ -608,14 +609,8 @@ class _OwnFeed(Listing[SimpleNamespace, _FeedItem, str]):
         ctx: FetchContext,
         start: str | None,
     ) -> None:
-        self.connector, self.client, self.actor, self.hw, self.ctx, self.start = (
-            connector,
-            client,
-            actor,
-            hw,
-            ctx,
-            start,
-        )
+        self.connector, self.client, self.actor = connector, client, actor
+        self.hw, self.ctx, self.start = hw, ctx, start
         self.max_pages = connector.options.max_pages
         self.rejected: list[Rejected] = []
         self.reached = False

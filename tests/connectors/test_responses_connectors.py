@@ -489,6 +489,26 @@ def test_bluesky_own_feed_failure_moves_no_cursor_and_the_page_cap_leaves_the_re
         p.stop()
 
 
+def test_bluesky_own_reply_indexed_after_a_newer_post_still_comes() -> None:
+    """The mark is the newest ``indexedAt`` read, but the feed is ordered by ``createdAt`` where
+    that is earlier: a reply indexed late sits below posts already read (on the next page here)
+    and is still read."""
+    p, c = _bluesky(["help.setseg.example"], limit=2)
+    try:
+        m = p.post("carol.example", T0 - timedelta(minutes=10), "SET SEG portal down", "3kcarol")
+        p.post("help.setseg.example", T0 + timedelta(minutes=2), "Maintenance tonight", "3knote")
+        p.post("help.setseg.example", T0 + timedelta(minutes=3), "Our status page is up again", "3knews")
+        first = fetch(c)
+        assert first.responses == []
+        late = p.post("help.setseg.example", T0 + timedelta(minutes=1), "Sorry, DM us", "3klate", reply_to=m)
+        p.fake.posts[-1]["indexedAt"] = _stamp(T0 + timedelta(minutes=5))
+        second = fetch(c, first.cursor)
+        assert [(r.external_id, r.created_at) for r in second.responses] == [(late, T0 + timedelta(minutes=1))]
+        assert fetch(c, second.cursor).responses == []
+    finally:
+        p.stop()
+
+
 def test_bluesky_cursor_without_own_accounts_still_parses_and_reads_them_from_the_backfill_window() -> None:
     p, plain = _bluesky([])
     try:
