@@ -22,6 +22,8 @@ from monitor.sentiment.data import read_tsv
 DEFAULT_DATA_DIR = Path("../shared/data/semeval-tweets")
 DEFAULT_IRONY_DIR = Path("../shared/data/tweeteval-irony")
 DEFAULT_BRAND_FILE = Path(__file__).resolve().parent / "trainset" / "brand.tsv"
+DEFAULT_DISCLOSURE_FILE = Path(__file__).resolve().parent / "trainset" / "disclosure.tsv"
+DEFAULT_CONFIDENTIAL_FILE = Path(__file__).resolve().parent / "trainset" / "confidential.tsv"
 DEFAULT_OUTPUT_DIR = Path(__file__).resolve().parent / "model"
 CHUNK = 2048
 
@@ -152,6 +154,14 @@ def train_command(
         Path | None, typer.Option(help="brand set kind<TAB>label<TAB>irony<TAB>text; skipped when missing")
     ] = DEFAULT_BRAND_FILE,
     brand_repeat: Annotated[int, typer.Option(min=1, help="times the brand set is repeated per epoch")] = 3,
+    disclosure_file: Annotated[
+        Path | None, typer.Option(help="disclosure set kind<TAB>0/1<TAB>text; skipped when missing")
+    ] = DEFAULT_DISCLOSURE_FILE,
+    confidential_file: Annotated[
+        Path | None, typer.Option(help="split<TAB>0/1<TAB>text: 'fit' trained on, 'test' only reported")
+    ] = DEFAULT_CONFIDENTIAL_FILE,
+    disclosure_weight: Annotated[float, typer.Option(min=0.0, help="weight of the disclosure loss")] = 0.5,
+    disclosure_repeat: Annotated[int, typer.Option(min=1, help="times the disclosure set is repeated")] = 3,
     checkpoint_dir: Annotated[
         Path | None, typer.Option(help="checkpoint folder (default: .<output-dir>-checkpoint beside it)")
     ] = None,
@@ -172,6 +182,8 @@ def train_command(
         class_weight_power=class_weight_power,
         hold_out=["twitter-2016test-A.tsv"] if hold_out is None else [h for h in hold_out if h],
         irony_dir=irony_dir, irony_weight=irony_weight, brand_file=brand_file, brand_repeat=brand_repeat,
+        disclosure_file=disclosure_file, confidential_file=confidential_file,
+        disclosure_weight=disclosure_weight, disclosure_repeat=disclosure_repeat,
         checkpoint_dir=checkpoint_dir, checkpoint_minutes=checkpoint_minutes, resume=resume,
     )  # fmt: skip
     try:

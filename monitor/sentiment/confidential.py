@@ -135,6 +135,42 @@ class ConfidentialSignal:
         return f"resembles '{self.category}' ({self.score:.2f})"
 
 
+@dataclass(frozen=True, slots=True)
+class DisclosureHead:
+    """The sentiment model's trained disclosure head (``config.json`` ``disclosure_head``):
+    P(disclosure) = sigmoid(scale * w . e + b) on the L2-normalised ``embedding`` e.
+
+    Trained with the polarity and irony heads in one pass (``scout sentiment train``) on the
+    project-written disclosure set (``trainset/disclosure.tsv``), ``confidential.tsv``'s ``fit``
+    split, and every polarity tweet and brand post as an ordinary post."""
+
+    w: np.ndarray
+    b: float
+    scale: float
+
+    def prob(self, emb: np.ndarray) -> np.ndarray:
+        """P(disclosure) per row of L2-normalised embeddings."""
+        z = self.scale * (emb.astype(np.float64) @ self.w) + self.b
+        p: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return p
+
+
+def read_disclosure_head(model_dir: Path) -> DisclosureHead | None:
+    """The disclosure head of the model folder ``model_dir``, or None when it has none."""
+    import json
+
+    try:
+        raw = json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("disclosure_head")
+    except (OSError, ValueError):
+        return None
+    if not raw:
+        return None
+    try:
+        return DisclosureHead(np.asarray(raw["w"], dtype=np.float64), float(raw["b"]), float(raw["scale"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ClassifierError(f"bad disclosure_head in {model_dir / 'config.json'}: {exc}") from exc
+
+
 class TextEncoder(Protocol):
     """Texts in, L2-normalised embeddings out (rows in input order)."""
 
@@ -243,11 +279,16 @@ class ConfidentialityScorer:
         public_examples: Sequence[str] = PUBLIC_EXAMPLES,
         extra_examples: Sequence[tuple[str, int]] | None = None,
         l2: float = L2,
+        disclosure_head: DisclosureHead | str | None = "auto",
+        combine: str = "mean",
     ) -> None:
         """``encoder`` feeds the score head (default: ``model.onnx``'s ``embedding``);
         ``category_encoder`` names the category (default: ``encoder.onnx`` when shipped, else
         ``encoder``). ``extra_examples`` ((text, 1 = disclosure / 0 = ordinary) pairs) default to
-        the bundled ``fit`` split of ``trainset/confidential.tsv``; ``()`` trains on the config alone."""
+        the bundled ``fit`` split of ``trainset/confidential.tsv``; ``()`` trains on the config alone.
+        ``disclosure_head``: the sentiment model's trained head (``"auto"``: read from the
+        encoder's model folder when it has one); with it the score is ``combine`` (``mean`` |
+        ``head`` | ``config``) of the head's probability and the config-fitted head's."""
         if not categories:
             raise ValueError("a confidentiality scorer needs at least one category")
         self.categories = list(categories)
@@ -263,6 +304,14 @@ class ConfidentialityScorer:
             else tuple((t, y) for split, y, t in read_trainset() if split == "fit")
         )
         self.l2 = l2
+        if disclosure_head == "auto":
+            disclosure_head = _head_of(self.encoder)
+        if isinstance(disclosure_head, str):
+            raise ValueError(f"disclosure_head: {disclosure_head!r} is neither 'auto' nor a head")
+        if combine not in ("mean", "head", "config"):
+            raise ValueError(f"combine: {combine!r} is not mean, head or config")
+        self.disclosure_head: DisclosureHead | None = disclosure_head
+        self.combine = combine
         self._head: np.ndarray | None = None
         self._refs: list[tuple[int, str]] = []
         for k, c in enumerate(self.categories):
@@ -306,6 +355,9 @@ class ConfidentialityScorer:
         best_ref = sims.argmax(axis=1)
         z = emb.astype(np.float64) @ self._head[:-1] + self._head[-1]
         prob = 1.0 / (1.0 + np.exp(-z))
+        if self.disclosure_head is not None and self.combine != "config":
+            trained = self.disclosure_head.prob(emb)
+            prob = trained if self.combine == "head" else (trained + prob) / 2
         return prob, best_ref, sims[np.arange(len(texts)), best_ref]
 
     def score(self, texts: Sequence[str], *, embeddings: np.ndarray | None = None) -> list[ConfidentialSignal]:
@@ -330,6 +382,15 @@ class ConfidentialityScorer:
                 self.categories[k].name, round(float(prob[row]), 4), round(float(sim[row]), 4), ref
             )
         return out
+
+
+def _head_of(encoder: TextEncoder) -> DisclosureHead | None:
+    """The disclosure head shipped in the model folder ``encoder`` reads its embedding from."""
+    model_dir = getattr(encoder, "model_dir", None)  # OnnxClassifier
+    if model_dir is None:
+        path = getattr(encoder, "model_path", None)  # OnnxSentenceEncoder over a model.onnx
+        model_dir = Path(path).parent if path is not None and Path(path).name == "model.onnx" else None
+    return read_disclosure_head(Path(model_dir)) if model_dir is not None else None
 
 
 def read_trainset(path: Path = TRAINSET) -> list[tuple[str, int, str]]:

