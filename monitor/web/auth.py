@@ -6,8 +6,8 @@ Sessions are signed (itsdangerous) with the secret from the environment variable
 then end with the process); a short or placeholder secret stops start-up. Every session carries a
 CSRF token that every form posts back, and a local account's session its session generation:
 sign-out and a new password move the generation on, so every older cookie of it stops working.
-Failed sign-ins are throttled per account and per address (:class:`Throttle`, the container's
-clock). In proxy mode the user header counts only from a trusted peer address (the TCP peer:
+Failed sign-ins are throttled per (account, address) pair and per address, and softly per account
+(:class:`Throttle`, the container's clock; the rule is in :mod:`monitor.web.signin`). In proxy mode the user header counts only from a trusted peer address (the TCP peer:
 uvicorn's ``proxy_headers`` are off) and, when configured, with the proxy's shared secret.
 """
 
@@ -273,16 +273,18 @@ class Throttle:
             q.popleft()
         return q
 
-    def retry_after(self, key: str) -> int | None:
-        """Seconds until ``key`` may try again, or None when it may now."""
+    def retry_after(self, key: str, limit: int | None = None) -> int | None:
+        """Seconds until ``key`` may try again, or None when it may now; ``limit`` overrides the
+        throttle's own (``limit=1``: until its latest failure leaves the window)."""
+        limit = self.limit if limit is None else limit
         now = self.clock.now()
         with self._lock:
             q = self._recent(key, now)
-            if len(q) < self.limit:
+            if len(q) < limit:
                 if not q:
                     self._failures.pop(key, None)
                 return None
-            return max(1, math.ceil((q[-self.limit] + self.window - now).total_seconds()))
+            return max(1, math.ceil((q[-limit] + self.window - now).total_seconds()))
 
     def fail(self, key: str) -> None:
         """Count a failure of ``key``."""

@@ -35,8 +35,27 @@ def router(container: Container) -> APIRouter:
                                                    "proxy": cfg.web.auth.mode == "proxy"})
 
     a = cfg.web.auth
-    per_account = auth.Throttle(container.clock, limit=a.signin_failures_per_account, window=a.signin_window)
+    # Hard limits count an (account, address) pair and an address, never an account alone: whoever
+    # knows a colleague's email must not be able to lock them out by failing on purpose (OWASP).
+    per_pair = auth.Throttle(container.clock, limit=a.signin_failures_per_account, window=a.signin_window)
     per_address = auth.Throttle(container.clock, limit=a.signin_failures_per_address, window=a.signin_window)
+    # Soft: over the limit an account refuses only addresses that have failed on it themselves.
+    per_account = auth.Throttle(container.clock, limit=a.signin_failures_per_account, window=a.signin_window)
+
+    def throttled(email: str, address: str) -> int | None:
+        """Seconds to wait before ``address`` may try ``email`` again, or None when it may now.
+
+        Refused: a pair with ``signin_failures_per_account`` failures in the window, an address
+        with ``signin_failures_per_address``, and, while the account itself has
+        ``signin_failures_per_account`` failures from anywhere, any address with a failure of its
+        own on it. An address with no failures on the account always gets its attempt."""
+        pair = f"pair:{email}\x00{address}"
+        waits = [per_pair.retry_after(pair), per_address.retry_after("address:" + address)]
+        account_wait = per_account.retry_after("account:" + email)
+        own_wait = per_pair.retry_after(pair, limit=1)
+        if account_wait is not None and own_wait is not None:
+            waits.append(min(account_wait, own_wait))  # lifted once either count drops
+        return max((w for w in waits if w is not None), default=None)
 
     @routes.post("/signin", include_in_schema=False)
     def signin(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/"),
@@ -44,9 +63,9 @@ def router(container: Container) -> APIRouter:
         auth.check_csrf(request, csrf_token)
         web = web_of(request)
         people = auth.demo_people(cfg) if cfg.web.auth.demo_login else []
-        who = "account:" + email.strip().lower()
-        where = "address:" + (request.client.host if request.client else "")
-        wait = max(per_account.retry_after(who) or 0, per_address.retry_after(where) or 0)
+        who = email.strip().lower()
+        where = request.client.host if request.client else ""
+        wait = throttled(who, where)
         if wait:
             log.warning("sign-in throttled", extra={"event": "signin_throttled", "retry_after": wait})
             minutes = max(1, round(wait / 60))
@@ -57,12 +76,13 @@ def router(container: Container) -> APIRouter:
             return page
         acc = auth.verify_password(container.store, email.strip(), password) if cfg.web.auth.mode == "local" else None
         if acc is None:
-            per_account.fail(who)
-            per_address.fail(where)
+            per_pair.fail(f"pair:{who}\x00{where}")
+            per_address.fail("address:" + where)
+            per_account.fail("account:" + who)
             return web.render(request, "signin.html", {"next": _safe_next(next), "people": people, "email": email,
                                                        "error": "Wrong email or password.", "proxy": False},
                               status=401, actor=None)
-        per_account.clear(who)
+        per_pair.clear(f"pair:{who}\x00{where}")  # the account's count stays: another address may be guessing
         auth.sign_in(request, email=acc.email, name=acc.name, kind="account", generation=acc.session_generation)
         return RedirectResponse(_safe_next(next), status_code=303)
 

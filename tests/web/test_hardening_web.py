@@ -305,18 +305,49 @@ def _signin(client: TestClient, email: str, password: str) -> Any:
                        follow_redirects=False)
 
 
-def test_sign_in_is_throttled_per_account(app: FastAPI, account: Callable[..., None], clock: FrozenClock) -> None:
+def test_sign_in_is_throttled_per_account_and_address(app: FastAPI, account: Callable[..., None],
+                                                      clock: FrozenClock) -> None:
+    # Issue 17 changed the rule: the hard limit is per (account, address) pair, so the failing address
+    # is refused even with the right password, but the account's owner elsewhere is not (next test).
     account("sam@setseg.example", "correct horse battery", ["legal"])
     client = TestClient(app)
     for _ in range(5):
         assert _signin(client, "sam@setseg.example", "wrong").status_code == 401
     r = _signin(client, "sam@setseg.example", "correct horse battery")
     assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 300
-    # from another address too: the account is what is throttled
-    other = TestClient(app, client=("192.0.2.7", 1000))
-    assert _signin(other, "sam@setseg.example", "correct horse battery").status_code == 429
+    assert "Too many failed sign-ins" in r.text
     clock.advance(timedelta(minutes=5, seconds=1))
     assert _signin(client, "sam@setseg.example", "correct horse battery").status_code == 303
+
+
+def test_failing_on_purpose_cannot_lock_the_owner_out(app: FastAPI, account: Callable[..., None],
+                                                      clock: FrozenClock) -> None:
+    account("sam@setseg.example", "correct horse battery", ["legal"])
+    attacker = TestClient(app, client=("203.0.113.66", 1000))
+    for _ in range(12):
+        assert _signin(attacker, "sam@setseg.example", "wrong").status_code in (401, 429)
+    assert _signin(attacker, "sam@setseg.example", "correct horse battery").status_code == 429
+    # the owner, from an address with no failures, still gets in with the right password
+    owner = TestClient(app, client=("192.0.2.7", 1000))
+    assert _signin(owner, "sam@setseg.example", "correct horse battery").status_code == 303
+
+
+def test_an_account_under_attack_gives_each_address_one_try(app: FastAPI, account: Callable[..., None],
+                                                            clock: FrozenClock) -> None:
+    # the soft per-account limit: spreading guesses over many addresses buys one guess per address
+    account("sam@setseg.example", "correct horse battery", ["legal"])
+    for i in range(5):
+        assert _signin(TestClient(app, client=(f"203.0.113.{i}", 1000)), "sam@setseg.example",
+                       "wrong").status_code == 401
+    fresh = TestClient(app, client=("198.51.100.1", 1000))
+    assert _signin(fresh, "sam@setseg.example", "wrong").status_code == 401
+    r = _signin(fresh, "sam@setseg.example", "correct horse battery")
+    assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 300
+    # an address with no failures of its own still gets in
+    assert _signin(TestClient(app, client=("198.51.100.2", 1000)), "sam@setseg.example",
+                   "correct horse battery").status_code == 303
+    clock.advance(timedelta(minutes=5, seconds=1))
+    assert _signin(fresh, "sam@setseg.example", "correct horse battery").status_code == 303
 
 
 def test_sign_in_is_throttled_per_address(app: FastAPI, account: Callable[..., None]) -> None:
