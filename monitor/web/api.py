@@ -1,7 +1,8 @@
 """The JSON API for integrations (OpenAPI at /docs and /openapi.json): submit a mention and
 read the queue. Token authentication: ``Authorization: Bearer <token>``, tokens from the
 environment variable named by ``web.auth.api_tokens_env`` as comma-separated ``name:token`` or
-``name:token:identity`` (the employee a token submits as; a client cannot credit anyone else).
+``name:token:identity`` (the employee a token submits as; a client cannot credit anyone else):
+the name ends at the first ``:``, the identity starts after the last, so a token may hold ``:``.
 Each token gets ``web.auth.api_requests_per_minute`` reads and as many writes (then 429).
 
 API clients are treated like a broad channel: red items appear without their text (P4).
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field
 from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.config import AppConfig
+from monitor.errors import ConfigError
 from monitor.queue.actions import Actor, actor_for, directory
 from monitor.storage.models import OPEN_STATUSES
 from monitor.web import submit as scout
@@ -77,17 +79,40 @@ class ApiClient:
     identity: str | None = None
 
 
-def parse_tokens(raw: str | None) -> dict[str, ApiClient]:
-    """``name:token`` or ``name:token:identity`` entries, comma-separated, as ``{token: ApiClient}``
-    (entries without a name and a token are ignored). A token with an identity credits every
-    submission to it; one without credits its own name, or one of ``web.auth.api_submitters[name]``."""
+def parse_tokens(raw: str | None, env: str = "BRAND_SCOUT_API_TOKENS") -> dict[str, ApiClient]:
+    """``name:token`` or ``name:token:identity`` entries, comma-separated, as ``{token: ApiClient}``.
+
+    The name is what comes before the first ``:``, the identity what comes after the last, the token
+    everything between, so a token may contain ``:`` (a bound one as ``name:to:ken:identity``, an
+    unbound one as ``name:to:ken:`` with an empty identity); names and identities cannot. A token
+    with an identity credits every submission to it; one without credits its own name, or one of
+    ``web.auth.api_submitters[name]``. Blank entries are skipped.
+
+    Raises:
+        ConfigError: an entry without a name or a token, or two entries with one token; the message
+            names ``env`` (the variable the value came from) and the entry, never a token.
+    """
     out: dict[str, ApiClient] = {}
-    for part in (raw or "").split(","):
-        fields = [f.strip() for f in part.strip().split(":")]
-        if len(fields) < 2 or not fields[0] or not fields[1]:
+    problems: list[str] = []
+    for n, part in enumerate((raw or "").split(","), start=1):
+        if not part.strip():
             continue
-        identity = ":".join(fields[2:]).strip() or None
-        out[fields[1]] = ApiClient(fields[0], identity)
+        if ":" not in part:
+            problems.append(f"entry {n} is not name:token or name:token:identity")
+            continue
+        name, _, rest = part.partition(":")
+        token, _, identity = rest.rpartition(":") if ":" in rest else (rest, "", "")
+        name, token, identity = name.strip(), token.strip(), identity.strip()
+        if not name:
+            problems.append(f"entry {n} has no name before its first ':'")
+        elif not token:
+            problems.append(f"entry {n} ({name!r}) has no token")
+        elif token in out:
+            problems.append(f"entries {out[token].name!r} and {name!r} have the same token")
+        else:
+            out[token] = ApiClient(name, identity or None)
+    if problems:
+        raise ConfigError(f"environment variable {env}: " + "; ".join(problems))
     return out
 
 
@@ -117,7 +142,7 @@ def _person(cfg: AppConfig, who: str) -> Actor:
 def router(container: Container) -> APIRouter:
     """The routes of /api/submissions and /api/queue."""
     cfg = container.cfg
-    tokens = parse_tokens(cfg.secret(cfg.web.auth.api_tokens_env))
+    tokens = parse_tokens(cfg.secret(cfg.web.auth.api_tokens_env), cfg.web.auth.api_tokens_env or "")
     per_token = Throttle(container.clock, limit=cfg.web.auth.api_requests_per_minute, window=timedelta(minutes=1))
     routes = APIRouter(prefix="/api", tags=["api"])
 

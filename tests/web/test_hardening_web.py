@@ -28,6 +28,7 @@ from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.errors import ConfigError
 from monitor.storage import read_models as queries
+from monitor.web import api as api_web
 from monitor.web import auth
 from monitor.web import slack as slack_web
 from monitor.web.app import create_app
@@ -431,6 +432,43 @@ def test_unbound_token_credits_only_allowed_people(custom: Callable[..., Contain
     crm = TestClient(create_app(c), headers={"Authorization": "Bearer tok-crm-123"})
     crm.post("/api/submissions", json={"url": "https://example.com/c/3", "submitted_by": "ben@setseg.example"})
     assert len(c.store.submissions("ben")) == 1
+
+
+def test_a_token_may_contain_colons(custom: Callable[..., Container]) -> None:
+    c = custom(env={**ENV, "BRAND_SCOUT_API_TOKENS": "crm:tok:with:colons:ben@setseg.example,ci:tok:ci:"})
+    app = create_app(c)
+    crm = TestClient(app, headers={"Authorization": "Bearer tok:with:colons"})
+    r = crm.post("/api/submissions", json={"url": "https://example.com/d/1"})
+    assert r.status_code == 201 and c.store.submissions("ben")[0].url == "https://example.com/d/1"
+    ci = TestClient(app, headers={"Authorization": "Bearer tok:ci"})  # empty identity: unbound
+    assert ci.post("/api/submissions", json={"url": "https://example.com/d/2"}).status_code == 201
+    assert c.store.submissions("api:ci")[0].url == "https://example.com/d/2"
+    assert TestClient(app, headers={"Authorization": "Bearer tok"}).get("/api/queue").status_code == 401
+
+
+@pytest.mark.parametrize(("raw", "parsed"), [
+    ("ci:tok-ci", {"tok-ci": api_web.ApiClient("ci")}),
+    (" crm : tok-1 : ben@setseg.example ,", {"tok-1": api_web.ApiClient("crm", "ben@setseg.example")}),
+    ("crm:a:b:c:ben@setseg.example", {"a:b:c": api_web.ApiClient("crm", "ben@setseg.example")}),
+    ("ci:a:b:", {"a:b": api_web.ApiClient("ci")}),
+    ("", {}),
+])
+def test_token_entries_split_at_the_first_and_last_colon(raw: str, parsed: dict[str, api_web.ApiClient]) -> None:
+    assert api_web.parse_tokens(raw, "BRAND_SCOUT_API_TOKENS") == parsed
+
+
+@pytest.mark.parametrize(("raw", "says"), [
+    ("SENTINEL-bare-token", "entry 1 is not name:token"),
+    ("ci:tok-ci,:SENTINEL-no-name", "entry 2 has no name"),
+    ("ci:tok-ci,crm:", "entry 2 ('crm') has no token"),
+    ("crm::ben@setseg.example", "entry 1 ('crm') has no token"),
+    ("a:SENTINEL-twice,b:SENTINEL-twice", "entries 'a' and 'b' have the same token"),
+])
+def test_a_malformed_token_entry_is_named_without_its_token(raw: str, says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        api_web.parse_tokens(raw, "MY_API_TOKENS")
+    assert "MY_API_TOKENS" in str(info.value) and says in str(info.value)
+    assert "SENTINEL" not in str(info.value) and "tok-ci" not in str(info.value)
 
 
 def test_api_is_rate_limited_per_token(custom: Callable[..., Container], clock: FrozenClock) -> None:
