@@ -12,7 +12,7 @@ import typer
 
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, check, container, fail, load, open_container
 from monitor.config import AppConfig, SourceConfig
-from monitor.errors import MonitorError
+from monitor.errors import ConfigError, MonitorError
 
 if TYPE_CHECKING:
     from monitor.app.container import Container
@@ -26,9 +26,9 @@ def check_config(path: Annotated[str, typer.Argument(help="YAML configuration fi
     """Validate a configuration file completely (cross-references, secrets, source options)."""
     cfg = load(path)
     check(cfg)
-    problem = _session_secret_problem(cfg)
-    if problem:
-        raise fail(problem, 2)
+    problems = [p for p in (_session_secret_problem(cfg), _proxy_secret_problem(cfg), _api_tokens_problem(cfg)) if p]
+    if problems:
+        raise fail("\n".join(problems), 2)
     enabled = [s.name for s in cfg.sources if s.enabled]
     typer.echo(f"{path}: OK — {len(cfg.sources)} sources ({len(enabled)} enabled: {', '.join(enabled) or 'none'}), "
                f"{len(cfg.receivers)} receivers, {len(cfg.spokespersons)} spokespersons, "
@@ -44,6 +44,31 @@ def _session_secret_problem(cfg: AppConfig) -> str | None:
     var = cfg.web.auth.session_secret_env
     problem = auth.session_secret_problem(cfg.secret(var))
     return f"{cfg.path}: web.auth.session_secret_env: ${var}: {problem}" if problem else None
+
+
+def _proxy_secret_problem(cfg: AppConfig) -> str | None:
+    """What :func:`monitor.web.auth.check_proxy_secret` (run at the web service's start) finds wrong
+    with the proxy's shared secret, naming the file, the field and the variable, never the value."""
+    from monitor.web import auth
+
+    try:
+        auth.check_proxy_secret(cfg)
+    except ConfigError as exc:
+        return "\n".join(f"{cfg.path}: {field}: {var} {what}" for var, field, what in exc.problems)
+    return None
+
+
+def _api_tokens_problem(cfg: AppConfig) -> str | None:
+    """What the web service's start finds wrong with the API token entries
+    (:func:`monitor.web.api.parse_tokens`), naming the file, the field and the variable, never a token."""
+    from monitor.web import api
+
+    var = cfg.web.auth.api_tokens_env
+    try:
+        api.parse_tokens(cfg.secret(var), var or "")
+    except ConfigError as exc:
+        return f"{cfg.path}: web.auth.api_tokens_env: {exc}"
+    return None
 
 
 @core_app.command("poll")

@@ -119,6 +119,35 @@ def test_check_config_refuses_the_session_secret_the_service_would_refuse(
     assert unset.exit_code == 0, unset.output  # no secret: a random one per process, as at start
 
 
+def _proxied(data: dict[str, Any]) -> dict[str, Any]:
+    data.setdefault("web", {})["auth"] = {"mode": "proxy", "trusted_proxies": ["127.0.0.1"],
+                                          "proxy_secret_env": "BRAND_SCOUT_PROXY_SECRET"}
+    return data
+
+
+@pytest.mark.parametrize(("secret", "says"), [("SENTINEL-short", "is too short (14 characters, at least 16)"),
+                                               ("", "is not set")])
+def test_check_config_refuses_the_proxy_secret_the_service_would_refuse(
+        write: Callable[[dict[str, Any]], Path], secret: str, says: str) -> None:
+    path = write(_proxied(_base()))
+    env = {"BRAND_SCOUT_SESSION_SECRET": "x" * 40, "BRAND_SCOUT_PROXY_SECRET": secret}
+    r = CliRunner().invoke(app, ["check-config", str(path)], env=env)
+    assert r.exit_code == 2, r.output
+    assert f"{path}: web.auth.proxy_secret_env: $BRAND_SCOUT_PROXY_SECRET {says}" in r.output, r.output
+    assert "SENTINEL" not in r.output
+    ok = CliRunner().invoke(app, ["check-config", str(path)], env={**env, "BRAND_SCOUT_PROXY_SECRET": "p" * 16})
+    assert ok.exit_code == 0, ok.output
+
+
+def test_check_config_refuses_api_tokens_the_service_would_refuse(write: Callable[[dict[str, Any]], Path]) -> None:
+    path = write(_base())
+    env = {"BRAND_SCOUT_SESSION_SECRET": "x" * 40, "BRAND_SCOUT_API_TOKENS": "crm:tok-1,SENTINEL-bare-token"}
+    r = CliRunner().invoke(app, ["check-config", str(path)], env=env)
+    assert r.exit_code == 2, r.output
+    assert f"{path}: web.auth.api_tokens_env: environment variable BRAND_SCOUT_API_TOKENS: entry 2" in r.output
+    assert "SENTINEL" not in r.output and "tok-1" not in r.output
+
+
 TERM_FIELDS = [
     ("policy.light.watchlists.0.terms", "policy.light.watchlists[0].terms[1]"),
     ("organisation.brand_terms", "organisation.brand_terms[1]"),
