@@ -15,6 +15,7 @@ the same function and the same secret registry); a connector needs nothing from 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -41,11 +42,43 @@ def register_secret(value: str) -> None:
         _EXTRA_SECRETS.add(value)
 
 
+#: A secret value at least this long is hidden wherever it occurs, even inside a word.
+WHOLE_TOKEN_BELOW = 8
+_PROSE_EDGE = frozenset(" \t\r\n.,;!?()")
+
+
+@functools.lru_cache(maxsize=256)
+def _short_secret(value: str) -> re.Pattern[str]:
+    """``value`` as a whole token: not inside a longer word, name or number."""
+    return re.compile(rf"(?<![\w-]){re.escape(value)}(?![\w-])")
+
+
+def _hide_short(value: str, text: str) -> str:
+    """``text`` with the whole-token occurrences of a short secret ``value`` hidden. A value that is
+    an ordinary word or number (``short``, ``1234``) stays where it stands as a word in prose
+    (whitespace, the text's ends or sentence punctuation on both sides): our own messages say
+    "too short (5 characters"; next to a quote, ``=``, ``:``, ``@`` or ``/`` it is hidden."""
+    word = value.isalpha() or value.isdigit()
+
+    def hide(m: re.Match[str]) -> str:
+        before = text[m.start() - 1] if m.start() else " "
+        after = text[m.end()] if m.end() < len(text) else " "
+        return m.group(0) if word and before in _PROSE_EDGE and after in _PROSE_EDGE else "***"
+
+    return _short_secret(value).sub(hide, text)
+
+
 def redact(text: str) -> str:
-    """Remove secret values, bearer tokens and Slack tokens from ``text``."""
+    """Remove secret values, bearer tokens and Slack tokens from ``text``.
+
+    A secret of :data:`WHOLE_TOKEN_BELOW` characters or more is replaced wherever it occurs; a
+    shorter one only as a whole token (see :func:`_hide_short`), so ordinary words in a message
+    are not masked because a short secret happens to spell them.
+    """
     for value in sorted(set(secret_values()) | _EXTRA_SECRETS, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, "***")
+        if value not in text:
+            continue
+        text = text.replace(value, "***") if len(value) >= WHOLE_TOKEN_BELOW else _hide_short(value, text)
     text = _SLACK_TOKEN.sub("xox?-***", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} ***", text)
 

@@ -119,6 +119,17 @@ def test_check_config_refuses_the_session_secret_the_service_would_refuse(
     assert unset.exit_code == 0, unset.output  # no secret: a random one per process, as at start
 
 
+def test_a_short_session_secret_error_keeps_its_words(write: Callable[[dict[str, Any]], Path],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import connectors.errors
+
+    monkeypatch.setattr(connectors.errors, "_EXTRA_SECRETS", set())  # "short" masks nothing in later tests
+    path = write(_base())
+    r = CliRunner().invoke(app, ["check-config", str(path)], env={"BRAND_SCOUT_SESSION_SECRET": "short"})
+    assert r.exit_code == 2, r.output
+    assert "$BRAND_SCOUT_SESSION_SECRET: the session secret is too short (5 characters, at least 32)" in r.output
+
+
 def _proxied(data: dict[str, Any]) -> dict[str, Any]:
     data.setdefault("web", {})["auth"] = {"mode": "proxy", "trusted_proxies": ["127.0.0.1"],
                                           "proxy_secret_env": "BRAND_SCOUT_PROXY_SECRET"}

@@ -187,3 +187,34 @@ def test_no_secret_in_logs_messages_responses_or_rows(db_url: str, make_config: 
         fake.stop()
         hostile.stop()
         smtp.stop()
+
+
+# ---- short secrets (issue 17): hidden as whole tokens, never as words of our own messages ----------
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Register secrets in a fresh registry, so a short test value masks nothing in later tests."""
+    import connectors.errors as errors
+
+    monkeypatch.setattr(errors, "_EXTRA_SECRETS", set())
+    return errors.register_secret
+
+
+@pytest.mark.parametrize(("secret", "text", "shown"), [
+    ("short", "the session secret is too short (5 characters, at least 32)",
+     "the session secret is too short (5 characters, at least 32)"),
+    ("short", "shorter, shortly, short-lived", "shorter, shortly, short-lived"),
+    ("1234", "too short (1234 characters)", "too short (1234 characters)"),
+    ("short", "login for 'short' refused", "login for '***' refused"),
+    ("short", "postgresql://scout:short@db/scout", "postgresql://scout:***@db/scout"),
+    ("1234", "GET /x?pin=1234&a=b", "GET /x?pin=***&a=b"),
+    ("k3y-9Q", "k3y-9Q is refused: k3y-9Q.", "*** is refused: ***."),
+    ("k3y-9Q", "xk3y-9Q and k3y-9Qz are other tokens", "xk3y-9Q and k3y-9Qz are other tokens"),
+    ("SENTINEL-8", "inSENTINEL-8side and SENTINEL-8", "in***side and ***"),
+])
+def test_short_secrets_are_hidden_only_as_whole_tokens(registry: Callable[[str], None], secret: str, text: str,
+                                                       shown: str) -> None:
+    from monitor.errors import redact
+
+    registry(secret)
+    assert redact(text) == shown
+
