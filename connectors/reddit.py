@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import (
+    ITEM_ERRORS,
     ConnectorBase,
     TimeoutSession,
     TransientError,
@@ -300,12 +301,14 @@ class RedditConnector(ConnectorBase):
         return self.fullname_from_url(url) is not None
 
     def lookup_url(self, url: str) -> Mention | None:
-        """The submission (or the comment the URL names) behind a Reddit link, read with praw's
-        ``info`` (``GET /api/info/?id=<fullname>``), with the fetch's ``external_id`` (the
-        fullname); None for another URL or an item Reddit does not return.
+        """The submission (or the comment the URL names) behind a Reddit link, read as praw's
+        ``info`` reads it (``GET /api/info/?id=<fullname>``) but built item by item like a listing
+        (:func:`_build`: a null ``author`` comes without an author), with the fetch's
+        ``external_id`` (the fullname); None for another URL or an item Reddit does not return.
 
         Raises:
-            RetriableSourceError: rate limited, 5xx, timeout or malformed reply (not retried here).
+            RetriableSourceError: rate limited, 5xx, timeout, malformed reply or an unreadable post
+                (not retried here).
             FatalSourceError: credentials rejected.
         """
         fullname = self.fullname_from_url(url)
@@ -314,7 +317,7 @@ class RedditConnector(ConnectorBase):
         reddit = self._get_client()
         now = self._clock.now()
         items = call_with_retries(
-            lambda: list(reddit.info(fullnames=[fullname])),
+            lambda: _info(reddit, fullname, self.name),
             translate=lambda e: self._translate(e, now),
             max_retries=0,
             sleep=self._sleep,
@@ -322,7 +325,11 @@ class RedditConnector(ConnectorBase):
         )
         for item in items:
             if str(vars(item).get("name") or item.fullname) == fullname:
-                return self._comment(item) if fullname.startswith("t1_") else self._submission(item)
+                try:
+                    return self._comment(item) if fullname.startswith("t1_") else self._submission(item)
+                except ITEM_ERRORS as exc:
+                    raise RetriableSourceError(
+                        f"reddit source {self.name!r}: unreadable post ({type(exc).__name__})") from exc
         return None
 
     @staticmethod
@@ -397,6 +404,35 @@ class _Unbuilt:
         return self._raw
 
 
+def _build(reddit: Any, child: Any) -> Any:
+    """One listing child as praw's objector builds it, or as :class:`_Unbuilt` when it cannot."""
+    try:
+        item = reddit._objector.objectify(data=child)
+    except Exception:  # the objector raises whatever praw's model classes do (TypeError, ...)
+        item = None
+    if not hasattr(item, "__dict__"):  # not built, or built as no model (a plain dict)
+        item = _Unbuilt(child.get("data") if isinstance(child, dict) else child)
+    return item
+
+
+def _info(reddit: Any, fullname: str, source: str) -> list[Any]:
+    """The items of ``GET /api/info/?id=<fullname>`` (the request praw's ``info`` sends), each
+    built on its own (:func:`_build`), so that one praw cannot build does not raise.
+
+    Raises:
+        RetriableSourceError: the reply is no listing.
+        prawcore.exceptions.PrawcoreException: the request failed (as praw raises it).
+    """
+    from praw.endpoints import API_PATH
+
+    data = reddit.request(method="GET", path=API_PATH["info"], params={"id": fullname})
+    page = data.get("data") if isinstance(data, dict) else None
+    children = page.get("children") if isinstance(page, dict) else None
+    if not isinstance(children, list):
+        raise RetriableSourceError(f"reddit source {source!r}: malformed listing in reply")
+    return [_build(reddit, child) for child in children]
+
+
 def _items(reddit: Any, listing: Any, source: str) -> Iterator[Any]:
     """The items of the praw listing generator ``listing``: the same requests (path, query, page
     size, ``after`` paging, ``limit`` in items) as praw would send, each item built by praw on its
@@ -424,13 +460,7 @@ def _items(reddit: Any, listing: Any, source: str) -> Iterator[Any]:
         for child in children:
             if limit is not None and yielded >= limit:
                 return
-            try:
-                item = reddit._objector.objectify(data=child)
-            except Exception:  # the objector raises whatever praw's model classes do (TypeError, ...)
-                item = None
-            if not hasattr(item, "__dict__"):  # not built, or built as no model (a plain dict)
-                item = _Unbuilt(child.get("data") if isinstance(child, dict) else child)
-            yield item
+            yield _build(reddit, child)
             yielded += 1
         after = page.get("after")
         if not children or not after or after == params.get("after"):

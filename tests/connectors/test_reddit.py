@@ -174,3 +174,38 @@ def test_an_item_praw_cannot_build_and_the_connector_cannot_read_is_rejected_alo
     assert [m.external_id for m in res.mentions] == [good]
     assert [r.external_id for r in res.rejected] == [bad]
     assert "created_utc" in res.rejected[0].reason and json.loads(res.rejected[0].raw)["name"] == bad
+
+
+def test_lookup_url_of_a_post_with_a_null_author(harness_factory):
+    """A forwarded link to a post praw cannot build (a null ``author``) is read from its raw fields,
+    without an author, as the listing reads it; so is a comment."""
+    h = harness_factory("reddit")
+    c = h.connector()
+    bad = h.fake.add_submission("zz3bad", h.now.timestamp() - 90, "praw oauth search, its author is null")
+    h.fake.submissions[-1]["data"]["author"] = None
+    m = c.lookup_url("https://redd.it/zz3bad")
+    assert m is not None and (m.external_id, m.author_handle, m.kind) == (bad, "", "post")
+    assert m.text == "praw oauth search, its author is null"
+    assert h.server.hits(r"/api/info/?")[-1].query["id"] == bad
+    for comment in h.fake.comments:
+        if comment["data"]["name"] == "t1_dgauydy":
+            comment["data"]["author"] = None
+    com = c.lookup_url("https://www.reddit.com/r/kakapo/comments/654eqk/kakapo_calls/dgauydy/")
+    assert com is not None and (com.external_id, com.author_handle, com.text) == ("t1_dgauydy", "", "i lick it")
+
+
+def test_lookup_url_of_a_post_nobody_can_read_is_the_connectors_error(harness_factory):
+    h = harness_factory("reddit")
+    h.fake.add_submission("zz4bad", h.now.timestamp() - 90, "no author, no time")
+    h.fake.submissions[-1]["data"].update(author=None, created_utc="never")
+    with pytest.raises(RetriableSourceError, match="unreadable post"):
+        h.connector().lookup_url("https://redd.it/zz4bad")
+
+
+def test_lookup_url_of_a_reply_that_is_no_listing(harness_factory):
+    from tests.fakes.server import json_reply
+
+    h = harness_factory("reddit")
+    h.server.fail_on = lambda req: json_reply({"kind": "Listing"}) if "/api/info" in req.path else None
+    with pytest.raises(RetriableSourceError, match="malformed listing"):
+        h.connector().lookup_url("https://redd.it/1qvzkd")
