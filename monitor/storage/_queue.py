@@ -1,0 +1,182 @@
+"""The review queue: its items and groups, the roster that is assigned them, scout submissions
+and the spikes the jobs record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, update
+from sqlmodel import Session, col, select
+
+from monitor.errors import StoreError
+from monitor.storage._base import StoreBase
+from monitor.storage.models import (
+    OPEN_STATUSES,
+    MentionRow,
+    QueueItem,
+    QueueItemMention,
+    RosterEntry,
+    ScoutSubmission,
+    SpikeEvent,
+)
+
+
+class QueueStore(StoreBase):
+    """Queue items and groups, roster, scout submissions, spikes."""
+
+    # ---- queue -----------------------------------------------------------------------------------
+    def insert_new_queue_items(self, s: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert queue items created by a batch; returns their ids by group key.
+
+        Raises:
+            StoreError: another worker created one of these groups at the same moment; the
+                caller's transaction rolls back and the batch is processed again.
+        """
+        t = QueueItem.__table__  # type: ignore[attr-defined]
+        if self.dialect == "postgresql":
+            got = self._pg_unnest_insert(s, QueueItem, rows, ["group_key"], [t.c.id, t.c.group_key])
+        else:
+            stmt = insert(t).returning(t.c.id, t.c.group_key, sort_by_parameter_order=True)
+            got = [tuple(r) for r in s.connection().execute(stmt, rows).all()]
+        ids = {str(gk): int(i) for i, gk in got}
+        if len(ids) != len(rows):
+            raise StoreError("a queue group was created by another worker meanwhile; the batch is retried")
+        return ids
+
+    def queue_items(self, *, statuses: Sequence[str] | None = None, light: str | None = None,
+                    limit: int = 200, offset: int = 0) -> list[tuple[QueueItem, MentionRow]]:
+        """Queue items with their first mention, highest priority first."""
+        with self.session() as s:
+            q = select(QueueItem, MentionRow).join(MentionRow, col(MentionRow.id) == QueueItem.mention_id)
+            if statuses:
+                q = q.where(col(QueueItem.status).in_(statuses))
+            if light:
+                q = q.where(QueueItem.light == light)
+            q = q.order_by(col(QueueItem.priority_score).desc(), col(QueueItem.id).desc()).offset(offset).limit(limit)
+            return [(qi, m) for qi, m in s.exec(q).all()]
+
+    def queue_counts(self) -> dict[str, int]:
+        """Number of queue items per status."""
+        with self.session() as s:
+            rows = s.exec(select(QueueItem.status, func.count()).group_by(QueueItem.status)).all()
+            return {str(k): int(v) for k, v in rows}
+
+    def open_queue_count(self) -> int:
+        """Items that still need a person."""
+        counts = self.queue_counts()
+        return sum(counts.get(st, 0) for st in OPEN_STATUSES)
+
+    def group_members(self, queue_item_id: int) -> list[MentionRow]:
+        """Every mention in a queue item's group."""
+        with self.session() as s:
+            q = (select(MentionRow).join(QueueItemMention, col(QueueItemMention.mention_id) == MentionRow.id)
+                 .where(QueueItemMention.queue_item_id == queue_item_id).order_by(col(MentionRow.id)))
+            return list(s.exec(q).all())
+
+    def queue_items_by_group(self, s: Session, keys: Sequence[str]) -> dict[str, QueueItem]:
+        """The queue items of the group keys ``keys`` (those that exist)."""
+        return {q.group_key: q for q in s.exec(select(QueueItem).where(self.among(col(QueueItem.group_key), keys)))}
+
+    def retire_group(self, s: Session, item_id: int, group_key: str) -> None:
+        """Close an item's group to new members: its key becomes ``<key>#<id>`` (the item itself,
+        its members and its history stay as they are)."""
+        s.execute(update(QueueItem).where(col(QueueItem.id) == item_id).values(group_key=f"{group_key}#{item_id}"))
+
+    def overdue_unacknowledged(self, s: Session, now: datetime) -> list[QueueItem]:
+        """Items still new or assigned whose due time has passed (locked, skipping locked ones,
+        on PostgreSQL so that two schedulers never take the same ladder step)."""
+        q = select(QueueItem).where(col(QueueItem.status).in_(("new", "assigned"))).where(
+            col(QueueItem.due_at).is_not(None)).where(col(QueueItem.due_at) <= now)
+        if self.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        return list(s.exec(q).all())
+
+    def lock_queue_item(self, s: Session, item_id: int) -> QueueItem | None:
+        """A queue item, locked for update on PostgreSQL."""
+        return s.get(QueueItem, item_id, with_for_update=self.dialect == "postgresql")
+
+    # ---- roster ----------------------------------------------------------------------------------
+    def sync_roster(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Make the roster table match the configuration (inactive if removed)."""
+        with self.session() as s:
+            existing = {r.id: r for r in s.exec(select(RosterEntry)).all()}
+            seen = set()
+            for e in entries:
+                seen.add(e["id"])
+                row = existing.get(e["id"]) or RosterEntry(id=e["id"], name=e["name"], email=e["email"])
+                for k, v in e.items():
+                    setattr(row, k, v)
+                s.add(row)
+            for rid, row in existing.items():
+                if rid not in seen and row.active:
+                    row.active = False
+                    s.add(row)
+
+    def roster(self) -> list[RosterEntry]:
+        """Active roster entries."""
+        with self.session() as s:
+            return list(s.exec(select(RosterEntry).where(RosterEntry.active).order_by(col(RosterEntry.id))).all())
+
+    def roster_entries(self, s: Session) -> dict[str, RosterEntry]:
+        """The roster's rows (assignment turn state), by spokesperson id."""
+        return {r.id: r for r in s.exec(select(RosterEntry)).all()}
+
+    # ---- scouting --------------------------------------------------------------------------------
+    def submissions(self, submitted_by: str | None = None) -> list[ScoutSubmission]:
+        """Scout submissions, newest first."""
+        with self.session() as s:
+            q = select(ScoutSubmission).order_by(col(ScoutSubmission.id).desc())
+            if submitted_by:
+                q = q.where(ScoutSubmission.submitted_by == submitted_by)
+            return list(s.exec(q).all())
+
+    def submissions_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, ScoutSubmission]:
+        """The scout submission of each of ``mention_ids`` that has one (the first, by id)."""
+        out: dict[int, ScoutSubmission] = {}
+        for sub in s.exec(select(ScoutSubmission).where(self.among(col(ScoutSubmission.mention_id), mention_ids))
+                          .order_by(col(ScoutSubmission.id))).all():
+            out.setdefault(sub.mention_id or 0, sub)
+        return out
+
+    def credit_known_mention(self, s: Session, mention_id: int, now: datetime) -> None:
+        """A known mention forwarded by a scout: its queue item is marked as scouted, or, when it
+        never made it into the queue, the mention is routed again as a scout submission."""
+        link = s.exec(select(QueueItemMention).where(QueueItemMention.mention_id == mention_id)).first()
+        if link is not None:
+            item = s.get(QueueItem, link.queue_item_id)
+            if item is not None and not item.scout_submitted:
+                item.scout_submitted = True
+                item.updated_at = now
+                s.add(item)
+            return
+        row = s.get(MentionRow, mention_id)
+        if row is not None and row.state == "routed":
+            row.state = "new"
+            s.add(row)
+
+    def add_submission(self, s: Session, sub: ScoutSubmission) -> ScoutSubmission:
+        """Insert a scout submission and give it its id."""
+        s.add(sub)
+        s.flush()
+        return sub
+
+    # ---- spikes ----------------------------------------------------------------------------------
+    def spike_events(self) -> list[SpikeEvent]:
+        """Every stored spike, oldest first."""
+        with self.session() as s:
+            return list(s.exec(select(SpikeEvent).order_by(col(SpikeEvent.started_at))).all())
+
+    def spikes_since(self, s: Session, since: datetime) -> list[SpikeEvent]:
+        """Spikes that started at or after ``since``."""
+        return list(s.exec(select(SpikeEvent).where(SpikeEvent.started_at >= since)).all())
+
+    def end_spikes(self, s: Session, keys: Sequence[str], now: datetime) -> None:
+        """Record that the spikes ``keys`` ended at ``now`` (their live volume is back to normal)."""
+        for key in keys:
+            row = s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).first()
+            if row is not None and row.ended_at is None:
+                row.ended_at = now
+                s.add(row)
