@@ -21,7 +21,7 @@ from monitor.sentiment.base import LABELS
 from monitor.sentiment.cli import DEFAULT_BRAND_FILE, DEFAULT_DATA_DIR, DEFAULT_IRONY_DIR
 from monitor.sentiment.metrics import evaluate
 from monitor.sentiment.onnx_model import OnnxClassifier, combine_irony
-from monitor.sentiment.train import TrainSettings, _aux_examples, load_splits
+from monitor.sentiment.train import TrainSettings, aux_examples, load_splits
 
 GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 
@@ -35,7 +35,7 @@ def main() -> None:
     s = TrainSettings(data_dir=args.data_dir, output_dir=args.model_dir, irony_dir=DEFAULT_IRONY_DIR,
                       brand_file=DEFAULT_BRAND_FILE)  # fmt: skip
     _, val, _ = load_splits(s, lambda _line: None)
-    _, _, _, brand_val = _aux_examples(s, lambda _line: None)
+    _, _, _, brand_val = aux_examples(s, lambda _line: None)
     clf = OnnxClassifier(args.model_dir)
     temperature = clf.info.temperature
 
