@@ -27,7 +27,7 @@ import json
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -306,7 +306,12 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
             continue
         cl = store.classification_for(row.id or 0)
         sv = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported) if cl else None
-        d = c.router.decide(view_of(row, subs.get(row.id)), sv, now=seen_at.get((m.source, m.external_id), s.observed_at))
+        view = view_of(row, subs.get(row.id))
+        # the P4 model signal the batch saw (a model red is no watch-list hit: decide needs the score)
+        sig = c.pipeline.triage.signals_for([row], {row.id} if cl is not None and cl.supported else set()).get(row.id)
+        if sig is not None and sig.category is not None:
+            view = replace(view, red_score=sig.score, red_reason=sig.explain())
+        d = c.router.decide(view, sv, now=seen_at.get((m.source, m.external_id), s.observed_at))
         item = read_models.item_for_mention(store, row.id or 0)
         out.update({"sentiment": cl.label if cl else None, "light": d.light, "priority": d.priority,
                     "receivers": d.receivers, "alerted": sorted(alerted.get((m.source, m.external_id), set())),

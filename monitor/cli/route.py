@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,6 +22,7 @@ from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.domain.decide import MentionView, Router, SentimentView
 from monitor.errors import MonitorError
+from monitor.sentiment.base import Classifier
 from monitor.vocab import SENTIMENTS
 
 #: ``route`` is a command of the ``scout`` app itself (added without a group name).
@@ -92,15 +95,19 @@ def parse(text: str, *, start: datetime = DEFAULT_START) -> list[tuple[StreamLin
     return [(s, _sentiment(given[s.line], s.line) if s.line in given else None) for s in parsed]
 
 
-def _classify(cfg: AppConfig, views: list[MentionView]) -> list[SentimentView]:
+def _classifier(cfg: AppConfig) -> Classifier:
+    from monitor.sentiment import build_classifier
+
+    return build_classifier(cfg.sentiment)
+
+
+def _classify(cfg: AppConfig, views: list[MentionView], clf: Callable[[], Classifier]) -> list[SentimentView]:
     """Sentiment for mentions that came without one (the configured model, else VADER)."""
     if not views:
         return []
     texts, langs = [v.text for v in views], [v.lang for v in views]
     try:
-        from monitor.sentiment import build_classifier
-
-        results = build_classifier(cfg.sentiment).classify(texts, langs)
+        results = clf().classify(texts, langs)
     except (ImportError, MonitorError) as exc:
         from monitor.sentiment.lexicon import LexiconClassifier
 
@@ -109,6 +116,24 @@ def _classify(cfg: AppConfig, views: list[MentionView]) -> list[SentimentView]:
             uncertain_below=cfg.sentiment.uncertain_below, languages=cfg.sentiment.languages
         ).classify(texts, langs)
     return [SentimentView(c.label, c.score, c.uncertain, c.supported) for c in results]
+
+
+def with_signals(cfg: AppConfig, views: list[MentionView], sentiments: list[SentimentView],
+                 clf: Callable[[], Classifier]) -> list[MentionView]:
+    """``views`` with the P4 confidentiality signal (``red_score``, ``red_reason``) that triage
+    would give them: scored for mentions in a language the model covers, when the policy sets a
+    ``red_model_threshold``; unchanged otherwise."""
+    from monitor.app.bootstrap import default_scorer_factory
+
+    scorer = default_scorer_factory(cfg, clf)()
+    keep = [i for i, sv in enumerate(sentiments) if sv.supported]
+    if scorer is None or not keep:
+        return views
+    out = list(views)
+    for i, sig in zip(keep, scorer.score([views[i].text for i in keep]), strict=True):
+        if sig.category is not None:
+            out[i] = replace(views[i], red_score=sig.score, red_reason=sig.explain())
+    return out
 
 
 @route_app.command("route")
@@ -137,10 +162,22 @@ def route(
     except StreamError as exc:
         raise fail(f"stdin: {exc}", 2) from None
     views = [view(s) for s, _ in lines]
-    scored = iter(_classify(cfg, [v for v, (_, given) in zip(views, lines, strict=True) if given is None]))
-    for v, (_, given) in zip(views, lines, strict=True):
-        d = router.decide(v, given if given is not None else next(scored), now=at)
+    loaded: list[Classifier] = []
+
+    def clf() -> Classifier:  # built once, shared by the sentiment and the confidentiality signal
+        if not loaded:
+            loaded.append(_classifier(cfg))
+        return loaded[0]
+
+    scored = iter(_classify(cfg, [v for v, (_, given) in zip(views, lines, strict=True) if given is None], clf))
+    sentiments = [given if given is not None else next(scored) for _, given in lines]
+    try:
+        views = with_signals(cfg, views, sentiments, clf)
+    except (ImportError, MonitorError) as exc:
+        typer.echo(f"warning: confidentiality model unavailable ({exc}); watch-lists only", err=True)
+    for v, sv in zip(views, sentiments, strict=True):
+        d = router.decide(v, sv, now=at)
         typer.echo(json.dumps(d.explain_json() if explain else d.to_json(), ensure_ascii=False, default=str))
 
 
-__all__ = ["SENTIMENT_KEY", "parse", "route", "route_app", "view"]
+__all__ = ["SENTIMENT_KEY", "parse", "route", "route_app", "view", "with_signals"]

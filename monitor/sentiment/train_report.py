@@ -265,7 +265,7 @@ ONNX Runtime and `tokenizers` only, no PyTorch.
   result is flagged `ironic`. Both values are in `config.json` (`temperature`, `irony`).
 - Input normalisation `{PREPROCESS_ID}`: links become `http`, user handles `@user`.
 - Shipped file: `model.onnx`, {r.quantization}; `tokenizer.json` (uncased WordPiece);
-  `config.json` (labels, max length, temperature, irony rule); `metrics.json` (all figures).
+  `config.json` (labels, max length, temperature, irony rule, disclosure head); `metrics.json` (all figures).
   Folder size {r.shipped_bytes / 1e6:.1f} MB (counting `encoder.onnx` only when it has been
   exported into the folder with `scout sentiment export-encoder`).
 

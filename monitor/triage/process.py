@@ -251,6 +251,16 @@ class Triage:
                              if c.supported}
         return clf.classify(texts, langs), {}
 
+    def signals_for(self, rows: list[MentionRow], covered: set[int]) -> dict[int, ConfidentialSignal]:
+        """The P4 model signal of ``rows`` whose ids are in ``covered`` (classified in a language
+        the model covers), by mention id, as :meth:`process` computes it; empty when the policy
+        sets no ``red_model_threshold``. For readers that decide a stored mention again
+        (``scout eval replay``), so that they see the light the batch saw."""
+        if self.scorer is None or self.cfg.policy.light.red_model_threshold is None:
+            return {}
+        scorer = self.scorer()
+        return {} if scorer is None else self._signals(scorer, rows, covered, {})
+
     @staticmethod
     def _signals(scorer: ConfidentialityScorer, rows: list[MentionRow], covered: set[int],
                  embedded: dict[int, np.ndarray]) -> dict[int, ConfidentialSignal]:

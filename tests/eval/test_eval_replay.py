@@ -216,3 +216,20 @@ def test_a_red_post_in_a_burst_never_reaches_the_crisis_channel(cfg: AppConfig) 
     assert spikes and all("falcon" not in a["summary"].lower() for a in spikes)
     assert all(not any(e.startswith("leak") for e in a["external_ids"]) for a in spikes)
     assert all("legal-compliance" in m["alerted"] for m in report.mentions if m["external_id"].startswith("leak"))
+
+
+def test_brand_reading_with_the_shipped_model(cfg: AppConfig) -> None:
+    """Issue "model": sarcastic complaints, sincere compliments, good news about bad things and
+    disclosures without a watch-list term, read by the shipped model and the confidentiality
+    signal at the example's ``red_model_threshold``. Written for this test after the model was
+    trained (evaluation only); thresholds only go up (MODEL_CARD.md, "Evaluation")."""
+    report = replay(cfg, parse_stream((STREAMS / "brand_reading.jsonl").read_text(encoding="utf-8")))
+    m = by_id(report)
+    for d in ("d1", "d2", "d3"):  # disclosures without a watch-list term: red, to Legal
+        assert m[d]["light"] == "red" and "legal-compliance" in m[d]["alerted"], m[d]
+    assert report.score["red_text_to_broad_receivers"] == 0
+    for p in ("p1", "p2", "p3", "p4", "g1", "g2"):  # compliments, good news about bad things: kudos
+        assert m[p]["sentiment"] == "positive" and "kudos" in m[p]["alerted"], m[p]
+    sarcastic = [m[s] for s in ("s1", "s2", "s3", "s4", "s5")]
+    assert sum("kudos" not in s["alerted"] and s["light"] == "yellow" for s in sarcastic) >= 3
+    assert m["n1"]["light"] == "green" and m["n1"]["alerted"] == []

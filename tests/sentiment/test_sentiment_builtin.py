@@ -71,12 +71,14 @@ def test_obvious_texts(builtin: OnnxClassifier) -> None:
 
 def test_bucketing_keeps_input_order(builtin: OnnxClassifier) -> None:
     texts = ["I love it", "This product broke after two days, what a waste of money. " * 3,
-             "thank you, great support", "The store opens at 9am on Monday.", "the delivery was late again and support did not help at all"]  # fmt: skip
-    together = builtin.logits(texts)
-    alone = np.vstack([builtin.logits([t]) for t in texts])
+             "thank you, great support", "The store opens at 9am on Monday.",
+             "the delivery was late again and nobody from support ever called back"]  # fmt: skip
+    together = builtin.probabilities(texts)[0]
+    alone = np.vstack([builtin.probabilities([t])[0] for t in texts])
     # Dynamic int8 quantizes activations with one range per batch, so a text's logits move a
-    # little with its batch companions; the order must not change, the labels must not either.
-    np.testing.assert_allclose(together, alone, atol=0.3)
+    # little with its batch companions (up to 0.55 with the shipped model and batches of 4);
+    # what a user sees must not: the order, the labels, and the scores within a few points.
+    np.testing.assert_allclose(together, alone, atol=0.08)
     assert together.argmax(axis=1).tolist() == alone.argmax(axis=1).tolist() == [2, 0, 2, 1, 0]
     reversed_labels = [c.label for c in builtin.classify(texts[::-1])]
     assert reversed_labels[::-1] == [c.label for c in builtin.classify(texts)]
