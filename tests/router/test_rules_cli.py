@@ -302,3 +302,23 @@ def test_backtest_counts_alerts_per_route_and_spikes_per_day(app: typer.Typer, c
 def test_backtest_bad_since(app: typer.Typer, config_file: Path) -> None:
     result = CliRunner().invoke(app, ["rules", "backtest", "--since", "soon", "-c", str(config_file)])
     assert result.exit_code == 2 and "--since" in result.output
+
+
+def test_route_decides_with_the_confidentiality_signal_as_triage_does() -> None:
+    """``scout route`` scores each mention with the shipped model's confidentiality signal when the
+    policy sets ``red_model_threshold`` (the example does): a disclosure without any watch-list
+    term is red for the model's reason; an ordinary public post with a figure is not."""
+    example = Path(__file__).resolve().parents[2] / "config" / "example.yaml"
+    lines = [
+        {"source": "x", "external_id": "leak", "created_at": "2026-11-30T10:00:00Z",
+         "text": "SET SEG's proprietary claims-scoring algorithm source code is up on a paste site, trade secrets everywhere"},
+        {"source": "x", "external_id": "public", "created_at": "2026-11-30T10:00:00Z",
+         "text": "According to SET SEG's website they insure over 500 school districts"},
+    ]  # fmt: skip
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\n"
+    result = CliRunner().invoke(scout, ["route", "-c", str(example), "--now", NOW.isoformat()], input=stdin)
+    assert result.exit_code == 0, result.output
+    leak, public = (json.loads(x) for x in result.stdout.splitlines())
+    assert leak["light"] == "red" and "legal-compliance" in leak["receivers"]
+    assert any("resembles '" in r and "at or above the model threshold 0.60" in r for r in leak["reasons"])
+    assert public["light"] != "red"
