@@ -92,7 +92,7 @@ def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "replay", str(SAMPLE), "--config", str(EXAMPLE), "--json", str(out)])
     assert result.exit_code == 0, result.output
     score = json.loads(out.read_text(encoding="utf-8"))["score"]
-    assert score["light_accuracy"] >= 0.81
+    assert score["light_accuracy"] >= 0.85
     # every expected-yellow mention with urgent reach or from a scout reaches Marketing & Sales
     assert score["yellow_high_reach_or_scout_alerted"] == score["yellow_high_reach_or_scout"] == 3
     assert score["light_confusion"]["red"]["red"] == 11  # every red mention is red ...
