@@ -10,10 +10,12 @@ post resembles (for the reason line) is decided by cosine similarity with every 
 description and examples, embedded with the plain ``all-MiniLM-L6-v2`` sentence encoder
 (``model/encoder.onnx``, int8, written by ``scout sentiment export-encoder``) when that file
 is there: it named the right category for 14 of 15 held-out disclosures, the fine-tuned
-embedding for 7. It is not shipped (the folder would exceed its 50 MB budget), so by default
-the category comes from ``model.onnx`` too and the name in the reason line is often only
-roughly right; the score does not depend on it. The score is a small logistic-regression head on the
-embedding (384 weights + bias, L2-regularised, fitted when the scorer loads, in milliseconds)
+embedding for 7. It is not shipped, so by default the category comes from ``model.onnx`` too
+and the name in the reason line is often only roughly right; the score does not depend on it.
+The score is the mean of two heads on the embedding: the model's own **disclosure head**
+(trained with the sentiment heads, :class:`DisclosureHead`, weights in the model folder's
+``config.json``; left out when the model has none) and a small logistic-regression head
+(384 weights + bias, L2-regularised, fitted when the scorer loads, in milliseconds)
 trained with the categories' descriptions and examples as disclosures, a built-in set of
 ordinary public posts (complaints, praise, announcements, questions: :data:`PUBLIC_EXAMPLES`)
 as non-disclosures, and the project-written posts about the example organisation in
@@ -38,9 +40,9 @@ and passes ``MentionView.red_score`` / ``red_reason`` to the router. Standalone 
             reason = sig.explain()         # "resembles 'unreleased products and prices' (0.78)"
             # also: sig.category (str | None), sig.similarity, sig.matched (closest reference)
 
-Recommended ``red_model_threshold`` on the project-written set: 0.55 (MODEL_CARD.md,
-"Confidentiality signal"); on ``monitor/sample/mentions.jsonl`` with the example categories it
-turns 91 of 297 English mentions expected green or yellow red, so measure on your own mentions.
+``config/example.yaml`` sets ``red_model_threshold: 0.6`` (MODEL_CARD.md, "Confidentiality
+signal": 15 of 15 held-out disclosures, 0 of 15 public posts; 2 of the 297 English sample
+mentions expected green or yellow made red), so measure on your own mentions.
 
 ``from_config`` raises ``ValueError`` when the config has no categories (check
 ``light.confidential_categories`` first). Building is cheap; the encoder loads on first

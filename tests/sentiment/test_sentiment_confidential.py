@@ -10,11 +10,15 @@ import pytest
 from pydantic import ValidationError
 
 from monitor.config.policy import ConfidentialCategory, LightConfig
+from monitor.errors import ClassifierError
 from monitor.sentiment.confidential import (
     ENCODER_PATH,
     Category,
     ConfidentialityScorer,
     ConfidentialSignal,
+    DisclosureHead,
+    OnnxSentenceEncoder,
+    read_disclosure_head,
     read_trainset,
     threshold_table,
     train_head,
@@ -92,6 +96,45 @@ def test_scorer_bookkeeping_with_a_fake_encoder() -> None:
         ConfidentialityScorer([], encoder=FakeEncoder())
     with pytest.raises(ValueError):
         ConfidentialityScorer.from_config(LightConfig(), encoder=FakeEncoder())
+
+
+def test_disclosure_head_is_averaged_with_the_config_head() -> None:
+    extra = [("secret rates launch", 1), ("secret code password", 1), ("thanks great webinar", 0), ("great thanks", 0)]
+    # a head that says "disclosure" exactly for texts with "secret" (the first vocabulary word after the
+    # three the config head already knows): sigmoid(20 * w . e + b)
+    w = np.zeros(9)
+    w[FakeEncoder.VOCAB.index("secret")] = 1.0
+    head = DisclosureHead(w, -5.0, 20.0)
+    texts = ["a secret webinar", "thanks for the great webinar"]
+    emb = FakeEncoder().encode(texts)
+    trained = head.prob(emb)
+    assert trained[0] > 0.9 and trained[1] < 0.01
+
+    def scores(combine: str, h: DisclosureHead | None) -> list[float]:
+        scorer = ConfidentialityScorer(CATEGORIES, encoder=FakeEncoder(), public_examples=("thanks", "webinar"),
+                                       extra_examples=extra, disclosure_head=h, combine=combine)  # fmt: skip
+        return [g.score for g in scorer.score(texts)]
+
+    config_only = scores("config", head)
+    assert config_only == scores("mean", None)  # no head: the config head alone, whatever the mode
+    assert scores("head", head) == pytest.approx([round(float(p), 4) for p in trained])
+    assert scores("mean", head) == pytest.approx([(c + float(t)) / 2 for c, t in zip(config_only, trained, strict=True)],
+                                                 abs=1e-3)  # fmt: skip
+    with pytest.raises(ValueError, match="combine"):
+        ConfidentialityScorer(CATEGORIES, encoder=FakeEncoder(), combine="max")
+    # a fake encoder has no model folder: "auto" finds no head
+    assert ConfidentialityScorer(CATEGORIES, encoder=FakeEncoder()).disclosure_head is None
+
+
+def test_the_shipped_model_carries_its_disclosure_head(tmp_path: Path) -> None:
+    head = read_disclosure_head(ENCODER_PATH.parent)
+    assert head is not None and head.w.shape == (384,) and head.scale > 0
+    scorer = ConfidentialityScorer(CATEGORIES, encoder=OnnxSentenceEncoder())
+    assert scorer.disclosure_head is not None  # read from the folder of the model.onnx it encodes with
+    assert read_disclosure_head(tmp_path) is None  # no config.json: no head
+    (tmp_path / "config.json").write_text('{"disclosure_head": {"w": [1, 2], "scale": 20}}', encoding="utf-8")
+    with pytest.raises(ClassifierError, match="disclosure_head"):
+        read_disclosure_head(tmp_path)
 
 
 def test_train_head_separates_and_threshold_table_counts() -> None:
