@@ -307,10 +307,9 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         cl = store.classification_for(row.id or 0)
         sv = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported) if cl else None
         view = view_of(row, subs.get(row.id))
-        # the P4 model signal the batch saw (a model red is no watch-list hit: decide needs the score)
-        sig = c.pipeline.triage.signals_for([row], {row.id} if cl is not None and cl.supported else set()).get(row.id)
-        if sig is not None and sig.category is not None:
-            view = replace(view, red_score=sig.score, red_reason=sig.explain())
+        # the P4 model signal triage stored with the classification (a model red is no watch-list hit)
+        if cl is not None and cl.red_score is not None and cl.red_reason is not None:
+            view = replace(view, red_score=cl.red_score, red_reason=cl.red_reason)
         d = c.router.decide(view, sv, now=seen_at.get((m.source, m.external_id), s.observed_at))
         item = read_models.item_for_mention(store, row.id or 0)
         out.update({"sentiment": cl.label if cl else None, "light": d.light, "priority": d.priority,

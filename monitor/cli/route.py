@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -118,15 +118,17 @@ def _classify(cfg: AppConfig, views: list[MentionView], clf: Callable[[], Classi
     return [SentimentView(c.label, c.score, c.uncertain, c.supported) for c in results]
 
 
-def with_signals(cfg: AppConfig, views: list[MentionView], sentiments: list[SentimentView],
+def with_signals(cfg: AppConfig, views: list[MentionView], sentiments: Sequence[SentimentView | None],
                  clf: Callable[[], Classifier]) -> list[MentionView]:
     """``views`` with the P4 confidentiality signal (``red_score``, ``red_reason``) that triage
-    would give them: scored for mentions in a language the model covers, when the policy sets a
-    ``red_model_threshold``; unchanged otherwise."""
+    would give them: scored for mentions classified in a language the model covers, when the
+    policy sets a ``red_model_threshold``; unchanged otherwise."""
+    if cfg.policy.light.red_model_threshold is None or not cfg.policy.light.confidential_categories:
+        return views
     from monitor.app.bootstrap import default_scorer_factory
 
     scorer = default_scorer_factory(cfg, clf)()
-    keep = [i for i, sv in enumerate(sentiments) if sv.supported]
+    keep = [i for i, sv in enumerate(sentiments) if sv is not None and sv.supported]
     if scorer is None or not keep:
         return views
     out = list(views)

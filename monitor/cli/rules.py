@@ -136,6 +136,8 @@ def _count(counts: dict[str, dict[datetime, Counts]], x: Sample, bucket: timedel
 
 def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, SentimentView | None, datetime]]:
     """Stored mentions since ``start`` as the router saw them: view, sentiment and the time they were routed."""
+    from monitor.cli.route import with_signals
+    from monitor.sentiment import build_classifier
     from monitor.storage.db import make_engine, redacted_url
     from monitor.storage.rules_queries import mentions_for_replay
     from monitor.storage.store import Store
@@ -147,12 +149,25 @@ def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, Sen
         stored = mentions_for_replay(store, start)
     finally:
         store.engine.dispose()
-    out: list[tuple[MentionView, SentimentView | None, datetime]] = []
+    views: list[MentionView] = []
+    sentiments: list[SentimentView | None] = []
+    unscored: list[int] = []
     for found in stored:
-        row, cl = found.row, found.classification
-        s_view = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported) if cl is not None else None
-        out.append((view_of(row, found.submission), s_view, max(utc(row.created_at), utc(row.fetched_at))))
-    return out
+        cl, view = found.classification, view_of(found.row, found.submission)
+        # the P4 model signal triage stored with the classification (a model red is no watch-list hit)
+        if cl is not None and cl.red_score is not None and cl.red_reason is not None:
+            view = replace(view, red_score=cl.red_score, red_reason=cl.red_reason)
+        elif cl is not None and cl.supported:
+            unscored.append(len(views))
+        views.append(view)
+        sentiments.append(SentimentView(cl.label, cl.score, cl.uncertain, cl.supported) if cl is not None else None)
+    if unscored:  # classified before the signal was stored: scored now, as triage would
+        scored = with_signals(cfg, [views[i] for i in unscored], [sentiments[i] for i in unscored],
+                              lambda: build_classifier(cfg.sentiment))
+        for i, v in zip(unscored, scored, strict=True):
+            views[i] = v
+    return [(v, sv, max(utc(f.row.created_at), utc(f.row.fetched_at)))
+            for v, sv, f in zip(views, sentiments, stored, strict=True)]
 
 
 @rules_app.command("backtest")

@@ -80,6 +80,9 @@ class ClassificationRow(SQLModel, table=True):
     supported: bool = True
     corrected: bool = False
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    #: the P4 confidentiality signal triage decided with (None: not scored, e.g. no threshold set)
+    red_score: float | None = None
+    red_reason: str | None = Field(default=None, max_length=300)
 
 
 class SentimentCorrection(SQLModel, table=True):

@@ -97,6 +97,8 @@ class Cls:
     supported: bool
     corrected: bool
     created_at: datetime
+    red_score: float | None = None
+    red_reason: str | None = None
 
 
 Item = QueueItem | NewItem
@@ -222,6 +224,13 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
     return out
 
 
+def _stored(sig: ConfidentialSignal | None) -> tuple[float | None, str | None]:
+    """(red_score, red_reason) to store with a classification: None for no signal."""
+    if sig is None or sig.category is None:
+        return None, None
+    return sig.score, sig.explain()[:300]
+
+
 class Triage:
     """Classifies and routes batches of stored mentions. Takes the store, the clock, the
     configuration, the router, a way to get the (lazily loaded) classifier and, for the P4 model
@@ -250,16 +259,6 @@ class Triage:
             return results, {r.id or 0: emb[k] for k, (r, c) in enumerate(zip(todo, results, strict=True))
                              if c.supported}
         return clf.classify(texts, langs), {}
-
-    def signals_for(self, rows: list[MentionRow], covered: set[int]) -> dict[int, ConfidentialSignal]:
-        """The P4 model signal of ``rows`` whose ids are in ``covered`` (classified in a language
-        the model covers), by mention id, as :meth:`process` computes it; empty when the policy
-        sets no ``red_model_threshold``. For readers that decide a stored mention again
-        (``scout eval replay``), so that they see the light the batch saw."""
-        if self.scorer is None or self.cfg.policy.light.red_model_threshold is None:
-            return {}
-        scorer = self.scorer()
-        return {} if scorer is None else self._signals(scorer, rows, covered, {})
 
     @staticmethod
     def _signals(scorer: ConfidentialityScorer, rows: list[MentionRow], covered: set[int],
@@ -353,8 +352,12 @@ class Triage:
             started = time.perf_counter()
             results, embedded = self._classify(todo, scorer)
             observe_classification(counts, time.perf_counter() - started)  # /metrics: per batch
+            # P4 model signal: once, with the classification, only for languages the model covers;
+            # stored with it, so that whoever decides this mention again uses the same score
+            fresh = {} if scorer is None else self._signals(
+                scorer, todo, {r.id or 0 for r, res in zip(todo, results, strict=True) if res.supported}, embedded)
             made = [Cls(r.id or 0, res.label, float(res.score), {k: float(v) for k, v in res.scores.items()},
-                        res.model_id, res.uncertain, res.supported, False, now)
+                        res.model_id, res.uncertain, res.supported, False, now, *_stored(fresh.get(r.id or 0)))
                     for r, res in zip(todo, results, strict=True)]
             store.insert_ignore(s, ClassificationRow, [vars(m).copy() for m in made], ["mention_id"])
             existing.update((m.mention_id, m) for m in made)
@@ -367,17 +370,17 @@ class Triage:
             spikes=store.spikes_since(s, now - cfg.policy.spikes.cooldown - timedelta(days=1)),
             counts=counts,
         )
-        # P4 model signal: once per batch, only for languages the model covers (else None)
-        signals = {} if scorer is None else self._signals(
-            scorer, rows, {i for i, cl in existing.items() if cl.supported}, embedded)
+        # classified before the signal was stored (or before a threshold was set): scored now
+        unscored = {i for i, cl in existing.items() if cl.supported and cl.red_score is None}
+        late = {} if scorer is None or not unscored else self._signals(scorer, rows, unscored, {})
         decisions = []
         for r in rows:
             cl = existing[r.id or 0]
             sub = subs.get(r.id or 0)
             view = view_of(r, sub)
-            sig = signals.get(r.id or 0)
-            if sig is not None and sig.category is not None:
-                view = replace(view, red_score=sig.score, red_reason=sig.explain())
+            red_score, red_reason = (cl.red_score, cl.red_reason) if cl.red_score is not None else _stored(late.get(r.id or 0))
+            if red_score is not None and red_reason is not None:
+                view = replace(view, red_score=red_score, red_reason=red_reason)
             d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
             decisions.append((r, cl, sub, d))
         ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))

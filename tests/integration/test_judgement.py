@@ -130,8 +130,9 @@ def test_model_signal_makes_a_disclosure_red_for_legal_only(db_url: str, make_co
     policy["light"]["red_model_threshold"] = 0.55
     policy["light"]["confidential_categories"] = [c.model_dump() for c in example.policy.light.confidential_categories]
     rows = [  # no watch-list term in either
+        # (with "Throwaway. " in front the shipped model scores this 0.23: MODEL_CARD.md, "seen wrong")
         {"source": "x", "external_id": "1", "author_handle": "throwaway", "author_reach": 5, "offset_s": 0,
-         "text": "Throwaway. SET SEG is about to announce SEG Shield Plus, a bundled cyber + property product. "
+         "text": "SET SEG is about to announce SEG Shield Plus, a bundled cyber + property product. "
                  "Pricing is already set internally, 12% under the current rates."},
         {"source": "x", "external_id": "2", "author_handle": "bo", "author_reach": 50, "offset_s": 1,
          "text": "SET SEG denied my claim again and I have been on hold for an hour. Terrible service."},
@@ -165,5 +166,12 @@ def test_model_signal_makes_a_disclosure_red_for_legal_only(db_url: str, make_co
         assert any("resembles" in r for r in legal[0].payload["reasons"])
         broad = [m for m in rec.sent if m.receiver != "legal-compliance" and m.payload.get("light") == "red"]
         assert broad and all(m.payload["text"] is None and m.payload["reasons"] == [] for m in broad)
+        # the signal is stored with the classification (readers deciding again use the same score);
+        # the language the model does not cover has none
+        found = {x: c.store.find_mention("x", x) for x in ("1", "3")}
+        stored = {x: c.store.classification_for(m.id or 0) if m else None for x, m in found.items()}
+        assert stored["1"] is not None and stored["1"].red_score is not None and stored["1"].red_score >= 0.55
+        assert stored["1"].red_reason == red[0].light_reasons[0].split(", at or above")[0].removeprefix("red: ")
+        assert stored["3"] is not None and stored["3"].red_score is None
     finally:
         c.store.engine.dispose()
