@@ -40,7 +40,7 @@ and passes ``MentionView.red_score`` / ``red_reason`` to the router. Standalone 
             reason = sig.explain()         # "resembles 'unreleased products and prices' (0.78)"
             # also: sig.category (str | None), sig.similarity, sig.matched (closest reference)
 
-``config/example.yaml`` sets ``red_model_threshold: 0.6`` (MODEL_CARD.md, "Confidentiality
+``config/example.yaml`` sets ``red_model_threshold: 0.7`` (MODEL_CARD.md, "Confidentiality
 signal": 15 of 15 held-out disclosures, 0 of 15 public posts; 2 of the 297 English sample
 mentions expected green or yellow made red), so measure on your own mentions.
 
