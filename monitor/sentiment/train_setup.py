@@ -214,13 +214,7 @@ def disclosure_examples(s: TrainSettings, log: Log) -> tuple[list[Aux], list[Aux
             if flag not in ("0", "1"):
                 raise ClassifierError(f"bad disclosure-set line in {s.disclosure_file}: {line!r}")
             by_kind.setdefault(kind, []).append(Aux(text.strip(), None, None, int(flag)))
-        rng = random.Random(s.seed + 2)
-        for kind in sorted(by_kind):
-            group = by_kind[kind]
-            rng.shuffle(group)
-            n_val = round(len(group) * s.brand_val_fraction)
-            val += group[:n_val]
-            train += group[n_val:]
+        train, val = split_by_kind(by_kind, s.brand_val_fraction, random.Random(s.seed + 2))
     if s.confidential_file is not None and s.confidential_file.is_file():
         for line in s.confidential_file.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
@@ -230,6 +224,20 @@ def disclosure_examples(s: TrainSettings, log: Log) -> tuple[list[Aux], list[Aux
     if train:
         log(f"disclosure set: {len(train)} training, {len(val)} validation, {len(test)} held-out posts")
     return train, val, test
+
+
+def split_by_kind(by_kind: dict[str, list[Aux]], fraction: float, rng: random.Random) -> tuple[list[Aux], list[Aux]]:
+    """(train, validation): each kind shuffled with ``rng`` (kinds in sorted order), ``fraction``
+    of it held out."""
+    train: list[Aux] = []
+    val: list[Aux] = []
+    for kind in sorted(by_kind):
+        group = by_kind[kind]
+        rng.shuffle(group)
+        n_val = round(len(group) * fraction)
+        val += group[:n_val]
+        train += group[n_val:]
+    return train, val
 
 
 def aux_examples(s: TrainSettings, log: Log) -> tuple[list[Aux], list[Aux], list[Aux], list[Aux]]:
@@ -250,16 +258,10 @@ def aux_examples(s: TrainSettings, log: Log) -> tuple[list[Aux], list[Aux], list
     brand_val: list[Aux] = []
     if s.brand_file is not None and s.brand_file.is_file():
         rows = read_brand(s.brand_file)
-        rng = random.Random(s.seed + 1)
         by_kind: dict[str, list[Aux]] = {}
         for kind, row in rows:
             by_kind.setdefault(kind, []).append(row)
-        for kind in sorted(by_kind):
-            group = by_kind[kind]
-            rng.shuffle(group)
-            n_val = round(len(group) * s.brand_val_fraction)
-            brand_val += group[:n_val]
-            brand_train += group[n_val:]
+        brand_train, brand_val = split_by_kind(by_kind, s.brand_val_fraction, random.Random(s.seed + 1))
         log(f"brand set: {len(brand_train)} training and {len(brand_val)} validation posts from {s.brand_file}")
     return irony_train, irony_val, brand_train, brand_val
 
