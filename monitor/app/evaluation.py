@@ -18,7 +18,12 @@ A line whose ``author_handle`` is one of ``organisation.own_accounts`` (or a spo
 ``refers_to``) or sits in a thread (``thread_id``) is a **response**, as a connector would return
 it: it is no mention, it marks the item of the mention it answers responded. ``expected.status``
 is the final status of a mention's queue item (``responded``, ``new``...); ``expected.credited_to``
-the spokesperson a response is credited to (``null``: an unmapped account).
+the spokesperson a response is credited to (``null``: an unmapped account); ``expected.item_light``
+the light of the mention's queue item at the end (after overrides and later members).
+
+A line with an ``action`` key is what a person did (override, acknowledge, close ...), taken at
+its time through the queue's own actions: :mod:`monitor.app.eval_actions`. Only ``scout eval
+replay`` reads such lines (``parse_stream(..., actions=[...])``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from connectors.base import FetchContext, FetchResult, Mention
+from monitor.app import eval_actions
 from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig, SourceConfig
@@ -50,7 +56,7 @@ MENTION_KEYS = frozenset({
     "likes", "reposts", "replies", "quotes", "kind", "parent_id", "thread_id", "refers_to", "links", "title",
 })
 STREAM_KEYS = frozenset({"observed_at", "offset_s", "submitted_by", "urgency", "category", "expected"})
-EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted", "status", "credited_to"})
+EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted", "status", "credited_to", "item_light"})
 DEFAULT_START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
 OBSERVE_DELAY = timedelta(minutes=2)
 SOURCE = "eval"
@@ -89,8 +95,10 @@ def _int(d: dict[str, Any], key: str, line: int) -> int:
     return int(value)
 
 
-def parse_stream(text: str, *, start: datetime = DEFAULT_START) -> list[StreamLine]:
-    """The stream's lines, in the order they are observed.
+def parse_stream(text: str, *, start: datetime = DEFAULT_START,
+                 actions: list[eval_actions.ActionLine] | None = None) -> list[StreamLine]:
+    """The stream's mention lines, in the order they are observed; its action lines are appended to
+    ``actions`` in time order (without that list an action line is an error).
 
     Raises:
         StreamError: a line is not JSON, has an unknown key, misses a required one or has a bad value.
@@ -105,6 +113,11 @@ def parse_stream(text: str, *, start: datetime = DEFAULT_START) -> list[StreamLi
             raise StreamError(f"line {n}: not JSON: {exc.msg}") from None
         if not isinstance(d, dict):
             raise StreamError(f"line {n}: expected a JSON object")
+        if "action" in d:
+            if actions is None:
+                raise StreamError(f"line {n}: action: queue actions are read by `scout eval replay` only")
+            actions.append(_action(d, n, start))
+            continue
         unknown = sorted(set(d) - MENTION_KEYS - STREAM_KEYS)
         if unknown:
             raise StreamError(f"line {n}: unknown key {unknown[0]!r}")
@@ -143,7 +156,22 @@ def parse_stream(text: str, *, start: datetime = DEFAULT_START) -> list[StreamLi
                               str(d.get("category") or "other"), expected))
     if not out:
         raise StreamError("the stream holds no mention")
+    if actions:
+        actions.sort(key=lambda a: (a.at, a.line))
     return sorted(out, key=lambda s: (s.observed_at, s.line))
+
+
+def _action(d: dict[str, Any], n: int, start: datetime) -> eval_actions.ActionLine:
+    if "at" in d:
+        at = _time(d["at"], n, "at")
+    elif isinstance(d.get("offset_s"), int | float) and not isinstance(d.get("offset_s"), bool):
+        at = start + timedelta(seconds=float(d["offset_s"]))
+    else:
+        raise StreamError(f"line {n}: at: required for an action (or offset_s)")
+    try:
+        return eval_actions.parse_action(d, n, at)
+    except ValueError as exc:
+        raise StreamError(f"line {n}: {exc}") from None
 
 
 class StreamConnector:
@@ -187,10 +215,12 @@ class Report:
     alerts: list[dict[str, Any]]
     spikes: list[dict[str, Any]]
     score: dict[str, Any]
+    actions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` output."""
-        return {"mentions": self.mentions, "alerts": self.alerts, "spikes": self.spikes, "score": self.score}
+        return {"mentions": self.mentions, "alerts": self.alerts, "spikes": self.spikes, "score": self.score,
+                "actions": self.actions}
 
 
 def eval_config(cfg: AppConfig, folder: Path) -> AppConfig:
@@ -208,12 +238,20 @@ def eval_config(cfg: AppConfig, folder: Path) -> AppConfig:
 
 def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifier | None = None,
            tick: timedelta = timedelta(minutes=1), tail: timedelta = timedelta(hours=2),
-           folder: Path | None = None) -> Report:
+           folder: Path | None = None, actions: Sequence[eval_actions.ActionLine] = ()) -> Report:
     """Run ``lines`` through the production stages on a temporary database; score the outcome.
 
-    With ``folder`` the database (``eval.db``, configured by :func:`eval_config`) is made there
-    and kept, so what the stages stored can be read afterwards.
+    ``actions`` (from :func:`parse_stream`) are taken at their times, before the stages run in
+    that minute. With ``folder`` the database (``eval.db``, configured by :func:`eval_config`) is
+    made there and kept, so what the stages stored can be read afterwards.
+
+    Raises:
+        StreamError: an action names a person the configuration does not know.
     """
+    try:
+        eval_actions.check_people(list(actions), cfg)
+    except ValueError as exc:
+        raise StreamError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="brand-scout-eval-") as tmp:
         ecfg = eval_config(cfg, folder or Path(tmp))
         clock = FrozenClock(lines[0].observed_at)
@@ -222,20 +260,23 @@ def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifie
         try:
             c.start()
             c.connectors.built[SOURCE] = StreamConnector(lines)  # type: ignore[assignment]
-            return _run(c, lines, clock, rec, tick=tick, tail=tail)
+            return _run(c, lines, clock, rec, tick=tick, tail=tail, actions=actions)
         finally:
             c.store.engine.dispose()
 
 
 def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedRecorder, *,
-         tick: timedelta, tail: timedelta) -> Report:
+         tick: timedelta, tail: timedelta, actions: Sequence[eval_actions.ActionLine]) -> Report:
     scouts = [s for s in lines if s.submitted_by is not None]
-    end = lines[-1].observed_at + tail
+    end = max([lines[-1].observed_at, *(a.at for a in actions)]) + tail
+    todo, taken = list(actions), []
     spike_every, ladder_every = DETECT_EVERY, timedelta(minutes=1)  # the scheduler's intervals
     next_spike = next_ladder = clock.now()
     seen_at: dict[tuple[str, str], datetime] = {}
     while True:
         now = clock.now()
+        while todo and todo[0].at <= now:
+            taken.append(eval_actions.apply(todo.pop(0), c.store, c.cfg, now))
         for s in scouts:
             if s.observed_at <= now and (s.mention.source, s.mention.external_id) not in seen_at:
                 c.pipeline.submit_scout(url=s.mention.url or f"https://{s.mention.source}.example/{s.mention.external_id}",
@@ -256,7 +297,11 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
         if now >= end:
             break
         clock.advance(tick)
-    return _score(c, lines, rec, seen_at)
+    report = _score(c, lines, rec, seen_at)
+    report.actions = taken
+    agree = [a["ok"] == a["expected"]["ok"] for a in taken if "ok" in a["expected"]]
+    report.score["action_agreement"] = round(sum(agree) / len(agree), 4) if agree else None
+    return report
 
 
 def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
@@ -267,7 +312,7 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
     alerted: dict[tuple[str, str], set[str]] = defaultdict(set)
     red_text_to_broad = 0
     for at, msg in zip(rec.times, rec.sent, strict=True):
-        kind = KIND_OF.get(msg.kind)
+        kind = "override" if msg.payload.get("action") == "override-red" else KIND_OF.get(msg.kind)
         if kind is None or msg.payload.get("updates"):
             continue  # state changes of items; a spike message rewritten with its held count
         p = msg.payload
@@ -315,7 +360,7 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         out.update({"sentiment": cl.label if cl else None, "light": d.light, "priority": d.priority,
                     "receivers": d.receivers, "alerted": sorted(alerted.get((m.source, m.external_id), set())),
                     "held": held.get(row.id or 0, []), "item_id": item.id if item else None,
-                    "status": item.status if item else None,
+                    "status": item.status if item else None, "item_light": item.light if item else None,
                     "response_source": item.response_source if item else None,
                     "reach": m.author_reach, "scout": s.submitted_by is not None, "expected": s.expected})
         mentions.append(out)
@@ -344,6 +389,7 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
     answers = [m for m in mentions if m.get("response")]
     statuses = [(m["expected"]["status"], m["status"]) for m in ok if m["expected"].get("status")]
     credits = [(m["expected"]["credited_to"], m["credited_to"]) for m in answers if "credited_to" in m["expected"]]
+    item_lights = [(m["expected"]["item_light"], m["item_light"]) for m in ok if m["expected"].get("item_light")]
     sent = [(m["expected"]["sentiment"], m["sentiment"]) for m in ok if m["expected"].get("sentiment")]
     lights = [(m["expected"]["light"], m["light"]) for m in ok if m["expected"].get("light")]
     confusion: dict[str, dict[str, int]] = {g: dict.fromkeys(LIGHTS, 0) for g in LIGHTS}
@@ -381,6 +427,8 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
         "responses_flagged": sum(1 for m in answers if m["flagged"]),
         "status_agreement": round(sum(g == p for g, p in statuses) / len(statuses), 4) if statuses else None,
         "credit_agreement": round(sum(g == p for g, p in credits) / len(credits), 4) if credits else None,
+        "item_light_agreement": (round(sum(g == p for g, p in item_lights) / len(item_lights), 4)
+                                 if item_lights else None),
     }
 
 
@@ -414,6 +462,13 @@ def render(report: Report) -> str:
         lines.append(f"item status: agreement {s['status_agreement']:.3f}")
     if s.get("credit_agreement") is not None:
         lines.append(f"response credit: agreement {s['credit_agreement']:.3f}")
+    if s.get("item_light_agreement") is not None:
+        lines.append(f"item light at the end: agreement {s['item_light_agreement']:.3f}")
+    for a in report.actions:
+        lines.append(f"action line {a['line']}: {a['action']} by {a['by']} on {a['external_id']}: "
+                     + ("done" if a["ok"] else f"refused ({a['error']})"))
+    if s.get("action_agreement") is not None:
+        lines.append(f"actions: agreement {s['action_agreement']:.3f}")
     lines.append("alerts per receiver/kind: " + ", ".join(f"{k} {v}" for k, v in s["alerts_per_receiver_and_kind"].items()))
     for sp in report.spikes:
         lines.append(f"spike {sp['kind']} {sp['scope']} from {sp['start']} (observed {sp['observed']:.2f}, "

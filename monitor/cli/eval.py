@@ -15,7 +15,8 @@ eval_app = typer.Typer(help="Score the pipeline's decisions on labelled streams.
 
 @eval_app.command("replay")
 def replay_command(
-    file: Annotated[Path, typer.Argument(help="JSON lines: mentions with optional observed_at, scout fields, expected")],
+    file: Annotated[Path, typer.Argument(help="JSON lines: mentions with optional observed_at, scout fields, expected; "
+                                                        "queue actions (`action` lines)")],
     config: ConfigOpt = DEFAULT_CONFIG,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the full report as JSON here")] = None,
     start: Annotated[str | None, typer.Option("--start", help="ISO time that offset_s counts from")] = None,
@@ -26,7 +27,7 @@ def replay_command(
     print what people would have received and how it agrees with the expected labels."""
     from datetime import datetime, timedelta
 
-    from monitor.app import evaluation
+    from monitor.app import eval_actions, evaluation
     from monitor.clock import utc
 
     cfg = load(config)
@@ -39,10 +40,11 @@ def replay_command(
     except ValueError:
         raise fail(f"--start: not an ISO time: {start!r}", 2) from None
     try:
-        lines = evaluation.parse_stream(text, start=begin)
+        actions: list[eval_actions.ActionLine] = []
+        lines = evaluation.parse_stream(text, start=begin, actions=actions)
+        report = evaluation.replay(cfg, lines, tail=timedelta(minutes=tail), actions=actions)
     except evaluation.StreamError as exc:
         raise fail(f"{file}: {exc}", 2) from None
-    report = evaluation.replay(cfg, lines, tail=timedelta(minutes=tail))
     typer.echo(evaluation.render(report))
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_json(), indent=1, default=str), encoding="utf-8")

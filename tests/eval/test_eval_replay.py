@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from monitor.app.eval_actions import ActionLine
 from monitor.app.evaluation import Report, StreamError, parse_stream, replay
 from monitor.cli import app
 from monitor.config import AppConfig, load_config
@@ -59,6 +60,43 @@ def test_red_member_of_a_yellow_group_reaches_legal_with_text_only_there(cfg: Ap
     assert report.score["light_accuracy"] == 1.0
 
 
+def test_override_then_red_member_reaches_legal_and_override_to_red_routes_to_legal(cfg: AppConfig) -> None:
+    actions: list[ActionLine] = []
+    lines = parse_stream((STREAMS / "override_then_red.jsonl").read_text(encoding="utf-8"), actions=actions)
+    report = replay(cfg, lines, classifier=KeywordClassifier(), actions=actions)
+    m = by_id(report)
+    # overridden to green by a spokesperson, then a red member joins: the item turns red, Legal hears
+    assert m["o1"]["item_id"] == m["o2"]["item_id"]
+    assert m["o2"]["light"] == "red" and m["o2"]["item_light"] == "red"
+    assert "legal-compliance" in m["o2"]["alerted"]
+    assert report.score["red_text_to_broad_receivers"] == 0
+    # overriding to red sends Legal a notice (no text) and Legal may act on the red item
+    notices = [a for a in report.alerts if a["kind"] == "override"]
+    assert [(a["receiver"], a["item_id"]) for a in notices] == [("legal-compliance", m["o3"]["item_id"])]
+    assert m["o3"]["item_light"] == "red"
+    done = {(a["line"], a["ok"]) for a in report.actions}
+    assert done == {(2, True), (4, True), (5, False), (7, True), (8, True)}
+    refused = next(a for a in report.actions if a["line"] == 5)
+    assert "restricted" in refused["error"]  # a spokesperson not cleared for red is told why
+    assert report.score["action_agreement"] == 1.0 and report.score["item_light_agreement"] == 1.0
+    assert report.score["light_accuracy"] == 1.0
+
+
+def test_action_lines_need_the_eval_reader_and_known_people(cfg: AppConfig) -> None:
+    act = '{"action":"override","source":"x","external_id":"1","at":"2026-11-30T10:05:00Z","by":"%s","light":"green","reason":"r"}'
+    base = '{"source":"x","external_id":"1","text":"a","created_at":"2026-11-30T10:00:00Z"}\n'
+    with pytest.raises(StreamError, match="line 2: action: queue actions are read by"):
+        parse_stream(base + act % "dana.whitfield")
+    with pytest.raises(StreamError, match="line 2: reason: required for override"):
+        parse_stream(base + act.replace(',"reason":"r"', "") % "x", actions=[])
+    with pytest.raises(StreamError, match="line 2: unknown key 'colour'"):
+        parse_stream(base + act.replace('"light"', '"colour"') % "x", actions=[])
+    actions: list[ActionLine] = []
+    lines = parse_stream(base + act % "nobody.here", actions=actions)
+    with pytest.raises(StreamError, match=r"line 2: by: no spokesperson or person 'nobody\.here'"):
+        replay(cfg, lines, classifier=KeywordClassifier(), actions=actions)
+
+
 def test_uncovered_language_scout_urgency_and_small_posts(cfg: AppConfig) -> None:
     report = run(cfg, "language_and_scout.jsonl")
     m = by_id(report)
@@ -84,6 +122,20 @@ def test_cli_exit_2_on_a_bad_stream(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "replay", str(bad), "--config", str(EXAMPLE)])
     assert result.exit_code == 2
     assert "line 1: created_at: not an ISO time" in result.output
+    bad.write_text('{"source": "x", "external_id": "1", "text": "a", "created_at": "2026-11-30T10:00:00Z"}\n'
+                   '{"action": "claim", "source": "x", "external_id": "1", "at": "2026-11-30T10:01:00Z", '
+                   '"by": "no.one"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "replay", str(bad), "--config", str(EXAMPLE)])
+    assert result.exit_code == 2
+    assert "line 2: by: no spokesperson or person 'no.one'" in result.output
+
+
+def test_cli_takes_the_actions_of_a_stream() -> None:
+    stream = STREAMS / "override_then_red.jsonl"
+    result = CliRunner().invoke(app, ["eval", "replay", str(stream), "--config", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "action line 5: close by priya.raman on o2: refused (" in result.output
+    assert "actions: agreement 1.000" in result.output
 
 
 def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
