@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel
 
 from connectors._http import (
     ConnectorBase,
@@ -47,7 +47,8 @@ from connectors._http import (
     to_count,
     to_text,
 )
-from connectors._paged import Listing, oldest_first, read_pages
+from connectors._mastodon_statuses import MastodonOptions, _id_at, _key, _qualified, _Timeline
+from connectors._paged import oldest_first, read_pages
 from connectors.base import (
     FetchContext,
     FetchResult,
@@ -60,37 +61,11 @@ from connectors.base import (
 )
 from connectors.errors import FatalSourceError, RetriableSourceError
 
-
-class MastodonOptions(BaseModel):
-    """Options of a ``mastodon`` source."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    instances: list[str] = Field(
-        default_factory=list, description="instances to read (host or URL); the source's api_base overrides"
-    )
-    query: str | None = Field(None, description="status search (v2) query; needs an access token")
-    hashtags: list[str] = Field(default_factory=list, description="hashtag timelines to read (without #)")
-    limit: int = Field(40, ge=1, le=40, description="statuses per request")
-    max_pages: int = Field(5, ge=1, le=50, description="bound on requests per stream per fetch")
-
-    @model_validator(mode="after")
-    def _something(self) -> MastodonOptions:
-        if not self.query and not self.hashtags:
-            raise ValueError("set query and/or hashtags")
-        self.hashtags = [h.lstrip("#") for h in self.hashtags]
-        return self
-
-
 #: a status page's path on a Mastodon instance: ``/@user/<id>``, ``/@user@domain/<id>``,
 #: ``/users/<user>/statuses/<id>`` and the web UI's ``/web/@user/<id>`` / ``/web/statuses/<id>``
 _STATUS_PATH = re.compile(
     r"/(?:web/)?(?:@[\w.-]{1,64}(?:@[\w.-]{1,253})?|users/[\w.-]{1,64}/statuses|statuses)/(\d{1,20})/?"
 )
-
-
-def _id(status: Any) -> int:
-    return int(status["id"])
 
 
 #: Own replies whose parent is looked up in one fetch (the rest keep the instance-local id).
@@ -101,11 +76,6 @@ _QUALIFIED = re.compile(r"[\w.-]{1,64}@[\w.-]{1,253}(?::\d{1,5})?")
 
 #: How long an own account that an instance does not have stays unasked there.
 _RELOOKUP = timedelta(hours=24)
-
-
-def _key(status: Any) -> str:
-    """A status's identity across instances (its ``uri``), as the fetch's ``external_id``."""
-    return str(status.get("uri") or status.get("url") or status["id"])
 
 
 class MastodonConnector(ConnectorBase):
@@ -468,68 +438,5 @@ class MastodonConnector(ConnectorBase):
         )
 
 
-class _Timeline(Listing[list[Any], Any, int]):
-    """One stream (the search, a hashtag timeline or an own account's statuses) of one instance,
-    paged by status id.
-
-    With a cursor it pages forward with ``min_id`` from the stream's newest id; on a first run
-    it pages back with ``max_id`` until a status is older than the backfill window. ``newest``
-    is the stream's next cursor. ``max_pages`` caps each stream silently.
-    """
-
-    def __init__(self, connector: MastodonConnector, get: Callable[..., Any], min_id: str | None, since: datetime,
-                 ctx: FetchContext) -> None:
-        self.connector, self.get, self.since, self.ctx = connector, get, since, ctx
-        self.min_id = int(min_id) if min_id else None
-        self.newest = self.min_id
-        self.limit = connector.options.limit
-        self.max_pages = connector.options.max_pages
-
-    def fetch_page(self, token: int | None) -> list[Any]:
-        if self.min_id is not None:
-            start = token or self.min_id
-            batch = self.connector._call(lambda: self.get(min_id=str(start), limit=self.limit), self.ctx)
-        else:
-            batch = self.connector._call(lambda: self.get(max_id=str(token) if token else None, limit=self.limit),
-                                         self.ctx)
-        if batch:
-            self.newest = max(self.newest or 0, *(_id(s) for s in batch))
-        return batch
-
-    def _fresh(self, page: list[Any]) -> list[Any]:
-        return [s for s in page if (parse_time(s["created_at"]) or self.since) >= self.since]
-
-    def parse(self, page: list[Any]) -> list[Any]:
-        return page if self.min_id is not None else self._fresh(page)
-
-    def key(self, item: Any) -> str:
-        return _key(item)
-
-    def reached_cursor(self, page: list[Any]) -> bool:
-        return self.min_id is None and len(self._fresh(page)) < len(page)
-
-    def next_token(self, page: list[Any], token: int | None) -> int | None:  # noqa: ARG002
-        if not page or len(page) < self.limit:
-            return None
-        return max(_id(s) for s in page) if self.min_id is not None else min(_id(s) for s in page)
-
-
-def _id_at(t: datetime) -> str:
-    """The smallest status id of instant ``t`` (Mastodon ids are milliseconds shifted by 16 bits)."""
-    return str(int(t.timestamp() * 1000) << 16)
-
-
 def _oldest_first(responses: Iterable[Response]) -> list[Response]:
     return sorted(responses, key=lambda r: (r.created_at, r.external_id))
-
-
-def _qualified(account: dict[str, Any]) -> str:
-    """``user@instance`` for every account: an instance returns its own users' ``acct`` bare, so
-    the instance is taken from the account's profile URL. A bare name from one instance and the
-    same name on another are different people (and only one may be the organisation's)."""
-    handle = to_text(account.get("acct") or account.get("username"))
-    if handle and "@" not in handle:
-        host = urlsplit(to_text(account.get("url"))).hostname
-        if host:
-            return f"{handle}@{host}"
-    return handle
