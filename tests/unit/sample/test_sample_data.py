@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "monitor" / "sample" / "mentions.jsonl"
 EXAMPLE = ROOT / "config" / "example.yaml"
 
