@@ -5,7 +5,7 @@ classifier call per mention. The measured approach is the real pipeline: ``add_n
 batches, ``Pipeline.process()`` classifying and routing a batch in one transaction, then
 ``Pipeline.deliver()``.
 
-Every function here takes sizes as arguments so the smoke test (``tests/bench``) can run them on
+Every function here takes sizes as arguments so the smoke test (``tests/integration/bench``) can run them on
 a handful of mentions.
 """
 

@@ -11,7 +11,7 @@ import yaml
 
 from monitor.config import validate_config
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 SECRET_WORDS = re.compile(r"(password|secret|token|api[_-]?key)", re.I)
 
 
