@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from tests.cli.conftest import store_of as _store
+from tests.integration.cli.conftest import store_of as _store
 
 PASSWORD = "correct horse battery"
 

@@ -16,7 +16,7 @@ from monitor.cli import app
 from monitor.clock import FrozenClock, utc
 from monitor.config import load_config
 from monitor.queue import silences as sil
-from tests.cli.conftest import store_of as _store
+from tests.integration.cli.conftest import store_of as _store
 from tests.doubles import KeywordClassifier, RecordingNotifier
 
 
