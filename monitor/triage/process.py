@@ -8,6 +8,9 @@ A batch that fails on its data is split in halves, each processed in its own tra
 the mention that fails alone is found; that one is quarantined (state ``quarantined``, kept with
 its error) so that it cannot hold the queue back. Errors of the database, the configuration or
 the classifier are not split: the batch stays ``new`` and the worker retries it.
+
+The batch's values live in :mod:`monitor.triage.batch`, the router's view of a mention and the
+alert content in :mod:`monitor.triage.payload` (both re-exported here).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +29,7 @@ import numpy as np
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.assignment import assign
-from monitor.domain.decide import Decision, MentionView, Router, SentimentView, group_open
+from monitor.domain.decide import Decision, Router, SentimentView, group_open
 from monitor.domain.ladder import due_at as ladder_due_at
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, send_at
@@ -38,153 +41,16 @@ from monitor.storage.models import (
     ClassificationRow,
     MentionRow,
     Notification,
-    QueueItem,
     QueueItemMention,
-    RosterEntry,
     ScoutSubmission,
-    Silence,
-    SpikeEvent,
 )
 from monitor.storage.store import DAILY_COUNT, Store, day_labels, describe_error, is_row_error
 from monitor.storage.store import DbSession as Session
+from monitor.triage.batch import BatchContext, Cls, Item, NewItem, _Alert
+from monitor.triage.payload import alert_payload, view_of
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
 
 log = logging.getLogger("brand_scout.pipeline")
-
-
-@dataclass
-class NewItem:
-    """A queue item created in this batch: a plain value, inserted in bulk at the batch's end
-    (building ORM rows one by one costs more than the rest of the pipeline)."""
-
-    mention_id: int
-    group_key: str
-    light: str
-    light_reasons: list[str]
-    priority: str
-    priority_score: float
-    receivers: list[str]
-    reasons: list[str]
-    topic: str | None
-    status: str
-    scout_submitted: bool
-    due_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    id: int | None = None
-    assignee: str | None = None
-    light_overridden_by: str | None = None
-    mention_count: int = 1
-    close_reason: str | None = None
-    closed_at: datetime | None = None
-    alert_state: dict[str, Any] = field(default_factory=dict)
-
-    def row(self) -> dict[str, Any]:
-        """The column values to insert."""
-        return {k: v for k, v in vars(self).items() if k != "id"}
-
-
-@dataclass(frozen=True)
-class Cls:
-    """A classification as the router and the alert payload read it (a plain value, not a row)."""
-
-    mention_id: int
-    label: str
-    score: float
-    scores: dict[str, float]
-    model_id: str
-    uncertain: bool
-    supported: bool
-    corrected: bool
-    created_at: datetime
-    red_score: float | None = None
-    red_reason: str | None = None
-
-
-Item = QueueItem | NewItem
-
-
-@dataclass
-class _Alert:
-    item: Item
-    row: MentionRow
-    cls: ClassificationRow | Cls
-    decision: Decision
-    receiver: str
-    first: bool
-    sub: ScoutSubmission | None = None
-    #: when it goes out (``group_wait`` / ``group_interval`` of the matched route)
-    due: datetime | None = None
-
-
-@dataclass
-class BatchContext:
-    """What every mention of one batch is checked against (read once per batch), and what the
-    batch writes in bulk at its end."""
-
-    silences: list[Silence]
-    spikes: list[SpikeEvent]
-    counts: Counter[tuple[str, str]]
-    items: dict[str, Item] = field(default_factory=dict)
-    new_items: list[NewItem] = field(default_factory=list)
-    members: list[tuple[Item, int]] = field(default_factory=list)
-    alerts: list[_Alert] = field(default_factory=list)
-    held: list[tuple[Item, int, str, Suppression]] = field(default_factory=list)
-    #: (item, receiver) of members held as repeats: a message still waiting for them shows them
-    joined: list[tuple[Item, str]] = field(default_factory=list)
-    roster: dict[str, RosterEntry] | None = None
-
-
-def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> MentionView:
-    """The router's view of a stored mention."""
-    return MentionView(
-        source=row.source, external_id=row.external_id, text=row.text, created_at=utc(row.created_at),
-        url=row.url, author_handle=row.author_handle, author_reach=row.author_reach, lang=row.lang,
-        likes=row.likes, reposts=row.reposts, replies=row.replies, quotes=row.quotes, kind=row.kind,
-        thread_id=row.thread_id, refers_to=row.refers_to, links=tuple(row.links or ()),
-        submitted_by=submission.submitted_by if submission else None,
-        scout_category=submission.category if submission else None,
-        scout_urgency=submission.urgency if submission else None,
-    )
-
-
-def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
-                  base_url: str, sentiment: ClassificationRow | Cls | None,
-                  submission: ScoutSubmission | None = None, receiver_broad: bool = False) -> dict[str, Any]:
-    """The content of an alert. Red items carry their text (and a scout's note) only to restricted
-    receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
-    a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
-    forward adds who sent it, how urgent they found it and their note; ``text_is_scout_note`` says
-    the post could not be read and its text is the scout's note."""
-    red_hidden = item.light == "red" and not receiver_restricted
-    link_hidden = red_hidden and receiver_broad
-    return {
-        "item_id": item.id,
-        "group": item.group_key,
-        "light": item.light,
-        "priority": item.priority,
-        "source": row.source,
-        "external_id": row.external_id,
-        "url": "" if link_hidden else row.url,
-        "author": None if link_hidden else row.author_handle,
-        "author_name": None if link_hidden else row.author_name,
-        "reach": None if link_hidden else row.author_reach,
-        "text": None if red_hidden else row.text,
-        "text_withheld": red_hidden,
-        "link_withheld": link_hidden,
-        "sentiment": sentiment.label if sentiment else None,
-        "sentiment_score": round(sentiment.score, 3) if sentiment else None,
-        "uncertain": bool(sentiment and sentiment.uncertain),
-        "reasons": [] if red_hidden else list(decision.reasons),
-        "due_at": item.due_at.isoformat() if item.due_at else None,
-        "item_url": f"{base_url.rstrip('/')}/queue/{item.id}",
-        "scout": item.scout_submitted,
-        "scout_name": (submission.submitter_name or submission.submitted_by) if submission else None,
-        "scout_urgency": submission.urgency if submission else None,
-        "scout_note": None if red_hidden or submission is None else submission.note,
-        "text_is_scout_note": submission is not None and row.source == "web",
-        "mention_count": item.mention_count,
-    }
 
 
 def due_time(cfg: AppConfig, now: datetime, priority: str) -> datetime:
@@ -548,3 +414,7 @@ class Triage:
         if entry is not None:
             entry.last_assigned_at = now
             s.add(entry)
+
+
+__all__ = ["BatchContext", "Cls", "Item", "NewItem", "Triage", "alert_holds", "alert_payload", "due_time",
+           "reaches_people", "view_of"]

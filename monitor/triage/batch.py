@@ -1,0 +1,106 @@
+"""The values one triage batch works with: the queue items it creates (inserted in bulk at its
+end), classifications as plain values, the alerts it writes and what each mention is checked
+against. :mod:`monitor.triage.process` re-exports them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from monitor.domain.decide import Decision
+from monitor.domain.suppression import Suppression
+from monitor.storage.models import (
+    ClassificationRow,
+    MentionRow,
+    QueueItem,
+    RosterEntry,
+    ScoutSubmission,
+    Silence,
+    SpikeEvent,
+)
+
+
+@dataclass
+class NewItem:
+    """A queue item created in this batch: a plain value, inserted in bulk at the batch's end
+    (building ORM rows one by one costs more than the rest of the pipeline)."""
+
+    mention_id: int
+    group_key: str
+    light: str
+    light_reasons: list[str]
+    priority: str
+    priority_score: float
+    receivers: list[str]
+    reasons: list[str]
+    topic: str | None
+    status: str
+    scout_submitted: bool
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    id: int | None = None
+    assignee: str | None = None
+    light_overridden_by: str | None = None
+    mention_count: int = 1
+    close_reason: str | None = None
+    closed_at: datetime | None = None
+    alert_state: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """The column values to insert."""
+        return {k: v for k, v in vars(self).items() if k != "id"}
+
+
+@dataclass(frozen=True)
+class Cls:
+    """A classification as the router and the alert payload read it (a plain value, not a row)."""
+
+    mention_id: int
+    label: str
+    score: float
+    scores: dict[str, float]
+    model_id: str
+    uncertain: bool
+    supported: bool
+    corrected: bool
+    created_at: datetime
+    red_score: float | None = None
+    red_reason: str | None = None
+
+
+Item = QueueItem | NewItem
+
+
+@dataclass
+class _Alert:
+    item: Item
+    row: MentionRow
+    cls: ClassificationRow | Cls
+    decision: Decision
+    receiver: str
+    first: bool
+    sub: ScoutSubmission | None = None
+    #: when it goes out (``group_wait`` / ``group_interval`` of the matched route)
+    due: datetime | None = None
+
+
+@dataclass
+class BatchContext:
+    """What every mention of one batch is checked against (read once per batch), and what the
+    batch writes in bulk at its end."""
+
+    silences: list[Silence]
+    spikes: list[SpikeEvent]
+    counts: Counter[tuple[str, str]]
+    items: dict[str, Item] = field(default_factory=dict)
+    new_items: list[NewItem] = field(default_factory=list)
+    members: list[tuple[Item, int]] = field(default_factory=list)
+    alerts: list[_Alert] = field(default_factory=list)
+    held: list[tuple[Item, int, str, Suppression]] = field(default_factory=list)
+    #: (item, receiver) of members held as repeats: a message still waiting for them shows them
+    joined: list[tuple[Item, str]] = field(default_factory=list)
+    roster: dict[str, RosterEntry] | None = None

@@ -1,0 +1,65 @@
+"""What the triage stage hands on: the router's view of a stored mention (:func:`view_of`) and
+the content of an alert (:func:`alert_payload`, which applies P4 to red items).
+:mod:`monitor.triage.process` re-exports both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.clock import utc
+from monitor.domain.decide import Decision, MentionView
+from monitor.storage.models import ClassificationRow, MentionRow, ScoutSubmission
+from monitor.triage.batch import Cls, Item
+
+
+def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> MentionView:
+    """The router's view of a stored mention."""
+    return MentionView(
+        source=row.source, external_id=row.external_id, text=row.text, created_at=utc(row.created_at),
+        url=row.url, author_handle=row.author_handle, author_reach=row.author_reach, lang=row.lang,
+        likes=row.likes, reposts=row.reposts, replies=row.replies, quotes=row.quotes, kind=row.kind,
+        thread_id=row.thread_id, refers_to=row.refers_to, links=tuple(row.links or ()),
+        submitted_by=submission.submitted_by if submission else None,
+        scout_category=submission.category if submission else None,
+        scout_urgency=submission.urgency if submission else None,
+    )
+
+
+def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
+                  base_url: str, sentiment: ClassificationRow | Cls | None,
+                  submission: ScoutSubmission | None = None, receiver_broad: bool = False) -> dict[str, Any]:
+    """The content of an alert. Red items carry their text (and a scout's note) only to restricted
+    receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
+    a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
+    forward adds who sent it, how urgent they found it and their note; ``text_is_scout_note`` says
+    the post could not be read and its text is the scout's note."""
+    red_hidden = item.light == "red" and not receiver_restricted
+    link_hidden = red_hidden and receiver_broad
+    return {
+        "item_id": item.id,
+        "group": item.group_key,
+        "light": item.light,
+        "priority": item.priority,
+        "source": row.source,
+        "external_id": row.external_id,
+        "url": "" if link_hidden else row.url,
+        "author": None if link_hidden else row.author_handle,
+        "author_name": None if link_hidden else row.author_name,
+        "reach": None if link_hidden else row.author_reach,
+        "text": None if red_hidden else row.text,
+        "text_withheld": red_hidden,
+        "link_withheld": link_hidden,
+        "sentiment": sentiment.label if sentiment else None,
+        "sentiment_score": round(sentiment.score, 3) if sentiment else None,
+        "uncertain": bool(sentiment and sentiment.uncertain),
+        "reasons": [] if red_hidden else list(decision.reasons),
+        "due_at": item.due_at.isoformat() if item.due_at else None,
+        "item_url": f"{base_url.rstrip('/')}/queue/{item.id}",
+        "scout": item.scout_submitted,
+        "scout_name": (submission.submitter_name or submission.submitted_by) if submission else None,
+        "scout_urgency": submission.urgency if submission else None,
+        "scout_note": None if red_hidden or submission is None else submission.note,
+        "text_is_scout_note": submission is not None and row.source == "web",
+        "mention_count": item.mention_count,
+    }
