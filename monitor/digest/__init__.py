@@ -9,7 +9,8 @@ The modules, in the order the data flows:
   sentiment per source and time bucket, never the window's mentions one by one), the few rows
   shown, and the delivery claims.
 * :mod:`~monitor.digest.figures`: :func:`build_digest`, aggregates and rows in, a :class:`Digest`
-  of figures out (pure: no I/O, no clock); :mod:`~monitor.digest.load` joins the two.
+  of figures out (pure: no I/O, no clock; the :class:`Digest` value types are in
+  :mod:`~monitor.digest.report`); :mod:`~monitor.digest.load` joins the two.
 * :mod:`~monitor.digest.render`: the chart, the Jinja2 templates and the MIME message.
 * :mod:`~monitor.digest.send`: :class:`DigestService` claims a ``DigestRun`` row per (week,
   recipient), with a lease, and sends through ``SmtpSender``.

@@ -4,6 +4,8 @@ is passed in.
 
 Red items are counted, never quoted: no text, author or URL of a mention whose queue item is red
 reaches the digest, and spike terms that occur in red mentions are left out.
+
+The digest's value types live in :mod:`monitor.digest.report` (re-exported here).
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ from zoneinfo import ZoneInfo
 from monitor.clock import utc
 from monitor.config.digest import DigestConfig
 from monitor.digest.calendar import parse_week, week_bounds
+from monitor.digest.report import (
+    CoverageRow,
+    DayCounts,
+    Digest,
+    Figure,
+    OpenItem,
+    ResponseRow,
+    ScoutSummary,
+    SourceFigure,
+    SpikeLine,
+    TopMention,
+)
 from monitor.errors import redact
 from monitor.storage.digest_queries import ItemTimes, OpenQueue, VolumeBucket
 from monitor.storage.models import (
@@ -39,237 +53,6 @@ LABELS = ("negative", "neutral", "positive")
 OPEN_LISTED = 25
 #: the order of the priorities in the digest's tables (unknown ones last)
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A value of the week with last week's value and the baseline (mean per week)."""
-
-    value: float
-    last_week: float
-    baseline: float
-    share: bool = False  # a share in [0, 1]: changes are in percentage points
-
-    def _change(self, other: float) -> str:
-        if self.share:
-            pp = (self.value - other) * 100
-            return f"{pp:+.1f} pp"
-        if other == 0:
-            return "new" if self.value else "±0%"
-        return f"{(self.value - other) / other * 100:+.0f}%"
-
-    @property
-    def vs_last_week(self) -> str:
-        """Change against last week, as text (``+12%``, ``-3.5 pp``, ``new``)."""
-        return self._change(self.last_week)
-
-    @property
-    def vs_baseline(self) -> str:
-        """Change against the baseline, as text."""
-        return self._change(self.baseline)
-
-    @property
-    def direction(self) -> int:
-        """+1 up, -1 down, 0 flat against the baseline."""
-        return (self.value > self.baseline) - (self.value < self.baseline)
-
-    def fmt(self, v: float | None = None) -> str:
-        """A value formatted for display."""
-        v = self.value if v is None else v
-        if self.share:
-            return f"{v * 100:.1f}%"
-        return f"{v:,.0f}" if v >= 10 or v == int(v) else f"{v:,.1f}"
-
-
-@dataclass(frozen=True)
-class SourceFigure:
-    """Mentions of one source."""
-
-    source: str
-    mentions: Figure
-    negative: Figure
-
-
-@dataclass(frozen=True)
-class DayCounts:
-    """Mentions of one local day by sentiment."""
-
-    day: date
-    counts: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        """All mentions of the day."""
-        return sum(self.counts.values())
-
-
-@dataclass(frozen=True)
-class SpikeLine:
-    """A spike of the week with its explanation (no sample posts)."""
-
-    kind: str
-    scope: str
-    started_at: datetime  # in the digest's timezone
-    baseline: float  # the usual value the spike was judged against (velocity: none, 0)
-    observed: float
-    summary: str
-    top_terms: list[str]
-    threshold: float | None = None  # what it had to reach to be a spike
-    baseline_source: str = ""
-
-    @property
-    def figures(self) -> str:
-        """'usual 4, threshold 12, observed 40' in the spike's own unit."""
-        def fmt(x: float) -> str:
-            if self.kind == "negative-share":
-                return f"{x:.0%}"
-            return f"{x:,.0f}" if x >= 10 else f"{x:.1f}".removesuffix(".0")
-        parts = [] if self.kind == "velocity" else [f"usual {fmt(self.baseline)}"
-                                                    + (f" ({self.baseline_source})" if self.baseline_source else "")]
-        if self.threshold is not None:
-            parts.append(f"threshold {fmt(self.threshold)}" + ("/h" if self.kind == "velocity" else ""))
-        parts.append(f"observed {fmt(self.observed)}" + ("/h" if self.kind == "velocity" else ""))
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class TopMention:
-    """A top criticism or compliment (never red)."""
-
-    text: str
-    url: str
-    author: str
-    source: str
-    reach: int
-    engagement: int
-    state: str  # open | responded | closed | not queued
-    queue_url: str | None
-
-
-@dataclass(frozen=True)
-class ResponseRow:
-    """Response performance of the items created in the week, for one priority or person."""
-
-    key: str
-    items: int
-    acknowledged: int
-    ack_in_target: int
-    responded: int
-    responded_in_target: int
-    median_ack_minutes: float | None
-    #: of ``responded``: seen on the platforms (an own account's reply) and recorded by hand
-    seen_on_platform: int = 0
-    recorded_by_hand: int = 0
-
-    @property
-    def ack_rate(self) -> str:
-        """Share of the items acknowledged within their due time, as text."""
-        return f"{self.ack_in_target / self.items * 100:.0f}%" if self.items else "—"
-
-    @property
-    def respond_rate(self) -> str:
-        """Share of the items responded to within the priority's target, as text."""
-        return f"{self.responded_in_target / self.items * 100:.0f}%" if self.items else "—"
-
-    @property
-    def median_ack(self) -> str:
-        """Median time to acknowledge, as text (minutes, or hours from two hours on)."""
-        m = self.median_ack_minutes
-        if m is None:
-            return "—"
-        return f"{m:.0f} min" if m < 120 else f"{m / 60:.1f} h"
-
-
-@dataclass(frozen=True)
-class OpenItem:
-    """An open queue item; ``snippet`` is None for red items (never quoted)."""
-
-    id: int
-    priority: str
-    light: str
-    status: str
-    assignee: str
-    age_hours: float
-    overdue: bool
-    url: str
-    snippet: str | None
-
-
-@dataclass(frozen=True)
-class ScoutSummary:
-    """What employees forwarded in the week and what became of it."""
-
-    submissions: int
-    people: int
-    already_known: int
-    outcomes: dict[str, int]
-    thanks: list[tuple[str, int]]  # (name, submissions); empty when not thanking by name
-
-
-@dataclass(frozen=True)
-class CoverageRow:
-    """A configured source and its health."""
-
-    name: str
-    type: str
-    enabled: bool
-    healthy: bool
-    silent: bool
-    last_mention_at: datetime | None
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class Digest:
-    """Every figure of one weekly digest."""
-
-    week: str
-    organisation: str
-    timezone: str
-    start: date  # Monday, local
-    end: date  # Sunday, local
-    generated_at: datetime
-    baseline_weeks: int
-    mentions: Figure
-    reach: Figure
-    shares: dict[str, Figure]
-    unclassified: int
-    per_source: list[SourceFigure]
-    days: list[DayCounts]
-    band: tuple[float, float, float]  # baseline daily total: low (p10), mean, high (p90)
-    spikes: list[SpikeLine]
-    criticisms: list[TopMention]
-    compliments: list[TopMention]
-    red_mentions: int
-    red_open: int
-    by_priority: list[ResponseRow]
-    by_spokesperson: list[ResponseRow]
-    open_items: list[OpenItem]
-    open_total: int
-    overdue_total: int
-    scouts: ScoutSummary
-    coverage: list[CoverageRow]
-    queue_url: str
-
-    @property
-    def responses_seen(self) -> int:
-        """Responses to this week's items seen on the platforms (own accounts' replies)."""
-        return sum(r.seen_on_platform for r in self.by_priority)
-
-    @property
-    def responses_recorded(self) -> int:
-        """Responses to this week's items recorded by hand (a link pasted in the queue)."""
-        return sum(r.recorded_by_hand for r in self.by_priority)
-
-    @property
-    def coverage_problems(self) -> list[CoverageRow]:
-        """Enabled sources that are unhealthy or silent."""
-        return [c for c in self.coverage if c.enabled and (not c.healthy or c.silent)]
-
-    @property
-    def title(self) -> str:
-        """The digest's heading: organisation, week and its local dates."""
-        return f"{self.organisation} weekly digest {self.week} ({self.start:%d %b} – {self.end:%d %b %Y})"
 
 
 @dataclass
@@ -533,3 +316,7 @@ def build_digest(
 _COMMON = {"mentions", "spike", "baseline", "volume", "negative", "share", "above", "times", "hour", "hours",
            "post", "posts", "velocity", "engagement", "within", "against", "from", "with", "this", "that"}
 
+
+__all__ = ["LABELS", "OPEN_LISTED", "PRIORITY_ORDER", "CoverageRow", "DayCounts", "Digest", "DigestSettings", "Figure",
+           "OpenItem", "ResponseRow", "ScoutSummary", "SourceFigure", "SpikeLine", "TopMention", "build_digest",
+           "snippet"]
