@@ -23,7 +23,7 @@ from monitor.delivery.notifiers.base import Notifier
 from monitor.delivery.notifiers.log import LogNotifier
 from monitor.delivery.notifiers.slack import SlackNotifier
 from monitor.delivery.outbox import Delivery
-from monitor.domain.decide import Router
+from monitor.domain.decide import Router, require_valid_policy
 from monitor.errors import ConfigError
 from monitor.intake.poll import Intake
 from monitor.intake.scout import ScoutIntake
@@ -125,7 +125,12 @@ def default_scorer_factory(cfg: AppConfig,
 
 def build(cfg: AppConfig, *, clock: Clock | None = None, classifier: Classifier | None = None,
           notifiers: dict[str, Notifier] | None = None, engine: Any = None) -> Container:
-    """Build the container for ``cfg``; tests pass fakes for the clock, classifier and notifiers."""
+    """Build the container for ``cfg``; tests pass fakes for the clock, classifier and notifiers.
+
+    Raises:
+        ConfigError: the routing policy is invalid (``require_valid_policy``), before anything is built.
+    """
+    require_valid_policy(cfg)
     clock = clock or SystemClock()
     engine = engine or make_engine(cfg.database_url(), pool_size=cfg.storage.pool_size, echo=cfg.storage.echo)
     store = Store(engine)

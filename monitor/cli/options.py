@@ -14,6 +14,7 @@ import typer
 
 from monitor.clock import SystemClock, utc
 from monitor.config import AppConfig, load_config
+from monitor.domain.decide import require_valid_policy
 from monitor.errors import ConfigError, MonitorError, redact
 
 if TYPE_CHECKING:
@@ -33,9 +34,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def load(path: str) -> AppConfig:
-    """The configuration at ``path``; exit 2 with the file, field and problem when it is invalid."""
+    """The configuration at ``path``, its routing policy checked too; exit 2 with the file, field
+    and problem when it is invalid."""
     try:
-        return load_config(path)
+        cfg = load_config(path)
+        require_valid_policy(cfg)
+        return cfg
     except ConfigError as exc:
         raise fail(str(exc), 2) from None
 

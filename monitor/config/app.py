@@ -203,7 +203,12 @@ def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
 
 
 def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str] | None = None) -> AppConfig:
-    """Validate an already-parsed config mapping; raise :class:`ConfigError` naming every problem."""
+    """Validate an already-parsed config mapping; raise :class:`ConfigError` naming every problem.
+
+    The routing policy checks that need the router (matchers parse, red reaches a restricted
+    receiver) are not run here: ``monitor.domain.decide.require_valid_policy`` runs them, called
+    by every ``scout`` command and by the composition root.
+    """
     env = dict(os.environ if env is None else env)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level", [(path, "(top level)", "not a mapping")])
@@ -233,16 +238,6 @@ def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str]
         raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems) from None
     cfg._env = env
     cfg._path = path
-    from monitor.domain.decide import check_policy  # late: the router imports these models
-
-    policy_problems = check_policy(cfg)
-    if policy_problems:
-        found: list[tuple[str, str, str]] = []
-        for text in policy_problems:
-            field, sep, what = text.partition(": ")
-            found.append((path, field, what) if sep else (path, "(policy)", text))
-        lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in found)
-        raise ConfigError(f"invalid configuration in {path}:\n{lines}", found)
     missing = [(field, var) for field, var in cfg.required_secrets() if not env.get(var)]
     if missing:
         problems = [

@@ -18,6 +18,7 @@ from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
 from monitor.domain.spikes import Spike
 from monitor.domain.spikes import velocity as engagement_velocity
 from monitor.domain.suppression import SilenceLike, is_silenced
+from monitor.errors import ConfigError
 from monitor.vocab import PRIORITIES, SENTIMENTS, Light, Priority, Sentiment, as_sentiment
 
 
@@ -339,8 +340,8 @@ def check_policy(cfg: AppConfig) -> list[str]:
     """Problems with the routing policy beyond what ``AppConfig`` validates (empty: fine).
 
     Route matchers and ``policy.spikes.inhibit_matchers`` must parse, and a red mention must
-    reach at least one restricted receiver (P4: Legal / Compliance sees the full text). The
-    lead's configuration validation can add these to its own problems.
+    reach at least one restricted receiver (P4: Legal / Compliance sees the full text).
+    :func:`require_valid_policy` turns these into a :class:`ConfigError`.
     """
     problems: list[str] = []
 
@@ -379,3 +380,21 @@ def check_policy(cfg: AppConfig) -> list[str]:
                     "restricted receiver (P4: red items go to Legal / Compliance)"
                 )
     return problems
+
+
+def require_valid_policy(cfg: AppConfig) -> None:
+    """Raise :class:`ConfigError` naming the file and the field of every :func:`check_policy` problem.
+
+    ``load_config`` validates the schema only (``monitor.config`` imports no domain code), so
+    whatever routes with a configuration runs this after loading it: every ``scout`` command
+    (``monitor.cli.options.load``) and the composition root (``monitor.app.bootstrap.build``).
+    """
+    path = cfg.path
+    policy_problems = check_policy(cfg)
+    if policy_problems:
+        found: list[tuple[str, str, str]] = []
+        for text in policy_problems:
+            field, sep, what = text.partition(": ")
+            found.append((path, field, what) if sep else (path, "(policy)", text))
+        lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in found)
+        raise ConfigError(f"invalid configuration in {path}:\n{lines}", found)

@@ -14,7 +14,15 @@ import pytest
 import yaml
 
 from monitor.config import AppConfig
-from monitor.domain.decide import Decision, MentionView, Router, SentimentView, check_policy, group_key
+from monitor.domain.decide import (
+    Decision,
+    MentionView,
+    Router,
+    SentimentView,
+    check_policy,
+    group_key,
+    require_valid_policy,
+)
 from monitor.domain.light import (
     can_offer_template,
     override_light,
@@ -327,18 +335,24 @@ def test_community_questions_need_us_only_about_the_listed_topics() -> None:
 
 def test_check_policy_flags_red_without_restricted_receiver_and_bad_matchers(cfg: AppConfig) -> None:
     assert check_policy(cfg) == []
-    # config validation calls check_policy, so such a file is refused before anything starts
-    with pytest.raises(ConfigError, match="no restricted receiver"):
-        make_config(
-            route="""
+    require_valid_policy(cfg)
+    # the scout commands and the composition root call require_valid_policy after load_config,
+    # so such a file is refused before anything starts (tests/config/test_policy_checks.py)
+    no_legal = make_config(
+        route="""
 receiver: marketing-sales
 routes:
   - {receiver: crisis, matchers: ['light="red"']}
 """
-        )
+    )
+    assert any("no restricted receiver" in p for p in check_policy(no_legal))
+    with pytest.raises(ConfigError, match="no restricted receiver"):
+        require_valid_policy(no_legal)
     spikes = {"spikes": {"inhibit_matchers": ["light is red"]}}
-    with pytest.raises(ConfigError, match=r"policy\.spikes\.inhibit_matchers\[0\]"):
-        make_config(policy={**BASE["policy"], **spikes})
+    bad_inhibit = make_config(policy={**BASE["policy"], **spikes})
+    with pytest.raises(ConfigError, match=r"policy\.spikes\.inhibit_matchers\[0\]") as info:
+        require_valid_policy(bad_inhibit)
+    assert info.value.problems[0][1] == "policy.spikes.inhibit_matchers[0]"
 
 
 def test_unknown_receiver_is_rejected() -> None:

@@ -1,0 +1,83 @@
+"""The routing policy checks (route matchers parse, a red mention reaches a restricted receiver).
+
+``load_config`` validates the schema only (``monitor.config`` imports no domain code); every path
+that routes with a configuration runs ``require_valid_policy`` after loading it: the ``scout``
+commands (``check-config``, ``run``, ``eval replay``, ... through ``cli/options.load``) and the
+composition root (``monitor.app.bootstrap.build``). Each refuses a bad policy naming the file and
+the field.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from monitor.app.bootstrap import build
+from monitor.cli import app
+from monitor.config import load_config
+from monitor.errors import ConfigError
+from tests.conftest import BASE_CONFIG
+
+ENV = {"BRAND_SCOUT_SESSION_SECRET": "x" * 40}
+
+
+def _no_restricted_receiver(data: dict[str, Any]) -> None:
+    data["route"]["routes"] = [{"receiver": "crisis", "matchers": ['light="red"']}]
+
+
+def _bad_route_matcher(data: dict[str, Any]) -> None:
+    data["route"]["routes"][2]["matchers"] = ["light is yellow"]
+
+
+def _bad_inhibit_matcher(data: dict[str, Any]) -> None:
+    data["policy"]["spikes"] = {"inhibit_matchers": ["light is red"]}
+
+
+BAD = {
+    "no-restricted-receiver": (_no_restricted_receiver, "route", "reaches no restricted receiver"),
+    "route-matcher": (_bad_route_matcher, "route.routes[2].matchers[0]", "light is yellow"),
+    "inhibit-matcher": (_bad_inhibit_matcher, "policy.spikes.inhibit_matchers[0]", "light is red"),
+}
+
+
+def _write(tmp_path: Path, breakage: str) -> Path:
+    data = copy.deepcopy(BASE_CONFIG)
+    data["sources"] = []
+    data["data_dir"] = str(tmp_path / "data")
+    data["storage"] = {"url": f"sqlite:///{tmp_path}/policy.db", "url_env": None}
+    data["sentiment"] = {"model": "lexicon"}
+    BAD[breakage][0](data)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("breakage", sorted(BAD))
+@pytest.mark.parametrize(
+    "command",
+    [["check-config"], ["run", "--config"], ["eval", "replay", "none.jsonl", "--config"]],
+    ids=["check-config", "run", "eval-replay"],
+)
+def test_scout_commands_refuse_a_bad_routing_policy(tmp_path: Path, breakage: str, command: list[str]) -> None:
+    path = _write(tmp_path, breakage)
+    _, field, what = BAD[breakage]
+    r = CliRunner().invoke(app, [*command, str(path)], env=ENV)
+    assert r.exit_code == 2, r.output
+    assert f"{path}: {field}" in r.output and what in r.output, r.output
+    assert not (tmp_path / "policy.db").exists()  # refused before anything started
+
+
+@pytest.mark.parametrize("breakage", sorted(BAD))
+def test_the_composition_root_refuses_a_bad_routing_policy(tmp_path: Path, breakage: str) -> None:
+    path = _write(tmp_path, breakage)
+    cfg = load_config(path, env={})  # the schema alone is fine
+    _, field, _ = BAD[breakage]
+    with pytest.raises(ConfigError) as info:
+        build(cfg)
+    assert (str(path), field) in [(p, f) for p, f, _ in info.value.problems]
+    assert not (tmp_path / "policy.db").exists()
