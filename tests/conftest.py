@@ -119,21 +119,39 @@ def make_config(tmp_path: Path) -> Callable[..., AppConfig]:
 
 
 @pytest.fixture
-def containers(clock: FrozenClock) -> Iterator[Callable[..., Any]]:
-    """The one way tests build a started container: ``containers(cfg, **build_kwargs)``.
+def container_config(make_config: Callable[..., AppConfig]) -> Callable[[], AppConfig]:
+    """The configuration :func:`containers` builds when a test gives none. An area's conftest overrides
+    this fixture with its own (web: a roster; Slack: the fake Slack API; delivery: the fake receivers)."""
+    return make_config
 
-    Defaults: the ``clock`` fixture and the deterministic :class:`tests.doubles.KeywordClassifier`.
-    Every container made is disposed of at teardown (its engine, and a notifier's own store).
+
+@pytest.fixture
+def container_kwargs() -> Callable[[], dict[str, Any]]:
+    """Build arguments :func:`containers` passes unless the test gives its own, made fresh for every
+    container. An area's conftest may override this fixture (web: a recording notifier)."""
+    return dict
+
+
+@pytest.fixture
+def containers(clock: FrozenClock, container_config: Callable[[], AppConfig],
+               container_kwargs: Callable[[], dict[str, Any]]) -> Iterator[Callable[..., Any]]:
+    """The one container fixture: ``containers(cfg=None, **build_kwargs)`` builds and starts a container.
+
+    Without ``cfg``, the area's ``container_config()``. Build arguments: the area's ``container_kwargs()``,
+    then the test's own; defaults the ``clock`` fixture and the deterministic
+    :class:`tests.doubles.KeywordClassifier`. Every container made is disposed of at teardown (its engine,
+    and a notifier's own store).
     """
     from monitor.app.bootstrap import build
     from tests.doubles import KeywordClassifier
 
     made: list[Any] = []
 
-    def make(cfg: AppConfig, **kw: Any) -> Any:
+    def make(cfg: AppConfig | None = None, **kw: Any) -> Any:
+        kw = {**container_kwargs(), **kw}
         kw.setdefault("clock", clock)
         kw.setdefault("classifier", KeywordClassifier())
-        c = build(cfg, **kw)
+        c = build(container_config() if cfg is None else cfg, **kw)
         c.start()
         made.append(c)
         return c

@@ -17,10 +17,10 @@ from monitor.cli import app
 from monitor.config import validate_config
 from monitor.errors import ConfigError
 from tests.conftest import BASE_CONFIG
-from tests.delivery.conftest import ROWS
 from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.teams import FakeTeams
 from tests.fakes.webhook import FakeWebhook
+from tests.integration.delivery.conftest import ROWS
 
 
 def config_with(receivers: list[dict[str, Any]], tmp_path: Path) -> dict[str, Any]:

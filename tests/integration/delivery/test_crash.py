@@ -57,11 +57,11 @@ def no_teams(receivers: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("dies", ["pagerduty", "webhook"])
 def test_a_crash_between_send_and_commit_loses_nothing_and_acts_once(
-        dies: str, make_container: Callable[..., Container], target_cfg: Callable[..., Any],
+        dies: str, containers: Callable[..., Container], target_cfg: Callable[..., Any],
         no_teams: list[dict[str, Any]], clock: FrozenClock, pd: FakePagerDuty, hook: FakeWebhook) -> None:
     cfg = target_cfg(receivers_=no_teams)
     inner: Notifier = PagerDutyNotifier(cfg) if dies == "pagerduty" else WebhookNotifier(cfg, clock=clock)
-    c = make_container(cfg, notifiers={dies: DiesAfterSend(inner)})
+    c = containers(cfg, notifiers={dies: DiesAfterSend(inner)})
     c.pipeline.poll("replay")
     clock.advance(timedelta(seconds=30))
     c.pipeline.poll("replay")

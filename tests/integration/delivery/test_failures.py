@@ -49,9 +49,9 @@ def delivered(fake: FakeServer) -> int:
 
 
 @pytest.mark.parametrize("target", sorted(RECEIVER))
-def test_success_is_one_request_and_a_sent_row(target: str, make_container: Callable[..., Container],
+def test_success_is_one_request_and_a_sent_row(target: str, containers: Callable[..., Container],
                                                fakes: dict[str, FakeServer]) -> None:
-    c = make_container()
+    c = containers()
     enqueue(c, RECEIVER[target])
     c.pipeline.deliver()
     n = row(c, f"alert:test:x:99>{target}")
@@ -61,9 +61,9 @@ def test_success_is_one_request_and_a_sent_row(target: str, make_container: Call
 
 
 @pytest.mark.parametrize("target", sorted(RECEIVER))
-def test_429_waits_at_least_retry_after_then_delivers(target: str, make_container: Callable[..., Container],
+def test_429_waits_at_least_retry_after_then_delivers(target: str, containers: Callable[..., Container],
                                                       fakes: dict[str, FakeServer], clock: FrozenClock) -> None:
-    c = make_container()
+    c = containers()
     fake = fakes[target]
     fake.inject("429", times=1)  # Retry-After: 30
     enqueue(c, RECEIVER[target])
@@ -82,9 +82,9 @@ def test_429_waits_at_least_retry_after_then_delivers(target: str, make_containe
 
 
 @pytest.mark.parametrize("target", sorted(RECEIVER))
-def test_5xx_retries_with_backoff(target: str, make_container: Callable[..., Container],
+def test_5xx_retries_with_backoff(target: str, containers: Callable[..., Container],
                                   fakes: dict[str, FakeServer], clock: FrozenClock) -> None:
-    c = make_container()
+    c = containers()
     fake = fakes[target]
     fake.inject("500", times=2)
     enqueue(c, RECEIVER[target])
@@ -104,9 +104,9 @@ def test_5xx_retries_with_backoff(target: str, make_container: Callable[..., Con
 
 
 @pytest.mark.parametrize("target", sorted(RECEIVER))
-def test_timeout_is_retried(target: str, make_container: Callable[..., Container], fakes: dict[str, FakeServer],
+def test_timeout_is_retried(target: str, containers: Callable[..., Container], fakes: dict[str, FakeServer],
                             clock: FrozenClock) -> None:
-    c = make_container()
+    c = containers()
     fakes[target].inject("timeout", times=1, delay=1.5)  # the notifiers wait 0.5 s
     enqueue(c, RECEIVER[target])
     key = f"alert:test:x:99>{target}"
@@ -128,9 +128,9 @@ def _refusal(target: str) -> Reply:
 
 @pytest.mark.parametrize("target", sorted(RECEIVER))
 def test_permanent_4xx_fails_at_once_with_the_services_message(
-        target: str, make_container: Callable[..., Container], fakes: dict[str, FakeServer],
+        target: str, containers: Callable[..., Container], fakes: dict[str, FakeServer],
         clock: FrozenClock) -> None:
-    c = make_container()
+    c = containers()
     fake = fakes[target]
     fake.fail_on = lambda req: _refusal(target)
     enqueue(c, RECEIVER[target])
@@ -150,9 +150,9 @@ def test_permanent_4xx_fails_at_once_with_the_services_message(
 
 
 def test_pagerduty_rejects_a_bad_routing_key_permanently_and_says_why(
-        make_container: Callable[..., Container], target_cfg: Callable[..., Any], env: dict[str, str]) -> None:
+        containers: Callable[..., Container], target_cfg: Callable[..., Any], env: dict[str, str]) -> None:
     cfg = target_cfg(env_={**env, "PD_ROUTING_KEY": "too-short"})
-    c = make_container(cfg)
+    c = containers(cfg)
     enqueue(c, "crisis")
     c.pipeline.deliver()
     n = row(c, "alert:test:x:99>pagerduty")
@@ -161,8 +161,8 @@ def test_pagerduty_rejects_a_bad_routing_key_permanently_and_says_why(
 
 
 def test_a_failing_target_does_not_hold_up_the_receivers_other_targets(
-        make_container: Callable[..., Container], fakes: dict[str, FakeServer], hook: FakeWebhook) -> None:
-    c = make_container()
+        containers: Callable[..., Container], fakes: dict[str, FakeServer], hook: FakeWebhook) -> None:
+    c = containers()
     fakes["teams"].inject("500")  # Teams is down for good
     enqueue(c, "marketing-sales", key="alert:test:a")
     enqueue(c, "marketing-sales", key="alert:test:b")
@@ -173,11 +173,11 @@ def test_a_failing_target_does_not_hold_up_the_receivers_other_targets(
     assert [e["id"] for e in hook.events("broad")] == ["alert:test:a>webhook", "alert:test:b>webhook"]
 
 
-def test_secrets_never_reach_errors_or_logs(make_container: Callable[..., Container], fakes: dict[str, FakeServer],
+def test_secrets_never_reach_errors_or_logs(containers: Callable[..., Container], fakes: dict[str, FakeServer],
                                             env: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
     """Services that echo what they were sent (the Teams signature, the routing key) are redacted."""
 
-    c = make_container()
+    c = containers()
     fakes["teams"].fail_on = lambda req: json_reply({"error": {"message": f"bad request to {req.raw_url} sig={SIG}"}},
                                                     400)
     fakes["pagerduty"].fail_on = lambda req: FakePagerDuty.invalid(f"routing key {ROUTING_KEY} is disabled")
@@ -194,15 +194,15 @@ def test_secrets_never_reach_errors_or_logs(make_container: Callable[..., Contai
 
 
 def test_rows_of_a_target_removed_from_the_config_fail_permanently(
-        make_container: Callable[..., Container], target_cfg: Callable[..., Any],
+        containers: Callable[..., Container], target_cfg: Callable[..., Any],
         receivers: list[dict[str, Any]]) -> None:
-    c = make_container()
+    c = containers()
     with c.store.session() as s:  # queued while crisis still had PagerDuty
         c.store.enqueue(s, key="alert:test:x:99>pagerduty", receiver="crisis", kind="alert", payload=PAYLOAD,
                         channel="target:pagerduty", now=c.clock.now())
     for r in receivers:
         r.pop("pagerduty", None)
-    c2 = make_container(target_cfg(receivers_=receivers))
+    c2 = containers(target_cfg(receivers_=receivers))
     c2.pipeline.deliver()
     n = row(c2, "alert:test:x:99>pagerduty")
     assert n.status == "failed" and "no pagerduty notifier is configured" in (n.last_error or "")

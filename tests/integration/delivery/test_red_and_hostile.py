@@ -14,10 +14,10 @@ from monitor.config.policy import ReceiverConfig
 from monitor.delivery.notifiers._content import card_markdown, plain, visible
 from monitor.delivery.notifiers.base import Outbound
 from monitor.delivery.notifiers.teams import render_card
-from tests.delivery.conftest import HOSTILE, play
 from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.teams import FakeTeams
 from tests.fakes.webhook import FakeWebhook
+from tests.integration.delivery.conftest import HOSTILE, play
 
 SECRET_WORDS = "Project Falcon"
 
@@ -30,9 +30,9 @@ def card_json(card: dict[str, Any]) -> str:
     return json.dumps(card, ensure_ascii=False)
 
 
-def test_red_text_only_to_the_restricted_receiver(make_container: Callable[..., Container], clock: FrozenClock,
+def test_red_text_only_to_the_restricted_receiver(containers: Callable[..., Container], clock: FrozenClock,
                                                   pd: FakePagerDuty, teams: FakeTeams, hook: FakeWebhook) -> None:
-    c = make_container()
+    c = containers()
     play(c, clock)
     assert all(n.status == "sent" for n in c.store.notifications())
     # webhook: restricted gets the text and the reasons; broad gets text null, text_withheld, no reasons
@@ -52,13 +52,13 @@ def test_red_text_only_to_the_restricted_receiver(make_container: Callable[..., 
     assert trigger["payload"]["custom_details"]["text"].startswith("Heard SET SEG is building Project Falcon")
 
 
-def test_notice_only_targets_never_carry_text(make_container: Callable[..., Container], target_cfg: Any,
+def test_notice_only_targets_never_carry_text(containers: Callable[..., Container], target_cfg: Any,
                                               receivers: list[dict[str, Any]], clock: FrozenClock,
                                               teams: FakeTeams, hook: FakeWebhook) -> None:
     legal = next(r for r in receivers if r["name"] == "legal-compliance")
     legal["teams"]["notice_only"] = True
     legal["webhook"]["notice_only"] = True
-    c = make_container(target_cfg(receivers_=receivers))
+    c = containers(target_cfg(receivers_=receivers))
     play(c, clock)
     (event,) = red(hook.events("legal"))
     assert event["data"]["text"] is None and event["data"]["text_withheld"] is True
@@ -82,9 +82,9 @@ FORBIDDEN_EVERYWHERE = ("\u202e", "\x07", "\x1b", "<at>", "</at>", "<script", "<
                         "https://evil", "www.evil")
 
 
-def test_hostile_text_is_inert_in_the_teams_card(make_container: Callable[..., Container], clock: FrozenClock,
+def test_hostile_text_is_inert_in_the_teams_card(containers: Callable[..., Container], clock: FrozenClock,
                                                  teams: FakeTeams) -> None:
-    c = make_container()
+    c = containers()
     play(c, clock)
     card = next(cd for cd in teams.cards("broad") if "YELLOW" in card_json(cd))
     everything = card_json(card)
@@ -107,12 +107,12 @@ def test_hostile_text_is_inert_in_the_teams_card(make_container: Callable[..., C
     assert [a["url"] for a in card["actions"]] == [f"http://127.0.0.1:8080/queue/{1}"]
 
 
-def test_hostile_text_is_inert_in_pagerduty(make_container: Callable[..., Container], target_cfg: Any,
+def test_hostile_text_is_inert_in_pagerduty(containers: Callable[..., Container], target_cfg: Any,
                                             receivers: list[dict[str, Any]], clock: FrozenClock,
                                             pd: FakePagerDuty) -> None:
     broad = next(r for r in receivers if r["name"] == "marketing-sales")
     broad["pagerduty"] = {"routing_key_env": "PD_ROUTING_KEY", "api_base": pd.url, "timeout": "0.5s"}
-    c = make_container(target_cfg(receivers_=receivers))
+    c = containers(target_cfg(receivers_=receivers))
     play(c, clock)
     event = next(e for e in pd.triggers() if "claims portal" in e["payload"]["summary"])
     everything = json.dumps(event, ensure_ascii=False)
@@ -127,9 +127,9 @@ def test_hostile_text_is_inert_in_pagerduty(make_container: Callable[..., Contai
     assert SECRET_WORDS not in json.dumps(red_event) and red_event["payload"]["custom_details"]["text_withheld"]
 
 
-def test_hostile_text_arrives_exact_but_inert_in_the_webhook(make_container: Callable[..., Container],
+def test_hostile_text_arrives_exact_but_inert_in_the_webhook(containers: Callable[..., Container],
                                                              clock: FrozenClock, hook: FakeWebhook) -> None:
-    c = make_container()
+    c = containers()
     play(c, clock)
     event = next(e for e in hook.events("broad") if e["data"]["light"] == "yellow")
     assert event["data"]["text"] == HOSTILE  # the post as read: a JSON string is inert, consumers escape it
@@ -148,10 +148,10 @@ def test_escapers() -> None:
 
 
 def test_spike_samples_carry_post_text_only_to_restricted_receivers(
-        make_container: Callable[..., Container], clock: FrozenClock, pd: FakePagerDuty, hook: FakeWebhook) -> None:
+        containers: Callable[..., Container], clock: FrozenClock, pd: FakePagerDuty, hook: FakeWebhook) -> None:
     """A spike's sample posts may be red and its top terms a codename: a receiver that is not
     restricted (crisis here) gets the links, not the text."""
-    c = make_container()
+    c = containers()
     spike = {"title": "Spike: 40 mentions on reddit", "summary": "40 mentions on reddit", "kind": "volume",
              "scope": "reddit", "baseline": 4.0, "observed": 40.0, "threshold": 12.0,
              "top_terms": [["falcon", 30]],

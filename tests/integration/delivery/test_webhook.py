@@ -18,8 +18,8 @@ from monitor.delivery.notifiers.base import Outbound
 from monitor.delivery.notifiers.webhook import EVENTS, SCHEMA_PATH, encode, event_body, sign, verify
 from monitor.queue.actions import QueueActions, actor_for
 from monitor.storage.models import QueueItem
-from tests.delivery.conftest import play
 from tests.fakes.webhook import SECRET, FakeWebhook, verify_signature
+from tests.integration.delivery.conftest import play
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +37,9 @@ def test_the_schema_file_is_versioned_and_documents_every_event() -> None:
 
 
 def test_every_event_kind_validates_against_the_schema(
-        make_container: Callable[..., Container], clock: FrozenClock, hook: FakeWebhook,
+        containers: Callable[..., Container], clock: FrozenClock, hook: FakeWebhook,
         validator: jsonschema.protocols.Validator) -> None:
-    c = make_container()
+    c = containers()
     play(c, clock)  # alerts
     with c.store.session() as s:
         complaint = s.exec(select(QueueItem).where(QueueItem.group_key == "x:2")).one()
@@ -90,9 +90,9 @@ def test_an_update_validates_too(validator: jsonschema.protocols.Validator, targ
     assert body["event"] == "update" and not list(validator.iter_errors(body))
 
 
-def test_signature_and_idempotency_headers(make_container: Callable[..., Container], clock: FrozenClock,
+def test_signature_and_idempotency_headers(containers: Callable[..., Container], clock: FrozenClock,
                                            hook: FakeWebhook) -> None:
-    c = make_container()
+    c = containers()
     play(c, clock)
     assert hook.raw and hook.rejected == 0
     ts = int(clock.now().timestamp())
@@ -114,9 +114,9 @@ def test_signature_and_idempotency_headers(make_container: Callable[..., Contain
 
 
 def test_a_wrong_secret_is_refused_by_the_consumer_and_fails_permanently(
-        make_container: Callable[..., Container], target_cfg: Callable[..., Any], env: dict[str, str],
+        containers: Callable[..., Container], target_cfg: Callable[..., Any], env: dict[str, str],
         hook: FakeWebhook, clock: FrozenClock) -> None:
-    c = make_container(target_cfg(env_={**env, "WEBHOOK_SECRET": "not-the-consumers-secret"}))
+    c = containers(target_cfg(env_={**env, "WEBHOOK_SECRET": "not-the-consumers-secret"}))
     play(c, clock)
     rows = [n for n in c.store.notifications() if n.channel == "target:webhook"]
     assert rows and all(n.status == "failed" and "HTTP 401" in (n.last_error or "") for n in rows)

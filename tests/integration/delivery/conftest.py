@@ -106,9 +106,6 @@ def target_cfg(make_config: Callable[..., AppConfig], tmp_path: Path, receivers:
 
 
 @pytest.fixture
-def make_container(target_cfg: Callable[..., AppConfig], containers: Callable[..., Container]
-                   ) -> Callable[..., Container]:
-    def make(cfg: AppConfig | None = None, **kw: Any) -> Container:
-        return containers(cfg or target_cfg(), **kw)
-
-    return make
+def container_config(target_cfg: Callable[..., AppConfig]) -> Callable[..., AppConfig]:
+    """``containers()`` without a config builds :func:`target_cfg`'s."""
+    return target_cfg

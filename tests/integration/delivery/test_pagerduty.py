@@ -17,8 +17,8 @@ from monitor.delivery.notifiers.base import Outbound
 from monitor.delivery.notifiers.pagerduty import PagerDutyNotifier, dedup_key, wants
 from monitor.queue.actions import QueueActions, actor_for
 from monitor.storage.models import QueueItem
-from tests.delivery.conftest import play
 from tests.fakes.pagerduty import ROUTING_KEY, FakePagerDuty
+from tests.integration.delivery.conftest import play
 
 
 @pytest.fixture
@@ -32,9 +32,9 @@ def item(c: Container, group: str) -> QueueItem:
         return s.exec(select(QueueItem).where(QueueItem.group_key == group)).one()
 
 
-def test_a_red_alert_triggers_one_incident_per_item(make_container: Callable[..., Container], clock: FrozenClock,
+def test_a_red_alert_triggers_one_incident_per_item(containers: Callable[..., Container], clock: FrozenClock,
                                                     pd: FakePagerDuty) -> None:
-    c = make_container()
+    c = containers()
     play(c, clock)
     red = item(c, "reddit:t3_a")
     (ev,) = pd.events
@@ -54,8 +54,8 @@ def test_a_red_alert_triggers_one_incident_per_item(make_container: Callable[...
 
 
 def test_acknowledge_then_close_acknowledges_and_resolves_the_incident(
-        make_container: Callable[..., Container], clock: FrozenClock, pd: FakePagerDuty) -> None:
-    c = make_container()
+        containers: Callable[..., Container], clock: FrozenClock, pd: FakePagerDuty) -> None:
+    c = containers()
     play(c, clock)
     red = item(c, "reddit:t3_a")
     anna = actor_for(c.cfg, email="anna@setseg.example")  # a lead: cleared for red
@@ -78,9 +78,9 @@ def test_acknowledge_then_close_acknowledges_and_resolves_the_incident(
     assert all(n.status == "sent" for n in c.store.notifications())
 
 
-def test_a_response_resolves(make_container: Callable[..., Container], clock: FrozenClock,
+def test_a_response_resolves(containers: Callable[..., Container], clock: FrozenClock,
                              pd: FakePagerDuty) -> None:
-    c = make_container()
+    c = containers()
     play(c, clock)
     red = item(c, "reddit:t3_a")
     anna = actor_for(c.cfg, email="anna@setseg.example")
@@ -91,10 +91,10 @@ def test_a_response_resolves(make_container: Callable[..., Container], clock: Fr
 
 
 def test_an_incident_opened_by_a_ladder_step_is_resolved_with_the_item(
-        make_container: Callable[..., Container], clock: FrozenClock, pd: FakePagerDuty) -> None:
+        containers: Callable[..., Container], clock: FrozenClock, pd: FakePagerDuty) -> None:
     """crisis got no alert of the item, only the ladder's notify-crisis step: closing the item
     resolves that incident too (straight to crisis's PagerDuty lane)."""
-    c = make_container()
+    c = containers()
     play(c, clock)
     complaint = item(c, "x:2")  # yellow: routed to marketing-sales only, which has no PagerDuty
     with c.store.session() as s:  # what run_escalations does for the notify-crisis step

@@ -14,7 +14,7 @@ from monitor.config.notify import PagerDutyTarget, TeamsTarget, WebhookTarget
 from monitor.config.policy import ReceiverConfig
 from monitor.delivery.notifiers.webhook import sign
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def section() -> str:
