@@ -19,8 +19,8 @@ from monitor.clock import FrozenClock
 from monitor.queue.actions import POLICY_REMINDER
 from monitor.storage.models import QueueItem
 from monitor.web import slack as slack_web
-from tests.slack.conftest import SECRET, play
-from tests.slack.fake_slack import FakeSlack
+from tests.fakes.slack import FakeSlack
+from tests.integration.slack.conftest import SECRET, play
 
 ANNA, BEN, STRANGER = "U0ANNA01", "U0BEN001", "U0NOBODY"
 
@@ -32,9 +32,9 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def env(slack_container: Callable[..., Container], clock: FrozenClock,
+def env(containers: Callable[..., Container], clock: FrozenClock,
         fake_slack: FakeSlack) -> Iterator[tuple[Container, TestClient]]:
-    c = slack_container()
+    c = containers()
     play(c, clock, 30)
     c.pipeline.run_once()
     app = FastAPI()

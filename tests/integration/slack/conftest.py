@@ -13,7 +13,7 @@ import pytest
 from monitor.app.bootstrap import Container
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
-from tests.slack.fake_slack import TOKEN, FakeSlack
+from tests.fakes.slack import TOKEN, FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ENV = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET}
@@ -62,9 +62,6 @@ def slack_cfg(db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path
 
 
 @pytest.fixture
-def slack_container(slack_cfg: Callable[..., AppConfig], containers: Callable[..., Container]
-                    ) -> Callable[..., Container]:
-    def make(cfg: AppConfig | None = None, **kw: Any) -> Container:
-        return containers(cfg or slack_cfg(), **kw)
-
-    return make
+def container_config(slack_cfg: Callable[..., AppConfig]) -> Callable[..., AppConfig]:
+    """``containers()`` without a config builds :func:`slack_cfg`'s (the fake Slack API)."""
+    return slack_cfg

@@ -18,8 +18,8 @@ from monitor.delivery.notifiers.base import Outbound
 from monitor.delivery.notifiers.slack import SlackNotifier
 from monitor.queue.actions import QueueActions, actor_for
 from monitor.storage.models import Notification, QueueItem
-from tests.slack.conftest import play
-from tests.slack.fake_slack import TOKEN, FakeSlack
+from tests.fakes.slack import TOKEN, FakeSlack
+from tests.integration.slack.conftest import play
 
 
 def dump(msg: dict[str, Any]) -> str:
@@ -31,9 +31,9 @@ def item(c: Container, group: str) -> QueueItem:
         return s.exec(select(QueueItem).where(QueueItem.group_key == group)).one()
 
 
-def test_alert_content_per_light_and_receiver(slack_container: Callable[..., Container], clock: FrozenClock,
+def test_alert_content_per_light_and_receiver(containers: Callable[..., Container], clock: FrozenClock,
                                               fake_slack: FakeSlack) -> None:
-    c = slack_container()
+    c = containers()
     play(c, clock, 30)
     c.pipeline.run_once()
     assert all(n.status == "sent" for n in c.store.notifications())
@@ -70,9 +70,9 @@ def test_alert_content_per_light_and_receiver(slack_container: Callable[..., Con
         assert msg["text"]  # the notification fallback
 
 
-def test_injection_strings_cannot_ping_link_or_break(slack_container: Callable[..., Container], clock: FrozenClock,
+def test_injection_strings_cannot_ping_link_or_break(containers: Callable[..., Container], clock: FrozenClock,
                                                      fake_slack: FakeSlack) -> None:
-    c = slack_container()
+    c = containers()
     play(c, clock, 30)
     c.pipeline.run_once()
     yellow = next(m for m in fake_slack.history("#marketing-sales") if "YELLOW" in dump(m))
@@ -102,8 +102,8 @@ def test_long_text_is_cut_with_a_link_to_the_full_item() -> None:
 
 
 def test_updates_thread_and_state_changes_update_the_first_alert(
-        slack_container: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
-    c = slack_container()
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    c = containers()
     play(c, clock, 30)
     c.pipeline.run_once()
     complaint = item(c, "x:2")
@@ -154,8 +154,8 @@ def _posted_keys(fake: FakeSlack) -> dict[str, list[str]]:
 
 
 def test_rate_limit_and_outage_no_duplicate_no_loss_in_order(
-        slack_container: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
-    c = slack_container()
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    c = containers()
     play(c, clock, 30)
     assert c.pipeline.process() > 0
     fake_slack.fail(status=429, error="ratelimited", retry_after=7, times=100)
@@ -189,9 +189,9 @@ def test_rate_limit_and_outage_no_duplicate_no_loss_in_order(
 
 
 def test_retry_handler_honours_retry_after_within_one_call(
-        slack_container: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
+        containers: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
         fake_slack: FakeSlack) -> None:
-    c = slack_container(slack_cfg(max_retries=1))
+    c = containers(slack_cfg(max_retries=1))
     play(c, clock, 30)
     c.pipeline.process()
     fake_slack.fail(status=429, error="ratelimited", retry_after=1, times=1)
@@ -215,16 +215,16 @@ class CrashAfterSend(SlackNotifier):
 
 
 def test_crash_mid_send_is_reconciled_from_metadata(
-        slack_container: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
+        containers: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
         fake_slack: FakeSlack) -> None:
     cfg = slack_cfg()
-    c = slack_container(cfg, notifiers={"slack": CrashAfterSend.from_config(cfg)})
+    c = containers(cfg, notifiers={"slack": CrashAfterSend.from_config(cfg)})
     play(c, clock, 30)
     c.pipeline.process()
     with pytest.raises(KeyboardInterrupt):
         c.pipeline.deliver()
     assert [n.status for n in c.store.notifications()].count("sending") >= 1
-    c2 = slack_container(cfg)  # the restarted process
+    c2 = containers(cfg)  # the restarted process
     clock.advance(timedelta(minutes=3))  # past the lease of the row left in "sending"
     c2.pipeline.run_once()
     assert {n.status for n in c2.store.notifications()} == {"sent"}
@@ -235,8 +235,8 @@ def test_crash_mid_send_is_reconciled_from_metadata(
 
 @pytest.mark.parametrize("error", ["invalid_auth", "channel_not_found", "not_in_channel"])
 def test_permanent_errors_fail_without_the_token(
-        slack_container: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack, error: str) -> None:
-    c = slack_container()
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack, error: str) -> None:
+    c = containers()
     play(c, clock, 30)
     c.pipeline.process()
     fake_slack.fail(error=error, method="chat.postMessage", times=1)
@@ -245,9 +245,9 @@ def test_permanent_errors_fail_without_the_token(
     assert len(failed) == 1 and error in (failed[0].last_error or "") and TOKEN not in (failed[0].last_error or "")
 
 
-def test_server_error_is_recoverable(slack_container: Callable[..., Container], clock: FrozenClock,
+def test_server_error_is_recoverable(containers: Callable[..., Container], clock: FrozenClock,
                                      fake_slack: FakeSlack) -> None:
-    c = slack_container()
+    c = containers()
     play(c, clock, 30)
     c.pipeline.process()
     fake_slack.fail(status=500, error="internal_error", times=100)
@@ -260,13 +260,13 @@ def test_server_error_is_recoverable(slack_container: Callable[..., Container], 
 
 
 def test_a_spike_message_is_rewritten_in_place_with_what_it_held_back(
-        slack_container: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
     """Issue 15: what a live spike holds back is counted in the spike's own message, updated in
     place (chat.update on the same ts), not posted as new crisis messages."""
     from monitor.storage.models import SpikeEvent
     from monitor.triage.jobs import _announce_held
 
-    c = slack_container()
+    c = containers()
     now = clock.now()
     with c.store.session() as s:
         s.add(SpikeEvent(key="volume:all:t0", kind="volume", scope="all", started_at=now, baseline=1.0,
@@ -297,12 +297,12 @@ def test_a_spike_message_is_rewritten_in_place_with_what_it_held_back(
 
 
 def test_crash_reconciliation_reads_past_the_first_page_of_a_busy_channel(
-        slack_container: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
+        containers: Callable[..., Container], slack_cfg: Callable[..., AppConfig], clock: FrozenClock,
         fake_slack: FakeSlack) -> None:
     """Found by the crash soak: a message posted before a kill, then more than a page of newer
     messages in its channel before the restart; the key must still be found (history is paged)."""
     cfg = slack_cfg(history_limit=5, history_pages=10)
-    c = slack_container(cfg, notifiers={"slack": CrashAfterSend.from_config(cfg)})
+    c = containers(cfg, notifiers={"slack": CrashAfterSend.from_config(cfg)})
     play(c, clock, 30)
     c.pipeline.process()
     with pytest.raises(KeyboardInterrupt):
@@ -313,7 +313,7 @@ def test_crash_reconciliation_reads_past_the_first_page_of_a_busy_channel(
     for name in ("#marketing-sales", "#legal", "#kudos"):
         for i in range(12):  # twelve newer messages in every channel: more than two pages of five
             notifier._call("chat.postMessage", channel=fake_slack.channel_id(name), text=f"chatter {i}")
-    c2 = slack_container(cfg)
+    c2 = containers(cfg)
     clock.advance(timedelta(minutes=3))
     c2.pipeline.run_once()
     keys = [m["metadata"]["event_payload"]["key"] for msgs in fake_slack.messages.values() for m in msgs

@@ -20,9 +20,9 @@ from monitor.delivery import slack_blocks as sb
 from monitor.queue.actions import NOT_SPOKESPERSON
 from monitor.web import slack as slack_web
 from tests.doubles import KeywordClassifier
-from tests.slack.conftest import ENV, ROWS, play
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_slack_web import action_body, item, post, view_body
+from tests.fakes.slack import FakeSlack
+from tests.integration.slack.conftest import ENV, ROWS, play
+from tests.integration.slack.test_slack_web import action_body, item, post, view_body
 
 LEE = "U0LEE001"
 

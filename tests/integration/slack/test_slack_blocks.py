@@ -13,7 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 from monitor.app.container import Container
 from monitor.clock import FrozenClock
 from monitor.delivery import slack_blocks as sb
-from tests.slack.conftest import SECRET
+from tests.integration.slack.conftest import SECRET
 
 
 @pytest.mark.parametrize("raw, bad", [
@@ -60,11 +60,11 @@ def test_restate_blocks_without_the_payload() -> None:
     assert "Closed by Anna" in body and "bs_claim" not in body and "https://bs.example/queue/5" in body
 
 
-def test_request_urls_are_registered_in_the_web_app(slack_container: Callable[..., Container], clock: FrozenClock,
+def test_request_urls_are_registered_in_the_web_app(containers: Callable[..., Container], clock: FrozenClock,
                                                     tmp_path: Path) -> None:
     from monitor.web.app import create_app
 
-    c = slack_container()
+    c = containers()
     with TestClient(create_app(c)) as client:
         body = b"command=%2Fscout&text=nothing&user_id=U1"
         ts = str(int(clock.now().timestamp()))
