@@ -96,6 +96,9 @@ class Response:
         in_reply_to: External id of the post it replies to (None for a quote that is no reply).
         thread_id: External id of the thread's root or conversation, when the platform says.
         quoted: External id of the post it quotes.
+        in_reply_to_author: The handle of the account it replies to, when the platform says (X:
+            ``in_reply_to_user_id``); None when unknown. When the post it replies to is no stored
+            mention, only a mention of the thread by this author can be the one it answers.
     """
 
     source: str
@@ -106,6 +109,7 @@ class Response:
     in_reply_to: str | None = None
     thread_id: str | None = None
     quoted: str | None = None
+    in_reply_to_author: str | None = None
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:

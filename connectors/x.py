@@ -11,6 +11,7 @@ results first, so the fetch pages to the end before it returns a cursor: ``since
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,9 @@ class XConnector(ConnectorBase):
     ]
     USER_FIELDS: ClassVar[list[str]] = ["public_metrics", "username", "name"]
     EXPANSIONS: ClassVar[list[str]] = ["author_id"]
+    #: the search also expands the account each reply answers: an own account's reply names whom
+    #: it answers (``Response.in_reply_to_author``), which its thread alone does not
+    SEARCH_EXPANSIONS: ClassVar[list[str]] = ["author_id", "in_reply_to_user_id"]
 
     def _get_client(self) -> Any:
         if self._client is None:
@@ -145,7 +149,7 @@ class XConnector(ConnectorBase):
         params: dict[str, Any] = {
             "query": self.search_query(),
             "max_results": self.options.max_results,
-            "expansions": self.EXPANSIONS,
+            "expansions": self.SEARCH_EXPANSIONS,
             "tweet_fields": self.TWEET_FIELDS,
             "user_fields": self.USER_FIELDS,
         }
@@ -161,8 +165,14 @@ class XConnector(ConnectorBase):
         if newest_id is None and got.items:
             newest_id = max((m.external_id for m in got.items), key=int)
         new_cursor = dump_cursor({"since_id": newest_id}) if newest_id else None
-        return with_responses(FetchResult(mentions=oldest_first(got.items, numeric_ids=True), cursor=new_cursor, pages=got.pages,
-                           notes=got.notes, rejected=tuple(search.rejected)), self.own_accounts)
+        result = with_responses(FetchResult(mentions=oldest_first(got.items, numeric_ids=True), cursor=new_cursor,
+                                            pages=got.pages, notes=got.notes, rejected=tuple(search.rejected)),
+                                self.own_accounts)
+        if not (result.responses and search.reply_authors):
+            return result
+        return dataclasses.replace(result, responses=[
+            dataclasses.replace(r, in_reply_to_author=search.reply_authors.get(r.external_id))
+            if r.in_reply_to and r.in_reply_to_author is None else r for r in result.responses])
 
     def search_query(self) -> str:
         """The query sent: the configured one, and (``own_replies``) the own accounts' replies and
@@ -288,6 +298,14 @@ def _response(resp: Any) -> Any:
     return SimpleNamespace(data=resp.get("data"), includes={"users": users}, meta=meta if isinstance(meta, dict) else {})
 
 
+def _reply_author(tweet: Any, users: dict[str, Any]) -> str | None:
+    """The handle of the account ``tweet`` replies to (``in_reply_to_user_id`` expanded under
+    ``includes.users``); None for no reply, or an account the reply does not expand."""
+    uid = getattr(tweet, "in_reply_to_user_id", None)
+    user = users.get(str(uid)) if uid else None
+    return (to_text(user.username) or None) if user is not None else None
+
+
 def _users(resp: Any) -> dict[str, Any]:
     """The expanded authors of a reply, by id."""
     return {str(u.id): u for u in (resp.includes or {}).get("users", [])}
@@ -303,6 +321,8 @@ class _Search(Listing[Any, Mention, str]):
         self.max_pages = connector.options.max_pages
         self.newest_id: str | None = None
         self.rejected: list[Rejected] = []
+        #: tweet id -> handle of the account it replies to, for the replies of this fetch
+        self.reply_authors: dict[str, str] = {}
 
     def fetch_page(self, token: str | None) -> Any:
         params = {**self.params, "next_token": token} if token else dict(self.params)
@@ -315,8 +335,17 @@ class _Search(Listing[Any, Mention, str]):
 
     def parse(self, page: Any) -> list[Mention]:
         users = _users(page)
-        return parse_each(page.data or [], lambda raw: self.connector._mention(_tweet(raw), users),
-                          lambda raw: raw.get("id") if isinstance(raw, dict) else raw.id, self.rejected)
+
+        def one(raw: Any) -> Mention:
+            tweet = _tweet(raw)
+            m = self.connector._mention(tweet, users)
+            replied = _reply_author(tweet, users) if m.parent_id else None
+            if replied:
+                self.reply_authors[m.external_id] = replied
+            return m
+
+        return parse_each(page.data or [], one, lambda raw: raw.get("id") if isinstance(raw, dict) else raw.id,
+                          self.rejected)
 
     def key(self, item: Mention) -> str:
         return item.external_id

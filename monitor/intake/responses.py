@@ -7,7 +7,10 @@ not matched yet:
 
 * to a mention: the one it replies to or quotes (by external id; on Mastodon also by the
   instance-local id at the end of the status URL), the mention our own earlier reply in the chain
-  answered, the thread's root, or else the newest mention of its thread posted before it;
+  answered, the thread's root, or else the newest mention of its thread posted before it **by the
+  account it replies to** (``in_reply_to_author``, X) and none for a reply to an own account (our
+  own announcement thread gathers many customers: our reply answers one of them, not the newest);
+  with that account unknown, the thread's newest mention only when all its mentions are by one author;
 * to that mention's queue item (once triage made one): an open item becomes ``responded`` with
   the response's link and its **platform** time; an item recorded by hand takes the platform's
   time and link (the audit keeps both); a response to an item without a queue (routed to no queue)
@@ -73,6 +76,7 @@ class Responses:
         self.store = store
         self.cfg = cfg
         self._own = own_entries(cfg)
+        self._own_accounts = OwnAccounts(self._own)
         self._roster = [(sp.id, sp.name, OwnAccounts(f"{p}:{h}" for p, hs in sp.handles.items() for h in hs))
                         for sp in cfg.spokespersons]
 
@@ -137,9 +141,24 @@ class Responses:
             if earlier is not None and earlier.mention_id is not None:
                 return s.get(MentionRow, earlier.mention_id)
         if r.thread_id:
-            return (rq.mention_by_key(s, r.source, r.thread_id)
-                    or rq.latest_in_thread(s, r.source, r.thread_id, r.created_at))
+            # the thread of a stored mention (its root) is that mention's thread
+            return rq.mention_by_key(s, r.source, r.thread_id) or self._in_thread(s, r, r.thread_id)
         return None
+
+    def _in_thread(self, s: Session, r: PlatformResponse, thread_id: str) -> MentionRow | None:
+        """The mention a response answers in a thread whose root is no stored mention (a thread our
+        own account started holds many customers' mentions): the newest mention there, posted before
+        it, by the account it replies to; None for a reply to an own account (our own root tweet)
+        or to an account with no mention there. With that account unknown, the newest mention
+        only when every mention of the thread is by one author (never a guess between customers)."""
+        author = _handle(r.in_reply_to_author)
+        if author:
+            if self._own_accounts.match(r.source, author):
+                return None
+            return rq.latest_in_thread(s, r.source, thread_id, r.created_at, author=author)
+        if len(rq.thread_authors(s, r.source, thread_id, r.created_at)) != 1:
+            return None
+        return rq.latest_in_thread(s, r.source, thread_id, r.created_at)
 
     def _apply(self, s: Session, r: PlatformResponse, item: QueueItem, mention: MentionRow, now: datetime) -> None:
         credited, name = self.credit(r.source, r.author_handle)

@@ -374,6 +374,7 @@ class PlatformResponse(SQLModel, table=True):
     answers once that is stored, ``queue_item_id`` and ``matched_at`` once the mention's queue item
     was marked (or found) responded. ``credited_to`` is the spokesperson whose roster handle posted
     it, None for an own account mapped to nobody (``flagged``: the lead was told).
+    ``in_reply_to_author`` is the account the response replies to, when the platform says (X).
     """
 
     __tablename__ = "platform_response"
@@ -392,6 +393,7 @@ class PlatformResponse(SQLModel, table=True):
     in_reply_to: str | None = Field(default=None, max_length=200)
     thread_id: str | None = Field(default=None, max_length=200)
     quoted: str | None = Field(default=None, max_length=200)
+    in_reply_to_author: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     fetched_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     mention_id: int | None = Field(default=None, foreign_key="mention.id", ondelete="SET NULL")

@@ -34,6 +34,7 @@ def add_responses(store: Store, s: Session, source_name: str, responses: Sequenc
         "in_reply_to": r.in_reply_to[:200] if r.in_reply_to else None,
         "thread_id": r.thread_id[:200] if r.thread_id else None,
         "quoted": r.quoted[:200] if r.quoted else None,
+        "in_reply_to_author": r.in_reply_to_author[:200] if r.in_reply_to_author else None,
         "created_at": r.created_at, "fetched_at": now, "flagged": False,
     } for r in responses if r.external_id]
     return len(store.insert_ignore(s, PlatformResponse, rows, ["source", "external_id"],
@@ -74,12 +75,33 @@ def response_by_key(s: Session, source: str, key: str) -> PlatformResponse | Non
     return s.exec(q.order_by(col(PlatformResponse.id))).first()
 
 
-def latest_in_thread(s: Session, source: str, thread_id: str, before: datetime) -> MentionRow | None:
-    """The newest stored mention of the thread ``thread_id`` posted at or before ``before``."""
-    q = (select(MentionRow).where(MentionRow.source == source, MentionRow.thread_id == thread_id,
-                                  col(MentionRow.created_at) <= before)
-         .order_by(col(MentionRow.created_at).desc(), col(MentionRow.id).desc()))
-    return s.exec(q).first()
+def _author() -> Any:
+    """``MentionRow.author_handle`` lower-cased, without a leading ``@``."""
+    return func.ltrim(func.lower(MentionRow.author_handle), "@")
+
+
+def _by_author(handle: str) -> Any:
+    """``MentionRow.author_handle`` is ``handle`` (case-insensitive, a leading ``@`` either way)."""
+    return _author() == handle.strip().lstrip("@").lower()
+
+
+def latest_in_thread(s: Session, source: str, thread_id: str, before: datetime, *,
+                     author: str | None = None) -> MentionRow | None:
+    """The newest stored mention of the thread ``thread_id`` posted at or before ``before``
+    (only ``author``'s, when given)."""
+    q = select(MentionRow).where(MentionRow.source == source, MentionRow.thread_id == thread_id,
+                                 col(MentionRow.created_at) <= before)
+    if author is not None:
+        q = q.where(_by_author(author))
+    return s.exec(q.order_by(col(MentionRow.created_at).desc(), col(MentionRow.id).desc())).first()
+
+
+def thread_authors(s: Session, source: str, thread_id: str, before: datetime, *, limit: int = 2) -> list[str]:
+    """Up to ``limit`` distinct authors (lower-cased handles) of the stored mentions of the thread
+    ``thread_id`` posted at or before ``before``."""
+    q = (select(_author()).where(MentionRow.source == source, MentionRow.thread_id == thread_id,
+                                 col(MentionRow.created_at) <= before).distinct().limit(limit))
+    return [str(h) for h in s.exec(q).all()]
 
 
 def item_of_mention(s: Session, mention_id: int) -> QueueItem | None:
@@ -182,5 +204,6 @@ __all__ = [
     "response_split",
     "responses_answered_by",
     "responses_of_item",
+    "thread_authors",
     "unmatched",
 ]

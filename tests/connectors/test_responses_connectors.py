@@ -53,7 +53,8 @@ def test_x_replies_and_quotes_of_own_accounts_are_responses_reposts_and_new_post
         result = fetch(connector(x.source(), ["setseg", "setseg_help"]))
         assert {r.external_id: r for r in result.responses} == {
             reply: Response(
-                "x", reply, f"https://x.com/setseg_help/status/{reply}", T0, "setseg_help", in_reply_to=m, thread_id=m
+                "x", reply, f"https://x.com/setseg_help/status/{reply}", T0, "setseg_help", in_reply_to=m, thread_id=m,
+                in_reply_to_author="carol",
             ),
             quote: Response(
                 "x", quote, f"https://x.com/setseg/status/{quote}", T0 + timedelta(minutes=1), "setseg", quoted=m
@@ -63,6 +64,28 @@ def test_x_replies_and_quotes_of_own_accounts_are_responses_reposts_and_new_post
         # without own accounts, every post is a mention as before
         plain = fetch(connector(x.source(), []))
         assert plain.responses == [] and len(plain.mentions) == 5
+    finally:
+        x.fake.server.stop()
+
+
+def test_x_response_names_the_account_it_replies_to_in_our_own_thread() -> None:
+    """In a thread our own account started, a reply of ours names whom it answers (X's
+    ``in_reply_to_user_id``, expanded by the search): the customer, or our own account for a reply
+    to our own root tweet; the thread alone does not say."""
+    x = X()
+    try:
+        root = x.post("setseg", T0 - timedelta(minutes=60), "SET SEG news: the new claims portal is live")
+        amy = x.post("amy", T0 - timedelta(minutes=30), "@setseg SET SEG portal is down", reply_to=root,
+                     conversation=root)
+        x.post("bob", T0 - timedelta(minutes=20), "@setseg SET SEG portal is slow", reply_to=root, conversation=root)
+        to_amy = x.post("setseg_help", T0, "@amy on it", reply_to=amy, conversation=root)
+        more = x.post("setseg", T0 + timedelta(minutes=1), "2/2: the app follows next week", reply_to=root,
+                      conversation=root)
+        result = fetch(connector(x.source(), ["setseg", "setseg_help"]))
+        assert [(r.external_id, r.in_reply_to, r.thread_id, r.in_reply_to_author) for r in result.responses] == [
+            (to_amy, amy, root, "amy"), (more, root, root, "setseg")]
+        search = x.fake.server.hits(r"/2/tweets/search/recent")[0]
+        assert search.query["expansions"].split(",") == ["author_id", "in_reply_to_user_id"]
     finally:
         x.fake.server.stop()
 

@@ -58,6 +58,17 @@ def test_a_reply_in_the_thread_answers_the_threads_mention(cfg: AppConfig) -> No
     assert report.score["status_agreement"] == 1.0
 
 
+def test_a_reply_to_our_own_root_in_our_own_thread_answers_no_customer(cfg: AppConfig) -> None:
+    """Our announcement thread gathers two customers' mentions; continuing it (a reply to our own
+    root) answers neither: the thread's newest mention is no guess to credit."""
+    report = run(cfg, "responses_own_thread.jsonl")
+    m = by_id(report)
+    assert m["ot4"]["response"] and not m["ot4"]["matched"] and m["ot4"]["item_id"] is None
+    assert m["ot2"]["status"] == m["ot3"]["status"] == "new"
+    assert report.score["responses"] == 1 and report.score["responses_matched"] == 0
+    assert report.score["status_agreement"] == 1.0
+
+
 def test_a_follow_up_after_our_response_reopens_the_item(cfg: AppConfig, tmp_path: Path) -> None:
     report = run(cfg, "responses_follow_up.jsonl", folder=tmp_path)
     m = by_id(report)

@@ -25,7 +25,9 @@ def _problem(status: int, title: str) -> Reply:
 
 
 class FakeX:
-    """Serves ``GET /2/tweets/search/recent`` honouring since_id, start_time, max_results, next_token."""
+    """Serves ``GET /2/tweets/search/recent`` honouring since_id, start_time, max_results, next_token;
+    its ``includes.users`` holds the posts' authors and (``expansions=in_reply_to_user_id``) the
+    accounts they reply to."""
 
     def __init__(self) -> None:
         page1 = payload("x_search_recent_page1.json")
@@ -112,6 +114,8 @@ class FakeX:
             meta["next_token"] = f"tok-{offset + size}"
         body: dict[str, Any] = {"data": page, "meta": meta}
         authors = {t["author_id"] for t in page if "author_id" in t}
+        if "in_reply_to_user_id" in q.get("expansions", "").split(","):  # the accounts replied to
+            authors |= {t["in_reply_to_user_id"] for t in page if "in_reply_to_user_id" in t}
         if authors:
             body["includes"] = {"users": [self.users[a] for a in sorted(authors) if a in self.users]}
         return json_reply(body, **RATE_HEADERS, **{"x-rate-limit-reset": str(int(self.server.clock()) + 900)})

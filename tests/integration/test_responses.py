@@ -115,6 +115,9 @@ class X:
                                  "conversation_id": conversation or t}
         if refs:
             tweet["referenced_tweets"] = refs
+        parent = next((p for p in [*self.fake.tweets, *self.fake.lookup_only] if p["id"] == reply_to), None)
+        if parent is not None and parent.get("author_id"):
+            tweet["in_reply_to_user_id"] = parent["author_id"]  # as X sets it on every reply
         (self.fake.tweets if searchable else self.fake.lookup_only).append(tweet)
         return t
 
@@ -235,6 +238,75 @@ def test_x_reply_to_a_red_item_is_flagged_to_legal_at_once(
     assert [n.receiver for n in legal] == ["legal-compliance"]
     assert legal[0].payload["response_url"].endswith(r)
     assert items(c)[m].status == "responded"
+
+
+def test_x_reply_in_our_own_thread_credits_the_customer_replied_to_never_the_threads_newest_mention(
+        make: Callable[..., Container], x: X, clock: FrozenClock) -> None:
+    """A thread started by our own account holds several customers' mentions (here two items: the
+    second came after the grouping window): our reply inside it answers the customer it replies to
+    (X's ``in_reply_to_user_id``), never the thread's newest mention by someone else."""
+    c = make(*x.source())
+    root = x.post("setseg", T0 - timedelta(minutes=60), "SET SEG news: the new claims portal is live")
+    amy = x.post("amy", T0 - timedelta(minutes=30), "@setseg SET SEG claims portal is down, I want a refund",
+                 reply_to=root, conversation=root)
+    amy_more = x.post("amy", T0 - timedelta(minutes=25), "@setseg and the app crashes too", reply_to=amy,
+                      conversation=root, searchable=False)  # no brand term: not a mention
+    dan = x.post("dan", T0 - timedelta(minutes=15), "@setseg looks nice", reply_to=root, conversation=root,
+                 searchable=False)  # someone who mentions nothing
+    c.pipeline.poll("x-brand")
+    c.pipeline.run_once()
+    later = T0 + c.cfg.policy.grouping.window + timedelta(hours=1)
+    clock.advance(later - T0)
+    bob = x.post("bob", later - timedelta(minutes=20), "@setseg SET SEG denied my claim again, terrible",
+                 reply_to=root, conversation=root)
+    c.pipeline.poll("x-brand")
+    c.pipeline.run_once()
+    got = items(c)
+    assert set(got) == {amy, bob} and got[amy].id != got[bob].id  # our own root is no mention
+    clock.advance(timedelta(minutes=5))
+    replied_at = later + timedelta(minutes=1)
+    r = x.post("setseg_help", replied_at, "@amy sorry, a fix for the app is on its way", reply_to=amy_more,
+               conversation=root)
+    thanks = x.post("setseg_help", replied_at + timedelta(minutes=1), "@dan thank you!", seq=2, reply_to=dan,
+                    conversation=root)
+    report = c.pipeline.poll("x-brand")
+    c.pipeline.run_once()
+    assert (report.responses, report.responded, report.stored) == (2, 1, 0)
+    got = items(c)
+    assert got[amy].status == "responded" and utc(got[amy].responded_at) == replied_at  # type: ignore[arg-type]
+    assert got[amy].response_url == f"https://x.com/setseg_help/status/{r}"
+    assert got[bob].status in ("new", "assigned") and got[bob].responded_at is None
+    stored = responses(c)
+    assert stored[r].in_reply_to_author == "amy" and stored[r].queue_item_id == got[amy].id
+    # a reply to someone with no mention in the thread answers no one's item
+    assert stored[thanks].in_reply_to_author == "dan"
+    assert (stored[thanks].mention_id, stored[thanks].queue_item_id) == (None, None)
+
+
+def test_x_reply_to_our_own_root_tweet_credits_nothing(
+        make: Callable[..., Container], x: X, clock: FrozenClock) -> None:
+    """Continuing our own announcement thread (a reply to our root tweet) answers none of the
+    customers' mentions in it."""
+    c = make(*x.source())
+    root = x.post("setseg", T0 - timedelta(minutes=60), "SET SEG news: the new claims portal is live")
+    amy = x.post("amy", T0 - timedelta(minutes=30), "@setseg SET SEG claims portal is down, I want a refund", reply_to=root,
+                 conversation=root)
+    bob = x.post("bob", T0 - timedelta(minutes=20), "@setseg SET SEG denied my claim again, terrible", reply_to=root,
+                 conversation=root)
+    c.pipeline.poll("x-brand")
+    c.pipeline.run_once()
+    clock.advance(timedelta(minutes=5))
+    more = x.post("setseg", T0 + timedelta(minutes=1), "2/2: the mobile app follows next week", reply_to=root,
+                  conversation=root)
+    report = c.pipeline.poll("x-brand")
+    c.pipeline.run_once()
+    assert (report.responses, report.responded) == (1, 0)
+    got = items(c)  # amy's and bob's replies: one item (one thread within the grouping window)
+    assert amy in got and all(i.status in ("new", "assigned") and i.responded_at is None for i in got.values())
+    with c.store.session() as s:
+        assert {m.external_id for m in s.exec(select(MentionRow)).all()} == {amy, bob}
+    stored = responses(c)[more]
+    assert (stored.in_reply_to_author, stored.mention_id, stored.queue_item_id) == ("setseg", None, None)
 
 
 def test_manual_record_then_platform_reply_platform_time_wins_history_keeps_both(
