@@ -1,3 +1,3 @@
-"""Fixtures shared with the web tests (a container with a roster and seeded items)."""
+"""The web fixtures of tests/fixtures/web.py: a container with a roster, seeded items."""
 
-from tests.web.conftest import make_container, web_config  # noqa: F401
+from tests.fixtures.web import container_config, container_kwargs, web_config  # noqa: F401 - fixtures

@@ -94,7 +94,7 @@ def test_digest_and_web_render_hostile_mentions_inert(make_config: Any, tmp_path
         from fastapi.testclient import TestClient
 
         from monitor.web.app import create_app
-        from tests.web.conftest import csrf_of
+        from tests.fixtures.web import csrf_of
 
         client = TestClient(create_app(c), base_url="http://testserver")
         page = client.get("/signin")

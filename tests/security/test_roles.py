@@ -21,9 +21,9 @@ from monitor.queue.actions import (
     refusal,
 )
 from monitor.web.app import create_app
-from tests.web.conftest import Browser, seed
+from tests.fixtures.web import Browser, seed
 
-# person -> roles (from tests/web/conftest.py: anna is a spokesperson and lead, ben a spokesperson)
+# person -> roles (from tests/fixtures/web.py: anna is a spokesperson and lead, ben a spokesperson)
 PEOPLE = {"eve": "employee", "ben": "spokesperson", "anna": "lead", "lee": "legal", "ada": "admin"}
 
 FORMS: dict[str, dict[str, str]] = {
@@ -70,9 +70,9 @@ def expected_refusal(person: str, action: str, light: str) -> str:
 @pytest.mark.parametrize("light", ["yellow", "red"])
 @pytest.mark.parametrize("action", sorted(MATRIX))
 @pytest.mark.parametrize("person", sorted(PEOPLE))
-def test_only_allowed_roles_succeed(make_container: Callable[..., Container], person: str, action: str,
+def test_only_allowed_roles_succeed(containers: Callable[..., Container], person: str, action: str,
                                     light: str) -> None:
-    c = make_container()
+    c = containers()
     items = seed(c)
     item_id = items.yellow if light == "yellow" else items.red
     b = Browser(create_app(c))
@@ -109,9 +109,9 @@ def test_refusal_table_matches_the_matrix() -> None:
         permitted(Actor("g", "g", roles=frozenset({"employee", "legal"})), "yellow")
 
 
-def test_red_item_never_recorded_with_a_template(make_container: Callable[..., Container]) -> None:
+def test_red_item_never_recorded_with_a_template(containers: Callable[..., Container]) -> None:
     """P4: Legal may record that a response to a red item happened, never with a public-reply template."""
-    c = make_container()
+    c = containers()
     items = seed(c)
     b = Browser(create_app(c))
     b.signin_demo("lee")
@@ -125,8 +125,8 @@ def test_red_item_never_recorded_with_a_template(make_container: Callable[..., C
     assert r.status_code == 303 and len(c.store.audit_events()) == before + 1
 
 
-def test_red_item_assigned_only_to_someone_cleared_for_red(make_container: Callable[..., Container]) -> None:
-    c = make_container()
+def test_red_item_assigned_only_to_someone_cleared_for_red(containers: Callable[..., Container]) -> None:
+    c = containers()
     items = seed(c)
     lee = Actor("lee", "Lee Legal", roles=frozenset({"employee", "legal"}))
     actions = QueueActions(c.store, c.cfg)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from monitor.app.container import Container
 from monitor.storage import read_models as queries
-from tests.web.conftest import Browser, Seeded
+from tests.fixtures.web import Browser, Seeded
 
 HANDLE = ("claim", "acknowledge", "assign", "record-response", "close", "dismiss")
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import select
 
-_ROOT = str(Path(__file__).resolve().parents[2])
+_ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 

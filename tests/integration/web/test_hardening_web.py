@@ -33,9 +33,9 @@ from monitor.web import auth
 from monitor.web import slack as slack_web
 from monitor.web.app import create_app
 from tests.doubles import KeywordClassifier, RecordingNotifier
-from tests.web.conftest import ENV, PEOPLE, TEMPLATES, Browser, Seeded, csrf_of
+from tests.fixtures.web import ENV, PEOPLE, TEMPLATES, Browser, Seeded, csrf_of
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 VALID = {"note": "look at this", "category": "other", "urgency": "normal"}
 HUGE = str(2**64)
 

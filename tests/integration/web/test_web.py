@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from connectors.base import Mention
 from monitor.app.container import Container
 from monitor.clock import FrozenClock
+from monitor.config import AppConfig
 from monitor.queue.actions import POLICY_REMINDER
 from monitor.web.app import create_app
-from tests.web.conftest import Browser, Seeded, csrf_of
+from tests.fixtures.web import Browser, Seeded, csrf_of
 
 VALID = {"url": "https://example.com/p/42", "note": "nice words about SET SEG", "category": "compliment",
          "urgency": "normal"}
@@ -39,8 +40,9 @@ def test_security_headers_and_cookie_flags(browser: Callable[..., Browser]) -> N
     assert "<script" not in r.text  # no inline (or any) scripts
 
 
-def test_secure_cookie_when_configured(make_container: Callable[..., Container]) -> None:
-    c = make_container(auth={"secure_cookies": True})
+def test_secure_cookie_when_configured(containers: Callable[..., Container],
+                                       web_config: Callable[..., AppConfig]) -> None:
+    c = containers(web_config(auth={"secure_cookies": True}))
     r = TestClient(create_app(c)).get("/signin")
     assert "secure" in r.headers["set-cookie"].lower()
 
@@ -237,10 +239,11 @@ def test_dashboard_renders_svg_charts(browser: Callable[..., Browser], seeded: S
     assert "Response times against targets" in html and "Connector health" in html
 
 
-def test_local_account_sign_in_and_roles(make_container: Callable[..., Container], clock: FrozenClock) -> None:
+def test_local_account_sign_in_and_roles(containers: Callable[..., Container], web_config: Callable[..., AppConfig],
+                                         clock: FrozenClock) -> None:
     from monitor.web import auth
 
-    c = make_container(auth={"demo_login": False})
+    c = containers(web_config(auth={"demo_login": False}))
     auth.create_account(c.store, email="sam@setseg.example", name="Sam", password="correct horse", roles=["legal"],
                         now=clock.now())
     client = TestClient(create_app(c))
@@ -273,8 +276,9 @@ def test_forged_session_cookie_is_ignored(browser: Callable[..., Browser]) -> No
     assert b.client.get("/queue", follow_redirects=False).status_code == 303
 
 
-def test_proxy_mode_trusts_header_only_from_configured_proxies(make_container: Callable[..., Container]) -> None:
-    c = make_container(auth={"mode": "proxy", "trusted_proxies": ["10.0.0.0/8"], "demo_login": False})
+def test_proxy_mode_trusts_header_only_from_configured_proxies(containers: Callable[..., Container],
+                                                               web_config: Callable[..., AppConfig]) -> None:
+    c = containers(web_config(auth={"mode": "proxy", "trusted_proxies": ["10.0.0.0/8"], "demo_login": False}))
     app = create_app(c)
     untrusted = TestClient(app, client=("192.0.2.7", 5000))
     r = untrusted.get("/queue", headers={"X-Forwarded-Email": "anna@setseg.example"}, follow_redirects=False)

@@ -20,7 +20,7 @@ from monitor.queue.actions import NOT_SPOKESPERSON, POLICY_REMINDER, RESTRICTED,
 from monitor.storage import read_models as queries
 from monitor.storage.models import ClassificationRow, MentionRow, QueueItem, QueueItemMention
 from monitor.web.pages import ago, history_entry, safe_back
-from tests.web.conftest import Browser, Seeded, csrf_of
+from tests.fixtures.web import Browser, Seeded, csrf_of
 
 
 def add_thread(c: Container, now: datetime, n: int = 3, *, key: str = "thread:1", light: str = "yellow") -> int:

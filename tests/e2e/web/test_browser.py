@@ -24,12 +24,12 @@ from monitor.config import validate_config
 from monitor.web.app import create_app
 from tests.conftest import BASE_CONFIG
 from tests.doubles import KeywordClassifier, RecordingNotifier
-from tests.web.conftest import ENV, PEOPLE, TEMPLATES, Seeded, seed
+from tests.fixtures.web import ENV, PEOPLE, TEMPLATES, Seeded, seed
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from monitor.config.policy import ReplyTemplate
 from monitor.web.pages import fill
-from tests.web.conftest import Browser, csrf_of
+from tests.fixtures.web import Browser, csrf_of
 
 
 def test_sign_in_keeps_the_query_string(browser: Callable[..., Browser]) -> None:

@@ -24,9 +24,9 @@ from monitor.storage.models import ClassificationRow, MentionRow, QueueItem
 from monitor.web.app import create_app
 from tests.conftest import BASE_CONFIG
 from tests.doubles import KeywordClassifier, RecordingNotifier
-from tests.web.conftest import ENV, PEOPLE, TEMPLATES, Seeded, seed
-from tests.web.test_browser import ARGS, CHROMIUM, _free_port, _need_chromium
-from tests.web.test_queue_ux import add_thread
+from tests.e2e.web.test_browser import ARGS, CHROMIUM, _free_port, _need_chromium
+from tests.fixtures.web import ENV, PEOPLE, TEMPLATES, Seeded, seed
+from tests.integration.web.test_queue_ux import add_thread
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from monitor.app.container import Container
 from monitor.clock import FrozenClock
 from monitor.storage import read_models as queries
 from monitor.storage.models import Notification
-from tests.web.conftest import Browser, Seeded
+from tests.fixtures.web import Browser, Seeded
 
 
 def test_unread_link_is_shown_as_the_scouts_note(browser: Callable[..., Browser], seeded: Seeded) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from monitor.app.bootstrap import Container
-from tests.web.conftest import Browser, csrf_of
-from tests.web.test_browser import Live, live, page_as  # noqa: F401 - the live server and Chromium fixture
+from tests.e2e.web.test_browser import Live, live, page_as  # noqa: F401 - the live server and Chromium fixture
+from tests.fixtures.web import Browser, csrf_of
 
 
 def test_lead_creates_sees_and_expires_a_silence(container: Container, browser: Callable[[str | None], Browser]) -> None:

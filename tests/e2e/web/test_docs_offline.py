@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.test_browser import Live, live  # noqa: F401 - the live server and Chromium fixture
+from tests.e2e.web.test_browser import Live, live  # noqa: F401 - the live server and Chromium fixture
 
 
 def test_docs_page_has_no_inline_script_and_no_other_host(app: FastAPI) -> None:

@@ -17,7 +17,7 @@ from monitor.clock import FrozenClock, utc
 from monitor.storage import read_models as queries
 from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, ClassificationRow, MentionRow, QueueItem
 from monitor.web.pages import PER_PAGE, is_overdue
-from tests.web.conftest import Browser
+from tests.fixtures.web import Browser
 
 N = 180
 
@@ -173,7 +173,7 @@ def test_plain_spokesperson_never_gets_red_items_or_their_count(browser: Callabl
 
 def test_dashboard_queue_counts_match_the_items(container: Container, clock: FrozenClock) -> None:
     """The open and overdue counts in SQL equal the Python rules (the daily figures are the
-    counts triage keeps: tests/web/test_dashboard_counts.py)."""
+    counts triage keeps: tests/integration/web/test_dashboard_counts.py)."""
     now = clock.now()
     add_items(container, now)
     d = queries.dashboard(container.store, now=now, days=14, targets={})

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow
 LEGAL = "grace.okafor@setseg.example"  # on the example roster
 
