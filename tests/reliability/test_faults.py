@@ -18,7 +18,7 @@ from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.web.app import create_app
 from tests.doubles import KeywordClassifier, RecordingNotifier
-from tests.security.hostile import HostileServer
+from tests.fakes.hostile import HostileServer
 
 ATTEMPTS = 8
 

@@ -18,7 +18,7 @@ from monitor.storage.db import redacted_url
 from tests.procs import free_port
 
 SENTINEL = "PW-sentinel-7f3a9"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("url", [

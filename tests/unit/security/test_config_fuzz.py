@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from monitor.config import validate_config
 from monitor.errors import ConfigError
 from tests.conftest import BASE_CONFIG
-from tests.security.soak import cases, report
+from tests.soak import cases, report
 
 Path_ = tuple[Any, ...]
 

@@ -22,7 +22,7 @@ from monitor.config import AppConfig
 from monitor.web.app import create_app
 from tests.doubles import KeywordClassifier, RecordingNotifier
 from tests.fixtures.web import ENV, PEOPLE, csrf_of
-from tests.security.soak import cases, report
+from tests.soak import cases, report
 
 TOKEN = "tok-crm-123"
 RAW_MARKERS = ("<script>alert('bs-xss')</script>", "<img src=x onerror=bsxss()>", "<svg onload=bsxss()>",

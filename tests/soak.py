@@ -1,8 +1,8 @@
 """Soak mode for the fuzzers: ``SCOUT_SOAK=1`` runs each hypothesis fuzzer for at least
 ``SCOUT_SOAK_CASES`` cases (default 10,000) instead of CI's short run.
 
-    SCOUT_SOAK=1 .venv/bin/python -m pytest -o timeout=0 -s tests/security/test_config_fuzz.py \
-        tests/security/test_web_fuzz.py
+    SCOUT_SOAK=1 .venv/bin/python -m pytest -o timeout=0 -s tests/unit/security/test_config_fuzz.py \
+        tests/integration/security/test_web_fuzz.py
 
 Each fuzzer prints how many cases it ran (``fuzz cases: ...``)."""
 

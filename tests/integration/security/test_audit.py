@@ -19,7 +19,7 @@ import pytest
 
 from tests.fakes.server import FakeServer, Reply, Request, json_reply
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "audit.py"
 
 VULN = {
