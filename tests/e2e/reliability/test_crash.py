@@ -23,7 +23,7 @@ leases have run out.
 
 CI runs 12 cycles per database. A soak sets the number of cycles (the stream grows with it)::
 
-    SCOUT_CRASH_CYCLES=100 .venv/bin/python -m pytest -m slow -o timeout=0 -s tests/reliability/test_crash.py
+    SCOUT_CRASH_CYCLES=100 .venv/bin/python -m pytest -m slow -o timeout=0 -s tests/e2e/reliability/test_crash.py
 """
 
 from __future__ import annotations
