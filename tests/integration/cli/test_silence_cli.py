@@ -16,8 +16,8 @@ from monitor.cli import app
 from monitor.clock import FrozenClock, utc
 from monitor.config import load_config
 from monitor.queue import silences as sil
-from tests.integration.cli.conftest import store_of as _store
 from tests.doubles import KeywordClassifier, RecordingNotifier
+from tests.integration.cli.conftest import store_of as _store
 
 
 def run(config_file: Path, *args: str) -> tuple[int, str]:
