@@ -14,7 +14,7 @@ import yaml
 from monitor.config import AppConfig, load_config
 from monitor.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "config" / "example.yaml"
 
 

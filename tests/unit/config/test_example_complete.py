@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from monitor.config import AppConfig
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "example.yaml"
 # Free-form mappings whose keys are data, not schema (checked by their own models elsewhere).
 FREE_FORM = {"options", "credentials", "own_accounts", "light_weight", "sentiment_weight", "source_weight",
              "thresholds", "targets", "respond_within"}
