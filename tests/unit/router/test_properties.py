@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from monitor.config import AppConfig
 from monitor.domain.decide import MentionView, Router, SentimentView
 from monitor.vocab import LIGHTS
-
-from .conftest import NOW
+from tests.fixtures.router import NOW
 
 WORDS = [
     "Acme",

@@ -17,8 +17,7 @@ from typer.testing import CliRunner
 from monitor.cli import app as scout
 from monitor.storage.db import make_engine, upgrade
 from monitor.storage.models import ClassificationRow, MentionRow, ScoutSubmission
-
-from .conftest import BASE
+from tests.fixtures.router import BASE
 
 NOW = datetime(2026, 11, 16, 16, tzinfo=UTC)
 
@@ -194,7 +193,7 @@ def test_route_scout_line_routes_as_a_forward(app: typer.Typer, config_file: Pat
 
 def test_route_sample_lines_route(app: typer.Typer, config_file: Path) -> None:
     """The bundled sample (``offset_s`` instead of ``created_at``, ``expected`` labels) routes as is."""
-    sample = Path(__file__).parents[2] / "monitor" / "sample" / "mentions.jsonl"
+    sample = Path(__file__).parents[3] / "monitor" / "sample" / "mentions.jsonl"
     stdin = "".join(sample.read_text(encoding="utf-8").splitlines(keepends=True)[:20])
     out = route_lines(app, config_file, stdin)
     want = [json.loads(x) for x in stdin.splitlines() if x.strip()]
@@ -308,7 +307,7 @@ def test_route_decides_with_the_confidentiality_signal_as_triage_does() -> None:
     """``scout route`` scores each mention with the shipped model's confidentiality signal when the
     policy sets ``red_model_threshold`` (the example does): a disclosure without any watch-list
     term is red for the model's reason; an ordinary public post with a figure is not."""
-    example = Path(__file__).resolve().parents[2] / "config" / "example.yaml"
+    example = Path(__file__).resolve().parents[3] / "config" / "example.yaml"
     lines = [
         {"source": "x", "external_id": "leak", "created_at": "2026-11-30T10:00:00Z",
          "text": "SET SEG's proprietary claims-scoring algorithm source code is up on a paste site, trade secrets everywhere"},

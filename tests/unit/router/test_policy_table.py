@@ -1,6 +1,6 @@
 """Table tests: the rules of POLICY.md (P1, P3, P4) as YAML cases, mention in, decision out.
 
-Each case names the rule it checks. The rules are in ``conftest.RULES_YAML``; the cases below
+Each case names the rule it checks. The rules are in ``tests/fixtures/router.py`` (``RULES_YAML``); the cases below
 give a mention (and its sentiment) and the decision the router must reach.
 """
 
@@ -32,8 +32,7 @@ from monitor.domain.light import (
 )
 from monitor.domain.spikes import Spike
 from monitor.errors import ConfigError
-
-from .conftest import BASE, NOW, make_config
+from tests.fixtures.router import BASE, NOW, make_config
 
 CASES_YAML = """
 # ---- P4 red: watch-lists with word boundaries, case and simple inflections --------------------
@@ -337,7 +336,7 @@ def test_check_policy_flags_red_without_restricted_receiver_and_bad_matchers(cfg
     assert check_policy(cfg) == []
     require_valid_policy(cfg)
     # the scout commands and the composition root call require_valid_policy after load_config,
-    # so such a file is refused before anything starts (tests/config/test_policy_checks.py)
+    # so such a file is refused before anything starts (tests/unit/config/test_policy_checks.py)
     no_legal = make_config(
         route="""
 receiver: marketing-sales
