@@ -1,6 +1,7 @@
 # The two commands of README.md:
 #   make demo   set up and run brand-scout on its embedded defaults (SQLite, sample data, offline model)
-#   make test   set up and run the whole test suite
+#   make test   set up and run the whole test suite (tests/unit, tests/integration, tests/e2e)
+#   make test-fast  the unit tier only (tests/unit: no database, subprocess, socket, browser or thread)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -26,7 +27,7 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
 test-fast: $(VENV)/.dev
-	$(BIN)/python -m pytest -q tests/unit tests/router tests/config
+	$(BIN)/python -m pytest -q tests/unit
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check monitor connectors tests bench scripts
