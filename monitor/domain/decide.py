@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.config import AppConfig
 from monitor.config.policy import RouteConfig
+from monitor.domain.ladder import due_at as ladder_due_at
 from monitor.domain.light import can_offer_template, evaluate, topic_of
 from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
 from monitor.domain.spikes import Spike
@@ -214,6 +215,50 @@ def priority_of(
             name = "urgent"
             text += f"; urgent: {velocity_per_hour:.0f} engagements/h >= {p.urgent_velocity_per_hour:.0f}"
     return name, score, text
+
+
+def due_time(cfg: AppConfig, now: datetime, priority: str) -> datetime:
+    """When an item of ``priority`` created ``now`` must be acknowledged (P3)."""
+    target = cfg.policy.escalation.targets.get(priority)  # type: ignore[call-overload]
+    if target is None:
+        return now
+    return ladder_due_at(now, target, cfg.policy.business_hours)
+
+
+def repriced(
+    cfg: AppConfig,
+    *,
+    score: float,
+    priority: Priority,
+    light: tuple[Light, Light],
+    sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None),
+) -> tuple[Priority, float, str]:
+    """An item's priority after a person changed its light or its mention's sentiment (``(before,
+    after)`` pairs): the score moves by the difference of the configured weights, the name follows
+    the thresholds, and an item urgent by the reach or velocity rule (urgent below the urgent
+    threshold) stays urgent while it is yellow or red. Returns (name, score, the formula in words).
+    """
+    p = cfg.policy.priority
+    dl = p.light_weight.get(light[1], 0.0) - p.light_weight.get(light[0], 0.0)
+    ds = (p.sentiment_weight.get(sentiment[1] or "neutral", 0.0) - p.sentiment_weight.get(sentiment[0] or "neutral", 0.0)
+          if sentiment[0] != sentiment[1] else 0.0)
+    new = score + dl + ds
+    name: Priority = "low"
+    for level in reversed(PRIORITIES):
+        if new >= p.thresholds.get(level, math.inf):
+            name = level
+            break
+    terms = [f"was {score:.1f}"]
+    if dl:
+        terms.append(f"light {light[0]} -> {light[1]} {dl:+.1f}")
+    if ds:
+        terms.append(f"sentiment {sentiment[0] or 'none'} -> {sentiment[1] or 'none'} {ds:+.1f}")
+    text = f"priority {name}: {', '.join(terms)} = {new:.1f}"
+    by_rule = priority == "urgent" and score < p.thresholds.get("urgent", math.inf)
+    if by_rule and name != "urgent" and light[1] in ("yellow", "red"):
+        name = "urgent"
+        text += "; urgent: still meets the reach or velocity rule"
+    return name, new, text
 
 
 def labels_for(

@@ -24,12 +24,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.delivery.notifiers import state_followups, target_channel, target_key
+from monitor.domain.decide import due_time, repriced
 from monitor.errors import MonitorError
 from monitor.storage.models import OPEN_STATUSES, QueueItem
 from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store
+from monitor.vocab import PRIORITY_RANK, Light, Sentiment, as_light, as_priority, as_sentiment
 
 POLICY_REMINDER = (
     "Only designated spokespersons respond to mentions on behalf of the organisation. "
@@ -388,9 +391,11 @@ class QueueActions:
             before = item.light
             item.light = light
             item.light_overridden_by = actor.id
-            item.light_reasons = [*item.light_reasons, f"{light}: overridden by {actor.name} ({reason.strip()[:200]})"]
-            done = self._finish(s, item, actor, "override_light", now,
-                                {"from": before, "to": light, "reason": reason.strip()[:200]})
+            # the light that holds now, and why, comes first on the page
+            item.light_reasons = [f"{light}: overridden by {actor.name} ({reason.strip()[:200]})", *item.light_reasons]
+            details: dict[str, object] = {"from": before, "to": light, "reason": reason.strip()[:200]}
+            self._reprice(item, now, details, light=(as_light(before), as_light(light)))
+            done = self._finish(s, item, actor, "override_light", now, details)
             if light == "red" and before != "red":
                 # P4: a red item belongs with Legal / Compliance; they are told at once (no text)
                 for rc in self.cfg.receivers:
@@ -407,12 +412,46 @@ class QueueActions:
             return done
 
     def correct_sentiment(self, item_id: int, actor: Actor, *, label: str, now: datetime) -> None:
-        """Correct the sentiment of an item's mention (used at once; exported for retraining)."""
+        """Correct the sentiment of an item's mention (used at once; exported for retraining). When
+        it is the item's own mention, the item's priority, due time and reasons follow (the light
+        stays as it is: a person changes it with :meth:`override_light`)."""
         self._check(actor, "sentiment", None)
         with self.store.session() as s:
             item = self._item(s, item_id, actor, "sentiment")
             mention_id = item.mention_id
+        before = self.store.classification_for(mention_id)
         try:
             self.store.correct_sentiment(mention_id, label, by=actor.id, now=now)
         except ValueError as exc:
             raise ActionError(str(exc)) from None
+        previous = before.label if before is not None and before.supported else None
+        if previous == label:
+            return
+        with self.store.session() as s:
+            item = self._item(s, item_id, actor, "sentiment")
+            details: dict[str, object] = {"from": previous, "to": label}
+            light = as_light(item.light)
+            self._reprice(item, now, details, light=(light, light),
+                          sentiment=(as_sentiment(previous) if previous else None, as_sentiment(label)))
+            item.updated_at = now
+            s.add(item)
+            self.store.audit(s, actor=actor.id, action="queue.reprioritise", object_type="queue_item",
+                             object_id=str(item.id), details={"status": item.status, **details}, now=now)
+
+    def _reprice(self, item: QueueItem, now: datetime, details: dict[str, object], *,
+                 light: tuple[Light, Light], sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None)) -> bool:
+        """Recompute ``item``'s priority, its due time and the priority line of its reasons after a
+        change of light or sentiment (``details`` gains the new priority). A higher priority brings
+        the due time forward from now (never later than it was); a lower one never postpones it.
+        Returns whether the priority changed."""
+        name, score, text = repriced(self.cfg, score=item.priority_score, priority=as_priority(item.priority),
+                                     light=light, sentiment=sentiment)
+        changed = name != item.priority
+        rose = PRIORITY_RANK[name] > PRIORITY_RANK.get(item.priority, 0)
+        item.priority, item.priority_score = name, score
+        item.reasons = [text, *(r for r in item.reasons if r != text)]
+        if rose and item.status in OPEN_STATUSES:
+            due = due_time(self.cfg, now, name)
+            item.due_at = min(due, utc(item.due_at)) if item.due_at else due
+        details["priority"] = name
+        return changed

@@ -29,8 +29,7 @@ import numpy as np
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.assignment import assign
-from monitor.domain.decide import Decision, Router, SentimentView, group_open
-from monitor.domain.ladder import due_at as ladder_due_at
+from monitor.domain.decide import Decision, Router, SentimentView, due_time, group_open
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, send_at
 from monitor.sentiment.base import Classification, Classifier
@@ -51,14 +50,6 @@ from monitor.triage.payload import alert_payload, view_of
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
 
 log = logging.getLogger("brand_scout.pipeline")
-
-
-def due_time(cfg: AppConfig, now: datetime, priority: str) -> datetime:
-    """When an item of ``priority`` created ``now`` must be acknowledged (P3)."""
-    target = cfg.policy.escalation.targets.get(priority)  # type: ignore[call-overload]
-    if target is None:
-        return now
-    return ladder_due_at(now, target, cfg.policy.business_hours)
 
 
 def _route_for(decision: Decision, receiver: str) -> RouteMatch | None:

@@ -1,0 +1,98 @@
+"""An override or a sentiment correction reprices the queue item: priority, due time and reasons
+follow the person's change (issue "judgement"), on SQLite and PostgreSQL through the real stages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from monitor.app.bootstrap import Container, build
+from monitor.clock import FrozenClock, utc
+from monitor.config import AppConfig
+from monitor.domain.decide import due_time
+from monitor.queue.actions import QueueActions, actor_for
+from tests.doubles import KeywordClassifier, RecordingNotifier
+
+COMPLAINT = {"source": "x", "external_id": "1", "text": "SET SEG denied my claim again, terrible service",
+             "author_handle": "bo", "author_reach": 10_000, "offset_s": 0}
+
+
+def _one_item(db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path,
+              clock: FrozenClock) -> Container:
+    f = tmp_path / "m.jsonl"
+    f.write_text(json.dumps(COMPLAINT) + "\n", encoding="utf-8")
+    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
+                                           "options": {"file": str(f)}}])
+    c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
+    c.start()
+    c.pipeline.poll("replay")
+    c.pipeline.run_once()
+    return c
+
+
+def test_override_to_red_raises_priority_brings_the_due_time_forward_and_shows_why(
+        db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> None:
+    c = _one_item(db_url, make_config, tmp_path, clock)
+    try:
+        item = c.store.queue_items()[0][0]
+        assert item.light == "yellow" and item.due_at is not None
+        lead = actor_for(c.cfg, email="anna@setseg.example")
+        clock.advance(timedelta(minutes=5))
+        QueueActions(c.store, c.cfg).override_light(item.id or 0, lead, light="red", reason="names a claim file",
+                                                     now=clock.now())
+        after = c.store.queue_items()[0][0]
+        assert after.light == "red" and after.due_at is not None
+        assert after.light_reasons[0] == "red: overridden by Anna Berg (names a claim file)"
+        # the light weight moved the score (yellow 20 -> red 50 in the test config's defaults)
+        weights = c.cfg.policy.priority.light_weight
+        assert after.priority_score == item.priority_score + weights["red"] - weights["yellow"]
+        assert after.reasons[0].startswith(f"priority {after.priority}: was {item.priority_score:.1f}, light yellow -> red")
+        assert (item.priority, after.priority) == ("high", "urgent")
+        assert utc(after.due_at) == min(due_time(c.cfg, clock.now(), "urgent"), utc(item.due_at))
+        assert utc(after.due_at) < utc(item.due_at)
+        events = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.override_light"]
+        assert events and events[-1].details["priority"] == after.priority
+    finally:
+        c.store.engine.dispose()
+
+
+def test_override_to_green_lowers_priority_and_never_postpones_the_due_time(
+        db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> None:
+    c = _one_item(db_url, make_config, tmp_path, clock)
+    try:
+        item = c.store.queue_items()[0][0]
+        lead = actor_for(c.cfg, email="anna@setseg.example")
+        QueueActions(c.store, c.cfg).override_light(item.id or 0, lead, light="green", reason="resolved by phone",
+                                                     now=clock.now())
+        after = c.store.queue_items()[0][0]
+        weights = c.cfg.policy.priority.light_weight
+        assert after.due_at is not None and item.due_at is not None
+        assert after.priority_score == item.priority_score + weights["green"] - weights["yellow"]
+        assert (item.priority, after.priority) == ("high", "normal")
+        assert utc(after.due_at) == utc(item.due_at)
+    finally:
+        c.store.engine.dispose()
+
+
+def test_sentiment_correction_reprices_the_item(db_url: str, make_config: Callable[..., AppConfig],
+                                                tmp_path: Path, clock: FrozenClock) -> None:
+    c = _one_item(db_url, make_config, tmp_path, clock)
+    try:
+        item = c.store.queue_items()[0][0]
+        assert c.store.classification_for(item.mention_id).label == "negative"  # type: ignore[union-attr]
+        lead = actor_for(c.cfg, email="anna@setseg.example")
+        QueueActions(c.store, c.cfg).correct_sentiment(item.id or 0, lead, label="positive", now=clock.now())
+        after = c.store.queue_items()[0][0]
+        w = c.cfg.policy.priority.sentiment_weight
+        assert after.priority_score == item.priority_score + w["positive"] - w["negative"]
+        assert "sentiment negative -> positive" in after.reasons[0]
+        assert after.light == "yellow"  # the light stays until a person overrides it
+        events = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.reprioritise"]
+        assert events and events[-1].details["to"] == "positive"
+        # correcting to the same label again changes nothing
+        QueueActions(c.store, c.cfg).correct_sentiment(item.id or 0, lead, label="positive", now=clock.now())
+        assert c.store.queue_items()[0][0].priority_score == after.priority_score
+    finally:
+        c.store.engine.dispose()
