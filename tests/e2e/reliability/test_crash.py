@@ -57,11 +57,11 @@ from monitor.config import load_config
 from monitor.digest import DAYS, DIGEST_SEND_LEASE, DigestService
 from monitor.storage.models import DigestRun, MentionRow
 from tests.conftest import BASE_CONFIG
-from tests.digest.conftest import Sink, SmtpServer
 from tests.fakes.reddit import CLIENT_ID, CLIENT_SECRET, FakeReddit
 from tests.fakes.server import Reply, Request, json_reply, payload
 from tests.fakes.slack import TOKEN as SLACK_TOKEN
 from tests.fakes.slack import FakeSlack
+from tests.fakes.smtp import Sink, SmtpServer
 from tests.fakes.x import _EPOCH_MS, BEARER, RATE_HEADERS, FakeX, _problem
 from tests.procs import free_port, kill, kill_all, spawn
 

@@ -28,10 +28,10 @@ from monitor.digest import DigestService
 from monitor.logs import setup_logging
 from monitor.storage.models import ALL_TABLES
 from monitor.web.app import create_app
-from tests.digest.conftest import SmtpServer
 from tests.doubles import KeywordClassifier
 from tests.fakes.hostile import HostileServer
 from tests.fakes.slack import FakeSlack
+from tests.fakes.smtp import SmtpServer
 
 SENTINELS = {
     "SLACK_BOT_TOKEN": "xoxb-SENTINEL-bot-5c1f0e9a7d",

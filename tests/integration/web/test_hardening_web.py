@@ -241,13 +241,14 @@ def test_item_page_links_only_http(browser: Callable[..., Browser], container: C
     assert "mallory" in html  # the page is there, only the link is not
 
 
-def test_digest_email_links_only_http(make_config: Callable[..., AppConfig], tmp_path: Path) -> None:
+def test_digest_email_links_only_http(make_config: Callable[..., AppConfig], tmp_path: Path,
+                                     containers: Callable[..., Container]) -> None:
     from monitor.digest import load_digest, render_digest
-    from tests.digest.conftest import NOW, WEEK, digest_cfg, make_container, seed
+    from tests.fixtures.digest import NOW, WEEK, digest_cfg, seed
 
     cfg = make_config(db=f"sqlite:///{tmp_path}/digest.db", digests=[digest_cfg(2525)],
                       web={"base_url": "https://scout.setseg.example"})
-    c = make_container(cfg)
+    c = containers(cfg)
     seed(c)
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     assert d.criticisms

@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 from monitor.config.digest import SmtpConfig
 from monitor.delivery.notifiers.email import SmtpSender
 from monitor.errors import NotifyError
-from tests.digest.conftest import SmtpServer
+from tests.fakes.smtp import SmtpServer
 
 PASSWORD = "s3cret-smtp-password"
 

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from monitor.clock import utc
+from monitor.clock import FrozenClock, utc
 from monitor.digest import DIGEST_SEND_LEASE, DigestService, next_attempt_at
 from monitor.errors import NotifyError
 from monitor.storage.models import DigestRun
-from tests.digest.conftest import NOW, RED_TEXT, WEEK, SmtpServer, make_container, seed
+from tests.fakes.smtp import SmtpServer
+from tests.fixtures.digest import NOW, RED_TEXT, WEEK, seed
 
 
 def _runs(c) -> list[DigestRun]:
@@ -31,8 +32,8 @@ def _parse(raw: bytes) -> EmailMessage:
     return msg
 
 
-def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_config, db_url) -> None:
-    c = make_container(digest_config(smtp.port, db=db_url))
+def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_config, db_url, containers) -> None:
+    c = containers(digest_config(smtp.port, db=db_url))
     seed(c)
     results = DigestService(c).run_due()
     assert [(r.recipient, r.outcome, r.week) for r in results] == [
@@ -71,14 +72,14 @@ def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_con
     c.store.engine.dispose()
 
 
-def test_exactly_once_across_a_restart(smtp, digest_config) -> None:
+def test_exactly_once_across_a_restart(smtp, digest_config, containers) -> None:
     cfg = digest_config(smtp.port)
-    first = make_container(cfg)
+    first = containers(cfg)
     seed(first)
     assert {r.outcome for r in DigestService(first).run_due()} == {"sent"}
     first.store.engine.dispose()
     # A second service instance on the same database, later the same week.
-    second = make_container(cfg, NOW + timedelta(days=2))
+    second = containers(cfg, clock=FrozenClock(NOW + timedelta(days=2)))
     results = DigestService(second).run_due()
     assert {r.outcome for r in results} == {"already-sent"}
     assert len(smtp.received) == 2
@@ -110,21 +111,21 @@ def _die_mid_send(c) -> None:
         DigestService(c, sender_factory=lambda dg: _CrashBeforeSend()).run_due()
 
 
-def test_a_crash_before_the_server_has_it_is_resent_after_the_lease(smtp, digest_config) -> None:
+def test_a_crash_before_the_server_has_it_is_resent_after_the_lease(smtp, digest_config, containers) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
-    c = make_container(cfg)
+    c = containers(cfg)
     _die_mid_send(c)
     (run,) = _runs(c)
     assert run.status == "sending" and run.message_id and run.attempts == 1
     assert run.claimed_at is not None and utc(run.claimed_at) == NOW
     assert smtp.received == []
     # Within the lease the claimer may still be talking to the server: left alone.
-    within = make_container(cfg, NOW + DIGEST_SEND_LEASE - timedelta(seconds=1))
+    within = containers(cfg, clock=FrozenClock(NOW + DIGEST_SEND_LEASE - timedelta(seconds=1)))
     assert [r.outcome for r in DigestService(within).run_due()] == ["in-flight"]
     assert smtp.received == [] and _runs(within)[0].attempts == 1
     # Past the lease the next run (a restart's catch-up, the tick) claims it again and sends it.
     later = NOW + DIGEST_SEND_LEASE + timedelta(minutes=1)
-    restarted = make_container(cfg, later)
+    restarted = containers(cfg, clock=FrozenClock(later))
     (res,) = DigestService(restarted).run_due()
     assert res.outcome == "sent" and res.message_id == run.message_id
     assert [_parse(raw)["Message-ID"] for _, _, raw in smtp.received] == [run.message_id]
@@ -136,10 +137,10 @@ def test_a_crash_before_the_server_has_it_is_resent_after_the_lease(smtp, digest
         x.store.engine.dispose()
 
 
-def test_a_crash_after_the_server_accepted_it_resends_the_same_message_id(smtp, digest_config) -> None:
+def test_a_crash_after_the_server_accepted_it_resends_the_same_message_id(smtp, digest_config, containers) -> None:
     # The documented window: the server had the message, the row still says 'sending'.
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
-    c = make_container(cfg)
+    c = containers(cfg)
     svc = DigestService(c)
     crashing = DigestService(c, sender_factory=lambda dg: _CrashAfterSend(svc._default_sender(dg)))
     with pytest.raises(KeyboardInterrupt):
@@ -147,7 +148,7 @@ def test_a_crash_after_the_server_accepted_it_resends_the_same_message_id(smtp, 
     (run,) = _runs(c)
     assert run.status == "sending" and run.message_id and run.attempts == 1
     assert len(smtp.received) == 1
-    restarted = make_container(cfg, NOW + timedelta(minutes=5))
+    restarted = containers(cfg, clock=FrozenClock(NOW + timedelta(minutes=5)))
     assert [r.outcome for r in DigestService(restarted).run_due()] == ["in-flight"]
     assert len(smtp.received) == 1
     # The operator's explicit resend keeps the same Message-ID.
@@ -158,13 +159,13 @@ def test_a_crash_after_the_server_accepted_it_resends_the_same_message_id(smtp, 
     restarted.store.engine.dispose()
 
 
-def test_only_one_process_reclaims_an_abandoned_send(smtp, digest_config) -> None:
+def test_only_one_process_reclaims_an_abandoned_send(smtp, digest_config, containers) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
-    c = make_container(cfg)
+    c = containers(cfg)
     _die_mid_send(c)
     (stale,) = _runs(c)
     later = NOW + DIGEST_SEND_LEASE + timedelta(seconds=1)
-    a, b = make_container(cfg, later), make_container(cfg, later)
+    a, b = containers(cfg, clock=FrozenClock(later)), containers(cfg, clock=FrozenClock(later))
     assert [r.outcome for r in DigestService(a).run_due()] == ["sent"]
     from monitor.digest import chart_png, load_digest, render_digest
 
@@ -178,17 +179,17 @@ def test_only_one_process_reclaims_an_abandoned_send(smtp, digest_config) -> Non
         x.store.engine.dispose()
 
 
-def test_crashes_count_as_attempts(smtp, digest_config) -> None:
+def test_crashes_count_as_attempts(smtp, digest_config, containers) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"], max_attempts=2)
     at = NOW
     made = []
     for attempt in (1, 2):
-        c = make_container(cfg, at)
+        c = containers(cfg, clock=FrozenClock(at))
         made.append(c)
         _die_mid_send(c)
         assert _runs(c)[0].attempts == attempt
         at += DIGEST_SEND_LEASE + timedelta(minutes=1)
-    c = make_container(cfg, at)
+    c = containers(cfg, clock=FrozenClock(at))
     made.append(c)
     (res,) = DigestService(c).run_due()
     assert res.outcome == "gave-up" and "crash" in (res.error or "")
@@ -201,9 +202,9 @@ def test_crashes_count_as_attempts(smtp, digest_config) -> None:
         x.store.engine.dispose()
 
 
-def test_smtp_outage_is_retried_with_backoff_then_sent_once(smtp_down: SmtpServer, digest_config) -> None:
+def test_smtp_outage_is_retried_with_backoff_then_sent_once(smtp_down: SmtpServer, digest_config, containers) -> None:
     cfg = digest_config(smtp_down.port, recipients=["dana@setseg.example"], retry_base="2m", retry_cap="1h")
-    c = make_container(cfg)
+    c = containers(cfg)
     svc = DigestService(c)
     (res,) = svc.run_due()
     assert res.outcome == "failed" and "unreachable" in (res.error or "")
@@ -228,10 +229,10 @@ def test_smtp_outage_is_retried_with_backoff_then_sent_once(smtp_down: SmtpServe
     c.store.engine.dispose()
 
 
-def test_missed_week_is_sent_when_the_service_comes_back(smtp, digest_config) -> None:
+def test_missed_week_is_sent_when_the_service_comes_back(smtp, digest_config, containers) -> None:
     # Down over Monday 08:00; back on Wednesday: the catch-up tick sends W46 (not W47).
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
-    c = make_container(cfg, datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
+    c = containers(cfg, clock=FrozenClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)))
     from monitor.app import scheduler
     from monitor.digest import digest_tick_job
 
@@ -245,7 +246,7 @@ def test_missed_week_is_sent_when_the_service_comes_back(smtp, digest_config) ->
     c.store.engine.dispose()
 
 
-def test_auth_failure_gives_up_and_never_logs_the_password(digest_config, caplog) -> None:
+def test_auth_failure_gives_up_and_never_logs_the_password(digest_config, caplog, containers) -> None:
     secret = "s3cret-Pa55word-xyz"
 
     def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
@@ -258,7 +259,7 @@ def test_auth_failure_gives_up_and_never_logs_the_password(digest_config, caplog
     try:
         cfg = digest_config(server.port, env={"DIGEST_SMTP_PASSWORD": secret}, recipients=["dana@setseg.example"],
                             smtp={"username": "scout", "password_env": "DIGEST_SMTP_PASSWORD"})
-        c = make_container(cfg)
+        c = containers(cfg)
         with caplog.at_level(logging.DEBUG):
             (res,) = DigestService(c).run_due()
         assert res.outcome == "gave-up" and "authentication" in (res.error or "")
@@ -291,10 +292,10 @@ def test_sender_maps_replies_to_recoverable_errors(smtp_down: SmtpServer) -> Non
     assert len(smtp_down.received) == 1
 
 
-def test_only_one_process_wins_the_claim(smtp, digest_config) -> None:
+def test_only_one_process_wins_the_claim(smtp, digest_config, containers) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
-    a = make_container(cfg)
-    b = make_container(cfg)
+    a = containers(cfg)
+    b = containers(cfg)
     svc_a, svc_b = DigestService(a), DigestService(b)
     # Both read the pending row; A claims and sends first; B's claim (on its stale read) must fail.
     assert [r.outcome for r in svc_a.deliver(cfg.digests[0], WEEK, [])] == []

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from monitor.digest import chart_png, load_digest, render_digest
 from tests.conftest import BASE_CONFIG
-from tests.digest.conftest import NOW, RED_TEXT, WEEK, digest_cfg, make_container, seed
+from tests.fixtures.digest import NOW, RED_TEXT, WEEK, digest_cfg, seed
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "artifacts" / "digest"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -29,11 +29,11 @@ def _need_chromium() -> None:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_html_renders_in_headless_chromium(digest_config, scheme: str) -> None:
+def test_html_renders_in_headless_chromium(digest_config, scheme: str, containers) -> None:
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
-    c = make_container(digest_config(2525))
+    c = containers(digest_config(2525))
     seed(c)
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     png = chart_png(d)
@@ -72,7 +72,7 @@ def _config_file(tmp_path: Path, port: int) -> Path:
     return path
 
 
-def test_cli_preview_and_send(tmp_path: Path, smtp, make_config) -> None:
+def test_cli_preview_and_send(tmp_path: Path, smtp, make_config, containers) -> None:
     import typer
 
     from monitor.cli.digest import digest_app
@@ -85,7 +85,7 @@ def test_cli_preview_and_send(tmp_path: Path, smtp, make_config) -> None:
 
     app.add_typer(digest_app, name="digest")
     cfg_path = _config_file(tmp_path, smtp.port)
-    c = make_container(make_config(db=f"sqlite:///{tmp_path}/cli.db"))
+    c = containers(make_config(db=f"sqlite:///{tmp_path}/cli.db"))
     seed(c)
     c.store.engine.dispose()
     runner = CliRunner()

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.digest import bucket_seconds, load_digest, parse_week, week_bounds
 from monitor.storage.models import ClassificationRow, MentionRow
-from tests.digest.conftest import NOW, WEEK, make_container
+from tests.fixtures.digest import NOW, WEEK
 
 
 def _bounds(zone: str, week: str = WEEK, weeks: int = 13) -> tuple[ZoneInfo, datetime, datetime, int]:
@@ -25,9 +25,9 @@ def test_bucket_width_follows_the_zone() -> None:
     assert _bounds("Australia/Lord_Howe", "2026-W42")[3] == 1800  # DST shifts by 30 minutes
 
 
-def test_local_midnights_split_days_and_weeks_exactly(digest_config, db_url: str) -> None:
+def test_local_midnights_split_days_and_weeks_exactly(digest_config, db_url: str, containers) -> None:
     zone = "Asia/Kathmandu"
-    c = make_container(digest_config(2525, db=db_url, timezone=zone))
+    c = containers(digest_config(2525, db=db_url, timezone=zone))
     tz = ZoneInfo(zone)
     monday = parse_week(WEEK)
     start = datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)

@@ -21,7 +21,7 @@ from monitor.digest import (
     shift_week,
     week_bounds,
 )
-from tests.digest.conftest import EVIL_TEXT, NOW, RED_TEXT, WEEK, make_container, seed
+from tests.fixtures.digest import EVIL_TEXT, NOW, RED_TEXT, WEEK, seed
 
 
 def test_weeks_and_bounds() -> None:
@@ -63,8 +63,8 @@ def test_message_id_is_deterministic_per_week_and_recipient() -> None:
     assert a.startswith("<digest.weekly.2026-W46.") and a.endswith("@setseg.example>")
 
 
-def test_figures_of_a_seeded_week(digest_config) -> None:
-    c = make_container(digest_config(2525))
+def test_figures_of_a_seeded_week(digest_config, containers) -> None:
+    c = containers(digest_config(2525))
     seed(c)
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     assert (d.mentions.value, d.mentions.last_week) == (10, 10)
@@ -104,8 +104,8 @@ def test_figures_of_a_seeded_week(digest_config) -> None:
     c.store.engine.dispose()
 
 
-def test_rendered_parts_escape_text_and_never_quote_red(digest_config) -> None:
-    c = make_container(digest_config(2525, thank_scouts_by_name=False))
+def test_rendered_parts_escape_text_and_never_quote_red(digest_config, containers) -> None:
+    c = containers(digest_config(2525, thank_scouts_by_name=False))
     seed(c)
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     subject, text, html = render_digest(d)
@@ -120,10 +120,10 @@ def test_rendered_parts_escape_text_and_never_quote_red(digest_config) -> None:
     c.store.engine.dispose()
 
 
-def test_scheduled_jobs_are_valid_apscheduler_jobs(digest_config) -> None:
+def test_scheduled_jobs_are_valid_apscheduler_jobs(digest_config, containers) -> None:
     from monitor.app.scheduler import build_scheduler, run_with_container
 
-    c = make_container(digest_config(2525, timezone="America/Chicago"))
+    c = containers(digest_config(2525, timezone="America/Chicago"))
     jobs = {j.id: j for j in scheduled_jobs(c.cfg, NOW)}
     weekly, tick = jobs["digest:weekly"], jobs["digest:tick"]
     assert (weekly.func, weekly.trigger, weekly.args) == (digest_job, "cron", ("weekly",))
@@ -146,7 +146,7 @@ def test_no_scheduled_jobs_without_an_enabled_digest(digest_config) -> None:
     assert scheduled_jobs(cfg, NOW) == []
 
 
-def test_spike_times_in_the_digest_zone_thresholds_named_and_one_thanks_per_link(digest_config) -> None:
+def test_spike_times_in_the_digest_zone_thresholds_named_and_one_thanks_per_link(digest_config, containers) -> None:
     """Issue 18: spike times in the digest's timezone; the figures say 'usual' and 'threshold'
     (never a threshold called a baseline); a compliment a person corrected to neutral is not
     quoted; a scout who forwards the same post twice is thanked for one forward."""
@@ -156,7 +156,7 @@ def test_spike_times_in_the_digest_zone_thresholds_named_and_one_thanks_per_link
 
     from monitor.storage.models import MentionRow, ScoutSubmission, SentimentCorrection, SpikeEvent
 
-    c = make_container(digest_config(2525, timezone="America/Chicago"))
+    c = containers(digest_config(2525, timezone="America/Chicago"))
     ids = seed(c)
     with c.store.session() as s:
         first = s.get(ScoutSubmission, 1)
