@@ -212,19 +212,31 @@ class _FeedItem:
         at: Its time in the feed: a post's ``indexedAt`` (its ``createdAt`` when it has none), a
             repost's ``indexedAt``.
         uri: The post's URI (a repost's own URI).
+        parent_author: The handle of the author of the post it replies to, from the feed item's
+            ``reply.parent`` post view (None when the parent is not found or blocked).
     """
 
     post: Any | None
     at: datetime
     uri: str
+    parent_author: str | None = None
+
+
+def _parent_author(reply: Any) -> str | None:
+    """The handle of the author of ``reply.parent`` (a feed item's reply ref, raw or the SDK's);
+    None when the parent is no post view (``notFoundPost``, ``blockedPost`` carry no handle)."""
+    author = _get(_get(reply, "parent"), "author")
+    return to_text(_get(author, "handle")) or None
 
 
 @dataclass
 class _OwnRead:
     """What reading the own accounts' author feeds gave: responses, each account's next state
-    (keyed by the account as configured), requests, notes and rejected posts."""
+    (keyed by the account as configured), requests, notes and rejected posts; ``handles`` maps
+    the DIDs of the authors its posts and their parents name to their handles."""
 
     responses: list[Response] = field(default_factory=list)
+    handles: dict[str, str] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     pages: int = 0
     notes: list[str] = field(default_factory=list)
@@ -271,7 +283,7 @@ class _OwnFeed(Listing[SimpleNamespace, _FeedItem, str]):
             # an injected client without the raw call: the SDK validates the page as a whole
             resp = self.connector._call(lambda: self.client.app.bsky.feed.get_author_feed(params), self.ctx)
             feed = resp.feed or []
-            items = [i for e in feed if (i := self._item(e.post, e.reason, str(e.post.uri))) is not None]
+            items = [i for e in feed if (i := self._item(e.post, e.reason, str(e.post.uri), e.reply)) is not None]
             return SimpleNamespace(items=items, raw_items=len(feed), cursor=resp.cursor)
         content = self.connector._call(
             partial(read_query, self.client, "app.bsky.feed.getAuthorFeed", params), self.ctx
@@ -294,16 +306,16 @@ class _OwnFeed(Listing[SimpleNamespace, _FeedItem, str]):
                     self.rejected.append(_rejected(post, exc))
                     items.append(_FeedItem(None, at, uri))
                 continue
-            item = self._item(view, entry.get("reason"), to_text(_get(post, "uri")))
+            item = self._item(view, entry.get("reason"), to_text(_get(post, "uri")), entry.get("reply"))
             if item is not None:
                 items.append(item)
         cursor = content.get("cursor")
         return SimpleNamespace(items=items, raw_items=len(raw), cursor=cursor if isinstance(cursor, str) else None)
 
-    def _item(self, view: Any, reason: Any, post_uri: str) -> _FeedItem | None:
+    def _item(self, view: Any, reason: Any, post_uri: str, reply: Any = None) -> _FeedItem | None:
         """The feed item of ``view`` (a post view; None for a repost) or ``reason`` (of the post
-        ``post_uri``); None for one that has no place in the feed's order (a pinned post, an
-        unknown reason)."""
+        ``post_uri``; ``reply`` is the item's reply ref of post views); None for one that has no
+        place in the feed's order (a pinned post, an unknown reason)."""
         if reason is not None:
             kind = _get(reason, "py_type") or _get(reason, "$type")
             at = parse_time(_get(reason, "indexed_at") or _get(reason, "indexedAt"))
@@ -315,7 +327,7 @@ class _OwnFeed(Listing[SimpleNamespace, _FeedItem, str]):
             return None
         author = view.author
         ours = self.actor in (str(author.did).lower(), str(author.handle).lower())
-        return _FeedItem(view if ours else None, at, str(view.uri))
+        return _FeedItem(view if ours else None, at, str(view.uri), _parent_author(reply) if ours else None)
 
     def parse(self, page: SimpleNamespace) -> list[_FeedItem]:
         return [i for i in page.items if self.hw.is_new(i.at, i.uri)]

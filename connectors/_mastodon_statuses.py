@@ -1,7 +1,8 @@
 """Mastodon statuses as the Mastodon connector reads them: :class:`MastodonOptions`, the one
 listing every stream (the search, a hashtag timeline, an own account's statuses) is paged with
 (:class:`_Timeline`), and the status helpers: ids (:func:`_id`, :func:`_id_at`), a status's
-identity across instances (:func:`_key`) and its author's ``user@instance`` (:func:`_qualified`).
+identity across instances (:func:`_key`), its author's ``user@instance`` (:func:`_qualified`) and
+the account a reply answers (:func:`_reply_author`).
 Used by :mod:`connectors.mastodon` only (which re-exports :class:`MastodonOptions`).
 """
 
@@ -64,6 +65,27 @@ def _qualified(account: dict[str, Any]) -> str:
         if host:
             return f"{handle}@{host}"
     return handle
+
+
+def _reply_author(status: Any, parents: dict[str, Any] | None = None) -> str | None:
+    """The ``user@instance`` of the account ``status`` replies to (``in_reply_to_account_id``):
+    the status's own author for a reply to itself, else the matching entry of its ``mentions`` (a
+    reply names the account it answers there unless its author deleted the name), else the author
+    of its parent when ``parents`` (instance-local id -> status) holds it; None when unknown."""
+    if not isinstance(status, dict) or not status.get("in_reply_to_id"):
+        return None
+    wanted = to_text(status.get("in_reply_to_account_id"))
+    account = status.get("account")
+    mentions = status.get("mentions")
+    candidates: list[Any] = [account, *(mentions if isinstance(mentions, list) else [])] if wanted else []
+    parent = (parents or {}).get(to_text(status.get("in_reply_to_id")))
+    if isinstance(parent, dict) and isinstance(parent.get("account"), dict):
+        candidates.append(parent["account"])
+        wanted = wanted or to_text(parent["account"].get("id"))
+    for a in candidates:
+        if isinstance(a, dict) and wanted and to_text(a.get("id")) == wanted:
+            return _qualified(a) or None
+    return None
 
 
 class _Connector(Protocol):

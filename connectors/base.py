@@ -97,8 +97,12 @@ class Response:
         thread_id: External id of the thread's root or conversation, when the platform says.
         quoted: External id of the post it quotes.
         in_reply_to_author: The handle of the account it replies to, when the platform says (X:
-            ``in_reply_to_user_id``); None when unknown. When the post it replies to is no stored
-            mention, only a mention of the thread by this author can be the one it answers.
+            ``in_reply_to_user_id``; Mastodon: ``in_reply_to_account_id`` as ``user@instance``;
+            Bluesky: the parent's author); None when unknown. When the post it replies to is no
+            stored mention, only a mention of the thread by this author can be the one it answers.
+        visibility: Who can see it, when the platform says it is not public: ``direct`` (a direct
+            message, seen only by the accounts it names) or ``private`` (followers and the accounts
+            it names), from Mastodon's ``visibility``; None for a public post. It still answers.
     """
 
     source: str
@@ -110,6 +114,7 @@ class Response:
     thread_id: str | None = None
     quoted: str | None = None
     in_reply_to_author: str | None = None
+    visibility: str | None = None
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:

@@ -188,10 +188,17 @@ class BlueskyConnector(ConnectorBase):
         )
         seen = {r.external_id for r in result.responses}
         extra = [r for r in own.responses if r.external_id not in seen]  # the search may have found them too
-        if not extra:
+        if not (extra or result.responses):
             return result
         merged = sorted([*result.responses, *extra], key=lambda r: (r.created_at, r.external_id))
-        return dataclasses.replace(result, responses=merged)
+        # whom each reply answers: its parent's author as the own feed names it, else the author of
+        # the DID in the parent's URI when this fetch read a post of theirs (never a DID: mentions
+        # are stored under handles, and an unknown author leaves the thread to its one-author rule)
+        known = {r.external_id: r.in_reply_to_author for r in own.responses if r.in_reply_to_author}
+        handles = {**own.handles, **{str(p.author.did): str(p.author.handle) for p in posts}}
+        return dataclasses.replace(result, responses=[
+            dataclasses.replace(r, in_reply_to_author=known.get(r.external_id) or handles.get(_did(r.in_reply_to)))
+            if r.in_reply_to and not r.in_reply_to_author else r for r in merged])
 
     def _own_actors(self) -> list[str]:
         """The own accounts that can be Bluesky actors (handles and DIDs, lower case)."""
@@ -239,7 +246,14 @@ class BlueskyConnector(ConnectorBase):
             parsed = parse_each(
                 [i.post for i in got.items if i.post is not None], lambda p: self._mention(p, {}), _uri, out.rejected
             )
-            out.responses += [r for m in parsed if (r := as_response(m)) is not None]
+            # the feed item's reply ref names the parent's author: whom the reply answers
+            parent_authors = {i.uri: i.parent_author for i in got.items if i.post is not None and i.parent_author}
+            out.responses += [
+                dataclasses.replace(r, in_reply_to_author=parent_authors.get(r.external_id)) if r.in_reply_to else r
+                for m in parsed
+                if (r := as_response(m)) is not None
+            ]
+            out.handles.update({str(i.post.author.did): str(i.post.author.handle) for i in got.items if i.post})
             # rejected items count too: they are returned, as rejected
             top = (upto or hw).advance((i.at, i.uri) for i in got.items if not future(i.at, ctx.now))
             if feed.reached or feed.after is None:
@@ -391,3 +405,8 @@ class BlueskyConnector(ConnectorBase):
 
 def _uri(post: Any) -> str:
     return str(post.uri)
+
+
+def _did(uri: str) -> str:
+    """The DID of the repository an ``at://<did>/<collection>/<rkey>`` URI names ("" for another)."""
+    return uri[len("at://"):].split("/", 1)[0] if uri.startswith("at://did:") else ""

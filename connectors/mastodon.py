@@ -47,7 +47,7 @@ from connectors._http import (
     to_count,
     to_text,
 )
-from connectors._mastodon_statuses import MastodonOptions, _id_at, _key, _qualified, _Timeline
+from connectors._mastodon_statuses import MastodonOptions, _id_at, _key, _qualified, _reply_author, _Timeline
 from connectors._paged import oldest_first, read_pages
 from connectors.base import (
     FetchContext,
@@ -289,16 +289,21 @@ class MastodonConnector(ConnectorBase):
             dataclasses.replace(m, author_handle=own_by[m.external_id]) if m.external_id in own_by else m
             for m in parse_each(found.values(), self._mention, _key, rejected)
         ]
-        parsed = self._own_parents(parsed, found.values(), origin)
+        parents: dict[str, Any] = {str(st["id"]): st for st in found.values() if isinstance(st, dict) and st.get("id")}
+        parsed = self._own_parents(parsed, parents, origin)
         # read from an own account's statuses: a response or nothing, even if the search also found it
         mentions = oldest_first(m for m in parsed if m.external_id not in own_read)
         own_responses = [r for m in parsed if m.external_id in own_read and (r := as_response(m)) is not None]
         new_cursor = dump_cursor({"instances": new_all})
         result = with_responses(FetchResult(mentions=mentions, cursor=None if new_cursor == cursor else new_cursor,
                                             pages=pages, notes=notes, rejected=tuple(rejected)), self.own_accounts)
-        if not own_responses:
+        if not (own_responses or result.responses):
             return result
-        return dataclasses.replace(result, responses=_oldest_first([*result.responses, *own_responses]))
+        authors = _reply_authors(found, parents, own_by)
+        return dataclasses.replace(result, responses=_oldest_first(
+            dataclasses.replace(r, in_reply_to_author=authors.get(r.external_id) if r.in_reply_to else None,
+                                visibility=_visibility(found.get(r.external_id)))
+            for r in [*result.responses, *own_responses]))
 
     def _own_statuses(self, client: Any, account_id: str, handle: str, base: str, **kw: Any) -> Any:
         """One page of own account ``handle``'s statuses, reblogs excluded; none when the account
@@ -359,37 +364,39 @@ class MastodonConnector(ConnectorBase):
             user = handle.partition("@")[0]
             return next((a for a in found if isinstance(a, dict) and to_text(a.get("acct")).lower() == user), None)
 
-    def _own_parents(self, mentions: list[Mention], statuses: Iterable[Any], origin: dict[str, str]) -> list[Mention]:
+    def _own_parents(self, mentions: list[Mention], parents: dict[str, Any], origin: dict[str, str]) -> list[Mention]:
         """Own accounts' replies name their parent by its instance-local ``in_reply_to_id``: name
         it by its ``external_id`` (the ``uri``) instead, so that the response matches the mention:
-        from this fetch, else looked up (``GET /api/v1/statuses/:id``, at most
-        :data:`_PARENT_LOOKUPS` a fetch). A parent that cannot be looked up keeps its local id (the
-        pipeline then matches it by the status URL); a failed lookup never fails the fetch."""
+        from this fetch (``parents``: instance-local id -> status), else looked up
+        (``GET /api/v1/statuses/:id``, at most :data:`_PARENT_LOOKUPS` a fetch; a parent looked up
+        joins ``parents``). A parent that cannot be looked up keeps its local id (the pipeline then
+        matches it by the status URL); a failed lookup never fails the fetch."""
         own = OwnAccounts(self.own_accounts)
         if not own:
             return mentions
-        local = {str(st["id"]): _key(st) for st in statuses if isinstance(st, dict) and st.get("id")}
+        local = {sid: _key(st) for sid, st in parents.items()}
         out: list[Mention] = []
         lookups = 0
         for m in mentions:
             if m.parent_id and own.match(m.source, m.author_handle):
                 if m.parent_id not in local and lookups < _PARENT_LOOKUPS and m.external_id in origin:
                     lookups += 1
-                    uri = self._parent_uri(origin[m.external_id], m.parent_id)
-                    if uri:
-                        local[m.parent_id] = uri
+                    parent = self._parent(origin[m.external_id], m.parent_id)
+                    if parent is not None:
+                        local[m.parent_id] = _key(parent)
+                        parents[m.parent_id] = parent
                 if m.parent_id in local:
                     m = dataclasses.replace(m, parent_id=local[m.parent_id])
             out.append(m)
         return out
 
-    def _parent_uri(self, base: str, status_id: str) -> str | None:
-        """The ``uri`` of status ``status_id`` of instance ``base``; None when it cannot be read."""
+    def _parent(self, base: str, status_id: str) -> dict[str, Any] | None:
+        """Status ``status_id`` of instance ``base``; None when it cannot be read (or has no ``uri``)."""
         try:
             status = self._get_client(base).status(status_id)
         except Exception:  # a response whose parent is unknown is still stored
             return None
-        return _key(status) if isinstance(status, dict) and (status.get("uri") or status.get("url")) else None
+        return status if isinstance(status, dict) and (status.get("uri") or status.get("url")) else None
 
     @staticmethod
     def _mention(s: Any) -> Mention:
@@ -436,6 +443,28 @@ class MastodonConnector(ConnectorBase):
             refers_to=refers,
             links=links,
         )
+
+
+def _reply_authors(found: dict[str, Any], parents: dict[str, Any], own_by: dict[str, str]) -> dict[str, str]:
+    """Status key -> ``user@instance`` of the account each reply of ``found`` answers (see
+    :func:`~connectors._mastodon_statuses._reply_author`); a reply of an own account's timeline
+    to its own status names that account as configured (``own_by``), as its author is named."""
+    out: dict[str, str] = {}
+    for key, st in found.items():
+        author = _reply_author(st, parents)
+        account = st.get("account") if isinstance(st, dict) else None
+        if author and key in own_by and isinstance(account, dict) and author == _qualified(account):
+            author = own_by[key]
+        if author:
+            out[key] = author
+    return out
+
+
+def _visibility(status: Any) -> str | None:
+    """``direct`` (a direct message) or ``private`` (followers only) for a status that is no public
+    post; None for ``public`` and ``unlisted`` (anyone with the link sees it) or no status."""
+    vis = to_text(status.get("visibility")) if isinstance(status, dict) else ""
+    return vis if vis in ("direct", "private") else None
 
 
 def _oldest_first(responses: Iterable[Response]) -> list[Response]:

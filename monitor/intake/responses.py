@@ -8,7 +8,7 @@ not matched yet:
 * to a mention: the one it replies to or quotes (by external id; on Mastodon also by the
   instance-local id at the end of the status URL), the mention our own earlier reply in the chain
   answered, the thread's root, or else the newest mention of its thread posted before it **by the
-  account it replies to** (``in_reply_to_author``, X) and none for a reply to an own account (our
+  account it replies to** (``in_reply_to_author``: X, Bluesky) and none for a reply to an own account (our
   own announcement thread gathers many customers: our reply answers one of them, not the newest);
   with that account unknown, the thread's newest mention only when all its mentions are by one author;
 * to that mention's queue item (once triage made one): an open item becomes ``responded`` with
@@ -50,6 +50,9 @@ log = logging.getLogger("brand_scout.pipeline")
 FOLLOW_UP = "customer replied after our response"
 #: The actor of what brand-scout itself changes.
 SYSTEM = "brand-scout"
+#: A response that is no public post, in words (``PlatformResponse.visibility``): it answers the
+#: item all the same, and the item's history and the flags say how.
+PRIVATE = {"direct": "direct message", "private": "followers-only post"}
 
 
 def _handle(h: str | None) -> str:
@@ -184,11 +187,14 @@ class Responses:
             item.response_source, item.responded_by, item.updated_at = "platform", by, now
             rq.add_row(s, item)
             s.flush()
+        private = PRIVATE.get(r.visibility or "")
+        details: dict[str, object] = {
+            "status": item.status, "via": "platform", "url": r.url, "at": at.isoformat(), "account": account,
+            "credited_to": credited, "flagged": credited is None, "replaces": previous}
+        if private:  # the history says it: answered, but not in public
+            details.update(visibility=r.visibility, reason=f"sent as a {private}, not public")
         self.store.audit(s, actor=by, action="queue.respond" if changed else "queue.response_seen",
-                         object_type="queue_item", object_id=str(item.id),
-                         details={"status": item.status, "via": "platform", "url": r.url, "at": at.isoformat(),
-                                  "account": account, "credited_to": credited, "flagged": credited is None,
-                                  "replaces": previous}, now=now)
+                         object_type="queue_item", object_id=str(item.id), details=details, now=now)
         if changed:
             self._state(s, item, action="respond", by=name, now=now, key=f"platform:{r.id}")
         self._flags(s, r, item, name, account, now)
@@ -198,12 +204,15 @@ class Responses:
                now: datetime) -> None:
         url = f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}"
         if item.light == "red":
+            private = PRIVATE.get(r.visibility or "")
+            how = f"by {private} (not in public)" if private else "in public"
             for rcv in [rc.name for rc in self.cfg.receivers if rc.restricted]:
                 self.store.enqueue(
                     s, key=f"response:red:{rcv}:{r.id}", receiver=rcv, kind="escalation", now=now,
                     queue_item_id=item.id,
-                    payload={"title": f"Public reply to red item #{item.id} by {account}",
-                             "summary": "An own account replied in public to an item that may disclose confidential "
+                    payload={"title": f"{private.capitalize() if private else 'Public'} reply to red item "
+                                      f"#{item.id} by {account}",
+                             "summary": f"An own account replied {how} to an item that may disclose confidential "
                                         "information (P4): Legal / Compliance to review the reply now.",
                              "item_id": item.id, "action": "response-to-red", "target": name, "light": item.light,
                              "priority": item.priority, "response_url": r.url, "item_url": url})
@@ -286,4 +295,4 @@ class Responses:
         return True
 
 
-__all__ = ["FOLLOW_UP", "Responses", "own_entries"]
+__all__ = ["FOLLOW_UP", "PRIVATE", "Responses", "own_entries"]

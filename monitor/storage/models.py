@@ -374,7 +374,9 @@ class PlatformResponse(SQLModel, table=True):
     answers once that is stored, ``queue_item_id`` and ``matched_at`` once the mention's queue item
     was marked (or found) responded. ``credited_to`` is the spokesperson whose roster handle posted
     it, None for an own account mapped to nobody (``flagged``: the lead was told).
-    ``in_reply_to_author`` is the account the response replies to, when the platform says (X).
+    ``in_reply_to_author`` is the account the response replies to, when the platform says (X,
+    Mastodon, Bluesky). ``visibility`` is ``direct`` for a direct message (``private``: followers
+    only), None for a public post: a response either way, not a public one.
     """
 
     __tablename__ = "platform_response"
@@ -394,6 +396,7 @@ class PlatformResponse(SQLModel, table=True):
     thread_id: str | None = Field(default=None, max_length=200)
     quoted: str | None = Field(default=None, max_length=200)
     in_reply_to_author: str | None = Field(default=None, max_length=200)
+    visibility: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     fetched_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     mention_id: int | None = Field(default=None, foreign_key="mention.id", ondelete="SET NULL")

@@ -35,6 +35,7 @@ def add_responses(store: Store, s: Session, source_name: str, responses: Sequenc
         "thread_id": r.thread_id[:200] if r.thread_id else None,
         "quoted": r.quoted[:200] if r.quoted else None,
         "in_reply_to_author": r.in_reply_to_author[:200] if r.in_reply_to_author else None,
+        "visibility": r.visibility[:16] if r.visibility else None,
         "created_at": r.created_at, "fetched_at": now, "flagged": False,
     } for r in responses if r.external_id]
     return len(store.insert_ignore(s, PlatformResponse, rows, ["source", "external_id"],

@@ -146,6 +146,7 @@ def test_own_account_feed_page_in_the_wire_shape(harness_factory: Callable[[str]
             "help.setseg.example",
             in_reply_to=feed[0]["reply"]["parent"]["uri"],
             thread_id=feed[0]["reply"]["root"]["uri"],
+            in_reply_to_author="bob.example.com",  # the reply ref's parent post view names its author
         )
     ]
     assert [m.external_id for m in res.mentions] == [m.external_id for m in plain.mentions]

@@ -238,6 +238,7 @@ def test_mastodon_reads_an_own_reply_without_the_search_term_in_a_later_poll() -
                 T0,
                 "help@mastodon.example",
                 in_reply_to=f"https://mastodon.example/users/carol/statuses/{m}",
+                in_reply_to_author="carol@mastodon.example",  # in_reply_to_account_id, named in its mentions
             )
         ]
         assert reply["url"] == f"https://mastodon.example/@help/{reply['id']}"
@@ -251,6 +252,53 @@ def test_mastodon_reads_an_own_reply_without_the_search_term_in_a_later_poll() -
         # the first read found nothing: the next goes on from the window's start, then from the newest seen
         assert [r.query.get("min_id") for r in reads] == [None, str(_sid(T0 - timedelta(days=1))), news["id"]]
         assert all(r.query.get("exclude_reblogs") in ("1", "true", "True") for r in reads)
+    finally:
+        p.stop()
+
+
+def test_mastodon_response_names_the_account_it_replies_to() -> None:
+    """An own account's reply names whom it answers, as ``user@instance`` like a mention's author:
+    ``in_reply_to_account_id`` found in its ``mentions``, else the parent's author (a reply whose
+    author deleted the name), and its own account for a reply continuing its own thread."""
+    p, c = _mastodon(["help@mastodon.example", "setseg@mastodon.example"])
+    try:
+        root = _by(p, "setseg", T0 - timedelta(minutes=60), "SET SEG news: the new claims portal is live")
+        amy = _by(p, "amy@other.example", T0 - timedelta(minutes=30), "SET SEG portal is down", reply_to=root["id"])
+        bob = _by(p, "bob", T0 - timedelta(minutes=20), "SET SEG denied my claim", reply_to=root["id"])
+        to_amy = _by(p, "help", T0, "on it", reply_to=amy["id"])
+        to_bob = _by(p, "help", T0 + timedelta(minutes=1), "sorry about that", reply_to=bob["id"])
+        to_bob["mentions"] = []  # its author deleted the name: the parent says whose it is
+        more = _by(p, "setseg", T0 + timedelta(minutes=2), "2/2: the app follows next week", reply_to=root["id"])
+        assert to_amy["mentions"][0]["acct"] == "amy@other.example" and more["mentions"] == []
+        result = fetch(c)
+        assert [(r.external_id, r.in_reply_to_author) for r in result.responses] == [
+            (to_amy["uri"], "amy@other.example"),
+            (to_bob["uri"], "bob@mastodon.example"),
+            (more["uri"], "setseg@mastodon.example"),
+        ]
+        assert {m.author_handle for m in result.mentions} == {"amy@other.example", "bob@mastodon.example"}
+    finally:
+        p.stop()
+
+
+def test_mastodon_direct_reply_is_a_response_that_says_it_is_no_public_post() -> None:
+    """A reply sent as a direct message (or to followers only) answers all the same: a response
+    whose ``visibility`` says how; a public or unlisted one has none."""
+    p, c = _mastodon(["help@mastodon.example"])
+    try:
+        m = _mention(p, T0 - timedelta(minutes=10))
+        dm = _by(p, "help", T0, "please check your messages", reply_to=m)
+        dm["visibility"] = "direct"
+        followers = _by(p, "help", T0 + timedelta(minutes=1), "we are on it", reply_to=m)
+        followers["visibility"] = "private"
+        unlisted = _by(p, "help", T0 + timedelta(minutes=2), "fixed now", reply_to=m)
+        unlisted["visibility"] = "unlisted"
+        result = fetch(c)
+        assert [(r.external_id, r.visibility, r.in_reply_to_author) for r in result.responses] == [
+            (dm["uri"], "direct", "carol@mastodon.example"),
+            (followers["uri"], "private", "carol@mastodon.example"),
+            (unlisted["uri"], None, "carol@mastodon.example"),
+        ]
     finally:
         p.stop()
 
@@ -430,6 +478,7 @@ def test_bluesky_reads_an_own_reply_without_the_search_term_in_a_later_poll() ->
                 "help.setseg.example",
                 in_reply_to=m,
                 thread_id=m,
+                in_reply_to_author="carol.example",
             )
         ]
         assert second.mentions == []
@@ -444,6 +493,35 @@ def test_bluesky_reads_an_own_reply_without_the_search_term_in_a_later_poll() ->
         }
         # each poll starts at the feed's top and pages on only while the page is above the mark
         assert [r.query.get("cursor") is None for r in reads].count(True) == 3
+    finally:
+        p.stop()
+
+
+def test_bluesky_response_names_the_account_it_replies_to_in_our_own_thread() -> None:
+    """In a thread our own account started, an own reply names whom it answers by handle (as the
+    mentions' authors are stored): read from the author feed, the reply ref's parent post view
+    names its author; found by the search only (the feed refused), the DID in the parent's URI
+    is named when this fetch read a post of that author, else nobody (never a DID)."""
+    p, c = _bluesky(["help.setseg.example", "setseg.example", "news.setseg.example"])
+    try:
+        p.fake.missing_actors.add("news.setseg.example")
+        root = p.post("setseg.example", T0 - timedelta(minutes=60), "SET SEG news: the new portal is live", "3kroot")
+        amy = p.post("amy.example", T0 - timedelta(minutes=30), "SET SEG portal is down", "3kamy", reply_to=root)
+        bob = p.post("bob.example", T0 - timedelta(minutes=20), "SET SEG denied my claim", "3kbob", reply_to=root)
+        dan = p.post("dan.example", T0 - timedelta(minutes=15), "looks nice", "3kdan", reply_to=root)
+        to_amy = p.post("help.setseg.example", T0, "on it", "3ktoamy", reply_to=amy, root=root)
+        more = p.post("setseg.example", T0 + timedelta(minutes=1), "2/2: the app follows", "3kmore", reply_to=root)
+        to_bob = p.post("news.setseg.example", T0 + timedelta(minutes=2), "SET SEG news desk: sorry", "3ktobob",
+                        reply_to=bob, root=root)
+        to_dan = p.post("news.setseg.example", T0 + timedelta(minutes=3), "SET SEG news desk: thanks", "3ktodan",
+                        reply_to=dan, root=root)
+        result = fetch(c)
+        assert [(r.external_id, r.thread_id, r.in_reply_to_author) for r in result.responses] == [
+            (to_amy, root, "amy.example"),
+            (more, root, "setseg.example"),
+            (to_bob, root, "bob.example"),
+            (to_dan, root, None),  # dan's post is no mention: its DID names no handle this fetch read
+        ]
     finally:
         p.stop()
 

@@ -145,15 +145,24 @@ class FakeMastodon:
         self.accounts.append(a)
         return a
 
-    def post(self, acct: str, sid: int, created: str, text: str, *, reply_to: str | None = None) -> dict[str, Any]:
-        """Publish status ``sid`` by account ``acct`` (a reply when ``reply_to`` names a local id)."""
+    def post(self, acct: str, sid: int, created: str, text: str, *, reply_to: str | None = None,
+             visibility: str = "public") -> dict[str, Any]:
+        """Publish status ``sid`` by account ``acct`` (a reply when ``reply_to`` names a local id:
+        as Mastodon does, it names the parent's account in ``in_reply_to_account_id`` and, unless
+        that is its own author, in ``mentions``)."""
         a = self.account(acct)
         user, _, domain = str(a["acct"]).partition("@")
         host = domain or DOMAIN
         s = copy.deepcopy(self.statuses[0] if self.statuses else payload("mastodon_statuses.json")["statuses"][0])
         s.update(id=str(sid), created_at=created, content=f"<p>{text}</p>", tags=[], account=copy.deepcopy(a),
                  uri=f"https://{host}/users/{user}/statuses/{sid}", url=f"https://{host}/@{user}/{sid}",
-                 in_reply_to_id=reply_to, in_reply_to_account_id=None, reblog=None)
+                 in_reply_to_id=reply_to, in_reply_to_account_id=None, reblog=None, mentions=[],
+                 visibility=visibility)
+        parent = next((st for st in self.statuses if st["id"] == reply_to), None) if reply_to else None
+        if parent is not None:
+            s["in_reply_to_account_id"] = parent["account"]["id"]
+            if parent["account"]["id"] != a["id"]:
+                s["mentions"] = [mention_of(parent["account"])]
         self.statuses.append(s)
         return s
 
@@ -169,3 +178,8 @@ class FakeMastodon:
         self.statuses.append(s)
         uri: str = s["uri"]
         return uri
+
+
+def mention_of(account: dict[str, Any]) -> dict[str, Any]:
+    """The entry of a status's ``mentions`` that names ``account`` (``id, username, url, acct``)."""
+    return {k: account[k] for k in ("id", "username", "url", "acct")}

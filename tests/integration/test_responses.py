@@ -429,8 +429,16 @@ class Mastodon(Platform):
         user = handle.split("@", 1)[0]
         s.update(id=key, created_at=at.strftime("%Y-%m-%dT%H:%M:%S.000Z"), content=f"<p>{text}</p>",
                  uri=f"https://mastodon.example/users/{user}/statuses/{key}", url=f"https://mastodon.example/@{user}/{key}",
-                 in_reply_to_id=reply_to, tags=[])
-        s["account"] = {**s["account"], "id": str(abs(hash(handle)) % 10_000), "username": user, "acct": handle}
+                 in_reply_to_id=reply_to, in_reply_to_account_id=None, mentions=[], tags=[])
+        s["account"] = {**s["account"], "id": str(abs(hash(handle)) % 10_000), "username": user, "acct": handle,
+                        "url": f"https://mastodon.example/@{user}"}
+        parent = next((st for st in self.fake.statuses if st["id"] == reply_to), None) if reply_to else None
+        if parent is not None:  # as Mastodon names the account a reply answers
+            from tests.fakes.mastodon import mention_of
+
+            s["in_reply_to_account_id"] = parent["account"]["id"]
+            if parent["account"]["id"] != s["account"]["id"]:
+                s["mentions"] = [mention_of(parent["account"])]
         self.fake.statuses.append(s)
         return key  # replies name their parent by its instance-local id
 
@@ -533,6 +541,167 @@ def test_platform_reply_later_poll_thread_follow_up_and_unmapped_account(
     assert item.responded_by == f"{kind}:@{unmapped}"
     flags = [n for n in outbox(c, "escalation") if n.payload.get("action") == "response-unmapped"]
     assert [n.queue_item_id for n in flags] == [item.id]
+
+
+@pytest.mark.parametrize("kind", ["reddit", "bluesky"])
+def test_platform_reply_to_a_post_that_is_no_mention_in_a_customers_thread_answers_the_threads_root(
+        make: Callable[..., Container], kind: str, clock: FrozenClock) -> None:
+    """As on X: our reply to someone else's post in a customer's thread (a post without the brand's
+    name: no mention) answers the thread's root mention (Reddit ``link_id``, Bluesky reply root).
+    Mastodon statuses name no thread root: there only the parent and the chain above it count."""
+    p: Platform = Reddit() if kind == "reddit" else Bluesky()
+    try:
+        c = make(*p.source())
+        name = (lambda h: f"{h}.example") if kind == "bluesky" else (lambda h: h)
+        root = p.post(name("dave"), T0 - timedelta(minutes=30), "SET SEG is down again, refund please", "3kthr001")
+        mid = p.post(name("erin"), T0 - timedelta(minutes=20), "same here", "3kthr002", reply_to=root, root=root)
+        c.pipeline.poll(p.source_name)
+        c.pipeline.run_once()
+        (ext, item), = items(c).items()
+        assert item.status in ("new", "assigned")
+        clock.advance(timedelta(minutes=5))
+        replied_at = T0 + timedelta(minutes=1)
+        r = p.post(OWN_HANDLES[kind][0], replied_at, "we are looking into it", "3kthr003", reply_to=mid, root=root)
+        report = c.pipeline.poll(p.source_name)
+        assert (report.responses, report.responded, report.stored) == (1, 1, 0)
+        item = items(c)[ext]
+        assert item.status == "responded" and utc(item.responded_at) == replied_at  # type: ignore[arg-type]
+        (stored,) = responses(c).values()
+        assert (stored.in_reply_to, stored.queue_item_id, stored.credited_to) == (mid, item.id, "anna")
+        assert item.response_url == stored.url and r.endswith("3kthr003")
+    finally:
+        p.stop()
+
+
+def _two_customers_in_our_own_thread(c: Container, p: Platform, clock: FrozenClock, customer: Callable[[str], str],
+                                     ids: Iterator[str]) -> tuple[str, str, str, datetime]:
+    """Our own account's announcement and two customers' mentions replying to it, two items (the
+    second came after the grouping window): (root, amy's mention, bob's mention, now)."""
+    own = OWN_HANDLES[p.source_name.split("-")[0]][1]
+    root = p.post(own, T0 - timedelta(minutes=60), "SET SEG news: the new claims portal is live", next(ids))
+    amy = p.post(customer("amy"), T0 - timedelta(minutes=30), "SET SEG claims portal is down, I want a refund",
+                 next(ids), reply_to=root, root=root)
+    c.pipeline.poll(p.source_name)
+    c.pipeline.run_once()
+    later = T0 + c.cfg.policy.grouping.window + timedelta(hours=1)
+    clock.advance(later - T0)
+    bob = p.post(customer("bob"), later - timedelta(minutes=20), "SET SEG denied my claim again, terrible", next(ids),
+                 reply_to=root, root=root)
+    c.pipeline.poll(p.source_name)
+    c.pipeline.run_once()
+    return root, amy, bob, later
+
+
+def test_bluesky_reply_in_our_own_thread_credits_the_customer_replied_to_never_the_threads_newest_mention(
+        make: Callable[..., Container], clock: FrozenClock) -> None:
+    """As on X: in a thread our own account started, our reply to a customer's post that is no
+    mention answers that customer (the author feed's parent post view names the author), never the
+    thread's newest mention by someone else; a reply to our own root answers no one."""
+    p = Bluesky()
+    try:
+        c = make(*p.source())
+        ids = iter(f"3kown{n:08d}" for n in range(1, 20))
+        root, amy, bob, later = _two_customers_in_our_own_thread(c, p, clock, lambda h: f"{h}.example", ids)
+        amy_item = items(c)[amy]
+        amy_more = p.post("amy.example", later - timedelta(minutes=10), "and the app crashes too", next(ids),
+                          reply_to=amy, root=root)  # no brand term: no mention
+        got = items(c)
+        assert set(got) == {amy, bob} and got[amy].id != got[bob].id  # our own root is no mention
+        clock.advance(timedelta(minutes=5))
+        replied_at = later + timedelta(minutes=1)
+        r = p.post("help.setseg.example", replied_at, "sorry, a fix for the app is on its way", next(ids),
+                   reply_to=amy_more, root=root)
+        more = p.post("setseg.example", replied_at + timedelta(minutes=1), "2/2: the mobile app follows next week",
+                      next(ids), reply_to=root, root=root)
+        report = c.pipeline.poll(p.source_name)
+        c.pipeline.run_once()
+        assert (report.responses, report.responded, report.stored) == (2, 1, 0)
+        got = items(c)
+        assert got[amy].id == amy_item.id and got[amy].status == "responded"
+        assert utc(got[amy].responded_at) == replied_at  # type: ignore[arg-type]
+        assert got[amy].response_url == f"https://bsky.app/profile/help.setseg.example/post/{r.rsplit('/', 1)[-1]}"
+        assert got[bob].status in ("new", "assigned") and got[bob].responded_at is None
+        stored = responses(c)
+        assert stored[r].in_reply_to_author == "amy.example" and stored[r].queue_item_id == got[amy].id
+        assert (stored[more].in_reply_to_author, stored[more].mention_id, stored[more].queue_item_id) == (
+            "setseg.example", None, None)
+    finally:
+        p.stop()
+
+
+def test_mastodon_reply_to_one_of_two_customers_in_our_own_thread_names_and_credits_that_one(
+        make: Callable[..., Container], clock: FrozenClock) -> None:
+    """Mastodon names whom a reply answers (``in_reply_to_account_id``, its ``mentions``): stored as
+    ``user@instance`` like the mentions' authors. Our reply to bob's mention credits bob's item,
+    not amy's newer or older one; continuing our own thread answers no one. (A status names no
+    thread root, so a reply to a customer's post that is no mention is matched by nothing.)"""
+    p = Mastodon()
+    try:
+        c = make(*p.source())
+        ids = iter(str(113000000000000300 + n) for n in range(1, 20))
+        root, amy, bob, later = _two_customers_in_our_own_thread(c, p, clock, lambda h: h, ids)
+        got = items(c)
+        assert len(got) == 2 and got[f"https://mastodon.example/users/amy/statuses/{amy}"].id != got[
+            f"https://mastodon.example/users/bob/statuses/{bob}"].id
+        clock.advance(timedelta(minutes=5))
+        replied_at = later + timedelta(minutes=1)
+        r = p.post("help@mastodon.example", replied_at, "sorry about SET SEG claims, we are on it", next(ids),
+                   reply_to=bob)  # the search finds it (help has no status on the instance before it)
+        more = p.post("setseg@mastodon.example", replied_at + timedelta(minutes=1),
+                      "2/2: the mobile app follows next week", next(ids), reply_to=root)
+        report = c.pipeline.poll(p.source_name)
+        c.pipeline.run_once()
+        assert (report.responses, report.responded, report.stored) == (2, 1, 0)
+        got = items(c)
+        bob_item, amy_item = (got[f"https://mastodon.example/users/{h}/statuses/{k}"] for h, k in (("bob", bob),
+                                                                                                  ("amy", amy)))
+        assert bob_item.status == "responded" and utc(bob_item.responded_at) == replied_at  # type: ignore[arg-type]
+        assert bob_item.response_url == f"https://mastodon.example/@help/{r}"
+        assert amy_item.status in ("new", "assigned") and amy_item.responded_at is None
+        stored = {k.rsplit("/", 1)[-1]: v for k, v in responses(c).items()}
+        assert (stored[r].in_reply_to_author, stored[r].queue_item_id) == ("bob@mastodon.example", bob_item.id)
+        assert (stored[more].in_reply_to_author, stored[more].mention_id, stored[more].queue_item_id) == (
+            "setseg@mastodon.example", None, None)
+    finally:
+        p.stop()
+
+
+def test_mastodon_direct_message_reply_answers_the_item_and_the_history_says_it_was_not_public(
+        make: Callable[..., Container], clock: FrozenClock) -> None:
+    """An own account's reply sent as a direct message (``visibility: direct``) answers the
+    customer: the item is responded at the platform's time (the digest counts it as seen on the
+    platform), and the history and Legal's flag (a red item) say it was a direct message."""
+    from monitor.web.pages import history_entry
+
+    p = Mastodon()
+    try:
+        c = make(*p.source())
+        p.post("leaky", T0 - timedelta(minutes=10), "Heard SET SEG is building Project Falcon for schools",
+               "113000000000000401")
+        c.pipeline.poll(p.source_name)
+        c.pipeline.run_once()
+        (ext, item), = items(c).items()
+        assert item.light == "red"
+        clock.advance(timedelta(minutes=5))
+        replied_at = T0 + timedelta(minutes=3)
+        p.post("help@mastodon.example", replied_at, "SET SEG support: please check your messages",
+               "113000000000000402", reply_to="113000000000000401")
+        p.fake.statuses[-1]["visibility"] = "direct"
+        report = c.pipeline.poll(p.source_name)
+        assert (report.responses, report.responded) == (1, 1)
+        item = items(c)[ext]
+        assert item.status == "responded" and utc(item.responded_at) == replied_at  # type: ignore[arg-type]
+        assert (item.response_source, item.responded_by) == ("platform", "anna")
+        (stored,) = responses(c).values()
+        assert stored.visibility == "direct" and item.response_url == stored.url
+        (ev,) = [e for e in audit(c, item.id) if e.action == "queue.respond"]
+        assert (ev.details["via"], ev.details["visibility"]) == ("platform", "direct")
+        assert history_entry(ev, {})["reason"] == "sent as a direct message, not public"
+        (legal,) = [n for n in outbox(c, "escalation") if n.payload.get("action") == "response-to-red"]
+        assert legal.payload["title"].startswith(f"Direct message reply to red item #{item.id}")
+        assert "by direct message (not in public)" in legal.payload["summary"]
+    finally:
+        p.stop()
 
 
 class Scripted:
