@@ -1,4 +1,4 @@
-"""Write tests/sentiment/data/sample.tsv from the project's own sample mentions.
+"""Write tests/unit/sentiment/data/sample.tsv from the project's own sample mentions.
 
 The English mentions of ``monitor/sample/mentions.jsonl`` that carry an expected sentiment
 become ``source:external_id<TAB>label<TAB>text`` lines: a small labelled set in the training
@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "monitor" / "sample" / "mentions.jsonl"
-DST = ROOT / "tests" / "sentiment" / "data" / "sample.tsv"
+DST = ROOT / "tests" / "unit" / "sentiment" / "data" / "sample.tsv"
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "tests" / "sentiment" / "data" / "sample.tsv"
+SAMPLE = ROOT / "tests" / "unit" / "sentiment" / "data" / "sample.tsv"
 DEFAULT_OUT = Path(__file__).resolve().parent / "result.json"
 TARGETS = {"posts_per_s": 500.0, "ratio_vs_pipeline": 2.5, "peak_rss_mb": 1024.0, "load_s": 2.0}
 

@@ -24,7 +24,7 @@ from monitor.sentiment.confidential import (
     train_head,
 )
 
-EXAMPLE_YAML = Path(__file__).resolve().parents[2] / "config" / "example.yaml"
+EXAMPLE_YAML = Path(__file__).resolve().parents[3] / "config" / "example.yaml"
 CATEGORIES = [
     Category(
         "unreleased prices",
@@ -196,7 +196,7 @@ def test_classifier_pass_gives_the_scorer_its_embedding() -> None:
     assert [r.label for r in results] == [r.label for r in clf.classify(texts, ["en", None, "es"])]
     alone = OnnxSentenceEncoder().encode(texts[:2])
     assert np.allclose(alone, clf.embed(texts[:2]), atol=1e-5)
-    light = load_config(Path(__file__).resolve().parents[2] / "config" / "example.yaml").policy.light
+    light = load_config(Path(__file__).resolve().parents[3] / "config" / "example.yaml").policy.light
     scorer = ConfidentialityScorer.from_config(light, encoder=clf)
     shared = scorer.score(texts[:2], embeddings=emb[:2])
     assert [s.score for s in shared] == [s.score for s in scorer.score(texts[:2])]

@@ -106,7 +106,7 @@ def test_runtime_imports_neither_torch_nor_transformers() -> None:
         "print(build_classifier(SentimentConfig()).classify(['great'])[0].label)\n"
         "print('torch' in sys.modules, 'transformers' in sys.modules)\n"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["positive", "False", "False"]
