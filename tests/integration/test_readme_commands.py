@@ -69,6 +69,6 @@ def test_the_examples_on_the_example_configuration_work_as_written(tmp_path: Pat
     routed = runner.invoke(app, ["route", "--config", "config/example.yaml", "--explain"], input=line)
     assert routed.exit_code == 0 and '"light": "yellow"' in routed.stdout and "urgent" in routed.stdout
     report = tmp_path / "report.json"
-    scored = runner.invoke(app, ["eval", "replay", "tests/eval/streams/red_joins_yellow_group.jsonl",
+    scored = runner.invoke(app, ["eval", "replay", "tests/integration/eval/streams/red_joins_yellow_group.jsonl",
                                  "--json", str(report)])
     assert scored.exit_code == 0 and report.exists()

@@ -1,6 +1,6 @@
 """``scout eval replay``: the production stages scored on labelled streams (issue "judgement").
 
-Scenario streams live in ``tests/eval/streams/``; each test states the alerts that must and must
+Scenario streams live in ``tests/integration/eval/streams/``; each test states the alerts that must and must
 not happen. The deterministic keyword classifier stands in for the model, except in the sample
 gate, which runs the shipped model on the bundled sample.
 """
@@ -20,7 +20,7 @@ from monitor.cli import app
 from monitor.config import AppConfig, load_config
 from tests.doubles import KeywordClassifier
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STREAMS = Path(__file__).parent / "streams"
 EXAMPLE = ROOT / "config" / "example.yaml"
 SAMPLE = ROOT / "monitor" / "sample" / "mentions.jsonl"

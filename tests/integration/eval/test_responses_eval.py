@@ -16,7 +16,7 @@ from monitor.storage.models import QueueItem
 from monitor.storage.store import Store
 from tests.doubles import KeywordClassifier
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STREAMS = Path(__file__).parent / "streams"
 
 
