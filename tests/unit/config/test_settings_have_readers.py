@@ -40,7 +40,7 @@ from pydantic import BaseModel
 
 from monitor.config import AppConfig
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("monitor", "connectors")
 #: The schema's package: only its models' accessor methods count as readers here.
 CONFIG = ROOT / "monitor" / "config"

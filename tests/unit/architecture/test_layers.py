@@ -9,7 +9,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("monitor", "connectors")
 SQL_LIBS = ("sqlalchemy", "sqlmodel", "alembic")
 #: Modules besides monitor.storage that may use SQL: the scheduler's job store and the leader lock.

@@ -23,7 +23,7 @@ from monitor.queue.actions import QueueActions, actor_for
 from monitor.storage.privacy import AGGREGATE
 from tests.doubles import KeywordClassifier, RecordingNotifier
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "brand-scout.json"
+DASHBOARD = Path(__file__).resolve().parents[3] / "deploy" / "grafana" / "brand-scout.json"
 SOURCES = [{"name": "replay", "type": "replay", "interval": "10s", "options": {"file": "sample"}},
            {"name": "news", "type": "rss", "interval": "5m", "options": {"feeds": ["https://example.com/feed"]}}]
 
