@@ -366,29 +366,54 @@ class MastodonConnector(ConnectorBase):
 
     def _own_parents(self, mentions: list[Mention], parents: dict[str, Any], origin: dict[str, str]) -> list[Mention]:
         """Own accounts' replies name their parent by its instance-local ``in_reply_to_id``: name
-        it by its ``external_id`` (the ``uri``) instead, so that the response matches the mention:
-        from this fetch (``parents``: instance-local id -> status), else looked up
-        (``GET /api/v1/statuses/:id``, at most :data:`_PARENT_LOOKUPS` a fetch; a parent looked up
-        joins ``parents``). A parent that cannot be looked up keeps its local id (the pipeline then
-        matches it by the status URL); a failed lookup never fails the fetch."""
+        it by its ``external_id`` (the ``uri``) instead, so that the response matches the mention,
+        and name the thread's root as ``thread_id``, which a status does not. A parent in this
+        fetch (``parents``: instance-local id -> status) that is no reply is the root; otherwise
+        the reply's context is read (``GET /api/v1/statuses/:id/context``: its ancestors, the
+        root first; they join ``parents``), at most :data:`_PARENT_LOOKUPS` a fetch, and where it
+        cannot be read the parent alone (``GET /api/v1/statuses/:id``). A root the instance does
+        not have leaves ``thread_id`` unset; a parent that cannot be looked up keeps its local id
+        (the pipeline then matches it by the status URL); a failed lookup never fails the fetch."""
         own = OwnAccounts(self.own_accounts)
         if not own:
             return mentions
         local = {sid: _key(st) for sid, st in parents.items()}
+        ids = {_key(st): sid for sid, st in parents.items()}  # this fetch's statuses: external id -> local id
         out: list[Mention] = []
         lookups = 0
         for m in mentions:
             if m.parent_id and own.match(m.source, m.author_handle):
-                if m.parent_id not in local and lookups < _PARENT_LOOKUPS and m.external_id in origin:
+                parent, root = parents.get(m.parent_id), None
+                if isinstance(parent, dict) and not parent.get("in_reply_to_id"):
+                    root = _key(parent)
+                elif lookups < _PARENT_LOOKUPS and m.external_id in origin:
                     lookups += 1
-                    parent = self._parent(origin[m.external_id], m.parent_id)
-                    if parent is not None:
+                    base = origin[m.external_id]
+                    ancestors = self._ancestors(base, ids.get(m.external_id))
+                    if ancestors and to_text(ancestors[-1]["id"]) == m.parent_id:
+                        for a in ancestors:
+                            parents[to_text(a["id"])], local[to_text(a["id"])] = a, _key(a)
+                        root = None if ancestors[0].get("in_reply_to_id") else _key(ancestors[0])
+                    elif m.parent_id not in local and (parent := self._parent(base, m.parent_id)) is not None:
                         local[m.parent_id] = _key(parent)
                         parents[m.parent_id] = parent
                 if m.parent_id in local:
-                    m = dataclasses.replace(m, parent_id=local[m.parent_id])
+                    m = dataclasses.replace(m, parent_id=local[m.parent_id], thread_id=root)
             out.append(m)
         return out
+
+    def _ancestors(self, base: str, status_id: str | None) -> list[dict[str, Any]]:
+        """The statuses above status ``status_id`` of instance ``base``, the thread's root first
+        (as far as the instance has them); none when its context cannot be read."""
+        if not status_id:
+            return []
+        try:
+            context = self._get_client(base).status_context(status_id)
+        except Exception:  # the parent alone is looked up then
+            return []
+        found = context.get("ancestors") if isinstance(context, dict) else None
+        return [a for a in found if isinstance(a, dict) and a.get("id") and (a.get("uri") or a.get("url"))] \
+            if isinstance(found, list) else []
 
     def _parent(self, base: str, status_id: str) -> dict[str, Any] | None:
         """Status ``status_id`` of instance ``base``; None when it cannot be read (or has no ``uri``)."""

@@ -238,6 +238,7 @@ def test_mastodon_reads_an_own_reply_without_the_search_term_in_a_later_poll() -
                 T0,
                 "help@mastodon.example",
                 in_reply_to=f"https://mastodon.example/users/carol/statuses/{m}",
+                thread_id=f"https://mastodon.example/users/carol/statuses/{m}",  # the root, from its context
                 in_reply_to_author="carol@mastodon.example",  # in_reply_to_account_id, named in its mentions
             )
         ]
@@ -277,6 +278,29 @@ def test_mastodon_response_names_the_account_it_replies_to() -> None:
             (more["uri"], "setseg@mastodon.example"),
         ]
         assert {m.author_handle for m in result.mentions} == {"amy@other.example", "bob@mastodon.example"}
+    finally:
+        p.stop()
+
+
+def test_mastodon_own_reply_names_its_threads_root_from_the_replys_context() -> None:
+    """A status names its parent, not its thread: a reply to a post this fetch did not read (one
+    without the search's words) is named by the root its context gives (the first ancestor); a
+    reply to a root read in this fetch needs no request."""
+    p, c = _mastodon(["help@mastodon.example"])
+    try:
+        root = _mention(p, T0 - timedelta(minutes=30))
+        mid = _by(p, "erin", T0 - timedelta(minutes=20), "same here", reply_to=root)  # no mention
+        deep = _by(p, "help", T0, "we are looking into it", reply_to=mid["id"])
+        direct = _by(p, "help", T0 + timedelta(minutes=1), "sorry about that", reply_to=root, seq=2)
+        result = fetch(c)
+        carol = f"https://mastodon.example/users/carol/statuses/{root}"
+        assert [(r.external_id, r.in_reply_to, r.thread_id, r.in_reply_to_author) for r in result.responses] == [
+            (deep["uri"], mid["uri"], carol, "erin@mastodon.example"),
+            (direct["uri"], carol, carol, "carol@mastodon.example"),
+        ]
+        assert [h.path for h in p.fake.server.hits(r"/api/v1/statuses/\d+(?:/context)?")] == [
+            f"/api/v1/statuses/{deep['id']}/context"
+        ]
     finally:
         p.stop()
 

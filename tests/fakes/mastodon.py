@@ -1,5 +1,5 @@
 """Fake Mastodon instance: version probe, ``/api/v2/search``, hashtag timelines and account statuses
-with min_id / max_id, account lookup and single statuses.
+with min_id / max_id, account lookup, single statuses and their context (ancestors, descendants).
 
 Accounts are served from the recorded account body in ``mastodon_account_lookup.json`` (see its
 ``_source``); statuses from ``mastodon_statuses.json``. The instance's own domain is :data:`DOMAIN`:
@@ -39,6 +39,7 @@ class FakeMastodon:
         s.route("GET", r"/api/v1/accounts/lookup", self.lookup)
         s.route("GET", r"/api/v1/accounts/(\d+)/statuses", self.account_statuses)
         s.route("GET", r"/api/v1/statuses/(\d+)", self.status)
+        s.route("GET", r"/api/v1/statuses/(\d+)/context", self.context)
         s.faults_on(r"/api/v2/search", r"/api/v1/timelines/tag/[^/]+", r"/api/v1/accounts/lookup",
                     r"/api/v1/accounts/\d+/statuses")
         s.fault_replies["429"] = self._429
@@ -130,6 +131,25 @@ class FakeMastodon:
         """``GET /api/v1/statuses/:id`` by the instance-local id."""
         found = [st for st in self.statuses if st["id"] == req.groups[0]]
         return json_reply(copy.deepcopy(found[0])) if found else json_reply(self.not_found, 404)
+
+    def context(self, req: Request) -> Reply:
+        """``GET /api/v1/statuses/:id/context``: the statuses above it (``ancestors``, the thread's
+        root first, up to the first parent the instance does not have) and below it (``descendants``,
+        in the order they were posted); 404 for an unknown id."""
+        by_id = {st["id"]: st for st in self.statuses}
+        if req.groups[0] not in by_id:
+            return json_reply(self.not_found, 404)
+        ancestors: list[dict[str, Any]] = []
+        parent = by_id[req.groups[0]].get("in_reply_to_id")
+        while parent in by_id and len(ancestors) < 100:
+            ancestors.insert(0, by_id[parent])
+            parent = by_id[parent].get("in_reply_to_id")
+        below, descendants = {req.groups[0]}, []
+        for st in sorted(self.statuses, key=lambda st: int(st["id"])):
+            if st.get("in_reply_to_id") in below:
+                below.add(st["id"])
+                descendants.append(st)
+        return json_reply(copy.deepcopy({"ancestors": ancestors, "descendants": descendants}))
 
     def account(self, acct: str) -> dict[str, Any]:
         """The account ``user`` or ``user@domain`` (made from the recorded template when new); one

@@ -543,32 +543,36 @@ def test_platform_reply_later_poll_thread_follow_up_and_unmapped_account(
     assert [n.queue_item_id for n in flags] == [item.id]
 
 
-@pytest.mark.parametrize("kind", ["reddit", "bluesky"])
+@pytest.mark.parametrize("kind", ["reddit", "mastodon", "bluesky"])
 def test_platform_reply_to_a_post_that_is_no_mention_in_a_customers_thread_answers_the_threads_root(
         make: Callable[..., Container], kind: str, clock: FrozenClock) -> None:
     """As on X: our reply to someone else's post in a customer's thread (a post without the brand's
-    name: no mention) answers the thread's root mention (Reddit ``link_id``, Bluesky reply root).
-    Mastodon statuses name no thread root: there only the parent and the chain above it count."""
-    p: Platform = Reddit() if kind == "reddit" else Bluesky()
+    name: no mention) answers the thread's root mention (Reddit ``link_id``, Bluesky reply root;
+    Mastodon names no root: the reply's context says it)."""
+    p: Platform = {"reddit": Reddit, "mastodon": Mastodon, "bluesky": Bluesky}[kind]()
     try:
         c = make(*p.source())
         name = (lambda h: f"{h}.example") if kind == "bluesky" else (lambda h: h)
-        root = p.post(name("dave"), T0 - timedelta(minutes=30), "SET SEG is down again, refund please", "3kthr001")
-        mid = p.post(name("erin"), T0 - timedelta(minutes=20), "same here", "3kthr002", reply_to=root, root=root)
+        keys = [str(113000000000000500 + n) if kind == "mastodon" else f"3kthr{n:03d}" for n in range(1, 4)]
+        root = p.post(name("dave"), T0 - timedelta(minutes=30), "SET SEG is down again, refund please", keys[0])
+        mid = p.post(name("erin"), T0 - timedelta(minutes=20), "same here", keys[1], reply_to=root, root=root)
         c.pipeline.poll(p.source_name)
         c.pipeline.run_once()
         (ext, item), = items(c).items()
         assert item.status in ("new", "assigned")
         clock.advance(timedelta(minutes=5))
         replied_at = T0 + timedelta(minutes=1)
-        r = p.post(OWN_HANDLES[kind][0], replied_at, "we are looking into it", "3kthr003", reply_to=mid, root=root)
+        # help@mastodon.example has no status on the instance before this one: the search finds it
+        p.post(OWN_HANDLES[kind][0], replied_at, "SET SEG support: we are looking into it", keys[2], reply_to=mid,
+               root=root)
         report = c.pipeline.poll(p.source_name)
         assert (report.responses, report.responded, report.stored) == (1, 1, 0)
         item = items(c)[ext]
         assert item.status == "responded" and utc(item.responded_at) == replied_at  # type: ignore[arg-type]
         (stored,) = responses(c).values()
-        assert (stored.in_reply_to, stored.queue_item_id, stored.credited_to) == (mid, item.id, "anna")
-        assert item.response_url == stored.url and r.endswith("3kthr003")
+        assert (stored.thread_id, stored.queue_item_id, stored.credited_to) == (ext, item.id, "anna")
+        assert stored.in_reply_to is not None and stored.in_reply_to.endswith(keys[1])
+        assert item.response_url == stored.url and stored.external_id.endswith(keys[2])
     finally:
         p.stop()
 
@@ -633,8 +637,8 @@ def test_mastodon_reply_to_one_of_two_customers_in_our_own_thread_names_and_cred
         make: Callable[..., Container], clock: FrozenClock) -> None:
     """Mastodon names whom a reply answers (``in_reply_to_account_id``, its ``mentions``): stored as
     ``user@instance`` like the mentions' authors. Our reply to bob's mention credits bob's item,
-    not amy's newer or older one; continuing our own thread answers no one. (A status names no
-    thread root, so a reply to a customer's post that is no mention is matched by nothing.)"""
+    not amy's newer or older one; continuing our own thread answers no one. (Mastodon mentions
+    carry no thread: here a reply to a customer's post that is no mention would answer no one.)"""
     p = Mastodon()
     try:
         c = make(*p.source())
