@@ -125,7 +125,7 @@ def test_model_signal_makes_a_disclosure_red_for_legal_only(db_url: str, make_co
     from monitor.sentiment import OnnxClassifier
     from tests.conftest import BASE_CONFIG
 
-    example = load_config(Path(__file__).resolve().parents[2] / "config" / "example.yaml")
+    example = load_config(Path(__file__).resolve().parents[3] / "config" / "example.yaml")
     policy = copy.deepcopy(BASE_CONFIG["policy"])
     policy["light"]["red_model_threshold"] = 0.55
     policy["light"]["confidential_categories"] = [c.model_dump() for c in example.policy.light.confidential_categories]

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 import monitor.storage.models  # noqa: F401
 from monitor.storage.db import current_revision, make_engine, upgrade
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "config" / "example.yaml"
 
 

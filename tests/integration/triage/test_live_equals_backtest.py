@@ -22,8 +22,8 @@ from monitor.cli.rules import replay as backtest
 from monitor.config import load_config
 from tests.doubles import KeywordClassifier
 
-ROOT = Path(__file__).resolve().parents[2]
-STREAMS = sorted((ROOT / "tests" / "eval" / "streams").glob("*.jsonl"))
+ROOT = Path(__file__).resolve().parents[3]
+STREAMS = sorted((ROOT / "tests" / "integration" / "eval" / "streams").glob("*.jsonl"))
 
 
 @pytest.mark.parametrize("stream", [*STREAMS, ROOT / "monitor" / "sample" / "mentions.jsonl"], ids=lambda p: p.stem)

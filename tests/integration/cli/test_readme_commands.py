@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -18,7 +18,7 @@ import pytest
 from monitor.storage.db import make_engine
 from monitor.storage.store import Store
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow
 
 
