@@ -14,7 +14,7 @@ from connectors import load_connector_class
 from connectors.base import FetchContext, FetchResult, Mention, Response, split_own
 from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig
-from tests.integration.test_responses import T0, Bluesky, Mastodon, Reddit, X
+from tests.integration.responses.test_responses import T0, Bluesky, Mastodon, Reddit, X
 
 
 def connector(source: tuple[dict[str, Any], dict[str, str]], own: list[str]) -> Any:
@@ -399,7 +399,7 @@ def test_mastodon_own_reply_without_the_search_term_marks_the_item_responded_end
 ) -> None:
     """Through the intake into the database: the reply read from the own account's statuses makes
     the mention's queue item responded, with the reply's link and the platform's time."""
-    from tests.integration.test_responses import OWN, ROSTER, items, responses
+    from tests.integration.responses.test_responses import OWN, ROSTER, items, responses
 
     p = Mastodon()
     try:
@@ -673,7 +673,7 @@ def test_bluesky_own_reply_without_the_search_term_marks_the_item_responded_end_
 ) -> None:
     """Through the intake into the database: the reply read from the own account's author feed
     makes the mention's queue item responded, with the reply's bsky.app link and the platform's time."""
-    from tests.integration.test_responses import OWN, ROSTER, items, responses
+    from tests.integration.responses.test_responses import OWN, ROSTER, items, responses
 
     p = Bluesky()
     try:

@@ -17,7 +17,7 @@ from monitor.digest.render import render_digest
 from monitor.queue.actions import QueueActions, actor_for
 from monitor.storage import response_queries
 from tests.doubles import KeywordClassifier, RecordingNotifier
-from tests.integration.test_responses import OWN, ROSTER, T0, X, items
+from tests.integration.responses.test_responses import OWN, ROSTER, T0, X, items
 
 SECRET = {"BRAND_SCOUT_SESSION_SECRET": "test-secret-" + "x" * 32}
 
@@ -76,7 +76,7 @@ def test_dashboard_shows_the_split(container: tuple[Container, FrozenClock], x: 
     from fastapi.testclient import TestClient
 
     from monitor.web.app import create_app
-    from tests.web.conftest import csrf_of
+    from tests.fixtures.web import csrf_of
 
     c, clock = container
     _seed(c, clock, x)
