@@ -1,6 +1,6 @@
 """One harness per connector type: a started fake service plus the real connector pointed at it.
 
-The contract suite (``tests/connectors/test_contract.py``) runs over :data:`HARNESSES`; adding a
+The contract suite (``tests/integration/connectors/test_contract.py``) runs over :data:`HARNESSES`; adding a
 connector type means adding a harness here.
 """
 

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-PAYLOADS = Path(__file__).resolve().parents[1] / "connectors" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "integration" / "connectors" / "payloads"
 
 FAULTS = ("429", "500", "timeout", "malformed", "401")
 
 
 def payload(name: str) -> Any:
-    """A JSON payload from ``tests/connectors/payloads``."""
+    """A JSON payload from ``tests/integration/connectors/payloads``."""
     return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
 
 

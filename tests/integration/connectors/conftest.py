@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 # The fakes live in tests/fakes; make ``tests.fakes`` importable however pytest is started.
-_ROOT = str(Path(__file__).resolve().parents[2])
+_ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
