@@ -47,7 +47,8 @@ from connectors._http import (
     to_count,
     to_text,
 )
-from connectors._mastodon_statuses import MastodonOptions, _id_at, _key, _qualified, _reply_author, _Timeline
+from connectors._mastodon_statuses import MastodonOptions as MastodonOptions
+from connectors._mastodon_statuses import _id_at, _key, _qualified, _reply_author, _Timeline
 from connectors._paged import oldest_first, read_pages
 from connectors.base import (
     FetchContext,

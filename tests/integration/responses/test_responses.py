@@ -549,7 +549,8 @@ def test_platform_reply_to_a_post_that_is_no_mention_in_a_customers_thread_answe
     """As on X: our reply to someone else's post in a customer's thread (a post without the brand's
     name: no mention) answers the thread's root mention (Reddit ``link_id``, Bluesky reply root;
     Mastodon names no root: the reply's context says it)."""
-    p: Platform = {"reddit": Reddit, "mastodon": Mastodon, "bluesky": Bluesky}[kind]()
+    platforms: dict[str, type[Reddit | Mastodon | Bluesky]] = {"reddit": Reddit, "mastodon": Mastodon, "bluesky": Bluesky}
+    p: Platform = platforms[kind]()
     try:
         c = make(*p.source())
         name = (lambda h: f"{h}.example") if kind == "bluesky" else (lambda h: h)
