@@ -434,9 +434,7 @@ class QueueActions:
             self._reprice(item, now, details, light=(light, light),
                           sentiment=(as_sentiment(previous) if previous else None, as_sentiment(label)))
             item.updated_at = now
-            s.add(item)
-            self.store.audit(s, actor=actor.id, action="queue.reprioritise", object_type="queue_item",
-                             object_id=str(item.id), details={"status": item.status, **details}, now=now)
+            s.add(item)  # one audit record per action: the store's sentiment.correct; the reasons say the rest
 
     def _reprice(self, item: QueueItem, now: datetime, details: dict[str, object], *,
                  light: tuple[Light, Light], sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None)) -> bool:
