@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -172,6 +172,14 @@ def _bounded(key: str) -> str:
     return key[: GROUP_KEY_MAX - 41] + "~" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _priority_name(score: float, thresholds: Mapping[Priority, float]) -> Priority:
+    """The highest priority whose threshold ``score`` reaches (``low`` when none)."""
+    for level in reversed(PRIORITIES):
+        if score >= thresholds.get(level, math.inf):
+            return level
+    return "low"
+
+
 def priority_of(
     cfg: AppConfig,
     *,
@@ -200,11 +208,7 @@ def priority_of(
         "scout urgency": p.scout_urgency_weight.get(scout_urgency or "", 0.0) if scout else 0.0,
     }
     score = sum(terms.values())
-    name: Priority = "low"
-    for level in reversed(PRIORITIES):
-        if score >= p.thresholds.get(level, math.inf):
-            name = level
-            break
+    name = _priority_name(score, p.thresholds)
     formula = " + ".join(f"{k} {v:.1f}" for k, v in terms.items() if v) or "0"
     text = f"priority {name}: {formula} = {score:.1f}"
     if light in ("yellow", "red") and name != "urgent":
@@ -243,11 +247,7 @@ def repriced(
     ds = (p.sentiment_weight.get(sentiment[1] or "neutral", 0.0) - p.sentiment_weight.get(sentiment[0] or "neutral", 0.0)
           if sentiment[0] != sentiment[1] else 0.0)
     new = score + dl + ds
-    name: Priority = "low"
-    for level in reversed(PRIORITIES):
-        if new >= p.thresholds.get(level, math.inf):
-            name = level
-            break
+    name = _priority_name(new, p.thresholds)
     terms = [f"was {score:.1f}"]
     if dl:
         terms.append(f"light {light[0]} -> {light[1]} {dl:+.1f}")
