@@ -23,7 +23,7 @@ from typing import Any
 
 from monitor.config import AppConfig
 from monitor.errors import MonitorError
-from monitor.queue.actions import ActionError, Actor, QueueActions, directory
+from monitor.queue.actions import Actor, QueueActions, directory
 from monitor.storage import read_models
 from monitor.storage.store import Store
 
@@ -111,7 +111,7 @@ def apply(a: ActionLine, store: Store, cfg: AppConfig, now: datetime) -> dict[st
             case "assign":
                 qa.assign(item.id, actor, assignee=a.args["assignee"], now=now)
         ok, error = True, None
-    except (ActionError, MonitorError) as exc:
+    except MonitorError as exc:  # ActionError included: the refusal shown to the person
         ok, error = False, str(exc)
     after = read_models.item_for_mention(store, row.id or 0) if row is not None else None
     return out | {"ok": ok, "error": error, "item_id": item.id, "light": after.light if after else None,

@@ -437,14 +437,12 @@ class QueueActions:
             s.add(item)  # one audit record per action: the store's sentiment.correct; the reasons say the rest
 
     def _reprice(self, item: QueueItem, now: datetime, details: dict[str, object], *,
-                 light: tuple[Light, Light], sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None)) -> bool:
+                 light: tuple[Light, Light], sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None)) -> None:
         """Recompute ``item``'s priority, its due time and the priority line of its reasons after a
         change of light or sentiment (``details`` gains the new priority). A higher priority brings
-        the due time forward from now (never later than it was); a lower one never postpones it.
-        Returns whether the priority changed."""
+        the due time forward from now (never later than it was); a lower one never postpones it."""
         name, score, text = repriced(self.cfg, score=item.priority_score, priority=as_priority(item.priority),
                                      light=light, sentiment=sentiment)
-        changed = name != item.priority
         rose = PRIORITY_RANK[name] > PRIORITY_RANK.get(item.priority, 0)
         item.priority, item.priority_score = name, score
         item.reasons = [text, *(r for r in item.reasons if r != text)]
@@ -452,4 +450,3 @@ class QueueActions:
             due = due_time(self.cfg, now, name)
             item.due_at = min(due, utc(item.due_at)) if item.due_at else due
         details["priority"] = name
-        return changed
