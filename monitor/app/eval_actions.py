@@ -26,6 +26,7 @@ from monitor.errors import MonitorError
 from monitor.queue.actions import Actor, QueueActions, directory
 from monitor.storage import read_models
 from monitor.storage.store import Store
+from monitor.vocab import LIGHTS
 
 ACTIONS = ("override", "acknowledge", "claim", "close", "dismiss", "respond", "assign")
 ACTION_KEYS = frozenset({"action", "source", "external_id", "at", "offset_s", "by", "light", "reason", "url",
@@ -64,6 +65,8 @@ def parse_action(d: dict[str, Any], line: int, at: datetime) -> ActionLine:
     for key in ("source", "external_id", "by", *NEEDS.get(action, ())):
         if not isinstance(d.get(key), str) or not d[key].strip():
             raise ValueError(f"{key}: required for {action} (a non-empty string)")
+    if action == "override" and d["light"] not in LIGHTS:
+        raise ValueError(f"light: one of {', '.join(LIGHTS)}, got {d['light']!r}")
     expected = d.get("expected") or {}
     if not isinstance(expected, dict) or set(expected) - {"ok"} or not isinstance(expected.get("ok", True), bool):
         raise ValueError("expected: only {\"ok\": true|false}")

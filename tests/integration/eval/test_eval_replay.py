@@ -89,6 +89,8 @@ def test_action_lines_need_the_eval_reader_and_known_people(cfg: AppConfig) -> N
         parse_stream(base + act % "dana.whitfield")
     with pytest.raises(StreamError, match="line 2: reason: required for override"):
         parse_stream(base + act.replace(',"reason":"r"', "") % "x", actions=[])
+    with pytest.raises(StreamError, match="line 2: light: one of green, yellow, red, got 'blue'"):
+        parse_stream(base + act.replace('"green"', '"blue"') % "x", actions=[])
     with pytest.raises(StreamError, match="line 2: unknown key 'colour'"):
         parse_stream(base + act.replace('"light"', '"colour"') % "x", actions=[])
     actions: list[ActionLine] = []
