@@ -202,7 +202,8 @@ def run(config: ConfigOpt = DEFAULT_CONFIG,
 def demo(config: ConfigOpt = DEFAULT_CONFIG,
          port: Annotated[int | None, typer.Option(help="web port")] = None,
          data_dir: Annotated[str, typer.Option(help="where the demo keeps its SQLite database and alert log")] = "data/demo",
-         speed: Annotated[float, typer.Option(help="replay speed (1 = real time)")] = 1.0,
+         speed: Annotated[float | None, typer.Option(
+             help="replay speed (1 = real time; default: the replay source's own, 112 for the sample: ~20 min)")] = None,
          fresh: Annotated[bool, typer.Option("--fresh", help="delete the demo's database and alert log first "
                                                               "(start the replay over)")] = False) -> None:
     """Run the real service on the bundled sample mentions (SQLite, offline model)."""
@@ -216,7 +217,7 @@ def demo(config: ConfigOpt = DEFAULT_CONFIG,
     replays = [s for s in cfg.sources if s.type == "replay" and s.enabled]
     if not replays:
         raise fail(f"{config} has no enabled source of type 'replay' for the demo", 2)
-    if speed != 1.0:
+    if speed is not None:
         sources = [s.model_copy(update={"options": {**s.options, "speed": speed}}) if s.type == "replay" else s
                    for s in cfg.sources]
         cfg = cfg.model_copy(update={"sources": sources})
@@ -224,13 +225,13 @@ def demo(config: ConfigOpt = DEFAULT_CONFIG,
     _serve(cfg, port=port, banner=True, demo_minutes=_replay_minutes(replays, speed))
 
 
-def _replay_minutes(replays: list[SourceConfig], speed: float) -> float:
+def _replay_minutes(replays: list[SourceConfig], speed: float | None) -> float:
     """How long the demo's replay sources take to release everything, in minutes."""
     from connectors.replay import ReplayConnector, ReplayOptions
 
     longest = 0.0
     for s in replays:
-        opts = ReplayOptions.model_validate({**s.options, "speed": speed} if speed != 1.0 else s.options)
+        opts = ReplayOptions.model_validate({**s.options, "speed": speed} if speed is not None else s.options)
         longest = max(longest, ReplayConnector(s.name, opts).duration())
     return longest / 60
 

@@ -32,7 +32,7 @@ def _start(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BRAND_SCOUT", "SLACK_"))}
     env["PYTHONUNBUFFERED"] = "1"
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "demo", "--port", str(port), "--data-dir", str(data), "--speed", "5"],
+        [sys.executable, "-m", "monitor", "demo", "--port", str(port), "--data-dir", str(data), "--speed", "570"],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 

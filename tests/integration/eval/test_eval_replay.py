@@ -145,16 +145,27 @@ def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     result = CliRunner().invoke(app, ["eval", "replay", str(SAMPLE), "--config", str(EXAMPLE), "--json", str(out)])
     assert result.exit_code == 0, result.output
-    score = json.loads(out.read_text(encoding="utf-8"))["score"]
-    assert score["light_accuracy"] >= 0.85
+    report = json.loads(out.read_text(encoding="utf-8"))
+    score = report["score"]
+    assert score["light_accuracy"] >= 0.86
     # every expected-yellow mention with urgent reach or from a scout reaches Marketing & Sales
     assert score["yellow_high_reach_or_scout_alerted"] == score["yellow_high_reach_or_scout"] == 3
     assert score["light_confusion"]["red"]["red"] == 11  # every red mention is red ...
     assert score["red_text_to_broad_receivers"] == 0  # ... and its text reaches only Legal
     counts = score["alerts_per_receiver_and_kind"]
     assert counts.get("legal-compliance/mention", 0) >= 11
-    assert counts.get("crisis/spike", 0) < 5
     assert counts.get("marketing-sales/mention", 0) >= 100
+    # the outage (first post 2026-12-01 16:00 UTC, after a day of ordinary traffic) is exactly one
+    # crisis alert, within the 15-minute bucket it started in; nothing before it, no velocity alert
+    spikes = [a for a in report["alerts"] if a["kind"] == "spike"]
+    assert [a["receiver"] for a in spikes] == ["crisis"]
+    assert "2026-12-01T16:00:00" <= spikes[0]["at"] < "2026-12-01T16:15:00", spikes
+    assert [(s["kind"], s["start"]) for s in report["spikes"]] == [("volume", "2026-12-01T16:00:00+00:00")]
+    # every yellow item reaches Marketing & Sales unless it is a routine member of the live spike
+    alerted_items = {a["item_id"] for a in report["alerts"] if a["kind"] == "mention" and a["receiver"] == "marketing-sales"}
+    silent = [m for m in report["mentions"] if m["light"] == "yellow" and m["item_id"] not in alerted_items
+              and not any(h["kind"] == "inhibited" for h in m["held"])]
+    assert silent == []
 
 
 def test_outage_after_a_quiet_day_is_one_spike_within_a_bucket(cfg: AppConfig) -> None:

@@ -71,7 +71,7 @@ def test_example_models_the_policy() -> None:
     # one enabled source: the bundled replay; every real platform present but off
     enabled = [s for s in cfg.sources if s.enabled]
     assert [(s.name, s.type) for s in enabled] == [("demo-replay", "replay")]
-    assert enabled[0].options == {"file": "sample", "speed": 1.0, "loop": False}
+    assert enabled[0].options == {"file": "sample", "speed": 112.0, "loop": False}
     assert {"x", "reddit", "mastodon", "bluesky", "hn", "rss"} <= {s.type for s in cfg.sources}
     # P3 targets
     targets = cfg.policy.escalation.targets
