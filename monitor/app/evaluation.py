@@ -4,7 +4,9 @@ The stream runs through the production stages, the same code ``scout run`` runs:
 with the cursor), triage (classify, decide, suppress, queue, outbox), delivery (to a recording
 notifier), and the spike and escalation jobs at the scheduler's intervals, on a fresh database
 with a simulated clock that steps minute by minute from the first mention to ``tail`` after the
-last. Nothing here re-implements a rule; the scorecard only reads what the stages stored and sent.
+last, and jumps over minutes in which nothing can happen (:func:`_next_wake`): a quiet week
+replays in seconds. Nothing here re-implements a rule; the scorecard only reads what the stages
+stored and sent.
 
 Input: JSON lines in the stored mention format (``source, external_id, url, text, created_at,
 author_handle, author_name, author_reach, lang, likes, reposts, replies, quotes, kind, parent_id,
@@ -44,6 +46,7 @@ from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig, SourceConfig
 from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
 from monitor.domain.decide import SentimentView
+from monitor.domain.ladder import ItemState, ladder_actions
 from monitor.sentiment.base import Classifier
 from monitor.storage import read_models, response_queries
 from monitor.triage.jobs import DETECT_EVERY, run_escalations, run_spike_detection
@@ -238,12 +241,13 @@ def eval_config(cfg: AppConfig, folder: Path) -> AppConfig:
 
 def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifier | None = None,
            tick: timedelta = timedelta(minutes=1), tail: timedelta = timedelta(hours=2),
-           folder: Path | None = None, actions: Sequence[eval_actions.ActionLine] = ()) -> Report:
+           folder: Path | None = None, actions: Sequence[eval_actions.ActionLine] = (), jump: bool = True) -> Report:
     """Run ``lines`` through the production stages on a temporary database; score the outcome.
 
     ``actions`` (from :func:`parse_stream`) are taken at their times, before the stages run in
     that minute. With ``folder`` the database (``eval.db``, configured by :func:`eval_config`) is
-    made there and kept, so what the stages stored can be read afterwards.
+    made there and kept, so what the stages stored can be read afterwards. ``jump=False`` steps
+    through every minute (the same report, slower: tests hold the two equal).
 
     Raises:
         StreamError: an action names a person the configuration does not know.
@@ -260,13 +264,13 @@ def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifie
         try:
             c.start()
             c.connectors.built[SOURCE] = StreamConnector(lines)  # type: ignore[assignment]
-            return _run(c, lines, clock, rec, tick=tick, tail=tail, actions=actions)
+            return _run(c, lines, clock, rec, tick=tick, tail=tail, actions=actions, jump=jump)
         finally:
             c.store.engine.dispose()
 
 
 def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedRecorder, *,
-         tick: timedelta, tail: timedelta, actions: Sequence[eval_actions.ActionLine]) -> Report:
+         tick: timedelta, tail: timedelta, actions: Sequence[eval_actions.ActionLine], jump: bool) -> Report:
     scouts = [s for s in lines if s.submitted_by is not None]
     end = max([lines[-1].observed_at, *(a.at for a in actions)]) + tail
     todo, taken = list(actions), []
@@ -274,6 +278,7 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
     next_spike = next_ladder = clock.now()
     seen_at: dict[tuple[str, str], datetime] = {}
     polled = sorted(s.observed_at for s in lines if s.submitted_by is None)
+    spikes_due = False  # mentions stored, or a spike live, since the spike job last looked
     while True:
         now = clock.now()
         fresh = False  # anything new for triage this minute
@@ -298,8 +303,9 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
             fresh = True
         if fresh:
             c.pipeline.run_once()
+        spikes_due = spikes_due or fresh
         if now >= next_spike:
-            run_spike_detection(c)
+            spikes_due = bool(run_spike_detection(c)) or fresh
             next_spike = now + spike_every
         if now >= next_ladder:
             run_escalations(c)
@@ -307,12 +313,45 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
         c.pipeline.run_once()
         if now >= end:
             break
-        clock.advance(tick)
+        inputs = [t for t in (polled[0] if polled else None, todo[0].at if todo else None,
+                              *(s.observed_at for s in scouts if (s.mention.source, s.mention.external_id) not in seen_at))
+                  if t is not None]
+        wake = _next_wake(c, now, inputs=inputs, end=end, spike_at=next_spike if spikes_due else None) if jump else now
+        steps = max(1, -(-(wake - now) // tick))  # whole ticks, at least one: the minute grid is kept
+        clock.advance(tick * steps)
+        while next_spike < clock.now():  # skipped runs of the spike job keep their grid
+            next_spike += spike_every
+        next_ladder = min(next_ladder, clock.now())
     report = _score(c, lines, rec, seen_at)
     report.actions = taken
     agree = [a["ok"] == a["expected"]["ok"] for a in taken if "ok" in a["expected"]]
     report.score["action_agreement"] = round(sum(agree) / len(agree), 4) if agree else None
     return report
+
+
+def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: datetime,
+               spike_at: datetime | None) -> datetime:
+    """The earliest time at which a stage can do something: the next line, scout forward or
+    action to take; an outbox message falling due (``group_wait``, ``group_interval``); the next
+    ladder step of an unacknowledged item (the ladder's own rule, asked about the far future);
+    the spike job's next run while mentions are new to it or a spike is live (without either its
+    reading cannot change). Minutes before it are minutes in which every stage is a no-op."""
+    times = [end, *inputs]
+    if spike_at is not None:
+        times.append(spike_at)
+    far = now + timedelta(days=3650)
+    esc, hours = c.cfg.policy.escalation, c.cfg.policy.business_hours
+    with c.store.session() as s:
+        pending = c.store.next_notification_at(s)
+        if pending is not None:
+            times.append(utc(pending))
+        for item in c.store.overdue_unacknowledged(s, far):
+            state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
+                              utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level)
+            steps = ladder_actions(state, esc, hours, far)
+            if steps:
+                times.append(steps[0].due)
+    return min(times)
 
 
 def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,

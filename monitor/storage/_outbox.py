@@ -66,6 +66,15 @@ class OutboxStore(StoreBase):
             q = q.with_for_update(skip_locked=True)
         return list(s.exec(q).all())
 
+    def next_notification_at(self, s: Session) -> datetime | None:
+        """When the earliest pending (or crashed mid-send) notification is due; None when the
+        outbox is empty (a row without a time is due now: the minimum of its creation)."""
+        t = Notification.__table__  # type: ignore[attr-defined]
+        row = s.connection().execute(
+            sa_select(func.min(func.coalesce(t.c.next_attempt_at, t.c.created_at)))
+            .where(t.c.status.in_(("pending", "sending")))).first()
+        return row[0] if row else None
+
     def lease_notifications(self, s: Session, ids: Sequence[int], *, until: datetime) -> None:
         """Mark claimed notifications ``sending``, count the attempt and set the lease (one statement)."""
         if not ids:

@@ -298,3 +298,17 @@ def test_brand_reading_with_the_shipped_model(cfg: AppConfig) -> None:
     sarcastic = [m[s] for s in ("s1", "s2", "s3", "s4", "s5")]
     assert sum("kudos" not in s["alerted"] and s["light"] == "yellow" for s in sarcastic) >= 3
     assert m["n1"]["light"] == "green" and m["n1"]["alerted"] == []
+
+
+@pytest.mark.parametrize("name", ["outage_after_quiet_day.jsonl", "override_then_red.jsonl", "language_and_scout.jsonl",
+                                  "group_window.jsonl", "velocity.jsonl", "responses_follow_up.jsonl"])
+def test_jumping_over_quiet_minutes_changes_nothing(cfg: AppConfig, name: str) -> None:
+    """The clock jumps over minutes in which no stage can act (a quiet week replays in seconds);
+    the report is the one a minute-by-minute replay gives, alerts, times and all."""
+    reports = []
+    for jump in (True, False):
+        actions: list[ActionLine] = []
+        lines = parse_stream((STREAMS / name).read_text(encoding="utf-8"), actions=actions)
+        reports.append(replay(cfg, lines, classifier=KeywordClassifier(), actions=actions, jump=jump).to_json())
+    assert reports[0]["alerts"], "the stream must alert something to compare"
+    assert reports[0] == reports[1]
