@@ -154,7 +154,15 @@ def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
     assert score["red_text_to_broad_receivers"] == 0  # ... and its text reaches only Legal
     counts = score["alerts_per_receiver_and_kind"]
     assert counts.get("legal-compliance/mention", 0) >= 11
-    assert counts.get("marketing-sales/mention", 0) >= 100
+    # Marketing & Sales hears of the posts it should (an alert, or held as a routine member of a
+    # live spike and counted in the spike's message) and of few it should not: counted by expected
+    # light, not by volume (a floor on the number of alerts rewarded false yellows)
+    alerted_items = {a["item_id"] for a in report["alerts"] if a["kind"] == "mention" and a["receiver"] == "marketing-sales"}
+    heard = [m for m in report["mentions"] if m["expected"]["light"] == "yellow"
+             and (m["item_id"] in alerted_items or any(h["kind"] == "inhibited" for h in m["held"]))]
+    false = [m for m in report["mentions"] if m["expected"]["light"] == "green" and "marketing-sales" in m["alerted"]]
+    assert len(heard) >= 85, len(heard)  # of 94 expected yellow
+    assert len(false) <= 28, len(false)  # of 210 expected green
     # the outage (first post 2026-12-01 16:00 UTC, after a day of ordinary traffic) is exactly one
     # crisis alert, within the 15-minute bucket it started in; nothing before it, no velocity alert
     spikes = [a for a in report["alerts"] if a["kind"] == "spike"]
@@ -162,7 +170,6 @@ def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
     assert "2026-12-01T16:00:00" <= spikes[0]["at"] < "2026-12-01T16:15:00", spikes
     assert [(s["kind"], s["start"]) for s in report["spikes"]] == [("volume", "2026-12-01T16:00:00+00:00")]
     # every yellow item reaches Marketing & Sales unless it is a routine member of the live spike
-    alerted_items = {a["item_id"] for a in report["alerts"] if a["kind"] == "mention" and a["receiver"] == "marketing-sales"}
     silent = [m for m in report["mentions"] if m["light"] == "yellow" and m["item_id"] not in alerted_items
               and not any(h["kind"] == "inhibited" for h in m["held"])]
     assert silent == []
