@@ -461,6 +461,14 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
     must = [m for m in ok if m["expected"].get("light", m["light"]) == "yellow"
             and (m["scout"] or (urgent_reach is not None and m["reach"] >= urgent_reach))]
     counts: Counter[str] = Counter(f"{a['receiver']}/{a['kind']}" for a in alerts)
+    # the lead's receiver (Marketing & Sales) by expected light: an expected-yellow post reaches it
+    # when its item was alerted there or the alert was held by a live spike (counted in the spike's
+    # message); an expected-green post alerted there is a false alarm
+    lead_items = {a["item_id"] for a in alerts if a["kind"] == "mention" and a["receiver"] == lead}
+    exp_yellow = [m for m in ok if m["expected"].get("light") == "yellow"]
+    exp_green = [m for m in ok if m["expected"].get("light") == "green"]
+    reached = [m for m in exp_yellow if m["item_id"] in lead_items or lead in m["alerted"]
+               or any(h["kind"] == "inhibited" and h["receiver"] == lead for h in m["held"])]
     return {
         "mentions": len(mentions), "stored": len(ok),
         "sentiment_macro_recall": _macro_recall(sent, SENTIMENTS),
@@ -470,6 +478,9 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
         "alerted": per_receiver,
         "yellow_high_reach_or_scout": len(must),
         "yellow_high_reach_or_scout_alerted": sum(1 for m in must if lead in m["alerted"]),
+        "expected_yellow": len(exp_yellow), "expected_yellow_reaching_lead": len(reached),
+        "expected_green": len(exp_green),
+        "expected_green_alerted_to_lead": sum(1 for m in exp_green if lead in m["alerted"]),
         "red_text_to_broad_receivers": red_text_to_broad,
         "alerts_per_receiver_and_kind": dict(sorted(counts.items())),
         "responses": len(answers),
@@ -504,6 +515,10 @@ def render(report: Report) -> str:
                      f"precision {fig['precision']}, recall {fig['recall']}")
     lines.append(f"yellow items with urgent reach or from a scout: {s['yellow_high_reach_or_scout']}, "
                  f"alerted to the lead's receiver: {s['yellow_high_reach_or_scout_alerted']}")
+    if s["expected_yellow"] or s["expected_green"]:
+        lines.append(f"expected-yellow reaching the lead's receiver (alerted, or held by a live spike): "
+                     f"{s['expected_yellow_reaching_lead']} of {s['expected_yellow']}; expected-green alerted there: "
+                     f"{s['expected_green_alerted_to_lead']} of {s['expected_green']}")
     lines.append(f"red text to broad receivers: {s['red_text_to_broad_receivers']}")
     if s.get("responses"):
         lines.append(f"responses from own accounts: {s['responses']}, matched to an item {s['responses_matched']}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -42,7 +43,15 @@ def replay_command(
     try:
         actions: list[eval_actions.ActionLine] = []
         lines = evaluation.parse_stream(text, start=begin, actions=actions)
-        report = evaluation.replay(cfg, lines, tail=timedelta(minutes=tail), actions=actions)
+        # the stages' own log lines (a spike's warning, each alert) are what the scorecard reports:
+        # only their errors reach stderr (before: a bare "spike" from logging's last-resort handler)
+        stages = logging.getLogger("brand_scout")
+        level = stages.level
+        stages.setLevel(logging.ERROR)
+        try:
+            report = evaluation.replay(cfg, lines, tail=timedelta(minutes=tail), actions=actions)
+        finally:
+            stages.setLevel(level)
     except evaluation.StreamError as exc:
         raise fail(f"{file}: {exc}", 2) from None
     typer.echo(evaluation.render(report))
