@@ -209,6 +209,8 @@ def demo(config: ConfigOpt = DEFAULT_CONFIG,
     """Run the real service on the bundled sample mentions (SQLite, offline model)."""
     if not Path(config).exists():
         raise fail(f"{config} not found: run the demo from the repository root", 2)
+    if speed is not None and not speed > 0:
+        raise fail(f"--speed: must be greater than 0 (1 = real time), got {speed}", 2)
     if fresh:
         _start_over(Path(os.environ.get("BRAND_SCOUT__DATA_DIR", data_dir)))
     os.environ.setdefault("BRAND_SCOUT__DATA_DIR", data_dir)
