@@ -63,6 +63,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from monitor.sentiment.data import project_rows
 from monitor.sentiment.encoder import (
     CATEGORY_ENCODER_PATH,
     ENCODER_PATH,
@@ -271,13 +272,7 @@ def _head_of(encoder: TextEncoder) -> DisclosureHead | None:
 
 def read_trainset(path: Path = TRAINSET) -> list[tuple[str, int, str]]:
     """Rows ``(split, label 0/1, text)`` of the project-written confidentiality set."""
-    rows: list[tuple[str, int, str]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        split, label, text = line.split("\t", 2)
-        rows.append((split, int(label), text))
-    return rows
+    return [(split, int(label), text) for split, label, text in project_rows(path, 3, {1: ("0", "1")})]
 
 
 def train_head(x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:

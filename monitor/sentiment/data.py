@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.errors import ClassifierError
 from monitor.sentiment.base import LABELS
 
 
@@ -33,6 +34,34 @@ class Dataset:
         """Examples per label, in :data:`LABELS` order."""
         counts = Counter(e.label for e in self.examples)
         return {name: counts.get(name, 0) for name in LABELS}
+
+
+def project_rows(path: Path, columns: int, allowed: dict[int, Sequence[str]] | None = None) -> list[list[str]]:
+    """The rows of a project-written TSV (``#`` lines and blank lines skipped), each split into
+    exactly ``columns`` fields (the last keeps any further tabs); ``allowed`` maps a column index
+    to the values it may hold.
+
+    Raises :class:`ClassifierError` naming the file, the line number and what is wrong: these
+    files are written by hand, and a silent skip would train on less than the card says.
+    """
+    rows: list[list[str]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t", columns - 1)
+        if len(parts) != columns or not parts[-1].strip():
+            raise ClassifierError(
+                f"{path}, line {number}: expected {columns} tab-separated fields with a text last, "
+                f"got {len(parts)}: {line[:80]!r}"
+            )
+        for index, values in (allowed or {}).items():
+            if parts[index] not in values:
+                raise ClassifierError(
+                    f"{path}, line {number}: field {index + 1} is {parts[index]!r}, expected one of "
+                    + ", ".join(repr(v) for v in values)
+                )
+        rows.append(parts)
+    return rows
 
 
 def parse_line(line: str) -> Example | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from monitor.errors import ClassifierError
 from monitor.sentiment.base import LABELS
-from monitor.sentiment.data import Dataset, Example, read_dir, read_tsv, stratified_split
+from monitor.sentiment.data import Dataset, Example, project_rows, read_dir, read_tsv, stratified_split
 from monitor.sentiment.text import normalize
 
 Log = Callable[[str], None]
@@ -207,19 +207,11 @@ def disclosure_examples(s: TrainSettings, log: Log) -> tuple[list[Aux], list[Aux
     test: list[Aux] = []
     if s.disclosure_file is not None and s.disclosure_file.is_file():
         by_kind: dict[str, list[Aux]] = {}
-        for line in s.disclosure_file.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            kind, flag, text = line.split("\t", 2)
-            if flag not in ("0", "1"):
-                raise ClassifierError(f"bad disclosure-set line in {s.disclosure_file}: {line!r}")
+        for kind, flag, text in project_rows(s.disclosure_file, 3, {1: ("0", "1")}):
             by_kind.setdefault(kind, []).append(Aux(text.strip(), None, None, int(flag)))
         train, val = split_by_kind(by_kind, s.brand_val_fraction, random.Random(s.seed + 2))
     if s.confidential_file is not None and s.confidential_file.is_file():
-        for line in s.confidential_file.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            split, flag, text = line.split("\t", 2)
+        for split, flag, text in project_rows(s.confidential_file, 3, {0: ("fit", "test"), 1: ("0", "1")}):
             (train if split == "fit" else test).append(Aux(text.strip(), None, None, int(flag)))
     if train:
         log(f"disclosure set: {len(train)} training, {len(val)} validation, {len(test)} held-out posts")
@@ -269,12 +261,6 @@ def aux_examples(s: TrainSettings, log: Log) -> tuple[list[Aux], list[Aux], list
 def read_brand(path: Path) -> list[tuple[str, Aux]]:
     """Rows of the brand set: ``kind<TAB>label<TAB>irony(0/1)<TAB>text`` (``#`` lines skipped)."""
     out: list[tuple[str, Aux]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        kind, label, irony, text = line.split("\t", 3)
-        if label not in LABELS or irony not in ("0", "1"):
-            raise ClassifierError(f"bad brand-set line in {path}: {line!r}")
+    for kind, label, irony, text in project_rows(path, 4, {1: LABELS, 2: ("0", "1")}):
         out.append((kind, Aux(text.strip(), LABELS.index(label), int(irony))))
     return out
-

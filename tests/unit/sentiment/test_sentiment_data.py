@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from monitor.sentiment.data import parse_line, read_tsv, stratified_split
+import pytest
+
+from monitor.errors import ClassifierError
+from monitor.sentiment.confidential import read_trainset
+from monitor.sentiment.data import parse_line, project_rows, read_tsv, stratified_split
 from monitor.sentiment.text import normalize
+from monitor.sentiment.train_setup import read_brand
 
 
 def test_parse_line() -> None:
@@ -52,3 +57,20 @@ def test_stratified_split_is_reproducible(sample_tsv: Path) -> None:
 def test_normalize() -> None:
     assert normalize("@Acme  your app https://t.co/xyz is\tbroken") == "@user your app http is broken"
     assert normalize("mail me at bob@example.com") == "mail me at bob@example.com"
+
+
+def test_project_rows_name_the_file_and_line(tmp_path: Path) -> None:
+    f = tmp_path / "brand.tsv"
+    f.write_text("# kind<TAB>label<TAB>irony<TAB>text\n\ncomplaint\tnegative\t0\tslow claims, tab\there\n")
+    assert read_brand(f)[0][1].text == "slow claims, tab\there"
+    f.write_text("complaint\tnegative\t0\tfine\ncomplaint\tnegative only two tabs\n")
+    with pytest.raises(ClassifierError, match=r"brand.tsv, line 2: expected 4 tab-separated fields"):
+        read_brand(f)
+    f.write_text("complaint\tangry\t0\ttext\n")
+    with pytest.raises(ClassifierError, match=r"line 1: field 2 is 'angry', expected one of 'negative'"):
+        read_brand(f)
+    c = tmp_path / "confidential.tsv"
+    c.write_text("fit\tyes\ta leak\n")
+    with pytest.raises(ClassifierError, match=r"confidential.tsv, line 1: field 2 is 'yes'"):
+        read_trainset(c)
+    assert project_rows(c, 3) == [["fit", "yes", "a leak"]]
