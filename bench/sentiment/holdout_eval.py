@@ -20,12 +20,13 @@ training data, on 2026-12-03 (before that day's retrain). About two thirds menti
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.sentiment import OnnxClassifier
 from monitor.sentiment.base import LABELS
 from monitor.sentiment.data import read_tsv
-from monitor.sentiment.metrics import evaluate
+from monitor.sentiment.metrics import EvalReport, evaluate
 
 DATA = Path(__file__).resolve().parent / "data" / "brand_holdout.tsv"
 GROUPS: dict[str, range] = {
@@ -38,21 +39,40 @@ GROUPS: dict[str, range] = {
 }
 
 
-def main() -> None:
-    clf = OnnxClassifier(sys.argv[1] if len(sys.argv) > 1 else None)
+@dataclass(frozen=True)
+class HoldoutFigures:
+    """What one model reads on the held-out set: per group ``(name, predicted labels, right)``
+    and the overall figures."""
+
+    groups: list[tuple[str, list[str], int]]
+    report: EvalReport
+
+
+def figures(model_dir: str | None = None) -> HoldoutFigures:
+    """Run the shipped model (or the one in ``model_dir``) on the held-out set."""
+    clf = OnnxClassifier(model_dir)
     ds = read_tsv([DATA])
     got = clf.classify([e.text for e in ds.examples])
     by_id = {int(e.id[1:]): (e.label, c.label) for e, c in zip(ds.examples, got, strict=True)}
-    for name, ids in GROUPS.items():
-        predicted = [by_id[i][1] for i in ids]
-        right = sum(1 for i in ids if by_id[i][0] == by_id[i][1])
+    groups: list[tuple[str, list[str], int]] = [
+        (name, [str(by_id[i][1]) for i in ids], sum(1 for i in ids if by_id[i][0] == by_id[i][1]))
+        for name, ids in GROUPS.items()
+    ]
+    report = evaluate([g for g, _ in by_id.values()], [p for _, p in by_id.values()])
+    return HoldoutFigures(groups, report)
+
+
+def main() -> None:
+    f = figures(sys.argv[1] if len(sys.argv) > 1 else None)
+    for name, predicted, right in f.groups:
         sys.stdout.write(
             f"{name:<28} {len(predicted):>3} posts: positive {predicted.count('positive'):>2}, "
             f"negative {predicted.count('negative'):>2}, neutral {predicted.count('neutral'):>2}; "
             f"right {right}/{len(predicted)}\n"
         )
-    report = evaluate([g for g, _ in by_id.values()], [p for _, p in by_id.values()])
-    sys.stdout.write(f"\n{len(by_id)} posts, macro-recall {report.macro_recall:.4f}, accuracy {report.accuracy:.4f}\n")
+    report = f.report
+    n = sum(len(p) for _, p, _ in f.groups)
+    sys.stdout.write(f"\n{n} posts, macro-recall {report.macro_recall:.4f}, accuracy {report.accuracy:.4f}\n")
     sys.stdout.write(f"{'class':<10} {'precision':>9} {'recall':>9} {'support':>8}\n")
     for label in LABELS:
         c = report.per_class[label]

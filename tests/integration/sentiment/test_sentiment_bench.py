@@ -40,3 +40,20 @@ def test_short_run_writes_result_and_card(bench, tmp_path: Path) -> None:  # typ
     assert text.index("## Speed (bench/sentiment)") < text.index("## Limits")
     bench.update_card(card, result)
     assert card.read_text().count("## Speed") == 1
+
+
+def test_held_out_brand_set_with_the_shipped_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``bench/sentiment/data/brand_holdout.tsv`` (120 project-written brand posts, written before
+    the retrains of 2026-12-03 and never trained or tuned on) read by the shipped model: the
+    figures of MODEL_CARD.md, thresholds that only go up."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.sentiment import holdout_eval
+
+    rows = [line.split("\t") for line in holdout_eval.DATA.read_text(encoding="utf-8").splitlines()]
+    assert [r[0] for r in rows] == [f"h{i:03d}" for i in range(1, 121)] and all(len(r) == 3 for r in rows)
+    f = holdout_eval.figures()
+    right = {name: r for name, _, r in f.groups}
+    assert sum(len(p) for _, p, _ in f.groups) == 120
+    assert f.report.macro_recall >= 0.83
+    assert right["sarcastic complaints"] >= 16 and right["sincere compliments"] >= 17
+    assert right["plain complaints"] >= 14 and right["neutral"] >= 36
