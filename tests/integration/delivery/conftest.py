@@ -65,8 +65,9 @@ def hook(clock: FrozenClock) -> Iterator[FakeWebhook]:
 @pytest.fixture
 def receivers(pd: FakePagerDuty, teams: FakeTeams, hook: FakeWebhook) -> list[dict[str, Any]]:
     """marketing-sales is broad (Teams + webhook); legal-compliance is restricted (Teams, webhook,
-    PagerDuty); crisis pages through PagerDuty."""
-    timeout = "0.5s"
+    PagerDuty); crisis pages through PagerDuty. The fakes answer in milliseconds; a 2 s timeout
+    leaves room for a busy CI machine (0.5 s once failed a PagerDuty test there)."""
+    timeout = "2s"
     return [
         {"name": "marketing-sales", "teams": {"webhook_url_env": "TEAMS_BROAD_URL", "timeout": timeout},
          "webhook": {"url": hook.url("broad"), "secret_env": "WEBHOOK_SECRET", "timeout": timeout}},

@@ -111,7 +111,7 @@ def test_hostile_text_is_inert_in_pagerduty(containers: Callable[..., Container]
                                             receivers: list[dict[str, Any]], clock: FrozenClock,
                                             pd: FakePagerDuty) -> None:
     broad = next(r for r in receivers if r["name"] == "marketing-sales")
-    broad["pagerduty"] = {"routing_key_env": "PD_ROUTING_KEY", "api_base": pd.url, "timeout": "0.5s"}
+    broad["pagerduty"] = {"routing_key_env": "PD_ROUTING_KEY", "api_base": pd.url, "timeout": "2s"}
     c = containers(target_cfg(receivers_=receivers))
     play(c, clock)
     event = next(e for e in pd.triggers() if "claims portal" in e["payload"]["summary"])
