@@ -29,6 +29,8 @@ GROUPS = {
 def main() -> None:
     clf = OnnxClassifier(sys.argv[1] if len(sys.argv) > 1 else None)
     ds = read_tsv([DATA])
+    # the folder measured, so that a figure is never read as another model's (the shipped one unless given)
+    sys.stdout.write(f"model folder {clf.model_dir}\n")
     got = clf.classify([e.text for e in ds.examples])
     by_id = {int(e.id[1:]): (e, c) for e, c in zip(ds.examples, got, strict=True)}
     for name, ids in GROUPS.items():

@@ -42,10 +42,11 @@ GROUPS: dict[str, range] = {
 @dataclass(frozen=True)
 class HoldoutFigures:
     """What one model reads on the held-out set: per group ``(name, predicted labels, right)``
-    and the overall figures."""
+    and the overall figures, and the model folder read."""
 
     groups: list[tuple[str, list[str], int]]
     report: EvalReport
+    model_dir: Path
 
 
 def figures(model_dir: str | None = None) -> HoldoutFigures:
@@ -59,11 +60,13 @@ def figures(model_dir: str | None = None) -> HoldoutFigures:
         for name, ids in GROUPS.items()
     ]
     report = evaluate([g for g, _ in by_id.values()], [p for _, p in by_id.values()])
-    return HoldoutFigures(groups, report)
+    return HoldoutFigures(groups, report, clf.model_dir)
 
 
 def main() -> None:
     f = figures(sys.argv[1] if len(sys.argv) > 1 else None)
+    # the folder measured, so that a figure is never read as another model's (the shipped one unless given)
+    sys.stdout.write(f"model folder {f.model_dir}\n")
     for name, predicted, right in f.groups:
         sys.stdout.write(
             f"{name:<28} {len(predicted):>3} posts: positive {predicted.count('positive'):>2}, "
