@@ -1,6 +1,6 @@
 """Assignment of queue items to designated spokespersons (POLICY P2), pure.
 
-By topic first, then in turn (round robin: the one assigned longest ago), skipping those who
+By language (who can read it), then topic, then in turn (round robin: the one assigned longest ago), skipping those who
 are inactive or outside their working hours in their own timezone.
 """
 
@@ -34,21 +34,23 @@ def assign(
 ) -> str | None:
     """The id of the spokesperson who gets a new item, or None when nobody is on duty.
 
-    Candidates are the spokespersons on duty (:func:`on_duty`). Those covering ``topic`` are
-    preferred; among them, those speaking ``language``. The one whose last assignment is oldest
+    Candidates are the spokespersons on duty (:func:`on_duty`). Those speaking ``language`` are
+    preferred; among them, those covering ``topic``. The one whose last assignment is oldest
     (never assigned first, then roster order) wins. ``last_assigned`` maps ids to
     ``RosterEntry.last_assigned_at``; the caller sets it to ``now`` for the chosen one.
     """
     pool = [p for p in roster if on_duty(p, now)]
     if not pool:
         return None
-    if topic:
-        by_topic = [p for p in pool if topic in p.topics]
-        pool = by_topic or pool
+    # language before topic: whoever gets the item must be able to read it (a German post about
+    # claims goes to the German speaker, not to the claims expert who cannot read it)
     if language:
         lang = language.split("-")[0].lower()
         by_lang = [p for p in pool if lang in (x.lower() for x in p.languages)]
         pool = by_lang or pool
+    if topic:
+        by_topic = [p for p in pool if topic in p.topics]
+        pool = by_topic or pool
 
     def turn(p: Spokesperson) -> datetime:
         last = last_assigned.get(p.id)

@@ -1,4 +1,4 @@
-"""Assignment by topic, then round robin, skipping those off duty (P2)."""
+"""Assignment by language, then topic, then round robin, skipping those off duty (P2)."""
 
 from __future__ import annotations
 
@@ -65,3 +65,20 @@ def test_inactive_and_non_spokesperson_are_skipped(cfg: AppConfig) -> None:
     assert assign(None, None, roster, MON_CHI, {}) is None
     extra = Spokesperson(id="dee", name="Dee", email="dee@acme.example")
     assert assign(None, None, [*roster, extra], MON_CHI, {}) == "dee"  # UTC 09-17, Monday 16:00 UTC
+
+
+@pytest.mark.parametrize(
+    ("topic", "lang", "expected"),
+    [
+        pytest.param("claims", "de", "jonas", id="reader-before-topic-expert"),
+        pytest.param("claims", "en", "dora", id="topic-expert-when-both-read-it"),
+        pytest.param("claims", "fr", "dora", id="nobody-reads-it-topic-decides"),
+        pytest.param(None, "de-AT", "jonas", id="regional-tag"),
+    ],
+)
+def test_language_comes_before_topic(topic: str | None, lang: str, expected: str) -> None:
+    """Whoever gets the item must be able to read it: a German post about claims goes to the
+    German speaker, not to the claims expert who reads only English."""
+    dora = Spokesperson(id="dora", name="Dora", email="dora@acme.example", topics=["claims"], languages=["en"])
+    jonas = Spokesperson(id="jonas", name="Jonas", email="jonas@acme.example", topics=[], languages=["en", "de"])
+    assert assign(topic, lang, [dora, jonas], MON_CHI, {}) == expected
