@@ -32,6 +32,7 @@ from monitor.domain.assignment import assign
 from monitor.domain.decide import Decision, Router, SentimentView, due_time, group_open
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, send_at
+from monitor.queue.actions import directory
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
 from monitor.sentiment.onnx_model import OnnxClassifier
@@ -40,6 +41,7 @@ from monitor.storage.models import (
     ClassificationRow,
     MentionRow,
     Notification,
+    QueueItem,
     QueueItemMention,
     ScoutSubmission,
 )
@@ -103,6 +105,8 @@ class Triage:
         self.classifier = classifier
         self.scorer = scorer
         self._queues = {r.name: r.queue for r in cfg.receivers}
+        # who may keep a red item (queue.actions.Actor.can_see_red: Legal, leads, admins)
+        self._red_cleared = {a.id for a in directory(cfg) if a.can_see_red}
 
     def _classify(self, todo: list[MentionRow], scorer: ConfidentialityScorer | None
                   ) -> tuple[list[Classification], dict[int, np.ndarray]]:
@@ -303,13 +307,31 @@ class Triage:
                 item.priority, item.priority_score = decision.priority, decision.priority_score
             # An override settles the item's light for what it was judged on; a later red member
             # is new information and always raises it (P4: Legal must see it).
+            turned_red = False
             if LIGHT_RANK[decision.light] > LIGHT_RANK[item.light] and (
                     not item.light_overridden_by or decision.light == "red"):
+                turned_red = decision.light == "red"
                 item.light = decision.light
                 item.light_reasons = [r for r in decision.reasons if r.startswith(decision.light)]
                 item.reasons = [*decision.reasons, *(r for r in item.reasons if r not in decision.reasons)]
                 rose = True
-            if rose and item.status not in ("responded", "closed", "dismissed"):
+            if turned_red and item.assignee is not None and item.assignee not in self._red_cleared:
+                # P5: the text of a red item is for Legal and leads; nobody else keeps it
+                item.assignee = None
+                if item.status == "assigned":
+                    item.status = "new"
+            recorded = item.status == "closed" and (item.close_reason or "").startswith("recorded:")
+            if (recorded and needs_people) or (turned_red and item.status in ("responded", "closed", "dismissed")):
+                # A group filed automatically (a compliment shared with kudos) or settled by people
+                # gets news that needs people: a complaint, or something red that Legal must act on.
+                # It is open again, with a due time from now and an assignee; never left closed.
+                item.status, item.closed_at, item.close_reason = "new", None, None
+                item.due_at = due_time(self.cfg, now, item.priority)
+                if isinstance(item, QueueItem):
+                    item.escalation_level = 0  # the ladder starts again from the new due time
+                if item.light != "red":
+                    self._assign(s, item, row, now, ctx)
+            elif rose and item.status not in ("responded", "closed", "dismissed"):
                 # worse news gets the new priority's target from now, never a later due time
                 due = due_time(self.cfg, now, item.priority)
                 item.due_at = min(due, utc(item.due_at)) if item.due_at else due
@@ -326,10 +348,10 @@ class Triage:
         alerted = False
         for rcv, held in holds.items():
             if held is not None:
-                if held.kind != "repeat":
-                    ctx.held.append((item, row.id or 0, rcv, held))
-                else:
-                    ctx.joined.append((item, rcv))
+                # audited whatever the kind (the item's history and `scout eval` say why no alert)
+                ctx.held.append((item, row.id or 0, rcv, held))
+                if held.kind == "repeat":
+                    ctx.joined.append((item, rcv))  # the waiting message's member count follows
                 continue
             route = _route_for(decision, rcv)
             # group_by ["group"] batches a mention group's alerts (group_wait, group_interval);
@@ -389,8 +411,8 @@ class Triage:
                     target["mention_count"] = item.mention_count
         return list(new.values())
 
-    def _assign(self, s: Session, item: NewItem, row: MentionRow, now: datetime, ctx: BatchContext) -> None:
-        """Give a new item to a spokesperson: by topic, then in turn, skipping those off duty."""
+    def _assign(self, s: Session, item: Item, row: MentionRow, now: datetime, ctx: BatchContext) -> None:
+        """Give a new item to a spokesperson: by language, then topic, then in turn, skipping those off duty."""
         if item.light == "red":
             return  # red items go to Legal / Compliance and the lead, not to the rotation
         if ctx.roster is None:
