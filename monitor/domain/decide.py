@@ -51,6 +51,8 @@ class MentionView:
     red_score: float | None = None
     #: what the post resembles, e.g. "resembles 'unreleased prices' (0.78)"
     red_reason: str | None = None
+    #: the post this one answers (a reply), when the platform says
+    parent_id: str | None = None
 
     @property
     def engagement(self) -> int:
@@ -148,16 +150,20 @@ def group_open(opened_at: datetime, now: datetime, window: timedelta) -> bool:
 
 
 def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True) -> str:
-    """The group a mention belongs to: the post it reposts or quotes, its thread, the external
-    link it shares, or itself."""
+    """The group a mention belongs to: the post it reposts or quotes, the external link it
+    shares, its thread (``thread_id``, else the ``parent_id`` it answers), or itself."""
     if by_repost and m.refers_to and m.kind in ("repost", "quote"):
         return _bounded(f"{m.source}:{m.refers_to}")
     if by_url:
         for link in m.links:
             if link and not link.startswith(("#", "mailto:")):
                 return _bounded("url:" + canonical_url(link))
-    if by_thread and m.thread_id and m.kind in ("comment", "reply"):
-        return _bounded(f"{m.source}:{m.thread_id}")
+    if by_thread and m.kind in ("comment", "reply"):
+        # the thread's root when the platform names it, else the post it answers: a reply that
+        # names only its parent joins the parent's group (a root post is its own group)
+        root = m.thread_id or m.parent_id
+        if root:
+            return _bounded(f"{m.source}:{root}")
     return _bounded(f"{m.source}:{m.external_id}")
 
 

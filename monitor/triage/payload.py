@@ -19,7 +19,7 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
         source=row.source, external_id=row.external_id, text=row.text, created_at=utc(row.created_at),
         url=row.url, author_handle=row.author_handle, author_reach=row.author_reach, lang=row.lang,
         likes=row.likes, reposts=row.reposts, replies=row.replies, quotes=row.quotes, kind=row.kind,
-        thread_id=row.thread_id, refers_to=row.refers_to, links=tuple(row.links or ()),
+        thread_id=row.thread_id, parent_id=row.parent_id, refers_to=row.refers_to, links=tuple(row.links or ()),
         submitted_by=submission.submitted_by if submission else None,
         scout_category=submission.category if submission else None,
         scout_urgency=submission.urgency if submission else None,

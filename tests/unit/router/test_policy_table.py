@@ -373,6 +373,23 @@ def test_grouping_same_url_across_sources_and_reposts() -> None:
     assert group_key(MentionView("x", "5", "solo", NOW)) == "x:5"
 
 
+@pytest.mark.parametrize(
+    ("kind", "thread_id", "parent_id", "expected"),
+    [
+        pytest.param("reply", "r1", "p9", "mastodon:r1", id="thread-named-wins"),
+        pytest.param("reply", None, "r1", "mastodon:r1", id="only-the-parent-named"),
+        pytest.param("comment", None, "r1", "mastodon:r1", id="comment-to-its-parent"),
+        pytest.param("post", None, "r1", "mastodon:m2", id="a-post-is-its-own-group"),
+        pytest.param("reply", None, None, "mastodon:m2", id="nothing-named"),
+    ],
+)
+def test_a_reply_joins_its_thread_or_parent(kind: str, thread_id: str | None, parent_id: str | None,
+                                            expected: str) -> None:
+    m = MentionView("mastodon", "m2", "@a that is because of it", NOW, kind=kind, thread_id=thread_id,
+                    parent_id=parent_id)
+    assert group_key(m) == expected
+
+
 def _spike() -> Spike:
     t = datetime(2026, 11, 16, 15, tzinfo=UTC)
     return Spike(
