@@ -57,3 +57,19 @@ def test_held_out_brand_set_with_the_shipped_model(monkeypatch: pytest.MonkeyPat
     assert f.report.macro_recall >= 0.83
     assert right["sarcastic complaints"] >= 16 and right["sincere compliments"] >= 17
     assert right["plain complaints"] >= 14 and right["neutral"] >= 36
+
+
+def test_confidentiality_probe_with_the_shipped_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``bench/sentiment/data/confidential_probe.tsv`` (40 disclosures without a watch-list term in
+    varied voices and lengths, 40 public posts about SET SEG; written 2026-12-03, never trained
+    or tuned on) scored as the product scores them: the figures of MODEL_CARD.md at the example
+    config's ``red_model_threshold`` 0.7, thresholds that only go up (recall) or down (false reds)."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.sentiment import confidential_probe
+
+    rows = [line.split("\t") for line in confidential_probe.DATA.read_text(encoding="utf-8").splitlines()]
+    assert [r[0] for r in rows] == [f"p{i:03d}" for i in range(1, 81)]
+    assert sorted(r[1] for r in rows) == ["disclosure"] * 40 + ["public"] * 40
+    at = {row["threshold"]: row for row in confidential_probe.figures()}
+    assert at[0.7]["reds_caught"] >= 3 and at[0.7]["false_reds"] <= 1
+    assert at[0.4]["reds_caught"] >= 12 and at[0.4]["false_reds"] <= 2
