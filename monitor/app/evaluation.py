@@ -14,6 +14,12 @@ thread_id, refers_to, links``, plus ``title``), with optional ``observed_at`` (w
 it; default ``created_at`` + 2 min), ``submitted_by``, ``urgency`` and ``category`` (a scout
 forward), and ``expected: {sentiment, light, receivers, alerted, status, credited_to}``. Instead of
 ``created_at`` a line may give ``offset_s``, seconds after ``start`` (the bundled sample does).
+Every value is checked (:func:`parse_stream`): a wrong type or a word outside its vocabulary
+(``kind``, ``urgency``, ``category``, the ``expected`` labels) is an error naming the line and the
+key, never a silent default; the receivers ``expected`` names are checked against the
+configuration by :func:`check_receivers`. The same ``(source, external_id)`` on a later line is a
+new reading of the same post (its engagement counts then); it must be observed later than the
+line before it.
 
 A line whose ``author_handle`` is one of ``organisation.own_accounts`` (or a spokesperson's
 ``handles``) on its ``source`` and that replies (``parent_id``), quotes (``kind: quote`` with
@@ -51,7 +57,7 @@ from monitor.sentiment.base import Classifier
 from monitor.storage import read_models, response_queries
 from monitor.triage.jobs import DETECT_EVERY, run_escalations, run_spike_detection
 from monitor.triage.process import view_of
-from monitor.vocab import LIGHTS, SENTIMENTS
+from monitor.vocab import LIGHTS, QUEUE_STATUSES, SENTIMENTS
 
 #: The stored mention format, plus what a labelled stream may add.
 MENTION_KEYS = frozenset({
@@ -60,6 +66,15 @@ MENTION_KEYS = frozenset({
 })
 STREAM_KEYS = frozenset({"observed_at", "offset_s", "submitted_by", "urgency", "category", "expected"})
 EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted", "status", "credited_to", "item_light"})
+#: what a post is on its platform (:class:`connectors.base.Mention`); grouping reads ``comment``,
+#: ``reply``, ``repost`` and ``quote`` (:func:`monitor.domain.decide.group_key`)
+KINDS = ("post", "comment", "reply", "repost", "quote", "story", "article")
+#: a scout forward's urgency and category: the scout form's choices (:mod:`monitor.web.submit`);
+#: ``policy.priority.scout_urgency_weight`` gives each urgency its points
+URGENCIES = ("low", "normal", "high")
+CATEGORIES = ("compliment", "criticism", "question", "other")
+#: the keys that hold another post's id on the same source
+ID_KEYS = ("parent_id", "thread_id", "refers_to")
 DEFAULT_START = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # a Monday, 08:00 in Austin (the example office)
 OBSERVE_DELAY = timedelta(minutes=2)
 SOURCE = "eval"
@@ -93,9 +108,104 @@ def _time(value: Any, line: int, key: str) -> datetime:
 
 def _int(d: dict[str, Any], key: str, line: int) -> int:
     value = d.get(key) or 0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if (isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+            or (isinstance(value, float) and not value.is_integer())):
         raise StreamError(f"line {line}: {key}: expected a count >= 0, got {value!r}")
     return int(value)
+
+
+def _text(d: dict[str, Any], key: str, line: int, *, empty: bool = True) -> str | None:
+    """``d[key]``: a string (non-empty unless ``empty``) or null/absent (None)."""
+    value = d.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or (not empty and not value):
+        what = "a string" if empty else "a non-empty string"
+        raise StreamError(f"line {line}: {key}: expected {what} or null, got {value!r}")
+    return value
+
+
+def _word(value: Any, words: Sequence[str], line: int, key: str) -> str:
+    if not isinstance(value, str) or value not in words:
+        raise StreamError(f"line {line}: {key}: one of {', '.join(words)}, got {value!r}")
+    return value
+
+
+def _names(value: Any, line: int, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
+        raise StreamError(f"line {line}: {key}: expected a list of receiver names, got {value!r}")
+    return value
+
+
+def _expected(raw: Any, line: int) -> dict[str, Any]:
+    """The ``expected`` labels of a line, each of its type and vocabulary."""
+    expected = {} if raw is None else raw
+    if not isinstance(expected, dict):
+        raise StreamError(f"line {line}: expected: must be an object, got {raw!r}")
+    bad = sorted(set(expected) - EXPECTED_KEYS)
+    if bad:
+        raise StreamError(f"line {line}: unknown key 'expected.{bad[0]}' "
+                          f"(known: {', '.join(sorted(EXPECTED_KEYS))})")
+    for key, words in (("sentiment", SENTIMENTS), ("light", LIGHTS), ("item_light", LIGHTS),
+                       ("status", QUEUE_STATUSES)):
+        if expected.get(key) is not None:
+            _word(expected[key], words, line, f"expected.{key}")
+    if "receivers" in expected:
+        _names(expected["receivers"], line, "expected.receivers")
+    if "alerted" in expected and not isinstance(expected["alerted"], bool):
+        if not isinstance(expected["alerted"], list):
+            raise StreamError(f"line {line}: expected.alerted: true, false or a list of receiver names, "
+                              f"got {expected['alerted']!r}")
+        _names(expected["alerted"], line, "expected.alerted")
+    if "credited_to" in expected:  # a spokesperson's id, or null for an unmapped account
+        _text(expected, "credited_to", line, empty=False)
+    return expected
+
+
+def _mention_line(d: dict[str, Any], n: int, start: datetime) -> StreamLine:
+    """One mention line (already JSON, not an action), every value checked."""
+    unknown = sorted(set(d) - MENTION_KEYS - STREAM_KEYS)
+    if unknown:
+        raise StreamError(f"line {n}: unknown key {unknown[0]!r}")
+    for key in ("source", "external_id", "text"):
+        if not isinstance(d.get(key), str) or not d[key]:
+            raise StreamError(f"line {n}: {key}: required (a non-empty string)")
+    if "created_at" in d and "offset_s" in d:
+        raise StreamError(f"line {n}: offset_s: give created_at or offset_s, not both")
+    if "created_at" in d:
+        created = _time(d["created_at"], n, "created_at")
+    elif "offset_s" in d:
+        offset = d["offset_s"]
+        if isinstance(offset, bool) or not isinstance(offset, int | float):
+            raise StreamError(f"line {n}: offset_s: expected seconds, got {offset!r}")
+        created = start + timedelta(seconds=float(offset))
+    else:
+        raise StreamError(f"line {n}: created_at: required (or offset_s)")
+    observed = _time(d["observed_at"], n, "observed_at") if "observed_at" in d else created + OBSERVE_DELAY
+    if observed < created:
+        raise StreamError(f"line {n}: observed_at: {observed.isoformat()} is before created_at "
+                          f"{created.isoformat()} (a post is seen after it is written)")
+    kind = _word(d["kind"], KINDS, n, "kind") if d.get("kind") is not None else "post"
+    links = d.get("links")
+    if links is not None and (not isinstance(links, list) or not all(isinstance(x, str) and x for x in links)):
+        raise StreamError(f"line {n}: links: expected a list of URLs (strings) or null, got {links!r}")
+    ids = {key: _text(d, key, n, empty=False) for key in ID_KEYS}
+    submitted_by = _text(d, "submitted_by", n, empty=False)
+    for key in ("urgency", "category"):
+        if d.get(key) is not None and submitted_by is None:
+            raise StreamError(f"line {n}: {key}: only for a scout forward (a line with submitted_by)")
+    urgency = _word(d["urgency"], URGENCIES, n, "urgency") if d.get("urgency") is not None else "normal"
+    category = _word(d["category"], CATEGORIES, n, "category") if d.get("category") is not None else "other"
+    expected = _expected(d.get("expected"), n)
+    mention = Mention(
+        source=d["source"], external_id=d["external_id"], url=_text(d, "url", n) or "", text=d["text"],
+        created_at=created, author_handle=_text(d, "author_handle", n) or "",
+        author_name=_text(d, "author_name", n) or "", author_reach=_int(d, "author_reach", n),
+        lang=_text(d, "lang", n, empty=False), likes=_int(d, "likes", n), reposts=_int(d, "reposts", n),
+        replies=_int(d, "replies", n), quotes=_int(d, "quotes", n), kind=kind, parent_id=ids["parent_id"],
+        thread_id=ids["thread_id"], refers_to=ids["refers_to"], links=tuple(links or ()), title=_text(d, "title", n),
+    )
+    return StreamLine(n, mention, observed, submitted_by, urgency, category, expected)
 
 
 def parse_stream(text: str, *, start: datetime = DEFAULT_START,
@@ -103,10 +213,16 @@ def parse_stream(text: str, *, start: datetime = DEFAULT_START,
     """The stream's mention lines, in the order they are observed; its action lines are appended to
     ``actions`` in time order (without that list an action line is an error).
 
+    A post (``source``, ``external_id``) may come again on a later line: a new reading of it (its
+    engagement then), which must be observed later than its line before.
+
     Raises:
-        StreamError: a line is not JSON, has an unknown key, misses a required one or has a bad value.
+        StreamError: a line is not JSON, has an unknown key, misses a required one or has a bad
+            value (a wrong type, a word outside its vocabulary, ``observed_at`` before
+            ``created_at`` or not after the same post's line before).
     """
     out: list[StreamLine] = []
+    last: dict[tuple[str, str], StreamLine] = {}
     for n, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -121,47 +237,37 @@ def parse_stream(text: str, *, start: datetime = DEFAULT_START,
                 raise StreamError(f"line {n}: action: queue actions are read by `scout eval replay` only")
             actions.append(_action(d, n, start))
             continue
-        unknown = sorted(set(d) - MENTION_KEYS - STREAM_KEYS)
-        if unknown:
-            raise StreamError(f"line {n}: unknown key {unknown[0]!r}")
-        for key in ("source", "external_id", "text"):
-            if not isinstance(d.get(key), str) or not d[key]:
-                raise StreamError(f"line {n}: {key}: required (a non-empty string)")
-        if "created_at" in d:
-            created = _time(d["created_at"], n, "created_at")
-        elif "offset_s" in d:
-            if not isinstance(d["offset_s"], int | float):
-                raise StreamError(f"line {n}: offset_s: expected seconds, got {d['offset_s']!r}")
-            created = start + timedelta(seconds=float(d["offset_s"]))
-        else:
-            raise StreamError(f"line {n}: created_at: required (or offset_s)")
-        observed = _time(d["observed_at"], n, "observed_at") if "observed_at" in d else created + OBSERVE_DELAY
-        expected = d.get("expected") or {}
-        if not isinstance(expected, dict):
-            raise StreamError(f"line {n}: expected: must be an object")
-        bad = sorted(set(expected) - EXPECTED_KEYS)
-        if bad:
-            raise StreamError(f"line {n}: unknown key 'expected.{bad[0]}'")
-        if expected.get("light") not in (None, *LIGHTS):
-            raise StreamError(f"line {n}: expected.light: one of {', '.join(LIGHTS)}")
-        if expected.get("sentiment") not in (None, *SENTIMENTS):
-            raise StreamError(f"line {n}: expected.sentiment: one of {', '.join(SENTIMENTS)}")
-        mention = Mention(
-            source=d["source"], external_id=d["external_id"], url=str(d.get("url") or ""), text=d["text"],
-            created_at=created, author_handle=str(d.get("author_handle") or ""),
-            author_name=str(d.get("author_name") or ""), author_reach=_int(d, "author_reach", n),
-            lang=d.get("lang"), likes=_int(d, "likes", n), reposts=_int(d, "reposts", n),
-            replies=_int(d, "replies", n), quotes=_int(d, "quotes", n), kind=str(d.get("kind") or "post"),
-            parent_id=d.get("parent_id"), thread_id=d.get("thread_id"), refers_to=d.get("refers_to"),
-            links=tuple(d.get("links") or ()), title=d.get("title"),
-        )
-        out.append(StreamLine(n, mention, observed, d.get("submitted_by"), str(d.get("urgency") or "normal"),
-                              str(d.get("category") or "other"), expected))
+        s = _mention_line(d, n, start)
+        post = (s.mention.source, s.mention.external_id)
+        before = last.get(post)
+        if before is not None and s.observed_at <= before.observed_at:
+            raise StreamError(
+                f"line {n}: observed_at: {s.observed_at.isoformat()} is not later than line {before.line}'s "
+                f"{before.observed_at.isoformat()}, the same post {post[0]}:{post[1]} (a repeated post is a "
+                f"new reading of its engagement and must be observed later)")
+        last[post] = s
+        out.append(s)
     if not out:
         raise StreamError("the stream holds no mention")
     if actions:
         actions.sort(key=lambda a: (a.at, a.line))
     return sorted(out, key=lambda s: (s.observed_at, s.line))
+
+
+def check_receivers(lines: Sequence[StreamLine], cfg: AppConfig) -> None:
+    """Every receiver that ``expected.receivers`` or ``expected.alerted`` names is one of ``cfg``.
+
+    Raises:
+        StreamError: naming the first such line (in file order), the key and the receivers there are.
+    """
+    known = sorted(r.name for r in cfg.receivers)
+    for s in sorted(lines, key=lambda s: s.line):
+        for key in ("receivers", "alerted"):
+            value = s.expected.get(key)
+            for name in value if isinstance(value, list) else ():
+                if name not in known:
+                    raise StreamError(f"line {s.line}: expected.{key}: no receiver {name!r} in the configuration "
+                                      f"(one of {', '.join(known)})")
 
 
 def _action(d: dict[str, Any], n: int, start: datetime) -> eval_actions.ActionLine:
@@ -250,8 +356,9 @@ def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifie
     through every minute (the same report, slower: tests hold the two equal).
 
     Raises:
-        StreamError: an action names a person the configuration does not know.
+        StreamError: an action names a person, or ``expected`` a receiver, the configuration does not know.
     """
+    check_receivers(lines, cfg)
     try:
         eval_actions.check_people(list(actions), cfg)
     except ValueError as exc:

@@ -1,8 +1,9 @@
 """``scout route``: a dry run of the router on JSON-line mentions from stdin.
 
 The input is the one mention format the project uses (the stored format that ``scout eval
-replay`` reads, parsed by :func:`monitor.app.evaluation.parse_stream`), plus an optional
-``sentiment`` per line. It only reads: nothing is sent and nothing is stored.
+replay`` reads, parsed by :func:`monitor.app.evaluation.parse_stream` with the same checks, the
+receivers ``expected`` names included), plus an optional ``sentiment`` per line. It only reads:
+nothing is sent and nothing is stored.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from monitor.app.evaluation import DEFAULT_START, StreamError, StreamLine, parse_stream
+from monitor.app.evaluation import DEFAULT_START, StreamError, StreamLine, check_receivers, parse_stream
 from monitor.cli.options import ConfigOpt, NowOpt, fail, load, parse_now
 from monitor.clock import utc
 from monitor.config import AppConfig
@@ -61,6 +62,7 @@ def view(s: StreamLine) -> MentionView:
         replies=m.replies,
         quotes=m.quotes,
         kind=m.kind,
+        parent_id=m.parent_id,
         thread_id=m.thread_id,
         refers_to=m.refers_to,
         links=tuple(m.links),
@@ -146,7 +148,7 @@ def route(
     start: Annotated[
         str | None,
         typer.Option(
-            "--start", help="ISO time that offset_s counts from (default: as scout eval replay, 2026-11-30T09:00Z)"
+            "--start", help="ISO time that offset_s counts from (default: as scout eval replay, 2026-11-30T14:00Z)"
         ),
     ] = None,
 ) -> None:
@@ -161,6 +163,7 @@ def route(
         raise fail(f"--start: not an ISO time: {start!r}", 2) from None
     try:
         lines = parse(sys.stdin.read(), start=begin)
+        check_receivers([s for s, _ in lines], cfg)
     except StreamError as exc:
         raise fail(f"stdin: {exc}", 2) from None
     views = [view(s) for s, _ in lines]
