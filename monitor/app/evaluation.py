@@ -65,7 +65,8 @@ MENTION_KEYS = frozenset({
     "likes", "reposts", "replies", "quotes", "kind", "parent_id", "thread_id", "refers_to", "links", "title",
 })
 STREAM_KEYS = frozenset({"observed_at", "offset_s", "submitted_by", "urgency", "category", "expected"})
-EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted", "status", "credited_to", "item_light"})
+EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted", "status", "credited_to", "item_light",
+                           "assignee"})
 #: what a post is on its platform (:class:`connectors.base.Mention`); grouping reads ``comment``,
 #: ``reply``, ``repost`` and ``quote`` (:func:`monitor.domain.decide.group_key`)
 KINDS = ("post", "comment", "reply", "repost", "quote", "story", "article")
@@ -159,6 +160,8 @@ def _expected(raw: Any, line: int) -> dict[str, Any]:
         _names(expected["alerted"], line, "expected.alerted")
     if "credited_to" in expected:  # a spokesperson's id, or null for an unmapped account
         _text(expected, "credited_to", line, empty=False)
+    if "assignee" in expected:  # the id of whoever holds the item at the end, or null for nobody
+        _text(expected, "assignee", line, empty=False)
     return expected
 
 
@@ -518,6 +521,7 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
                     "receivers": d.receivers, "alerted": sorted(alerted.get((m.source, m.external_id), set())),
                     "held": held.get(row.id or 0, []), "item_id": item.id if item else None,
                     "status": item.status if item else None, "item_light": item.light if item else None,
+                    "assignee": item.assignee if item else None,
                     "response_source": item.response_source if item else None,
                     "reach": m.author_reach, "scout": s.submitted_by is not None, "expected": s.expected})
         mentions.append(out)
@@ -547,6 +551,7 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
     statuses = [(m["expected"]["status"], m["status"]) for m in ok if m["expected"].get("status")]
     credits = [(m["expected"]["credited_to"], m["credited_to"]) for m in answers if "credited_to" in m["expected"]]
     item_lights = [(m["expected"]["item_light"], m["item_light"]) for m in ok if m["expected"].get("item_light")]
+    assignees = [(m["expected"]["assignee"], m["assignee"]) for m in ok if "assignee" in m["expected"]]
     sent = [(m["expected"]["sentiment"], m["sentiment"]) for m in ok if m["expected"].get("sentiment")]
     lights = [(m["expected"]["light"], m["light"]) for m in ok if m["expected"].get("light")]
     confusion: dict[str, dict[str, int]] = {g: dict.fromkeys(LIGHTS, 0) for g in LIGHTS}
@@ -597,6 +602,8 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
         "credit_agreement": round(sum(g == p for g, p in credits) / len(credits), 4) if credits else None,
         "item_light_agreement": (round(sum(g == p for g, p in item_lights) / len(item_lights), 4)
                                  if item_lights else None),
+        "assignee_agreement": (round(sum(g == p for g, p in assignees) / len(assignees), 4)
+                               if assignees else None),
     }
 
 
@@ -636,6 +643,8 @@ def render(report: Report) -> str:
         lines.append(f"response credit: agreement {s['credit_agreement']:.3f}")
     if s.get("item_light_agreement") is not None:
         lines.append(f"item light at the end: agreement {s['item_light_agreement']:.3f}")
+    if s.get("assignee_agreement") is not None:
+        lines.append(f"assignee at the end: agreement {s['assignee_agreement']:.3f}")
     for a in report.actions:
         lines.append(f"action line {a['line']}: {a['action']} by {a['by']} on {a['external_id']}: "
                      + ("done" if a["ok"] else f"refused ({a['error']})"))

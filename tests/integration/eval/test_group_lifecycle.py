@@ -1,0 +1,51 @@
+"""A group's item through its life in ``scout eval replay``: filed automatically, reopened by news
+that needs people, turned red, taken from whoever may not hold red (issue "judgement")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.app.evaluation import parse_stream, replay
+from monitor.config import AppConfig, load_config
+from tests.doubles import KeywordClassifier
+
+ROOT = Path(__file__).resolve().parents[3]
+STREAM = Path(__file__).parent / "streams" / "group_lifecycle.jsonl"
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, dict[str, Any]]:
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    rep = replay(cfg, parse_stream(STREAM.read_text(encoding="utf-8")), classifier=KeywordClassifier())
+    assert rep.score["light_accuracy"] == 1.0
+    assert rep.score["red_text_to_broad_receivers"] == 0
+    assert rep.score["assignee_agreement"] == 1.0 and rep.score["status_agreement"] == 1.0
+    return {m["external_id"]: m for m in rep.mentions}
+
+
+def test_a_complaint_joining_a_compliment_filed_for_kudos_reopens_it(report: dict[str, dict[str, Any]]) -> None:
+    """k1, a compliment, is shared with kudos and filed closed; k2, a complaint sharing its link,
+    joins the group: the item is open again, assigned, and Marketing & Sales is alerted."""
+    assert report["k1"]["alerted"] == ["kudos"]
+    assert report["k2"]["item_id"] == report["k1"]["item_id"]
+    assert report["k2"]["alerted"] == ["marketing-sales"]
+    assert report["k2"]["status"] == "assigned" and report["k2"]["assignee"] == "dana.whitfield"
+
+
+def test_a_red_member_of_the_reopened_item_reaches_legal(report: dict[str, dict[str, Any]]) -> None:
+    assert report["k3"]["item_id"] == report["k1"]["item_id"]
+    assert report["k3"]["item_light"] == "red"
+    assert "legal-compliance" in report["k3"]["alerted"]
+    assert report["k3"]["assignee"] == "dana.whitfield"  # the lead may hold red items
+
+
+def test_a_red_reply_takes_the_item_from_a_spokesperson_not_cleared_for_red(
+        report: dict[str, dict[str, Any]]) -> None:
+    """e1 (a complaint about an event) goes to Priya (events); e2, a reply naming only its parent,
+    joins it with a code name: the item turns red and Priya, not cleared for red, no longer holds it."""
+    assert report["e2"]["item_id"] == report["e1"]["item_id"]
+    assert report["e2"]["item_light"] == "red" and "legal-compliance" in report["e2"]["alerted"]
+    assert report["e1"]["assignee"] is None and report["e1"]["status"] == "new"
