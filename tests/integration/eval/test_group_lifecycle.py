@@ -49,3 +49,10 @@ def test_a_red_reply_takes_the_item_from_a_spokesperson_not_cleared_for_red(
     assert report["e2"]["item_id"] == report["e1"]["item_id"]
     assert report["e2"]["item_light"] == "red" and "legal-compliance" in report["e2"]["alerted"]
     assert report["e1"]["assignee"] is None and report["e1"]["status"] == "new"
+
+
+def test_a_post_in_another_language_goes_to_someone_who_reads_it(report: dict[str, dict[str, Any]]) -> None:
+    """A German post about claims: yellow for review, assigned to the German speaker on duty
+    rather than to the claims experts, who read English and Spanish."""
+    assert report["de1"]["light"] == "yellow" and report["de1"]["alerted"] == ["marketing-sales"]
+    assert report["de1"]["assignee"] == "jonas.keller"
