@@ -2,7 +2,9 @@
 of mentions that cannot be stored or processed, and each source's state (cursor, health).
 
 A fetched mention becomes a row through :func:`mention_row` (sanitised, counts clamped); a row
-the database refuses on its own data is quarantined, never the batch or the cursor with it.
+the database refuses on its own data is quarantined, never the batch or the cursor with it. A
+mention stored already is no new row: a newer reading of its engagement is kept on the stored
+row, with the reading before it (velocity is measured between the two).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from connectors.base import Mention, Rejected
@@ -188,7 +190,10 @@ class IntakeStore(StoreBase):
                          cursor: str | None, *, now: datetime, rejected: Sequence[Rejected] = ()) -> StoredBatch:
         """Store the mentions that are new and the source's cursor in ONE transaction.
 
-        Duplicates on ``(source, external_id)`` are ignored. A mention that cannot be stored (see
+        Duplicates on ``(source, external_id)`` are no new rows, and are not triaged again; when
+        one is a newer reading of a stored post (read at ``now``, after the stored reading), the
+        stored row takes its engagement counts and keeps the one before as its previous reading
+        (:meth:`_take_newer_readings`). A mention that cannot be stored (see
         :func:`mention_row`; a value the database refuses) is quarantined in the same transaction:
         a chunk that fails is split in halves under savepoints until the row that fails alone is
         found, so one poisoned post holds back neither the others nor the cursor. The cursor only
@@ -278,8 +283,11 @@ class IntakeStore(StoreBase):
             return []
         try:
             with s.begin_nested():
-                return [int(i) for i in self.insert_ignore(s, MentionRow, [r for _, r in rows],
-                                                           ["source", "external_id"], returning=MentionRow.id)]
+                new = [int(i) for i in self.insert_ignore(s, MentionRow, [r for _, r in rows],
+                                                          ["source", "external_id"], returning=MentionRow.id)]
+                if len(new) < len(rows):  # some were stored already: keep their newer readings
+                    self._take_newer_readings(s, [r for _, r in rows])
+                return new
         except Exception as exc:
             if not is_row_error(exc):
                 raise
@@ -290,6 +298,27 @@ class IntakeStore(StoreBase):
         half = len(rows) // 2
         return (self._insert_or_split(s, rows[:half], bad, refused)
                 + self._insert_or_split(s, rows[half:], bad, refused))
+
+    @staticmethod
+    def _take_newer_readings(s: Session, rows: list[dict[str, Any]]) -> None:
+        """A re-observation: for each of ``rows`` whose post is stored with an older reading, keep
+        the new engagement counts and when they were read (``observed_at``), and the stored
+        reading as the previous one (``prev_engagement``, ``prev_observed_at``). Nothing else of
+        the row changes (text, author, state, ``fetched_at``) and nothing is triaged again. Rows
+        stored by this very batch, a reading no newer than the stored one and a post marked
+        deleted at its source are left as they are."""
+        t = MentionRow.__table__  # type: ignore[attr-defined]
+        stored_at = func.coalesce(t.c.observed_at, t.c.fetched_at)
+        stmt = (update(t)
+                .where(t.c.source == bindparam("r_source"), t.c.external_id == bindparam("r_external_id"),
+                       stored_at < bindparam("r_at", type_=t.c.fetched_at.type), t.c.deleted_at.is_(None))
+                .values(prev_engagement=t.c.likes + t.c.reposts + t.c.replies + t.c.quotes,
+                        prev_observed_at=stored_at, likes=bindparam("r_likes"), reposts=bindparam("r_reposts"),
+                        replies=bindparam("r_replies"), quotes=bindparam("r_quotes"), observed_at=bindparam("r_at")))
+        s.connection().execute(stmt, [
+            {"r_source": r["source"], "r_external_id": r["external_id"], "r_at": r["fetched_at"],
+             "r_likes": r["likes"], "r_reposts": r["reposts"], "r_replies": r["replies"], "r_quotes": r["quotes"]}
+            for r in rows])
 
     # ---- quarantine ------------------------------------------------------------------------------
     def quarantine_mention(self, mention_id: int, *, error: BaseException, now: datetime) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
 from monitor.clock import utc
@@ -15,8 +15,11 @@ from monitor.storage._base import DAILY_COUNT, StoreBase, day_labels
 from monitor.storage.models import (
     ClassificationRow,
     MentionRow,
+    QueueItem,
+    QueueItemMention,
     SentimentCorrection,
 )
+from monitor.vocab import LIGHT_RANK
 
 
 class MentionStore(StoreBase):
@@ -145,9 +148,28 @@ class MentionStore(StoreBase):
         return [(m, label) for m, label in rows]
 
     def mentions_fetched_since(self, s: Session, since: datetime) -> list[MentionRow]:
-        """Mentions a connector stored since ``since`` (whenever they were posted): the latest
-        engagement readings, for velocity."""
-        return list(s.exec(select(MentionRow).where(MentionRow.fetched_at >= since)).all())
+        """Mentions a connector stored or read again since ``since`` (whenever they were posted):
+        the latest engagement readings, for velocity."""
+        return list(s.exec(select(MentionRow).where(
+            or_(col(MentionRow.fetched_at) >= since, col(MentionRow.observed_at) >= since))).all())
+
+    def items_of(self, s: Session, mention_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """``(item id, item light)`` of the queue item each of ``mention_ids`` belongs to (a
+        member, or the item's first mention); a mention of no item is left out, and one in two
+        items (a retired group's and its successor's) gets the one with the worse light."""
+        if not mention_ids:
+            return {}
+        found = list(s.exec(select(QueueItemMention.mention_id, QueueItem.id, QueueItem.light)
+                            .join(QueueItem, col(QueueItem.id) == QueueItemMention.queue_item_id)
+                            .where(self.among(col(QueueItemMention.mention_id), mention_ids))).all())
+        found += list(s.exec(select(QueueItem.mention_id, QueueItem.id, QueueItem.light)
+                             .where(self.among(col(QueueItem.mention_id), mention_ids))).all())
+        out: dict[int, tuple[int, str]] = {}
+        for mid, item_id, light in found:
+            have = out.get(int(mid))
+            if have is None or LIGHT_RANK.get(light, 0) > LIGHT_RANK.get(have[1], 0):
+                out[int(mid)] = (int(item_id or 0), str(light))
+        return out
 
     def purge_before(self, cutoff: datetime) -> int:
         """Delete mentions created before ``cutoff`` (retention); returns how many."""

@@ -63,6 +63,25 @@ class MentionRow(SQLModel, table=True):
     state: str = Field(default="new", max_length=16)
     group_key: str | None = Field(default=None, max_length=300, index=True)
     deleted_at: datetime | None = _ts(nullable=True)
+    # Re-observations (a connector delivers a stored post again): the counts above are the latest
+    # reading; ``fetched_at`` stays when the mention was first stored (latency figures, backtests).
+    #: when the latest reading was taken, if the post was read again after ``fetched_at`` (None: read once)
+    observed_at: datetime | None = _ts(nullable=True)
+    #: the reading before the latest one: its engagement (likes + reposts + replies + quotes) ...
+    prev_engagement: int | None = Field(default=None, sa_type=BigInteger().with_variant(Integer(), "sqlite"),
+                                        nullable=True)
+    #: ... and when it was taken (both None while the post was read once)
+    prev_observed_at: datetime | None = _ts(nullable=True)
+
+    @property
+    def engagement(self) -> int:
+        """The latest engagement reading: likes + reposts + replies + quotes."""
+        return self.likes + self.reposts + self.replies + self.quotes
+
+    @property
+    def last_observed_at(self) -> datetime:
+        """When the latest engagement reading was taken."""
+        return self.observed_at or self.fetched_at
 
 
 class ClassificationRow(SQLModel, table=True):
