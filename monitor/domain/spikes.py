@@ -18,6 +18,7 @@ across a daylight-saving change; a week later the baseline is aligned again.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import statistics
@@ -72,7 +73,13 @@ class Sample:
 
 @dataclass(frozen=True)
 class EngagementObservation:
-    """Two readings of one post's engagement (likes + reposts + replies + quotes)."""
+    """Two readings of one post's engagement (likes + reposts + replies + quotes), see
+    :func:`velocity_readings`.
+
+    A ``restricted`` post (red: a watch-list hit, or its queue item's light) is reported as a
+    notice that names only its queue item (``item_id``): its text, link, author and group never
+    reach the spike receiver, which is not restricted (P5).
+    """
 
     source: str
     external_id: str
@@ -84,6 +91,34 @@ class EngagementObservation:
     text: str = ""
     url: str = ""
     author: str = ""
+    restricted: bool = False
+    item_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a post's engagement (likes + reposts + replies + quotes) and when it was taken."""
+
+    at: datetime
+    engagement: int
+
+
+def velocity_readings(created_at: datetime, latest: Reading, previous: Reading | None,
+                      cfg: SpikeConfig) -> tuple[Reading, Reading]:
+    """The two readings a post's velocity is taken between: its ``previous`` reading and its
+    ``latest`` when they are at least ``velocity_min_interval`` apart (the post was seen twice);
+    otherwise nothing at posting time (``created_at``, 0) and the latest, so that a post read once,
+    or read again too soon, is judged on its age (:func:`velocity` refuses a post younger than the
+    interval). The spike detector and the priority formula both take their estimate from here."""
+    if previous is not None and latest.at - previous.at >= cfg.velocity_min_interval:
+        return previous, latest
+    return Reading(created_at, 0), latest
+
+
+def post_velocity(created_at: datetime, latest: Reading, previous: Reading | None, cfg: SpikeConfig) -> float:
+    """Engagement gained per hour by one post: :func:`velocity` between its :func:`velocity_readings`."""
+    first, last = velocity_readings(created_at, latest, previous, cfg)
+    return velocity(first.engagement, last.engagement, (last.at - first.at).total_seconds() / 3600.0, cfg)
 
 
 @dataclass(frozen=True)
@@ -432,6 +467,9 @@ def _velocity(engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ign
         rate = velocity(e.first_engagement, e.last_engagement, hours, cfg)
         if rate < cfg.velocity_per_hour:
             continue
+        if e.restricted:
+            out.append(_restricted_velocity(e, rate, hours, cfg))
+            continue
         terms = tuple(top_terms([e.text], n=cfg.top_terms, ignore=ignore))
         out.append(
             Spike(
@@ -454,6 +492,31 @@ def _velocity(engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ign
             )
         )
     return out
+
+
+def _restricted_velocity(e: EngagementObservation, rate: float, hours: float, cfg: SpikeConfig) -> Spike:
+    """The velocity spike of a red post as a notice: the spike receiver learns that a restricted
+    item is spreading and where to look, never the post's text, link, author, terms or group (nor
+    its id: the key names the queue item, from which a link could not be rebuilt)."""
+    item = f" (item #{e.item_id})" if e.item_id is not None else ""
+    ref = f"item-{e.item_id}" if e.item_id is not None else "post-" + hashlib.sha256(
+        e.external_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return Spike(
+        key=f"velocity:{e.source}:restricted:{ref}",
+        kind="velocity",
+        scope=e.source,
+        started_at=e.first_at,
+        bucket_start=bucket_start(e.last_at, cfg.bucket),
+        baseline=float(cfg.velocity_per_hour),
+        observed=rate,
+        threshold=float(cfg.velocity_per_hour),
+        summary=(
+            f"a restricted {e.source} post{item} is gaining {rate:,.0f} engagements per hour "
+            f"({e.first_engagement:,} -> {e.last_engagement:,} in {hours:.1f} h; threshold {cfg.velocity_per_hour}/h); "
+            "details in the restricted queue"
+        ),
+        details={"restricted": True, **({"item_id": e.item_id} if e.item_id is not None else {})},
+    )
 
 
 def _span(bucket: timedelta) -> str:
