@@ -12,8 +12,8 @@ from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.ladder import ItemState, ladder_actions
 from monitor.domain.light import find_terms, watch_terms
-from monitor.domain.spikes import EngagementObservation, Sample, bucketize, detect
-from monitor.storage.models import EscalationStep, SpikeEvent
+from monitor.domain.spikes import EngagementObservation, Reading, Sample, bucketize, detect, velocity_readings
+from monitor.storage.models import EscalationStep, MentionRow, SpikeEvent
 from monitor.storage.store import DbSession, Store
 
 
@@ -78,18 +78,33 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         rows = c.store.volume_since(s, since)
         samples_all = [Sample(src, "", utc(at), negative=(label == "negative")) for src, at, label in rows]
         recent_rows = c.store.mentions_with_label_since(s, recent_since)
+        observed = c.store.mentions_fetched_since(s, recent_since)
         watched = watch_terms(c.cfg.policy.light.watchlists)
-        # a red post (a watch-list hit) is never a spike's sample: the crisis channel is not restricted
+        items = c.store.items_of(s, sorted({m.id or 0 for m, _ in recent_rows} | {m.id or 0 for m in observed}))
+        # P5: the crisis channel is not restricted. A red post (a watch-list hit, or a queue item
+        # whose light is red, e.g. by the confidentiality model) is never a spike's sample, and a
+        # post triage has not judged yet may be one: neither gives text, link or terms.
         samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
-                          m.likes + m.reposts + m.replies + m.quotes) for m, label in recent_rows
-                   if not find_terms(f"{m.title or ''} {m.text}", watched)]
-        # first reading: nothing at posting time; last: what the connector saw (velocity() refuses
-        # readings too close together or too small, so a post seconds old is never "viral"). Read
-        # by when it was fetched, not posted: a post must be velocity_min_interval old to count.
-        engagement = [EngagementObservation(m.source, m.external_id, utc(m.created_at), 0, utc(m.fetched_at),
-                                            m.likes + m.reposts + m.replies + m.quotes, m.group_key or "",
-                                            m.text, m.url, m.author_handle)
-                      for m in c.store.mentions_fetched_since(s, recent_since)]
+                          m.engagement) for m, label in recent_rows
+                   if m.state == "routed" and not _red(m, items, watched)]
+        # Velocity between the post's two latest readings (or from nothing at posting time, see
+        # velocity_readings): velocity() refuses readings too close together or too small, so a
+        # post seconds old is never "viral". A post is judged once triage has decided its light;
+        # a red one yields a notice naming only its queue item.
+        engagement = []
+        for m in observed:
+            if m.state != "routed":
+                continue
+            previous = (Reading(utc(m.prev_observed_at), m.prev_engagement)
+                        if m.prev_observed_at is not None and m.prev_engagement is not None else None)
+            first, last = velocity_readings(utc(m.created_at), Reading(utc(m.last_observed_at), m.engagement),
+                                            previous, cfg)
+            red = _red(m, items, watched)
+            engagement.append(EngagementObservation(
+                m.source, m.external_id, first.at, first.engagement, last.at, last.engagement,
+                "" if red else m.group_key or "", "" if red else m.text, "" if red else m.url,
+                "" if red else m.author_handle, restricted=red,
+                item_id=items[m.id or 0][0] if red and (m.id or 0) in items else None))
         recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,
@@ -115,6 +130,13 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                 log.warning("spike", extra={"event": "spike", "key": sp.key, "summary": sp.summary})
         _announce_held(c, s, [r for r in recent if r.kind != "velocity"], now)
     return keys
+
+
+def _red(m: MentionRow, items: dict[int, tuple[int, str]], watched: list[str]) -> bool:
+    """Whether a stored mention is red for what leaves the restricted receivers: its queue item's
+    light (after overrides; the confidentiality model's red included) or a watch-list term."""
+    item = items.get(m.id or 0)
+    return (item is not None and item[1] == "red") or bool(find_terms(f"{m.title or ''} {m.text}", watched))
 
 
 def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: datetime) -> None:
