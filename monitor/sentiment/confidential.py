@@ -55,6 +55,7 @@ The encoder and the disclosure head live in :mod:`monitor.sentiment.encoder` (re
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,9 +75,17 @@ from monitor.sentiment.encoder import (
     read_disclosure_head,
 )
 
-TRAINSET = Path(__file__).resolve().parent / "trainset" / "confidential.tsv"
+TRAINSET_DIR = Path(__file__).resolve().parent / "trainset"
+TRAINSET = TRAINSET_DIR / "confidential.tsv"
 
-L2 = 0.001  # regularisation of the head: 5-fold cross-validation on the "fit" split (MODEL_CARD.md)
+#: regularisation of the config head: 5-fold cross-validation over the built-in examples and the
+#: example config's categories (1e-4 had the best AUC and log-loss of 1e-4 .. 3e-3; MODEL_CARD.md)
+L2 = 0.0001
+
+#: embeddings of the built-in examples for the shipped model, so that loading the scorer does not
+#: encode a thousand posts (written by ``python -m monitor.sentiment.confidential --write-cache``;
+#: used only while its fingerprint, the model file and the texts, matches)
+REFERENCE_CACHE = "reference_embeddings.npz"
 
 # Ordinary public posts (no organisation named): what a post that is NOT a disclosure looks like.
 PUBLIC_EXAMPLES: tuple[str, ...] = (
@@ -99,6 +108,21 @@ PUBLIC_EXAMPLES: tuple[str, ...] = (
     "my claim finally got approved after weeks of waiting",
     "they charged me a late fee by mistake",
 )
+
+
+def builtin_examples() -> list[tuple[str, int]]:
+    """The project-written posts the config head learns from besides the organisation's
+    categories, as ``(text, 1 = disclosure / 0 = ordinary)``: the ``fit`` split of
+    ``trainset/confidential.tsv``; ``trainset/disclosure.tsv`` (short disclosures of six kinds and
+    ordinary posts about the same things), ``disclosure_long.tsv`` (long posts, the disclosure among
+    chatter) and ``disclosure_styles.tsv`` (varied voices: insiders, relatives, throwaways,
+    screenshots, questions that reveal); and every brand post of ``brand.tsv`` as ordinary."""
+    out = [(t, y) for split, y, t in read_trainset() if split == "fit"]
+    for name in ("disclosure.tsv", "disclosure_long.tsv"):
+        out += [(t, int(y)) for _, y, t in project_rows(TRAINSET_DIR / name, 3, {1: ("0", "1")})]
+    out += [(t, int(y)) for y, t in project_rows(TRAINSET_DIR / "disclosure_styles.tsv", 2, {0: ("0", "1")})]
+    out += [(t, 0) for *_, t in project_rows(TRAINSET_DIR / "brand.tsv", 4)]
+    return out
 
 
 class CategoryLike(Protocol):
@@ -157,15 +181,17 @@ class ConfidentialityScorer:
         extra_examples: Sequence[tuple[str, int]] | None = None,
         l2: float = L2,
         disclosure_head: DisclosureHead | str | None = "auto",
-        combine: str = "mean",
+        combine: str = "config",
     ) -> None:
         """``encoder`` feeds the score head (default: ``model.onnx``'s ``embedding``);
         ``category_encoder`` names the category (default: ``encoder.onnx`` when shipped, else
         ``encoder``). ``extra_examples`` ((text, 1 = disclosure / 0 = ordinary) pairs) default to
-        the bundled ``fit`` split of ``trainset/confidential.tsv``; ``()`` trains on the config alone.
+        :func:`builtin_examples`; ``()`` trains on the config alone.
         ``disclosure_head``: the sentiment model's trained head (``"auto"``: read from the
-        encoder's model folder when it has one); with it the score is ``combine`` (``mean`` |
-        ``head`` | ``config``) of the head's probability and the config-fitted head's."""
+        encoder's model folder when it has one); the score is ``combine`` (``config`` | ``mean`` |
+        ``head``) of the config-fitted head's probability and the trained head's. The default,
+        ``config``, leaves the trained head out: it learned one phrasing of disclosures and made 3 of
+        the 40 disclosures of ``bench/sentiment/data/confidential_probe.tsv`` red (MODEL_CARD.md)."""
         if not categories:
             raise ValueError("a confidentiality scorer needs at least one category")
         self.categories = list(categories)
@@ -178,7 +204,7 @@ class ConfidentialityScorer:
         self.extra_examples = (
             tuple(extra_examples)
             if extra_examples is not None
-            else tuple((t, y) for split, y, t in read_trainset() if split == "fit")
+            else tuple(builtin_examples())
         )
         self.l2 = l2
         if disclosure_head == "auto":
@@ -210,12 +236,22 @@ class ConfidentialityScorer:
                 ref_emb = self.encoder.encode(ref_texts)
                 texts = list(self.public_examples) + [t for t, _ in self.extra_examples]
                 labels = [0] * len(self.public_examples) + [y for _, y in self.extra_examples]
-                x = np.vstack([ref_emb, self.encoder.encode(texts)]) if texts else ref_emb
+                x = np.vstack([ref_emb, self._examples(texts)]) if texts else ref_emb
                 y = np.asarray([1] * len(ref_emb) + labels, dtype=np.float64)
                 self._head = train_head(x, y, self.l2)
                 same = self.category_encoder is self.encoder
                 self._ref_emb = ref_emb if same else self.category_encoder.encode(ref_texts)
         return self
+
+    def _examples(self, texts: list[str]) -> np.ndarray:
+        """The encoder's rows for the built-in examples: from the model folder's cache when it was
+        written for this model file and these texts, else encoded now (seconds)."""
+        model_path = _model_path(self.encoder)
+        if model_path is not None:
+            cached = read_reference_cache(model_path, texts)
+            if cached is not None:
+                return cached
+        return np.asarray(self.encoder.encode(texts))
 
     def features(
         self, texts: Sequence[str], embeddings: np.ndarray | None = None
@@ -261,13 +297,48 @@ class ConfidentialityScorer:
         return out
 
 
+def _model_path(encoder: TextEncoder) -> Path | None:
+    """The ``model.onnx`` whose ``embedding`` output ``encoder`` gives, when it is one."""
+    model_dir = getattr(encoder, "model_dir", None)  # OnnxClassifier
+    if model_dir is not None:
+        return Path(model_dir) / "model.onnx"
+    path = getattr(encoder, "model_path", None)  # OnnxSentenceEncoder over a model.onnx
+    return Path(path) if path is not None and Path(path).name == "model.onnx" else None
+
+
 def _head_of(encoder: TextEncoder) -> DisclosureHead | None:
     """The disclosure head shipped in the model folder ``encoder`` reads its embedding from."""
-    model_dir = getattr(encoder, "model_dir", None)  # OnnxClassifier
-    if model_dir is None:
-        path = getattr(encoder, "model_path", None)  # OnnxSentenceEncoder over a model.onnx
-        model_dir = Path(path).parent if path is not None and Path(path).name == "model.onnx" else None
-    return read_disclosure_head(Path(model_dir)) if model_dir is not None else None
+    path = _model_path(encoder)
+    return read_disclosure_head(path.parent) if path is not None else None
+
+
+def _fingerprint(model_path: Path, texts: Sequence[str]) -> str:
+    digest = hashlib.sha256(model_path.read_bytes())
+    digest.update("\x00".join(texts).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def read_reference_cache(model_path: Path, texts: Sequence[str]) -> np.ndarray | None:
+    """The cached rows for ``texts`` next to ``model_path`` (:data:`REFERENCE_CACHE`), or None
+    when there is no cache or it was written for another model file or other texts."""
+    cache = model_path.parent / REFERENCE_CACHE
+    if not cache.is_file() or not model_path.is_file():
+        return None
+    with np.load(cache) as data:
+        if str(data["fingerprint"]) != _fingerprint(model_path, texts) or len(data["x"]) != len(texts):
+            return None
+        return np.asarray(data["x"], dtype=np.float32)
+
+
+def write_reference_cache(model_path: Path = ENCODER_PATH) -> Path:
+    """Encode the built-in examples (:data:`PUBLIC_EXAMPLES` and :func:`builtin_examples`) with
+    ``model_path`` and write them next to it (float16); returns the file written."""
+    texts = list(PUBLIC_EXAMPLES) + [t for t, _ in builtin_examples()]
+    x = OnnxSentenceEncoder(model_path, model_path.parent / "tokenizer.json").encode(texts)
+    out = model_path.parent / REFERENCE_CACHE
+    with out.open("wb") as f:
+        np.savez_compressed(f, x=x.astype(np.float16), fingerprint=np.array(_fingerprint(model_path, texts)))
+    return out
 
 
 def read_trainset(path: Path = TRAINSET) -> list[tuple[str, int, str]]:
@@ -359,7 +430,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--encoder", choices=["base", "sentiment"], default="sentiment")
     ap.add_argument("--model-dir", type=Path, default=ENCODER_PATH.parent)
     ap.add_argument("--verbose", action="store_true", help="print every scored post")
+    ap.add_argument("--write-cache", action="store_true",
+                    help=f"write {REFERENCE_CACHE} for the model folder's model.onnx (after a retrain) and stop")
     args = ap.parse_args(argv)
+    if args.write_cache:
+        say(f"written {write_reference_cache(args.model_dir / 'model.onnx')}")
+        return
     model = args.model_dir / ("encoder.onnx" if args.encoder == "base" else "model.onnx")
     enc = OnnxSentenceEncoder(model, args.model_dir / "tokenizer.json")
     cat_path = args.model_dir / "encoder.onnx"
@@ -379,9 +455,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 say(json.dumps(s))
 
 
-__all__ = ["CATEGORY_ENCODER_PATH", "ENCODER_PATH", "L2", "PUBLIC_EXAMPLES", "TOKENIZER_PATH", "TRAINSET", "Category",
-           "CategoryLike", "ConfidentialSignal", "ConfidentialityScorer", "DisclosureHead", "OnnxSentenceEncoder",
-           "TextEncoder", "main", "read_disclosure_head", "read_trainset", "report", "threshold_table", "train_head"]
+__all__ = ["CATEGORY_ENCODER_PATH", "ENCODER_PATH", "L2", "PUBLIC_EXAMPLES", "REFERENCE_CACHE", "TOKENIZER_PATH",
+           "TRAINSET", "Category", "CategoryLike", "ConfidentialSignal", "ConfidentialityScorer", "DisclosureHead",
+           "OnnxSentenceEncoder", "TextEncoder", "builtin_examples", "main", "read_disclosure_head",
+           "read_reference_cache", "read_trainset", "report", "threshold_table", "train_head", "write_reference_cache"]
 
 
 if __name__ == "__main__":

@@ -63,7 +63,10 @@ def test_confidentiality_probe_with_the_shipped_scorer(monkeypatch: pytest.Monke
     """``bench/sentiment/data/confidential_probe.tsv`` (40 disclosures without a watch-list term in
     varied voices and lengths, 40 public posts about SET SEG; written 2026-12-03, never trained
     or tuned on) scored as the product scores them: the figures of MODEL_CARD.md at the example
-    config's ``red_model_threshold`` 0.7, thresholds that only go up (recall) or down (false reds)."""
+    config's ``red_model_threshold`` 0.8 and at 0.9: floors that only go up (disclosures made red),
+    ceilings that only go down (public posts made red). The signal before 2026-12-03 (the trained
+    disclosure head averaged in, the config head without the varied training posts) made 3 of 40
+    red at 0.7."""
     monkeypatch.syspath_prepend(str(ROOT))
     from bench.sentiment import confidential_probe
 
@@ -71,5 +74,5 @@ def test_confidentiality_probe_with_the_shipped_scorer(monkeypatch: pytest.Monke
     assert [r[0] for r in rows] == [f"p{i:03d}" for i in range(1, 81)]
     assert sorted(r[1] for r in rows) == ["disclosure"] * 40 + ["public"] * 40
     at = {row["threshold"]: row for row in confidential_probe.figures()}
-    assert at[0.7]["reds_caught"] >= 3 and at[0.7]["false_reds"] <= 1
-    assert at[0.4]["reds_caught"] >= 12 and at[0.4]["false_reds"] <= 2
+    assert at[0.8]["reds_caught"] >= 25 and at[0.8]["false_reds"] <= 3
+    assert at[0.9]["reds_caught"] >= 15 and at[0.9]["false_reds"] <= 0

@@ -201,3 +201,40 @@ def test_classifier_pass_gives_the_scorer_its_embedding() -> None:
     shared = scorer.score(texts[:2], embeddings=emb[:2])
     assert [s.score for s in shared] == [s.score for s in scorer.score(texts[:2])]
     assert shared[0].score > shared[1].score
+
+
+def test_built_in_examples_and_their_cached_embeddings(tmp_path: Path) -> None:
+    """The config head learns from the project-written posts (every file, both labels), and the
+    model folder ships their embeddings for the shipped model.onnx, so the scorer loads without
+    encoding them; a cache for another model file or other texts is never used."""
+    from monitor.sentiment.confidential import (
+        PUBLIC_EXAMPLES,
+        REFERENCE_CACHE,
+        builtin_examples,
+        read_reference_cache,
+        write_reference_cache,
+    )
+
+    examples = builtin_examples()
+    labels = [y for _, y in examples]
+    assert labels.count(1) >= 450 and labels.count(0) >= 800  # disclosures; ordinary posts and brand posts
+    texts = list(PUBLIC_EXAMPLES) + [t for t, _ in examples]
+    cached = read_reference_cache(ENCODER_PATH, texts)
+    assert cached is not None, f"stale {REFERENCE_CACHE}: python -m monitor.sentiment.confidential --write-cache"
+    assert cached.shape == (len(texts), 384)
+    fresh = OnnxSentenceEncoder().encode(texts[:20])
+    assert np.abs(cached[:20] - fresh).max() < 0.05  # float16, and int8 readings move with their batch
+    assert read_reference_cache(ENCODER_PATH, texts[:-1]) is None  # other texts
+    other = tmp_path / "model.onnx"
+    other.write_bytes(ENCODER_PATH.read_bytes()[:-1] + b"\x00")
+    (tmp_path / REFERENCE_CACHE).write_bytes((ENCODER_PATH.parent / REFERENCE_CACHE).read_bytes())
+    assert read_reference_cache(other, texts) is None  # another model file
+    assert read_reference_cache(tmp_path / "missing.onnx", texts) is None
+    (tmp_path / "tokenizer.json").write_bytes((ENCODER_PATH.parent / "tokenizer.json").read_bytes())
+    model = tmp_path / "copy" / "model.onnx"
+    model.parent.mkdir()
+    model.write_bytes(ENCODER_PATH.read_bytes())
+    (model.parent / "tokenizer.json").write_bytes((ENCODER_PATH.parent / "tokenizer.json").read_bytes())
+    assert write_reference_cache(model) == model.parent / REFERENCE_CACHE
+    again = read_reference_cache(model, texts)
+    assert again is not None and np.abs(again - cached).max() < 0.05
