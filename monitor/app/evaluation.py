@@ -494,8 +494,19 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
                 "reason": str(ev.details.get("reason") or "")})
     subs = {s.mention_id: s for s in store.submissions()}
     mentions: list[dict[str, Any]] = []
+    first_line: dict[tuple[str, str], int] = {}
+    readings: Counter[tuple[str, str]] = Counter()
     for s in lines:
         m = s.mention
+        post = (m.source, m.external_id)
+        readings[post] += 1
+        if post in first_line:
+            # the same post seen again: a newer reading of its engagement (velocity), not a mention;
+            # the post's outcome is reported once, on its first line
+            mentions.append({"external_id": m.external_id, "source": m.source, "line": s.line,
+                             "reading": readings[post], "first_line": first_line[post], "expected": s.expected})
+            continue
+        first_line[post] = s.line
         row = store.find_mention(m.source, m.external_id)
         out: dict[str, Any] = {"external_id": m.external_id, "source": m.source, "line": s.line}
         response = response_queries.find_response(store, m.source, m.external_id) if row is None else None
@@ -546,7 +557,7 @@ def _macro_recall(pairs: Iterable[tuple[str, str]], labels: Sequence[str]) -> fl
 def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], cfg: AppConfig,
           red_text_to_broad: int) -> dict[str, Any]:
     """Agreement with the expected labels, and what people received."""
-    ok = [m for m in mentions if "error" not in m and not m.get("response")]
+    ok = [m for m in mentions if "error" not in m and not m.get("response") and not m.get("reading")]
     answers = [m for m in mentions if m.get("response")]
     statuses = [(m["expected"]["status"], m["status"]) for m in ok if m["expected"].get("status")]
     credits = [(m["expected"]["credited_to"], m["credited_to"]) for m in answers if "credited_to" in m["expected"]]
@@ -582,7 +593,8 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
     reached = [m for m in exp_yellow if m["item_id"] in lead_items or lead in m["alerted"]
                or any(h["kind"] == "inhibited" and h["receiver"] == lead for h in m["held"])]
     return {
-        "mentions": len(mentions), "stored": len(ok),
+        "mentions": sum(1 for m in mentions if not m.get("reading")), "stored": len(ok),
+        "later_readings": sum(1 for m in mentions if m.get("reading")),
         "sentiment_macro_recall": _macro_recall(sent, SENTIMENTS),
         "sentiment_agreement": round(sum(g == p for g, p in sent) / len(sent), 4) if sent else None,
         "light_accuracy": round(sum(g == p for g, p in lights) / len(lights), 4) if lights else None,
@@ -616,7 +628,8 @@ def _expects(value: Any, m: dict[str, Any], receiver: str) -> bool:
 def render(report: Report) -> str:
     """The scorecard for people."""
     s = report.score
-    lines = [f"mentions: {s['mentions']} ({s['stored']} stored)"]
+    later = f", {s['later_readings']} later reading(s) of the same posts" if s.get("later_readings") else ""
+    lines = [f"mentions: {s['mentions']} ({s['stored']} stored){later}"]
     if s["sentiment_macro_recall"] is not None:
         lines.append(f"sentiment: macro-recall {s['sentiment_macro_recall']:.3f}, agreement {s['sentiment_agreement']:.3f}")
     if s["light_accuracy"] is not None:

@@ -1,14 +1,13 @@
 """Velocity from two readings of the same post, through ``scout eval replay`` (issue: velocity;
 P5: a red post's text never reaches the crisis channel, which is not restricted).
 
-The stream ``reobserved/velocity_reobserved.jsonl`` sees each post twice, as a connector polling
+The stream ``streams/velocity_reobserved.jsonl`` sees each post twice, as a connector polling
 again would: ``rise1`` gains 1,200 engagements in the 45 minutes between its readings, ``slow1``
 gains 30 in 45 minutes, and ``leak1`` (a watch-list term: red) gains 2,000 in 45 minutes. The
 texts are plain complaints, so the shipped model's reading of them is not what is tested.
 
-The stream is kept out of ``streams/``: the report lists every line, a post's second reading
-with the outcome of its stored mention, and ``test_live_equals_backtest`` (which replays every
-stream there) would count that post's alerts twice.
+The report lists a post once, on its first line; a later line of the same post is a reading
+(``"reading": 2, "first_line": n``), counted apart from the mentions and never scored.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from typer.testing import CliRunner
 from monitor.cli import app
 
 ROOT = Path(__file__).resolve().parents[3]
-STREAM = Path(__file__).parent / "reobserved" / "velocity_reobserved.jsonl"
+STREAM = Path(__file__).parent / "streams" / "velocity_reobserved.jsonl"
 EXAMPLE = ROOT / "config" / "example.yaml"
 LEAK_TEXT = "Leaked: SET SEG will launch ClaimPilot next spring. Internal only, do not share."
 
@@ -72,11 +71,16 @@ def test_exactly_two_velocity_spikes_and_each_reading_is_one_mention(report: dic
     assert sorted(s["scope"] for s in report["spikes"]) == ["mastodon", "x"]
     assert all(s["kind"] == "velocity" for s in report["spikes"])
     assert len(_spike_alerts(report)) == 2
-    # a second reading is the same stored mention: the same item, never a second one
-    items: dict[str, set[int]] = {}
-    for m in report["mentions"]:
-        items.setdefault(m["external_id"], set()).add(m["item_id"])
-    assert all(len(ids) == 1 for ids in items.values()), items
+    # a second reading is the same stored mention: reported once, on its first line; the later
+    # line is a reading of it, never a second mention or item
+    posts = [m for m in report["mentions"] if not m.get("reading")]
+    readings = [m for m in report["mentions"] if m.get("reading")]
+    assert sorted(m["external_id"] for m in posts) == ["leak1", "rise1", "slow1"]
+    first = {m["external_id"]: m["line"] for m in posts}
+    assert sorted((m["external_id"], m["reading"], m["first_line"] == first[m["external_id"]]) for m in readings) == [
+        ("leak1", 2, True), ("rise1", 2, True), ("slow1", 2, True)]
+    assert report["score"]["mentions"] == report["score"]["stored"] == 3
+    assert report["score"]["later_readings"] == 3
     mention_alerts = [a for a in report["alerts"] if a["kind"] == "mention"]
     assert sorted(a["external_ids"][0] for a in mention_alerts if a["receiver"] == "marketing-sales") == [
         "leak1", "rise1", "slow1"]  # triage ran once per post: one alert each, none for a re-reading
