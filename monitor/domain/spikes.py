@@ -384,7 +384,11 @@ def detect(
                 where = "all sources" if scope == "all" else scope
                 if kind == "volume":
                     usual = f"{res.baseline:.0f}"
-                    if res.mean is not None and round(res.mean, 1) != round(res.baseline, 1):
+                    if res.baseline_source == "trailing 24 h" and res.mean is not None:
+                        # "a usual 0" reads like no data; the day's total says how quiet it was
+                        day_total = res.mean * (DAY / cfg.bucket)
+                        usual += f" per {_span(cfg.bucket)}, {day_total:.0f} in the 24 h before"
+                    elif res.mean is not None and round(res.mean, 1) != round(res.baseline, 1):
                         usual += f" (mean {res.mean:.1f})"
                     summary = (
                         f"{res.observed:.0f} mentions on {where} in the {_span(cfg.bucket)} from "

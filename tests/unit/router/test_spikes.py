@@ -294,3 +294,16 @@ def test_negative_share_needs_history_too() -> None:
     t0 = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
     counts = {"all": {t0: Counts(20, 20)}}
     assert detect(counts, CFG, t0 + timedelta(minutes=5)) == []
+
+
+def test_a_trailing_day_baseline_says_how_many_mentions_the_day_had() -> None:
+    """A median of 0 per bucket on a quiet day reads like "no data"; the summary also gives the
+    day's total, so people see the burst against what the day really held."""
+    cfg = _cold_cfg()
+    t0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    quiet = [Sample("x", f"q{i}", t0 - timedelta(hours=30) + i * timedelta(minutes=30), "hello", False)
+             for i in range(60)]
+    burst = _burst(t0, 40)
+    spikes = detect(bucketize(quiet + burst, cfg.bucket), cfg, t0 + timedelta(minutes=10), samples=burst)
+    volume = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
+    assert "48 in the 24 h before (trailing 24 h;" in volume.summary, volume.summary
