@@ -12,14 +12,17 @@ description and examples, embedded with the plain ``all-MiniLM-L6-v2`` sentence 
 is there: it named the right category for 14 of 15 held-out disclosures, the fine-tuned
 embedding for 7. It is not shipped, so by default the category comes from ``model.onnx`` too
 and the name in the reason line is often only roughly right; the score does not depend on it.
-The score is the mean of two heads on the embedding: the model's own **disclosure head**
-(trained with the sentiment heads, :class:`DisclosureHead`, weights in the model folder's
-``config.json``; left out when the model has none) and a small logistic-regression head
-(384 weights + bias, L2-regularised, fitted when the scorer loads, in milliseconds)
-trained with the categories' descriptions and examples as disclosures, a built-in set of
-ordinary public posts (complaints, praise, announcements, questions: :data:`PUBLIC_EXAMPLES`)
-as non-disclosures, and the project-written posts about the example organisation in
-``trainset/confidential.tsv`` (split ``fit``; split ``test`` is held out for the figures).
+The score is a small logistic-regression head on the embedding (384 weights + bias,
+L2-regularised, :data:`L2`, fitted when the scorer loads) trained with the categories'
+descriptions and examples as disclosures, a built-in set of ordinary public posts (complaints,
+praise, announcements, questions: :data:`PUBLIC_EXAMPLES`), and the project-written posts of
+:func:`builtin_examples` (disclosures in varied voices and lengths and ordinary posts about the
+same things; brand posts as ordinary; ``trainset/confidential.tsv``'s ``test`` split is held out).
+Their embeddings for the shipped model are cached in the model folder
+(:data:`REFERENCE_CACHE`, fingerprinted with the model file and the texts), so loading costs
+milliseconds. The model's own **disclosure head** (trained with the sentiment heads,
+:class:`DisclosureHead`, weights in ``config.json``) can be averaged in (``combine="mean"``) but
+is not by default: it learned one phrasing of disclosures.
 It is a probability-like number in 0..1 to compare with ``policy.light.red_model_threshold``
 (``monitor.domain.light.evaluate`` makes a mention red when ``model_red_score >=
 red_model_threshold``); MODEL_CARD.md gives the recall / false-red table per threshold.
@@ -40,9 +43,10 @@ and passes ``MentionView.red_score`` / ``red_reason`` to the router. Standalone 
             reason = sig.explain()         # "resembles 'unreleased products and prices' (0.78)"
             # also: sig.category (str | None), sig.similarity, sig.matched (closest reference)
 
-``config/example.yaml`` sets ``red_model_threshold: 0.7`` (MODEL_CARD.md, "Confidentiality
-signal": 15 of 15 held-out disclosures, 0 of 15 public posts; 2 of the 297 English sample
-mentions expected green or yellow made red), so measure on your own mentions.
+``config/example.yaml`` sets ``red_model_threshold: 0.8`` (MODEL_CARD.md, "Confidentiality
+signal": 25 of the 40 held-out disclosures of ``bench/sentiment/data/confidential_probe.tsv`` and
+3 of its 40 public posts; 15 of 15 and 0 of 15 on ``confidential.tsv``'s test split; 0 of the 297
+English sample mentions expected green or yellow made red), so measure on your own mentions.
 
 ``from_config`` raises ``ValueError`` when the config has no categories (check
 ``light.confidential_categories`` first). Building is cheap; the encoder loads on first
