@@ -400,6 +400,11 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
         else:
             (out / "model.onnx").write_bytes((fp32_dir / "model.onnx").read_bytes())
     write_meta(out, s, Tokenizer.from_file(str(base / "tokenizer.json")), meta)
+    # the confidentiality head's built-in examples, embedded once for this model (else every
+    # scorer would encode them when it loads)
+    from monitor.sentiment.confidential import write_reference_cache
+
+    log(f"confidentiality examples cached in {write_reference_cache(out / 'model.onnx').name}")
     held_out = held_out_figures(out, s, log)
     vader = vader_figures(val_set)
     log(f"VADER baseline on the same split: macro-recall {vader['macro_recall']:.4f}")

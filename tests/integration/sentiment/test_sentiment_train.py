@@ -51,7 +51,8 @@ def test_train_tiny_slice_end_to_end(sample_tsv: Path, tmp_path: Path) -> None:
     assert "VADER baseline on the same split" in log
 
     names = {p.name for p in out.iterdir()}
-    assert {"model.onnx", "tokenizer.json", "config.json", "metrics.json", "MODEL_CARD.md"} <= names
+    assert {"model.onnx", "tokenizer.json", "config.json", "metrics.json", "MODEL_CARD.md",
+            "reference_embeddings.npz"} <= names  # the confidentiality examples, embedded for this model
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["result"]["n_val"] == 61 and metrics["result"]["n_train"] == 245
     assert metrics["settings"]["seed"] == 3
