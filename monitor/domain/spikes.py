@@ -36,6 +36,14 @@ DAY = timedelta(days=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAD_SCALE = 1.4826  # makes the MAD comparable with a standard deviation for normal data
 _MAX_LOOKBACK = 7 * 24  # buckets walked back to find an episode's start
+#: quiet buckets that still count as the same episode (a dip in an outage, not a new one); a burst
+#: after a longer quiet spell is a new spike with its own alert, even within the cooldown
+_FLAP_BUCKETS = 4
+
+
+def _bridge(cfg: SpikeConfig) -> timedelta:
+    """The longest quiet gap inside one episode: ``_FLAP_BUCKETS`` buckets, at most the cooldown."""
+    return min(cfg.cooldown, _FLAP_BUCKETS * cfg.bucket)
 
 _STOP_TEXT = """a about after all also am an and any are as at be because been but by can could did do does
     for from get got had has have he her here him his how i if in into is it its just like me my no
@@ -294,7 +302,7 @@ _ONE_EVENT = frozenset({"volume", "negative-share"})
 
 
 def _episode_start(cells: Mapping[datetime, Counts], b: datetime, kind: str, cfg: SpikeConfig) -> datetime:
-    """The first anomalous bucket of the run ending at ``b`` (quiet gaps under ``cooldown`` are bridged)."""
+    """The first anomalous bucket of the run ending at ``b`` (quiet gaps under :func:`_bridge` are bridged)."""
     check = _CHECKS[kind]
     start = b
     quiet = timedelta(0)
@@ -304,22 +312,24 @@ def _episode_start(cells: Mapping[datetime, Counts], b: datetime, kind: str, cfg
             start, quiet = t, timedelta(0)
         else:
             quiet += cfg.bucket
-            if quiet >= cfg.cooldown:
+            if quiet >= _bridge(cfg):
                 break
         t -= cfg.bucket
     return start
 
 
 def _reuse_key(
-    kind: str, scope: str, started: datetime, recent: Sequence[SpikeLike], cooldown: timedelta
+    kind: str, scope: str, started: datetime, recent: Sequence[SpikeLike], gap: timedelta
 ) -> str | None:
+    """The key of a recent spike this episode continues (it started within ``gap`` of that
+    spike's end), so that a dip inside an outage never raises a second alert."""
     for r in recent:
         if r.scope != scope or (r.kind != kind and not {r.kind, kind} <= _ONE_EVENT):
             continue
         r_start = r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)
         r_end = r.ended_at or r_start
         r_end = r_end if r_end.tzinfo else r_end.replace(tzinfo=UTC)
-        if r_start <= started < r_end + cooldown or started <= r_start:
+        if r_start <= started < r_end + gap or started <= r_start:
             return r.key
     return None
 
@@ -378,7 +388,7 @@ def detect(
                 if not res.anomalous:
                     continue
                 started = _episode_start(cells, b, kind, cfg)
-                key = _reuse_key(kind, scope, started, recent, cfg.cooldown) or f"{kind}:{scope}:{started.isoformat()}"
+                key = _reuse_key(kind, scope, started, recent, _bridge(cfg)) or f"{kind}:{scope}:{started.isoformat()}"
                 chosen = _samples_for(samples, scope, b, b + cfg.bucket, negative=kind == "negative-share")
                 terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
                 where = "all sources" if scope == "all" else scope

@@ -307,3 +307,28 @@ def test_a_trailing_day_baseline_says_how_many_mentions_the_day_had() -> None:
     spikes = detect(bucketize(quiet + burst, cfg.bucket), cfg, t0 + timedelta(minutes=10), samples=burst)
     volume = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
     assert "48 in the 24 h before (trailing 24 h;" in volume.summary, volume.summary
+
+
+@pytest.mark.parametrize(
+    ("after_end", "same"),
+    [
+        pytest.param(timedelta(minutes=30), True, id="a-dip-inside-the-outage"),
+        pytest.param(timedelta(hours=3), False, id="a-new-outage-within-the-cooldown"),
+    ],
+)
+def test_a_burst_after_an_ended_spike_is_new_unless_it_is_a_dip(after_end: timedelta, same: bool) -> None:
+    """An episode ends when volume is back at its baseline; a quiet gap of up to four buckets is a
+    dip in the same outage (no second alert), a longer one ends it: the next burst is a spike of
+    its own with its own alert, even within the 6 h cooldown (a second outage, maybe elsewhere)."""
+    cfg = _cold_cfg()
+    t0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    quiet = [Sample("x", f"q{i}", t0 - timedelta(hours=30) + i * timedelta(minutes=30), "hello", False)
+             for i in range(60)]
+    ended = t0 + timedelta(minutes=30)
+    first = Stored("volume:all:first", "volume", "all", t0, ended_at=ended)
+    again = ended + after_end
+    burst = _burst(t0, 40) + _burst(again, 40)
+    spikes = detect(bucketize(quiet + burst, cfg.bucket), cfg, again + timedelta(minutes=10), samples=burst,
+                    recent=[first])
+    volume = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
+    assert (volume.key == first.key) is same, volume.key
