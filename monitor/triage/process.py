@@ -90,6 +90,20 @@ def _stored(sig: ConfidentialSignal | None) -> tuple[float | None, str | None]:
     return sig.score, sig.explain()[:300]
 
 
+def _with_priority(reasons: list[str], decided: list[str] | tuple[str, ...]) -> list[str]:
+    """``reasons`` with their priority lines replaced by those of ``decided`` (a member that
+    raised the item's priority), in the place the old ones held."""
+    new = [r for r in decided if r.startswith("priority ")]
+    out: list[str] = []
+    for r in reasons:
+        if r.startswith("priority "):
+            out += new
+            new = []
+        else:
+            out.append(r)
+    return out + new
+
+
 class Triage:
     """Classifies and routes batches of stored mentions. Takes the store, the clock, the
     configuration, the router, a way to get the (lazily loaded) classifier and, for the P4 model
@@ -305,6 +319,7 @@ class Triage:
             if decision.priority_score > item.priority_score:
                 rose = rose or PRIORITY_RANK[decision.priority] > PRIORITY_RANK.get(item.priority, 0)
                 item.priority, item.priority_score = decision.priority, decision.priority_score
+                item.reasons = _with_priority(item.reasons, decision.reasons)  # the page says why
             # An override settles the item's light for what it was judged on; a later red member
             # is new information and always raises it (P4: Legal must see it).
             turned_red = False

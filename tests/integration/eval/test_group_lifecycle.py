@@ -3,6 +3,7 @@ that needs people, turned red, taken from whoever may not hold red (issue "judge
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,21 @@ def test_a_post_in_another_language_goes_to_someone_who_reads_it(report: dict[st
     rather than to the claims experts, who read English and Spanish."""
     assert report["de1"]["light"] == "yellow" and report["de1"]["alerted"] == ["marketing-sales"]
     assert report["de1"]["assignee"] == "jonas.keller"
+
+
+def test_a_member_that_raises_the_priority_rewrites_the_reasons(tmp_path: Path) -> None:
+    """p1, a routine complaint, then p2, a reply from an account with 250,000 followers: the item
+    becomes urgent, and its reasons (the page, the alert) give the urgent priority's reason, not
+    the first member's."""
+    import sqlite3
+
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    rep = replay(cfg, parse_stream(STREAM.read_text(encoding="utf-8")), classifier=KeywordClassifier(),
+                 folder=tmp_path)
+    m = {x["external_id"]: x for x in rep.mentions}
+    assert m["p2"]["item_id"] == m["p1"]["item_id"] and m["p2"]["priority"] == "urgent"
+    with sqlite3.connect(tmp_path / "eval.db") as db:
+        priority, reasons = db.execute("SELECT priority, reasons FROM queue_item WHERE id = ?",
+                                       (m["p1"]["item_id"],)).fetchone()
+    lines = [r for r in json.loads(reasons) if r.startswith("priority ")]
+    assert priority == "urgent" and len(lines) == 1 and lines[0].startswith("priority urgent"), reasons
