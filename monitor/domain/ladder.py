@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.config.policy import BusinessHours, EscalationConfig, ResponseTarget
@@ -159,3 +160,97 @@ def span(td: timedelta) -> str:
         return f"{minutes}m"
     h, m = divmod(minutes, 60)
     return f"{h}h{m:02d}m" if m else f"{h}h"
+
+
+# ---- the crisis backlog -----------------------------------------------------------------------
+
+#: The ladder action whose steps are gathered into one backlog message per receiver and episode
+#: (not one message per item): the crisis channel stays a channel people read.
+CRISIS_ACTION = "notify-crisis"
+#: How many items a backlog message lists (newest first); the rest are counted ("and N more").
+BACKLOG_LISTED = 10
+
+
+@dataclass(frozen=True)
+class BacklogItem:
+    """An item whose crisis step was taken in a backlog episode (from its ``EscalationStep`` row
+    and its ``QueueItem``). Never its text or author: the crisis channel is broad (P5)."""
+
+    item_id: int
+    light: str
+    priority: str
+    due_at: datetime | None
+    status: str
+    reached_at: datetime
+    level: int
+    escalation_level: int
+
+    @property
+    def waiting(self) -> bool:
+        """Still unacknowledged at the crisis level (not handled, nor sent back down the ladder)."""
+        return self.status in UNACKNOWLEDGED and self.escalation_level >= self.level
+
+
+def newest_first(items: Iterable[BacklogItem]) -> list[BacklogItem]:
+    """Each item once (its latest crisis step), the item that reached the step last first."""
+    latest: dict[int, BacklogItem] = {}
+    for it in items:
+        seen = latest.get(it.item_id)
+        if seen is None or _aware(it.reached_at) > _aware(seen.reached_at):
+            latest[it.item_id] = it
+    return sorted(latest.values(), key=lambda it: (_aware(it.reached_at), it.item_id), reverse=True)
+
+
+def episode_open(items: Iterable[BacklogItem], *, besides: Iterable[int] = ()) -> bool:
+    """Whether a backlog episode is still going on: some item of it (other than ``besides``, the
+    items reaching the step just now) still waits at the crisis level. When none does, the
+    episode is over and the next item to reach the step opens a new one (a new message)."""
+    skip = set(besides)
+    return any(it.waiting for it in items if it.item_id not in skip)
+
+
+def backlog_message(items: Sequence[BacklogItem], *, receiver: str, after: timedelta, base_url: str,
+                    listed: int = BACKLOG_LISTED) -> dict[str, Any]:
+    """The payload of a crisis receiver's backlog message for the items of one episode.
+
+    The title counts the items that reached the step in the episode ("Backlog: 3 items not
+    acknowledged 4h after their response target"), or says the backlog is cleared when none of
+    them waits any more. The summary lists up to ``listed`` of them, newest first, each with its
+    id, light, priority, due time and queue link (never text or author, P5), then "and N more".
+    ``item_id`` (the schema's required field) is the episode's first item.
+
+    Raises:
+        ValueError: ``items`` is empty.
+    """
+    ordered = newest_first(items)
+    if not ordered:
+        raise ValueError("a backlog message needs at least one item")
+    base = base_url.rstrip("/")
+    n = len(ordered)
+    waiting = sum(1 for it in ordered if it.waiting)
+    late = span(after)
+    noun = "1 item" if n == 1 else f"{n} items"
+    if waiting:
+        title = f"Backlog: {noun} not acknowledged {late} after {'its' if n == 1 else 'their'} response target"
+        head = f"{noun} reached the top of the escalation ladder; {waiting} still waiting for acknowledgement."
+    else:
+        title = f"Backlog cleared: {'the item' if n == 1 else f'all {n} items'} acknowledged or handled"
+        head = f"No item of this backlog waits for acknowledgement any more ({noun} in all)."
+    lines = [head]
+    shown = ordered[:max(listed, 0)]
+    for it in shown:
+        due = f"due {_aware(it.due_at).astimezone(UTC):%Y-%m-%d %H:%M} UTC" if it.due_at else "no due time"
+        state = "" if it.waiting else f" ({it.status})"
+        lines.append(f"• #{it.item_id} {it.light}, {it.priority}, {due}{state}: {base}/queue/{it.item_id}")
+    if n > len(shown):
+        lines.append(f"and {n - len(shown)} more")
+    first = min(ordered, key=lambda it: (_aware(it.reached_at), it.item_id))
+    return {
+        "title": title, "summary": "\n".join(lines), "action": CRISIS_ACTION, "target": receiver,
+        "item_id": first.item_id, "item_count": n, "unacknowledged": waiting,
+        "queue_url": f"{base}/queue?overdue=1",
+        "items": [{"item_id": it.item_id, "light": it.light, "priority": it.priority,
+                   "due_at": _aware(it.due_at).astimezone(UTC).isoformat() if it.due_at else None,
+                   "status": it.status, "item_url": f"{base}/queue/{it.item_id}"} for it in shown],
+        "backlog": "open" if waiting else "cleared",
+    }

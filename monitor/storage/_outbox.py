@@ -134,6 +134,25 @@ class OutboxStore(StoreBase):
         return {n.idempotency_key: n for n in s.exec(
             select(Notification).where(col(Notification.idempotency_key).in_(list(keys))))}
 
+    def latest_itemless(self, s: Session, *, receiver: str, key_prefix: str) -> Notification | None:
+        """The newest outbox row of ``receiver`` itself (not a target copy) that is about no single
+        queue item (a crisis backlog, a spike, a health notice) and whose idempotency key starts
+        with ``key_prefix``. The index on ``queue_item_id`` finds these rows without reading the
+        alerts, so a job may ask every minute."""
+        return s.exec(select(Notification).where(
+            col(Notification.queue_item_id).is_(None), col(Notification.receiver) == receiver,
+            col(Notification.channel).is_(None),
+            col(Notification.idempotency_key).startswith(key_prefix, autoescape=True))
+            .order_by(col(Notification.id).desc()).limit(1)).first()
+
+    def rewrite_pending(self, s: Session, notification_id: int, payload: dict[str, Any]) -> bool:
+        """Change the payload of an outbox row that is not sent yet and not being sent (``pending``,
+        a failed attempt or not); False when it was claimed or sent meanwhile."""
+        result = s.execute(update(Notification).where(
+            col(Notification.id) == notification_id, col(Notification.status) == "pending")
+            .values(payload=json.loads(json.dumps(payload, default=str))))
+        return bool(getattr(result, "rowcount", 0))
+
     def held_by_spikes(self, s: Session, keys: Sequence[str]) -> dict[str, tuple[int, int]]:
         """For each spike key: how many alerts its inhibition held back, and about how many items."""
         if not keys:

@@ -9,12 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from monitor.errors import StoreError
 from monitor.storage._base import StoreBase
 from monitor.storage.models import (
     OPEN_STATUSES,
+    EscalationStep,
     MentionRow,
     QueueItem,
     QueueItemMention,
@@ -93,6 +95,18 @@ class QueueStore(StoreBase):
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         return list(s.exec(q).all())
+
+    def ladder_steps_since(self, s: Session, *, action: str, target: str, since: datetime) -> list[tuple[Any, ...]]:
+        """Ladder steps ``action`` to ``target`` taken at or after ``since``, with their item's state:
+        ``(item id, level, at, light, priority, due_at, status, escalation_level)``, newest first."""
+        q = (sa_select(col(EscalationStep.queue_item_id), col(EscalationStep.level), col(EscalationStep.at),
+                       col(QueueItem.light), col(QueueItem.priority), col(QueueItem.due_at), col(QueueItem.status),
+                       col(QueueItem.escalation_level))
+             .join(QueueItem, col(QueueItem.id) == col(EscalationStep.queue_item_id))
+             .where(col(EscalationStep.action) == action, col(EscalationStep.target) == target,
+                    col(EscalationStep.at) >= since)
+             .order_by(col(EscalationStep.at).desc(), col(EscalationStep.id).desc()))
+        return [tuple(r) for r in s.execute(q).all()]
 
     def lock_queue_item(self, s: Session, item_id: int) -> QueueItem | None:
         """A queue item, locked for update on PostgreSQL."""

@@ -5,15 +5,16 @@ and level, spikes per key, notifications per idempotency key)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
-from monitor.domain.ladder import ItemState, ladder_actions
+from monitor.domain.ladder import CRISIS_ACTION, BacklogItem, ItemState, backlog_message, episode_open, ladder_actions
 from monitor.domain.light import find_terms, watch_terms
 from monitor.domain.spikes import EngagementObservation, Reading, Sample, bucketize, detect, velocity_readings
-from monitor.storage.models import EscalationStep, MentionRow, SpikeEvent
+from monitor.storage.models import EscalationStep, MentionRow, Notification, SpikeEvent
 from monitor.storage.store import DbSession, Store
 
 
@@ -31,34 +32,144 @@ log = logging.getLogger("brand_scout.jobs")
 
 
 def run_escalations(c: JobDeps) -> int:
-    """Take every ladder step that is due for unacknowledged items; returns steps taken."""
+    """Take every ladder step that is due for unacknowledged items; returns steps taken.
+
+    Each step is recorded per item (an ``EscalationStep`` row and an audit record). The reminder
+    and the lead's step send one message per item; the crisis step (``notify-crisis``) does not:
+    the items reaching it make one backlog message per crisis receiver and episode, rewritten in
+    place as more join (:func:`_crisis_backlog`)."""
     now = c.clock.now()
     esc = c.cfg.policy.escalation
     taken = 0
+    reached: dict[str, list[int]] = {}  # crisis receiver -> items whose crisis step was taken now
     with c.store.session() as s:
         for item in c.store.overdue_unacknowledged(s, now):
             state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
                               utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level)
             for step in ladder_actions(state, esc, c.cfg.policy.business_hours, now):
-                c.store.insert_ignore(s, EscalationStep, [{
+                new = c.store.insert_ignore(s, EscalationStep, [{
                     "queue_item_id": item.id, "level": step.level, "action": step.action,
-                    "target": step.target, "at": now}], ["queue_item_id", "level"])
+                    "target": step.target, "at": now}], ["queue_item_id", "level"], returning=EscalationStep.id)
                 item.escalation_level = max(item.escalation_level, step.level)
                 receiver = step.receiver or esc.lead_receiver
-                c.store.enqueue(
-                    s, key=f"escalation:{item.id}:{step.level}", receiver=receiver, kind="escalation", now=now,
-                    queue_item_id=item.id,
-                    payload={"title": f"Escalation ({step.action}) for item #{item.id}", "summary": step.reason,
-                             "item_id": item.id, "action": step.action, "target": step.target,
-                             "light": item.light, "priority": item.priority,
-                             "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item.id}"},
-                )
+                if step.action == CRISIS_ACTION:
+                    if new and item.id is not None:
+                        reached.setdefault(receiver, []).append(item.id)
+                else:
+                    c.store.enqueue(
+                        s, key=f"escalation:{item.id}:{step.level}", receiver=receiver, kind="escalation", now=now,
+                        queue_item_id=item.id,
+                        payload={"title": f"Escalation ({step.action}) for item #{item.id}", "summary": step.reason,
+                                 "item_id": item.id, "action": step.action, "target": step.target,
+                                 "light": item.light, "priority": item.priority,
+                                 "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item.id}"},
+                    )
                 c.store.audit(s, actor="brand-scout", action=f"escalation.{step.action}", object_type="queue_item",
                               object_id=str(item.id), details={"level": step.level, "target": step.target,
                                                                "reason": step.reason}, now=now)
                 taken += 1
             s.add(item)
+        s.flush()
+        for receiver in sorted({esc.crisis_receiver, *reached}):
+            _crisis_backlog(c, s, receiver, reached.get(receiver, []), now)
     return taken
+
+
+#: key of a crisis receiver's backlog messages: ``backlog:<receiver>:<episode>`` opens an episode,
+#: ``…:<episode>:<items>`` and ``…:<episode>:cleared`` rewrite that message in place
+BACKLOG_KEY = "backlog:{receiver}:"
+
+
+@dataclass(frozen=True)
+class _Episode:
+    """A crisis receiver's latest backlog episode, as its outbox rows tell it."""
+
+    number: int
+    key: str  # the idempotency key of its first message (what updates rewrite)
+    since: datetime  # when it opened: its items reached the crisis step at or after this
+    cleared: bool  # its last message says no item of it waits any more
+    latest: Notification  # its newest message (the first one, or the latest rewrite)
+
+
+def _episode(c: JobDeps, s: DbSession, receiver: str) -> _Episode | None:
+    prefix = BACKLOG_KEY.format(receiver=receiver)
+    latest = c.store.latest_itemless(s, receiver=receiver, key_prefix=prefix)
+    if latest is None:
+        return None
+    payload = latest.payload if isinstance(latest.payload, dict) else {}
+    key = str(payload.get("updates") or latest.idempotency_key)
+    head = key[len(prefix):].split(":", 1)[0] if key.startswith(prefix) else ""
+    first = latest if key == latest.idempotency_key else c.store.notifications_by_keys(s, [key]).get(key)
+    return _Episode(number=int(head) if head.isdigit() else latest.id or 0, key=key,
+                    since=utc((first or latest).created_at), cleared=payload.get("backlog") == "cleared",
+                    latest=latest)
+
+
+def _backlog_items(c: JobDeps, s: DbSession, receiver: str, since: datetime) -> list[BacklogItem]:
+    return [BacklogItem(item_id=int(item_id), light=str(light), priority=str(priority),
+                        due_at=utc(due) if due else None, status=str(status), reached_at=utc(at), level=int(level),
+                        escalation_level=int(esc_level))
+            for item_id, level, at, light, priority, due, status, esc_level in c.store.ladder_steps_since(
+                s, action=CRISIS_ACTION, target=receiver, since=since)]
+
+
+def _crisis_after(c: JobDeps) -> timedelta:
+    """How long after the response target the (first) crisis step comes."""
+    return next((r.after for r in c.cfg.policy.escalation.ladder if r.action == CRISIS_ACTION), timedelta(0))
+
+
+def _crisis_backlog(c: JobDeps, s: DbSession, receiver: str, reached: list[int], now: datetime) -> None:
+    """One crisis message per backlog episode of ``receiver``, rewritten in place (P3).
+
+    ``reached``: the items whose crisis step was taken now. While an item of the current episode
+    still waits at the crisis level, they join it: its message is rewritten (count and list). When
+    none waits any more, the episode's message says the backlog is cleared, and the next item to
+    reach the step opens a new episode with a message of its own. What an episode is comes from
+    the outbox rows (``backlog:<receiver>:<n>``) and the ``EscalationStep`` rows since it opened."""
+    ep = _episode(c, s, receiver)
+    if ep is None and not reached:
+        return
+    after, base = _crisis_after(c), c.cfg.web.base_url
+    if ep is not None and not ep.cleared:
+        items = _backlog_items(c, s, receiver, ep.since)
+        if episode_open(items, besides=reached):
+            if reached:
+                _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base), now)
+            return
+        # the episode is over: its message says so; an item reaching the step now opens the next
+        mine = [it for it in items if it.item_id not in set(reached)]
+        if mine:
+            _rewrite(c, s, ep, backlog_message(mine, receiver=receiver, after=after, base_url=base), now)
+    if not reached:
+        return
+    items = [it for it in _backlog_items(c, s, receiver, now) if it.item_id in set(reached)]
+    if not items:
+        return
+    key = f"{BACKLOG_KEY.format(receiver=receiver)}{(ep.number if ep else 0) + 1}"
+    payload = backlog_message(items, receiver=receiver, after=after, base_url=base)
+    # no queue_item_id: the message is about many items (and latest_itemless finds it by that)
+    if not c.store.enqueue(s, key=key, receiver=receiver, kind="escalation", now=now, payload=payload):
+        # another scheduler opened this episode a moment ago: its message gets these items too
+        log.warning("backlog episode opened elsewhere", extra={"event": "backlog_race", "key": key})
+        ep = _episode(c, s, receiver)
+        if ep is not None and not ep.cleared:
+            items = [it for it in _backlog_items(c, s, receiver, min(ep.since, now))
+                     if it.reached_at >= ep.since or it.item_id in set(reached)]
+            _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base), now)
+
+
+def _rewrite(c: JobDeps, s: DbSession, ep: _Episode, payload: dict[str, object], now: datetime) -> None:
+    """Give the episode's message ``payload``. A message still waiting in the outbox (the first or
+    a rewrite) simply goes out with it; else a new outbox row rewrites the first message in place
+    (``updates``: its key), as the spike job's held counts do."""
+    latest = ep.latest
+    rewrite = {**payload, "updates": ep.key}
+    if latest.status == "pending" and latest.id is not None and c.store.rewrite_pending(
+            s, latest.id, payload if latest.idempotency_key == ep.key else rewrite):
+        return
+    suffix = "cleared" if payload.get("backlog") == "cleared" else str(payload.get("item_count"))
+    c.store.enqueue(s, key=f"{ep.key}:{suffix}", receiver=latest.receiver, kind="escalation", now=now,
+                    payload=rewrite)
 
 
 #: how often the scheduler runs :func:`run_spike_detection` (the backtest and ``scout eval`` too)

@@ -1,0 +1,272 @@
+"""The top of the escalation ladder as one backlog message per crisis episode (P3), over a real
+database (SQLite; PostgreSQL too where it is reachable, always in CI).
+
+Each item still records its own ladder steps (``EscalationStep`` rows, audit records), and the
+reminder and the lead's step stay one message per item; the crisis step does not send one message
+per item: the first item opens an episode with ONE crisis message, later items rewrite it in place
+(``updates``), and once no item of it waits any more the message says so and the next item opens
+a new episode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from connectors.base import Mention
+from monitor.clock import FrozenClock
+from monitor.config import AppConfig
+from monitor.delivery.notifiers.base import RecordingNotifier
+from monitor.queue.actions import QueueActions, actor_for
+from monitor.storage.models import AuditEvent, EscalationStep, Notification, QueueItem
+from monitor.triage.jobs import run_escalations
+from tests.fakes.slack import TOKEN, FakeSlack
+
+CRISIS_AFTER = timedelta(hours=4)  # the default ladder: remind at the target, lead +1h, crisis +4h
+COMPLAINTS = ["SET SEG refund still missing after six weeks, terrible",
+              "SET SEG claims portal outage again, I cannot file anything",
+              "Still waiting on my SET SEG refund, nobody answers the phone",
+              "The SET SEG claims portal outage ruined my whole afternoon"]
+RED = "Heard SET SEG is building Project Falcon for schools"
+
+
+@pytest.fixture
+def make(containers: Callable[..., Any], make_config: Callable[..., AppConfig], db_url: str) -> Callable[..., Any]:
+    def _make() -> Any:
+        return containers(make_config(db=db_url), notifiers={"log": RecordingNotifier()})
+    return _make
+
+
+def add_items(c: Any, clock: FrozenClock, texts: list[str], *, start: int = 0) -> list[int]:
+    """Queue items of ``texts`` (one each), unassigned and not acknowledged."""
+    mentions = [Mention(source="x", external_id=f"m{start + i}", url=f"https://x.com/u{start + i}/status/{start + i}",
+                        text=t, created_at=clock.now(), author_handle=f"author{start + i}")
+                for i, t in enumerate(texts)]
+    c.store.add_new_mentions("t", "x", mentions, None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        rows = s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()
+        ids = [r.id for r in rows if r.id is not None][-len(texts):]
+    assert len(ids) == len(texts)
+    return ids
+
+
+def set_due(c: Any, ids: list[int], at: datetime) -> None:
+    with c.store.session() as s:
+        for item in s.exec(select(QueueItem).where(col(QueueItem.id).in_(ids))).all():
+            item.due_at, item.status, item.assignee, item.escalation_level = at, "new", None, 0
+            s.add(item)
+
+
+def crisis_rows(c: Any) -> list[Notification]:
+    return [n for n in c.store.notifications(kind="escalation") if n.receiver == "crisis" and n.channel is None]
+
+
+def steps(c: Any, action: str | None = None) -> list[EscalationStep]:
+    with c.store.session() as s:
+        q = select(EscalationStep).order_by(col(EscalationStep.id))
+        return [st for st in s.exec(q).all() if action is None or st.action == action]
+
+
+def audits(c: Any, action: str) -> list[AuditEvent]:
+    return [e for e in c.store.audit_events(object_type="queue_item") if e.action == action]
+
+
+def ack(c: Any, item_id: int, now: datetime) -> None:
+    QueueActions(c.store, c.cfg).acknowledge(item_id, actor_for(c.cfg, email="anna@setseg.example"), now=now)
+
+
+def test_items_reaching_the_crisis_step_share_one_message_rewritten_in_place(make: Any, clock: FrozenClock) -> None:
+    c = make()
+    t0 = clock.now()
+    a, b, red, d = add_items(c, clock, [COMPLAINTS[0], COMPLAINTS[1], RED, COMPLAINTS[2]])
+    set_due(c, [a, b], t0)
+    set_due(c, [red], t0 + timedelta(minutes=20))
+    set_due(c, [d], t0 + timedelta(minutes=40))
+    clock.set(t0 + CRISIS_AFTER + timedelta(minutes=1))
+    assert run_escalations(c) == 2 * 3 + 2 * 2  # a and b: all three steps; red and d: the first two
+
+    # the reminder and the lead's step are one message per item, as before
+    per_item = sorted(n.idempotency_key for n in c.store.notifications(kind="escalation")
+                      if n.idempotency_key.startswith("escalation:"))
+    assert per_item == sorted(f"escalation:{i}:{lvl}" for i in (a, b, red, d) for lvl in (1, 2))
+    # the crisis step: ONE message for both items, not one each
+    [first] = crisis_rows(c)
+    assert first.idempotency_key == "backlog:crisis:1" and "updates" not in first.payload
+    assert first.payload["title"] == "Backlog: 2 items not acknowledged 4h after their response target"
+    assert first.payload["item_count"] == 2 and first.payload["item_id"] == a
+    c.pipeline.run_once()  # delivered
+    assert [n.status for n in crisis_rows(c)] == ["sent"]
+
+    clock.set(t0 + timedelta(minutes=20) + CRISIS_AFTER + timedelta(minutes=1))
+    assert run_escalations(c) == 1  # red reaches the crisis step
+    rows = crisis_rows(c)
+    assert [n.idempotency_key for n in rows] == ["backlog:crisis:1", "backlog:crisis:1:3"]
+    update = rows[1].payload
+    assert update["updates"] == "backlog:crisis:1"  # rewrites the first message in place
+    assert update["title"] == "Backlog: 3 items not acknowledged 4h after their response target"
+    assert update["summary"].splitlines()[1].startswith(f"• #{red} red, ")  # newest first
+    # P5: the crisis channel is broad: a red item's id, light and link, never its text or author
+    assert "Falcon" not in json.dumps(update) and "author" not in json.dumps(update)
+    c.pipeline.run_once()
+
+    clock.set(t0 + timedelta(minutes=40) + CRISIS_AFTER + timedelta(minutes=1))
+    assert run_escalations(c) == 1
+    assert [n.idempotency_key for n in crisis_rows(c)][-1] == "backlog:crisis:1:4"
+    assert run_escalations(c) == 0  # each step once ...
+    assert len(crisis_rows(c)) == 3  # ... and no message without news
+
+    # every item still records every step it took, and its audit trail
+    assert sorted((st.queue_item_id, st.level) for st in steps(c)) == sorted(
+        (i, lvl) for i in (a, b, red, d) for lvl in (1, 2, 3))
+    assert sorted(int(e.object_id) for e in audits(c, "escalation.notify-crisis")) == sorted([a, b, red, d])
+
+
+def test_a_message_not_sent_yet_goes_out_with_the_later_items(make: Any, clock: FrozenClock) -> None:
+    """The first message is still in the outbox (delivery failed once, so it waits for a retry):
+    the later item is added to it; Slack would otherwise get an update it cannot apply yet."""
+    c = make()
+    t0 = clock.now()
+    a, b = add_items(c, clock, COMPLAINTS[:2])
+    set_due(c, [a], t0)
+    set_due(c, [b], t0 + timedelta(minutes=5))
+    clock.set(t0 + CRISIS_AFTER + timedelta(minutes=1))
+    run_escalations(c)
+    with c.store.session() as s:  # what delivery leaves of a failed first attempt
+        row = s.exec(select(Notification).where(Notification.idempotency_key == "backlog:crisis:1")).one()
+        row.attempts, row.last_error, row.next_attempt_at = 1, "Slack said ratelimited", clock.now() + timedelta(hours=1)
+        s.add(row)
+    clock.set(t0 + timedelta(minutes=5) + CRISIS_AFTER + timedelta(minutes=1))
+    run_escalations(c)
+    [first] = crisis_rows(c)
+    assert (first.status, first.attempts) == ("pending", 1)
+    assert first.payload["item_count"] == 2 and "updates" not in first.payload
+    assert first.payload["title"] == "Backlog: 2 items not acknowledged 4h after their response target"
+
+
+def test_the_episode_ends_when_no_item_waits_and_the_next_one_opens_a_new_message(
+        make: Any, clock: FrozenClock) -> None:
+    c = make()
+    t0 = clock.now()
+    a, b, d, e = add_items(c, clock, COMPLAINTS)
+    set_due(c, [a, b], t0)
+    clock.set(t0 + CRISIS_AFTER + timedelta(minutes=1))
+    run_escalations(c)
+    c.pipeline.run_once()
+    # one of the two is acknowledged: the episode goes on, the next item joins it
+    ack(c, a, clock.now())
+    set_due(c, [d], clock.now() - CRISIS_AFTER)
+    run_escalations(c)
+    rows = crisis_rows(c)
+    assert [n.idempotency_key for n in rows] == ["backlog:crisis:1", "backlog:crisis:1:3"]
+    assert (rows[1].payload["item_count"], rows[1].payload["unacknowledged"]) == (3, 2)
+    assert f"• #{a} yellow, " in rows[1].payload["summary"] and "(acknowledged)" in rows[1].payload["summary"]
+    c.pipeline.run_once()
+
+    # the last two are handled: the message says the backlog is cleared (once)
+    clock.advance(timedelta(minutes=10))
+    ack(c, b, clock.now())
+    QueueActions(c.store, c.cfg).dismiss(d, actor_for(c.cfg, email="anna@setseg.example"), now=clock.now())
+    run_escalations(c)
+    run_escalations(c)
+    rows = crisis_rows(c)
+    assert [n.idempotency_key for n in rows][-1] == "backlog:crisis:1:cleared"
+    cleared = rows[-1].payload
+    assert cleared["updates"] == "backlog:crisis:1" and cleared["backlog"] == "cleared"
+    assert cleared["title"] == "Backlog cleared: all 3 items acknowledged or handled"
+    c.pipeline.run_once()
+
+    # the next item to reach the step opens a new episode: a new message, not an update
+    set_due(c, [e], clock.now() - CRISIS_AFTER)
+    run_escalations(c)
+    newest = crisis_rows(c)[-1]
+    assert newest.idempotency_key == "backlog:crisis:2" and "updates" not in newest.payload
+    assert (newest.payload["item_count"], newest.payload["item_id"]) == (1, e)
+    assert newest.payload["title"] == "Backlog: 1 item not acknowledged 4h after its response target"
+    assert len(crisis_rows(c)) == 4
+    assert len(steps(c, "notify-crisis")) == 4
+
+
+def test_an_episode_ending_as_the_next_item_arrives_closes_and_opens_in_one_run(
+        make: Any, clock: FrozenClock) -> None:
+    c = make()
+    t0 = clock.now()
+    a, b = add_items(c, clock, COMPLAINTS[:2])
+    set_due(c, [a], t0)
+    clock.set(t0 + CRISIS_AFTER + timedelta(minutes=1))
+    run_escalations(c)
+    c.pipeline.run_once()
+    clock.advance(timedelta(minutes=1))
+    ack(c, a, clock.now())
+    set_due(c, [b], clock.now() - CRISIS_AFTER)
+    run_escalations(c)
+    rows = crisis_rows(c)
+    assert [n.idempotency_key for n in rows] == ["backlog:crisis:1", "backlog:crisis:1:cleared", "backlog:crisis:2"]
+    assert rows[1].payload["item_count"] == 1 and rows[2].payload["item_id"] == b
+
+
+def test_slack_edits_the_one_crisis_message(db_url: str, make_config: Callable[..., AppConfig],
+                                            containers: Callable[..., Any], clock: FrozenClock,
+                                            fake_slack: FakeSlack) -> None:
+    cfg = make_config(db=db_url, env={"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": "s" * 32},
+                      notify={"slack": {"api_base": fake_slack.base_url, "max_retries": 0}})
+    c = containers(cfg)
+    t0 = clock.now()
+    ids = add_items(c, clock, COMPLAINTS)
+    for n, item_id in enumerate(ids):
+        set_due(c, [item_id], t0 + timedelta(minutes=10 * n))
+    for n in range(len(ids)):
+        clock.set(t0 + timedelta(minutes=10 * n) + CRISIS_AFTER + timedelta(minutes=1))
+        run_escalations(c)
+        c.pipeline.run_once()
+    crisis = fake_slack.channel_id("#crisis")
+    top = [m for m in fake_slack.history(crisis) if not m.get("thread_ts")]
+    assert len(top) == 1  # one crisis message: posted for the first item, edited for the next three
+    posts = [p for p in fake_slack.posted() if "Backlog" in str(p.args.get("text"))]
+    assert len(posts) == 1 and "Backlog: 1 item not acknowledged" in str(posts[0].args["text"])
+    edits = [u for u in fake_slack.posted("chat.update") if u.args["channel"] == crisis]
+    assert [u.args["ts"] for u in edits] == [top[0]["ts"]] * 3
+    assert "Backlog: 4 items not acknowledged" in str(edits[-1].args["text"])
+    assert top[0]["text"] == edits[-1].args["text"]
+    assert f"#{ids[-1]} yellow" in json.dumps(edits[-1].args["blocks"])
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def test_an_episode_opened_by_another_scheduler_meanwhile_gets_the_items(
+        make: Any, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two schedulers: this one did not see the episode the other had just opened (its first
+    message was not committed yet), so the key of the new episode's message is taken. The items
+    then join the episode that exists, in place, instead of being lost or opening a second one."""
+    c = make()
+    t0 = clock.now()
+    a, b = add_items(c, clock, COMPLAINTS[:2])
+    set_due(c, [a], t0)
+    clock.set(t0 + CRISIS_AFTER + timedelta(minutes=1))
+    run_escalations(c)
+    c.pipeline.run_once()
+    real = c.store.latest_itemless
+    calls: list[str] = []
+
+    def not_yet_visible(s: Any, *, receiver: str, key_prefix: str) -> Notification | None:
+        calls.append(receiver)
+        return None if len(calls) == 1 else real(s, receiver=receiver, key_prefix=key_prefix)
+
+    monkeypatch.setattr(c.store, "latest_itemless", not_yet_visible)
+    clock.advance(timedelta(minutes=5))
+    set_due(c, [b], clock.now() - CRISIS_AFTER)
+    run_escalations(c)
+    rows = crisis_rows(c)
+    assert [n.idempotency_key for n in rows] == ["backlog:crisis:1", "backlog:crisis:1:2"]
+    assert rows[1].payload["updates"] == "backlog:crisis:1"
+    assert [x["item_id"] for x in rows[1].payload["items"]] == [b, a]
