@@ -381,7 +381,7 @@ def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifie
 
 def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedRecorder, *,
          tick: timedelta, tail: timedelta, actions: Sequence[eval_actions.ActionLine], jump: bool) -> Report:
-    scouts = [s for s in lines if s.submitted_by is not None]
+    scouts = sorted((s for s in lines if s.submitted_by is not None), key=lambda s: (s.observed_at, s.line))
     end = max([lines[-1].observed_at, *(a.at for a in actions)]) + tail
     todo, taken = list(actions), []
     spike_every, ladder_every = DETECT_EVERY, timedelta(minutes=1)  # the scheduler's intervals
@@ -395,13 +395,14 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
         while todo and todo[0].at <= now:
             taken.append(eval_actions.apply(todo.pop(0), c.store, c.cfg, now))
             fresh = True
-        for s in scouts:
-            if s.observed_at <= now and (s.mention.source, s.mention.external_id) not in seen_at:
-                c.pipeline.submit_scout(url=s.mention.url or f"https://{s.mention.source}.example/{s.mention.external_id}",
-                                        note=s.mention.text, category=s.category, urgency=s.urgency,
-                                        submitted_by=s.submitted_by or "", channel="web", fetched=s.mention)
-                seen_at[s.mention.source, s.mention.external_id] = now
-                fresh = True
+        while scouts and scouts[0].observed_at <= now:
+            # a forward of a post already crawled goes through the scout path too: its urgency counts
+            s = scouts.pop(0)
+            c.pipeline.submit_scout(url=s.mention.url or f"https://{s.mention.source}.example/{s.mention.external_id}",
+                                    note=s.mention.text, category=s.category, urgency=s.urgency,
+                                    submitted_by=s.submitted_by or "", channel="web", fetched=s.mention)
+            seen_at.setdefault((s.mention.source, s.mention.external_id), now)
+            fresh = True
         # A poll with nothing observable stores nothing and moves no cursor: skipping it (and the
         # triage pass it would feed) keeps a quiet week of replay to seconds.
         if polled and polled[0] <= now:
@@ -504,7 +505,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
             # the same post seen again: a newer reading of its engagement (velocity), not a mention;
             # the post's outcome is reported once, on its first line
             mentions.append({"external_id": m.external_id, "source": m.source, "line": s.line,
-                             "reading": readings[post], "first_line": first_line[post], "expected": s.expected})
+                             "reading": readings[post], "first_line": first_line[post], "expected": s.expected,
+                             "scout_forward": s.submitted_by is not None})
             continue
         first_line[post] = s.line
         row = store.find_mention(m.source, m.external_id)

@@ -156,8 +156,9 @@ class QueueStore(StoreBase):
         return out
 
     def credit_known_mention(self, s: Session, mention_id: int, now: datetime) -> None:
-        """A known mention forwarded by a scout: its queue item is marked as scouted, or, when it
-        never made it into the queue, the mention is routed again as a scout submission."""
+        """A known mention forwarded by a scout: its queue item is marked as scouted, and the
+        mention is routed again as a scout submission (the forward's urgency and category count:
+        the item's priority may rise and Marketing & Sales hear of it; it stays one member)."""
         link = s.exec(select(QueueItemMention).where(QueueItemMention.mention_id == mention_id)).first()
         if link is not None:
             item = s.get(QueueItem, link.queue_item_id)
@@ -165,11 +166,15 @@ class QueueStore(StoreBase):
                 item.scout_submitted = True
                 item.updated_at = now
                 s.add(item)
-            return
         row = s.get(MentionRow, mention_id)
         if row is not None and row.state == "routed":
             row.state = "new"
             s.add(row)
+
+    def member_mentions(self, s: Session, mention_ids: Sequence[int]) -> set[int]:
+        """Those of ``mention_ids`` that already belong to a queue item."""
+        q = select(QueueItemMention.mention_id).where(self.among(col(QueueItemMention.mention_id), mention_ids))
+        return {int(i) for i in s.exec(q).all()}
 
     def add_submission(self, s: Session, sub: ScoutSubmission) -> ScoutSubmission:
         """Insert a scout submission and give it its id."""

@@ -104,3 +104,6 @@ class BatchContext:
     #: (item, receiver) of members held as repeats: a message still waiting for them shows them
     joined: list[tuple[Item, str]] = field(default_factory=list)
     roster: dict[str, RosterEntry] | None = None
+    #: mentions of the batch that already belong to an item (decided again: a scout forwarded a
+    #: post we had): they count once in the item's members
+    known_members: set[int] = field(default_factory=set)

@@ -259,6 +259,7 @@ class Triage:
             d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
             decisions.append((r, cl, sub, d))
         ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
+        ctx.known_members = store.member_mentions(s, ids)
         window = cfg.policy.grouping.window
         for key, item in list(ctx.items.items()):
             if not group_open(utc(item.created_at), now, window):
@@ -314,7 +315,8 @@ class Triage:
             ctx.new_items.append(new)
             item = new
         else:
-            item.mention_count += 1
+            if (row.id or 0) not in ctx.known_members:
+                item.mention_count += 1
             rose = False
             if decision.priority_score > item.priority_score:
                 rose = rose or PRIORITY_RANK[decision.priority] > PRIORITY_RANK.get(item.priority, 0)

@@ -200,6 +200,37 @@ def test_scout_submission_of_known_mention_credits_scout(container: Any, clock: 
     assert not new.already_known and new.mention_id is not None
 
 
+def test_a_forward_of_a_post_already_queued_counts_its_urgency(container: Any, clock: FrozenClock) -> None:
+    """A scout forwards, marked urgent, a complaint the connectors brought in and Marketing & Sales
+    were alerted to: the mention is decided again as a scout forward, so the item's priority rises
+    and Marketing & Sales hear of it once more; the item keeps one member."""
+    c = container()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = next(i for i in s.exec(select(QueueItem)).all() if i.light == "yellow" and i.priority != "urgent")
+        item_id, before, members = item.id, item.priority_score, item.mention_count
+        mention = s.get(MentionRow, item.mention_id)
+        assert mention is not None
+        url = mention.url or "https://x.example/forwarded"
+        sent = len(s.exec(select(Notification).where(Notification.queue_item_id == item_id)
+                          .where(Notification.receiver == "marketing-sales")).all())
+        mention.url = url
+        s.add(mention)
+    sub = c.pipeline.submit_scout(url=url, note="this one is getting nasty", category="criticism", urgency="high",
+                                  submitted_by="emp@setseg.example")
+    assert sub.already_known
+    clock.advance(timedelta(minutes=1))
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.get(QueueItem, item_id)
+        assert item is not None and item.scout_submitted and item.mention_count == members
+        assert item.priority_score > before
+        alerts = s.exec(select(Notification).where(Notification.queue_item_id == item_id)
+                        .where(Notification.receiver == "marketing-sales").order_by(col(Notification.id))).all()
+    assert len(alerts) == sent + 1 and alerts[-1].payload.get("scout_urgency") == "high"
+
+
 def test_mention_requires_aware_time() -> None:
     from datetime import datetime
 

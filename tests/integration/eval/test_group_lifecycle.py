@@ -75,3 +75,17 @@ def test_a_member_that_raises_the_priority_rewrites_the_reasons(tmp_path: Path) 
                                        (m["p1"]["item_id"],)).fetchone()
     lines = [r for r in json.loads(reasons) if r.startswith("priority ")]
     assert priority == "urgent" and len(lines) == 1 and lines[0].startswith("priority urgent"), reasons
+
+
+def test_a_scout_forward_of_a_crawled_post_counts_its_urgency() -> None:
+    """The connectors brought a complaint in and Marketing & Sales were alerted; later a scout
+    forwards the same post marked urgent: the stream's forward line goes through the scout path,
+    the item turns urgent and Marketing & Sales get a second alert (the item keeps one member)."""
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    rep = replay(cfg, parse_stream((Path(__file__).parent / "streams" / "scout_after_crawl.jsonl")
+                                   .read_text(encoding="utf-8")), classifier=KeywordClassifier())
+    first, forward = rep.mentions
+    assert forward["reading"] == 2 and forward["scout_forward"] is True
+    assert first["priority"] == "urgent" and first["alerted"] == ["marketing-sales"]
+    alerts = [a for a in rep.alerts if a["kind"] == "mention" and a["receiver"] == "marketing-sales"]
+    assert len(alerts) == 2 and [a["mention_count"] for a in alerts] == [1, 1]
