@@ -90,6 +90,9 @@ class ItemState:
     due_at: datetime | None = None
     assignee: str | None = None
     escalation_level: int = 0
+    #: for a red item, the restricted receiver that holds it (Legal / Compliance): an unassigned
+    #: red item's reminder goes there, not to the lead's broad receiver (P4, P5)
+    red_receiver: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,8 +139,9 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
             break
         late = now - target
         if rung.action == "remind-assignee":
-            who = item.assignee or escalation.lead_receiver
-            receiver = None if item.assignee else escalation.lead_receiver
+            unassigned_to = item.red_receiver or escalation.lead_receiver
+            who = item.assignee or unassigned_to
+            receiver = None if item.assignee else unassigned_to
             reason = (
                 f"not acknowledged {span(late)} after its target: reminder to {who}"
                 if item.assignee

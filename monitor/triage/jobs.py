@@ -42,10 +42,13 @@ def run_escalations(c: JobDeps) -> int:
     esc = c.cfg.policy.escalation
     taken = 0
     reached: dict[str, list[int]] = {}  # crisis receiver -> items whose crisis step was taken now
+    restricted = {r.name for r in c.cfg.receivers if r.restricted}
     with c.store.session() as s:
         for item in c.store.overdue_unacknowledged(s, now):
+            red_to = next((r for r in item.receivers if r in restricted), None) if item.light == "red" else None
             state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
-                              utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level)
+                              utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level,
+                              red_to)
             for step in ladder_actions(state, esc, c.cfg.policy.business_hours, now):
                 new = c.store.insert_ignore(s, EscalationStep, [{
                     "queue_item_id": item.id, "level": step.level, "action": step.action,

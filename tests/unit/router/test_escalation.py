@@ -100,6 +100,18 @@ def item(**kw: Any) -> ItemState:
             [(1, "remind-assignee", "marketing-sales")],
             id="unassigned-reminds-lead",
         ),
+        pytest.param(
+            item(assignee=None, status="new", red_receiver="legal-compliance"),
+            DUE,
+            [(1, "remind-assignee", "legal-compliance")],
+            id="unassigned-red-reminds-legal",
+        ),
+        pytest.param(
+            item(red_receiver="legal-compliance"),
+            DUE,
+            [(1, "remind-assignee", "ana")],
+            id="assigned-red-reminds-its-assignee",
+        ),
         pytest.param(item(due_at=DUE + timedelta(hours=2)), DUE + timedelta(hours=1), [], id="stored-due-at-wins"),
         pytest.param(
             item(priority="urgent", created_at=chi(2026, 11, 21, 3)),
