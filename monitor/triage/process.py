@@ -287,6 +287,13 @@ class Triage:
             ctx.counts["mentions_routed_total", f'receiver="{rcv}"'] += 1
         needs_people = decision.light != "green" or sub is not None
         if not reaches_people(decision, scouted=sub is not None):
+            joined = ctx.items.get(decision.group)
+            if joined is not None:
+                # a neutral reply in a thread people handle: a member of its item (the page lists
+                # it), though it alerts no one and changes nothing
+                if (row.id or 0) not in ctx.known_members:
+                    joined.mention_count += 1
+                ctx.members.append((joined, row.id or 0))
             return
         queued = [r for r in decision.receivers if self._queues.get(r, True)]
         if needs_people and not queued:
