@@ -592,7 +592,9 @@ def score(mentions: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]], 
     lead_items = {a["item_id"] for a in alerts if a["kind"] == "mention" and a["receiver"] == lead}
     exp_yellow = [m for m in ok if m["expected"].get("light") == "yellow"]
     exp_green = [m for m in ok if m["expected"].get("light") == "green"]
-    reached = [m for m in exp_yellow if m["item_id"] in lead_items or lead in m["alerted"]
+    # a member of an alerted item counts (a repeat held into its group's alert), unless it is green
+    # itself: a green reply joins its thread's item without anyone hearing of it
+    reached = [m for m in exp_yellow if (m["item_id"] in lead_items and m["light"] != "green") or lead in m["alerted"]
                or any(h["kind"] == "inhibited" and h["receiver"] == lead for h in m["held"])]
     return {
         "mentions": sum(1 for m in mentions if not m.get("reading")), "stored": len(ok),
