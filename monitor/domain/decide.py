@@ -16,7 +16,7 @@ from monitor.config.policy import RouteConfig
 from monitor.domain.ladder import due_at as ladder_due_at
 from monitor.domain.light import can_offer_template, evaluate, topic_of
 from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
-from monitor.domain.spikes import Spike
+from monitor.domain.spikes import Reading, Spike, post_velocity
 from monitor.domain.spikes import velocity as engagement_velocity
 from monitor.domain.suppression import SilenceLike, is_silenced
 from monitor.errors import ConfigError
@@ -53,6 +53,11 @@ class MentionView:
     red_reason: str | None = None
     #: the post this one answers (a reply), when the platform says
     parent_id: str | None = None
+    #: the reading before the latest one (a post seen again): its engagement and when it was read,
+    #: and when the latest was read; velocity is taken between the two (spikes.velocity_readings)
+    prev_engagement: int | None = None
+    prev_observed_at: datetime | None = None
+    observed_at: datetime | None = None
 
     @property
     def engagement(self) -> int:
@@ -333,7 +338,13 @@ class Router:
             topic_terms=self._topic_terms,
         )
         # the spike detector's estimate: no rate from a post too young or too small to tell
-        velocity = engagement_velocity(0, m.engagement, (now - m.created_at).total_seconds() / 3600.0, pol.spikes)
+        if m.prev_engagement is not None and m.prev_observed_at is not None and m.observed_at is not None:
+            # a post seen twice: the same two readings the spike detector takes
+            velocity = post_velocity(m.created_at, Reading(m.observed_at, m.engagement),
+                                     Reading(m.prev_observed_at, m.prev_engagement), pol.spikes)
+        else:
+            velocity = engagement_velocity(0, m.engagement, (now - m.created_at).total_seconds() / 3600.0,
+                                           pol.spikes)
         priority, score, formula = priority_of(
             self.cfg,
             light=verdict.light,

@@ -438,3 +438,24 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
     assert "watch-list term 'Project Falcon'" in both.reasons[0] and "resembles" in both.reasons[1]
     unscored = router.decide(MentionView("x", "4", "rates go up 9% next year", NOW), sent, now=NOW)
     assert unscored.light != "red"
+
+
+@pytest.mark.parametrize(
+    ("prev", "latest", "urgent"),
+    [
+        pytest.param(None, 1200, False, id="read-once-old-post-slow-on-average"),
+        pytest.param(10, 1200, True, id="read-twice-gaining-fast"),
+        pytest.param(1150, 1200, False, id="read-twice-gaining-little"),
+    ],
+)
+def test_priority_velocity_uses_two_readings_of_a_post(prev: int | None, latest: int, urgent: bool) -> None:
+    """The priority's velocity term takes the spike detector's estimate: between the post's two
+    readings when it was seen twice (45 min apart here), else from nothing at posting time."""
+    from monitor.domain.decide import Router
+
+    created = NOW - timedelta(hours=10)
+    seen = NOW - timedelta(minutes=1)
+    m = MentionView("x", "1", "Acme lost my claim again", created, likes=latest, observed_at=seen,
+                    prev_engagement=prev, prev_observed_at=None if prev is None else seen - timedelta(minutes=45))
+    d = Router(make_config()).decide(m, SentimentView("negative", 0.9), now=NOW)
+    assert (d.priority == "urgent") is urgent, d.reasons
