@@ -111,7 +111,8 @@ class Intake:
             # before the cursor moves: a failure below fetches them again (stored once)
             self.responses.add(source_name, responses, now=now)
             batch = store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now,
-                                           rejected=result.rejected)
+                                           rejected=result.rejected,
+                                           retriage_engagement=self.cfg.policy.spikes.velocity_min_engagement)
         except Exception as exc:  # the database refused the fetch as a whole: nothing stored, cursor kept
             error_class, message = describe_error(exc)
             return self._source_failed(source_name, src.type, RetriableSourceError(

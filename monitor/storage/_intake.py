@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import Integer, and_, bindparam, case, func, update
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
@@ -187,13 +187,16 @@ class IntakeStore(StoreBase):
 
     # ---- mentions and cursors --------------------------------------------------------------------
     def add_new_mentions(self, source_name: str, source_type: str, mentions: Sequence[Mention],
-                         cursor: str | None, *, now: datetime, rejected: Sequence[Rejected] = ()) -> StoredBatch:
+                         cursor: str | None, *, now: datetime, rejected: Sequence[Rejected] = (),
+                         retriage_engagement: int | None = None) -> StoredBatch:
         """Store the mentions that are new and the source's cursor in ONE transaction.
 
         Duplicates on ``(source, external_id)`` are no new rows, and are not triaged again; when
         one is a newer reading of a stored post (read at ``now``, after the stored reading), the
         stored row takes its engagement counts and keeps the one before as its previous reading
-        (:meth:`_take_newer_readings`). A mention that cannot be stored (see
+        (:meth:`_take_newer_readings`); with ``retriage_engagement`` set, a routed post whose new
+        reading grew and reaches that engagement is triaged again (its priority's velocity term
+        may rise). A mention that cannot be stored (see
         :func:`mention_row`; a value the database refuses) is quarantined in the same transaction:
         a chunk that fails is split in halves under savepoints until the row that fails alone is
         found, so one poisoned post holds back neither the others nor the cursor. The cursor only
@@ -221,7 +224,7 @@ class IntakeStore(StoreBase):
             # Chunked so that one huge backfill stays under SQLite's variable limit.
             refused: list[BaseException] = []
             for i in range(0, len(rows), 200):
-                new_ids += self._insert_or_split(s, rows[i : i + 200], bad, refused)
+                new_ids += self._insert_or_split(s, rows[i : i + 200], bad, refused, retriage_engagement)
             if len(refused) >= 3 and len(refused) == len(rows) and len({type(e) for e in refused}) == 1:
                 raise refused[0]  # the database refuses every row alike: its fault, not the data's
             bad = self._not_yet_quarantined(s, source_name, bad)
@@ -275,7 +278,8 @@ class IntakeStore(StoreBase):
                            error_class=error_class, error=error)
 
     def _insert_or_split(self, s: Session, rows: list[tuple[Mention, dict[str, Any]]],
-                         bad: list[Quarantined], refused: list[BaseException]) -> list[int]:
+                         bad: list[Quarantined], refused: list[BaseException],
+                         retriage_engagement: int | None = None) -> list[int]:
         """Insert ``rows`` under a savepoint; when that fails on a row's data, insert each half
         the same way, and quarantine (append to ``bad``, its error to ``refused``) a row that
         fails alone."""
@@ -286,7 +290,7 @@ class IntakeStore(StoreBase):
                 new = [int(i) for i in self.insert_ignore(s, MentionRow, [r for _, r in rows],
                                                           ["source", "external_id"], returning=MentionRow.id)]
                 if len(new) < len(rows):  # some were stored already: keep their newer readings
-                    self._take_newer_readings(s, [r for _, r in rows])
+                    self._take_newer_readings(s, [r for _, r in rows], retriage_engagement)
                 return new
         except Exception as exc:
             if not is_row_error(exc):
@@ -296,25 +300,37 @@ class IntakeStore(StoreBase):
                 refused.append(exc)
                 return []
         half = len(rows) // 2
-        return (self._insert_or_split(s, rows[:half], bad, refused)
-                + self._insert_or_split(s, rows[half:], bad, refused))
+        return (self._insert_or_split(s, rows[:half], bad, refused, retriage_engagement)
+                + self._insert_or_split(s, rows[half:], bad, refused, retriage_engagement))
 
     @staticmethod
-    def _take_newer_readings(s: Session, rows: list[dict[str, Any]]) -> None:
+    def _take_newer_readings(s: Session, rows: list[dict[str, Any]], retriage_engagement: int | None = None) -> None:
         """A re-observation: for each of ``rows`` whose post is stored with an older reading, keep
         the new engagement counts and when they were read (``observed_at``), and the stored
         reading as the previous one (``prev_engagement``, ``prev_observed_at``). Nothing else of
-        the row changes (text, author, state, ``fetched_at``) and nothing is triaged again. Rows
-        stored by this very batch, a reading no newer than the stored one and a post marked
-        deleted at its source are left as they are."""
+        the row changes (text, author, ``fetched_at``). A routed post is triaged again (state
+        ``new``) only when ``retriage_engagement`` is given and the new reading grew and reaches
+        it: its priority's velocity term is then taken between the two readings, and a rise
+        alerts (a known member of its item: counted once). Rows stored by this very batch, a
+        reading no newer than the stored one and a post marked deleted at its source are left
+        as they are."""
         t = MentionRow.__table__  # type: ignore[attr-defined]
         stored_at = func.coalesce(t.c.observed_at, t.c.fetched_at)
+        engagement = t.c.likes + t.c.reposts + t.c.replies + t.c.quotes
+        likes, reposts, replies, quotes = (bindparam(f"r_{k}", type_=Integer())
+                                           for k in ("likes", "reposts", "replies", "quotes"))
+        new_engagement = likes + reposts + replies + quotes
+        if retriage_engagement is None:
+            state: Any = t.c.state
+        else:
+            state = case((and_(t.c.state == "routed", new_engagement > engagement,
+                               new_engagement >= retriage_engagement), "new"), else_=t.c.state)
         stmt = (update(t)
                 .where(t.c.source == bindparam("r_source"), t.c.external_id == bindparam("r_external_id"),
                        stored_at < bindparam("r_at", type_=t.c.fetched_at.type), t.c.deleted_at.is_(None))
-                .values(prev_engagement=t.c.likes + t.c.reposts + t.c.replies + t.c.quotes,
-                        prev_observed_at=stored_at, likes=bindparam("r_likes"), reposts=bindparam("r_reposts"),
-                        replies=bindparam("r_replies"), quotes=bindparam("r_quotes"), observed_at=bindparam("r_at")))
+                .values(prev_engagement=engagement, state=state,
+                        prev_observed_at=stored_at, likes=likes, reposts=reposts,
+                        replies=replies, quotes=quotes, observed_at=bindparam("r_at")))
         s.connection().execute(stmt, [
             {"r_source": r["source"], "r_external_id": r["external_id"], "r_at": r["fetched_at"],
              "r_likes": r["likes"], "r_reposts": r["reposts"], "r_replies": r["replies"], "r_quotes": r["quotes"]}

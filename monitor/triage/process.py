@@ -302,6 +302,11 @@ class Triage:
         else:
             unqueued = None
         item = ctx.items.get(decision.group)
+        if item is None and (row.id or 0) in ctx.known_members:
+            # decided again (a newer reading, a scout forward) after its group's window closed:
+            # it stays a member of the item it is in; a second item for the same post would
+            # only repeat it
+            return
         if item is None:
             new = NewItem(
                 mention_id=row.id or 0, group_key=decision.group, light=decision.light,

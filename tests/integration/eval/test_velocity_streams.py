@@ -82,5 +82,20 @@ def test_exactly_two_velocity_spikes_and_each_reading_is_one_mention(report: dic
     assert report["score"]["mentions"] == report["score"]["stored"] == 3
     assert report["score"]["later_readings"] == 3
     mention_alerts = [a for a in report["alerts"] if a["kind"] == "mention"]
+    # a reading that grew past velocity_min_engagement is decided again; only rise1's priority
+    # rose (urgent from its velocity), so only it alerts Marketing & Sales a second time
     assert sorted(a["external_ids"][0] for a in mention_alerts if a["receiver"] == "marketing-sales") == [
-        "leak1", "rise1", "slow1"]  # triage ran once per post: one alert each, none for a re-reading
+        "leak1", "rise1", "rise1", "slow1"]
+
+
+def test_a_post_going_viral_between_readings_is_decided_again_and_its_priority_rises(
+        report: dict[str, Any]) -> None:
+    rise = next(m for m in report["mentions"] if m["external_id"] == "rise1" and not m.get("reading"))
+    assert rise["priority"] == "urgent"  # 1,600 engagements per hour between the readings
+    again = [a for a in report["alerts"] if a["kind"] == "mention" and a["external_ids"] == ["rise1"]]
+    assert [a["at"] for a in again] == ["2026-11-30T15:06:00+00:00", "2026-11-30T15:50:00+00:00"]
+    assert len({a["item_id"] for a in again}) == 1  # the same item, one member: it rose
+    ladder = [a for a in report["alerts"] if a["kind"] == "ladder" and a["item_id"] == rise["item_id"]]
+    assert ladder and ladder[0]["at"] == "2026-11-30T16:50:00+00:00"  # urgent: due 1 h after the rise
+    slow = next(m for m in report["mentions"] if m["external_id"] == "slow1" and not m.get("reading"))
+    assert slow["priority"] != "urgent"

@@ -1,5 +1,6 @@
 """A post delivered again (a re-observation) over a real database, SQLite and PostgreSQL: intake
-keeps the newer reading and the one before it on the same row, triage never runs again, and the
+keeps the newer reading and the one before it on the same row, triage runs again only for a post
+whose reading grew past ``velocity_min_engagement`` (as a member, never a second item), and the
 spike job measures velocity between the two readings. A red post's velocity spike reaches the
 crisis receiver (not restricted) as a notice without its text, link or author (P5)."""
 
@@ -22,6 +23,7 @@ from monitor.queue.actions import QueueActions, actor_for
 from monitor.storage.db import alembic_config, upgrade
 from monitor.storage.models import ClassificationRow, MentionRow, Notification, QueueItem
 from monitor.triage.jobs import run_spike_detection
+from monitor.vocab import PRIORITY_RANK
 from tests.doubles import KeywordClassifier, RecordingNotifier
 
 TEXT = "SET SEG cancelled my claim without warning, terrible service"
@@ -82,6 +84,44 @@ def test_a_newer_reading_updates_the_row_and_keeps_the_one_before(c: Any, clock:
     row = c.store.find_mention("x", "77")
     assert row is not None and (row.prev_engagement, utc(row.prev_observed_at)) == (1200, t1)
     assert row.engagement == 1900 and utc(row.observed_at) == clock.now()
+
+
+def test_a_reading_that_grew_past_the_minimum_is_decided_again_and_its_priority_rise_alerts(
+        c: Any, clock: FrozenClock) -> None:
+    """What a poll does (``retriage_engagement`` = ``velocity_min_engagement``): a routed post
+    whose new reading grew and reaches the minimum is triaged again, as the member it already
+    is: no second classification, item or member; its priority's velocity term now has two
+    readings, and the rise alerts. A reading that did not grow, or stays under the minimum,
+    changes only the counts."""
+    minimum = c.cfg.policy.spikes.velocity_min_engagement
+    read(c, clock, post(clock, likes=3))
+    read(c, clock, post(clock, likes=1, ext="88"))
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        before = {i.id: (i.priority, i.mention_count) for i in s.exec(select(QueueItem)).all()}
+    sent = count(c, Notification)
+    clock.advance(timedelta(minutes=45))
+    grown = post(clock, likes=900, reposts=304, created=timedelta(minutes=45))
+    small = post(clock, likes=minimum - 1, ext="88", created=timedelta(minutes=45))
+    c.store.add_new_mentions("t", "x", [grown, small], None, now=clock.now(), retriage_engagement=minimum)
+    assert c.store.find_mention("x", "77").state == "new"  # type: ignore[union-attr]
+    assert c.store.find_mention("x", "88").state == "routed"  # type: ignore[union-attr]
+    c.pipeline.run_once()
+    assert c.store.find_mention("x", "77").state == "routed"  # type: ignore[union-attr]
+    assert (count(c, ClassificationRow), count(c, QueueItem)) == (2, len(before))
+    with c.store.session() as s:
+        items = {i.id: i for i in s.exec(select(QueueItem)).all()}
+        rose = [i for i in items.values() if i.priority != before[i.id][0]]
+        assert len(rose) == 1 and PRIORITY_RANK[rose[0].priority] > PRIORITY_RANK[before[rose[0].id][0]]
+        assert all(i.mention_count == before[i.id][1] for i in items.values())
+    assert count(c, Notification) > sent
+    sent = count(c, Notification)
+    clock.advance(timedelta(minutes=45))
+    same = post(clock, likes=900, reposts=304, created=timedelta(minutes=90))  # no growth
+    c.store.add_new_mentions("t", "x", [same], None, now=clock.now(), retriage_engagement=minimum)
+    assert c.store.find_mention("x", "77").state == "routed"  # type: ignore[union-attr]
+    c.pipeline.run_once()
+    assert count(c, Notification) == sent
 
 
 def test_an_older_reading_a_same_batch_duplicate_and_a_deleted_post_change_nothing(c: Any, clock: FrozenClock) -> None:
