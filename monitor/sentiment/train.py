@@ -376,8 +376,8 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
             # logits by up to 0.66 against fp32 (labels agreeing 97.4% on 152 posts run one by
             # one); with these layers in fp32 0.34 and 98.0% (MODEL_CARD.md).
             attempts: list[tuple[str, list[str]]] = [
-                ("dynamic int8, per channel, feed-forward output projections in fp32", ffn_out),
-                ("dynamic int8, per channel, all MatMul weights", []),
+                ("dynamic int8, per channel, feed-forward output projections in fp32, stored as uint8", ffn_out),
+                ("dynamic int8, per channel, all MatMul weights, stored as uint8", []),
             ]
             for name, exclude in attempts:
                 q_dir = work / "int8"
