@@ -274,9 +274,19 @@ def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[s
         blocks.append({"type": "context", "elements": [_mrkdwn(f) for f in facts[:10]]})
     samples = payload.get("samples") or payload.get("sample_posts")
     if isinstance(samples, list) and samples:
-        lines = "\n".join(f"• {escape_line(s.get('text') if isinstance(s, dict) else s)[:300]}" for s in samples[:5])
+        lines = "\n".join(_sample_line(s) for s in samples[:5])
         blocks.append(_section(f"*Sample posts*\n{lines}"))
     return f"{kind.upper()}: {title}", blocks
+
+
+def _sample_line(sample: object) -> str:
+    """One of a spike's top posts: its text (when the payload keeps it) and its link."""
+    if not isinstance(sample, dict):
+        return f"• {escape_line(sample)[:300]}"
+    text = escape_line(sample.get("text") or "")[:300]
+    url = sample.get("url")
+    where = link(url, f"{sample.get('source') or 'post'} post") if isinstance(url, str) and url else ""
+    return "• " + " · ".join(p for p in (text, where) if p) if text or where else "• (a post)"
 
 
 def _input(block_id: str, label: str, action_id: str, placeholder: str, multiline: bool = False) -> dict[str, Any]:

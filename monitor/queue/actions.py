@@ -380,7 +380,9 @@ class QueueActions:
             return self._finish(s, item, actor, "assign", now, {"assignee": assignee})
 
     def override_light(self, item_id: int, actor: Actor, *, light: str, reason: str, now: datetime) -> QueueItem:
-        """Override the traffic light, with a reason (audited)."""
+        """Override the traffic light, with a reason (audited). Overriding to red tells the
+        restricted receivers (Legal / Compliance) at once, without the text, and takes the item
+        from an assignee not cleared for red (it waits for Legal, unassigned)."""
         if light not in ("green", "yellow", "red"):
             raise ActionError(f"unknown light {light!r}")
         self._check(actor, "override", None)
@@ -394,6 +396,13 @@ class QueueActions:
             # the light that holds now, and why, comes first on the page
             item.light_reasons = [f"{light}: overridden by {actor.name} ({reason.strip()[:200]})", *item.light_reasons]
             details: dict[str, object] = {"from": before, "to": light, "reason": reason.strip()[:200]}
+            if light == "red" and item.assignee is not None and item.assignee not in {
+                    a.id for a in directory(self.cfg) if a.can_see_red}:
+                # P5: a red item's text is for Legal and leads; the person holding it is not cleared
+                details["unassigned"] = item.assignee
+                item.assignee = None
+                if item.status == "assigned":
+                    item.status = "new"
             self._reprice(item, now, details, light=(as_light(before), as_light(light)))
             done = self._finish(s, item, actor, "override_light", now, details)
             if light == "red" and before != "red":

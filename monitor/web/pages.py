@@ -353,7 +353,11 @@ def router(container: Container) -> APIRouter:
             return item_page(request, actor, item_id, error=str(exc), status=403 if exc.not_permitted else 409)
         after = queries.get_item(container.store, item_id)
         if after is not None and after[0].light == "red" and not actor.can_see_red:
-            return RedirectResponse("/queue", status_code=303)  # overridden to red: out of this person's sight
+            # overridden to red: out of this person's sight, so the list says where it went
+            auth.session(request)["bulk"] = {"message": (
+                f"Item #{item_id} is now red: it went to Legal / Compliance, who have been told. Only "
+                "they and leads can open it from now on; it is no longer assigned to anyone outside them.")}
+            return RedirectResponse("/queue", status_code=303)
         return RedirectResponse(f"/queue/{item_id}?done={action}", status_code=303)
     return routes
 

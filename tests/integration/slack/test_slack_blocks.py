@@ -88,3 +88,16 @@ def test_unread_link_shows_the_scouts_note_as_a_note_not_a_post() -> None:
     assert "urgency: high" in body
     assert "Reach" not in body and "0 followers" not in body
     assert "note from Eve Employee" in fallback
+
+
+def test_a_spike_message_names_its_top_posts_with_links() -> None:
+    payload = {"title": "Volume spike on all sources", "summary": "31 mentions in the 15 min from 16:00",
+               "samples": [{"source": "x", "external_id": "1", "url": "https://x.com/a/status/1",
+                            "text": "SET SEG portal down again"},
+                           {"source": "reddit", "external_id": "2", "url": "https://reddit.com/r/x/2"},
+                           {"source": "rss", "external_id": "3", "url": "javascript:alert(1)", "text": "news"}]}
+    _, blocks = sb.render_generic("spike", payload)
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "SET SEG portal down again · <https://x.com/a/status/1|x post>" in text
+    assert "• <https://reddit.com/r/x/2|reddit post>" in text  # a sample shown without its text keeps its link
+    assert "javascript:" not in text and "• news · rss post" in text

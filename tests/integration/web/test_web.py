@@ -14,6 +14,7 @@ from monitor.app.container import Container
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.queue.actions import POLICY_REMINDER
+from monitor.storage import read_models as queries
 from monitor.web.app import create_app
 from tests.fixtures.web import Browser, Seeded, csrf_of
 
@@ -186,8 +187,13 @@ def test_override_light_and_correct_sentiment(browser: Callable[..., Browser], s
     r = ben.post_form(item, f"{item}/sentiment", {"label": "neutral"})
     assert r.status_code == 200 and "Sentiment: neutral" in r.text
     assert ben.post_form(item, f"{item}/override", {"light": "green", "reason": ""}).status_code == 409
+    assert browser("anna").post_form(item, f"{item}/assign", {"assignee": "ben"}).status_code == 200
     r = ben.post_form(item, f"{item}/override", {"light": "red", "reason": "names a customer"})
     assert r.status_code == 200 and str(r.url).endswith("/queue")  # now red: out of Ben's sight
+    assert f"Item #{seeded.yellow} is now red: it went to Legal / Compliance, who have been told." in r.text
+    got = queries.get_item(container.store, seeded.yellow)
+    assert got is not None and got[0].assignee is None and got[0].status == "new"  # Ben is not cleared for red
+    assert "Legal / Compliance" not in ben.client.get("/queue").text  # said once
     assert browser("eve").client.get("/submissions").status_code == 200
     assert browser("ben").client.get(item).status_code == 404
 
