@@ -272,6 +272,10 @@ class SpikeConfig(StrictModel):
     min_count: int = Field(10, ge=1)
     volume_factor: float = Field(3.0, gt=1)
     negative_share_jump: float = Field(0.25, gt=0, le=1)
+    negative_share_z: float = Field(
+        1.0, ge=0, description="the bucket's negative share must clear the jump even at the lower end of its "
+        "Wilson interval with this z (a few mentions' chance share is no spike); 0 takes the share as it is",
+    )
     velocity_per_hour: int = Field(500, ge=1, description="engagement gained per hour that makes one post a spike")
     velocity_min_engagement: int = Field(
         50, ge=0, description="a post below this engagement never counts as fast-spreading (spike or priority)"

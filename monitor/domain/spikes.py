@@ -242,6 +242,20 @@ def velocity(first_engagement: int, last_engagement: int, hours: float, cfg: Spi
     return max(last_engagement - first_engagement, 0) / hours
 
 
+def wilson_lower(k: int, n: int, z: float) -> float:
+    """The lower end of the Wilson score interval of ``k`` successes in ``n`` trials (``z`` 0:
+    the share itself). A share of a few mentions is mostly chance: 4 of 10 is 0.26 at z = 1."""
+    if n <= 0:
+        return 0.0
+    p = k / n
+    if z <= 0:
+        return p
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max((centre - margin) / (1 + z2 / n), 0.0)
+
+
 def _robust(values: Sequence[float]) -> tuple[float, float]:
     median = statistics.median(values)
     mad = statistics.median(abs(x - median) for x in values) * _MAD_SCALE
@@ -250,8 +264,9 @@ def _robust(values: Sequence[float]) -> tuple[float, float]:
 
 def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
     """Volume of bucket ``b`` against the same bucket in past weeks when there are at least
-    ``min_seasonal_weeks`` of them; else against the trailing 24 hours; else (a cold start) no
-    spike at all: nothing is ever compared with "a usual 0" that merely means "no data yet"."""
+    ``min_seasonal_weeks`` of them; else against the trailing 24 hours (the median of its
+    buckets that had mentions: quiet nights are no usual level); else (a cold start) no spike at
+    all: nothing is ever compared with "a usual 0" that merely means "no data yet"."""
     now = cells.get(b, Counts()).total
     first = min(cells) if cells else b
     weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
@@ -264,7 +279,11 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
         source = "trailing 24 h"
     else:
         return _Check(False, 0.0, float(now), math.inf, "none yet (less than 24 h of history)")
-    median, mad = _robust(values)
+    # Over a trailing day, traffic with quiet nights leaves most buckets empty: their median is
+    # 0, and every morning would look like a spike. The usual level is that of the buckets that
+    # had mentions (all of them when there were none: 0, said with the day's total).
+    usual = [v for v in values if v > 0] if source == "trailing 24 h" else values
+    median, mad = _robust(usual or values)
     threshold = max(float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0))
     return _Check(now >= threshold, median, float(now), threshold, source, statistics.fmean(values))
 
@@ -272,7 +291,8 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
 def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
     """Negative share of bucket ``b`` against the same buckets of past weeks (pooled over every
     bucket of those weeks when they hold too few mentions) once there are ``min_seasonal_weeks``
-    of history; else against the trailing 24 hours; else no spike (a cold start)."""
+    of history; else against the trailing 24 hours; else no spike (a cold start). The share must
+    clear the threshold even at the low end of its Wilson interval (``negative_share_z``)."""
     cur = cells.get(b, Counts())
     share = cur.negative / cur.total if cur.total else 0.0
     first = min(cells) if cells else b
@@ -292,7 +312,8 @@ def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeCon
     total = sum(c.total for c in hist)
     base = sum(c.negative for c in hist) / total if total else 0.0
     threshold = min(base + cfg.negative_share_jump, 1.0)
-    ok = total >= cfg.min_count and cur.total >= cfg.min_count and share >= threshold and share > base
+    ok = (total >= cfg.min_count and cur.total >= cfg.min_count and share >= threshold and share > base
+          and wilson_lower(cur.negative, cur.total, cfg.negative_share_z) >= threshold)
     return _Check(ok, base, share, threshold, source if total else f"{source} (too few mentions)")
 
 
@@ -397,7 +418,8 @@ def detect(
                     if res.baseline_source == "trailing 24 h" and res.mean is not None:
                         # "a usual 0" reads like no data; the day's total says how quiet it was
                         day_total = res.mean * (DAY / cfg.bucket)
-                        usual += f" per {_span(cfg.bucket)}, {day_total:.0f} in the 24 h before"
+                        usual += (f" per {_span(cfg.bucket)} with mentions, {day_total:.0f} in the 24 h before"
+                                  if day_total else f" per {_span(cfg.bucket)}, none in the 24 h before")
                     elif res.mean is not None and round(res.mean, 1) != round(res.baseline, 1):
                         usual += f" (mean {res.mean:.1f})"
                     summary = (

@@ -332,3 +332,70 @@ def test_a_burst_after_an_ended_spike_is_new_unless_it_is_a_dip(after_end: timed
                     recent=[first])
     volume = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
     assert (volume.key == first.key) is same, volume.key
+
+
+def _office_days(first: datetime, days: int, *, per_bucket: int = 10, negative_every: int = 7) -> list[Sample]:
+    """``per_bucket`` mentions every 15 min from 14:00 to 22:00 UTC, silent nights; one in
+    ``negative_every`` negative (about 15 %)."""
+    out: list[Sample] = []
+    for d in range(days):
+        start = first + timedelta(days=d)
+        for q in range(32):
+            for i in range(per_bucket):
+                n = len(out)
+                out.append(Sample("x", f"o{n}", start + q * timedelta(minutes=15) + i * timedelta(seconds=60),
+                                  "SET SEG newsletter", n % negative_every == 0))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("burst", "spike"),
+    [
+        pytest.param(0, False, id="the-second-morning-as-usual"),
+        pytest.param(14, False, id="a-busy-quarter-hour"),
+        pytest.param(40, True, id="an-outage"),
+    ],
+)
+def test_quiet_nights_are_no_usual_level_of_a_trailing_day(burst: int, spike: bool) -> None:
+    """Two office days with silent nights: most of the trailing day's buckets are empty, so their
+    median is 0. The usual level is that of the buckets that had mentions (10 per 15 min): the
+    second morning is no spike, an outage on it is one, said against that level."""
+    cfg = _cold_cfg()
+    day1 = datetime(2026, 11, 17, 14, 0, tzinfo=UTC)
+    samples = _office_days(day1, 1)
+    t = day1 + timedelta(days=1)
+    samples += [Sample("x", f"m{i}", t + i * timedelta(seconds=60), "SET SEG newsletter", False)
+                for i in range(10)]
+    samples += _burst(t + timedelta(seconds=5), burst)
+    spikes = detect(bucketize(samples, cfg.bucket), cfg, t + timedelta(minutes=14), samples=samples)
+    volume = [s for s in spikes if s.kind == "volume" and s.scope == "all"]
+    assert bool(volume) is spike
+    if spike:
+        assert volume[0].baseline == 10.0
+        assert "against a usual 10 per 15 min with mentions, 320 in the 24 h before" in volume[0].summary
+        assert "usual 0" not in volume[0].summary
+
+
+@pytest.mark.parametrize(
+    ("negative", "spike"),
+    [
+        pytest.param(4, False, id="4-of-10-is-chance"),
+        pytest.param(5, False, id="5-of-10-is-chance"),
+        pytest.param(8, True, id="8-of-10"),
+        pytest.param(10, True, id="10-of-10"),
+    ],
+)
+def test_the_negative_share_of_a_few_mentions_must_clear_the_jump_beyond_chance(negative: int, spike: bool) -> None:
+    """Against a usual 14 % (trailing day), a bucket of 10 mentions: the share must reach the
+    threshold (14 % + 25 points) at the low end of its Wilson interval (``negative_share_z`` 1),
+    or a few unlucky mentions page the crisis channel."""
+    cfg = _cold_cfg()
+    day1 = datetime(2026, 11, 17, 14, 0, tzinfo=UTC)
+    t = day1 + timedelta(days=1)
+    samples = _office_days(day1, 1) + [
+        Sample("x", f"n{i}", t + i * timedelta(seconds=60), "SET SEG claims", i < negative) for i in range(10)]
+    spikes = detect(bucketize(samples, cfg.bucket), cfg, t + timedelta(minutes=14), samples=samples)
+    assert bool([s for s in spikes if s.kind == "negative-share" and s.scope == "all"]) is spike
+    lenient = cfg.model_copy(update={"negative_share_z": 0.0})  # the share as it is: 4 of 10 clears 39 %
+    spikes = detect(bucketize(samples, cfg.bucket), lenient, t + timedelta(minutes=14), samples=samples)
+    assert bool([s for s in spikes if s.kind == "negative-share" and s.scope == "all"]) is (negative >= 4)
