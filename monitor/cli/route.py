@@ -167,6 +167,11 @@ def route(
     except StreamError as exc:
         raise fail(f"stdin: {exc}", 2) from None
     views = [view(s) for s, _ in lines]
+    if cfg.sentiment.detect_language:  # as triage does: a post without a language has it told
+        from monitor.sentiment.language import detect_language
+
+        names = [cfg.organisation.name, *cfg.organisation.brand_terms]
+        views = [v if v.lang else replace(v, lang=detect_language(v.text, names)) for v in views]
     loaded: list[Classifier] = []
 
     def clf() -> Classifier:  # built once, shared by the sentiment and the confidentiality signal

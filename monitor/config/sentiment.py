@@ -16,7 +16,8 @@ class SentimentConfig(StrictModel):
     hub id, internet or a warm cache). ``batch_size`` texts run together (sorted by length),
     posts are truncated to ``max_length`` tokens, ``threads`` caps the CPU threads. A result
     whose confidence is below ``uncertain_below`` is flagged ``uncertain``; a mention whose
-    language is known and not in ``languages`` is marked unsupported instead of scored.
+    language is known and not in ``languages`` is marked unsupported instead of scored; with
+    ``detect_language`` a post whose source gives no language has it told from its text.
     """
 
     model: str = "builtin"
@@ -25,3 +26,7 @@ class SentimentConfig(StrictModel):
     threads: int = Field(2, ge=1, le=64)
     uncertain_below: float = Field(0.55, ge=0.0, le=1.0)
     languages: list[str] = Field(default_factory=lambda: ["en"], description="languages the model covers")
+    detect_language: bool = Field(
+        True, description="tell the language of a post whose source gives none (py3langid, confident answers "
+        "only); a language outside `languages` then goes to a person like one the source named",
+    )
