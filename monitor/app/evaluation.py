@@ -474,6 +474,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
     red_text_to_broad = 0
     for at, msg in zip(rec.times, rec.sent, strict=True):
         kind = "override" if msg.payload.get("action") == "override-red" else KIND_OF.get(msg.kind)
+        if msg.payload.get("members_update"):
+            kind = "update"  # later members of an alerted group, batched: its message rewritten, no alert
         if kind is None or msg.payload.get("updates"):
             continue  # state changes of items; a spike message rewritten with its held count
         p = msg.payload
@@ -481,8 +483,9 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
             str(s.get("external_id")) for s in p.get("samples", []) if isinstance(s, dict)]
         if kind == "mention":
             alerted[str(p.get("source")), str(p.get("external_id"))].add(msg.receiver)
-            if p.get("light") == "red" and msg.receiver not in restricted and p.get("text"):
-                red_text_to_broad += 1
+        if kind in ("mention", "update") and p.get("light") == "red" and msg.receiver not in restricted \
+                and p.get("text"):
+            red_text_to_broad += 1
         alerts.append({"at": at.isoformat(), "receiver": msg.receiver, "kind": kind,
                        "item_id": msg.queue_item_id or p.get("item_id"), "external_ids": ext,
                        "mention_count": p.get("mention_count"),

@@ -247,6 +247,21 @@ def restate_blocks(blocks: list[dict[str, Any]], state: dict[str, Any]) -> list[
     return kept
 
 
+_MEMBERS = re.compile(r" · \d+ posts in this group$")
+
+
+def with_member_count(blocks: list[dict[str, Any]], count: object) -> list[dict[str, Any]]:
+    """An alert's posted blocks with its heading saying how many posts its group holds now
+    (the rest, its state line and buttons included, as they were)."""
+    out = []
+    for b in blocks:
+        if str(b.get("block_id", "")).startswith("bs_head:") and isinstance(b.get("text"), dict):
+            head = _MEMBERS.sub("", str(b["text"].get("text") or ""))
+            b = {**b, "text": {**b["text"], "text": f"{head} · {escape_line(count)} posts in this group"}}
+        out.append(b)
+    return out
+
+
 def render_state_reply(state: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """The thread reply that records a change of an item's state."""
     line = state_line(state) or "updated"

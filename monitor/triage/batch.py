@@ -89,6 +89,15 @@ class _Alert:
 
 
 @dataclass
+class _MemberUpdate:
+    """A member held as a repeat (no rise) on a route that batches by group, after the group's
+    message went out: it is shown by one update per ``group_interval`` window (``due``)."""
+
+    alert: _Alert
+    due: datetime
+
+
+@dataclass
 class BatchContext:
     """What every mention of one batch is checked against (read once per batch), and what the
     batch writes in bulk at its end."""
@@ -103,6 +112,9 @@ class BatchContext:
     held: list[tuple[Item, int, str, Suppression]] = field(default_factory=list)
     #: (item, receiver) of members held as repeats: a message still waiting for them shows them
     joined: list[tuple[Item, str]] = field(default_factory=list)
+    #: members held as repeats on a batched route whose message has gone out: one update of the
+    #: group's message per ``group_interval`` shows them (:class:`_MemberUpdate`)
+    member_updates: list[_MemberUpdate] = field(default_factory=list)
     roster: dict[str, RosterEntry] | None = None
     #: mentions of the batch that already belong to an item (decided again: a scout forwarded a
     #: post we had): they count once in the item's members

@@ -35,6 +35,7 @@ from monitor.domain.suppression import LastAlert, Suppression, hold, send_at
 from monitor.queue.actions import directory
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
+from monitor.sentiment.language import detect_language
 from monitor.sentiment.onnx_model import OnnxClassifier
 from monitor.storage.metric_queries import observe_classification
 from monitor.storage.models import (
@@ -47,7 +48,7 @@ from monitor.storage.models import (
 )
 from monitor.storage.store import DAILY_COUNT, Store, day_labels, describe_error, is_row_error
 from monitor.storage.store import DbSession as Session
-from monitor.triage.batch import BatchContext, Cls, Item, NewItem, _Alert
+from monitor.triage.batch import BatchContext, Cls, Item, NewItem, _Alert, _MemberUpdate
 from monitor.triage.payload import alert_payload, view_of
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
 
@@ -121,6 +122,9 @@ class Triage:
         self._queues = {r.name: r.queue for r in cfg.receivers}
         # who may keep a red item (queue.actions.Actor.can_see_red: Legal, leads, admins)
         self._red_cleared = {a.id for a in directory(cfg) if a.can_see_red}
+        org = cfg.organisation
+        # what language detection leaves out: our own names read as any language
+        self._names = [org.name, *org.brand_terms]
 
     def _classify(self, todo: list[MentionRow], scorer: ConfidentialityScorer | None
                   ) -> tuple[list[Classification], dict[int, np.ndarray]]:
@@ -223,6 +227,10 @@ class Triage:
         light = cfg.policy.light
         scorer = self.scorer() if self.scorer is not None and light.red_model_threshold is not None else None
         embedded: dict[int, np.ndarray] = {}
+        if todo and cfg.sentiment.detect_language:
+            for r in todo:
+                if not r.lang:  # the source gave none: told from the text, stored with the mention
+                    r.lang = detect_language(r.text, self._names) or r.lang
         if todo:
             started = time.perf_counter()
             results, embedded = self._classify(todo, scorer)
@@ -381,6 +389,18 @@ class Triage:
                 ctx.held.append((item, row.id or 0, rcv, held))
                 if held.kind == "repeat":
                     ctx.joined.append((item, rcv))  # the waiting message's member count follows
+                    route = _route_for(decision, rcv)
+                    previous = last.get(rcv)
+                    if (route is not None and "group" in route.opts.group_by and previous is not None
+                            and (row.id or 0) not in ctx.known_members):  # a member decided again is no news
+                        # Alertmanager's group_interval: news of a group (its new members) goes
+                        # out at most once per interval after its last alert, as an update of the
+                        # group's message, never a new alert
+                        gi = route.opts.group_interval
+                        windows = (now - utc(previous.at)) // gi + 1 if gi.total_seconds() > 0 else 0
+                        ctx.member_updates.append(_MemberUpdate(
+                            _Alert(item, row, cl, decision, rcv, first=False, sub=sub),
+                            utc(previous.at) + windows * gi if windows else now))
                 continue
             route = _route_for(decision, rcv)
             # group_by ["group"] batches a mention group's alerts (group_wait, group_interval);
@@ -438,6 +458,20 @@ class Triage:
                     self.store.update_waiting(s, pending.id, {**pending.payload, "mention_count": item.mention_count})
                 else:
                     target["mention_count"] = item.mention_count
+        for mu in ctx.member_updates:
+            a = mu.alert
+            if (a.item.id or 0, a.receiver) in waiting or (a.item.id, a.receiver) in new:
+                continue  # a message still waiting shows the member count (above)
+            payload = json.loads(json.dumps(
+                alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
+                              receiver_broad=a.receiver in broad, base_url=cfg.web.base_url, sentiment=a.cls,
+                              submission=a.sub), default=str))
+            payload.update(mention_count=a.item.mention_count, members_update=True)
+            # one row per (item, receiver, window): later members of the window only raise its count
+            new[a.item.id, a.receiver] = {
+                "idempotency_key": f"members:{a.receiver}:{a.item.id}:{mu.due.isoformat()}", "receiver": a.receiver,
+                "kind": "update", "channel": None, "queue_item_id": a.item.id, "payload": payload,
+                "status": "pending", "attempts": 0, "next_attempt_at": mu.due, "created_at": now}
         return list(new.values())
 
     def _assign(self, s: Session, item: Item, row: MentionRow, now: datetime, ctx: BatchContext) -> None:

@@ -227,6 +227,19 @@ class SlackNotifier:
             text, blocks = sb.render_alert(msg.payload, max_text_chars=limit, notice_only=notice_only, kind=kind)
             if parent is None:
                 return self._post(channel, text, blocks, msg)
+            if msg.payload.get("members_update") and msg.payload.get("mention_count"):
+                # later members of the group (group_interval): the group's message says how many
+                # posts it holds now, rewritten in place; the thread shows the newest
+                count = msg.payload["mention_count"]
+                if parent.blocks is None:
+                    found = self._call("conversations.replies", channel=parent.channel, ts=parent.ts, limit=1)
+                    posted: dict[str, Any] = next(iter(found.get("messages") or []), {})
+                    parent.blocks = list(posted.get("blocks") or [])
+                if parent.blocks:
+                    head = sb.with_member_count(parent.blocks, count)
+                    self._call("chat.update", channel=parent.channel, ts=parent.ts, blocks=head,
+                               text=f"Item #{msg.queue_item_id}: {count} posts in this group")
+                    parent.blocks = head
             return self._post(parent.channel, text, blocks, msg, thread_ts=parent.ts)
         if msg.kind == "state":
             parent = self._parent(msg)

@@ -247,6 +247,34 @@ def test_group_interval_holds_news_about_a_group_until_the_interval(cfg: AppConf
     assert sent == [("10:00:30", ["i1"], 1), ("10:05:00", ["i2"], 3)]
 
 
+def test_later_members_of_an_alerted_group_update_its_message_once_per_group_interval(cfg: AppConfig) -> None:
+    """Alertmanager's group_interval for members that bring no news (same light and priority):
+    held as repeats (no new alert, no ping), they are shown by ONE update of the group's message
+    per group_interval (5m) window after its alert; a member in a later window is a second update."""
+    from datetime import timedelta
+
+    def line(ext: str, at: str, text: str) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "text": text, "author_handle": ext,
+                           "author_reach": 50, "created_at": f"2026-11-30T{at}Z", "observed_at": f"2026-11-30T{at}Z",
+                           "links": ["https://news.example/renewal"]})
+
+    stream = "\n".join([line("k1", "10:00:00", "SET SEG renewal is a scam"),
+                        line("k2", "10:20:00", "SET SEG renewal denied again, terrible"),
+                        line("k3", "10:21:00", "SET SEG renewal scam, same here"),
+                        line("k4", "10:40:00", "SET SEG renewal broken for us too")])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier(), tick=timedelta(seconds=10))
+    m = by_id(report)
+    assert m["k1"]["alerted"] == ["marketing-sales"]
+    assert all(m[k]["alerted"] == [] and [h["kind"] for h in m[k]["held"]] == ["repeat"] for k in ("k2", "k3", "k4"))
+    sent = [(a["at"][11:19], a["kind"], a["external_ids"], a["mention_count"]) for a in report.alerts
+            if a["receiver"] == "marketing-sales" and a["kind"] in ("mention", "update")]
+    # windows of 5 minutes from the alert's decision (10:00): k2 and k3 (10:20, 10:21) go out at
+    # the end of theirs, 10:25, as one update counting both; k4 (10:40) at 10:45
+    assert sent == [("10:00:30", "mention", ["k1"], 1),
+                    ("10:25:00", "update", ["k2"], 3),
+                    ("10:45:00", "update", ["k4"], 4)]
+
+
 def test_a_group_closes_after_its_window(cfg: AppConfig) -> None:
     """policy.grouping.window (48 h): a complaint sharing the same link two days later is a new
     queue item and alerts afresh; one an hour later joins the first item (a repeat, no alert)."""

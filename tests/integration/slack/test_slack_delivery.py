@@ -138,6 +138,36 @@ def test_updates_thread_and_state_changes_update_the_first_alert(
     assert "bs_respond" not in dump(first) and "bs_open" in dump(first)
 
 
+def test_later_members_rewrite_the_groups_message_in_place_and_keep_its_state(
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    """A group_interval update of members (``members_update``): the group's first message says
+    how many posts it holds now, rewritten in place with its state line kept, and the thread
+    shows the newest member; the channel gets no new message."""
+    c = containers()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    complaint = item(c, "x:2")
+    parent = next(n for n in c.store.notifications(kind="alert")
+                  if n.queue_item_id == complaint.id and n.receiver == "marketing-sales")
+    cid, ts = (parent.external_ref or "").split(":")
+    QueueActions(c.store, c.cfg).claim(complaint.id or 0, actor_for(c.cfg, slack_user_id="U0ANNA01"), now=clock.now())
+    c.pipeline.run_once()
+    top = len([m for m in fake_slack.history(cid) if not m.get("thread_ts")])
+    for count in (3, 4):
+        with c.store.session() as s:
+            c.store.enqueue(s, key=f"members:marketing-sales:{complaint.id}:{count}", receiver="marketing-sales",
+                            kind="update", queue_item_id=complaint.id, now=clock.now(),
+                            payload={**parent.payload, "text": f"me too ({count})", "mention_count": count,
+                                     "members_update": True})
+        c.pipeline.run_once()
+    first = next(m for m in fake_slack.history(cid) if m["ts"] == ts)
+    assert "4 posts in this group" in dump(first) and "3 posts in this group" not in dump(first)
+    assert "Claimed by Anna Berg" in dump(first) and "bs_ack" in dump(first)  # its state and buttons stay
+    replies = [m for m in fake_slack.history(cid) if m.get("thread_ts") == ts]
+    assert "Another mention in this group (4 so far)" in dump(replies[-1]) and "me too (4)" in dump(replies[-1])
+    assert len([m for m in fake_slack.history(cid) if not m.get("thread_ts")]) == top
+
+
 def _order(c: Container) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     with c.store.session() as s:
