@@ -382,6 +382,13 @@ class Triage:
         last = {rcv: LastAlert.from_json(v) for rcv, v in state.items()}
         holds = alert_holds(decision, group=item.group_key, now=now, last=last, silences=ctx.silences,
                             spikes=ctx.spikes, cfg=self.cfg)
+        if decision.light == "green" and item.light == "red" and sub is None:
+            # a friendly reply in a red item's thread is a member, listed on its page: no news for
+            # a receiver that has not heard of the item (kudos hears of no red item via a "thanks")
+            for rcv, held in holds.items():
+                if held is None and rcv not in state:
+                    holds[rcv] = Suppression("grouped", f"a green post in a red item that {rcv} was not "
+                                                        "alerted about: a member, no news")
         alerted = False
         for rcv, held in holds.items():
             if held is not None:

@@ -275,6 +275,25 @@ def test_later_members_of_an_alerted_group_update_its_message_once_per_group_int
                     ("10:45:00", "update", ["k4"], 4)]
 
 
+def test_a_thanks_in_a_red_items_thread_tells_kudos_nothing(cfg: AppConfig) -> None:
+    """A green reply in the thread of a red item is a member of it (listed on its page) but no
+    news for a receiver that never heard of the item: kudos gets no red notice through a "thanks"."""
+    def line(ext: str, at: str, text: str, parent: str | None = None) -> str:
+        return json.dumps({"source": "reddit", "external_id": ext, "text": text, "author_handle": ext,
+                           "author_reach": 40, "created_at": f"2026-11-30T{at}Z", "thread_id": "t0",
+                           "parent_id": parent, "kind": "comment" if parent else "post"})
+
+    stream = "\n".join([line("t0", "10:00:00", "SET SEG claims portal is down again, terrible"),
+                        line("t1", "10:30:00", "the fix is Project Falcon, internal only", "t0"),
+                        line("t2", "11:00:00", "thanks, great to know it is being worked on", "t1")])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    m = by_id(report)
+    assert m["t1"]["light"] == "red" and "legal-compliance" in m["t1"]["alerted"]
+    assert m["t2"]["light"] == "green" and m["t2"]["item_id"] == m["t0"]["item_id"] == m["t1"]["item_id"]
+    assert m["t2"]["alerted"] == [] and [h["kind"] for h in m["t2"]["held"]] == ["grouped"]
+    assert not [a for a in report.alerts if a["receiver"] == "kudos"]
+
+
 def test_a_group_closes_after_its_window(cfg: AppConfig) -> None:
     """policy.grouping.window (48 h): a complaint sharing the same link two days later is a new
     queue item and alerts afresh; one an hour later joins the first item (a repeat, no alert)."""
