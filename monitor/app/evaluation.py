@@ -424,9 +424,10 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
         c.pipeline.run_once()
         if now >= end:
             break
+        # every next input wakes the clock: a forward of a post already stored too (its urgency
+        # may raise the item's priority then, and the ladder counts from then)
         inputs = [t for t in (polled[0] if polled else None, todo[0].at if todo else None,
-                              *(s.observed_at for s in scouts if (s.mention.source, s.mention.external_id) not in seen_at))
-                  if t is not None]
+                              scouts[0].observed_at if scouts else None) if t is not None]
         wake = _next_wake(c, now, inputs=inputs, end=end, spike_at=next_spike if spikes_due else None) if jump else now
         steps = max(1, -(-(wake - now) // tick))  # whole ticks, at least one: the minute grid is kept
         clock.advance(tick * steps)

@@ -294,6 +294,18 @@ def test_a_thanks_in_a_red_items_thread_tells_kudos_nothing(cfg: AppConfig) -> N
     assert not [a for a in report.alerts if a["receiver"] == "kudos"]
 
 
+def test_a_compliment_a_scout_forwards_is_shared_with_kudos_too(cfg: AppConfig) -> None:
+    """P1 and P4: a forward goes to the Marketing & Sales queue, and a forwarded compliment is
+    shared with kudos like a crawled one (the scout route continues)."""
+    stream = json.dumps({"source": "web", "external_id": "f1", "url": "https://blog.example/thanks",
+                         "text": "A district blog thanks SET SEG: great, helpful claims team", "author_handle": "",
+                         "created_at": "2026-11-30T10:00:00Z", "submitted_by": "emp@setseg.example",
+                         "urgency": "normal", "category": "compliment"})
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    m = by_id(report)
+    assert m["f1"]["light"] == "green" and sorted(m["f1"]["alerted"]) == ["kudos", "marketing-sales"]
+
+
 def test_a_group_closes_after_its_window(cfg: AppConfig) -> None:
     """policy.grouping.window (48 h): a complaint sharing the same link two days later is a new
     queue item and alerts afresh; one an hour later joins the first item (a repeat, no alert)."""

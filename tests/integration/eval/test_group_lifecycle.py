@@ -89,6 +89,8 @@ def test_a_scout_forward_of_a_crawled_post_counts_its_urgency() -> None:
     assert first["priority"] == "urgent" and first["alerted"] == ["marketing-sales"]
     alerts = [a for a in rep.alerts if a["kind"] == "mention" and a["receiver"] == "marketing-sales"]
     assert len(alerts) == 2 and [a["mention_count"] for a in alerts] == [1, 1]
+    # when the scout forwarded it (observed_at 15:30), not at the next event the replay had
+    assert alerts[1]["at"] == "2026-12-01T15:30:00+00:00"
 
 
 def test_a_neutral_reply_joins_its_parents_item_without_alerting(report: dict[str, dict[str, Any]]) -> None:
