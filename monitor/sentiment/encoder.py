@@ -6,6 +6,7 @@ output, or ``encoder.onnx``) and the sentiment model's trained disclosure head.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +65,16 @@ class TextEncoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def _per_text(folder: Path) -> bool:
+    """Whether the model folder's ``config.json`` asks for one text per pass (``per_text``: a
+    dynamically quantized graph, whose activations are scaled per pass; see
+    ``monitor.sentiment.onnx_model``). False without a readable config."""
+    try:
+        return bool(json.loads((folder / "config.json").read_text(encoding="utf-8")).get("per_text", False))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 class OnnxSentenceEncoder:
     """An int8 ONNX mean-pooled MiniLM-L6 encoder, L2-normalised output.
 
@@ -92,6 +103,7 @@ class OnnxSentenceEncoder:
         self._tokenizer: Any = None
         self._inputs: list[str] = []
         self._lock = threading.Lock()
+        self._per_text = False
 
     def load(self) -> OnnxSentenceEncoder:
         """Load the tokenizer and the ONNX session (idempotent); ClassifierError on failure."""
@@ -121,6 +133,7 @@ class OnnxSentenceEncoder:
             self._inputs = [i.name for i in session.get_inputs()]
             self._tokenizer = tokenizer
             self._session = session
+            self._per_text = _per_text(self.model_path.parent)
             return self
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -131,8 +144,9 @@ class OnnxSentenceEncoder:
         enc = self._tokenizer.encode_batch([normalize(t) for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(enc[i].ids))
         out: np.ndarray | None = None
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        step = 1 if self._per_text else self.batch_size  # as the classifier: no batch changes a row
+        for start in range(0, len(order), step):
+            idx = order[start : start + step]
             width = max(len(enc[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)

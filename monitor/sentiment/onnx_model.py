@@ -13,6 +13,11 @@ Besides the polarity ``logits`` a model folder may declare, in ``config.json``:
   negative (``neg += pos * p``, ``pos -= pos * p``); the result is ``ironic=True``. Praise-shaped
   complaints ("Great, they lost my paperwork again. Love it.") thus come out negative, while a
   sincere compliment (low ``p``) is left alone. Neutral and negative texts are never changed.
+* ``per_text`` (default false): run each text in its own pass. A dynamically quantized graph
+  scales its activations once per pass (per tensor), so in a batch a post's reading depends on
+  the posts beside it: with the shipped model 4% of the sample's texts changed label between
+  their batch and alone, a probability by up to 0.82. One text per pass reads each post the
+  same in any company, at about 0.6 times the throughput.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ class ModelInfo:
     temperature: float = 1.0
     irony_output: str | None = None
     irony_threshold: float = 0.5
+    per_text: bool = False
 
     @classmethod
     def read(cls, model_dir: Path) -> ModelInfo:
@@ -79,6 +85,7 @@ class ModelInfo:
             temperature=temperature,
             irony_output=str(irony["output"]) if irony.get("output") else None,
             irony_threshold=irony_threshold,
+            per_text=bool(raw.get("per_text", False)),
         )
 
 
@@ -230,8 +237,9 @@ class OnnxClassifier:
         except Exception as exc:
             raise ClassifierError(f"tokenizer failed: {exc}") from exc
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        step = 1 if info.per_text else self.batch_size  # a text's reading never depends on its batch
+        for start in range(0, len(order), step):
+            idx = order[start : start + step]
             width = max(len(encodings[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)

@@ -383,7 +383,8 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
                 q_dir = work / "int8"
                 q_dir.mkdir(exist_ok=True)
                 quantize_int8(fp32_dir / "model.onnx", q_dir / "model.onnx", exclude)
-                write_meta(q_dir, s, Tokenizer.from_file(str(base / "tokenizer.json")), meta)
+                # dynamic quantization scales activations per pass: one text per pass (per_text)
+                write_meta(q_dir, s, Tokenizer.from_file(str(base / "tokenizer.json")), meta | {"per_text": True})
                 int8 = onnx_figures(q_dir, val_set, s)
                 loss = fp32["macro_recall"] - int8["macro_recall"]
                 log(f"ONNX {name}: macro-recall {int8['macro_recall']:.4f} ({loss * 100:+.2f} points lost)")
@@ -399,7 +400,7 @@ def train(s: TrainSettings, log: Log = print) -> TrainResult:
                 (out / "model.onnx").write_bytes((work / "int8" / "model.onnx").read_bytes())
         else:
             (out / "model.onnx").write_bytes((fp32_dir / "model.onnx").read_bytes())
-    write_meta(out, s, Tokenizer.from_file(str(base / "tokenizer.json")), meta)
+    write_meta(out, s, Tokenizer.from_file(str(base / "tokenizer.json")), meta | {"per_text": int8 is not None})
     # the confidentiality head's built-in examples, embedded once for this model (else every
     # scorer would encode them when it loads)
     from monitor.sentiment.confidential import write_reference_cache

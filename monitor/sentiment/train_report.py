@@ -156,7 +156,8 @@ def _row(name: str, f: dict[str, Any]) -> str:
     return f"| {name} | {f['macro_recall']:.4f} | {f['macro_f1']:.4f} | {f['accuracy']:.4f} |"
 
 
-KEPT_SECTIONS = ("## Evaluation", "## Confidentiality signal", "## Speed", "## Integer weights stored as uint8")
+KEPT_SECTIONS = ("## Evaluation", "## Confidentiality signal", "## Speed", "## One text per pass",
+                 "## Integer weights stored as uint8")
 
 
 def rebuild_card(folder: Path) -> Path:

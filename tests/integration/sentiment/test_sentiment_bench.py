@@ -56,7 +56,9 @@ def test_held_out_brand_set_with_the_shipped_model(monkeypatch: pytest.MonkeyPat
     assert sum(len(p) for _, p, _ in f.groups) == 120
     assert f.report.macro_recall >= 0.83
     assert right["sarcastic complaints"] >= 16 and right["sincere compliments"] >= 17
-    assert right["plain complaints"] >= 14 and right["neutral"] >= 36
+    # neutral 35, not 36, since each post is read in its own pass (per_text, 2026-12-04): the
+    # 36th was right only with the posts it happened to be batched with
+    assert right["plain complaints"] >= 14 and right["neutral"] >= 35
 
 
 def test_confidentiality_probe_with_the_shipped_scorer(monkeypatch: pytest.MonkeyPatch) -> None:

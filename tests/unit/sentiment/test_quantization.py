@@ -16,7 +16,8 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from monitor.sentiment.onnx_model import BUILTIN_MODEL_DIR
+from monitor.sentiment.encoder import OnnxSentenceEncoder
+from monitor.sentiment.onnx_model import BUILTIN_MODEL_DIR, OnnxClassifier
 from monitor.sentiment.train_model import uint8_weights
 
 K, N = 64, 8
@@ -62,3 +63,20 @@ def test_the_shipped_model_keeps_no_int8_matmul_weights() -> None:
     inits = {i.name: i.data_type for i in model.graph.initializer}
     weights = [inits[n.input[1]] for n in model.graph.node if n.op_type == "MatMulInteger" and n.input[1] in inits]
     assert weights and set(weights) == {TensorProto.UINT8}
+
+
+def test_a_post_reads_the_same_alone_and_in_any_batch() -> None:
+    """Dynamic quantization scales a pass's activations together: batched, 4% of the sample's
+    texts changed label with their neighbours. The shipped model runs one text per pass
+    (``per_text``), the classifier and the sentence encoder alike."""
+    texts = [line.rsplit("\t", 1)[-1] for line in (Path(__file__).parent / "data" / "sample.tsv")
+             .read_text(encoding="utf-8").splitlines() if "\t" in line][:120]
+    clf = OnnxClassifier()
+    assert clf.info.per_text
+    batched = clf.classify(texts)
+    shuffled = dict(zip(range(len(texts))[::-1], clf.classify(texts[::-1]), strict=True))
+    alone = [clf.classify([t])[0] for t in texts[:40]]
+    assert [r.label for r in batched] == [shuffled[i].label for i in range(len(texts))]
+    assert all(abs(a.score - b.score) < 1e-5 for a, b in zip(alone, batched, strict=False))
+    enc = OnnxSentenceEncoder()
+    assert np.allclose(enc.encode(texts[:20]), np.stack([enc.encode([t])[0] for t in texts[:20]]), atol=1e-5)
