@@ -115,7 +115,11 @@ def replay(
         k = bisect.bisect_left(ticks, at) - 1  # the last tick strictly before ``at``
         holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[],
                             spikes=snapshots[k] if k >= 0 else [], cfg=cfg)
+        heard: set[str] = set()
         for mt in d.matches:
+            if mt.receiver in heard:
+                continue  # two routes to one receiver (a `continue: true` route): one alert, as live
+            heard.add(mt.receiver)
             name = f"{mt.path} -> {mt.receiver}"
             held = holds.get(mt.receiver)
             if held is None:
