@@ -101,15 +101,22 @@ def test_long_text_is_cut_with_a_link_to_the_full_item() -> None:
     assert len(body) <= 300 and not body.endswith(("&", "&a", "&am", "&amp"))
 
 
-def test_updates_thread_and_state_changes_update_the_first_alert(
-        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
-    c = containers()
+def _alerted_complaint(c: Container, clock: FrozenClock) -> tuple[QueueItem, Notification, str, str]:
+    """The replayed sample's complaint (group ``x:2``) once alerted to Marketing & Sales: its
+    item, its first alert and where that alert was posted (channel id, ts)."""
     play(c, clock, 30)
     c.pipeline.run_once()
     complaint = item(c, "x:2")
     parent = next(n for n in c.store.notifications(kind="alert")
                   if n.queue_item_id == complaint.id and n.receiver == "marketing-sales")
     cid, ts = (parent.external_ref or "").split(":")
+    return complaint, parent, cid, ts
+
+
+def test_updates_thread_and_state_changes_update_the_first_alert(
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    c = containers()
+    complaint, _, cid, ts = _alerted_complaint(c, clock)
     # a spokesperson claims it: the first alert shows it, and the thread records it
     anna = actor_for(c.cfg, slack_user_id="U0ANNA01")
     QueueActions(c.store, c.cfg).claim(complaint.id or 0, anna, now=clock.now())
@@ -144,12 +151,7 @@ def test_later_members_rewrite_the_groups_message_in_place_and_keep_its_state(
     how many posts it holds now, rewritten in place with its state line kept, and the thread
     shows the newest member; the channel gets no new message."""
     c = containers()
-    play(c, clock, 30)
-    c.pipeline.run_once()
-    complaint = item(c, "x:2")
-    parent = next(n for n in c.store.notifications(kind="alert")
-                  if n.queue_item_id == complaint.id and n.receiver == "marketing-sales")
-    cid, ts = (parent.external_ref or "").split(":")
+    complaint, parent, cid, ts = _alerted_complaint(c, clock)
     QueueActions(c.store, c.cfg).claim(complaint.id or 0, actor_for(c.cfg, slack_user_id="U0ANNA01"), now=clock.now())
     c.pipeline.run_once()
     top = len([m for m in fake_slack.history(cid) if not m.get("thread_ts")])
