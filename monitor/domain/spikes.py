@@ -272,18 +272,17 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
     weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
     if len(weeks) >= cfg.min_seasonal_weeks:
         values = [cells.get(b - k * WEEK, Counts()).total for k in weeks]
-        source = f"same time, last {len(weeks)} weeks"
+        source, usual = f"same time, last {len(weeks)} weeks", values
     elif first <= b - DAY:
         n = int(DAY / cfg.bucket)
         values = [cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, n + 1)]
-        source = "trailing 24 h"
+        # Over a trailing day, traffic with quiet nights leaves most buckets empty: their median
+        # is 0, and every morning would look like a spike. The usual level is that of the buckets
+        # that had mentions (all of them when there were none: 0, said with the day's total).
+        source, usual = "trailing 24 h", [v for v in values if v > 0] or values
     else:
         return _Check(False, 0.0, float(now), math.inf, "none yet (less than 24 h of history)")
-    # Over a trailing day, traffic with quiet nights leaves most buckets empty: their median is
-    # 0, and every morning would look like a spike. The usual level is that of the buckets that
-    # had mentions (all of them when there were none: 0, said with the day's total).
-    usual = [v for v in values if v > 0] if source == "trailing 24 h" else values
-    median, mad = _robust(usual or values)
+    median, mad = _robust(usual)
     threshold = max(float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0))
     return _Check(now >= threshold, median, float(now), threshold, source, statistics.fmean(values))
 
