@@ -232,14 +232,24 @@ def actions_block(item_id: object, item_url: str | None, status: str | None, res
     return {"type": "actions", "block_id": f"bs_actions:{v}", "elements": els}
 
 
-def restate_blocks(blocks: list[dict[str, Any]], state: dict[str, Any]) -> list[dict[str, Any]]:
-    """An alert's posted blocks with the state line and buttons replaced (when its payload is not at hand)."""
+def restate_blocks(blocks: list[dict[str, Any]], state: dict[str, Any], *,
+                   withhold: bool = False) -> list[dict[str, Any]]:
+    """An alert's posted blocks with the state line and buttons replaced (when its payload is not at
+    hand). ``withhold``: the item became red and this channel may not show its text: the heading,
+    text, facts and reasons give way to a red item's notice."""
     old_actions = next((b for b in blocks if str(b.get("block_id", "")).startswith("bs_actions:")), None)
     elements = (old_actions or {}).get("elements") or []
     item_url = next((e.get("url") for e in elements if e.get("action_id") == A_OPEN), None)
     restricted_view = old_actions is not None and not any(e.get("action_id") == A_RESPOND for e in elements)
     item_id = state.get("item_id")
     kept = [b for b in blocks if not str(b.get("block_id", "")).startswith(("bs_state:", "bs_actions:"))]
+    if withhold:
+        restricted_view = True
+        kept = [
+            _section(f"{LIGHT_EMOJI['red']} *RED* · item #{escape_line(item_id)}", f"bs_head:{item_id}"),
+            _section(f":lock: A red item needs attention. Its text is shown only in the restricted queue. "
+                     f"{link(item_url, 'Open it in the queue')}", f"bs_text:{item_id}"),
+        ]
     line = state_line(state)
     if line:
         kept.append({"type": "context", "block_id": f"bs_state:{item_id}", "elements": [_mrkdwn(line)]})

@@ -32,7 +32,7 @@ from monitor.errors import MonitorError
 from monitor.storage.models import OPEN_STATUSES, QueueItem
 from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store
-from monitor.vocab import PRIORITY_RANK, Light, Sentiment, as_light, as_priority, as_sentiment
+from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, Light, Sentiment, as_light, as_priority, as_sentiment
 
 POLICY_REMINDER = (
     "Only designated spokespersons respond to mentions on behalf of the organisation. "
@@ -403,7 +403,23 @@ class QueueActions:
                 item.assignee = None
                 if item.status == "assigned":
                     item.status = "new"
+            if light == "red" and before != "red" and item.status not in OPEN_STATUSES:
+                # a red item waits for Legal / Compliance, who can act only on an open item: one
+                # recorded and closed as green (shared with kudos) or handled as yellow opens again
+                details["reopened"] = item.status
+                item.status, item.closed_at, item.close_reason = "new", None, None
+                item.due_at = None
+            if LIGHT_RANK[light] < LIGHT_RANK.get(before, 0):
+                # each receiver's last alert counts as if sent at the light that now holds: a later
+                # member that raises the item again is news to them, not a repeat (issue 15)
+                state = dict(item.alert_state or {})
+                for rcv, last in state.items():
+                    if isinstance(last, dict) and LIGHT_RANK.get(str(last.get("light")), 0) > LIGHT_RANK[light]:
+                        state[rcv] = {**last, "light": light}
+                item.alert_state = state
             self._reprice(item, now, details, light=(as_light(before), as_light(light)))
+            if item.due_at is None and item.status in OPEN_STATUSES:
+                item.due_at = due_time(self.cfg, now, item.priority)
             done = self._finish(s, item, actor, "override_light", now, details)
             if light == "red" and before != "red":
                 # P4: a red item belongs with Legal / Compliance; they are told at once (no text)

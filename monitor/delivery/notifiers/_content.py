@@ -91,6 +91,20 @@ def visible(rc: ReceiverConfig | None, payload: dict[str, Any], *, notice_only: 
     return out
 
 
+def as_red(rc: ReceiverConfig | None, payload: dict[str, Any]) -> dict[str, Any]:
+    """An alert's ``payload`` re-shown after its item became red (a light override, a red member):
+    what :func:`monitor.triage.payload.alert_payload` gives a red item, for this receiver. A
+    restricted receiver keeps the text; another loses text, reasons and scout note, and a broad
+    one the link and author as well."""
+    out = dict(payload, light="red")
+    if rc is not None and rc.restricted:
+        return out
+    out = visible(rc, out)
+    if rc is None or rc.broad is not False:
+        out.update(url="", author=None, author_name=None, reach=None, link_withheld=True)
+    return out
+
+
 def visible_other(rc: ReceiverConfig | None, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """A non-alert message as this receiver may see it: a spike's sample posts keep their link but
     lose their text, and its top terms are dropped (a sample may be red, a term a codename), unless
@@ -118,5 +132,5 @@ def reach_text(reach: object) -> str:
         return "reach unknown"
 
 
-__all__ = ["WITHHELD", "card_markdown", "clean", "plain", "reach_text", "receiver_config", "text_allowed",
+__all__ = ["WITHHELD", "as_red", "card_markdown", "clean", "plain", "reach_text", "receiver_config", "text_allowed",
            "visible", "visible_other"]

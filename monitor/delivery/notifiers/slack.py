@@ -33,6 +33,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from monitor.delivery import slack_blocks as sb
+from monitor.delivery.notifiers._content import as_red, receiver_config, text_allowed
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, redact, register_secret
 
@@ -246,15 +247,20 @@ class SlackNotifier:
             text, blocks = sb.render_state_reply(msg.payload)
             if parent is None:
                 return self._post(channel, f"Item #{msg.payload.get('item_id')}: {text}", blocks, msg)
+            rc = receiver_config(self.cfg.receivers, msg.receiver)
+            # an item that became red (a light override) takes its text out of channels not
+            # cleared for it: the first alert is rewritten as a red item's notice (P4)
+            now_red = msg.payload.get("light") == "red" and not text_allowed(rc, {"light": "red"})
             if parent.payload is not None:
-                atext, ablocks = sb.render_alert(parent.payload, max_text_chars=limit, notice_only=notice_only,
+                shown = as_red(rc, parent.payload) if now_red and parent.payload.get("light") != "red" else parent.payload
+                atext, ablocks = sb.render_alert(shown, max_text_chars=limit, notice_only=notice_only,
                                                  state=msg.payload)
             else:
                 if parent.blocks is None:
                     found = self._call("conversations.replies", channel=parent.channel, ts=parent.ts, limit=1)
                     first: dict[str, Any] = next(iter(found.get("messages") or []), {})
                     parent.blocks = list(first.get("blocks") or [])
-                ablocks = sb.restate_blocks(parent.blocks, msg.payload)
+                ablocks = sb.restate_blocks(parent.blocks, msg.payload, withhold=now_red)
                 atext = f"Item #{msg.payload.get('item_id')}: {text}"
             # rewrite the first alert first (idempotent), then record the change in its thread
             self._call("chat.update", channel=parent.channel, ts=parent.ts, text=atext, blocks=ablocks)

@@ -379,3 +379,22 @@ def test_jumping_over_quiet_minutes_changes_nothing(cfg: AppConfig, name: str) -
         reports.append(replay(cfg, lines, classifier=KeywordClassifier(), actions=actions, jump=jump).to_json())
     assert reports[0]["alerts"], "the stream must alert something to compare"
     assert reports[0] == reports[1]
+
+
+def test_override_to_red_reopens_a_closed_item_and_an_override_down_lets_red_alert_again(cfg: AppConfig) -> None:
+    """A compliment shared with kudos (its item closed at once) overridden to red opens again so
+    that Legal can act on it; after Legal overrides a red item down, a later red member of its
+    thread is news to every receiver, not a repeat (issue 15, "Overrides")."""
+    actions: list[ActionLine] = []
+    lines = parse_stream((STREAMS / "override_lifecycle.jsonl").read_text(encoding="utf-8"), actions=actions)
+    report = replay(cfg, lines, classifier=KeywordClassifier(), actions=actions)
+    m = by_id(report)
+    assert m["k1"]["alerted"] == ["kudos"]
+    done = {a["line"]: a["ok"] for a in report.actions}
+    assert done == {2: True, 3: True, 4: True, 6: True}, report.actions
+    notices = [a for a in report.alerts if a["kind"] == "override"]
+    assert [(a["receiver"], a["item_id"]) for a in notices] == [("legal-compliance", m["k1"]["item_id"])]
+    assert m["r2"]["item_id"] == m["r1"]["item_id"] and m["r2"]["item_light"] == "red"
+    assert sorted(m["r2"]["alerted"]) == ["legal-compliance", "marketing-sales"], m["r2"]["held"]
+    assert report.score["red_text_to_broad_receivers"] == 0
+    assert report.score["action_agreement"] == 1.0 and report.score["light_accuracy"] == 1.0

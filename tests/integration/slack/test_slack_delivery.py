@@ -352,3 +352,24 @@ def test_crash_reconciliation_reads_past_the_first_page_of_a_busy_channel(
             if m.get("metadata")]
     assert len(keys) == len(set(keys)) == len(c2.store.notifications())  # each once, none twice
     assert any(call.args.get("cursor") for call in fake_slack.posted("conversations.history"))  # it paged
+
+
+def test_an_item_overridden_to_red_takes_its_text_out_of_the_broad_channels(
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    """A compliment shared with kudos that a spokesperson overrides to red: its message in kudos is
+    rewritten as a red item's notice (no text, author, link, reasons or buttons), and Legal is told."""
+    c = containers()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    (shared,) = fake_slack.history("#kudos")
+    assert "paid my claim" in dump(shared)
+    parent = next(n for n in c.store.notifications(kind="alert") if n.receiver == "kudos")
+    spokesperson = actor_for(c.cfg, slack_user_id="U0ANNA01")
+    QueueActions(c.store, c.cfg).override_light(parent.queue_item_id or 0, spokesperson, light="red",
+                                                reason="names a member's claim file", now=clock.now())
+    c.pipeline.run_once()
+    first = next(m for m in fake_slack.history("#kudos") if m["ts"] == shared["ts"])
+    body = dump(first)
+    assert "paid my claim" not in body and "Why you see this" not in body and "Author:" not in body
+    assert "RED" in body and "restricted queue" in body and "bs_respond" not in body
+    assert any("marked red" in dump(m) for m in fake_slack.history("#legal"))

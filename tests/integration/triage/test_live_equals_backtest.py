@@ -23,7 +23,10 @@ from monitor.config import load_config
 from tests.doubles import KeywordClassifier
 
 ROOT = Path(__file__).resolve().parents[3]
-STREAMS = sorted((ROOT / "tests" / "integration" / "eval" / "streams").glob("*.jsonl"))
+# override_lifecycle: its overrides change what alerts later (an override down makes a red member
+# news again); the backtest replays no queue actions, so there the two differ by design
+STREAMS = sorted(p for p in (ROOT / "tests" / "integration" / "eval" / "streams").glob("*.jsonl")
+                 if p.stem != "override_lifecycle")
 
 
 @pytest.mark.parametrize("stream", [*STREAMS, ROOT / "monitor" / "sample" / "mentions.jsonl"], ids=lambda p: p.stem)
