@@ -228,6 +228,9 @@ class _Check:
     baseline_source: str = ""
     #: the mean of the baseline's values (shown next to a median of 0 on a quiet series)
     mean: float | None = None
+    #: still off its usual level though under the threshold: an episode under way goes on (it
+    #: ends when the bucket is back at its baseline, not when it dips under the threshold)
+    elevated: bool = False
 
 
 def velocity(first_engagement: int, last_engagement: int, hours: float, cfg: SpikeConfig) -> float:
@@ -265,26 +268,39 @@ def _robust(values: Sequence[float]) -> tuple[float, float]:
 def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
     """Volume of bucket ``b`` against the same bucket in past weeks when there are at least
     ``min_seasonal_weeks`` of them; else against the trailing 24 hours (the median of its
-    buckets that had mentions: quiet nights are no usual level); else (a cold start) no spike at
-    all: nothing is ever compared with "a usual 0" that merely means "no data yet"."""
+    buckets that had mentions: quiet nights are no usual level), or the trailing 7 days when the
+    last day had none (a Monday after a quiet weekend); else (a cold start, or no mentions for a
+    week) no spike at all: nothing is ever compared with "a usual 0" that merely means "no data
+    yet". A level this bucket reached in a past week, even with too few weeks for a seasonal
+    baseline, is no spike (a weekly bulletin)."""
     now = cells.get(b, Counts()).total
     first = min(cells) if cells else b
     weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
+    seen = 0.0
     if len(weeks) >= cfg.min_seasonal_weeks:
         values = [cells.get(b - k * WEEK, Counts()).total for k in weeks]
         source, usual = f"same time, last {len(weeks)} weeks", values
     elif first <= b - DAY:
+        seen = float(max((cells.get(b - k * WEEK, Counts()).total for k in weeks), default=0))
         n = int(DAY / cfg.bucket)
         values = [cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, n + 1)]
         # Over a trailing day, traffic with quiet nights leaves most buckets empty: their median
         # is 0, and every morning would look like a spike. The usual level is that of the buckets
-        # that had mentions (all of them when there were none: 0, said with the day's total).
-        source, usual = "trailing 24 h", [v for v in values if v > 0] or values
+        # that had mentions.
+        source, usual = "trailing 24 h", [v for v in values if v > 0]
+        if not usual:
+            values = [cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, int(WEEK / cfg.bucket) + 1)]
+            source, usual = "trailing 7 days", [v for v in values if v > 0]
+        if not usual:
+            return _Check(False, 0.0, float(now), math.inf, "none yet (no mentions in the 7 days before)")
     else:
         return _Check(False, 0.0, float(now), math.inf, "none yet (less than 24 h of history)")
     median, mad = _robust(usual)
-    threshold = max(float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0))
-    return _Check(now >= threshold, median, float(now), threshold, source, statistics.fmean(values))
+    threshold = max(float(cfg.min_count), cfg.volume_factor * max(median, 1.0), median + cfg.mad_z * max(mad, 1.0),
+                    seen + 1.0)
+    # back at the usual level: within one (scaled) MAD of the median, and never above 2x it
+    elevated = now > max(median + max(mad, 1.0), 2.0 * median)
+    return _Check(now >= threshold, median, float(now), threshold, source, statistics.fmean(values), elevated)
 
 
 def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
@@ -313,7 +329,9 @@ def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeCon
     threshold = min(base + cfg.negative_share_jump, 1.0)
     ok = (total >= cfg.min_count and cur.total >= cfg.min_count and share >= threshold and share > base
           and wilson_lower(cur.negative, cur.total, cfg.negative_share_z) >= threshold)
-    return _Check(ok, base, share, threshold, source if total else f"{source} (too few mentions)")
+    # still well above the usual share (half the jump) on a bucket that says something
+    elevated = total >= cfg.min_count and cur.total >= 3 and share >= base + cfg.negative_share_jump / 2
+    return _Check(ok, base, share, threshold, source if total else f"{source} (too few mentions)", elevated=elevated)
 
 
 _CHECKS = {"volume": _volume, "negative-share": _negative_share}
@@ -346,6 +364,8 @@ def _reuse_key(
     for r in recent:
         if r.scope != scope or (r.kind != kind and not {r.kind, kind} <= _ONE_EVENT):
             continue
+        if r.ended_at is None:
+            return r.key  # an episode still under way (its end not yet recorded) goes on
         r_start = r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)
         r_end = r.ended_at or r_start
         r_end = r_end if r_end.tzinfo else r_end.replace(tzinfo=UTC)
@@ -405,20 +425,33 @@ def detect(
         for kind, check in _CHECKS.items():
             for b in (current, current - cfg.bucket):
                 res = check(cells, b, cfg)
+                going_on = None
                 if not res.anomalous:
-                    continue
-                started = _episode_start(cells, b, kind, cfg)
-                key = _reuse_key(kind, scope, started, recent, _bridge(cfg)) or f"{kind}:{scope}:{started.isoformat()}"
+                    # under the threshold but not back at the usual level: an episode under way
+                    # goes on (one outage, one alert), a new one does not start
+                    going_on = next((r for r in recent if r.ended_at is None and r.scope == scope and (
+                        r.kind == kind or {r.kind, kind} <= _ONE_EVENT)), None) if res.elevated else None
+                    if going_on is None:
+                        continue
+                if going_on is not None:
+                    started = going_on.started_at if going_on.started_at.tzinfo else going_on.started_at.replace(tzinfo=UTC)
+                    key = going_on.key
+                else:
+                    started = _episode_start(cells, b, kind, cfg)
+                    key = (_reuse_key(kind, scope, started, recent, _bridge(cfg))
+                           or f"{kind}:{scope}:{started.isoformat()}")
                 chosen = _samples_for(samples, scope, b, b + cfg.bucket, negative=kind == "negative-share")
                 terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
                 where = "all sources" if scope == "all" else scope
                 if kind == "volume":
                     usual = f"{res.baseline:.0f}"
-                    if res.baseline_source == "trailing 24 h" and res.mean is not None:
-                        # "a usual 0" reads like no data; the day's total says how quiet it was
+                    if res.baseline_source.startswith("trailing") and res.mean is not None:
+                        # the median of the buckets with mentions; the day's total says how quiet it was
                         day_total = res.mean * (DAY / cfg.bucket)
                         usual += (f" per {_span(cfg.bucket)} with mentions, {day_total:.0f} in the 24 h before"
-                                  if day_total else f" per {_span(cfg.bucket)}, none in the 24 h before")
+                                  if res.baseline_source == "trailing 24 h" else
+                                  f" per {_span(cfg.bucket)} with mentions, none in the 24 h before, "
+                                  f"{day_total:.0f} a day over the 7 days before")
                     elif res.mean is not None and round(res.mean, 1) != round(res.baseline, 1):
                         usual += f" (mean {res.mean:.1f})"
                     summary = (

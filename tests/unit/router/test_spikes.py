@@ -399,3 +399,58 @@ def test_the_negative_share_of_a_few_mentions_must_clear_the_jump_beyond_chance(
     lenient = cfg.model_copy(update={"negative_share_z": 0.0})  # the share as it is: 4 of 10 clears 39 %
     spikes = detect(bucketize(samples, cfg.bucket), lenient, t + timedelta(minutes=14), samples=samples)
     assert bool([s for s in spikes if s.kind == "negative-share" and s.scope == "all"]) is (negative >= 4)
+
+
+def test_a_quiet_weekend_is_no_usual_0_the_week_before_is_the_baseline() -> None:
+    """Monday morning after a weekend without mentions: the trailing day is empty, so the level is
+    that of the 7 days before (buckets with mentions), said as such; with no mention in 7 days
+    there is no baseline and no volume spike (issue 15: never "a usual 0")."""
+    cfg = _cold_cfg()
+    monday = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    friday = [Sample("x", f"f{i}", monday - timedelta(days=3) + i * timedelta(minutes=15), "hello", False)
+              for i in range(16)]  # 4 h of one mention per bucket on Friday afternoon
+    burst = _burst(monday, 12, every=timedelta(minutes=1))
+    spikes = detect(bucketize(friday + burst, cfg.bucket), cfg, monday + timedelta(minutes=14), samples=burst)
+    (volume,) = [s for s in spikes if s.kind == "volume" and s.scope == "all"]
+    assert volume.explanation()["baseline_source"] == "trailing 7 days"
+    assert "against a usual 1 per 15 min with mentions, none in the 24 h before" in volume.summary, volume.summary
+    assert "usual 0" not in volume.summary
+    # nothing for a week before the burst: no baseline, no spike
+    lonely = [Sample("x", "old", monday - timedelta(days=9), "hello", False), *burst]
+    spikes = detect(bucketize(lonely, cfg.bucket), cfg, monday + timedelta(minutes=14), samples=burst)
+    assert [s for s in spikes if s.kind == "volume"] == []
+
+
+def test_a_level_reached_at_this_time_last_week_is_no_spike() -> None:
+    """A weekly bulletin shared at the same time each Monday: with one week of history (too few
+    for a seasonal baseline) the trailing days say "a burst", the week before says "as usual"."""
+    cfg = _cold_cfg()
+    monday = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    days = [Sample("x", f"d{i}", monday - timedelta(days=8) + i * timedelta(hours=1), "hello", False)
+            for i in range(8 * 24)]
+    last_week = _burst(monday - timedelta(weeks=1), 15, every=timedelta(seconds=50))
+    this_week = [Sample("x", f"n{i}", monday + i * timedelta(seconds=50), "bulletin", False) for i in range(15)]
+    spikes = detect(bucketize(days + last_week + this_week, cfg.bucket), cfg, monday + timedelta(minutes=14),
+                    samples=this_week)
+    assert [s for s in spikes if s.kind == "volume"] == []
+    louder = this_week + [Sample("x", f"m{i}", monday + i * timedelta(seconds=20), "outage", True) for i in range(20)]
+    spikes = detect(bucketize(days + last_week + louder, cfg.bucket), cfg, monday + timedelta(minutes=14),
+                    samples=louder)
+    assert [s.kind for s in spikes if s.scope == "all"] == ["volume"]
+
+
+def test_an_episode_goes_on_until_the_volume_is_back_at_its_baseline() -> None:
+    """An outage that falls under the threshold but stays well above the usual level keeps its
+    spike (no second alert when it rises again); back at the usual level, it ends."""
+    cfg = _cold_cfg()
+    t0 = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    day = [Sample("x", f"q{i}", t0 - timedelta(hours=26) + i * timedelta(minutes=15), "hello", False)
+           for i in range(104)]  # one mention per bucket, a day and more
+    live = Stored("volume:all:live", "volume", "all", t0)
+    later = t0 + timedelta(minutes=45)
+    for per_bucket, goes_on in ((6, True), (1, False)):
+        tail = [Sample("x", f"t{per_bucket}-{i}", later + i * timedelta(minutes=2), "portal still down", True)
+                for i in range(per_bucket)]
+        spikes = detect(bucketize(day + _burst(t0, 14) + tail, cfg.bucket), cfg, later + timedelta(minutes=14),
+                        samples=tail, recent=[live])
+        assert any(s.key == live.key for s in spikes) is goes_on, (per_bucket, [s.key for s in spikes])
