@@ -30,7 +30,7 @@ from monitor.sentiment.data import project_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data" / "confidential_probe.tsv"
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.8, 0.9)
 
 
 def figures(config: Path = ROOT / "config" / "example.yaml") -> list[dict[str, float]]:

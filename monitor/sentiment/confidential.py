@@ -120,12 +120,14 @@ def builtin_examples() -> list[tuple[str, int]]:
     ``trainset/confidential.tsv``; ``trainset/disclosure.tsv`` (short disclosures of six kinds and
     ordinary posts about the same things), ``disclosure_long.tsv`` (long posts, the disclosure among
     chatter) and ``disclosure_styles.tsv`` (varied voices: insiders, relatives, throwaways,
-    screenshots, questions that reveal); and every brand post of ``brand.tsv`` as ordinary."""
+    screenshots, questions that reveal); and every brand post of ``brand.tsv`` and public post of
+    ``public_posts.tsv`` (complaints, praise and news in free form: hard negatives) as ordinary."""
     out = [(t, y) for split, y, t in read_trainset() if split == "fit"]
     for name in ("disclosure.tsv", "disclosure_long.tsv"):
         out += [(t, int(y)) for _, y, t in project_rows(TRAINSET_DIR / name, 3, {1: ("0", "1")})]
     out += [(t, int(y)) for y, t in project_rows(TRAINSET_DIR / "disclosure_styles.tsv", 2, {0: ("0", "1")})]
     out += [(t, 0) for *_, t in project_rows(TRAINSET_DIR / "brand.tsv", 4)]
+    out += [(t, 0) for *_, t in project_rows(TRAINSET_DIR / "public_posts.tsv", 4)]
     return out
 
 
