@@ -391,6 +391,10 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
     spikes_due = False  # mentions stored, or a spike live, since the spike job last looked
     while True:
         now = clock.now()
+        # what fell due since the last tick (group_wait, group_interval) goes out before this
+        # tick's input is triaged, as the live sender sends it when due: a post that arrives after
+        # that moment does not join the message
+        c.pipeline.run_once()
         fresh = False  # anything new for triage this minute
         while todo and todo[0].at <= now:
             taken.append(eval_actions.apply(todo.pop(0), c.store, c.cfg, now))
@@ -482,8 +486,12 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         p = msg.payload
         ext = [str(p["external_id"])] if p.get("external_id") else [
             str(s.get("external_id")) for s in p.get("samples", []) if isinstance(s, dict)]
+        # the posts a batched message stands for (group_wait, group_interval) are named by it too
+        members = [(str(b[0]), str(b[1])) for b in p.get("batched_members") or []]
+        ext += [e for _, e in members if e not in ext]
         if kind == "mention":
-            alerted[str(p.get("source")), str(p.get("external_id"))].add(msg.receiver)
+            for post in [(str(p.get("source")), str(p.get("external_id"))), *members]:
+                alerted[post].add(msg.receiver)
         if kind in ("mention", "update") and p.get("light") == "red" and msg.receiver not in restricted \
                 and p.get("text"):
             red_text_to_broad += 1

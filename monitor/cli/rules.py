@@ -19,7 +19,7 @@ from monitor.clock import utc
 from monitor.config import AppConfig, parse_duration
 from monitor.domain.decide import MentionView, Router, SentimentView, group_open
 from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, detect
-from monitor.domain.suppression import LastAlert
+from monitor.domain.suppression import LastAlert, send_at
 from monitor.errors import MonitorError
 from monitor.triage.jobs import DETECT_EVERY
 from monitor.triage.process import alert_holds, reaches_people
@@ -99,6 +99,9 @@ def replay(
         t += DETECT_EVERY
     # The same decision as the live triage stage (one function, per group and receiver).
     last_alert: dict[str, dict[str, LastAlert]] = defaultdict(dict)
+    #: when each (group, receiver)'s last alert message goes out (group_wait / group_interval): a
+    #: repeat decided before then is in that message, as the live stage batches it
+    goes_out: dict[str, dict[str, datetime]] = defaultdict(dict)
     opened: dict[str, datetime] = {}  # when each group's current item was opened
     for m, s, at in sorted(rows, key=lambda r: r[2]):
         if at < since or at >= until:
@@ -109,6 +112,7 @@ def replay(
         if d.group in opened and not group_open(opened[d.group], at, cfg.policy.grouping.window):
             del opened[d.group]  # the live stage retires the item: this member opens a new one
             last_alert[d.group] = {}
+            goes_out[d.group] = {}
         if not reaches_people(d, scouted=m.submitted_by is not None):
             continue
         opened.setdefault(d.group, at)
@@ -125,7 +129,14 @@ def replay(
             if held is None:
                 day.alerts[name] += 1
                 day.sent.append((m.source, m.external_id, mt.receiver))
+                previous = last_alert[d.group].get(mt.receiver)
+                if "group" in mt.opts.group_by:
+                    goes_out[d.group][mt.receiver] = send_at(at, previous=previous, group_wait=mt.opts.group_wait,
+                                                             group_interval=mt.opts.group_interval)
                 last_alert[d.group][mt.receiver] = LastAlert(at, d.light, d.priority)
+            elif held.kind == "repeat" and at < goes_out[d.group].get(mt.receiver, at):
+                day.held[f"{name} (grouped)"] += 1  # in the waiting message, as the live stage does
+                day.sent.append((m.source, m.external_id, mt.receiver))
             else:
                 day.held[f"{name} ({held.kind})"] += 1
     return dict(sorted(days.items()))

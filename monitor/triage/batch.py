@@ -110,8 +110,9 @@ class BatchContext:
     members: list[tuple[Item, int]] = field(default_factory=list)
     alerts: list[_Alert] = field(default_factory=list)
     held: list[tuple[Item, int, str, Suppression]] = field(default_factory=list)
-    #: (item, receiver) of members held as repeats: a message still waiting for them shows them
-    joined: list[tuple[Item, str]] = field(default_factory=list)
+    #: members held as repeats (item, receiver, the mention, its index in ``held``): a message
+    #: still waiting for them shows them (they are in it: their hold becomes ``grouped``)
+    joined: list[tuple[Item, str, MentionRow, int]] = field(default_factory=list)
     #: members held as repeats on a batched route whose message has gone out: one update of the
     #: group's message per ``group_interval`` shows them (:class:`_MemberUpdate`)
     member_updates: list[_MemberUpdate] = field(default_factory=list)

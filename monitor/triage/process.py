@@ -395,7 +395,8 @@ class Triage:
                 # audited whatever the kind (the item's history and `scout eval` say why no alert)
                 ctx.held.append((item, row.id or 0, rcv, held))
                 if held.kind == "repeat":
-                    ctx.joined.append((item, rcv))  # the waiting message's member count follows
+                    # the waiting message's member count follows
+                    ctx.joined.append((item, rcv, row, len(ctx.held) - 1))
                     route = _route_for(decision, rcv)
                     previous = last.get(rcv)
                     if (route is not None and "group" in route.opts.group_by and previous is not None
@@ -432,7 +433,7 @@ class Triage:
         cfg = self.cfg
         restricted = {r.name for r in cfg.receivers if r.restricted}
         broad = {r.name for r in cfg.receivers if (r.broad if r.broad is not None else not r.restricted)}
-        item_ids = {a.item.id for a in ctx.alerts} | {item.id for item, _ in ctx.joined}
+        item_ids = {a.item.id for a in ctx.alerts} | {item.id for item, *_ in ctx.joined}
         waiting = self.store.waiting_alerts(s, [i for i in item_ids if i is not None])
         new: dict[tuple[int | None, str], dict[str, Any]] = {}
         for a in ctx.alerts:
@@ -442,14 +443,19 @@ class Triage:
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub), default=str))
             due = a.due or now
             pending = waiting.get((a.item.id or 0, a.receiver))
-            if pending is not None and self.store.update_waiting(
-                    s, pending.id, payload, min(utc(pending.next_attempt_at or due), due)):
-                pending.payload = payload
-                continue
+            if pending is not None:
+                # newer content for an alert not yet sent: the posts it named stay named in it (an
+                # update of later members, replaced, is no alert of them: they stay repeats)
+                merged = payload if pending.payload.get("members_update") else {
+                    **payload, "batched_members": _members_of(pending.payload, shown_now=payload)}
+                if self.store.update_waiting(s, pending.id, merged, min(utc(pending.next_attempt_at or due), due)):
+                    pending.payload = merged
+                    continue
             waiting.pop((a.item.id or 0, a.receiver), None)
             row = new.get((a.item.id, a.receiver))
             if row is not None:
-                row["payload"], row["next_attempt_at"] = payload, min(row["next_attempt_at"], due)
+                row["payload"] = {**payload, "batched_members": _members_of(row["payload"], shown_now=payload)}
+                row["next_attempt_at"] = min(row["next_attempt_at"], due)
                 continue
             # by item, not group key: a group reopened after its window is a new item, alerted afresh
             suffix = "" if a.first else f":{a.row.id}"
@@ -457,14 +463,24 @@ class Triage:
                 "idempotency_key": f"alert:{a.receiver}:{a.item.id}{suffix}", "receiver": a.receiver,
                 "kind": "alert" if a.first else "update", "channel": None, "queue_item_id": a.item.id,
                 "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": due, "created_at": now}
-        for item, rcv in ctx.joined:
+        for item, rcv, member, at in ctx.joined:
             pending = waiting.get((item.id or 0, rcv))
             target = pending.payload if pending is not None else (new.get((item.id, rcv)) or {}).get("payload")
-            if target is not None and target.get("mention_count") != item.mention_count:
-                if pending is not None:
-                    self.store.update_waiting(s, pending.id, {**pending.payload, "mention_count": item.mention_count})
-                else:
-                    target["mention_count"] = item.mention_count
+            if target is None:
+                continue
+            # the member is in the message that has not gone out yet (group_wait, group_interval):
+            # it is named there, and its hold says so instead of "repeat"
+            changes = {"mention_count": item.mention_count,
+                       "batched_members": _members_of(target, [member.source, member.external_id])}
+            if pending is not None:
+                if not self.store.update_waiting(s, pending.id, {**pending.payload, **changes}):
+                    continue  # a sender took it meanwhile: the member stays a repeat of it
+                pending.payload = {**pending.payload, **changes}
+            else:
+                target.update(changes)
+            held_item, mention_id, receiver, _ = ctx.held[at]
+            ctx.held[at] = (held_item, mention_id, receiver, Suppression(
+                "grouped", f"in the group's message to {rcv}, which had not gone out yet (group_wait / group_interval)"))
         for mu in ctx.member_updates:
             a = mu.alert
             if (a.item.id or 0, a.receiver) in waiting or (a.item.id, a.receiver) in new:
@@ -501,3 +517,19 @@ class Triage:
 
 __all__ = ["BatchContext", "Cls", "Item", "NewItem", "Triage", "alert_holds", "alert_payload", "due_time",
            "reaches_people", "view_of"]
+
+
+def _members_of(payload: dict[str, Any], *more: list[str], shown_now: dict[str, Any] | None = None) -> list[list[str]]:
+    """The posts a waiting alert's message stands for besides the one it shows: those it named
+    (``batched_members``), the one it showed, and ``more``, as ``[source, external_id]``, once
+    each, leaving out the post the message shows now (``shown_now``'s, default ``payload``'s)."""
+    def post(p: dict[str, Any]) -> list[str] | None:
+        return [str(p.get("source")), str(p.get("external_id"))] if p.get("external_id") else None
+
+    current = post(shown_now if shown_now is not None else payload)
+    out: list[list[str]] = []
+    for m in [*(payload.get("batched_members") or []), *([post(payload)] if post(payload) else []), *more]:
+        pair = [str(m[0]), str(m[1])]
+        if pair not in out and pair != current:
+            out.append(pair)
+    return out
