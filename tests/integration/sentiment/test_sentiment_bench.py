@@ -65,18 +65,37 @@ def test_confidentiality_probe_with_the_shipped_scorer(monkeypatch: pytest.Monke
     """``bench/sentiment/data/confidential_probe.tsv`` (40 disclosures without a watch-list term in
     varied voices and lengths, 40 public posts about SET SEG; written 2026-12-03, never trained
     or tuned on) scored as the product scores them: the figures of MODEL_CARD.md at the example
-    config's ``red_model_threshold`` 0.8 and at 0.9: floors that only go up (disclosures made red),
-    ceilings that only go down (public posts made red). The signal before 2026-12-03 (the trained
-    disclosure head averaged in, the config head without the varied training posts) made 3 of 40
-    red at 0.7."""
+    config's ``red_model_threshold`` (0.65 since 2026-12-04, when 772 public posts joined the
+    ordinary examples; 23 of 40 and 3 of 40 at 0.8 before): floors that only go up (disclosures
+    made red), ceilings that only go down (public posts made red)."""
     monkeypatch.syspath_prepend(str(ROOT))
     from bench.sentiment import confidential_probe
+    from monitor.config import load_config
 
     rows = [line.split("\t") for line in confidential_probe.DATA.read_text(encoding="utf-8").splitlines()]
     assert [r[0] for r in rows] == [f"p{i:03d}" for i in range(1, 81)]
     assert sorted(r[1] for r in rows) == ["disclosure"] * 40 + ["public"] * 40
+    assert load_config(ROOT / "config" / "example.yaml", env={}).policy.light.red_model_threshold == 0.65
     at = {row["threshold"]: row for row in confidential_probe.figures()}
-    # 23, not the 25 of MODEL_CARD.md's Intel Xeon: the same weights on an AMD EPYC (AVX2) round
-    # the float parts differently, and two disclosures sit just under 0.8 there (2026-12-04)
-    assert at[0.8]["reds_caught"] >= 23 and at[0.8]["false_reds"] <= 3
-    assert at[0.9]["reds_caught"] >= 15 and at[0.9]["false_reds"] <= 0
+    # 26 and 1 measured on an AMD EPYC (AVX2); a disclosure or a public post near the threshold may
+    # round the other way on another CPU
+    assert at[0.65]["reds_caught"] >= 24 and at[0.65]["false_reds"] <= 2
+    assert at[0.8]["false_reds"] <= 0
+
+
+def test_held_out_brand_set_of_2026_12_04_with_the_shipped_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``bench/sentiment/data/brand_holdout_1204.tsv`` (200 posts about SET SEG written before that
+    day's training run, never trained or tuned on) read by the shipped model: the figures of
+    MODEL_CARD.md (run 7), floors that only go up."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.sentiment import kinds_eval
+
+    f = kinds_eval.figures()
+    kinds = f["kinds"]
+    assert isinstance(kinds, dict)
+    assert {k: v["n"] for k, v in kinds.items()} == {"sarcastic": 40, "complaint": 40, "compliment": 40,
+                                                      "good_news": 30, "neutral": 50}
+    assert float(str(f["macro_recall"])) >= 0.85
+    right = {k: int(v["right"]) for k, v in kinds.items()}
+    assert right["sarcastic"] >= 32 and right["compliment"] >= 35 and right["good_news"] >= 25
+    assert right["complaint"] >= 31 and right["neutral"] >= 43
