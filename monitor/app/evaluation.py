@@ -51,6 +51,7 @@ from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig, SourceConfig
 from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
+from monitor.domain.assignment import on_duty
 from monitor.domain.decide import SentimentView
 from monitor.domain.ladder import ItemState, ladder_actions
 from monitor.sentiment.base import Classifier
@@ -461,6 +462,16 @@ def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: dateti
         pending = c.store.next_notification_at(s)
         if pending is not None:
             times.append(utc(pending))
+        if c.store.unassigned_open_items(s):
+            # work that waits for someone on duty (P2): the next quarter hour at which a
+            # spokesperson is on duty, when the ladder job hands it out
+            roster = [sp for sp in c.cfg.spokespersons if sp.active]
+            t = now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
+            for _ in range(8 * 96):
+                if any(on_duty(sp, t) for sp in roster):
+                    times.append(t)
+                    break
+                t += timedelta(minutes=15)
         for item in c.store.overdue_unacknowledged(s, far):
             state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
                               utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level)

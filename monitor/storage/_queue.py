@@ -134,6 +134,24 @@ class QueueStore(StoreBase):
         with self.session() as s:
             return list(s.exec(select(RosterEntry).where(RosterEntry.active).order_by(col(RosterEntry.id))).all())
 
+    def unassigned_open_items(self, s: Session) -> list[tuple[QueueItem, str | None]]:
+        """Open items nobody holds (status ``new``, no assignee) that the rotation gives out (not
+        red), oldest first, each with its mention's language (locked, skipping locked ones, on
+        PostgreSQL)."""
+        q = (select(QueueItem, MentionRow.lang).join(MentionRow, col(MentionRow.id) == col(QueueItem.mention_id))
+             .where(col(QueueItem.status) == "new", col(QueueItem.assignee).is_(None), col(QueueItem.light) != "red")
+             .order_by(col(QueueItem.id)))
+        if self.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True, of=QueueItem)  # type: ignore[arg-type]
+        return [(item, lang) for item, lang in s.exec(q).all()]
+
+    def mention_langs(self, s: Session, mention_ids: Sequence[int]) -> dict[int, str | None]:
+        """The language of each of ``mention_ids`` as stored."""
+        if not mention_ids:
+            return {}
+        rows = s.exec(select(MentionRow.id, MentionRow.lang).where(col(MentionRow.id).in_(list(mention_ids)))).all()
+        return {int(mid or 0): lang for mid, lang in rows}
+
     def roster_entries(self, s: Session) -> dict[str, RosterEntry]:
         """The roster's rows (assignment turn state), by spokesperson id."""
         return {r.id: r for r in s.exec(select(RosterEntry)).all()}

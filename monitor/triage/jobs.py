@@ -11,10 +11,11 @@ from typing import Protocol
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
+from monitor.domain.assignment import assign, on_duty
 from monitor.domain.ladder import CRISIS_ACTION, BacklogItem, ItemState, backlog_message, episode_open, ladder_actions
 from monitor.domain.light import find_terms, watch_terms
 from monitor.domain.spikes import EngagementObservation, Reading, Sample, bucketize, detect, velocity_readings
-from monitor.storage.models import EscalationStep, MentionRow, Notification, SpikeEvent
+from monitor.storage.models import EscalationStep, MentionRow, Notification, QueueItem, SpikeEvent
 from monitor.storage.store import DbSession, Store
 
 
@@ -44,6 +45,7 @@ def run_escalations(c: JobDeps) -> int:
     reached: dict[str, list[int]] = {}  # crisis receiver -> items whose crisis step was taken now
     restricted = {r.name for r in c.cfg.receivers if r.restricted}
     with c.store.session() as s:
+        _hand_out(c, s, now)
         for item in c.store.overdue_unacknowledged(s, now):
             red_to = next((r for r in item.receivers if r in restricted), None) if item.light == "red" else None
             state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
@@ -76,6 +78,55 @@ def run_escalations(c: JobDeps) -> int:
         for receiver in sorted({esc.crisis_receiver, *reached}):
             _crisis_backlog(c, s, receiver, reached.get(receiver, []), now)
     return taken
+
+
+def _hand_out(c: JobDeps, s: DbSession, now: datetime) -> int:
+    """P2's rotation for work nobody on duty could take when it came: an open item without an
+    assignee (it arrived at night or on a weekend) goes to the first spokesperson on duty, and
+    an overdue item whose assignee is off duty now goes to one who is on duty, so that the
+    ladder's reminder reaches someone who can act. Same rule as triage (language, topic, turn;
+    :func:`monitor.domain.assignment.assign`). Returns the items handed out."""
+    roster = [sp for sp in c.cfg.spokespersons if sp.active]
+    if not any(on_duty(sp, now) for sp in roster):
+        return 0
+    entries = c.store.roster_entries(s)
+    last = {rid: r.last_assigned_at for rid, r in entries.items()}
+    langs: dict[int, str | None] = {}
+    todo: list[tuple[QueueItem, str | None, str]] = []
+    for item, lang in c.store.unassigned_open_items(s):
+        todo.append((item, lang, "nobody was on duty when it came"))
+    by_id = {sp.id: sp for sp in roster}
+    overdue = [i for i in c.store.overdue_unacknowledged(s, now) if i.status == "assigned" and i.light != "red"
+               and i.assignee in by_id and not on_duty(by_id[i.assignee], now)]
+    if overdue:
+        langs = c.store.mention_langs(s, [i.mention_id for i in overdue])
+    for item in overdue:
+        todo.append((item, langs.get(item.mention_id), f"{by_id[item.assignee or ''].name} is off duty"))
+    handed = 0
+    for item, lang, why in todo:
+        others = [sp for sp in roster if sp.id != item.assignee]
+        who = assign(item.topic, lang, others, now, last)
+        if who is None:
+            continue
+        before = item.assignee
+        item.assignee, item.status, item.updated_at = who, "assigned", now
+        last[who] = now
+        if who in entries:
+            entries[who].last_assigned_at = now
+            s.add(entries[who])
+        s.add(item)
+        c.store.audit(s, actor="brand-scout", action="queue.assign", object_type="queue_item",
+                      object_id=str(item.id), details={"status": "assigned", "assignee": who, "from": before,
+                                                       "reason": why}, now=now)
+        name = by_id[who].name
+        payload: dict[str, object] = {"item_id": item.id, "status": "assigned", "assignee": who, "action": "assign",
+                                      "by": "brand-scout", "reason": f"assigned to {name}: {why}", "light": item.light,
+                                      "response_url": item.response_url, "close_reason": item.close_reason}
+        for rcv in c.store.alerted_receivers(s, item.id):
+            c.store.enqueue(s, key=f"state:{rcv}:{item.id}:hand-out:{now.isoformat()}", receiver=rcv, kind="state",
+                            queue_item_id=item.id, now=now, payload=payload)
+        handed += 1
+    return handed
 
 
 #: key of a crisis receiver's backlog messages: ``backlog:<receiver>:<episode>`` opens an episode,

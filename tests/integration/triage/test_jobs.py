@@ -101,3 +101,64 @@ def test_burst_of_negative_mentions_raises_one_crisis_alert(make: Any, clock: Fr
     assert all(n.receiver == "crisis" for n in spikes)
     explanation = events[0].explanation
     assert explanation["observed"] > explanation["baseline"] and explanation["top_terms"]
+
+
+def test_work_that_came_when_nobody_was_on_duty_goes_to_the_first_spokesperson_on_duty(
+        make: Any, clock: FrozenClock) -> None:
+    """P2: assigned in turn, skipping those outside their hours. A complaint on Saturday waits
+    unassigned; the ladder job (every minute) gives it to the first spokesperson on duty on
+    Monday, recorded, and the alert's message shows it."""
+    from datetime import UTC, datetime
+
+    c = make()
+    clock.set(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))  # Saturday: the roster works Mon-Fri 09-17 UTC
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+    assert item.status == "new" and item.assignee is None
+    run_escalations(c)
+    with c.store.session() as s:
+        assert s.exec(select(QueueItem)).one().assignee is None  # still nobody on duty
+    clock.set(datetime(2026, 11, 23, 9, 1, tzinfo=UTC))  # Monday morning
+    run_escalations(c)
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+    assert item.status == "assigned" and item.assignee in ("anna", "ben")
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
+    assert ev.actor == "brand-scout" and ev.details["reason"] == "nobody was on duty when it came"
+    c.pipeline.run_once()
+    states = [n for n in c.store.notifications() if n.kind == "state"]
+    assert [n.payload["assignee"] for n in states] == [item.assignee]
+
+
+def test_an_overdue_item_whose_assignee_is_off_duty_goes_to_one_on_duty_before_the_reminder(
+        make: Any, clock: FrozenClock) -> None:
+    """The ladder's first step reminds the assignee; one who has gone home cannot act, so the item
+    is handed to a spokesperson on duty first and the reminder goes to them."""
+    from datetime import UTC, datetime
+
+    c = make(spokespersons=[
+        {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "roles": ["spokesperson", "lead"],
+         "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}},
+        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example",
+         "working_hours": {"timezone": "UTC", "start": "17:00", "end": "23:00"}}])
+    clock.set(datetime(2026, 11, 16, 16, 0, tzinfo=UTC))  # Monday: only Anna is on duty
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+        assert item.assignee == "anna"
+        item.due_at = datetime(2026, 11, 16, 17, 30, tzinfo=UTC)  # its target passes after she left
+        s.add(item)
+        s.commit()
+    clock.set(datetime(2026, 11, 16, 17, 45, tzinfo=UTC))
+    assert run_escalations(c) == 1
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+        (step,) = s.exec(select(EscalationStep)).all()
+    assert item.assignee == "ben" and step.action == "remind-assignee" and step.target == "ben"
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
+    assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg is off duty"
