@@ -90,6 +90,8 @@ def replay(
             if rec.ended_at is None and rec.kind != "velocity" and key not in keys:
                 stored[key] = replace(rec, ended_at=t)
         for spike in found:
+            if spike.key in stored and stored[spike.key].ended_at is not None:
+                stored[spike.key] = replace(stored[spike.key], ended_at=None)  # resumed: live again
             if spike.key not in stored:
                 stored[spike.key] = spike.as_record()
                 if t >= since:

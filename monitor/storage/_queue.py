@@ -210,6 +210,15 @@ class QueueStore(StoreBase):
         """Spikes that started at or after ``since``."""
         return list(s.exec(select(SpikeEvent).where(SpikeEvent.started_at >= since)).all())
 
+    def reopen_spikes(self, s: Session, keys: Sequence[str]) -> None:
+        """The spikes ``keys`` are live again (an episode that resumed after a short dip): their end
+        is cleared, so that they hold back routine alerts again (no second alert is sent)."""
+        for key in keys:
+            row = s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).first()
+            if row is not None and row.ended_at is not None:
+                row.ended_at = None
+                s.add(row)
+
     def end_spikes(self, s: Session, keys: Sequence[str], now: datetime) -> None:
         """Record that the spikes ``keys`` ended at ``now`` (their live volume is back to normal)."""
         for key in keys:

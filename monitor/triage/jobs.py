@@ -282,6 +282,8 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         live_keys = {sp.key for sp in spikes}
         c.store.end_spikes(s, [r.key for r in recent if r.ended_at is None and r.kind != "velocity"
                                and r.key not in live_keys], now)
+        # an episode that resumed after a dip (the same key) is live again: it holds routine alerts
+        c.store.reopen_spikes(s, [r.key for r in recent if r.ended_at is not None and r.key in live_keys])
         for sp in spikes:
             keys.append(sp.key)
             new = c.store.insert_ignore(s, SpikeEvent, [{

@@ -162,3 +162,31 @@ def test_an_overdue_item_whose_assignee_is_off_duty_goes_to_one_on_duty_before_t
     assert item.assignee == "ben" and step.action == "remind-assignee" and step.target == "ben"
     (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
     assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg is off duty"
+
+
+def test_an_outage_that_resumes_after_a_dip_is_the_same_live_spike_again(make: Any, clock: FrozenClock) -> None:
+    """A burst, two quiet buckets (the spike ends), the burst again within the dip allowance: the
+    same episode (its key, no second crisis alert) is live again, so it holds routine alerts."""
+    c = make()
+    quiet = [Mention(source="x", external_id=f"q{i}", url="", text="SET SEG newsletter is out",
+                     created_at=clock.now() - timedelta(hours=30) + i * timedelta(minutes=30)) for i in range(60)]
+    c.store.add_new_mentions("t", "x", quiet, None, now=clock.now())
+
+    def burst(tag: str) -> None:
+        c.store.add_new_mentions("t", "x", [Mention(source="x", external_id=f"{tag}{i}", url="", created_at=clock.now(),
+                                                    text=f"SET SEG claims portal outage again {tag}{i}")
+                                            for i in range(40)], None, now=clock.now())
+        c.pipeline.run_once()
+
+    burst("a")
+    (key,) = [k for k in run_spike_detection(c) if k.startswith("volume:all")]
+    clock.advance(timedelta(hours=2, minutes=1))  # two empty buckets (1 h each)
+    run_spike_detection(c)
+    with c.store.session() as s:
+        assert s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).one().ended_at is not None
+    clock.advance(timedelta(hours=1))  # within the dip allowance (4 buckets)
+    burst("b")
+    assert key in run_spike_detection(c)
+    with c.store.session() as s:
+        assert s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).one().ended_at is None  # live again
+    assert len(c.store.notifications(kind="spike")) == 1  # one outage, one alert
