@@ -60,3 +60,10 @@ def assign(
 
     order = {p.id: i for i, p in enumerate(roster)}
     return min(pool, key=lambda p: (turn(p), order[p.id])).id
+
+
+def reads(person: Spokesperson, language: str | None) -> bool:
+    """Whether ``person`` reads ``language`` (``es-MX`` counts as ``es``); True when it is unknown."""
+    if not language:
+        return True
+    return language.split("-")[0].lower() in (x.lower() for x in person.languages)

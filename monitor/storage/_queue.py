@@ -16,6 +16,7 @@ from monitor.errors import StoreError
 from monitor.storage._base import StoreBase
 from monitor.storage.models import (
     OPEN_STATUSES,
+    AuditEvent,
     EscalationStep,
     MentionRow,
     QueueItem,
@@ -144,6 +145,16 @@ class QueueStore(StoreBase):
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True, of=QueueItem)  # type: ignore[arg-type]
         return [(item, lang) for item, lang in s.exec(q).all()]
+
+    def taken_by_people(self, s: Session, item_ids: Sequence[int]) -> set[int]:
+        """Those of ``item_ids`` whose assignee chose them or was given them by a person (a claim or
+        an assignment in the queue), not by the rotation: their holder is not changed for them."""
+        if not item_ids:
+            return set()
+        q = select(AuditEvent.object_id).where(
+            AuditEvent.object_type == "queue_item", col(AuditEvent.object_id).in_([str(i) for i in item_ids]),
+            col(AuditEvent.action).in_(("queue.claim", "queue.assign")), AuditEvent.actor != "brand-scout")
+        return {int(i) for i in s.exec(q).all()}
 
     def mention_langs(self, s: Session, mention_ids: Sequence[int]) -> dict[int, str | None]:
         """The language of each of ``mention_ids`` as stored."""

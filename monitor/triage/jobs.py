@@ -11,7 +11,7 @@ from typing import Protocol
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
-from monitor.domain.assignment import assign, on_duty
+from monitor.domain.assignment import assign, on_duty, reads
 from monitor.domain.ladder import CRISIS_ACTION, BacklogItem, ItemState, backlog_message, episode_open, ladder_actions
 from monitor.domain.light import find_terms, watch_terms
 from monitor.domain.spikes import EngagementObservation, Reading, Sample, bucketize, detect, velocity_readings
@@ -98,13 +98,20 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime) -> int:
     by_id = {sp.id: sp for sp in roster}
     overdue = [i for i in c.store.overdue_unacknowledged(s, now) if i.status == "assigned" and i.light != "red"
                and i.assignee in by_id and not on_duty(by_id[i.assignee], now)]
+    # an item a person claimed or gave to someone stays theirs: only the rotation's choice is revised
+    kept = c.store.taken_by_people(s, [i.id for i in overdue if i.id is not None])
+    overdue = [i for i in overdue if i.id not in kept]
     if overdue:
         langs = c.store.mention_langs(s, [i.mention_id for i in overdue])
     for item in overdue:
         todo.append((item, langs.get(item.mention_id), f"{by_id[item.assignee or ''].name} is off duty"))
     handed = 0
     for item, lang, why in todo:
-        others = [sp for sp in roster if sp.id != item.assignee]
+        holder = by_id.get(item.assignee or "")
+        # never from someone who can read the post to someone who cannot (a language the model
+        # does not cover goes to a person who speaks it)
+        others = [sp for sp in roster if sp.id != item.assignee
+                  and (holder is None or not reads(holder, lang) or reads(sp, lang))]
         who = assign(item.topic, lang, others, now, last)
         if who is None:
             continue
@@ -295,7 +302,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                                 payload={"title": f"Spike: {sp.summary}", "summary": sp.summary,
                                          "kind": sp.kind, "scope": sp.scope, **sp.explanation()})
                 log.warning("spike", extra={"event": "spike", "key": sp.key, "summary": sp.summary})
-        _announce_held(c, s, [r for r in recent if r.kind != "velocity"], now)
+        _announce_held(c, s, list(recent), now)  # velocity spikes too: they hold their post's group
     return keys
 
 

@@ -408,3 +408,25 @@ def test_override_to_red_reopens_a_closed_item_and_an_override_down_lets_red_ale
     assert sorted(m["r2"]["alerted"]) == ["legal-compliance", "marketing-sales"], m["r2"]["held"]
     assert report.score["red_text_to_broad_receivers"] == 0
     assert report.score["action_agreement"] == 1.0 and report.score["light_accuracy"] == 1.0
+
+
+def test_a_velocity_spike_counts_the_routine_alerts_it_holds_in_its_own_message(cfg: AppConfig) -> None:
+    """A post going viral between two readings is a velocity spike covering its group: the routine
+    replies that follow are held (they stay in the queue) and counted in the spike's message, as a
+    volume spike's are (issue 15: "what it holds is counted in the spike's own message")."""
+    def line(ext: str, observed: str, text: str, **kw: Any) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "text": text, "author_handle": f"u{ext}",
+                           "author_reach": 100, "created_at": "2026-11-30T10:00:00Z",
+                           "observed_at": f"2026-11-30T{observed}Z", **kw})
+
+    stream = "\n".join([
+        line("v1", "10:05:00", "SET SEG claims portal is down, terrible", likes=20, kind="post"),
+        line("v1", "10:50:00", "SET SEG claims portal is down, terrible", likes=1500, reposts=300, kind="post"),
+        line("v2", "11:10:00", "same here, portal down", kind="reply", thread_id="v1", parent_id="v1"),
+        line("v3", "11:12:00", "down for our district too", kind="reply", thread_id="v1", parent_id="v1")])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    (spike,) = report.spikes
+    assert spike["kind"] == "velocity"
+    held = [x["external_id"] for x in report.mentions if any(h["kind"] == "inhibited" for h in x.get("held", []))]
+    assert held == ["v2", "v3"]
+    assert spike["held_alerts"] == 2

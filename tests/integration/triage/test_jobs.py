@@ -190,3 +190,40 @@ def test_an_outage_that_resumes_after_a_dip_is_the_same_live_spike_again(make: A
     with c.store.session() as s:
         assert s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).one().ended_at is None  # live again
     assert len(c.store.notifications(kind="spike")) == 1  # one outage, one alert
+
+
+def test_an_item_a_person_claimed_or_one_in_a_language_only_its_assignee_reads_stays_with_them(
+        make: Any, clock: FrozenClock) -> None:
+    """The hand-out revises only the rotation's choice: an item its assignee claimed stays theirs,
+    and a Spanish post never goes from a Spanish speaker to someone who cannot read it."""
+    from datetime import UTC, datetime
+
+    from monitor.queue.actions import QueueActions, actor_for
+
+    c = make(spokespersons=[
+        {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "languages": ["en", "es"],
+         "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}},
+        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example", "languages": ["en"],
+         "working_hours": {"timezone": "UTC", "start": "17:00", "end": "23:00"}}])
+    clock.set(datetime(2026, 11, 16, 16, 0, tzinfo=UTC))
+    c.store.add_new_mentions("t", "x", [
+        _mention(1, "SET SEG refund still missing, terrible", clock),
+        _mention(2, "SET SEG no me pagó el reembolso, terrible", clock, lang="es")], None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        items = {i.mention_id: i for i in s.exec(select(QueueItem)).all()}
+        assert {i.assignee for i in items.values()} == {"anna"}
+        for i in items.values():
+            i.due_at = datetime(2026, 11, 16, 17, 30, tzinfo=UTC)
+            s.add(i)
+        s.commit()
+    english = items[c.store.find_mention("x", "1").id or 0].id or 0
+    QueueActions(c.store, c.cfg).claim(english, actor_for(c.cfg, email="anna@setseg.example"), now=clock.now())
+    clock.set(datetime(2026, 11, 16, 17, 45, tzinfo=UTC))  # Anna has gone home; Ben is on duty
+    run_escalations(c)
+    with c.store.session() as s:
+        assert {i.assignee for i in s.exec(select(QueueItem)).all()} == {"anna"}
+        steps = s.exec(select(EscalationStep)).all()
+    assert sorted(st.target for st in steps if st.action == "remind-assignee") == ["anna", "anna"]
+    assert not [e for e in c.store.audit_events(object_type="queue_item")
+                if e.action == "queue.assign" and e.actor == "brand-scout"]
