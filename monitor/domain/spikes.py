@@ -25,7 +25,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from monitor.config.policy import SpikeConfig
@@ -382,8 +382,20 @@ def _samples_for(samples: Sequence[Sample], scope: str, b: datetime, end: dateti
     ]
 
 
-def _describe(chosen: Sequence[Sample], n: int) -> tuple[dict[str, str], ...]:
-    best = sorted(chosen, key=lambda s: (-s.engagement, s.external_id))[:n]
+def _when(t: datetime, local: tzinfo | None) -> str:
+    """``2026-12-10 20:30 UTC (14:30 CST)``: UTC, and the organisation's own clock when given."""
+    utc_text = f"{t.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if local is None:
+        return utc_text
+    there = t.astimezone(local)
+    return f"{utc_text} ({there:%H:%M} {there.tzname() or ''})".replace(" )", ")")
+
+
+def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False) -> tuple[dict[str, str], ...]:
+    """The ``n`` sample posts of a spike: the most engaged, the negative ones first when the
+    bucket is mostly negative (an outage's samples are its complaints, not a compliment that
+    happened to be shared more)."""
+    best = sorted(chosen, key=lambda s: (negative_first and not s.negative, -s.engagement, s.external_id))[:n]
     return tuple({"source": s.source, "external_id": s.external_id, "url": s.url, "text": s.text[:280]} for s in best)
 
 
@@ -396,6 +408,7 @@ def detect(
     engagement: Sequence[EngagementObservation] = (),
     recent: Sequence[SpikeLike] = (),
     ignore_terms: Iterable[str] = (),
+    local: tzinfo | None = None,
 ) -> list[Spike]:
     """The spikes live at ``now``.
 
@@ -409,6 +422,7 @@ def detect(
         recent: spikes already stored (``SpikeEvent`` rows of the last day or so); a spike of
             the same kind and scope within ``cooldown`` of one of them keeps its key.
         ignore_terms: words left out of the top terms (the brand's own names).
+        local: the organisation's timezone: summaries give a bucket's time there too.
 
     Returns:
         At most one spike per kind and scope (a source's spike is left out when the overall
@@ -456,13 +470,13 @@ def detect(
                         usual += f" (mean {res.mean:.1f})"
                     summary = (
                         f"{res.observed:.0f} mentions on {where} in the {_span(cfg.bucket)} from "
-                        f"{b:%Y-%m-%d %H:%M} UTC against a usual {usual} "
+                        f"{_when(b, local)} against a usual {usual} "
                         f"({res.baseline_source}; threshold {res.threshold:.0f})"
                     )
                 else:
                     summary = (
                         f"{res.observed:.0%} of mentions on {where} negative in the {_span(cfg.bucket)} from "
-                        f"{b:%Y-%m-%d %H:%M} UTC against a usual {res.baseline:.0%} "
+                        f"{_when(b, local)} against a usual {res.baseline:.0%} "
                         f"({res.baseline_source}; threshold {res.threshold:.0%}; "
                         f"{cells.get(b, Counts()).total} mentions)"
                     )
@@ -480,7 +494,8 @@ def detect(
                         threshold=res.threshold,
                         summary=summary,
                         top_terms=terms,
-                        samples=_describe(chosen, cfg.sample_posts),
+                        samples=_describe(chosen, cfg.sample_posts, negative_first=2 * cells.get(b, Counts()).negative
+                                          >= cells.get(b, Counts()).total > 0),
                         details={
                             "baseline_source": res.baseline_source,
                             "counts": {

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
@@ -280,6 +281,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,
+                    local=ZoneInfo(c.cfg.organisation.timezone),
                     # the brand's names say nothing; watch-list terms (code names, P4) must never
                     # reach the crisis channel as a spike's "top terms"
                     ignore_terms=[t.lower() for t in (*c.cfg.organisation.brand_terms, *watched)])

@@ -454,3 +454,23 @@ def test_an_episode_goes_on_until_the_volume_is_back_at_its_baseline() -> None:
         spikes = detect(bucketize(day + _burst(t0, 14) + tail, cfg.bucket), cfg, later + timedelta(minutes=14),
                         samples=tail, recent=[live])
         assert any(s.key == live.key for s in spikes) is goes_on, (per_bucket, [s.key for s in spikes])
+
+
+def test_an_outages_samples_are_its_complaints_and_its_time_is_also_the_organisations() -> None:
+    """A mostly negative burst names negative posts first, even when a compliment in the same
+    bucket was shared more; the summary gives the bucket's time in the organisation's zone too."""
+    from zoneinfo import ZoneInfo
+
+    cfg = _cold_cfg()
+    t0 = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    quiet = [Sample("x", f"q{i}", t0 - timedelta(hours=30) + i * timedelta(minutes=30), "hello", False)
+             for i in range(60)]
+    burst = [Sample("x", f"n{i}", t0 + i * timedelta(seconds=30), "claims portal down again", True, engagement=i)
+             for i in range(12)]
+    burst.append(Sample("x", "kudos", t0 + timedelta(minutes=1), "best workshop all year", False, engagement=900))
+    spikes = detect(bucketize(quiet + burst, cfg.bucket), cfg, t0 + timedelta(minutes=10), samples=burst,
+                    local=ZoneInfo("America/Chicago"))
+    volume = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
+    assert "kudos" not in [x["external_id"] for x in volume.samples]
+    assert volume.samples[0]["external_id"] == "n11"
+    assert "from 2026-12-01 16:00 UTC (10:00 CST) against" in volume.summary, volume.summary
