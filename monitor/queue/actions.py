@@ -40,9 +40,11 @@ POLICY_REMINDER = (
 )
 
 
-RESTRICTED = "This item is restricted to Legal / Compliance and leads."
-NOT_SPOKESPERSON = ("Only designated spokespersons (Marketing & Sales) handle yellow and green items (P2); "
-                    "Legal / Compliance and admins act on red items.")
+RESTRICTED = "This item is restricted to Legal / Compliance, leads and admins."
+NOT_SPOKESPERSON = ("Only designated spokespersons (Marketing & Sales) handle yellow and green items and change "
+                    "their light (P2, P4); Legal / Compliance, leads and admins act on red items.")
+RED_RESPOND = ("Only a designated spokesperson records a public response (P2), on a red item one cleared for "
+               "red; Legal / Compliance, leads and admins acknowledge, claim, assign and close it.")
 LEADS_ASSIGN = "Only a Marketing & Sales lead (or an admin) assigns items."
 RED_NO_TEMPLATE = ("Red items get no public reply from brand-scout's templates (P4): record the link of the "
                    "response without a template, or close the item with a reason.")
@@ -76,8 +78,9 @@ class Actor:
 
     @property
     def is_spokesperson(self) -> bool:
-        """Designated to respond (spokespersons and leads)."""
-        return bool(self.roles & {"spokesperson", "lead"})
+        """Designated to respond (P2: the roster's spokespersons; a lead who is not one assigns and
+        receives escalations but handles no item)."""
+        return "spokesperson" in self.roles
 
     @property
     def can_see_red(self) -> bool:
@@ -98,16 +101,18 @@ def refusal(actor: Actor, action: str, light: str) -> str | None:
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown queue action {action!r}")
-    staff = actor.is_spokesperson or actor.has("legal", "admin")
+    staff = actor.is_spokesperson or actor.has("legal", "admin", "lead")
     if not staff:
         return POLICY_REMINDER
     if light == "red":
-        return None if actor.can_see_red else RESTRICTED
-    if action in _HANDLE:
+        if not actor.can_see_red:
+            return RESTRICTED
+        return RED_RESPOND if action == "respond" and not actor.is_spokesperson else None
+    if action in _HANDLE or action == "override":
         return None if actor.is_spokesperson else NOT_SPOKESPERSON
     if action == "assign":
         return None if actor.has("lead", "admin") else LEADS_ASSIGN
-    return None  # override, sentiment: every staff role
+    return None  # sentiment (a correction for retraining): every staff role
 
 
 def permitted(actor: Actor, light: str) -> dict[str, bool]:
@@ -178,8 +183,10 @@ class QueueActions:
     def _check(actor: Actor, action: str, light: str | None) -> None:
         """Refuse at once; ``light=None`` checks what holds whatever the light (an employee)."""
         if light is None:
-            if refusal(actor, action, "red") is not None and refusal(actor, action, "yellow") is not None:
-                raise ActionError(refusal(actor, action, "yellow") or POLICY_REMINDER, not_permitted=True)
+            red, yellow = refusal(actor, action, "red"), refusal(actor, action, "yellow")
+            if red is not None and yellow is not None:
+                # someone cleared for red is refused in the words about red items (a response)
+                raise ActionError((red if actor.can_see_red else yellow) or POLICY_REMINDER, not_permitted=True)
             return
         why = refusal(actor, action, light)
         if why is not None:

@@ -183,7 +183,7 @@ class SlackInteractivity:
                     self.actions.acknowledge(item_id, actor, now=now)
                     self.ephemeral(channel, uid, f"Item #{item_id} acknowledged.", response_url)
                 else:
-                    self._check_may_act(item_id, actor, feedback=aid == sb.A_FEEDBACK)
+                    self._check_may_act(item_id, actor, feedback=aid == sb.A_FEEDBACK, close=aid == sb.A_CLOSE)
                     view = {sb.A_RESPOND: sb.respond_modal, sb.A_CLOSE: sb.close_modal,
                             sb.A_FEEDBACK: sb.feedback_modal}[aid](item_id)
                     if not self.open_view(p.get("trigger_id"), view):
@@ -197,13 +197,14 @@ class SlackInteractivity:
                                                         "item": item_id, "user": uid})
         return 200, None
 
-    def _check_may_act(self, item_id: int, actor: Actor, *, feedback: bool = False) -> None:
+    def _check_may_act(self, item_id: int, actor: Actor, *, feedback: bool = False, close: bool = False) -> None:
         """Refuse before opening a form the person could not submit, in words for their role
         (:func:`monitor.queue.actions.refusal`: an employee gets the P2 reminder, a spokesperson
         without red clearance "restricted", Legal on a yellow item that spokespersons handle it)."""
         from monitor.storage.models import QueueItem
 
-        action = "sentiment" if feedback else "respond"  # the feedback form also dismisses (checked on submit)
+        # the feedback form also dismisses (checked on submit)
+        action = "sentiment" if feedback else "close" if close else "respond"
         if refusal(actor, action, "red") is not None and refusal(actor, action, "yellow") is not None:
             raise ActionError(refusal(actor, action, "yellow") or POLICY_REMINDER, not_permitted=True)
         with self.c.store.session() as s:

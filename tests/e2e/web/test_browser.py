@@ -211,8 +211,9 @@ def test_script_payload_renders_inert(live: Live) -> None:
 def test_legal_claims_and_closes_a_red_item(live: Live) -> None:
     legal = page_as(live, "lee")
     legal.goto(f"{live.base}/queue/{live.seeded.red}")
-    for button in ("#claim", "#acknowledge", "#assign", "#record-response", "#close", "#dismiss"):
+    for button in ("#claim", "#acknowledge", "#assign", "#close", "#dismiss"):
         assert legal.locator(button).count() == 1, button
+    assert legal.locator("#record-response").count() == 0  # a spokesperson records a public response (P2)
     assert legal.locator("#template").count() == 0 and legal.locator("#templates").count() == 0  # P4
     assert "no public-reply template" in legal.inner_text("#red-note")
     legal.click("#claim")

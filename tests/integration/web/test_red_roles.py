@@ -68,14 +68,16 @@ def test_buttons_differ_by_role(browser: Callable[..., Browser], seeded: Seeded)
         "form:claim", "form:acknowledge", "form:respond", "form:close", "form:dismiss", "form:override",
         "form:sentiment"}
     assert ben.get(red).status_code == 404
-    # legal: on a yellow item only the light and the sentiment; on a red one everything
+    # legal: on a yellow item only a sentiment correction (P4: a spokesperson changes its light);
+    # on a red one everything
     lee = browser("lee").client
     html = lee.get(yellow).text
-    assert buttons(html) == {"form:override", "form:sentiment"}
+    assert buttons(html) == {"form:sentiment"}
     assert 'id="actions-note"' in html and "Only designated spokespersons" in html
     html = lee.get(red).text
-    assert buttons(html) == {*HANDLE, *(f"form:{a}" for a in ("claim", "acknowledge", "assign", "respond", "close",
-                                                              "dismiss", "override", "sentiment"))}
+    # ... but a public response is recorded by a spokesperson (P2), not by Legal
+    assert buttons(html) == {*(set(HANDLE) - {"record-response"}), *(
+        f"form:{a}" for a in ("claim", "acknowledge", "assign", "close", "dismiss", "override", "sentiment"))}
     assert 'id="template"' not in html and 'id="templates"' not in html and 'id="red-note"' in html
     # a lead (also a spokesperson) gets everything on both
     anna = browser("anna").client
@@ -83,7 +85,7 @@ def test_buttons_differ_by_role(browser: Callable[..., Browser], seeded: Seeded)
     assert {"claim", "assign", "form:assign"} <= buttons(anna.get(red).text)
     # an admin assigns yellow items but does not handle them
     ada = browser("ada").client
-    assert buttons(ada.get(yellow).text) == {"assign", "form:assign", "form:override", "form:sentiment"}
+    assert buttons(ada.get(yellow).text) == {"assign", "form:assign", "form:sentiment"}
 
 
 def test_refusals_speak_to_the_role(browser: Callable[..., Browser], seeded: Seeded, container: Container) -> None:
@@ -94,13 +96,16 @@ def test_refusals_speak_to_the_role(browser: Callable[..., Browser], seeded: See
     assert "please don&#39;t reply yourself" in r.text and "Project Falcon" not in r.text
     ben = browser("ben")
     r = ben.post_form("/queue", f"/queue/{seeded.red}/close", {"reason": "x"})
-    assert r.status_code == 403 and "restricted to Legal / Compliance and leads" in r.text
+    assert r.status_code == 403 and "restricted to Legal / Compliance, leads and admins" in r.text
     assert "don&#39;t reply yourself" not in r.text and "Project Falcon" not in r.text
     lee = browser("lee")
     r = lee.post_form(f"/queue/{seeded.yellow}", f"/queue/{seeded.yellow}/claim", {})
     assert r.status_code == 403 and "handle yellow and green items" in r.text
     assert "don&#39;t reply yourself" not in r.text
-    r = lee.post_form(f"/queue/{seeded.red}", f"/queue/{seeded.red}/respond",
-                      {"url": "https://x.com/a/status/1", "template_id": "sorry"})
+    r = lee.post_form(f"/queue/{seeded.red}", f"/queue/{seeded.red}/respond", {"url": "https://x.com/a/status/1"})
+    assert r.status_code == 403 and "Only a designated spokesperson records a public response" in r.text
+    anna = browser("anna")  # a spokesperson cleared for red (a lead)
+    r = anna.post_form(f"/queue/{seeded.red}", f"/queue/{seeded.red}/respond",
+                       {"url": "https://x.com/a/status/1", "template_id": "sorry"})
     assert r.status_code == 409 and "no public reply from brand-scout&#39;s templates" in r.text
     assert len(container.store.audit_events()) == before

@@ -129,7 +129,7 @@ def test_red_items_hidden_from_spokesperson_without_legal_role(browser: Callable
     assert f'data-item="{seeded.yellow}"' in page.text
     assert ben.client.get(f"/queue/{seeded.red}").status_code == 404
     r = ben.post_form(f"/queue/{seeded.yellow}", f"/queue/{seeded.red}/claim", {})
-    assert r.status_code == 403 and "restricted to Legal / Compliance and leads" in r.text
+    assert r.status_code == 403 and "restricted to Legal / Compliance, leads and admins" in r.text
     assert "Project Falcon" not in r.text
     for who in ("lee", "anna", "ada"):  # legal, lead, admin
         b = browser(who)
