@@ -184,10 +184,9 @@ class QueueActions:
         """Refuse at once; ``light=None`` checks what holds whatever the light (an employee)."""
         if light is None:
             red, yellow = refusal(actor, action, "red"), refusal(actor, action, "yellow")
-            if red is not None and yellow is not None:
-                # someone cleared for red is refused in the words about red items (a response)
-                raise ActionError((red if actor.can_see_red else yellow) or POLICY_REMINDER, not_permitted=True)
-            return
+            if red is not None and yellow is not None and not actor.can_see_red:
+                raise ActionError(yellow or POLICY_REMINDER, not_permitted=True)
+            return  # someone cleared for red: the item's light decides, in words for it
         why = refusal(actor, action, light)
         if why is not None:
             raise ActionError(why, not_permitted=True)

@@ -14,6 +14,7 @@ from monitor.queue.actions import (
     NOT_SPOKESPERSON,
     POLICY_REMINDER,
     RED_NO_TEMPLATE,
+    RED_RESPOND,
     RESTRICTED,
     Actor,
     QueueActions,
@@ -43,11 +44,11 @@ MATRIX: dict[str, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     #                 eve ben anna lee ada
     "claim":       {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},
     "acknowledge": {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},
-    "respond":     {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},  # red: no template (below)
+    "respond":     {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, N, N)},  # P2: spokespersons; red: no template
     "close":       {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},
     "dismiss":     {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},
     "assign":      {"yellow": (N, N, Y, N, Y), "red": (N, N, Y, Y, Y)},
-    "override":    {"yellow": (N, Y, Y, Y, Y), "red": (N, N, Y, Y, Y)},
+    "override":    {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},  # P4: "by a spokesperson"
     "sentiment":   {"yellow": (N, Y, Y, Y, Y), "red": (N, N, Y, Y, Y)},
 }
 
@@ -61,7 +62,8 @@ def expected_refusal(person: str, action: str, light: str) -> str:
     if person == "eve":
         return POLICY_REMINDER  # P2: only designated spokespersons respond
     if light == "red":
-        return RESTRICTED  # a spokesperson without red clearance
+        # a spokesperson without red clearance; Legal or an admin recording a public response
+        return RED_RESPOND if action == "respond" and person in ("lee", "ada") else RESTRICTED
     if action == "assign":
         return "Only a Marketing & Sales lead"
     return NOT_SPOKESPERSON  # legal / admin on a yellow item: spokespersons handle it
@@ -110,11 +112,12 @@ def test_refusal_table_matches_the_matrix() -> None:
 
 
 def test_red_item_never_recorded_with_a_template(containers: Callable[..., Container]) -> None:
-    """P4: Legal may record that a response to a red item happened, never with a public-reply template."""
+    """P4: a spokesperson cleared for red (the lead) may record that a response to a red item
+    happened, never with a public-reply template."""
     c = containers()
     items = seed(c)
     b = Browser(create_app(c))
-    b.signin_demo("lee")
+    b.signin_demo("anna")
     page = f"/queue/{items.red}"
     before = len(c.store.audit_events())
     r = b.post_form(page, f"{page}/respond", {"url": "https://x.com/setseg/status/7", "template_id": "sorry"},
