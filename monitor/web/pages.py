@@ -46,7 +46,7 @@ from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, AuditEvent, Me
 from monitor.web import auth
 from monitor.web.deps import MAX_ID, MAX_PAGE, TEMPLATES, known_id, web_of
 
-NOT_FOUND = "No such queue item (or it is restricted to Legal / Compliance and leads)."
+NOT_FOUND = "No such queue item (or it is restricted to Legal / Compliance, leads and admins)."
 SORTS = {"priority": "Priority", "due": "Due first", "newest": "Newest", "reach": "Reach"}
 #: How a date and time is written: with the date always, the zone once per page or after the time.
 LONG_TIME = "%a %d %b %Y, %H:%M"
