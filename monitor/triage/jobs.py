@@ -46,8 +46,9 @@ def run_escalations(c: JobDeps) -> int:
     reached: dict[str, list[int]] = {}  # crisis receiver -> items whose crisis step was taken now
     restricted = {r.name for r in c.cfg.receivers if r.restricted}
     with c.store.session() as s:
-        _hand_out(c, s, now)
-        for item in c.store.overdue_unacknowledged(s, now):
+        overdue = c.store.overdue_unacknowledged(s, now)
+        _hand_out(c, s, now, overdue)  # before the ladder: its reminder goes to whoever holds the item then
+        for item in overdue:
             red_to = next((r for r in item.receivers if r in restricted), None) if item.light == "red" else None
             state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
                               utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level,
@@ -81,7 +82,7 @@ def run_escalations(c: JobDeps) -> int:
     return taken
 
 
-def _hand_out(c: JobDeps, s: DbSession, now: datetime) -> int:
+def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[QueueItem]) -> int:
     """P2's rotation for work nobody on duty could take when it came: an open item without an
     assignee (it arrived at night or on a weekend) goes to the first spokesperson on duty, and
     an overdue item whose assignee is off duty now goes to one who is on duty, so that the
@@ -97,7 +98,7 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime) -> int:
     for item, lang in c.store.unassigned_open_items(s):
         todo.append((item, lang, "nobody was on duty when it came"))
     by_id = {sp.id: sp for sp in roster}
-    overdue = [i for i in c.store.overdue_unacknowledged(s, now) if i.status == "assigned" and i.light != "red"
+    overdue = [i for i in overdue_items if i.status == "assigned" and i.light != "red"
                and i.assignee in by_id and not on_duty(by_id[i.assignee], now)]
     # an item a person claimed or gave to someone stays theirs: only the rotation's choice is revised
     kept = c.store.taken_by_people(s, [i.id for i in overdue if i.id is not None])
