@@ -487,7 +487,10 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
     restricted = {r.name for r in cfg.receivers if r.restricted}
     alerts: list[dict[str, Any]] = []
     alerted: dict[tuple[str, str], set[str]] = defaultdict(set)
-    red_text_to_broad = 0
+    # posts whose text a broad receiver was shown, per message: the alert's own post, and the
+    # sample posts of a spike message; counted against decided AND expected red below (a red post
+    # the model missed is a leak too, and only the labels can see it)
+    shown_broad: list[tuple[bool, list[tuple[str, str]]]] = []
     for at, msg in zip(rec.times, rec.sent, strict=True):
         kind = "override" if msg.payload.get("action") == "override-red" else KIND_OF.get(msg.kind)
         if msg.payload.get("members_update"):
@@ -503,9 +506,12 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         if kind == "mention":
             for post in [(str(p.get("source")), str(p.get("external_id"))), *members]:
                 alerted[post].add(msg.receiver)
-        if kind in ("mention", "update") and p.get("light") == "red" and msg.receiver not in restricted \
-                and p.get("text"):
-            red_text_to_broad += 1
+        if msg.receiver not in restricted:
+            posts = [(str(p.get("source")), str(p.get("external_id")))] if p.get("text") and p.get("external_id") else []
+            posts += [(str(x.get("source")), str(x.get("external_id"))) for x in p.get("samples", [])
+                      if isinstance(x, dict) and x.get("text")]
+            shown_broad.append((kind in ("mention", "update") and p.get("light") == "red" and bool(p.get("text")),
+                                posts))
         alerts.append({"at": at.isoformat(), "receiver": msg.receiver, "kind": kind,
                        "item_id": msg.queue_item_id or p.get("item_id"), "external_ids": ext,
                        "mention_count": p.get("mention_count"),
@@ -520,6 +526,9 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
     mentions: list[dict[str, Any]] = []
     first_line: dict[tuple[str, str], int] = {}
     readings: Counter[tuple[str, str]] = Counter()
+    # a post forwarded by a scout on any of its lines (often after a connector collected it)
+    forwarded = {(s.mention.source, s.mention.external_id) for s in lines if s.submitted_by is not None}
+    red_posts = {(s.mention.source, s.mention.external_id) for s in lines if s.expected.get("light") == "red"}
     for s in lines:
         m = s.mention
         post = (m.source, m.external_id)
@@ -559,13 +568,16 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
                     "status": item.status if item else None, "item_light": item.light if item else None,
                     "assignee": item.assignee if item else None,
                     "response_source": item.response_source if item else None,
-                    "reach": m.author_reach, "scout": s.submitted_by is not None, "expected": s.expected})
+                    "reach": m.author_reach, "scout": post in forwarded, "expected": s.expected})
+        if d.light == "red":
+            red_posts.add(post)
         mentions.append(out)
     spikes = [{"kind": sp.kind, "scope": sp.scope, "start": utc(sp.started_at).isoformat(),
                "end": utc(sp.ended_at).isoformat() if sp.ended_at else None, "observed": sp.observed,
                "baseline": sp.baseline, "baseline_source": (sp.explanation or {}).get("baseline_source", ""),
                "held_alerts": int((sp.explanation or {}).get("held_alerts") or 0)}
               for sp in store.spike_events()]
+    red_text_to_broad = sum(1 for red_payload, posts in shown_broad if red_payload or red_posts.intersection(posts))
     return Report(mentions, alerts, spikes, score(mentions, alerts, cfg, red_text_to_broad))
 
 

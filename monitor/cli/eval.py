@@ -23,6 +23,10 @@ def replay_command(
     start: Annotated[str | None, typer.Option("--start", help="ISO time that offset_s counts from")] = None,
     tail: Annotated[int, typer.Option("--tail-minutes", min=0, help="keep the clock running this long after the "
                                                                     "last mention (ladder, spike ends)")] = 120,
+    tick: Annotated[int, typer.Option("--tick-seconds", min=1, max=3600,
+                                      help="the replay's step: mentions observed within one step arrive as one "
+                                           "poll (live sources poll every few minutes); a step under group_wait "
+                                           "shows the batching of posts seconds apart")] = 60,
 ) -> None:
     """Replay FILE through the production stages on a fresh database with a simulated clock, and
     print what people would have received and how it agrees with the expected labels."""
@@ -49,7 +53,8 @@ def replay_command(
         level = stages.level
         stages.setLevel(logging.ERROR)
         try:
-            report = evaluation.replay(cfg, lines, tail=timedelta(minutes=tail), actions=actions)
+            report = evaluation.replay(cfg, lines, tail=timedelta(minutes=tail), actions=actions,
+                                           tick=timedelta(seconds=tick))
         finally:
             stages.setLevel(level)
     except evaluation.StreamError as exc:

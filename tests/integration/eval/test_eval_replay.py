@@ -430,3 +430,26 @@ def test_a_velocity_spike_counts_the_routine_alerts_it_holds_in_its_own_message(
     held = [x["external_id"] for x in report.mentions if any(h["kind"] == "inhibited" for h in x.get("held", []))]
     assert held == ["v2", "v3"]
     assert spike["held_alerts"] == 2
+
+
+def test_a_red_post_the_pipeline_missed_counts_as_red_text_to_a_broad_receiver(cfg: AppConfig) -> None:
+    """The labels, not the pipeline's own light, judge leaks: a disclosure without a watch-list
+    term that the classifier reads as an ordinary complaint goes to Marketing & Sales with its
+    text, and the scorecard counts it (a metric that only looks at what was decided red can never
+    see a miss). The complaint beside it is no leak."""
+    report = run(cfg, "red_missed_by_the_model.jsonl")
+    m = by_id(report)
+    assert m["rm1"]["light"] == "yellow" and "marketing-sales" in m["rm1"]["alerted"]
+    assert report.score["red_text_to_broad_receivers"] == 1
+    assert report.score["light_confusion"]["red"]["yellow"] == 1
+
+
+def test_cli_tick_seconds_shows_batching_of_posts_seconds_apart(tmp_path: Path) -> None:
+    """``--tick-seconds 5``: the three complaints 10-25 s apart are one message (on the default
+    one-minute step the third arrives in the next poll, after the message went out)."""
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(app, ["eval", "replay", str(STREAMS / "group_wait.jsonl"), "-c", str(EXAMPLE),
+                                   "--json", str(out), "--tick-seconds", "5"])
+    assert res.exit_code == 0, res.output
+    first = next(a for a in json.loads(out.read_text())["alerts"] if a["kind"] == "mention")
+    assert first["external_ids"] == ["g1", "g2", "g3"] and first["at"].endswith("10:00:30+00:00")

@@ -86,6 +86,8 @@ def test_a_scout_forward_of_a_crawled_post_counts_its_urgency() -> None:
                                    .read_text(encoding="utf-8")), classifier=KeywordClassifier())
     first, forward = rep.mentions
     assert forward["reading"] == 2 and forward["scout_forward"] is True
+    # the post counts as a scout's on its first line too: the "from a scout" figure sees it
+    assert first["scout"] is True and rep.score["yellow_high_reach_or_scout"] == 1
     assert first["priority"] == "urgent" and first["alerted"] == ["marketing-sales"]
     alerts = [a for a in rep.alerts if a["kind"] == "mention" and a["receiver"] == "marketing-sales"]
     assert len(alerts) == 2 and [a["mention_count"] for a in alerts] == [1, 1]
