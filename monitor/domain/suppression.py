@@ -232,6 +232,7 @@ def hold(
     spikes: Iterable[SpikeLike] = (),
     inhibit_matchers: Sequence[str] = ('light!="red"',),
     spike_cooldown: timedelta = timedelta(hours=6),
+    queue: bool = True,
 ) -> Suppression | None:
     """Whether the alert for one mention to one receiver is held back (None: send it).
 
@@ -240,11 +241,12 @@ def hold(
     an active silence; inhibition by a live spike covering the mention, for alerts matching
     ``inhibit_matchers`` and never for red, urgent or scout-forwarded ones; the repeat interval
     per (group, receiver), which never holds a receiver's first alert for the group nor an alert
-    whose light or priority rose since that receiver's last one.
+    whose light or priority rose since that receiver's last one. A receiver without a ``queue``
+    (kudos) responds to nothing, so a rise in priority is no news to it: only its light counts.
     """
     rose = last is not None and (
         LIGHT_RANK.get(str(labels.get("light")), 0) > LIGHT_RANK.get(last.light, 0)
-        or PRIORITY_RANK.get(str(labels.get("priority")), 0) > PRIORITY_RANK.get(last.priority, 0)
+        or (queue and PRIORITY_RANK.get(str(labels.get("priority")), 0) > PRIORITY_RANK.get(last.priority, 0))
     )
     return suppress(
         labels,

@@ -74,13 +74,14 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
     inhibition matchers; a silence may match the ``receiver`` label too."""
     labels = {**decision.labels, "group": group}
     sp = cfg.policy.spikes
+    queues = {r.name: r.queue for r in cfg.receivers}
     out: dict[str, Suppression | None] = {}
     for rcv in decision.receivers:
         route = _route_for(decision, rcv)
         interval = route.opts.repeat_interval if route is not None else cfg.policy.grouping.repeat_interval
         out[rcv] = hold({**labels, "receiver": rcv}, now=now, last=last.get(rcv), repeat_interval=interval,
                         silences=silences, spikes=spikes, inhibit_matchers=sp.inhibit_matchers,
-                        spike_cooldown=sp.cooldown)
+                        spike_cooldown=sp.cooldown, queue=queues.get(rcv, True))
     return out
 
 

@@ -453,3 +453,12 @@ def test_cli_tick_seconds_shows_batching_of_posts_seconds_apart(tmp_path: Path) 
     assert res.exit_code == 0, res.output
     first = next(a for a in json.loads(out.read_text())["alerts"] if a["kind"] == "mention")
     assert first["external_ids"] == ["g1", "g2", "g3"] and first["at"].endswith("10:00:30+00:00")
+
+
+def test_a_collected_compliment_forwarded_later_reaches_kudos_once(cfg: AppConfig) -> None:
+    """The forward raises the item's priority (a scout's urgency): news for Marketing & Sales'
+    queue, none for kudos, which has no queue (the compliment was posted there once)."""
+    report = run(cfg, "kudos_once.jsonl")
+    kudos = [a for a in report.alerts if a["receiver"] == "kudos" and a["kind"] == "mention"]
+    assert [a["external_ids"] for a in kudos] == [["k1"]]
+    assert any(a["receiver"] == "marketing-sales" and a["kind"] == "mention" for a in report.alerts)

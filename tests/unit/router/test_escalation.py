@@ -270,3 +270,24 @@ def test_send_at(previous_at: datetime | None, now: datetime, wait: timedelta, i
 
     previous = None if previous_at is None else LastAlert(previous_at, "yellow", "normal")
     assert send_at(now, previous=previous, group_wait=wait, group_interval=interval) == expected
+
+
+@pytest.mark.parametrize(
+    ("light", "priority", "queue", "held"),
+    [
+        ("yellow", "normal", True, True),    # unchanged: a repeat within the interval
+        ("yellow", "urgent", True, False),   # priority rose: news for a queue
+        ("red", "normal", True, False),      # light rose: always news
+        ("green", "urgent", False, True),    # kudos has no queue: a priority rise is no news there
+        ("yellow", "normal", False, False),  # ... a rise in light still is
+    ],
+)
+def test_hold_counts_a_priority_rise_only_for_receivers_with_a_queue(
+    light: str, priority: str, queue: bool, held: bool
+) -> None:
+    from monitor.domain.suppression import LastAlert, hold
+
+    last = LastAlert(datetime(2026, 12, 1, 15, 0, tzinfo=UTC), "green" if not queue else "yellow", "normal")
+    out = hold({"light": light, "priority": priority, "receiver": "r"}, now=datetime(2026, 12, 1, 15, 30, tzinfo=UTC),
+               last=last, repeat_interval=timedelta(hours=4), queue=queue)
+    assert (out is not None) is held, out
