@@ -51,7 +51,7 @@ from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig, SourceConfig
 from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
-from monitor.domain.assignment import on_duty
+from monitor.domain.assignment import on_duty, reads
 from monitor.domain.decide import SentimentView
 from monitor.domain.ladder import ItemState, ladder_actions
 from monitor.sentiment.base import Classifier
@@ -462,13 +462,19 @@ def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: dateti
         pending = c.store.next_notification_at(s)
         if pending is not None:
             times.append(utc(pending))
-        if c.store.unassigned_open_items(s):
-            # work that waits for someone on duty (P2): the next quarter hour at which a
-            # spokesperson is on duty, when the ladder job hands it out
-            roster = [sp for sp in c.cfg.spokespersons if sp.active]
+        roster = [sp for sp in c.cfg.spokespersons if sp.active]
+        by_id = {sp.id: sp for sp in roster}
+        # work that waits for someone on duty (P2), or for a reader of its language: the next
+        # quarter hour at which one is on duty, when the ladder job hands it out
+        waiting: list[str | None] = [None] if c.store.unassigned_open_items(s) else []
+        unread = [(item, lang) for item, lang in c.store.open_items_in_languages_besides(s, c.cfg.sentiment.languages)
+                  if item.assignee in by_id and not reads(by_id[item.assignee or ""], lang)]
+        kept = c.store.taken_by_people(s, [item.id for item, _ in unread if item.id is not None])
+        waiting += sorted({lang for item, lang in unread if item.id not in kept})
+        for lang in waiting:
             t = now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
             for _ in range(8 * 96):
-                if any(on_duty(sp, t) for sp in roster):
+                if any(on_duty(sp, t) and reads(sp, lang) for sp in roster):
                     times.append(t)
                     break
                 t += timedelta(minutes=15)

@@ -146,6 +146,20 @@ class QueueStore(StoreBase):
             q = q.with_for_update(skip_locked=True, of=QueueItem)  # type: ignore[arg-type]
         return [(item, lang) for item, lang in s.exec(q).all()]
 
+    def open_items_in_languages_besides(self, s: Session, covered: Sequence[str]) -> list[tuple[QueueItem, str]]:
+        """Assigned, unacknowledged items that are not red whose mention is in a language other
+        than ``covered`` (language codes; ``es-MX`` counts as ``es``), oldest first, each with that
+        language: the items the rotation may give a reader of the language once one is on duty."""
+        q = (select(QueueItem, MentionRow.lang).join(MentionRow, col(MentionRow.id) == col(QueueItem.mention_id))
+             .where(col(QueueItem.status) == "assigned", col(QueueItem.assignee).is_not(None),
+                    col(QueueItem.light) != "red", col(MentionRow.lang).is_not(None))
+             .order_by(col(QueueItem.id)))
+        if self.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True, of=QueueItem)  # type: ignore[arg-type]
+        keep = {c.split("-")[0].lower() for c in covered}
+        return [(item, lang) for item, lang in s.exec(q).all()
+                if lang and lang.split("-")[0].lower() not in keep]
+
     def taken_by_people(self, s: Session, item_ids: Sequence[int]) -> set[int]:
         """Those of ``item_ids`` whose assignee chose them or was given them by a person (a claim or
         an assignment in the queue), not by the rotation: their holder is not changed for them."""

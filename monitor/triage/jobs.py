@@ -86,7 +86,8 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     """P2's rotation for work nobody on duty could take when it came: an open item without an
     assignee (it arrived at night or on a weekend) goes to the first spokesperson on duty, and
     an overdue item whose assignee is off duty now goes to one who is on duty, so that the
-    ladder's reminder reaches someone who can act. Same rule as triage (language, topic, turn;
+    ladder's reminder reaches someone who can act; an item in a language the model does not cover
+    that went to someone who cannot read it goes to a reader once one is on duty. Same rule as triage (language, topic, turn;
     :func:`monitor.domain.assignment.assign`). Returns the items handed out."""
     roster = [sp for sp in c.cfg.spokespersons if sp.active]
     if not any(on_duty(sp, now) for sp in roster):
@@ -100,13 +101,23 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     by_id = {sp.id: sp for sp in roster}
     overdue = [i for i in overdue_items if i.status == "assigned" and i.light != "red"
                and i.assignee in by_id and not on_duty(by_id[i.assignee], now)]
+    # a post in a language the model does not cover that went to someone who cannot read it (no
+    # reader was on duty when it came) goes to a reader as soon as one is on duty
+    unread = [(i, lang) for i, lang in c.store.open_items_in_languages_besides(s, c.cfg.sentiment.languages)
+              if i.assignee in by_id and not reads(by_id[i.assignee or ""], lang)
+              and any(on_duty(sp, now) and reads(sp, lang) for sp in roster)]
     # an item a person claimed or gave to someone stays theirs: only the rotation's choice is revised
-    kept = c.store.taken_by_people(s, [i.id for i in overdue if i.id is not None])
+    kept = c.store.taken_by_people(s, [i.id for i in overdue if i.id is not None]
+                                   + [i.id for i, _ in unread if i.id is not None])
     overdue = [i for i in overdue if i.id not in kept]
     if overdue:
         langs = c.store.mention_langs(s, [i.mention_id for i in overdue])
     for item in overdue:
         todo.append((item, langs.get(item.mention_id), f"{by_id[item.assignee or ''].name} is off duty"))
+    listed = {i.id for i in overdue}
+    for item, lang in unread:
+        if item.id not in kept and item.id not in listed:
+            todo.append((item, lang, f"{by_id[item.assignee or ''].name} does not read {lang}"))
     handed = 0
     for item, lang, why in todo:
         holder = by_id.get(item.assignee or "")

@@ -462,3 +462,17 @@ def test_a_collected_compliment_forwarded_later_reaches_kudos_once(cfg: AppConfi
     kudos = [a for a in report.alerts if a["receiver"] == "kudos" and a["kind"] == "mention"]
     assert [a["external_ids"] for a in kudos] == [["k1"]]
     assert any(a["receiver"] == "marketing-sales" and a["kind"] == "mention" for a in report.alerts)
+
+
+def test_a_post_nobody_on_duty_could_read_goes_to_a_reader_once_one_is_on_duty(cfg: AppConfig) -> None:
+    """Two German posts arrive before anyone is on duty: the rotation gives both to the first
+    spokesperson on duty (13:00 UTC), who reads no German; when the German reader comes on duty
+    (17:00 UTC) the one the rotation chose goes to him, the one its holder claimed stays hers."""
+    from datetime import timedelta
+
+    actions: list[ActionLine] = []
+    lines = parse_stream((STREAMS / "language_reader_later.jsonl").read_text(encoding="utf-8"), actions=actions)
+    report = replay(cfg, lines, classifier=KeywordClassifier(), actions=actions, tail=timedelta(hours=7))
+    m = by_id(report)
+    assert m["de1"]["assignee"] == "jonas.keller" and m["de2"]["assignee"] == "marcus.ortega"
+    assert report.score["assignee_agreement"] == 1.0
