@@ -260,6 +260,10 @@ class EscalationConfig(StrictModel):
     )
     lead_receiver: str = "marketing-sales"
     crisis_receiver: str = "crisis"
+    #: reminders and lead steps of items that are neither urgent nor red, gathered per receiver
+    #: and step into one message per window of this length (sent at its end, naming each person
+    #: concerned); 0s: one message per item at once
+    batch: Duration = timedelta(0)
 
 
 class SpikeConfig(StrictModel):

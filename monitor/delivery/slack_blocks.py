@@ -282,7 +282,10 @@ def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[s
     """Health, spike and escalation messages: a title, a summary and the other scalar fields."""
     emoji = {"spike": ":rotating_light:", "escalation": ":alarm_clock:", "health": ":warning:"}.get(kind, ":bell:")
     title = escape_line(payload.get("title") or kind.capitalize())
-    blocks = [_section(f"{emoji} *{title}*")]
+    # the people a ladder step is for are mentioned, so Slack notifies them (ids as configured)
+    users = [u for u in payload.get("notify_users") or [] if isinstance(u, str) and re.fullmatch(r"[UW][A-Z0-9]+", u)]
+    ping = " ".join(f"<@{u}>" for u in users)
+    blocks = [_section(f"{emoji} *{title}*" + (f" {ping}" if ping else ""))]
     if payload.get("summary"):
         blocks.append(_section(escape(payload["summary"])[:SECTION_LIMIT - 100]))
     if payload.get("held"):
@@ -301,7 +304,7 @@ def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[s
     if isinstance(samples, list) and samples:
         lines = "\n".join(_sample_line(s) for s in samples[:5])
         blocks.append(_section(f"*Sample posts*\n{lines}"))
-    return f"{kind.upper()}: {title}", blocks
+    return f"{kind.upper()}: {title}" + (f" {ping}" if ping else ""), blocks
 
 
 def _sample_line(sample: object) -> str:

@@ -116,15 +116,18 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
     """The ladder steps that are due for ``item`` at ``now`` and were not taken yet.
 
     Only unacknowledged items (status ``new`` or ``assigned``) escalate. Step *n* (1-based) is
-    due at the item's response target plus the step's ``after``; steps already taken
+    due at the item's response target plus the step's ``after``, counted the way the priority's
+    target counts: in business hours for a business-hours target (an item due at closing time
+    reaches the lead an hour into the next working day, not in the evening), on the wall clock
+    for a wall-clock one (urgent: nights and weekends included); steps already taken
     (``level <= item.escalation_level``) are never returned again, and several overdue steps
     (a worker was down) are all returned, in order.
     """
     if item.status not in UNACKNOWLEDGED:
         return []
     target = item.due_at
+    rt: ResponseTarget | None = escalation.targets.get(item.priority)  # type: ignore[call-overload]
     if target is None:
-        rt = escalation.targets.get(item.priority)  # type: ignore[call-overload]
         if rt is None:
             return []
         target = due_at(item.created_at, rt, hours)
@@ -134,7 +137,7 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
     for index, rung in enumerate(escalation.ladder, start=1):
         if index <= item.escalation_level:
             continue
-        when = target + rung.after
+        when = _later(target, rung.after, rt, hours)
         if when > now:
             break
         late = now - target
@@ -155,6 +158,13 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
             reason = f"not acknowledged {span(late)} after its target: crisis contact ({who})"
         steps.append(Step(level=index, action=rung.action, target=who, receiver=receiver, due=when, reason=reason))
     return steps
+
+
+def _later(target: datetime, after: timedelta, rt: ResponseTarget | None, hours: BusinessHours) -> datetime:
+    """``after`` past ``target``, counted as the priority's target counts (see :func:`ladder_actions`)."""
+    if after <= timedelta(0) or rt is None or not rt.business_hours:
+        return target + after
+    return due_at(target, ResponseTarget(within=after, business_hours=True), hours)
 
 
 def span(td: timedelta) -> str:

@@ -91,7 +91,8 @@ def evaluate(
     Red: a watch-list term (confidential matters) or a model signal at or above
     ``red_model_threshold`` (``model_red_score``, 0..1; ``model_red_reason`` says what the post
     resembles, e.g. "resembles 'unreleased prices' (0.78)"); watch-list reasons come first.
-    Yellow: criticism (negative sentiment, complaint terms, a scout's "criticism"), questions
+    Yellow: criticism (negative sentiment, complaint terms unless a scout forwarded the post as a
+    compliment, a scout's "criticism"), questions
     that need a decision (:func:`asks_us`; ``topic_terms`` are the keywords of the
     organisation's topics). Green: everything else (compliments and neutral public mentions).
     """
@@ -113,7 +114,10 @@ def evaluate(
     y = cfg.yellow
     if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain):
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
-    complaint = find_terms(text, y.complaint_terms)
+    # a complaint word in a post a scout read and forwarded as a compliment ("got my refund in two
+    # days, thank you!") is no complaint: the person's reading wins over the word list, not over
+    # the model's negative reading (that is still yellow above)
+    complaint = [] if scout_category == "compliment" else find_terms(text, y.complaint_terms)
     if complaint:
         reasons.append("complaint terms: " + ", ".join(f"'{t}'" for t in complaint))
     community_question = False

@@ -42,13 +42,15 @@ class OutboxStore(StoreBase):
 
     # ---- outbox ----------------------------------------------------------------------------------
     def enqueue(self, s: Session, *, key: str, receiver: str, kind: str, payload: dict[str, Any],
-                now: datetime, channel: str | None = None, queue_item_id: int | None = None) -> bool:
-        """Add a notification to the outbox unless one with ``key`` exists; True if added."""
+                now: datetime, channel: str | None = None, queue_item_id: int | None = None,
+                due: datetime | None = None) -> bool:
+        """Add a notification to the outbox unless one with ``key`` exists; True if added. It goes
+        out at once, or at ``due`` (a message that gathers what comes until then)."""
         ids = self.insert_ignore(
             s, Notification,
             [{"idempotency_key": key, "receiver": receiver, "kind": kind, "channel": channel,
               "queue_item_id": queue_item_id, "payload": json.loads(json.dumps(payload, default=str)),
-              "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}],
+              "status": "pending", "attempts": 0, "next_attempt_at": due or now, "created_at": now}],
             ["idempotency_key"], returning=Notification.id,
         )
         return bool(ids)

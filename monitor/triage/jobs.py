@@ -6,16 +6,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.assignment import assign, on_duty, reads
-from monitor.domain.ladder import CRISIS_ACTION, BacklogItem, ItemState, backlog_message, episode_open, ladder_actions
+from monitor.domain.ladder import (
+    BACKLOG_LISTED,
+    CRISIS_ACTION,
+    BacklogItem,
+    ItemState,
+    Step,
+    backlog_message,
+    episode_open,
+    ladder_actions,
+    span,
+)
 from monitor.domain.light import find_terms, watch_terms
 from monitor.domain.spikes import EngagementObservation, Reading, Sample, bucketize, detect, velocity_readings
+from monitor.queue.actions import directory
 from monitor.storage.models import EscalationStep, MentionRow, Notification, QueueItem, SpikeEvent
 from monitor.storage.store import DbSession, Store
 
@@ -62,6 +73,8 @@ def run_escalations(c: JobDeps) -> int:
                 if step.action == CRISIS_ACTION:
                     if new and item.id is not None:
                         reached.setdefault(receiver, []).append(item.id)
+                elif esc.batch > timedelta(0) and item.priority != "urgent" and item.light != "red":
+                    _gather_step(c, s, receiver, step, item, now)
                 else:
                     c.store.enqueue(
                         s, key=f"escalation:{item.id}:{step.level}", receiver=receiver, kind="escalation", now=now,
@@ -69,7 +82,8 @@ def run_escalations(c: JobDeps) -> int:
                         payload={"title": f"Escalation ({step.action}) for item #{item.id}", "summary": step.reason,
                                  "item_id": item.id, "action": step.action, "target": step.target,
                                  "light": item.light, "priority": item.priority,
-                                 "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item.id}"},
+                                 "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item.id}",
+                                 "notify_users": _slack_users(c, step)},
                     )
                 c.store.audit(s, actor="brand-scout", action=f"escalation.{step.action}", object_type="queue_item",
                               object_id=str(item.id), details={"level": step.level, "target": step.target,
@@ -80,6 +94,79 @@ def run_escalations(c: JobDeps) -> int:
         for receiver in sorted({esc.crisis_receiver, *reached}):
             _crisis_backlog(c, s, receiver, reached.get(receiver, []), now)
     return taken
+
+
+def _slack_users(c: JobDeps, step: Step) -> list[str]:
+    """The Slack users a ladder step is for: the assignee a reminder names, the leads for the lead's
+    step (people with the ``lead`` role); none for a reminder to a receiver (nobody holds the item)."""
+    people = directory(c.cfg)
+    if step.action == "notify-lead":
+        return [p.slack_user_id for p in people if "lead" in p.roles and p.slack_user_id]
+    return [p.slack_user_id for p in people if p.id == step.target and p.slack_user_id]
+
+
+#: key of a window's gathered ladder message: ``ladder:<receiver>:<action>:<window start>``
+LADDER_KEY = "ladder:{receiver}:{action}:{start}"
+
+
+def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: QueueItem, now: datetime) -> None:
+    """Put a reminder or lead step into its receiver's message for the current ``batch`` window
+    (one per receiver and step, sent at the window's end): a burst of overdue items after an
+    outage is one message per window naming each item and pinging each person concerned, not
+    one message per item (P3). A window's message already sent (a late step): a message of its own."""
+    batch = c.cfg.policy.escalation.batch
+    start = datetime.fromtimestamp((now.timestamp() // batch.total_seconds()) * batch.total_seconds(), UTC)
+    key = LADDER_KEY.format(receiver=receiver, action=step.action, start=start.strftime("%Y%m%dT%H%M%S"))
+    base = c.cfg.web.base_url.rstrip("/")
+    names = {p.id: p.name for p in directory(c.cfg)}
+    entry = {"item_id": item.id, "light": item.light, "priority": item.priority,
+             "due_at": utc(item.due_at).isoformat() if item.due_at else None,
+             "assignee": names.get(item.assignee or "", item.assignee), "late": step.reason,
+             "item_url": f"{base}/queue/{item.id}"}
+    users = _slack_users(c, step)
+    existing = c.store.notifications_by_keys(s, [key]).get(key)
+    if existing is not None:
+        old = existing.payload if isinstance(existing.payload, dict) else {}
+        items = [*old.get("items", []), entry]
+        merged = sorted({*old.get("notify_users", []), *users})
+        payload = ladder_message(items, action=step.action, base_url=base, tz=c.cfg.policy.business_hours.timezone)
+        if existing.status == "pending" and existing.id is not None and c.store.rewrite_pending(
+                s, existing.id, {**payload, "notify_users": merged}):
+            return
+        key = f"{key}:{item.id}"
+    payload = ladder_message([entry], action=step.action, base_url=base, tz=c.cfg.policy.business_hours.timezone)
+    c.store.enqueue(s, key=key, receiver=receiver, kind="escalation", now=now, due=start + batch,
+                    payload={**payload, "notify_users": users})
+
+
+def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, tz: str) -> dict[str, Any]:
+    """The payload of a window's gathered reminders or lead steps: a title that counts the items
+    and says what is late, one line per item (id, light, priority, due time in UTC and local
+    time, who holds it, queue link; never text or author: the item may be red-adjacent and the
+    channel broad), and what to do."""
+    n = len(items)
+    noun = "1 item" if n == 1 else f"{n} items"
+    its, them = ("its", "it") if n == 1 else ("their", "them")
+    if action == "notify-lead":
+        title = f"Lead: {noun} still not acknowledged after {its} response target"
+        ask = f"Please see that someone takes {them} (assign {them} in the queue)"
+    else:
+        title = f"Reminder: {noun} not acknowledged by {its} response target"
+        ask = f"Acknowledge or claim {them} in the queue"
+    lines = []
+    for it in items[:BACKLOG_LISTED]:
+        due = ""
+        if it.get("due_at"):
+            at = datetime.fromisoformat(str(it["due_at"]))
+            local = at.astimezone(ZoneInfo(tz))
+            due = f", due {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M %Z})"
+        holder = f", assigned to {it['assignee']}" if it.get("assignee") else ", unassigned"
+        lines.append(f"• #{it['item_id']} {it['light']}, {it['priority']}{due}{holder}: {it['item_url']}")
+    if n > BACKLOG_LISTED:
+        lines.append(f"and {n - BACKLOG_LISTED} more")
+    lines.append(f"{ask}: {base_url}/queue?overdue=1")
+    return {"title": title, "summary": "\n".join(lines), "action": action, "item_id": items[0]["item_id"],
+            "item_count": n, "items": items, "queue_url": f"{base_url}/queue?overdue=1"}
 
 
 def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[QueueItem]) -> int:
@@ -209,6 +296,7 @@ def _crisis_backlog(c: JobDeps, s: DbSession, receiver: str, reached: list[int],
         if episode_open(items, besides=reached):
             if reached:
                 _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base), now)
+                _backlog_news(c, s, receiver, ep, [it for it in items if it.item_id in set(reached)], len(items), now)
             return
         # the episode is over: its message says so; an item reaching the step now opens the next
         mine = [it for it in items if it.item_id not in set(reached)]
@@ -230,6 +318,38 @@ def _crisis_backlog(c: JobDeps, s: DbSession, receiver: str, reached: list[int],
             items = [it for it in _backlog_items(c, s, receiver, min(ep.since, now))
                      if it.reached_at >= ep.since or it.item_id in set(reached)]
             _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base), now)
+
+
+#: key of a message telling a crisis receiver that its open backlog grew:
+#: ``backlog-news:<receiver>:<episode>:<time>``
+NEWS_KEY = "backlog-news:{receiver}:{episode}:"
+#: an open backlog that grows by ordinary items says so in a new message at most this often
+NEWS_EVERY = timedelta(hours=1)
+
+
+def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, joined: list[BacklogItem], total: int,
+                  now: datetime) -> None:
+    """Items joining an open episode rewrite its message in place, and an edit notifies nobody
+    (Slack, PagerDuty): so a new message says the backlog grew, naming the items that joined, when
+    one of them is urgent or red, or when the episode's last message that notified anyone is an
+    hour old or more. Never text or author (P5)."""
+    if not joined:
+        return
+    prefix = NEWS_KEY.format(receiver=receiver, episode=ep.number)
+    last = c.store.latest_itemless(s, receiver=receiver, key_prefix=prefix)
+    told = utc(last.created_at) if last is not None else ep.since
+    if not any(it.priority == "urgent" or it.light == "red" for it in joined) and now - told < NEWS_EVERY:
+        return
+    after, base = _crisis_after(c), c.cfg.web.base_url
+    payload = backlog_message(joined, receiver=receiver, after=after, base_url=base)
+    n = len(joined)
+    payload["title"] = (f"Backlog grew: {'1 more item' if n == 1 else f'{n} more items'} not acknowledged "
+                        f"{span(after)} after {'its' if n == 1 else 'their'} response target ({total} in this backlog)")
+    payload["summary"] = "\n".join([f"{n} joined the open backlog; its first message lists them all.",
+                                     *str(payload["summary"]).splitlines()[1:]])
+    payload["backlog_total"] = total
+    c.store.enqueue(s, key=f"{prefix}{now.isoformat()}", receiver=receiver, kind="escalation", now=now,
+                    payload=payload)
 
 
 def _rewrite(c: JobDeps, s: DbSession, ep: _Episode, payload: dict[str, object], now: datetime) -> None:

@@ -10,6 +10,7 @@ a new episode.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from monitor.delivery.notifiers.base import RecordingNotifier
 from monitor.queue.actions import QueueActions, actor_for
 from monitor.storage.models import AuditEvent, EscalationStep, Notification, QueueItem
 from monitor.triage.jobs import run_escalations
+from tests.conftest import BASE_CONFIG
 from tests.fakes.slack import TOKEN, FakeSlack
 
 CRISIS_AFTER = timedelta(hours=4)  # the default ladder: remind at the target, lead +1h, crisis +4h
@@ -38,8 +40,17 @@ RED = "Heard SET SEG is building Project Falcon for schools"
 @pytest.fixture
 def make(containers: Callable[..., Any], make_config: Callable[..., AppConfig], db_url: str) -> Callable[..., Any]:
     def _make() -> Any:
-        return containers(make_config(db=db_url), notifiers={"log": RecordingNotifier()})
+        return containers(make_config(db=db_url, policy=all_day_policy()), notifiers={"log": RecordingNotifier()})
     return _make
+
+
+def all_day_policy() -> dict[str, Any]:
+    """Working time all day (UTC), so that the ladder's business-hours delays (a business-hours
+    target counts its steps in business hours: test_escalation) equal the wall clock here."""
+    policy = copy.deepcopy(BASE_CONFIG["policy"])
+    policy["business_hours"] = {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                                "start": "00:00", "end": "23:59"}
+    return dict(policy)
 
 
 def add_items(c: Any, clock: FrozenClock, texts: list[str], *, start: int = 0) -> list[int]:
@@ -64,7 +75,14 @@ def set_due(c: Any, ids: list[int], at: datetime) -> None:
 
 
 def crisis_rows(c: Any) -> list[Notification]:
-    return [n for n in c.store.notifications(kind="escalation") if n.receiver == "crisis" and n.channel is None]
+    """The backlog's messages and their rewrites (not the "backlog grew" news: test below)."""
+    return [n for n in c.store.notifications(kind="escalation") if n.receiver == "crisis" and n.channel is None
+            and not n.idempotency_key.startswith("backlog-news:")]
+
+
+def news_rows(c: Any) -> list[Notification]:
+    return [n for n in c.store.notifications(kind="escalation") if n.receiver == "crisis" and n.channel is None
+            and n.idempotency_key.startswith("backlog-news:")]
 
 
 def steps(c: Any, action: str | None = None) -> list[EscalationStep]:
@@ -214,7 +232,7 @@ def test_slack_edits_the_one_crisis_message(db_url: str, make_config: Callable[.
                                             containers: Callable[..., Any], clock: FrozenClock,
                                             fake_slack: FakeSlack) -> None:
     cfg = make_config(db=db_url, env={"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": "s" * 32},
-                      notify={"slack": {"api_base": fake_slack.base_url, "max_retries": 0}})
+                      notify={"slack": {"api_base": fake_slack.base_url, "max_retries": 0}}, policy=all_day_policy())
     c = containers(cfg)
     t0 = clock.now()
     ids = add_items(c, clock, COMPLAINTS)
@@ -270,3 +288,31 @@ def test_an_episode_opened_by_another_scheduler_meanwhile_gets_the_items(
     assert [n.idempotency_key for n in rows] == ["backlog:crisis:1", "backlog:crisis:1:2"]
     assert rows[1].payload["updates"] == "backlog:crisis:1"
     assert [x["item_id"] for x in rows[1].payload["items"]] == [b, a]
+
+
+def test_an_open_backlog_that_grows_says_so_in_a_new_message(make: Any, clock: FrozenClock) -> None:
+    """A rewrite notifies nobody: an urgent or red item joining the open backlog, or ordinary items
+    joining an hour or more after the last message that notified anyone, get a new message naming
+    them ("Backlog grew"); ordinary items joining within the hour only rewrite the backlog."""
+    c = make()
+    t0 = clock.now()
+    a, b, red, d = add_items(c, clock, [COMPLAINTS[0], COMPLAINTS[1], RED, COMPLAINTS[2]])
+    set_due(c, [a], t0)
+    set_due(c, [b], t0 + timedelta(minutes=10))
+    set_due(c, [red], t0 + timedelta(minutes=20))
+    set_due(c, [d], t0 + timedelta(minutes=90))
+    for minutes in (0, 10):
+        clock.set(t0 + timedelta(minutes=minutes) + CRISIS_AFTER)
+        run_escalations(c)
+        c.pipeline.run_once()
+    assert news_rows(c) == []  # b joined 10 minutes after the backlog opened: a rewrite only
+    clock.set(t0 + timedelta(minutes=20) + CRISIS_AFTER)
+    run_escalations(c)
+    [news] = news_rows(c)  # the red item is news at once
+    assert news.payload["title"] == "Backlog grew: 1 more item not acknowledged 4h after its response target (3 in this backlog)"
+    assert news.payload["summary"].splitlines()[1].startswith(f"• #{red} red, ")
+    assert "Falcon" not in json.dumps(news.payload)  # P5: never a red item's text
+    c.pipeline.run_once()
+    clock.set(t0 + timedelta(minutes=90) + CRISIS_AFTER)  # 70 minutes after the last news
+    run_escalations(c)
+    assert len(news_rows(c)) == 2 and news_rows(c)[-1].payload["item_id"] == d

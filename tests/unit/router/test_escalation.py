@@ -90,7 +90,16 @@ def item(**kw: Any) -> ItemState:
             [(1, "remind-assignee", "ana"), (2, "notify-lead", "marketing-sales")],
             id="catch-up",
         ),
-        pytest.param(item(escalation_level=2), DUE + timedelta(hours=4), [(3, "notify-crisis", "crisis")], id="crisis"),
+        # business-hours targets count the ladder's delays in business hours too (09:00-17:00):
+        # 4 h after a 14:00 target is 10:00 the next working day, not 18:00
+        pytest.param(item(escalation_level=2), DUE + timedelta(hours=4), [], id="crisis-waits-for-working-time"),
+        pytest.param(item(escalation_level=2), chi(2026, 11, 17, 10), [(3, "notify-crisis", "crisis")], id="crisis"),
+        pytest.param(
+            item(priority="urgent", created_at=chi(2026, 11, 21, 3), escalation_level=2),
+            chi(2026, 11, 21, 8),
+            [(3, "notify-crisis", "crisis")],
+            id="urgent-crisis-on-the-wall-clock",
+        ),
         pytest.param(item(escalation_level=3), DUE + timedelta(days=3), [], id="ladder-exhausted"),
         pytest.param(item(status="acknowledged"), DUE + timedelta(days=1), [], id="acknowledged"),
         pytest.param(item(status="closed"), DUE + timedelta(days=1), [], id="closed"),
@@ -138,7 +147,7 @@ class FakeQueueItem:
 def test_ladder_over_ticks_takes_each_step_once(cfg: AppConfig) -> None:
     clock = FrozenClock(CREATED.astimezone(UTC))
     row = FakeQueueItem()
-    for _ in range(4 * 24):  # one day in 15-minute ticks
+    for _ in range(2 * 4 * 24):  # two days in 15-minute ticks
         now = clock.now()
         state = item(escalation_level=row.escalation_level)
         for step in ladder_actions(state, cfg.policy.escalation, cfg.policy.business_hours, now):
@@ -150,7 +159,8 @@ def test_ladder_over_ticks_takes_each_step_once(cfg: AppConfig) -> None:
         (2, "notify-lead", "marketing-sales"),
         (3, "notify-crisis", "crisis"),
     ]
-    assert [at.astimezone(CHI).hour for *_, at in row.recorded] == [14, 15, 18]
+    # the crisis step 4 business hours after the 14:00 target: 10:00 the next day
+    assert [at.astimezone(CHI).hour for *_, at in row.recorded] == [14, 15, 10]
 
 
 # ---- silences ----------------------------------------------------------------------------------

@@ -184,6 +184,22 @@ CASES_YAML = """
   submitted_by: emp-7
   scout_category: criticism
   expect: {light: yellow, receivers: [marketing-sales], reason: "scout forwarded it as criticism"}
+- rule: P1 a complaint word in a post a scout forwarded as a compliment is no complaint
+  text: "Got my Acme refund in two days, thank you!"
+  submitted_by: emp-7
+  scout_category: compliment
+  sentiment: {label: positive, score: 0.96}
+  expect: {light: green, receivers: [marketing-sales, kudos]}
+- rule: P4 the same post without a scout is yellow by the complaint word (sarcasm often reads positive)
+  text: "Got my Acme refund in two days, thank you!"
+  sentiment: {label: positive, score: 0.96}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "complaint terms: 'refund'"}
+- rule: P1 a scout's compliment the model reads as negative is still yellow
+  text: "Got my Acme refund in two days, thank you!"
+  submitted_by: emp-7
+  scout_category: compliment
+  sentiment: {label: negative, score: 0.9}
+  expect: {light: yellow, receivers: [marketing-sales]}
 """
 
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_YAML)

@@ -1,0 +1,159 @@
+"""Reminders and lead steps gathered per window (``policy.escalation.batch``, P3), over a real
+database (SQLite; PostgreSQL too where it is reachable, always in CI).
+
+With a batch window, the ladder's reminders and lead steps of items that are neither urgent nor
+red go into one message per receiver, step and window, sent at the window's end, listing each
+item and naming (Slack: mentioning) each person concerned: after an outage, Marketing & Sales
+read one message per quarter hour, not one per overdue item. Urgent and red items still get a
+message of their own at once.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from connectors.base import Mention
+from monitor.clock import FrozenClock, utc
+from monitor.config import AppConfig
+from monitor.delivery.notifiers.base import RecordingNotifier
+from monitor.delivery.slack_blocks import render_generic
+from monitor.storage.models import Notification, QueueItem
+from monitor.triage.jobs import ladder_message, run_escalations
+from tests.conftest import BASE_CONFIG
+
+COMPLAINTS = ["SET SEG refund still missing after six weeks, terrible",
+              "SET SEG claims portal outage again, I cannot file anything",
+              "Still waiting on my SET SEG refund, nobody answers the phone",
+              "The SET SEG claims portal outage ruined my whole afternoon"]
+
+
+@pytest.fixture
+def make(containers: Callable[..., Any], make_config: Callable[..., AppConfig], db_url: str) -> Callable[..., Any]:
+    def _make(batch: str = "15m") -> Any:
+        policy = copy.deepcopy(BASE_CONFIG["policy"])
+        policy["escalation"] = {"batch": batch}
+        return containers(make_config(db=db_url, policy=policy), notifiers={"log": RecordingNotifier()})
+    return _make
+
+
+def add_items(c: Any, clock: FrozenClock, texts: list[str]) -> list[int]:
+    mentions = [Mention(source="x", external_id=f"m{i}", url=f"https://x.com/u{i}/status/{i}", text=t,
+                        created_at=clock.now(), author_handle=f"author{i}") for i, t in enumerate(texts)]
+    c.store.add_new_mentions("t", "x", mentions, None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        ids = [r.id for r in s.exec(select(QueueItem).order_by(col(QueueItem.id))).all() if r.id is not None]
+    assert len(ids) == len(texts)
+    return ids
+
+
+def set_due(c: Any, ids: list[int], at: datetime, *, priority: str = "high", assignee: str = "ben") -> None:
+    with c.store.session() as s:
+        for item in s.exec(select(QueueItem).where(col(QueueItem.id).in_(ids))).all():
+            item.due_at, item.priority, item.status, item.assignee, item.escalation_level = (
+                at, priority, "assigned", assignee, 0)
+            s.add(item)
+
+
+def ladder_rows(c: Any) -> list[Notification]:
+    return [n for n in c.store.notifications(kind="escalation") if n.channel is None]
+
+
+def test_reminders_within_a_window_are_one_message_sent_at_its_end(make: Any, clock: FrozenClock) -> None:
+    c = make()
+    t0 = clock.now()  # Monday 16:00 UTC, a window's start
+    a, b, d = add_items(c, clock, COMPLAINTS[:3])
+    set_due(c, [a], t0 + timedelta(minutes=1))
+    set_due(c, [b], t0 + timedelta(minutes=6), assignee="anna")
+    set_due(c, [d], t0 + timedelta(minutes=16))
+    for minute in (1, 6):
+        clock.set(t0 + timedelta(minutes=minute))
+        assert run_escalations(c) == 1
+        c.pipeline.run_once()  # nothing goes out before the window ends
+    [row] = ladder_rows(c)
+    assert row.idempotency_key == "ladder:marketing-sales:remind-assignee:20261116T160000"
+    assert row.status == "pending" and utc(row.next_attempt_at) == t0 + timedelta(minutes=15)
+    p = row.payload
+    assert p["title"] == "Reminder: 2 items not acknowledged by their response target"
+    assert [it["item_id"] for it in p["items"]] == [a, b] and p["item_count"] == 2
+    assert p["summary"].splitlines()[0].startswith(f"• #{a} yellow, high, due 2026-11-16 16:01 UTC")
+    assert "assigned to Ben Ortiz" in p["summary"] and "assigned to Anna Berg" in p["summary"]
+    assert p["summary"].splitlines()[-1] == "Acknowledge or claim them in the queue: " + p["queue_url"]
+    assert sorted(p["notify_users"]) == ["U0ANNA01", "U0BEN001"]  # each assignee is mentioned
+    assert "SET SEG" not in p["summary"]  # ids, lights, links: never the posts' text
+
+    clock.set(t0 + timedelta(minutes=15))
+    c.pipeline.run_once()
+    assert [n.status for n in ladder_rows(c)] == ["sent"]
+    # the next window's item: a message of its own
+    clock.set(t0 + timedelta(minutes=16))
+    assert run_escalations(c) == 1
+    assert [n.idempotency_key for n in ladder_rows(c)][-1] == "ladder:marketing-sales:remind-assignee:20261116T161500"
+
+
+def test_a_step_after_its_windows_message_went_out_gets_one_of_its_own(make: Any, clock: FrozenClock) -> None:
+    c = make()
+    t0 = clock.now()
+    a, b = add_items(c, clock, COMPLAINTS[:2])
+    set_due(c, [a], t0 + timedelta(minutes=1))
+    clock.set(t0 + timedelta(minutes=1))
+    run_escalations(c)
+    with c.store.session() as s:  # the message went out early (another worker, a retry's clock)
+        row = s.exec(select(Notification).where(col(Notification.idempotency_key).startswith("ladder:"))).one()
+        row.status = "sent"
+        s.add(row)
+    set_due(c, [b], t0 + timedelta(minutes=2))
+    clock.set(t0 + timedelta(minutes=2))
+    assert run_escalations(c) == 1
+    keys = [n.idempotency_key for n in ladder_rows(c)]
+    assert keys == ["ladder:marketing-sales:remind-assignee:20261116T160000",
+                    f"ladder:marketing-sales:remind-assignee:20261116T160000:{b}"]
+    assert [it["item_id"] for it in ladder_rows(c)[1].payload["items"]] == [b]
+
+
+def test_urgent_items_and_the_lead_step(make: Any, clock: FrozenClock) -> None:
+    """An urgent item's reminder goes at once, on its own (its target is an hour); the lead's step
+    of ordinary items is gathered like reminders and mentions the leads."""
+    c = make()
+    t0 = clock.now()
+    u, a = add_items(c, clock, COMPLAINTS[:2])
+    set_due(c, [u], t0, priority="urgent")
+    set_due(c, [a], t0)
+    clock.set(t0 + timedelta(hours=1, minutes=1))
+    run_escalations(c)
+    keys = sorted(n.idempotency_key for n in ladder_rows(c))
+    assert f"escalation:{u}:1" in keys and f"escalation:{u}:2" in keys
+    lead = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
+    assert len(lead) == 1 and [it["item_id"] for it in lead[0].payload["items"]] == [a]
+    assert lead[0].payload["notify_users"] == ["U0ANNA01"]  # the lead
+    assert lead[0].payload["title"] == "Lead: 1 item still not acknowledged after its response target"
+    urgent = next(n for n in ladder_rows(c) if n.idempotency_key == f"escalation:{u}:1")
+    assert urgent.payload["notify_users"] == ["U0BEN001"]  # the assignee of the urgent item
+
+
+def test_without_a_batch_window_each_step_is_a_message_at_once(make: Any, clock: FrozenClock) -> None:
+    c = make("0s")
+    t0 = clock.now()
+    a, b = add_items(c, clock, COMPLAINTS[:2])
+    set_due(c, [a, b], t0)
+    run_escalations(c)
+    assert sorted(n.idempotency_key for n in ladder_rows(c)) == sorted([f"escalation:{a}:1", f"escalation:{b}:1"])
+
+
+def test_slack_mentions_the_people_a_ladder_message_is_for() -> None:
+    items = [{"item_id": 4, "light": "yellow", "priority": "high", "due_at": "2026-11-16T16:01:00+00:00",
+              "assignee": "Ben Ortiz", "item_url": "http://q/queue/4"}]
+    payload = {**ladder_message(items, action="remind-assignee", base_url="http://q", tz="America/Denver"),
+               "notify_users": ["U0BEN001", "<!channel>"]}
+    assert payload["summary"].splitlines()[0] == (
+        "• #4 yellow, high, due 2026-11-16 16:01 UTC (09:01 MST), assigned to Ben Ortiz: http://q/queue/4")
+    assert payload["summary"].splitlines()[-1] == "Acknowledge or claim it in the queue: http://q/queue?overdue=1"
+    text, blocks = render_generic("escalation", payload)
+    assert text.endswith("<@U0BEN001>") and "<!channel>" not in text  # only user ids become mentions
+    assert "<@U0BEN001>" in blocks[0]["text"]["text"]
