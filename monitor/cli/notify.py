@@ -10,7 +10,7 @@ import typer
 
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, check, fail, load
 from monitor.clock import SystemClock
-from monitor.delivery.notifiers import TARGETS, build_targets, target_channel, target_key, targets_of
+from monitor.delivery.notifiers import EMAIL, TARGETS, build_targets, target_channel, target_key, targets_of
 from monitor.delivery.notifiers.base import Notifier, Outbound
 from monitor.delivery.notifiers.log import LogNotifier
 from monitor.errors import NotifyError
@@ -18,7 +18,7 @@ from monitor.errors import NotifyError
 notify_app = typer.Typer(help="Receivers: send a test message through one.", no_args_is_help=True)
 
 TargetOpt = Annotated[list[str] | None, typer.Option(
-    "--target", "-t", help="only this destination (slack, log, pagerduty, teams, webhook); repeatable")]
+    "--target", "-t", help="only this destination (slack, log, pagerduty, teams, webhook, email); repeatable")]
 
 
 @notify_app.command("test")
@@ -39,7 +39,7 @@ def test(receiver: Annotated[str, typer.Argument(help="receiver name from the co
         notifiers["slack"] = SlackNotifier.from_config(cfg)
         primary = "slack"
     notifiers.update(build_targets(cfg, clock=clock))
-    available = [primary, *targets_of(rc)]
+    available = [primary, *targets_of(rc), *([EMAIL] if cfg.notify.email.enabled and rc.email else [])]
     chosen = available if not target else [t for t in available if t in target]
     unknown = sorted(set(target or []) - set(available))
     if unknown:
@@ -52,7 +52,7 @@ def test(receiver: Annotated[str, typer.Argument(help="receiver name from the co
                "item_url": f"{cfg.web.base_url.rstrip('/')}/queue", "sent_at": now.isoformat()}
     failed = False
     for name in chosen:
-        is_target = name in TARGETS
+        is_target = name in (*TARGETS, EMAIL)
         msg = Outbound(key=target_key(key, name) if is_target else key, receiver=receiver, kind="test",
                        payload=payload, channel=target_channel(name) if is_target else None)
         try:

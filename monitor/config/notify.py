@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from monitor.config.base import Duration, EnvName, StrictModel
+from monitor.config.digest import SmtpConfig
 from monitor.vocab import Priority
 
 
@@ -38,6 +40,23 @@ class OutboxConfig(StrictModel):
     backoff_max: Duration = timedelta(minutes=10)
 
 
+#: the message kinds that go by email (an update of an alerted group, a state change and a rewrite
+#: of an earlier message stay in Slack: a mailbox cannot edit a message in place)
+EmailKind = Literal["alert", "escalation", "spike", "health", "test"]
+EMAIL_KINDS: tuple[EmailKind, ...] = ("alert", "escalation", "spike", "health", "test")
+
+
+class EmailAlertsConfig(StrictModel):
+    """Alerts by email to the addresses of ``receivers[].email``, over this SMTP server (the
+    password from the environment variable it names). Off unless ``enabled``."""
+
+    enabled: bool = False
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    kinds: list[EmailKind] = Field(
+        default_factory=lambda: list(EMAIL_KINDS), description="message kinds sent by email")
+    subject_prefix: str = Field("[brand-scout]", max_length=40)
+
+
 class NotifyConfig(StrictModel):
     """Where alerts go when there is no Slack (or in addition to it)."""
 
@@ -45,6 +64,7 @@ class NotifyConfig(StrictModel):
     health_receiver: str = Field("marketing-sales", description="receiver of source-health alerts")
     slack: SlackConfig = Field(default_factory=SlackConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    email: EmailAlertsConfig = Field(default_factory=EmailAlertsConfig)
 
 
 # ---- per-receiver targets beyond Slack and email (``receivers[].pagerduty/teams/webhook``) --------

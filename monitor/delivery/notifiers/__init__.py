@@ -1,7 +1,8 @@
 """Notifiers: the outbox delivers each message through one of these.
 
 A receiver's messages go to Slack when it has a ``slack:`` channel (and Slack is on), else to
-the alert log. The *targets* a receiver may add next to ``slack:`` (:data:`TARGETS`:
+the alert log; with ``notify.email.enabled`` they are mailed to its ``email:`` addresses too (the
+``email`` target). The *targets* a receiver may add next to ``slack:`` (:data:`TARGETS`:
 ``pagerduty:``, ``teams:``, ``webhook:``) each get their own outbox row, made by the outbox's
 fan-out from the receiver's row (key ``<key>><target>``, ``channel`` ``target:<target>``): each
 target has its own idempotency key, retries, backoff and crash reconciliation, and one failing
@@ -14,8 +15,9 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from monitor.clock import Clock
-from monitor.delivery.notifiers import pagerduty, webhook
+from monitor.delivery.notifiers import email_alerts, pagerduty, webhook
 from monitor.delivery.notifiers.base import Notifier, Outbound, RecordingNotifier
+from monitor.delivery.notifiers.email_alerts import EmailAlertNotifier
 from monitor.delivery.notifiers.log import LogNotifier
 from monitor.delivery.notifiers.pagerduty import PagerDutyNotifier
 from monitor.delivery.notifiers.teams import TeamsNotifier
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 #: The per-receiver targets, in fan-out order: the ``receivers[]`` key, which is also the notifier's name.
 TARGETS: tuple[str, ...] = ("pagerduty", "teams", "webhook")
 TARGET_PREFIX = "target:"
+#: the target that mails a receiver's messages to ``receivers[].email`` (``notify.email``)
+EMAIL = "email"
 _KEY_LIMIT = 300  # Notification.idempotency_key
 
 
@@ -77,7 +81,10 @@ def fan_out_rows(cfg: AppConfig, *, key: str, receiver: str, kind: str, payload:
     rc = next((r for r in cfg.receivers if r.name == receiver), None)
     if rc is None:
         return []
-    return [(target_key(key, t), target_channel(t)) for t in targets_of(rc) if wants(t, rc, kind, payload)]
+    out = [(target_key(key, t), target_channel(t)) for t in targets_of(rc) if wants(t, rc, kind, payload)]
+    if email_alerts.wants(cfg, rc, kind, payload):  # receivers[].email, when notify.email is on
+        out.append((target_key(key, EMAIL), target_channel(EMAIL)))
+    return out
 
 
 def state_followups(cfg: AppConfig, *, action: str, alerted: list[str], candidates: list[str]) -> list[str]:
@@ -99,6 +106,8 @@ def build_targets(cfg: AppConfig, *, clock: Clock) -> dict[str, Notifier]:
         out["teams"] = TeamsNotifier(cfg)
     if "webhook" in used:
         out["webhook"] = WebhookNotifier(cfg, clock=clock)
+    if cfg.notify.email.enabled and any(rc.email for rc in cfg.receivers):
+        out[EMAIL] = EmailAlertNotifier(cfg)
     return out
 
 
@@ -112,6 +121,9 @@ def target_secrets(cfg: AppConfig) -> list[tuple[str, str]]:
             out.append((f"receivers[{i}].teams.webhook_url_env", rc.teams.webhook_url_env))
         if rc.webhook is not None and rc.webhook.enabled:
             out.append((f"receivers[{i}].webhook.secret_env", rc.webhook.secret_env))
+    smtp = cfg.notify.email.smtp
+    if cfg.notify.email.enabled and smtp.username and smtp.password_env and any(rc.email for rc in cfg.receivers):
+        out.append(("notify.email.smtp.password_env", smtp.password_env))
     return out
 
 
@@ -134,6 +146,6 @@ def receiver_problems(cfg: AppConfig) -> list[str]:
     return problems
 
 
-__all__ = ["TARGETS", "LogNotifier", "Notifier", "Outbound", "PagerDutyNotifier", "RecordingNotifier",
+__all__ = ["EMAIL", "TARGETS", "LogNotifier", "Notifier", "Outbound", "PagerDutyNotifier", "RecordingNotifier",
            "TeamsNotifier", "WebhookNotifier", "build_targets", "fan_out_rows", "receiver_problems",
            "state_followups", "target_channel", "target_key", "target_of", "target_secrets", "targets_of", "wants"]
