@@ -48,23 +48,28 @@ def run_escalations(c: JobDeps) -> int:
     """Take every ladder step that is due for unacknowledged items; returns steps taken.
 
     Each step is recorded per item (an ``EscalationStep`` row and an audit record). The reminder
-    and the lead's step send one message per item; the crisis step (``notify-crisis``) does not:
-    the items reaching it make one backlog message per crisis receiver and episode, rewritten in
-    place as more join (:func:`_crisis_backlog`)."""
+    and the lead's step send one message per item, or one per receiver and ``batch`` window; the
+    crisis step (``notify-crisis``) does not: the items reaching it make one backlog message per
+    crisis receiver and episode, rewritten in place as more join (:func:`_crisis_backlog`)."""
     now = c.clock.now()
     esc = c.cfg.policy.escalation
     taken = 0
     reached: dict[str, list[int]] = {}  # crisis receiver -> items whose crisis step was taken now
     restricted = {r.name for r in c.cfg.receivers if r.restricted}
+
+    def state_of(item: QueueItem) -> ItemState:
+        red_to = next((r for r in item.receivers if r in restricted), None) if item.light == "red" else None
+        return ItemState(item.id, item.status, item.priority, utc(item.created_at),
+                         utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level, red_to)
+
     with c.store.session() as s:
         overdue = c.store.overdue_unacknowledged(s, now)
-        _hand_out(c, s, now, overdue)  # before the ladder: its reminder goes to whoever holds the item then
+        # before the ladder, so that its reminder goes to whoever holds the item then; only items a
+        # step is due for now (an item is not handed back and forth at every change of shift)
+        stepping = [i for i in overdue if ladder_actions(state_of(i), esc, c.cfg.policy.business_hours, now)]
+        _hand_out(c, s, now, stepping)
         for item in overdue:
-            red_to = next((r for r in item.receivers if r in restricted), None) if item.light == "red" else None
-            state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
-                              utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level,
-                              red_to)
-            for step in ladder_actions(state, esc, c.cfg.policy.business_hours, now):
+            for step in ladder_actions(state_of(item), esc, c.cfg.policy.business_hours, now):
                 new = c.store.insert_ignore(s, EscalationStep, [{
                     "queue_item_id": item.id, "level": step.level, "action": step.action,
                     "target": step.target, "at": now}], ["queue_item_id", "level"], returning=EscalationStep.id)
@@ -172,8 +177,9 @@ def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, t
 def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[QueueItem]) -> int:
     """P2's rotation for work nobody on duty could take when it came: an open item without an
     assignee (it arrived at night or on a weekend) goes to the first spokesperson on duty, and
-    an overdue item whose assignee is off duty now goes to one who is on duty, so that the
-    ladder's reminder reaches someone who can act; an item in a language the model does not cover
+    an overdue item whose assignee is off duty goes to one who is on duty when its next ladder
+    step falls due (``overdue_items``: those a step is due for), so that the step reaches someone
+    who can act; an item in a language the model does not cover
     that went to someone who cannot read it goes to a reader once one is on duty. Same rule as triage (language, topic, turn;
     :func:`monitor.domain.assignment.assign`). Returns the items handed out."""
     roster = [sp for sp in c.cfg.spokespersons if sp.active]
@@ -345,7 +351,9 @@ def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, joined:
     n = len(joined)
     payload["title"] = (f"Backlog grew: {'1 more item' if n == 1 else f'{n} more items'} not acknowledged "
                         f"{span(after)} after {'its' if n == 1 else 'their'} response target ({total} in this backlog)")
-    payload["summary"] = "\n".join([f"{n} joined the open backlog; its first message lists them all.",
+    noun = "1 item" if n == 1 else f"{n} items"
+    payload["summary"] = "\n".join([f"{noun} joined the open backlog; its first message, rewritten in place, "
+                                     f"lists all {total}.",
                                      *str(payload["summary"]).splitlines()[1:]])
     payload["backlog_total"] = total
     c.store.enqueue(s, key=f"{prefix}{now.isoformat()}", receiver=receiver, kind="escalation", now=now,
