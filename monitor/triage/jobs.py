@@ -405,6 +405,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         # post seconds old is never "viral". A post is judged once triage has decided its light;
         # a red one yields a notice naming only its queue item.
         engagement = []
+        red_posts: dict[int, MentionRow] = {}  # queue item id -> its red post seen spreading
         for m in observed:
             if m.state != "routed":
                 continue
@@ -413,6 +414,8 @@ def run_spike_detection(c: JobDeps) -> list[str]:
             first, last = velocity_readings(utc(m.created_at), Reading(utc(m.last_observed_at), m.engagement),
                                             previous, cfg)
             red = _red(m, items, watched)
+            if red and (m.id or 0) in items:
+                red_posts[items[m.id or 0][0]] = m
             engagement.append(EngagementObservation(
                 m.source, m.external_id, first.at, first.engagement, last.at, last.engagement,
                 "" if red else m.group_key or "", "" if red else m.text, "" if red else m.url,
@@ -444,8 +447,35 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                                 payload={"title": f"Spike: {sp.summary}", "summary": sp.summary,
                                          "kind": sp.kind, "scope": sp.scope, **sp.explanation()})
                 log.warning("spike", extra={"event": "spike", "key": sp.key, "summary": sp.summary})
+                _tell_restricted(c, s, sp.key, sp.explanation(), red_posts, now)
         _announce_held(c, s, list(recent), now)  # velocity spikes too: they hold their post's group
     return keys
+
+
+def _tell_restricted(c: JobDeps, s: DbSession, key: str, explanation: dict[str, Any],
+                     red_posts: dict[int, MentionRow], now: datetime) -> None:
+    """A red post spreading fast is news for the restricted receivers of its item (Legal):
+    the crisis channel gets only a notice (P5), so they get the velocity alert with the post, its
+    link and author, once per spike. Nothing for a spike that is not a red item's."""
+    item_id = explanation.get("item_id")
+    if not explanation.get("restricted") or not isinstance(item_id, int) or item_id not in red_posts:
+        return
+    item = s.get(QueueItem, item_id)
+    restricted = {r.name for r in c.cfg.receivers if r.restricted}
+    if item is None:
+        return
+    m = red_posts[item_id]
+    rate = float(explanation.get("observed") or 0)
+    summary = (f"{m.source} post {m.url} by {m.author_handle} is gaining {rate:,.0f} engagements per hour "
+               f"(red item #{item_id}, {m.engagement:,} engagements now)")
+    # the restricted receivers routed the item; one made red later (an override) went to them all
+    for rcv in sorted(restricted.intersection(item.receivers or []) or restricted):
+        c.store.enqueue(s, key=f"spike:{key}:{rcv}", receiver=rcv, kind="spike", now=now, queue_item_id=None,
+                        payload={"title": f"Red item #{item_id} is spreading fast", "summary": summary,
+                                 "kind": "velocity", "scope": m.source, "item_id": item_id,
+                                 "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item_id}",
+                                 "samples": [{"source": m.source, "external_id": m.external_id, "url": m.url,
+                                              "text": m.text[:280]}]})
 
 
 def _red(m: MentionRow, items: dict[int, tuple[int, str]], watched: list[str]) -> bool:
