@@ -278,6 +278,12 @@ def render_state_reply(state: dict[str, Any]) -> tuple[str, list[dict[str, Any]]
     return line, [_section(line)]
 
 
+#: payload fields a generic message does not list as facts: shown otherwise, or machine fields
+#: (a ladder step's ``action: remind-assignee`` means nothing to the reader; its title says it)
+_NOT_FACTS = frozenset({"title", "summary", "text", "held", "updates", "action", "target", "unacknowledged",
+                        "backlog", "backlog_total", "item_count"})
+
+
 def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """Health, spike and escalation messages: a title, a summary and the other scalar fields."""
     emoji = {"spike": ":rotating_light:", "escalation": ":alarm_clock:", "health": ":warning:"}.get(kind, ":bell:")
@@ -292,7 +298,7 @@ def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[s
         blocks.append(_section(f":mute: {escape_line(payload['held'])}"))
     facts = []
     for k, v in payload.items():
-        if k in ("title", "summary", "text", "held", "updates") or isinstance(v, dict | list) or v is None:
+        if k in _NOT_FACTS or isinstance(v, dict | list) or v is None:
             continue
         if k.endswith("url") and isinstance(v, str):
             facts.append(f"*{escape_line(k)}:* {link(v, v)}")

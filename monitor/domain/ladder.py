@@ -141,21 +141,23 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
         if when > now:
             break
         late = now - target
+        # "0m after its target" read oddly: a step taken at the target says so
+        when_late = "by its response target" if late < timedelta(minutes=1) else f"{span(late)} after its target"
         if rung.action == "remind-assignee":
             unassigned_to = item.red_receiver or escalation.lead_receiver
             who = item.assignee or unassigned_to
             receiver = None if item.assignee else unassigned_to
             reason = (
-                f"not acknowledged {span(late)} after its target: reminder to {who}"
+                f"not acknowledged {when_late}: reminder to {who}"
                 if item.assignee
-                else f"not acknowledged {span(late)} after its target and unassigned: reminder to {who}"
+                else f"not acknowledged {when_late} and unassigned: reminder to {who}"
             )
         elif rung.action == "notify-lead":
             who = receiver = escalation.lead_receiver
-            reason = f"not acknowledged {span(late)} after its target: Marketing & Sales lead ({who})"
+            reason = f"not acknowledged {when_late}: Marketing & Sales lead ({who})"
         else:
             who = receiver = escalation.crisis_receiver
-            reason = f"not acknowledged {span(late)} after its target: crisis contact ({who})"
+            reason = f"not acknowledged {when_late}: crisis contact ({who})"
         steps.append(Step(level=index, action=rung.action, target=who, receiver=receiver, due=when, reason=reason))
     return steps
 
