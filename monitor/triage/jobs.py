@@ -329,7 +329,8 @@ def _crisis_backlog(c: JobDeps, s: DbSession, receiver: str, reached: list[int],
 #: key of a message telling a crisis receiver that its open backlog grew:
 #: ``backlog-news:<receiver>:<episode>:<time>``
 NEWS_KEY = "backlog-news:{receiver}:{episode}:"
-#: an open backlog that grows by ordinary items says so in a new message at most this often
+#: an open backlog that grows says so in a new message at most this often, or as often as the
+#: crisis step's own delay when that is longer (the top of the ladder keeps the ladder's rhythm)
 NEWS_EVERY = timedelta(hours=1)
 
 
@@ -337,16 +338,18 @@ def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, joined:
                   now: datetime) -> None:
     """Items joining an open episode rewrite its message in place, and an edit notifies nobody
     (Slack, PagerDuty): so a new message says the backlog grew, naming the items that joined, when
-    one of them is urgent or red, or when the episode's last message that notified anyone is an
-    hour old or more. Never text or author (P5)."""
+    the episode's last message that notified anyone is older than :data:`NEWS_EVERY` or the crisis
+    step's delay (4 h in the example), whichever is longer. Never text or author (P5)."""
     if not joined:
         return
+    after, base = _crisis_after(c), c.cfg.web.base_url
     prefix = NEWS_KEY.format(receiver=receiver, episode=ep.number)
     last = c.store.latest_itemless(s, receiver=receiver, key_prefix=prefix)
     told = utc(last.created_at) if last is not None else ep.since
-    if not any(it.priority == "urgent" or it.light == "red" for it in joined) and now - told < NEWS_EVERY:
+    if now - told < max(NEWS_EVERY, after):
         return
-    after, base = _crisis_after(c), c.cfg.web.base_url
+    # the items that joined since the last news (those joining now included)
+    joined = [it for it in _backlog_items(c, s, receiver, told) if it.reached_at > told] or joined
     payload = backlog_message(joined, receiver=receiver, after=after, base_url=base)
     n = len(joined)
     payload["title"] = (f"Backlog grew: {'1 more item' if n == 1 else f'{n} more items'} not acknowledged "

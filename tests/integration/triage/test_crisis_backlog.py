@@ -291,28 +291,30 @@ def test_an_episode_opened_by_another_scheduler_meanwhile_gets_the_items(
 
 
 def test_an_open_backlog_that_grows_says_so_in_a_new_message(make: Any, clock: FrozenClock) -> None:
-    """A rewrite notifies nobody: an urgent or red item joining the open backlog, or ordinary items
-    joining an hour or more after the last message that notified anyone, get a new message naming
-    them ("Backlog grew"); ordinary items joining within the hour only rewrite the backlog."""
+    """A rewrite notifies nobody: once the last message that notified anyone is as old as the
+    crisis step's delay (4 h), items joining the open backlog get a new message naming every item
+    that joined since ("Backlog grew"); before that they only rewrite the backlog."""
     c = make()
     t0 = clock.now()
     a, b, red, d = add_items(c, clock, [COMPLAINTS[0], COMPLAINTS[1], RED, COMPLAINTS[2]])
     set_due(c, [a], t0)
     set_due(c, [b], t0 + timedelta(minutes=10))
     set_due(c, [red], t0 + timedelta(minutes=20))
-    set_due(c, [d], t0 + timedelta(minutes=90))
-    for minutes in (0, 10):
+    set_due(c, [d], t0 + timedelta(hours=5))
+    for minutes in (0, 10, 20):
         clock.set(t0 + timedelta(minutes=minutes) + CRISIS_AFTER)
         run_escalations(c)
         c.pipeline.run_once()
-    assert news_rows(c) == []  # b joined 10 minutes after the backlog opened: a rewrite only
-    clock.set(t0 + timedelta(minutes=20) + CRISIS_AFTER)
+    assert news_rows(c) == []  # b and the red item joined within 4 h of the backlog's message
+    # 5 h after the backlog opened (2 minutes more: the all-day working time ends at 23:59)
+    clock.set(t0 + timedelta(hours=5) + CRISIS_AFTER + timedelta(minutes=2))
     run_escalations(c)
-    [news] = news_rows(c)  # the red item is news at once
-    assert news.payload["title"] == "Backlog grew: 1 more item not acknowledged 4h after its response target (3 in this backlog)"
-    assert news.payload["summary"].splitlines()[1].startswith(f"• #{red} red, ")
+    [news] = news_rows(c)
+    assert news.payload["title"] == ("Backlog grew: 3 more items not acknowledged 4h after their response "
+                                     "target (4 in this backlog)")
+    lines = news.payload["summary"].splitlines()
+    assert lines[0] == "3 items joined the open backlog; its first message, rewritten in place, lists all 4."
+    assert [ln.split()[1] for ln in lines[1:4]] == [f"#{d}", f"#{red}", f"#{b}"]  # newest first
     assert "Falcon" not in json.dumps(news.payload)  # P5: never a red item's text
-    c.pipeline.run_once()
-    clock.set(t0 + timedelta(minutes=90) + CRISIS_AFTER)  # 70 minutes after the last news
     run_escalations(c)
-    assert len(news_rows(c)) == 2 and news_rows(c)[-1].payload["item_id"] == d
+    assert len(news_rows(c)) == 1  # once
