@@ -173,6 +173,13 @@ def _serve(cfg: AppConfig, *, port: int | None, banner: bool, web: bool = True, 
            worker: bool = True, demo_minutes: float | None = None) -> None:
     from monitor.app.service import run_service
 
+    if port is not None and port != cfg.web.port:
+        # links in alerts point at base_url: one that names this very server on its configured
+        # port follows it to the port it runs on now (a public base_url behind a proxy stays)
+        local = {f"http://{h}:{cfg.web.port}" for h in (cfg.web.host, "127.0.0.1", "localhost")}
+        if cfg.web.base_url.rstrip("/") in local:
+            scheme_host = cfg.web.base_url.rstrip("/").rsplit(":", 1)[0]
+            cfg = cfg.model_copy(update={"web": cfg.web.model_copy(update={"base_url": f"{scheme_host}:{port}"})})
     c = container(cfg)
     if worker:
         try:

@@ -91,8 +91,8 @@ def evaluate(
     Red: a watch-list term (confidential matters) or a model signal at or above
     ``red_model_threshold`` (``model_red_score``, 0..1; ``model_red_reason`` says what the post
     resembles, e.g. "resembles 'unreleased prices' (0.78)"); watch-list reasons come first.
-    Yellow: criticism (negative sentiment, complaint terms unless a scout forwarded the post as a
-    compliment, a scout's "criticism"), questions
+    Yellow: criticism (negative sentiment, complaint terms; neither for a post a scout forwarded
+    as a compliment; a scout's "criticism"), questions
     that need a decision (:func:`asks_us`; ``topic_terms`` are the keywords of the
     organisation's topics). Green: everything else (compliments and neutral public mentions).
     """
@@ -112,12 +112,14 @@ def evaluate(
     if reasons:
         return Verdict("red", tuple(reasons), tuple(hits))
     y = cfg.yellow
-    if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain):
+    # a post a scout read and forwarded as a compliment: the person's reading wins over the model's
+    # negative one and over complaint words ("got my refund in two days, thank you!"); it still
+    # reaches Marketing & Sales (every forward does), and a question or a language the model does
+    # not cover is still yellow
+    praised = scout_category == "compliment"
+    if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain) and not praised:
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
-    # a complaint word in a post a scout read and forwarded as a compliment ("got my refund in two
-    # days, thank you!") is no complaint: the person's reading wins over the word list, not over
-    # the model's negative reading (that is still yellow above)
-    complaint = [] if scout_category == "compliment" else find_terms(text, y.complaint_terms)
+    complaint = [] if praised else find_terms(text, y.complaint_terms)
     if complaint:
         reasons.append("complaint terms: " + ", ".join(f"'{t}'" for t in complaint))
     community_question = False
@@ -134,6 +136,9 @@ def evaluate(
     if reasons:
         return Verdict("yellow", tuple(reasons))
     aside = ("a question to the community, not to us",) if community_question else ()
+    if praised:
+        read = f"; the model read it {sentiment}" if sentiment and sentiment != "positive" else ""
+        return Verdict("green", (f"compliment (a scout forwarded it as one{read})", *aside))
     if sentiment == "positive":
         return Verdict("green", ("compliment (positive sentiment)", *aside))
     return Verdict("green", ("neutral public mention", *aside))

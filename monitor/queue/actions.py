@@ -108,11 +108,13 @@ def refusal(actor: Actor, action: str, light: str) -> str | None:
         if not actor.can_see_red:
             return RESTRICTED
         return RED_RESPOND if action == "respond" and not actor.is_spokesperson else None
-    if action in _HANDLE or action == "override":
+    if action in _HANDLE or action in _JUDGE:
+        # a sentiment correction moves a yellow item's priority and due time: a spokesperson's
+        # judgement, like a change of light (Legal and admins judge red items only)
         return None if actor.is_spokesperson else NOT_SPOKESPERSON
     if action == "assign":
         return None if actor.has("lead", "admin") else LEADS_ASSIGN
-    return None  # sentiment (a correction for retraining): every staff role
+    return None
 
 
 def permitted(actor: Actor, light: str) -> dict[str, bool]:
@@ -471,13 +473,18 @@ class QueueActions:
                  light: tuple[Light, Light], sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None)) -> None:
         """Recompute ``item``'s priority, its due time and the priority line of its reasons after a
         change of light or sentiment (``details`` gains the new priority). A higher priority brings
-        the due time forward from now (never later than it was); a lower one never postpones it."""
+        the due time forward from now (never later than it was); a lower one gives the item the due
+        time its new priority's target gives from its creation (never earlier than it was), so that
+        the page's "response target" and "due" agree."""
         name, score, text = repriced(self.cfg, score=item.priority_score, priority=as_priority(item.priority),
                                      light=light, sentiment=sentiment)
-        rose = PRIORITY_RANK[name] > PRIORITY_RANK.get(item.priority, 0)
+        before = PRIORITY_RANK.get(item.priority, 0)
         item.priority, item.priority_score = name, score
         item.reasons = [text, *(r for r in item.reasons if r != text)]
-        if rose and item.status in OPEN_STATUSES:
+        if PRIORITY_RANK[name] > before and item.status in OPEN_STATUSES:
             due = due_time(self.cfg, now, name)
             item.due_at = min(due, utc(item.due_at)) if item.due_at else due
+        elif PRIORITY_RANK[name] < before and item.status in OPEN_STATUSES:
+            later = due_time(self.cfg, utc(item.created_at), name)
+            item.due_at = max(later, utc(item.due_at)) if item.due_at else later
         details["priority"] = name

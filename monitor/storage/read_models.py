@@ -251,7 +251,10 @@ def _queue_order(sort: str) -> list[Any]:
         return [qid.desc()]
     if sort == "reach":
         return [col(MentionRow.author_reach).desc(), qid.desc()]
-    return [score.desc(), qid.desc()]
+    # the priority first (an urgent item may score lower than a high one: a big account makes a
+    # post urgent whatever its score), then the score within a priority
+    rank = case({"urgent": 3, "high": 2, "normal": 1}, value=col(QueueItem.priority), else_=0)
+    return [rank.desc(), score.desc(), qid.desc()]
 
 
 def queue_page(store: Store, f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool,

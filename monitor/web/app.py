@@ -148,9 +148,20 @@ def create_app(container: Container) -> FastAPI:
         return web.render(request, "error.html", {"title": "Not for you", "message": exc.message}, status=403)
 
     @app.exception_handler(RequestValidationError)
-    def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+    def _invalid(request: Request, exc: RequestValidationError) -> Response:
         # FastAPI's default echoes the input back, which fails to encode for lone surrogates (a 500).
         detail = [{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()]
+        if wants_html(request) and request.method == "GET":
+            # a person followed or typed a bad address (/queue/abc, ?page=abc): a page, not JSON
+            where = [e for e in detail if e.get("loc")]
+            if any(e["loc"][0] == "path" for e in where):
+                return web.render(request, "error.html", {"title": "Not found", "message": (
+                    "There is no such page: check the address (an item's address ends in its number, "
+                    "e.g. /queue/12).")}, status=404)
+            names = ", ".join(sorted({str(e["loc"][-1]) for e in where})) or "the address"
+            return web.render(request, "error.html", {"title": "Bad address", "message": (
+                f"This address has a value the page cannot read ({names}). Go back to the queue and "
+                "use its filters.")}, status=400)
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(HTTPException)

@@ -264,6 +264,8 @@ def router(container: Container) -> APIRouter:
             "statuses": QUEUE_STATUSES, "sources": queries.mention_sources(container.store),
             "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
             "assignees": bulk_assignees(actor), "bulk": auth.session(request).pop("bulk", None),
+            # only those who may assign are offered "assign to…" (a lead or an admin)
+            "may_assign": permitted(actor, "yellow")["assign"] or (actor.can_see_red and permitted(actor, "red")["assign"]),
             "bulk_max": BULK_MAX, "here": page_url(filters, page), "filtered": filtered,
             "zone": container.cfg.organisation.timezone, "zone_abbr": now.astimezone(zone).tzname() or "",
             "total": total, "page": page, "pages": pages, "first_index": (page - 1) * PER_PAGE + 1,

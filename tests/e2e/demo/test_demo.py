@@ -68,6 +68,9 @@ def test_demo_fills_the_queue_and_restarts_without_duplicates(tmp_path: Path) ->
             assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
             time.sleep(1)
         assert alerts.exists(), f"no alert within 90 s:\n{log.read_text(errors='replace')[-3000:]}"
+        # the alerts' links point at the port the demo serves, not the config's default one
+        assert f"| http://127.0.0.1:{port}/queue/" in alerts.read_text(errors="replace")
+        assert "127.0.0.1:8080" not in alerts.read_text(errors="replace")
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # a crash, not a clean stop
         proc.wait(timeout=10)

@@ -20,6 +20,7 @@ from monitor.web.pages import PER_PAGE, is_overdue
 from tests.fixtures.web import Browser
 
 N = 180
+RANK = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
 
 
 def add_items(c: Container, now: datetime, n: int = N, seed: int = 5) -> None:
@@ -64,7 +65,8 @@ def reference(c: Container, *, now: datetime, me: str, see_red: bool, status: st
         out.append((q, m))
     far = datetime.max.replace(tzinfo=now.tzinfo)
     keys: dict[str, Any] = {
-        "priority": lambda r: (-r[0].priority_score, -(r[0].id or 0)),
+        # the priority first (urgent above high whatever the score), then the score
+        "priority": lambda r: (-RANK.get(r[0].priority, 0), -r[0].priority_score, -(r[0].id or 0)),
         "due": lambda r: (utc(r[0].due_at) if r[0].due_at else far, -r[0].priority_score, -(r[0].id or 0)),
         "newest": lambda r: -(r[0].id or 0),
         "reach": lambda r: (-r[1].author_reach, -(r[0].id or 0)),

@@ -68,24 +68,30 @@ def test_buttons_differ_by_role(browser: Callable[..., Browser], seeded: Seeded)
         "form:claim", "form:acknowledge", "form:respond", "form:close", "form:dismiss", "form:override",
         "form:sentiment"}
     assert ben.get(red).status_code == 404
-    # legal: on a yellow item only a sentiment correction (P4: a spokesperson changes its light);
-    # on a red one everything
+    # legal: nothing on a yellow item (P4: a spokesperson changes its light, and its sentiment,
+    # which moves its priority and due time), no reply templates there; on a red one everything
     lee = browser("lee").client
     html = lee.get(yellow).text
-    assert buttons(html) == {"form:sentiment"}
+    assert buttons(html) == set()
     assert 'id="actions-note"' in html and "Only designated spokespersons" in html
+    assert 'id="templates"' not in html and "Pre-approved replies" not in html
     html = lee.get(red).text
     # ... but a public response is recorded by a spokesperson (P2), not by Legal
     assert buttons(html) == {*(set(HANDLE) - {"record-response"}), *(
         f"form:{a}" for a in ("claim", "acknowledge", "assign", "close", "dismiss", "override", "sentiment"))}
     assert 'id="template"' not in html and 'id="templates"' not in html and 'id="red-note"' in html
+    # the red note asks Legal for nothing it cannot do (a spokesperson records a response)
+    assert "record its link" not in html and "a spokesperson records a response made" in html
     # a lead (also a spokesperson) gets everything on both
     anna = browser("anna").client
     assert {"claim", "assign", "form:assign"} <= buttons(anna.get(yellow).text)
     assert {"claim", "assign", "form:assign"} <= buttons(anna.get(red).text)
-    # an admin assigns yellow items but does not handle them
+    # an admin assigns yellow items but does not handle or judge them, nor sees reply templates
     ada = browser("ada").client
-    assert buttons(ada.get(yellow).text) == {"assign", "form:assign", "form:sentiment"}
+    html = ada.get(yellow).text
+    assert buttons(html) == {"assign", "form:assign"} and 'id="templates"' not in html
+    # the spokesperson who may reply sees the templates
+    assert 'id="templates"' in ben.get(yellow).text
 
 
 def test_refusals_speak_to_the_role(browser: Callable[..., Browser], seeded: Seeded, container: Container) -> None:
@@ -102,6 +108,8 @@ def test_refusals_speak_to_the_role(browser: Callable[..., Browser], seeded: See
     r = lee.post_form(f"/queue/{seeded.yellow}", f"/queue/{seeded.yellow}/claim", {})
     assert r.status_code == 403 and "handle yellow and green items" in r.text
     assert "don&#39;t reply yourself" not in r.text
+    r = lee.post_form(f"/queue/{seeded.yellow}", f"/queue/{seeded.yellow}/sentiment", {"label": "neutral"})
+    assert r.status_code == 403 and "handle yellow and green items" in r.text  # no priority change by Legal
     r = lee.post_form(f"/queue/{seeded.red}", f"/queue/{seeded.red}/respond", {"url": "https://x.com/a/status/1"})
     assert r.status_code == 403 and "Only a designated spokesperson records a public response" in r.text
     anna = browser("anna")  # a spokesperson cleared for red (a lead)
@@ -109,3 +117,19 @@ def test_refusals_speak_to_the_role(browser: Callable[..., Browser], seeded: See
                        {"url": "https://x.com/a/status/1", "template_id": "sorry"})
     assert r.status_code == 409 and "no public reply from brand-scout&#39;s templates" in r.text
     assert len(container.store.audit_events()) == before
+
+
+def test_bulk_assign_is_offered_only_to_those_who_assign(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    assert 'value="assign"' not in browser("ben").client.get("/queue").text  # a spokesperson, not a lead
+    assert 'id="bulk-assignee"' not in browser("ben").client.get("/queue").text
+    assert 'value="assign"' in browser("anna").client.get("/queue").text  # the lead
+
+
+def test_a_bad_address_is_a_page_not_json(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    ben = browser("ben").client
+    r = ben.get("/queue/abc")
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"] and "no such page" in r.text
+    r = ben.get("/queue?page=abc")
+    assert r.status_code == 400 and "text/html" in r.headers["content-type"] and "(page)" in r.text
+    r = ben.get("/api/queue/abc", headers={"accept": "application/json"})
+    assert r.status_code in (401, 403, 404, 422) and "text/html" not in r.headers.get("content-type", "")

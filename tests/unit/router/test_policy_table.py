@@ -194,12 +194,18 @@ CASES_YAML = """
   text: "Got my Acme refund in two days, thank you!"
   sentiment: {label: positive, score: 0.96}
   expect: {light: yellow, receivers: [marketing-sales], reason: "complaint terms: 'refund'"}
-- rule: P1 a scout's compliment the model reads as negative is still yellow
-  text: "Got my Acme refund in two days, thank you!"
+- rule: P1 a scout's compliment the model reads as negative is green (the person read it)
+  text: "Praise for the nurse line!"
   submitted_by: emp-7
   scout_category: compliment
-  sentiment: {label: negative, score: 0.9}
-  expect: {light: yellow, receivers: [marketing-sales]}
+  sentiment: {label: negative, score: 0.92}
+  expect: {light: green, receivers: [marketing-sales], reason: "compliment (a scout forwarded it as one; the model read it negative)"}
+- rule: P1 a scout's compliment that asks us something is still yellow
+  text: "Praise for the nurse line! How do I thank the nurse?"
+  submitted_by: emp-7
+  scout_category: compliment
+  sentiment: {label: positive, score: 0.9}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "a question that may need an answer"}
 """
 
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_YAML)
