@@ -108,8 +108,14 @@ def _pct(values: list[int], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
+def _engagement(m: MentionRow) -> int:
+    """The engagement the top lists order by and show: a repost or quote spreads a post, so it
+    counts twice (the same weights as the SQL that picks the candidates)."""
+    return m.likes + m.reposts * 2 + m.replies + m.quotes * 2
+
+
 def _engagement_key(m: MentionRow) -> tuple[int, int, int]:
-    return (-(m.likes + m.reposts * 2 + m.replies + m.quotes * 2), -m.author_reach, m.id or 0)
+    return (-_engagement(m), -m.author_reach, m.id or 0)
 
 
 def build_digest(
@@ -166,6 +172,16 @@ def build_digest(
             counts[p][b.source, b.label] += b.mentions
             reach[p] += b.reach
 
+    # The baseline averages only the weeks with history: weeks before the first stored mention are
+    # no "quiet weeks" (13 weeks of which 12 predate the install made every week "+1300%").
+    first_at = min((utc(b.at) for b in volume), default=None)
+    history = first_at.astimezone(tz).date() if first_at is not None else None
+    if history is None or history >= monday:
+        nb_eff = 0
+    else:
+        nb_eff = min(nb, (monday - (history - timedelta(days=history.weekday()))).days // 7)
+    no_last = history is None or history >= monday  # nothing before this week to compare with
+
     def total(p: str) -> int:
         return sum(counts[p].values())
 
@@ -180,25 +196,36 @@ def build_digest(
     def source_total(p: str, source: str) -> int:
         return sum(n for (src, _), n in counts[p].items() if src == source)
 
-    s_now, s_last, s_base = shares("week"), shares("last"), shares("base")
-    mentions_fig = Figure(total("week"), total("last"), total("base") / nb)
-    reach_fig = Figure(reach["week"], reach["last"], reach["base"] / nb)
-    share_figs = {k: Figure(s_now[k], s_last[k], s_base[k], share=True) for k in LABELS}
+    def mean(p: str, value: float) -> float | None:
+        return value / nb_eff if nb_eff else None
+
+    def share_fig(src: str | None, k: str) -> Figure:
+        # a share of a week without mentions is no share (0 % of nothing is not a drop)
+        def of(p: str) -> float | None:
+            n = total(p) if src is None else source_total(p, src)
+            return shares(p, src)[k] if n else None
+        now_n = total("week") if src is None else source_total("week", src)
+        return Figure(shares("week", src)[k], None if no_last else of("last"), of("base") if nb_eff else None,
+                      share=True, empty=not now_n)
+
+    mentions_fig = Figure(total("week"), None if no_last else total("last"), mean("base", total("base")))
+    reach_fig = Figure(reach["week"], None if no_last else reach["last"], mean("base", reach["base"]))
+    share_figs = {k: share_fig(None, k) for k in LABELS}
 
     per_source = []
     for src in sorted({src for p in counts.values() for (src, _), n in p.items() if n}):
-        per_source.append(SourceFigure(src, Figure(source_total("week", src), source_total("last", src),
-                                                   source_total("base", src) / nb),
-                                       Figure(shares("week", src)["negative"], shares("last", src)["negative"],
-                                              shares("base", src)["negative"], share=True)))
+        per_source.append(SourceFigure(src, Figure(source_total("week", src),
+                                                   None if no_last else source_total("last", src),
+                                                   mean("base", source_total("base", src))),
+                                       share_fig(src, "negative")))
     per_source.sort(key=lambda f: -f.mentions.value)
 
     # Daily counts (local days) and the baseline band of daily totals.
     days = [DayCounts(d, {k: c[k] for k in (*LABELS, "unclassified")}) for d, c in sorted(by_day.items())]
-    first = monday - timedelta(weeks=nb)
-    daily_totals = [base_daily[first + timedelta(days=i)] for i in range(nb * 7)]
-    band = (_pct(daily_totals, 0.1), (sum(daily_totals) / len(daily_totals)) if daily_totals else 0.0,
-            _pct(daily_totals, 0.9))
+    first = monday - timedelta(weeks=nb_eff)
+    daily_totals = [base_daily[first + timedelta(days=i)] for i in range(nb_eff * 7)]
+    band = (_pct(daily_totals, 0.1), sum(daily_totals) / len(daily_totals), _pct(daily_totals, 0.9)) \
+        if daily_totals else None
 
     # Red: counted, never quoted.
     red_words = {w.lower() for t in red_texts for w in re.findall(r"\w+", t)}
@@ -208,13 +235,19 @@ def build_digest(
         if not (start <= utc(sp.started_at) < end):
             continue
         ex = sp.explanation or {}
+        # words public posts of the spike use too are no secret ("portal" in an outage): only
+        # words found in red mentions and in none of the spike's own (non-red) sample posts go
+        public = {w.lower() for x in ex.get("samples", []) or [] if isinstance(x, dict)
+                  and not _is_red(str(x.get("text") or ""), red_texts)  # a sample that turned red later
+                  for w in re.findall(r"\w+", str(x.get("text") or ""))}
+        secret = red_words - public
         terms = []
         for t in ex.get("top_terms", []) or []:
             term = str(t[0] if isinstance(t, list | tuple) else t)
-            if not any(w.lower() in red_words for w in re.findall(r"\w+", term)):
+            if not any(w.lower() in secret for w in re.findall(r"\w+", term)):
                 terms.append(term)
         summary = str(ex.get("summary", "")) or f"{sp.kind} spike in {sp.scope}"
-        if any(w.lower() in red_words for w in re.findall(r"\w+", summary) if len(w) > 3
+        if any(w.lower() in secret for w in re.findall(r"\w+", summary) if len(w) > 3
                and w.lower() not in _COMMON):
             summary = f"{sp.kind} spike in {sp.scope}"
         threshold = ex.get("threshold")
@@ -229,31 +262,41 @@ def build_digest(
         for m, q in rows[: settings.top_items]:
             out.append(TopMention(snippet(m.title + " — " + m.text if m.title else m.text), m.url,
                                   m.author_name or m.author_handle, m.source_name or m.source, m.author_reach,
-                                  m.likes + m.reposts + m.replies + m.quotes, _state(q.status if q else None),
+                                  _engagement(m), _state(q.status if q else None),
                                   f"{settings.base_url}/queue/{q.id}" if q else None))
         return out
 
-    # Response performance of the items created in the week.
+    # Response performance of the items created in the week that someone had to act on: those
+    # with a response target (a compliment filed for kudos has none and is closed at once).
     def response_row(key: str, rows: list[ItemTimes]) -> ResponseRow:
         acked = [q for q in rows if q.acknowledged_at is not None]
         ack_ok = [q for q in acked if q.due_at is None or utc(q.acknowledged_at) <= utc(q.due_at)]  # type: ignore[arg-type]
+        ack_judged = len(acked) + sum(1 for q in rows if q.acknowledged_at is None and q.due_at is not None
+                                      and utc(q.due_at) < now)
         responded = [q for q in rows if q.responded_at is not None]
         resp_ok = []
         for q in responded:
             target = settings.respond_within.get(q.priority)
             if target is None or utc(q.responded_at) - utc(q.created_at) <= target:  # type: ignore[arg-type]
                 resp_ok.append(q)
+        late = 0
+        for q in rows:
+            target = settings.respond_within.get(q.priority)
+            if q.responded_at is None and q.status != "closed" and target is not None and now - utc(q.created_at) > target:
+                late += 1
         ack_minutes = [(utc(q.acknowledged_at) - utc(q.created_at)).total_seconds() / 60  # type: ignore[arg-type]
                        for q in acked]
         seen = sum(1 for q in responded if q.response_source == "platform")
         return ResponseRow(key, len(rows), len(acked), len(ack_ok), len(responded), len(resp_ok),
-                           statistics.median(ack_minutes) if ack_minutes else None, seen, len(responded) - seen)
+                           statistics.median(ack_minutes) if ack_minutes else None, seen, len(responded) - seen,
+                           ack_judged=ack_judged, resp_judged=len(responded) + late)
 
     order = PRIORITY_ORDER
-    by_priority = [response_row(p, [q for q in week_items if q.priority == p])
-                   for p in sorted({q.priority for q in week_items}, key=lambda p: (order.get(p, 9), p))]
+    actionable = [q for q in week_items if q.due_at is not None]
+    by_priority = [response_row(p, [q for q in actionable if q.priority == p])
+                   for p in sorted({q.priority for q in actionable}, key=lambda p: (order.get(p, 9), p))]
     people: dict[str, list[ItemTimes]] = defaultdict(list)
-    for q in week_items:
+    for q in actionable:
         # a response seen on a platform is credited to its spokesperson (or the unmapped account)
         who = q.responded_by if q.response_source == "platform" and q.responded_by else q.assignee
         people[settings.names.get(who, who) if who else "(unassigned)"].append(q)
@@ -269,8 +312,11 @@ def build_digest(
                                    (now - utc(oq.created_at)).total_seconds() / 3600, overdue,
                                    f"{settings.base_url}/queue/{oq.id}", text))
 
-    # Scouts.
-    week_scouts = [s for s in scouts if start <= utc(s.created_at) < end]
+    # Scouts: one forward per person and link (forwarding the same post twice is one forward).
+    first_forward: dict[tuple[str, object], ScoutSubmission] = {}
+    for s in sorted((s for s in scouts if start <= utc(s.created_at) < end), key=lambda s: utc(s.created_at)):
+        first_forward.setdefault((s.submitted_by, s.mention_id or s.url), s)
+    week_scouts = list(first_forward.values())
     outcomes: Counter[str] = Counter()
     for s in week_scouts:
         sq = scout_items.get(s.mention_id) if s.mention_id is not None else None
@@ -303,7 +349,8 @@ def build_digest(
     end_local = monday + timedelta(days=6)
     return Digest(
         week=week, organisation=settings.organisation, timezone=settings.timezone, start=monday,
-        end=end_local, generated_at=now, baseline_weeks=nb, mentions=mentions_fig, reach=reach_fig,
+        end=end_local, generated_at=now, baseline_weeks=nb, baseline_available=nb_eff, history_since=history,
+        mentions=mentions_fig, reach=reach_fig,
         shares=share_figs, unclassified=sum(n for (_, lbl), n in counts["week"].items() if lbl not in LABELS),
         per_source=per_source, days=days, band=band, spikes=spike_lines, criticisms=top("negative"),
         compliments=top("positive"), red_mentions=red_mentions, red_open=open_queue.red, by_priority=by_priority,
@@ -311,6 +358,12 @@ def build_digest(
         overdue_total=open_queue.overdue, scouts=scout_summary, coverage=coverage,
         queue_url=f"{settings.base_url}/queue",
     )
+
+
+def _is_red(sample: str, red_texts: Sequence[str]) -> bool:
+    """Whether a spike's sample post (its text, cut to 280 characters) is one of the red mentions."""
+    head = sample.strip()[:200]
+    return bool(head) and any(t.strip().startswith(head) for t in red_texts)
 
 
 _COMMON = {"mentions", "spike", "baseline", "volume", "negative", "share", "above", "times", "hour", "hours",

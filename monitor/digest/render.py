@@ -32,9 +32,10 @@ def chart_png(d: Digest) -> bytes:
     ax.set_facecolor("#ffffff")
     xs = list(range(len(d.days)))
     bottom = [0] * len(xs)
-    low, mean, high = d.band
-    ax.axhspan(low, high, color="#3498db", alpha=0.15, label=f"baseline p10–p90 ({d.baseline_weeks} wk)")
-    ax.axhline(mean, color="#2980b9", linewidth=1, linestyle="--", label="baseline mean")
+    if d.band is not None:  # no band before there is a week of history
+        low, mean, high = d.band
+        ax.axhspan(low, high, color="#3498db", alpha=0.15, label=f"baseline p10–p90 ({d.baseline_available} wk)")
+        ax.axhline(mean, color="#2980b9", linewidth=1, linestyle="--", label="baseline mean")
     for lbl in (*LABELS, "unclassified"):
         vals = [day.counts.get(lbl, 0) for day in d.days]
         if lbl == "unclassified" and not any(vals):
@@ -46,7 +47,7 @@ def chart_png(d: Digest) -> bytes:
     ax.tick_params(colors="#222222", labelsize=8)
     ax.yaxis.label.set_color("#222222")
     ax.legend(fontsize=7, loc="upper left", ncols=3, frameon=False, labelcolor="#222222")
-    ax.set_ylim(0, max([*bottom, high, 1]) * 1.35)
+    ax.set_ylim(0, max([*bottom, d.band[2] if d.band else 0, 1]) * 1.35)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()

@@ -14,11 +14,16 @@ class Figure:
     """A value of the week with last week's value and the baseline (mean per week)."""
 
     value: float
-    last_week: float
-    baseline: float
+    last_week: float | None  # None: no data that week (history starts later), nothing to compare
+    baseline: float | None  # None: no earlier week of history yet
     share: bool = False  # a share in [0, 1]: changes are in percentage points
+    empty: bool = False  # a share of a week without mentions: there is no share to show
 
-    def _change(self, other: float) -> str:
+    def _change(self, other: float | None) -> str:
+        if other is None:
+            return "no data"
+        if self.empty:
+            return "no mentions"
         if self.share:
             pp = (self.value - other) * 100
             return f"{pp:+.1f} pp"
@@ -38,14 +43,16 @@ class Figure:
 
     @property
     def direction(self) -> int:
-        """+1 up, -1 down, 0 flat against the baseline."""
+        """+1 up, -1 down, 0 flat (or no baseline) against the baseline."""
+        if self.baseline is None:
+            return 0
         return (self.value > self.baseline) - (self.value < self.baseline)
 
     def fmt(self, v: float | None = None) -> str:
         """A value formatted for display."""
         v = self.value if v is None else v
         if self.share:
-            return f"{v * 100:.1f}%"
+            return "—" if self.empty and v == self.value else f"{v * 100:.1f}%"
         return f"{v:,.0f}" if v >= 10 or v == int(v) else f"{v:,.1f}"
 
 
@@ -128,16 +135,21 @@ class ResponseRow:
     #: of ``responded``: seen on the platforms (an own account's reply) and recorded by hand
     seen_on_platform: int = 0
     recorded_by_hand: int = 0
+    #: the items each rate is over: acknowledged, or past their due time unacknowledged (an item
+    #: still within its target is neither a success nor a miss yet); responded, or past the
+    #: response target without one (an item closed as needing no response is neither)
+    ack_judged: int = 0
+    resp_judged: int = 0
 
     @property
     def ack_rate(self) -> str:
-        """Share of the items acknowledged within their due time, as text."""
-        return f"{self.ack_in_target / self.items * 100:.0f}%" if self.items else "—"
+        """Share of the judged items acknowledged within their due time, as text."""
+        return f"{self.ack_in_target / self.ack_judged * 100:.0f}%" if self.ack_judged else "—"
 
     @property
     def respond_rate(self) -> str:
-        """Share of the items responded to within the priority's target, as text."""
-        return f"{self.responded_in_target / self.items * 100:.0f}%" if self.items else "—"
+        """Share of the judged items responded to within the priority's target, as text."""
+        return f"{self.responded_in_target / self.resp_judged * 100:.0f}%" if self.resp_judged else "—"
 
     @property
     def median_ack(self) -> str:
@@ -161,6 +173,11 @@ class OpenItem:
     overdue: bool
     url: str
     snippet: str | None
+
+    @property
+    def age(self) -> str:
+        """How old the item is, for people: hours under two days, then days."""
+        return f"{self.age_hours:.0f} h" if self.age_hours < 48 else f"{self.age_hours / 24:.0f} days"
 
 
 @dataclass(frozen=True)
@@ -197,14 +214,16 @@ class Digest:
     start: date  # Monday, local
     end: date  # Sunday, local
     generated_at: datetime
-    baseline_weeks: int
+    baseline_weeks: int  # configured
+    baseline_available: int  # weeks of history the baseline averages (0: none yet)
+    history_since: date | None  # the local day of the first stored mention (None: none before the week's end)
     mentions: Figure
     reach: Figure
     shares: dict[str, Figure]
     unclassified: int
     per_source: list[SourceFigure]
     days: list[DayCounts]
-    band: tuple[float, float, float]  # baseline daily total: low (p10), mean, high (p90)
+    band: tuple[float, float, float] | None  # baseline daily total: low (p10), mean, high (p90); None: no history
     spikes: list[SpikeLine]
     criticisms: list[TopMention]
     compliments: list[TopMention]
@@ -218,6 +237,19 @@ class Digest:
     scouts: ScoutSummary
     coverage: list[CoverageRow]
     queue_url: str
+
+    @property
+    def baseline_text(self) -> str:
+        """What the week is compared with, honestly: how many weeks the baseline averages, or that
+        there is none yet (before the first stored mention nothing is known, not "zero")."""
+        since = f" (history since {self.history_since:%d %b %Y})" if self.history_since else ""
+        if self.baseline_available == 0:
+            return (f"no baseline yet: brand-scout's history starts this week{since}" if self.history_since
+                    and self.history_since >= self.start else "no baseline yet: no history before this week")
+        weeks = "week" if self.baseline_available == 1 else f"{self.baseline_available} weeks"
+        part = (f", {self.baseline_available} of the {self.baseline_weeks} configured{since}"
+                if self.baseline_available < self.baseline_weeks else "")
+        return f"compared with last week and the average of the previous {weeks}{part}"
 
     @property
     def responses_seen(self) -> int:

@@ -66,6 +66,8 @@ class ItemTimes:
     response_source: str | None = None
     #: who the response is credited to (a spokesperson id, or ``source:@handle``)
     responded_by: str | None = None
+    #: the item's status now (``closed``: no response was needed)
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         week_items = [ItemTimes(*row) for row in s.exec(
             select(QueueItem.priority, QueueItem.assignee, QueueItem.created_at, QueueItem.due_at,  # type: ignore[call-overload, misc]
                    QueueItem.acknowledged_at, QueueItem.responded_at, QueueItem.response_source,
-                   QueueItem.responded_by)
+                   QueueItem.responded_by, QueueItem.status)
             .where(col(QueueItem.created_at) >= start, col(QueueItem.created_at) < end,
                    col(QueueItem.status) != "dismissed")).all()]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ from monitor.digest import (
     shift_week,
     week_bounds,
 )
-from tests.fixtures.digest import EVIL_TEXT, NOW, RED_TEXT, WEEK, seed
+from tests.fixtures.digest import EVIL_TEXT, NOW, RED_TEXT, WEEK, WEEK_START, seed
 
 
 def test_weeks_and_bounds() -> None:
@@ -54,6 +54,13 @@ def test_figure_changes() -> None:
     assert Figure(3, 0, 0).vs_last_week == "new"
     s = Figure(0.30, 0.25, 0.10, share=True)
     assert (s.fmt(), s.vs_last_week, s.vs_baseline) == ("30.0%", "+5.0 pp", "+20.0 pp")
+
+
+def test_figures_without_history_or_mentions_say_so() -> None:
+    f = Figure(12, None, None)  # history starts this week: nothing to compare with
+    assert (f.vs_last_week, f.vs_baseline, f.direction) == ("no data", "no data", 0)
+    e = Figure(0.0, 0.25, 0.3, share=True, empty=True)  # a week without mentions has no shares
+    assert (e.fmt(), e.vs_last_week, e.vs_baseline) == ("—", "no mentions", "no mentions")
 
 
 def test_message_id_is_deterministic_per_week_and_recipient() -> None:
@@ -180,3 +187,38 @@ def test_spike_times_in_the_digest_zone_thresholds_named_and_one_thanks_per_link
     assert "CST" in text and "UTC" not in text.split("SPIKES", 1)[1].split("\n")[1][:30]
     assert "threshold 4.5" in html and "baseline 1.50" not in text
     c.store.engine.dispose()
+
+
+def test_spike_terms_public_posts_use_are_kept_and_red_only_words_dropped() -> None:
+    """A red mention that shares the word "portal" with an outage's public complaints does not hide
+    "portal" (the outage itself) from the spike's terms; its own code name is still dropped."""
+    from monitor.digest.figures import DigestSettings, build_digest
+    from monitor.storage.digest_queries import OpenQueue
+    from monitor.storage.models import SpikeEvent
+
+    spike = SpikeEvent(key="volume:all:1", kind="volume", scope="all", started_at=WEEK_START + timedelta(days=1),
+                       baseline=2.0, observed=11.0, explanation={
+                           "summary": "11 mentions in 15 min against a usual 2", "threshold": 10,
+                           "top_terms": [["portal", 6], ["down", 5], ["claimpilot", 2]],
+                           "samples": [{"text": "SET SEG portal down again, I cannot file my claim"}]})
+    d = build_digest(week=WEEK, now=NOW, settings=DigestSettings(), volume=[], top_mentions={}, red_mentions=1,
+                     red_texts=["ClaimPilot will replace the member portal, internal only "], week_items=[],
+                     open_queue=OpenQueue(0, 0, 0, []), scouts=[], scout_items={}, spikes=[spike], states=[])
+    assert d.spikes[0].top_terms == ["portal", "down"]
+
+
+def test_the_same_person_forwarding_the_same_post_twice_is_one_forward() -> None:
+    from monitor.digest.figures import DigestSettings, build_digest
+    from monitor.storage.digest_queries import OpenQueue
+    from monitor.storage.models import ScoutSubmission
+
+    t = WEEK_START + timedelta(days=1)
+    subs = [ScoutSubmission(submitted_by="helen", submitter_name="Helen Brooks", url="https://x.com/a/1",
+                            mention_id=7, already_known=True, created_at=t + timedelta(minutes=i)) for i in range(2)]
+    subs.append(ScoutSubmission(submitted_by="sam", submitter_name="Sam Lee", url="https://x.com/a/1", mention_id=7,
+                                already_known=True, created_at=t + timedelta(hours=1)))
+    d = build_digest(week=WEEK, now=NOW, settings=DigestSettings(), volume=[], top_mentions={}, red_mentions=0,
+                     red_texts=[], week_items=[], open_queue=OpenQueue(0, 0, 0, []), scouts=subs, scout_items={},
+                     spikes=[], states=[])
+    assert (d.scouts.submissions, d.scouts.people, d.scouts.already_known) == (2, 2, 2)
+    assert d.scouts.thanks == [("Helen Brooks", 1), ("Sam Lee", 1)]

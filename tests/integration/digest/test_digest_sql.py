@@ -6,7 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.digest import bucket_seconds, load_digest, parse_week, week_bounds
-from monitor.storage.models import ClassificationRow, MentionRow
+from monitor.digest.render import render_digest
+from monitor.storage.models import ClassificationRow, MentionRow, QueueItem
 from tests.fixtures.digest import NOW, WEEK
 
 
@@ -53,6 +54,42 @@ def test_local_midnights_split_days_and_weeks_exactly(digest_config, db_url: str
     assert (d.reach.value, d.reach.last_week) == (10 + 100 + 1000 + 10000, 1)
     assert [day.total for day in d.days] == [2, 1, 0, 0, 0, 0, 1]
     assert d.days[0].day == monday
-    # The baseline band counts local days too: one mention on one of the 91 baseline days.
-    assert d.mentions.baseline == 1 / 13 and d.band[1] == 1 / 91
+    # The baseline averages the weeks with history only: it starts with last week's last moment,
+    # so one week (its local days: one mention on one of 7 days), not 13 weeks of made-up zeros.
+    assert d.baseline_available == 1 and d.history_since == monday - timedelta(days=1)
+    assert d.mentions.baseline == 1.0 and d.band is not None and d.band[1] == 1 / 7
+    assert d.baseline_text.startswith("compared with last week and the average of the previous week, 1 of the 13")
+    c.store.engine.dispose()
+
+
+def test_a_first_week_has_no_baseline_and_rates_count_only_what_is_due(digest_config, db_url: str,
+                                                                        containers) -> None:
+    """brand-scout installed on Wednesday of the week: no baseline ("+1300% vs baseline" made of
+    13 weeks before the install is not a figure), no last week; the response rates count the
+    items someone had to act on that are done or past due: not a compliment filed for kudos (no
+    due time), not an item still within its target."""
+    c = containers(digest_config(2525, db=db_url))
+    wed = datetime.combine(parse_week(WEEK) + timedelta(days=2), time(12), tzinfo=UTC)
+    with c.store.session() as s:
+        for i, (label, due, acked) in enumerate([("negative", wed + timedelta(hours=4), wed + timedelta(hours=1)),
+                                                 ("negative", wed + timedelta(hours=4), None),
+                                                 ("negative", NOW + timedelta(hours=4), None),
+                                                 ("positive", None, None)]):
+            m = MentionRow(source="x", external_id=f"f{i}", source_name="x", url=f"https://x.example/f{i}",
+                           text=f"post {i}", author_reach=10, created_at=wed, fetched_at=wed, state="routed")
+            s.add(m)
+            s.flush()
+            assert m.id is not None
+            s.add(ClassificationRow(mention_id=m.id, label=label, score=0.9, created_at=wed))
+            s.add(QueueItem(mention_id=m.id, group_key=f"f{i}", light="green" if due is None else "yellow",
+                            priority="high" if due else "low", status="closed" if due is None else "new",
+                            created_at=wed, updated_at=wed, due_at=due, acknowledged_at=acked))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert d.baseline_available == 0 and d.band is None and d.mentions.baseline is None
+    assert (d.mentions.vs_baseline, d.mentions.vs_last_week) == ("no data", "no data")
+    assert d.baseline_text.startswith("no baseline yet: brand-scout's history starts this week")
+    [high] = d.by_priority  # the kudos compliment (no due time) is no row of its own
+    assert (high.items, high.ack_in_target, high.ack_judged, high.ack_rate) == (3, 1, 2, "50%")
+    _subject, _text, html = render_digest(d)
+    assert "no baseline yet" in html and "1 of 2 (50%)" in html and "+" not in d.mentions.vs_baseline
     c.store.engine.dispose()
