@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from monitor.app.container import Container
 from monitor.clock import utc
@@ -40,8 +43,16 @@ def http_url(url: object) -> bool:
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
-def _when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return utc(value).strftime(fmt) + " UTC" if value else ""
+@pass_context
+def _when(ctx: Context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``value`` in the organisation's timezone with its abbreviation (every page shows the times
+    the queue does; UTC only where no configuration is at hand)."""
+    if not value:
+        return ""
+    cfg = ctx.get("cfg")
+    zone = getattr(getattr(cfg, "organisation", None), "timezone", None)
+    t = utc(value).astimezone(ZoneInfo(zone)) if isinstance(zone, str) else utc(value)
+    return t.strftime(fmt) + f" {t.tzname() or 'UTC'}"
 
 
 TEMPLATES.env.filters["when"] = _when

@@ -159,6 +159,9 @@ def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: 
 
 
 #: What the item page says after an action ("Done: claimed.").
+#: the form field whose value an action's error is about (shown next to it, the value kept)
+FIELD_OF = {"respond": "response-url", "close": "close-reason", "override": "override-reason",
+            "dismiss": "dismiss-reason", "reopen": "reopen-reason"}
 DONE = {"claim": "claimed", "acknowledge": "acknowledged", "respond": "response recorded",
         "close": "closed, no response needed", "dismiss": "dismissed", "assign": "assigned",
         "override": "light changed", "sentiment": "sentiment corrected", "reopen": "reopened for a follow-up"}
@@ -294,7 +297,8 @@ def router(container: Container) -> APIRouter:
         return RedirectResponse(safe_back(back), status_code=303)
 
     def item_page(request: Request, actor: Actor, item_id: int, *, error: str | None = None,
-                  done: str | None = None, status: int = 200) -> HTMLResponse:
+                  done: str | None = None, status: int = 200, failed: str | None = None,
+                  typed: dict[str, str] | None = None) -> HTMLResponse:
         found = queries.get_item(container.store, known_id(item_id, NOT_FOUND))
         if found is None or (found[0].light == "red" and not actor.can_see_red):
             raise HTTPException(404, NOT_FOUND)
@@ -310,6 +314,8 @@ def router(container: Container) -> APIRouter:
             "overdue": is_overdue(q, container.clock.now()), "error": error, "done": DONE.get(done or ""),
             "templates": templates_for(container, q, m, sentiment.label if sentiment else None, actor),
             "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
+            # a form's own error is shown next to its field, with what was typed kept
+            "failed": failed, "typed": typed or {},
             "open": q.status in OPEN_STATUSES}, status=status, actor=actor)
 
     @routes.get("/queue/{item_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -352,7 +358,14 @@ def router(container: Container) -> APIRouter:
             else:
                 raise HTTPException(404, "No such action.")
         except ActionError as exc:
-            return item_page(request, actor, item_id, error=str(exc), status=403 if exc.not_permitted else 409)
+            field = None if exc.not_permitted else FIELD_OF.get(action)
+            now_item = queries.get_item(container.store, item_id)
+            is_open = now_item is not None and now_item[0].status in OPEN_STATUSES
+            if field and (field == "reopen-reason") == is_open:
+                field = None  # its form is not on the page now (e.g. reopening an open item): the banner says it
+            return item_page(request, actor, item_id, error=str(exc), status=403 if exc.not_permitted else 409,
+                             failed=field, typed={"url": url, "reason": reason, "template_id": template_id,
+                                                  "light": light})
         after = queries.get_item(container.store, item_id)
         if after is not None and after[0].light == "red" and not actor.can_see_red:
             # overridden to red: out of this person's sight, so the list says where it went

@@ -133,3 +133,16 @@ def test_a_bad_address_is_a_page_not_json(browser: Callable[..., Browser], seede
     assert r.status_code == 400 and "text/html" in r.headers["content-type"] and "(page)" in r.text
     r = ben.get("/api/queue/abc", headers={"accept": "application/json"})
     assert r.status_code in (401, 403, 404, 422) and "text/html" not in r.headers.get("content-type", "")
+
+
+def test_a_bad_response_link_is_shown_next_to_its_field_and_kept(browser: Callable[..., Browser],
+                                                                  seeded: Seeded) -> None:
+    ben = browser("ben")
+    page = f"/queue/{seeded.yellow}"
+    r = ben.post_form(page, f"{page}/respond", {"url": "javascript:alert(1)"})
+    assert r.status_code == 409
+    assert 'id="response-url-error"' in r.text and 'id="action-error"' not in r.text
+    assert 'value="javascript:alert(1)"' in r.text  # what was typed is kept (escaped, never a link)
+    assert 'aria-describedby="response-url-hint response-url-error"' in r.text
+    r = ben.post_form(page, f"{page}/close", {"reason": "   "})
+    assert r.status_code == 409 and 'id="close-reason-error"' in r.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -57,6 +58,9 @@ def test_submit_valid_link_confirms_with_policy_reminder(browser: Callable[..., 
     assert len(subs) == 1 and subs[0].channel == "web" and subs[0].url == VALID["url"]
     mine = b.client.get("/submissions")
     assert VALID["url"] in mine.text
+    # times in the organisation's timezone, as on the queue (America/Denver here), not UTC
+    zone = container.clock.now().astimezone(ZoneInfo(container.cfg.organisation.timezone)).tzname() or ""
+    assert f" {zone}" in r.text and " UTC" not in r.text and f" {zone}" in mine.text
 
 
 def test_invalid_fields_are_shown_next_to_the_field_and_text_kept(browser: Callable[..., Browser],
