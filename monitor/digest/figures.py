@@ -196,7 +196,7 @@ def build_digest(
     def source_total(p: str, source: str) -> int:
         return sum(n for (src, _), n in counts[p].items() if src == source)
 
-    def mean(p: str, value: float) -> float | None:
+    def mean(value: float) -> float | None:
         return value / nb_eff if nb_eff else None
 
     def share_fig(src: str | None, k: str) -> Figure:
@@ -208,15 +208,15 @@ def build_digest(
         return Figure(shares("week", src)[k], None if no_last else of("last"), of("base") if nb_eff else None,
                       share=True, empty=not now_n)
 
-    mentions_fig = Figure(total("week"), None if no_last else total("last"), mean("base", total("base")))
-    reach_fig = Figure(reach["week"], None if no_last else reach["last"], mean("base", reach["base"]))
+    mentions_fig = Figure(total("week"), None if no_last else total("last"), mean(total("base")))
+    reach_fig = Figure(reach["week"], None if no_last else reach["last"], mean(reach["base"]))
     share_figs = {k: share_fig(None, k) for k in LABELS}
 
     per_source = []
     for src in sorted({src for p in counts.values() for (src, _), n in p.items() if n}):
         per_source.append(SourceFigure(src, Figure(source_total("week", src),
                                                    None if no_last else source_total("last", src),
-                                                   mean("base", source_total("base", src))),
+                                                   mean(source_total("base", src))),
                                        share_fig(src, "negative")))
     per_source.sort(key=lambda f: -f.mentions.value)
 

@@ -84,7 +84,7 @@ def test_figures_of_a_seeded_week(digest_config, containers) -> None:
     assert [(s.source, s.mentions.value) for s in d.per_source] == [("x", 8), ("mastodon", 1), ("reddit", 1)]
     assert sum(day.total for day in d.days) == 10 and len(d.days) == 7
     assert d.days[1].counts["negative"] == 1  # Tuesday: the broken-product complaint
-    assert d.band[1] == pytest.approx(94 / 91)
+    assert d.band is not None and d.band[1] == pytest.approx(94 / 91)
     # Red: counted, never quoted.
     assert (d.red_mentions, d.red_open) == (1, 1)
     assert all("Falcon" not in t.text for t in d.criticisms)
