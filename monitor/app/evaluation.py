@@ -56,7 +56,7 @@ from monitor.domain.decide import SentimentView
 from monitor.domain.ladder import ItemState, ladder_actions
 from monitor.sentiment.base import Classifier
 from monitor.storage import read_models, response_queries
-from monitor.triage.jobs import DETECT_EVERY, run_escalations, run_spike_detection
+from monitor.triage.jobs import DETECT_EVERY, backlog_news_at, run_escalations, run_spike_detection
 from monitor.triage.process import view_of
 from monitor.vocab import LIGHTS, QUEUE_STATUSES, SENTIMENTS
 
@@ -462,6 +462,9 @@ def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: dateti
         pending = c.store.next_notification_at(s)
         if pending is not None:
             times.append(utc(pending))
+        news = backlog_news_at(c, s, esc.crisis_receiver)  # items told only by an in-place rewrite
+        if news is not None and news > now:
+            times.append(news)
         roster = [sp for sp in c.cfg.spokespersons if sp.active]
         by_id = {sp.id: sp for sp in roster}
         # work that waits for someone on duty (P2), or for a reader of its language: the next

@@ -178,6 +178,50 @@ def span(td: timedelta) -> str:
     return f"{h}h{m:02d}m" if m else f"{h}h"
 
 
+# ---- gathered reminders and lead steps ----------------------------------------------------------
+
+
+def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, tz: str) -> dict[str, Any]:
+    """The payload of a window's gathered reminders or lead steps: a title that counts the items
+    and says what is late, one line per item (id, light, priority, due time in UTC and local
+    time, who holds it, queue link; never text or author: the item may be red-adjacent and the
+    channel broad), and what to do."""
+    n = len(items)
+    noun = "1 item" if n == 1 else f"{n} items"
+    its, them = ("its", "it") if n == 1 else ("their", "them")
+    if action == "notify-lead":
+        title = f"Lead: {noun} still not acknowledged after {its} response target"
+        ask = f"Please see that someone acknowledges {them} (assign {them} in the queue)"
+    else:
+        title = f"Reminder: {noun} not acknowledged by {its} response target"
+        ask = f"Acknowledge {them} in the queue (a claim alone does not stop the reminders)"
+    lines = []
+    for it in items[:BACKLOG_LISTED]:
+        due = ""
+        if it.get("due_at"):
+            at = datetime.fromisoformat(str(it["due_at"]))
+            local = at.astimezone(ZoneInfo(tz))
+            due = f", due {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M %Z})"
+        holder = f", assigned to {it['assignee']}" if it.get("assignee") else ", unassigned"
+        lines.append(f"• #{it['item_id']} {it['light']}, {it['priority']}{due}{holder}: {it['item_url']}")
+    if n > BACKLOG_LISTED:
+        lines.append(f"and {n - BACKLOG_LISTED} more")
+    lines.append(f"{ask}: {base_url}/queue?overdue=1")
+    return {"title": title, "summary": "\n".join(lines), "action": action, "item_id": items[0]["item_id"],
+            "item_count": n, "items": items, "queue_url": f"{base_url}/queue?overdue=1"}
+
+
+
+def without_item(payload: dict[str, Any], item_id: int, *, base_url: str, tz: str) -> dict[str, Any] | None:
+    """A gathered message's ``payload`` without ``item_id`` (acknowledged, claimed away, closed
+    before the window's message went out), or None when no item is left: it must not go out."""
+    items = [it for it in payload.get("items", []) if it.get("item_id") != item_id]
+    if not items:
+        return None
+    kept = {k: v for k, v in payload.items() if k == "notify_users"}
+    return {**ladder_message(items, action=str(payload.get("action")), base_url=base_url, tz=tz), **kept}
+
+
 # ---- the crisis backlog -----------------------------------------------------------------------
 
 #: The ladder action whose steps are gathered into one backlog message per receiver and episode

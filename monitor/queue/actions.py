@@ -28,6 +28,7 @@ from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.delivery.notifiers import state_followups, target_channel, target_key
 from monitor.domain.decide import due_time, repriced
+from monitor.domain.ladder import UNACKNOWLEDGED, without_item
 from monitor.errors import MonitorError
 from monitor.storage.models import OPEN_STATUSES, QueueItem
 from monitor.storage.store import DbSession as Session
@@ -217,6 +218,12 @@ class QueueActions:
         payload: dict[str, object] = {
             "item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action, "by": actor.name,
             "response_url": item.response_url, "close_reason": item.close_reason, "light": item.light}
+        if item.status not in UNACKNOWLEDGED and item.id is not None:
+            # a reminder or lead step gathered for this window must not name an item someone has
+            # just acknowledged (or answered, closed): it leaves the message, an empty one is not sent
+            base, tz = self.cfg.web.base_url.rstrip("/"), self.cfg.policy.business_hours.timezone
+            self.store.prune_pending(s, key_prefix="ladder:", item_id=item.id,
+                                     without=lambda p: without_item(p, item.id or 0, base_url=base, tz=tz))
         alerted = self.store.alerted_receivers(s, item.id)
         for rcv in alerted:
             self.store.enqueue(

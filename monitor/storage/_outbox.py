@@ -5,7 +5,7 @@ senders, marked sent; and what delivery and the jobs read of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -146,6 +146,28 @@ class OutboxStore(StoreBase):
             col(Notification.channel).is_(None),
             col(Notification.idempotency_key).startswith(key_prefix, autoescape=True))
             .order_by(col(Notification.id).desc()).limit(1)).first()
+
+    def prune_pending(self, s: Session, *, key_prefix: str, item_id: int,
+                      without: Callable[[dict[str, Any]], dict[str, Any] | None]) -> int:
+        """Take ``item_id`` out of the messages not sent yet whose key starts with ``key_prefix``
+        and whose payload lists it (``items``): each is rewritten with ``without(payload)``, or
+        ``cancelled`` (never sent) when that is None. Returns the messages changed."""
+        rows = s.exec(select(Notification).where(
+            col(Notification.status) == "pending", col(Notification.channel).is_(None),
+            col(Notification.idempotency_key).startswith(key_prefix, autoescape=True))).all()
+        changed = 0
+        for n in rows:
+            payload = n.payload if isinstance(n.payload, dict) else {}
+            if not any(isinstance(it, dict) and it.get("item_id") == item_id for it in payload.get("items", [])):
+                continue
+            new = without(payload)
+            if new is None:
+                s.execute(update(Notification).where(col(Notification.id) == n.id,
+                                                     col(Notification.status) == "pending").values(status="cancelled"))
+            elif n.id is not None:
+                self.rewrite_pending(s, n.id, new)
+            changed += 1
+        return changed
 
     def rewrite_pending(self, s: Session, notification_id: int, payload: dict[str, Any]) -> bool:
         """Change the payload of an outbox row that is not sent yet and not being sent (``pending``,

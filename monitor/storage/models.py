@@ -187,7 +187,8 @@ class Notification(SQLModel, table=True):
     """The outbox and notification log: one row per delivery, unique on ``idempotency_key``.
 
     ``status``: pending → sending → sent | failed. A row left in ``sending`` by a crash is
-    reconciled before it is sent again, so a delivery happens once.
+    reconciled before it is sent again, so a delivery happens once. ``cancelled``: a gathered
+    ladder message whose every item was acknowledged before it went out (never sent).
     """
 
     __tablename__ = "notification"

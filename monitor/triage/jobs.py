@@ -14,7 +14,6 @@ from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.assignment import assign, on_duty, reads
 from monitor.domain.ladder import (
-    BACKLOG_LISTED,
     CRISIS_ACTION,
     BacklogItem,
     ItemState,
@@ -22,6 +21,7 @@ from monitor.domain.ladder import (
     backlog_message,
     episode_open,
     ladder_actions,
+    ladder_message,
     span,
 )
 from monitor.domain.light import find_terms, watch_terms
@@ -84,7 +84,8 @@ def run_escalations(c: JobDeps) -> int:
                     c.store.enqueue(
                         s, key=f"escalation:{item.id}:{step.level}", receiver=receiver, kind="escalation", now=now,
                         queue_item_id=item.id,
-                        payload={"title": f"Escalation ({step.action}) for item #{item.id}", "summary": step.reason,
+                        payload={"title": _STEP_TITLE.get(step.action, "Escalation").format(
+                                     id=item.id, light=item.light, priority=item.priority), "summary": step.reason,
                                  "item_id": item.id, "action": step.action, "target": step.target,
                                  "light": item.light, "priority": item.priority,
                                  "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item.id}",
@@ -106,10 +107,17 @@ def _slack_users(c: JobDeps, step: Step) -> list[str]:
     step (people with the ``lead`` role); none for a reminder to a receiver (nobody holds the item)."""
     people = directory(c.cfg)
     if step.action == "notify-lead":
-        return [p.slack_user_id for p in people if "lead" in p.roles and p.slack_user_id]
+        # the Marketing & Sales lead: a spokesperson with the lead role (another lead, such as the
+        # crisis contact, hears of an item at the crisis step, not at every lead step)
+        leads = [p for p in people if "lead" in p.roles and p.slack_user_id]
+        ms_leads = [p for p in leads if p.is_spokesperson]
+        return [p.slack_user_id for p in (ms_leads or leads) if p.slack_user_id]
     return [p.slack_user_id for p in people if p.id == step.target and p.slack_user_id]
 
 
+#: the title of an urgent or red item's own ladder message (what is late, at a glance)
+_STEP_TITLE = {"remind-assignee": "Reminder: item #{id} ({light}, {priority}) is not acknowledged",
+               "notify-lead": "Lead: item #{id} ({light}, {priority}) is still not acknowledged"}
 #: key of a window's gathered ladder message: ``ladder:<receiver>:<action>:<window start>``
 LADDER_KEY = "ladder:{receiver}:{action}:{start}"
 
@@ -142,36 +150,6 @@ def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: Queu
     payload = ladder_message([entry], action=step.action, base_url=base, tz=c.cfg.policy.business_hours.timezone)
     c.store.enqueue(s, key=key, receiver=receiver, kind="escalation", now=now, due=start + batch,
                     payload={**payload, "notify_users": users})
-
-
-def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, tz: str) -> dict[str, Any]:
-    """The payload of a window's gathered reminders or lead steps: a title that counts the items
-    and says what is late, one line per item (id, light, priority, due time in UTC and local
-    time, who holds it, queue link; never text or author: the item may be red-adjacent and the
-    channel broad), and what to do."""
-    n = len(items)
-    noun = "1 item" if n == 1 else f"{n} items"
-    its, them = ("its", "it") if n == 1 else ("their", "them")
-    if action == "notify-lead":
-        title = f"Lead: {noun} still not acknowledged after {its} response target"
-        ask = f"Please see that someone takes {them} (assign {them} in the queue)"
-    else:
-        title = f"Reminder: {noun} not acknowledged by {its} response target"
-        ask = f"Acknowledge or claim {them} in the queue"
-    lines = []
-    for it in items[:BACKLOG_LISTED]:
-        due = ""
-        if it.get("due_at"):
-            at = datetime.fromisoformat(str(it["due_at"]))
-            local = at.astimezone(ZoneInfo(tz))
-            due = f", due {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M %Z})"
-        holder = f", assigned to {it['assignee']}" if it.get("assignee") else ", unassigned"
-        lines.append(f"• #{it['item_id']} {it['light']}, {it['priority']}{due}{holder}: {it['item_url']}")
-    if n > BACKLOG_LISTED:
-        lines.append(f"and {n - BACKLOG_LISTED} more")
-    lines.append(f"{ask}: {base_url}/queue?overdue=1")
-    return {"title": title, "summary": "\n".join(lines), "action": action, "item_id": items[0]["item_id"],
-            "item_count": n, "items": items, "queue_url": f"{base_url}/queue?overdue=1"}
 
 
 def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[QueueItem]) -> int:
@@ -302,7 +280,9 @@ def _crisis_backlog(c: JobDeps, s: DbSession, receiver: str, reached: list[int],
         if episode_open(items, besides=reached):
             if reached:
                 _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base), now)
-                _backlog_news(c, s, receiver, ep, [it for it in items if it.item_id in set(reached)], len(items), now)
+            # each run, not only when an item joins: items that joined silently are told once the
+            # news interval has passed, even if nothing joins after them
+            _backlog_news(c, s, receiver, ep, len(items), now)
             return
         # the episode is over: its message says so; an item reaching the step now opens the next
         mine = [it for it in items if it.item_id not in set(reached)]
@@ -334,22 +314,36 @@ NEWS_KEY = "backlog-news:{receiver}:{episode}:"
 NEWS_EVERY = timedelta(hours=1)
 
 
-def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, joined: list[BacklogItem], total: int,
-                  now: datetime) -> None:
+def _untold(c: JobDeps, s: DbSession, receiver: str, ep: _Episode) -> tuple[datetime, list[BacklogItem]]:
+    """When an open episode last notified anyone (its first message, or its latest news), and the
+    items that joined it since (told only by rewrites)."""
+    last = c.store.latest_itemless(s, receiver=receiver, key_prefix=NEWS_KEY.format(receiver=receiver,
+                                                                                     episode=ep.number))
+    told = utc(last.created_at) if last is not None else ep.since
+    return told, [it for it in _backlog_items(c, s, receiver, told) if it.reached_at > told]
+
+
+def backlog_news_at(c: JobDeps, s: DbSession, receiver: str) -> datetime | None:
+    """When :func:`_backlog_news` will tell ``receiver`` of items that joined its open backlog
+    silently; None when there are none (the eval replay wakes then)."""
+    ep = _episode(c, s, receiver)
+    if ep is None or ep.cleared:
+        return None
+    told, untold = _untold(c, s, receiver, ep)
+    return told + max(NEWS_EVERY, _crisis_after(c)) if untold else None
+
+
+def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, total: int, now: datetime) -> None:
     """Items joining an open episode rewrite its message in place, and an edit notifies nobody
-    (Slack, PagerDuty): so a new message says the backlog grew, naming the items that joined, when
-    the episode's last message that notified anyone is older than :data:`NEWS_EVERY` or the crisis
-    step's delay (4 h in the example), whichever is longer. Never text or author (P5)."""
-    if not joined:
-        return
+    (Slack, PagerDuty): so a new message says the backlog grew, naming the items that joined since,
+    once the episode's last message that notified anyone is older than :data:`NEWS_EVERY` or the
+    crisis step's delay (4 h in the example), whichever is longer; checked at every run, so items
+    that joined are told even when nothing joins after them. Never text or author (P5)."""
     after, base = _crisis_after(c), c.cfg.web.base_url
     prefix = NEWS_KEY.format(receiver=receiver, episode=ep.number)
-    last = c.store.latest_itemless(s, receiver=receiver, key_prefix=prefix)
-    told = utc(last.created_at) if last is not None else ep.since
-    if now - told < max(NEWS_EVERY, after):
+    told, joined = _untold(c, s, receiver, ep)
+    if not joined or now - told < max(NEWS_EVERY, after):
         return
-    # the items that joined since the last news (those joining now included)
-    joined = [it for it in _backlog_items(c, s, receiver, told) if it.reached_at > told] or joined
     payload = backlog_message(joined, receiver=receiver, after=after, base_url=base)
     n = len(joined)
     payload["title"] = (f"Backlog grew: {'1 more item' if n == 1 else f'{n} more items'} not acknowledged "

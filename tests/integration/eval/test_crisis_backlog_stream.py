@@ -4,8 +4,8 @@ Eight complaints on Monday 2026-11-30 between 13:00 and 16:30 in Austin, each it
 item (4 business hours), none acknowledged: every item climbs the ladder on Tuesday, with a
 reminder and the lead's step per item (to Marketing & Sales; the items are 25 minutes apart, so
 each 15-minute window gathers one) and the crisis step. The crisis channel gets ONE backlog message
-for all eight, rewritten in place as items join (an edit notifies nobody, so a backlog still
-growing 4 h after its last message would get a "Backlog grew" note; this one fills in 3.5 h).
+for all eight, rewritten in place as items join; an edit notifies nobody, so 4 h after that
+message a "Backlog grew" note names the seven that joined since (2 crisis messages, not 8).
 """
 
 from __future__ import annotations
@@ -38,9 +38,11 @@ def test_an_unacknowledged_afternoon_is_one_crisis_alert(tmp_path: Path) -> None
     assert len(mentions) == 8 and len({m["item_id"] for m in mentions}) == 8
     assert all(m["light"] == "yellow" and m["status"] in ("new", "assigned") for m in mentions)  # nobody acknowledged
     counts = report["score"]["alerts_per_receiver_and_kind"]
-    # each item: a reminder and the lead's step; the crisis step: one message for all eight
-    assert counts == {"crisis/ladder": 1, "marketing-sales/ladder": 16, "marketing-sales/mention": 8}
-    [crisis] = [a for a in report["alerts"] if a["receiver"] == "crisis"]
+    # each item: a reminder and the lead's step; the crisis step: one message for all eight, one news
+    assert counts == {"crisis/ladder": 2, "marketing-sales/ladder": 16, "marketing-sales/mention": 8}
+    crisis, news = [a for a in report["alerts"] if a["receiver"] == "crisis"]
+    assert news["summary"].startswith("7 items joined the open backlog")
+    assert "2026-12-01T22:02" <= news["at"] < "2026-12-01T22:05"  # 4 h after the backlog's message
     first = min(mentions, key=lambda m: m["line"])
     assert crisis["kind"] == "ladder" and crisis["item_id"] == first["item_id"]
     assert crisis["summary"].startswith("1 item reached the top of the escalation ladder")
@@ -52,7 +54,7 @@ def test_the_one_crisis_message_is_rewritten_as_each_item_joins(tmp_path: Path) 
     (``updates``), which the report does not count as alerts; the last rewrite lists all eight."""
     cfg = load_config(EXAMPLE, env={})
     report = replay(cfg, parse_stream(STREAM.read_text(encoding="utf-8")), tail=TAIL, folder=tmp_path)
-    assert report.score["alerts_per_receiver_and_kind"]["crisis/ladder"] == 1
+    assert report.score["alerts_per_receiver_and_kind"]["crisis/ladder"] == 2  # the backlog, and its news
     engine = make_engine(f"sqlite:///{tmp_path / 'eval.db'}")
     try:
         with engine.connect() as conn:

@@ -318,3 +318,28 @@ def test_an_open_backlog_that_grows_says_so_in_a_new_message(make: Any, clock: F
     assert "Falcon" not in json.dumps(news.payload)  # P5: never a red item's text
     run_escalations(c)
     assert len(news_rows(c)) == 1  # once
+
+
+def test_items_that_joined_silently_are_told_when_the_interval_passes_without_more_joining(
+        make: Any, clock: FrozenClock) -> None:
+    """Two items join the open backlog within 4 h of its message (rewrites only); nothing joins
+    after them: 4 h after the message the crisis contact is told anyway, once."""
+    c = make()
+    t0 = clock.now()
+    a, b, d = add_items(c, clock, COMPLAINTS[:3])
+    set_due(c, [a], t0)
+    set_due(c, [b, d], t0 + timedelta(minutes=30))
+    for minutes in (0, 30):
+        clock.set(t0 + timedelta(minutes=minutes) + CRISIS_AFTER)
+        run_escalations(c)
+    assert news_rows(c) == []
+    clock.set(t0 + 2 * CRISIS_AFTER - timedelta(minutes=1))
+    run_escalations(c)
+    assert news_rows(c) == []  # not yet 4 h since the backlog's message
+    clock.set(t0 + 2 * CRISIS_AFTER)
+    run_escalations(c)
+    [news] = news_rows(c)
+    assert news.payload["title"].startswith("Backlog grew: 2 more items") and news.payload["item_count"] == 2
+    clock.advance(timedelta(hours=5))
+    run_escalations(c)
+    assert len(news_rows(c)) == 1  # nothing new joined: no more news

@@ -23,8 +23,9 @@ from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig
 from monitor.delivery.notifiers.base import RecordingNotifier
 from monitor.delivery.slack_blocks import render_generic
+from monitor.domain.ladder import ladder_message
 from monitor.storage.models import Notification, QueueItem
-from monitor.triage.jobs import ladder_message, run_escalations
+from monitor.triage.jobs import run_escalations
 from tests.conftest import BASE_CONFIG
 
 COMPLAINTS = ["SET SEG refund still missing after six weeks, terrible",
@@ -38,7 +39,10 @@ def make(containers: Callable[..., Any], make_config: Callable[..., AppConfig], 
     def _make(batch: str = "15m") -> Any:
         policy = copy.deepcopy(BASE_CONFIG["policy"])
         policy["escalation"] = {"batch": batch}
-        return containers(make_config(db=db_url, policy=policy), notifiers={"log": RecordingNotifier()})
+        # a second lead who is no spokesperson (a crisis contact): not mentioned at every lead step
+        people = [{"id": "cara", "name": "Cara Crisis", "email": "cara@setseg.example", "slack_user_id": "U0CARA01",
+                   "roles": ["lead"]}]
+        return containers(make_config(db=db_url, policy=policy, people=people), notifiers={"log": RecordingNotifier()})
     return _make
 
 
@@ -85,7 +89,8 @@ def test_reminders_within_a_window_are_one_message_sent_at_its_end(make: Any, cl
     assert [it["item_id"] for it in p["items"]] == [a, b] and p["item_count"] == 2
     assert p["summary"].splitlines()[0].startswith(f"• #{a} yellow, high, due 2026-11-16 16:01 UTC")
     assert "assigned to Ben Ortiz" in p["summary"] and "assigned to Anna Berg" in p["summary"]
-    assert p["summary"].splitlines()[-1] == "Acknowledge or claim them in the queue: " + p["queue_url"]
+    assert p["summary"].splitlines()[-1] == ("Acknowledge them in the queue (a claim alone does not stop the "
+                                             "reminders): " + p["queue_url"])
     assert sorted(p["notify_users"]) == ["U0ANNA01", "U0BEN001"]  # each assignee is mentioned
     assert "SET SEG" not in p["summary"]  # ids, lights, links: never the posts' text
 
@@ -132,10 +137,11 @@ def test_urgent_items_and_the_lead_step(make: Any, clock: FrozenClock) -> None:
     assert f"escalation:{u}:1" in keys and f"escalation:{u}:2" in keys
     lead = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
     assert len(lead) == 1 and [it["item_id"] for it in lead[0].payload["items"]] == [a]
-    assert lead[0].payload["notify_users"] == ["U0ANNA01"]  # the lead
+    assert lead[0].payload["notify_users"] == ["U0ANNA01"]  # the Marketing & Sales lead, not Cara
     assert lead[0].payload["title"] == "Lead: 1 item still not acknowledged after its response target"
     urgent = next(n for n in ladder_rows(c) if n.idempotency_key == f"escalation:{u}:1")
     assert urgent.payload["notify_users"] == ["U0BEN001"]  # the assignee of the urgent item
+    assert urgent.payload["title"] == f"Reminder: item #{u} (yellow, urgent) is not acknowledged"
 
 
 def test_without_a_batch_window_each_step_is_a_message_at_once(make: Any, clock: FrozenClock) -> None:
@@ -154,7 +160,34 @@ def test_slack_mentions_the_people_a_ladder_message_is_for() -> None:
                "notify_users": ["U0BEN001", "<!channel>"]}
     assert payload["summary"].splitlines()[0] == (
         "• #4 yellow, high, due 2026-11-16 16:01 UTC (09:01 MST), assigned to Ben Ortiz: http://q/queue/4")
-    assert payload["summary"].splitlines()[-1] == "Acknowledge or claim it in the queue: http://q/queue?overdue=1"
+    assert payload["summary"].splitlines()[-1] == (
+        "Acknowledge it in the queue (a claim alone does not stop the reminders): http://q/queue?overdue=1")
     text, blocks = render_generic("escalation", payload)
     assert text.endswith("<@U0BEN001>") and "<!channel>" not in text  # only user ids become mentions
     assert "<@U0BEN001>" in blocks[0]["text"]["text"]
+
+
+def test_an_item_acknowledged_before_the_window_ends_leaves_its_message(make: Any, clock: FrozenClock) -> None:
+    """Someone acknowledges an item gathered into this window's reminder: the message no longer
+    names it (or pings its holder); once every item of it is acknowledged, it is not sent at all."""
+    from monitor.queue.actions import QueueActions, actor_for
+
+    c = make()
+    t0 = clock.now()
+    a, b = add_items(c, clock, COMPLAINTS[:2])
+    set_due(c, [a, b], t0 + timedelta(minutes=1))
+    clock.set(t0 + timedelta(minutes=1))
+    run_escalations(c)
+    [row] = ladder_rows(c)
+    assert [it["item_id"] for it in row.payload["items"]] == [a, b]
+    actions = QueueActions(c.store, c.cfg)
+    actions.acknowledge(a, actor_for(c.cfg, email="ben@setseg.example"), now=t0 + timedelta(minutes=5))
+    [row] = ladder_rows(c)
+    assert [it["item_id"] for it in row.payload["items"]] == [b] and row.status == "pending"
+    assert row.payload["title"] == "Reminder: 1 item not acknowledged by its response target"
+    actions.acknowledge(b, actor_for(c.cfg, email="ben@setseg.example"), now=t0 + timedelta(minutes=6))
+    [row] = ladder_rows(c)
+    assert row.status == "cancelled"
+    clock.set(t0 + timedelta(minutes=15))
+    c.pipeline.run_once()
+    assert ladder_rows(c)[0].status == "cancelled"  # never sent
