@@ -49,7 +49,7 @@ MATRIX: dict[str, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     "dismiss":     {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},
     "assign":      {"yellow": (N, N, Y, N, Y), "red": (N, N, Y, Y, Y)},
     "override":    {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},  # P4: "by a spokesperson"
-    "sentiment":   {"yellow": (N, Y, Y, Y, Y), "red": (N, N, Y, Y, Y)},
+    "sentiment":   {"yellow": (N, Y, Y, N, N), "red": (N, N, Y, Y, Y)},  # moves priority and due: like override
 }
 
 
