@@ -17,7 +17,7 @@ import typer
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, NowOpt, fail, load, parse_now
 from monitor.clock import utc
 from monitor.config import AppConfig, parse_duration
-from monitor.domain.decide import MentionView, Router, SentimentView, group_open
+from monitor.domain.decide import MentionView, Router, SentimentView, group_open, referred_post
 from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, detect
 from monitor.domain.suppression import LastAlert, send_at
 from monitor.errors import MonitorError
@@ -105,12 +105,19 @@ def replay(
     #: repeat decided before then is in that message, as the live stage batches it
     goes_out: dict[str, dict[str, datetime]] = defaultdict(dict)
     opened: dict[str, datetime] = {}  # when each group's current item was opened
+    routed_groups: dict[tuple[str, str], str] = {}  # (source, external id) -> the group it was routed into
+    grouping = cfg.policy.grouping
     for m, s, at in sorted(rows, key=lambda r: r[2]):
         if at < since or at >= until:
             continue
         day = days[at.date().isoformat()]
         day.mentions += 1
+        # as the live stage: a repost, quote or reply joins the group of a post routed before it
+        ref = referred_post(m, by_thread=grouping.by_thread, by_repost=grouping.by_repost)
+        if ref and (m.source, ref) in routed_groups:
+            m = replace(m, joins=routed_groups[m.source, ref])
         d = router.decide(m, s, now=at)
+        routed_groups[m.source, m.external_id] = d.group
         if d.group in opened and not group_open(opened[d.group], at, cfg.policy.grouping.window):
             del opened[d.group]  # the live stage retires the item: this member opens a new one
             last_alert[d.group] = {}

@@ -58,6 +58,9 @@ class MentionView:
     prev_engagement: int | None = None
     prev_observed_at: datetime | None = None
     observed_at: datetime | None = None
+    #: the group of the stored post this one reposts, quotes or answers (:func:`referred_post`),
+    #: when that post was routed already: a quote of a post grouped by its link joins that group
+    joins: str | None = None
 
     @property
     def engagement(self) -> int:
@@ -154,9 +157,22 @@ def group_open(opened_at: datetime, now: datetime, window: timedelta) -> bool:
     return now - opened_at < window
 
 
+def referred_post(m: MentionView, *, by_thread: bool = True, by_repost: bool = True) -> str | None:
+    """The external id of the post whose group ``m`` joins by reference: the post it reposts or
+    quotes, or its thread's root (else the post it answers); None for a post of its own."""
+    if by_repost and m.refers_to and m.kind in ("repost", "quote"):
+        return m.refers_to
+    if by_thread and m.kind in ("comment", "reply") and (m.thread_id or m.parent_id):
+        return m.thread_id or m.parent_id
+    return None
+
+
 def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True) -> str:
     """The group a mention belongs to: the post it reposts or quotes, the external link it
-    shares, its thread (``thread_id``, else the ``parent_id`` it answers), or itself."""
+    shares, its thread (``thread_id``, else the ``parent_id`` it answers), or itself. A post it
+    refers to that was routed already lends its group (``joins``): it may be a link's group."""
+    if m.joins and referred_post(m, by_thread=by_thread, by_repost=by_repost):
+        return m.joins
     if by_repost and m.refers_to and m.kind in ("repost", "quote"):
         return _bounded(f"{m.source}:{m.refers_to}")
     if by_url:

@@ -214,6 +214,17 @@ class QueueStore(StoreBase):
             row.state = "new"
             s.add(row)
 
+    def routed_groups(self, s: Session, posts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The group key each of ``posts`` (``(source, external_id)``) was routed into, for those
+        stored and routed."""
+        wanted = set(posts)
+        if not wanted:
+            return {}
+        rows = s.exec(select(MentionRow.source, MentionRow.external_id, MentionRow.group_key).where(
+            col(MentionRow.external_id).in_(sorted({e for _, e in wanted})), col(MentionRow.group_key).is_not(None),
+            col(MentionRow.state) == "routed")).all()
+        return {(src, ext): str(gk) for src, ext, gk in rows if (src, ext) in wanted and gk}
+
     def member_mentions(self, s: Session, mention_ids: Sequence[int]) -> set[int]:
         """Those of ``mention_ids`` that already belong to a queue item."""
         q = select(QueueItemMention.mention_id).where(self.among(col(QueueItemMention.mention_id), mention_ids))

@@ -29,7 +29,7 @@ import numpy as np
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.assignment import assign
-from monitor.domain.decide import Decision, Router, SentimentView, due_time, group_open
+from monitor.domain.decide import Decision, Router, SentimentView, due_time, group_open, referred_post
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, send_at
 from monitor.queue.actions import directory
@@ -258,14 +258,23 @@ class Triage:
         unscored = {i for i, cl in existing.items() if cl.supported and cl.red_score is None}
         late = {} if scorer is None or not unscored else self._signals(scorer, rows, unscored, {})
         decisions = []
+        g = cfg.policy.grouping
+        # a repost, quote or reply joins the group of the post it refers to when that post was
+        # routed already (in an earlier batch, or earlier in this one): its group may be a link's
+        refs = {r.id or 0: referred_post(view_of(r), by_thread=g.by_thread, by_repost=g.by_repost) for r in rows}
+        routed = store.routed_groups(s, [(r.source, ref) for r in rows if (ref := refs[r.id or 0])])
         for r in rows:
             cl = existing[r.id or 0]
             sub = subs.get(r.id or 0)
             view = view_of(r, sub)
+            ref = refs[r.id or 0]
+            if ref and (r.source, ref) in routed:
+                view = replace(view, joins=routed[r.source, ref])
             red_score, red_reason = (cl.red_score, cl.red_reason) if cl.red_score is not None else _stored(late.get(r.id or 0))
             if red_score is not None and red_reason is not None:
                 view = replace(view, red_score=red_score, red_reason=red_reason)
             d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
+            routed[r.source, r.external_id] = d.group
             decisions.append((r, cl, sub, d))
         ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
         ctx.known_members = store.member_mentions(s, ids)

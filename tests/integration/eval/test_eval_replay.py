@@ -476,3 +476,12 @@ def test_a_post_nobody_on_duty_could_read_goes_to_a_reader_once_one_is_on_duty(c
     m = by_id(report)
     assert m["de1"]["assignee"] == "jonas.keller" and m["de2"]["assignee"] == "marcus.ortega"
     assert report.score["assignee_agreement"] == 1.0
+
+
+def test_a_quote_and_a_reply_join_the_group_of_a_post_grouped_by_its_link(cfg: AppConfig) -> None:
+    """The quoted post shares a link, so its group is the link's: the quote and the reply join it
+    (one item, no second alert), instead of opening groups keyed by the post's id."""
+    report = run(cfg, "quote_of_a_linked_post.jsonl")
+    m = by_id(report)
+    assert m["lq1"]["item_id"] == m["lr1"]["item_id"] == m["lp1"]["item_id"] is not None
+    assert [a["external_ids"] for a in report.alerts if a["kind"] == "mention"] == [["lp1"]]
