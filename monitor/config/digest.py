@@ -6,7 +6,7 @@ from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from monitor.config.base import Duration, EnvName, StrictModel, TimeOfDay
 
@@ -22,6 +22,14 @@ class SmtpConfig(StrictModel):
     sender: str = Field("brand-scout <brand-scout@localhost>")
     timeout: float = 20.0
     ca_file: str | None = Field(None, description="PEM bundle to trust instead of the system's (a private CA)")
+
+    @model_validator(mode="after")
+    def _login_needs_a_password_variable(self) -> SmtpConfig:
+        # a login without a password could only fail at the first send: say so at load time
+        if self.username and not self.password_env:
+            raise ValueError("username is set but password_env is not: name the environment variable that holds "
+                             "the SMTP password (or remove username to send without a login)")
+        return self
 
 
 def _default_respond_within() -> dict[str, timedelta]:

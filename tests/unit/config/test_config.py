@@ -279,3 +279,14 @@ def test_group_by_only_groups_by_mention_group(write_config: Callable[[dict[str,
     path = write_config(data)
     err = _fails(path)
     assert "route.group_by" in str(err) and 'only ["group"]' in str(err)
+
+
+def test_smtp_login_without_a_password_variable_is_refused_at_load(
+        write_config: Callable[[dict[str, Any]], Path]) -> None:
+    """A login without a password could only fail at the first send (judge K): the file and the
+    field are named when the configuration is read."""
+    data = _example()
+    data["notify"]["email"]["smtp"]["password_env"] = None
+    path = write_config(data)
+    err = _fails(path)
+    assert str(path) in str(err) and "notify.email.smtp" in str(err) and "password_env" in str(err)
