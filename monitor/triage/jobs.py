@@ -103,8 +103,9 @@ def run_escalations(c: JobDeps) -> int:
 
 
 def _slack_users(c: JobDeps, step: Step) -> list[str]:
-    """The Slack users a ladder step is for: the assignee a reminder names, the leads for the lead's
-    step (people with the ``lead`` role); none for a reminder to a receiver (nobody holds the item)."""
+    """The Slack users a ladder step is for: the assignee a reminder names, the Marketing & Sales
+    lead for the lead's step (spokespersons with the ``lead`` role; any lead when none is a
+    spokesperson); none for a reminder to a receiver (nobody holds the item)."""
     people = directory(c.cfg)
     if step.action == "notify-lead":
         # the Marketing & Sales lead: a spokesperson with the lead role (another lead, such as the
@@ -157,8 +158,8 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     assignee (it arrived at night or on a weekend) goes to the first spokesperson on duty, and
     an overdue item whose assignee is off duty goes to one who is on duty when its next ladder
     step falls due (``overdue_items``: those a step is due for), so that the step reaches someone
-    who can act; an item in a language the model does not cover
-    that went to someone who cannot read it goes to a reader once one is on duty. Same rule as triage (language, topic, turn;
+    who can act; an item in a language the model does not cover that went to someone who cannot
+    read it goes to a reader once one is on duty. Same rule as triage (language, topic, turn;
     :func:`monitor.domain.assignment.assign`). Returns the items handed out."""
     roster = [sp for sp in c.cfg.spokespersons if sp.active]
     if not any(on_duty(sp, now) for sp in roster):
