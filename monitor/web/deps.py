@@ -55,7 +55,21 @@ def _when(ctx: Context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> 
     return t.strftime(fmt) + f" {t.tzname() or 'UTC'}"
 
 
+@pass_context
+def _when_iso(ctx: Context, value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An ISO time string (the health JSON's) shown as :func:`_when` shows a datetime; anything
+    else as it is."""
+    if not isinstance(value, str) or not value:
+        return "" if value is None else str(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return str(_when(ctx, parsed, fmt))
+
+
 TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.filters["when_iso"] = _when_iso
 TEMPLATES.env.tests["http_url"] = http_url
 # Jinja2Templates enables autoescape for .html: mention text is always rendered as text.
 if not TEMPLATES.env.autoescape:  # pragma: no cover - a guard for a security property

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -155,3 +156,6 @@ def test_the_health_page_names_the_failing_worker(service: tuple[Container, Brok
     h = TestClient(create_app(c)).get("/health")
     assert h.status_code == 200, h.status_code
     assert "worker-page: 3 failed rounds in a row" in h.text and "not ready" in h.text
+    # when, in the organisation's timezone as on every page (not a raw ISO string)
+    zone = c.clock.now().astimezone(ZoneInfo(c.cfg.organisation.timezone))
+    assert f"in a row, last at {zone:%Y-%m-%d %H:%M} {zone.tzname()}" in h.text
