@@ -17,7 +17,7 @@ import typer
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, NowOpt, fail, load, parse_now
 from monitor.clock import utc
 from monitor.config import AppConfig, parse_duration
-from monitor.domain.decide import MentionView, Router, SentimentView, group_open, referred_post
+from monitor.domain.decide import MentionView, Router, SentimentView, group_open, linked_posts, referred_post
 from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, detect
 from monitor.domain.suppression import LastAlert, send_at
 from monitor.errors import MonitorError
@@ -106,6 +106,7 @@ def replay(
     goes_out: dict[str, dict[str, datetime]] = defaultdict(dict)
     opened: dict[str, datetime] = {}  # when each group's current item was opened
     routed_groups: dict[tuple[str, str], str] = {}  # (source, external id) -> the group it was routed into
+    routed_by_url: dict[str, str] = {}  # a routed post's address -> its group (the first post with it)
     grouping = cfg.policy.grouping
     for m, s, at in sorted(rows, key=lambda r: r[2]):
         if at < since or at >= until:
@@ -116,8 +117,13 @@ def replay(
         ref = referred_post(m, by_thread=grouping.by_thread, by_repost=grouping.by_repost)
         if ref and (m.source, ref) in routed_groups:
             m = replace(m, joins=routed_groups[m.source, ref])
+        elif not ref and grouping.by_url and (
+                hit := next((u for u in linked_posts(m) if u in routed_by_url), None)):
+            m = replace(m, joins=routed_by_url[hit])
         d = router.decide(m, s, now=at)
         routed_groups[m.source, m.external_id] = d.group
+        if m.url:
+            routed_by_url.setdefault(m.url, d.group)
         if d.group in opened and not group_open(opened[d.group], at, cfg.policy.grouping.window):
             del opened[d.group]  # the live stage retires the item: this member opens a new one
             last_alert[d.group] = {}

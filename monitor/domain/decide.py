@@ -58,8 +58,9 @@ class MentionView:
     prev_engagement: int | None = None
     prev_observed_at: datetime | None = None
     observed_at: datetime | None = None
-    #: the group of the stored post this one reposts, quotes or answers (:func:`referred_post`),
-    #: when that post was routed already: a quote of a post grouped by its link joins that group
+    #: the group of a stored post this one refers to, when that post was routed already: the post
+    #: it reposts, quotes or answers (:func:`referred_post`), else a post whose address it links to
+    #: (a Reddit thread about a tweet joins the tweet's group, a red one included)
     joins: str | None = None
 
     @property
@@ -167,11 +168,16 @@ def referred_post(m: MentionView, *, by_thread: bool = True, by_repost: bool = T
     return None
 
 
+def linked_posts(m: MentionView) -> list[str]:
+    """The addresses ``m`` links to that may be posts we store (its own address left out)."""
+    return [link for link in m.links if link and link != m.url and link.startswith(("http://", "https://"))]
+
+
 def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True) -> str:
     """The group a mention belongs to: the post it reposts or quotes, the external link it
     shares, its thread (``thread_id``, else the ``parent_id`` it answers), or itself. A post it
-    refers to that was routed already lends its group (``joins``): it may be a link's group."""
-    if m.joins and referred_post(m, by_thread=by_thread, by_repost=by_repost):
+    refers to or links to that was routed already lends its group (``joins``): it may be a link's."""
+    if m.joins and (referred_post(m, by_thread=by_thread, by_repost=by_repost) or by_url):
         return m.joins
     if by_repost and m.refers_to and m.kind in ("repost", "quote"):
         return _bounded(f"{m.source}:{m.refers_to}")

@@ -225,6 +225,16 @@ class QueueStore(StoreBase):
             col(MentionRow.state) == "routed")).all()
         return {(src, ext): str(gk) for src, ext, gk in rows if (src, ext) in wanted and gk}
 
+    def routed_groups_by_url(self, s: Session, urls: Sequence[str]) -> dict[str, str]:
+        """The group key of the routed mention stored with each of ``urls`` as its address."""
+        wanted = sorted({u for u in urls if u})
+        if not wanted:
+            return {}
+        rows = s.exec(select(MentionRow.url, MentionRow.group_key).where(
+            col(MentionRow.url).in_(wanted), col(MentionRow.group_key).is_not(None),
+            col(MentionRow.state) == "routed").order_by(col(MentionRow.id))).all()
+        return {str(u): str(gk) for u, gk in rows if gk}
+
     def member_mentions(self, s: Session, mention_ids: Sequence[int]) -> set[int]:
         """Those of ``mention_ids`` that already belong to a queue item."""
         q = select(QueueItemMention.mention_id).where(self.among(col(QueueItemMention.mention_id), mention_ids))

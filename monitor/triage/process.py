@@ -29,7 +29,7 @@ import numpy as np
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.assignment import assign
-from monitor.domain.decide import Decision, Router, SentimentView, due_time, group_open, referred_post
+from monitor.domain.decide import Decision, Router, SentimentView, due_time, group_open, linked_posts, referred_post
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, send_at
 from monitor.queue.actions import directory
@@ -263,6 +263,9 @@ class Triage:
         # routed already (in an earlier batch, or earlier in this one): its group may be a link's
         refs = {r.id or 0: referred_post(view_of(r), by_thread=g.by_thread, by_repost=g.by_repost) for r in rows}
         routed = store.routed_groups(s, [(r.source, ref) for r in rows if (ref := refs[r.id or 0])])
+        # ... else a post whose address it links to (a Reddit thread about a tweet we have)
+        links = {r.id or 0: linked_posts(view_of(r)) if g.by_url else [] for r in rows}
+        by_address = store.routed_groups_by_url(s, [u for r in rows for u in links[r.id or 0]])
         for r in rows:
             cl = existing[r.id or 0]
             sub = subs.get(r.id or 0)
@@ -270,11 +273,15 @@ class Triage:
             ref = refs[r.id or 0]
             if ref and (r.source, ref) in routed:
                 view = replace(view, joins=routed[r.source, ref])
+            elif not ref and (hit := next((u for u in links[r.id or 0] if u in by_address), None)):
+                view = replace(view, joins=by_address[hit])
             red_score, red_reason = (cl.red_score, cl.red_reason) if cl.red_score is not None else _stored(late.get(r.id or 0))
             if red_score is not None and red_reason is not None:
                 view = replace(view, red_score=red_score, red_reason=red_reason)
             d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
             routed[r.source, r.external_id] = d.group
+            if r.url:
+                by_address.setdefault(r.url, d.group)
             decisions.append((r, cl, sub, d))
         ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
         ctx.known_members = store.member_mentions(s, ids)

@@ -485,3 +485,14 @@ def test_a_quote_and_a_reply_join_the_group_of_a_post_grouped_by_its_link(cfg: A
     m = by_id(report)
     assert m["lq1"]["item_id"] == m["lr1"]["item_id"] == m["lp1"]["item_id"] is not None
     assert [a["external_ids"] for a in report.alerts if a["kind"] == "mention"] == [["lp1"]]
+
+
+def test_a_post_linking_to_a_stored_post_joins_its_group(cfg: AppConfig) -> None:
+    """A Reddit post linking to a red tweet we have joins the tweet's (red) item: Marketing & Sales
+    see no full alert of it out of context, and Legal has it with the leak. A post linking to an
+    article nobody posted about stays on its own."""
+    report = run(cfg, "link_to_a_stored_post.jsonl")
+    m = by_id(report)
+    assert m["lk2"]["item_id"] == m["lk1"]["item_id"] is not None and m["lk2"]["item_light"] == "red"
+    assert m["lk3"]["item_id"] not in (None, m["lk1"]["item_id"])
+    assert report.score["red_text_to_broad_receivers"] == 0
