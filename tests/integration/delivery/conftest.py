@@ -17,6 +17,7 @@ from monitor.config import AppConfig
 from tests.fakes.pagerduty import ROUTING_KEY, FakePagerDuty
 from tests.fakes.teams import FakeTeams
 from tests.fakes.webhook import SECRET, FakeWebhook
+from tests.fixtures.digest import smtp  # noqa: F401 - the SMTP sink (email alerts), as the digest tests use it
 
 HOSTILE = ("SET SEG claims portal is down again <at>Anna Berg</at> <!channel> @channel @here @everyone "
            "[click me](http://evil.example/x) https://evil.example/y www.evil.example **bold** _it_ `code` "

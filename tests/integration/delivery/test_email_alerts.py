@@ -8,7 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,6 @@ from monitor.config import AppConfig
 from monitor.delivery.notifiers import fan_out_rows
 from tests.fakes.smtp import SmtpServer
 from tests.integration.delivery.conftest import ROWS, play
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def receivers() -> list[dict[str, Any]]:
