@@ -261,15 +261,16 @@ class Triage:
         g = cfg.policy.grouping
         # a repost, quote or reply joins the group of the post it refers to when that post was
         # routed already (in an earlier batch, or earlier in this one): its group may be a link's
-        refs = {r.id or 0: referred_post(view_of(r), by_thread=g.by_thread, by_repost=g.by_repost) for r in rows}
+        views = {r.id or 0: view_of(r, subs.get(r.id or 0)) for r in rows}
+        refs = {i: referred_post(v, by_thread=g.by_thread, by_repost=g.by_repost) for i, v in views.items()}
         routed = store.routed_groups(s, [(r.source, ref) for r in rows if (ref := refs[r.id or 0])])
         # ... else a post whose address it links to (a Reddit thread about a tweet we have)
-        links = {r.id or 0: linked_posts(view_of(r)) if g.by_url else [] for r in rows}
-        by_address = store.routed_groups_by_url(s, [u for r in rows for u in links[r.id or 0]])
+        links = {i: linked_posts(v) if g.by_url else [] for i, v in views.items()}
+        by_address = store.routed_groups_by_url(s, [u for found in links.values() for u in found])
         for r in rows:
             cl = existing[r.id or 0]
             sub = subs.get(r.id or 0)
-            view = view_of(r, sub)
+            view = views[r.id or 0]
             ref = refs[r.id or 0]
             if ref and (r.source, ref) in routed:
                 view = replace(view, joins=routed[r.source, ref])
