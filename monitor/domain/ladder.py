@@ -185,7 +185,8 @@ def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, t
     """The payload of a window's gathered reminders or lead steps: a title that counts the items
     and says what is late, one line per item (id, light, priority, due time in UTC and local
     time, who holds it, queue link; never text or author: the item may be red-adjacent and the
-    channel broad), and what to do."""
+    channel broad), and what to do. ``notify_users`` (whom Slack mentions) is the union of the
+    items' own ``notify_users``: an item that leaves the message takes its people with it."""
     n = len(items)
     noun = "1 item" if n == 1 else f"{n} items"
     its, them = ("its", "it") if n == 1 else ("their", "them")
@@ -208,8 +209,8 @@ def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, t
         lines.append(f"and {n - BACKLOG_LISTED} more")
     lines.append(f"{ask}: {base_url}/queue?overdue=1")
     return {"title": title, "summary": "\n".join(lines), "action": action, "item_id": items[0]["item_id"],
-            "item_count": n, "items": items, "queue_url": f"{base_url}/queue?overdue=1"}
-
+            "item_count": n, "items": items, "queue_url": f"{base_url}/queue?overdue=1",
+            "notify_users": sorted({u for it in items for u in it.get("notify_users", [])})}
 
 
 def without_item(payload: dict[str, Any], item_id: int, *, base_url: str, tz: str) -> dict[str, Any] | None:
@@ -218,8 +219,7 @@ def without_item(payload: dict[str, Any], item_id: int, *, base_url: str, tz: st
     items = [it for it in payload.get("items", []) if it.get("item_id") != item_id]
     if not items:
         return None
-    kept = {k: v for k, v in payload.items() if k == "notify_users"}
-    return {**ladder_message(items, action=str(payload.get("action")), base_url=base_url, tz=tz), **kept}
+    return ladder_message(items, action=str(payload.get("action")), base_url=base_url, tz=tz)
 
 
 # ---- the crisis backlog -----------------------------------------------------------------------

@@ -136,21 +136,17 @@ def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: Queu
     entry = {"item_id": item.id, "light": item.light, "priority": item.priority,
              "due_at": utc(item.due_at).isoformat() if item.due_at else None,
              "assignee": names.get(item.assignee or "", item.assignee), "late": step.reason,
-             "item_url": f"{base}/queue/{item.id}"}
-    users = _slack_users(c, step)
+             "item_url": f"{base}/queue/{item.id}", "notify_users": _slack_users(c, step)}
+    tz = c.cfg.policy.business_hours.timezone
     existing = c.store.notifications_by_keys(s, [key]).get(key)
     if existing is not None:
         old = existing.payload if isinstance(existing.payload, dict) else {}
-        items = [*old.get("items", []), entry]
-        merged = sorted({*old.get("notify_users", []), *users})
-        payload = ladder_message(items, action=step.action, base_url=base, tz=c.cfg.policy.business_hours.timezone)
-        if existing.status == "pending" and existing.id is not None and c.store.rewrite_pending(
-                s, existing.id, {**payload, "notify_users": merged}):
+        payload = ladder_message([*old.get("items", []), entry], action=step.action, base_url=base, tz=tz)
+        if existing.status == "pending" and existing.id is not None and c.store.rewrite_pending(s, existing.id, payload):
             return
         key = f"{key}:{item.id}"
-    payload = ladder_message([entry], action=step.action, base_url=base, tz=c.cfg.policy.business_hours.timezone)
     c.store.enqueue(s, key=key, receiver=receiver, kind="escalation", now=now, due=start + batch,
-                    payload={**payload, "notify_users": users})
+                    payload=ladder_message([entry], action=step.action, base_url=base, tz=tz))
 
 
 def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[QueueItem]) -> int:

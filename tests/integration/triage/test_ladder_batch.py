@@ -175,16 +175,19 @@ def test_an_item_acknowledged_before_the_window_ends_leaves_its_message(make: An
     c = make()
     t0 = clock.now()
     a, b = add_items(c, clock, COMPLAINTS[:2])
-    set_due(c, [a, b], t0 + timedelta(minutes=1))
+    set_due(c, [a], t0 + timedelta(minutes=1))
+    set_due(c, [b], t0 + timedelta(minutes=1), assignee="anna")
     clock.set(t0 + timedelta(minutes=1))
     run_escalations(c)
     [row] = ladder_rows(c)
     assert [it["item_id"] for it in row.payload["items"]] == [a, b]
+    assert row.payload["notify_users"] == ["U0ANNA01", "U0BEN001"]
     actions = QueueActions(c.store, c.cfg)
     actions.acknowledge(a, actor_for(c.cfg, email="ben@setseg.example"), now=t0 + timedelta(minutes=5))
     [row] = ladder_rows(c)
     assert [it["item_id"] for it in row.payload["items"]] == [b] and row.status == "pending"
     assert row.payload["title"] == "Reminder: 1 item not acknowledged by its response target"
+    assert row.payload["notify_users"] == ["U0ANNA01"]  # Ben's item left: Ben is not pinged for it
     actions.acknowledge(b, actor_for(c.cfg, email="ben@setseg.example"), now=t0 + timedelta(minutes=6))
     [row] = ladder_rows(c)
     assert row.status == "cancelled"
