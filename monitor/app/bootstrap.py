@@ -110,7 +110,7 @@ def default_scorer_factory(cfg: AppConfig,
         kwargs: dict[str, Any] = {}
         if shared:
             kwargs["encoder"] = clf
-            if CATEGORY_ENCODER_PATH.is_file():  # optional export: names the category better
+            if CATEGORY_ENCODER_PATH.is_file():  # shipped; names the category of a post scoring high
                 kwargs["category_encoder"] = OnnxSentenceEncoder(CATEGORY_ENCODER_PATH)
         try:
             return ConfidentialityScorer.from_config(light, **kwargs)

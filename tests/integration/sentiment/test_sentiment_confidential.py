@@ -98,6 +98,35 @@ def test_scorer_bookkeeping_with_a_fake_encoder() -> None:
         ConfidentialityScorer.from_config(LightConfig(), encoder=FakeEncoder())
 
 
+class RecordingEncoder(FakeEncoder):
+    """A category encoder that reads every text alike (so it names the first category) and
+    records what it was given."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen += list(texts)
+        return super().encode(["rates"] * len(texts))
+
+
+def test_category_encoder_names_only_posts_above_the_floor() -> None:
+    """The second encoder costs a full pass: it runs for the posts that may go red (score at or
+    above ``name_floor``), never for ordinary traffic, and names their category."""
+    extra = [("secret rates launch", 1), ("secret code password", 1), ("thanks great webinar", 0), ("great thanks", 0)]
+    names = RecordingEncoder()
+    scorer = ConfidentialityScorer(CATEGORIES, encoder=FakeEncoder(), category_encoder=names,
+                                   public_examples=("thanks", "webinar"), extra_examples=extra, name_floor=0.5)  # fmt: skip
+    quiet = scorer.score(["thanks for the great webinar", "great thanks"])
+    assert names.seen == [] and all(g.score < 0.5 for g in quiet)
+    assert quiet[0].category is not None  # named with the score encoder's own similarity
+    got = scorer.score(["thanks for the great webinar", "the secret code and password"])
+    assert got[1].score >= 0.5 and got[1].category == "unreleased prices"  # the category encoder's reading
+    assert "the secret code and password" in names.seen
+    assert "thanks for the great webinar" not in names.seen
+    assert got[0].category == quiet[0].category
+
+
 def test_disclosure_head_is_averaged_with_the_config_head() -> None:
     extra = [("secret rates launch", 1), ("secret code password", 1), ("thanks great webinar", 0), ("great thanks", 0)]
     # a head that says "disclosure" exactly for texts with "secret" (the first vocabulary word after the
@@ -175,6 +204,13 @@ def test_shipped_encoder_scores_disclosures_above_public_posts() -> None:
     got = scorer.score(texts)
     assert min(g.score for g in got[:2]) > max(g.score for g in got[2:])
     assert got[1].category == "code, algorithms and systems"
+    assert scorer.category_encoder is not scorer.encoder  # the shipped encoder.onnx names the category
+    leaks = scorer.score([
+        "a friend on the inside says the 2027 budget draft cuts the safety grants in half, not public yet",
+        "member contributions go up 20% next year, the board approved it, districts hear in March",
+    ])  # project-written for this test, 2026-12-05 (a third, a password emailed "by mistake", is
+    # named 'personal data of claimants and staff': the category encoder's known confusion)
+    assert [g.category for g in leaks] == ["internal documents and plans", "unreleased products and prices"]
     assert all(0.0 <= g.score <= 1.0 for g in got)
     emb = scorer.encoder.encode(["a", "b"])
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, rtol=1e-5)
