@@ -17,6 +17,8 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
+from monitor.delivery.notifiers._content import rise_words
+
 ZWJ = "\u200d"
 EVENT_TYPE = "brand_scout_alert"
 
@@ -145,6 +147,13 @@ def state_line(state: dict[str, Any] | None) -> str | None:
     return f"{escape_line(state.get('action') or 'updated')} by {by} (now {escape_line(status)})"
 
 
+def rise_line(payload: dict[str, Any]) -> str | None:
+    """``:arrow_up: now urgent (was high)`` for an alert sent because the group's light or
+    priority rose since this receiver's last alert about it (``rose_from``), else None."""
+    words = rise_words(payload)
+    return f":arrow_up: {escape_line(words)}" if words else None
+
+
 def withheld(payload: dict[str, Any], notice_only: bool) -> bool:
     """Whether the text (and reasons) must stay out of this channel."""
     return bool(payload.get("text_withheld")) or payload.get("text") is None or notice_only
@@ -162,6 +171,8 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
     title = f"{emoji} *{escape_line(light.upper())}* · {priority} · item #{escape_line(item_id)}"
     if kind == "update":
         title = f"{emoji} Another mention in this group ({escape_line(payload.get('mention_count') or '')} so far)"
+    elif rose := rise_line(payload):
+        title += f" · {rose}"
     if payload.get("scout"):
         title += " · :mag: sent by a scout"
         if payload.get("scout_urgency"):
@@ -186,6 +197,12 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         blocks.append(_section(text or "_(no text)_", f"bs_text:{item_id}"))
         fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: " + escape_line(
             str(payload.get("text") or ""))[:150]
+        if payload.get("scout") and str(payload.get("scout_note") or "").strip():
+            # the employee's own words on why it matters, labelled as theirs (never as the post)
+            note, _ = cut_text(str(payload["scout_note"]), min(max_text_chars, 500), item_url)
+            who = escape_line(payload.get("scout_name") or "a scout")
+            blocks.append({"type": "context", "block_id": f"bs_note:{item_id}",
+                           "elements": [_mrkdwn(f"*Note from {who} (scout):* {note}")]})
     author = escape_line(payload.get("author") or "unknown")
     if payload.get("author_name"):
         author += f" ({escape_line(payload['author_name'])})"
@@ -195,7 +212,10 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         facts = [f"*Forwarded by:* {escape_line(payload.get('scout_name') or 'a scout')}"]
     elif payload.get("link_withheld"):
         facts = [f"*Source:* {escape_line(payload.get('source') or 'source')} (link and author in the restricted queue)"]
-    if payload.get("sentiment"):
+    if payload.get("language_not_read"):
+        facts.append(f"*Sentiment:* not read (language {escape_line(payload['language_not_read'])} is not covered "
+                     "by the model: a person reads it)")
+    elif payload.get("sentiment"):
         score = payload.get("sentiment_score")
         conf = f" ({float(score):.0%} confident)" if isinstance(score, int | float) else ""
         facts.append(f"*Sentiment:* {escape_line(payload['sentiment'])}{conf}"

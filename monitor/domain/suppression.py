@@ -222,6 +222,20 @@ def must_be_seen(labels: Mapping[str, object]) -> str | None:
     return None
 
 
+def rise(labels: Mapping[str, object], last: LastAlert | None, *, queue: bool = True) -> dict[str, str] | None:
+    """What rose since the receiver's ``last`` alert for the group: ``{"light": <was>}`` and/or
+    ``{"priority": <was>}``, or None (no last alert, or nothing rose). A receiver without a
+    ``queue`` (kudos) responds to nothing: only its light counts."""
+    if last is None:
+        return None
+    out: dict[str, str] = {}
+    if LIGHT_RANK.get(str(labels.get("light")), 0) > LIGHT_RANK.get(last.light, 0):
+        out["light"] = last.light
+    if queue and PRIORITY_RANK.get(str(labels.get("priority")), 0) > PRIORITY_RANK.get(last.priority, 0):
+        out["priority"] = last.priority
+    return out or None
+
+
 def hold(
     labels: Mapping[str, object],
     *,
@@ -244,10 +258,7 @@ def hold(
     whose light or priority rose since that receiver's last one. A receiver without a ``queue``
     (kudos) responds to nothing, so a rise in priority is no news to it: only its light counts.
     """
-    rose = last is not None and (
-        LIGHT_RANK.get(str(labels.get("light")), 0) > LIGHT_RANK.get(last.light, 0)
-        or (queue and PRIORITY_RANK.get(str(labels.get("priority")), 0) > PRIORITY_RANK.get(last.priority, 0))
-    )
+    rose = rise(labels, last, queue=queue) is not None
     return suppress(
         labels,
         now=now,
@@ -257,5 +268,7 @@ def hold(
         spikes=spikes,
         inhibit_matchers=inhibit_matchers,
         spike_cooldown=spike_cooldown,
-        inhibitable=must_be_seen(labels) is None,
+        # a receiver without a queue (kudos) holds nothing that could wait in a queue: a spike's
+        # "held back, they are in the queue" would not be true of it, and praise is no outage
+        inhibitable=queue and must_be_seen(labels) is None,
     )

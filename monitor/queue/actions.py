@@ -23,10 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.delivery.notifiers import state_followups, target_channel, target_key
+from monitor.delivery.notifiers._content import receiver_config, visible_other
 from monitor.domain.decide import due_time, repriced
 from monitor.domain.ladder import UNACKNOWLEDGED, without_item
 from monitor.errors import MonitorError
@@ -121,6 +123,30 @@ def refusal(actor: Actor, action: str, light: str) -> str | None:
 def permitted(actor: Actor, light: str) -> dict[str, bool]:
     """Each action and whether ``actor`` may take it on an item of ``light`` (for showing buttons)."""
     return {a: refusal(actor, a, light) is None for a in ACTIONS}
+
+
+class Holdable(Protocol):
+    """What :func:`leave_uncleared` changes: a queue item, or triage's item not yet stored."""
+
+    assignee: str | None
+    status: str
+
+
+def leave_uncleared(item: Holdable, cleared: set[str]) -> str | None:
+    """An item that just turned red leaves the hands of whoever is not cleared for red (P5): the
+    assignee goes, and an item claimed or acknowledged by them waits again for Legal (status
+    ``new``, not acknowledged, the ladder from its first step), so that someone cleared takes it.
+    Returns who was unassigned (None: nobody). ``item`` is a queue item or triage's new item."""
+    if item.assignee is None or item.assignee in cleared:
+        return None
+    who: str = item.assignee
+    item.assignee = None
+    if item.status in ("assigned", "acknowledged"):
+        item.status = "new"
+        if isinstance(item, QueueItem):  # a stored item may have been acknowledged and escalated
+            item.acknowledged_at = None
+            item.escalation_level = 0
+    return who
 
 
 def directory(cfg: AppConfig) -> list[Actor]:
@@ -225,10 +251,19 @@ class QueueActions:
             self.store.prune_pending(s, key_prefix="ladder:", item_id=item.id,
                                      without=lambda p: without_item(p, item.id or 0, base_url=base, tz=tz))
         alerted = self.store.alerted_receivers(s, item.id)
+        change = details or {}
+        made_red = action == "override_light" and change.get("to") == "red" and change.get("from") != "red"
+        if item.light == "red" and not made_red:
+            # a receiver without a queue and not cleared for red (kudos, that heard of the item as
+            # a compliment) hears nothing of what people do with a red item; only a person marking
+            # the item itself red reaches it, to take the now red text out of its message
+            quiet = {r.name for r in self.cfg.receivers if not r.queue and not r.restricted}
+            alerted = [r for r in alerted if r not in quiet]
         for rcv in alerted:
+            rc = receiver_config(self.cfg.receivers, rcv)
             self.store.enqueue(
                 s, key=f"state:{rcv}:{item.id}:{action}:{now.isoformat()}", receiver=rcv, kind="state",
-                queue_item_id=item.id, now=now, payload=payload,
+                queue_item_id=item.id, now=now, payload=visible_other(rc, "state", payload),
             )
         # a PagerDuty incident opened by a ladder step or a red override (no alert to that receiver)
         # is acknowledged / resolved as well: straight to the receiver's PagerDuty lane of the outbox
@@ -411,13 +446,14 @@ class QueueActions:
             # the light that holds now, and why, comes first on the page
             item.light_reasons = [f"{light}: overridden by {actor.name} ({reason.strip()[:200]})", *item.light_reasons]
             details: dict[str, object] = {"from": before, "to": light, "reason": reason.strip()[:200]}
-            if light == "red" and item.assignee is not None and item.assignee not in {
-                    a.id for a in directory(self.cfg) if a.can_see_red}:
+            if light == "red":
                 # P5: a red item's text is for Legal and leads; the person holding it is not cleared
-                details["unassigned"] = item.assignee
-                item.assignee = None
-                if item.status == "assigned":
-                    item.status = "new"
+                gone = leave_uncleared(item, {a.id for a in directory(self.cfg) if a.can_see_red})
+                if gone is not None:
+                    details["unassigned"] = gone
+                # ... and it is theirs: the restricted receivers hold it (its ladder reminds them)
+                item.receivers = [*item.receivers, *(rc.name for rc in self.cfg.receivers
+                                                     if rc.restricted and rc.name not in item.receivers)]
             if light == "red" and before != "red" and item.status not in OPEN_STATUSES:
                 # a red item waits for Legal / Compliance, who can act only on an open item: one
                 # recorded and closed as green (shared with kudos) or handled as yellow opens again

@@ -19,6 +19,11 @@ from typing import Any
 MIN_PROBABILITY = 0.5
 MIN_LETTERS = 15
 
+#: codes a source gives when it could not tell a language: ISO 639-2 "undetermined", "no
+#: linguistic content", "multiple", "uncoded", and X's own for posts of only media links,
+#: mentions, hashtags, cashtags or too little text (developer.x.com, the ``lang`` field)
+UNDETERMINED = frozenset({"und", "zxx", "mul", "mis", "qme", "qam", "qht", "qct", "qst"})
+
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _lock = threading.Lock()
@@ -33,6 +38,11 @@ def _model() -> Any:
 
             _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         return _identifier
+
+
+def not_a_language(code: str) -> bool:
+    """Whether a source's language ``code`` says that it could not tell (:data:`UNDETERMINED`)."""
+    return code.strip().lower() in UNDETERMINED
 
 
 def readable_part(text: str, names: Sequence[str] = ()) -> str:

@@ -86,6 +86,11 @@ class _Alert:
     sub: ScoutSubmission | None = None
     #: when it goes out (``group_wait`` / ``group_interval`` of the matched route)
     due: datetime | None = None
+    #: what rose since the receiver's last alert for the group (``{"light"|"priority": <was>}``)
+    rose_from: dict[str, str] | None = None
+    #: a later alert that is news of its own (a rise, or a route alerting every member): a new
+    #: message, not an update in the group's thread
+    news: bool = False
 
 
 @dataclass

@@ -38,6 +38,7 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
     the post could not be read and its text is the scout's note."""
     red_hidden = item.light == "red" and not receiver_restricted
     link_hidden = red_hidden and receiver_broad
+    read = sentiment is not None and (sentiment.supported or bool(getattr(sentiment, "corrected", False)))
     return {
         "item_id": item.id,
         "group": item.group_key,
@@ -52,8 +53,11 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "text": None if red_hidden else row.text,
         "text_withheld": red_hidden,
         "link_withheld": link_hidden,
-        "sentiment": sentiment.label if sentiment else None,
-        "sentiment_score": round(sentiment.score, 3) if sentiment else None,
+        # a language the model does not cover was not read (unless a person set it): no label,
+        # no "neutral (0% confident)"
+        "sentiment": sentiment.label if read and sentiment else None,
+        "sentiment_score": round(sentiment.score, 3) if read and sentiment else None,
+        "language_not_read": (row.lang or "unknown") if sentiment is not None and not read else None,
         "uncertain": bool(sentiment and sentiment.uncertain),
         "reasons": [] if red_hidden else list(decision.reasons),
         "due_at": item.due_at.isoformat() if item.due_at else None,

@@ -31,11 +31,11 @@ from monitor.config import AppConfig
 from monitor.domain.assignment import assign
 from monitor.domain.decide import Decision, Router, SentimentView, due_time, group_open, linked_posts, referred_post
 from monitor.domain.routing import RouteMatch
-from monitor.domain.suppression import LastAlert, Suppression, hold, send_at
-from monitor.queue.actions import directory
+from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
+from monitor.queue.actions import directory, leave_uncleared
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
-from monitor.sentiment.language import detect_language
+from monitor.sentiment.language import detect_language, not_a_language
 from monitor.sentiment.onnx_model import OnnxClassifier
 from monitor.storage.metric_queries import observe_classification
 from monitor.storage.models import (
@@ -121,6 +121,7 @@ class Triage:
         self.classifier = classifier
         self.scorer = scorer
         self._queues = {r.name: r.queue for r in cfg.receivers}
+        self._restricted = {r.name for r in cfg.receivers if r.restricted}
         # who may keep a red item (queue.actions.Actor.can_see_red: Legal, leads, admins)
         self._red_cleared = {a.id for a in directory(cfg) if a.can_see_red}
         org = cfg.organisation
@@ -228,10 +229,12 @@ class Triage:
         light = cfg.policy.light
         scorer = self.scorer() if self.scorer is not None and light.red_model_threshold is not None else None
         embedded: dict[int, np.ndarray] = {}
-        if todo and cfg.sentiment.detect_language:
-            for r in todo:
-                if not r.lang:  # the source gave none: told from the text, stored with the mention
-                    r.lang = detect_language(r.text, self._names) or r.lang
+        for r in todo:
+            if r.lang and not_a_language(r.lang):  # X's "und", "zxx", "qme"...: the source could not tell
+                r.lang = None
+            if not r.lang and cfg.sentiment.detect_language:
+                # the source gave none: told from the text, stored with the mention
+                r.lang = detect_language(r.text, self._names) or r.lang
         if todo:
             started = time.perf_counter()
             results, embedded = self._classify(todo, scorer)
@@ -370,11 +373,14 @@ class Triage:
                 item.light_reasons = [r for r in decision.reasons if r.startswith(decision.light)]
                 item.reasons = [*decision.reasons, *(r for r in item.reasons if r not in decision.reasons)]
                 rose = True
-            if turned_red and item.assignee is not None and item.assignee not in self._red_cleared:
-                # P5: the text of a red item is for Legal and leads; nobody else keeps it
-                item.assignee = None
-                if item.status == "assigned":
-                    item.status = "new"
+            if turned_red:
+                # P5: the text of a red item is for Legal and leads; nobody else keeps it (audited:
+                # the item's history says where the person went)
+                gone = leave_uncleared(item, self._red_cleared)
+                if gone is not None and item.id is not None:
+                    self.store.audit(s, actor="brand-scout", action="queue.unassigned", object_type="queue_item",
+                                     object_id=str(item.id), details={"unassigned": gone, "status": item.status,
+                                                                       "reason": "the item turned red"}, now=now)
             recorded = item.status == "closed" and (item.close_reason or "").startswith("recorded:")
             if (recorded and needs_people) or (turned_red and item.status in ("responded", "closed", "dismissed")):
                 # A group filed automatically (a compliment shared with kudos) or settled by people
@@ -402,11 +408,15 @@ class Triage:
                             spikes=ctx.spikes, cfg=self.cfg)
         if decision.light == "green" and item.light == "red" and sub is None:
             # a friendly reply in a red item's thread is a member, listed on its page: no news for
-            # a receiver that has not heard of the item (kudos hears of no red item via a "thanks")
+            # a receiver that has not heard of the item, nor for one without a queue that heard of
+            # it as a compliment (kudos hears of no red item via a "thanks", nor of its members)
             for rcv, held in holds.items():
                 if held is None and rcv not in state:
                     holds[rcv] = Suppression("grouped", f"a green post in a red item that {rcv} was not "
                                                         "alerted about: a member, no news")
+                elif not self._queues.get(rcv, True) and rcv not in self._restricted:
+                    holds[rcv] = Suppression("grouped", f"a green post in a red item: {rcv} hears nothing "
+                                                        "of a red item")
         alerted = False
         for rcv, held in holds.items():
             if held is not None:
@@ -434,7 +444,13 @@ class Triage:
             batched = route is not None and "group" in route.opts.group_by
             due = send_at(now, previous=last.get(rcv), group_wait=route.opts.group_wait,
                           group_interval=route.opts.group_interval) if route is not None and batched else now
-            ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due))
+            # a rise in light or priority is a new message that pings the channel (Slack: a new
+            # post, not a reply in the group's thread); so is every member on a route whose
+            # repeat_interval is 0 (Legal: each new red post is a disclosure of its own)
+            rose_from = rise({**decision.labels, "receiver": rcv}, last.get(rcv), queue=self._queues.get(rcv, True))
+            every = route is not None and route.opts.repeat_interval.total_seconds() == 0
+            ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due,
+                                     rose_from=rose_from, news=rose_from is not None or every))
             state[rcv] = LastAlert(now, decision.light, decision.priority).to_json()
             alerted = True
         if alerted:
@@ -477,9 +493,11 @@ class Triage:
                 continue
             # by item, not group key: a group reopened after its window is a new item, alerted afresh
             suffix = "" if a.first else f":{a.row.id}"
+            if a.rose_from and not a.first:
+                payload["rose_from"] = a.rose_from
             new[a.item.id, a.receiver] = {
                 "idempotency_key": f"alert:{a.receiver}:{a.item.id}{suffix}", "receiver": a.receiver,
-                "kind": "alert" if a.first else "update", "channel": None, "queue_item_id": a.item.id,
+                "kind": "alert" if a.first or a.news else "update", "channel": None, "queue_item_id": a.item.id,
                 "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": due, "created_at": now}
         for item, rcv, member, at in ctx.joined:
             pending = waiting.get((item.id or 0, rcv))

@@ -21,6 +21,21 @@ from typing import Any
 from monitor.config.policy import ReceiverConfig
 
 WITHHELD = "(text withheld: red item, see the restricted queue)"
+REASON_WITHHELD = "(reason withheld: red item)"
+
+
+def rise_words(payload: dict[str, Any]) -> str | None:
+    """``now urgent (was high)`` (or ``now RED (was yellow)``) for an alert sent because the
+    group's light or priority rose since this receiver's last alert about it, else None."""
+    was = payload.get("rose_from")
+    if not isinstance(was, dict) or not was:
+        return None
+    parts = []
+    if "light" in was:
+        parts.append(f"now {str(payload.get('light') or '').upper()} (was {was['light']})")
+    if "priority" in was:
+        parts.append(f"now {payload.get('priority') or ''} (was {was['priority']})")
+    return ", ".join(parts)
 ZWJ = "\u200d"
 ZWSP = "\u200b"
 _BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
@@ -107,9 +122,13 @@ def as_red(rc: ReceiverConfig | None, payload: dict[str, Any]) -> dict[str, Any]
 
 def visible_other(rc: ReceiverConfig | None, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """A non-alert message as this receiver may see it: a spike's sample posts keep their link but
-    lose their text, and its top terms are dropped (a sample may be red, a term a codename), unless
-    the receiver is restricted."""
+    lose their text, and its top terms are dropped (a sample may be red, a term a codename), and a
+    red item's close or dismiss reason is withheld, unless the receiver is restricted."""
     out = dict(payload)
+    if (kind == "state" and str(out.get("light") or "") == "red" and out.get("close_reason")
+            and not (rc is not None and rc.restricted)):
+        # why Legal closed or dismissed a red item speaks of what it is: its text, in other words
+        out["close_reason"] = REASON_WITHHELD
     if kind == "spike" and not (rc is not None and rc.restricted):
         if isinstance(out.get("samples"), list):
             out["samples"] = [{k: v for k, v in s.items() if k != "text"} if isinstance(s, dict) else {}

@@ -26,6 +26,7 @@ from monitor.delivery.notifiers._content import (
     plain,
     reach_text,
     receiver_config,
+    rise_words,
     visible,
     visible_other,
 )
@@ -62,14 +63,20 @@ def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[st
         light, priority = str(p.get("light") or "").upper(), plain(p.get("priority"), 20)
         text = plain(p.get("text"), TEXT_LIMIT) if p.get("text") else ""
         subject = f"{light} {priority}: " + (plain(text, 80) if text else "red item (text withheld)")
-        lines.append(f"{light} · {priority} · {'another mention of this item' if msg.kind == 'update' else 'new mention'}")
+        rose = rise_words(p) if msg.kind == "alert" else None
+        if rose:
+            subject = f"{light} {priority} ({plain(rose, 60)}): " + (plain(text, 60) if text else "red item (text withheld)")
+        headline = "another mention of this item" if msg.kind == "update" else (plain(rose, 80) if rose else "new mention")
+        lines.append(f"{light} · {priority} · {headline}")
         lines += ["", text or WITHHELD, ""]
         author = RESTRICTED_AUTHOR if p.get("link_withheld") else f"@{plain(p.get('author'), 100)} · {reach_text(p.get('reach'))}"
         lines.append(f"Author: {author}")
         lines.append(f"Source: {plain(p.get('source'), 40)}")
         if p.get("url") and not p.get("link_withheld"):
             lines.append(f"Post: {plain(p.get('url'), 500)}")
-        if p.get("sentiment"):
+        if p.get("language_not_read"):
+            lines.append(f"Sentiment: not read (language {plain(p.get('language_not_read'), 20)} is not covered by the model)")
+        elif p.get("sentiment"):
             lines.append(f"Sentiment: {plain(p.get('sentiment'), 20)}")
         if p.get("due_at"):
             lines.append(f"Respond by: {_when(p.get('due_at'), tz)}")

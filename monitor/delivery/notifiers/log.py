@@ -23,6 +23,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
+from monitor.delivery.notifiers._content import rise_words
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError
 
@@ -73,8 +74,19 @@ def render_line(msg: Outbound) -> str:
             text = text[:197] + "..."
         who = ("(author in the restricted queue)" if p.get("link_withheld")
                else f"@{escape(p.get('author') or '')} ({escape(p.get('reach') or 0)} followers)")
+        scout = escape(p.get("scout_name") or "a scout")
+        if p.get("text_is_scout_note") and p.get("text"):
+            # the post could not be read: the words are the employee's, not the post's
+            who = f"note from {scout} (scout; the post could not be read)"
+        elif p.get("scout") and p.get("text") and str(p.get("scout_note") or "").strip():
+            note = " ".join(str(p["scout_note"]).split())
+            text += f" [note from {scout} (scout): {note[:197] + '...' if len(note) > 200 else note}]"
+        if p.get("scout"):
+            who += f", sent by {scout}" + (f" (urgency: {escape(p['scout_urgency'])})" if p.get("scout_urgency") else "")
+        rose = rise_words(p) if msg.kind == "alert" else None
         return (f"[{escape(msg.receiver)}] {escape(str(p.get('light', '')).upper())} {escape(p.get('priority', ''))} "
-                f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} {who}: {escape(text)} | "
+                + (f"({escape(rose)}) " if rose else "")
+                + f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} {who}: {escape(text)} | "
                 f"{escape(p.get('item_url', ''))}")
     summary = p.get("title") or p.get("summary") or json.dumps(p)[:300]
     return f"[{escape(msg.receiver)}] {escape(msg.kind.upper())}: {escape(summary)}"

@@ -33,7 +33,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from monitor.delivery import slack_blocks as sb
-from monitor.delivery.notifiers._content import as_red, receiver_config, text_allowed
+from monitor.delivery.notifiers._content import as_red, receiver_config, text_allowed, visible_other
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError, redact, register_secret
 
@@ -116,6 +116,8 @@ class SlackNotifier:
 
     def _remember(self, msg: Outbound, ref: str, blocks: list[dict[str, Any]]) -> None:
         parsed = parse_ref(ref)
+        if msg.payload.get("rose_from") and (msg.receiver, msg.queue_item_id) in self._parents:
+            return  # a rise is a message of its own; the group's thread stays under its first alert
         if msg.queue_item_id is not None and parsed:
             self._parents[(msg.receiver, msg.queue_item_id)] = _Parent(parsed[0], parsed[1], dict(msg.payload),
                                                                        blocks)
@@ -244,23 +246,24 @@ class SlackNotifier:
             return self._post(parent.channel, text, blocks, msg, thread_ts=parent.ts)
         if msg.kind == "state":
             parent = self._parent(msg)
-            text, blocks = sb.render_state_reply(msg.payload)
-            if parent is None:
-                return self._post(channel, f"Item #{msg.payload.get('item_id')}: {text}", blocks, msg)
             rc = receiver_config(self.cfg.receivers, msg.receiver)
+            state = visible_other(rc, "state", msg.payload)
+            text, blocks = sb.render_state_reply(state)
+            if parent is None:
+                return self._post(channel, f"Item #{state.get('item_id')}: {text}", blocks, msg)
             # an item that became red (a light override) takes its text out of channels not
             # cleared for it: the first alert is rewritten as a red item's notice (P4)
             now_red = msg.payload.get("light") == "red" and not text_allowed(rc, {"light": "red"})
             if parent.payload is not None:
                 shown = as_red(rc, parent.payload) if now_red and parent.payload.get("light") != "red" else parent.payload
                 atext, ablocks = sb.render_alert(shown, max_text_chars=limit, notice_only=notice_only,
-                                                 state=msg.payload)
+                                                 state=state)
             else:
                 if parent.blocks is None:
                     found = self._call("conversations.replies", channel=parent.channel, ts=parent.ts, limit=1)
                     first: dict[str, Any] = next(iter(found.get("messages") or []), {})
                     parent.blocks = list(first.get("blocks") or [])
-                ablocks = sb.restate_blocks(parent.blocks, msg.payload, withhold=now_red)
+                ablocks = sb.restate_blocks(parent.blocks, state, withhold=now_red)
                 atext = f"Item #{msg.payload.get('item_id')}: {text}"
             # rewrite the first alert first (idempotent), then record the change in its thread
             self._call("chat.update", channel=parent.channel, ts=parent.ts, text=atext, blocks=ablocks)

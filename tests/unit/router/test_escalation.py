@@ -301,3 +301,44 @@ def test_hold_counts_a_priority_rise_only_for_receivers_with_a_queue(
     out = hold({"light": light, "priority": priority, "receiver": "r"}, now=datetime(2026, 12, 1, 15, 30, tzinfo=UTC),
                last=last, repeat_interval=timedelta(hours=4), queue=queue)
     assert (out is not None) is held, out
+
+
+@pytest.mark.parametrize(
+    ("light", "priority", "queue", "rose"),
+    [
+        ("yellow", "normal", True, None),
+        ("yellow", "urgent", True, {"priority": "normal"}),
+        ("red", "urgent", True, {"light": "yellow", "priority": "normal"}),
+        ("yellow", "urgent", False, None),           # no queue: a priority rise is nothing to it
+        ("red", "normal", False, {"light": "yellow"}),
+        ("green", "low", True, None),                 # a fall is no rise
+    ],
+)
+def test_rise_says_what_rose_and_from_what(light: str, priority: str, queue: bool, rose: Any) -> None:
+    """The words of a rise alert ("now urgent (was normal)") come from here."""
+    from monitor.domain.suppression import LastAlert, rise
+
+    last = LastAlert(datetime(2026, 12, 1, 15, 0, tzinfo=UTC), "yellow", "normal")
+    assert rise({"light": light, "priority": priority}, last, queue=queue) == rose
+    assert rise({"light": light, "priority": priority}, None, queue=queue) is None
+
+
+@pytest.mark.parametrize(("queue", "held"), [(True, True), (False, False)])
+def test_a_live_spike_holds_routine_alerts_only_for_receivers_with_a_queue(queue: bool, held: bool) -> None:
+    """Held alerts "stay in the queue": true of Marketing & Sales, not of kudos (no queue, its
+    compliments would be lost), so a spike never holds kudos' alerts."""
+    from monitor.domain.suppression import hold
+
+    @dataclass
+    class LiveSpike:
+        key: str = "volume:all:t"
+        kind: str = "volume"
+        scope: str = "all"
+        started_at: datetime = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+        ended_at: datetime | None = None
+        explanation: dict[str, Any] = field(default_factory=dict)
+
+    out = hold({"light": "green", "priority": "normal", "receiver": "r", "source": "x"},
+               now=datetime(2026, 12, 1, 15, 30, tzinfo=UTC), last=None, repeat_interval=timedelta(hours=4),
+               spikes=[LiveSpike()], queue=queue)
+    assert (out is not None and out.kind == "inhibited") is held, out

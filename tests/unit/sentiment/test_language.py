@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.sentiment.language import detect_language, readable_part
+from monitor.sentiment.language import detect_language, not_a_language, readable_part
 
 ROOT = Path(__file__).resolve().parents[3]
 NAMES = ["SET SEG", "SETSEG", "#setseg", "setseg.example"]
@@ -50,3 +50,15 @@ def test_no_english_brand_post_of_the_project_is_told_another_language() -> None
     assert len(texts) >= 500
     other = [(detect_language(t, NAMES), t) for t in texts if detect_language(t, NAMES) not in (None, "en")]
     assert other == []
+
+
+@pytest.mark.parametrize("code", ["und", "UND", "zxx", "qme", "qam", "qht", "qct", "qst", "mul", " und "])
+def test_codes_that_say_the_source_could_not_tell(code: str) -> None:
+    """X sends ``und`` (and ``qme``, ``qam``...) for a post it could not read: no language nobody
+    covers, but an unknown one, read from the text like a post without a code."""
+    assert not_a_language(code)
+
+
+@pytest.mark.parametrize("code", ["en", "es", "de", "pt", "es-MX"])
+def test_real_languages_are_languages(code: str) -> None:
+    assert not not_a_language(code)

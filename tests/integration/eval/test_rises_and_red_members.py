@@ -1,0 +1,92 @@
+"""What people receive when a group gets worse (issue "judgement", judges M and N of 2026-12-05):
+a rise in priority or light is a new message in the channel, not a reply in the group's thread;
+each new red post reaches Legal as an alert of its own; kudos hears nothing of a red item, not
+even Legal's work on it; a red item's close reason stays with the restricted receivers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, create_engine, select
+
+from monitor.app.evaluation import parse_stream, replay
+from monitor.config import AppConfig, load_config
+from monitor.delivery.notifiers._content import REASON_WITHHELD
+from monitor.delivery.notifiers.base import Outbound
+from monitor.delivery.notifiers.log import render_line
+from monitor.delivery.slack_blocks import render_alert
+from monitor.storage.models import Notification
+from tests.doubles import KeywordClassifier
+
+ROOT = Path(__file__).resolve().parents[3]
+STREAM = Path(__file__).parent / "streams" / "rises_and_red_members.jsonl"
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, Any]], list[Notification]]:
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    folder = tmp_path_factory.mktemp("rises")
+    actions: list[Any] = []
+    lines = parse_stream(STREAM.read_text(encoding="utf-8"), actions=actions)
+    rep = replay(cfg, lines, classifier=KeywordClassifier(), actions=actions, folder=folder)
+    assert rep.score["light_accuracy"] == 1.0 and rep.score["red_text_to_broad_receivers"] == 0
+    assert rep.score["action_agreement"] == 1.0
+    with Session(create_engine(f"sqlite:///{folder}/eval.db")) as s:
+        rows = list(s.exec(select(Notification).order_by(Notification.id)))  # type: ignore[arg-type]
+    return {m["external_id"]: m for m in rep.mentions}, rows
+
+
+def _alerts(rows: list[Notification], receiver: str, ext: str) -> list[Notification]:
+    return [n for n in rows if n.receiver == receiver and n.channel is None and n.kind in ("alert", "update")
+            and n.payload.get("external_id") == ext]
+
+
+def test_a_member_that_makes_the_item_urgent_is_a_new_alert_saying_so(outcome: Any) -> None:
+    """r2, a 250k-follower journalist replying in r1's thread: the item goes from high to urgent;
+    Marketing & Sales get a new message (pinging the channel), headed with the rise."""
+    mentions, rows = outcome
+    assert mentions["r2"]["item_id"] == mentions["r1"]["item_id"] and mentions["r2"]["priority"] == "urgent"
+    [msg] = _alerts(rows, "marketing-sales", "r2")
+    assert msg.kind == "alert" and msg.payload["rose_from"] == {"priority": "high"}
+    _, blocks = render_alert(msg.payload)
+    assert "now urgent (was high)" in str(blocks[0])
+    line = render_line(Outbound(key=msg.idempotency_key, receiver=msg.receiver, kind=msg.kind, payload=msg.payload))
+    assert "(now urgent (was high))" in line
+
+
+def test_each_new_red_post_is_an_alert_to_legal(outcome: Any) -> None:
+    """r3 turns the group red (Legal's first alert); r4, another disclosure in the same thread, is
+    an alert of its own to Legal (route repeat_interval 0s), while Marketing & Sales, already told
+    a red item exists, only see the group's count grow."""
+    mentions, rows = outcome
+    [first] = _alerts(rows, "legal-compliance", "r3")
+    [second] = _alerts(rows, "legal-compliance", "r4")
+    assert first.kind == "alert" and second.kind == "alert"
+    assert second.payload["text"].startswith("@user_r1 And Medivance TPA")
+    assert mentions["r4"]["alerted"] == ["legal-compliance"]
+    [notice] = _alerts(rows, "marketing-sales", "r3")
+    assert notice.kind == "alert" and notice.payload["rose_from"] == {"light": "yellow"}
+    assert notice.payload.get("text") is None
+
+
+def test_kudos_hears_nothing_of_a_red_item(outcome: Any) -> None:
+    """k1, a compliment, went to kudos; k2 (a watch-list term) turned its group red; k3, another
+    compliment in the thread, is no news for kudos, and Legal's close of the item sends kudos no
+    state change (its compliment message is not rewritten as a red notice)."""
+    mentions, rows = outcome
+    assert mentions["k1"]["alerted"] == ["kudos"] and mentions["k3"]["alerted"] == []
+    assert [h["kind"] for h in mentions["k3"]["held"]] == ["grouped"]
+    item = mentions["k1"]["item_id"]
+    kudos = [n for n in rows if n.receiver == "kudos" and n.queue_item_id == item]
+    assert [n.kind for n in kudos] == ["alert"]
+
+
+def test_a_red_items_close_reason_stays_with_the_restricted_receivers(outcome: Any) -> None:
+    mentions, rows = outcome
+    item = mentions["k2"]["item_id"]
+    states = {n.receiver: n for n in rows if n.kind == "state" and n.queue_item_id == item and n.channel is None}
+    assert set(states) == {"legal-compliance", "marketing-sales"}
+    assert states["legal-compliance"].payload["close_reason"] == "leak confirmed: SEG Shield Plus launch date"
+    assert states["marketing-sales"].payload["close_reason"] == REASON_WITHHELD

@@ -1,0 +1,42 @@
+"""A scout's words are labelled as theirs wherever an alert is read (judge O, 2026-12-05): the
+one-line alert log of the demo and a Slack alert whose post was read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.delivery.notifiers.base import Outbound
+from monitor.delivery.notifiers.log import render_line
+from monitor.delivery.slack_blocks import render_alert
+
+READ = {"item_id": 24, "light": "yellow", "priority": "urgent", "source": "x", "author": "teacher_tx", "reach": 900,
+        "text": "SET SEG lost my claim again", "url": "https://x.com/teacher_tx/status/1", "scout": True,
+        "scout_name": "Sam Lee", "scout_urgency": "high", "scout_note": "spreading in our staff chat"}
+UNREAD = {"item_id": 67, "light": "yellow", "priority": "high", "source": "web", "author": "", "reach": 0,
+          "text": "A teacher in our district FB group says claims take months", "text_is_scout_note": True,
+          "scout_note": "A teacher in our district FB group says claims take months", "scout": True,
+          "scout_name": "Sam Lee", "scout_urgency": "normal", "url": "https://facebook.example/p/1"}
+
+
+def _line(payload: dict[str, Any]) -> str:
+    return render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=payload))
+
+
+def test_the_log_line_of_a_forward_names_the_scout_their_urgency_and_their_note() -> None:
+    line = _line(READ)
+    assert "@teacher_tx (900 followers), sent by Sam Lee (urgency: high): SET SEG lost my claim again" in line
+    assert "[note from Sam Lee (scout): spreading in our staff chat]" in line
+
+
+def test_an_unreadable_link_is_logged_as_the_scouts_note_not_as_a_post() -> None:
+    line = _line(UNREAD)
+    assert "web note from Sam Lee (scout; the post could not be read), sent by Sam Lee" in line
+    assert "@ (0 followers)" not in line
+
+
+def test_a_slack_alert_whose_post_was_read_shows_the_scouts_note_labelled() -> None:
+    _, blocks = render_alert(READ)
+    notes = [b for b in blocks if b.get("block_id") == "bs_note:24"]
+    assert notes and "*Note from Sam Lee (scout):* spreading in our staff chat" in str(notes[0])
+    _, plain_blocks = render_alert({**READ, "scout": False, "scout_note": None})
+    assert not [b for b in plain_blocks if str(b.get("block_id", "")).startswith("bs_note")]
