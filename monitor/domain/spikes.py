@@ -77,6 +77,7 @@ class Sample:
     negative: bool = False
     url: str = ""
     engagement: int = 0
+    positive: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,8 +272,9 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
     buckets that had mentions: quiet nights are no usual level), or the trailing 7 days when the
     last day had none (a Monday after a quiet weekend); else (a cold start, or no mentions for a
     week) no spike at all: nothing is ever compared with "a usual 0" that merely means "no data
-    yet". A level this bucket reached in a past week, even with too few weeks for a seasonal
-    baseline, is no spike (a weekly bulletin)."""
+    yet". A level this bucket reached in a past week, or less than twice the level of the same
+    time (give or take a bucket) on a past day of the last week, is no spike even with too few
+    weeks for a seasonal baseline (a weekly bulletin, a morning rush)."""
     now = cells.get(b, Counts()).total
     first = min(cells) if cells else b
     weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
@@ -281,7 +283,14 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
         values = [cells.get(b - k * WEEK, Counts()).total for k in weeks]
         source, usual = f"same time, last {len(weeks)} weeks", values
     elif first <= b - DAY:
-        seen = float(max((cells.get(b - k * WEEK, Counts()).total for k in weeks), default=0))
+        # a level this bucket reached in a past week (a weekly bulletin) is no spike, nor twice
+        # less than the day's rhythm at this time on a past day of the week (a morning rush,
+        # give or take a bucket), before there is a seasonal baseline
+        days = [k for k in range(1, 7) if b - k * DAY >= first]
+        rhythm = max((cells.get(b - k * DAY + j * cfg.bucket, Counts()).total for k in days for j in (-1, 0, 1)),
+                     default=0)
+        seen = max(float(max((cells.get(b - k * WEEK, Counts()).total for k in weeks), default=0)),
+                   2.0 * rhythm - 1.0)
         n = int(DAY / cfg.bucket)
         values = [cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, n + 1)]
         # Over a trailing day, traffic with quiet nights leaves most buckets empty: their median
@@ -382,6 +391,24 @@ def _samples_for(samples: Sequence[Sample], scope: str, b: datetime, end: dateti
     ]
 
 
+def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
+    """What a volume spike is made of, for the people it alerts: where the posts came from
+    (``; from reddit 10``) and, over the posts triage has judged, their sentiment (``; 9 of 10
+    positive``): a wave of praise is no outage."""
+    out = ""
+    shares = sorted(((n, src) for src, n in by_source.items() if n), reverse=True)
+    if shares:
+        out += "; from " + ", ".join(f"{src} {n}" for n, src in shares)
+    if judged:
+        pos, neg = sum(1 for x in judged if x.positive), sum(1 for x in judged if x.negative)
+        n = len(judged)
+        if pos * 2 > n:
+            out += f"; mostly positive: {pos} of {n} positive, {neg} negative"
+        else:
+            out += f"; {neg} of {n} negative, {pos} positive"
+    return out
+
+
 def _when(t: datetime, local: tzinfo | None) -> str:
     """``2026-12-10 20:30 UTC (14:30 CST)``: UTC, and the organisation's own clock when given."""
     utc_text = f"{t.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
@@ -480,6 +507,9 @@ def detect(
                         f"({res.baseline_source}; threshold {res.threshold:.0%}; "
                         f"{cells.get(b, Counts()).total} mentions)"
                     )
+                by_source = {src: counts[src].get(b, Counts()).total
+                             for src in sorted(counts) if src != "all" and (scope == "all" or src == scope)}
+                summary += _make_up(by_source, chosen if kind == "volume" else [])
                 if terms:
                     summary += "; top terms: " + ", ".join(t for t, _ in terms)
                 out.append(
@@ -502,11 +532,7 @@ def detect(
                                 "total": cells.get(b, Counts()).total,
                                 "negative": cells.get(b, Counts()).negative,
                             },
-                            "by_source": {
-                                src: counts[src].get(b, Counts()).total
-                                for src in sorted(counts)
-                                if src != "all" and (scope == "all" or src == scope)
-                            },
+                            "by_source": by_source,
                         },
                     )
                 )

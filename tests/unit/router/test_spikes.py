@@ -169,6 +169,18 @@ def test_spike_explains_itself() -> None:
     assert neg["observed"] == pytest.approx(0.75) and neg["baseline"] < 0.2
     assert "75% negative against a usual" in vol.summary
     assert vol.labels()["kind"] == "spike"
+    assert "; from x 120; 3 of 3 negative, 0 positive" in vol.summary  # where from, and what mood
+
+
+def test_a_wave_of_praise_says_it_is_mostly_positive() -> None:
+    """An award announced, 120 posts of congratulations: the crisis channel reads that it is no
+    outage, and where the posts came from (judge M, 2026-12-05: "10 mentions on all sources")."""
+    samples = [Sample("bluesky" if i % 3 else "x", f"p{i}", TUE_14 + timedelta(minutes=i), "well deserved award",
+                      negative=i == 0, positive=i > 0) for i in range(10)]
+    counts = seasonal(overrides={TUE_14: Counts(120, 1)})
+    spikes = detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=samples)
+    vol = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
+    assert "mostly positive: 9 of 10 positive, 1 negative" in vol.summary
 
 
 @pytest.mark.parametrize(
@@ -474,3 +486,29 @@ def test_an_outages_samples_are_its_complaints_and_its_time_is_also_the_organisa
     assert "kudos" not in [x["external_id"] for x in volume.samples]
     assert volume.samples[0]["external_id"] == "n11"
     assert "from 2026-12-01 16:00 UTC (10:00 CST) against" in volume.summary, volume.summary
+
+
+@pytest.mark.parametrize(
+    ("second_morning", "spike"),
+    [
+        pytest.param((17, 19, 18, 14), False, id="the-same-rush-again"),
+        pytest.param((17, 19, 50, 14), True, id="an-outage-in-the-rush"),
+    ],
+)
+def test_a_daily_rush_is_no_spike_on_its_second_morning(second_morning: tuple[int, ...], spike: bool) -> None:
+    """Judge M (2026-12-05): a first day with one mention an hour and a morning rush (18, 21, 17,
+    15 per 15 min); the next morning's rush, as big, was a spike "against a usual 1 per 15 min with
+    mentions". The same time on a past day (give or take a bucket) is the day's rhythm: a spike
+    needs twice it."""
+    cfg = _cold_cfg()
+    day1 = datetime(2026, 12, 14, 0, 0, tzinfo=UTC)
+    samples = [Sample("x", f"q{h}", day1 + timedelta(hours=h, minutes=40), "SET SEG newsletter") for h in range(38)]
+    for day, counts in ((0, (18, 21, 17, 15)), (1, second_morning)):
+        for q, n in enumerate(counts):
+            start = day1 + timedelta(days=day, hours=14, minutes=15 * q)
+            samples += [Sample("x", f"r{day}-{q}-{i}", start + i * timedelta(seconds=20), "SET SEG newsletter")
+                        for i in range(n)]
+    now = day1 + timedelta(days=1, hours=14, minutes=59)
+    found = [s for s in detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples)
+             if s.kind == "volume" and s.scope == "all"]
+    assert bool(found) is spike, [s.summary for s in found]
