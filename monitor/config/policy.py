@@ -181,6 +181,13 @@ class RouteConfig(StrictModel):
         return value
 
 
+ScoutUrgency = Literal["low", "normal", "high"]
+
+
+def _urgent_scout_urgency() -> list[ScoutUrgency]:
+    return ["high"]
+
+
 class PriorityConfig(StrictModel):
     """Priority score = sum of weights; the score maps to a name by thresholds (shown in reasons)."""
 
@@ -188,6 +195,9 @@ class PriorityConfig(StrictModel):
     sentiment_weight: dict[Sentiment, float] = Field(default_factory=_sentiment_weights)
     reach_weight: float = Field(8.0, description="points per decade of author reach (log10)")
     velocity_weight: float = Field(10.0, description="points per decade of engagement per hour")
+    velocity_floor_per_hour: float = Field(
+        10.0, ge=0, description="engagement per hour that earns no velocity points: a post slowly "
+        "gathering likes over a day is not spreading (only the rate above it counts)")
     source_weight: dict[str, float] = Field(default_factory=dict)
     scout_bonus: float = 5.0
     scout_urgency_weight: dict[str, float] = Field(
@@ -199,6 +209,11 @@ class PriorityConfig(StrictModel):
     )
     urgent_velocity_per_hour: float | None = Field(
         None, gt=0, description="a yellow or red mention gaining this much engagement per hour is urgent (P4)"
+    )
+    urgent_scout_urgency: list[ScoutUrgency] = Field(
+        default_factory=_urgent_scout_urgency,
+        description="a yellow or red forward whose scout chose one of these urgencies is urgent (P1, P4: the "
+        "form's 'Urgent: it is spreading or serious')",
     )
     thresholds: dict[Priority, float] = Field(default_factory=_thresholds)
 

@@ -228,14 +228,15 @@ def priority_of(
 
     The score is the sum of the configured weights; its name is the highest threshold it
     reaches. A yellow or red mention whose author reach or engagement velocity reaches
-    ``urgent_reach`` / ``urgent_velocity_per_hour`` is urgent whatever its score (P4).
+    ``urgent_reach`` / ``urgent_velocity_per_hour``, or that a scout forwarded with an urgency
+    of ``urgent_scout_urgency``, is urgent whatever its score (P4: fast-spreading is urgent).
     """
     p = cfg.policy.priority
     terms = {
         "light": p.light_weight.get(light, 0.0),
         "sentiment": p.sentiment_weight.get(sentiment or "neutral", 0.0),
         "reach": p.reach_weight * math.log10(1 + max(reach, 0)),
-        "velocity": p.velocity_weight * math.log10(1 + max(velocity_per_hour, 0.0)),
+        "velocity": p.velocity_weight * math.log10(1 + max(velocity_per_hour - p.velocity_floor_per_hour, 0.0)),
         "source": p.source_weight.get(source, 0.0),
         "scout": p.scout_bonus if scout else 0.0,
         "scout urgency": p.scout_urgency_weight.get(scout_urgency or "", 0.0) if scout else 0.0,
@@ -251,6 +252,9 @@ def priority_of(
         elif p.urgent_velocity_per_hour is not None and velocity_per_hour >= p.urgent_velocity_per_hour:
             name = "urgent"
             text += f"; urgent: {velocity_per_hour:.0f} engagements/h >= {p.urgent_velocity_per_hour:.0f}"
+        elif scout and scout_urgency is not None and scout_urgency in p.urgent_scout_urgency:
+            name = "urgent"
+            text += f"; urgent: the scout marked it '{scout_urgency}' (spreading or serious)"
     return name, score, text
 
 
@@ -290,7 +294,7 @@ def repriced(
     by_rule = priority == "urgent" and score < p.thresholds.get("urgent", math.inf)
     if by_rule and name != "urgent" and light[1] in ("yellow", "red"):
         name = "urgent"
-        text += "; urgent: still meets the reach or velocity rule"
+        text += "; urgent: still meets the reach, velocity or scout rule"
     return name, new, text
 
 

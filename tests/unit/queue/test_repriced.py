@@ -31,7 +31,7 @@ def cfg() -> AppConfig:
         (40.0, "normal", ("yellow", "yellow"), ("neutral", "neutral"), "normal", 40.0, "was 40.0 = 40.0"),
         # urgent by the reach rule (below the urgent threshold): stays urgent while yellow or red ...
         (45.0, "urgent", ("yellow", "red"), (None, None), "urgent", 75.0, "light yellow -> red"),
-        (45.0, "urgent", ("red", "yellow"), (None, None), "urgent", 15.0, "still meets the reach or velocity rule"),
+        (45.0, "urgent", ("red", "yellow"), (None, None), "urgent", 15.0, "still meets the reach, velocity or scout rule"),
         # ... but not once a person made it green
         (45.0, "urgent", ("yellow", "green"), (None, None), "normal", 25.0, "light yellow -> green -20.0 = 25.0"),
     ],
