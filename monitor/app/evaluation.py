@@ -172,8 +172,10 @@ def _mention_line(d: dict[str, Any], n: int, start: datetime) -> StreamLine:
     if unknown:
         raise StreamError(f"line {n}: unknown key {unknown[0]!r}")
     for key in ("source", "external_id", "text"):
-        if not isinstance(d.get(key), str) or not d[key]:
+        if d.get(key) is None:
             raise StreamError(f"line {n}: {key}: required (a non-empty string)")
+        if not isinstance(d[key], str) or not d[key]:
+            raise StreamError(f"line {n}: {key}: expected a non-empty string, got {d[key]!r}")
     if "created_at" in d and "offset_s" in d:
         raise StreamError(f"line {n}: offset_s: give created_at or offset_s, not both")
     if "created_at" in d:

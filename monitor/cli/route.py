@@ -35,8 +35,17 @@ SENTIMENT_KEY = "sentiment"
 
 
 def _sentiment(raw: Any, line: int) -> SentimentView:
-    if not isinstance(raw, dict) or raw.get("label") not in SENTIMENTS:
-        raise StreamError(f'line {line}: sentiment: expected {{"label": {"|".join(SENTIMENTS)}, "score": 0..1}}')
+    if not isinstance(raw, dict):
+        raise StreamError(f'line {line}: sentiment: expected {{"label": {"|".join(SENTIMENTS)}, "score": 0..1}}, '
+                          f"got {raw!r}")
+    unknown = sorted(set(raw) - {"label", "score", "uncertain"})
+    if unknown:
+        raise StreamError(f"line {line}: sentiment.{unknown[0]}: unknown key (label, score, uncertain)")
+    if raw.get("label") not in SENTIMENTS:
+        raise StreamError(f"line {line}: sentiment.label: expected one of {', '.join(SENTIMENTS)}, "
+                          f"got {raw.get('label')!r}")
+    if not isinstance(raw.get("uncertain", False), bool):
+        raise StreamError(f"line {line}: sentiment.uncertain: expected true or false, got {raw['uncertain']!r}")
     score = raw.get("score", 1.0)
     if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
         raise StreamError(f"line {line}: sentiment.score: expected a number from 0 to 1, got {score!r}")

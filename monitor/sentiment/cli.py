@@ -16,8 +16,8 @@ import typer
 
 from monitor.config.sentiment import SentimentConfig
 from monitor.errors import MonitorError
-from monitor.sentiment.base import Classification
-from monitor.sentiment.data import read_tsv
+from monitor.sentiment.base import LABELS, Classification
+from monitor.sentiment.data import layout_problem, read_tsv
 
 DEFAULT_DATA_DIR = Path("../shared/data/semeval-tweets")
 DEFAULT_IRONY_DIR = Path("../shared/data/tweeteval-irony")
@@ -218,8 +218,14 @@ def eval_command(
     from monitor.sentiment.metrics import evaluate, expected_calibration_error
 
     ds = read_tsv([file])
-    if not ds.examples:
-        raise _fail(f"no labelled lines in {file}")
+    for path, number, why in ds.problems[:10]:
+        typer.echo(f"{path}, line {number}: skipped: {why}", err=True)
+    if len(ds.problems) > 10:
+        typer.echo(f"... and {len(ds.problems) - 10} more skipped lines", err=True)
+    wrong = layout_problem(ds)
+    if wrong is not None or not ds.examples:
+        raise _fail(f"{file}: {wrong or 'no labelled lines'}; the file must hold id<TAB>label<TAB>text lines "
+                    f"(label one of {', '.join(LABELS)})", 2)
     try:
         classifier = build_classifier(sentiment_config(config, model, batch_size))
         results = classifier.classify([e.text for e in ds.examples])

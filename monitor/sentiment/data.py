@@ -29,6 +29,10 @@ class Dataset:
     skipped_lines: int = 0
     duplicates: int = 0
     files: list[str] = field(default_factory=list)
+    #: each skipped line as ``(file, line number, why)``
+    problems: list[tuple[str, int, str]] = field(default_factory=list)
+    #: repeated texts (not ids), a part of ``duplicates``
+    repeated_texts: int = 0
 
     def label_counts(self) -> dict[str, int]:
         """Examples per label, in :data:`LABELS` order."""
@@ -70,13 +74,28 @@ def parse_line(line: str) -> Example | None:
     A fourth column is tolerated (some SemEval files carry an empty one or a date); a line whose
     label is not one of :data:`LABELS` or whose text is empty is rejected.
     """
+    return None if line_problem(line) else _example(line)
+
+
+def _example(line: str) -> Example:
+    parts = line.rstrip("\r\n").split("\t")
+    return Example(parts[0].strip(), parts[1].strip().lower(), parts[2].strip())
+
+
+def line_problem(line: str) -> str | None:
+    """Why ``line`` is not ``id<TAB>label<TAB>text``, in words for the person who wrote the file
+    (None: it parses)."""
     parts = line.rstrip("\r\n").split("\t")
     if len(parts) < 3:
-        return None
+        return f"{len(parts)} tab-separated field(s), expected id<TAB>label<TAB>text"
     ident, label, text = parts[0].strip(), parts[1].strip().lower(), parts[2].strip()
-    if label not in LABELS or not text or not ident:
-        return None
-    return Example(ident, label, text)
+    if not ident:
+        return "the id (field 1) is empty"
+    if label not in LABELS:
+        return f"the label (field 2) is {parts[1].strip()[:40]!r}, expected one of {', '.join(LABELS)}"
+    if not text:
+        return "the text (field 3) is empty"
+    return None
 
 
 def read_tsv(paths: Iterable[Path]) -> Dataset:
@@ -87,21 +106,39 @@ def read_tsv(paths: Iterable[Path]) -> Dataset:
     for path in paths:
         ds.files.append(str(path))
         with open(path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
+            for number, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                ex = parse_line(line)
-                if ex is None:
+                problem = line_problem(line)
+                if problem is not None:
                     ds.skipped_lines += 1
+                    ds.problems.append((str(path), number, problem))
                     continue
+                ex = _example(line)
                 key = " ".join(ex.text.lower().split())
                 if ex.id in seen_ids or key in seen_texts:
                     ds.duplicates += 1
+                    ds.repeated_texts += key in seen_texts
                     continue
                 seen_ids.add(ex.id)
                 seen_texts.add(key)
                 ds.examples.append(ex)
     return ds
+
+
+def layout_problem(ds: Dataset) -> str | None:
+    """Why a labelled file read as ``ds`` is probably not ``id<TAB>label<TAB>text`` at all (a
+    figure computed on it would mean nothing), or None: most of its lines do not parse, or its
+    "text" column repeats a handful of values (columns in another order, e.g.
+    text<TAB>label<TAB>kind)."""
+    lines = len(ds.examples) + ds.skipped_lines + ds.duplicates
+    if lines and ds.skipped_lines * 2 > lines:
+        return f"{ds.skipped_lines} of {lines} lines do not parse"
+    parsed = len(ds.examples) + ds.repeated_texts
+    if parsed >= 10 and ds.repeated_texts * 2 > parsed:
+        return (f"the text column (field 3) holds only {len(ds.examples)} different values over {parsed} lines: "
+                "are the columns in another order?")
+    return None
 
 
 def read_dir(data_dir: Path) -> Dataset:

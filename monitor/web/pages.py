@@ -262,6 +262,11 @@ def router(container: Container) -> APIRouter:
         names = {a.id: a.name for a in directory(container.cfg)}
         filtered = any(filters[k] != v for k, v in DEFAULT_FILTERS.items() if k != "sort")
         zone = org_zone(container.cfg)
+        # the bulk form offers only what this person may do, and a row a checkbox only when some of
+        # it applies to the row's light (Legal: red items; spokespersons: yellow and green)
+        rights = {light: permitted(actor, light) for light in ("green", "yellow", "red")}
+        bulk_actions = [a for a in ("close", "dismiss") if any(r[a] for r in rights.values())]
+        selectable = {light for light, r in rights.items() if any(r[a] for a in ("assign", "close", "dismiss"))}
         return web_of(request).render(request, "queue.html", {
             "rows": rows, "counts": counts, "f": filters, "names": names, "sorts": SORTS,
             "statuses": QUEUE_STATUSES, "sources": queries.mention_sources(container.store),
@@ -269,6 +274,8 @@ def router(container: Container) -> APIRouter:
             "assignees": bulk_assignees(actor), "bulk": auth.session(request).pop("bulk", None),
             # only those who may assign are offered "assign to…" (a lead or an admin)
             "may_assign": permitted(actor, "yellow")["assign"] or (actor.can_see_red and permitted(actor, "red")["assign"]),
+            "bulk_actions": bulk_actions,
+            "selectable": {q.id for q, _ in rows if q.light in selectable},
             "bulk_max": BULK_MAX, "here": page_url(filters, page), "filtered": filtered,
             "zone": container.cfg.organisation.timezone, "zone_abbr": now.astimezone(zone).tzname() or "",
             "total": total, "page": page, "pages": pages, "first_index": (page - 1) * PER_PAGE + 1,

@@ -107,7 +107,11 @@ def test_route_explain_adds_labels_and_paths(app: typer.Typer, config_file: Path
         (line(created_at="yesterday"), "line 2: created_at: not an ISO time"),
         (json.dumps({"source": "x", "text": "t", "created_at": "2026-11-16T10:00:00Z"}), "line 2: external_id"),
         (line(author_reach="many"), "line 2: author_reach"),
-        (line(sentiment={"label": "angry"}), "line 2: sentiment"),
+        (line(sentiment={"label": "angry"}), "line 2: sentiment.label: expected one of negative, neutral, positive, "
+                                             "got 'angry'"),
+        (line(sentiment={"label": "negative", "foo": 1}), "line 2: sentiment.foo: unknown key"),
+        (line(sentiment={"label": "negative", "uncertain": "yes"}), "line 2: sentiment.uncertain: expected true or false"),
+        (line(text=42), "line 2: text: expected a non-empty string, got 42"),
         (line(author="amy"), "line 2: unknown key 'author'"),
         (line(author_followers=120_000), "line 2: unknown key 'author_followers'"),
         (json.dumps({"source": "x", "external_id": "n", "text": "t"}), "line 2: created_at: required (or offset_s)"),

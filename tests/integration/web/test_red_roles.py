@@ -125,6 +125,18 @@ def test_bulk_assign_is_offered_only_to_those_who_assign(browser: Callable[..., 
     assert 'value="assign"' in browser("anna").client.get("/queue").text  # the lead
 
 
+def test_the_list_offers_each_person_only_the_rows_and_bulk_actions_they_may_take(
+        browser: Callable[..., Browser], seeded: Seeded) -> None:
+    """Judge O (2026-12-05): Legal's list had a checkbox on every yellow row and offered close and
+    dismiss, all refused. Legal may close and dismiss red items only: only red rows can be ticked."""
+    legal = browser("lee").client.get("/queue").text
+    assert f'name="item" value="{seeded.red}" form="bulk"' in legal
+    assert f'name="item" value="{seeded.yellow}" form="bulk"' not in legal
+    assert 'value="close"' in legal and 'value="dismiss"' in legal
+    ben = browser("ben").client.get("/queue").text  # a spokesperson: yellow and green, never red (not listed)
+    assert f'name="item" value="{seeded.yellow}" form="bulk"' in ben and f'value="{seeded.red}"' not in ben
+
+
 def test_a_bad_address_is_a_page_not_json(browser: Callable[..., Browser], seeded: Seeded) -> None:
     ben = browser("ben").client
     r = ben.get("/queue/abc")
