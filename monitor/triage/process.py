@@ -519,13 +519,24 @@ class Triage:
                 "grouped", f"in the group's message to {rcv}, which had not gone out yet (group_wait / group_interval)"))
         for mu in ctx.member_updates:
             a = mu.alert
-            if (a.item.id or 0, a.receiver) in waiting or (a.item.id, a.receiver) in new:
-                continue  # a message still waiting shows the member count (above)
             payload = json.loads(json.dumps(
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, base_url=cfg.web.base_url, sentiment=a.cls,
                               submission=a.sub), default=str))
             payload.update(mention_count=a.item.mention_count, members_update=True)
+            pending = waiting.get((a.item.id or 0, a.receiver))
+            queued = new.get((a.item.id, a.receiver))
+            if pending is not None or queued is not None:
+                # a message still waiting shows the member count (above); a window's update shows
+                # its newest member, naming the earlier ones
+                before = pending.payload if pending is not None else (queued or {}).get("payload") or {}
+                if before.get("members_update"):
+                    newest = {**payload, "batched_members": _members_of(before, shown_now=payload)}
+                    if pending is not None and self.store.update_waiting(s, pending.id, newest):
+                        pending.payload = newest
+                    elif queued is not None:
+                        queued["payload"] = newest
+                continue
             # one row per (item, receiver, window): later members of the window only raise its count
             new[a.item.id, a.receiver] = {
                 "idempotency_key": f"members:{a.receiver}:{a.item.id}:{mu.due.isoformat()}", "receiver": a.receiver,

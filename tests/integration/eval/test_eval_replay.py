@@ -279,9 +279,9 @@ def test_later_members_of_an_alerted_group_update_its_message_once_per_group_int
     sent = [(a["at"][11:19], a["kind"], a["external_ids"], a["mention_count"]) for a in report.alerts
             if a["receiver"] == "marketing-sales" and a["kind"] in ("mention", "update")]
     # windows of 5 minutes from the alert's decision (10:00): k2 and k3 (10:20, 10:21) go out at
-    # the end of theirs, 10:25, as one update counting both; k4 (10:40) at 10:45
+    # the end of theirs, 10:25, as one update counting both, showing the newest (k3); k4 (10:40) at 10:45
     assert sent == [("10:00:30", "mention", ["k1"], 1),
-                    ("10:25:00", "update", ["k2", "k3"], 3),
+                    ("10:25:00", "update", ["k3", "k2"], 3),
                     ("10:45:00", "update", ["k4"], 4)]
 
 

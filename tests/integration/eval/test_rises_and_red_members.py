@@ -90,3 +90,26 @@ def test_a_red_items_close_reason_stays_with_the_restricted_receivers(outcome: A
     assert set(states) == {"legal-compliance", "marketing-sales"}
     assert states["legal-compliance"].payload["close_reason"] == "leak confirmed: SEG Shield Plus launch date"
     assert states["marketing-sales"].payload["close_reason"] == REASON_WITHHELD
+
+
+def test_a_windows_update_shows_its_newest_member_and_names_the_others() -> None:
+    """Members that bring no news are shown once per group_interval window (README): the update
+    shows the newest of them, not the first, and names the earlier ones (judge N, 2026-12-05)."""
+    import json
+
+    def post(ext: str, minute: int, text: str, parent: str | None = None) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "text": text, "author_handle": f"u_{ext}",
+                           "author_reach": 300, "created_at": f"2026-12-02T16:{minute:02d}:00Z",
+                           "kind": "reply" if parent else "post", "parent_id": parent,
+                           "thread_id": "w1" if parent else None})
+
+    stream = "\n".join([
+        post("w1", 0, "SET SEG denied my claim again, terrible."),
+        post("w2", 6, "@u_w1 SET SEG denied mine too, terrible.", "w1"),
+        post("w3", 7, "@u_w1 same here, denied twice, terrible.", "w1"),
+    ])
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    rep = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    updates = [a for a in rep.alerts if a["kind"] == "update" and a["receiver"] == "marketing-sales"]
+    assert len(updates) == 1, rep.alerts
+    assert updates[0]["external_ids"][0] == "w3" and "w2" in updates[0]["external_ids"]
