@@ -70,6 +70,8 @@ class AppConfig(StrictModel):
             ("policy.escalation.lead_receiver", esc.lead_receiver),
             ("policy.escalation.crisis_receiver", esc.crisis_receiver),
             ("policy.spikes.receiver", self.policy.spikes.receiver),
+            *((("policy.spikes.praise_receiver", self.policy.spikes.praise_receiver),)
+              if self.policy.spikes.praise_receiver is not None else ()),
             ("notify.health_receiver", self.notify.health_receiver),
         ):
             if value not in known:

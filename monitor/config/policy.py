@@ -286,6 +286,9 @@ class SpikeConfig(StrictModel):
 
     enabled: bool = True
     receiver: str = "crisis"
+    praise_receiver: str | None = Field(
+        None, description="where a spike of praise goes instead of `receiver`: a volume spike of mostly positive "
+        "posts, or a positive post spreading fast (null: `receiver` too)")
     bucket: Duration = timedelta(hours=1)
     baseline_weeks: int = Field(4, ge=1, le=26)
     min_count: int = Field(10, ge=1)

@@ -102,6 +102,8 @@ class EngagementObservation:
     author: str = ""
     restricted: bool = False
     item_id: int | None = None
+    #: the post's sentiment as triage read it ("" when not read): a positive post spreading is praise
+    sentiment: str = ""
 
 
 @dataclass(frozen=True)
@@ -391,6 +393,13 @@ def _samples_for(samples: Sequence[Sample], scope: str, b: datetime, end: dateti
     ]
 
 
+def _praise(judged: Sequence[Sample]) -> bool:
+    """Whether the posts of a volume spike are mostly praise: more than half positive and at most
+    a quarter negative (an outage with some thanks in it is still an outage)."""
+    n = len(judged)
+    return n > 0 and 2 * sum(x.positive for x in judged) > n and 4 * sum(x.negative for x in judged) <= n
+
+
 def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
     """What a volume spike is made of, for the people it alerts: where the posts came from
     (``; from reddit 10``) and, over the posts triage has judged, their sentiment (``; 9 of 10
@@ -527,6 +536,7 @@ def detect(
                         samples=_describe(chosen, cfg.sample_posts, negative_first=2 * cells.get(b, Counts()).negative
                                           >= cells.get(b, Counts()).total > 0),
                         details={
+                            **({"praise": True} if kind == "volume" and _praise(chosen) else {}),
                             "baseline_source": res.baseline_source,
                             "counts": {
                                 "total": cells.get(b, Counts()).total,
@@ -591,10 +601,12 @@ def _velocity(engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ign
                 observed=rate,
                 threshold=float(cfg.velocity_per_hour),
                 summary=(
-                    f"{e.source} post {e.url or e.external_id}{' by ' + e.author if e.author else ''} gains "
+                    f"{'a ' + e.sentiment + ' ' if e.sentiment else ''}{e.source} post {e.url or e.external_id}"
+                    f"{' by ' + e.author if e.author else ''} gains "
                     f"{rate:.0f} engagements per hour ({e.first_engagement} -> {e.last_engagement} in {hours:.1f} h; "
                     f"threshold {cfg.velocity_per_hour}/h)"
                 ),
+                details={"praise": True} if e.sentiment == "positive" else {},
                 top_terms=terms,
                 samples=({"source": e.source, "external_id": e.external_id, "url": e.url, "text": e.text[:280]},),
                 group=e.group or f"{e.source}:{e.external_id}",

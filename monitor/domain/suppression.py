@@ -108,8 +108,10 @@ def spike_covers(spike: SpikeLike, labels: Mapping[str, object]) -> bool:
     """Whether a per-mention alert with ``labels`` is part of ``spike``.
 
     Volume and negative-share spikes cover their scope (``all`` or one source); a velocity
-    spike covers only its post's group.
+    spike covers only its post's group; a spike of praise covers nothing.
     """
+    if (spike.explanation or {}).get("praise"):
+        return False  # a wave of compliments holds back no complaint
     if spike.kind == "velocity":
         group = spike.explanation.get("group")
         return bool(group) and labels.get("group") == group

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
+from monitor.config.policy import SpikeConfig
 from monitor.domain.assignment import assign, on_duty, reads
 from monitor.domain.ladder import (
     CRISIS_ACTION,
@@ -400,6 +401,8 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         # a red one yields a notice naming only its queue item.
         engagement = []
         red_posts: dict[int, MentionRow] = {}  # queue item id -> its red post seen spreading
+        read = {cl.mention_id: cl.label for cl in c.store.classifications_for(s, [m.id or 0 for m in observed])
+                if cl.supported or cl.corrected}
         for m in observed:
             if m.state != "routed":
                 continue
@@ -414,7 +417,8 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                 m.source, m.external_id, first.at, first.engagement, last.at, last.engagement,
                 "" if red else m.group_key or "", "" if red else m.text, "" if red else m.url,
                 "" if red else m.author_handle, restricted=red,
-                item_id=items[m.id or 0][0] if red and (m.id or 0) in items else None))
+                item_id=items[m.id or 0][0] if red and (m.id or 0) in items else None,
+                sentiment="" if red else read.get(m.id or 0, "")))
         recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,
@@ -437,8 +441,11 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                 "baseline": sp.baseline, "observed": sp.observed, "explanation": sp.explanation()}],
                 ["key"], returning=SpikeEvent.id)
             if new:
-                c.store.enqueue(s, key=f"spike:{sp.key}", receiver=cfg.receiver, kind="spike", now=now,
-                                payload={"title": f"Spike: {sp.summary}", "summary": sp.summary,
+                praise = bool(sp.details.get("praise"))
+                c.store.enqueue(s, key=f"spike:{sp.key}", receiver=spike_receiver(cfg, sp.explanation()),
+                                kind="spike", now=now,
+                                payload={"title": f"{'Spike of praise' if praise else 'Spike'}: {sp.summary}",
+                                         "summary": sp.summary,
                                          "kind": sp.kind, "scope": sp.scope, **sp.explanation()})
                 log.warning("spike", extra={"event": "spike", "key": sp.key, "summary": sp.summary})
                 _tell_restricted(c, s, sp.key, sp.explanation(), red_posts, now)
@@ -479,13 +486,21 @@ def _red(m: MentionRow, items: dict[int, tuple[int, str]], watched: list[str]) -
     return (item is not None and item[1] == "red") or bool(find_terms(f"{m.title or ''} {m.text}", watched))
 
 
+def spike_receiver(cfg: SpikeConfig, explanation: dict[str, Any]) -> str:
+    """Who gets a spike's alert: ``praise_receiver`` for a spike of praise (when set), else
+    ``receiver`` (the crisis channel: a wave of compliments is no crisis to page anyone for)."""
+    if explanation.get("praise") and cfg.praise_receiver:
+        return cfg.praise_receiver
+    return cfg.receiver
+
+
 def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: datetime) -> None:
     """Update each recent spike's crisis message with what its inhibition held back (the items
     stay in the queue): one outbox row per new count, which Slack applies to the spike's own
     message in place (``updates``: the key of the message to rewrite)."""
     held = c.store.held_by_spikes(s, [r.key for r in spikes])
-    receiver = c.cfg.policy.spikes.receiver
     for r in spikes:
+        receiver = spike_receiver(c.cfg.policy.spikes, r.explanation or {})
         alerts, items = held.get(r.key, (0, 0))
         ex = dict(r.explanation or {})
         if alerts == int(ex.get("held_alerts") or 0):
@@ -494,8 +509,9 @@ def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: date
         r.explanation = ex
         s.add(r)
         summary = str(ex.get("summary") or "")
+        title = "Spike of praise" if ex.get("praise") else "Spike"
         c.store.enqueue(s, key=f"spike:{r.key}:held:{alerts}", receiver=receiver, kind="spike", now=now,
-                        payload={"title": f"Spike: {summary}", "kind": r.kind, "scope": r.scope, **ex,
+                        payload={"title": f"{title}: {summary}", "kind": r.kind, "scope": r.scope, **ex,
                                  "updates": f"spike:{r.key}",
                                  "held": f"{alerts} routine alert(s) about {items} item(s) held back; "
                                          "they are in the queue"})

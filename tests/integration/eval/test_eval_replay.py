@@ -360,6 +360,28 @@ def test_a_red_post_in_a_burst_never_reaches_the_crisis_channel(cfg: AppConfig) 
     assert all("legal-compliance" in m["alerted"] for m in report.mentions if m["external_id"].startswith("leak"))
 
 
+def test_a_wave_of_praise_is_no_crisis_and_holds_back_no_complaint(cfg: AppConfig) -> None:
+    """The quiet day and a half of the outage stream, then 20 compliments in 12 minutes (an award)
+    and one complaint among them (judge M, 2026-12-05: the crisis channel got "Spike: 10 mentions
+    ..." for an award and the complaints and compliments of the wave were held back): one spike
+    alert, "Spike of praise", to Marketing & Sales (``praise_receiver``), none to crisis; the
+    complaint and the compliments are alerted as any other."""
+    quiet = [line for line in (STREAMS / "outage_after_quiet_day.jsonl").read_text(encoding="utf-8").splitlines()
+             if '"external_id": "q' in line]
+    wave = [json.dumps({"source": "x", "external_id": f"w{k}", "author_handle": f"fan{k}", "author_reach": 80,
+                        "text": f"Congratulations SET SEG on the safety award, great work team ({k})",
+                        "created_at": f"2026-11-30T09:{30 + k // 2:02d}:{30 * (k % 2):02d}Z"}) for k in range(20)]
+    complaint = json.dumps({"source": "x", "external_id": "c1", "author_handle": "grumpy", "author_reach": 90,
+                            "text": "SET SEG denied my claim today, terrible", "created_at": "2026-11-30T09:36:10Z"})
+    report = replay(cfg, parse_stream("\n".join([*quiet, *wave, complaint]) + "\n"), classifier=KeywordClassifier())
+    spikes = [a for a in report.alerts if a["kind"] == "spike"]
+    assert [a["receiver"] for a in spikes] == ["marketing-sales"], spikes
+    assert "mostly positive: " in spikes[0]["summary"] and "; from x 1" in spikes[0]["summary"]  # 13 when it fired
+    m = by_id(report)
+    assert m["c1"]["alerted"] == ["marketing-sales"] and m["c1"]["held"] == []
+    assert all("kudos" in m[f"w{k}"]["alerted"] for k in range(20))
+
+
 def test_brand_reading_with_the_shipped_model(cfg: AppConfig) -> None:
     """Issue "model": sarcastic complaints, sincere compliments, good news about bad things and
     disclosures without a watch-list term, read by the shipped model and the confidentiality

@@ -379,6 +379,8 @@ routes:
 def test_unknown_receiver_is_rejected() -> None:
     with pytest.raises(Exception, match="unknown receiver 'nobody'"):
         make_config(route="{receiver: marketing-sales, routes: [{receiver: nobody, matchers: ['light=\"red\"']}]}")
+    with pytest.raises(Exception, match=r"policy\.spikes\.praise_receiver: unknown receiver 'nobody'"):
+        make_config(policy={**BASE["policy"], "spikes": {"praise_receiver": "nobody"}})
 
 
 # ---- grouping and spikes ----------------------------------------------------------------------

@@ -180,7 +180,7 @@ def test_a_wave_of_praise_says_it_is_mostly_positive() -> None:
     counts = seasonal(overrides={TUE_14: Counts(120, 1)})
     spikes = detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=samples)
     vol = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
-    assert "mostly positive: 9 of 10 positive, 1 negative" in vol.summary
+    assert "mostly positive: 9 of 10 positive, 1 negative" in vol.summary and vol.details["praise"] is True
 
 
 @pytest.mark.parametrize(
@@ -512,3 +512,25 @@ def test_a_daily_rush_is_no_spike_on_its_second_morning(second_morning: tuple[in
     found = [s for s in detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples)
              if s.kind == "volume" and s.scope == "all"]
     assert bool(found) is spike, [s.summary for s in found]
+
+
+@pytest.mark.parametrize(("sentiment", "praise", "words"), [
+    ("positive", True, "a positive x post https://x.com/b/2 by b gains 900"),
+    ("negative", False, "a negative x post https://x.com/b/2 by b gains 900"),
+    ("", False, "x post https://x.com/b/2 by b gains 900"),
+])
+def test_a_velocity_spike_says_how_its_post_reads_and_praise_covers_nothing(
+        sentiment: str, praise: bool, words: str) -> None:
+    """Judge M (2026-12-05): a praised post spreading reached the crisis channel as "x post ...
+    gains 6534 engagements per hour", mood unsaid. Now it says, and a spike of praise holds back
+    no other alert (``spike_covers``); where it goes is ``policy.spikes.praise_receiver``."""
+    from monitor.domain.suppression import spike_covers
+
+    cfg = SpikeConfig()
+    t0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    obs = [EngagementObservation("x", "2", t0, 0, t0 + timedelta(hours=1), 900, "x:2", "wow", "https://x.com/b/2", "b",
+                                 sentiment=sentiment)]
+    [spike] = [s for s in detect({}, cfg, t0 + timedelta(hours=1), engagement=obs) if s.kind == "velocity"]
+    assert spike.summary.startswith(words)
+    assert bool(spike.details.get("praise")) is praise
+    assert spike_covers(spike.as_record(), {"group": "x:2", "source": "x"}) is not praise
