@@ -19,6 +19,10 @@ from typing import Any
 MIN_PROBABILITY = 0.5
 MIN_LETTERS = 15
 
+#: English-lexified creoles and pidgins the identifier names for short plain English posts
+#: (py3langid: "Same, still waiting since September" -> pcm 0.67): read as unknown, so as English
+ENGLISH_LIKE = frozenset({"pcm", "sco", "jam", "tpi", "bi", "srn", "kri", "hwc"})
+
 #: codes a source gives when it could not tell a language: ISO 639-2 "undetermined", "no
 #: linguistic content", "multiple", "uncoded", and X's own for posts of only media links,
 #: mentions, hashtags, cashtags or too little text (developer.x.com, the ``lang`` field)
@@ -62,4 +66,6 @@ def detect_language(text: str, names: Sequence[str] = ()) -> str | None:
     if len(_LETTER.findall(rest)) < MIN_LETTERS:
         return None
     lang, prob = _model().classify(rest)
+    if str(lang) in ENGLISH_LIKE:
+        return None  # short English reads as Nigerian Pidgin ("still waiting since September")
     return str(lang) if float(prob) >= MIN_PROBABILITY else None
