@@ -23,6 +23,7 @@ from monitor.domain.suppression import LastAlert, send_at
 from monitor.errors import MonitorError
 from monitor.triage.jobs import DETECT_EVERY
 from monitor.triage.process import alert_holds, reaches_people
+from monitor.vocab import LIGHT_RANK
 
 rules_app = typer.Typer(help="Try the routing rules on stored mentions before switching them on.", no_args_is_help=True)
 
@@ -105,6 +106,7 @@ def replay(
     #: repeat decided before then is in that message, as the live stage batches it
     goes_out: dict[str, dict[str, datetime]] = defaultdict(dict)
     opened: dict[str, datetime] = {}  # when each group's current item was opened
+    item_light: dict[str, str] = {}  # the light of each group's current item (its members' highest)
     routed_groups: dict[tuple[str, str], str] = {}  # (source, external id) -> the group it was routed into
     routed_by_url: dict[str, str] = {}  # a routed post's address -> its group (the first post with it)
     grouping = cfg.policy.grouping
@@ -128,12 +130,15 @@ def replay(
             del opened[d.group]  # the live stage retires the item: this member opens a new one
             last_alert[d.group] = {}
             goes_out[d.group] = {}
+            item_light.pop(d.group, None)
         if not reaches_people(d, scouted=m.submitted_by is not None):
             continue
         opened.setdefault(d.group, at)
         k = bisect.bisect_left(ticks, at) - 1  # the last tick strictly before ``at``
+        item_light[d.group] = max(item_light.get(d.group, "green"), d.light, key=lambda x: LIGHT_RANK.get(x, 0))
         holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[],
-                            spikes=snapshots[k] if k >= 0 else [], cfg=cfg)
+                            spikes=snapshots[k] if k >= 0 else [], cfg=cfg, item_light=item_light[d.group],
+                            scouted=m.submitted_by is not None)
         heard: set[str] = set()
         for mt in d.matches:
             if mt.receiver in heard:

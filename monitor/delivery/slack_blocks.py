@@ -134,6 +134,11 @@ def state_line(state: dict[str, Any] | None) -> str | None:
     if not state:
         return None
     status, by = state.get("status"), escape_line(state.get("by") or "someone")
+    action = state.get("action")
+    if action == "assign":  # by a lead, or handed out by brand-scout to someone on duty
+        return f":bust_in_silhouette: Assigned to {escape_line(state.get('assignee_name') or state.get('assignee') or 'someone')} by {by}"
+    if action == "override_light":
+        return f":vertical_traffic_light: Light set to {escape_line(str(state.get('light') or '').upper())} by {by}"
     if status == "assigned":
         return f":raising_hand: Claimed by {by}"
     if status == "acknowledged":
@@ -220,7 +225,7 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         conf = f" ({float(score):.0%} confident)" if isinstance(score, int | float) else ""
         facts.append(f"*Sentiment:* {escape_line(payload['sentiment'])}{conf}"
                      + (" · uncertain" if payload.get("uncertain") else ""))
-    if payload.get("due_at"):
+    if payload.get("due_at") and payload.get("queue", True):
         facts.append(f"*Respond by:* {_date(payload.get('due_at'))}")
     blocks.append({"type": "context", "elements": [_mrkdwn(f) for f in facts]})
     reasons = [] if hide else [str(r) for r in (payload.get("reasons") or [])]
@@ -230,7 +235,7 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
     line = state_line(state)
     if line:
         blocks.append({"type": "context", "block_id": f"bs_state:{item_id}", "elements": [_mrkdwn(line)]})
-    if kind == "alert":
+    if kind == "alert" and payload.get("queue", True):
         blocks.append(actions_block(item_id, item_url, state.get("status") if state else "new", hide))
     return fallback, blocks
 

@@ -243,6 +243,7 @@ class QueueActions:
         # tell every receiver that was alerted, so its message shows the truth
         payload: dict[str, object] = {
             "item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action, "by": actor.name,
+            "assignee_name": next((a.name for a in directory(self.cfg) if a.id == item.assignee), item.assignee),
             "response_url": item.response_url, "close_reason": item.close_reason, "light": item.light}
         if item.status not in UNACKNOWLEDGED and item.id is not None:
             # a reminder or lead step gathered for this window must not name an item someone has
@@ -508,19 +509,21 @@ class QueueActions:
             details: dict[str, object] = {"from": previous, "to": label}
             light = as_light(item.light)
             self._reprice(item, now, details, light=(light, light),
-                          sentiment=(as_sentiment(previous) if previous else None, as_sentiment(label)))
+                          sentiment=(as_sentiment(previous) if previous else None, as_sentiment(label)),
+                          unread_before=before is not None and not before.supported and not before.corrected)
             item.updated_at = now
             s.add(item)  # one audit record per action: the store's sentiment.correct; the reasons say the rest
 
     def _reprice(self, item: QueueItem, now: datetime, details: dict[str, object], *,
-                 light: tuple[Light, Light], sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None)) -> None:
+                 light: tuple[Light, Light], sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None),
+                 unread_before: bool = False) -> None:
         """Recompute ``item``'s priority, its due time and the priority line of its reasons after a
         change of light or sentiment (``details`` gains the new priority). A higher priority brings
         the due time forward from now (never later than it was); a lower one gives the item the due
         time its new priority's target gives from its creation (never earlier than it was), so that
         the page's "response target" and "due" agree."""
         name, score, text = repriced(self.cfg, score=item.priority_score, priority=as_priority(item.priority),
-                                     light=light, sentiment=sentiment)
+                                     light=light, sentiment=sentiment, unread_before=unread_before)
         before = PRIORITY_RANK.get(item.priority, 0)
         item.priority, item.priority_score = name, score
         item.reasons = [text, *(r for r in item.reasons if r != text)]

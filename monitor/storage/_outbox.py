@@ -212,6 +212,14 @@ class OutboxStore(StoreBase):
             .order_by(col(Notification.id))).all()
         return {(item or 0, rcv): WaitingAlert(nid or 0, dict(payload or {}), at) for nid, item, rcv, payload, at in rows}
 
+    def cancel_waiting(self, s: Session, notification_id: int) -> bool:
+        """Cancel a waiting outbox row (never sent) if it is still waiting; False when a sender
+        claimed it meanwhile."""
+        result = s.execute(update(Notification).where(
+            col(Notification.id) == notification_id, col(Notification.status) == "pending",
+            col(Notification.attempts) == 0).values(status="cancelled"))
+        return bool(getattr(result, "rowcount", 0))
+
     def update_waiting(self, s: Session, notification_id: int, payload: dict[str, Any],
                        next_attempt_at: datetime | None = None) -> bool:
         """Change a waiting outbox row's payload (and time) if it is still waiting; False when a

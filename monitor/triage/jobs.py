@@ -209,6 +209,7 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
                                                        "reason": why}, now=now)
         name = by_id[who].name
         payload: dict[str, object] = {"item_id": item.id, "status": "assigned", "assignee": who, "action": "assign",
+                                      "assignee_name": name,
                                       "by": "brand-scout", "reason": f"assigned to {name}: {why}", "light": item.light,
                                       "response_url": item.response_url, "close_reason": item.close_reason}
         for rcv in c.store.alerted_receivers(s, item.id):

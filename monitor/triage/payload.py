@@ -30,7 +30,8 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
 
 def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
                   base_url: str, sentiment: ClassificationRow | Cls | None,
-                  submission: ScoutSubmission | None = None, receiver_broad: bool = False) -> dict[str, Any]:
+                  submission: ScoutSubmission | None = None, receiver_broad: bool = False,
+                  receiver_queue: bool = True) -> dict[str, Any]:
     """The content of an alert. Red items carry their text (and a scout's note) only to restricted
     receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
     a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
@@ -68,4 +69,6 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "scout_note": None if red_hidden or submission is None else submission.note,
         "text_is_scout_note": submission is not None and row.source == "web",
         "mention_count": item.mention_count,
+        # a receiver without a queue (kudos) acts on nothing: no buttons, no "respond by"
+        **({} if receiver_queue else {"queue": False}),
     }

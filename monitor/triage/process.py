@@ -68,13 +68,22 @@ def reaches_people(decision: Decision, *, scouted: bool) -> bool:
 
 
 def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str, LastAlert],
-                silences: list[Any], spikes: list[Any], cfg: AppConfig) -> dict[str, Suppression | None]:
+                silences: list[Any], spikes: list[Any], cfg: AppConfig, item_light: str | None = None,
+                scouted: bool = False) -> dict[str, Suppression | None]:
     """For each receiver of ``decision``: held back (and why) or None. The live stage and the
     backtest both call this, with the matched route's ``repeat_interval`` and the configured
-    inhibition matchers; a silence may match the ``receiver`` label too."""
+    inhibition matchers; a silence may match the ``receiver`` label too.
+
+    ``item_light`` is the light of the group's item with this member in it: a green post that
+    no scout forwarded, in a yellow or red item, is a member of it (listed on its page), not a
+    compliment for a receiver without a queue (kudos: "good luck with the appeal" in a
+    complaint's thread; it hears of no red item), nor news of a red item for a receiver that
+    has not heard of it."""
     labels = {**decision.labels, "group": group}
     sp = cfg.policy.spikes
     queues = {r.name: r.queue for r in cfg.receivers}
+    restricted = {r.name for r in cfg.receivers if r.restricted}
+    member = decision.light == "green" and item_light in ("yellow", "red") and not scouted
     out: dict[str, Suppression | None] = {}
     for rcv in decision.receivers:
         route = _route_for(decision, rcv)
@@ -82,6 +91,13 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
         out[rcv] = hold({**labels, "receiver": rcv}, now=now, last=last.get(rcv), repeat_interval=interval,
                         silences=silences, spikes=spikes, inhibit_matchers=sp.inhibit_matchers,
                         spike_cooldown=sp.cooldown, queue=queues.get(rcv, True))
+        held = out[rcv]
+        if member and (held is None or held.kind == "repeat") and not queues.get(rcv, True) and rcv not in restricted:
+            out[rcv] = Suppression("grouped", f"a green post in a {item_light} item's thread: a member of it, "
+                                              f"listed on its page, not news for {rcv}")
+        elif member and item_light == "red" and out[rcv] is None and rcv not in last:
+            out[rcv] = Suppression("grouped", f"a green post in a red item that {rcv} was not alerted about: "
+                                              "a member, no news")
     return out
 
 
@@ -405,18 +421,7 @@ class Triage:
         state = dict(item.alert_state or {})
         last = {rcv: LastAlert.from_json(v) for rcv, v in state.items()}
         holds = alert_holds(decision, group=item.group_key, now=now, last=last, silences=ctx.silences,
-                            spikes=ctx.spikes, cfg=self.cfg)
-        if decision.light == "green" and item.light == "red" and sub is None:
-            # a friendly reply in a red item's thread is a member, listed on its page: no news for
-            # a receiver that has not heard of the item, nor for one without a queue that heard of
-            # it as a compliment (kudos hears of no red item via a "thanks", nor of its members)
-            for rcv, held in holds.items():
-                if held is None and rcv not in state:
-                    holds[rcv] = Suppression("grouped", f"a green post in a red item that {rcv} was not "
-                                                        "alerted about: a member, no news")
-                elif not self._queues.get(rcv, True) and rcv not in self._restricted:
-                    holds[rcv] = Suppression("grouped", f"a green post in a red item: {rcv} hears nothing "
-                                                        "of a red item")
+                            spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None)
         alerted = False
         for rcv, held in holds.items():
             if held is not None:
@@ -469,11 +474,19 @@ class Triage:
         broad = {r.name for r in cfg.receivers if (r.broad if r.broad is not None else not r.restricted)}
         item_ids = {a.item.id for a in ctx.alerts} | {item.id for item, *_ in ctx.joined}
         waiting = self.store.waiting_alerts(s, [i for i in item_ids if i is not None])
+        # a compliment still waiting for kudos (group_wait) whose item has meanwhile become a
+        # complaint or red is not sent: kudos would show the item's new light with the compliment
+        now_items = {a.item.id: a.item for a in ctx.alerts} | {item.id: item for item, *_ in ctx.joined}
+        for (iid, rcv), w in list(waiting.items()):
+            item_now = now_items.get(iid)
+            if (item_now is not None and item_now.light != "green" and not self._queues.get(rcv, True)
+                    and rcv not in restricted and self.store.cancel_waiting(s, w.id)):
+                del waiting[iid, rcv]
         new: dict[tuple[int | None, str], dict[str, Any]] = {}
         for a in ctx.alerts:
             payload = json.loads(json.dumps(
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
-                              receiver_broad=a.receiver in broad,
+                              receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub), default=str))
             due = a.due or now
             pending = waiting.get((a.item.id or 0, a.receiver))
@@ -521,8 +534,8 @@ class Triage:
             a = mu.alert
             payload = json.loads(json.dumps(
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
-                              receiver_broad=a.receiver in broad, base_url=cfg.web.base_url, sentiment=a.cls,
-                              submission=a.sub), default=str))
+                              receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
+                              base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub), default=str))
             payload.update(mention_count=a.item.mention_count, members_update=True)
             pending = waiting.get((a.item.id or 0, a.receiver))
             queued = new.get((a.item.id, a.receiver))
