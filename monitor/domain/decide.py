@@ -223,6 +223,7 @@ def priority_of(
     source: str,
     scout: bool,
     scout_urgency: str | None = None,
+    unread: bool = False,
 ) -> tuple[Priority, float, str]:
     """Priority name, score and the formula with its terms filled in.
 
@@ -230,11 +231,14 @@ def priority_of(
     reaches. A yellow or red mention whose author reach or engagement velocity reaches
     ``urgent_reach`` / ``urgent_velocity_per_hour``, or that a scout forwarded with an urgency
     of ``urgent_scout_urgency``, is urgent whatever its score (P4: fast-spreading is urgent).
+    An ``unread`` post (a language the model does not cover) scores its sentiment as the highest
+    sentiment weight: a complaint in Spanish is not less pressing than the same one in English.
     """
     p = cfg.policy.priority
     terms = {
         "light": p.light_weight.get(light, 0.0),
-        "sentiment": p.sentiment_weight.get(sentiment or "neutral", 0.0),
+        ("sentiment (not read)" if unread else "sentiment"): (
+            max(p.sentiment_weight.values(), default=0.0) if unread else p.sentiment_weight.get(sentiment or "neutral", 0.0)),
         "reach": p.reach_weight * math.log10(1 + max(reach, 0)),
         "velocity": p.velocity_weight * math.log10(1 + max(velocity_per_hour - p.velocity_floor_per_hour, 0.0)),
         "source": p.source_weight.get(source, 0.0),
@@ -273,23 +277,28 @@ def repriced(
     priority: Priority,
     light: tuple[Light, Light],
     sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None),
+    unread_before: bool = False,
 ) -> tuple[Priority, float, str]:
     """An item's priority after a person changed its light or its mention's sentiment (``(before,
     after)`` pairs): the score moves by the difference of the configured weights, the name follows
     the thresholds, and an item urgent by the reach or velocity rule (urgent below the urgent
-    threshold) stays urgent while it is yellow or red. Returns (name, score, the formula in words).
+    threshold) stays urgent while it is yellow or red. ``unread_before``: the sentiment before was
+    not read (a language the model does not cover), scored as :func:`priority_of` scores it.
+    Returns (name, score, the formula in words).
     """
     p = cfg.policy.priority
     dl = p.light_weight.get(light[1], 0.0) - p.light_weight.get(light[0], 0.0)
-    ds = (p.sentiment_weight.get(sentiment[1] or "neutral", 0.0) - p.sentiment_weight.get(sentiment[0] or "neutral", 0.0)
-          if sentiment[0] != sentiment[1] else 0.0)
+    was = (max(p.sentiment_weight.values(), default=0.0) if unread_before
+           else p.sentiment_weight.get(sentiment[0] or "neutral", 0.0))
+    ds = (p.sentiment_weight.get(sentiment[1] or "neutral", 0.0) - was
+          if sentiment[0] != sentiment[1] or unread_before else 0.0)
     new = score + dl + ds
     name = _priority_name(new, p.thresholds)
     terms = [f"was {score:.1f}"]
     if dl:
         terms.append(f"light {light[0]} -> {light[1]} {dl:+.1f}")
     if ds:
-        terms.append(f"sentiment {sentiment[0] or 'none'} -> {sentiment[1] or 'none'} {ds:+.1f}")
+        terms.append(f"sentiment {sentiment[0] or ('not read' if unread_before else 'none')} -> {sentiment[1] or 'none'} {ds:+.1f}")
     text = f"priority {name}: {', '.join(terms)} = {new:.1f}"
     by_rule = priority == "urgent" and score < p.thresholds.get("urgent", math.inf)
     if by_rule and name != "urgent" and light[1] in ("yellow", "red"):
@@ -380,6 +389,7 @@ class Router:
             source=m.source,
             scout=m.submitted_by is not None,
             scout_urgency=m.scout_urgency,
+            unread=s is not None and not s.supported,
         )
         topic = topic_of(m.text, pol.topics)
         g = pol.grouping

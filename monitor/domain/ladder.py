@@ -90,8 +90,8 @@ class ItemState:
     due_at: datetime | None = None
     assignee: str | None = None
     escalation_level: int = 0
-    #: for a red item, the restricted receiver that holds it (Legal / Compliance): an unassigned
-    #: red item's reminder goes there, not to the lead's broad receiver (P4, P5)
+    #: for a red item, the restricted receiver that holds it (Legal / Compliance): a red item's
+    #: reminder goes there (naming its assignee, if any), not to the lead's broad receiver (P4, P5)
     red_receiver: str | None = None
 
 
@@ -146,7 +146,9 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
         if rung.action == "remind-assignee":
             unassigned_to = item.red_receiver or escalation.lead_receiver
             who = item.assignee or unassigned_to
-            receiver = None if item.assignee else unassigned_to
+            # a red item's reminder goes to the restricted receiver holding it (Legal), naming its
+            # assignee (a lead) when it has one: Legal hears of every red item left waiting
+            receiver = item.red_receiver or (None if item.assignee else unassigned_to)
             reason = (
                 f"not acknowledged {when_late}: reminder to {who}"
                 if item.assignee

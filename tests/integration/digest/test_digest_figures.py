@@ -122,7 +122,7 @@ def test_rendered_parts_escape_text_and_never_quote_red(digest_config, container
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; terrible" in html
     assert EVIL_TEXT in text
     assert 'content="light dark"' in html and 'src="cid:daily-chart"' in html
-    assert "1 red mention(s) this week" in text
+    assert "1 mention(s) in red items this week" in text
     assert "https://scout.setseg.example/queue/" in html
     c.store.engine.dispose()
 

@@ -44,3 +44,19 @@ def test_repriced(cfg: AppConfig, score: float, priority: Priority, light: tuple
     assert new == pytest.approx(want_score)
     assert words in text
     assert text.startswith("priority ") and f"was {score:.1f}" in text
+
+
+def test_an_unread_post_is_priced_like_a_complaint_until_a_person_reads_it(cfg: AppConfig) -> None:
+    """Judge R (2026-12-05): a Spanish complaint scored 47.1 (normal, due the next day) where the
+    same words in English score about 62 (high): "sentiment not read" added nothing. It now adds
+    the highest sentiment weight; a person's reading then moves it by the difference."""
+    from monitor.domain.decide import priority_of
+
+    en = priority_of(cfg, light="yellow", sentiment="negative", reach=900, velocity_per_hour=0, source="x",
+                     scout=False)
+    es = priority_of(cfg, light="yellow", sentiment=None, reach=900, velocity_per_hour=0, source="x", scout=False,
+                     unread=True)
+    assert es[:2] == en[:2] and "sentiment (not read) 15.0" in es[2]
+    name, new, text = repriced(cfg, score=es[1], priority=es[0], light=("yellow", "yellow"),
+                               sentiment=(None, "positive"), unread_before=True)
+    assert new == pytest.approx(es[1] - 15.0) and "sentiment not read -> positive -15.0" in text

@@ -342,3 +342,18 @@ def test_a_live_spike_holds_routine_alerts_only_for_receivers_with_a_queue(queue
                now=datetime(2026, 12, 1, 15, 30, tzinfo=UTC), last=None, repeat_interval=timedelta(hours=4),
                spikes=[LiveSpike()], queue=queue)
     assert (out is not None and out.kind == "inhibited") is held, out
+
+
+@pytest.mark.parametrize(("red_receiver", "assignee", "receiver"), [
+    ("legal-compliance", "ana", "legal-compliance"),  # a lead holds it: Legal is reminded, naming her
+    ("legal-compliance", None, "legal-compliance"),
+    (None, "ana", None),                               # a yellow item's reminder: the assignee's own channel
+    (None, None, "marketing-sales"),
+])
+def test_a_red_items_reminder_goes_to_legal_whoever_holds_it(
+        cfg: AppConfig, red_receiver: str | None, assignee: str | None, receiver: str | None) -> None:
+    """Judge Q (2026-12-05): a red item held by the Marketing & Sales lead was reminded in the
+    Marketing & Sales channel only; Legal never heard that it waited."""
+    state = item(assignee=assignee, status="assigned" if assignee else "new", red_receiver=red_receiver)
+    [step] = ladder_actions(state, cfg.policy.escalation, cfg.policy.business_hours, DUE)
+    assert step.receiver == receiver and step.target == (assignee or receiver)
