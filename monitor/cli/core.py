@@ -156,7 +156,8 @@ def banner_text(cfg: AppConfig, base: str, *, demo_minutes: float | None = None)
         f"  {slack}",
     ]
     if demo_minutes is not None:
-        env = f"BRAND_SCOUT__DATA_DIR={cfg.data_dir}"
+        # the demo's own address, so that the digest's links open this server's pages
+        env = f"BRAND_SCOUT__DATA_DIR={cfg.data_dir} BRAND_SCOUT__WEB__BASE_URL={base}"
         lines += [
             f"The sample replays over about {demo_minutes:.0f} minutes; the log says 'replay finished' at the end.",
             "Start over with: .venv/bin/scout demo --fresh",

