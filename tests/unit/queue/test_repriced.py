@@ -57,6 +57,6 @@ def test_an_unread_post_is_priced_like_a_complaint_until_a_person_reads_it(cfg: 
     es = priority_of(cfg, light="yellow", sentiment=None, reach=900, velocity_per_hour=0, source="x", scout=False,
                      unread=True)
     assert es[:2] == en[:2] and "sentiment (not read) 15.0" in es[2]
-    name, new, text = repriced(cfg, score=es[1], priority=es[0], light=("yellow", "yellow"),
-                               sentiment=(None, "positive"), unread_before=True)
+    _, new, text = repriced(cfg, score=es[1], priority=es[0], light=("yellow", "yellow"),
+                            sentiment=(None, "positive"), unread_before=True)
     assert new == pytest.approx(es[1] - 15.0) and "sentiment not read -> positive -15.0" in text
