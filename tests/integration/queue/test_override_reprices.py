@@ -54,6 +54,12 @@ def test_override_to_red_raises_priority_brings_the_due_time_forward_and_shows_w
         assert utc(after.due_at) < utc(item.due_at)
         events = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.override_light"]
         assert events and events[-1].details["priority"] == after.priority
+        # the restricted receivers hold it now, and their notice shows the post (they are cleared for it)
+        restricted = {r.name for r in c.cfg.receivers if r.restricted}
+        assert restricted <= set(after.receivers)
+        notices = [n for n in c.store.notifications(kind="escalation") if n.receiver in restricted
+                   and n.payload.get("action") == "override-red"]
+        assert notices and all(n.payload["samples"][0]["text"] == COMPLAINT["text"] for n in notices)
     finally:
         c.store.engine.dispose()
 
