@@ -285,9 +285,9 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
         values = [cells.get(b - k * WEEK, Counts()).total for k in weeks]
         source, usual = f"same time, last {len(weeks)} weeks", values
     elif first <= b - DAY:
-        # a level this bucket reached in a past week (a weekly bulletin) is no spike, nor twice
-        # less than the day's rhythm at this time on a past day of the week (a morning rush,
-        # give or take a bucket), before there is a seasonal baseline
+        # before there is a seasonal baseline: a level this bucket reached in a past week (a
+        # weekly bulletin) is no spike, nor one under twice the level at this time of a past day
+        # of the week, give or take a bucket (a morning rush on its second day)
         days = [k for k in range(1, 7) if b - k * DAY >= first]
         rhythm = max((cells.get(b - k * DAY + j * cfg.bucket, Counts()).total for k in days for j in (-1, 0, 1)),
                      default=0)
