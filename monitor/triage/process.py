@@ -98,6 +98,13 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
         elif member and item_light == "red" and out[rcv] is None and rcv not in last:
             out[rcv] = Suppression("grouped", f"a green post in a red item that {rcv} was not alerted about: "
                                               "a member, no news")
+    if item_light == "red" and decision.light != "red":
+        # A post joining a red item without being red itself ("I can confirm, my district got the
+        # deck", a reply in the leak's thread) is news for the restricted receivers that hold the
+        # item: it goes into the item's next update to them, with its text; it starts no alert
+        for rcv in sorted(restricted & set(last) - set(out)):
+            out[rcv] = Suppression("repeat", f"a member of a red item that {rcv} was alerted about: "
+                                             "shown in the item's next update")
     return out
 
 
@@ -339,6 +346,14 @@ class Triage:
                 if (row.id or 0) not in ctx.known_members:
                     joined.mention_count += 1
                 ctx.members.append((joined, row.id or 0))
+                if joined.light == "red":
+                    # ... except in a red item, where Legal hears of every member (alert_holds)
+                    last = {r: LastAlert.from_json(v) for r, v in (joined.alert_state or {}).items()}
+                    holds = alert_holds(decision, group=joined.group_key, now=now, last=last, silences=ctx.silences,
+                                        spikes=ctx.spikes, cfg=self.cfg, item_light="red", scouted=False)
+                    for rcv, held in holds.items():
+                        if held is not None and rcv in self._restricted and rcv not in decision.receivers:
+                            self._held(joined, row, cl, sub, decision, rcv, held, last, now, ctx)
             return
         queued = [r for r in decision.receivers if self._queues.get(r, True)]
         if needs_people and not queued:
@@ -425,23 +440,7 @@ class Triage:
         alerted = False
         for rcv, held in holds.items():
             if held is not None:
-                # audited whatever the kind (the item's history and `scout eval` say why no alert)
-                ctx.held.append((item, row.id or 0, rcv, held))
-                if held.kind == "repeat":
-                    # the waiting message's member count follows
-                    ctx.joined.append((item, rcv, row, len(ctx.held) - 1))
-                    route = _route_for(decision, rcv)
-                    previous = last.get(rcv)
-                    if (route is not None and "group" in route.opts.group_by and previous is not None
-                            and (row.id or 0) not in ctx.known_members):  # a member decided again is no news
-                        # Alertmanager's group_interval: news of a group (its new members) goes
-                        # out at most once per interval after its last alert, as an update of the
-                        # group's message, never a new alert
-                        gi = route.opts.group_interval
-                        windows = (now - utc(previous.at)) // gi + 1 if gi.total_seconds() > 0 else 0
-                        ctx.member_updates.append(_MemberUpdate(
-                            _Alert(item, row, cl, decision, rcv, first=False, sub=sub),
-                            utc(previous.at) + windows * gi if windows else now))
+                self._held(item, row, cl, sub, decision, rcv, held, last, now, ctx)
                 continue
             route = _route_for(decision, rcv)
             # group_by ["group"] batches a mention group's alerts (group_wait, group_interval);
@@ -454,12 +453,44 @@ class Triage:
             # repeat_interval is 0 (Legal: each new red post is a disclosure of its own)
             rose_from = rise({**decision.labels, "receiver": rcv}, last.get(rcv), queue=self._queues.get(rcv, True))
             every = route is not None and route.opts.repeat_interval.total_seconds() == 0
+            if every and rose_from is None and rcv in last and (row.id or 0) in ctx.known_members:
+                # the same post read again (new engagement figures) is no new post: a route that
+                # alerts every member has alerted this one already
+                self._held(item, row, cl, sub, decision, rcv, Suppression(
+                    "repeat", f"the same post read again; {rcv} was alerted about it"), last, now, ctx)
+                continue
             ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due,
                                      rose_from=rose_from, news=rose_from is not None or every))
             state[rcv] = LastAlert(now, decision.light, decision.priority).to_json()
             alerted = True
         if alerted:
             item.alert_state = state  # a new dict: the ORM sees the change
+
+    def _held(self, item: Item, row: MentionRow, cl: ClassificationRow | Cls, sub: ScoutSubmission | None,
+              decision: Decision, rcv: str, held: Suppression, last: dict[str, LastAlert], now: datetime,
+              ctx: BatchContext) -> None:
+        """Record a held alert (audited whatever the kind: the item's history and `scout eval` say
+        why no alert); a repeat becomes news in the group's next update (``group_interval``)."""
+        ctx.held.append((item, row.id or 0, rcv, held))
+        if held.kind != "repeat":
+            return
+        # the waiting message's member count follows
+        ctx.joined.append((item, rcv, row, len(ctx.held) - 1))
+        route = _route_for(decision, rcv)
+        previous = last.get(rcv)
+        # a restricted receiver hears of a red item's members on no route of their own
+        # (alert_holds): at the root route's group_interval
+        red_member = route is None and rcv in self._restricted and item.light == "red"
+        if ((red_member or (route is not None and "group" in route.opts.group_by)) and previous is not None
+                and (row.id or 0) not in ctx.known_members):  # a member decided again is no news
+            # Alertmanager's group_interval: news of a group (its new members) goes out at most
+            # once per interval after its last alert, as an update of the group's message, never
+            # a new alert
+            gi = route.opts.group_interval if route is not None else self.router.tree.opts.group_interval
+            windows = (now - utc(previous.at)) // gi + 1 if gi.total_seconds() > 0 else 0
+            ctx.member_updates.append(_MemberUpdate(
+                _Alert(item, row, cl, decision, rcv, first=False, sub=sub),
+                utc(previous.at) + windows * gi if windows else now))
 
     def _outbox_rows(self, s: Session, ctx: BatchContext, now: datetime) -> list[dict[str, Any]]:
         """The alerts of a batch as new outbox rows (after the flush that gave new items their ids).
@@ -483,11 +514,16 @@ class Triage:
                     and rcv not in restricted and self.store.cancel_waiting(s, w.id)):
                 del waiting[iid, rcv]
         new: dict[tuple[int | None, str], dict[str, Any]] = {}
+        parents = self.store.parents(s, sorted({(a.row.source, a.row.parent_id) for a in
+                                                [*ctx.alerts, *(mu.alert for mu in ctx.member_updates)]
+                                                if a.row.parent_id}))
         for a in ctx.alerts:
             payload = json.loads(json.dumps(
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
-                              base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub), default=str))
+                              base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
+                              parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None),
+                default=str))
             due = a.due or now
             pending = waiting.get((a.item.id or 0, a.receiver))
             if pending is not None:
@@ -535,7 +571,9 @@ class Triage:
             payload = json.loads(json.dumps(
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
-                              base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub), default=str))
+                              base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
+                              parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None),
+                default=str))
             payload.update(mention_count=a.item.mention_count, members_update=True)
             pending = waiting.get((a.item.id or 0, a.receiver))
             queued = new.get((a.item.id, a.receiver))

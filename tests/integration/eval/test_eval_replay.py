@@ -300,8 +300,12 @@ def test_a_thanks_in_a_red_items_thread_tells_kudos_nothing(cfg: AppConfig) -> N
     m = by_id(report)
     assert m["t1"]["light"] == "red" and "legal-compliance" in m["t1"]["alerted"]
     assert m["t2"]["light"] == "green" and m["t2"]["item_id"] == m["t0"]["item_id"] == m["t1"]["item_id"]
-    assert m["t2"]["alerted"] == [] and [h["kind"] for h in m["t2"]["held"]] == ["grouped"]
+    assert m["t2"]["alerted"] == []
+    # kudos: no news; Legal, who holds the red item, sees the member in the item's next update
+    assert {h["receiver"]: h["kind"] for h in m["t2"]["held"]} == {"kudos": "grouped", "legal-compliance": "repeat"}
     assert not [a for a in report.alerts if a["receiver"] == "kudos"]
+    assert [a["external_ids"] for a in report.alerts if a["receiver"] == "legal-compliance" and a["kind"] == "update"] \
+        == [["t2"]]
 
 
 def test_a_compliment_a_scout_forwards_is_shared_with_kudos_too(cfg: AppConfig) -> None:
