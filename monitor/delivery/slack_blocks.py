@@ -198,6 +198,12 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
                                f"bs_text:{item_id}"))
         fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: note from {who} (scout)"
     else:
+        if isinstance(parent := payload.get("in_reply_to"), dict) and parent.get("text"):
+            # a reply ("same here", "DM me") means little without what it answers
+            quoted, _ = cut_text(str(parent["text"]), 300, None)
+            who = f"@{escape_line(parent.get('author'))}" if parent.get("author") else "a post"
+            blocks.append({"type": "context", "block_id": f"bs_parent:{item_id}",
+                           "elements": [_mrkdwn(f":leftwards_arrow_with_hook: In reply to {who}: {quoted}")]})
         text, _ = cut_text(str(payload.get("text") or ""), max_text_chars, item_url)
         blocks.append(_section(text or "_(no text)_", f"bs_text:{item_id}"))
         fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: " + escape_line(

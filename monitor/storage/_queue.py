@@ -25,6 +25,7 @@ from monitor.storage.models import (
     ScoutSubmission,
     SpikeEvent,
 )
+from monitor.vocab import LIGHT_RANK
 
 
 class QueueStore(StoreBase):
@@ -234,6 +235,23 @@ class QueueStore(StoreBase):
             col(MentionRow.url).in_(wanted), col(MentionRow.group_key).is_not(None),
             col(MentionRow.state) == "routed").order_by(col(MentionRow.id))).all()
         return {str(u): str(gk) for u, gk in rows if gk}
+
+    def parents(self, s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[MentionRow, str | None]]:
+        """The stored posts ``(source, external_id)`` of ``keys`` (the posts that mentions reply
+        to), each with the light of the item that holds it (the worst, when several; None when
+        no item holds it)."""
+        out: dict[tuple[str, str], tuple[MentionRow, str | None]] = {}
+        for source in sorted({src for src, _ in keys}):
+            ids = sorted({ext for src, ext in keys if src == source})
+            rows = s.exec(select(MentionRow).where(MentionRow.source == source,
+                                                   self.among(col(MentionRow.external_id), ids))).all()
+            for row in rows:
+                lights = s.exec(select(QueueItem.light).join(
+                    QueueItemMention, col(QueueItemMention.queue_item_id) == col(QueueItem.id)).where(
+                    QueueItemMention.mention_id == row.id)).all()
+                worst = max(lights, key=lambda x: LIGHT_RANK.get(x, 0)) if lights else None
+                out[row.source, row.external_id] = (row, worst)
+        return out
 
     def member_mentions(self, s: Session, mention_ids: Sequence[int]) -> set[int]:
         """Those of ``mention_ids`` that already belong to a queue item."""

@@ -31,12 +31,14 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
 def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
                   base_url: str, sentiment: ClassificationRow | Cls | None,
                   submission: ScoutSubmission | None = None, receiver_broad: bool = False,
-                  receiver_queue: bool = True) -> dict[str, Any]:
+                  receiver_queue: bool = True, parent: tuple[MentionRow, str | None] | None = None) -> dict[str, Any]:
     """The content of an alert. Red items carry their text (and a scout's note) only to restricted
     receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
     a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
     forward adds who sent it, how urgent they found it and their note; ``text_is_scout_note`` says
-    the post could not be read and its text is the scout's note."""
+    the post could not be read and its text is the scout's note. ``parent``: the stored post
+    this one replies to and the light of its item; a reply's alert quotes it (``in_reply_to``:
+    "same here" means nothing alone), unless either is red and the receiver is not cleared."""
     red_hidden = item.light == "red" and not receiver_restricted
     link_hidden = red_hidden and receiver_broad
     read = sentiment is not None and (sentiment.supported or bool(getattr(sentiment, "corrected", False)))
@@ -68,7 +70,24 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "scout_urgency": submission.urgency if submission else None,
         "scout_note": None if red_hidden or submission is None else submission.note,
         "text_is_scout_note": submission is not None and row.source == "web",
+        "in_reply_to": _parent_of(parent, hidden=red_hidden, restricted=receiver_restricted),
         "mention_count": item.mention_count,
         # a receiver without a queue (kudos) acts on nothing: no buttons, no "respond by"
         **({} if receiver_queue else {"queue": False}),
     }
+
+
+#: how much of the parent post a reply's alert quotes
+PARENT_CHARS = 280
+
+
+def _parent_of(parent: tuple[MentionRow, str | None] | None, *, hidden: bool, restricted: bool) -> dict[str, str] | None:
+    if parent is None or hidden:
+        return None
+    row, light = parent
+    if light == "red" and not restricted:
+        return None  # the parent is a red item's post: its words stay in the restricted queue
+    text = " ".join((row.text or "").split())
+    if len(text) > PARENT_CHARS:
+        text = text[: PARENT_CHARS - 1] + "\u2026"
+    return {"author": row.author_handle or "", "text": text, "url": row.url or ""}

@@ -45,7 +45,7 @@ _WWW = re.compile(r"\b(www)(\.)", re.IGNORECASE)
 _MD_ANY = re.compile(r"([\\`*_\[\]()~#|])")
 _MD_BULLET = re.compile(r"^(\s*)([-+=])", re.MULTILINE)
 _MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
-_HIDDEN = ("text", "reasons", "scout_note")
+_HIDDEN = ("text", "reasons", "scout_note", "in_reply_to")
 
 
 #: What stands for the author of a red post sent to a broad receiver (``link_withheld``).

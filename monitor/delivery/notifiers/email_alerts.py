@@ -68,6 +68,9 @@ def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[st
             subject = f"{light} {priority} ({plain(rose, 60)}): " + (plain(text, 60) if text else "red item (text withheld)")
         headline = "another mention of this item" if msg.kind == "update" else (plain(rose, 80) if rose else "new mention")
         lines.append(f"{light} · {priority} · {headline}")
+        parent = p.get("in_reply_to")
+        if isinstance(parent, dict) and parent.get("text") and text:
+            lines += ["", f"In reply to @{plain(parent.get('author'), 100)}: {plain(parent.get('text'), 300)}"]
         lines += ["", text or WITHHELD, ""]
         author = RESTRICTED_AUTHOR if p.get("link_withheld") else f"@{plain(p.get('author'), 100)} · {reach_text(p.get('reach'))}"
         lines.append(f"Author: {author}")

@@ -81,6 +81,10 @@ def render_line(msg: Outbound) -> str:
         elif p.get("scout") and p.get("text") and str(p.get("scout_note") or "").strip():
             note = " ".join(str(p["scout_note"]).split())
             text += f" [note from {scout} (scout): {note[:197] + '...' if len(note) > 200 else note}]"
+        parent = p.get("in_reply_to")
+        if isinstance(parent, dict) and parent.get("text") and p.get("text"):
+            quoted = " ".join(str(parent["text"]).split())
+            who += f" in reply to @{escape(parent.get('author') or '')} (\"{quoted[:97] + '...' if len(quoted) > 100 else quoted}\")"
         if p.get("scout"):
             who += f", sent by {scout}" + (f" (urgency: {escape(p['scout_urgency'])})" if p.get("scout_urgency") else "")
         rose = rise_words(p) if msg.kind == "alert" else None

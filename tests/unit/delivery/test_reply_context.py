@@ -1,0 +1,69 @@
+"""A reply's alert quotes the post it answers ("same here, DM me" means little alone), in Slack,
+email and the alert log; never a red post's words to a receiver not cleared for them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.config.policy import ReceiverConfig
+from monitor.delivery.notifiers._content import visible
+from monitor.delivery.notifiers.base import Outbound
+from monitor.delivery.notifiers.email_alerts import render as render_email
+from monitor.delivery.notifiers.log import render_line
+from monitor.delivery.slack_blocks import render_alert
+from monitor.storage.models import MentionRow
+from monitor.triage.payload import PARENT_CHARS, _parent_of
+
+PARENT = {"author": "user_r1", "text": "SET SEG denied my claim again, terrible service.", "url": "https://x.example/r1"}
+
+
+def _payload(**kw: Any) -> dict[str, Any]:
+    return {"item_id": 7, "light": "yellow", "priority": "urgent", "source": "x", "url": "https://x.example/r2",
+            "author": "reporter", "reach": 250000, "text": "@user_r1 Collecting stories for a piece, DM me.",
+            "item_url": "http://127.0.0.1:8080/queue/7", "in_reply_to": PARENT, **kw}
+
+
+def _row(text: str) -> MentionRow:
+    return MentionRow(source="x", external_id="r1", url="https://x.example/r1", text=text, author_handle="user_r1",
+                      created_at=datetime(2026, 12, 2, tzinfo=UTC), fetched_at=datetime(2026, 12, 2, tzinfo=UTC))
+
+
+def test_slack_shows_the_parent_above_the_reply() -> None:
+    _, blocks = render_alert(_payload())
+    [ctx] = [b for b in blocks if b.get("block_id") == "bs_parent:7"]
+    assert ctx["elements"][0]["text"] == (":leftwards_arrow_with_hook: In reply to @user_r1: "
+                                          "SET SEG denied my claim again, terrible service.")
+    assert blocks.index(ctx) == [b.get("block_id") for b in blocks].index("bs_text:7") - 1
+
+
+def test_the_log_and_email_quote_the_parent() -> None:
+    line = render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=_payload()))
+    assert '@reporter (250000 followers) in reply to @user_r1 ("SET SEG denied my claim again, terrible service.")' in line
+    msg = render_email(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=_payload()), None,
+                       sender="a@example.org", to=["b@example.org"], prefix="[brand-scout]")
+    body = msg.get_content()
+    assert "In reply to @user_r1: SET SEG denied my claim again, terrible service." in body
+    assert body.index("In reply to") < body.index("Collecting stories")
+
+
+def test_a_withheld_text_withholds_the_parent_too() -> None:
+    broad = ReceiverConfig(name="marketing-sales", broad=True)
+    shown = visible(broad, _payload(light="red"))
+    assert shown["in_reply_to"] is None and shown["text"] is None
+    _, blocks = render_alert(_payload(light="red", text=None, text_withheld=True, in_reply_to=None))
+    assert not [b for b in blocks if b.get("block_id") == "bs_parent:7"]
+
+
+def test_the_parent_of_a_red_item_is_quoted_only_to_the_cleared() -> None:
+    row = _row("the deck for Project Falcon is attached")
+    assert _parent_of((row, "red"), hidden=False, restricted=False) is None
+    assert _parent_of((row, "red"), hidden=False, restricted=True) == {
+        "author": "user_r1", "text": "the deck for Project Falcon is attached", "url": "https://x.example/r1"}
+    assert _parent_of((row, "yellow"), hidden=True, restricted=False) is None
+    assert _parent_of(None, hidden=False, restricted=False) is None
+
+
+def test_a_long_parent_is_cut() -> None:
+    quoted = _parent_of((_row("word " * 200), "yellow"), hidden=False, restricted=False)
+    assert quoted is not None and len(quoted["text"]) == PARENT_CHARS and quoted["text"].endswith("\u2026")
