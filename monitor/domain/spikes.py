@@ -268,7 +268,7 @@ def _robust(values: Sequence[float]) -> tuple[float, float]:
     return float(median), float(mad)
 
 
-def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
+def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig, before: datetime | None = None) -> _Check:
     """Volume of bucket ``b`` against the same bucket in past weeks when there are at least
     ``min_seasonal_weeks`` of them; else against the trailing 24 hours (the median of its
     buckets that had mentions: quiet nights are no usual level), or the trailing 7 days when the
@@ -276,7 +276,10 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
     week) no spike at all: nothing is ever compared with "a usual 0" that merely means "no data
     yet". A level this bucket reached in a past week, or less than twice the level of the same
     time (give or take a bucket) on a past day of the last week, is no spike even with too few
-    weeks for a seasonal baseline (a weekly bulletin, a morning rush)."""
+    weeks for a seasonal baseline (a weekly bulletin, a morning rush).
+
+    ``before``: the start of an episode under way; the trailing windows end there, so that an
+    outage is not measured against its own first buckets (it would "end" while still going)."""
     now = cells.get(b, Counts()).total
     first = min(cells) if cells else b
     weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
@@ -294,13 +297,14 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
         seen = max(float(max((cells.get(b - k * WEEK, Counts()).total for k in weeks), default=0)),
                    2.0 * rhythm - 1.0)
         n = int(DAY / cfg.bucket)
-        values = [cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, n + 1)]
+        anchor = min(b, bucket_start(before, cfg.bucket)) if before is not None else b
+        values = [cells.get(anchor - i * cfg.bucket, Counts()).total for i in range(1, n + 1)]
         # Over a trailing day, traffic with quiet nights leaves most buckets empty: their median
         # is 0, and every morning would look like a spike. The usual level is that of the buckets
         # that had mentions.
         source, usual = "trailing 24 h", [v for v in values if v > 0]
         if not usual:
-            values = [cells.get(b - i * cfg.bucket, Counts()).total for i in range(1, int(WEEK / cfg.bucket) + 1)]
+            values = [cells.get(anchor - i * cfg.bucket, Counts()).total for i in range(1, int(WEEK / cfg.bucket) + 1)]
             source, usual = "trailing 7 days", [v for v in values if v > 0]
         if not usual:
             return _Check(False, 0.0, float(now), math.inf, "none yet (no mentions in the 7 days before)")
@@ -314,11 +318,13 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> 
     return _Check(now >= threshold, median, float(now), threshold, source, statistics.fmean(values), elevated)
 
 
-def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig) -> _Check:
+def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig,
+                    before: datetime | None = None) -> _Check:
     """Negative share of bucket ``b`` against the same buckets of past weeks (pooled over every
     bucket of those weeks when they hold too few mentions) once there are ``min_seasonal_weeks``
     of history; else against the trailing 24 hours; else no spike (a cold start). The share must
-    clear the threshold even at the low end of its Wilson interval (``negative_share_z``)."""
+    clear the threshold even at the low end of its Wilson interval (``negative_share_z``).
+    ``before``: the start of an episode under way, where the trailing 24 hours end."""
     cur = cells.get(b, Counts())
     share = cur.negative / cur.total if cur.total else 0.0
     first = min(cells) if cells else b
@@ -331,7 +337,8 @@ def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeCon
             hist = [c for t, c in cells.items() if b - len(weeks) * WEEK <= t < b]
             source = f"all of the last {len(weeks)} weeks"
     elif first <= b - DAY:
-        hist = [c for t, c in cells.items() if b - DAY <= t < b]
+        anchor = min(b, bucket_start(before, cfg.bucket)) if before is not None else b
+        hist = [c for t, c in cells.items() if anchor - DAY <= t < anchor]
         source = "trailing 24 h"
     else:
         return _Check(False, 0.0, share, math.inf, "none yet (less than 24 h of history)")
@@ -473,8 +480,13 @@ def detect(
     for scope in sorted(counts, key=lambda s: (s != "all", s)):
         cells = counts[scope]
         for kind, check in _CHECKS.items():
+            live = next((r for r in recent if r.ended_at is None and r.scope == scope and (
+                r.kind == kind or {r.kind, kind} <= _ONE_EVENT)), None)
             for b in (current, current - cfg.bucket):
-                res = check(cells, b, cfg)
+                # an episode under way is measured against what came before it
+                started_live = None if live is None else (
+                    live.started_at if live.started_at.tzinfo else live.started_at.replace(tzinfo=UTC))
+                res = check(cells, b, cfg, started_live)
                 going_on = None
                 if not res.anomalous:
                     # under the threshold but not back at the usual level: an episode under way

@@ -468,6 +468,24 @@ def test_an_episode_goes_on_until_the_volume_is_back_at_its_baseline() -> None:
         assert any(s.key == live.key for s in spikes) is goes_on, (per_bucket, [s.key for s in spikes])
 
 
+def test_an_outage_after_a_quiet_spell_is_not_measured_against_its_own_first_bucket() -> None:
+    """Judge T (2026-12-06): a quiet week (a mention or two a day), then 12 complaints per 15
+    minutes for an hour. The trailing baseline took in the episode's own first bucket (usual
+    [1, 14] -> median 7.5, "back to normal" under 15), so the spike ended at 15:31 while the
+    outage went on and its posts alerted Marketing & Sales one by one. The trailing windows end
+    where the episode started: it goes on while the volume stays up, and ends when it is back."""
+    cfg = _cold_cfg()
+    t0 = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)
+    quiet = [Sample("x", f"q{i}", t0 - timedelta(days=7) + i * timedelta(hours=30), "hello", False) for i in range(5)]
+    live = Stored("volume:all:live", "volume", "all", t0)
+    for minutes, per_bucket, goes_on in ((30, 12, True), (45, 12, True), (75, 1, False)):
+        tail = [Sample("x", f"o{minutes}-{i}", t0 + timedelta(minutes=minutes) + i * timedelta(seconds=50),
+                       "portal still down", True) for i in range(per_bucket)]
+        spikes = detect(bucketize(quiet + _burst(t0, 14) + tail, cfg.bucket), cfg,
+                        t0 + timedelta(minutes=minutes + 14), samples=tail, recent=[live])
+        assert any(s.key == live.key for s in spikes) is goes_on, (minutes, [s.summary for s in spikes])
+
+
 def test_an_outages_samples_are_its_complaints_and_its_time_is_also_the_organisations() -> None:
     """A mostly negative burst names negative posts first, even when a compliment in the same
     bucket was shared more; the summary gives the bucket's time in the organisation's zone too."""
