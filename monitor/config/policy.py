@@ -47,6 +47,11 @@ class YellowRules(StrictModel):
     uncertain_negative: bool = True
     questions: bool = True
     complaint_terms: list[MatchTerm] = Field(default_factory=list)
+    press_terms: list[MatchTerm] = Field(
+        default_factory=list,
+        description="words of a journalist looking for sources or comment ('collecting stories', "
+        "'request for comment'): yellow whatever the tone (P2: only spokespersons answer the press)",
+    )
     question_terms: list[MatchTerm] = Field(default_factory=list)
     community_question_topics: list[str] | None = Field(
         None,

@@ -92,7 +92,7 @@ def evaluate(
     ``red_model_threshold`` (``model_red_score``, 0..1; ``model_red_reason`` says what the post
     resembles, e.g. "resembles 'unreleased prices' (0.78)"); watch-list reasons come first.
     Yellow: criticism (negative sentiment, complaint terms; neither for a post a scout forwarded
-    as a compliment; a scout's "criticism"), questions
+    as a compliment; a scout's "criticism"), a press enquiry (``press_terms``), questions
     that need a decision (:func:`asks_us`; ``topic_terms`` are the keywords of the
     organisation's topics). Green: everything else (compliments and neutral public mentions).
     """
@@ -122,6 +122,11 @@ def evaluate(
     complaint = [] if praised else find_terms(text, y.complaint_terms)
     if complaint:
         reasons.append("complaint terms: " + ", ".join(f"'{t}'" for t in complaint))
+    # a reporter collecting stories reads as neutral ("DMs open"), yet only a spokesperson answers
+    # the press (P2), and the story may be about us whatever its tone
+    press = find_terms(text, y.press_terms)
+    if press:
+        reasons.append("a press enquiry: " + ", ".join(f"'{t}'" for t in press) + " (a spokesperson decides)")
     community_question = False
     if y.questions:
         if find_terms(text, y.question_terms) or asks_us(text, topic_terms):

@@ -84,6 +84,14 @@ CASES_YAML = """
   text: "Waiting for my refund from Acme"
   sentiment: {label: neutral, score: 0.7}
   expect: {light: yellow, receivers: [marketing-sales], reason: "complaint terms: 'refund'", topic: billing}
+- rule: P2/P4 yellow, a press enquiry reads neutral but is for a spokesperson
+  text: "Reporter at the Tribune. Collecting stories from Acme customers, DMs open."
+  sentiment: {label: neutral, score: 0.9}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "a press enquiry: 'collecting stories'"}
+- rule: P2/P4 yellow, a press enquiry even when it reads positive
+  text: "Great news for Acme members per the report; Acme did not respond to a request for comment."
+  sentiment: {label: positive, score: 0.9}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "a press enquiry: 'request for comment'"}
 - rule: P4 yellow, question
   text: "How do I file a claim with Acme?"
   sentiment: {label: neutral, score: 0.8}
