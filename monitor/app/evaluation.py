@@ -65,7 +65,7 @@ MENTION_KEYS = frozenset({
     "source", "external_id", "url", "text", "created_at", "author_handle", "author_name", "author_reach", "lang",
     "likes", "reposts", "replies", "quotes", "kind", "parent_id", "thread_id", "refers_to", "links", "title",
 })
-STREAM_KEYS = frozenset({"observed_at", "offset_s", "submitted_by", "urgency", "category", "expected"})
+STREAM_KEYS = frozenset({"observed_at", "offset_s", "submitted_by", "urgency", "category", "note", "expected"})
 EXPECTED_KEYS = frozenset({"sentiment", "light", "receivers", "alerted", "status", "credited_to", "item_light",
                            "assignee"})
 #: what a post is on its platform (:class:`connectors.base.Mention`); grouping reads ``comment``,
@@ -98,6 +98,9 @@ class StreamLine:
     urgency: str = "normal"
     category: str = "other"
     expected: dict[str, Any] = field(default_factory=dict)
+    #: the scout's own words; None: none for a post read from its source, the text for a ``web``
+    #: line (a link that could not be read, whose text is what the scout wrote)
+    note: str | None = None
 
 
 def _time(value: Any, line: int, key: str) -> datetime:
@@ -197,7 +200,7 @@ def _mention_line(d: dict[str, Any], n: int, start: datetime) -> StreamLine:
         raise StreamError(f"line {n}: links: expected a list of URLs (strings) or null, got {links!r}")
     ids = {key: _text(d, key, n, empty=False) for key in ID_KEYS}
     submitted_by = _text(d, "submitted_by", n, empty=False)
-    for key in ("urgency", "category"):
+    for key in ("urgency", "category", "note"):
         if d.get(key) is not None and submitted_by is None:
             raise StreamError(f"line {n}: {key}: only for a scout forward (a line with submitted_by)")
     urgency = _word(d["urgency"], URGENCIES, n, "urgency") if d.get("urgency") is not None else "normal"
@@ -211,7 +214,7 @@ def _mention_line(d: dict[str, Any], n: int, start: datetime) -> StreamLine:
         replies=_int(d, "replies", n), quotes=_int(d, "quotes", n), kind=kind, parent_id=ids["parent_id"],
         thread_id=ids["thread_id"], refers_to=ids["refers_to"], links=tuple(links or ()), title=_text(d, "title", n),
     )
-    return StreamLine(n, mention, observed, submitted_by, urgency, category, expected)
+    return StreamLine(n, mention, observed, submitted_by, urgency, category, expected, _text(d, "note", n))
 
 
 def parse_stream(text: str, *, start: datetime = DEFAULT_START,
@@ -406,7 +409,9 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
             # a forward of a post already crawled goes through the scout path too: its urgency counts
             s = scouts.pop(0)
             c.pipeline.submit_scout(url=s.mention.url or f"https://{s.mention.source}.example/{s.mention.external_id}",
-                                    note=s.mention.text, category=s.category, urgency=s.urgency,
+                                    note=s.note if s.note is not None else (
+                                        s.mention.text if s.mention.source == "web" else ""),
+                                    category=s.category, urgency=s.urgency,
                                     submitted_by=s.submitted_by or "", channel="web", fetched=s.mention)
             seen_at.setdefault((s.mention.source, s.mention.external_id), now)
             fresh = True

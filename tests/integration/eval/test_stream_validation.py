@@ -52,6 +52,7 @@ BAD: list[tuple[str, str, list[str]]] = [
     ("urgency-type", line(**SCOUT, urgency=3), ["line 2: urgency: one of low, normal, high, got 3"]),
     ("urgency-without-scout", line(urgency="high"), ["line 2: urgency: only for a scout forward", "submitted_by"]),
     ("category-without-scout", line(category="criticism"), ["line 2: category: only for a scout forward"]),
+    ("note-without-scout", line(note="spreading in staff chat"), ["line 2: note: only for a scout forward"]),
     ("category", line(**SCOUT, category="gossip"),
      ["line 2: category: one of compliment, criticism, question, other, got 'gossip'"]),
     ("submitted_by-type", line(submitted_by=7), ["line 2: submitted_by: expected a non-empty string or null"]),
