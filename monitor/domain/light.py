@@ -157,6 +157,24 @@ def topic_of(text: str, topics: list[Topic]) -> str | None:
     return None
 
 
+def reasons_now(light: str, light_reasons: Sequence[str], reasons: Sequence[str]) -> tuple[list[str], list[str]]:
+    """An item's reasons as its page shows them: (the reasons that hold now, those superseded).
+
+    Now: the reasons for ``light`` (``light_reasons`` first: an override's line leads), then the
+    lines that are about no light (sentiment, priority, routing). Superseded: the reasons for
+    another light (a "green: compliment" line of an item overridden or turned red), kept for
+    the record but not listed as why the item is ``light``."""
+    lights = ("green", "yellow", "red")
+    now = [r for r in light_reasons if r.startswith(f"{light}:")]
+    earlier = [r for r in light_reasons if not r.startswith(f"{light}:")]
+    for r in reasons:
+        if r in now or r in earlier:
+            continue
+        head = r.split(":", 1)[0]
+        (earlier if head in lights and head != light else now).append(r)
+    return now, earlier
+
+
 def watch_terms(watchlists: list[WatchList]) -> list[str]:
     """Every watched term (for redaction of red items in broad channels)."""
     return [t for wl in watchlists for t in wl.terms]

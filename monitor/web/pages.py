@@ -30,6 +30,7 @@ from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.config.policy import ReplyTemplate
+from monitor.domain.light import reasons_now
 from monitor.queue.actions import (
     BULK_MAX,
     POLICY_REMINDER,
@@ -316,6 +317,7 @@ def router(container: Container) -> APIRouter:
         return web_of(request).render(request, "item.html", {
             "scouts": queries.item_scouts(container.store, [item_id]).get(item_id, []),
             "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
+            "reasons": reasons_now(q.light, q.light_reasons or [], q.reasons or []),
             "history": [history_entry(e, names) for e in queries.item_history(container.store, item_id)],
             "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,
             "overdue": is_overdue(q, container.clock.now()), "error": error, "done": DONE.get(done or ""),

@@ -200,6 +200,11 @@ def test_override_light_and_correct_sentiment(browser: Callable[..., Browser], s
     assert "Legal / Compliance" not in ben.client.get("/queue").text  # said once
     assert browser("eve").client.get("/submissions").status_code == 200
     assert browser("ben").client.get(item).status_code == 404
+    # the page says why it is red now; what made it yellow is listed apart, as before (judge T)
+    page = browser("anna").client.get(item).text
+    now = page.split('<ul id="reasons">', 1)[1].split("</ul>", 1)[0]
+    assert now.startswith("<li>red: overridden by Ben") and "yellow:" not in now
+    assert "yellow:" in page.split('<ul id="reasons-before"', 1)[1].split("</ul>", 1)[0]
 
 
 def test_yellow_item_offers_filled_templates(browser: Callable[..., Browser], seeded: Seeded) -> None:
