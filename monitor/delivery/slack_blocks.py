@@ -182,6 +182,9 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         title += " · :mag: sent by a scout"
         if payload.get("scout_urgency"):
             title += f" (urgency: {escape_line(payload['scout_urgency'])})"
+    if kind != "update" and _count(payload.get("mention_count")) > 1:
+        # the group's first posts came together (group_wait): the newest is shown, all are counted
+        title += f" · {_count(payload.get('mention_count'))} posts in this group"
     blocks: list[dict[str, Any]] = [_section(title, f"bs_head:{item_id}")]
     if hide:
         what = "A red item" if light == "red" else "An item"
@@ -289,6 +292,10 @@ def restate_blocks(blocks: list[dict[str, Any]], state: dict[str, Any], *,
 
 
 _MEMBERS = re.compile(r" · \d+ posts in this group$")
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def with_member_count(blocks: list[dict[str, Any]], count: object) -> list[dict[str, Any]]:

@@ -67,6 +67,9 @@ def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[st
         if rose:
             subject = f"{light} {priority} ({plain(rose, 60)}): " + (plain(text, 60) if text else "red item (text withheld)")
         headline = "another mention of this item" if msg.kind == "update" else (plain(rose, 80) if rose else "new mention")
+        count = p.get("mention_count")
+        if msg.kind == "alert" and isinstance(count, int) and count > 1:
+            headline += f" · {count} posts in this group"
         lines.append(f"{light} · {priority} · {headline}")
         parent = p.get("in_reply_to")
         if isinstance(parent, dict) and parent.get("text") and text:

@@ -87,6 +87,9 @@ def render_line(msg: Outbound) -> str:
             who += f" in reply to @{escape(parent.get('author') or '')} (\"{quoted[:97] + '...' if len(quoted) > 100 else quoted}\")"
         if p.get("scout"):
             who += f", sent by {scout}" + (f" (urgency: {escape(p['scout_urgency'])})" if p.get("scout_urgency") else "")
+        count = p.get("mention_count")
+        if msg.kind == "alert" and isinstance(count, int) and count > 1:
+            who += f" ({count} posts in this group)"
         rose = rise_words(p) if msg.kind == "alert" else None
         return (f"[{escape(msg.receiver)}] {escape(str(p.get('light', '')).upper())} {escape(p.get('priority', ''))} "
                 + (f"({escape(rose)}) " if rose else "")
