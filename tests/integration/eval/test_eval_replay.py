@@ -197,6 +197,29 @@ def test_outage_after_a_quiet_day_is_one_spike_within_a_bucket(cfg: AppConfig) -
     assert len(quiet) > 40 and all(x["alerted"] == [] for x in quiet)
 
 
+def test_the_spikes_own_message_says_when_it_is_over(cfg: AppConfig, tmp_path: Path) -> None:
+    """When the outage's volume is back at its usual level, the spike's crisis message is rewritten
+    in place to say so: since when, how many mentions the episode had and what it held back (judge
+    T, 2026-12-06: nobody was told a spike was over)."""
+    from sqlmodel import Session, create_engine, select
+
+    from monitor.storage.models import Notification
+
+    report = replay(cfg, parse_stream((STREAMS / "outage_after_quiet_day.jsonl").read_text(encoding="utf-8")),
+                    classifier=KeywordClassifier(), folder=tmp_path)
+    [spike] = report.spikes
+    assert spike["end"] is not None
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        rows = [n for n in s.exec(select(Notification)) if n.kind == "spike" and n.channel is None]
+    [over] = [n for n in rows if n.payload.get("ended_at")]
+    assert over.receiver == "crisis" and over.payload["updates"] == rows[0].idempotency_key
+    assert over.payload["title"].startswith("Spike (over): ")
+    assert over.payload["held"].startswith("Over at ") and "back to the usual level" in over.payload["held"]
+    assert f"{spike['held_alerts']} routine alert(s)" in over.payload["held"]
+    assert over.payload["episode_mentions"] >= 20  # the 20 outage posts at least
+    assert len([a for a in report.alerts if a["kind"] == "spike"]) == 1  # a rewrite, not a second alert
+
+
 def test_velocity_names_the_post_and_never_fires_for_small_or_fresh_posts(cfg: AppConfig) -> None:
     """v1 gained 2,020 engagements in the 45 minutes before a connector saw it: one velocity
     alert naming the post, its author and link. v2 (4 engagements, seconds old) and v3 (45
