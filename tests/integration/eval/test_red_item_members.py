@@ -68,3 +68,34 @@ def test_the_red_post_read_again_is_not_a_second_alert(outcome: Any) -> None:
     assert [n.kind for n in legal] == ["alert"]
     assert any(h["receiver"] == "legal-compliance" and h["reason"].startswith("the same post read again")
                for h in mentions["m1"]["held"])
+
+
+def test_after_an_override_to_red_legal_hears_of_the_items_members(tmp_path: Path) -> None:
+    """Judge W (2026-12-06): a spokesperson marked a complaint red; the two replies that joined it
+    later reached Marketing & Sales as text-withheld updates and Legal not at all. Legal, told of
+    the override, hears of the members as if it had been alerted about a red item."""
+    import json
+
+    cfg = load_config(ROOT / "config" / "example.yaml", env={})
+
+    def post(ext: str, at: str, text: str, parent: str | None = None) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "url": f"https://x.example/{ext}", "text": text,
+                           "author_handle": f"u_{ext}", "author_reach": 150, "created_at": f"2026-12-08T{at}Z",
+                           "kind": "reply" if parent else "post", "parent_id": parent, "thread_id": "o1"})
+
+    stream = "\n".join([
+        post("o1", "16:40:00", "SET SEG denied my claim again, terrible"),
+        json.dumps({"action": "override", "source": "x", "external_id": "o1", "at": "2026-12-08T16:45:00Z",
+                    "by": "priya.raman", "light": "red", "reason": "names a member district in the photo"}),
+        post("o2", "17:10:00", "@u_o1 same happened to me with SET SEG", "o1"),
+        post("o3", "17:30:00", "@u_o1 my claim was denied too, awful", "o1"),
+    ])
+    actions: list[Any] = []
+    lines = parse_stream(stream, actions=actions)
+    replay(cfg, lines, classifier=KeywordClassifier(), actions=actions, folder=tmp_path)
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        rows = list(s.exec(select(Notification).order_by(Notification.id)))  # type: ignore[arg-type]
+    legal = [n for n in _sent(rows, "legal-compliance") if n.kind == "update"]
+    assert [n.payload["external_id"] for n in legal] == ["o2", "o3"]
+    assert legal[0].payload["text"] == "@u_o1 same happened to me with SET SEG"
+    assert all(n.payload["text"] is None for n in _sent(rows, "marketing-sales") if n.kind == "update")

@@ -227,3 +227,25 @@ def test_an_item_a_person_claimed_or_one_in_a_language_only_its_assignee_reads_s
     assert sorted(st.target for st in steps if st.action == "remind-assignee") == ["anna", "anna"]
     assert not [e for e in c.store.audit_events(object_type="queue_item")
                 if e.action == "queue.assign" and e.actor == "brand-scout"]
+
+
+def test_an_item_without_assignee_that_came_in_office_hours_says_so(make: Any, clock: FrozenClock) -> None:
+    """Judge W (2026-12-06): an item that came on a Tuesday morning (red, so nobody from the
+    rotation took it) and was then set yellow by a person was handed out "because nobody
+    was on duty when it came"; three were. The reason says what is true."""
+    from datetime import UTC, datetime
+
+    c = make()
+    clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # Tuesday, in the roster's hours
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+        item.assignee, item.status = None, "new"  # as a red item has, or one its holder gave up
+        s.add(item)
+        s.commit()
+    run_escalations(c)
+    (ev, *_) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
+                and e.actor == "brand-scout" and e.details.get("reason")]
+    assert ev.details["reason"] == "it had nobody assigned"
