@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import unicodedata
 from pathlib import Path
@@ -95,8 +96,29 @@ def render_line(msg: Outbound) -> str:
                 + (f"({escape(rose)}) " if rose else "")
                 + f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} {who}: {escape(text)} | "
                 f"{escape(p.get('item_url', ''))}")
-    summary = p.get("title") or p.get("summary") or json.dumps(p)[:300]
-    return f"[{escape(msg.receiver)}] {escape(msg.kind.upper())}: {escape(summary)}"
+    if msg.kind == "state":
+        return f"[{escape(msg.receiver)}] STATE: item #{escape(p.get('item_id'))}: {escape(_state_words(p))}"
+    title = str(p.get("title") or p.get("summary") or json.dumps(p)[:300])
+    # what the reader needs besides the title: the reason, what a spike held back or that it is
+    # over, the posts named (a red post only ever reaches a restricted receiver's payload), the link
+    more = [str(p["summary"])] if p.get("summary") and str(p["summary"]) not in title else []
+    more += [str(p["held"])] if p.get("held") else []
+    more += [str(x.get("url") or "") or " ".join(str(x.get("text") or "").split())[:100]
+             for x in (p.get("samples") or [])[:3] if isinstance(x, dict)]
+    more += [str(p["item_url"])] if p.get("item_url") else []
+    tail = "".join(f" | {escape(x)}" for x in more if x)
+    return f"[{escape(msg.receiver)}] {escape(msg.kind.upper())}: {escape(title)}{tail}"
+
+
+def _state_words(p: dict[str, object]) -> str:
+    """A change of an item's state in words ("Acknowledged by Dana Whitfield"), as the Slack
+    thread says it, without its emoji and markup."""
+    from monitor.delivery.slack_blocks import state_line  # late: it imports this package
+
+    line = state_line(dict(p)) or "updated"
+    line = re.sub(r"^:[a-z_]+: ", "", line)
+    line = re.sub(r"<([^|>]+)\|[^>]*>", r"\1", line)  # a Slack link: its address
+    return line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def format_record(msg: Outbound) -> str:

@@ -1,0 +1,37 @@
+"""The alert log reads on its own for every kind of message (judge U, 2026-12-06: a state change
+was raw JSON, Legal's notice of an override to red only its title, without the reason or post)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.delivery.notifiers.base import Outbound
+from monitor.delivery.notifiers.log import render_line
+
+
+def _line(kind: str, receiver: str, payload: dict[str, Any]) -> str:
+    return render_line(Outbound(key="k", receiver=receiver, kind=kind, payload=payload))
+
+
+def test_a_state_change_is_a_sentence() -> None:
+    assert _line("state", "marketing-sales", {"item_id": 13, "status": "acknowledged", "by": "Dana Whitfield"}) == (
+        "[marketing-sales] STATE: item #13: Acknowledged by Dana Whitfield")
+    line = _line("state", "marketing-sales", {"item_id": 13, "status": "responded", "by": "Dana Whitfield",
+                                              "response_url": "https://x.example/r/1"})
+    assert line == "[marketing-sales] STATE: item #13: Responded by Dana Whitfield: https://x.example/r/1"
+
+
+def test_legals_override_notice_gives_the_reason_the_post_and_the_item() -> None:
+    line = _line("escalation", "legal-compliance", {
+        "title": "Item #42 was marked red by Jonas Keller", "summary": "light overridden yellow -> red: names a district",
+        "samples": [{"source": "x", "url": "https://x.example/42", "text": "the deck"}],
+        "item_url": "http://127.0.0.1:8080/queue/42"})
+    assert line == ("[legal-compliance] ESCALATION: Item #42 was marked red by Jonas Keller | light overridden "
+                    "yellow -> red: names a district | https://x.example/42 | http://127.0.0.1:8080/queue/42")
+
+
+def test_a_spike_over_says_so_and_a_title_is_not_repeated() -> None:
+    line = _line("spike", "crisis", {"title": "Spike (over): 11 mentions on all sources", "summary": "11 mentions on all sources",
+                                     "held": "Over at 2026-12-14 16:15 UTC: back to the usual level; 48 mentions since 15:00 UTC."})
+    assert line == ("[crisis] SPIKE: Spike (over): 11 mentions on all sources | Over at 2026-12-14 16:15 UTC: back to "
+                    "the usual level; 48 mentions since 15:00 UTC.")
