@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
 
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, check, container, fail, load, open_container
+from monitor.clock import SystemClock
 from monitor.config import AppConfig, SourceConfig
 from monitor.errors import ConfigError, MonitorError
 
@@ -138,11 +141,12 @@ def shown_database_url(cfg: AppConfig) -> str:
     return redacted_url(cfg.database_url())
 
 
-def banner_text(cfg: AppConfig, base: str, *, demo_minutes: float | None = None) -> str:
+def banner_text(cfg: AppConfig, base: str, *, demo_minutes: float | None = None, now: datetime | None = None) -> str:
     """What ``scout run`` and ``scout demo`` print once the service is up (no secret in it).
 
     With ``demo_minutes`` (the demo): how long the replay takes, how to sign in, how to start
-    over, and the commands that work on the demo's own data.
+    over, and the commands that work on the demo's own data (the digest of the week the demo
+    replays into, ``now``'s; the last complete week, the command's default, holds nothing).
     """
     alerts = (cfg.data_path / cfg.notify.alert_log).resolve()
     slack = "Slack: on" if cfg.slack_active else "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)"
@@ -156,13 +160,17 @@ def banner_text(cfg: AppConfig, base: str, *, demo_minutes: float | None = None)
         f"  {slack}",
     ]
     if demo_minutes is not None:
+        year, number, _ = (now or SystemClock().now()).isocalendar()
+        week = f"{year}-W{number:02d}"
         # the demo's own address, so that the digest's links open this server's pages
         env = f"BRAND_SCOUT__DATA_DIR={cfg.data_dir} BRAND_SCOUT__WEB__BASE_URL={base}"
         lines += [
             f"The sample replays over about {demo_minutes:.0f} minutes; the log says 'replay finished' at the end.",
-            "Start over with: .venv/bin/scout demo --fresh",
+            f"Start over with: .venv/bin/scout demo --fresh --data-dir {cfg.data_dir}"
+            + (f" --port {port}" if (port := urlsplit(base).port) else ""),
             "On the demo's data, in another shell:",
-            f"  {env} .venv/bin/scout digest preview --config {cfg.path} > digest.html",
+            f"  {env} .venv/bin/scout digest preview --week {week} --out {cfg.data_dir}/digest.html "
+            f"--config {cfg.path}",
             f"  {env} .venv/bin/scout rules backtest --since 1d --config {cfg.path}",
             f"  {env} .venv/bin/scout eval replay monitor/sample/mentions.jsonl --config {cfg.path}",
         ]
