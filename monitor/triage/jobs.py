@@ -448,8 +448,12 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         c.store.end_spikes(s, [r.key for r in ended], now)
         for r in ended:
             _announce_end(c, s, r, counts.get(r.scope, {}), now)
-        # an episode that resumed after a dip (the same key) is live again: it holds routine alerts
-        c.store.reopen_spikes(s, [r.key for r in recent if r.ended_at is not None and r.key in live_keys])
+        # an episode that resumed after a dip (the same key) is live again: it holds routine alerts,
+        # and its message, which said it was over, says so
+        reopened = [r for r in recent if r.ended_at is not None and r.key in live_keys]
+        c.store.reopen_spikes(s, [r.key for r in reopened])
+        for r in reopened:
+            _announce_end(c, s, r, counts.get(r.scope, {}), now, again=True)
         for sp in spikes:
             keys.append(sp.key)
             new = c.store.insert_ignore(s, SpikeEvent, [{
@@ -510,10 +514,12 @@ def spike_receiver(cfg: SpikeConfig, explanation: dict[str, Any]) -> str:
     return cfg.receiver
 
 
-def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[datetime, Counts], now: datetime) -> None:
+def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[datetime, Counts], now: datetime,
+                  *, again: bool = False) -> None:
     """Say in the spike's own message (rewritten in place) that its episode is over: how many
     mentions it had from its start and what its inhibition held back (nobody was told before
-    whether the outage was still going; judge T, 2026-12-06)."""
+    whether the outage was still going; judge T, 2026-12-06); ``again``: that it is live again
+    after a dip, after all."""
     ex = dict(r.explanation or {})
     cfg = c.cfg.policy.spikes
     start = bucket_start(utc(r.started_at), cfg.bucket)
@@ -522,12 +528,17 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
     when = now.strftime("%Y-%m-%d %H:%M UTC")
     held = (f"; {alerts} routine alert(s) about {items} item(s) were held back, they are in the queue"
             if alerts else "")
-    over = f"Over at {when}: back to the usual level; {total} mentions since {start:%H:%M UTC}{held}."
     title = "Spike of praise" if ex.get("praise") else "Spike"
-    c.store.enqueue(s, key=f"spike:{r.key}:over:{now.isoformat()}", receiver=spike_receiver(cfg, ex), kind="spike",
-                    now=now, payload={"title": f"{title} (over): {ex.get('summary') or ''}", "kind": r.kind,
-                                      "scope": r.scope, **ex, "ended_at": now.isoformat(),
-                                      "episode_mentions": total, "updates": f"spike:{r.key}", "held": over})
+    if again:
+        line, head, state = f"Live again at {when} after a dip; {total} mentions since {start:%H:%M UTC}{held}.", title, {}
+    else:
+        line, head = f"Over at {when}: back to the usual level; {total} mentions since {start:%H:%M UTC}{held}.", \
+            f"{title} (over)"
+        state = {"ended_at": now.isoformat()}
+    c.store.enqueue(s, key=f"spike:{r.key}:{'again' if again else 'over'}:{now.isoformat()}",
+                    receiver=spike_receiver(cfg, ex), kind="spike", now=now,
+                    payload={"title": f"{head}: {ex.get('summary') or ''}", "kind": r.kind, "scope": r.scope, **ex,
+                             **state, "episode_mentions": total, "updates": f"spike:{r.key}", "held": line})
 
 
 def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: datetime) -> None:

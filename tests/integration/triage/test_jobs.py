@@ -189,7 +189,10 @@ def test_an_outage_that_resumes_after_a_dip_is_the_same_live_spike_again(make: A
     assert key in run_spike_detection(c)
     with c.store.session() as s:
         assert s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).one().ended_at is None  # live again
-    assert len(c.store.notifications(kind="spike")) == 1  # one outage, one alert
+    spikes = c.store.notifications(kind="spike")
+    assert len([n for n in spikes if not n.payload.get("updates")]) == 1  # one outage, one alert ...
+    # ... whose message said it was over during the dip, and then that it is live again
+    assert [n.payload["held"].split(" ")[0] for n in spikes if n.payload.get("updates")] == ["Over", "Live"]
 
 
 def test_an_item_a_person_claimed_or_one_in_a_language_only_its_assignee_reads_stays_with_them(
