@@ -17,7 +17,16 @@ import typer
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, NowOpt, fail, load, parse_now
 from monitor.clock import utc
 from monitor.config import AppConfig, parse_duration
-from monitor.domain.decide import MentionView, Router, SentimentView, group_open, linked_posts, referred_post
+from monitor.domain.decide import (
+    MentionView,
+    Router,
+    SentimentView,
+    cross_post_text,
+    cross_posted,
+    group_open,
+    linked_posts,
+    referred_post,
+)
 from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, detect
 from monitor.domain.suppression import LastAlert, send_at
 from monitor.errors import MonitorError
@@ -109,6 +118,7 @@ def replay(
     item_light: dict[str, str] = {}  # the light of each group's current item (its members' highest)
     routed_groups: dict[tuple[str, str], str] = {}  # (source, external id) -> the group it was routed into
     routed_by_url: dict[str, str] = {}  # a routed post's address -> its group (the first post with it)
+    routed_by_text: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)  # cross-posts: text -> (source, group, at)
     grouping = cfg.policy.grouping
     for m, s, at in sorted(rows, key=lambda r: r[2]):
         if at < since or at >= until:
@@ -117,15 +127,22 @@ def replay(
         day.mentions += 1
         # as the live stage: a repost, quote or reply joins the group of a post routed before it
         ref = referred_post(m, by_thread=grouping.by_thread, by_repost=grouping.by_repost)
+        text_of = cross_post_text(m) if grouping.by_text else None
         if ref and (m.source, ref) in routed_groups:
             m = replace(m, joins=routed_groups[m.source, ref])
         elif not ref and grouping.by_url and (
                 hit := next((u for u in linked_posts(m) if u in routed_by_url), None)):
             m = replace(m, joins=routed_by_url[hit])
+        elif not ref and (same := cross_posted(
+                {text_of: [(src, grp) for src, grp, when in routed_by_text[text_of] if when >= at - grouping.window]}
+                if text_of else {}, text_of, m.source)) is not None:
+            m = replace(m, joins=same)
         d = router.decide(m, s, now=at)
         routed_groups[m.source, m.external_id] = d.group
         if m.url:
             routed_by_url.setdefault(m.url, d.group)
+        if text_of:
+            routed_by_text[text_of].append((m.source, d.group, m.created_at))
         if d.group in opened and not group_open(opened[d.group], at, cfg.policy.grouping.window):
             del opened[d.group]  # the live stage retires the item: this member opens a new one
             last_alert[d.group] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -173,11 +173,39 @@ def linked_posts(m: MentionView) -> list[str]:
     return [link for link in m.links if link and link != m.url and link.startswith(("http://", "https://"))]
 
 
-def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True) -> str:
+#: words a text needs before the same text on another source counts as a cross-post of it
+CROSS_POST_WORDS = 6
+
+
+def cross_post_text(m: MentionView) -> str | None:
+    """The text by which a post and its cross-post on another platform (the same words on x and
+    bluesky) are one group: the post's own text when it has at least :data:`CROSS_POST_WORDS`
+    words; None for a short one ("thank you SET SEG!" is said by many and is no cross-post) and
+    for a repost, quote or reply (they join what they refer to)."""
+    if m.kind in ("repost", "quote", "comment", "reply"):
+        return None
+    text = m.text.strip()
+    return text if len(re.findall(r"\w+", text)) >= CROSS_POST_WORDS else None
+
+
+def cross_posted(routed: Mapping[str, Sequence[tuple[str, str]]], text: str | None, source: str) -> str | None:
+    """The group of the first routed post with ``text`` on another source than ``source``, when
+    that group holds no post with it from ``source`` yet (``routed``: text -> (source, group) in
+    routing order); else None: the same words twice on one platform are two people's posts."""
+    if not text:
+        return None
+    seen = routed.get(text, ())
+    return next((group for src, group in seen
+                 if src != source and (source, group) not in seen), None)
+
+
+def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True,
+              by_text: bool = False) -> str:
     """The group a mention belongs to: the post it reposts or quotes, the external link it
     shares, its thread (``thread_id``, else the ``parent_id`` it answers), or itself. A post it
-    refers to or links to that was routed already lends its group (``joins``): it may be a link's."""
-    if m.joins and (referred_post(m, by_thread=by_thread, by_repost=by_repost) or by_url):
+    refers to, links to or cross-posts (``by_text``: the same text routed from another source,
+    :func:`cross_post_text`) that was routed already lends its group (``joins``): it may be a link's."""
+    if m.joins and (referred_post(m, by_thread=by_thread, by_repost=by_repost) or by_url or by_text):
         return m.joins
     if by_repost and m.refers_to and m.kind in ("repost", "quote"):
         return _bounded(f"{m.source}:{m.refers_to}")
@@ -393,7 +421,7 @@ class Router:
         )
         topic = topic_of(m.text, pol.topics)
         g = pol.grouping
-        group = group_key(m, by_url=g.by_url, by_thread=g.by_thread, by_repost=g.by_repost)
+        group = group_key(m, by_url=g.by_url, by_thread=g.by_thread, by_repost=g.by_repost, by_text=g.by_text)
         labels = labels_for(
             m,
             s,

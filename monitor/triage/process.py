@@ -29,7 +29,17 @@ import numpy as np
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.assignment import assign
-from monitor.domain.decide import Decision, Router, SentimentView, due_time, group_open, linked_posts, referred_post
+from monitor.domain.decide import (
+    Decision,
+    Router,
+    SentimentView,
+    cross_post_text,
+    cross_posted,
+    due_time,
+    group_open,
+    linked_posts,
+    referred_post,
+)
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
 from monitor.queue.actions import directory, leave_uncleared
@@ -115,10 +125,13 @@ def _stored(sig: ConfidentialSignal | None) -> tuple[float | None, str | None]:
     return sig.score, sig.explain()[:300]
 
 
-def _with_priority(reasons: list[str], decided: list[str] | tuple[str, ...]) -> list[str]:
+def _with_priority(reasons: list[str], decided: list[str] | tuple[str, ...], by: str | None = None) -> list[str]:
     """``reasons`` with their priority lines replaced by those of ``decided`` (a member that
-    raised the item's priority), in the place the old ones held."""
-    new = [r for r in decided if r.startswith("priority ")]
+    raised the item's priority), in the place the old ones held. ``by``: the member's author,
+    when it is not the item's own post: its figures (its sentiment, reach) are not the ones the
+    page shows for the item's post, so the line says whose they are."""
+    whose = f" (from a later post in this group, by @{by})" if by is not None else ""
+    new = [r + whose for r in decided if r.startswith("priority ")]
     out: list[str] = []
     for r in reasons:
         if r.startswith("priority "):
@@ -293,6 +306,9 @@ class Triage:
         # ... else a post whose address it links to (a Reddit thread about a tweet we have)
         links = {i: linked_posts(v) if g.by_url else [] for i, v in views.items()}
         by_address = store.routed_groups_by_url(s, [u for found in links.values() for u in found])
+        # ... else the same words routed from another source (a cross-post)
+        texts = {i: cross_post_text(v) if g.by_text else None for i, v in views.items()}
+        by_text = store.routed_groups_by_text(s, [t for t in texts.values() if t], now - g.window)
         for r in rows:
             cl = existing[r.id or 0]
             sub = subs.get(r.id or 0)
@@ -302,6 +318,8 @@ class Triage:
                 view = replace(view, joins=routed[r.source, ref])
             elif not ref and (hit := next((u for u in links[r.id or 0] if u in by_address), None)):
                 view = replace(view, joins=by_address[hit])
+            elif not ref and (same := cross_posted(by_text, texts[r.id or 0], r.source)) is not None:
+                view = replace(view, joins=same)
             red_score, red_reason = (cl.red_score, cl.red_reason) if cl.red_score is not None else _stored(late.get(r.id or 0))
             if red_score is not None and red_reason is not None:
                 view = replace(view, red_score=red_score, red_reason=red_reason)
@@ -309,6 +327,8 @@ class Triage:
             routed[r.source, r.external_id] = d.group
             if r.url:
                 by_address.setdefault(r.url, d.group)
+            if texts[r.id or 0]:
+                by_text.setdefault(texts[r.id or 0] or "", []).append((r.source, d.group))
             decisions.append((r, cl, sub, d))
         ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
         ctx.known_members = store.member_mentions(s, ids)
@@ -393,7 +413,9 @@ class Triage:
             if decision.priority_score > item.priority_score:
                 rose = rose or PRIORITY_RANK[decision.priority] > PRIORITY_RANK.get(item.priority, 0)
                 item.priority, item.priority_score = decision.priority, decision.priority_score
-                item.reasons = _with_priority(item.reasons, decision.reasons)  # the page says why
+                item.reasons = _with_priority(  # the page says why
+                    item.reasons, decision.reasons,
+                    None if row.id == item.mention_id else (row.author_handle or row.source))
             # An override settles the item's light for what it was judged on; a later red member
             # is new information and always raises it (P4: Legal must see it).
             turned_red = False
@@ -518,6 +540,17 @@ class Triage:
                                                 [*ctx.alerts, *(mu.alert for mu in ctx.member_updates)]
                                                 if a.row.parent_id}))
         for a in ctx.alerts:
+            if (a.item.light != "green" and a.decision.light == "green" and not self._queues.get(a.receiver, True)
+                    and a.receiver not in restricted):
+                # the same for a compliment whose item became a complaint or red later in this
+                # batch: kudos would get it under the item's new light (judge U: "[kudos] YELLOW")
+                state = dict(a.item.alert_state or {})
+                state.pop(a.receiver, None)
+                a.item.alert_state = state
+                ctx.held.append((a.item, a.row.id or 0, a.receiver, Suppression(
+                    "grouped", f"a green post in a {a.item.light} item's thread: a member of it, listed on its "
+                               f"page, not news for {a.receiver}")))
+                continue
             payload = json.loads(json.dumps(
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),

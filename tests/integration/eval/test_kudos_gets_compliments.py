@@ -69,3 +69,25 @@ def test_thread_lines_name_the_action_that_happened() -> None:
     assert state_line({"action": "override_light", "status": "assigned", "by": "Marcus Ortega", "light": "green"}) == \
         ":vertical_traffic_light: Light set to GREEN by Marcus Ortega"
     assert state_line({"action": "claim", "status": "assigned", "by": "Anna Berg"}) == ":raising_hand: Claimed by Anna Berg"
+
+
+def test_a_compliment_whose_thread_turns_into_a_complaint_in_the_same_batch_is_not_kudos_news() -> None:
+    """Judge U (2026-12-06): an HN thread read at once, a compliment first and a complaint among its
+    replies: kudos got the compliment headed "YELLOW high", the light of the item by the time the
+    batch was done. Like a compliment still waiting when its item turns yellow, it is not sent."""
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+
+    def post(ext: str, text: str, parent: str | None = None) -> str:
+        return json.dumps({"source": "hn", "external_id": ext, "text": text, "author_handle": f"u_{ext}",
+                           "author_reach": 120, "created_at": "2026-12-02T16:00:00Z",
+                           "observed_at": "2026-12-02T16:30:00Z", "kind": "comment" if parent else "post",
+                           "parent_id": parent, "thread_id": "h1"})
+
+    stream = "\n".join([post("h1", "Great writeup on SET SEG's public actuarial report, thanks"),
+                        post("h2", "SET SEG portal is broken again, terrible", "h1")])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    m = {x["external_id"]: x for x in report.mentions}
+    assert m["h1"]["item_id"] == m["h2"]["item_id"] and m["h1"]["item_light"] == "yellow"
+    assert not [a for a in report.alerts if a["receiver"] == "kudos"]
+    assert [h["kind"] for h in m["h1"]["held"] if h["receiver"] == "kudos"] == ["grouped"]
+    assert "marketing-sales" in m["h2"]["alerted"]
