@@ -118,7 +118,8 @@ def replay(
     item_light: dict[str, str] = {}  # the light of each group's current item (its members' highest)
     routed_groups: dict[tuple[str, str], str] = {}  # (source, external id) -> the group it was routed into
     routed_by_url: dict[str, str] = {}  # a routed post's address -> its group (the first post with it)
-    routed_by_text: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)  # cross-posts: text -> (source, group, at)
+    # cross-posts: text -> (source, author, group, created at)
+    routed_by_text: dict[str, list[tuple[str, str, str, datetime]]] = defaultdict(list)
     grouping = cfg.policy.grouping
     for m, s, at in sorted(rows, key=lambda r: r[2]):
         if at < since or at >= until:
@@ -134,15 +135,16 @@ def replay(
                 hit := next((u for u in linked_posts(m) if u in routed_by_url), None)):
             m = replace(m, joins=routed_by_url[hit])
         elif not ref and (same := cross_posted(
-                {text_of: [(src, grp) for src, grp, when in routed_by_text[text_of] if when >= at - grouping.window]}
-                if text_of else {}, text_of, m.source)) is not None:
+                {text_of: [(src, who, grp) for src, who, grp, when in routed_by_text[text_of]
+                           if when >= at - grouping.window]}
+                if text_of else {}, text_of, m.source, m.author_handle)) is not None:
             m = replace(m, joins=same)
         d = router.decide(m, s, now=at)
         routed_groups[m.source, m.external_id] = d.group
         if m.url:
             routed_by_url.setdefault(m.url, d.group)
         if text_of:
-            routed_by_text[text_of].append((m.source, d.group, m.created_at))
+            routed_by_text[text_of].append((m.source, m.author_handle, d.group, m.created_at))
         if d.group in opened and not group_open(opened[d.group], at, cfg.policy.grouping.window):
             del opened[d.group]  # the live stage retires the item: this member opens a new one
             last_alert[d.group] = {}

@@ -334,8 +334,9 @@ class GroupingConfig(StrictModel):
     by_url: bool = True
     by_thread: bool = True
     by_repost: bool = True
-    by_text: bool = Field(True, description="the same text posted on another source within the window (a "
-                          "cross-post) joins the first post's group: one item, one reply")
+    by_text: bool = Field(True, description="the same text posted by the same person (handle without its "
+                          "platform decoration) on another source within the window (a cross-post) joins "
+                          "the first post's group: one item, one reply")
     window: Duration = timedelta(hours=48)
     repeat_interval: Duration = timedelta(hours=4)
 

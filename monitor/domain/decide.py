@@ -179,7 +179,7 @@ CROSS_POST_WORDS = 6
 
 def cross_post_text(m: MentionView) -> str | None:
     """The text by which a post and its cross-post on another platform (the same words on x and
-    bluesky) are one group: the post's own text when it has at least :data:`CROSS_POST_WORDS`
+    bluesky, by the same person: :func:`cross_posted`) are one group: the post's own text when it has at least :data:`CROSS_POST_WORDS`
     words; None for a short one ("thank you SET SEG!" is said by many and is no cross-post) and
     for a repost, quote or reply (they join what they refer to)."""
     if m.kind in ("repost", "quote", "comment", "reply"):
@@ -188,15 +188,28 @@ def cross_post_text(m: MentionView) -> str | None:
     return text if len(re.findall(r"\w+", text)) >= CROSS_POST_WORDS else None
 
 
-def cross_posted(routed: Mapping[str, Sequence[tuple[str, str]]], text: str | None, source: str) -> str | None:
-    """The group of the first routed post with ``text`` on another source than ``source``, when
-    that group holds no post with it from ``source`` yet (``routed``: text -> (source, group) in
-    routing order); else None: the same words twice on one platform are two people's posts."""
-    if not text:
+def handle_stem(handle: str) -> str:
+    """An author's handle without platform decoration, to tell one person across platforms:
+    ``@jlopez_teach`` (x) and ``jlopez-teach.bsky.social`` (bluesky) are both ``jlopezteach``."""
+    h = handle.strip().lstrip("@").lower()
+    h = h.split("@", 1)[0]  # mastodon: name@instance
+    h = h.split(".", 1)[0]  # bluesky: name.bsky.social
+    return re.sub(r"[^a-z0-9]", "", h)
+
+
+def cross_posted(routed: Mapping[str, Sequence[tuple[str, str, str]]], text: str | None, source: str,
+                 handle: str) -> str | None:
+    """The group of the first routed post with ``text`` on another source than ``source`` by the
+    same person (:func:`handle_stem`), when that group holds no post with it from ``source`` yet
+    (``routed``: text -> (source, author handle, group) in routing order); else None: the same
+    words by someone else are another person's post (a template, a campaign)."""
+    stem = handle_stem(handle)
+    if not text or not stem:
         return None
     seen = routed.get(text, ())
-    return next((group for src, group in seen
-                 if src != source and (source, group) not in seen), None)
+    here = {group for src, _, group in seen if src == source}
+    return next((group for src, who, group in seen
+                 if src != source and handle_stem(who) == stem and group not in here), None)
 
 
 def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True,

@@ -236,19 +236,21 @@ class QueueStore(StoreBase):
             col(MentionRow.state) == "routed").order_by(col(MentionRow.id))).all()
         return {str(u): str(gk) for u, gk in rows if gk}
 
-    def routed_groups_by_text(self, s: Session, texts: Sequence[str], since: datetime) -> dict[str, list[tuple[str, str]]]:
-        """``(source, group key)`` of the routed mentions created since ``since`` whose text is one
-        of ``texts`` (cross-posts: :func:`monitor.domain.decide.cross_post_text`), oldest first."""
+    def routed_groups_by_text(self, s: Session, texts: Sequence[str],
+                              since: datetime) -> dict[str, list[tuple[str, str, str]]]:
+        """``(source, author handle, group key)`` of the routed mentions created since ``since``
+        whose text is one of ``texts`` (cross-posts: :func:`monitor.domain.decide.cross_posted`),
+        oldest first."""
         wanted = sorted({t for t in texts if t})
         if not wanted:
             return {}
-        rows = s.exec(select(MentionRow.text, MentionRow.source, MentionRow.group_key).where(
+        rows = s.exec(select(MentionRow.text, MentionRow.source, MentionRow.author_handle, MentionRow.group_key).where(
             self.among(col(MentionRow.text), wanted), col(MentionRow.created_at) >= since,
             col(MentionRow.group_key).is_not(None), col(MentionRow.state) == "routed").order_by(col(MentionRow.id))).all()
-        out: dict[str, list[tuple[str, str]]] = {}
-        for text, source, gk in rows:
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        for text, source, handle, gk in rows:
             if gk:
-                out.setdefault(str(text).strip(), []).append((str(source), str(gk)))
+                out.setdefault(str(text).strip(), []).append((str(source), str(handle or ""), str(gk)))
         return out
 
     def parents(self, s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[MentionRow, str | None]]:

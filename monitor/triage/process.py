@@ -318,7 +318,7 @@ class Triage:
                 view = replace(view, joins=routed[r.source, ref])
             elif not ref and (hit := next((u for u in links[r.id or 0] if u in by_address), None)):
                 view = replace(view, joins=by_address[hit])
-            elif not ref and (same := cross_posted(by_text, texts[r.id or 0], r.source)) is not None:
+            elif not ref and (same := cross_posted(by_text, texts[r.id or 0], r.source, r.author_handle)) is not None:
                 view = replace(view, joins=same)
             red_score, red_reason = (cl.red_score, cl.red_reason) if cl.red_score is not None else _stored(late.get(r.id or 0))
             if red_score is not None and red_reason is not None:
@@ -328,7 +328,7 @@ class Triage:
             if r.url:
                 by_address.setdefault(r.url, d.group)
             if texts[r.id or 0]:
-                by_text.setdefault(texts[r.id or 0] or "", []).append((r.source, d.group))
+                by_text.setdefault(texts[r.id or 0] or "", []).append((r.source, r.author_handle, d.group))
             decisions.append((r, cl, sub, d))
         ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
         ctx.known_members = store.member_mentions(s, ids)
