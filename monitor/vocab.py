@@ -13,7 +13,7 @@ Priority = Literal["low", "normal", "high", "urgent"]
 Sentiment = Literal["negative", "neutral", "positive"]
 QueueStatus = Literal["new", "assigned", "acknowledged", "responded", "closed", "dismissed"]
 OutboxStatus = Literal["pending", "sending", "sent", "failed"]
-SuppressionKind = Literal["silenced", "inhibited", "repeat", "grouped"]
+SuppressionKind = Literal["silenced", "inhibited", "repeat", "grouped", "doubt"]
 AlertKind = Literal["alert", "update", "state", "health", "spike", "escalation", "digest", "ack"]
 
 LIGHTS: Final[tuple[Light, ...]] = ("green", "yellow", "red")
@@ -21,7 +21,7 @@ PRIORITIES: Final[tuple[Priority, ...]] = ("low", "normal", "high", "urgent")
 SENTIMENTS: Final[tuple[Sentiment, ...]] = ("negative", "neutral", "positive")
 QUEUE_STATUSES: Final[tuple[QueueStatus, ...]] = ("new", "assigned", "acknowledged", "responded", "closed", "dismissed")
 OUTBOX_STATUSES: Final[tuple[OutboxStatus, ...]] = ("pending", "sending", "sent", "failed")
-SUPPRESSION_KINDS: Final[tuple[SuppressionKind, ...]] = ("silenced", "inhibited", "repeat", "grouped")
+SUPPRESSION_KINDS: Final[tuple[SuppressionKind, ...]] = ("silenced", "inhibited", "repeat", "grouped", "doubt")
 
 #: Order of lights and priorities: a rise in either always alerts again.
 LIGHT_RANK: Final[dict[str, int]] = {name: i for i, name in enumerate(LIGHTS)}

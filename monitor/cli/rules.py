@@ -157,7 +157,7 @@ def replay(
         item_light[d.group] = max(item_light.get(d.group, "green"), d.light, key=lambda x: LIGHT_RANK.get(x, 0))
         holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[],
                             spikes=snapshots[k] if k >= 0 else [], cfg=cfg, item_light=item_light[d.group],
-                            scouted=m.submitted_by is not None)
+                            scouted=m.submitted_by is not None, red_score=m.red_score)
         heard: set[str] = set()
         for mt in d.matches:
             if mt.receiver in heard:

@@ -85,6 +85,12 @@ class LightConfig(StrictModel):
 
     watchlists: list[WatchList] = Field(default_factory=list)
     yellow: YellowRules = Field(default_factory=YellowRules)
+    doubt_floor: float | None = Field(
+        0.3, ge=0, le=1,
+        description="a post scoring at least this on the confidentiality signal, though under "
+        "red_model_threshold, is not shared with broad receivers that keep no queue (kudos), and the "
+        "restricted receivers are asked to look at it (P4: when in doubt, leave it out); null: off",
+    )
     red_model_threshold: float | None = Field(
         None, ge=0, le=1, description="optional model signal: red when a confidentiality score exceeds it"
     )

@@ -79,7 +79,7 @@ def reaches_people(decision: Decision, *, scouted: bool) -> bool:
 
 def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str, LastAlert],
                 silences: list[Any], spikes: list[Any], cfg: AppConfig, item_light: str | None = None,
-                scouted: bool = False) -> dict[str, Suppression | None]:
+                scouted: bool = False, red_score: float | None = None) -> dict[str, Suppression | None]:
     """For each receiver of ``decision``: held back (and why) or None. The live stage and the
     backtest both call this, with the matched route's ``repeat_interval`` and the configured
     inhibition matchers; a silence may match the ``receiver`` label too.
@@ -88,12 +88,18 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
     no scout forwarded, in a yellow or red item, is a member of it (listed on its page), not a
     compliment for a receiver without a queue (kudos: "good luck with the appeal" in a
     complaint's thread; it hears of no red item), nor news of a red item for a receiver that
-    has not heard of it."""
+    has not heard of it.
+
+    ``red_score``: the post's confidentiality signal; from ``policy.light.doubt_floor`` (under the
+    red threshold) a receiver that keeps no queue and is not restricted (kudos, a broad channel)
+    does not get it: a leak dressed as good news is no compliment to share (kind ``doubt``)."""
     labels = {**decision.labels, "group": group}
     sp = cfg.policy.spikes
     queues = {r.name: r.queue for r in cfg.receivers}
     restricted = {r.name for r in cfg.receivers if r.restricted}
     member = decision.light == "green" and item_light in ("yellow", "red") and not scouted
+    floor = cfg.policy.light.doubt_floor
+    doubt = (floor is not None and red_score is not None and red_score >= floor and decision.light != "red")
     out: dict[str, Suppression | None] = {}
     for rcv in decision.receivers:
         route = _route_for(decision, rcv)
@@ -102,6 +108,10 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
                         silences=silences, spikes=spikes, inhibit_matchers=sp.inhibit_matchers,
                         spike_cooldown=sp.cooldown, queue=queues.get(rcv, True))
         held = out[rcv]
+        if doubt and not queues.get(rcv, True) and rcv not in restricted:
+            out[rcv] = Suppression("doubt", f"may be confidential (confidentiality signal {red_score:.2f}, from "
+                                            f"{floor:.2f} not shared with {rcv}): Legal / Compliance is asked to look")
+            continue
         if member and (held is None or held.kind == "repeat") and not queues.get(rcv, True) and rcv not in restricted:
             out[rcv] = Suppression("grouped", f"a green post in a {item_light} item's thread: a member of it, "
                                               f"listed on its page, not news for {rcv}")
@@ -458,7 +468,10 @@ class Triage:
         state = dict(item.alert_state or {})
         last = {rcv: LastAlert.from_json(v) for rcv, v in state.items()}
         holds = alert_holds(decision, group=item.group_key, now=now, last=last, silences=ctx.silences,
-                            spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None)
+                            spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None,
+                            red_score=cl.red_score)
+        if any(h is not None and h.kind == "doubt" for h in holds.values()):
+            ctx.doubts.append((item, row, cl))
         alerted = False
         for rcv, held in holds.items():
             if held is not None:
@@ -626,6 +639,26 @@ class Triage:
                 "idempotency_key": f"members:{a.receiver}:{a.item.id}:{mu.due.isoformat()}", "receiver": a.receiver,
                 "kind": "update", "channel": None, "queue_item_id": a.item.id, "payload": payload,
                 "status": "pending", "attempts": 0, "next_attempt_at": mu.due, "created_at": now}
+        threshold = cfg.policy.light.red_model_threshold
+        for item, row, cl in ctx.doubts:
+            # a post held from kudos as possibly confidential: Legal / Compliance look (they are
+            # cleared for its text) and mark its item red, or leave it
+            why = cl.red_reason or f"confidentiality signal {cl.red_score or 0:.2f}"
+            post = [{"source": row.source, "external_id": row.external_id, "url": row.url,
+                     "text": (row.text or row.title or "")[:280]}]
+            for rc in cfg.receivers:
+                if not rc.restricted:
+                    continue
+                new[item.id, f"doubt:{rc.name}:{row.id}"] = {
+                    "idempotency_key": f"doubt:{rc.name}:{row.source}:{row.external_id}", "receiver": rc.name,
+                    "kind": "escalation", "channel": None, "queue_item_id": item.id, "status": "pending",
+                    "attempts": 0, "next_attempt_at": now, "created_at": now,
+                    "payload": {"title": f"A post that may be confidential was not shared with kudos (item #{item.id})",
+                                "summary": f"{why}" + (f", under the red threshold {threshold:.2f}" if threshold else "")
+                                           + ": mark its item red, or leave it.",
+                                "item_id": item.id, "action": "doubt", "target": rc.name, "light": item.light,
+                                "priority": item.priority, "samples": post,
+                                "item_url": f"{cfg.web.base_url.rstrip('/')}/queue/{item.id}"}}
         return list(new.values())
 
     def _assign(self, s: Session, item: Item, row: MentionRow, now: datetime, ctx: BatchContext) -> None:

@@ -1,0 +1,71 @@
+"""P4, "when in doubt, leave it out": a post read as a compliment whose confidentiality signal is
+under the red threshold but not low (``policy.light.doubt_floor``) is not shared with kudos, a
+channel the whole team reads; Legal / Compliance, cleared for its text, are asked to look (judges
+S and T, 2026-12-06: leaks dressed as good news reached kudos with their text)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlmodel import select
+
+from connectors.base import Mention
+from monitor.clock import FrozenClock
+from monitor.config import load_config
+from monitor.sentiment.confidential import ConfidentialSignal
+from monitor.storage.models import Notification
+from monitor.triage.process import alert_holds
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Signals:
+    """A confidentiality scorer that gives each text the score its marker names."""
+
+    def score(self, texts: Sequence[str], *, embeddings: np.ndarray | None = None) -> list[ConfidentialSignal]:
+        return [ConfidentialSignal("internal documents and plans", 0.42 if "audit" in t else 0.05, 0.5, "ref")
+                for t in texts]
+
+
+def test_a_compliment_that_may_be_confidential_is_kept_from_kudos_and_legal_is_asked(
+        containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    c = containers(cfg=cfg)
+    c.pipeline.triage.scorer = lambda: Signals()
+    posts = [Mention(source="x", external_id=str(i), url=f"https://x.example/{i}", text=text, created_at=clock.now(),
+                     author_handle=f"u{i}") for i, text in (
+        (1, "Great news: the internal audit at SET SEG says the reserves are short but leadership will fix it, thanks"),
+        (2, "Thanks SET SEG, great workshop today on ladder safety"))]
+    c.store.add_new_mentions("t", "x", posts, None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        sent = list(s.exec(select(Notification).where(Notification.channel == None)))  # noqa: E711
+    kudos = [n.payload.get("external_id") for n in sent if n.receiver == "kudos"]
+    assert kudos == ["2"]  # the plain compliment is shared, the doubtful one is not
+    [ask] = [n for n in sent if n.receiver == "legal-compliance"]
+    assert ask.kind == "escalation" and ask.payload["action"] == "doubt"
+    assert ask.payload["samples"][0]["external_id"] == "1" and "internal audit" in ask.payload["samples"][0]["text"]
+    assert "resembles 'internal documents and plans' (0.42)" in ask.payload["summary"]
+    assert not [n for n in sent if n.receiver not in ("kudos", "legal-compliance")]  # green: nobody else
+
+
+def test_the_rule_is_the_backtests_too() -> None:
+    """``alert_holds`` (live and ``scout rules backtest``): only the no-queue, unrestricted receivers
+    are held, only from the floor, never for a red post."""
+    from datetime import UTC, datetime
+
+    from monitor.domain.decide import MentionView, Router, SentimentView
+
+    cfg = load_config(ROOT / "config" / "example.yaml", env={})
+    router = Router(cfg)
+    now = datetime(2026, 12, 2, 16, tzinfo=UTC)
+    view = MentionView(source="x", external_id="1", text="Love the new SET SEG app, thanks", created_at=now)
+    d = router.decide(view, SentimentView("positive", 0.9, False, True), now=now)
+    assert d.receivers == ["kudos"]
+    kinds = {score: {r: h.kind if h else None for r, h in alert_holds(
+        d, group=d.group, now=now, last={}, silences=[], spikes=[], cfg=cfg, red_score=score).items()}
+        for score in (None, 0.29, 0.3, 0.6)}
+    assert kinds == {None: {"kudos": None}, 0.29: {"kudos": None}, 0.3: {"kudos": "doubt"}, 0.6: {"kudos": "doubt"}}
