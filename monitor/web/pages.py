@@ -143,8 +143,10 @@ def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str, w
 
 def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: str | None,
                   actor: Actor) -> list[dict[str, str]]:
-    """Pre-approved replies offered for a yellow item; never for red ones (P4)."""
-    if q.light != "yellow":
+    """Pre-approved replies offered for a yellow item; never for red ones (P4), nor for a press
+    enquiry (a spokesperson answers a reporter in their own words: judge U, 2026-12-06, a
+    journalist collecting stories was offered "Claim status question")."""
+    if q.light != "yellow" or press_enquiry(q):
         return []
     out = []
     for t in container.cfg.policy.templates:
@@ -157,6 +159,11 @@ def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: 
                     "text": fill(t, author=author, org=container.cfg.organisation.name, spokesperson=actor.name,
                                       website=container.cfg.organisation.website or "")})
     return out
+
+
+def press_enquiry(q: QueueItem) -> bool:
+    """Whether the item is yellow as a press enquiry (``policy.light.yellow.press_terms``)."""
+    return any(r.startswith("yellow: a press enquiry") for r in q.reasons or [])
 
 
 #: What the item page says after an action ("Done: claimed.").
@@ -317,7 +324,7 @@ def router(container: Container) -> APIRouter:
         return web_of(request).render(request, "item.html", {
             "scouts": queries.item_scouts(container.store, [item_id]).get(item_id, []),
             "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
-            "reasons": reasons_now(q.light, q.light_reasons or [], q.reasons or []),
+            "reasons": reasons_now(q.light, q.light_reasons or [], q.reasons or []), "press": press_enquiry(q),
             "history": [history_entry(e, names) for e in queries.item_history(container.store, item_id)],
             "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,
             "overdue": is_overdue(q, container.clock.now()), "error": error, "done": DONE.get(done or ""),

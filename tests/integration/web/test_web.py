@@ -214,6 +214,23 @@ def test_yellow_item_offers_filled_templates(browser: Callable[..., Browser], se
     assert "{org}" not in r.text
 
 
+def test_a_press_enquiry_is_offered_no_template(browser: Callable[..., Browser], seeded: Seeded,
+                                                container: Container) -> None:
+    """Judge U (2026-12-06): a reporter collecting stories was offered "Claim status question"; a
+    spokesperson answers the press in their own words."""
+    from monitor.storage.models import QueueItem
+
+    with container.store.session() as s:
+        item = s.get(QueueItem, seeded.yellow)
+        assert item is not None
+        item.reasons = ["yellow: a press enquiry: 'collecting stories' (a spokesperson decides)", *item.reasons]
+        s.add(item)
+        s.commit()
+    page = browser("ben").client.get(f"/queue/{seeded.yellow}").text
+    assert "<h2>Press enquiry</h2>" in page and "Pre-approved replies" not in page
+    assert "sorry about this. SET SEG will look into it." not in page
+
+
 def test_queue_filters_sort_and_overdue(browser: Callable[..., Browser], seeded: Seeded,
                                         clock: FrozenClock) -> None:
     from datetime import timedelta
