@@ -92,8 +92,10 @@ def render_line(msg: Outbound) -> str:
         if msg.kind == "alert" and isinstance(count, int) and count > 1:
             who += f" ({count} posts in this group)"
         rose = rise_words(p) if msg.kind == "alert" else None
+        # a later member of a group already alerted: its message is updated, no new alert
+        later = "(update: another post in this group) " if msg.kind == "update" else ""
         return (f"[{escape(msg.receiver)}] {escape(str(p.get('light', '')).upper())} {escape(p.get('priority', ''))} "
-                + (f"({escape(rose)}) " if rose else "")
+                + (f"({escape(rose)}) " if rose else "") + later
                 + f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} {who}: {escape(text)} | "
                 f"{escape(p.get('item_url', ''))}")
     if msg.kind == "state":

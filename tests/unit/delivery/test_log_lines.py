@@ -35,3 +35,12 @@ def test_a_spike_over_says_so_and_a_title_is_not_repeated() -> None:
                                      "held": "Over at 2026-12-14 16:15 UTC: back to the usual level; 48 mentions since 15:00 UTC."})
     assert line == ("[crisis] SPIKE: Spike (over): 11 mentions on all sources | Over at 2026-12-14 16:15 UTC: back to "
                     "the usual level; 48 mentions since 15:00 UTC.")
+
+
+def test_a_later_member_reads_as_an_update_not_a_new_alert() -> None:
+    """Judge U: "group updates look exactly like new alerts"."""
+    payload = {"item_id": 41, "light": "yellow", "priority": "urgent", "source": "x", "author": "u2", "reach": 10,
+               "text": "This. My SET SEG claim too", "item_url": "http://127.0.0.1:8080/queue/41"}
+    line = _line("update", "marketing-sales", payload)
+    assert line.startswith("[marketing-sales] YELLOW urgent (update: another post in this group) item #41 x @u2")
+    assert "(update" not in _line("alert", "marketing-sales", payload)
