@@ -123,8 +123,7 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
         # deck", a reply in the leak's thread) is news for the restricted receivers that hold the
         # item: it goes into the item's next update to them, with its text; it starts no alert
         for rcv in sorted(restricted & set(last) - set(out)):
-            out[rcv] = Suppression("repeat", f"a member of a red item that {rcv} was alerted about: "
-                                             "shown in the item's next update")
+            out[rcv] = Suppression("repeat", f"a member of a red item that {rcv} was alerted about")
     return out
 
 
@@ -523,9 +522,11 @@ class Triage:
             # a new alert
             gi = route.opts.group_interval if route is not None else self.router.tree.opts.group_interval
             windows = (now - utc(previous.at)) // gi + 1 if gi.total_seconds() > 0 else 0
-            ctx.member_updates.append(_MemberUpdate(
-                _Alert(item, row, cl, decision, rcv, first=False, sub=sub),
-                utc(previous.at) + windows * gi if windows else now))
+            due = utc(previous.at) + windows * gi if windows else now
+            ctx.member_updates.append(_MemberUpdate(_Alert(item, row, cl, decision, rcv, first=False, sub=sub), due))
+            # the item's history says where the post went, not only that it was no new alert
+            ctx.held[-1] = (item, row.id or 0, rcv, replace(
+                held, reason=f"{held.reason}; shown in the group's update at {due:%H:%M} UTC"))
 
     def _outbox_rows(self, s: Session, ctx: BatchContext, now: datetime) -> list[dict[str, Any]]:
         """The alerts of a batch as new outbox rows (after the flush that gave new items their ids).
