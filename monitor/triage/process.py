@@ -469,8 +469,8 @@ class Triage:
         holds = alert_holds(decision, group=item.group_key, now=now, last=last, silences=ctx.silences,
                             spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None,
                             red_score=cl.red_score)
-        if any(h is not None and h.kind == "doubt" for h in holds.values()):
-            ctx.doubts.append((item, row, cl))
+        if doubted := [rcv for rcv, h in holds.items() if h is not None and h.kind == "doubt"]:
+            ctx.doubts.append((item, row, cl, doubted))
         alerted = False
         for rcv, held in holds.items():
             if held is not None:
@@ -641,7 +641,7 @@ class Triage:
                 "kind": "update", "channel": None, "queue_item_id": a.item.id, "payload": payload,
                 "status": "pending", "attempts": 0, "next_attempt_at": mu.due, "created_at": now}
         threshold = cfg.policy.light.red_model_threshold
-        for item, row, cl in ctx.doubts:
+        for item, row, cl, held_from in ctx.doubts:
             # a post held from kudos as possibly confidential: Legal / Compliance look (they are
             # cleared for its text) and mark its item red, or leave it
             why = cl.red_reason or f"confidentiality signal {cl.red_score or 0:.2f}"
@@ -654,7 +654,8 @@ class Triage:
                     "idempotency_key": f"doubt:{rc.name}:{row.source}:{row.external_id}", "receiver": rc.name,
                     "kind": "escalation", "channel": None, "queue_item_id": item.id, "status": "pending",
                     "attempts": 0, "next_attempt_at": now, "created_at": now,
-                    "payload": {"title": f"A post that may be confidential was not shared with kudos (item #{item.id})",
+                    "payload": {"title": f"A post that may be confidential was not shared with {', '.join(held_from)} "
+                                         f"(item #{item.id})",
                                 "summary": f"{why}" + (f", under the red threshold {threshold:.2f}" if threshold else "")
                                            + ": mark its item red, or leave it.",
                                 "item_id": item.id, "action": "doubt", "target": rc.name, "light": item.light,

@@ -47,6 +47,7 @@ def test_a_compliment_that_may_be_confidential_is_kept_from_kudos_and_legal_is_a
     assert kudos == ["2"]  # the plain compliment is shared, the doubtful one is not
     [ask] = [n for n in sent if n.receiver == "legal-compliance"]
     assert ask.kind == "escalation" and ask.payload["action"] == "doubt"
+    assert ask.payload["title"].startswith("A post that may be confidential was not shared with kudos (item #")
     assert ask.payload["samples"][0]["external_id"] == "1" and "internal audit" in ask.payload["samples"][0]["text"]
     assert "resembles 'internal documents and plans' (0.42)" in ask.payload["summary"]
     assert not [n for n in sent if n.receiver not in ("kudos", "legal-compliance")]  # green: nobody else
