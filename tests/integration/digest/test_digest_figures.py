@@ -222,3 +222,26 @@ def test_the_same_person_forwarding_the_same_post_twice_is_one_forward() -> None
                      spikes=[], states=[])
     assert (d.scouts.submissions, d.scouts.people, d.scouts.already_known) == (2, 2, 2)
     assert d.scouts.thanks == [("Helen Brooks", 1), ("Sam Lee", 1)]
+
+
+def test_the_digest_names_legal_too_and_counts_one_item_as_one() -> None:
+    """Judge U (2026-12-06): "grace.okafor: 1 items": a Legal reviewer is not a spokesperson, so
+    the digest gave her id; people of the config are named like spokespersons."""
+    from pathlib import Path
+
+    from monitor.config import load_config
+    from monitor.digest import render_digest
+    from monitor.digest.figures import DigestSettings, build_digest
+    from monitor.storage.digest_queries import ItemTimes, OpenQueue
+
+    cfg = load_config(Path(__file__).resolve().parents[3] / "config" / "example.yaml", env={})
+    settings = DigestSettings.from_config(cfg, cfg.digests[0])
+    grace = next(p.name for p in cfg.people if p.id == "grace.okafor")
+    t = WEEK_START + timedelta(days=1)
+    items = [ItemTimes("urgent", "grace.okafor", t, t + timedelta(hours=1), t + timedelta(minutes=20), None)]
+    d = build_digest(week=WEEK, now=NOW, settings=settings, volume=[], top_mentions={}, red_mentions=0,
+                     red_texts=[], week_items=items, open_queue=OpenQueue(0, 0, 0, []), scouts=[], scout_items={},
+                     spikes=[], states=[])
+    assert [r.key for r in d.by_spokesperson] == [grace]
+    _, body, _ = render_digest(d, chart_src="")
+    assert f"    {grace}: 1 item, acknowledged in target" in body
