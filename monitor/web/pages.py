@@ -195,7 +195,9 @@ def history_entry(ev: AuditEvent, names: Mapping[str, str]) -> dict[str, Any]:
     for k, v in d.items():
         values[k] = names.get(str(v), str(v)) if k == "assignee" else str(v if v is not None else "unknown")
     kind = ev.action.partition(".")[2]
-    if ev.action in HISTORY:
+    if ev.action == "queue.claim" and d.get("from"):
+        what = f"claimed it from {names.get(str(d['from']), str(d['from']))}"
+    elif ev.action in HISTORY:
         what = HISTORY[ev.action].format_map(values)
     elif ev.action.startswith("escalation."):
         what = f"escalated it (level {values['level']}, {kind.replace('_', ' ')} to {values['target']})"

@@ -158,6 +158,15 @@ def test_spokesperson_claims_and_records_response(browser: Callable[..., Browser
     assert "Answered by Ben Ortiz" in mine and "https://x.com/setseg/status/1" in mine
 
 
+def test_claiming_a_colleagues_item_says_from_whom(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    """Judge U (2026-12-06): Marcus took one of Jonas's items and the history did not say from whom."""
+    item = f"/queue/{seeded.yellow}"
+    assert browser("ben").post_form(item, f"{item}/claim", {}).status_code == 200
+    page = browser("anna").post_form(item, f"{item}/claim", {}).text
+    assert "claimed it from Ben Ortiz" in page
+    assert page.count("claimed it") == 2  # Ben's own claim reads as before
+
+
 def test_non_spokesperson_is_refused_and_nothing_changes(browser: Callable[..., Browser], seeded: Seeded,
                                                          container: Container) -> None:
     lee = browser("lee")  # legal: may see, may not respond
