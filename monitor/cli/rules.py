@@ -134,10 +134,9 @@ def replay(
         elif not ref and grouping.by_url and (
                 hit := next((u for u in linked_posts(m) if u in routed_by_url), None)):
             m = replace(m, joins=routed_by_url[hit])
-        elif not ref and (same := cross_posted(
-                {text_of: [(src, who, grp) for src, who, grp, when in routed_by_text[text_of]
-                           if when >= at - grouping.window]}
-                if text_of else {}, text_of, m.source, m.author_handle)) is not None:
+        elif not ref and text_of and (same := cross_posted(
+                [(src, who, grp) for src, who, grp, when in routed_by_text[text_of] if when >= at - grouping.window],
+                m.source, m.author_handle)) is not None:
             m = replace(m, joins=same)
         d = router.decide(m, s, now=at)
         routed_groups[m.source, m.external_id] = d.group

@@ -179,9 +179,9 @@ CROSS_POST_WORDS = 6
 
 def cross_post_text(m: MentionView) -> str | None:
     """The text by which a post and its cross-post on another platform (the same words on x and
-    bluesky, by the same person: :func:`cross_posted`) are one group: the post's own text when it has at least :data:`CROSS_POST_WORDS`
-    words; None for a short one ("thank you SET SEG!" is said by many and is no cross-post) and
-    for a repost, quote or reply (they join what they refer to)."""
+    bluesky, by the same person: :func:`cross_posted`) are one group: the post's own text when it
+    has at least :data:`CROSS_POST_WORDS` words; None for a short one ("thank you SET SEG!" is said
+    by many and is no cross-post) and for a repost, quote or reply (they join what they refer to)."""
     if m.kind in ("repost", "quote", "comment", "reply"):
         return None
     text = m.text.strip()
@@ -197,16 +197,14 @@ def handle_stem(handle: str) -> str:
     return re.sub(r"[^a-z0-9]", "", h)
 
 
-def cross_posted(routed: Mapping[str, Sequence[tuple[str, str, str]]], text: str | None, source: str,
-                 handle: str) -> str | None:
-    """The group of the first routed post with ``text`` on another source than ``source`` by the
-    same person (:func:`handle_stem`), when that group holds no post with it from ``source`` yet
-    (``routed``: text -> (source, author handle, group) in routing order); else None: the same
-    words by someone else are another person's post (a template, a campaign)."""
+def cross_posted(seen: Sequence[tuple[str, str, str]], source: str, handle: str) -> str | None:
+    """The group of the first routed post with the same text (``seen``: its (source, author
+    handle, group), in routing order) on another source than ``source`` by the same person
+    (:func:`handle_stem`), when that group holds no post with it from ``source`` yet; else None:
+    the same words by someone else are another person's post (a template, a campaign)."""
     stem = handle_stem(handle)
-    if not text or not stem:
+    if not stem:
         return None
-    seen = routed.get(text, ())
     here = {group for src, _, group in seen if src == source}
     return next((group for src, who, group in seen
                  if src != source and handle_stem(who) == stem and group not in here), None)

@@ -257,18 +257,19 @@ class QueueStore(StoreBase):
         """The stored posts ``(source, external_id)`` of ``keys`` (the posts that mentions reply
         to), each with the light of the item that holds it (the worst, when several; None when
         no item holds it)."""
-        out: dict[tuple[str, str], tuple[MentionRow, str | None]] = {}
+        rows: list[MentionRow] = []
         for source in sorted({src for src, _ in keys}):
             ids = sorted({ext for src, ext in keys if src == source})
-            rows = s.exec(select(MentionRow).where(MentionRow.source == source,
-                                                   self.among(col(MentionRow.external_id), ids))).all()
-            for row in rows:
-                lights = s.exec(select(QueueItem.light).join(
-                    QueueItemMention, col(QueueItemMention.queue_item_id) == col(QueueItem.id)).where(
-                    QueueItemMention.mention_id == row.id)).all()
-                worst = max(lights, key=lambda x: LIGHT_RANK.get(x, 0)) if lights else None
-                out[row.source, row.external_id] = (row, worst)
-        return out
+            rows += s.exec(select(MentionRow).where(MentionRow.source == source,
+                                                    self.among(col(MentionRow.external_id), ids))).all()
+        worst: dict[int, str] = {}
+        held = s.exec(select(QueueItemMention.mention_id, QueueItem.light).join(
+            QueueItem, col(QueueItemMention.queue_item_id) == col(QueueItem.id)).where(
+            self.among(col(QueueItemMention.mention_id), [r.id or 0 for r in rows]))).all() if rows else []
+        for mention_id, light in held:
+            if LIGHT_RANK.get(light, 0) >= LIGHT_RANK.get(worst.get(mention_id, ""), -1):
+                worst[mention_id] = light
+        return {(r.source, r.external_id): (r, worst.get(r.id or 0)) for r in rows}
 
     def member_mentions(self, s: Session, mention_ids: Sequence[int]) -> set[int]:
         """Those of ``mention_ids`` that already belong to a queue item."""

@@ -327,7 +327,8 @@ class Triage:
                 view = replace(view, joins=routed[r.source, ref])
             elif not ref and (hit := next((u for u in links[r.id or 0] if u in by_address), None)):
                 view = replace(view, joins=by_address[hit])
-            elif not ref and (same := cross_posted(by_text, texts[r.id or 0], r.source, r.author_handle)) is not None:
+            elif not ref and (text := texts[r.id or 0]) and (
+                    same := cross_posted(by_text.get(text, ()), r.source, r.author_handle)) is not None:
                 view = replace(view, joins=same)
             red_score, red_reason = (cl.red_score, cl.red_reason) if cl.red_score is not None else _stored(late.get(r.id or 0))
             if red_score is not None and red_reason is not None:

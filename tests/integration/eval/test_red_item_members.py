@@ -45,6 +45,8 @@ def test_every_member_of_the_red_item_reaches_legal_with_its_text(outcome: Any) 
     assert first.payload["external_id"] == "m1"
     assert yellow.payload["external_id"] == "m2" and yellow.payload["members_update"]
     assert "terrible news" in yellow.payload["text"]
+    # the reply quotes the post it answers (the red leak): Legal is cleared for it
+    assert yellow.payload["in_reply_to"]["text"].startswith("Heard SET SEG is piloting Project Falcon")
     # m3 and m4 came within one group_interval: one update shows the newest and names the other
     assert green.payload["external_id"] == "m4" and green.payload["text"] == "@leaker and here is page two of it"
     assert ["x", "m3"] in green.payload["batched_members"]
