@@ -84,9 +84,9 @@ class DigestService:
        (``status`` pending/failed → ``sending``, ``attempts`` + 1, ``claimed_at`` = now, the
        deterministic ``message_id`` recorded) that succeeds for one process only, committed
        before any SMTP traffic;
-    3. after the server accepted the message the row becomes ``sent`` (``sent_at``); a
-       recoverable failure makes it ``failed`` with the next attempt time (exponential backoff);
-       a permanent one (5xx, authentication) or the last allowed attempt makes it ``gave-up``.
+    3. as soon as the server accepted the message (its 250 to the DATA, before QUIT) the row
+       becomes ``sent`` (``sent_at``); a recoverable failure makes it ``failed`` with the next
+       attempt time (exponential backoff); a permanent one (5xx, authentication) or the last allowed attempt makes it ``gave-up``.
 
     A crash (SIGKILL, power loss) between steps 2 and 3 leaves the row ``sending``. While its claim
     is younger than :data:`DIGEST_SEND_LEASE` (10 minutes, the service's clock) later runs report it
@@ -200,9 +200,20 @@ class DigestService:
         if not claim_run(self.store, run, message_id=mid, now=now):  # committed before any SMTP traffic
             return Delivery(digest.week, addr, "claimed-elsewhere", mid)
         attempt = run.attempts + 1
+        server_has_it = False
+
+        def accepted() -> None:
+            # recorded before the QUIT exchange: the window in which a crash re-sends the message
+            # (the server has it, the row still says 'sending') is one UPDATE long
+            nonlocal server_has_it
+            server_has_it = True
+            mark_run_sent(self.store, run.id, at=self.clock.now())
+
         try:
-            sender.send(msg, [addr])
+            sender.send(msg, [addr], accepted=accepted)
         except Exception as exc:
+            if server_has_it:
+                raise  # recording 'sent' failed: the row stays 'sending' and is re-sent after the lease
             if isinstance(exc, NotifyError):
                 recoverable, text = exc.recoverable, exc.message
             else:
@@ -219,6 +230,7 @@ class DigestService:
             fail_run(self.store, run.id, status=status, error=error, retry_at=retry_at)
             log.warning("digest %s for %s: attempt %d %s: %s", digest.week, addr, attempt, status, error)
             return Delivery(digest.week, addr, status, mid, error)
-        mark_run_sent(self.store, run.id, at=self.clock.now())
+        if not server_has_it:  # a sender that does not call ``accepted``
+            mark_run_sent(self.store, run.id, at=self.clock.now())
         log.info("digest %s sent to %s (%s, attempt %d)", digest.week, addr, mid, attempt)
         return Delivery(digest.week, addr, "sent", mid)

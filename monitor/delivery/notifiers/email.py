@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 
 from monitor.config.digest import SmtpConfig
@@ -67,8 +68,12 @@ class SmtpSender:
             raise
         return smtp
 
-    def send(self, msg: EmailMessage, to: list[str]) -> str:
+    def send(self, msg: EmailMessage, to: list[str], *, accepted: Callable[[], None] | None = None) -> str:
         """Deliver ``msg`` to ``to`` (the envelope recipients); returns its Message-ID.
+
+        ``accepted`` is called as soon as the server has replied 250 to the DATA, before the QUIT
+        exchange: a caller that records "sent" there leaves the shortest window in which a crash
+        makes it send the message again. An exception it raises propagates unchanged.
 
         Raises:
             NotifyError: ``recoverable`` for connection errors, timeouts and 4xx replies.
@@ -79,6 +84,8 @@ class SmtpSender:
             smtp = self._connect()
             try:
                 refused = smtp.send_message(msg, to_addrs=to)
+                if accepted is not None:
+                    accepted()
             finally:
                 try:
                     smtp.quit()

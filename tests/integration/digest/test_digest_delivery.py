@@ -93,15 +93,15 @@ class _CrashAfterSend:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
-    def send(self, msg: EmailMessage, to: list[str]) -> str:
-        self.inner.send(msg, to)
+    def send(self, msg: EmailMessage, to: list[str], accepted: Any = None) -> str:
+        self.inner.send(msg, to)  # dies before it could call ``accepted``: the window that remains
         raise KeyboardInterrupt("simulated crash after DATA was accepted")
 
 
 class _CrashBeforeSend:
     """'Dies' after the claim and before the server has the message."""
 
-    def send(self, msg: EmailMessage, to: list[str]) -> str:
+    def send(self, msg: EmailMessage, to: list[str], accepted: Any = None) -> str:
         raise KeyboardInterrupt("simulated crash before the SMTP exchange")
 
 
@@ -157,6 +157,23 @@ def test_a_crash_after_the_server_accepted_it_resends_the_same_message_id(smtp, 
     assert [_parse(raw)["Message-ID"] for _, _, raw in smtp.received] == [run.message_id] * 2
     c.store.engine.dispose()
     restarted.store.engine.dispose()
+
+
+def test_the_run_says_sent_before_the_goodbye(smtp, digest_config, containers) -> None:
+    # The re-send window is as short as it can be: 'sent' is committed as soon as the server has
+    # replied 250 to the DATA, not after the QUIT exchange (a crash there re-sends nothing).
+    cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
+    c = containers(cfg)
+    at_quit: list[list[str]] = []
+
+    async def handle_QUIT(server: Any, session: Any, envelope: Any) -> str:
+        at_quit.append([r.status for r in _runs(c)])
+        return "221 Bye"
+
+    smtp.sink.handle_QUIT = handle_QUIT  # type: ignore[attr-defined]
+    assert [r.outcome for r in DigestService(c).run_due()] == ["sent"]
+    assert at_quit == [["sent"]] and len(smtp.received) == 1
+    c.store.engine.dispose()
 
 
 def test_only_one_process_reclaims_an_abandoned_send(smtp, digest_config, containers) -> None:
