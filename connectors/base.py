@@ -207,7 +207,8 @@ class FetchResult:
     means "no change". ``pages`` counts the API requests that succeeded. ``rejected`` are the
     items the cursor moves past that could not be read as mentions (one bad item must not hold
     back the others). ``responses`` are the own accounts' posts that answer a post (see
-    :func:`split_own`), oldest first; they are not in ``mentions``.
+    :func:`split_own`), oldest first; they are not in ``mentions``. ``notes`` are worth a
+    warning (a read limit that may have skipped posts); ``info`` is news only ("replay finished").
     """
 
     mentions: list[Mention]
@@ -215,6 +216,7 @@ class FetchResult:
     pages: int = 1
     skipped: int = 0
     notes: tuple[str, ...] = ()
+    info: tuple[str, ...] = ()
     rejected: tuple[Rejected, ...] = ()
     responses: list[Response] = field(default_factory=list)
 

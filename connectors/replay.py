@@ -108,10 +108,10 @@ class ReplayConnector:
             if ctx.progress:
                 ctx.progress(released, len(items))
         new_cursor = json.dumps({"start": start.isoformat(), "released": released, "round": rnd})
-        notes: tuple[str, ...] = ()
+        info: tuple[str, ...] = ()
         if out and released >= len(items) and not self.options.loop:
-            notes = (f"replay finished: all {len(items)} mentions of the file have been released",)
-        return FetchResult(mentions=out, cursor=new_cursor, pages=1, notes=notes)
+            info = (f"replay finished: all {len(items)} mentions of the file have been released",)
+        return FetchResult(mentions=out, cursor=new_cursor, pages=1, info=info)
 
     @staticmethod
     def _mention(d: dict[str, Any], created: datetime, rnd: int) -> Mention:

@@ -132,9 +132,11 @@ class Intake:
                                 "stored": report.stored, "duplicates": report.duplicates, "filtered": dropped,
                                 "quarantined": report.quarantined})
         self._match_responses(report, now)
-        report.notes = list(result.notes)
+        report.notes = list(result.notes) + list(result.info)
         for note in result.notes:  # e.g. a read limit that left older new posts unread
             log.warning("source note: %s", note, extra={"event": "source_note", "source": source_name})
+        for note in result.info:
+            log.info("source: %s", note, extra={"event": "source_info", "source": source_name})
         return report
 
     def _match_responses(self, report: PollReport, now: datetime) -> None:

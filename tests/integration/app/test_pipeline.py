@@ -283,3 +283,23 @@ def test_connector_notes_are_reported_and_logged(container: Any, clock: FrozenCl
     assert report.stored == 1 and report.notes == ["read limit reached; older posts may be missing"]
     assert [r.getMessage() for r in caplog.records if getattr(r, "event", None) == "source_note"] == [
         "source note: read limit reached; older posts may be missing"]
+
+
+class _Finished:
+    type = "replay"
+
+    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
+        m = Mention(source="x", external_id="f1", url="https://x.example/s/f1", text="SET SEG thanks!",
+                    created_at=ctx.now, author_handle="amy")
+        return FetchResult(mentions=[m], cursor="c1", info=("replay finished: all 1 mentions of the file have been released",))
+
+
+def test_connector_news_is_reported_and_logged_at_info(container: Any, caplog: pytest.LogCaptureFixture) -> None:
+    c = container()
+    c.connectors.built["replay"] = _Finished()
+    with caplog.at_level("INFO", logger="brand_scout.pipeline"):
+        report = c.pipeline.poll("replay")
+    assert report.notes == ["replay finished: all 1 mentions of the file have been released"]
+    mine = [r for r in caplog.records if getattr(r, "event", None) in ("source_note", "source_info")]
+    assert [(r.levelname, r.getMessage()) for r in mine] == [
+        ("INFO", "source: replay finished: all 1 mentions of the file have been released")]
