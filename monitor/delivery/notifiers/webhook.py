@@ -52,7 +52,7 @@ EVENTS = ("alert", "update", "state", "escalation", "spike", "health", "test")
 ALERT_FIELDS = ("item_id", "group", "light", "priority", "source", "external_id", "url", "author", "author_name",
                 "reach", "text", "text_withheld", "sentiment", "sentiment_score", "uncertain", "reasons", "due_at",
                 "item_url", "scout", "scout_name", "scout_urgency", "scout_note", "text_is_scout_note",
-                "mention_count")
+                "mention_count", "link_withheld", "language_not_read", "in_reply_to")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -89,6 +89,7 @@ def event_body(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = 
         data: dict[str, Any] = {k: p.get(k) for k in ALERT_FIELDS}
         data["reasons"] = [str(r) for r in data.get("reasons") or []]
         data["text_withheld"] = bool(data.get("text_withheld"))
+        data["link_withheld"] = bool(data.get("link_withheld"))
         for flag in ("uncertain", "scout", "text_is_scout_note"):
             data[flag] = bool(data.get(flag))
     else:

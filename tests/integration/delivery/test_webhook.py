@@ -85,9 +85,18 @@ def test_an_update_validates_too(validator: jsonschema.protocols.Validator, targ
                             "sentiment_score": 0.9, "uncertain": False, "reasons": ["yellow"],
                             "due_at": "2026-11-16T20:00:00+00:00", "item_url": "http://127.0.0.1:8080/queue/1",
                             "scout": False, "scout_name": None, "scout_urgency": None, "scout_note": None,
-                            "text_is_scout_note": False, "mention_count": 2})
+                            "text_is_scout_note": False, "mention_count": 2,
+                            "in_reply_to": {"author": "amy", "text": "SET SEG portal down again?",
+                                            "url": "https://x.example/s/2"}})
     body = event_body(msg, cfg.receivers[0])
     assert body["event"] == "update" and not list(validator.iter_errors(body))
+    # a reply's alert quotes its parent ("same here" means nothing alone), and says what it withheld
+    assert body["data"]["in_reply_to"] == {"author": "amy", "text": "SET SEG portal down again?",
+                                           "url": "https://x.example/s/2"}
+    assert body["data"]["link_withheld"] is False and body["data"]["language_not_read"] is None
+    bad = json.loads(json.dumps(body))
+    bad["data"]["in_reply_to"] = {"author": "amy"}  # the quote's fields are required
+    assert list(validator.iter_errors(bad))
 
 
 def test_signature_and_idempotency_headers(containers: Callable[..., Container], clock: FrozenClock,
