@@ -42,6 +42,13 @@ class Figure:
         return self._change(self.baseline)
 
     @property
+    def comparisons(self) -> list[str]:
+        """The comparisons there is data for (``["+12% vs last week", "-3% vs baseline"]``); empty
+        in a first week, which the digest says once instead of "no data" on every line."""
+        return ([f"{self.vs_last_week} vs last week"] if self.last_week is not None else []) + (
+            [f"{self.vs_baseline} vs baseline"] if self.baseline is not None else [])
+
+    @property
     def direction(self) -> int:
         """+1 up, -1 down, 0 flat (or no baseline) against the baseline."""
         if self.baseline is None:

@@ -59,6 +59,9 @@ def test_figure_changes() -> None:
 def test_figures_without_history_or_mentions_say_so() -> None:
     f = Figure(12, None, None)  # history starts this week: nothing to compare with
     assert (f.vs_last_week, f.vs_baseline, f.direction) == ("no data", "no data", 0)
+    assert f.comparisons == []  # the digest says it once ("no baseline yet"), not on every line
+    assert Figure(12, 10, None).comparisons == ["+20% vs last week"]
+    assert Figure(12, 10, 8).comparisons == ["+20% vs last week", "+50% vs baseline"]
     e = Figure(0.0, 0.25, 0.3, share=True, empty=True)  # a week without mentions has no shares
     assert (e.fmt(), e.vs_last_week, e.vs_baseline) == ("—", "no mentions", "no mentions")
 

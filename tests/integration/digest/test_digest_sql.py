@@ -90,6 +90,9 @@ def test_a_first_week_has_no_baseline_and_rates_count_only_what_is_due(digest_co
     assert d.baseline_text.startswith("no baseline yet: brand-scout's history starts this week")
     [high] = d.by_priority  # the kudos compliment (no due time) is no row of its own
     assert (high.items, high.ack_in_target, high.ack_judged, high.ack_rate) == (3, 1, 2, "50%")
-    _subject, _text, html = render_digest(d)
+    _subject, text, html = render_digest(d)
     assert "no baseline yet" in html and "1 of 2 (50%)" in html and "+" not in d.mentions.vs_baseline
+    # said once, at the top; not "(no data vs last week, no data vs baseline)" on every figure
+    assert "No baseline yet" in text and "no data" not in text and "no data" not in html
+    assert "  Mentions:  4\n  Potential impressions (followers summed over posts): 40\n" in text, text[:600]
     c.store.engine.dispose()
