@@ -11,7 +11,11 @@ cousin who works there", throwaway accounts, screenshots, questions that reveal 
 lengths (about a quarter are long posts where the disclosure sits among ordinary chatter), with
 no watch-list term, without reading the training data or the sample. Never trained or tuned on.
 
-    python -m bench.sentiment.confidential_probe [--config config/example.yaml] [--show]
+    python -m bench.sentiment.confidential_probe [--config config/example.yaml] [--show] [--heldout-1206]
+
+``--heldout-1206`` scores ``bench/sentiment/data/confidential_heldout_1206.tsv`` instead (40
+disclosures of eight kinds, 40 public posts on the same topics; a reviewer's, 2026-12-06; its
+header says how it was used).
 
 Prints disclosures made red and public posts made red per threshold for the scorer the product
 builds from the config (``ConfidentialityScorer.from_config``), and with ``--show`` every post
@@ -30,30 +34,40 @@ from monitor.sentiment.data import project_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data" / "confidential_probe.tsv"
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.8, 0.9)
+HELDOUT_1206 = Path(__file__).resolve().parent / "data" / "confidential_heldout_1206.tsv"
+THRESHOLDS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9)
 
 
-def figures(config: Path = ROOT / "config" / "example.yaml") -> list[dict[str, float]]:
+def _rows(data: Path) -> list[tuple[str, str]]:
+    """(label, text) of the probe (id, label, text) or of the 2026-12-06 set (label, kind, text)."""
+    if data == HELDOUT_1206:
+        return [(y, t) for y, _, t in project_rows(data, 3, {0: ("disclosure", "public")})]
+    return [(y, t) for _, y, t in project_rows(data, 3, {1: ("disclosure", "public")})]
+
+
+def figures(config: Path = ROOT / "config" / "example.yaml", data: Path = DATA) -> list[dict[str, float]]:
     """Per threshold: disclosures made red (of 40) and public posts made red (of 40)."""
-    rows = project_rows(DATA, 3, {1: ("disclosure", "public")})
+    rows = _rows(data)
     scorer = ConfidentialityScorer.from_config(load_config(config, env={}).policy.light)
-    signals = scorer.score([t for _, _, t in rows])
-    return threshold_table([s.score for s in signals], [int(y == "disclosure") for _, y, _ in rows], THRESHOLDS)
+    signals = scorer.score([t for _, t in rows])
+    return threshold_table([s.score for s in signals], [int(y == "disclosure") for y, _ in rows], THRESHOLDS)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", type=Path, default=ROOT / "config" / "example.yaml")
     ap.add_argument("--show", action="store_true", help="every post with its score")
+    ap.add_argument("--heldout-1206", action="store_true", help="score confidential_heldout_1206.tsv instead")
     args = ap.parse_args(argv)
-    for row in figures(args.config):
+    data = HELDOUT_1206 if args.heldout_1206 else DATA
+    for row in figures(args.config, data):
         print(f"threshold {row['threshold']:.2f}: disclosures red {int(row['reds_caught'])}/40, "
               f"public posts red {int(row['false_reds'])}/{int(row['public_posts'])}")
     if args.show:
-        rows = project_rows(DATA, 3, {1: ("disclosure", "public")})
+        rows = _rows(data)
         scorer = ConfidentialityScorer.from_config(load_config(args.config, env={}).policy.light)
-        for (pid, label, text), sig in zip(rows, scorer.score([t for _, _, t in rows]), strict=True):
-            print(f"{pid} {label:10} {sig.score:.2f} {text[:100]}")
+        for n, ((label, text), sig) in enumerate(zip(rows, scorer.score([t for _, t in rows]), strict=True), 1):
+            print(f"{n:03d} {label:10} {sig.score:.2f} {sig.category} | {text[:100]}")
 
 
 if __name__ == "__main__":

@@ -13,8 +13,12 @@ since 2026-12-05): it named the right category for 14 of 15 held-out disclosures
 embedding for 7 (and 12 of 15 against 4 of 15 on a reviewer's held-out set). It runs only for the
 posts scoring at least :data:`NAME_FLOOR` (the others are not red, so nobody reads their
 reason line; they are named with ``model.onnx``'s embedding), so it costs nothing on ordinary
-traffic and loads on the first such post. The score does not depend on it.
-The score is a small logistic-regression head on the embedding (384 weights + bias,
+traffic and loads on the first such post. For those posts it also gives a second opinion: a
+second head fitted on its embeddings of the same training posts, averaged with the first
+(``second_head``; since 2026-12-06, MODEL_CARD.md: it reads "I know something I should not say"
+where the polarity-tuned embedding sees a complaint). Below :data:`NAME_FLOOR` the score is the
+first head's alone.
+The first head is a small logistic-regression head on the embedding (384 weights + bias,
 L2-regularised, :data:`L2`, fitted when the scorer loads) trained with the categories'
 descriptions and examples as disclosures, a built-in set of ordinary public posts (complaints,
 praise, announcements, questions: :data:`PUBLIC_EXAMPLES`), and the project-written posts of
@@ -45,9 +49,9 @@ and passes ``MentionView.red_score`` / ``red_reason`` to the router. Standalone 
             reason = sig.explain()         # "resembles 'unreleased products and prices' (0.78)"
             # also: sig.category (str | None), sig.similarity, sig.matched (closest reference)
 
-``config/example.yaml`` sets ``red_model_threshold: 0.65`` (chosen at 0.8 with MODEL_CARD.md, "Confidentiality
-signal": 25 of the 40 held-out disclosures of ``bench/sentiment/data/confidential_probe.tsv`` and
-3 of its 40 public posts; 15 of 15 and 0 of 15 on ``confidential.tsv``'s test split; 0 of the 297
+``config/example.yaml`` sets ``red_model_threshold: 0.55`` (MODEL_CARD.md, "Confidentiality
+signal": 28 of the 40 held-out disclosures of ``bench/sentiment/data/confidential_probe.tsv`` and
+1 of its 40 public posts, 21 of 40 and 0 of 40 of ``confidential_heldout_1206.tsv``; 0 of the 297
 English sample mentions expected green or yellow made red), so measure on your own mentions.
 
 ``from_config`` raises ``ValueError`` when the config has no categories (check
@@ -195,6 +199,7 @@ class ConfidentialityScorer:
         disclosure_head: DisclosureHead | str | None = "auto",
         combine: str = "config",
         name_floor: float = NAME_FLOOR,
+        second_head: bool = True,
     ) -> None:
         """``encoder`` feeds the score head (default: ``model.onnx``'s ``embedding``);
         ``category_encoder`` names the category (default: ``encoder.onnx`` when shipped, else
@@ -206,7 +211,10 @@ class ConfidentialityScorer:
         ``config``, leaves the trained head out: it learned one phrasing of disclosures and made 3 of
         the 40 disclosures of ``bench/sentiment/data/confidential_probe.tsv`` red (MODEL_CARD.md).
         ``name_floor``: a post scoring below it is named with ``encoder``'s similarity even when a
-        separate ``category_encoder`` is there (its reason line is not shown: it is not red)."""
+        separate ``category_encoder`` is there (its reason line is not shown: it is not red).
+        ``second_head``: with a separate ``category_encoder``, a second head is fitted on its
+        embeddings of the same posts, and a post at or above ``name_floor`` (the only posts that
+        encoder reads) scores the mean of both heads' probabilities; below, the first head's alone."""
         if not categories:
             raise ValueError("a confidentiality scorer needs at least one category")
         self.categories = list(categories)
@@ -238,6 +246,8 @@ class ConfidentialityScorer:
         self._ref_emb: np.ndarray | None = None
         self._cat_ref_emb: np.ndarray | None = None
         self.name_floor = name_floor
+        self.second_head = second_head
+        self._cat_head: np.ndarray | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -267,15 +277,30 @@ class ConfidentialityScorer:
                 self._cat_ref_emb = np.asarray(self.category_encoder.encode([t for _, t in self._refs]))
             return self._cat_ref_emb
 
-    def _examples(self, texts: list[str]) -> np.ndarray:
-        """The encoder's rows for the built-in examples: from the model folder's cache when it was
-        written for this model file and these texts, else encoded now (seconds)."""
-        model_path = _model_path(self.encoder)
+    def _category_head(self) -> np.ndarray:
+        """The second head (:attr:`second_head`), fitted on the category encoder's rows of the
+        same posts as the first, on first need."""
+        refs = self._category_refs()
+        with self._lock:
+            if self._cat_head is None:
+                texts = list(self.public_examples) + [t for t, _ in self.extra_examples]
+                labels = [0] * len(self.public_examples) + [y for _, y in self.extra_examples]
+                x = np.vstack([refs, self._examples(texts, self.category_encoder)]) if texts else refs
+                y = np.asarray([1] * len(refs) + labels, dtype=np.float64)
+                self._cat_head = train_head(x, y, self.l2)
+            return self._cat_head
+
+    def _examples(self, texts: list[str], encoder: TextEncoder | None = None) -> np.ndarray:
+        """``encoder``'s (default: the score encoder's) rows for the built-in examples: from the
+        model folder's cache when it was written for this model file and these texts, else
+        encoded now (seconds)."""
+        encoder = self.encoder if encoder is None else encoder
+        model_path = _encoder_file(encoder)
         if model_path is not None:
             cached = read_reference_cache(model_path, texts)
             if cached is not None:
                 return cached
-        return np.asarray(self.encoder.encode(texts))
+        return np.asarray(encoder.encode(texts))
 
     def features(
         self, texts: Sequence[str], embeddings: np.ndarray | None = None
@@ -299,9 +324,16 @@ class ConfidentialityScorer:
         if self.category_encoder is not self.encoder and named:
             # a second encoder pass costs as much as the sentiment pass: spend it only on the
             # posts whose reason line someone may read (near or above the red threshold)
-            cat_sims = np.asarray(self.category_encoder.encode([texts[i] for i in named])) @ self._category_refs().T
+            cat_emb = np.asarray(self.category_encoder.encode([texts[i] for i in named]))
+            cat_sims = cat_emb @ self._category_refs().T
             best_ref[named] = cat_sims.argmax(axis=1)
             best_sim[named] = cat_sims.max(axis=1)
+            if self.second_head:
+                # a second opinion from an encoder not tuned for polarity: it reads "I know
+                # something I should not say" where the first sees a complaint (MODEL_CARD.md)
+                w = self._category_head()
+                second = 1.0 / (1.0 + np.exp(-(cat_emb.astype(np.float64) @ w[:-1] + w[-1])))
+                prob[named] = (prob[named] + second) / 2
         return prob, best_ref, best_sim
 
     def score(self, texts: Sequence[str], *, embeddings: np.ndarray | None = None) -> list[ConfidentialSignal]:
@@ -328,6 +360,15 @@ class ConfidentialityScorer:
         return out
 
 
+def _encoder_file(encoder: TextEncoder) -> Path | None:
+    """The ONNX file ``encoder`` runs, when it is an :class:`OnnxSentenceEncoder` or a classifier."""
+    model_dir = getattr(encoder, "model_dir", None)  # OnnxClassifier
+    if model_dir is not None:
+        return Path(model_dir) / "model.onnx"
+    path = getattr(encoder, "model_path", None)
+    return Path(path) if path is not None else None
+
+
 def _model_path(encoder: TextEncoder) -> Path | None:
     """The ``model.onnx`` whose ``embedding`` output ``encoder`` gives, when it is one."""
     model_dir = getattr(encoder, "model_dir", None)  # OnnxClassifier
@@ -349,26 +390,41 @@ def _fingerprint(model_path: Path, texts: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+def reference_cache_path(model_path: Path) -> Path:
+    """Where the built-in examples' rows for ``model_path`` are cached: :data:`REFERENCE_CACHE`
+    for a ``model.onnx``, ``<stem>_``:data:`REFERENCE_CACHE` for another file (``encoder.onnx``)."""
+    name = REFERENCE_CACHE if model_path.name == "model.onnx" else f"{model_path.stem}_{REFERENCE_CACHE}"
+    return model_path.parent / name
+
+
 def read_reference_cache(model_path: Path, texts: Sequence[str]) -> np.ndarray | None:
-    """The cached rows for ``texts`` next to ``model_path`` (:data:`REFERENCE_CACHE`), or None
-    when there is no cache or it was written for another model file or other texts."""
-    cache = model_path.parent / REFERENCE_CACHE
+    """The cached rows for ``texts`` next to ``model_path`` (:func:`reference_cache_path`), or
+    None when there is no cache or it was written for another model file or other texts."""
+    cache = reference_cache_path(model_path)
     if not cache.is_file() or not model_path.is_file():
         return None
     with np.load(cache) as data:
         if str(data["fingerprint"]) != _fingerprint(model_path, texts) or len(data["x"]) != len(texts):
             return None
-        return np.asarray(data["x"], dtype=np.float32)
+        x = np.asarray(data["x"], dtype=np.float32)
+        return x / float(data["scale"]) if "scale" in data else x
 
 
-def write_reference_cache(model_path: Path = ENCODER_PATH) -> Path:
+def write_reference_cache(model_path: Path = ENCODER_PATH, *, int8: bool = False) -> Path:
     """Encode the built-in examples (:data:`PUBLIC_EXAMPLES` and :func:`builtin_examples`) with
-    ``model_path`` and write them next to it (float16); returns the file written."""
+    ``model_path`` and write them next to it (:func:`reference_cache_path`), as float16 or, with
+    ``int8``, as int8 times 127 (half the size; the rows are unit vectors, and the head fitted on
+    them is the same to three decimals); returns the file written."""
     texts = list(PUBLIC_EXAMPLES) + [t for t, _ in builtin_examples()]
     x = OnnxSentenceEncoder(model_path, model_path.parent / "tokenizer.json").encode(texts)
-    out = model_path.parent / REFERENCE_CACHE
+    out = reference_cache_path(model_path)
+    fingerprint = np.array(_fingerprint(model_path, texts))
     with out.open("wb") as f:
-        np.savez_compressed(f, x=x.astype(np.float16), fingerprint=np.array(_fingerprint(model_path, texts)))
+        if int8:
+            np.savez_compressed(f, x=np.round(np.clip(x, -1.0, 1.0) * 127).astype(np.int8), scale=np.array(127.0),
+                                fingerprint=fingerprint)
+        else:
+            np.savez_compressed(f, x=x.astype(np.float16), fingerprint=fingerprint)
     return out
 
 
@@ -462,10 +518,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--model-dir", type=Path, default=ENCODER_PATH.parent)
     ap.add_argument("--verbose", action="store_true", help="print every scored post")
     ap.add_argument("--write-cache", action="store_true",
-                    help=f"write {REFERENCE_CACHE} for the model folder's model.onnx (after a retrain) and stop")
+                    help=f"write {REFERENCE_CACHE} for the model folder's model.onnx (after a retrain), "
+                         "and its encoder.onnx's, and stop")
     args = ap.parse_args(argv)
     if args.write_cache:
         say(f"written {write_reference_cache(args.model_dir / 'model.onnx')}")
+        if (args.model_dir / "encoder.onnx").is_file():
+            say(f"written {write_reference_cache(args.model_dir / 'encoder.onnx', int8=True)}")
         return
     model = args.model_dir / ("encoder.onnx" if args.encoder == "base" else "model.onnx")
     enc = OnnxSentenceEncoder(model, args.model_dir / "tokenizer.json")
@@ -489,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 __all__ = ["CATEGORY_ENCODER_PATH", "ENCODER_PATH", "L2", "PUBLIC_EXAMPLES", "REFERENCE_CACHE", "TOKENIZER_PATH",
            "TRAINSET", "Category", "CategoryLike", "ConfidentialSignal", "ConfidentialityScorer", "DisclosureHead",
            "OnnxSentenceEncoder", "TextEncoder", "builtin_examples", "main", "read_disclosure_head",
-           "read_reference_cache", "read_trainset", "report", "threshold_table", "train_head", "write_reference_cache"]
+           "read_reference_cache", "read_trainset", "reference_cache_path", "report", "threshold_table", "train_head", "write_reference_cache"]
 
 
 if __name__ == "__main__":

@@ -65,9 +65,9 @@ def test_confidentiality_probe_with_the_shipped_scorer(monkeypatch: pytest.Monke
     """``bench/sentiment/data/confidential_probe.tsv`` (40 disclosures without a watch-list term in
     varied voices and lengths, 40 public posts about SET SEG; written 2026-12-03, never trained
     or tuned on) scored as the product scores them: the figures of MODEL_CARD.md at the example
-    config's ``red_model_threshold`` (0.65 since 2026-12-04, when 772 public posts joined the
-    ordinary examples; 23 of 40 and 3 of 40 at 0.8 before): floors that only go up (disclosures
-    made red), ceilings that only go down (public posts made red)."""
+    config's ``red_model_threshold`` (0.55 since 2026-12-06, with the second head on
+    ``encoder.onnx``: 28 of 40 and 1 of 40; one head at 0.65: 26 and 1): floors that only go up
+    (disclosures made red), ceilings that only go down (public posts made red)."""
     monkeypatch.syspath_prepend(str(ROOT))
     from bench.sentiment import confidential_probe
     from monitor.config import load_config
@@ -75,12 +75,16 @@ def test_confidentiality_probe_with_the_shipped_scorer(monkeypatch: pytest.Monke
     rows = [line.split("\t") for line in confidential_probe.DATA.read_text(encoding="utf-8").splitlines()]
     assert [r[0] for r in rows] == [f"p{i:03d}" for i in range(1, 81)]
     assert sorted(r[1] for r in rows) == ["disclosure"] * 40 + ["public"] * 40
-    assert load_config(ROOT / "config" / "example.yaml", env={}).policy.light.red_model_threshold == 0.65
+    assert load_config(ROOT / "config" / "example.yaml", env={}).policy.light.red_model_threshold == 0.55
     at = {row["threshold"]: row for row in confidential_probe.figures()}
-    # 26 and 1 measured on an AMD EPYC (AVX2); a disclosure or a public post near the threshold may
+    # 28 and 1 measured on an AMD EPYC (AVX2); a disclosure or a public post near the threshold may
     # round the other way on another CPU
-    assert at[0.65]["reds_caught"] >= 24 and at[0.65]["false_reds"] <= 2
+    assert at[0.55]["reds_caught"] >= 26 and at[0.55]["false_reds"] <= 2
     assert at[0.8]["false_reds"] <= 0
+    held = {row["threshold"]: row for row in confidential_probe.figures(data=confidential_probe.HELDOUT_1206)}
+    # a reviewer's 80 posts of 2026-12-06 (eight kinds of disclosure, public posts on the same
+    # topics): 21 of 40 and 0 of 40 at 0.55; one head at 0.65 made 14 and 1 red
+    assert held[0.55]["reds_caught"] >= 19 and held[0.55]["false_reds"] <= 1
 
 
 def test_held_out_brand_set_of_2026_12_04_with_the_shipped_model(monkeypatch: pytest.MonkeyPatch) -> None:

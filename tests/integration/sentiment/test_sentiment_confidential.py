@@ -116,7 +116,8 @@ def test_category_encoder_names_only_posts_above_the_floor() -> None:
     extra = [("secret rates launch", 1), ("secret code password", 1), ("thanks great webinar", 0), ("great thanks", 0)]
     names = RecordingEncoder()
     scorer = ConfidentialityScorer(CATEGORIES, encoder=FakeEncoder(), category_encoder=names,
-                                   public_examples=("thanks", "webinar"), extra_examples=extra, name_floor=0.5)  # fmt: skip
+                                   public_examples=("thanks", "webinar"), extra_examples=extra, name_floor=0.5,
+                                   second_head=False)  # fmt: skip
     quiet = scorer.score(["thanks for the great webinar", "great thanks"])
     assert names.seen == [] and all(g.score < 0.5 for g in quiet)
     assert quiet[0].category is not None  # named with the score encoder's own similarity
@@ -125,6 +126,49 @@ def test_category_encoder_names_only_posts_above_the_floor() -> None:
     assert "the secret code and password" in names.seen
     assert "thanks for the great webinar" not in names.seen
     assert got[0].category == quiet[0].category
+
+
+class SecondOpinion(FakeEncoder):
+    """A category encoder that sees "secret" where the score encoder sees nothing (a word outside
+    the first vocabulary), so the second head disagrees with the first on purpose."""
+
+    VOCAB = ("hush", "secret", "thanks", "great")
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen += list(texts)
+        return super().encode(texts)
+
+
+def test_a_second_head_on_the_category_encoder_is_averaged_above_the_floor() -> None:
+    """With a separate category encoder the scorer fits a second head on its rows of the same
+    posts; a post at or above ``name_floor`` (the only ones that encoder reads) scores the mean of
+    both heads, a post below keeps the first head's score and costs no second pass."""
+    extra = [("secret rates launch", 1), ("secret code password", 1), ("hush hush rates", 1),
+             ("thanks great webinar", 0), ("great thanks", 0), ("rates thanks", 0)]
+    texts = ["the secret code and password", "rates thanks great", "thanks for the great webinar"]
+    one = ConfidentialityScorer(CATEGORIES, encoder=FakeEncoder(), category_encoder=SecondOpinion(),
+                                public_examples=("thanks", "webinar"), extra_examples=extra, name_floor=0.3,
+                                second_head=False)
+    second = SecondOpinion()
+    two = ConfidentialityScorer(CATEGORIES, encoder=FakeEncoder(), category_encoder=second,
+                                public_examples=("thanks", "webinar"), extra_examples=extra, name_floor=0.3)
+    a, b = one.score(texts), two.score(texts)
+    read_by_second = [t for t in second.seen if t in texts]
+    first, _, _ = one.features(texts)
+    w = two._category_head()
+    rows = second.encode(texts)
+    p2 = 1.0 / (1.0 + np.exp(-(rows.astype(np.float64) @ w[:-1] + w[-1])))
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if first[i] >= 0.3:
+            assert y.score == pytest.approx((x.score + p2[i]) / 2, abs=1e-3)
+        else:
+            assert y.score == x.score  # never read by the second encoder
+    assert a[0].score >= 0.3 and b[0].score != a[0].score  # the leak: both heads spoke
+    assert a[2].score < 0.3 and b[2].score == a[2].score
+    assert "thanks for the great webinar" not in read_by_second and "the secret code and password" in read_by_second
 
 
 def test_disclosure_head_is_averaged_with_the_config_head() -> None:
@@ -261,6 +305,13 @@ def test_built_in_examples_and_their_cached_embeddings(tmp_path: Path) -> None:
     fresh = OnnxSentenceEncoder().encode(texts[:20])
     assert np.abs(cached[:20] - fresh).max() < 0.05  # float16, and int8 readings move with their batch
     assert read_reference_cache(ENCODER_PATH, texts[:-1]) is None  # other texts
+    # the second head's rows: encoder.onnx's, int8 (half the size), in a file of their own
+    from monitor.sentiment.confidential import CATEGORY_ENCODER_PATH, reference_cache_path
+
+    assert reference_cache_path(CATEGORY_ENCODER_PATH).name == f"encoder_{REFERENCE_CACHE}"
+    second = read_reference_cache(CATEGORY_ENCODER_PATH, texts)
+    assert second is not None, "stale encoder cache: python -m monitor.sentiment.confidential --write-cache"
+    assert np.abs(second[:20] - OnnxSentenceEncoder(CATEGORY_ENCODER_PATH).encode(texts[:20])).max() < 0.05
     other = tmp_path / "model.onnx"
     other.write_bytes(ENCODER_PATH.read_bytes()[:-1] + b"\x00")
     (tmp_path / REFERENCE_CACHE).write_bytes((ENCODER_PATH.parent / REFERENCE_CACHE).read_bytes())
