@@ -20,7 +20,7 @@ from monitor.domain.spikes import Reading, Spike, post_velocity
 from monitor.domain.spikes import velocity as engagement_velocity
 from monitor.domain.suppression import SilenceLike, is_silenced
 from monitor.errors import ConfigError
-from monitor.vocab import PRIORITIES, SENTIMENTS, Light, Priority, Sentiment, as_sentiment
+from monitor.vocab import LIGHTS, PRIORITIES, SENTIMENTS, Light, Priority, Sentiment, as_sentiment
 
 
 @dataclass(frozen=True)
@@ -473,21 +473,55 @@ class Router:
         )
 
 
+#: the labels a route matcher can test: the keys of :func:`labels_for`
+ROUTE_LABELS: frozenset[str] = frozenset({
+    "source", "group", "lang", "light", "sentiment", "uncertain", "language", "author_reach", "engagement",
+    "priority", "topic", "kind", "keywords", "submitted_by_scout", "scout_category", "scout_urgency"})
+
+
+def _route_label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
+    """The values a label with a closed set of values can hold ("" where a mention may have none:
+    a language the model does not read has no sentiment, a forward no category)."""
+    return {
+        "light": LIGHTS,
+        "priority": PRIORITIES,
+        "sentiment": (*SENTIMENTS, ""),
+        "topic": (*(t.name for t in cfg.policy.topics), ""),
+        "uncertain": ("true", "false"),
+        "submitted_by_scout": ("true", "false"),
+        "scout_category": ("compliment", "criticism", "question", "other", ""),
+        "scout_urgency": ("low", "normal", "high", ""),
+    }
+
+
 def check_policy(cfg: AppConfig) -> list[str]:
     """Problems with the routing policy beyond what ``AppConfig`` validates (empty: fine).
 
-    Route matchers and ``policy.spikes.inhibit_matchers`` must parse, and a red mention must
+    Route matchers and ``policy.spikes.inhibit_matchers`` must parse, a route matcher must name a
+    label that mentions carry (:data:`ROUTE_LABELS`) and, for ``=`` and ``!=`` on a label with a
+    closed set of values (light, sentiment, priority, topic ...), one of them; a red mention must
     reach at least one restricted receiver (P4: Legal / Compliance sees the full text).
     :func:`require_valid_policy` turns these into a :class:`ConfigError`.
     """
     problems: list[str] = []
+    values = _route_label_values(cfg)
 
     def walk(route: RouteConfig, path: str) -> None:
         for i, text in enumerate(route.matchers):
             try:
-                Matcher.parse(text)
+                m = Matcher.parse(text)
             except ValueError as exc:
                 problems.append(f"{path}.matchers[{i}]: {exc}")
+                continue
+            # a typo ("gren", a label no mention carries) would never match: the mention would
+            # fall through to the default route without a word
+            if m.label not in ROUTE_LABELS:
+                problems.append(f"{path}.matchers[{i}]: {text!r}: no mention has the label {m.label!r} "
+                                f"(labels: {', '.join(sorted(ROUTE_LABELS))})")
+            elif m.op in ("=", "!=") and m.label in values and m.value not in values[m.label]:
+                allowed = ", ".join(repr(v) for v in values[m.label] if v)
+                problems.append(f"{path}.matchers[{i}]: {text!r}: {m.value!r} is not a value of {m.label} "
+                                f"({allowed})")
         for i, child in enumerate(route.routes):
             walk(child, f"{path}.routes[{i}]")
 

@@ -38,10 +38,21 @@ def _bad_inhibit_matcher(data: dict[str, Any]) -> None:
     data["policy"]["spikes"] = {"inhibit_matchers": ["light is red"]}
 
 
+def _misspelt_value(data: dict[str, Any]) -> None:
+    data["route"]["routes"][2]["matchers"] = ['light="gren"']
+
+
+def _unknown_label(data: dict[str, Any]) -> None:
+    data["route"]["routes"][2]["matchers"] = ['colour="green"']
+
+
 BAD = {
     "no-restricted-receiver": (_no_restricted_receiver, "route", "reaches no restricted receiver"),
     "route-matcher": (_bad_route_matcher, "route.routes[2].matchers[0]", "light is yellow"),
     "inhibit-matcher": (_bad_inhibit_matcher, "policy.spikes.inhibit_matchers[0]", "light is red"),
+    # typos that parse but never match: the mention would fall to the default route unnoticed
+    "misspelt-value": (_misspelt_value, "route.routes[2].matchers[0]", "'gren' is not a value of light"),
+    "unknown-label": (_unknown_label, "route.routes[2].matchers[0]", "no mention has the label 'colour'"),
 }
 
 

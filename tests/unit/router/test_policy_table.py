@@ -382,6 +382,22 @@ routes:
     with pytest.raises(ConfigError, match=r"policy\.spikes\.inhibit_matchers\[0\]") as info:
         require_valid_policy(bad_inhibit)
     assert info.value.problems[0][1] == "policy.spikes.inhibit_matchers[0]"
+    typos = make_config(route="""
+receiver: marketing-sales
+routes:
+  - {receiver: legal-compliance, matchers: ['light="red"']}
+  - {receiver: kudos, matchers: ['light="green"', 'sentiment="postive"']}
+  - {receiver: kudos, matchers: ['topic="claimz"', 'priority!="urgnet"']}
+  - {receiver: crisis, matchers: ['light=~"red|yellow"', 'author_reach>=100000', 'sentiment!=""', 'topic="claims"']}
+""")
+    assert check_policy(typos) == [
+        "route.routes[1].matchers[1]: 'sentiment=\"postive\"': 'postive' is not a value of sentiment "
+        "('negative', 'neutral', 'positive')",
+        "route.routes[2].matchers[0]: 'topic=\"claimz\"': 'claimz' is not a value of topic "
+        + "(" + ", ".join(repr(t.name) for t in typos.policy.topics) + ")",
+        "route.routes[2].matchers[1]: 'priority!=\"urgnet\"': 'urgnet' is not a value of priority "
+        "('low', 'normal', 'high', 'urgent')",
+    ]
 
 
 def test_unknown_receiver_is_rejected() -> None:
