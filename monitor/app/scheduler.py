@@ -70,10 +70,12 @@ def spike_job() -> None:
 
 def retention_job() -> None:
     """Delete personal data past its retention, keeping aggregates (scheduled job)."""
+    from monitor.delivery.notifiers.log import purge_alert_log
     from monitor.storage.privacy import run_retention
 
     c = active_container()
-    run_retention(c.store, days=c.cfg.retention.mentions_days, now=c.clock.now())
+    report = run_retention(c.store, days=c.cfg.retention.mentions_days, now=c.clock.now())
+    purge_alert_log(c.cfg.data_path / c.cfg.notify.alert_log, report.texts, [])
 
 
 JOB_TABLE = "apscheduler_jobs"

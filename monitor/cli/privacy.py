@@ -4,30 +4,60 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, open_container
 
+if TYPE_CHECKING:
+    from monitor.app.container import Container
+
 privacy_app = typer.Typer(help="Personal data: retention, purge, export and deletion per author.",
                           no_args_is_help=True)
 
-SourceOpt = Annotated[str, typer.Option("--source", help="platform of the mention or author, e.g. x, reddit")]
-AuthorOpt = Annotated[str, typer.Option("--author", help="the author's handle on that platform")]
+SourceOpt = Annotated[str, typer.Option("--source", help="platform of the mention or author: x, reddit, mastodon, "
+                                                             "bluesky, hn, rss or web")]
+AuthorOpt = Annotated[str, typer.Option("--author", help="the author's handle on that platform (with or without @)")]
+PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "hn", "rss", "web")
+
+
+def _platform(source: str, c: Container) -> str:
+    """``source`` checked: a platform, or one stored mentions carry (a replay's own name); exit 2
+    naming the choices otherwise (``twitter`` would find nothing and report success)."""
+    from monitor.storage.privacy import stored_sources
+
+    stored = stored_sources(c.store)
+    if source in PLATFORMS or source in stored:
+        return source
+    typer.echo(f"--source {source!r}: not a platform ({', '.join(PLATFORMS)}); stored mentions come from: "
+               f"{', '.join(sorted(stored)) or 'none yet'}", err=True)
+    raise typer.Exit(2)
+
+
+def _handle(author: str) -> str:
+    """Handles are stored without the leading @ that alerts and the alert log show."""
+    return author.strip().removeprefix("@")
+
+
+def _purge_log(c: Container, texts: list[str], handles: list[str]) -> int:
+    from monitor.delivery.notifiers.log import purge_alert_log
+
+    return purge_alert_log(c.cfg.data_path / c.cfg.notify.alert_log, texts, handles)
 ActorOpt = Annotated[str, typer.Option("--actor", envvar="USER", help="who asked (recorded in the audit log)")]
 
 
 @privacy_app.command("retention")
 def retention(config: ConfigOpt = DEFAULT_CONFIG,
-              days: Annotated[int | None, typer.Option(help="override retention.mentions_days")] = None) -> None:
+              days: Annotated[int | None, typer.Option(min=1, help="override retention.mentions_days")] = None) -> None:
     """Delete mentions older than retention.mentions_days (aggregates kept) and those deleted at source."""
     from monitor.storage.privacy import run_retention
 
     c = open_container(config)
     keep = days if days is not None else c.cfg.retention.mentions_days
     report = run_retention(c.store, days=keep, now=c.clock.now())
-    typer.echo(json.dumps({"days": keep, **report.as_dict()}, ensure_ascii=False))
+    lines = _purge_log(c, report.texts, [])
+    typer.echo(json.dumps({"days": keep, **report.as_dict(), "alert_log_lines_purged": lines}, ensure_ascii=False))
 
 
 @privacy_app.command("purge-deleted")
@@ -37,8 +67,11 @@ def purge_deleted(source: SourceOpt, id_: Annotated[str, typer.Option("--id", he
     from monitor.storage.privacy import purge_mention
 
     c = open_container(config)
+    source = _platform(source, c)
     found = purge_mention(c.store, source, id_, c.clock.now(), actor=actor)
-    typer.echo(f"{source}:{id_}: {'purged' if found else 'not stored (nothing to purge)'}")
+    lines = _purge_log(c, found.texts, []) if found is not None else 0
+    typer.echo(f"{source}:{id_}: " + (f"purged ({lines} alert log lines)" if found is not None
+                                       else "not stored (nothing to purge)"))
 
 
 @privacy_app.command("export-author")
@@ -48,7 +81,10 @@ def export_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFA
     from monitor.storage.privacy import export_author as export
 
     c = open_container(config)
-    data = json.dumps(export(c.store, source, author), ensure_ascii=False, indent=2)
+    exported = export(c.store, _platform(source, c), _handle(author))
+    if not exported["mentions"]:
+        typer.echo(f"no stored mention of {_handle(author)!r} on {source}", err=True)
+    data = json.dumps(exported, ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(data)
     else:
@@ -67,8 +103,12 @@ def delete_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFA
     if not yes and not typer.confirm(f"Delete every stored mention of {author} on {source}?"):
         raise typer.Exit(1)
     c = open_container(config)
+    source, author = _platform(source, c), _handle(author)
     report = delete(c.store, source, author, actor=actor, now=c.clock.now())
-    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    lines = _purge_log(c, report.texts, report.handles)
+    if not report.mentions:
+        typer.echo(f"no stored mention of {author!r} on {source}", err=True)
+    typer.echo(json.dumps({**report.as_dict(), "alert_log_lines_purged": lines}, ensure_ascii=False))
 
 
 __all__ = ["delete_author", "export_author", "privacy_app", "purge_deleted", "retention"]

@@ -53,6 +53,10 @@ class PurgeReport:
     mentions: int = 0
     notifications_scrubbed: int = 0
     aggregated: dict[str, int] = field(default_factory=dict)
+    #: the deleted posts' words and, for an author's deletion, the handle: what the caller must
+    #: also remove from files outside the database (the alert log); never printed
+    texts: list[str] = field(default_factory=list, repr=False)
+    handles: list[str] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly summary."""
@@ -110,6 +114,7 @@ def _delete_rows(store: Store, s: Session, rows: Sequence[MentionRow], report: P
         item_ids.update(s.exec(select(QueueItemMention.queue_item_id)
                                .where(col(QueueItemMention.mention_id).in_(chunk))).all())
     texts = sorted({r.text for r in rows if len(r.text or "") >= 12}, key=len, reverse=True)
+    report.texts += texts
     candidates: dict[int, Notification] = {}
     for chunk in _chunks(sorted(item_ids)):
         for n in s.exec(select(Notification).where(col(Notification.queue_item_id).in_(chunk))).all():
@@ -183,19 +188,20 @@ def run_retention(store: Store, *, days: int | None, now: datetime, purge_marked
     return report
 
 
-def purge_mention(store: Store, source: str, external_id: str, now: datetime, *, actor: str = "brand-scout") -> bool:
-    """Purge one mention that was deleted at its source; True if it was stored."""
+def purge_mention(store: Store, source: str, external_id: str, now: datetime, *,
+                  actor: str = "brand-scout") -> PurgeReport | None:
+    """Purge one mention that was deleted at its source; None when it was not stored."""
     report = PurgeReport()
     with store.session() as s:
         row = s.exec(select(MentionRow).where(MentionRow.source == source,
                                               MentionRow.external_id == external_id)).first()
         if row is None:
-            return False
+            return None
         _delete_rows(store, s, [row], report)
         store.audit(s, actor=actor, action="privacy.purge_deleted", object_type="mention",
                     object_id=f"{source}:{external_id}"[:100],
                     details={"notifications_scrubbed": report.notifications_scrubbed}, now=now)
-    return True
+    return report
 
 
 def _row_dict(obj: Any) -> dict[str, Any]:
@@ -230,11 +236,18 @@ def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
                 select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(chunk))).all()]
             for qi in s.exec(select(QueueItem).where(col(QueueItem.mention_id).in_(chunk))).all():
                 items[qi.id or 0] = _row_dict(qi)
+            # a reply in someone else's thread: the item is theirs, the alerts about it quote this author
+            linked = set(s.exec(select(QueueItemMention.queue_item_id)
+                                .where(col(QueueItemMention.mention_id).in_(chunk))).all()) - set(items)
+            for qi in s.exec(select(QueueItem).where(col(QueueItem.id).in_(sorted(linked)))).all():
+                items[qi.id or 0] = _row_dict(qi)
             quarantined += [_row_dict(q) for q in s.exec(
                 select(QuarantinedMention).where(col(QuarantinedMention.mention_id).in_(chunk))).all()]
         for chunk in _chunks(sorted(items)):
             for n in s.exec(select(Notification).where(col(Notification.queue_item_id).in_(chunk))).all():
-                if (n.payload.get("source"), n.payload.get("external_id")) in keys:
+                parent = n.payload.get("in_reply_to")
+                quoted = isinstance(parent, dict) and parent.get("author") == handle
+                if (n.payload.get("source"), n.payload.get("external_id")) in keys or quoted:
                     notes[n.id or 0] = _row_dict(n)
     return {
         "source": source,
@@ -249,6 +262,12 @@ def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
     }
 
 
+def stored_sources(store: Store) -> set[str]:
+    """The ``source`` values the stored mentions carry."""
+    with store.session() as s:
+        return {str(x) for x in s.exec(select(MentionRow.source).distinct()).all()}
+
+
 def author_ref(source: str, handle: str) -> str:
     """A stable pseudonym of an author for the audit log (the handle itself is personal data)."""
     return "sha256:" + hashlib.sha256(f"{source}\x00{handle}".encode()).hexdigest()[:32]
@@ -256,7 +275,7 @@ def author_ref(source: str, handle: str) -> str:
 
 def delete_author(store: Store, source: str, handle: str, *, actor: str, now: datetime) -> PurgeReport:
     """Delete every mention of one author (aggregates kept) and record who asked, in the audit log."""
-    report = PurgeReport()
+    report = PurgeReport(handles=[handle])
     with store.session() as s:
         rows = _author_rows(s, source, handle)
         _delete_rows(store, s, rows, report)
@@ -268,4 +287,4 @@ def delete_author(store: Store, source: str, handle: str, *, actor: str, now: da
 
 
 __all__ = ["AGGREGATE", "PurgeReport", "aggregate_labels", "author_ref", "delete_author", "export_author",
-           "purge_mention", "run_retention"]
+           "purge_mention", "run_retention", "stored_sources"]

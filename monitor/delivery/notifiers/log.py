@@ -16,13 +16,17 @@ searches the line for a ``key=`` that the text could have forged.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from monitor.delivery.notifiers._content import rise_words
 from monitor.delivery.notifiers.base import Outbound
@@ -112,6 +116,60 @@ def render_line(msg: Outbound) -> str:
     return f"[{escape(msg.receiver)}] {escape(msg.kind.upper())}: {escape(title)}{tail}"
 
 
+@contextlib.contextmanager
+def _locked_append(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` open for appending under an exclusive ``flock``: a purge (:func:`purge_alert_log`)
+    replaces the file under the same lock, so a writer that waited for it reopens the new file
+    instead of appending to the replaced one."""
+    while True:
+        f = path.open("ab+")
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            if os.path.exists(path) and os.stat(path).st_ino == os.fstat(f.fileno()).st_ino:
+                f.seek(0, os.SEEK_END)
+                yield f
+                return
+        finally:
+            f.close()  # closing releases the lock
+
+
+PURGED_LINE = "(purged: personal data deleted on request or by retention)"
+
+
+def purge_alert_log(path: Path, texts: Iterable[str], handles: Iterable[str]) -> int:
+    """Replace the readable part of every line of the alert log at ``path`` that shows one of
+    ``texts`` (a post's words, matched on their first 80 characters as the line writes them) or
+    ``@handle`` with :data:`PURGED_LINE`, keeping the receiver and the key (so crash
+    reconciliation still finds the message sent); returns the number of lines changed.
+
+    Privacy deletions and retention call it (P5: a deleted mention's words and author must not
+    outlive it in a log). The file is replaced atomically under the writers' lock."""
+    needles = [escape(" ".join(t.split()))[:80] for t in texts if len(" ".join(t.split())) >= 12]
+    who = [re.compile(rf"@{re.escape(escape(h))}(?=[\s(,:)\"]|$)") for h in handles if h]
+    if not path.exists() or not (needles or who):
+        return 0
+    changed = 0
+    with _locked_append(path) as f:
+        f.seek(0)
+        lines = f.read().decode("utf-8", errors="replace").splitlines(keepends=True)
+        out: list[str] = []
+        for line in lines:
+            human, sep, key = line.rpartition(KEY_FIELD)
+            if sep and (any(n in human for n in needles) or any(w.search(human) for w in who)):
+                receiver = human.split("]", 1)[0] + "]" if human.startswith("[") else ""
+                line = f"{receiver} {PURGED_LINE}{sep}{key}".lstrip()
+                changed += 1
+            out.append(line)
+        if changed:
+            tmp = path.with_name(path.name + ".purge")
+            with tmp.open("w", encoding="utf-8", newline="\n") as t:
+                t.write("".join(out))
+                t.flush()
+                os.fsync(t.fileno())
+            os.replace(tmp, path)
+    return changed
+
+
 def _state_words(p: dict[str, object]) -> str:
     """A change of an item's state in words ("Acknowledged by Dana Whitfield"), as the Slack
     thread says it, without its emoji and markup."""
@@ -152,7 +210,7 @@ class LogNotifier:
         data = format_record(msg).encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock, self.path.open("ab+") as f:
+            with self._lock, _locked_append(self.path) as f:
                 if f.tell() > 0:  # a line torn by a crash mid-write stays on its own (and never matches)
                     f.seek(-1, os.SEEK_END)
                     if f.read(1) != b"\n":

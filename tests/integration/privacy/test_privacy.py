@@ -151,8 +151,26 @@ def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c
     assert r.exit_code == 0 and "purged" in r.output, r.output
     r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "bo", "-c", str(cfg)], input="n\n")
     assert r.exit_code == 1
-    r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "bo", "--yes", "-c", str(cfg)])
-    assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["mentions"] == 2, r.output
+    # a platform's other name finds nothing: refused, not a "success" that deleted nothing
+    r = run(app, ["privacy", "delete-author", "--source", "twitter", "--author", "bo", "--yes", "-c", str(cfg)])
+    assert r.exit_code == 2 and "not a platform" in r.output and "x" in r.output, r.output
+    # the alert log holds the author's words and handle too (P5): they go with the mentions
+    log_path = tmp_path / "cli-data" / "alerts.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_text(
+        "[marketing-sales] YELLOW high item #1 x @bo (100 followers): SET SEG refund still missing, terrible | u  key=a1\n"
+        "[marketing-sales] GREEN low item #2 x @cal (100 followers): SET SEG annual meeting is on Thursday | u  key=a2\n",
+        encoding="utf-8")
+    # as alerts show the handle, with its @
+    r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "@bo", "--yes", "-c", str(cfg)])
+    assert r.exit_code == 0, r.output
+    done = json.loads(r.output.strip().splitlines()[-1])
+    assert done["mentions"] == 2 and done["alert_log_lines_purged"] == 1, r.output
+    lines = log_path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "[marketing-sales] (purged: personal data deleted on request or by retention)  key=a1"
+    assert "@cal" in lines[1]  # others untouched
+    r = run(app, ["privacy", "retention", "--days", "-1", "-c", str(cfg)])
+    assert r.exit_code == 2, r.output  # a cutoff in the future would delete everything
     r = run(app, ["privacy", "retention", "-c", str(cfg)])
     assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["mentions"] == 1, r.output
 
@@ -180,3 +198,32 @@ def test_quarantined_copies_go_with_their_mention_and_age_out(c: Container, cloc
     with c.store.session() as s:
         left = sorted(q.external_id for q in s.exec(select(QuarantinedMention)).all())
     assert left == ["fresh"]
+
+
+def test_the_alert_log_purge_keeps_keys_and_never_loses_a_line(tmp_path: Path) -> None:
+    """Lines that show a deleted post's words or its author become a placeholder with the same
+    receiver and key (crash reconciliation still finds the message); a writer that appends
+    afterwards appends to the new file."""
+    from monitor.delivery.notifiers.base import Outbound
+    from monitor.delivery.notifiers.log import PURGED_LINE, LogNotifier, purge_alert_log
+
+    path = tmp_path / "alerts.log"
+    writer = LogNotifier(path)
+    long_text = "SET SEG refund still missing " + "and nobody answers the phone, " * 12
+    for i, (author, text) in enumerate([("bo", long_text), ("cal", "SET SEG annual meeting is on Thursday"),
+                                        ("amy", "replying to bo: same here")]):
+        writer.send(Outbound(key=f"alert:m:{i}", receiver="marketing-sales", kind="alert",
+                             payload={"item_id": i, "light": "yellow", "priority": "high", "source": "x",
+                                      "author": author, "reach": 10, "text": text, "item_url": "u"}))
+    assert purge_alert_log(path, [long_text], []) == 1  # cut at 200 characters in the line: still found
+    assert purge_alert_log(path, [], ["bo"]) == 0  # "bo:" in amy's text is no handle
+    assert purge_alert_log(path, [], ["cal"]) == 1
+    writer.send(Outbound(key="alert:m:9", receiver="kudos", kind="alert",
+                         payload={"item_id": 9, "light": "green", "priority": "low", "source": "x",
+                                  "author": "dee", "reach": 5, "text": "thanks SET SEG", "item_url": "u"}))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [line.rsplit("  key=", 1)[1] for line in lines] == ["alert:m:0", "alert:m:1", "alert:m:2", "alert:m:9"]
+    assert lines[0] == f"[marketing-sales] {PURGED_LINE}  key=alert:m:0" and PURGED_LINE in lines[1]
+    assert "@amy" in lines[2] and "@dee" in lines[3]
+    assert writer.already_sent(Outbound(key="alert:m:0", receiver="marketing-sales", kind="alert", payload={}))
+    assert not (tmp_path / "alerts.log.purge").exists()
