@@ -39,9 +39,20 @@ def redacted_url(url: str) -> str:
 def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
     """Create an engine for SQLite (file, WAL, foreign keys) or PostgreSQL (psycopg 3).
 
-    The SQLite file's folder is created if needed.
+    The SQLite file's folder is created if needed. ``postgres://`` (the scheme many hosting
+    platforms hand out) means ``postgresql://``. Raises :class:`StoreError` naming the setting for
+    a URL that is not SQLite or PostgreSQL.
     """
-    u = make_url(url)
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise StoreError("storage.url (or its url_env variable): not a database URL; use "
+                         "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE") from None
+    if u.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(f"storage.url (or its url_env variable): {u.get_backend_name()!r} is not supported; "
+                         "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
     # hide_parameters: an error's text must not carry the row it failed on (mention text, emails)
     # into logs, health pages or the quarantine; the driver's own message says what went wrong.
     kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}

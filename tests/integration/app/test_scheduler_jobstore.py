@@ -111,3 +111,20 @@ def test_jobs_are_stored_by_reference_and_restored(db_url: str, make_config: Cal
     finally:
         engine.dispose()
         c.store.engine.dispose()
+
+
+def test_database_urls_as_hosting_platforms_write_them_and_clear_errors_for_others(db_url: str) -> None:
+    """``postgres://`` (what many platforms hand out) is PostgreSQL; a URL of another database or
+    no URL at all is refused naming the setting, not with a driver's traceback."""
+    from sqlalchemy import text
+
+    from monitor.errors import StoreError
+
+    url = db_url.replace("postgresql+psycopg://", "postgres://") if db_url.startswith("postgresql") else db_url
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+    engine.dispose()
+    for bad in ("mysql://root@127.0.0.1/test", "not a url"):
+        with pytest.raises(StoreError, match=r"storage\.url .*sqlite:///PATH or postgresql://"):
+            make_engine(bad)
