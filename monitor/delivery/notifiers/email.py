@@ -62,6 +62,13 @@ class SmtpSender:
                 if not self._password:
                     raise NotifyError(f"SMTP username set but no password in ${cfg.password_env}",
                                       recoverable=False)
+                if not smtp.has_extn("auth"):
+                    # not a network hiccup: retrying cannot help, the settings must change
+                    raise NotifyError(
+                        f"SMTP server {cfg.host}:{cfg.port} offers no AUTH"
+                        + (" before TLS: set security: starttls or tls" if cfg.security == "none"
+                           else ": remove username (and password_env) if it needs no login"),
+                        recoverable=False)
                 smtp.login(cfg.username, self._password)
         except BaseException:
             smtp.close()

@@ -115,9 +115,24 @@ def test_plain_connection_to_a_starttls_only_server_never_sends_the_password(
     server, auth = starttls_server
     cfg = SmtpConfig(host="127.0.0.1", port=server.port, security="none", username="scout",
                      password_env="SMTP_PASSWORD", timeout=5)
-    with pytest.raises(NotifyError):
+    with pytest.raises(NotifyError) as info:
         SmtpSender(cfg, PASSWORD).send(_message(), ["m@setseg.example"])
     assert auth.logins == [] and server.received == []
+    # the settings must change: said so, and not retried as if the network had failed
+    assert not info.value.recoverable and "offers no AUTH before TLS: set security: starttls or tls" in str(info.value)
+
+
+def test_a_server_without_auth_is_a_settings_error(tmp_path: Path) -> None:
+    server = SmtpServer()  # plain sink: no AUTH offered at all
+    server.start()
+    try:
+        cfg = SmtpConfig(host="127.0.0.1", port=server.port, security="none", username="scout",
+                         password_env="SMTP_PASSWORD", timeout=5)
+        with pytest.raises(NotifyError) as info:
+            SmtpSender(cfg, PASSWORD).send(_message(), ["m@setseg.example"])
+    finally:
+        server.stop()
+    assert not info.value.recoverable and "offers no AUTH" in str(info.value) and server.received == []
 
 
 def test_implicit_tls_with_login(cert: tuple[Path, Path]) -> None:
