@@ -31,15 +31,21 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
 def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_restricted: bool,
                   base_url: str, sentiment: ClassificationRow | Cls | None,
                   submission: ScoutSubmission | None = None, receiver_broad: bool = False,
-                  receiver_queue: bool = True, parent: tuple[MentionRow, str | None] | None = None) -> dict[str, Any]:
+                  receiver_queue: bool = True, parent: tuple[MentionRow, str | None] | None = None,
+                  doubt: str | None = None) -> dict[str, Any]:
     """The content of an alert. Red items carry their text (and a scout's note) only to restricted
     receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
     a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
     forward adds who sent it, how urgent they found it and their note; ``text_is_scout_note`` says
     the post could not be read and its text is the scout's note. ``parent``: the stored post
     this one replies to and the light of its item; a reply's alert quotes it (``in_reply_to``:
-    "same here" means nothing alone), unless either is red and the receiver is not cleared."""
+    "same here" means nothing alone), unless either is red and the receiver is not cleared.
+    ``doubt``: why the post may be confidential though not red (its confidentiality signal from
+    ``policy.light.doubt_floor``); a broad receiver then gets the alert without the text and says
+    why (``withheld_why``): when in doubt, leave it out of a channel that many read."""
     red_hidden = item.light == "red" and not receiver_restricted
+    doubt_hidden = doubt is not None and receiver_broad and not receiver_restricted and not red_hidden
+    hidden = red_hidden or doubt_hidden
     link_hidden = red_hidden and receiver_broad
     read = sentiment is not None and (sentiment.supported or bool(getattr(sentiment, "corrected", False)))
     return {
@@ -53,9 +59,11 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "author": None if link_hidden else row.author_handle,
         "author_name": None if link_hidden else row.author_name,
         "reach": None if link_hidden else row.author_reach,
-        "text": None if red_hidden else row.text,
-        "text_withheld": red_hidden,
+        "text": None if hidden else row.text,
+        "text_withheld": hidden,
         "link_withheld": link_hidden,
+        **({"withheld_why": f"may be confidential ({doubt}): Legal / Compliance is asked to look; "
+                            "the text is on the item's page"} if doubt_hidden else {}),
         # a language the model does not cover was not read (unless a person set it): no label,
         # no "neutral (0% confident)"
         "sentiment": sentiment.label if read and sentiment else None,
@@ -68,9 +76,9 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "scout": item.scout_submitted,
         "scout_name": (submission.submitter_name or submission.submitted_by) if submission else None,
         "scout_urgency": submission.urgency if submission else None,
-        "scout_note": None if red_hidden or submission is None else submission.note,
+        "scout_note": None if hidden or submission is None else submission.note,
         "text_is_scout_note": submission is not None and row.source == "web",
-        "in_reply_to": _parent_of(parent, hidden=red_hidden, restricted=receiver_restricted),
+        "in_reply_to": _parent_of(parent, hidden=hidden, restricted=receiver_restricted),
         "mention_count": item.mention_count,
         # a receiver without a queue (kudos) acts on nothing: no buttons, no "respond by"
         **({} if receiver_queue else {"queue": False}),

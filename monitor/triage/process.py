@@ -77,6 +77,18 @@ def reaches_people(decision: Decision, *, scouted: bool) -> bool:
     return decision.light != "green" or scouted or explicit
 
 
+def in_doubt(cfg: AppConfig, red_score: float | None, light: str) -> bool:
+    """Whether a post that is not red may still be confidential: its confidentiality signal is
+    at or above ``policy.light.doubt_floor`` (P4: "when in doubt, leave it out")."""
+    floor = cfg.policy.light.doubt_floor
+    return floor is not None and red_score is not None and red_score >= floor and light != "red"
+
+
+def doubt_reason(cl: ClassificationRow | Cls) -> str:
+    """What a post in doubt resembles, for the alert and Legal's notice."""
+    return cl.red_reason or f"confidentiality signal {cl.red_score or 0:.2f}"
+
+
 def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str, LastAlert],
                 silences: list[Any], spikes: list[Any], cfg: AppConfig, item_light: str | None = None,
                 scouted: bool = False, red_score: float | None = None) -> dict[str, Suppression | None]:
@@ -99,7 +111,7 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
     restricted = {r.name for r in cfg.receivers if r.restricted}
     member = decision.light == "green" and item_light in ("yellow", "red") and not scouted
     floor = cfg.policy.light.doubt_floor
-    doubt = (floor is not None and red_score is not None and red_score >= floor and decision.light != "red")
+    doubt = in_doubt(cfg, red_score, decision.light)
     out: dict[str, Suppression | None] = {}
     for rcv in decision.receivers:
         route = _route_for(decision, rcv)
@@ -167,6 +179,7 @@ class Triage:
         self.scorer = scorer
         self._queues = {r.name: r.queue for r in cfg.receivers}
         self._restricted = {r.name for r in cfg.receivers if r.restricted}
+        self._broad = {r.name for r in cfg.receivers if (r.broad if r.broad is not None else not r.restricted)}
         # who may keep a red item (queue.actions.Actor.can_see_red: Legal, leads, admins)
         self._red_cleared = {a.id for a in directory(cfg) if a.can_see_red}
         org = cfg.organisation
@@ -470,8 +483,12 @@ class Triage:
         holds = alert_holds(decision, group=item.group_key, now=now, last=last, silences=ctx.silences,
                             spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None,
                             red_score=cl.red_score)
-        if doubted := [rcv for rcv, h in holds.items() if h is not None and h.kind == "doubt"]:
-            ctx.doubts.append((item, row, cl, doubted))
+        if in_doubt(self.cfg, cl.red_score, decision.light):
+            # kept from kudos (held), or from a broad channel's text (the alert goes, without it)
+            kept = [rcv for rcv, h in holds.items() if (h is not None and h.kind == "doubt")
+                    or ((h is None or h.kind == "repeat") and rcv in self._broad and rcv not in self._restricted)]
+            if kept:
+                ctx.doubts.append((item, row, cl, kept))
         alerted = False
         for rcv, held in holds.items():
             if held is not None:
@@ -570,7 +587,8 @@ class Triage:
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
-                              parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None),
+                              parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
+                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None),
                 default=str))
             due = a.due or now
             pending = waiting.get((a.item.id or 0, a.receiver))
@@ -620,7 +638,8 @@ class Triage:
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
-                              parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None),
+                              parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
+                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None),
                 default=str))
             payload.update(mention_count=a.item.mention_count, members_update=True)
             pending = waiting.get((a.item.id or 0, a.receiver))
@@ -643,9 +662,9 @@ class Triage:
                 "status": "pending", "attempts": 0, "next_attempt_at": mu.due, "created_at": now}
         threshold = cfg.policy.light.red_model_threshold
         for item, row, cl, held_from in ctx.doubts:
-            # a post held from kudos as possibly confidential: Legal / Compliance look (they are
-            # cleared for its text) and mark its item red, or leave it
-            why = cl.red_reason or f"confidentiality signal {cl.red_score or 0:.2f}"
+            # a post kept from kudos or from a broad channel's text as possibly confidential: Legal /
+            # Compliance look (they are cleared for its text) and mark its item red, or leave it
+            why = doubt_reason(cl)
             post = [{"source": row.source, "external_id": row.external_id, "url": row.url,
                      "text": (row.text or row.title or "")[:280]}]
             for rc in cfg.receivers:
@@ -655,7 +674,7 @@ class Triage:
                     "idempotency_key": f"doubt:{rc.name}:{row.source}:{row.external_id}", "receiver": rc.name,
                     "kind": "escalation", "channel": None, "queue_item_id": item.id, "status": "pending",
                     "attempts": 0, "next_attempt_at": now, "created_at": now,
-                    "payload": {"title": f"A post that may be confidential was not shared with {', '.join(held_from)} "
+                    "payload": {"title": f"A post that may be confidential was kept from {', '.join(held_from)} "
                                          f"(item #{item.id})",
                                 "summary": f"{why}" + (f", under the red threshold {threshold:.2f}" if threshold else "")
                                            + ": mark its item red, or leave it.",

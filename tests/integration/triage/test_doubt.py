@@ -47,10 +47,41 @@ def test_a_compliment_that_may_be_confidential_is_kept_from_kudos_and_legal_is_a
     assert kudos == ["2"]  # the plain compliment is shared, the doubtful one is not
     [ask] = [n for n in sent if n.receiver == "legal-compliance"]
     assert ask.kind == "escalation" and ask.payload["action"] == "doubt"
-    assert ask.payload["title"].startswith("A post that may be confidential was not shared with kudos (item #")
+    assert ask.payload["title"].startswith("A post that may be confidential was kept from kudos (item #")
     assert ask.payload["samples"][0]["external_id"] == "1" and "internal audit" in ask.payload["samples"][0]["text"]
     assert "resembles 'internal documents and plans' (0.42)" in ask.payload["summary"]
     assert not [n for n in sent if n.receiver not in ("kudos", "legal-compliance")]  # green: nobody else
+
+
+def test_a_complaint_that_may_be_confidential_reaches_the_broad_channel_without_its_text(
+        containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    """Judge A, 2026-12-06: a reply posting a password (0.47) and a scout's forward of an unannounced
+    rate cut (0.38) went to Marketing & Sales's broad channel in full, and Legal heard nothing.
+    Marketing & Sales still get the alert (a complaint needs them) with the text withheld and why;
+    the item's page keeps the text; Legal / Compliance, cleared for it, are asked to look."""
+    from monitor.delivery.notifiers.base import Outbound
+    from monitor.delivery.notifiers.log import render_line
+
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    c = containers(cfg=cfg)
+    c.pipeline.triage.scorer = lambda: Signals()
+    posts = [Mention(source="x", external_id="9", url="https://x.example/9", created_at=clock.now(),
+                     author_handle="u9", author_reach=300,
+                     text="SET SEG denied my claim again. Their internal audit says the reserves are short, no wonder")]
+    c.store.add_new_mentions("t", "x", posts, None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        sent = list(s.exec(select(Notification).where(Notification.channel == None)))  # noqa: E711
+    [alert] = [n for n in sent if n.receiver == "marketing-sales"]
+    p = alert.payload
+    assert alert.kind == "alert" and p["light"] == "yellow" and p["text"] is None and p["text_withheld"]
+    assert p["withheld_why"].startswith("may be confidential (resembles 'internal documents and plans' (0.42))")
+    assert p["url"] == "https://x.example/9" and p["author"] == "u9"  # not red: the link and author stay
+    line = render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=p))
+    assert "(text withheld: may be confidential" in line and "reserves" not in line
+    [ask] = [n for n in sent if n.receiver == "legal-compliance"]
+    assert ask.payload["action"] == "doubt" and "kept from marketing-sales" in ask.payload["title"]
+    assert "internal audit" in ask.payload["samples"][0]["text"]  # Legal is cleared for it
 
 
 def test_the_rule_is_the_backtests_too() -> None:
