@@ -290,3 +290,21 @@ def test_smtp_login_without_a_password_variable_is_refused_at_load(
     path = write_config(data)
     err = _fails(path)
     assert str(path) in str(err) and "notify.email.smtp" in str(err) and "password_env" in str(err)
+
+
+def test_the_example_watch_lists_name_marked_documents_not_the_word_confidential() -> None:
+    """Judge A, 2026-12-06: the bare term "confidential" made the nurse line's promotion ("your call
+    is confidential and free") red and urgent, with Legal's ladder started. The example watches for
+    phrases of a marked document instead."""
+    from monitor.domain.light import evaluate
+
+    light = load_config(EXAMPLE, env={}).policy.light
+
+    def verdict(text: str) -> str:
+        return evaluate(text, sentiment="neutral", uncertain=False, cfg=light).light
+
+    assert verdict("SET SEG nurse line: your call is confidential and free for every member employee") == "green"
+    assert verdict("Confidentiality matters: SET SEG keeps claim files confidential, as the law requires") == "green"
+    for leak in ("Someone forwarded me a SET SEG vendor RFP marked confidential, with the incumbent's name",
+                 "Here is the SET SEG strictly confidential board deck", "a SET SEG confidential memo on layoffs"):
+        assert verdict(leak) == "red", leak
