@@ -29,6 +29,7 @@ from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.delivery.notifiers import state_followups, target_channel, target_key
 from monitor.delivery.notifiers._content import receiver_config, visible_other
+from monitor.domain.assignment import assign as rotation
 from monitor.domain.decide import due_time, repriced
 from monitor.domain.ladder import UNACKNOWLEDGED, without_item
 from monitor.domain.suppression import LastAlert
@@ -475,7 +476,12 @@ class QueueActions:
             self._reprice(item, now, details, light=(as_light(before), as_light(light)))
             if item.due_at is None and item.status in OPEN_STATUSES:
                 item.due_at = due_time(self.cfg, now, item.priority)
+            cleared = before == "red" and light != "red"
+            if cleared:
+                self._hand_back(s, item, now, details)
             done = self._finish(s, item, actor, "override_light", now, details)
+            if cleared:
+                self._tell_cleared(s, item, actor, reason, now)
             if light == "red" and before != "red":
                 # P4: a red item belongs with Legal / Compliance; they are told at once, with the
                 # post (they are cleared for its text; judge Q: a notice without it said nothing)
@@ -502,6 +508,56 @@ class QueueActions:
                                  "light": "red", "priority": item.priority, "samples": post,
                                  "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}"})
             return done
+
+    def _hand_back(self, s: Session, item: QueueItem, now: datetime, details: dict[str, object]) -> None:
+        """A red item cleared (overridden to yellow or green) goes back to the people who answer the
+        public (P2): out of the hands of whoever held it for Legal, to a spokesperson by the
+        rotation, with a due time from now and the ladder from its first step; the page no longer
+        says its text is restricted. An item a spokesperson holds stays theirs."""
+        item.reasons = [r for r in item.reasons if not r.startswith("red: full text only")]
+        if item.status not in OPEN_STATUSES:
+            return
+        speakers = [sp for sp in self.cfg.spokespersons if sp.active]
+        if item.assignee is not None and item.assignee in {sp.id for sp in speakers}:
+            return
+        if item.assignee is not None:
+            details["unassigned"] = item.assignee
+        item.assignee, item.acknowledged_at = None, None
+        item.status, item.escalation_level = "new", 0
+        item.due_at = due_time(self.cfg, now, item.priority)
+        roster = self.store.roster_entries(s)
+        head = s.get(MentionRow, item.mention_id)
+        who = rotation(item.topic, head.lang if head is not None else None, speakers, now,
+                       {rid: r.last_assigned_at for rid, r in roster.items()})
+        if who is None:
+            return
+        item.assignee, item.status = who, "assigned"
+        details["assigned_to"] = who
+        entry = roster.get(who)
+        if entry is not None:
+            entry.last_assigned_at = now
+            s.add(entry)
+
+    def _tell_cleared(self, s: Session, item: QueueItem, actor: Actor, reason: str, now: datetime) -> None:
+        """The receivers that got only a notice of the red item (Marketing & Sales) get the post
+        now that it is cleared, and who holds it."""
+        head = s.get(MentionRow, item.mention_id)
+        post = ([{"source": head.source, "external_id": head.external_id, "url": head.url,
+                  "text": (head.text or head.title or "")[:280]}] if head is not None else [])
+        holder = next((sp.name for sp in self.cfg.spokespersons if sp.id == item.assignee), None)
+        for rc in self.cfg.receivers:
+            if rc.restricted or not rc.queue or rc.name not in item.receivers:
+                continue
+            self.store.enqueue(
+                s, key=f"cleared:{rc.name}:{item.id}:{now.isoformat()}", receiver=rc.name, kind="escalation",
+                queue_item_id=item.id, now=now,
+                payload={"title": f"Item #{item.id} is {item.light} again: {actor.name} cleared it "
+                                  f"({reason.strip()[:200]})",
+                         "summary": (f"no longer red; assigned to {holder}" if holder else
+                                     "no longer red; nobody assigned yet") + ", respond as for any item",
+                         "item_id": item.id, "action": "cleared", "target": rc.name, "light": item.light,
+                         "priority": item.priority, "samples": post,
+                         "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}"})
 
     def correct_sentiment(self, item_id: int, actor: Actor, *, label: str, now: datetime) -> None:
         """Correct the sentiment of an item's mention (used at once; exported for retraining). When

@@ -104,3 +104,44 @@ def test_sentiment_correction_reprices_the_item(db_url: str, make_config: Callab
         assert c.store.queue_items()[0][0].priority_score == after.priority_score
     finally:
         c.store.engine.dispose()
+
+
+def test_a_red_item_cleared_by_legal_goes_back_to_a_spokesperson(
+        db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> None:
+    """Judge A, 2026-12-06: Legal acknowledged a false red, set it back to yellow, and the complaint
+    stayed acknowledged by Legal: no spokesperson, no ladder, the page still saying its text was
+    restricted, and Marketing & Sales (who had only a notice) never saw the post. Cleared, it goes
+    to a spokesperson by the rotation with a due time from now, and Marketing & Sales get the post."""
+    f = tmp_path / "m.jsonl"
+    f.write_text(json.dumps({**COMPLAINT, "text": "SET SEG denied my claim, Project Falcon is a joke"}) + "\n",
+                 encoding="utf-8")
+    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
+                                           "options": {"file": str(f)}}],
+                      people=[{"id": "grace", "name": "Grace Okafor", "email": "grace@setseg.example",
+                               "roles": ["legal"]}])
+    c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
+    c.start()
+    try:
+        c.pipeline.poll("replay")
+        c.pipeline.run_once()
+        item = c.store.queue_items()[0][0]
+        assert item.light == "red" and item.assignee is None
+        assert any(r.startswith("red: full text only") for r in item.reasons)
+        grace = actor_for(c.cfg, email="grace@setseg.example")
+        actions = QueueActions(c.store, c.cfg)
+        actions.acknowledge(item.id or 0, grace, now=clock.now())
+        clock.advance(timedelta(minutes=30))  # within the spokespersons' working hours
+        actions.override_light(item.id or 0, grace, light="yellow", reason="a code name used as a joke",
+                               now=clock.now())
+        after = c.store.queue_items()[0][0]
+        assert after.light == "yellow" and after.assignee in ("anna", "ben") and after.status == "assigned"
+        assert after.acknowledged_at is None and after.escalation_level == 0
+        assert after.due_at is not None and utc(after.due_at) == due_time(c.cfg, clock.now(), after.priority)
+        assert not any(r.startswith("red: full text only") for r in after.reasons)
+        [told] = [n for n in c.store.notifications(kind="escalation") if n.payload.get("action") == "cleared"]
+        assert told.receiver == "marketing-sales" and "Grace Okafor cleared it" in told.payload["title"]
+        assert told.payload["samples"][0]["text"].startswith("SET SEG denied my claim")
+        event = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.override_light"][-1]
+        assert event.details["unassigned"] == "grace" and event.details["assigned_to"] == after.assignee
+    finally:
+        c.store.engine.dispose()
