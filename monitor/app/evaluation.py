@@ -508,7 +508,7 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
     # the model missed is a leak too, and only the labels can see it)
     shown_broad: list[tuple[bool, list[tuple[str, str]]]] = []
     for at, msg in zip(rec.times, rec.sent, strict=True):
-        kind = {"override-red": "override", "doubt": "doubt"}.get(str(msg.payload.get("action"))) or KIND_OF.get(msg.kind)
+        kind = {"override-red": "override", "doubt": "doubt", "cleared": "cleared"}.get(str(msg.payload.get("action"))) or KIND_OF.get(msg.kind)
         if msg.payload.get("members_update"):
             kind = "update"  # later members of an alerted group, batched: its message rewritten, no alert
         if kind is None or msg.payload.get("updates"):
@@ -522,7 +522,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         if kind == "mention":
             for post in [(str(p.get("source")), str(p.get("external_id"))), *members]:
                 alerted[post].add(msg.receiver)
-        if msg.receiver not in restricted:
+        if msg.receiver not in restricted and p.get("action") != "cleared":
+            # (a post Legal / Compliance cleared, overriding its red, is theirs to share: no leak)
             posts = [(str(p.get("source")), str(p.get("external_id")))] if p.get("text") and p.get("external_id") else []
             posts += [(str(x.get("source")), str(x.get("external_id"))) for x in p.get("samples", [])
                       if isinstance(x, dict) and x.get("text")]

@@ -457,6 +457,11 @@ def test_override_to_red_reopens_a_closed_item_and_an_override_down_lets_red_ale
     assert sorted(m["r2"]["alerted"]) == ["legal-compliance", "marketing-sales"], m["r2"]["held"]
     assert report.score["red_text_to_broad_receivers"] == 0
     assert report.score["action_agreement"] == 1.0 and report.score["light_accuracy"] == 1.0
+    # Grace cleared r1 (a code name in the public agenda): Marketing & Sales, who had only a
+    # notice of it, get the post with the item (no leak: Legal decided it may be seen)
+    cleared = [a for a in report.alerts if a["kind"] == "cleared"]
+    assert [a["receiver"] for a in cleared] == ["marketing-sales"]
+    assert [a["item_id"] for a in cleared] == [m["r1"]["item_id"]], report.alerts
 
 
 def test_a_velocity_spike_counts_the_routine_alerts_it_holds_in_its_own_message(cfg: AppConfig) -> None:
