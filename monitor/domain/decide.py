@@ -177,14 +177,24 @@ def linked_posts(m: MentionView) -> list[str]:
 CROSS_POST_WORDS = 6
 
 
+_TAGS_AT_END = re.compile(r"(?:\s+(?:#\w+|@[\w.@-]+|https?://\S+))+\s*$")
+
+
+def cross_post_core(text: str) -> str:
+    """``text`` without the hashtags, handles and links at its end ("... #setseg #txed"): what a
+    person adds for one platform when they post the same words on several."""
+    return _TAGS_AT_END.sub("", " " + text.strip()).strip()
+
+
 def cross_post_text(m: MentionView) -> str | None:
     """The text by which a post and its cross-post on another platform (the same words on x and
-    bluesky, by the same person: :func:`cross_posted`) are one group: the post's own text when it
-    has at least :data:`CROSS_POST_WORDS` words; None for a short one ("thank you SET SEG!" is said
-    by many and is no cross-post) and for a repost, quote or reply (they join what they refer to)."""
+    bluesky, by the same person: :func:`cross_posted`) are one group: the post's own text, without
+    the tags at its end (:func:`cross_post_core`), when that has at least :data:`CROSS_POST_WORDS`
+    words; None for a short one ("thank you SET SEG!" is said by many and is no cross-post) and for
+    a repost, quote or reply (they join what they refer to)."""
     if m.kind in ("repost", "quote", "comment", "reply"):
         return None
-    text = m.text.strip()
+    text = cross_post_core(m.text)
     return text if len(re.findall(r"\w+", text)) >= CROSS_POST_WORDS else None
 
 

@@ -4,11 +4,11 @@ and the spikes the jobs record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -236,21 +236,27 @@ class QueueStore(StoreBase):
             col(MentionRow.state) == "routed").order_by(col(MentionRow.id))).all()
         return {str(u): str(gk) for u, gk in rows if gk}
 
-    def routed_groups_by_text(self, s: Session, texts: Sequence[str],
-                              since: datetime) -> dict[str, list[tuple[str, str, str]]]:
+    def routed_groups_by_text(self, s: Session, texts: Sequence[str], since: datetime,
+                              key: Callable[[str], str] = str.strip) -> dict[str, list[tuple[str, str, str]]]:
         """``(source, author handle, group key)`` of the routed mentions created since ``since``
-        whose text is one of ``texts`` (cross-posts: :func:`monitor.domain.decide.cross_posted`),
-        oldest first."""
+        whose text's ``key`` is one of ``texts`` (cross-posts: ``key`` is
+        :func:`monitor.domain.decide.cross_post_core`, a text starts with its key), oldest first."""
         wanted = sorted({t for t in texts if t})
         if not wanted:
             return {}
+
+        def starts(t: str) -> Any:
+            return col(MentionRow.text).like(t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                                             escape="\\")
+
         rows = s.exec(select(MentionRow.text, MentionRow.source, MentionRow.author_handle, MentionRow.group_key).where(
-            self.among(col(MentionRow.text), wanted), col(MentionRow.created_at) >= since,
+            or_(*(starts(t) for t in wanted)), col(MentionRow.created_at) >= since,
             col(MentionRow.group_key).is_not(None), col(MentionRow.state) == "routed").order_by(col(MentionRow.id))).all()
         out: dict[str, list[tuple[str, str, str]]] = {}
+        targets = set(wanted)
         for text, source, handle, gk in rows:
-            if gk:
-                out.setdefault(str(text).strip(), []).append((str(source), str(handle or ""), str(gk)))
+            if gk and (k := key(str(text))) in targets:
+                out.setdefault(k, []).append((str(source), str(handle or ""), str(gk)))
         return out
 
     def parents(self, s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[MentionRow, str | None]]:

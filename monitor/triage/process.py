@@ -33,6 +33,7 @@ from monitor.domain.decide import (
     Decision,
     Router,
     SentimentView,
+    cross_post_core,
     cross_post_text,
     cross_posted,
     due_time,
@@ -330,7 +331,7 @@ class Triage:
         by_address = store.routed_groups_by_url(s, [u for found in links.values() for u in found])
         # ... else the same words routed from another source (a cross-post)
         texts = {i: cross_post_text(v) if g.by_text else None for i, v in views.items()}
-        by_text = store.routed_groups_by_text(s, [t for t in texts.values() if t], now - g.window)
+        by_text = store.routed_groups_by_text(s, [t for t in texts.values() if t], now - g.window, cross_post_core)
         for r in rows:
             cl = existing[r.id or 0]
             sub = subs.get(r.id or 0)
