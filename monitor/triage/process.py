@@ -61,7 +61,7 @@ from monitor.storage.store import DAILY_COUNT, Store, day_labels, describe_error
 from monitor.storage.store import DbSession as Session
 from monitor.triage.batch import BatchContext, Cls, Item, NewItem, _Alert, _MemberUpdate
 from monitor.triage.payload import alert_payload, view_of
-from monitor.vocab import LIGHT_RANK, PRIORITY_RANK
+from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, as_light, as_priority
 
 log = logging.getLogger("brand_scout.pipeline")
 
@@ -514,7 +514,12 @@ class Triage:
                 continue
             ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due,
                                      rose_from=rose_from, news=rose_from is not None or every))
-            state[rcv] = LastAlert(now, decision.light, decision.priority).to_json()
+            # what the receiver was shown: the item's light and priority (the message shows the
+            # item's), which an earlier member may have raised above this post's own (judge A: "now
+            # urgent (was high)" about an item urgent for six hours)
+            state[rcv] = LastAlert(now, max(as_light(item.light), decision.light, key=LIGHT_RANK.__getitem__),
+                                   max(as_priority(item.priority), decision.priority,
+                                       key=PRIORITY_RANK.__getitem__)).to_json()
             alerted = True
         if alerted:
             item.alert_state = state  # a new dict: the ORM sees the change

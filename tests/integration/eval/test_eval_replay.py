@@ -550,3 +550,24 @@ def test_a_post_linking_to_a_stored_post_joins_its_group(cfg: AppConfig) -> None
     assert m["lk2"]["item_id"] == m["lk1"]["item_id"] is not None and m["lk2"]["item_light"] == "red"
     assert m["lk3"]["item_id"] not in (None, m["lk1"]["item_id"])
     assert report.score["red_text_to_broad_receivers"] == 0
+
+
+def test_a_rise_is_measured_against_what_the_receiver_was_shown(cfg: AppConfig) -> None:
+    """The message shows the item's priority, not its post's: after a routine reply re-alerted an
+    urgent item (past repeat_interval), a high reply is no "now high (was normal)" rise (judge A,
+    2026-12-06: "now urgent (was high)" about an item urgent for six hours). It joins the item's
+    next update."""
+    def line(ext: str, at: str, text: str, reach: int, **kw: Any) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "text": text, "author_handle": f"u{ext}",
+                           "author_reach": reach, "created_at": f"2026-11-30T{at}Z", **kw})
+
+    stream = "\n".join([
+        line("p1", "10:00:00", "SET SEG denied my claim again, terrible", 150_000, kind="post"),
+        line("r1", "14:30:00", "SET SEG denied mine too, terrible", 0, kind="reply", thread_id="p1", parent_id="p1"),
+        line("r2", "15:00:00", "SET SEG denied my claim as well, terrible", 20_000, kind="reply", thread_id="p1",
+             parent_id="p1")])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    m = by_id(report)
+    assert (m["p1"]["priority"], m["r1"]["priority"], m["r2"]["priority"]) == ("urgent", "normal", "high")
+    assert m["r1"]["alerted"] == ["marketing-sales"]  # past the urgent route's repeat_interval: sent again
+    assert m["r2"]["alerted"] == [] and [h["kind"] for h in m["r2"]["held"]] == ["repeat"]
