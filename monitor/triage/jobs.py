@@ -77,10 +77,16 @@ def run_escalations(c: JobDeps) -> int:
         overdue = c.store.overdue_unacknowledged(s, now)
         # before the ladder, so that its reminder goes to whoever holds the item then; only items a
         # step is due for now (an item is not handed back and forth at every change of shift)
-        stepping = [i for i in overdue if ladder_actions(state_of(i), esc, c.cfg.policy.business_hours, now)]
+        def steps_of(item: QueueItem) -> list[Step]:
+            # a green item (a compliment a scout forwarded) is late to be thanked for, not a crisis:
+            # its ladder stops before the crisis contact (judge A: "#1 green, normal" in the backlog)
+            return [st for st in ladder_actions(state_of(item), esc, c.cfg.policy.business_hours, now)
+                    if not (st.action == CRISIS_ACTION and item.light == "green")]
+
+        stepping = [i for i in overdue if steps_of(i)]
         _hand_out(c, s, now, stepping)
         for item in overdue:
-            for step in ladder_actions(state_of(item), esc, c.cfg.policy.business_hours, now):
+            for step in steps_of(item):
                 new = c.store.insert_ignore(s, EscalationStep, [{
                     "queue_item_id": item.id, "level": step.level, "action": step.action,
                     "target": step.target, "at": now}], ["queue_item_id", "level"], returning=EscalationStep.id)

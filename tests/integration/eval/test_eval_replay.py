@@ -571,3 +571,26 @@ def test_a_rise_is_measured_against_what_the_receiver_was_shown(cfg: AppConfig) 
     assert (m["p1"]["priority"], m["r1"]["priority"], m["r2"]["priority"]) == ("urgent", "normal", "high")
     assert m["r1"]["alerted"] == ["marketing-sales"]  # past the urgent route's repeat_interval: sent again
     assert m["r2"]["alerted"] == [] and [h["kind"] for h in m["r2"]["held"]] == ["repeat"]
+
+
+def test_a_forwarded_compliment_is_never_a_crisis(cfg: AppConfig) -> None:
+    """A compliment an employee forwarded is Marketing & Sales's to share (green, in their queue,
+    with reminders when nobody takes it), never an item for the crisis contact (judge A,
+    2026-12-06: "#1 green, normal" in the crisis backlog). A complaint left as long reaches it."""
+    def line(ext: str, at: str, text: str, **kw: Any) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "url": f"https://x.example/{ext}", "text": text,
+                           "author_handle": f"u{ext}", "author_reach": 300, "created_at": f"2026-11-30T{at}Z", **kw})
+
+    stream = "\n".join([
+        line("k1", "10:00:00", "Thank you SET SEG for the quick help with my claim, wonderful people",
+             submitted_by="emp@setseg.example", urgency="low", category="compliment"),
+        line("c1", "10:05:00", "SET SEG denied my claim again, terrible"),
+        json.dumps({"source": "x", "external_id": "late", "url": "https://x.example/late", "text": "SET SEG webinar today",
+                    "author_handle": "z", "author_reach": 10, "created_at": "2026-12-01T20:00:00Z"})])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    m = by_id(report)
+    assert m["k1"]["light"] == "green" and "marketing-sales" in m["k1"]["alerted"]
+    ladder = [a for a in report.alerts if a["kind"] == "ladder"]
+    crisis = " ".join(a["summary"] for a in ladder if a["receiver"] == "crisis")
+    assert f"#{m['c1']['item_id']} " in crisis and f"#{m['k1']['item_id']} " not in crisis, crisis
+    assert any(a["item_id"] == m["k1"]["item_id"] and a["receiver"] == "marketing-sales" for a in ladder)
