@@ -67,10 +67,22 @@ def build_connector(cfg: AppConfig, src: SourceConfig, *, client: Any = None, cl
 
 def check_sources(cfg: AppConfig) -> None:
     """Validate every enabled source's type and options (imports connector modules lazily), and
-    that the receivers' PagerDuty, Teams and webhook secrets are in the environment."""
+    that the receivers' PagerDuty, Teams and webhook secrets are in the environment. A disabled
+    source's type and options are checked too (not its secrets): a typo there would otherwise
+    surface only on the day someone enables it."""
     problems = receiver_problems(cfg)
-    for src in cfg.sources:
+    for index, src in enumerate(cfg.sources):
         if not src.enabled:
+            try:
+                load_connector_class(src.type).Options.model_validate(src.options)
+            except KeyError as exc:
+                problems.append(f"{cfg.path}: sources[{index}].type: {exc.args[0]}")
+            except ImportError:
+                pass  # its library is needed only once it is enabled
+            except ValidationError as exc:
+                problems.append(f"{cfg.path}: " + "; ".join(
+                    f"sources[{index}].options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']} (source disabled)"
+                    for e in exc.errors()))
             continue
         try:
             build_connector(cfg, src)

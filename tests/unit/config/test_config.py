@@ -308,3 +308,25 @@ def test_the_example_watch_lists_name_marked_documents_not_the_word_confidential
     for leak in ("Someone forwarded me a SET SEG vendor RFP marked confidential, with the incumbent's name",
                  "Here is the SET SEG strictly confidential board deck", "a SET SEG confidential memo on layoffs"):
         assert verdict(leak) == "red", leak
+
+
+def test_a_disabled_sources_options_are_checked_too(write_config: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge C, 2026-12-06: a misspelt option of a disabled source passed ``check-config`` and
+    failed the day the source was enabled (by an environment variable, as the example suggests)."""
+    from typer.testing import CliRunner
+
+    from monitor.app.bootstrap import check_sources
+    from monitor.cli import app
+
+    data = _example()
+    x = next(s for s in data["sources"] if s["type"] == "x")
+    assert x["enabled"] is False
+    x["options"]["max_result"] = 50
+    path = write_config(data)
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.options\.max_result: Extra inputs are not permitted "
+                                          r"\(source disabled\)"):
+        check_sources(load_config(path, env={}))
+    r = CliRunner().invoke(app, ["check-config", str(path)])
+    assert r.exit_code == 2 and "max_result" in r.output, r.output
+    del x["options"]["max_result"]
+    check_sources(load_config(write_config(data), env={}))  # its secrets are not needed while it is off
