@@ -72,6 +72,8 @@ def send(week: WeekOpt = None,
     recipients = list(to or dg.recipients)
     if not recipients:
         raise fail("no recipients (configure digests[].recipients or pass --to)", 2)
+    if bad := [a for a in recipients if "@" not in a or any(c.isspace() for c in a.strip())]:
+        raise fail(f"--to: not an email address: {', '.join(repr(a) for a in bad)}", 2)
     try:
         results = svc.deliver(dg, wk, recipients, force=force)
     except MonitorError as exc:

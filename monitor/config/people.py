@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -31,7 +31,8 @@ class Spokesperson(StrictModel):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
     slack_user_id: str | None = Field(None, pattern=r"^[UW][A-Z0-9]{2,}$")
     topics: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
+    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]] = Field(
+        default_factory=list, description="language codes as the platforms give them (en, es, pt-BR), not names")
     working_hours: WorkingHours = Field(default_factory=WorkingHours)
     roles: list[Role] = Field(default_factory=lambda: list[Role](["spokesperson"]))
     active: bool = True

@@ -320,6 +320,7 @@ def export_corrections_command(
     if out is None:
         sys.stdout.write(lines)
     else:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(lines, encoding="utf-8")
         typer.echo(f"{len(rows)} corrections written to {out}", err=True)
 

@@ -101,6 +101,9 @@ def test_cli_preview_and_send(tmp_path: Path, smtp, make_config, containers) -> 
     res = runner.invoke(app, ["digest", "send", "--week", WEEK, "--to", "me@setseg.example", "--config", str(cfg_path)])
     assert "already-sent" in res.output
     assert len(smtp.received) == 1
+    res = runner.invoke(app, ["digest", "send", "--week", WEEK, "--to", "not-an-address", "--config", str(cfg_path)])
+    assert res.exit_code == 2 and "--to: not an email address: 'not-an-address'" in res.output, res.output
+    assert len(smtp.received) == 1  # nothing sent, nothing recorded as sent
     assert email.message_from_bytes(smtp.received[0][2])["To"] == "me@setseg.example"
     res = runner.invoke(app, ["digest", "preview", "--week", "2026-47", "--config", str(cfg_path)])
     assert res.exit_code == 2 and "not an ISO week" in res.output

@@ -150,7 +150,7 @@ def test_export_corrections(app: typer.Typer, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == "x:t1\tpositive\tGreat job team\nx:t2\tnegative\tStill waiting for my refund\n"
 
-    out = tmp_path / "corrections.tsv"
+    out = tmp_path / "exports" / "corrections.tsv"  # a folder that does not exist yet
     later = CliRunner().invoke(
         app,
         [

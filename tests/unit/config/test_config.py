@@ -330,3 +330,13 @@ def test_a_disabled_sources_options_are_checked_too(write_config: Callable[[dict
     assert r.exit_code == 2 and "max_result" in r.output, r.output
     del x["options"]["max_result"]
     check_sources(load_config(write_config(data), env={}))  # its secrets are not needed while it is off
+
+
+def test_a_spokespersons_languages_are_codes_not_names(write_config: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge C: ``languages: [english]`` passed, and nobody was ever matched to an English post."""
+    data = _example()
+    data["spokespersons"][0]["languages"] = ["english"]
+    err = _fails(write_config(data))
+    assert [loc for _, loc, _ in err.problems] == ["spokespersons[0].languages[0]"], err.problems
+    data["spokespersons"][0]["languages"] = ["en", "es", "pt-BR"]
+    load_config(write_config(data), env={})
