@@ -171,7 +171,11 @@ def reasons_now(light: str, light_reasons: Sequence[str], reasons: Sequence[str]
         if r in now or r in earlier:
             continue
         head = r.split(":", 1)[0]
-        (earlier if head in lights and head != light else now).append(r)
+        # a routing line of the light it had ("to marketing-sales via route.routes[3]
+        # (light=\"yellow\")") is how it was routed then, not why it is what it is now
+        routed_as = next((x for x in lights if f'light="{x}"' in r), None) if r.startswith("to ") else None
+        stale = (head in lights and head != light) or (routed_as is not None and routed_as != light)
+        (earlier if stale else now).append(r)
     return now, earlier
 
 

