@@ -74,7 +74,7 @@ def test_example_config_has_categories() -> None:
 class FakeEncoder:
     """Bag of words over a tiny vocabulary: enough to check the scorer's bookkeeping."""
 
-    VOCAB = ("rates", "code", "password", "thanks", "webinar", "launch", "secret", "great")
+    VOCAB: tuple[str, ...] = ("rates", "code", "password", "thanks", "webinar", "launch", "secret", "great")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         rows = np.array([[float(w in t.lower()) for w in self.VOCAB] + [0.1] for t in texts], dtype=np.float32)
