@@ -40,6 +40,7 @@ from monitor.domain.decide import (
     group_open,
     linked_posts,
     referred_post,
+    repriced,
 )
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
@@ -434,11 +435,19 @@ class Triage:
             if (row.id or 0) not in ctx.known_members:
                 item.mention_count += 1
             rose = False
-            if decision.priority_score > item.priority_score:
-                rose = rose or PRIORITY_RANK[decision.priority] > PRIORITY_RANK.get(item.priority, 0)
-                item.priority, item.priority_score = decision.priority, decision.priority_score
+            priority, score, priority_lines = decision.priority, decision.priority_score, list(decision.reasons)
+            if (item.light_overridden_by and decision.light != "red"
+                    and LIGHT_RANK[decision.light] > LIGHT_RANK[item.light]):
+                # a person settled the light lower: this member counts at that light (judge B: a
+                # scout's forward of an item overridden to green brought back the yellow weight)
+                priority, score, text = repriced(self.cfg, score=score, priority=priority,
+                                                 light=(decision.light, as_light(item.light)))
+                priority_lines = [text]
+            if score > item.priority_score:
+                rose = rose or PRIORITY_RANK[priority] > PRIORITY_RANK.get(item.priority, 0)
+                item.priority, item.priority_score = priority, score
                 item.reasons = _with_priority(  # the page says why
-                    item.reasons, decision.reasons,
+                    item.reasons, priority_lines,
                     None if row.id == item.mention_id else (row.author_handle or row.source))
             # An override settles the item's light for what it was judged on; a later red member
             # is new information and always raises it (P4: Legal must see it).
@@ -504,7 +513,10 @@ class Triage:
             # a rise in light or priority is a new message that pings the channel (Slack: a new
             # post, not a reply in the group's thread); so is every member on a route whose
             # repeat_interval is 0 (Legal: each new red post is a disclosure of its own)
-            rose_from = rise({**decision.labels, "receiver": rcv}, last.get(rcv), queue=self._queues.get(rcv, True))
+            # measured on what the message shows: the item's light and priority (an override holds)
+            shown = {"light": item.light, "priority": item.priority}
+            rose_from = rise({**decision.labels, **shown, "receiver": rcv}, last.get(rcv),
+                             queue=self._queues.get(rcv, True))
             every = route is not None and route.opts.repeat_interval.total_seconds() == 0
             if every and rose_from is None and rcv in last and (row.id or 0) in ctx.known_members:
                 # the same post read again (new engagement figures) is no new post: a route that

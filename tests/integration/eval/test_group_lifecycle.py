@@ -98,3 +98,37 @@ def test_a_scout_forward_of_a_crawled_post_counts_its_urgency() -> None:
 def test_a_neutral_reply_joins_its_parents_item_without_alerting(report: dict[str, dict[str, Any]]) -> None:
     assert report["p1r"]["light"] == "green" and report["p1r"]["alerted"] == []
     assert report["p1r"]["item_id"] == report["p1"]["item_id"] is not None
+
+
+def test_a_scout_forward_after_an_override_keeps_the_overridden_light_in_the_priority(tmp_path: Path) -> None:
+    """Judge B, 2026-12-06: a spokesperson set a complaint-looking thank-you to green; an employee
+    then forwarded its link, and the item became "GREEN high" scored with the yellow light's 20
+    points, alerted as "now GREEN (was green)". The forward still counts (its scout points), at
+    the light a person settled."""
+    from sqlmodel import Session, create_engine, select
+
+    from monitor.app.eval_actions import ActionLine
+    from monitor.storage.models import QueueItem
+
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    post = {"source": "x", "external_id": "ov1", "url": "https://x.example/p/ov1", "created_at": "2026-12-01T15:00:00Z",
+            "text": "SET SEG finally paid my refund after the outage week, thank you Dana",
+            "author_handle": "user_ov1", "author_reach": 3000, "lang": "en"}
+    stream = "\n".join([
+        json.dumps(post),
+        json.dumps({"action": "override", "source": "x", "external_id": "ov1", "at": "2026-12-01T15:10:00Z",
+                    "by": "dana.whitfield", "light": "green", "reason": "a thank-you, not a complaint"}),
+        json.dumps({**post, "observed_at": "2026-12-01T15:30:00Z", "submitted_by": "sam.lee@setseg.example",
+                    "category": "other", "urgency": "normal"})])
+    actions: list[ActionLine] = []
+    rep = replay(cfg, parse_stream(stream, actions=actions), classifier=KeywordClassifier(), actions=actions,
+                 folder=tmp_path)
+    first = rep.mentions[0]
+    assert first["light"] == "yellow" and rep.actions[0]["ok"]
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        item = s.exec(select(QueueItem)).one()
+    w = cfg.policy.priority.light_weight
+    [line] = [r for r in item.reasons if r.startswith("priority ")]
+    assert item.light == "green" and f"light yellow -> green {w['green'] - w['yellow']:+.1f}" in line, item.reasons
+    lines = [a for a in rep.alerts if a["item_id"] == first["item_id"] and a["receiver"] == "marketing-sales"]
+    assert all("was green" not in a["summary"] for a in lines), lines
