@@ -420,6 +420,8 @@ class Router:
             model_red_reason=m.red_reason,
             uncovered_language=(m.lang or "unknown") if s is not None and not s.supported else None,
             topic_terms=self._topic_terms,
+            # an employee's link we could not read: its "text" is their note, or the address
+            unread_post=m.source == "web" and m.submitted_by is not None,
         )
         # the spike detector's estimate: no rate from a post too young or too small to tell
         if m.prev_engagement is not None and m.prev_observed_at is not None and m.observed_at is not None:

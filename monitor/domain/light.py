@@ -85,6 +85,7 @@ def evaluate(
     model_red_reason: str | None = None,
     uncovered_language: str | None = None,
     topic_terms: Sequence[str] = (),
+    unread_post: bool = False,
 ) -> Verdict:
     """Decide the light of one mention.
 
@@ -94,7 +95,9 @@ def evaluate(
     Yellow: criticism (negative sentiment, complaint terms; neither for a post a scout forwarded
     as a compliment; a scout's "criticism"), a press enquiry (``press_terms``), questions
     that need a decision (:func:`asks_us`; ``topic_terms`` are the keywords of the
-    organisation's topics). Green: everything else (compliments and neutral public mentions).
+    organisation's topics), a scout's link whose post could not be read (``unread_post``) unless
+    the scout called it a compliment. Green: everything else (compliments and neutral public
+    mentions).
     """
     reasons: list[str] = []
     hits: list[str] = []
@@ -138,6 +141,10 @@ def evaluate(
     if uncovered_language is not None:
         # the model did not read it: a person must (when in doubt, do not file it as green)
         reasons.append(f"needs review: language {uncovered_language} is not covered by the sentiment model")
+    if unread_post and not praised and not reasons:
+        # nobody has seen the post behind a scout's link: the model read the note or the address
+        # (judge B: a bare link became "green: neutral public mention")
+        reasons.append("needs review: the post behind the link could not be read (an employee forwarded it)")
     if reasons:
         return Verdict("yellow", tuple(reasons))
     aside = ("a question to the community, not to us",) if community_question else ()

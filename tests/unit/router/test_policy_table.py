@@ -187,6 +187,20 @@ CASES_YAML = """
   submitted_by: emp-7
   sentiment: {label: positive, score: 0.9}
   expect: {light: green, receivers: [marketing-sales, kudos]}
+- rule: P1 a scout's link we could not read goes to a person (its text is the note or the address)
+  source: web
+  url: "https://www.facebook.com/groups/123/posts/456"
+  text: "https://www.facebook.com/groups/123/posts/456"
+  submitted_by: emp-7
+  sentiment: {label: neutral, score: 0.7}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "needs review: the post behind the link could not be read"}
+- rule: P1 ... unless the scout called it a compliment
+  source: web
+  text: "a parent thanked Acme in our district's Facebook group"
+  submitted_by: emp-7
+  scout_category: compliment
+  sentiment: {label: positive, score: 0.9}
+  expect: {light: green, receivers: [marketing-sales, kudos]}
 - rule: P1 scout marked criticism is yellow
   text: "Saw this about Acme"
   submitted_by: emp-7
