@@ -447,9 +447,11 @@ class QueueActions:
         with self.store.session() as s:
             item = self._item(s, item_id, actor, "assign")
             if assignee not in {a.id for a in self.assignees(item.light)}:
+                who = next((a.name for a in directory(self.cfg) if a.id == assignee), None) or repr(assignee[:100])
                 if item.light == "red":
-                    raise ActionError(f"{assignee[:100]!r} is not cleared for red items (Legal / Compliance, leads, admins)")
-                raise ActionError(f"{assignee[:100]!r} is not a designated spokesperson")
+                    raise ActionError(f"{who} is not cleared for red items (Legal / Compliance, leads, admins)")
+                raise ActionError(f"{who} is not a designated spokesperson: only red items go to people cleared "
+                                  "for red who do not answer the public")
             if item.status not in OPEN_STATUSES:
                 raise ActionError(f"cannot assign an item that is {item.status}")
             item.assignee, item.status = assignee, ("assigned" if item.status == "new" else item.status)

@@ -281,7 +281,8 @@ def router(container: Container) -> APIRouter:
             "rows": rows, "counts": counts, "f": filters, "names": names, "sorts": SORTS,
             "statuses": QUEUE_STATUSES, "sources": queries.mention_sources(container.store),
             "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
-            "assignees": bulk_assignees(actor), "bulk": auth.session(request).pop("bulk", None),
+            "assignees": bulk_assignees(actor), "red_only": {a.id for a in actions.assignees("red")}
+            - {a.id for a in actions.assignees("yellow")}, "bulk": auth.session(request).pop("bulk", None),
             # only those who may assign are offered "assign to…" (a lead or an admin)
             "may_assign": permitted(actor, "yellow")["assign"] or (actor.can_see_red and permitted(actor, "red")["assign"]),
             "bulk_actions": bulk_actions,
@@ -307,7 +308,11 @@ def router(container: Container) -> APIRouter:
             done = {o.item_id: o for o in actions.bulk(known, actor, action=action, now=now, assignee=assignee,
                                                           reason=reason)}
         except ActionError as exc:
-            auth.session(request)["bulk"] = {"error": str(exc)}
+            # the request itself is wrong: said next to its field, with the ticked items kept ticked
+            field = ("reason" if "reason" in str(exc) else "assignee" if "assign" in str(exc) else
+                     "item" if "item" in str(exc).lower() else "")
+            auth.session(request)["bulk"] = {"error": str(exc), "field": field, "selected": known[:BULK_MAX],
+                                             "action": action, "reason": reason[:500]}
         else:
             outcomes = [done.get(i) or BulkOutcome(i, "No such queue item.") for i in ids]
             auth.session(request)["bulk"] = bulk_summary(action, outcomes, assignee=assignee)

@@ -174,7 +174,13 @@ def test_bulk_needs_staff_csrf_and_a_reason_to_close(browser: Callable[..., Brow
     assert r.status_code == 403
     before = len(container.store.audit_events())
     bulk(anna, {"action": "close", "item": [seeded.yellow, seeded.xss], "reason": "  "})
-    assert "a reason is required to close" in anna.client.get("/queue").text
+    page = anna.client.get("/queue").text
+    assert "a reason is required to close" in page
+    # judge B: said next to the Reason field, and the ticked items stay ticked
+    assert re.search(r'id="bulk-reason"[^>]*aria-invalid="true"', page) and 'id="reason-error"' in page
+    for i in (seeded.yellow, seeded.xss):
+        assert re.search(rf'id="select-{i}"[^>]*checked', page), i
+    assert '<option value="close" selected>' in page
     bulk(anna, {"action": "close", "reason": "x"})
     assert "Select at least one item." in anna.client.get("/queue").text
     bulk(anna, {"action": "claim", "item": [seeded.yellow]})
@@ -194,6 +200,8 @@ def test_bulk_with_odd_input_stays_small_and_safe(browser: Callable[..., Browser
     r = bulk(anna, {"action": "assign", "item": [seeded.yellow, seeded.xss], "assignee": "x" * 20_000})
     assert len(r.headers.get("set-cookie", "")) < 4000  # type: ignore[attr-defined]
     assert "is not a designated spokesperson" in anna.client.get("/queue").text
+    bulk(anna, {"action": "assign", "item": [seeded.yellow], "assignee": "lee"})
+    assert "Lee" in anna.client.get("/queue").text.split("is not a designated spokesperson")[0][-80:]
     r = bulk(anna, {"action": "dismiss", "item": list(range(10**6, 10**6 + 100))})
     assert len(r.headers.get("set-cookie", "")) < 4000  # type: ignore[attr-defined]
     assert "refused for other reasons" in anna.client.get("/queue").text
