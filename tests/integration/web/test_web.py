@@ -149,6 +149,8 @@ def test_spokesperson_claims_and_records_response(browser: Callable[..., Browser
     item = f"/queue/{seeded.yellow}"
     r = ben.post_form(item, f"{item}/claim", {})
     assert r.status_code == 200 and 'id="action-done"' in r.text and "Ben Ortiz" in r.text
+    assert 'id="claim"' not in r.text  # it is his: no "Claim" button (judge B clicked it twice)
+    assert ben.post_form(item, f"{item}/claim", {}).status_code == 200  # a stale tab's second click: nothing
     r = ben.post_form(item, f"{item}/respond", {"url": "https://x.com/setseg/status/1", "template_id": "sorry"})
     assert r.status_code == 200 and "responded" in r.text and "https://x.com/setseg/status/1" in r.text
     actions = [a.action for a in container.store.audit_events("queue_item", str(seeded.yellow))]
