@@ -78,7 +78,9 @@ def render_line(msg: Outbound) -> str:
         if len(text) > 200:
             text = text[:197] + "..."
         who = ("(author in the restricted queue)" if p.get("link_withheld")
-               else f"@{escape(p.get('author') or '')} ({escape(p.get('reach') or 0)} followers)")
+               else f"@{escape(p['author'])} ({escape(p.get('reach') or 0)} followers)" if p.get("author")
+               else "(author unknown: a link an employee forwarded)" if p.get("source") == "web"
+               else "(author unknown)")
         scout = escape(p.get("scout_name") or "a scout")
         if p.get("text_is_scout_note") and p.get("text"):
             # the post could not be read: the words are the employee's, not the post's

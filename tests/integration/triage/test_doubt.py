@@ -101,3 +101,18 @@ def test_the_rule_is_the_backtests_too() -> None:
         d, group=d.group, now=now, last={}, silences=[], spikes=[], cfg=cfg, red_score=score).items()}
         for score in (None, 0.29, 0.3, 0.6)}
     assert kinds == {None: {"kudos": None}, 0.29: {"kudos": None}, 0.3: {"kudos": "doubt"}, 0.6: {"kudos": "doubt"}}
+
+
+def test_the_alert_log_names_no_empty_author() -> None:
+    """Judge C: a scout's link without an author read "web @ (0 followers)"."""
+    from monitor.delivery.notifiers.base import Outbound
+    from monitor.delivery.notifiers.log import render_line
+
+    def line(**p: Any) -> str:
+        return render_line(Outbound(key="k", receiver="marketing-sales", kind="alert",
+                                    payload={"item_id": 1, "light": "yellow", "priority": "normal", "text": "t",
+                                             "item_url": "u", **p}))
+
+    assert "web (author unknown: a link an employee forwarded): t" in line(source="web", author="", reach=0)
+    assert "x @amy (12 followers): t" in line(source="x", author="amy", reach=12)
+    assert "@ (" not in line(source="rss", author=None)
