@@ -186,13 +186,7 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         # the group's first posts came together (group_wait): the newest is shown, all are counted
         title += f" · {_count(payload.get('mention_count'))} posts in this group"
     blocks: list[dict[str, Any]] = [_section(title, f"bs_head:{item_id}")]
-    if hide and payload.get("withheld_why") and not notice_only:
-        # not red, yet it may be confidential: kept out of a channel that many read
-        blocks.append(_section(
-            f":lock: Text withheld: {escape_line(payload['withheld_why'])}. {link(item_url, 'Open it in the queue')}",
-            f"bs_text:{item_id}"))
-        fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: text withheld (may be confidential)"
-    elif hide:
+    if hide:
         what = "A red item" if light == "red" else "An item"
         blocks.append(_section(
             f":lock: {what} needs attention. Its text is shown only in the restricted queue. "

@@ -121,9 +121,10 @@ class BatchContext:
     #: members held as repeats on a batched route whose message has gone out: one update of the
     #: group's message per ``group_interval`` shows them (:class:`_MemberUpdate`)
     member_updates: list[_MemberUpdate] = field(default_factory=list)
-    #: (item, post, its classification, the receivers it was held from) held as possibly
-    #: confidential (``alert_holds``' kind ``doubt``): the restricted receivers are asked to look
-    doubts: list[tuple[Any, Any, Any, list[str]]] = field(default_factory=list)
+    #: (item, post, its classification, the receivers it was held from (``alert_holds``' kind
+    #: ``doubt``), the broad receivers it was shown to) of a post that may be confidential: the
+    #: restricted receivers are asked to look
+    doubts: list[tuple[Any, Any, Any, list[str], list[str]]] = field(default_factory=list)
     roster: dict[str, RosterEntry] | None = None
     #: mentions of the batch that already belong to an item (decided again: a scout forwarded a
     #: post we had): they count once in the item's members

@@ -41,11 +41,9 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
     this one replies to and the light of its item; a reply's alert quotes it (``in_reply_to``:
     "same here" means nothing alone), unless either is red and the receiver is not cleared.
     ``doubt``: why the post may be confidential though not red (its confidentiality signal from
-    ``policy.light.doubt_floor``); a broad receiver then gets the alert without the text and says
-    why (``withheld_why``): when in doubt, leave it out of a channel that many read."""
+    ``policy.light.doubt_floor``): the alert says so among its reasons, and that Legal / Compliance
+    are asked to look (who can mark it red, which rewrites this message without the text)."""
     red_hidden = item.light == "red" and not receiver_restricted
-    doubt_hidden = doubt is not None and receiver_broad and not receiver_restricted and not red_hidden
-    hidden = red_hidden or doubt_hidden
     link_hidden = red_hidden and receiver_broad
     read = sentiment is not None and (sentiment.supported or bool(getattr(sentiment, "corrected", False)))
     return {
@@ -59,26 +57,26 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "author": None if link_hidden else row.author_handle,
         "author_name": None if link_hidden else row.author_name,
         "reach": None if link_hidden else row.author_reach,
-        "text": None if hidden else row.text,
-        "text_withheld": hidden,
+        "text": None if red_hidden else row.text,
+        "text_withheld": red_hidden,
         "link_withheld": link_hidden,
-        **({"withheld_why": f"may be confidential ({doubt}): Legal / Compliance is asked to look; "
-                            "the text is on the item's page"} if doubt_hidden else {}),
         # a language the model does not cover was not read (unless a person set it): no label,
         # no "neutral (0% confident)"
         "sentiment": sentiment.label if read and sentiment else None,
         "sentiment_score": round(sentiment.score, 3) if read and sentiment else None,
         "language_not_read": (row.lang or "unknown") if sentiment is not None and not read else None,
         "uncertain": bool(sentiment and sentiment.uncertain),
-        "reasons": [] if red_hidden else list(decision.reasons),
+        "reasons": [] if red_hidden else [*decision.reasons, *(
+            [f"may be confidential ({doubt}): Legal / Compliance are asked to look; do not share it further"]
+            if doubt is not None and not receiver_restricted else [])],
         "due_at": item.due_at.isoformat() if item.due_at else None,
         "item_url": f"{base_url.rstrip('/')}/queue/{item.id}",
         "scout": item.scout_submitted,
         "scout_name": (submission.submitter_name or submission.submitted_by) if submission else None,
         "scout_urgency": submission.urgency if submission else None,
-        "scout_note": None if hidden or submission is None else submission.note,
+        "scout_note": None if red_hidden or submission is None else submission.note,
         "text_is_scout_note": submission is not None and row.source == "web",
-        "in_reply_to": _parent_of(parent, hidden=hidden, restricted=receiver_restricted),
+        "in_reply_to": _parent_of(parent, hidden=red_hidden, restricted=receiver_restricted),
         "mention_count": item.mention_count,
         # a receiver without a queue (kudos) acts on nothing: no buttons, no "respond by"
         **({} if receiver_queue else {"queue": False}),

@@ -495,11 +495,13 @@ class Triage:
                             spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None,
                             red_score=cl.red_score)
         if in_doubt(self.cfg, cl.red_score, decision.light):
-            # kept from kudos (held), or from a broad channel's text (the alert goes, without it)
-            kept = [rcv for rcv, h in holds.items() if (h is not None and h.kind == "doubt")
-                    or ((h is None or h.kind == "repeat") and rcv in self._broad and rcv not in self._restricted)]
-            if kept:
-                ctx.doubts.append((item, row, cl, kept))
+            # kept from kudos (held), or shown to a broad channel (it must answer a complaint, a
+            # reporter): Legal / Compliance are asked either way, and can mark it red
+            kept = [rcv for rcv, h in holds.items() if h is not None and h.kind == "doubt"]
+            broad = [rcv for rcv, h in holds.items() if (h is None or h.kind == "repeat")
+                     and rcv in self._broad and rcv not in self._restricted]
+            if kept or broad:
+                ctx.doubts.append((item, row, cl, kept, broad))
         alerted = False
         for rcv, held in holds.items():
             if held is not None:
@@ -682,8 +684,8 @@ class Triage:
                 "kind": "update", "channel": None, "queue_item_id": a.item.id, "payload": payload,
                 "status": "pending", "attempts": 0, "next_attempt_at": mu.due, "created_at": now}
         threshold = cfg.policy.light.red_model_threshold
-        for item, row, cl, held_from in ctx.doubts:
-            # a post kept from kudos or from a broad channel's text as possibly confidential: Legal /
+        for item, row, cl, held_from, shown_to in ctx.doubts:
+            # a post that may be confidential, kept from kudos or shown to a broad channel: Legal /
             # Compliance look (they are cleared for its text) and mark its item red, or leave it
             why = doubt_reason(cl)
             post = [{"source": row.source, "external_id": row.external_id, "url": row.url,
@@ -695,8 +697,9 @@ class Triage:
                     "idempotency_key": f"doubt:{rc.name}:{row.source}:{row.external_id}", "receiver": rc.name,
                     "kind": "escalation", "channel": None, "queue_item_id": item.id, "status": "pending",
                     "attempts": 0, "next_attempt_at": now, "created_at": now,
-                    "payload": {"title": f"A post that may be confidential was kept from {', '.join(held_from)} "
-                                         f"(item #{item.id})",
+                    "payload": {"title": f"A post that may be confidential (item #{item.id}): "
+                                         + "; ".join([*([f"not shared with {', '.join(held_from)}"] if held_from else []),
+                                                      *([f"shown to {', '.join(shown_to)}"] if shown_to else [])]),
                                 "summary": f"{why}" + (f", under the red threshold {threshold:.2f}" if threshold else "")
                                            + ": mark its item red, or leave it.",
                                 "item_id": item.id, "action": "doubt", "target": rc.name, "light": item.light,

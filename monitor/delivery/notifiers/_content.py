@@ -24,13 +24,6 @@ WITHHELD = "(text withheld: red item, see the restricted queue)"
 REASON_WITHHELD = "(reason withheld: red item)"
 
 
-def withheld_words(payload: dict[str, Any], red: str = WITHHELD) -> str:
-    """What stands for a withheld text: why it was withheld (a post that may be confidential,
-    ``withheld_why``), else ``red`` (the red-item notice of the format)."""
-    why = payload.get("withheld_why")
-    return f"(text withheld: {why})" if why else red
-
-
 def rise_words(payload: dict[str, Any]) -> str | None:
     """``now urgent (was high)`` (or ``now RED (was yellow)``) for an alert sent because the
     group's light or priority rose since this receiver's last alert about it, else None."""

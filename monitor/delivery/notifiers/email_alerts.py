@@ -29,7 +29,6 @@ from monitor.delivery.notifiers._content import (
     rise_words,
     visible,
     visible_other,
-    withheld_words,
 )
 from monitor.delivery.notifiers.base import Outbound
 from monitor.delivery.notifiers.email import SmtpSender
@@ -63,11 +62,10 @@ def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[st
         p = visible(rc, msg.payload)
         light, priority = str(p.get("light") or "").upper(), plain(p.get("priority"), 20)
         text = plain(p.get("text"), TEXT_LIMIT) if p.get("text") else ""
-        gone = "text withheld, may be confidential" if p.get("withheld_why") else "red item (text withheld)"
-        subject = f"{light} {priority}: " + (plain(text, 80) if text else gone)
+        subject = f"{light} {priority}: " + (plain(text, 80) if text else "red item (text withheld)")
         rose = rise_words(p) if msg.kind == "alert" else None
         if rose:
-            subject = f"{light} {priority} ({plain(rose, 60)}): " + (plain(text, 60) if text else gone)
+            subject = f"{light} {priority} ({plain(rose, 60)}): " + (plain(text, 60) if text else "red item (text withheld)")
         headline = "another mention of this item" if msg.kind == "update" else (plain(rose, 80) if rose else "new mention")
         count = p.get("mention_count")
         if msg.kind == "alert" and isinstance(count, int) and count > 1:
@@ -76,7 +74,7 @@ def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[st
         parent = p.get("in_reply_to")
         if isinstance(parent, dict) and parent.get("text") and text:
             lines += ["", f"In reply to @{plain(parent.get('author'), 100)}: {plain(parent.get('text'), 300)}"]
-        lines += ["", text or plain(withheld_words(p, WITHHELD), 400), ""]
+        lines += ["", text or WITHHELD, ""]
         author = RESTRICTED_AUTHOR if p.get("link_withheld") else f"@{plain(p.get('author'), 100)} · {reach_text(p.get('reach'))}"
         lines.append(f"Author: {author}")
         lines.append(f"Source: {plain(p.get('source'), 40)}")

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.delivery.notifiers._content import (
     RESTRICTED_AUTHOR,
+    WITHHELD,
     plain,
     reach_text,
     receiver_config,
     visible,
     visible_other,
-    withheld_words,
 )
 from monitor.delivery.notifiers._http import HttpNotifier, post
 from monitor.delivery.notifiers.base import Outbound
@@ -117,8 +117,7 @@ class PagerDutyNotifier(HttpNotifier):
         url = str(p.get("item_url") or "") or None
         details: dict[str, Any]
         if msg.kind in ("alert", "update"):
-            text = (plain(p.get("text"), 4000) if p.get("text")
-                    else plain(withheld_words(p), 400) if p.get("text_withheld") else "")
+            text = plain(p.get("text"), 4000) if p.get("text") else WITHHELD if p.get("text_withheld") else ""
             who = (RESTRICTED_AUTHOR if p.get("link_withheld")
                    else f"@{plain(p.get('author'), 100)} ({reach_text(p.get('reach'))})")
             head = f"{str(p.get('light') or '').upper()} {priority} mention on {plain(p.get('source'))} by {who}"

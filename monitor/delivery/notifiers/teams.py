@@ -29,7 +29,6 @@ from monitor.delivery.notifiers._content import (
     reach_text,
     receiver_config,
     visible,
-    withheld_words,
 )
 from monitor.delivery.notifiers._http import HttpNotifier, post
 from monitor.delivery.notifiers.base import Outbound
@@ -80,7 +79,7 @@ def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool =
         if p.get("text"):
             body.append(_text(card_markdown(p["text"], TEXT_LIMIT)))
         elif p.get("text_withheld"):
-            body.append(_text(card_markdown(withheld_words(p, WITHHELD_NOTICE), 400), isSubtle=True))
+            body.append(_text(WITHHELD_NOTICE, isSubtle=True))
         facts = [
             {"title": "Light", "value": light.upper() or "?"},
             {"title": "Priority", "value": card_markdown(p.get("priority"), 20)},

@@ -52,7 +52,7 @@ EVENTS = ("alert", "update", "state", "escalation", "spike", "health", "test")
 ALERT_FIELDS = ("item_id", "group", "light", "priority", "source", "external_id", "url", "author", "author_name",
                 "reach", "text", "text_withheld", "sentiment", "sentiment_score", "uncertain", "reasons", "due_at",
                 "item_url", "scout", "scout_name", "scout_urgency", "scout_note", "text_is_scout_note",
-                "mention_count", "link_withheld", "language_not_read", "in_reply_to", "withheld_why")
+                "mention_count", "link_withheld", "language_not_read", "in_reply_to")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

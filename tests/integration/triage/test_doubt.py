@@ -47,18 +47,21 @@ def test_a_compliment_that_may_be_confidential_is_kept_from_kudos_and_legal_is_a
     assert kudos == ["2"]  # the plain compliment is shared, the doubtful one is not
     [ask] = [n for n in sent if n.receiver == "legal-compliance"]
     assert ask.kind == "escalation" and ask.payload["action"] == "doubt"
-    assert ask.payload["title"].startswith("A post that may be confidential was kept from kudos (item #")
+    assert ask.payload["title"].startswith("A post that may be confidential (item #")
+    assert ask.payload["title"].endswith("): not shared with kudos")
     assert ask.payload["samples"][0]["external_id"] == "1" and "internal audit" in ask.payload["samples"][0]["text"]
     assert "resembles 'internal documents and plans' (0.42)" in ask.payload["summary"]
     assert not [n for n in sent if n.receiver not in ("kudos", "legal-compliance")]  # green: nobody else
 
 
-def test_a_complaint_that_may_be_confidential_reaches_the_broad_channel_without_its_text(
+def test_a_complaint_that_may_be_confidential_reaches_the_broad_channel_and_legal_is_asked(
         containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
     """Judge A, 2026-12-06: a reply posting a password (0.47) and a scout's forward of an unannounced
-    rate cut (0.38) went to Marketing & Sales's broad channel in full, and Legal heard nothing.
-    Marketing & Sales still get the alert (a complaint needs them) with the text withheld and why;
-    the item's page keeps the text; Legal / Compliance, cleared for it, are asked to look."""
+    rate cut (0.38) went to Marketing & Sales and Legal heard nothing. Legal / Compliance, cleared
+    for red, are now asked about every post in doubt. Marketing & Sales keep the text (a reporter
+    with 241,000 followers scored 0.38 on the sample: withholding it hid the urgent item's words
+    from those who must answer) and are told it may be confidential; Legal can mark it red, which
+    rewrites their message without the text."""
     from monitor.delivery.notifiers.base import Outbound
     from monitor.delivery.notifiers.log import render_line
 
@@ -74,13 +77,13 @@ def test_a_complaint_that_may_be_confidential_reaches_the_broad_channel_without_
         sent = list(s.exec(select(Notification).where(Notification.channel == None)))  # noqa: E711
     [alert] = [n for n in sent if n.receiver == "marketing-sales"]
     p = alert.payload
-    assert alert.kind == "alert" and p["light"] == "yellow" and p["text"] is None and p["text_withheld"]
-    assert p["withheld_why"].startswith("may be confidential (resembles 'internal documents and plans' (0.42))")
-    assert p["url"] == "https://x.example/9" and p["author"] == "u9"  # not red: the link and author stay
-    line = render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=p))
-    assert "(text withheld: may be confidential" in line and "reserves" not in line
+    assert alert.kind == "alert" and p["light"] == "yellow" and "internal audit" in p["text"]
+    assert ("may be confidential (resembles 'internal documents and plans' (0.42)): Legal / Compliance are "
+            "asked to look; do not share it further") in p["reasons"]
+    assert "internal audit" in render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=p))
     [ask] = [n for n in sent if n.receiver == "legal-compliance"]
-    assert ask.payload["action"] == "doubt" and "kept from marketing-sales" in ask.payload["title"]
+    assert ask.payload["action"] == "doubt"
+    assert ask.payload["title"] == f"A post that may be confidential (item #{alert.queue_item_id}): shown to marketing-sales"
     assert "internal audit" in ask.payload["samples"][0]["text"]  # Legal is cleared for it
 
 
