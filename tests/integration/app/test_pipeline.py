@@ -266,18 +266,23 @@ def test_counters_add_up_across_batches(container: Any, clock: FrozenClock) -> N
 
 
 class _Noting:
+    """A connector whose one fetch carries ``notes`` (warnings) and ``info`` (news)."""
+
     type = "replay"
+
+    def __init__(self, *, notes: tuple[str, ...] = (), info: tuple[str, ...] = ()) -> None:
+        self.notes, self.info = notes, info
 
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
         m = Mention(source="x", external_id="n1", url="https://x.example/s/n1", text="SET SEG thanks!",
                     created_at=ctx.now, author_handle="amy")
-        return FetchResult(mentions=[m], cursor="c1", notes=("read limit reached; older posts may be missing",))
+        return FetchResult(mentions=[m], cursor="c1", notes=self.notes, info=self.info)
 
 
 def test_connector_notes_are_reported_and_logged(container: Any, clock: FrozenClock,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     c = container()
-    c.connectors.built["replay"] = _Noting()
+    c.connectors.built["replay"] = _Noting(notes=("read limit reached; older posts may be missing",))
     with caplog.at_level("WARNING", logger="brand_scout.pipeline"):
         report = c.pipeline.poll("replay")
     assert report.stored == 1 and report.notes == ["read limit reached; older posts may be missing"]
@@ -285,18 +290,9 @@ def test_connector_notes_are_reported_and_logged(container: Any, clock: FrozenCl
         "source note: read limit reached; older posts may be missing"]
 
 
-class _Finished:
-    type = "replay"
-
-    def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
-        m = Mention(source="x", external_id="f1", url="https://x.example/s/f1", text="SET SEG thanks!",
-                    created_at=ctx.now, author_handle="amy")
-        return FetchResult(mentions=[m], cursor="c1", info=("replay finished: all 1 mentions of the file have been released",))
-
-
 def test_connector_news_is_reported_and_logged_at_info(container: Any, caplog: pytest.LogCaptureFixture) -> None:
     c = container()
-    c.connectors.built["replay"] = _Finished()
+    c.connectors.built["replay"] = _Noting(info=("replay finished: all 1 mentions of the file have been released",))
     with caplog.at_level("INFO", logger="brand_scout.pipeline"):
         report = c.pipeline.poll("replay")
     assert report.notes == ["replay finished: all 1 mentions of the file have been released"]
