@@ -34,7 +34,7 @@ from monitor.domain.decide import due_time, repriced
 from monitor.domain.ladder import UNACKNOWLEDGED, without_item
 from monitor.domain.suppression import LastAlert
 from monitor.errors import MonitorError
-from monitor.storage.models import OPEN_STATUSES, MentionRow, QueueItem
+from monitor.storage.models import OPEN_STATUSES, MentionRow, QueueItem, RosterEntry
 from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, Light, Sentiment, as_light, as_priority, as_sentiment
@@ -132,6 +132,23 @@ class Holdable(Protocol):
 
     assignee: str | None
     status: str
+
+
+def give_by_rotation(cfg: AppConfig, s: Session, item: Holdable, topic: str | None, lang: str | None,
+                     now: datetime, roster: dict[str, RosterEntry]) -> str | None:
+    """Give ``item`` to the active spokesperson the rotation picks (language, then topic, then in
+    turn, skipping those off duty: :func:`monitor.domain.assignment.assign`) and record their turn
+    in ``roster`` (the stored roster entries); returns who, or None when nobody is on duty."""
+    who = rotation(topic, lang, [sp for sp in cfg.spokespersons if sp.active], now,
+                   {rid: r.last_assigned_at for rid, r in roster.items()})
+    if who is None:
+        return None
+    item.assignee, item.status = who, "assigned"
+    entry = roster.get(who)
+    if entry is not None:
+        entry.last_assigned_at = now
+        s.add(entry)
+    return who
 
 
 def leave_uncleared(item: Holdable, cleared: set[str]) -> str | None:
@@ -559,18 +576,11 @@ class QueueActions:
         item.assignee, item.acknowledged_at = None, None
         item.status, item.escalation_level = "new", 0
         item.due_at = due_time(self.cfg, now, item.priority)
-        roster = self.store.roster_entries(s)
         head = s.get(MentionRow, item.mention_id)
-        who = rotation(item.topic, head.lang if head is not None else None, speakers, now,
-                       {rid: r.last_assigned_at for rid, r in roster.items()})
-        if who is None:
-            return
-        item.assignee, item.status = who, "assigned"
-        details["assigned_to"] = who
-        entry = roster.get(who)
-        if entry is not None:
-            entry.last_assigned_at = now
-            s.add(entry)
+        who = give_by_rotation(self.cfg, s, item, item.topic, head.lang if head is not None else None, now,
+                               self.store.roster_entries(s))
+        if who is not None:
+            details["assigned_to"] = who
 
     def _tell_cleared(self, s: Session, item: QueueItem, actor: Actor, reason: str, now: datetime) -> None:
         """The receivers that got only a notice of the red item (Marketing & Sales) get the post

@@ -371,11 +371,8 @@ def _encoder_file(encoder: TextEncoder) -> Path | None:
 
 def _model_path(encoder: TextEncoder) -> Path | None:
     """The ``model.onnx`` whose ``embedding`` output ``encoder`` gives, when it is one."""
-    model_dir = getattr(encoder, "model_dir", None)  # OnnxClassifier
-    if model_dir is not None:
-        return Path(model_dir) / "model.onnx"
-    path = getattr(encoder, "model_path", None)  # OnnxSentenceEncoder over a model.onnx
-    return Path(path) if path is not None and Path(path).name == "model.onnx" else None
+    path = _encoder_file(encoder)
+    return path if path is not None and path.name == "model.onnx" else None
 
 
 def _head_of(encoder: TextEncoder) -> DisclosureHead | None:

@@ -29,7 +29,6 @@ import numpy as np
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
-from monitor.domain.assignment import assign
 from monitor.domain.decide import (
     Decision,
     Router,
@@ -45,7 +44,7 @@ from monitor.domain.decide import (
 )
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
-from monitor.queue.actions import directory, leave_uncleared
+from monitor.queue.actions import directory, give_by_rotation, leave_uncleared
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
 from monitor.sentiment.language import detect_language, not_a_language
@@ -713,16 +712,7 @@ class Triage:
             return  # red items go to Legal / Compliance and the lead, not to the rotation
         if ctx.roster is None:
             ctx.roster = self.store.roster_entries(s)
-        roster = [sp for sp in self.cfg.spokespersons if sp.active]
-        last = {rid: r.last_assigned_at for rid, r in ctx.roster.items()}
-        who = assign(item.topic, row.lang, roster, now, last)
-        if who is None:
-            return
-        item.assignee, item.status = who, "assigned"
-        entry = ctx.roster.get(who)
-        if entry is not None:
-            entry.last_assigned_at = now
-            s.add(entry)
+        give_by_rotation(self.cfg, s, item, item.topic, row.lang, now, ctx.roster)
 
 
 __all__ = ["BatchContext", "Cls", "Item", "NewItem", "Triage", "alert_holds", "alert_payload", "due_time",
