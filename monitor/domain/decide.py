@@ -207,26 +207,40 @@ def handle_stem(handle: str) -> str:
     return re.sub(r"[^a-z0-9]", "", h)
 
 
-def cross_posted(seen: Sequence[tuple[str, str, str]], source: str, handle: str) -> str | None:
+def cross_posted(seen: Sequence[tuple[str, str, str]], source: str, handle: str, *,
+                 own: bool = True, campaign: bool = False) -> str | None:
     """The group of the first routed post with the same text (``seen``: its (source, author
     handle, group), in routing order) on another source than ``source`` by the same person
-    (:func:`handle_stem`), when that group holds no post with it from ``source`` yet; else None:
-    the same words by someone else are another person's post (a template, a campaign)."""
+    (:func:`handle_stem`), when that group holds no post with it from ``source`` yet (``own``:
+    cross-posts are grouped). Else, with ``campaign``, the group of the first such post by
+    someone else (:func:`same_words_as`); else None."""
     stem = handle_stem(handle)
-    if not stem:
-        return None
-    here = {group for src, _, group in seen if src == source}
-    return next((group for src, who, group in seen
-                 if src != source and handle_stem(who) == stem and group not in here), None)
+    if own and stem:
+        here = {group for src, _, group in seen if src == source}
+        mine = next((group for src, who, group in seen
+                     if src != source and handle_stem(who) == stem and group not in here), None)
+        if mine is not None:
+            return mine
+    return same_words_as(seen, handle) if campaign else None
+
+
+def same_words_as(seen: Sequence[tuple[str, str, str]], handle: str) -> str | None:
+    """The group of the first routed post with the same words by another person (a copy-paste
+    campaign, a shared template, a "share this" button): many people posting one text is one
+    matter to answer once, not as many queue items and alerts (judge A, 2026-12-06: a campaign
+    of 12 accounts was 12 items, read as praise and sent to kudos 12 times)."""
+    stem = handle_stem(handle)
+    return next((group for _, who, group in seen if not stem or handle_stem(who) != stem), None)
 
 
 def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True,
-              by_text: bool = False) -> str:
+              by_text: bool = False, by_campaign: bool = False) -> str:
     """The group a mention belongs to: the post it reposts or quotes, the external link it
     shares, its thread (``thread_id``, else the ``parent_id`` it answers), or itself. A post it
-    refers to, links to or cross-posts (``by_text``: the same text routed from another source,
-    :func:`cross_post_text`) that was routed already lends its group (``joins``): it may be a link's."""
-    if m.joins and (referred_post(m, by_thread=by_thread, by_repost=by_repost) or by_url or by_text):
+    refers to, links to, cross-posts (``by_text``: the same text routed from another source,
+    :func:`cross_post_text`) or repeats (``by_campaign``: the same text by another person,
+    :func:`same_words_as`) that was routed already lends its group (``joins``): it may be a link's."""
+    if m.joins and (referred_post(m, by_thread=by_thread, by_repost=by_repost) or by_url or by_text or by_campaign):
         return m.joins
     if by_repost and m.refers_to and m.kind in ("repost", "quote"):
         return _bounded(f"{m.source}:{m.refers_to}")
@@ -444,7 +458,8 @@ class Router:
         )
         topic = topic_of(m.text, pol.topics)
         g = pol.grouping
-        group = group_key(m, by_url=g.by_url, by_thread=g.by_thread, by_repost=g.by_repost, by_text=g.by_text)
+        group = group_key(m, by_url=g.by_url, by_thread=g.by_thread, by_repost=g.by_repost, by_text=g.by_text,
+                          by_campaign=g.by_campaign)
         labels = labels_for(
             m,
             s,

@@ -186,6 +186,18 @@ class OutboxStore(StoreBase):
                       .where(col(AuditEvent.action) == "alert.inhibited", ref.in_(list(keys))).group_by(ref)).all()
         return {str(k): (int(n), int(items)) for k, n, items in rows}
 
+    def held_by_spikes_for(self, s: Session, keys: Sequence[str]) -> dict[tuple[str, str], tuple[int, int]]:
+        """For each (spike key, receiver): how many of that receiver's alerts the spike's
+        inhibition held back, and about how many items."""
+        if not keys:
+            return {}
+        ref = AuditEvent.details["ref"].as_string()  # type: ignore[index]
+        rcv = AuditEvent.details["receiver"].as_string()  # type: ignore[index]
+        rows = s.exec(select(ref, rcv, func.count(), func.count(func.distinct(AuditEvent.object_id)))  # type: ignore[call-overload]
+                      .where(col(AuditEvent.action) == "alert.inhibited", ref.in_(list(keys)))
+                      .group_by(ref, rcv)).all()
+        return {(str(k), str(r)): (int(n), int(items)) for k, r, n, items in rows}
+
     def notifications_by_ids(self, s: Session, ids: Sequence[int]) -> dict[int, Notification]:
         """Outbox rows by id."""
         if not ids:

@@ -5,7 +5,7 @@ and level, spikes per key, notifications per idempotency key)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -455,10 +455,12 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         # a fast-growing post is judged only when it is read again, so a tick that does not find
         # it says nothing; one not found again for a whole cooldown has stopped (judge W: they
         # never ended, and held their group's routine alerts for good)
-        c.store.end_spikes(s, [r.key for r in recent if r.ended_at is None and r.kind == "velocity"
-                               and r.key not in live_keys and utc(r.started_at) + cfg.cooldown <= now], now)
+        stopped = [r for r in recent if r.ended_at is None and r.kind == "velocity"
+                   and r.key not in live_keys and utc(r.started_at) + cfg.cooldown <= now]
+        c.store.end_spikes(s, [r.key for r in stopped], now)
         for r in ended:
             _announce_end(c, s, r, counts.get(r.scope, {}), now)
+        _tell_held_receivers(c, s, [], now, ended=[*ended, *stopped])
         # an episode that resumed after a dip (the same key) is live again: it holds routine alerts,
         # and its message, which said it was over, says so
         reopened = [r for r in recent if r.ended_at is not None and r.key in live_keys]
@@ -482,6 +484,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                 log.warning("spike", extra={"event": "spike", "key": sp.key, "summary": sp.summary})
                 _tell_restricted(c, s, sp.key, sp.explanation(), red_posts, now)
         _announce_held(c, s, list(recent), now)  # velocity spikes too: they hold their post's group
+        _tell_held_receivers(c, s, [r for r in recent if r.key in live_keys], now)
     return keys
 
 
@@ -574,3 +577,55 @@ def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: date
                                  "updates": f"spike:{r.key}",
                                  "held": f"{alerts} routine alert(s) about {items} item(s) held back; "
                                          "they are in the queue"})
+
+
+def _held_for_payload(c: JobDeps, r: SpikeEvent, held: str) -> dict[str, Any]:
+    ex = r.explanation or {}
+    return {"title": "Routine alerts to you are held during a live spike", "summary": str(ex.get("summary") or ""),
+            "kind": r.kind, "scope": r.scope, "held": held,
+            "queue_url": f"{c.cfg.web.base_url.rstrip('/')}/queue"}
+
+
+def _tell_held_receivers(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: datetime,
+                         ended: Sequence[SpikeEvent] = ()) -> None:
+    """Tell each receiver whose routine alerts a live spike holds back, in a message of its own
+    (the spike's message goes to the crisis channel, which Marketing & Sales may not read; judge A,
+    2026-12-06: they were not told why their alerts stopped), rewritten in place as the count
+    grows and when the episode ends (``ended``)."""
+    crisis = {r.key: spike_receiver(c.cfg.policy.spikes, r.explanation or {}) for r in [*spikes, *ended]}
+    held = c.store.held_by_spikes_for(s, list(crisis))
+    over = {r.key for r in ended}
+    for r in [*spikes, *ended]:
+        ex = dict(r.explanation or {})
+        told = dict(ex.get("held_for") or {})
+        changed = False
+        for (key, receiver), (alerts, items) in sorted(held.items()):
+            if key != r.key or receiver == crisis[key]:
+                continue
+            first = f"spike:{r.key}:held-for:{receiver}"
+            if r.key in over:
+                if told.get(receiver) == [alerts, items, "over"]:
+                    continue
+                line = (f"Over at {now:%Y-%m-%d %H:%M UTC}: routine alerts flow again; {alerts} alert(s) about "
+                        f"{items} item(s) were held back during the spike, they are in the queue.")
+                c.store.enqueue(s, key=f"{first}:over:{now.isoformat()}", receiver=receiver, kind="spike", now=now,
+                                payload={**_held_for_payload(c, r, line), "updates": first})
+                told[receiver] = [alerts, items, "over"]
+                changed = True
+                continue
+            if told.get(receiver) == [alerts, items]:
+                continue
+            line = (f"{alerts} routine alert(s) about {items} item(s) held back so far; they are in the queue. "
+                    "Red, urgent and forwarded posts still alert you; the crisis channel follows the spike.")
+            if receiver not in told:
+                c.store.enqueue(s, key=first, receiver=receiver, kind="spike", now=now,
+                                payload=_held_for_payload(c, r, line))
+            else:
+                c.store.enqueue(s, key=f"{first}:{alerts}", receiver=receiver, kind="spike", now=now,
+                                payload={**_held_for_payload(c, r, line), "updates": first})
+            told[receiver] = [alerts, items]
+            changed = True
+        if changed:
+            ex["held_for"] = told
+            r.explanation = ex
+            s.add(r)

@@ -331,7 +331,7 @@ class Triage:
         links = {i: linked_posts(v) if g.by_url else [] for i, v in views.items()}
         by_address = store.routed_groups_by_url(s, [u for found in links.values() for u in found])
         # ... else the same words routed from another source (a cross-post)
-        texts = {i: cross_post_text(v) if g.by_text else None for i, v in views.items()}
+        texts = {i: cross_post_text(v) if g.by_text or g.by_campaign else None for i, v in views.items()}
         by_text = store.routed_groups_by_text(s, [t for t in texts.values() if t], now - g.window, cross_post_core)
         for r in rows:
             cl = existing[r.id or 0]
@@ -343,7 +343,8 @@ class Triage:
             elif not ref and (hit := next((u for u in links[r.id or 0] if u in by_address), None)):
                 view = replace(view, joins=by_address[hit])
             elif not ref and (text := texts[r.id or 0]) and (
-                    same := cross_posted(by_text.get(text, ()), r.source, r.author_handle)) is not None:
+                    same := cross_posted(by_text.get(text, ()), r.source, r.author_handle, own=g.by_text,
+                                         campaign=g.by_campaign)) is not None:
                 view = replace(view, joins=same)
             red_score, red_reason = (cl.red_score, cl.red_reason) if cl.red_score is not None else _stored(late.get(r.id or 0))
             if red_score is not None and red_reason is not None:

@@ -1,6 +1,7 @@
 """The same complaint cross-posted on another platform is one item with one alert (judge W,
 2026-12-06: two items, given to two spokespersons, so its author could get two replies). The same
-words by someone else (on any platform), and a short text, stay items of their own."""
+words by someone else (on any platform) join it as a campaign (``by_campaign``, since 2026-12-06,
+judge A) or, with that off, stay items of their own; a short text stays a post of its own."""
 
 from __future__ import annotations
 
@@ -25,12 +26,15 @@ def _post(source: str, ext: str, at: str, text: str, handle: str) -> str:
                        "author_handle": handle, "author_reach": 300, "created_at": f"2026-12-08T{at}Z"})
 
 
-def test_a_cross_post_joins_the_first_posts_item() -> None:
+@pytest.mark.parametrize("campaigns", [True, False])
+def test_a_cross_post_joins_the_first_posts_item(campaigns: bool) -> None:
     cfg = load_config(ROOT / "config" / "example.yaml", env={})
+    cfg = cfg.model_copy(update={"policy": cfg.policy.model_copy(update={
+        "grouping": cfg.policy.grouping.model_copy(update={"by_campaign": campaigns})})})
     stream = "\n".join([
         _post("x", "cp1", "16:00:00", LONG, "jlopez_teach"),
         _post("bluesky", "cp1b", "16:03:00", LONG, "jlopez-teach.bsky.social"),
-        _post("x", "cp2", "16:10:00", LONG, "someone_else"),  # the same words by another person: their own
+        _post("x", "cp2", "16:10:00", LONG, "someone_else"),  # the same words by another person
         _post("mastodon", "cp3", "16:12:00", LONG, "another@mastodon.example"),
         # judge A, 2026-12-06: the Mastodon copy carried the tags its platform's search follows
         _post("mastodon", "cp1m", "16:05:00", f"{LONG} #setseg #txed", "jlopez_teach@mastodon.social"),
@@ -41,7 +45,12 @@ def test_a_cross_post_joins_the_first_posts_item() -> None:
     m = {x["external_id"]: x for x in report.mentions}
     assert m["cp1"]["item_id"] == m["cp1b"]["item_id"] == m["cp1m"]["item_id"]
     assert m["cp1"]["alerted"] == ["marketing-sales"] and m["cp1b"]["alerted"] == m["cp1m"]["alerted"] == []
-    assert len({m[e]["item_id"] for e in ("cp1", "cp2", "cp3", "s1", "s2")}) == 5
+    if campaigns:  # one matter: cp2 and cp3 join cp1's item, no alert of their own
+        assert m["cp2"]["item_id"] == m["cp3"]["item_id"] == m["cp1"]["item_id"]
+        assert m["cp2"]["alerted"] == m["cp3"]["alerted"] == []
+        assert len({m[e]["item_id"] for e in ("cp1", "s1", "s2")}) == 3
+    else:
+        assert len({m[e]["item_id"] for e in ("cp1", "cp2", "cp3", "s1", "s2")}) == 5
 
 
 @pytest.mark.parametrize(("kind", "text", "key"), [

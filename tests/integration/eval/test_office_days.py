@@ -42,7 +42,10 @@ def test_the_second_office_morning_is_no_spike(report: dict[str, Any]) -> None:
 
 
 def test_no_complaint_is_held_back_by_a_spike(report: dict[str, Any]) -> None:
-    held = [h for m in report["mentions"] for h in m["held"] if h["kind"] != "repeat"]
+    # the stream repeats a few texts by many people: since 2026-12-06 the same words by others
+    # join the first post's group (policy.grouping.by_campaign), so members are "repeat" or
+    # "grouped" into the group's message; nothing is held by a spike, silenced or in doubt
+    held = [h for m in report["mentions"] for h in m["held"] if h["kind"] not in ("repeat", "grouped")]
     assert held == []
     complaints = [m for m in report["mentions"] if m["light"] == "yellow" and not m.get("reading")]
     assert complaints and all("marketing-sales" in m["alerted"] or any(
