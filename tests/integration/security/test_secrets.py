@@ -218,3 +218,28 @@ def test_short_secrets_are_hidden_only_as_whole_tokens(registry: Callable[[str],
     registry(secret)
     assert redact(text) == shown
 
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    # credentials after a scheme word are hidden, the header's scheme kept (before 2026-12-06
+    # "Authorization: Bearer abc123..." became "Authorization *** abc123...": the token leaked)
+    ("Authorization: Bearer abcdef123456", "Authorization: Bearer ***"),
+    ("Authorization: Basic dXNlcjpw", "Authorization: Basic ***"),
+    ("Bearer AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid", "Bearer ***"),
+    ("Basic dXNlcjpwYXNzd29yZA==", "Basic ***"),
+    ("GET /x token=abcdefgh12 refused", "GET /x token=*** refused"),
+    ("token: secretvalue", "token: ***"),
+    ("Bearer abcdefghijklmnopqrstu", "Bearer ***"),
+    # ... and plain words after them stay (judge C, 2026-12-06: our own errors read "token ***")
+    ("the bot token environment variable SLACK_BOT_TOKEN is not set",
+     "the bot token environment variable SLACK_BOT_TOKEN is not set"),
+    ("Basic authentication failed for user bob", "Basic authentication failed for user bob"),
+    ("authorization failed: invalid_grant", "authorization failed: invalid_grant"),
+    ("bearer token rejected by the server", "bearer token rejected by the server"),
+    ("the token expired; renew it", "the token expired; renew it"),
+])
+def test_credentials_after_a_scheme_word_are_hidden_and_prose_is_kept(registry: Callable[[str], None], text: str,
+                                                                      shown: str) -> None:
+    from monitor.errors import redact
+
+    assert redact(text) == shown

