@@ -153,6 +153,13 @@ class AppConfig(StrictModel):
             out.append(("notify.slack.signing_secret_env", slack.signing_secret_env))
         return out
 
+    def missing_secrets(self) -> list[tuple[str, str, str]]:
+        """``(file, field path, problem)`` of each secret the enabled features need that the
+        environment does not have."""
+        env = self._env
+        return [(self.path, field, f"environment variable {var} is not set (secrets come from the environment)")
+                for field, var in self.required_secrets() if not env.get(var)]
+
     @property
     def slack_active(self) -> bool:
         """True when Slack is enabled and its bot token is in the environment."""
@@ -214,8 +221,11 @@ def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[s
     return applied
 
 
-def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str] | None = None) -> AppConfig:
-    """Validate an already-parsed config mapping; raise :class:`ConfigError` naming every problem.
+def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str] | None = None,
+                    require_secrets: bool = True) -> AppConfig:
+    """Validate an already-parsed config mapping; raise :class:`ConfigError` naming every problem
+    (``require_secrets=False``: not the secrets missing from the environment, which
+    :meth:`AppConfig.missing_secrets` then lists).
 
     The routing policy checks that need the router (matchers parse, red reaches a restricted
     receiver) are not run here: ``monitor.domain.decide.require_valid_policy`` runs them, called
@@ -253,11 +263,8 @@ def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str]
         raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems) from None
     cfg._env = env
     cfg._path = path
-    missing = [(field, var) for field, var in cfg.required_secrets() if not env.get(var)]
-    if missing:
-        problems = [
-            (path, f, f"environment variable {v} is not set (secrets come from the environment)") for f, v in missing
-        ]
+    problems = cfg.missing_secrets()
+    if problems and require_secrets:
         lines = "\n".join(f"  {p}: {loc}: {m}" for p, loc, m in problems)
         raise ConfigError(f"invalid configuration in {path}:\n{lines}", problems)
     for _, var in cfg.required_secrets():
@@ -267,7 +274,7 @@ def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str]
     return cfg
 
 
-def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> AppConfig:
+def load_config(path: str | Path, *, env: Mapping[str, str] | None = None, require_secrets: bool = True) -> AppConfig:
     """Read and validate the YAML file at ``path``.
 
     Raises:
@@ -287,4 +294,4 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Ap
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         raise ConfigError(f"{p}: not valid YAML at {where}: {exc}", [(str(p), where, "not valid YAML")]) from None
-    return validate_config(data, path=str(p), env=env)
+    return validate_config(data, path=str(p), env=env, require_secrets=require_secrets)

@@ -1,0 +1,32 @@
+"""``scout check-config`` lists the problems of every stage at once (judge C, 2026-12-06: fixing
+a route matcher only revealed the missing source secret, then the session secret)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from monitor.cli import app
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_check_config_names_the_problems_of_every_stage_at_once(tmp_path: Path) -> None:
+    data = yaml.safe_load((ROOT / "config" / "example.yaml").read_text(encoding="utf-8"))
+    routes = data["route"]["routes"]
+    yellow = next(r for r in routes if r.get("matchers") == ['light="yellow"'])
+    yellow["matchers"] = ['light="yelow"']  # a routing policy problem
+    x = next(s for s in data["sources"] if s["type"] == "x")
+    x["enabled"] = True  # a source problem: its bearer token is not in the environment
+    path = tmp_path / "brand-scout.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    env = {"X_BEARER_TOKEN": "", "BRAND_SCOUT_SESSION_SECRET": "short"}  # a web secret problem
+    result = CliRunner().invoke(app, ["check-config", str(path)], env=env)
+    assert result.exit_code == 2
+    out = result.output
+    assert "yelow" in out, out
+    assert "X_BEARER_TOKEN" in out, out
+    assert "web.auth.session_secret_env" in out, out
+    assert out.count(str(path)) >= 3  # each problem names the file
