@@ -165,8 +165,11 @@ def withheld(payload: dict[str, Any], notice_only: bool) -> bool:
 
 
 def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_only: bool = False,
-                 state: dict[str, Any] | None = None, kind: str = "alert") -> tuple[str, list[dict[str, Any]]]:
-    """The fallback text and blocks of an alert (or, with ``kind="update"``, of a later mention)."""
+                 state: dict[str, Any] | None = None, kind: str = "alert",
+                 same_words: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """The fallback text and blocks of an alert (or, with ``kind="update"``, of a later mention;
+    ``same_words``: one that repeats the first alert's words by another account, a campaign's
+    copy, shown as one line, not the same text again)."""
     light = str(payload.get("light") or "")
     priority = escape_line(payload.get("priority") or "")
     item_id = payload.get("item_id")
@@ -174,7 +177,10 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
     hide = withheld(payload, notice_only)
     emoji = LIGHT_EMOJI.get(light, ":white_circle:")
     title = f"{emoji} *{escape_line(light.upper())}* · {priority} · item #{escape_line(item_id)}"
-    if kind == "update":
+    if kind == "update" and same_words and not hide:
+        title = (f"{emoji} The same words again, by another account "
+                 f"({escape_line(payload.get('mention_count') or '')} posts in this group so far)")
+    elif kind == "update":
         title = f"{emoji} Another mention in this group ({escape_line(payload.get('mention_count') or '')} so far)"
     elif rose := rise_line(payload):
         title += f" · {rose}"
@@ -208,6 +214,8 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
             blocks.append({"type": "context", "block_id": f"bs_parent:{item_id}",
                            "elements": [_mrkdwn(f":leftwards_arrow_with_hook: In reply to {who}: {quoted}")]})
         text, _ = cut_text(str(payload.get("text") or ""), max_text_chars, item_url)
+        if kind == "update" and same_words:
+            text = "_The same words as the first post of this group (a copy-paste campaign or a shared template)._"
         blocks.append(_section(text or "_(no text)_", f"bs_text:{item_id}"))
         fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: " + escape_line(
             str(payload.get("text") or ""))[:150]

@@ -35,6 +35,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from monitor.delivery import slack_blocks as sb
 from monitor.delivery.notifiers._content import as_red, receiver_config, text_allowed, visible_other
 from monitor.delivery.notifiers.base import Outbound
+from monitor.domain.decide import CROSS_POST_WORDS, cross_post_core
 from monitor.errors import NotifyError, redact, register_secret
 
 if TYPE_CHECKING:
@@ -63,6 +64,16 @@ def parse_ref(ref: str | None) -> tuple[str, str] | None:
         return None
     channel, ts = ref.split(":", 1)
     return (channel, ts) if channel and ts else None
+
+
+def same_words(first: dict[str, Any] | None, later: dict[str, Any]) -> bool:
+    """Whether a later member of a group repeats the first alert's words (at least
+    :data:`CROSS_POST_WORDS`, tags at the end ignored) by another account: a campaign's copy,
+    shown in the thread as one line instead of the same text again."""
+    if not first or not first.get("text") or not later.get("text") or first.get("author") == later.get("author"):
+        return False
+    core = cross_post_core(str(later["text"]))
+    return core == cross_post_core(str(first["text"])) and len(re.findall(r"\w+", core)) >= CROSS_POST_WORDS
 
 
 @dataclass
@@ -227,7 +238,8 @@ class SlackNotifier:
         if msg.kind == "update":
             parent = self._parent(msg)
             kind = "update" if parent else "alert"
-            text, blocks = sb.render_alert(msg.payload, max_text_chars=limit, notice_only=notice_only, kind=kind)
+            text, blocks = sb.render_alert(msg.payload, max_text_chars=limit, notice_only=notice_only, kind=kind,
+                                           same_words=parent is not None and same_words(parent.payload, msg.payload))
             if parent is None:
                 return self._post(channel, text, blocks, msg)
             if msg.payload.get("members_update") and msg.payload.get("mention_count"):

@@ -373,3 +373,45 @@ def test_an_item_overridden_to_red_takes_its_text_out_of_the_broad_channels(
     assert "paid my claim" not in body and "Why you see this" not in body and "Author:" not in body
     assert "RED" in body and "restricted queue" in body and "bs_respond" not in body
     assert any("marked red" in dump(m) for m in fake_slack.history("#legal"))
+
+
+def test_a_campaigns_copy_shows_in_the_thread_as_one_line(
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    """A later member that repeats the first alert's words by another account (a copy-paste
+    campaign, grouped by ``by_campaign``) shows in the thread as "The same words again", with its
+    author and link, not the same text once more; other words stay "Another mention"."""
+    c = containers()
+    complaint, parent, cid, ts = _alerted_complaint(c, clock)
+    words = str(parent.payload["text"])
+    copies = [({"text": f"{words} #FixIt", "author": "copycat1"}, "The same words again"),
+              ({"text": "a different complaint about the same portal, also slow", "author": "someone"},
+               "Another mention in this group")]
+    for n, (changes, title) in enumerate(copies, start=2):
+        with c.store.session() as s:
+            c.store.enqueue(s, key=f"alert:marketing-sales:{complaint.id}:copy{n}", receiver="marketing-sales",
+                            kind="update", queue_item_id=complaint.id, now=clock.now(),
+                            payload={**parent.payload, **changes, "mention_count": n})
+        c.pipeline.run_once()
+        reply = [m for m in fake_slack.history(cid) if m.get("thread_ts") == ts][-1]
+        assert title in dump(reply), dump(reply)
+        assert f"@{changes['author']}" in dump(reply)
+    same, other = [m for m in fake_slack.history(cid) if m.get("thread_ts") == ts][-2:]
+    assert words[:40] not in dump(same) and "copy-paste campaign" in dump(same)
+    assert "different complaint" in dump(other)
+
+
+@pytest.mark.parametrize(("first", "later", "same"), [
+    ({"text": "SET SEG denied my claim again, sign the petition now", "author": "a"},
+     {"text": "SET SEG denied my claim again, sign the petition now #fix @setseg", "author": "b"}, True),
+    ({"text": "SET SEG denied my claim again, sign the petition now", "author": "a"},
+     {"text": "SET SEG denied my claim again, sign the petition now", "author": "a"}, False),  # the same account
+    ({"text": "thank you SET SEG!", "author": "a"}, {"text": "thank you SET SEG!", "author": "b"}, False),  # short
+    ({"text": "SET SEG denied my claim again, sign the petition now", "author": "a"},
+     {"text": "SET SEG paid my claim at last, thank you all", "author": "b"}, False),
+    (None, {"text": "anything at all here for the test", "author": "b"}, False),
+    ({"text": None, "author": "a"}, {"text": "anything at all here for the test", "author": "b"}, False),  # red
+])
+def test_same_words(first: dict[str, Any] | None, later: dict[str, Any], same: bool) -> None:
+    from monitor.delivery.notifiers.slack import same_words
+
+    assert same_words(first, later) is same
