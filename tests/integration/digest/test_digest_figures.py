@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -189,6 +190,11 @@ def test_spike_times_in_the_digest_zone_thresholds_named_and_one_thanks_per_link
     _subject, text, html = render_digest(d)
     assert "CST" in text and "UTC" not in text.split("SPIKES", 1)[1].split("\n")[1][:30]
     assert "threshold 4.5" in html and "baseline 1.50" not in text
+    # the queue's moment and the sending time in the organisation's zone too (judge B, 2026-12-06)
+    local = NOW.astimezone(ZoneInfo("America/Chicago")).strftime("%Y-%m-%d %H:%M")
+    assert f"the queue as it is now, {local} CST" in text and f"Sent by brand-scout at {local} CST" in text
+    assert f"The queue as it is now ({local} CST)" in html
+    assert " UTC" not in text and " UTC" not in html
     c.store.engine.dispose()
 
 
