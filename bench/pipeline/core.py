@@ -460,7 +460,7 @@ def seed_bulk(db_url: str, workdir: Path, n: int, *, queue_every: int = 10, open
             r.update(id=mid, created_at=created, state="routed", group_key=f"x:{m.external_id}", deleted_at=None)
             rows["mention"].append(r)
             label = rng.choice(labels)
-            daily[DAILY_COUNT, day_labels(created.date().isoformat(), r["source"], label)] += 1
+            daily[DAILY_COUNT, day_labels(created, r["source"], label)] += 1
             rows["classification"].append({
                 "id": mid, "mention_id": mid, "label": label, "score": 0.8, "scores": {label: 0.8}, "model_id": "bench",
                 "uncertain": False, "supported": True, "corrected": False, "created_at": created})

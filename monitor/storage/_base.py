@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Engine, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
+from monitor.clock import utc
 from monitor.storage.models import (
     AuditEvent,
     MetricCounter,
@@ -28,14 +29,22 @@ def _insert(engine: Engine, table: type[SQLModel]) -> Any:
     return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-#: The shared counter the triage stage keeps per (UTC day, source, sentiment) as it classifies:
-#: the dashboard reads these few rows instead of grouping every mention of the window.
-DAILY_COUNT = "mentions_by_day"
+#: The shared counter the triage stage keeps per (UTC hour, source, sentiment) as it classifies:
+#: the dashboard reads these rows instead of grouping every mention of the window, and folds the
+#: hours into the organisation's days (since migration 0011; before, UTC days: judge B, 2026-12-06,
+#: a Texas evening's posts counted on the next day).
+DAILY_COUNT = "mentions_by_hour"
 
 
-def day_labels(day: str, source: str, sentiment: str) -> str:
-    """The labels of one :data:`DAILY_COUNT` cell (``day`` ISO, UTC). Sorting by labels sorts by day."""
-    return f'date="{day}",source="{source}",sentiment="{sentiment}"'
+def hour_key(at: datetime) -> str:
+    """The UTC hour of ``at`` as a :data:`DAILY_COUNT` label value (``2026-12-06T14``)."""
+    return utc(at).strftime("%Y-%m-%dT%H")
+
+
+def day_labels(at: datetime, source: str, sentiment: str) -> str:
+    """The labels of the :data:`DAILY_COUNT` cell of a mention created at ``at`` (its UTC hour).
+    Sorting by labels sorts by time."""
+    return f'hour="{hour_key(at)}",source="{source}",sentiment="{sentiment}"'
 
 
 class StoreBase:

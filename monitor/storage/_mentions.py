@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
-from monitor.clock import utc
 from monitor.storage._base import DAILY_COUNT, StoreBase, day_labels
 from monitor.storage.models import (
     ClassificationRow,
@@ -110,10 +109,9 @@ class MentionStore(StoreBase):
             s.add(row)
             mention = s.get(MentionRow, mention_id)
             if mention is not None and previous != label:  # the dashboard's daily counts follow the label
-                day = utc(mention.created_at).date().isoformat()
-                moves = {(DAILY_COUNT, day_labels(day, mention.source, label)): 1.0}
+                moves = {(DAILY_COUNT, day_labels(mention.created_at, mention.source, label)): 1.0}
                 if previous is not None:
-                    moves[DAILY_COUNT, day_labels(day, mention.source, previous)] = -1.0
+                    moves[DAILY_COUNT, day_labels(mention.created_at, mention.source, previous)] = -1.0
                 self.incr_many(s, moves)
             self.audit(s, actor=by, action="sentiment.correct", object_type="mention", object_id=str(mention_id),
                        details={"from": previous, "to": label}, now=now)

@@ -20,11 +20,11 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 
 from monitor.storage.models import ConnectorState, MentionRow, MetricCounter, Notification, QueueItem
-from monitor.storage.store import Store
+from monitor.storage.store import DAILY_COUNT, Store
 
 #: Counters that are retained data, not metrics (the daily aggregates that retention keeps, and
-#: the dashboard's daily counts).
-NOT_METRICS = ("daily_mentions", "mentions_by_day")
+#: the dashboard's hourly counts).
+NOT_METRICS = ("daily_mentions", DAILY_COUNT)
 
 #: The histogram the worker records: seconds the sentiment model took per batch.
 CLASSIFICATION_SECONDS = "classification_batch_seconds"

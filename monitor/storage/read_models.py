@@ -9,7 +9,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
@@ -133,38 +133,45 @@ class Dashboard:
     total: int
 
 
-_DAY_LABELS = re.compile(r'^date="(\d{4}-\d{2}-\d{2})",source="(.*)",sentiment="(\w+)"$')
+_HOUR_LABELS = re.compile(r'^hour="(\d{4}-\d{2}-\d{2}T\d{2})",source="(.*)",sentiment="(\w+)"$')
 
 
-def daily_counts(store: Store, start: date, end: date) -> list[tuple[date, str, str, int]]:
-    """(day, source, sentiment, mentions) for ``start <= day < end``, from the kept counts."""
-    out: list[tuple[date, str, str, int]] = []
+def daily_counts(store: Store, start: date, end: date, zone: tzinfo = UTC) -> list[tuple[date, str, str, int]]:
+    """(day, source, sentiment, mentions) for ``start <= day < end``, days in ``zone``, from the
+    kept hourly counts (an hour of a zone whose offset is not whole hours counts on the day it starts)."""
+    first = datetime.combine(start, time(0), tzinfo=zone).astimezone(UTC)
+    last = datetime.combine(end, time(0), tzinfo=zone).astimezone(UTC)
+    out: Counter[tuple[date, str, str]] = Counter()
     with store.session() as s:
         rows = s.exec(select(MetricCounter.labels, MetricCounter.value).where(
-            col(MetricCounter.name) == DAILY_COUNT, col(MetricCounter.labels) >= f'date="{start.isoformat()}"',
-            col(MetricCounter.labels) < f'date="{end.isoformat()}"')).all()
+            col(MetricCounter.name) == DAILY_COUNT, col(MetricCounter.labels) >= f'hour="{first:%Y-%m-%dT%H}"',
+            col(MetricCounter.labels) < f'hour="{last:%Y-%m-%dT%H}"')).all()
     for labels, value in rows:
-        m = _DAY_LABELS.match(labels)
+        m = _HOUR_LABELS.match(labels)
         if m is not None:
-            out.append((date.fromisoformat(m.group(1)), m.group(2), m.group(3), int(value)))
-    return out
+            at = datetime.strptime(m.group(1), "%Y-%m-%dT%H").replace(tzinfo=UTC)
+            out[at.astimezone(zone).date(), m.group(2), m.group(3)] += int(value)
+    return [(d, source, label, n) for (d, source, label), n in sorted(out.items())]
 
 
-def dashboard(store: Store, *, now: datetime, days: int, targets: Mapping[str, timedelta]) -> Dashboard:
-    """Mentions per day by sentiment and source, open and overdue items, response times.
+def dashboard(store: Store, *, now: datetime, days: int, targets: Mapping[str, timedelta],
+              zone: tzinfo = UTC) -> Dashboard:
+    """Mentions per day (in ``zone``, the organisation's) by sentiment and source, open and
+    overdue items, response times.
 
     The daily figures come from the counts the triage stage keeps (:data:`DAILY_COUNT`, a few
     rows per day), so the page costs the same at a million stored mentions as at a thousand;
     the queue figures are two COUNTs, and the acknowledged items created in the window give the
     response times (their median is taken here).
     """
-    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    labels = [(start + timedelta(days=i)).strftime("%m-%d") for i in range(days)]
+    first_day = now.astimezone(zone).date() - timedelta(days=days - 1)
+    start = datetime.combine(first_day, time(0), tzinfo=zone).astimezone(UTC)
+    labels = [(first_day + timedelta(days=i)).strftime("%m-%d") for i in range(days)]
     by_sent: dict[str, list[int]] = {k: [0] * days for k in ("negative", "neutral", "positive")}
     by_src: dict[str, list[int]] = defaultdict(lambda: [0] * days)
     total = 0
-    for d, source, label, n in daily_counts(store, start.date(), start.date() + timedelta(days=days)):
-        i = (d - start.date()).days
+    for d, source, label, n in daily_counts(store, first_day, first_day + timedelta(days=days), zone):
+        i = (d - first_day).days
         if 0 <= i < days:
             total += n
             by_sent[label if label in by_sent else "neutral"][i] += n

@@ -310,7 +310,7 @@ class Triage:
             existing.update((m.mention_id, m) for m in made)
             counts["mentions_classified_total", ""] += len(todo)
             for r, m in zip(todo, made, strict=True):  # the dashboard's daily counts, kept as we go
-                counts[DAILY_COUNT, day_labels(utc(r.created_at).date().isoformat(), r.source, m.label)] += 1
+                counts[DAILY_COUNT, day_labels(r.created_at, r.source, m.label)] += 1
         subs = store.submissions_for(s, ids)
         ctx = BatchContext(
             silences=store.active_silences(s, now),

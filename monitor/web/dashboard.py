@@ -15,6 +15,7 @@ from monitor.storage import read_models as queries
 from monitor.storage import response_queries
 from monitor.web import auth
 from monitor.web.deps import web_of
+from monitor.web.pages import org_zone
 
 SENTIMENT_COLOURS = {"negative": "#c0262d", "neutral": "#98a2b3", "positive": "#2f855a"}
 PALETTE = ["#2b59c3", "#b7791f", "#2f855a", "#7a3ec8", "#c0262d", "#0e8a8a"]
@@ -58,7 +59,8 @@ def router(container: Container) -> APIRouter:
         actor = auth.require(web_of(request).actor(request), *auth.STAFF_ROLES)
         days = min(max(days, 1), 90)
         targets: dict[str, Any] = {k: v.within for k, v in container.cfg.policy.escalation.targets.items()}
-        d = queries.dashboard(container.store, now=container.clock.now(), days=days, targets=targets)
+        d = queries.dashboard(container.store, now=container.clock.now(), days=days, targets=targets,
+                              zone=org_zone(container.cfg))
         others = [name for name in sorted(d.by_source) if name not in SOURCE_COLOURS]
         src_colours = {**SOURCE_COLOURS, **{name: PALETTE[i % len(PALETTE)] for i, name in enumerate(others)}}
         # responses seen on the platforms (own accounts' replies) vs recorded by hand

@@ -88,6 +88,7 @@ def test_counters_keep_their_promised_labels(c: Container, clock: FrozenClock) -
     assert sum(_value(fams["brand_scout_notifications_sent"], "_total", receiver=r)
                for r in {n.receiver for n in sent}) == len(sent) > 0
     assert not [f for f in fams if "daily_mentions" in f]  # retention aggregates are not metrics
+    assert not [f for f in fams if "mentions_by" in f]  # nor the dashboard's hourly counts
 
 
 def test_other_rows_are_counters_or_gauges_by_name(c: Container) -> None:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import create_engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from connectors.base import Mention
 from monitor.app.container import Container
@@ -98,3 +99,62 @@ def test_a_sentiment_correction_moves_the_daily_count(container: Container, cloc
     after = queries.dashboard(container.store, now=now, days=14, targets={})
     assert (after.by_sentiment["negative"][-1], after.by_sentiment["neutral"][-1]) == (0, 1)
     assert after.total == before.total
+
+
+def test_days_are_the_organisations_and_the_migration_recounts_per_hour(
+        db_url: str, make_config: Any, clock: FrozenClock) -> None:
+    """Judge B (2026-12-06): the charts counted per UTC day, so a Texas evening's posts (after 18:00
+    CST) showed on the next day. Counts are kept per UTC hour and folded into the organisation's
+    days; migration 0011 recounts stored mentions per hour and its downgrade per UTC day again,
+    on SQLite and PostgreSQL."""
+    from zoneinfo import ZoneInfo
+
+    from alembic import command
+
+    from monitor.app.bootstrap import build
+    from monitor.storage.db import alembic_config
+    from tests.doubles import KeywordClassifier, RecordingNotifier
+
+    c = build(make_config(db=db_url), clock=clock, classifier=KeywordClassifier(),
+              notifiers={"log": RecordingNotifier()})
+    c.start()
+    chicago = ZoneInfo("America/Chicago")
+    now = clock.now()
+    evening = datetime.combine((now - timedelta(days=2)).astimezone(chicago).date(), time(20, 30), tzinfo=chicago)
+    posts = [("e1", evening), ("e2", evening + timedelta(minutes=20)), ("m1", evening + timedelta(hours=13))]
+    c.store.add_new_mentions("x", "x", [Mention(source="x", external_id=ext, url=f"https://x.example/{ext}",
+                                                text=WORDS[0], created_at=at.astimezone(UTC), author_handle="u")
+                                     for ext, at in posts],
+                             None, now=now)
+    c.pipeline.run_once()
+
+    def by_day(zone: Any) -> dict[str, int]:
+        d = queries.dashboard(c.store, now=now, days=5, targets={}, zone=zone)
+        return {day: n for day, n in zip(d.days, d.by_sentiment["negative"], strict=True) if n}
+
+    local_day, next_day = evening.strftime("%m-%d"), (evening + timedelta(days=1)).strftime("%m-%d")
+    assert by_day(chicago) == {local_day: 2, next_day: 1}  # 20:30 and 20:50 CST: the evening's day
+    assert by_day(UTC) == {next_day: 3}  # 02:30, 02:50 and 15:30 UTC the next day
+    url = c.store.engine.url.render_as_string(hide_password=False)
+    engine = create_engine(url)
+    cfg = alembic_config(url)
+
+    def cells() -> dict[str, float]:
+        with Session(engine) as s:
+            return {r.labels: r.value for r in s.exec(select(MetricCounter).where(
+                col(MetricCounter.name).in_(("mentions_by_hour", "mentions_by_day")))).all()}
+
+    try:
+        with engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0010")
+            conn.commit()
+        day = evening.astimezone(UTC).strftime("%Y-%m-%d")  # all three on the next UTC day
+        assert cells() == {f'date="{day}",source="x",sentiment="negative"': 3.0}
+        upgrade(engine)
+        hours = {f'hour="{at.astimezone(UTC):%Y-%m-%dT%H}",source="x",sentiment="negative"' for _, at in posts}
+        assert set(cells()) == hours and sum(cells().values()) == 3.0
+    finally:
+        engine.dispose()
+    assert by_day(chicago) == {local_day: 2, next_day: 1}
+    c.store.engine.dispose()

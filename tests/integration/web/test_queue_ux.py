@@ -79,7 +79,7 @@ def test_times_are_in_the_organisation_timezone_with_dates(browser: Callable[...
     clock.advance(timedelta(hours=3, minutes=5))
     assert "3 h ago" in ben.client.get("/queue").text
     dash = browser("anna").client.get("/dashboard").text
-    assert "Times in America/Denver" in dash
+    assert "Times and days in America/Denver" in dash
 
 
 def test_age_in_words() -> None:
