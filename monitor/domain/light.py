@@ -138,8 +138,10 @@ def evaluate(
             community_question = _QUESTION.search(text) is not None
     if y.scout_criticism and scout_category in ("criticism", "question"):
         reasons.append(f"a scout forwarded it as {scout_category}")
-    if uncovered_language is not None:
-        # the model did not read it: a person must (when in doubt, do not file it as green)
+    if uncovered_language is not None and not praised:
+        # the model did not read it: a person must (when in doubt, do not file it as green); a
+        # scout who forwarded it as a compliment read it (judge E: a Spanish compliment forwarded
+        # as one never reached kudos)
         reasons.append(f"needs review: language {uncovered_language} is not covered by the sentiment model")
     if unread_post and not praised and not reasons:
         # nobody has seen the post behind a scout's link: the model read the note or the address

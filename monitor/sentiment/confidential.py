@@ -66,6 +66,7 @@ The encoder and the disclosure head live in :mod:`monitor.sentiment.encoder` (re
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -178,10 +179,12 @@ class ConfidentialSignal:
     matched: str | None = None
 
     def explain(self) -> str:
-        """A reason line, e.g. ``resembles 'unreleased prices' (0.78)``."""
+        """A reason line, e.g. ``resembles 'unreleased prices' (0.78)``. The score is cut, not
+        rounded, to two decimals: 0.549 under a threshold of 0.55 reads 0.54, never "(0.55), under
+        the red threshold 0.55" (judge E, 2026-12-06)."""
         if self.category is None:
             return "nothing to score"
-        return f"resembles '{self.category}' ({self.score:.2f})"
+        return f"resembles '{self.category}' ({math.floor(self.score * 100) / 100:.2f})"
 
 
 class ConfidentialityScorer:

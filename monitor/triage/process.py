@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -88,7 +89,7 @@ def in_doubt(cfg: AppConfig, red_score: float | None, light: str) -> bool:
 
 def doubt_reason(cl: ClassificationRow | Cls) -> str:
     """What a post in doubt resembles, for the alert and Legal's notice."""
-    return cl.red_reason or f"confidentiality signal {cl.red_score or 0:.2f}"
+    return cl.red_reason or f"confidentiality signal {math.floor((cl.red_score or 0) * 100) / 100:.2f}"
 
 
 def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str, LastAlert],

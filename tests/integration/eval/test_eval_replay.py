@@ -654,3 +654,20 @@ def test_campaign_grouping_can_be_switched_off(cfg: AppConfig) -> None:
     report = run(off, "campaign.jsonl")
     m = by_id(report)
     assert len({m[f"c{i}"]["item_id"] for i in range(1, 13)}) == 12
+
+
+def test_a_scouts_compliment_in_a_language_the_model_does_not_read_reaches_kudos(cfg: AppConfig) -> None:
+    """Judge E (2026-12-06): a Spanish compliment an employee forwarded as one became yellow
+    "needs review: language es" and never reached kudos, though a person had read it. The same
+    post without a scout still goes to a person."""
+    text = "Gracias a SET SEG por el taller de seguridad en español para el personal de cafetería"
+    other = "Muchas gracias a SET SEG, el taller fue muy útil para todo el personal"
+    lines = [json.dumps({"source": "x", "external_id": ext, "url": f"https://x.com/a/status/{ext}", "text": words,
+                         "created_at": f"2026-12-08T1{i}:00:00Z", "author_handle": f"maestra{i}", "lang": "es",
+                         **extra}) for i, (ext, words, extra) in enumerate([
+                             ("f1", text, {"submitted_by": "eve@setseg.example", "category": "compliment"}),
+                             ("p1", other, {})])]
+    report = replay(cfg, parse_stream("\n".join(lines)), classifier=KeywordClassifier())
+    m = by_id(report)
+    assert m["f1"]["light"] == "green" and set(m["f1"]["alerted"]) == {"kudos", "marketing-sales"}
+    assert m["p1"]["light"] == "yellow"  # no person read it: a person must

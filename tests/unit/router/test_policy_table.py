@@ -201,6 +201,13 @@ CASES_YAML = """
   scout_category: compliment
   sentiment: {label: positive, score: 0.9}
   expect: {light: green, receivers: [marketing-sales, kudos]}
+- rule: P1 a scout's compliment in a language the model does not read is a compliment (a person read it)
+  text: "Gracias a Acme por el taller de seguridad"
+  lang: es
+  submitted_by: emp-7
+  scout_category: compliment
+  sentiment: {label: neutral, score: 0.0, supported: false}
+  expect: {light: green, receivers: [marketing-sales], reason: "compliment (a scout forwarded it as one"}
 - rule: P1 scout marked criticism is yellow
   text: "Saw this about Acme"
   submitted_by: emp-7
