@@ -30,7 +30,9 @@ BASE_CONFIG: dict[str, Any] = {
     "policy": {
         "light": {
             "watchlists": [{"name": "codenames", "kind": "codename", "terms": ["Project Falcon"]},
-                           {"name": "phrases", "kind": "phrase", "terms": ["internal only"]}],
+                           {"name": "phrases", "kind": "phrase", "terms": ["internal only"]},
+                           {"name": "credentials", "kind": "credentials",
+                            "patterns": [{"name": "a password", "regex": r"\bpassword\s*[:=]\s*\S{4,}"}]}],
             "yellow": {"complaint_terms": ["refund", "outage"]},
         },
         "topics": [{"name": "claims", "keywords": ["claim", "claims"]}],

@@ -3,6 +3,7 @@ response targets, escalation ladder, spikes, grouping, reply templates."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 from typing import Literal
 
@@ -31,13 +32,41 @@ def _weekdays() -> list[DayName]:
     return ["mon", "tue", "wed", "thu", "fri"]
 
 
+class WatchPattern(StrictModel):
+    """A regular expression whose match makes a post red. Reasons and labels show ``name`` (what
+    was found, "a password"), never the matched text (it may be the secret itself)."""
+
+    name: str = Field(min_length=1, max_length=80)
+    regex: str = Field(min_length=1, max_length=500)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+
 class WatchList(StrictModel):
-    """Terms whose mention makes a post red (confidential matters, P4)."""
+    """Terms (and patterns) whose mention makes a post red (confidential matters, P4)."""
 
     name: str
-    kind: Literal["codename", "unreleased-product", "customer", "partner", "supplier", "phrase", "other"] = "other"
-    terms: list[MatchTerm] = Field(min_length=1)
+    kind: Literal["codename", "unreleased-product", "customer", "partner", "supplier", "phrase",
+                  "personal-data", "credentials", "other"] = "other"
+    terms: list[MatchTerm] = Field(default_factory=list)
+    patterns: list[WatchPattern] = Field(
+        default_factory=list,
+        description="regular expressions for what no fixed term names: a password, a home address, "
+        "a social security number (Python syntax; case_sensitive applies)")
     case_sensitive: bool = False
+
+    @model_validator(mode="after")
+    def _something_to_watch(self) -> WatchList:
+        if not self.terms and not self.patterns:
+            raise ValueError("a watch-list needs at least one term or pattern")
+        return self
 
 
 class YellowRules(StrictModel):

@@ -31,6 +31,25 @@ def find_terms(text: str, terms: list[str], case_sensitive: bool = False) -> lis
     return [t for t in terms if term_pattern(t, case_sensitive).search(text)]
 
 
+@lru_cache(maxsize=1024)
+def _watch_regex(regex: str, case_sensitive: bool) -> re.Pattern[str]:
+    return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
+
+
+def watch_matches(text: str, wl: WatchList) -> list[tuple[str, str]]:
+    """What of watch-list ``wl`` occurs in ``text``: (label, reason) per term or pattern found. A
+    pattern's label is its name ("a password"), never the text it matched."""
+    found = [(t, f"matched the {wl.kind} watch-list term '{t}' ({wl.name})")
+             for t in find_terms(text, wl.terms, wl.case_sensitive)]
+    return found + [(p.name, f"matched the {wl.kind} watch-list pattern '{p.name}' ({wl.name})")
+                    for p in wl.patterns if _watch_regex(p.regex, wl.case_sensitive).search(text)]
+
+
+def on_watchlists(text: str, watchlists: Sequence[WatchList]) -> bool:
+    """Whether any term or pattern of ``watchlists`` occurs in ``text`` (it is red)."""
+    return any(watch_matches(text, wl) for wl in watchlists)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A light and the reasons for it, in words a person understands."""
@@ -102,9 +121,9 @@ def evaluate(
     reasons: list[str] = []
     hits: list[str] = []
     for wl in cfg.watchlists:
-        for term in find_terms(text, wl.terms, wl.case_sensitive):
-            hits.append(term)
-            reasons.append(f"matched the {wl.kind} watch-list term '{term}' ({wl.name})")
+        for label, why in watch_matches(text, wl):
+            hits.append(label)
+            reasons.append(why)
     if (
         cfg.red_model_threshold is not None
         and model_red_score is not None

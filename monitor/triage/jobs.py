@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
-from monitor.config.policy import SpikeConfig
+from monitor.config.policy import SpikeConfig, WatchList
 from monitor.domain.assignment import assign, on_duty, reads
 from monitor.domain.ladder import (
     CRISIS_ACTION,
@@ -26,7 +26,7 @@ from monitor.domain.ladder import (
     ladder_message,
     span,
 )
-from monitor.domain.light import find_terms, watch_terms
+from monitor.domain.light import on_watchlists, watch_terms
 from monitor.domain.spikes import (
     Counts,
     EngagementObservation,
@@ -414,7 +414,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         # post triage has not judged yet may be one: neither gives text, link or terms.
         samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
                           m.engagement, positive=label == "positive") for m, label in recent_rows
-                   if m.state == "routed" and not _red(m, items, watched)]
+                   if m.state == "routed" and not _red(m, items, c.cfg.policy.light.watchlists)]
         # Velocity between the post's two latest readings (or from nothing at posting time, see
         # velocity_readings): velocity() refuses readings too close together or too small, so a
         # post seconds old is never "viral". A post is judged once triage has decided its light;
@@ -430,7 +430,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                         if m.prev_observed_at is not None and m.prev_engagement is not None else None)
             first, last = velocity_readings(utc(m.created_at), Reading(utc(m.last_observed_at), m.engagement),
                                             previous, cfg)
-            red = _red(m, items, watched)
+            red = _red(m, items, c.cfg.policy.light.watchlists)
             if red and (m.id or 0) in items:
                 red_posts[items[m.id or 0][0]] = m
             engagement.append(EngagementObservation(
@@ -514,11 +514,12 @@ def _tell_restricted(c: JobDeps, s: DbSession, key: str, explanation: dict[str, 
                                               "text": m.text[:280]}]})
 
 
-def _red(m: MentionRow, items: dict[int, tuple[int, str]], watched: list[str]) -> bool:
+def _red(m: MentionRow, items: dict[int, tuple[int, str]], watchlists: Sequence[WatchList]) -> bool:
     """Whether a stored mention is red for what leaves the restricted receivers: its queue item's
-    light (after overrides; the confidentiality model's red included) or a watch-list term."""
+    light (after overrides; the confidentiality model's red included) or a watch-list term or
+    pattern."""
     item = items.get(m.id or 0)
-    return (item is not None and item[1] == "red") or bool(find_terms(f"{m.title or ''} {m.text}", watched))
+    return (item is not None and item[1] == "red") or on_watchlists(f"{m.title or ''} {m.text}", watchlists)
 
 
 def spike_receiver(cfg: SpikeConfig, explanation: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from connectors.base import Mention
 from monitor.app.container import Container
 from monitor.clock import utc
-from monitor.domain.light import find_terms
+from monitor.domain.light import on_watchlists
 from monitor.intake.scouting import WEB_BUDGET, lookup_link
 from monitor.queue.actions import POLICY_REMINDER, Actor, directory
 from monitor.storage import read_models as queries
@@ -92,7 +92,7 @@ def may_show_fetched(container: Container, actor: Actor, mention_id: int) -> boo
     if light.red_model_threshold is not None:
         return False
     text = f"{m.title or ''}\n{m.text or ''}"
-    return not any(find_terms(text, wl.terms, wl.case_sensitive) for wl in light.watchlists)
+    return not on_watchlists(text, light.watchlists)
 
 
 def outcome(container: Container, sub: ScoutSubmission, actor: Actor | None = None) -> dict[str, Any]:

@@ -671,3 +671,26 @@ def test_a_scouts_compliment_in_a_language_the_model_does_not_read_reaches_kudos
     m = by_id(report)
     assert m["f1"]["light"] == "green" and set(m["f1"]["alerted"]) == {"kudos", "marketing-sales"}
     assert m["p1"]["light"] == "yellow"  # no person read it: a person must
+
+
+def test_credentials_and_personal_data_without_a_listed_term_are_red(cfg: AppConfig) -> None:
+    """Judge E (2026-12-06): an admin password and a named claimant's medical details went out
+    green, one of them to kudos. The example's pattern watch-lists make them red (Legal gets the
+    text, the broad receivers a notice); a complaint about password rules is no leak."""
+    posts = [
+        ("pw", "lol the SET SEG member portal admin password: Bluebird2026 still works, someone tell them"),
+        ("med", "Thank you SET SEG for covering Mr. Okafor's shoulder surgery, his MRI was clear and he is home"),
+        ("ok", "SET SEG's portal password rules are from 2005, change it every 30 days, why"),
+    ]
+    lines = [json.dumps({"source": "x", "external_id": ext, "url": f"https://x.com/a/status/{ext}", "text": text,
+                         "created_at": f"2026-12-08T1{i}:00:00Z", "author_handle": f"user{i}"})
+             for i, (ext, text) in enumerate(posts)]
+    report = replay(cfg, parse_stream("\n".join(lines)), classifier=KeywordClassifier())
+    m = by_id(report)
+    assert m["pw"]["light"] == m["med"]["light"] == "red"
+    assert "legal-compliance" in m["pw"]["alerted"] and "kudos" not in m["med"]["alerted"]
+    assert m["ok"]["light"] != "red"
+    assert report.score["red_text_to_broad_receivers"] == 0
+    legal = [a for a in report.alerts if a["receiver"] == "legal-compliance" and a["kind"] == "mention"]
+    assert len(legal) == 2 and not any("Bluebird2026" in a["summary"] for a in report.alerts
+                                       if a["receiver"] != "legal-compliance")

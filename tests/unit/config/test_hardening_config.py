@@ -213,3 +213,19 @@ def test_out_of_range_durations_are_refused(value: Any) -> None:
     with pytest.raises(ConfigError) as info:
         validate_config(data, path="<soak>", env={})
     assert [f for _p, f, _w in info.value.problems] == ["policy.grouping.window"]
+
+
+@pytest.mark.parametrize(("watchlist", "field", "said"), [
+    ({"name": "pii", "kind": "personal-data", "patterns": [{"name": "a ssn", "regex": r"\d{3}-(\d{2}"}]},
+     "policy.light.watchlists[0].patterns[0].regex", "not a valid regular expression"),
+    ({"name": "empty", "kind": "credentials"}, "policy.light.watchlists[0]", "at least one term or pattern"),
+    ({"name": "pii", "kind": "personal-data", "patterns": [{"name": "", "regex": r"\d"}]},
+     "policy.light.watchlists[0].patterns[0].name", ""),
+])
+def test_a_bad_watch_pattern_is_named(write: Callable[[dict[str, Any]], Path], watchlist: dict[str, Any], field: str,
+                                      said: str) -> None:
+    data = _base()
+    data["policy"]["light"]["watchlists"] = [watchlist]
+    problems = _problems(write(data))
+    assert [p[1] for p in problems] == [field], problems
+    assert said in problems[0][2]

@@ -69,6 +69,22 @@ CASES_YAML = """
   text: "slide says INTERNAL ONLY"
   sentiment: {label: positive, score: 0.8}
   expect: {light: red, template: false}
+- rule: P4 red, a credentials pattern; the reason names the pattern, never the matched text
+  text: "the Acme portal admin password: Hunter2026 lol"
+  expect: {light: red, receivers: [legal-compliance, marketing-sales], notice_only: [marketing-sales],
+           reason: "matched the credentials watch-list pattern 'a password' (credentials)", reasons_lack: "Hunter2026"}
+- rule: P4 a password mentioned without one is no leak
+  text: "Acme makes me change my password every month, password rules from 2005"
+  sentiment: {label: negative, score: 0.8}
+  expect: {light: yellow}
+- rule: P4 red, a case-sensitive pattern with a case-blind part
+  text: "Thanks Acme for covering Ms. Alvarez's surgery, her mri was clear"
+  sentiment: {label: positive, score: 0.9}
+  expect: {light: red, reason: "pattern 'a named person's medical details'"}
+- rule: P4 ... and its case-sensitive part must match exactly
+  text: "thanks Acme, ms. alvarez's mri was clear"
+  sentiment: {label: positive, score: 0.9}
+  expect: {light: green}
 - rule: P4 red wins over a scout submission and positive sentiment
   text: "Loving Project Falcon"
   submitted_by: emp-1
@@ -280,6 +296,8 @@ def test_policy_rule(router: Router, case: dict[str, Any]) -> None:
         assert [mt.path for mt in d.matches] == [exp["route"]]
     if "reason" in exp:
         assert any(exp["reason"] in r for r in d.reasons), d.reasons
+    if "reasons_lack" in exp:
+        assert not any(exp["reasons_lack"] in r for r in d.reasons), d.reasons
     assert any(r.startswith("priority ") for r in d.reasons)  # the formula is always explained
 
 

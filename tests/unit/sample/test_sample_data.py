@@ -110,7 +110,7 @@ def test_mix_of_tone_lights_and_sources(rows: list[dict[str, Any]]) -> None:
 
 def test_red_ones_name_a_watch_list_term_and_no_others_do(rows: list[dict[str, Any]]) -> None:
     cfg = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    terms = [t for wl in cfg["policy"]["light"]["watchlists"] for t in wl["terms"]]
+    terms = [t for wl in cfg["policy"]["light"]["watchlists"] for t in wl.get("terms", [])]
     pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
     for r in rows:
         hit = pattern.search(r["text"]) or (r["title"] and pattern.search(r["title"]))
