@@ -248,6 +248,18 @@ class QueueActions:
         self._check(actor, action, item.light)
         return item
 
+    def _marked_red(self, s: Session, item_id: int, actor: Actor) -> QueueItem | None:
+        """The locked item when ``actor`` may mark it red though not change its light otherwise:
+        whoever is cleared for red (Legal / Compliance, leads, admins) may mark any item red
+        (judge F, 2026-12-06: Legal's "may be confidential" notice asked them to mark an item red,
+        and the page refused); None: the ordinary rule decides."""
+        if not actor.can_see_red or refusal(actor, "override", "yellow") is None:
+            return None
+        item = self.store.lock_queue_item(s, item_id)
+        if item is None:
+            raise ActionError(f"queue item {item_id} does not exist")
+        return item
+
     @staticmethod
     def _check(actor: Actor, action: str, light: str | None) -> None:
         """Refuse at once; ``light=None`` checks what holds whatever the light (an employee)."""
@@ -495,7 +507,8 @@ class QueueActions:
         if not reason.strip():
             raise ActionError("a reason is required to override the light")
         with self.store.session() as s:
-            item = self._item(s, item_id, actor, "override")
+            item = self._marked_red(s, item_id, actor) if light == "red" else None
+            item = item or self._item(s, item_id, actor, "override")
             before = item.light
             item.light = light
             item.light_overridden_by = actor.id
@@ -516,6 +529,15 @@ class QueueActions:
                 details["reopened"] = item.status
                 item.status, item.closed_at, item.close_reason = "new", None, None
                 item.due_at = None
+            rescued = (light == "yellow" and before == "green" and item.status == "closed"
+                       and (item.close_reason or "").startswith("recorded:"))
+            if rescued:
+                # a green mention brand-scout recorded and closed (shared with kudos) that a person
+                # reads as needing an answer: it is open again, for a spokesperson, with a due time
+                # (judge F, 2026-12-06: a complaint rescued from kudos stayed closed, out of the queue)
+                details["reopened"] = item.status
+                item.status, item.closed_at, item.close_reason = "new", None, None
+                item.due_at = None
             if LIGHT_RANK[light] < LIGHT_RANK.get(before, 0):
                 # each receiver's last alert counts as if sent at the light that now holds: a later
                 # member that raises the item again is news to them, not a repeat (issue 15)
@@ -528,7 +550,7 @@ class QueueActions:
             if item.due_at is None and item.status in OPEN_STATUSES:
                 item.due_at = due_time(self.cfg, now, item.priority)
             cleared = before == "red" and light != "red"
-            if cleared:
+            if cleared or rescued:
                 self._hand_back(s, item, now, details)
             done = self._finish(s, item, actor, "override_light", now, details)
             if cleared:

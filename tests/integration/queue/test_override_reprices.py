@@ -145,3 +145,35 @@ def test_a_red_item_cleared_by_legal_goes_back_to_a_spokesperson(
         assert event.details["unassigned"] == "grace" and event.details["assigned_to"] == after.assignee
     finally:
         c.store.engine.dispose()
+
+
+def test_a_compliment_read_wrong_is_rescued_from_kudos_into_the_queue(
+        db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> None:
+    """Judge F (2026-12-06): a complaint the model read as praise went to kudos and was recorded
+    closed; a spokesperson set it to yellow and it stayed closed, with no due time, out of the open
+    queue. Raising a recorded green item to yellow opens it for a spokesperson, due from now."""
+    f = tmp_path / "m.jsonl"
+    f.write_text(json.dumps({**COMPLAINT, "text": "Great job SET SEG, love waiting 5 months for a claim"}) + "\n",
+                 encoding="utf-8")
+    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
+                                           "options": {"file": str(f)}}])
+    c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
+    c.start()
+    try:
+        c.pipeline.poll("replay")
+        c.pipeline.run_once()
+        item = c.store.queue_items()[0][0]
+        assert (item.light, item.status) == ("green", "closed")  # "great", "love": shared with kudos
+        clock.advance(timedelta(hours=1))
+        ben = actor_for(c.cfg, email="ben@setseg.example")
+        QueueActions(c.store, c.cfg).override_light(item.id or 0, ben, light="yellow", reason="sarcasm: a complaint",
+                                                     now=clock.now())
+        after = c.store.queue_items()[0][0]
+        assert (after.light, after.status, after.closed_at, after.close_reason) == ("yellow", "new", None, None)
+        # the rotation gives it to a spokesperson on duty (none may be now: then it waits unassigned)
+        assert after.assignee in {"anna", "ben", None} and after.due_at is not None
+        assert utc(after.due_at) > clock.now()
+        opened = [e for e in c.store.audit_events() if e.action == "queue.override_light"]
+        assert opened and opened[-1].details.get("reopened") == "closed"
+    finally:
+        c.store.engine.dispose()

@@ -68,11 +68,11 @@ def test_buttons_differ_by_role(browser: Callable[..., Browser], seeded: Seeded)
         "form:claim", "form:acknowledge", "form:respond", "form:close", "form:dismiss", "form:override",
         "form:sentiment"}
     assert ben.get(red).status_code == 404
-    # legal: nothing on a yellow item (P4: a spokesperson changes its light, and its sentiment,
-    # which moves its priority and due time), no reply templates there; on a red one everything
+    # legal: on a yellow item only "mark red" (P4: a spokesperson changes its light otherwise, and
+    # its sentiment, which moves its priority and due time), no reply templates; on a red one everything
     lee = browser("lee").client
     html = lee.get(yellow).text
-    assert buttons(html) == set()
+    assert buttons(html) == {"form:override"} and 'id="mark-red"' in html
     assert 'id="actions-note"' in html and "Only designated spokespersons" in html
     assert 'id="templates"' not in html and "Pre-approved replies" not in html
     html = lee.get(red).text
@@ -89,7 +89,8 @@ def test_buttons_differ_by_role(browser: Callable[..., Browser], seeded: Seeded)
     # an admin assigns yellow items but does not handle or judge them, nor sees reply templates
     ada = browser("ada").client
     html = ada.get(yellow).text
-    assert buttons(html) == {"assign", "form:assign"} and 'id="templates"' not in html
+    assert buttons(html) == {"assign", "form:assign", "form:override"} and 'id="templates"' not in html
+    assert 'id="mark-red"' in html  # cleared for red: may mark it red, no other light
     # the spokesperson who may reply sees the templates
     assert 'id="templates"' in ben.get(yellow).text
 
@@ -158,3 +159,21 @@ def test_a_bad_response_link_is_shown_next_to_its_field_and_kept(browser: Callab
     assert 'aria-describedby="response-url-hint response-url-error"' in r.text
     r = ben.post_form(page, f"{page}/close", {"reason": "   "})
     assert r.status_code == 409 and 'id="close-reason-error"' in r.text
+
+
+def test_legal_marks_a_yellow_item_red_and_changes_no_other_light(browser: Callable[..., Browser], seeded: Seeded,
+                                                                  container: Container) -> None:
+    """Judge F (2026-12-06): Legal's "may be confidential" notice asks them to mark the item red,
+    and the page had no control for it (a POST answered 403). Whoever is cleared for red may mark
+    any item red; the other lights stay the spokespersons' call."""
+    lee = browser("lee")
+    page = f"/queue/{seeded.yellow}"
+    r = lee.post_form(page, f"{page}/override", {"light": "green", "reason": "looks fine"})
+    assert r.status_code == 403 and "handle yellow and green items" in r.text
+    r = lee.post_form(page, f"{page}/override", {"light": "red", "reason": "names a member district's claim"})
+    assert r.status_code == 200, r.text
+    from monitor.storage import read_models as queries
+
+    found = queries.get_item(container.store, seeded.yellow)
+    assert found is not None and found[0].light == "red"
+    assert "<b>Lee Legal</b> changed the light from yellow to red" in lee.client.get(page).text
