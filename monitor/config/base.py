@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -146,3 +147,13 @@ class StrictModel(BaseModel):
     """A config model that rejects unknown keys, so a typo is an error, not a silent default."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def check_hours(days: Sequence[str], start: time, end: time) -> None:
+    """``ValueError`` unless ``days`` names at least one day and ``end`` comes after ``start`` (working
+    hours within a day; hours past midnight are two entries' work, not one)."""
+    if not days:
+        raise ValueError("days: at least one working day is needed")
+    if end <= start:
+        raise ValueError(f"end {end:%H:%M} must be after start {start:%H:%M} (hours across midnight are "
+                         "not supported: end the day at 23:59)")

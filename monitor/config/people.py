@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from monitor.config.base import MatchTerm, StrictModel, TimeOfDay, TimeZoneName
+from monitor.config.base import MatchTerm, StrictModel, TimeOfDay, TimeZoneName, check_hours
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -21,6 +21,12 @@ class WorkingHours(StrictModel):
     days: list[Day] = Field(default_factory=lambda: list[Day](["mon", "tue", "wed", "thu", "fri"]))
     start: TimeOfDay = time(9, 0)
     end: TimeOfDay = time(17, 0)
+
+    @model_validator(mode="after")
+    def _some_working_time(self) -> WorkingHours:
+        # a spokesperson whose hours never come is never given work, without a word
+        check_hours(self.days, self.start, self.end)
+        return self
 
 
 class Spokesperson(StrictModel):

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from monitor.config.base import Duration, MatchTerm, StrictModel, TimeOfDay, TimeZoneName
+from monitor.config.base import Duration, MatchTerm, StrictModel, TimeOfDay, TimeZoneName, check_hours
 from monitor.config.notify import PagerDutyTarget, TeamsTarget, WebhookTarget
 from monitor.vocab import Light, Priority, Sentiment
 
@@ -266,6 +266,13 @@ class BusinessHours(StrictModel):
     start: TimeOfDay = time(9, 0)
     end: TimeOfDay = time(17, 0)
     holidays: list[str] = Field(default_factory=list, description="ISO dates")
+
+    @model_validator(mode="after")
+    def _some_working_time(self) -> BusinessHours:
+        # due times count working time only: none would make every response target unreachable
+        # (judge F, 2026-12-06: check-config said OK, then triage failed on the first complaint)
+        check_hours(self.days, self.start, self.end)
+        return self
 
     @field_validator("holidays")
     @classmethod

@@ -229,3 +229,23 @@ def test_a_bad_watch_pattern_is_named(write: Callable[[dict[str, Any]], Path], w
     problems = _problems(write(data))
     assert [p[1] for p in problems] == [field], problems
     assert said in problems[0][2]
+
+
+@pytest.mark.parametrize(("where", "hours", "field", "said"), [
+    ("business_hours", {"start": "18:00", "end": "17:00"}, "policy.business_hours", "must be after start"),
+    ("business_hours", {"days": []}, "policy.business_hours", "at least one working day"),
+    ("working_hours", {"start": "22:00", "end": "06:00"}, "spokespersons[0].working_hours", "must be after start"),
+])
+def test_hours_without_working_time_are_refused_at_load(write: Callable[[dict[str, Any]], Path], where: str,
+                                                         hours: dict[str, Any], field: str, said: str) -> None:
+    """Judge F (2026-12-06): business hours ending before they start passed check-config, then
+    triage failed on the first complaint ("business_hours has no working time"); a spokesperson's
+    hours across midnight never put them on duty, without a word."""
+    data = _base()
+    if where == "business_hours":
+        data["policy"]["business_hours"] = hours
+    else:
+        data["spokespersons"][0]["working_hours"] = hours
+    problems = _problems(write(data))
+    assert [p[1] for p in problems] == [field], problems
+    assert said in problems[0][2]
