@@ -45,7 +45,8 @@ def add(matchers: Annotated[list[str], typer.Argument(
     c = open_container(config)
     now = c.clock.now()
     try:
-        d = sil.draft(matchers, now=now, author=author, comment=comment, duration=duration, end=end, start=start)
+        d = sil.draft(matchers, now=now, author=author, comment=comment, duration=duration, end=end, start=start,
+                      values=sil.label_values(c.cfg))
     except sil.SilenceError as exc:
         raise fail(str(exc), 2) from None
     row = sil.create(c.store, d, actor=d.author, now=now)

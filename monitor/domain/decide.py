@@ -379,6 +379,7 @@ def labels_for(
     topic: str | None,
     watch_hits: tuple[str, ...],
     group: str = "",
+    press: bool = False,
 ) -> dict[str, object]:
     """The routing labels of a mention (``lang`` is an alias of ``language``)."""
     return {
@@ -396,6 +397,7 @@ def labels_for(
         "kind": m.kind,
         "keywords": list(watch_hits),
         "submitted_by_scout": m.submitted_by is not None,
+        "press": press,
         "scout_category": m.scout_category or "",
         "scout_urgency": m.scout_urgency or "",
     }
@@ -467,6 +469,7 @@ class Router:
             priority=priority,
             topic=topic,
             watch_hits=verdict.watch_hits,
+            press=verdict.press,
             group=group,
         )
         matches = self.tree.match(labels)
@@ -503,10 +506,10 @@ class Router:
 #: the labels a route matcher can test: the keys of :func:`labels_for`
 ROUTE_LABELS: frozenset[str] = frozenset({
     "source", "group", "lang", "light", "sentiment", "uncertain", "language", "author_reach", "engagement",
-    "priority", "topic", "kind", "keywords", "submitted_by_scout", "scout_category", "scout_urgency"})
+    "priority", "topic", "kind", "keywords", "submitted_by_scout", "press", "scout_category", "scout_urgency"})
 
 
-def _route_label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
+def route_label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
     """The values a label with a closed set of values can hold ("" where a mention may have none:
     a language the model does not read has no sentiment, a forward no category)."""
     return {
@@ -516,6 +519,7 @@ def _route_label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
         "topic": (*(t.name for t in cfg.policy.topics), ""),
         "uncertain": ("true", "false"),
         "submitted_by_scout": ("true", "false"),
+        "press": ("true", "false"),
         "scout_category": ("compliment", "criticism", "question", "other", ""),
         "scout_urgency": ("low", "normal", "high", ""),
     }
@@ -531,7 +535,7 @@ def check_policy(cfg: AppConfig) -> list[str]:
     :func:`require_valid_policy` turns these into a :class:`ConfigError`.
     """
     problems: list[str] = []
-    values = _route_label_values(cfg)
+    values = route_label_values(cfg)
 
     def walk(route: RouteConfig, path: str) -> None:
         for i, text in enumerate(route.matchers):

@@ -57,6 +57,9 @@ class Verdict:
     light: Light
     reasons: tuple[str, ...]
     watch_hits: tuple[str, ...] = ()
+    #: a journalist's enquiry (``press_terms``): never held back as routine (P2: spokespersons
+    #: answer the press, on the press's deadline)
+    press: bool = False
 
 
 _QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
@@ -167,7 +170,7 @@ def evaluate(
         # (judge B: a bare link became "green: neutral public mention")
         reasons.append("needs review: the post behind the link could not be read (an employee forwarded it)")
     if reasons:
-        return Verdict("yellow", tuple(reasons))
+        return Verdict("yellow", tuple(reasons), press=bool(press))
     aside = ("a question to the community, not to us",) if community_question else ()
     if praised:
         read = f"; the model read it {sentiment}" if sentiment and sentiment != "positive" else ""

@@ -11,12 +11,14 @@ expires silences through the store, which writes the audit log (``silence.create
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 from monitor.clock import utc
-from monitor.config import parse_duration
+from monitor.config import AppConfig, parse_duration
+from monitor.domain.decide import route_label_values
 from monitor.domain.routing import Matcher
 from monitor.domain.suppression import parse_silence_matchers
 from monitor.storage.models import Silence
@@ -43,6 +45,7 @@ LABELS: dict[str, str] = {
     "engagement": "likes + reposts + replies + quotes (match with >=, <=)",
     "uncertain": "true when the model was unsure",
     "submitted_by_scout": "true for a mention an employee forwarded",
+    "press": "true for a journalist's enquiry (press_terms)",
     "scout_category": "what the scout said it is: compliment, criticism, question, other",
     "scout_urgency": "how urgent the scout said it is: low, normal, high",
 }
@@ -89,9 +92,23 @@ def split_matchers(text: str) -> list[str]:
     return out
 
 
-def check_matchers(raw: list[str]) -> list[str]:
-    """The matchers normalised (``light="red"``); :class:`SilenceError` naming a bad one or an
-    unknown label (a matcher on a label no alert carries would mute nothing)."""
+#: the values of ``source`` (the platforms) and of a spike's labels, for :func:`label_values`
+PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "hn", "rss", "web")
+
+
+def label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
+    """The values a silence's ``=`` / ``!=`` matcher may name for the labels with a closed set
+    (route labels, receivers, sources, spike kinds): a typo ("yelow", "twitter") would mute nothing
+    while its author believes the flood is muted (judge F, 2026-12-06)."""
+    return {**route_label_values(cfg), "receiver": tuple(r.name for r in cfg.receivers),
+            "source": (*PLATFORMS, "all", ""), "scope": ("all", *PLATFORMS),  # a spike's source is its scope
+            "spike_kind": ("volume", "negative-share", "velocity", "")}
+
+
+def check_matchers(raw: list[str], values: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """The matchers normalised (``light="red"``); :class:`SilenceError` naming a bad one, an
+    unknown label (a matcher on a label no alert carries would mute nothing) or, with ``values``
+    (:func:`label_values`), a value its label never takes."""
     try:
         parsed: list[Matcher] = parse_silence_matchers([m.strip() for m in raw if m.strip()])
     except ValueError as exc:
@@ -102,6 +119,10 @@ def check_matchers(raw: list[str]) -> list[str]:
         if m.label not in LABELS:
             raise SilenceError(f"matcher {m}: no alert has the label {m.label!r} "
                                f"(labels: {', '.join(sorted(LABELS))})")
+        if values and m.op in ("=", "!=") and m.label in values and m.value not in values[m.label]:
+            allowed = ", ".join(v for v in values[m.label] if v)
+            raise SilenceError(f"matcher {m}: {m.label} is never {m.value!r} (one of {allowed}); "
+                               "it would mute nothing")
     return [str(m) for m in parsed]
 
 
@@ -115,11 +136,13 @@ def parse_time(value: str, tz: tzinfo = UTC) -> datetime:
 
 
 def draft(matchers: list[str], *, now: datetime, author: str, comment: str, duration: str | None = None,
-          end: str | None = None, start: str | None = None, tz: tzinfo = UTC) -> SilenceDraft:
-    """Check a silence as typed: matchers, ``duration`` (``2h``, ``1d12h``) or ``end``, optional
-    ``start`` (default now), author and comment; times without a zone are in ``tz``.
-    :class:`SilenceError` says what is wrong."""
-    normalised = check_matchers(matchers)
+          end: str | None = None, start: str | None = None, tz: tzinfo = UTC,
+          values: Mapping[str, Sequence[str]] | None = None) -> SilenceDraft:
+    """Check a silence as typed: matchers (their values against ``values``, see
+    :func:`label_values`), ``duration`` (``2h``, ``1d12h``) or ``end``, optional ``start`` (default
+    now), author and comment; times without a zone are in ``tz``. :class:`SilenceError` says what
+    is wrong."""
+    normalised = check_matchers(matchers, values)
     if not author.strip():
         raise SilenceError("say who is silencing (the author)")
     if not comment.strip():

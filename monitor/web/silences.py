@@ -54,7 +54,7 @@ def router(container: Container) -> APIRouter:
         try:
             d = sil.draft(sil.split_matchers(matchers), now=now, author=author, comment=comment,
                           duration=duration if not end.strip() else None, end=end or None,
-                          tz=ZoneInfo(container.cfg.organisation.timezone))
+                          tz=ZoneInfo(container.cfg.organisation.timezone), values=sil.label_values(container.cfg))
         except sil.SilenceError as exc:
             return page(request, actor, values=values, error=str(exc), status=422)
         row = sil.create(container.store, d, actor=author, now=now)

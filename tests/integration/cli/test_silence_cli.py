@@ -80,6 +80,10 @@ def test_add_list_expire_with_audit(config_file: Path) -> None:
     (["light=red", "--end", "2020-01-01T00:00", "--author", "a", "--comment", "c"], "passed already"),
     (["light=red", "--end", "tomorrow", "--author", "a", "--comment", "c"], "is not a time"),
     (["light=red", "--duration", "100d", "--author", "a", "--comment", "c"], "at most 90 days"),
+    # a value the label never takes would mute nothing (judge F, 2026-12-06)
+    (["light=yelow", "--author", "a", "--comment", "c"], "light is never 'yelow' (one of green, yellow, red)"),
+    (["source=twitter", "--author", "a", "--comment", "c"], "source is never 'twitter'"),
+    (["receiver=marketing", "--author", "a", "--comment", "c"], "receiver is never 'marketing'"),
 ])
 def test_bad_silences_are_refused(config_file: Path, args: list[str], message: str) -> None:
     assert run(config_file, "list") == (0, "no active silences\n")  # the database, migrated

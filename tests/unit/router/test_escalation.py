@@ -327,10 +327,15 @@ def test_rise_says_what_rose_and_from_what(light: str, priority: str, queue: boo
     assert rise({"light": light, "priority": priority}, None, queue=queue) is None
 
 
-@pytest.mark.parametrize(("queue", "held"), [(True, True), (False, False)])
-def test_a_live_spike_holds_routine_alerts_only_for_receivers_with_a_queue(queue: bool, held: bool) -> None:
+@pytest.mark.parametrize(("queue", "extra", "held"), [
+    (True, {}, True), (False, {}, False),
+    (True, {"press": True}, False),  # a press enquiry is never routine (judge F, 2026-12-06)
+    (True, {"priority": "urgent"}, False), (True, {"submitted_by_scout": True}, False),
+])
+def test_a_live_spike_holds_routine_alerts_only_for_receivers_with_a_queue(queue: bool, extra: dict[str, Any],
+                                                                           held: bool) -> None:
     """Held alerts "stay in the queue": true of Marketing & Sales, not of kudos (no queue, its
-    compliments would be lost), so a spike never holds kudos' alerts."""
+    compliments would be lost), so a spike never holds kudos' alerts; nor what must be seen."""
     from monitor.domain.suppression import hold
 
     @dataclass
@@ -342,7 +347,7 @@ def test_a_live_spike_holds_routine_alerts_only_for_receivers_with_a_queue(queue
         ended_at: datetime | None = None
         explanation: dict[str, Any] = field(default_factory=dict)
 
-    out = hold({"light": "green", "priority": "normal", "receiver": "r", "source": "x"},
+    out = hold({"light": "green", "priority": "normal", "receiver": "r", "source": "x", **extra},
                now=datetime(2026, 12, 1, 15, 30, tzinfo=UTC), last=None, repeat_interval=timedelta(hours=4),
                spikes=[LiveSpike()], queue=queue)
     assert (out is not None and out.kind == "inhibited") is held, out
