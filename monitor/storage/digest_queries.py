@@ -213,8 +213,21 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         listed = list(s.exec(select(QueueItem).where(is_open)
                              .order_by(rank, col(QueueItem.created_at), col(QueueItem.id)).limit(open_listed)).all())
         heads = {q.mention_id for q in listed if q.light != "red"}
-        head_text = dict(s.exec(select(MentionRow.id, MentionRow.text)
-                                .where(col(MentionRow.id).in_(heads))).all()) if heads else {}
+        head_text: dict[int | None, str | None] = {}
+        unread: list[int | None] = []
+        for mid, body, source in (s.exec(select(MentionRow.id, MentionRow.text, MentionRow.source)  # type: ignore[call-overload]
+                                         .where(col(MentionRow.id).in_(heads))).all() if heads else []):
+            head_text[mid] = body
+            if source == "web":
+                unread.append(mid)
+        # a scout's link whose post could not be read: its "text" is the employee's note, said as
+        # theirs (judge F, 2026-12-06: the digest quoted it as if it were the post)
+        for sub in (s.exec(select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(unread))
+                           .order_by(col(ScoutSubmission.created_at))).all() if unread else []):
+            note = head_text.get(sub.mention_id)
+            if note is not None and not note.startswith("Note from "):
+                head_text[sub.mention_id] = (f"Note from {sub.submitter_name or sub.submitted_by} (scout; the post "
+                                             f"could not be read): {note}")
         open_queue = OpenQueue(int(open_total or 0), int(open_overdue or 0), int(open_red or 0),
                                [(q, head_text.get(q.mention_id)) for q in listed])
 

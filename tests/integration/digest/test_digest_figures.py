@@ -254,3 +254,20 @@ def test_the_digest_names_legal_too_and_counts_one_item_as_one() -> None:
     assert [r.key for r in d.by_spokesperson] == [grace]
     _, body, _ = render_digest(d, chart_src="")
     assert f"    {grace}: 1 item, acknowledged in target" in body
+
+
+def test_an_open_item_from_an_unread_link_quotes_the_scouts_note_as_theirs(digest_config, containers) -> None:
+    """Judge F (2026-12-06): the digest's open items quoted an employee's note on a link that could
+    not be read as if it were the post; it now says whose note it is."""
+    c = containers(digest_config(2525))
+    sub = c.pipeline.submit_scout(url="https://www.facebook.com/groups/1/posts/2", note="a parent is furious about the claims portal",
+                                  category="criticism", urgency="high", submitted_by="eve@setseg.example",
+                                  submitter_name="Eve Employee")
+    c.pipeline.process()
+    assert sub.mention_id
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=c.clock.now())
+    [item] = [o for o in d.open_items if o.snippet and "furious" in o.snippet]
+    assert item.snippet is not None and item.snippet.startswith("Note from Eve Employee (scout; the post could not be read): ")
+    _subject, text, html = render_digest(d)
+    assert "Note from Eve Employee (scout" in text and "Note from Eve Employee (scout" in html
+    c.store.engine.dispose()
