@@ -361,6 +361,11 @@ class SpikeConfig(StrictModel):
         "trailing 24 h are the baseline, and before even that no volume spike is raised",
     )
     cooldown: Duration = timedelta(hours=6)
+    window: Duration | None = Field(
+        None,
+        description="also judge the last `window` as a whole (volume and negative share against the same "
+        "window's usual level): an outage that builds slowly shows in no single bucket; a multiple of "
+        "`bucket`, at least two of them (the example: 1h with 15-min buckets); null: buckets only")
     mad_z: float = Field(3.0, ge=0, description="volume must also exceed median + mad_z * scaled MAD of the baseline")
     top_terms: int = Field(5, ge=1, le=50)
     sample_posts: int = Field(3, ge=1, le=20)
@@ -368,6 +373,14 @@ class SpikeConfig(StrictModel):
         default_factory=lambda: ['light!="red"'],
         description="per-mention alerts matching all of these are held back while a covering spike is live",
     )
+
+    @model_validator(mode="after")
+    def _window_of_buckets(self) -> SpikeConfig:
+        if self.window is not None:
+            n = self.window / self.bucket
+            if n < 2 or n != int(n):
+                raise ValueError(f"window: {self.window} must be a multiple of the bucket ({self.bucket}), at least two")
+        return self
 
 
 class GroupingConfig(StrictModel):

@@ -357,6 +357,20 @@ _CHECKS = {"volume": _volume, "negative-share": _negative_share}
 _ONE_EVENT = frozenset({"volume", "negative-share"})
 
 
+def windowed(cells: Mapping[datetime, Counts], n: int, bucket: timedelta) -> dict[datetime, Counts]:
+    """``cells`` as rolling sums: each bucket's counts plus those of the ``n - 1`` before it (a
+    window ending with that bucket, keyed by its last bucket). Buckets with no mentions in their
+    window are left out, as in ``cells``."""
+    out: dict[datetime, Counts] = {}
+    for b in sorted(cells):
+        for i in range(n):
+            end = b + i * bucket
+            c = out.get(end, Counts())
+            add = cells[b]
+            out[end] = Counts(c.total + add.total, c.negative + add.negative)
+    return out
+
+
 def _episode_start(cells: Mapping[datetime, Counts], b: datetime, kind: str, cfg: SpikeConfig) -> datetime:
     """The first anomalous bucket of the run ending at ``b`` (quiet gaps under :func:`_bridge` are bridged)."""
     check = _CHECKS[kind]
@@ -477,16 +491,37 @@ def detect(
     current = bucket_start(now, cfg.bucket)
     ignore = list(ignore_terms)
     out: list[Spike] = []
+    # A slow build (1, 2, 3 ... 7 complaints per bucket) shows in no single bucket: the last
+    # `window` is judged as a whole too, by the same checks on rolling sums (judges A and E,
+    # 2026-12-06: an outage building over two hours reached the crisis channel two hours late).
+    n_window = int(cfg.window / cfg.bucket) if cfg.window is not None else 0
     for scope in sorted(counts, key=lambda s: (s != "all", s)):
         cells = counts[scope]
+        rolled: dict[datetime, Counts] | None = None
         for kind, check in _CHECKS.items():
             live = next((r for r in recent if r.ended_at is None and r.scope == scope and (
                 r.kind == kind or {r.kind, kind} <= _ONE_EVENT)), None)
-            for b in (current, current - cfg.bucket):
+            candidates = [(b, 1) for b in (current, current - cfg.bucket)]
+            # all sources together only: one source's hour is a handful of posts, and a spike of all
+            # sources names the sources it is made of
+            candidates += [(b, n_window) for b in (current, current - cfg.bucket)] if n_window and scope == "all" else []
+            for b, width in candidates:
+                if width > 1 and rolled is None:
+                    rolled = windowed(cells, n_window, cfg.bucket)
+                series = rolled if width > 1 and rolled is not None else cells
+                first_bucket = b - (width - 1) * cfg.bucket
+                span = _span(width * cfg.bucket)
                 # an episode under way is measured against what came before it
                 started_live = None if live is None else (
                     live.started_at if live.started_at.tzinfo else live.started_at.replace(tzinfo=UTC))
-                res = check(cells, b, cfg, started_live)
+                if width > 1:
+                    # the window speaks only while its last bucket is itself off its usual level: a
+                    # build still going on, not the hour after a burst that is over (which would keep
+                    # an ended outage "live" and hold routine alerts for an hour)
+                    last = check(cells, b, cfg, started_live)
+                    if not (last.anomalous or last.elevated):
+                        continue
+                res = check(series, b, cfg, started_live)
                 going_on = None
                 if not res.anomalous:
                     # under the threshold but not back at the usual level: an episode under way
@@ -499,36 +534,40 @@ def detect(
                     started = going_on.started_at if going_on.started_at.tzinfo else going_on.started_at.replace(tzinfo=UTC)
                     key = going_on.key
                 else:
-                    started = _episode_start(cells, b, kind, cfg)
+                    started = _episode_start(series, b, kind, cfg) - (width - 1) * cfg.bucket
                     key = (_reuse_key(kind, scope, started, recent, _bridge(cfg))
                            or f"{kind}:{scope}:{started.isoformat()}")
-                chosen = _samples_for(samples, scope, b, b + cfg.bucket, negative=kind == "negative-share")
+                chosen = _samples_for(samples, scope, first_bucket, b + cfg.bucket, negative=kind == "negative-share")
                 terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
                 where = "all sources" if scope == "all" else scope
                 if kind == "volume":
                     usual = f"{res.baseline:.0f}"
                     if res.baseline_source.startswith("trailing") and res.mean is not None:
                         # the median of the buckets with mentions; the day's total says how quiet it was
-                        day_total = res.mean * (DAY / cfg.bucket)
-                        usual += (f" per {_span(cfg.bucket)} with mentions, {day_total:.0f} in the 24 h before"
+                        # (a window's rolling sums count each mention `width` times)
+                        day_total = res.mean * (DAY / cfg.bucket) / width
+                        usual += (f" per {span} with mentions, {day_total:.0f} in the 24 h before"
                                   if res.baseline_source == "trailing 24 h" else
-                                  f" per {_span(cfg.bucket)} with mentions, none in the 24 h before, "
+                                  f" per {span} with mentions, none in the 24 h before, "
                                   f"{day_total:.0f} a day over the 7 days before")
                     elif res.mean is not None and round(res.mean, 1) != round(res.baseline, 1):
                         usual += f" (mean {res.mean:.1f})"
                     summary = (
-                        f"{res.observed:.0f} mentions on {where} in the {_span(cfg.bucket)} from "
-                        f"{_when(b, local)} against a usual {usual} "
+                        f"{res.observed:.0f} mentions on {where} in the {span} from "
+                        f"{_when(first_bucket, local)} against a usual {usual} "
                         f"({res.baseline_source}; threshold {res.threshold:.0f})"
                     )
                 else:
                     summary = (
-                        f"{res.observed:.0%} of mentions on {where} negative in the {_span(cfg.bucket)} from "
-                        f"{_when(b, local)} against a usual {res.baseline:.0%} "
+                        f"{res.observed:.0%} of mentions on {where} negative in the {span} from "
+                        f"{_when(first_bucket, local)} against a usual {res.baseline:.0%} "
                         f"({res.baseline_source}; threshold {res.threshold:.0%}; "
-                        f"{cells.get(b, Counts()).total} mentions)"
+                        f"{series.get(b, Counts()).total} mentions)"
                     )
-                by_source = {src: counts[src].get(b, Counts()).total
+                if width > 1:
+                    summary += f", rising over the {span} (no single {_span(cfg.bucket)} reached its threshold)"
+                by_source = {src: sum(counts[src].get(first_bucket + i * cfg.bucket, Counts()).total
+                                      for i in range(width))
                              for src in sorted(counts) if src != "all" and (scope == "all" or src == scope)}
                 summary += _make_up(by_source, chosen if kind == "volume" else [])
                 if terms:
@@ -545,14 +584,15 @@ def detect(
                         threshold=res.threshold,
                         summary=summary,
                         top_terms=terms,
-                        samples=_describe(chosen, cfg.sample_posts, negative_first=2 * cells.get(b, Counts()).negative
-                                          >= cells.get(b, Counts()).total > 0),
+                        samples=_describe(chosen, cfg.sample_posts, negative_first=2 * series.get(b, Counts()).negative
+                                          >= series.get(b, Counts()).total > 0),
                         details={
                             **({"praise": True} if kind == "volume" and _praise(chosen) else {}),
                             "baseline_source": res.baseline_source,
+                            **({"window": span} if width > 1 else {}),
                             "counts": {
-                                "total": cells.get(b, Counts()).total,
-                                "negative": cells.get(b, Counts()).negative,
+                                "total": series.get(b, Counts()).total,
+                                "negative": series.get(b, Counts()).negative,
                             },
                             "by_source": by_source,
                         },

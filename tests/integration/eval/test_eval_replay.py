@@ -434,7 +434,9 @@ def test_a_wave_of_praise_is_no_crisis_and_holds_back_no_complaint(cfg: AppConfi
     report = replay(cfg, parse_stream("\n".join([*quiet, *wave, complaint]) + "\n"), classifier=KeywordClassifier())
     spikes = [a for a in report.alerts if a["kind"] == "spike"]
     assert [a["receiver"] for a in spikes] == ["marketing-sales"], spikes
-    assert "mostly positive: " in spikes[0]["summary"] and "; from x 1" in spikes[0]["summary"]  # 13 when it fired
+    # since 2026-12-06 the hour is judged too (policy.spikes.window): it fires at the 10th post of
+    # the hour (9 of the wave), not at the 13th of one bucket
+    assert "mostly positive: " in spikes[0]["summary"] and "; from x " in spikes[0]["summary"]
     m = by_id(report)
     assert m["c1"]["alerted"] == ["marketing-sales"] and m["c1"]["held"] == []
     assert all("kudos" in m[f"w{k}"]["alerted"] for k in range(20))
@@ -694,3 +696,24 @@ def test_credentials_and_personal_data_without_a_listed_term_are_red(cfg: AppCon
     legal = [a for a in report.alerts if a["receiver"] == "legal-compliance" and a["kind"] == "mention"]
     assert len(legal) == 2 and not any("Bluebird2026" in a["summary"] for a in report.alerts
                                        if a["receiver"] != "legal-compliance")
+
+
+def test_a_slowly_building_outage_reaches_the_crisis_channel_within_the_hour(cfg: AppConfig) -> None:
+    """Judges A and E (2026-12-06): an outage whose complaints build over two hours (1, 1, 2, 3, 4,
+    5, 7, 10 per 15 min from 16:00, after quiet days of about one post per 15 min) reached the
+    crisis channel at 18:01, when one bucket first held 10 posts. The last hour is judged as a
+    whole too (``policy.spikes.window``): crisis hears of it at 17:15, once; without the window,
+    at 18:01 as before."""
+    report = run(cfg, "slow_outage.jsonl")
+    crisis = [a for a in report.alerts if a["kind"] == "spike" and a["receiver"] == "crisis"]
+    assert len(crisis) == 1 and "2026-11-30T17:00:00" <= crisis[0]["at"] <= "2026-11-30T17:20:00", crisis
+    assert "rising over the 1 h" in crisis[0]["summary"]
+    assert [s["scope"] for s in report.spikes] == ["all"]
+    # the routine complaints after it are held, counted, and Marketing & Sales are told so
+    assert any(a["kind"] == "spike" and a["receiver"] == "marketing-sales" for a in report.alerts)
+    quiet = [m for m in report.mentions if m["external_id"].startswith("q")]
+    assert all(m["alerted"] == [] for m in quiet)
+    off = cfg.model_copy(update={"policy": cfg.policy.model_copy(update={
+        "spikes": cfg.policy.spikes.model_copy(update={"window": None})})})
+    late = [a for a in run(off, "slow_outage.jsonl").alerts if a["kind"] == "spike" and a["receiver"] == "crisis"]
+    assert len(late) == 1 and late[0]["at"] >= "2026-11-30T18:00:00"

@@ -19,6 +19,7 @@ from monitor.domain.spikes import (
     detect,
     top_terms,
     velocity,
+    windowed,
 )
 
 H = timedelta(hours=1)
@@ -552,3 +553,43 @@ def test_a_velocity_spike_says_how_its_post_reads_and_praise_covers_nothing(
     assert spike.summary.startswith(words)
     assert bool(spike.details.get("praise")) is praise
     assert spike_covers(spike.as_record(), {"group": "x:2", "source": "x"}) is not praise
+
+
+# ---- a slow build: the last hour judged as a whole (policy.spikes.window) -------------------------
+
+def test_windowed_sums_each_bucket_with_the_ones_before() -> None:
+    b0 = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    q = timedelta(minutes=15)
+    cells = {b0: Counts(1, 1), b0 + q: Counts(2, 0), b0 + 3 * q: Counts(4, 4)}
+    rolled = windowed(cells, 2, q)
+    assert rolled == {b0: Counts(1, 1), b0 + q: Counts(3, 1), b0 + 2 * q: Counts(2, 0), b0 + 3 * q: Counts(4, 4),
+                      b0 + 4 * q: Counts(4, 4)}
+
+
+@pytest.mark.parametrize("window", [None, timedelta(hours=1)])
+def test_a_slow_build_is_a_spike_of_the_hour_not_of_a_bucket(window: timedelta | None) -> None:
+    """A quiet day of about one post per 15 min, then complaints at 1, 2, 3, 4 per 15 min: no
+    bucket reaches 10, the hour holds 10 (all negative)."""
+    cfg = _cold_cfg().model_copy(update={"window": window})
+    day1 = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
+    samples = [Sample("x", f"q{i}", day1 + i * timedelta(minutes=15), "SET SEG newsletter", False)
+               for i in range(4 * 26)]
+    t = day1 + timedelta(days=1, hours=3)
+    for i, k in enumerate((1, 2, 3, 4)):
+        samples += [Sample("x", f"o{i}{j}", t + i * timedelta(minutes=15) + j * timedelta(minutes=2),
+                           "claims portal down again", True) for j in range(k)]
+    now = t + timedelta(minutes=61)
+    spikes = [s for s in detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples) if s.scope == "all"]
+    if window is None:
+        assert spikes == []
+    else:
+        [spike] = spikes
+        assert spike.details["window"] == "1 h" and "rising over the 1 h" in spike.summary
+        assert spike.started_at == t
+
+
+def test_the_window_must_be_whole_buckets() -> None:
+    with pytest.raises(ValueError, match="multiple of the bucket"):
+        SpikeConfig(bucket=timedelta(minutes=15), window=timedelta(minutes=20))
+    with pytest.raises(ValueError, match="at least two"):
+        SpikeConfig(bucket=timedelta(minutes=15), window=timedelta(minutes=15))
