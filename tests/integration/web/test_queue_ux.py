@@ -428,3 +428,22 @@ def test_history_lists_the_messages_sent_about_the_item(browser: Callable[..., B
     assert re.search(r'data-action="message.sent">.*<b>brand-scout</b> alerted marketing-sales \(yellow \w+\)</li>',
                      after), after
     assert "will message marketing-sales" not in after
+
+
+def test_history_words_for_notices() -> None:
+    """A notice to Legal says what it was for, not "reminded" (judge F, 2026-12-06)."""
+    from monitor.storage.models import Notification
+    from monitor.web.pages import message_entry
+
+    at = datetime(2026, 11, 16, 16, 0)
+
+    def words(kind: str, action: str | None) -> str:
+        n = Notification(idempotency_key="k", receiver="legal-compliance", kind=kind, status="sent", created_at=at,
+                         sent_at=at, payload={"light": "yellow", "priority": "high",
+                                              **({"action": action} if action else {})})
+        return str(message_entry(n)["what"])
+
+    assert words("escalation", "doubt") == "asked legal-compliance to look (it may be confidential) (yellow high)"
+    assert words("escalation", "override-red") == "told legal-compliance it was marked red (yellow high)"
+    assert words("escalation", None) == "reminded legal-compliance (yellow high)"
+    assert words("alert", None) == "alerted legal-compliance (yellow high)"

@@ -177,3 +177,15 @@ def test_legal_marks_a_yellow_item_red_and_changes_no_other_light(browser: Calla
     found = queries.get_item(container.store, seeded.yellow)
     assert found is not None and found[0].light == "red"
     assert "<b>Lee Legal</b> changed the light from yellow to red" in lee.client.get(page).text
+
+
+def test_legals_list_opens_on_red_items(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    """Judge F (2026-12-06): Legal's queue opened on every item though they act on the red ones."""
+    lee = browser("lee").client
+    html = lee.get("/queue").text
+    assert f'href="/queue/{seeded.red}"' in html and f'href="/queue/{seeded.yellow}"' not in html
+    assert "choose &#34;any&#34; light to see the rest" in html or 'choose "any" light to see the rest' in html
+    everything = lee.get("/queue?light=").text
+    assert f'href="/queue/{seeded.red}"' in everything and f'href="/queue/{seeded.yellow}"' in everything
+    # a spokesperson's list is as before
+    assert f'href="/queue/{seeded.yellow}"' in browser("anna").client.get("/queue").text
