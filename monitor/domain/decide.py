@@ -178,12 +178,19 @@ CROSS_POST_WORDS = 6
 
 
 _TAGS_AT_END = re.compile(r"(?:\s+(?:#\w+|@[\w.@-]+|https?://\S+))+\s*$")
+#: what a person puts before words they copy: "This.", "Same!", "So true:", "+1", "RT @user:"
+_LEAD = re.compile(r"^(?:rt\s+@[\w.]+:?\s+|(?:this|same|same here|exactly|agreed|yes|yep|so true|true|facts|wow|ugh|"
+                   r"lol|omg|preach|\+1|100%)(?:\s*[.!:,])+\s+|(?:👆|☝️|⬆️)\s+)+(?=\S)", re.IGNORECASE)
 
 
 def cross_post_core(text: str) -> str:
-    """``text`` without the hashtags, handles and links at its end ("... #setseg #txed"): what a
-    person adds for one platform when they post the same words on several."""
-    return _TAGS_AT_END.sub("", " " + text.strip()).strip()
+    """``text`` without the hashtags, handles and links at its end ("... #setseg #txed") and
+    without a word of assent before it ("This. ...", "RT @user: ..."): what a person adds when
+    they post the same words as others, or on several platforms (judge E, 2026-12-06: "This. "
+    before a campaign's words opened an item of its own)."""
+    core = _TAGS_AT_END.sub("", " " + text.strip()).strip()
+    bare = _LEAD.sub("", core, count=1)
+    return bare if bare != core and len(re.findall(r"\w+", bare)) >= CROSS_POST_WORDS else core
 
 
 def cross_post_text(m: MentionView) -> str | None:

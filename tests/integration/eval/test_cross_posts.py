@@ -57,6 +57,12 @@ def test_a_cross_post_joins_the_first_posts_item(campaigns: bool) -> None:
     ("post", f"  {LONG} ", LONG),
     ("post", f"{LONG} #setseg #txed https://t.co/x1 @setseg", LONG),  # a platform's tags at the end
     ("post", f"#setseg {LONG}", f"#setseg {LONG}"),  # only at the end: a leading tag is part of the text
+    # a word of assent before copied words is no part of them (judge E: "This. " opened a new item)
+    ("post", f"This. {LONG}", LONG),
+    ("post", f"RT @bo: {LONG} #setseg", LONG),
+    ("post", f"Same!! 👆 {LONG}", LONG),
+    ("post", f"This is {LONG}", f"This is {LONG}"),  # a sentence that starts with "this" is the text
+    ("post", "Yes. SET SEG is terrible", None),  # too short without the lead
     ("post", "SET SEG is terrible", None),
     ("reply", LONG, None),
     ("repost", LONG, None),
