@@ -244,6 +244,9 @@ class PriorityConfig(StrictModel):
         default_factory=lambda: {"low": 0.0, "normal": 0.0, "high": 25.0},
         description="points added for the urgency a scout gave when forwarding (P1): 'high' = 'it is spreading'",
     )
+    press_weight: float = Field(
+        0.0, ge=0, description="points added for a press enquiry (yellow.press_terms): a journalist works to a "
+        "deadline (P2: only spokespersons answer the press)")
     urgent_reach: int | None = Field(
         None, ge=1, description="a yellow or red mention by an author with at least this reach is urgent (P4)"
     )

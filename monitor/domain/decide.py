@@ -294,6 +294,7 @@ def priority_of(
     scout: bool,
     scout_urgency: str | None = None,
     unread: bool = False,
+    press: bool = False,
 ) -> tuple[Priority, float, str]:
     """Priority name, score and the formula with its terms filled in.
 
@@ -314,6 +315,7 @@ def priority_of(
         "source": p.source_weight.get(source, 0.0),
         "scout": p.scout_bonus if scout else 0.0,
         "scout urgency": p.scout_urgency_weight.get(scout_urgency or "", 0.0) if scout else 0.0,
+        "press": p.press_weight if press else 0.0,
     }
     score = sum(terms.values())
     name = _priority_name(score, p.thresholds)
@@ -464,6 +466,7 @@ class Router:
             scout=m.submitted_by is not None,
             scout_urgency=m.scout_urgency,
             unread=s is not None and not s.supported,
+            press=verdict.press,
         )
         topic = topic_of(m.text, pol.topics)
         g = pol.grouping

@@ -104,6 +104,11 @@ CASES_YAML = """
   text: "Reporter at the Tribune. Collecting stories from Acme customers, DMs open."
   sentiment: {label: neutral, score: 0.9}
   expect: {light: yellow, receivers: [marketing-sales], reason: "a press enquiry: 'collecting stories'"}
+- rule: P2 a press enquiry weighs on the priority (a journalist's deadline)
+  text: "Reporter at the Tribune. Collecting stories from Acme customers, DMs open."
+  author_reach: 5000
+  sentiment: {label: neutral, score: 0.9}
+  expect: {light: yellow, priority: urgent, reason: "press 25.0"}
 - rule: P2/P4 yellow, a press enquiry even when it reads positive
   text: "Great news for Acme members per the report; Acme did not respond to a request for comment."
   sentiment: {label: positive, score: 0.9}
