@@ -20,9 +20,11 @@ COMPLAINT = {"source": "x", "external_id": "1", "text": "SET SEG denied my claim
 
 
 def _one_item(db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path,
-              clock: FrozenClock) -> Container:
+              clock: FrozenClock, text: str | None = None) -> Container:
+    """A container whose replay source held one post (``COMPLAINT``, or its words replaced by
+    ``text``), polled and triaged."""
     f = tmp_path / "m.jsonl"
-    f.write_text(json.dumps(COMPLAINT) + "\n", encoding="utf-8")
+    f.write_text(json.dumps({**COMPLAINT, **({"text": text} if text else {})}) + "\n", encoding="utf-8")
     cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
                                            "options": {"file": str(f)}}])
     c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
@@ -152,16 +154,8 @@ def test_a_compliment_read_wrong_is_rescued_from_kudos_into_the_queue(
     """Judge F (2026-12-06): a complaint the model read as praise went to kudos and was recorded
     closed; a spokesperson set it to yellow and it stayed closed, with no due time, out of the open
     queue. Raising a recorded green item to yellow opens it for a spokesperson, due from now."""
-    f = tmp_path / "m.jsonl"
-    f.write_text(json.dumps({**COMPLAINT, "text": "Great job SET SEG, love waiting 5 months for a claim"}) + "\n",
-                 encoding="utf-8")
-    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
-                                           "options": {"file": str(f)}}])
-    c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
-    c.start()
+    c = _one_item(db_url, make_config, tmp_path, clock, text="Great job SET SEG, love waiting 5 months for a claim")
     try:
-        c.pipeline.poll("replay")
-        c.pipeline.run_once()
         item = c.store.queue_items()[0][0]
         assert (item.light, item.status) == ("green", "closed")  # "great", "love": shared with kudos
         clock.advance(timedelta(hours=1))
