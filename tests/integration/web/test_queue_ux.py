@@ -447,3 +447,13 @@ def test_history_words_for_notices() -> None:
     assert words("escalation", "override-red") == "told legal-compliance it was marked red (yellow high)"
     assert words("escalation", None) == "reminded legal-compliance (yellow high)"
     assert words("alert", None) == "alerted legal-compliance (yellow high)"
+
+
+def test_history_names_the_reply_template_by_its_title(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    """Judge F (2026-12-06): the history said 'with the "claim-status" template' (its id)."""
+    ben = browser("ben")
+    page = f"/queue/{seeded.yellow}"
+    ben.post_form(page, f"{page}/respond", {"url": "https://x.com/setseg/status/9", "template_id": "sorry"})
+    found = re.search(r'<ul id="history">.*?</ul>', ben.client.get(page).text, re.S)
+    assert found is not None
+    assert "with the “Apology” template" in found.group(0) and "“sorry”" not in found.group(0)
