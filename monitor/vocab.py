@@ -27,6 +27,9 @@ SUPPRESSION_KINDS: Final[tuple[SuppressionKind, ...]] = ("silenced", "inhibited"
 LIGHT_RANK: Final[dict[str, int]] = {name: i for i, name in enumerate(LIGHTS)}
 PRIORITY_RANK: Final[dict[str, int]] = {name: i for i, name in enumerate(PRIORITIES)}
 
+#: The platforms a mention comes from (the connectors' ``source``; ``web`` for a scout's link).
+PLATFORMS: Final[tuple[str, ...]] = ("x", "reddit", "mastodon", "bluesky", "hn", "rss", "web")
+
 RED: Final[Light] = "red"
 YELLOW: Final[Light] = "yellow"
 GREEN: Final[Light] = "green"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, open_container
+from monitor.vocab import PLATFORMS
 
 if TYPE_CHECKING:
     from monitor.app.container import Container
@@ -19,7 +20,6 @@ privacy_app = typer.Typer(help="Personal data: retention, purge, export and dele
 SourceOpt = Annotated[str, typer.Option("--source", help="platform of the mention or author: x, reddit, mastodon, "
                                                              "bluesky, hn, rss or web")]
 AuthorOpt = Annotated[str, typer.Option("--author", help="the author's handle on that platform (with or without @)")]
-PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "hn", "rss", "web")
 
 
 def _platform(source: str, c: Container) -> str:

@@ -20,6 +20,7 @@ from monitor.config.policy import PolicyConfig, ReceiverConfig, RouteConfig
 from monitor.config.sentiment import SentimentConfig
 from monitor.config.sources import SourceConfig
 from monitor.errors import ConfigError, register_secret
+from monitor.vocab import PLATFORMS
 
 ENV_OVERRIDE_PREFIX = "BRAND_SCOUT__"
 
@@ -91,7 +92,7 @@ class AppConfig(StrictModel):
         handles: dict[tuple[str, str], str] = {}
         for i, sp in enumerate(self.spokespersons):
             for platform, hs in sp.handles.items():
-                if platform not in ("x", "reddit", "mastodon", "bluesky", "hn", "rss", "web"):
+                if platform not in PLATFORMS:
                     problems.append(f"spokespersons[{i}].handles: unknown platform {platform!r}")
                 for h in hs:
                     key = (platform, h.strip().lstrip("@").lower())

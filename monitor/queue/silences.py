@@ -23,6 +23,7 @@ from monitor.domain.routing import Matcher
 from monitor.domain.suppression import parse_silence_matchers
 from monitor.storage.models import Silence
 from monitor.storage.store import Store
+from monitor.vocab import PLATFORMS
 
 #: The labels a silence can match, with what they hold. Per-mention alerts carry the routing
 #: labels of :func:`monitor.domain.decide.labels_for` plus ``group`` and ``receiver``; a spike's
@@ -90,10 +91,6 @@ def split_matchers(text: str) -> list[str]:
         if buf.strip():
             out.append(buf.strip())
     return out
-
-
-#: the values of ``source`` (the platforms) and of a spike's labels, for :func:`label_values`
-PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "hn", "rss", "web")
 
 
 def label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
