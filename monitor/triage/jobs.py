@@ -594,15 +594,16 @@ def _tell_held_receivers(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now
     2026-12-06: they were not told why their alerts stopped), rewritten in place as the count
     grows and when the episode ends (``ended``)."""
     crisis = {r.key: spike_receiver(c.cfg.policy.spikes, r.explanation or {}) for r in [*spikes, *ended]}
-    held = c.store.held_by_spikes_for(s, list(crisis))
+    held: dict[str, dict[str, tuple[int, int]]] = {}
+    for (key, receiver), counts in c.store.held_by_spikes_for(s, list(crisis)).items():
+        if receiver != crisis[key]:
+            held.setdefault(key, {})[receiver] = counts
     over = {r.key for r in ended}
     for r in [*spikes, *ended]:
         ex = dict(r.explanation or {})
         told = dict(ex.get("held_for") or {})
         changed = False
-        for (key, receiver), (alerts, items) in sorted(held.items()):
-            if key != r.key or receiver == crisis[key]:
-                continue
+        for receiver, (alerts, items) in sorted(held.get(r.key, {}).items()):
             first = f"spike:{r.key}:held-for:{receiver}"
             if r.key in over:
                 if told.get(receiver) == [alerts, items, "over"]:
