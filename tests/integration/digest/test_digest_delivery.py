@@ -18,7 +18,7 @@ from monitor.digest import DIGEST_SEND_LEASE, DigestService, next_attempt_at
 from monitor.errors import NotifyError
 from monitor.storage.models import DigestRun
 from tests.fakes.smtp import SmtpServer
-from tests.fixtures.digest import NOW, RED_TEXT, WEEK, seed
+from tests.fixtures.digest import NOW, RED_TEXT, WEEK, seed, watched
 
 
 def _runs(c) -> list[DigestRun]:
@@ -114,6 +114,7 @@ def _die_mid_send(c) -> None:
 def test_a_crash_before_the_server_has_it_is_resent_after_the_lease(smtp, digest_config, containers) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = containers(cfg)
+    watched(c)
     _die_mid_send(c)
     (run,) = _runs(c)
     assert run.status == "sending" and run.message_id and run.attempts == 1
@@ -141,6 +142,7 @@ def test_a_crash_after_the_server_accepted_it_resends_the_same_message_id(smtp, 
     # The documented window: the server had the message, the row still says 'sending'.
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = containers(cfg)
+    watched(c)
     svc = DigestService(c)
     crashing = DigestService(c, sender_factory=lambda dg: _CrashAfterSend(svc._default_sender(dg)))
     with pytest.raises(KeyboardInterrupt):
@@ -164,6 +166,7 @@ def test_the_run_says_sent_before_the_goodbye(smtp, digest_config, containers) -
     # replied 250 to the DATA, not after the QUIT exchange (a crash there re-sends nothing).
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = containers(cfg)
+    watched(c)
     at_quit: list[list[str]] = []
 
     async def handle_QUIT(server: Any, session: Any, envelope: Any) -> str:
@@ -179,6 +182,7 @@ def test_the_run_says_sent_before_the_goodbye(smtp, digest_config, containers) -
 def test_only_one_process_reclaims_an_abandoned_send(smtp, digest_config, containers) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = containers(cfg)
+    watched(c)
     _die_mid_send(c)
     (stale,) = _runs(c)
     later = NOW + DIGEST_SEND_LEASE + timedelta(seconds=1)
@@ -203,6 +207,8 @@ def test_crashes_count_as_attempts(smtp, digest_config, containers) -> None:
     for attempt in (1, 2):
         c = containers(cfg, clock=FrozenClock(at))
         made.append(c)
+        if attempt == 1:
+            watched(c)
         _die_mid_send(c)
         assert _runs(c)[0].attempts == attempt
         at += DIGEST_SEND_LEASE + timedelta(minutes=1)
@@ -222,6 +228,7 @@ def test_crashes_count_as_attempts(smtp, digest_config, containers) -> None:
 def test_smtp_outage_is_retried_with_backoff_then_sent_once(smtp_down: SmtpServer, digest_config, containers) -> None:
     cfg = digest_config(smtp_down.port, recipients=["dana@setseg.example"], retry_base="2m", retry_cap="1h")
     c = containers(cfg)
+    watched(c)
     svc = DigestService(c)
     (res,) = svc.run_due()
     assert res.outcome == "failed" and "unreachable" in (res.error or "")
@@ -250,6 +257,7 @@ def test_missed_week_is_sent_when_the_service_comes_back(smtp, digest_config, co
     # Down over Monday 08:00; back on Wednesday: the catch-up tick sends W46 (not W47).
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     c = containers(cfg, clock=FrozenClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)))
+    watched(c)
     from monitor.app import scheduler
     from monitor.digest import digest_tick_job
 
@@ -260,6 +268,26 @@ def test_missed_week_is_sent_when_the_service_comes_back(smtp, digest_config, co
     assert len(smtp.received) == 1 and _parse(smtp.received[0][2])["X-Brand-Scout-Digest"] == WEEK
     tick.func(*tick.args)
     assert len(smtp.received) == 1
+    c.store.engine.dispose()
+
+
+def test_a_first_start_sends_no_digest_of_a_week_it_never_watched(smtp, digest_config, containers, caplog) -> None:
+    # Installed and started on Wednesday of W47: W46's digest is "due", but nothing was watched then.
+    cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
+    c = containers(cfg, clock=FrozenClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)))
+    watched(c, at=datetime(2026, 11, 18, 9, 55, tzinfo=UTC))  # its first poll
+    with caplog.at_level(logging.INFO, logger="brand_scout.digest"):
+        assert DigestService(c).run_due() == []
+    assert smtp.received == [] and _runs(c) == []
+    assert "week 2026-W46 not sent: nothing was fetched before it ended" in caplog.text
+    # The operator can still send it on purpose.
+    (res,) = DigestService(c).deliver(cfg.digests[0], WEEK, ["dana@setseg.example"])
+    assert res.outcome == "sent"
+    # The week it did watch is sent on the Monday after, as scheduled.
+    c.clock.advance(timedelta(days=5))  # type: ignore[attr-defined]
+    (res,) = DigestService(c).run_due()
+    assert (res.week, res.outcome) == ("2026-W47", "sent")
+    assert [_parse(raw)["X-Brand-Scout-Digest"] for _, _, raw in smtp.received] == [WEEK, "2026-W47"]
     c.store.engine.dispose()
 
 
@@ -277,6 +305,7 @@ def test_auth_failure_gives_up_and_never_logs_the_password(digest_config, caplog
         cfg = digest_config(server.port, env={"DIGEST_SMTP_PASSWORD": secret}, recipients=["dana@setseg.example"],
                             smtp={"username": "scout", "password_env": "DIGEST_SMTP_PASSWORD"})
         c = containers(cfg)
+        watched(c)
         with caplog.at_level(logging.DEBUG):
             (res,) = DigestService(c).run_due()
         assert res.outcome == "gave-up" and "authentication" in (res.error or "")
@@ -312,6 +341,7 @@ def test_sender_maps_replies_to_recoverable_errors(smtp_down: SmtpServer) -> Non
 def test_only_one_process_wins_the_claim(smtp, digest_config, containers) -> None:
     cfg = digest_config(smtp.port, recipients=["dana@setseg.example"])
     a = containers(cfg)
+    watched(a)
     b = containers(cfg)
     svc_a, svc_b = DigestService(a), DigestService(b)
     # Both read the pending row; A claims and sends first; B's claim (on its stale read) must fail.

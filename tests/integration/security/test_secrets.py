@@ -25,6 +25,7 @@ from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.digest import DigestService
+from monitor.digest.calendar import due_week
 from monitor.logs import setup_logging
 from monitor.storage.models import ALL_TABLES
 from monitor.web.app import create_app
@@ -141,7 +142,7 @@ def test_no_secret_in_logs_messages_responses_or_rows(db_url: str, make_config: 
             c.pipeline.run_once()
         assert fake.posted()
         # the digest: SMTP refuses the password
-        results = DigestService(c).run_due()
+        results = DigestService(c).deliver(cfg.digests[0], due_week(cfg.digests[0], clock.now()), ["dana@setseg.example"])
         assert results and all(r.outcome != "sent" for r in results)
         # the web app, including refused requests
         client = TestClient(create_app(c), base_url="http://testserver")
