@@ -25,6 +25,7 @@ from monitor.domain.decide import (
     cross_post_text,
     cross_posted,
     group_open,
+    kept_apart,
     linked_posts,
     referred_post,
 )
@@ -117,6 +118,7 @@ def replay(
     goes_out: dict[str, dict[str, datetime]] = defaultdict(dict)
     opened: dict[str, datetime] = {}  # when each group's current item was opened
     item_light: dict[str, str] = {}  # the light of each group's current item (its members' highest)
+    opener_of: dict[str, str] = {}  # the author of each group's current item's first post
     routed_groups: dict[tuple[str, str], str] = {}  # (source, external id) -> the group it was routed into
     routed_by_url: dict[str, str] = {}  # a routed post's address -> its group (the first post with it)
     # cross-posts: text -> (source, author, group, created at)
@@ -140,6 +142,9 @@ def replay(
                 m.source, m.author_handle, own=grouping.by_text, campaign=grouping.by_campaign)) is not None:
             m = replace(m, joins=same)
         d = router.decide(m, s, now=at)
+        if d.group in opened and group_open(opened[d.group], at, grouping.window) and kept_apart(
+                d.light, item_light=item_light.get(d.group), opener=opener_of.get(d.group), author=m.author_handle):
+            d = router.decide(replace(m, apart_from=f"the item of @{opener_of[d.group]}'s post"), s, now=at)
         routed_groups[m.source, m.external_id] = d.group
         if m.url:
             routed_by_url.setdefault(m.url, d.group)
@@ -152,7 +157,9 @@ def replay(
             item_light.pop(d.group, None)
         if not reaches_people(d, scouted=m.submitted_by is not None):
             continue
-        opened.setdefault(d.group, at)
+        if d.group not in opened:
+            opened[d.group] = at
+            opener_of[d.group] = m.author_handle
         k = bisect.bisect_left(ticks, at) - 1  # the last tick strictly before ``at``
         item_light[d.group] = max(item_light.get(d.group, "green"), d.light, key=lambda x: LIGHT_RANK.get(x, 0))
         holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[],

@@ -62,6 +62,11 @@ class MentionView:
     #: it reposts, quotes or answers (:func:`referred_post`), else a post whose address it links to
     #: (a Reddit thread about a tweet joins the tweet's group, a red one included)
     joins: str | None = None
+    #: a red post by another account than the one whose group it would join (a reply in a
+    #: complaint's thread, a post sharing its link): an item of its own for Legal, so that the
+    #: group stays with the people who answer it (judges E and H: one outsider's leak in a
+    #: customer's thread took the customer's complaint away from Marketing & Sales)
+    apart_from: str | None = None
 
     @property
     def engagement(self) -> int:
@@ -240,13 +245,29 @@ def same_words_as(seen: Sequence[tuple[str, str, str]], handle: str) -> str | No
     return next((group for _, who, group in seen if not stem or handle_stem(who) != stem), None)
 
 
+def same_author(a: str | None, b: str | None) -> bool:
+    """Whether two author handles name the same account (case and a leading @ aside)."""
+    return (a or "").strip().lstrip("@").lower() == (b or "").strip().lstrip("@").lower()
+
+
+def kept_apart(light: str, *, item_light: str | None, opener: str | None, author: str | None) -> bool:
+    """Whether a post of ``light`` goes into an item of its own instead of its group's open item
+    (of ``item_light``, opened by ``opener``; None: no open item): a red post by another account
+    than the one whose non-red item it would join. The live stage and the backtest both ask."""
+    return (light == "red" and item_light is not None and item_light != "red" and bool((opener or "").strip("@ "))
+            and not same_author(opener, author))
+
+
 def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True,
               by_text: bool = False, by_campaign: bool = False) -> str:
     """The group a mention belongs to: the post it reposts or quotes, the external link it
     shares, its thread (``thread_id``, else the ``parent_id`` it answers), or itself. A post it
     refers to, links to, cross-posts (``by_text``: the same text routed from another source,
     :func:`cross_post_text`) or repeats (``by_campaign``: the same text by another person,
-    :func:`same_words_as`) that was routed already lends its group (``joins``): it may be a link's."""
+    :func:`same_words_as`) that was routed already lends its group (``joins``): it may be a link's.
+    A post kept apart (``apart_from``) is its own group."""
+    if m.apart_from:
+        return _bounded(f"{m.source}:{m.external_id}")
     if m.joins and (referred_post(m, by_thread=by_thread, by_repost=by_repost) or by_url or by_text or by_campaign):
         return m.joins
     if by_repost and m.refers_to and m.kind in ("repost", "quote"):
@@ -497,6 +518,8 @@ class Router:
         notice_only = [r for r in receivers if r not in self._restricted] if verdict.light == "red" else []
         if notice_only:
             reasons.append("red: full text only to restricted receivers; notice only to " + ", ".join(notice_only))
+        if m.apart_from:
+            reasons.append(f"red: an item of its own, kept apart from {m.apart_from}, which stays with whoever answers it")
         return Decision(
             external_id=m.external_id,
             light=verdict.light,

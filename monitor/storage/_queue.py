@@ -84,6 +84,15 @@ class QueueStore(StoreBase):
         """The queue items of the group keys ``keys`` (those that exist)."""
         return {q.group_key: q for q in s.exec(select(QueueItem).where(self.among(col(QueueItem.group_key), keys)))}
 
+    def group_opener(self, s: Session, key: str) -> tuple[str, str | None, int, datetime] | None:
+        """The light of group ``key``'s item, its first mention's author handle, its id and when
+        it was opened (None when the group has no item)."""
+        row = s.execute(sa_select(col(QueueItem.light), col(MentionRow.author_handle), col(QueueItem.id),
+                               col(QueueItem.created_at))
+                     .join(MentionRow, col(MentionRow.id) == col(QueueItem.mention_id))
+                     .where(col(QueueItem.group_key) == key)).first()
+        return None if row is None else (str(row[0]), row[1], int(row[2]), row[3])
+
     def retire_group(self, s: Session, item_id: int, group_key: str) -> None:
         """Close an item's group to new members: its key becomes ``<key>#<id>`` (the item itself,
         its members and its history stay as they are)."""

@@ -39,6 +39,7 @@ from monitor.domain.decide import (
     cross_posted,
     due_time,
     group_open,
+    kept_apart,
     linked_posts,
     referred_post,
     repriced,
@@ -322,6 +323,8 @@ class Triage:
         unscored = {i for i, cl in existing.items() if cl.supported and cl.red_score is None}
         late = {} if scorer is None or not unscored else self._signals(scorer, rows, unscored, {})
         decisions = []
+        #: group -> (light, opener's handle, item id) of the groups decided in this batch
+        openers: dict[str, tuple[str, str, int | None]] = {}
         g = cfg.policy.grouping
         # a repost, quote or reply joins the group of the post it refers to when that post was
         # routed already (in an earlier batch, or earlier in this one): its group may be a link's
@@ -350,7 +353,14 @@ class Triage:
             red_score, red_reason = (cl.red_score, cl.red_reason) if cl.red_score is not None else _stored(late.get(r.id or 0))
             if red_score is not None and red_reason is not None:
                 view = replace(view, red_score=red_score, red_reason=red_reason)
-            d = self.router.decide(view, SentimentView(cl.label, cl.score, cl.uncertain, cl.supported), now=now)
+            sentiment = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported)
+            d = self.router.decide(view, sentiment, now=now)
+            if d.light == "red" and (apart := self._apart_from(s, d.group, r, openers, now)) is not None:
+                d = self.router.decide(replace(view, apart_from=apart), sentiment, now=now)
+            if reaches_people(d, scouted=sub is not None):
+                first = openers.get(d.group)
+                openers[d.group] = (d.light if first is None else max(first[0], d.light, key=LIGHT_RANK.__getitem__),
+                                    first[1] if first else (r.author_handle or ""), None)
             routed[r.source, r.external_id] = d.group
             if r.url:
                 by_address.setdefault(r.url, d.group)
@@ -379,6 +389,20 @@ class Triage:
                                                          "receiver": receiver, "ref": held.ref}, now=now)
         store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
         store.incr_many(s, counts)
+
+    def _apart_from(self, s: Session, group: str, row: MentionRow,
+                    openers: dict[str, tuple[str, str, int | None]], now: datetime) -> str | None:
+        """For a red post: the open item it would join, named for the reasons, when it is kept
+        apart from it (:func:`~monitor.domain.decide.kept_apart`); None when it joins."""
+        found = self.store.group_opener(s, group)
+        if found is not None and group_open(utc(found[3]), now, self.cfg.policy.grouping.window):
+            opener: tuple[str, str, int | None] | None = (found[0], found[1] or "", found[2])
+        else:
+            opener = openers.get(group)  # opened earlier in this batch (or no item)
+        if opener is None or not kept_apart("red", item_light=opener[0], opener=opener[1], author=row.author_handle):
+            return None
+        handle = opener[1].strip().lstrip("@")
+        return f"item #{opener[2]} (@{handle})" if opener[2] else f"the item of @{handle}'s post"
 
     def _route_one(self, s: Session, row: MentionRow, cl: ClassificationRow | Cls, sub: ScoutSubmission | None,
                    decision: Decision, now: datetime, ctx: BatchContext) -> None:

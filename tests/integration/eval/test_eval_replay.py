@@ -65,10 +65,13 @@ def test_override_then_red_member_reaches_legal_and_override_to_red_routes_to_le
     lines = parse_stream((STREAMS / "override_then_red.jsonl").read_text(encoding="utf-8"), actions=actions)
     report = replay(cfg, lines, classifier=KeywordClassifier(), actions=actions)
     m = by_id(report)
-    # overridden to green by a spokesperson, then a red member joins: the item turns red, Legal hears
+    # overridden to green by a spokesperson, then its author's red follow-up: the item turns red,
+    # Legal hears
     assert m["o1"]["item_id"] == m["o2"]["item_id"]
     assert m["o2"]["light"] == "red" and m["o2"]["item_light"] == "red"
     assert "legal-compliance" in m["o2"]["alerted"]
+    # another account's red post sharing its link: an item of its own, for Legal too
+    assert m["o2b"]["item_id"] not in (None, m["o1"]["item_id"]) and "legal-compliance" in m["o2b"]["alerted"]
     assert report.score["red_text_to_broad_receivers"] == 0
     # overriding to red sends Legal a notice (no text) and Legal may act on the red item
     notices = [a for a in report.alerts if a["kind"] == "override"]
@@ -267,9 +270,9 @@ def test_velocity_names_the_post_and_never_fires_for_small_or_fresh_posts(cfg: A
 
 def test_group_wait_batches_the_first_members_and_red_goes_out_at_once(cfg: AppConfig) -> None:
     """Root route: group_wait 30s. Three complaints sharing a link within 25 s are ONE message to
-    Marketing & Sales, 30 s after the first, counting all three; a red member two minutes later
-    reaches Legal (group_wait 0s) and the Marketing & Sales red notice (group_wait and
-    group_interval 0s) in the same minute."""
+    Marketing & Sales, 30 s after the first, counting all three; another account's red post
+    sharing the link two minutes later (an item of its own) reaches Legal (group_wait 0s) and the
+    Marketing & Sales red notice (group_wait and group_interval 0s) in the same minute."""
     from datetime import timedelta
 
     lines = parse_stream((STREAMS / "group_wait.jsonl").read_text(encoding="utf-8"))
@@ -278,8 +281,8 @@ def test_group_wait_batches_the_first_members_and_red_goes_out_at_once(cfg: AppC
     sent = [(a["at"][11:19], a["receiver"], a["external_ids"], a["mention_count"])
             for a in report.alerts if a["kind"] == "mention"]
     assert sent == [("10:00:30", "marketing-sales", ["g1", "g2", "g3"], 3),
-                    ("10:02:00", "legal-compliance", ["g4"], 4),
-                    ("10:02:00", "marketing-sales", ["g4"], 4)]
+                    ("10:02:00", "legal-compliance", ["g4"], 1),
+                    ("10:02:00", "marketing-sales", ["g4"], 1)]
     m = by_id(report)
     # the members batched into the first message were alerted by it (not held as repeats of it)
     for ext in ("g2", "g3"):
@@ -342,13 +345,14 @@ def test_later_members_of_an_alerted_group_update_its_message_once_per_group_int
 def test_a_thanks_in_a_red_items_thread_tells_kudos_nothing(cfg: AppConfig) -> None:
     """A green reply in the thread of a red item is a member of it (listed on its page) but no
     news for a receiver that never heard of the item: kudos gets no red notice through a "thanks"."""
-    def line(ext: str, at: str, text: str, parent: str | None = None) -> str:
-        return json.dumps({"source": "reddit", "external_id": ext, "text": text, "author_handle": ext,
+    def line(ext: str, at: str, text: str, parent: str | None = None, author: str | None = None) -> str:
+        return json.dumps({"source": "reddit", "external_id": ext, "text": text, "author_handle": author or ext,
                            "author_reach": 40, "created_at": f"2026-11-30T{at}Z", "thread_id": "t0",
                            "parent_id": parent, "kind": "comment" if parent else "post"})
 
+    # t1: the complainant's own red follow-up turns the item red
     stream = "\n".join([line("t0", "10:00:00", "SET SEG claims portal is down again, terrible"),
-                        line("t1", "10:30:00", "the fix is Project Falcon, internal only", "t0"),
+                        line("t1", "10:30:00", "the fix is Project Falcon, internal only", "t0", author="t0"),
                         line("t2", "11:00:00", "thanks, great to know it is being worked on", "t1")])
     report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
     m = by_id(report)
@@ -486,7 +490,9 @@ def test_override_to_red_reopens_a_closed_item_and_an_override_down_lets_red_ale
     assert done == {2: True, 3: True, 4: True, 6: True}, report.actions
     notices = [a for a in report.alerts if a["kind"] == "override"]
     assert [(a["receiver"], a["item_id"]) for a in notices] == [("legal-compliance", m["k1"]["item_id"])]
-    assert m["r2"]["item_id"] == m["r1"]["item_id"] and m["r2"]["item_light"] == "red"
+    # r2, another account's red reply: an item of its own (r1 stays as Legal settled it), news to all
+    assert m["r2"]["item_id"] != m["r1"]["item_id"] and m["r2"]["item_light"] == "red"
+    assert m["r1"]["item_light"] == "yellow"
     assert sorted(m["r2"]["alerted"]) == ["legal-compliance", "marketing-sales"], m["r2"]["held"]
     assert report.score["red_text_to_broad_receivers"] == 0
     assert report.score["action_agreement"] == 1.0 and report.score["light_accuracy"] == 1.0

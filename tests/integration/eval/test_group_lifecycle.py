@@ -1,5 +1,6 @@
 """A group's item through its life in ``scout eval replay``: filed automatically, reopened by news
-that needs people, turned red, taken from whoever may not hold red (issue "judgement")."""
+that needs people, turned red by its author, taken from whoever may not hold red, or left with
+its spokesperson when another account's red post is kept apart (issue "judgement")."""
 
 from __future__ import annotations
 
@@ -36,20 +37,30 @@ def test_a_complaint_joining_a_compliment_filed_for_kudos_reopens_it(report: dic
     assert report["k2"]["status"] == "assigned" and report["k2"]["assignee"] == "dana.whitfield"
 
 
-def test_a_red_member_of_the_reopened_item_reaches_legal(report: dict[str, dict[str, Any]]) -> None:
-    assert report["k3"]["item_id"] == report["k1"]["item_id"]
-    assert report["k3"]["item_light"] == "red"
-    assert "legal-compliance" in report["k3"]["alerted"]
-    assert report["k3"]["assignee"] == "dana.whitfield"  # the lead may hold red items
+def test_another_accounts_red_post_sharing_the_link_is_an_item_of_its_own(report: dict[str, dict[str, Any]]) -> None:
+    """k3, another account's disclosure sharing the reopened item's link: a red item of its own for
+    Legal; the complaint's item stays yellow with Dana (judges E and H, 2026-12-06)."""
+    assert report["k3"]["item_id"] != report["k1"]["item_id"]
+    assert report["k3"]["item_light"] == "red" and "legal-compliance" in report["k3"]["alerted"]
+    assert report["k2"]["item_light"] == "yellow" and report["k2"]["assignee"] == "dana.whitfield"
 
 
-def test_a_red_reply_takes_the_item_from_a_spokesperson_not_cleared_for_red(
+def test_a_red_reply_by_another_account_leaves_the_complaint_with_its_spokesperson(
         report: dict[str, dict[str, Any]]) -> None:
-    """e1 (a complaint about an event) goes to Priya (events); e2, a reply naming only its parent,
-    joins it with a code name: the item turns red and Priya, not cleared for red, no longer holds it."""
-    assert report["e2"]["item_id"] == report["e1"]["item_id"]
+    """e1 (a complaint about an event) goes to Priya (events); e2, another account's reply naming
+    a code name, is a red item of its own for Legal: Priya keeps e1 to answer."""
+    assert report["e2"]["item_id"] != report["e1"]["item_id"]
     assert report["e2"]["item_light"] == "red" and "legal-compliance" in report["e2"]["alerted"]
-    assert report["e1"]["assignee"] is None and report["e1"]["status"] == "new"
+    assert report["e1"]["item_light"] == "yellow" and report["e1"]["assignee"] == "priya.raman"
+
+
+def test_the_authors_own_red_reply_takes_the_item_from_a_spokesperson_not_cleared_for_red(
+        report: dict[str, dict[str, Any]]) -> None:
+    """v1 (an event complaint, Priya's) and v2, its author's own reply with a code name: the item
+    turns red and Priya, not cleared for red, no longer holds it."""
+    assert report["v2"]["item_id"] == report["v1"]["item_id"]
+    assert report["v2"]["item_light"] == "red" and "legal-compliance" in report["v2"]["alerted"]
+    assert report["v1"]["assignee"] is None and report["v1"]["status"] == "new"
 
 
 def test_a_post_in_another_language_goes_to_someone_who_reads_it(report: dict[str, dict[str, Any]]) -> None:

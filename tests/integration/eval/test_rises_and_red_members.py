@@ -1,7 +1,8 @@
 """What people receive when a group gets worse (issue "judgement", judges M and N of 2026-12-05):
 a rise in priority or light is a new message in the channel, not a reply in the group's thread;
-each new red post reaches Legal as an alert of its own; kudos hears nothing of a red item, not
-even Legal's work on it; a red item's close reason stays with the restricted receivers."""
+each new red post by another account reaches Legal as an item of its own (the thread stays with
+whoever answers it); kudos hears nothing of it; a red item's close reason stays with the
+restricted receivers."""
 
 from __future__ import annotations
 
@@ -57,32 +58,33 @@ def test_a_member_that_makes_the_item_urgent_is_a_new_alert_saying_so(outcome: A
 
 
 def test_each_new_red_post_is_an_alert_to_legal(outcome: Any) -> None:
-    """r3 turns the group red (Legal's first alert); r4, another disclosure in the same thread, is
-    an alert of its own to Legal (route repeat_interval 0s), while Marketing & Sales, already told
-    a red item exists, only see the group's count grow."""
+    """r3 and r4, disclosures by other accounts in r1's thread, are red items of their own: each an
+    alert to Legal with its text, each a notice without text to Marketing & Sales, who keep r1's
+    complaint (yellow, with r2) to answer (judges E and H, 2026-12-06)."""
     mentions, rows = outcome
     [first] = _alerts(rows, "legal-compliance", "r3")
     [second] = _alerts(rows, "legal-compliance", "r4")
     assert first.kind == "alert" and second.kind == "alert"
     assert second.payload["text"].startswith("@user_r1 And Medivance TPA")
-    assert mentions["r4"]["alerted"] == ["legal-compliance"]
+    assert mentions["r4"]["alerted"] == ["legal-compliance", "marketing-sales"]
+    assert len({mentions[x]["item_id"] for x in ("r1", "r3", "r4")}) == 3
+    assert mentions["r1"]["light"] == "yellow" and mentions["r2"]["item_id"] == mentions["r1"]["item_id"]
     [notice] = _alerts(rows, "marketing-sales", "r3")
-    assert notice.kind == "alert" and notice.payload["rose_from"] == {"light": "yellow"}
-    assert notice.payload.get("text") is None
+    assert notice.kind == "alert" and notice.payload.get("text") is None
+    assert not [n for n in rows if n.queue_item_id == mentions["r1"]["item_id"] and n.receiver == "legal-compliance"]
 
 
-def test_kudos_hears_nothing_of_a_red_item(outcome: Any) -> None:
-    """k1, a compliment, went to kudos; k2 (a watch-list term) turned its group red; k3, another
-    compliment in the thread, is no news for kudos, and Legal's close of the item sends kudos no
-    state change (its compliment message is not rewritten as a red notice)."""
+def test_kudos_hears_nothing_of_a_red_reply(outcome: Any) -> None:
+    """k1, a compliment, went to kudos; k2 (a watch-list term) in its thread is a red item of its
+    own, of which kudos hears nothing; k3, another compliment in the thread, is kudos's news in
+    the compliment's group update."""
     mentions, rows = outcome
     assert mentions["k1"]["alerted"] == ["kudos"] and mentions["k3"]["alerted"] == []
-    # kudos: no news; Legal, who holds the red item, sees k3 in its next update
-    assert {h["receiver"]: h["kind"] for h in mentions["k3"]["held"]} == {"kudos": "grouped",
-                                                                          "legal-compliance": "repeat"}
-    item = mentions["k1"]["item_id"]
-    kudos = [n for n in rows if n.receiver == "kudos" and n.queue_item_id == item]
-    assert [n.kind for n in kudos] == ["alert"]
+    assert mentions["k2"]["item_id"] != mentions["k1"]["item_id"]
+    assert {h["receiver"]: h["kind"] for h in mentions["k3"]["held"]} == {"kudos": "repeat"}
+    kudos = [n for n in rows if n.receiver == "kudos" and n.channel is None]
+    assert {n.queue_item_id for n in kudos} == {mentions["k1"]["item_id"]}
+    assert all("SEG Shield" not in str(n.payload) for n in kudos)
 
 
 def test_a_red_items_close_reason_stays_with_the_restricted_receivers(outcome: Any) -> None:

@@ -43,12 +43,19 @@ def _poll_all(c: Container, clock: FrozenClock, seconds: int) -> None:
 
 def test_red_member_joining_a_yellow_group_reaches_legal(db_url: str, make_config: Callable[..., AppConfig],
                                                          tmp_path: Path, clock: FrozenClock) -> None:
+    """Another account's red post in a complaint's group is an item of its own for Legal: the
+    complaint stays yellow with Marketing & Sales (judges E and H: an outsider's leak in a
+    customer's thread took the customer away from them); the complainant's own red follow-up
+    raises the complaint's item."""
     rows = [
         {"source": "x", "external_id": "1", "text": "SET SEG claims portal is down again, worst week",
          "author_handle": "bo", "author_reach": 50, "offset_s": 0, "links": ["https://news.example/outage"]},
         # same shared link -> same group; reveals a code name on the watch-list
         {"source": "x", "external_id": "2", "text": "heard the fix is Project Falcon, internal only",
          "author_handle": "leaky", "author_reach": 5, "offset_s": 5, "links": ["https://news.example/outage"]},
+        # the complainant's own follow-up, still terrible
+        {"source": "x", "external_id": "3", "text": "SET SEG portal still down, terrible",
+         "author_handle": "Bo", "author_reach": 50, "offset_s": 10, "links": ["https://news.example/outage"]},
     ]
     c, rec = _container(db_url, make_config, tmp_path, clock, rows)
     try:
@@ -57,13 +64,21 @@ def test_red_member_joining_a_yellow_group_reaches_legal(db_url: str, make_confi
         clock.advance(timedelta(seconds=30))
         c.pipeline.poll("replay")
         c.pipeline.run_once()
-        items = [qi for qi, _ in c.store.queue_items()]
-        assert len(items) == 1 and items[0].light == "red"
+        items = sorted((qi for qi, _ in c.store.queue_items()), key=lambda q: q.id or 0)
+        assert [(q.light, q.mention_count) for q in items] == [("yellow", 2), ("red", 1)]
+        complaint, leak = items
+        assert (f"red: an item of its own, kept apart from item #{complaint.id} (@bo), which stays with "
+                "whoever answers it") in leak.reasons
+        assert [m.external_id for m in c.store.group_members(complaint.id or 0)] == ["1", "3"]
         legal = [m for m in rec.sent if m.receiver == "legal-compliance"]
         assert legal, "the red member must reach Legal although the group alerted before"
         assert legal[0].kind == "alert" and legal[0].payload["text"]  # full text only there
         broad = [m for m in rec.sent if m.receiver != "legal-compliance" and m.payload.get("light") == "red"]
-        assert all(m.payload.get("text") is None for m in broad)
+        assert broad and all(m.payload.get("text") is None for m in broad)
+        # Marketing & Sales keep the complaint: nothing about its item is withheld from them
+        assert all(m.payload.get("text") for m in rec.sent
+                   if m.receiver == "marketing-sales" and m.payload.get("item_id") == complaint.id)
+        assert any(m.receiver == "marketing-sales" and m.payload.get("item_id") == complaint.id for m in rec.sent)
     finally:
         c.store.engine.dispose()
 
@@ -74,7 +89,7 @@ def test_override_then_red_member_raises_the_item(db_url: str, make_config: Call
         {"source": "x", "external_id": "1", "text": "SET SEG claims portal is down again, worst week",
          "author_handle": "bo", "author_reach": 50, "offset_s": 0, "links": ["https://news.example/outage"]},
         {"source": "x", "external_id": "2", "text": "the outage is in Project Falcon, internal only",
-         "author_handle": "leaky", "author_reach": 5, "offset_s": 60, "links": ["https://news.example/outage"]},
+         "author_handle": "bo", "author_reach": 5, "offset_s": 60, "links": ["https://news.example/outage"]},
     ]
     c, rec = _container(db_url, make_config, tmp_path, clock, rows)
     try:
