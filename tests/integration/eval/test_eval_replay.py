@@ -723,3 +723,34 @@ def test_a_slowly_building_outage_reaches_the_crisis_channel_within_the_hour(cfg
         "spikes": cfg.policy.spikes.model_copy(update={"window": None})})})
     late = [a for a in run(off, "slow_outage.jsonl").alerts if a["kind"] == "spike" and a["receiver"] == "crisis"]
     assert len(late) == 1 and late[0]["at"] >= "2026-11-30T18:00:00"
+
+
+def test_times_with_an_offset_replay_as_the_same_moments_in_utc(cfg: AppConfig) -> None:
+    """Judge G, 2026-12-06: a stream written with -08:00 offsets raised no spike for its outage
+    (the times were stored as they were written and read back as UTC, eight hours off); the
+    same stream in local times with their offset gives the report of the UTC one."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    pacific = timezone(timedelta(hours=-8))
+
+    def local(value: str) -> str:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(pacific).isoformat()
+
+    text = (STREAMS / "outage_after_quiet_day.jsonl").read_text(encoding="utf-8")
+    shifted = []
+    for raw in text.splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            shifted.append(raw)
+            continue
+        d = json.loads(raw)
+        for key in ("created_at", "observed_at", "at"):
+            if isinstance(d.get(key), str):
+                d[key] = local(d[key])
+        shifted.append(json.dumps(d))
+    assert "-08:00" in "\n".join(shifted)
+    utc_report = replay(cfg, parse_stream(text), classifier=KeywordClassifier()).to_json()
+    local_report = replay(cfg, parse_stream("\n".join(shifted)), classifier=KeywordClassifier()).to_json()
+    assert utc_report["spikes"], "the outage must raise a spike to compare"
+    assert local_report == utc_report
+    first = parse_stream(shifted[0])[0]
+    assert first.mention.created_at.tzinfo is UTC and first.observed_at.tzinfo is UTC

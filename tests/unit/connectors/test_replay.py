@@ -31,3 +31,15 @@ def test_the_end_of_the_file_is_news_not_a_warning(tmp_path: Path) -> None:
     assert last.info == ("replay finished: all 3 mentions of the file have been released",)
     after = conn.fetch(last.cursor, FetchContext(now=T0 + timedelta(seconds=10)))
     assert after.mentions == [] and after.info == ()
+
+
+def test_a_mention_keeps_its_time_in_utc() -> None:
+    """A platform time with an offset is the same moment in UTC on the record (the store keeps UTC)."""
+    from datetime import timezone
+
+    from connectors.base import Mention
+
+    t = datetime(2026, 12, 10, 16, 40, tzinfo=timezone(timedelta(hours=-8)))
+    m = Mention(source="x", external_id="1", url="", text="hi", created_at=t)
+    assert m.created_at.tzinfo is UTC and m.created_at == t
+    assert m.created_at == datetime(2026, 12, 11, 0, 40, tzinfo=UTC)
