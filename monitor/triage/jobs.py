@@ -21,6 +21,7 @@ from monitor.domain.ladder import (
     ItemState,
     Step,
     backlog_message,
+    both_clocks,
     episode_open,
     ladder_actions,
     ladder_message,
@@ -297,7 +298,7 @@ def _crisis_backlog(c: JobDeps, s: DbSession, receiver: str, reached: list[int],
         items = _backlog_items(c, s, receiver, ep.since)
         if episode_open(items, besides=reached):
             if reached:
-                _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base), now)
+                _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base, tz=c.cfg.organisation.timezone), now)
             # each run, not only when an item joins: items that joined silently are told once the
             # news interval has passed, even if nothing joins after them
             _backlog_news(c, s, receiver, ep, len(items), now)
@@ -305,14 +306,14 @@ def _crisis_backlog(c: JobDeps, s: DbSession, receiver: str, reached: list[int],
         # the episode is over: its message says so; an item reaching the step now opens the next
         mine = [it for it in items if it.item_id not in set(reached)]
         if mine:
-            _rewrite(c, s, ep, backlog_message(mine, receiver=receiver, after=after, base_url=base), now)
+            _rewrite(c, s, ep, backlog_message(mine, receiver=receiver, after=after, base_url=base, tz=c.cfg.organisation.timezone), now)
     if not reached:
         return
     items = [it for it in _backlog_items(c, s, receiver, now) if it.item_id in set(reached)]
     if not items:
         return
     key = f"{BACKLOG_KEY.format(receiver=receiver)}{(ep.number if ep else 0) + 1}"
-    payload = backlog_message(items, receiver=receiver, after=after, base_url=base)
+    payload = backlog_message(items, receiver=receiver, after=after, base_url=base, tz=c.cfg.organisation.timezone)
     # no queue_item_id: the message is about many items (and latest_itemless finds it by that)
     if not c.store.enqueue(s, key=key, receiver=receiver, kind="escalation", now=now, payload=payload):
         # another scheduler opened this episode a moment ago: its message gets these items too
@@ -321,7 +322,7 @@ def _crisis_backlog(c: JobDeps, s: DbSession, receiver: str, reached: list[int],
         if ep is not None and not ep.cleared:
             items = [it for it in _backlog_items(c, s, receiver, min(ep.since, now))
                      if it.reached_at >= ep.since or it.item_id in set(reached)]
-            _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base), now)
+            _rewrite(c, s, ep, backlog_message(items, receiver=receiver, after=after, base_url=base, tz=c.cfg.organisation.timezone), now)
 
 
 #: key of a message telling a crisis receiver that its open backlog grew:
@@ -362,7 +363,7 @@ def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, total: 
     told, joined = _untold(c, s, receiver, ep)
     if not joined or now - told < max(NEWS_EVERY, after):
         return
-    payload = backlog_message(joined, receiver=receiver, after=after, base_url=base)
+    payload = backlog_message(joined, receiver=receiver, after=after, base_url=base, tz=c.cfg.organisation.timezone)
     n = len(joined)
     payload["title"] = (f"Backlog grew: {'1 more item' if n == 1 else f'{n} more items'} not acknowledged "
                         f"{span(after)} after {'its' if n == 1 else 'their'} response target ({total} in this backlog)")
@@ -541,14 +542,15 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
     start = bucket_start(utc(r.started_at), cfg.bucket)
     total = sum(n.total for b, n in cells.items() if start <= b <= now)
     alerts, items = int(ex.get("held_alerts") or 0), int(ex.get("held_items") or 0)
-    when = now.strftime("%Y-%m-%d %H:%M UTC")
+    tz = c.cfg.organisation.timezone
+    when, since = both_clocks(now, tz), both_clocks(start, tz)
     held = (f"; {alerts} routine alert(s) about {items} item(s) were held back, they are in the queue"
             if alerts else "")
     title = "Spike of praise" if ex.get("praise") else "Spike"
     if again:
-        line, head, state = f"Live again at {when} after a dip; {total} mentions since {start:%H:%M UTC}{held}.", title, {}
+        line, head, state = f"Live again at {when} after a dip; {total} mentions since {since}{held}.", title, {}
     else:
-        line, head = f"Over at {when}: back to the usual level; {total} mentions since {start:%H:%M UTC}{held}.", \
+        line, head = f"Over at {when}: back to the usual level; {total} mentions since {since}{held}.", \
             f"{title} (over)"
         state = {"ended_at": now.isoformat()}
     c.store.enqueue(s, key=f"spike:{r.key}:{'again' if again else 'over'}:{now.isoformat()}",

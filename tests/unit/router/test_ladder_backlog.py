@@ -129,3 +129,14 @@ def test_no_text_author_or_post_link_ever() -> None:
 def test_a_backlog_needs_an_item() -> None:
     with pytest.raises(ValueError, match="at least one item"):
         backlog_message([], receiver="crisis", after=timedelta(hours=4), base_url=BASE)
+
+
+def test_due_times_are_given_on_the_organisations_clock_too() -> None:
+    """Judge G, 2026-12-06: "#10 yellow, high, due 2026-12-10 00:32 UTC" was the afternoon of the
+    9th in Oakland; the line says so, with the local date when it differs from UTC's."""
+    items = [it(10, 0, due=datetime(2026, 12, 10, 0, 32, tzinfo=UTC)), it(11, 1, due=datetime(2026, 12, 10, 18, 5, tzinfo=UTC))]
+    msg = backlog_message(items, receiver="crisis", after=timedelta(hours=4), base_url=BASE, tz="America/Los_Angeles")
+    assert msg["summary"].splitlines()[1:] == [
+        "• #11 yellow, normal, due 2026-12-10 18:05 UTC (10:05 PST): https://scout.example/queue/11",
+        "• #10 yellow, normal, due 2026-12-10 00:32 UTC (2026-12-09 16:32 PST): https://scout.example/queue/10",
+    ]
