@@ -451,6 +451,26 @@ def test_unknown_receiver_is_rejected() -> None:
         make_config(policy={**BASE["policy"], "spikes": {"praise_receiver": "nobody"}})
 
 
+def test_a_receiver_key_left_out_names_its_default() -> None:
+    """Judge G, 2026-12-06: an organisation whose receivers have other names than the example's
+    was told "unknown receiver 'marketing-sales'", a name its file never wrote."""
+    own = [{"name": "rider-comms", "broad": True}, {"name": "legal-privacy", "restricted": True},
+           {"name": "ops-control", "queue": False}]
+    with pytest.raises(Exception) as err:
+        make_config(receivers=own, route={"receiver": "rider-comms"})
+    text = str(err.value)
+    assert ("policy.escalation.lead_receiver: unknown receiver 'marketing-sales' (known: ['legal-privacy', "
+            "'ops-control', 'rider-comms']), the default, as this file does not set it: name one of your "
+            "receivers") in text
+    assert "notify.health_receiver: unknown receiver 'marketing-sales'" in text
+    # a value the file wrote is not called a default
+    with pytest.raises(Exception) as err:
+        make_config(receivers=own, route={"receiver": "rider-comms"},
+                    policy={**BASE["policy"], "escalation": {**BASE["policy"]["escalation"], "lead_receiver": "comms"}})
+    assert "policy.escalation.lead_receiver: unknown receiver 'comms' (known: ['legal-privacy', 'ops-control', " \
+        "'rider-comms'])\n" in str(err.value) + "\n"
+
+
 # ---- grouping and spikes ----------------------------------------------------------------------
 
 
