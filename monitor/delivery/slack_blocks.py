@@ -164,6 +164,22 @@ def withheld(payload: dict[str, Any], notice_only: bool) -> bool:
     return bool(payload.get("text_withheld")) or payload.get("text") is None or notice_only
 
 
+def earlier_lines(payload: dict[str, Any]) -> list[str]:
+    """The earlier posts of an update's window, one line each (``• @author (12,000 followers): text``),
+    oldest first, and how many more it stands for."""
+    posts = [p for p in payload.get("batched_posts") or [] if isinstance(p, dict)]
+    lines = []
+    for p in posts:
+        who = f"@{escape_line(p['author'])}" if p.get("author") else "a post"
+        reach = f" ({int(p.get('reach') or 0):,} followers)" if p.get("author") else ""
+        body = escape_line(p["text"]) if p.get("text") else "_(text withheld)_"
+        lines.append(f"• {who}{reach}: {body}" + (f" {link(p['url'], 'link')}" if p.get("url") else ""))
+    more = len(payload.get("batched_members") or []) - len(posts)
+    if lines and more > 0:
+        lines.append(f"and {more} more")
+    return lines
+
+
 def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_only: bool = False,
                  state: dict[str, Any] | None = None, kind: str = "alert",
                  same_words: bool = False) -> tuple[str, list[dict[str, Any]]]:
@@ -217,6 +233,9 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         if kind == "update" and same_words:
             text = "_The same words as the first post of this group (a copy-paste campaign or a shared template)._"
         blocks.append(_section(text or "_(no text)_", f"bs_text:{item_id}"))
+        if kind == "update" and (earlier := earlier_lines(payload)):
+            blocks.append({"type": "context", "block_id": f"bs_earlier:{item_id}",
+                           "elements": [_mrkdwn("*Also new in this group:*\n" + "\n".join(earlier))]})
         fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: " + escape_line(
             str(payload.get("text") or ""))[:150]
         if payload.get("scout") and str(payload.get("scout_note") or "").strip():

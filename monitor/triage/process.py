@@ -697,7 +697,12 @@ class Triage:
                 # its newest member, naming the earlier ones
                 before = pending.payload if pending is not None else (queued or {}).get("payload") or {}
                 if before.get("members_update"):
-                    newest = {**payload, "batched_members": _members_of(before, shown_now=payload)}
+                    # the earlier ones by author, reach, link and a line of their text where this
+                    # receiver may read it (judge H: a 30k account's post in the middle of a window
+                    # was named by id only, never seen)
+                    earlier = [*(before.get("batched_posts") or []), *([b] if (b := _brief(before)) else [])]
+                    newest = {**payload, "batched_members": _members_of(before, shown_now=payload),
+                              "batched_posts": earlier[-BATCHED_POSTS_SHOWN:]}
                     if pending is not None and self.store.update_waiting(s, pending.id, newest):
                         pending.payload = newest
                     elif queued is not None:
@@ -743,6 +748,22 @@ class Triage:
 
 __all__ = ["BatchContext", "Cls", "Item", "NewItem", "Triage", "alert_holds", "alert_payload", "due_time",
            "reaches_people", "view_of"]
+
+
+#: how many earlier posts of a window an update shows besides its newest (the rest are counted)
+BATCHED_POSTS_SHOWN = 5
+
+
+def _brief(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A post an update shows in a line: its author, reach, link and text as the payload had
+    them for its receiver (no text where it was withheld)."""
+    if not payload.get("external_id"):
+        return None
+    text = " ".join(str(payload.get("text") or "").split())
+    return {"source": payload.get("source"), "external_id": payload.get("external_id"),
+            "author": None if payload.get("link_withheld") else payload.get("author"),
+            "reach": payload.get("reach"), "url": None if payload.get("link_withheld") else payload.get("url"),
+            "text": (text[:197] + "...") if len(text) > 200 else (text or None)}
 
 
 def _members_of(payload: dict[str, Any], *more: list[str], shown_now: dict[str, Any] | None = None) -> list[list[str]]:

@@ -100,6 +100,10 @@ def render_line(msg: Outbound) -> str:
         rose = rise_words(p) if msg.kind == "alert" else None
         # a later member of a group already alerted: its message is updated, no new alert
         later = "(update: another post in this group) " if msg.kind == "update" else ""
+        if msg.kind == "update" and p.get("batched_posts"):
+            also = [f"@{b.get('author') or '?'}: {b.get('text') or '(text withheld)'}"
+                    for b in p["batched_posts"] if isinstance(b, dict)]
+            text += " [also new: " + "; ".join(also) + "]"
         return (f"[{escape(msg.receiver)}] {escape(str(p.get('light', '')).upper())} {escape(p.get('priority', ''))} "
                 + (f"({escape(rose)}) " if rose else "") + later
                 + f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} {who}: {escape(text)} | "

