@@ -75,3 +75,12 @@ class Organisation(StrictModel):
     own_accounts: dict[str, list[MatchTerm]] = Field(default_factory=dict)
     website: str | None = None
     timezone: TimeZoneName = "UTC"
+    #: what the people who receive compliments and criticism and answer them are called in pages
+    #: and messages (POLICY P1: "Marketing & Sales"), and those who decide about red items
+    team: str = Field("Marketing & Sales", min_length=1, max_length=60)
+    legal_team: str = Field("Legal / Compliance", min_length=1, max_length=60)
+
+    def say(self, text: str) -> str:
+        """``text`` with the policy's team names replaced by this organisation's (``team``,
+        ``legal_team``): the messages are written with the policy's words."""
+        return text.replace("Marketing & Sales", self.team).replace("Legal / Compliance", self.legal_team)

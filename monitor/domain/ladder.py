@@ -156,7 +156,7 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
             )
         elif rung.action == "notify-lead":
             who = receiver = escalation.lead_receiver
-            reason = f"not acknowledged {when_late}: Marketing & Sales lead ({who})"
+            reason = f"not acknowledged {when_late}: the leads ({who})"
         else:
             who = receiver = escalation.crisis_receiver
             reason = f"not acknowledged {when_late}: crisis contact ({who})"

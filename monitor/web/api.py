@@ -171,7 +171,8 @@ def router(container: Container) -> APIRouter:
             raise HTTPException(429, "too many submissions from this person in the last hour")
         sub = scout.submit(request.app, container, actor, url=body.url, note=body.note, category=body.category,
                            urgency=body.urgency, channel="api")
-        msg = ("already known; credited to the scout" if sub.already_known else "queued for Marketing & Sales")
+        msg = ("already known; credited to the scout" if sub.already_known
+               else cfg.organisation.say("queued for Marketing & Sales"))
         return SubmissionOut(id=sub.id or 0, mention_id=sub.mention_id, already_known=sub.already_known, message=msg)
 
     @routes.get("/queue", response_model=list[QueueItemOut])

@@ -144,7 +144,7 @@ def create_app(container: Container) -> FastAPI:
     @app.exception_handler(auth.Forbidden)
     def _forbidden(request: Request, exc: auth.Forbidden) -> Response:
         if not wants_html(request):
-            return JSONResponse({"detail": exc.message}, status_code=403)
+            return JSONResponse({"detail": container.cfg.organisation.say(exc.message)}, status_code=403)
         return web.render(request, "error.html", {"title": "Not for you", "message": exc.message}, status=403)
 
     @app.exception_handler(RequestValidationError)

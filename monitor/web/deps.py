@@ -90,8 +90,16 @@ class Web:
     def render(self, request: Request, name: str, ctx: dict[str, Any], *, status: int = 200,
                actor: Actor | None = None) -> HTMLResponse:
         """Render a page with the common context (actor, CSRF token, config, now)."""
+        org = self.container.cfg.organisation
         full = {"actor": actor if actor is not None else self.actor(request), "csrf": auth.csrf_token(request),
-                "cfg": self.container.cfg, "now": self.container.clock.now(), **ctx}
+                "cfg": self.container.cfg, "now": self.container.clock.now(), "team": org.team,
+                "legal_team": org.legal_team, **ctx}
+        # refusals and banners are written with the policy's team names: said with this organisation's
+        for key in ("message", "error", "reminder"):
+            if isinstance(full.get(key), str):
+                full[key] = org.say(full[key])
+        if isinstance(full.get("bulk"), dict):
+            full["bulk"] = {k: org.say(v) if isinstance(v, str) else v for k, v in full["bulk"].items()}
         return TEMPLATES.TemplateResponse(request, name, full, status_code=status)
 
 

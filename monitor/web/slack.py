@@ -119,6 +119,7 @@ class SlackInteractivity:
     # ---- answers ---------------------------------------------------------------------------------
     def ephemeral(self, channel: str | None, user: str, text: str, response_url: str | None = None) -> None:
         """Tell one person something only they see (chat.postEphemeral, else the response_url)."""
+        text = self.c.cfg.organisation.say(text)
         notifier = self.c.notifiers.get("slack")
         if channel and notifier is not None and hasattr(notifier, "post_ephemeral"):
             notifier.post_ephemeral(channel, user, text)
@@ -247,7 +248,7 @@ class SlackInteractivity:
         except ActionError as exc:
             if retry and not exc.not_permitted:
                 return 200, None
-            return 200, {"response_action": "errors", "errors": {block: exc.message[:150]}}
+            return 200, {"response_action": "errors", "errors": {block: self.c.cfg.organisation.say(exc.message)[:150]}}
         return 200, None
 
     def message_action(self, p: dict[str, Any], retry: bool) -> tuple[int, Any]:
@@ -296,7 +297,8 @@ class SlackInteractivity:
         note = unslack(parts[1]) if len(parts) > 1 else ""
         user = {"id": form.get("user_id"), "name": form.get("user_name")}
         self._submit(user, link, note[:2000], retry)
-        return 200, {"response_type": "ephemeral", "text": sb.escape(SCOUT_ACK.format(what=link))}
+        return 200, {"response_type": "ephemeral",
+                     "text": sb.escape(self.c.cfg.organisation.say(SCOUT_ACK.format(what=link)))}
 
 
 def _answer(status: int, body: Any) -> Response:

@@ -96,8 +96,15 @@ def may_show_fetched(container: Container, actor: Actor, mention_id: int) -> boo
 
 
 def outcome(container: Container, sub: ScoutSubmission, actor: Actor | None = None) -> dict[str, Any]:
-    """What became of a submission, in words an employee understands; a red item is only
-    "received, thank you" to a viewer not cleared for red (that it went to Legal is no one's business)."""
+    """What became of a submission, in words an employee understands (with the organisation's
+    team names); a red item is only "received, thank you" to a viewer not cleared for red (that
+    it went to Legal is no one's business)."""
+    said = _outcome(container, sub, actor)
+    said["text"] = container.cfg.organisation.say(str(said["text"]))
+    return said
+
+
+def _outcome(container: Container, sub: ScoutSubmission, actor: Actor | None = None) -> dict[str, Any]:
     names = {a.id: a.name for a in directory(container.cfg)}
     if sub.mention_id is None:
         return {"state": "recorded", "text": "Recorded."}
