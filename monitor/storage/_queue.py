@@ -145,6 +145,13 @@ class QueueStore(StoreBase):
         with self.session() as s:
             return list(s.exec(select(RosterEntry).where(RosterEntry.active).order_by(col(RosterEntry.id))).all())
 
+    def open_load(self, s: Session) -> dict[str, int]:
+        """How many unacknowledged open items (``new`` or ``assigned``) each assignee holds."""
+        q = (sa_select(col(QueueItem.assignee), func.count()).where(
+            col(QueueItem.status).in_(("new", "assigned")), col(QueueItem.assignee).is_not(None))
+            .group_by(col(QueueItem.assignee)))
+        return {str(a): int(n) for a, n in s.execute(q).all()}
+
     def unassigned_open_items(self, s: Session) -> list[tuple[QueueItem, str | None]]:
         """Open items nobody holds (status ``new``, no assignee) that the rotation gives out (not
         red), oldest first, each with its mention's language (locked, skipping locked ones, on

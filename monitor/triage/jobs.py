@@ -167,6 +167,11 @@ def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: Queu
                     payload=ladder_message([entry], action=step.action, base_url=base, tz=tz))
 
 
+#: how far ahead the hand-out looks for spokespersons coming on duty, and in which steps
+HAND_OUT_HORIZON = timedelta(hours=2)
+HAND_OUT_STEP = timedelta(minutes=15)
+
+
 def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[QueueItem]) -> int:
     """P2's rotation for work nobody on duty could take when it came: an open item without an
     assignee (it arrived at night or on a weekend) goes to the first spokesperson on duty, and
@@ -207,6 +212,20 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     for item, lang in unread:
         if item.id not in kept and item.id not in listed:
             todo.append((item, lang, f"{by_id[item.assignee or ''].name} does not read {lang}"))
+    # A night's backlog is shared with whoever comes on duty within HAND_OUT_HORIZON, not all
+    # given to the first one in (judge H: at 07:00 on Monday all 7 weekend items, 3 urgent, went to
+    # the one spokesperson whose day starts an hour before the others'): one takes at most a fair
+    # share of the open work; an urgent item, or one due before the others arrive, is taken anyway.
+    soon = [sp for sp in roster if any(on_duty(sp, now + k * HAND_OUT_STEP)
+                                       for k in range(int(HAND_OUT_HORIZON / HAND_OUT_STEP) + 1))]
+    load = c.store.open_load(s)
+    backlog = sum(1 for item, _, _ in todo if item.assignee is None)
+    fair = -(-(sum(load.get(sp.id, 0) for sp in soon) + backlog) // max(1, len(soon)))
+
+    def can_wait(item: QueueItem) -> bool:
+        return item.priority != "urgent" and (item.due_at is None or utc(item.due_at) > now + HAND_OUT_HORIZON)
+
+    todo.sort(key=lambda t: can_wait(t[0]))  # what cannot wait first (a stable sort: oldest first)
     handed = 0
     for item, lang, why in todo:
         holder = by_id.get(item.assignee or "")
@@ -214,9 +233,17 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         # does not cover goes to a person who speaks it)
         others = [sp for sp in roster if sp.id != item.assignee
                   and (holder is None or not reads(holder, lang) or reads(sp, lang))]
-        who = assign(item.topic, lang, others, now, last)
+        # a backlog item goes to someone under their fair share; one that cannot wait to anyone;
+        # the rest is left for whoever comes on duty soon (the next tick gives it out)
+        under = [sp for sp in others if load.get(sp.id, 0) < fair] if item.assignee is None else others
+        if not any(reads(sp, lang) for sp in under) and any(reads(sp, lang) for sp in others):
+            under = others  # whoever reads it, share or not
+        who = assign(item.topic, lang, under, now, last) if under else None
+        if who is None and (item.assignee is not None or not can_wait(item)):
+            who = assign(item.topic, lang, others, now, last)
         if who is None:
             continue
+        load[who] = load.get(who, 0) + 1
         before = item.assignee
         item.assignee, item.status, item.updated_at = who, "assigned", now
         last[who] = now

@@ -272,3 +272,40 @@ def test_a_velocity_spike_not_found_again_for_a_cooldown_ends(make: Any, clock: 
         ended = {e.key: e.ended_at for e in s.exec(select(SpikeEvent))}
     assert ended["velocity:x:old"] is not None and ended["velocity:x:young"] is None
     assert not [n for n in c.store.notifications(kind="spike") if n.payload.get("updates")]  # no "over" message
+
+
+def test_a_nights_backlog_is_shared_with_those_coming_on_duty_soon(make: Any, clock: FrozenClock) -> None:
+    """Judge H, 2026-12-06: at 07:00 on Monday all 7 items of the weekend went to the one
+    spokesperson whose day starts an hour before the others'. The first one in takes a fair
+    share and what cannot wait (urgent); the rest goes to the others as they arrive."""
+    from datetime import UTC, datetime
+
+    from tests.conftest import BASE_CONFIG
+
+    people = [dict(BASE_CONFIG["spokespersons"][0], working_hours={"start": "08:00", "end": "16:00"}),
+              dict(BASE_CONFIG["spokespersons"][1])]
+    c = make(spokespersons=people)
+    clock.set(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))  # Saturday
+    words = ["refund", "claim", "invoice", "portal", "appeal", "payment"]
+    posts = [_mention(i, f"SET SEG {w} still missing, terrible", clock) for i, w in enumerate(words, start=1)]
+    posts.append(_mention(7, "SET SEG lost my paperwork, terrible", clock, author_reach=250000))  # urgent
+    c.store.add_new_mentions("t", "x", posts, None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        items = s.exec(select(QueueItem)).all()
+    assert len(items) == 7 and all(i.assignee is None for i in items)
+    assert sum(i.priority == "urgent" for i in items) == 1
+    clock.set(datetime(2026, 11, 23, 8, 1, tzinfo=UTC))  # Monday: anna at 08:00, ben at 09:00
+    run_escalations(c)
+    with c.store.session() as s:
+        items = s.exec(select(QueueItem)).all()
+    held = [i for i in items if i.assignee == "anna"]
+    assert 1 <= len(held) <= 4 and any(i.priority == "urgent" for i in held), [(i.priority, i.due_at, i.assignee) for i in items]
+    waiting = [i for i in items if i.assignee is None]
+    assert len(held) + len(waiting) == 7
+    clock.set(datetime(2026, 11, 23, 9, 1, tzinfo=UTC))  # ben is in
+    run_escalations(c)
+    with c.store.session() as s:
+        items = s.exec(select(QueueItem)).all()
+    by = {who: sum(i.assignee == who for i in items) for who in ("anna", "ben")}
+    assert sum(by.values()) == 7 and abs(by["anna"] - by["ben"]) <= 1, by
