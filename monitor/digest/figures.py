@@ -71,6 +71,7 @@ class DigestSettings:
     #: ``policy.light.doubt_floor``: a post whose confidentiality signal reaches it is not quoted
     #: (its alert said "do not share it further"; judge G, 2026-12-06: the digest quoted it)
     doubt_floor: float | None = None
+    legal_team: str = "Legal / Compliance"
 
     @classmethod
     def from_config(cls, cfg: AppConfig, dg: DigestConfig) -> DigestSettings:
@@ -83,7 +84,7 @@ class DigestSettings:
             # Legal / Compliance hold red items: they are named too (judge U: "grace.okafor: 1 items")
             names={**{p.id: p.name for p in cfg.people}, **{sp.id: sp.name for sp in cfg.spokespersons}},
             sources=[(s.name, s.type, s.enabled, s.silent_after) for s in sources],
-            doubt_floor=cfg.policy.light.doubt_floor,
+            doubt_floor=cfg.policy.light.doubt_floor, legal_team=cfg.organisation.legal_team,
         )
 
 
@@ -353,7 +354,8 @@ def build_digest(
 
     end_local = monday + timedelta(days=6)
     return Digest(
-        week=week, organisation=settings.organisation, timezone=settings.timezone, start=monday,
+        week=week, organisation=settings.organisation, legal_team=settings.legal_team, timezone=settings.timezone,
+        start=monday,
         end=end_local, generated_at=now, baseline_weeks=nb, baseline_available=nb_eff, history_since=history,
         mentions=mentions_fig, reach=reach_fig,
         shares=share_figs, unclassified=sum(n for (_, lbl), n in counts["week"].items() if lbl not in LABELS),

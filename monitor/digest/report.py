@@ -244,6 +244,8 @@ class Digest:
     scouts: ScoutSummary
     coverage: list[CoverageRow]
     queue_url: str
+    #: what the organisation calls those who decide about red items (``organisation.legal_team``)
+    legal_team: str = "Legal / Compliance"
 
     @property
     def baseline_text(self) -> str:

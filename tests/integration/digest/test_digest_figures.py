@@ -307,3 +307,14 @@ def test_a_post_in_doubt_is_not_quoted(digest_config, containers) -> None:
         s.add(cl)
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     assert [t.text for t in d.criticisms] == [EVIL_TEXT, "refund denied, worst service"]
+
+
+def test_the_digest_names_the_organisations_legal_team(digest_config, containers) -> None:
+    """``organisation.legal_team`` (judge G: the digest said "Legal / Compliance" to an
+    organisation whose team is called otherwise)."""
+    cfg = digest_config(2525)
+    org = cfg.organisation.model_copy(update={"legal_team": "Legal & Privacy"})
+    c = containers(cfg.model_copy(update={"organisation": org}))
+    seed(c)
+    text = render_digest(load_digest(c, c.cfg.digests[0], WEEK, now=NOW))[1]
+    assert "(spokespersons; Legal & Privacy for red items)" in text and "Legal / Compliance" not in text

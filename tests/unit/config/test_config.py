@@ -163,6 +163,21 @@ def test_spokesperson_with_unknown_topic(write_config: Callable[[dict[str, Any]]
     assert "spokespersons[2].topics" in str(err) and "'astrology'" in str(err)
 
 
+def test_a_bad_shape_is_said_in_words_and_names_the_person(write_config: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge G, 2026-12-06: ``languages: [English]`` was "String should match pattern
+    '^[a-z]{2,3}...'", and a missing e-mail named "spokespersons[1]", not the person."""
+    data = _example()
+    data["spokespersons"][1]["languages"] = ["English"]
+    name = data["spokespersons"][1]["name"]
+    del data["spokespersons"][2]["email"]
+    other = data["spokespersons"][2]["name"]
+    err = str(_fails(write_config(data)))
+    assert (f"spokespersons[1].languages[0]: not a language code: write an ISO 639-1 code such as en, es or de "
+            f"(got 'English') (in {name}'s entry)") in err
+    assert f"spokespersons[2].email: required key is missing (in {other}'s entry)" in err
+    assert "should match pattern" not in err
+
+
 def test_enabled_source_with_unset_credential(write_config: Callable[[dict[str, Any]], Path]) -> None:
     data = _example()
     reddit = next(s for s in data["sources"] if s["type"] == "reddit")
