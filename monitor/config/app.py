@@ -299,8 +299,8 @@ def _pattern_hint(pattern: str, value: object, msg: str) -> str:
 
 
 def _whose(data: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
-    """`` (Dana Whitfield)`` for a problem inside ``spokespersons[i]`` or ``people[i]`` whose entry
-    has a name (judge G: "spokespersons[1].email" named an index, not a person)."""
+    """`` (in Dana Whitfield's entry)`` for a problem inside ``spokespersons[i]`` or ``people[i]``
+    whose entry has a name (judge G: "spokespersons[1].email" named an index, not a person)."""
     if len(loc) >= 2 and loc[0] in ("spokespersons", "people") and isinstance(loc[1], int):
         entries = data.get(loc[0])
         if isinstance(entries, list) and 0 <= loc[1] < len(entries) and isinstance(entries[loc[1]], dict):
