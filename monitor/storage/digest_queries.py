@@ -35,7 +35,7 @@ from monitor.storage.store import Store
 
 #: what the digest shows for a post that may be confidential (its confidentiality signal reached
 #: ``policy.light.doubt_floor``) instead of its text
-NOT_QUOTED = "(not quoted: it may be confidential, and was shown to those who decide)"
+NOT_QUOTED = "(not quoted: it may be confidential)"
 
 
 # ---- read models --------------------------------------------------------------------------------
