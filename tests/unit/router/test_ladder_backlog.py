@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -110,7 +111,7 @@ def test_message_lists_newest_first_with_link_due_time_and_state() -> None:
                                                    (3, 2, "and 1 more")])
 def test_list_is_capped(n: int, listed: int, more: str | None) -> None:
     items = [it(i, i) for i in range(1, n + 1)]
-    kwargs = {} if listed == BACKLOG_LISTED else {"listed": listed}
+    kwargs: dict[str, Any] = {} if listed == BACKLOG_LISTED else {"listed": listed}  # the default, or given
     msg = backlog_message(items, receiver="crisis", after=timedelta(hours=4), base_url=BASE, **kwargs)
     lines = msg["summary"].splitlines()
     assert len([x for x in lines if x.startswith("• #")]) == min(n, listed) == len(msg["items"])
