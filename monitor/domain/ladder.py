@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.clock import utc_and_local
 from monitor.config.policy import BusinessHours, EscalationConfig, ResponseTarget
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -183,17 +184,6 @@ def span(td: timedelta) -> str:
 # ---- gathered reminders and lead steps ----------------------------------------------------------
 
 
-def both_clocks(at: datetime, tz: str) -> str:
-    """``2026-12-10 00:32 UTC (2026-12-09 16:32 PST)``: UTC and the organisation's clock, its date
-    only when it is not UTC's (judge G: the crisis channel's backlog lines were in UTC only)."""
-    at = _aware(at).astimezone(UTC)
-    local = at.astimezone(ZoneInfo(tz))
-    if tz == "UTC":
-        return f"{at:%Y-%m-%d %H:%M} UTC"
-    day = f"{local:%Y-%m-%d} " if local.date() != at.date() else ""
-    return f"{at:%Y-%m-%d %H:%M} UTC ({day}{local:%H:%M %Z})"
-
-
 def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, tz: str) -> dict[str, Any]:
     """The payload of a window's gathered reminders or lead steps: a title that counts the items
     and says what is late, one line per item (id, light, priority, due time in UTC and local
@@ -213,7 +203,7 @@ def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, t
     for it in items[:BACKLOG_LISTED]:
         due = ""
         if it.get("due_at"):
-            due = ", due " + both_clocks(datetime.fromisoformat(str(it["due_at"])), tz)
+            due = ", due " + utc_and_local(datetime.fromisoformat(str(it["due_at"])), tz)
         holder = f", assigned to {it['assignee']}" if it.get("assignee") else ", unassigned"
         lines.append(f"• #{it['item_id']} {it['light']}, {it['priority']}{due}{holder}: {it['item_url']}")
     if n > BACKLOG_LISTED:
@@ -310,7 +300,7 @@ def backlog_message(items: Sequence[BacklogItem], *, receiver: str, after: timed
     lines = [head]
     shown = ordered[:max(listed, 0)]
     for it in shown:
-        due = f"due {both_clocks(_aware(it.due_at), tz)}" if it.due_at else "no due time"
+        due = f"due {utc_and_local(_aware(it.due_at), tz)}" if it.due_at else "no due time"
         state = "" if it.waiting else f" ({it.status})"
         lines.append(f"• #{it.item_id} {it.light}, {it.priority}, {due}{state}: {base}/queue/{it.item_id}")
     if n > len(shown):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from monitor.clock import utc_and_local
 from monitor.config.policy import SpikeConfig
 from monitor.domain.suppression import SpikeLike
 
@@ -445,18 +446,6 @@ def _counts_for(kind: str, c: Counts) -> int:
     return c.negative if kind == "negative-share" else c.total
 
 
-def _when(t: datetime, local: tzinfo | None) -> str:
-    """``2026-12-10 20:30 UTC (14:30 CST)``: UTC, and the organisation's own clock when given."""
-    utc_text = f"{t.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    if local is None:
-        return utc_text
-    there = t.astimezone(local)
-    # the local date too when it is not the UTC one (judge G: "2026-12-11 00:30 UTC (16:30 PST)"
-    # was the evening of the 10th there)
-    day = f"{there:%Y-%m-%d} " if there.date() != t.astimezone(UTC).date() else ""
-    return f"{utc_text} ({day}{there:%H:%M} {there.tzname() or ''})".replace(" )", ")")
-
-
 def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False) -> tuple[dict[str, str], ...]:
     """The ``n`` sample posts of a spike: the most engaged, the negative ones first when the
     bucket is mostly negative (an outage's samples are its complaints, not a compliment that
@@ -557,8 +546,8 @@ def detect(
                 terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
                 where = "all sources" if scope == "all" else scope
                 # a window is named by its end (when it was judged) and the bucket it built from
-                period = (f"from {_when(first_bucket, local)}" if width == 1
-                          else f"to {_when(b + cfg.bucket, local)}")
+                period = (f"from {utc_and_local(first_bucket, local)}" if width == 1
+                          else f"to {utc_and_local(b + cfg.bucket, local)}")
                 if kind == "volume":
                     usual = f"{res.baseline:.0f}"
                     if res.baseline_source.startswith("trailing") and res.mean is not None:
@@ -585,7 +574,7 @@ def detect(
                 if width > 1:
                     summary += f", rising over the {span} (no single {_span(cfg.bucket)} reached its threshold)"
                     if since > first_bucket:
-                        summary += f"; building since {_when(since, local)}"
+                        summary += f"; building since {utc_and_local(since, local)}"
                 by_source = {src: sum(counts[src].get(first_bucket + i * cfg.bucket, Counts()).total
                                       for i in range(width))
                              for src in sorted(counts) if src != "all" and (scope == "all" or src == scope)}

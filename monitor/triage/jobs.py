@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from monitor.clock import Clock, utc
+from monitor.clock import Clock, utc, utc_and_local
 from monitor.config import AppConfig
 from monitor.config.policy import SpikeConfig, WatchList
 from monitor.domain.assignment import assign, on_duty, reads
@@ -21,7 +21,6 @@ from monitor.domain.ladder import (
     ItemState,
     Step,
     backlog_message,
-    both_clocks,
     episode_open,
     ladder_actions,
     ladder_message,
@@ -570,7 +569,7 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
     total = sum(n.total for b, n in cells.items() if start <= b <= now)
     alerts, items = int(ex.get("held_alerts") or 0), int(ex.get("held_items") or 0)
     tz = c.cfg.organisation.timezone
-    when, since = both_clocks(now, tz), both_clocks(start, tz)
+    when, since = utc_and_local(now, tz), utc_and_local(start, tz)
     held = (f"; {alerts} routine alert(s) about {items} item(s) were held back, they are in the queue"
             if alerts else "")
     title = "Spike of praise" if ex.get("praise") else "Spike"
