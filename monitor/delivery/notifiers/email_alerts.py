@@ -35,7 +35,7 @@ from monitor.delivery.notifiers.email import SmtpSender
 from monitor.errors import NotifyError
 
 TEXT_LIMIT = 3000
-WITHHELD = "Text withheld: this is a red item (confidential matters). Legal / Compliance see it in the restricted queue."
+WITHHELD = "Text withheld: this is a red item (confidential matters). {legal_team} see it in the restricted queue."
 
 
 def wants(cfg: AppConfig, rc: ReceiverConfig, kind: str, payload: dict[str, Any]) -> bool:
@@ -55,8 +55,9 @@ def _when(value: object, tz: str) -> str:
 
 
 def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[str], prefix: str,
-           tz: str = "UTC") -> EmailMessage:
-    """The email for ``msg`` as receiver ``rc`` may see it (a pure function: tests call it)."""
+           tz: str = "UTC", legal_team: str = "Legal / Compliance") -> EmailMessage:
+    """The email for ``msg`` as receiver ``rc`` may see it, red items' reviewers called
+    ``legal_team`` (``organisation.legal_team``; a pure function: tests call it)."""
     lines: list[str] = []
     if msg.kind in ("alert", "update"):
         p = visible(rc, msg.payload)
@@ -74,7 +75,7 @@ def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[st
         parent = p.get("in_reply_to")
         if isinstance(parent, dict) and parent.get("text") and text:
             lines += ["", f"In reply to @{plain(parent.get('author'), 100)}: {plain(parent.get('text'), 300)}"]
-        lines += ["", text or WITHHELD, ""]
+        lines += ["", text or WITHHELD.format(legal_team=plain(legal_team, 60)), ""]
         author = RESTRICTED_AUTHOR if p.get("link_withheld") else f"@{plain(p.get('author'), 100)} · {reach_text(p.get('reach'))}"
         lines.append(f"Author: {author}")
         lines.append(f"Source: {plain(p.get('source'), 40)}")
@@ -142,7 +143,7 @@ class EmailAlertNotifier:
             raise NotifyError(f"receiver {msg.receiver!r} has no email addresses", recoverable=False)
         em = self.cfg.notify.email
         mail = render(msg, rc, sender=em.smtp.sender, to=list(rc.email), prefix=em.subject_prefix,
-                      tz=self.cfg.organisation.timezone)
+                      tz=self.cfg.organisation.timezone, legal_team=self.cfg.organisation.legal_team)
         return f"email:{self.sender.send(mail, list(rc.email))}"[:200]
 
     def already_sent(self, msg: Outbound) -> str | None:

@@ -45,7 +45,7 @@ TEXT_LIMIT = 3000
 LIGHT_MARK = {"red": "\U0001f534", "yellow": "\U0001f7e1", "green": "\U0001f7e2"}
 LIGHT_COLOR = {"red": "Attention", "yellow": "Warning", "green": "Good"}
 WITHHELD_NOTICE = ("Text withheld: this is a red item (confidential matters, P4). "
-                   "Legal / Compliance see it in the restricted queue.")
+                   "{legal_team} see it in the restricted queue.")
 
 
 def _when(value: object, tz: str = "UTC") -> str:
@@ -65,8 +65,9 @@ def _text(text: str, **extra: Any) -> dict[str, Any]:
 
 
 def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = False,
-                tz: str = "UTC") -> dict[str, Any]:
-    """The Adaptive Card for ``msg``, times in ``tz`` (a pure function: tests call it)."""
+                tz: str = "UTC", legal_team: str = "Legal / Compliance") -> dict[str, Any]:
+    """The Adaptive Card for ``msg``, times in ``tz``, red items' reviewers called ``legal_team``
+    (``organisation.legal_team``; a pure function: tests call it)."""
     p = visible(rc, msg.payload, notice_only=notice_only) if msg.kind in ("alert", "update") else dict(msg.payload)
     light = str(p.get("light") or "")
     body: list[dict[str, Any]] = []
@@ -79,7 +80,7 @@ def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool =
         if p.get("text"):
             body.append(_text(card_markdown(p["text"], TEXT_LIMIT)))
         elif p.get("text_withheld"):
-            body.append(_text(WITHHELD_NOTICE, isSubtle=True))
+            body.append(_text(WITHHELD_NOTICE.format(legal_team=card_markdown(legal_team, 60)), isSubtle=True))
         facts = [
             {"title": "Light", "value": light.upper() or "?"},
             {"title": "Priority", "value": card_markdown(p.get("priority"), 20)},
@@ -87,7 +88,10 @@ def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool =
              f"@{card_markdown(p.get('author'), 100)} \u00b7 {reach_text(p.get('reach'))}"},
             {"title": "Source", "value": card_markdown(p.get("source"), 40)},
         ]
-        if p.get("sentiment"):
+        if p.get("language_not_read"):
+            facts.append({"title": "Sentiment", "value": "not read (language "
+                          f"{card_markdown(p.get('language_not_read'), 20)} is not covered by the model: a person reads it)"})
+        elif p.get("sentiment"):
             facts.append({"title": "Sentiment", "value": card_markdown(p.get("sentiment"), 20)})
         if p.get("due_at"):
             facts.append({"title": "Respond by", "value": _when(p.get("due_at"), tz)})
@@ -116,9 +120,9 @@ def render_card(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool =
 
 
 def render_message(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = False,
-                   tz: str = "UTC") -> dict[str, Any]:
+                   tz: str = "UTC", legal_team: str = "Legal / Compliance") -> dict[str, Any]:
     """The webhook body: a message with one Adaptive Card attachment."""
-    card = render_card(msg, rc, notice_only=notice_only, tz=tz)
+    card = render_card(msg, rc, notice_only=notice_only, tz=tz, legal_team=legal_team)
     return {"type": "message", "attachments": [{"contentType": CARD_TYPE, "contentUrl": None, "content": card}]}
 
 
@@ -142,7 +146,8 @@ class TeamsNotifier(HttpNotifier):
     def send(self, msg: Outbound) -> str | None:
         """Post ``msg`` as an Adaptive Card; returns ``teams:<key>``."""
         rc, target, url = self._target(msg.receiver)
-        body = render_message(msg, rc, notice_only=target.notice_only, tz=self.cfg.organisation.timezone)
+        org = self.cfg.organisation
+        body = render_message(msg, rc, notice_only=target.notice_only, tz=org.timezone, legal_team=org.legal_team)
         post(self.client, url, service="Teams webhook", timeout=target.timeout.total_seconds(),
                    content=json.dumps(body, ensure_ascii=False).encode(), ok=frozenset({200, 202}),
                    headers={"Content-Type": "application/json; charset=utf-8"})

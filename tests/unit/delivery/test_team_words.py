@@ -1,0 +1,40 @@
+"""Teams cards and alert emails speak the organisation's words: a red item's withheld notice names
+``organisation.legal_team`` (it said "Legal / Compliance" to every organisation), and a post in a
+language the model does not cover says it was not read, as Slack does."""
+
+from __future__ import annotations
+
+from monitor.config.policy import ReceiverConfig
+from monitor.delivery.notifiers.base import Outbound
+from monitor.delivery.notifiers.email_alerts import render as render_email
+from monitor.delivery.notifiers.teams import render_card
+
+RED = {"item_id": 7, "light": "red", "priority": "urgent", "source": "x", "author": "kit", "reach": 90,
+       "text": "Project Falcon pricing leaked", "url": "https://x.com/kit/status/7"}
+SPANISH = {"item_id": 5, "light": "yellow", "priority": "normal", "source": "x", "author": "ana", "reach": 80,
+           "text": "SET SEG perdió mi reclamo otra vez", "url": "https://x.com/ana/status/5", "sentiment": None,
+           "language_not_read": "es"}
+BROAD = ReceiverConfig(name="rider-comms", restricted=False)
+
+
+def _msg(payload: dict[str, object]) -> Outbound:
+    return Outbound(key="k1", receiver="rider-comms", kind="alert", payload=payload)
+
+
+def test_a_withheld_red_text_names_the_organisations_legal_team() -> None:
+    card = str(render_card(_msg(RED), BROAD, legal_team="Privacy Office"))
+    assert "Falcon" not in card
+    assert "Privacy Office see it in the restricted queue" in card and "Legal / Compliance" not in card
+    mail = render_email(_msg(RED), BROAD, sender="s@example.org", to=["t@example.org"], prefix="[scout]",
+                        legal_team="Privacy Office").get_content()
+    assert "Falcon" not in mail
+    assert "Privacy Office see it in the restricted queue" in mail and "Legal / Compliance" not in mail
+
+
+def test_the_default_words_are_the_policys() -> None:
+    assert "Legal / Compliance see it" in str(render_card(_msg(RED), BROAD))
+
+
+def test_a_teams_card_says_an_uncovered_language_was_not_read() -> None:
+    card = str(render_card(_msg(SPANISH), BROAD))
+    assert "not read (language es is not covered by the model: a person reads it)" in card
