@@ -558,17 +558,11 @@ def route_label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
     }
 
 
-def check_policy(cfg: AppConfig) -> list[str]:
-    """Problems with the routing policy beyond what ``AppConfig`` validates (empty: fine).
-
-    Route matchers and ``policy.spikes.inhibit_matchers`` must parse, a route matcher must name a
-    label that mentions carry (:data:`ROUTE_LABELS`) and, for ``=`` and ``!=`` on a label with a
-    closed set of values (light, sentiment, priority, topic ...), one of them; a red mention must
-    reach at least one restricted receiver (P4: Legal / Compliance sees the full text).
-    :func:`require_valid_policy` turns these into a :class:`ConfigError`.
-    """
+def matcher_problems(route: RouteConfig, values: Mapping[str, Sequence[str]]) -> list[str]:
+    """Problems with the matchers of ``route`` and its children (empty: fine): each must parse,
+    name a label that mentions carry (:data:`ROUTE_LABELS`) and, for ``=`` and ``!=`` on a label
+    with a closed set of ``values``, one of them."""
     problems: list[str] = []
-    values = route_label_values(cfg)
 
     def walk(route: RouteConfig, path: str) -> None:
         for i, text in enumerate(route.matchers):
@@ -589,7 +583,20 @@ def check_policy(cfg: AppConfig) -> list[str]:
         for i, child in enumerate(route.routes):
             walk(child, f"{path}.routes[{i}]")
 
-    walk(cfg.route, "route")
+    walk(route, "route")
+    return problems
+
+
+def check_policy(cfg: AppConfig) -> list[str]:
+    """Problems with the routing policy beyond what ``AppConfig`` validates (empty: fine).
+
+    Route matchers and ``policy.spikes.inhibit_matchers`` must parse, a route matcher must name a
+    label that mentions carry (:data:`ROUTE_LABELS`) and, for ``=`` and ``!=`` on a label with a
+    closed set of values (light, sentiment, priority, topic ...), one of them; a red mention must
+    reach at least one restricted receiver (P4: Legal / Compliance sees the full text).
+    :func:`require_valid_policy` turns these into a :class:`ConfigError`.
+    """
+    problems = matcher_problems(cfg.route, route_label_values(cfg))
     for i, text in enumerate(cfg.policy.spikes.inhibit_matchers):
         try:
             Matcher.parse(text)
