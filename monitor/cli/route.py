@@ -24,6 +24,7 @@ from monitor.config import AppConfig
 from monitor.domain.decide import MentionView, Router, SentimentView
 from monitor.errors import MonitorError
 from monitor.sentiment.base import Classifier
+from monitor.triage.process import reaches_people
 from monitor.vocab import SENTIMENTS
 
 #: ``route`` is a command of the ``scout`` app itself (added without a group name).
@@ -149,6 +150,11 @@ def with_signals(cfg: AppConfig, views: list[MentionView], sentiments: Sequence[
     return out
 
 
+#: why a decision names no receiver: what triage does with such a mention
+RECORDED_ONLY = ("recorded only: a green mention that no route but the default one matched and no scout "
+                 "forwarded: no queue item, nobody is told (it counts in the digest)")
+
+
 @route_app.command("route")
 def route(
     config: ConfigOpt,
@@ -196,7 +202,13 @@ def route(
         typer.echo(f"warning: confidentiality model unavailable ({exc}); watch-lists only", err=True)
     for v, sv in zip(views, sentiments, strict=True):
         d = router.decide(v, sv, now=at)
-        typer.echo(json.dumps(d.explain_json() if explain else d.to_json(), ensure_ascii=False, default=str))
+        out = d.explain_json() if explain else d.to_json()
+        if not reaches_people(d, scouted=v.submitted_by is not None):
+            # as triage does: listing the default route's receiver here read as "they are told"
+            out["receivers"] = []
+            out["recorded_only"] = True
+            out["reasons"] = [*d.reasons, RECORDED_ONLY]
+        typer.echo(json.dumps(out, ensure_ascii=False, default=str))
 
 
-__all__ = ["SENTIMENT_KEY", "parse", "route", "route_app", "view", "with_signals"]
+__all__ = ["RECORDED_ONLY", "SENTIMENT_KEY", "parse", "route", "route_app", "view", "with_signals"]

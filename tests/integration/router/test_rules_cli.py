@@ -99,6 +99,20 @@ def test_route_explain_adds_labels_and_paths(app: typer.Typer, config_file: Path
     assert out["routes"] == [{"receiver": "marketing-sales", "path": "route.routes[3]", "matchers": ['light="yellow"']}]
 
 
+def test_route_names_nobody_for_a_mention_triage_only_records(app: typer.Typer, config_file: Path) -> None:
+    """A green post that only the default route matches is recorded and nobody is told (triage's
+    ``reaches_people``): the dry run said ``receivers: [marketing-sales]`` for it (judge H)."""
+    stdin = "\n".join([
+        line(external_id="n1", text="Acme board meets Thursday", sentiment={"label": "neutral", "score": 0.9}),
+        line(external_id="n2", text="Saw this", submitted_by="emp-3", sentiment={"label": "neutral", "score": 0.9}),
+    ]) + "\n"
+    plain, scouted = route_lines(app, config_file, stdin, "--explain")
+    assert plain["receivers"] == [] and plain["recorded_only"] is True
+    assert plain["reasons"][-1].startswith("recorded only: a green mention that no route but the default one matched")
+    assert plain["routes"] == [{"receiver": "marketing-sales", "path": "route", "matchers": []}]
+    assert scouted["receivers"] == ["marketing-sales"] and "recorded_only" not in scouted
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
