@@ -114,11 +114,6 @@ class AppConfig(StrictModel):
         for dup in sorted({n for n in snames if snames.count(n) > 1}):
             problems.append(f"sources: source name {dup!r} is used twice")
         if problems:
-            # the route's matchers are checked after loading (require_valid_policy); with the file
-            # already refused, say their problems too, not one round of fixes at a time
-            from monitor.domain.decide import matcher_problems, route_label_values  # domain imports config
-
-            problems += matcher_problems(self.route, route_label_values(self))
             raise ValueError("; ".join(problems))
         return self
 

@@ -545,11 +545,16 @@ ROUTE_LABELS: frozenset[str] = frozenset({
 def route_label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
     """The values a label with a closed set of values can hold ("" where a mention may have none:
     a language the model does not read has no sentiment, a forward no category)."""
+    return label_values(t.name for t in cfg.policy.topics)
+
+
+def label_values(topics: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """:func:`route_label_values` for an organisation with the topics named ``topics``."""
     return {
         "light": LIGHTS,
         "priority": PRIORITIES,
         "sentiment": (*SENTIMENTS, ""),
-        "topic": (*(t.name for t in cfg.policy.topics), ""),
+        "topic": (*topics, ""),
         "uncertain": ("true", "false"),
         "submitted_by_scout": ("true", "false"),
         "press": ("true", "false"),

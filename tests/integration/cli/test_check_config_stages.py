@@ -30,3 +30,21 @@ def test_check_config_names_the_problems_of_every_stage_at_once(tmp_path: Path) 
     assert "X_BEARER_TOKEN" in out, out
     assert "web.auth.session_secret_env" in out, out
     assert out.count(str(path)) >= 3  # each problem names the file
+
+
+def test_a_file_refused_for_a_receiver_names_its_matcher_problems_too(tmp_path: Path) -> None:
+    """The configuration model refuses an unknown receiver before the route's matchers are
+    checked: they surfaced only once the receiver was fixed (judge G, 2026-12-06)."""
+    data = yaml.safe_load((ROOT / "config" / "example.yaml").read_text(encoding="utf-8"))
+    data["route"]["routes"][0]["receiver"] = "legal-complianse"
+    yellow = next(r for r in data["route"]["routes"] if r.get("matchers") == ['light="yellow"'])
+    yellow["routes"][0]["matchers"] = ["author_reach>=ten", 'colour="red"']
+    path = tmp_path / "brand-scout.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = CliRunner().invoke(app, ["check-config", str(path)])
+    assert result.exit_code == 2
+    out = result.output
+    index = data["route"]["routes"].index(yellow)
+    assert f"{path}: route.routes[0].receiver: unknown receiver 'legal-complianse'" in out, out
+    assert f"{path}: route.routes[{index}].routes[0].matchers[0]: matcher 'author_reach>=ten': >= needs a number" in out
+    assert f"{path}: route.routes[{index}].routes[0].matchers[1]: 'colour=\"red\"': no mention has the label" in out
