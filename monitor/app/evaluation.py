@@ -513,9 +513,14 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         kind = {"override-red": "override", "doubt": "doubt", "cleared": "cleared"}.get(str(msg.payload.get("action"))) or KIND_OF.get(msg.kind)
         if msg.payload.get("members_update"):
             kind = "update"  # later members of an alerted group, batched: its message rewritten, no alert
-        if kind is None or msg.payload.get("updates"):
-            continue  # state changes of items; a spike message rewritten with its held count
         p = msg.payload
+        if kind is None or p.get("updates"):
+            # state changes of items; a spike message rewritten with its held count or as it grows:
+            # no alert, but the sample posts it shows a broad receiver count as shown
+            if p.get("updates") and msg.receiver not in restricted:
+                shown_broad.append((False, [(str(x.get("source")), str(x.get("external_id")))
+                                            for x in p.get("samples", []) if isinstance(x, dict) and x.get("text")]))
+            continue
         ext = [str(p["external_id"])] if p.get("external_id") else [
             str(s.get("external_id")) for s in p.get("samples", []) if isinstance(s, dict)]
         # the posts a batched message stands for (group_wait, group_interval) are named by it too

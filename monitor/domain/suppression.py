@@ -108,10 +108,12 @@ def spike_covers(spike: SpikeLike, labels: Mapping[str, object]) -> bool:
     """Whether a per-mention alert with ``labels`` is part of ``spike``.
 
     Volume and negative-share spikes cover their scope (``all`` or one source); a velocity
-    spike covers only its post's group; a spike of praise covers nothing.
+    spike covers only its post's group; a spike of praise, or a volume spike whose posts are
+    mostly not negative (``mixed``: a busy Monday, a press day), covers nothing.
     """
-    if (spike.explanation or {}).get("praise"):
-        return False  # a wave of compliments holds back no complaint
+    ex = spike.explanation or {}
+    if ex.get("praise") or ex.get("mixed"):
+        return False  # a wave of compliments or of ordinary posts holds back no complaint
     if spike.kind == "velocity":
         group = spike.explanation.get("group")
         return bool(group) and labels.get("group") == group

@@ -323,6 +323,13 @@ class QueueStore(StoreBase):
                 row.ended_at = None
                 s.add(row)
 
+    def set_spike_explanation(self, s: Session, key: str, explanation: dict[str, Any]) -> None:
+        """Store a spike's explanation (its message's content) and nothing else of its row: the
+        spike job holds its rows from an earlier session, and the same tick may have reopened one
+        (``reopen_spikes``), whose end this must not write back."""
+        s.execute(update(SpikeEvent).where(col(SpikeEvent.key) == key).values(explanation=explanation)
+                  .execution_options(synchronize_session=False))
+
     def end_spikes(self, s: Session, keys: Sequence[str], now: datetime) -> None:
         """Record that the spikes ``keys`` ended at ``now`` (their live volume is back to normal)."""
         for key in keys:

@@ -309,3 +309,47 @@ def test_a_nights_backlog_is_shared_with_those_coming_on_duty_soon(make: Any, cl
         items = s.exec(select(QueueItem)).all()
     by = {who: sum(i.assignee == who for i in items) for who in ("anna", "ben")}
     assert sum(by.values()) == 7 and abs(by["anna"] - by["ben"]) <= 1, by
+
+
+def test_a_growing_episode_rewrites_its_message_with_its_count_and_weightiest_posts(
+        make: Any, clock: FrozenClock) -> None:
+    """Judge I (2026-12-06): an outage of 57 posts read "11 mentions" until it was over, and a
+    152,000-follower union's post that came later was never among its samples. As the episode
+    grows by half again, its message is rewritten in place (no new alert): the count since its
+    start, the negative share, and the samples of its latest window, weighted by reach too."""
+    c = make()
+    quiet = [Mention(source="x", external_id=f"q{i}", url="", text="SET SEG newsletter is out",
+                     created_at=clock.now() - timedelta(hours=30) + i * timedelta(minutes=30)) for i in range(60)]
+    c.store.add_new_mentions("t", "x", quiet, None, now=clock.now())
+
+    def burst(tag: str, n: int, **kw: Any) -> None:
+        c.store.add_new_mentions("t", "x", [Mention(source="x", external_id=f"{tag}{i}", url=f"https://x.com/{tag}/{i}",
+                                                    created_at=clock.now(), author_handle=f"{tag}{i}",
+                                                    text=f"SET SEG claims portal outage again {tag}{i}", **kw)
+                                            for i in range(n)], None, now=clock.now())
+        c.pipeline.run_once()
+
+    burst("a", 40, likes=5)
+    (key,) = [k for k in run_spike_detection(c) if k.startswith("volume:all")]
+    clock.advance(timedelta(minutes=10))
+    burst("b", 10, likes=5)
+    run_spike_detection(c)
+
+    def grew() -> list[Any]:
+        return [n for n in c.store.notifications(kind="spike") if ":grew:" in n.idempotency_key]
+
+    assert not grew()  # 50 < 1.5 x 40
+    burst("union", 1, author_reach=152_000)
+    burst("c", 19, likes=5)
+    assert key in run_spike_detection(c)
+    spikes = c.store.notifications(kind="spike")
+    assert len([n for n in spikes if n.receiver == "crisis" and not n.payload.get("updates")]) == 1  # one alert
+    [rewrite] = grew()
+    assert rewrite.payload["updates"] == f"spike:{key}"
+    assert rewrite.payload["held"].startswith("Growing: 70 mentions since ")
+    assert "100% negative" in rewrite.payload["held"]
+    assert rewrite.payload["samples"][0]["external_id"] == "union0"
+    with c.store.session() as s:
+        assert s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).one().explanation["episode_mentions"] == 70
+    run_spike_detection(c)  # no growth since: no second rewrite
+    assert len(grew()) == 1

@@ -436,7 +436,8 @@ def test_a_quiet_weekend_is_no_usual_0_the_week_before_is_the_baseline() -> None
 
 def test_a_level_reached_at_this_time_last_week_is_no_spike() -> None:
     """A weekly bulletin shared at the same time each Monday: with one week of history (too few
-    for a seasonal baseline) the trailing days say "a burst", the week before says "as usual"."""
+    for a seasonal baseline) the trailing days say "a burst", the week before says "as usual".
+    Above ``volume_factor`` times last week's level it is a spike, as with a seasonal baseline."""
     cfg = _cold_cfg()
     monday = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
     days = [Sample("x", f"d{i}", monday - timedelta(days=8) + i * timedelta(hours=1), "hello", False)
@@ -446,7 +447,7 @@ def test_a_level_reached_at_this_time_last_week_is_no_spike() -> None:
     spikes = detect(bucketize(days + last_week + this_week, cfg.bucket), cfg, monday + timedelta(minutes=14),
                     samples=this_week)
     assert [s for s in spikes if s.kind == "volume"] == []
-    louder = this_week + [Sample("x", f"m{i}", monday + i * timedelta(seconds=20), "outage", True) for i in range(20)]
+    louder = this_week + [Sample("x", f"m{i}", monday + i * timedelta(seconds=20), "outage", True) for i in range(40)]
     spikes = detect(bucketize(days + last_week + louder, cfg.bucket), cfg, monday + timedelta(minutes=14),
                     samples=louder)
     assert [s.kind for s in spikes if s.scope == "all"] == ["volume"]
@@ -614,3 +615,39 @@ def test_a_windows_spike_starts_at_its_first_bucket_with_posts() -> None:
     assert "building since 2026-11-30 16:15 UTC (10:15 CST)" in spike.summary
     late = detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples, local=ZoneInfo("Asia/Tokyo"))
     assert "(2026-12-01 01:15 JST)" in next(s for s in late if s.scope == "all" and s.kind == "volume").summary
+
+
+@pytest.mark.parametrize(("this_monday", "spike"), [(25, False), (34, True)])  # last week: 11
+def test_the_same_time_last_week_needs_the_volume_factor_to_be_a_spike(this_monday: int, spike: bool) -> None:
+    """Judge I (2026-12-06): a second Monday morning (19 posts an hour after a first at 11, a quiet
+    weekend before it) paged the crisis contact. With a week of history the same time last week
+    is the seasonal baseline with too few weeks: a spike needs ``volume_factor`` times it, as it
+    will with three weeks."""
+    cfg = _cold_cfg()
+    monday = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    days = [Sample("x", f"d{i}", monday - timedelta(days=8) + i * timedelta(hours=1), "hello", False)
+            for i in range(8 * 24)]
+    last_week = [Sample("x", f"l{i}", monday - timedelta(weeks=1) + i * timedelta(seconds=80), "hello") for i in range(10)]
+    this_week = [Sample("x", f"n{i}", monday + i * timedelta(seconds=25), "hello") for i in range(this_monday)]
+    found = detect(bucketize(days + last_week + this_week, cfg.bucket), cfg, monday + timedelta(minutes=14),
+                   samples=this_week)
+    assert bool([s for s in found if s.kind == "volume" and s.scope == "all"]) is spike
+
+
+@pytest.mark.parametrize(("negative", "holds"), [(2, False), (9, False), (10, True), (18, True)])
+def test_a_volume_spike_of_mostly_ordinary_posts_holds_back_no_complaint(negative: int, holds: bool) -> None:
+    """Judge I (2026-12-06): a Monday surge of mostly neutral posts (1 of 9 negative) held five
+    unrelated complaints from Marketing & Sales. A volume spike whose posts are less than half
+    negative still alerts, says so, and covers no routine alert (``spike_covers``)."""
+    from monitor.domain.suppression import spike_covers
+
+    cfg = _cold_cfg()
+    t0 = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    quiet = [Sample("x", f"q{i}", t0 - timedelta(hours=30) + i * timedelta(minutes=30), "hello", False)
+             for i in range(60)]
+    burst = [Sample("x", f"n{i}", t0 + i * timedelta(seconds=30), "claims portal down" if i < negative else
+                    "board meeting today", i < negative) for i in range(20)]
+    spikes = detect(bucketize(quiet + burst, cfg.bucket), cfg, t0 + timedelta(minutes=12), samples=burst)
+    volume = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
+    assert spike_covers(volume.as_record(), {"source": "x", "group": "x:1"}) is holds
+    assert ("routine alerts are not held back" in volume.summary) is not holds
