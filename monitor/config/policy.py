@@ -100,8 +100,12 @@ class ConfidentialCategory(StrictModel):
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
     examples: list[str] = Field(default_factory=list)
+    public_examples: list[str] = Field(
+        default_factory=list,
+        description="posts on the same subject that are public, not a disclosure (a claimant telling of "
+        "their own injury): the model learns them as ordinary")
 
-    @field_validator("examples")
+    @field_validator("examples", "public_examples")
     @classmethod
     def _no_blank_examples(cls, value: list[str]) -> list[str]:
         if any(not v.strip() for v in value):

@@ -96,6 +96,8 @@ L2 = 0.0001
 #: score from which the category encoder (when separate) names a post's category: below any
 #: ``red_model_threshold`` worth setting, so every red post is named by it
 NAME_FLOOR = 0.3
+#: how many times each of a category's ``public_examples`` counts in the heads' fit
+PUBLIC_WEIGHT = 5
 
 #: embeddings of the built-in examples for the shipped model, so that loading the scorer does not
 #: encode a thousand posts (written by ``python -m monitor.sentiment.confidential --write-cache``;
@@ -154,6 +156,9 @@ class CategoryLike(Protocol):
     @property
     def examples(self) -> Sequence[str]: ...
 
+    @property
+    def public_examples(self) -> Sequence[str]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Category:
@@ -162,6 +167,7 @@ class Category:
     name: str
     description: str
     examples: tuple[str, ...] = ()
+    public_examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +252,9 @@ class ConfidentialityScorer:
         for k, c in enumerate(self.categories):
             self._refs.append((k, f"{c.name}: {c.description}" if c.description else c.name))
             self._refs += [(k, e) for e in c.examples]
+        # posts the organisation says are public though they touch a category (a claimant's own
+        # injury): ordinary posts for both heads, embedded at load like the references
+        self._public_refs = [e for c in self.categories for e in getattr(c, "public_examples", ())]
         self._ref_emb: np.ndarray | None = None
         self._cat_ref_emb: np.ndarray | None = None
         self.name_floor = name_floor
@@ -268,6 +277,7 @@ class ConfidentialityScorer:
                 labels = [0] * len(self.public_examples) + [y for _, y in self.extra_examples]
                 x = np.vstack([ref_emb, self._examples(texts)]) if texts else ref_emb
                 y = np.asarray([1] * len(ref_emb) + labels, dtype=np.float64)
+                x, y = self._with_public(x, y, self.encoder)
                 self._head = train_head(x, y, self.l2)
                 self._ref_emb = ref_emb
         return self
@@ -290,8 +300,18 @@ class ConfidentialityScorer:
                 labels = [0] * len(self.public_examples) + [y for _, y in self.extra_examples]
                 x = np.vstack([refs, self._examples(texts, self.category_encoder)]) if texts else refs
                 y = np.asarray([1] * len(refs) + labels, dtype=np.float64)
+                x, y = self._with_public(x, y, self.category_encoder)
                 self._cat_head = train_head(x, y, self.l2)
             return self._cat_head
+
+    def _with_public(self, x: np.ndarray, y: np.ndarray, encoder: TextEncoder) -> tuple[np.ndarray, np.ndarray]:
+        """``x``, ``y`` with the categories' ``public_examples`` as ordinary posts, each counted
+        :data:`PUBLIC_WEIGHT` times: a few lines among thousands of built-in posts would not move
+        the head, and they are the organisation's own word on what is public."""
+        if not self._public_refs:
+            return x, y
+        pub = np.repeat(np.asarray(encoder.encode(self._public_refs)), PUBLIC_WEIGHT, axis=0)
+        return np.vstack([x, pub]), np.concatenate([y, np.zeros(len(pub))])
 
     def _examples(self, texts: list[str], encoder: TextEncoder | None = None) -> np.ndarray:
         """``encoder``'s (default: the score encoder's) rows for the built-in examples: from the

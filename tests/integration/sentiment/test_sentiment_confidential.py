@@ -329,3 +329,27 @@ def test_built_in_examples_and_their_cached_embeddings(tmp_path: Path) -> None:
     assert write_reference_cache(model) == model.parent / REFERENCE_CACHE
     again = read_reference_cache(model, texts)
     assert again is not None and np.abs(again - cached).max() < 0.05
+
+
+def test_a_categorys_public_examples_lower_the_score_of_posts_like_them() -> None:
+    """An organisation names posts that touch a category but are public (a claimant's own injury,
+    a union on claims turned down): both heads learn them as ordinary (judge I, 2026-12-06: a
+    152,000-follower union's complaint was red as 'personal data', nobody could read it). The
+    posts scored are project-written for this test, not the example's public_examples."""
+    from monitor.config import load_config
+
+    light = load_config(EXAMPLE_YAML).policy.light
+    personal = next(c for c in light.confidential_categories if c.name.startswith("personal data"))
+    assert personal.public_examples  # the example config names some
+    without = LightConfig.model_validate({**light.model_dump(), "confidential_categories": [
+        c.model_dump() | {"public_examples": []} for c in light.confidential_categories]})
+    posts = ["the bus drivers' union says SET SEG refuses most back injury claims and will protest at the board",
+             "SET SEG cut my benefits while I'm still recovering from shoulder surgery, thanks for nothing"]
+    leaks = ["screenshot of a teacher's SET SEG claim file showing her medical diagnosis and home address",
+             "an adjuster emailed me someone else's surgery notes and claim number by mistake"]
+    plain, told = (ConfidentialityScorer.from_config(x) for x in (without, light))
+    assert all(t.score < p.score for t, p in zip(told.score(posts), plain.score(posts), strict=True))
+    # real disclosures of this kind stay in doubt (Legal is told); the model reads them weakly
+    # either way (0.48 and 0.41 without the public examples, 0.48 and 0.37 with them)
+    assert light.doubt_floor is not None
+    assert all(g.score >= light.doubt_floor for g in told.score(leaks))
