@@ -486,7 +486,7 @@ def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: dateti
         for lang in waiting:
             t = now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
             for _ in range(8 * 96):
-                if any(on_duty(sp, t) and reads(sp, lang) for sp in roster):
+                if any(on_duty(sp, t, c.cfg.policy.business_hours.holidays) and reads(sp, lang) for sp in roster):
                     times.append(t)
                     break
                 t += timedelta(minutes=15)

@@ -21,6 +21,8 @@ class WorkingHours(StrictModel):
     days: list[Day] = Field(default_factory=lambda: list[Day](["mon", "tue", "wed", "thu", "fri"]))
     start: TimeOfDay = time(9, 0)
     end: TimeOfDay = time(17, 0)
+    on_holidays: bool = Field(False, description="takes new work on the organisation's holidays "
+                              "(policy.business_hours.holidays) too")
 
     @model_validator(mode="after")
     def _some_working_time(self) -> WorkingHours:

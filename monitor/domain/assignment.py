@@ -6,7 +6,7 @@ are inactive or outside their working hours in their own timezone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from monitor.config.people import Spokesperson
@@ -15,13 +15,17 @@ from monitor.domain.ladder import is_working_time
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
-def on_duty(person: Spokesperson, now: datetime) -> bool:
-    """Whether ``person`` is active, a spokesperson, and inside their working hours at ``now``."""
+def on_duty(person: Spokesperson, now: datetime, holidays: Iterable[str] = ()) -> bool:
+    """Whether ``person`` is active, a spokesperson, and inside their working hours at ``now``,
+    which leave out the organisation's ``holidays`` (ISO dates, ``policy.business_hours.holidays``,
+    as the person's local date) unless their hours say they work on holidays (``on_holidays``;
+    judge I, 2026-12-06: items were handed out at 07:00 on Thanksgiving)."""
     wh = person.working_hours
     return (
         person.active
         and "spokesperson" in person.roles
-        and is_working_time(now, timezone=wh.timezone, days=wh.days, start=wh.start, end=wh.end)
+        and is_working_time(now, timezone=wh.timezone, days=wh.days, start=wh.start, end=wh.end,
+                            holidays=() if wh.on_holidays else holidays)
     )
 
 
@@ -31,15 +35,16 @@ def assign(
     roster: Sequence[Spokesperson],
     now: datetime,
     last_assigned: Mapping[str, datetime | None],
+    holidays: Iterable[str] = (),
 ) -> str | None:
     """The id of the spokesperson who gets a new item, or None when nobody is on duty.
 
-    Candidates are the spokespersons on duty (:func:`on_duty`). Those speaking ``language`` are
+    Candidates are the spokespersons on duty (:func:`on_duty`, off on ``holidays``). Those speaking ``language`` are
     preferred; among them, those covering ``topic``. The one whose last assignment is oldest
     (never assigned first, then roster order) wins. ``last_assigned`` maps ids to
     ``RosterEntry.last_assigned_at``; the caller sets it to ``now`` for the chosen one.
     """
-    pool = [p for p in roster if on_duty(p, now)]
+    pool = [p for p in roster if on_duty(p, now, holidays)]
     if not pool:
         return None
     # language before topic: whoever gets the item must be able to read it (a German post about

@@ -181,7 +181,8 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     read it goes to a reader once one is on duty. Same rule as triage (language, topic, turn;
     :func:`monitor.domain.assignment.assign`). Returns the items handed out."""
     roster = [sp for sp in c.cfg.spokespersons if sp.active]
-    if not any(on_duty(sp, now) for sp in roster):
+    hol = c.cfg.policy.business_hours.holidays
+    if not any(on_duty(sp, now, hol) for sp in roster):
         return 0
     entries = c.store.roster_entries(s)
     last = {rid: r.last_assigned_at for rid, r in entries.items()}
@@ -190,16 +191,16 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     for item, lang in c.store.unassigned_open_items(s):
         # most came at night; one that came in office hours was red (Legal's) or was given up
         came = utc(item.created_at)
-        todo.append((item, lang, "nobody was on duty when it came" if not any(on_duty(sp, came) for sp in roster)
+        todo.append((item, lang, "nobody was on duty when it came" if not any(on_duty(sp, came, hol) for sp in roster)
                      else "it had nobody assigned"))
     by_id = {sp.id: sp for sp in roster}
     overdue = [i for i in overdue_items if i.status == "assigned" and i.light != "red"
-               and i.assignee in by_id and not on_duty(by_id[i.assignee], now)]
+               and i.assignee in by_id and not on_duty(by_id[i.assignee], now, hol)]
     # a post in a language the model does not cover that went to someone who cannot read it (no
     # reader was on duty when it came) goes to a reader as soon as one is on duty
     unread = [(i, lang) for i, lang in c.store.open_items_in_languages_besides(s, c.cfg.sentiment.languages)
               if i.assignee in by_id and not reads(by_id[i.assignee or ""], lang)
-              and any(on_duty(sp, now) and reads(sp, lang) for sp in roster)]
+              and any(on_duty(sp, now, hol) and reads(sp, lang) for sp in roster)]
     # an item a person claimed or gave to someone stays theirs: only the rotation's choice is revised
     kept = c.store.taken_by_people(s, [i.id for i in overdue if i.id is not None]
                                    + [i.id for i, _ in unread if i.id is not None])
@@ -216,7 +217,7 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     # given to the first one in (judge H: at 07:00 on Monday all 7 weekend items, 3 urgent, went to
     # the one spokesperson whose day starts an hour before the others'): one takes at most a fair
     # share of the open work; an urgent item, or one due before the others arrive, is taken anyway.
-    soon = [sp for sp in roster if any(on_duty(sp, now + k * HAND_OUT_STEP)
+    soon = [sp for sp in roster if any(on_duty(sp, now + k * HAND_OUT_STEP, hol)
                                        for k in range(int(HAND_OUT_HORIZON / HAND_OUT_STEP) + 1))]
     load = c.store.open_load(s)
     backlog = sum(1 for item, _, _ in todo if item.assignee is None)
@@ -238,9 +239,9 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         under = [sp for sp in others if load.get(sp.id, 0) < fair] if item.assignee is None else others
         if not any(reads(sp, lang) for sp in under) and any(reads(sp, lang) for sp in others):
             under = others  # whoever reads it, share or not
-        who = assign(item.topic, lang, under, now, last) if under else None
+        who = assign(item.topic, lang, under, now, last, hol) if under else None
         if who is None and (item.assignee is not None or not can_wait(item)):
-            who = assign(item.topic, lang, others, now, last)
+            who = assign(item.topic, lang, others, now, last, hol)
         if who is None:
             continue
         load[who] = load.get(who, 0) + 1

@@ -82,3 +82,17 @@ def test_language_comes_before_topic(topic: str | None, lang: str, expected: str
     dora = Spokesperson(id="dora", name="Dora", email="dora@acme.example", topics=["claims"], languages=["en"])
     jonas = Spokesperson(id="jonas", name="Jonas", email="jonas@acme.example", topics=[], languages=["en", "de"])
     assert assign(topic, lang, [dora, jonas], MON_CHI, {}) == expected
+
+
+def test_nobody_is_on_duty_on_the_organisations_holidays_unless_they_say_so(cfg: AppConfig) -> None:
+    """Judge I (2026-12-06): items were handed out at 07:00 on Thanksgiving, a holiday in
+    ``business_hours``. Working hours leave out the organisation's holidays (the person's local
+    date); one whose hours say ``on_holidays`` still takes work."""
+    holiday = MON_CHI.date().isoformat()
+    assert assign(None, None, cfg.spokespersons, MON_CHI, {}) == "ana"
+    assert assign(None, None, cfg.spokespersons, MON_CHI, {}, [holiday]) is None
+    assert assign(None, None, cfg.spokespersons, MON_BER, {}, [holiday]) is None  # Ben in Berlin too
+    cai = cfg.spokespersons[2]
+    keen = cai.model_copy(update={"working_hours": cai.working_hours.model_copy(update={"on_holidays": True})})
+    assert assign(None, None, [*cfg.spokespersons[:2], keen], MON_CHI, {}, [holiday]) == "cai"
+    assert assign(None, None, cfg.spokespersons, MON_CHI, {}, ["2026-11-17"]) == "ana"  # another day's holiday
