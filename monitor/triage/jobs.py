@@ -87,10 +87,19 @@ def run_escalations(c: JobDeps) -> int:
         stepping = [i for i in overdue if steps_of(i)]
         _hand_out(c, s, now, stepping)
         for item in overdue:
-            for step in steps_of(item):
+            steps = steps_of(item)
+            if steps and item.id is not None:
+                # steps above the item's level are an earlier round's: the ladder started again (the
+                # item turned red, was reopened); the audit log keeps them, the new round takes them
+                # afresh (judge J, 2026-12-06: a round's reminder and lead step found the first
+                # round's rows and sent nothing, and the crisis step came three minutes on)
+                c.store.clear_steps_above(s, item.id, item.escalation_level)
+            for step in steps:
                 new = c.store.insert_ignore(s, EscalationStep, [{
                     "queue_item_id": item.id, "level": step.level, "action": step.action,
                     "target": step.target, "at": now}], ["queue_item_id", "level"], returning=EscalationStep.id)
+                if not new:
+                    continue  # taken already (a second scheduler got there first)
                 item.escalation_level = max(item.escalation_level, step.level)
                 receiver = step.receiver or esc.lead_receiver
                 if step.action == CRISIS_ACTION:
@@ -100,7 +109,7 @@ def run_escalations(c: JobDeps) -> int:
                     _gather_step(c, s, receiver, step, item, now)
                 else:
                     c.store.enqueue(
-                        s, key=f"escalation:{item.id}:{step.level}", receiver=receiver, kind="escalation", now=now,
+                        s, key=step_key(item.id, step.level, item.due_at), receiver=receiver, kind="escalation", now=now,
                         queue_item_id=item.id,
                         payload={"title": _STEP_TITLE.get(step.action, "Escalation").format(
                                      id=item.id, light=item.light, priority=item.priority), "summary": step.reason,
@@ -118,6 +127,14 @@ def run_escalations(c: JobDeps) -> int:
         for receiver in sorted({esc.crisis_receiver, *reached}):
             _crisis_backlog(c, s, receiver, reached.get(receiver, []), now)
     return taken
+
+
+def step_key(item_id: int | None, level: int, due_at: datetime | None) -> str:
+    """The outbox key of a ladder step's own message, ``escalation:<item>:<level>:<due time>``:
+    the ladder starts again with a new due time when the item turns red or opens again, and each
+    round's steps are new messages (a key of item and level alone matched the first round's, and
+    the new round's reminder was never sent)."""
+    return f"escalation:{item_id}:{level}:{utc(due_at).strftime('%Y%m%dT%H%M%S') if due_at else '-'}"
 
 
 def _slack_users(c: JobDeps, step: Step) -> list[str]:

@@ -494,7 +494,27 @@ class Triage:
                                      object_id=str(item.id), details={"unassigned": gone, "status": item.status,
                                                                        "reason": "the item turned red"}, now=now)
             recorded = item.status == "closed" and (item.close_reason or "").startswith("recorded:")
-            if (recorded and needs_people) or (turned_red and item.status in ("responded", "closed", "dismissed")):
+            settled = item.status in ("responded", "closed", "dismissed")
+            # a colleague forwarding a settled item again has news ("now 300 comments"): it opens
+            # again for its holder (judge J, 2026-12-06: it stayed closed, the forward reached nobody);
+            # a forwarded compliment is a thank-you to share, not work
+            forwarded = (sub is not None and settled and not recorded and sub.category != "compliment"
+                         and item.light != "red")
+            if forwarded and sub is not None and isinstance(item, QueueItem) and item.id is not None:
+                self.store.audit(s, actor="brand-scout", action="queue.reopen", object_type="queue_item",
+                                 object_id=str(item.id), details={
+                                     "from": item.status, "status": "assigned" if item.assignee else "new",
+                                     "reason": f"{sub.submitter_name or sub.submitted_by} forwarded it again"
+                                               + (f": {sub.note.strip()[:200]}" if sub.note.strip() else "")},
+                                 now=now)
+            if forwarded:
+                item.status = "assigned" if item.assignee else "new"
+                item.closed_at, item.close_reason = None, None
+                if isinstance(item, QueueItem):
+                    item.acknowledged_at = None
+                    item.escalation_level = 0  # the ladder starts again (its steps are taken afresh)
+                item.due_at = due_time(self.cfg, now, item.priority)
+            elif (recorded and needs_people) or (turned_red and settled):
                 # A group filed automatically (a compliment shared with kudos) or settled by people
                 # gets news that needs people: a complaint, or something red that Legal must act on.
                 # It is open again, with a due time from now and an assignee; never left closed.
@@ -504,6 +524,12 @@ class Triage:
                     item.escalation_level = 0  # the ladder starts again from the new due time
                 if item.light != "red":
                     self._assign(s, item, row, now, ctx)
+            elif turned_red and item.status in ("new", "assigned"):
+                # a new matter for new people: Legal's target runs from now, their ladder from its
+                # first step (an earlier due time, already passed, sent it to the crisis contact)
+                item.due_at = due_time(self.cfg, now, item.priority)
+                if isinstance(item, QueueItem):
+                    item.escalation_level = 0
             elif rose and item.status not in ("responded", "closed", "dismissed"):
                 # worse news gets the new priority's target from now, never a later due time
                 due = due_time(self.cfg, now, item.priority)

@@ -143,3 +143,44 @@ def test_a_scout_forward_after_an_override_keeps_the_overridden_light_in_the_pri
     assert item.light == "green" and f"light yellow -> green {w['green'] - w['yellow']:+.1f}" in line, item.reasons
     lines = [a for a in rep.alerts if a["item_id"] == first["item_id"] and a["receiver"] == "marketing-sales"]
     assert all("was green" not in a["summary"] for a in lines), lines
+
+
+@pytest.mark.parametrize(("category", "reopens"), [("criticism", True), ("compliment", False)])
+def test_a_scout_forwarding_a_closed_item_again_reopens_it_for_its_holder(
+        tmp_path: Path, category: str, reopens: bool) -> None:
+    """Judge J (2026-12-06): Dana closed a complaint; Sam forwarded the same post again, urgent,
+    "now 300 comments, a TV station shared it". The alert was held as a repeat and the item stayed
+    closed: nobody heard. A colleague's forward is news: the item opens again for its holder, with
+    a due time from now, and Marketing & Sales are alerted with the note; a forwarded compliment
+    is a thank-you to share, not work, and leaves it closed."""
+    from sqlmodel import Session, create_engine, select
+
+    from monitor.app.eval_actions import ActionLine
+    from monitor.storage.models import AuditEvent, QueueItem
+
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    post = {"source": "x", "external_id": "cl1", "url": "https://x.example/p/cl1", "created_at": "2026-12-01T15:00:00Z",
+            "text": "SET SEG denied my claim again and nobody calls back. Awful.", "author_handle": "user_cl1",
+            "author_reach": 800, "lang": "en"}
+    stream = "\n".join([
+        json.dumps(post),
+        json.dumps({"action": "close", "source": "x", "external_id": "cl1", "at": "2026-12-01T15:20:00Z",
+                    "by": "dana.whitfield", "reason": "answered by DM"}),
+        json.dumps({**post, "observed_at": "2026-12-01T15:40:00Z", "submitted_by": "sam.lee@setseg.example",
+                    "category": category, "urgency": "high", "note": "now 300 comments, a TV station shared it"})])
+    actions: list[ActionLine] = []
+    rep = replay(cfg, parse_stream(stream, actions=actions), classifier=KeywordClassifier(), actions=actions,
+                 folder=tmp_path)
+    assert rep.actions[0]["ok"]
+    ms = [a for a in rep.alerts if a["receiver"] == "marketing-sales" and a["kind"] == "mention"]
+    assert [a["at"][11:16] for a in ms] == ["15:03", "15:40"]  # observed at 15:02, group_wait 30s; no repeat hold
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        item = s.exec(select(QueueItem)).one()
+        reopened = s.exec(select(AuditEvent).where(AuditEvent.action == "queue.reopen")).all()
+    if reopens:
+        assert item.status == "assigned" and item.closed_at is None and item.acknowledged_at is None
+        assert item.due_at is not None and item.due_at.isoformat() > "2026-12-01T15:40"
+        [ev] = reopened
+        assert ev.actor == "brand-scout" and "forwarded it again: now 300 comments" in ev.details["reason"]
+    else:
+        assert item.status == "closed" and not reopened

@@ -171,3 +171,40 @@ def test_a_compliment_read_wrong_is_rescued_from_kudos_into_the_queue(
         assert opened and opened[-1].details.get("reopened") == "closed"
     finally:
         c.store.engine.dispose()
+
+
+def test_an_overdue_item_marked_red_gives_legal_a_fresh_target_and_a_ladder_that_sends(
+        db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> None:
+    """Judge J (2026-12-06): an item already past its reminder and lead steps was marked red. It
+    kept its passed due time; the new round's reminder and lead step found the first round's
+    records and sent nothing, and the crisis contact heard of it three minutes later. Now Legal's
+    target runs from the override, and the ladder's steps are taken (and sent) afresh."""
+    from monitor.storage.models import EscalationStep
+    from monitor.triage.jobs import run_escalations
+
+    c = _one_item(db_url, make_config, tmp_path, clock)
+    try:
+        item = c.store.queue_items()[0][0]
+        assert item.due_at is not None
+        clock.set(utc(item.due_at) + timedelta(hours=8))
+        assert run_escalations(c) >= 2  # the reminder and the lead's step, at least
+        first_round = {n.idempotency_key for n in c.store.notifications(kind="escalation")}
+        lead = actor_for(c.cfg, email="anna@setseg.example")
+        QueueActions(c.store, c.cfg).override_light(item.id or 0, lead, light="red", reason="names a claim file",
+                                                     now=clock.now())
+        after = c.store.queue_items()[0][0]
+        assert after.escalation_level == 0 and after.due_at is not None
+        assert utc(after.due_at) == due_time(c.cfg, clock.now(), after.priority) > clock.now()
+        clock.advance(timedelta(minutes=3))
+        assert run_escalations(c) == 0  # not overdue for Legal yet: no step, no crisis
+        clock.set(utc(after.due_at) + timedelta(minutes=1))
+        assert run_escalations(c) >= 1
+        sent = [n for n in c.store.notifications(kind="escalation")
+                if n.idempotency_key not in first_round and n.payload.get("action") == "remind-assignee"]
+        assert sent, "\n".join(f"{n.idempotency_key} {n.payload.get('action')} {n.created_at}" for n in c.store.notifications())
+        with c.store.session() as s:
+            from sqlmodel import select
+            levels = [st.level for st in s.exec(select(EscalationStep)).all()]
+        assert 1 in levels and max(levels) == c.store.queue_items()[0][0].escalation_level
+    finally:
+        c.store.engine.dispose()
