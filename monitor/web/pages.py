@@ -371,7 +371,9 @@ def router(container: Container) -> APIRouter:
             "overdue": is_overdue(q, container.clock.now()), "error": error, "done": DONE.get(done or ""),
             "templates": templates_for(container, q, m, sentiment.label if sentiment else None, actor),
             "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
-            "claimed_it": q.assignee == actor.id and actions.claimed_by(item_id) == actor.id,
+            # theirs already (claimed, or given by the rotation or a lead): "Claim" would change nothing
+            # and leave the ladder running; Acknowledge is what stops it (judge J, 2026-12-06)
+            "theirs": q.assignee == actor.id,
             # a form's own error is shown next to its field, with what was typed kept
             "failed": failed, "typed": typed or {},
             "open": q.status in OPEN_STATUSES}, status=status, actor=actor)

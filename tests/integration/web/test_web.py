@@ -379,3 +379,17 @@ def test_validate_rejects_bad_links(url: str) -> None:
     from monitor.web.submit import validate
 
     assert "url" in validate(url, "", "other", "normal")
+
+
+def test_an_item_already_yours_offers_acknowledge_not_claim(browser: Callable[..., Browser], seeded: Seeded,
+                                                            container: Container) -> None:
+    """Judge J (2026-12-06): Marcus clicked Claim on an item the rotation had given him; it changed
+    nothing, and the reminders and the lead's step followed. An item assigned to the viewer shows
+    no Claim button; Acknowledge, the action that stops the ladder, is the primary one and says so."""
+    item = f"/queue/{seeded.yellow}"
+    assert browser("anna").post_form(item, f"{item}/assign", {"assignee": "ben"}).status_code == 200
+    page = browser("ben").client.get(item).text
+    assert 'id="claim"' not in page
+    assert re.search(r'<button type="submit" id="acknowledge">Acknowledge \(stops the reminders\)</button>', page)
+    other = browser("anna").client.get(item).text  # not hers: she may take it
+    assert 'id="claim"' in other and '<button class="secondary" type="submit" id="acknowledge">Acknowledge</button>' in other

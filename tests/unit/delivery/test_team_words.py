@@ -38,3 +38,14 @@ def test_the_default_words_are_the_policys() -> None:
 def test_a_teams_card_says_an_uncovered_language_was_not_read() -> None:
     card = str(render_card(_msg(SPANISH), BROAD))
     assert "not read (language es is not covered by the model: a person reads it)" in card
+
+
+def test_a_state_line_says_what_was_done_not_the_status_it_left() -> None:
+    """Judge J (2026-12-06): Dana reopening an item her team had acknowledged read "Acknowledged by
+    Dana Whitfield" in the channel: the line followed the status, not the action."""
+    from monitor.delivery.slack_blocks import state_line
+
+    assert state_line({"action": "reopen", "status": "acknowledged", "by": "Dana Whitfield"}) == (
+        ":leftwards_arrow_with_hook: Reopened by Dana Whitfield (now acknowledged)")
+    assert state_line({"action": "claim", "status": "assigned", "by": "Ben"}) == ":raising_hand: Claimed by Ben"
+    assert state_line({"action": "acknowledge", "status": "acknowledged", "by": "Ben"}) == ":eyes: Acknowledged by Ben"
