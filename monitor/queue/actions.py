@@ -307,6 +307,12 @@ class QueueActions:
         change = details or {}
         made_red = action == "override_light" and change.get("to") == "red" and change.get("from") != "red"
         if item.light == "red" and not made_red:
+            # the restricted receivers hold a red item, also one a person marked red (they were told
+            # by a notice of its own, not an alert): they hear what others do with it (judge J,
+            # 2026-12-06: a lead acknowledged an item marked red, and Legal were not told)
+            restricted = {r.name for r in self.cfg.receivers if r.restricted}
+            alerted = sorted(set(alerted) | (restricted & set(item.receivers)))
+        if item.light == "red" and not made_red:
             # a receiver without a queue and not cleared for red (kudos, that heard of the item as
             # a compliment) hears nothing of what people do with a red item; only a person marking
             # the item itself red reaches it, to take the now red text out of its message

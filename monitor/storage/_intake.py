@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -188,7 +188,8 @@ class IntakeStore(StoreBase):
     # ---- mentions and cursors --------------------------------------------------------------------
     def add_new_mentions(self, source_name: str, source_type: str, mentions: Sequence[Mention],
                          cursor: str | None, *, now: datetime, rejected: Sequence[Rejected] = (),
-                         retriage_engagement: int | None = None) -> StoredBatch:
+                         retriage_engagement: int | None = None,
+                         then: Callable[[Session, list[int]], None] | None = None) -> StoredBatch:
         """Store the mentions that are new and the source's cursor in ONE transaction.
 
         Duplicates on ``(source, external_id)`` are no new rows, and are not triaged again; when
@@ -203,7 +204,9 @@ class IntakeStore(StoreBase):
         moves when every mention it covers is stored or quarantined: all commit together or not
         at all. An error of the database itself (not of a row) propagates and stores nothing.
         The items the connector ``rejected`` (unreadable) are quarantined with them; an item
-        already quarantined for this source is not quarantined twice.
+        already quarantined for this source is not quarantined twice. ``then(session, new_ids)``
+        runs in the same transaction before it commits (a scout's submission is stored with the
+        mention it forwards: triage never sees the one without the other).
         """
         with self.session() as s:
             new_ids: list[int] = []
@@ -252,6 +255,8 @@ class IntakeStore(StoreBase):
                 state.silent_alerted = False
             state.fetched_total += len(new_ids)
             s.add(state)
+            if then is not None:
+                then(s, sorted(new_ids))
         return StoredBatch(new_ids=sorted(new_ids), received=len(mentions) + len(rejected), quarantined=tuple(bad))
 
     def _not_yet_quarantined(self, s: Session, source_name: str, bad: list[Quarantined]) -> list[Quarantined]:

@@ -39,6 +39,11 @@ class MentionStore(StoreBase):
                 select(MentionRow).where(MentionRow.source == source, MentionRow.external_id == external_id)
             ).first()
 
+    def mention_id_in(self, s: Session, source: str, external_id: str) -> int | None:
+        """The id of the mention ``(source, external_id)`` as session ``s`` sees it (None: not stored)."""
+        return s.exec(select(MentionRow.id).where(MentionRow.source == source,
+                                                  MentionRow.external_id == external_id)).first()
+
     def find_mention_by_url(self, url: str) -> MentionRow | None:
         """The first stored mention whose URL is ``url``."""
         with self.session() as s:

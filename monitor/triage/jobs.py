@@ -116,7 +116,7 @@ def run_escalations(c: JobDeps) -> int:
                                  "item_id": item.id, "action": step.action, "target": step.target,
                                  "light": item.light, "priority": item.priority,
                                  "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item.id}",
-                                 "notify_users": _slack_users(c, step)},
+                                 "notify_users": _slack_users(c, step, item.assignee)},
                     )
                 c.store.audit(s, actor="brand-scout", action=f"escalation.{step.action}", object_type="queue_item",
                               object_id=str(item.id), details={"level": step.level, "target": step.target,
@@ -137,17 +137,21 @@ def step_key(item_id: int | None, level: int, due_at: datetime | None) -> str:
     return f"escalation:{item_id}:{level}:{utc(due_at).strftime('%Y%m%dT%H%M%S') if due_at else '-'}"
 
 
-def _slack_users(c: JobDeps, step: Step) -> list[str]:
+def _slack_users(c: JobDeps, step: Step, holder: str | None = None) -> list[str]:
     """The Slack users a ladder step is for: the assignee a reminder names, the Marketing & Sales
     lead for the lead's step (spokespersons with the ``lead`` role; any lead when none is a
-    spokesperson); none for a reminder to a receiver (nobody holds the item)."""
+    spokesperson) and ``holder``, the item's assignee, when the step is a message of its own (an
+    urgent or red item: judge J, 2026-12-06, the holder of an urgent press item was not
+    mentioned); none for a reminder to a receiver (nobody holds the item)."""
     people = directory(c.cfg)
     if step.action == "notify-lead":
         # the Marketing & Sales lead: a spokesperson with the lead role (another lead, such as the
         # crisis contact, hears of an item at the crisis step, not at every lead step)
         leads = [p for p in people if "lead" in p.roles and p.slack_user_id]
         ms_leads = [p for p in leads if p.is_spokesperson]
-        return [p.slack_user_id for p in (ms_leads or leads) if p.slack_user_id]
+        out = [p.slack_user_id for p in (ms_leads or leads) if p.slack_user_id]
+        out += [p.slack_user_id for p in people if p.id == holder and p.slack_user_id and p.slack_user_id not in out]
+        return out
     return [p.slack_user_id for p in people if p.id == step.target and p.slack_user_id]
 
 

@@ -208,3 +208,22 @@ def test_an_overdue_item_marked_red_gives_legal_a_fresh_target_and_a_ladder_that
         assert 1 in levels and max(levels) == c.store.queue_items()[0][0].escalation_level
     finally:
         c.store.engine.dispose()
+
+
+def test_legal_hear_what_others_do_with_an_item_marked_red(
+        db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> None:
+    """Judge J (2026-12-06): a lead acknowledged an item Priya had marked red; the state message went
+    to Marketing & Sales only. Legal hold the item (they were told by a notice, not an alert), so
+    they hear it too."""
+    c = _one_item(db_url, make_config, tmp_path, clock)
+    try:
+        item = c.store.queue_items()[0][0]
+        lead = actor_for(c.cfg, email="anna@setseg.example")
+        actions = QueueActions(c.store, c.cfg)
+        actions.override_light(item.id or 0, lead, light="red", reason="names a claim file", now=clock.now())
+        clock.advance(timedelta(minutes=2))
+        actions.acknowledge(item.id or 0, lead, now=clock.now())
+        told = {n.receiver for n in c.store.notifications(kind="state") if n.payload.get("action") == "acknowledge"}
+        assert told == {"marketing-sales", "legal-compliance"}
+    finally:
+        c.store.engine.dispose()

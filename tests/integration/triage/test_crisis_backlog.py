@@ -111,7 +111,7 @@ def test_items_reaching_the_crisis_step_share_one_message_rewritten_in_place(mak
 
     # the reminder and the lead's step are one message per item, as before
     per_item = sorted(n.idempotency_key.rsplit(":", 1)[0] for n in c.store.notifications(kind="escalation")
-                      if n.idempotency_key.startswith("escalation:"))  # escalation:<item>:<level>:<step row>
+                      if n.idempotency_key.startswith("escalation:"))  # escalation:<item>:<level>:<due time>
     assert per_item == sorted(f"escalation:{i}:{lvl}" for i in (a, b, red, d) for lvl in (1, 2))
     # the crisis step: ONE message for both items, not one each
     [first] = crisis_rows(c)

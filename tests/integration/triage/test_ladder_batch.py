@@ -133,7 +133,7 @@ def test_urgent_items_and_the_lead_step(make: Any, clock: FrozenClock) -> None:
     set_due(c, [a], t0)
     clock.set(t0 + timedelta(hours=1, minutes=1))
     run_escalations(c)
-    keys = sorted(n.idempotency_key.rsplit(":", 1)[0] for n in ladder_rows(c))  # less the step row's id
+    keys = sorted(n.idempotency_key.rsplit(":", 1)[0] for n in ladder_rows(c))  # less the due time (the ladder's round)
     assert f"escalation:{u}:1" in keys and f"escalation:{u}:2" in keys
     lead = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
     assert len(lead) == 1 and [it["item_id"] for it in lead[0].payload["items"]] == [a]
@@ -142,6 +142,9 @@ def test_urgent_items_and_the_lead_step(make: Any, clock: FrozenClock) -> None:
     urgent = next(n for n in ladder_rows(c) if n.idempotency_key.startswith(f"escalation:{u}:1:"))
     assert urgent.payload["notify_users"] == ["U0BEN001"]  # the assignee of the urgent item
     assert urgent.payload["title"] == f"Reminder: item #{u} (yellow, urgent) is not acknowledged"
+    # its lead step, a message of its own, mentions the lead and the item's holder (judge J)
+    urgent_lead = next(n for n in ladder_rows(c) if n.idempotency_key.startswith(f"escalation:{u}:2:"))
+    assert urgent_lead.payload["notify_users"] == ["U0ANNA01", "U0BEN001"]
 
 
 def test_without_a_batch_window_each_step_is_a_message_at_once(make: Any, clock: FrozenClock) -> None:
