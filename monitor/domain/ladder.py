@@ -165,6 +165,11 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
     return steps
 
 
+def next_working(when: datetime, hours: BusinessHours) -> datetime:
+    """``when`` if it falls in ``hours``, else the next moment that does (UTC)."""
+    return due_at(when, ResponseTarget(within=timedelta(0), business_hours=True), hours)
+
+
 def _later(target: datetime, after: timedelta, rt: ResponseTarget | None, hours: BusinessHours) -> datetime:
     """``after`` past ``target``, counted as the priority's target counts (see :func:`ladder_actions`)."""
     if after <= timedelta(0) or rt is None or not rt.business_hours:

@@ -24,6 +24,7 @@ from monitor.domain.ladder import (
     episode_open,
     ladder_actions,
     ladder_message,
+    next_working,
     span,
 )
 from monitor.domain.light import on_watchlists, watch_terms
@@ -391,6 +392,17 @@ def _untold(c: JobDeps, s: DbSession, receiver: str, ep: _Episode) -> tuple[date
     return told, [it for it in _backlog_items(c, s, receiver, told) if it.reached_at > told]
 
 
+def _news_due(c: JobDeps, told: datetime, joined: Sequence[BacklogItem]) -> datetime:
+    """When news of the items ``joined`` since ``told`` is due: :data:`NEWS_EVERY` or the crisis
+    step's delay after ``told``, and, when none of them is urgent or red, not before business
+    hours (judge I, 2026-12-06: "Backlog grew" about ordinary items reached the crisis contact at
+    19:13 and 20:41 CST, their own crisis steps having waited for office hours)."""
+    at = told + max(NEWS_EVERY, _crisis_after(c))
+    if all(it.priority != "urgent" and it.light != "red" for it in joined):
+        at = next_working(at, c.cfg.policy.business_hours)
+    return at
+
+
 def backlog_news_at(c: JobDeps, s: DbSession, receiver: str) -> datetime | None:
     """When :func:`_backlog_news` will tell ``receiver`` of items that joined its open backlog
     silently; None when there are none (the eval replay wakes then)."""
@@ -398,19 +410,20 @@ def backlog_news_at(c: JobDeps, s: DbSession, receiver: str) -> datetime | None:
     if ep is None or ep.cleared:
         return None
     told, untold = _untold(c, s, receiver, ep)
-    return told + max(NEWS_EVERY, _crisis_after(c)) if untold else None
+    return _news_due(c, told, untold) if untold else None
 
 
 def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, total: int, now: datetime) -> None:
     """Items joining an open episode rewrite its message in place, and an edit notifies nobody
     (Slack, PagerDuty): so a new message says the backlog grew, naming the items that joined since,
     once the episode's last message that notified anyone is older than :data:`NEWS_EVERY` or the
-    crisis step's delay (4 h in the example), whichever is longer; checked at every run, so items
-    that joined are told even when nothing joins after them. Never text or author (P5)."""
+    crisis step's delay (4 h in the example), whichever is longer, and in business hours unless an
+    item that joined is urgent or red (:func:`_news_due`); checked at every run, so items that
+    joined are told even when nothing joins after them. Never text or author (P5)."""
     after, base = _crisis_after(c), c.cfg.web.base_url
     prefix = NEWS_KEY.format(receiver=receiver, episode=ep.number)
     told, joined = _untold(c, s, receiver, ep)
-    if not joined or now - told < max(NEWS_EVERY, after):
+    if not joined or now < _news_due(c, told, joined):
         return
     payload = backlog_message(joined, receiver=receiver, after=after, base_url=base, tz=c.cfg.organisation.timezone)
     n = len(joined)
