@@ -15,7 +15,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -157,10 +157,19 @@ def build_digest(
     base_start = start - timedelta(weeks=settings.baseline_weeks)
     nb = settings.baseline_weeks
 
+    # The comparisons count only whole weeks the service watched: weeks before the first stored
+    # mention are no "quiet weeks" (13 weeks of which 12 predate the install made every week
+    # "+1300%"), and nor is the week it started in, unless it started on its Monday (judge I,
+    # 2026-12-06: a first week of two days made the next one "+1018% vs last week").
+    first_at = min((utc(b.at) for b in volume), default=None)
+    history = first_at.astimezone(tz).date() if first_at is not None else None
+    monday = parse_week(week)
+    whole = history + timedelta(days=(7 - history.weekday()) % 7) if history is not None else None
+    watched = datetime.combine(whole, time(0, 0), tz).astimezone(UTC) if whole is not None else None
+
     # Fold the buckets into the week, last week, the baseline weeks and local days.
     counts: dict[str, Counter[tuple[str, str]]] = {p: Counter() for p in ("week", "last", "base")}
     reach: Counter[str] = Counter()
-    monday = parse_week(week)
     by_day: dict[date, Counter[str]] = {monday + timedelta(days=i): Counter() for i in range(7)}
     base_daily: Counter[date] = Counter()
     for b in volume:
@@ -169,24 +178,17 @@ def build_digest(
         if start <= at < end:
             periods.append("week")
             by_day[at.astimezone(tz).date()][b.label] += b.mentions
-        if prev_start <= at < start:
+        if prev_start <= at < start and watched is not None and watched <= at:
             periods.append("last")
-        if base_start <= at < start:
+        if base_start <= at < start and watched is not None and watched <= at:
             periods.append("base")
             base_daily[at.astimezone(tz).date()] += b.mentions
         for p in periods:
             counts[p][b.source, b.label] += b.mentions
             reach[p] += b.reach
 
-    # The baseline averages only the weeks with history: weeks before the first stored mention are
-    # no "quiet weeks" (13 weeks of which 12 predate the install made every week "+1300%").
-    first_at = min((utc(b.at) for b in volume), default=None)
-    history = first_at.astimezone(tz).date() if first_at is not None else None
-    if history is None or history >= monday:
-        nb_eff = 0
-    else:
-        nb_eff = min(nb, (monday - (history - timedelta(days=history.weekday()))).days // 7)
-    no_last = history is None or history >= monday  # nothing before this week to compare with
+    nb_eff = 0 if whole is None or whole >= monday else min(nb, (monday - whole).days // 7)
+    no_last = whole is None or whole > monday - timedelta(weeks=1)  # last week not watched whole
 
     def total(p: str) -> int:
         return sum(counts[p].values())

@@ -253,8 +253,13 @@ class Digest:
         there is none yet (before the first stored mention nothing is known, not "zero")."""
         since = f" (history since {self.history_since:%d %b %Y})" if self.history_since else ""
         if self.baseline_available == 0:
-            return (f"no baseline yet: brand-scout's history starts this week{since}" if self.history_since
-                    and self.history_since >= self.start else "no baseline yet: no history before this week")
+            if self.history_since and self.history_since >= self.start:
+                return f"no baseline yet: brand-scout's history starts this week{since}"
+            if self.history_since:
+                # watched from a day after last week's Monday: two days are no week to compare with
+                return (f"no comparison yet: brand-scout watched last week only from "
+                        f"{self.history_since:%a %d %b %Y}, not the whole week")
+            return "no baseline yet: no history before this week"
         weeks = "week" if self.baseline_available == 1 else f"{self.baseline_available} weeks"
         part = (f", {self.baseline_available} of the {self.baseline_weeks} configured{since}"
                 if self.baseline_available < self.baseline_weeks else "")

@@ -40,6 +40,9 @@ def test_local_midnights_split_days_and_weeks_exactly(digest_config, db_url: str
         "tuesday, first moment": start + timedelta(days=1),
         "sunday, last moment": end - timedelta(microseconds=1),
         "next week": end,
+        # the service has watched last week whole: its first moment (the comparisons count only
+        # weeks watched whole, judge I)
+        "last week, first moment": start - timedelta(days=7),
     }
     with c.store.session() as s:
         for i, (name, t) in enumerate(at.items()):
@@ -50,14 +53,14 @@ def test_local_midnights_split_days_and_weeks_exactly(digest_config, db_url: str
             assert m.id is not None
             s.add(ClassificationRow(mention_id=m.id, label="neutral", score=0.9, created_at=t))
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
-    assert (d.mentions.value, d.mentions.last_week) == (4, 1)
-    assert (d.reach.value, d.reach.last_week) == (10 + 100 + 1000 + 10000, 1)
+    assert (d.mentions.value, d.mentions.last_week) == (4, 2)
+    assert (d.reach.value, d.reach.last_week) == (10 + 100 + 1000 + 10000, 1 + 10 ** 6)
     assert [day.total for day in d.days] == [2, 1, 0, 0, 0, 0, 1]
     assert d.days[0].day == monday
-    # The baseline averages the weeks with history only: it starts with last week's last moment,
-    # so one week (its local days: one mention on one of 7 days), not 13 weeks of made-up zeros.
-    assert d.baseline_available == 1 and d.history_since == monday - timedelta(days=1)
-    assert d.mentions.baseline == 1.0 and d.band is not None and d.band[1] == 1 / 7
+    # The baseline averages the weeks with history only: it starts with last week's first moment,
+    # so one week (its local days: two mentions on two of 7 days), not 13 weeks of made-up zeros.
+    assert d.baseline_available == 1 and d.history_since == monday - timedelta(days=7)
+    assert d.mentions.baseline == 2.0 and d.band is not None and d.band[1] == 2 / 7
     assert d.baseline_text.startswith("compared with last week and the average of the previous week, 1 of the 13")
     c.store.engine.dispose()
 
@@ -96,3 +99,27 @@ def test_a_first_week_has_no_baseline_and_rates_count_only_what_is_due(digest_co
     assert "No baseline yet" in text and "no data" not in text and "no data" not in html
     assert "  Mentions:  4\n  Potential impressions (followers summed over posts): 40\n" in text, text[:600]
     c.store.engine.dispose()
+
+
+def test_a_week_watched_in_part_is_no_comparison(digest_config, db_url: str, containers) -> None:
+    """Judge I (2026-12-06): the service started on a Saturday; the next week's digest read "+1018%
+    vs last week", against two days. A week the service did not watch from its Monday is neither
+    "last week" nor part of the baseline."""
+    c = containers(digest_config(2526, db=db_url, timezone="UTC"))
+    monday = parse_week(WEEK)
+    start = datetime.combine(monday, time(0), tzinfo=UTC)
+    times = [start - timedelta(days=1, hours=20), start - timedelta(hours=5), start + timedelta(hours=9),
+             start + timedelta(days=1, hours=9)]  # last Saturday and Sunday, then this Monday and Tuesday
+    with c.store.session() as s:
+        for i, t in enumerate(times):
+            m = MentionRow(source="x", external_id=f"p{i}", source_name="x", url=f"https://x.example/p{i}",
+                           text="SET SEG newsletter", author_reach=10, created_at=t, fetched_at=t, state="routed")
+            s.add(m)
+            s.flush()
+            assert m.id is not None
+            s.add(ClassificationRow(mention_id=m.id, label="neutral", score=0.9, created_at=t))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert d.mentions.value == 2
+    assert d.mentions.last_week is None and d.mentions.baseline is None
+    assert d.baseline_available == 0
+    assert d.baseline_text.startswith("no comparison yet: brand-scout watched last week only from Sat")
