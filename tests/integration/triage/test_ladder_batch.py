@@ -142,6 +142,7 @@ def test_urgent_items_and_the_lead_step(make: Any, clock: FrozenClock) -> None:
     urgent = next(n for n in ladder_rows(c) if n.idempotency_key.startswith(f"escalation:{u}:1:"))
     assert urgent.payload["notify_users"] == ["U0BEN001"]  # the assignee of the urgent item
     assert urgent.payload["title"] == f"Reminder: item #{u} (yellow, urgent) is not acknowledged"
+    assert urgent.payload["summary"].endswith("reminder to Ben Ortiz")  # a name, not "ben" (judge J)
     # its lead step, a message of its own, mentions the lead and the item's holder (judge J)
     urgent_lead = next(n for n in ladder_rows(c) if n.idempotency_key.startswith(f"escalation:{u}:2:"))
     assert urgent_lead.payload["notify_users"] == ["U0ANNA01", "U0BEN001"]
