@@ -152,11 +152,14 @@ def test_a_bad_response_link_is_shown_next_to_its_field_and_kept(browser: Callab
                                                                   seeded: Seeded) -> None:
     ben = browser("ben")
     page = f"/queue/{seeded.yellow}"
-    r = ben.post_form(page, f"{page}/respond", {"url": "javascript:alert(1)"})
+    r = ben.post_form(page, f"{page}/respond", {"url": "javascript:alert(1)", "template_id": "sorry"})
     assert r.status_code == 409
     assert 'id="response-url-error"' in r.text and 'id="action-error"' not in r.text
     assert 'value="javascript:alert(1)"' in r.text  # what was typed is kept (escaped, never a link)
     assert 'aria-describedby="response-url-hint response-url-error"' in r.text
+    # ... the template chosen too, and the field is outlined as on the scout form (judge J)
+    assert '<option value="sorry" selected>' in r.text and 'aria-invalid="true"' in r.text
+    assert 'class="stack has-error"' in r.text
     r = ben.post_form(page, f"{page}/close", {"reason": "   "})
     assert r.status_code == 409 and 'id="close-reason-error"' in r.text
 
