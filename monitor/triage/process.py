@@ -425,6 +425,25 @@ class Triage:
                     for rcv, held in holds.items():
                         if held is not None and rcv in self._restricted and rcv not in decision.receivers:
                             self._held(joined, row, cl, sub, decision, rcv, held, last, now, ctx)
+            if in_doubt(self.cfg, cl.red_score, decision.light):
+                # recorded and told nobody, yet it may be confidential: Legal / Compliance are asked
+                # to look all the same, on an item (closed, recorded) they can mark red (judge L,
+                # 2026-12-06: unannounced rates and a regulator's subpoena, 0.42 and 0.52, reached
+                # nobody at all)
+                if joined is None:
+                    joined = NewItem(
+                        mention_id=row.id or 0, group_key=decision.group, light=decision.light,
+                        light_reasons=[r for r in decision.reasons if r.startswith(decision.light)],
+                        priority=decision.priority, priority_score=decision.priority_score,
+                        receivers=[], reasons=list(decision.reasons), topic=decision.topic, status="closed",
+                        scout_submitted=False, due_at=None,
+                        close_reason=f"recorded: may be confidential ({doubt_reason(cl)}), "
+                                     f"{self.cfg.organisation.legal_team} asked to look",
+                        closed_at=now, created_at=now, updated_at=now)
+                    ctx.items[decision.group] = joined
+                    ctx.new_items.append(joined)
+                    ctx.members.append((joined, row.id or 0))
+                ctx.doubts.append((joined, row, cl, [], []))
             return
         queued = [r for r in decision.receivers if self._queues.get(r, True)]
         if needs_people and not queued:
@@ -754,8 +773,9 @@ class Triage:
                     "kind": "escalation", "channel": None, "queue_item_id": item.id, "status": "pending",
                     "attempts": 0, "next_attempt_at": now, "created_at": now,
                     "payload": {"title": f"A post that may be confidential (item #{item.id}): "
-                                         + "; ".join([*([f"not shared with {', '.join(held_from)}"] if held_from else []),
-                                                      *([f"shown to {', '.join(shown_to)}"] if shown_to else [])]),
+                                         + ("; ".join([*([f"not shared with {', '.join(held_from)}"] if held_from else []),
+                                                       *([f"shown to {', '.join(shown_to)}"] if shown_to else [])])
+                                            or "recorded, nobody else was told"),
                                 "summary": f"{why}" + (f", under the red threshold {threshold:.2f}" if threshold else "")
                                            + ": mark its item red, or leave it.",
                                 "item_id": item.id, "action": "doubt", "target": rc.name, "light": item.light,

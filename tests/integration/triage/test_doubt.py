@@ -119,3 +119,36 @@ def test_the_alert_log_names_no_empty_author() -> None:
     assert "web (author unknown: a link an employee forwarded): t" in line(source="web", author="", reach=0)
     assert "x @amy (12 followers): t" in line(source="x", author="amy", reach=12)
     assert "@ (" not in line(source="rss", author=None)
+
+
+def test_a_neutral_post_that_may_be_confidential_is_recorded_and_legal_is_asked(
+        containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    """Judge L (2026-12-06): neutral posts giving unannounced rates (0.42) and a regulator's
+    subpoena "not in the news yet" (0.52) were green, recorded and told to nobody: the doubt check
+    came after "does it reach people". Legal are asked to look, on a recorded item they can mark
+    red; nobody else is told."""
+    from monitor.queue.actions import QueueActions, actor_for
+    from monitor.storage.models import QueueItem
+
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    c = containers(cfg=cfg)
+    c.pipeline.triage.scorer = lambda: Signals()
+    posts = [Mention(source="x", external_id=str(i), url=f"https://x.example/{i}", text=text, created_at=clock.now(),
+                     author_handle=f"u{i}") for i, text in (
+        (1, "Heard the SET SEG audit committee meets Friday about the reserves, the letters go out in March"),
+        (2, "SET SEG board meets Thursday at 10"))]
+    c.store.add_new_mentions("t", "x", posts, None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        sent = list(s.exec(select(Notification).where(Notification.channel == None)))  # noqa: E711
+        items = list(s.exec(select(QueueItem)))
+    [ask] = sent  # Legal only: nobody else hears of either post
+    assert ask.receiver == "legal-compliance" and ask.payload["action"] == "doubt"
+    assert ask.payload["title"].endswith("): recorded, nobody else was told")
+    assert ask.payload["samples"][0]["external_id"] == "1"
+    [item] = items  # the plain post is recorded without an item, as before
+    assert item.status == "closed" and item.light == "green" and item.close_reason is not None
+    assert item.close_reason.startswith("recorded: may be confidential (resembles 'internal documents")
+    grace = actor_for(cfg, email="grace.okafor@setseg.example")
+    QueueActions(c.store, cfg).override_light(item.id or 0, grace, light="red", reason="unannounced", now=clock.now())
+    assert c.store.queue_items()[0][0].status == "new"  # open again, for Legal

@@ -571,3 +571,15 @@ def test_priority_velocity_uses_two_readings_of_a_post(prev: int | None, latest:
                     prev_engagement=prev, prev_observed_at=None if prev is None else seen - timedelta(minutes=45))
     d = Router(make_config()).decide(m, SentimentView("negative", 0.9), now=NOW)
     assert (d.priority == "urgent") is urgent, d.reasons
+
+
+@pytest.mark.parametrize(("text", "light"), [
+    ("Acme handled my claim in three weeks, the adjuster was great https://news.example/acme-refund-outage-story",
+     "green"),  # the link's words are a headline's, not the author's (judge K, 2026-12-06)
+    ("Acme handled my claim in three weeks, the adjuster was great", "green"),
+    ("Acme still owes me a refund https://news.example/story", "yellow"),  # the author's own words count
+    ("read this https://paste.example/project-falcon-roadmap", "red"),  # watch-lists read links too
+])
+def test_complaint_terms_are_words_of_the_post_not_of_its_links(router: Router, text: str, light: str) -> None:
+    d = router.decide(MentionView("x", "1", text, NOW), SentimentView("positive", 0.9), now=NOW)
+    assert d.light == light, d.reasons
