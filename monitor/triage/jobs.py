@@ -560,7 +560,12 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                 row = next((r for r in recent if r.key == sp.key), None)
                 if row is not None:
                     _announce_growth(c, s, row, sp, counts.get(sp.scope, {}), now)
-        _announce_held(c, s, list(recent), now)  # velocity spikes too: they hold their post's group
+        # velocity spikes too: they hold their post's group; not those that ended now, whose "over"
+        # message carries their count (judge K, 2026-12-06: a held-count rewrite in the same minute
+        # turned "Spike (over)" back into a live spike)
+        over = {r.key for r in [*ended, *stopped]}
+        _announce_held(c, s, [r for r in recent if r.key not in over and (r.ended_at is None or r.key in live_keys)],
+                       now)
         _tell_held_receivers(c, s, [r for r in recent if r.key in live_keys], now)
     return keys
 
@@ -617,7 +622,9 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
     cfg = c.cfg.policy.spikes
     start = bucket_start(utc(r.started_at), cfg.bucket)
     total = episode_counts(cells, start, now, cfg.bucket).total
-    alerts, items = int(ex.get("held_alerts") or 0), int(ex.get("held_items") or 0)
+    # what it held back up to now (the count stored with it may be a run behind)
+    alerts, items = c.store.held_by_spikes(s, [r.key]).get(r.key, (int(ex.get("held_alerts") or 0),
+                                                                  int(ex.get("held_items") or 0)))
     tz = c.cfg.organisation.timezone
     when, since = utc_and_local(now, tz), utc_and_local(start, tz)
     held = (f"; {alerts} routine alert(s) about {items} item(s) were held back, they are in the queue"
@@ -704,9 +711,11 @@ def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: date
                                  + f"{alerts} routine alert(s) about {items} item(s) held back; they are in the queue"})
 
 
-def _held_for_payload(c: JobDeps, r: SpikeEvent, held: str) -> dict[str, Any]:
+def _held_for_payload(c: JobDeps, r: SpikeEvent, held: str, *, over: bool = False) -> dict[str, Any]:
     ex = r.explanation or {}
-    return {"title": "Routine alerts to you are held during a live spike", "summary": str(ex.get("summary") or ""),
+    title = ("Routine alerts to you flow again: the spike is over" if over
+             else "Routine alerts to you are held during a live spike")
+    return {"title": title, "summary": str(ex.get("summary") or ""),
             "kind": r.kind, "scope": r.scope, "held": held,
             "queue_url": f"{c.cfg.web.base_url.rstrip('/')}/queue"}
 
@@ -735,7 +744,7 @@ def _tell_held_receivers(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now
                 line = (f"Over at {utc_and_local(now, c.cfg.organisation.timezone)}: routine alerts flow again; {alerts} alert(s) about "
                         f"{items} item(s) were held back during the spike, they are in the queue.")
                 c.store.enqueue(s, key=f"{first}:over:{now.isoformat()}", receiver=receiver, kind="spike", now=now,
-                                payload={**_held_for_payload(c, r, line), "updates": first})
+                                payload={**_held_for_payload(c, r, line, over=True), "updates": first})
                 told[receiver] = [alerts, items, "over"]
                 changed = True
                 continue

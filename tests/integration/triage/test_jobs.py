@@ -353,3 +353,30 @@ def test_a_growing_episode_rewrites_its_message_with_its_count_and_weightiest_po
         assert s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).one().explanation["episode_mentions"] == 70
     run_spike_detection(c)  # no growth since: no second rewrite
     assert len(grew()) == 1
+
+
+def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenClock) -> None:
+    """Judge K (2026-12-06): the crisis message said "Spike (over)" and, in the same minute, a
+    rewrite of its held count turned it back into a live spike. The "over" message carries what
+    was held back up to its end, and nothing rewrites it afterwards."""
+    c = make()
+    quiet = [Mention(source="x", external_id=f"q{i}", url="", text="SET SEG newsletter is out",
+                     created_at=clock.now() - timedelta(hours=30) + i * timedelta(minutes=30)) for i in range(60)]
+    c.store.add_new_mentions("t", "x", quiet, None, now=clock.now())
+    c.store.add_new_mentions("t", "x", [Mention(source="x", external_id=f"o{i}", url="", created_at=clock.now(),
+                                                text=f"SET SEG claims portal outage again o{i}") for i in range(40)],
+                             None, now=clock.now())
+    c.pipeline.run_once()
+    (key,) = [k for k in run_spike_detection(c) if k.startswith("volume:all")]
+    clock.advance(timedelta(minutes=5))
+    c.store.add_new_mentions("t", "x", [_mention(900, "SET SEG refund delayed again, awful", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()  # held by the live spike; the spike job has not counted it yet
+    clock.advance(timedelta(hours=3))  # quiet: the episode is over at the next run
+    run_spike_detection(c)
+    run_spike_detection(c)
+    rewrites = [n for n in c.store.notifications(kind="spike")
+                if n.receiver == "crisis" and n.payload.get("updates") == f"spike:{key}"]
+    assert rewrites and rewrites[-1].payload["held"].startswith("Over at ")
+    assert "1 routine alert(s) about 1 item(s) were held back" in rewrites[-1].payload["held"]
+    assert rewrites[-1].payload["title"].startswith("Spike (over)")
