@@ -113,7 +113,12 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
     sp = cfg.policy.spikes
     queues = {r.name: r.queue for r in cfg.receivers}
     restricted = {r.name for r in cfg.receivers if r.restricted}
-    member = decision.light == "green" and item_light in ("yellow", "red") and not scouted
+    # a green reply or repost in a complaint's thread is part of that conversation; a post of its
+    # own that shares the item's link is judged as itself (judge K, 2026-12-06: once a complaint
+    # shared an award's link, every compliment sharing it, a senator's too, was held from kudos);
+    # in a red item every post is a member (sharing a leak's link is no compliment to pass on)
+    member = decision.light == "green" and not scouted and (
+        item_light == "red" or (item_light == "yellow" and decision.labels.get("kind") != "post"))
     floor = cfg.policy.light.doubt_floor
     doubt = in_doubt(cfg, red_score, decision.light)
     out: dict[str, Suppression | None] = {}

@@ -6,10 +6,12 @@ S and T, 2026-12-06: leaks dressed as good news reached kudos with their text)."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from sqlmodel import select
 
 from connectors.base import Mention
@@ -152,3 +154,25 @@ def test_a_neutral_post_that_may_be_confidential_is_recorded_and_legal_is_asked(
     grace = actor_for(cfg, email="grace.okafor@setseg.example")
     QueueActions(c.store, cfg).override_light(item.id or 0, grace, light="red", reason="unannounced", now=clock.now())
     assert c.store.queue_items()[0][0].status == "new"  # open again, for Legal
+
+
+@pytest.mark.parametrize(("kind", "item_light", "held"), [
+    ("post", "yellow", None),  # a post of its own sharing the item's link: a compliment for kudos
+    ("reply", "yellow", "grouped"),  # a reply in a complaint's thread: part of that conversation
+    ("repost", "yellow", "grouped"),
+    ("post", "red", "grouped"),  # never pass on a post sharing a red item's link
+])
+def test_a_compliment_sharing_a_complaints_link_reaches_kudos_but_a_reply_in_its_thread_does_not(
+        kind: str, item_light: str, held: str | None) -> None:
+    """Judge K (2026-12-06): once a complaint shared an award's news link, every compliment sharing
+    it (a 121,000-follower senator's too) was held from kudos as a member of the complaint's item."""
+    from monitor.domain.decide import MentionView, Router, SentimentView
+
+    cfg = load_config(ROOT / "config" / "example.yaml", env={})
+    now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    view = MentionView(source="x", external_id="9", text="Congratulations SET SEG on the safety award!", created_at=now,
+                       kind=kind, links=("https://news.example/award",))
+    d = Router(cfg).decide(view, SentimentView("positive", 0.95, False, True), now=now)
+    assert d.receivers == ["kudos"]
+    holds = alert_holds(d, group=d.group, now=now, last={}, silences=[], spikes=[], cfg=cfg, item_light=item_light)
+    assert (holds["kudos"].kind if holds["kudos"] else None) == held
