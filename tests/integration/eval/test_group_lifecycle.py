@@ -184,3 +184,18 @@ def test_a_scout_forwarding_a_closed_item_again_reopens_it_for_its_holder(
         assert ev.actor == "brand-scout" and "forwarded it again: now 300 comments" in ev.details["reason"]
     else:
         assert item.status == "closed" and not reopened
+
+
+def test_the_report_names_no_receiver_for_a_post_only_recorded_and_scores_expected_receivers() -> None:
+    """Judge L (2026-12-06): the report listed the default route's receiver for 28 posts that were
+    only recorded (``scout route`` said none), and ``expected.receivers`` was never scored."""
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    base = {"source": "x", "created_at": "2026-12-01T15:00:00Z", "author_reach": 300, "lang": "en"}
+    stream = "\n".join(json.dumps({**base, **line}) for line in (
+        {"external_id": "n1", "url": "https://x.example/p/n1", "author_handle": "a1", "text": "SET SEG board meets Thursday",
+         "expected": {"receivers": []}},
+        {"external_id": "y1", "url": "https://x.example/p/y1", "author_handle": "a2",
+         "text": "SET SEG denied my claim again, awful service", "expected": {"receivers": ["marketing-sales"]}}))
+    rep = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    assert [m["receivers"] for m in rep.mentions] == [[], ["marketing-sales"]]
+    assert rep.score["receivers_agreement"] == 1.0
