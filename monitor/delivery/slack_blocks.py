@@ -144,7 +144,12 @@ def state_line(state: dict[str, Any] | None) -> str | None:
     if action == "claim":
         return f":raising_hand: Claimed by {by}"
     if action == "reopen":
-        return f":leftwards_arrow_with_hook: Reopened by {by} (now {escape_line(status)})"
+        # why, when brand-scout reopened it (the customer replied after our response: judge K,
+        # 2026-12-06, the thread said only "Reopened by brand-scout"), and for whom
+        why = f": {escape_line(state['close_reason'])}" if state.get("close_reason") else ""
+        holder = state.get("assignee_name") or state.get("assignee")
+        return (f":leftwards_arrow_with_hook: Reopened by {by}{why} (now {escape_line(status)}"
+                + (f", {escape_line(holder)}'s" if holder else "") + ")")
     if status == "assigned":
         return f":raising_hand: Claimed by {by}"
     if status == "acknowledged":

@@ -232,6 +232,7 @@ class Responses:
         """Tell every receiver that was alerted, so its message shows the truth (as queue actions do)."""
         payload: dict[str, object] = {
             "item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action, "by": by,
+            "assignee_name": next((p.name for p in self.cfg.spokespersons if p.id == item.assignee), item.assignee),
             "response_url": item.response_url, "close_reason": reason or item.close_reason, "light": item.light}
         for rcv in self.store.alerted_receivers(s, item.id):
             self.store.enqueue(s, key=f"state:{rcv}:{item.id}:{action}:{key}", receiver=rcv, kind="state",

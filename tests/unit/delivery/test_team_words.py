@@ -47,5 +47,10 @@ def test_a_state_line_says_what_was_done_not_the_status_it_left() -> None:
 
     assert state_line({"action": "reopen", "status": "acknowledged", "by": "Dana Whitfield"}) == (
         ":leftwards_arrow_with_hook: Reopened by Dana Whitfield (now acknowledged)")
+    # brand-scout says why, and whose it is (judge K: "Reopened by brand-scout (now assigned)")
+    assert state_line({"action": "reopen", "status": "assigned", "by": "brand-scout", "assignee": "marcus",
+                       "assignee_name": "Marcus Ortega", "close_reason": "customer replied after our response"}) == (
+        ":leftwards_arrow_with_hook: Reopened by brand-scout: customer replied after our response "
+        "(now assigned, Marcus Ortega's)")
     assert state_line({"action": "claim", "status": "assigned", "by": "Ben"}) == ":raising_hand: Claimed by Ben"
     assert state_line({"action": "acknowledge", "status": "acknowledged", "by": "Ben"}) == ":eyes: Acknowledged by Ben"
