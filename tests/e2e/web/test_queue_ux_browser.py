@@ -239,7 +239,7 @@ def test_bulk_close_from_the_list(live: Live) -> None:
 def test_signin_returns_to_the_item_and_reopen_after_a_response(live: Live) -> None:
     page = page_as(live, "ben", next_path=f"/queue/{live.thread}")
     assert page.url == f"{live.base}/queue/{live.thread}"  # where ben was going
-    page.click("#claim")
+    page.click("#acknowledge")  # his or not yet anyone's: acknowledging takes it and stops its ladder
     page.fill("#response-url", "https://bsky.example/reply/1")
     page.click("#record-response")
     assert page.locator("#reopen").is_visible()
@@ -247,7 +247,7 @@ def test_signin_returns_to_the_item_and_reopen_after_a_response(live: Live) -> N
     page.click("#reopen")
     assert "Done: reopened for a follow-up." in page.inner_text("#action-done")
     history = page.inner_text("#history")
-    assert "Ben Ortiz claimed it" in history and "Ben Ortiz recorded a response" in history
+    assert "Ben Ortiz acknowledged it" in history and "Ben Ortiz recorded a response" in history
     assert "reopened it for a follow-up (it was responded)" in history and "queue." not in history
     shot(live, page, "item-reopened")
     page.context.close()
