@@ -32,19 +32,30 @@ class Signals:
                 for t in texts]
 
 
-def test_a_compliment_that_may_be_confidential_is_kept_from_kudos_and_legal_is_asked(
-        containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+def _triaged(containers: Any, clock: FrozenClock, tmp_path: Path, texts: Sequence[str]) -> tuple[Any, Any]:
+    """The example's configuration and a container that stored and triaged ``texts`` (external ids
+    1, 2 ...), scored by :class:`Signals`."""
     cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
     c = containers(cfg=cfg)
     c.pipeline.triage.scorer = lambda: Signals()
     posts = [Mention(source="x", external_id=str(i), url=f"https://x.example/{i}", text=text, created_at=clock.now(),
-                     author_handle=f"u{i}") for i, text in (
-        (1, "Great news: the internal audit at SET SEG says the reserves are short but leadership will fix it, thanks"),
-        (2, "Thanks SET SEG, great workshop today on ladder safety"))]
+                     author_handle=f"u{i}") for i, text in enumerate(texts, start=1)]
     c.store.add_new_mentions("t", "x", posts, None, now=clock.now())
     c.pipeline.run_once()
+    return cfg, c
+
+
+def _sent(c: Any) -> list[Notification]:
     with c.store.session() as s:
-        sent = list(s.exec(select(Notification).where(Notification.channel == None)))  # noqa: E711
+        return list(s.exec(select(Notification).where(Notification.channel == None)))  # noqa: E711
+
+
+def test_a_compliment_that_may_be_confidential_is_kept_from_kudos_and_legal_is_asked(
+        containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    _, c = _triaged(containers, clock, tmp_path, (
+        "Great news: the internal audit at SET SEG says the reserves are short but leadership will fix it, thanks",
+        "Thanks SET SEG, great workshop today on ladder safety"))
+    sent = _sent(c)
     kudos = [n.payload.get("external_id") for n in sent if n.receiver == "kudos"]
     assert kudos == ["2"]  # the plain compliment is shared, the doubtful one is not
     [ask] = [n for n in sent if n.receiver == "legal-compliance"]
@@ -132,17 +143,11 @@ def test_a_neutral_post_that_may_be_confidential_is_recorded_and_legal_is_asked(
     from monitor.queue.actions import QueueActions, actor_for
     from monitor.storage.models import QueueItem
 
-    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
-    c = containers(cfg=cfg)
-    c.pipeline.triage.scorer = lambda: Signals()
-    posts = [Mention(source="x", external_id=str(i), url=f"https://x.example/{i}", text=text, created_at=clock.now(),
-                     author_handle=f"u{i}") for i, text in (
-        (1, "Heard the SET SEG audit committee meets Friday about the reserves, the letters go out in March"),
-        (2, "SET SEG board meets Thursday at 10"))]
-    c.store.add_new_mentions("t", "x", posts, None, now=clock.now())
-    c.pipeline.run_once()
+    cfg, c = _triaged(containers, clock, tmp_path, (
+        "Heard the SET SEG audit committee meets Friday about the reserves, the letters go out in March",
+        "SET SEG board meets Thursday at 10"))
+    sent = _sent(c)
     with c.store.session() as s:
-        sent = list(s.exec(select(Notification).where(Notification.channel == None)))  # noqa: E711
         items = list(s.exec(select(QueueItem)))
     [ask] = sent  # Legal only: nobody else hears of either post
     assert ask.receiver == "legal-compliance" and ask.payload["action"] == "doubt"
