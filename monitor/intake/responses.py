@@ -39,6 +39,7 @@ from connectors.base import Mention, OwnAccounts, Response, split_own
 from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.domain.ladder import due_at as ladder_due_at
+from monitor.queue.actions import directory
 from monitor.storage import response_queries as rq
 from monitor.storage.models import OPEN_STATUSES, MentionRow, PlatformResponse, QueueItem
 from monitor.storage.store import DbSession as Session
@@ -232,7 +233,7 @@ class Responses:
         """Tell every receiver that was alerted, so its message shows the truth (as queue actions do)."""
         payload: dict[str, object] = {
             "item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action, "by": by,
-            "assignee_name": next((p.name for p in self.cfg.spokespersons if p.id == item.assignee), item.assignee),
+            "assignee_name": next((a.name for a in directory(self.cfg) if a.id == item.assignee), item.assignee),
             "response_url": item.response_url, "close_reason": reason or item.close_reason, "light": item.light}
         for rcv in self.store.alerted_receivers(s, item.id):
             self.store.enqueue(s, key=f"state:{rcv}:{item.id}:{action}:{key}", receiver=rcv, kind="state",
