@@ -602,7 +602,9 @@ def detect(
                                       for i in range(width))
                              for src in sorted(counts) if src != "all" and (scope == "all" or src == scope)}
                 summary += _make_up(by_source, chosen if kind == "volume" else [])
-                if kind == "volume" and not _praise(chosen) and _mixed(chosen):
+                praise = kind == "volume" and _praise(chosen)
+                mixed = kind == "volume" and not praise and _mixed(chosen)
+                if mixed:
                     summary += " (mostly not negative: a busy spell, routine alerts are not held back)"
                 if terms:
                     summary += "; top terms: " + ", ".join(t for t, _ in terms)
@@ -621,8 +623,7 @@ def detect(
                         samples=_describe(chosen, cfg.sample_posts, negative_first=2 * series.get(b, Counts()).negative
                                           >= series.get(b, Counts()).total > 0),
                         details={
-                            **({"praise": True} if kind == "volume" and _praise(chosen) else
-                               {"mixed": True} if kind == "volume" and _mixed(chosen) else {}),
+                            **({"praise": True} if praise else {"mixed": True} if mixed else {}),
                             "baseline_source": res.baseline_source,
                             **({"window": span} if width > 1 else {}),
                             "counts": {
