@@ -148,6 +148,15 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
     return out
 
 
+def _item_of(row: MentionRow, decision: Decision, now: datetime, **fields: Any) -> NewItem:
+    """A new queue item for ``row`` as ``decision`` routed it; ``fields`` give the rest (receivers,
+    status, due time ...)."""
+    return NewItem(mention_id=row.id or 0, group_key=decision.group, light=decision.light,
+                   light_reasons=[r for r in decision.reasons if r.startswith(decision.light)],
+                   priority=decision.priority, priority_score=decision.priority_score,
+                   reasons=list(decision.reasons), topic=decision.topic, created_at=now, updated_at=now, **fields)
+
+
 def _stored(sig: ConfidentialSignal | None) -> tuple[float | None, str | None]:
     """(red_score, red_reason) to store with a classification: None for no signal."""
     if sig is None or sig.category is None:
@@ -436,15 +445,10 @@ class Triage:
                 # 2026-12-06: unannounced rates and a regulator's subpoena, 0.42 and 0.52, reached
                 # nobody at all)
                 if joined is None:
-                    joined = NewItem(
-                        mention_id=row.id or 0, group_key=decision.group, light=decision.light,
-                        light_reasons=[r for r in decision.reasons if r.startswith(decision.light)],
-                        priority=decision.priority, priority_score=decision.priority_score,
-                        receivers=[], reasons=list(decision.reasons), topic=decision.topic, status="closed",
-                        scout_submitted=False, due_at=None,
-                        close_reason=f"recorded: may be confidential ({doubt_reason(cl)}), "
-                                     f"{self.cfg.organisation.legal_team} asked to look",
-                        closed_at=now, created_at=now, updated_at=now)
+                    joined = _item_of(row, decision, now, receivers=[], status="closed", scout_submitted=False,
+                                      due_at=None, closed_at=now,
+                                      close_reason=f"recorded: may be confidential ({doubt_reason(cl)}), "
+                                                   f"{self.cfg.organisation.legal_team} asked to look")
                     ctx.items[decision.group] = joined
                     ctx.new_items.append(joined)
                     ctx.members.append((joined, row.id or 0))
@@ -463,15 +467,9 @@ class Triage:
             # only repeat it
             return
         if item is None:
-            new = NewItem(
-                mention_id=row.id or 0, group_key=decision.group, light=decision.light,
-                light_reasons=[r for r in decision.reasons if r.startswith(decision.light)],
-                priority=decision.priority, priority_score=decision.priority_score,
-                receivers=list(decision.receivers), reasons=list(decision.reasons), topic=decision.topic,
-                status="new", scout_submitted=sub is not None,
-                due_at=due_time(self.cfg, now, decision.priority) if needs_people else None,
-                created_at=now, updated_at=now,
-            )
+            new = _item_of(row, decision, now, receivers=list(decision.receivers), status="new",
+                           scout_submitted=sub is not None,
+                           due_at=due_time(self.cfg, now, decision.priority) if needs_people else None)
             if not needs_people:
                 new.status = "closed"
                 new.close_reason = unqueued or "recorded: green mention shared with its receivers"
