@@ -8,9 +8,9 @@ the web and Slack use, on the queue item of the mention it names::
      "by": "marcus.ortega", "light": "green", "reason": "resolved by phone",
      "expected": {"ok": true}}
 
-``action``: ``override`` (needs ``light`` and ``reason``), ``acknowledge``, ``claim``,
-``close`` (``reason``), ``dismiss`` (``reason``), ``respond`` (``url``) or ``assign``
-(``assignee``). ``at`` (or ``offset_s``) is when; ``by`` the id of a spokesperson or person of the
+``action``: ``override`` (needs ``light`` and ``reason``), ``sentiment`` (a correction: ``label``),
+``acknowledge``, ``claim``, ``close`` (``reason``), ``dismiss`` (``reason``), ``respond`` (``url``)
+or ``assign`` (``assignee``). ``at`` (or ``offset_s``) is when; ``by`` the id of a spokesperson or person of the
 configuration. ``expected.ok`` says whether the action should be allowed (a refusal is scored,
 not an error of the stream).
 """
@@ -26,13 +26,13 @@ from monitor.errors import MonitorError
 from monitor.queue.actions import Actor, QueueActions, directory
 from monitor.storage import read_models
 from monitor.storage.store import Store
-from monitor.vocab import LIGHTS
+from monitor.vocab import LIGHTS, SENTIMENTS
 
-ACTIONS = ("override", "acknowledge", "claim", "close", "dismiss", "respond", "assign")
+ACTIONS = ("override", "sentiment", "acknowledge", "claim", "close", "dismiss", "respond", "assign")
 ACTION_KEYS = frozenset({"action", "source", "external_id", "at", "offset_s", "by", "light", "reason", "url",
-                         "assignee", "expected"})
+                         "assignee", "label", "expected"})
 #: the arguments each action needs besides the item and the person
-NEEDS: dict[str, tuple[str, ...]] = {"override": ("light", "reason"), "close": ("reason",), "dismiss": ("reason",),
+NEEDS: dict[str, tuple[str, ...]] = {"override": ("light", "reason"), "sentiment": ("label",), "close": ("reason",), "dismiss": ("reason",),
                                      "respond": ("url",), "assign": ("assignee",)}
 
 
@@ -67,6 +67,8 @@ def parse_action(d: dict[str, Any], line: int, at: datetime) -> ActionLine:
             raise ValueError(f"{key}: required for {action} (a non-empty string)")
     if action == "override" and d["light"] not in LIGHTS:
         raise ValueError(f"light: one of {', '.join(LIGHTS)}, got {d['light']!r}")
+    if action == "sentiment" and d["label"] not in SENTIMENTS:
+        raise ValueError(f"label: one of {', '.join(SENTIMENTS)}, got {d['label']!r}")
     expected = d.get("expected") or {}
     if not isinstance(expected, dict) or set(expected) - {"ok"} or not isinstance(expected.get("ok", True), bool):
         raise ValueError("expected: only {\"ok\": true|false}")
@@ -101,6 +103,8 @@ def apply(a: ActionLine, store: Store, cfg: AppConfig, now: datetime) -> dict[st
         match a.action:
             case "override":
                 qa.override_light(item.id, actor, light=a.args["light"], reason=a.args["reason"], now=now)
+            case "sentiment":
+                qa.correct_sentiment(item.id, actor, label=a.args["label"], now=now)
             case "acknowledge":
                 qa.acknowledge(item.id, actor, now=now)
             case "claim":

@@ -510,7 +510,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
     # the model missed is a leak too, and only the labels can see it)
     shown_broad: list[tuple[bool, list[tuple[str, str]]]] = []
     for at, msg in zip(rec.times, rec.sent, strict=True):
-        kind = {"override-red": "override", "doubt": "doubt", "cleared": "cleared"}.get(str(msg.payload.get("action"))) or KIND_OF.get(msg.kind)
+        kind = {"override-red": "override", "doubt": "doubt", "cleared": "cleared",
+                "shared": "shared"}.get(str(msg.payload.get("action"))) or KIND_OF.get(msg.kind)
         if msg.payload.get("members_update"):
             kind = "update"  # later members of an alerted group, batched: its message rewritten, no alert
         p = msg.payload

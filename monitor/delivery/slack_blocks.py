@@ -138,7 +138,9 @@ def state_line(state: dict[str, Any] | None) -> str | None:
     if action == "assign":  # by a lead, or handed out by brand-scout to someone on duty
         return f":bust_in_silhouette: Assigned to {escape_line(state.get('assignee_name') or state.get('assignee') or 'someone')} by {by}"
     if action == "override_light":
-        return f":vertical_traffic_light: Light set to {escape_line(str(state.get('light') or '').upper())} by {by}"
+        # green is recorded, not answered: the item left the queue with it (no reminders)
+        done = ", recorded: no response needed" if status == "closed" and state.get("light") == "green" else ""
+        return f":vertical_traffic_light: Light set to {escape_line(str(state.get('light') or '').upper())} by {by}{done}"
     # the action says what happened; the status it left is not always it (a reopen leaves an item
     # "acknowledged" when its holder had; judge J: "Acknowledged by Dana" for her reopening it)
     if action == "claim":

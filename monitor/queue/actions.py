@@ -30,13 +30,15 @@ from monitor.config import AppConfig
 from monitor.delivery.notifiers import state_followups, target_channel, target_key
 from monitor.delivery.notifiers._content import receiver_config, visible_other
 from monitor.domain.assignment import assign as rotation
-from monitor.domain.decide import due_time, repriced
+from monitor.domain.decide import SentimentView, due_time, labels_for, repriced
 from monitor.domain.ladder import UNACKNOWLEDGED, without_item
+from monitor.domain.routing import Route, receivers_of
 from monitor.domain.suppression import LastAlert
 from monitor.errors import MonitorError
-from monitor.storage.models import OPEN_STATUSES, MentionRow, QueueItem, RosterEntry
+from monitor.storage.models import OPEN_STATUSES, ClassificationRow, MentionRow, QueueItem, RosterEntry
 from monitor.storage.store import DbSession as Session
 from monitor.storage.store import Store
+from monitor.triage.payload import view_of
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, Light, Sentiment, as_light, as_priority, as_sentiment
 
 POLICY_REMINDER = (
@@ -239,6 +241,7 @@ class QueueActions:
     def __init__(self, store: Store, cfg: AppConfig) -> None:
         self.store = store
         self.cfg = cfg
+        self._tree: Route | None = None
 
     def _item(self, s: Session, item_id: int, actor: Actor, action: str) -> QueueItem:
         """The locked item, once ``actor`` may take ``action`` on it (its light decides)."""
@@ -512,6 +515,7 @@ class QueueActions:
         self._check(actor, "override", None)
         if not reason.strip():
             raise ActionError("a reason is required to override the light")
+        cl = self.store.classification_for(self._mention_of(item_id)) if light == "green" else None
         with self.store.session() as s:
             item = self._marked_red(s, item_id, actor) if light == "red" else None
             item = item or self._item(s, item_id, actor, "override")
@@ -564,6 +568,15 @@ class QueueActions:
             cleared = before == "red" and light != "red"
             if cleared or rescued:
                 self._hand_back(s, item, now, details)
+            if light == "green" and before != "green" and item.status in UNACKNOWLEDGED:
+                # P4 green is recorded, not answered: nobody is reminded of it any more (2026-12-06:
+                # an item overridden to green still sent its reminder and lead step the next day);
+                # someone who means to answer it acknowledges it first, and keeps it
+                details["closed"] = item.status
+                item.status, item.closed_at, item.due_at = "closed", now, None
+                item.close_reason = f"recorded: marked green by {actor.name} ({reason.strip()[:200]})"
+            if light == "green" and before != "green":
+                self._share_green(s, item, actor, cl, f"marked green: {reason.strip()[:200]}", now, details)
             done = self._finish(s, item, actor, "override_light", now, details)
             if cleared:
                 self._tell_cleared(s, item, actor, reason, now)
@@ -593,6 +606,52 @@ class QueueActions:
                                  "light": "red", "priority": item.priority, "samples": post,
                                  "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}"})
             return done
+
+    def _mention_of(self, item_id: int) -> int:
+        with self.store.session() as s:
+            item = s.get(QueueItem, item_id)
+            if item is None:
+                raise ActionError(f"queue item {item_id} does not exist")
+            return item.mention_id
+
+    def _share_green(self, s: Session, item: QueueItem, actor: Actor, cl: ClassificationRow | None, why: str,
+                     now: datetime, details: dict[str, object]) -> None:
+        """An item a person settled as green (its light overridden, or its sentiment corrected) goes
+        where the routes send its post at green with that reading, to the receivers it has not
+        reached yet: a compliment to kudos (2026-12-06: praise a spokesperson marked green reached
+        nobody). Red text never leaves: the post is green by then."""
+        head = s.get(MentionRow, item.mention_id)
+        if head is None or cl is None:
+            return
+        if self._tree is None:
+            self._tree = Route.build(self.cfg.route)
+        sub = self.store.submissions_for(s, [item.mention_id]).get(item.mention_id)
+        view = SentimentView(label=cl.label, score=cl.score, uncertain=cl.uncertain,
+                             supported=cl.supported or cl.corrected)
+        labels = labels_for(view_of(head, sub), view, light="green", priority=as_priority(item.priority),
+                            topic=item.topic, watch_hits=(), group=item.group_key)
+        told = dict(item.alert_state or {})
+        fresh = [r for r in receivers_of(self._tree.match(labels))
+                 if r not in told and r not in item.receivers
+                 and not getattr(receiver_config(self.cfg.receivers, r), "restricted", False)]
+        if not fresh:
+            return
+        for rcv in fresh:
+            rc = receiver_config(self.cfg.receivers, rcv)
+            self.store.enqueue(
+                s, key=f"shared:{rcv}:{item.id}:{now.isoformat()}", receiver=rcv, kind="alert",
+                queue_item_id=item.id, now=now,
+                payload={"item_id": item.id, "group": item.group_key, "action": "shared", "light": "green",
+                         "priority": item.priority, "source": head.source, "external_id": head.external_id,
+                         "url": head.url, "author": head.author_handle, "author_name": head.author_name,
+                         "reach": head.author_reach, "text": head.text, "sentiment": cl.label,
+                         "reasons": [f"shared by {actor.name}: {why}"], "mention_count": item.mention_count,
+                         "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}",
+                         **({} if rc is None or rc.queue else {"queue": False})})
+            told[rcv] = LastAlert(now, "green", as_priority(item.priority)).to_json()
+        item.receivers = [*item.receivers, *fresh]
+        item.alert_state = told
+        details["shared_with"] = fresh
 
     def _hand_back(self, s: Session, item: QueueItem, now: datetime, details: dict[str, object]) -> None:
         """A red item cleared (overridden to yellow or green) goes back to the people who answer the
@@ -653,6 +712,7 @@ class QueueActions:
         previous = before.label if before is not None and before.supported else None
         if previous == label:
             return
+        after = self.store.classification_for(mention_id)
         with self.store.session() as s:
             item = self._item(s, item_id, actor, "sentiment")
             details: dict[str, object] = {"from": previous, "to": label}
@@ -662,6 +722,10 @@ class QueueActions:
                           unread_before=before is not None and not before.supported and not before.corrected)
             item.reasons = corrected_reasons(item.reasons, label, actor.name)
             item.light_reasons = corrected_reasons(item.light_reasons, label, actor.name)
+            if item.light == "green" and item.mention_id == mention_id:
+                # a green post a person reads as praise is a compliment to share, as it would have
+                # been had the model read it so
+                self._share_green(s, item, actor, after, f"{label} by {actor.name}'s reading", now, details)
             item.updated_at = now
             s.add(item)  # one audit record per action: the store's sentiment.correct; the reasons say the rest
 

@@ -68,6 +68,8 @@ def test_thread_lines_name_the_action_that_happened() -> None:
                        "assignee_name": "Jonas Keller"}) == ":bust_in_silhouette: Assigned to Jonas Keller by brand-scout"
     assert state_line({"action": "override_light", "status": "assigned", "by": "Marcus Ortega", "light": "green"}) == \
         ":vertical_traffic_light: Light set to GREEN by Marcus Ortega"
+    assert state_line({"action": "override_light", "status": "closed", "by": "Marcus Ortega", "light": "green"}) == \
+        ":vertical_traffic_light: Light set to GREEN by Marcus Ortega, recorded: no response needed"
     assert state_line({"action": "claim", "status": "assigned", "by": "Anna Berg"}) == ":raising_hand: Claimed by Anna Berg"
 
 

@@ -69,14 +69,18 @@ def test_override_to_red_raises_priority_brings_the_due_time_forward_and_shows_w
 def test_override_to_green_lowers_priority_and_takes_the_due_time_of_its_target(
         db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> None:
     """A lower priority gives the item the due time its new target gives from its creation (the
-    page's "response target" and "due" agree), never an earlier one."""
+    page's "response target" and "due" agree), never an earlier one: for an item someone has
+    acknowledged, who keeps it; one nobody acknowledged is recorded and closed (green is not
+    answered, and nobody is reminded of it)."""
     c = _one_item(db_url, make_config, tmp_path, clock)
     try:
         item = c.store.queue_items()[0][0]
         lead = actor_for(c.cfg, email="anna@setseg.example")
+        QueueActions(c.store, c.cfg).acknowledge(item.id or 0, lead, now=clock.now())
         QueueActions(c.store, c.cfg).override_light(item.id or 0, lead, light="green", reason="resolved by phone",
                                                      now=clock.now())
         after = c.store.queue_items()[0][0]
+        assert after.status == "acknowledged"
         weights = c.cfg.policy.priority.light_weight
         assert after.due_at is not None and item.due_at is not None
         assert after.priority_score == item.priority_score + weights["green"] - weights["yellow"]
@@ -225,5 +229,23 @@ def test_legal_hear_what_others_do_with_an_item_marked_red(
         actions.acknowledge(item.id or 0, lead, now=clock.now())
         told = {n.receiver for n in c.store.notifications(kind="state") if n.payload.get("action") == "acknowledge"}
         assert told == {"marketing-sales", "legal-compliance"}
+    finally:
+        c.store.engine.dispose()
+
+
+def test_override_to_green_records_an_item_nobody_acknowledged(
+        db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path, clock: FrozenClock) -> None:
+    c = _one_item(db_url, make_config, tmp_path, clock)
+    try:
+        item = c.store.queue_items()[0][0]
+        assert item.status in ("new", "assigned")
+        lead = actor_for(c.cfg, email="anna@setseg.example")
+        QueueActions(c.store, c.cfg).override_light(item.id or 0, lead, light="green", reason="resolved by phone",
+                                                     now=clock.now())
+        after = c.store.queue_items()[0][0]
+        assert (after.status, after.due_at) == ("closed", None)
+        assert after.close_reason == "recorded: marked green by Anna Berg (resolved by phone)"
+        events = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.override_light"]
+        assert events[-1].details["closed"] == item.status and events[-1].details["status"] == "closed"
     finally:
         c.store.engine.dispose()
