@@ -708,8 +708,8 @@ def _restricted_velocity(e: EngagementObservation, rate: float, hours: float, cf
     item is spreading and where to look, never the post's text, link, author, terms or group (nor
     its id: the key names the queue item, from which a link could not be rebuilt)."""
     item = f" (item #{e.item_id})" if e.item_id is not None else ""
-    ref = f"item-{e.item_id}" if e.item_id is not None else "post-" + hashlib.sha256(
-        e.external_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    post = post_ref(e.source, e.external_id)
+    ref = f"item-{e.item_id}" if e.item_id is not None else f"post-{post}"
     return Spike(
         key=f"velocity:{e.source}:restricted:{ref}",
         kind="velocity",
@@ -724,8 +724,16 @@ def _restricted_velocity(e: EngagementObservation, rate: float, hours: float, cf
             f"({e.first_engagement:,} -> {e.last_engagement:,} in {hours:.1f} h; threshold {cfg.velocity_per_hour}/h); "
             "details in the restricted queue"
         ),
-        details={"restricted": True, **({"item_id": e.item_id} if e.item_id is not None else {})},
+        # which of the item's posts it is, for the restricted receivers' own alert (a red item's
+        # several posts: Legal's alert named another one than the post spreading)
+        details={"restricted": True, "post_ref": post, **({"item_id": e.item_id} if e.item_id is not None else {})},
     )
+
+
+def post_ref(source: str, external_id: str) -> str:
+    """An opaque reference to a post that names it to whoever holds it, not to others: no link
+    can be rebuilt from it."""
+    return hashlib.sha256(f"{source}:{external_id}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _span(bucket: timedelta) -> str:

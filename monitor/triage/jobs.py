@@ -37,6 +37,7 @@ from monitor.domain.spikes import (
     bucket_start,
     bucketize,
     detect,
+    post_ref,
     velocity_readings,
 )
 from monitor.queue.actions import directory
@@ -493,7 +494,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         # post seconds old is never "viral". A post is judged once triage has decided its light;
         # a red one yields a notice naming only its queue item.
         engagement = []
-        red_posts: dict[int, MentionRow] = {}  # queue item id -> its red post seen spreading
+        red_posts: dict[str, MentionRow] = {}  # post_ref -> a red post of a queue item, seen spreading
         read = {cl.mention_id: cl.label for cl in c.store.classifications_for(s, [m.id or 0 for m in observed])
                 if cl.supported or cl.corrected}
         for m in observed:
@@ -505,7 +506,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                                             previous, cfg)
             red = _red(m, items, c.cfg.policy.light.watchlists)
             if red and (m.id or 0) in items:
-                red_posts[items[m.id or 0][0]] = m
+                red_posts[post_ref(m.source, m.external_id)] = m
             engagement.append(EngagementObservation(
                 m.source, m.external_id, first.at, first.engagement, last.at, last.engagement,
                 "" if red else m.group_key or "", "" if red else m.text, "" if red else m.url,
@@ -571,18 +572,18 @@ def run_spike_detection(c: JobDeps) -> list[str]:
 
 
 def _tell_restricted(c: JobDeps, s: DbSession, key: str, explanation: dict[str, Any],
-                     red_posts: dict[int, MentionRow], now: datetime) -> None:
+                     red_posts: dict[str, MentionRow], now: datetime) -> None:
     """A red post spreading fast is news for the restricted receivers of its item (Legal):
     the crisis channel gets only a notice (P5), so they get the velocity alert with the post, its
     link and author, once per spike. Nothing for a spike that is not a red item's."""
     item_id = explanation.get("item_id")
-    if not explanation.get("restricted") or not isinstance(item_id, int) or item_id not in red_posts:
+    m = red_posts.get(str(explanation.get("post_ref")))
+    if not explanation.get("restricted") or not isinstance(item_id, int) or m is None:
         return
     item = s.get(QueueItem, item_id)
     restricted = {r.name for r in c.cfg.receivers if r.restricted}
     if item is None:
         return
-    m = red_posts[item_id]
     rate = float(explanation.get("observed") or 0)
     summary = (f"{m.source} post {m.url} by {m.author_handle} is gaining {rate:,.0f} engagements per hour "
                f"(red item #{item_id}, {m.engagement:,} engagements now)")

@@ -208,6 +208,33 @@ def test_a_red_post_gaining_fast_alerts_crisis_without_text_link_or_author(c: An
     assert run_spike_detection(c) == keys and len(c.store.notifications(kind="spike")) == 2
 
 
+def test_legal_hear_of_the_red_post_that_is_spreading_not_another_of_its_item(c: Any, clock: FrozenClock) -> None:
+    """Judge S (2026-12-06): a red item of several posts; Legal's alert named a quiet reply of the
+    item ("57 engagements now") with the rate of the researcher's post that was spreading."""
+    secret = "Project Falcon ships in May, internal only"
+    read(c, clock, post(clock, likes=10, text=secret))
+    c.pipeline.run_once()
+    clock.advance(timedelta(minutes=45))
+    read(c, clock, post(clock, likes=2010, text=secret, created=timedelta(minutes=45)))
+    # a quiet reply in the same thread, red as well, seen after the fast one
+    reply = Mention(source="x", external_id="78", url="https://x.com/quiet/status/78",
+                    text="Project Falcon again, internal only", created_at=clock.now(), author_handle="quiet",
+                    likes=57, kind="reply", parent_id="77", thread_id="77")
+    read(c, clock, reply)
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        items = s.exec(select(QueueItem)).all()
+    assert len(items) == 1 and items[0].mention_count == 2
+    run_spike_detection(c)
+    [legal] = [x for x in c.store.notifications(kind="spike") if x.receiver != "crisis"]
+    assert "status/77" in legal.payload["summary"] and "2,010 engagements now" in legal.payload["summary"]
+    assert legal.payload["samples"][0]["url"].endswith("/status/77")
+    # the crisis receiver's notice carries only an opaque reference to the post
+    [crisis] = [x for x in c.store.notifications(kind="spike") if x.receiver == "crisis"]
+    assert "77" not in json.dumps({k: v for k, v in crisis.payload.items() if k != "post_ref"})
+    assert "status" not in json.dumps(crisis.payload)
+
+
 def test_a_red_post_is_never_a_volume_spike_sample(c: Any, clock: FrozenClock) -> None:
     """A burst after a quiet day: the red post counts, but its text is no sample and no term."""
     quiet = [Mention(source="x", external_id=f"q{i}", url="", text="SET SEG newsletter is out",
