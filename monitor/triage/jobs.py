@@ -390,6 +390,8 @@ NEWS_KEY = "backlog-news:{receiver}:{episode}:"
 #: an open backlog that grows says so in a new message at most this often, or as often as the
 #: crisis step's own delay when that is longer (the top of the ladder keeps the ladder's rhythm)
 NEWS_EVERY = timedelta(hours=1)
+#: ... and news of an urgent or red item that joined goes out at once, at most this often
+URGENT_NEWS_EVERY = timedelta(minutes=15)
 
 
 def _untold(c: JobDeps, s: DbSession, receiver: str, ep: _Episode) -> tuple[datetime, list[BacklogItem]]:
@@ -402,14 +404,16 @@ def _untold(c: JobDeps, s: DbSession, receiver: str, ep: _Episode) -> tuple[date
 
 
 def _news_due(c: JobDeps, told: datetime, joined: Sequence[BacklogItem]) -> datetime:
-    """When news of the items ``joined`` since ``told`` is due: :data:`NEWS_EVERY` or the crisis
-    step's delay after ``told``, and, when none of them is urgent or red, not before business
-    hours (judge I, 2026-12-06: "Backlog grew" about ordinary items reached the crisis contact at
-    19:13 and 20:41 CST, their own crisis steps having waited for office hours)."""
-    at = told + max(NEWS_EVERY, _crisis_after(c))
-    if all(it.priority != "urgent" and it.light != "red" for it in joined):
-        at = next_working(at, c.cfg.policy.business_hours)
-    return at
+    """When news of the items ``joined`` since ``told`` is due. An urgent or red item is news at
+    once, at most every :data:`URGENT_NEWS_EVERY` (judge M, 2026-12-06: two urgent red items
+    reached the top of the ladder at 20:52 and 21:07, their episode's message was rewritten, which
+    notifies nobody, and the crisis contact heard of them at 00:14); others after :data:`NEWS_EVERY`
+    or the crisis step's delay, whichever is longer, and not before business hours (judge I,
+    2026-12-06: "Backlog grew" about ordinary items reached the crisis contact at 19:13 and 20:41
+    CST, their own crisis steps having waited for office hours)."""
+    if any(it.priority == "urgent" or it.light == "red" for it in joined):
+        return told + URGENT_NEWS_EVERY
+    return next_working(told + max(NEWS_EVERY, _crisis_after(c)), c.cfg.policy.business_hours)
 
 
 def backlog_news_at(c: JobDeps, s: DbSession, receiver: str) -> datetime | None:
@@ -426,8 +430,9 @@ def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, total: 
     """Items joining an open episode rewrite its message in place, and an edit notifies nobody
     (Slack, PagerDuty): so a new message says the backlog grew, naming the items that joined since,
     once the episode's last message that notified anyone is older than :data:`NEWS_EVERY` or the
-    crisis step's delay (4 h in the example), whichever is longer, and in business hours unless an
-    item that joined is urgent or red (:func:`_news_due`); checked at every run, so items that
+    crisis step's delay (4 h in the example), whichever is longer, and in business hours; at once
+    (at most every :data:`URGENT_NEWS_EVERY`) when an item that joined is urgent or red
+    (:func:`_news_due`); checked at every run, so items that
     joined are told even when nothing joins after them. Never text or author (P5)."""
     after, base = _crisis_after(c), c.cfg.web.base_url
     prefix = NEWS_KEY.format(receiver=receiver, episode=ep.number)

@@ -293,7 +293,9 @@ def test_an_episode_opened_by_another_scheduler_meanwhile_gets_the_items(
 def test_an_open_backlog_that_grows_says_so_in_a_new_message(make: Any, clock: FrozenClock) -> None:
     """A rewrite notifies nobody: once the last message that notified anyone is as old as the
     crisis step's delay (4 h), items joining the open backlog get a new message naming every item
-    that joined since ("Backlog grew"); before that they only rewrite the backlog."""
+    that joined since ("Backlog grew"); before that they only rewrite the backlog, unless an urgent
+    or red item joins: that is news at once, at most every 15 minutes (judge M, 2026-12-06: two
+    urgent red items were told three hours after reaching the top of the ladder, after midnight)."""
     c = make()
     t0 = clock.now()
     a, b, red, d = add_items(c, clock, [COMPLAINTS[0], COMPLAINTS[1], RED, COMPLAINTS[2]])
@@ -301,23 +303,32 @@ def test_an_open_backlog_that_grows_says_so_in_a_new_message(make: Any, clock: F
     set_due(c, [b], t0 + timedelta(minutes=10))
     set_due(c, [red], t0 + timedelta(minutes=20))
     set_due(c, [d], t0 + timedelta(hours=5))
-    for minutes in (0, 10, 20):
+    for minutes in (0, 10):
         clock.set(t0 + timedelta(minutes=minutes) + CRISIS_AFTER)
         run_escalations(c)
         c.pipeline.run_once()
-    assert news_rows(c) == []  # b and the red item joined within 4 h of the backlog's message
-    # 5 h after the backlog opened (2 minutes more: the all-day working time ends at 23:59)
+    assert news_rows(c) == []  # b joined within 4 h of the backlog's message: a rewrite only
+    clock.set(t0 + timedelta(minutes=20) + CRISIS_AFTER)
+    run_escalations(c)
+    c.pipeline.run_once()
+    [first] = news_rows(c)  # the red item: at once, with b, which joined silently before it
+    assert first.payload["title"] == ("Backlog grew: 2 more items not acknowledged 4h after their response "
+                                      "target (3 in this backlog)")
+    lines = first.payload["summary"].splitlines()
+    assert lines[0] == "2 items joined the open backlog; its first message, rewritten in place, lists all 3."
+    assert [ln.split()[1] for ln in lines[1:3]] == [f"#{red}", f"#{b}"]  # newest first
+    assert "Falcon" not in json.dumps(first.payload)  # P5: never a red item's text
+    # 5 h after the backlog opened (2 minutes more: the all-day working time ends at 23:59): d, an
+    # ordinary item, 4 h and more after the last news
     clock.set(t0 + timedelta(hours=5) + CRISIS_AFTER + timedelta(minutes=2))
     run_escalations(c)
-    [news] = news_rows(c)
-    assert news.payload["title"] == ("Backlog grew: 3 more items not acknowledged 4h after their response "
-                                     "target (4 in this backlog)")
-    lines = news.payload["summary"].splitlines()
-    assert lines[0] == "3 items joined the open backlog; its first message, rewritten in place, lists all 4."
-    assert [ln.split()[1] for ln in lines[1:4]] == [f"#{d}", f"#{red}", f"#{b}"]  # newest first
-    assert "Falcon" not in json.dumps(news.payload)  # P5: never a red item's text
+    news = news_rows(c)
+    assert len(news) == 2
+    assert news[-1].payload["title"] == ("Backlog grew: 1 more item not acknowledged 4h after its response "
+                                         "target (4 in this backlog)")
+    assert news[-1].payload["summary"].splitlines()[1].split()[1] == f"#{d}"
     run_escalations(c)
-    assert len(news_rows(c)) == 1  # once
+    assert len(news_rows(c)) == 2  # once
 
 
 def test_items_that_joined_silently_are_told_when_the_interval_passes_without_more_joining(
