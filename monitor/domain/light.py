@@ -122,7 +122,8 @@ def evaluate(
     as a compliment; a scout's "criticism"), a press enquiry (``press_terms``), questions
     that need a decision (:func:`asks_us`; ``topic_terms`` are the keywords of the
     organisation's topics), a scout's link whose post could not be read (``unread_post``) unless
-    the scout called it a compliment. Green: everything else (compliments and neutral public
+    the scout called it a compliment (its text is the scout's note: the model signal does not make
+    it red). Green: everything else (compliments and neutral public
     mentions).
     """
     reasons: list[str] = []
@@ -131,10 +132,15 @@ def evaluate(
         for label, why in watch_matches(text, wl):
             hits.append(label)
             reasons.append(why)
+    # the model reads posts: a scout's note on a post nobody could read is the employee's account
+    # of it, not a disclosure (judge M, 2026-12-06: "a rider posted ... that the tram was speeding
+    # before the crash" resembled riders' personal data, 0.78, and the team answering the public saw
+    # "text withheld"); watch-lists still make it red, and a high signal still asks Legal to look
     if (
         cfg.red_model_threshold is not None
         and model_red_score is not None
         and model_red_score >= cfg.red_model_threshold
+        and not unread_post
     ):
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
         reasons.append(f"{why}, at or above the model threshold {cfg.red_model_threshold:.2f}")

@@ -550,6 +550,13 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
     assert "watch-list term 'Project Falcon'" in both.reasons[0] and "resembles" in both.reasons[1]
     unscored = router.decide(MentionView("x", "4", "rates go up 9% next year", NOW), sent, now=NOW)
     assert unscored.light != "red"
+    # a scout's note on a post nobody could read is their account of it, not a disclosure (judge M)
+    note = router.decide(MentionView("web", "5", "a rider posted in a Facebook group that rates go up 9%", NOW,
+                                     submitted_by="emp-7", red_score=0.78, red_reason=why), sent, now=NOW)
+    assert note.light == "yellow" and "needs review: the post behind the link could not be read" in note.reasons[0]
+    named = router.decide(MentionView("web", "6", "someone posted the Project Falcon rates", NOW,
+                                      submitted_by="emp-7", red_score=0.78, red_reason=why), sent, now=NOW)
+    assert named.light == "red" and "watch-list term 'Project Falcon'" in named.reasons[0]
 
 
 @pytest.mark.parametrize(
