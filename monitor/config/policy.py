@@ -376,6 +376,11 @@ class SpikeConfig(StrictModel):
     mad_z: float = Field(3.0, ge=0, description="volume must also exceed median + mad_z * scaled MAD of the baseline")
     top_terms: int = Field(5, ge=1, le=50)
     sample_posts: int = Field(3, ge=1, le=20)
+    sample_reach: int | None = Field(
+        10000, ge=1,
+        description="a post by an account with at least this many followers takes one of the sample "
+        "slots whatever its tone, the largest first, leaving one slot to the usual choice: a "
+        "regulator's or a union's neutral post is news in a crisis; null: off")
     inhibit_matchers: list[str] = Field(
         default_factory=lambda: ['light!="red"'],
         description="per-mention alerts matching all of these are held back while a covering spike is live",

@@ -17,7 +17,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from monitor.delivery.notifiers._content import rise_words
+from monitor.delivery.notifiers._content import rise_words, voice
 
 ZWJ = "\u200d"
 EVENT_TYPE = "brand_scout_alert"
@@ -398,6 +398,9 @@ def _sample_line(sample: object) -> str:
     text = escape_line(sample.get("text") or "")[:300]
     url = sample.get("url")
     where = link(url, f"{sample.get('source') or 'post'} post") if isinstance(url, str) and url else ""
+    who = voice(sample)
+    if who:
+        text = f"*{escape_line(who)}:* {text}" if text else f"*{escape_line(who)}*"
     return "• " + " · ".join(p for p in (text, where) if p) if text or where else "• (a post)"
 
 

@@ -81,6 +81,7 @@ class Sample:
     positive: bool = False
     #: the author's followers: a reporter's or a union's post is among a spike's samples
     reach: int = 0
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class Spike:
     threshold: float
     summary: str
     top_terms: tuple[tuple[str, int], ...] = ()
-    samples: tuple[dict[str, str], ...] = ()
+    samples: tuple[dict[str, object], ...] = ()
     group: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -469,12 +470,27 @@ def weight(s: Sample) -> float:
     return math.log10(1 + max(s.engagement, 0)) + 0.8 * math.log10(1 + max(s.reach, 0))
 
 
-def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False) -> tuple[dict[str, str], ...]:
+def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False,
+              reach: int | None = None) -> tuple[dict[str, object], ...]:
     """The ``n`` sample posts of a spike: those that matter most (:func:`weight`), the negative
     ones first when the bucket is mostly negative (an outage's samples are its complaints, not a
-    compliment that happened to be shared more)."""
-    best = sorted(chosen, key=lambda s: (negative_first and not s.negative, -weight(s), s.external_id))[:n]
-    return tuple({"source": s.source, "external_id": s.external_id, "url": s.url, "text": s.text[:280]} for s in best)
+    compliment that happened to be shared more). Posts by accounts of at least ``reach`` followers
+    take up to ``n - 1`` of the slots whatever their tone, the largest first (judge S, 2026-12-06:
+    in a breach, the regulator's and a 152,000-follower union's neutral posts reached nobody, the
+    samples being the complaints)."""
+    ranked = sorted(chosen, key=lambda s: (negative_first and not s.negative, -weight(s), s.external_id))
+    best = ranked[:n]
+    if reach is not None:
+        missing = sorted((s for s in chosen if s.reach >= reach and s not in best),
+                         key=lambda s: (-s.reach, s.external_id))
+        kept = [s for s in best if s.reach >= reach]
+        room = max(n - 1 - len(kept), 0)  # one slot stays with the usual choice
+        extra = missing[:room]
+        if extra:
+            others = [s for s in best if s.reach < reach][:n - len(kept) - len(extra)]
+            best = sorted([*kept, *others, *extra], key=ranked.index)
+    return tuple({"source": s.source, "external_id": s.external_id, "url": s.url, "text": s.text[:280],
+                  **({"author": s.author, "reach": s.reach} if s.author else {})} for s in best)
 
 
 def detect(
@@ -621,7 +637,7 @@ def detect(
                         summary=summary,
                         top_terms=terms,
                         samples=_describe(chosen, cfg.sample_posts, negative_first=2 * series.get(b, Counts()).negative
-                                          >= series.get(b, Counts()).total > 0),
+                                          >= series.get(b, Counts()).total > 0, reach=cfg.sample_reach),
                         details={
                             **({"praise": True} if praise else {"mixed": True} if mixed else {}),
                             "baseline_source": res.baseline_source,

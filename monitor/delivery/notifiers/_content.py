@@ -153,3 +153,15 @@ def reach_text(reach: object) -> str:
 
 __all__ = ["WITHHELD", "as_red", "card_markdown", "clean", "plain", "reach_text", "receiver_config", "text_allowed",
            "visible", "visible_other"]
+
+def voice(sample: dict[str, Any]) -> str:
+    """Who wrote a spike's sample post, when the payload names them: ``@union (152,000 followers)``."""
+    author = str(sample.get("author") or "")
+    if not author:
+        return ""
+    try:
+        reach = int(str(sample.get("reach")))
+    except ValueError:
+        return f"@{author}"
+    return f"@{author} ({reach:,} followers)"
+

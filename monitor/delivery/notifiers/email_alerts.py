@@ -29,6 +29,7 @@ from monitor.delivery.notifiers._content import (
     rise_words,
     visible,
     visible_other,
+    voice,
 )
 from monitor.delivery.notifiers.base import Outbound
 from monitor.delivery.notifiers.email import SmtpSender
@@ -105,7 +106,7 @@ def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[st
             lines += ["", "Sample posts:"]
             for s in samples[:5]:
                 if isinstance(s, dict):
-                    shown = " · ".join(x for x in (plain(s.get("text"), 300) if s.get("text") else "",
+                    shown = " · ".join(x for x in (plain(voice(s), 200), plain(s.get("text"), 300) if s.get("text") else "",
                                                    plain(s.get("url"), 500) if s.get("url") else "") if x)
                     lines.append(f"- {shown or '(a post)'}")
     url = str(p.get("item_url") or p.get("queue_url") or "")

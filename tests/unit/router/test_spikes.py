@@ -173,6 +173,28 @@ def test_spike_explains_itself() -> None:
     assert "; from x 120; 3 of 3 negative, 0 positive" in vol.summary  # where from, and what mood
 
 
+def test_large_accounts_take_sample_slots_whatever_their_tone() -> None:
+    """Judge S (2026-12-06): in a breach, the regulator's (140k) and a union's (152k) neutral posts
+    reached nobody: the samples were the complaints. Up to ``sample_posts - 1`` slots go to posts by
+    accounts of ``sample_reach`` followers or more, the largest first; one keeps the usual choice."""
+    complaints = [Sample("x", f"c{i}", TUE_14 + timedelta(minutes=i), "Acme portal down again", negative=True,
+                         url=f"https://x.example/c{i}", engagement=50 + i, reach=300, author=f"user{i}")
+                  for i in range(5)]
+    voices = [Sample("x", "tdi", TUE_14 + timedelta(minutes=20), "We are reviewing the Acme incident",
+                     url="https://x.example/tdi", reach=140_000, author="TexasTDI"),
+              Sample("x", "union", TUE_14 + timedelta(minutes=21), "Members: check your Acme letters",
+                     url="https://x.example/union", reach=152_000, author="teachers_union"),
+              Sample("x", "mid", TUE_14 + timedelta(minutes=22), "Acme news", reach=12_000, author="localpaper")]
+    counts = seasonal(overrides={TUE_14: Counts(120, 90)})
+    now = TUE_14 + timedelta(minutes=50)
+    vol = next(s for s in detect(counts, CFG, now, samples=[*complaints, *voices]) if s.kind == "volume")
+    assert [x["external_id"] for x in vol.samples] == ["c4", "union", "tdi"]
+    assert vol.samples[1]["author"] == "teachers_union" and vol.samples[1]["reach"] == 152_000
+    off = CFG.model_copy(update={"sample_reach": None})
+    vol = next(s for s in detect(counts, off, now, samples=[*complaints, *voices]) if s.kind == "volume")
+    assert [x["external_id"] for x in vol.samples] == ["c4", "c3", "c2"]
+
+
 def test_a_wave_of_praise_says_it_is_mostly_positive() -> None:
     """An award announced, 120 posts of congratulations: the crisis channel reads that it is no
     outage, and where the posts came from (judge M, 2026-12-05: "10 mentions on all sources")."""
