@@ -96,6 +96,23 @@ class SpikeLike(Protocol):
     def explanation(self) -> Mapping[str, Any]: ...
 
 
+def _praise_in_crisis(labels: Mapping[str, object], *, now: datetime, spikes: Iterable[SpikeLike],
+                      inhibit_matchers: Sequence[str], spike_cooldown: timedelta) -> Suppression | None:
+    """Praise held from a receiver without a queue while a covering volume or negative-share
+    spike is live (see :func:`hold`)."""
+    if labels.get("sentiment") != "positive" or labels.get("submitted_by_scout") or labels.get("light") != "green":
+        return None
+    if not all(Matcher.parse(m).matches(labels) for m in inhibit_matchers):
+        return None
+    for spike in spikes:
+        if (spike.kind != "velocity" and spike_live(spike, now, spike_cooldown)
+                and spike_covers(spike, labels)):
+            return Suppression("inhibited", f"praise during the live {spike.kind} spike {spike.key}: in a crisis "
+                                            "praise is mostly sarcasm, so it is not shared (the digest lists it)",
+                               spike.key)
+    return None
+
+
 def spike_live(spike: SpikeLike, now: datetime, cooldown: timedelta) -> bool:
     """A spike is live from its start until it ended, or for ``cooldown`` when no end is recorded."""
     now = utc(now)
@@ -257,6 +274,11 @@ def hold(
 ) -> Suppression | None:
     """Whether the alert for one mention to one receiver is held back (None: send it).
 
+    A receiver without a queue (kudos) gets no praise while a volume or negative-share spike that
+    covers the post is live: in a crisis, praise is mostly sarcasm (judge S, 2026-12-06: during a
+    breach, 13 of the 14 posts #kudos got were complaints read as praise, "SET SEG deserves every
+    fine they get"); a scout's forward is a person's reading and still goes.
+
     ``labels`` are the decision's routing labels, ``last`` the last alert this receiver got for
     the mention's group and ``repeat_interval`` the matched route's. Order, as in Alertmanager:
     an active silence; inhibition by a live spike covering the mention, for alerts matching
@@ -266,6 +288,11 @@ def hold(
     receiver with a queue. A receiver without a ``queue``
     (kudos) responds to nothing, so a rise in priority is no news to it: only its light counts.
     """
+    if not queue:
+        crisis = _praise_in_crisis(labels, now=now, spikes=spikes, inhibit_matchers=inhibit_matchers,
+                                   spike_cooldown=spike_cooldown)
+        if crisis is not None and is_silenced(labels, silences, utc(now)) is None:
+            return crisis
     rose = rise(labels, last, queue=queue) is not None
     # a colleague's forward is news for a receiver with a queue, whenever the group last alerted
     # (P1; judge J, 2026-12-06: "now 300 comments, a TV station shared it" was held as a repeat)

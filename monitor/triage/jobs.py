@@ -718,8 +718,12 @@ def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: date
                                  + f"{alerts} routine alert(s) about {items} item(s) held back; they are in the queue"})
 
 
-def _held_for_payload(c: JobDeps, r: SpikeEvent, held: str, *, over: bool = False) -> dict[str, Any]:
+def _held_for_payload(c: JobDeps, r: SpikeEvent, held: str, *, over: bool = False, queue: bool = True) -> dict[str, Any]:
     ex = r.explanation or {}
+    if not queue:  # kudos: what it holds is praise, and nothing of it waits in a queue
+        title = "Praise is shared again: the spike is over" if over else "Praise is not shared during a live spike"
+        return {"title": title, "summary": str(ex.get("summary") or ""), "kind": r.kind, "scope": r.scope,
+                "held": held}
     title = ("Routine alerts to you flow again: the spike is over" if over
              else "Routine alerts to you are held during a live spike")
     return {"title": title, "summary": str(ex.get("summary") or ""),
@@ -739,6 +743,7 @@ def _tell_held_receivers(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now
         if receiver != crisis[key]:
             held.setdefault(key, {})[receiver] = counts
     over = {r.key for r in ended}
+    queueless = {rc.name for rc in c.cfg.receivers if not rc.queue}
     for r in [*spikes, *ended]:
         ex = dict(r.explanation or {})
         told = dict(ex.get("held_for") or {})
@@ -750,8 +755,12 @@ def _tell_held_receivers(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now
                     continue
                 line = (f"Over at {utc_and_local(now, c.cfg.organisation.timezone)}: routine alerts flow again; {alerts} alert(s) about "
                         f"{items} item(s) were held back during the spike, they are in the queue.")
+                if receiver in queueless:
+                    line = (f"Over at {utc_and_local(now, c.cfg.organisation.timezone)}: praise is shared again; "
+                            f"{alerts} post(s) read as praise were not shared during the spike (the digest lists them).")
                 c.store.enqueue(s, key=f"{first}:over:{now.isoformat()}", receiver=receiver, kind="spike", now=now,
-                                payload={**_held_for_payload(c, r, line, over=True), "updates": first})
+                                payload={**_held_for_payload(c, r, line, over=True, queue=receiver not in queueless),
+                                         "updates": first})
                 told[receiver] = [alerts, items, "over"]
                 changed = True
                 continue
@@ -759,12 +768,16 @@ def _tell_held_receivers(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now
                 continue
             line = (f"{alerts} routine alert(s) about {items} item(s) held back so far; they are in the queue. "
                     "Red, urgent and forwarded posts still alert you; the crisis channel follows the spike.")
+            if receiver in queueless:
+                line = (f"{alerts} post(s) read as praise not shared so far: during a spike of complaints, praise "
+                        "is mostly sarcasm. Compliments a colleague forwards still reach you.")
             if receiver not in told:
                 c.store.enqueue(s, key=first, receiver=receiver, kind="spike", now=now,
-                                payload=_held_for_payload(c, r, line))
+                                payload=_held_for_payload(c, r, line, queue=receiver not in queueless))
             else:
                 c.store.enqueue(s, key=f"{first}:{alerts}", receiver=receiver, kind="spike", now=now,
-                                payload={**_held_for_payload(c, r, line), "updates": first})
+                                payload={**_held_for_payload(c, r, line, queue=receiver not in queueless),
+                                         "updates": first})
             told[receiver] = [alerts, items]
             changed = True
         if changed:

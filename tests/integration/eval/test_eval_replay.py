@@ -254,6 +254,37 @@ def test_a_receiver_whose_alerts_a_spike_holds_is_told_so(cfg: AppConfig, tmp_pa
     assert f"{spike['held_alerts']} alert(s)" in last
 
 
+def test_praise_during_a_spike_of_complaints_is_not_shared_with_kudos(cfg: AppConfig, tmp_path: Path) -> None:
+    """Judge S (2026-12-06): in a breach, 13 of the 14 posts #kudos got were complaints read as
+    praise. While the outage's spike is live, a post read as praise is not shared (kudos is told
+    why, once, rewritten when the spike is over); a compliment a colleague forwards still goes."""
+    from sqlmodel import Session, col, create_engine, select
+
+    from monitor.storage.models import Notification
+
+    def post(ext: str, at: str, text: str, **kw: Any) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "text": text, "author_handle": f"u{ext}",
+                           "author_reach": 90, "created_at": at, **kw})
+
+    stream = (STREAMS / "outage_after_quiet_day.jsonl").read_text(encoding="utf-8").rstrip("\n") + "\n" + "\n".join([
+        post("k1", "2026-11-30T09:45:00Z", "Great job SET SEG, the portal is a museum piece now, love it"),
+        post("k2", "2026-11-30T09:46:00Z", "Thanks SET SEG for the great safety webinar last week",
+             submitted_by="emp-3", category="compliment"),
+    ])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier(), folder=tmp_path)
+    m = by_id(report)
+    assert m["k1"]["sentiment"] == "positive" and "kudos" not in m["k1"]["alerted"]
+    assert [h["kind"] for h in m["k1"]["held"] if h["receiver"] == "kudos"] == ["inhibited"]
+    assert "kudos" in m["k2"]["alerted"]
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        rows = [n for n in s.exec(select(Notification).order_by(col(Notification.id)))
+                if n.kind == "spike" and n.channel is None and n.receiver == "kudos"]
+    first, *rewrites = rows
+    assert first.payload["title"] == "Praise is not shared during a live spike" and "queue_url" not in first.payload
+    assert first.payload["held"].startswith("1 post(s) read as praise not shared so far")
+    assert rewrites and rewrites[-1].payload["title"] == "Praise is shared again: the spike is over"
+
+
 def test_velocity_names_the_post_and_never_fires_for_small_or_fresh_posts(cfg: AppConfig) -> None:
     """v1 gained 2,020 engagements in the 45 minutes before a connector saw it: one velocity
     alert naming the post, its author and link. v2 (4 engagements, seconds old) and v3 (45

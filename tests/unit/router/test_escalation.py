@@ -327,6 +327,16 @@ def test_rise_says_what_rose_and_from_what(light: str, priority: str, queue: boo
     assert rise({"light": light, "priority": priority}, None, queue=queue) is None
 
 
+@dataclass
+class LiveSpike:
+    key: str = "volume:all:t"
+    kind: str = "volume"
+    scope: str = "all"
+    started_at: datetime = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    ended_at: datetime | None = None
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
 @pytest.mark.parametrize(("queue", "extra", "held"), [
     (True, {}, True), (False, {}, False),
     (True, {"press": True}, False),  # a press enquiry is never routine (judge F, 2026-12-06)
@@ -335,22 +345,38 @@ def test_rise_says_what_rose_and_from_what(light: str, priority: str, queue: boo
 def test_a_live_spike_holds_routine_alerts_only_for_receivers_with_a_queue(queue: bool, extra: dict[str, Any],
                                                                            held: bool) -> None:
     """Held alerts "stay in the queue": true of Marketing & Sales, not of kudos (no queue, its
-    compliments would be lost), so a spike never holds kudos' alerts; nor what must be seen."""
+    compliments would be lost), so a spike never holds kudos' routine alerts; nor what must be seen."""
     from monitor.domain.suppression import hold
-
-    @dataclass
-    class LiveSpike:
-        key: str = "volume:all:t"
-        kind: str = "volume"
-        scope: str = "all"
-        started_at: datetime = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
-        ended_at: datetime | None = None
-        explanation: dict[str, Any] = field(default_factory=dict)
 
     out = hold({"light": "green", "priority": "normal", "receiver": "r", "source": "x", **extra},
                now=datetime(2026, 12, 1, 15, 30, tzinfo=UTC), last=None, repeat_interval=timedelta(hours=4),
                spikes=[LiveSpike()], queue=queue)
     assert (out is not None and out.kind == "inhibited") is held, out
+
+
+@pytest.mark.parametrize(("extra", "spike", "held"), [
+    ({}, LiveSpike(), True),
+    ({"submitted_by_scout": True}, LiveSpike(), False),  # a colleague's reading of it
+    ({"sentiment": "neutral"}, LiveSpike(), False),
+    ({}, LiveSpike(explanation={"mixed": True}), False),  # a busy spell is no crisis
+    ({}, LiveSpike(explanation={"praise": True}), False),
+    ({}, LiveSpike(kind="velocity", key="velocity:x:p", explanation={"group": "x:1"}), False),
+    ({}, LiveSpike(scope="reddit"), False),  # a spike elsewhere
+    ({}, LiveSpike(ended_at=datetime(2026, 12, 1, 15, 20, tzinfo=UTC)), False),
+])
+def test_praise_is_not_shared_with_kudos_during_a_spike_of_complaints(extra: dict[str, Any], spike: LiveSpike,
+                                                                     held: bool) -> None:
+    """Judge S (2026-12-06): during a breach, 13 of the 14 posts #kudos got were complaints and
+    sarcasm read as praise ("SET SEG deserves every fine they get")."""
+    from monitor.domain.suppression import hold
+
+    labels = {"light": "green", "priority": "normal", "receiver": "kudos", "source": "x", "group": "x:9",
+              "sentiment": "positive", **extra}
+    out = hold(labels, now=datetime(2026, 12, 1, 15, 30, tzinfo=UTC), last=None, repeat_interval=timedelta(hours=24),
+               spikes=[spike], queue=False)
+    assert (out is not None and out.kind == "inhibited") is held, out
+    if held:
+        assert out is not None and out.ref == spike.key and "praise is mostly sarcasm" in out.reason
 
 
 @pytest.mark.parametrize(("red_receiver", "assignee", "receiver"), [
