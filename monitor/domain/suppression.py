@@ -108,7 +108,7 @@ def _praise_in_crisis(labels: Mapping[str, object], *, now: datetime, spikes: It
         if (spike.kind != "velocity" and spike_live(spike, now, spike_cooldown)
                 and spike_covers(spike, labels)):
             return Suppression("inhibited", f"praise during the live {spike.kind} spike {spike.key}: in a crisis "
-                                            "praise is mostly sarcasm, so it is not shared (the digest lists it)",
+                                            "praise is mostly sarcasm, so it is not shared (it is recorded)",
                                spike.key)
     return None
 

@@ -757,7 +757,7 @@ def _tell_held_receivers(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now
                         f"{items} item(s) were held back during the spike, they are in the queue.")
                 if receiver in queueless:
                     line = (f"Over at {utc_and_local(now, c.cfg.organisation.timezone)}: praise is shared again; "
-                            f"{alerts} post(s) read as praise were not shared during the spike (the digest lists them).")
+                            f"{alerts} post(s) read as praise were not shared during the spike (they are recorded).")
                 c.store.enqueue(s, key=f"{first}:over:{now.isoformat()}", receiver=receiver, kind="spike", now=now,
                                 payload={**_held_for_payload(c, r, line, over=True, queue=receiver not in queueless),
                                          "updates": first})
