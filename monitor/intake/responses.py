@@ -285,6 +285,12 @@ class Responses:
         item.due_at = ladder_due_at(posted, target, self.cfg.policy.business_hours) if target is not None else posted
         if FOLLOW_UP not in (item.reasons or []):
             item.reasons = [*(item.reasons or []), FOLLOW_UP]
+        # the customer's reply is news to whoever answers: a new alert, not a repeat folded into the
+        # group's message (judge M, 2026-12-06: "I DMed you last week ... got nothing back" after our
+        # reply only rewrote the earlier Slack message, which notifies nobody)
+        queueless = {rc.name for rc in self.cfg.receivers if not rc.queue}
+        item.alert_state = {rcv: v if rcv in queueless or not isinstance(v, dict) else {**v, "reopened": True}
+                            for rcv, v in (item.alert_state or {}).items()}
         item.updated_at = now
         rq.add_row(s, item)
         s.flush()

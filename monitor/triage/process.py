@@ -564,7 +564,11 @@ class Triage:
         ctx.members.append((item, row.id or 0))
         state = dict(item.alert_state or {})
         last = {rcv: LastAlert.from_json(v) for rcv, v in state.items()}
-        holds = alert_holds(decision, group=item.group_key, now=now, last=last, silences=ctx.silences,
+        # an item the customer's reply reopened (intake marks it): the next member is news to the
+        # receivers that answer, never a repeat folded into the group's message
+        reopened = {rcv for rcv, v in state.items() if isinstance(v, dict) and v.get("reopened")}
+        holds = alert_holds(decision, group=item.group_key, now=now,
+                            last={r: x for r, x in last.items() if r not in reopened}, silences=ctx.silences,
                             spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None,
                             red_score=cl.red_score)
         if in_doubt(self.cfg, cl.red_score, decision.light):
@@ -601,7 +605,7 @@ class Triage:
                     "repeat", f"the same post read again; {rcv} was alerted about it"), last, now, ctx)
                 continue
             ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due,
-                                     rose_from=rose_from, news=rose_from is not None or every))
+                                     rose_from=rose_from, news=rose_from is not None or every or rcv in reopened))
             # what the receiver was shown: the item's light and priority (the message shows the
             # item's), which an earlier member may have raised above this post's own (judge A: "now
             # urgent (was high)" about an item urgent for six hours)

@@ -74,6 +74,11 @@ def test_a_follow_up_after_our_response_reopens_the_item(cfg: AppConfig, tmp_pat
     m = by_id(report)
     assert m["fu2"]["matched"] and m["fu2"]["item_id"] == m["fu1"]["item_id"]
     assert m["fu1"]["status"] in ("new", "assigned")  # reopened: the response clock runs again
+    # the customer's reply is a new alert, not a repeat folded into the group's message (judge M,
+    # 2026-12-06: it only rewrote the earlier Slack message, which notifies nobody)
+    assert "marketing-sales" in m["fu3"]["alerted"], m["fu3"]["held"]
+    assert [a["kind"] for a in report.alerts if a["external_ids"] == ["fu3"]
+            and a["receiver"] == "marketing-sales"] == ["mention"]
     store = Store(make_engine(f"sqlite:///{tmp_path / 'eval.db'}"))
     try:
         with store.session() as s:
