@@ -113,6 +113,22 @@ def test_route_names_nobody_for_a_mention_triage_only_records(app: typer.Typer, 
     assert scouted["receivers"] == ["marketing-sales"] and "recorded_only" not in scouted
 
 
+def test_route_says_when_legal_are_asked_to_look_at_a_post_in_doubt(app: typer.Typer) -> None:
+    """Judge M (2026-12-06): the dry run said "nobody is told" of a post the replay sent Legal as
+    "may be confidential". With the example config and the shipped model, a post whose
+    confidentiality signal is over ``doubt_floor`` and under the red threshold says so."""
+    example = Path(__file__).resolve().parents[3] / "config" / "example.yaml"
+    stdin = "\n".join([
+        line(external_id="d1", text="SET SEG staff seem stressed lately, lots of meetings behind closed doors"),
+        line(external_id="d2", text="Nice weather for the SET SEG picnic today, great food"),
+    ]) + "\n"
+    doubt, plain = route_lines(app, example, stdin)
+    assert doubt["light"] != "red" and doubt["in_doubt"] is True, doubt
+    assert doubt["reasons"][-1].startswith("may be confidential (resembles ")
+    assert doubt["reasons"][-1].endswith("Legal / Compliance are asked to look")
+    assert "in_doubt" not in plain
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
