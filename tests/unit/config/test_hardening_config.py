@@ -249,3 +249,25 @@ def test_hours_without_working_time_are_refused_at_load(write: Callable[[dict[st
     problems = _problems(write(data))
     assert [p[1] for p in problems] == [field], problems
     assert said in problems[0][2]
+
+
+def test_every_bad_holiday_is_named_at_once(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge M (2026-12-06): of two bad holidays only the first was named."""
+    data = _base()
+    _set(data, "policy.business_hours.holidays", ["2026-09-07", "2026-13-01", "Labor Day"])
+    [(_, where, message)] = [p for p in _problems(write(data)) if "holiday" in p[2]]
+    assert "policy.business_hours.holidays" in where
+    assert "'2026-13-01', 'Labor Day' are not an ISO date" in message
+
+
+def test_a_doubt_floor_at_or_over_the_red_threshold_is_refused(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge M (2026-12-06): doubt_floor 0.6 over red_model_threshold 0.55 was accepted; it asks
+    Legal about nothing."""
+    data = _base()
+    _set(data, "policy.light.red_model_threshold", 0.55)
+    _set(data, "policy.light.doubt_floor", 0.6)
+    _set(data, "policy.light.confidential_categories",
+         [{"name": "unreleased prices", "description": "rates not announced yet"}])
+    [(_, where, message)] = [p for p in _problems(write(data)) if "doubt_floor" in p[2]]
+    assert where.startswith("policy.light")
+    assert "doubt_floor (0.6) must be below red_model_threshold (0.55)" in message
