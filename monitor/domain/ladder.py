@@ -203,7 +203,7 @@ def ladder_message(items: list[dict[str, Any]], *, action: str, base_url: str, t
         ask = f"Please see that someone acknowledges {them} (assign {them} in the queue)"
     else:
         title = f"Reminder: {noun} not acknowledged by {its} response target"
-        ask = f"Acknowledge {them} in the queue (a claim alone does not stop the reminders)"
+        ask = f"Claim or acknowledge {them} in the queue (either stops the reminders)"
     lines = []
     for it in items[:BACKLOG_LISTED]:
         due = ""

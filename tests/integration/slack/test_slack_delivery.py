@@ -164,7 +164,8 @@ def test_later_members_rewrite_the_groups_message_in_place_and_keep_its_state(
         c.pipeline.run_once()
     first = next(m for m in fake_slack.history(cid) if m["ts"] == ts)
     assert "4 posts in this group" in dump(first) and "3 posts in this group" not in dump(first)
-    assert "Claimed by Anna Berg" in dump(first) and "bs_ack" in dump(first)  # its state and buttons stay
+    # its state and buttons stay (a claim acknowledges: Responded remains, Acknowledge is gone)
+    assert "Claimed by Anna Berg" in dump(first) and "bs_respond" in dump(first) and "bs_ack" not in dump(first)
     replies = [m for m in fake_slack.history(cid) if m.get("thread_ts") == ts]
     assert "Another mention in this group (4 so far)" in dump(replies[-1]) and "me too (4)" in dump(replies[-1])
     assert len([m for m in fake_slack.history(cid) if not m.get("thread_ts")]) == top

@@ -66,7 +66,7 @@ def test_legal_acts_on_red_items_from_slack(env: tuple[Container, TestClient], c
     assert red.light == "red"
     post(client, clock, "/slack/actions", action_body(LEE, "bs_claim", red.id or 0))
     assert "You claimed" in _last_ephemeral(fake_slack)
-    assert (item(c, "reddit:t3_a").status, item(c, "reddit:t3_a").assignee) == ("assigned", "lee")
+    assert (item(c, "reddit:t3_a").status, item(c, "reddit:t3_a").assignee) == ("acknowledged", "lee")
     post(client, clock, "/slack/actions", action_body(LEE, "bs_close", red.id or 0, "1700000002.000001"))
     assert fake_slack.posted("views.open")  # the close form opens for Legal
     r = post(client, clock, "/slack/actions", view_body(LEE, "bs_close_modal", red.id or 0,

@@ -104,7 +104,7 @@ def test_spokesperson_claims_and_a_retry_is_idempotent(env: tuple[Container, Tes
     assert post(client, clock, "/slack/actions", body, headers={"X-Slack-Retry-Num": "1",
                                                                 "X-Slack-Retry-Reason": "http_timeout"}).status_code == 200
     after = item(c, "x:2")
-    assert (after.status, after.assignee) == ("assigned", "anna")
+    assert (after.status, after.assignee) == ("acknowledged", "anna")  # a claim acknowledges
     assert [e.action for e in c.store.audit_events("queue_item", str(it.id))].count("queue.claim") == 1
     assert len(fake_slack.posted("chat.postEphemeral")) == 1
     # the outbox then rewrites the first alert and records the claim in its thread

@@ -89,7 +89,7 @@ def test_reminders_within_a_window_are_one_message_sent_at_its_end(make: Any, cl
     assert [it["item_id"] for it in p["items"]] == [a, b] and p["item_count"] == 2
     assert p["summary"].splitlines()[0].startswith(f"• #{a} yellow, high, due 2026-11-16 16:01 UTC")
     assert "assigned to Ben Ortiz" in p["summary"] and "assigned to Anna Berg" in p["summary"]
-    assert p["summary"].splitlines()[-1] == ("Acknowledge them in the queue (a claim alone does not stop the "
+    assert p["summary"].splitlines()[-1] == ("Claim or acknowledge them in the queue (either stops the "
                                              "reminders): " + p["queue_url"])
     assert sorted(p["notify_users"]) == ["U0ANNA01", "U0BEN001"]  # each assignee is mentioned
     assert "SET SEG" not in p["summary"]  # ids, lights, links: never the posts' text
@@ -166,7 +166,7 @@ def test_slack_mentions_the_people_a_ladder_message_is_for() -> None:
     assert payload["summary"].splitlines()[0] == (
         "• #4 yellow, high, due 2026-11-16 16:01 UTC (09:01 MST), assigned to Ben Ortiz: http://q/queue/4")
     assert payload["summary"].splitlines()[-1] == (
-        "Acknowledge it in the queue (a claim alone does not stop the reminders): http://q/queue?overdue=1")
+        "Claim or acknowledge it in the queue (either stops the reminders): http://q/queue?overdue=1")
     text, blocks = render_generic("escalation", payload)
     assert text.endswith("<@U0BEN001>") and "<!channel>" not in text  # only user ids become mentions
     assert "<@U0BEN001>" in blocks[0]["text"]["text"]

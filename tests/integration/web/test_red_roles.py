@@ -28,7 +28,7 @@ def test_legal_claims_and_closes_a_red_item(browser: Callable[..., Browser], see
     r = lee.post_form(page, f"{page}/claim", {}, follow_redirects=False)
     assert r.status_code == 303, r.text[:500]
     item = queries.get_item(container.store, seeded.red)
-    assert item is not None and (item[0].status, item[0].assignee) == ("assigned", "lee")
+    assert item is not None and (item[0].status, item[0].assignee) == ("acknowledged", "lee")
     r = lee.post_form(page, f"{page}/close", {"reason": "leak handled by Legal; no public reply"})
     assert r.status_code == 200 and "Done: close" in r.text
     item = queries.get_item(container.store, seeded.red)
