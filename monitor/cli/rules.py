@@ -61,6 +61,7 @@ def replay(
     since: datetime,
     until: datetime,
     ticks_from: datetime | None = None,
+    reopening: frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, DayTally]:
     """Replay mentions (view, sentiment, time it was routed) through the rules, day by day (UTC).
 
@@ -124,6 +125,7 @@ def replay(
     # cross-posts: text -> (source, author, group, created at)
     routed_by_text: dict[str, list[tuple[str, str, str, datetime]]] = defaultdict(list)
     grouping = cfg.policy.grouping
+    queueless = {rc.name for rc in cfg.receivers if not rc.queue}
     for m, s, at in sorted(rows, key=lambda r: r[2]):
         if at < since or at >= until:
             continue
@@ -162,6 +164,10 @@ def replay(
             opener_of[d.group] = m.author_handle
         k = bisect.bisect_left(ticks, at) - 1  # the last tick strictly before ``at``
         item_light[d.group] = max(item_light.get(d.group, "green"), d.light, key=lambda x: LIGHT_RANK.get(x, 0))
+        if (m.source, m.external_id) in reopening:
+            # a customer's reply after our response reopened the item: news to the receivers that
+            # answer, never a repeat (as the live stage: intake marks them, triage alerts)
+            last_alert[d.group] = {r: x for r, x in last_alert[d.group].items() if r in queueless}
         holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[],
                             spikes=snapshots[k] if k >= 0 else [], cfg=cfg, item_light=item_light[d.group],
                             scouted=m.submitted_by is not None, red_score=m.red_score)
@@ -202,19 +208,21 @@ def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, Sen
     from monitor.storage.db import make_engine, redacted_url
     from monitor.storage.rules_queries import mentions_for_replay
     from monitor.storage.store import Store
-    from monitor.triage.process import view_of
+    from monitor.triage.process import view_of, with_own_roots
 
     typer.echo(f"database: {redacted_url(cfg.database_url())}", err=True)
     store = Store(make_engine(cfg.database_url()))
     try:
         stored = mentions_for_replay(store, start)
+        with store.session() as s:  # as the live stage: replies in our own threads, per author
+            seen = with_own_roots(store, s, {i: view_of(f.row, f.submission) for i, f in enumerate(stored)})
     finally:
         store.engine.dispose()
     views: list[MentionView] = []
     sentiments: list[SentimentView | None] = []
     unscored: list[int] = []
-    for found in stored:
-        cl, view = found.classification, view_of(found.row, found.submission)
+    for i, found in enumerate(stored):
+        cl, view = found.classification, seen[i]
         # the P4 model signal triage stored with the classification (a model red is no watch-list hit)
         if cl is not None and cl.red_score is not None and cl.red_reason is not None:
             view = replace(view, red_score=cl.red_score, red_reason=cl.red_reason)
@@ -229,6 +237,20 @@ def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, Sen
             views[i] = v
     return [(v, sv, max(utc(f.row.created_at), utc(f.row.fetched_at)))
             for v, sv, f in zip(views, sentiments, stored, strict=True)]
+
+
+def _reopening(cfg: AppConfig, start: datetime) -> frozenset[tuple[str, str]]:
+    """The stored mentions that reopened their item as a customer's reply after our response."""
+    from monitor.intake.responses import FOLLOW_UP
+    from monitor.storage.db import make_engine
+    from monitor.storage.rules_queries import reopening_mentions
+    from monitor.storage.store import Store
+
+    store = Store(make_engine(cfg.database_url()))
+    try:
+        return reopening_mentions(store, start, FOLLOW_UP)
+    finally:
+        store.engine.dispose()
 
 
 @rules_app.command("backtest")
@@ -256,7 +278,7 @@ def backtest(
         rows = _stored_rows(cfg, baseline_start)
     except MonitorError as exc:
         raise fail(str(exc), 1) from None
-    days = replay(cfg, rows, since=start, until=until)
+    days = replay(cfg, rows, since=start, until=until, reopening=_reopening(cfg, baseline_start))
     if as_json:
         for day, tally in days.items():
             typer.echo(

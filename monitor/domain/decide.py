@@ -67,6 +67,10 @@ class MentionView:
     #: group stays with the people who answer it (judges E and H: one outsider's leak in a
     #: customer's thread took the customer's complaint away from Marketing & Sales)
     apart_from: str | None = None
+    #: the thread it replies in (its root, else the post it answers) is one of our own accounts'
+    #: posts (a statement, an announcement): each customer replying there is a conversation of
+    #: their own, not one item of everybody's replies
+    own_root: bool = False
 
     @property
     def engagement(self) -> int:
@@ -261,7 +265,8 @@ def kept_apart(light: str, *, item_light: str | None, opener: str | None, author
 def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by_repost: bool = True,
               by_text: bool = False, by_campaign: bool = False) -> str:
     """The group a mention belongs to: the post it reposts or quotes, the external link it
-    shares, its thread (``thread_id``, else the ``parent_id`` it answers), or itself. A post it
+    shares, its thread (``thread_id``, else the ``parent_id`` it answers; per author in a thread of
+    our own, ``own_root``), or itself. A post it
     refers to, links to, cross-posts (``by_text``: the same text routed from another source,
     :func:`cross_post_text`) or repeats (``by_campaign``: the same text by another person,
     :func:`same_words_as`) that was routed already lends its group (``joins``): it may be a link's.
@@ -280,6 +285,11 @@ def group_key(m: MentionView, *, by_url: bool = True, by_thread: bool = True, by
         # the thread's root when the platform names it, else the post it answers: a reply that
         # names only its parent joins the parent's group (a root post is its own group)
         root = m.thread_id or m.parent_id
+        if root and m.own_root:
+            # replies to our own post: one group per author (judge S, 2026-12-06: five customers'
+            # replies to our breach statement were one item, and our answer to one of them marked
+            # all five answered)
+            return _bounded(f"{m.source}:{root}:@{handle_stem(m.author_handle) or m.external_id}")
         if root:
             return _bounded(f"{m.source}:{root}")
     return _bounded(f"{m.source}:{m.external_id}")

@@ -110,6 +110,7 @@ class Intake:
         try:
             # before the cursor moves: a failure below fetches them again (stored once)
             self.responses.add(source_name, responses, now=now)
+            self.responses.keep_own_posts(mentions)
             batch = store.add_new_mentions(source_name, src.type, kept, result.cursor, now=now,
                                            rejected=result.rejected,
                                            retriage_engagement=self.cfg.policy.spikes.velocity_min_engagement)

@@ -97,6 +97,17 @@ class Responses:
         with self.store.session() as s:
             return rq.add_responses(self.store, s, source_name, responses, now=now)
 
+    def keep_own_posts(self, mentions: Sequence[Mention]) -> int:
+        """Keep the ids of the own accounts' posts among ``mentions`` (those that answer nothing:
+        :meth:`split` took the others as responses), so that replies in their threads are told
+        apart per author (:func:`monitor.triage.process.with_own_roots`). Returns how many were new."""
+        own = [(m.source, m.external_id, m.author_handle or "", m.created_at) for m in mentions
+               if self._own_accounts.match(m.source, m.author_handle)]
+        if not own:
+            return 0
+        with self.store.session() as s:
+            return self.store.add_own_posts(s, own)
+
     def credit(self, source: str, handle: str) -> tuple[str | None, str]:
         """Who a response by ``handle`` on ``source`` is credited to: (spokesperson id or None,
         display name)."""

@@ -19,6 +19,8 @@ from monitor.storage.models import (
     AuditEvent,
     EscalationStep,
     MentionRow,
+    OwnPost,
+    PlatformResponse,
     QueueItem,
     QueueItemMention,
     RosterEntry,
@@ -241,6 +243,27 @@ class QueueStore(StoreBase):
             col(MentionRow.external_id).in_(sorted({e for _, e in wanted})), col(MentionRow.group_key).is_not(None),
             col(MentionRow.state) == "routed")).all()
         return {(src, ext): str(gk) for src, ext, gk in rows if (src, ext) in wanted and gk}
+
+    def own_posts(self, s: Session, posts: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of ``posts`` (``(source, external_id)``) that our own accounts posted (stored as
+        responses)."""
+        wanted = set(posts)
+        if not wanted:
+            return set()
+        ids = sorted({e for _, e in wanted})
+        rows = [*s.exec(select(OwnPost.source, OwnPost.external_id).where(col(OwnPost.external_id).in_(ids))).all(),
+                *s.exec(select(PlatformResponse.source, PlatformResponse.external_id).where(
+                    col(PlatformResponse.external_id).in_(ids))).all()]
+        return {(src, ext) for src, ext in rows if (src, ext) in wanted}
+
+    def add_own_posts(self, s: Session, posts: Sequence[tuple[str, str, str, datetime]]) -> int:
+        """Keep the ids of own accounts' posts that answer nothing (``(source, external_id,
+        author_handle, created_at)``); duplicates skipped. Returns how many were new."""
+        if not posts:
+            return 0
+        return len(self.insert_ignore(s, OwnPost, [
+            {"source": src, "external_id": ext, "author_handle": who, "created_at": at}
+            for src, ext, who, at in posts], ["source", "external_id"], returning=OwnPost.id))
 
     def routed_groups_by_url(self, s: Session, urls: Sequence[str]) -> dict[str, str]:
         """The group key of the routed mention stored with each of ``urls`` as its address."""

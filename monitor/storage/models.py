@@ -386,6 +386,22 @@ class UserAccount(SQLModel, table=True):
                                     "cookie of an older generation no longer signs anyone in")
 
 
+class OwnPost(SQLModel, table=True):
+    """A post by one of the organisation's own accounts that answers nothing (a statement, an
+    announcement), unique on ``(source, external_id)``: no mention, kept so that replies in its
+    thread are told apart per author (each customer answering our statement is a conversation of
+    their own)."""
+
+    __tablename__ = "own_post"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_own_post_source_extid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    external_id: str = Field(max_length=200)
+    author_handle: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 class PlatformResponse(SQLModel, table=True):
     """A post by one of the organisation's own accounts that answers a mention (issue 20), unique
     on ``(source, external_id)``.

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from monitor.storage.models import ClassificationRow, MentionRow, ScoutSubmission
+from monitor.storage.models import AuditEvent, ClassificationRow, MentionRow, ScoutSubmission
 from monitor.storage.store import Store
 
 
@@ -41,3 +41,16 @@ def mentions_for_replay(store: Store, since: datetime) -> list[StoredMention]:
 
 
 __all__ = ["StoredMention", "mentions_for_replay"]
+
+
+def reopening_mentions(store: Store, since: datetime, reason: str) -> frozenset[tuple[str, str]]:
+    """``(source, external_id)`` of the mentions that reopened their queue item since ``since``
+    for ``reason`` (brand-scout's ``queue.reopen``: a customer's reply after our response)."""
+    with store.session() as s:
+        ids = {int(str(d["mention_id"])) for d in s.exec(
+            select(AuditEvent.details).where(col(AuditEvent.action) == "queue.reopen", col(AuditEvent.at) >= since))
+            if isinstance(d, dict) and d.get("reason") == reason and str(d.get("mention_id") or "").isdigit()}
+        if not ids:
+            return frozenset()
+        rows = s.exec(select(MentionRow.source, MentionRow.external_id).where(col(MentionRow.id).in_(sorted(ids))))
+        return frozenset((src, ext) for src, ext in rows.all())

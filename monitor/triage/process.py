@@ -32,6 +32,7 @@ from monitor.clock import Clock, utc
 from monitor.config import AppConfig
 from monitor.domain.decide import (
     Decision,
+    MentionView,
     Router,
     SentimentView,
     cross_post_core,
@@ -79,6 +80,21 @@ def reaches_people(decision: Decision, *, scouted: bool) -> bool:
     nobody needs to act. The live stage and the backtest both ask this."""
     explicit = any(m.path != "route" for m in decision.matches)
     return decision.light != "green" or scouted or explicit
+
+
+def thread_root(v: MentionView) -> str | None:
+    """The post a reply's thread starts at (or the post it answers), for a reply or comment."""
+    return (v.thread_id or v.parent_id) if v.kind in ("comment", "reply") else None
+
+
+def with_own_roots(store: Store, s: Session, views: dict[int, MentionView]) -> dict[int, MentionView]:
+    """``views`` with ``own_root`` set for replies in a thread one of our own accounts started (or
+    to one of its posts): the live stage and the backtest group them per author."""
+    roots = {(v.source, root) for v in views.values() if (root := thread_root(v))}
+    own = store.own_posts(s, sorted(roots))
+    if not own:
+        return views
+    return {i: replace(v, own_root=True) if (v.source, thread_root(v) or "") in own else v for i, v in views.items()}
 
 
 def in_doubt(cfg: AppConfig, red_score: float | None, light: str) -> bool:
@@ -342,7 +358,7 @@ class Triage:
         g = cfg.policy.grouping
         # a repost, quote or reply joins the group of the post it refers to when that post was
         # routed already (in an earlier batch, or earlier in this one): its group may be a link's
-        views = {r.id or 0: view_of(r, subs.get(r.id or 0)) for r in rows}
+        views = with_own_roots(store, s, {r.id or 0: view_of(r, subs.get(r.id or 0)) for r in rows})
         refs = {i: referred_post(v, by_thread=g.by_thread, by_repost=g.by_repost) for i, v in views.items()}
         routed = store.routed_groups(s, [(r.source, ref) for r in rows if (ref := refs[r.id or 0])])
         # ... else a post whose address it links to (a Reddit thread about a tweet we have)

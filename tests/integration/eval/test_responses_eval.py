@@ -65,7 +65,21 @@ def test_a_reply_to_our_own_root_in_our_own_thread_answers_no_customer(cfg: AppC
     m = by_id(report)
     assert m["ot4"]["response"] and not m["ot4"]["matched"] and m["ot4"]["item_id"] is None
     assert m["ot2"]["status"] == m["ot3"]["status"] == "new"
+    assert m["ot2"]["item_id"] != m["ot3"]["item_id"]  # two customers in our thread: two items
     assert report.score["responses"] == 1 and report.score["responses_matched"] == 0
+    assert report.score["status_agreement"] == 1.0
+
+
+def test_replies_to_our_own_statement_are_an_item_per_customer(cfg: AppConfig) -> None:
+    """Judge S (2026-12-06): five customers' replies to our breach statement were one item, grouped
+    by the thread, and our answer to one of them marked all five answered. In a thread one of our
+    own accounts started, each author's replies are an item of their own."""
+    report = run(cfg, "responses_own_statement.jsonl")
+    m = by_id(report)
+    assert m["os2"]["item_id"] != m["os3"]["item_id"]
+    assert m["os4"]["item_id"] == m["os3"]["item_id"]  # Tom's second reply stays with his first
+    assert m["os5"]["matched"] and m["os5"]["item_id"] == m["os2"]["item_id"]
+    assert (m["os2"]["status"], m["os3"]["status"]) == ("responded", "assigned")
     assert report.score["status_agreement"] == 1.0
 
 

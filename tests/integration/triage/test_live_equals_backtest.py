@@ -17,7 +17,7 @@ import pytest
 
 from monitor.app.eval_actions import ActionLine
 from monitor.app.evaluation import eval_config, parse_stream, replay
-from monitor.cli.rules import _stored_rows
+from monitor.cli.rules import _reopening, _stored_rows
 from monitor.cli.rules import replay as backtest
 from monitor.config import load_config
 from tests.doubles import KeywordClassifier
@@ -41,7 +41,8 @@ def test_the_backtest_alerts_exactly_what_the_live_stage_alerted(stream: Path, t
     first, last = lines[0].observed_at, max(s.observed_at for s in lines)
     rows = _stored_rows(ecfg, first - timedelta(days=1))
     # the spike job ticks where the replay's scheduler ticked (from the first observation)
-    days = backtest(ecfg, rows, since=first - timedelta(minutes=1), until=last + timedelta(hours=3), ticks_from=first)
+    days = backtest(ecfg, rows, since=first - timedelta(minutes=1), until=last + timedelta(hours=3), ticks_from=first,
+                    reopening=_reopening(ecfg, first - timedelta(days=1)))
     replayed = sorted(x for tally in days.values() for x in tally.sent)
 
     assert live, "the stream must alert someone, or the comparison proves nothing"
