@@ -620,8 +620,14 @@ class Triage:
                 self._held(item, row, cl, sub, decision, rcv, Suppression(
                     "repeat", f"the same post read again; {rcv} was alerted about it"), last, now, ctx)
                 continue
+            # a colleague's forward after this receiver's last alert is news too (judge S, 2026-12-06:
+            # a scout's urgent forward of a 260k reporter's post read "Another mention in this group (1
+            # so far)" in the thread of the post's first alert)
+            forwarded = (sub is not None and self._queues.get(rcv, True) and rcv in last
+                         and utc(sub.created_at) > last[rcv].at)
             ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due,
-                                     rose_from=rose_from, news=rose_from is not None or every or rcv in reopened))
+                                     rose_from=rose_from,
+                                     news=rose_from is not None or every or rcv in reopened or forwarded))
             # what the receiver was shown: the item's light and priority (the message shows the
             # item's), which an earlier member may have raised above this post's own (judge A: "now
             # urgent (was high)" about an item urgent for six hours)

@@ -106,6 +106,22 @@ def test_a_scout_forward_of_a_crawled_post_counts_its_urgency() -> None:
     assert alerts[1]["at"] == "2026-12-01T15:30:00+00:00"
 
 
+def test_a_scout_forward_of_an_alerted_urgent_post_is_a_new_alert_not_a_thread_update() -> None:
+    """Judge S (2026-12-06): a scout's urgent forward of a 260k reporter's post, already alerted
+    and urgent (nothing rose), was an update in the first alert's thread: "Another mention in this
+    group (1 so far)". A colleague's forward after the receiver's last alert is news."""
+    import json
+
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    post = {"source": "x", "external_id": "f1", "url": "https://x.example/p/f1", "created_at": "2026-12-01T15:00:00Z",
+            "text": "SET SEG denied my claim, terrible", "author_handle": "u1", "author_reach": 300000, "lang": "en"}
+    stream = "\n".join([json.dumps(post), json.dumps({**post, "observed_at": "2026-12-01T15:40:00Z",
+                                                      "submitted_by": "emp-3", "note": "she is big, call her"})])
+    rep = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    alerts = [(a["at"], a["kind"]) for a in rep.alerts if a["receiver"] == "marketing-sales" and a["kind"] != "ladder"]
+    assert alerts == [("2026-12-01T15:02:00+00:00", "mention"), ("2026-12-01T15:40:00+00:00", "mention")]
+
+
 def test_a_neutral_reply_joins_its_parents_item_without_alerting(report: dict[str, dict[str, Any]]) -> None:
     assert report["p1r"]["light"] == "green" and report["p1r"]["alerted"] == []
     assert report["p1r"]["item_id"] == report["p1"]["item_id"] is not None
