@@ -710,7 +710,8 @@ class Triage:
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
                               parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
-                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None),
+                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
+                              receiver=a.receiver),
                 default=str))
             due = a.due or now
             pending = waiting.get((a.item.id or 0, a.receiver))
@@ -761,7 +762,8 @@ class Triage:
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
                               parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
-                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None),
+                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
+                              receiver=a.receiver),
                 default=str))
             payload.update(mention_count=a.item.mention_count, members_update=True)
             pending = waiting.get((a.item.id or 0, a.receiver))

@@ -67,3 +67,15 @@ def test_the_parent_of_a_red_item_is_quoted_only_to_the_cleared() -> None:
 def test_a_long_parent_is_cut() -> None:
     quoted = _parent_of((_row("word " * 200), "yellow"), hidden=False, restricted=False)
     assert quoted is not None and len(quoted["text"]) == PARENT_CHARS and quoted["text"].endswith("\u2026")
+
+
+def test_an_alert_names_only_its_own_receivers_route() -> None:
+    """Judge S (2026-12-06): Legal's cards carried "to marketing-sales via ..." lines."""
+    from monitor.triage.payload import own_routes
+
+    reasons = ["red: watch-list term 'Project Falcon'", "priority urgent: ...",
+               'to legal-compliance via route.routes[0] (light="red")',
+               'to marketing-sales via route.routes[1] (light="red")']
+    assert own_routes(reasons, "legal-compliance") == reasons[:3]
+    assert own_routes(reasons, "marketing-sales") == [*reasons[:2], reasons[3]]
+    assert own_routes(reasons, None) == reasons
