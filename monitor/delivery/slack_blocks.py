@@ -359,7 +359,8 @@ def render_state_reply(state: dict[str, Any]) -> tuple[str, list[dict[str, Any]]
 #: payload fields a generic message does not list as facts: shown otherwise, or machine fields
 #: (a ladder step's ``action: remind-assignee`` means nothing to the reader; its title says it)
 _NOT_FACTS = frozenset({"title", "summary", "text", "held", "updates", "action", "target", "unacknowledged",
-                        "backlog", "backlog_total", "item_count", "growing", "mixed", "praise", "post_ref"})
+                        "backlog", "backlog_total", "item_count", "growing", "mixed", "praise", "post_ref",
+                        "headline"})
 
 
 def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:

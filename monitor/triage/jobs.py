@@ -661,6 +661,16 @@ def episode_counts(cells: Mapping[datetime, Counts], start: datetime, now: datet
     return Counts(sum(n.total for n in inside), sum(n.negative for n in inside))
 
 
+def spike_title(ex: Mapping[str, Any]) -> str:
+    """A live spike's headline: what it was when detected, or, once it grew, how big it is now
+    (judge S, 2026-12-06: a breach's message read "13 mentions ... in the 1 h to 11:30" all day,
+    its 154 mentions in a line below)."""
+    base = "Spike of praise" if ex.get("praise") else "Spike"
+    if ex.get("headline"):
+        return f"{base} (growing): {ex['headline']}"
+    return f"{base}: {ex.get('summary') or ''}"
+
+
 def _announce_growth(c: JobDeps, s: DbSession, row: SpikeEvent, sp: Spike, cells: Mapping[datetime, Counts],
                      now: datetime) -> None:
     """Rewrite a live spike's message in place as its episode grows (judge I, 2026-12-06: an outage
@@ -681,16 +691,16 @@ def _announce_growth(c: JobDeps, s: DbSession, row: SpikeEvent, sp: Spike, cells
     # the praise flag keeps its first value: it chose the receiver whose message is rewritten
     keep = {k: ex[k] for k in ("praise", "held_alerts", "held_items", "held_for") if k in ex}
     fresh = {k: v for k, v in sp.explanation().items() if k not in ("praise", "summary")}
-    ex.update(fresh, **keep, episode_mentions=so_far.total, growing=growing)
+    ex.update(fresh, **keep, episode_mentions=so_far.total, growing=growing,
+              headline=f"{so_far.total} mentions since {utc_and_local(utc(row.started_at), tz)}, {share:.0%} negative")
     if "praise" not in keep:
         ex.pop("praise", None)
     row.explanation = ex
     c.store.set_spike_explanation(s, row.key, ex)
-    title = "Spike of praise" if ex.get("praise") else "Spike"
     alerts, items = int(ex.get("held_alerts") or 0), int(ex.get("held_items") or 0)
     held = f"; {alerts} routine alert(s) about {items} item(s) held back, they are in the queue" if alerts else ""
     c.store.enqueue(s, key=f"spike:{row.key}:grew:{so_far.total}", receiver=spike_receiver(cfg, ex), kind="spike",
-                    now=now, payload={"title": f"{title}: {ex.get('summary') or ''}", "kind": row.kind,
+                    now=now, payload={"title": spike_title(ex), "kind": row.kind,
                                       "scope": row.scope, **ex, "updates": f"spike:{row.key}",
                                       "held": growing + held})
 
@@ -709,10 +719,8 @@ def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: date
         ex.update(held_alerts=alerts, held_items=items)
         r.explanation = ex
         c.store.set_spike_explanation(s, r.key, ex)
-        summary = str(ex.get("summary") or "")
-        title = "Spike of praise" if ex.get("praise") else "Spike"
         c.store.enqueue(s, key=f"spike:{r.key}:held:{alerts}", receiver=receiver, kind="spike", now=now,
-                        payload={"title": f"{title}: {summary}", "kind": r.kind, "scope": r.scope, **ex,
+                        payload={"title": spike_title(ex), "kind": r.kind, "scope": r.scope, **ex,
                                  "updates": f"spike:{r.key}",
                                  "held": (f"{ex['growing']}; " if ex.get("growing") else "")
                                  + f"{alerts} routine alert(s) about {items} item(s) held back; they are in the queue"})

@@ -348,6 +348,9 @@ def test_a_growing_episode_rewrites_its_message_with_its_count_and_weightiest_po
     [rewrite] = grew()
     assert rewrite.payload["updates"] == f"spike:{key}"
     assert rewrite.payload["held"].startswith("Growing: 70 mentions since ")
+    # its headline says how big it is now, not what it was when detected (judge S, 2026-12-06)
+    assert rewrite.payload["title"].startswith("Spike (growing): 70 mentions since ")
+    assert rewrite.payload["title"].endswith(", 100% negative")
     assert "100% negative" in rewrite.payload["held"]
     assert rewrite.payload["samples"][0]["external_id"] == "union0"
     with c.store.session() as s:
