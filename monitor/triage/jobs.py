@@ -734,8 +734,10 @@ def _held_for_payload(c: JobDeps, r: SpikeEvent, held: str, *, over: bool = Fals
                 "held": held}
     title = ("Routine alerts to you flow again: the spike is over" if over
              else "Routine alerts to you are held during a live spike")
+    # the spike's sample posts (never red ones) say what it is about (judge S, 2026-12-06: the
+    # message said that alerts were held, not what about)
     return {"title": title, "summary": str(ex.get("summary") or ""),
-            "kind": r.kind, "scope": r.scope, "held": held,
+            "kind": r.kind, "scope": r.scope, "held": held, "samples": list(ex.get("samples") or []),
             "queue_url": f"{c.cfg.web.base_url.rstrip('/')}/queue"}
 
 

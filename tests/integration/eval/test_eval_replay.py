@@ -249,6 +249,7 @@ def test_a_receiver_whose_alerts_a_spike_holds_is_told_so(cfg: AppConfig, tmp_pa
         ":held-for:marketing-sales")
     assert first.payload["title"] == "Routine alerts to you are held during a live spike"
     assert "still alert you" in first.payload["held"] and first.payload["queue_url"].endswith("/queue")
+    assert first.payload["samples"] and all(x["text"] for x in first.payload["samples"])  # what it is about
     assert rewrites and all(r.payload["updates"] == first.idempotency_key for r in rewrites)
     last = rewrites[-1].payload["held"]
     assert last.startswith("Over at ") and "routine alerts flow again" in last
