@@ -22,7 +22,8 @@ class WorkingHours(StrictModel):
     start: TimeOfDay = time(9, 0)
     end: TimeOfDay = time(17, 0)
     on_holidays: bool = Field(False, description="takes new work on the organisation's holidays "
-                              "(policy.business_hours.holidays) too")
+                              "(policy.business_hours.holidays) too: each is a working day for them, at "
+                              "these hours, whatever its weekday")
 
     @model_validator(mode="after")
     def _some_working_time(self) -> WorkingHours:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from monitor.config.people import Spokesperson
-from monitor.domain.ladder import is_working_time
+from monitor.domain.ladder import DAY_NAMES, is_working_time
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -19,12 +20,20 @@ def on_duty(person: Spokesperson, now: datetime, holidays: Iterable[str] = ()) -
     """Whether ``person`` is active, a spokesperson, and inside their working hours at ``now``,
     which leave out the organisation's ``holidays`` (ISO dates, ``policy.business_hours.holidays``,
     as the person's local date) unless their hours say they work on holidays (``on_holidays``;
-    judge I, 2026-12-06: items were handed out at 07:00 on Thanksgiving)."""
+    judge I, 2026-12-06: items were handed out at 07:00 on Thanksgiving): then every holiday is a
+    working day for them, at their usual hours, whatever its weekday."""
     wh = person.working_hours
+    holidays = tuple(holidays)
+    days: Sequence[str] = wh.days
+    if wh.on_holidays and now.astimezone(ZoneInfo(wh.timezone)).date().isoformat() in holidays:
+        # covering holidays means the holiday is a working day for them, whatever weekday it falls
+        # on, at their usual hours (judge M, 2026-12-06: a weekend on-call with on_holidays was off
+        # on Labor Day Monday, and six items waited all day)
+        days = DAY_NAMES
     return (
         person.active
         and "spokesperson" in person.roles
-        and is_working_time(now, timezone=wh.timezone, days=wh.days, start=wh.start, end=wh.end,
+        and is_working_time(now, timezone=wh.timezone, days=days, start=wh.start, end=wh.end,
                             holidays=() if wh.on_holidays else holidays)
     )
 

@@ -96,3 +96,21 @@ def test_nobody_is_on_duty_on_the_organisations_holidays_unless_they_say_so(cfg:
     keen = cai.model_copy(update={"working_hours": cai.working_hours.model_copy(update={"on_holidays": True})})
     assert assign(None, None, [*cfg.spokespersons[:2], keen], MON_CHI, {}, [holiday]) == "cai"
     assert assign(None, None, cfg.spokespersons, MON_CHI, {}, ["2026-11-17"]) == "ana"  # another day's holiday
+
+
+def test_a_weekend_on_call_who_covers_holidays_covers_a_monday_holiday(cfg: AppConfig) -> None:
+    """Judge M (2026-12-06): a weekend on-call with ``on_holidays: true`` was off on Labor Day
+    Monday (not one of their days) and six items waited all day. Covering holidays makes every
+    holiday a working day for them, at their usual hours."""
+    from datetime import time
+
+    from monitor.config.people import WorkingHours
+
+    weekend = Spokesperson(id="lena", name="Lena", email="lena@acme.example",
+                           working_hours=WorkingHours(timezone="America/Chicago", days=["sat", "sun"],
+                                                      start=time(7, 0), end=time(19, 0), on_holidays=True))
+    holiday = MON_CHI.date().isoformat()
+    assert assign(None, None, [weekend], MON_CHI, {}) is None  # an ordinary Monday: not her day
+    assert assign(None, None, [weekend], MON_CHI, {}, [holiday]) == "lena"
+    off = weekend.model_copy(update={"working_hours": weekend.working_hours.model_copy(update={"on_holidays": False})})
+    assert assign(None, None, [off], MON_CHI, {}, [holiday]) is None
