@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
@@ -53,6 +53,35 @@ def check_config(path: Annotated[str, typer.Argument(help="YAML configuration fi
     typer.echo(f"{path}: OK — {len(cfg.sources)} sources ({len(enabled)} enabled: {', '.join(enabled) or 'none'}), "
                f"{len(cfg.receivers)} receivers, {len(cfg.spokespersons)} spokespersons, "
                f"Slack {'on' if cfg.slack_active else 'off (no token in the environment)'}")
+    for note in config_notes(cfg):
+        typer.echo(f"  note: {note}")
+
+
+#: a brand term this short matches other things (an abbreviation, another company)
+SHORT_TERM = 3
+
+
+def config_notes(cfg: AppConfig) -> list[str]:
+    """What a valid configuration may not mean to do (judge M, 2026-12-06: "NRT" as a brand term
+    brought in nicotine patches as compliments; red routed to a broad channel was accepted without
+    a word)."""
+    notes = [f"organisation.brand_terms: {t!r} has {len(t.strip())} characters: a term this short also "
+             "matches other things (an abbreviation, another company's name); prefer a longer form"
+             for t in cfg.organisation.brand_terms if len(t.strip()) <= SHORT_TERM]
+    # a receiver that keeps no queue (kudos) acts on nothing: a red notice there is noise for many
+    broad = {r.name for r in cfg.receivers
+             if not r.restricted and not r.queue and (r.broad if r.broad is not None else True)}
+
+    def walk(route: Any, path: str) -> None:
+        if route.receiver in broad and any(m.replace(" ", "") in ('light="red"', "light=~\"red\"") for m in route.matchers):
+            notes.append(f"{path}: red items routed to {route.receiver!r}, a broad receiver without a queue: it "
+                         "gets only a notice that a red item exists, never its text or link (P4), and can act "
+                         "on none; leave it out if that is not wanted")
+        for i, sub in enumerate(route.routes):
+            walk(sub, f"{path}.routes[{i}]")
+
+    walk(cfg.route, "route")
+    return notes
 
 
 def _matcher_problems_of_refused(path: str) -> list[str]:

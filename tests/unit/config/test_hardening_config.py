@@ -271,3 +271,17 @@ def test_a_doubt_floor_at_or_over_the_red_threshold_is_refused(write: Callable[[
     [(_, where, message)] = [p for p in _problems(write(data)) if "doubt_floor" in p[2]]
     assert where.startswith("policy.light")
     assert "doubt_floor (0.6) must be below red_model_threshold (0.55)" in message
+
+
+def test_check_config_notes_a_short_brand_term_and_red_routed_to_kudos(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge M (2026-12-06): "NRT" as a brand term brought in nicotine patches as compliments, and
+    red routed to the shout-outs channel was accepted without a word. Both load; check-config says so."""
+    data = _base()
+    data["organisation"]["brand_terms"] = [*data["organisation"]["brand_terms"], "NRT"]
+    data["route"]["routes"].append({"receiver": "kudos", "matchers": ['light="red"']})
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    assert "note: organisation.brand_terms: 'NRT' has 3 characters" in r.output
+    assert "note: route.routes[4]: red items routed to 'kudos', a broad receiver without a queue" in r.output
+    plain = CliRunner().invoke(app, ["check-config", str(write(_base()))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert plain.exit_code == 0 and "note:" not in plain.output, plain.output
