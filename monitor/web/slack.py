@@ -85,11 +85,14 @@ def unslack(text: str) -> str:
 
 
 def first_link(text: str) -> str | None:
-    """The first http(s) link in Slack-formatted text."""
+    """The first http(s) link in Slack-formatted text, its entities unescaped (Slack sends ``&`` as
+    ``&amp;``: judge T, 2026-12-06, a Facebook permalink's ``...&amp;id=456`` was stored and linked
+    to as such)."""
     m = _LINK.search(text or "")
     if m is None:
         return None
-    return (m.group(1) or m.group(2)).rstrip(").,>")
+    link = (m.group(1) or m.group(2)).rstrip(").,>")
+    return link.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class SlackInteractivity:
@@ -122,8 +125,10 @@ class SlackInteractivity:
         text = self.c.cfg.organisation.say(text)
         notifier = self.c.notifiers.get("slack")
         if channel and notifier is not None and hasattr(notifier, "post_ephemeral"):
-            notifier.post_ephemeral(channel, user, text)
-            return
+            if notifier.post_ephemeral(channel, user, text) is not False:
+                return
+            # a channel the bot is not in (a shortcut used in #general): the response_url answers
+            # there all the same (judge T, 2026-12-06: the scout saw nothing)
         if response_url and not response_url_allowed(response_url, self.c.cfg.notify.slack.api_base):
             log.warning("response_url on a host that is not Slack's: not used",
                         extra={"event": "slack_response_url_refused"})
@@ -206,8 +211,10 @@ class SlackInteractivity:
 
         # the feedback form also dismisses (checked on submit)
         action = "sentiment" if feedback else "close" if close else "respond"
-        if refusal(actor, action, "red") is not None and refusal(actor, action, "yellow") is not None:
-            raise ActionError(refusal(actor, action, "yellow") or POLICY_REMINDER, not_permitted=True)
+        if refusal(actor, action, "red") == POLICY_REMINDER:
+            raise ActionError(POLICY_REMINDER, not_permitted=True)  # an employee: whatever the item
+        # otherwise the words for the item's own light (judge T, 2026-12-06: Legal's [Responded] on
+        # a red item answered with the yellow items' refusal, "Legal ... act on red items")
         with self.c.store.session() as s:
             item = s.get(QueueItem, item_id)
             if item is None:

@@ -334,13 +334,16 @@ class SlackNotifier:
         return None
 
     # ---- used by the interactivity endpoint ---------------------------------------------------
-    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
-        """An ephemeral answer to one user (errors are logged, not raised: the click was answered)."""
+    def post_ephemeral(self, channel: str, user: str, text: str) -> bool:
+        """An ephemeral answer to one user; False when Slack refused it (logged, not raised: the
+        click was answered), e.g. ``channel_not_found`` in a channel the bot is not in."""
         etext, blocks = sb.ephemeral(text)
         try:
             self._call("chat.postEphemeral", channel=channel, user=user, text=etext, blocks=blocks)
+            return True
         except NotifyError as exc:
             log.warning("ephemeral failed", extra={"event": "slack_ephemeral_failed", "error": str(exc)})
+            return False
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
         """Open a modal; False when Slack refused (the trigger expired, …)."""

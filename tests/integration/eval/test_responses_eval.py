@@ -111,3 +111,48 @@ def test_a_reply_to_a_red_item_is_flagged_to_legal(cfg: AppConfig) -> None:
     flagged = [a for a in report.alerts if a["summary"].startswith("An own account replied in public")]
     assert [a["receiver"] for a in flagged] == ["legal-compliance"]
     assert flagged[0]["item_id"] == m["rr1"]["item_id"]
+
+
+def test_a_customer_writing_again_after_an_item_was_closed_reopens_it(cfg: AppConfig, tmp_path: Path) -> None:
+    """Judge N (2026-12-06): Dana closed an item as covered by the statement; the customer wrote
+    again ("closing the loop? Nobody contacted us") and it only updated the closed item's thread,
+    which pings nobody. A new complaint by the same author after a person closed it opens it
+    again, as news."""
+    import json
+
+    from monitor.app.eval_actions import ActionLine
+
+    post = {"source": "x", "author_handle": "campus_hr", "author_reach": 400, "kind": "reply",
+            "thread_id": "c1", "parent_id": "c1"}
+    rows = [
+        {"source": "x", "external_id": "c1", "text": "SET SEG our staff were not paid, terrible", "author_handle": "campus_hr",
+         "author_reach": 400, "created_at": "2026-11-30T15:00:00Z"},
+        {"action": "close", "source": "x", "external_id": "c1", "at": "2026-11-30T15:30:00Z", "by": "dana.whitfield",
+         "reason": "covered by the statement", "expected": {"ok": True}},
+        {**post, "external_id": "c2", "text": "closing the loop? Nobody contacted us, staff still unpaid, terrible",
+         "created_at": "2026-11-30T16:00:00Z"},
+        # another account in the same thread does not reopen it
+        {**post, "external_id": "c3", "author_handle": "bystander", "text": "same here, terrible",
+         "created_at": "2026-11-30T16:30:00Z"},
+    ]
+    actions: list[ActionLine] = []
+    report = replay(cfg, parse_stream("\n".join(json.dumps(r) for r in rows), actions=actions),
+                    classifier=KeywordClassifier(), actions=actions, folder=tmp_path)
+    m = by_id(report)
+    assert m["c2"]["item_id"] == m["c1"]["item_id"] and m["c2"]["status"] in ("new", "assigned")
+    ms = [(a["kind"], a["external_ids"]) for a in report.alerts if a["receiver"] == "marketing-sales"
+          and a["kind"] in ("mention", "update")]
+    assert ("mention", ["c2"]) in ms, ms
+
+
+def test_a_follow_up_read_as_praise_still_shows_the_customers_words(cfg: AppConfig) -> None:
+    """Judge N (2026-12-06): "it's past midnight, still nothing" read positive; the item reopened
+    but the channel got only "Reopened by brand-scout", never the customer's words."""
+    import json
+
+    rows = [json.loads(line) for line in (STREAMS / "responses_follow_up.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    rows[2]["text"] = "@setseg_help great, thanks, still nothing arrived though"  # read positive by the double
+    report = replay(cfg, parse_stream("\n".join(json.dumps(r) for r in rows)), classifier=KeywordClassifier())
+    m = by_id(report)
+    assert m["fu3"]["sentiment"] == "positive" and "marketing-sales" in m["fu3"]["alerted"], m["fu3"]

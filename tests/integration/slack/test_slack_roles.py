@@ -75,6 +75,21 @@ def test_legal_acts_on_red_items_from_slack(env: tuple[Container, TestClient], c
     assert item(c, "reddit:t3_a").status == "closed"
 
 
+def test_legal_recording_a_response_on_a_red_item_is_told_the_red_rule(env: tuple[Container, TestClient],
+                                                                        clock: FrozenClock,
+                                                                        fake_slack: FakeSlack) -> None:
+    """Judge T (2026-12-06): Legal's [Responded] on a red item answered with the refusal for yellow
+    items ("Only designated spokespersons ... handle yellow and green items"), which contradicts
+    itself on a red item."""
+    c, client = env
+    red = item(c, "reddit:t3_a")
+    post(client, clock, "/slack/actions", action_body(LEE, "bs_respond", red.id or 0))
+    said = _last_ephemeral(fake_slack)
+    assert "Only a designated spokesperson records a public response" in said, said
+    assert "yellow and green" not in said
+    assert not fake_slack.posted("views.open")
+
+
 def test_legal_on_a_yellow_item_is_told_spokespersons_handle_it(env: tuple[Container, TestClient],
                                                                  clock: FrozenClock, fake_slack: FakeSlack) -> None:
     c, client = env

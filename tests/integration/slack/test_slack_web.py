@@ -202,6 +202,24 @@ def test_scout_command_and_retry(env: tuple[Container, TestClient], clock: Froze
         assert any(q.scout_submitted for q in s.exec(select(QueueItem)).all())
 
 
+def test_a_shortcut_in_a_channel_without_the_bot_answers_through_the_response_url(
+        env: tuple[Container, TestClient], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    """Judge T (2026-12-06): "Send to Marketing & Sales" used in #general, where the bot is not:
+    chat.postEphemeral failed with channel_not_found, only logged, and the scout saw nothing. The
+    payload's response_url answers there."""
+    c, client = env
+    fake_slack.fail(method="chat.postEphemeral", error="channel_not_found")
+    payload = {"type": "message_action", "callback_id": "send_to_marketing", "trigger_id": "t9",
+               "user": {"id": STRANGER, "name": "sam"}, "channel": {"id": "C0GENERAL"}, "team": {"domain": "setseg"},
+               "message_ts": "1700000123.000900",
+               "message": {"ts": "1700000123.000900", "text": "look at <https://x.com/someone/status/9> please"},
+               "response_url": f"http://127.0.0.1:{fake_slack.port}/hooks/T1/B1/xyz"}
+    assert post(client, clock, "/slack/actions", urlencode({"payload": json.dumps(payload)}).encode()).status_code == 200
+    assert len(c.store.submissions()) == 1
+    [hook] = [call for call in fake_slack.calls if call.method == "xyz"]
+    assert hook.args["response_type"] == "ephemeral" and "Thanks for scouting" in hook.args["text"]
+
+
 def test_message_shortcut_sends_to_marketing(env: tuple[Container, TestClient], clock: FrozenClock,
                                              fake_slack: FakeSlack) -> None:
     c, client = env
