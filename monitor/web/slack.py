@@ -124,11 +124,11 @@ class SlackInteractivity:
         """Tell one person something only they see (chat.postEphemeral, else the response_url)."""
         text = self.c.cfg.organisation.say(text)
         notifier = self.c.notifiers.get("slack")
-        if channel and notifier is not None and hasattr(notifier, "post_ephemeral"):
-            if notifier.post_ephemeral(channel, user, text) is not False:
-                return
-            # a channel the bot is not in (a shortcut used in #general): the response_url answers
-            # there all the same (judge T, 2026-12-06: the scout saw nothing)
+        # a channel the bot is not in (a shortcut used in #general) refuses the ephemeral answer:
+        # the response_url answers there all the same (judge T, 2026-12-06: the scout saw nothing)
+        if (channel and notifier is not None and hasattr(notifier, "post_ephemeral")
+                and notifier.post_ephemeral(channel, user, text) is not False):
+            return
         if response_url and not response_url_allowed(response_url, self.c.cfg.notify.slack.api_base):
             log.warning("response_url on a host that is not Slack's: not used",
                         extra={"event": "slack_response_url_refused"})
