@@ -439,13 +439,22 @@ def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, total: 
     told, joined = _untold(c, s, receiver, ep)
     if not joined or now < _news_due(c, told, joined):
         return
-    payload = backlog_message(joined, receiver=receiver, after=after, base_url=base, tz=c.cfg.organisation.timezone)
-    n = len(joined)
-    payload["title"] = (f"Backlog grew: {'1 more item' if n == 1 else f'{n} more items'} not acknowledged "
+    # out of office hours, the news names what cannot wait; the others are counted, and listed in
+    # the backlog's own message (judge N, 2026-12-06: at 02:00 "Backlog grew: 25 more items" for one
+    # urgent item and 24 ordinary complaints held for office hours)
+    pressing = [it for it in joined if it.priority == "urgent" or it.light == "red"]
+    waiting = len(joined) - len(pressing) if next_working(now, c.cfg.policy.business_hours) != now else 0
+    shown = pressing if waiting else joined
+    payload = backlog_message(shown, receiver=receiver, after=after, base_url=base, tz=c.cfg.organisation.timezone)
+    n = len(shown)
+    what = ("urgent or red item" if n == 1 else "urgent or red items") if waiting else ("more item" if n == 1 else "more items")
+    payload["title"] = (f"Backlog grew: {n} {what} not acknowledged "
                         f"{span(after)} after {'its' if n == 1 else 'their'} response target ({total} in this backlog)")
     noun = "1 item" if n == 1 else f"{n} items"
+    others = (f" {waiting} other item{'' if waiting == 1 else 's'} joined too and can wait for office hours."
+              if waiting else "")
     payload["summary"] = "\n".join([f"{noun} joined the open backlog; its first message, rewritten in place, "
-                                     f"lists all {total}.",
+                                     f"lists all {total}.{others}",
                                      *str(payload["summary"]).splitlines()[1:]])
     payload["backlog_total"] = total
     c.store.enqueue(s, key=f"{prefix}{now.isoformat()}", receiver=receiver, kind="escalation", now=now,

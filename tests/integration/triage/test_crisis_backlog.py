@@ -381,3 +381,38 @@ def test_news_of_ordinary_items_waits_for_business_hours(containers: Callable[..
     run_escalations(c)
     [news] = news_rows(c)
     assert news.payload["title"].startswith("Backlog grew: 1 more item")
+
+
+def test_news_out_of_hours_names_what_cannot_wait_and_counts_the_rest(
+        containers: Callable[..., Any], make_config: Callable[..., AppConfig], db_url: str,
+        clock: FrozenClock) -> None:
+    """Judge N (2026-12-06): at 02:00 the crisis contact was paged with "Backlog grew: 25 more
+    items", one urgent item and 24 ordinary complaints whose news had waited for office hours. Out
+    of hours the news names the urgent or red items and counts the others."""
+    policy = copy.deepcopy(BASE_CONFIG["policy"])
+    policy["business_hours"] = {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}
+    c = containers(make_config(db=db_url, policy=policy), notifiers={"log": RecordingNotifier()})
+    monday = datetime(2026, 11, 16, 9, 0, tzinfo=clock.now().tzinfo)
+    clock.set(monday)
+    a, b, d, red = add_items(c, clock, [*COMPLAINTS[:3], RED])
+    set_due(c, [a], monday)
+    set_due(c, [b, d], monday + timedelta(hours=1))
+    for hour in (13, 14):
+        clock.set(monday.replace(hour=hour, minute=1))
+        run_escalations(c)
+    assert news_rows(c) == []  # b and d joined by a rewrite
+    # the red item is urgent (a wall-clock target): it reaches the top of the ladder after hours
+    set_due(c, [red], monday.replace(hour=17, minute=30) - CRISIS_AFTER)
+    with c.store.session() as s:
+        urgent = s.get(QueueItem, red)
+        assert urgent is not None and urgent.light == "red"
+        urgent.priority = "urgent"
+        s.add(urgent)
+    clock.set(monday.replace(hour=17, minute=31))
+    run_escalations(c)
+    c.pipeline.run_once()
+    [news] = news_rows(c)
+    assert news.payload["title"].startswith("Backlog grew: 1 urgent or red item not acknowledged"), news.payload
+    lines = news.payload["summary"].splitlines()
+    assert lines[0].endswith("2 other items joined too and can wait for office hours.")
+    assert [ln.split()[1] for ln in lines[1:] if ln.startswith("•")] == [f"#{red}"]
