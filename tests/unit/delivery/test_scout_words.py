@@ -40,3 +40,34 @@ def test_a_slack_alert_whose_post_was_read_shows_the_scouts_note_labelled() -> N
     assert notes and "*Note from Sam Lee (scout):* spreading in our staff chat" in str(notes[0])
     _, plain_blocks = render_alert({**READ, "scout": False, "scout_note": None})
     assert not [b for b in plain_blocks if str(b.get("block_id", "")).startswith("bs_note")]
+
+
+def test_an_alert_about_an_item_someone_holds_says_whose_and_offers_no_claim() -> None:
+    """Judge N (2026-12-06): a colleague's forward of an item Dana had claimed came as a new alert
+    with Claim buttons and no word of her."""
+    import json
+
+    from monitor.delivery.slack_blocks import render_alert
+
+    payload = {"item_id": 7, "light": "yellow", "priority": "urgent", "source": "x", "author": "reporter",
+               "reach": 90000, "text": "Working on a story", "url": "https://x.com/r/status/7",
+               "item_url": "https://scout.example/queue/7", "scout": True, "scout_name": "Sam Rivera",
+               "holder": "Dana Whitfield", "status": "acknowledged"}
+    _, blocks = render_alert(payload)
+    dumped = json.dumps(blocks)
+    assert "Dana Whitfield's (acknowledged)" in dumped
+    assert "bs_claim" not in dumped and "bs_ack" not in dumped and "bs_respond" in dumped
+    _, fresh = render_alert({k: v for k, v in payload.items() if k not in ("holder", "status")})
+    assert "bs_claim" in json.dumps(fresh) and "holds" not in json.dumps(fresh)
+
+
+def test_people_are_named_as_the_roster_names_them() -> None:
+    from pathlib import Path
+
+    from monitor.config import load_config
+    from monitor.queue.actions import person_name
+
+    cfg = load_config(Path(__file__).resolve().parents[3] / "config" / "example.yaml", env={})
+    sp = cfg.spokespersons[0]
+    assert person_name(cfg, sp.id) == sp.name and person_name(cfg, sp.email.upper()) == sp.name
+    assert person_name(cfg, "U09NOBODY") is None and person_name(cfg, None) is None
