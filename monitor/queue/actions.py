@@ -521,6 +521,12 @@ class QueueActions:
                 raise ActionError(f"{who} is not a designated spokesperson: only red items go to people cleared "
                                   "for red who do not answer the public")
             if item.status not in OPEN_STATUSES:
+                if (item.close_reason or "").startswith("recorded:"):
+                    # filed automatically (a compliment, a neutral post): say why and what opens it
+                    # (judge N, 2026-12-06: a lead got only "cannot assign an item that is closed")
+                    raise ActionError("cannot assign an item brand-scout recorded as needing no answer "
+                                      f"({(item.close_reason or '').removeprefix('recorded:').strip()}): a spokesperson "
+                                      "marks its light yellow to open it for an answer")
                 raise ActionError(f"cannot assign an item that is {item.status}")
             item.assignee, item.status = assignee, ("assigned" if item.status == "new" else item.status)
             return self._finish(s, item, actor, "assign", now, {"assignee": assignee})

@@ -131,3 +131,16 @@ def test_a_compliment_marked_yellow_reaches_marketing_and_sales_and_kudos_hears_
         kudos_states = [n.payload.get("action") for n in s.exec(select(Notification))
                         if n.receiver == "kudos" and n.kind == "state"]
     assert kudos_states == ["override_light"]  # the light change, not who claimed it
+
+
+def test_assigning_a_recorded_item_says_why_it_is_closed_and_what_opens_it(cfg: AppConfig) -> None:
+    """Judge N (2026-12-06): a lead assigning the union's demand, filed with kudos, got only
+    "cannot assign an item that is closed"."""
+    report = _replay(cfg, [
+        _mention("r1", "2026-11-30T15:00:00Z", "Thanks SET SEG for the great talks"),
+        {**_action("assign", "r1", "2026-11-30T15:10:00Z", assignee="marcus.ortega"),
+         "by": "helen.brooks", "expected": {"ok": False}},
+    ])
+    [done] = report.actions
+    assert done["ok"] is False
+    assert "recorded as needing no answer" in done["error"] and "marks its light yellow" in done["error"]
