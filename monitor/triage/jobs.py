@@ -654,8 +654,10 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
         state = {"ended_at": now.isoformat()}
     c.store.enqueue(s, key=f"spike:{r.key}:{'again' if again else 'over'}:{now.isoformat()}",
                     receiver=spike_receiver(cfg, ex), kind="spike", now=now,
-                    payload={"title": f"{head}: {ex.get('summary') or ''}", "kind": r.kind, "scope": r.scope, **ex,
-                             **state, "episode_mentions": total, "updates": f"spike:{r.key}", "held": line})
+                    # the headline says how big the episode was, not what it was when detected (judge
+                    # N, 2026-12-06: "Spike (over): 10 mentions in the 1 h to 08:15" for 46)
+                    payload={"title": f"{head}: {total} mentions since {since}", "kind": r.kind, "scope": r.scope,
+                             **ex, **state, "episode_mentions": total, "updates": f"spike:{r.key}", "held": line})
 
 
 #: an episode's message is rewritten when its mentions since the start reach this multiple of the

@@ -219,6 +219,8 @@ def test_the_spikes_own_message_says_when_it_is_over(cfg: AppConfig, tmp_path: P
     [over] = [n for n in rows if n.payload.get("ended_at")]
     assert over.receiver == "crisis" and over.payload["updates"] == rows[0].idempotency_key
     assert over.payload["title"].startswith("Spike (over): ")
+    # how big the episode was, not what it was when detected (judge N)
+    assert over.payload["title"].startswith(f"Spike (over): {over.payload['episode_mentions']} mentions since ")
     assert over.payload["held"].startswith("Over at ") and "back to the usual level" in over.payload["held"]
     assert f"{spike['held_alerts']} routine alert(s)" in over.payload["held"]
     assert over.payload["episode_mentions"] >= 20  # the 20 outage posts at least
