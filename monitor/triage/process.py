@@ -567,12 +567,20 @@ class Triage:
                 item.alert_state = {rcv: v if not self._queues.get(rcv, True) or not isinstance(v, dict)
                                     else {**v, "reopened": True} for rcv, v in (item.alert_state or {}).items()}
             if forwarded or followed:
+                reopened_from = item.status
                 item.status = "assigned" if item.assignee else "new"
                 item.closed_at, item.close_reason = None, None
                 if isinstance(item, QueueItem):
                     item.acknowledged_at = None
                     item.escalation_level = 0  # the ladder starts again (its steps are taken afresh)
                 item.due_at = due_time(self.cfg, now, item.priority)
+                if isinstance(item, QueueItem) and item.id is not None:
+                    # the receivers' messages say it is open again, as a reopen from the queue does
+                    # (judge T, 2026-12-06: Slack still read "Responded by Dana Whitfield" after a
+                    # scout's forward had reopened it)
+                    why = CLOSED_FOLLOW_UP if followed else (
+                        f"{sub.submitter_name or sub.submitted_by} forwarded it again" if sub is not None else None)
+                    self._tell_reopened(s, item, reopened_from, why, row.id or 0, now)
             elif (recorded and needs_people) or (turned_red and settled):
                 # A group filed automatically (a compliment shared with kudos) or settled by people
                 # gets news that needs people: a complaint, or something red that Legal must act on.
@@ -695,6 +703,20 @@ class Triage:
                 # in the organisation's time, as the item page shows every other time (judge B)
                 held, reason=f"{held.reason}; shown in the group's update at "
                              f"{due.astimezone(ZoneInfo(self.cfg.organisation.timezone)):%H:%M %Z}"))
+
+    def _tell_reopened(self, s: Session, item: QueueItem, was: str, why: str | None, member: int,
+                       now: datetime) -> None:
+        """State messages for an item triage opened again, to the receivers with a queue that were
+        alerted about it (a receiver without one acts on nothing)."""
+        holder = person_name(self.cfg, item.assignee) if item.assignee else None
+        payload: dict[str, object] = {
+            "item_id": item.id, "status": item.status, "assignee": item.assignee, "action": "reopen",
+            "by": "brand-scout", "assignee_name": holder or item.assignee, "response_url": None,
+            "close_reason": why, "light": item.light, "from": was}
+        for rcv in self.store.alerted_receivers(s, item.id):
+            if self._queues.get(rcv, True):
+                self.store.enqueue(s, key=f"state:{rcv}:{item.id}:reopen:{member}", receiver=rcv, kind="state",
+                                   queue_item_id=item.id, now=now, payload=payload)
 
     def _named(self, payload: dict[str, Any], item: Item) -> None:
         """People in an alert as the roster names them: the scout (judge N, 2026-12-06: "Note from

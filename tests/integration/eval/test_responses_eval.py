@@ -143,6 +143,15 @@ def test_a_customer_writing_again_after_an_item_was_closed_reopens_it(cfg: AppCo
     ms = [(a["kind"], a["external_ids"]) for a in report.alerts if a["receiver"] == "marketing-sales"
           and a["kind"] in ("mention", "update")]
     assert ("mention", ["c2"]) in ms, ms
+    # the closed item's own message says it is open again (judge T: Slack kept the closed state)
+    from sqlmodel import Session, create_engine, select
+
+    from monitor.storage.models import Notification
+
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        states = [n.payload for n in s.exec(select(Notification)) if n.kind == "state" and n.receiver == "marketing-sales"]
+    assert [(p["action"], p["close_reason"]) for p in states][-1] == (
+        "reopen", "the customer wrote again after it was closed")
 
 
 def test_a_follow_up_read_as_praise_still_shows_the_customers_words(cfg: AppConfig) -> None:
