@@ -527,7 +527,10 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                 "" if red else m.group_key or "", "" if red else m.text, "" if red else m.url,
                 "" if red else m.author_handle, restricted=red,
                 item_id=items[m.id or 0][0] if red and (m.id or 0) in items else None,
-                sentiment="" if red else read.get(m.id or 0, "")))
+                # praise is what the item is taken for: a post whose item a person (or a member)
+                # made yellow spreads as a complaint (judge N, 2026-12-06: "Spike of praise" for a
+                # union's demand Dana had marked yellow 23 minutes before)
+                sentiment="" if red or items.get(m.id or 0, (0, "green"))[1] != "green" else read.get(m.id or 0, "")))
         recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,

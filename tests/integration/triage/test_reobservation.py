@@ -235,6 +235,26 @@ def test_legal_hear_of_the_red_post_that_is_spreading_not_another_of_its_item(c:
     assert "status" not in json.dumps(crisis.payload)
 
 
+def test_a_post_read_as_praise_that_a_person_marked_yellow_spreads_as_no_praise(c: Any, clock: FrozenClock) -> None:
+    """Judge N (2026-12-06): Marketing & Sales got "Spike of praise: a positive x post ... gains 5360
+    engagements per hour" for the union's demand Dana had marked yellow 23 minutes before, and the
+    crisis contact never heard it was spreading."""
+    text = "Thanks SET SEG, great talks, now a public timeline by 5 pm"
+    read(c, clock, post(clock, likes=10, text=text))
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+    assert item.light == "green"
+    QueueActions(c.store, c.cfg).override_light(item.id or 0, actor_for(c.cfg, email="anna@setseg.example"),
+                                                light="yellow", reason="a demand, not praise", now=clock.now())
+    clock.advance(timedelta(minutes=45))
+    read(c, clock, post(clock, likes=2010, text=text, created=timedelta(minutes=45)))
+    c.pipeline.run_once()
+    assert run_spike_detection(c)
+    [payload] = [p for p in spike_payloads(c) if p.get("kind") == "velocity"]
+    assert not payload["title"].startswith("Spike of praise") and not payload.get("praise"), payload["title"]
+
+
 def test_a_red_post_is_never_a_volume_spike_sample(c: Any, clock: FrozenClock) -> None:
     """A burst after a quiet day: the red post counts, but its text is no sample and no term."""
     quiet = [Mention(source="x", external_id=f"q{i}", url="", text="SET SEG newsletter is out",
