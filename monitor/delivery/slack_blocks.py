@@ -355,6 +355,23 @@ def with_member_count(blocks: list[dict[str, Any]], count: object) -> list[dict[
     return out
 
 
+#: the blocks of an alert that show a post's words: its text, the post it answers, the scout's
+#: note, the earlier posts of its group
+POST_BLOCKS = ("bs_text:", "bs_parent:", "bs_note:", "bs_earlier:")
+
+
+def shows_post(block: dict[str, Any]) -> bool:
+    """Whether a block of an alert shows a post's words (:data:`POST_BLOCKS`), not a withheld notice."""
+    bid = str(block.get("block_id", ""))
+    return bid.startswith(POST_BLOCKS) and bid != "bs_text:withheld"
+
+
+def withheld_notice() -> dict[str, Any]:
+    """What a thread reply shows in place of a red item's post."""
+    return _section(":lock: This post belongs to a red item now: its text is shown only in the restricted queue.",
+                    "bs_text:withheld")
+
+
 def render_state_reply(state: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """The thread reply that records a change of an item's state."""
     line = state_line(state) or "updated"

@@ -280,6 +280,8 @@ class SlackNotifier:
             # rewrite the first alert first (idempotent), then record the change in its thread
             self._call("chat.update", channel=parent.channel, ts=parent.ts, text=atext, blocks=ablocks)
             parent.blocks = ablocks
+            if now_red:
+                self._withhold_thread(parent.channel, parent.ts)
             return self._post(parent.channel, text, blocks, msg, thread_ts=parent.ts)
         text, blocks = sb.render_generic(msg.kind, msg.payload)
         earlier = parse_ref(msg.previous_ref) if msg.payload.get("updates") else None
@@ -288,6 +290,20 @@ class SlackNotifier:
             self._call("chat.update", channel=earlier[0], ts=earlier[1], text=text, blocks=blocks)
             return f"{earlier[0]}:{earlier[1]}"
         return self._post(channel, text, blocks, msg)
+
+    def _withhold_thread(self, channel: str, ts: str) -> None:
+        """Take the posts out of the replies in an item's thread once it is red (P4): the replies
+        that show a later post of the group keep their heading, the post gives way to a notice
+        (judge T, 2026-12-06: a member's text stayed in the broad channel's thread after a mark-red).
+        Idempotent: a reply already withheld shows no post."""
+        found = self._call("conversations.replies", channel=channel, ts=ts, limit=self.cfg.notify.slack.history_limit)
+        for m in found.get("messages") or []:
+            blocks = list(m.get("blocks") or [])
+            if m.get("ts") == ts or not any(sb.shows_post(b) for b in blocks):
+                continue
+            kept = [b for b in blocks if not sb.shows_post(b)]
+            self._call("chat.update", channel=channel, ts=m["ts"], text="A post of a red item (text withheld)",
+                       blocks=[*kept, sb.withheld_notice()])
 
     def already_sent(self, msg: Outbound) -> str | None:
         """Look for the message's idempotency key in the channel (or thread) history. A rewrite

@@ -416,3 +416,26 @@ def test_same_words(first: dict[str, Any] | None, later: dict[str, Any], same: b
     from monitor.delivery.notifiers.slack import same_words
 
     assert same_words(first, later) is same
+
+
+def test_marking_an_item_red_takes_the_posts_out_of_its_thread_too(
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    """Judge T (2026-12-06): after Grace marked an item red, its first alert was rewritten but a
+    thread reply still showed a member's post in the broad Marketing & Sales channel."""
+    c = containers()
+    complaint, parent, cid, ts = _alerted_complaint(c, clock)
+    with c.store.session() as s:
+        c.store.enqueue(s, key=f"alert:marketing-sales:{complaint.id}:m2", receiver="marketing-sales",
+                        kind="update", queue_item_id=complaint.id, now=clock.now(),
+                        payload={**parent.payload, "text": "RT: the member districts were overcharged 40%",
+                                 "author": "union", "mention_count": 2})
+    c.pipeline.run_once()
+    assert any("overcharged 40%" in dump(m) for m in fake_slack.history(cid) if m.get("thread_ts") == ts)
+    QueueActions(c.store, c.cfg).override_light(complaint.id or 0, actor_for(c.cfg, slack_user_id="U0ANNA01"),
+                                                light="red", reason="a member's contract terms", now=clock.now())
+    c.pipeline.run_once()
+    thread = [m for m in fake_slack.history(cid) if m.get("thread_ts") == ts or m["ts"] == ts]
+    assert not any("overcharged 40%" in dump(m) for m in thread)
+    assert any("belongs to a red item now" in dump(m) for m in thread)
+    first = next(m for m in thread if m["ts"] == ts)
+    assert str(parent.payload["text"])[:30] not in dump(first)
