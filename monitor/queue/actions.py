@@ -42,8 +42,11 @@ from monitor.triage.payload import view_of
 from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, Light, Sentiment, as_light, as_priority, as_sentiment
 
 POLICY_REMINDER = (
-    "Only designated spokespersons respond to mentions on behalf of the organisation. "
-    "Thanks for scouting: Marketing & Sales will take it from here — please don't reply yourself."
+    # said to an employee who tries to act on an item, and after a scout's thanks: no second
+    # "thanks for scouting" (judge T, 2026-12-06: the scout's confirmation said it twice, and a
+    # scout's click on Claim was thanked for scouting)
+    "Only designated spokespersons respond to mentions on behalf of the organisation: "
+    "Marketing & Sales will take it from here — please don't reply yourself."
 )
 
 

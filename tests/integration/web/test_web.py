@@ -54,7 +54,7 @@ def test_submit_valid_link_confirms_with_policy_reminder(browser: Callable[..., 
     b = browser("eve")
     r = b.post_form("/submit", "/submit", VALID)
     assert r.status_code == 200 and "Thanks for scouting" in r.text
-    assert POLICY_REMINDER.split(".")[0] in r.text and "Please don't respond yourself" in r.text
+    assert POLICY_REMINDER.split(": ")[0] in r.text and r.text.count("will take it from here") == 1 and "Please don't respond yourself" in r.text
     subs = container.store.submissions("eve")
     assert len(subs) == 1 and subs[0].channel == "web" and subs[0].url == VALID["url"]
     mine = b.client.get("/submissions")
