@@ -39,7 +39,7 @@ from connectors.base import Mention, OwnAccounts, Response, split_own
 from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.domain.ladder import due_at as ladder_due_at
-from monitor.queue.actions import directory
+from monitor.queue.actions import directory, reopened_state
 from monitor.storage import response_queries as rq
 from monitor.storage.models import OPEN_STATUSES, MentionRow, PlatformResponse, QueueItem
 from monitor.storage.store import DbSession as Session
@@ -299,9 +299,7 @@ class Responses:
         # the customer's reply is news to whoever answers: a new alert, not a repeat folded into the
         # group's message (judge M, 2026-12-06: "I DMed you last week ... got nothing back" after our
         # reply only rewrote the earlier Slack message, which notifies nobody)
-        queueless = {rc.name for rc in self.cfg.receivers if not rc.queue}
-        item.alert_state = {rcv: v if rcv in queueless or not isinstance(v, dict) else {**v, "reopened": True}
-                            for rcv, v in (item.alert_state or {}).items()}
+        item.alert_state = reopened_state(self.cfg, item)
         item.updated_at = now
         rq.add_row(s, item)
         s.flush()

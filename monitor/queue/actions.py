@@ -205,6 +205,20 @@ def directory(cfg: AppConfig) -> list[Actor]:
     return out
 
 
+def reopened_state(cfg: AppConfig, item: QueueItem) -> dict[str, object]:
+    """``item.alert_state`` with its receivers that keep a queue marked ``reopened``: the next
+    member is news to them (triage alerts it, never a repeat, whatever holds it otherwise). A
+    receiver of the item that never got an alert (a spike held it) is marked too, as alerted when
+    the item was made (judge N, 2026-12-06: a customer's reply after our answer was held by the
+    spike, the item's first alert having been held as well)."""
+    queued = {rc.name for rc in cfg.receivers if rc.queue}
+    state: dict[str, object] = dict(item.alert_state or {})
+    for rcv in item.receivers or []:
+        if rcv in queued and rcv not in state:
+            state[rcv] = LastAlert(utc(item.created_at), as_light(item.light), as_priority(item.priority)).to_json()
+    return {rcv: {**v, "reopened": True} if rcv in queued and isinstance(v, dict) else v for rcv, v in state.items()}
+
+
 def person_name(cfg: AppConfig, who: str | None) -> str | None:
     """The name the configuration gives ``who`` (an id, an email or a Slack user id), else None."""
     if not who:

@@ -48,7 +48,7 @@ from monitor.domain.decide import (
 )
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
-from monitor.queue.actions import directory, give_by_rotation, leave_uncleared, person_name
+from monitor.queue.actions import directory, give_by_rotation, leave_uncleared, person_name, reopened_state
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
 from monitor.sentiment.language import detect_language, not_a_language
@@ -564,8 +564,7 @@ class Triage:
                                      "from": item.status, "status": "assigned" if item.assignee else "new",
                                      "reason": CLOSED_FOLLOW_UP, "mention_id": row.id, "url": row.url}, now=now)
                 item.reasons = [*(r for r in item.reasons if r != CLOSED_FOLLOW_UP), CLOSED_FOLLOW_UP]
-                item.alert_state = {rcv: v if not self._queues.get(rcv, True) or not isinstance(v, dict)
-                                    else {**v, "reopened": True} for rcv, v in (item.alert_state or {}).items()}
+                item.alert_state = reopened_state(self.cfg, item)
             if forwarded or followed:
                 reopened_from = item.status
                 item.status = "assigned" if item.assignee else "new"
