@@ -221,7 +221,15 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         # the group's first posts came together (group_wait): the newest is shown, all are counted
         title += f" · {_count(payload.get('mention_count'))} posts in this group"
     blocks: list[dict[str, Any]] = [_section(title, f"bs_head:{item_id}")]
-    if hide:
+    if hide and payload.get("cleared_by"):
+        # a red item a person cleared: this message never had its post, which now comes in the
+        # "is yellow again" message and the queue (judge T, 2026-12-06: the first alert still read
+        # "RED ... text only in the restricted queue", with no buttons)
+        blocks.append(_section(
+            f":unlock: No longer red: {escape_line(payload['cleared_by'])} cleared it. Its post is in the "
+            f"message that says so, and in the queue. {link(item_url, 'Open it in the queue')}", f"bs_text:{item_id}"))
+        fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: cleared, no longer red"
+    elif hide:
         what = "A red item" if light == "red" else "An item"
         blocks.append(_section(
             f":lock: {what} needs attention. Its text is shown only in the restricted queue. "
@@ -290,7 +298,7 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         blocks.append({"type": "context", "block_id": f"bs_state:{item_id}", "elements": [_mrkdwn(line)]})
     if kind == "alert" and payload.get("queue", True):
         blocks.append(actions_block(item_id, item_url, state.get("status") if state else
-                                    str(payload.get("status") or "new"), hide))
+                                    str(payload.get("status") or "new"), hide and not payload.get("cleared_by")))
     return fallback, blocks
 
 

@@ -268,6 +268,10 @@ class SlackNotifier:
             now_red = msg.payload.get("light") == "red" and not text_allowed(rc, {"light": "red"})
             if parent.payload is not None:
                 shown = as_red(rc, parent.payload) if now_red and parent.payload.get("light") != "red" else parent.payload
+                if (not now_red and parent.payload.get("light") == "red" and msg.payload.get("light") not in (None, "red")
+                        and sb.withheld(parent.payload, notice_only)):
+                    # cleared by a person: the header follows the light, the buttons come back
+                    shown = {**parent.payload, "light": msg.payload["light"], "cleared_by": msg.payload.get("by")}
                 atext, ablocks = sb.render_alert(shown, max_text_chars=limit, notice_only=notice_only,
                                                  state=state)
             else:

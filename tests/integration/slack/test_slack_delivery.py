@@ -439,3 +439,23 @@ def test_marking_an_item_red_takes_the_posts_out_of_its_thread_too(
     assert any("belongs to a red item now" in dump(m) for m in thread)
     first = next(m for m in thread if m["ts"] == ts)
     assert str(parent.payload["text"])[:30] not in dump(first)
+
+
+def test_a_red_item_cleared_by_a_person_is_no_longer_red_in_the_broad_channel(
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    """Judge T (2026-12-06): Legal set an item from red back to yellow; Marketing & Sales' first
+    alert still read "RED ... its text is shown only in the restricted queue", with no buttons."""
+    c = containers()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    [notice] = [m for m in fake_slack.history("#marketing-sales") if "restricted queue" in dump(m)]
+    red_id = next(n.queue_item_id for n in c.store.notifications(kind="alert")
+                  if n.receiver == "marketing-sales" and n.payload.get("light") == "red")
+    lead = actor_for(c.cfg, slack_user_id="U0ANNA01")
+    QueueActions(c.store, c.cfg).override_light(red_id or 0, lead, light="yellow", reason="the name was public",
+                                                now=clock.now())
+    c.pipeline.run_once()
+    first = next(m for m in fake_slack.history("#marketing-sales") if m["ts"] == notice["ts"])
+    body = dump(first)
+    assert "YELLOW" in body and "No longer red: Anna Berg cleared it" in body and "bs_respond" in body
+    assert "Project Falcon" not in body  # the post comes in the message that says it was cleared
