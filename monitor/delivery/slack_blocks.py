@@ -137,6 +137,9 @@ def state_line(state: dict[str, Any] | None) -> str | None:
     action = state.get("action")
     if action == "assign":  # by a lead, or handed out by brand-scout to someone on duty
         return f":bust_in_silhouette: Assigned to {escape_line(state.get('assignee_name') or state.get('assignee') or 'someone')} by {by}"
+    if action == "sentiment":
+        return (f":memo: Sentiment corrected to {escape_line(state.get('sentiment') or '?')} by {by}"
+                + (f" (now {escape_line(state['priority'])})" if state.get("priority") else ""))
     if action == "override_light":
         # green is recorded, not answered: the item left the queue with it (no reminders)
         done = ", recorded: no response needed" if status == "closed" and state.get("light") == "green" else ""

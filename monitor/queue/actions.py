@@ -315,17 +315,22 @@ class QueueActions:
             raise ActionError(f"cannot {action} an item that is {item.status}")
 
     def _finish(self, s: Session, item: QueueItem, actor: Actor, action: str, now: datetime,
-                details: dict[str, object] | None = None) -> QueueItem:
+                details: dict[str, object] | None = None, *, audit: bool = True) -> QueueItem:
         item.updated_at = now
         s.add(item)
         s.flush()
-        self.store.audit(s, actor=actor.id, action=f"queue.{action}", object_type="queue_item",
-                         object_id=str(item.id), details={"status": item.status, **(details or {})}, now=now)
+        if audit:
+            self.store.audit(s, actor=actor.id, action=f"queue.{action}", object_type="queue_item",
+                             object_id=str(item.id), details={"status": item.status, **(details or {})}, now=now)
         # tell every receiver that was alerted, so its message shows the truth
         payload: dict[str, object] = {
             "item_id": item.id, "status": item.status, "assignee": item.assignee, "action": action, "by": actor.name,
             "assignee_name": next((a.name for a in directory(self.cfg) if a.id == item.assignee), item.assignee),
-            "response_url": item.response_url, "close_reason": item.close_reason, "light": item.light}
+            "response_url": item.response_url, "close_reason": item.close_reason, "light": item.light,
+            # the message's header and "respond by" follow a repriced item (judge T, 2026-12-06: a
+            # sentiment correction left Slack at "high", due 12:00, the web at normal, due 17:00)
+            "priority": item.priority, "due_at": utc(item.due_at).isoformat() if item.due_at else None,
+            **({"sentiment": details["to"]} if action == "sentiment" and details else {})}
         if item.status not in UNACKNOWLEDGED and item.id is not None:
             # a reminder or lead step gathered for this window must not name an item someone has
             # just acknowledged (or answered, closed): it leaves the message, an empty one is not sent
@@ -774,8 +779,8 @@ class QueueActions:
                 self._route_settled(s, item, actor, after, f"read as {label}", now, details)
             relight = (item.light == "green" and label == "negative" and not item.light_overridden_by
                        and item.mention_id == mention_id)
-            item.updated_at = now
-            s.add(item)  # one audit record per action: the store's sentiment.correct; the reasons say the rest
+            # one audit record per action: the store's sentiment.correct; the messages say what changed
+            self._finish(s, item, actor, "sentiment", now, details, audit=False)
         if relight:
             # a complaint the model read as praise, and a person as a complaint: the light follows,
             # as the policy's own rule would have set it, and the item opens for a spokesperson

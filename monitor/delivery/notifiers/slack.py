@@ -272,6 +272,8 @@ class SlackNotifier:
                         and sb.withheld(parent.payload, notice_only)):
                     # cleared by a person: the header follows the light, the buttons come back
                     shown = {**parent.payload, "light": msg.payload["light"], "cleared_by": msg.payload.get("by")}
+                # a repriced item (a correction, an override): its header and "respond by" follow
+                shown = {**shown, **{k: msg.payload[k] for k in ("priority", "due_at") if msg.payload.get(k)}}
                 atext, ablocks = sb.render_alert(shown, max_text_chars=limit, notice_only=notice_only,
                                                  state=state)
             else:

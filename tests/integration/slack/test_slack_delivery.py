@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from monitor.app.container import Container
-from monitor.clock import FrozenClock
+from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig
 from monitor.delivery.notifiers.base import Outbound
 from monitor.delivery.notifiers.slack import SlackNotifier
@@ -459,3 +459,24 @@ def test_a_red_item_cleared_by_a_person_is_no_longer_red_in_the_broad_channel(
     body = dump(first)
     assert "YELLOW" in body and "No longer red: Anna Berg cleared it" in body and "bs_respond" in body
     assert "Project Falcon" not in body  # the post comes in the message that says it was cleared
+
+
+def test_a_sentiment_correction_reprices_the_slack_message(
+        containers: Callable[..., Container], clock: FrozenClock, fake_slack: FakeSlack) -> None:
+    """Judge T (2026-12-06): Dana corrected a sentiment to positive; Slack still said "high" and the
+    old respond-by time while the web said normal and a later one."""
+    c = containers()
+    complaint, _, cid, ts = _alerted_complaint(c, clock)
+    QueueActions(c.store, c.cfg).correct_sentiment(complaint.id or 0, actor_for(c.cfg, slack_user_id="U0ANNA01"),
+                                                   label="positive", now=clock.now())
+    c.pipeline.run_once()
+    after = item(c, "x:2")
+    assert after.due_at is not None
+    first = next(m for m in fake_slack.history(cid) if m["ts"] == ts)
+    assert f"· {after.priority} ·" in dump(first)
+    assert f"<!date^{int(utc(after.due_at).timestamp())}^" in dump(first)  # its respond-by is the item's now
+    [state] = [n for n in c.store.notifications(kind="state") if n.payload.get("action") == "sentiment"
+               and n.receiver == "marketing-sales"]
+    assert state.payload["priority"] == after.priority and state.payload["sentiment"] == "positive"
+    assert any("Sentiment corrected to positive by Anna Berg" in dump(m) for m in fake_slack.history(cid)
+               if m.get("thread_ts") == ts)
