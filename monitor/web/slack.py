@@ -84,6 +84,19 @@ def unslack(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+#: the longest error Slack shows under a modal's field
+FIELD_ERROR_MAX = 150
+
+
+def field_error(text: str) -> str:
+    """An error for a modal's field, cut at a word with an ellipsis when longer than Slack shows
+    (judge T, 2026-12-06: "... — pleas")."""
+    if len(text) <= FIELD_ERROR_MAX:
+        return text
+    cut = text[: FIELD_ERROR_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-")
+    return cut + "\u2026"
+
+
 def first_link(text: str) -> str | None:
     """The first http(s) link in Slack-formatted text, its entities unescaped (Slack sends ``&`` as
     ``&amp;``: judge T, 2026-12-06, a Facebook permalink's ``...&amp;id=456`` was stored and linked
@@ -255,7 +268,7 @@ class SlackInteractivity:
         except ActionError as exc:
             if retry and not exc.not_permitted:
                 return 200, None
-            return 200, {"response_action": "errors", "errors": {block: self.c.cfg.organisation.say(exc.message)[:150]}}
+            return 200, {"response_action": "errors", "errors": {block: field_error(self.c.cfg.organisation.say(exc.message))}}
         return 200, None
 
     def message_action(self, p: dict[str, Any], retry: bool) -> tuple[int, Any]:

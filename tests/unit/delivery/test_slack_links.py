@@ -18,3 +18,15 @@ from monitor.web.slack import first_link
 ])
 def test_first_link_unescapes_slack_entities(text: str, link: str | None) -> None:
     assert first_link(text) == link
+
+
+def test_a_modal_error_is_cut_at_a_word() -> None:
+    """Judge T (2026-12-06): a refusal under a modal field ended "... — pleas"."""
+    from monitor.web.slack import FIELD_ERROR_MAX, field_error
+
+    long = "Only designated spokespersons respond to mentions on behalf of the organisation: Marketing & Sales " \
+           "will take it from here — please don't reply yourself."
+    cut = field_error(long)
+    assert len(cut) <= FIELD_ERROR_MAX and cut.endswith("\u2026") and not cut.endswith("pleas\u2026")
+    assert long.startswith(cut[:-1])
+    assert field_error("short") == "short"
