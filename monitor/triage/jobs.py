@@ -191,11 +191,19 @@ def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: Queu
     start = datetime.fromtimestamp((now.timestamp() // batch.total_seconds()) * batch.total_seconds(), UTC)
     key = LADDER_KEY.format(receiver=receiver, action=step.action, start=start.strftime("%Y%m%dT%H%M%S"))
     base = c.cfg.web.base_url.rstrip("/")
-    names = {p.id: p.name for p in directory(c.cfg)}
+    people = directory(c.cfg)
+    names = {p.id: p.name for p in people}
+    users = _slack_users(c, step, now=now)
+    if step.action == "notify-lead":
+        # a lead who holds the item had its reminder already: the lead step about it is for the
+        # other leads (judge N, 2026-12-06: about 22 pings to Dana, "Please see that someone
+        # acknowledges them", listing items assigned to Dana herself)
+        holder = next((p.slack_user_id for p in people if p.id == item.assignee), None)
+        users = [u for u in users if u != holder]
     entry = {"item_id": item.id, "light": item.light, "priority": item.priority,
              "due_at": utc(item.due_at).isoformat() if item.due_at else None,
              "assignee": names.get(item.assignee or "", item.assignee), "late": _in_words(c, step),
-             "item_url": f"{base}/queue/{item.id}", "notify_users": _slack_users(c, step, now=now)}
+             "item_url": f"{base}/queue/{item.id}", "notify_users": users}
     tz = c.cfg.policy.business_hours.timezone
     existing = c.store.notifications_by_keys(s, [key]).get(key)
     if existing is not None:

@@ -219,3 +219,23 @@ def test_a_reminder_of_an_item_nobody_holds_pings_those_who_could_take_it(
                  if n.payload.get("action") == "remind-assignee"}
     assert reminders[red]["notify_users"] == ["U0LEE001"]
     assert set(reminders[complaint]["notify_users"]) == {"U0ANNA01", "U0BEN001"}  # on duty at 16:00 UTC
+
+
+def test_a_gathered_lead_step_does_not_ping_the_lead_about_items_she_holds(make: Any, clock: FrozenClock) -> None:
+    """Judge N (2026-12-06): the Marketing & Sales lead, who also answers, got about 22 pings
+    "Please see that someone acknowledges them" listing items assigned to herself (she had had their
+    reminders). The lead step about her own items mentions the other leads; hers still name her
+    for a colleague's items."""
+    c = make()
+    t0 = clock.now()
+    mine, ben = add_items(c, clock, COMPLAINTS[:2])
+    set_due(c, [mine], t0, assignee="anna")
+    clock.set(t0 + timedelta(hours=1, minutes=1))
+    run_escalations(c)
+    [lead] = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
+    assert [it["item_id"] for it in lead.payload["items"]] == [mine] and lead.payload["notify_users"] == []
+    set_due(c, [ben], clock.now() - timedelta(hours=1, minutes=1))  # Ben's: its lead step in the next window
+    clock.set(clock.now() + timedelta(minutes=16))
+    run_escalations(c)
+    later = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
+    assert later[-1].payload["notify_users"] == ["U0ANNA01"]
