@@ -286,7 +286,8 @@ class SlackNotifier:
             # rewrite the first alert first (idempotent), then record the change in its thread
             self._call("chat.update", channel=parent.channel, ts=parent.ts, text=atext, blocks=ablocks)
             parent.blocks = ablocks
-            if now_red:
+            if now_red and msg.payload.get("action") == "override_light":
+                # once, when a person marks it red: later state messages find the thread withheld
                 self._withhold_thread(parent.channel, parent.ts)
             return self._post(parent.channel, text, blocks, msg, thread_ts=parent.ts)
         text, blocks = sb.render_generic(msg.kind, msg.payload)
