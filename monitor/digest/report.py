@@ -98,19 +98,47 @@ class SpikeLine:
     top_terms: list[str]
     threshold: float | None = None  # what it had to reach to be a spike
     baseline_source: str = ""
+    #: when the episode ended (in the digest's timezone); None: still live when the digest was made
+    ended_at: datetime | None = None
+    #: when its crisis message went out (in the digest's timezone); None: not known
+    alerted_at: datetime | None = None
+    #: mentions from its start to its end (or to now), as its growing message counted them
+    episode_mentions: int | None = None
+    #: the window the usual and observed values count over ("1 h"); "" for velocity
+    window: str = ""
 
     @property
     def figures(self) -> str:
-        """'usual 4, threshold 12, observed 40' in the spike's own unit."""
+        """'usual 4 per 1 h, threshold 12, observed 40' in the spike's own unit."""
         def fmt(x: float) -> str:
             if self.kind == "negative-share":
                 return f"{x:.0%}"
             return f"{x:,.0f}" if x >= 10 else f"{x:.1f}".removesuffix(".0")
-        parts = [] if self.kind == "velocity" else [f"usual {fmt(self.baseline)}"
+        per = f" per {self.window}" if self.window and self.kind == "volume" else ""
+        parts = [] if self.kind == "velocity" else [f"usual {fmt(self.baseline)}{per}"
                                                     + (f" ({self.baseline_source})" if self.baseline_source else "")]
         if self.threshold is not None:
             parts.append(f"threshold {fmt(self.threshold)}" + ("/h" if self.kind == "velocity" else ""))
-        parts.append(f"observed {fmt(self.observed)}" + ("/h" if self.kind == "velocity" else ""))
+        parts.append(f"observed {fmt(self.observed)}" + ("/h" if self.kind == "velocity" else per))
+        return ", ".join(parts)
+
+    @property
+    def when(self) -> str:
+        """'Wed 02 Dec 11:45–13:45 CST, crisis alert 12:43, 27 mentions in all' (judge U,
+        2026-12-06: one time, neither the start nor the alert, and one window's count)."""
+        start = self.started_at.strftime("%a %d %b %H:%M")
+        if self.ended_at is None:
+            span = f"{start} {self.started_at.strftime('%Z')}, still live"
+        elif self.ended_at.date() == self.started_at.date():
+            span = f"{start}–{self.ended_at.strftime('%H:%M %Z')}"
+        else:
+            span = f"{start} {self.started_at.strftime('%Z')} – {self.ended_at.strftime('%a %d %b %H:%M %Z')}"
+        parts = [span]
+        if self.alerted_at is not None:
+            same = self.alerted_at.date() == self.started_at.date()
+            parts.append(f"crisis alert {self.alerted_at.strftime('%H:%M' if same else '%a %d %b %H:%M')}")
+        if self.episode_mentions:
+            parts.append(f"{self.episode_mentions} mentions in all")
         return ", ".join(parts)
 
 
@@ -126,6 +154,8 @@ class TopMention:
     engagement: int
     state: str  # open | responded | closed | not queued
     queue_url: str | None
+    #: listed without its text, author or link: it may be confidential (``policy.light.doubt_floor``)
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +210,17 @@ class OpenItem:
     overdue: bool
     url: str
     snippet: str | None
+    #: what is overdue: "acknowledgement" or "response" ("" when ``overdue`` is False)
+    overdue_what: str = ""
+    #: whether it came in during the digest's week
+    this_week: bool = False
+
+    @property
+    def overdue_text(self) -> str:
+        """``OVERDUE (no acknowledgement)`` / ``OVERDUE (no response)`` or ""."""
+        if not self.overdue:
+            return ""
+        return f"OVERDUE (no {self.overdue_what})" if self.overdue_what else "OVERDUE"
 
     @property
     def age(self) -> str:
@@ -248,6 +289,8 @@ class Digest:
     legal_team: str = "Legal / Compliance"
     #: the targets the response rates are measured against, in words (:func:`targets_text`)
     targets: str = ""
+    #: of ``open_total``: items that came in during the week
+    open_this_week: int = 0
 
     @property
     def baseline_text(self) -> str:

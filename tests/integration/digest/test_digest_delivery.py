@@ -60,7 +60,7 @@ def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_con
     assert "Mentions:  10  (+0% vs last week, +38% vs baseline 7.2)" in text
     assert "Potential impressions (followers summed over posts): 15,600" in text and "negative:  30.0%" in text
     assert '<strong style="font-size:22px;" id="fig-mentions">10</strong>' in html
-    assert 'id="open-total">2<' in html and 'id="overdue-total">1<' in html
+    assert 'id="open-total">2<' in html and 'id="overdue-total">2<' in html
     assert "Thank you, Carol Diaz (2), dave@setseg.example (1)!" in text
     assert "replay" in text and "UNHEALTHY: HTTP 503 from upstream" in text
     # Red: counted, never quoted, anywhere in the message.

@@ -103,10 +103,15 @@ def test_figures_of_a_seeded_week(digest_config, containers) -> None:
     assert (rows["normal"].items, rows["normal"].acknowledged) == (1, 0)
     assert rows["urgent"].median_ack == "30 min"
     people = {r.key: r.items for r in d.by_spokesperson}
-    assert people == {"Anna Berg": 2, "Ben Ortiz": 1}
-    assert (d.open_total, d.overdue_total) == (2, 1)
+    # Ben's item nobody touched is nobody's work: not picked up, under his name as the assignee
+    assert people == {"Anna Berg": 2, "not picked up (assigned to Ben Ortiz)": 1}
+    # overdue: Ben's item unacknowledged past its due time, and the red urgent item acknowledged
+    # but unanswered four days after it came in (urgent: respond within 4 h)
+    assert (d.open_total, d.overdue_total, d.open_this_week) == (2, 2, 2)
     red_item = next(o for o in d.open_items if o.light == "red")
     assert red_item.snippet is None and red_item.url.startswith("https://scout.setseg.example/queue/")
+    assert d.open_items[0] is red_item and red_item.overdue_text == "OVERDUE (no response)"
+    assert d.open_items[1].overdue_text == "OVERDUE (no acknowledgement)"
     # Scouts and coverage.
     assert (d.scouts.submissions, d.scouts.people, d.scouts.already_known) == (3, 2, 1)
     assert d.scouts.outcomes == {"open": 1, "recorded (no action needed)": 1, "not found": 1}
@@ -278,7 +283,9 @@ def test_an_open_item_from_an_unread_link_quotes_the_scouts_note_as_theirs(diges
 def test_a_post_in_doubt_is_not_quoted(digest_config, containers) -> None:
     """Judge G, 2026-12-06: a post whose confidentiality signal was under the red threshold but
     reached ``doubt_floor`` (its alert said "do not share it further") was quoted among the top
-    criticisms of the emailed digest. It is counted, never quoted, in the lists and the open queue."""
+    criticisms of the emailed digest. It is counted, never quoted, in the lists and the open queue.
+    Judge U, 2026-12-06: left out of the list, the week's biggest post (a reporter's outage story
+    at 0.50) vanished without a word; it is listed in its place, without text, author or link."""
     from sqlmodel import select
 
     from monitor.storage.digest_queries import NOT_QUOTED
@@ -294,12 +301,16 @@ def test_a_post_in_doubt_is_not_quoted(digest_config, containers) -> None:
         cl.red_score = 0.44
         s.add(cl)
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
-    assert [t.text for t in d.criticisms] == [EVIL_TEXT]
+    assert d.criticisms[0].text == EVIL_TEXT
+    withheld = d.criticisms[1]
+    assert withheld.withheld and "not quoted" in withheld.text and (withheld.url, withheld.author) == ("", "—")
+    assert (withheld.reach, withheld.queue_url) == (200, f"https://scout.setseg.example/queue/{ids['q2']}")
     assert d.shares["negative"].value == pytest.approx(0.3)  # still counted
     listed = next(o for o in d.open_items if o.id == ids["q2"])
     assert listed.snippet == NOT_QUOTED
     text, html = render_digest(d)[1:]
     assert "refund denied" not in text and "refund denied" not in html
+    assert "user1002" not in text and "reddit.example/1002" not in text and "not quoted: it may be" in html
     # under the floor it is quoted as before
     with c.store.session() as s:
         cl = s.exec(select(ClassificationRow).where(ClassificationRow.mention_id == ids["m2"])).one()
@@ -350,7 +361,8 @@ def test_an_item_is_credited_to_who_acknowledged_it_and_scouts_are_named_as_the_
         s.add(ScoutSubmission(submitted_by="ben@setseg.example", url="https://x.example/cr0", mention_id=None,
                               created_at=at))
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
-    assert {r.key: (r.items, r.acknowledged) for r in d.by_spokesperson} == {"Anna Berg": (2, 2), "Ben Ortiz": (1, 0)}
+    assert {r.key: (r.items, r.acknowledged) for r in d.by_spokesperson} == {
+        "Anna Berg": (2, 2), "not picked up (assigned to Ben Ortiz)": (1, 0)}
     assert d.scouts.thanks == [("Ben Ortiz", 1)]
     c.store.engine.dispose()
 
@@ -367,3 +379,60 @@ def test_the_response_targets_are_named() -> None:
     text = targets_text(cfg, cfg.digests[0])
     assert text.startswith("acknowledge within: urgent 1 h, high 4 h of business hours")
     assert "; respond within: urgent " in text and text.endswith("of the clock, from when the item came in")
+
+
+def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(digest_config, db_url: str,
+                                                                            containers) -> None:
+    """Judge U, 2026-12-06: "SET SEG billing overcharged our district ..., waiting on a refund smh"
+    (read positive; yellow for its complaint words) was the week's second compliment; a reply in
+    a complaint's thread is no compliment either, a compliment that asks a question still is. The
+    outage spike read "Wed 02 Dec 11:45 ... observed 11": neither when it began and ended nor
+    when the crisis contact heard, and one window's count."""
+    from sqlmodel import select
+
+    from monitor.storage.models import ClassificationRow, MentionRow, Notification, QueueItem, QueueItemMention
+    from monitor.storage.models import SpikeEvent as Spike
+
+    c = containers(digest_config(2525, db=db_url))
+    seed(c)
+    at = WEEK_START + timedelta(days=4, hours=10)
+
+    def post(s, i: int, text: str, likes: int, light: str | None, reasons: list[str], head: QueueItem | None = None):
+        m = MentionRow(source="x", external_id=f"p{i}", source_name="x", url=f"https://x.example/p{i}", text=text,
+                       author_handle=f"a{i}", author_reach=100, created_at=at, fetched_at=at, likes=likes,
+                       state="routed")
+        s.add(m)
+        s.flush()
+        s.add(ClassificationRow(mention_id=m.id or 0, label="positive", score=0.9, created_at=at))
+        item = head
+        if light is not None:
+            item = QueueItem(mention_id=m.id or 0, group_key=f"x:p{i}", light=light, light_reasons=reasons,
+                             priority="normal", status="assigned", created_at=at, updated_at=at)
+            s.add(item)
+            s.flush()
+        if item is not None:
+            s.add(QueueItemMention(queue_item_id=item.id or 0, mention_id=m.id or 0))
+        return item
+
+    with c.store.session() as s:
+        post(s, 1, "billing overcharged our district, waiting on a refund smh", 90, "yellow",
+             ["complaint terms: 'refund', 'overcharged'"])
+        asked = post(s, 2, "Really impressed with the SET SEG nurse line. Any tips for the app?", 80, "yellow",
+                     ["a question that may need an answer"])
+        post(s, 3, "good luck with that, hope it gets sorted", 70, None, [], head=asked)
+        spike = s.exec(select(Spike)).one()
+        spike.ended_at = spike.started_at + timedelta(hours=2)
+        spike.explanation = {**spike.explanation, "episode_mentions": 27, "window": "1 h"}
+        s.add(spike)
+        s.add(Notification(idempotency_key=f"spike:{spike.key}", receiver="crisis", kind="spike",
+                           created_at=spike.started_at + timedelta(minutes=58), status="sent"))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    texts = [t.text for t in d.compliments]
+    assert "Really impressed with the SET SEG nurse line. Any tips for the app?" in texts
+    assert not any("overcharged" in t or "good luck" in t for t in texts)
+    line = d.spikes[0]
+    assert line.when == "Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 27 mentions in all"
+    assert line.figures == "usual 1.5 per 1 h, observed 6 per 1 h"
+    text = render_digest(d)[1]
+    assert "Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 27 mentions in all" in text
+    c.store.engine.dispose()
