@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, fail, open_container
+from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, NowOpt, fail, open_container, parse_now
 from monitor.errors import ConfigError, MonitorError
 
 if TYPE_CHECKING:
@@ -22,9 +23,10 @@ WeekOpt = Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2026
 NameOpt = Annotated[str | None, typer.Option("--digest", help="which configured digest (default: the first)")]
 
 
-def _setup(config: str, digest: str | None,
-           week: str | None) -> tuple[Container, DigestService, DigestConfig, str]:
-    """The container, the digest service, the chosen digest and the week (exit 2 on a bad name or week)."""
+def _setup(config: str, digest: str | None, week: str | None,
+           now: datetime | None = None) -> tuple[Container, DigestService, DigestConfig, str]:
+    """The container, the digest service, the chosen digest and the week due at ``now`` (default:
+    the clock's time); exit 2 on a bad name or week."""
     from monitor.digest import DigestService, due_week, parse_week
 
     c = open_container(config)
@@ -33,7 +35,7 @@ def _setup(config: str, digest: str | None,
         dg = svc.digest_config(digest)
     except ConfigError as exc:
         raise fail(str(exc), 2) from None
-    wk = week or due_week(dg, c.clock.now())
+    wk = week or due_week(dg, now or c.clock.now())
     try:
         parse_week(wk)
     except ValueError as exc:
@@ -44,12 +46,15 @@ def _setup(config: str, digest: str | None,
 @digest_app.command("preview")
 def preview(week: WeekOpt = None, out: Annotated[Path | None, typer.Option("--out", help="write the HTML here")] = None,
             text: Annotated[bool, typer.Option("--text", help="print the plain-text part")] = False,
-            digest: NameOpt = None, config: ConfigOpt = DEFAULT_CONFIG) -> None:
-    """Render a week's digest without sending it (HTML to --out, with the chart embedded)."""
+            digest: NameOpt = None, config: ConfigOpt = DEFAULT_CONFIG, now: NowOpt = None) -> None:
+    """Render a week's digest without sending it (HTML to --out, with the chart embedded).
+    ``--now``: as if it were made then (the open queue, overdue items and the week due), e.g. on a
+    database kept by ``scout eval replay --keep``."""
     from monitor.digest import chart_png, load_digest, render_digest
 
-    c, _svc, dg, wk = _setup(config, digest, week)
-    d = load_digest(c, dg, wk)
+    at = parse_now(now) if now else None
+    c, _svc, dg, wk = _setup(config, digest, week, at)
+    d = load_digest(c, dg, wk, now=at)
     png = chart_png(d)
     subject, body, html = render_digest(d, chart_src="data:image/png;base64," + base64.b64encode(png).decode())
     if out is not None:

@@ -27,6 +27,8 @@ def replay_command(
                                       help="the replay's step: mentions observed within one step arrive as one "
                                            "poll (live sources poll every few minutes); a step under group_wait "
                                            "shows the batching of posts seconds apart")] = 60,
+    keep: Annotated[Path | None, typer.Option("--keep", help="keep the replay's SQLite database in this folder "
+                                                             "(eval.db), e.g. for `scout digest preview --now`")] = None,
 ) -> None:
     """Replay FILE through the production stages on a fresh database with a simulated clock, and
     print what people would have received and how it agrees with the expected labels."""
@@ -36,6 +38,13 @@ def replay_command(
     from monitor.clock import utc
 
     cfg = load(config)
+    if keep is not None:
+        if (keep / "eval.db").exists():
+            raise fail(f"--keep: {keep / 'eval.db'} exists; choose another folder or delete it", 2)
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise fail(f"--keep: {keep}: {exc.strerror or exc}", 2) from None
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -54,7 +63,7 @@ def replay_command(
         stages.setLevel(logging.ERROR)
         try:
             report = evaluation.replay(cfg, lines, tail=timedelta(minutes=tail), actions=actions,
-                                           tick=timedelta(seconds=tick))
+                                           tick=timedelta(seconds=tick), folder=keep)
         finally:
             stages.setLevel(level)
     except evaluation.StreamError as exc:
@@ -63,3 +72,14 @@ def replay_command(
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_json(), indent=1, default=str), encoding="utf-8")
         typer.echo(f"report written to {json_out}")
+    if keep is not None:
+        db = (keep / "eval.db").resolve()
+        end = max(line.observed_at for line in lines) + timedelta(minutes=tail)
+        typer.echo(f"database kept: {db}")
+        if cfg.digests:
+            from zoneinfo import ZoneInfo
+
+            year, wk, _ = end.astimezone(ZoneInfo(cfg.digests[0].timezone)).isocalendar()
+            typer.echo(f"the digest of the week the replay ends in, as of its end:\n"
+                       f"  BRAND_SCOUT_DATABASE_URL=sqlite:///{db} scout digest preview -c {config} "
+                       f"--week {year}-W{wk:02d} --now {end.isoformat()} --out digest.html")
