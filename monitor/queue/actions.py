@@ -312,6 +312,12 @@ class QueueActions:
     @staticmethod
     def _transition(item: QueueItem, action: str) -> None:
         if item.status not in _TRANSITIONS[action]:
+            if action in ("close", "dismiss", "respond") and item.status in ("responded", "closed", "dismissed"):
+                # judge U, 2026-12-06: 15 closes after a reply were refused with "cannot close an
+                # item that is responded", which did not say the item was already done
+                done = {"responded": "a response is recorded for it", "closed": "it is closed",
+                        "dismissed": "it is dismissed"}[item.status]
+                raise ActionError(f"the item is already done: {done} (reopen it to work on it again)")
             raise ActionError(f"cannot {action} an item that is {item.status}")
 
     def _finish(self, s: Session, item: QueueItem, actor: Actor, action: str, now: datetime,

