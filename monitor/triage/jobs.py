@@ -71,10 +71,14 @@ def run_escalations(c: JobDeps) -> int:
     reached: dict[str, list[int]] = {}  # crisis receiver -> items whose crisis step was taken now
     restricted = {r.name for r in c.cfg.receivers if r.restricted}
 
+    queues = {r.name for r in c.cfg.receivers if r.queue and not r.restricted}
+
     def state_of(item: QueueItem) -> ItemState:
         red_to = next((r for r in item.receivers if r in restricted), None) if item.light == "red" else None
+        home = next((r for r in item.receivers if r in queues), None) if red_to is None else None
         return ItemState(item.id, item.status, item.priority, utc(item.created_at),
-                         utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level, red_to)
+                         utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level, red_to,
+                         home if home != esc.lead_receiver else None)
 
     with c.store.session() as s:
         overdue = c.store.overdue_unacknowledged(s, now)

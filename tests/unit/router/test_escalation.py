@@ -392,3 +392,17 @@ def test_a_red_items_reminder_goes_to_legal_whoever_holds_it(
     state = item(assignee=assignee, status="assigned" if assignee else "new", red_receiver=red_receiver)
     [step] = ladder_actions(state, cfg.policy.escalation, cfg.policy.business_hours, DUE)
     assert step.receiver == receiver and step.target == (assignee or receiver)
+
+
+@pytest.mark.parametrize(("assignee", "status"), [("ana", "assigned"), (None, "new")])
+def test_a_teams_item_is_reminded_where_its_team_works(cfg: AppConfig, assignee: str | None, status: str) -> None:
+    """Judge V (2026-12-06): with a support and a devrel queue, every reminder went to the lead's
+    channel (devrel), none to support about its own items. The reminder goes to the receiver whose
+    queue holds the item; the lead's and the crisis steps stay with the lead and the crisis contact."""
+    state = item(assignee=assignee, status=status, home_receiver="support")
+    steps = ladder_actions(state, cfg.policy.escalation, cfg.policy.business_hours, DUE + timedelta(days=3))
+    by_action = {st.action: st for st in steps}
+    remind = by_action["remind-assignee"]
+    assert remind.receiver == "support" and remind.target == (assignee or "support")
+    assert by_action["notify-lead"].receiver == cfg.policy.escalation.lead_receiver
+    assert by_action["notify-crisis"].receiver == cfg.policy.escalation.crisis_receiver
