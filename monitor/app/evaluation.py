@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,10 +50,12 @@ from monitor.app import eval_actions
 from monitor.app.bootstrap import build
 from monitor.clock import FrozenClock, utc
 from monitor.config import AppConfig, SourceConfig
+from monitor.config.sources import FilterConfig
 from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
 from monitor.domain.assignment import on_duty, reads
 from monitor.domain.decide import SentimentView
 from monitor.domain.ladder import ItemState, ladder_actions
+from monitor.intake.filters import apply_filters
 from monitor.sentiment.base import Classifier
 from monitor.storage import read_models, response_queries
 from monitor.triage.jobs import DETECT_EVERY, backlog_news_at, run_escalations, run_spike_detection
@@ -300,14 +302,20 @@ class StreamConnector:
 
     type: ClassVar[str] = "eval"
 
-    def __init__(self, lines: Sequence[StreamLine]) -> None:
+    def __init__(self, lines: Sequence[StreamLine], filters: Mapping[str, FilterConfig] | None = None) -> None:
         self.lines = [s for s in lines if s.submitted_by is None]
+        self.filters = dict(filters or {})
 
     def fetch(self, cursor: str | None, ctx: FetchContext) -> FetchResult:
-        """Every line observed by ``ctx.now`` and not released yet."""
+        """Every line observed by ``ctx.now`` and not released yet, less those the filters of the
+        configured source of its platform drop (``filters``: by source type): the stream stands
+        for every configured source at once."""
         done = int(cursor or 0)
         ready = [s.mention for s in self.lines[done:] if s.observed_at <= ctx.now]
-        return FetchResult(mentions=ready, cursor=str(done + len(ready)))
+        # the sources' own accounts are the intake's to tell apart (they may be our responses)
+        kept = [m for m in ready if m.source not in self.filters or apply_filters(
+            [m], self.filters[m.source].model_copy(update={"exclude_own_accounts": False}))[0]]
+        return FetchResult(mentions=kept, cursor=str(done + len(ready)))
 
 
 class TimedRecorder(RecordingNotifier):
@@ -381,7 +389,10 @@ def replay(cfg: AppConfig, lines: Sequence[StreamLine], *, classifier: Classifie
         c = build(ecfg, clock=clock, classifier=classifier, notifiers={"log": rec})
         try:
             c.start()
-            c.connectors.built[SOURCE] = StreamConnector(lines)  # type: ignore[assignment]
+            by_type: dict[str, FilterConfig] = {}
+            for src in cfg.sources:
+                by_type.setdefault(src.type, src.filters)
+            c.connectors.built[SOURCE] = StreamConnector(lines, by_type)  # type: ignore[assignment]
             return _run(c, lines, clock, rec, tick=tick, tail=tail, actions=actions, jump=jump)
         finally:
             c.store.engine.dispose()

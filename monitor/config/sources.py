@@ -20,6 +20,12 @@ class FilterConfig(StrictModel):
     exclude_own_accounts: bool = True
     drop_reposts: bool = False
     keep_unknown_language: bool = Field(True, description="with languages set, keep mentions whose language is unknown")
+    require_terms: list[MatchTerm] = Field(
+        default_factory=list, description="keep only mentions whose text, title or links contain one of these "
+                                          "(whole words, any case; empty: all)")
+    exclude_terms: list[MatchTerm] = Field(
+        default_factory=list, description="drop mentions whose text or title contains one of these (whole words, "
+                                          "any case): another thing of the same name, a bird, a web server")
 
 
 class SourceConfig(StrictModel):

@@ -12,6 +12,11 @@
 * ``blocked_domains``: drop mentions linking to the domain or any subdomain of it.
 * ``exclude_own_accounts``: drop posts by ``own_accounts`` (same syntax as blocked authors).
 * ``drop_reposts``: drop plain reposts / boosts (quotes are kept).
+* ``require_terms``: keep only mentions whose text, title or links contain one of the terms
+  (whole words, any case, as watch-lists match them); ``exclude_terms``: drop mentions whose text
+  or title contains one (judge V, 2026-12-06: "Kestrel" is also a bird and ASP.NET's web server,
+  and 21 of 26 posts about them reached a team; only the platforms' query syntax could exclude,
+  and not every platform has one). Exclusion wins.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from urllib.parse import urlsplit
 
 from connectors.base import Mention, OwnAccounts
 from monitor.config.sources import FilterConfig
+from monitor.domain.light import find_terms
 
 
 def _lang(code: str) -> str:
@@ -66,6 +72,11 @@ def apply_filters(
         if domains and _blocked_domain(m, domains):
             continue
         if filters.drop_reposts and m.kind == "repost":
+            continue
+        words = f"{m.title or ''}\n{m.text}"
+        if filters.require_terms and not find_terms(f"{words}\n{' '.join(m.links)}", filters.require_terms):
+            continue
+        if filters.exclude_terms and find_terms(words, filters.exclude_terms):
             continue
         kept.append(m)
     return kept, len(mentions) - len(kept)

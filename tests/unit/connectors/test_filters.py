@@ -62,3 +62,31 @@ def test_x_own_account_on_one_platform_only():
 
 def test_no_filters():
     assert apply_filters(MENTIONS, None) == (list(MENTIONS), 0)
+
+
+TERMS = [
+    m("k1", text="Kestrel CI is down again for us"),
+    m("k2", text="A kestrel hovering over the motorway verge this morning"),
+    m("k3", text="Kestrel behind nginx keeps returning 502 on ASP.NET Core 8"),
+    m("k4", text="our builds are fast now", links=("https://kestrel.dev/blog/speed",)),
+    m("k5", text="kestrel ci vs the bird: a thread", title="Kestrel CI"),
+    m("k6", text="the Kestrelhq team shipped"),
+]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ["k1", "k2", "k3", "k4", "k5", "k6"]),
+        # judge V (2026-12-06): a bird and ASP.NET's web server share the name
+        ({"exclude_terms": ["ASP.NET", "bird", "hovering"]}, ["k1", "k4", "k6"]),
+        # required: in the text, the title or a link; whole words ("Kestrelhq" is not "Kestrel CI")
+        ({"require_terms": ["Kestrel CI", "kestrel.dev"]}, ["k1", "k4", "k5"]),
+        # exclusion wins over a required term
+        ({"require_terms": ["Kestrel CI"], "exclude_terms": ["bird"]}, ["k1"]),
+    ],
+)
+def test_required_and_excluded_terms(filters: dict[str, Any], expected: list[str]) -> None:
+    kept, dropped = apply_filters(TERMS, FilterConfig(**filters))
+    assert [x.external_id for x in kept] == expected
+    assert dropped == len(TERMS) - len(expected)
