@@ -60,7 +60,7 @@ def router(container: Container) -> APIRouter:
         days = min(max(days, 1), 90)
         targets: dict[str, Any] = {k: v.within for k, v in container.cfg.policy.escalation.targets.items()}
         d = queries.dashboard(container.store, now=container.clock.now(), days=days, targets=targets,
-                              zone=org_zone(container.cfg))
+                              zone=org_zone(container.cfg), can_see_red=actor.can_see_red)
         others = [name for name in sorted(d.by_source) if name not in SOURCE_COLOURS]
         src_colours = {**SOURCE_COLOURS, **{name: PALETTE[i % len(PALETTE)] for i, name in enumerate(others)}}
         # responses seen on the platforms (own accounts' replies) vs recorded by hand

@@ -461,3 +461,21 @@ def test_history_names_the_reply_template_by_its_title(browser: Callable[..., Br
     found = re.search(r'<ul id="history">.*?</ul>', ben.client.get(page).text, re.S)
     assert found is not None
     assert "with the “Apology” template" in found.group(0) and "“sorry”" not in found.group(0)
+
+
+def test_the_dashboards_open_count_is_the_queue_the_viewer_sees(browser: Callable[..., Browser], seeded: Seeded) -> None:
+    """Judge W (2026-12-06): a spokesperson's dashboard said "Open items 114" and its link opened a
+    queue of 102: the 12 red items he may not open were counted. His count is his queue's; the
+    red items are a number apart, never a link."""
+    def open_of(html: str, label: str) -> int:
+        m = re.search(rf"{label} <b>(\d+)</b>", html)
+        assert m is not None, label
+        return int(m.group(1))
+
+    ben = browser("ben")  # a spokesperson, not cleared for red
+    dash, queue = ben.client.get("/dashboard").text, ben.client.get("/queue").text
+    assert open_of(dash, "Open items") == open_of(queue, "Open") == 2
+    assert re.search(r'id="red-hidden"[^>]*>Red, with Legal / Compliance <b>1</b>', dash)
+    lee = browser("lee")  # Legal sees every item, red ones too: nothing apart
+    dash = lee.client.get("/dashboard").text
+    assert open_of(dash, "Open items") == 3 and 'id="red-hidden"' not in dash
