@@ -112,7 +112,9 @@ def _outcome(container: Container, sub: ScoutSubmission, actor: Actor | None = N
     if item is None:
         m = queries.mention(container.store, sub.mention_id)
         if m is not None and m.state == "new":
-            return {"state": "waiting", "text": "Received: Marketing & Sales will see it in a moment."}
+            # not "Marketing & Sales will see it": a post that turns out red goes to Legal / Compliance
+            # only (judge W, 2026-12-06: the scout was promised what did not happen)
+            return {"state": "waiting", "text": "Received: on its way to the people who handle it."}
         return {"state": "recorded", "text": "Recorded and shared with the team; no reply was needed."}
     if item.light == "red":
         if actor is None or not actor.can_see_red:
