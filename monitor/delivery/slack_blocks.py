@@ -29,6 +29,9 @@ A_RESPOND = "bs_respond"
 A_CLOSE = "bs_close"
 A_FEEDBACK = "bs_feedback"
 A_OPEN = "bs_open"
+#: Legal / Compliance's answer to "a post that may be confidential" (the other answer, "mark it
+#: red", is taken on the item's page, with its reason)
+A_NOT_CONFIDENTIAL = "bs_not_confidential"
 # callback ids of the modals and the message shortcut
 V_RESPOND = "bs_respond_modal"
 V_CLOSE = "bs_close_modal"
@@ -140,6 +143,9 @@ def state_line(state: dict[str, Any] | None) -> str | None:
     if action == "sentiment":
         return (f":memo: Sentiment corrected to {escape_line(state.get('sentiment') or '?')} by {by}"
                 + (f" (now {escape_line(state['priority'])})" if state.get("priority") else ""))
+    if action == "not-confidential":
+        # Legal answered brand-scout's "may be confidential": those told "do not share it further" hear it
+        return f":white_check_mark: Not confidential: {by} looked at it; it may be shared as usual"
     if action == "override_light":
         # green is recorded, not answered: the item left the queue with it (no reminders)
         done = ", recorded: no response needed" if status == "closed" and state.get("light") == "green" else ""
@@ -422,6 +428,14 @@ def render_generic(kind: str, payload: dict[str, Any]) -> tuple[str, list[dict[s
     if isinstance(samples, list) and samples:
         lines = "\n".join(_sample_line(s) for s in samples[:5])
         blocks.append(_section(f"*Sample posts*\n{lines}"))
+    item_id = payload.get("item_id")
+    if payload.get("action") == "doubt" and isinstance(item_id, int):
+        # brand-scout asks Legal about a post: they answer here or mark it red on its page (judge
+        # W, 2026-12-06: "mark it red, or leave it" left a request that could never be answered)
+        buttons = [_button("Not confidential", A_NOT_CONFIDENTIAL, str(item_id))]
+        if isinstance(payload.get("item_url"), str) and str(payload["item_url"]).startswith(("http://", "https://")):
+            buttons.append(_button("Open (to mark it red)", A_OPEN, str(item_id), url=str(payload["item_url"])))
+        blocks.append({"type": "actions", "block_id": f"doubt:{item_id}", "elements": buttons})
     return f"{kind.upper()}: {title}" + (f" {ping}" if ping else ""), blocks
 
 

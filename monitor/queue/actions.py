@@ -753,6 +753,36 @@ class QueueActions:
                          "priority": item.priority, "samples": post,
                          "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}"})
 
+    def not_confidential(self, item_id: int, actor: Actor, *, reason: str, now: datetime) -> QueueItem:
+        """Legal / Compliance answer brand-scout's "may be confidential" request about an item's
+        post (its confidentiality signal at or above ``policy.light.doubt_floor``, under the red
+        threshold): it is not confidential (audited as ``queue.not-confidential``, with the
+        reason). A green item held from a receiver for the doubt (kudos) then goes where its
+        routes send it, as an item a person settled does. Judge W, 2026-12-06: the only answer was
+        "Mark red", so a request could never be cleared, and a public compliment in doubt never
+        reached kudos. Marking it red stays the other answer."""
+        if not actor.can_see_red:
+            raise ActionError(f"only {self.cfg.organisation.legal_team} and leads decide what is confidential",
+                              not_permitted=True)
+        floor = self.cfg.policy.light.doubt_floor
+        cl = self.store.classification_for(self._mention_of(item_id))
+        with self.store.session() as s:
+            item = self.store.lock_queue_item(s, item_id)
+            if item is None:
+                raise ActionError(f"queue item {item_id} does not exist")
+            if item.light == "red":
+                raise ActionError("it is red: to clear it, change its light (with a reason)")
+            if floor is None or cl is None or cl.red_score is None or cl.red_score < floor:
+                raise ActionError("nothing to clear: brand-scout did not ask whether this post is confidential")
+            if self.store.has_audit(s, "queue_item", str(item_id), "queue.not-confidential"):
+                raise ActionError("already found not confidential")
+            details: dict[str, object] = {"reason": reason.strip()[:200], "score": round(cl.red_score, 2),
+                                          "resembles": cl.red_reason or ""}
+            if item.light == "green":
+                why = "not confidential" + (f": {reason.strip()[:200]}" if reason.strip() else "")
+                self._route_settled(s, item, actor, cl, why, now, details)
+            return self._finish(s, item, actor, "not-confidential", now, details)
+
     def correct_sentiment(self, item_id: int, actor: Actor, *, label: str, now: datetime) -> None:
         """Correct the sentiment of an item's mention (used at once; exported for retraining). When
         it is the item's own mention, the item's priority, due time and reasons follow (the light

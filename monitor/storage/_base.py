@@ -154,6 +154,12 @@ class StoreBase:
                 q = q.where(AuditEvent.object_id == object_id)
             return list(s.exec(q).all())
 
+    def has_audit(self, s: Session, object_type: str, object_id: str, action: str) -> bool:
+        """Whether an audit event ``action`` on the object exists, in the caller's transaction."""
+        return s.exec(select(AuditEvent.id).where(AuditEvent.object_type == object_type,
+                                                  AuditEvent.object_id == object_id,
+                                                  AuditEvent.action == action).limit(1)).first() is not None
+
     # ---- counters --------------------------------------------------------------------------------
     def incr(self, s: Session, name: str, labels: str = "", by: float = 1.0) -> None:
         """Add ``by`` to a shared counter inside the caller's transaction."""

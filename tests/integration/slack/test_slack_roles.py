@@ -22,7 +22,7 @@ from monitor.web import slack as slack_web
 from tests.doubles import KeywordClassifier
 from tests.fakes.slack import FakeSlack
 from tests.integration.slack.conftest import ENV, ROWS, play
-from tests.integration.slack.test_slack_web import action_body, item, post, view_body
+from tests.integration.slack.test_slack_web import BEN, action_body, item, post, view_body
 
 LEE = "U0LEE001"
 
@@ -102,3 +102,31 @@ def test_legal_on_a_yellow_item_is_told_spokespersons_handle_it(env: tuple[Conta
     assert len(fake_slack.posted("views.open")) == opened
     assert (item(c, "x:2").status, item(c, "x:2").assignee) == (it.status, it.assignee)
     assert len(c.store.audit_events("queue_item")) == audit_before
+
+
+def test_legal_answers_not_confidential_from_slack(env: tuple[Container, TestClient], clock: FrozenClock,
+                                                   fake_slack: FakeSlack) -> None:
+    """Judge W (2026-12-06): Legal's "a post that may be confidential" notice could only be
+    answered by marking the item red. Its [Not confidential] button records the answer (once); a
+    spokesperson's click is refused."""
+    from sqlmodel import select
+
+    from monitor.storage.models import ClassificationRow
+
+    c, client = env
+    it = item(c, "x:2")
+    with c.store.session() as s:
+        cl = s.exec(select(ClassificationRow).where(ClassificationRow.mention_id == it.mention_id)).one()
+        cl.red_score, cl.red_reason = 0.45, "resembles 'internal documents and plans' (0.45)"
+        s.add(cl)
+    _, blocks = sb.render_generic("escalation", {"title": f"A post that may be confidential (item #{it.id})",
+                                                    "action": "doubt", "item_id": it.id,
+                                                    "item_url": f"http://127.0.0.1:8080/queue/{it.id}"})
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [(sb.A_NOT_CONFIDENTIAL, str(it.id)), (sb.A_OPEN, str(it.id))]
+    post(client, clock, "/slack/actions", action_body(BEN, sb.A_NOT_CONFIDENTIAL, it.id or 0))  # a spokesperson
+    assert "decide what is confidential" in _last_ephemeral(fake_slack)
+    post(client, clock, "/slack/actions", action_body(LEE, sb.A_NOT_CONFIDENTIAL, it.id or 0, "1700000003.000001"))
+    assert f"Item #{it.id} recorded as not confidential" in _last_ephemeral(fake_slack)
+    answers = [e for e in c.store.audit_events("queue_item", str(it.id)) if e.action == "queue.not-confidential"]
+    assert [e.actor for e in answers] == ["lee"]

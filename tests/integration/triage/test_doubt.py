@@ -93,7 +93,10 @@ def test_a_complaint_that_may_be_confidential_reaches_the_broad_channel_and_lega
     assert alert.kind == "alert" and p["light"] == "yellow" and "internal audit" in p["text"]
     assert ("may be confidential (resembles 'internal documents and plans' (0.42)): Legal / Compliance are "
             "asked to look; do not share it further") in p["reasons"]
-    assert "internal audit" in render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=p))
+    line = render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=p))
+    # the alert log says why it is yellow and that it may be confidential (judges V and W, 2026-12-06)
+    assert "internal audit" in line and "| yellow: negative sentiment" in line
+    assert "| may be confidential (resembles 'internal documents and plans' (0.42)): Legal" in line
     [ask] = [n for n in sent if n.receiver == "legal-compliance"]
     assert ask.payload["action"] == "doubt"
     assert ask.payload["title"] == f"A post that may be confidential (item #{alert.queue_item_id}): shown to marketing-sales"
@@ -181,3 +184,32 @@ def test_a_compliment_sharing_a_complaints_link_reaches_kudos_but_a_reply_in_its
     assert d.receivers == ["kudos"]
     holds = alert_holds(d, group=d.group, now=now, last={}, silences=[], spikes=[], cfg=cfg, item_light=item_light)
     assert (holds["kudos"].kind if holds["kudos"] else None) == held
+
+
+def test_legal_answers_not_confidential_and_the_compliment_is_shared_then(
+        containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    """Judge W, 2026-12-06: Legal's only answer to "may be confidential" was "Mark red", so a request
+    could never be cleared, and a public compliment in doubt never reached kudos. "Not confidential"
+    (Legal / Compliance and leads only, once, audited) shares it where its routes send it."""
+    from monitor.queue.actions import ActionError, QueueActions, actor_for
+    from monitor.storage import read_models as queries
+
+    cfg, c = _triaged(containers, clock, tmp_path, (
+        "Great news: the internal audit at SET SEG praised the claims team, thanks to everyone there",))
+    item = queries.item_for_mention(c.store, c.store.find_mention("x", "1").id)  # type: ignore[union-attr]
+    assert item is not None and item.id is not None and item.light == "green"
+    assert queries.doubt_count(c.store, cfg.policy.light.doubt_floor) == 1
+    actions = QueueActions(c.store, cfg)
+    with pytest.raises(ActionError) as refused:
+        actions.not_confidential(item.id, actor_for(cfg, email="marcus.ortega@setseg.example"), reason="", now=clock.now())
+    assert refused.value.not_permitted and "Legal / Compliance and leads decide" in str(refused.value)
+    grace = actor_for(cfg, email="grace.okafor@setseg.example")
+    actions.not_confidential(item.id, grace, reason="praise of an audit we published", now=clock.now())
+    shared = [n for n in _sent(c) if n.receiver == "kudos"]
+    assert len(shared) == 1 and shared[0].payload["action"] == "shared"
+    assert shared[0].payload["reasons"] == ["Grace Okafor: not confidential: praise of an audit we published"]
+    assert queries.doubt_count(c.store, cfg.policy.light.doubt_floor) == 0
+    [ev] = [e for e in c.store.audit_events("queue_item", str(item.id)) if e.action == "queue.not-confidential"]
+    assert (ev.actor, ev.details["reason"], ev.details["score"]) == ("grace.okafor", "praise of an audit we published", 0.42)
+    with pytest.raises(ActionError, match="already found not confidential"):
+        actions.not_confidential(item.id, grace, reason="", now=clock.now())

@@ -85,14 +85,17 @@ def test_red_forward_confirmation_says_only_received(app: FastAPI, browser: Call
     assert r.status_code == 200
     i = r.text.find("Project Falcon")
     assert i < 0, r.text[i - 300:i + 100]
-    assert "@insider" not in r.text and "Legal" not in r.text
+    # every confirmation names both teams ("… or Legal / Compliance for anything that may be
+    # confidential", judge W): nothing says this one went to Legal
+    assert "@insider" not in r.text and "Handed to Legal" not in r.text
+    assert "or Legal / Compliance for anything that may be confidential" in r.text
     container.pipeline.process()
     sub = container.store.submissions("eve")[0]
     item = queries.item_for_mention(container.store, sub.mention_id or 0)
     assert item is not None and item.light == "red"
     for page in (f"/submissions/{sub.id}", "/submissions"):
         html = eve.client.get(page).text
-        assert "Project Falcon" not in html and "Legal" not in html and "@insider" not in html, page
+        assert "Project Falcon" not in html and "Handed to Legal" not in html and "@insider" not in html, page
         assert "Received, thank you." in html, page
     # those cleared for red still see what was read, and where it went
     lee = browser("lee")

@@ -479,3 +479,41 @@ def test_the_dashboards_open_count_is_the_queue_the_viewer_sees(browser: Callabl
     lee = browser("lee")  # Legal sees every item, red ones too: nothing apart
     dash = lee.client.get("/dashboard").text
     assert open_of(dash, "Open items") == 3 and 'id="red-hidden"' not in dash
+
+
+def test_legal_answers_a_may_be_confidential_request_on_the_web(browser: Callable[..., Browser], seeded: Seeded,
+                                                                container: Container) -> None:
+    """Judge W (2026-12-06): brand-scout asked Legal about posts that may be confidential, but the
+    item page said nothing about it, Legal's queue had no list of them, and the only answer was
+    "Mark red". The page says it to everyone (do not share it further); Legal find them under
+    "May be confidential" and answer "Not confidential", which the page and history then say."""
+    item = queries.get_item(container.store, seeded.yellow)
+    assert item is not None
+    with container.store.session() as s:
+        cl = s.get(ClassificationRow, container.store.classification_for(item[1].id or 0).id)  # type: ignore[union-attr]
+        assert cl is not None
+        cl.red_score, cl.red_reason = 0.44, "resembles 'internal documents and plans' (0.44)"
+        s.add(cl)
+    page = f"/queue/{seeded.yellow}"
+    ben = browser("ben")
+    html = ben.client.get(page).text
+    assert "May be confidential</b> (resembles &#39;internal documents and plans&#39; (0.44))" in html
+    assert "do not share it further" in html and 'id="not-confidential"' not in html  # not his to answer
+    assert 'id="doubt-count"' not in ben.client.get("/queue").text
+    r = ben.post_form(page, f"{page}/not-confidential", {"reason": "x"})
+    assert r.status_code == 403
+    lee = browser("lee")
+    queue = lee.client.get("/queue").text
+    assert re.search(r'id="doubt-count" href="/queue\?doubt=1&amp;status=all"[^>]*>May be confidential <b>1</b>', queue)
+    listed = lee.client.get("/queue?doubt=1&status=all").text
+    assert f'data-item="{seeded.yellow}"' in listed and f'data-item="{seeded.xss}"' not in listed
+    assert 'id="not-confidential"' in lee.client.get(page).text
+    r = lee.post_form(page, f"{page}/not-confidential", {"reason": "a public complaint"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=not-confidential")
+    html = lee.client.get(f"{page}?done=not-confidential").text
+    assert "Done: recorded as not confidential." in html
+    assert "Not confidential: Lee Legal (Legal / Compliance) looked at it" in html and "“a public complaint”" in html
+    assert "found it not confidential" in html  # the history
+    assert 'id="doubt-count"' not in lee.client.get("/queue").text
+    r = lee.post_form(page, f"{page}/not-confidential", {"reason": ""})
+    assert r.status_code == 409 and "already found not confidential" in r.text
