@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +27,19 @@ log = logging.getLogger("brand_scout.web")
 CATEGORIES = {"compliment": "Compliment", "criticism": "Criticism", "question": "Question", "other": "Something else"}
 URGENCIES = {"low": "Not urgent", "normal": "Normal", "high": "Urgent: it is spreading or serious"}
 MAX_URL, MAX_NOTE = 2000, 4000
+
+
+_BARE_HOST = re.compile(r"^(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?:[/?#]|$)", re.I)
+
+
+def normal_url(url: str) -> str:
+    """``url`` stripped, with ``https://`` put in front of an address typed or copied without it
+    ("www.reddit.com/r/...", "x.com/user/status/1"; judge W, 2026-12-06: the form refused it)."""
+    url = url.strip()
+    if url and "://" not in url and not url.lower().startswith(("mailto:", "javascript:", "data:")) \
+            and _BARE_HOST.match(url):
+        return "https://" + url
+    return url
 
 
 def validate(url: str, note: str, category: str, urgency: str) -> dict[str, str]:
@@ -161,6 +175,7 @@ def router(container: Container) -> APIRouter:
                     urgency: str = Form("normal"), csrf_token: str = Form("")) -> Response:
         auth.check_csrf(request, csrf_token)
         actor = auth.require(web_of(request).actor(request))
+        url = normal_url(url)
         values = {"url": url, "note": note, "category": category, "urgency": urgency}
         errors = validate(url, note, category, urgency)
         if errors:

@@ -54,7 +54,7 @@ def test_read_post_forwarded_by_a_scout_shows_the_post_and_the_note(
     assert item is not None
     page = browser("anna").client.get(f"/queue/{item.id}").text
     assert 'id="mention-text">SET SEG lost my claim twice, terrible<' in page
-    assert "reach 52000" in page and "Note from" not in page and "could not be read" not in page
+    assert "reach 52,000" in page and "Note from" not in page and "could not be read" not in page
     assert "Forwarded by Eve Employee · scout's urgency: <b class=\"urgency-high\">high</b>" in page
     assert "this one is spreading" in page
 
