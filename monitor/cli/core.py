@@ -81,6 +81,60 @@ def config_notes(cfg: AppConfig) -> list[str]:
             walk(sub, f"{path}.routes[{i}]")
 
     walk(cfg.route, "route")
+    notes += _term_notes(cfg) + _people_notes(cfg)
+    return notes
+
+
+def _term_notes(cfg: AppConfig) -> list[str]:
+    """Terms that will not do what they seem to (judge V, 2026-12-06: a product's name on a
+    watch-list, "ci" as a complaint word and German for an English-only model were all taken
+    without a word)."""
+    from monitor.domain.light import find_terms
+
+    notes: list[str] = []
+    brand = list(cfg.organisation.brand_terms)
+    light = cfg.policy.light
+    for i, wl in enumerate(light.watchlists):
+        for t in wl.terms:
+            # a product's own name among the brand terms (an unreleased one that merely contains
+            # the brand, "SET SEG Wellness Wallet", is what watch-lists are for)
+            if find_terms("\n".join(brand), [t]):
+                notes.append(f"policy.light.watchlists[{i}].terms: {t!r} is (part of) a brand term: every "
+                             "mention that names it is red and goes to the restricted receivers only; is it "
+                             "really confidential?")
+    y = light.yellow
+    for field, terms in (("complaint_terms", y.complaint_terms), ("press_terms", y.press_terms),
+                         ("question_terms", y.question_terms)):
+        for t in terms:
+            if len(t.strip()) <= SHORT_TERM and t.strip().isalpha():  # an error code ("503") is specific
+                notes.append(f"policy.light.yellow.{field}: {t!r} has {len(t.strip())} characters: it also "
+                             "matches as a word in posts that are not about it (an abbreviation, a product "
+                             "name); prefer a longer form")
+    other = [lang for lang in cfg.sentiment.languages if lang.split("-")[0].lower() != "en"]
+    if cfg.sentiment.model == "builtin" and other:
+        notes.append(f"sentiment.languages: the builtin model was trained on English posts only (its model "
+                     f"card); it would read {', '.join(other)} as if it could. Leave them out and those posts "
+                     "go to a person who speaks the language")
+    return notes
+
+
+def _people_notes(cfg: AppConfig) -> list[str]:
+    """Receivers and roles that leave someone out (judge V, 2026-12-06: the lead's steps sent to
+    the whole team's kudos channel, and a roster without a lead or anyone in Legal, were taken)."""
+    notes: list[str] = []
+    by_name = {r.name: r for r in cfg.receivers}
+    lead = by_name.get(cfg.policy.escalation.lead_receiver)
+    if lead is not None and not lead.queue and not lead.restricted:
+        notes.append(f"policy.escalation.lead_receiver: {lead.name!r} keeps no queue: the lead's ladder steps "
+                     "(items nobody acknowledged) go to a channel where nobody acts on items; name the "
+                     "receiver of the lead's team")
+    roles = {r for p in cfg.spokespersons for r in p.roles} | {r for p in cfg.people for r in p.roles}
+    if "lead" not in roles:
+        notes.append("nobody has the role lead: the ladder's lead step pings nobody and no one may assign "
+                     "items or see red ones besides Legal; give the Marketing & Sales lead the role")
+    if "legal" not in roles:
+        notes.append("nobody has the role legal: red items reach the restricted receivers' channels, but no "
+                     "one but leads and admins can open or act on them in the queue")
     return notes
 
 

@@ -595,6 +595,17 @@ def matcher_problems(route: RouteConfig, values: Mapping[str, Sequence[str]]) ->
                 allowed = ", ".join(repr(v) for v in values[m.label] if v)
                 problems.append(f"{path}.matchers[{i}]: {text!r}: {m.value!r} is not a value of {m.label} "
                                 f"({allowed})")
+            elif m.op in ("=~", "!~") and m.label in values:
+                # a plain word among a regex's alternatives is a value too (judge V, 2026-12-06:
+                # topic=~"outage|bug" named two topics that did not exist and was taken silently)
+                allowed = ", ".join(repr(v) for v in values[m.label] if v)
+                unknown = [w for w in m.value.split("|") if re.fullmatch(r"[\w.-]+", w) and w not in values[m.label]]
+                if unknown:
+                    problems.append(f"{path}.matchers[{i}]: {text!r}: {', '.join(repr(w) for w in unknown)} "
+                                    f"{'is not a value' if len(unknown) == 1 else 'are not values'} of {m.label} "
+                                    f"({allowed})")
+                elif not any(re.fullmatch(m.value, v) for v in values[m.label]):
+                    problems.append(f"{path}.matchers[{i}]: {text!r}: matches no value of {m.label} ({allowed})")
         for i, child in enumerate(route.routes):
             walk(child, f"{path}.routes[{i}]")
 

@@ -283,5 +283,30 @@ def test_check_config_notes_a_short_brand_term_and_red_routed_to_kudos(write: Ca
     assert r.exit_code == 0, r.output
     assert "note: organisation.brand_terms: 'NRT' has 3 characters" in r.output
     assert "note: route.routes[4]: red items routed to 'kudos', a broad receiver without a queue" in r.output
-    plain = CliRunner().invoke(app, ["check-config", str(write(_base()))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    base = _base()  # with someone in Legal (a roster without one gets a note of its own)
+    base["people"] = [{"id": "lee", "name": "Lee Legal", "email": "lee@setseg.example", "roles": ["legal"]}]
+    plain = CliRunner().invoke(app, ["check-config", str(write(base))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
     assert plain.exit_code == 0 and "note:" not in plain.output, plain.output
+
+
+def test_check_config_notes_what_a_new_organisation_got_wrong(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge V (2026-12-06), setting up a developer-tools company: a brand term on a watch-list
+    (every mention of the product red), "ci" as a complaint word, German for the English-only
+    model, the lead's steps routed to kudos, and a roster without a lead or anyone in Legal were
+    all taken without a word. They load; check-config says what each does."""
+    data = _base()
+    data["organisation"]["brand_terms"] = [*data["organisation"]["brand_terms"], "SET SEG Cloud"]
+    data["policy"]["light"]["watchlists"][0]["terms"].append("SET SEG Cloud")
+    data["policy"]["light"]["yellow"]["complaint_terms"] = ["ci", "503", "refund"]
+    data["sentiment"] = {**data.get("sentiment", {}), "languages": ["en", "de"]}
+    _set(data, "policy.escalation.lead_receiver", "kudos")
+    for person in [*data["spokespersons"], *data.get("people", [])]:
+        person["roles"] = [r for r in person.get("roles", []) if r not in ("lead", "legal")] or ["spokesperson"]
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "note: policy.light.watchlists[0].terms: 'SET SEG Cloud' is (part of) a brand term" in out
+    assert "note: policy.light.yellow.complaint_terms: 'ci' has 2 characters" in out and "'503'" not in out
+    assert "note: sentiment.languages: the builtin model was trained on English posts only" in out and "read de" in out
+    assert "note: policy.escalation.lead_receiver: 'kudos' keeps no queue" in out
+    assert "note: nobody has the role lead" in out and "note: nobody has the role legal" in out

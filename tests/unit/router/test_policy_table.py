@@ -433,6 +433,7 @@ routes:
   - {receiver: kudos, matchers: ['light="green"', 'sentiment="postive"']}
   - {receiver: kudos, matchers: ['topic="claimz"', 'priority!="urgnet"']}
   - {receiver: crisis, matchers: ['light=~"red|yellow"', 'author_reach>=100000', 'sentiment!=""', 'topic="claims"']}
+  - {receiver: crisis, matchers: ['topic=~"outage|claims"', 'light!~"gr.*n"', 'sentiment=~"pos.*x"']}
 """)
     assert check_policy(typos) == [
         "route.routes[1].matchers[1]: 'sentiment=\"postive\"': 'postive' is not a value of sentiment "
@@ -441,6 +442,11 @@ routes:
         + "(" + ", ".join(repr(t.name) for t in typos.policy.topics) + ")",
         "route.routes[2].matchers[1]: 'priority!=\"urgnet\"': 'urgnet' is not a value of priority "
         "('low', 'normal', 'high', 'urgent')",
+        # a regex's plain-word alternatives are values too, and a regex must match one (judge V)
+        "route.routes[4].matchers[0]: 'topic=~\"outage|claims\"': 'outage' is not a value of topic "
+        + "(" + ", ".join(repr(t.name) for t in typos.policy.topics) + ")",
+        "route.routes[4].matchers[2]: 'sentiment=~\"pos.*x\"': matches no value of sentiment "
+        "('negative', 'neutral', 'positive')",
     ]
 
 
