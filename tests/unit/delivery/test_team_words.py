@@ -54,3 +54,17 @@ def test_a_state_line_says_what_was_done_not_the_status_it_left() -> None:
         "(now assigned, Marcus Ortega's)")
     assert state_line({"action": "claim", "status": "assigned", "by": "Ben"}) == ":raising_hand: Claimed by Ben"
     assert state_line({"action": "acknowledge", "status": "acknowledged", "by": "Ben"}) == ":eyes: Acknowledged by Ben"
+
+
+def test_a_take_over_names_and_pings_the_colleague() -> None:
+    """Judge W (2026-12-06): Marcus took over Priya's item and nothing told her."""
+    from monitor.delivery.notifiers.log import render_line
+    from monitor.delivery.slack_blocks import state_line
+
+    state = {"action": "claim", "status": "acknowledged", "by": "Marcus Ortega", "item_id": 82,
+             "taken_from": "Priya Raman", "taken_from_user": "U03CDEFGH"}
+    assert state_line(state) == ":raising_hand: Claimed by Marcus Ortega, taking it over from Priya Raman <@U03CDEFGH>"
+    line = render_line(Outbound(key="k", receiver="marketing-sales", kind="state", payload=state))
+    assert line == "[marketing-sales] STATE: item #82: Claimed by Marcus Ortega, taking it over from Priya Raman"
+    forged = {**state, "taken_from_user": "<!channel>"}  # only a user id pings
+    assert state_line(forged) == ":raising_hand: Claimed by Marcus Ortega, taking it over from Priya Raman"
