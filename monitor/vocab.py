@@ -70,3 +70,14 @@ def as_queue_status(value: str) -> QueueStatus:
 def as_outbox_status(value: str) -> OutboxStatus:
     """``value`` as an outbox status; ``ValueError`` when it is none."""
     return _one_of(value, OUTBOX_STATUSES, "outbox status")
+
+
+#: how a scout's urgency is said to people: the form's words ("Urgent: it is spreading or serious"),
+#: not the stored value, whose "high" read like the item's priority (judge W, 2026-12-06: the scout
+#: picked "Urgent", everyone else saw "urgency high")
+URGENCY_WORDS = {"low": "not urgent", "normal": "normal", "high": "urgent"}
+
+
+def urgency_words(value: object) -> str:
+    """A scout's urgency in the words people read (:data:`URGENCY_WORDS`); anything else as it is."""
+    return URGENCY_WORDS.get(str(value), str(value))

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.delivery.notifiers._content import rise_words, voice
+from monitor.vocab import urgency_words
 
 ZWJ = "\u200d"
 EVENT_TYPE = "brand_scout_alert"
@@ -229,7 +230,7 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
     if payload.get("scout"):
         title += " · :mag: sent by a scout"
         if payload.get("scout_urgency"):
-            title += f" (urgency: {escape_line(payload['scout_urgency'])})"
+            title += f" (urgency: {escape_line(urgency_words(payload['scout_urgency']))})"
     if kind != "update" and _count(payload.get("mention_count")) > 1:
         # the group's first posts came together (group_wait): the newest is shown, all are counted
         title += f" · {_count(payload.get('mention_count'))} posts in this group"

@@ -17,6 +17,7 @@ from jinja2.runtime import Context
 from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.queue.actions import Actor
+from monitor.vocab import urgency_words
 from monitor.web import auth
 
 MAX_ID = 2**31 - 1
@@ -70,6 +71,7 @@ def _when_iso(ctx: Context, value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["when_iso"] = _when_iso
+TEMPLATES.env.filters["urgency"] = urgency_words
 TEMPLATES.env.tests["http_url"] = http_url
 # Jinja2Templates enables autoescape for .html: mention text is always rendered as text.
 if not TEMPLATES.env.autoescape:  # pragma: no cover - a guard for a security property

@@ -31,6 +31,7 @@ from typing import IO
 from monitor.delivery.notifiers._content import rise_words
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError
+from monitor.vocab import urgency_words
 
 log = logging.getLogger("brand_scout.alerts")
 
@@ -93,7 +94,7 @@ def render_line(msg: Outbound) -> str:
             quoted = " ".join(str(parent["text"]).split())
             who += f" in reply to @{escape(parent.get('author') or '')} (\"{quoted[:97] + '...' if len(quoted) > 100 else quoted}\")"
         if p.get("scout"):
-            who += f", sent by {scout}" + (f" (urgency: {escape(p['scout_urgency'])})" if p.get("scout_urgency") else "")
+            who += f", sent by {scout}" + (f" (urgency: {escape(urgency_words(p['scout_urgency']))})" if p.get("scout_urgency") else "")
         count = p.get("mention_count")
         if msg.kind == "alert" and isinstance(count, int) and count > 1:
             who += f" ({count} posts in this group)"

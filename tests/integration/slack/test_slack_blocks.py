@@ -85,7 +85,7 @@ def test_unread_link_shows_the_scouts_note_as_a_note_not_a_post() -> None:
     fallback, blocks = sb.render_alert(payload)
     body = json.dumps(blocks)
     assert "Note from Eve Employee (scout)" in body and "could not be read from its source" in body
-    assert "urgency: high" in body
+    assert "urgency: urgent" in body
     assert "Reach" not in body and "0 followers" not in body
     assert "note from Eve Employee" in fallback
 

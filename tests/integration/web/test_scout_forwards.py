@@ -28,14 +28,14 @@ def test_unread_link_is_shown_as_the_scouts_note(browser: Callable[..., Browser]
 
 def test_scout_urgency_on_the_item_page(browser: Callable[..., Browser], seeded: Seeded) -> None:
     page = browser("lee").client.get(f"/queue/{seeded.red}").text  # forwarded with urgency "high"
-    assert "urgency-high\">high</b>" in page and "Note from Eve Employee (scout):" in page
+    assert "urgency-high\">urgent</b>" in page and "Note from Eve Employee (scout):" in page
 
 
 def test_queue_list_shows_urgency_and_labels_the_note(browser: Callable[..., Browser], seeded: Seeded) -> None:
     page = browser("lee").client.get("/queue?status=all").text
     row = page[page.index(f'data-item="{seeded.red}"'):]
     row = row[:row.index("</tr>")]
-    assert "urgency <b class=\"urgency-high\">high</b>" in row
+    assert "urgency <b class=\"urgency-high\">urgent</b>" in row
     assert "Scout's note:" in row and "link not read" in row and ">0<" not in row
     yellow = page[page.index(f'data-item="{seeded.yellow}"'):]
     assert "urgency <b class=\"urgency-normal\">normal</b>" in yellow[:yellow.index("</tr>")]
@@ -55,7 +55,7 @@ def test_read_post_forwarded_by_a_scout_shows_the_post_and_the_note(
     page = browser("anna").client.get(f"/queue/{item.id}").text
     assert 'id="mention-text">SET SEG lost my claim twice, terrible<' in page
     assert "reach 52,000" in page and "Note from" not in page and "could not be read" not in page
-    assert "Forwarded by Eve Employee · scout's urgency: <b class=\"urgency-high\">high</b>" in page
+    assert "Forwarded by Eve Employee · scout's urgency: <b class=\"urgency-high\">urgent</b>" in page
     assert "this one is spreading" in page
 
 

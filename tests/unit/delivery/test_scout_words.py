@@ -24,7 +24,7 @@ def _line(payload: dict[str, Any]) -> str:
 
 def test_the_log_line_of_a_forward_names_the_scout_their_urgency_and_their_note() -> None:
     line = _line(READ)
-    assert "@teacher_tx (900 followers), sent by Sam Lee (urgency: high): SET SEG lost my claim again" in line
+    assert "@teacher_tx (900 followers), sent by Sam Lee (urgency: urgent): SET SEG lost my claim again" in line
     assert "[note from Sam Lee (scout): spreading in our staff chat]" in line
 
 
