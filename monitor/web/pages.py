@@ -124,7 +124,7 @@ def is_overdue(q: QueueItem, now: datetime) -> bool:
 
 PER_PAGE = 50
 DEFAULT_FILTERS: dict[str, Any] = {"status": "open", "light": "", "priority": "", "source": "", "assignee": "",
-                                   "overdue": 0, "scout": 0, "doubt": 0, "sort": "priority"}
+                                   "overdue": 0, "scout": 0, "doubt": 0, "q": "", "sort": "priority"}
 
 
 def page_url(filters: Mapping[str, Any], n: int = 1) -> str:
@@ -303,7 +303,7 @@ def router(container: Container) -> APIRouter:
     @routes.get("/queue", response_class=HTMLResponse, include_in_schema=False)
     def queue(request: Request, status: str = "open", light: str = "", priority: str = "", source: str = "",
               assignee: str = "", overdue: int = 0, scout: int = 0, doubt: int = 0, sort: str = "priority",
-              page: int = Query(1, le=MAX_PAGE)) -> Response:
+              q: str = Query("", max_length=200), page: int = Query(1, le=MAX_PAGE)) -> Response:
         actor = staff(request)
         now = container.clock.now()
         if not request.query_params and actor.can_see_red and not (actor.is_spokesperson or actor.has("lead", "admin")):
@@ -313,9 +313,10 @@ def router(container: Container) -> APIRouter:
         sort = sort if sort in SORTS else "priority"
         floor = container.cfg.policy.light.doubt_floor
         f = queries.QueueFilter(status=status, light=light, priority=priority, source=source, assignee=assignee,
-                                overdue=bool(overdue), scout=bool(scout), doubt=bool(doubt))
+                                overdue=bool(overdue), scout=bool(scout), doubt=bool(doubt), q=q.strip())
         filters = {"status": status, "light": light, "priority": priority, "source": source,
-                   "assignee": assignee, "overdue": overdue, "scout": scout, "doubt": doubt, "sort": sort}
+                   "assignee": assignee, "overdue": overdue, "scout": scout, "doubt": doubt, "q": q.strip(),
+                   "sort": sort}
         page = max(page, 1)
         rows, total = queries.queue_page(container.store, f, now=now, actor_id=actor.id,
                                          can_see_red=actor.can_see_red, sort=sort, limit=PER_PAGE,

@@ -47,8 +47,9 @@ def add_items(c: Container, now: datetime, n: int = N, seed: int = 5) -> None:
 
 def reference(c: Container, *, now: datetime, me: str, see_red: bool, status: str = "open", light: str = "",
               priority: str = "", source: str = "", assignee: str = "", overdue: bool = False, scout: bool = False,
-              sort: str = "priority") -> list[int]:
+              sort: str = "priority", **search: str) -> list[int]:
     """The filters and sorts as the page applied them in Python before (over every item)."""
+    query = search.get("q", "")
     rows = [(q, m) for q, m in c.store.queue_items(limit=100_000) if q.light != "red" or see_red]
     out = []
     for q, m in rows:
@@ -61,6 +62,9 @@ def reference(c: Container, *, now: datetime, me: str, see_red: bool, status: st
         if assignee not in ("", "me", "none") and q.assignee != assignee:
             continue
         if (overdue and not is_overdue(q, now)) or (scout and not q.scout_submitted):
+            continue
+        words = query.removeprefix("@").lower()
+        if words and not any(words in (v or "").lower() for v in (m.text, m.title, m.author_handle, m.author_name)):
             continue
         out.append((q, m))
     far = datetime.max.replace(tzinfo=now.tzinfo)
@@ -80,6 +84,7 @@ CASES: list[dict[str, Any]] = [
     {"source": "reddit"}, {"assignee": "me"}, {"assignee": "none"}, {"assignee": "ben"}, {"overdue": True},
     {"scout": True}, {"status": "all", "sort": "due"}, {"sort": "newest"}, {"status": "all", "sort": "reach"},
     {"status": "all", "light": "green", "source": "web", "sort": "due"},
+    {"q": "MENTION 1"}, {"status": "all", "q": "mention 17", "sort": "reach"},
 ]
 
 

@@ -517,3 +517,25 @@ def test_legal_answers_a_may_be_confidential_request_on_the_web(browser: Callabl
     assert 'id="doubt-count"' not in lee.client.get("/queue").text
     r = lee.post_form(page, f"{page}/not-confidential", {"reason": ""})
     assert r.status_code == 409 and "already found not confidential" in r.text
+
+
+def test_the_queue_finds_items_by_words_and_author(browser: Callable[..., Browser], seeded: Seeded,
+                                                   container: Container) -> None:
+    """Judge W (2026-12-06): there was no search at all, by text or by author. Words match the
+    head post's text or title and its author (any case, "@" optional, LIKE's wildcards literal);
+    a red item's text finds nothing for someone not cleared for it."""
+    ben = browser("ben")
+    found = ben.client.get("/queue?q=PORTAL+is+broken").text
+    assert f'data-item="{seeded.yellow}"' in found and f'data-item="{seeded.xss}"' not in found
+    assert 'value="PORTAL is broken"' in found  # the box keeps what was typed
+    assert 'data-item=' not in ben.client.get("/queue?q=100%25").text  # "%" is a character, not "anything"
+    assert f'data-item="{seeded.red}"' not in ben.client.get("/queue?q=Falcon").text
+    assert f'data-item="{seeded.red}"' in browser("lee").client.get("/queue?q=falcon&light=red").text
+    item = queries.get_item(container.store, seeded.yellow)
+    assert item is not None
+    with container.store.session() as s:
+        m = s.get(MentionRow, item[1].id)
+        assert m is not None
+        m.author_handle = "Teacher_TX"
+        s.add(m)
+    assert f'data-item="{seeded.yellow}"' in ben.client.get("/queue?q=%40teacher_tx").text
