@@ -163,6 +163,7 @@ def build_digest(
     states: Sequence[ConnectorState],
     not_quoted: Collection[int] = frozenset(),
     spike_alerted: Mapping[str, datetime] | None = None,
+    spike_items: Mapping[str, tuple[int, int, int, int]] | None = None,
 ) -> Digest:
     """The figures of ``week`` from aggregates and the few rows the digest shows (pure: no I/O,
     ``now`` is given).
@@ -175,7 +176,8 @@ def build_digest(
     ``week_items`` are the non-dismissed items created in the week; ``scout_items`` maps a
     scout's mention id to its queue item; ``not_quoted`` holds the ids of top mentions listed
     without text, author or link (they may be confidential); ``spike_alerted`` when each spike's
-    crisis message was queued (by key).
+    crisis message was queued (by key); ``spike_items`` the mentions and items that came in
+    during each and what became of the items (mentions, items, answered or closed, still open).
     """
     tz = ZoneInfo(settings.timezone)
     start, end = week_bounds(week, tz)
@@ -286,7 +288,8 @@ def build_digest(
             summary = f"{sp.kind} spike in {sp.scope}"
         threshold = ex.get("threshold")
         alerted = (spike_alerted or {}).get(sp.key)
-        episode = ex.get("episode_mentions") or (ex.get("counts") or {}).get("total")
+        counted = (spike_items or {}).get(sp.key)
+        episode = counted[0] if counted else ex.get("episode_mentions")
         spike_lines.append(SpikeLine(sp.kind, sp.scope, utc(sp.started_at).astimezone(tz), sp.baseline,
                                      sp.observed, snippet(summary, 300), terms[:8],
                                      float(threshold) if isinstance(threshold, int | float) else None,
@@ -295,7 +298,8 @@ def build_digest(
                                      alerted_at=utc(alerted).astimezone(tz) if alerted else None,
                                      episode_mentions=int(episode) if isinstance(episode, int | float) and sp.kind == "volume"
                                      else None,
-                                     window=str(ex.get("window") or "")))
+                                     window=str(ex.get("window") or ""),
+                                     items=counted[1:] if counted else None))
 
     def top(lbl: str) -> list[TopMention]:
         rows = sorted(top_mentions.get(lbl, ()), key=lambda r: _engagement_key(r[0]))

@@ -47,7 +47,7 @@ def digest_from_store(store: Store, settings: DigestSettings, week: str, *, now:
                         red_mentions=rows.red_mentions, red_texts=rows.red_texts, week_items=rows.week_items,
                         open_queue=rows.open_queue, scouts=rows.scouts, scout_items=rows.scout_items,
                         spikes=rows.spikes, states=rows.states, not_quoted=rows.not_quoted,
-                        spike_alerted=rows.spike_alerted)
+                        spike_alerted=rows.spike_alerted, spike_items=rows.spike_items)
 
 
 def load_digest(deps: DigestDeps, dg: DigestConfig, week: str, *, now: datetime | None = None) -> Digest:

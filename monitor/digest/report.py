@@ -106,6 +106,8 @@ class SpikeLine:
     episode_mentions: int | None = None
     #: the window the usual and observed values count over ("1 h"); "" for velocity
     window: str = ""
+    #: the queue items that came in during it: (items, answered or closed, still open)
+    items: tuple[int, int, int] | None = None
 
     @property
     def figures(self) -> str:
@@ -139,6 +141,9 @@ class SpikeLine:
             parts.append(f"crisis alert {self.alerted_at.strftime('%H:%M' if same else '%a %d %b %H:%M')}")
         if self.episode_mentions:
             parts.append(f"{self.episode_mentions} mentions in all")
+        if self.items and self.items[0]:
+            n, done, still = self.items
+            parts.append(f"{n} queue item{'s' if n != 1 else ''} came in: {done} answered or closed, {still} still open")
         return ", ".join(parts)
 
 

@@ -387,7 +387,7 @@ def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(dig
     (read positive; yellow for its complaint words) was the week's second compliment; a reply in
     a complaint's thread is no compliment either, a compliment that asks a question still is. The
     outage spike read "Wed 02 Dec 11:45 ... observed 11": neither when it began and ended nor
-    when the crisis contact heard, and one window's count."""
+    when the crisis contact heard, and one window's count; nor what became of its items."""
     from sqlmodel import select
 
     from monitor.storage.models import ClassificationRow, MentionRow, Notification, QueueItem, QueueItemMention
@@ -422,7 +422,7 @@ def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(dig
         post(s, 3, "good luck with that, hope it gets sorted", 70, None, [], head=asked)
         spike = s.exec(select(Spike)).one()
         spike.ended_at = spike.started_at + timedelta(hours=2)
-        spike.explanation = {**spike.explanation, "episode_mentions": 27, "window": "1 h"}
+        spike.explanation = {**spike.explanation, "window": "1 h"}
         s.add(spike)
         s.add(Notification(idempotency_key=f"spike:{spike.key}", receiver="crisis", kind="spike",
                            created_at=spike.started_at + timedelta(minutes=58), status="sent"))
@@ -431,8 +431,10 @@ def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(dig
     assert "Really impressed with the SET SEG nurse line. Any tips for the app?" in texts
     assert not any("overcharged" in t or "good luck" in t for t in texts)
     line = d.spikes[0]
-    assert line.when == "Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 27 mentions in all"
+    # the mentions and items of the episode are counted (the red item came in during it, open)
+    assert line.when == ("Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 2 mentions in all, 1 queue item came "
+                         "in: 0 answered or closed, 1 still open")
     assert line.figures == "usual 1.5 per 1 h, observed 6 per 1 h"
     text = render_digest(d)[1]
-    assert "Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 27 mentions in all" in text
+    assert "Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 2 mentions in all, 1 queue item came in" in text
     c.store.engine.dispose()
