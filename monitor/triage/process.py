@@ -869,8 +869,15 @@ class Triage:
                                          + ("; ".join([*([f"not shared with {', '.join(held_from)}"] if held_from else []),
                                                        *([f"shown to {', '.join(shown_to)}"] if shown_to else [])])
                                             or "recorded, nobody else was told"),
-                                "summary": f"{why}" + (f", under the red threshold {threshold:.2f}" if threshold else "")
-                                           + ": mark its item red, or leave it.",
+                                "summary": f"{why}" + (
+                                    "" if not threshold else f", under the red threshold {threshold:.2f}"
+                                    if (cl.red_score or 0) < threshold else
+                                    # a scout's note on a post nobody could read: the signal does
+                                    # not make a note red (judge Z, 2026-12-06: "(0.70), under the
+                                    # red threshold 0.55")
+                                    f" (the red threshold is {threshold:.2f}, but this is an employee's note "
+                                    "on a post that could not be read: a note is not made red)")
+                                           + ": mark its item red, or answer Not confidential.",
                                 "item_id": item.id, "action": "doubt", "target": rc.name, "light": item.light,
                                 "priority": item.priority, "samples": post,
                                 "item_url": f"{cfg.web.base_url.rstrip('/')}/queue/{item.id}"}}

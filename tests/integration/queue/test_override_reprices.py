@@ -146,6 +146,10 @@ def test_a_red_item_cleared_by_legal_goes_back_to_a_spokesperson(
         assert not any(r.startswith("red: full text only") for r in after.reasons)
         [told] = [n for n in c.store.notifications(kind="escalation") if n.payload.get("action") == "cleared"]
         assert told.receiver == "marketing-sales" and "Grace Okafor cleared it" in told.payload["title"]
+        # never "yellow again" for an item that was red from the start (judge Z, 2026-12-06)
+        assert told.payload["title"].startswith(f"Item #{item.id} is no longer red, now yellow: ")
+        assert told.payload["summary"] == f"assigned to {'Anna Berg' if after.assignee == 'anna' else 'Ben Ortiz'}, " \
+                                          "respond as for any item"
         assert told.payload["samples"][0]["text"].startswith("SET SEG denied my claim")
         event = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.override_light"][-1]
         assert event.details["unassigned"] == "grace" and event.details["assigned_to"] == after.assignee
@@ -247,5 +251,39 @@ def test_override_to_green_records_an_item_nobody_acknowledged(
         assert after.close_reason == "recorded: marked green by Anna Berg (resolved by phone)"
         events = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.override_light"]
         assert events[-1].details["closed"] == item.status and events[-1].details["status"] == "closed"
+    finally:
+        c.store.engine.dispose()
+
+
+def test_legal_marking_an_item_red_have_seen_it(db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path,
+                                               clock: FrozenClock) -> None:
+    """Judge Z (2026-12-06): an hour after Grace (Legal) marked an item red, Legal got "item #44
+    (red, urgent) is not acknowledged", and another item she marked red reached the crisis
+    backlog. Legal marking it red have seen it: it is theirs, acknowledged. A spokesperson marking
+    it red leaves it for Legal, whose ladder runs."""
+    f = tmp_path / "m.jsonl"
+    f.write_text("\n".join(json.dumps({**COMPLAINT, "external_id": f"c{i}", "url": f"https://x.com/u/status/c{i}",
+                                       "text": f"SET SEG denied my claim number {i}"}) for i in (1, 2)) + "\n",
+                 encoding="utf-8")
+    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
+                                           "options": {"file": str(f)}}],
+                      people=[{"id": "grace", "name": "Grace Okafor", "email": "grace@setseg.example",
+                               "roles": ["legal"]}])
+    c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
+    c.start()
+    try:
+        c.pipeline.poll("replay")
+        c.pipeline.run_once()
+        first, second = sorted((q for q, _ in c.store.queue_items()), key=lambda q: q.id or 0)
+        actions = QueueActions(c.store, c.cfg)
+        actions.override_light(first.id or 0, actor_for(c.cfg, email="grace@setseg.example"), light="red",
+                               reason="names a claimant", now=clock.now())
+        actions.override_light(second.id or 0, actor_for(c.cfg, email="anna@setseg.example"), light="red",
+                               reason="names a claimant", now=clock.now())
+        by_id = {q.id: q for q, _ in c.store.queue_items()}
+        marked_by_legal, marked_by_anna = by_id[first.id], by_id[second.id]
+        assert (marked_by_legal.status, marked_by_legal.assignee) == ("acknowledged", "grace")
+        assert marked_by_legal.acknowledged_at is not None
+        assert marked_by_anna.status in ("new", "assigned") and marked_by_anna.acknowledged_at is None
     finally:
         c.store.engine.dispose()

@@ -161,7 +161,9 @@ def test_a_neutral_post_that_may_be_confidential_is_recorded_and_legal_is_asked(
     assert item.close_reason.startswith("recorded: may be confidential (resembles 'internal documents")
     grace = actor_for(cfg, email="grace.okafor@setseg.example")
     QueueActions(c.store, cfg).override_light(item.id or 0, grace, light="red", reason="unannounced", now=clock.now())
-    assert c.store.queue_items()[0][0].status == "new"  # open again, for Legal
+    after = c.store.queue_items()[0][0]
+    # open again, Legal's: Grace marked it red, so she has seen it (judge Z)
+    assert (after.status, after.assignee) == ("acknowledged", "grace.okafor")
 
 
 @pytest.mark.parametrize(("kind", "item_light", "held"), [
@@ -202,7 +204,10 @@ def test_legal_answers_not_confidential_and_the_compliment_is_shared_then(
     actions = QueueActions(c.store, cfg)
     with pytest.raises(ActionError) as refused:
         actions.not_confidential(item.id, actor_for(cfg, email="marcus.ortega@setseg.example"), reason="", now=clock.now())
-    assert refused.value.not_permitted and "Legal / Compliance and leads decide" in str(refused.value)
+    assert refused.value.not_permitted and "only Legal / Compliance decide" in str(refused.value)
+    with pytest.raises(ActionError):  # a lead may see red, but Legal decide (judge Z)
+        actions.not_confidential(item.id, actor_for(cfg, email="dana.whitfield@setseg.example"), reason="",
+                                 now=clock.now())
     grace = actor_for(cfg, email="grace.okafor@setseg.example")
     actions.not_confidential(item.id, grace, reason="praise of an audit we published", now=clock.now())
     shared = [n for n in _sent(c) if n.receiver == "kudos"]
@@ -213,3 +218,31 @@ def test_legal_answers_not_confidential_and_the_compliment_is_shared_then(
     assert (ev.actor, ev.details["reason"], ev.details["score"]) == ("grace.okafor", "praise of an audit we published", 0.42)
     with pytest.raises(ActionError, match="already found not confidential"):
         actions.not_confidential(item.id, grace, reason="", now=clock.now())
+
+
+class HighSignals:
+    """Scores an employee's note about an unannounced rate table over the red threshold."""
+
+    def score(self, texts: Sequence[str], *, embeddings: np.ndarray | None = None) -> list[ConfidentialSignal]:
+        return [ConfidentialSignal("unreleased products and prices", 0.70 if "rate table" in t else 0.05, 0.5, "ref")
+                for t in texts]
+
+
+def test_legal_is_told_why_a_note_over_the_threshold_is_not_red(containers: Any, clock: FrozenClock,
+                                                                 tmp_path: Path) -> None:
+    """Judge Z (2026-12-06): a scout's forward read "resembles 'unreleased products and prices'
+    (0.70), under the red threshold 0.55": 0.70 is not under 0.55. A link nobody could read leaves
+    the employee's note, which the signal does not make red; Legal's notice says so."""
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    c = containers(cfg=cfg)
+    c.pipeline.triage.scorer = lambda: HighSignals()
+    c.pipeline.submit_scout(url="https://example.com/forum/thread/9", note="someone posted SET SEG's unannounced "
+                            "2027 rate table on this forum", category="other", urgency="high",
+                            submitted_by="sam.rivera@setseg.example", submitter_name="Sam Rivera")
+    c.pipeline.run_once()
+    [ask] = [n for n in _sent(c) if n.receiver == "legal-compliance" and n.payload.get("action") == "doubt"]
+    summary = ask.payload["summary"]
+    assert "under the red threshold" not in summary
+    assert ("resembles 'unreleased products and prices' (0.70) (the red threshold is 0.55, but this is an "
+            "employee's note on a post that could not be read: a note is not made red)") in summary
+    assert summary.endswith(": mark its item red, or answer Not confidential.")

@@ -499,9 +499,11 @@ def test_legal_answers_a_may_be_confidential_request_on_the_web(browser: Callabl
     html = ben.client.get(page).text
     assert "May be confidential</b> (resembles &#39;internal documents and plans&#39; (0.44))" in html
     assert "do not share it further" in html and 'id="not-confidential"' not in html  # not his to answer
+    assert 'id="templates"' not in html  # no public reply before Legal have answered (judge Z)
     assert 'id="doubt-count"' not in ben.client.get("/queue").text
     r = ben.post_form(page, f"{page}/not-confidential", {"reason": "x"})
     assert r.status_code == 403
+    assert 'id="doubt-count"' not in browser("anna").client.get("/queue").text  # a lead: Legal answer
     lee = browser("lee")
     queue = lee.client.get("/queue").text
     assert re.search(r'id="doubt-count" href="/queue\?doubt=1&amp;status=all"[^>]*>May be confidential <b>1</b>', queue)
@@ -514,6 +516,7 @@ def test_legal_answers_a_may_be_confidential_request_on_the_web(browser: Callabl
     assert "Done: recorded as not confidential." in html
     assert "Not confidential: Lee Legal (Legal / Compliance) looked at it" in html and "“a public complaint”" in html
     assert "found it not confidential" in html  # the history
+    assert 'id="templates"' in ben.client.get(page).text  # answered: the replies are offered again
     assert 'id="doubt-count"' not in lee.client.get("/queue").text
     r = lee.post_form(page, f"{page}/not-confidential", {"reason": ""})
     assert r.status_code == 409 and "already found not confidential" in r.text
