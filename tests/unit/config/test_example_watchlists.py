@@ -1,0 +1,45 @@
+"""The example's watch-lists catch credentials and secrecy phrases without catching ordinary posts
+(judge Z, 2026-12-06: "user admin_ops pass Bluebell#2026", "shared account is svc_claims /
+Winter2026!", a live Stripe key and a memo "staff were told not to discuss" came out green, while
+"my login is slow ... password reset didn't help" matched "a login with its password")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config
+from monitor.domain.light import watch_matches
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "example.yaml"
+CFG = load_config(EXAMPLE, env={})
+
+
+def _hits(text: str) -> list[str]:
+    return [label for wl in CFG.policy.light.watchlists for label, _ in watch_matches(text, wl)]
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("admin login on a sticky note: user admin_ops pass Bluebell#2026", "a user name with its password"),
+    ("VPN shared account is svc_claims / Winter2026!", "a user name with its password"),
+    ("login: jsmith password: Hunter22!", "a password"),
+    ("here is their key sk_live_4eC39HqLyjWDarjtT1zdp7dc lol", "a service's secret key"),
+    ("found AKIAIOSFODNN7EXAMPLE in the repo", "a service's secret key"),
+    ("the Lubbock office closes in March. Staff were told not to discuss it.", "told not to discuss"),
+    ("the new rates have not been announced yet but they are 12% lower", "not been announced yet"),
+])
+def test_a_leak_matches(text: str, label: str) -> None:
+    assert label in _hits(text)
+
+
+@pytest.mark.parametrize("text", [
+    "my login is slow, 3 weeks of this, password reset didn't help",
+    "my account is closed / frozen since March",
+    "I pass 2 SET SEG offices on my way to work",
+    "user reviews say the app is fine, pass 100 tests",
+    "the login page says username / password incorrect, 3 times now",
+    "reset my password twice this week, what is going on",
+])
+def test_an_ordinary_post_does_not(text: str) -> None:
+    assert _hits(text) == []
