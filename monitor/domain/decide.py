@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from monitor.config import AppConfig
 from monitor.config.policy import RouteConfig
 from monitor.domain.ladder import due_at as ladder_due_at
-from monitor.domain.light import can_offer_template, evaluate, topic_of
+from monitor.domain.light import can_offer_template, evaluate, impersonation, topic_of
 from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
 from monitor.domain.spikes import Reading, Spike, post_velocity
 from monitor.domain.spikes import velocity as engagement_velocity
@@ -450,6 +450,9 @@ class Router:
         self.cfg = cfg
         self.tree = Route.build(cfg.route)
         self._restricted = {r.name for r in cfg.receivers if r.restricted}
+        # the names an impersonator borrows: our handles (without their platform) and brand terms
+        self._our_names = tuple([h.split(":", 1)[-1] for hs in cfg.organisation.own_accounts.values() for h in hs]
+                                + list(cfg.organisation.brand_terms))
         answered = cfg.policy.light.yellow.community_question_topics
         self._topic_terms = tuple(
             k for t in cfg.policy.topics if answered is None or t.name in answered for k in t.keywords
@@ -478,6 +481,7 @@ class Router:
             topic_terms=self._topic_terms,
             # an employee's link we could not read: its "text" is their note, or the address
             unread_post=m.source == "web" and m.submitted_by is not None,
+            impersonating=impersonation(m.author_handle, self._our_names) if m.author_handle else None,
         )
         # the spike detector's estimate: no rate from a post too young or too small to tell
         if m.prev_engagement is not None and m.prev_observed_at is not None and m.observed_at is not None:

@@ -4,7 +4,7 @@ reasons out."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -112,6 +112,7 @@ def evaluate(
     uncovered_language: str | None = None,
     topic_terms: Sequence[str] = (),
     unread_post: bool = False,
+    impersonating: str | None = None,
 ) -> Verdict:
     """Decide the light of one mention.
 
@@ -123,7 +124,8 @@ def evaluate(
     that need a decision (:func:`asks_us`; ``topic_terms`` are the keywords of the
     organisation's topics), a scout's link whose post could not be read (``unread_post``) unless
     the scout called it a compliment (its text is the scout's note: the model signal does not make
-    it red). Green: everything else (compliments and neutral public
+    it red); a post by an account whose name poses as one of ours (``impersonating``: the
+    handle, see :func:`impersonation`). Green: everything else (compliments and neutral public
     mentions).
     """
     reasons: list[str] = []
@@ -179,6 +181,11 @@ def evaluate(
         # scout who forwarded it as a compliment read it (judge E: a Spanish compliment forwarded
         # as one never reached kudos)
         reasons.append(f"needs review: language {uncovered_language} is not covered by the sentiment model")
+    if impersonating is not None:
+        # judge Y, 2026-12-06: "@FronteraCU_Rewards: every member gets a $500 bonus, claim yours at
+        # <a look-alike site>" was read as praise and posted to the whole staff's kudos channel
+        reasons.append(f"needs review: @{impersonating} is named like one of our accounts but is not one "
+                       "(an impersonator or a scam?)")
     if unread_post and not praised and not reasons:
         # nobody has seen the post behind a scout's link: the model read the note or the address
         # (judge B: a bare link became "green: neutral public mention")
@@ -192,6 +199,39 @@ def evaluate(
     if sentiment == "positive":
         return Verdict("green", ("compliment (positive sentiment)", *aside))
     return Verdict("green", ("neutral public mention", *aside))
+
+
+#: what an account posing as the organisation adds to its name ("setseg_help", "FronteraCU_Rewards")
+IMPERSONATION_SUFFIXES = frozenset({
+    "support", "help", "helpdesk", "care", "cares", "service", "services", "customerservice", "official",
+    "team", "rewards", "reward", "bonus", "promo", "promos", "giveaway", "giveaways", "refund", "refunds",
+    "claims", "billing", "verify", "verification", "security", "secure", "soporte", "ayuda", "atencion",
+    "oficial", "hq", "info", "desk", "assist", "assistance", "members", "member"})
+
+
+def _handle_core(handle: str) -> str:
+    h = handle.strip().lower().lstrip("@").split("@", 1)[0]
+    h = h.removesuffix(".bsky.social")
+    return re.sub(r"[^a-z0-9]", "", h)
+
+
+def impersonation(handle: str, names: Iterable[str]) -> str | None:
+    """``handle`` when it is named like the organisation's own accounts or brand (``names``: own
+    handles and brand terms) plus an official-sounding word (:data:`IMPERSONATION_SUFFIXES`:
+    "fronteracu_support", "SETSEG-Rewards", "help_setseg"), else None. The caller has already
+    excluded the organisation's own accounts; a fan's or a watchdog's handle ("setsegwatch") is
+    no such name."""
+    core = _handle_core(handle)
+    stems = {_handle_core(name.replace(" ", "")) for name in names}
+    if not core or core in stems:
+        return None  # named exactly like one of ours (ours on a platform not configured, maybe)
+    for stem in stems:
+        if len(stem) < 4:
+            continue
+        rest = core.removeprefix(stem) if core.startswith(stem) else core.removesuffix(stem) if core.endswith(stem) else None
+        if rest and rest in IMPERSONATION_SUFFIXES:
+            return handle.strip().lstrip("@")
+    return None
 
 
 def topic_of(text: str, topics: list[Topic]) -> str | None:
