@@ -257,7 +257,7 @@ def build_digest(
     per_source.sort(key=lambda f: -f.mentions.value)
 
     # Daily counts (local days) and the baseline band of daily totals.
-    days = [DayCounts(d, {k: c[k] for k in (*LABELS, "unclassified")}) for d, c in sorted(by_day.items())]
+    days = [DayCounts(d, {k: c[k] for k in (*LABELS, "not read", "unclassified")}) for d, c in sorted(by_day.items())]
     first = monday - timedelta(weeks=nb_eff)
     daily_totals = [base_daily[first + timedelta(days=i)] for i in range(nb_eff * 7)]
     band = (_pct(daily_totals, 0.1), sum(daily_totals) / len(daily_totals), _pct(daily_totals, 0.9)) \
@@ -425,7 +425,9 @@ def build_digest(
         start=monday,
         end=end_local, generated_at=now, baseline_weeks=nb, baseline_available=nb_eff, history_since=history,
         mentions=mentions_fig, reach=reach_fig,
-        shares=share_figs, unclassified=sum(n for (_, lbl), n in counts["week"].items() if lbl not in LABELS),
+        shares=share_figs, unclassified=sum(n for (_, lbl), n in counts["week"].items()
+                                            if lbl not in LABELS and lbl != "not read"),
+        not_read=sum(n for (_, lbl), n in counts["week"].items() if lbl == "not read"),
         per_source=per_source, days=days, band=band, spikes=spike_lines, criticisms=top("negative"),
         compliments=top("positive"), red_mentions=red_mentions, red_open=open_queue.red, by_priority=by_priority,
         by_spokesperson=by_person, open_items=open_items[:OPEN_LISTED], open_total=open_queue.total,

@@ -18,7 +18,8 @@ from monitor.digest.figures import LABELS, Digest
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 CHART_CID = "daily-chart"
-COLORS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#27ae60", "unclassified": "#bdc3c7"}
+COLORS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#27ae60", "not read": "#8e44ad",
+          "unclassified": "#bdc3c7"}
 
 
 def chart_png(d: Digest) -> bytes:
@@ -38,9 +39,9 @@ def chart_png(d: Digest) -> bytes:
         low, mean, high = d.band
         ax.axhspan(low, high, color="#3498db", alpha=0.15, label=f"baseline p10–p90 ({d.baseline_available} wk)")
         ax.axhline(mean, color="#2980b9", linewidth=1, linestyle="--", label="baseline mean")
-    for lbl in (*LABELS, "unclassified"):
+    for lbl in (*LABELS, "not read", "unclassified"):
         vals = [day.counts.get(lbl, 0) for day in d.days]
-        if lbl == "unclassified" and not any(vals):
+        if lbl in ("not read", "unclassified") and not any(vals):
             continue
         ax.bar(xs, vals, bottom=bottom, color=COLORS[lbl], label=lbl, width=0.7)
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]

@@ -35,6 +35,9 @@ from monitor.storage.models import (
 )
 from monitor.storage.store import Store
 
+#: the label of a post in a language the sentiment model does not cover (and nobody corrected)
+NOT_READ = "not read"
+
 #: what the digest shows for a post that may be confidential (its confidentiality signal reached
 #: ``policy.light.doubt_floor``) instead of its text
 NOT_QUOTED = "(not quoted: it may be confidential)"
@@ -47,7 +50,8 @@ class VolumeBucket:
 
     ``at`` is the bucket's start (UTC). Buckets never straddle a local midnight of the digest's
     zone or a week boundary (see :func:`monitor.digest.calendar.bucket_seconds`), so whole buckets
-    fold into local days and weeks exactly. ``label`` is ``unclassified`` for a mention without a
+    fold into local days and weeks exactly. ``label`` is ``not read`` for a post in a language the
+    model does not cover (:data:`NOT_READ`) and ``unclassified`` for a mention without a
     classification.
     """
 
@@ -203,16 +207,20 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
     bucket = _bucket_expr(store.dialect, base_start, seconds).label("bucket")
     created = col(MentionRow.created_at)
     in_week = (created >= start, created < end, *_live())
+    # a post in a language the model does not cover was not read: no sentiment of its own, until a
+    # person sets one (judge Y, 2026-12-06: 67 unread Spanish posts made the week "54 % neutral")
+    label = case((and_(col(ClassificationRow.supported).is_(False), col(ClassificationRow.corrected).is_(False)),
+                  literal_column(f"'{NOT_READ}'")), else_=col(ClassificationRow.label)).label("lbl")
     with store.session() as s:
         volume = [VolumeBucket(src, lbl or "unclassified", base_start + timedelta(seconds=int(b) * seconds),
                                int(n), int(r or 0))
                   for src, lbl, b, n, r in s.exec(
-                      select(MentionRow.source, ClassificationRow.label, bucket, func.count(),  # type: ignore[call-overload]
+                      select(MentionRow.source, label, bucket, func.count(),  # type: ignore[call-overload]
                              func.sum(MentionRow.author_reach))
                       .select_from(MentionRow)
                       .outerjoin(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
                       .where(created >= base_start, created < end, *_live())
-                      .group_by(MentionRow.source, ClassificationRow.label, bucket)).all()]
+                      .group_by(MentionRow.source, label, bucket)).all()]
 
         red_week = int(s.exec(select(func.count()).select_from(MentionRow)
                               .where(*in_week, _red(col(MentionRow.id)))).one())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from monitor.digest import bucket_seconds, load_digest, parse_week, week_bounds
 from monitor.digest.render import render_digest
 from monitor.storage.models import ClassificationRow, MentionRow, QueueItem
@@ -123,3 +125,32 @@ def test_a_week_watched_in_part_is_no_comparison(digest_config, db_url: str, con
     assert d.mentions.last_week is None and d.mentions.baseline is None
     assert d.baseline_available == 0
     assert d.baseline_text.startswith("no comparison yet: brand-scout watched last week only from Sat")
+
+
+def test_a_post_nobody_read_is_no_neutral_share(digest_config, db_url: str, containers) -> None:
+    """Judge Y (2026-12-06): 67 Spanish posts the English model did not read made the week "54.3 %
+    neutral". A post in a language the model does not cover counts as "not read", outside the
+    shares, until a person sets its sentiment."""
+    from tests.fixtures.digest import WEEK_START, seed
+
+    c = containers(digest_config(2525, db=db_url))
+    seed(c)
+    at = WEEK_START + timedelta(days=2, hours=15)
+    with c.store.session() as s:
+        for i, corrected in enumerate((False, False, True)):
+            m = MentionRow(source="x", external_id=f"es{i}", source_name="x", url=f"https://x.example/es{i}",
+                           text="Frontera CU me cobró dos veces", lang="es", author_reach=10, created_at=at,
+                           fetched_at=at, state="routed")
+            s.add(m)
+            s.flush()
+            s.add(ClassificationRow(mention_id=m.id or 0, label="negative" if corrected else "neutral", score=0.0,
+                                    supported=False, corrected=corrected, created_at=at))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert (d.mentions.value, d.not_read) == (13, 2)
+    # the shares are over the 11 read posts: 4 negative (one corrected by a person), 5 neutral, 2 positive
+    assert d.shares["negative"].value == pytest.approx(4 / 11) and d.shares["neutral"].value == pytest.approx(5 / 11)
+    wednesday = d.days[2]
+    assert wednesday.counts["not read"] == 2
+    text = render_digest(d)[1]
+    assert "Not read (a language the sentiment model does not cover, not in the shares): 2" in text
+    assert "; 2 not read)" in text
