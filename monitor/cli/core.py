@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -110,6 +111,18 @@ def _term_notes(cfg: AppConfig) -> list[str]:
                 notes.append(f"policy.light.yellow.{field}: {t!r} has {len(t.strip())} characters: it also "
                              "matches as a word in posts that are not about it (an abbreviation, a product "
                              "name); prefer a longer form")
+    for i, wl in enumerate(light.watchlists):
+        for t in wl.terms:
+            if t.strip().lower() in ("confidential", "secret", "private", "internal"):
+                notes.append(f"policy.light.watchlists[{i}].terms: {t!r} alone makes every post that says it "
+                             "red (\"your call is confidential\", \"private message us\"); use the phrases of a "
+                             "marked document (\"strictly confidential\", \"internal only\")")
+    spoken = sorted({lang for sp in cfg.spokespersons for lang in sp.languages}
+                    - {lang.split("-")[0].lower() for lang in cfg.sentiment.languages})
+    if spoken:
+        notes.append(f"spokespersons read {', '.join(spoken)}, which the sentiment model and the confidentiality "
+                     f"signal do not: those posts go to a person who reads them, but only watch-list terms can make "
+                     f"them red; add the confidential terms in {', '.join(spoken)} too")
     other = [lang for lang in cfg.sentiment.languages if lang.split("-")[0].lower() != "en"]
     if cfg.sentiment.model == "builtin" and other:
         notes.append(f"sentiment.languages: the builtin model was trained on English posts only (its model "
@@ -128,6 +141,12 @@ def _people_notes(cfg: AppConfig) -> list[str]:
         notes.append(f"policy.escalation.lead_receiver: {lead.name!r} keeps no queue: the lead's ladder steps "
                      "(items nobody acknowledged) go to a channel where nobody acts on items; name the "
                      "receiver of the lead's team")
+    zones = [("organisation.timezone", cfg.organisation.timezone), ("policy.business_hours.timezone",
+                                                                   cfg.policy.business_hours.timezone)]
+    for field, zone in zones:
+        if re.fullmatch(r"(?:[A-Z]{3,4}|[A-Z]{3}\d[A-Z]{3}|Etc/.+|UTC[+-].*)", zone) and zone not in ("UTC", "GMT"):
+            notes.append(f"{field}: {zone!r} is a fixed offset without daylight saving time; a place's zone "
+                         "(America/Denver, Europe/Berlin) keeps the clock right all year")
     roles = {r for p in cfg.spokespersons for r in p.roles} | {r for p in cfg.people for r in p.roles}
     if "lead" not in roles:
         notes.append("nobody has the role lead: the ladder's lead step pings nobody and no one may assign "

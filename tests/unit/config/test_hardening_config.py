@@ -310,3 +310,20 @@ def test_check_config_notes_what_a_new_organisation_got_wrong(write: Callable[[d
     assert "note: sentiment.languages: the builtin model was trained on English posts only" in out and "read de" in out
     assert "note: policy.escalation.lead_receiver: 'kudos' keeps no queue" in out
     assert "note: nobody has the role lead" in out and "note: nobody has the role legal" in out
+
+
+def test_check_config_notes_what_a_bilingual_organisation_got_wrong(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge Y (2026-12-06), a credit union in El Paso: "MST" (no daylight saving, unlike El Paso),
+    a bare "confidential" watch-list term, and Spanish-speaking spokespersons with an English-only
+    model (Spanish leaks came out yellow: only watch-list terms can make them red) were taken
+    without a word."""
+    data = _base()
+    data["organisation"]["timezone"] = "MST"
+    data["policy"]["light"]["watchlists"][0]["terms"].append("Confidential")
+    data["spokespersons"][0]["languages"] = ["en", "es"]
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "note: organisation.timezone: 'MST' is a fixed offset without daylight saving time" in out
+    assert "note: policy.light.watchlists[0].terms: 'Confidential' alone makes every post that says it red" in out
+    assert "note: spokespersons read es, which the sentiment model and the confidentiality signal do not" in out
