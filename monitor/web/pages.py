@@ -30,6 +30,7 @@ from monitor.app.container import Container
 from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.config.policy import ReplyTemplate
+from monitor.domain.assignment import reads
 from monitor.domain.light import can_offer_template, reasons_now
 from monitor.queue.actions import (
     BULK_MAX,
@@ -404,6 +405,10 @@ def router(container: Container) -> APIRouter:
             "templates": [] if doubt and not doubt["answer"] else templates_for(
                 container, q, m, sentiment.label if sentiment else None, actor),
             "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
+            # whom to give a post in another language: the assign list says who reads it (judge Y,
+            # 2026-12-06: a lead gave an urgent Spanish post to a colleague who reads English only)
+            "reads": {sp.id: reads(sp, m.lang) or not sp.languages for sp in container.cfg.spokespersons},
+            "languages": {sp.id: ", ".join(sp.languages) for sp in container.cfg.spokespersons},
             # theirs already (claimed, or given by the rotation or a lead): "Claim" would change nothing
             # and leave the ladder running; Acknowledge is what stops it (judge J, 2026-12-06)
             "theirs": q.assignee == actor.id,
