@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -432,6 +432,9 @@ class ReplyTemplate(StrictModel):
     text: str
     for_sentiment: list[Sentiment] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
+    #: the languages of the posts it answers (ISO 639-1: ``es``); empty: any (judge Y, 2026-12-06: a
+    #: Spanish reply was offered on English complaints and never on Spanish ones)
+    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]] = Field(default_factory=list)
 
 
 class PolicyConfig(StrictModel):

@@ -152,16 +152,22 @@ def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str, w
 
 
 def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: str | None,
-                  actor: Actor) -> list[dict[str, str]]:
+                  actor: Actor, *, read: bool = True) -> list[dict[str, str]]:
     """Pre-approved replies offered for a yellow or green item (a "thanks" for a compliment, as
     ``policy.templates`` says; judge F, 2026-12-06: they vanished when a light was set to green);
     never for red ones (P4), nor for a press enquiry (a spokesperson answers a reporter in their
-    own words: judge U, 2026-12-06, a journalist collecting stories was offered "Claim status question")."""
+    own words: judge U, 2026-12-06, a journalist collecting stories was offered "Claim status question").
+    A template with ``languages`` answers posts in those languages only; a post the model did not
+    read (``read`` false: a language it does not cover) is offered its language's templates
+    whatever their ``for_sentiment`` (judge Y, 2026-12-06: a Spanish complaint was offered none)."""
     if not can_offer_template(as_light(q.light)) or press_enquiry(q):
         return []
+    lang = (m.lang or "").split("-")[0].lower()
     out = []
     for t in container.cfg.policy.templates:
-        if t.for_sentiment and sentiment not in t.for_sentiment:
+        if t.languages and lang and lang not in t.languages:
+            continue
+        if t.for_sentiment and read and sentiment not in t.for_sentiment:
             continue
         if t.topics and q.topic not in t.topics:
             continue
@@ -403,7 +409,8 @@ def router(container: Container) -> APIRouter:
             # no public reply to a post that may be confidential before Legal have answered (judge
             # Z, 2026-12-06: a claimant's medical file was offered "thank you for telling us")
             "templates": [] if doubt and not doubt["answer"] else templates_for(
-                container, q, m, sentiment.label if sentiment else None, actor),
+                container, q, m, sentiment.label if sentiment else None, actor,
+                read=sentiment is None or sentiment.supported or sentiment.corrected),
             "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
             # whom to give a post in another language: the assign list says who reads it (judge Y,
             # 2026-12-06: a lead gave an urgent Spanish post to a colleague who reads English only)

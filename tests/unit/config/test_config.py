@@ -85,9 +85,10 @@ def test_example_models_the_policy() -> None:
     # P4 watch-lists cover every kind the policy names
     kinds = {w.kind for w in cfg.policy.light.watchlists}
     assert {"codename", "unreleased-product", "customer", "partner", "supplier", "phrase"} <= kinds
-    assert 3 <= len(cfg.policy.templates) <= 5
+    assert 3 <= len(cfg.policy.templates) <= 6
     for tpl in cfg.policy.templates:
         assert "{author}" in tpl.text and "{org}" in tpl.text and "{spokesperson}" in tpl.text
+        assert tpl.languages in (["en"], ["es"])  # each answers posts in its own language (judge Y)
 
 
 def test_example_holds_no_secret_values() -> None:

@@ -1,0 +1,41 @@
+"""Reply templates by the post's language (judge Y, 2026-12-06: a Spanish complaint template was
+offered on English complaints and never on Spanish ones, whose sentiment the model did not read):
+a template with ``languages`` answers posts in those languages; a post the model did not read is
+offered its language's templates whatever their ``for_sentiment``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from monitor.config import load_config
+from monitor.queue.actions import actor_for
+from monitor.storage.models import MentionRow, QueueItem
+from monitor.web.pages import templates_for
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "example.yaml"
+AT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
+
+
+def _offered(lang: str | None, sentiment: str | None, *, read: bool = True) -> list[str]:
+    cfg = load_config(EXAMPLE, env={})
+    item = QueueItem(id=1, mention_id=1, group_key="x:1", light="yellow", priority="normal", status="new",
+                     created_at=AT, updated_at=AT)
+    post = MentionRow(id=1, source="x", external_id="1", url="https://x.com/a/status/1", text="...", lang=lang,
+                      author_handle="ana", created_at=AT, fetched_at=AT)
+    actor = actor_for(cfg, email="dana.whitfield@setseg.example")
+    return [t["id"] for t in templates_for(SimpleNamespace(cfg=cfg), item, post, sentiment, actor,  # type: ignore[arg-type]
+                                           read=read)]
+
+
+def test_an_english_complaint_gets_the_english_templates() -> None:
+    assert _offered("en", "negative") == ["complaint-dm"]
+
+
+def test_a_spanish_post_the_model_did_not_read_gets_the_spanish_one() -> None:
+    assert _offered("es", "neutral", read=False) == ["complaint-dm-es"]
+
+
+def test_a_post_of_unknown_language_gets_every_template_of_its_sentiment() -> None:
+    assert _offered(None, "negative") == ["complaint-dm", "complaint-dm-es"]
