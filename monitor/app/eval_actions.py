@@ -28,7 +28,8 @@ from monitor.storage import read_models
 from monitor.storage.store import Store
 from monitor.vocab import LIGHTS, SENTIMENTS
 
-ACTIONS = ("override", "sentiment", "acknowledge", "claim", "close", "dismiss", "respond", "assign")
+ACTIONS = ("override", "sentiment", "acknowledge", "claim", "close", "dismiss", "respond", "assign",
+           "not-confidential")
 ACTION_KEYS = frozenset({"action", "source", "external_id", "at", "offset_s", "by", "light", "reason", "url",
                          "assignee", "label", "expected"})
 #: the arguments each action needs besides the item and the person
@@ -73,6 +74,8 @@ def parse_action(d: dict[str, Any], line: int, at: datetime) -> ActionLine:
     if not isinstance(expected, dict) or set(expected) - {"ok"} or not isinstance(expected.get("ok", True), bool):
         raise ValueError("expected: only {\"ok\": true|false}")
     args = {k: str(d[k]) for k in NEEDS.get(action, ())}
+    if action == "not-confidential" and isinstance(d.get("reason"), str):
+        args["reason"] = d["reason"]  # optional for Legal's answer
     return ActionLine(line, action, d["source"], d["external_id"], at, d["by"], args, expected)
 
 
@@ -117,6 +120,8 @@ def apply(a: ActionLine, store: Store, cfg: AppConfig, now: datetime) -> dict[st
                 qa.record_response(item.id, actor, url=a.args["url"], now=now)
             case "assign":
                 qa.assign(item.id, actor, assignee=a.args["assignee"], now=now)
+            case "not-confidential":  # Legal's answer to "may be confidential" (judge Z, 2026-12-06)
+                qa.not_confidential(item.id, actor, reason=a.args.get("reason", ""), now=now)
         ok, error = True, None
     except MonitorError as exc:  # ActionError included: the refusal shown to the person
         ok, error = False, str(exc)

@@ -798,6 +798,10 @@ class QueueActions:
                 raise ActionError("already found not confidential")
             details: dict[str, object] = {"reason": reason.strip()[:200], "score": round(cl.red_score, 2),
                                           "resembles": cl.red_reason or ""}
+            if (item.close_reason or "").startswith("recorded: may be confidential"):
+                # the item's own words follow the answer (judge Z, 2026-12-06: it still read "may be
+                # confidential ... Legal / Compliance asked to look" after Legal had answered)
+                item.close_reason = f"recorded; {actor.name} found it not confidential"
             if item.light == "green":
                 why = "not confidential" + (f": {reason.strip()[:200]}" if reason.strip() else "")
                 self._route_settled(s, item, actor, cl, why, now, details)

@@ -218,6 +218,25 @@ def test_legal_answers_not_confidential_and_the_compliment_is_shared_then(
     assert (ev.actor, ev.details["reason"], ev.details["score"]) == ("grace.okafor", "praise of an audit we published", 0.42)
     with pytest.raises(ActionError, match="already found not confidential"):
         actions.not_confidential(item.id, grace, reason="", now=clock.now())
+    after = queries.item_for_mention(c.store, item.mention_id)
+    assert after is not None and after.close_reason == "recorded: green mention shared with its receivers"
+
+
+def test_a_recorded_post_legal_found_not_confidential_says_so(containers: Any, clock: FrozenClock,
+                                                              tmp_path: Path) -> None:
+    """Judge Z (2026-12-06): a post in doubt that nobody else was told about read "Closed: recorded:
+    may be confidential ... Legal / Compliance asked to look" even after Legal had answered."""
+    from monitor.queue.actions import QueueActions, actor_for
+    from monitor.storage import read_models as queries
+
+    cfg, c = _triaged(containers, clock, tmp_path, ("SET SEG's internal audit report is out this week",))
+    item = queries.item_for_mention(c.store, c.store.find_mention("x", "1").id)  # type: ignore[union-attr]
+    assert item is not None and item.id is not None
+    assert (item.close_reason or "").startswith("recorded: may be confidential")
+    QueueActions(c.store, cfg).not_confidential(item.id, actor_for(cfg, email="grace.okafor@setseg.example"),
+                                                reason="", now=clock.now())
+    after = queries.item_for_mention(c.store, item.mention_id)
+    assert after is not None and after.close_reason == "recorded; Grace Okafor found it not confidential"
 
 
 class HighSignals:
