@@ -66,8 +66,13 @@ def router(container: Container) -> APIRouter:
         # responses seen on the platforms (own accounts' replies) vs recorded by hand
         responses = response_queries.response_split(container.store,
                                                     since=container.clock.now() - timedelta(days=days))
+        # Legal's work at a glance (judge Z, 2026-12-06: only the queue showed it)
+        legal = ({"red": queries.queue_counts(container.store, now=container.clock.now(), actor_id=actor.id,
+                                              can_see_red=True)["red"],
+                  "doubt": queries.doubt_count(container.store, container.cfg.policy.light.doubt_floor)}
+                 if actor.has("legal") else None)
         return web_of(request).render(request, "dashboard.html", {
-            "d": d, "days": days, "responses": responses,
+            "d": d, "days": days, "responses": responses, "legal": legal,
             "sentiment_chart": stacked_bars(d.days, d.by_sentiment, SENTIMENT_COLOURS),
             "source_chart": stacked_bars(d.days, dict(sorted(d.by_source.items())), src_colours),
         }, actor=actor)

@@ -518,6 +518,9 @@ def test_legal_answers_a_may_be_confidential_request_on_the_web(browser: Callabl
     assert "found it not confidential" in html  # the history
     assert 'id="templates"' in ben.client.get(page).text  # answered: the replies are offered again
     assert 'id="doubt-count"' not in lee.client.get("/queue").text
+    dash = lee.client.get("/dashboard").text  # Legal's work at a glance (judge Z)
+    assert re.search(r'id="legal-doubt"[^>]*>May be confidential <b>0</b>', dash)
+    assert re.search(r'id="legal-red"[^>]*>Red, open <b>1</b>', dash)
     r = lee.post_form(page, f"{page}/not-confidential", {"reason": ""})
     assert r.status_code == 409 and "already found not confidential" in r.text
 
