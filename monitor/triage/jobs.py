@@ -280,9 +280,17 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         return item.priority != "urgent" and (item.due_at is None or utc(item.due_at) > now + HAND_OUT_HORIZON)
 
     todo.sort(key=lambda t: can_wait(t[0]))  # what cannot wait first (a stable sort: oldest first)
+    covered = {x.split("-")[0].lower() for x in c.cfg.sentiment.languages}
     handed = 0
     for item, lang, why in todo:
         holder = by_id.get(item.assignee or "")
+        if (item.assignee is None and lang and lang.split("-")[0].lower() not in covered and can_wait(item)
+                and not any(on_duty(sp, now, hol) and reads(sp, lang) for sp in roster)
+                and any(reads(sp, lang) for sp in soon)):
+            # a post only a reader can handle waits for the reader due on duty soon, rather than go
+            # to the colleague on duty and be taken from them an hour later (judge Y, 2026-12-06:
+            # every weekday at 07:00 five Spanish items went to the one English speaker on duty)
+            continue
         # never from someone who can read the post to someone who cannot (a language the model
         # does not cover goes to a person who speaks it)
         others = [sp for sp in roster if sp.id != item.assignee

@@ -384,3 +384,36 @@ def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenCl
     assert rewrites and rewrites[-1].payload["held"].startswith("Over at ")
     assert "1 routine alert(s) about 1 item(s) were held back" in rewrites[-1].payload["held"]
     assert rewrites[-1].payload["title"].startswith("Spike (over)")
+
+
+def test_a_post_only_a_reader_can_handle_waits_for_the_reader_due_soon(make: Any, clock: FrozenClock) -> None:
+    """Judge Y (2026-12-06): every weekday at 07:00 the night's Spanish posts went to the one English
+    speaker on duty, and at 08:00 they were taken from him for the Spanish speaker. A post in a
+    language the model does not cover that can wait is left for the reader due on duty within the
+    hand-out horizon; an urgent one, or one no reader comes for, is handed out at once."""
+    from datetime import UTC, datetime
+
+    c = make(spokespersons=[
+        {"id": "kevin", "name": "Kevin Harper", "email": "kevin@fcu.example", "languages": ["en"],
+         "working_hours": {"timezone": "UTC", "start": "07:00", "end": "16:00"}},
+        {"id": "lucia", "name": "Lucia Gonzalez", "email": "lucia@fcu.example", "languages": ["en", "es"],
+         "working_hours": {"timezone": "UTC", "start": "08:00", "end": "17:00"}}])
+    clock.set(datetime(2026, 11, 17, 5, 0, tzinfo=UTC))  # Tuesday, nobody on duty
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG no me pagó el reembolso", clock, lang="es"),
+                                        _mention(2, "SET SEG refund still missing", clock)], None, now=clock.now())
+    c.pipeline.run_once()
+
+    spanish = c.store.find_mention("x", "1")
+    assert spanish is not None
+
+    def holders() -> dict[str, str | None]:
+        with c.store.session() as s:
+            return {("es" if i.mention_id == spanish.id else "en"): i.assignee for i in s.exec(select(QueueItem)).all()}
+
+    assert holders() == {"es": None, "en": None}
+    clock.set(datetime(2026, 11, 17, 7, 0, tzinfo=UTC))  # Kevin on duty; Lucia due at 08:00
+    run_escalations(c)
+    assert holders() == {"es": None, "en": "kevin"}
+    clock.set(datetime(2026, 11, 17, 8, 0, tzinfo=UTC))
+    run_escalations(c)
+    assert holders() == {"es": "lucia", "en": "kevin"}
