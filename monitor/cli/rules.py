@@ -81,7 +81,8 @@ def replay(
     # spikes as stored at the last tick before it was routed (as the live stage is).
     samples = sorted(
         ((at, Sample(m.source, m.external_id, m.created_at, m.text, bool(s and s.label == "negative"), m.url,
-                     m.engagement)) for m, s, at in rows),
+                     m.engagement, read=s is None or s.supported))
+         for m, s, at in rows),
         key=lambda x: x[0],
     )
     routed_at = [at for at, _ in samples]

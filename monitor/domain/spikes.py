@@ -82,6 +82,9 @@ class Sample:
     #: the author's followers: a reporter's or a union's post is among a spike's samples
     reach: int = 0
     author: str = ""
+    #: False for a post in a language the sentiment model does not cover that nobody has read: it
+    #: is neither negative nor positive, and no evidence that a spike is "not negative"
+    read: bool = True
 
 
 @dataclass(frozen=True)
@@ -427,15 +430,17 @@ def _mixed(judged: Sequence[Sample]) -> bool:
     morning, a press day) rather than trouble. Such a spike still alerts, and holds back no
     complaint: those are not part of it (judge I, 2026-12-06: a Monday surge of 1 negative post in
     9 held five unrelated complaints from Marketing & Sales)."""
-    n = len(judged)
-    return n > 0 and 2 * sum(x.negative for x in judged) < n
+    read = [x for x in judged if x.read]  # judge Y, 2026-12-06: 6 unread Spanish complaints made an outage "mixed"
+    n = len(read)
+    return n > 0 and 2 * sum(x.negative for x in read) < n
 
 
 def _praise(judged: Sequence[Sample]) -> bool:
     """Whether the posts of a volume spike are mostly praise: more than half positive and at most
     a quarter negative (an outage with some thanks in it is still an outage)."""
-    n = len(judged)
-    return n > 0 and 2 * sum(x.positive for x in judged) > n and 4 * sum(x.negative for x in judged) <= n
+    read = [x for x in judged if x.read]
+    n = len(read)
+    return n > 0 and 2 * sum(x.positive for x in read) > n and 4 * sum(x.negative for x in read) <= n
 
 
 def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
@@ -446,13 +451,17 @@ def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
     shares = sorted(((n, src) for src, n in by_source.items() if n), reverse=True)
     if shares:
         out += "; from " + ", ".join(f"{src} {n}" for n, src in shares)
-    if judged:
-        pos, neg = sum(1 for x in judged if x.positive), sum(1 for x in judged if x.negative)
-        n = len(judged)
+    read = [x for x in judged if x.read]
+    if read:
+        pos, neg = sum(1 for x in read if x.positive), sum(1 for x in read if x.negative)
+        n = len(read)
         if pos * 2 > n:
             out += f"; mostly positive: {pos} of {n} positive, {neg} negative"
         else:
             out += f"; {neg} of {n} negative, {pos} positive"
+    unread = len(judged) - len(read)
+    if unread:
+        out += f"; {unread} not read (a language the sentiment model does not cover)"
     return out
 
 

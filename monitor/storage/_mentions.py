@@ -142,13 +142,15 @@ class MentionStore(StoreBase):
         return [(src, at, label) for src, at, label in rows]
 
     def mentions_with_label_since(self, s: Session, since: datetime) -> list[tuple[MentionRow, str | None]]:
-        """Mentions created since ``since`` with their sentiment label (None: not classified yet)."""
+        """Mentions created since ``since`` with their sentiment label (None: not classified yet;
+        ``not read``: a language the model does not cover, and no person has set it)."""
         rows = s.exec(
-            select(MentionRow, ClassificationRow.label)
+            select(MentionRow, ClassificationRow.label, ClassificationRow.supported, ClassificationRow.corrected)
             .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
             .where(MentionRow.created_at >= since)
         ).all()
-        return [(m, label) for m, label in rows]
+        return [(m, "not read" if supported is False and not corrected else label)
+                for m, label, supported, corrected in rows]
 
     def mentions_fetched_since(self, s: Session, since: datetime) -> list[MentionRow]:
         """Mentions a connector stored or read again since ``since`` (whenever they were posted):

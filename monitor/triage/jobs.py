@@ -531,7 +531,8 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         # whose light is red, e.g. by the confidentiality model) is never a spike's sample, and a
         # post triage has not judged yet may be one: neither gives text, link or terms.
         samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
-                          m.engagement, positive=label == "positive", reach=m.author_reach, author=m.author_handle or "")
+                          m.engagement, positive=label == "positive", reach=m.author_reach, author=m.author_handle or "",
+                          read=label != "not read")
                    for m, label in recent_rows
                    if m.state == "routed" and not _red(m, items, c.cfg.policy.light.watchlists)]
         # Velocity between the post's two latest readings (or from nothing at posting time, see

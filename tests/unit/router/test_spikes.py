@@ -206,6 +206,21 @@ def test_a_wave_of_praise_says_it_is_mostly_positive() -> None:
     assert "mostly positive: 9 of 10 positive, 1 negative" in vol.summary and vol.details["praise"] is True
 
 
+def test_posts_nobody_read_do_not_make_an_outage_a_busy_spell() -> None:
+    """Judge Y (2026-12-06): a card outage, 5 English complaints and 6 Spanish ones the English
+    model did not read, read "5 of 11 negative ... (mostly not negative: a busy spell, routine
+    alerts are not held back)". Posts not read are neither; the message counts them apart."""
+    samples = [Sample("x", f"e{i}", TUE_14 + timedelta(minutes=i), "Acme cards declined", negative=True)
+               for i in range(5)]
+    samples += [Sample("x", f"s{i}", TUE_14 + timedelta(minutes=10 + i), "Acme tarjetas rechazadas", read=False)
+                for i in range(6)]
+    counts = seasonal(overrides={TUE_14: Counts(120, 60)})
+    vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=samples)
+               if s.kind == "volume" and s.scope == "all")
+    assert "5 of 5 negative, 0 positive; 6 not read (a language the sentiment model does not cover)" in vol.summary
+    assert "mostly not negative" not in vol.summary and not vol.details.get("mixed")
+
+
 @pytest.mark.parametrize(
     ("first", "last", "hours", "fires"),
     [(100, 800, 1.0, True), (100, 300, 1.0, False), (0, 300, 0.5, True), (10, 10, 2.0, False)],
