@@ -28,6 +28,7 @@ def _hits(text: str) -> list[str]:
     ("found AKIAIOSFODNN7EXAMPLE in the repo", "a service's secret key"),
     ("the Lubbock office closes in March. Staff were told not to discuss it.", "told not to discuss"),
     ("the new rates have not been announced yet but they are 12% lower", "not been announced yet"),
+    ("Ms. Alvarez in HR has been out for chemo since October, her whole team knows", "a named person's medical details"),
 ])
 def test_a_leak_matches(text: str, label: str) -> None:
     assert label in _hits(text)
@@ -40,6 +41,7 @@ def test_a_leak_matches(text: str, label: str) -> None:
     "user reviews say the app is fine, pass 100 tests",
     "the login page says username / password incorrect, 3 times now",
     "reset my password twice this week, what is going on",
+    "SET SEG sponsors the cancer walk this Saturday",
 ])
 def test_an_ordinary_post_does_not(text: str) -> None:
     assert _hits(text) == []
