@@ -19,14 +19,19 @@ COMPLAINT = {"source": "x", "external_id": "1", "text": "SET SEG denied my claim
              "author_handle": "bo", "author_reach": 10_000, "offset_s": 0}
 
 
+GRACE: dict[str, object] = {"id": "grace", "name": "Grace Okafor", "email": "grace@setseg.example", "roles": ["legal"]}
+
+
 def _one_item(db_url: str, make_config: Callable[..., AppConfig], tmp_path: Path,
-              clock: FrozenClock, text: str | None = None) -> Container:
+              clock: FrozenClock, text: str | None = None, *, posts: list[dict[str, object]] | None = None,
+              people: list[dict[str, object]] | None = None) -> Container:
     """A container whose replay source held one post (``COMPLAINT``, or its words replaced by
-    ``text``), polled and triaged."""
+    ``text``; or ``posts``), polled and triaged; ``people``: the roster's people."""
     f = tmp_path / "m.jsonl"
-    f.write_text(json.dumps({**COMPLAINT, **({"text": text} if text else {})}) + "\n", encoding="utf-8")
+    lines = posts or [{**COMPLAINT, **({"text": text} if text else {})}]
+    f.write_text("\n".join(json.dumps(p) for p in lines) + "\n", encoding="utf-8")
     cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
-                                           "options": {"file": str(f)}}])
+                                           "options": {"file": str(f)}}], **({"people": people} if people else {}))
     c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
     c.start()
     c.pipeline.poll("replay")
@@ -118,18 +123,9 @@ def test_a_red_item_cleared_by_legal_goes_back_to_a_spokesperson(
     stayed acknowledged by Legal: no spokesperson, no ladder, the page still saying its text was
     restricted, and Marketing & Sales (who had only a notice) never saw the post. Cleared, it goes
     to a spokesperson by the rotation with a due time from now, and Marketing & Sales get the post."""
-    f = tmp_path / "m.jsonl"
-    f.write_text(json.dumps({**COMPLAINT, "text": "SET SEG denied my claim, Project Falcon is a joke"}) + "\n",
-                 encoding="utf-8")
-    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
-                                           "options": {"file": str(f)}}],
-                      people=[{"id": "grace", "name": "Grace Okafor", "email": "grace@setseg.example",
-                               "roles": ["legal"]}])
-    c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
-    c.start()
+    c = _one_item(db_url, make_config, tmp_path, clock, "SET SEG denied my claim, Project Falcon is a joke",
+                  people=[GRACE])
     try:
-        c.pipeline.poll("replay")
-        c.pipeline.run_once()
         item = c.store.queue_items()[0][0]
         assert item.light == "red" and item.assignee is None
         assert any(r.startswith("red: full text only") for r in item.reasons)
@@ -261,19 +257,10 @@ def test_legal_marking_an_item_red_have_seen_it(db_url: str, make_config: Callab
     (red, urgent) is not acknowledged", and another item she marked red reached the crisis
     backlog. Legal marking it red have seen it: it is theirs, acknowledged. A spokesperson marking
     it red leaves it for Legal, whose ladder runs."""
-    f = tmp_path / "m.jsonl"
-    f.write_text("\n".join(json.dumps({**COMPLAINT, "external_id": f"c{i}", "url": f"https://x.com/u/status/c{i}",
-                                       "text": f"SET SEG denied my claim number {i}"}) for i in (1, 2)) + "\n",
-                 encoding="utf-8")
-    cfg = make_config(db=db_url, sources=[{"name": "replay", "type": "replay", "interval": "10s",
-                                           "options": {"file": str(f)}}],
-                      people=[{"id": "grace", "name": "Grace Okafor", "email": "grace@setseg.example",
-                               "roles": ["legal"]}])
-    c = build(cfg, clock=clock, classifier=KeywordClassifier(), notifiers={"log": RecordingNotifier()})
-    c.start()
+    posts: list[dict[str, object]] = [{**COMPLAINT, "external_id": f"c{i}", "url": f"https://x.com/u/status/c{i}",
+                                       "text": f"SET SEG denied my claim number {i}"} for i in (1, 2)]
+    c = _one_item(db_url, make_config, tmp_path, clock, posts=posts, people=[GRACE])
     try:
-        c.pipeline.poll("replay")
-        c.pipeline.run_once()
         first, second = sorted((q for q, _ in c.store.queue_items()), key=lambda q: q.id or 0)
         actions = QueueActions(c.store, c.cfg)
         actions.override_light(first.id or 0, actor_for(c.cfg, email="grace@setseg.example"), light="red",

@@ -20,7 +20,7 @@ from monitor.queue.actions import NOT_SPOKESPERSON, POLICY_REMINDER, RESTRICTED,
 from monitor.storage import read_models as queries
 from monitor.storage.models import ClassificationRow, MentionRow, QueueItem, QueueItemMention
 from monitor.web.pages import ago, history_entry, safe_back
-from tests.fixtures.web import Browser, Seeded, csrf_of
+from tests.fixtures.web import Browser, Seeded, csrf_of, edit_post
 
 
 def add_thread(c: Container, now: datetime, n: int = 3, *, key: str = "thread:1", light: str = "yellow") -> int:
@@ -537,11 +537,5 @@ def test_the_queue_finds_items_by_words_and_author(browser: Callable[..., Browse
     assert 'data-item=' not in ben.client.get("/queue?q=100%25").text  # "%" is a character, not "anything"
     assert f'data-item="{seeded.red}"' not in ben.client.get("/queue?q=Falcon").text
     assert f'data-item="{seeded.red}"' in browser("lee").client.get("/queue?q=falcon&light=red").text
-    item = queries.get_item(container.store, seeded.yellow)
-    assert item is not None
-    with container.store.session() as s:
-        m = s.get(MentionRow, item[1].id)
-        assert m is not None
-        m.author_handle = "Teacher_TX"
-        s.add(m)
+    edit_post(container, seeded.yellow, author_handle="Teacher_TX")
     assert f'data-item="{seeded.yellow}"' in ben.client.get("/queue?q=%40teacher_tx").text

@@ -18,9 +18,8 @@ from monitor.clock import FrozenClock
 from monitor.config import AppConfig
 from monitor.queue.actions import POLICY_REMINDER
 from monitor.storage import read_models as queries
-from monitor.storage.models import MentionRow
 from monitor.web.app import create_app
-from tests.fixtures.web import Browser, Seeded, csrf_of
+from tests.fixtures.web import Browser, Seeded, csrf_of, edit_post
 
 VALID = {"url": "https://example.com/p/42", "note": "nice words about SET SEG", "category": "compliment",
          "urgency": "normal"}
@@ -216,13 +215,7 @@ def test_close_needs_reason_and_lead_assigns(browser: Callable[..., Browser], se
     # the assign list says who reads what (judge Y, 2026-12-06), and who does not read the post's language
     page = anna.client.get(item).text
     assert '<option value="ben">Ben Ortiz</option>' in page  # reads the post (its language unknown)
-    found = queries.get_item(container.store, seeded.yellow)
-    assert found is not None
-    with container.store.session() as s:
-        m = s.get(MentionRow, found[1].id)
-        assert m is not None
-        m.lang = "es"
-        s.add(m)
+    edit_post(container, seeded.yellow, lang="es")
     assert '<option value="ben">Ben Ortiz</option>' in anna.client.get(item).text  # lists no languages: unknown
     spokespersons = [sp.model_copy(update={"languages": ["en"]}) for sp in container.cfg.spokespersons]
     object.__setattr__(container, "cfg", container.cfg.model_copy(update={"spokespersons": spokespersons}))
