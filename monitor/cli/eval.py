@@ -74,7 +74,9 @@ def replay_command(
         typer.echo(f"report written to {json_out}")
     if keep is not None:
         db = (keep / "eval.db").resolve()
-        end = max(line.observed_at for line in lines) + timedelta(minutes=tail)
+        # the replay runs its actions too: the digest is as of after the last of either (judge U2,
+        # 2026-12-06: a Monday claim was in the database of a digest "as of" Sunday night)
+        end = max([line.observed_at for line in lines] + [a.at for a in actions]) + timedelta(minutes=tail)
         typer.echo(f"database kept: {db}")
         if cfg.digests:
             from zoneinfo import ZoneInfo

@@ -96,6 +96,7 @@ def test_figures_of_a_seeded_week(digest_config, containers) -> None:
     assert [t.state for t in d.criticisms] == ["responded", "open"]
     assert d.compliments[0].text == "I love SET SEG, fantastic support"
     assert d.spikes[0].top_terms == ["refund"]  # "falcon" occurs in a red mention
+    assert d.spikes[0].summary == "mentions 4.0x the usual volume"  # no word of a red post in it
     # Response performance (items created in the week).
     rows = {r.key: r for r in d.by_priority}
     assert list(rows) == ["urgent", "high", "normal"]
@@ -219,6 +220,14 @@ def test_spike_terms_public_posts_use_are_kept_and_red_only_words_dropped() -> N
                      red_texts=["ClaimPilot will replace the member portal, internal only "], week_items=[],
                      open_queue=OpenQueue(0, 0, 0, []), scouts=[], scout_items={}, spikes=[spike], states=[])
     assert d.spikes[0].top_terms == ["portal", "down"]
+    # an explanation naming a word only a red post uses is not quoted, and says why (judge U2,
+    # 2026-12-06: "volume in all: volume spike in all")
+    leaky = SpikeEvent(key="volume:all:2", kind="volume", scope="all", started_at=WEEK_START + timedelta(days=2),
+                       baseline=2.0, observed=11.0, explanation={"summary": "11 mentions; top terms: claimpilot"})
+    d = build_digest(week=WEEK, now=NOW, settings=DigestSettings(), volume=[], top_mentions={}, red_mentions=1,
+                     red_texts=["ClaimPilot will replace the member portal, internal only "], week_items=[],
+                     open_queue=OpenQueue(0, 0, 0, []), scouts=[], scout_items={}, spikes=[leaky], states=[])
+    assert d.spikes[0].summary == "its explanation is not quoted: it shares words with a red (restricted) post"
 
 
 def test_the_same_person_forwarding_the_same_post_twice_is_one_forward() -> None:

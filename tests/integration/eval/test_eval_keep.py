@@ -26,6 +26,9 @@ def test_a_kept_replay_database_gives_the_weeks_digest(tmp_path: Path) -> None:
         _line(1, "SET SEG denied my claim again, three weeks and no answer", "2026-12-01T15:00:00Z"),
         _line(2, "SET SEG's safety workshop for our bus drivers was excellent, thank you", "2026-12-02T16:00:00Z"),
         _line(3, "SET SEG opens applications for its 2026 safety grant cycle", "2026-12-03T17:00:00Z"),
+        # an action after the last post: the digest is as of after it (judge U2, 2026-12-06)
+        json.dumps({"action": "claim", "source": "x", "external_id": "k1", "at": "2026-12-03T18:30:00Z",
+                    "by": "marcus.ortega"}),
     ]) + "\n", encoding="utf-8")
     keep = tmp_path / "kept"
     runner = CliRunner()
@@ -34,13 +37,13 @@ def test_a_kept_replay_database_gives_the_weeks_digest(tmp_path: Path) -> None:
     db = (keep / "eval.db").resolve()
     assert db.is_file() and f"database kept: {db}" in res.output
     # the command to see its digest, with the week the replay ends in (Chicago) and its end time
-    assert "--week 2026-W49 --now 2026-12-03T19:02:00+00:00" in res.output
+    assert "--week 2026-W49 --now 2026-12-03T20:30:00+00:00" in res.output
     res = runner.invoke(app, ["digest", "preview", "-c", str(EXAMPLE), "--week", "2026-W49",
-                              "--now", "2026-12-03T19:02:00+00:00", "--text"],
+                              "--now", "2026-12-03T20:30:00+00:00", "--text"],
                         env={"BRAND_SCOUT_DATABASE_URL": f"sqlite:///{db}"})
     assert res.exit_code == 0, res.output
     assert "SET SEG weekly digest 2026-W49 (30 Nov – 06 Dec 2026)" in res.output
-    assert "Mentions:  3" in res.output and "the queue as it is now, 2026-12-03 13:02 CST" in res.output
+    assert "Mentions:  3" in res.output and "the queue as it is now, 2026-12-03 14:30 CST" in res.output
     assert "SET SEG denied my claim again" in res.output
     # a second replay never overwrites a kept database
     res = runner.invoke(app, ["eval", "replay", str(stream), "-c", str(EXAMPLE), "--keep", str(keep)])
