@@ -246,8 +246,10 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
     elif hide:
         what = "A red item" if light == "red" else "An item"
         blocks.append(_section(
-            f":lock: {what} needs attention. Its text is shown only in the restricted queue. "
-            f"{link(item_url, 'Open it in the queue')}", f"bs_text:{item_id}"))
+            # who can open it, said before the click (judge W, 2026-12-06: spokespersons followed the
+            # link to a "Not found" page)
+            f":lock: {what} needs attention. Its text is shown only in the restricted queue, which only "
+            f"those cleared for red items open. {link(item_url, 'Open it in the queue')}", f"bs_text:{item_id}"))
         fallback = f"{light.upper()} {payload.get('priority') or ''} item #{item_id}: text withheld (restricted)"
     elif payload.get("text_is_scout_note"):
         # the post could not be read from its source: what we have is the employee's note
@@ -348,8 +350,9 @@ def restate_blocks(blocks: list[dict[str, Any]], state: dict[str, Any], *,
         restricted_view = True
         kept = [
             _section(f"{LIGHT_EMOJI['red']} *RED* · item #{escape_line(item_id)}", f"bs_head:{item_id}"),
-            _section(f":lock: A red item needs attention. Its text is shown only in the restricted queue. "
-                     f"{link(item_url, 'Open it in the queue')}", f"bs_text:{item_id}"),
+            _section(f":lock: A red item needs attention. Its text is shown only in the restricted queue, which "
+                     f"only those cleared for red items open. {link(item_url, 'Open it in the queue')}",
+                     f"bs_text:{item_id}"),
         ]
     line = state_line(state)
     if line:

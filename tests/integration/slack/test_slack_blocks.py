@@ -44,6 +44,7 @@ def test_red_notice_without_text_and_reasons() -> None:
     text, blocks = sb.render_alert(payload)
     body = json.dumps(blocks)
     assert "restricted queue" in body and "Why you see this" not in body and "withheld" in text
+    assert "only those cleared for red items open" in body  # said before the click (judge W)
     assert [e["action_id"] for e in blocks[-1]["elements"]] == ["bs_open"]
     # notice_only channels never see text, even for yellow items
     _, blocks = sb.render_alert({**payload, "light": "yellow", "text": "secret-ish", "text_withheld": False},
