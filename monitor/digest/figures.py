@@ -35,7 +35,7 @@ from monitor.digest.report import (
     TopMention,
 )
 from monitor.errors import redact
-from monitor.storage.digest_queries import ItemTimes, OpenQueue, VolumeBucket
+from monitor.storage.digest_queries import NOT_QUOTED, ItemTimes, OpenQueue, VolumeBucket
 from monitor.storage.models import (
     OPEN_STATUSES,
     ConnectorState,
@@ -309,7 +309,7 @@ def build_digest(
             if m.id in not_quoted:
                 # its alert asked that it not be shared further: counted and linked to its queue
                 # item, never quoted (judge U: the week's biggest post left the list silently)
-                out.append(TopMention("(not quoted: it may be confidential; see the queue)", "", "—",
+                out.append(TopMention(NOT_QUOTED, "", "—",
                                       m.source_name or m.source, m.author_reach, _engagement(m),
                                       _state(q.status if q else None),
                                       f"{settings.base_url}/queue/{q.id}" if q else None, withheld=True))
