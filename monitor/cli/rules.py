@@ -199,7 +199,7 @@ def _count(counts: dict[str, dict[datetime, Counts]], x: Sample, bucket: timedel
     b = bucket_start(x.created_at, bucket)
     for scope in ("all", x.source):
         c = counts[scope].get(b, Counts())
-        counts[scope][b] = Counts(c.total + 1, c.negative + int(x.negative))
+        counts[scope][b] = Counts(c.total + 1, c.negative + int(x.negative), c.unread + int(not x.read))
 
 
 def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, SentimentView | None, datetime]]:

@@ -71,6 +71,14 @@ class Counts:
 
     total: int = 0
     negative: int = 0
+    #: posts in a language the model does not cover that nobody has read: in the volume, but
+    #: neither negative nor "not negative" in the negative share
+    unread: int = 0
+
+    @property
+    def judged(self) -> int:
+        """The posts whose sentiment is known: the negative share's denominator."""
+        return self.total - self.unread
 
 
 #: scope ("all" or a source) -> bucket start (UTC) -> counts
@@ -220,10 +228,11 @@ def bucketize(samples: Iterable[Sample], bucket: timedelta) -> dict[str, dict[da
     for s in samples:
         b = bucket_start(s.created_at, bucket)
         for scope in ("all", s.source):
-            cell = raw.setdefault(scope, {}).setdefault(b, [0, 0])
+            cell = raw.setdefault(scope, {}).setdefault(b, [0, 0, 0])
             cell[0] += 1
             cell[1] += int(s.negative)
-    return {scope: {b: Counts(t, n) for b, (t, n) in cells.items()} for scope, cells in raw.items()}
+            cell[2] += int(not s.read)
+    return {scope: {b: Counts(t, n, u) for b, (t, n, u) in cells.items()} for scope, cells in raw.items()}
 
 
 def top_terms(texts: Iterable[str], *, n: int = 5, ignore: Iterable[str] = ()) -> list[tuple[str, int]]:
@@ -347,7 +356,8 @@ def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeCon
     clear the threshold even at the low end of its Wilson interval (``negative_share_z``).
     ``before``: the start of an episode under way, where the trailing 24 hours end."""
     cur = cells.get(b, Counts())
-    share = cur.negative / cur.total if cur.total else 0.0
+    # unread posts count neither way (judge Y, 2026-12-06: unread Spanish complaints diluted an outage)
+    share = cur.negative / cur.judged if cur.judged else 0.0
     first = min(cells) if cells else b
     weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
     if len(weeks) >= cfg.min_seasonal_weeks:
@@ -363,13 +373,13 @@ def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeCon
         source = "trailing 24 h"
     else:
         return _Check(False, 0.0, share, math.inf, "none yet (less than 24 h of history)")
-    total = sum(c.total for c in hist)
+    total = sum(c.judged for c in hist)
     base = sum(c.negative for c in hist) / total if total else 0.0
     threshold = min(base + cfg.negative_share_jump, 1.0)
-    ok = (total >= cfg.min_count and cur.total >= cfg.min_count and share >= threshold and share > base
-          and wilson_lower(cur.negative, cur.total, cfg.negative_share_z) >= threshold)
+    ok = (total >= cfg.min_count and cur.judged >= cfg.min_count and share >= threshold and share > base
+          and wilson_lower(cur.negative, cur.judged, cfg.negative_share_z) >= threshold)
     # still well above the usual share (half the jump) on a bucket that says something
-    elevated = total >= cfg.min_count and cur.total >= 3 and share >= base + cfg.negative_share_jump / 2
+    elevated = total >= cfg.min_count and cur.judged >= 3 and share >= base + cfg.negative_share_jump / 2
     return _Check(ok, base, share, threshold, source if total else f"{source} (too few mentions)", elevated=elevated)
 
 
@@ -388,7 +398,7 @@ def windowed(cells: Mapping[datetime, Counts], n: int, bucket: timedelta) -> dic
             end = b + i * bucket
             c = out.get(end, Counts())
             add = cells[b]
-            out[end] = Counts(c.total + add.total, c.negative + add.negative)
+            out[end] = Counts(c.total + add.total, c.negative + add.negative, c.unread + add.unread)
     return out
 
 
@@ -486,7 +496,13 @@ def weight(s: Sample) -> float:
     per decade, in the proportion of the example's priority weights (10 points a decade of
     engagement, 8 a decade of followers): a 152,000-follower union's post outranks a small
     account's post with a dozen likes."""
-    return math.log10(1 + max(s.engagement, 0)) + 0.8 * math.log10(1 + max(s.reach, 0))
+    return post_weight(s.engagement, s.reach)
+
+
+def post_weight(engagement: int, reach: int) -> float:
+    """:func:`weight` of a post with ``engagement`` and an author with ``reach`` followers (the
+    digest's top lists rank by it too)."""
+    return math.log10(1 + max(engagement, 0)) + 0.8 * math.log10(1 + max(reach, 0))
 
 
 def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False,
@@ -656,7 +672,7 @@ def detect(
                         summary=summary,
                         top_terms=terms,
                         samples=_describe(chosen, cfg.sample_posts, negative_first=2 * series.get(b, Counts()).negative
-                                          >= series.get(b, Counts()).total > 0, reach=cfg.sample_reach),
+                                          >= series.get(b, Counts()).judged > 0, reach=cfg.sample_reach),
                         details={
                             **({"praise": True} if praise else {"mixed": True} if mixed else {}),
                             "baseline_source": res.baseline_source,

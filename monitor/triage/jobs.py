@@ -703,7 +703,7 @@ def episode_counts(cells: Mapping[datetime, Counts], start: datetime, now: datet
     """The mentions (and negative ones) of an episode's buckets, from the one ``start`` is in to ``now``."""
     first = bucket_start(start, bucket)
     inside = [n for b, n in cells.items() if first <= b <= now]
-    return Counts(sum(n.total for n in inside), sum(n.negative for n in inside))
+    return Counts(sum(n.total for n in inside), sum(n.negative for n in inside), sum(n.unread for n in inside))
 
 
 def spike_title(ex: Mapping[str, Any]) -> str:

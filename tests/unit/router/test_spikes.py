@@ -451,6 +451,31 @@ def test_the_negative_share_of_a_few_mentions_must_clear_the_jump_beyond_chance(
     assert bool([s for s in spikes if s.kind == "negative-share" and s.scope == "all"]) is (negative >= 4)
 
 
+@pytest.mark.parametrize(
+    ("unread", "spike"),
+    [pytest.param(0, True, id="8-of-10-read"), pytest.param(10, True, id="8-of-10-read-beside-10-unread"),
+     pytest.param(30, True, id="8-of-10-read-beside-30-unread")],
+)
+def test_posts_nobody_read_are_outside_the_negative_share(unread: int, spike: bool) -> None:
+    """8 of 10 English posts in a bucket are complaints; Spanish posts the model does not read
+    arrive with them. They are neither negative nor "not negative": before, 8 of 40 read as a
+    20 % share and the outage raised no negative-share spike (judge Y's outage, 2026-12-06)."""
+    cfg = _cold_cfg()
+    day1 = datetime(2026, 11, 17, 14, 0, tzinfo=UTC)
+    t = day1 + timedelta(days=1)
+    samples = _office_days(day1, 1) + [
+        Sample("x", f"n{i}", t + i * timedelta(seconds=60), "SET SEG claims", i < 8) for i in range(10)]
+    samples += [Sample("x", f"u{i}", t + i * timedelta(seconds=20), "SET SEG reclamos", read=False)
+                for i in range(unread)]
+    cells = bucketize(samples, cfg.bucket)
+    assert cells["all"][bucket_start(t, cfg.bucket)] == Counts(10 + unread, 8, unread)
+    spikes = [s for s in detect(cells, cfg, t + timedelta(minutes=14), samples=samples) if s.scope == "all"]
+    # with 30 more posts the volume spikes too, and the share is told in its message (one event)
+    shares = [s.observed if s.kind == "negative-share" else s.details.get("negative_share", {}).get("observed")
+              for s in spikes]
+    assert [x for x in shares if x is not None] == ([pytest.approx(0.8)] if spike else [])
+
+
 def test_a_quiet_weekend_is_no_usual_0_the_week_before_is_the_baseline() -> None:
     """Monday morning after a weekend without mentions: the trailing day is empty, so the level is
     that of the 7 days before (buckets with mentions), said as such; with no mention in 7 days
