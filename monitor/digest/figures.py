@@ -34,6 +34,7 @@ from monitor.digest.report import (
     SpikeLine,
     TopMention,
 )
+from monitor.domain.spikes import post_weight
 from monitor.errors import redact
 from monitor.storage.digest_queries import NOT_QUOTED, ItemTimes, OpenQueue, VolumeBucket
 from monitor.storage.models import (
@@ -142,8 +143,11 @@ def _engagement(m: MentionRow) -> int:
     return m.likes + m.reposts * 2 + m.replies + m.quotes * 2
 
 
-def _engagement_key(m: MentionRow) -> tuple[int, int, int]:
-    return (-_engagement(m), -m.author_reach, m.id or 0)
+def _rank_key(m: MentionRow) -> tuple[float, int, int]:
+    """Top lists rank by engagement and the author's followers together, as a spike's sample
+    posts do (a reporter's story to 118,000 followers with 600 engagements comes before a small
+    account's post with 700)."""
+    return (-post_weight(_engagement(m), m.author_reach), -_engagement(m), m.id or 0)
 
 
 def build_digest(
@@ -303,7 +307,7 @@ def build_digest(
                                      items=counted[1:] if counted else None))
 
     def top(lbl: str) -> list[TopMention]:
-        rows = sorted(top_mentions.get(lbl, ()), key=lambda r: _engagement_key(r[0]))
+        rows = sorted(top_mentions.get(lbl, ()), key=lambda r: _rank_key(r[0]))
         out = []
         for m, q in rows[: settings.top_items]:
             if m.id in not_quoted:

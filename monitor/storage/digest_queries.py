@@ -190,7 +190,8 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
     """Aggregate the volume from ``base_start`` to ``end`` in buckets of ``bucket_seconds`` and read
     the rows the digest of the week ``[start, end)`` shows, in one session.
 
-    ``top_items`` best-engaging non-red mentions per label (negative, positive) with their queue
+    ``top_items`` best-engaging and ``top_items`` widest-read (author's followers) non-red mentions
+    per label (negative, positive; the digest ranks them by both together) with their queue
     items (a compliment neither with complaint words nor inside a yellow item's thread:
     :func:`_not_praise`); the first ``open_listed`` open items, red ones first, then those that came in
     during the week, each ordered by ``priority_order`` (unknown priorities last), then age, with
@@ -242,12 +243,18 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
                                ~col(MentionRow.id).in_(_not_praise())] if lbl == "positive" else []
             if doubt_floor is not None and lbl == "positive":
                 sure.append(or_(col(ClassificationRow.red_score).is_(None), col(ClassificationRow.red_score) < doubt_floor))
-            tops[lbl] = list(s.exec(
-                select(MentionRow).join(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
-                .where(*in_week, col(ClassificationRow.label) == lbl, ~_red(col(MentionRow.id)),
-                       ~corrected_away.exists(), *sure)
-                .order_by(engagement.desc(), col(MentionRow.author_reach).desc(), col(MentionRow.id))
-                .limit(top_items)).all())
+            # candidates: the most engaging and the widest-read; the digest ranks them by both
+            picked: dict[int | None, MentionRow] = {}
+            for order in ((engagement.desc(), col(MentionRow.author_reach).desc()),
+                          (col(MentionRow.author_reach).desc(), engagement.desc())):
+                for m in s.exec(
+                        select(MentionRow).join(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
+                        .where(*in_week, col(ClassificationRow.label) == lbl, ~_red(col(MentionRow.id)),
+                               ~corrected_away.exists(), *sure)
+                        .order_by(*order, col(MentionRow.id))
+                        .limit(top_items)).all():
+                    picked.setdefault(m.id, m)
+            tops[lbl] = list(picked.values())
         top_ids = {m.id for ms in tops.values() for m in ms if m.id is not None}
         not_quoted = frozenset(s.exec(select(ClassificationRow.mention_id).where(
             col(ClassificationRow.mention_id).in_(top_ids), col(ClassificationRow.red_score) >= doubt_floor)).all()) \

@@ -447,3 +447,28 @@ def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(dig
     text = render_digest(d)[1]
     assert "Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 2 mentions in all, 1 queue item came in" in text
     c.store.engine.dispose()
+
+
+def test_top_criticisms_rank_by_engagement_and_followers_together(digest_config, containers) -> None:
+    """Left alone on 2026-12-06 (judge U): the top lists ranked by engagement only, so a reporter's
+    complaint to 118,000 followers came after small accounts' posts with more likes, and with
+    ``top_items`` of them never made the list. Both count now, as in a spike's sample posts."""
+    from monitor.storage.models import ClassificationRow
+    from tests.fixtures.digest import _mention
+
+    cfg = digest_config(2526, top_items=2)
+    c = containers(cfg)
+    seed(c)
+    t = WEEK_START + timedelta(days=4, hours=10)
+    with c.store.session() as s:
+        for i, (text, reach, likes) in enumerate([("claims portal down all day, reporter's story", 118_000, 40),
+                                                  ("portal down again, so annoying", 150, 60)]):
+            m = _mention(2000 + i, "x", t + timedelta(minutes=i), text, reach=reach, likes=likes)
+            s.add(m)
+            s.flush()
+            s.add(ClassificationRow(mention_id=m.id or 0, label="negative", score=0.9, created_at=t))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    # by engagement alone: the 60-like post and EVIL_TEXT (50 likes, 5,000 followers); the
+    # reporter's post (40 likes) was not among them
+    assert [x.text for x in d.criticisms] == ["claims portal down all day, reporter's story", EVIL_TEXT]
+    assert [x.reach for x in d.criticisms] == [118_000, 5000]
