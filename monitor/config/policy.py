@@ -270,6 +270,11 @@ class PriorityConfig(StrictModel):
         description="a yellow or red forward whose scout chose one of these urgencies is urgent (P1, P4: the "
         "form's 'Urgent: it is spreading or serious')",
     )
+    urgent_lights: list[Light] = Field(
+        default_factory=list,
+        description="a mention of one of these lights is urgent whatever its score: [red] puts a possible "
+        "disclosure on the wall clock (1 h, nights and holidays included), since it 'can go viral within "
+        "minutes' (P3, P4)")
     thresholds: dict[Priority, float] = Field(default_factory=_thresholds)
 
 

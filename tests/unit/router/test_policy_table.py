@@ -596,3 +596,23 @@ def test_priority_velocity_uses_two_readings_of_a_post(prev: int | None, latest:
 def test_complaint_terms_are_words_of_the_post_not_of_its_links(router: Router, text: str, light: str) -> None:
     d = router.decide(MentionView("x", "1", text, NOW), SentimentView("positive", 0.9), now=NOW)
     assert d.light == light, d.reasons
+
+
+@pytest.mark.parametrize(("urgent_lights", "priority"), [([], "high"), (["red"], "urgent")])
+def test_urgent_lights_put_every_red_item_on_the_wall_clock(urgent_lights: list[str], priority: str) -> None:
+    """Judges A and B (2026-12-07): a leak by a small account, posted the evening before
+    Thanksgiving, scored "high" (red 50 + reach 16 + source 5): due four business hours later,
+    Monday noon, with no reminder to Legal all weekend. ``urgent_lights: [red]`` makes it urgent."""
+    from monitor.domain.decide import Router
+
+    base = make_config()
+    prio = base.policy.priority.model_copy(update={"urgent_lights": urgent_lights})
+    cfg = base.model_copy(update={"policy": base.policy.model_copy(update={"priority": prio})})
+    m, s = mention({"text": "Project Falcon ships in March, heard it from a friend", "author_reach": 90,
+                    "sentiment": {"label": "neutral", "score": 0.8}})
+    d = Router(cfg).decide(m, s, now=NOW)
+    assert (d.light, d.priority) == ("red", priority)
+    assert any("urgent: every red item is" in r for r in d.reasons) is bool(urgent_lights)
+    green = Router(cfg).decide(*mention({"text": "Acme posted its annual report", "author_reach": 90,
+                                         "sentiment": {"label": "neutral", "score": 0.8}}), now=NOW)
+    assert green.priority != "urgent"
