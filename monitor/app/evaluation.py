@@ -54,7 +54,7 @@ from monitor.config.sources import FilterConfig
 from monitor.delivery.notifiers.base import Outbound, RecordingNotifier
 from monitor.domain.assignment import on_duty, reads
 from monitor.domain.decide import SentimentView
-from monitor.domain.ladder import ItemState, ladder_actions
+from monitor.domain.ladder import ItemState, is_working_time, ladder_actions
 from monitor.intake.filters import apply_filters
 from monitor.sentiment.base import Classifier
 from monitor.storage import read_models, response_queries
@@ -405,6 +405,7 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
     todo, taken = list(actions), []
     spike_every, ladder_every = DETECT_EVERY, timedelta(minutes=1)  # the scheduler's intervals
     next_spike = next_ladder = clock.now()
+    leaves: dict[tuple[str, bool], datetime] = {}  # see _next_wake
     seen_at: dict[tuple[str, str], datetime] = {}
     polled = sorted(s.observed_at for s in lines if s.submitted_by is None)
     spikes_due = False  # mentions stored, or a spike live, since the spike job last looked
@@ -453,7 +454,8 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
         # may raise the item's priority then, and the ladder counts from then)
         inputs = [t for t in (polled[0] if polled else None, todo[0].at if todo else None,
                               scouts[0].observed_at if scouts else None) if t is not None]
-        wake = _next_wake(c, now, inputs=inputs, end=end, spike_at=next_spike if spikes_due else None) if jump else now
+        wake = _next_wake(c, now, inputs=inputs, end=end, spike_at=next_spike if spikes_due else None,
+                          leaves=leaves) if jump else now
         steps = max(1, -(-(wake - now) // tick))  # whole ticks, at least one: the minute grid is kept
         clock.advance(tick * steps)
         while next_spike < clock.now():  # skipped runs of the spike job keep their grid
@@ -467,12 +469,15 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
 
 
 def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: datetime,
-               spike_at: datetime | None) -> datetime:
+               spike_at: datetime | None, leaves: dict[tuple[str, bool], datetime] | None = None) -> datetime:
     """The earliest time at which a stage can do something: the next line, scout forward or
     action to take; an outbox message falling due (``group_wait``, ``group_interval``); the next
     ladder step of an unacknowledged item (the ladder's own rule, asked about the far future);
     the spike job's next run while mentions are new to it or a spike is live (without either its
-    reading cannot change). Minutes before it are minutes in which every stage is a no-op."""
+    reading cannot change); the next quarter hour at which the holder of an item not yet due is
+    off duty while its clock runs (the ladder job may hand it over then). Minutes before it are
+    minutes in which every stage is a no-op. ``leaves`` caches those quarter hours per holder
+    and kind of target between calls."""
     times = [end, *inputs]
     if spike_at is not None:
         times.append(spike_at)
@@ -501,6 +506,23 @@ def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: dateti
                     times.append(t)
                     break
                 t += timedelta(minutes=15)
+        bh, targets = c.cfg.policy.business_hours, esc.targets
+        cache = leaves if leaves is not None else {}
+        for item, _ in c.store.assigned_unacknowledged(s, now):
+            holder, target = by_id.get(item.assignee or ""), targets.get(item.priority)
+            if holder is None or target is None or item.due_at is None:
+                continue
+            key = (holder.id, target.business_hours)
+            if key not in cache or cache[key] <= now:
+                t = now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
+                for _ in range(2 * 96):
+                    if not on_duty(holder, t, bh.holidays) and (not target.business_hours or is_working_time(
+                            t, timezone=bh.timezone, days=bh.days, start=bh.start, end=bh.end, holidays=bh.holidays)):
+                        break
+                    t += timedelta(minutes=15)
+                cache[key] = t
+            if cache[key] < utc(item.due_at):
+                times.append(cache[key])
         for item in c.store.overdue_unacknowledged(s, far):
             state = ItemState(item.id, item.status, item.priority, utc(item.created_at),
                               utc(item.due_at) if item.due_at else None, item.assignee, item.escalation_level)

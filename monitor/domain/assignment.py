@@ -7,7 +7,7 @@ are inactive or outside their working hours in their own timezone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.config.people import Spokesperson
@@ -36,6 +36,23 @@ def on_duty(person: Spokesperson, now: datetime, holidays: Iterable[str] = ()) -
         and is_working_time(now, timezone=wh.timezone, days=days, start=wh.start, end=wh.end,
                             holidays=() if wh.on_holidays else holidays)
     )
+
+
+#: how far ahead :func:`next_on_duty` looks (a fortnight's leave is "not back" for any target)
+NEXT_ON_DUTY_HORIZON = timedelta(days=8)
+NEXT_ON_DUTY_STEP = timedelta(minutes=15)
+
+
+def next_on_duty(person: Spokesperson, now: datetime, holidays: Iterable[str] = ()) -> datetime | None:
+    """The first quarter hour from ``now`` at which ``person`` is on duty (:func:`on_duty`), or
+    None when not within :data:`NEXT_ON_DUTY_HORIZON`."""
+    holidays = tuple(holidays)
+    t = now
+    while t <= now + NEXT_ON_DUTY_HORIZON:
+        if on_duty(person, t, holidays):
+            return t
+        t += NEXT_ON_DUTY_STEP
+    return None
 
 
 def assign(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from monitor.clock import Clock, utc, utc_and_local
 from monitor.config import AppConfig
 from monitor.config.policy import SpikeConfig, WatchList
-from monitor.domain.assignment import assign, on_duty, reads
+from monitor.domain.assignment import assign, next_on_duty, on_duty, reads
 from monitor.domain.ladder import (
     CRISIS_ACTION,
     BacklogItem,
@@ -22,6 +22,7 @@ from monitor.domain.ladder import (
     Step,
     backlog_message,
     episode_open,
+    is_working_time,
     ladder_actions,
     ladder_message,
     next_working,
@@ -240,12 +241,17 @@ HAND_OUT_HORIZON = timedelta(hours=2)
 HAND_OUT_STEP = timedelta(minutes=15)
 
 
+def _back_in_time(back: datetime | None, due_at: datetime | None) -> bool:
+    return back is not None and (due_at is None or back < utc(due_at))
+
+
 def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[QueueItem]) -> int:
     """P2's rotation for work nobody on duty could take when it came: an open item without an
     assignee (it arrived at night or on a weekend) goes to the first spokesperson on duty, and
     an overdue item whose assignee is off duty goes to one who is on duty when its next ladder
     step falls due (``overdue_items``: those a step is due for), so that the step reaches someone
-    who can act; an item in a language the model does not cover that went to someone who cannot
+    who can act, and one not yet due whose assignee is off duty until after its due time goes to
+    one on duty at once; an item in a language the model does not cover that went to someone who cannot
     read it goes to a reader once one is on duty. Same rule as triage (language, topic, turn;
     :func:`monitor.domain.assignment.assign`). Returns the items handed out."""
     roster = [sp for sp in c.cfg.spokespersons if sp.active]
@@ -269,15 +275,39 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     unread = [(i, lang) for i, lang in c.store.open_items_in_languages_besides(s, c.cfg.sentiment.languages)
               if i.assignee in by_id and not reads(by_id[i.assignee or ""], lang)
               and any(on_duty(sp, now, hol) and reads(sp, lang) for sp in roster)]
+    # an item not yet due whose holder is off duty until after its due time goes now, not with a
+    # "not acknowledged" reminder at the due time (judge B, 2026-12-07: an item stayed all Monday
+    # with a colleague who does not work Mondays, then reached Priya at 17:00 with its reminder);
+    # one whose holder is back in time stays (no hand-over at every change of shift)
+    # only while the item's clock runs (its target's business hours, or always for a wall-clock
+    # target): an item due Monday is not passed along the weekend's on-call to whoever is in
+    bh = c.cfg.policy.business_hours
+    office = is_working_time(now, timezone=bh.timezone, days=bh.days, start=bh.start, end=bh.end, holidays=hol)
+    targets = c.cfg.policy.escalation.targets
+
+    def clock_runs(item: QueueItem) -> bool:
+        target = targets.get(item.priority)  # type: ignore[call-overload]
+        return target is not None and (office or not target.business_hours)
+
+    off = [(i, lang) for i, lang in c.store.assigned_unacknowledged(s, now)
+           if i.assignee in by_id and clock_runs(i) and not on_duty(by_id[i.assignee or ""], now, hol)]
+    back = {a: next_on_duty(by_id[a], now, hol) for a in {i.assignee or "" for i, _ in off}}
+    away = [(i, lang) for i, lang in off if not _back_in_time(back[i.assignee or ""], i.due_at)]
     # an item a person claimed or gave to someone stays theirs: only the rotation's choice is revised
     kept = c.store.taken_by_people(s, [i.id for i in overdue if i.id is not None]
-                                   + [i.id for i, _ in unread if i.id is not None])
+                                   + [i.id for i, _ in unread if i.id is not None]
+                                   + [i.id for i, _ in away if i.id is not None])
     overdue = [i for i in overdue if i.id not in kept]
     if overdue:
         langs = c.store.mention_langs(s, [i.mention_id for i in overdue])
     for item in overdue:
         todo.append((item, langs.get(item.mention_id), f"{by_id[item.assignee or ''].name} is off duty"))
     listed = {i.id for i in overdue}
+    away_ids = {i.id for i, _ in away}
+    for item, lang in away:
+        if item.id not in kept and item.id not in listed:
+            todo.append((item, lang, f"{by_id[item.assignee or ''].name} is off duty until after it is due"))
+            listed.add(item.id)
     for item, lang in unread:
         if item.id not in kept and item.id not in listed:
             todo.append((item, lang, f"{by_id[item.assignee or ''].name} does not read {lang}"))
@@ -315,6 +345,11 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         under = [sp for sp in others if load.get(sp.id, 0) < fair] if item.assignee is None else others
         if not any(reads(sp, lang) for sp in under) and any(reads(sp, lang) for sp in others):
             under = others  # whoever reads it, share or not
+        if item.id in away_ids and item.due_at is not None:
+            # handed over because its holder is away when it falls due: to one still on duty then,
+            # where there is one (not to a colleague whose day ends before it, who would pass it on
+            # with its reminder)
+            under = [sp for sp in under if on_duty(sp, utc(item.due_at), hol)] or under
         who = assign(item.topic, lang, under, now, last, hol) if under else None
         if who is None and (item.assignee is not None or not can_wait(item)):
             who = assign(item.topic, lang, others, now, last, hol)

@@ -164,6 +164,65 @@ def test_an_overdue_item_whose_assignee_is_off_duty_goes_to_one_on_duty_before_t
     assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg is off duty"
 
 
+def test_an_item_whose_holder_is_away_until_after_its_due_time_is_handed_over_when_they_leave(
+        make: Any, clock: FrozenClock) -> None:
+    """Judge B (2026-12-07): an item stayed all Monday with a colleague who does not work Mondays
+    and reached Priya at 17:00, its due time, together with its "not acknowledged" reminder. An
+    item not yet due whose holder is off duty until after its due time goes to one on duty at
+    once; one whose holder is back before it is due stays (no hand-over at every change of shift),
+    and none moves while its clock stands still (out of business hours for a business-hours target:
+    an item due Monday is not passed along the weekend's on-call)."""
+    import copy
+    from datetime import UTC, datetime
+
+    from tests.conftest import BASE_CONFIG
+
+    policy = copy.deepcopy(BASE_CONFIG["policy"])
+    policy["business_hours"] = {"timezone": "UTC", "start": "08:00", "end": "18:00"}
+    c = make(policy=policy, spokespersons=[
+        {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "roles": ["spokesperson", "lead"],
+         "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}},
+        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example",
+         "working_hours": {"timezone": "UTC", "start": "17:00", "end": "23:00"}}])
+    clock.set(datetime(2026, 11, 16, 16, 0, tzinfo=UTC))  # Monday: only Anna is on duty
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock),
+                                        _mention(2, "SET SEG lost my claim form again, awful", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()
+    due = {1: datetime(2026, 11, 16, 20, 0, tzinfo=UTC),  # after she leaves, before she is back
+           2: datetime(2026, 11, 17, 10, 0, tzinfo=UTC)}  # she is back at 09:00: it waits for her
+    with c.store.session() as s:
+        items = s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()
+        for n, item in enumerate(items, start=1):
+            assert item.assignee == "anna"
+            item.due_at = due[n]
+            s.add(item)
+        s.commit()
+    clock.set(datetime(2026, 11, 16, 16, 59, tzinfo=UTC))
+    run_escalations(c)
+    with c.store.session() as s:
+        assert [i.assignee for i in s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()] == ["anna", "anna"]
+    clock.set(datetime(2026, 11, 16, 17, 1, tzinfo=UTC))
+    assert run_escalations(c) == 0  # no ladder step: nothing is due yet
+    with c.store.session() as s:
+        assert [i.assignee for i in s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()] == ["ben", "anna"]
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
+    assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg is off duty until after it is due"
+    # Ben leaves at 23:00 and is back at 17:00 on Tuesday, after the item is due (10:00); the office
+    # closed at 18:00, so its clock stands still overnight: it stays with him until the office opens
+    with c.store.session() as s:
+        first = s.exec(select(QueueItem).order_by(col(QueueItem.id))).first()
+        assert first is not None
+        first.due_at = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
+        s.add(first)
+        s.commit()
+    for hour, minute, holders in ((23, 1, ["ben", "anna"]), (33, 1, ["anna", "anna"])):  # 33: Tuesday 09:01
+        clock.set(datetime(2026, 11, 16, tzinfo=UTC) + timedelta(hours=hour, minutes=minute))
+        run_escalations(c)
+        with c.store.session() as s:
+            assert [i.assignee for i in s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()] == holders
+
+
 def test_an_outage_that_resumes_after_a_dip_is_the_same_live_spike_again(make: Any, clock: FrozenClock) -> None:
     """A burst, two quiet buckets (the spike ends), the burst again within the dip allowance: the
     same episode (its key, no second crisis alert) is live again, so it holds routine alerts."""
