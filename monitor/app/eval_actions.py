@@ -124,7 +124,7 @@ def apply(a: ActionLine, store: Store, cfg: AppConfig, now: datetime) -> dict[st
                 qa.not_confidential(item.id, actor, reason=a.args.get("reason", ""), now=now)
         ok, error = True, None
     except MonitorError as exc:  # ActionError included: the refusal shown to the person
-        ok, error = False, str(exc)
+        ok, error = False, cfg.organisation.say(str(exc))  # as the web and Slack word it
     after = read_models.item_for_mention(store, row.id or 0) if row is not None else None
     return out | {"ok": ok, "error": error, "item_id": item.id, "light": after.light if after else None,
                   "status": after.status if after else None}

@@ -225,7 +225,7 @@ class Responses:
                     payload={"title": f"{private.capitalize() if private else 'Public'} reply to red item "
                                       f"#{item.id} by {account}",
                              "summary": f"An own account replied {how} to an item that may disclose confidential "
-                                        "information (P4): Legal / Compliance to review the reply now.",
+                                        f"information (P4): {self.cfg.organisation.legal_team} to review the reply now.",
                              "item_id": item.id, "action": "response-to-red", "target": name, "light": item.light,
                              "priority": item.priority, "response_url": r.url, "item_url": url})
         if r.flagged:

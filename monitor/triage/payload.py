@@ -32,7 +32,8 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
                   base_url: str, sentiment: ClassificationRow | Cls | None,
                   submission: ScoutSubmission | None = None, receiver_broad: bool = False,
                   receiver_queue: bool = True, parent: tuple[MentionRow, str | None] | None = None,
-                  doubt: str | None = None, receiver: str | None = None) -> dict[str, Any]:
+                  doubt: str | None = None, receiver: str | None = None,
+                  legal_team: str = "Legal / Compliance") -> dict[str, Any]:
     """The content of an alert. Red items carry their text (and a scout's note) only to restricted
     receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
     a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
@@ -41,8 +42,8 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
     this one replies to and the light of its item; a reply's alert quotes it (``in_reply_to``:
     "same here" means nothing alone), unless either is red and the receiver is not cleared.
     ``doubt``: why the post may be confidential though not red (its confidentiality signal from
-    ``policy.light.doubt_floor``): the alert says so among its reasons, and that Legal / Compliance
-    are asked to look (who can mark it red, which rewrites this message without the text).
+    ``policy.light.doubt_floor``): the alert says so among its reasons, and that ``legal_team``
+    (``organisation.legal_team``) are asked to look (who can mark it red, which rewrites this message without the text).
     ``receiver``: whose message it is; its reasons then name no other receiver's route (judge S,
     2026-12-06: Legal's cards carried "to marketing-sales via ..." lines)."""
     red_hidden = item.light == "red" and not receiver_restricted
@@ -69,7 +70,7 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "language_not_read": (row.lang or "unknown") if sentiment is not None and not read else None,
         "uncertain": bool(sentiment and sentiment.uncertain),
         "reasons": [] if red_hidden else [*own_routes(decision.reasons, receiver), *(
-            [f"may be confidential ({doubt}): Legal / Compliance are asked to look; do not share it further"]
+            [f"may be confidential ({doubt}): {legal_team} are asked to look; do not share it further"]
             if doubt is not None and not receiver_restricted else [])],
         "due_at": item.due_at.isoformat() if item.due_at else None,
         "item_url": f"{base_url.rstrip('/')}/queue/{item.id}",

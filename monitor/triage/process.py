@@ -152,7 +152,8 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
         held = out[rcv]
         if doubt and not queues.get(rcv, True) and rcv not in restricted:
             out[rcv] = Suppression("doubt", f"may be confidential (confidentiality signal {red_score:.2f}, from "
-                                            f"{floor:.2f} not shared with {rcv}): Legal / Compliance is asked to look")
+                                            f"{floor:.2f} not shared with {rcv}): {cfg.organisation.legal_team} "
+                                            "is asked to look")
             continue
         if member and (held is None or held.kind == "repeat") and not queues.get(rcv, True) and rcv not in restricted:
             out[rcv] = Suppression("grouped", f"a green post in a {item_light} item's thread: a member of it, "
@@ -771,7 +772,7 @@ class Triage:
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
                               parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
-                              receiver=a.receiver),
+                              receiver=a.receiver, legal_team=cfg.organisation.legal_team),
                 default=str))
             self._named(payload, a.item)
             due = a.due or now
@@ -824,7 +825,7 @@ class Triage:
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
                               parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
-                              receiver=a.receiver),
+                              receiver=a.receiver, legal_team=cfg.organisation.legal_team),
                 default=str))
             self._named(payload, a.item)
             payload.update(mention_count=a.item.mention_count, members_update=True)

@@ -83,6 +83,11 @@ def test_override_then_red_member_reaches_legal_and_override_to_red_routes_to_le
     assert "restricted" in refused["error"]  # a spokesperson not cleared for red is told why
     assert report.score["action_agreement"] == 1.0 and report.score["item_light_agreement"] == 1.0
     assert report.score["light_accuracy"] == 1.0
+    # in the organisation's words, as the web and Slack say it (judge C, 2026-12-07)
+    org = cfg.organisation.model_copy(update={"legal_team": "Legal & Privacy Office"})
+    named = replay(cfg.model_copy(update={"organisation": org}), lines, classifier=KeywordClassifier(), actions=actions)
+    refused = next(a for a in named.actions if a["line"] == 5)
+    assert "Legal & Privacy Office" in refused["error"] and "Legal / Compliance" not in refused["error"]
 
 
 def test_action_lines_need_the_eval_reader_and_known_people(cfg: AppConfig) -> None:

@@ -265,3 +265,25 @@ def test_legal_is_told_why_a_note_over_the_threshold_is_not_red(containers: Any,
     assert ("resembles 'unreleased products and prices' (0.70) (the red threshold is 0.55, but this is an "
             "employee's note on a post that could not be read: a note is not made red)") in summary
     assert summary.endswith(": mark its item red, or answer Not confidential.")
+
+
+def test_the_doubt_words_name_the_organisations_legal_team(containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    """Judge C (2026-12-07): a library whose ``organisation.legal_team`` is "Legal & Privacy Office"
+    read "Legal / Compliance are asked to look" in the alerts its Patron Communications team got,
+    and in the hold reason of a compliment kept from kudos."""
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    org = cfg.organisation.model_copy(update={"legal_team": "Legal & Privacy Office"})
+    c = containers(cfg=cfg.model_copy(update={"organisation": org}))
+    c.pipeline.triage.scorer = lambda: Signals()
+    posts = [Mention(source="x", external_id=str(i), url=f"https://x.example/{i}", created_at=clock.now(),
+                     author_handle=f"u{i}", text=text) for i, text in enumerate((
+                         "SET SEG denied my claim again. Their internal audit says the reserves are short",
+                         "Great news: the internal audit at SET SEG says the reserves are fine, thanks"), start=1)]
+    c.store.add_new_mentions("t", "x", posts, None, now=clock.now())
+    c.pipeline.run_once()
+    [alert] = [n for n in _sent(c) if n.receiver == "marketing-sales" and n.kind == "alert"]
+    assert any(r.endswith("Legal & Privacy Office are asked to look; do not share it further")
+               for r in alert.payload["reasons"])
+    held = [e.details for e in c.store.audit_events(object_type="queue_item") if e.action.startswith("alert.")]
+    assert held and all("Legal / Compliance" not in str(d) for d in held)
+    assert any("Legal & Privacy Office is asked to look" in str(d) for d in held)
