@@ -36,6 +36,8 @@ BASE_CONFIG: dict[str, Any] = {
             "yellow": {"complaint_terms": ["refund", "outage"]},
         },
         "topics": [{"name": "claims", "keywords": ["claim", "claims"]}],
+        # the tests' clock reads UTC; left out, the zone would be the organisation's
+        "business_hours": {"timezone": "UTC"},
     },
     "receivers": [
         {"name": "marketing-sales", "slack": {"channel": "#marketing-sales"}},
@@ -54,8 +56,9 @@ BASE_CONFIG: dict[str, Any] = {
     },
     "spokespersons": [
         {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "slack_user_id": "U0ANNA01",
-         "topics": ["claims"], "roles": ["spokesperson", "lead"]},
-        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example", "slack_user_id": "U0BEN001"},
+         "topics": ["claims"], "roles": ["spokesperson", "lead"], "working_hours": {"timezone": "UTC"}},
+        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example", "slack_user_id": "U0BEN001",
+         "working_hours": {"timezone": "UTC"}},
     ],
 }
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
-from monitor.config.base import StrictModel
+from monitor.config.base import StrictModel, check_zone
 from monitor.config.digest import DigestConfig
 from monitor.config.notify import NotifyConfig
 from monitor.config.ops import LoggingConfig, RetentionConfig, StorageConfig, WebConfig, WorkerConfig
@@ -47,6 +47,43 @@ class AppConfig(StrictModel):
 
     _env: dict[str, str] = PrivateAttr(default_factory=dict)
     _path: str = PrivateAttr(default="<memory>")
+
+    # ---- the organisation's time zone is everyone's unless they say otherwise ----------------
+    @model_validator(mode="before")
+    @classmethod
+    def _organisation_timezone(cls, data: Any) -> Any:
+        """``policy.business_hours.timezone``, each spokesperson's ``working_hours.timezone`` and
+        each digest's ``timezone`` left out take ``organisation.timezone`` (judge C, 2026-12-07: a
+        Los Angeles library that wrote its zone once had its office hours, rota and due times in
+        UTC: a complaint at 10:07 was due at 05:00 the next day)."""
+        if not isinstance(data, dict):
+            return data
+        org = data.get("organisation")
+        zone = org.get("timezone") if isinstance(org, dict) else None
+        try:
+            zone = check_zone(zone)
+        except ValueError:
+            return data  # reported once, at organisation.timezone
+        data = dict(data)
+
+        def fill(block: Any) -> Any:
+            if block is None:
+                return {"timezone": zone}
+            if isinstance(block, dict) and "timezone" not in block:
+                return {**block, "timezone": zone}
+            return block
+
+        policy = data.get("policy")
+        if policy is None or isinstance(policy, dict):
+            policy = dict(policy or {})
+            policy["business_hours"] = fill(policy.get("business_hours"))
+            data["policy"] = policy
+        if isinstance(data.get("spokespersons"), list):
+            data["spokespersons"] = [{**sp, "working_hours": fill(sp.get("working_hours"))} if isinstance(sp, dict)
+                                     else sp for sp in data["spokespersons"]]
+        if isinstance(data.get("digests"), list):
+            data["digests"] = [fill(d) for d in data["digests"]]
+        return data
 
     # ---- cross references -------------------------------------------------------------
     @model_validator(mode="after")

@@ -76,7 +76,7 @@ def _parse_time(value: Any) -> time:
 
 TimeOfDay = Annotated[time, BeforeValidator(_parse_time), PlainSerializer(lambda t: t.strftime("%H:%M"))]
 
-def _check_zone(value: Any) -> Any:
+def check_zone(value: Any) -> Any:
     """An IANA time zone name that this machine's zone database knows (``Europe/Oslo``, ``UTC``)."""
     if not isinstance(value, str):
         raise ValueError(f"expected an IANA time zone name such as Europe/Oslo or UTC, got {value!r}")
@@ -88,7 +88,7 @@ def _check_zone(value: Any) -> Any:
 
 
 #: A time zone checked at load: a bad name is a ConfigError, never a ZoneInfoNotFoundError mid-run.
-TimeZoneName = Annotated[str, BeforeValidator(_check_zone)]
+TimeZoneName = Annotated[str, BeforeValidator(check_zone)]
 
 # Characters a matching term may not contain: control characters (C0, C1, DEL), format characters
 # that hide text or flip its direction (zero-width space, bidi overrides; the joiners ZWNJ/ZWJ that

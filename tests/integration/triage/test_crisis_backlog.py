@@ -49,7 +49,7 @@ def all_day_policy() -> dict[str, Any]:
     target counts its steps in business hours: test_escalation) equal the wall clock here."""
     policy = copy.deepcopy(BASE_CONFIG["policy"])
     policy["business_hours"] = {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                                "start": "00:00", "end": "23:59"}
+                                "start": "00:00", "end": "23:59", "timezone": "UTC"}
     return dict(policy)
 
 
@@ -363,7 +363,8 @@ def test_news_of_ordinary_items_waits_for_business_hours(containers: Callable[..
     at 19:13 and 20:41 CST, though those items' own crisis steps had waited for office hours. News
     that names no urgent or red item waits for business hours too (09:00-17:00 UTC here)."""
     policy = copy.deepcopy(BASE_CONFIG["policy"])
-    policy["business_hours"] = {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}
+    policy["business_hours"] = {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00",
+                                "timezone": "UTC"}
     c = containers(make_config(db=db_url, policy=policy), notifiers={"log": RecordingNotifier()})
     monday = datetime(2026, 11, 16, 9, 0, tzinfo=clock.now().tzinfo)
     clock.set(monday)
@@ -390,7 +391,8 @@ def test_news_out_of_hours_names_what_cannot_wait_and_counts_the_rest(
     items", one urgent item and 24 ordinary complaints whose news had waited for office hours. Out
     of hours the news names the urgent or red items and counts the others."""
     policy = copy.deepcopy(BASE_CONFIG["policy"])
-    policy["business_hours"] = {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}
+    policy["business_hours"] = {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00",
+                                "timezone": "UTC"}
     c = containers(make_config(db=db_url, policy=policy), notifiers={"log": RecordingNotifier()})
     monday = datetime(2026, 11, 16, 9, 0, tzinfo=clock.now().tzinfo)
     clock.set(monday)

@@ -342,7 +342,8 @@ def test_a_nights_backlog_is_shared_with_those_coming_on_duty_soon(make: Any, cl
 
     from tests.conftest import BASE_CONFIG
 
-    people = [dict(BASE_CONFIG["spokespersons"][0], working_hours={"start": "08:00", "end": "16:00"}),
+    people = [dict(BASE_CONFIG["spokespersons"][0], working_hours={"start": "08:00", "end": "16:00",
+                                                                            "timezone": "UTC"}),
               dict(BASE_CONFIG["spokespersons"][1])]
     c = make(spokespersons=people)
     clock.set(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))  # Saturday

@@ -327,3 +327,23 @@ def test_check_config_notes_what_a_bilingual_organisation_got_wrong(write: Calla
     assert "note: organisation.timezone: 'MST' is a fixed offset without daylight saving time" in out
     assert "note: policy.light.watchlists[0].terms: 'Confidential' alone makes every post that says it red" in out
     assert "note: spokespersons read es, which the sentiment model and the confidentiality signal do not" in out
+
+
+def test_left_out_time_zones_are_the_organisations() -> None:
+    """Judge C (2026-12-07): a Los Angeles library wrote ``organisation.timezone`` once; its office
+    hours, rota and digest were in UTC, and a complaint at 10:07 was due at 05:00 the next day. A
+    zone left out is the organisation's; one written stays."""
+    data = _base()
+    data["organisation"]["timezone"] = "America/Los_Angeles"
+    del data["policy"]["business_hours"]
+    for sp in data["spokespersons"]:
+        sp.pop("working_hours", None)
+    data["spokespersons"][1]["working_hours"] = {"timezone": "Europe/Berlin", "start": "08:00"}
+    data["digests"] = [{"recipients": ["a@setseg.example"]}, {"recipients": ["b@setseg.example"], "timezone": "UTC"}]
+    cfg = validate_config(data, env={})
+    assert cfg.policy.business_hours.timezone == "America/Los_Angeles"
+    assert [sp.working_hours.timezone for sp in cfg.spokespersons] == ["America/Los_Angeles", "Europe/Berlin"]
+    assert cfg.spokespersons[1].working_hours.start.hour == 8
+    assert [d.timezone for d in cfg.digests] == ["America/Los_Angeles", "UTC"]
+    data["organisation"].pop("timezone")  # no zone at all: UTC, as before
+    assert validate_config(data, env={}).policy.business_hours.timezone == "UTC"
