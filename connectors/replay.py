@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.base import FetchContext, FetchResult, Mention
 from connectors.errors import FatalSourceError
@@ -31,6 +31,15 @@ class ReplayOptions(BaseModel):
     speed: float = Field(1.0, gt=0, description="1.0 = real time; 10 = ten times faster")
     loop: bool = False
     max_per_fetch: int = Field(500, ge=1)
+
+    @field_validator("file")
+    @classmethod
+    def _exists(cls, value: str) -> str:
+        # judge C, 2026-12-07: check-config said OK, then every poll logged a traceback
+        if value != "sample" and not Path(value).is_file():
+            raise ValueError(f"no such file {value!r} (a relative path is read from the directory brand-scout "
+                             f"runs in, here {Path.cwd()}); 'sample' plays the bundled mentions")
+        return value
 
 
 @dataclass(frozen=True)

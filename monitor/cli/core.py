@@ -154,6 +154,25 @@ def _people_notes(cfg: AppConfig) -> list[str]:
     if "legal" not in roles:
         notes.append("nobody has the role legal: red items reach the restricted receivers' channels, but no "
                      "one but leads and admins can open or act on them in the queue")
+    return notes + _priority_notes(cfg)
+
+
+def _priority_notes(cfg: AppConfig) -> list[str]:
+    """The policy's "a high-reach or fast-spreading one is urgent" switched off by a key left out
+    (judge C, 2026-12-07: a reporter with 150,000 followers asking for comment came out "high",
+    due in four business hours, and check-config said nothing: the example's values are not the
+    defaults)."""
+    p = cfg.policy.priority
+    notes: list[str] = []
+    if p.urgent_reach is None:
+        notes.append("policy.priority.urgent_reach is not set: a complaint by an author with 150,000 followers is "
+                     "urgent only if its score reaches the threshold (the example sets 100000)")
+    if p.urgent_velocity_per_hour is None:
+        notes.append("policy.priority.urgent_velocity_per_hour is not set: a post spreading fast is urgent only if "
+                     "its score reaches the threshold (the example sets 1000)")
+    if "red" not in p.urgent_lights:
+        notes.append("policy.priority.urgent_lights has no red: a possible disclosure by a small account may be "
+                     "'high', due in business hours, after a weekend (the example sets [red])")
     return notes
 
 

@@ -285,6 +285,7 @@ def test_check_config_notes_a_short_brand_term_and_red_routed_to_kudos(write: Ca
     assert "note: route.routes[4]: red items routed to 'kudos', a broad receiver without a queue" in r.output
     base = _base()  # with someone in Legal (a roster without one gets a note of its own)
     base["people"] = [{"id": "lee", "name": "Lee Legal", "email": "lee@setseg.example", "roles": ["legal"]}]
+    base["policy"]["priority"] = {"urgent_reach": 100000, "urgent_velocity_per_hour": 1000, "urgent_lights": ["red"]}
     plain = CliRunner().invoke(app, ["check-config", str(write(base))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
     assert plain.exit_code == 0 and "note:" not in plain.output, plain.output
 
