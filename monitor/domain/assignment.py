@@ -55,6 +55,26 @@ def next_on_duty(person: Spokesperson, now: datetime, holidays: Iterable[str] = 
     return None
 
 
+def waits_for_reader(language: str | None, covered: Iterable[str], roster: Sequence[Spokesperson], now: datetime,
+                     due_at: datetime | None, holidays: Iterable[str] = ()) -> bool:
+    """Whether an item in ``language`` should wait, unassigned, for a spokesperson who reads it:
+    the model does not cover the language (``covered``: ``sentiment.languages``), nobody on duty
+    now reads it, and a reader comes on duty before the item is due (judge B, 2026-12-07: a
+    Spanish complaint that came on Thanksgiving Saturday went to the one colleague on duty, who
+    reads no Spanish, and was moved to a reader on Monday). Urgent work is the caller's to exempt."""
+    if not language or due_at is None:
+        return False
+    lang = language.split("-")[0].lower()
+    if lang in {c.split("-")[0].lower() for c in covered}:
+        return False
+    holidays = tuple(holidays)
+    readers = [sp for sp in roster if reads(sp, language) and sp.active]
+    if any(on_duty(sp, now, holidays) for sp in readers):
+        return False
+    due = due_at if due_at.tzinfo is not None else due_at.replace(tzinfo=UTC)
+    return any((t := next_on_duty(sp, now, holidays)) is not None and t < due for sp in readers)
+
+
 def assign(
     topic: str | None,
     language: str | None,

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from monitor.clock import Clock, utc, utc_and_local
 from monitor.config import AppConfig
 from monitor.config.policy import SpikeConfig, WatchList
-from monitor.domain.assignment import assign, next_on_duty, on_duty, reads
+from monitor.domain.assignment import assign, next_on_duty, on_duty, reads, waits_for_reader
 from monitor.domain.ladder import (
     CRISIS_ACTION,
     BacklogItem,
@@ -331,10 +331,13 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         holder = by_id.get(item.assignee or "")
         if (item.assignee is None and lang and lang.split("-")[0].lower() not in covered and can_wait(item)
                 and not any(on_duty(sp, now, hol) and reads(sp, lang) for sp in roster)
-                and any(reads(sp, lang) for sp in soon)):
-            # a post only a reader can handle waits for the reader due on duty soon, rather than go
-            # to the colleague on duty and be taken from them an hour later (judge Y, 2026-12-06:
-            # every weekday at 07:00 five Spanish items went to the one English speaker on duty)
+                and (any(reads(sp, lang) for sp in soon)
+                     or waits_for_reader(lang, covered, roster, now, item.due_at, hol))):
+            # a post only a reader can handle waits for the reader due on duty soon, or before it
+            # is due, rather than go to the colleague on duty and be taken from them later (judge
+            # Y, 2026-12-06: every weekday at 07:00 five Spanish items went to the one English
+            # speaker on duty; judge B, 2026-12-07: a Saturday's Spanish complaint, to the German
+            # speaker on weekend duty)
             continue
         # never from someone who can read the post to someone who cannot (a language the model
         # does not cover goes to a person who speaks it)

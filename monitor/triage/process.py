@@ -30,6 +30,7 @@ import numpy as np
 
 from monitor.clock import Clock, utc
 from monitor.config import AppConfig
+from monitor.domain.assignment import waits_for_reader
 from monitor.domain.decide import (
     Decision,
     MentionView,
@@ -888,6 +889,10 @@ class Triage:
         """Give a new item to a spokesperson: by language, then topic, then in turn, skipping those off duty."""
         if item.light == "red":
             return  # red items go to Legal / Compliance and the lead, not to the rotation
+        if (item.priority != "urgent" and waits_for_reader(
+                row.lang, self.cfg.sentiment.languages, self.cfg.spokespersons, now, item.due_at,
+                self.cfg.policy.business_hours.holidays)):
+            return  # the ladder job gives it to the reader who comes on duty before it is due
         if ctx.roster is None:
             ctx.roster = self.store.roster_entries(s)
         give_by_rotation(self.cfg, s, item, item.topic, row.lang, now, ctx.roster)

@@ -477,3 +477,39 @@ def test_a_post_only_a_reader_can_handle_waits_for_the_reader_due_soon(make: Any
     clock.set(datetime(2026, 11, 17, 8, 0, tzinfo=UTC))
     run_escalations(c)
     assert holders() == {"es": "lucia", "en": "kevin"}
+
+
+def test_a_post_only_a_reader_can_handle_waits_for_a_reader_who_comes_before_it_is_due(
+        make: Any, clock: FrozenClock) -> None:
+    """Judge B (2026-12-07): a Spanish complaint on Thanksgiving Saturday went to the one colleague
+    on weekend duty, who reads no Spanish, and was moved on Monday. It waits, unassigned, for the
+    reader whose day starts before it is due; where no reader comes in time it goes to whoever is
+    on duty (a person with a translator beats a missed target)."""
+    import copy
+    from datetime import UTC, datetime
+
+    from tests.conftest import BASE_CONFIG
+
+    policy = copy.deepcopy(BASE_CONFIG["policy"])
+    policy["business_hours"] = {"timezone": "UTC", "start": "08:00", "end": "17:00"}
+    c = make(policy=policy, spokespersons=[
+        {"id": "jonas", "name": "Jonas Keller", "email": "jonas@setseg.example", "languages": ["en", "de"],
+         "working_hours": {"timezone": "UTC", "days": ["tue", "wed", "thu", "fri", "sat"], "start": "10:00",
+                           "end": "18:00"}},
+        {"id": "dana", "name": "Dana Whitfield", "email": "dana@setseg.example", "languages": ["en", "es"],
+         "working_hours": {"timezone": "UTC", "start": "08:00", "end": "17:00"}}])
+    clock.set(datetime(2026, 11, 28, 11, 0, tzinfo=UTC))  # Saturday: only Jonas is on duty
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG no me pagó el reembolso, qué vergüenza", clock,
+                                                 lang="es")], None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+    assert item.assignee is None and item.due_at is not None  # due Monday; Dana starts Monday 08:00
+    clock.set(datetime(2026, 11, 28, 11, 30, tzinfo=UTC))
+    run_escalations(c)
+    with c.store.session() as s:
+        assert s.exec(select(QueueItem)).one().assignee is None  # not to Jonas
+    clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    run_escalations(c)
+    with c.store.session() as s:
+        assert s.exec(select(QueueItem)).one().assignee == "dana"
