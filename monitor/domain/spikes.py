@@ -485,6 +485,16 @@ def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
     return out
 
 
+def _quiet(cells: Mapping[datetime, Counts], t: datetime, kind: str, cfg: SpikeConfig, before: datetime | None) -> bool:
+    """Whether bucket ``t`` is no part of an episode's build: no posts of its kind, or (volume) no
+    more than its usual level, at least one (judge A, 2026-12-07: an outage from 03:01 was "building
+    since 02:45", the bucket of one ordinary post in a quiet night)."""
+    n = _counts_for(kind, cells.get(t, Counts()))
+    if not n:
+        return True
+    return kind == "volume" and n <= max(1.0, _volume(cells, t, cfg, before).baseline)
+
+
 def _counts_for(kind: str, c: Counts) -> int:
     """The posts of a bucket that a spike of ``kind`` is made of: negative ones for a
     negative-share spike, all for the others."""
@@ -605,7 +615,7 @@ def detect(
                 # a window's episode starts at its first bucket with posts of its kind (judge H: an
                 # outage from 16:20 was reported "in the 1 h from 15:45", two empty buckets before it)
                 since = first_bucket
-                while width > 1 and since < b and not _counts_for(kind, cells.get(since, Counts())):
+                while width > 1 and since < b and _quiet(cells, since, kind, cfg, started_live):
                     since += cfg.bucket
                 if going_on is not None:
                     started = going_on.started_at if going_on.started_at.tzinfo else going_on.started_at.replace(tzinfo=UTC)

@@ -679,6 +679,22 @@ def test_a_windows_spike_starts_at_its_first_bucket_with_posts() -> None:
     assert "since 2026-12-01 01:15 JST (2026-11-30 16:15 UTC)" in next(s for s in late if s.scope == "all" and s.kind == "volume").summary
 
 
+def test_a_windows_spike_does_not_start_at_a_quiet_posts_bucket() -> None:
+    """Judge A (2026-12-07): an outage from 03:01 was "building since 02:45": that bucket held one
+    ordinary post of a quiet night. A bucket at its usual level is no part of the build."""
+    cfg = _cold_cfg().model_copy(update={"window": timedelta(hours=1)})
+    day1 = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
+    samples = [Sample("x", f"q{i}", day1 + i * timedelta(hours=1), "SET SEG newsletter", False) for i in range(26)]
+    samples.append(Sample("x", "quiet", datetime(2026, 11, 30, 16, 5, tzinfo=UTC), "SET SEG newsletter", False))
+    t = datetime(2026, 11, 30, 16, 20, tzinfo=UTC)
+    samples += [Sample("x", f"o{j}", t + j * timedelta(minutes=2, seconds=12), "claims portal down", True)
+                for j in range(10)]
+    now = datetime(2026, 11, 30, 16, 42, 30, tzinfo=UTC)
+    found = detect(bucketize(samples, cfg.bucket), cfg, now, samples=samples)
+    [spike] = [s for s in found if s.scope == "all" and s.kind == "volume"]
+    assert spike.started_at == datetime(2026, 11, 30, 16, 15, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(("this_monday", "spike"), [(25, False), (34, True)])  # last week: 11
 def test_the_same_time_last_week_needs_the_volume_factor_to_be_a_spike(this_monday: int, spike: bool) -> None:
     """Judge I (2026-12-06): a second Monday morning (19 posts an hour after a first at 11, a quiet
