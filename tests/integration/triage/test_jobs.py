@@ -221,6 +221,17 @@ def test_an_item_whose_holder_is_away_until_after_its_due_time_is_handed_over_wh
         run_escalations(c)
         with c.store.session() as s:
             assert [i.assignee for i in s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()] == holders
+    # due at 23:30 on Tuesday: Anna leaves at 17:00, and nobody is on duty at its due time (Ben's
+    # day ends at 23:00): a hand-over would not help, it stays with her
+    with c.store.session() as s:
+        second = s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()[1]
+        second.due_at = datetime(2026, 11, 17, 23, 30, tzinfo=UTC)
+        s.add(second)
+        s.commit()
+    clock.set(datetime(2026, 11, 17, 17, 1, tzinfo=UTC))
+    run_escalations(c)
+    with c.store.session() as s:
+        assert s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()[1].assignee == "anna"
 
 
 def test_an_outage_that_resumes_after_a_dip_is_the_same_live_spike_again(make: Any, clock: FrozenClock) -> None:

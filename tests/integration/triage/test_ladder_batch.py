@@ -259,3 +259,19 @@ def test_a_reminder_nobody_on_duty_could_take_pings_the_lead(
     [reminder] = [n.payload for n in c.store.notifications(kind="escalation")
                   if n.payload.get("action") == "remind-assignee"]
     assert reminder["notify_users"] == ["U0ANNA01"]  # the lead; no spokesperson works on Sundays
+
+
+def test_the_lead_step_about_the_only_leads_own_item_still_pings_her(
+        containers: Callable[..., Any], make_config: Callable[..., AppConfig], db_url: str, clock: FrozenClock) -> None:
+    """Judge E (2026-12-07): in an organisation whose one lead is also its spokesperson, the lead
+    step about her own item ("Please see that someone acknowledges it") pinged nobody."""
+    policy = copy.deepcopy(BASE_CONFIG["policy"])
+    policy["escalation"] = {"batch": "15m"}
+    c = containers(make_config(db=db_url, policy=policy), notifiers={"log": RecordingNotifier()})
+    t0 = clock.now()
+    [mine] = add_items(c, clock, COMPLAINTS[:1])
+    set_due(c, [mine], t0, assignee="anna")
+    clock.set(t0 + timedelta(hours=1, minutes=1))
+    run_escalations(c)
+    [lead] = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
+    assert lead.payload["notify_users"] == ["U0ANNA01"]
