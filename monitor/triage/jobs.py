@@ -793,6 +793,13 @@ def _announce_growth(c: JobDeps, s: DbSession, row: SpikeEvent, sp: Spike, cells
     # the praise flag keeps its first value: it chose the receiver whose message is rewritten
     keep = {k: ex[k] for k in ("praise", "held_alerts", "held_items", "held_for") if k in ex}
     fresh = {k: v for k, v in sp.explanation().items() if k not in ("praise", "summary")}
+    if sp.kind != row.kind:
+        # the latest window's figures are of another kind (a volume window of a negative-share
+        # episode): the message's and the digest's figures stay the episode's own (judge D,
+        # 2026-12-07: "negative-share | baseline 1.0 | observed 9.0 | threshold 10.0", and the
+        # digest's "threshold 1000%")
+        for k in ("baseline", "observed", "threshold", "baseline_source", "mean"):
+            fresh.pop(k, None)
     ex.update(fresh, **keep, episode_mentions=so_far.total, growing=growing,
               headline=f"{so_far.total} mentions since {utc_and_local(utc(row.started_at), tz)}, {share:.0%} negative")
     if "praise" not in keep:

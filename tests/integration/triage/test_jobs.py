@@ -524,3 +524,27 @@ def test_a_post_only_a_reader_can_handle_waits_for_a_reader_who_comes_before_it_
     run_escalations(c)
     with c.store.session() as s:
         assert s.exec(select(QueueItem)).one().assignee == "dana"
+
+
+def test_a_negative_share_episodes_growth_keeps_its_own_figures(make: Any, clock: FrozenClock) -> None:
+    """Judge D (2026-12-07): an outage detected by its negative share grew through volume windows;
+    the rewrite took the window's volume figures ("negative-share | baseline 1.0 | observed 9.0 |
+    threshold 10.0"), and the digest read the count as a share: "threshold 1000%"."""
+    from monitor.domain.spikes import Counts, Spike
+    from monitor.triage.jobs import _announce_growth
+
+    c = make()
+    start = clock.now() - timedelta(minutes=40)
+    ex = {"summary": "share", "baseline": 0.14, "observed": 0.8, "threshold": 0.39, "episode_mentions": 10}
+    with c.store.session() as s:
+        row = SpikeEvent(key="negative-share:all:1", kind="negative-share", scope="all", started_at=start,
+                         baseline=0.14, observed=0.8, explanation=ex)
+        s.add(row)
+        s.flush()
+        window = Spike(key="volume:all:2", kind="volume", scope="all", started_at=start, bucket_start=start,
+                       baseline=1.0, observed=9.0, threshold=10.0, summary="9 mentions in the 1 h to now")
+        cells = {start: Counts(20, 16), start + timedelta(minutes=15): Counts(10, 8)}
+        _announce_growth(c, s, row, window, cells, clock.now())
+        assert (row.explanation["threshold"], row.explanation["observed"], row.explanation["baseline"]) == (
+            0.39, 0.8, 0.14)
+        assert row.explanation["episode_mentions"] == 30
