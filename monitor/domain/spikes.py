@@ -452,7 +452,9 @@ def _mixed(judged: Sequence[Sample]) -> bool:
     9 held five unrelated complaints from Marketing & Sales)."""
     read = [x for x in judged if x.read]  # judge Y, 2026-12-06: 6 unread Spanish complaints made an outage "mixed"
     n = len(read)
-    return n > 0 and 2 * sum(x.negative for x in read) < n
+    # and when most were not read, nobody can say it is not trouble (judge D, 2026-12-07: 14 Spanish
+    # complaints beside 5 background posts read "mostly not negative: a busy spell")
+    return n > len(judged) - n and 2 * sum(x.negative for x in read) < n
 
 
 def _praise(judged: Sequence[Sample]) -> bool:
@@ -460,7 +462,8 @@ def _praise(judged: Sequence[Sample]) -> bool:
     a quarter negative (an outage with some thanks in it is still an outage)."""
     read = [x for x in judged if x.read]
     n = len(read)
-    return n > 0 and 2 * sum(x.positive for x in read) > n and 4 * sum(x.negative for x in read) <= n
+    return (n > len(judged) - n and 2 * sum(x.positive for x in read) > n
+            and 4 * sum(x.negative for x in read) <= n)
 
 
 def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:

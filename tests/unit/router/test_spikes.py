@@ -221,6 +221,21 @@ def test_posts_nobody_read_do_not_make_an_outage_a_busy_spell() -> None:
     assert "mostly not negative" not in vol.summary and not vol.details.get("mixed")
 
 
+def test_a_spike_mostly_of_posts_nobody_read_is_no_busy_spell_nor_praise() -> None:
+    """Judge D (2026-12-07): 14 Spanish complaints the English model did not read, beside 5 ordinary
+    posts, read "0 of 5 negative, 2 positive; 7 not read (mostly not negative: a busy spell,
+    routine alerts are not held back)". Where most posts were not read, the spike is neither."""
+    samples = [Sample("x", f"e{i}", TUE_14 + timedelta(minutes=i), "SET SEG newsletter", positive=i < 3)
+               for i in range(5)]
+    samples += [Sample("x", f"s{i}", TUE_14 + timedelta(minutes=10 + i), "SET SEG no paga", read=False)
+                for i in range(7)]
+    counts = seasonal(overrides={TUE_14: Counts(120, 10)})
+    vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=samples)
+               if s.kind == "volume" and s.scope == "all")
+    assert "7 not read" in vol.summary
+    assert "busy spell" not in vol.summary and not vol.details.get("mixed") and not vol.details.get("praise")
+
+
 @pytest.mark.parametrize(
     ("first", "last", "hours", "fires"),
     [(100, 800, 1.0, True), (100, 300, 1.0, False), (0, 300, 0.5, True), (10, 10, 2.0, False)],
