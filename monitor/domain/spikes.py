@@ -129,6 +129,12 @@ class EngagementObservation:
     item_id: int | None = None
     #: the post's sentiment as triage read it ("" when not read): a positive post spreading is praise
     sentiment: str = ""
+    #: how the post reads to its message's readers: its sentiment, or its item's light when a
+    #: person or a member made it yellow ("a yellow x post ..."; judge D, 2026-12-07: a viral
+    #: complaint's page said nothing of its tone)
+    reads_as: str = ""
+    #: the author's followers (judge D: the page of a 210-follower account's viral post did not say so)
+    reach: int = 0
 
 
 @dataclass(frozen=True)
@@ -753,8 +759,9 @@ def _velocity(engagement: Sequence[EngagementObservation], cfg: SpikeConfig, ign
                 observed=rate,
                 threshold=float(cfg.velocity_per_hour),
                 summary=(
-                    f"{'a ' + e.sentiment + ' ' if e.sentiment else ''}{e.source} post {e.url or e.external_id}"
-                    f"{' by ' + e.author if e.author else ''} gains "
+                    f"{'a ' + tone + ' ' if (tone := e.sentiment or e.reads_as) else ''}{e.source} post "
+                    f"{e.url or e.external_id}{' by ' + e.author if e.author else ''}"
+                    f"{f' ({e.reach:,} followers)' if e.author and e.reach else ''} gains "
                     f"{rate:.0f} engagements per hour ({e.first_engagement} -> {e.last_engagement} in {hours:.1f} h; "
                     f"threshold {cfg.velocity_per_hour}/h)"
                 ),

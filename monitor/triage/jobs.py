@@ -618,7 +618,9 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                 # praise is what the item is taken for: a post whose item a person (or a member)
                 # made yellow spreads as a complaint (judge N, 2026-12-06: "Spike of praise" for a
                 # union's demand Dana had marked yellow 23 minutes before)
-                sentiment="" if red or items.get(m.id or 0, (0, "green"))[1] != "green" else read.get(m.id or 0, "")))
+                sentiment="" if red or items.get(m.id or 0, (0, "green"))[1] != "green" else read.get(m.id or 0, ""),
+                reads_as="" if red else _reads_as(read.get(m.id or 0, ""), items.get(m.id or 0, (0, "green"))[1]),
+                reach=0 if red else m.author_reach))
         recent = c.store.spikes_since(s, now - timedelta(days=2))
     counts = bucketize(samples_all, cfg.bucket)
     spikes = detect(counts, cfg, now, samples=samples, engagement=engagement, recent=recent,
@@ -709,6 +711,12 @@ def _red(m: MentionRow, items: dict[int, tuple[int, str]], watchlists: Sequence[
     pattern."""
     item = items.get(m.id or 0)
     return (item is not None and item[1] == "red") or on_watchlists(f"{m.title or ''} {m.text}", watchlists)
+
+
+def _reads_as(label: str, light: str) -> str:
+    """How a spreading post reads, for its velocity message: its sentiment, or its item's light
+    where that says more (a post read as praise whose item a person made yellow is "yellow")."""
+    return light if light != "green" and label != "negative" else label
 
 
 def spike_receiver(cfg: SpikeConfig, explanation: dict[str, Any]) -> str:

@@ -548,3 +548,12 @@ def test_a_negative_share_episodes_growth_keeps_its_own_figures(make: Any, clock
         assert (row.explanation["threshold"], row.explanation["observed"], row.explanation["baseline"]) == (
             0.39, 0.8, 0.14)
         assert row.explanation["episode_mentions"] == 30
+
+
+@pytest.mark.parametrize(("label", "light", "said"), [("negative", "yellow", "negative"), ("positive", "green", "positive"),
+                                                     ("positive", "yellow", "yellow"), ("", "green", "")])
+def test_a_spreading_post_reads_as_its_sentiment_or_its_items_light(label: str, light: str, said: str) -> None:
+    """A post read as praise whose item a person made yellow spreads as "a yellow x post", not as praise."""
+    from monitor.triage.jobs import _reads_as
+
+    assert _reads_as(label, light) == said

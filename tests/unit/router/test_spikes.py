@@ -337,6 +337,19 @@ def test_velocity_spike_names_post_author_and_link() -> None:
     assert "https://x.com/b/2" in spikes[0].summary and " by b " in spikes[0].summary
 
 
+def test_a_velocity_spike_says_how_its_post_reads_and_its_authors_followers() -> None:
+    """Judge D (2026-12-07): a viral complaint's page said "x post ... gains 1505 engagements per
+    hour": neither that it was a complaint (its item is yellow, so it is no praise) nor that its
+    author had 210 followers."""
+    cfg = SpikeConfig()
+    t0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    obs = [EngagementObservation("x", "2", t0, 0, t0 + timedelta(hours=1), 1505, "x:2", "SET SEG denied my claim",
+                                 "https://x.com/b/2", "b", reads_as="negative", reach=210)]
+    [spike] = [s for s in detect({}, cfg, t0 + timedelta(hours=1), engagement=obs) if s.kind == "velocity"]
+    assert spike.summary.startswith("a negative x post https://x.com/b/2 by b (210 followers) gains 1505")
+    assert not spike.details.get("praise")
+
+
 def test_volume_and_negative_share_of_one_outage_are_one_spike() -> None:
     counts = seasonal(overrides={TUE_14: Counts(120, 80)})
     (spike,) = detect(counts, CFG, TUE_14 + timedelta(minutes=40))
