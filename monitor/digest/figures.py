@@ -448,7 +448,9 @@ def _is_red(sample: str, red_texts: Sequence[str]) -> bool:
 
 
 _COMMON = {"mentions", "spike", "baseline", "volume", "negative", "share", "above", "times", "hour", "hours",
-           "post", "posts", "velocity", "engagement", "within", "against", "from", "with", "this", "that"}
+           "post", "posts", "velocity", "engagement", "within", "against", "from", "with", "this", "that",
+           # the count of a spike's red posts ("; 3 red (they may disclose what is kept confidential: ...")
+           "they", "disclose", "what", "kept", "confidential", "their", "text", "only", "restricted", "queue"}
 
 
 __all__ = ["LABELS", "OPEN_LISTED", "PRIORITY_ORDER", "CoverageRow", "DayCounts", "Digest", "DigestSettings", "Figure",
