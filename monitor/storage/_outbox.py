@@ -148,14 +148,14 @@ class OutboxStore(StoreBase):
             .order_by(col(Notification.id).desc()).limit(1)).first()
 
     def prune_pending(self, s: Session, *, key_prefix: str, item_id: int,
-                      without: Callable[[dict[str, Any]], dict[str, Any] | None]) -> int:
+                      without: Callable[[dict[str, Any]], dict[str, Any] | None]) -> list[str]:
         """Take ``item_id`` out of the messages not sent yet whose key starts with ``key_prefix``
         and whose payload lists it (``items``): each is rewritten with ``without(payload)``, or
-        ``cancelled`` (never sent) when that is None. Returns the messages changed."""
+        ``cancelled`` (never sent) when that is None. Returns the keys of the messages changed."""
         rows = s.exec(select(Notification).where(
             col(Notification.status) == "pending", col(Notification.channel).is_(None),
             col(Notification.idempotency_key).startswith(key_prefix, autoescape=True))).all()
-        changed = 0
+        changed: list[str] = []
         for n in rows:
             payload = n.payload if isinstance(n.payload, dict) else {}
             if not any(isinstance(it, dict) and it.get("item_id") == item_id for it in payload.get("items", [])):
@@ -166,7 +166,7 @@ class OutboxStore(StoreBase):
                                                      col(Notification.status) == "pending").values(status="cancelled"))
             elif n.id is not None:
                 self.rewrite_pending(s, n.id, new)
-            changed += 1
+            changed.append(n.idempotency_key)
         return changed
 
     def rewrite_pending(self, s: Session, notification_id: int, payload: dict[str, Any]) -> bool:

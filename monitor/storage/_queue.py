@@ -359,6 +359,16 @@ class QueueStore(StoreBase):
                 row.ended_at = None
                 s.add(row)
 
+    def withdraw_steps(self, s: Session, item_id: int, action: str, since: datetime) -> list[int]:
+        """Delete the item's ladder steps ``action`` taken at or after ``since`` (a gathered
+        message that left before it was sent: the step never reached anyone). Returns their levels."""
+        rows = s.exec(select(EscalationStep).where(col(EscalationStep.queue_item_id) == item_id,
+                                                   col(EscalationStep.action) == action,
+                                                   col(EscalationStep.at) >= since)).all()
+        for row in rows:
+            s.delete(row)
+        return sorted(r.level for r in rows)
+
     def clear_steps_above(self, s: Session, item_id: int, level: int) -> int:
         """Delete the item's ladder steps above ``level``: an earlier round's, when its ladder
         started again (their audit records stay). Returns how many went."""
