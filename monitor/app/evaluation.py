@@ -60,7 +60,7 @@ from monitor.sentiment.base import Classifier
 from monitor.storage import read_models, response_queries
 from monitor.triage.jobs import DETECT_EVERY, backlog_news_at, run_escalations, run_spike_detection
 from monitor.triage.process import reaches_people, view_of
-from monitor.vocab import LIGHTS, QUEUE_STATUSES, SENTIMENTS
+from monitor.vocab import LIGHTS, PLATFORMS, QUEUE_STATUSES, SENTIMENTS
 
 #: The stored mention format, plus what a labelled stream may add.
 MENTION_KEYS = frozenset({
@@ -466,6 +466,19 @@ def _run(c: Any, lines: Sequence[StreamLine], clock: FrozenClock, rec: TimedReco
     agree = [a["ok"] == a["expected"]["ok"] for a in taken if "ok" in a["expected"]]
     report.score["action_agreement"] = round(sum(agree) / len(agree), 4) if agree else None
     return report
+
+
+def source_notes(lines: Sequence[StreamLine], cfg: AppConfig) -> list[str]:
+    """A ``source`` that is neither a platform nor a configured source name: the stream meant
+    another (judge A, 2026-12-07: "hackernews" for ``hn`` was taken without a word, and its posts
+    got no source weight and no source's filters)."""
+    known = set(PLATFORMS) | {s.name for s in cfg.sources} | {"replay"}
+    first: dict[str, int] = {}
+    for ln in lines:
+        first.setdefault(ln.mention.source, ln.line)
+    return [f"line {n}: source {src!r} is not a platform ({', '.join(PLATFORMS)}): its posts get no source "
+            "weight and no source's filters" for src, n in sorted(first.items(), key=lambda kv: kv[1])
+            if src not in known]
 
 
 def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: datetime,

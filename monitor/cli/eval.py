@@ -69,6 +69,8 @@ def replay_command(
     except evaluation.StreamError as exc:
         raise fail(f"{file}: {exc}", 2) from None
     typer.echo(evaluation.render(report))
+    for note in evaluation.source_notes(lines, cfg):
+        typer.echo(f"note: {note}")
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_json(), indent=1, default=str), encoding="utf-8")
         typer.echo(f"report written to {json_out}")

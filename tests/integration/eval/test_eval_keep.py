@@ -51,3 +51,17 @@ def test_a_kept_replay_database_gives_the_weeks_digest(tmp_path: Path) -> None:
     res = runner.invoke(app, ["digest", "preview", "-c", str(EXAMPLE), "--now", "yesterday"],
                         env={"BRAND_SCOUT_DATABASE_URL": f"sqlite:///{db}"})
     assert res.exit_code == 2 and "--now 'yesterday' is not an ISO time" in res.output
+
+
+def test_a_source_that_is_no_platform_gets_a_note(tmp_path: Path) -> None:
+    """Judge A (2026-12-07): ``source: "hackernews"`` (the platform is ``hn``) replayed without a
+    word; its posts got no source weight and no source's filters."""
+    stream = tmp_path / "s.jsonl"
+    rows = [json.loads(_line(1, "SET SEG denied my claim again", "2026-12-01T15:00:00Z")),
+            {**json.loads(_line(2, "Ask HN: anyone used SET SEG's claims API?", "2026-12-01T16:00:00Z")),
+             "source": "hackernews"}]
+    stream.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["eval", "replay", str(stream), "-c", str(EXAMPLE)])
+    assert res.exit_code == 0, res.output
+    assert "note: line 2: source 'hackernews' is not a platform (x, reddit, mastodon, bluesky, hn, rss, web)" in res.output
+    assert "source 'x'" not in res.output
