@@ -264,10 +264,13 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     last = {rid: r.last_assigned_at for rid, r in entries.items()}
     langs: dict[int, str | None] = {}
     todo: list[tuple[QueueItem, str | None, str]] = []
+    covered = {x.split("-")[0].lower() for x in c.cfg.sentiment.languages}
     for item, lang in c.store.unassigned_open_items(s):
-        # most came at night; one that came in office hours was red (Legal's) or was given up
+        # most came at night; one that came in office hours was red (Legal's), was given up, or
+        # waited for a reader of its language (judge E, 2026-12-07: said "nobody was on duty")
         came = utc(item.created_at)
         todo.append((item, lang, "nobody was on duty when it came" if not any(on_duty(sp, came, hol) for sp in roster)
+                     else f"it waited for a reader of {lang}" if lang and lang.split("-")[0].lower() not in covered
                      else "it had nobody assigned"))
     by_id = {sp.id: sp for sp in roster}
     overdue = [i for i in overdue_items if i.status == "assigned" and i.light != "red"
@@ -327,7 +330,6 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         return item.priority != "urgent" and (item.due_at is None or utc(item.due_at) > now + HAND_OUT_HORIZON)
 
     todo.sort(key=lambda t: can_wait(t[0]))  # what cannot wait first (a stable sort: oldest first)
-    covered = {x.split("-")[0].lower() for x in c.cfg.sentiment.languages}
     handed = 0
     for item, lang, why in todo:
         holder = by_id.get(item.assignee or "")

@@ -524,6 +524,19 @@ def test_a_post_only_a_reader_can_handle_waits_for_a_reader_who_comes_before_it_
     run_escalations(c)
     with c.store.session() as s:
         assert s.exec(select(QueueItem)).one().assignee == "dana"
+    # the hand-out says why it waited (judge E, 2026-12-07: "nobody was on duty when it came")
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
+    assert ev.details["reason"] == "it waited for a reader of es"
+    # an urgent one cannot wait: it goes to whoever is on duty, and its page says who reads it
+    clock.set(datetime(2026, 12, 5, 11, 0, tzinfo=UTC))  # Saturday again
+    c.store.add_new_mentions("t", "x", [_mention(2, "SET SEG me negó el reclamo", clock, lang="es",
+                                                 author_reach=250_000)], None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        urgent = s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()[-1]
+    assert (urgent.priority, urgent.assignee) == ("urgent", "jonas")
+    assert ("assigned to Jonas Keller, who does not read es: nobody on duty does; it goes to Dana Whitfield once "
+            "on duty") in urgent.reasons
 
 
 def test_a_negative_share_episodes_growth_keeps_its_own_figures(make: Any, clock: FrozenClock) -> None:
