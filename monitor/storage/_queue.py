@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, update
+from sqlalchemy import case, delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -358,6 +358,19 @@ class QueueStore(StoreBase):
             if row is not None and row.ended_at is not None:
                 row.ended_at = None
                 s.add(row)
+
+    def episode_items(self, s: Session, start: datetime, upto: datetime, scope: str) -> tuple[int, int, int]:
+        """The queue items created from ``start`` to ``upto`` (of source ``scope``, or all for
+        ``all``), not dismissed: ``(items, acknowledged or further, answered or closed)``."""
+        handled = ("acknowledged", "responded", "closed")
+        q = (sa_select(func.count(), func.sum(case((col(QueueItem.status).in_(handled), 1), else_=0)),
+                       func.sum(case((col(QueueItem.status).in_(("responded", "closed")), 1), else_=0)))
+             .select_from(QueueItem).where(col(QueueItem.created_at) >= start, col(QueueItem.created_at) <= upto,
+                                           col(QueueItem.status) != "dismissed"))
+        if scope != "all":
+            q = q.join(MentionRow, col(MentionRow.id) == col(QueueItem.mention_id)).where(col(MentionRow.source) == scope)
+        n, acked, done = s.execute(q).one()
+        return int(n or 0), int(acked or 0), int(done or 0)
 
     def withdraw_steps(self, s: Session, item_id: int, action: str, since: datetime) -> list[int]:
         """Delete the item's ladder steps ``action`` taken at or after ``since`` (a gathered

@@ -748,7 +748,7 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
     tz = c.cfg.organisation.timezone
     when, since = utc_and_local(now, tz), utc_and_local(start, tz)
     held = (f"; {alerts} routine alert(s) about {items} item(s) were held back, they are in the queue"
-            if alerts else "")
+            if alerts else "") + _being_done(c, s, r, now)
     title = "Spike of praise" if ex.get("praise") else "Spike"
     if again:
         line, head, state = f"Live again at {when} after a dip; {total} mentions since {since}{held}.", title, {}
@@ -762,6 +762,15 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
                     # N, 2026-12-06: "Spike (over): 10 mentions in the 1 h to 08:15" for 46)
                     payload={"title": f"{head}: {total} mentions since {since}", "kind": r.kind, "scope": r.scope,
                              **ex, **state, "episode_mentions": total, "updates": f"spike:{r.key}", "held": line})
+
+
+def _being_done(c: JobDeps, s: DbSession, r: SpikeEvent, now: datetime) -> str:
+    """What the team has done about an episode's items so far, for its message (judge D,
+    2026-12-07: the crisis contact could not tell from any page whether anyone was answering)."""
+    if r.kind == "velocity":
+        return ""
+    n, acked, done = c.store.episode_items(s, utc(r.started_at), now, r.scope)
+    return f"; its items: {n} in the queue, {acked} acknowledged, {done} answered or closed" if n else ""
 
 
 #: an episode's message is rewritten when its mentions since the start reach this multiple of the
@@ -820,7 +829,8 @@ def _announce_growth(c: JobDeps, s: DbSession, row: SpikeEvent, sp: Spike, cells
     row.explanation = ex
     c.store.set_spike_explanation(s, row.key, ex)
     alerts, items = int(ex.get("held_alerts") or 0), int(ex.get("held_items") or 0)
-    held = f"; {alerts} routine alert(s) about {items} item(s) held back, they are in the queue" if alerts else ""
+    held = (f"; {alerts} routine alert(s) about {items} item(s) held back, they are in the queue" if alerts else "") \
+        + _being_done(c, s, row, now)
     c.store.enqueue(s, key=f"spike:{row.key}:grew:{so_far.total}", receiver=spike_receiver(cfg, ex), kind="spike",
                     now=now, payload={"title": spike_title(ex), "kind": row.kind,
                                       "scope": row.scope, **ex, "updates": f"spike:{row.key}",
@@ -845,7 +855,8 @@ def _announce_held(c: JobDeps, s: DbSession, spikes: list[SpikeEvent], now: date
                         payload={"title": spike_title(ex), "kind": r.kind, "scope": r.scope, **ex,
                                  "updates": f"spike:{r.key}",
                                  "held": (f"{ex['growing']}; " if ex.get("growing") else "")
-                                 + f"{alerts} routine alert(s) about {items} item(s) held back; they are in the queue"})
+                                 + f"{alerts} routine alert(s) about {items} item(s) held back; they are in the queue"
+                                 + _being_done(c, s, r, now)})
 
 
 def _held_for_payload(c: JobDeps, r: SpikeEvent, held: str, *, over: bool = False, queue: bool = True) -> dict[str, Any]:

@@ -424,6 +424,11 @@ def test_a_growing_episode_rewrites_its_message_with_its_count_and_weightiest_po
     assert rewrite.payload["title"].endswith(", 100% negative")
     assert "100% negative" in rewrite.payload["held"]
     assert rewrite.payload["samples"][0]["external_id"] == "union0"
+    # and what is being done about its items (judge D, 2026-12-07)
+    import re
+
+    done = re.search(r"its items: (\d+) in the queue, (\d+) acknowledged, (\d+) answered or closed", rewrite.payload["held"])
+    assert done is not None and int(done.group(1)) >= 40 and done.group(2) == done.group(3) == "0"
     with c.store.session() as s:
         assert s.exec(select(SpikeEvent).where(SpikeEvent.key == key)).one().explanation["episode_mentions"] == 70
     run_spike_detection(c)  # no growth since: no second rewrite
@@ -447,6 +452,13 @@ def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenCl
     c.store.add_new_mentions("t", "x", [_mention(900, "SET SEG refund delayed again, awful", clock)], None,
                              now=clock.now())
     c.pipeline.run_once()  # held by the live spike; the spike job has not counted it yet
+    from monitor.queue.actions import QueueActions, actor_for
+
+    with c.store.session() as s:
+        first = s.exec(select(QueueItem).order_by(col(QueueItem.id))).first()
+    anna = actor_for(c.cfg, email="anna@setseg.example")
+    assert first is not None and first.id is not None and anna is not None
+    QueueActions(c.store, c.cfg).acknowledge(first.id, anna, now=clock.now())
     clock.advance(timedelta(hours=3))  # quiet: the episode is over at the next run
     run_spike_detection(c)
     run_spike_detection(c)
@@ -454,6 +466,9 @@ def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenCl
                 if n.receiver == "crisis" and n.payload.get("updates") == f"spike:{key}"]
     assert rewrites and rewrites[-1].payload["held"].startswith("Over at ")
     assert "1 routine alert(s) about 1 item(s) were held back" in rewrites[-1].payload["held"]
+    # what was done about its items (judge D, 2026-12-07: no page said whether anyone answered)
+    assert "; its items: " in rewrites[-1].payload["held"] and ", 1 acknowledged, 0 answered or closed" in \
+        rewrites[-1].payload["held"]
     assert rewrites[-1].payload["title"].startswith("Spike (over)")
 
 
