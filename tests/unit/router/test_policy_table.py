@@ -616,3 +616,27 @@ def test_urgent_lights_put_every_red_item_on_the_wall_clock(urgent_lights: list[
     green = Router(cfg).decide(*mention({"text": "Acme posted its annual report", "author_reach": 90,
                                          "sentiment": {"label": "neutral", "score": 0.8}}), now=NOW)
     assert green.priority != "urgent"
+
+
+def test_a_topic_route_above_the_red_ones_is_refused_and_red_still_reaches_legal() -> None:
+    """Judge F (2026-12-07): a support queue routed by topic above the red routes caught red posts
+    about billing; check-config said OK (its probe had no topic), and the leaks reached only the
+    support queue, as notices. The check probes every topic; whatever the tree, a red mention
+    reaches the restricted receivers (with a reason saying why)."""
+    from monitor.domain.decide import Router
+
+    first = make_config(route="""
+receiver: marketing-sales
+routes:
+  - {receiver: crisis, matchers: ['topic="claims"']}
+  - {receiver: legal-compliance, matchers: ['light="red"'], continue: true}
+  - {receiver: marketing-sales, matchers: ['light="red"']}
+""")
+    problems = check_policy(first)
+    assert problems and "topic claims" in problems[0] and "put the red routes first" in problems[0]
+    m, s = mention({"text": "Project Falcon will pay every claim late, heard it internally",
+                    "sentiment": {"label": "negative", "score": 0.9}})
+    d = Router(first).decide(m, s, now=NOW)
+    assert d.light == "red" and d.topic == "claims"
+    assert d.receivers == ["crisis", "legal-compliance"] and d.notice_only == ["crisis"]
+    assert any("red always reaches the restricted receivers" in r for r in d.reasons)
