@@ -304,7 +304,8 @@ def build_digest(
                                      episode_mentions=int(episode) if isinstance(episode, int | float) and sp.kind == "volume"
                                      else None,
                                      window=str(ex.get("window") or ""),
-                                     items=counted[1:] if counted else None))
+                                     items=counted[1:] if counted else None,
+                                     praise=bool(ex.get("praise"))))
 
     def top(lbl: str) -> list[TopMention]:
         rows = sorted(top_mentions.get(lbl, ()), key=lambda r: _rank_key(r[0]))

@@ -108,6 +108,8 @@ class SpikeLine:
     window: str = ""
     #: the queue items that came in during it: (items, answered or closed, still open)
     items: tuple[int, int, int] | None = None
+    #: a wave of praise: its alert went to the praise receiver (Marketing & Sales), not to crisis
+    praise: bool = False
 
     @property
     def figures(self) -> str:
@@ -138,7 +140,9 @@ class SpikeLine:
         parts = [span]
         if self.alerted_at is not None:
             same = self.alerted_at.date() == self.started_at.date()
-            parts.append(f"crisis alert {self.alerted_at.strftime('%H:%M' if same else '%a %d %b %H:%M')}")
+            # judge D, 2026-12-07: a praise wave, told to Marketing & Sales, read "crisis alert"
+            parts.append(f"{'praise' if self.praise else 'crisis'} alert "
+                         f"{self.alerted_at.strftime('%H:%M' if same else '%a %d %b %H:%M')}")
         if self.episode_mentions:
             parts.append(f"{self.episode_mentions} mentions in all")
         if self.items and self.items[0]:

@@ -532,6 +532,9 @@ def post_weight(engagement: int, reach: int) -> float:
     return math.log10(1 + max(engagement, 0)) + 0.8 * math.log10(1 + max(reach, 0))
 
 
+_NOT_WORDS = re.compile(r"https?://\S+|[#@]\w+|\d+|[^\w\s]")
+
+
 def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False,
               reach: int | None = None) -> tuple[dict[str, object], ...]:
     """The ``n`` sample posts of a spike: those that matter most (:func:`weight`), the negative
@@ -545,7 +548,8 @@ def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False,
     seen: set[str] = set()
     unique = []
     for s in ranked:
-        key = " ".join(s.text.lower().split())
+        # the same words: a shared sentence with another tag, link or count at its end is one
+        key = " ".join(_NOT_WORDS.sub(" ", s.text.lower()).split())
         if key and key in seen:
             continue
         seen.add(key)

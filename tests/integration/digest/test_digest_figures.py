@@ -446,6 +446,10 @@ def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(dig
     assert line.figures == "usual 1.5 per 1 h, observed 6 per 1 h"
     text = render_digest(d)[1]
     assert "Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 2 mentions in all, 1 queue item came in" in text
+    # a wave of praise was told to Marketing & Sales, not to crisis (judge D, 2026-12-07)
+    from dataclasses import replace
+
+    assert replace(line, praise=True).when.startswith("Thu 12 Nov 09:00–11:00 UTC, praise alert 09:58")
     c.store.engine.dispose()
 
 

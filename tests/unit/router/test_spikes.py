@@ -177,7 +177,7 @@ def test_large_accounts_take_sample_slots_whatever_their_tone() -> None:
     """Judge S (2026-12-06): in a breach, the regulator's (140k) and a union's (152k) neutral posts
     reached nobody: the samples were the complaints. Up to ``sample_posts - 1`` slots go to posts by
     accounts of ``sample_reach`` followers or more, the largest first; one keeps the usual choice."""
-    complaints = [Sample("x", f"c{i}", TUE_14 + timedelta(minutes=i), f"Acme portal down again ({i})", negative=True,
+    complaints = [Sample("x", f"c{i}", TUE_14 + timedelta(minutes=i), f"Acme portal down again, report {'abcdefghij'[i]}", negative=True,
                          url=f"https://x.example/c{i}", engagement=50 + i, reach=300, author=f"user{i}")
                   for i in range(5)]
     voices = [Sample("x", "tdi", TUE_14 + timedelta(minutes=20), "We are reviewing the Acme incident",
@@ -199,8 +199,9 @@ def test_a_breach_spike_counts_its_red_posts_and_says_a_shared_sentence_once() -
     """Judge D (2026-12-07): a breach's page read "12 mentions ... 3 of 5 negative", with the same
     sentence three times among its samples; 11 of its posts were red, and nothing said so. Red
     posts are counted (never quoted); a text shared several times is one sample."""
-    shared = [Sample("x", f"s{i}", TUE_14 + timedelta(minutes=i), "SET SEG lost my injury records, scary",
-                     negative=True, engagement=10 + i, url=f"https://x.example/s{i}") for i in range(3)]
+    shared = [Sample("x", f"s{i}", TUE_14 + timedelta(minutes=i), "SET SEG lost my injury records, scary"
+                     + ("" if i == 0 else f" #{900 + i}"), negative=True, engagement=10 - i,
+                     url=f"https://x.example/s{i}") for i in range(3)]  # copies differ by a tag (judge G)
     other = [Sample("x", "o1", TUE_14 + timedelta(minutes=5), "Is my SET SEG claim safe?", url="https://x.example/o1")]
     red = [Sample("x", "", TUE_14 + timedelta(minutes=6 + i), red=True) for i in range(11)]
     counts = seasonal(overrides={TUE_14: Counts(120, 60)})
@@ -604,7 +605,7 @@ def test_an_outages_samples_are_its_complaints_and_its_time_is_also_the_organisa
     t0 = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
     quiet = [Sample("x", f"q{i}", t0 - timedelta(hours=30) + i * timedelta(minutes=30), "hello", False)
              for i in range(60)]
-    burst = [Sample("x", f"n{i}", t0 + i * timedelta(seconds=30), f"claims portal down again ({i})", True,
+    burst = [Sample("x", f"n{i}", t0 + i * timedelta(seconds=30), f"claims portal down again, note {'abcdefghijklm'[i]}", True,
                     engagement=i) for i in range(12)]
     burst.append(Sample("x", "kudos", t0 + timedelta(minutes=1), "best workshop all year", False, engagement=900))
     spikes = detect(bucketize(quiet + burst, cfg.bucket), cfg, t0 + timedelta(minutes=10), samples=burst,
