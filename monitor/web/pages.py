@@ -412,9 +412,11 @@ def router(container: Container) -> APIRouter:
             "overdue": is_overdue(q, container.clock.now()), "error": error, "done": DONE.get(done or ""),
             # no public reply to a post that may be confidential before Legal have answered (judge
             # Z, 2026-12-06: a claimant's medical file was offered "thank you for telling us")
-            # nor to one that is closed or dismissed: nothing is to be answered (judge B, 2026-12-07;
-            # reopening it offers them again)
-            "templates": [] if (doubt and not doubt["answer"]) or q.status in ("closed", "dismissed") else templates_for(
+            # nor to one a person closed (no response needed) or dismissed: nothing is to be answered
+            # (judge B, 2026-12-07; reopening it offers them again). One only recorded (a compliment
+            # filed, an item marked green) keeps them: a thank-you is still welcome (judge F, 2026-12-06)
+            "templates": [] if (doubt and not doubt["answer"]) or q.status == "dismissed" or (
+                q.status == "closed" and not (q.close_reason or "").startswith("recorded:")) else templates_for(
                 container, q, m, sentiment.label if sentiment else None, actor,
                 read=sentiment is None or sentiment.supported or sentiment.corrected),
             "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
