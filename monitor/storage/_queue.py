@@ -346,6 +346,14 @@ class QueueStore(StoreBase):
         with self.session() as s:
             return list(s.exec(select(SpikeEvent).order_by(col(SpikeEvent.started_at))).all())
 
+    def items_created(self, s: Session, item_ids: Sequence[int]) -> dict[int, datetime]:
+        """When each of ``item_ids`` came into the queue."""
+        if not item_ids:
+            return {}
+        rows = s.execute(sa_select(col(QueueItem.id), col(QueueItem.created_at))
+                         .where(col(QueueItem.id).in_(list(item_ids)))).all()
+        return {int(i): at for i, at in rows}
+
     def spikes_since(self, s: Session, since: datetime) -> list[SpikeEvent]:
         """Spikes that started at or after ``since``."""
         return list(s.exec(select(SpikeEvent).where(SpikeEvent.started_at >= since)).all())

