@@ -224,6 +224,12 @@ def test_a_wave_of_praise_says_it_is_mostly_positive() -> None:
     assert "mostly positive: 9 of 10 positive, 1 negative" in vol.summary and vol.details["praise"] is True
 
 
+def _volume_at_tue_14(counts: dict[str, dict[datetime, Counts]], samples: list[Sample]) -> Any:
+    """The volume spike of all sources that :func:`detect` finds at 14:50 on TUE_14's day."""
+    return next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=samples)
+                if s.kind == "volume" and s.scope == "all")
+
+
 def test_posts_nobody_read_do_not_make_an_outage_a_busy_spell() -> None:
     """Judge Y (2026-12-06): a card outage, 5 English complaints and 6 Spanish ones the English
     model did not read, read "5 of 11 negative ... (mostly not negative: a busy spell, routine
@@ -233,8 +239,7 @@ def test_posts_nobody_read_do_not_make_an_outage_a_busy_spell() -> None:
     samples += [Sample("x", f"s{i}", TUE_14 + timedelta(minutes=10 + i), "Acme tarjetas rechazadas", read=False)
                 for i in range(6)]
     counts = seasonal(overrides={TUE_14: Counts(120, 60)})
-    vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=samples)
-               if s.kind == "volume" and s.scope == "all")
+    vol = _volume_at_tue_14(counts, samples)
     assert "5 of 5 negative, 0 positive; 6 not read (a language the sentiment model does not cover)" in vol.summary
     assert "mostly not negative" not in vol.summary and not vol.details.get("mixed")
 
@@ -248,8 +253,7 @@ def test_a_spike_mostly_of_posts_nobody_read_is_no_busy_spell_nor_praise() -> No
     samples += [Sample("x", f"s{i}", TUE_14 + timedelta(minutes=10 + i), "SET SEG no paga", read=False)
                 for i in range(7)]
     counts = seasonal(overrides={TUE_14: Counts(120, 10)})
-    vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=samples)
-               if s.kind == "volume" and s.scope == "all")
+    vol = _volume_at_tue_14(counts, samples)
     assert "7 not read" in vol.summary
     assert "busy spell" not in vol.summary and not vol.details.get("mixed") and not vol.details.get("praise")
 
