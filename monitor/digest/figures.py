@@ -114,6 +114,10 @@ def targets_text(cfg: AppConfig, dg: DigestConfig) -> str:
 _WS = re.compile(r"\s+")
 
 
+#: the "; top terms: ..." tail of a spike's summary (:func:`monitor.domain.spikes.detect`)
+_TOP_TERMS = re.compile(r"; top terms: .*$", re.S)
+
+
 def snippet(text: str, limit: int = 240) -> str:
     """One line of at most ``limit`` characters (escaping is the template's job)."""
     text = _WS.sub(" ", "".join(ch for ch in text if ch.isprintable() or ch.isspace())).strip()
@@ -287,6 +291,9 @@ def build_digest(
             if not any(w.lower() in secret for w in re.findall(r"\w+", term)):
                 terms.append(term)
         summary = str(ex.get("summary", "")) or f"{sp.kind} spike in {sp.scope}"
+        # the top terms are listed on their own line, filtered of red words: not twice, and not
+        # where their length cut the red and unread counts that come before them off
+        summary = _TOP_TERMS.sub("", summary)
         if any(w.lower() in secret for w in re.findall(r"\w+", summary) if len(w) > 3
                and w.lower() not in _COMMON):
             # said why (judge U2, 2026-12-06: "volume in all: volume spike in all" read as a glitch)
@@ -296,7 +303,7 @@ def build_digest(
         counted = (spike_items or {}).get(sp.key)
         episode = counted[0] if counted else ex.get("episode_mentions")
         spike_lines.append(SpikeLine(sp.kind, sp.scope, utc(sp.started_at).astimezone(tz), sp.baseline,
-                                     sp.observed, snippet(summary, 300), terms[:8],
+                                     sp.observed, snippet(summary, 600), terms[:8],
                                      float(threshold) if isinstance(threshold, int | float) else None,
                                      str(ex.get("baseline_source") or ""),
                                      ended_at=utc(sp.ended_at).astimezone(tz) if sp.ended_at else None,

@@ -223,11 +223,29 @@ def test_spike_terms_public_posts_use_are_kept_and_red_only_words_dropped() -> N
     # an explanation naming a word only a red post uses is not quoted, and says why (judge U2,
     # 2026-12-06: "volume in all: volume spike in all")
     leaky = SpikeEvent(key="volume:all:2", kind="volume", scope="all", started_at=WEEK_START + timedelta(days=2),
-                       baseline=2.0, observed=11.0, explanation={"summary": "11 mentions; top terms: claimpilot"})
+                       baseline=2.0, observed=11.0, explanation={"summary": "11 mentions, 4 naming claimpilot"})
     d = build_digest(week=WEEK, now=NOW, settings=DigestSettings(), volume=[], top_mentions={}, red_mentions=1,
                      red_texts=["ClaimPilot will replace the member portal, internal only "], week_items=[],
                      open_queue=OpenQueue(0, 0, 0, []), scouts=[], scout_items={}, spikes=[leaky], states=[])
     assert d.spikes[0].summary == "its explanation is not quoted: it shares words with a red (restricted) post"
+    # the top terms are a line of their own (filtered): the summary does not repeat them, so a
+    # long one keeps its red count instead of losing it to the cut (2026-12-07)
+    long = SpikeEvent(key="volume:all:3", kind="volume", scope="all", started_at=WEEK_START + timedelta(days=3),
+                      baseline=2.0, observed=30.0, explanation={
+                          "summary": "30 mentions in all in the 1 h to 10:00 against a usual 2 (trailing 24 h; threshold 9), "
+                                     "rising over the hour (no single 15 min reached its threshold); building since "
+                                     "09:00 UTC (03:00 local); from x 20, reddit 6, bluesky 4; 25 of 28 negative, 1 "
+                                     "positive; 2 not read (a language the sentiment model does not cover); 3 red (they "
+                                     "may disclose what is kept confidential: their text is only in the restricted queue); "
+                                     "top terms: portal, down, login, outage, error, claims, again, still",
+                          "top_terms": [["portal", 9], ["claimpilot", 3]],
+                          "samples": [{"text": "the SET SEG portal is down again"}]})
+    d = build_digest(week=WEEK, now=NOW, settings=DigestSettings(), volume=[], top_mentions={}, red_mentions=3,
+                     red_texts=["ClaimPilot will replace the member portal, internal only "], week_items=[],
+                     open_queue=OpenQueue(0, 0, 0, []), scouts=[], scout_items={}, spikes=[long], states=[])
+    assert d.spikes[0].summary.endswith("3 red (they may disclose what is kept confidential: their text is only in "
+                                        "the restricted queue)"), d.spikes[0].summary
+    assert "top terms" not in d.spikes[0].summary and d.spikes[0].top_terms == ["portal"]
 
 
 def test_the_same_person_forwarding_the_same_post_twice_is_one_forward() -> None:
