@@ -785,12 +785,27 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
 
 
 def _being_done(c: JobDeps, s: DbSession, r: SpikeEvent, now: datetime) -> str:
-    """What the team has done about an episode's items so far, for its message (judge D,
-    2026-12-07: the crisis contact could not tell from any page whether anyone was answering)."""
+    """What the team has done about an episode's items so far, and how many of its posts are red,
+    for its message (judge D, 2026-12-07: the crisis contact could not tell from any page whether
+    anyone was answering; the red count of its summary is the detection window's, and a breach
+    whose red posts came later read "1 red" to its end)."""
     if r.kind == "velocity":
         return ""
     n, acked, done = c.store.episode_items(s, utc(r.started_at), now, r.scope)
-    return f"; its items: {n} in the queue, {acked} acknowledged, {done} answered or closed" if n else ""
+    out = f"; its items: {n} in the queue, {acked} acknowledged, {done} answered or closed" if n else ""
+    red = _episode_red(c, s, r, now)
+    if red:
+        out += f"; {red} red since it began (their text is only in the restricted queue)"
+    return out
+
+
+def _episode_red(c: JobDeps, s: DbSession, r: SpikeEvent, now: datetime) -> int:
+    """The red posts (see :func:`_red`) of an episode's scope from the start of its first bucket to ``now``."""
+    start = bucket_start(utc(r.started_at), c.cfg.policy.spikes.bucket)
+    rows = [m for m, _ in c.store.mentions_with_label_since(s, start)
+            if m.state == "routed" and utc(m.created_at) <= now and (r.scope == "all" or m.source == r.scope)]
+    items = c.store.items_of(s, [m.id or 0 for m in rows])
+    return sum(1 for m in rows if _red(m, items, c.cfg.policy.light.watchlists))
 
 
 #: an episode's message is rewritten when its mentions since the start reach this multiple of the

@@ -449,7 +449,8 @@ def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenCl
     c.pipeline.run_once()
     (key,) = [k for k in run_spike_detection(c) if k.startswith("volume:all")]
     clock.advance(timedelta(minutes=5))
-    c.store.add_new_mentions("t", "x", [_mention(900, "SET SEG refund delayed again, awful", clock)], None,
+    c.store.add_new_mentions("t", "x", [_mention(900, "SET SEG refund delayed again, awful", clock),
+                                        _mention(901, "SET SEG Project Falcon launch slides leaked", clock)], None,
                              now=clock.now())
     c.pipeline.run_once()  # held by the live spike; the spike job has not counted it yet
     from monitor.queue.actions import QueueActions, actor_for
@@ -469,6 +470,9 @@ def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenCl
     # what was done about its items (judge D, 2026-12-07: no page said whether anyone answered)
     assert "; its items: " in rewrites[-1].payload["held"] and ", 1 acknowledged, 0 answered or closed" in \
         rewrites[-1].payload["held"]
+    # and its red posts to its end, not the detection window's (none then): 2026-12-07
+    assert "; 1 red since it began (their text is only in the restricted queue)" in rewrites[-1].payload["held"]
+    assert "Falcon" not in str(rewrites[-1].payload)
     assert rewrites[-1].payload["title"].startswith("Spike (over)")
 
 
