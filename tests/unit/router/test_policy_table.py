@@ -598,6 +598,37 @@ def test_complaint_terms_are_words_of_the_post_not_of_its_links(router: Router, 
     assert d.light == light, d.reasons
 
 
+@pytest.mark.parametrize(("text", "term"), [
+    ("Acme keeps refunding nothing, three months now", "refund"),
+    ("Acme refunded half and called it a day", "refund"),
+    ("I was overcharging myself by staying with Acme", "overcharged"),
+    ("Acme overcharges every teacher in the district", "overcharged"),
+])
+def test_complaint_terms_match_in_any_of_their_forms(router: Router, text: str, term: str) -> None:
+    """2026-12-07: "still delaying my claim" passed the example's complaint term "delayed" as
+    neutral news, green; a complaint word is written in whatever form the author needs."""
+    d = router.decide(MentionView("x", "1", text, NOW), SentimentView("neutral", 0.9), now=NOW)
+    assert d.light == "yellow" and f"yellow: complaint terms: '{term}'" in d.reasons, d.reasons
+
+
+@pytest.mark.parametrize(("word", "has", "lacks"), [
+    ("delayed", {"delay", "delays", "delaying", "delayed"}, {"delaye"}),
+    ("denied", {"deny", "denies", "denying", "denied"}, set()),
+    ("cancel", {"cancels", "cancelled", "canceled", "cancelling", "canceling"}, set()),
+    ("overcharged", {"overcharge", "overcharges", "overcharging"}, set()),
+    ("scam", {"scams", "scammed", "scamming"}, set()),
+    ("still", {"still"}, set()),  # a word of four letters with no suffix: its own forms
+    ("news", {"news"}, {"new"}),  # a word in -s never matches its bare stem
+    ("waiting", {"wait", "waits", "waited"}, {"waite"}),
+    ("503", {"503"}, {"503s"}),
+])
+def test_word_forms(word: str, has: set[str], lacks: set[str]) -> None:
+    from monitor.domain.light import word_forms
+
+    forms = word_forms(word)
+    assert has <= forms and not lacks & forms, sorted(forms)
+
+
 @pytest.mark.parametrize(("urgent_lights", "priority"), [([], "high"), (["red"], "urgent")])
 def test_urgent_lights_put_every_red_item_on_the_wall_clock(urgent_lights: list[str], priority: str) -> None:
     """Judges A and B (2026-12-07): a leak by a small account, posted the evening before
