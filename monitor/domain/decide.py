@@ -46,6 +46,8 @@ class MentionView:
     submitted_by: str | None = None
     scout_category: str | None = None
     scout_urgency: str | None = None
+    #: what the scouts who forwarded it wrote: watch-lists read it (a customer's name in a note is red)
+    scout_notes: tuple[str, ...] = ()
     #: the confidentiality signal (P4 "model signals"), computed in triage: 0..1, None when not
     #: scored (no categories or threshold configured, or a language the model does not cover)
     red_score: float | None = None
@@ -488,6 +490,7 @@ class Router:
             # an employee's link we could not read: its "text" is their note, or the address
             unread_post=m.source == "web" and m.submitted_by is not None,
             impersonating=impersonation(m.author_handle, self._our_names) if m.author_handle else None,
+            notes=m.scout_notes,
         )
         # the spike detector's estimate: no rate from a post too young or too small to tell
         if m.prev_engagement is not None and m.prev_observed_at is not None and m.observed_at is not None:

@@ -171,6 +171,7 @@ def evaluate(
     topic_terms: Sequence[str] = (),
     unread_post: bool = False,
     impersonating: str | None = None,
+    notes: Sequence[str] = (),
 ) -> Verdict:
     """Decide the light of one mention.
 
@@ -184,7 +185,8 @@ def evaluate(
     the scout called it a compliment (its text is the scout's note: the model signal does not make
     it red); a post by an account whose name poses as one of ours (``impersonating``: the
     handle, see :func:`impersonation`). Green: everything else (compliments and neutral public
-    mentions).
+    mentions). ``notes``: what the scouts who forwarded it wrote; a watch-list term or pattern in
+    one makes it red too (the note travels with the item).
     """
     reasons: list[str] = []
     hits: list[str] = []
@@ -192,6 +194,13 @@ def evaluate(
         for label, why in watch_matches(text, wl):
             hits.append(label)
             reasons.append(why)
+    # judge H, 2026-12-07: "FYI she teaches at <a customer on the watch-list>, the district we're in
+    # arbitration with" reached the whole Marketing & Sales channel as a yellow item's note
+    for wl in cfg.watchlists:
+        for label, why in (hit for note in notes if note != text for hit in watch_matches(note, wl)):
+            if label not in hits:
+                hits.append(label)
+                reasons.append(f"the scout's note {why}")
     # the model reads posts: a scout's note on a post nobody could read is the employee's account
     # of it, not a disclosure (judge M, 2026-12-06: "a rider posted ... that the tram was speeding
     # before the crash" resembled riders' personal data, 0.78, and the team answering the public saw

@@ -29,6 +29,11 @@ from monitor.storage.models import (
 )
 from monitor.vocab import LIGHT_RANK
 
+#: a scout's urgency, least to most urgent (the web form's and Slack's values)
+_URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+#: which of several forwards' categories counts: a colleague's criticism over another's compliment
+#: ("when in doubt": a person decides)
+_CATEGORY_RANK = {"other": 0, "compliment": 1, "question": 2, "criticism": 3}
 
 class QueueStore(StoreBase):
     """Queue items and groups, roster, scout submissions, spikes."""
@@ -223,11 +228,38 @@ class QueueStore(StoreBase):
             return list(s.exec(q).all())
 
     def submissions_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, ScoutSubmission]:
-        """The scout submission of each of ``mention_ids`` that has one (the first, by id)."""
-        out: dict[int, ScoutSubmission] = {}
+        """The scout forwards of each of ``mention_ids`` that has one, as one submission: the
+        latest forward (who sent it, their note, when), with the most urgent urgency and the
+        weightiest category any forward gave (judge J, 2026-12-07: a second colleague's "Urgent, a
+        reporter asked for comment" left the item normal, because only the first forward counted).
+        Several forwards give a detached copy, never written back; every forward's note is in
+        :meth:`scout_notes_for`."""
+        by_mention: dict[int, list[ScoutSubmission]] = {}
         for sub in s.exec(select(ScoutSubmission).where(self.among(col(ScoutSubmission.mention_id), mention_ids))
                           .order_by(col(ScoutSubmission.id))).all():
-            out.setdefault(sub.mention_id or 0, sub)
+            by_mention.setdefault(sub.mention_id or 0, []).append(sub)
+        out: dict[int, ScoutSubmission] = {}
+        for mid, subs in by_mention.items():
+            latest = subs[-1]
+            if len(subs) == 1:
+                out[mid] = latest
+                continue
+            out[mid] = ScoutSubmission(
+                id=latest.id, submitted_by=latest.submitted_by, submitter_name=latest.submitter_name,
+                channel=latest.channel, url=latest.url, note=latest.note, mention_id=latest.mention_id,
+                already_known=latest.already_known, created_at=latest.created_at,
+                urgency=max((n.urgency for n in subs), key=lambda u: _URGENCY_RANK.get(u, 1)),
+                category=max((n.category for n in subs), key=lambda c: _CATEGORY_RANK.get(c, 0)))
+        return out
+
+    def scout_notes_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """Every scout's note on each of ``mention_ids`` that has one, in the order they came."""
+        out: dict[int, tuple[str, ...]] = {}
+        for mid, note in s.exec(select(ScoutSubmission.mention_id, ScoutSubmission.note)
+                                .where(self.among(col(ScoutSubmission.mention_id), mention_ids))
+                                .order_by(col(ScoutSubmission.id))).all():
+            if note and note.strip():
+                out[mid or 0] = (*out.get(mid or 0, ()), note)
         return out
 
     def credit_known_mention(self, s: Session, mention_id: int, now: datetime) -> None:

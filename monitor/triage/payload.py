@@ -13,8 +13,8 @@ from monitor.storage.models import ClassificationRow, MentionRow, ScoutSubmissio
 from monitor.triage.batch import Cls, Item
 
 
-def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> MentionView:
-    """The router's view of a stored mention."""
+def view_of(row: MentionRow, submission: ScoutSubmission | None = None, notes: tuple[str, ...] = ()) -> MentionView:
+    """The router's view of a stored mention; ``notes``: every scout's note on it (read for watch-list terms)."""
     return MentionView(
         source=row.source, external_id=row.external_id, text=row.text, created_at=utc(row.created_at),
         url=row.url, author_handle=row.author_handle, author_reach=row.author_reach, lang=row.lang,
@@ -25,6 +25,7 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None) -> Menti
         submitted_by=submission.submitted_by if submission else None,
         scout_category=submission.category if submission else None,
         scout_urgency=submission.urgency if submission else None,
+        scout_notes=notes or ((submission.note,) if submission and submission.note else ()),
     )
 
 

