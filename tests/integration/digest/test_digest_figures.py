@@ -494,3 +494,26 @@ def test_top_criticisms_rank_by_engagement_and_followers_together(digest_config,
     # reporter's post (40 likes) was not among them
     assert [x.text for x in d.criticisms] == ["claims portal down all day, reporter's story", EVIL_TEXT]
     assert [x.reach for x in d.criticisms] == [118_000, 5000]
+
+
+def test_monday_s_items_are_open_but_not_the_week_s_and_later_ones_not_in_the_queue(digest_config, containers) -> None:
+    """Judge I (2026-12-07): a post of Sunday 23:59 made its item at Monday 00:01, and the digest
+    sent at 08:00 said "9 open (9 came in this week)" for 8; a preview of a past week on a later
+    database listed items "-50 h old". An item of the next week is open but not the week's; one
+    made after the digest's moment is not in its queue."""
+    from monitor.storage.models import MentionRow, QueueItem
+
+    c = containers(digest_config(2528))
+    end = WEEK_START + timedelta(weeks=1)
+    with c.store.session() as s:
+        for i, at in enumerate([end - timedelta(hours=2), end + timedelta(minutes=1), NOW + timedelta(days=2)]):
+            m = MentionRow(source="x", external_id=f"mon{i}", source_name="x", url=f"https://x.example/mon{i}",
+                           text="SET SEG denied my claim", author_reach=10, created_at=at, fetched_at=at, state="routed")
+            s.add(m)
+            s.flush()
+            s.add(QueueItem(mention_id=m.id or 0, group_key=f"x:mon{i}", light="yellow", priority="high",
+                            status="new", due_at=at + timedelta(hours=4), created_at=at, updated_at=at))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert (d.open_total, d.open_this_week) == (2, 1)
+    assert len(d.open_items) == 2
+    c.store.engine.dispose()
