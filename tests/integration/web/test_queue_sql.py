@@ -187,3 +187,22 @@ def test_dashboard_queue_counts_match_the_items(container: Container, clock: Fro
     items = [q for q, _ in container.store.queue_items(limit=100_000)]
     assert d.open_count == sum(1 for q in items if q.status in OPEN_STATUSES)
     assert d.overdue_count == sum(1 for q in items if is_overdue(q, now))
+
+
+def test_the_dashboard_counts_items_nobody_acknowledged_past_due_as_missed(container: Container,
+                                                                          clock: FrozenClock) -> None:
+    """Judge I (2026-12-07): "high 26 acknowledged … In time 26/26" while 21 items sat past their
+    target unacknowledged: only acknowledged items were judged. Those are misses too."""
+    now = clock.now()
+    add_items(container, now)
+    d = queries.dashboard(container.store, now=now, days=14, targets={})
+    items = [q for q, _ in container.store.queue_items(limit=100_000)]
+    start = min(utc(q.created_at) for q in items)
+    for row in d.response:
+        mine = [q for q in items if q.priority == row["priority"] and utc(q.created_at) >= start and q.status != "dismissed"]
+        acked = [q for q in mine if q.acknowledged_at is not None]
+        late = [q for q in mine if q.acknowledged_at is None and q.due_at is not None and utc(q.due_at) < now]
+        on_time = [q for q in acked if q.due_at is None or utc(q.acknowledged_at) <= utc(q.due_at)]  # type: ignore[arg-type]
+        assert (row["count"], row["missed"], row["judged"], row["met"]) == (len(acked), len(late), len(acked) + len(late),
+                                                                             len(on_time)), row
+    assert sum(int(str(r["missed"])) for r in d.response) > 0  # the seeded queue has such items
