@@ -637,6 +637,12 @@ class Triage:
             kept = [rcv for rcv, h in holds.items() if h is not None and h.kind == "doubt"]
             broad = [rcv for rcv, h in holds.items() if (h is None or h.kind == "repeat")
                      and rcv in self._broad and rcv not in self._restricted]
+            # an alert a live spike or a silence held back leaves the post in that queue all the
+            # same, where the team reads it (judge H, 2026-12-07: "vendor contract lapsed over a
+            # billing dispute, lawyers involved", held by an outage's spike, was never put to Legal)
+            broad += [f"{rcv} (in its queue; its alert was held back: {h.kind})" for rcv, h in holds.items()
+                      if h is not None and h.kind not in ("doubt", "repeat", "grouped")
+                      and self._queues.get(rcv, True) and rcv not in self._restricted]
             if kept or broad:
                 ctx.doubts.append((item, row, cl, kept, broad))
         alerted = False

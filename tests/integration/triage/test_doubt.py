@@ -103,6 +103,34 @@ def test_a_complaint_that_may_be_confidential_reaches_the_broad_channel_and_lega
     assert "internal audit" in ask.payload["samples"][0]["text"]  # Legal is cleared for it
 
 
+def test_a_post_in_doubt_held_back_by_a_live_spike_is_still_put_to_legal(
+        containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    """Judge H (2026-12-07): "vendor contract lapsed over a $400k billing dispute, lawyers involved",
+    posted during an outage, had its Marketing & Sales alert held by the outage's spike, and Legal
+    was never asked: only a receiver that was shown the post counted. It sits in their queue all
+    the same; Legal is asked."""
+    from datetime import timedelta
+
+    from monitor.storage.models import SpikeEvent
+
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    c = containers(cfg=cfg)
+    c.pipeline.triage.scorer = lambda: Signals()
+    with c.store.session() as s:
+        s.add(SpikeEvent(key="volume:all:live", kind="volume", scope="all", started_at=clock.now() - timedelta(minutes=20),
+                         baseline=2.0, observed=30.0, explanation={"summary": "30 mentions"}))
+    posts = [Mention(source="x", external_id="7", url="https://x.example/7", created_at=clock.now(),
+                     author_handle="u7", author_reach=300,
+                     text="SET SEG portal is down again. Their internal audit says the vendor contract lapsed, awful")]
+    c.store.add_new_mentions("t", "x", posts, None, now=clock.now())
+    c.pipeline.run_once()
+    sent = _sent(c)
+    assert not [n for n in sent if n.receiver == "marketing-sales"]  # held back by the live spike
+    [ask] = [n for n in sent if n.receiver == "legal-compliance"]
+    assert ask.payload["action"] == "doubt"
+    assert ask.payload["title"].endswith("shown to marketing-sales (in its queue; its alert was held back: inhibited)")
+
+
 def test_the_rule_is_the_backtests_too() -> None:
     """``alert_holds`` (live and ``scout rules backtest``): only the no-queue, unrestricted receivers
     are held, only from the floor, never for a red post."""
