@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from urllib.parse import urlsplit
 
 from connectors.base import Mention
 from monitor.clock import Clock
-from monitor.storage.models import ScoutSubmission
+from monitor.domain.decide import canonical_url
+from monitor.storage.models import MentionRow, ScoutSubmission
 from monitor.storage.store import DbSession, Store
+
+#: an X post's address, whatever the host or handle (twitter.com, mobile.twitter.com, x.com/i/web)
+_X_STATUS = re.compile(r"^(?:https?://)?(?:(?:www|mobile)\.)?(?:twitter|x)\.com/[^/?#]+(?:/web)?/status(?:es)?/(\d+)",
+                       re.IGNORECASE)
+
+
+def same_post(store: Store, url: str) -> MentionRow | None:
+    """A stored mention at the same address as ``url`` written another way: an X post by its id on
+    twitter.com or x.com under any handle, or the same address without tracking parameters,
+    ``www.``, fragment or trailing slash (judge J, 2026-12-07: a link with ``?s=20&t=...``, one
+    without its trailing slash and a red post's twitter.com link each became a second item, the
+    red one yellow with its link in the broad channel)."""
+    x = _X_STATUS.match(url.strip())
+    if x is not None and (hit := store.find_mention("x", x.group(1))) is not None:
+        return hit
+    try:
+        path = urlsplit(url.strip()).path.rstrip("/")
+    except ValueError:
+        return None
+    if len(path) < 2:
+        return None  # a site's home page is nobody's post
+    key = canonical_url(url)
+    return next((row for row in store.mentions_with_url_containing(path) if row.url and canonical_url(row.url) == key),
+                None)
 
 
 class ScoutIntake:
@@ -32,7 +59,7 @@ class ScoutIntake:
         if fetched is not None:
             known = store.find_mention(fetched.source, fetched.external_id)
         if known is None:
-            known = store.find_mention_by_url(url)
+            known = store.find_mention_by_url(url) or same_post(store, url)
         already = known is not None
 
         def record(s: DbSession, mention_id: int | None) -> ScoutSubmission:

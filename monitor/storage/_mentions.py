@@ -49,6 +49,13 @@ class MentionStore(StoreBase):
         with self.session() as s:
             return s.exec(select(MentionRow).where(MentionRow.url == url).order_by(col(MentionRow.id))).first()
 
+    def mentions_with_url_containing(self, fragment: str, limit: int = 50) -> list[MentionRow]:
+        """Stored mentions whose URL contains ``fragment`` (a post's path), oldest first."""
+        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.session() as s:
+            return list(s.exec(select(MentionRow).where(col(MentionRow.url).like(f"%{escaped}%", escape="\\"))
+                               .order_by(col(MentionRow.id)).limit(limit)).all())
+
     def count_mentions(self, state: str | None = None) -> int:
         """How many mentions are stored (optionally in one pipeline state)."""
         with self.session() as s:

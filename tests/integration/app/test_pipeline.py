@@ -361,3 +361,28 @@ def test_a_second_forward_counts_and_a_watched_name_in_a_note_makes_the_item_red
         later = s.exec(select(Notification).where(Notification.queue_item_id == item_id)
                        .where(Notification.receiver == "legal-compliance")).all()
     assert len(later) == len(legal) + 1 and "300 shares" in json.dumps(later[-1].payload)
+
+
+@pytest.mark.parametrize(("stored", "forwarded"), [
+    ("https://x.com/leaky/status/1861000000000000777", "https://twitter.com/leaky_insider/status/1861000000000000777?s=20"),
+    ("https://x.com/jane/status/1861000000000000101", "https://x.com/jane/status/1861000000000000101?s=20&t=Ab12Cd"),
+    ("https://www.reddit.com/r/teachers/comments/abc123/setseg_lost_my_claim/",
+     "https://reddit.com/r/teachers/comments/abc123/setseg_lost_my_claim"),
+    ("https://news.example/2026/11/setseg-story", "https://news.example/2026/11/setseg-story/?utm_source=share#top"),
+])
+def test_a_link_written_another_way_is_the_post_we_have(container: Any, clock: FrozenClock, stored: str,
+                                                         forwarded: str) -> None:
+    """Judge J (2026-12-07): a link with ``?s=20&t=...``, a Reddit link without its trailing slash and
+    a red post's twitter.com link (its handle in another form) each became a second item; the red
+    one came out yellow, its link in the broad channel. The same post is found, the scout credited."""
+    c = container()
+    ext = stored.rstrip("/").rsplit("/", 1)[-1] if "status" in stored else "p1"
+    c.store.add_new_mentions("t", "x", [Mention(source="x" if "status" in stored else "rss", external_id=ext, url=stored,
+                                                text="SET SEG post", created_at=clock.now())], None, now=clock.now())
+    sub = c.pipeline.submit_scout(url=forwarded, note="seen this?", category="criticism", urgency="normal",
+                                  submitted_by="sam@setseg.example")
+    assert sub.already_known and sub.mention_id == c.store.find_mention_by_url(stored).id  # type: ignore[union-attr]
+    # a site's home page or another post is not it
+    other = c.pipeline.submit_scout(url=forwarded.split("/")[0] + "//" + forwarded.split("/")[2] + "/",
+                                    note="", category="other", urgency="normal", submitted_by="sam@setseg.example")
+    assert not other.already_known
