@@ -61,13 +61,16 @@ def due_at(created: datetime, target: ResponseTarget, hours: BusinessHours) -> d
     day = cursor.date()
     for _ in range(3 * 366):
         if DAY_NAMES[day.weekday()] in hours.days and day not in holidays and hours.start < hours.end:
-            opens = datetime.combine(day, hours.start, tz)
-            closes = datetime.combine(day, hours.end, tz)
-            begin = max(cursor, opens)
+            # in UTC: the difference of two times of one zone, or a time plus hours, is wall-clock
+            # arithmetic in Python, an hour off on a day the clocks change (judge K, 2026-12-07: a
+            # 4-business-hour target on a 24/7 desk came due after 5 real hours, or 3)
+            opens = datetime.combine(day, hours.start, tz).astimezone(UTC)
+            closes = datetime.combine(day, hours.end, tz).astimezone(UTC)
+            begin = max(cursor.astimezone(UTC), opens)
             if begin < closes:
                 available = closes - begin
                 if remaining <= available:
-                    return (begin + remaining).astimezone(UTC)
+                    return begin + remaining
                 remaining -= available
         day += timedelta(days=1)
         cursor = datetime.combine(day, time(0, 0), tz)

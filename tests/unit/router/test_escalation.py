@@ -44,6 +44,17 @@ def test_due_at(created: datetime, within: int, business: bool, expected: dateti
     assert got.tzinfo is UTC
 
 
+@pytest.mark.parametrize("created", [datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 3, 29, 0, 30, tzinfo=UTC)])
+def test_business_hours_on_the_night_the_clocks_change_are_real_hours(created: datetime) -> None:
+    """Judge K (2026-12-07): on a 24/7 desk in Berlin, a 4-business-hour target came due after 5
+    real hours on the night the clocks went back, and after 3 when they went forward: the sums
+    were done on the wall clock."""
+    every_day = BusinessHours(timezone="Europe/Berlin", days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                              start="00:00", end="24:00")
+    target = ResponseTarget(within=timedelta(hours=4), business_hours=True)
+    assert due_at(created, target, every_day) == created + timedelta(hours=4)
+
+
 def test_due_at_without_working_time_is_an_error() -> None:
     # the configuration refuses such hours at load (judge F); due_at still says so, never loops
     with pytest.raises(ValueError, match="at least one working day"):
