@@ -135,12 +135,19 @@ def _outcome(container: Container, sub: ScoutSubmission, actor: Actor | None = N
             return {"state": "recorded", "text": RECEIVED}
         return {"state": "restricted", "text": "Handed to Legal / Compliance and the Marketing & Sales lead."}
     who = names.get(item.assignee or "", item.assignee or "")
+    if item.id is not None and item.status in ("closed", "responded"):
+        # whoever closed or answered it, assigned or not (judge J, 2026-12-07: "Handled by :")
+        done = [e.actor for e in queries.item_history(container.store, item.id)
+                if e.action in ("queue.close", "queue.respond") and e.actor in names]
+        who = names[done[-1]] if done else who
+    who = who or "Marketing & Sales"
     texts = {
         "new": "Queued for Marketing & Sales.",
         "assigned": f"Queued; {who} is looking at it.",
         "acknowledged": f"{who} is handling it.",
         "responded": f"Answered by {who}.",
-        "closed": f"Handled by {who}: no public reply needed ({item.close_reason or 'no reason given'}).",
+        # the close reason is the team's note, about a customer perhaps: not the scout's to read
+        "closed": f"Handled by {who}: no public reply was needed.",
         "dismissed": "Looked at and set aside (not about us, or spam).",
     }
     return {"state": item.status, "text": texts.get(item.status, item.status), "response_url": item.response_url,

@@ -169,6 +169,19 @@ def test_spokesperson_claims_and_records_response(browser: Callable[..., Browser
     assert "Answered by Ben Ortiz" in mine and "https://x.com/setseg/status/1" in mine
 
 
+def test_the_scout_sees_who_closed_an_unclaimed_item_but_not_the_teams_note(browser: Callable[..., Browser],
+                                                                          seeded: Seeded) -> None:
+    """Judge J (2026-12-07): Dana closed an item nobody had claimed, and the scout read "Handled by :
+    no public reply needed (Called the teacher directly; her claim paperwork was found)": a blank
+    name, and the team's own note about a customer."""
+    ben = browser("ben")
+    item = f"/queue/{seeded.yellow}"
+    assert ben.post_form(item, f"{item}/close", {"reason": "Called the teacher directly; paperwork found"}).status_code == 200
+    mine = browser("eve").client.get("/submissions").text
+    assert "Handled by Ben Ortiz: no public reply was needed." in mine
+    assert "paperwork found" not in mine and "Handled by :" not in mine
+
+
 def test_claiming_a_colleagues_item_says_from_whom(browser: Callable[..., Browser], seeded: Seeded,
                                                    container: Container, clock: FrozenClock) -> None:
     """Judge U (2026-12-06): Marcus took one of Jonas's items and the history did not say from whom."""
