@@ -82,6 +82,12 @@ class YellowRules(StrictModel):
         "'request for comment'): yellow whatever the tone (P2: only spokespersons answer the press)",
     )
     question_terms: list[MatchTerm] = Field(default_factory=list)
+    legal_terms: list[MatchTerm] = Field(
+        default_factory=list,
+        description="words of a legal threat ('cease and desist', 'my lawyer', 'filing suit', 'the insurance "
+        "commissioner'): yellow whatever the tone, and the restricted receivers (Legal / Compliance) are "
+        "told too, whatever the routes say",
+    )
     community_question_topics: list[str] | None = Field(
         None,
         description="a question to the community ('anyone going to ...?') is yellow only when it names "

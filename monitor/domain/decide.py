@@ -428,6 +428,7 @@ def labels_for(
     watch_hits: tuple[str, ...],
     group: str = "",
     press: bool = False,
+    legal: bool = False,
 ) -> dict[str, object]:
     """The routing labels of a mention (``lang`` is an alias of ``language``)."""
     return {
@@ -446,6 +447,7 @@ def labels_for(
         "keywords": list(watch_hits),
         "submitted_by_scout": m.submitted_by is not None,
         "press": press,
+        "legal": legal,
         "scout_category": m.scout_category or "",
         "scout_urgency": m.scout_urgency or "",
     }
@@ -524,6 +526,7 @@ class Router:
             topic=topic,
             watch_hits=verdict.watch_hits,
             press=verdict.press,
+            legal=verdict.legal,
             group=group,
         )
         matches = self.tree.match(labels)
@@ -545,6 +548,10 @@ class Router:
             receivers = [*receivers, *legal]
             reasons.append(f"to {', '.join(legal)}: red always reaches the restricted receivers (P4), though no "
                            "route sent it there")
+        if verdict.legal and verdict.light == "yellow" and self._restricted - set(receivers):
+            legal = sorted(self._restricted - set(receivers))
+            receivers = [*receivers, *legal]
+            reasons.append(f"to {', '.join(legal)}: a legal threat reaches the restricted receivers too")
         # P4: red items reach non-restricted receivers only as a notice, and get no template.
         notice_only = [r for r in receivers if r not in self._restricted] if verdict.light == "red" else []
         if notice_only:
@@ -570,7 +577,8 @@ class Router:
 #: the labels a route matcher can test: the keys of :func:`labels_for`
 ROUTE_LABELS: frozenset[str] = frozenset({
     "source", "group", "lang", "light", "sentiment", "uncertain", "language", "author_reach", "engagement",
-    "priority", "topic", "kind", "keywords", "submitted_by_scout", "press", "scout_category", "scout_urgency"})
+    "priority", "topic", "kind", "keywords", "submitted_by_scout", "press", "legal", "scout_category",
+    "scout_urgency"})
 
 
 def route_label_values(cfg: AppConfig) -> dict[str, tuple[str, ...]]:
@@ -589,6 +597,7 @@ def label_values(topics: Iterable[str]) -> dict[str, tuple[str, ...]]:
         "uncertain": ("true", "false"),
         "submitted_by_scout": ("true", "false"),
         "press": ("true", "false"),
+        "legal": ("true", "false"),
         "scout_category": ("compliment", "criticism", "question", "other", ""),
         "scout_urgency": ("low", "normal", "high", ""),
     }
@@ -663,7 +672,7 @@ def check_policy(cfg: AppConfig) -> list[str]:
                     for priority in PRIORITIES:
                         probe: dict[str, object] = {
                             "light": "red", "sentiment": sentiment, "submitted_by_scout": scout, "source": source,
-                            "priority": priority, "keywords": [], "topic": topic, "press": False,
+                            "priority": priority, "keywords": [], "topic": topic, "press": False, "legal": False,
                             "scout_category": "", "kind": "post"}
                         if not restricted.intersection(receivers_of(tree.match(probe))):
                             missed.add(f"{sentiment}{', from a scout' if scout else ''}"

@@ -19,19 +19,17 @@ _SUFFIX = r"(?:'s|’s|s|es|')?"
 @lru_cache(maxsize=4096)
 def term_pattern(term: str, case_sensitive: bool = False, inflected: bool = False) -> re.Pattern[str]:
     """A word-boundary pattern for ``term`` that tolerates runs of whitespace/hyphens and
-    simple inflections; ``#ProjectFalcon`` style hashtags match too. ``inflected``: the last word
+    simple inflections; ``#ProjectFalcon`` style hashtags match too. ``inflected``: each word
     also matches its regular verb and noun forms (:func:`word_forms`: "delayed" matches "delaying"
-    and "delays", "cancel" matches "cancelled")."""
+    and "delays", "cancel" matches "cancelled", "filing suit" matches "filed suit")."""
     parts = [w for w in re.split(r"[\s\-_]+", term.strip()) if w]
     words = [re.escape(w) for w in parts]
     flags = 0 if case_sensitive else re.IGNORECASE
     if inflected and parts:
-        forms = word_forms(parts[-1])
-        if len(forms) > 1:
-            head = r"[\s\-_]*".join(words[:-1])
-            last = "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
-            body = (head + r"[\s\-_]*" if head else "") + last
-            return re.compile(rf"(?<![\w]){body}(?:'s|’s|')?(?![\w])", flags)
+        alts = ["(?:" + "|".join(re.escape(f) for f in sorted(word_forms(w), key=len, reverse=True)) + ")"
+                for w in parts]
+        body = r"[\s\-_]*".join(alts)
+        return re.compile(rf"(?<![\w]){body}(?:'s|’s|')?(?![\w])", flags)
     body = r"[\s\-_]*".join(words)
     return re.compile(rf"(?<![\w]){body}{_SUFFIX}(?![\w])", flags)
 
@@ -122,6 +120,8 @@ class Verdict:
     #: a journalist's enquiry (``press_terms``): never held back as routine (P2: spokespersons
     #: answer the press, on the press's deadline)
     press: bool = False
+    #: a legal threat (``legal_terms``): Legal / Compliance hear of it too
+    legal: bool = False
 
 
 _QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
@@ -236,6 +236,11 @@ def evaluate(
     press = find_terms(text, y.press_terms)
     if press:
         reasons.append("a press enquiry: " + ", ".join(f"'{t}'" for t in press) + " (a spokesperson decides)")
+    # judge H, 2026-12-07: "our firm has sent a cease and desist ... they have 10 days" came out green,
+    # recorded, and nobody was told; a threat of suit is Legal's business whatever its tone
+    legal = find_terms(text, y.legal_terms, inflected=True)
+    if legal:
+        reasons.append("a legal threat: " + ", ".join(f"'{t}'" for t in legal) + " (Legal / Compliance are told)")
     community_question = False
     if y.questions:
         if find_terms(text, y.question_terms) or asks_us(text, topic_terms):
@@ -259,7 +264,7 @@ def evaluate(
         # (judge B: a bare link became "green: neutral public mention")
         reasons.append("needs review: the post behind the link could not be read (an employee forwarded it)")
     if reasons:
-        return Verdict("yellow", tuple(reasons), press=bool(press))
+        return Verdict("yellow", tuple(reasons), press=bool(press), legal=bool(legal))
     aside = ("a question to the community, not to us",) if community_question else ()
     if praised:
         read = f"; the model read it {sentiment}" if sentiment and sentiment != "positive" else ""

@@ -231,7 +231,7 @@ def send_at(now: datetime, *, previous: LastAlert | None, group_wait: timedelta,
 def must_be_seen(labels: Mapping[str, object]) -> str | None:
     """Why an alert may never be held back by inhibition (None: it may be).
 
-    Red items (Legal must see them), urgent items, scout forwards and press enquiries always
+    Red items (Legal must see them), urgent items, scout forwards, press enquiries and legal threats always
     reach people, even while a spike is live: a spike alert summarises routine mentions, not these
     (judge F, 2026-12-06: a reporter's "hasn't responded to my request for comment" was held).
     """
@@ -243,6 +243,8 @@ def must_be_seen(labels: Mapping[str, object]) -> str | None:
         return "forwarded by a scout"
     if labels.get("press"):
         return "a press enquiry"
+    if labels.get("legal"):
+        return "a legal threat"
     return None
 
 

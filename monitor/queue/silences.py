@@ -47,6 +47,7 @@ LABELS: dict[str, str] = {
     "uncertain": "true when the model was unsure",
     "submitted_by_scout": "true for a mention an employee forwarded",
     "press": "true for a journalist's enquiry (press_terms)",
+    "legal": "true for a legal threat (legal_terms)",
     "scout_category": "what the scout said it is: compliment, criticism, question, other",
     "scout_urgency": "how urgent the scout said it is: low, normal, high",
 }

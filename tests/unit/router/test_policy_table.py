@@ -611,6 +611,24 @@ def test_complaint_terms_match_in_any_of_their_forms(router: Router, text: str, 
     assert d.light == "yellow" and f"yellow: complaint terms: '{term}'" in d.reasons, d.reasons
 
 
+@pytest.mark.parametrize("text", [
+    "Our firm has sent Acme a cease and desist regarding the logo. They have 10 days.",
+    "Copying my lawyer on this. Acme, you will hear from us.",
+    "We filed suit against Acme this morning, thanks for nothing",  # a form of "filing suit"
+])
+def test_a_legal_threat_is_yellow_whatever_its_tone_and_legal_is_told(router: Router, text: str) -> None:
+    """Judge H (2026-12-07): "Our firm has sent SET SEG a cease and desist ... They have 10 days" came
+    out green, recorded, nobody told. A legal threat is yellow and reaches the restricted receivers
+    too, and no live spike holds it back."""
+    from monitor.domain.suppression import must_be_seen
+
+    d = router.decide(MentionView("x", "1", text, NOW), SentimentView("positive", 0.9), now=NOW)
+    assert d.light == "yellow" and any(r.startswith("yellow: a legal threat: ") for r in d.reasons), d.reasons
+    assert "legal-compliance" in d.receivers and "marketing-sales" in d.receivers, d.receivers
+    assert "to legal-compliance: a legal threat reaches the restricted receivers too" in d.reasons
+    assert d.labels["legal"] is True and must_be_seen(d.labels) == "a legal threat"
+
+
 @pytest.mark.parametrize(("word", "has", "lacks"), [
     ("delayed", {"delay", "delays", "delaying", "delayed"}, {"delaye"}),
     ("denied", {"deny", "denies", "denying", "denied"}, set()),
