@@ -180,10 +180,25 @@ def router(container: Container) -> APIRouter:
     @routes.post("/submit", include_in_schema=False)
     def submit_post(request: Request, url: str = Form(""), note: str = Form(""), category: str = Form("other"),
                     urgency: str = Form("normal"), csrf_token: str = Form("")) -> Response:
-        auth.check_csrf(request, csrf_token)
+        values = {"url": url, "note": note, "category": category, "urgency": urgency}
+        try:
+            auth.check_csrf(request, csrf_token)
+        except HTTPException:
+            # the form outlived its session (a restart, a sign-out, a tab left open): what was typed
+            # is not lost (judge J, 2026-12-07: a 403 page, the note gone)
+            signed_in = web_of(request).actor(request)
+            if signed_in is not None:
+                return form(request, signed_in, values, {"form": (
+                    "This form had expired, so nothing was sent. Check what you wrote below and send it again.")},
+                    status=403)
+            kept = f"Link: {url}\nNote: {note}" if note else f"Link: {url}"
+            return web_of(request).render(request, "error.html", {
+                "title": "Signed out", "kept": kept, "message": (
+                    "You were signed out, so nothing was sent. Copy what you typed (below), sign in and send it "
+                    "again.")}, status=403)
         actor = auth.require(web_of(request).actor(request))
         url = normal_url(url)
-        values = {"url": url, "note": note, "category": category, "urgency": urgency}
+        values["url"] = url
         errors = validate(url, note, category, urgency)
         if errors:
             return form(request, actor, values, errors, status=422)

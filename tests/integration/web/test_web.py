@@ -113,6 +113,23 @@ def test_csrf_token_is_required(browser: Callable[..., Browser], container: Cont
     assert b.client.post("/submit", data={**VALID, "csrf_token": other}).status_code == 403
 
 
+def test_an_expired_form_keeps_what_the_scout_typed(browser: Callable[..., Browser], container: Container) -> None:
+    """Judge J (2026-12-07): a forward sent after the session had changed (a restart without a fixed
+    session secret, a sign-out, a stale tab) gave a 403 page, the note gone. Signed in, the form
+    comes back with what was typed; signed out, the page shows it to copy. Nothing is sent."""
+    b = browser("eve")
+    note = "Parents say <the portal> ate their forms, screenshot in the staff chat"
+    r = b.client.post("/submit", data={**VALID, "note": note, "csrf_token": "stale"})
+    assert r.status_code == 403 and "This form had expired, so nothing was sent." in r.text
+    assert "Parents say &lt;the portal&gt; ate their forms" in r.text and 'value="https://example.com/p/42"' in r.text
+    csrf_of(r.text)  # a fresh token to send it again with
+    out = TestClient(b.client.app).post("/submit", data={**VALID, "note": note, "csrf_token": "stale"},
+                                        follow_redirects=False)
+    assert out.status_code == 403 and "You were signed out, so nothing was sent." in out.text
+    assert "Note: Parents say &lt;the portal&gt; ate their forms" in out.text and "<the portal>" not in out.text
+    assert container.store.submissions("eve") == []
+
+
 def test_rate_limit_on_submissions(browser: Callable[..., Browser], container: Container,
                                    clock: FrozenClock) -> None:
     b = browser("eve")
