@@ -149,11 +149,15 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def check_hours(days: Sequence[str], start: time, end: time) -> None:
-    """``ValueError`` unless ``days`` names at least one day and ``end`` comes after ``start`` (working
-    hours within a day; hours past midnight are two entries' work, not one)."""
+def check_hours(days: Sequence[str], start: time, end: time, *, overnight: bool = False) -> None:
+    """``ValueError`` unless ``days`` names at least one day and ``end`` comes after ``start``
+    (working hours within a day), or, with ``overnight``, differs from it (a shift from ``start``
+    on each of ``days`` to ``end`` the next morning, e.g. 22:00-06:00)."""
     if not days:
         raise ValueError("days: at least one working day is needed")
-    if end <= start:
-        raise ValueError(f"end {end:%H:%M} must be after start {start:%H:%M} (hours across midnight are "
-                         "not supported: end the day at 23:59)")
+    if overnight and end == start:
+        raise ValueError(f"end {end:%H:%M} must differ from start {start:%H:%M} (a shift across midnight ends "
+                         "the next morning, e.g. start 22:00, end 06:00)")
+    if not overnight and end <= start:
+        raise ValueError(f"end {end:%H:%M} must be after start {start:%H:%M} (office hours across midnight are "
+                         "not supported: end the day at 24:00)")

@@ -34,11 +34,20 @@ def is_working_time(
     end: time,
     holidays: Iterable[str] = (),
 ) -> bool:
-    """Whether ``when`` falls inside the working hours given in local time of ``timezone``."""
+    """Whether ``when`` falls inside the working hours given in local time of ``timezone``; an
+    ``end`` at or before ``start`` is a night shift, which belongs to the day it starts on (its
+    weekday and holiday)."""
     local = _aware(when).astimezone(ZoneInfo(timezone))
-    if DAY_NAMES[local.weekday()] not in days or local.date().isoformat() in set(holidays):
+    clock = local.time().replace(tzinfo=None)
+    day = local.date()
+    if end <= start:
+        if clock < end:
+            day -= timedelta(days=1)  # the small hours of the shift that began yesterday
+        elif clock < start:
+            return False
+    elif not start <= clock < end:
         return False
-    return start <= local.time().replace(tzinfo=None) < end
+    return DAY_NAMES[day.weekday()] in days and day.isoformat() not in set(holidays)
 
 
 def due_at(created: datetime, target: ResponseTarget, hours: BusinessHours) -> datetime:

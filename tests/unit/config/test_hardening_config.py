@@ -234,13 +234,14 @@ def test_a_bad_watch_pattern_is_named(write: Callable[[dict[str, Any]], Path], w
 @pytest.mark.parametrize(("where", "hours", "field", "said"), [
     ("business_hours", {"start": "18:00", "end": "17:00"}, "policy.business_hours", "must be after start"),
     ("business_hours", {"days": []}, "policy.business_hours", "at least one working day"),
-    ("working_hours", {"start": "22:00", "end": "06:00"}, "spokespersons[0].working_hours", "must be after start"),
+    ("working_hours", {"start": "22:00", "end": "22:00"}, "spokespersons[0].working_hours", "must differ from start"),
 ])
 def test_hours_without_working_time_are_refused_at_load(write: Callable[[dict[str, Any]], Path], where: str,
                                                          hours: dict[str, Any], field: str, said: str) -> None:
     """Judge F (2026-12-06): business hours ending before they start passed check-config, then
     triage failed on the first complaint ("business_hours has no working time"); a spokesperson's
-    hours across midnight never put them on duty, without a word."""
+    hours across midnight never put them on duty, without a word (since judge K, 2026-12-07, such
+    hours are a night shift; hours that end as they start are refused)."""
     data = _base()
     if where == "business_hours":
         data["policy"]["business_hours"] = hours

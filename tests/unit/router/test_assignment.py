@@ -114,3 +114,29 @@ def test_a_weekend_on_call_who_covers_holidays_covers_a_monday_holiday(cfg: AppC
     assert assign(None, None, [weekend], MON_CHI, {}, [holiday]) == "lena"
     off = weekend.model_copy(update={"working_hours": weekend.working_hours.model_copy(update={"on_holidays": False})})
     assert assign(None, None, [off], MON_CHI, {}, [holiday]) is None
+
+
+def test_a_night_shift_is_on_duty_from_its_start_to_the_next_morning() -> None:
+    """Judge K (2026-12-07): night duty 22:00-06:00 was refused ("hours across midnight are not
+    supported"), and a 150,000-follower post at 02:30 waited for the office to open. A shift that
+    ends before it starts runs from its start on each of its days to the next morning."""
+    from zoneinfo import ZoneInfo
+
+    from monitor.config.people import Spokesperson
+    from monitor.domain.assignment import on_duty
+
+    berlin = ZoneInfo("Europe/Berlin")
+    nina = Spokesperson.model_validate({
+        "id": "nina", "name": "Nina Nacht", "email": "nina@example.org", "roles": ["spokesperson"],
+        "working_hours": {"timezone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"],
+                          "start": "22:00", "end": "06:00"}})
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 10, day, hour, minute, tzinfo=berlin)
+
+    assert on_duty(nina, at(26, 22, 30))  # Monday night
+    assert on_duty(nina, at(27, 2, 30))  # the small hours of Monday's shift
+    assert not on_duty(nina, at(27, 6, 0)) and not on_duty(nina, at(27, 12, 0))
+    assert on_duty(nina, at(31, 5, 59))  # Saturday morning: Friday's shift
+    assert not on_duty(nina, at(31, 23, 0)) and not on_duty(nina, at(26, 3, 0))  # Saturday night; Monday 03:00 (Sunday's)
+    assert not on_duty(nina, at(27, 2, 30), holidays=["2026-10-26"])  # Monday's shift, a holiday
