@@ -167,6 +167,17 @@ def _not_praise() -> Any:
     return complaint.union(members)
 
 
+def _criticism_by_words() -> Any:
+    """Heads of yellow items the router made yellow for their words whatever their tone: complaint
+    terms, a press enquiry, a legal threat (judge I, 2026-12-07: a 120,000-follower reporter
+    "collecting stories ... claims were denied after months of delays", read neutral, the week's
+    only urgent item, was missing from the top criticisms, filled with 50-follower posts)."""
+    reasons = cast(col(QueueItem.light_reasons), String)
+    return select(QueueItem.mention_id).where(
+        col(QueueItem.light) == "yellow",
+        or_(reasons.like("%complaint terms%"), reasons.like("%a press enquiry%"), reasons.like("%a legal threat%")))
+
+
 def _items_of(s: Session, mention_ids: Collection[int]) -> dict[int, QueueItem]:
     """The queue item of each mention: its group's item, else the item it heads."""
     if not mention_ids:
@@ -249,8 +260,9 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
                           (col(MentionRow.author_reach).desc(), engagement.desc())):
                 for m in s.exec(
                         select(MentionRow).join(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
-                        .where(*in_week, col(ClassificationRow.label) == lbl, ~_red(col(MentionRow.id)),
-                               ~corrected_away.exists(), *sure)
+                        .where(*in_week, ~_red(col(MentionRow.id)), ~corrected_away.exists(), *sure,
+                               col(ClassificationRow.label) == lbl if lbl == "positive" else or_(
+                                   col(ClassificationRow.label) == lbl, col(MentionRow.id).in_(_criticism_by_words())))
                         .order_by(*order, col(MentionRow.id))
                         .limit(top_items)).all():
                     picked.setdefault(m.id, m)

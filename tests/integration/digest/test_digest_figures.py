@@ -517,3 +517,30 @@ def test_monday_s_items_are_open_but_not_the_week_s_and_later_ones_not_in_the_qu
     assert (d.open_total, d.open_this_week) == (2, 1)
     assert len(d.open_items) == 2
     c.store.engine.dispose()
+
+
+def test_a_press_enquiry_read_neutral_is_among_the_top_criticisms(digest_config, containers) -> None:
+    """Judge I (2026-12-07): a 120,000-follower reporter "collecting stories ... claims denied after
+    months of delays", read neutral, the week's only urgent item, was not among the top criticisms:
+    only posts read negative were. Items yellow for their words (complaint terms, a press enquiry, a
+    legal threat) are criticisms whatever the model read; a neutral question is not."""
+    from monitor.storage.models import ClassificationRow, MentionRow, QueueItem
+
+    c = containers(digest_config(2529))
+    at = WEEK_START + timedelta(days=2, hours=10)
+    posts = [("press", "Collecting stories from teachers whose SET SEG claims were denied, DMs open", 120_000,
+              ["yellow: a press enquiry: 'collecting stories' (a spokesperson decides)"]),
+             ("ask", "Does anyone know when SET SEG posts the new rates?", 50_000,
+              ["yellow: a question that may need an answer"])]
+    with c.store.session() as s:
+        for ext, text, reach, reasons in posts:
+            m = MentionRow(source="x", external_id=ext, source_name="x", url=f"https://x.example/{ext}", text=text,
+                           author_reach=reach, created_at=at, fetched_at=at, state="routed")
+            s.add(m)
+            s.flush()
+            s.add(ClassificationRow(mention_id=m.id or 0, label="neutral", score=0.8, created_at=at))
+            s.add(QueueItem(mention_id=m.id or 0, group_key=f"x:{ext}", light="yellow", light_reasons=reasons,
+                            priority="urgent", status="new", created_at=at, updated_at=at))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert [t.text for t in d.criticisms] == [posts[0][1]]
+    c.store.engine.dispose()
