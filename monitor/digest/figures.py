@@ -446,6 +446,7 @@ def build_digest(
         by_spokesperson=by_person, open_items=open_items[:OPEN_LISTED], open_total=open_queue.total,
         overdue_total=open_queue.overdue, scouts=scout_summary, coverage=coverage,
         queue_url=f"{settings.base_url}/queue", open_this_week=open_queue.this_week,
+        overdue_unacknowledged=open_queue.unacknowledged,
     )
 
 

@@ -300,6 +300,8 @@ class Digest:
     targets: str = ""
     #: of ``open_total``: items that came in during the week
     open_this_week: int = 0
+    #: of ``overdue_total``: items nobody acknowledged by their due time (the queue's "Overdue" filter)
+    overdue_unacknowledged: int = 0
     #: mentions in a language the sentiment model does not cover that nobody has read yet (not in the shares)
     not_read: int = 0
 

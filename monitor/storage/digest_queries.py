@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, and_, case, cast, extract, func, literal_column, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from monitor.storage.models import (
@@ -97,6 +98,8 @@ class OpenQueue:
     rows: Sequence[tuple[QueueItem, str | None]]
     #: of ``total``: the items that came in during the week
     this_week: int = 0
+    #: of ``overdue``: those nobody acknowledged by their due time (the queue's "Overdue" filter)
+    unacknowledged: int = 0
 
 
 @dataclass(frozen=True)
@@ -294,17 +297,18 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         is_open = and_(col(QueueItem.status).in_(OPEN_STATUSES), col(QueueItem.created_at) <= now_utc)
         # an item a colleague acknowledged but nobody answered past its response target is overdue
         # too (judge U, 2026-12-06: five claimed, never answered items were not flagged)
-        overdue = or_(and_(col(QueueItem.acknowledged_at).is_(None), col(QueueItem.due_at).is_not(None),
-                           col(QueueItem.due_at) < now_utc),
+        late_ack = and_(col(QueueItem.acknowledged_at).is_(None), col(QueueItem.due_at).is_not(None),
+                        col(QueueItem.due_at) < now_utc)
+        overdue = or_(late_ack,
                       *(and_(col(QueueItem.priority) == p, col(QueueItem.responded_at).is_(None),
                              col(QueueItem.created_at) < now_utc - t) for p, t in (respond_within or {}).items()))
         # the week's own, not Monday's before the digest goes out (judge I, 2026-12-07: a post of
         # Sunday 23:59 made an item at 00:01 and counted as "came in this week")
         this_week = and_(col(QueueItem.created_at) >= start, col(QueueItem.created_at) < end)
-        open_total, open_overdue, open_red, open_week = s.exec(
-            select(func.count(), func.sum(case((overdue, 1), else_=0)),
+        open_total, open_overdue, open_red, open_week, open_late_ack = s.execute(
+            sa_select(func.count(), func.sum(case((overdue, 1), else_=0)),
                    func.sum(case((col(QueueItem.light) == "red", 1), else_=0)),
-                   func.sum(case((this_week, 1), else_=0))).where(is_open)).one()
+                   func.sum(case((this_week, 1), else_=0)), func.sum(case((late_ack, 1), else_=0))).where(is_open)).one()
         rank = case(*((col(QueueItem.priority) == p, n) for p, n in priority_order.items()), else_=9)
         # red first, then the week's own items (judge U: 25 items 13 to 21 days old filled the
         # list; the week's unanswered outage complaints and its open red item were not in it)
@@ -334,7 +338,8 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         for mid in doubtful:
             head_text[mid] = NOT_QUOTED
         open_queue = OpenQueue(int(open_total or 0), int(open_overdue or 0), int(open_red or 0),
-                               [(q, head_text.get(q.mention_id)) for q in listed], this_week=int(open_week or 0))
+                               [(q, head_text.get(q.mention_id)) for q in listed], this_week=int(open_week or 0),
+                               unacknowledged=int(open_late_ack or 0))
         spike_items: dict[str, tuple[int, int, int, int]] = {}
         for sp in spikes:
             if sp.kind == "velocity":
