@@ -83,7 +83,13 @@ def replay_command(
         if cfg.digests:
             from zoneinfo import ZoneInfo
 
-            year, wk, _ = end.astimezone(ZoneInfo(cfg.digests[0].timezone)).isocalendar()
-            typer.echo(f"the digest of the week the replay ends in, as of its end:\n"
+            local = end.astimezone(ZoneInfo(cfg.digests[0].timezone))
+            year, wk, _ = local.isocalendar()
+            last_year, last_wk, _ = (local - timedelta(weeks=1)).isocalendar()
+            # the last full week first: a replay that ends early on a Monday has a week of hours
+            # after it (judge I, 2026-12-07: "0 mentions, -100% vs last week" for a week just begun)
+            typer.echo(f"the digest of the last full week before the replay's end (what Monday's digest sends), "
+                       f"as of its end:\n"
                        f"  BRAND_SCOUT_DATABASE_URL=sqlite:///{db} scout digest preview -c {config} "
-                       f"--week {year}-W{wk:02d} --now {end.isoformat()} --out digest.html")
+                       f"--week {last_year}-W{last_wk:02d} --now {end.isoformat()} --out digest.html\n"
+                       f"the week the replay ends in, so far (it is not over): --week {year}-W{wk:02d}")

@@ -36,8 +36,11 @@ def test_a_kept_replay_database_gives_the_weeks_digest(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     db = (keep / "eval.db").resolve()
     assert db.is_file() and f"database kept: {db}" in res.output
-    # the command to see its digest, with the week the replay ends in (Chicago) and its end time
-    assert "--week 2026-W49 --now 2026-12-03T20:30:00+00:00" in res.output
+    # the command to see its digest: the last full week first (what Monday's digest sends; judge I,
+    # 2026-12-07: a replay ending on a Monday offered only the week just begun), then the week the
+    # replay ends in (Chicago), each as of its end
+    assert "--week 2026-W48 --now 2026-12-03T20:30:00+00:00" in res.output
+    assert "the week the replay ends in, so far (it is not over): --week 2026-W49" in res.output
     res = runner.invoke(app, ["digest", "preview", "-c", str(EXAMPLE), "--week", "2026-W49",
                               "--now", "2026-12-03T20:30:00+00:00", "--text"],
                         env={"BRAND_SCOUT_DATABASE_URL": f"sqlite:///{db}"})
