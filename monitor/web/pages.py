@@ -101,7 +101,15 @@ def _zone_of(ctx: Context) -> tzinfo:
 
 @pass_context
 def _local_time_filter(ctx: Context, value: datetime | None, fmt: str = LONG_TIME, with_zone: bool = True) -> str:
-    return local_time(value, _zone_of(ctx), fmt, with_zone=with_zone)
+    zone = _zone_of(ctx)
+    if not with_zone and value is not None:
+        # a page that names its zone once ("Times in Europe/Berlin (CET)") still names it on a time
+        # in another offset: a summer post on a winter page, 02:30 on the night it happens twice
+        # (judge K, 2026-12-07)
+        page = ctx.get("zone_abbr")
+        name = utc(value).astimezone(zone).tzname()
+        with_zone = bool(page and name and name != page)
+    return local_time(value, zone, fmt, with_zone=with_zone)
 
 
 @pass_context

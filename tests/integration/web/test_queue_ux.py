@@ -91,6 +91,29 @@ def test_age_in_words() -> None:
     assert ago(None, now) == ""
 
 
+def test_a_row_in_another_offset_than_the_pages_names_its_zone(browser: Callable[..., Browser], seeded: Seeded,
+                                                              container: Container) -> None:
+    """Judge K (2026-12-07): "Times in Europe/Berlin (CET)" above rows of summer posts without a zone;
+    on the night the clocks go back, 02:30 happens twice. A row's time in another offset than the
+    page's says its zone; one in the page's does not repeat it."""
+    from datetime import UTC, datetime
+
+    from monitor.storage.models import MentionRow, QueueItem
+
+    summer = datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
+    with container.store.session() as s:
+        m = MentionRow(source="x", external_id="summer", source_name="x", url="https://x.example/summer",
+                       text="SET SEG denied my claim in July", created_at=summer, fetched_at=summer, state="routed")
+        s.add(m)
+        s.flush()
+        s.add(QueueItem(mention_id=m.id or 0, group_key="x:summer", light="yellow", priority="low", status="new",
+                        created_at=summer, updated_at=summer))
+    page = browser("ben").client.get("/queue").text
+    assert "Times in America/Denver (MST)" in page
+    assert "01 Jul 10:00 MDT" in page  # the summer post's row names its offset
+    assert "16 Nov 09:00 MST" not in page and "16 Nov 09:00" in page  # the page's own offset is not repeated
+
+
 @pytest.mark.parametrize(("text", "filled"), [
     ("Hi {author}, sorry about this.", "Hi there, sorry about this."),
     ("Thank you, {author}! We will pass this on.", "Thank you! We will pass this on."),
