@@ -172,6 +172,7 @@ def build_digest(
     not_quoted: Collection[int] = frozenset(),
     spike_alerted: Mapping[str, datetime] | None = None,
     spike_items: Mapping[str, tuple[int, int, int, int]] | None = None,
+    scout_notes: Mapping[int | None, str] | None = None,
 ) -> Digest:
     """The figures of ``week`` from aggregates and the few rows the digest shows (pure: no I/O,
     ``now`` is given).
@@ -185,7 +186,8 @@ def build_digest(
     scout's mention id to its queue item; ``not_quoted`` holds the ids of top mentions listed
     without text, author or link (they may be confidential); ``spike_alerted`` when each spike's
     crisis message was queued (by key); ``spike_items`` the mentions and items that came in
-    during each and what became of the items (mentions, items, answered or closed, still open).
+    during each and what became of the items (mentions, items, answered or closed, still open);
+    ``scout_notes`` the text of top mentions that are an employee's unread link, said as their note.
     """
     tz = ZoneInfo(settings.timezone)
     start, end = week_bounds(week, tz)
@@ -326,8 +328,11 @@ def build_digest(
                                       _state(q.status if q else None),
                                       f"{settings.base_url}/queue/{q.id}" if q else None, withheld=True))
                 continue
-            out.append(TopMention(snippet(m.title + " — " + m.text if m.title else m.text), m.url,
-                                  m.author_name or m.author_handle, m.source_name or m.source, m.author_reach,
+            note = (scout_notes or {}).get(m.id)
+            text = note or (m.title + " — " + m.text if m.title else m.text)
+            out.append(TopMention(snippet(text), m.url,
+                                  m.author_name or m.author_handle or ("scout's forward" if note else ""),
+                                  m.source_name or m.source, m.author_reach,
                                   _engagement(m), _state(q.status if q else None),
                                   f"{settings.base_url}/queue/{q.id}" if q else None))
         return out

@@ -42,12 +42,14 @@ def digest_from_store(store: Store, settings: DigestSettings, week: str, *, now:
     seconds = bucket_seconds(tz, base_start, end, (start - timedelta(weeks=1), start, end))
     rows = digest_week_rows(store, start=start, end=end, base_start=base_start, bucket_seconds=seconds, now=now,
                             top_items=settings.top_items, open_listed=OPEN_LISTED, priority_order=PRIORITY_ORDER,
-                            doubt_floor=settings.doubt_floor, respond_within=settings.respond_within)
+                            doubt_floor=settings.doubt_floor, respond_within=settings.respond_within,
+                            names=settings.names)
     return build_digest(week=week, now=now, settings=settings, volume=rows.volume, top_mentions=rows.top_mentions,
                         red_mentions=rows.red_mentions, red_texts=rows.red_texts, week_items=rows.week_items,
                         open_queue=rows.open_queue, scouts=rows.scouts, scout_items=rows.scout_items,
                         spikes=rows.spikes, states=rows.states, not_quoted=rows.not_quoted,
-                        spike_alerted=rows.spike_alerted, spike_items=rows.spike_items)
+                        spike_alerted=rows.spike_alerted, spike_items=rows.spike_items,
+                        scout_notes=rows.scout_notes or {})
 
 
 def load_digest(deps: DigestDeps, dg: DigestConfig, week: str, *, now: datetime | None = None) -> Digest:

@@ -124,6 +124,8 @@ class DigestWeekRows:
     #: its scope), from its start to its end (or now): (mentions, items, answered or closed, still
     #: open), by spike key
     spike_items: dict[str, tuple[int, int, int, int]] | None = None
+    #: top mentions that are an employee's unread link: their text as the scout's note (:func:`_scout_notes`)
+    scout_notes: dict[int | None, str] | None = None
 
 
 # ---- the week's figures -------------------------------------------------------------------------
@@ -170,6 +172,23 @@ def _not_praise() -> Any:
     return complaint.union(members)
 
 
+def _scout_notes(s: Session, mention_ids: Sequence[int | None], names: Mapping[str, str]) -> dict[int | None, str]:
+    """For each of ``mention_ids`` (an employee's link whose post could not be read: its text is the
+    first forward's note), the note said as the scout's: "Note from Sam Rivera (scout; the post
+    could not be read): ..." (``names``: id or email -> name, for a submission without one)."""
+    out: dict[int | None, str] = {}
+    if not mention_ids:
+        return out
+    texts = dict(s.exec(select(MentionRow.id, MentionRow.text).where(col(MentionRow.id).in_(mention_ids))).all())
+    for sub in s.exec(select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(mention_ids))
+                      .order_by(col(ScoutSubmission.created_at), col(ScoutSubmission.id))).all():
+        if sub.mention_id in out:
+            continue
+        who = sub.submitter_name or names.get(sub.submitted_by) or names.get(sub.submitted_by.lower()) or sub.submitted_by
+        out[sub.mention_id] = f"Note from {who} (scout; the post could not be read): {texts.get(sub.mention_id) or ''}"
+    return out
+
+
 def _criticism_by_words() -> Any:
     """Heads of yellow items the router made yellow for their words whatever their tone: complaint
     terms, a press enquiry, a legal threat (judge I, 2026-12-07: a 120,000-follower reporter
@@ -200,7 +219,8 @@ def _items_of(s: Session, mention_ids: Collection[int]) -> dict[int, QueueItem]:
 def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start: datetime, bucket_seconds: int,
                      now: datetime, top_items: int, open_listed: int,
                      priority_order: Mapping[str, int], doubt_floor: float | None = None,
-                     respond_within: Mapping[str, timedelta] | None = None) -> DigestWeekRows:
+                     respond_within: Mapping[str, timedelta] | None = None,
+                     names: Mapping[str, str] | None = None) -> DigestWeekRows:
     """Aggregate the volume from ``base_start`` to ``end`` in buckets of ``bucket_seconds`` and read
     the rows the digest of the week ``[start, end)`` shows, in one session.
 
@@ -210,7 +230,9 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
     :func:`_not_praise`); the first ``open_listed`` open items, red ones first, then those that came in
     during the week, each ordered by ``priority_order`` (unknown priorities last), then age, with
     the head mention's text of the non-red ones; open, overdue (as of ``now``; ``respond_within``
-    per priority: see :class:`OpenQueue`) and red-open counts over all open items.
+    per priority: see :class:`OpenQueue`) and red-open counts over all open items. A scout's link
+    whose post could not be read is quoted as the scout's note, the scout named by ``names`` (id or
+    email -> name) where the submission has no name.
 
     A post whose confidentiality signal reaches ``doubt_floor`` (its alert asked that it not be
     shared further) is never quoted: a criticism is listed without its text (``not_quoted``;
@@ -275,6 +297,10 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
             col(ClassificationRow.mention_id).in_(top_ids), col(ClassificationRow.red_score) >= doubt_floor)).all()) \
             if doubt_floor is not None and top_ids else frozenset()
         top_queue_items = _items_of(s, top_ids)
+        # an employee's link nobody could read: its "text" is their note, said as theirs (judge J,
+        # 2026-12-07: the top criticisms quoted "Parents say ..." as a post, "scout ·  · reach 0")
+        noted = _scout_notes(s, [m.id for ms in tops.values() for m in ms if m.source == "web" and m.id is not None],
+                             names or {})
         top_mentions = {lbl: [(m, top_queue_items.get(m.id or -1)) for m in ms] for lbl, ms in tops.items()}
 
         # the person who acknowledged (or claimed) the item first, from its audit trail (judge I,
@@ -329,12 +355,9 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
                 unread.append(mid)
         # a scout's link whose post could not be read: its "text" is the employee's note, said as
         # theirs (judge F, 2026-12-06: the digest quoted it as if it were the post)
-        for sub in (s.exec(select(ScoutSubmission).where(col(ScoutSubmission.mention_id).in_(unread))
-                           .order_by(col(ScoutSubmission.created_at))).all() if unread else []):
-            note = head_text.get(sub.mention_id)
-            if note is not None and not note.startswith("Note from "):
-                head_text[sub.mention_id] = (f"Note from {sub.submitter_name or sub.submitted_by} (scout; the post "
-                                             f"could not be read): {note}")
+        for mid, said in _scout_notes(s, unread, names or {}).items():
+            if head_text.get(mid) is not None:
+                head_text[mid] = said
         for mid in doubtful:
             head_text[mid] = NOT_QUOTED
         open_queue = OpenQueue(int(open_total or 0), int(open_overdue or 0), int(open_red or 0),
@@ -374,7 +397,7 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
     return DigestWeekRows(volume=volume, red_mentions=red_week, red_texts=red_texts, spikes=spikes,
                           top_mentions=top_mentions, week_items=week_items, open_queue=open_queue, scouts=scouts,
                           scout_items=scout_items, states=states, not_quoted=not_quoted,
-                          spike_alerted=spike_alerted, spike_items=spike_items)
+                          spike_alerted=spike_alerted, spike_items=spike_items, scout_notes=noted)
 
 
 # ---- delivery: one DigestRun per (week, recipient) ----------------------------------------------

@@ -547,3 +547,29 @@ def test_a_press_enquiry_read_neutral_is_among_the_top_criticisms(digest_config,
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     assert [t.text for t in d.criticisms] == [posts[0][1]]
     c.store.engine.dispose()
+
+
+def test_a_scouts_unread_link_is_quoted_as_their_note_with_their_name(digest_config, containers) -> None:
+    """Judge J (2026-12-07): the top criticisms quoted an employee's note as if it were a post
+    ("[open] scout ·  · reach 0 "Parents say…"") and the open list said "Note from sam.rivera" (the
+    id) while the thanks said "Sam Rivera". Both say it is the scout's note, with the scout's name."""
+    from monitor.storage.models import ClassificationRow, MentionRow, QueueItem, ScoutSubmission
+
+    c = containers(digest_config(2530))
+    at = WEEK_START + timedelta(days=3, hours=9)
+    with c.store.session() as s:
+        m = MentionRow(source="web", external_id="note1", source_name="scout", url="https://forum.example/t/9",
+                       text="Parents say the SET SEG portal lost their claim forms again", created_at=at,
+                       fetched_at=at, state="routed")
+        s.add(m)
+        s.flush()
+        s.add(ClassificationRow(mention_id=m.id or 0, label="negative", score=0.9, created_at=at))
+        s.add(QueueItem(mention_id=m.id or 0, group_key="web:note1", light="yellow", priority="high", status="new",
+                        scout_submitted=True, created_at=at, updated_at=at))
+        s.add(ScoutSubmission(submitted_by="ben@setseg.example", url="https://forum.example/t/9", mention_id=m.id,
+                              note="Parents say the SET SEG portal lost their claim forms again", created_at=at))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    said = "Note from Ben Ortiz (scout; the post could not be read): Parents say the SET SEG portal"
+    assert d.criticisms[0].text.startswith(said) and d.criticisms[0].author == "scout's forward"
+    assert any((o.snippet or "").startswith(said) for o in d.open_items)
+    c.store.engine.dispose()
