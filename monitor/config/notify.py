@@ -60,7 +60,8 @@ class EmailAlertsConfig(StrictModel):
 class NotifyConfig(StrictModel):
     """Where alerts go when there is no Slack (or in addition to it)."""
 
-    alert_log: str = Field("alerts.log", description="file under data_dir; one readable line per alert")
+    alert_log: str = Field("alerts.log", description="file under data_dir; one readable line per alert that Slack "
+                           "does not carry (Slack off, or a receiver without a Slack channel)")
     health_receiver: str = Field("marketing-sales", description="receiver of source-health alerts")
     slack: SlackConfig = Field(default_factory=SlackConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
