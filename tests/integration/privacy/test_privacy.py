@@ -147,6 +147,13 @@ def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c
     r = run(app, ["privacy", "export-author", "--source", "x", "--author", "bo", "--out", str(out), "-c", str(cfg)])
     assert r.exit_code == 0, r.output
     assert len(json.loads(out.read_text())["mentions"]) == 2
+    # a handle in another case is the same person; one nobody has is a failure, not an empty success
+    r = run(app, ["privacy", "export-author", "--source", "x", "--author", "@BO", "-c", str(cfg)])
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["mentions"]) == 2, r.output
+    r = run(app, ["privacy", "export-author", "--source", "x", "--author", "nobody", "-c", str(cfg)])
+    assert r.exit_code == 1 and "nothing to export" in r.output, r.output
+    r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "nobody", "--yes", "-c", str(cfg)])
+    assert r.exit_code == 1 and "nothing deleted" in r.output, r.output
     r = run(app, ["privacy", "purge-deleted", "--source", "x", "--id", "new2", "-c", str(cfg)])
     assert r.exit_code == 0 and "purged" in r.output, r.output
     r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "bo", "-c", str(cfg)], input="n\n")
@@ -227,3 +234,69 @@ def test_the_alert_log_purge_keeps_keys_and_never_loses_a_line(tmp_path: Path) -
     assert "@amy" in lines[2] and "@dee" in lines[3]
     assert writer.already_sent(Outbound(key="alert:m:0", receiver="marketing-sales", kind="alert", payload={}))
     assert not (tmp_path / "alerts.log.purge").exists()
+
+
+def test_deleting_an_author_keeps_others_complaints_and_forgets_them_everywhere(c: Container,
+                                                                                clock: FrozenClock) -> None:
+    """Judge N (2026-12-07): deleting Alice deleted the item of her thread, and with it Bob's open
+    complaint that replied to her; her handle and link stayed in spike samples, reply quotes and a
+    scout's forward ("her phone is 512-..."); ``@ALICE_M`` for ``Alice_M`` found nothing, exit 0.
+    The item goes on with Bob's post, the rest is forgotten, the handle matches whatever its case,
+    and an item whose only post goes is recorded in its history."""
+    from connectors.base import Mention
+    from monitor.storage.models import QueueItemMention, ScoutSubmission, SpikeEvent
+
+    at = clock.now()
+    head = Mention(source="x", external_id="a1", url="https://x.com/Alice_M/status/a1", author_handle="Alice_M",
+                   text="SET SEG denied my claim again, three weeks of silence", created_at=at, author_reach=90)
+    reply = Mention(source="x", external_id="b1", url="https://x.com/bob_r/status/b1", author_handle="bob_r",
+                    text="same here, my SET SEG refund is still pending", created_at=at, author_reach=40,
+                    kind="reply", parent_id="a1", thread_id="a1")
+    c.store.add_new_mentions("feed", "replay", [head], "c2", now=at)
+    c.pipeline.run_once()
+    c.store.add_new_mentions("feed", "replay", [reply], "c3", now=at)
+    c.pipeline.run_once()
+    alice, bob = c.store.find_mention("x", "a1"), c.store.find_mention("x", "b1")
+    assert alice is not None and bob is not None
+    c.pipeline.submit_scout(url="https://x.com/Alice_M/status/a1", note="Alice teaches at Lakeview, phone 512-555-0147",
+                            category="criticism", urgency="normal", submitted_by="sam@setseg.example")
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem).where(QueueItem.mention_id == alice.id)).one()
+        assert s.exec(select(QueueItemMention).where(QueueItemMention.queue_item_id == item.id,
+                                                     QueueItemMention.mention_id == bob.id)).first() is not None
+        s.add(SpikeEvent(key="volume:all:t", kind="volume", scope="all", started_at=at, baseline=1, observed=9,
+                         explanation={"summary": "9 mentions", "samples": [
+                             {"source": "x", "external_id": "a1", "author": "Alice_M", "url": head.url, "text": head.text},
+                             {"source": "x", "external_id": "b1", "author": "bob_r", "url": reply.url, "text": reply.text}]}))
+        item_id = item.id
+
+    report = delete_author(c.store, "x", "alice_m", actor="dpo@setseg.example", now=clock.now())
+    assert report.mentions == 1
+    with c.store.session() as s:
+        kept = s.get(QueueItem, item_id)
+        assert kept is not None and kept.mention_id == bob.id  # Bob's complaint is still in the queue
+        spike = s.exec(select(SpikeEvent).where(SpikeEvent.key == "volume:all:t")).one()
+        sub = s.exec(select(ScoutSubmission)).one()
+        events = s.exec(select(AuditEvent).where(AuditEvent.object_id == str(item_id),
+                                                 AuditEvent.action == "privacy.rehead")).all()
+    assert len(events) == 1
+    dumped = json.dumps([spike.explanation, _texts_in_notifications(c), sub.url, sub.note])
+    assert "Alice_M" not in dumped and "512-555" not in dumped and "status/a1" not in dumped
+    assert "bob_r" in json.dumps(spike.explanation)  # Bob's sample is his, kept
+
+    # an item whose only post goes: recorded in its history
+    with c.store.session() as s:
+        cal = s.exec(select(QueueItem).join(MentionRow, MentionRow.id == QueueItem.mention_id)
+                     .where(MentionRow.author_handle == "bo")).first()
+        assert cal is not None
+        lone = cal.id
+    delete_author(c.store, "x", "BO", actor="dpo@setseg.example", now=clock.now())
+    with c.store.session() as s:
+        assert s.get(QueueItem, lone) is None
+        [gone] = s.exec(select(AuditEvent).where(AuditEvent.object_id == str(lone),
+                                                 AuditEvent.action == "privacy.item_removed")).all()
+    assert gone.details["reason"] == "its first post was deleted (privacy)"
+    # nobody by that handle: nothing deleted, nothing recorded
+    before = len(c.store.audit_events())
+    assert delete_author(c.store, "x", "nobody", actor="dpo", now=clock.now()).mentions == 0
+    assert len(c.store.audit_events()) == before

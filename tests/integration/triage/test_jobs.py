@@ -126,7 +126,8 @@ def test_work_that_came_when_nobody_was_on_duty_goes_to_the_first_spokesperson_o
     with c.store.session() as s:
         item = s.exec(select(QueueItem)).one()
     assert item.status == "assigned" and item.assignee in ("anna", "ben")
-    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
+             and not e.details.get("first")]  # a hand-out, not the rotation's first assignment
     assert ev.actor == "brand-scout" and ev.details["reason"] == "nobody was on duty when it came"
     c.pipeline.run_once()
     states = [n for n in c.store.notifications() if n.kind == "state"]
@@ -160,7 +161,8 @@ def test_an_overdue_item_whose_assignee_is_off_duty_goes_to_one_on_duty_before_t
         item = s.exec(select(QueueItem)).one()
         (step,) = s.exec(select(EscalationStep)).all()
     assert item.assignee == "ben" and step.action == "remind-assignee" and step.target == "ben"
-    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
+             and not e.details.get("first")]  # a hand-out, not the rotation's first assignment
     assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg is off duty"
 
 
@@ -206,7 +208,8 @@ def test_an_item_whose_holder_is_away_until_after_its_due_time_is_handed_over_wh
     assert run_escalations(c) == 0  # no ladder step: nothing is due yet
     with c.store.session() as s:
         assert [i.assignee for i in s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()] == ["ben", "anna"]
-    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
+             and not e.details.get("first")]  # a hand-out, not the rotation's first assignment
     assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg is off duty until after it is due"
     # Ben leaves at 23:00 and is back at 17:00 on Tuesday, after the item is due (10:00); the office
     # closed at 18:00, so its clock stands still overnight: it stays with him until the office opens
@@ -300,7 +303,7 @@ def test_an_item_a_person_claimed_or_one_in_a_language_only_its_assignee_reads_s
     # the claimed item is acknowledged (no reminder); the Spanish one, still Anna's, is reminded
     assert sorted(st.target for st in steps if st.action == "remind-assignee") == ["anna"]
     assert not [e for e in c.store.audit_events(object_type="queue_item")
-                if e.action == "queue.assign" and e.actor == "brand-scout"]
+                if e.action == "queue.assign" and e.actor == "brand-scout" and not e.details.get("first")]
 
 
 def test_an_item_without_assignee_that_came_in_office_hours_says_so(make: Any, clock: FrozenClock) -> None:
@@ -321,7 +324,7 @@ def test_an_item_without_assignee_that_came_in_office_hours_says_so(make: Any, c
         s.commit()
     run_escalations(c)
     (ev, *_) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
-                and e.actor == "brand-scout" and e.details.get("reason")]
+                and e.actor == "brand-scout" and e.details.get("reason") and not e.details.get("first")]
     assert ev.details["reason"] == "it had nobody assigned"
 
 
@@ -544,7 +547,8 @@ def test_a_post_only_a_reader_can_handle_waits_for_a_reader_who_comes_before_it_
     with c.store.session() as s:
         assert s.exec(select(QueueItem)).one().assignee == "dana"
     # the hand-out says why it waited (judge E, 2026-12-07: "nobody was on duty when it came")
-    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"]
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
+             and not e.details.get("first")]  # a hand-out, not the rotation's first assignment
     assert ev.details["reason"] == "it waited for a reader of es"
     # an urgent one cannot wait: it goes to whoever is on duty, and its page says who reads it
     clock.set(datetime(2026, 12, 5, 11, 0, tzinfo=UTC))  # Saturday again
@@ -589,3 +593,27 @@ def test_a_spreading_post_reads_as_its_sentiment_or_its_items_light(label: str, 
     from monitor.triage.jobs import _reads_as
 
     assert _reads_as(label, light) == said
+
+
+def test_an_items_history_begins_with_whom_the_rotation_gave_it_to_and_why(make: Any, clock: FrozenClock) -> None:
+    """Judge K (2026-12-07): an item's history began with a hand-over "from Kai" and never said it
+    had gone to Kai, nor why (he reads German). The first assignment is in the history, with its
+    reason; a person's assignment is still what keeps a holder (``taken_by_people``)."""
+    from datetime import UTC, datetime
+
+    from monitor.storage.models import AuditEvent
+
+    c = make()
+    clock.set(datetime(2026, 11, 18, 14, 0, tzinfo=UTC))  # a Wednesday afternoon: people on duty
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+        events = s.exec(select(AuditEvent).where(AuditEvent.object_id == str(item.id),
+                                                 AuditEvent.action == "queue.assign")).all()
+        assert item.assignee
+        [first] = events
+        assert (first.actor, first.details["assignee"]) == ("brand-scout", item.assignee)
+        assert first.details["reason"] in ("in turn, among those on duty", f"its topic, {item.topic}")
+        assert c.store.taken_by_people(s, [item.id or 0]) == set()
