@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from monitor.app.bootstrap import Container, build
 from monitor.clock import FrozenClock
@@ -286,7 +286,7 @@ def test_deleting_an_author_keeps_others_complaints_and_forgets_them_everywhere(
 
     # an item whose only post goes: recorded in its history
     with c.store.session() as s:
-        cal = s.exec(select(QueueItem).join(MentionRow, MentionRow.id == QueueItem.mention_id)
+        cal = s.exec(select(QueueItem).join(MentionRow, col(MentionRow.id) == col(QueueItem.mention_id))
                      .where(MentionRow.author_handle == "bo")).first()
         assert cal is not None
         lone = cal.id
