@@ -164,8 +164,9 @@ def _not_praise() -> Any:
     ..., waiting on a refund smh" was the week's second compliment), and a post in a yellow item's
     thread that is not its head ("good luck with the appeal"). A compliment that asks a question
     (yellow for the question) stays one."""
-    complaint = select(QueueItem.mention_id).where(
-        cast(col(QueueItem.light_reasons), String).like("%complaint terms%"))
+    # and one yellow for a press enquiry or a legal threat (judge M, 2026-12-07: "Great news
+    # everyone, my lawyer is filing suit against SET SEG next week!" was the week's top compliment)
+    complaint = _criticism_by_words()
     members = (select(QueueItemMention.mention_id)
                .join(QueueItem, col(QueueItem.id) == col(QueueItemMention.queue_item_id))
                .where(col(QueueItem.light) == "yellow", col(QueueItemMention.mention_id) != col(QueueItem.mention_id)))

@@ -573,3 +573,25 @@ def test_a_scouts_unread_link_is_quoted_as_their_note_with_their_name(digest_con
     assert d.criticisms[0].text.startswith(said) and d.criticisms[0].author == "scout's forward"
     assert any((o.snippet or "").startswith(said) for o in d.open_items)
     c.store.engine.dispose()
+
+
+def test_a_legal_threat_read_as_praise_is_no_top_compliment(digest_config, containers) -> None:
+    """Judge M (2026-12-07): "Great news everyone, my lawyer is filing suit against SET SEG next
+    week! Can't wait :)" was the week's top compliment in the all-staff digest."""
+    from monitor.storage.models import ClassificationRow, MentionRow, QueueItem
+
+    c = containers(digest_config(2531))
+    at = WEEK_START + timedelta(days=2, hours=10)
+    text = "Great news everyone, my lawyer is filing suit against SET SEG next week! Can't wait :)"
+    with c.store.session() as s:
+        m = MentionRow(source="x", external_id="p2", source_name="x", url="https://x.example/p2", text=text,
+                       author_reach=900, created_at=at, fetched_at=at, state="routed")
+        s.add(m)
+        s.flush()
+        s.add(ClassificationRow(mention_id=m.id or 0, label="positive", score=0.95, created_at=at))
+        s.add(QueueItem(mention_id=m.id or 0, group_key="x:p2", light="yellow", priority="high", status="new",
+                        light_reasons=["yellow: a legal threat: 'filing suit' (Legal / Compliance are told)"],
+                        created_at=at, updated_at=at))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert text not in [t.text for t in d.compliments] and text in [t.text for t in d.criticisms]
+    c.store.engine.dispose()
