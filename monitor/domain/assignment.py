@@ -25,7 +25,11 @@ def on_duty(person: Spokesperson, now: datetime, holidays: Iterable[str] = ()) -
     wh = person.working_hours
     holidays = tuple(holidays)
     days: Sequence[str] = wh.days
-    if wh.on_holidays and now.astimezone(ZoneInfo(wh.timezone)).date().isoformat() in holidays:
+    local = now.astimezone(ZoneInfo(wh.timezone))
+    # a night shift's small hours belong to the day it began (judge M, 2026-12-07: Wednesday night's
+    # 03:00 on Thanksgiving went to the Thursday-night person covering holidays)
+    shift_day = local.date() - timedelta(days=1) if wh.end <= wh.start and local.time() < wh.end else local.date()
+    if wh.on_holidays and shift_day.isoformat() in holidays:
         # covering holidays means the holiday is a working day for them, whatever weekday it falls
         # on, at their usual hours (judge M, 2026-12-06: a weekend on-call with on_holidays was off
         # on Labor Day Monday, and six items waited all day)

@@ -140,3 +140,28 @@ def test_a_night_shift_is_on_duty_from_its_start_to_the_next_morning() -> None:
     assert on_duty(nina, at(31, 5, 59))  # Saturday morning: Friday's shift
     assert not on_duty(nina, at(31, 23, 0)) and not on_duty(nina, at(26, 3, 0))  # Saturday night; Monday 03:00 (Sunday's)
     assert not on_duty(nina, at(27, 2, 30), holidays=["2026-10-26"])  # Monday's shift, a holiday
+
+
+def test_a_night_shift_covering_holidays_works_the_holiday_night_not_the_night_before() -> None:
+    """Judge M (2026-12-07): Olaf works Thursday nights 22:00-06:00 and covers holidays. Wednesday
+    night's 03:00 on Thanksgiving Thursday went to him (the date tested was Thursday's), and the
+    holiday Friday's night, his to cover, was left uncovered."""
+    from zoneinfo import ZoneInfo
+
+    from monitor.config.people import Spokesperson
+    from monitor.domain.assignment import on_duty
+
+    chicago = ZoneInfo("America/Chicago")
+    olaf = Spokesperson.model_validate({
+        "id": "olaf", "name": "Olaf Owl", "email": "olaf@example.org", "roles": ["spokesperson"],
+        "working_hours": {"timezone": "America/Chicago", "days": ["thu"], "start": "22:00", "end": "06:00",
+                          "on_holidays": True}})
+    holidays = ["2026-11-26", "2026-11-27"]  # Thanksgiving and the day after
+
+    def at(day: int, hour: int) -> datetime:
+        return datetime(2026, 11, day, hour, tzinfo=chicago)
+
+    assert not on_duty(olaf, at(26, 3), holidays)  # Wednesday's night: not his
+    assert on_duty(olaf, at(26, 23), holidays)  # Thanksgiving night (a Thursday and a holiday)
+    assert on_duty(olaf, at(28, 2), holidays)  # the holiday Friday's night, covered
+    assert not on_duty(olaf, at(28, 23), holidays)  # Saturday night
