@@ -37,6 +37,7 @@ from monitor.clock import utc
 from monitor.delivery import slack_blocks as sb
 from monitor.intake.scouting import SLACK_BUDGET, lookup_link
 from monitor.queue.actions import POLICY_REMINDER, ActionError, Actor, QueueActions, actor_for, refusal
+from monitor.vocab import urgency_words
 from monitor.web.deps import MAX_ID
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ log = logging.getLogger("brand_scout.slack.web")
 # 2026-12-07; the web form says the same since judge W, 2026-12-06)
 SCOUT_ACK = ("Thanks for scouting! It is on its way to the people who handle it ({what}); they decide whether and "
              "how to respond. " + POLICY_REMINDER)
-USAGE = ("Usage: `/scout <link> [urgent] [compliment|criticism|question] [note]`, e.g. "
-         "`/scout https://x.com/someone/status/123 urgent criticism angry about claims, a TV station shared it`.")
+USAGE = ("Usage: `/scout <link> [urgent] [compliment|criticism|question]: [note]`, e.g. "
+         "`/scout https://x.com/someone/status/123 urgent criticism: angry about claims, a TV station shared it`.")
 #: words a scout may put first in a Slack note to say what the web form's fields say
 _URGENCY_WORDS = {"urgent": "high", "asap": "high", "not-urgent": "low", "low": "low"}
 _CATEGORY_WORDS = {"compliment": "compliment", "praise": "compliment", "kudos": "compliment",
@@ -57,22 +58,35 @@ _CATEGORY_WORDS = {"compliment": "compliment", "praise": "compliment", "kudos": 
 
 
 def scout_fields(note: str) -> tuple[str, str, str]:
-    """``(urgency, category, note)`` from a Slack note: leading words "urgent" and "compliment",
-    "criticism", "complaint", "question" (any case, a ``#`` or ``!`` around them or a colon after
-    them) set what the web form's fields set, and are taken off the note (judge J, 2026-12-07:
-    "/scout <link> URGENT this is going viral, news crews asking" came in as normal)."""
-    urgency, category = "normal", "other"
+    """``(urgency, category, note)`` from a Slack note. Its leading words "urgent", "compliment",
+    "criticism", "complaint", "question" (and "praise", "kudos", "asap", "low") set what the web
+    form's fields set, and are taken off the note, when they are marked as fields: a ``#`` or ``!``
+    before one, a colon or comma after the last, or written in capitals (judge J, 2026-12-07:
+    "/scout <link> URGENT this is going viral" came in as normal; judge L: "urgent care nurses love
+    the nurse line" is a note, not an urgent one)."""
     words = note.split()
-    while words:
-        word = words[0].strip("#!:,.").lower()
-        if word in _URGENCY_WORDS and urgency == "normal":
-            urgency = _URGENCY_WORDS[word]
-        elif word in _CATEGORY_WORDS and category == "other":
-            category = _CATEGORY_WORDS[word]
-        else:
+    run: list[str] = []
+    for word in words:
+        bare = word.strip("#!:,.").lower()
+        if bare not in _URGENCY_WORDS and bare not in _CATEGORY_WORDS:
             break
-        words.pop(0)
-    return urgency, category, " ".join(words) if len(words) != len(note.split()) else note
+        run.append(word)
+        if word.endswith(":"):
+            break
+    marked = bool(run) and any(w.endswith((":", ",")) or w.startswith(("#", "!"))
+                               or (w.strip("#!:,.").isupper() and len(w.strip("#!:,.")) > 1) for w in run)
+    if not marked:
+        return "normal", "other", note
+    urgency, category = "normal", "other"
+    for word in run:
+        bare = word.strip("#!:,.").lower()
+        if bare in _URGENCY_WORDS and urgency == "normal":
+            urgency = _URGENCY_WORDS[bare]
+        elif bare in _CATEGORY_WORDS and category == "other":
+            category = _CATEGORY_WORDS[bare]
+    return urgency, category, " ".join(words[len(run):])
+
+
 _LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>|(https?://\S+)")
 
 
@@ -359,7 +373,10 @@ class SlackInteractivity:
         urgency, category, note = scout_fields(unslack(parts[1]) if len(parts) > 1 else "")
         user = {"id": form.get("user_id"), "name": form.get("user_name")}
         refused = self._submit(user, link, note[:2000], retry, urgency=urgency, category=category)
-        said = refused or SCOUT_ACK.format(what=link)
+        marked = [w for w in (urgency_words(urgency) if urgency != "normal" else "",
+                              category if category != "other" else "") if w]
+        # what it understood, so a scout sees a leading word taken as a field (judge L, 2026-12-07)
+        said = refused or SCOUT_ACK.format(what=link + (f"; marked {', '.join(marked)}" if marked else ""))
         return 200, {"response_type": "ephemeral", "text": sb.escape(self.c.cfg.organisation.say(said))}
 
 

@@ -219,10 +219,16 @@ def test_scout_command_takes_urgency_and_category_and_the_hourly_limit(env: tupl
     assert "Marketing & Sales got it" not in r.json()["text"]
     [sub] = c.store.submissions()
     assert (sub.urgency, sub.category, sub.note) == ("high", "criticism", "this is going viral, news crews asking")
-    r = scout("<https://x.com/someone/status/102> urgently needs a look")  # not a field word: the note as written
-    [plain] = [x for x in c.store.submissions() if x.url.endswith("/102")]
-    assert (plain.note, plain.urgency, plain.category) == ("urgently needs a look", "normal", "other")
-    for i in range(c.cfg.web.submissions_per_hour - 2):
+    assert "; marked urgent, criticism" in r.json()["text"]  # what it understood
+    # not marked as fields (judge L, 2026-12-07): the note as written, the form's defaults
+    for i, text in enumerate(["urgently needs a look", "urgent care nurses love the SET SEG nurse line"]):
+        scout(f"<https://x.com/someone/status/10{i + 2}> {text}")
+        [plain] = [x for x in c.store.submissions() if x.url.endswith(f"/10{i + 2}")]
+        assert (plain.note, plain.urgency, plain.category) == (text, "normal", "other")
+    scout("<https://x.com/someone/status/104> urgent complaint: nobody answers the phone")
+    [marked] = [x for x in c.store.submissions() if x.url.endswith("/104")]
+    assert (marked.note, marked.urgency, marked.category) == ("nobody answers the phone", "high", "criticism")
+    for i in range(c.cfg.web.submissions_per_hour - 4):
         scout(f"<https://x.com/someone/status/2{i:02d}> more")
     r = scout("<https://x.com/someone/status/999> one too many")
     assert "the most we take from one person, so this one was not sent" in r.json()["text"]
