@@ -595,7 +595,7 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
                 "reason": str(ev.details.get("reason") or "")})
     with store.session() as db:  # as triage reads them: every forward counts, every note is read
         ids = sorted({sub.mention_id for sub in store.submissions() if sub.mention_id is not None})
-        subs, notes = store.submissions_for(db, ids), store.scout_notes_for(db, ids)
+        subs, notes, weigh = store.submissions_for(db, ids), store.scout_notes_for(db, ids), store.scout_fields_for(db, ids)
     mentions: list[dict[str, Any]] = []
     first_line: dict[tuple[str, str], int] = {}
     readings: Counter[tuple[str, str]] = Counter()
@@ -629,7 +629,7 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
             continue
         cl = store.classification_for(row.id or 0)
         sv = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported) if cl else None
-        view = view_of(row, subs.get(row.id or 0), notes.get(row.id or 0, ()))
+        view = view_of(row, subs.get(row.id or 0), notes.get(row.id or 0, ()), weigh.get(row.id or 0))
         # the P4 model signal triage stored with the classification (a model red is no watch-list hit)
         if cl is not None and cl.red_score is not None and cl.red_reason is not None:
             view = replace(view, red_score=cl.red_score, red_reason=cl.red_reason)

@@ -548,6 +548,15 @@ class Router:
             receivers = [*receivers, *legal]
             reasons.append(f"to {', '.join(legal)}: red always reaches the restricted receivers (P4), though no "
                            "route sent it there")
+        if verdict.secret_note:
+            # the reason names no term: it is shown to everyone who sees the item
+            reasons.append("a scout's note names something on a watch-list: the note is only for those cleared "
+                           "for red")
+            if verdict.light != "red" and self._restricted - set(receivers):
+                legal = sorted(self._restricted - set(receivers))
+                receivers = [*receivers, *legal]
+                reasons.append(f"to {', '.join(legal)}: a scout's note that may be confidential reaches the "
+                               "restricted receivers")
         if verdict.legal and verdict.light == "yellow" and self._restricted - set(receivers):
             legal = sorted(self._restricted - set(receivers))
             receivers = [*receivers, *legal]

@@ -122,6 +122,8 @@ class Verdict:
     press: bool = False
     #: a legal threat (``legal_terms``): Legal / Compliance hear of it too
     legal: bool = False
+    #: a scout's note names what is on a watch-list: the note is for the restricted receivers only
+    secret_note: bool = False
 
 
 _QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
@@ -186,7 +188,8 @@ def evaluate(
     it red); a post by an account whose name poses as one of ours (``impersonating``: the
     handle, see :func:`impersonation`). Green: everything else (compliments and neutral public
     mentions). ``notes``: what the scouts who forwarded it wrote; a watch-list term or pattern in
-    one makes it red too (the note travels with the item).
+    one leaves the light as the post makes it and sets ``secret_note`` (the note is confidential,
+    not the post: :class:`monitor.domain.decide.Router` tells the restricted receivers).
     """
     reasons: list[str] = []
     hits: list[str] = []
@@ -195,12 +198,10 @@ def evaluate(
             hits.append(label)
             reasons.append(why)
     # judge H, 2026-12-07: "FYI she teaches at <a customer on the watch-list>, the district we're in
-    # arbitration with" reached the whole Marketing & Sales channel as a yellow item's note
-    for wl in cfg.watchlists:
-        for label, why in (hit for note in notes if note != text for hit in watch_matches(note, wl)):
-            if label not in hits:
-                hits.append(label)
-                reasons.append(f"the scout's note {why}")
+    # arbitration with" reached the whole Marketing & Sales channel as a yellow item's note. The
+    # note is what is confidential, not the customer's public words (judge L: made red, the
+    # complaint went unanswered): the note is withheld from those not cleared, Legal is told
+    secret_note = any(note != text and on_watchlists(note, cfg.watchlists) for note in notes)
     # the model reads posts: a scout's note on a post nobody could read is the employee's account
     # of it, not a disclosure (judge M, 2026-12-06: "a rider posted ... that the tram was speeding
     # before the crash" resembled riders' personal data, 0.78, and the team answering the public saw
@@ -214,7 +215,7 @@ def evaluate(
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
         reasons.append(f"{why}, at or above the model threshold {cfg.red_model_threshold:.2f}")
     if reasons:
-        return Verdict("red", tuple(reasons), tuple(hits))
+        return Verdict("red", tuple(reasons), tuple(hits), secret_note=secret_note)
     y = cfg.yellow
     # the words of the post, not of its links: a link's slug ("/claims-denied-...") is a headline's
     # words, not the author's (judge K, 2026-12-06: a compliment went yellow for "denied" in a news
@@ -264,14 +265,14 @@ def evaluate(
         # (judge B: a bare link became "green: neutral public mention")
         reasons.append("needs review: the post behind the link could not be read (an employee forwarded it)")
     if reasons:
-        return Verdict("yellow", tuple(reasons), press=bool(press), legal=bool(legal))
+        return Verdict("yellow", tuple(reasons), press=bool(press), legal=bool(legal), secret_note=secret_note)
     aside = ("a question to the community, not to us",) if community_question else ()
     if praised:
         read = f"; the model read it {sentiment}" if sentiment and sentiment != "positive" else ""
-        return Verdict("green", (f"compliment (a scout forwarded it as one{read})", *aside))
+        return Verdict("green", (f"compliment (a scout forwarded it as one{read})", *aside), secret_note=secret_note)
     if sentiment == "positive":
-        return Verdict("green", ("compliment (positive sentiment)", *aside))
-    return Verdict("green", ("neutral public mention", *aside))
+        return Verdict("green", ("compliment (positive sentiment)", *aside), secret_note=secret_note)
+    return Verdict("green", ("neutral public mention", *aside), secret_note=secret_note)
 
 
 #: what an account posing as the organisation adds to its name ("setseg_help", "FronteraCU_Rewards")

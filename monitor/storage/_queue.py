@@ -228,28 +228,28 @@ class QueueStore(StoreBase):
             return list(s.exec(q).all())
 
     def submissions_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, ScoutSubmission]:
-        """The scout forwards of each of ``mention_ids`` that has one, as one submission: the
-        latest forward (who sent it, their note, when), with the most urgent urgency and the
-        weightiest category any forward gave (judge J, 2026-12-07: a second colleague's "Urgent, a
-        reporter asked for comment" left the item normal, because only the first forward counted).
-        Several forwards give a detached copy, never written back; every forward's note is in
-        :meth:`scout_notes_for`."""
-        by_mention: dict[int, list[ScoutSubmission]] = {}
+        """The latest scout forward of each of ``mention_ids`` that has one (who sent it last, their
+        note, urgency and category, when); what all forwards together weigh is
+        :meth:`scout_fields_for`, every note :meth:`scout_notes_for`."""
+        out: dict[int, ScoutSubmission] = {}
         for sub in s.exec(select(ScoutSubmission).where(self.among(col(ScoutSubmission.mention_id), mention_ids))
                           .order_by(col(ScoutSubmission.id))).all():
-            by_mention.setdefault(sub.mention_id or 0, []).append(sub)
-        out: dict[int, ScoutSubmission] = {}
-        for mid, subs in by_mention.items():
-            latest = subs[-1]
-            if len(subs) == 1:
-                out[mid] = latest
-                continue
-            out[mid] = ScoutSubmission(
-                id=latest.id, submitted_by=latest.submitted_by, submitter_name=latest.submitter_name,
-                channel=latest.channel, url=latest.url, note=latest.note, mention_id=latest.mention_id,
-                already_known=latest.already_known, created_at=latest.created_at,
-                urgency=max((n.urgency for n in subs), key=lambda u: _URGENCY_RANK.get(u, 1)),
-                category=max((n.category for n in subs), key=lambda c: _CATEGORY_RANK.get(c, 0)))
+            out[sub.mention_id or 0] = sub
+        return out
+
+    def scout_fields_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """``(urgency, category)`` that the forwards of each of ``mention_ids`` weigh together: the
+        most urgent urgency and the weightiest category any gave (judge J, 2026-12-07: a second
+        colleague's "Urgent, a reporter asked for comment" left the item normal, because only the
+        first forward counted; judge L: the latest forward's message must still say that scout's own
+        choices, so these only decide)."""
+        out: dict[int, tuple[str, str]] = {}
+        for mid, urgency, category in s.exec(
+                select(ScoutSubmission.mention_id, ScoutSubmission.urgency, ScoutSubmission.category)
+                .where(self.among(col(ScoutSubmission.mention_id), mention_ids))).all():
+            u, c = out.get(mid or 0, ("low", "other"))
+            out[mid or 0] = (max(u, urgency, key=lambda x: _URGENCY_RANK.get(x, 1)),
+                             max(c, category, key=lambda x: _CATEGORY_RANK.get(x, 0)))
         return out
 
     def scout_notes_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:

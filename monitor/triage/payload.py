@@ -5,16 +5,22 @@ the content of an alert (:func:`alert_payload`, which applies P4 to red items).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from monitor.clock import utc
+from monitor.config.policy import WatchList
 from monitor.domain.decide import Decision, MentionView
+from monitor.domain.light import on_watchlists
 from monitor.storage.models import ClassificationRow, MentionRow, ScoutSubmission
 from monitor.triage.batch import Cls, Item
 
 
-def view_of(row: MentionRow, submission: ScoutSubmission | None = None, notes: tuple[str, ...] = ()) -> MentionView:
-    """The router's view of a stored mention; ``notes``: every scout's note on it (read for watch-list terms)."""
+def view_of(row: MentionRow, submission: ScoutSubmission | None = None, notes: tuple[str, ...] = (),
+            fields: tuple[str, str] | None = None) -> MentionView:
+    """The router's view of a stored mention; ``notes``: every scout's note on it (read for
+    watch-list terms); ``fields``: the ``(urgency, category)`` all its forwards weigh together
+    (``Store.scout_fields_for``), else the submission's own."""
     return MentionView(
         source=row.source, external_id=row.external_id, text=row.text, created_at=utc(row.created_at),
         url=row.url, author_handle=row.author_handle, author_reach=row.author_reach, lang=row.lang,
@@ -23,8 +29,8 @@ def view_of(row: MentionRow, submission: ScoutSubmission | None = None, notes: t
         prev_engagement=row.prev_engagement, observed_at=utc(row.observed_at) if row.observed_at else None,
         prev_observed_at=utc(row.prev_observed_at) if row.prev_observed_at else None, links=tuple(row.links or ()),
         submitted_by=submission.submitted_by if submission else None,
-        scout_category=submission.category if submission else None,
-        scout_urgency=submission.urgency if submission else None,
+        scout_category=(fields[1] if fields else submission.category) if submission else None,
+        scout_urgency=(fields[0] if fields else submission.urgency) if submission else None,
         scout_notes=notes or ((submission.note,) if submission and submission.note else ()),
     )
 
@@ -34,7 +40,7 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
                   submission: ScoutSubmission | None = None, receiver_broad: bool = False,
                   receiver_queue: bool = True, parent: tuple[MentionRow, str | None] | None = None,
                   doubt: str | None = None, receiver: str | None = None,
-                  legal_team: str = "Legal / Compliance") -> dict[str, Any]:
+                  legal_team: str = "Legal / Compliance", watchlists: Sequence[WatchList] = ()) -> dict[str, Any]:
     """The content of an alert. Red items carry their text (and a scout's note) only to restricted
     receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
     a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
@@ -78,7 +84,11 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "scout": item.scout_submitted,
         "scout_name": (submission.submitter_name or submission.submitted_by) if submission else None,
         "scout_urgency": submission.urgency if submission else None,
-        "scout_note": None if red_hidden or submission is None else submission.note,
+        # a note naming what is on a watch-list is for the restricted receivers only (judge H,
+        # 2026-12-07): the others read that there is one
+        "scout_note": None if red_hidden or submission is None else (
+            f"(withheld: the note names something on a watch-list; {legal_team} have it)"
+            if not receiver_restricted and on_watchlists(submission.note, watchlists) else submission.note),
         "text_is_scout_note": submission is not None and row.source == "web",
         "in_reply_to": _parent_of(parent, hidden=red_hidden, restricted=receiver_restricted),
         "mention_count": item.mention_count,

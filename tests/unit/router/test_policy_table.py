@@ -32,6 +32,7 @@ from monitor.domain.light import (
 )
 from monitor.domain.spikes import Spike
 from monitor.errors import ConfigError
+from monitor.vocab import Sentiment
 from tests.fixtures.router import BASE, NOW, make_config
 
 CASES_YAML = """
@@ -609,6 +610,23 @@ def test_complaint_terms_match_in_any_of_their_forms(router: Router, text: str, 
     neutral news, green; a complaint word is written in whatever form the author needs."""
     d = router.decide(MentionView("x", "1", text, NOW), SentimentView("neutral", 0.9), now=NOW)
     assert d.light == "yellow" and f"yellow: complaint terms: '{term}'" in d.reasons, d.reasons
+
+
+@pytest.mark.parametrize(("text", "sentiment", "light"), [
+    ("Acme still has not paid my claim, three weeks now", "negative", "yellow"),
+    ("Thank you Acme, the adjuster was wonderful", "positive", "green"),
+])
+def test_a_watched_name_in_a_scouts_note_goes_to_legal_and_leaves_the_post_its_light(
+        router: Router, text: str, sentiment: Sentiment, light: str) -> None:
+    """Judges H and L (2026-12-07): a scout's note naming a customer on the watch-list went to the
+    whole Marketing & Sales channel; made red for it, the customer's public complaint went
+    unanswered. The post keeps its light; the restricted receivers are told; no reason names the term."""
+    m = MentionView("x", "1", text, NOW, submitted_by="emp-7", scout_category="other",
+                    scout_notes=("FYI she teaches at Pecos Valley ISD, we are in arbitration with them",))
+    d = router.decide(m, SentimentView(sentiment, 0.9), now=NOW)
+    assert d.light == light and "legal-compliance" in d.receivers, (d.light, d.receivers)
+    assert any(r.startswith("a scout's note names something on a watch-list") for r in d.reasons)
+    assert not any("Pecos" in r for r in d.reasons)
 
 
 @pytest.mark.parametrize("text", [
