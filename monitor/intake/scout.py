@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from connectors.base import Mention
 from monitor.clock import Clock
@@ -12,29 +12,51 @@ from monitor.domain.decide import canonical_url
 from monitor.storage.models import MentionRow, ScoutSubmission
 from monitor.storage.store import DbSession, Store
 
-#: an X post's address, whatever the host or handle (twitter.com, mobile.twitter.com, x.com/i/web)
-_X_STATUS = re.compile(r"^(?:https?://)?(?:(?:www|mobile)\.)?(?:twitter|x)\.com/[^/?#]+(?:/web)?/status(?:es)?/(\d+)",
-                       re.IGNORECASE)
+#: an X post's address, whatever the host or handle (twitter.com, mobile.twitter.com, x.com/i/web,
+#: the embed-fixing mirrors vxtwitter.com, fxtwitter.com, fixupx.com)
+_X_STATUS = re.compile(r"^(?:https?://)?(?:(?:www|mobile)\.)?(?:twitter|x|vxtwitter|fxtwitter|fixupx|fixvx)\.com/"
+                       r"[^/?#]+(?:/web)?/status(?:es)?/(\d+)", re.IGNORECASE)
+#: a Reddit post's id, from any of its addresses (old., np., new., with or without the title, redd.it)
+_REDDIT_POST = re.compile(r"(?:reddit\.com/r/[^/?#]+/comments/|redd\.it/)([a-z0-9]+)", re.IGNORECASE)
+#: a Bluesky post's record key (the profile part may be a handle or a did:plc)
+_BLUESKY_POST = re.compile(r"bsky\.app/profile/[^/?#]+/post/([a-z0-9]+)", re.IGNORECASE)
+
+
+def _by_id(store: Store, pattern: re.Pattern[str], ident: str, fragment: str) -> MentionRow | None:
+    """A stored mention whose address holds ``fragment`` and gives ``pattern`` the id ``ident``."""
+    for row in store.mentions_with_url_containing(fragment):
+        found = pattern.search(row.url or "")
+        if found is not None and found.group(1).lower() == ident.lower():
+            return row
+    return None
 
 
 def same_post(store: Store, url: str) -> MentionRow | None:
     """A stored mention at the same address as ``url`` written another way: an X post by its id on
-    twitter.com or x.com under any handle, or the same address without tracking parameters,
-    ``www.``, fragment or trailing slash (judge J, 2026-12-07: a link with ``?s=20&t=...``, one
-    without its trailing slash and a red post's twitter.com link each became a second item, the
-    red one yellow with its link in the broad channel)."""
-    x = _X_STATUS.match(url.strip())
+    twitter.com or x.com under any handle; a Reddit post by its id (old., np., without its title,
+    redd.it); a Bluesky post by its record key; a Mastodon post's ``/web/@user/ID`` as
+    ``/@user/ID``; else the same address without tracking parameters, ``www.``, fragment or
+    trailing slash (judges J and L, 2026-12-07: a link with ``?s=20&t=...``, one without its
+    trailing slash, an old.reddit link and a red post's twitter.com link each became a second item,
+    the red one yellow with its link in the broad channel)."""
+    url = url.strip()
+    x = _X_STATUS.match(url)
     if x is not None and (hit := store.find_mention("x", x.group(1))) is not None:
         return hit
+    for pattern, fragment in ((_REDDIT_POST, "/comments/{}"), (_BLUESKY_POST, "/post/{}")):
+        found = pattern.search(url)
+        if found is not None and (hit := _by_id(store, pattern, found.group(1), fragment.format(found.group(1)))):
+            return hit
     try:
-        path = urlsplit(url.strip()).path.rstrip("/")
+        parts = urlsplit(url)
     except ValueError:
         return None
+    path = parts.path.replace("/web/@", "/@", 1).rstrip("/")
     if len(path) < 2:
         return None  # a site's home page is nobody's post
-    key = canonical_url(url)
-    return next((row for row in store.mentions_with_url_containing(path) if row.url and canonical_url(row.url) == key),
-                None)
+    key = canonical_url(urlunsplit(parts._replace(path=path)))
+    return next((row for row in store.mentions_with_url_containing(path)
+                 if row.url and canonical_url(row.url.replace("/web/@", "/@", 1)) == key), None)
 
 
 class ScoutIntake:
