@@ -17,7 +17,9 @@ from monitor.storage.store import DbSession, Store
 _X_STATUS = re.compile(r"^(?:https?://)?(?:(?:www|mobile)\.)?(?:twitter|x|vxtwitter|fxtwitter|fixupx|fixvx)\.com/"
                        r"[^/?#]+(?:/web)?/status(?:es)?/(\d+)", re.IGNORECASE)
 #: a Reddit post's id, from any of its addresses (old., np., new., with or without the title, redd.it)
-_REDDIT_POST = re.compile(r"(?:reddit\.com/r/[^/?#]+/comments/|redd\.it/)([a-z0-9]+)", re.IGNORECASE)
+#: (a comment's address, one more segment after the title, is not its thread's post)
+_REDDIT_POST = re.compile(r"(?:reddit\.com/r/[^/?#]+/comments/|redd\.it/)([a-z0-9]+)(?=(?:/[^/?#]*)?/?(?:[?#]|$))",
+                          re.IGNORECASE)
 #: a Bluesky post's record key (the profile part may be a handle or a did:plc)
 _BLUESKY_POST = re.compile(r"bsky\.app/profile/[^/?#]+/post/([a-z0-9]+)", re.IGNORECASE)
 

@@ -374,6 +374,16 @@ def test_a_second_forward_counts_and_a_watched_name_in_a_note_is_for_legal_only(
     ("https://www.reddit.com/r/teachers/comments/abc123/setseg_lost_my_claim/",
      "https://reddit.com/r/teachers/comments/abc123/setseg_lost_my_claim"),
     ("https://news.example/2026/11/setseg-story", "https://news.example/2026/11/setseg-story/?utm_source=share#top"),
+    # judge L (2026-12-07): more ways of writing the same post
+    ("https://x.com/jane/status/1861000000000000102", "https://vxtwitter.com/jane/status/1861000000000000102"),
+    ("https://www.reddit.com/r/teachers/comments/abc124/setseg_lost_my_claim/",
+     "https://old.reddit.com/r/teachers/comments/abc124/setseg_lost_my_claim/"),
+    ("https://www.reddit.com/r/teachers/comments/abc125/setseg_lost_my_claim/",
+     "https://np.reddit.com/r/teachers/comments/abc125/"),
+    ("https://www.reddit.com/r/teachers/comments/abc126/setseg_lost_my_claim/", "https://redd.it/abc126"),
+    ("https://bsky.app/profile/jane.bsky.social/post/3kabc123xyz",
+     "https://bsky.app/profile/did:plc:abcdefghijklmnop/post/3kabc123xyz"),
+    ("https://mastodon.social/@jane/113456789012345678", "https://mastodon.social/web/@jane/113456789012345678"),
 ])
 def test_a_link_written_another_way_is_the_post_we_have(container: Any, clock: FrozenClock, stored: str,
                                                          forwarded: str) -> None:
@@ -387,6 +397,11 @@ def test_a_link_written_another_way_is_the_post_we_have(container: Any, clock: F
     sub = c.pipeline.submit_scout(url=forwarded, note="seen this?", category="criticism", urgency="normal",
                                   submitted_by="sam@setseg.example")
     assert sub.already_known and sub.mention_id == c.store.find_mention_by_url(stored).id  # type: ignore[union-attr]
+    # a comment under a Reddit thread is not the thread's post
+    if "/comments/" in stored:
+        comment = stored.rstrip("/") + "/c0mment1/"
+        assert not c.pipeline.submit_scout(url=comment, note="", category="other", urgency="normal",
+                                           submitted_by="sam@setseg.example").already_known
     # a site's home page or another post is not it
     other = c.pipeline.submit_scout(url=forwarded.split("/")[0] + "//" + forwarded.split("/")[2] + "/",
                                     note="", category="other", urgency="normal", submitted_by="sam@setseg.example")
