@@ -655,6 +655,19 @@ class Triage:
                             last={r: x for r, x in last.items() if r not in reopened}, silences=ctx.silences,
                             spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None,
                             red_score=cl.red_score)
+        # the customer's own follow-up in their open complaint's thread, read as praise ("UPDATE:
+        # they called me, the bill is paid, thanks"): news for those who answer the item, who may
+        # close it (judge O, 2026-12-07: held from kudos as a member, it reached nobody, and the
+        # item climbed to the crisis backlog)
+        follow_up: set[str] = set()
+        if (decision.light == "green" and item.light == "yellow" and row.id != item.mention_id
+                and item.status in ("new", "assigned", "acknowledged") and row.kind in ("reply", "comment")
+                and (head := s.get(MentionRow, item.mention_id)) is not None
+                and same_author(head.author_handle, row.author_handle)):
+            for rcv in item.receivers:
+                if self._queues.get(rcv, True) and rcv not in holds and rcv not in self._restricted:
+                    holds[rcv] = None
+                    follow_up.add(rcv)
         for rcv in sorted(reopened):
             # the customer's reply is what reopened the item: its holders see it whatever its own
             # reading, and a live spike does not hold it (judge N, 2026-12-06: a follow-up read as
@@ -709,7 +722,8 @@ class Triage:
                 continue
             ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due,
                                      rose_from=rose_from,
-                                     news=rose_from is not None or every or rcv in reopened or forwarded))
+                                     news=rose_from is not None or every or rcv in reopened or forwarded
+                                     or rcv in follow_up))
             # what the receiver was shown: the item's light and priority (the message shows the
             # item's), which an earlier member may have raised above this post's own (judge A: "now
             # urgent (was high)" about an item urgent for six hours)
