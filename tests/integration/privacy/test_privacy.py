@@ -270,6 +270,13 @@ def test_deleting_an_author_keeps_others_complaints_and_forgets_them_everywhere(
                              {"source": "x", "external_id": "b1", "author": "bob_r", "url": reply.url, "text": reply.text}]}))
         item_id = item.id
 
+    # her export: her posts, the spike sample that shows her post and the audit lines about her
+    # item; Bob's reply only by its quote of her (judge N, 2026-12-07)
+    exported = export_author(c.store, "x", "ALICE_M")
+    assert [m["external_id"] for m in exported["mentions"]] == ["a1"]
+    assert [x["external_id"] for sp in exported["spike_samples"] for x in sp["samples"]] == ["a1"]
+    assert any(e["action"] == "scout.submit" or e["object_type"] == "queue_item" for e in exported["audit"])
+    assert "same here, my SET SEG refund" not in json.dumps(exported)
     report = delete_author(c.store, "x", "alice_m", actor="dpo@setseg.example", now=clock.now())
     assert report.mentions == 1
     with c.store.session() as s:
