@@ -42,8 +42,9 @@ def word_forms(word: str) -> frozenset[str]:
     present participle -ing, y -> ies/ied, a doubled final consonant), lower case: how a complaint
     word is written in posts ("delayed" -> delay, delays, delaying; "denied" -> deny, denies,
     denying; "cancel" -> cancels, canceling, cancelling). The past (-ed) only from a word written
-    in it or in -ing ("refund" never matches "refunded"; "filing" matches "filed"). A word ending in -s stands for its forms without the
-    bare stem ("news" never matches "new"). Not a word of letters, or under four letters: only itself."""
+    in it or in -ing ("refund" never matches "refunded"; "filing" matches "filed"). A word ending
+    in -s stands for its forms without the bare stem ("news" never matches "new"). Not a word of
+    letters, or under four letters: only itself."""
     w = word.lower()
     if not w.isalpha() or len(w) < 4:
         return frozenset({w})
