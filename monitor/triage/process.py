@@ -518,6 +518,7 @@ class Triage:
                 return
             item = found
             ctx.items[decision.group] = found
+        rose = False  # whether this member raised the item's light or priority
         if item is None:
             new = _item_of(row, decision, now, receivers=list(decision.receivers), status="new",
                            scout_submitted=sub is not None,
@@ -534,7 +535,6 @@ class Triage:
         else:
             if (row.id or 0) not in ctx.known_members:
                 item.mention_count += 1
-            rose = False
             priority, score, priority_lines = decision.priority, decision.priority_score, list(decision.reasons)
             if (item.light_overridden_by and decision.light != "red"
                     and LIGHT_RANK[decision.light] > LIGHT_RANK[item.light]):
@@ -660,6 +660,15 @@ class Triage:
         # close it (judge O, 2026-12-07: held from kudos as a member, it reached nobody, and the
         # item climbed to the crisis backlog)
         follow_up: set[str] = set()
+        if rose and item.status in ("new", "assigned", "acknowledged"):
+            # ... and a member that made the item more urgent, whoever it was routed to (judge O,
+            # 2026-12-07: a post read again, routed to kudos only, made its item urgent; Marketing &
+            # Sales, who hold the item, first heard at the reminder, when it was already due)
+            for rcv in item.receivers:
+                if (self._queues.get(rcv, True) and rcv not in holds
+                        and (item.light != "red" or rcv in self._restricted)):
+                    holds[rcv] = None
+                    follow_up.add(rcv)
         if (decision.light == "green" and item.light == "yellow" and row.id != item.mention_id
                 and item.status in ("new", "assigned", "acknowledged") and row.kind in ("reply", "comment")
                 and (head := s.get(MentionRow, item.mention_id)) is not None

@@ -476,3 +476,32 @@ def test_the_customers_own_good_news_in_their_complaints_thread_reaches_those_wh
     assert item.light == "yellow" and len(sent) == 2, [n.payload for n in sent]
     assert sent[-1].payload["external_id"] == "t2" and "fixed it" in sent[-1].payload["text"]
     assert not [n for n in c.store.notifications() if n.receiver == "kudos"]  # no compliment to share
+
+
+def test_a_member_that_makes_the_item_more_urgent_is_news_to_its_holders_whoever_it_was_routed_to(
+        container: Any, clock: FrozenClock) -> None:
+    """Judge O (2026-12-07): a post read as praise, routed to kudos only, joined a yellow item and
+    made it urgent; Marketing & Sales, who hold the item, first heard at the reminder, when it was
+    already due. A member that raises the item's priority is news to the item's receivers."""
+    c = container()
+    c.store.add_new_mentions("t", "x", [Mention(source="x", external_id="u1", url="https://x.com/jo/status/u1",
+                                                text="SET SEG denied my claim, awful service", author_handle="jo",
+                                                author_reach=30, created_at=clock.now())], None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        before = s.exec(select(QueueItem)).one()
+        was = before.priority
+    clock.advance(timedelta(hours=1))
+    c.store.add_new_mentions("t", "x", [Mention(source="x", external_id="u2", url="https://x.com/star/status/u2",
+                                                text="Great support from SET SEG, thanks", author_handle="star",
+                                                author_reach=5_000_000, likes=9000, reposts=4000, kind="reply",
+                                                parent_id="u1", thread_id="u1", created_at=clock.now())],
+                             None, now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+        sent = s.exec(select(Notification).where(Notification.queue_item_id == item.id,
+                                                 Notification.receiver == "marketing-sales")
+                      .order_by(col(Notification.id))).all()
+    assert item.priority != was, (was, item.priority)  # the star's reply raised it
+    assert len(sent) == 2 and sent[-1].payload.get("rose_from") == {"priority": was}, [n.payload for n in sent]
