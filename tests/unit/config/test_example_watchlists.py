@@ -42,6 +42,8 @@ def test_a_leak_matches(text: str, label: str) -> None:
     "the login page says username / password incorrect, 3 times now",
     "reset my password twice this week, what is going on",
     "SET SEG sponsors the cancer walk this Saturday",
+    # a named adjuster thanked for the author's own surgery claim (judge O, 2026-12-07: made red and urgent)
+    "Huge thanks to Mrs. Delgado at SET SEG, who handled my claim after my rotator cuff surgery",
 ])
 def test_an_ordinary_post_does_not(text: str) -> None:
     assert _hits(text) == []
