@@ -655,26 +655,14 @@ class Triage:
                             last={r: x for r, x in last.items() if r not in reopened}, silences=ctx.silences,
                             spikes=ctx.spikes, cfg=self.cfg, item_light=item.light, scouted=sub is not None,
                             red_score=cl.red_score)
-        # the customer's own follow-up in their open complaint's thread, read as praise ("UPDATE:
-        # they called me, the bill is paid, thanks"): news for those who answer the item, who may
-        # close it (judge O, 2026-12-07: held from kudos as a member, it reached nobody, and the
-        # item climbed to the crisis backlog)
+        # a member that made the item more urgent is news to those who hold it, whoever it was
+        # routed to (judge O, 2026-12-07: a post read again, routed to kudos only, made its item
+        # urgent; Marketing & Sales, who hold the item, first heard at the reminder, when it was due)
         follow_up: set[str] = set()
         if rose and item.status in ("new", "assigned", "acknowledged"):
-            # ... and a member that made the item more urgent, whoever it was routed to (judge O,
-            # 2026-12-07: a post read again, routed to kudos only, made its item urgent; Marketing &
-            # Sales, who hold the item, first heard at the reminder, when it was already due)
             for rcv in item.receivers:
                 if (self._queues.get(rcv, True) and rcv not in holds
                         and (item.light != "red" or rcv in self._restricted)):
-                    holds[rcv] = None
-                    follow_up.add(rcv)
-        if (decision.light == "green" and item.light == "yellow" and row.id != item.mention_id
-                and item.status in ("new", "assigned", "acknowledged") and row.kind in ("reply", "comment")
-                and (head := s.get(MentionRow, item.mention_id)) is not None
-                and same_author(head.author_handle, row.author_handle)):
-            for rcv in item.receivers:
-                if self._queues.get(rcv, True) and rcv not in holds and rcv not in self._restricted:
                     holds[rcv] = None
                     follow_up.add(rcv)
         for rcv in sorted(reopened):

@@ -451,33 +451,6 @@ def test_a_forward_after_the_groups_window_reopens_the_settled_item(container: A
     assert sum(e.action == "queue.reopen" for e in c.store.audit_events("queue_item", str(item_id))) == 1
 
 
-def test_the_customers_own_good_news_in_their_complaints_thread_reaches_those_who_answer(
-        container: Any, clock: FrozenClock) -> None:
-    """Judge O (2026-12-07): "UPDATE: SET SEG called me, reopened the claim, bill is paid. Thanks",
-    the author's own reply in their complaint's thread, read as praise, was held from kudos as a
-    member and sent to nobody; the item stayed open and climbed to the crisis backlog. Those who
-    answer the item hear of it (they may close it)."""
-    c = container()
-    c.store.add_new_mentions("t", "x", [Mention(source="x", external_id="t1", url="https://x.com/jo/status/t1",
-                                                text="SET SEG denied my claim, awful service", author_handle="jo",
-                                                created_at=clock.now())], None, now=clock.now())
-    c.pipeline.run_once()
-    clock.advance(timedelta(hours=3))
-    c.store.add_new_mentions("t", "x", [Mention(source="x", external_id="t2", url="https://x.com/jo/status/t2",
-                                                text="UPDATE: SET SEG called me and fixed it, thanks, great support",
-                                                author_handle="jo", created_at=clock.now(), kind="reply",
-                                                parent_id="t1", thread_id="t1")], None, now=clock.now())
-    c.pipeline.run_once()
-    with c.store.session() as s:
-        item = s.exec(select(QueueItem)).one()
-        sent = s.exec(select(Notification).where(Notification.queue_item_id == item.id,
-                                                 Notification.receiver == "marketing-sales")
-                      .order_by(col(Notification.id))).all()
-    assert item.light == "yellow" and len(sent) == 2, [n.payload for n in sent]
-    assert sent[-1].payload["external_id"] == "t2" and "fixed it" in sent[-1].payload["text"]
-    assert not [n for n in c.store.notifications() if n.receiver == "kudos"]  # no compliment to share
-
-
 def test_a_member_that_makes_the_item_more_urgent_is_news_to_its_holders_whoever_it_was_routed_to(
         container: Any, clock: FrozenClock) -> None:
     """Judge O (2026-12-07): a post read as praise, routed to kudos only, joined a yellow item and
