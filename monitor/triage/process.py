@@ -658,13 +658,13 @@ class Triage:
         # a member that made the item more urgent is news to those who hold it, whoever it was
         # routed to (judge O, 2026-12-07: a post read again, routed to kudos only, made its item
         # urgent; Marketing & Sales, who hold the item, first heard at the reminder, when it was due)
-        follow_up: set[str] = set()
+        raised_for: set[str] = set()
         if rose and item.status in ("new", "assigned", "acknowledged"):
             for rcv in item.receivers:
                 if (self._queues.get(rcv, True) and rcv not in holds
                         and (item.light != "red" or rcv in self._restricted)):
                     holds[rcv] = None
-                    follow_up.add(rcv)
+                    raised_for.add(rcv)
         for rcv in sorted(reopened):
             # the customer's reply is what reopened the item: its holders see it whatever its own
             # reading, and a live spike does not hold it (judge N, 2026-12-06: a follow-up read as
@@ -720,7 +720,7 @@ class Triage:
             ctx.alerts.append(_Alert(item, row, cl, decision, rcv, first=rcv not in state, sub=sub, due=due,
                                      rose_from=rose_from,
                                      news=rose_from is not None or every or rcv in reopened or forwarded
-                                     or rcv in follow_up))
+                                     or rcv in raised_for))
             # what the receiver was shown: the item's light and priority (the message shows the
             # item's), which an earlier member may have raised above this post's own (judge A: "now
             # urgent (was high)" about an item urgent for six hours)
