@@ -46,7 +46,7 @@ class MentionView:
     submitted_by: str | None = None
     scout_category: str | None = None
     scout_urgency: str | None = None
-    #: what the scouts who forwarded it wrote: watch-lists read it (a customer's name in a note is red)
+    #: what the scouts who forwarded it wrote: watch-lists read it (a note naming a customer is for Legal only)
     scout_notes: tuple[str, ...] = ()
     #: the confidentiality signal (P4 "model signals"), computed in triage: 0..1, None when not
     #: scored (no categories or threshold configured, or a language the model does not cover)

@@ -232,7 +232,7 @@ def evaluate(
     praised = scout_category == "compliment"
     if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain) and not praised:
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
-    # in any of its forms (judge, 2026-12-07: "still delaying my claim" missed the term "delayed")
+    # in any of its forms (2026-12-07: "still delaying my claim" missed the term "delayed")
     complaint = [] if praised else find_terms(text, y.complaint_terms, inflected=True)
     if complaint:
         reasons.append("complaint terms: " + ", ".join(f"'{t}'" for t in complaint))
