@@ -158,6 +158,7 @@ def _people_notes(cfg: AppConfig) -> list[str]:
         notes.append("organisation.timezone is not set: pages, alerts and digests show times in UTC, and business "
                      "hours, working hours and digests that name no zone of their own are UTC hours; set the "
                      "organisation's zone (Europe/Berlin, America/Denver)")
+    notes += _restricted_notes(cfg)
     roles = {r for p in cfg.spokespersons for r in p.roles} | {r for p in cfg.people for r in p.roles}
     if "lead" not in roles:
         notes.append("nobody has the role lead: the ladder's lead step pings nobody and no one may assign "
@@ -166,6 +167,23 @@ def _people_notes(cfg: AppConfig) -> list[str]:
         notes.append("nobody has the role legal: red items reach the restricted receivers' channels, but no "
                      "one but leads and admins can open or act on them in the queue")
     return notes + _priority_notes(cfg)
+
+
+def _restricted_notes(cfg: AppConfig) -> list[str]:
+    """A restricted receiver (red text goes there) that the routes also send everyday complaints
+    to: its channel is likely the whole team's (judge H, 2026-12-07: Marketing & Sales marked
+    restricted put red text before every spokesperson, and check-config said nothing)."""
+    from monitor.domain.routing import Route, receivers_of
+
+    tree = Route.build(cfg.route)
+    probe: dict[str, object] = {"light": "yellow", "sentiment": "negative", "priority": "normal", "source": "x",
+                                "keywords": [], "topic": "", "press": False, "legal": False, "kind": "post",
+                                "submitted_by_scout": False, "scout_category": "", "scout_urgency": ""}
+    everyday = set(receivers_of(tree.match(probe)))
+    return [f"receivers: {r.name!r} is restricted, so red items reach it with their text, and the routes also "
+            "send it everyday complaints: is its channel only for people cleared for red (Legal / Compliance, "
+            "leads)? If the whole team reads it, set restricted: false" for r in cfg.receivers
+            if r.restricted and r.name in everyday]
 
 
 def _one_offset(zone: str) -> bool:

@@ -391,3 +391,18 @@ def test_only_a_zone_without_daylight_saving_time_is_called_fixed(
     assert r.exit_code == 0, r.output
     out = " ".join(r.output.split())
     assert (f"note: spokespersons[0].working_hours.timezone: '{zone}' is a fixed offset" in out) is noted, out
+
+
+def test_check_config_notes_a_restricted_receiver_that_gets_everyday_complaints(
+        write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge H (2026-12-07): the example with Marketing & Sales marked restricted (red text in the
+    whole team's channel) passed check-config without a word."""
+    data = _base()
+    for r in data["receivers"]:
+        if r["name"] == "marketing-sales":
+            r["restricted"], r["broad"] = True, False
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "note: receivers: 'marketing-sales' is restricted, so red items reach it with their text" in out
+    assert "'legal-compliance' is restricted" not in out  # it gets red items only
