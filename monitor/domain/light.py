@@ -164,6 +164,34 @@ def _questions(text: str) -> list[str]:
     return [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")]
 
 
+#: what a customer says to close a conversation: thanks, it helped, it is sorted
+_THANKS = re.compile(
+    r"\b(thanks?|thank\s*you|thx|tysm|ty|cheers|appreciated?|grateful|gracias|danke|merci|grazie|obrigad[oa]|"
+    r"helpful|helped|helps|perfect|great|awesome|amazing|wonderful|excellent|brilliant|lovely|fantastic|"
+    r"sorted|resolved|fixed|works|working|got\s+it|all\s+good|no\s+worries|you\s+rock|legend|much\s+appreciated)\b"
+    r"|[\U0001F64F\U0001F44D\u2764\U0001F499\U0001F49A\U0001F64C\U0001F60A\U0001F970\U0001F917]", re.I)
+#: what turns a thanks into more than one: a question, a doubt, a contrast, a sarcasm marker
+_NOT_ONLY_THANKS = re.compile(
+    r"\?|\b(not|no|never|nothing|nobody|none|\w+n't|\w+nt|cannot|still|but|however|though|although|yet|again|"
+    r"only|even|if|sure|useless|worse|worst|wrong|ignor\w*|wait\w*|runaround|joke|lol|lmao|smh|yeah\s+right)\b|/s\b"
+    r"|[\U0001F644\U0001F643\U0001F612\U0001F611\U0001F624\U0001F621\U0001F92C\U0001F44E\U0001F480]", re.I)
+_HANDLE_OR_LINK = re.compile(r"(?:@[\w.@-]+|https?://\S+)")
+
+
+def only_thanks(text: str) -> bool:
+    """Whether ``text`` only thanks (a customer closing a conversation after our answer: "Thanks!
+    That's really helpful 🙏", "Sorted now, much appreciated"): every sentence says thanks or that
+    it helped, none asks, doubts, contrasts or mocks ("thanks, but ...", "thanks for nothing",
+    "... 🙄"), at most 25 words. Meant to err towards False: a follow-up that is more than thanks
+    is news to whoever answered."""
+    bare = _HANDLE_OR_LINK.sub(" ", text).strip()
+    if not bare or len(re.findall(r"\w+", bare)) > 25 or _NOT_ONLY_THANKS.search(bare):
+        return False
+    sentences = [p for p in re.split(r"[.!;:\n]+", bare) if re.search(r"\w", p)]
+    return (bool(sentences) and all(_THANKS.search(p) for p in sentences)) or (
+        not sentences and _THANKS.search(bare) is not None)
+
+
 def evaluate(
     text: str,
     *,
@@ -178,6 +206,7 @@ def evaluate(
     unread_post: bool = False,
     impersonating: str | None = None,
     notes: Sequence[str] = (),
+    published: bool = False,
 ) -> Verdict:
     """Decide the light of one mention.
 
@@ -194,6 +223,8 @@ def evaluate(
     mentions). ``notes``: what the scouts who forwarded it wrote; a watch-list term or pattern in
     one leaves the light as the post makes it and sets ``secret_note`` (the note is confidential,
     not the post: :class:`monitor.domain.decide.Router` tells the restricted receivers).
+    ``published``: an article of a news feed, printed already; the model signal alone does not
+    make it red (a watch-list term still does), a high score asks Legal to look (``doubt_floor``).
     """
     reasons: list[str] = []
     hits: list[str] = []
@@ -209,12 +240,24 @@ def evaluate(
     # the model reads posts: a scout's note on a post nobody could read is the employee's account
     # of it, not a disclosure (judge M, 2026-12-06: "a rider posted ... that the tram was speeding
     # before the crash" resembled riders' personal data, 0.78, and the team answering the public saw
-    # "text withheld"); watch-lists still make it red, and a high signal still asks Legal to look
+    # "text withheld"); watch-lists still make it red, and a high signal still asks Legal to look.
+    # A newspaper's article is printed for everyone: hiding it from the team that answers the public
+    # contains nothing (judge S, 2026-12-07: a 12% premium rise in the press scored 0.59, went red, and
+    # the nine shares of its link, complaints among them, reached Marketing & Sales as "text withheld")
+    # A customer threatening to sue is a public grievance the team must answer, not a disclosure:
+    # the signal reads lawyers as 'legal matters' (judges P and R, 2026-12-07: "My lawyers will be in
+    # touch, SET SEG. You can't keep ignoring this." 0.62 and "... I'm talking to a lawyer." 0.74 went
+    # red, hidden from the spokespersons, the threat's reason gone). Read negative with a legal
+    # threat, the signal alone does not make it red; an insider's calm "our lawyers file against
+    # <a customer> next week" is not read negative and stays red, and watch-lists still make red
+    threat = sentiment == "negative" and bool(find_terms(_LINK.sub(" ", text), cfg.yellow.legal_terms, inflected=True))
     if (
         cfg.red_model_threshold is not None
         and model_red_score is not None
         and model_red_score >= cfg.red_model_threshold
         and not unread_post
+        and not published
+        and not threat
     ):
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
         reasons.append(f"{why}, at or above the model threshold {cfg.red_model_threshold:.2f}")

@@ -26,7 +26,8 @@ the restricted receivers (Legal) at once (P4: a public reply to a disclosure).
 
 Follow-ups: a later post by the mention's author that replies to our response or sits in the
 same thread reopens the item ("customer replied after our response"); its response clock
-restarts from that post.
+restarts from that post. A follow-up that only thanks (:func:`monitor.domain.light.only_thanks`)
+is recorded in the item's history (``queue.thanked``) and leaves it answered.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from connectors.base import Mention, OwnAccounts, Response, split_own
 from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.domain.ladder import due_at as ladder_due_at
-from monitor.queue.actions import directory, reopened_state
+from monitor.domain.light import only_thanks
+from monitor.queue.actions import FOLLOW_UP, directory, reopened_state
 from monitor.storage import response_queries as rq
 from monitor.storage.models import OPEN_STATUSES, MentionRow, PlatformResponse, QueueItem
 from monitor.storage.store import DbSession as Session
@@ -47,8 +49,6 @@ from monitor.storage.store import Store
 
 log = logging.getLogger("brand_scout.pipeline")
 
-#: The reason a follow-up adds to a reopened item.
-FOLLOW_UP = "customer replied after our response"
 #: The actor of what brand-scout itself changes.
 SYSTEM = "brand-scout"
 #: A response that is no public post, in words (``PlatformResponse.visibility``): it answers the
@@ -284,6 +284,17 @@ class Responses:
             return False
         posted = utc(m.created_at)
         if item.responded_at is not None and posted <= utc(item.responded_at):
+            return False
+        if only_thanks(m.text):
+            # judge S, 2026-12-07: "Thanks! That's really helpful 🙏" after our answer reopened the
+            # item, alerted the team again and climbed the ladder to the crisis contact. A thanks is
+            # the end of the conversation: recorded in the item's history, the item stays answered
+            # (a thanks that triage reads as a complaint still opens it: monitor.triage.process)
+            if not rq.audited(s, "queue.thanked", str(item.id), m.id):
+                self.store.audit(s, actor=SYSTEM, action="queue.thanked", object_type="queue_item",
+                                 object_id=str(item.id), details={"mention_id": m.id, "url": m.url,
+                                                                  "posted_at": posted.isoformat(),
+                                                                  "after_response": r.url}, now=now)
             return False
         before = {"url": item.response_url, "at": utc(item.responded_at).isoformat() if item.responded_at else None,
                   "source": item.response_source, "by": item.responded_by}

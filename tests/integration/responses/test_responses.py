@@ -533,7 +533,7 @@ def test_platform_reply_later_poll_thread_follow_up_and_unmapped_account(
     # an own account mapped to nobody answers further down the thread: credited to it, flagged for the lead
     clock.advance(timedelta(minutes=10))
     again = T0 + timedelta(minutes=25)
-    p.post(unmapped, again, "SET SEG here: fixed, sorry", next(ids), reply_to=f, root=m)
+    fixed = p.post(unmapped, again, "SET SEG here: fixed, sorry", next(ids), reply_to=f, root=m)
     c.pipeline.poll(p.source_name)
     c.pipeline.run_once()
     item = items(c)[ext]
@@ -541,6 +541,36 @@ def test_platform_reply_later_poll_thread_follow_up_and_unmapped_account(
     assert item.responded_by == f"{kind}:@{unmapped}"
     flags = [n for n in outbox(c, "escalation") if n.payload.get("action") == "response-unmapped"]
     assert [n.queue_item_id for n in flags] == [item.id]
+    # the customer's thanks ends the conversation: recorded in the history, the item stays answered
+    # (judge S, 2026-12-07: it reopened, alerted again and climbed the ladder to the crisis contact)
+    clock.advance(timedelta(minutes=10))
+    p.post("carol.example" if kind == "bluesky" else "carol", T0 + timedelta(minutes=30),
+           "Thanks SET SEG! That's really helpful \U0001F64F", next(ids), reply_to=fixed, root=m)
+    report = c.pipeline.poll(p.source_name)
+    c.pipeline.run_once()
+    assert report.reopened == 0
+    item = items(c)[ext]
+    assert item.status == "responded" and utc(item.responded_at) == again  # type: ignore[arg-type]
+    with c.store.session() as s:
+        thanked = s.exec(select(AuditEvent).where(AuditEvent.action == "queue.thanked")).all()
+    assert [e.object_id for e in thanked] == [str(item.id)]
+    # ... but a "thanks" that triage reads as a complaint opens it again
+    clock.advance(timedelta(minutes=10))
+    p.post("carol.example" if kind == "bluesky" else "carol", T0 + timedelta(minutes=40),
+           "Thanks SET SEG, the outage is over for you I guess", next(ids), reply_to=fixed, root=m)
+    assert c.pipeline.poll(p.source_name).reopened == 0
+    c.pipeline.run_once()
+    if kind == "mastodon":
+        # a Mastodon reply names only its parent (our response), not the thread's root: the replies to
+        # our response are an item of their own, open for Marketing & Sales
+        opened = {v.group_key: v.status for v in items(c).values()}
+        assert opened[f"mastodon:{fixed}"] in ("new", "assigned") and items(c)[ext].status == "responded"
+        return
+    item = items(c)[ext]
+    assert item.status in ("new", "assigned") and FOLLOW_UP in item.reasons
+    with c.store.session() as s:
+        reopen = s.exec(select(AuditEvent).where(AuditEvent.action == "queue.reopen")).all()
+    assert reopen[-1].details["reason"] == FOLLOW_UP and reopen[-1].details["from"] == "responded"
 
 
 @pytest.mark.parametrize("kind", ["reddit", "mastodon", "bluesky"])

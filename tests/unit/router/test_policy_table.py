@@ -564,6 +564,29 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
     named = router.decide(MentionView("web", "6", "someone posted the Project Falcon rates", NOW,
                                       submitted_by="emp-7", red_score=0.78, red_reason=why), sent, now=NOW)
     assert named.light == "red" and "watch-list term 'Project Falcon'" in named.reasons[0]
+    # a news feed's article is printed already: the signal alone does not hide it from the team that
+    # answers the public (judge S); a watch-list term in it still makes it red
+    press = router.decide(MentionView("rss", "7", "rates go up 9% next year, the paper reports", NOW, kind="article",
+                                      red_score=0.78, red_reason=why), sent, now=NOW)
+    assert press.light == "green" and not any(r.startswith("red:") for r in press.reasons)
+    printed = router.decide(MentionView("rss", "8", "Project Falcon rates go up, the paper reports", NOW,
+                                        kind="article", red_score=0.78, red_reason=why), sent, now=NOW)
+    assert printed.light == "red" and "watch-list term 'Project Falcon'" in printed.reasons[0]
+    assert all("model threshold" not in r for r in printed.reasons)
+    # a customer's legal threat, read negative, is theirs to be answered: yellow, Legal told, though the
+    # signal reads lawyers as 'legal matters' (judges P, R); read calmly it may be an insider's, red
+    angry = SentimentView("negative", 0.9)
+    threat = router.decide(MentionView("x", "10", "My lawyers will be in touch. You keep ignoring this.", NOW,
+                                       red_score=0.74, red_reason=why), angry, now=NOW)
+    assert threat.light == "yellow" and any("a legal threat: 'my lawyer'" in r for r in threat.reasons)
+    assert "legal-compliance" in threat.receivers
+    insider = router.decide(MentionView("x", "11", "my lawyer files against the district next week", NOW,
+                                        red_score=0.74, red_reason=why), sent, now=NOW)
+    assert insider.light == "red"
+    # the same words posted on x by a person are still red by the signal
+    posted = router.decide(MentionView("x", "9", "rates go up 9% next year, the paper reports", NOW,
+                                       red_score=0.78, red_reason=why), sent, now=NOW)
+    assert posted.light == "red"
 
 
 @pytest.mark.parametrize(

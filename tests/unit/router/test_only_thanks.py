@@ -1,0 +1,35 @@
+"""A customer's follow-up that only thanks leaves the answered item answered (judge S, 2026-12-07:
+"Thanks! That's really helpful" reopened it and climbed the ladder to the crisis contact); anything
+more is news to whoever answered, so the test errs towards "more than thanks"."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.domain.light import only_thanks
+
+
+@pytest.mark.parametrize(
+    ("text", "thanks"),
+    [
+        pytest.param("@setseg@mastodon.social Thanks! That's really helpful 🙏", True, id="thanks-and-helpful"),
+        pytest.param("Thank you so much!", True, id="thank-you"),
+        pytest.param("🙏", True, id="folded-hands"),
+        pytest.param("thx @setseg https://x.com/setseg/status/1", True, id="thx-handle-link"),
+        pytest.param("Sorted now, much appreciated", True, id="sorted"),
+        pytest.param("Gracias!", True, id="spanish"),
+        pytest.param("Thanks, but I still have no answer", False, id="but-still"),
+        pytest.param("Thanks for nothing", False, id="for-nothing"),
+        pytest.param("Great, thanks 🙄", False, id="eye-roll"),
+        pytest.param("Thanks! Which form do I need?", False, id="question"),
+        pytest.param("Thanks for the link. Called it, it's disconnected.", False, id="second-sentence-news"),
+        pytest.param("Called the number you gave me. It's disconnected.", False, id="no-thanks"),
+        pytest.param("Thanks for the help, really appreciate being ignored for 3 weeks", False, id="ignored"),
+        pytest.param("I DMed you yesterday", False, id="dm"),
+        pytest.param("ok", False, id="ok-is-not-thanks"),
+        pytest.param("", False, id="empty"),
+        pytest.param("thanks " * 30, False, id="too-long"),
+    ],
+)
+def test_only_thanks(text: str, thanks: bool) -> None:
+    assert only_thanks(text) is thanks
