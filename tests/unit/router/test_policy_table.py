@@ -50,6 +50,9 @@ CASES_YAML = """
 - rule: P4 red, hyphen and hashtag forms
   text: "#ProjectFalcon and project-falcon"
   expect: {light: red}
+- rule: P4 red, the words joined by a dot, an en dash, a plus or an escaped space (judge P)
+  text: "about Project.Falcon, Project–Falcon, search?q=Project+Falcon and ?q=Pecos%20Valley%20ISD"
+  expect: {light: red, reason: "'Pecos Valley ISD'"}
 - rule: P4 red, case-insensitive by default
   text: "PROJECT FALCON!!"
   expect: {light: red}
@@ -731,3 +734,25 @@ routes:
     assert d.light == "red" and d.topic == "claims"
     assert d.receivers == ["crisis", "legal-compliance"] and d.notice_only == ["crisis"]
     assert any("red always reaches the restricted receivers" in r for r in d.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("the Claim Pilot rollout", True),
+        ("Claim-Pilot", True),
+        ("claimpilot", True),
+        ("ClaimPilots are coming", True),
+        ("a claim pilot program", True),  # case-insensitive list: said of the code name or not, Legal looks
+        ("Claim Pilotage", False),
+        ("reclaim pilot", False),
+    ],
+)
+def test_a_camel_case_watched_term_matches_its_words_apart(text: str, hit: bool) -> None:
+    """A one-word code name written as its words (judge P, 2026-12-07: "Claim Pilot" and
+    "Claim-Pilot" for "ClaimPilot" reached the whole team's channel)."""
+    from monitor.config.policy import WatchList
+    from monitor.domain.light import watch_matches
+
+    wl = WatchList(name="code-names", kind="codename", terms=["ClaimPilot"])
+    assert bool(watch_matches(text, wl)) is hit
