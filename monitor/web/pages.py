@@ -256,6 +256,11 @@ def history_entry(ev: AuditEvent, names: Mapping[str, str], templates: Mapping[s
         what = f"replied from {d.get('account') or 'an own account'} (seen on the platform)"
     elif ev.action in HISTORY:
         what = HISTORY[ev.action].format_map(values)
+    elif ev.action == "escalation.withdrawn":
+        # judge Q, 2026-12-07: read "escalated it (level ?, withdrawn to ?)"
+        levels = d.get("levels")
+        at = ", ".join(str(x) for x in levels) if isinstance(levels, list) else str(levels or "?")
+        what = f"withdrew the gathered {str(d.get('action') or 'ladder').replace('-', ' ')} message (level {at})"
     elif ev.action.startswith("escalation."):
         what = f"escalated it (level {values['level']}, {kind.replace('_', ' ')} to {values['target']})"
     elif ev.action.startswith("alert."):

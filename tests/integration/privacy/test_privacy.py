@@ -150,12 +150,17 @@ def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c
     # a handle in another case is the same person; one nobody has is a failure, not an empty success
     r = run(app, ["privacy", "export-author", "--source", "x", "--author", "@BO", "-c", str(cfg)])
     assert r.exit_code == 0 and len(json.loads(r.stdout)["mentions"]) == 2, r.output
+    assert json.loads(r.stdout)["for_release"] is True
+    r = run(app, ["privacy", "export-author", "--source", "x", "--author", "bo", "--internal", "-c", str(cfg)])
+    assert r.exit_code == 0 and json.loads(r.stdout)["for_release"] is False, r.output
     r = run(app, ["privacy", "export-author", "--source", "x", "--author", "nobody", "-c", str(cfg)])
     assert r.exit_code == 1 and "nothing to export" in r.output, r.output
     r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "nobody", "--yes", "-c", str(cfg)])
     assert r.exit_code == 1 and "nothing deleted" in r.output, r.output
     r = run(app, ["privacy", "purge-deleted", "--source", "x", "--id", "new2", "-c", str(cfg)])
     assert r.exit_code == 0 and "purged" in r.output, r.output
+    r = run(app, ["privacy", "purge-deleted", "--source", "x", "--id", "new2", "-c", str(cfg)])
+    assert r.exit_code == 1 and "not stored" in r.output, r.output  # gone, or mistyped: no silent success
     r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "bo", "-c", str(cfg)], input="n\n")
     assert r.exit_code == 1
     # a platform's other name finds nothing: refused, not a "success" that deleted nothing
@@ -277,6 +282,18 @@ def test_deleting_an_author_keeps_others_complaints_and_forgets_them_everywhere(
     assert [x["external_id"] for sp in exported["spike_samples"] for x in sp["samples"]] == ["a1"]
     assert any(e["action"] == "scout.submit" or e["object_type"] == "queue_item" for e in exported["audit"])
     assert "same here, my SET SEG refund" not in json.dumps(exported)
+    # what may be released to her: her posts as stored; a note naming a watch-listed customer and who
+    # forwarded her post withheld (judge P, 2026-12-07), counted so that whoever releases it looks
+    from monitor.config.policy import WatchList
+    from monitor.storage.privacy import AN_EMPLOYEE, WITHHELD, for_release
+
+    lakeview = [WatchList(name="customers", kind="customer", terms=["Lakeview"])]
+    released = for_release(exported, lakeview)
+    text = json.dumps(released)
+    assert "Lakeview" not in text and "sam@setseg.example" not in text and WITHHELD in text and AN_EMPLOYEE in text
+    assert released["mentions"] == exported["mentions"]
+    assert released["withheld"]["texts_naming_a_watch_list"] >= 1 and released["withheld"]["employees_named"] >= 1
+    assert "Lakeview" in json.dumps(exported)  # the internal export keeps it, for review
     report = delete_author(c.store, "x", "alice_m", actor="dpo@setseg.example", now=clock.now())
     assert report.mentions == 1
     with c.store.session() as s:

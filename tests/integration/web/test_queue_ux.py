@@ -422,6 +422,13 @@ def test_history_words_for_every_kind_of_record() -> None:
     assert words("escalation.notify_lead", level=1, target="leads") == \
         "Anna Lead escalated it (level 1, notify lead to leads)"
     assert words("alert.held", receiver="slack-main") == "Anna Lead held an alert to slack-main (held)"
+    # judge Q, 2026-12-07: "escalated it (level ?, withdrawn to ?)"
+    withdrawn = history_entry(AuditEvent(at=at, actor="brand-scout", action="escalation.withdrawn",
+                                         object_type="queue_item", object_id="1",
+                                         details={"action": "remind-assignee", "levels": [1]}), names)
+    assert withdrawn["what"] == "withdrew the gathered remind assignee message (level 1)"
+    assert words("queue.thanked", mention_id=4, url="https://x.com/c/4") == \
+        "Anna Lead recorded the customer's thanks after the response (the item stays answered)"
     assert words("something.new_kind") == "Anna Lead something new kind"
     assert words("queue.override_light") == "Anna Lead changed the light from ? to ?"  # details missing: no crash
 
@@ -484,11 +491,15 @@ def test_history_words_for_notices() -> None:
 
     at = datetime(2026, 11, 16, 16, 0)
 
-    def words(kind: str, action: str | None) -> str:
+    def words(kind: str, action: str | None, **more: object) -> str:
         n = Notification(idempotency_key="k", receiver="legal-compliance", kind=kind, status="sent", created_at=at,
                          sent_at=at, payload={"light": "yellow", "priority": "high",
-                                              **({"action": action} if action else {})})
+                                              **({"action": action} if action else {}), **more})
         return str(message_entry(n)["what"])
+
+    # what rose, in words (judge R, 2026-12-07: "was {'priority': 'high'}")
+    assert words("alert", None, rose_from={"priority": "normal"}) == \
+        "alerted legal-compliance (yellow high, was normal)"
 
     assert words("escalation", "doubt") == "asked legal-compliance to look (it may be confidential) (yellow high)"
     assert words("escalation", "override-red") == "told legal-compliance it was marked red (yellow high)"
