@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -134,6 +135,35 @@ def _rehead_or_record(store: Store, s: Session, ids: Sequence[int], now: datetim
     s.flush()
 
 
+#: what an item's reasons say instead of a deleted author's handle
+DELETED_AUTHOR = "@(a deleted author)"
+
+
+def _recount_and_unname(s: Session, item_ids: Sequence[int], gone: set[int], handles: set[str]) -> None:
+    """The items that kept other posts: their post count without the deleted ones, and their
+    reasons without the deleted author's handle (judge Q, 2026-12-07: "2 posts" for an item of one,
+    "from a later post in this group, by @Kim_Lopez" after Kim's posts were deleted)."""
+    pattern = re.compile(r"@(?:" + "|".join(re.escape(h.lstrip("@")) for h in sorted(handles, key=len, reverse=True))
+                         + r")(?![\w.@-])", re.IGNORECASE) if handles else None
+    for chunk in _chunks(list(item_ids)):
+        for item in s.exec(select(QueueItem).where(col(QueueItem.id).in_(chunk))).all():
+            members = [m for m in s.exec(select(QueueItemMention.mention_id)
+                                         .where(QueueItemMention.queue_item_id == item.id)).all() if m not in gone]
+            if not members:
+                continue  # removed with its only posts
+            changed = item.mention_count != len(members)
+            item.mention_count = len(members)
+            if pattern is not None:
+                for field in ("reasons", "light_reasons"):
+                    old = list(getattr(item, field) or [])
+                    new = [pattern.sub(DELETED_AUTHOR, r) for r in old]
+                    if new != old:
+                        setattr(item, field, new)
+                        changed = True
+            if changed:
+                s.add(item)
+
+
 def _delete_rows(store: Store, s: Session, rows: Sequence[MentionRow], report: PurgeReport,
                  now: datetime) -> None:
     """Aggregate, scrub notifications, then delete ``rows`` inside the caller's transaction."""
@@ -197,6 +227,7 @@ def _delete_rows(store: Store, s: Session, rows: Sequence[MentionRow], report: P
             sub.url, sub.note = PURGED, PURGED
             s.add(sub)
     _rehead_or_record(store, s, ids, now)
+    _recount_and_unname(s, sorted(item_ids), set(ids), handles)
     # a quarantined copy of a deleted mention holds its text and author too (P5)
     for chunk in _chunks(ids):
         s.execute(sa_delete(QuarantinedMention).where(col(QuarantinedMention.mention_id).in_(chunk)))

@@ -294,11 +294,19 @@ def test_deleting_an_author_keeps_others_complaints_and_forgets_them_everywhere(
     assert released["mentions"] == exported["mentions"]
     assert released["withheld"]["texts_naming_a_watch_list"] >= 1 and released["withheld"]["employees_named"] >= 1
     assert "Lakeview" in json.dumps(exported)  # the internal export keeps it, for review
+    with c.store.session() as s:
+        # as a later post that raised the item reads (judge Q, 2026-12-07: her handle stayed)
+        it = s.get(QueueItem, item_id)
+        assert it is not None and it.mention_count == 2
+        it.reasons = [*it.reasons, "priority urgent (from a later post in this group, by @Alice_M)"]
+        s.add(it)
     report = delete_author(c.store, "x", "alice_m", actor="dpo@setseg.example", now=clock.now())
     assert report.mentions == 1
     with c.store.session() as s:
         kept = s.get(QueueItem, item_id)
         assert kept is not None and kept.mention_id == bob.id  # Bob's complaint is still in the queue
+        assert kept.mention_count == 1 and "Alice_M" not in json.dumps(kept.reasons)
+        assert "priority urgent (from a later post in this group, by @(a deleted author))" in kept.reasons
         spike = s.exec(select(SpikeEvent).where(SpikeEvent.key == "volume:all:t")).one()
         sub = s.exec(select(ScoutSubmission)).one()
         events = s.exec(select(AuditEvent).where(AuditEvent.object_id == str(item_id),
