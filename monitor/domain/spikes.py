@@ -109,6 +109,8 @@ class Sample:
     #: a red post (P5): counted in its spike's message, never its text, link, author or terms (the
     #: caller leaves them out too)
     red: bool = False
+    #: a repost (a retweet, a boost): the same words again, said so in the spike's message
+    repost: bool = False
 
 
 @dataclass(frozen=True)
@@ -495,14 +497,22 @@ def _praise(judged: Sequence[Sample]) -> bool:
             and 4 * sum(x.negative for x in read) <= n)
 
 
+#: a retweet's lead: "RT @author: "
+_RT = re.compile(r"^\s*rt\s+@[\w.@-]+:?\s*", re.IGNORECASE)
+
+
 def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
     """What a volume spike is made of, for the people it alerts: where the posts came from
-    (``; from reddit 10``) and, over the posts triage has judged, their sentiment (``; 9 of 10
-    positive``): a wave of praise is no outage."""
+    (``; from reddit 10``), how many are reposts of others (``, 8 of them reposts``: a post
+    spreading, not eleven people writing) and, over the posts triage has judged, their sentiment
+    (``; 9 of 10 positive``): a wave of praise is no outage."""
     out = ""
     shares = sorted(((n, src) for src, n in by_source.items() if n), reverse=True)
     if shares:
         out += "; from " + ", ".join(f"{src} {n}" for n, src in shares)
+        copies = sum(1 for x in judged if x.repost)
+        if copies:
+            out += f" ({copies} of them reposts)"
     read = [x for x in judged if x.read]
     if read:
         pos, neg = sum(1 for x in read if x.positive), sum(1 for x in read if x.negative)
@@ -565,7 +575,9 @@ def _describe(chosen: Sequence[Sample], n: int, *, negative_first: bool = False,
     unique = []
     for s in ranked:
         # the same words: a shared sentence with another tag, link or count at its end is one
-        key = " ".join(_NOT_WORDS.sub(" ", s.text.lower()).split())
+        # ... and a retweet's "RT @author:" before them (judge S, 2026-12-07: the post and its RT were
+        # two of a spike's three samples)
+        key = " ".join(_NOT_WORDS.sub(" ", _RT.sub("", s.text.lower())).split())
         if key and key in seen:
             continue
         seen.add(key)

@@ -41,6 +41,7 @@ from monitor.domain.spikes import (
     post_ref,
     velocity_readings,
 )
+from monitor.domain.suppression import spike_live
 from monitor.queue.actions import directory
 from monitor.storage.models import EscalationStep, MentionRow, Notification, QueueItem, SpikeEvent
 from monitor.storage.store import DbSession, Store
@@ -201,12 +202,22 @@ _STEP_TITLE = {"remind-assignee": "Reminder: item #{id} ({light}, {priority}) is
 LADDER_KEY = "ladder:{receiver}:{action}:{start}"
 
 
+def _outage_live(c: JobDeps, s: DbSession, now: datetime) -> bool:
+    """Whether a volume or negative-share spike that holds back routine alerts is live at ``now``
+    (not one of praise, nor a busy spell of ordinary posts)."""
+    cooldown = c.cfg.policy.spikes.cooldown
+    return any(sp.kind in ("volume", "negative-share") and spike_live(sp, now, cooldown)
+               and not (sp.explanation or {}).get("praise") and not (sp.explanation or {}).get("mixed")
+               for sp in c.store.spikes_since(s, now - cooldown - timedelta(days=1)))
+
+
 def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: QueueItem, now: datetime) -> None:
     """Put a reminder or lead step into its receiver's message for the current ``batch`` window
     (one per receiver and step, sent at the window's end): a burst of overdue items after an
     outage is one message per window naming each item and pinging each person concerned, not
     one message per item (P3). A window's message already sent (a late step): a message of its own."""
-    batch = c.cfg.policy.escalation.batch
+    esc = c.cfg.policy.escalation
+    batch = max(esc.batch, esc.batch_during_spike) if _outage_live(c, s, now) else esc.batch
     start = datetime.fromtimestamp((now.timestamp() // batch.total_seconds()) * batch.total_seconds(), UTC)
     key = LADDER_KEY.format(receiver=receiver, action=step.action, start=start.strftime("%Y%m%dT%H%M%S"))
     base = c.cfg.web.base_url.rstrip("/")
@@ -611,7 +622,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
         # post triage has not judged yet may be one: neither gives text, link or terms.
         samples = [Sample(m.source, m.external_id, utc(m.created_at), m.text, label == "negative", m.url,
                           m.engagement, positive=label == "positive", reach=m.author_reach, author=m.author_handle or "",
-                          read=label != "not read")
+                          read=label != "not read", repost=m.kind == "repost")
                    for m, label in recent_rows
                    if m.state == "routed" and not _red(m, items, c.cfg.policy.light.watchlists)]
         # red posts are counted in a spike's message, nothing more (no text, link, author: P5)

@@ -429,8 +429,13 @@ class Triage:
         ctx.items = dict(store.queue_items_by_group(s, sorted({d.group for *_, d in decisions})))
         ctx.known_members = store.member_mentions(s, ids)
         window = cfg.policy.grouping.window
+        # a repost carries no words of its own: it spreads the post it copies, whose item it joins
+        # however old (judge S, 2026-12-07: a retweet 60 h after a complaint we had answered opened a
+        # new "yellow high" item credited to the 90-follower retweeter and climbed the ladder)
+        copies_only = ({d.group for r, _, _, d in decisions if r.kind == "repost" and r.refers_to}
+                       - {d.group for r, _, _, d in decisions if not (r.kind == "repost" and r.refers_to)})
         for key, item in list(ctx.items.items()):
-            if not group_open(utc(item.created_at), now, window):
+            if not group_open(utc(item.created_at), now, window) and key not in copies_only:
                 store.retire_group(s, item.id or 0, key)  # the key is free: the next member opens a new item
                 del ctx.items[key]
         for r, cl, sub, d in decisions:
@@ -678,6 +683,13 @@ class Triage:
                         and (item.light != "red" or rcv in self._restricted)):
                     holds[rcv] = None
                     raised_for.add(rcv)
+        if (row.kind == "repost" and row.refers_to and not rose and sub is None
+                and item.status in ("responded", "closed", "dismissed")):
+            # a copy of a post in an item someone settled is not news: counted, recorded, no alert (a
+            # copy that makes the item more urgent is, above)
+            for rcv in decision.receivers:
+                if holds.get(rcv) is None and rcv not in raised_for:
+                    holds[rcv] = Suppression("repeat", f"a repost of a post in this item, which is {item.status}")
         for rcv in sorted(reopened):
             # the customer's reply is what reopened the item: its holders see it whatever its own
             # reading, and a live spike does not hold it (judge N, 2026-12-06: a follow-up read as
@@ -759,8 +771,11 @@ class Triage:
         # a restricted receiver hears of a red item's members on no route of their own
         # (alert_holds): at the root route's group_interval
         red_member = route is None and rcv in self._restricted and item.light == "red"
+        # a repost is the same words again: it counts in the group's message, it is no news of its own
+        # (judge S, 2026-12-07: every retweet of a compliment was a thread post with its full text)
+        copy = row.kind == "repost" and bool(row.refers_to)
         if ((red_member or (route is not None and "group" in route.opts.group_by)) and previous is not None
-                and (row.id or 0) not in ctx.known_members):  # a member decided again is no news
+                and (row.id or 0) not in ctx.known_members and not copy):  # a member decided again is no news
             # Alertmanager's group_interval: news of a group (its new members) goes out at most
             # once per interval after its last alert, as an update of the group's message, never
             # a new alert

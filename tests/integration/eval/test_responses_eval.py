@@ -165,3 +165,32 @@ def test_a_follow_up_read_as_praise_still_shows_the_customers_words(cfg: AppConf
     report = replay(cfg, parse_stream("\n".join(json.dumps(r) for r in rows)), classifier=KeywordClassifier())
     m = by_id(report)
     assert m["fu3"]["sentiment"] == "positive" and "marketing-sales" in m["fu3"]["alerted"], m["fu3"]
+
+
+def test_a_thanks_after_our_response_and_a_late_retweet_leave_the_item_answered(cfg: AppConfig,
+                                                                                 tmp_path: Path) -> None:
+    """Judge S (2026-12-07): "Thanks! That's really helpful" after our answer reopened the item,
+    alerted the team again and climbed the ladder to the crisis contact; a retweet of the complaint
+    60 hours later opened a new "yellow high" item credited to the retweeter. The thanks is in the
+    item's history, the retweet joins the item it copies, and nobody is paged for either."""
+    import json
+
+    rows = [json.loads(line) for line in (STREAMS / "responses_follow_up.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    rows[2]["text"] = "@setseg_help Thanks! That's really helpful \U0001F64F"
+    rows.append({"source": "x", "external_id": "fu4", "url": "https://x.com/night_owl/status/fu4",
+                 "text": "RT @fay: SET SEG still waiting on my refund, six weeks", "author_handle": "night_owl",
+                 "author_reach": 90, "created_at": "2026-12-02T23:00:00Z", "kind": "repost", "refers_to": "fu1"})
+    report = replay(cfg, parse_stream("\n".join(json.dumps(r) for r in rows)), classifier=KeywordClassifier(),
+                    folder=tmp_path)
+    m = by_id(report)
+    assert m["fu1"]["status"] == "responded", m["fu1"]
+    assert m["fu4"]["item_id"] == m["fu1"]["item_id"], m["fu4"]
+    late = [a for a in report.alerts if a["at"] > "2026-11-30T11:00" and a["kind"] in ("mention", "ladder")]
+    assert late == [], late
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'eval.db'}"))
+    try:
+        actions = [e.action for e in store.audit_events("queue_item", str(m["fu1"]["item_id"]))]
+        assert "queue.thanked" in actions and "queue.reopen" not in actions, actions
+    finally:
+        store.engine.dispose()

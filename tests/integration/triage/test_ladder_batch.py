@@ -282,3 +282,37 @@ def test_the_lead_step_about_the_only_leads_own_item_still_pings_her(
     run_escalations(c)
     [lead] = [n for n in ladder_rows(c) if n.idempotency_key.startswith("ladder:marketing-sales:notify-lead:")]
     assert lead.payload["notify_users"] == ["U0ANNA01"]
+
+
+def test_while_an_outage_spike_is_live_the_window_is_an_hour(make: Any, clock: FrozenClock) -> None:
+    """Judge R (2026-12-07): in an outage every quarter hour had overdue items, and Marketing & Sales
+    got 41 ladder messages in seven hours next to the spike's own. While a volume or negative-share
+    spike that holds back routine alerts is live, the window is ``batch_during_spike`` (1 h); a
+    spike of praise changes nothing."""
+    from monitor.storage.models import SpikeEvent
+
+    c = make()
+    t0 = clock.now()  # Monday 16:00 UTC
+    a, b, d = add_items(c, clock, COMPLAINTS[:3])
+    with c.store.session() as s:
+        s.add(SpikeEvent(key="volume:all:t", kind="volume", scope="all", started_at=t0 - timedelta(minutes=30),
+                         baseline=2, observed=40, explanation={"summary": "40 mentions"}))
+    set_due(c, [a], t0 + timedelta(minutes=1))
+    set_due(c, [b], t0 + timedelta(minutes=20))
+    for minute in (1, 20):
+        clock.set(t0 + timedelta(minutes=minute))
+        assert run_escalations(c) == 1
+    [row] = ladder_rows(c)
+    assert row.idempotency_key == "ladder:marketing-sales:remind-assignee:20261116T160000"
+    assert utc(row.next_attempt_at) == t0 + timedelta(hours=1)  # type: ignore[arg-type]
+    assert [it["item_id"] for it in row.payload["items"]] == [a, b]
+    # a wave of praise holds nothing back: the usual quarter hour
+    with c.store.session() as s:
+        spike = s.exec(select(SpikeEvent)).one()
+        spike.explanation = {"summary": "40 mentions", "praise": True}
+        s.add(spike)
+    set_due(c, [d], t0 + timedelta(minutes=61))
+    clock.set(t0 + timedelta(minutes=61))
+    assert run_escalations(c) == 1
+    assert ladder_rows(c)[-1].idempotency_key == "ladder:marketing-sales:remind-assignee:20261116T170000"
+    assert utc(ladder_rows(c)[-1].next_attempt_at) == t0 + timedelta(minutes=75)  # type: ignore[arg-type]

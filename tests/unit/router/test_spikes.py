@@ -195,6 +195,23 @@ def test_large_accounts_take_sample_slots_whatever_their_tone() -> None:
     assert [x["external_id"] for x in vol.samples] == ["c4", "c3", "c2"]
 
 
+def test_a_retweet_storm_says_how_many_are_reposts_and_samples_the_post_once() -> None:
+    """Judge S (2026-12-07): "11 mentions ... from x 11", mostly retweets of one post, and the post
+    and its "RT @nurse_kay: ..." copy were two of the three samples."""
+    words = "SET SEG denied my back surgery claim for the third time"
+    post = Sample("x", "p0", TUE_14, words, negative=True, engagement=40, url="https://x.example/p0")
+    copies = [Sample("x", f"rt{i}", TUE_14 + timedelta(minutes=1 + i), f"RT @nurse_kay: {words}", negative=True,
+                     url=f"https://x.example/rt{i}", repost=True) for i in range(8)]
+    other = [Sample("x", "o1", TUE_14 + timedelta(minutes=20), "SET SEG hold music is a crime", negative=True,
+                    url="https://x.example/o1")]
+    counts = seasonal(overrides={TUE_14: Counts(120, 100)})
+    vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=[post, *copies, *other])
+               if s.kind == "volume" and s.scope == "all")
+    assert "(8 of them reposts)" in vol.summary
+    assert [x["text"] for x in vol.samples].count(words) + sum(
+        1 for x in vol.samples if str(x["text"]).startswith("RT @")) == 1
+
+
 def test_a_breach_spike_counts_its_red_posts_and_says_a_shared_sentence_once() -> None:
     """Judge D (2026-12-07): a breach's page read "12 mentions ... 3 of 5 negative", with the same
     sentence three times among its samples; 11 of its posts were red, and nothing said so. Red
