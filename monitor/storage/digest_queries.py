@@ -11,6 +11,7 @@ week has spikes (to leave red terms out of them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from sqlalchemy import BigInteger, Integer, String, and_, case, cast, extract, f
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from monitor.storage._base import DELETED_COUNT, NOT_READ
 from monitor.storage.models import (
     OPEN_STATUSES,
     AuditEvent,
@@ -27,6 +29,7 @@ from monitor.storage.models import (
     ConnectorState,
     DigestRun,
     MentionRow,
+    MetricCounter,
     Notification,
     QueueItem,
     QueueItemMention,
@@ -37,7 +40,6 @@ from monitor.storage.models import (
 from monitor.storage.store import Store
 
 #: the label of a post in a language the sentiment model does not cover (and nobody corrected)
-NOT_READ = "not read"
 
 #: what the digest shows for a post that may be confidential (its confidentiality signal reached
 #: ``policy.light.doubt_floor``) instead of its text
@@ -217,6 +219,33 @@ def _items_of(s: Session, mention_ids: Collection[int]) -> dict[int, QueueItem]:
     return out
 
 
+_CELL = re.compile(r'^(hour|date)="([^"]+)",source="([^"]*)",sentiment="([^"]*)"$')
+
+
+def _deleted_volume(s: Session, origin: datetime, end: datetime, seconds: int) -> list[VolumeBucket]:
+    """The mentions that retention or a deletion on request removed (:data:`DELETED_COUNT`), as
+    buckets of ``seconds`` from ``origin`` to ``end``: the week's figures and the baseline still
+    count them. A cell names its UTC hour (a date, for cells written before 2026-12-07: counted at
+    12:00 UTC, which is that date in every zone from UTC-11 to UTC+11). Their reach is not kept."""
+    out: list[VolumeBucket] = []
+    for labels, value in s.exec(select(MetricCounter.labels, MetricCounter.value)
+                                .where(MetricCounter.name == DELETED_COUNT)).all():
+        m = _CELL.match(labels)
+        if m is None or value <= 0:
+            continue
+        kind, when, source, sentiment = m.groups()
+        try:
+            at = (datetime.strptime(f"{when}+0000", "%Y-%m-%dT%H%z") if kind == "hour"
+                  else datetime.strptime(f"{when}+0000", "%Y-%m-%d%z") + timedelta(hours=12))
+        except ValueError:
+            continue
+        if not origin <= at < end:
+            continue
+        start = origin + timedelta(seconds=int((at - origin).total_seconds()) // seconds * seconds)
+        out.append(VolumeBucket(source, sentiment or "unclassified", start, int(value), 0))
+    return out
+
+
 def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start: datetime, bucket_seconds: int,
                      now: datetime, top_items: int, open_listed: int,
                      priority_order: Mapping[str, int], doubt_floor: float | None = None,
@@ -259,6 +288,7 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
                       .outerjoin(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
                       .where(created >= base_start, created < end, *_live())
                       .group_by(MentionRow.source, label, bucket)).all()]
+        volume += _deleted_volume(s, base_start, end, seconds)
 
         red_week = int(s.exec(select(func.count()).select_from(MentionRow)
                               .where(*in_week, _red(col(MentionRow.id)))).one())

@@ -26,9 +26,9 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col, select
 
-from monitor.clock import utc
 from monitor.config.policy import WatchList
 from monitor.domain.light import on_watchlists
+from monitor.storage._base import DELETED_COUNT, NOT_READ, hour_key
 from monitor.storage.models import (
     AuditEvent,
     ClassificationRow,
@@ -45,7 +45,7 @@ from monitor.storage.store import Store
 
 log = logging.getLogger("brand_scout.privacy")
 
-AGGREGATE = "daily_mentions"
+AGGREGATE = DELETED_COUNT
 PURGED = "[purged]"
 _PERSONAL_KEYS = ("text", "author", "author_name", "url", "title")
 _CHUNK = 500
@@ -69,9 +69,11 @@ class PurgeReport:
                 "aggregated": dict(self.aggregated)}
 
 
-def aggregate_labels(day: str, source: str, sentiment: str) -> str:
-    """The counter labels of one aggregate cell."""
-    return f'date="{day}",source="{source}",sentiment="{sentiment}"'
+def aggregate_labels(hour: str, source: str, sentiment: str) -> str:
+    """The counter labels of one aggregate cell: the UTC hour (``2026-12-06T14``, as
+    :func:`monitor.storage._base.hour_key`), source and sentiment of the deleted mentions it counts
+    (cells written before 2026-12-07 name a UTC date, ``date="2026-12-06"``)."""
+    return f'hour="{hour}",source="{source}",sentiment="{sentiment}"'
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
@@ -173,12 +175,13 @@ def _delete_rows(store: Store, s: Session, rows: Sequence[MentionRow], report: P
     labels: dict[int, str] = {}
     for chunk in _chunks(ids):
         for cl in s.exec(select(ClassificationRow).where(col(ClassificationRow.mention_id).in_(chunk))).all():
-            labels[cl.mention_id] = cl.label
+            # as the digest counts it: a post nobody read (a language the model does not cover)
+            labels[cl.mention_id] = cl.label if cl.supported or cl.corrected else NOT_READ
     cells: Counter[str] = Counter()
     for r in rows:
         if r.state == "filtered":
             continue  # never counted anywhere: not an aggregate either
-        cells[aggregate_labels(utc(r.created_at).date().isoformat(), r.source, labels.get(r.id or 0, "unclassified"))] += 1
+        cells[aggregate_labels(hour_key(r.created_at), r.source, labels.get(r.id or 0, "unclassified"))] += 1
     for cell, count in sorted(cells.items()):
         store.incr(s, AGGREGATE, cell, count)
         report.aggregated[cell] = report.aggregated.get(cell, 0) + count

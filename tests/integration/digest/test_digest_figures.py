@@ -124,6 +124,32 @@ def test_figures_of_a_seeded_week(digest_config, containers) -> None:
     c.store.engine.dispose()
 
 
+def test_retention_and_deletions_leave_the_weeks_counts_and_the_baseline_as_they_were(digest_config,
+                                                                                       containers) -> None:
+    """Judge Q (2026-12-07): after a retention run the week's digest read "Mentions: 2" (it was 72),
+    every day 0 and "No comparison yet"; one person's deletion moved the week from 72 to 67. The
+    mentions removed are counted per hour, source and sentiment, and the digest counts them."""
+    from monitor.clock import utc
+    from monitor.storage.privacy import delete_author, run_retention
+
+    c = containers(digest_config(2527))
+    seed(c)
+    before = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    # everything before the week goes (the baseline weeks and the week before), and one author of the week
+    report = run_retention(c.store, days=(NOW - WEEK_START).days + 1, now=NOW)
+    assert report.mentions > 0
+    week_author = next(m.author_handle for m in c.store.mentions_since(WEEK_START)
+                       if m.author_handle and m.source == "x" and utc(m.created_at) < NOW)
+    assert delete_author(c.store, "x", week_author, actor="dpo", now=NOW).mentions > 0
+    after = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert (after.mentions.value, after.mentions.last_week) == (before.mentions.value, before.mentions.last_week)
+    assert after.mentions.baseline == pytest.approx(before.mentions.baseline)
+    assert [d.total for d in after.days] == [d.total for d in before.days]
+    assert {k: f.value for k, f in after.shares.items()} == pytest.approx({k: f.value for k, f in before.shares.items()})
+    assert after.history_since == before.history_since
+    c.store.engine.dispose()
+
+
 def test_rendered_parts_escape_text_and_never_quote_red(digest_config, containers) -> None:
     c = containers(digest_config(2525, thank_scouts_by_name=False))
     seed(c)

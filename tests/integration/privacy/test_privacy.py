@@ -74,8 +74,8 @@ def test_retention_deletes_old_keeps_aggregates_and_scrubs_payloads(c: Container
         agg = {m.labels: m.value for m in s.exec(select(MetricCounter).where(MetricCounter.name == AGGREGATE)).all()}
         items = s.exec(select(QueueItem)).all()
     assert left == ["new1", "new2"]
-    day_old1 = (clock.now() - timedelta(days=400)).date().isoformat()
-    assert agg[f'date="{day_old1}",source="x",sentiment="negative"'] == 1
+    hour_old1 = (clock.now() - timedelta(days=400)).strftime("%Y-%m-%dT%H")
+    assert agg[f'hour="{hour_old1}",source="x",sentiment="negative"'] == 1
     assert sum(agg.values()) == 2
     assert OLD not in _texts_in_notifications(c)
     assert all(qi.mention_id is not None for qi in items)
