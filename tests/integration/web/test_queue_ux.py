@@ -423,6 +423,8 @@ def test_history_words_for_every_kind_of_record() -> None:
         "Anna Lead escalated it (level 1, notify lead to leads)"
     assert words("alert.held", receiver="slack-main") == "Anna Lead held an alert to slack-main (held)"
     # judge Q, 2026-12-07: "escalated it (level ?, withdrawn to ?)"
+    assert words("queue.forwarded", category="criticism", urgency="high", channel="slack") == \
+        "Anna Lead forwarded it as criticism (high urgency, by slack)"
     withdrawn = history_entry(AuditEvent(at=at, actor="brand-scout", action="escalation.withdrawn",
                                          object_type="queue_item", object_id="1",
                                          details={"action": "remind-assignee", "levels": [1]}), names)
