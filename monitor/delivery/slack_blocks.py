@@ -264,8 +264,9 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
             # a reply ("same here", "DM me") means little without what it answers
             quoted, _ = cut_text(str(parent["text"]), 300, None)
             who = f"@{escape_line(parent.get('author'))}" if parent.get("author") else "a post"
+            how = ":speech_balloon: Quoting" if parent.get("quote") else ":leftwards_arrow_with_hook: In reply to"
             blocks.append({"type": "context", "block_id": f"bs_parent:{item_id}",
-                           "elements": [_mrkdwn(f":leftwards_arrow_with_hook: In reply to {who}: {quoted}")]})
+                           "elements": [_mrkdwn(f"{how} {who}: {quoted}")]})
         text, _ = cut_text(str(payload.get("text") or ""), max_text_chars, item_url)
         if kind == "update" and same_words:
             text = "_The same words as the first post of this group (a copy-paste campaign or a shared template)._"

@@ -39,7 +39,7 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
                   base_url: str, sentiment: ClassificationRow | Cls | None,
                   submission: ScoutSubmission | None = None, receiver_broad: bool = False,
                   receiver_queue: bool = True, parent: tuple[MentionRow, str | None] | None = None,
-                  doubt: str | None = None, receiver: str | None = None,
+                  doubt: str | None = None, receiver: str | None = None, quoting: bool = False,
                   legal_team: str = "Legal / Compliance", watchlists: Sequence[WatchList] = ()) -> dict[str, Any]:
     """The content of an alert. Red items carry their text (and a scout's note) only to restricted
     receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
@@ -47,7 +47,8 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
     forward adds who sent it, how urgent they found it and their note; ``text_is_scout_note`` says
     the post could not be read and its text is the scout's note. ``parent``: the stored post
     this one replies to and the light of its item; a reply's alert quotes it (``in_reply_to``:
-    "same here" means nothing alone), unless either is red and the receiver is not cleared.
+    "same here" means nothing alone), unless either is red and the receiver is not cleared; a quote
+    post's (``quoting``) quotes the post it quotes, marked ``quote``.
     ``doubt``: why the post may be confidential though not red (its confidentiality signal from
     ``policy.light.doubt_floor``): the alert says so among its reasons, and that ``legal_team``
     (``organisation.legal_team``) are asked to look (who can mark it red, which rewrites this message without the text).
@@ -90,7 +91,7 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
             f"(withheld: the note names something on a watch-list; {legal_team} have it)"
             if not receiver_restricted and on_watchlists(submission.note, watchlists) else submission.note),
         "text_is_scout_note": submission is not None and row.source == "web",
-        "in_reply_to": _parent_of(parent, hidden=red_hidden, restricted=receiver_restricted),
+        "in_reply_to": _parent_of(parent, hidden=red_hidden, restricted=receiver_restricted, quoting=quoting),
         "mention_count": item.mention_count,
         # a receiver without a queue (kudos) acts on nothing: no buttons, no "respond by"
         **({} if receiver_queue else {"queue": False}),
@@ -108,7 +109,8 @@ def own_routes(reasons: list[str], receiver: str | None) -> list[str]:
 PARENT_CHARS = 280
 
 
-def _parent_of(parent: tuple[MentionRow, str | None] | None, *, hidden: bool, restricted: bool) -> dict[str, str] | None:
+def _parent_of(parent: tuple[MentionRow, str | None] | None, *, hidden: bool, restricted: bool,
+               quoting: bool = False) -> dict[str, Any] | None:
     if parent is None or hidden:
         return None
     row, light = parent
@@ -117,4 +119,4 @@ def _parent_of(parent: tuple[MentionRow, str | None] | None, *, hidden: bool, re
     text = " ".join((row.text or "").split())
     if len(text) > PARENT_CHARS:
         text = text[: PARENT_CHARS - 1] + "\u2026"
-    return {"author": row.author_handle or "", "text": text, "url": row.url or ""}
+    return {"author": row.author_handle or "", "text": text, "url": row.url or "", **({"quote": True} if quoting else {})}

@@ -863,9 +863,9 @@ class Triage:
                     and rcv not in restricted and self.store.cancel_waiting(s, w.id)):
                 del waiting[iid, rcv]
         new: dict[tuple[int | None, str], dict[str, Any]] = {}
-        parents = self.store.parents(s, sorted({(a.row.source, a.row.parent_id) for a in
+        parents = self.store.parents(s, sorted({(a.row.source, ref) for a in
                                                 [*ctx.alerts, *(mu.alert for mu in ctx.member_updates)]
-                                                if a.row.parent_id}))
+                                                if (ref := answered(a.row))}))
         for a in ctx.alerts:
             if (a.item.light != "green" and a.decision.light == "green" and not self._queues.get(a.receiver, True)
                     and a.receiver not in restricted):
@@ -882,7 +882,8 @@ class Triage:
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
-                              parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
+                              parent=parents.get((a.row.source, answered(a.row) or "")),
+                              quoting=a.row.kind == "quote" and not a.row.parent_id,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
                               receiver=a.receiver, legal_team=cfg.organisation.legal_team,
                               watchlists=cfg.policy.light.watchlists),
@@ -940,7 +941,8 @@ class Triage:
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
-                              parent=parents.get((a.row.source, a.row.parent_id or "")) if a.row.parent_id else None,
+                              parent=parents.get((a.row.source, answered(a.row) or "")),
+                              quoting=a.row.kind == "quote" and not a.row.parent_id,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
                               receiver=a.receiver, legal_team=cfg.organisation.legal_team,
                               watchlists=cfg.policy.light.watchlists),
@@ -1035,6 +1037,13 @@ __all__ = ["BatchContext", "Cls", "Item", "NewItem", "Triage", "alert_holds", "a
 
 #: how many earlier posts of a window an update shows besides its newest (the rest are counted)
 BATCHED_POSTS_SHOWN = 5
+
+
+def answered(row: MentionRow) -> str | None:
+    """The external id of the post ``row``'s alert quotes: the one it replies to, else the one a
+    quote post quotes (judge S, 2026-12-07: "Wow, a claim approved in 4 days? Screenshot it..." came
+    without the compliment it mocked)."""
+    return row.parent_id or (row.refers_to if row.kind == "quote" else None)
 
 
 def _brief(payload: dict[str, Any]) -> dict[str, Any] | None:

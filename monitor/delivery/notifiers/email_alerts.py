@@ -75,7 +75,8 @@ def render(msg: Outbound, rc: ReceiverConfig | None, *, sender: str, to: list[st
         lines.append(f"{light} · {priority} · {headline}")
         parent = p.get("in_reply_to")
         if isinstance(parent, dict) and parent.get("text") and text:
-            lines += ["", f"In reply to @{plain(parent.get('author'), 100)}: {plain(parent.get('text'), 300)}"]
+            how = "Quoting" if parent.get("quote") else "In reply to"
+            lines += ["", f"{how} @{plain(parent.get('author'), 100)}: {plain(parent.get('text'), 300)}"]
         lines += ["", text or WITHHELD.format(legal_team=plain(legal_team, 60)), ""]
         author = RESTRICTED_AUTHOR if p.get("link_withheld") else f"@{plain(p.get('author'), 100)} · {reach_text(p.get('reach'))}"
         lines.append(f"Author: {author}")

@@ -92,7 +92,8 @@ def render_line(msg: Outbound) -> str:
         parent = p.get("in_reply_to")
         if isinstance(parent, dict) and parent.get("text") and p.get("text"):
             quoted = " ".join(str(parent["text"]).split())
-            who += f" in reply to @{escape(parent.get('author') or '')} (\"{quoted[:97] + '...' if len(quoted) > 100 else quoted}\")"
+            how = "quoting" if parent.get("quote") else "in reply to"
+            who += f" {how} @{escape(parent.get('author') or '')} (\"{quoted[:97] + '...' if len(quoted) > 100 else quoted}\")"
         if p.get("scout"):
             who += f", sent by {scout}" + (f" (urgency: {escape(urgency_words(p['scout_urgency']))})" if p.get("scout_urgency") else "")
         count = p.get("mention_count")

@@ -79,3 +79,19 @@ def test_an_alert_names_only_its_own_receivers_route() -> None:
     assert own_routes(reasons, "legal-compliance") == reasons[:3]
     assert own_routes(reasons, "marketing-sales") == [*reasons[:2], reasons[3]]
     assert own_routes(reasons, None) == reasons
+
+
+def test_a_quote_post_shows_what_it_quotes() -> None:
+    """Judge S (2026-12-07): "Wow, a claim approved in 4 days? Screenshot it..." reached Marketing &
+    Sales without the compliment it mocked: a quote post's alert quotes the post, marked as quoted."""
+    quoted = _parent_of((_row("Claim approved in 4 days, thank you SET SEG!"), "green"), hidden=False,
+                        restricted=False, quoting=True)
+    assert quoted is not None and quoted["quote"] is True
+    _, blocks = render_alert(_payload(in_reply_to=quoted, text="Wow, 4 days? Screenshot it before they deny it"))
+    [ctx] = [b for b in blocks if b.get("block_id") == "bs_parent:7"]
+    assert ctx["elements"][0]["text"] == ":speech_balloon: Quoting @user_r1: Claim approved in 4 days, thank you SET SEG!"
+    line = render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=_payload(in_reply_to=quoted)))
+    assert 'quoting @user_r1 ("Claim approved in 4 days, thank you SET SEG!")' in line
+    msg = render_email(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=_payload(in_reply_to=quoted)),
+                       None, sender="a@example.org", to=["b@example.org"], prefix="[brand-scout]")
+    assert "Quoting @user_r1: Claim approved in 4 days" in msg.get_content()
