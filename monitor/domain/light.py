@@ -101,25 +101,48 @@ def _watch_regex(regex: str, case_sensitive: bool) -> re.Pattern[str]:
     return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
 
 
-#: what may stand between the words of a watched term: spaces, hyphens and dashes, underscores,
-#: dots, plus signs and slashes ("Project.Falcon", "Project–Falcon", "q=Project+Falcon")
-_WATCH_GAP = r"[\s\-_.+/\u2010-\u2015\u2212]*"
+#: what may stand between the words of a watched term: spaces, hyphens and dashes, underscores and
+#: plus signs ("Project–Falcon", "q=Project+Falcon"), and a dot with no space after it
+#: ("Project.Falcon"); never a sentence's end ("a science fair project. Falcon Elementary ...") nor a
+#: slash (judge T, 2026-12-07: both made ordinary posts red)
+_WATCH_GAP = r"(?:[\s\-_+\u2010-\u2015\u2212]|\.(?=\S))*"
+#: a CamelCase term's words written apart: joined as above without spaces ("Claim-Pilot",
+#: "claim.pilot", "claimpilot"), or with spaces only as capitalised as the term ("Claim Pilot", never
+#: "a claim pilot program")
+_CAMEL_GAP = r"(?:[\-_+\u2010-\u2015\u2212]|\.(?=\S))*"
 #: a lower-case letter or digit followed by a capital: where "ClaimPilot" is two words
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+#: characters that show nothing: a zero-width space inside a term hides it from a plain search
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def _term_words(term: str) -> str:
+    """A watched term's words, joined by :data:`_WATCH_GAP`; a CamelCase word's parts by
+    :data:`_CAMEL_GAP`, or by spaces in the term's own capitals."""
+    out = []
+    for chunk in (w for w in re.split(r"[\s\-_]+", term.strip()) if w):
+        parts = [p for p in _CAMEL.split(chunk) if p]
+        if len(parts) == 1:
+            out.append(re.escape(chunk))
+            continue
+        joined = _CAMEL_GAP.join(re.escape(p) for p in parts)
+        spaced = r"\s+".join(re.escape(p) for p in parts)
+        out.append(f"(?:{joined}|(?-i:{spaced}))")
+    return _WATCH_GAP.join(out)
 
 
 @lru_cache(maxsize=1024)
 def _watch_term(term: str, case_sensitive: bool) -> re.Pattern[str]:
-    """A watched term as written any of the ways people write a name: its words (a CamelCase
-    term's too: "ClaimPilot" is "Claim Pilot", "Claim-Pilot", "claimpilot") apart or together, joined
-    by any of :data:`_WATCH_GAP`, with a plural or possessive ending; ``#ProjectFalcon`` matches."""
-    parts = [w for chunk in re.split(r"[\s\-_]+", term.strip()) for w in _CAMEL.split(chunk) if w]
-    body = _WATCH_GAP.join(re.escape(w) for w in parts)
-    return re.compile(rf"(?<![\w]){body}{_SUFFIX}(?![\w])", 0 if case_sensitive else re.IGNORECASE)
+    """A watched term as written any of the ways people write a name: its words joined by spaces,
+    hyphens, dashes, underscores, plus signs or a dot (not a sentence's end), a CamelCase term's
+    words apart or together, with a plural or possessive ending; ``#ProjectFalcon`` matches."""
+    return re.compile(rf"(?<![\w]){_term_words(term)}{_SUFFIX}(?![\w])", 0 if case_sensitive else re.IGNORECASE)
 
 
 def _watch_texts(text: str) -> list[str]:
-    """``text``, and as it reads with its links' escapes undone ("?q=Project%20Falcon")."""
+    """``text`` without invisible characters, and as it reads with its links' escapes undone
+    ("?q=Project%20Falcon")."""
+    text = _INVISIBLE.sub("", text)
     if "%" not in text:
         return [text]
     return [text, unquote_plus(text)]

@@ -743,7 +743,10 @@ routes:
         ("Claim-Pilot", True),
         ("claimpilot", True),
         ("ClaimPilots are coming", True),
-        ("a claim pilot program", True),  # case-insensitive list: said of the code name or not, Legal looks
+        ("claim.pilot", True),
+        ("Claim\u200bPilot", True),  # a zero-width space hides nothing
+        ("a claim pilot program", False),  # apart, only as capitalised as the code name
+        ("Filed a claim. Pilot program starts", False),  # a sentence's end is no gap (judge T)
         ("Claim Pilotage", False),
         ("reclaim pilot", False),
     ],
@@ -756,3 +759,24 @@ def test_a_camel_case_watched_term_matches_its_words_apart(text: str, hit: bool)
 
     wl = WatchList(name="code-names", kind="codename", terms=["ClaimPilot"])
     assert bool(watch_matches(text, wl)) is hit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my kid's science fair project. Falcon Elementary won",
+        "after my shoulder operation. Longhorns game tonight",
+        "the fix was internal. Only two schools noticed",
+        "SET SEG is a good company. Confidential nurse line helped me",
+        "our project/falcon mascot is cute",
+    ],
+)
+def test_a_sentences_end_or_a_slash_never_joins_a_watched_terms_words(text: str) -> None:
+    """Judge T (2026-12-07): with dots and slashes as gaps, two sentences made a code name and six
+    ordinary posts went red, urgent, to Legal and up the ladder."""
+    from monitor.config.policy import WatchList
+    from monitor.domain.light import watch_matches
+
+    wl = WatchList(name="w", kind="codename", terms=["Project Falcon", "Operation Longhorn", "internal only",
+                                                     "company confidential"])
+    assert watch_matches(text, wl) == []
