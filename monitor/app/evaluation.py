@@ -59,7 +59,7 @@ from monitor.intake.filters import apply_filters
 from monitor.sentiment.base import Classifier
 from monitor.storage import read_models, response_queries
 from monitor.triage.jobs import DETECT_EVERY, backlog_news_at, run_escalations, run_spike_detection
-from monitor.triage.process import reaches_people, view_of
+from monitor.triage.process import reaches_people, read_as_copied, view_of
 from monitor.vocab import LIGHTS, PLATFORMS, QUEUE_STATUSES, SENTIMENTS
 
 #: The stored mention format, plus what a labelled stream may add.
@@ -627,7 +627,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
             out["error"] = "not stored (filtered or dropped)"
             mentions.append(out)
             continue
-        cl = store.classification_for(row.id or 0)
+        with store.session() as ses:  # a repost reads as what it copies, as triage read it
+            cl = read_as_copied(store, ses, [row]).get(row.id or 0) or store.classification_for(row.id or 0)
         sv = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported) if cl else None
         view = view_of(row, subs.get(row.id or 0), notes.get(row.id or 0, ()), weigh.get(row.id or 0))
         # the P4 model signal triage stored with the classification (a model red is no watch-list hit)

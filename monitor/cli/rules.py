@@ -211,7 +211,7 @@ def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, Sen
     from monitor.storage.db import make_engine, redacted_url
     from monitor.storage.rules_queries import mentions_for_replay
     from monitor.storage.store import Store
-    from monitor.triage.process import view_of, with_own_roots
+    from monitor.triage.process import read_as_copied, view_of, with_own_roots
 
     typer.echo(f"database: {redacted_url(cfg.database_url())}", err=True)
     store = Store(make_engine(cfg.database_url()))
@@ -219,13 +219,14 @@ def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, Sen
         stored = mentions_for_replay(store, start)
         with store.session() as s:  # as the live stage: replies in our own threads, per author
             seen = with_own_roots(store, s, {i: view_of(f.row, f.submission) for i, f in enumerate(stored)})
+            copied = read_as_copied(store, s, [f.row for f in stored])  # a repost reads as what it copies
     finally:
         store.engine.dispose()
     views: list[MentionView] = []
     sentiments: list[SentimentView | None] = []
     unscored: list[int] = []
     for i, found in enumerate(stored):
-        cl, view = found.classification, seen[i]
+        cl, view = copied.get(found.row.id or 0) or found.classification, seen[i]
         # the P4 model signal triage stored with the classification (a model red is no watch-list hit)
         if cl is not None and cl.red_score is not None and cl.red_reason is not None:
             view = replace(view, red_score=cl.red_score, red_reason=cl.red_reason)

@@ -224,24 +224,46 @@ _THANKS = re.compile(
     r"|[\U0001F64F\U0001F44D\u2764\U0001F499\U0001F49A\U0001F64C\U0001F60A\U0001F970\U0001F917]", re.I)
 #: what turns a thanks into more than one: a question, a doubt, a contrast, a sarcasm marker
 _NOT_ONLY_THANKS = re.compile(
-    r"\?|\b(not|no|never|nothing|nobody|none|\w+n't|\w+nt|cannot|still|but|however|though|although|yet|again|"
-    r"only|even|if|sure|useless|worse|worst|wrong|ignor\w*|wait\w*|runaround|joke|lol|lmao|smh|yeah\s+right)\b|/s\b"
+    r"\?|\b(not|no|never|nothing|nobody|none|\w+n't|(?:do|does|did|is|are|was|were|ca|wo|could|would|should|has|have|had|ai)nt|cannot|still|but|however|though|although|yet|again|"
+    r"only|even|if|sure|useless|worse|worst|wrong|ignor\w*|wait\w*|runaround|joke|another|already|third|"
+    r"lol|lmao|smh|yeah\s+right)\b|/s\b"
     r"|[\U0001F644\U0001F643\U0001F612\U0001F611\U0001F624\U0001F621\U0001F92C\U0001F44E\U0001F480]", re.I)
 _HANDLE_OR_LINK = re.compile(r"(?:@[\w.@-]+|https?://\S+)")
 
 
+#: the words a plain thanks is made of, besides :data:`_THANKS`: "ty!! you guys rock", "Thank you so
+#: much, that's really helpful", "All sorted now, have a nice day"
+_THANKS_WORDS = frozenset({
+    "a", "all", "and", "be", "been", "can", "for", "from", "good", "got", "great", "guys", "have", "help",
+    "i", "it", "it's", "its", "just", "kind", "lot", "lots", "me", "much", "my", "nice", "now", "oh", "ok",
+    "okay", "quick", "quickly", "really", "response", "reply", "so", "super", "team", "that", "that's",
+    "the", "this", "to", "very", "was", "we", "were", "what", "wow", "you", "your", "you're", "day", "days",
+    "everyone", "morning",
+})
+
+
+#: what an insider says, not a customer: the model signal keeps its say over such a post
+_INSIDER = re.compile(
+    r"\b(i|we) (work|worked) (at|for|in)\b|\b(i'?m|i am) an? (employee|insider|staffer|adjuster)\b|\bour (legal|hr|"
+    r"finance|board|management|execs?)\b|\b(internal(ly)?|insiders?|quietly|secret(ly)?|off the record|"
+    r"not (yet )?(public|announced)|behind closed doors|leak(ed|ing)?|whistle-?blow\w*|confidential)\b", re.I)
+
+
 def only_thanks(text: str) -> bool:
     """Whether ``text`` only thanks (a customer closing a conversation after our answer: "Thanks!
-    That's really helpful 🙏", "Sorted now, much appreciated"): every sentence says thanks or that
-    it helped, none asks, doubts, contrasts or mocks ("thanks, but ...", "thanks for nothing",
-    "... 🙄"), at most 25 words. Meant to err towards False: a follow-up that is more than thanks
-    is news to whoever answered."""
-    bare = _HANDLE_OR_LINK.sub(" ", text).strip()
-    if not bare or len(re.findall(r"\w+", bare)) > 25 or _NOT_ONLY_THANKS.search(bare):
+    That's really helpful 🙏", "ty!! you guys rock", "Sorted now, much appreciated"): a word of
+    thanks, nothing that asks, doubts, contrasts or mocks ("thanks, but ...", "thanks for nothing",
+    "another", "already", "... 🙄"), at most two words besides thanks and pleasantries (judge T,
+    2026-12-07: "Wow thanks, super helpful, a link to the FAQ I had already read" and "Thank you SO
+    much for the third form letter this month" stayed answered). Meant to err towards False: a
+    follow-up that is more than thanks is news to whoever answered ("Thanks for the link. Called it,
+    it's disconnected."); at most 25 words."""
+    bare = _INVISIBLE.sub("", _HANDLE_OR_LINK.sub(" ", text)).strip()
+    if not bare or not _THANKS.search(bare) or _NOT_ONLY_THANKS.search(bare):
         return False
-    sentences = [p for p in re.split(r"[.!;:\n]+", bare) if re.search(r"\w", p)]
-    return (bool(sentences) and all(_THANKS.search(p) for p in sentences)) or (
-        not sentences and _THANKS.search(bare) is not None)
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", bare.lower())
+    others = [w for w in words if w not in _THANKS_WORDS and not _THANKS.fullmatch(w)]
+    return len(words) <= 25 and len(others) <= 2
 
 
 def evaluate(
@@ -302,7 +324,10 @@ def evaluate(
     # red, hidden from the spokespersons, the threat's reason gone). Read negative with a legal
     # threat, the signal alone does not make it red; an insider's calm "our lawyers file against
     # <a customer> next week" is not read negative and stays red, and watch-lists still make red
-    threat = sentiment == "negative" and bool(find_terms(_LINK.sub(" ", text), cfg.yellow.legal_terms, inflected=True))
+    # ... unless it reads as an insider's (judge T, 2026-12-07: "I work at SET SEG and I'm disgusted:
+    # legal is quietly paying off the adjuster they fired so she won't testify. See you in court")
+    threat = (sentiment == "negative" and not _INSIDER.search(text)
+              and bool(find_terms(_LINK.sub(" ", text), cfg.yellow.legal_terms, inflected=True)))
     if (
         cfg.red_model_threshold is not None
         and model_red_score is not None

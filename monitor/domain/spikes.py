@@ -501,16 +501,15 @@ def _praise(judged: Sequence[Sample]) -> bool:
 _RT = re.compile(r"^\s*rt\s+@[\w.@-]+:?\s*", re.IGNORECASE)
 
 
-def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample]) -> str:
+def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample], copies: int = 0) -> str:
     """What a volume spike is made of, for the people it alerts: where the posts came from
-    (``; from reddit 10``), how many are reposts of others (``, 8 of them reposts``: a post
+    (``; from reddit 10``), how many are reposts of others (``copies``; `` (8 of them reposts)``: a post
     spreading, not eleven people writing) and, over the posts triage has judged, their sentiment
     (``; 9 of 10 positive``): a wave of praise is no outage."""
     out = ""
     shares = sorted(((n, src) for src, n in by_source.items() if n), reverse=True)
     if shares:
         out += "; from " + ", ".join(f"{src} {n}" for n, src in shares)
-        copies = sum(1 for x in judged if x.repost)
         if copies:
             out += f" ({copies} of them reposts)"
     read = [x for x in judged if x.read]
@@ -723,7 +722,10 @@ def detect(
                 by_source = {src: sum(counts[src].get(first_bucket + i * cfg.bucket, Counts()).total
                                       for i in range(width))
                              for src in sorted(counts) if src != "all" and (scope == "all" or src == scope)}
-                summary += _make_up(by_source, chosen if kind == "volume" else [])
+                # red reposts too (judge T, 2026-12-07: "4 of them reposts" of 7)
+                copies = sum(1 for x in samples if x.repost and (scope == "all" or x.source == scope)
+                             and first_bucket <= x.created_at < b + cfg.bucket) if kind == "volume" else 0
+                summary += _make_up(by_source, chosen if kind == "volume" else [], copies)
                 red_n = _red_in(samples, scope, first_bucket, b + cfg.bucket)
                 if red_n:
                     # judge D, 2026-12-07: a breach's page read like a complaint cluster; 11 of its

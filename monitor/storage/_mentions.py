@@ -133,6 +133,19 @@ class MentionStore(StoreBase):
         return list(s.exec(select(ClassificationRow).where(
             self.among(col(ClassificationRow.mention_id), mention_ids))).all())
 
+    def classifications_of_posts(self, s: Session, keys: Sequence[tuple[str, str]]
+                                 ) -> dict[tuple[str, str], ClassificationRow]:
+        """The stored classifications of the posts ``(source, external_id)`` of ``keys`` (those
+        classified)."""
+        out: dict[tuple[str, str], ClassificationRow] = {}
+        for source in sorted({src for src, _ in keys}):
+            ids = sorted({ext for src, ext in keys if src == source})
+            for ext, cl in s.exec(select(MentionRow.external_id, ClassificationRow)
+                                  .join(ClassificationRow, col(ClassificationRow.mention_id) == col(MentionRow.id))
+                                  .where(MentionRow.source == source, self.among(col(MentionRow.external_id), ids))).all():
+                out[source, ext] = cl
+        return out
+
     # ---- volume and retention --------------------------------------------------------------------
     def mentions_since(self, since: datetime) -> list[MentionRow]:
         """Mentions created after ``since`` (used by health checks and tests)."""

@@ -626,7 +626,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                    for m, label in recent_rows
                    if m.state == "routed" and not _red(m, items, c.cfg.policy.light.watchlists)]
         # red posts are counted in a spike's message, nothing more (no text, link, author: P5)
-        samples += [Sample(m.source, "", utc(m.created_at), red=True) for m, _ in recent_rows
+        samples += [Sample(m.source, "", utc(m.created_at), red=True, repost=m.kind == "repost") for m, _ in recent_rows
                     if m.state == "routed" and _red(m, items, c.cfg.policy.light.watchlists)]
         # Velocity between the post's two latest readings (or from nothing at posting time, see
         # velocity_readings): velocity() refuses readings too close together or too small, so a

