@@ -347,6 +347,33 @@ def _whose(data: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
     return ""
 
 
+class _DuplicateKey(Exception):
+    """A mapping of the file names one key twice."""
+
+    def __init__(self, key: object, line: int, first: int) -> None:
+        super().__init__(f"the key {key!r} appears twice in one mapping (first on line {first}): YAML keeps the "
+                         "second and drops the first without a word; merge them")
+        self.where = f"line {line}"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader, refusing a mapping that names a key twice (judge U, 2026-12-07: a second
+    ``working_hours`` in a spokesperson's entry silently replaced the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                hash(key)
+            except TypeError:
+                continue  # the base loader reports an unhashable key
+            if key in seen and key != "<<":
+                raise _DuplicateKey(key, key_node.start_mark.line + 1, seen[key])
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path, *, env: Mapping[str, str] | None = None, require_secrets: bool = True) -> AppConfig:
     """Read and validate the YAML file at ``path``.
 
@@ -362,7 +389,9 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None, requi
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read: {exc}", [(str(p), "(file)", str(exc))]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader that refuses repeated keys
+    except _DuplicateKey as exc:
+        raise ConfigError(f"{p}: {exc.where}: {exc}", [(str(p), exc.where, str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

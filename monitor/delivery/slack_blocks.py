@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from monitor.delivery.notifiers._content import rise_words, voice
@@ -109,6 +109,7 @@ def _date(iso: str | None) -> str:
         dt = datetime.fromisoformat(iso)
     except ValueError:
         return escape_line(iso)
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # stored times are UTC, not the machine's
     return f"<!date^{int(dt.timestamp())}^{{date_short_pretty}} {{time}}|{escape_line(dt.isoformat())}>"
 
 

@@ -532,7 +532,9 @@ class Router:
         )
         matches = self.tree.match(labels)
         receivers = receivers_of(matches)
-        reasons = [f"{verdict.light}: {r}" for r in verdict.reasons]
+        # in the organisation's words (judge U, 2026-12-07: "(Legal / Compliance are told)" where the
+        # team is called "Jurídico")
+        reasons = [self.cfg.organisation.say(f"{verdict.light}: {r}") for r in verdict.reasons]
         if s is not None and not s.supported:
             reasons.append(f"sentiment not scored: language {m.lang!r} is not covered by the model")
         elif s is not None:

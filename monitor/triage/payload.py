@@ -80,7 +80,9 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         "reasons": [] if red_hidden else [*own_routes(decision.reasons, receiver), *(
             [f"may be confidential ({doubt}): {legal_team} are asked to look; do not share it further"]
             if doubt is not None and not receiver_restricted else [])],
-        "due_at": item.due_at.isoformat() if item.due_at else None,
+        # with its zone: an item read back from SQLite has a naive time (judge U, 2026-12-07: update
+        # emails said "Respond by: 2027-06-11T23:07:00", an hour off in Lisbon)
+        "due_at": utc(item.due_at).isoformat() if item.due_at else None,
         "item_url": f"{base_url.rstrip('/')}/queue/{item.id}",
         "scout": item.scout_submitted,
         "scout_name": (submission.submitter_name or submission.submitted_by) if submission else None,

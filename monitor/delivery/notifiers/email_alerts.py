@@ -13,7 +13,7 @@ None and the outbox sends again (at most one duplicate, same Message-ID).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -50,7 +50,8 @@ def wants(cfg: AppConfig, rc: ReceiverConfig, kind: str, payload: dict[str, Any]
 def _when(value: object, tz: str) -> str:
     try:
         when = datetime.fromisoformat(str(value))
-        return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z") if when.tzinfo else str(value)
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)  # stored times are UTC
+        return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
     except (ValueError, ZoneInfoNotFoundError):
         return plain(value, 60)
 

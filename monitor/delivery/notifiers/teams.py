@@ -18,7 +18,7 @@ send lease keeps that to a crash in that window).
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,7 +57,8 @@ def _when(value: object, tz: str = "UTC") -> str:
         zone = ZoneInfo(tz)
     except (ValueError, ZoneInfoNotFoundError):
         return card_markdown(value, 60)
-    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if when.tzinfo else when.strftime("%Y-%m-%d %H:%M")
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)  # stored times are UTC
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _text(text: str, **extra: Any) -> dict[str, Any]:

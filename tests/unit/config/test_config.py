@@ -251,6 +251,16 @@ def test_invalid_yaml_gives_line_and_column(tmp_path: Path) -> None:
     assert file == str(path) and where.startswith("line ") and what == "not valid YAML"
 
 
+def test_a_key_written_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    """Judge U (2026-12-07): a second ``working_hours`` in a spokesperson's entry silently replaced
+    the first (YAML keeps the last)."""
+    path = tmp_path / "twice.yaml"
+    path.write_text("organisation:\n  name: Velora\n  timezone: Europe/Lisbon\n  name: Velora Bikes\n", encoding="utf-8")
+    err = _fails(path)
+    ((file, where, what),) = err.problems
+    assert file == str(path) and where == "line 4" and "'name' appears twice" in what and "line 2" in what
+
+
 def test_missing_file_names_it(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
     err = _fails(path)

@@ -406,3 +406,15 @@ def test_check_config_notes_a_restricted_receiver_that_gets_everyday_complaints(
     out = " ".join(r.output.split())
     assert "note: receivers: 'marketing-sales' is restricted, so red items reach it with their text" in out
     assert "'legal-compliance' is restricted" not in out  # it gets red items only
+
+
+def test_check_config_notes_a_password_in_the_database_url(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge U (2026-12-07): a password inside storage.url got "OK"; it works (and is masked in
+    logs), but secrets belong in the environment."""
+    data = _base()
+    data["storage"] = {"url": "postgresql+psycopg://scout:Gaivota2026!@db:5432/scout"}
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    assert "storage.url holds a password" in r.output and "BRAND_SCOUT_DATABASE_URL" in r.output
+    assert "Gaivota2026" not in r.output
+

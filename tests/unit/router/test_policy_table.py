@@ -785,3 +785,15 @@ def test_a_sentences_end_or_a_slash_never_joins_a_watched_terms_words(text: str)
     wl = WatchList(name="w", kind="codename", terms=["Project Falcon", "Operation Longhorn", "internal only",
                                                      "company confidential"])
     assert watch_matches(text, wl) == []
+
+
+def test_reasons_name_the_organisations_own_teams() -> None:
+    """Judge U (2026-12-07): a legal threat's reason read "(Legal / Compliance are told)" where the
+    team is called "Jurídico" in the configuration."""
+    from tests.fixtures.router import BASE
+
+    org = {**BASE["organisation"], "legal_team": "Jurídico"}
+    router = Router(make_config(organisation=org))
+    d = router.decide(MentionView("x", "1", "Acme, my lawyer will hear about this", NOW),
+                      SentimentView("negative", 0.9), now=NOW)
+    assert any(r.endswith("(Jurídico are told)") for r in d.reasons), d.reasons
