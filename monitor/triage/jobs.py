@@ -89,8 +89,12 @@ def run_escalations(c: JobDeps) -> int:
         def steps_of(item: QueueItem) -> list[Step]:
             # a green item (a compliment a scout forwarded) is late to be thanked for, not a crisis:
             # its ladder stops before the crisis contact (judge A: "#1 green, normal" in the backlog)
+            # ... nor is a post in a language the model does not read, unless urgent: the lead hands it
+            # to a reader (judge U, 2026-12-07: a bilingual company's Portuguese compliments, priced
+            # like complaints until read, went up to the crisis contact every day)
             return [st for st in ladder_actions(state_of(item), esc, c.cfg.policy.business_hours, now)
-                    if not (st.action == CRISIS_ACTION and item.light == "green")]
+                    if not (st.action == CRISIS_ACTION and (item.light == "green" or (
+                        item.priority != "urgent" and _unread(item))))]
 
         stepping = [i for i in overdue if steps_of(i)]
         _hand_out(c, s, now, stepping)
@@ -136,6 +140,13 @@ def run_escalations(c: JobDeps) -> int:
         for receiver in sorted({esc.crisis_receiver, *reached}):
             _crisis_backlog(c, s, receiver, reached.get(receiver, []), now)
     return taken
+
+
+def _unread(item: QueueItem) -> bool:
+    """Whether the item is yellow only because nobody has read its post (a language the model does
+    not cover): its light's reasons say so and nothing else."""
+    reasons = item.light_reasons or []
+    return bool(reasons) and all(r.startswith("yellow: needs review: language") for r in reasons)
 
 
 def _in_words(c: JobDeps, step: Step) -> str:

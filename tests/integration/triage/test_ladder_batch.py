@@ -316,3 +316,25 @@ def test_while_an_outage_spike_is_live_the_window_is_an_hour(make: Any, clock: F
     assert run_escalations(c) == 1
     assert ladder_rows(c)[-1].idempotency_key == "ladder:marketing-sales:remind-assignee:20261116T170000"
     assert utc(ladder_rows(c)[-1].next_attempt_at) == t0 + timedelta(minutes=75)  # type: ignore[arg-type]
+
+
+def test_an_unread_post_that_is_not_urgent_stops_at_the_lead(make: Any, clock: FrozenClock) -> None:
+    """Judge U (2026-12-07): a bilingual company's Portuguese compliments, yellow until someone reads
+    them, went up the ladder to the crisis contact every day. An item yellow only because nobody read
+    its post stops at the lead's step unless urgent; a complaint goes on to the crisis contact."""
+    from monitor.storage.models import EscalationStep
+
+    c = make("0s")
+    t0 = clock.now()
+    unread, complaint, loud = add_items(c, clock, COMPLAINTS[:3])
+    set_due(c, [unread, complaint], t0 - timedelta(days=3))
+    set_due(c, [loud], t0 - timedelta(days=3), priority="urgent")
+    with c.store.session() as s:
+        for item in s.exec(select(QueueItem).where(col(QueueItem.id).in_([unread, loud]))).all():
+            item.light_reasons = ["yellow: needs review: language pt is not covered by the sentiment model"]
+            s.add(item)
+    run_escalations(c)
+    with c.store.session() as s:
+        steps = {(e.queue_item_id, e.action) for e in s.exec(select(EscalationStep)).all()}
+    assert (unread, "notify-lead") in steps and (unread, "notify-crisis") not in steps
+    assert (complaint, "notify-crisis") in steps and (loud, "notify-crisis") in steps
