@@ -30,7 +30,7 @@ from monitor.domain.decide import (
     linked_posts,
     referred_post,
 )
-from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, detect
+from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, counted, detect
 from monitor.domain.suppression import LastAlert, send_at
 from monitor.errors import MonitorError
 from monitor.triage.jobs import DETECT_EVERY
@@ -83,7 +83,7 @@ def replay(
     # spikes as stored at the last tick before it was routed (as the live stage is).
     samples = sorted(
         ((at, Sample(m.source, m.external_id, m.created_at, m.text, bool(s and s.label == "negative"), m.url,
-                     m.engagement, read=s is None or s.supported))
+                     m.engagement, read=s is None or s.supported, repost=m.kind == "repost"))
          for m, s, at in rows),
         key=lambda x: x[0],
     )
@@ -198,6 +198,8 @@ def replay(
 
 
 def _count(counts: dict[str, dict[datetime, Counts]], x: Sample, bucket: timedelta) -> None:
+    if not counted(x):
+        return
     b = bucket_start(x.created_at, bucket)
     for scope in ("all", x.source):
         c = counts[scope].get(b, Counts())

@@ -236,10 +236,21 @@ def bucket_start(t: datetime, bucket: timedelta) -> datetime:
     return _EPOCH + timedelta(seconds=secs - secs % size)
 
 
+def counted(sample: Sample) -> bool:
+    """Whether a mention counts in the volume: not a repost, which says nothing new; a post spreading
+    is a velocity spike, not many people writing (judge S, 2026-12-07: eleven retweets of one teacher's
+    post paged the crisis contact as a volume spike, "11 of 11 negative"). The live job and the
+    backtest ask alike."""
+    return not sample.repost
+
+
 def bucketize(samples: Iterable[Sample], bucket: timedelta) -> dict[str, dict[datetime, Counts]]:
-    """Count mentions per bucket, per source and overall (scope ``all``)."""
+    """Count mentions per bucket, per source and overall (scope ``all``); reposts are not counted
+    (:func:`counted`)."""
     raw: dict[str, dict[datetime, list[int]]] = {}
     for s in samples:
+        if not counted(s):
+            continue
         b = bucket_start(s.created_at, bucket)
         for scope in ("all", s.source):
             cell = raw.setdefault(scope, {}).setdefault(b, [0, 0, 0])
@@ -468,12 +479,13 @@ def _samples_for(samples: Sequence[Sample], scope: str, b: datetime, end: dateti
         s
         for s in samples
         if (scope == "all" or s.source == scope) and b <= s.created_at < end and (s.negative or not negative)
-        and not s.red
+        and not s.red and counted(s)
     ]
 
 
 def _red_in(samples: Sequence[Sample], scope: str, b: datetime, end: datetime) -> int:
-    return sum(1 for s in samples if s.red and (scope == "all" or s.source == scope) and b <= s.created_at < end)
+    return sum(1 for s in samples if s.red and counted(s) and (scope == "all" or s.source == scope)
+               and b <= s.created_at < end)
 
 
 def _mixed(judged: Sequence[Sample]) -> bool:
@@ -503,7 +515,8 @@ _RT = re.compile(r"^\s*rt\s+@[\w.@-]+:?\s*", re.IGNORECASE)
 
 def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample], copies: int = 0) -> str:
     """What a volume spike is made of, for the people it alerts: where the posts came from
-    (``; from reddit 10``), how many are reposts of others (``copies``; `` (8 of them reposts)``: a post
+    (``; from reddit 10``), how many reposts of them it did not count (``copies``; `` (and 8 reposts of
+    them, not counted)``: a post
     spreading, not eleven people writing) and, over the posts triage has judged, their sentiment
     (``; 9 of 10 positive``): a wave of praise is no outage."""
     out = ""
@@ -511,7 +524,7 @@ def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample], copies: int
     if shares:
         out += "; from " + ", ".join(f"{src} {n}" for n, src in shares)
         if copies:
-            out += f" ({copies} of them reposts)"
+            out += f" (and {copies} repost{'s' if copies != 1 else ''} of them, not counted)"
     read = [x for x in judged if x.read]
     if read:
         pos, neg = sum(1 for x in read if x.positive), sum(1 for x in read if x.negative)

@@ -152,14 +152,14 @@ class MentionStore(StoreBase):
         with self.session() as s:
             return list(s.exec(select(MentionRow).where(MentionRow.created_at >= since)).all())
 
-    def volume_since(self, s: Session, since: datetime) -> list[tuple[str, datetime, str | None]]:
-        """(source, created_at, sentiment label) of every mention created since ``since``."""
+    def volume_since(self, s: Session, since: datetime) -> list[tuple[str, datetime, str | None, str]]:
+        """(source, created_at, sentiment label, kind) of every mention created since ``since``."""
         rows = s.exec(
-            select(MentionRow.source, MentionRow.created_at, ClassificationRow.label)
+            select(MentionRow.source, MentionRow.created_at, ClassificationRow.label, MentionRow.kind)
             .join(ClassificationRow, col(ClassificationRow.mention_id) == MentionRow.id, isouter=True)
             .where(MentionRow.created_at >= since)
         ).all()
-        return [(src, at, label) for src, at, label in rows]
+        return [(src, at, label, kind) for src, at, label, kind in rows]
 
     def mentions_with_label_since(self, s: Session, since: datetime) -> list[tuple[MentionRow, str | None]]:
         """Mentions created since ``since`` with their sentiment label (None: not classified yet;

@@ -623,7 +623,8 @@ def run_spike_detection(c: JobDeps) -> list[str]:
     recent_since = now - max(2 * cfg.bucket, (cfg.window or timedelta(0)) + cfg.bucket)
     with c.store.session() as s:
         rows = c.store.volume_since(s, since)
-        samples_all = [Sample(src, "", utc(at), negative=(label == "negative")) for src, at, label in rows]
+        samples_all = [Sample(src, "", utc(at), negative=(label == "negative"), repost=kind == "repost")
+                       for src, at, label, kind in rows]
         recent_rows = c.store.mentions_with_label_since(s, recent_since)
         observed = c.store.mentions_fetched_since(s, recent_since)
         watched = watch_terms(c.cfg.policy.light.watchlists)

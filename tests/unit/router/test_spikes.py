@@ -196,8 +196,8 @@ def test_large_accounts_take_sample_slots_whatever_their_tone() -> None:
 
 
 def test_a_retweet_storm_says_how_many_are_reposts_and_samples_the_post_once() -> None:
-    """Judge S (2026-12-07): "11 mentions ... from x 11", mostly retweets of one post, and the post
-    and its "RT @nurse_kay: ..." copy were two of the three samples."""
+    """Judge S (2026-12-07): "11 mentions ... from x 11", mostly retweets of one post, paged the
+    crisis contact, and the post and its "RT @nurse_kay: ..." copy were two of the three samples."""
     words = "SET SEG denied my back surgery claim for the third time"
     post = Sample("x", "p0", TUE_14, words, negative=True, engagement=40, url="https://x.example/p0")
     copies = [Sample("x", f"rt{i}", TUE_14 + timedelta(minutes=1 + i), f"RT @nurse_kay: {words}", negative=True,
@@ -208,9 +208,12 @@ def test_a_retweet_storm_says_how_many_are_reposts_and_samples_the_post_once() -
     red_copy = Sample("x", "", TUE_14 + timedelta(minutes=30), red=True, repost=True)  # counted too (judge T)
     vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=[post, *copies, *other, red_copy])
                if s.kind == "volume" and s.scope == "all")
-    assert "(9 of them reposts)" in vol.summary
+    assert "(and 9 reposts of them, not counted)" in vol.summary
     assert [x["text"] for x in vol.samples].count(words) + sum(
         1 for x in vol.samples if str(x["text"]).startswith("RT @")) == 1
+    # a repost says nothing new: the volume counts the posts people wrote (a post spreading is velocity)
+    counted = bucketize([post, *copies, *other], CFG.bucket)
+    assert sum(c.total for c in counted["all"].values()) == 2
 
 
 def test_a_breach_spike_counts_its_red_posts_and_says_a_shared_sentence_once() -> None:
