@@ -31,7 +31,7 @@ from monitor.domain.decide import (
     referred_post,
 )
 from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, counted, detect
-from monitor.domain.suppression import LastAlert, send_at
+from monitor.domain.suppression import LastAlert, Suppression, rise, send_at
 from monitor.errors import MonitorError
 from monitor.triage.jobs import DETECT_EVERY
 from monitor.triage.process import alert_holds, reaches_people
@@ -155,8 +155,10 @@ def replay(
             routed_by_url.setdefault(m.url, d.group)
         if text_of:
             routed_by_text[text_of].append((m.source, m.author_handle, d.group, m.created_at))
-        if d.group in opened and not group_open(opened[d.group], at, cfg.policy.grouping.window):
-            del opened[d.group]  # the live stage retires the item: this member opens a new one
+        copy = m.kind == "repost" and bool(m.refers_to)
+        if d.group in opened and not group_open(opened[d.group], at, cfg.policy.grouping.window) and not copy:
+            # the live stage retires the item: this member opens a new one (a repost joins it however old)
+            del opened[d.group]
             last_alert[d.group] = {}
             goes_out[d.group] = {}
             item_light.pop(d.group, None)
@@ -174,6 +176,12 @@ def replay(
         holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[],
                             spikes=snapshots[k] if k >= 0 else [], cfg=cfg, item_light=item_light[d.group],
                             scouted=m.submitted_by is not None, red_score=m.red_score)
+        if copy and m.submitted_by is None and item_light[d.group] != "red":
+            # as the live stage: a copy is no news to a receiver told of the item, unless it raised it
+            for rcv, prev in last_alert[d.group].items():
+                if holds.get(rcv) is None and rise({"light": d.light, "priority": d.priority}, prev,
+                                                   queue=rcv not in queueless) is None:
+                    holds[rcv] = Suppression("repeat", "a repost of a post in this item")
         heard: set[str] = set()
         for mt in d.matches:
             if mt.receiver in heard:

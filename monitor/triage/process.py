@@ -714,14 +714,16 @@ class Triage:
                         and (item.light != "red" or rcv in self._restricted)):
                     holds[rcv] = None
                     raised_for.add(rcv)
-        if row.kind == "repost" and row.refers_to and not rose and sub is None and item.light != "red":
+        if row.kind == "repost" and row.refers_to and sub is None and item.light != "red":
             # a copy is not news to those told of the item, nor to anyone once someone settled it:
             # counted, recorded, no alert (judge T, 2026-12-07: past the repeat interval each retweet
-            # was a thread message of its own); a copy that makes the item more urgent is news
-            # (above), and so is every copy of a red post to Legal (a leak spreading)
+            # was a thread message of its own); a copy that makes the item more urgent is news, and
+            # so is every copy of a red post to Legal (a leak spreading). `scout rules backtest` asks alike
             settled_now = item.status in ("responded", "closed", "dismissed")
+            shown_now = {"light": item.light, "priority": item.priority}
             for rcv in decision.receivers:
-                if holds.get(rcv) is None and rcv not in raised_for and (settled_now or rcv in last):
+                told = rcv in last and rise(shown_now, last[rcv], queue=self._queues.get(rcv, True)) is None
+                if holds.get(rcv) is None and rcv not in raised_for and ((settled_now and not rose) or told):
                     holds[rcv] = Suppression("repeat", "a repost of a post in this item" + (
                         f", which is {item.status}" if settled_now else f"; {rcv} was told of the item"))
         for rcv in sorted(reopened):
