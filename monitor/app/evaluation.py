@@ -628,7 +628,8 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
             mentions.append(out)
             continue
         with store.session() as ses:  # a repost reads as what it copies, as triage read it
-            cl = read_as_copied(store, ses, [row]).get(row.id or 0) or store.classification_for(row.id or 0)
+            copied = read_as_copied(store, ses, [row]).get(row.id or 0)
+        cl = copied or store.classification_for(row.id or 0)
         sv = SentimentView(cl.label, cl.score, cl.uncertain, cl.supported) if cl else None
         view = view_of(row, subs.get(row.id or 0), notes.get(row.id or 0, ()), weigh.get(row.id or 0))
         # the P4 model signal triage stored with the classification (a model red is no watch-list hit)

@@ -363,12 +363,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
         seen: dict[object, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<: *anchor": the merged keys may be overridden, as YAML means them to be
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
             try:
                 hash(key)
             except TypeError:
                 continue  # the base loader reports an unhashable key
-            if key in seen and key != "<<":
+            if key in seen:
                 raise _DuplicateKey(key, key_node.start_mark.line + 1, seen[key])
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)

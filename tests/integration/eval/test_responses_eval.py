@@ -221,3 +221,15 @@ def test_a_retweet_reads_as_what_it_copies_and_is_no_news_but_a_leaks_is(cfg: Ap
     assert m["c2"]["item_id"] == m["c1"]["item_id"] and m["c2"]["alerted"] == [], m["c2"]
     assert any(h["kind"] == "repeat" and "a repost" in h["reason"] for h in m["c2"]["held"]), m["c2"]["held"]
     assert m["l2"]["item_id"] == m["l1"]["item_id"] and "legal-compliance" in m["l2"]["alerted"], m["l2"]
+
+
+def test_a_retweet_of_a_post_not_in_the_stream_replays(cfg: AppConfig) -> None:
+    """Judge V (2026-12-07): the report's reading of a repost opened a second session inside the first
+    and a one-line stream died with "database is locked"."""
+    import json
+
+    line = {"source": "x", "external_id": "rt2", "text": "RT @ghost: SET SEG closed my claim without a word, terrible",
+            "created_at": "2026-12-01T15:35:00Z", "author_handle": "sam_k", "author_reach": 250, "kind": "repost",
+            "refers_to": "gone1"}
+    report = replay(cfg, parse_stream(json.dumps(line)), classifier=KeywordClassifier())
+    assert by_id(report)["rt2"]["sentiment"] == "negative"
