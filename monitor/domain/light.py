@@ -101,15 +101,17 @@ def _watch_regex(regex: str, case_sensitive: bool) -> re.Pattern[str]:
     return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
 
 
-#: what may stand between the words of a watched term: spaces, hyphens and dashes, underscores and
-#: plus signs ("Project–Falcon", "q=Project+Falcon"), and a dot with no space after it
-#: ("Project.Falcon"); never a sentence's end ("a science fair project. Falcon Elementary ...") nor a
-#: slash (judge T, 2026-12-07: both made ordinary posts red)
-_WATCH_GAP = r"(?:[\s\-_+\u2010-\u2015\u2212]|\.(?=\S))*"
+#: what may stand between the words of a watched term: spaces on one line, or hyphens and dashes,
+#: underscores and plus signs with no space around them ("Project–Falcon", "q=Project+Falcon"), or a
+#: dot with no space after it ("Project.Falcon"); never a sentence's end ("a science fair project.
+#: Falcon Elementary ..."), a slash, a line break or a dash between spaces used as punctuation
+#: ("sponsored the project - Falcon kids loved it") (judges T and V, 2026-12-07: each made ordinary
+#: posts red)
+_WATCH_GAP = r"(?:[ \t\u00a0\u202f]+|[\-_+\u2010-\u2015\u2212]+|\.(?=\S))?"
 #: a CamelCase term's words written apart: joined as above without spaces ("Claim-Pilot",
 #: "claim.pilot", "claimpilot"), or with spaces only as capitalised as the term ("Claim Pilot", never
 #: "a claim pilot program")
-_CAMEL_GAP = r"(?:[\-_+\u2010-\u2015\u2212]|\.(?=\S))*"
+_CAMEL_GAP = r"(?:[\-_+\u2010-\u2015\u2212]+|\.(?=\S))?"
 #: a lower-case letter or digit followed by a capital: where "ClaimPilot" is two words
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 #: characters that show nothing: a zero-width space inside a term hides it from a plain search
@@ -126,7 +128,7 @@ def _term_words(term: str) -> str:
             out.append(re.escape(chunk))
             continue
         joined = _CAMEL_GAP.join(re.escape(p) for p in parts)
-        spaced = r"\s+".join(re.escape(p) for p in parts)
+        spaced = r"[ \t\u00a0\u202f]+".join(re.escape(p) for p in parts)
         out.append(f"(?:{joined}|(?-i:{spaced}))")
     return _WATCH_GAP.join(out)
 
@@ -136,7 +138,10 @@ def _watch_term(term: str, case_sensitive: bool) -> re.Pattern[str]:
     """A watched term as written any of the ways people write a name: its words joined by spaces,
     hyphens, dashes, underscores, plus signs or a dot (not a sentence's end), a CamelCase term's
     words apart or together, with a plural or possessive ending; ``#ProjectFalcon`` matches."""
-    return re.compile(rf"(?<![\w]){_term_words(term)}{_SUFFIX}(?![\w])", 0 if case_sensitive else re.IGNORECASE)
+    # a short last word is often a prefix: "Lone Star Re" is not "Lone Star re-election" (judge V)
+    last = re.split(r"[\s\-_]+", term.strip())[-1]
+    tail = r"(?![\w])(?!-\w)" if len(last) <= 3 else r"(?![\w])"
+    return re.compile(rf"(?<![\w]){_term_words(term)}{_SUFFIX}{tail}", 0 if case_sensitive else re.IGNORECASE)
 
 
 def _watch_texts(text: str) -> list[str]:

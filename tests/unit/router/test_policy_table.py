@@ -774,6 +774,12 @@ def test_a_camel_case_watched_term_matches_its_words_apart(text: str, hit: bool)
         "the fix was internal. Only two schools noticed",
         "SET SEG is a good company. Confidential nurse line helped me",
         "our project/falcon mascot is cute",
+        # judge V, 2026-12-07: a line break, a dash between spaces, a hyphenated word after a short last word
+        "Our community project\nFalcon Elementary families helped",
+        "internal\r\nonly kidding",
+        "we sponsored the project - Falcon kids loved it",
+        "the project \u2014 Falcon fans",
+        "Lone Star re-election rally on Saturday",
     ],
 )
 def test_a_sentences_end_or_a_slash_never_joins_a_watched_terms_words(text: str) -> None:
@@ -783,7 +789,7 @@ def test_a_sentences_end_or_a_slash_never_joins_a_watched_terms_words(text: str)
     from monitor.domain.light import watch_matches
 
     wl = WatchList(name="w", kind="codename", terms=["Project Falcon", "Operation Longhorn", "internal only",
-                                                     "company confidential"])
+                                                     "company confidential", "Lone Star Re"])
     assert watch_matches(text, wl) == []
 
 
