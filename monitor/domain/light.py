@@ -243,15 +243,28 @@ _THANKS_WORDS = frozenset({
     "i", "it", "it's", "its", "just", "kind", "lot", "lots", "me", "much", "my", "nice", "now", "oh", "ok",
     "okay", "quick", "quickly", "really", "response", "reply", "so", "super", "team", "that", "that's",
     "the", "this", "to", "very", "was", "we", "were", "what", "wow", "you", "your", "you're", "day", "days",
-    "everyone", "morning",
-})
+    "everyone", "morning", "afternoon", "tonight", "today", "back", "fast", "getting", "came", "come", "through",
+    "arrived", "received", "finally", "anymore", "sorting", "out", "on", "again", "helping",
+}) - {"again"}
+#: pleasantries that say no, and so are no doubt: "No worries, thanks!", "Not a problem anymore"
+_NO_TROUBLE = re.compile(r"\b(no worries|no problem|not a problem( any ?more)?|no longer an issue)\b", re.I)
+#: sarcasm's marks in a thanks: scare quotes around a word ("the 'help'"), a canned or automated reply
+_SCARE = re.compile(r"(['\"\u2018\u201c])\w+(['\"\u2019\u201d])|\b(canned|copy.?paste\w*|automated|scripted|form letter|"
+                    r"bot)\b", re.I)
 
 
-#: what an insider says, not a customer: the model signal keeps its say over such a post
+#: what an insider says, not a customer: the model signal keeps its say over such a post (judge V,
+#: 2026-12-07: "As a SET SEG employee ...", "we were told to shred the claims notes")
 _INSIDER = re.compile(
-    r"\b(i|we) (work|worked) (at|for|in)\b|\b(i'?m|i am) an? (employee|insider|staffer|adjuster)\b|\bour (legal|hr|"
-    r"finance|board|management|execs?)\b|\b(internal(ly)?|insiders?|quietly|secret(ly)?|off the record|"
-    r"not (yet )?(public|announced)|behind closed doors|leak(ed|ing)?|whistle-?blow\w*|confidential)\b", re.I)
+    r"\b(i|we) (work|worked) (at|for|in)\b|\b(i'?m|i am|as) an? (\w+ )?(employee|insider|staffer|adjuster|manager)\b"
+    r"|\bour (legal|hr|finance|board|management|execs?|team|department|office|boss|manager|lawyers|attorneys|"
+    r"counsel)\b|\b(we were|i was|they) told (us |me )?(to|not)\b|\btold us\b|\bkeep (it )?quiet\b|\bshred\w*"
+    r"|\bhid(e|es|ing)\b|\bcover(ing|ed)? (it )?up\b|\bco-?workers?\b|\bcolleagues?\b|\b(internal(ly)?|insiders?|"
+    r"quietly|secret(ly)?|off the record|not (yet )?(public|announced)|behind closed doors|leak(ed|ing)?|"
+    r"whistle-?blow\w*|confidential)\b", re.I)
+#: a customer's threat is not red by the signal alone below this score; at or above it the post
+#: reads too much like a disclosure to show a broad channel (judge V: an insider's 0.81)
+THREAT_CEILING = 0.8
 
 
 def only_thanks(text: str) -> bool:
@@ -263,8 +276,8 @@ def only_thanks(text: str) -> bool:
     much for the third form letter this month" stayed answered). Meant to err towards False: a
     follow-up that is more than thanks is news to whoever answered ("Thanks for the link. Called it,
     it's disconnected."); at most 25 words."""
-    bare = _INVISIBLE.sub("", _HANDLE_OR_LINK.sub(" ", text)).strip()
-    if not bare or not _THANKS.search(bare) or _NOT_ONLY_THANKS.search(bare):
+    bare = _NO_TROUBLE.sub(" ", _INVISIBLE.sub("", _HANDLE_OR_LINK.sub(" ", text))).strip()
+    if not bare or not _THANKS.search(bare) or _NOT_ONLY_THANKS.search(bare) or _SCARE.search(bare):
         return False
     words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", bare.lower())
     others = [w for w in words if w not in _THANKS_WORDS and not _THANKS.fullmatch(w)]
@@ -332,6 +345,7 @@ def evaluate(
     # ... unless it reads as an insider's (judge T, 2026-12-07: "I work at SET SEG and I'm disgusted:
     # legal is quietly paying off the adjuster they fired so she won't testify. See you in court")
     threat = (sentiment == "negative" and not _INSIDER.search(text)
+              and (model_red_score is None or model_red_score < THREAT_CEILING)
               and bool(find_terms(_LINK.sub(" ", text), cfg.yellow.legal_terms, inflected=True)))
     if (
         cfg.red_model_threshold is not None

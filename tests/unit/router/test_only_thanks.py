@@ -38,6 +38,12 @@ from monitor.domain.light import only_thanks
         pytest.param("Received the reimbursement this morning. Thank you!", True, id="received-thanks"),
         pytest.param("Cheers, that worked \U0001F44D", True, id="cheers-worked"),
         pytest.param("thanks but it dont work", False, id="dont"),
+        # judge V, 2026-12-07
+        pytest.param("Thank you so much, payment came through this afternoon!", True, id="payment-came"),
+        pytest.param("No worries, thanks for the help!", True, id="no-worries"),
+        pytest.param("Thanks! Not a problem anymore.", True, id="not-a-problem"),
+        pytest.param("Wow thanks, a canned reply. Very helpful.", False, id="canned"),
+        pytest.param("Thanks SO much for the 'help' \U0001F44F\U0001F44F", False, id="scare-quotes"),
     ],
 )
 def test_only_thanks(text: str, thanks: bool) -> None:

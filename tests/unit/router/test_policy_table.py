@@ -591,6 +591,14 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
         "x", "12", "I work at SET SEG and I'm disgusted: legal is quietly paying off the adjuster so she "
         "won't testify. See you in court, my lawyer says", NOW, red_score=0.74, red_reason=why), angry, now=NOW)
     assert angry_insider.light == "red"
+    for leak in ("As a SET SEG employee I'm disgusted: legal is settling the Harris case and told us to keep "
+                 "quiet. I've hired a lawyer too", "lawyers are hiding a subpoena, we were told to shred the "
+                 "notes. My lawyer will hear of it"):  # judge V, 2026-12-07
+        assert router.decide(MentionView("x", "13", leak, NOW, red_score=0.7, red_reason=why), angry,
+                             now=NOW).light == "red", leak
+    # a score that high reads too much like a disclosure to show a broad channel, threat or not
+    assert router.decide(MentionView("x", "14", "My lawyers will be in touch. You keep ignoring this.", NOW,
+                                     red_score=0.85, red_reason=why), angry, now=NOW).light == "red"
     # the same words posted on x by a person are still red by the signal
     posted = router.decide(MentionView("x", "9", "rates go up 9% next year, the paper reports", NOW,
                                        red_score=0.78, red_reason=why), sent, now=NOW)
