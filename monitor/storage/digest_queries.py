@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, Integer, String, and_, case, cast, extract, f
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from monitor.storage._base import DELETED_COUNT, NOT_READ
+from monitor.storage._base import DELETED_COUNT, DELETED_REACH, NOT_READ
 from monitor.storage.models import (
     OPEN_STATUSES,
     AuditEvent,
@@ -226,8 +226,11 @@ def _deleted_volume(s: Session, origin: datetime, end: datetime, seconds: int) -
     """The mentions that retention or a deletion on request removed (:data:`DELETED_COUNT`), as
     buckets of ``seconds`` from ``origin`` to ``end``: the week's figures and the baseline still
     count them. A cell names its UTC hour (a date, for cells written before 2026-12-07: counted at
-    12:00 UTC, which is that date in every zone from UTC-11 to UTC+11). Their reach is not kept."""
+    12:00 UTC, which is that date in every zone from UTC-11 to UTC+11), their authors' followers as
+    :data:`DELETED_REACH` keeps them (none for cells written before 2026-12-07)."""
     out: list[VolumeBucket] = []
+    reach = dict(s.exec(select(MetricCounter.labels, MetricCounter.value)
+                        .where(MetricCounter.name == DELETED_REACH)).all())
     for labels, value in s.exec(select(MetricCounter.labels, MetricCounter.value)
                                 .where(MetricCounter.name == DELETED_COUNT)).all():
         m = _CELL.match(labels)
@@ -242,7 +245,7 @@ def _deleted_volume(s: Session, origin: datetime, end: datetime, seconds: int) -
         if not origin <= at < end:
             continue
         start = origin + timedelta(seconds=int((at - origin).total_seconds()) // seconds * seconds)
-        out.append(VolumeBucket(source, sentiment or "unclassified", start, int(value), 0))
+        out.append(VolumeBucket(source, sentiment or "unclassified", start, int(value), int(reach.get(labels, 0))))
     return out
 
 

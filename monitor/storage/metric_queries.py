@@ -24,7 +24,7 @@ from monitor.storage.store import DAILY_COUNT, Store
 
 #: Counters that are retained data, not metrics (the daily aggregates that retention keeps, and
 #: the dashboard's hourly counts).
-NOT_METRICS = ("daily_mentions", DAILY_COUNT)
+NOT_METRICS = ("daily_mentions", "deleted_reach", DAILY_COUNT)
 
 #: The histogram the worker records: seconds the sentiment model took per batch.
 CLASSIFICATION_SECONDS = "classification_batch_seconds"

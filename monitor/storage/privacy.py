@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from monitor.config.policy import WatchList
 from monitor.domain.light import on_watchlists
-from monitor.storage._base import DELETED_COUNT, NOT_READ, hour_key
+from monitor.storage._base import DELETED_COUNT, DELETED_REACH, NOT_READ, hour_key
 from monitor.storage.models import (
     AuditEvent,
     ClassificationRow,
@@ -178,12 +178,17 @@ def _delete_rows(store: Store, s: Session, rows: Sequence[MentionRow], report: P
             # as the digest counts it: a post nobody read (a language the model does not cover)
             labels[cl.mention_id] = cl.label if cl.supported or cl.corrected else NOT_READ
     cells: Counter[str] = Counter()
+    reach: Counter[str] = Counter()
     for r in rows:
         if r.state == "filtered":
             continue  # never counted anywhere: not an aggregate either
-        cells[aggregate_labels(hour_key(r.created_at), r.source, labels.get(r.id or 0, "unclassified"))] += 1
+        cell = aggregate_labels(hour_key(r.created_at), r.source, labels.get(r.id or 0, "unclassified"))
+        cells[cell] += 1
+        reach[cell] += r.author_reach or 0
     for cell, count in sorted(cells.items()):
         store.incr(s, AGGREGATE, cell, count)
+        if reach[cell]:
+            store.incr(s, DELETED_REACH, cell, reach[cell])
         report.aggregated[cell] = report.aggregated.get(cell, 0) + count
 
     # notifications about these mentions: through their queue items, then matched on the payload
