@@ -30,7 +30,7 @@ from monitor.domain.decide import (
     linked_posts,
     referred_post,
 )
-from monitor.domain.spikes import Counts, Sample, SpikeRecord, bucket_start, counted, detect
+from monitor.domain.spikes import Counts, Sample, SpikeRecord, add_to, bucket_start, detect
 from monitor.domain.suppression import LastAlert, Suppression, rise, send_at
 from monitor.errors import MonitorError
 from monitor.triage.jobs import DETECT_EVERY
@@ -206,12 +206,9 @@ def replay(
 
 
 def _count(counts: dict[str, dict[datetime, Counts]], x: Sample, bucket: timedelta) -> None:
-    if not counted(x):
-        return
     b = bucket_start(x.created_at, bucket)
     for scope in ("all", x.source):
-        c = counts[scope].get(b, Counts())
-        counts[scope][b] = Counts(c.total + 1, c.negative + int(x.negative), c.unread + int(not x.read))
+        counts[scope][b] = add_to(counts[scope].get(b, Counts()), x)
 
 
 def _stored_rows(cfg: AppConfig, start: datetime) -> list[tuple[MentionView, SentimentView | None, datetime]]:

@@ -77,6 +77,8 @@ class Counts:
     #: posts in a language the model does not cover that nobody has read: in the volume, but
     #: neither negative nor "not negative" in the negative share
     unread: int = 0
+    #: reposts among them: in the volume, but a spike needs ``min_count`` posts people wrote
+    copies: int = 0
 
     @property
     def judged(self) -> int:
@@ -237,27 +239,28 @@ def bucket_start(t: datetime, bucket: timedelta) -> datetime:
 
 
 def counted(sample: Sample) -> bool:
-    """Whether a mention counts in the volume: not a repost, which says nothing new; a post spreading
-    is a velocity spike, not many people writing (judge S, 2026-12-07: eleven retweets of one teacher's
-    post paged the crisis contact as a volume spike, "11 of 11 negative"). The live job and the
+    """Whether a mention is a post someone wrote, not a repost, which says nothing new: a spike needs
+    ``min_count`` of them (a post spreading is a velocity spike, not many people writing: judge S,
+    2026-12-07, eleven retweets of one teacher's post paged the crisis contact as a volume spike,
+    "11 of 11 negative"), and samples and the mood are read from them. The live job and the
     backtest ask alike."""
     return not sample.repost
 
 
+def add_to(c: Counts, s: Sample) -> Counts:
+    """``c`` with the mention ``s`` counted."""
+    return Counts(c.total + 1, c.negative + int(s.negative), c.unread + int(not s.read), c.copies + int(not counted(s)))
+
+
 def bucketize(samples: Iterable[Sample], bucket: timedelta) -> dict[str, dict[datetime, Counts]]:
-    """Count mentions per bucket, per source and overall (scope ``all``); reposts are not counted
-    (:func:`counted`)."""
-    raw: dict[str, dict[datetime, list[int]]] = {}
+    """Count mentions per bucket, per source and overall (scope ``all``), reposts among them."""
+    out: dict[str, dict[datetime, Counts]] = {}
     for s in samples:
-        if not counted(s):
-            continue
         b = bucket_start(s.created_at, bucket)
         for scope in ("all", s.source):
-            cell = raw.setdefault(scope, {}).setdefault(b, [0, 0, 0])
-            cell[0] += 1
-            cell[1] += int(s.negative)
-            cell[2] += int(not s.read)
-    return {scope: {b: Counts(t, n, u) for b, (t, n, u) in cells.items()} for scope, cells in raw.items()}
+            cells = out.setdefault(scope, {})
+            cells[b] = add_to(cells.get(b, Counts()), s)
+    return out
 
 
 def top_terms(texts: Iterable[str], *, n: int = 5, ignore: Iterable[str] = ()) -> list[tuple[str, int]]:
@@ -343,6 +346,7 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig, bef
     outage is not measured against its own first buckets (it would "end" while still going).
     ``local``: the organisation's zone, where "the same time" of a past week or day is read."""
     now = cells.get(b, Counts()).total
+    written = now - cells.get(b, Counts()).copies
     first = min(cells) if cells else b
     weeks = [k for k in range(1, cfg.baseline_weeks + 1) if _back(b, local, cfg.bucket, weeks=k) >= first]
     seen = 0.0
@@ -381,7 +385,8 @@ def _volume(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig, bef
                     seen + 1.0)
     # back at the usual level: within one (scaled) MAD of the median, and never above 2x it
     elevated = now > max(median + max(mad, 1.0), 2.0 * median)
-    return _Check(now >= threshold, median, float(now), threshold, source, statistics.fmean(values), elevated)
+    return _Check(now >= threshold and written >= cfg.min_count, median, float(now), threshold, source,
+                  statistics.fmean(values), elevated)
 
 
 def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeConfig,
@@ -412,7 +417,7 @@ def _negative_share(cells: Mapping[datetime, Counts], b: datetime, cfg: SpikeCon
     total = sum(c.judged for c in hist)
     base = sum(c.negative for c in hist) / total if total else 0.0
     threshold = min(base + cfg.negative_share_jump, 1.0)
-    ok = (total >= cfg.min_count and cur.judged >= cfg.min_count and share >= threshold and share > base
+    ok = (total >= cfg.min_count and cur.judged - cur.copies >= cfg.min_count and share >= threshold and share > base
           and wilson_lower(cur.negative, cur.judged, cfg.negative_share_z) >= threshold)
     # still well above the usual share (half the jump) on a bucket that says something
     elevated = total >= cfg.min_count and cur.judged >= 3 and share >= base + cfg.negative_share_jump / 2
@@ -434,7 +439,8 @@ def windowed(cells: Mapping[datetime, Counts], n: int, bucket: timedelta) -> dic
             end = b + i * bucket
             c = out.get(end, Counts())
             add = cells[b]
-            out[end] = Counts(c.total + add.total, c.negative + add.negative, c.unread + add.unread)
+            out[end] = Counts(c.total + add.total, c.negative + add.negative, c.unread + add.unread,
+                              c.copies + add.copies)
     return out
 
 
@@ -484,8 +490,7 @@ def _samples_for(samples: Sequence[Sample], scope: str, b: datetime, end: dateti
 
 
 def _red_in(samples: Sequence[Sample], scope: str, b: datetime, end: datetime) -> int:
-    return sum(1 for s in samples if s.red and counted(s) and (scope == "all" or s.source == scope)
-               and b <= s.created_at < end)
+    return sum(1 for s in samples if s.red and (scope == "all" or s.source == scope) and b <= s.created_at < end)
 
 
 def _mixed(judged: Sequence[Sample]) -> bool:
@@ -515,8 +520,7 @@ _RT = re.compile(r"^\s*rt\s+@[\w.@-]+:?\s*", re.IGNORECASE)
 
 def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample], copies: int = 0) -> str:
     """What a volume spike is made of, for the people it alerts: where the posts came from
-    (``; from reddit 10``), how many reposts of them it did not count (``copies``; `` (and 8 reposts of
-    them, not counted)``: a post
+    (``; from reddit 10``), how many of them are reposts (``copies``; `` (8 of them reposts)``: a post
     spreading, not eleven people writing) and, over the posts triage has judged, their sentiment
     (``; 9 of 10 positive``): a wave of praise is no outage."""
     out = ""
@@ -524,7 +528,7 @@ def _make_up(by_source: Mapping[str, int], judged: Sequence[Sample], copies: int
     if shares:
         out += "; from " + ", ".join(f"{src} {n}" for n, src in shares)
         if copies:
-            out += f" (and {copies} repost{'s' if copies != 1 else ''} of them, not counted)"
+            out += f" ({copies} of them reposts)"
     read = [x for x in judged if x.read]
     if read:
         pos, neg = sum(1 for x in read if x.positive), sum(1 for x in read if x.negative)

@@ -208,12 +208,14 @@ def test_a_retweet_storm_says_how_many_are_reposts_and_samples_the_post_once() -
     red_copy = Sample("x", "", TUE_14 + timedelta(minutes=30), red=True, repost=True)  # counted too (judge T)
     vol = next(s for s in detect(counts, CFG, TUE_14 + timedelta(minutes=50), samples=[post, *copies, *other, red_copy])
                if s.kind == "volume" and s.scope == "all")
-    assert "(and 9 reposts of them, not counted)" in vol.summary
+    assert "(9 of them reposts)" in vol.summary
     assert [x["text"] for x in vol.samples].count(words) + sum(
         1 for x in vol.samples if str(x["text"]).startswith("RT @")) == 1
-    # a repost says nothing new: the volume counts the posts people wrote (a post spreading is velocity)
-    counted = bucketize([post, *copies, *other], CFG.bucket)
-    assert sum(c.total for c in counted["all"].values()) == 2
+    # a repost says nothing new: a spike needs min_count posts people wrote (a post spreading is velocity)
+    cells = bucketize([post, *copies, *other], CFG.bucket)
+    assert sum(c.total for c in cells["all"].values()) == 10 and sum(c.copies for c in cells["all"].values()) == 8
+    storm = seasonal(overrides={TUE_14: Counts(120, 100, copies=115)})
+    assert not [s for s in detect(storm, CFG, TUE_14 + timedelta(minutes=50)) if s.kind == "volume"]
 
 
 def test_a_breach_spike_counts_its_red_posts_and_says_a_shared_sentence_once() -> None:
