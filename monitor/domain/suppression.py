@@ -107,10 +107,17 @@ def _praise_in_crisis(labels: Mapping[str, object], *, now: datetime, spikes: It
     for spike in spikes:
         if (spike.kind != "velocity" and spike_live(spike, now, spike_cooldown)
                 and spike_covers(spike, labels)):
-            return Suppression("inhibited", f"praise during the live {spike.kind} spike {spike.key}: in a crisis "
+            return Suppression("inhibited", f"praise during the live {_spike_words(spike)}: in a crisis "
                                             "praise is mostly sarcasm, so it is not shared (it is recorded)",
                                spike.key)
     return None
+
+
+def _spike_words(spike: SpikeLike) -> str:
+    """A spike in words: the key ("volume:all:2026-12-04T14:00:00+00:00") read as internals on the
+    item page (judge R, 2026-12-07); the key stays the suppression's reference."""
+    scope = "all mentions" if spike.scope == "all" else f"mentions on {spike.scope}"
+    return f"{spike.kind} spike ({scope}, since {utc(spike.started_at):%Y-%m-%d %H:%M} UTC)"
 
 
 def spike_live(spike: SpikeLike, now: datetime, cooldown: timedelta) -> bool:
@@ -178,11 +185,7 @@ def suppress(
     if inhibitable and all(m.matches(labels) for m in inhibit):
         for spike in spikes:
             if spike_live(spike, now, spike_cooldown) and spike_covers(spike, labels):
-                # in words: the key ("volume:all:2026-12-04T14:00:00+00:00") read as internals on the
-                # item page (judge R, 2026-12-07); the key stays the suppression's reference
-                scope = "all mentions" if spike.scope == "all" else f"mentions on {spike.scope}"
-                return Suppression("inhibited", f"covered by the live {spike.kind} spike ({scope}, since "
-                                                f"{utc(spike.started_at):%Y-%m-%d %H:%M} UTC)", spike.key)
+                return Suppression("inhibited", f"covered by the live {_spike_words(spike)}", spike.key)
     if last_alert_at is not None and repeat_interval is not None:
         last = utc(last_alert_at)
         if now - last < repeat_interval:
