@@ -244,8 +244,8 @@ _THANKS_WORDS = frozenset({
     "okay", "quick", "quickly", "really", "response", "reply", "so", "super", "team", "that", "that's",
     "the", "this", "to", "very", "was", "we", "were", "what", "wow", "you", "your", "you're", "day", "days",
     "everyone", "morning", "afternoon", "tonight", "today", "back", "fast", "getting", "came", "come", "through",
-    "arrived", "received", "finally", "anymore", "sorting", "out", "on", "again", "helping",
-}) - {"again"}
+    "arrived", "received", "finally", "anymore", "sorting", "out", "on", "helping",
+})
 #: pleasantries that say no, and so are no doubt: "No worries, thanks!", "Not a problem anymore"
 _NO_TROUBLE = re.compile(r"\b(no worries|no problem|not a problem( any ?more)?|no longer an issue)\b", re.I)
 #: sarcasm's marks in a thanks: scare quotes around a word ("the 'help'"), a canned or automated reply
@@ -256,7 +256,7 @@ _SCARE = re.compile(r"(['\"\u2018\u201c])\w+(['\"\u2019\u201d])|\b(canned|copy.?
 #: what an insider says, not a customer: the model signal keeps its say over such a post (judge V,
 #: 2026-12-07: "As a SET SEG employee ...", "we were told to shred the claims notes")
 _INSIDER = re.compile(
-    r"\b(i|we) (work|worked) (at|for|in)\b|\b(i'?m|i am|as) an? (\w+ )?(employee|insider|staffer|adjuster|manager)\b"
+    r"\b(i|we) (work|worked) (at|for|in)\b|\b(i'?m|i am|as) an? (\w+ ){0,3}(employee|insider|staffer|adjuster|manager)\b"
     r"|\bour (legal|hr|finance|board|management|execs?|team|department|office|boss|manager|lawyers|attorneys|"
     r"counsel)\b|\b(we were|i was|they) told (us |me )?(to|not)\b|\btold us\b|\bkeep (it )?quiet\b|\bshred\w*"
     r"|\bhid(e|es|ing)\b|\bcover(ing|ed)? (it )?up\b|\bco-?workers?\b|\bcolleagues?\b|\b(internal(ly)?|insiders?|"
