@@ -384,7 +384,7 @@ def evaluate(
     # recorded, and nobody was told; a threat of suit is Legal's business whatever its tone
     legal = find_terms(text, y.legal_terms, inflected=True)
     if legal:
-        reasons.append("a legal threat: " + ", ".join(f"'{t}'" for t in legal) + " (Legal / Compliance are told)")
+        reasons.append("a legal threat: " + ", ".join(f"'{t}'" for t in legal) + " (Legal / Compliance hear of it too)")
     community_question = False
     if y.questions:
         if find_terms(text, y.question_terms) or asks_us(text, topic_terms):

@@ -133,7 +133,7 @@ def _rehead_or_record(store: Store, s: Session, ids: Sequence[int], now: datetim
                 what, details = "privacy.item_removed", {"status": item.status, "assignee": item.assignee,
                                                          "light": item.light}
             store.audit(s, actor="brand-scout", action=what, object_type="queue_item", object_id=str(item.id),
-                        details={**details, "reason": "its first post was deleted (privacy)"}, now=now)
+                        details={**details, "reason": "its first post was deleted, on request or by retention"}, now=now)
     s.flush()
 
 

@@ -47,6 +47,7 @@ from monitor.domain.decide import (
     repriced,
     same_author,
 )
+from monitor.domain.light import on_watchlists
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
 from monitor.queue.actions import (
@@ -466,6 +467,18 @@ class Triage:
         store.mark_routed(s, [(r.id or 0, d.group) for r, _, _, d in decisions])
         store.incr_many(s, counts)
 
+    def _who(self, sub: ScoutSubmission) -> str:
+        """The colleague who forwarded a post, as the roster names them (judge P, 2026-12-07:
+        "sam.rivera forwarded it again")."""
+        return person_name(self.cfg, sub.submitted_by) or sub.submitter_name or sub.submitted_by
+
+    def _again(self, s: Session, item: QueueItem | NewItem, sub: ScoutSubmission) -> str:
+        """" again" when the item had a colleague's forward before this one (a first forward of a
+        post the connectors brought in is no "again")."""
+        earlier = [d for d in self.store.audit_details(s, "queue_item", str(item.id), "queue.forwarded")
+                   if d.get("submission") != sub.id] if item.id is not None else []
+        return " again" if earlier else ""
+
     def _record_forwards(self, s: Session, subs: dict[int, ScoutSubmission], ctx: BatchContext,
                          now: datetime) -> None:
         """Each colleague's forward in its item's history, as the scout chose it (judge Q, 2026-12-07:
@@ -618,8 +631,10 @@ class Triage:
                 self.store.audit(s, actor="brand-scout", action="queue.reopen", object_type="queue_item",
                                  object_id=str(item.id), details={
                                      "from": item.status, "status": "assigned" if item.assignee else "new",
-                                     "reason": f"{sub.submitter_name or sub.submitted_by} forwarded it again"
-                                               + (f": {sub.note.strip()[:200]}" if sub.note.strip() else "")},
+                                     "reason": f"{self._who(sub)} forwarded it{self._again(s, item, sub)}"
+                                               # a note for Legal only stays on the page's withheld line
+                                               + (f": {sub.note.strip()[:200]}" if sub.note.strip() and not on_watchlists(
+                                                   sub.note, self.cfg.policy.light.watchlists) else "")},
                                  now=now)
             # the customer writing again after a person closed the item as needing no response:
             # open again for its holder, and news (judge N, 2026-12-06: "closing the loop? Nobody
@@ -655,7 +670,7 @@ class Triage:
                     # (judge T, 2026-12-06: Slack still read "Responded by Dana Whitfield" after a
                     # scout's forward had reopened it)
                     why = (FOLLOW_UP if reopened_from == "responded" else CLOSED_FOLLOW_UP) if followed else (
-                        f"{sub.submitter_name or sub.submitted_by} forwarded it again" if sub is not None else None)
+                        f"{self._who(sub)} forwarded it{self._again(s, item, sub)}" if sub is not None else None)
                     self._tell_reopened(s, item, reopened_from, why, row.id or 0, now)
             elif (recorded and needs_people) or (turned_red and settled):
                 # A group filed automatically (a compliment shared with kudos) or settled by people

@@ -445,7 +445,7 @@ def test_a_forward_after_the_groups_window_reopens_the_settled_item(container: A
                                                  Notification.receiver == receiver)).all()
         assert len(s.exec(select(QueueItem)).all()) == 1  # no second item for the same post
     assert len(sent) > before
-    assert any("forwarded it again" in e.details.get("reason", "")
+    assert any("forwarded it: now 300" in e.details.get("reason", "")
                for e in c.store.audit_events("queue_item", str(item_id)) if e.action == "queue.reopen")
     c.pipeline.run_once()  # read again later, nothing new: it is not reopened twice
     assert sum(e.action == "queue.reopen" for e in c.store.audit_events("queue_item", str(item_id))) == 1

@@ -619,7 +619,7 @@ def test_a_legal_threat_read_as_praise_is_no_top_compliment(digest_config, conta
         s.flush()
         s.add(ClassificationRow(mention_id=m.id or 0, label="positive", score=0.95, created_at=at))
         s.add(QueueItem(mention_id=m.id or 0, group_key="x:p2", light="yellow", priority="high", status="new",
-                        light_reasons=["yellow: a legal threat: 'filing suit' (Legal / Compliance are told)"],
+                        light_reasons=["yellow: a legal threat: 'filing suit' (Legal / Compliance hear of it too)"],
                         created_at=at, updated_at=at))
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     assert text not in [t.text for t in d.compliments] and text in [t.text for t in d.criticisms]

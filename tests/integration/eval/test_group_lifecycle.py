@@ -202,7 +202,7 @@ def test_a_scout_forwarding_a_closed_item_again_reopens_it_for_its_holder(
         assert item.status == "assigned" and item.closed_at is None and item.acknowledged_at is None
         assert item.due_at is not None and item.due_at.isoformat() > "2026-12-01T15:40"
         [ev] = reopened
-        assert ev.actor == "brand-scout" and "forwarded it again: now 300 comments" in ev.details["reason"]
+        assert ev.actor == "brand-scout" and "forwarded it: now 300 comments" in ev.details["reason"]
     else:
         assert item.status == "closed" and not reopened
 
@@ -232,3 +232,30 @@ def test_a_filed_compliment_opened_again_by_a_complaint_says_why_in_its_history(
         rows = db.execute("SELECT details FROM audit_event WHERE action = 'queue.reopen' AND object_id = ?",
                           (str(item),)).fetchall()
     assert [json.loads(d)["reason"] for (d,) in rows] == ["a yellow post joined it"], rows
+
+
+def test_a_reopening_forwards_note_that_names_a_watch_list_term_stays_out_of_the_history(tmp_path: Path) -> None:
+    """The reopen's history line quotes the colleague's note, except a note for Legal only (a customer
+    in arbitration): the item page withholds it from those not cleared, so the history does too."""
+    from sqlmodel import Session, create_engine, select
+
+    from monitor.app.eval_actions import ActionLine
+    from monitor.storage.models import AuditEvent
+
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    post = {"source": "x", "external_id": "cl2", "url": "https://x.example/p/cl2", "created_at": "2026-12-01T15:00:00Z",
+            "text": "SET SEG denied my claim again and nobody calls back. Awful.", "author_handle": "user_cl2",
+            "author_reach": 800, "lang": "en"}
+    stream = "\n".join([
+        json.dumps(post),
+        json.dumps({"action": "close", "source": "x", "external_id": "cl2", "at": "2026-12-01T15:20:00Z",
+                    "by": "dana.whitfield", "reason": "answered by DM"}),
+        json.dumps({**post, "observed_at": "2026-12-01T15:40:00Z", "submitted_by": "sam.lee@setseg.example",
+                    "category": "criticism", "urgency": "high", "note": "she teaches at Pecos Valley ISD, careful"})])
+    actions: list[ActionLine] = []
+    rep = replay(cfg, parse_stream(stream, actions=actions), classifier=KeywordClassifier(), actions=actions,
+                 folder=tmp_path)
+    assert rep.actions[0]["ok"]
+    with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
+        [ev] = s.exec(select(AuditEvent).where(AuditEvent.action == "queue.reopen")).all()
+    assert ev.details["reason"].endswith("forwarded it") and "Pecos" not in json.dumps(ev.details)

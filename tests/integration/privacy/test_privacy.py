@@ -327,7 +327,7 @@ def test_deleting_an_author_keeps_others_complaints_and_forgets_them_everywhere(
         assert s.get(QueueItem, lone) is None
         [gone] = s.exec(select(AuditEvent).where(AuditEvent.object_id == str(lone),
                                                  AuditEvent.action == "privacy.item_removed")).all()
-    assert gone.details["reason"] == "its first post was deleted (privacy)"
+    assert gone.details["reason"] == "its first post was deleted, on request or by retention"
     # nobody by that handle: nothing deleted, nothing recorded
     before = len(c.store.audit_events())
     assert delete_author(c.store, "x", "nobody", actor="dpo", now=clock.now()).mentions == 0

@@ -810,4 +810,4 @@ def test_reasons_name_the_organisations_own_teams() -> None:
     router = Router(make_config(organisation=org))
     d = router.decide(MentionView("x", "1", "Acme, my lawyer will hear about this", NOW),
                       SentimentView("negative", 0.9), now=NOW)
-    assert any(r.endswith("(Jurídico are told)") for r in d.reasons), d.reasons
+    assert any(r.endswith("(Jurídico hear of it too)") for r in d.reasons), d.reasons
