@@ -176,7 +176,7 @@ def replay(
         holds = alert_holds(d, group=d.group, now=at, last=last_alert[d.group], silences=[],
                             spikes=snapshots[k] if k >= 0 else [], cfg=cfg, item_light=item_light[d.group],
                             scouted=m.submitted_by is not None, red_score=m.red_score)
-        if copy and m.submitted_by is None and item_light[d.group] != "red":
+        if copy and m.submitted_by is None and item_light[d.group] != "red" and opened[d.group] != at:
             # as the live stage: a copy is no news to a receiver told of the item, unless it raised it
             for rcv, prev in last_alert[d.group].items():
                 if holds.get(rcv) is None and rise({"light": d.light, "priority": d.priority}, prev,

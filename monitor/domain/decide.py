@@ -494,6 +494,7 @@ class Router:
             impersonating=impersonation(m.author_handle, self._our_names) if m.author_handle else None,
             notes=m.scout_notes,
             published=m.kind == "article",
+            org_names=(self.cfg.organisation.name, *self.cfg.organisation.brand_terms),
         )
         # the spike detector's estimate: no rate from a post too young or too small to tell
         if m.prev_engagement is not None and m.prev_observed_at is not None and m.observed_at is not None:

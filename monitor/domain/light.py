@@ -140,8 +140,11 @@ def _watch_term(term: str, case_sensitive: bool) -> re.Pattern[str]:
     words apart or together, with a plural or possessive ending; ``#ProjectFalcon`` matches."""
     # a short last word is often a prefix: "Lone Star Re" is not "Lone Star re-election" (judge V)
     last = re.split(r"[\s\-_]+", term.strip())[-1]
-    tail = r"(?![\w])(?!-\w)" if len(last) <= 3 else r"(?![\w])"
-    return re.compile(rf"(?<![\w]){_term_words(term)}{_SUFFIX}{tail}", 0 if case_sensitive else re.IGNORECASE)
+    # a file or branch name glues a term to what follows: "project_falcon_roadmap.pdf",
+    # "OperationLonghorn2027", "ClaimPilotV2" (judge W, 2026-12-07); never inside a word ("Falconry")
+    end = r"(?!(?-i:[a-z\u00e0-\u00ff]))" if not case_sensitive else r"(?![a-z\u00e0-\u00ff])"
+    tail = end + (r"(?!-\w)" if len(last) <= 3 else "")
+    return re.compile(rf"(?<![^\W\d_]){_term_words(term)}{_SUFFIX}{tail}", 0 if case_sensitive else re.IGNORECASE)
 
 
 def _watch_texts(text: str) -> list[str]:
@@ -257,17 +260,24 @@ _SCARE = re.compile(r"(['\"\u2018\u201c])\w+(['\"\u2019\u201d])|\b(canned|copy.?
 #: 2026-12-07: "As a SET SEG employee ...", "we were told to shred the claims notes")
 _INSIDER = re.compile(
     r"\b(i|we) (work|worked) (at|for|in)\b|\b(i'?m|i am|as) an? (\w+ ){0,3}(employee|insider|staffer|adjuster|manager)\b"
-    r"|\bour (legal|hr|finance|board|management|execs?|team|department|office|boss|manager|lawyers|attorneys|"
-    r"counsel)\b|\b(we were|i was|they) told (us |me )?(to|not)\b|\btold us\b|\bkeep (it )?quiet\b|\bshred\w*"
+    r"|\bour (legal|hr|finance|board|management|execs?|team|department|office|boss|manager|lawyers?|attorneys?|"
+    r"counsel)\b|\b(employee|staffer|insider) here\b|\bformer (\w+ ){0,2}(employee|adjuster|staffer|manager)\b|\b(we were|i was|they) told (us |me )?(to|not)\b|\btold us\b|\bkeep (it )?quiet\b|\bshred\w*"
     r"|\bhid(e|es|ing)\b|\bcover(ing|ed)? (it )?up\b|\bco-?workers?\b|\bcolleagues?\b|\b(internal(ly)?|insiders?|"
     r"quietly|secret(ly)?|off the record|not (yet )?(public|announced)|behind closed doors|leak(ed|ing)?|"
     r"whistle-?blow\w*|confidential)\b", re.I)
+#: a customer speaking of their own case to the organisation: "my claim", "my SET SEG payment", "you
+#: can't keep ignoring this", "I'm talking to a lawyer" (judge W, 2026-12-07: only such a threat is theirs)
+_CUSTOMER = re.compile(
+    r"\bmy (\w+ ){0,3}(claims?|payments?|checks?|cheques?|policy|premiums?|refunds?|case|benefits?|coverage|appeal|"
+    r"account|surgery|injury|reimbursement|money|bills?|rates?|lawyers?|attorneys?)\b|\byou (can'?t|cannot|won'?t) "
+    r"(keep|just)\b|\byou (keep|kept) (ignor|deny|denying|refus|stall|delay)\w*|\b(i'?m|i am|i'?ll|i will|i have|"
+    r"i'?ve) (\w+ ){0,2}(su(e|ing)|talking|calling|contacting|hir(ed|ing)|getting|got|lawyered)\b", re.I)
 #: a customer's threat is not red by the signal alone below this score; at or above it the post
 #: reads too much like a disclosure to show a broad channel (judge V: an insider's 0.81)
 THREAT_CEILING = 0.8
 
 
-def only_thanks(text: str) -> bool:
+def only_thanks(text: str, names: Sequence[str] = ()) -> bool:
     """Whether ``text`` only thanks (a customer closing a conversation after our answer: "Thanks!
     That's really helpful 🙏", "ty!! you guys rock", "Sorted now, much appreciated"): a word of
     thanks, nothing that asks, doubts, contrasts or mocks ("thanks, but ...", "thanks for nothing",
@@ -275,8 +285,13 @@ def only_thanks(text: str) -> bool:
     2026-12-07: "Wow thanks, super helpful, a link to the FAQ I had already read" and "Thank you SO
     much for the third form letter this month" stayed answered). Meant to err towards False: a
     follow-up that is more than thanks is news to whoever answered ("Thanks for the link. Called it,
-    it's disconnected."); at most 25 words."""
-    bare = _NO_TROUBLE.sub(" ", _INVISIBLE.sub("", _HANDLE_OR_LINK.sub(" ", text))).strip()
+    it's disconnected."); at most 25 words. ``names``: the organisation's name and brand terms, which
+    count as no word ("Got the call from your team, all resolved. Thanks SET SEG!")."""
+    bare = _NO_TROUBLE.sub(" ", _INVISIBLE.sub("", _HANDLE_OR_LINK.sub(" ", text)))
+    for name in names:  # "Thanks SET SEG!": the organisation's own name is no news (judge W)
+        if name.strip():
+            bare = re.sub(rf"\b{re.escape(name.strip())}\b", " ", bare, flags=re.I)
+    bare = bare.strip()
     if not bare or not _THANKS.search(bare) or _NOT_ONLY_THANKS.search(bare) or _SCARE.search(bare):
         return False
     words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", bare.lower())
@@ -299,6 +314,7 @@ def evaluate(
     impersonating: str | None = None,
     notes: Sequence[str] = (),
     published: bool = False,
+    org_names: Sequence[str] = (),
 ) -> Verdict:
     """Decide the light of one mention.
 
@@ -317,6 +333,7 @@ def evaluate(
     not the post: :class:`monitor.domain.decide.Router` tells the restricted receivers).
     ``published``: an article of a news feed, printed already; the model signal alone does not
     make it red (a watch-list term still does), a high score asks Legal to look (``doubt_floor``).
+    ``org_names``: the organisation's name and brand terms ("a SET SEG adjuster" is an insider).
     """
     reasons: list[str] = []
     hits: list[str] = []
@@ -344,7 +361,12 @@ def evaluate(
     # <a customer> next week" is not read negative and stays red, and watch-lists still make red
     # ... unless it reads as an insider's (judge T, 2026-12-07: "I work at SET SEG and I'm disgusted:
     # legal is quietly paying off the adjuster they fired so she won't testify. See you in court")
-    threat = (sentiment == "negative" and not _INSIDER.search(text)
+    # ... and only in a customer's own voice about their own case (judge W: "SET SEG employee here:
+    # our attorney said not to mention the regulator's investigation" scored 0.79 and went yellow)
+    insider = _INSIDER.search(text) is not None or any(
+        re.search(rf"\b{re.escape(n)}\W+(\w+\W+)?(employee|staff|staffer|adjuster|insider|manager)s?\b", text, re.I)
+        for n in org_names if n.strip())
+    threat = (sentiment == "negative" and not insider and _CUSTOMER.search(text) is not None
               and (model_red_score is None or model_red_score < THREAT_CEILING)
               and bool(find_terms(_LINK.sub(" ", text), cfg.yellow.legal_terms, inflected=True)))
     if (

@@ -285,7 +285,7 @@ class Responses:
         posted = utc(m.created_at)
         if item.responded_at is not None and posted <= utc(item.responded_at):
             return False
-        if only_thanks(m.text):
+        if only_thanks(m.text, (self.cfg.organisation.name, *self.cfg.organisation.brand_terms)):
             # judge S, 2026-12-07: "Thanks! That's really helpful 🙏" after our answer reopened the
             # item, alerted the team again and climbed the ladder to the crisis contact. A thanks is
             # the end of the conversation: recorded in the item's history, the item stays answered

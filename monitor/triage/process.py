@@ -729,7 +729,8 @@ class Triage:
                         and (item.light != "red" or rcv in self._restricted)):
                     holds[rcv] = None
                     raised_for.add(rcv)
-        if row.kind == "repost" and row.refers_to and sub is None and item.light != "red":
+        # (not the item's own first post: a retweet of a post we never saw is the item; judge W)
+        if row.kind == "repost" and row.refers_to and sub is None and item.light != "red" and item.mention_id != row.id:
             # a copy is not news to those told of the item, nor to anyone once someone settled it:
             # counted, recorded, no alert (judge T, 2026-12-07: past the repeat interval each retweet
             # was a thread message of its own); a copy that makes the item more urgent is news, and

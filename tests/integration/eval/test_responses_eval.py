@@ -233,3 +233,15 @@ def test_a_retweet_of_a_post_not_in_the_stream_replays(cfg: AppConfig) -> None:
             "refers_to": "gone1"}
     report = replay(cfg, parse_stream(json.dumps(line)), classifier=KeywordClassifier())
     assert by_id(report)["rt2"]["sentiment"] == "negative"
+
+
+def test_a_retweet_of_praise_we_never_saw_is_shared_with_kudos(cfg: AppConfig) -> None:
+    """Judge W (2026-12-07): the retweet made its own item, recorded as a compliment, and was then held
+    as "a repost of a post in this item, which is closed": the team never saw the compliment."""
+    import json
+
+    line = {"source": "x", "external_id": "rt9", "text": "RT @nurse_kay: Huge thanks to SET SEG, fantastic support today",
+            "created_at": "2026-12-01T15:35:00Z", "author_handle": "sam_k", "author_reach": 250, "kind": "repost",
+            "refers_to": "never-seen"}
+    m = by_id(replay(cfg, parse_stream(json.dumps(line)), classifier=KeywordClassifier()))["rt9"]
+    assert m["alerted"] == ["kudos"], m

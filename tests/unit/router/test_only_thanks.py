@@ -48,3 +48,10 @@ from monitor.domain.light import only_thanks
 )
 def test_only_thanks(text: str, thanks: bool) -> None:
     assert only_thanks(text) is thanks
+
+
+def test_the_organisations_name_is_no_word_of_news() -> None:
+    """Judge W (2026-12-07): "Got the call from your team, all resolved. Thanks SET SEG!" reopened the item."""
+    text = "Got the call from your team, all resolved. Thanks SET SEG!"
+    assert only_thanks(text, ("SET SEG",)) and not only_thanks("Got the call, all resolved, SET SEG is slow", ("SET SEG",))
+

@@ -596,6 +596,16 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
                  "notes. My lawyer will hear of it"):  # judge V, 2026-12-07
         assert router.decide(MentionView("x", "13", leak, NOW, red_score=0.7, red_reason=why), angry,
                              now=NOW).light == "red", leak
+    # judge W, 2026-12-07: an insider's words without "I work at", and a threat with no customer's case
+    for leak in ("Acme employee here: our attorney said not to mention the regulator's investigation, my lawyer agrees",
+                 "A former Acme adjuster: we lowball every claim, my lawyer says",
+                 "Acme's lawyers file against the district next week; the cease and desist letters are drafted"):
+        assert router.decide(MentionView("x", "15", leak, NOW, red_score=0.7, red_reason=why), angry,
+                             now=NOW).light == "red", leak
+    for customer in ("If my Acme payment isn't in by Monday, my lawyer hears of it",
+                     "My lawyers will be in touch, Acme. You can't keep ignoring this."):
+        assert router.decide(MentionView("x", "16", customer, NOW, red_score=0.7, red_reason=why), angry,
+                             now=NOW).light == "yellow", customer
     # a score that high reads too much like a disclosure to show a broad channel, threat or not
     assert router.decide(MentionView("x", "14", "My lawyers will be in touch. You keep ignoring this.", NOW,
                                      red_score=0.85, red_reason=why), angry, now=NOW).light == "red"
