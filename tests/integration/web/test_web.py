@@ -23,9 +23,10 @@ from tests.fixtures.web import Browser, Seeded, csrf_of, edit_post
 
 
 def _by_people(container: Container, item_id: int) -> list[Any]:
-    """The item's audit records but the rotation's first assignment (which is brand-scout's)."""
+    """The item's audit records of what people did with it: not the rotation's first assignment
+    (brand-scout's), nor the colleague's forward that brought it in (the seed's)."""
     return [e for e in container.store.audit_events("queue_item", str(item_id))
-            if not (e.actor == "brand-scout" and (e.details or {}).get("first"))]
+            if not (e.actor == "brand-scout" and (e.details or {}).get("first")) and e.action != "queue.forwarded"]
 
 
 VALID = {"url": "https://example.com/p/42", "note": "nice words about SET SEG", "category": "compliment",
