@@ -166,6 +166,26 @@ def test_a_scout_forward_after_an_override_keeps_the_overridden_light_in_the_pri
     assert all("was green" not in a["summary"] for a in lines), lines
 
 
+def _closed_then_forwarded(tmp_path: Path, ext: str, category: str, note: str) -> Any:
+    """A complaint Dana closed at 15:20, forwarded again by Sam at 15:40 with ``category`` and
+    ``note``, replayed (the database kept in ``tmp_path``)."""
+    from monitor.app.eval_actions import ActionLine
+
+    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
+    post = {"source": "x", "external_id": ext, "url": f"https://x.example/p/{ext}", "created_at": "2026-12-01T15:00:00Z",
+            "text": "SET SEG denied my claim again and nobody calls back. Awful.", "author_handle": f"user_{ext}",
+            "author_reach": 800, "lang": "en"}
+    stream = "\n".join([
+        json.dumps(post),
+        json.dumps({"action": "close", "source": "x", "external_id": ext, "at": "2026-12-01T15:20:00Z",
+                    "by": "dana.whitfield", "reason": "answered by DM"}),
+        json.dumps({**post, "observed_at": "2026-12-01T15:40:00Z", "submitted_by": "sam.lee@setseg.example",
+                    "category": category, "urgency": "high", "note": note})])
+    actions: list[ActionLine] = []
+    return replay(cfg, parse_stream(stream, actions=actions), classifier=KeywordClassifier(), actions=actions,
+                  folder=tmp_path)
+
+
 @pytest.mark.parametrize(("category", "reopens"), [("criticism", True), ("compliment", False)])
 def test_a_scout_forwarding_a_closed_item_again_reopens_it_for_its_holder(
         tmp_path: Path, category: str, reopens: bool) -> None:
@@ -176,22 +196,9 @@ def test_a_scout_forwarding_a_closed_item_again_reopens_it_for_its_holder(
     is a thank-you to share, not work, and leaves it closed."""
     from sqlmodel import Session, create_engine, select
 
-    from monitor.app.eval_actions import ActionLine
     from monitor.storage.models import AuditEvent, QueueItem
 
-    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
-    post = {"source": "x", "external_id": "cl1", "url": "https://x.example/p/cl1", "created_at": "2026-12-01T15:00:00Z",
-            "text": "SET SEG denied my claim again and nobody calls back. Awful.", "author_handle": "user_cl1",
-            "author_reach": 800, "lang": "en"}
-    stream = "\n".join([
-        json.dumps(post),
-        json.dumps({"action": "close", "source": "x", "external_id": "cl1", "at": "2026-12-01T15:20:00Z",
-                    "by": "dana.whitfield", "reason": "answered by DM"}),
-        json.dumps({**post, "observed_at": "2026-12-01T15:40:00Z", "submitted_by": "sam.lee@setseg.example",
-                    "category": category, "urgency": "high", "note": "now 300 comments, a TV station shared it"})])
-    actions: list[ActionLine] = []
-    rep = replay(cfg, parse_stream(stream, actions=actions), classifier=KeywordClassifier(), actions=actions,
-                 folder=tmp_path)
+    rep = _closed_then_forwarded(tmp_path, "cl1", category, "now 300 comments, a TV station shared it")
     assert rep.actions[0]["ok"]
     ms = [a for a in rep.alerts if a["receiver"] == "marketing-sales" and a["kind"] == "mention"]
     assert [a["at"][11:16] for a in ms] == ["15:03", "15:40"]  # observed at 15:02, group_wait 30s; no repeat hold
@@ -239,22 +246,9 @@ def test_a_reopening_forwards_note_that_names_a_watch_list_term_stays_out_of_the
     in arbitration): the item page withholds it from those not cleared, so the history does too."""
     from sqlmodel import Session, create_engine, select
 
-    from monitor.app.eval_actions import ActionLine
     from monitor.storage.models import AuditEvent
 
-    cfg: AppConfig = load_config(ROOT / "config" / "example.yaml", env={})
-    post = {"source": "x", "external_id": "cl2", "url": "https://x.example/p/cl2", "created_at": "2026-12-01T15:00:00Z",
-            "text": "SET SEG denied my claim again and nobody calls back. Awful.", "author_handle": "user_cl2",
-            "author_reach": 800, "lang": "en"}
-    stream = "\n".join([
-        json.dumps(post),
-        json.dumps({"action": "close", "source": "x", "external_id": "cl2", "at": "2026-12-01T15:20:00Z",
-                    "by": "dana.whitfield", "reason": "answered by DM"}),
-        json.dumps({**post, "observed_at": "2026-12-01T15:40:00Z", "submitted_by": "sam.lee@setseg.example",
-                    "category": "criticism", "urgency": "high", "note": "she teaches at Pecos Valley ISD, careful"})])
-    actions: list[ActionLine] = []
-    rep = replay(cfg, parse_stream(stream, actions=actions), classifier=KeywordClassifier(), actions=actions,
-                 folder=tmp_path)
+    rep = _closed_then_forwarded(tmp_path, "cl2", "criticism", "she teaches at Pecos Valley ISD, careful")
     assert rep.actions[0]["ok"]
     with Session(create_engine(f"sqlite:///{tmp_path}/eval.db")) as s:
         [ev] = s.exec(select(AuditEvent).where(AuditEvent.action == "queue.reopen")).all()
