@@ -71,6 +71,7 @@ def run_escalations(c: JobDeps) -> int:
     esc = c.cfg.policy.escalation
     taken = 0
     reached: dict[str, list[int]] = {}  # crisis receiver -> items whose crisis step was taken now
+    batch: timedelta | None = None  # the gathering window of this run, read when first needed
     restricted = {r.name for r in c.cfg.receivers if r.restricted}
 
     queues = {r.name for r in c.cfg.receivers if r.queue and not r.restricted}
@@ -118,7 +119,9 @@ def run_escalations(c: JobDeps) -> int:
                     if new and item.id is not None:
                         reached.setdefault(receiver, []).append(item.id)
                 elif esc.batch > timedelta(0) and item.priority != "urgent" and item.light != "red":
-                    _gather_step(c, s, receiver, step, item, now)
+                    if batch is None:  # once per run: whether an outage's spike is live
+                        batch = max(esc.batch, esc.batch_during_spike) if _outage_live(c, s, now) else esc.batch
+                    _gather_step(c, s, receiver, step, item, now, batch)
                 else:
                     c.store.enqueue(
                         s, key=step_key(item.id, step.level, item.due_at), receiver=receiver, kind="escalation", now=now,
@@ -222,13 +225,13 @@ def _outage_live(c: JobDeps, s: DbSession, now: datetime) -> bool:
                for sp in c.store.spikes_since(s, now - cooldown - timedelta(days=1)))
 
 
-def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: QueueItem, now: datetime) -> None:
+def _gather_step(c: JobDeps, s: DbSession, receiver: str, step: Step, item: QueueItem, now: datetime,
+                 batch: timedelta) -> None:
     """Put a reminder or lead step into its receiver's message for the current ``batch`` window
+    (``policy.escalation.batch``, or ``batch_during_spike`` while an outage's spike is live)
     (one per receiver and step, sent at the window's end): a burst of overdue items after an
     outage is one message per window naming each item and pinging each person concerned, not
     one message per item (P3). A window's message already sent (a late step): a message of its own."""
-    esc = c.cfg.policy.escalation
-    batch = max(esc.batch, esc.batch_during_spike) if _outage_live(c, s, now) else esc.batch
     start = datetime.fromtimestamp((now.timestamp() // batch.total_seconds()) * batch.total_seconds(), UTC)
     key = LADDER_KEY.format(receiver=receiver, action=step.action, start=start.strftime("%Y%m%dT%H%M%S"))
     base = c.cfg.web.base_url.rstrip("/")
