@@ -133,6 +133,12 @@ class LightConfig(StrictModel):
     red_model_threshold: float | None = Field(
         None, ge=0, le=1, description="optional model signal: red when a confidentiality score exceeds it"
     )
+    disclosure_cues: bool = Field(
+        True,
+        description="with red_model_threshold set, a post that reads as an insider's account of what is not "
+        "public (\"my cousin at <org> says ...\", \"not announced yet\", \"overheard\") is red from doubt_floor "
+        "on, and at any score when it has both an insider and a not-public cue; false: the score alone decides",
+    )
     confidential_categories: list[ConfidentialCategory] = Field(
         default_factory=list, description="what the confidentiality model signal compares posts with"
     )

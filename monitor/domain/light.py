@@ -277,6 +277,82 @@ _CUSTOMER = re.compile(
 THREAT_CEILING = 0.8
 
 
+# Disclosure cues (policy.light.disclosure_cues): how a leak reads whatever it leaks. The
+# confidentiality score reads *what* a post is about; these read *where it comes from* and whether
+# it is public yet. Written from the policy's P4 ("when in doubt, leave it out") and the kinds of
+# leak issue 16 lists, 2026-12-07: a relative's "came home saying the field office closes, not
+# announced to anyone yet" scored 0.29, "Memo went around this morning ... haven't been told yet"
+# 0.17, and both went to the whole Marketing & Sales channel with their text.
+_NOT_PUBLIC = re.compile(
+    r"\bnot (yet |even )?(been )?(public|announced|official|released)( yet)?\b(?! (that|if|whether))"
+    r"|\b(has|have|had)n'?t (yet )?(been )?(announced|told|made public|released|published|informed)\b"
+    r"|\b(has|have|had) not (yet )?(been )?(announced|told|made public|released|published|informed)\b"
+    r"|\b(nobody|no one|noone)\b[^.!?\n]{0,30}\b(told|knows|informed|announced)\b(?! (me|us)\b)"
+    r"|\b(were|was|are|is|been) (never|not( yet)?) (been )?(told|informed)\b(?! (me|us)\b)"
+    r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
+    r"|\b(do not|don'?t|not to) (forward|share this)\b|\bnot for (distribution|sharing)\b|\binternal (only|use only)\b"
+    r"|\bnot (supposed|meant|allowed) to (see|know|have seen|have this|hear)\b|\bunder (nda|wraps)\b|\boff the record\b"
+    r"|\bhush[- ]hush\b|\bthrowaway\b|\bsealed\b|\bbehind closed doors\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
+    r"|\bleak(ed|ing)?\b", re.I)
+#: second-hand, from an unnamed room: "overheard", "heard at the bar", "word is"
+_HEARSAY = re.compile(r"\boverheard\b|\bheard (it |this )?(in|at) (the|a)\b|\bword is\b|\brumou?r (is|has it)\b", re.I)
+#: someone close to an insider, who passes on what they said
+_KIN = (r"(friends?|cousin|neighbou?r|husband|wife|partner|spouse|brother|sister|mom|mum|dad|mother|father|son|daughter|"
+        r"buddy|pal|roommate|uncle|aunt|in-?laws?|girlfriend|boyfriend|source)")
+_SAYS = re.compile(r"\b(says|said|saying|told (me|us|her|him)|tells (me|us)|mentioned|let (it )?slip|swears|confirmed|"
+                   r"showed me)\b", re.I)
+#: printed or said in public already: the cues do not make red what the author says is public,
+#: unless the post also says what is not
+_ON_RECORD = re.compile(
+    r"\bpress release\b|(?<!not )(?<!n't )\b(announced|announces)\b(?! (yet|to the exec|internally|to (the )?(staff|employees)))"
+    r"|\bpublished\b|\bposted (minutes|online|on (their|the))\b|\breported (in|by)\b|\bper the\b|\baccording to (the |a )?[A-Z]"
+    r"|\bcourt (filings?|records?)\b|\bpublic (record|meeting|session|filing)\b|\bopen session\b|\bin the news\b|\bama\b"
+    r"|\bnon-?public\b|\binside info\b", re.I)
+
+
+@lru_cache(maxsize=64)
+def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
+    """An insider's own voice or a relative's, of the organisation named by ``org_names`` ("I still
+    work there", "my cousin in underwriting at SET SEG", "Memo went around", "our internal audit")."""
+    names = [r"[@#]?" + r"[\s_-]?".join(re.escape(w) for w in re.split(r"\s+", n.strip().lstrip("@#")))
+             for n in org_names if n.strip().lstrip("@#")]
+    org = "(" + "|".join([*names, r"(the |that )?(company|pool|firm|agency|place)"]) + r")\b"
+    return re.compile(
+        rf"\b(i|we) (still )?(work|worked) (at|for|in) (\w+ ){{0,2}}{org}|\bi (still )?work there\b"
+        rf"|\b(employee|staffer|insider) here\b|\bmy (last|old|previous|former) job (at|with)\b"
+        rf"|\b(our|the) internal\b|\b(memo|email|e-mail) (went|came) (around|out)\b|\ball-?hands\b"
+        rf"|\b(saw|seen|read|got|have) (a |the )?(copy of )?(the |a )?(draft|memo|deck|internal)\b"
+        rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in) {org}"
+        rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"
+        rf"|\bi (processed|wrote|built|signed|saw|approved|handled)\b[^.!?\n]{{0,40}}\bmyself\b", re.I)
+
+
+def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> tuple[int, str] | None:
+    """How strongly ``text`` reads as a leak by its voice, not its topic: ``(2, why)`` for an
+    insider (or someone close to one) passing on what they say or what is not public yet ("my
+    cousin in underwriting at SET SEG says ...", "Memo went around ... haven't been told yet");
+    ``(1, why)`` for one cue alone (an insider's voice, "not announced yet", "overheard"); None for
+    none, for a post that says it is on the record ("press release", "announced", "court records")
+    without saying something is not public, and, for a single cue, for a customer speaking of their
+    own case ("nobody told me my claim ..."). ``why`` quotes the words, as a reason line shows them.
+    ``org_names``: the organisation's name and brand terms (an employee *of it*)."""
+    bare = _LINK.sub(" ", _INVISIBLE.sub("", text))
+    secret = _NOT_PUBLIC.search(bare)
+    if secret is None and _ON_RECORD.search(bare):
+        return None
+    inside = _insider_source(tuple(org_names)).search(bare)
+    if inside is not None:
+        if secret is not None:
+            return 2, f"'{inside.group(0)}', '{secret.group(0)}'"
+        says = _SAYS.search(bare, inside.start())
+        if says is not None:
+            return 2, f"'{inside.group(0)}' ... '{says.group(0)}'"
+    if _CUSTOMER.search(bare):
+        return None
+    one = inside or secret or _HEARSAY.search(bare)
+    return (1, f"'{one.group(0)}'") if one is not None else None
+
+
 def only_thanks(text: str, names: Sequence[str] = ()) -> bool:
     """Whether ``text`` only thanks (a customer closing a conversation after our answer: "Thanks!
     That's really helpful 🙏", "ty!! you guys rock", "Sorted now, much appreciated"): a word of
@@ -379,6 +455,23 @@ def evaluate(
     ):
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
         reasons.append(f"{why}, at or above the model threshold {cfg.red_model_threshold:.2f}")
+    elif (
+        cfg.disclosure_cues
+        and cfg.red_model_threshold is not None
+        and model_red_score is not None
+        and not unread_post
+        and not published
+        and not threat
+        and not reasons
+    ):
+        # the score reads what a post is about, the cue where it comes from: an insider's
+        # second-hand "not announced yet" is red from the doubt floor on, or at any score with both
+        cue = disclosure_cue(text, org_names)
+        why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
+        if cue is not None and cue[0] == 2:
+            reasons.append(f"reads as an insider passing on what is not public ({cue[1]}); {why}")
+        elif cue is not None and cfg.doubt_floor is not None and model_red_score >= cfg.doubt_floor:
+            reasons.append(f"{why} and reads as a leak ({cue[1]}), at or above the doubt floor {cfg.doubt_floor:.2f}")
     if reasons:
         return Verdict("red", tuple(reasons), tuple(hits), secret_note=secret_note)
     y = cfg.yellow

@@ -821,3 +821,60 @@ def test_reasons_name_the_organisations_own_teams() -> None:
     d = router.decide(MentionView("x", "1", "Acme, my lawyer will hear about this", NOW),
                       SentimentView("negative", 0.9), now=NOW)
     assert any(r.endswith("(Jurídico hear of it too)") for r in d.reasons), d.reasons
+
+
+_CUES_WHY = "resembles 'unreleased plans' (0.31)"
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "light"),
+    [
+        # an insider, or someone close to one, passing on what they say or what is not public: red at any score
+        pytest.param("My cousin in underwriting at Acme says don't expect good news on renewals this spring",
+                     0.08, "red", id="relative-at-org-says"),
+        pytest.param("husband works at ACME and came home saying the field office closes, not announced yet 😬",
+                     0.1, "red", id="relative-and-not-announced"),
+        pytest.param("Memo went around this morning: Acme closes the Lubbock office in Q3. They haven't been told yet.",
+                     0.1, "red", id="memo-and-not-told"),
+        pytest.param("throwaway because I still work there: Acme is not as stable as the newsletter says",
+                     0.1, "red", id="insider-throwaway"),
+        # one cue: red from the doubt floor on, not under it
+        pytest.param("Overheard at the reception: Acme offered one district a 12% discount to stay", 0.31, "red",
+                     id="overheard-over-floor"),
+        pytest.param("Overheard at the reception: Acme offered one district a 12% discount to stay", 0.29, "green",
+                     id="overheard-under-floor"),
+        pytest.param("Vendor call today: Acme moves claims intake to a new contractor. Nobody has told the districts.",
+                     0.4, "red", id="nobody-told-the-districts"),
+        # on the record, a customer's own case, or an employee saying nothing secret: the score alone decides
+        pytest.param("Per the Chronicle, Acme will consolidate two field offices; the press release says no job losses",
+                     0.5, "green", id="press-release"),
+        pytest.param("Acme denied my claim. Nobody told me which box was missing on the form.", 0.4, "yellow",
+                     id="customer-nobody-told-me"),
+        pytest.param("My cousin works at Acme and loves it, good benefits. They're hiring adjusters!", 0.2, "green",
+                     id="relative-proud-no-news"),
+        pytest.param("Can someone from @acme tell me who handles vision claims now?", 0.4, "yellow",
+                     id="asks-someone-from-us"),
+        pytest.param("My wife works for a school district and swears by the Acme nurse line", 0.2, "green",
+                     id="relative-works-elsewhere"),
+        pytest.param("Former Acme adjuster here, AMA about workers' comp. Won't talk about anything non-public.",
+                     0.45, "green", id="ama-on-record"),
+    ],
+)
+def test_disclosure_cues_read_where_a_post_comes_from(text: str, score: float, light: str) -> None:
+    """Disclosure cues (2026-12-07, issue 16's leaks without a watch-list term): the score reads what
+    a post is about, the cues its voice. An insider passing on what is not public is red whatever
+    its score; one cue makes red from ``doubt_floor`` (0.3) on; on-the-record posts and a customer's
+    own case are left to the score; ``disclosure_cues: false`` leaves everything to the score."""
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": "unreleased plans", "description": "plans not announced"}]
+    sent = SentimentView("negative" if light == "yellow" else "neutral", 0.9)
+    view = MentionView("x", "1", text, NOW, red_score=score, red_reason=_CUES_WHY)
+    d = Router(make_config(policy=policy)).decide(view, sent, now=NOW)
+    assert d.light == light, d.reasons
+    if light == "red":
+        assert "at or above the model threshold" not in d.reasons[0] and "'" in d.reasons[0], d.reasons
+        assert redact_reasons(d.reasons, light="red", restricted=False)[0] != d.reasons[0]
+    policy["light"]["disclosure_cues"] = False
+    off = Router(make_config(policy=policy)).decide(view, sent, now=NOW)
+    assert off.light != "red", off.reasons
