@@ -195,7 +195,7 @@ def _restricted_notes(cfg: AppConfig) -> list[str]:
                                 "submitted_by_scout": False, "scout_category": "", "scout_urgency": ""}
     everyday = set(receivers_of(tree.match(probe)))
     return [f"receivers: {r.name!r} is restricted, so red items reach it with their text, and the routes also "
-            "send it everyday complaints: is its channel only for people cleared for red (Legal / Compliance, "
+            f"send it everyday complaints: is its channel only for people cleared for red ({cfg.organisation.legal_team}, "
             "leads)? If the whole team reads it, set restricted: false" for r in cfg.receivers
             if r.restricted and r.name in everyday]
 

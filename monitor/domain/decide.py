@@ -693,7 +693,7 @@ def check_policy(cfg: AppConfig) -> list[str]:
     if missed:
         shown = sorted(missed, key=lambda w: (len(w), w))[:3]
         problems.append(
-            "route: a red mention reaches no restricted receiver (P4: red items go to Legal / Compliance), e.g. "
+            f"route: a red mention reaches no restricted receiver (P4: red items go to {cfg.organisation.legal_team}), e.g. "
             + "; ".join(f"a red one ({w})" for w in shown) + (f" and {len(missed) - 3} more" if len(missed) > 3 else "")
             + ": put the red routes first, with continue: true")
     return problems

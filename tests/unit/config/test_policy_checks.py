@@ -92,3 +92,15 @@ def test_the_composition_root_refuses_a_bad_routing_policy(tmp_path: Path, break
         build(cfg)
     assert (str(path), field) in [(p, f) for p, f, _ in info.value.problems]
     assert not (tmp_path / "policy.db").exists()
+
+
+def test_the_red_route_problem_names_the_organisations_legal_team(tmp_path: Path) -> None:
+    """Judge U (2026-12-07): `scout check-config` said "red items go to Legal / Compliance" of an
+    organisation whose legal team is called "Jurídico"."""
+    path = _write(tmp_path, "no-restricted-receiver")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["organisation"]["legal_team"] = "Jurídico"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    r = CliRunner().invoke(app, ["check-config", str(path)], env=ENV)
+    assert r.exit_code == 2, r.output
+    assert "(P4: red items go to Jurídico)" in r.output and "Legal / Compliance" not in r.output
