@@ -154,9 +154,19 @@ def _unread(item: QueueItem) -> bool:
 
 def _in_words(c: JobDeps, step: Step) -> str:
     """A ladder step's reason as people read it: the person reminded by name, not by id (judge J,
-    2026-12-06: "reminder to dana.whitfield"); the audit record keeps the id."""
+    2026-12-06: "reminder to dana.whitfield"), and a receiver by the team it stands for (2026-12-07:
+    "reminder to legal-compliance", "the leads (marketing-sales)"): a restricted receiver is the
+    organisation's legal team, the lead's receiver its team; the audit record keeps the id."""
     name = next((p.name for p in directory(c.cfg) if p.id == step.target), None)
-    return step.reason.replace(f"reminder to {step.target}", f"reminder to {name}") if name else step.reason
+    if name is None:
+        org, esc = c.cfg.organisation, c.cfg.policy.escalation
+        restricted = {r.name for r in c.cfg.receivers if r.restricted}
+        name = (org.legal_team if step.target in restricted
+                else org.team if step.target == esc.lead_receiver else None)
+    if name is None:
+        return step.reason
+    return (step.reason.replace(f"reminder to {step.target}", f"reminder to {name}")
+            .replace(f"the leads ({step.target})", f"the leads ({name})"))
 
 
 def step_key(item_id: int | None, level: int, due_at: datetime | None) -> str:

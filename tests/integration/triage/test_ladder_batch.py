@@ -226,6 +226,9 @@ def test_a_reminder_of_an_item_nobody_holds_pings_those_who_could_take_it(
                  if n.payload.get("action") == "remind-assignee"}
     assert reminders[red]["notify_users"] == ["U0LEE001"]
     assert set(reminders[complaint]["notify_users"]) == {"U0ANNA01", "U0BEN001"}  # on duty at 16:00 UTC
+    # ... and names the team, not the receiver's id (2026-12-07: "reminder to legal-compliance")
+    assert reminders[red]["summary"].endswith("unassigned: reminder to Legal / Compliance"), reminders[red]
+    assert reminders[complaint]["summary"].endswith("unassigned: reminder to Marketing & Sales"), reminders[complaint]
 
 
 def test_a_gathered_lead_step_does_not_ping_the_lead_about_items_she_holds(make: Any, clock: FrozenClock) -> None:
