@@ -292,7 +292,7 @@ _NOT_PUBLIC = re.compile(
     r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
     r"|\b(do not|don'?t|not to) (forward|share this)\b|\bnot for (distribution|sharing)\b|\binternal (only|use only)\b"
     r"|\bnot (supposed|meant|allowed) to (see|know|have seen|have this|hear)\b|\bunder (nda|wraps)\b|\boff the record\b"
-    r"|\bhush[- ]hush\b|\bthrowaway\b|\bsealed\b|\bbehind closed doors\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
+    r"|\bnot supposed to (share|say|post) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bsealed\b|\bbehind closed doors\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
     r"|\bleak(ed|ing)?\b", re.I)
 #: second-hand, from an unnamed room: "overheard", "heard at the bar", "word is"
 _HEARSAY = re.compile(r"\boverheard\b|\bheard (it |this )?(in|at) (the|a)\b|\bword is\b|\brumou?r (is|has it)\b", re.I)
@@ -324,6 +324,7 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b(saw|seen|read|got|have) (a |the )?(copy of )?(the |a )?(draft|memo|deck|internal)\b"
         rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in) {org}"
         rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"
+        rf"|\b(someone|somebody|a guy|a person|people|folks) (who|that) (works?|worked) (at|for|in) {org}"
         rf"|\bi (processed|wrote|built|signed|saw|approved|handled)\b[^.!?\n]{{0,40}}\bmyself\b", re.I)
 
 
@@ -469,7 +470,10 @@ def evaluate(
         cue = disclosure_cue(text, org_names)
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
         if cue is not None and cue[0] == 2:
-            reasons.append(f"reads as an insider passing on what is not public ({cue[1]}); {why}")
+            # a score under the doubt floor says nothing: "resembles 'legal matters' (0.02)" read as
+            # noise (judge C, 2026-12-07)
+            low = cfg.doubt_floor is not None and model_red_score < cfg.doubt_floor
+            reasons.append(f"reads as an insider passing on what is not public ({cue[1]})" + ("" if low else f"; {why}"))
         elif cue is not None and cfg.doubt_floor is not None and model_red_score >= cfg.doubt_floor:
             reasons.append(f"{why} and reads as a leak ({cue[1]}), at or above the doubt floor {cfg.doubt_floor:.2f}")
     if reasons:

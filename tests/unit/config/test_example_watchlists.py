@@ -47,3 +47,15 @@ def test_a_leak_matches(text: str, label: str) -> None:
 ])
 def test_an_ordinary_post_does_not(text: str) -> None:
     assert _hits(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "red"),
+    [
+        pytest.param("I'm not supposed to share this, but SET SEG is closing an office", True, id="insider"),
+        # judge C, 2026-12-07: customers are told not to post their claim numbers
+        pytest.param("I'm not supposed to share my claim number online so DM me @setseg_help", False, id="customer"),
+    ],
+)
+def test_not_supposed_to_share_is_a_leak_only_of_this(text: str, red: bool) -> None:
+    assert bool(_hits(text)) is red, _hits(text)

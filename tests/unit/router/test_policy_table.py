@@ -838,6 +838,8 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      0.1, "red", id="memo-and-not-told"),
         pytest.param("throwaway because I still work there: Acme is not as stable as the newsletter says",
                      0.1, "red", id="insider-throwaway"),
+        pytest.param("Someone who works at Acme told our district HR they'll tie premiums to wellness. Not public yet.",
+                     0.21, "red", id="someone-who-works-there-not-public"),  # judge C, 2026-12-07
         # one cue: red from the doubt floor on, not under it
         pytest.param("Overheard at the reception: Acme offered one district a 12% discount to stay", 0.31, "red",
                      id="overheard-over-floor"),
@@ -874,6 +876,8 @@ def test_disclosure_cues_read_where_a_post_comes_from(text: str, score: float, l
     assert d.light == light, d.reasons
     if light == "red":
         assert "at or above the model threshold" not in d.reasons[0] and "'" in d.reasons[0], d.reasons
+        # a score under the doubt floor says nothing and is not quoted (judge C: "(0.02)" read as noise)
+        assert ("resembles" in d.reasons[0]) == (score >= 0.3), d.reasons
         assert redact_reasons(d.reasons, light="red", restricted=False)[0] != d.reasons[0]
     policy["light"]["disclosure_cues"] = False
     off = Router(make_config(policy=policy)).decide(view, sent, now=NOW)
