@@ -415,6 +415,11 @@ def repriced(
     if by_rule and name != "urgent" and light[1] in ("yellow", "red"):
         name = "urgent"
         text += "; urgent: still meets the reach, velocity or scout rule"
+    if light[1] in p.urgent_lights and name != "urgent":
+        # as :func:`priority_of` rules for a post decided red (judge A, 2026-12-07: an item marked red
+        # from green came out "high", due in four business hours; from yellow it was urgent)
+        name = "urgent"
+        text += f"; urgent: every {light[1]} item is (policy.priority.urgent_lights)"
     return name, new, text
 
 

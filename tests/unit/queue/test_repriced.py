@@ -34,6 +34,9 @@ def cfg() -> AppConfig:
         (45.0, "urgent", ("red", "yellow"), (None, None), "urgent", 15.0, "still meets the reach, velocity or scout rule"),
         # ... but not once a person made it green
         (45.0, "urgent", ("yellow", "green"), (None, None), "normal", 25.0, "light yellow -> green -20.0 = 25.0"),
+        # a green item a person marks red is urgent like every red one (urgent_lights: [red]; judge A,
+        # 2026-12-07: it came out "high", due in four business hours, where from yellow it was urgent)
+        (10.0, "low", ("green", "red"), (None, None), "urgent", 60.0, "urgent: every red item is"),
     ],
 )
 def test_repriced(cfg: AppConfig, score: float, priority: Priority, light: tuple[Light, Light],
