@@ -96,6 +96,27 @@ def find_terms(text: str, terms: list[str], case_sensitive: bool = False, inflec
     return [t for t in terms if term_pattern(t, case_sensitive, inflected).search(text)]
 
 
+def distinct_terms(text: str, terms: list[str], case_sensitive: bool = False, inflected: bool = False) -> list[str]:
+    """:func:`find_terms`, less a term whose matches are the very words another term matched: of
+    "delayed" and "delays" found in "more delays", the reason names "delays" once (judge B,
+    2026-12-07: "complaint terms: 'delayed', 'delays'" for a post that said only "delays"); the
+    term written as the text has it wins, else the first listed."""
+    found: dict[frozenset[tuple[int, int]], str] = {}
+    for t in terms:
+        spans = frozenset(m.span() for m in term_pattern(t, case_sensitive, inflected).finditer(text))
+        if not spans:
+            continue
+        kept = found.get(spans)
+        if kept is None:
+            found[spans] = t
+        else:
+            start, end = min(spans)
+            if text[start:end].lower() == t.lower() and text[start:end].lower() != kept.lower():
+                found[spans] = t
+    order = {t: i for i, t in enumerate(terms)}
+    return sorted(found.values(), key=order.__getitem__)
+
+
 @lru_cache(maxsize=1024)
 def _watch_regex(regex: str, case_sensitive: bool) -> re.Pattern[str]:
     return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
@@ -491,7 +512,7 @@ def evaluate(
     if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain) and not praised:
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
     # in any of its forms (2026-12-07: "still delaying my claim" missed the term "delayed")
-    complaint = [] if praised else find_terms(text, y.complaint_terms, inflected=True)
+    complaint = [] if praised else distinct_terms(text, y.complaint_terms, inflected=True)
     if complaint:
         reasons.append("complaint terms: " + ", ".join(f"'{t}'" for t in complaint))
     # a reporter collecting stories reads as neutral ("DMs open"), yet only a spokesperson answers

@@ -882,3 +882,17 @@ def test_disclosure_cues_read_where_a_post_comes_from(text: str, score: float, l
     policy["light"]["disclosure_cues"] = False
     off = Router(make_config(policy=policy)).decide(view, sent, now=NOW)
     assert off.light != "red", off.reasons
+
+
+@pytest.mark.parametrize(("text", "terms", "want"), [
+    ("SET SEG, more delays on my claim", ["delayed", "delays"], ["delays"]),
+    ("SET SEG delayed it again", ["delayed", "delays"], ["delayed"]),
+    ("delayed once, and now more delays", ["delayed", "delays"], ["delayed", "delays"]),
+    ("they keep delaying it", ["delayed", "delays"], ["delayed"]),
+    ("refund denied", ["refund", "denied"], ["refund", "denied"]),
+])
+def test_a_complaint_word_is_named_once(text: str, terms: list[str], want: list[str]) -> None:
+    """Judge B (2026-12-07): a post that said "delays" read "complaint terms: 'delayed', 'delays'"."""
+    from monitor.domain.light import distinct_terms
+
+    assert distinct_terms(text, terms, inflected=True) == want
