@@ -57,6 +57,9 @@ def test_red_member_of_a_yellow_group_reaches_legal_with_text_only_there(cfg: Ap
     assert "legal-compliance" in m["r3"]["alerted"]
     assert m["r2"]["alerted"] == []  # a routine member within the repeat interval: no second alert
     assert report.score["red_text_to_broad_receivers"] == 0
+    # the report says what the broad receiver read: the notice, not nothing (judge A, 2026-12-07)
+    notice = [a["summary"] for a in report.alerts if a["receiver"] == "marketing-sales" and "r3" in a["external_ids"]]
+    assert notice == ["A red (confidential) mention on x is waiting for Legal / Compliance in the restricted queue"]
     assert report.score["light_accuracy"] == 1.0
 
 
