@@ -334,14 +334,15 @@ _ON_RECORD = re.compile(
 @lru_cache(maxsize=64)
 def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
     """An insider's own voice or a relative's, of the organisation named by ``org_names`` ("I still
-    work there", "my cousin in underwriting at SET SEG", "Memo went around", "our internal audit")."""
+    work there", "my cousin in underwriting at SET SEG", "Memo went around"); not "the internal
+    review", which a customer says of their own case ("the internal audit praised the claims team")."""
     names = [r"[@#]?" + r"[\s_-]?".join(re.escape(w) for w in re.split(r"\s+", n.strip().lstrip("@#")))
              for n in org_names if n.strip().lstrip("@#")]
     org = "(" + "|".join([*names, r"(the |that )?(company|pool|firm|agency|place)"]) + r")\b"
     return re.compile(
         rf"\b(i|we) (still )?(work|worked) (at|for|in) (\w+ ){{0,2}}{org}|\bi (still )?work there\b"
         rf"|\b(employee|staffer|insider) here\b|\bmy (last|old|previous|former) job (at|with)\b"
-        rf"|\b(our|the) internal\b|\b(memo|email|e-mail) (went|came) (around|out)\b|\ball-?hands\b"
+        rf"|\b(memo|email|e-mail) (went|came) (around|out)\b|\ball-?hands\b"
         rf"|\b(saw|seen|read|got|have) (a |the )?(copy of )?(the |a )?(draft|memo|deck|internal)\b"
         rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in) {org}"
         rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"

@@ -761,7 +761,9 @@ class Triage:
             broad += [f"{rcv} (in its queue; its alert was held back: {h.kind})" for rcv, h in holds.items()
                       if h is not None and h.kind not in ("doubt", "repeat", "grouped")
                       and self._queues.get(rcv, True) and rcv not in self._restricted]
-            if kept or broad:
+            # a post routed to the restricted receivers already (a customer's legal threat) is before
+            # them with its text: a notice besides is the same post twice (judge A, 2026-12-07)
+            if (kept or broad) and not self._restricted.intersection(decision.receivers):
                 ctx.doubts.append((item, row, cl, kept, broad))
         alerted = False
         for rcv, held in holds.items():

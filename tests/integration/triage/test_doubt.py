@@ -103,6 +103,20 @@ def test_a_complaint_that_may_be_confidential_reaches_the_broad_channel_and_lega
     assert "internal audit" in ask.payload["samples"][0]["text"]  # Legal is cleared for it
 
 
+def test_a_legal_threat_in_doubt_reaches_legal_once(containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    """Judge A (2026-12-07): a customer's legal threat scoring 0.37 reached Legal / Compliance as the
+    threat it is and again as "a post that may be confidential". Routed to them already, with its
+    text, it is not asked about besides; Marketing & Sales still read that it may be confidential."""
+    _, c = _triaged(containers, clock, tmp_path, (
+        "SET SEG denied my claim again and my lawyer is filing a lawsuit. Their internal audit says reserves are short",))
+    sent = _sent(c)
+    legal = [n for n in sent if n.receiver == "legal-compliance"]
+    assert [n.payload.get("action") for n in legal] != [] and all(n.payload.get("action") != "doubt" for n in legal)
+    assert [n.kind for n in legal] == ["alert"] and "internal audit" in legal[0].payload["text"]
+    [team] = [n for n in sent if n.receiver == "marketing-sales"]
+    assert any(r.startswith("may be confidential (") for r in team.payload["reasons"]), team.payload["reasons"]
+
+
 def test_a_post_in_doubt_held_back_by_a_live_spike_is_still_put_to_legal(
         containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
     """Judge H (2026-12-07): "vendor contract lapsed over a $400k billing dispute, lawyers involved",

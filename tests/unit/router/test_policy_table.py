@@ -860,6 +860,8 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      id="relative-works-elsewhere"),
         pytest.param("Former Acme adjuster here, AMA about workers' comp. Won't talk about anything non-public.",
                      0.45, "green", id="ama-on-record"),
+        pytest.param("Great news: the internal audit at Acme praised the claims team, thanks to everyone there",
+                     0.42, "green", id="the-internal-audit-praised"),
     ],
 )
 def test_disclosure_cues_read_where_a_post_comes_from(text: str, score: float, light: str) -> None:
