@@ -310,18 +310,17 @@ _NOT_PUBLIC = re.compile(
     r"|\b(has|have|had) not (yet )?(been )?(announced|told|made public|released|published|informed)\b"
     r"|\b(nobody|no one|noone)\b[^.!?\n]{0,30}\b(told|knows|informed|announced)\b(?! (me|us)\b)"
     r"|\b(were|was|are|is|been) (never|not( yet)?) (been )?(told|informed)\b(?! (me|us)\b)"
+    r"|\b(weren'?t|wasn'?t|aren'?t|isn'?t) (yet )?(been )?(told|informed)\b(?! (me|us)\b)"
     r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
     r"|\b(do not|don'?t|not to) (forward|share this)\b|\bnot for (distribution|sharing)\b|\binternal (only|use only)\b"
     r"|\bnot (supposed|meant|allowed) to (see|know|have seen|have this|hear)\b|\bunder (nda|wraps)\b|\boff the record\b"
-    r"|\bnot supposed to (share|say|post) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bsealed\b|\bbehind closed doors\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
+    r"|\b(not supposed to|shouldn'?t|should not) (be )?(share|say|post|sharing|saying|posting) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bsealed\b|\bbehind closed doors\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
     r"|\bleak(ed|ing)?\b", re.I)
 #: second-hand, from an unnamed room: "overheard", "heard at the bar", "word is"
 _HEARSAY = re.compile(r"\boverheard\b|\bheard (it |this )?(in|at) (the|a)\b|\bword is\b|\brumou?r (is|has it)\b", re.I)
 #: someone close to an insider, who passes on what they said
 _KIN = (r"(friends?|cousin|neighbou?r|husband|wife|partner|spouse|brother|sister|mom|mum|dad|mother|father|son|daughter|"
         r"buddy|pal|roommate|uncle|aunt|in-?laws?|girlfriend|boyfriend|source)")
-_SAYS = re.compile(r"\b(says|said|saying|told (me|us|her|him)|tells (me|us)|mentioned|let (it )?slip|swears|confirmed|"
-                   r"showed me)\b", re.I)
 #: printed or said in public already: the cues do not make red what the author says is public,
 #: unless the post also says what is not
 _ON_RECORD = re.compile(
@@ -344,7 +343,7 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b(employee|staffer|insider) here\b|\bmy (last|old|previous|former) job (at|with)\b"
         rf"|\b(memo|email|e-mail) (went|came) (around|out)\b|\ball-?hands\b"
         rf"|\b(saw|seen|read|got|have) (a |the )?(copy of )?(the |a )?(draft|memo|deck|internal)\b"
-        rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in) {org}"
+        rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in|on|with) (the )?{org}"
         rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"
         rf"|\b(someone|somebody|a guy|a person|people|folks) (who|that) (works?|worked) (at|for|in) {org}"
         rf"|\bi (processed|wrote|built|signed|saw|approved|handled)\b[^.!?\n]{{0,40}}\bmyself\b", re.I)
@@ -352,8 +351,9 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
 
 def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> tuple[int, str] | None:
     """How strongly ``text`` reads as a leak by its voice, not its topic: ``(2, why)`` for an
-    insider (or someone close to one) passing on what they say or what is not public yet ("my
-    cousin in underwriting at SET SEG says ...", "Memo went around ... haven't been told yet");
+    insider (or someone close to one) passing on what is not public yet ("husband works at SET SEG
+    ... not announced yet", "Memo went around ... haven't been told yet"; what an insider merely
+    says is one cue: "my cousin works at SET SEG and says it's the best boss she's had", judge D);
     ``(1, why)`` for one cue alone (an insider's voice, "not announced yet", "overheard"); None for
     none, for a post that says it is on the record ("press release", "announced", "court records")
     without saying something is not public, and, for a single cue, for a customer speaking of their
@@ -367,9 +367,6 @@ def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> tuple[int, str] 
     if inside is not None:
         if secret is not None:
             return 2, f"'{inside.group(0)}', '{secret.group(0)}'"
-        says = _SAYS.search(bare, inside.start())
-        if says is not None:
-            return 2, f"'{inside.group(0)}' ... '{says.group(0)}'"
     if _CUSTOMER.search(bare):
         return None
     one = inside or secret or _HEARSAY.search(bare)
@@ -495,9 +492,11 @@ def evaluate(
             # a score under the doubt floor says nothing: "resembles 'legal matters' (0.02)" read as
             # noise (judge C, 2026-12-07)
             low = cfg.doubt_floor is not None and model_red_score < cfg.doubt_floor
-            reasons.append(f"reads as an insider passing on what is not public ({cue[1]})" + ("" if low else f"; {why}"))
+            reasons.append(f"an insider's account of what is not public yet ({cue[1]})" + ("" if low else f"; {why}"))
         elif cue is not None and cfg.doubt_floor is not None and model_red_score >= cfg.doubt_floor:
-            reasons.append(f"{why} and reads as a leak ({cue[1]}), at or above the doubt floor {cfg.doubt_floor:.2f}")
+            # in words Legal reads (judge D, 2026-12-07: "reads as a leak (...), at or above the doubt floor")
+            reasons.append(f"{why}, told as an insider or second-hand ({cue[1]}): red from "
+                           f"{cfg.doubt_floor:.2f} for such a post")
     if reasons:
         return Verdict("red", tuple(reasons), tuple(hits), secret_note=secret_note)
     y = cfg.yellow

@@ -829,9 +829,9 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
 @pytest.mark.parametrize(
     ("text", "score", "light"),
     [
-        # an insider, or someone close to one, passing on what they say or what is not public: red at any score
-        pytest.param("My cousin in underwriting at Acme says don't expect good news on renewals this spring",
-                     0.08, "red", id="relative-at-org-says"),
+        # an insider, or someone close to one, passing on what is not public: red at any score
+        pytest.param("husband's on the Acme IT team. they got hit with ransomware last week and paid. members weren't told",
+                     0.1, "red", id="relative-on-the-team-weren't-told"),  # judge D, 2026-12-07
         pytest.param("husband works at ACME and came home saying the field office closes, not announced yet 😬",
                      0.1, "red", id="relative-and-not-announced"),
         pytest.param("Memo went around this morning: Acme closes the Lubbock office in Q3. They haven't been told yet.",
@@ -840,7 +840,15 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      0.1, "red", id="insider-throwaway"),
         pytest.param("Someone who works at Acme told our district HR they'll tie premiums to wellness. Not public yet.",
                      0.21, "red", id="someone-who-works-there-not-public"),  # judge C, 2026-12-07
-        # one cue: red from the doubt floor on, not under it
+        # one cue: red from the doubt floor on, not under it; what an insider says is one cue
+        pytest.param("My cousin in underwriting at Acme says don't expect good news on renewals this spring",
+                     0.31, "red", id="relative-at-org-says"),
+        pytest.param("Friend who adjusts for Acme says a big change is coming to mold claims", 0.08, "green",
+                     id="relative-says-under-floor"),
+        pytest.param("my cousin works at Acme and says it's the best boss she's ever had. they let people leave at 5",
+                     0.12, "green", id="relative-praises-employer"),  # judge D, 2026-12-07
+        pytest.param("I shouldn't post this but the Acme claims bot auto-denies anything under 3 days lost time",
+                     0.44, "red", id="shouldnt-post-this"),
         pytest.param("Overheard at the reception: Acme offered one district a 12% discount to stay", 0.31, "red",
                      id="overheard-over-floor"),
         pytest.param("Overheard at the reception: Acme offered one district a 12% discount to stay", 0.29, "green",
