@@ -364,9 +364,8 @@ def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> tuple[int, str] 
     if secret is None and _ON_RECORD.search(bare):
         return None
     inside = _insider_source(tuple(org_names)).search(bare)
-    if inside is not None:
-        if secret is not None:
-            return 2, f"'{inside.group(0)}', '{secret.group(0)}'"
+    if inside is not None and secret is not None:
+        return 2, f"'{inside.group(0)}', '{secret.group(0)}'"
     if _CUSTOMER.search(bare):
         return None
     one = inside or secret or _HEARSAY.search(bare)
