@@ -324,7 +324,7 @@ def build_digest(
                 # its alert asked that it not be shared further: counted and linked to its queue
                 # item, never quoted (judge U: the week's biggest post left the list silently)
                 out.append(TopMention(NOT_QUOTED, "", "—",
-                                      m.source_name or m.source, m.author_reach, _engagement(m),
+                                      m.source, m.author_reach, _engagement(m),
                                       _state(q.status if q else None),
                                       f"{settings.base_url}/queue/{q.id}" if q else None, withheld=True))
                 continue
@@ -332,7 +332,7 @@ def build_digest(
             text = note or (m.title + " — " + m.text if m.title else m.text)
             out.append(TopMention(snippet(text), m.url,
                                   m.author_name or m.author_handle or ("scout's forward" if note else ""),
-                                  m.source_name or m.source, m.author_reach,
+                                  m.source, m.author_reach,
                                   _engagement(m), _state(q.status if q else None),
                                   f"{settings.base_url}/queue/{q.id}" if q else None))
         return out

@@ -624,3 +624,27 @@ def test_a_legal_threat_read_as_praise_is_no_top_compliment(digest_config, conta
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     assert text not in [t.text for t in d.compliments] and text in [t.text for t in d.criticisms]
     c.store.engine.dispose()
+
+
+def test_the_top_lists_name_the_platform_not_the_connector(digest_config, containers) -> None:
+    """Judge B (2026-12-07): the top lists read "eval · Kim Reports Atx" and "scout · ..." (the name
+    of the source that fetched the post, or of the scouts' form) where the reader wants the
+    platform the post is on."""
+    from monitor.storage.models import ClassificationRow, MentionRow, QueueItem
+
+    c = containers(digest_config(2532))
+    at = WEEK_START + timedelta(days=2, hours=10)
+    with c.store.session() as s:
+        for i, (source_name, label, light) in enumerate([("demo-replay", "negative", "yellow"),
+                                                         ("scout", "positive", "green")]):
+            m = MentionRow(source="x", external_id=f"pl{i}", source_name=source_name, url=f"https://x.example/pl{i}",
+                           text=f"SET SEG post {i}", author_reach=900, likes=10 + i, created_at=at, fetched_at=at,
+                           state="routed")
+            s.add(m)
+            s.flush()
+            s.add(ClassificationRow(mention_id=m.id or 0, label=label, score=0.95, created_at=at))
+            s.add(QueueItem(mention_id=m.id or 0, group_key=f"x:pl{i}", light=light, priority="high", status="new",
+                            created_at=at, updated_at=at))
+    d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
+    assert [t.source for t in d.criticisms] == ["x"] and [t.source for t in d.compliments] == ["x"]
+    c.store.engine.dispose()
