@@ -217,7 +217,10 @@ _ASKS = re.compile(r"\b(how do i|how can i|can anyone|does anyone|is there a way
 _SENTENCE = re.compile(r"[^.!?\n]*\?+|[^.!?\n]+[.!\n]*")
 # A question put to the readers rather than to the organisation: "Anyone going to ...?",
 # "Has anybody applied ...?", "Any public data on ...?".
-_TO_COMMUNITY = re.compile(r"^\W*any\b|\b(any ?one|any ?body)\b", re.I)
+# "Any ETA on the portal fix?", "Any update?" ask the organisation for news of its own work (judge A,
+# 2026-12-07: green, nobody answered), not the readers
+_TO_COMMUNITY = re.compile(r"^\W*any\b(?!\s+(eta|updates?|news|word|timeline|estimate|progress)\b)"
+                           r"|\b(any ?one|any ?body)\b", re.I)
 
 
 def asks_us(text: str, topic_terms: Sequence[str] = ()) -> bool:

@@ -403,6 +403,10 @@ def test_community_questions_need_us_only_about_the_listed_topics() -> None:
     assert light_of("anyone know if Acme pays the claim for substitutes?") == "green"  # claims: not listed
     assert light_of("anyone else get a surprise invoice from Acme?") == "yellow"  # billing
     assert light_of("When will Acme pay the claim?") == "yellow"  # put to us: any topic, or none
+    # news of the organisation's own work is asked of it, not of the readers (judge A, 2026-12-07)
+    assert light_of("Any ETA on the Acme portal fix?") == "yellow"
+    assert light_of("portal still down. Any update, Acme?") == "yellow"
+    assert light_of("Any teachers going to the Acme regional meeting?") == "green"
     light["yellow"]["community_question_topics"] = ["nonsense"]
     with pytest.raises(
         ConfigError, match=r"policy\.light\.yellow\.community_question_topics: unknown topic 'nonsense'"
