@@ -531,7 +531,9 @@ class Triage:
                     for rcv, held in holds.items():
                         if held is not None and rcv in self._restricted and rcv not in decision.receivers:
                             self._held(joined, row, cl, sub, decision, rcv, held, last, now, ctx)
-            if in_doubt(self.cfg, cl.red_score, decision.light):
+            # a member of an item that is red already is Legal's with the item (its update shows it
+            # them): no request of its own, which nobody could answer (judge E, 2026-12-07)
+            if in_doubt(self.cfg, cl.red_score, decision.light) and (joined is None or joined.light != "red"):
                 # recorded and told nobody, yet it may be confidential: Legal / Compliance are asked
                 # to look all the same, on an item (closed, recorded) they can mark red (judge L,
                 # 2026-12-06: unannounced rates and a regulator's subpoena, 0.42 and 0.52, reached
@@ -763,7 +765,7 @@ class Triage:
                       and self._queues.get(rcv, True) and rcv not in self._restricted]
             # a post routed to the restricted receivers already (a customer's legal threat) is before
             # them with its text: a notice besides is the same post twice (judge A, 2026-12-07)
-            if (kept or broad) and not self._restricted.intersection(decision.receivers):
+            if (kept or broad) and not self._restricted.intersection(decision.receivers) and item.light != "red":
                 ctx.doubts.append((item, row, cl, kept, broad))
         alerted = False
         for rcv, held in holds.items():

@@ -117,6 +117,26 @@ def test_a_legal_threat_in_doubt_reaches_legal_once(containers: Any, clock: Froz
     assert any(r.startswith("may be confidential (") for r in team.payload["reasons"]), team.payload["reasons"]
 
 
+def test_a_member_of_a_red_item_is_no_request_of_its_own(containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    """Judge E (2026-12-07): a reply joining an item Legal had marked red raised "mark its item
+    red, or answer Not confidential", which no button could answer. A member of a red item reaches
+    Legal in the item's update; it asks nothing of its own."""
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    c = containers(cfg=cfg)
+    c.pipeline.triage.scorer = lambda: Signals()
+    root = Mention(source="mastodon", external_id="m1", url="https://mastodon.example/m1", created_at=clock.now(),
+                   author_handle="pat", text="Heard SET SEG is piloting Project Falcon with three districts")
+    reply = Mention(source="mastodon", external_id="m2", url="https://mastodon.example/m2", created_at=clock.now(),
+                    author_handle="lee", kind="reply", parent_id="m1", thread_id="m1",
+                    text="@pat the audit will show it, I hope SET SEG fixes their process")
+    c.store.add_new_mentions("t", "mastodon", [root], None, now=clock.now())
+    c.pipeline.run_once()
+    c.store.add_new_mentions("t", "mastodon", [reply], "c2", now=clock.now())
+    c.pipeline.run_once()
+    asks = [n for n in _sent(c) if n.payload.get("action") == "doubt"]
+    assert asks == [], [a.payload for a in asks]
+
+
 def test_a_post_in_doubt_held_back_by_a_live_spike_is_still_put_to_legal(
         containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
     """Judge H (2026-12-07): "vendor contract lapsed over a $400k billing dispute, lawyers involved",
