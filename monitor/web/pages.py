@@ -421,8 +421,14 @@ def router(container: Container) -> APIRouter:
                   done: str | None = None, status: int = 200, failed: str | None = None,
                   typed: dict[str, str] | None = None) -> HTMLResponse:
         found = queries.get_item(container.store, known_id(item_id, NOT_FOUND))
-        if found is None or (found[0].light == "red" and not actor.can_see_red):
+        if found is None:
             raise HTTPException(404, NOT_FOUND)
+        if found[0].light == "red" and not actor.can_see_red:
+            # P4 lets everyone know a red item exists (the broad channel's notice links here): the
+            # page says where it is rather than "no such item" (judge E, 2026-12-07), and nothing more
+            raise HTTPException(404, container.cfg.organisation.say(
+                f"Item #{item_id} is red (it may disclose what is kept confidential): it is with Legal / "
+                "Compliance, and only those cleared for red items can open it."))
         q, m = found
         sentiment = container.store.classification_for(m.id or 0)
         names = {a.id: a.name for a in directory(container.cfg)}

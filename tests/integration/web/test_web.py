@@ -165,7 +165,10 @@ def test_red_items_hidden_from_spokesperson_without_legal_role(browser: Callable
     page = ben.client.get("/queue?status=all")
     assert "Project Falcon" not in page.text and f'data-item="{seeded.red}"' not in page.text
     assert f'data-item="{seeded.yellow}"' in page.text
-    assert ben.client.get(f"/queue/{seeded.red}").status_code == 404
+    red_page = ben.client.get(f"/queue/{seeded.red}")
+    assert red_page.status_code == 404 and "Project Falcon" not in red_page.text
+    # the broad channel's notice links here: the page says where the item is (judge E, 2026-12-07)
+    assert f"Item #{seeded.red} is red" in red_page.text and "it is with Legal / Compliance" in red_page.text
     r = ben.post_form(f"/queue/{seeded.yellow}", f"/queue/{seeded.red}/claim", {})
     assert r.status_code == 403 and "restricted to Legal / Compliance, leads and admins" in r.text
     assert "Project Falcon" not in r.text
