@@ -224,6 +224,8 @@ HISTORY = {
     "queue.thanked": "recorded the customer's thanks after the response (the item stays answered)",
     "queue.forwarded": "forwarded it as {category} ({urgency} urgency, by {channel})",
     "queue.not-confidential": "found it not confidential",
+    # judge E, 2026-12-07: read "brand-scout queue unassigned: the item turned red"
+    "queue.unassigned": "took it from {unassigned}, who is not cleared for red items",
     "sentiment.correct": "corrected the sentiment from {from} to {to}",
 }
 
@@ -247,7 +249,8 @@ def history_entry(ev: AuditEvent, names: Mapping[str, str], templates: Mapping[s
     d = ev.details or {}
     values: defaultdict[str, str] = defaultdict(lambda: "?")
     for k, v in d.items():
-        values[k] = names.get(str(v), str(v)) if k == "assignee" else str(v if v is not None else "unknown")
+        values[k] = (names.get(str(v), str(v)) if k in ("assignee", "unassigned")
+                     else str(v if v is not None else "unknown"))
     kind = ev.action.partition(".")[2]
     if ev.action == "queue.claim" and d.get("from"):
         what = f"claimed it from {names.get(str(d['from']), str(d['from']))}"

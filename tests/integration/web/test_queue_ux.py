@@ -431,6 +431,9 @@ def test_history_words_for_every_kind_of_record() -> None:
     assert withdrawn["what"] == "withdrew the gathered remind assignee message (level 1)"
     assert words("queue.thanked", mention_id=4, url="https://x.com/c/4") == \
         "Anna Lead recorded the customer's thanks after the response (the item stays answered)"
+    # judge E, 2026-12-07: "brand-scout queue unassigned" (the record's name) for a red item taken from Ben
+    assert words("queue.unassigned", unassigned="ben", status="new", reason="the item turned red") == \
+        "Anna Lead took it from Ben Ortiz, who is not cleared for red items"
     assert words("something.new_kind") == "Anna Lead something new kind"
     assert words("queue.override_light") == "Anna Lead changed the light from ? to ?"  # details missing: no crash
 
