@@ -35,7 +35,7 @@ from monitor.domain.suppression import LastAlert, Suppression, rise, send_at
 from monitor.errors import MonitorError
 from monitor.triage.jobs import DETECT_EVERY
 from monitor.triage.process import alert_holds, reaches_people
-from monitor.vocab import LIGHT_RANK
+from monitor.vocab import LIGHT_RANK, PRIORITY_RANK, as_priority
 
 rules_app = typer.Typer(help="Try the routing rules on stored mentions before switching them on.", no_args_is_help=True)
 
@@ -122,6 +122,7 @@ def replay(
     goes_out: dict[str, dict[str, datetime]] = defaultdict(dict)
     opened: dict[str, datetime] = {}  # when each group's current item was opened
     item_light: dict[str, str] = {}  # the light of each group's current item (its members' highest)
+    item_priority: dict[str, str] = {}  # ... and its priority (its members' highest)
     opener_of: dict[str, str] = {}  # the author of each group's current item's first post
     routed_groups: dict[tuple[str, str], str] = {}  # (source, external id) -> the group it was routed into
     routed_by_url: dict[str, str] = {}  # a routed post's address -> its group (the first post with it)
@@ -162,6 +163,7 @@ def replay(
             last_alert[d.group] = {}
             goes_out[d.group] = {}
             item_light.pop(d.group, None)
+            item_priority.pop(d.group, None)
         if not reaches_people(d, scouted=m.submitted_by is not None):
             continue
         if d.group not in opened:
@@ -169,6 +171,7 @@ def replay(
             opener_of[d.group] = m.author_handle
         k = bisect.bisect_left(ticks, at) - 1  # the last tick strictly before ``at``
         item_light[d.group] = max(item_light.get(d.group, "green"), d.light, key=lambda x: LIGHT_RANK.get(x, 0))
+        item_priority[d.group] = max(item_priority.get(d.group, "low"), d.priority, key=lambda x: PRIORITY_RANK.get(x, 0))
         if (m.source, m.external_id) in reopening:
             # a customer's reply after our response reopened the item: news to the receivers that
             # answer, never a repeat (as the live stage: intake marks them, triage alerts)
@@ -193,10 +196,17 @@ def replay(
                 day.alerts[name] += 1
                 day.sent.append((m.source, m.external_id, mt.receiver))
                 previous = last_alert[d.group].get(mt.receiver)
-                if "group" in mt.opts.group_by:
+                if (m.source, m.external_id) in reopening:
+                    # as the live stage: a customer's reply that reopened the item is a message of its
+                    # own at once, and later members wait for the group's next update
+                    goes_out[d.group][mt.receiver] = at
+                elif "group" in mt.opts.group_by:
                     goes_out[d.group][mt.receiver] = send_at(at, previous=previous, group_wait=mt.opts.group_wait,
                                                              group_interval=mt.opts.group_interval)
-                last_alert[d.group][mt.receiver] = LastAlert(at, d.light, d.priority)
+                # a reopened item's message shows the item, at its members' highest priority (as live)
+                reopened = (m.source, m.external_id) in reopening
+                last_alert[d.group][mt.receiver] = LastAlert(
+                    at, d.light, as_priority(item_priority[d.group]) if reopened else d.priority)
             elif held.kind == "repeat" and at < goes_out[d.group].get(mt.receiver, at):
                 day.held[f"{name} (grouped)"] += 1  # in the waiting message, as the live stage does
                 day.sent.append((m.source, m.external_id, mt.receiver))

@@ -317,7 +317,7 @@ _NOT_PUBLIC = re.compile(
     r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
     r"|\b(do not|don'?t|not to) (forward|share this)\b|\bnot for (distribution|sharing)\b|\binternal (only|use only)\b"
     r"|\bnot (supposed|meant|allowed) to (see|know|have seen|have this|hear)\b|\bunder (nda|wraps)\b|\boff the record\b"
-    r"|\b(not supposed to|shouldn'?t|should not) (be )?(share|say|post|sharing|saying|posting) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bsealed\b|\bbehind closed doors\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
+    r"|\b(not supposed to|shouldn'?t|should not) (be )?(share|say|post|sharing|saying|posting) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bsealed\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
     r"|\bleak(ed|ing)?\b", re.I)
 #: second-hand, from an unnamed room: "overheard", "heard at the bar", "word is"
 _HEARSAY = re.compile(r"\boverheard\b|\bheard (it |this )?(in|at) (the|a)\b|\bword is\b|\brumou?r (is|has it)\b", re.I)

@@ -301,6 +301,22 @@ class QueueStore(StoreBase):
                     col(PlatformResponse.external_id).in_(ids))).all()]
         return {(src, ext) for src, ext in rows if (src, ext) in wanted}
 
+    def answered_roots(self, s: Session, posts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """For those of ``posts`` (``(source, external_id)``) that are our own replies to a stored
+        mention, the thread that mention is in: its ``thread_id``, else its own id. A customer's reply
+        to our answer goes on the conversation we answered (on Mastodon a reply names only its
+        parent: it had started an item of its own)."""
+        wanted = set(posts)
+        if not wanted:
+            return {}
+        ids = sorted({e for _, e in wanted})
+        rows = s.execute(sa_select(col(PlatformResponse.source), col(PlatformResponse.external_id),
+                                   col(MentionRow.thread_id), col(MentionRow.external_id), col(MentionRow.kind))
+                         .join(MentionRow, col(MentionRow.id) == col(PlatformResponse.mention_id))
+                         .where(col(PlatformResponse.external_id).in_(ids))).all()
+        return {(str(src), str(ext)): str(thread if thread and kind in ("comment", "reply") else own)
+                for src, ext, thread, own, kind in rows if (src, ext) in wanted}
+
     def add_own_posts(self, s: Session, posts: Sequence[tuple[str, str, str, datetime]]) -> int:
         """Keep the ids of own accounts' posts that answer nothing (``(source, external_id,
         author_handle, created_at)``); duplicates skipped. Returns how many were new."""

@@ -103,12 +103,21 @@ def thread_root(v: MentionView) -> str | None:
 
 def with_own_roots(store: Store, s: Session, views: dict[int, MentionView]) -> dict[int, MentionView]:
     """``views`` with ``own_root`` set for replies in a thread one of our own accounts started (or
-    to one of its posts): the live stage and the backtest group them per author."""
+    to one of its posts): the live stage and the backtest group them per author. A reply to our
+    own reply to a mention goes on that mention's conversation instead (its ``thread_id`` becomes
+    the mention's thread: 2026-12-07, on Mastodon, where a reply names only its parent, a customer's
+    "nothing arrived, still waiting" under our answer started an item of its own)."""
     roots = {(v.source, root) for v in views.values() if (root := thread_root(v))}
-    own = store.own_posts(s, sorted(roots))
-    if not own:
+    answered = store.answered_roots(s, sorted(roots))
+    own = store.own_posts(s, sorted(roots - set(answered)))
+    if not own and not answered:
         return views
-    return {i: replace(v, own_root=True) if (v.source, thread_root(v) or "") in own else v for i, v in views.items()}
+    out: dict[int, MentionView] = {}
+    for i, v in views.items():
+        key = (v.source, thread_root(v) or "")
+        out[i] = (replace(v, thread_id=answered[key]) if key in answered
+                  else replace(v, own_root=True) if key in own else v)
+    return out
 
 
 def in_doubt(cfg: AppConfig, red_score: float | None, light: str) -> bool:

@@ -83,6 +83,18 @@ def test_replies_to_our_own_statement_are_an_item_per_customer(cfg: AppConfig) -
     assert report.score["status_agreement"] == 1.0
 
 
+def test_a_reply_to_our_reply_on_mastodon_goes_on_the_conversation_we_answered(cfg: AppConfig, tmp_path: Path) -> None:
+    """2026-12-07: on Mastodon a reply names only its parent; a customer's "nothing arrived" under our
+    answer started an item of its own, and the answered item stayed "responded". It joins the item we
+    answered, which opens again for its holder; another customer's reply there is a member of it."""
+    report = run(cfg, "responses_mastodon_follow_up.jsonl", folder=tmp_path)
+    m = by_id(report)
+    assert m["mf2"]["matched"] and m["mf2"]["item_id"] == m["mf1"]["item_id"]
+    assert m["mf3"]["item_id"] == m["mf1"]["item_id"] == m["mf4"]["item_id"]
+    assert m["mf1"]["status"] in ("new", "assigned")  # reopened by the customer's follow-up
+    assert "marketing-sales" in m["mf3"]["alerted"], m["mf3"]["held"]
+
+
 def test_a_follow_up_after_our_response_reopens_the_item(cfg: AppConfig, tmp_path: Path) -> None:
     report = run(cfg, "responses_follow_up.jsonl", folder=tmp_path)
     m = by_id(report)
