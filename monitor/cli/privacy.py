@@ -49,12 +49,18 @@ ActorOpt = Annotated[str, typer.Option("--actor", envvar="USER", help="who asked
 
 @privacy_app.command("retention")
 def retention(config: ConfigOpt = DEFAULT_CONFIG,
-              days: Annotated[int | None, typer.Option(min=1, help="override retention.mentions_days")] = None) -> None:
+              days: Annotated[int | None, typer.Option(min=1, help="override retention.mentions_days")] = None,
+              dry_run: Annotated[bool, typer.Option("--dry-run", help="count what would be deleted, delete nothing")]
+              = False) -> None:
     """Delete mentions older than retention.mentions_days (aggregates kept) and those deleted at source."""
-    from monitor.storage.privacy import run_retention
+    from monitor.storage.privacy import retention_preview, run_retention
 
     c = open_container(config)
     keep = days if days is not None else c.cfg.retention.mentions_days
+    if dry_run:
+        typer.echo(json.dumps({"days": keep, "dry_run": True,
+                               "would_delete": retention_preview(c.store, days=keep, now=c.clock.now())}))
+        return
     report = run_retention(c.store, days=keep, now=c.clock.now())
     lines = _purge_log(c, report.texts, [])
     typer.echo(json.dumps({"days": keep, **report.as_dict(), "alert_log_lines_purged": lines}, ensure_ascii=False))
@@ -118,19 +124,24 @@ def export_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFA
 @privacy_app.command("delete-author")
 def delete_author(source: SourceOpt, author: AuthorOpt, config: ConfigOpt = DEFAULT_CONFIG,
                   actor: ActorOpt = "brand-scout",
-                  yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False) -> None:
+                  yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+                  dry_run: Annotated[bool, typer.Option(
+                      "--dry-run", help="say what would be deleted, delete and record nothing")] = False) -> None:
     """Delete all mentions of one author (aggregates kept; recorded in the audit log)."""
     from monitor.storage.privacy import delete_author as delete
 
-    if not yes and not typer.confirm(f"Delete every stored mention of {author} on {source}?"):
+    if not dry_run and not yes and not typer.confirm(f"Delete every stored mention of {author} on {source}?"):
         raise typer.Exit(1)
     c = open_container(config)
     source, author = _platform(source, c), _handle(author)
-    report = delete(c.store, source, author, actor=actor, now=c.clock.now())
+    report = delete(c.store, source, author, actor=actor, now=c.clock.now(), dry_run=dry_run)
     if not report.mentions:
         typer.echo(f"no stored mention of {author!r} on {source} (handles are matched without regard to case): "
-                   "nothing deleted; check the handle and the source", err=True)
+                   f"nothing {'would be ' if dry_run else ''}deleted; check the handle and the source", err=True)
         raise typer.Exit(1)
+    if dry_run:
+        typer.echo(json.dumps({**report.as_dict(), "dry_run": True}, ensure_ascii=False))
+        return
     lines = _purge_log(c, report.texts, report.handles)
     typer.echo(json.dumps({**report.as_dict(), "alert_log_lines_purged": lines}, ensure_ascii=False))
 

@@ -432,22 +432,50 @@ def author_ref(source: str, handle: str) -> str:
     return "sha256:" + hashlib.sha256(f"{source}\x00{handle}".encode()).hexdigest()[:32]
 
 
-def delete_author(store: Store, source: str, handle: str, *, actor: str, now: datetime) -> PurgeReport:
+class _RolledBack(Exception):
+    """Raised inside a session to undo what a dry run did."""
+
+
+def delete_author(store: Store, source: str, handle: str, *, actor: str, now: datetime,
+                  dry_run: bool = False) -> PurgeReport:
     """Delete every mention of one author (the handle matched without regard to case; aggregates
-    kept) and record who asked, in the audit log; nothing, and no record, when none is stored."""
+    kept) and record who asked, in the audit log; nothing, and no record, when none is stored.
+    ``dry_run``: the same work in a transaction that is rolled back: the report says what would go,
+    and nothing is deleted or recorded."""
     report = PurgeReport(handles=[handle])
-    with store.session() as s:
-        rows = _author_rows(s, source, handle)
-        if not rows:
-            return report  # nothing held: no deletion to record (the caller says so, and fails)
-        report.handles = sorted({handle, *(r.author_handle for r in rows if r.author_handle)})
-        _delete_rows(store, s, rows, report, now)
-        store.audit(s, actor=actor, action="privacy.delete_author", object_type="author",
-                    object_id=author_ref(source, handle),
-                    details={"source": source, "mentions": report.mentions,
-                             "notifications_scrubbed": report.notifications_scrubbed}, now=now)
+    try:
+        with store.session() as s:
+            rows = _author_rows(s, source, handle)
+            if not rows:
+                return report  # nothing held: no deletion to record (the caller says so, and fails)
+            report.handles = sorted({handle, *(r.author_handle for r in rows if r.author_handle)})
+            _delete_rows(store, s, rows, report, now)
+            store.audit(s, actor=actor, action="privacy.delete_author", object_type="author",
+                        object_id=author_ref(source, handle),
+                        details={"source": source, "mentions": report.mentions,
+                                 "notifications_scrubbed": report.notifications_scrubbed}, now=now)
+            if dry_run:
+                raise _RolledBack
+    except _RolledBack:
+        pass
     return report
 
 
+def retention_preview(store: Store, *, days: int | None, now: datetime) -> dict[str, Any]:
+    """What :func:`run_retention` would delete now, counted, deleting nothing: mentions older than
+    ``days`` and those deleted at their source, and the oldest such post's time."""
+    conds = []
+    if days is not None:
+        conds.append(col(MentionRow.created_at) < now - timedelta(days=days))
+    marked = col(MentionRow.deleted_at).is_not(None)
+    with store.session() as s:
+        old = int(s.exec(select(func.count()).select_from(MentionRow).where(*conds)).one()) if conds else 0
+        gone = int(s.exec(select(func.count()).select_from(MentionRow).where(marked)).one())
+        both = int(s.exec(select(func.count()).select_from(MentionRow).where(or_(*conds, marked))).one())
+        oldest = s.exec(select(func.min(MentionRow.created_at)).where(or_(*conds, marked))).one()
+    return {"mentions": both, "older_than_days": old, "deleted_at_source": gone,
+            "oldest": oldest.isoformat() if oldest is not None else None}
+
+
 __all__ = ["AGGREGATE", "PurgeReport", "aggregate_labels", "author_ref", "delete_author", "export_author",
-           "purge_mention", "run_retention", "stored_sources"]
+           "purge_mention", "retention_preview", "run_retention", "stored_sources"]

@@ -173,6 +173,15 @@ def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c
         "[marketing-sales] YELLOW high item #1 x @bo (100 followers): SET SEG refund still missing, terrible | u  key=a1\n"
         "[marketing-sales] GREEN low item #2 x @cal (100 followers): SET SEG annual meeting is on Thursday | u  key=a2\n",
         encoding="utf-8")
+    # a dry run says what would go, asks nothing, and deletes, records and purges nothing
+    audits = len(c.store.audit_events())
+    r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "@bo", "--dry-run", "-c", str(cfg)])
+    assert r.exit_code == 0, r.output
+    said = json.loads(r.output.strip().splitlines()[-1])
+    assert said["dry_run"] is True and said["mentions"] == 2, r.output
+    assert len(c.store.audit_events()) == audits and "@bo" in log_path.read_text(encoding="utf-8")
+    r = run(app, ["privacy", "export-author", "--source", "x", "--author", "bo", "-c", str(cfg)])
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["mentions"]) == 2, r.output  # still there
     # as alerts show the handle, with its @
     r = run(app, ["privacy", "delete-author", "--source", "x", "--author", "@bo", "--yes", "-c", str(cfg)])
     assert r.exit_code == 0, r.output
@@ -183,8 +192,13 @@ def test_cli_privacy_commands(db_url: str, tmp_path: Path, clock: FrozenClock, c
     assert "@cal" in lines[1]  # others untouched
     r = run(app, ["privacy", "retention", "--days", "-1", "-c", str(cfg)])
     assert r.exit_code == 2, r.output  # a cutoff in the future would delete everything
+    r = run(app, ["privacy", "retention", "--dry-run", "-c", str(cfg)])
+    preview = json.loads(r.output.strip().splitlines()[-1])
+    assert r.exit_code == 0 and preview["dry_run"] is True and preview["would_delete"]["mentions"] == 1, r.output
     r = run(app, ["privacy", "retention", "-c", str(cfg)])
     assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["mentions"] == 1, r.output
+    r = run(app, ["privacy", "retention", "--dry-run", "-c", str(cfg)])
+    assert json.loads(r.output.strip().splitlines()[-1])["would_delete"]["mentions"] == 0, r.output
 
 
 def test_quarantined_copies_go_with_their_mention_and_age_out(c: Container, clock: FrozenClock) -> None:
