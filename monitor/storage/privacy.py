@@ -127,6 +127,11 @@ def _rehead_or_record(store: Store, s: Session, ids: Sequence[int], now: datetim
             details: dict[str, Any]
             if others:
                 item.mention_id = others[0]
+                # what the item says of itself was decided with the post that is gone: the page says
+                # so rather than pass it off as the new first post's (judge Q, 2026-12-07)
+                note = ("the post that opened this item was deleted (on request or by retention): its light, "
+                        "priority and reasons were set with that post")
+                item.reasons = [*(r for r in item.reasons or [] if r != note), note]
                 s.add(item)
                 what, details = "privacy.rehead", {"head": others[0]}
             else:

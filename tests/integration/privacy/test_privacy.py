@@ -321,6 +321,8 @@ def test_deleting_an_author_keeps_others_complaints_and_forgets_them_everywhere(
         assert kept is not None and kept.mention_id == bob.id  # Bob's complaint is still in the queue
         assert kept.mention_count == 1 and "Alice_M" not in json.dumps(kept.reasons)
         assert "priority urgent (from a later post in this group, by @(a deleted author))" in kept.reasons
+        # what the item says was decided with the post that is gone, and the page says so (judge Q)
+        assert kept.reasons[-1].startswith("the post that opened this item was deleted")
         spike = s.exec(select(SpikeEvent).where(SpikeEvent.key == "volume:all:t")).one()
         sub = s.exec(select(ScoutSubmission)).one()
         events = s.exec(select(AuditEvent).where(AuditEvent.object_id == str(item_id),
