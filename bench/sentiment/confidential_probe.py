@@ -18,8 +18,9 @@ disclosures of eight kinds, 40 public posts on the same topics; a reviewer's, 20
 header says how it was used).
 
 Prints disclosures made red and public posts made red per threshold for the scorer the product
-builds from the config (``ConfidentialityScorer.from_config``), and with ``--show`` every post
-with its score.
+builds from the config (``ConfidentialityScorer.from_config``), then what the light makes red with
+the config as it is (the score at its threshold, and the disclosure cues), and with ``--show``
+every post with its score.
 """
 
 from __future__ import annotations
@@ -53,6 +54,25 @@ def figures(config: Path = ROOT / "config" / "example.yaml", data: Path = DATA) 
     return threshold_table([s.score for s in signals], [int(y == "disclosure") for y, _ in rows], THRESHOLDS)
 
 
+def with_cues(config: Path = ROOT / "config" / "example.yaml", data: Path = DATA) -> dict[str, int]:
+    """Disclosures and public posts the light makes red with the config as it is: the score at
+    ``red_model_threshold`` and, with ``disclosure_cues``, a post that speaks as an insider or says
+    it is not public from ``doubt_floor`` (``monitor.domain.light.evaluate``, no sentiment read)."""
+    from monitor.domain.light import evaluate
+
+    cfg = load_config(config, env={})
+    light = cfg.policy.light
+    rows = _rows(data)
+    signals = ConfidentialityScorer.from_config(light).score([t for _, t in rows])
+    names = (cfg.organisation.name, *cfg.organisation.brand_terms)
+    red = [evaluate(t, sentiment=None, uncertain=False, cfg=light, model_red_score=sig.score,
+                    model_red_reason=sig.explain(), org_names=names).light == "red"
+           for (_, t), sig in zip(rows, signals, strict=True)]
+    return {"reds_caught": sum(r for r, (y, _) in zip(red, rows, strict=True) if y == "disclosure"),
+            "false_reds": sum(r for r, (y, _) in zip(red, rows, strict=True) if y != "disclosure"),
+            "disclosures": sum(y == "disclosure" for y, _ in rows), "public_posts": sum(y != "disclosure" for y, _ in rows)}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", type=Path, default=ROOT / "config" / "example.yaml")
@@ -63,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     for row in figures(args.config, data):
         print(f"threshold {row['threshold']:.2f}: disclosures red {int(row['reds_caught'])}/40, "
               f"public posts red {int(row['false_reds'])}/{int(row['public_posts'])}")
+    cued = with_cues(args.config, data)
+    print(f"the light with the config (threshold, disclosure cues from the doubt floor): disclosures red "
+          f"{cued['reds_caught']}/{cued['disclosures']}, public posts red {cued['false_reds']}/{cued['public_posts']}")
     if args.show:
         rows = _rows(data)
         scorer = ConfidentialityScorer.from_config(load_config(args.config, env={}).policy.light)
