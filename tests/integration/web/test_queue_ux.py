@@ -434,6 +434,18 @@ def test_history_words_for_every_kind_of_record() -> None:
     # judge E, 2026-12-07: "brand-scout queue unassigned" (the record's name) for a red item taken from Ben
     assert words("queue.unassigned", unassigned="ben", status="new", reason="the item turned red") == \
         "Anna Lead took it from Ben Ortiz, who is not cleared for red items"
+    # judge F, 2026-12-07: an override to red that took the item from its holder did not say so
+    assert words("queue.override_light", **{"from": "yellow", "to": "red", "unassigned": "ben"}) == \
+        "Anna Lead changed the light from yellow to red, and took it from Ben Ortiz, who is not cleared for red items"
+    # ... and a reminder to a receiver names the team, as its message did
+    team = {**names, "legal-compliance": "Legal / Compliance"}
+    step = history_entry(AuditEvent(at=at, actor="brand-scout", action="escalation.remind_assignee",
+                                    object_type="queue_item", object_id="1",
+                                    details={"level": 1, "target": "legal-compliance",
+                                             "reason": "not acknowledged by its response target and unassigned: "
+                                                       "reminder to legal-compliance"}), team)
+    assert step["what"] == "escalated it (level 1, remind assignee to Legal / Compliance)"
+    assert step["reason"].endswith("reminder to Legal / Compliance")
     assert words("something.new_kind") == "Anna Lead something new kind"
     assert words("queue.override_light") == "Anna Lead changed the light from ? to ?"  # details missing: no crash
 

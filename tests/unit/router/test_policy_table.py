@@ -844,6 +844,8 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      0.1, "red", id="insider-throwaway"),
         pytest.param("Someone who works at Acme told our district HR they'll tie premiums to wellness. Not public yet.",
                      0.21, "red", id="someone-who-works-there-not-public"),  # judge C, 2026-12-07
+        pytest.param("Former Acme adjuster here: we were told to slow-walk claims over $50k. That was never made public.",
+                     0.2, "red", id="former-adjuster-never-made-public"),  # judge F, 2026-12-07
         # one cue: red from the doubt floor on, not under it; what an insider says is one cue
         pytest.param("My cousin in underwriting at Acme says don't expect good news on renewals this spring",
                      0.31, "red", id="relative-at-org-says"),
