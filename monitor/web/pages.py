@@ -437,8 +437,9 @@ def router(container: Container) -> APIRouter:
             raise HTTPException(404, NOT_FOUND)
         if found[0].light == "red" and not actor.can_see_red:
             # P4 lets everyone know a red item exists (the broad channel's notice links here): the
-            # page says where it is rather than "no such item" (judge E, 2026-12-07), and nothing more
-            raise HTTPException(404, container.cfg.organisation.say(
+            # page says where it is, "Not allowed", rather than "Not found: no such item" (judges E
+            # and F, 2026-12-07), and nothing more
+            raise HTTPException(403, container.cfg.organisation.say(
                 f"Item #{item_id} is red (it may disclose what is kept confidential): it is with Legal / "
                 "Compliance, and only those cleared for red items can open it."))
         q, m = found

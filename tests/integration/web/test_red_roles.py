@@ -67,7 +67,7 @@ def test_buttons_differ_by_role(browser: Callable[..., Browser], seeded: Seeded)
         "claim", "acknowledge", "record-response", "close", "dismiss",
         "form:claim", "form:acknowledge", "form:respond", "form:close", "form:dismiss", "form:override",
         "form:sentiment"}
-    assert ben.get(red).status_code == 404
+    assert ben.get(red).status_code == 403
     # legal: on a yellow item only "mark red" (P4: a spokesperson changes its light otherwise, and
     # its sentiment, which moves its priority and due time), no reply templates; on a red one everything
     lee = browser("lee").client

@@ -166,7 +166,7 @@ def test_red_items_hidden_from_spokesperson_without_legal_role(browser: Callable
     assert "Project Falcon" not in page.text and f'data-item="{seeded.red}"' not in page.text
     assert f'data-item="{seeded.yellow}"' in page.text
     red_page = ben.client.get(f"/queue/{seeded.red}")
-    assert red_page.status_code == 404 and "Project Falcon" not in red_page.text
+    assert red_page.status_code == 403 and "Project Falcon" not in red_page.text
     # the broad channel's notice links here: the page says where the item is (judge E, 2026-12-07)
     assert f"Item #{seeded.red} is red" in red_page.text and "it is with Legal / Compliance" in red_page.text
     r = ben.post_form(f"/queue/{seeded.yellow}", f"/queue/{seeded.red}/claim", {})
@@ -284,7 +284,7 @@ def test_override_light_and_correct_sentiment(browser: Callable[..., Browser], s
     assert got is not None and got[0].assignee is None and got[0].status == "new"  # Ben is not cleared for red
     assert "Legal / Compliance" not in ben.client.get("/queue").text  # said once
     assert browser("eve").client.get("/submissions").status_code == 200
-    assert browser("ben").client.get(item).status_code == 404
+    assert browser("ben").client.get(item).status_code == 403
     # the page says why it is red now; what made it yellow is listed apart, as before (judge T)
     page = browser("anna").client.get(item).text
     now = page.split('<ul id="reasons">', 1)[1].split("</ul>", 1)[0]
