@@ -29,6 +29,8 @@ def test_unread_link_is_shown_as_the_scouts_note(browser: Callable[..., Browser]
 def test_scout_urgency_on_the_item_page(browser: Callable[..., Browser], seeded: Seeded) -> None:
     page = browser("lee").client.get(f"/queue/{seeded.red}").text  # forwarded with urgency "high"
     assert "urgency-high\">urgent</b>" in page and "Note from Eve Employee (scout):" in page
+    # the category in the form's words (judge E, 2026-12-07: "· other" for "Something else")
+    assert "urgent</b> · something else" in page and "· other" not in page
 
 
 def test_queue_list_shows_urgency_and_labels_the_note(browser: Callable[..., Browser], seeded: Seeded) -> None:
