@@ -25,7 +25,8 @@ PG_ADMIN_URL = os.environ.get("BRAND_SCOUT_TEST_PG", "postgresql+psycopg://postg
 
 BASE_CONFIG: dict[str, Any] = {
     "organisation": {"name": "SET SEG", "brand_terms": ["SET SEG", "setseg"],
-                     "own_accounts": {"x": ["setseg"]}, "timezone": "America/Denver"},
+                     "own_accounts": {"x": ["setseg"]}, "timezone": "America/Denver",
+                     "team": "Marketing & Sales", "legal_team": "Legal / Compliance"},
     "sources": [{"name": "replay", "type": "replay", "interval": "10s", "options": {"file": "sample"}}],
     "policy": {
         "light": {

