@@ -318,8 +318,13 @@ _NOT_PUBLIC = re.compile(
     r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
     r"|\b(do not|don'?t|not to) (forward|share this)\b|\bnot for (distribution|sharing)\b|\binternal (only|use only)\b"
     r"|\bnot (supposed|meant|allowed) to (see|know|have seen|have this|hear)\b|\bunder (nda|wraps)\b|\boff the record\b"
-    r"|\b(not supposed to|shouldn'?t|should not) (be )?(share|say|post|sharing|saying|posting) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bsealed\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
-    r"|\bleak(ed|ing)?\b", re.I)
+    r"|\b(not supposed to|shouldn'?t|should not) (be )?(share|say|post|sharing|saying|posting) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
+    # a leak of papers, not of a roof or a pipe (an insurer's customers write of those every day), and a
+    # settlement sealed by a court, not a sealed roof
+    r"|\b(leak(ed|ing)?|sealed) (\w+ ){0,2}(memo|document|doc|docs|email|e-mail|deck|slides?|report|plan|draft|"
+    r"screenshots?|recording|info|information|news|list|figures|numbers|data|settlement|agreement|court|records?|"
+    r"filings?|case)s?\b|\b(was|were|got|been|is|are|being) (\w+ )?leaked\b|\bi'?m leaking\b|\bunder seal\b"
+    r"|^\W*sealed\b|\bsealed[,.]", re.I)
 #: second-hand, from an unnamed room: "overheard", "heard at the bar", "word is"
 _HEARSAY = re.compile(r"\boverheard\b|\bheard (it |this )?(in|at) (the|a)\b|\bword is\b|\brumou?r (is|has it)\b", re.I)
 #: someone close to an insider, who passes on what they said

@@ -926,3 +926,18 @@ def test_an_insider_of_an_organisation_named_with_an_ampersand(text: str) -> Non
 
     cue = disclosure_cue(text, ("Harbor & Pine Health Partners", "Harbor & Pine", "H&P Health"))
     assert cue is not None and cue[0] == 2, cue
+
+
+@pytest.mark.parametrize(("text", "cued"), [
+    ("Acme denied our roof leak claim, water everywhere", False),  # an insurer's customers write of leaks
+    ("we sealed the gym roof before winter, no leaks this year, thanks Acme", False),
+    ("Leaked Acme memo about reinsurance: they drop two carriers", True),
+    ("the settlement terms were leaked to the press before the vote", True),
+    ("Acme paid the district $1.8M to make the roof dispute go away. Sealed, of course", True),
+])
+def test_a_leak_of_papers_not_of_a_roof(text: str, cued: bool) -> None:
+    """2026-12-07: "leak" and "sealed" as disclosure cues would have read a denied roof-leak claim,
+    the bread and butter of an insurer's complaints, as a leak."""
+    from monitor.domain.light import disclosure_cue
+
+    assert (disclosure_cue(text, ("Acme",)) is not None) is cued
