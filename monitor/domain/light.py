@@ -316,6 +316,7 @@ _NOT_PUBLIC = re.compile(
     r"|\b(were|was|are|is|been) (never|not( yet)?) (been )?(told|informed)\b(?! (me|us)\b)"
     r"|\b(weren'?t|wasn'?t|aren'?t|isn'?t) (yet )?(been )?(told|informed)\b(?! (me|us)\b)"
     r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
+    r"|\b(we|staff|employees|everyone) (were|are|have been|got) told not to (discuss|talk about|mention|share)\b"
     r"|\b(do not|don'?t|not to) (forward|share this)\b|\bnot for (distribution|sharing)\b|\binternal (only|use only)\b"
     r"|\bnot (supposed|meant|allowed) to (see|know|have seen|have this|hear)\b|\bunder (nda|wraps)\b|\boff the record\b"
     r"|\b(not supposed to|shouldn'?t|should not) (be )?(share|say|post|sharing|saying|posting) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
@@ -360,6 +361,24 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"
         rf"|\b(someone|somebody|a guy|a person|people|folks) (who|that) (works?|worked) (at|for|in) {org}"
         rf"|\bi (processed|wrote|built|signed|saw|approved|handled)\b[^.!?\n]{{0,40}}\bmyself\b", re.I)
+
+
+#: asking whether something is true or official: "is it true ...?", "confirm or deny", "a rumor"
+_RUMOUR = re.compile(r"\b(is it true|is that true|is this true|confirm or deny|anything official|any truth (to|in)|"
+                     r"rumou?rs?|people (keep |are )?saying)\b", re.I)
+
+
+def _rumour_question(text: str) -> bool:
+    """Whether ``text`` asks whether a rumour is true (and has a question mark)."""
+    return "?" in text and _RUMOUR.search(text) is not None
+
+
+def _hearsay_only(text: str, org_names: Sequence[str]) -> bool:
+    """Whether the only disclosure cue of ``text`` is hearsay ("overheard", "word is"): no insider's
+    voice, nothing said to be not public."""
+    bare = _LINK.sub(" ", _INVISIBLE.sub("", text))
+    return (_HEARSAY.search(bare) is not None and _NOT_PUBLIC.search(bare) is None
+            and _insider_source(tuple(org_names)).search(bare) is None)
 
 
 def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> tuple[int, str] | None:
@@ -477,6 +496,17 @@ def evaluate(
     threat = (sentiment == "negative" and not insider and _CUSTOMER.search(text) is not None
               and (model_red_score is None or model_red_score < THREAT_CEILING)
               and bool(find_terms(_LINK.sub(" ", text), cfg.yellow.legal_terms, inflected=True)))
+    # A customer asking us, or asking whether a rumour is true, claims to know nothing: the question
+    # is theirs to be answered, not a disclosure (judge H, 2026-12-07: "There's a rumor SET SEG is
+    # getting out of property coverage. Can anyone from SET SEG confirm or deny?" 0.64 and "when will
+    # the renewal numbers be out?" 0.62 went red, hidden from the team; "overheard two teachers saying
+    # SET SEG denied them too. Is this what they do now?" red by its "overheard"). Not when the post
+    # speaks as an insider or says something is not public, nor at a score that reads like a
+    # disclosure (THREAT_CEILING); a score from the doubt floor still asks Legal to look.
+    cue = disclosure_cue(text, org_names) if cfg.disclosure_cues else None
+    asking = (not insider and (model_red_score is None or model_red_score < THREAT_CEILING)
+              and (cue is None or _hearsay_only(text, org_names))
+              and (asks_us(text, topic_terms) or _rumour_question(text)))
     if (
         cfg.red_model_threshold is not None
         and model_red_score is not None
@@ -484,6 +514,7 @@ def evaluate(
         and not unread_post
         and not published
         and not threat
+        and not asking
     ):
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
         reasons.append(f"{why}, at or above the model threshold {cfg.red_model_threshold:.2f}")
@@ -494,11 +525,11 @@ def evaluate(
         and not unread_post
         and not published
         and not threat
+        and not asking
         and not reasons
     ):
         # the score reads what a post is about, the cue where it comes from: an insider's
         # second-hand "not announced yet" is red from the doubt floor on, or at any score with both
-        cue = disclosure_cue(text, org_names)
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
         if cue is not None and cue[0] == 2:
             # a score under the doubt floor says nothing: "resembles 'legal matters' (0.02)" read as

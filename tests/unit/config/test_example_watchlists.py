@@ -26,7 +26,7 @@ def _hits(text: str) -> list[str]:
     ("login: jsmith password: Hunter22!", "a password"),
     ("here is their key sk_live_4eC39HqLyjWDarjtT1zdp7dc lol", "a service's secret key"),
     ("found AKIAIOSFODNN7EXAMPLE in the repo", "a service's secret key"),
-    ("the Lubbock office closes in March. Staff were told not to discuss it.", "told not to discuss"),
+    ("the Lubbock office closes in March. Staff were told not to discuss it.", "staff were told not to discuss"),
     ("the new rates have not been announced yet but they are 12% lower", "not been announced yet"),
     ("Ms. Alvarez in HR has been out for chemo since October, her whole team knows", "a named person's medical details"),
 ])
@@ -55,6 +55,10 @@ def test_an_ordinary_post_does_not(text: str) -> None:
         pytest.param("I'm not supposed to share this, but SET SEG is closing an office", True, id="insider"),
         # judge C, 2026-12-07: customers are told not to post their claim numbers
         pytest.param("I'm not supposed to share my claim number online so DM me @setseg_help", False, id="customer"),
+        pytest.param("We were told not to discuss the Tyler closure with members", True, id="staff-told"),
+        # judge H, 2026-12-07: a customer's adjuster told them so
+        pytest.param("I was told not to discuss my claim with coworkers by my SET SEG adjuster. Is that normal??",
+                     False, id="customer-told"),
     ],
 )
 def test_not_supposed_to_share_is_a_leak_only_of_this(text: str, red: bool) -> None:

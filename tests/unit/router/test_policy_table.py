@@ -941,3 +941,28 @@ def test_a_leak_of_papers_not_of_a_roof(text: str, cued: bool) -> None:
     from monitor.domain.light import disclosure_cue
 
     assert (disclosure_cue(text, ("Acme",)) is not None) is cued
+
+
+@pytest.mark.parametrize(("text", "score", "light"), [
+    # judge H, 2026-12-07: customers asking about rumours and dates were hidden from the team as red
+    ("There's a rumor Acme is getting out of property coverage. Can anyone from Acme confirm or deny?", 0.64, "green"),
+    ("Acme told our business manager the renewal numbers aren't final yet. When will they be out?", 0.62, "yellow"),
+    ("People keep saying Acme's CEO is leaving. Anyone know anything official?", 0.61, "green"),
+    ("overheard two teachers saying Acme denied them too. Is this just what they do now?", 0.41, "yellow"),
+    # ... but a question from inside, or one that says what is not public, or reads like a disclosure, is red
+    ("My cousin works at Acme: the Tyler office closes in March, not announced yet. Is that legal?", 0.4, "red"),
+    ("Is it true Acme is closing the Tyler office? My friend at Acme says so", 0.6, "red"),
+    ("Acme will cut 40 jobs in Tyler next month per the board packet. Is it true?", 0.85, "red"),
+    ("Acme rates go up 9% next year for every district", 0.62, "red"),  # no question: the score decides
+])
+def test_a_question_is_not_red_by_the_signal_alone(text: str, score: float, light: str) -> None:
+    """A customer asking us, or asking whether a rumour is true, claims to know nothing: not red by
+    the confidentiality signal alone under THREAT_CEILING (0.8), nor by hearsay; an insider's question
+    or one saying what is not public still is. Legal is still asked to look (the doubt floor)."""
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": "unreleased plans", "description": "plans not announced"}]
+    d = Router(make_config(policy=policy)).decide(
+        MentionView("x", "1", text, NOW, red_score=score, red_reason=f"resembles 'unreleased plans' ({score})"),
+        SentimentView("neutral", 0.9), now=NOW)
+    assert d.light == light, d.reasons
