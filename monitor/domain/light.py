@@ -447,7 +447,11 @@ def evaluate(
 
     Red: a watch-list term (confidential matters) or a model signal at or above
     ``red_model_threshold`` (``model_red_score``, 0..1; ``model_red_reason`` says what the post
-    resembles, e.g. "resembles 'unreleased prices' (0.78)"); watch-list reasons come first.
+    resembles, e.g. "resembles 'unreleased prices' (0.78)"); watch-list reasons come first. With
+    ``cfg.disclosure_cues``, a post that reads as a leak by its voice (:func:`disclosure_cue`) is
+    red from ``doubt_floor``, or at any score with an insider's voice and a not-public cue. A
+    question to us or about a rumour is red by neither the signal (under :data:`THREAT_CEILING`) nor
+    hearsay, unless it speaks as an insider or says something is not public.
     Yellow: criticism (negative sentiment, complaint terms; neither for a post a scout forwarded
     as a compliment; a scout's "criticism"), a press enquiry (``press_terms``), questions
     that need a decision (:func:`asks_us`; ``topic_terms`` are the keywords of the
