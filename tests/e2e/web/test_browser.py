@@ -194,8 +194,10 @@ def test_red_item_hidden_from_spokesperson_without_legal_role(live: Live) -> Non
     assert page.locator(f'tr[data-item="{live.seeded.red}"]').count() == 0
     assert "Project Falcon" not in page.content()
     resp = page.goto(f"{live.base}/queue/{live.seeded.red}")
-    assert resp is not None and resp.status == 404
-    assert "Project Falcon" not in page.content()
+    # "Not allowed": the item is red and with Legal, and nothing of it shows (judges E and F, 2026-12-07)
+    assert resp is not None and resp.status == 403
+    assert "Project Falcon" not in page.content() and "is with Legal / Compliance" in page.content()
+    shot(page, "item-red-spokesperson")
     page.context.close()
     legal = page_as(live, "lee")
     legal.goto(f"{live.base}/queue/{live.seeded.red}")
