@@ -203,6 +203,14 @@ class AppConfig(StrictModel):
         return [(self.path, field, f"environment variable {var} is not set (secrets come from the environment)")
                 for field, var in self.required_secrets() if not env.get(var)]
 
+    def team_of(self, receiver: str) -> str | None:
+        """The team a receiver stands for, as messages and pages name it: a restricted receiver is
+        ``organisation.legal_team``, the lead's receiver (``policy.escalation.lead_receiver``)
+        ``organisation.team``; None for any other."""
+        if any(r.name == receiver and r.restricted for r in self.receivers):
+            return self.organisation.legal_team
+        return self.organisation.team if receiver == self.policy.escalation.lead_receiver else None
+
     @property
     def slack_active(self) -> bool:
         """True when Slack is enabled and its bot token is in the environment."""

@@ -157,12 +157,7 @@ def _in_words(c: JobDeps, step: Step) -> str:
     2026-12-06: "reminder to dana.whitfield"), and a receiver by the team it stands for (2026-12-07:
     "reminder to legal-compliance", "the leads (marketing-sales)"): a restricted receiver is the
     organisation's legal team, the lead's receiver its team; the audit record keeps the id."""
-    name = next((p.name for p in directory(c.cfg) if p.id == step.target), None)
-    if name is None:
-        org, esc = c.cfg.organisation, c.cfg.policy.escalation
-        restricted = {r.name for r in c.cfg.receivers if r.restricted}
-        name = (org.legal_team if step.target in restricted
-                else org.team if step.target == esc.lead_receiver else None)
+    name = next((p.name for p in directory(c.cfg) if p.id == step.target), None) or c.cfg.team_of(step.target)
     if name is None:
         return step.reason
     return (step.reason.replace(f"reminder to {step.target}", f"reminder to {name}")

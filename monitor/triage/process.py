@@ -1029,7 +1029,7 @@ class Triage:
                     "attempts": 0, "next_attempt_at": now, "created_at": now,
                     "payload": {"title": f"A post that may be confidential (item #{item.id}): "
                                          + ("; ".join([*([f"not shared with {', '.join(held_from)}"] if held_from else []),
-                                                       *([f"shown to {', '.join(_team_of(cfg, r) for r in shown_to)}"]
+                                                       *([f"shown to {', '.join(_in_team_words(cfg, r) for r in shown_to)}"]
                                                          if shown_to else [])])
                                             or "recorded, nobody else was told"),
                                 "summary": f"{why}" + (
@@ -1081,11 +1081,12 @@ __all__ = ["BatchContext", "Cls", "Item", "NewItem", "Triage", "alert_holds", "a
 BATCHED_POSTS_SHOWN = 5
 
 
-def _team_of(cfg: AppConfig, shown: str) -> str:
-    """A receiver named in a doubt notice as the team it stands for: the lead's receiver is the
-    organisation's team ("shown to Patient Communications", not "patient-comms": judge G, 2026-12-07)."""
-    lead = cfg.policy.escalation.lead_receiver
-    return cfg.organisation.team + shown[len(lead):] if shown.split(" ")[0] == lead else shown
+def _in_team_words(cfg: AppConfig, shown: str) -> str:
+    """A receiver named in a doubt notice (``"marketing-sales"``, or with a note after it) as the team
+    it stands for ("shown to Patient Communications", not "patient-comms": judge G, 2026-12-07)."""
+    receiver, sep, rest = shown.partition(" ")
+    team = cfg.team_of(receiver)
+    return f"{team}{sep}{rest}" if team else shown
 
 
 def _not_red_by_signal(row: MentionRow) -> str:

@@ -444,10 +444,9 @@ def router(container: Container) -> APIRouter:
                 "Compliance, and only those cleared for red items can open it."))
         q, m = found
         sentiment = container.store.classification_for(m.id or 0)
-        org, esc = container.cfg.organisation, container.cfg.policy.escalation
         # receivers in the history by the teams they stand for, as the ladder's messages name them
-        names = {**{r.name: org.legal_team for r in container.cfg.receivers if r.restricted},
-                 esc.lead_receiver: org.team, **{a.id: a.name for a in directory(container.cfg)}}
+        names = {**{r.name: team for r in container.cfg.receivers if (team := container.cfg.team_of(r.name))},
+                 **{a.id: a.name for a in directory(container.cfg)}}
         history = [*(history_entry(e, names, {t.id: t.title for t in container.cfg.policy.templates})
                      for e in queries.item_history(container.store, item_id)),
                    *(message_entry(n) for n in queries.item_notifications(container.store, item_id))]
