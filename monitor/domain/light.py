@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 from monitor.config.policy import LightConfig, ReplyTemplate, Topic, WatchList
@@ -373,20 +374,23 @@ def _rumour_question(text: str) -> bool:
     return "?" in text and _RUMOUR.search(text) is not None
 
 
-def _hearsay_only(text: str, org_names: Sequence[str]) -> bool:
-    """Whether the only disclosure cue of ``text`` is hearsay ("overheard", "word is"): no insider's
-    voice, nothing said to be not public."""
-    bare = _LINK.sub(" ", _INVISIBLE.sub("", text))
-    return (_HEARSAY.search(bare) is not None and _NOT_PUBLIC.search(bare) is None
-            and _insider_source(tuple(org_names)).search(bare) is None)
+class Cue(NamedTuple):
+    """A disclosure cue (:func:`disclosure_cue`): its strength (1 or 2), the words quoted, and
+    whether it is hearsay alone ("overheard", "word is": no insider's voice, nothing said to be
+    not public)."""
+
+    strength: int
+    why: str
+    hearsay: bool = False
 
 
-def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> tuple[int, str] | None:
+def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> Cue | None:
     """How strongly ``text`` reads as a leak by its voice, not its topic: ``(2, why)`` for an
     insider (or someone close to one) passing on what is not public yet ("husband works at SET SEG
     ... not announced yet", "Memo went around ... haven't been told yet"; what an insider merely
     says is one cue: "my cousin works at SET SEG and says it's the best boss she's had", judge D);
-    ``(1, why)`` for one cue alone (an insider's voice, "not announced yet", "overheard"); None for
+    ``(1, why)`` for one cue alone (an insider's voice, "not announced yet", "overheard": ``hearsay``
+    set for the last); None for
     none, for a post that says it is on the record ("press release", "announced", "court records")
     without saying something is not public, and, for a single cue, for a customer speaking of their
     own case ("nobody told me my claim ..."). ``why`` quotes the words, as a reason line shows them.
@@ -397,11 +401,13 @@ def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> tuple[int, str] 
         return None
     inside = _insider_source(tuple(org_names)).search(bare)
     if inside is not None and secret is not None:
-        return 2, f"'{inside.group(0)}', '{secret.group(0)}'"
+        return Cue(2, f"'{inside.group(0)}', '{secret.group(0)}'")
     if _CUSTOMER.search(bare):
         return None
-    one = inside or secret or _HEARSAY.search(bare)
-    return (1, f"'{one.group(0)}'") if one is not None else None
+    if one := inside or secret:
+        return Cue(1, f"'{one.group(0)}'")
+    heard = _HEARSAY.search(bare)
+    return Cue(1, f"'{heard.group(0)}'", hearsay=True) if heard is not None else None
 
 
 def only_thanks(text: str, names: Sequence[str] = ()) -> bool:
@@ -507,9 +513,10 @@ def evaluate(
     # SET SEG denied them too. Is this what they do now?" red by its "overheard"). Not when the post
     # speaks as an insider or says something is not public, nor at a score that reads like a
     # disclosure (THREAT_CEILING); a score from the doubt floor still asks Legal to look.
-    cue = disclosure_cue(text, org_names) if cfg.disclosure_cues else None
-    asking = (not insider and (model_red_score is None or model_red_score < THREAT_CEILING)
-              and (cue is None or _hearsay_only(text, org_names))
+    scored = cfg.red_model_threshold is not None and model_red_score is not None
+    cue = disclosure_cue(text, org_names) if scored and cfg.disclosure_cues else None
+    asking = (scored and not insider and (model_red_score or 0.0) < THREAT_CEILING
+              and (cue is None or cue.hearsay)
               and (asks_us(text, topic_terms) or _rumour_question(text)))
     if (
         cfg.red_model_threshold is not None
@@ -535,14 +542,14 @@ def evaluate(
         # the score reads what a post is about, the cue where it comes from: an insider's
         # second-hand "not announced yet" is red from the doubt floor on, or at any score with both
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
-        if cue is not None and cue[0] == 2:
+        if cue is not None and cue.strength == 2:
             # a score under the doubt floor says nothing: "resembles 'legal matters' (0.02)" read as
             # noise (judge C, 2026-12-07)
             low = cfg.doubt_floor is not None and model_red_score < cfg.doubt_floor
-            reasons.append(f"an insider's account of what is not public yet ({cue[1]})" + ("" if low else f"; {why}"))
+            reasons.append(f"an insider's account of what is not public yet ({cue.why})" + ("" if low else f"; {why}"))
         elif cue is not None and cfg.doubt_floor is not None and model_red_score >= cfg.doubt_floor:
             # in words Legal reads (judge D, 2026-12-07: "reads as a leak (...), at or above the doubt floor")
-            reasons.append(f"{why}, told as an insider or second-hand ({cue[1]}): red from "
+            reasons.append(f"{why}, told as an insider or second-hand ({cue.why}): red from "
                            f"{cfg.doubt_floor:.2f} for such a post")
     if reasons:
         return Verdict("red", tuple(reasons), tuple(hits), secret_note=secret_note)
