@@ -1110,8 +1110,14 @@ def read_as_copied(store: Store, s: Session, rows: Sequence[MentionRow]) -> dict
 def answered(row: MentionRow) -> str | None:
     """The external id of the post ``row``'s alert quotes: the one it replies to, else the one a
     quote post quotes (judge S, 2026-12-07: "Wow, a claim approved in 4 days? Screenshot it..." came
-    without the compliment it mocked)."""
-    return row.parent_id or (row.refers_to if row.kind == "quote" else None)
+    without the compliment it mocked). A comment that names only its thread answers the thread's
+    post (judge J, 2026-12-07: Marketing & Sales's first alert of a thread was "This is ridiculous,
+    SET SEG should have warned us", without the complaint it answered, which had gone to kudos)."""
+    if row.parent_id:
+        return row.parent_id
+    if row.kind in ("comment", "reply") and row.thread_id and row.thread_id != row.external_id:
+        return row.thread_id
+    return row.refers_to if row.kind == "quote" else None
 
 
 def _brief(payload: dict[str, Any]) -> dict[str, Any] | None:

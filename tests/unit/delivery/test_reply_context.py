@@ -95,3 +95,25 @@ def test_a_quote_post_shows_what_it_quotes() -> None:
     msg = render_email(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=_payload(in_reply_to=quoted)),
                        None, sender="a@example.org", to=["b@example.org"], prefix="[brand-scout]")
     assert "Quoting @user_r1: Claim approved in 4 days" in msg.get_content()
+
+
+def test_the_post_an_alert_quotes() -> None:
+    """Judge J (2026-12-07): a comment naming only its thread came without the post it answered."""
+    from monitor.triage.process import answered
+
+    def row(kind: str, **kw: Any) -> MentionRow:
+        return MentionRow(source="reddit", external_id="c9", url="u", text="t", kind=kind,
+                          created_at=datetime(2026, 12, 2, tzinfo=UTC), fetched_at=datetime(2026, 12, 2, tzinfo=UTC), **kw)
+
+    table = [
+        (row("comment", parent_id="t1_p", thread_id="t3_root"), "t1_p"),
+        (row("comment", thread_id="t3_root"), "t3_root"),
+        (row("reply", thread_id="t3_root"), "t3_root"),
+        (row("comment", thread_id="c9"), None),
+        (row("post", thread_id="t3_root"), None),
+        (row("quote", refers_to="q1"), "q1"),
+        (row("quote", parent_id="p1", refers_to="q1"), "p1"),
+        (row("post"), None),
+    ]
+    for r, want in table:
+        assert answered(r) == want, (r.kind, r.parent_id, r.thread_id, r.refers_to)
