@@ -213,13 +213,14 @@ def route(
             out["receivers"] = []
             out["recorded_only"] = True
             reasons.append(RECORDED_ONLY)
-        if in_doubt(cfg, v.red_score, d.light) and (out.get("recorded_only") or wide.intersection(d.receivers)):
+        if in_doubt(cfg, v.red_score, d.light, v.kind) and (out.get("recorded_only") or wide.intersection(d.receivers)):
             # as triage does (judge M, 2026-12-06: the dry run said "nobody is told" of a post the
             # replay sent Legal as "may be confidential")
             why = v.red_reason or f"confidentiality signal {v.red_score or 0:.2f}"
             out["in_doubt"] = True
-            reasons.append(f"may be confidential ({why}, at or above doubt_floor "
-                           f"{cfg.policy.light.doubt_floor or 0:.2f}): {cfg.organisation.legal_team} are asked to look")
+            floor = ("doubt_floor" if v.kind != "article" else "the red threshold, for a news article")
+            reasons.append(f"may be confidential ({why}, at or above {floor} "
+                           f"{cfg.policy.light.doubt_floor_for(v.kind) or 0:.2f}): {cfg.organisation.legal_team} are asked to look")
         if reasons != d.reasons:
             out["reasons"] = reasons
         typer.echo(json.dumps(out, ensure_ascii=False, default=str))

@@ -143,6 +143,16 @@ class LightConfig(StrictModel):
         default_factory=list, description="what the confidentiality model signal compares posts with"
     )
 
+    def doubt_floor_for(self, kind: str | None) -> float | None:
+        """The confidentiality score from which a post of ``kind`` that is not red is in doubt:
+        ``doubt_floor``, but for a news feed's article ``red_model_threshold`` (where set): the
+        article is printed for everyone, so only a score that would make a post red asks Legal to
+        look (2026-12-07: "SET SEG names new chief executive" at 0.41 and a phone system upgrade at
+        0.31 went to Legal as "may be confidential")."""
+        if kind == "article" and self.doubt_floor is not None and self.red_model_threshold is not None:
+            return max(self.doubt_floor, self.red_model_threshold)
+        return self.doubt_floor
+
     @field_validator("confidential_categories")
     @classmethod
     def _unique_category_names(cls, value: list[ConfidentialCategory]) -> list[ConfidentialCategory]:

@@ -814,8 +814,11 @@ class QueueActions:
             # the page then called her Legal / Compliance)
             raise ActionError(f"only {self.cfg.organisation.legal_team} decide what is confidential",
                               not_permitted=True)
-        floor = self.cfg.policy.light.doubt_floor
-        cl = self.store.classification_for(self._mention_of(item_id))
+        mention_id = self._mention_of(item_id)
+        with self.store.session() as s:
+            head = s.get(MentionRow, mention_id)
+            floor = self.cfg.policy.light.doubt_floor_for(head.kind if head is not None else None)
+        cl = self.store.classification_for(mention_id)
         with self.store.session() as s:
             item = self.store.lock_queue_item(s, item_id)
             if item is None:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from monitor.clock import utc
@@ -248,24 +249,30 @@ def _overdue_clause(now: datetime) -> Any:
                 col(QueueItem.due_at) < now)
 
 
-def doubt_clause(floor: float) -> Any:
-    """An item that is not red whose head post's confidentiality signal reached ``floor``, about
-    which nobody has answered brand-scout's request yet (neither marked it red nor found it not
-    confidential: an audit ``queue.not-confidential``)."""
-    risky = select(ClassificationRow.id).where(col(ClassificationRow.mention_id) == col(QueueItem.mention_id),
-                                              col(ClassificationRow.red_score) >= floor)
+def doubt_clause(floor: float, article_floor: float | None = None) -> Any:
+    """An item that is not red whose head post's confidentiality signal reached ``floor`` (a news
+    article's ``article_floor``: ``LightConfig.doubt_floor_for``), about which nobody has answered
+    brand-scout's request yet (neither marked it red nor found it not confidential: an audit
+    ``queue.not-confidential``)."""
+    head = aliased(MentionRow)  # its own name: the queue's query joins MentionRow too
+    at = floor if article_floor is None else case((col(head.kind) == "article", article_floor), else_=floor)
+    risky = (select(ClassificationRow.id)
+             .join(head, col(head.id) == col(ClassificationRow.mention_id))
+             .where(col(ClassificationRow.mention_id) == col(QueueItem.mention_id),
+                    col(ClassificationRow.red_score) >= at))
     answered = select(AuditEvent.id).where(col(AuditEvent.object_type) == "queue_item",
                                            col(AuditEvent.object_id) == cast(col(QueueItem.id), String),
                                            col(AuditEvent.action) == "queue.not-confidential")
     return and_(col(QueueItem.light) != "red", risky.exists(), ~answered.exists())
 
 
-def doubt_count(store: Store, floor: float | None) -> int:
+def doubt_count(store: Store, floor: float | None, article_floor: float | None = None) -> int:
     """How many items (any status) wait for Legal / Compliance's answer: :func:`doubt_clause`."""
     if floor is None:
         return 0
     with store.session() as s:
-        return int(s.exec(select(func.count()).select_from(QueueItem).where(doubt_clause(floor))).one())
+        return int(s.exec(select(func.count()).select_from(QueueItem)
+                          .where(doubt_clause(floor, article_floor))).one())
 
 
 def _unassigned_clause() -> Any:
@@ -278,10 +285,10 @@ def _visible_clause(can_see_red: bool) -> list[Any]:
 
 
 def _queue_where(f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool,
-                 doubt_floor: float | None = None) -> list[Any]:
+                 doubt_floor: float | None = None, article_doubt_floor: float | None = None) -> list[Any]:
     where = _visible_clause(can_see_red)
     if f.doubt and doubt_floor is not None:
-        where.append(doubt_clause(doubt_floor))
+        where.append(doubt_clause(doubt_floor, article_doubt_floor))
     if f.status == "open":
         where.append(col(QueueItem.status).in_(OPEN_STATUSES))
     elif f.status not in ("all", ""):
@@ -329,13 +336,15 @@ def _queue_order(sort: str) -> list[Any]:
 
 def queue_page(store: Store, f: QueueFilter, *, now: datetime, actor_id: str, can_see_red: bool,
                sort: str = "priority", limit: int = 50, offset: int = 0,
-               doubt_floor: float | None = None) -> tuple[list[tuple[QueueItem, MentionRow]], int]:
+               doubt_floor: float | None = None,
+               article_doubt_floor: float | None = None) -> tuple[list[tuple[QueueItem, MentionRow]], int]:
     """One page of the queue list (filtered, sorted and paged in SQL) and how many items match.
 
     The ids are picked first from ``queue_item`` alone (joined to ``mention`` only when a filter
     or the sort needs it), then only that page's rows are loaded.
     """
-    where = _queue_where(f, now=now, actor_id=actor_id, can_see_red=can_see_red, doubt_floor=doubt_floor)
+    where = _queue_where(f, now=now, actor_id=actor_id, can_see_red=can_see_red, doubt_floor=doubt_floor,
+                         article_doubt_floor=article_doubt_floor)
     join = bool(f.source) or sort == "reach" or bool(f.q.strip())
     with store.session() as s:
         ids_q = select(QueueItem.id)

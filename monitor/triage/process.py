@@ -120,10 +120,11 @@ def with_own_roots(store: Store, s: Session, views: dict[int, MentionView]) -> d
     return out
 
 
-def in_doubt(cfg: AppConfig, red_score: float | None, light: str) -> bool:
-    """Whether a post that is not red may still be confidential: its confidentiality signal is
-    at or above ``policy.light.doubt_floor`` (P4: "when in doubt, leave it out")."""
-    floor = cfg.policy.light.doubt_floor
+def in_doubt(cfg: AppConfig, red_score: float | None, light: str, kind: str | None = None) -> bool:
+    """Whether a post of ``kind`` that is not red may still be confidential: its confidentiality
+    signal is at or above ``policy.light.doubt_floor`` (P4: "when in doubt, leave it out"), for a
+    news article at or above the red threshold (``LightConfig.doubt_floor_for``)."""
+    floor = cfg.policy.light.doubt_floor_for(kind)
     return floor is not None and red_score is not None and red_score >= floor and light != "red"
 
 
@@ -158,8 +159,9 @@ def alert_holds(decision: Decision, *, group: str, now: datetime, last: dict[str
     # in a red item every post is a member (sharing a leak's link is no compliment to pass on)
     member = decision.light == "green" and not scouted and (
         item_light == "red" or (item_light == "yellow" and decision.labels.get("kind") != "post"))
-    floor = cfg.policy.light.doubt_floor
-    doubt = in_doubt(cfg, red_score, decision.light)
+    kind = decision.labels.get("kind")
+    floor = cfg.policy.light.doubt_floor_for(str(kind) if kind is not None else None)
+    doubt = in_doubt(cfg, red_score, decision.light, str(kind) if kind is not None else None)
     out: dict[str, Suppression | None] = {}
     for rcv in decision.receivers:
         route = _route_for(decision, rcv)
@@ -542,7 +544,7 @@ class Triage:
                             self._held(joined, row, cl, sub, decision, rcv, held, last, now, ctx)
             # a member of an item that is red already is Legal's with the item (its update shows it
             # them): no request of its own, which nobody could answer (judge E, 2026-12-07)
-            if in_doubt(self.cfg, cl.red_score, decision.light) and (joined is None or joined.light != "red"):
+            if in_doubt(self.cfg, cl.red_score, decision.light, row.kind) and (joined is None or joined.light != "red"):
                 # recorded and told nobody, yet it may be confidential: Legal / Compliance are asked
                 # to look all the same, on an item (closed, recorded) they can mark red (judge L,
                 # 2026-12-06: unannounced rates and a regulator's subpoena, 0.42 and 0.52, reached
@@ -760,7 +762,7 @@ class Triage:
             held = holds.get(rcv)
             if held is None or held.kind in ("grouped", "inhibited", "repeat", "doubt"):
                 holds[rcv] = None
-        if in_doubt(self.cfg, cl.red_score, decision.light):
+        if in_doubt(self.cfg, cl.red_score, decision.light, row.kind):
             # kept from kudos (held), or shown to a broad channel (it must answer a complaint, a
             # reporter): Legal / Compliance are asked either way, and can mark it red
             kept = [rcv for rcv, h in holds.items() if h is not None and h.kind == "doubt"]
@@ -922,7 +924,7 @@ class Triage:
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
                               parent=parents.get((a.row.source, answered(a.row) or "")),
                               quoting=a.row.kind == "quote" and not a.row.parent_id,
-                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
+                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light, a.row.kind) else None,
                               receiver=a.receiver, legal_team=cfg.organisation.legal_team,
                               watchlists=cfg.policy.light.watchlists),
                 default=str))
@@ -981,7 +983,7 @@ class Triage:
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
                               parent=parents.get((a.row.source, answered(a.row) or "")),
                               quoting=a.row.kind == "quote" and not a.row.parent_id,
-                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light) else None,
+                              doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light, a.row.kind) else None,
                               receiver=a.receiver, legal_team=cfg.organisation.legal_team,
                               watchlists=cfg.policy.light.watchlists),
                 default=str))

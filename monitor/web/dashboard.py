@@ -69,7 +69,8 @@ def router(container: Container) -> APIRouter:
         # Legal's work at a glance (judge Z, 2026-12-06: only the queue showed it)
         legal = ({"red": queries.queue_counts(container.store, now=container.clock.now(), actor_id=actor.id,
                                               can_see_red=True)["red"],
-                  "doubt": queries.doubt_count(container.store, container.cfg.policy.light.doubt_floor)}
+                  "doubt": queries.doubt_count(container.store, container.cfg.policy.light.doubt_floor,
+                                                       container.cfg.policy.light.doubt_floor_for("article"))}
                  if actor.has("legal") else None)
         return web_of(request).render(request, "dashboard.html", {
             "d": d, "days": days, "responses": responses, "legal": legal,

@@ -364,6 +364,7 @@ def router(container: Container) -> APIRouter:
             light = "red"
         sort = sort if sort in SORTS else "priority"
         floor = container.cfg.policy.light.doubt_floor
+        article_floor = container.cfg.policy.light.doubt_floor_for("article")
         f = queries.QueueFilter(status=status, light=light, priority=priority, source=source, assignee=assignee,
                                 overdue=bool(overdue), scout=bool(scout), doubt=bool(doubt), q=q.strip())
         filters = {"status": status, "light": light, "priority": priority, "source": source,
@@ -372,7 +373,8 @@ def router(container: Container) -> APIRouter:
         page = max(page, 1)
         rows, total = queries.queue_page(container.store, f, now=now, actor_id=actor.id,
                                          can_see_red=actor.can_see_red, sort=sort, limit=PER_PAGE,
-                                         offset=(page - 1) * PER_PAGE, doubt_floor=floor)
+                                         offset=(page - 1) * PER_PAGE, doubt_floor=floor,
+                                         article_doubt_floor=article_floor)
         pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
         if page > pages:  # past the end (a bookmark, items handled meanwhile): the last page there is
             return RedirectResponse(page_url(filters, pages), status_code=303)
@@ -403,7 +405,7 @@ def router(container: Container) -> APIRouter:
             "overdue_ids": {q.id for q, _ in rows if is_overdue(q, now)},
             # what brand-scout asked Legal / Compliance about and nobody answered (judge W,
             # 2026-12-06: Legal had no list of them); theirs to answer, so theirs to see
-            "doubt_count": queries.doubt_count(container.store, floor) if actor.has("legal") else 0,
+            "doubt_count": queries.doubt_count(container.store, floor, article_floor) if actor.has("legal") else 0,
             "scouts": queries.item_scouts(container.store, [q.id for q, _ in rows if q.scout_submitted and q.id])},
             actor=actor)
 
@@ -450,7 +452,7 @@ def router(container: Container) -> APIRouter:
         history = [*(history_entry(e, names, {t.id: t.title for t in container.cfg.policy.templates})
                      for e in queries.item_history(container.store, item_id)),
                    *(message_entry(n) for n in queries.item_notifications(container.store, item_id))]
-        doubt = doubt_of(container.cfg.policy.light.doubt_floor, q, sentiment, history)
+        doubt = doubt_of(container.cfg.policy.light.doubt_floor_for(m.kind), q, sentiment, history)
         target = container.cfg.policy.escalation.targets.get(q.priority)  # type: ignore[call-overload]
         scouts = queries.item_scouts(container.store, [item_id]).get(item_id, [])
         return web_of(request).render(request, "item.html", {

@@ -349,3 +349,37 @@ def test_the_doubt_words_name_the_organisations_legal_team(containers: Any, cloc
     held = [e.details for e in c.store.audit_events(object_type="queue_item") if e.action.startswith("alert.")]
     assert held and all("Legal / Compliance" not in str(d) for d in held)
     assert any("Legal & Privacy Office is asked to look" in str(d) for d in held)
+
+
+def test_a_news_article_asks_legal_only_at_the_red_threshold(containers: Any, clock: FrozenClock, tmp_path: Path) -> None:
+    """A feed's article is printed for everyone: under the red threshold it is no request for Legal
+    (2026-12-07, the demo: "SET SEG names new chief executive" at 0.41 and a phone system upgrade at
+    0.31 were put to Legal as "may be confidential"); from the threshold on it still is, as before.
+    A social post at the same score is asked about, as before; the web's count of open requests
+    and the rule agree."""
+    from monitor.storage import read_models
+    from monitor.triage.process import in_doubt
+
+    cfg = load_config(ROOT / "config" / "example.yaml", env={"BRAND_SCOUT__DATA_DIR": str(tmp_path)})
+    light = cfg.policy.light
+    assert light.red_model_threshold is not None and light.doubt_floor is not None
+    assert light.doubt_floor_for("article") == light.red_model_threshold
+    assert light.doubt_floor_for("post") == light.doubt_floor == light.doubt_floor_for(None)
+    assert not in_doubt(cfg, 0.42, "green", "article") and in_doubt(cfg, 0.42, "green", "post")
+    assert in_doubt(cfg, light.red_model_threshold, "green", "article")
+    c = containers(cfg=cfg)
+    c.pipeline.triage.scorer = lambda: Signals()
+    # a complaint term: both are yellow items, for Marketing & Sales whatever Legal are asked
+    text = "SET SEG names new chief executive after internal audit; a lawsuit over board pay is pending"
+    posts = [Mention(source="rss", external_id="https://news.example/a1", url="https://news.example/a1", text=text,
+                     created_at=clock.now(), author_handle="news.example", kind="article"),
+             Mention(source="x", external_id="p1", url="https://x.example/p1", created_at=clock.now(),
+                     text="The SET SEG internal audit says the lawsuit will cost more than the board admits",
+                     author_handle="u1")]
+    c.store.add_new_mentions("t", "mixed", posts, None, now=clock.now())
+    c.pipeline.run_once()
+    asks = [n.payload["samples"][0]["external_id"] for n in _sent(c) if n.receiver == "legal-compliance"]
+    assert asks == ["p1"]
+    assert read_models.doubt_count(c.store, light.doubt_floor, light.doubt_floor_for("article")) == 1
+    assert read_models.doubt_count(c.store, light.doubt_floor) == 2  # the floor alone counts the article too
+    assert {it.light for it, _ in c.store.queue_items()} == {"yellow"}
