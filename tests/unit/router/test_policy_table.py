@@ -966,3 +966,30 @@ def test_a_question_is_not_red_by_the_signal_alone(text: str, score: float, ligh
         MentionView("x", "1", text, NOW, red_score=score, red_reason=f"resembles 'unreleased plans' ({score})"),
         SentimentView("neutral", 0.9), now=NOW)
     assert d.light == light, d.reasons
+
+
+@pytest.mark.parametrize(("text", "score", "light"), [
+    # judge I, 2026-12-07: public news about the organisation went red by the signal alone
+    ("Press release: Acme signs a multi-year deal with Northwind for its whole sales team", 0.67, "green"),
+    ("CRM giant confirms it agreed to acquire Acme for $1.2B, deal expected to close in Q3", 0.62, "green"),
+    ("Acme lays off 15% of staff; the CEO's blog post says the cuts hit sales and support", 0.7, "green"),
+    ("the price change email went out to customers this morning, Acme Business goes up $2", 0.36, "green"),
+    # ... but not over THREAT_CEILING, nor with a not-public cue or an insider's voice
+    ("Acme lays off 15% of staff; the CEO's blog post says the cuts hit sales and support", 0.85, "red"),
+    ("Press release for the Northwind deal is drafted but not announced yet: 3 years, $4M", 0.6, "red"),
+    ("I work at Acme: the press release about the Northwind deal goes out Monday, $4M over 3 years", 0.6, "red"),
+    ("My cousin at Acme confirms the layoffs: 15% of sales, Friday", 0.6, "red"),
+    ("Email went out to staff today: Acme closes the Dublin office in May", 0.4, "red"),
+    ("Acme is about to sign Northwind for $4M, saw the pricing sheet", 0.62, "red"),
+])
+def test_a_post_that_says_it_is_on_the_record_is_not_red_by_the_signal_alone(text: str, score: float,
+                                                                            light: str) -> None:
+    """A post that says where it was printed (a press release, "confirms", a blog post, "announced")
+    and neither speaks as an insider nor says anything is not public is not red by the score alone
+    under THREAT_CEILING; Legal are asked to look from the doubt floor, and the team keeps its text."""
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": "unreleased plans", "description": "plans not announced"}]
+    view = MentionView("x", "1", text, NOW, red_score=score, red_reason=_CUES_WHY)
+    d = Router(make_config(policy=policy)).decide(view, SentimentView("neutral", 0.9), now=NOW)
+    assert d.light == light, d.reasons
