@@ -707,8 +707,12 @@ def detect(
                 terms = tuple(top_terms((s.text for s in chosen), n=cfg.top_terms, ignore=ignore))
                 where = "all sources" if scope == "all" else scope
                 # a window is named by its end (when it was judged) and the bucket it built from
+                # ... or by now while that end is still ahead (judge I, 2026-12-07: at 14:24 a message
+                # spoke of "the 1 h to 14:30")
+                end = min(b + cfg.bucket, now.replace(second=0, microsecond=0) if now.tzinfo else
+                          now.replace(second=0, microsecond=0, tzinfo=UTC))
                 period = (f"from {utc_and_local(first_bucket, local)}" if width == 1
-                          else f"to {utc_and_local(b + cfg.bucket, local)}")
+                          else f"to {utc_and_local(end, local)}")
                 if kind == "volume":
                     usual = f"{res.baseline:.0f}"
                     basis = res.baseline_source

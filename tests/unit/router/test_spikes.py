@@ -746,6 +746,11 @@ def test_a_slow_build_is_a_spike_of_the_hour_not_of_a_bucket(window: timedelta |
         [spike] = spikes
         assert spike.details["window"] == "1 h" and "rising over the 1 h" in spike.summary
         assert spike.started_at == t
+        # named by its end, never by a time still ahead (judge I, 2026-12-07: "the 1 h to 14:30" at 14:24)
+        assert "in the 1 h to 2026-11-30 18:00 UTC" in spike.summary, spike.summary
+        early = [s for s in detect(bucketize(samples, cfg.bucket), cfg, t + timedelta(minutes=58), samples=samples)
+                 if s.scope == "all"]
+        assert early and all("in the 1 h to 2026-11-30 17:58 UTC" in s.summary for s in early), early
 
 
 def test_the_window_must_be_whole_buckets() -> None:
