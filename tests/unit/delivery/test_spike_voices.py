@@ -26,3 +26,17 @@ def test_voice() -> None:
     assert voice({"author": "u", "reach": 12000}) == "@u (12,000 followers)"
     assert voice({"author": "u"}) == "@u"
     assert voice({"text": "x"}) == ""
+
+
+def test_a_spikes_title_is_its_first_clause() -> None:
+    """Judge I (2026-12-07): the bold title was the whole explanation, and the body repeated it."""
+    from monitor.triage.jobs import spike_headline, spike_title
+
+    summary = ("11 mentions on all sources in the 15 min from 2026-12-08 09:30 CST (15:30 UTC) against a usual 1 per "
+               "15 min (the median 15 min with mentions in the 24 h before, 2 mentions in all; threshold 10); from x "
+               "11; 11 of 11 negative, 0 positive; top terms: portal, down")
+    assert spike_headline(summary) == "11 mentions on all sources in the 15 min from 2026-12-08 09:30 CST (15:30 UTC)"
+    assert spike_title({"summary": summary}) == f"Spike: {spike_headline(summary)}"
+    velocity = "a negative x post https://x.example/p by angryparent (2,500 followers) gains 2688 engagements per hour"
+    assert spike_headline(velocity) == velocity
+    assert len(spike_headline("word " * 100)) == 160
