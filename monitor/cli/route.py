@@ -212,6 +212,9 @@ def route(
             # as triage does: listing the default route's receiver here read as "they are told"
             out["receivers"] = []
             out["recorded_only"] = True
+            # ... nor the default route's "to X via route" line before it (judge I, 2026-12-07: the two
+            # lines contradicted each other)
+            reasons = [r for r in reasons if not (r.startswith("to ") and " via route (default route)" in r)]
             reasons.append(RECORDED_ONLY)
         if in_doubt(cfg, v.red_score, d.light, v.kind) and (out.get("recorded_only") or wide.intersection(d.receivers)):
             # as triage does (judge M, 2026-12-06: the dry run said "nobody is told" of a post the
