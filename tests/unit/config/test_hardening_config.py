@@ -434,3 +434,20 @@ def test_check_config_notes_team_names_left_to_their_defaults(write: Callable[[d
     data["organisation"]["team"], data["organisation"]["legal_team"] = "Patient Communications", "Privacy Office"
     r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
     assert "organisation.team" not in r.output, r.output
+
+
+def test_check_config_notes_thresholds_chosen_on_the_examples_categories(write: Callable[[dict[str, Any]], Path]) -> None:
+    """Judge I (2026-12-07), a software company: every confidential category replaced, and nothing
+    said that red_model_threshold and doubt_floor were chosen on the example's."""
+    data = _base()
+    if not data["policy"]["light"].get("red_model_threshold"):
+        data["policy"]["light"]["red_model_threshold"] = 0.55
+    data["policy"]["light"]["confidential_categories"] = [
+        {"name": "customer contracts and deals", "description": "deals with customers not announced"},
+        {"name": "unreleased products and prices", "description": "products and prices not announced"}]
+    r = CliRunner().invoke(app, ["check-config", str(write(data))], env={"BRAND_SCOUT_SESSION_SECRET": "x" * 40})
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert ("note: policy.light.confidential_categories: 'customer contracts and deals' are your own; "
+            "red_model_threshold (0.55)") in out, out
+    assert "'unreleased products and prices'" not in out
