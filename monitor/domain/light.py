@@ -297,6 +297,9 @@ _CUSTOMER = re.compile(
     r"account|surgery|injury|reimbursement|money|bills?|rates?|lawyers?|attorneys?)\b|\byou (can'?t|cannot|won'?t) "
     r"(keep|just)\b|\byou (keep|kept) (ignor|deny|denying|refus|stall|delay)\w*|\b(i'?m|i am|i'?ll|i will|i have|"
     r"i'?ve) (\w+ ){0,2}(su(e|ing)|talking|calling|contacting|hir(ed|ing)|getting|got|lawyered)\b", re.I)
+#: the start of the reason line that says why a score at or above the red threshold is not red
+SPARED = "not red by the confidentiality signal alone: "
+
 #: a customer's threat is not red by the signal alone below this score; at or above it the post
 #: reads too much like a disclosure to show a broad channel (judge V: an insider's 0.81)
 THREAT_CEILING = 0.8
@@ -317,6 +320,13 @@ _NOT_PUBLIC = re.compile(
     r"|\b(were|was|are|is|been) (never|not( yet)?) (been )?(told|informed)\b(?! (me|us)\b)"
     r"|\b(weren'?t|wasn'?t|aren'?t|isn'?t) (yet )?(been )?(told|informed)\b(?! (me|us)\b)"
     r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
+    # an announcement still to come says what is told is not public yet (judge K, 2026-12-07: "Saw the
+    # rate sheet on my manager's desk, before the press release next week" read as on the record)
+    r"|\b(before|ahead of) (the |their |its |an? |any )?(official |public |formal )?(press release|announcement|launch)\b"
+    r"|\b(public )?announcement (is )?(planned|scheduled|set|expected|due) (for|after|next|on|in)\b"
+    r"|\bpress release (goes|comes|will go|will come) out\b|\b(is|are) about to announce\b"
+    r"|\bwill be (published|announced|made public|released) (next|on|in|after|tomorrow)\b"
+    r"|\bembargo(ed)?\b|\bcan'?t say (any )?more\b|\bcannot say (any )?more\b"
     r"|\b(we|staff|employees|everyone) (were|are|have been|got) told not to (discuss|talk about|mention|share)\b"
     r"|\b(do not|don'?t|not to) (forward|share this)\b|\bnot for (distribution|sharing)\b|\binternal (only|use only)\b"
     r"|\bnot (supposed|meant|allowed) to (see|know|have seen|have this|hear)\b|\bunder (nda|wraps)\b|\boff the record\b"
@@ -337,9 +347,14 @@ _KIN = (r"(friends?|cousin|neighbou?r|husband|wife|partner|spouse|brother|sister
 _ON_RECORD = re.compile(
     r"\bpress release\b|(?<!not )(?<!n't )\b(announced|announces)\b(?! (yet|to the exec|internally|to (the )?(staff|employees)))"
     r"|\bpublished\b|\bposted (minutes|online|on (their|the))\b|\breported (in|by)\b|\bper the\b|\baccording to (the |a )?[A-Z]"
-    r"|\bcourt (filings?|records?)\b|\bpublic (record|meeting|session|filing)\b|\bopen session\b|\bin the news\b|\bama\b"
+    r"|\bcourt (filings?|records?)\b|\bpublic (records?|meetings?|sessions?|filings?|hearings?|budgets?|agenda)\b"
+    r"|\bopen session\b|\bin the news\b|\bama\b"
     r"|\bnon-?public\b|\binside info\b", re.I)
 
+
+#: the on-the-record words that name a publication, which count whatever the score
+_PRINTED = re.compile(r"press release|published|confirms|confirmed|statement|blog post|public (record|hearing|meeting|"
+                      r"session|filing|budget|agenda)|court (filing|record)|announce", re.I)
 
 #: what a company says in public, in a headline's words: on the record for the signal's red (judge I,
 #: 2026-12-07: "CRM giant confirms it agreed to acquire ..." 0.62, "... the CEO's blog post says the
@@ -422,12 +437,20 @@ def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> Cue | None:
     return Cue(1, f"'{heard.group(0)}'", hearsay=True) if heard is not None else None
 
 
-def on_the_record(text: str) -> bool:
-    """Whether ``text`` says it was printed or said in public ("press release", "announced", "per the
-    Chronicle", "court records") and nothing in it says something is not public: the words that keep
-    :func:`disclosure_cue` from calling a post a leak."""
+def record_words(text: str) -> str | None:
+    """The words by which ``text`` says it was printed or said in public ("press release",
+    "announced", "per the Chronicle", "court records", "confirms"), when nothing in it says
+    something is not public; None otherwise."""
     bare = _LINK.sub(" ", _INVISIBLE.sub("", text))
-    return _NOT_PUBLIC.search(bare) is None and (_ON_RECORD.search(bare) or _SAID_IN_PUBLIC.search(bare)) is not None
+    if _NOT_PUBLIC.search(bare) is not None:
+        return None
+    found = _ON_RECORD.search(bare) or _SAID_IN_PUBLIC.search(bare)
+    return found.group(0) if found is not None else None
+
+
+def on_the_record(text: str) -> bool:
+    """Whether ``text`` says it is on the record (:func:`record_words`)."""
+    return record_words(text) is not None
 
 
 def only_thanks(text: str, names: Sequence[str] = ()) -> bool:
@@ -537,11 +560,14 @@ def evaluate(
     cue = disclosure_cue(text, org_names) if scored and cfg.disclosure_cues else None
     # A post that says where it was printed ("Press release: ...", "announced", "per the Chronicle")
     # and neither speaks as an insider nor says anything is not public is not red by the signal
-    # alone under THREAT_CEILING: a score from the doubt floor asks Legal to look, and the team that
-    # answers the public keeps its text (judge I, 2026-12-07: "Press release: Lumora Cloud signs a
-    # multi-year deal ..." 0.67 went red, hidden from Communications)
-    on_record = (scored and cfg.disclosure_cues and not insider and cue is None
-                 and (model_red_score or 0.0) < THREAT_CEILING and on_the_record(text))
+    # alone: a score from the doubt floor asks Legal to look, and the team that answers the public
+    # keeps its text (judge I, 2026-12-07: "Press release: Lumora Cloud signs a
+    # multi-year deal ..." 0.67 went red, hidden from Communications; judge K: a published rate table
+    # at 0.88), at any score: Legal are asked to look all the same
+    printed = record_words(text) if scored and cfg.disclosure_cues and not insider and cue is None else None
+    # from THREAT_CEILING only the words of a publication count: "per the board packet" at 0.85 may be
+    # an insider's paper, a press release or a published table is not
+    on_record = printed is not None and ((model_red_score or 0.0) < THREAT_CEILING or _PRINTED.search(printed) is not None)
     asking = (scored and not insider and (model_red_score or 0.0) < THREAT_CEILING
               and (cue is None or cue.hearsay)
               and (asks_us(text, topic_terms) or _rumour_question(text)))
@@ -581,6 +607,13 @@ def evaluate(
                            f"{cfg.doubt_floor:.2f} for such a post")
     if reasons:
         return Verdict("red", tuple(reasons), tuple(hits), secret_note=secret_note)
+    # why a score at or above the threshold did not make it red, where the post's kind does not say
+    # it (judge K, 2026-12-07: Legal read "this reads as a customer's legal threat" for a press
+    # release and a regulator's published order)
+    spared: tuple[str, ...] = ()
+    if scored and (model_red_score or 0.0) >= (cfg.red_model_threshold or 0.0) and not threat and (asking or printed):
+        spared = (SPARED + (f"it says it is on the record ('{printed}')" if printed
+                            else "a question to us or about a rumour, from someone who claims to know nothing"),)
     y = cfg.yellow
     # the words of the post, not of its links: a link's slug ("/claims-denied-...") is a headline's
     # words, not the author's (judge K, 2026-12-06: a compliment went yellow for "denied" in a news
@@ -630,8 +663,8 @@ def evaluate(
         # (judge B: a bare link became "green: neutral public mention")
         reasons.append("needs review: the post behind the link could not be read (an employee forwarded it)")
     if reasons:
-        return Verdict("yellow", tuple(reasons), press=bool(press), legal=bool(legal), secret_note=secret_note)
-    aside = ("a question to the community, not to us",) if community_question else ()
+        return Verdict("yellow", (*reasons, *spared), press=bool(press), legal=bool(legal), secret_note=secret_note)
+    aside: tuple[str, ...] = (*(("a question to the community, not to us",) if community_question else ()), *spared)
     if praised:
         read = f"; the model read it {sentiment}" if sentiment and sentiment != "positive" else ""
         return Verdict("green", (f"compliment (a scout forwarded it as one{read})", *aside), secret_note=secret_note)

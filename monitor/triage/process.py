@@ -47,7 +47,7 @@ from monitor.domain.decide import (
     repriced,
     same_author,
 )
-from monitor.domain.light import on_watchlists
+from monitor.domain.light import SPARED, on_watchlists
 from monitor.domain.routing import RouteMatch
 from monitor.domain.suppression import LastAlert, Suppression, hold, rise, send_at
 from monitor.queue.actions import (
@@ -1041,7 +1041,7 @@ class Triage:
                                     # customer's threat: the signal alone does not make them red (judge
                                     # Z, 2026-12-06: "(0.70), under the red threshold 0.55"; judge T,
                                     # 2026-12-07: an article and insiders' posts were called notes)
-                                    f" (the red threshold is {threshold:.2f}, but {_not_red_by_signal(row)})")
+                                    f" (the red threshold is {threshold:.2f}, but {_not_red_by_signal(row, item.reasons)})")
                                            + ": mark its item red, or answer Not confidential.",
                                 "item_id": item.id, "action": "doubt", "target": rc.name, "light": item.light,
                                 "priority": item.priority, "samples": post,
@@ -1091,13 +1091,19 @@ def _in_team_words(cfg: AppConfig, shown: str) -> str:
     return f"{team}{sep}{rest}" if team else shown
 
 
-def _not_red_by_signal(row: MentionRow) -> str:
-    """Why a post scoring at or above the red threshold is not red (:func:`monitor.domain.light.evaluate`)."""
+def _not_red_by_signal(row: MentionRow, reasons: Sequence[str] = ()) -> str:
+    """Why a post scoring at or above the red threshold is not red (:func:`monitor.domain.light.evaluate`):
+    its kind, or the reason line ``evaluate`` gave (``SPARED``) among its item's ``reasons``."""
     if row.source == "web":
         return "this is an employee's note on a post that could not be read: a note is not made red"
     if row.kind == "article":
         return "this is a news feed's article, printed already: the signal alone does not make it red"
-    return "this reads as a customer's legal threat, theirs to be answered: the signal alone does not make it red"
+    said = next((r.split(SPARED, 1)[1] for r in reasons if SPARED in r), None)
+    if said is not None:
+        return f"{said}: the signal alone does not make it red"
+    if any("a legal threat" in r for r in reasons):
+        return "this reads as a customer's legal threat, theirs to be answered: the signal alone does not make it red"
+    return "the post reads as public, a question or a customer's own case: the signal alone does not make it red"
 
 
 def read_as_copied(store: Store, s: Session, rows: Sequence[MentionRow]) -> dict[int, ClassificationRow]:
