@@ -582,7 +582,10 @@ def evaluate(
         and not on_record
     ):
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
-        reasons.append(f"{why}, at or above the model threshold {cfg.red_model_threshold:.2f}")
+        # the voice too, where the cues heard one (judge K, 2026-12-07: "haven't been told", "my cousin
+        # works in IT at SET SEG" were never named, only the score)
+        voice = "" if cue is None else f"; told {'second-hand' if cue.hearsay else 'as an insider or as not public'} ({cue.why})"
+        reasons.append(f"{why}, at or above the model threshold {cfg.red_model_threshold:.2f}{voice}")
     elif (
         cfg.disclosure_cues
         and cfg.red_model_threshold is not None

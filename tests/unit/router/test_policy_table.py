@@ -1026,3 +1026,21 @@ def test_a_post_spared_from_red_says_why_and_legals_notice_repeats_it() -> None:
                                                   "the signal alone does not make it red")
     assert "legal threat" not in _not_red_by_signal(row, ["green: neutral public mention"])
     assert "legal threat" in _not_red_by_signal(row, ["yellow: a legal threat: 'lawyer'"])
+
+
+def test_a_red_by_the_score_names_the_voice_the_cues_heard() -> None:
+    """Judge K (2026-12-07): "haven't been told" and "my cousin works in IT at ..." were in red posts
+    whose reason gave only the score."""
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": "unreleased plans", "description": "plans not announced"}]
+    router = Router(make_config(policy=policy))
+    view = MentionView("x", "1", "Acme closes the Lubbock office in May. The adjusters haven't been told yet.", NOW,
+                       red_score=0.7, red_reason="resembles 'unreleased plans' (0.70)")
+    d = router.decide(view, SentimentView("neutral", 0.9), now=NOW)
+    assert d.reasons[0] == ("red: resembles 'unreleased plans' (0.70), at or above the model threshold 0.55; "
+                            "told as an insider or as not public ('haven't been told')"), d.reasons
+    plain = router.decide(MentionView("x", "2", "Acme closes the Lubbock office in May, 20 adjusters", NOW,
+                                      red_score=0.7, red_reason="resembles 'unreleased plans' (0.70)"),
+                          SentimentView("neutral", 0.9), now=NOW)
+    assert plain.reasons[0] == "red: resembles 'unreleased plans' (0.70), at or above the model threshold 0.55"
