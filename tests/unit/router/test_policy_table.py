@@ -1039,8 +1039,22 @@ def test_a_red_by_the_score_names_the_voice_the_cues_heard() -> None:
                        red_score=0.7, red_reason="resembles 'unreleased plans' (0.70)")
     d = router.decide(view, SentimentView("neutral", 0.9), now=NOW)
     assert d.reasons[0] == ("red: resembles 'unreleased plans' (0.70), at or above the model threshold 0.55; "
-                            "told as an insider or as not public ('haven't been told')"), d.reasons
+                            "told as not public yet ('haven't been told')"), d.reasons
     plain = router.decide(MentionView("x", "2", "Acme closes the Lubbock office in May, 20 adjusters", NOW,
                                       red_score=0.7, red_reason="resembles 'unreleased plans' (0.70)"),
                           SentimentView("neutral", 0.9), now=NOW)
     assert plain.reasons[0] == "red: resembles 'unreleased plans' (0.70), at or above the model threshold 0.55"
+
+
+@pytest.mark.parametrize(("text", "record"), [
+    # judge L, 2026-12-07: "According to m" (any letter, the quote cut mid-word), a drafted press release
+    ("According to my manager, Acme drops its reinsurer in March", None),
+    ("According to the Chronicle, Acme closes the Lubbock office", "According to the Chronicle"),
+    ("The press release is drafted but won't go out until after the holidays: a 9% rate hike", None),
+    ("The new org chart was published internally on the intranet today", None),
+    ("The leaked rumour was false. Acme's statement this morning says no layoffs", "statement this morning says"),
+])
+def test_the_words_of_the_record(text: str, record: str | None) -> None:
+    from monitor.domain.light import record_words
+
+    assert record_words(text) == record
