@@ -570,13 +570,12 @@ def evaluate(
     cue = disclosure_cue(text, org_names) if scored and cfg.disclosure_cues else None
     # A post that says where it was printed ("Press release: ...", "announced", "per the Chronicle")
     # and neither speaks as an insider nor says anything is not public is not red by the signal
-    # alone: a score from the doubt floor asks Legal to look, and the team that answers the public
-    # keeps its text (judge I, 2026-12-07: "Press release: Lumora Cloud signs a
-    # multi-year deal ..." 0.67 went red, hidden from Communications; judge K: a published rate table
-    # at 0.88), at any score: Legal are asked to look all the same
+    # alone: the team that answers the public keeps its text, and Legal are asked to look (its score
+    # is over the doubt floor). Judge I, 2026-12-07: "Press release: Lumora Cloud signs a multi-year
+    # deal ..." 0.67 went red, hidden from Communications; judge K: a published rate table at 0.88.
+    # From THREAT_CEILING only the words of a publication count: "per the board packet" at 0.85 may
+    # be an insider's paper, a press release or a published table is not.
     printed = record_words(text) if scored and cfg.disclosure_cues and not insider and cue is None else None
-    # from THREAT_CEILING only the words of a publication count: "per the board packet" at 0.85 may be
-    # an insider's paper, a press release or a published table is not
     on_record = printed is not None and ((model_red_score or 0.0) < THREAT_CEILING or _PRINTED.search(printed) is not None)
     asking = (scored and not insider and (model_red_score or 0.0) < THREAT_CEILING
               and (cue is None or cue.hearsay)
