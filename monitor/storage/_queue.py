@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, or_, update
+from sqlalchemy import and_, case, delete, func, insert, not_, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -417,12 +417,16 @@ class QueueStore(StoreBase):
 
     def episode_items(self, s: Session, start: datetime, upto: datetime, scope: str) -> tuple[int, int, int]:
         """The queue items created from ``start`` to ``upto`` (of source ``scope``, or all for
-        ``all``), not dismissed: ``(items, acknowledged or further, answered or closed)``."""
+        ``all``), not dismissed nor only recorded (a compliment shared with kudos, closed by
+        brand-scout itself, is nobody's work: judge I, 2026-12-07, an outage complaint read as praise
+        was counted "1 acknowledged, 1 answered or closed"): ``(items, acknowledged or further,
+        answered or closed)``."""
         handled = ("acknowledged", "responded", "closed")
+        recorded = and_(col(QueueItem.status) == "closed", func.coalesce(col(QueueItem.close_reason), "").like("recorded%"))
         q = (sa_select(func.count(), func.sum(case((col(QueueItem.status).in_(handled), 1), else_=0)),
                        func.sum(case((col(QueueItem.status).in_(("responded", "closed")), 1), else_=0)))
              .select_from(QueueItem).where(col(QueueItem.created_at) >= start, col(QueueItem.created_at) <= upto,
-                                           col(QueueItem.status) != "dismissed"))
+                                           col(QueueItem.status) != "dismissed", not_(recorded)))
         if scope != "all":
             q = q.join(MentionRow, col(MentionRow.id) == col(QueueItem.mention_id)).where(col(MentionRow.source) == scope)
         n, acked, done = s.execute(q).one()

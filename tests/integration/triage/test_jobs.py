@@ -641,6 +641,9 @@ def test_an_episodes_end_says_when_the_mood_is_not_back(make: Any, clock: Frozen
     text = "SET SEG portal still down, no ETA" if still_down else "SET SEG newsletter is out"
     late = [Mention(source="x", external_id=f"s{i}", url="", text=f"{text} s{i}", created_at=at)
             for i, at in enumerate((b - timedelta(minutes=5), b + timedelta(minutes=2), b + timedelta(minutes=8)))]
+    # a compliment in the episode: shared with kudos and closed by brand-scout, nobody's work
+    late += [Mention(source="x", external_id="k1", url="", text="Thanks SET SEG, great help from the adjuster",
+                     created_at=clock.now() - timedelta(hours=2))]
     c.store.add_new_mentions("t", "x", late, None, now=clock.now())
     c.pipeline.run_once()
     run_spike_detection(c)
@@ -650,3 +653,4 @@ def test_an_episodes_end_says_when_the_mood_is_not_back(make: Any, clock: Frozen
     minutes = int(2 * c.cfg.policy.spikes.bucket.total_seconds() // 60)
     said = f"The volume is back, not the mood: 3 of the 3 mentions of the last {minutes} min are negative"
     assert (said in over.payload["held"]) is still_down, over.payload["held"]
+    assert ", 0 acknowledged, 0 answered or closed" in over.payload["held"], over.payload["held"]
