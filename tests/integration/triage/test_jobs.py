@@ -438,11 +438,9 @@ def test_a_growing_episode_rewrites_its_message_with_its_count_and_weightiest_po
     assert len(grew()) == 1
 
 
-def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenClock) -> None:
-    """Judge K (2026-12-06): the crisis message said "Spike (over)" and, in the same minute, a
-    rewrite of its held count turned it back into a live spike. The "over" message carries what
-    was held back up to its end, and nothing rewrites it afterwards."""
-    c = make()
+def _quiet_day_then_outage(c: Any, clock: FrozenClock) -> str:
+    """A day of one neutral post per 30 min, then 40 outage posts at once, triaged; the key of the
+    live volume spike the spike job raises."""
     quiet = [Mention(source="x", external_id=f"q{i}", url="", text="SET SEG newsletter is out",
                      created_at=clock.now() - timedelta(hours=30) + i * timedelta(minutes=30)) for i in range(60)]
     c.store.add_new_mentions("t", "x", quiet, None, now=clock.now())
@@ -451,6 +449,15 @@ def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenCl
                              None, now=clock.now())
     c.pipeline.run_once()
     (key,) = [k for k in run_spike_detection(c) if k.startswith("volume:all")]
+    return key
+
+
+def test_a_spike_that_ended_stays_over_in_its_message(make: Any, clock: FrozenClock) -> None:
+    """Judge K (2026-12-06): the crisis message said "Spike (over)" and, in the same minute, a
+    rewrite of its held count turned it back into a live spike. The "over" message carries what
+    was held back up to its end, and nothing rewrites it afterwards."""
+    c = make()
+    key = _quiet_day_then_outage(c, clock)
     clock.advance(timedelta(minutes=5))
     c.store.add_new_mentions("t", "x", [_mention(900, "SET SEG refund delayed again, awful", clock),
                                         _mention(901, "SET SEG Project Falcon launch slides leaked", clock)], None,
@@ -627,14 +634,7 @@ def test_an_episodes_end_says_when_the_mood_is_not_back(make: Any, clock: Frozen
     from monitor.domain.spikes import bucket_start
 
     c = make()
-    quiet = [Mention(source="x", external_id=f"q{i}", url="", text="SET SEG newsletter is out",
-                     created_at=clock.now() - timedelta(hours=30) + i * timedelta(minutes=30)) for i in range(60)]
-    c.store.add_new_mentions("t", "x", quiet, None, now=clock.now())
-    c.store.add_new_mentions("t", "x", [Mention(source="x", external_id=f"o{i}", url="", created_at=clock.now(),
-                                                text=f"SET SEG claims portal outage again o{i}") for i in range(40)],
-                             None, now=clock.now())
-    c.pipeline.run_once()
-    (key,) = [k for k in run_spike_detection(c) if k.startswith("volume:all")]
+    key = _quiet_day_then_outage(c, clock)
     clock.advance(timedelta(hours=3))
     b = bucket_start(clock.now(), c.cfg.policy.spikes.bucket)
     clock.advance(b + timedelta(minutes=10) - clock.now())  # 10 minutes into a bucket
