@@ -458,11 +458,6 @@ def record_words(text: str) -> str | None:
     return found.group(0) if found is not None else None
 
 
-def on_the_record(text: str) -> bool:
-    """Whether ``text`` says it is on the record (:func:`record_words`)."""
-    return record_words(text) is not None
-
-
 def only_thanks(text: str, names: Sequence[str] = ()) -> bool:
     """Whether ``text`` only thanks (a customer closing a conversation after our answer: "Thanks!
     That's really helpful 🙏", "ty!! you guys rock", "Sorted now, much appreciated"): a word of
