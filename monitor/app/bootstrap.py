@@ -149,7 +149,7 @@ def build(cfg: AppConfig, *, clock: Clock | None = None, classifier: Classifier 
     factory: Callable[[], Classifier] = (lambda: classifier) if classifier is not None else default_classifier_factory(cfg)
     classifiers = LazyClassifier(factory)
     scorer = LazyScorer(default_scorer_factory(cfg, classifiers))
-    all_notifiers: dict[str, Notifier] = {"log": LogNotifier(cfg.data_path / cfg.notify.alert_log)}
+    all_notifiers: dict[str, Notifier] = {"log": LogNotifier(cfg.data_path / cfg.notify.alert_log, cfg.organisation.timezone)}
     if cfg.slack_active:
         all_notifiers["slack"] = SlackNotifier.from_config(cfg)
     all_notifiers.update(build_targets(cfg, clock=clock))  # PagerDuty, Teams, webhook: as receivers name them

