@@ -29,6 +29,14 @@ def _hits(text: str) -> list[str]:
     ("the Lubbock office closes in March. Staff were told not to discuss it.", "staff were told not to discuss"),
     ("the new rates have not been announced yet but they are 12% lower", "not been announced yet"),
     ("Ms. Alvarez in HR has been out for chemo since October, her whole team knows", "a named person's medical details"),
+    # judge M, 2026-12-07: yellow and green, the text to the whole Marketing & Sales channel
+    ("SET SEG just emailed me my coworker Linda Pham's MRI results and her diagnosis by mistake.",
+     "someone else's medical details sent around"),
+    ("SET SEG adjuster cc'd the whole staff on Coach Daniels' surgery notes and his medical history.",
+     "a named person's medical details sent around"),
+    ("SET SEG mailed my neighbor's claim file to me, her name, diagnosis and claim number are all on it",
+     "someone else's medical details sent around"),
+    ("SET SEG sent me another teacher's medical records instead of mine", "someone else's medical details sent around"),
 ])
 def test_a_leak_matches(text: str, label: str) -> None:
     assert label in _hits(text)
@@ -44,6 +52,14 @@ def test_a_leak_matches(text: str, label: str) -> None:
     "SET SEG sponsors the cancer walk this Saturday",
     # a named adjuster thanked for the author's own surgery claim (judge O, 2026-12-07: made red and urgent)
     "Huge thanks to Mrs. Delgado at SET SEG, who handled my claim after my rotator cuff surgery",
+    # the author's own records, or someone else's case without their records in it
+    "SET SEG emailed me my MRI results, finally",
+    "SET SEG sent Dr. Smith's office my x-ray two weeks ago and still no decision",
+    "My coworker's surgery claim was denied by SET SEG too",
+    "SET SEG sent my coworker a denial letter for her surgery",
+    "SET SEG sent a referral to Mayo Clinic's cancer program",
+    "SET SEG emailed everyone a survey about mental health resources",
+    "Sent SET SEG my test results three times. Still pending.",
 ])
 def test_an_ordinary_post_does_not(text: str) -> None:
     assert _hits(text) == []
