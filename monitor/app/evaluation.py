@@ -522,10 +522,13 @@ def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: dateti
                 t += timedelta(minutes=15)
         bh, targets = c.cfg.policy.business_hours, esc.targets
         cache = leaves if leaves is not None else {}
-        for item, _ in c.store.assigned_unacknowledged(s, now):
+        for item, _ in c.store.assigned_unacknowledged(s):
             holder, target = by_id.get(item.assignee or ""), targets.get(item.priority)
             if holder is None or target is None or item.due_at is None:
                 continue
+            overdue = utc(item.due_at) <= now
+            if overdue and not on_duty(holder, now, bh.holidays):
+                continue  # handed out when someone is on duty (the waiting work above)
             key = (holder.id, target.business_hours)
             if key not in cache or cache[key] <= now:
                 t = now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
@@ -535,7 +538,7 @@ def _next_wake(c: Any, now: datetime, *, inputs: Sequence[datetime], end: dateti
                         break
                     t += timedelta(minutes=15)
                 cache[key] = t
-            if cache[key] < utc(item.due_at):
+            if overdue or cache[key] < utc(item.due_at):
                 times.append(cache[key])
         for item in c.store.overdue_unacknowledged(s, far):
             state = ItemState(item.id, item.status, item.priority, utc(item.created_at),

@@ -137,6 +137,7 @@ class Holdable(Protocol):
 
     assignee: str | None
     status: str
+    due_at: datetime | None
 
 
 def give_by_rotation(cfg: AppConfig, s: Session, item: Holdable, topic: str | None, lang: str | None,
@@ -145,7 +146,8 @@ def give_by_rotation(cfg: AppConfig, s: Session, item: Holdable, topic: str | No
     turn, skipping those off duty: :func:`monitor.domain.assignment.assign`) and record their turn
     in ``roster`` (the stored roster entries); returns who, or None when nobody is on duty."""
     who = rotation(topic, lang, [sp for sp in cfg.spokespersons if sp.active], now,
-                   {rid: r.last_assigned_at for rid, r in roster.items()}, cfg.policy.business_hours.holidays)
+                   {rid: r.last_assigned_at for rid, r in roster.items()}, cfg.policy.business_hours.holidays,
+                   due_at=item.due_at)
     if who is None:
         return None
     item.assignee, item.status = who, "assigned"

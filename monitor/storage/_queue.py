@@ -170,14 +170,15 @@ class QueueStore(StoreBase):
             q = q.with_for_update(skip_locked=True, of=QueueItem)  # type: ignore[arg-type]
         return [(item, lang) for item, lang in s.exec(q).all()]
 
-    def assigned_unacknowledged(self, s: Session, due_after: datetime) -> list[tuple[QueueItem, str | None]]:
-        """Assigned, unacknowledged items that are not red and fall due after ``due_after``, oldest
-        first, each with its mention's language: those the rotation may hand to someone on duty
-        when their holder is away until after their due time (locked, skipping locked ones, on
-        PostgreSQL)."""
+    def assigned_unacknowledged(self, s: Session, due_after: datetime | None = None) -> list[tuple[QueueItem, str | None]]:
+        """Assigned, unacknowledged items that are not red and have a due time (after ``due_after``
+        where given), oldest first, each with its mention's language: those the rotation may hand
+        to someone on duty when their holder is away until after their due time, or has gone off
+        duty with them overdue (locked, skipping locked ones, on PostgreSQL)."""
         q = (select(QueueItem, MentionRow.lang).join(MentionRow, col(MentionRow.id) == col(QueueItem.mention_id))
              .where(col(QueueItem.status) == "assigned", col(QueueItem.assignee).is_not(None),
-                    col(QueueItem.light) != "red", col(QueueItem.due_at) > due_after)
+                    col(QueueItem.light) != "red", col(QueueItem.due_at).is_not(None),
+                    *([col(QueueItem.due_at) > due_after] if due_after is not None else []))
              .order_by(col(QueueItem.id)))
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True, of=QueueItem)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from monitor.clock import Clock, utc, utc_and_local
 from monitor.config import AppConfig
 from monitor.config.policy import SpikeConfig, WatchList
-from monitor.domain.assignment import assign, next_on_duty, on_duty, reads, waits_for_reader
+from monitor.domain.assignment import STAY, assign, next_on_duty, on_duty, reads, waits_for_reader
 from monitor.domain.ladder import (
     CRISIS_ACTION,
     BacklogItem,
@@ -274,6 +274,7 @@ HAND_OUT_HORIZON = timedelta(hours=2)
 HAND_OUT_STEP = timedelta(minutes=15)
 
 
+
 def _back_in_time(back: datetime | None, due_at: datetime | None) -> bool:
     return back is not None and (due_at is None or back < utc(due_at))
 
@@ -325,7 +326,10 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         target = targets.get(item.priority)  # type: ignore[call-overload]
         return target is not None and (office or not target.business_hours)
 
-    off = [(i, lang) for i, lang in c.store.assigned_unacknowledged(s, now)
+    # ... and one overdue whose holder has gone off duty with it, at once, not when its next ladder
+    # step falls due (judge M, 2026-12-07: an urgent reporter's item overdue at 14:32 stayed with
+    # its holder gone at 16:00 until the crisis step at 18:32)
+    off = [(i, lang) for i, lang in c.store.assigned_unacknowledged(s)
            if i.assignee in by_id and clock_runs(i) and not on_duty(by_id[i.assignee or ""], now, hol)]
     back = {a: next_on_duty(by_id[a], now, hol) for a in {i.assignee or "" for i, _ in off}}
     away = [(i, lang) for i, lang in off if not _back_in_time(back[i.assignee or ""], i.due_at)]
@@ -342,7 +346,9 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     away_ids = {i.id for i, _ in away}
     for item, lang in away:
         if item.id not in kept and item.id not in listed:
-            todo.append((item, lang, f"{by_id[item.assignee or ''].name} is off duty until after it is due"))
+            gone = by_id[item.assignee or ''].name
+            todo.append((item, lang, f"{gone} went off duty with it overdue" if item.due_at is not None and utc(item.due_at) <= now
+                         else f"{gone} is off duty until after it is due"))
             listed.add(item.id)
     for item, lang in unread:
         if item.id not in kept and item.id not in listed:
@@ -383,16 +389,20 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
         under = [sp for sp in others if load.get(sp.id, 0) < fair] if item.assignee is None else others
         if not any(reads(sp, lang) for sp in under) and any(reads(sp, lang) for sp in others):
             under = others  # whoever reads it, share or not
-        if item.id in away_ids and item.due_at is not None:
+        if item.id in away_ids and item.due_at is not None and utc(item.due_at) > now:
             # handed over because its holder is away when it falls due: to one still on duty then;
             # where nobody who may take it is, it stays (judge E, 2026-12-07: passed to a colleague
             # whose day ended with it, it went on with its reminder: a hand-over at each shift end)
             under = [sp for sp in under if on_duty(sp, utc(item.due_at), hol)]
             if not under:
                 continue
-        who = assign(item.topic, lang, under, now, last, hol) if under else None
+        elif item.id in listed:
+            # overdue: to one who stays on duty a while, where anyone does (judge M, 2026-12-07: an
+            # urgent item went at 17:52 to a colleague whose day ended at 18:00)
+            under = [sp for sp in under if on_duty(sp, now + STAY, hol)] or under
+        who = assign(item.topic, lang, under, now, last, hol, due_at=item.due_at) if under else None
         if who is None and (item.assignee is not None or not can_wait(item)):
-            who = assign(item.topic, lang, others, now, last, hol)
+            who = assign(item.topic, lang, others, now, last, hol, due_at=item.due_at)
         if who is None:
             continue
         load[who] = load.get(who, 0) + 1

@@ -237,6 +237,48 @@ def test_an_item_whose_holder_is_away_until_after_its_due_time_is_handed_over_wh
         assert s.exec(select(QueueItem).order_by(col(QueueItem.id))).all()[1].assignee == "anna"
 
 
+def test_an_overdue_item_whose_holder_leaves_goes_at_once_to_one_who_stays(make: Any, clock: FrozenClock) -> None:
+    """Judge M (2026-12-07): an urgent reporter's item overdue at 14:32 stayed with its holder, gone
+    at 16:00, until the crisis step at 18:32; another went at 17:52 to a colleague whose day ended at
+    18:00. An overdue item whose holder goes off duty (while its clock runs) is handed over when they
+    leave, to one on duty for at least another hour where anyone is."""
+    import copy
+    from datetime import UTC, datetime
+
+    from tests.conftest import BASE_CONFIG
+
+    policy = copy.deepcopy(BASE_CONFIG["policy"])
+    policy["business_hours"] = {"timezone": "UTC", "start": "08:00", "end": "18:00"}
+    c = make(policy=policy, spokespersons=[
+        {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "roles": ["spokesperson", "lead"],
+         "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}},
+        {"id": "cat", "name": "Cat Ng", "email": "cat@setseg.example",
+         "working_hours": {"timezone": "UTC", "start": "09:30", "end": "17:30"}},
+        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example",
+         "working_hours": {"timezone": "UTC", "start": "17:00", "end": "23:00"}}])
+    clock.set(datetime(2026, 11, 16, 9, 15, tzinfo=UTC))  # Monday: only Anna is on duty
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+        assert item.assignee == "anna"
+        item.priority, item.due_at = "urgent", datetime(2026, 11, 16, 16, 30, tzinfo=UTC)  # a wall-clock hour
+        s.add(item)
+        s.commit()
+    clock.set(datetime(2026, 11, 16, 16, 40, tzinfo=UTC))
+    run_escalations(c)  # overdue, its reminder goes to Anna, who is there
+    with c.store.session() as s:
+        assert s.exec(select(QueueItem)).one().assignee == "anna"
+    clock.set(datetime(2026, 11, 16, 17, 1, tzinfo=UTC))
+    assert run_escalations(c) == 0  # no ladder step is due (the lead's is at 17:30): Anna has left
+    with c.store.session() as s:
+        assert s.exec(select(QueueItem)).one().assignee == "ben"  # not Cat, who leaves at 17:30
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
+             and not e.details.get("first")]
+    assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg went off duty with it overdue"
+
+
 def test_an_outage_that_resumes_after_a_dip_is_the_same_live_spike_again(make: Any, clock: FrozenClock) -> None:
     """A burst, two quiet buckets (the spike ends), the burst again within the dip allowance: the
     same episode (its key, no second crisis alert) is live again, so it holds routine alerts."""
