@@ -670,6 +670,9 @@ class Triage:
                                      "reason": again, "mention_id": row.id, "url": row.url}, now=now)
                 item.reasons = [*(r for r in item.reasons if r != again), again]
                 item.alert_state = reopened_state(self.cfg, item)
+            # ... as is one brand-scout filed itself (judge N, 2026-12-07: a compliment shared with
+            # kudos, then forwarded as one, opened as overdue work with reminders to its holder)
+            thanks = sub is not None and sub.category == "compliment" and decision.light == "green"
             if forwarded or followed:
                 reopened_from = item.status
                 item.status = "assigned" if item.assignee else "new"
@@ -685,7 +688,7 @@ class Triage:
                     why = (FOLLOW_UP if reopened_from == "responded" else CLOSED_FOLLOW_UP) if followed else (
                         f"{self._who(sub)} forwarded it{self._again(s, item, sub)}" if sub is not None else None)
                     self._tell_reopened(s, item, reopened_from, why, row.id or 0, now)
-            elif (recorded and needs_people) or (turned_red and settled):
+            elif (recorded and needs_people and not thanks) or (turned_red and settled):
                 # A group filed automatically (a compliment shared with kudos) or settled by people
                 # gets news that needs people: a complaint, or something red that Legal must act on.
                 # It is open again, with a due time from now and an assignee; never left closed.

@@ -8,6 +8,7 @@ gate, which runs the shipped model on the bundled sample.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -598,6 +599,21 @@ def test_a_collected_compliment_forwarded_later_reaches_kudos_once(cfg: AppConfi
     kudos = [a for a in report.alerts if a["receiver"] == "kudos" and a["kind"] == "mention"]
     assert [a["external_ids"] for a in kudos] == [["k1"]]
     assert any(a["receiver"] == "marketing-sales" and a["kind"] == "mention" for a in report.alerts)
+
+
+def test_a_filed_compliment_forwarded_as_one_stays_closed(cfg: AppConfig, tmp_path: Path) -> None:
+    """Judge N (2026-12-07): a compliment shared with kudos and filed, then forwarded by a scout as a
+    compliment, opened again as work: reminders to its holder, "overdue" in the digest, and the
+    scout's digest said his compliment was open. A forwarded compliment leaves it closed (README)."""
+    from datetime import timedelta
+
+    report = replay(cfg, parse_stream((STREAMS / "kudos_once.jsonl").read_text(encoding="utf-8")),
+                    classifier=KeywordClassifier(), folder=tmp_path, tail=timedelta(days=2))
+    assert not [a for a in report.alerts if a["kind"] == "ladder"]
+    with sqlite3.connect(tmp_path / "eval.db") as db:
+        assert db.execute("SELECT status, close_reason FROM queue_item").fetchall() == [
+            ("closed", "recorded: green mention shared with its receivers")]
+        assert db.execute("SELECT count(*) FROM audit_event WHERE action = 'queue.reopen'").fetchone() == (0,)
 
 
 def test_a_post_nobody_on_duty_could_read_goes_to_a_reader_once_one_is_on_duty(cfg: AppConfig) -> None:
