@@ -40,6 +40,7 @@ from monitor.domain.spikes import (
     bucketize,
     detect,
     post_ref,
+    top_terms,
     velocity_readings,
 )
 from monitor.domain.suppression import spike_live
@@ -820,12 +821,34 @@ def _announce_end(c: JobDeps, s: DbSession, r: SpikeEvent, cells: Mapping[dateti
         state = {"ended_at": now.isoformat()}
         if r.kind != "velocity" and not ex.get("praise"):
             line += _still_negative(cells, now, cfg.bucket)
+        if r.kind != "velocity":
+            ex["top_terms"] = _episode_terms(c, s, r, now)
+            r.explanation = ex
+            c.store.set_spike_explanation(s, r.key, ex)
     c.store.enqueue(s, key=f"spike:{r.key}:{'again' if again else 'over'}:{now.isoformat()}",
                     receiver=spike_receiver(cfg, ex), kind="spike", now=now,
                     # the headline says how big the episode was, not what it was when detected (judge
                     # N, 2026-12-06: "Spike (over): 10 mentions in the 1 h to 08:15" for 46)
                     payload={"title": f"{head}: {total} mentions since {since}", "kind": r.kind, "scope": r.scope,
                              **ex, **state, "episode_mentions": total, "updates": f"spike:{r.key}", "held": line})
+
+
+def _episode_terms(c: JobDeps, s: DbSession, r: SpikeEvent, now: datetime) -> list[list[str | int]]:
+    """The top terms of a volume or negative-share episode's posts from its start to ``now`` (its
+    scope's, the negative ones for a negative share; no red post, no repost), as a spike stores them:
+    what the digest and the episode's last message report (judge N, 2026-12-07: the digest listed
+    the terms of the outage's last 15 minutes, "awful, blank, costing", each of one post, instead of
+    "portal, down, error")."""
+    cfg = c.cfg.policy.spikes
+    rows = c.store.mentions_with_label_since(s, bucket_start(utc(r.started_at), cfg.bucket))
+    items = c.store.items_of(s, [m.id or 0 for m, _ in rows])
+    wl = c.cfg.policy.light.watchlists
+    texts = [m.text for m, label in rows
+             if m.state == "routed" and utc(m.created_at) < now and m.kind != "repost"
+             and (r.scope == "all" or m.source == r.scope) and (r.kind != "negative-share" or label == "negative")
+             and not _red(m, items, wl)]
+    ignore = [t.lower() for t in (*c.cfg.organisation.brand_terms, *watch_terms(wl))]
+    return [[t, n] for t, n in top_terms(texts, n=cfg.top_terms, ignore=ignore)]
 
 
 def _still_negative(cells: Mapping[datetime, Counts], now: datetime, bucket: timedelta) -> str:
@@ -927,6 +950,7 @@ def _announce_growth(c: JobDeps, s: DbSession, row: SpikeEvent, sp: Spike, cells
               headline=f"{so_far.total} mentions since {utc_and_local(utc(row.started_at), tz)}, {share:.0%} negative")
     if "praise" not in keep:
         ex.pop("praise", None)
+    ex["top_terms"] = _episode_terms(c, s, row, now)  # the episode's, not its latest window's
     row.explanation = ex
     c.store.set_spike_explanation(s, row.key, ex)
     alerts, items = int(ex.get("held_alerts") or 0), int(ex.get("held_items") or 0)
