@@ -72,8 +72,19 @@ def send(week: WeekOpt = None,
          force: Annotated[bool, typer.Option("--force", help="also resend a digest left 'sending' by a crash or "
                                                              "given up; never one recorded as sent")] = False,
          digest: NameOpt = None, config: ConfigOpt = DEFAULT_CONFIG) -> None:
-    """Send a week's digest now (once per recipient and week, like the schedule)."""
-    _c, svc, dg, wk = _setup(config, digest, week)
+    """Send a week's digest now (once per recipient and week, like the schedule); only a week
+    that is over (``digest preview`` shows one so far)."""
+    from zoneinfo import ZoneInfo
+
+    from monitor.digest import week_bounds
+
+    c, svc, dg, wk = _setup(config, digest, week)
+    _start, end = week_bounds(wk, ZoneInfo(dg.timezone))
+    if c.clock.now() < end:
+        # its figures would be partial, yet sent as the week's (judge N, 2026-12-07)
+        ends = f"{end.astimezone(ZoneInfo(dg.timezone)):%a %d %b %Y %H:%M %Z}"
+        raise fail(f"--week {wk}: the week is not over (it ends {ends}); a week's digest is sent once it is "
+                   f"over. `scout digest preview --week {wk}` shows it so far", 2)
     recipients = list(to or dg.recipients)
     if not recipients:
         raise fail("no recipients (configure digests[].recipients or pass --to)", 2)

@@ -93,7 +93,7 @@ def render_digest(d: Digest, *, cid: str = CHART_CID, chart_src: str | None = No
     html = env.get_template("weekly_digest.html.j2").render(**ctx)
     # a spike of the week is news for the subject too (judge U, 2026-12-06: the outage was not in it)
     spikes = sum(1 for s in d.spikes if s.kind != "velocity")
-    subject = (f"{d.organisation} weekly digest {d.week}: {d.mentions.fmt()} mentions "
+    subject = (f"{d.organisation} weekly digest {d.week}{' (so far)' if d.so_far else ''}: {d.mentions.fmt()} mentions "
                f"({d.mentions.vs_last_week} vs last week), "
                + (f"{spikes} spike{'s' if spikes != 1 else ''}, " if spikes else "")
                + f"{d.open_total} open, {d.overdue_total} overdue")

@@ -6,7 +6,8 @@ that :func:`monitor.digest.figures.build_digest` fills and :mod:`monitor.digest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -339,6 +340,18 @@ class Digest:
         return [c for c in self.coverage if c.enabled and (not c.healthy or c.silent)]
 
     @property
+    def so_far(self) -> str | None:
+        """"so far, as of Fri 12 Feb 12:00 CST" when the digest was made before its week was over
+        (a preview, or a send the CLI refuses), else None: its figures are partial (judge N,
+        2026-12-07: a mid-week digest read as the whole week's)."""
+        tz = ZoneInfo(self.timezone)
+        over = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=tz)
+        at = self.generated_at if self.generated_at.tzinfo else self.generated_at.replace(tzinfo=UTC)
+        return f"so far, as of {at.astimezone(tz):%a %d %b %H:%M %Z}" if at < over else None
+
+    @property
     def title(self) -> str:
-        """The digest's heading: organisation, week and its local dates."""
-        return f"{self.organisation} weekly digest {self.week} ({self.start:%d %b} – {self.end:%d %b %Y})"
+        """The digest's heading: organisation, week and its local dates (and "so far" for a week
+        not over)."""
+        part = f"; {self.so_far}" if self.so_far else ""
+        return f"{self.organisation} weekly digest {self.week} ({self.start:%d %b} – {self.end:%d %b %Y}{part})"

