@@ -319,7 +319,7 @@ def test_the_digest_names_legal_too_and_counts_one_item_as_one() -> None:
     assert [r.key for r in d.by_spokesperson] == [grace]
     _, body, _ = render_digest(d, chart_src="")
     # with its basis, as the HTML gives it (judge N, 2026-12-07: "1 item ... 0%" in the text part)
-    assert f"    {grace}: 1 item, acknowledged in target 1/1 (100%), responded in target 0/0 (—)" in body
+    assert f"    {grace}: 1 item, acknowledged in target 1/1 (100%), responded in target 0/1 (0%)" in body
     # ... under a heading that fits her (judge F: "By spokesperson" listed Legal)
     assert "By who handled it (spokespersons; Legal / Compliance for red items):" in body
 
