@@ -207,6 +207,10 @@ def route(
     for v, sv in zip(views, sentiments, strict=True):
         d = router.decide(v, sv, now=at)
         out = d.explain_json() if explain else d.to_json()
+        if explain and v.red_score is not None:
+            # every post's score, the one under the doubt floor too: check-config sends people here
+            # to see where their posts part (judge AA, 2026-12-07: no score was printed below it)
+            out["confidentiality"] = {"score": round(v.red_score, 3), "resembles": v.red_reason}
         reasons = list(d.reasons)
         if not reaches_people(d, scouted=v.submitted_by is not None):
             # as triage does: listing the default route's receiver here read as "they are told"

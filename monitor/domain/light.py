@@ -373,6 +373,15 @@ _SAID_IN_PUBLIC = re.compile(
     re.I)
 
 
+#: what people who work for an organisation are, by trade (judge AA, 2026-12-07: a hospital's "Former
+#: Riverbend nurse here", "Nurse at Riverbend here", "ER doc at Riverbend" were no insider's voice; the
+#: list knew an insurer's trades only)
+_ROLES = (r"(employee|staffer|staff member|adjuster|analyst|underwriter|manager|engineer|developer|accountant|"
+          r"contractor|nurse|doctor|doc|physician|surgeon|resident|medic|paramedic|emt|pharmacist|tech|technician|"
+          r"therapist|clerk|cashier|teller|agent|rep|representative|driver|supervisor|worker|associate|receptionist|"
+          r"scheduler|coder|biller|administrator|exec|executive|director|insider|intern)")
+
+
 @lru_cache(maxsize=64)
 def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
     """An insider's own voice or a relative's, of the organisation named by ``org_names`` ("I still
@@ -388,6 +397,17 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b(employee|staffer|insider) here\b|\bmy (last|old|previous|former) job (at|with)\b"
         rf"|\b(former\s+|ex-\s*)({org}\W+)?(\w+ ){{0,2}}(employee|staffer|adjuster|analyst|underwriter|manager|"
         rf"engineer|developer|accountant|contractor)s?\b(?! (at|of|for) (a|an|another|other)\b)"
+        # any trade of the organisation's own ("Former Riverbend nurse"; not "a former school nurse")
+        rf"|\b(former\s+|ex-\s*){org}\W+(\w+ )?{_ROLES}s?\b"
+        # a trade at the organisation in the first person, or said as a signature ("Riverbend nurse
+        # here", "Nurse at Riverbend here", "ER doc at Riverbend.", "I'm a Riverbend ER nurse")
+        rf"|\b{org}\W+(\w+ )?{_ROLES} here\b|\b{_ROLES} (at|for|in|with) (the )?{org} here\b"
+        rf"|^\W*(\w+ )?{_ROLES} (at|for|in|with) (the )?{org}\s*[.:;,!-]"
+        rf"|\b(i'?m|i am|i was|as) an? ({org}\W+)(\w+ ){{0,2}}{_ROLES}\b"
+        rf"|\b(i'?m|i am|i was|as) an? (\w+ ){{0,2}}{_ROLES} (at|for|in|with) (the )?{org}"
+        # on shift there ("Working triage at Riverbend tonight"), a source inside, "I work in IT there"
+        rf"|(^\W*|\b(i'?m|i am|i was|been) )(working|on shift|on call)\b[^.!?\n]{{0,25}}\b(at|in|for) (the )?{org}"
+        rf"|\bsources? (inside|within|in|at|close to) {org}|\bi (still )?(work|worked) (in|on|for) (\w+ ){{0,2}}there\b"
         # ... not one sent to the customers (judge I, 2026-12-07: "the price change email went out to
         # customers this morning" went red as an insider's)
         rf"|\b(memo|email|e-mail) (went|came) (around|out)\b(?! to (all |our |the |every )?(customers|clients|members|"
@@ -407,6 +427,38 @@ _RUMOUR = re.compile(r"\b(is it true|is that true|is this true|confirm or deny|a
 def _rumour_question(text: str) -> bool:
     """Whether ``text`` asks whether a rumour is true (and has a question mark)."""
     return "?" in text and _RUMOUR.search(text) is not None
+
+
+#: someone else, by name or by who they are: "Mr. Garcia", "Pastor Jim Wallace", "Tyler Moss", "the
+#: mayor's son", "the patient in room 412"
+_SOMEONE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Pastor|Father|Rev|Reverend|Coach|Mayor|Judge|Senator|Councilwoman|Councilman|Officer|"
+    r"Principal|Sheriff)\.? [A-Z][a-z]+|\b[A-Z][a-z]+ [A-Z][a-z]{2,}\b"
+    r"|(?i:\bthe \w+'s (?:son|daughter|wife|husband|kid|child|mother|mom|father|dad|brother|sister|girlfriend|boyfriend)\b"
+    r"|\b(?:patient|guy|lady|woman|man|kid) (?:named|called|in (?:room|bed) \d+)|\b(?:room|bed) \d+)")
+#: a person's health or private troubles, as a patient's chart or a police blotter would have them
+_PRIVATE_MATTER = re.compile(
+    r"\b(overdos\w*|OD'?d|suicid\w*|self-harm|psych(iatric)? (unit|ward|hold|floor|eval\w*)|detox|rehab|HIV|STDs?|"
+    r"pregnan\w*|miscarr\w*|abortion|cancer|chemo\w*|diagnos\w*|ICU|intensive care|admitted|chest pains?|"
+    r"broken (wrist|arm|leg|hip|neck|back|jaw|nose|ribs?)|fractur\w*|drunk|intoxicated|withdrawal|dementia|seizures?|"
+    r"stroke|heart attack|dialysis|MRI|x-?rays?|(test|lab) results|blood alcohol|medical (record|history|file|chart)s?|"
+    r"discharge papers|DUI|arrested)\b", re.I)
+
+
+def _private_of_another(text: str, org_names: Sequence[str]) -> str | None:
+    """The words by which ``text`` tells someone else's health or private troubles ("the mayor's son
+    ... psych unit", "Tyler Moss ... drunk with a broken wrist"): a person named or described and
+    such a matter within one sentence; None otherwise. Names of the organisation are nobody."""
+    orgs = {n.strip().lower() for n in org_names if n.strip()}
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        matter = _PRIVATE_MATTER.search(sentence)
+        if matter is None:
+            continue
+        who = [m.group(0) for m in _SOMEONE.finditer(sentence)
+               if not any(m.group(0).lower() in o or o in m.group(0).lower() for o in orgs)]
+        if who:
+            return f"{who[0]} ... {matter.group(0)}"
+    return None
 
 
 class Cue(NamedTuple):
@@ -439,6 +491,11 @@ def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> Cue | None:
     inside = _insider_source(tuple(org_names)).search(bare)
     if inside is not None and secret is not None:
         return Cue(2, f"'{inside.group(0)}', '{secret.group(0)}'", told="as an insider, of what is not public yet")
+    # a patient's admission is never "not announced yet": an insider telling someone else's health
+    # or troubles is a leak whatever else it says (judge AA, 2026-12-07: "Nurse at Riverbend here. We
+    # had the mayor's son in the psych unit all weekend" scored 0.06 and went to nobody)
+    if inside is not None and (private := _private_of_another(bare, org_names)) is not None:
+        return Cue(2, f"'{inside.group(0)}', '{private}'", told="as an insider, of someone else's private matters")
     if _CUSTOMER.search(bare):
         return None
     if one := inside or secret:
@@ -607,7 +664,8 @@ def evaluate(
             # a score under the doubt floor says nothing: "resembles 'legal matters' (0.02)" read as
             # noise (judge C, 2026-12-07)
             low = cfg.doubt_floor is not None and model_red_score < cfg.doubt_floor
-            reasons.append(f"an insider's account of what is not public yet ({cue.why})" + ("" if low else f"; {why}"))
+            what = "someone else's private matters" if "private" in cue.told else "what is not public yet"
+            reasons.append(f"an insider's account of {what} ({cue.why})" + ("" if low else f"; {why}"))
         elif cue is not None and cfg.doubt_floor is not None and model_red_score >= cfg.doubt_floor:
             # in words Legal reads (judge D, 2026-12-07: "reads as a leak (...), at or above the doubt floor")
             # (judge L, 2026-12-07: "told as an insider or second-hand ('under seal')")

@@ -129,6 +129,11 @@ def test_route_says_when_legal_are_asked_to_look_at_a_post_in_doubt(app: typer.T
     assert doubt["reasons"][-1].startswith("may be confidential (resembles ")
     assert doubt["reasons"][-1].endswith("Legal / Compliance are asked to look")
     assert "in_doubt" not in plain
+    # --explain prints every post's score, under the doubt floor too: check-config sends people to it
+    # to see where their posts part (judge AA, 2026-12-07)
+    doubt, plain = route_lines(app, example, stdin, "--explain")
+    assert doubt["confidentiality"]["score"] >= 0.3 and doubt["confidentiality"]["resembles"].startswith("resembles ")
+    assert 0 <= plain["confidentiality"]["score"] < 0.3, plain
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,16 @@ def _hits(text: str) -> list[str]:
     ("SET SEG mailed my neighbor's claim file to me, her name, diagnosis and claim number are all on it",
      "someone else's medical details sent around"),
     ("SET SEG sent me another teacher's medical records instead of mine", "someone else's medical details sent around"),
+    # judge AA, 2026-12-07 (a hospital that copied these lists): a whiteboard's patients, a pastor's
+    # overdose, a father's discharge papers mailed to the neighbour
+    ("the ED whiteboard is visible from the waiting room. Mr. Garcia chest pain, Ms. Lee suicidal",
+     "a named person's medical details"),
+    ("she said Pastor Jim Wallace was brought into the ER last night after an overdose", "a named person's medical details"),
+    ("Riverbend sent my dad's discharge papers to our neighbor. Now the neighbor knows about his HIV status.",
+     "medical records sent to the wrong person"),
+    ("They mailed my lab results to the wrong address again", "medical records sent to the wrong person"),
+    ("Riverbend mailed me someone else's lab results. Some lady named Carol Denton has stage 3 something.",
+     "someone else's medical details sent around"),
 ])
 def test_a_leak_matches(text: str, label: str) -> None:
     assert label in _hits(text)
@@ -60,6 +70,9 @@ def test_a_leak_matches(text: str, label: str) -> None:
     "SET SEG sent a referral to Mayo Clinic's cancer program",
     "SET SEG emailed everyone a survey about mental health resources",
     "Sent SET SEG my test results three times. Still pending.",
+    "SET SEG sent my claim file to my lawyer as I asked",
+    "Sent my x-rays to the adjuster, still waiting",
+    "Coach Daniels gave a great talk on heat stroke prevention",
 ])
 def test_an_ordinary_post_does_not(text: str) -> None:
     assert _hits(text) == []

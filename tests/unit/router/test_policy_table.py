@@ -846,6 +846,9 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      0.21, "red", id="someone-who-works-there-not-public"),  # judge C, 2026-12-07
         pytest.param("Former Acme adjuster here: we were told to slow-walk claims over $50k. That was never made public.",
                      0.2, "red", id="former-adjuster-never-made-public"),  # judge F, 2026-12-07
+        # an insider telling someone else's health: red at any score (judge AA, 2026-12-07)
+        pytest.param("Acme adjuster here. Coach Miller from Lincoln High came through my desk today, his MRI is bad",
+                     0.06, "red", id="insider-tells-someones-health"),
         # one cue: red from the doubt floor on, not under it; what an insider says is one cue
         pytest.param("My cousin in underwriting at Acme says don't expect good news on renewals this spring",
                      0.31, "red", id="relative-at-org-says"),
@@ -926,6 +929,41 @@ def test_an_insider_of_an_organisation_named_with_an_ampersand(text: str) -> Non
 
     cue = disclosure_cue(text, ("Harbor & Pine Health Partners", "Harbor & Pine", "H&P Health"))
     assert cue is not None and cue[0] == 2, cue
+
+
+RIVERBEND = ("Riverbend Health", "Riverbend", "RBH")
+
+
+@pytest.mark.parametrize(("text", "strength"), [
+    # an insider's voice in a hospital's trades (judge AA, 2026-12-07)
+    ("Former Riverbend nurse here: they're shutting the sleep lab next year, staff haven't been told.", 2),
+    ("I'm a Riverbend ER nurse. They're cutting 30 more nurse positions in January. Not announced yet.", 2),
+    ("Source inside Riverbend: they're in merger talks with the big health system from Columbus. Not public.", 2),
+    ("Riverbend's EHR got hit with ransomware last week and they're telling patients it's maintenance. I work in IT there.", 1),
+    # ... telling someone else's health or troubles: a leak, whatever else it says
+    ("Nurse at Riverbend here. We had the mayor's son in the psych unit all weekend. Not my business but wow.", 2),
+    ("Riverbend employee here. We had the mayor's son in the psych unit all weekend.", 2),
+    ("ER doc at Riverbend. The mayor's son came in last night, overdose, he's in ICU now.", 2),
+    ("Working triage at Riverbend tonight and guess who came in drunk with a broken wrist, Tyler Moss lol", 2),
+    ("My cousin is a nurse at Riverbend and she said Pastor Jim Wallace was brought into the ER after an overdose.", 2),
+    # a patient's own story, a family's thanks, a customer's word about staff: no insider, no cue
+    ("Diagnosed with breast cancer at Riverbend last month. Dr. Patel and the oncology nurses have been angels.", 0),
+    ("My husband had a heart attack Saturday and the Riverbend cath lab team saved his life. Thank you.", 0),
+    ("The nurse at Riverbend was so kind to my mom after her stroke", 0),
+    ("Our new Riverbend billing rep is a former school nurse and it shows. She explained everything.", 0),
+    # an insider's own words with no one else's troubles: one cue, left to the score
+    ("I'm a Riverbend ER nurse and honestly the new triage system is great", 1),
+])
+def test_an_insider_of_a_hospital_and_someone_elses_troubles(text: str, strength: int) -> None:
+    """Judge AA (2026-12-07), a hospital's communications lead: the insider cues knew an insurer's
+    trades only ("Former Riverbend underwriter here" was an insider, "Former Riverbend nurse here"
+    not), and a patient's admission is never "not announced yet": "Nurse at Riverbend here. We had
+    the mayor's son in the psych unit all weekend" scored 0.06 and went to nobody. An insider telling
+    someone else's health or troubles is a strong cue (red at any score)."""
+    from monitor.domain.light import disclosure_cue
+
+    cue = disclosure_cue(text, RIVERBEND)
+    assert (cue.strength if cue is not None else 0) == strength, cue
 
 
 @pytest.mark.parametrize(("text", "cued"), [
