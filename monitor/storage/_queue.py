@@ -170,6 +170,13 @@ class QueueStore(StoreBase):
             q = q.with_for_update(skip_locked=True, of=QueueItem)  # type: ignore[arg-type]
         return [(item, lang) for item, lang in s.exec(q).all()]
 
+    def item_lights(self, s: Session, item_ids: Sequence[int]) -> dict[int, str]:
+        """The current light of each queue item in ``item_ids`` (missing ones left out)."""
+        if not item_ids:
+            return {}
+        rows = s.exec(select(QueueItem.id, QueueItem.light).where(col(QueueItem.id).in_(list(item_ids)))).all()
+        return {int(i): str(light) for i, light in rows if i is not None}
+
     def assigned_unacknowledged(self, s: Session, due_after: datetime | None = None) -> list[tuple[QueueItem, str | None]]:
         """Assigned, unacknowledged items that are not red and have a due time (after ``due_after``
         where given), oldest first, each with its mention's language: those the rotation may hand
