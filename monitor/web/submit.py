@@ -140,6 +140,15 @@ def _outcome(container: Container, sub: ScoutSubmission, actor: Actor | None = N
         done = [e.actor for e in queries.item_history(container.store, item.id)
                 if e.action in ("queue.close", "queue.respond") and e.actor in names]
         who = names[done[-1]] if done else who
+        if not done and item.status == "closed" and (item.close_reason or "").startswith("recorded:"):
+            # filed by brand-scout, not handled by anyone (judge AB, 2026-12-07: "Handled by Marketing &
+            # Sales: no public reply was needed" for a post waiting for Legal's answer); that Legal
+            # were asked is no one's business but theirs, as for a red item
+            if "may be confidential" in (item.close_reason or ""):
+                if actor is None or not actor.can_see_red:
+                    return {"state": "recorded", "text": RECEIVED}
+                return {"state": "restricted", "text": "Recorded; Legal / Compliance are asked whether it is confidential."}
+            return {"state": "recorded", "text": "Recorded and shared with the team; no reply was needed."}
     who = who or "Marketing & Sales"
     texts = {
         "new": "Queued for Marketing & Sales.",

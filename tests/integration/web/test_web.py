@@ -210,6 +210,28 @@ def test_the_scout_sees_who_closed_an_unclaimed_item_but_not_the_teams_note(brow
     assert "paperwork found" not in mine and "Handled by :" not in mine
 
 
+@pytest.mark.parametrize(("reason", "said"), [
+    ("recorded: may be confidential (resembles 'legal matters' (0.46)), Legal / Compliance asked to look",
+     "Received, thank you."),
+    ("recorded: green mention shared with its receivers", "Recorded and shared with the team; no reply was needed."),
+])
+def test_a_forward_brand_scout_filed_is_not_said_to_be_handled(browser: Callable[..., Browser], seeded: Seeded,
+                                                               container: Container, reason: str, said: str) -> None:
+    """Judge AB (2026-12-07): the scout read "Handled by Marketing & Sales: no public reply was
+    needed" of a post brand-scout had filed while Legal were asked whether it is confidential:
+    nobody had handled it, and that Legal were asked is not the scout's business."""
+    from monitor.storage.models import QueueItem
+
+    with container.store.session() as s:
+        item = s.get(QueueItem, seeded.yellow)
+        assert item is not None
+        item.status, item.close_reason = "closed", reason
+        s.add(item)
+        s.commit()
+    mine = browser("eve").client.get("/submissions").text
+    assert said in mine and "Handled by" not in mine and "Legal" not in mine.split("<main", 1)[-1].split("</main>")[0]
+
+
 def test_claiming_a_colleagues_item_says_from_whom(browser: Callable[..., Browser], seeded: Seeded,
                                                    container: Container, clock: FrozenClock) -> None:
     """Judge U (2026-12-06): Marcus took one of Jonas's items and the history did not say from whom."""
