@@ -245,6 +245,14 @@ class QueueStore(StoreBase):
             out[sub.mention_id or 0] = sub
         return out
 
+    def forwards_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, list[ScoutSubmission]]:
+        """Every scout forward of each of ``mention_ids`` that has one, in the order they came."""
+        out: dict[int, list[ScoutSubmission]] = {}
+        for sub in s.exec(select(ScoutSubmission).where(self.among(col(ScoutSubmission.mention_id), mention_ids))
+                          .order_by(col(ScoutSubmission.id))).all():
+            out.setdefault(sub.mention_id or 0, []).append(sub)
+        return out
+
     def scout_fields_for(self, s: Session, mention_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """``(urgency, category)`` that the forwards of each of ``mention_ids`` weigh together: the
         most urgent urgency and the weightiest category any gave (judge J, 2026-12-07: a second

@@ -128,6 +128,9 @@ class BatchContext:
     roster: dict[str, RosterEntry] | None = None
     #: why the rotation gave a new item (by group key) to its first holder, for its history
     assigned_why: dict[str, str] = field(default_factory=dict)
+    #: the forwards of each mention first recorded in this batch, in the order they came (two sent
+    #: seconds apart are decided in one batch: the alert names both)
+    new_forwards: dict[int, list[ScoutSubmission]] = field(default_factory=dict)
     #: mentions of the batch that already belong to an item (decided again: a scout forwarded a
     #: post we had): they count once in the item's members
     known_members: set[int] = field(default_factory=set)

