@@ -20,7 +20,17 @@ from monitor.domain.spikes import Reading, Spike, post_velocity
 from monitor.domain.spikes import velocity as engagement_velocity
 from monitor.domain.suppression import SilenceLike, is_silenced
 from monitor.errors import ConfigError
-from monitor.vocab import LIGHTS, PLATFORMS, PRIORITIES, SENTIMENTS, Light, Priority, Sentiment, as_sentiment
+from monitor.vocab import (
+    LIGHTS,
+    PLATFORMS,
+    PRIORITIES,
+    SENTIMENTS,
+    Light,
+    Priority,
+    Sentiment,
+    as_sentiment,
+    urgency_words,
+)
 
 
 @dataclass(frozen=True)
@@ -364,7 +374,7 @@ def priority_of(
             text += f"; urgent: {velocity_per_hour:.0f} engagements/h >= {p.urgent_velocity_per_hour:.0f}"
         elif scout and scout_urgency is not None and scout_urgency in p.urgent_scout_urgency:
             name = "urgent"
-            text += f"; urgent: the scout marked it '{scout_urgency}' (spreading or serious)"
+            text += f"; urgent: the scout marked it {urgency_words(scout_urgency)} (spreading or serious)"
     if light in p.urgent_lights and name != "urgent":
         # judges A and B, 2026-12-07: a leak posted the evening before Thanksgiving was "high",
         # due four business hours later, Monday noon; Legal was not reminded all weekend

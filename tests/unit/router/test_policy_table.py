@@ -1096,3 +1096,13 @@ def test_the_words_of_the_record(text: str, record: str | None) -> None:
     from monitor.domain.light import record_words
 
     assert record_words(text) == record
+
+
+def test_a_scouts_urgency_is_said_in_the_forms_words() -> None:
+    """Judge AB (2026-12-07): Sam chose "Urgent: it is spreading or serious" and the item's priority
+    line read "urgent: the scout marked it 'high'", the stored value."""
+    from monitor.domain.decide import priority_of
+
+    _name, _score, text = priority_of(make_config(), light="yellow", sentiment="neutral", reach=10,
+                                      velocity_per_hour=0.0, source="x", scout=True, scout_urgency="high")
+    assert "the scout marked it urgent (spreading or serious)" in text and "'high'" not in text, text
