@@ -152,7 +152,8 @@ def _outcome(container: Container, sub: ScoutSubmission, actor: Actor | None = N
     who = who or "Marketing & Sales"
     texts = {
         "new": "Queued for Marketing & Sales.",
-        "assigned": f"Queued; {who} is looking at it.",
+        # given, not yet taken up (judge AB, 2026-12-07: "is looking at it" before anyone had)
+        "assigned": f"Queued for {who}; not picked up yet.",
         "acknowledged": f"{who} is handling it.",
         "responded": f"Answered by {who}.",
         # the close reason is the team's note, about a customer perhaps: not the scout's to read

@@ -232,6 +232,21 @@ def test_a_forward_brand_scout_filed_is_not_said_to_be_handled(browser: Callable
     assert said in mine and "Handled by" not in mine and "Legal" not in mine.split("<main", 1)[-1].split("</main>")[0]
 
 
+def test_a_forward_given_to_someone_is_not_said_to_be_looked_at(browser: Callable[..., Browser], seeded: Seeded,
+                                                                 container: Container) -> None:
+    """Judge AB (2026-12-07): "Queued; Marcus Ortega is looking at it" of an item only assigned."""
+    from monitor.storage.models import QueueItem
+
+    with container.store.session() as s:
+        item = s.get(QueueItem, seeded.yellow)
+        assert item is not None
+        item.status, item.assignee = "assigned", "ben"
+        s.add(item)
+        s.commit()
+    mine = browser("eve").client.get("/submissions").text
+    assert "Queued for Ben Ortiz; not picked up yet." in mine and "looking at it" not in mine
+
+
 def test_claiming_a_colleagues_item_says_from_whom(browser: Callable[..., Browser], seeded: Seeded,
                                                    container: Container, clock: FrozenClock) -> None:
     """Judge U (2026-12-06): Marcus took one of Jonas's items and the history did not say from whom."""
