@@ -172,6 +172,9 @@ def test_bulk_assign_and_dismiss(browser: Callable[..., Browser], seeded: Seeded
     bulk(ben, {"action": "dismiss", "item": [seeded.xss]})
     assert status_of(container, seeded.xss) == "dismissed"
     assert actions_on(container, seeded.xss)[-1] == ("ben", "queue.dismiss")
+    # its page says it was dismissed, not closed (judge AB, 2026-12-07)
+    page = ben.client.get(f"/queue/{seeded.xss}").text
+    assert "<p>Dismissed: " in page and "<p>Closed: " not in page
 
 
 def test_bulk_refusals_are_reported_per_item_and_change_nothing(browser: Callable[..., Browser], seeded: Seeded,
