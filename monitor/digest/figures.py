@@ -192,6 +192,7 @@ def build_digest(
     spike_alerted: Mapping[str, datetime] | None = None,
     spike_items: Mapping[str, tuple[int, int, int, int]] | None = None,
     scout_notes: Mapping[int | None, str] | None = None,
+    widest_reach: int = 0,
 ) -> Digest:
     """The figures of ``week`` from aggregates and the few rows the digest shows (pure: no I/O,
     ``now`` is given).
@@ -472,7 +473,7 @@ def build_digest(
         by_spokesperson=by_person, open_items=open_items[:OPEN_LISTED], open_total=open_queue.total,
         overdue_total=open_queue.overdue, scouts=scout_summary, coverage=coverage,
         queue_url=f"{settings.base_url}/queue", open_this_week=open_queue.this_week,
-        overdue_unacknowledged=open_queue.unacknowledged,
+        overdue_unacknowledged=open_queue.unacknowledged, reach_widest=widest_reach,
     )
 
 

@@ -49,7 +49,7 @@ def digest_from_store(store: Store, settings: DigestSettings, week: str, *, now:
                         open_queue=rows.open_queue, scouts=rows.scouts, scout_items=rows.scout_items,
                         spikes=rows.spikes, states=rows.states, not_quoted=rows.not_quoted,
                         spike_alerted=rows.spike_alerted, spike_items=rows.spike_items,
-                        scout_notes=rows.scout_notes or {})
+                        scout_notes=rows.scout_notes or {}, widest_reach=rows.widest_reach)
 
 
 def load_digest(deps: DigestDeps, dg: DigestConfig, week: str, *, now: datetime | None = None) -> Digest:

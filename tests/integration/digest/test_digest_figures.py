@@ -685,3 +685,30 @@ def test_a_response_is_not_late_before_its_item_is_due_nor_expected_of_a_red_ite
     assert (rows["urgent"].responded, rows["urgent"].responded_in_target) == (1, 1)
     assert rows["urgent"].resp_judged == 1  # the answered one; the leak is not judged for a public response
     assert rows["high"].resp_judged == 0  # not late yet: not even due for acknowledgement
+
+
+def test_impressions_say_when_one_post_is_most_of_them() -> None:
+    """Judge N (2026-12-07): "Potential impressions 281,105 (+1728%)", 250,000 of them one post's
+    author; the head of Marketing & Sales would have quoted the rise as the brand's."""
+    from pathlib import Path
+
+    from monitor.config import load_config
+    from monitor.digest import render_digest
+    from monitor.digest.figures import DigestSettings, build_digest
+    from monitor.storage.digest_queries import OpenQueue, VolumeBucket
+
+    cfg = load_config(Path(__file__).resolve().parents[3] / "config" / "example.yaml", env={})
+    settings = DigestSettings.from_config(cfg, cfg.digests[0])
+    volume = [VolumeBucket("x", "negative", WEEK_START + timedelta(days=1), 40, 281_105)]
+
+    def digest(widest: int) -> tuple[str, str]:
+        d = build_digest(week=WEEK, now=NOW, settings=settings, volume=volume, top_mentions={}, red_mentions=0,
+                         red_texts=[], week_items=[], open_queue=OpenQueue(0, 0, 0, []), scouts=[], scout_items={},
+                         spikes=[], states=[], widest_reach=widest)
+        _, text, html = render_digest(d, chart_src="")
+        return text, html
+
+    text, html = digest(250_000)
+    assert "one post alone 250,000 (89%)" in text and '<span id="reach-note">one post alone 250,000 (89%)</span>' in html
+    text, html = digest(20_000)  # no single post dominates: nothing to say
+    assert "one post alone" not in text and "reach-note" not in html
