@@ -82,6 +82,8 @@ def test_figures_of_a_seeded_week(digest_config, containers) -> None:
     assert d.mentions.baseline == pytest.approx(94 / 13)
     assert d.mentions.vs_baseline == "+38%"
     assert (d.reach.value, d.reach.last_week) == (15600, 1000)
+    # the red post's author, 10,000 of the 15,600: said without naming or quoting it
+    assert d.reach_widest == 10_000 and d.reach_note == "; one post alone 10,000 (64%)"
     assert d.shares["negative"].value == pytest.approx(0.3)
     assert d.shares["positive"].value == pytest.approx(0.2)
     assert d.shares["negative"].baseline == pytest.approx(3 / 94)
