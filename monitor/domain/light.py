@@ -337,6 +337,8 @@ _NOT_PUBLIC = re.compile(
     r"|\b(we|staff|employees|everyone) (were|are|have been|got) told not to (discuss|talk about|mention|share)\b"
     r"|\b(do not|don'?t|not to) (forward|share this)\b|\bnot for (distribution|sharing)\b|\binternal (only|use only)\b"
     r"|\bnot (supposed|meant|allowed) to (see|know|have seen|have this|hear)\b|\bunder (nda|wraps)\b|\boff the record\b"
+    # someone who keeps it to themselves (judge AD, 2026-12-07: "she doesn't want anyone knowing")
+    r"|\b(doesn'?t|does not|don'?t|do not|didn'?t) want (anyone|anybody|people|it) (to )?(know|knowing|known|out)\b"
     r"|\b(not supposed to|shouldn'?t|should not) (be )?(share|say|post|sharing|saying|posting) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
     # a leak of papers, not of a roof or a pipe (an insurer's customers write of those every day), and a
     # settlement sealed by a court, not a sealed roof
@@ -379,7 +381,8 @@ _SAID_IN_PUBLIC = re.compile(
 _ROLES = (r"(employee|staffer|staff member|adjuster|analyst|underwriter|manager|engineer|developer|accountant|"
           r"contractor|nurse|doctor|doc|physician|surgeon|resident|medic|paramedic|emt|pharmacist|tech|technician|"
           r"therapist|clerk|cashier|teller|agent|rep|representative|driver|supervisor|worker|associate|receptionist|"
-          r"scheduler|coder|biller|administrator|exec|executive|director|insider|intern)")
+          r"scheduler|coder|biller|administrator|exec|executive|director|insider|intern|handler|phlebotomist|aide|"
+          r"scribe|guard|examiner|auditor|case manager|social worker)")
 
 
 @lru_cache(maxsize=64)
@@ -406,8 +409,16 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b(i'?m|i am|i was|as) an? ({org}\W+)(\w+ ){{0,2}}{_ROLES}\b"
         rf"|\b(i'?m|i am|i was|as) an? (\w+ ){{0,2}}{_ROLES} (at|for|in|with) (the )?{org}"
         # on shift there ("Working triage at Riverbend tonight"), a source inside, "I work in IT there"
-        rf"|(^\W*|\b(i'?m|i am|i was|been) )(working|on shift|on call)\b[^.!?\n]{{0,25}}\b(at|in|for) (the )?{org}"
+        rf"|(^\W*|\b(i'?m|i am|i was|been) )(work|working|on shift|on call)\b[^.!?\n]{{0,25}}\b(at|in|for) (the )?{org}"
+        rf"|^\W*{org}('s)? (\w+ )?(it|hr|billing|claims|underwriting|call center|night shift|day shift|nurse line|"
+        rf"unit clerk|pharmacy|lab tech|staff)\s*[:.]|\bfrom inside {org}|\b(claims|underwriting|billing|it|hr) (at|in) {org} here\b"
         rf"|\bsources? (inside|within|in|at|close to) {org}|\bi (still )?(work|worked) (in|on|for) (\w+ ){{0,2}}there\b"
+        # (judge AD, 2026-12-07) "Great shift at Riverbend!", "Best coworkers at SET SEG", "Insider at SET
+        # SEG:", "ICU nurse, Riverbend.", "my cousin who works in Riverbend's ER"
+        rf"|\b(my |great |long |good |rough |night |day |double )?shifts? (at|in) (the )?{org}"
+        rf"|\b(my )?(co-?workers|colleagues|team ?mates) (at|in) {org}|\binsiders? (at|in) {org}"
+        rf"|^\W*(\w+ )?{_ROLES}, (the )?{org}\s*[.:;,!-]"
+        rf"|\b{_KIN} (who|that) (works?|worked) (at|for|in) (the )?{org}"
         # ... not one sent to the customers (judge I, 2026-12-07: "the price change email went out to
         # customers this morning" went red as an insider's)
         rf"|\b(memo|email|e-mail) (went|came) (around|out)\b(?! to (all |our |the |every )?(customers|clients|members|"
@@ -432,32 +443,76 @@ def _rumour_question(text: str) -> bool:
 #: someone else, by name or by who they are: "Mr. Garcia", "Pastor Jim Wallace", "Tyler Moss", "the
 #: mayor's son", "the patient in room 412"
 _SOMEONE = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Pastor|Father|Rev|Reverend|Coach|Mayor|Judge|Senator|Councilwoman|Councilman|Officer|"
-    r"Principal|Sheriff)\.? [A-Z][a-z]+|\b[A-Z][a-z]+ [A-Z][a-z]{2,}\b"
-    r"|(?i:\bthe \w+'s (?:son|daughter|wife|husband|kid|child|mother|mom|father|dad|brother|sister|girlfriend|boyfriend)\b"
-    r"|\b(?:patient|guy|lady|woman|man|kid) (?:named|called|in (?:room|bed) \d+)|\b(?:room|bed) \d+)")
+    r"\b(?i:mr|mrs|ms|miss|mx|pastor|father|rev|reverend|coach|mayor|judge|senator|councilwoman|councilman|officer|"
+    r"principal|sheriff|superintendent)\.? [A-Za-z][a-z]+|\b(?P<full>[A-Z][a-z]+ [A-Z][a-z]{2,})\b"
+    r"|\b[A-Z]\.(?: ?[A-Z]\.)+|\b[A-Z]\. [A-Z][a-z]+|\bthe [A-Z][a-z]+s?'? (?:boy|girl|kid|baby|family)\b"
+    r"|(?i:\b\w+(?: \w+)?(?:'s|s') (?:son|daughter|wife|husband|kid|child|baby|mother|mom|father|dad|brother|sister|"
+    r"girlfriend|boyfriend)\b|\bthe (?:(?:state|county|city) )?(?:mayor|governor|senator|superintendent|principal|"
+    r"city manager|police chief|sheriff|judge|coach|pastor|weatherman|news anchor|anchor|quarterback|qb|councilwoman|"
+    r"councilman|commissioner|ceo|cfo|vice principal|band director|librarian)\b"
+    r"|\b(?:patient|guy|lady|woman|man|kid|girl|boy) (?:named|called|who|in (?:(?:room|rm|bed) )?\d+|in the next bed)"
+    r"|\b(?:room|rm|bed) \d+)")
+#: capitalised words that make a name of a place, a unit or an event, not of a person ("Breast Cancer
+#: Awareness 5K", "Stroke Center", "Saint Mary's", "Austin Marathon", "Our Neuro ICU"; judge AD,
+#: 2026-12-07: each was taken for a person and its post made red)
+_NOT_A_NAME = frozenset({
+    "our", "the", "this", "that", "these", "those", "my", "your", "his", "her", "their", "we", "they", "and", "but",
+    "so", "just", "also", "today", "tonight", "yesterday", "great", "best", "love", "thanks", "thank", "happy",
+    "big", "new", "old", "good", "bad", "huge", "proud", "shoutout", "shout", "hello", "hi", "hey", "dear", "pray",
+    "please", "congrats", "saint", "st", "center", "centre", "hospital", "health", "clinic", "unit", "ward",
+    "awareness", "marathon", "walk", "run", "race", "cancer", "heart", "stroke", "county", "city", "high", "school",
+    "university", "college", "foundation", "society", "association", "day", "week", "month", "department", "team",
+    "board", "council", "street", "road", "avenue", "park", "valley", "rock", "round", "lake", "river", "north",
+    "south", "east", "west", "central", "medical", "memorial", "regional", "children", "women", "national",
+    "american", "state", "community", "care", "emergency", "urgent", "services", "service", "insurance", "group",
+    "fund"
+})
 #: a person's health or private troubles, as a patient's chart or a police blotter would have them
 _PRIVATE_MATTER = re.compile(
-    r"\b(overdos\w*|OD'?d|suicid\w*|self-harm|psych(iatric)? (unit|ward|hold|floor|eval\w*)|detox|rehab|HIV|STDs?|"
-    r"pregnan\w*|miscarr\w*|abortion|cancer|chemo\w*|diagnos\w*|ICU|intensive care|admitted|chest pains?|"
+    r"\b(overdos\w*|OD'?d|suicid\w*|self-harm|psych(iatric)? (unit|ward|hold|floor|eval\w*)|psychiatric|detox\w*|rehab|"
+    r"HIV|STDs?|pregnan\w*|miscarr\w*|abortion|cancer|chemo\w*|diagnos\w*|ICU|intensive care|admitted|chest pains?|"
     r"broken (wrist|arm|leg|hip|neck|back|jaw|nose|ribs?)|fractur\w*|drunk|intoxicated|withdrawal|dementia|seizures?|"
-    r"stroke|heart attack|dialysis|MRI|x-?rays?|(test|lab) results|blood alcohol|medical (record|history|file|chart)s?|"
-    r"discharge papers|DUI|arrested)\b", re.I)
+    r"stroke|heart attack|dialysis|MRI|x-?rays?|(test|lab|biopsy) results|biopsy|blood alcohol|medical (record|history|"
+    r"file|chart)s?|discharge papers|DUI|arrested|lymphoma|leukemia|tumou?rs?|bipolar|schizophreni\w*|depression|"
+    r"antidepressants?|opioids?|oxycodone|fentanyl|cocaine|tox screen|alcohol poisoning|behavioral health|ALS|"
+    r"hysterectomy|positive (pregnancy|covid|hiv|drug) test|tested positive|kill (herself|himself|themselves)|"
+    r"stillborn|hepatitis|addiction|suboxone|methadone|ptsd|meth|high on|restrain(ed)?|unconscious|infusion|"
+    r"therapy notes|disability (claim|leave)|heart (condition|surgery)|nerve damage|bruises|custody)\b", re.I)
+
+
+def _someone(text: str, orgs: set[str]) -> list[re.Match[str]]:
+    """The people ``text`` names or describes (:data:`_SOMEONE`), not the organisation's names nor
+    a capitalised name of a place, unit or event (:data:`_NOT_A_NAME`)."""
+    out = []
+    for m in _SOMEONE.finditer(text):
+        words = m.group(0).lower()
+        if any(words in o or o in words for o in orgs):
+            continue
+        if m.group("full") and any(w.strip("'’s").lower() in _NOT_A_NAME or w.lower() in _NOT_A_NAME
+                                   for w in m.group("full").split()):
+            continue
+        out.append(m)
+    return out
+
+
+#: how far apart a person and their matter may be told (a sentence or two of a short post)
+_NEAR = 160
 
 
 def _private_of_another(text: str, org_names: Sequence[str]) -> str | None:
     """The words by which ``text`` tells someone else's health or private troubles ("the mayor's son
     ... psych unit", "Tyler Moss ... drunk with a broken wrist"): a person named or described and
-    such a matter within one sentence; None otherwise. Names of the organisation are nobody."""
+    such a matter within :data:`_NEAR` characters (across "Mr." and "...", which end no sentence:
+    judge AD, 2026-12-07); None otherwise. Names of the organisation are nobody."""
     orgs = {n.strip().lower() for n in org_names if n.strip()}
-    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
-        matter = _PRIVATE_MATTER.search(sentence)
-        if matter is None:
-            continue
-        who = [m.group(0) for m in _SOMEONE.finditer(sentence)
-               if not any(m.group(0).lower() in o or o in m.group(0).lower() for o in orgs)]
-        if who:
-            return f"{who[0]} ... {matter.group(0)}"
+    people = _someone(text, orgs)
+    for matter in _PRIVATE_MATTER.finditer(text):
+        near = [m for m in people if abs(m.start() - matter.start()) <= _NEAR and
+                # the matter is not a word of the name itself ("Stroke Center")
+                not (m.start() <= matter.start() < m.end())]
+        if near:
+            who = min(near, key=lambda m: abs(m.start() - matter.start()))
+            return f"{who.group(0)} ... {matter.group(0)}"
     return None
 
 
@@ -494,8 +549,10 @@ def disclosure_cue(text: str, org_names: Sequence[str] = ()) -> Cue | None:
     # a patient's admission is never "not announced yet": an insider telling someone else's health
     # or troubles is a leak whatever else it says (judge AA, 2026-12-07: "Nurse at Riverbend here. We
     # had the mayor's son in the psych unit all weekend" scored 0.06 and went to nobody)
-    if inside is not None and (private := _private_of_another(bare, org_names)) is not None:
-        return Cue(2, f"'{inside.group(0)}', '{private}'", told="as an insider, of someone else's private matters")
+    said = inside if inside is not None else secret
+    if said is not None and (private := _private_of_another(bare, org_names)) is not None:
+        return Cue(2, f"'{said.group(0)}', '{private}'", told="as an insider, of someone else's private matters"
+                   if inside is not None else "as not public, of someone else's private matters")
     if _CUSTOMER.search(bare):
         return None
     if one := inside or secret:

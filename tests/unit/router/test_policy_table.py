@@ -953,6 +953,18 @@ RIVERBEND = ("Riverbend Health", "Riverbend", "RBH")
     ("Our new Riverbend billing rep is a former school nurse and it shows. She explained everything.", 0),
     # an insider's own words with no one else's troubles: one cue, left to the score
     ("I'm a Riverbend ER nurse and honestly the new triage system is great", 1),
+    # judge AD, 2026-12-07: "Mr." and "..." end no sentence; a shift or coworkers there are an insider's;
+    # someone who keeps it to themselves says it is not public
+    ("Nurse at Riverbend here. Mr. Garcia was admitted drunk again last night", 2),
+    ("Nurse at riverbend here. guess who came into the ER last night with an overdose... the mayor's son.", 2),
+    ("Great shift at Riverbend! Love my team. Also, Judge Whitaker is up on 5 West detoxing", 2),
+    ("Best coworkers at Riverbend. Also pray for Ms. Hale in accounting, she has ALS and hasn't told the team", 2),
+    ("the riverbend nurses were amazing with my dad!! also fyi the lady in the next bed was the city manager and "
+     "she's got stage 4 cancer, she doesn't want anyone knowing", 2),
+    # ... while a capitalised name of an event, a unit or a place is nobody
+    ("Nurse at Riverbend here. Walked in the Breast Cancer Awareness 5K today with my whole unit!", 1),
+    ("Nurse at Riverbend here: we're hiring! Our Neuro ICU needs night nurses", 1),
+    ("ER doc at Riverbend. Reminder: overdose deaths in the county are up 20% this year, get naloxone", 1),
 ])
 def test_an_insider_of_a_hospital_and_someone_elses_troubles(text: str, strength: int) -> None:
     """Judge AA (2026-12-07), a hospital's communications lead: the insider cues knew an insurer's
