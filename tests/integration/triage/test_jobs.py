@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,33 @@ def make(db_url: str, make_config: Callable[..., AppConfig], clock: FrozenClock,
         c.store.engine.dispose()
 
 
+#: Anna (the lead) on duty 09:00-17:00 UTC, Ben 17:00-23:00 UTC: the rotation's hand-overs
+ANNA_DAY: dict[str, Any] = {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example",
+                            "roles": ["spokesperson", "lead"],
+                            "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}}
+BEN_EVENING: dict[str, Any] = {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example",
+                               "working_hours": {"timezone": "UTC", "start": "17:00", "end": "23:00"}}
+
+
 def _mention(i: int, text: str, clock: FrozenClock, **kw: Any) -> Mention:
     return Mention(source="x", external_id=str(i), url=f"https://x.com/a/status/{i}", text=text,
                    created_at=clock.now(), author_handle=f"user{i}", **kw)
+
+
+def _annas_item(c: Any, clock: FrozenClock, at: datetime, **fields: Any) -> None:
+    """At ``at``, one complaint triaged and given to Anna (the only one on duty), then ``fields``
+    set on its item (a due time, a priority)."""
+    clock.set(at)
+    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
+                             now=clock.now())
+    c.pipeline.run_once()
+    with c.store.session() as s:
+        item = s.exec(select(QueueItem)).one()
+        assert item.assignee == "anna"
+        for name, value in fields.items():
+            setattr(item, name, value)
+        s.add(item)
+        s.commit()
 
 
 def test_unacknowledged_item_climbs_the_ladder_once(make: Any, clock: FrozenClock) -> None:
@@ -140,21 +164,9 @@ def test_an_overdue_item_whose_assignee_is_off_duty_goes_to_one_on_duty_before_t
     is handed to a spokesperson on duty first and the reminder goes to them."""
     from datetime import UTC, datetime
 
-    c = make(spokespersons=[
-        {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "roles": ["spokesperson", "lead"],
-         "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}},
-        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example",
-         "working_hours": {"timezone": "UTC", "start": "17:00", "end": "23:00"}}])
-    clock.set(datetime(2026, 11, 16, 16, 0, tzinfo=UTC))  # Monday: only Anna is on duty
-    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
-                             now=clock.now())
-    c.pipeline.run_once()
-    with c.store.session() as s:
-        item = s.exec(select(QueueItem)).one()
-        assert item.assignee == "anna"
-        item.due_at = datetime(2026, 11, 16, 17, 30, tzinfo=UTC)  # its target passes after she left
-        s.add(item)
-        s.commit()
+    c = make(spokespersons=[ANNA_DAY, BEN_EVENING])
+    # Monday: only Anna is on duty; its target passes after she left
+    _annas_item(c, clock, datetime(2026, 11, 16, 16, 0, tzinfo=UTC), due_at=datetime(2026, 11, 16, 17, 30, tzinfo=UTC))
     clock.set(datetime(2026, 11, 16, 17, 45, tzinfo=UTC))
     assert run_escalations(c) == 1
     with c.store.session() as s:
@@ -182,10 +194,8 @@ def test_an_item_whose_holder_is_away_until_after_its_due_time_is_handed_over_wh
     policy = copy.deepcopy(BASE_CONFIG["policy"])
     policy["business_hours"] = {"timezone": "UTC", "start": "08:00", "end": "18:00"}
     c = make(policy=policy, spokespersons=[
-        {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "roles": ["spokesperson", "lead"],
-         "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}},
-        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example",
-         "working_hours": {"timezone": "UTC", "start": "17:00", "end": "23:00"}}])
+        ANNA_DAY,
+        BEN_EVENING])
     clock.set(datetime(2026, 11, 16, 16, 0, tzinfo=UTC))  # Monday: only Anna is on duty
     c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock),
                                         _mention(2, "SET SEG lost my claim form again, awful", clock)], None,
@@ -250,22 +260,13 @@ def test_an_overdue_item_whose_holder_leaves_goes_at_once_to_one_who_stays(make:
     policy = copy.deepcopy(BASE_CONFIG["policy"])
     policy["business_hours"] = {"timezone": "UTC", "start": "08:00", "end": "18:00"}
     c = make(policy=policy, spokespersons=[
-        {"id": "anna", "name": "Anna Berg", "email": "anna@setseg.example", "roles": ["spokesperson", "lead"],
-         "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}},
+        ANNA_DAY,
         {"id": "cat", "name": "Cat Ng", "email": "cat@setseg.example",
          "working_hours": {"timezone": "UTC", "start": "09:30", "end": "17:30"}},
-        {"id": "ben", "name": "Ben Ortiz", "email": "ben@setseg.example",
-         "working_hours": {"timezone": "UTC", "start": "17:00", "end": "23:00"}}])
-    clock.set(datetime(2026, 11, 16, 9, 15, tzinfo=UTC))  # Monday: only Anna is on duty
-    c.store.add_new_mentions("t", "x", [_mention(1, "SET SEG refund still missing, terrible", clock)], None,
-                             now=clock.now())
-    c.pipeline.run_once()
-    with c.store.session() as s:
-        item = s.exec(select(QueueItem)).one()
-        assert item.assignee == "anna"
-        item.priority, item.due_at = "urgent", datetime(2026, 11, 16, 16, 30, tzinfo=UTC)  # a wall-clock hour
-        s.add(item)
-        s.commit()
+        BEN_EVENING])
+    # Monday: only Anna is on duty; urgent, a wall-clock hour
+    _annas_item(c, clock, datetime(2026, 11, 16, 9, 15, tzinfo=UTC), priority="urgent",
+                due_at=datetime(2026, 11, 16, 16, 30, tzinfo=UTC))
     clock.set(datetime(2026, 11, 16, 16, 40, tzinfo=UTC))
     run_escalations(c)  # overdue, its reminder goes to Anna, who is there
     with c.store.session() as s:
