@@ -301,15 +301,6 @@ class Digest:
     targets: str = ""
     #: the largest author reach of one post of the week (0: unknown)
     reach_widest: int = 0
-
-    @property
-    def reach_note(self) -> str:
-        """"; one post alone 250,000 (89%)" when a single post's audience is half the week's
-        potential impressions or more, else "": the total's rise is then one author's."""
-        total = self.reach.value
-        if total <= 0 or self.reach_widest <= 0 or self.reach_widest < total / 2:
-            return ""
-        return f"; one post alone {self.reach_widest:,} ({self.reach_widest / total:.0%})"
     #: of ``open_total``: items that came in during the week
     open_this_week: int = 0
     #: of ``overdue_total``: items nobody acknowledged by their due time (the queue's "Overdue" filter)
@@ -349,6 +340,15 @@ class Digest:
     def coverage_problems(self) -> list[CoverageRow]:
         """Enabled sources that are unhealthy or silent."""
         return [c for c in self.coverage if c.enabled and (not c.healthy or c.silent)]
+
+    @property
+    def reach_note(self) -> str:
+        """"; one post alone 250,000 (89%)" when a single post's audience is half the week's
+        potential impressions or more, else "": the total's rise is then one author's."""
+        total = self.reach.value
+        if total <= 0 or self.reach_widest <= 0 or self.reach_widest < total / 2:
+            return ""
+        return f"; one post alone {self.reach_widest:,} ({self.reach_widest / total:.0%})"
 
     @property
     def so_far(self) -> str | None:

@@ -410,12 +410,14 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b(i'?m|i am|i was|as) an? (\w+ ){{0,2}}{_ROLES} (at|for|in|with) (the )?{org}"
         # on shift there ("Working triage at Riverbend tonight"), a source inside, "I work in IT there"
         rf"|(^\W*|\b(i'?m|i am|i was|been) )(work|working|on shift|on call)\b[^.!?\n]{{0,25}}\b(at|in|for) (the )?{org}"
-        rf"|^\W*{org}('s)? (\w+ )?(it|hr|billing|claims|underwriting|call center|night shift|day shift|nurse line|"
-        rf"unit clerk|pharmacy|lab tech|staff)\s*[:.]|\bfrom inside {org}|\b(claims|underwriting|billing|it|hr) (at|in) {org} here\b"
+        # a department as a signature ("SET SEG IT:", "Riverbend night shift:"), not one a customer starts
+        # a complaint with ("SET SEG claims: 3 weeks and no answer")
+        rf"|^\W*{org}('s)? (it|hr|night shift|day shift|nurse line|unit clerk|lab tech)\s*[:.]"
+        rf"|\bfrom inside {org}|\b(claims|underwriting|billing|it|hr) (at|in) {org} here\b"
         rf"|\bsources? (inside|within|in|at|close to) {org}|\bi (still )?(work|worked) (in|on|for) (\w+ ){{0,2}}there\b"
         # (judge AD, 2026-12-07) "Great shift at Riverbend!", "Best coworkers at SET SEG", "Insider at SET
         # SEG:", "ICU nurse, Riverbend.", "my cousin who works in Riverbend's ER"
-        rf"|\b(my |great |long |good |rough |night |day |double )?shifts? (at|in) (the )?{org}"
+        rf"|\b(my|great|long|good|rough|double) shifts? (at|in) (the )?{org}"
         rf"|\b(my )?(co-?workers|colleagues|team ?mates) (at|in) {org}|\binsiders? (at|in) {org}"
         rf"|^\W*(\w+ )?{_ROLES}, (the )?{org}\s*[.:;,!-]"
         rf"|\b{_KIN} (who|that) (works?|worked) (at|for|in) (the )?{org}"
@@ -443,8 +445,11 @@ def _rumour_question(text: str) -> bool:
 #: someone else, by name or by who they are: "Mr. Garcia", "Pastor Jim Wallace", "Tyler Moss", "the
 #: mayor's son", "the patient in room 412"
 _SOMEONE = re.compile(
-    r"\b(?i:mr|mrs|ms|miss|mx|pastor|father|rev|reverend|coach|mayor|judge|senator|councilwoman|councilman|officer|"
-    r"principal|sheriff|superintendent)\.? [A-Za-z][a-z]+|\b(?P<full>[A-Z][a-z]+ [A-Z][a-z]{2,})\b"
+    # "mr. phillips" in any case, with its dot; a title that is also a common noun ("the principal said")
+    # only capitalised, with a capitalised name
+    r"\b(?i:mr|mrs|ms|mx)\. ?[A-Za-z][a-z]+|\b(?:Mr|Mrs|Ms|Mx|Miss|Pastor|Father|Rev|Reverend|Coach|Mayor|Judge|"
+    r"Senator|Councilwoman|Councilman|Officer|Principal|Sheriff|Superintendent)\.? [A-Z][a-z]+"
+    r"|\b(?P<full>[A-Z][a-z]+ [A-Z][a-z]{2,})\b"
     r"|\b[A-Z]\.(?: ?[A-Z]\.)+|\b[A-Z]\. [A-Z][a-z]+|\bthe [A-Z][a-z]+s?'? (?:boy|girl|kid|baby|family)\b"
     r"|(?i:\b\w+(?: \w+)?(?:'s|s') (?:son|daughter|wife|husband|kid|child|baby|mother|mom|father|dad|brother|sister|"
     r"girlfriend|boyfriend)\b|\bthe (?:(?:state|county|city) )?(?:mayor|governor|senator|superintendent|principal|"

@@ -965,6 +965,9 @@ RIVERBEND = ("Riverbend Health", "Riverbend", "RBH")
     ("Nurse at Riverbend here. Walked in the Breast Cancer Awareness 5K today with my whole unit!", 1),
     ("Nurse at Riverbend here: we're hiring! Our Neuro ICU needs night nurses", 1),
     ("ER doc at Riverbend. Reminder: overdose deaths in the county are up 20% this year, get naloxone", 1),
+    # a customer speaking of staff, or starting a complaint with a department, is no insider
+    ("the night shift at Riverbend took great care of Mr. Jones in room 4 after his stroke, thank you", 0),
+    ("Riverbend billing: 3 weeks and no answer about my dad's MRI bill", 0),
 ])
 def test_an_insider_of_a_hospital_and_someone_elses_troubles(text: str, strength: int) -> None:
     """Judge AA (2026-12-07), a hospital's communications lead: the insider cues knew an insurer's
