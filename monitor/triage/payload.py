@@ -14,6 +14,7 @@ from monitor.domain.decide import Decision, MentionView
 from monitor.domain.light import on_watchlists
 from monitor.storage.models import ClassificationRow, MentionRow, ScoutSubmission
 from monitor.triage.batch import Cls, Item
+from monitor.vocab import urgency_words
 
 
 def view_of(row: MentionRow, submission: ScoutSubmission | None = None, notes: tuple[str, ...] = (),
@@ -130,8 +131,9 @@ def _parent_of(parent: tuple[MentionRow, str | None] | None, *, hidden: bool, re
 
 def _with_earlier(latest: ScoutSubmission, earlier: Sequence[ScoutSubmission]) -> str:
     """The latest forward's note, then each earlier one's decided with it, with who sent it and how
-    urgent they found it ("... · earlier, Sam Rivera (high): it is in the band directors' chat")."""
+    urgent they found it, in the form's words ("... · earlier, Sam Rivera (urgent): it is in the band
+    directors' chat")."""
     parts = [latest.note.strip()] if latest.note.strip() else []
-    parts += [f"earlier, {f.submitter_name or f.submitted_by} ({f.urgency}): {f.note.strip()}"
+    parts += [f"earlier, {f.submitter_name or f.submitted_by} ({urgency_words(f.urgency)}): {f.note.strip()}"
               for f in earlier if f.note.strip()]
     return " · ".join(parts)

@@ -37,5 +37,5 @@ def test_two_forwards_decided_together_are_both_recorded_and_alerted(
     (alert,) = [m for m in rec.sent if m.kind == "alert" and m.receiver == "marketing-sales"]
     note = alert.payload["scout_note"]
     assert note.startswith("Same post, with tracking param") and "band directors' group chat" in note, note
-    assert "earlier, Sam Rivera (high): " in note
+    assert "earlier, Sam Rivera (urgent): " in note  # the form's word, not the stored "high"
     c.store.engine.dispose()
