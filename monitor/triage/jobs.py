@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.clock import Clock, utc, utc_and_local
 from monitor.config import AppConfig
-from monitor.config.policy import SpikeConfig, WatchList
+from monitor.config.policy import ResponseTarget, SpikeConfig, WatchList
 from monitor.domain.assignment import STAY, assign, next_on_duty, on_duty, reads, waits_for_reader
 from monitor.domain.ladder import (
     CRISIS_ACTION,
@@ -29,6 +29,7 @@ from monitor.domain.ladder import (
     next_working,
     span,
 )
+from monitor.domain.ladder import due_at as ladder_due_at
 from monitor.domain.light import on_watchlists, watch_terms
 from monitor.domain.spikes import (
     Counts,
@@ -333,7 +334,18 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     off = [(i, lang) for i, lang in c.store.assigned_unacknowledged(s)
            if i.assignee in by_id and clock_runs(i) and not on_duty(by_id[i.assignee or ""], now, hol)]
     back = {a: next_on_duty(by_id[a], now, hol) for a in {i.assignee or "" for i, _ in off}}
-    away = [(i, lang) for i, lang in off if not _back_in_time(back[i.assignee or ""], i.due_at)]
+    def unattended(item: QueueItem, back_at: datetime | None) -> bool:
+        # an overdue item moves only when its clock would run more than STAY before its holder is
+        # back: not at 08:00 from one who starts at 09:00, nor for the office's last hour (judge N's
+        # week: 49 hand-overs of a neglected backlog at every change of shift, against 8)
+        target = targets.get(item.priority)  # type: ignore[call-overload]
+        wall = target is None or not target.business_hours
+        # (a minute over STAY: the office's last hour, then its night, is STAY of clock time, not more)
+        longer = ResponseTarget(within=STAY + timedelta(minutes=1), business_hours=not wall)
+        return back_at is None or back_at > ladder_due_at(now, longer, bh)
+
+    away = [(i, lang) for i, lang in off if not _back_in_time(back[i.assignee or ""], i.due_at)
+            and (i.due_at is None or utc(i.due_at) > now or unattended(i, back[i.assignee or ""]))]
     # an item a person claimed or gave to someone stays theirs: only the rotation's choice is revised
     kept = c.store.taken_by_people(s, [i.id for i in overdue if i.id is not None]
                                    + [i.id for i, _ in unread if i.id is not None]

@@ -280,6 +280,45 @@ def test_an_overdue_item_whose_holder_leaves_goes_at_once_to_one_who_stays(make:
     assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg went off duty with it overdue"
 
 
+def test_an_overdue_item_stays_with_a_holder_back_within_an_hour_of_its_clock(make: Any, clock: FrozenClock) -> None:
+    """Judge N's week (2026-12-07): with the hand-over of overdue items a neglected backlog moved at
+    every change of shift, 49 times in a week: at 08:00 from the colleague who starts at 09:00, at
+    16:00 for the office's last hour. An overdue item moves only when its clock would run more than
+    an hour before its holder is back."""
+    import copy
+    from datetime import UTC
+
+    from tests.conftest import BASE_CONFIG
+
+    policy = copy.deepcopy(BASE_CONFIG["policy"])
+    policy["business_hours"] = {"timezone": "UTC", "start": "08:00", "end": "17:00"}
+    c = make(policy=policy, spokespersons=[
+        {**ANNA_DAY, "working_hours": {"timezone": "UTC", "start": "09:00", "end": "17:00"}},
+        {**BEN_EVENING, "working_hours": {"timezone": "UTC", "start": "08:00", "end": "16:00",
+                                          "days": ["mon", "tue"]}}])
+    # Monday: Anna's item, "high" (business hours), overdue since Monday 15:00
+    _annas_item(c, clock, datetime(2026, 11, 16, 10, 0, tzinfo=UTC), priority="high",
+                due_at=datetime(2026, 11, 16, 15, 0, tzinfo=UTC))
+    for at in (datetime(2026, 11, 16, 17, 1, tzinfo=UTC),  # she left; the office closes: the clock stands
+               datetime(2026, 11, 17, 8, 1, tzinfo=UTC)):  # the office opens, she starts at 09:00
+        clock.set(at)
+        run_escalations(c)
+        with c.store.session() as s:
+            assert s.exec(select(QueueItem)).one().assignee == "anna", at
+    with c.store.session() as s:  # Ben's now: he leaves Tuesday 16:00 and is back next Monday
+        item = s.exec(select(QueueItem)).one()
+        item.assignee = "ben"
+        s.add(item)
+        s.commit()
+    clock.set(datetime(2026, 11, 17, 16, 1, tzinfo=UTC))
+    run_escalations(c)
+    with c.store.session() as s:
+        assert s.exec(select(QueueItem)).one().assignee == "anna"
+    (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
+             and e.details.get("from") == "ben"]
+    assert ev.details["reason"].startswith("Ben Ortiz "), ev.details  # off duty (with its ladder step due)
+
+
 def test_an_outage_that_resumes_after_a_dip_is_the_same_live_spike_again(make: Any, clock: FrozenClock) -> None:
     """A burst, two quiet buckets (the spike ends), the burst again within the dip allowance: the
     same episode (its key, no second crisis alert) is live again, so it holds routine alerts."""
