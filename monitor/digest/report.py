@@ -6,8 +6,10 @@ that :func:`monitor.digest.figures.build_digest` fills and :mod:`monitor.digest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from monitor.clock import utc
 
 
 @dataclass(frozen=True)
@@ -357,7 +359,7 @@ class Digest:
         2026-12-07: a mid-week digest read as the whole week's)."""
         tz = ZoneInfo(self.timezone)
         over = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=tz)
-        at = self.generated_at if self.generated_at.tzinfo else self.generated_at.replace(tzinfo=UTC)
+        at = utc(self.generated_at)
         return f"so far, as of {at.astimezone(tz):%a %d %b %H:%M %Z}" if at < over else None
 
     @property

@@ -25,11 +25,12 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
+from monitor.clock import utc
 from monitor.delivery.notifiers._content import rise_words
 from monitor.delivery.notifiers.base import Outbound
 from monitor.errors import NotifyError
@@ -80,8 +81,7 @@ def _local(iso: object, tz: str) -> str | None:
         return None
     if dt is None:
         return None
-    dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # stored times are UTC, not the machine's
-    return f"{dt.astimezone(ZoneInfo(tz)):%a %d %b %H:%M %Z}"
+    return f"{utc(dt).astimezone(ZoneInfo(tz)):%a %d %b %H:%M %Z}"
 
 
 def render_line(msg: Outbound, tz: str = "UTC") -> str:
