@@ -131,6 +131,12 @@ class BatchContext:
     #: the forwards of each mention first recorded in this batch, in the order they came (two sent
     #: seconds apart are decided in one batch: the alert names both)
     new_forwards: dict[int, list[ScoutSubmission]] = field(default_factory=dict)
+
     #: mentions of the batch that already belong to an item (decided again: a scout forwarded a
     #: post we had): they count once in the item's members
     known_members: set[int] = field(default_factory=set)
+
+    def forwarded_with(self, mention_id: int, sub: ScoutSubmission | None) -> list[ScoutSubmission]:
+        """The other forwards of ``mention_id`` first recorded in this batch beside ``sub`` (none
+        without one)."""
+        return [f for f in self.new_forwards.get(mention_id, []) if sub is not None and f.id != sub.id]

@@ -931,8 +931,7 @@ class Triage:
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
-                              earlier=[f for f in ctx.new_forwards.get(a.row.id or 0, [])
-                                       if a.sub is not None and f.id != a.sub.id],
+                              earlier=ctx.forwarded_with(a.row.id or 0, a.sub),
                               parent=parents.get((a.row.source, answered(a.row) or "")),
                               quoting=a.row.kind == "quote" and not a.row.parent_id,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light, a.row.kind) else None,
@@ -992,8 +991,7 @@ class Triage:
                 alert_payload(a.item, a.row, a.decision, receiver_restricted=a.receiver in restricted,
                               receiver_broad=a.receiver in broad, receiver_queue=self._queues.get(a.receiver, True),
                               base_url=cfg.web.base_url, sentiment=a.cls, submission=a.sub,
-                              earlier=[f for f in ctx.new_forwards.get(a.row.id or 0, [])
-                                       if a.sub is not None and f.id != a.sub.id],
+                              earlier=ctx.forwarded_with(a.row.id or 0, a.sub),
                               parent=parents.get((a.row.source, answered(a.row) or "")),
                               quoting=a.row.kind == "quote" and not a.row.parent_id,
                               doubt=doubt_reason(a.cls) if in_doubt(cfg, a.cls.red_score, a.decision.light, a.row.kind) else None,
