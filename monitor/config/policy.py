@@ -94,6 +94,10 @@ class YellowRules(StrictModel):
         "a keyword of these topics (null = any topic)",
     )
     scout_criticism: bool = True
+    praise_with_complaint: bool = Field(
+        True,
+        description="praise around a customer's bad experience ('love the hold music, 90 minutes of it', "
+        "'week 6, no check') is yellow: mostly sarcasm, a person reads it (English words)")
 
 
 class ConfidentialCategory(StrictModel):

@@ -281,6 +281,59 @@ _SCARE = re.compile(r"(['\"\u2018\u201c])\w+(['\"\u2019\u201d])|\b(canned|copy.?
                     r"bot)\b", re.I)
 
 
+#: a customer's bad experience, as a sarcastic post tells it beside its praise ("Love the hold music,
+#: 90 minutes of it", "So grateful ... Week 6, no check", "5 stars for the hold music, 0 stars for
+#: everything else"): sarcasm is praise around a bad situation (Riloff et al., "Sarcasm as contrast
+#: between a positive sentiment and negative situation", EMNLP 2013). Judge AE, 2026-12-07: 9 of 30
+#: sarcastic complaints went to the whole team's kudos channel, read positive. Written on the
+#: project's own posts; words that also tell good news are left out ("went down", "crashed": "injuries
+#: went down", "when our bus crashed the team was there within the hour")
+_N = r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|many)"
+_NTH = r"(second|third|fourth|fifth|sixth|seventh|umpteenth|nth|\d+(st|nd|rd|th))"
+_SINCE = (r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|"
+          r"jun|jul|aug|sep|sept|oct|nov|dec|spring|summer|fall|autumn|winter|last (week|month|year))")
+_BAD_SITUATION = re.compile(
+    # kept waiting
+    r"\bon hold\b|\bhold (music|times?)\b|\b(call|line) (dropped|went dead|cut off)\b|\bhung up\b|\bvoicemail\b"
+    rf"|\b{_N} (hours?|days?|weeks?|months?|years?) (on hold|of waiting|waiting|(later )?and (still )?(no|nothing|zero|0))\b"
+    rf"|\b(waiting|waited|pending|in review|under review|on hold|processing) (for |since )?({_N} (hours?|days?|weeks?|months?)|"
+    rf"{_SINCE})\b"
+    rf"|\b(week|month|day) {_N}\b[^.!?\n]{{0,20}}\b(no|still|nothing|zero|0)\b|\bfor the {_NTH} (time|week|month|day)\b"
+    rf"|\b{_NTH} (week|month|time|call)\b"
+    # nothing came
+    r"|\b(no|zero|0) (checks?|payments?|replies|reply|answers?|responses?|call ?backs?|refunds?|money|word|updates?|stars?)\b"
+    r"|\b(0|zero|one|1) stars?\b(?! (service|experience|team|hotel))|\bdifferent answers\b"
+    r"|\bnever (called|answered|replied|paid|got back|heard)\b"
+    # what went wrong
+    r"|\b(lost|losing|misplaced|misplacing) (my|our|the) \w+|\b(denied|denying|rejected|rejecting|declined|declining|"
+    r"cancell?ed|dropped) (my|our)\b"
+    r"|\b(raised?|raising|hiked?|hiking|doubled|increased?|increasing|jacked up) (my|our) (premiums?|rates?|bills?|"
+    r"deductibles?)\b|\bpremium (hike|increase)s?\b"
+    r"|\b(portal|site|website|app|system|page|login|server|phones?|lines?)\W+(\w+ ){0,2}(crash(es|ed|ing)?|froze|freezes|"
+    r"(is|was|went) down|down again|timed out|times out)\b"
+    r"|\b(logged|kicked|locked) me out\b|\bcrashes (right |just )?(as|when)\b|\btimes out\b|\btimed out (after|on|again)\b"
+    r"|\b(didn'?t|did not|won'?t|will not|refused to) (pay|cover|call|answer|reply|respond|help)\b"
+    r"|\b(isn'?t|is not|aren'?t|not) covered\b|\b(doesn'?t|does not) (cover|include|count)\b"
+    r"|\b(charged|billed) (me )?(twice|double)\b|\bovercharg\w*"
+    r"|\b(lost|denied|down|crashed|rejected|changed|raised|late|missing|wrong|broken|delayed|out)( \w+){0,3}[.,!]* again\b"
+    # marks of mockery
+    r"|#blessed\b|#not\b|(?<!\w)/s\b|\bsaid no one\b|\byeah,? right\b|\bwhat could (possibly )?go wrong\b|\bslow clap\b"
+    r"|[\U0001F644\U0001F643\U0001F612\U0001F611]",
+    re.I)
+
+
+#: the start of the light reason of praise around a bad experience (the digest lists such a post
+#: among the criticisms, never as a compliment)
+SARCASM_REASON = "praise around a complaint"
+
+
+def bad_situation(text: str) -> str | None:
+    """The words of a customer's bad experience in ``text`` ("on hold", "Week 6, no", "didn't pay"),
+    or None: beside praise they mark a sarcastic complaint (:data:`_BAD_SITUATION`, English)."""
+    m = _BAD_SITUATION.search(text)
+    return m.group(0) if m else None
+
+
 #: what an insider says, not a customer: the model signal keeps its say over such a post (judge V,
 #: 2026-12-07: "As a SET SEG employee ...", "we were told to shred the claims notes")
 _INSIDER = re.compile(
@@ -340,6 +393,11 @@ _NOT_PUBLIC = re.compile(
     # someone who keeps it to themselves (judge AD, 2026-12-07: "she doesn't want anyone knowing")
     r"|\b(doesn'?t|does not|don'?t|do not|didn'?t) want (anyone|anybody|people|it) (to )?(know|knowing|known|out)\b"
     r"|\b(not supposed to|shouldn'?t|should not) (be )?(share|say|post|sharing|saying|posting) (this|that|it)\b|\bhush[- ]hush\b|\bthrowaway\b|\bkeep(ing)? (it |this )?(quiet|under wraps|secret)\b"
+    # a secret told in confidence (judge AE, 2026-12-07: "Keep it under your hat 🤫" after an
+    # unreleased product's price), and an inside screen shown ("showed me the adjuster dashboard")
+    r"|\bunder your hat\b|\byou didn'?t hear (it|this) from me\b|\b(just )?between (you and me|us two|ourselves)\b"
+    r"|\bmum'?s the word\b|\bdon'?t tell (anyone|anybody)\b|\U0001F92B"
+    r"|\bshowed me (the |their |a |an |his |her )?(\w+ ){0,2}(dashboard|spreadsheet|database|screen|system|files|memo|deck)\b"
     # a leak of papers, not of a roof or a pipe (an insurer's customers write of those every day), and a
     # settlement sealed by a court, not a sealed roof
     r"|\b(leak(ed|ing)?|sealed) (\w+ ){0,2}(memo|document|doc|docs|email|e-mail|deck|slides?|report|plan|draft|"
@@ -349,7 +407,7 @@ _NOT_PUBLIC = re.compile(
 #: second-hand, from an unnamed room: "overheard", "heard at the bar", "word is"
 _HEARSAY = re.compile(r"\boverheard\b|\bheard (it |this )?(in|at) (the|a)\b|\bword is\b|\brumou?r (is|has it)\b", re.I)
 #: someone close to an insider, who passes on what they said
-_KIN = (r"(friends?|cousin|neighbou?r|husband|wife|partner|spouse|brother|sister|mom|mum|dad|mother|father|son|daughter|"
+_KIN = (r"((brother|sister|father|mother|son|daughter)[- ]in[- ]law|friends?|cousin|neighbou?r|husband|wife|partner|spouse|brother|sister|mom|mum|dad|mother|father|son|daughter|"
         r"buddy|pal|roommate|uncle|aunt|in-?laws?|girlfriend|boyfriend|source)")
 #: printed or said in public already: the cues do not make red what the author says is public,
 #: unless the post also says what is not
@@ -429,7 +487,16 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in|on|with) (the )?{org}"
         rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"
         rf"|\b(someone|somebody|a guy|a person|people|folks) (who|that) (works?|worked) (at|for|in) {org}"
-        rf"|\bi (processed|wrote|built|signed|saw|approved|handled)\b[^.!?\n]{{0,40}}\bmyself\b", re.I)
+        rf"|\bi (processed|wrote|built|signed|saw|approved|handled)\b[^.!?\n]{{0,40}}\bmyself\b"
+        # (judge AE, 2026-12-07) work that reaches one's own desk ("saw it come through my queue today",
+        # "I process SET SEG files"), a meeting sat in on ("Sat in on the SET SEG product review"), a
+        # team of one's own ("Our team at SET SEG has been told ...")
+        rf"|\b(came|comes|come|coming|went|go|goes|going) (through|across|over) my (queue|desk|inbox|worklist|screen)\b"
+        rf"|\b(landed|crossed|was|is) on my desk\b"
+        rf"|\bi (process|handle|review|adjust|audit|code|underwrite) (\w+ ){{0,2}}{org}('s)? (files|claims|cases|charts|records)\b"
+        rf"|\bsat in (on )?(the |a |an |our |today'?s )?{org}('s)?\W+(\w+ ){{0,2}}(review|meeting|call|planning|board|briefing|"
+        rf"session|presentation|offsite|town ?hall)"
+        rf"|\bour (\w+ )?(team|department|dept|office|unit|group|division|floor|branch) (at|in) {org}", re.I)
 
 
 #: asking whether something is true or official: "is it true ...?", "confirm or deny", "a rumor"
@@ -470,7 +537,7 @@ _NOT_A_NAME = frozenset({
     "board", "council", "street", "road", "avenue", "park", "valley", "rock", "round", "lake", "river", "north",
     "south", "east", "west", "central", "medical", "memorial", "regional", "children", "women", "national",
     "american", "state", "community", "care", "emergency", "urgent", "services", "service", "insurance", "group",
-    "fund"
+    "fund", "elementary", "middle", "academy", "district", "institute", "church", "library"
 })
 #: a person's health or private troubles, as a patient's chart or a police blotter would have them
 _PRIVATE_MATTER = re.compile(
@@ -754,6 +821,11 @@ def evaluate(
     praised = scout_category == "compliment"
     if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain) and not praised:
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
+    # praise around a bad experience is mostly sarcasm: the queue, where a person reads it, not the
+    # whole team's kudos channel (a sincere compliment a spokesperson confirms still gets there)
+    said = bad_situation(text) if y.praise_with_complaint and sentiment == "positive" and not praised else None
+    if said is not None:
+        reasons.append(f"{SARCASM_REASON} ('{said}'): may be sarcasm, a person reads it")
     # in any of its forms (2026-12-07: "still delaying my claim" missed the term "delayed")
     complaint = [] if praised else distinct_terms(text, y.complaint_terms, inflected=True)
     if complaint:

@@ -21,6 +21,7 @@ from sqlalchemy import BigInteger, Integer, String, and_, case, cast, extract, f
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from monitor.domain.light import SARCASM_REASON
 from monitor.storage._base import DELETED_COUNT, DELETED_REACH, NOT_READ
 from monitor.storage.models import (
     OPEN_STATUSES,
@@ -199,13 +200,14 @@ def _scout_notes(s: Session, mention_ids: Sequence[int | None], names: Mapping[s
 
 def _criticism_by_words() -> Any:
     """Heads of yellow items the router made yellow for their words whatever their tone: complaint
-    terms, a press enquiry, a legal threat (judge I, 2026-12-07: a 120,000-follower reporter
+    terms, a press enquiry, a legal threat, praise around a bad experience (judge I, 2026-12-07: a 120,000-follower reporter
     "collecting stories ... claims were denied after months of delays", read neutral, the week's
     only urgent item, was missing from the top criticisms, filled with 50-follower posts)."""
     reasons = cast(col(QueueItem.light_reasons), String)
     return select(QueueItem.mention_id).where(
         col(QueueItem.light) == "yellow",
-        or_(reasons.like("%complaint terms%"), reasons.like("%a press enquiry%"), reasons.like("%a legal threat%")))
+        or_(reasons.like("%complaint terms%"), reasons.like("%a press enquiry%"), reasons.like("%a legal threat%"),
+            reasons.like(f"%{SARCASM_REASON}%")))
 
 
 def _items_of(s: Session, mention_ids: Collection[int]) -> dict[int, QueueItem]:

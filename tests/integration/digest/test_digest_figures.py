@@ -483,6 +483,9 @@ def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(dig
         asked = post(s, 2, "Really impressed with the SET SEG nurse line. Any tips for the app?", 80, "yellow",
                      ["a question that may need an answer"])
         post(s, 3, "good luck with that, hope it gets sorted", 70, None, [], head=asked)
+        # judge AE, 2026-12-07: praise around a bad experience is yellow, and no compliment to quote
+        post(s, 4, "So grateful to SET SEG for the free lesson in patience. Week 6, no check.", 60, "yellow",
+             ["praise around a complaint ('Week 6, no'): may be sarcasm, a person reads it"])
         spike = s.exec(select(Spike)).one()
         spike.ended_at = spike.started_at + timedelta(hours=2)
         spike.explanation = {**spike.explanation, "window": "1 h"}
@@ -492,7 +495,7 @@ def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(dig
     d = load_digest(c, c.cfg.digests[0], WEEK, now=NOW)
     texts = [t.text for t in d.compliments]
     assert "Really impressed with the SET SEG nurse line. Any tips for the app?" in texts
-    assert not any("overcharged" in t or "good luck" in t for t in texts)
+    assert not any("overcharged" in t or "good luck" in t or "patience" in t for t in texts)
     line = d.spikes[0]
     # the mentions and items of the episode are counted (the red item came in during it, open)
     assert line.when == ("Thu 12 Nov 09:00–11:00 UTC, crisis alert 09:58, 2 mentions in all, 1 queue item came "

@@ -849,6 +849,22 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
         # an insider telling someone else's health: red at any score (judge AA, 2026-12-07)
         pytest.param("Acme adjuster here. Coach Miller from Lincoln High came through my desk today, his MRI is bad",
                      0.06, "red", id="insider-tells-someones-health"),
+        # judge AE, 2026-12-07: a relative in law, work through one's own queue, a meeting sat in on and
+        # a secret told in confidence, a team of one's own
+        pytest.param("lol my brother-in-law at Acme showed me the adjuster dashboard at dinner. You can search "
+                     "any member by name and see their whole claim history", 0.07, "red", id="in-law-showed-me"),
+        pytest.param("Union rep Dave Kowalski has an open Acme disability claim for depression, saw it come through "
+                     "my queue today.", 0.18, "red", id="through-my-queue"),
+        pytest.param("I process Acme files all day. The claim for Jenna Morales at Lakeview Elementary was for a "
+                     "pregnancy complication", 0.1, "red", id="i-process-files"),
+        pytest.param("Sat in on the Acme product review today. The new add-on will be $9.99/mo and launches in "
+                     "March. Keep it under your hat \U0001F92B", 0.13, "red", id="sat-in-under-your-hat"),
+        pytest.param("Our team at Acme has been told the merger is basically done, signing in April", 0.35, "red",
+                     id="our-team-at-over-floor"),
+        pytest.param("My adjuster showed me the claim screen and walked me through it, very helpful", 0.1, "green",
+                     id="adjuster-showed-customer"),
+        pytest.param("Acme came through for me, my claim went through my agent in a day", 0.1, "green",
+                     id="came-through-for-me"),
         # one cue: red from the doubt floor on, not under it; what an insider says is one cue
         pytest.param("My cousin in underwriting at Acme says don't expect good news on renewals this spring",
                      0.31, "red", id="relative-at-org-says"),

@@ -1,0 +1,87 @@
+"""Praise around a bad experience is yellow, not a compliment (judge AE, 2026-12-07: 9 of 30 sarcastic
+complaints about the example organisation were read positive and shared with the whole team's kudos
+channel). Sarcasm is praise around a bad situation (Riloff et al., EMNLP 2013): the router reads the
+situation's words beside a positive reading; a sincere compliment, good news about a bad thing and a
+problem solved are left to their reading. Posts written for this test, not taken from any evaluation set."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.domain.decide import MentionView, Router, SentimentView
+from monitor.domain.light import bad_situation
+from tests.fixtures.router import NOW, make_config
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        pytest.param("Five stars to Acme for the hold music. It's all I've heard from them in a month.", "hold music",
+                     id="hold-music"),
+        pytest.param("So grateful to Acme for the free lesson in patience. Week 6, no check.", "Week 6, no",
+                     id="week-n-no-check"),
+        pytest.param("Congrats Acme on the record profits. Must be all the claims you didn't pay.", "didn't pay",
+                     id="didnt-pay"),
+        pytest.param("Fantastic news, Acme says my appeal is 'in review'. In review since August!",
+                     "In review since August", id="in-review-since"),
+        pytest.param("Thank you Acme for losing my file for the third time. Truly impressive.", "losing my file",
+                     id="losing-my-file"),
+        pytest.param("Love how Acme raised our premiums right before the holidays. Teachers love that",
+                     "raised our premiums", id="raised-premiums"),
+        pytest.param("Great job Acme, the portal logged me out mid-claim. 10/10", "logged me out", id="logged-out"),
+        pytest.param("Shoutout to Acme: 3 adjusters, 3 different answers, 0 checks. #blessed", "different answers",
+                     id="different-answers"),
+        pytest.param("Acme is a joy, truly. 5 stars for the lobby, 0 stars for everything else", "0 stars",
+                     id="zero-stars"),
+        pytest.param("Best part of my day is Acme's portal going down again \U0001F643", "portal going down again",
+                     id="down-again"),
+        pytest.param("Amazing, Acme says slipping on a wet hallway doesn't count as an accident",
+                     "doesn't count", id="doesnt-count"),
+    ],
+)
+def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
+    assert bad_situation(text) == said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Huge thanks to Acme, my claim was paid in four days and the adjuster called to check on me",
+                     id="paid-fast"),
+        pytest.param("Staff sick days from injuries went down a lot after the Acme ergonomic review", id="went-down"),
+        pytest.param("When our bus crashed the Acme team was on the phone with parents within the hour",
+                     id="bus-crashed"),
+        pytest.param("Glad to report our workers comp premiums went down after the Acme safety program",
+                     id="premiums-down"),
+        pytest.param("small thing, but the Acme rep actually followed up a week later to check on my knee",
+                     id="a-week-later"),
+        pytest.param("Props to Acme for sponsoring the science fair again. The kids had a blast.", id="again-sincere"),
+        pytest.param("Had an issue with a duplicate bill last week. Called Acme, they fixed it the same day. Thanks!",
+                     id="problem-solved"),
+        pytest.param("Five stars for Acme claims. Clear, quick, and they explained everything.", id="five-stars"),
+    ],
+)
+def test_a_sincere_compliment_has_no_bad_situation(text: str) -> None:
+    assert bad_situation(text) is None
+
+
+def _light(text: str, label: str, **policy_yellow: bool) -> tuple[str, list[str], list[str]]:
+    cfg = make_config()
+    if policy_yellow:
+        policy = cfg.policy.model_dump(mode="json", by_alias=True)
+        policy["light"]["yellow"].update(policy_yellow)
+        cfg = make_config(policy=policy)
+    d = Router(cfg).decide(MentionView("x", "1", text, NOW), SentimentView(label, 0.8), now=NOW)  # type: ignore[arg-type]
+    return d.light, d.reasons, d.receivers
+
+
+def test_a_sarcastic_post_read_positive_goes_to_a_person_not_to_the_compliments() -> None:
+    light, reasons, receivers = _light("Love how Acme puts me on hold for 90 minutes. Stellar service.", "positive")
+    assert light == "yellow"
+    assert "yellow: praise around a complaint ('on hold'): may be sarcasm, a person reads it" in reasons
+    assert "kudos" not in receivers
+    # a sincere compliment read positive stays one; the rule reads praise only, and can be turned off
+    assert _light("Acme's nurse line called back within ten minutes. Lovely people.", "positive")[::2] == (
+        "green", ["kudos"])
+    assert not any("praise around" in r for r in _light("On hold with Acme again, 90 minutes", "neutral")[1])
+    assert _light("Love how Acme puts me on hold for 90 minutes.", "positive", praise_with_complaint=False)[0] == "green"
