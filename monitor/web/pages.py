@@ -390,7 +390,10 @@ def router(container: Container) -> APIRouter:
         return web_of(request).render(request, "queue.html", {
             "rows": rows, "counts": counts, "f": filters, "names": names, "sorts": SORTS,
             "statuses": QUEUE_STATUSES, "sources": queries.mention_sources(container.store),
-            "roster": [a for a in directory(container.cfg) if a.is_spokesperson],
+            # who may hold an item the viewer sees: spokespersons, and Legal / Compliance for those
+            # cleared for red (judge AB, 2026-12-07: Legal could not filter for a colleague's red items)
+            "roster": [a for a in directory(container.cfg) if a.is_spokesperson
+                       or (actor.can_see_red and a.id in {r.id for r in actions.assignees("red")})],
             "assignees": bulk_assignees(actor), "red_only": {a.id for a in actions.assignees("red")}
             - {a.id for a in actions.assignees("yellow")}, "bulk": auth.session(request).pop("bulk", None),
             # only those who may assign are offered "assign to…" (a lead or an admin)
