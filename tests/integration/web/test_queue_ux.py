@@ -613,3 +613,15 @@ def test_the_queue_finds_items_by_words_and_author(browser: Callable[..., Browse
     assert f'data-item="{seeded.red}"' in browser("lee").client.get("/queue?q=falcon&light=red").text
     edit_post(container, seeded.yellow, author_handle="Teacher_TX")
     assert f'data-item="{seeded.yellow}"' in ben.client.get("/queue?q=%40teacher_tx").text
+
+
+def test_the_assignee_filter_lists_who_may_hold_what_the_viewer_sees(browser: Callable[..., Browser],
+                                                                     seeded: Seeded) -> None:
+    """Red items are held by Legal / Compliance: the list's assignee filter names them for those
+    cleared for red, and only spokespersons for the rest."""
+    def filter_options(who: str) -> str:
+        html = browser(who).client.get("/queue?status=open").text
+        return html.split('<select name="assignee">', 1)[1].split("</select>", 1)[0]
+
+    assert 'value="lee"' in filter_options("lee") and 'value="ben"' in filter_options("lee")
+    assert 'value="lee"' not in filter_options("ben") and 'value="anna"' in filter_options("ben")
