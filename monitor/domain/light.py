@@ -214,8 +214,10 @@ class Verdict:
 
 _QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
 _ASKS = re.compile(r"\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
-# Sentences ending in a question mark (the mark kept), split after . ! ? and line breaks.
-_SENTENCE = re.compile(r"[^.!?\n]*\?+|[^.!?\n]+[.!\n]*")
+# Sentences ending in a question mark (the mark kept), split after . ! ? and line breaks; a pause
+# ("just... gone?") ends none (judge AG, 2026-12-07: "Anyone else's order just... gone?" was the
+# one-word aside "gone?", and the complaint was recorded only)
+_SENTENCE = re.compile(r"(?:[^.!?\n]|\.{2,}(?=[ \t]*\w))*\?+|[^.!?\n]+[.!\n]*")
 # A question put to the readers rather than to the organisation: "Anyone going to ...?",
 # "Has anybody applied ...?", "Any public data on ...?".
 # "Any ETA on the portal fix?", "Any update?" ask the organisation for news of its own work (judge A,
@@ -369,7 +371,9 @@ _NOT_PUBLIC = re.compile(
     r"|\bnever (been )?(made )?(public|announced|disclosed|published)\b"
     r"|\b(has|have|had)n'?t (yet )?(been )?(announced|told|made public|released|published|informed)\b"
     r"|\b(has|have|had) not (yet )?(been )?(announced|told|made public|released|published|informed)\b"
-    r"|\b(nobody|no one|noone)\b[^.!?\n]{0,30}\b(told|knows|informed|announced)\b(?! (me|us)\b)"
+    # not doubt ("Nobody knows if it's real", judge AG, 2026-12-07: a recall rumour went red)
+    r"|\b(nobody|no one|noone)\b[^.!?\n]{0,30}\b(told|knows|informed|announced)\b(?! (me|us|if|whether|what|why|how|"
+    r"when|where|who|for sure|yet if)\b)"
     r"|\b(were|was|are|is|been) (never|not( yet)?) (been )?(told|informed)\b(?! (me|us)\b)"
     r"|\b(weren'?t|wasn'?t|aren'?t|isn'?t) (yet )?(been )?(told|informed)\b(?! (me|us)\b)"
     r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
@@ -440,7 +444,10 @@ _ROLES = (r"(employee|staffer|staff member|adjuster|analyst|underwriter|manager|
           r"contractor|nurse|doctor|doc|physician|surgeon|resident|medic|paramedic|emt|pharmacist|tech|technician|"
           r"therapist|clerk|cashier|teller|agent|rep|representative|driver|supervisor|worker|associate|receptionist|"
           r"scheduler|coder|biller|administrator|exec|executive|director|insider|intern|handler|phlebotomist|aide|"
-          r"scribe|guard|examiner|auditor|case manager|social worker)")
+          r"scribe|guard|examiner|auditor|case manager|social worker|"
+          # a warehouse's and a shop's (judge AG, 2026-12-07: "Night shift picker at Trailhead Outfitters here")
+          r"picker|packer|loader|stocker|sorter|forklift (operator|driver)|warehouse (worker|associate)|shift lead|"
+          r"team lead|store manager|barista|cook|housekeeper|custodian|janitor|mechanic)")
 
 
 @lru_cache(maxsize=64)
@@ -483,7 +490,8 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         # customers this morning" went red as an insider's)
         rf"|\b(memo|email|e-mail) (went|came) (around|out)\b(?! to (all |our |the |every )?(customers|clients|members|"
         rf"users|subscribers|everyone|everybody|the public|districts|account holders|policyholders))|\ball-?hands\b"
-        rf"|\b(saw|seen|read|got|have) (a |the )?(copy of )?(the |a )?(draft|memo|deck|internal)\b"
+        rf"|\b(saw|seen|read|got|have) (a |the )?(copy of )?(the |a )?(draft|memo|deck|internal|rate sheet|price sheet|"
+        rf"pricing sheet|org chart|layoff list)\b"
         rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in|on|with) (the )?{org}"
         rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"
         rf"|\b(someone|somebody|a guy|a person|people|folks) (who|that) (works?|worked) (at|for|in) {org}"

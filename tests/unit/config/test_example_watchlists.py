@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_config
-from monitor.domain.light import watch_matches
+from monitor.domain.light import find_terms, watch_matches
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "example.yaml"
 CFG = load_config(EXAMPLE, env={})
@@ -95,3 +95,15 @@ def test_an_ordinary_post_does_not(text: str) -> None:
 )
 def test_not_supposed_to_share_is_a_leak_only_of_this(text: str, red: bool) -> None:
     assert bool(_hits(text)) is red, _hits(text)
+
+
+@pytest.mark.parametrize(("text", "press"), [
+    ("Reporter here: would anyone at SET SEG speak on the record about claim delays?", True),
+    ("Writing a story on teacher injuries, DMs open", True),
+    ("Would SET SEG comment on the record about the outage?", True),
+    # judge AG, 2026-12-07: an idiom is no press enquiry ("on the record" made it urgent)
+    ("Congrats on the record, SET SEG team!", False),
+    ("SET SEG set a new record for claims paid this year, on the record books", False),
+])
+def test_the_examples_press_terms_name_a_journalists_request_not_an_idiom(text: str, press: bool) -> None:
+    assert bool(find_terms(text, list(CFG.policy.light.yellow.press_terms))) is press

@@ -407,6 +407,9 @@ def test_community_questions_need_us_only_about_the_listed_topics() -> None:
     assert light_of("Any ETA on the Acme portal fix?") == "yellow"
     assert light_of("portal still down. Any update, Acme?") == "yellow"
     assert light_of("Any teachers going to the Acme regional meeting?") == "green"
+    # a pause ends no question (judge AG, 2026-12-07)
+    assert light_of("Anyone else's Acme invoice just... gone? Thinking of a chargeback.") == "yellow"
+    assert light_of("Anyone else's Acme claim just... gone?") == "green"
     light["yellow"]["community_question_topics"] = ["nonsense"]
     with pytest.raises(
         ConfigError, match=r"policy\.light\.yellow\.community_question_topics: unknown topic 'nonsense'"
@@ -859,6 +862,8 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      "pregnancy complication", 0.1, "red", id="i-process-files"),
         pytest.param("Sat in on the Acme product review today. The new add-on will be $9.99/mo and launches in "
                      "March. Keep it under your hat \U0001F92B", 0.13, "red", id="sat-in-under-your-hat"),
+        pytest.param("Night shift picker at Acme here. Management switches our carrier in January, saw the rate sheet",
+                     0.5, "red", id="picker-here-over-floor"),  # judge AG, 2026-12-07
         pytest.param("Our team at Acme has been told the merger is basically done, signing in April", 0.35, "red",
                      id="our-team-at-over-floor"),
         pytest.param("My adjuster showed me the claim screen and walked me through it, very helpful", 0.1, "green",
@@ -874,6 +879,8 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      0.12, "green", id="relative-praises-employer"),  # judge D, 2026-12-07
         pytest.param("I shouldn't post this but the Acme claims bot auto-denies anything under 3 days lost time",
                      0.44, "red", id="shouldnt-post-this"),
+        pytest.param("Acme stove recall is trending in the group chat lol. Nobody knows if it's real.", 0.35, "green",
+                     id="nobody-knows-if"),  # judge AG, 2026-12-07: doubt is no secret
         pytest.param("Overheard at the reception: Acme offered one district a 12% discount to stay", 0.31, "red",
                      id="overheard-over-floor"),
         pytest.param("Overheard at the reception: Acme offered one district a 12% discount to stay", 0.29, "green",
