@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitor.cli.options import DEFAULT_CONFIG, ConfigOpt, fail, load
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from monitor.app.evaluation import StreamLine
 
 eval_app = typer.Typer(help="Score the pipeline's decisions on labelled streams.", no_args_is_help=True)
 
@@ -81,15 +87,29 @@ def replay_command(
         end = max([line.observed_at for line in lines] + [a.at for a in actions]) + timedelta(minutes=tail)
         typer.echo(f"database kept: {db}")
         if cfg.digests:
-            from zoneinfo import ZoneInfo
+            typer.echo(digest_hint(lines, end, cfg.digests[0].timezone, db, config))
 
-            local = end.astimezone(ZoneInfo(cfg.digests[0].timezone))
-            year, wk, _ = local.isocalendar()
-            last_year, last_wk, _ = (local - timedelta(weeks=1)).isocalendar()
-            # the last full week first: a replay that ends early on a Monday has a week of hours
-            # after it (judge I, 2026-12-07: "0 mentions, -100% vs last week" for a week just begun)
-            typer.echo(f"the digest of the last full week before the replay's end (what Monday's digest sends), "
-                       f"as of its end:\n"
-                       f"  BRAND_SCOUT_DATABASE_URL=sqlite:///{db} scout digest preview -c {config} "
-                       f"--week {last_year}-W{last_wk:02d} --now {end.isoformat()} --out digest.html\n"
-                       f"the week the replay ends in, so far (it is not over): --week {year}-W{wk:02d}")
+
+def digest_hint(lines: Sequence[StreamLine], end: datetime, timezone: str, db: Path, config: Path | str) -> str:
+    """The command that shows the digest of the week most of a replayed stream was posted in: as of
+    the replay's end when that week is over by then (what its Monday digest sends), else as of the
+    week's end (judge AG, 2026-12-07: a stream of one week ending Sunday night was offered the empty
+    week before it; judge I: one ending early on a Monday was offered only the week just begun)."""
+    from collections import Counter
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(timezone)
+    weeks = Counter(line.mention.created_at.astimezone(tz).isocalendar()[:2] for line in lines)
+    year, wk = max(weeks, key=lambda k: (weeks[k], k))
+    week_end = datetime.fromisocalendar(year, wk, 1).replace(tzinfo=tz) + timedelta(weeks=1)
+    at = end if week_end <= end else week_end.astimezone(UTC)
+    when = ("as of the replay's end (what its Monday digest sends)" if at == end else
+            "as of the week's end (what its Monday digest sends; nothing happens after the replay's end)")
+    hint = (f"the digest of {year}-W{wk:02d}, the week most of the stream was posted in, {when}:\n"
+            f"  BRAND_SCOUT_DATABASE_URL=sqlite:///{db} scout digest preview -c {config} "
+            f"--week {year}-W{wk:02d} --now {at.isoformat()} --out digest.html")
+    end_year, end_wk, _ = end.astimezone(tz).isocalendar()
+    if (end_year, end_wk) != (year, wk):
+        hint += f"\nthe week the replay ends in, so far (it is not over): --week {end_year}-W{end_wk:02d} --now {end.isoformat()}"
+    return hint

@@ -36,11 +36,13 @@ def test_a_kept_replay_database_gives_the_weeks_digest(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     db = (keep / "eval.db").resolve()
     assert db.is_file() and f"database kept: {db}" in res.output
-    # the command to see its digest: the last full week first (what Monday's digest sends; judge I,
-    # 2026-12-07: a replay ending on a Monday offered only the week just begun), then the week the
-    # replay ends in (Chicago), each as of its end
-    assert "--week 2026-W48 --now 2026-12-03T20:30:00+00:00" in res.output
-    assert "the week the replay ends in, so far (it is not over): --week 2026-W49" in res.output
+    # the command to see its digest: the week most of the stream was posted in (Chicago), as of its
+    # end, Monday 00:00 CST (judge AG, 2026-12-07: a week's stream ending Sunday night was offered the
+    # empty week before it)
+    assert ("the digest of 2026-W49, the week most of the stream was posted in, as of the week's end "
+            "(what its Monday digest sends; nothing happens after the replay's end)") in res.output
+    assert "--week 2026-W49 --now 2026-12-07T06:00:00+00:00 --out digest.html" in res.output
+    assert "the week the replay ends in" not in res.output
     res = runner.invoke(app, ["digest", "preview", "-c", str(EXAMPLE), "--week", "2026-W49",
                               "--now", "2026-12-03T20:30:00+00:00", "--text"],
                         env={"BRAND_SCOUT_DATABASE_URL": f"sqlite:///{db}"})
@@ -69,3 +71,27 @@ def test_a_source_that_is_no_platform_gets_a_note(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "note: line 2: source 'hackernews' is not a platform (x, reddit, mastodon, bluesky, hn, rss, web)" in res.output
     assert "source 'x'" not in res.output
+
+
+def test_the_digest_offered_is_of_the_week_most_of_the_stream_was_posted_in() -> None:
+    """A stream ending early on a Monday: the week before, as of the end (judge I, 2026-12-07), and
+    the week just begun so far."""
+    from datetime import UTC, datetime
+
+    from connectors.base import Mention
+    from monitor.app.evaluation import StreamLine
+    from monitor.cli.eval import digest_hint
+
+    def line(at: datetime) -> StreamLine:
+        m = Mention(source="x", external_id=str(at.timestamp()), url="https://x.com/a/status/1", text="t",
+                    created_at=at)
+        return StreamLine(1, m, at)
+
+    lines = [line(datetime(2026, 12, 3, 15, tzinfo=UTC)), line(datetime(2026, 12, 4, 15, tzinfo=UTC)),
+             line(datetime(2026, 12, 7, 7, tzinfo=UTC))]
+    end = datetime(2026, 12, 7, 8, tzinfo=UTC)
+    hint = digest_hint(lines, end, "America/Chicago", Path("/db"), Path("c.yaml"))
+    assert "the digest of 2026-W49, the week most of the stream was posted in, as of the replay's end" in hint
+    assert "--week 2026-W49 --now 2026-12-07T08:00:00+00:00" in hint
+    assert hint.endswith("the week the replay ends in, so far (it is not over): --week 2026-W50 "
+                         "--now 2026-12-07T08:00:00+00:00")
