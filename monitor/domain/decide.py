@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.config import AppConfig
 from monitor.config.policy import RouteConfig
+from monitor.domain.assignment import reads
 from monitor.domain.ladder import due_at as ladder_due_at
 from monitor.domain.light import can_offer_template, evaluate, impersonation, topic_of
 from monitor.domain.routing import Matcher, Route, RouteMatch, receivers_of
@@ -478,6 +479,9 @@ class Router:
         # the names an impersonator borrows: our handles (without their platform) and brand terms
         self._our_names = tuple([h.split(":", 1)[-1] for hs in cfg.organisation.own_accounts.values() for h in hs]
                                 + list(cfg.organisation.brand_terms))
+        # the languages a spokesperson on duty some day reads: a post in another has nobody to read it
+        self._spokespersons = [p for p in cfg.spokespersons if p.active and "spokesperson" in p.roles]
+        self._read = {lang.split("-")[0].lower() for p in self._spokespersons for lang in p.languages}
         answered = cfg.policy.light.yellow.community_question_topics
         self._topic_terms = tuple(
             k for t in cfg.policy.topics if answered is None or t.name in answered for k in t.keywords
@@ -553,6 +557,11 @@ class Router:
         reasons = [self.cfg.organisation.say(f"{verdict.light}: {r}") for r in verdict.reasons]
         if s is not None and not s.supported:
             reasons.append(f"sentiment not scored: language {m.lang!r} is not covered by the model")
+            if m.lang and self._read and not any(reads(p, m.lang) for p in self._spokespersons):
+                # judge AF, 2026-12-07: a French complaint went to one who reads English only, and
+                # nothing said that nobody on the roster reads French
+                reasons.append(f"{verdict.light}: nobody on the roster reads {m.lang!r} (spokespersons read "
+                               f"{', '.join(sorted(self._read))}): a translation, or a colleague who reads it")
         elif s is not None:
             reasons.append(f"sentiment {s.label} ({s.score:.2f}{', uncertain' if s.uncertain else ''})")
         reasons.append(formula)

@@ -193,7 +193,12 @@ CASES_YAML = """
   text: "Acme es malísimo"
   lang: es
   sentiment: {label: neutral, score: 0.0, supported: false}
-  expect: {light: yellow, receivers: [marketing-sales], reason: "needs review: language es is not covered by the sentiment model"}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "needs review: language es is not covered by the sentiment model", reasons_lack: "nobody on the roster"}
+- rule: a language nobody on the roster reads says so (judge AF, 2026-12-07)
+  text: "Acme est nul"
+  lang: fr
+  sentiment: {label: neutral, score: 0.0, supported: false}
+  expect: {light: yellow, receivers: [marketing-sales], reason: "nobody on the roster reads 'fr' (spokespersons read en, es): a translation, or a colleague who reads it"}
 - rule: P1 a scout's urgency raises the priority
   text: "Saw this about Acme"
   submitted_by: emp-7
