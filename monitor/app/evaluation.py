@@ -600,7 +600,12 @@ def _score(c: Any, lines: Sequence[StreamLine], rec: TimedRecorder,
         alerts.append({"at": at.isoformat(), "receiver": msg.receiver, "kind": kind,
                        "item_id": msg.queue_item_id or p.get("item_id"), "external_ids": ext,
                        "mention_count": p.get("mention_count"),
-                       "summary": _summary(cfg, p, msg.receiver in restricted)})
+                       "summary": _summary(cfg, p, msg.receiver in restricted),
+                       # the posts a spike's message names, with their links (judge AF, 2026-12-07: the
+                       # report could not show that a spike alert names its top posts)
+                       **({"posts": named} if (named := [{k: str(x.get(k) or "") for k in ("source", "external_id", "url")}
+                                                         for x in p.get("samples") or [] if isinstance(x, dict)])
+                          else {})})
     held: dict[int, list[dict[str, str]]] = defaultdict(list)
     for ev in store.audit_events(object_type="queue_item"):
         if ev.action.startswith("alert."):

@@ -199,6 +199,8 @@ def test_outage_after_a_quiet_day_is_one_spike_within_a_bucket(cfg: AppConfig) -
     assert len(spikes) == 1
     assert "2026-11-30T09:30:00" <= spikes[0]["at"] <= "2026-11-30T09:45:00"
     assert "negative against a usual" in spikes[0]["summary"]
+    # it names its top posts with their links, and the report shows them (judge AF, 2026-12-07)
+    assert spikes[0]["posts"] and all(p["external_id"].startswith("o") for p in spikes[0]["posts"]), spikes[0]
     assert [(s["kind"], s["start"], s["baseline_source"]) for s in report.spikes] == [
         ("volume", "2026-11-30T09:30:00+00:00", "trailing 24 h")]
     # the routine complaints after it are held back, counted in the spike's own message
