@@ -97,7 +97,8 @@ class YellowRules(StrictModel):
     praise_with_complaint: bool = Field(
         True,
         description="praise around a customer's bad experience ('love the hold music, 90 minutes of it', "
-        "'week 6, no check') is yellow: mostly sarcasm, a person reads it (English words)")
+        "'week 6, no check') is yellow: mostly sarcasm, a person reads it; so is such an experience told in "
+        "a flat tone, read neutral (English words)")
 
 
 class ConfidentialCategory(StrictModel):

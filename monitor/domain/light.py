@@ -292,13 +292,14 @@ _SCARE = re.compile(r"(['\"\u2018\u201c])\w+(['\"\u2019\u201d])|\b(canned|copy.?
 #: went down", "when our bus crashed the team was there within the hour")
 _N = r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|many)"
 _NTH = r"(second|third|fourth|fifth|sixth|seventh|umpteenth|nth|\d+(st|nd|rd|th))"
-_SINCE = (r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|"
-          r"jun|jul|aug|sep|sept|oct|nov|dec|spring|summer|fall|autumn|winter|last (week|month|year))")
+_SINCE = (r"(spring break|christmas|thanksgiving|the holidays|(the )?(start|beginning) of (the )?(year|term|semester|"
+          r"school year)|last (week|month|year)|january|february|march|april|may|june|july|august|september|october|"
+          r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|spring|summer|fall|autumn|winter)")
 _BAD_SITUATION = re.compile(
     # kept waiting
     r"\bon hold\b|\bhold (music|times?)\b|\b(call|line) (dropped|went dead|cut off)\b|\bhung up\b|\bvoicemail\b"
     rf"|\b{_N} (hours?|days?|weeks?|months?|years?) (on hold|of waiting|waiting|(later )?and (still )?(no|nothing|zero|0))\b"
-    rf"|\b(waiting|waited|pending|in review|under review|on hold|processing) (for |since )?({_N} (hours?|days?|weeks?|months?)|"
+    rf"|\b(waiting|waited|pending|in review|under review|on hold|processing|status)['\"\u2019\u201d]? (for |since )?({_N} (hours?|days?|weeks?|months?)|"
     rf"{_SINCE})\b"
     rf"|\b(week|month|day) {_N}\b[^.!?\n]{{0,20}}\b(no|still|nothing|zero|0)\b|\bfor the {_NTH} (time|week|month|day)\b"
     rf"|\b{_NTH} (week|month|time|call)\b"
@@ -318,8 +319,20 @@ _BAD_SITUATION = re.compile(
     r"|\b(isn'?t|is not|aren'?t|not) covered\b|\b(doesn'?t|does not) (cover|include|count)\b"
     r"|\b(charged|billed) (me )?(twice|double)\b|\bovercharg\w*"
     r"|\b(lost|denied|down|crashed|rejected|changed|raised|late|missing|wrong|broken|delayed|out)( \w+){0,3}[.,!]* again\b"
-    # marks of mockery
-    r"|#blessed\b|#not\b|(?<!\w)/s\b|\bsaid no one\b|\byeah,? right\b|\bwhat could (possibly )?go wrong\b|\bslow clap\b"
+    # (judge AH, 2026-12-07) still waiting, a day count, a long time it "only took", nobody who can say
+    # why, a lesson paid for
+    rf"|\b(day|week|month) \d+ (of )?(waiting|on hold|and counting)\b|\bwaiting on (my|our) \w+"
+    r"|\bstill (haven'?t|hasn'?t|have not|has not|not|no|waiting)\b|\bhaven'?t been paid\b"
+    rf"|\bonly (took|takes|taking) ({_N}|a whole) (semesters?|terms?|years?|months?|weeks?)\b"
+    r"|\b(nobody|no one) (can|could|will|would) (tell|explain|answer)\b|\bthe hard way\b|\bfine print\b"
+    # a low mark, and praise in scare quotes ("the 'quick' reimbursement")
+    r"|(?<![\d/])[0-3] ?/ ?10\b|(?<![\d/])[01] ?/ ?5\b"
+    r"|['\"\u2018\u201c](quick|fast|speedy|prompt|easy|simple|helpful|great|excellent|amazing|customer (care|service)|"
+    r"support|help|service|care)['\"\u2019\u201d]"
+    , re.I)
+#: marks of mockery: beside praise, sarcasm; beside a flat reading, no bad experience by themselves
+_MOCKERY = re.compile(
+    r"#blessed\b|#not\b|(?<!\w)/s\b|\bsaid no one\b|\byeah,? right\b|\bwhat could (possibly )?go wrong\b|\bslow clap\b"
     r"|[\U0001F644\U0001F643\U0001F612\U0001F611]",
     re.I)
 
@@ -327,13 +340,32 @@ _BAD_SITUATION = re.compile(
 #: the start of the light reason of praise around a bad experience (the digest lists such a post
 #: among the criticisms, never as a compliment)
 SARCASM_REASON = "praise around a complaint"
+#: ... and of a bad experience told in a flat tone (read neutral)
+FLAT_REASON = "a bad experience in its words"
 
 
-def bad_situation(text: str) -> str | None:
+_OVER = re.compile(r"\b(used to|no longer|not anymore|no more|never again|last year)\b[^.!?]*$", re.I)
+_SPARED = re.compile(r"\b(didn'?t|did not|don'?t|do not|doesn'?t|does not|without|never|no need to|not a single)\b"
+                     r"( [\w']+){0,4} ?$", re.I)
+_OVER_AFTER = re.compile(r"[^.!?]{0,25}\b(any ?more|no longer|in the past|last year)\b", re.I)
+
+
+def bad_situation(text: str, *, mockery: bool = True) -> str | None:
     """The words of a customer's bad experience in ``text`` ("on hold", "Week 6, no", "didn't pay"),
-    or None: beside praise they mark a sarcastic complaint (:data:`_BAD_SITUATION`, English)."""
-    m = _BAD_SITUATION.search(text)
-    return m.group(0) if m else None
+    or with ``mockery`` a mark of mockery ("#blessed", 🙃), or None: beside praise they mark a
+    sarcastic complaint (:data:`_BAD_SITUATION`, English). A trouble said to be over or not to have
+    happened does not count ("used to crash", "didn't have to make a second call")."""
+    found: list[re.Match[str]] = [*_BAD_SITUATION.finditer(text), *(_MOCKERY.finditer(text) if mockery else ())]
+    for m in found:
+        # a trouble that is over is no sarcasm (judge AH, 2026-12-07: "The portal used to crash all the
+        # time, but SET SEG clearly listened")
+        if _OVER.search(text[max(m.start() - 30, 0):m.end()]) or _OVER_AFTER.match(text, m.end()):
+            continue
+        # ... and one that did not happen ("I didn't have to make a second call", "no fine print")
+        if _SPARED.search(text[max(m.start() - 30, 0):m.start()]):
+            continue
+        return m.group(0)
+    return None
 
 
 #: what an insider says, not a customer: the model signal keeps its say over such a post (judge V,
@@ -831,9 +863,16 @@ def evaluate(
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
     # praise around a bad experience is mostly sarcasm: the queue, where a person reads it, not the
     # whole team's kudos channel (a sincere compliment a spokesperson confirms still gets there)
-    said = bad_situation(text) if y.praise_with_complaint and sentiment == "positive" and not praised else None
-    if said is not None:
-        reasons.append(f"{SARCASM_REASON} ('{said}'): may be sarcasm, a person reads it")
+    said = (bad_situation(text, mockery=sentiment == "positive")
+            if y.praise_with_complaint and sentiment in ("positive", "neutral") and not praised else None)
+    # quoted in the other quote marks where the words hold one ("'quick'", "processing' since ...")
+    said = None if said is None else (f'"{said}"' if "'" in said else f"'{said}'")
+    if said is not None and sentiment == "positive":
+        reasons.append(f"{SARCASM_REASON} ({said}): may be sarcasm, a person reads it")
+    elif said is not None:
+        # a complaint told flatly (judge AH, 2026-12-07: "@SETSEG my claim number is 4471, been
+        # 'processing' since spring break. no rush" read neutral and was only recorded)
+        reasons.append(f"{FLAT_REASON} ({said}): a person reads it")
     # in any of its forms (2026-12-07: "still delaying my claim" missed the term "delayed")
     complaint = [] if praised else distinct_terms(text, y.complaint_terms, inflected=True)
     if complaint:

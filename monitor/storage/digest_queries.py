@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, Integer, String, and_, case, cast, extract, f
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from monitor.domain.light import SARCASM_REASON
+from monitor.domain.light import FLAT_REASON, SARCASM_REASON
 from monitor.storage._base import DELETED_COUNT, DELETED_REACH, NOT_READ
 from monitor.storage.models import (
     OPEN_STATUSES,
@@ -207,7 +207,7 @@ def _criticism_by_words() -> Any:
     return select(QueueItem.mention_id).where(
         col(QueueItem.light) == "yellow",
         or_(reasons.like("%complaint terms%"), reasons.like("%a press enquiry%"), reasons.like("%a legal threat%"),
-            reasons.like(f"%{SARCASM_REASON}%")))
+            reasons.like(f"%{SARCASM_REASON}%"), reasons.like(f"%{FLAT_REASON}%")))
 
 
 def _items_of(s: Session, mention_ids: Collection[int]) -> dict[int, QueueItem]:

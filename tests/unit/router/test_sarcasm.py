@@ -37,6 +37,17 @@ from tests.fixtures.router import NOW, make_config
                      id="down-again"),
         pytest.param("Amazing, Acme says slipping on a wet hallway doesn't count as an accident",
                      "doesn't count", id="doesnt-count"),
+        # judge AH, 2026-12-07
+        pytest.param("Five stars to Acme for teaching me patience. Day 40 waiting on my check.", "Day 40 waiting",
+                     id="day-n-waiting"),
+        pytest.param("Rate my Acme experience: portal 2/10, phone 1/10, premiums 11/10", "2/10", id="low-mark"),
+        pytest.param("thanks Acme for the 'quick' refund!! only took a semester", "'quick'", id="scare-quoted-praise"),
+        pytest.param("Lovely adjuster, great manners, but it's been 7 weeks and I still haven't been paid",
+                     "still haven't", id="still-havent"),
+        pytest.param("Claim approved, yay. The payout was $800 short and nobody can tell me why.", "nobody can tell",
+                     id="nobody-can-tell"),
+        pytest.param("A heartfelt thank-you to Acme for teaching me to read the fine print", "fine print",
+                     id="fine-print"),
     ],
 )
 def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
@@ -59,6 +70,12 @@ def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
         pytest.param("Had an issue with a duplicate bill last week. Called Acme, they fixed it the same day. Thanks!",
                      id="problem-solved"),
         pytest.param("Five stars for Acme claims. Clear, quick, and they explained everything.", id="five-stars"),
+        # a trouble that is over (judge AH, 2026-12-07)
+        pytest.param("The Acme portal used to crash all the time, but they clearly listened. Smooth now!",
+                     id="used-to-crash"),
+        pytest.param("Acme's hold times are no longer a thing, called today and got a person in a minute",
+                     id="no-longer"),
+        pytest.param("Rated Acme 10/10 on the survey, they earned it", id="ten-out-of-ten"),
     ],
 )
 def test_a_sincere_compliment_has_no_bad_situation(text: str) -> None:
@@ -83,5 +100,11 @@ def test_a_sarcastic_post_read_positive_goes_to_a_person_not_to_the_compliments(
     # a sincere compliment read positive stays one; the rule reads praise only, and can be turned off
     assert _light("Acme's nurse line called back within ten minutes. Lovely people.", "positive")[::2] == (
         "green", ["kudos"])
-    assert not any("praise around" in r for r in _light("On hold with Acme again, 90 minutes", "neutral")[1])
+    # a bad experience told flatly is a complaint too, a mark of mockery alone is not (judge AH, 2026-12-07)
+    light, reasons, receivers = _light("@acme my claim number is 4471, been 'processing' since spring break. no rush",
+                                       "neutral")
+    assert (light, receivers) == ("yellow", ["marketing-sales"])
+    assert "yellow: a bad experience in its words (\"processing' since spring break\"): a person reads it" in reasons
+    assert _light("Monday again \U0001F643 Acme webinar at 4", "neutral")[0] == "green"
+    assert _light("Monday again \U0001F643 Acme webinar at 4", "positive")[0] == "yellow"
     assert _light("Love how Acme puts me on hold for 90 minutes.", "positive", praise_with_complaint=False)[0] == "green"
