@@ -204,6 +204,7 @@ def route(
     # channel that many read (broad) or a receiver without a queue (kudos: it is kept from it) gets
     wide = {rc.name for rc in cfg.receivers if not rc.restricted
             and (not rc.queue or (rc.broad if rc.broad is not None else True))}
+    queueless = {rc.name for rc in cfg.receivers if not rc.restricted and not rc.queue}
     for v, sv in zip(views, sentiments, strict=True):
         d = router.decide(v, sv, now=at)
         out = d.explain_json() if explain else d.to_json()
@@ -226,8 +227,15 @@ def route(
             why = v.red_reason or f"confidentiality signal {v.red_score or 0:.2f}"
             out["in_doubt"] = True
             floor = ("doubt_floor" if v.kind != "article" else "the red threshold, for a news article")
+            # as triage holds it from receivers without a queue (judge AH, 2026-12-07: the dry run listed
+            # kudos, which the replay never told)
+            held = [r for r in d.receivers if r in queueless and not out.get("recorded_only")]
+            if held:
+                out["not_shared_with"] = held
             reasons.append(f"may be confidential ({why}, at or above {floor} "
-                           f"{cfg.policy.light.doubt_floor_for(v.kind) or 0:.2f}): {cfg.organisation.legal_team} are asked to look")
+                           f"{cfg.policy.light.doubt_floor_for(v.kind) or 0:.2f}): "
+                           + (f"not shared with {', '.join(held)}; " if held else "")
+                           + f"{cfg.organisation.legal_team} are asked to look")
         if reasons != d.reasons:
             out["reasons"] = reasons
         typer.echo(json.dumps(out, ensure_ascii=False, default=str))

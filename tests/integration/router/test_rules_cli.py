@@ -365,3 +365,19 @@ def test_route_decides_with_the_confidentiality_signal_as_triage_does() -> None:
     assert leak["light"] == "red" and "legal-compliance" in leak["receivers"]
     assert any("resembles '" in r and "at or above the model threshold 0.55" in r for r in leak["reasons"])
     assert public["light"] != "red"
+
+
+def test_route_says_a_compliment_in_doubt_is_not_shared_with_kudos(app: typer.Typer, tmp_path: Path) -> None:
+    """Judge AH (2026-12-07): the dry run listed kudos for a positive post in doubt, which the live
+    stage holds from kudos (the whole team); it says so, as the replay does. (The example with a low
+    doubt floor: the shipped model scores this compliment 0.09.)"""
+    example = (Path(__file__).resolve().parents[3] / "config" / "example.yaml").read_text(encoding="utf-8")
+    assert "\n    doubt_floor: 0.3\n" in example
+    config = tmp_path / "low-floor.yaml"
+    config.write_text(example.replace("\n    doubt_floor: 0.3\n", "\n    doubt_floor: 0.02\n"), encoding="utf-8")
+    stdin = line(external_id="d3", text="Great news: SET SEG's new 2027 rates look lower than this year, thank you "
+                 "SET SEG!", sentiment={"label": "positive", "score": 0.95}) + "\n"
+    (out,) = route_lines(app, config, stdin)
+    assert out.get("in_doubt") is True, out
+    assert out["receivers"] == ["kudos"] and out["not_shared_with"] == ["kudos"]
+    assert out["reasons"][-1].endswith("not shared with kudos; Legal / Compliance are asked to look")
