@@ -32,7 +32,7 @@ from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.config.policy import ReplyTemplate
 from monitor.domain.assignment import reads
-from monitor.domain.light import can_offer_template, on_watchlists, reasons_now
+from monitor.domain.light import SARCASM_REASON, can_offer_template, on_watchlists, reasons_now
 from monitor.queue.actions import (
     BULK_MAX,
     POLICY_REMINDER,
@@ -171,7 +171,7 @@ def fill(template: ReplyTemplate, *, author: str, org: str, spokesperson: str, w
 
 
 def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: str | None,
-                  actor: Actor, *, read: bool = True) -> list[dict[str, str]]:
+                  actor: Actor, *, read: bool = True, corrected: bool = False) -> list[dict[str, str]]:
     """Pre-approved replies offered for a yellow or green item (a "thanks" for a compliment, as
     ``policy.templates`` says; judge F, 2026-12-06: they vanished when a light was set to green);
     never for red ones (P4), nor for a press enquiry (a spokesperson answers a reporter in their
@@ -181,6 +181,10 @@ def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: 
     whatever their ``for_sentiment`` (judge Y, 2026-12-06: a Spanish complaint was offered none)."""
     if not can_offer_template(as_light(q.light)) or press_enquiry(q):
         return []
+    if sentiment == "positive" and not corrected and any(SARCASM_REASON in r for r in q.light_reasons or []):
+        # praise around a bad experience is most likely sarcasm: a thank-you would mock the customer
+        # back; a person who reads it as praise corrects the sentiment, and the thanks are offered
+        sentiment = "negative"
     lang = (m.lang or "").split("-")[0].lower()
     out = []
     for t in container.cfg.policy.templates:
@@ -477,7 +481,8 @@ def router(container: Container) -> APIRouter:
             "templates": [] if (doubt and not doubt["answer"]) or q.status == "dismissed" or (
                 q.status == "closed" and not (q.close_reason or "").startswith("recorded:")) else templates_for(
                 container, q, m, sentiment.label if sentiment else None, actor,
-                read=sentiment is None or sentiment.supported or sentiment.corrected),
+                read=sentiment is None or sentiment.supported or sentiment.corrected,
+                corrected=bool(sentiment and sentiment.corrected)),
             "roster": actions.assignees(q.light), "may": permitted(actor, q.light),
             # whom to give a post in another language: the assign list says who reads it (judge Y,
             # 2026-12-06: a lead gave an urgent Spanish post to a colleague who reads English only)

@@ -18,15 +18,16 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "example.yaml"
 AT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
 
 
-def _offered(lang: str | None, sentiment: str | None, *, read: bool = True) -> list[str]:
+def _offered(lang: str | None, sentiment: str | None, *, read: bool = True, light_reasons: list[str] | None = None,
+             corrected: bool = False) -> list[str]:
     cfg = load_config(EXAMPLE, env={})
     item = QueueItem(id=1, mention_id=1, group_key="x:1", light="yellow", priority="normal", status="new",
-                     created_at=AT, updated_at=AT)
+                     created_at=AT, updated_at=AT, light_reasons=light_reasons or [])
     post = MentionRow(id=1, source="x", external_id="1", url="https://x.com/a/status/1", text="...", lang=lang,
                       author_handle="ana", created_at=AT, fetched_at=AT)
     actor = actor_for(cfg, email="dana.whitfield@setseg.example")
     return [t["id"] for t in templates_for(SimpleNamespace(cfg=cfg), item, post, sentiment, actor,  # type: ignore[arg-type]
-                                           read=read)]
+                                           read=read, corrected=corrected)]
 
 
 def test_an_english_complaint_gets_the_english_templates() -> None:
@@ -39,3 +40,12 @@ def test_a_spanish_post_the_model_did_not_read_gets_the_spanish_one() -> None:
 
 def test_a_post_of_unknown_language_gets_every_template_of_its_sentiment() -> None:
     assert _offered(None, "negative") == ["complaint-dm", "complaint-dm-es"]
+
+
+def test_praise_around_a_bad_experience_is_offered_no_thanks() -> None:
+    """Judge AE (2026-12-07): a sarcastic complaint read positive was offered "Thank you for the kind
+    words"; unless a person corrected the reading to positive, it gets the complaint's templates."""
+    why = ["yellow: praise around a complaint ('on hold'): may be sarcasm, a person reads it"]
+    assert "thanks" in _offered("en", "positive")
+    assert _offered("en", "positive", light_reasons=why) == _offered("en", "negative")
+    assert _offered("en", "positive", light_reasons=why, corrected=True) == _offered("en", "positive")
