@@ -526,7 +526,7 @@ class Router:
         priority, score, formula = priority_of(
             self.cfg,
             light=verdict.light,
-            sentiment=sentiment,
+            sentiment="negative" if verdict.complaint else sentiment,
             reach=m.author_reach,
             velocity_per_hour=velocity,
             source=m.source,

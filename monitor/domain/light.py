@@ -210,6 +210,10 @@ class Verdict:
     legal: bool = False
     #: a scout's note names what is on a watch-list: the note is for the restricted receivers only
     secret_note: bool = False
+    #: a complaint whatever the model read: praise or a flat tone around a bad experience (its
+    #: priority weighs it as a complaint; judge AJ, 2026-12-07: such sarcasm was "normal", due in
+    #: two days, while plain complaints were "high")
+    complaint: bool = False
 
 
 _QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
@@ -415,7 +419,9 @@ _NOT_PUBLIC = re.compile(
     r"|\b(public )?announcement (is )?(planned|scheduled|set|expected|due) (for|after|next|on|in)\b"
     r"|\bpress release (goes|comes|will go|will come) out\b|\b(is|are) about to announce\b"
     r"|\bwill be (published|announced|made public|released) (next|on|in|after|tomorrow)\b"
-    r"|\bembargo(ed)?\b|\bcan'?t say (any )?more\b|\bcannot say (any )?more\b"
+    r"|\bembargo(ed)?\b|\bcan'?t say (any ?more|more|much|anything)\b|\bcannot say (any ?more|more|much)\b"
+    # a weakness nobody fixed yet (judge AI, 2026-12-07: "Reported in September, still open as of yesterday")
+    r"|\b(unpatched|not (yet )?patched|zero-?day)\b|\breported\b[^.!?\n]{0,30}\bstill (open|unpatched|unfixed|live|there|not fixed)\b"
     # a paper being written, or shown only inside (judge L, 2026-12-07: "The press release is drafted
     # but won't go out until after the holidays" and "published internally on the intranet" read as
     # on the record)
@@ -452,6 +458,10 @@ _ON_RECORD = re.compile(
     r"|\bpublished\b|\bposted (minutes|online|on (their|the))\b|\breported (in|by)\b|\bper the\b|\baccording to (the |a )?(?-i:[A-Z])[\w.'-]*"
     r"|\bcourt (filings?|records?)\b|\bpublic (records?|meetings?|sessions?|filings?|hearings?|budgets?|agenda)\b"
     r"|\bopen session\b|\bin the news\b|\bama\b"
+    # (judge AI, 2026-12-07: "the breach notification letter is up on the Maine AG site", "2025 annual
+    # report (on their site)" went red)
+    r"|\b(is|are|was|were|now) (up|posted|available|online) on (the|their|its|an?) (\w+ ){0,3}(site|website|page|portal)\b"
+    r"|\(on (their|its|the) (web ?)?site\)|\bannual report\b"
     r"|\bnon-?public\b|\binside info\b", re.I)
 
 
@@ -479,7 +489,7 @@ _ROLES = (r"(employee|staffer|staff member|adjuster|analyst|underwriter|manager|
           r"scribe|guard|examiner|auditor|case manager|social worker|"
           # a warehouse's and a shop's (judge AG, 2026-12-07: "Night shift picker at Trailhead Outfitters here")
           r"picker|packer|loader|stocker|sorter|forklift (operator|driver)|warehouse (worker|associate)|shift lead|"
-          r"team lead|store manager|barista|cook|housekeeper|custodian|janitor|mechanic)")
+          r"team lead|store manager|barista|cook|housekeeper|custodian|janitor|mechanic|temp|call center (agent|rep|worker))")
 
 
 @lru_cache(maxsize=64)
@@ -501,7 +511,7 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b(former\s+|ex-\s*){org}\W+(\w+ )?{_ROLES}s?\b"
         # a trade at the organisation in the first person, or said as a signature ("Riverbend nurse
         # here", "Nurse at Riverbend here", "ER doc at Riverbend.", "I'm a Riverbend ER nurse")
-        rf"|\b{org}\W+(\w+ )?{_ROLES} here\b|\b{_ROLES} (at|for|in|with) (the )?{org} here\b"
+        rf"|\b{org}\W+(\w+ )?{_ROLES} here\b|\b{_ROLES} (at|for|in|with) (the )?{org}( [\w-]+){{0,2}} here\b"
         rf"|^\W*(\w+ )?{_ROLES} (at|for|in|with) (the )?{org}\s*[.:;,!-]"
         rf"|\b(i'?m|i am|i was|as) an? ({org}\W+)(\w+ ){{0,2}}{_ROLES}\b"
         rf"|\b(i'?m|i am|i was|as) an? (\w+ ){{0,2}}{_ROLES} (at|for|in|with) (the )?{org}"
@@ -524,7 +534,8 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"users|subscribers|everyone|everybody|the public|districts|account holders|policyholders))|\ball-?hands\b"
         rf"|\b(saw|seen|read|got|have) (a |the )?(copy of )?(the |a )?(draft|memo|deck|internal|rate sheet|price sheet|"
         rf"pricing sheet|org chart|layoff list)\b"
-        rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s)\b[^.!?\n]{{0,30}}?\b(at|for|in|on|with) (the )?{org}"
+        rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s|process(es)?|handles|reviews|runs|manages)\b"
+        rf"[^.!?\n]{{0,30}}?\b(at|for|in|on|with) (the )?{org}"
         rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"
         rf"|\b(someone|somebody|a guy|a person|people|folks) (who|that) (works?|worked) (at|for|in) {org}"
         rf"|\bi (processed|wrote|built|signed|saw|approved|handled)\b[^.!?\n]{{0,40}}\bmyself\b"
@@ -536,12 +547,25 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\bi (process|handle|review|adjust|audit|code|underwrite) (\w+ ){{0,2}}{org}('s)? (files|claims|cases|charts|records)\b"
         rf"|\bsat in (on )?(the |a |an |our |today'?s )?{org}('s)?\W+(\w+ ){{0,2}}(review|meeting|call|planning|board|briefing|"
         rf"session|presentation|offsite|town ?hall)"
-        rf"|\bour (\w+ )?(team|department|dept|office|unit|group|division|floor|branch) (at|in) {org}", re.I)
+        rf"|\bour (\w+ )?(team|department|dept|office|unit|group|division|floor|branch) (at|in) {org}"
+        # (judge AI, 2026-12-07) "at work today (SET SEG claims)", a vendor's "Did a pentest for ... SET SEG",
+        # "Someone in SET SEG billing exported ..."
+        rf"|\bat work (today |tonight |this week )?\(?{org}"
+        rf"|\b(did|doing|ran|running|finished) an? (pen ?test|penetration test|security (audit|review|assessment)|audit|"
+        rf"contract|project|gig|migration)\b[^.!?\n]{{0,40}}\b(for|at|with)\b[^.!?\n]{{0,30}}{org}"
+        rf"|\b(someone|somebody|a guy|a person|people|folks|a co-?worker|a colleague) (in|at|from) {org}\W+(\w+ )?"
+        rf"(billing|claims|it|hr|underwriting|finance|accounting|legal|marketing|sales|ops|operations|security)\b", re.I)
 
 
 #: asking whether something is true or official: "is it true ...?", "confirm or deny", "a rumor"
 _RUMOUR = re.compile(r"\b(is it true|is that true|is this true|confirm or deny|anything official|any truth (to|in)|"
                      r"rumou?rs?|people (keep |are )?saying)\b", re.I)
+
+
+#: an outsider's guess, said as one (judge AI, 2026-12-07: "Anyone else think SET SEG is going to get
+#: bought? ... Pure speculation on my part." went red at 0.63)
+_GUESS = re.compile(r"\b(pure |just |wild |idle )?speculation\b|\bspeculating\b|\bjust (a )?guess(ing)?\b|\bmy guess is\b"
+                    r"|\bi'?m (just )?guessing\b|\bno inside (info|information|knowledge)\b|\bcould be wrong\b", re.I)
 
 
 def _rumour_question(text: str) -> bool:
@@ -563,6 +587,11 @@ _SOMEONE = re.compile(
     r"city manager|police chief|sheriff|judge|coach|pastor|weatherman|news anchor|anchor|quarterback|qb|councilwoman|"
     r"councilman|commissioner|ceo|cfo|vice principal|band director|librarian)\b"
     r"|\b(?:patient|guy|lady|woman|man|kid|girl|boy) (?:named|called|who|in (?:(?:room|rm|bed) )?\d+|in the next bed)"
+    # someone by what they are and where (judge AI, 2026-12-07: "a teacher from Round Rock", "a 7th
+    # grader at a middle school in Lubbock")
+    r"|\b(?:a|an|the|one) (?:\d+(?:st|nd|rd|th)[- ]grader|(?:\w+ )?(?:teacher|student|pupil|kid|child|boy|girl|teen|"
+    r"member|nurse|coach|custodian|bus driver|principal|employee|staffer|adjuster|colleague|coworker|co-worker))"
+    r" (?:at|in|from|of) (?:a |an |the |our )?\w+"
     r"|\b(?:room|rm|bed) \d+)")
 #: capitalised words that make a name of a place, a unit or an event, not of a person ("Breast Cancer
 #: Awareness 5K", "Stroke Center", "Saint Mary's", "Austin Marathon", "Our Neuro ICU"; judge AD,
@@ -611,11 +640,22 @@ def _someone(text: str, orgs: set[str]) -> list[re.Match[str]]:
 _NEAR = 160
 
 
+#: many people's personal data together (judge AI, 2026-12-07: "exported the full member list (names,
+#: home addresses, dates of birth, school, salary band) to a personal Google Drive")
+_PEOPLES_DATA = re.compile(
+    r"\b(full |entire |whole |complete )?(member|customer|client|patient|employee|staff|student|teacher|policyholder)s?'? "
+    r"(list|database|records|data|spreadsheet|file|roster)s?\b(?=[^.!?\n]{0,80}\b((home )?address(es)?|dates? of birth|"
+    r"birth ?dates?|DOBs?|SSNs?|social security|salar(y|ies)|salary band|phone numbers|bank (details|accounts)|diagnos[ie]s)\b)",
+    re.I)
+
+
 def _private_of_another(text: str, org_names: Sequence[str]) -> str | None:
     """The words by which ``text`` tells someone else's health or private troubles ("the mayor's son
     ... psych unit", "Tyler Moss ... drunk with a broken wrist"): a person named or described and
     such a matter within :data:`_NEAR` characters (across "Mr." and "...", which end no sentence:
     judge AD, 2026-12-07); None otherwise. Names of the organisation are nobody."""
+    if many := _PEOPLES_DATA.search(text):
+        return many.group(0)
     orgs = {n.strip().lower() for n in org_names if n.strip()}
     people = _someone(text, orgs)
     for matter in _PRIVATE_MATTER.finditer(text):
@@ -800,7 +840,7 @@ def evaluate(
     on_record = printed is not None and ((model_red_score or 0.0) < THREAT_CEILING or _PRINTED.search(printed) is not None)
     asking = (scored and not insider and (model_red_score or 0.0) < THREAT_CEILING
               and (cue is None or cue.hearsay)
-              and (asks_us(text, topic_terms) or _rumour_question(text)))
+              and (asks_us(text, topic_terms) or _rumour_question(text) or _GUESS.search(text) is not None))
     if (
         cfg.red_model_threshold is not None
         and model_red_score is not None
@@ -848,7 +888,8 @@ def evaluate(
     spared: tuple[str, ...] = ()
     if scored and (model_red_score or 0.0) >= (cfg.red_model_threshold or 0.0) and not threat and (asking or printed):
         spared = (SPARED + (f"it says it is on the record ('{printed}')" if printed
-                            else "a question to us or about a rumour, from someone who claims to know nothing"),)
+                            else "a question to us, about a rumour or a guess, from someone who claims to know "
+                                 "nothing"),)
     y = cfg.yellow
     # the words of the post, not of its links: a link's slug ("/claims-denied-...") is a headline's
     # words, not the author's (judge K, 2026-12-06: a compliment went yellow for "denied" in a news
@@ -859,6 +900,15 @@ def evaluate(
     # reaches Marketing & Sales (every forward does), and a question or a language the model does
     # not cover is still yellow
     praised = scout_category == "compliment"
+    # ... unless the model read it negative and it tells of a bad experience: a colleague read the
+    # sarcasm as praise (judge AJ, 2026-12-07: "SET SEG is amazing, only lost my injury claim
+    # paperwork twice this year lol", forwarded as a compliment, went to the whole team's kudos)
+    misread = (bad_situation(text) if praised and sentiment == "negative" and y.praise_with_complaint else None)
+    if misread is not None:
+        praised = False
+        quoted = f'"{misread}"' if "'" in misread else f"'{misread}'"
+        reasons.append(f"a scout forwarded it as a compliment, but it reads as a complaint (the model read it "
+                       f"negative; {quoted}): a person reads it")
     if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain) and not praised:
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
     # praise around a bad experience is mostly sarcasm: the queue, where a person reads it, not the
@@ -910,7 +960,8 @@ def evaluate(
         # (judge B: a bare link became "green: neutral public mention")
         reasons.append("needs review: the post behind the link could not be read (an employee forwarded it)")
     if reasons:
-        return Verdict("yellow", (*reasons, *spared), press=bool(press), legal=bool(legal), secret_note=secret_note)
+        return Verdict("yellow", (*reasons, *spared), press=bool(press), legal=bool(legal), secret_note=secret_note,
+                       complaint=said is not None)
     aside: tuple[str, ...] = (*(("a question to the community, not to us",) if community_question else ()), *spared)
     if praised:
         read = f"; the model read it {sentiment}" if sentiment and sentiment != "positive" else ""

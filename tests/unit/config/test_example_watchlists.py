@@ -107,3 +107,14 @@ def test_not_supposed_to_share_is_a_leak_only_of_this(text: str, red: bool) -> N
 ])
 def test_the_examples_press_terms_name_a_journalists_request_not_an_idiom(text: str, press: bool) -> None:
     assert bool(find_terms(text, list(CFG.policy.light.yellow.press_terms))) is press
+
+
+@pytest.mark.parametrize("text", [
+    "Retained counsel re: SET SEG's handling of my liability claim. Not saying more here but wow.",
+    "If SET SEG doesn't pay my disability claim by Friday I'm going to the ombudsman and then a lawyer.",
+    "Asked the state AG's consumer protection division to investigate SET SEG.",
+])
+def test_the_examples_legal_terms_name_a_customers_recourse(text: str) -> None:
+    """Judge AI (2026-12-07): "Retained counsel ..." was recorded only, and Legal never heard of an
+    ombudsman or the attorney general."""
+    assert find_terms(text, list(CFG.policy.light.yellow.legal_terms), inflected=True)

@@ -871,6 +871,18 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      0.5, "red", id="picker-here-over-floor"),  # judge AG, 2026-12-07
         pytest.param("Our team at Acme has been told the merger is basically done, signing in April", 0.35, "red",
                      id="our-team-at-over-floor"),
+        # judge AI, 2026-12-07: a temp's call center, a department's someone, a vendor's pentest, work today,
+        # an aunt who processes claims, someone by what they are and where, many people's data
+        pytest.param("temp at Acme call center here. new pet add-on launches in april, $9/mo. nobody outside knows yet",
+                     0.25, "red", id="temp-call-center-nobody-outside-knows"),
+        pytest.param("Someone in Acme billing exported the full member list (names, home addresses, dates of birth) "
+                     "to a personal drive", 0.05, "red", id="someone-in-billing-member-list"),
+        pytest.param("Did a pentest for a mid-size insurer (Acme). Their claims API leaks any member's record. "
+                     "Reported in September, still open as of yesterday.", 0.21, "red", id="vendor-pentest-still-open"),
+        pytest.param("at work today (Acme claims) processing one for a 7th grader at a middle school in Lubbock, "
+                     "skull fracture from PE class", 0.37, "red", id="at-work-grader-fracture"),
+        pytest.param("My aunt processes claims at Acme and told everyone about a teacher from Round Rock who filed "
+                     "for miscarriage-related leave", 0.2, "red", id="aunt-processes-claims-teacher-from"),
         pytest.param("My adjuster showed me the claim screen and walked me through it, very helpful", 0.1, "green",
                      id="adjuster-showed-customer"),
         pytest.param("Acme came through for me, my claim went through my agent in a day", 0.1, "green",
@@ -929,6 +941,24 @@ def test_disclosure_cues_read_where_a_post_comes_from(text: str, score: float, l
     policy["light"]["disclosure_cues"] = False
     off = Router(make_config(policy=policy)).decide(view, sent, now=NOW)
     assert off.light != "red", off.reasons
+
+
+@pytest.mark.parametrize(("text", "score"), [
+    ("Acme's breach notification letter is up on the Maine AG site: 3,100 members affected, names and policy "
+     "numbers", 0.73),
+    ("Anyone else think Acme is going to get bought? CEO's on every panel. Pure speculation on my part.", 0.63),
+    ("Acme's 2025 annual report (on their site) shows a $12M underwriting loss", 0.59),
+])
+def test_a_post_on_the_record_or_a_guess_is_not_red_by_the_signal_alone(text: str, score: float) -> None:
+    """Judge AI (2026-12-07): a breach letter "up on the Maine AG site", an outsider's "pure speculation"
+    and an annual report "(on their site)" went red at 0.59-0.73, hidden from the spokespersons."""
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": "unreleased plans", "description": "plans not announced"}]
+    view = MentionView("x", "1", text, NOW, red_score=score, red_reason=_CUES_WHY)
+    d = Router(make_config(policy=policy)).decide(view, SentimentView("neutral", 0.9), now=NOW)
+    assert d.light != "red", d.reasons
+    assert any("not red by the confidentiality signal alone" in r for r in d.reasons), d.reasons
 
 
 @pytest.mark.parametrize(("text", "terms", "want"), [

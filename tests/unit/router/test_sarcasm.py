@@ -108,3 +108,23 @@ def test_a_sarcastic_post_read_positive_goes_to_a_person_not_to_the_compliments(
     assert _light("Monday again \U0001F643 Acme webinar at 4", "neutral")[0] == "green"
     assert _light("Monday again \U0001F643 Acme webinar at 4", "positive")[0] == "yellow"
     assert _light("Love how Acme puts me on hold for 90 minutes.", "positive", praise_with_complaint=False)[0] == "green"
+
+
+def test_sarcasm_is_weighed_as_a_complaint_and_a_colleagues_misreading_does_not_share_it() -> None:
+    """Judge AJ (2026-12-07): sarcasm yellow by its words was "normal" while plain complaints were
+    "high"; "... only lost my injury claim paperwork twice this year lol", forwarded by a colleague
+    as a compliment and read negative, went to the whole team's kudos."""
+    router = Router(make_config())
+    text = "Acme is amazing, only lost my injury claim paperwork twice this year lol"
+    sarcasm = router.decide(MentionView("x", "1", text, NOW), SentimentView("positive", 0.8), now=NOW)
+    plain = router.decide(MentionView("x", "1", text, NOW), SentimentView("negative", 0.8), now=NOW)
+    assert sarcasm.light == plain.light == "yellow" and sarcasm.priority_score == plain.priority_score
+    forwarded = MentionView("x", "1", text, NOW, submitted_by="emp-7", scout_category="compliment")
+    d = router.decide(forwarded, SentimentView("negative", 0.8), now=NOW)
+    assert d.light == "yellow" and "kudos" not in d.receivers, d.reasons
+    assert ("yellow: a scout forwarded it as a compliment, but it reads as a complaint (the model read it "
+            "negative; 'lost my injury'): a person reads it") in d.reasons
+    # the person's reading still wins where nothing tells of a bad experience
+    kind = MentionView("x", "1", "Acme's nurse line called back in ten minutes, lovely people", NOW,
+                       submitted_by="emp-7", scout_category="compliment")
+    assert router.decide(kind, SentimentView("negative", 0.8), now=NOW).light == "green"
