@@ -419,7 +419,9 @@ def repriced(
     terms = [f"was {score:.1f}"]
     if dl:
         terms.append(f"light {light[0]} -> {light[1]} {dl:+.1f}")
-    if ds:
+    if ds or sentiment[0] != sentiment[1] or unread_before:
+        # at +0.0 too: "was 56.9 = 56.9" said nothing of the change (judge AJ, 2026-12-07: a Spanish post
+        # not read, then read negative, weighs the same)
         terms.append(f"sentiment {sentiment[0] or ('not read' if unread_before else 'none')} -> {sentiment[1] or 'none'} {ds:+.1f}")
     text = f"priority {name}: {', '.join(terms)} = {new:.1f}"
     by_rule = priority == "urgent" and score < p.thresholds.get("urgent", math.inf)

@@ -63,3 +63,7 @@ def test_an_unread_post_is_priced_like_a_complaint_until_a_person_reads_it(cfg: 
     _, new, text = repriced(cfg, score=es[1], priority=es[0], light=("yellow", "yellow"),
                             sentiment=(None, "positive"), unread_before=True)
     assert new == pytest.approx(es[1] - 15.0) and "sentiment not read -> positive -15.0" in text
+    # read negative, it weighs the same: the line says what changed (judge AJ, 2026-12-07: "was 56.9 = 56.9")
+    _, new, text = repriced(cfg, score=es[1], priority=es[0], light=("yellow", "yellow"),
+                            sentiment=(None, "negative"), unread_before=True)
+    assert new == pytest.approx(es[1]) and f"was {es[1]:.1f}, sentiment not read -> negative +0.0 = " in text
