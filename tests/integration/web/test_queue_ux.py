@@ -625,3 +625,13 @@ def test_the_assignee_filter_lists_who_may_hold_what_the_viewer_sees(browser: Ca
 
     assert 'value="lee"' in filter_options("lee") and 'value="ben"' in filter_options("lee")
     assert 'value="lee"' not in filter_options("ben") and 'value="anna"' in filter_options("ben")
+
+
+def test_the_override_form_says_green_closes_an_open_item(browser: Callable[..., Browser], seeded: Seeded,
+                                                          container: Container) -> None:
+    """Judge AJ (2026-12-07): marking a colleague's complaint green closed it at once, unanswered, with
+    no word of it on the form."""
+    anna = browser("anna")
+    bulk(anna, {"action": "assign", "item": [seeded.yellow], "assignee": "ben"})
+    page = anna.client.get(f"/queue/{seeded.yellow}").text
+    assert 'id="green-closes"' in page and "nobody answers it, and Ben Ortiz, who holds it, is told" in page
