@@ -145,7 +145,9 @@ def _term_notes(cfg: AppConfig) -> list[str]:
     if spoken:
         notes.append(f"spokespersons read {', '.join(spoken)}, which the sentiment model and the confidentiality "
                      f"signal do not: those posts go to a person who reads them, but only watch-list terms can make "
-                     f"them red; add the confidential terms in {', '.join(spoken)} too")
+                     f"them red; add the confidential terms in {', '.join(spoken)} too; and whatever their tone they "
+                     f"are yellow, priced as complaints: a compliment in them reaches kudos only when a person "
+                     f"corrects its sentiment to positive and marks it green")
     light = cfg.policy.light
     own = [c.name for c in light.confidential_categories if c.name not in EXAMPLE_CATEGORIES]
     if light.red_model_threshold is not None and own:

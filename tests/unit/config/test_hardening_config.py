@@ -329,6 +329,8 @@ def test_check_config_notes_what_a_bilingual_organisation_got_wrong(write: Calla
     assert "note: organisation.timezone: 'MST' is a fixed offset without daylight saving time" in out
     assert "note: policy.light.watchlists[0].terms: 'Confidential' alone makes every post that says it red" in out
     assert "note: spokespersons read es, which the sentiment model and the confidentiality signal do not" in out
+    # judge AG, 2026-12-07: nothing said that Spanish praise never reaches kudos by itself
+    assert "reaches kudos only when a person corrects its sentiment to positive and marks it green" in out
 
 
 def test_check_config_notes_a_configuration_with_no_time_zone(write: Callable[[dict[str, Any]], Path]) -> None:
