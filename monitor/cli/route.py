@@ -231,7 +231,9 @@ def route(
             # kudos, which the replay never told)
             held = [r for r in d.receivers if r in queueless and not out.get("recorded_only")]
             if held:
+                # not among those it reaches (judge AL, 2026-12-07: "receivers" listed kudos beside it)
                 out["not_shared_with"] = held
+                out["receivers"] = [r for r in d.receivers if r not in held]
             reasons.append(f"may be confidential ({why}, at or above {floor} "
                            f"{cfg.policy.light.doubt_floor_for(v.kind) or 0:.2f}): "
                            + (f"not shared with {', '.join(held)}; " if held else "")

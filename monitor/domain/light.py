@@ -420,6 +420,14 @@ _NOT_PUBLIC = re.compile(
     r"|\bpress release (goes|comes|will go|will come) out\b|\b(is|are) about to announce\b"
     r"|\bwill be (published|announced|made public|released) (next|on|in|after|tomorrow)\b"
     r"|\bembargo(ed)?\b|\bcan'?t say (any ?more|more|much|anything)\b|\bcannot say (any ?more|more|much)\b"
+    # what the papers leave out, and news that will reach people only later (judge AL, 2026-12-07:
+    # "None of that is in the annual report", "Members will find out when the vote notice shows up")
+    r"|\b(none|nothing|no mention|not a word) of (that|this|it)\b[^.!?\n]{0,20}\b(is |was |made it )?(in|into) (the|their|any) "
+    r"(annual report|press release|news|filings?|statement|minutes|newsletter)\b"
+    r"|\b(isn'?t|wasn'?t|is not|was not|never|not) (mentioned )?in (the|their|any) (annual report|press release|filings?|"
+    r"statement|newsletter)\b|\byou won'?t (read|see|find|hear) (this|that|it|about (it|this|that)) in\b"
+    r"|\b(members|customers|clients|staff|employees|everyone|people|the public|policyholders) (will|won'?t|are going to) "
+    r"(find out|hear about it|hear|know|learn)\b"
     # a weakness nobody fixed yet (judge AI, 2026-12-07: "Reported in September, still open as of yesterday")
     r"|\b(unpatched|not (yet )?patched|zero-?day)\b|\breported\b[^.!?\n]{0,30}\bstill (open|unpatched|unfixed|live|there|not fixed)\b"
     # a paper being written, or shown only inside (judge L, 2026-12-07: "The press release is drafted
@@ -489,7 +497,9 @@ _ROLES = (r"(employee|staffer|staff member|adjuster|analyst|underwriter|manager|
           r"scribe|guard|examiner|auditor|case manager|social worker|"
           # a warehouse's and a shop's (judge AG, 2026-12-07: "Night shift picker at Trailhead Outfitters here")
           r"picker|packer|loader|stocker|sorter|forklift (operator|driver)|warehouse (worker|associate)|shift lead|"
-          r"team lead|store manager|barista|cook|housekeeper|custodian|janitor|mechanic|temp|call center (agent|rep|worker))")
+          r"team lead|store manager|barista|cook|housekeeper|custodian|janitor|mechanic|temp|call center (agent|rep|worker)|"
+          # a bank's and a credit union's (judge AL, 2026-12-07: "Loan officer at Frontera CU.")
+          r"loan officer|officer|banker|member service rep|compliance analyst|collector|loan processor)")
 
 
 @lru_cache(maxsize=64)
@@ -551,8 +561,12 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         # (judge AI, 2026-12-07) "at work today (SET SEG claims)", a vendor's "Did a pentest for ... SET SEG",
         # "Someone in SET SEG billing exported ..."
         rf"|\bat work (today |tonight |this week )?\(?{org}"
-        rf"|\b(did|doing|ran|running|finished) an? (pen ?test|penetration test|security (audit|review|assessment)|audit|"
-        rf"contract|project|gig|migration)\b[^.!?\n]{{0,40}}\b(for|at|with)\b[^.!?\n]{{0,30}}{org}"
+        rf"|\b(did|doing|ran|running|finished) an? (\w+ )?(pen ?test|penetration test|security (audit|review|assessment)|"
+        rf"audit|assessment|review|engagement|contract|project|gig|migration)\b[^.!?\n]{{0,40}}\b(for|at|with)\b"
+        rf"[^.!?\n]{{0,30}}{org}"
+        # (judge AL, 2026-12-07) "Fun fact from a Frontera CU member service rep:", "I sit in the room taking minutes"
+        rf"|\bfrom an? {org}('s)?\W+(\w+ ){{0,2}}{_ROLES}\b|\bi (sit|sat) in (the|those|these|on the) (room|meetings?|board "
+        rf"meetings?)\b|\b(i|we) (take|took|taking) (the )?minutes\b|\btaking (the )?minutes\b"
         rf"|\b(someone|somebody|a guy|a person|people|folks|a co-?worker|a colleague) (in|at|from) {org}\W+(\w+ )?"
         rf"(billing|claims|it|hr|underwriting|finance|accounting|legal|marketing|sales|ops|operations|security)\b", re.I)
 
@@ -618,7 +632,12 @@ _PRIVATE_MATTER = re.compile(
     r"antidepressants?|opioids?|oxycodone|fentanyl|cocaine|tox screen|alcohol poisoning|behavioral health|ALS|"
     r"hysterectomy|positive (pregnancy|covid|hiv|drug) test|tested positive|kill (herself|himself|themselves)|"
     r"stillborn|hepatitis|addiction|suboxone|methadone|ptsd|meth|high on|restrain(ed)?|unconscious|infusion|"
-    r"therapy notes|disability (claim|leave)|heart (condition|surgery)|nerve damage|bruises|custody)\b", re.I)
+    r"therapy notes|disability (claim|leave)|heart (condition|surgery)|nerve damage|bruises|custody|"
+    # someone's money (judge AL, 2026-12-07: "Mrs. Delgado ... has like $380k sitting in a share
+    # certificate"; "the city councilman's HELOC ... his debt-to-income is insane")
+    r"debt-to-income|credit score|HELOC|mortgage|(loan|application) (was )?(denied|declined)|bankrupt\w*|foreclos\w*|"
+    r"overdraw\w*|overdrafts?|in collections|garnish\w*|(account )?balance|share certificate|savings account|"
+    r"wire transfers?)\b|\$\d[\d,.]*\s?(k|m|million|thousand)\b", re.I)
 
 
 def _someone(text: str, orgs: set[str]) -> list[re.Match[str]]:
@@ -906,7 +925,7 @@ def evaluate(
     misread = (bad_situation(text) if praised and sentiment == "negative" and y.praise_with_complaint else None)
     if misread is not None:
         praised = False
-        quoted = f'"{misread}"' if "'" in misread else f"'{misread}'"
+        quoted = f"\u201c{misread}\u201d" if "'" in misread or '"' in misread else f"'{misread}'"
         reasons.append(f"a scout forwarded it as a compliment, but it reads as a complaint (the model read it "
                        f"negative; {quoted}): a person reads it")
     if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain) and not praised:
@@ -916,7 +935,7 @@ def evaluate(
     said = (bad_situation(text, mockery=sentiment == "positive")
             if y.praise_with_complaint and sentiment in ("positive", "neutral") and not praised else None)
     # quoted in the other quote marks where the words hold one ("'quick'", "processing' since ...")
-    said = None if said is None else (f'"{said}"' if "'" in said else f"'{said}'")
+    said = None if said is None else (f"\u201c{said}\u201d" if "'" in said or '"' in said else f"'{said}'")
     if said is not None and sentiment == "positive":
         reasons.append(f"{SARCASM_REASON} ({said}): may be sarcasm, a person reads it")
     elif said is not None:

@@ -379,5 +379,5 @@ def test_route_says_a_compliment_in_doubt_is_not_shared_with_kudos(app: typer.Ty
                  "SET SEG!", sentiment={"label": "positive", "score": 0.95}) + "\n"
     (out,) = route_lines(app, config, stdin)
     assert out.get("in_doubt") is True, out
-    assert out["receivers"] == ["kudos"] and out["not_shared_with"] == ["kudos"]
+    assert out["receivers"] == [] and out["not_shared_with"] == ["kudos"]
     assert out["reasons"][-1].endswith("not shared with kudos; Legal / Compliance are asked to look")

@@ -883,6 +883,20 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      "skull fracture from PE class", 0.37, "red", id="at-work-grader-fracture"),
         pytest.param("My aunt processes claims at Acme and told everyone about a teacher from Round Rock who filed "
                      "for miscarriage-related leave", 0.2, "red", id="aunt-processes-claims-teacher-from"),
+        # judge AL, 2026-12-07 (a credit union): someone's money, a loan officer, what the papers leave out,
+        # news people will hear later, minutes taken in the room, a vendor's assessment
+        pytest.param("Fun fact from an Acme member service rep: Mrs. Delgado from the choir has like $380k sitting in a "
+                     "share certificate", 0.08, "red", id="from-a-rep-someones-money"),
+        pytest.param("Loan officer at Acme. Had to decline the city councilman's HELOC today, his debt-to-income is "
+                     "insane", 0.23, "red", id="loan-officer-councilmans-heloc"),
+        pytest.param("Former Acme compliance analyst. Their program got written up by the regulator. None of that is in "
+                     "the annual report", 0.2, "red", id="none-of-that-in-the-annual-report"),
+        pytest.param("Acme board is deep in merger talks. Members will find out when the vote notice shows up. Source: "
+                     "I sit in the room taking minutes", 0.49, "red", id="members-will-find-out-i-sit-in-the-room"),
+        pytest.param("Did a network assessment for Acme last year as a contractor. Routers still have telnet open. "
+                     "Reported it, still open as far as I know", 0.13, "red", id="vendor-assessment-still-open"),
+        pytest.param("Mrs. Delgado from our choir says Acme gave her a great rate on a $20k car loan", 0.1, "green",
+                     id="a-customer-tells-of-a-friends-loan"),
         pytest.param("My adjuster showed me the claim screen and walked me through it, very helpful", 0.1, "green",
                      id="adjuster-showed-customer"),
         pytest.param("Acme came through for me, my claim went through my agent in a day", 0.1, "green",

@@ -104,7 +104,7 @@ def test_a_sarcastic_post_read_positive_goes_to_a_person_not_to_the_compliments(
     light, reasons, receivers = _light("@acme my claim number is 4471, been 'processing' since spring break. no rush",
                                        "neutral")
     assert (light, receivers) == ("yellow", ["marketing-sales"])
-    assert "yellow: a bad experience in its words (\"processing' since spring break\"): a person reads it" in reasons
+    assert "yellow: a bad experience in its words (\u201cprocessing' since spring break\u201d): a person reads it" in reasons
     assert _light("Monday again \U0001F643 Acme webinar at 4", "neutral")[0] == "green"
     assert _light("Monday again \U0001F643 Acme webinar at 4", "positive")[0] == "yellow"
     assert _light("Love how Acme puts me on hold for 90 minutes.", "positive", praise_with_complaint=False)[0] == "green"
