@@ -331,7 +331,8 @@ _BAD_SITUATION = re.compile(
     r"|\b(nobody|no one) (can|could|will|would) (tell|explain|answer)\b|\bthe hard way\b|\bfine print\b"
     # a low mark, and praise in scare quotes ("the 'quick' reimbursement")
     r"|(?<![\d/])[0-3] ?/ ?10\b|(?<![\d/])[01] ?/ ?5\b"
-    r"|['\"\u2018\u201c](quick|fast|speedy|prompt|easy|simple|helpful|great|excellent|amazing|customer (care|service)|"
+    r"|['\"\u2018\u201c](quick|fast|speedy|prompt|easy|simple|simplified|streamlined|improved|user-friendly|friendly|"
+    r"helpful|great|excellent|amazing|customer (care|service)|priority|24/7|"
     r"support|help|service|care)['\"\u2019\u201d]"
     , re.I)
 #: marks of mockery: beside praise, sarcasm; beside a flat reading, no bad experience by themselves

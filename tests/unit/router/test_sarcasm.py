@@ -48,6 +48,9 @@ from tests.fixtures.router import NOW, make_config
                      id="nobody-can-tell"),
         pytest.param("A heartfelt thank-you to Acme for teaching me to read the fine print", "fine print",
                      id="fine-print"),
+        # judge AK, 2026-12-07 (read neutral, recorded only)
+        pytest.param("pro tip: read the Acme 'simplified' policy booklet. 84 pages. simplified.", "'simplified'",
+                     id="scare-quoted-simplified"),
     ],
 )
 def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
