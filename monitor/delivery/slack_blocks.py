@@ -314,7 +314,9 @@ def render_alert(payload: dict[str, Any], *, max_text_chars: int = 1500, notice_
         lines = "\n".join(f"• {escape_line(r)}" for r in reasons[:10])
         blocks.append(_section(f"*Why you see this*\n{lines}", f"bs_why:{item_id}"))
     line = state_line(state)
-    if not line and payload.get("holder") and payload.get("status") in ("assigned", "acknowledged"):
+    # ... not to a receiver without a queue (kudos): who holds it is queue business (judge AJ, 2026-12-07)
+    if (not line and payload.get("holder") and payload.get("status") in ("assigned", "acknowledged")
+            and payload.get("queue", True)):
         # an alert about an item someone holds already (a colleague's forward, a reply) says whose
         line = (f":bust_in_silhouette: {escape_line(payload['holder'])}'s "
                 f"({'acknowledged' if payload['status'] == 'acknowledged' else 'assigned, not acknowledged yet'})")

@@ -59,6 +59,9 @@ def test_an_alert_about_an_item_someone_holds_says_whose_and_offers_no_claim() -
     assert "bs_claim" not in dumped and "bs_ack" not in dumped and "bs_respond" in dumped
     _, fresh = render_alert({k: v for k, v in payload.items() if k not in ("holder", "status")})
     assert "bs_claim" in json.dumps(fresh) and "holds" not in json.dumps(fresh)
+    # kudos (no queue) is not told whose it is (judge AJ, 2026-12-07: queue business to the whole team)
+    _, kudos = render_alert({**payload, "queue": False})
+    assert "Dana Whitfield" not in json.dumps(kudos)
 
 
 def test_people_are_named_as_the_roster_names_them() -> None:
