@@ -344,7 +344,7 @@ _MOCKERY = re.compile(
 
 #: the start of the light reason of praise around a bad experience (the digest lists such a post
 #: among the criticisms, never as a compliment)
-SARCASM_REASON = "praise around a complaint"
+SARCASM_REASON = "read as praise, yet it tells of a bad experience"
 #: ... and of a bad experience told in a flat tone (read neutral)
 FLAT_REASON = "a bad experience in its words"
 

@@ -485,7 +485,7 @@ def test_compliments_leave_out_complaints_read_as_praise_and_spikes_say_when(dig
         post(s, 3, "good luck with that, hope it gets sorted", 70, None, [], head=asked)
         # judge AE, 2026-12-07: praise around a bad experience is yellow, and no compliment to quote
         post(s, 4, "So grateful to SET SEG for the free lesson in patience. Week 6, no check.", 60, "yellow",
-             ["praise around a complaint ('Week 6, no'): may be sarcasm, a person reads it"])
+             ["read as praise, yet it tells of a bad experience ('Week 6, no'): may be sarcasm, a person reads it"])
         spike = s.exec(select(Spike)).one()
         spike.ended_at = spike.started_at + timedelta(hours=2)
         spike.explanation = {**spike.explanation, "window": "1 h"}

@@ -45,7 +45,7 @@ def test_a_post_of_unknown_language_gets_every_template_of_its_sentiment() -> No
 def test_praise_around_a_bad_experience_is_offered_no_thanks() -> None:
     """Judge AE (2026-12-07): a sarcastic complaint read positive was offered "Thank you for the kind
     words"; unless a person corrected the reading to positive, it gets the complaint's templates."""
-    why = ["yellow: praise around a complaint ('on hold'): may be sarcasm, a person reads it"]
+    why = ["yellow: read as praise, yet it tells of a bad experience ('on hold'): may be sarcasm, a person reads it"]
     assert "thanks" in _offered("en", "positive")
     assert _offered("en", "positive", light_reasons=why) == _offered("en", "negative")
     assert _offered("en", "positive", light_reasons=why, corrected=True) == _offered("en", "positive")

@@ -98,7 +98,7 @@ def _light(text: str, label: str, **policy_yellow: bool) -> tuple[str, list[str]
 def test_a_sarcastic_post_read_positive_goes_to_a_person_not_to_the_compliments() -> None:
     light, reasons, receivers = _light("Love how Acme puts me on hold for 90 minutes. Stellar service.", "positive")
     assert light == "yellow"
-    assert "yellow: praise around a complaint ('on hold'): may be sarcasm, a person reads it" in reasons
+    assert "yellow: read as praise, yet it tells of a bad experience ('on hold'): may be sarcasm, a person reads it" in reasons
     assert "kudos" not in receivers
     # a sincere compliment read positive stays one; the rule reads praise only, and can be turned off
     assert _light("Acme's nurse line called back within ten minutes. Lovely people.", "positive")[::2] == (
