@@ -118,3 +118,8 @@ def test_the_examples_legal_terms_name_a_customers_recourse(text: str) -> None:
     """Judge AI (2026-12-07): "Retained counsel ..." was recorded only, and Legal never heard of an
     ombudsman or the attorney general."""
     assert find_terms(text, list(CFG.policy.light.yellow.legal_terms), inflected=True)
+
+
+def test_news_of_a_regulator_is_no_legal_threat() -> None:
+    text = "The state insurance commissioner approved SET SEG's request for a 6% rate increase, per today's filing."
+    assert not find_terms(text, list(CFG.policy.light.yellow.legal_terms), inflected=True)
