@@ -637,8 +637,12 @@ _PRIVATE_MATTER = re.compile(
     # someone's money (judge AL, 2026-12-07: "Mrs. Delgado ... has like $380k sitting in a share
     # certificate"; "the city councilman's HELOC ... his debt-to-income is insane")
     r"debt-to-income|credit score|HELOC|mortgage|(loan|application) (was )?(denied|declined)|bankrupt\w*|foreclos\w*|"
-    r"overdraw\w*|overdrafts?|in collections|garnish\w*|(account )?balance|share certificate|savings account|"
-    r"wire transfers?)\b|\$\d[\d,.]*\s?(k|m|million|thousand)\b", re.I)
+    r"overdraw\w*|overdrafts?|in collections|garnish\w*|account balance|(his|her|their) balance|share certificate|"
+    r"savings account|wire transfers?)\b"
+    # money held or owed, not raised or given ("Dr. Kim raised $20k for the ward" is no one's account)
+    r"|\b(has|had|have|keeps?|owes?|owed)( \w+){0,2} \$\d[\d,.]*\s?(k|m|million|thousand)?\b"
+    r"|\$\d[\d,.]*\s?(k|m|million|thousand)? (sitting )?in (a |an |her |his |their )?(account|savings|checking|certificate|cd)\b",
+    re.I)
 
 
 def _someone(text: str, orgs: set[str]) -> list[re.Match[str]]:

@@ -897,6 +897,8 @@ _CUES_WHY = "resembles 'unreleased plans' (0.31)"
                      "Reported it, still open as far as I know", 0.13, "red", id="vendor-assessment-still-open"),
         pytest.param("Mrs. Delgado from our choir says Acme gave her a great rate on a $20k car loan", 0.1, "green",
                      id="a-customer-tells-of-a-friends-loan"),
+        pytest.param("Nurse at Acme here. Dr. Kim raised $20k for the children's ward and keeps her work-life balance",
+                     0.1, "green", id="insider-praises-a-colleagues-fundraising"),
         pytest.param("My adjuster showed me the claim screen and walked me through it, very helpful", 0.1, "green",
                      id="adjuster-showed-customer"),
         pytest.param("Acme came through for me, my claim went through my agent in a day", 0.1, "green",
