@@ -349,7 +349,7 @@ class QueueActions:
             **({"sentiment": details["to"]} if action == "sentiment" and details else {}),
             # why a person set the light, for the thread (not for red: its reason may tell what it is)
             **({"why": details["reason"]} if action == "override_light" and details and item.light != "red"
-               and details.get("reason") else {})}
+               and details.get("from") != "red" and details.get("reason") else {})}
         taken = ((details or {}).get("from") if action == "claim"
                  else (details or {}).get("holder") if action == "override_light" else None)
         if taken:
