@@ -166,7 +166,8 @@ def test_a_compliment_read_wrong_is_rescued_from_kudos_into_the_queue(
     """Judge F (2026-12-06): a complaint the model read as praise went to kudos and was recorded
     closed; a spokesperson set it to yellow and it stayed closed, with no due time, out of the open
     queue. Raising a recorded green item to yellow opens it for a spokesperson, due from now."""
-    c = _one_item(db_url, make_config, tmp_path, clock, text="Great job SET SEG, love waiting 5 months for a claim")
+    # (sarcasm without the words of a bad experience: "waiting 5 months" now makes it yellow at once)
+    c = _one_item(db_url, make_config, tmp_path, clock, text="Great job SET SEG, love the new forms, so many boxes")
     try:
         item = c.store.queue_items()[0][0]
         assert (item.light, item.status) == ("green", "closed")  # "great", "love": shared with kudos
