@@ -19,11 +19,11 @@ AT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
 
 
 def _offered(lang: str | None, sentiment: str | None, *, read: bool = True, light_reasons: list[str] | None = None,
-             corrected: bool = False) -> list[str]:
+             corrected: bool = False, text: str = "...") -> list[str]:
     cfg = load_config(EXAMPLE, env={})
     item = QueueItem(id=1, mention_id=1, group_key="x:1", light="yellow", priority="normal", status="new",
                      created_at=AT, updated_at=AT, light_reasons=light_reasons or [])
-    post = MentionRow(id=1, source="x", external_id="1", url="https://x.com/a/status/1", text="...", lang=lang,
+    post = MentionRow(id=1, source="x", external_id="1", url="https://x.com/a/status/1", text=text, lang=lang,
                       author_handle="ana", created_at=AT, fetched_at=AT)
     actor = actor_for(cfg, email="dana.whitfield@setseg.example")
     return [t["id"] for t in templates_for(SimpleNamespace(cfg=cfg), item, post, sentiment, actor,  # type: ignore[arg-type]
@@ -49,3 +49,19 @@ def test_praise_around_a_bad_experience_is_offered_no_thanks() -> None:
     assert "thanks" in _offered("en", "positive")
     assert _offered("en", "positive", light_reasons=why) == _offered("en", "negative")
     assert _offered("en", "positive", light_reasons=why, corrected=True) == _offered("en", "positive")
+
+
+def test_a_post_read_negative_that_thanks_us_is_offered_the_thanks_too() -> None:
+    """Judges AJ, AK, AL (2026-12-07): compliments the model read negative ("Big props to SET SEG ...
+    No fuss, no fight.") were offered only "sorry for the trouble". Where a post thanks or praises us
+    and tells of no trouble, the thanks are offered beside the complaint's replies."""
+    why = ["yellow: negative sentiment (criticism or complaint)"]
+    props = "Big props to SET SEG, my claim was paid in 4 days. No fuss, no fight."
+    assert _offered("en", "negative", light_reasons=why, text=props) == ["complaint-dm", "thanks"]
+    # not where it tells of trouble, says "for nothing", or its item is yellow for complaint words
+    assert "thanks" not in _offered("en", "negative", light_reasons=why, text="Thanks SET SEG, on hold for an hour")
+    assert "thanks" not in _offered("en", "negative", light_reasons=why, text="Thanks for nothing, SET SEG")
+    assert "thanks" not in _offered("en", "negative", text=props,
+                                    light_reasons=[*why, "yellow: complaint terms: 'denied'"])
+    # a person who corrected the reading to negative has read it
+    assert "thanks" not in _offered("en", "negative", light_reasons=why, text=props, corrected=True)
