@@ -347,12 +347,19 @@ _MOCKERY = re.compile(
 SARCASM_REASON = "read as praise, yet it tells of a bad experience"
 #: ... and of a bad experience told in a flat tone (read neutral)
 FLAT_REASON = "a bad experience in its words"
+#: ... and of a colleague's compliment that the model read negative and that tells of one
+MISREAD_REASON = "a scout forwarded it as a compliment, but it reads as a complaint"
 
 
 _OVER = re.compile(r"\b(used to|no longer|not anymore|no more|never again|last year)\b[^.!?]*$", re.I)
 _SPARED = re.compile(r"\b(didn'?t|did not|don'?t|do not|doesn'?t|does not|without|never|no need to|not a single)\b"
                      r"( [\w']+){0,4} ?$", re.I)
 _OVER_AFTER = re.compile(r"[^.!?]{0,25}\b(any ?more|no longer|in the past|last year)\b", re.I)
+
+
+def _quoted(words: str) -> str:
+    """``words`` in quote marks, curly where they hold a quote mark ("'quick'", "processing' since ...")."""
+    return f"\u201c{words}\u201d" if "'" in words or '"' in words else f"'{words}'"
 
 
 def bad_situation(text: str, *, mockery: bool = True) -> str | None:
@@ -371,6 +378,22 @@ def bad_situation(text: str, *, mockery: bool = True) -> str | None:
             continue
         return m.group(0)
     return None
+
+
+#: words that thank or praise us
+_THANKS_US = re.compile(r"\b(thank(s| you)|thx|grateful|props|kudos|shout ?-?outs?|credit where|appreciated?|well done|"
+                        r"great job|hats off|you (guys )?rock|recommend)\b", re.I)
+#: the light reasons of a complaint in its words, whatever the reading
+_COMPLAINED = ("yellow: complaint terms", "yellow: a legal threat", f"yellow: {SARCASM_REASON}", f"yellow: {FLAT_REASON}",
+               "yellow: a scout forwarded it as criticism", f"yellow: {MISREAD_REASON}")
+
+
+def thanks_us(text: str, light_reasons: list[str]) -> bool:
+    """Whether a post thanks or praises us and tells of no trouble: no bad experience in its words
+    (:func:`bad_situation`), no "for nothing", no complaint reason on its item."""
+    return (_THANKS_US.search(text) is not None and bad_situation(text) is None
+            and re.search(r"\bfor nothing\b", text, re.I) is None
+            and not any(r.startswith(_COMPLAINED) for r in light_reasons))
 
 
 #: what an insider says, not a customer: the model signal keeps its say over such a post (judge V,
@@ -930,23 +953,19 @@ def evaluate(
     misread = (bad_situation(text) if praised and sentiment == "negative" and y.praise_with_complaint else None)
     if misread is not None:
         praised = False
-        quoted = f"\u201c{misread}\u201d" if "'" in misread or '"' in misread else f"'{misread}'"
-        reasons.append(f"a scout forwarded it as a compliment, but it reads as a complaint (the model read it "
-                       f"negative; {quoted}): a person reads it")
+        reasons.append(f"{MISREAD_REASON} (the model read it negative; {_quoted(misread)}): a person reads it")
     if y.negative_sentiment and sentiment == "negative" and (y.uncertain_negative or not uncertain) and not praised:
         reasons.append("negative sentiment (criticism or complaint)" + (" — uncertain" if uncertain else ""))
     # praise around a bad experience is mostly sarcasm: the queue, where a person reads it, not the
     # whole team's kudos channel (a sincere compliment a spokesperson confirms still gets there)
     said = (bad_situation(text, mockery=sentiment == "positive")
             if y.praise_with_complaint and sentiment in ("positive", "neutral") and not praised else None)
-    # quoted in the other quote marks where the words hold one ("'quick'", "processing' since ...")
-    said = None if said is None else (f"\u201c{said}\u201d" if "'" in said or '"' in said else f"'{said}'")
     if said is not None and sentiment == "positive":
-        reasons.append(f"{SARCASM_REASON} ({said}): may be sarcasm, a person reads it")
+        reasons.append(f"{SARCASM_REASON} ({_quoted(said)}): may be sarcasm, a person reads it")
     elif said is not None:
         # a complaint told flatly (judge AH, 2026-12-07: "@SETSEG my claim number is 4471, been
         # 'processing' since spring break. no rush" read neutral and was only recorded)
-        reasons.append(f"{FLAT_REASON} ({said}): a person reads it")
+        reasons.append(f"{FLAT_REASON} ({_quoted(said)}): a person reads it")
     # in any of its forms (2026-12-07: "still delaying my claim" missed the term "delayed")
     complaint = [] if praised else distinct_terms(text, y.complaint_terms, inflected=True)
     if complaint:

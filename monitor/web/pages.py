@@ -32,14 +32,7 @@ from monitor.clock import utc
 from monitor.config import AppConfig
 from monitor.config.policy import ReplyTemplate
 from monitor.domain.assignment import reads
-from monitor.domain.light import (
-    FLAT_REASON,
-    SARCASM_REASON,
-    bad_situation,
-    can_offer_template,
-    on_watchlists,
-    reasons_now,
-)
+from monitor.domain.light import SARCASM_REASON, can_offer_template, on_watchlists, reasons_now, thanks_us
 from monitor.queue.actions import (
     BULK_MAX,
     POLICY_REMINDER,
@@ -212,22 +205,6 @@ def templates_for(container: Container, q: QueueItem, m: MentionRow, sentiment: 
                     "text": fill(t, author=author, org=container.cfg.organisation.name, spokesperson=actor.name,
                                       website=container.cfg.organisation.website or "")})
     return out
-
-
-#: words that thank or praise us
-_THANKS_US = re.compile(r"\b(thank(s| you)|thx|grateful|props|kudos|shout ?-?outs?|credit where|appreciated?|well done|"
-                        r"great job|hats off|you (guys )?rock|recommend)\b", re.I)
-#: the light reasons of a complaint in its words, whatever the reading
-_COMPLAINED = ("yellow: complaint terms", "yellow: a legal threat", f"yellow: {SARCASM_REASON}", f"yellow: {FLAT_REASON}",
-               "yellow: a scout forwarded it as criticism", "yellow: a scout forwarded it as a compliment, but")
-
-
-def thanks_us(text: str, light_reasons: list[str]) -> bool:
-    """Whether a post thanks or praises us and tells of no trouble: no bad experience in its words
-    (:func:`monitor.domain.light.bad_situation`), no "for nothing", no complaint reason on its item."""
-    return (_THANKS_US.search(text) is not None and bad_situation(text) is None
-            and re.search(r"\bfor nothing\b", text, re.I) is None
-            and not any(r.startswith(_COMPLAINED) for r in light_reasons))
 
 
 def press_enquiry(q: QueueItem) -> bool:
