@@ -217,7 +217,30 @@ class Verdict:
 
 
 _QUESTION = re.compile(r"\?\s*($|\W)|\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
-_ASKS = re.compile(r"\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b", re.I)
+# A request put to us without a question mark (judge AN, 2026-12-07: "SET SEG - need to know whether
+# substitute teachers are covered ... Please advise.", "could you tell me which form my principal
+# needs to sign" and "Who handles my open claim now, the old district's plan or the new one" were
+# recorded only, nobody told)
+_ASKS = re.compile(
+    r"\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b"
+    r"|\b(need|needs|want|wants|wanted|trying|like) to (know|find out|understand|ask) "
+    r"(if|whether|when|how|what|which|who|where|why)\b"
+    r"|\b(could|can|would) (you|someone|somebody|anyone) (please )?(tell|let|confirm|explain|clarify|advise|send|point|help)\b"
+    r"|\bplease (advise|confirm|clarify|explain|let (me|us) know)\b"
+    r"|\blet (me|us) know (if|whether|when|how|what|which|who|where)\b"
+    # a demand to be shown what we hold (judge AN: "I'd like to see the admin cost breakdown for SET SEG.
+    # Members fund it, so we should know what share goes to overhead" went red at 0.58, hidden from the
+    # team that answers it)
+    r"|\b(like|love|want|need|ask) to see (the|a|an|their|your|its|some|any) [\w' -]{0,30}"
+    r"(breakdown|numbers|data|figures|report|details|budget|costs?|contract|minutes|audit|policy)\b"
+    r"|\b(we|members|taxpayers|the public|parents|i) (should|deserve to|have a right to|ought to) (know|see)\b"
+    r"|\bwhy (won'?t|don'?t|doesn'?t|can'?t) (they|you|it|\w+) (publish|disclose|share|release|tell|post)\b", re.I)
+# ... or as a question without its mark, by the words that open it ("When does open enrollment
+# close this year"); "How we cut claim times in half" and "When it rains" open no question
+_ASKS_OPENING = re.compile(
+    r"^\W*((when|where|why) (is|are|was|were|do|does|did|can|could|will|would|should|has|have)"
+    r"|how (do|can|should) (i|we)|how (long|much|soon)|who (handles|decides|approves|pays|do|does|can|should|will)"
+    r"|what (is|are|do|does|happens|should)|(is|are) there|(does|do|can|will|should|is|are) (i|we|my|our|you|the) )\b", re.I)
 # Sentences ending in a question mark (the mark kept), split after . ! ? and line breaks; a pause
 # ("just... gone?") ends none (judge AG, 2026-12-07: "Anyone else's order just... gone?" was the
 # one-word aside "gone?", and the complaint was recorded only)
@@ -226,26 +249,89 @@ _SENTENCE = re.compile(r"(?:[^.!?\n]|\.{2,}(?=[ \t]*\w))*\?+|[^.!?\n]+[.!\n]*")
 # "Has anybody applied ...?", "Any public data on ...?".
 # "Any ETA on the portal fix?", "Any update?" ask the organisation for news of its own work (judge A,
 # 2026-12-07: green, nobody answered), not the readers
-_TO_COMMUNITY = re.compile(r"^\W*any\b(?!\s+(eta|updates?|news|word|timeline|estimate|progress)\b)"
+_TO_COMMUNITY = re.compile(r"^\W*any\b(?!\s+(eta|updates?|news|word|timeline|estimate|progress|dates?|idea|plans?|chance)\b)"
                            r"|\b(any ?one|any ?body)\b", re.I)
+# A question put to readers by its form ("Ask HN: ...", "Question thread: ...", "Poll: ...", "r/texas:
+# ...", "Fellow school nurses, ...", "Teachers on here: ...", "What's everyone bringing ...", "Which
+# podcast do you all recommend", "Who's running the 5K?"): theirs to answer even on one of our topics,
+# unless it asks for what only we know or shares a trouble (below; judge AN, 2026-12-07: 12 of 15
+# such questions went to the queue). A bare "which plan is best?" may be a buyer asking us: still a
+# question
+_TO_READERS = re.compile(
+    r"^\W*(ask|tell)\s+(hn|reddit|r/\w+)\b|^\W*(question thread|poll|quick poll|survey)\s*:|^\W*r/\w+\s*:"
+    r"|^\W*(fellow|other) [\w' -]{2,40}[,:]|^\W*question for (the |all )?(other|fellow|all)\b"
+    r"|^[\w' -]{2,40} (on|in|out) (here|there)\s*[,:]"
+    r"|\b(what'?s|what is|how'?s|is) (everyone|everybody)\b|^\W*who('?s| is) (going|running|coming|attending|joining|bringing)\b"
+    r"|\bhow many of (you|us)\b"
+    r"|\b(do|did|would|will) (you all|y'?all|you guys|you folks|everyone|everybody) "
+    r"(use|recommend|prefer|think|bring|like|go with|pick|choose|stock|wear)\b", re.I)
+# ... what only we know ("anyone know if they cover ...", "how long does it take") or a shared
+# trouble ("anyone else ...?", "who else ...?") is ours to answer whoever the question is put to;
+# "how do you get custodians to ..." asks the readers how they do it
+_OURS_TO_ANSWER = re.compile(r"\b(know|knows|tell|explain|confirm|how (do|can|should) (i|we)|how (long|much|soon)|"
+                             r"how does (it|this|that|the|my|our)|when|where|why|whether|if (they|it|my|our|this|that|i)|"
+                             r"is it true|any ?(one|body) else|who else)\b", re.I)
+# A rhetorical question in praise asks nobody anything ("Who does that anymore?", "How cool is
+# that?"); read positive, it is an exclamation (a complaint's "why is this so hard?" still asks)
+_PRAISE_QUESTION = re.compile(
+    r"^\W*(who|what \w+|which \w+) (does|do|did) (that|this) (anymore|any more|these days|nowadays)\b"
+    r"|^\W*how (cool|great|awesome|nice|amazing|lovely|sweet|good|neat|refreshing|kind) is (that|this)\b"
+    r"|^\W*what more (could|can|would) (you|i|we|anyone|one) (ask|want|wish) for\b|^\W*who knew\b|^\W*remember when\b"
+    r"|^\W*what'?s not to (love|like)\b|^\W*(isn'?t|wasn'?t) (that|this|it) (great|nice|amazing|wonderful|awesome|"
+    r"lovely|sweet|cool)\b|^\W*why (can'?t|doesn'?t|don'?t|isn'?t|aren'?t) (every|all|more|other)\w*\b"
+    r"|^\W*is there anything [\w' ]{0,40}can'?t (do|handle|fix)\b|^\W*can we (just )?talk about how\b"
+    r"|^\W*what would (i|we|my|our)\b[\w' ]{0,40} do without\b", re.I)
 
 
-def asks_us(text: str, topic_terms: Sequence[str] = ()) -> bool:
+def _to_org(question: str, org_names: Sequence[str]) -> bool:
+    """Whether ``question`` calls on someone of the organisation ("Anyone from SET SEG here?", "Does
+    anyone at SET SEG read these?"): put to us, not to the readers."""
+    names = [n for n in org_names if n]
+    if not names:
+        return False
+    alt = "|".join(re.escape(n.lstrip("@")) for n in sorted(names, key=len, reverse=True))
+    return re.search(rf"\bany ?(one|body) (from|at|with|over at|working (at|for)|who works (at|for)) (the )?@?({alt})\b",
+                     question, re.I) is not None
+
+
+def asks_us(text: str, topic_terms: Sequence[str] = (), *, praise: bool = False,
+            org_names: Sequence[str] = ()) -> bool:
     """Whether ``text`` puts a question to the organisation (POLICY P4: questions that need a
     decision).
 
-    Any question counts except: a one-word aside ("honestly?"), and a question to the community
-    ("Anyone going to the regional meeting?") that names none of ``topic_terms`` (the
-    organisation's topics: claims, billing, coverage ...). A community question about a topic
-    ("anyone know if they cover student teachers?") still counts: the answer is ours to give.
+    A question is a sentence that ends in a question mark, a request ("need to know whether ...",
+    "could you tell me ...", "please advise") or a sentence that opens as a question without its mark
+    ("When does open enrollment close"). Any question counts except: a one-word aside ("honestly?");
+    a question to the community ("Anyone going to the regional meeting?") that names none of
+    ``topic_terms`` (the organisation's topics: claims, billing, coverage ...) and calls on nobody of
+    the organisation (``org_names``: "anyone from SET SEG here?" is put to us); a question put to
+    readers by its form ("Ask HN: anyone built claims intake for pools like X?", "Fellow nurses, ...",
+    "which podcast do you all recommend?") that asks for nothing only we know; and, when ``praise``
+    (the post reads positive), a rhetorical question ("Who does that anymore?"). A community question
+    about a topic ("anyone know if they cover student teachers?", "anyone else get a surprise
+    invoice?") still counts: the answer is ours to give.
     """
-    questions = _questions(text)
-    if not questions and _ASKS.search(text):
-        questions = [text]  # "how do i reset my password" asks without a question mark
-    for q in questions:
+    readers = False  # a question before this one was put to the readers
+    for q in _asking_sentences(text):
         if len(re.findall(r"\w+", q)) < 2:
             continue
+        if praise and _PRAISE_QUESTION.search(q):
+            continue
+        if _to_org(q, org_names):
+            return True
+        ours = _OURS_TO_ANSWER.search(q) is not None
         if _TO_COMMUNITY.search(q) and not find_terms(q, list(topic_terms)):
+            readers = readers or not ours
+            continue
+        if _TO_READERS.search(q) and not ours:
+            readers = True
+            continue
+        # a follow-up goes to whom the first went (judge AM, 2026-12-07: "Anyone ridden the holiday
+        # lights bus? Worth it with a 4 year old?" went to the queue), unless it names us or one of
+        # our topics or asks what only we know ("Anyone going to the meetup? Also, when does Acme open
+        # the new office?"); after a shared trouble ("Anyone else on hold for an hour?") it is ours
+        if readers and not ours and not find_terms(q, list(topic_terms)) and not any(
+                term_pattern(n).search(q) for n in org_names if n):
             continue
         return True
     return False
@@ -253,6 +339,18 @@ def asks_us(text: str, topic_terms: Sequence[str] = ()) -> bool:
 
 def _questions(text: str) -> list[str]:
     return [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")]
+
+
+def _asking_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that ask, in order: those ending in a question mark, and those that ask
+    without one (:data:`_ASKS`, :data:`_ASKS_OPENING`); an exclamation asks nothing."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0).strip()
+        if sentence.endswith("?") or (not sentence.endswith("!")
+                                      and (_ASKS.search(sentence) or _ASKS_OPENING.search(sentence))):
+            out.append(sentence)
+    return out
 
 
 #: what a customer says to close a conversation: thanks, it helped, it is sorted
@@ -887,7 +985,7 @@ def evaluate(
     on_record = printed is not None and ((model_red_score or 0.0) < THREAT_CEILING or _PRINTED.search(printed) is not None)
     asking = (scored and not insider and (model_red_score or 0.0) < THREAT_CEILING
               and (cue is None or cue.hearsay)
-              and (asks_us(text, topic_terms) or _rumour_question(text) or _GUESS.search(text) is not None))
+              and (asks_us(text, topic_terms, org_names=org_names) or _rumour_question(text) or _GUESS.search(text) is not None))
     if (
         cfg.red_model_threshold is not None
         and model_red_score is not None
@@ -980,12 +1078,15 @@ def evaluate(
     legal = find_terms(text, y.legal_terms, inflected=True)
     if legal:
         reasons.append("a legal threat: " + ", ".join(f"'{t}'" for t in legal) + " (Legal / Compliance hear of it too)")
-    community_question = False
+    question_aside: tuple[str, ...] = ()
     if y.questions:
-        if find_terms(text, y.question_terms) or asks_us(text, topic_terms):
+        if find_terms(text, y.question_terms) or asks_us(text, topic_terms, praise=sentiment == "positive",
+                                                                  org_names=org_names):
             reasons.append("a question that may need an answer")
-        else:
-            community_question = _QUESTION.search(text) is not None
+        elif sentiment == "positive" and any(_PRAISE_QUESTION.search(q) for q in _questions(text)):
+            question_aside = ("a rhetorical question in praise, not put to us",)
+        elif _QUESTION.search(text) is not None:
+            question_aside = ("a question to the community, not to us",)
     if y.scout_criticism and scout_category in ("criticism", "question"):
         reasons.append(f"a scout forwarded it as {scout_category}")
     if uncovered_language is not None and not praised:
@@ -1005,7 +1106,7 @@ def evaluate(
     if reasons:
         return Verdict("yellow", (*reasons, *spared), press=bool(press), legal=bool(legal), secret_note=secret_note,
                        complaint=said is not None)
-    aside: tuple[str, ...] = (*(("a question to the community, not to us",) if community_question else ()), *spared)
+    aside: tuple[str, ...] = (*question_aside, *spared)
     if praised:
         read = f"; the model read it {sentiment}" if sentiment and sentiment != "positive" else ""
         return Verdict("green", (f"compliment (a scout forwarded it as one{read})", *aside), secret_note=secret_note)

@@ -136,6 +136,34 @@ CASES_YAML = """
   text: "Anyone going to the Acme meetup in Lubbock next month? Trying to carpool."
   sentiment: {label: neutral, score: 0.8}
   expect: {light: green, reason: "a question to the community, not to us"}
+- rule: P4 green, a question put to a forum's readers by its form, on one of our topics
+  text: "Ask HN: Anyone built claims intake systems for public-sector insurance pools like Acme?"
+  sentiment: {label: neutral, score: 0.9}
+  expect: {light: green, reason: "a question to the community, not to us"}
+- rule: P4 green, a question thread for the readers to vote in
+  text: "Question thread: which risk pool has the best published data? My vote so far is Acme."
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: green}
+- rule: P4 yellow, a forum's question asking for what only we know
+  text: "Ask HN: does anyone know if Acme covers student teachers?"
+  sentiment: {label: neutral, score: 0.9}
+  expect: {light: yellow, reason: "question"}
+- rule: P4 yellow, a forum's question sharing a trouble
+  text: "Poll: anyone else still waiting on an Acme claim from the spring?"
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: yellow, reason: "question"}
+- rule: P4 green, a rhetorical question in praise asks nobody anything
+  text: "Got the nicest handwritten card from my Acme case manager. Who does that anymore?"
+  sentiment: {label: positive, score: 0.8}
+  expect: {light: green, receivers: [kudos], reason: "a rhetorical question in praise, not put to us"}
+- rule: P4 yellow, the same words read neutral still ask
+  text: "Acme wants the form by fax. Who does that anymore?"
+  sentiment: {label: neutral, score: 0.6}
+  expect: {light: yellow, reason: "question"}
+- rule: P4 yellow, a buyer's "which is best" may be put to us
+  text: "Which Acme plan is best for a district of 400 staff?"
+  sentiment: {label: neutral, score: 0.8}
+  expect: {light: yellow, reason: "question"}
 - rule: P4 green, a sentence starting with Any is put to the readers
   text: "Comparing Acme with two others for our board. Any public data on loss ratios?"
   sentiment: {label: neutral, score: 0.8}
@@ -394,6 +422,51 @@ def test_uncertain_negative_can_be_switched_off() -> None:
         MentionView("x", "1", "Acme, hmm", NOW), SentimentView("negative", 0.5, uncertain=True), now=NOW
     )
     assert d.light == "green"
+
+
+@pytest.mark.parametrize(("text", "sentiment", "asked"), [
+    # requests without a question mark are put to us (judge AN, 2026-12-07: recorded only, nobody told)
+    ("Acme - need to know whether substitute teachers are covered under our plan. Please advise.", "neutral", True),
+    ("Acme, could you tell me which form my principal needs to sign. Thanks", "neutral", True),
+    ("Hi Acme, I changed districts mid-year. Who handles my open claim now, the old plan or the new one", "neutral", True),
+    ("When does open enrollment for the dental add-on close this year", "neutral", True),
+    ("Our business office wants to know when Acme will publish next year's rates. Any date yet?", "neutral", True),
+    ("How we cut our claim times in half with Acme's help", "positive", False),
+    ("Wondering how Acme compares with the big carriers on cost per claim. Anyone have numbers?", "neutral", False),
+    ("When it rains it pours: two claims in one week, both paid by Acme.", "positive", False),
+    # a demand to be shown what we hold is put to us; wishing for more of us is not
+    ("I'd like to see the admin cost breakdown for Acme. Members fund it, so we should know.", "neutral", True),
+    ("I'd like to see more companies like Acme, honestly.", "positive", False),
+    # calling on someone of the organisation puts the question to us, whatever its first word
+    ("Anyone from Acme here? I can't find the claim form.", "neutral", True),
+    ("Does anyone at Acme actually test their website on a phone?", "neutral", True),
+    # put to the readers by its form, asking for nothing only we know
+    ("Which podcast do you all recommend for school safety people? I finished the Acme series.", "neutral", False),
+    ("Poll: how many of you knew your district is in a risk pool like Acme?", "neutral", False),
+    ("Teachers on here: what are the best shoes for standing all day? Saw an Acme flyer.", "neutral", False),
+    ("Fellow school nurses, what first-aid kit brand do you stock?", "neutral", False),
+    ("What's everyone bringing to the Acme booth potluck?", "neutral", False),
+    ("Who's running the Acme 5K on Saturday? Need a pacing buddy.", "neutral", False),
+    ("Ask HN: What do school districts use for workers' comp claims administration?", "neutral", False),
+    # a follow-up goes to whom the first question went (judge AM, 2026-12-07)
+    ("Anyone ridden the Acme holiday lights bus? Worth it with a 4 year old?", "neutral", False),
+    ("Question for fellow riders: is the Union Square park-and-ride full by 8am?", "neutral", False),
+    ("Anyone going to the Acme meetup? Also, when does Acme open the new office?", "neutral", True),
+    ("Anyone else on hold with Acme for an hour? Is the claims line even staffed?", "neutral", True),
+    # ... unless it asks what only we know, or shares a trouble
+    ("Fellow nurses, how long does Acme take to pay a claim?", "neutral", True),
+    ("Poll: who else is still waiting on an Acme claim from the spring?", "neutral", True),
+    # a rhetorical question in praise asks nothing; read otherwise, the same words still ask
+    ("Claim approved in four days and the check came in the mail. How great is that? Thanks Acme", "positive", False),
+    ("Who knew an insurance webinar could be fun? Acme's session had us all laughing.", "positive", False),
+    ("A risk pool that sends a trainer to every campus. Why doesn't every state have an Acme?", "positive", False),
+    ("Acme wants the form by fax. Who does that anymore?", "neutral", True),
+])
+def test_questions_put_to_us_and_to_the_readers(text: str, sentiment: str, asked: bool) -> None:
+    from monitor.domain.light import asks_us
+
+    assert asks_us(text, ["claim", "claims", "coverage", "rates"], praise=sentiment == "positive",
+                   org_names=("Acme",)) is asked
 
 
 def test_community_questions_need_us_only_about_the_listed_topics() -> None:
@@ -1072,8 +1145,12 @@ def test_a_leak_of_papers_not_of_a_roof(text: str, cued: bool) -> None:
 
 @pytest.mark.parametrize(("text", "score", "light"), [
     # judge H, 2026-12-07: customers asking about rumours and dates were hidden from the team as red
-    ("There's a rumor Acme is getting out of property coverage. Can anyone from Acme confirm or deny?", 0.64, "green"),
+    # (calling on "anyone from Acme", the question is put to us: a spokesperson answers the rumour)
+    ("There's a rumor Acme is getting out of property coverage. Can anyone from Acme confirm or deny?", 0.64, "yellow"),
     ("Acme told our business manager the renewal numbers aren't final yet. When will they be out?", 0.62, "yellow"),
+    # judge AN, 2026-12-07: a member's demand for the figures was red at 0.58, hidden from the team
+    ("I'd like to see the admin cost breakdown for Acme. Members fund it, so we should know what share goes "
+     "to overhead.", 0.58, "yellow"),
     ("People keep saying Acme's CEO is leaving. Anyone know anything official?", 0.61, "green"),
     ("overheard two teachers saying Acme denied them too. Is this just what they do now?", 0.41, "yellow"),
     # ... but a question from inside, or one that says what is not public, or reads like a disclosure, is red
