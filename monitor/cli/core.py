@@ -134,6 +134,12 @@ def _term_notes(cfg: AppConfig) -> list[str]:
                 notes.append(f"policy.light.yellow.{field}: {t!r} has {len(t.strip())} characters: it also "
                              "matches as a word in posts that are not about it (an abbreviation, a product "
                              "name); prefer a longer form")
+    # an empty list turns a rule off; say so, since a reporter or a threat then goes unnoticed
+    for field, terms, what in (("press_terms", y.press_terms, "a reporter's enquiry"),
+                               ("legal_terms", y.legal_terms, "a customer's legal threat")):
+        if not terms:
+            notes.append(f"policy.light.yellow.{field} is empty: {what} is yellow only if the model reads it "
+                         "negative, and nobody is told what it is; leave the key out for the built-in list")
     for i, wl in enumerate(light.watchlists):
         for t in wl.terms:
             if t.strip().lower() in ("confidential", "secret", "private", "internal"):

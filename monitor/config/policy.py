@@ -69,6 +69,22 @@ class WatchList(StrictModel):
         return self
 
 
+#: a journalist's words in any trade: what ``press_terms`` holds when a config leaves it out (judge AM,
+#: 2026-12-07: a new organisation's config without the key recognised no reporter, and said nothing)
+DEFAULT_PRESS_TERMS: tuple[str, ...] = (
+    "collecting stories", "working on a story", "writing a story", "writing a piece", "for a story",
+    "for an article", "reporter here", "journalist here", "DMs are open", "DMs open", "request for comment",
+    "requests for comment", "reached for comment", "go on the record", "speak on the record",
+    "comment on the record", "talk on the record", "on the record about")
+#: a customer's words of a legal threat in any trade: what ``legal_terms`` holds when a config leaves it out
+DEFAULT_LEGAL_TERMS: tuple[str, ...] = (
+    "cease and desist", "my lawyer", "my attorney", "our attorney", "our lawyers", "retained an attorney",
+    "retained counsel", "hired counsel", "to the attorney general", "asked the state AG", "to the state AG",
+    "to the ombudsman", "hired a lawyer", "talking to a lawyer", "talking to an attorney", "filing suit",
+    "file suit", "filing a lawsuit", "will sue", "see you in court", "class action", "small claims court",
+    "legal action against", "filing a complaint with", "reporting you to")
+
+
 class YellowRules(StrictModel):
     """What makes a non-red mention yellow (needs judgement)."""
 
@@ -77,16 +93,18 @@ class YellowRules(StrictModel):
     questions: bool = True
     complaint_terms: list[MatchTerm] = Field(default_factory=list)
     press_terms: list[MatchTerm] = Field(
-        default_factory=list,
+        default_factory=lambda: list(DEFAULT_PRESS_TERMS),
         description="words of a journalist looking for sources or comment ('collecting stories', "
-        "'request for comment'): yellow whatever the tone (P2: only spokespersons answer the press)",
+        "'request for comment'): yellow whatever the tone (P2: only spokespersons answer the press); "
+        "left out, a built-in list of a journalist's words in any trade; [] turns it off",
     )
     question_terms: list[MatchTerm] = Field(default_factory=list)
     legal_terms: list[MatchTerm] = Field(
-        default_factory=list,
+        default_factory=lambda: list(DEFAULT_LEGAL_TERMS),
         description="words of a legal threat ('cease and desist', 'my lawyer', 'filing suit', 'the insurance "
         "commissioner'): yellow whatever the tone, and the restricted receivers (Legal / Compliance) are "
-        "told too, whatever the routes say",
+        "told too, whatever the routes say; left out, a built-in list of a customer's words of a threat in any "
+        "trade; [] turns it off",
     )
     community_question_topics: list[str] | None = Field(
         None,

@@ -104,3 +104,35 @@ def test_the_red_route_problem_names_the_organisations_legal_team(tmp_path: Path
     r = CliRunner().invoke(app, ["check-config", str(path)], env=ENV)
     assert r.exit_code == 2, r.output
     assert "(P4: red items go to Jurídico)" in r.output and "Legal / Compliance" not in r.output
+
+
+def test_press_and_legal_terms_left_out_take_the_built_in_lists_and_empty_ones_are_named(tmp_path: Path) -> None:
+    """Judge AM (2026-12-07): a new organisation's config without ``press_terms`` and ``legal_terms``
+    recognised no reporter and no lawyer ("Reporter here, working on a story about LST bus
+    reliability", "I'm talking to a lawyer about the fall I took on the LST bus" were recorded only),
+    and `scout check-config` said nothing."""
+    data = copy.deepcopy(BASE_CONFIG)
+    data["sources"] = []
+    data["data_dir"] = str(tmp_path / "data")
+    data["storage"] = {"url": f"sqlite:///{tmp_path}/policy.db", "url_env": None}
+    yellow = data["policy"].setdefault("light", {}).setdefault("yellow", {})
+    yellow.pop("press_terms", None)
+    yellow.pop("legal_terms", None)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    y = load_config(path).policy.light.yellow
+    assert "working on a story" in y.press_terms and "request for comment" in y.press_terms
+    assert "talking to a lawyer" in y.legal_terms and "cease and desist" in y.legal_terms
+    r = CliRunner().invoke(app, ["check-config", str(path)], env=ENV)
+    assert r.exit_code == 0, r.output
+    assert "press_terms is empty" not in r.output and "legal_terms is empty" not in r.output
+
+    yellow["press_terms"] = []
+    yellow["legal_terms"] = []
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert load_config(path).policy.light.yellow.press_terms == []
+    r = CliRunner().invoke(app, ["check-config", str(path)], env=ENV)
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "policy.light.yellow.press_terms is empty: a reporter's enquiry is yellow only if" in out
+    assert "policy.light.yellow.legal_terms is empty: a customer's legal threat" in out
