@@ -427,6 +427,9 @@ _BAD_SITUATION = re.compile(
     r"|\bstill (haven'?t|hasn'?t|have not|has not|not|no|waiting)\b|\bhaven'?t been paid\b"
     rf"|\bonly (took|takes|taking) ({_N}|a whole) (semesters?|terms?|years?|months?|weeks?)\b"
     r"|\b(nobody|no one) (can|could|will|would) (tell|explain|answer)\b|\bthe hard way\b|\bfine print\b"
+    # (judge AM, 2026-12-07, a transit agency's riders) passed by, kept so long, told to do better
+    r"|\b(blew|drove|went|sped|flew) (right |straight )?(past|by) (me|us)\b|\b(stood|waited|sat|standing|waiting) "
+    r"(\w+ |& ){0,5}so long (that|the|i|we|my|our|it|a)\b|\bdo better\b(?! than)"
     # a low mark, and praise in scare quotes ("the 'quick' reimbursement")
     r"|(?<![\d/])[0-3] ?/ ?10\b|(?<![\d/])[01] ?/ ?5\b"
     r"|['\"\u2018\u201c](quick|fast|speedy|prompt|easy|simple|simplified|streamlined|improved|user-friendly|friendly|"
@@ -621,7 +624,10 @@ _ROLES = (r"(employee|staffer|staff member|adjuster|analyst|underwriter|manager|
           r"picker|packer|loader|stocker|sorter|forklift (operator|driver)|warehouse (worker|associate)|shift lead|"
           r"team lead|store manager|barista|cook|housekeeper|custodian|janitor|mechanic|temp|call center (agent|rep|worker)|"
           # a bank's and a credit union's (judge AL, 2026-12-07: "Loan officer at Frontera CU.")
-          r"loan officer|officer|banker|member service rep|compliance analyst|collector|loan processor)")
+          r"loan officer|officer|banker|member service rep|compliance analyst|collector|loan processor|"
+          # a transit agency's and a utility's (judge AM, 2026-12-07: "LST dispatcher here.")
+          r"dispatcher|operator|bus operator|conductor|controller|inspector|planner|signal maintainer|lineman|"
+          r"lineworker|electrician|foreman|crew member|station agent)")
 
 
 @lru_cache(maxsize=64)
@@ -669,6 +675,8 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b{_KIN}\b[^.!?\n]{{0,40}}?\b(works?|worked|adjusts|is|was|'s|process(es)?|handles|reviews|runs|manages)\b"
         rf"[^.!?\n]{{0,30}}?\b(at|for|in|on|with) (the )?{org}"
         rf"|\b{_KIN} (at|in \w+ at|from|who works (at|for)|who adjusts for|who'?s at) {org}"
+        # a department of it ("My buddy in LST safety says", judge AM, 2026-12-07), a board seat on it
+        rf"|\bmy {_KIN} (in|on|inside|over at) (the )?{org}"
         rf"|\b(someone|somebody|a guy|a person|people|folks) (who|that) (works?|worked) (at|for|in) {org}"
         rf"|\bi (processed|wrote|built|signed|saw|approved|handled)\b[^.!?\n]{{0,40}}\bmyself\b"
         # (judge AE, 2026-12-07) work that reaches one's own desk ("saw it come through my queue today",

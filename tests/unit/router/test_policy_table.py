@@ -1128,6 +1128,23 @@ def test_an_insider_of_a_hospital_and_someone_elses_troubles(text: str, strength
     assert (cue.strength if cue is not None else 0) == strength, cue
 
 
+@pytest.mark.parametrize(("text", "strength"), [
+    # judge AM, 2026-12-07, a transit agency: a dispatcher's signature and a friend in a department
+    ("LST dispatcher here. The driver who hit the cyclist on Route 7 had two write-ups. They're keeping it quiet.", 2),
+    ("Dispatcher at LST here. The driver who hit the cyclist had two write-ups. It hasn't been announced.", 2),
+    ("My buddy in LST safety says the derailment was a cracked rail they'd flagged in September.", 1),
+    ("Bus operator at Lakeshore Transit here. Management offered us 2% and we want 5.5%.", 1),
+    # a rider speaking of staff is no insider
+    ("The LST dispatcher on the radio was so calm during the storm, thank you", 0),
+    ("My friend in Lakeshore traffic this morning said the 12 bus was late again", 0),
+])
+def test_an_insider_of_a_transit_agency(text: str, strength: int) -> None:
+    from monitor.domain.light import disclosure_cue
+
+    cue = disclosure_cue(text, ("Lakeshore Transit", "LST"))
+    assert (cue.strength if cue else 0) == strength, cue
+
+
 @pytest.mark.parametrize(("text", "cued"), [
     ("Acme denied our roof leak claim, water everywhere", False),  # an insurer's customers write of leaks
     ("we sealed the gym roof before winter, no leaks this year, thanks Acme", False),

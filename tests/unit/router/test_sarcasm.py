@@ -51,6 +51,12 @@ from tests.fixtures.router import NOW, make_config
         # judge AK, 2026-12-07 (read neutral, recorded only)
         pytest.param("pro tip: read the Acme 'simplified' policy booklet. 84 pages. simplified.", "'simplified'",
                      id="scare-quoted-simplified"),
+        # judge AM, 2026-12-07 (a transit agency's riders)
+        pytest.param("Thank you Acme for teaching me patience. Stood at Maple & 3rd so long the snowman got a bus "
+                     "before I did", "Stood at Maple & 3rd so long the", id="so-long-that"),
+        pytest.param("Driver on the 7 blew right past me at Elm St. Next one is 30 min. @Acme do better",
+                     "blew right past me", id="blew-past-me"),
+        pytest.param("Love the new Acme schedule. Please do better.", "do better", id="do-better"),
     ],
 )
 def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
@@ -79,6 +85,10 @@ def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
         pytest.param("Acme's hold times are no longer a thing, called today and got a person in a minute",
                      id="no-longer"),
         pytest.param("Rated Acme 10/10 on the survey, they earned it", id="ten-out-of-ten"),
+        pytest.param("Waited so long for this new Acme line and it's finally open! Congrats", id="waited-so-long-for"),
+        pytest.param("Acme drivers who do better than the schedule deserve a raise", id="do-better-than"),
+        pytest.param("Our Acme driver went right past the stop, turned around and came back for me. Thank you!",
+                     id="went-past-the-stop"),
     ],
 )
 def test_a_sincere_compliment_has_no_bad_situation(text: str) -> None:
