@@ -458,6 +458,32 @@ _SPARED = re.compile(r"\b(didn'?t|did not|don'?t|do not|doesn'?t|does not|withou
 _OVER_AFTER = re.compile(r"[^.!?]{0,25}\b(any ?more|no longer|in the past|last year)\b", re.I)
 
 
+#: whom a case is brought against: "a lawsuit was filed Tuesday against a bus manufacturer"
+_AGAINST = re.compile(r"\bagainst (?P<who>[^.!?\n,;:]{1,60})", re.I)
+_FIRST_PERSON = re.compile(r"\b(i|i'?m|i'?ve|i'?ll|i'?d|me|my|mine|we|we'?re|we'?ve|we'?ll|our|ours|us)\b", re.I)
+
+
+def case_of_another(text: str, term: str, org_names: Sequence[str]) -> bool:
+    """Whether every sentence of ``text`` that says ``term`` (a complaint or legal term, in any of
+    its forms) tells of a case against someone other than us, in nobody's first person: news, not a
+    customer's threat (judge AN, 2026-12-07: "Class action filed against a national pharmacy benefits
+    manager ..." was "a legal threat" and Legal were told; "A lawsuit was filed Tuesday against a
+    bus manufacturer ..." a complaint). "I'm filing a complaint against the adjuster" and "a class
+    action against SET SEG" stay ours."""
+    pattern = term_pattern(term, inflected=True)
+    names = [term_pattern(n) for n in org_names if n.strip()]
+    said = False
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0)
+        if not pattern.search(sentence):
+            continue
+        said = True
+        against = _AGAINST.search(sentence)
+        if against is None or _FIRST_PERSON.search(sentence) or any(n.search(against.group("who")) for n in names):
+            return False
+    return said
+
+
 def _quoted(words: str) -> str:
     """``words`` in quote marks, curly where they hold a quote mark ("'quick'", "processing' since ...")."""
     return f"\u201c{words}\u201d" if "'" in words or '"' in words else f"'{words}'"
@@ -1073,7 +1099,8 @@ def evaluate(
         # 'processing' since spring break. no rush" read neutral and was only recorded)
         reasons.append(f"{FLAT_REASON} ({_quoted(said)}): a person reads it")
     # in any of its forms (2026-12-07: "still delaying my claim" missed the term "delayed")
-    complaint = [] if praised else distinct_terms(text, y.complaint_terms, inflected=True)
+    complaint = [] if praised else [t for t in distinct_terms(text, y.complaint_terms, inflected=True)
+                                     if not case_of_another(text, t, org_names)]
     if complaint:
         reasons.append("complaint terms: " + ", ".join(f"'{t}'" for t in complaint))
     # a reporter collecting stories reads as neutral ("DMs open"), yet only a spokesperson answers
@@ -1083,7 +1110,7 @@ def evaluate(
         reasons.append("a press enquiry: " + ", ".join(f"'{t}'" for t in press) + " (a spokesperson decides)")
     # judge H, 2026-12-07: "our firm has sent a cease and desist ... they have 10 days" came out green,
     # recorded, and nobody was told; a threat of suit is Legal's business whatever its tone
-    legal = find_terms(text, y.legal_terms, inflected=True)
+    legal = [t for t in find_terms(text, y.legal_terms, inflected=True) if not case_of_another(text, t, org_names)]
     if legal:
         reasons.append("a legal threat: " + ", ".join(f"'{t}'" for t in legal) + " (Legal / Compliance hear of it too)")
     question_aside: tuple[str, ...] = ()

@@ -424,6 +424,26 @@ def test_uncertain_negative_can_be_switched_off() -> None:
     assert d.light == "green"
 
 
+@pytest.mark.parametrize(("text", "legal", "complaint"), [
+    # judge AN, 2026-12-07: news of a case against someone else is no customer's threat
+    ("Class action filed against a national pharmacy benefits manager over prior-authorization delays.", [], []),
+    ("A lawsuit was filed Tuesday against a bus manufacturer after a brake failure.", [], []),
+    # ... a case against us, or in a customer's own voice, is
+    ("Joining the class action against Acme. Enough.", ["class action"], []),
+    ("I'm filing a complaint with the state against the adjuster, and a class action against a dozen others.",
+     ["class action", "filing a complaint with"], []),
+    ("Acme has a lawsuit coming: filing suit next week over the refund", ["filing suit"], ["refund", "lawsuit"]),
+])
+def test_a_case_against_someone_else_is_news(text: str, legal: list[str], complaint: list[str]) -> None:
+    from monitor.domain.light import case_of_another, distinct_terms, find_terms
+
+    legal_terms = ["class action", "filing suit", "filing a complaint with"]
+    complaint_terms = ["refund", "lawsuit", "delays"]
+    assert [t for t in find_terms(text, legal_terms, inflected=True) if not case_of_another(text, t, ("Acme",))] == legal
+    assert [t for t in distinct_terms(text, complaint_terms, inflected=True)
+            if not case_of_another(text, t, ("Acme",))] == complaint
+
+
 @pytest.mark.parametrize(("text", "sentiment", "asked"), [
     # requests without a question mark are put to us (judge AN, 2026-12-07: recorded only, nobody told)
     ("Acme - need to know whether substitute teachers are covered under our plan. Please advise.", "neutral", True),
