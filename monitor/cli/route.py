@@ -151,8 +151,7 @@ def with_signals(cfg: AppConfig, views: list[MentionView], sentiments: Sequence[
 
 
 #: why a decision names no receiver: what triage does with such a mention
-RECORDED_ONLY = ("recorded only: a green mention that no route but the default one matched and no scout "
-                 "forwarded: no queue item, nobody is told (it counts in the digest)")
+RECORDED_ONLY = "recorded only: no queue item, nobody is told (it counts in the digest)"
 
 
 @route_app.command("route")

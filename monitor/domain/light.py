@@ -225,8 +225,21 @@ _ASKS = re.compile(
     r"\b(how do i|how can i|can anyone|does anyone|is there a way|who do i)\b"
     r"|\b(need|needs|want|wants|wanted|trying|like) to (know|find out|understand|ask) "
     r"(if|whether|when|how|what|which|who|where|why)\b"
-    r"|\b(could|can|would) (you|someone|somebody|anyone) (please )?(tell|let|confirm|explain|clarify|advise|send|point|help)\b"
-    r"|\bplease (advise|confirm|clarify|explain|let (me|us) know)\b"
+    r"|\b(could|can|would) (you|u|someone|somebody|anyone) (please |pls )?(tell|let|confirm|explain|clarify|advise|send|"
+    r"point|help|post|publish|share|update)\b"
+    r"|\b(please|pls|plz) (advise|confirm|clarify|explain|let (me|us) know|post|publish|share|send|update|release|respond|"
+    r"reply|answer|get back|call|email|fix|add|tell)\b"
+    # (judge AO, 2026-12-07) "Looking for the form to request reimbursement ...", "Requesting that SET SEG
+    # clarify in writing whether ...", "would appreciate if someone could ...", "Our members deserve an
+    # explanation from SET SEG", "SET SEG needs to publish the numbers"
+    r"|\blooking for (the|a|an) (form|number|address|email|contact|link|way|person|page|policy|phone)\b"
+    r"|\b(requesting|request|asking|urging) that\b|\bclarify (in writing )?(whether|if|what|how|why|when|who)\b"
+    r"|\b(would|'d) (really )?appreciate (it )?if\b"
+    r"|\b(deserve|deserves|owe (us|me|them)|want|wants|need|needs|demand|demands) (an? )?(real |straight |clear )?"
+    r"(explanation|answers?|apology|response|reply)\b"
+    r"|\b(needs?|has|have|ought) to (publish|explain|disclose|release|post|share|clarify|answer|tell us|come clean)\b"
+    r"|\b(publish|release|post|share|disclose) (the|your|their|its) ([\w' -]{0,30} )?(numbers|figures|data|breakdown|"
+    r"agenda|minutes|budget|report|rates|details|schedule|dates?)\b"
     r"|\blet (me|us) know (if|whether|when|how|what|which|who|where)\b"
     # a demand to be shown what we hold (judge AN: "I'd like to see the admin cost breakdown for SET SEG.
     # Members fund it, so we should know what share goes to overhead" went red at 0.58, hidden from the
@@ -237,10 +250,15 @@ _ASKS = re.compile(
     r"|\bwhy (won'?t|don'?t|doesn'?t|can'?t) (they|you|it|\w+) (publish|disclose|share|release|tell|post)\b", re.I)
 # ... or as a question without its mark, by the words that open it ("When does open enrollment
 # close this year"); "How we cut claim times in half" and "When it rains" open no question
+_WH = (r"(when|where|why) (is|are|was|were|do|does|did|can|could|will|would|should|has|have)"
+       r"|how (do|can|should) (i|we)|how (long|much|soon)|who (handles|decides|approves|pays|do|does|can|should|will)"
+       r"|what (is|are|do|does|happens|should)")
 _ASKS_OPENING = re.compile(
-    r"^\W*((when|where|why) (is|are|was|were|do|does|did|can|could|will|would|should|has|have)"
-    r"|how (do|can|should) (i|we)|how (long|much|soon)|who (handles|decides|approves|pays|do|does|can|should|will)"
-    r"|what (is|are|do|does|happens|should)|(is|are) there|(does|do|can|will|should|is|are) (i|we|my|our|you|the) )\b", re.I)
+    rf"^\W*((hi|hey|hello|dear|yo)\b\W*)?(@\w+\W*)*({_WH}|(is|are) there|(does|do|can|will|should|is|are) "
+    r"(i|we|my|our|you|the) )\b", re.I)
+# ... after the organisation's name only a question word opens one: "setseg how long does a claim take"
+# asks, "SET SEG is the only one that answers email same day" does not
+_WH_OPENING = re.compile(rf"^({_WH})\b", re.I)
 # Sentences ending in a question mark (the mark kept), split after . ! ? and line breaks; a pause
 # ("just... gone?") ends none (judge AG, 2026-12-07: "Anyone else's order just... gone?" was the
 # one-word aside "gone?", and the complaint was recorded only)
@@ -259,28 +277,51 @@ _TO_COMMUNITY = re.compile(r"^\W*any\b(?!\s+(eta|updates?|news|word|timeline|est
 # question
 _TO_READERS = re.compile(
     r"^\W*(ask|tell)\s+(hn|reddit|r/\w+)\b|^\W*(question thread|poll|quick poll|survey)\s*:|^\W*r/\w+\s*:"
+    # people called on by what they are ("Principals: does your district ...", "Coaches: how do you all
+    # ...", judge AO, 2026-12-07), asked about their own place or for their opinion or a recommendation
+    r"|^\W*(teachers|principals|coaches|nurses|parents|folks|friends|colleagues|peers|admins|administrators|"
+    r"superintendents|counselors|custodians|drivers|riders|devs|developers|engineers|hr folks|hr people|"
+    r"risk managers|business managers|cfos|librarians|educators|everyone|all)\s*[:,]"
+    r"|\b(does|do|did|has|have|is|are) your (district|school|campus|employer|union|hospital|clinic|city|county|"
+    r"office|team|crew|department|board)\b"
+    r"|\bwhat (do |would )?(people|folks|you all|y'?all|you guys|everyone)( here| on here)? think\b"
+    r"|\b(any )?(recommendations?|recs|suggestions?)\b(?! (for|from) (you|us)\b)"
+    r"|^\W*(which|what|where) (restaurant|hotel|bar|place|spot|podcast|book|brand|shoe|app|tool|software)s?\b"
     r"|^\W*(fellow|other) [\w' -]{2,40}[,:]|^\W*question for (the |all )?(other|fellow|all)\b"
     r"|^[\w' -]{2,40} (on|in|out) (here|there)\s*[,:]"
     r"|\b(what'?s|what is|how'?s|is) (everyone|everybody)\b|^\W*who('?s| is) (going|running|coming|attending|joining|bringing)\b"
     r"|\bhow many of (you|us)\b"
-    r"|\b(do|did|would|will) (you all|y'?all|you guys|you folks|everyone|everybody) "
-    r"(use|recommend|prefer|think|bring|like|go with|pick|choose|stock|wear)\b", re.I)
+    r"|\b(do|does|did|would|will) (you all|y'?all|you guys|you folks|everyone|everybody)( else)?( also)? "
+    r"(use|recommend|prefer|think|bring|like|love|go with|pick|choose|stock|wear)\b", re.I)
 # ... what only we know ("anyone know if they cover ...", "how long does it take") or a shared
 # trouble ("anyone else ...?", "who else ...?") is ours to answer whoever the question is put to;
 # "how do you get custodians to ..." asks the readers how they do it
-_OURS_TO_ANSWER = re.compile(r"\b(know|knows|tell|explain|confirm|how (do|can|should) (i|we)|how (long|much|soon)|"
+_OURS_TO_ANSWER = re.compile(r"\b(know|knows|tell (me|us)|explain|confirm|how (do|can|should) (i|we)|how (long|much|soon)|"
                              r"how does (it|this|that|the|my|our)|when|where|why|whether|if (they|it|my|our|this|that|i)|"
                              r"is it true|any ?(one|body) else|who else)\b", re.I)
 # A rhetorical question in praise asks nobody anything ("Who does that anymore?", "How cool is
 # that?"); read positive, it is an exclamation (a complaint's "why is this so hard?" still asks)
 _PRAISE_QUESTION = re.compile(
     r"^\W*(who|what \w+|which \w+) (does|do|did) (that|this) (anymore|any more|these days|nowadays)\b"
-    r"|^\W*how (cool|great|awesome|nice|amazing|lovely|sweet|good|neat|refreshing|kind) is (that|this)\b"
-    r"|^\W*what more (could|can|would) (you|i|we|anyone|one) (ask|want|wish) for\b|^\W*who knew\b|^\W*remember when\b"
+    r"|^\W*who knew\b|^\W*remember when\b|^\W*why (can'?t|doesn'?t|don'?t|isn'?t|aren'?t) (every|all|more|other)\w*\b"
+    r"|^\W*can we (just )?talk about how\b|^\W*is it just me\b", re.I)
+# ... and forms that only praise, rhetorical unless the post reads negative (judge AO, 2026-12-07: "How
+# great is it that SET SEG paid for my PT within a week?" was a question to us)
+_PRAISE_ONLY_QUESTION = re.compile(
+    r"^\W*how (cool|great|awesome|nice|amazing|lovely|sweet|good|neat|refreshing|kind) (is|was) (that|this|it)\b"
+    r"|^\W*what more (could|can|would) (you|i|we|anyone|one) (ask|want|wish) for\b"
     r"|^\W*what'?s not to (love|like)\b|^\W*(isn'?t|wasn'?t) (that|this|it) (great|nice|amazing|wonderful|awesome|"
-    r"lovely|sweet|cool)\b|^\W*why (can'?t|doesn'?t|don'?t|isn'?t|aren'?t) (every|all|more|other)\w*\b"
-    r"|^\W*is there anything [\w' ]{0,40}can'?t (do|handle|fix)\b|^\W*can we (just )?talk about how\b"
+    r"lovely|sweet|cool)\b|^\W*(have|has) (you|anyone|anybody) ever (seen|had|met) (a |an )?(better|nicer|kinder|"
+    r"faster|friendlier)\b"
+    r"|^\W*is there anything [\w' ]{0,40}can'?t (do|handle|fix)\b"
     r"|^\W*what would (i|we|my|our)\b[\w' ]{0,40} do without\b", re.I)
+# a question quoted from someone else ("'Why did premiums rise?' board members asked"), or one the post
+# goes on to answer ("What happens when a custodian gets hurt? Our new explainer walks through it")
+_QUOTED_QUESTION = re.compile(r"^\W{0,2}['\"\u2018\u201c]")
+_ANSWERED_HERE = re.compile(
+    r"\b(explainer|our guide|new guide|this guide|thread below|here'?s (how|what|why|the answer)|we (explain|answer|break "
+    r"(it )?down)|walks? (you |readers |through)|find out (in|here|how)|read more|answers? (it|that|this|inside|below)|"
+    r"(board members|reporters?|trustees|members|parents|critics) asked)\b", re.I)
 
 
 def _to_org(question: str, org_names: Sequence[str]) -> bool:
@@ -294,31 +335,44 @@ def _to_org(question: str, org_names: Sequence[str]) -> bool:
                      question, re.I) is not None
 
 
-def asks_us(text: str, topic_terms: Sequence[str] = (), *, praise: bool = False,
+def asks_us(text: str, topic_terms: Sequence[str] = (), *, sentiment: str | None = None,
             org_names: Sequence[str] = ()) -> bool:
-    """Whether ``text`` puts a question to the organisation (POLICY P4: questions that need a
-    decision).
+    """Whether ``text`` puts a question to the organisation: :func:`question_to_us` found one."""
+    return question_to_us(text, topic_terms, sentiment=sentiment, org_names=org_names) is not None
+
+
+def question_to_us(text: str, topic_terms: Sequence[str] = (), *, sentiment: str | None = None,
+                   org_names: Sequence[str] = ()) -> str | None:
+    """The first question ``text`` puts to the organisation (POLICY P4: questions that need a
+    decision), or None.
 
     A question is a sentence that ends in a question mark, a request ("need to know whether ...",
-    "could you tell me ...", "please advise") or a sentence that opens as a question without its mark
-    ("When does open enrollment close"). Any question counts except: a one-word aside ("honestly?");
-    a question to the community ("Anyone going to the regional meeting?") that names none of
-    ``topic_terms`` (the organisation's topics: claims, billing, coverage ...) and calls on nobody of
-    the organisation (``org_names``: "anyone from SET SEG here?" is put to us); a question put to
-    readers by its form ("Ask HN: anyone built claims intake for pools like X?", "Fellow nurses, ...",
-    "which podcast do you all recommend?") that asks for nothing only we know; and, when ``praise``
-    (the post reads positive), a rhetorical question ("Who does that anymore?"). A community question
-    about a topic ("anyone know if they cover student teachers?", "anyone else get a surprise
-    invoice?") still counts: the answer is ours to give.
+    "could you tell me ...", "please post the agenda", "looking for the form to ...", "we deserve an
+    explanation") or a sentence that opens as a question without its mark ("When does open enrollment
+    close", "setseg how long does a claim take"). Any question counts except: a one-word aside
+    ("honestly?"); a question quoted from someone else ("'Why did premiums rise?' board members asked")
+    or one the post answers ("... Our new explainer walks through it"); a question to the community
+    ("Anyone going to the regional meeting?") that names none of ``topic_terms`` (the organisation's
+    topics: claims, billing, coverage ...) and calls on nobody of the organisation (``org_names``:
+    "anyone from SET SEG here?" is put to us); a question put to readers by its form ("Ask HN: anyone
+    built claims intake for pools like X?", "Fellow nurses, ...", "Principals: does your district
+    ...", "which podcast do you all recommend?") that asks for nothing only we know, and its follow-ups;
+    and a rhetorical question in praise: "How great is it that ...?" unless the post reads negative,
+    "Who does that anymore?" only when it reads positive (``sentiment``). A community question about a
+    topic ("anyone know if they cover student teachers?", "anyone else get a surprise invoice?") still
+    counts: the answer is ours to give.
     """
+    if _ANSWERED_HERE.search(text):
+        return None
     readers = False  # a question before this one was put to the readers
-    for q in _asking_sentences(text):
-        if len(re.findall(r"\w+", q)) < 2:
+    for q in _asking_sentences(text, org_names):
+        if len(re.findall(r"\w+", q)) < 2 or _QUOTED_QUESTION.search(q):
             continue
-        if praise and _PRAISE_QUESTION.search(q):
+        if (sentiment == "positive" and _PRAISE_QUESTION.search(q)) or (
+                sentiment != "negative" and _PRAISE_ONLY_QUESTION.search(q)):
             continue
         if _to_org(q, org_names):
-            return True
+            return q
         ours = _OURS_TO_ANSWER.search(q) is not None
         if _TO_COMMUNITY.search(q) and not find_terms(q, list(topic_terms)):
             readers = readers or not ours
@@ -333,22 +387,27 @@ def asks_us(text: str, topic_terms: Sequence[str] = (), *, praise: bool = False,
         if readers and not ours and not find_terms(q, list(topic_terms)) and not any(
                 term_pattern(n).search(q) for n in org_names if n):
             continue
-        return True
-    return False
+        return q
+    return None
 
 
 def _questions(text: str) -> list[str]:
     return [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")]
 
 
-def _asking_sentences(text: str) -> list[str]:
+def _asking_sentences(text: str, org_names: Sequence[str] = ()) -> list[str]:
     """The sentences of ``text`` that ask, in order: those ending in a question mark, and those that ask
-    without one (:data:`_ASKS`, :data:`_ASKS_OPENING`); an exclamation asks nothing."""
+    without one (:data:`_ASKS`, :data:`_ASKS_OPENING`, after the organisation's name said as a greeting:
+    "setseg how long does a claim usually take"); an exclamation asks nothing."""
+    names = "|".join(re.escape(n.strip().lstrip("@#")) for n in sorted(org_names, key=len, reverse=True) if n.strip())
+    called = re.compile(rf"^\W*((hi|hey|hello|dear|yo)\b\W*)?@?({names})\b\W*", re.I) if names else None
     out = []
     for m in _SENTENCE.finditer(text):
         sentence = m.group(0).strip()
-        if sentence.endswith("?") or (not sentence.endswith("!")
-                                      and (_ASKS.search(sentence) or _ASKS_OPENING.search(sentence))):
+        after_name = called.sub("", sentence, count=1) if called is not None else sentence
+        if sentence.endswith("?") or (not sentence.endswith("!") and (
+                _ASKS.search(sentence) or _ASKS_OPENING.search(sentence)
+                or (after_name != sentence and _WH_OPENING.search(after_name)))):
             out.append(sentence)
     return out
 
@@ -430,6 +489,10 @@ _BAD_SITUATION = re.compile(
     # (judge AM, 2026-12-07, a transit agency's riders) passed by, kept so long, told to do better
     r"|\b(blew|drove|went|sped|flew) (right |straight )?(past|by) (me|us)\b|\b(stood|waited|sat|standing|waiting) "
     r"(\w+ |& ){0,5}so long (that|the|i|we|my|our|it|a)\b|\bdo better\b(?! than)"
+    # money short of what is owed (judge AN, 2026-12-07: "the reimbursement check arrived, but it was $60
+    # short of what the receipts added up to" was recorded only)
+    r"|\b(check|cheque|payment|payout|reimbursement|refund|settlement|deposit|paid|paying)\b[^.!?\n]{0,40}"
+    r"\$\d[\d,.]*\s?k? short\b|\bshort(ed)? (me|us) (by )?\$\d"
     # a low mark, and praise in scare quotes ("the 'quick' reimbursement")
     r"|(?<![\d/])[0-3] ?/ ?10\b|(?<![\d/])[01] ?/ ?5\b"
     r"|['\"\u2018\u201c](quick|fast|speedy|prompt|easy|simple|simplified|streamlined|improved|user-friendly|friendly|"
@@ -482,6 +545,12 @@ def case_of_another(text: str, term: str, org_names: Sequence[str]) -> bool:
         if against is None or _FIRST_PERSON.search(sentence) or any(n.search(against.group("who")) for n in names):
             return False
     return said
+
+
+def _cut(words: str, limit: int = 80) -> str:
+    """``words`` cut to about ``limit`` characters at a word, with an ellipsis."""
+    words = " ".join(words.split())
+    return words if len(words) <= limit else words[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _quoted(words: str) -> str:
@@ -559,8 +628,12 @@ _NOT_PUBLIC = re.compile(
     r"|\b(has|have|had)n'?t (yet )?(been )?(announced|told|made public|released|published|informed)\b"
     r"|\b(has|have|had) not (yet )?(been )?(announced|told|made public|released|published|informed)\b"
     # not doubt ("Nobody knows if it's real", judge AG, 2026-12-07: a recall rumour went red)
-    r"|\b(nobody|no one|noone)\b[^.!?\n]{0,30}\b(told|knows|informed|announced)\b(?! (me|us|if|whether|what|why|how|"
+    r"|\b(nobody|no one|noone)\b[^.!?\n]{0,30}\b(told|informed|announced)\b(?! (me|us|if|whether|what|why|how|"
     r"when|where|who|for sure|yet if)\b)"
+    # "nobody knows" is doubt ("Nobody at our district office knows", judge AO, 2026-12-07: a customer's
+    # question went red); knowing kept to a few is not
+    r"|\b(nobody|no one|noone) (outside|except|besides|but|beyond)\b[^.!?\n]{0,40}\bknows?\b"
+    r"|\b(nobody|no one|noone) (else )?knows (yet|about (it|this|that) yet)\b"
     r"|\b(were|was|are|is|been) (never|not( yet)?) (been )?(told|informed)\b(?! (me|us)\b)"
     r"|\b(weren'?t|wasn'?t|aren'?t|isn'?t) (yet )?(been )?(told|informed)\b(?! (me|us)\b)"
     r"|\bnot in (any|the) (news|press)\b|\bbefore (it'?s|it is|they'?re|they are|it gets|they) (announced|public|made public|go public)\b"
@@ -1115,13 +1188,17 @@ def evaluate(
         reasons.append("a legal threat: " + ", ".join(f"'{t}'" for t in legal) + " (Legal / Compliance hear of it too)")
     question_aside: tuple[str, ...] = ()
     if y.questions:
-        if find_terms(text, y.question_terms) or asks_us(text, topic_terms, praise=sentiment == "positive",
-                                                                  org_names=org_names):
-            reasons.append("a question that may need an answer")
-        elif sentiment == "positive" and any(_PRAISE_QUESTION.search(q) for q in _questions(text)):
-            question_aside = ("a rhetorical question in praise, not put to us",)
+        # the words the reason quotes (judge AN, 2026-12-07: neither reason said which question it meant)
+        asked = [q for q in (question_to_us(text, topic_terms, sentiment=sentiment, org_names=org_names),)
+                 if q] or find_terms(text, y.question_terms)
+        if asked:
+            reasons.append(f"a question that may need an answer: {_quoted(_cut(asked[0]))}")
+        elif rhetorical := [q for q in _questions(text) if (sentiment == "positive" and _PRAISE_QUESTION.search(q))
+                            or (sentiment != "negative" and _PRAISE_ONLY_QUESTION.search(q))]:
+            question_aside = (f"a rhetorical question in praise, not put to us: {_quoted(_cut(rhetorical[0]))}",)
         elif _QUESTION.search(text) is not None:
-            question_aside = ("a question to the community, not to us",)
+            first = _asking_sentences(text)
+            question_aside = ("a question to the community, not to us" + (f": {_quoted(_cut(first[0]))}" if first else ""),)
     if y.scout_criticism and scout_category in ("criticism", "question"):
         reasons.append(f"a scout forwarded it as {scout_category}")
     if uncovered_language is not None and not praised:

@@ -139,7 +139,11 @@ CASES_YAML = """
 - rule: P4 green, a question put to a forum's readers by its form, on one of our topics
   text: "Ask HN: Anyone built claims intake systems for public-sector insurance pools like Acme?"
   sentiment: {label: neutral, score: 0.9}
-  expect: {light: green, reason: "a question to the community, not to us"}
+  expect: {light: green, reason: "a question to the community, not to us: 'Ask HN: Anyone built claims intake"}
+- rule: P4 yellow, the reason quotes the question put to us (judge AN, 2026-12-07)
+  text: "Thanks for the reminder, Acme. When does open enrollment for the dental add-on close this year"
+  sentiment: {label: neutral, score: 0.9}
+  expect: {light: yellow, reason: "a question that may need an answer: 'When does open enrollment for the dental add-on close this year'"}
 - rule: P4 green, a question thread for the readers to vote in
   text: "Question thread: which risk pool has the best published data? My vote so far is Acme."
   sentiment: {label: neutral, score: 0.8}
@@ -468,6 +472,33 @@ def test_a_case_against_someone_else_is_news(text: str, legal: list[str], compla
     ("What's everyone bringing to the Acme booth potluck?", "neutral", False),
     ("Who's running the Acme 5K on Saturday? Need a pacing buddy.", "neutral", False),
     ("Ask HN: What do school districts use for workers' comp claims administration?", "neutral", False),
+    # judge AO, 2026-12-07: requests in other forms, a demand, the name said as a greeting
+    ("hi Acme can u tell me if my husband can be added to dental mid year", "neutral", True),
+    ("acme how long does a claim usually take to get assigned an adjuster", "neutral", True),
+    ("Acme is the only one that answers email same day. Consistently.", "positive", False),  # a statement
+    ("Acme does the paperwork for us, which helps.", "neutral", False),
+    ("Looking for the form to request mileage reimbursement. Searching the Acme website turns up nothing.",
+     "neutral", True),
+    ("Requesting that Acme clarify in writing whether bus drivers injured on field trips are covered.", "neutral", True),
+    ("Our members deserve an explanation from Acme about why the pharmacy network changed.", "positive", True),
+    ("Acme needs to publish the numbers: how much went to admin costs last year.", "neutral", True),
+    ("Carpool to the Acme conference from Waco, anyone? And Acme, please post the agenda already.", "neutral", True),
+    # ... readers called on by what they are, asked about their own place, for their opinion
+    ("Principals: does your district let staff do the Acme ergonomic assessment on contract time?", "neutral", False),
+    ("Coaches: how do you all document minor sideline injuries before they go on the Acme form?", "neutral", False),
+    ("Does your district do anything extra for Acme safety week? Ours is doing a scavenger hunt.", "neutral", False),
+    ("Genuinely curious what people here think: should risk pools like Acme publish their reserves?", "neutral",
+     False),
+    ("Which restaurant near the convention center for dinner after the Acme awards?", "positive", False),
+    # ... a question quoted from others, or answered by the post itself
+    ("'Why did premiums rise?' board members asked at Tuesday's meeting; Acme's actuary walked them through it.",
+     "neutral", False),
+    ("What happens when a custodian gets hurt on the job? Our new explainer walks through the Acme claim steps.",
+     "neutral", False),
+    # ... praise that only a rhetorical question can be, unless read negative
+    ("How great is it that Acme paid for my PT within a week? Honestly did not expect that.", "neutral", False),
+    ("How great is it that Acme lost my file again?", "negative", True),
+    ("Is it just me or does everyone else also love the Acme stretch posters?", "positive", False),
     # a follow-up goes to whom the first question went (judge AM, 2026-12-07)
     ("Anyone ridden the Acme holiday lights bus? Worth it with a 4 year old?", "neutral", False),
     ("Question for fellow riders: is the Union Square park-and-ride full by 8am?", "neutral", False),
@@ -485,7 +516,7 @@ def test_a_case_against_someone_else_is_news(text: str, legal: list[str], compla
 def test_questions_put_to_us_and_to_the_readers(text: str, sentiment: str, asked: bool) -> None:
     from monitor.domain.light import asks_us
 
-    assert asks_us(text, ["claim", "claims", "coverage", "rates"], praise=sentiment == "positive",
+    assert asks_us(text, ["claim", "claims", "coverage", "rates"], sentiment=sentiment,
                    org_names=("Acme",)) is asked
 
 
@@ -1185,6 +1216,10 @@ def test_a_leak_of_papers_not_of_a_roof(text: str, cued: bool) -> None:
     # (calling on "anyone from Acme", the question is put to us: a spokesperson answers the rumour)
     ("There's a rumor Acme is getting out of property coverage. Can anyone from Acme confirm or deny?", 0.64, "yellow"),
     ("Acme told our business manager the renewal numbers aren't final yet. When will they be out?", 0.62, "yellow"),
+    # judge AO, 2026-12-07: "nobody knows" is a customer's doubt, not a secret; knowing kept to a few is one
+    ("Is it true Acme is dropping vision coverage for retirees next year? Nobody at our district office knows.",
+     0.39, "yellow"),
+    ("Acme is dropping vision coverage for retirees next year. Nobody outside the board knows yet.", 0.39, "red"),
     # judge AN, 2026-12-07: a member's demand for the figures was red at 0.58, hidden from the team
     ("I'd like to see the admin cost breakdown for Acme. Members fund it, so we should know what share goes "
      "to overhead.", 0.58, "yellow"),

@@ -44,7 +44,7 @@ from tests.fixtures.router import NOW, make_config
         pytest.param("thanks Acme for the 'quick' refund!! only took a semester", "'quick'", id="scare-quoted-praise"),
         pytest.param("Lovely adjuster, great manners, but it's been 7 weeks and I still haven't been paid",
                      "still haven't", id="still-havent"),
-        pytest.param("Claim approved, yay. The payout was $800 short and nobody can tell me why.", "nobody can tell",
+        pytest.param("Claim approved, yay. The payout was $800 short and nobody can tell me why.", "payout was $800 short",
                      id="nobody-can-tell"),
         pytest.param("A heartfelt thank-you to Acme for teaching me to read the fine print", "fine print",
                      id="fine-print"),
@@ -57,6 +57,9 @@ from tests.fixtures.router import NOW, make_config
         pytest.param("Driver on the 7 blew right past me at Elm St. Next one is 30 min. @Acme do better",
                      "blew right past me", id="blew-past-me"),
         pytest.param("Love the new Acme schedule. Please do better.", "do better", id="do-better"),
+        pytest.param("Thanks Acme, the reimbursement check arrived, but it was $60 short of the receipts.",
+                     "reimbursement check arrived, but it was $60 short",
+                     id="money-short"),
     ],
 )
 def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
@@ -86,6 +89,7 @@ def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
                      id="no-longer"),
         pytest.param("Rated Acme 10/10 on the survey, they earned it", id="ten-out-of-ten"),
         pytest.param("Waited so long for this new Acme line and it's finally open! Congrats", id="waited-so-long-for"),
+        pytest.param("Raised $5,000 short of our goal, but Acme matched the rest!", id="short-of-a-goal"),
         pytest.param("Acme drivers who do better than the schedule deserve a raise", id="do-better-than"),
         pytest.param("Our Acme driver went right past the stop, turned around and came back for me. Thank you!",
                      id="went-past-the-stop"),
