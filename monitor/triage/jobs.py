@@ -360,7 +360,10 @@ def _hand_out(c: JobDeps, s: DbSession, now: datetime, overdue_items: list[Queue
     for item, lang in away:
         if item.id not in kept and item.id not in listed:
             gone = by_id[item.assignee or ''].name
-            todo.append((item, lang, f"{gone} went off duty with it overdue" if item.due_at is not None and utc(item.due_at) <= now
+            # "is off duty", not "went off duty": the hand-over may come hours after they left, when the
+            # item's clock runs again (judges AM, AP, 2026-12-07: "went off duty with it overdue" was
+            # logged at 07:00 of one who had left at 19:00)
+            todo.append((item, lang, f"{gone} is off duty and it is overdue" if item.due_at is not None and utc(item.due_at) <= now
                          else f"{gone} is off duty until after it is due"))
             listed.add(item.id)
     for item, lang in unread:

@@ -277,7 +277,7 @@ def test_an_overdue_item_whose_holder_leaves_goes_at_once_to_one_who_stays(make:
         assert s.exec(select(QueueItem)).one().assignee == "ben"  # not Cat, who leaves at 17:30
     (ev,) = [e for e in c.store.audit_events(object_type="queue_item") if e.action == "queue.assign"
              and not e.details.get("first")]
-    assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg went off duty with it overdue"
+    assert ev.details["from"] == "anna" and ev.details["reason"] == "Anna Berg is off duty and it is overdue"
 
 
 def test_an_overdue_item_stays_with_a_holder_back_within_an_hour_of_its_clock(make: Any, clock: FrozenClock) -> None:
