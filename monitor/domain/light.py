@@ -276,12 +276,14 @@ _TO_COMMUNITY = re.compile(r"^\W*any\b(?!\s+(eta|updates?|news|word|timeline|est
 # such questions went to the queue). A bare "which plan is best?" may be a buyer asking us: still a
 # question
 _TO_READERS = re.compile(
-    r"^\W*(ask|tell)\s+(hn|reddit|r/\w+)\b|^\W*(question thread|poll|quick poll|survey)\s*:|^\W*r/\w+\s*:"
+    r"^\W*(ask|tell)\s+(hn|reddit|r/\w+)\b|^\W*(question thread|poll|quick poll|survey)( for [\w' -]{1,30})?\s*:"
+    r"|^\W*r/\w+\s*:|\bany ?(one|body) (here|on here|out there)\b"
     # people called on by what they are ("Principals: does your district ...", "Coaches: how do you all
     # ...", judge AO, 2026-12-07), asked about their own place or for their opinion or a recommendation
     r"|^\W*(teachers|principals|coaches|nurses|parents|folks|friends|colleagues|peers|admins|administrators|"
     r"superintendents|counselors|custodians|drivers|riders|devs|developers|engineers|hr folks|hr people|"
-    r"risk managers|business managers|cfos|librarians|educators|everyone|all)\s*[:,]"
+    r"risk managers|business managers|cfos|librarians|educators|everyone|all|tech writers|writers|designers|pms|"
+    r"founders|sres|admins)( (using|on|who use|running|with) [\w' -]{1,40})?\s*[:,]"
     r"|\b(does|do|did|has|have|is|are) your (district|school|campus|employer|union|hospital|clinic|city|county|"
     r"office|team|crew|department|board)\b"
     r"|\bwhat (do |would )?(people|folks|you all|y'?all|you guys|everyone)( here| on here)? think\b"
@@ -596,18 +598,29 @@ def thanks_us(text: str, light_reasons: list[str]) -> bool:
 #: 2026-12-07: "As a SET SEG employee ...", "we were told to shred the claims notes")
 _INSIDER = re.compile(
     r"\b(i|we) (work|worked) (at|for|in)\b|\b(i'?m|i am|as) an? (\w+ ){0,3}(employee|insider|staffer|adjuster|manager)\b"
-    r"|\bour (legal|hr|finance|board|management|execs?|team|department|office|boss|manager|lawyers?|attorneys?|"
-    r"counsel)\b|\b(employee|staffer|insider) here\b|\bformer (\w+ ){0,2}(employee|adjuster|staffer|manager)\b|\b(we were|i was|they) told (us |me )?(to|not)\b|\btold us\b|\bkeep (it )?quiet\b|\bshred\w*"
+    r"|\bour (hr|finance|board|management|execs?|team|department|office|boss|manager)\b|\b(employee|staffer|insider) here\b|\bformer (\w+ ){0,2}(employee|adjuster|staffer|manager)\b|\b(we were|i was|they) told (us |me )?(to|not)\b|\btold us\b|\bkeep (it )?quiet\b|\bshred\w*"
     r"|\bhid(e|es|ing)\b|\bcover(ing|ed)? (it )?up\b|\bco-?workers?\b|\bcolleagues?\b|\b(internal(ly)?|insiders?|"
     r"quietly|secret(ly)?|off the record|not (yet )?(public|announced)|behind closed doors|leak(ed|ing)?|"
     r"whistle-?blow\w*|confidential)\b", re.I)
+#: our lawyers: an insider's ("our attorney said not to mention the investigation"), unless the post
+#: speaks as a customer (a business's "Our attorney is drafting a letter", judge AP, 2026-12-07)
+_OUR_COUNSEL = re.compile(r"\bour (legal( team| department)?|lawyers?|attorneys?|counsel)\b", re.I)
 #: a customer speaking of their own case to the organisation: "my claim", "my SET SEG payment", "you
-#: can't keep ignoring this", "I'm talking to a lawyer" (judge W, 2026-12-07: only such a threat is theirs)
+#: can't keep ignoring this", "I'm talking to a lawyer" (judge W, 2026-12-07: only such a threat is
+#: theirs); a business customer's "our contract", "wiped 3 months of our drafts", "We are talking to a
+#: lawyer" (judge AP, 2026-12-07: two such threats went red, hidden from the team that answers)
 _CUSTOMER = re.compile(
     r"\bmy (\w+ ){0,3}(claims?|payments?|checks?|cheques?|policy|premiums?|refunds?|case|benefits?|coverage|appeal|"
     r"account|surgery|injury|reimbursement|money|bills?|rates?|lawyers?|attorneys?)\b|\byou (can'?t|cannot|won'?t) "
     r"(keep|just)\b|\byou (keep|kept) (ignor|deny|denying|refus|stall|delay)\w*|\b(i'?m|i am|i'?ll|i will|i have|"
     r"i'?ve) (\w+ ){0,2}(su(e|ing)|talking|calling|contacting|hir(ed|ing)|getting|got|lawyered)\b", re.I)
+#: ... and a business customer's (for a threat only: an insider says "our data" too)
+_BUSINESS_CUSTOMER = re.compile(
+    r"\b(we'?re|we are|we'?ll|we will|we have|we'?ve) (\w+ ){0,2}(su(e|ing)|talking to (a|our) (lawyer|attorney)|"
+    r"lawyered)\b|\bour (\w+ ){0,2}(contract|sla|subscription|invoices?|workspace|documents|docs|drafts|files|"
+    r"claims?|refunds?|payments?|policy|premiums?|coverage)\b"
+    r"|\b(wiped|lost|deleted|corrupted|erased) (\w+ ){0,4}our\b"
+    r"|\byour (status page|billing|support|service|product|app|api|team|company|sales|account manager)\b", re.I)
 #: the start of the reason line that says why a score at or above the red threshold is not red
 SPARED = "not red by the confidentiality signal alone: "
 
@@ -672,6 +685,8 @@ _NOT_PUBLIC = re.compile(
     r"|\bunder your hat\b|\byou didn'?t hear (it|this) from me\b|\b(just )?between (you and me|us two|ourselves)\b"
     r"|\bmum'?s the word\b|\bdon'?t tell (anyone|anybody)\b|\U0001F92B"
     r"|\bshowed me (the |their |a |an |his |her )?(\w+ ){0,2}(dashboard|spreadsheet|database|screen|system|files|memo|deck)\b"
+    # an inside page shown (judge AP, 2026-12-07: "Screenshot from our internal Quillstack roadmap board")
+    r"|\b(screenshot|screen ?cap|screengrab|photo|pic|picture|copy) (of|from) (our|the|their|an?|this) internal\b"
     # a leak of papers, not of a roof or a pipe (an insurer's customers write of those every day), and a
     # settlement sealed by a court, not a sealed roof
     r"|\b(leak(ed|ing)?|sealed) (\w+ ){0,2}(memo|document|doc|docs|email|e-mail|deck|slides?|report|plan|draft|"
@@ -726,7 +741,10 @@ _ROLES = (r"(employee|staffer|staff member|adjuster|analyst|underwriter|manager|
           r"loan officer|officer|banker|member service rep|compliance analyst|collector|loan processor|"
           # a transit agency's and a utility's (judge AM, 2026-12-07: "LST dispatcher here.")
           r"dispatcher|operator|bus operator|conductor|controller|inspector|planner|signal maintainer|lineman|"
-          r"lineworker|electrician|foreman|crew member|station agent)")
+          r"lineworker|electrician|foreman|crew member|station agent|"
+          # a software company's (judge AP, 2026-12-07)
+          r"customer success manager|account manager|account executive|solutions engineer|product manager|"
+          r"support engineer|designer|sre)")
 
 
 @lru_cache(maxsize=64)
@@ -786,7 +804,13 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\bi (process|handle|review|adjust|audit|code|underwrite) (\w+ ){{0,2}}{org}('s)? (files|claims|cases|charts|records)\b"
         rf"|\bsat in (on )?(the |a |an |our |today'?s )?{org}('s)?\W+(\w+ ){{0,2}}(review|meeting|call|planning|board|briefing|"
         rf"session|presentation|offsite|town ?hall)"
-        rf"|\bour (\w+ )?(team|department|dept|office|unit|group|division|floor|branch) (at|in) {org}"
+        rf"|\b(our|my) (\w+ )?(team|department|dept|office|unit|group|division|floor|branch|squad) (at|in) {org}"
+        # (judge AP, 2026-12-07, a software company) a trade said as a way of life ("CSM life: walked our
+        # biggest account through the H1 roadmap deck"), a vendor's own accounts, its internal papers
+        rf"|^\W*(\w+ )?({_ROLES}|csm|pm|sre|dev|swe|ae|sdr) life\b"
+        rf"|\bour (biggest|largest|top|key|enterprise|main|best) (accounts?|customers?|clients?)\b"
+        rf"|\binternal {org}|\b{org}('s)? internal (roadmap|wiki|slack|docs?|board|deck|dashboard|tracker|memo|tools?|"
+        rf"channel|repo)s?\b"
         # (judge AI, 2026-12-07) "at work today (SET SEG claims)", a vendor's "Did a pentest for ... SET SEG",
         # "Someone in SET SEG billing exported ..."
         rf"|\bat work (today |tonight |this week )?\(?{org}"
@@ -1069,7 +1093,9 @@ def evaluate(
     insider = _INSIDER.search(text) is not None or any(
         re.search(rf"\b{re.escape(n)}\W+(\w+\W+)?(employee|staff|staffer|adjuster|insider|manager)s?\b", text, re.I)
         for n in org_names if n.strip())
-    threat = (sentiment == "negative" and not insider and _CUSTOMER.search(text) is not None
+    customer = _CUSTOMER.search(text) is not None or _BUSINESS_CUSTOMER.search(text) is not None
+    insider = insider or (_OUR_COUNSEL.search(text) is not None and not customer)
+    threat = (sentiment == "negative" and not insider and customer
               and (model_red_score is None or model_red_score < THREAT_CEILING)
               and bool(find_terms(_LINK.sub(" ", text), cfg.yellow.legal_terms, inflected=True)))
     # A customer asking us, or asking whether a rumour is true, claims to know nothing: the question

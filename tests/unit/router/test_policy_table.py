@@ -499,6 +499,11 @@ def test_a_case_against_someone_else_is_news(text: str, legal: list[str], compla
     ("How great is it that Acme paid for my PT within a week? Honestly did not expect that.", "neutral", False),
     ("How great is it that Acme lost my file again?", "negative", True),
     ("Is it just me or does everyone else also love the Acme stretch posters?", "positive", False),
+    # judge AP, 2026-12-07: developers asked by what they are or where they are
+    ("Fellow tech writers: has anyone migrated a big Confluence space into Acme?", "neutral", False),
+    ("Poll for devs: Acme's TypeScript SDK or their REST API directly?", "neutral", False),
+    ("Devs using Acme webhooks: do you verify signatures or trust the IP allowlist?", "neutral", False),
+    ("Anyone here used Acme's API for programmatic doc generation?", "neutral", False),
     # a follow-up goes to whom the first question went (judge AM, 2026-12-07)
     ("Anyone ridden the Acme holiday lights bus? Worth it with a 4 year old?", "neutral", False),
     ("Question for fellow riders: is the Union Square park-and-ride full by 8am?", "neutral", False),
@@ -749,6 +754,28 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
     posted = router.decide(MentionView("x", "9", "rates go up 9% next year, the paper reports", NOW,
                                        red_score=0.78, red_reason=why), sent, now=NOW)
     assert posted.light == "red"
+
+
+@pytest.mark.parametrize(("text", "light"), [
+    # a business customer's threat (judge AP, 2026-12-07: both went red at 0.73, hidden from the team)
+    ("Acme's 'sync fix' wiped 3 months of our contract drafts and support keeps sending canned replies. "
+     "Our attorney is drafting a letter this week.", "yellow"),
+    ("Your status page promised 99.99%, our contract promises credits, your billing team says no. We are "
+     "talking to a lawyer about the SLA breach, Acme.", "yellow"),
+    # ... while "our attorney" of an insider, with no customer's case, is theirs to hide
+    ("Our attorney said not to mention the regulator's investigation to anyone, it's bad", "red"),
+])
+def test_a_business_customers_threat_is_theirs_to_be_answered(text: str, light: str) -> None:
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    policy["light"]["yellow"].pop("legal_terms")  # the built-in list: "our attorney", "talking to a lawyer" ...
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": "legal matters", "description": "lawsuits"}]
+    d = Router(make_config(policy=policy)).decide(
+        MentionView("x", "1", text, NOW, red_score=0.73, red_reason="resembles 'legal matters' (0.73)"),
+        SentimentView("negative", 0.9), now=NOW)
+    assert d.light == light, d.reasons
+    if light == "yellow":
+        assert any(r.startswith("yellow: a legal threat") for r in d.reasons) and "legal-compliance" in d.receivers
 
 
 @pytest.mark.parametrize(
@@ -1185,6 +1212,11 @@ def test_an_insider_of_a_hospital_and_someone_elses_troubles(text: str, strength
     ("Dispatcher at LST here. The driver who hit the cyclist had two write-ups. It hasn't been announced.", 2),
     ("My buddy in LST safety says the derailment was a cracked rail they'd flagged in September.", 1),
     ("Bus operator at Lakeshore Transit here. Management offered us 2% and we want 5.5%.", 1),
+    # judge AP, 2026-12-07, a software company: one's team there, a trade as a way of life, a vendor's
+    # accounts, a screenshot of its internal board
+    ("can't say much yet but the thing my team at LST has been heads-down on since March ships in January 🤫", 2),
+    ("CSM life: walked our biggest account through the H1 roadmap deck today", 1),
+    ("Screenshot from our internal LST roadmap board (sorry, couldn't resist)", 2),
     # a rider speaking of staff is no insider
     ("The LST dispatcher on the radio was so calm during the storm, thank you", 0),
     ("My friend in Lakeshore traffic this morning said the 12 bus was late again", 0),
