@@ -809,7 +809,7 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         # biggest account through the H1 roadmap deck"), a vendor's own accounts, its internal papers
         rf"|^\W*(\w+ )?({_ROLES}|csm|pm|sre|dev|swe|ae|sdr) life\b"
         rf"|\bour (biggest|largest|top|key|enterprise|main|best) (accounts?|customers?|clients?)\b"
-        rf"|\binternal {org}|\b{org}('s)? internal (roadmap|wiki|slack|docs?|board|deck|dashboard|tracker|memo|tools?|"
+        rf"|\b(our|my) internal {org}|\b{org}('s)? internal (roadmap|wiki|slack|docs?|board|deck|dashboard|tracker|memo|tools?|"
         rf"channel|repo)s?\b"
         # (judge AI, 2026-12-07) "at work today (SET SEG claims)", a vendor's "Did a pentest for ... SET SEG",
         # "Someone in SET SEG billing exported ..."
@@ -1224,7 +1224,10 @@ def evaluate(
             question_aside = (f"a rhetorical question in praise, not put to us: {_quoted(_cut(rhetorical[0]))}",)
         elif _QUESTION.search(text) is not None:
             first = _asking_sentences(text)
-            question_aside = ("a question to the community, not to us" + (f": {_quoted(_cut(first[0]))}" if first else ""),)
+            whose = ("a question the post quotes or answers, not put to us"
+                     if _ANSWERED_HERE.search(text) or (first and _QUOTED_QUESTION.search(first[0]))
+                     else "a question to the community, not to us")
+            question_aside = (whose + (f": {_quoted(_cut(first[0]))}" if first else ""),)
     if y.scout_criticism and scout_category in ("criticism", "question"):
         reasons.append(f"a scout forwarded it as {scout_category}")
     if uncovered_language is not None and not praised:

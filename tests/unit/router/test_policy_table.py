@@ -140,6 +140,10 @@ CASES_YAML = """
   text: "Ask HN: Anyone built claims intake systems for public-sector insurance pools like Acme?"
   sentiment: {label: neutral, score: 0.9}
   expect: {light: green, reason: "a question to the community, not to us: 'Ask HN: Anyone built claims intake"}
+- rule: P4 green, a question quoted from others asks nothing (judge AO, 2026-12-07)
+  text: "'Why did premiums rise?' board members asked at Tuesday's meeting; Acme's actuary walked them through it."
+  sentiment: {label: neutral, score: 0.9}
+  expect: {light: green, reason: "a question the post quotes or answers, not put to us"}
 - rule: P4 yellow, the reason quotes the question put to us (judge AN, 2026-12-07)
   text: "Thanks for the reminder, Acme. When does open enrollment for the dental add-on close this year"
   sentiment: {label: neutral, score: 0.9}
