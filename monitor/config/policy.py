@@ -82,7 +82,8 @@ DEFAULT_LEGAL_TERMS: tuple[str, ...] = (
     "retained counsel", "hired counsel", "to the attorney general", "asked the state AG", "to the state AG",
     "to the ombudsman", "hired a lawyer", "talking to a lawyer", "talking to an attorney", "filing suit",
     "file suit", "filing a lawsuit", "will sue", "see you in court", "class action", "small claims court",
-    "legal action against", "filing a complaint with", "reporting you to")
+    "legal action against", "filing a complaint with", "reporting you to", "consulting a lawyer",
+    "consulting an attorney", "take legal action", "taking legal action")
 
 
 class YellowRules(StrictModel):

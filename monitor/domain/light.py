@@ -233,11 +233,12 @@ _ASKS = re.compile(
     # clarify in writing whether ...", "would appreciate if someone could ...", "Our members deserve an
     # explanation from SET SEG", "SET SEG needs to publish the numbers"
     r"|\blooking for (the|a|an) (form|number|address|email|contact|link|way|person|page|policy|phone)\b"
-    r"|\b(requesting|request|asking|urging) that\b|\bclarify (in writing )?(whether|if|what|how|why|when|who)\b"
+    r"|\b(requesting|request|asking|urging) that\b|\brequesting (an?|the|a copy|copies|information|info|details)\b|\bclarify (in writing )?(whether|if|what|how|why|when|who)\b"
     r"|\b(would|'d) (really )?appreciate (it )?if\b"
     r"|\b(deserve|deserves|owe (us|me|them)|want|wants|need|needs|demand|demands) (an? )?(real |straight |clear )?"
     r"(explanation|answers?|apology|response|reply)\b"
     r"|\b(needs?|has|have|ought) to (publish|explain|disclose|release|post|share|clarify|answer|tell us|come clean)\b"
+    r"|\bmake (it|this|that) make sense\b|\bsomeone (please )?explain\b|\b(can|could) (someone|anyone|you) explain\b"
     r"|\b(publish|release|post|share|disclose) (the|your|their|its) ([\w' -]{0,30} )?(numbers|figures|data|breakdown|"
     r"agenda|minutes|budget|report|rates|details|schedule|dates?)\b"
     r"|\blet (me|us) know (if|whether|when|how|what|which|who|where)\b"
@@ -252,7 +253,7 @@ _ASKS = re.compile(
 # close this year"); "How we cut claim times in half" and "When it rains" open no question
 _WH = (r"(when|where|why) (is|are|was|were|do|does|did|can|could|will|would|should|has|have)"
        r"|how (do|can|should) (i|we)|how (long|much|soon)|who (handles|decides|approves|pays|do|does|can|should|will)"
-       r"|what (is|are|do|does|happens|should)")
+       r"|what (is|are|do|does|happens|should)|which \w+ (should|do|does|can|is|are|will)")
 _ASKS_OPENING = re.compile(
     rf"^\W*((hi|hey|hello|dear|yo)\b\W*)?(@\w+\W*)*({_WH}|(is|are) there|(does|do|can|will|should|is|are) "
     r"(i|we|my|our|you|the) )\b", re.I)
@@ -276,21 +277,23 @@ _TO_COMMUNITY = re.compile(r"^\W*any\b(?!\s+(eta|updates?|news|word|timeline|est
 # such questions went to the queue). A bare "which plan is best?" may be a buyer asking us: still a
 # question
 _TO_READERS = re.compile(
-    r"^\W*(ask|tell)\s+(hn|reddit|r/\w+)\b|^\W*(question thread|poll|quick poll|survey)( for [\w' -]{1,30})?\s*:"
+    r"^\W*(ask|tell)\s+(hn|reddit|r/\w+)\b|^\W*(question thread|forum thread|thread|poll|quick poll|survey)"
+    r"( for [\w' -]{1,30})?\s*:|\b(do|does|did|have|has) any of (you|your)\b"
     r"|^\W*r/\w+\s*:|\bany ?(one|body) (here|on here|out there)\b"
+    r"|^\W*who else (is |are |will be )?(going|attending|coming|joining|running|loves?|loving|enjoys?|enjoying)\b"
     # people called on by what they are ("Principals: does your district ...", "Coaches: how do you all
     # ...", judge AO, 2026-12-07), asked about their own place or for their opinion or a recommendation
-    r"|^\W*(teachers|principals|coaches|nurses|parents|folks|friends|colleagues|peers|admins|administrators|"
+    r"|^\W*(\w+ )?(teachers|principals|coaches|nurses|parents|folks|friends|colleagues|peers|admins|administrators|"
     r"superintendents|counselors|custodians|drivers|riders|devs|developers|engineers|hr folks|hr people|"
     r"risk managers|business managers|cfos|librarians|educators|everyone|all|tech writers|writers|designers|pms|"
-    r"founders|sres|admins)( (using|on|who use|running|with) [\w' -]{1,40})?\s*[:,]"
+    r"founders|sres|admins)( (using|on|who \w+|running|with) [\w' -]{1,40})?\s*[:,]"
     r"|\b(does|do|did|has|have|is|are) your (district|school|campus|employer|union|hospital|clinic|city|county|"
     r"office|team|crew|department|board)\b"
     r"|\bwhat (do |would )?(people|folks|you all|y'?all|you guys|everyone)( here| on here)? think\b"
     r"|\b(any )?(recommendations?|recs|suggestions?)\b(?! (for|from) (you|us)\b)"
     r"|^\W*(which|what|where) (restaurant|hotel|bar|place|spot|podcast|book|brand|shoe|app|tool|software)s?\b"
     r"|^\W*(fellow|other) [\w' -]{2,40}[,:]|^\W*question for (the |all )?(other|fellow|all)\b"
-    r"|^[\w' -]{2,40} (on|in|out) (here|there)\s*[,:]"
+    r"|^[\w' -]{2,40} (on|in|out) (here|there)\s*[,:\u2013\u2014-]"
     r"|\b(what'?s|what is|how'?s|is) (everyone|everybody)\b|^\W*who('?s| is) (going|running|coming|attending|joining|bringing)\b"
     r"|\bhow many of (you|us)\b"
     r"|\b(do|does|did|would|will) (you all|y'?all|you guys|you folks|everyone|everybody)( else)?( also)? "
@@ -300,7 +303,8 @@ _TO_READERS = re.compile(
 # "how do you get custodians to ..." asks the readers how they do it
 _OURS_TO_ANSWER = re.compile(r"\b(know|knows|tell (me|us)|explain|confirm|how (do|can|should) (i|we)|how (long|much|soon)|"
                              r"how does (it|this|that|the|my|our)|when|where|why|whether|if (they|it|my|our|this|that|i)|"
-                             r"is it true|any ?(one|body) else|who else)\b", re.I)
+                             r"is it true|any ?(one|body) else|who else(?! (is |are |will be )?(going|attending|coming|"
+                             r"joining|running|loves?|loving|enjoys?|enjoying|likes?)))\b", re.I)
 # A rhetorical question in praise asks nobody anything ("Who does that anymore?", "How cool is
 # that?"); read positive, it is an exclamation (a complaint's "why is this so hard?" still asks)
 _PRAISE_QUESTION = re.compile(
@@ -311,6 +315,9 @@ _PRAISE_QUESTION = re.compile(
 # great is it that SET SEG paid for my PT within a week?" was a question to us)
 _PRAISE_ONLY_QUESTION = re.compile(
     r"^\W*how (cool|great|awesome|nice|amazing|lovely|sweet|good|neat|refreshing|kind) (is|was) (that|this|it)\b"
+    r"|^\W*how (lucky|blessed|fortunate) (are|am|is|were|was) (we|i|our|my)\b"
+    r"|^\W*can we (just )?talk about how (good|great|amazing|awesome|nice|kind|helpful|fast|quick)\b"
+    r"|^\W*who else (loves?|is loving|enjoys?|is enjoying|adores?)\b"
     r"|^\W*what more (could|can|would) (you|i|we|anyone|one) (ask|want|wish) for\b"
     r"|^\W*what'?s not to (love|like)\b|^\W*(isn'?t|wasn'?t) (that|this|it) (great|nice|amazing|wonderful|awesome|"
     r"lovely|sweet|cool)\b|^\W*(have|has) (you|anyone|anybody) ever (seen|had|met) (a |an )?(better|nicer|kinder|"
@@ -319,7 +326,7 @@ _PRAISE_ONLY_QUESTION = re.compile(
     r"|^\W*what would (i|we|my|our)\b[\w' ]{0,40} do without\b", re.I)
 # a question quoted from someone else ("'Why did premiums rise?' board members asked"), or one the post
 # goes on to answer ("What happens when a custodian gets hurt? Our new explainer walks through it")
-_QUOTED_QUESTION = re.compile(r"^\W{0,2}['\"\u2018\u201c]")
+_QUOTED_QUESTION = re.compile(r"^\W{0,2}['\"\u2018\u201c]|\s['\"\u2018\u201c][^'\"\u2018\u2019\u201c\u201d]{3,}\?+$")
 _ANSWERED_HERE = re.compile(
     r"\b(explainer|our guide|new guide|this guide|thread below|here'?s (how|what|why|the answer)|we (explain|answer|break "
     r"(it )?down)|walks? (you |readers |through)|find out (in|here|how)|read more|answers? (it|that|this|inside|below)|"
@@ -402,14 +409,17 @@ def _asking_sentences(text: str, org_names: Sequence[str] = ()) -> list[str]:
     without one (:data:`_ASKS`, :data:`_ASKS_OPENING`, after the organisation's name said as a greeting:
     "setseg how long does a claim usually take"); an exclamation asks nothing."""
     names = "|".join(re.escape(n.strip().lstrip("@#")) for n in sorted(org_names, key=len, reverse=True) if n.strip())
-    called = re.compile(rf"^\W*((hi|hey|hello|dear|yo)\b\W*)?@?({names})\b\W*", re.I) if names else None
+    called = re.compile(rf"^\W*(?P<hi>(hi|hey|hello|dear|yo)\b\W*)?@?({names})\b\W*", re.I) if names else None
     out = []
     for m in _SENTENCE.finditer(text):
         sentence = m.group(0).strip()
-        after_name = called.sub("", sentence, count=1) if called is not None else sentence
+        named = called.match(sentence) if called is not None else None
+        after_name = sentence[named.end():] if named is not None else sentence
+        # after a greeting the name is a call ("hey setseg does my dental plan cover braces", judge AQ,
+        # 2026-12-07); without one, "SET SEG does my paperwork" is a statement
+        opening = (_ASKS_OPENING if named is not None and named.group("hi") else _WH_OPENING).search(after_name)
         if sentence.endswith("?") or (not sentence.endswith("!") and (
-                _ASKS.search(sentence) or _ASKS_OPENING.search(sentence)
-                or (after_name != sentence and _WH_OPENING.search(after_name)))):
+                _ASKS.search(sentence) or _ASKS_OPENING.search(sentence) or (named is not None and opening))):
             out.append(sentence)
     return out
 
@@ -496,7 +506,7 @@ _BAD_SITUATION = re.compile(
     r"|\b(check|cheque|payment|payout|reimbursement|refund|settlement|deposit|paid|paying)\b[^.!?\n]{0,40}"
     r"\$\d[\d,.]*\s?k? short\b|\bshort(ed)? (me|us) (by )?\$\d"
     # a low mark, and praise in scare quotes ("the 'quick' reimbursement")
-    r"|(?<![\d/])[0-3] ?/ ?10\b|(?<![\d/])[01] ?/ ?5\b"
+    r"|(?<![\d/])(?<!thread )(?<!part )[0-3] ?/ ?10\b|(?<![\d/])(?<!thread )(?<!part )(?<!\U0001F9F5 )[01] ?/ ?5\b"
     r"|['\"\u2018\u201c](quick|fast|speedy|prompt|easy|simple|simplified|streamlined|improved|user-friendly|friendly|"
     r"helpful|great|excellent|amazing|customer (care|service)|priority|24/7|"
     r"support|help|service|care)['\"\u2019\u201d]"
@@ -616,8 +626,8 @@ _CUSTOMER = re.compile(
     r"i'?ve) (\w+ ){0,2}(su(e|ing)|talking|calling|contacting|hir(ed|ing)|getting|got|lawyered)\b", re.I)
 #: ... and a business customer's (for a threat only: an insider says "our data" too)
 _BUSINESS_CUSTOMER = re.compile(
-    r"\b(we'?re|we are|we'?ll|we will|we have|we'?ve) (\w+ ){0,2}(su(e|ing)|talking to (a|our) (lawyer|attorney)|"
-    r"lawyered)\b|\bour (\w+ ){0,2}(contract|sla|subscription|invoices?|workspace|documents|docs|drafts|files|"
+    r"\b(i'?m|i am|i'?ll|i will|we'?re|we are|we'?ll|we will|we have|we'?ve) (\w+ ){0,2}(su(e|ing)|(talking to|consulting) (a|an|our) "
+    r"(lawyer|attorney)|lawyered|tak(e|ing) legal action)\b|\bour (\w+ ){0,2}(contract|sla|subscription|invoices?|workspace|documents|docs|drafts|files|"
     r"claims?|refunds?|payments?|policy|premiums?|coverage)\b"
     r"|\b(wiped|lost|deleted|corrupted|erased) (\w+ ){0,4}our\b"
     r"|\byour (status page|billing|support|service|product|app|api|team|company|sales|account manager)\b", re.I)
@@ -744,7 +754,10 @@ _ROLES = (r"(employee|staffer|staff member|adjuster|analyst|underwriter|manager|
           r"lineworker|electrician|foreman|crew member|station agent|"
           # a software company's (judge AP, 2026-12-07)
           r"customer success manager|account manager|account executive|solutions engineer|product manager|"
-          r"support engineer|designer|sre)")
+          r"support engineer|designer|sre|"
+          # a university's (judge AQ, 2026-12-07: "Northgate registrar life: ...")
+          r"registrar|professor|prof|lecturer|adjunct|dean|provost|admissions officer|academic advisor|"
+          r"faculty member|ta|teaching assistant)")
 
 
 @lru_cache(maxsize=64)
@@ -807,7 +820,7 @@ def _insider_source(org_names: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b(our|my) (\w+ )?(team|department|dept|office|unit|group|division|floor|branch|squad) (at|in) {org}"
         # (judge AP, 2026-12-07, a software company) a trade said as a way of life ("CSM life: walked our
         # biggest account through the H1 roadmap deck"), a vendor's own accounts, its internal papers
-        rf"|^\W*(\w+ )?({_ROLES}|csm|pm|sre|dev|swe|ae|sdr) life\b"
+        rf"|^\W*{org}\W+(\w+ )?({_ROLES}|csm|pm|sre|dev|swe|ae|sdr) life\b"
         rf"|\bour (biggest|largest|top|key|enterprise|main|best) (accounts?|customers?|clients?)\b"
         rf"|\b(our|my) internal {org}|\b{org}('s)? internal (roadmap|wiki|slack|docs?|board|deck|dashboard|tracker|memo|tools?|"
         rf"channel|repo)s?\b"
@@ -1119,6 +1132,12 @@ def evaluate(
     asking = (scored and not insider and (model_red_score or 0.0) < THREAT_CEILING
               and (cue is None or cue.hearsay)
               and (asks_us(text, topic_terms, org_names=org_names) or _rumour_question(text) or _GUESS.search(text) is not None))
+    # ... and so does a customer telling of their own bad experience, read negative, with no voice of a
+    # leak (judge AQ, 2026-12-07: "What it's like waiting 11 weeks on SET SEG for a claim decision"
+    # resembled 'code, algorithms and systems' at 0.62 and was hidden from the team that answers it)
+    suffered = (bad_situation(_LINK.sub(" ", text), mockery=False)
+                if scored and not insider and cue is None and sentiment == "negative"
+                and (model_red_score or 0.0) < THREAT_CEILING else None)
     if (
         cfg.red_model_threshold is not None
         and model_red_score is not None
@@ -1127,6 +1146,7 @@ def evaluate(
         and not published
         and not threat
         and not asking
+        and suffered is None
         and not on_record
     ):
         why = model_red_reason or f"confidentiality model score {model_red_score:.2f}"
@@ -1164,10 +1184,12 @@ def evaluate(
     # it (judge K, 2026-12-07: Legal read "this reads as a customer's legal threat" for a press
     # release and a regulator's published order)
     spared: tuple[str, ...] = ()
-    if scored and (model_red_score or 0.0) >= (cfg.red_model_threshold or 0.0) and not threat and (asking or printed):
+    if scored and (model_red_score or 0.0) >= (cfg.red_model_threshold or 0.0) and not threat and (
+            asking or printed or suffered):
         spared = (SPARED + (f"it says it is on the record ('{printed}')" if printed
                             else "a question to us, about a rumour or a guess, from someone who claims to know "
-                                 "nothing"),)
+                                 "nothing" if asking
+                            else f"a customer's bad experience ({_quoted(suffered or '')}), with no voice of a leak"),)
     y = cfg.yellow
     # the words of the post, not of its links: a link's slug ("/claims-denied-...") is a headline's
     # words, not the author's (judge K, 2026-12-06: a compliment went yellow for "denied" in a news

@@ -159,7 +159,7 @@ def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text(encoding="utf-8"))
     score = report["score"]
-    assert score["light_accuracy"] >= 0.875  # 0.879 on 2026-12-07 (questions put to readers)
+    assert score["light_accuracy"] >= 0.882  # 0.886 on 2026-12-07 (questions put to readers, requests)
     # every expected-yellow mention with urgent reach or from a scout reaches Marketing & Sales
     assert score["yellow_high_reach_or_scout_alerted"] == score["yellow_high_reach_or_scout"] == 3
     assert score["light_confusion"]["red"]["red"] == 11  # every red mention is red ...
@@ -173,7 +173,7 @@ def test_sample_gate_with_the_shipped_model(tmp_path: Path) -> None:
     # 84, not the 85 of before 2026-12-03: one of those 85, a news report of trustees questioning a
     # rate increase, reached Marketing & Sales only as a false red of the confidentiality signal
     # (a notice); with the signal retrained it is not red, and the model reads it neutral (green)
-    assert score["expected_yellow_reaching_lead"] >= 85  # 86 on 2026-12-07
+    assert score["expected_yellow_reaching_lead"] >= 87  # 88 on 2026-12-07
     assert score["expected_green_alerted_to_lead"] <= 27  # 26 on 2026-12-07
     alerted_items = {a["item_id"] for a in report["alerts"] if a["kind"] == "mention" and a["receiver"] == "marketing-sales"}
     # the outage (first post 2026-12-01 16:00 UTC, after a day of ordinary traffic) is exactly one

@@ -486,6 +486,7 @@ def test_a_case_against_someone_else_is_news(text: str, legal: list[str], compla
     ("Requesting that Acme clarify in writing whether bus drivers injured on field trips are covered.", "neutral", True),
     ("Our members deserve an explanation from Acme about why the pharmacy network changed.", "positive", True),
     ("Acme needs to publish the numbers: how much went to admin costs last year.", "neutral", True),
+    ("Our renewal quote from Acme came in 11% higher with zero claims last year. Make it make sense.", "positive", True),
     ("Carpool to the Acme conference from Waco, anyone? And Acme, please post the agenda already.", "neutral", True),
     # ... readers called on by what they are, asked about their own place, for their opinion
     ("Principals: does your district let staff do the Acme ergonomic assessment on contract time?", "neutral", False),
@@ -508,6 +509,21 @@ def test_a_case_against_someone_else_is_news(text: str, legal: list[str], compla
     ("Poll for devs: Acme's TypeScript SDK or their REST API directly?", "neutral", False),
     ("Devs using Acme webhooks: do you verify signatures or trust the IP allowlist?", "neutral", False),
     ("Anyone here used Acme's API for programmatic doc generation?", "neutral", False),
+    # judge AQ, 2026-12-07 (held out after the rules above)
+    ("hey acme does my dental plan cover braces for my kid", "neutral", True),
+    ("Acme does my paperwork for me, which helps.", "neutral", False),
+    ("Acme - requesting an itemized breakdown of our contribution for FY26. Which address should our CFO email it to",
+     "neutral", True),
+    ("School nurses: how do you handle ice packs for recess injuries?", "neutral", False),
+    ("Superintendents on here - would you recommend the Acme wellness program?", "neutral", False),
+    ("Who else is attending the Acme safety webinar Thursday?", "neutral", False),
+    ("Who else is still waiting on an Acme claim from March?", "neutral", True),
+    ("Forum thread: what's your best tip for a first claim?", "neutral", False),
+    ("Do any of your campuses use the Acme incident app?", "neutral", False),
+    ("Teachers who had an Acme claim: did you get a call within a week?", "neutral", False),
+    ("How lucky are we to have Acme's nurse line?", "neutral", False),
+    ("Who else loves the new Acme wellness challenge?", "neutral", False),
+    ("Board asks 'What is our exposure?' after the Acme report", "neutral", False),
     # a follow-up goes to whom the first question went (judge AM, 2026-12-07)
     ("Anyone ridden the Acme holiday lights bus? Worth it with a 4 year old?", "neutral", False),
     ("Question for fellow riders: is the Union Square park-and-ride full by 8am?", "neutral", False),
@@ -761,15 +777,36 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
 
 
 @pytest.mark.parametrize(("text", "light"), [
+    # judge AQ, 2026-12-07: a customer's own bad experience is not red by the signal alone
+    ("What it's like waiting 11 weeks on Acme for a claim decision", "yellow"),
+    # ... an insider's is
+    ("I work at Acme: we're waiting 11 weeks on purpose before any claim decision, management's orders", "red"),
+])
+def test_a_customers_bad_experience_is_not_red_by_the_signal_alone(text: str, light: str) -> None:
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": "code", "description": "algorithms"}]
+    d = Router(make_config(policy=policy)).decide(
+        MentionView("x", "1", text, NOW, red_score=0.62, red_reason="resembles 'code' (0.62)"),
+        SentimentView("negative", 0.9), now=NOW)
+    assert d.light == light, d.reasons
+    if light == "yellow":
+        assert any("a customer's bad experience ('waiting 11 weeks')" in r for r in d.reasons), d.reasons
+
+
+@pytest.mark.parametrize(("text", "light"), [
     # a business customer's threat (judge AP, 2026-12-07: both went red at 0.73, hidden from the team)
     ("Acme's 'sync fix' wiped 3 months of our contract drafts and support keeps sending canned replies. "
      "Our attorney is drafting a letter this week.", "yellow"),
     ("Your status page promised 99.99%, our contract promises credits, your billing team says no. We are "
      "talking to a lawyer about the SLA breach, Acme.", "yellow"),
+    ("My son's Acme tuition refund is three months late. We are consulting a lawyer about the tuition.", "yellow"),
+    ("I will take legal action if Acme sends my disciplinary file to an employer again.", "yellow"),
     # ... while "our attorney" of an insider, with no customer's case, is theirs to hide
     ("Our attorney said not to mention the regulator's investigation to anyone, it's bad", "red"),
 ])
 def test_a_business_customers_threat_is_theirs_to_be_answered(text: str, light: str) -> None:
+    """... and a parent's or student's (judge AQ, 2026-12-07: "consulting a lawyer", "take legal action")."""
     policy = make_config().policy.model_dump(mode="json", by_alias=True)
     policy["light"]["yellow"].pop("legal_terms")  # the built-in list: "our attorney", "talking to a lawyer" ...
     policy["light"]["red_model_threshold"] = 0.55
@@ -1221,6 +1258,9 @@ def test_an_insider_of_a_hospital_and_someone_elses_troubles(text: str, strength
     ("can't say much yet but the thing my team at LST has been heads-down on since March ships in January 🤫", 2),
     ("CSM life: walked our biggest account through the H1 roadmap deck today", 1),
     ("Screenshot from our internal LST roadmap board (sorry, couldn't resist)", 2),
+    # a trade as a way of life speaks from inside only after the organisation's name (judge AQ, 2026-12-07)
+    ("LST dispatcher life: the driver who hit the cyclist had two write-ups, keeping it quiet", 2),
+    ("Teacher life: LST was late again and I missed first period", 0),
     # a rider speaking of staff is no insider
     ("The LST dispatcher on the radio was so calm during the storm, thank you", 0),
     ("My friend in Lakeshore traffic this morning said the 12 bus was late again", 0),

@@ -90,6 +90,7 @@ def test_praise_around_a_bad_experience_names_it(text: str, said: str) -> None:
         pytest.param("Rated Acme 10/10 on the survey, they earned it", id="ten-out-of-ten"),
         pytest.param("Waited so long for this new Acme line and it's finally open! Congrats", id="waited-so-long-for"),
         pytest.param("Raised $5,000 short of our goal, but Acme matched the rest!", id="short-of-a-goal"),
+        pytest.param("Why the Acme claims model works, and what it taught us (thread 1/5)", id="thread-numbering"),
         pytest.param("Acme drivers who do better than the schedule deserve a raise", id="do-better-than"),
         pytest.param("Our Acme driver went right past the stop, turned around and came back for me. Thank you!",
                      id="went-past-the-stop"),
