@@ -776,6 +776,20 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
     assert posted.light == "red"
 
 
+def _decide_with_signal(text: str, score: float, category: str, sentiment: str, *,
+                        builtin_legal_terms: bool = False) -> Any:
+    """The decision on ``text`` with a confidentiality signal of ``score`` resembling ``category``,
+    read ``sentiment``, at ``red_model_threshold`` 0.55."""
+    policy = make_config().policy.model_dump(mode="json", by_alias=True)
+    if builtin_legal_terms:
+        policy["light"]["yellow"].pop("legal_terms")
+    policy["light"]["red_model_threshold"] = 0.55
+    policy["light"]["confidential_categories"] = [{"name": category, "description": category}]
+    return Router(make_config(policy=policy)).decide(
+        MentionView("x", "1", text, NOW, red_score=score, red_reason=f"resembles '{category}' ({score})"),
+        SentimentView(sentiment, 0.9), now=NOW)
+
+
 @pytest.mark.parametrize(("text", "light"), [
     # judge AQ, 2026-12-07: a customer's own bad experience is not red by the signal alone
     ("What it's like waiting 11 weeks on Acme for a claim decision", "yellow"),
@@ -783,12 +797,7 @@ def test_model_signal_reason_and_watch_lists_first() -> None:
     ("I work at Acme: we're waiting 11 weeks on purpose before any claim decision, management's orders", "red"),
 ])
 def test_a_customers_bad_experience_is_not_red_by_the_signal_alone(text: str, light: str) -> None:
-    policy = make_config().policy.model_dump(mode="json", by_alias=True)
-    policy["light"]["red_model_threshold"] = 0.55
-    policy["light"]["confidential_categories"] = [{"name": "code", "description": "algorithms"}]
-    d = Router(make_config(policy=policy)).decide(
-        MentionView("x", "1", text, NOW, red_score=0.62, red_reason="resembles 'code' (0.62)"),
-        SentimentView("negative", 0.9), now=NOW)
+    d = _decide_with_signal(text, 0.62, "code", "negative")
     assert d.light == light, d.reasons
     if light == "yellow":
         assert any("a customer's bad experience ('waiting 11 weeks')" in r for r in d.reasons), d.reasons
@@ -807,13 +816,8 @@ def test_a_customers_bad_experience_is_not_red_by_the_signal_alone(text: str, li
 ])
 def test_a_business_customers_threat_is_theirs_to_be_answered(text: str, light: str) -> None:
     """... and a parent's or student's (judge AQ, 2026-12-07: "consulting a lawyer", "take legal action")."""
-    policy = make_config().policy.model_dump(mode="json", by_alias=True)
-    policy["light"]["yellow"].pop("legal_terms")  # the built-in list: "our attorney", "talking to a lawyer" ...
-    policy["light"]["red_model_threshold"] = 0.55
-    policy["light"]["confidential_categories"] = [{"name": "legal matters", "description": "lawsuits"}]
-    d = Router(make_config(policy=policy)).decide(
-        MentionView("x", "1", text, NOW, red_score=0.73, red_reason="resembles 'legal matters' (0.73)"),
-        SentimentView("negative", 0.9), now=NOW)
+    # the built-in legal terms: "our attorney", "talking to a lawyer" ...
+    d = _decide_with_signal(text, 0.73, "legal matters", "negative", builtin_legal_terms=True)
     assert d.light == light, d.reasons
     if light == "yellow":
         assert any(r.startswith("yellow: a legal threat") for r in d.reasons) and "legal-compliance" in d.receivers
@@ -1311,12 +1315,7 @@ def test_a_question_is_not_red_by_the_signal_alone(text: str, score: float, ligh
     """A customer asking us, or asking whether a rumour is true, claims to know nothing: not red by
     the confidentiality signal alone under THREAT_CEILING (0.8), nor by hearsay; an insider's question
     or one saying what is not public still is. Legal is still asked to look (the doubt floor)."""
-    policy = make_config().policy.model_dump(mode="json", by_alias=True)
-    policy["light"]["red_model_threshold"] = 0.55
-    policy["light"]["confidential_categories"] = [{"name": "unreleased plans", "description": "plans not announced"}]
-    d = Router(make_config(policy=policy)).decide(
-        MentionView("x", "1", text, NOW, red_score=score, red_reason=f"resembles 'unreleased plans' ({score})"),
-        SentimentView("neutral", 0.9), now=NOW)
+    d = _decide_with_signal(text, score, "unreleased plans", "neutral")
     assert d.light == light, d.reasons
 
 
