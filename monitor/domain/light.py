@@ -276,11 +276,13 @@ _TO_COMMUNITY = re.compile(r"^\W*any\b(?!\s+(eta|updates?|news|word|timeline|est
 # unless it asks for what only we know or shares a trouble (below; judge AN, 2026-12-07: 12 of 15
 # such questions went to the queue). A bare "which plan is best?" may be a buyer asking us: still a
 # question
+#: "who else is going / loves ...": company asked for, not a shared trouble ("who else is still waiting")
+_WHO_ELSE_JOINS = r"who else (is |are |will be )?(going|attending|coming|joining|running|loves?|loving|enjoys?|enjoying|likes?)\b"
 _TO_READERS = re.compile(
     r"^\W*(ask|tell)\s+(hn|reddit|r/\w+)\b|^\W*(question thread|forum thread|thread|poll|quick poll|survey)"
     r"( for [\w' -]{1,30})?\s*:|\b(do|does|did|have|has) any of (you|your)\b"
     r"|^\W*r/\w+\s*:|\bany ?(one|body) (here|on here|out there)\b"
-    r"|^\W*who else (is |are |will be )?(going|attending|coming|joining|running|loves?|loving|enjoys?|enjoying)\b"
+    rf"|^\W*{_WHO_ELSE_JOINS}"
     # people called on by what they are ("Principals: does your district ...", "Coaches: how do you all
     # ...", judge AO, 2026-12-07), asked about their own place or for their opinion or a recommendation
     r"|^\W*(\w+ )?(teachers|principals|coaches|nurses|parents|folks|friends|colleagues|peers|admins|administrators|"
@@ -303,8 +305,7 @@ _TO_READERS = re.compile(
 # "how do you get custodians to ..." asks the readers how they do it
 _OURS_TO_ANSWER = re.compile(r"\b(know|knows|tell (me|us)|explain|confirm|how (do|can|should) (i|we)|how (long|much|soon)|"
                              r"how does (it|this|that|the|my|our)|when|where|why|whether|if (they|it|my|our|this|that|i)|"
-                             r"is it true|any ?(one|body) else|who else(?! (is |are |will be )?(going|attending|coming|"
-                             r"joining|running|loves?|loving|enjoys?|enjoying|likes?)))\b", re.I)
+                             rf"is it true|any ?(one|body) else|(?!{_WHO_ELSE_JOINS})who else)\b", re.I)
 # A rhetorical question in praise asks nobody anything ("Who does that anymore?", "How cool is
 # that?"); read positive, it is an exclamation (a complaint's "why is this so hard?" still asks)
 _PRAISE_QUESTION = re.compile(
@@ -333,15 +334,23 @@ _ANSWERED_HERE = re.compile(
     r"(board members|reporters?|trustees|members|parents|critics) asked)\b", re.I)
 
 
+@lru_cache(maxsize=64)
+def _calls(org_names: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """The patterns of the organisation called on by name: someone of it ("anyone from SET SEG"), and
+    its name opening a sentence, after a greeting or not ("hey setseg ..."); None without names."""
+    names = "|".join(re.escape(n.strip().lstrip("@#")) for n in sorted(org_names, key=len, reverse=True) if n.strip())
+    if not names:
+        return None
+    return (re.compile(rf"\bany ?(one|body) (from|at|with|over at|working (at|for)|who works (at|for)) (the )?@?({names})\b",
+                       re.I),
+            re.compile(rf"^\W*(?P<hi>(hi|hey|hello|dear|yo)\b\W*)?@?({names})\b\W*", re.I))
+
+
 def _to_org(question: str, org_names: Sequence[str]) -> bool:
     """Whether ``question`` calls on someone of the organisation ("Anyone from SET SEG here?", "Does
     anyone at SET SEG read these?"): put to us, not to the readers."""
-    names = [n for n in org_names if n]
-    if not names:
-        return False
-    alt = "|".join(re.escape(n.lstrip("@")) for n in sorted(names, key=len, reverse=True))
-    return re.search(rf"\bany ?(one|body) (from|at|with|over at|working (at|for)|who works (at|for)) (the )?@?({alt})\b",
-                     question, re.I) is not None
+    calls = _calls(tuple(org_names))
+    return calls is not None and calls[0].search(question) is not None
 
 
 def asks_us(text: str, topic_terms: Sequence[str] = (), *, sentiment: str | None = None,
@@ -408,8 +417,8 @@ def _asking_sentences(text: str, org_names: Sequence[str] = ()) -> list[str]:
     """The sentences of ``text`` that ask, in order: those ending in a question mark, and those that ask
     without one (:data:`_ASKS`, :data:`_ASKS_OPENING`, after the organisation's name said as a greeting:
     "setseg how long does a claim usually take"); an exclamation asks nothing."""
-    names = "|".join(re.escape(n.strip().lstrip("@#")) for n in sorted(org_names, key=len, reverse=True) if n.strip())
-    called = re.compile(rf"^\W*(?P<hi>(hi|hey|hello|dear|yo)\b\W*)?@?({names})\b\W*", re.I) if names else None
+    calls = _calls(tuple(org_names))
+    called = calls[1] if calls is not None else None
     out = []
     for m in _SENTENCE.finditer(text):
         sentence = m.group(0).strip()
