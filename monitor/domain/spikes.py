@@ -657,6 +657,9 @@ def detect(
     for scope in sorted(counts, key=lambda s: (s != "all", s)):
         cells = counts[scope]
         rolled: dict[datetime, Counts] | None = None
+        # the posts of the last two buckets' time up to now (an episode of the hour going on, below)
+        lately = sum(1 for x in samples if (scope == "all" or x.source == scope)
+                     and now - 2 * cfg.bucket < x.created_at <= now)
         for kind, check in _CHECKS.items():
             live = next((r for r in recent if r.ended_at is None and r.scope == scope and (
                 r.kind == kind or {r.kind, kind} <= _ONE_EVENT)), None)
@@ -686,8 +689,6 @@ def detect(
                     # posts every 8 minutes leave some bucket with one, and a burst that stopped ends
                     # within half an hour; a busy afternoon after it (3 or 4 posts a bucket on a day of
                     # 1.5) is no outage
-                    lately = sum(1 for x in samples if (scope == "all" or x.source == scope)
-                                 and now - 2 * cfg.bucket < x.created_at <= now)
                     going = (live is not None and last.mean is not None
                              and lately > max(2.0 * cfg.volume_factor * last.mean, 2.0))
                     if not (last.anomalous or last.elevated or going):
